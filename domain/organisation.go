@@ -1,0 +1,106 @@
+package domain
+
+import (
+	"maps"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// User is an account, as its organisation's stream records it.
+type User struct {
+	ID                uuid.UUID
+	OrganisationID    uuid.UUID
+	Username          string
+	DisplayName       string
+	Email             string
+	Roles             []Role
+	Team              string
+	PasswordHash      string
+	PasswordChangedAt time.Time
+	CreatedAt         time.Time
+	Closed            bool
+	ClosedAt          time.Time
+}
+
+// Actor returns the user as the actor of a command.
+func (u User) Actor() Actor {
+	return Actor{UserID: u.ID, OrganisationID: u.OrganisationID, Roles: u.Roles, Team: u.Team}
+}
+
+// Organisation is the state of one member organisation, derived by replay.
+type Organisation struct {
+	ID             uuid.UUID
+	Exists         bool
+	Revision       uint64
+	Name           string
+	Description    string
+	AdminEmail     string
+	Services       []Service
+	RegisteredAt   time.Time
+	IntakeOff      bool
+	IntakeReason   string
+	ResumeOn       string // YYYY-MM-DD, when intake switches back on by itself
+	IntakeOffSince time.Time
+	Users          map[uuid.UUID]User
+}
+
+// AcceptingOn reports whether the organisation accepts referrals on the
+// Europe/London date today (YYYY-MM-DD): intake is on, or it was switched off
+// with a resume date that has come (R-ORG-2).
+func (o Organisation) AcceptingOn(today string) bool {
+	if !o.IntakeOff {
+		return true
+	}
+	return o.ResumeOn != "" && o.ResumeOn <= today
+}
+
+// EvolveOrganisation applies one recorded event. It never fails, and it never
+// mutates the Users map of the state passed in (replays share nothing).
+func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
+	o.Revision = rec.Revision
+	switch e := rec.Event.(type) {
+	case *OrganisationRegistered:
+		o.ID, o.Exists, o.RegisteredAt = e.OrganisationID, true, rec.At
+		o.Name, o.Description, o.AdminEmail, o.Services = e.Name, e.Description, e.AdminEmail, e.Services
+	case *OrganisationDirectoryUpdated:
+		o.Name, o.Description, o.Services = e.Name, e.Description, e.Services
+	case *OrganisationAdminContactChanged:
+		o.AdminEmail = e.AdminEmail
+	case *OrganisationIntakeSwitchedOff:
+		o.IntakeOff, o.IntakeReason, o.ResumeOn, o.IntakeOffSince = true, e.Reason, e.ResumeOn, rec.At
+	case *OrganisationIntakeSwitchedOn:
+		o.IntakeOff, o.IntakeReason, o.ResumeOn, o.IntakeOffSince = false, e.Reason, "", time.Time{}
+	case *OrganisationUserAdded:
+		o.Users = withUser(o.Users, User{ID: e.UserID, OrganisationID: o.ID, Username: e.Username,
+			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
+			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At})
+	case *OrganisationAccountClosed:
+		if u, ok := o.Users[e.UserID]; ok {
+			u.Closed, u.ClosedAt = true, rec.At
+			o.Users = withUser(o.Users, u)
+		}
+	case *OrganisationPasswordChanged:
+		if u, ok := o.Users[e.UserID]; ok {
+			u.PasswordHash, u.PasswordChangedAt = e.PasswordHash, rec.At
+			o.Users = withUser(o.Users, u)
+		}
+	}
+	return o
+}
+
+func withUser(users map[uuid.UUID]User, u User) map[uuid.UUID]User {
+	out := make(map[uuid.UUID]User, len(users)+1)
+	maps.Copy(out, users)
+	out[u.ID] = u
+	return out
+}
+
+// ReplayOrganisation folds a stream's events into an organisation.
+func ReplayOrganisation(events []Recorded) Organisation {
+	var o Organisation
+	for _, e := range events {
+		o = EvolveOrganisation(o, e)
+	}
+	return o
+}

@@ -1,0 +1,256 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// RegisterOrganisation asks to sign an organisation up (R-ORG-1).
+type RegisterOrganisation struct {
+	OrganisationID uuid.UUID
+	Name           string
+	Description    string
+	AdminEmail     string
+	Services       []Service
+}
+
+// DecideRegisterOrganisation lets the coordinator register an organisation.
+// Errors: Forbidden (not a coordinator), Conflict (already registered),
+// Invalid.
+func DecideRegisterOrganisation(o Organisation, actor Actor, cmd RegisterOrganisation) ([]Event, error) {
+	if !actor.Has(RoleCoordinator) {
+		return nil, Errorf(Forbidden, "only the coordinator registers organisations")
+	}
+	if o.Exists {
+		return nil, Errorf(Conflict, "the organisation is already registered")
+	}
+	var f fieldErrors
+	validateDirectory(&f, cmd.Name, cmd.Description, cmd.Services)
+	f.email("admin_email", cmd.AdminEmail, true)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return []Event{&OrganisationRegistered{OrganisationID: cmd.OrganisationID, Name: cmd.Name,
+		Description: cmd.Description, AdminEmail: cmd.AdminEmail, Services: nonNilServices(cmd.Services)}}, nil
+}
+
+func validateDirectory(f *fieldErrors, name, description string, services []Service) {
+	f.text("name", name, true, MaxShortText)
+	f.text("description", description, false, MaxLongText)
+	if len(services) > 50 {
+		f.add("services", "must list at most 50 services")
+		return
+	}
+	for i, s := range services {
+		f.text("services["+strconvItoa(i)+"].name", s.Name, true, MaxShortText)
+		f.text("services["+strconvItoa(i)+"].description", s.Description, false, MaxLongText)
+	}
+}
+
+func nonNilServices(s []Service) []Service {
+	if s == nil {
+		return []Service{}
+	}
+	return s
+}
+
+// UpdateOrganisation asks to change the directory entry or the admin
+// contact; nil fields are left as they are.
+type UpdateOrganisation struct {
+	Name        *string
+	Description *string
+	Services    *[]Service
+	AdminEmail  *string
+}
+
+// canManage reports whether the actor may manage organisation o: its org
+// lead, or the coordinator.
+func canManage(o Organisation, actor Actor) bool {
+	return actor.Has(RoleCoordinator) || (actor.Has(RoleOrgLead) && actor.OrganisationID == o.ID)
+}
+
+// DecideUpdateOrganisation keeps the directory entry and admin contact
+// current (R-ORG-1). An update that changes nothing records nothing.
+// Errors: NotFound, Forbidden, Invalid.
+func DecideUpdateOrganisation(o Organisation, actor Actor, cmd UpdateOrganisation) ([]Event, error) {
+	if !o.Exists {
+		return nil, Errorf(NotFound, "no such organisation")
+	}
+	if !canManage(o, actor) {
+		return nil, Errorf(Forbidden, "only the organisation's lead or the coordinator can change its entry")
+	}
+	name, desc, services := o.Name, o.Description, o.Services
+	if cmd.Name != nil {
+		name = *cmd.Name
+	}
+	if cmd.Description != nil {
+		desc = *cmd.Description
+	}
+	if cmd.Services != nil {
+		services = nonNilServices(*cmd.Services)
+	}
+	var f fieldErrors
+	validateDirectory(&f, name, desc, services)
+	if cmd.AdminEmail != nil {
+		f.email("admin_email", *cmd.AdminEmail, true)
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	var out []Event
+	if name != o.Name || desc != o.Description || !slices.Equal(services, o.Services) {
+		out = append(out, &OrganisationDirectoryUpdated{Name: name, Description: desc, Services: services})
+	}
+	if cmd.AdminEmail != nil && *cmd.AdminEmail != o.AdminEmail {
+		out = append(out, &OrganisationAdminContactChanged{AdminEmail: *cmd.AdminEmail})
+	}
+	return out, nil
+}
+
+// SetIntake asks to switch intake on or off (R-ORG-2).
+type SetIntake struct {
+	Accepting bool
+	Reason    string
+	ResumeOn  string // YYYY-MM-DD, only when switching off
+}
+
+// DecideSetIntake lets the org lead switch intake off (with a reason and an
+// optional future resume date) or on. Asking for the state already in force
+// records nothing. Errors: NotFound, Forbidden, Invalid.
+func DecideSetIntake(o Organisation, actor Actor, cmd SetIntake, now time.Time) ([]Event, error) {
+	if !o.Exists {
+		return nil, Errorf(NotFound, "no such organisation")
+	}
+	if !actor.Has(RoleOrgLead) || actor.OrganisationID != o.ID {
+		return nil, Errorf(Forbidden, "only the organisation's lead can switch its intake")
+	}
+	var f fieldErrors
+	f.text("reason", cmd.Reason, !cmd.Accepting, MaxLongText)
+	if cmd.Accepting && cmd.ResumeOn != "" {
+		f.add("resume_on", "only applies when switching intake off")
+	}
+	if d, ok := f.date("resume_on", cmd.ResumeOn); ok && !cmd.Accepting && d.Format(DateLayout) <= LondonDate(now) {
+		f.add("resume_on", "must be a date after today")
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	accepting := o.AcceptingOn(LondonDate(now))
+	switch {
+	case cmd.Accepting && (accepting && !o.IntakeOff):
+		return nil, nil
+	case cmd.Accepting:
+		return []Event{&OrganisationIntakeSwitchedOn{Reason: cmd.Reason}}, nil
+	case !accepting && o.ResumeOn == cmd.ResumeOn && o.IntakeReason == cmd.Reason:
+		return nil, nil
+	default:
+		return []Event{&OrganisationIntakeSwitchedOff{Reason: cmd.Reason, ResumeOn: cmd.ResumeOn}}, nil
+	}
+}
+
+// AddUser asks to open an account. The caller checks the password against
+// the policy and passes only its hash.
+type AddUser struct {
+	UserID       uuid.UUID
+	Username     string
+	DisplayName  string
+	Email        string
+	Roles        []Role
+	Team         string
+	PasswordHash string
+}
+
+// NormaliseUsername returns the form usernames are compared in: usernames
+// are unique regardless of case (R-AUTH-1).
+func NormaliseUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ValidateUsername checks a username's form: 3–64 characters of a–z, 0–9,
+// '.', '_', '-', '@'.
+func ValidateUsername(field, username string) *FieldError {
+	if n := len(username); n < 3 || n > 64 {
+		return &FieldError{Field: field, Message: "must be 3 to 64 characters long"}
+	}
+	for _, r := range username {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return &FieldError{Field: field, Message: "may contain only letters, digits and . _ - @"}
+		}
+	}
+	return nil
+}
+
+// DecideAddUser lets the org lead (or the coordinator) open an account in
+// the organisation. Network-wide roles (coordinator, auditor) are granted
+// only by the coordinator. Uniqueness of the username across the network is
+// decided by the Username aggregate. Errors: NotFound, Forbidden, Invalid,
+// Conflict (user id already used).
+func DecideAddUser(o Organisation, actor Actor, cmd AddUser) ([]Event, error) {
+	if !o.Exists {
+		return nil, Errorf(NotFound, "no such organisation")
+	}
+	if !canManage(o, actor) {
+		return nil, Errorf(Forbidden, "only the organisation's lead or the coordinator can add its users")
+	}
+	var f fieldErrors
+	if fe := ValidateUsername("username", cmd.Username); fe != nil {
+		f = append(f, *fe)
+	}
+	f.text("display_name", cmd.DisplayName, true, MaxShortText)
+	f.email("email", cmd.Email, true)
+	f.text("team", cmd.Team, false, MaxShortText)
+	if len(cmd.Roles) == 0 {
+		f.add("roles", "must list at least one role")
+	}
+	for i, r := range cmd.Roles {
+		if !r.Valid() {
+			f.add("roles["+strconvItoa(i)+"]", "is not a known role")
+		} else if r.networkWide() && !actor.Has(RoleCoordinator) {
+			f.add("roles["+strconvItoa(i)+"]", "only the coordinator can grant this role")
+		}
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	if _, ok := o.Users[cmd.UserID]; ok {
+		return nil, Errorf(Conflict, "a user with this id already exists")
+	}
+	return []Event{&OrganisationUserAdded{UserID: cmd.UserID, Username: NormaliseUsername(cmd.Username),
+		DisplayName: cmd.DisplayName, Email: cmd.Email, Roles: slices.Compact(slices.Sorted(slices.Values(cmd.Roles))),
+		Team: cmd.Team, PasswordHash: cmd.PasswordHash}}, nil
+}
+
+// DecideCloseAccount closes a user's account from this moment (R-ORG-3).
+// Closing a closed account records nothing. Errors: NotFound (no such user
+// in the organisation), Forbidden.
+func DecideCloseAccount(o Organisation, actor Actor, userID uuid.UUID) ([]Event, error) {
+	if !o.Exists {
+		return nil, Errorf(NotFound, "no such organisation")
+	}
+	if !canManage(o, actor) {
+		return nil, Errorf(Forbidden, "only the organisation's lead or the coordinator can close its accounts")
+	}
+	u, ok := o.Users[userID]
+	if !ok {
+		return nil, Errorf(NotFound, "no such user in this organisation")
+	}
+	if u.Closed {
+		return nil, nil
+	}
+	return []Event{&OrganisationAccountClosed{UserID: userID}}, nil
+}
+
+// DecideChangePassword records a user's new password hash; the caller has
+// checked the current password and the policy. Errors: NotFound, Forbidden
+// (closed account).
+func DecideChangePassword(o Organisation, userID uuid.UUID, newHash string) ([]Event, error) {
+	u, ok := o.Users[userID]
+	if !o.Exists || !ok {
+		return nil, Errorf(NotFound, "no such user")
+	}
+	if u.Closed {
+		return nil, Errorf(Forbidden, "the account is closed")
+	}
+	return []Event{&OrganisationPasswordChanged{UserID: userID, PasswordHash: newHash}}, nil
+}

@@ -1,0 +1,136 @@
+package domain
+
+import "github.com/google/uuid"
+
+// The organisation event types: one complete list (OrganisationEventTypes).
+// Users belong to their organisation's stream, so closing an account and
+// the organisation's other changes share one order.
+const (
+	OrganisationRegisteredType          = "organisation.registered"
+	OrganisationDirectoryUpdatedType    = "organisation.directory_updated"
+	OrganisationAdminContactChangedType = "organisation.admin_contact_changed"
+	OrganisationIntakeSwitchedOffType   = "organisation.intake_switched_off"
+	OrganisationIntakeSwitchedOnType    = "organisation.intake_switched_on"
+	OrganisationUserAddedType           = "organisation.user_added"
+	OrganisationAccountClosedType       = "organisation.account_closed"
+	OrganisationPasswordChangedType     = "organisation.password_changed"
+)
+
+// OrganisationEventTypes lists every organisation event type.
+func OrganisationEventTypes() []string {
+	return []string{OrganisationRegisteredType, OrganisationDirectoryUpdatedType, OrganisationAdminContactChangedType,
+		OrganisationIntakeSwitchedOffType, OrganisationIntakeSwitchedOnType, OrganisationUserAddedType,
+		OrganisationAccountClosedType, OrganisationPasswordChangedType}
+}
+
+func newOrganisationEvent(t string) (Event, bool) {
+	switch t {
+	case OrganisationRegisteredType:
+		return &OrganisationRegistered{}, true
+	case OrganisationDirectoryUpdatedType:
+		return &OrganisationDirectoryUpdated{}, true
+	case OrganisationAdminContactChangedType:
+		return &OrganisationAdminContactChanged{}, true
+	case OrganisationIntakeSwitchedOffType:
+		return &OrganisationIntakeSwitchedOff{}, true
+	case OrganisationIntakeSwitchedOnType:
+		return &OrganisationIntakeSwitchedOn{}, true
+	case OrganisationUserAddedType:
+		return &OrganisationUserAdded{}, true
+	case OrganisationAccountClosedType:
+		return &OrganisationAccountClosed{}, true
+	case OrganisationPasswordChangedType:
+		return &OrganisationPasswordChanged{}, true
+	}
+	return nil, false
+}
+
+// Service is one service an organisation offers, as listed in the directory.
+type Service struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// OrganisationRegistered signs an organisation up to the network (R-ORG-1).
+// Intake starts switched on.
+type OrganisationRegistered struct {
+	OrganisationID uuid.UUID `json:"organisation_id"`
+	Name           string    `json:"name"`
+	Description    string    `json:"description"`
+	AdminEmail     string    `json:"admin_email"`
+	Services       []Service `json:"services"`
+}
+
+// OrganisationDirectoryUpdated replaces the organisation's directory entry.
+type OrganisationDirectoryUpdated struct {
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Services    []Service `json:"services"`
+}
+
+// OrganisationAdminContactChanged records a new administrative contact
+// mailbox, where notices of incoming referrals go.
+type OrganisationAdminContactChanged struct {
+	AdminEmail string `json:"admin_email"`
+}
+
+// OrganisationIntakeSwitchedOff stops new referrals (R-ORG-2), optionally
+// until ResumeOn (YYYY-MM-DD), when intake switches back on by itself.
+type OrganisationIntakeSwitchedOff struct {
+	Reason   string `json:"reason"`
+	ResumeOn string `json:"resume_on,omitempty"`
+}
+
+// OrganisationIntakeSwitchedOn accepts referrals again.
+type OrganisationIntakeSwitchedOn struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// OrganisationUserAdded opens an account (R-ORG-3). PasswordHash is an
+// argon2id PHC string, never a password.
+type OrganisationUserAdded struct {
+	UserID       uuid.UUID `json:"user_id"`
+	Username     string    `json:"username"`
+	DisplayName  string    `json:"display_name"`
+	Email        string    `json:"email"`
+	Roles        []Role    `json:"roles"`
+	Team         string    `json:"team,omitempty"`
+	PasswordHash string    `json:"password_hash"`
+}
+
+// OrganisationAccountClosed closes an account for good (R-ORG-3).
+type OrganisationAccountClosed struct {
+	UserID uuid.UUID `json:"user_id"`
+}
+
+// OrganisationPasswordChanged records a user's new password hash.
+type OrganisationPasswordChanged struct {
+	UserID       uuid.UUID `json:"user_id"`
+	PasswordHash string    `json:"password_hash"`
+}
+
+// EventType implements Event.
+func (*OrganisationRegistered) EventType() string { return OrganisationRegisteredType }
+
+// EventType implements Event.
+func (*OrganisationDirectoryUpdated) EventType() string { return OrganisationDirectoryUpdatedType }
+
+// EventType implements Event.
+func (*OrganisationAdminContactChanged) EventType() string {
+	return OrganisationAdminContactChangedType
+}
+
+// EventType implements Event.
+func (*OrganisationIntakeSwitchedOff) EventType() string { return OrganisationIntakeSwitchedOffType }
+
+// EventType implements Event.
+func (*OrganisationIntakeSwitchedOn) EventType() string { return OrganisationIntakeSwitchedOnType }
+
+// EventType implements Event.
+func (*OrganisationUserAdded) EventType() string { return OrganisationUserAddedType }
+
+// EventType implements Event.
+func (*OrganisationAccountClosed) EventType() string { return OrganisationAccountClosedType }
+
+// EventType implements Event.
+func (*OrganisationPasswordChanged) EventType() string { return OrganisationPasswordChangedType }
