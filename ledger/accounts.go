@@ -1,0 +1,207 @@
+package ledger
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// PasswordPolicy checks new passwords (R-AUTH-2).
+type PasswordPolicy interface {
+	Check(username, password string) error
+	ChangeDue(changedAt, now time.Time) bool
+}
+
+// PasswordHasher makes and checks slow salted hashes (R-AUTH-3). DummyVerify
+// costs what Verify costs, for users that do not exist.
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Verify(encoded, password string) (bool, error)
+	DummyVerify(password string)
+}
+
+// Throttle limits failed logins per account and per client address.
+type Throttle interface {
+	Allow(username, addr string, now time.Time) (retryAfter time.Duration, ok bool)
+	Failure(username, addr string, now time.Time)
+	Success(username, addr string, now time.Time)
+}
+
+// Sessions keeps session tokens (stored hashed) with idle and absolute
+// expiry. Lookup fails with Unauthorized for unknown or expired tokens.
+type Sessions interface {
+	Create(userID, organisationID string, now time.Time) (token string, expiresAt time.Time, err error)
+	Lookup(token string, now time.Time) (userID string, err error)
+	Delete(token string) error
+	DeleteForUser(userID string) error
+}
+
+// UserIndex finds accounts, as a projection of the organisation streams.
+// WaitFor blocks until the index has applied every event up to pos.
+type UserIndex interface {
+	UserByID(id uuid.UUID) (domain.User, bool)
+	UserByUsername(username string) (domain.User, bool)
+	WaitFor(ctx context.Context, pos eventstore.Position) error
+}
+
+// Accounts signs users in and out and answers who a token belongs to.
+type Accounts struct {
+	svc      *Service
+	users    UserIndex
+	policy   PasswordPolicy
+	hasher   PasswordHasher
+	throttle Throttle
+	sessions Sessions
+}
+
+// NewAccounts wires the account operations.
+func NewAccounts(svc *Service, users UserIndex, policy PasswordPolicy, hasher PasswordHasher, throttle Throttle, sessions Sessions) *Accounts {
+	return &Accounts{svc: svc, users: users, policy: policy, hasher: hasher, throttle: throttle, sessions: sessions}
+}
+
+// LoginResult is a new session.
+type LoginResult struct {
+	Token             string
+	ExpiresAt         time.Time
+	User              domain.User
+	PasswordChangeDue bool
+}
+
+var errBadCredentials = &domain.Error{Code: domain.Unauthorized, Message: "the username or password is wrong"}
+
+// Login checks a username and password and opens a session. An unknown user,
+// a closed account and a wrong password get the same error after the same
+// amount of work, so neither the answer nor its timing tells whether a
+// username exists (R-AUTH-3). Errors: Unauthorized, TooManyRequests.
+func (a *Accounts) Login(ctx context.Context, username, password, addr string) (LoginResult, error) {
+	now := a.svc.Now()
+	name := domain.NormaliseUsername(username)
+	if wait, ok := a.throttle.Allow(name, addr, now); !ok {
+		return LoginResult{}, &RetryError{Err: domain.Errorf(domain.TooManyRequests, "too many failed sign-in attempts; try again later"), RetryAfter: wait}
+	}
+	if err := a.catchUp(ctx); err != nil {
+		return LoginResult{}, err
+	}
+	u, found := a.users.UserByUsername(name)
+	ok := false
+	if found && !u.Closed {
+		var err error
+		if ok, err = a.hasher.Verify(u.PasswordHash, password); err != nil {
+			return LoginResult{}, err
+		}
+	} else {
+		a.hasher.DummyVerify(password)
+	}
+	if !ok {
+		a.throttle.Failure(name, addr, now)
+		return LoginResult{}, errBadCredentials
+	}
+	a.throttle.Success(name, addr, now)
+	token, expires, err := a.sessions.Create(u.ID.String(), u.OrganisationID.String(), now)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{Token: token, ExpiresAt: expires, User: u, PasswordChangeDue: a.policy.ChangeDue(u.PasswordChangedAt, now)}, nil
+}
+
+// Authenticate returns the open account a session token belongs to. It
+// first catches the user index up with the store, so an account closed a
+// moment ago on any node is refused on the very next request (R-ORG-3).
+// Errors: Unauthorized.
+func (a *Accounts) Authenticate(ctx context.Context, token string) (domain.User, error) {
+	userID, err := a.sessions.Lookup(token, a.svc.Now())
+	if err != nil {
+		return domain.User{}, err
+	}
+	if err := a.catchUp(ctx); err != nil {
+		return domain.User{}, err
+	}
+	id, err := uuid.Parse(userID)
+	if err != nil {
+		return domain.User{}, domain.Errorf(domain.Unauthorized, "invalid or expired session")
+	}
+	u, ok := a.users.UserByID(id)
+	if !ok || u.Closed {
+		_ = a.sessions.DeleteForUser(userID)
+		return domain.User{}, domain.Errorf(domain.Unauthorized, "invalid or expired session")
+	}
+	return u, nil
+}
+
+// Logout ends the session of token.
+func (a *Accounts) Logout(token string) error { return a.sessions.Delete(token) }
+
+// PasswordChangeDue reports whether u should be prompted to change password.
+func (a *Accounts) PasswordChangeDue(u domain.User) bool {
+	return a.policy.ChangeDue(u.PasswordChangedAt, a.svc.Now())
+}
+
+// ChangePassword replaces the signed-in user's password after checking the
+// current one and the policy; every session of the user ends. Errors:
+// Invalid (current password wrong, or the new one breaks the policy or
+// equals the current one), Forbidden (closed account).
+func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, next string) error {
+	ok, err := a.hasher.Verify(u.PasswordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return domain.InvalidFields(domain.FieldError{Field: "current_password", Message: "is not your current password"})
+	}
+	if current == next {
+		return domain.InvalidFields(domain.FieldError{Field: "new_password", Message: "must differ from the current password"})
+	}
+	if err := a.policy.Check(u.Username, next); err != nil {
+		return withField(err, "new_password")
+	}
+	hash, err := a.hasher.Hash(next)
+	if err != nil {
+		return err
+	}
+	_, w, err := execute(ctx, a.svc, u.Actor(), OrganisationStream(u.OrganisationID), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideChangePassword(o, u.ID, hash) })
+	if err != nil {
+		return err
+	}
+	if err := a.users.WaitFor(ctx, w.Position); err != nil {
+		return err
+	}
+	return a.sessions.DeleteForUser(u.ID.String())
+}
+
+// catchUp waits until the user index has applied everything in the store.
+func (a *Accounts) catchUp(ctx context.Context) error {
+	head, err := a.svc.store.Head(ctx)
+	if err != nil {
+		return storeError(err)
+	}
+	return a.users.WaitFor(ctx, head)
+}
+
+// withField renames the field of a single-field Invalid error.
+func withField(err error, field string) error {
+	fields := domain.ErrorFields(err)
+	if domain.ErrorCode(err) != domain.Invalid || len(fields) == 0 {
+		return err
+	}
+	out := make([]domain.FieldError, len(fields))
+	for i, f := range fields {
+		out[i] = domain.FieldError{Field: field, Message: f.Message}
+	}
+	return domain.InvalidFields(out...)
+}
+
+// RetryError is an error the caller may retry after RetryAfter.
+type RetryError struct {
+	Err        error
+	RetryAfter time.Duration
+}
+
+func (e *RetryError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the underlying error, so its domain code shows through.
+func (e *RetryError) Unwrap() error { return e.Err }

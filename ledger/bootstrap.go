@@ -1,0 +1,65 @@
+package ledger
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// BootstrapUsername is the first coordinator's username.
+const BootstrapUsername = "admin"
+
+// coordinatorOrganisationID is fixed so that a bootstrap interrupted by a
+// crash finishes on the next start instead of registering a second body.
+var coordinatorOrganisationID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:referral-ledger:coordinating-organisation"))
+
+// Bootstrap makes sure a coordinator can sign in on a new ledger: when no
+// "admin" account exists, it registers the network's coordinating
+// organisation and the coordinator "admin" with password, or with a
+// generated one when password is empty. It returns the password it set
+// (to print once) and whether it created anything. Errors: Invalid when the
+// given password breaks the policy.
+func (a *Accounts) Bootstrap(ctx context.Context, password string) (string, bool, error) {
+	if err := a.catchUp(ctx); err != nil {
+		return "", false, err
+	}
+	if _, ok := a.users.UserByUsername(BootstrapUsername); ok {
+		return "", false, nil
+	}
+	if password == "" {
+		password = generatePassword()
+	}
+	if err := a.policy.Check(BootstrapUsername, password); err != nil {
+		return "", false, fmt.Errorf("bootstrap password (LEDGER_BOOTSTRAP_PASSWORD): %w", err)
+	}
+	system := domain.Actor{Roles: []domain.Role{domain.RoleCoordinator}}
+	_, _, err := execute(ctx, a.svc, system, OrganisationStream(coordinatorOrganisationID), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) {
+			if o.Exists {
+				return nil, nil
+			}
+			return domain.DecideRegisterOrganisation(o, system, domain.RegisterOrganisation{
+				OrganisationID: coordinatorOrganisationID, Name: "Network coordinator",
+				Description: "The network's lead body: registers organisations and follows up referrals.",
+				AdminEmail:  "coordinator@localhost", Services: []domain.Service{}})
+		})
+	if err != nil {
+		return "", false, err
+	}
+	system.OrganisationID = coordinatorOrganisationID
+	if _, _, err := a.AddUser(ctx, system, coordinatorOrganisationID, NewUser{Username: BootstrapUsername,
+		DisplayName: "Network coordinator", Email: "coordinator@localhost",
+		Roles: []domain.Role{domain.RoleCoordinator, domain.RoleOrgLead}, Password: password}); err != nil {
+		return "", false, err
+	}
+	return password, true, nil
+}
+
+// generatePassword returns a random password that satisfies both password
+// policies: 130 random bits as base32 (upper case and digits) plus a
+// lower-case letter and a symbol, which the network policy asks for.
+func generatePassword() string { return rand.Text() + "k#" }

@@ -1,0 +1,130 @@
+package ledger
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// ClientIndex answers which organisations already hold a client, so a new
+// referral can name an existing client_id only where the referrer knows it.
+type ClientIndex interface {
+	OrganisationKnowsClient(org, client uuid.UUID) bool
+}
+
+// CanSee is the need-to-know rule (R-AUTH-4): a user sees a referral only if
+// their organisation made or received it, or their role is network-wide.
+func CanSee(actor domain.Actor, r domain.Referral) bool {
+	return r.Exists && (actor.NetworkWide() || r.Involves(actor.OrganisationID))
+}
+
+var errNoReferral = domain.Errorf(domain.NotFound, "no such referral")
+
+// MakeReferral records a new referral from the actor's organisation
+// (R-REF-1..4). A new client gets a fresh client id. Errors: Forbidden,
+// Invalid, Conflict (intake off).
+func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd domain.MakeReferral, clients ClientIndex) (domain.Referral, Written, error) {
+	cmd.ReferralID = s.newID()
+	if cmd.ClientID == uuid.Nil {
+		cmd.ClientID = s.newID()
+	} else if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
+		return domain.Referral{}, Written{}, domain.InvalidFields(domain.FieldError{Field: "client.client_id",
+			Message: "no client with this id has a referral involving your organisation"})
+	} else {
+		cmd.ExistingClient = true
+	}
+	var receiver domain.Organisation
+	if cmd.ToOrganisationID != uuid.Nil {
+		history, err := s.load(ctx, OrganisationStream(cmd.ToOrganisationID))
+		if err != nil {
+			return domain.Referral{}, Written{}, err
+		}
+		receiver = domain.ReplayOrganisation(history)
+	}
+	now := s.Now()
+	return execute(ctx, s, actor, ReferralStream(cmd.ReferralID), domain.EvolveReferral,
+		func(r domain.Referral) ([]domain.Event, error) {
+			return domain.DecideMakeReferral(actor, receiver, cmd, now)
+		})
+}
+
+// Referral returns a referral the actor may see. Errors: NotFound (also
+// when need to know hides it).
+func (s *Service) Referral(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Referral, error) {
+	history, err := s.load(ctx, ReferralStream(id))
+	if err != nil {
+		return domain.Referral{}, err
+	}
+	r := domain.ReplayReferral(history)
+	if !CanSee(actor, r) {
+		return domain.Referral{}, errNoReferral
+	}
+	return r, nil
+}
+
+// onReferral runs a decision on a referral the actor may see; others get
+// NotFound, exactly as for a referral that does not exist.
+func (s *Service) onReferral(ctx context.Context, actor domain.Actor, id uuid.UUID,
+	decide func(domain.Referral) ([]domain.Event, error)) (domain.Referral, Written, error) {
+	return execute(ctx, s, actor, ReferralStream(id), domain.EvolveReferral,
+		func(r domain.Referral) ([]domain.Event, error) {
+			if !CanSee(actor, r) {
+				return nil, errNoReferral
+			}
+			return decide(r)
+		})
+}
+
+// Acknowledge records the receiver's acknowledgement. Errors: NotFound,
+// Forbidden, Conflict, PreconditionFailed.
+func (s *Service) Acknowledge(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Referral, Written, error) {
+	return s.onReferral(ctx, actor, id, func(r domain.Referral) ([]domain.Event, error) {
+		return domain.DecideAcknowledge(r, actor)
+	})
+}
+
+// Assign forwards the referral to an adviser of the receiving organisation.
+// Errors: NotFound, Forbidden, Conflict, Invalid, PreconditionFailed.
+func (s *Service) Assign(ctx context.Context, actor domain.Actor, id, userID uuid.UUID) (domain.Referral, Written, error) {
+	current, err := s.Referral(ctx, actor, id)
+	if err != nil {
+		return domain.Referral{}, Written{}, err
+	}
+	history, err := s.load(ctx, OrganisationStream(current.ToOrganisationID))
+	if err != nil {
+		return domain.Referral{}, Written{}, err
+	}
+	receiver := domain.ReplayOrganisation(history)
+	return s.onReferral(ctx, actor, id, func(r domain.Referral) ([]domain.Event, error) {
+		return domain.DecideAssign(r, actor, receiver, userID)
+	})
+}
+
+// DeclineUrgency records that an urgent referral is not urgent (R-REF-7).
+// Errors: NotFound, Forbidden, Conflict, Invalid, PreconditionFailed.
+func (s *Service) DeclineUrgency(ctx context.Context, actor domain.Actor, id uuid.UUID, feedback string) (domain.Referral, Written, error) {
+	return s.onReferral(ctx, actor, id, func(r domain.Referral) ([]domain.Event, error) {
+		return domain.DecideDeclineUrgency(r, actor, feedback)
+	})
+}
+
+// AddNote adds a note, maybe with an agreed closing date (R-REF-6). It
+// returns the note's id. Errors: NotFound, Forbidden, Conflict, Invalid,
+// PreconditionFailed.
+func (s *Service) AddNote(ctx context.Context, actor domain.Actor, id uuid.UUID, cmd domain.AddNote) (domain.Referral, Written, error) {
+	cmd.NoteID = s.newID()
+	now := s.Now()
+	return s.onReferral(ctx, actor, id, func(r domain.Referral) ([]domain.Event, error) {
+		return domain.DecideAddNote(r, actor, cmd, now)
+	})
+}
+
+// Close closes the referral with an outcome and comment (R-REF-5). Errors:
+// NotFound, Forbidden, Conflict, Invalid, PreconditionFailed.
+func (s *Service) Close(ctx context.Context, actor domain.Actor, id uuid.UUID, outcome, comment string) (domain.Referral, Written, error) {
+	return s.onReferral(ctx, actor, id, func(r domain.Referral) ([]domain.Event, error) {
+		return domain.DecideClose(r, actor, outcome, comment)
+	})
+}

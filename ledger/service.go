@@ -1,0 +1,177 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// maxConflictRetries bounds how often a command is re-decided against fresh
+// state when another writer got in first. Each retry decides anew, so a
+// conflicting write is never merged blindly (R-LEDGER-2).
+const maxConflictRetries = 8
+
+// Service executes the ledger's commands.
+type Service struct {
+	store eventstore.Store
+	codec *Codec
+	now   func() time.Time
+	newID func() uuid.UUID
+}
+
+// NewService returns a service appending to store. now and newID are the
+// clock and id source (injected so tests are deterministic).
+func NewService(store eventstore.Store, codec *Codec, now func() time.Time, newID func() uuid.UUID) *Service {
+	return &Service{store: store, codec: codec, now: now, newID: newID}
+}
+
+// Now returns the service's clock reading, in UTC.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+// Store returns the store the service appends to.
+func (s *Service) Store() eventstore.Store { return s.store }
+
+// Codec returns the service's event codec.
+func (s *Service) Codec() *Codec { return s.codec }
+
+// Request carries what a command records about its origin (R-LEDGER-3).
+type Request struct {
+	CorrelationID string
+	CausationID   string
+	IfMatch       *uint64 // the stream revision the caller last saw, if any
+}
+
+type requestKey struct{}
+
+// WithRequest returns ctx carrying req.
+func WithRequest(ctx context.Context, req Request) context.Context {
+	return context.WithValue(ctx, requestKey{}, req)
+}
+
+func requestFrom(ctx context.Context) Request {
+	req, _ := ctx.Value(requestKey{}).(Request)
+	return req
+}
+
+// Written says where a command's events landed.
+type Written struct {
+	Revision uint64              // the stream's revision after the command
+	Position eventstore.Position // the global position of its last event; Start if it wrote nothing
+	Events   int                 // how many events it appended
+}
+
+// load reads a whole stream and decodes it.
+func (s *Service) load(ctx context.Context, stream string) ([]domain.Recorded, error) {
+	var out []domain.Recorded
+	var from uint64
+	for {
+		page, err := s.store.ReadStream(ctx, stream, from, 1000)
+		if err != nil {
+			return nil, storeError(err)
+		}
+		for _, rec := range page {
+			d, err := s.codec.Decode(rec)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, d)
+		}
+		if len(page) < 1000 {
+			return out, nil
+		}
+		from = page[len(page)-1].Revision + 1
+	}
+}
+
+// execute runs one command against one stream: load and fold the stream,
+// check If-Match, decide, append at the revision loaded. On a concurrency
+// conflict without If-Match it decides again on fresh state; with If-Match
+// the caller's view is stale, so it is refused with PreconditionFailed.
+func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream string,
+	evolve func(S, domain.Recorded) S, decide func(S) ([]domain.Event, error)) (S, Written, error) {
+	req := requestFrom(ctx)
+	for attempt := 0; ; attempt++ {
+		var state S
+		history, err := s.load(ctx, stream)
+		if err != nil {
+			return state, Written{}, err
+		}
+		for _, rec := range history {
+			state = evolve(state, rec)
+		}
+		expected := eventstore.NoStream()
+		var revision uint64
+		if n := len(history); n > 0 {
+			revision = history[n-1].Revision
+			expected = eventstore.Exact(revision)
+		}
+		if req.IfMatch != nil && (len(history) == 0 || *req.IfMatch != revision) {
+			return state, Written{}, domain.Errorf(domain.PreconditionFailed,
+				"the resource has changed since revision %d; read it again and retry", *req.IfMatch)
+		}
+		events, err := decide(state)
+		if err != nil || len(events) == 0 {
+			return state, Written{Revision: revision}, err
+		}
+		data, err := s.encode(actor, req, events)
+		if err != nil {
+			return state, Written{}, err
+		}
+		res, err := s.store.Append(ctx, stream, expected, data...)
+		var conflict *eventstore.ConflictError
+		if errors.As(err, &conflict) {
+			if req.IfMatch != nil {
+				return state, Written{}, domain.Errorf(domain.PreconditionFailed, "the resource changed while this request ran; read it again and retry")
+			}
+			if attempt < maxConflictRetries {
+				continue
+			}
+			return state, Written{}, domain.Errorf(domain.Conflict, "too many concurrent changes; retry")
+		}
+		if err != nil {
+			return state, Written{}, storeError(err)
+		}
+		for i, ev := range events {
+			state = evolve(state, domain.Recorded{Event: ev, At: data[i].Metadata.RecordedAt, ActorUserID: actor.UserID,
+				ActorOrganisationID: actor.OrganisationID, Revision: res.Revision - uint64(len(events)-1-i)})
+		}
+		return state, Written{Revision: res.Revision, Position: res.Position, Events: len(events)}, nil
+	}
+}
+
+// encode stamps events with their envelope: a fresh id, the actor, the time
+// and the request's correlation and causation ids (R-LEDGER-3).
+func (s *Service) encode(actor domain.Actor, req Request, events []domain.Event) ([]eventstore.EventData, error) {
+	now := s.Now()
+	out := make([]eventstore.EventData, len(events))
+	for i, ev := range events {
+		meta := eventstore.Metadata{RecordedAt: now, CorrelationID: req.CorrelationID, CausationID: req.CausationID}
+		if actor.UserID != uuid.Nil {
+			meta.ActorUserID = actor.UserID.String()
+		}
+		if actor.OrganisationID != uuid.Nil {
+			meta.ActorOrganisationID = actor.OrganisationID.String()
+		}
+		d, err := s.codec.Encode(s.newID(), ev, meta)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// storeError classifies store failures: unreachable is Unavailable (503),
+// anything else is internal.
+func storeError(err error) error {
+	if errors.Is(err, eventstore.ErrUnavailable) || errors.Is(err, eventstore.ErrClosed) {
+		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly"}
+	}
+	return fmt.Errorf("ledger store: %w", err)
+}

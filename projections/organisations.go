@@ -1,0 +1,120 @@
+package projections
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// Organisations is the read model of organisations and their accounts: the
+// directory (R-VIEW-4) and the user index sign-in uses.
+type Organisations struct {
+	mu         sync.RWMutex
+	orgs       map[uuid.UUID]domain.Organisation // Users left nil: users live below
+	users      map[uuid.UUID]domain.User
+	byUsername map[string]uuid.UUID
+}
+
+// NewOrganisations returns an empty read model.
+func NewOrganisations() *Organisations {
+	return &Organisations{orgs: map[uuid.UUID]domain.Organisation{}, users: map[uuid.UUID]domain.User{},
+		byUsername: map[string]uuid.UUID{}}
+}
+
+// Apply implements Projection.
+func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
+	if !strings.HasPrefix(stored.Stream, "organisation-") {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	orgID, _ := uuid.Parse(strings.TrimPrefix(stored.Stream, "organisation-"))
+	switch e := rec.Event.(type) {
+	case *domain.OrganisationUserAdded:
+		p.users[e.UserID] = domain.User{ID: e.UserID, OrganisationID: orgID, Username: e.Username,
+			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
+			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At}
+		p.byUsername[e.Username] = e.UserID
+	case *domain.OrganisationAccountClosed:
+		if u, ok := p.users[e.UserID]; ok {
+			u.Closed, u.ClosedAt = true, rec.At
+			p.users[e.UserID] = u
+		}
+	case *domain.OrganisationPasswordChanged:
+		if u, ok := p.users[e.UserID]; ok {
+			u.PasswordHash, u.PasswordChangedAt = e.PasswordHash, rec.At
+			p.users[e.UserID] = u
+		}
+	default:
+		p.orgs[orgID] = domain.EvolveOrganisation(p.orgs[orgID], rec)
+	}
+}
+
+// UserByID returns an account by id.
+func (p *Organisations) UserByID(id uuid.UUID) (domain.User, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	u, ok := p.users[id]
+	return u, ok
+}
+
+// UserByUsername returns an account by username, in any case.
+func (p *Organisations) UserByUsername(username string) (domain.User, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	id, ok := p.byUsername[domain.NormaliseUsername(username)]
+	if !ok {
+		return domain.User{}, false
+	}
+	return p.users[id], true
+}
+
+// DirectoryEntry is an organisation as the directory lists it.
+type DirectoryEntry struct {
+	ID                 uuid.UUID
+	Name               string
+	Description        string
+	Services           []domain.Service
+	AcceptingReferrals bool
+	ResumeOn           string
+}
+
+// Directory lists the organisations signed up, by name, with whether each
+// accepts referrals at now, resume dates applied on time (R-VIEW-4).
+func (p *Organisations) Directory(now time.Time) []DirectoryEntry {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	today := domain.LondonDate(now)
+	out := make([]DirectoryEntry, 0, len(p.orgs))
+	for _, o := range p.orgs {
+		if !o.Exists {
+			continue
+		}
+		e := DirectoryEntry{ID: o.ID, Name: o.Name, Description: o.Description, Services: o.Services,
+			AcceptingReferrals: o.AcceptingOn(today)}
+		if !e.AcceptingReferrals {
+			e.ResumeOn = o.ResumeOn
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b DirectoryEntry) int {
+		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID.String(), b.ID.String())
+	})
+	return out
+}
+
+// UserIndex is the organisations read model together with the runner that
+// feeds it, which is what sign-in needs: look-ups plus read-your-writes.
+type UserIndex struct {
+	*Organisations
+	*Runner
+}
