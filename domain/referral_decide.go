@@ -72,7 +72,7 @@ func DecideMakeReferral(actor Actor, receiver Organisation, cmd MakeReferral, no
 
 func validateClient(f *fieldErrors, c Client, nameRequired bool, now time.Time) {
 	f.text("client.name", c.Name, nameRequired, MaxShortText)
-	if dob, ok := f.date("client.date_of_birth", c.DateOfBirth); ok && dob.After(now) {
+	if dob, ok := f.date("client.date_of_birth", c.DateOfBirth); ok && dob.Format(DateLayout) > LondonDate(now) {
 		f.add("client.date_of_birth", "must not be in the future")
 	}
 	f.text("client.phone", c.Phone, false, 40)
@@ -124,7 +124,7 @@ func DecideAssign(r Referral, actor Actor, receiver Organisation, assignee uuid.
 		return nil, err
 	}
 	u, ok := receiver.Users[assignee]
-	if !ok || u.Closed {
+	if !ok || u.Closed || u.OrganisationID != r.ToOrganisationID {
 		return nil, InvalidFields(FieldError{Field: "user_id", Message: "must be an active user of the receiving organisation"})
 	}
 	if r.AssignedTo == assignee {
