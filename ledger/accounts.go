@@ -81,7 +81,7 @@ func (a *Accounts) Login(ctx context.Context, username, password, addr string) (
 	now := a.svc.Now()
 	name := domain.NormaliseUsername(username)
 	if wait, ok := a.throttle.Allow(name, addr, now); !ok {
-		return LoginResult{}, &RetryError{Err: domain.Errorf(domain.TooManyRequests, "too many failed sign-in attempts; try again later"), RetryAfter: wait}
+		return LoginResult{}, &RetryError{Err: domain.Errorf(domain.TooManyRequests, "too many failed sign-in attempts; try again later"), After: wait}
 	}
 	if err := a.catchUp(ctx); err != nil {
 		return LoginResult{}, err
@@ -197,9 +197,12 @@ func withField(err error, field string) error {
 
 // RetryError is an error the caller may retry after RetryAfter.
 type RetryError struct {
-	Err        error
-	RetryAfter time.Duration
+	Err   error
+	After time.Duration
 }
+
+// RetryAfter says how long to wait before retrying.
+func (e *RetryError) RetryAfter() time.Duration { return e.After }
 
 func (e *RetryError) Error() string { return e.Err.Error() }
 
