@@ -1,0 +1,186 @@
+package auth
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// wantCode fails tb unless err carries the domain code want.
+func wantCode(tb testing.TB, err error, want domain.Code) {
+	tb.Helper()
+	if got := domain.ErrorCode(err); got != want {
+		tb.Fatalf("error code = %q (%v), want %q", got, err, want)
+	}
+}
+
+// TestPolicyCheck proves R-AUTH-2: both policies' length and composition
+// rules, the common-password list, the username rule, and that passphrases
+// are accepted whole.
+func TestPolicyCheck(t *testing.T) {
+	const user = "alice.smith"
+	tests := []struct {
+		name     string
+		policy   PasswordPolicy
+		password string
+		wantMsg  string // "" means the password is accepted
+	}{
+		{"Network/OK", PolicyNetwork, "Tr0ub4dor&3x", ""},
+		{"Network/ZeroValueIsNetwork", "", "Ab1#wxyz", ""},
+		{"Network/OKEightCodePoints", PolicyNetwork, "Äb1#öüßé", ""},
+		{"Network/OKSpaceIsOtherCharacter", PolicyNetwork, "Blue ocean 7", ""},
+		{"Network/TooShort", PolicyNetwork, "Ab1#xyz", "at least 8 characters"},
+		{"Network/TooShortInCodePoints", PolicyNetwork, "Äb1#öüß", "at least 8 characters"},
+		{"Network/NoDigit", PolicyNetwork, "Abcdefg#", "must contain at least one digit"},
+		{"Network/NoUpper", PolicyNetwork, "abcdef1#", "one upper-case letter"},
+		{"Network/NoLower", PolicyNetwork, "ABCDEF1#", "one lower-case letter"},
+		{"Network/NoOther", PolicyNetwork, "Abcdefg1", "one other character"},
+		{"Network/ListsEveryMissingClass", PolicyNetwork, "abcdefghij", "one digit, one upper-case letter and one other character"},
+		{"Network/CommonWithDecoration", PolicyNetwork, "Password1!", "too common"},
+		{"Network/CommonSeasonYear", PolicyNetwork, "Summer2024!", "too common"},
+		{"Network/ContainsUsername", PolicyNetwork, "Alice.Smith#1", "username"},
+		{"Modern/OKNoComposition", PolicyModern, "correct horse battery staple", ""},
+		{"Modern/OKTwelve", PolicyModern, "glacierpotat", ""},
+		{"Modern/TooShort", PolicyModern, "Tr0ub4dor&3x"[:11], "at least 12 characters"},
+		{"Modern/CommonIgnoringCase", PolicyModern, "QWERTYUIOP12", "too common"},
+		{"Modern/CommonCoreWithDigits", PolicyModern, "password1234", "too common"},
+		{"Modern/EqualsUsername", PolicyModern, "ALICE.SMITH1", "username"},
+		{"Both/Passphrase64Whole", PolicyModern, strings.Repeat("Sea otters hold paws 7! ", 3)[:64], ""},
+		{"Both/MaxLengthAccepted", PolicyNetwork, "Aa1#" + strings.Repeat("é", MaxPasswordLength-4), ""},
+		{"Both/TooLong", PolicyNetwork, "Aa1#" + strings.Repeat("é", MaxPasswordLength-3), "at most 256 characters"},
+		{"Both/TooLongBytes", PolicyModern, strings.Repeat("x", 10_000), "at most 256 characters"},
+		{"Both/InvalidUTF8", PolicyModern, "valid until \xff here", "not valid UTF-8"},
+		{"Both/ControlCharacter", PolicyModern, "tab\tseparated words", "control characters"},
+		{"Both/LineBreak", PolicyNetwork, "Line1#\nbreak", "control characters"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.policy.Check(user, tt.password)
+			if tt.wantMsg == "" {
+				if err != nil {
+					t.Fatalf("Check = %v, want nil", err)
+				}
+				return
+			}
+			wantCode(t, err, domain.Invalid)
+			fields := domain.ErrorFields(err)
+			if len(fields) != 1 || fields[0].Field != "password" {
+				t.Fatalf("fields = %+v, want one for \"password\"", fields)
+			}
+			if !strings.Contains(fields[0].Message, tt.wantMsg) {
+				t.Errorf("message = %q, want it to contain %q", fields[0].Message, tt.wantMsg)
+			}
+			if len(tt.password) >= 4 && (strings.Contains(err.Error(), tt.password) || strings.Contains(fields[0].Message, tt.password)) {
+				t.Errorf("error %q echoes the password", err)
+			}
+		})
+	}
+}
+
+// TestPolicyCheckUsername proves the username rule of R-AUTH-2: a password
+// may not be or contain the username, but a very short username only rules
+// out itself.
+func TestPolicyCheckUsername(t *testing.T) {
+	tests := []struct {
+		name     string
+		username string
+		password string
+		wantErr  bool
+	}{
+		{"ContainsIgnoringCase", "Bob.Jones", "my bob.jones passphrase", true},
+		{"Equals", "correct horse battery", "Correct Horse Battery", true},
+		{"ShortUsernameInside", "al", "natal kitchen drawers", false},
+		{"ShortUsernameWhole", "thirteenchar", "thirteenchar", true},
+		{"EmptyUsername", "", "natal kitchen drawers", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := PolicyModern.Check(tt.username, tt.password)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("Check = %v, want error %v", err, tt.wantErr)
+			}
+			if err != nil && !strings.Contains(domain.ErrorFields(err)[0].Message, "username") {
+				t.Errorf("message %q does not say the username is the problem", err)
+			}
+		})
+	}
+}
+
+func TestPolicyCheckField(t *testing.T) {
+	err := PolicyNetwork.CheckField("new_password", "alice", "short")
+	wantCode(t, err, domain.Invalid)
+	if f := domain.ErrorFields(err); len(f) != 1 || f[0].Field != "new_password" {
+		t.Fatalf("fields = %+v, want one for \"new_password\"", f)
+	}
+}
+
+func TestPolicyCheckUnknownPolicy(t *testing.T) {
+	err := PasswordPolicy("legacy").Check("alice", "Tr0ub4dor&3x")
+	if err == nil || domain.ErrorCode(err) != domain.Internal {
+		t.Fatalf("Check with an unknown policy = %v, want an internal error", err)
+	}
+}
+
+func TestParsePolicy(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want PasswordPolicy
+		ok   bool
+	}{
+		{"EmptyIsDefault", "", PolicyNetwork, true},
+		{"Network", "network", PolicyNetwork, true},
+		{"ModernAnyCase", "  Modern ", PolicyModern, true},
+		{"ErrUnknown", "nist", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParsePolicy(tt.in)
+			if !tt.ok {
+				wantCode(t, err, domain.Invalid)
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("ParsePolicy(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestChangeDue proves the six-month prompt of R-AUTH-2 under the network
+// policy, counted in calendar months, and its absence under the modern one.
+func TestChangeDue(t *testing.T) {
+	day := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, time.UTC) }
+	tests := []struct {
+		name      string
+		policy    PasswordPolicy
+		changedAt time.Time
+		now       time.Time
+		want      bool
+	}{
+		{"Network/Fresh", PolicyNetwork, day(2025, 1, 15, 10), day(2025, 3, 1, 0), false},
+		{"Network/ExactlySixMonths", PolicyNetwork, day(2025, 1, 15, 10), day(2025, 7, 15, 10), false},
+		{"Network/OlderThanSixMonths", PolicyNetwork, day(2025, 1, 15, 10), day(2025, 7, 15, 10).Add(time.Nanosecond), true},
+		{"Network/EndOfMonthClamped", PolicyNetwork, day(2025, 8, 31, 12), day(2026, 2, 28, 12), false},
+		{"Network/EndOfMonthDue", PolicyNetwork, day(2025, 8, 31, 12), day(2026, 3, 1, 0), true},
+		{"Network/ZeroValue", "", day(2020, 1, 1, 0), day(2021, 1, 1, 0), true},
+		{"Modern/Never", PolicyModern, day(2015, 1, 1, 0), day(2025, 1, 1, 0), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.policy.ChangeDue(tt.changedAt, tt.now); got != tt.want {
+				t.Fatalf("ChangeDue = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPolicyErrorIsDomainError(t *testing.T) {
+	var de *domain.Error
+	if err := PolicyModern.Check("alice", "short"); !errors.As(err, &de) {
+		t.Fatalf("Check error %T is not a *domain.Error", err)
+	}
+}

@@ -1,0 +1,187 @@
+package auth
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// SQLiteSessions is a SessionStore in its own SQLite file, kept apart from
+// the event store because sessions are short-lived, per node and written on
+// every login. It is safe for concurrent use.
+type SQLiteSessions struct {
+	db  *sql.DB
+	cfg SessionConfig
+}
+
+var _ SessionStore = (*SQLiteSessions)(nil)
+
+// sessionSchema creates the sessions table. Times are Unix nanoseconds in
+// UTC; token_hash is SHA-256 of the token, never the token itself.
+const sessionSchema = `
+CREATE TABLE IF NOT EXISTS sessions (
+	token_hash      BLOB PRIMARY KEY,
+	id              TEXT NOT NULL UNIQUE,
+	user_id         TEXT NOT NULL,
+	organisation_id TEXT NOT NULL,
+	created_at      INTEGER NOT NULL,
+	last_seen_at    INTEGER NOT NULL,
+	expires_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
+CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
+`
+
+// OpenSessions opens (creating if need be) the session database at path
+// with the default timeouts. Errors are unclassified (internal).
+func OpenSessions(path string) (*SQLiteSessions, error) {
+	return OpenSessionsWithConfig(path, DefaultSessionConfig())
+}
+
+// OpenSessionsWithConfig is OpenSessions with the timeouts of cfg; zero
+// fields take their defaults. The database runs in WAL mode with
+// synchronous=FULL, so a logout or account closure that returned survives a
+// power cut.
+func OpenSessionsWithConfig(path string, cfg SessionConfig) (*SQLiteSessions, error) {
+	// A file: URI with an escaped path, so that '?' or '#' in a directory
+	// name cannot be mistaken for the start of the parameters.
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("auth: opening sessions %s: %w", path, err)
+	}
+	if _, err := db.Exec(sessionSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("auth: creating sessions schema in %s: %w", path, err)
+	}
+	return &SQLiteSessions{db: db, cfg: cfg.withDefaults()}, nil
+}
+
+// Close closes the database.
+func (s *SQLiteSessions) Close() error { return s.db.Close() }
+
+// Create starts a session; see SessionStore.Create. An empty userID or
+// organisationID is a programming error (internal).
+func (s *SQLiteSessions) Create(userID, organisationID string, now time.Time) (string, Session, error) {
+	if userID == "" || organisationID == "" {
+		return "", Session{}, errors.New("auth: a session needs a user and an organisation")
+	}
+	token, err := newToken()
+	if err != nil {
+		return "", Session{}, err
+	}
+	now = fromNanos(nanos(now))
+	sess := Session{
+		ID:             uuid.NewString(),
+		UserID:         userID,
+		OrganisationID: organisationID,
+		CreatedAt:      now,
+		LastSeenAt:     now,
+		ExpiresAt:      now.Add(s.cfg.AbsoluteTimeout),
+	}
+	_, err = s.db.Exec(`INSERT INTO sessions
+		(token_hash, id, user_id, organisation_id, created_at, last_seen_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		hashToken(token), sess.ID, sess.UserID, sess.OrganisationID,
+		nanos(sess.CreatedAt), nanos(sess.LastSeenAt), nanos(sess.ExpiresAt))
+	if err != nil {
+		return "", Session{}, fmt.Errorf("auth: storing session: %w", err)
+	}
+	return token, sess, nil
+}
+
+// Lookup returns the live session of token; see SessionStore.Lookup. It
+// writes LastSeenAt only when the stored value is at least a minute old.
+func (s *SQLiteSessions) Lookup(token string, now time.Time) (Session, error) {
+	if !wellFormedToken(token) {
+		return Session{}, errInvalidSession()
+	}
+	hash := hashToken(token)
+	sess, err := scanSession(s.db.QueryRow(`SELECT id, user_id, organisation_id, created_at, last_seen_at, expires_at
+		FROM sessions WHERE token_hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, errInvalidSession()
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("auth: looking up session: %w", err)
+	}
+	if !s.live(sess, now) {
+		// Best effort: Purge removes it later if this fails.
+		_, _ = s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, hash)
+		return Session{}, errInvalidSession()
+	}
+	if now.Sub(sess.LastSeenAt) < lastSeenResolution {
+		return sess, nil
+	}
+	// Touch and re-check in one statement, so a session ended by Delete or
+	// DeleteForUser since the SELECT is not revived or honoured.
+	seen := nanos(now)
+	sess, err = scanSession(s.db.QueryRow(`UPDATE sessions SET last_seen_at = max(last_seen_at, ?)
+		WHERE token_hash = ? AND expires_at > ? AND last_seen_at >= ?
+		RETURNING id, user_id, organisation_id, created_at, last_seen_at, expires_at`,
+		seen, hash, seen, nanos(now.Add(-s.cfg.IdleTimeout))))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, errInvalidSession()
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("auth: touching session: %w", err)
+	}
+	return sess, nil
+}
+
+// live reports whether sess is neither past its absolute expiry nor idle for
+// longer than the idle timeout at now.
+func (s *SQLiteSessions) live(sess Session, now time.Time) bool {
+	return now.Before(sess.ExpiresAt) && now.Sub(sess.LastSeenAt) <= s.cfg.IdleTimeout
+}
+
+// Delete ends the session of token; see SessionStore.Delete.
+func (s *SQLiteSessions) Delete(token string) error {
+	if _, err := s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
+		return fmt.Errorf("auth: deleting session: %w", err)
+	}
+	return nil
+}
+
+// DeleteForUser ends every session of userID; see SessionStore.DeleteForUser.
+func (s *SQLiteSessions) DeleteForUser(userID string) error {
+	if _, err := s.db.Exec(`DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("auth: deleting sessions of user: %w", err)
+	}
+	return nil
+}
+
+// Purge removes expired sessions; see SessionStore.Purge.
+func (s *SQLiteSessions) Purge(now time.Time) (int, error) {
+	res, err := s.db.Exec(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?`,
+		nanos(now), nanos(now.Add(-s.cfg.IdleTimeout)))
+	if err != nil {
+		return 0, fmt.Errorf("auth: purging sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("auth: purging sessions: %w", err)
+	}
+	return int(n), nil
+}
+
+// scanSession reads one row of the session columns in table order.
+func scanSession(row *sql.Row) (Session, error) {
+	var sess Session
+	var created, seen, expires int64
+	if err := row.Scan(&sess.ID, &sess.UserID, &sess.OrganisationID, &created, &seen, &expires); err != nil {
+		return Session{}, err
+	}
+	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromNanos(created), fromNanos(seen), fromNanos(expires)
+	return sess, nil
+}
+
+// nanos and fromNanos convert between times and the stored Unix nanoseconds.
+func nanos(t time.Time) int64     { return t.UnixNano() }
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
