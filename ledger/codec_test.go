@@ -1,0 +1,152 @@
+package ledger
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// sampleEvents has one fully populated payload per event type, so a change
+// to any payload's JSON shape shows up as a golden-file diff in review.
+func sampleEvents() []domain.Event {
+	id := func(n byte) uuid.UUID { return uuid.UUID{n, n, n, n, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, 0, n} }
+	return []domain.Event{
+		&domain.ReferralMade{ReferralID: id(1), FromOrganisationID: id(2), ToOrganisationID: id(3), ClientID: id(4),
+			Urgent: true, Client: domain.Client{Name: "Client Name", DateOfBirth: "1980-02-03", Phone: "01234 567890",
+				Email: "client@example.org", Address: "1 High Street"}, Reason: "reason text",
+			Consent: &domain.Consent{Method: domain.ConsentWritten, Confirmed: true}, PrivacyNoticeGiven: true},
+		&domain.ReferralAcknowledged{},
+		&domain.ReferralAssigned{UserID: id(5)},
+		&domain.ReferralNoteAdded{NoteID: id(6), Text: "note text", AgreedCloseBy: "2026-12-01"},
+		&domain.ReferralUrgencyDeclined{Feedback: "feedback text"},
+		&domain.ReferralClosed{Outcome: domain.OutcomePositive, Comment: "comment text"},
+		&domain.OrganisationRegistered{OrganisationID: id(7), Name: "Org", Description: "desc", AdminEmail: "admin@example.org",
+			Services: []domain.Service{{Name: "Debt", Description: "debt advice"}}},
+		&domain.OrganisationDirectoryUpdated{Name: "Org 2", Description: "desc 2", Services: []domain.Service{}},
+		&domain.OrganisationAdminContactChanged{AdminEmail: "new@example.org"},
+		&domain.OrganisationIntakeSwitchedOff{Reason: "full", ResumeOn: "2027-01-04"},
+		&domain.OrganisationIntakeSwitchedOn{Reason: "space again"},
+		&domain.OrganisationUserAdded{UserID: id(8), Username: "alice", DisplayName: "Alice", Email: "alice@example.org",
+			Roles: []domain.Role{domain.RoleAdviser}, Team: "duty", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"},
+		&domain.OrganisationAccountClosed{UserID: id(8)},
+		&domain.OrganisationPasswordChanged{UserID: id(8), PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI"},
+		&domain.UsernameReserved{UserID: id(8), OrganisationID: id(7)},
+	}
+}
+
+// TestCodecGolden pins every event type's stored JSON (schema version 1)
+// and checks it decodes back to the same payload. Run with -update after a
+// deliberate change, and add an upcaster for the old shape.
+func TestCodecGolden(t *testing.T) {
+	codec := NewCodec()
+	seen := map[string]bool{}
+	for _, ev := range sampleEvents() {
+		t.Run(ev.EventType(), func(t *testing.T) {
+			seen[ev.EventType()] = true
+			meta := eventstore.Metadata{ActorUserID: uuid.NewString(), RecordedAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+			data, err := codec.Encode(uuid.New(), ev, meta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if data.Type != ev.EventType() || data.SchemaVersion != domain.SchemaVersion {
+				t.Fatalf("type/version = %s/%d", data.Type, data.SchemaVersion)
+			}
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, data.Data, "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			pretty.WriteByte('\n')
+			golden := filepath.Join("testdata", "events", ev.EventType()+".v1.json")
+			if *update {
+				if err := os.WriteFile(golden, pretty.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./ledger -update to create it)", err)
+			}
+			if !bytes.Equal(want, pretty.Bytes()) {
+				t.Errorf("stored JSON of %s changed:\n got %s\nwant %s", ev.EventType(), pretty.Bytes(), want)
+			}
+			// Old stored bytes (the golden file) must still decode to the payload.
+			rec, err := codec.Decode(eventstore.RecordedEvent{ID: data.ID, Type: data.Type, SchemaVersion: 1, Data: want, Metadata: meta})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(rec.Event, ev) {
+				t.Errorf("decoded %#v, want %#v", rec.Event, ev)
+			}
+			if rec.At != meta.RecordedAt || rec.ActorUserID.String() != meta.ActorUserID {
+				t.Errorf("envelope not carried: %+v", rec)
+			}
+		})
+	}
+	for _, typ := range domain.EventTypes() {
+		if !seen[typ] {
+			t.Errorf("event type %s has no golden sample", typ)
+		}
+	}
+}
+
+func TestCodecRefusesUnknownTypesAndNewerSchemas(t *testing.T) {
+	codec := NewCodec()
+	cases := map[string]eventstore.RecordedEvent{
+		"ErrUnknownType":   {Type: "referral.teleported", SchemaVersion: 1, Data: []byte(`{}`)},
+		"ErrNewerSchema":   {Type: domain.ReferralAcknowledgedType, SchemaVersion: domain.SchemaVersion + 1, Data: []byte(`{}`)},
+		"ErrZeroSchema":    {Type: domain.ReferralAcknowledgedType, SchemaVersion: 0, Data: []byte(`{}`)},
+		"ErrMalformedData": {Type: domain.ReferralClosedType, SchemaVersion: 1, Data: []byte(`{"outcome":`)},
+	}
+	for name, rec := range cases {
+		t.Run(name, func(t *testing.T) {
+			if _, err := codec.Decode(rec); err == nil {
+				t.Fatal("decoded, want an error")
+			}
+		})
+	}
+}
+
+// FuzzDecode feeds arbitrary stored events to the decoder: it must never
+// panic, and whatever it accepts must re-encode to a payload that decodes
+// to the same value.
+func FuzzDecode(f *testing.F) {
+	codec := NewCodec()
+	for _, ev := range sampleEvents() {
+		data, err := json.Marshal(ev)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(ev.EventType(), 1, data)
+	}
+	f.Add("referral.made", 1, []byte(`{"consent":null,"client":{"name":1}}`))
+	f.Add("organisation.user_added", 2, []byte(`{}`))
+	f.Fuzz(func(t *testing.T, typ string, version int, data []byte) {
+		rec, err := codec.Decode(eventstore.RecordedEvent{Type: typ, SchemaVersion: version, Data: data})
+		if err != nil {
+			return
+		}
+		again, err := json.Marshal(rec.Event)
+		if err != nil {
+			t.Fatalf("accepted %s but cannot re-encode it: %v", typ, err)
+		}
+		rec2, err := codec.Decode(eventstore.RecordedEvent{Type: typ, SchemaVersion: domain.SchemaVersion, Data: again})
+		if err != nil {
+			t.Fatalf("re-encoded %s does not decode: %v", typ, err)
+		}
+		if !reflect.DeepEqual(rec.Event, rec2.Event) {
+			t.Fatalf("round trip changed %s: %#v vs %#v", typ, rec.Event, rec2.Event)
+		}
+	})
+}
