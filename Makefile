@@ -1,0 +1,105 @@
+# referral-ledger developer commands. `make run` and `make test` are all a
+# fresh clone needs; everything else is optional. Tools are installed into
+# ./bin through the Go module proxy, pinned, so no global installs are needed.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+GO ?= go
+BIN := $(CURDIR)/bin
+
+# Packages to check and test; narrow it with e.g. make test PKGS='./config/... ./logging/...'.
+PKGS ?= ./...
+# Directories gofmt looks at, derived from PKGS (./config/... -> ./config).
+FMT_DIRS = $(patsubst %/...,%,$(PKGS))
+
+TEST_TIMEOUT ?= 8m
+BENCHTIME ?= 200ms
+FUZZTIME ?= 10s
+
+# staticcheck release 2026.2.2 is module version v0.8.2, the first to support
+# Go 1.26. The proxy only serves the semver form; staticcheck -version prints
+# "staticcheck 2026.2.2 (0.8.2)".
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(BIN)/staticcheck
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: build ## build bin/ledger and run `ledger serve` with the default configuration
+	$(BIN)/ledger serve
+
+.PHONY: build
+build: ## build bin/ledger
+	$(GO) build -o $(BIN)/ledger ./cmd/ledger
+
+.PHONY: test
+test: lint ## gofmt check, go vet, staticcheck, then go test -race
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+.PHONY: lint
+lint: fmt-check vet staticcheck ## gofmt check, go vet and staticcheck
+
+.PHONY: fmt
+fmt: ## rewrite Go files with gofmt
+	gofmt -w $(FMT_DIRS)
+
+.PHONY: fmt-check
+fmt-check: ## fail, listing the files, if gofmt would change anything
+	@files="$$(gofmt -l $(FMT_DIRS))"; \
+	if [ -n "$$files" ]; then \
+		echo "gofmt would change these files (run make fmt):" >&2; \
+		echo "$$files" >&2; \
+		exit 1; \
+	fi
+
+.PHONY: vet
+vet: ## go vet
+	$(GO) vet $(PKGS)
+
+.PHONY: staticcheck
+staticcheck: staticcheck-install ## staticcheck, pinned
+	$(STATICCHECK) $(PKGS)
+
+# Reinstall when bin/staticcheck is missing, another version, or built by
+# another Go release (it must understand the Go version it analyses).
+.PHONY: staticcheck-install
+staticcheck-install:
+	@want="$$($(GO) env GOVERSION) $(STATICCHECK_VERSION)"; \
+	have="$$($(GO) version -m $(STATICCHECK) 2>/dev/null | awk 'NR == 1 {v = $$2} $$1 == "mod" {m = $$3} END {print v, m}')" || have=""; \
+	if [ "$$have" != "$$want" ]; then \
+		echo "installing staticcheck $(STATICCHECK_VERSION) into bin/"; \
+		GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
+	fi
+
+.PHONY: bench
+bench: ## run every benchmark briefly (BENCHTIME=200ms each)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -count=1 -timeout 15m $(PKGS)
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (10s)
+	@$(GO) test -list '^Fuzz' $(PKGS) \
+	| awk '/^Fuzz/ {names = names " " $$1; next} /^ok/ {if (names != "") print $$2 names; names = ""}' \
+	| while read -r pkg targets; do \
+		for target in $$targets; do \
+			echo "fuzzing $$pkg $$target for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+		done; \
+	done
+
+.PHONY: test-kurrentdb
+test-kurrentdb: ## run the KurrentDB store tests against KURRENTDB_URL
+	@if [ -z "$${KURRENTDB_URL:-}" ]; then \
+		echo "make test-kurrentdb needs KURRENTDB_URL, the connection string of a running KurrentDB," >&2; \
+		echo "e.g. KURRENTDB_URL='kurrentdb://localhost:2113?tls=false' make test-kurrentdb" >&2; \
+		exit 2; \
+	fi
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./eventstore/kurrentdb/...
+
+.PHONY: clean
+clean: ## remove bin/ (the data directory is kept)
+	rm -rf $(BIN)

@@ -1,0 +1,158 @@
+// Package config holds the ledger's settings: a plain Config struct, its
+// defaults, loading from ledger.yaml and LEDGER_* environment variables, and
+// validation.
+//
+// Viper is used only inside this package, to read and layer the sources; no
+// viper type appears in its API, so the rest of the tree depends on Config
+// alone and tests can build one as a literal.
+package config
+
+import (
+	"slices"
+	"time"
+)
+
+// Config is every setting of a ledger node. The yaml tag is the key's name in
+// ledger.yaml (nested under its section); the environment variable is LEDGER_
+// followed by the upper-cased dotted key with dots replaced by underscores
+// (http.addr is LEDGER_HTTP_ADDR). The help tag feeds Keys and the README.
+type Config struct {
+	HTTP              HTTP        `yaml:"http"`
+	DataDir           string      `yaml:"data_dir" help:"Directory holding the event log, key store and other state."`
+	BootstrapPassword string      `yaml:"bootstrap_password" secret:"true" help:"Password of the first coordinator account. Empty: generate one on first start and print it once."`
+	Log               Log         `yaml:"log"`
+	Auth              Auth        `yaml:"auth"`
+	Network           Network     `yaml:"network"`
+	Timescales        Timescales  `yaml:"timescales"`
+	Projections       Projections `yaml:"projections"`
+	Store             StoreKind   `yaml:"store" help:"Event store backend: sqlite (kurrentdb to come)."`
+}
+
+// HTTP configures the API server.
+type HTTP struct {
+	Addr           string   `yaml:"addr" help:"Address the HTTP server listens on, host:port."`
+	TrustedProxies []string `yaml:"trusted_proxies" help:"IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated in the environment). Empty: trust none."`
+	MaxBodyBytes   int64    `yaml:"max_body_bytes" help:"Largest request body accepted, in bytes."`
+	PublicURL      string   `yaml:"public_url" help:"Base URL users reach the service at, used for links in emails. Empty: http:// + http.addr."`
+}
+
+// Log configures logging; see package logging.
+type Log struct {
+	Level  string    `yaml:"level" help:"Least severe level logged: trace, debug, info, warn or error."`
+	Format LogFormat `yaml:"format" help:"auto (console on a terminal, JSON otherwise), json or console."`
+}
+
+// Auth configures accounts, sessions and login throttling (R-AUTH-2, R-AUTH-3).
+type Auth struct {
+	PasswordPolicy            PasswordPolicy `yaml:"password_policy" help:"network (8+ chars with digits, upper, lower and another character; change after 6 months) or modern (NIST SP 800-63B: 12+ chars, no composition rules)."`
+	SessionIdleTimeout        time.Duration  `yaml:"session_idle_timeout" help:"A session ends after this long without a request."`
+	SessionAbsoluteTimeout    time.Duration  `yaml:"session_absolute_timeout" help:"A session ends this long after sign-in, however active."`
+	MaxFailedLoginsPerAccount int            `yaml:"max_failed_logins_per_account" help:"Failed logins allowed per account within the window before throttling."`
+	MaxFailedLoginsPerAddress int            `yaml:"max_failed_logins_per_address" help:"Failed logins allowed per client address within the window before throttling."`
+	FailedLoginWindow         time.Duration  `yaml:"failed_login_window" help:"Window over which failed logins are counted."`
+}
+
+// Network configures the referral network's calendar.
+type Network struct {
+	Region           Region `yaml:"region" help:"Bank-holiday calendar: england-and-wales, scotland or northern-ireland."`
+	BankHolidaysFile string `yaml:"bank_holidays_file" help:"Optional file of bank holidays replacing the built-in calendar of the region."`
+}
+
+// Timescales are the network's agreed deadlines, in working days (R-TIME-1..5).
+type Timescales struct {
+	AcknowledgeWorkingDays int `yaml:"acknowledge_working_days" help:"Working days to acknowledge a referral, counting the day it was made."`
+	CloseWorkingDays       int `yaml:"close_working_days" help:"Further working days to close a referral after the day of acknowledgement."`
+	UrgentWorkingDays      int `yaml:"urgent_working_days" help:"Working days to acknowledge and close an urgent referral, counting the day it was made."`
+}
+
+// Projections configures the read models.
+type Projections struct {
+	MaxLagEvents          int           `yaml:"max_lag_events" help:"/readyz fails while a projection is more than this many events behind the store."`
+	ReadYourWritesTimeout time.Duration `yaml:"read_your_writes_timeout" help:"How long a request waits for projections to catch up with the caller's own write."`
+}
+
+// LogFormat selects how log lines are written.
+type LogFormat string
+
+// The log formats.
+const (
+	LogFormatAuto    LogFormat = "auto"    // console on a terminal, JSON otherwise
+	LogFormatJSON    LogFormat = "json"    // one JSON object per line
+	LogFormatConsole LogFormat = "console" // human-readable lines
+)
+
+// PasswordPolicy selects the password rules of R-AUTH-2.
+type PasswordPolicy string
+
+// The password policies.
+const (
+	PasswordPolicyNetwork PasswordPolicy = "network" // the networks' own policy
+	PasswordPolicyModern  PasswordPolicy = "modern"  // NIST SP 800-63B / NCSC
+)
+
+// Region selects the bank-holiday calendar used to count working days.
+type Region string
+
+// The UK bank-holiday regions.
+const (
+	RegionEnglandAndWales Region = "england-and-wales"
+	RegionScotland        Region = "scotland"
+	RegionNorthernIreland Region = "northern-ireland"
+)
+
+// StoreKind selects the event store backend.
+type StoreKind string
+
+// The event store backends. Only SQLite exists so far.
+const (
+	StoreSQLite StoreKind = "sqlite"
+)
+
+// Default returns the configuration used when nothing is set: a node
+// listening on 127.0.0.1:8080 with its data in ./data. It is valid.
+func Default() Config {
+	const addr = "127.0.0.1:8080"
+	return Config{
+		HTTP: HTTP{
+			Addr:           addr,
+			TrustedProxies: []string{},
+			MaxBodyBytes:   1 << 20,
+			PublicURL:      "http://" + addr,
+		},
+		DataDir: "./data",
+		Log: Log{
+			Level:  "info",
+			Format: LogFormatAuto,
+		},
+		Auth: Auth{
+			PasswordPolicy:            PasswordPolicyNetwork,
+			SessionIdleTimeout:        30 * time.Minute,
+			SessionAbsoluteTimeout:    12 * time.Hour,
+			MaxFailedLoginsPerAccount: 5,
+			MaxFailedLoginsPerAddress: 20,
+			FailedLoginWindow:         15 * time.Minute,
+		},
+		Network: Network{
+			Region: RegionEnglandAndWales,
+		},
+		Timescales: Timescales{
+			AcknowledgeWorkingDays: 3,
+			CloseWorkingDays:       5,
+			UrgentWorkingDays:      2,
+		},
+		Projections: Projections{
+			MaxLagEvents:          1000,
+			ReadYourWritesTimeout: 2 * time.Second,
+		},
+		Store: StoreSQLite,
+	}
+}
+
+// Redacted returns a copy of c that is safe to log: secrets are masked.
+func (c Config) Redacted() Config {
+	if c.BootstrapPassword != "" {
+		c.BootstrapPassword = "[redacted]"
+	}
+	c.HTTP.TrustedProxies = slices.Clone(c.HTTP.TrustedProxies)
+	return c
+}

@@ -1,0 +1,161 @@
+package config
+
+import (
+	"testing"
+	"time"
+)
+
+func TestValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		modify func(c *Config)
+		want   []string // substrings, one per problem, in order; nil for valid
+	}{
+		{name: "OK", modify: func(c *Config) {}},
+		{name: "OKAllInterfaces", modify: func(c *Config) { c.HTTP.Addr = ":8080" }},
+		{name: "OKRandomPort", modify: func(c *Config) { c.HTTP.Addr = "127.0.0.1:0" }},
+		{name: "OKIPv6", modify: func(c *Config) { c.HTTP.Addr = "[::1]:8080"; c.HTTP.TrustedProxies = []string{"::1", "fd00::/8"} }},
+		{name: "OKModernScotland", modify: func(c *Config) {
+			c.Auth.PasswordPolicy = PasswordPolicyModern
+			c.Network.Region = RegionScotland
+			c.Log.Format = LogFormatConsole
+		}},
+		{
+			name:   "ErrAddrNoPort",
+			modify: func(c *Config) { c.HTTP.Addr = "127.0.0.1" },
+			want:   []string{`http.addr ("LEDGER_HTTP_ADDR"): must be host:port`},
+		},
+		{
+			name:   "ErrAddrBadPort",
+			modify: func(c *Config) { c.HTTP.Addr = "127.0.0.1:99999" },
+			want:   []string{`http.addr ("LEDGER_HTTP_ADDR"): must be host:port with a port number from 0 to 65535 (got "127.0.0.1:99999")`},
+		},
+		{
+			name:   "ErrTrustedProxy",
+			modify: func(c *Config) { c.HTTP.TrustedProxies = []string{"10.0.0.0/8", "proxy.local"} },
+			want:   []string{`http.trusted_proxies ("LEDGER_HTTP_TRUSTED_PROXIES"): each entry must be an IP address or CIDR, like 10.0.0.1 or 10.0.0.0/8 (got "proxy.local")`},
+		},
+		{
+			name:   "ErrMaxBodyBytes",
+			modify: func(c *Config) { c.HTTP.MaxBodyBytes = 0 },
+			want:   []string{`http.max_body_bytes ("LEDGER_HTTP_MAX_BODY_BYTES"): must be a positive number of bytes (got 0)`},
+		},
+		{
+			name:   "ErrPublicURL",
+			modify: func(c *Config) { c.HTTP.PublicURL = "referrals.example.org" },
+			want:   []string{`http.public_url ("LEDGER_HTTP_PUBLIC_URL"): must be an absolute http or https URL`},
+		},
+		{
+			name:   "ErrDataDir",
+			modify: func(c *Config) { c.DataDir = " " },
+			want:   []string{`data_dir ("LEDGER_DATA_DIR"): must not be empty`},
+		},
+		{
+			name:   "ErrPasswordPolicy",
+			modify: func(c *Config) { c.Auth.PasswordPolicy = "strict" },
+			want:   []string{`auth.password_policy ("LEDGER_AUTH_PASSWORD_POLICY"): must be one of network, modern (got "strict")`},
+		},
+		{
+			name:   "ErrAbsoluteShorterThanIdle",
+			modify: func(c *Config) { c.Auth.SessionAbsoluteTimeout = 10 * time.Minute },
+			want:   []string{`auth.session_absolute_timeout ("LEDGER_AUTH_SESSION_ABSOLUTE_TIMEOUT"): must not be shorter than auth.session_idle_timeout (30m) (got "10m")`},
+		},
+		{
+			name: "ErrThrottling",
+			modify: func(c *Config) {
+				c.Auth.MaxFailedLoginsPerAccount = 0
+				c.Auth.MaxFailedLoginsPerAddress = -1
+				c.Auth.FailedLoginWindow = 0
+			},
+			want: []string{
+				`auth.max_failed_logins_per_account ("LEDGER_AUTH_MAX_FAILED_LOGINS_PER_ACCOUNT"): must be a positive whole number (got 0)`,
+				`auth.max_failed_logins_per_address ("LEDGER_AUTH_MAX_FAILED_LOGINS_PER_ADDRESS"): must be a positive whole number (got -1)`,
+				`auth.failed_login_window ("LEDGER_AUTH_FAILED_LOGIN_WINDOW"): must be a positive duration`,
+			},
+		},
+		{
+			name:   "ErrRegion",
+			modify: func(c *Config) { c.Network.Region = "wales" },
+			want:   []string{`network.region ("LEDGER_NETWORK_REGION"): must be one of england-and-wales, scotland, northern-ireland (got "wales")`},
+		},
+		{
+			name: "ErrTimescales",
+			modify: func(c *Config) {
+				c.Timescales.AcknowledgeWorkingDays = 0
+				c.Timescales.UrgentWorkingDays = 1000
+			},
+			want: []string{
+				`timescales.acknowledge_working_days ("LEDGER_TIMESCALES_ACKNOWLEDGE_WORKING_DAYS"): must be a whole number of working days from 1 to 260 (got 0)`,
+				`timescales.urgent_working_days ("LEDGER_TIMESCALES_URGENT_WORKING_DAYS"): must be a whole number of working days from 1 to 260 (got 1000)`,
+			},
+		},
+		{
+			name: "ErrProjections",
+			modify: func(c *Config) {
+				c.Projections.MaxLagEvents = 0
+				c.Projections.ReadYourWritesTimeout = -time.Second
+			},
+			want: []string{
+				`projections.max_lag_events ("LEDGER_PROJECTIONS_MAX_LAG_EVENTS"): must be a positive whole number`,
+				`projections.read_your_writes_timeout ("LEDGER_PROJECTIONS_READ_YOUR_WRITES_TIMEOUT"): must be a positive duration, like 30m (got "-1s")`,
+			},
+		},
+		{
+			name:   "ErrStore",
+			modify: func(c *Config) { c.Store = "" },
+			want:   []string{`store ("LEDGER_STORE"): must be one of sqlite (got "")`},
+		},
+		{
+			name:   "ErrZeroConfigReportsEverything",
+			modify: func(c *Config) { *c = Config{} },
+			want: []string{
+				"http.addr", "http.max_body_bytes", "http.public_url", "data_dir", "log.level", "log.format",
+				"auth.password_policy", "auth.session_idle_timeout", "auth.session_absolute_timeout",
+				"auth.max_failed_logins_per_account", "auth.max_failed_logins_per_address", "auth.failed_login_window",
+				"network.region", "timescales.acknowledge_working_days", "timescales.close_working_days",
+				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "store",
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.modify(&c)
+			err := c.Validate()
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			assertProblems(t, err, tc.want)
+		})
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  *Error
+		want string
+	}{
+		{
+			name: "One",
+			err:  &Error{Problems: []Problem{{Key: "http.addr", Env: "LEDGER_HTTP_ADDR", Message: "must be host:port"}}},
+			want: `invalid configuration: http.addr ("LEDGER_HTTP_ADDR"): must be host:port`,
+		},
+		{
+			name: "Several",
+			err: &Error{Problems: []Problem{
+				{Key: "htp", Message: "unknown key in ledger.yaml"},
+				{Key: "store", Env: "LEDGER_STORE", Message: "must be one of sqlite"},
+			}},
+			want: "invalid configuration, 2 problems:\n  htp: unknown key in ledger.yaml\n  store (\"LEDGER_STORE\"): must be one of sqlite",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.err.Error(); got != tc.want {
+				t.Errorf("Error() =\n%s\nwant\n%s", got, tc.want)
+			}
+		})
+	}
+}
