@@ -19,9 +19,9 @@ TEST_TIMEOUT ?= 8m
 BENCHTIME ?= 200ms
 FUZZTIME ?= 10s
 
-# staticcheck release 2026.2.2 is module version v0.8.2, the first to support
-# Go 1.26. The proxy only serves the semver form; staticcheck -version prints
-# "staticcheck 2026.2.2 (0.8.2)".
+# staticcheck release 2026.2.2 is module version v0.8.2, the latest when pinned
+# and checked to analyse this Go 1.26 module. The proxy only serves the semver
+# form (@2026.2.2 is refused); staticcheck -version prints "2026.2.2 (0.8.2)".
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(BIN)/staticcheck
 
