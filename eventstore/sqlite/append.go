@@ -1,0 +1,164 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// Append writes events to the end of stream if expected holds, sealing each
+// into the stream's hash chain (R-LEDGER-2, R-LEDGER-4). Events with a zero
+// RecordedAt are stamped with the commit batch's UTC time. The call joins the
+// next group commit and returns only after that commit, so a nil error means
+// the events are on disk.
+//
+// Errors: *eventstore.ConflictError when expected does not hold; an error
+// wrapping eventstore.ErrInvalid for a malformed append (see
+// eventstore.ValidateAppend) or for event ids already stored somewhere other
+// than this stream in this order; eventstore.ErrClosed after Close; an error
+// wrapping eventstore.ErrUnavailable when SQLite fails; ctx.Err() if ctx ends
+// first, in which case the append may or may not have been written and
+// retrying it with the same event ids is safe. A retry of an append that
+// was written returns the original result whatever expected says.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if err := eventstore.ValidateAppend(stream, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	// Copy so a caller that gives up (ctx) and reuses its buffers cannot
+	// change what the writer seals.
+	own := make([]eventstore.EventData, len(events))
+	for i, ev := range events {
+		ev.Data = bytes.Clone(ev.Data)
+		if ev.Data == nil {
+			ev.Data = []byte{} // the column is NOT NULL; the hash is the same
+		}
+		own[i] = ev
+	}
+	req := &request{ctx: ctx, stream: stream, expected: expected, events: own, done: make(chan response, 1)}
+	if err := s.enter(); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	select {
+	case s.reqs <- req:
+		s.leave()
+	case <-ctx.Done():
+		s.leave()
+		return eventstore.AppendResult{}, ctx.Err()
+	}
+	select {
+	case r := <-req.done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return eventstore.AppendResult{}, ctx.Err()
+	}
+}
+
+// retryResult recognises a retried append: every event id already stored,
+// in this stream, at consecutive revisions in the order given. It then
+// returns where those events landed. Ids stored anywhere else, or only some
+// of the ids stored, are an ErrInvalid error: the caller reused an id.
+func (w *writer) retryResult(ctx context.Context, req *request) (eventstore.AppendResult, bool, error) {
+	var res eventstore.AppendResult
+	found := 0
+	var first uint64
+	for i, ev := range req.events {
+		var stream string
+		var rev uint64
+		var pos eventstore.Position
+		err := w.byID.QueryRowContext(ctx, ev.ID.String()).Scan(&stream, &rev, &pos)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return res, false, unavailable("look up event id", err)
+		}
+		if i == 0 {
+			first = rev
+		}
+		if found != i || stream != req.stream || rev != first+uint64(i) {
+			return res, false, fmt.Errorf("%w: event id %s is already stored at stream %q revision %d; "+
+				"a retry must repeat the original append exactly", eventstore.ErrInvalid, ev.ID, stream, rev)
+		}
+		found++
+		res = eventstore.AppendResult{Revision: rev, Position: pos}
+	}
+	switch found {
+	case 0:
+		return res, false, nil
+	case len(req.events):
+		return res, true, nil
+	default:
+		return res, false, fmt.Errorf("%w: only the first %d of %d event ids are already stored in %q; "+
+			"a retry must repeat the original append exactly", eventstore.ErrInvalid, found, len(req.events), req.stream)
+	}
+}
+
+// head returns stream's last revision and hash, from the batch's cache or
+// the database.
+func (w *writer) head(ctx context.Context, stream string) (head, error) {
+	if h, ok := w.heads[stream]; ok {
+		return h, nil
+	}
+	var rev uint64
+	var metaJSON []byte
+	err := w.lastOf.QueryRowContext(ctx, stream).Scan(&rev, &metaJSON)
+	if errors.Is(err, sql.ErrNoRows) {
+		h := head{hash: eventstore.GenesisHash}
+		w.heads[stream] = h
+		return h, nil
+	}
+	if err != nil {
+		return head{}, err
+	}
+	var meta eventstore.Metadata
+	if err := json.Unmarshal(metaJSON, &meta); err != nil {
+		return head{}, fmt.Errorf("stream %q revision %d: decode metadata: %w", stream, rev, err)
+	}
+	h := head{revision: rev, hash: meta.Hash, exists: true}
+	w.heads[stream] = h
+	return h, nil
+}
+
+type inserted struct {
+	res  eventstore.AppendResult
+	head head
+}
+
+// insertAll seals and inserts req's events after h. The caller rolls back
+// to its savepoint if this fails part-way.
+func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted, error) {
+	now := time.Now().UTC()
+	var out inserted
+	rev, prev := h.revision, h.hash
+	if h.exists {
+		rev++
+	}
+	for _, ev := range req.events {
+		if ev.Metadata.RecordedAt.IsZero() {
+			ev.Metadata.RecordedAt = now
+		}
+		meta := eventstore.Seal(req.stream, rev, prev, ev)
+		metaJSON, err := json.Marshal(meta)
+		if err != nil {
+			return out, fmt.Errorf("encode metadata: %w", err)
+		}
+		r, err := w.insert.ExecContext(ctx, ev.ID.String(), req.stream, rev, ev.Type, ev.SchemaVersion, ev.Data, metaJSON)
+		if err != nil {
+			return out, fmt.Errorf("insert event %s: %w", ev.ID, err)
+		}
+		pos, err := r.LastInsertId()
+		if err != nil {
+			return out, fmt.Errorf("insert event %s: %w", ev.ID, err)
+		}
+		out.res = eventstore.AppendResult{Revision: rev, Position: eventstore.Position(pos)}
+		out.head = head{revision: rev, hash: meta.Hash, exists: true}
+		rev, prev = rev+1, meta.Hash
+	}
+	return out, nil
+}

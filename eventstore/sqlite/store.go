@@ -1,0 +1,181 @@
+// Package sqlite is the embedded eventstore backend: one SQLite file in WAL
+// mode, written by a single goroutine that group-commits concurrent appends
+// (one fsync for many callers) and read through a separate connection pool.
+// It uses modernc.org/sqlite, a pure-Go SQLite, so the binary needs no cgo.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// Store is an eventstore.Store kept in one SQLite file. It is safe for
+// concurrent use. Open one Store per file: appends stay correct if another
+// process writes too (each batch reads stream heads inside its own
+// write-locked transaction), but subscriptions are woken only by this
+// Store's commits.
+type Store struct {
+	path   string
+	write  *sql.DB   // exactly one connection, owned by the writer goroutine
+	wconn  *sql.Conn // that connection
+	read   *sql.DB   // the read pool
+	reqs   chan *request
+	maxReq int
+
+	// mu guards closed. Calls hold it for reading while they use the
+	// databases or enqueue, so Close (holding it for writing) knows that
+	// none is in flight once it sets closed.
+	mu     sync.RWMutex
+	closed bool
+
+	commits    *signal        // fired after every commit that wrote events
+	writerDone chan struct{}  // closed when the writer goroutine exits
+	stopping   chan struct{}  // closed by Close to end subscriptions
+	subs       sync.WaitGroup // running subscriptions
+	closeOnce  sync.Once
+	closeErr   error
+}
+
+var _ eventstore.Store = (*Store)(nil)
+
+// Option adjusts how Open sets up a Store.
+type Option func(*options)
+
+type options struct {
+	busyTimeout time.Duration
+	maxBatch    int
+	readConns   int
+}
+
+// WithBusyTimeout sets how long a connection waits for a lock held by
+// another connection (such as a running Verify) before failing. Default 5s.
+func WithBusyTimeout(d time.Duration) Option { return func(o *options) { o.busyTimeout = d } }
+
+// WithMaxBatch caps how many appends one group commit takes. Default 512.
+func WithMaxBatch(n int) Option { return func(o *options) { o.maxBatch = n } }
+
+// WithReadConns sets the size of the read connection pool. Default 4.
+func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
+
+// Open opens the ledger in the SQLite file at path, creating it if needed and
+// migrating its schema, and starts the writer. It fails with an error
+// wrapping eventstore.ErrUnavailable if the file cannot be opened or was
+// written by a newer schema version.
+func Open(path string, opts ...Option) (*Store, error) {
+	s, w, err := open(path, opts...)
+	if err != nil {
+		return nil, err
+	}
+	go w.run()
+	return s, nil
+}
+
+// open prepares a Store and its writer without starting the writer, so
+// tests can drive batches by hand.
+func open(path string, opts ...Option) (*Store, *writer, error) {
+	o := options{busyTimeout: 5 * time.Second, maxBatch: 512, readConns: 4}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if path == "" || o.maxBatch < 1 || o.readConns < 1 || o.busyTimeout < 0 {
+		return nil, nil, fmt.Errorf("sqlite: open %q: %w: empty path or non-positive option", path, eventstore.ErrInvalid)
+	}
+	ctx := context.Background()
+	s := &Store{
+		path: path, maxReq: o.maxBatch,
+		reqs:       make(chan *request, o.maxBatch),
+		commits:    newSignal(),
+		writerDone: make(chan struct{}),
+		stopping:   make(chan struct{}),
+	}
+	var err error
+	s.write, err = sql.Open("sqlite", dsn(path, pragmas(o.busyTimeout)))
+	if err == nil {
+		s.write.SetMaxOpenConns(1)
+		s.wconn, err = s.write.Conn(ctx)
+	}
+	if err == nil {
+		err = migrate(ctx, s.wconn)
+	}
+	if err == nil {
+		// query_only makes a bug that writes through the read pool fail loudly.
+		s.read, err = sql.Open("sqlite", dsn(path, append(pragmas(o.busyTimeout), "query_only(1)")))
+	}
+	if err == nil {
+		s.read.SetMaxOpenConns(o.readConns)
+		s.read.SetMaxIdleConns(o.readConns)
+		err = s.read.PingContext(ctx)
+	}
+	var w *writer
+	if err == nil {
+		w, err = newWriter(ctx, s)
+	}
+	if err != nil {
+		_ = s.closeDBs()
+		return nil, nil, unavailable("open "+path, err)
+	}
+	return s, w, nil
+}
+
+// enter admits a call on the store, or returns ErrClosed. A nil error must
+// be paired with leave.
+func (s *Store) enter() error {
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return eventstore.ErrClosed
+	}
+	return nil
+}
+
+func (s *Store) leave() { s.mu.RUnlock() }
+
+// Close stops accepting calls (they return eventstore.ErrClosed), lets the
+// appends already queued commit, ends subscriptions, checkpoints the WAL into
+// the main file and closes the database. It is safe to call more than once;
+// later calls return the first call's result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.reqs) // no sender is in flight: senders hold mu for reading
+		s.mu.Unlock()
+		<-s.writerDone
+		close(s.stopping)
+		s.subs.Wait()
+		s.closeErr = s.closeDBs()
+	})
+	return s.closeErr
+}
+
+// closeDBs closes the read pool first so the writer's connection is the last
+// one: SQLite then checkpoints the WAL fully and removes it.
+func (s *Store) closeDBs() error {
+	var errs []error
+	if s.read != nil {
+		errs = append(errs, s.read.Close())
+	}
+	if s.wconn != nil {
+		_, err := s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, err, s.wconn.Close())
+	}
+	if s.write != nil {
+		errs = append(errs, s.write.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return unavailable("close "+s.path, err)
+	}
+	return nil
+}
+
+// unavailable marks a database failure as eventstore.ErrUnavailable while
+// keeping the driver's error inspectable.
+func unavailable(op string, err error) error {
+	return fmt.Errorf("sqlite: %s: %w: %w", op, eventstore.ErrUnavailable, err)
+}
