@@ -1,0 +1,132 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// maxFieldErrors caps the field errors one response lists, so a body of a
+// thousand unknown keys does not get a thousand-line answer.
+const maxFieldErrors = 20
+
+// decodeJSON reads the request body, which must be one JSON object, into
+// dst, a pointer to a struct. It is strict, and its errors never repeat a
+// value from the body (keys are named only if they look like identifiers):
+//
+//   - no body, or only whitespace: 400 (malformed_request)
+//   - Content-Type other than application/json (charset utf-8 allowed): 415
+//   - more than maxBodyBytes (or bodyLimit's n): 413, naming the limit
+//   - invalid UTF-8, invalid JSON (with its byte offset), a value other than
+//     an object, or data after the object: 400 (malformed_request)
+//   - unknown or duplicate keys (matched case-sensitively), or a value of
+//     the wrong JSON type or out of range: 422 (invalid) with errors naming
+//     each field by path, e.g. "consent.method" or "services[1].name"
+//
+// A field whose type implements json.Unmarshaler or encoding.TextUnmarshaler
+// is checked by it; a *domain.Error it returns gives the field's message.
+func decodeJSON(c *gin.Context, dst any) error {
+	r := c.Request
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return malformed("a JSON request body is required")
+	}
+	if err := checkJSONContentType(r.Header.Get("Content-Type")); err != nil {
+		return err
+	}
+	if r.ContentLength > maxBodyBytes {
+		return tooLarge(maxBodyBytes)
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, r.Body, maxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return tooLarge(mbe.Limit)
+		}
+		return malformed("the request body could not be read")
+	}
+	return decodeJSONBytes(body, dst)
+}
+
+// checkJSONContentType accepts application/json with at most a utf-8
+// charset; anything else is 415.
+func checkJSONContentType(v string) error {
+	unsupported := newRequestError(codeUnsupportedMedia, "the request body must have Content-Type application/json")
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || mt != "application/json" {
+		return unsupported
+	}
+	for k, val := range params {
+		if k != "charset" || !strings.EqualFold(val, "utf-8") {
+			return unsupported
+		}
+	}
+	return nil
+}
+
+// decodeJSONBytes is decodeJSON once the body has been read.
+func decodeJSONBytes(body []byte, dst any) error {
+	if len(bytes.Trim(body, " \t\r\n")) == 0 {
+		return malformed("a JSON request body is required")
+	}
+	if !utf8.Valid(body) {
+		return malformed("the request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	w := walker{dec: dec, body: body}
+	tok, err := dec.Token()
+	if err != nil {
+		return w.syntax(err)
+	}
+	if tok != json.Delim('{') {
+		return malformed("the request body must be a JSON object")
+	}
+	if err := w.object(reflect.TypeOf(dst), ""); err != nil {
+		return err
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return malformed(fmt.Sprintf("the request body has data after the JSON object, at byte offset %d", end))
+	}
+	if len(w.fields) > 0 {
+		return domain.InvalidFields(w.fields...)
+	}
+
+	// The walk has checked keys and types; decoding should now succeed.
+	// Should it not, its error is mapped without its text, which may quote
+	// the body.
+	strict := json.NewDecoder(bytes.NewReader(body))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(dst); err != nil {
+		return decodeError(err)
+	}
+	return nil
+}
+
+// decodeError maps an error of encoding/json to a safe one.
+func decodeError(err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" && te.Type != nil {
+		parts := strings.Split(te.Field, ".")
+		for i, p := range parts {
+			parts[i] = safeName(p)
+		}
+		return domain.InvalidFields(domain.FieldError{Field: strings.Join(parts, "."), Message: "must be " + jsonKind(te.Type)})
+	}
+	return malformed("the request body could not be decoded")
+}

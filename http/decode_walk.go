@@ -1,0 +1,340 @@
+package http
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// walker checks a JSON document token by token against the Go type it will
+// be decoded into, collecting field errors; only syntax errors stop it.
+// It recurses along the Go type, not the input, so deep input cannot
+// exhaust the stack.
+type walker struct {
+	dec    *json.Decoder
+	body   []byte
+	fields []domain.FieldError
+}
+
+var (
+	jsonUnmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	anyType             = reflect.TypeFor[any]()
+)
+
+func (w *walker) add(field, message string) {
+	if len(w.fields) < maxFieldErrors {
+		w.fields = append(w.fields, domain.FieldError{Field: field, Message: message})
+	}
+}
+
+// syntax maps an error of the tokenizer to a 400 naming the byte offset
+// (0-based) of the first byte that cannot be JSON there. The tokenizer's
+// own offsets are approximate, so the body is scanned again for an exact
+// one; the byte itself is not shown.
+func (w *walker) syntax(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return malformed(fmt.Sprintf("the request body is not valid JSON: it ends early, at byte offset %d", len(w.body)))
+	case errors.As(err, &se):
+		offset := se.Offset
+		var exact *json.SyntaxError
+		if errors.As(json.Unmarshal(w.body, new(json.RawMessage)), &exact) && exact.Offset > 0 {
+			offset = exact.Offset - 1
+		}
+		return malformed(fmt.Sprintf("the request body is not valid JSON: unexpected byte at offset %d", offset))
+	default:
+		return malformed("the request body is not valid JSON")
+	}
+}
+
+// object checks the members of an object whose '{' has been read.
+func (w *walker) object(t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct { // a map or any: keys are data, not schema
+		for w.dec.More() {
+			if _, err := w.dec.Token(); err != nil {
+				return w.syntax(err)
+			}
+			if err := w.value(anyType, path); err != nil {
+				return err
+			}
+		}
+		_, err := w.dec.Token() // '}'
+		if err != nil {
+			return w.syntax(err)
+		}
+		return nil
+	}
+	fields := jsonFields(t)
+	seen := make(map[string]bool)
+	for w.dec.More() {
+		tok, err := w.dec.Token()
+		if err != nil {
+			return w.syntax(err)
+		}
+		key, _ := tok.(string) // the tokenizer only yields string keys
+		p := joinPath(path, key)
+		ft, known := fields[key]
+		switch {
+		case seen[key]:
+			w.add(p, "duplicate field")
+			ft = anyType
+		case !known:
+			w.add(p, "unknown field")
+			ft = anyType
+		}
+		seen[key] = true
+		if err := w.value(ft, p); err != nil {
+			return err
+		}
+	}
+	if _, err := w.dec.Token(); err != nil { // '}'
+		return w.syntax(err)
+	}
+	return nil
+}
+
+// value checks the next value against t.
+func (w *walker) value(t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Interface {
+		pt := reflect.PointerTo(t)
+		if pt.Implements(jsonUnmarshalerType) || pt.Implements(textUnmarshalerType) {
+			return w.custom(t, path)
+		}
+	}
+	tok, err := w.dec.Token()
+	if err != nil {
+		return w.syntax(err)
+	}
+	if tok == nil {
+		return nil // null leaves any field as it is, as encoding/json does
+	}
+	ok := true
+	switch t.Kind() {
+	case reflect.Struct:
+		if tok == json.Delim('{') {
+			return w.object(t, path)
+		}
+		ok = false
+	case reflect.Slice, reflect.Array:
+		if _, isString := tok.(string); isString && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return nil // []byte is a base64 string; decoding checks the encoding
+		}
+		if tok == json.Delim('[') {
+			return w.array(t, path)
+		}
+		ok = false
+	case reflect.String:
+		_, ok = tok.(string)
+	case reflect.Bool:
+		_, ok = tok.(bool)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, isNum := tok.(json.Number)
+		if _, err := strconv.ParseInt(string(n), 10, t.Bits()); isNum && err != nil {
+			w.add(path, "must be an integer in range")
+		}
+		ok = isNum
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		n, isNum := tok.(json.Number)
+		if _, err := strconv.ParseUint(string(n), 10, t.Bits()); isNum && err != nil {
+			w.add(path, "must be a non-negative integer in range")
+		}
+		ok = isNum
+	case reflect.Float32, reflect.Float64:
+		n, isNum := tok.(json.Number)
+		if _, err := strconv.ParseFloat(string(n), t.Bits()); isNum && err != nil {
+			w.add(path, "must be a number in range")
+		}
+		ok = isNum
+	case reflect.Map:
+		// Map keys are data, not schema: they are not checked or named.
+		ok = tok == json.Delim('{')
+	}
+	if !ok {
+		w.add(path, "must be "+jsonKind(t))
+	}
+	return w.skip(tok)
+}
+
+// array checks the elements of an array whose '[' has been read.
+func (w *walker) array(t reflect.Type, path string) error {
+	for i := 0; w.dec.More(); i++ {
+		if err := w.value(t.Elem(), path+"["+strconv.Itoa(i)+"]"); err != nil {
+			return err
+		}
+	}
+	if _, err := w.dec.Token(); err != nil { // ']'
+		return w.syntax(err)
+	}
+	return nil
+}
+
+// custom checks a value of a type that decodes itself, by decoding it.
+func (w *walker) custom(t reflect.Type, path string) error {
+	var raw json.RawMessage
+	if err := w.dec.Decode(&raw); err != nil {
+		return w.syntax(err)
+	}
+	v := reflect.New(t).Interface()
+	if u, ok := v.(json.Unmarshaler); ok {
+		if err := u.UnmarshalJSON(raw); err != nil {
+			w.add(path, customMessage(err, "has an invalid value"))
+		}
+		return nil
+	}
+	if string(raw) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		w.add(path, "must be a string")
+		return nil
+	}
+	if err := v.(encoding.TextUnmarshaler).UnmarshalText([]byte(s)); err != nil {
+		w.add(path, customMessage(err, "has an invalid format"))
+	}
+	return nil
+}
+
+// customMessage is err's message if it is a domain error (safe by
+// contract), else fallback: other errors may quote the value.
+func customMessage(err error, fallback string) string {
+	var de *domain.Error
+	if errors.As(err, &de) && de.Message != "" {
+		return de.Message
+	}
+	return fallback
+}
+
+// skip consumes the rest of a value whose first token is tok.
+func (w *walker) skip(tok json.Token) error {
+	if tok != json.Delim('{') && tok != json.Delim('[') {
+		return nil
+	}
+	for depth := 1; depth > 0; {
+		t, err := w.dec.Token()
+		if err != nil {
+			return w.syntax(err)
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return nil
+}
+
+// jsonFields returns the JSON member names of struct type t and their
+// types, following encoding/json's tag rules and promoting the fields of
+// embedded structs (outer fields win). A field with the ",string" option
+// maps to any: its quoted value is left to the decoder.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := make(map[string]reflect.Type)
+	var embedded []reflect.Type
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				embedded = append(embedded, ft)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		ft := f.Type
+		for _, o := range strings.Split(opts, ",") {
+			if o == "string" {
+				ft = anyType
+			}
+		}
+		fields[name] = ft
+	}
+	for _, e := range embedded {
+		for name, ft := range jsonFields(e) {
+			if _, ok := fields[name]; !ok {
+				fields[name] = ft
+			}
+		}
+	}
+	return fields
+}
+
+// jsonKind describes, for a message, the JSON a Go type expects.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	default:
+		return "a value of another type"
+	}
+}
+
+// joinPath extends a field path with an object key.
+func joinPath(path, key string) string {
+	if path == "" {
+		return safeName(key)
+	}
+	return path + "." + safeName(key)
+}
+
+// safeName returns key if it looks like a field name (1–64 of A–Z, a–z,
+// 0–9, _ and -) and "?" otherwise: a key is client input, and an odd one
+// may be data sent in the wrong place.
+func safeName(key string) string {
+	if len(key) == 0 || len(key) > 64 {
+		return "?"
+	}
+	for i := 0; i < len(key); i++ {
+		b := key[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '-') {
+			return "?"
+		}
+	}
+	return key
+}
