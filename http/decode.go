@@ -44,10 +44,10 @@ func decodeJSON(c *gin.Context, dst any) error {
 	if err := checkJSONContentType(r.Header.Get("Content-Type")); err != nil {
 		return err
 	}
-	if r.ContentLength > maxBodyBytes {
-		return tooLarge(maxBodyBytes)
+	if r.ContentLength > bodyLimitOf(c) {
+		return tooLarge(bodyLimitOf(c))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, r.Body, bodyLimitOf(c)))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -182,10 +182,10 @@ func readBody(c *gin.Context) ([]byte, error) {
 	if c.Request.Body == nil {
 		return nil, nil
 	}
-	if c.Request.ContentLength > maxBodyBytes {
-		return nil, tooLarge(maxBodyBytes)
+	if c.Request.ContentLength > bodyLimitOf(c) {
+		return nil, tooLarge(bodyLimitOf(c))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, bodyLimitOf(c)))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

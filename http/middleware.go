@@ -23,6 +23,7 @@ type ctxKey int
 const (
 	ctxRequestID ctxKey = iota // string, set by requestID
 	ctxUserID                  // uuid.UUID, set by auth through setUserID
+	ctxBodyLimit               // int64, set by bodyLimit
 )
 
 // requestIDHeader carries the correlation id in and out.
@@ -37,7 +38,10 @@ const maxBodyBytes int64 = 1 << 20
 // as the 500 it becomes. It answers unknown paths with 404 and unknown
 // methods with 405 (with Allow), both as problems, and trusts no proxy
 // headers for the client address until the caller says otherwise.
-func newEngine(logger zerolog.Logger, m *metrics) *gin.Engine {
+func newEngine(logger zerolog.Logger, m *metrics, maxBody int64) *gin.Engine {
+	if maxBody <= 0 {
+		maxBody = maxBodyBytes
+	}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.RedirectTrailingSlash = false // a redirect would not be a problem+json
@@ -51,7 +55,7 @@ func newEngine(logger zerolog.Logger, m *metrics) *gin.Engine {
 		recoverer(),
 		securityHeaders(),
 		noStore(),
-		bodyLimit(maxBodyBytes),
+		bodyLimit(maxBody),
 	)
 	r.NoRoute(noRoute)
 	r.NoMethod(noMethod)
@@ -186,6 +190,7 @@ func securityHeaders() gin.HandlerFunc {
 // into 413 too.
 func bodyLimit(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		c.Set(ctxBodyLimit, n)
 		if c.Request.ContentLength > n {
 			writeError(c, tooLarge(n))
 			return
@@ -195,6 +200,15 @@ func bodyLimit(n int64) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// bodyLimitOf returns the body limit bodyLimit set for this request, or
+// the default.
+func bodyLimitOf(c *gin.Context) int64 {
+	if n, ok := c.Value(ctxBodyLimit).(int64); ok && n > 0 {
+		return n
+	}
+	return maxBodyBytes
 }
 
 // tooLarge is the 413 error for a body over limit bytes.

@@ -47,7 +47,7 @@ func testEngine(tb testing.TB) (*gin.Engine, *syncBuffer, *prometheus.Registry) 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return newEngine(zerolog.New(logs), m), logs, reg
+	return newEngine(zerolog.New(logs), m, 0), logs, reg
 }
 
 // sendRequest serves one request; headers are name, value pairs.

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// historyCommand prints a referral's events in order with actor, time, type
+// and data, and whether its chain verifies (R-LEDGER-5). It reads the data
+// directory directly: it is an operator's and auditor's tool.
+func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "history <referral-id>",
+		Short: "Print a referral's events in order, with actor, time, type and data",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := uuid.Parse(args[0])
+			if err != nil {
+				return fmt.Errorf("referral id: must be a UUID")
+			}
+			cfg, err := loadConfig(*configFile)
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(cfg.DataDir, eventsFile)
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("no ledger at %s: %w", path, err)
+			}
+			store, err := sqlite.Open(path)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			codec := ledger.NewCodec()
+			events, err := store.ReadStream(cmd.Context(), ledger.ReferralStream(id), 0, 0)
+			if err != nil {
+				return err
+			}
+			if len(events) == 0 {
+				return &exitError{code: 3, err: fmt.Errorf("no referral %s in %s", id, path)}
+			}
+			verifier := eventstore.NewChainVerifier()
+			verified := true
+			for _, ev := range events {
+				if err := verifier.Check(ev); err != nil && verified {
+					verified = false
+					fmt.Fprintf(stdout, "!! %v\n", err)
+				}
+				rec, err := codec.Decode(ev)
+				if err != nil {
+					return err
+				}
+				data, err := json.Marshal(rec.Event)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "%d\t%s\t%s\tuser=%s org=%s\t%s\n", ev.Revision,
+					ev.Metadata.RecordedAt.UTC().Format(time.RFC3339), ev.Type,
+					orDash(ev.Metadata.ActorUserID), orDash(ev.Metadata.ActorOrganisationID), data)
+			}
+			if !verified {
+				return &exitError{code: 2, err: fmt.Errorf("referral %s: hash chain does not verify", id)}
+			}
+			fmt.Fprintf(stdout, "verified: %d events, hash chain intact\n", len(events))
+			return nil
+		},
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/logging"
+)
+
+// shutdownGrace is how long in-flight requests get to finish after SIGTERM.
+const shutdownGrace = 15 * time.Second
+
+// serveCommand runs a node: the HTTP API on the embedded store.
+func serveCommand(configFile *string, stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the HTTP API on the embedded event store",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(*configFile)
+			if err != nil {
+				return err
+			}
+			isTerm := false
+			if f, ok := stderr.(*os.File); ok {
+				isTerm = logging.IsTerminal(f)
+			}
+			log, err := logging.New(stderr, cfg.Log.Level, string(cfg.Log.Format), isTerm)
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), cfg, stdout, log)
+		},
+	}
+}
+
+// serve runs until ctx ends, then drains in-flight requests and closes the
+// stores cleanly.
+func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) error {
+	a, err := openApp(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	runCtx, stopRunner := context.WithCancel(context.Background())
+	runnerDone := make(chan error, 1)
+	go func() { runnerDone <- a.runner.Run(runCtx) }()
+	defer func() {
+		stopRunner()
+		<-runnerDone
+	}()
+	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	err = a.waitReady(startCtx)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("building the views: %w", err)
+	}
+
+	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http.addr (LEDGER_HTTP_ADDR): %w", err)
+	}
+	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "referral ledger listening on %s (data in %s)\n", base, cfg.DataDir)
+	switch {
+	case created && cfg.BootstrapPassword == "":
+		fmt.Fprintf(stdout, "first start: sign in as %q with password %s (shown once; change it with PUT /v1/users/me/password)\n", ledger.BootstrapUsername, password)
+	case created:
+		fmt.Fprintf(stdout, "first start: sign in as %q with the password in LEDGER_BOOTSTRAP_PASSWORD\n", ledger.BootstrapUsername)
+	default:
+		fmt.Fprintf(stdout, "sign in with POST %s/v1/sessions {\"username\":…, \"password\":…}\n", base)
+	}
+	fmt.Fprintf(stdout, "API description: %s/v1/openapi.json\n", base)
+	log.Info().Str("addr", ln.Addr().String()).Msg("serving")
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case err := <-runnerDone:
+		runnerDone <- err
+		log.Error().Err(err).Msg("projections stopped; shutting down")
+	case <-ctx.Done():
+		log.Info().Msg("shutting down: finishing in-flight requests")
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info().Msg("stopped")
+	return nil
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
+)
+
+// eventsFile is the event log's file name inside the data directory.
+const eventsFile = "events.db"
+
+func loadConfig(configFile string) (config.Config, error) {
+	cfg, err := config.Load(config.LoadOptions{ConfigFile: configFile})
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// verifyCommand recomputes every hash chain offline (R-LEDGER-4). It exits
+// 0 when all hold, 2 naming the first broken event otherwise.
+func verifyCommand(configFile *string, stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify",
+		Short: "Recompute every hash chain in the data directory and report the first broken link",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(*configFile)
+			if err != nil {
+				return err
+			}
+			path := filepath.Join(cfg.DataDir, eventsFile)
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("no ledger at %s: %w", path, err)
+			}
+			rep, err := sqlite.Verify(cmd.Context(), path)
+			var broken *eventstore.BrokenLinkError
+			var truncated *sqlite.TruncatedError
+			switch {
+			case errors.As(err, &broken), errors.As(err, &truncated):
+				fmt.Fprintf(stdout, "BROKEN after %d good events: %v\n", rep.Events, err)
+				return &exitError{code: 2, err: fmt.Errorf("ledger does not verify: %w", err)}
+			case err != nil:
+				return err
+			}
+			fmt.Fprintf(stdout, "OK: %d events in %d streams verify (last position %d)\n", rep.Events, rep.Streams, rep.Last)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,92 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+type historyEventBody struct {
+	ID            string          `json:"id"`
+	Revision      uint64          `json:"revision"`
+	Position      uint64          `json:"position"`
+	Type          string          `json:"type"`
+	SchemaVersion int             `json:"schema_version"`
+	At            string          `json:"at"`
+	Actor         actorBody       `json:"actor"`
+	CorrelationID string          `json:"correlation_id,omitempty"`
+	CausationID   string          `json:"causation_id,omitempty"`
+	Data          json.RawMessage `json:"data"`
+	Hash          string          `json:"hash"`
+	PrevHash      string          `json:"prev_hash"`
+}
+
+type brokenLinkBody struct {
+	Revision uint64 `json:"revision"`
+	EventID  string `json:"event_id"`
+	Reason   string `json:"reason"`
+}
+
+type historyBody struct {
+	ReferralID string             `json:"referral_id"`
+	Events     []historyEventBody `json:"events"`
+	Verified   bool               `json:"verified"`
+	BrokenAt   *brokenLinkBody    `json:"broken_at,omitempty"`
+	State      referralBody       `json:"state"`
+}
+
+// history replays a referral's events for auditors and the organisations
+// involved (R-LEDGER-5), with ?as_of= or ?revision= for the state then.
+func (s *Server) history(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var at ledger.HistoryPoint
+	if v, ok := c.GetQuery("as_of"); ok {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			writeError(c, malformed("as_of: must be an RFC 3339 time", domain.FieldError{Field: "as_of", Message: "must be an RFC 3339 time such as 2026-01-31T17:00:00Z"}))
+			return
+		}
+		at.AsOf = &t
+	}
+	if v, ok := c.GetQuery("revision"); ok {
+		rev, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(c, malformed("revision: must be a whole number", domain.FieldError{Field: "revision", Message: "must be a whole number from 0"}))
+			return
+		}
+		at.Revision = &rev
+	}
+	h, err := s.Service.ReferralHistory(c.Request.Context(), currentUser(c).Actor(), id, at)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := historyBody{ReferralID: id.String(), Events: make([]historyEventBody, len(h.Entries)), Verified: h.Verified,
+		State: s.referralJSON(h.State)}
+	for i, e := range h.Entries {
+		data, err := json.Marshal(e.Decoded.Event)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		m := e.Stored.Metadata
+		out.Events[i] = historyEventBody{ID: e.Stored.ID.String(), Revision: e.Stored.Revision, Position: uint64(e.Stored.Position),
+			Type: e.Stored.Type, SchemaVersion: e.Stored.SchemaVersion, At: m.RecordedAt.UTC().Format(time.RFC3339Nano),
+			Actor:         actorBody{UserID: strJSON(m.ActorUserID), OrganisationID: strJSON(m.ActorOrganisationID)},
+			CorrelationID: m.CorrelationID, CausationID: m.CausationID, Data: data, Hash: m.Hash, PrevHash: m.PrevHash}
+	}
+	if h.Broken != nil {
+		out.BrokenAt = &brokenLinkBody{Revision: h.Broken.Revision, EventID: h.Broken.EventID.String(), Reason: h.Broken.Reason}
+	}
+	c.JSON(http.StatusOK, out)
+}

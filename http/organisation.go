@@ -1,0 +1,286 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+type serviceBody struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+type organisationRequest struct {
+	Name        string        `json:"name"`
+	Description string        `json:"description"`
+	AdminEmail  string        `json:"admin_email"`
+	Services    []serviceBody `json:"services"`
+}
+
+type organisationPatch struct {
+	Name        *string        `json:"name"`
+	Description *string        `json:"description"`
+	AdminEmail  *string        `json:"admin_email"`
+	Services    *[]serviceBody `json:"services"`
+}
+
+type intakeRequest struct {
+	Accepting *bool  `json:"accepting"`
+	Reason    string `json:"reason"`
+	ResumeOn  string `json:"resume_on"`
+}
+
+type intakeBody struct {
+	Accepting     bool    `json:"accepting"`
+	Reason        string  `json:"reason,omitempty"`
+	ResumeOn      *string `json:"resume_on"`
+	SwitchedOffAt *string `json:"switched_off_at"`
+}
+
+type organisationBody struct {
+	ID                 string        `json:"id"`
+	Name               string        `json:"name"`
+	Description        string        `json:"description"`
+	AdminEmail         string        `json:"admin_email"`
+	Services           []serviceBody `json:"services"`
+	AcceptingReferrals bool          `json:"accepting_referrals"`
+	Intake             intakeBody    `json:"intake"`
+	RegisteredAt       string        `json:"registered_at"`
+	Revision           uint64        `json:"revision"`
+}
+
+func servicesFromBody(in []serviceBody) []domain.Service {
+	out := make([]domain.Service, len(in))
+	for i, s := range in {
+		out[i] = domain.Service(s)
+	}
+	return out
+}
+
+func servicesJSON(in []domain.Service) []serviceBody {
+	out := make([]serviceBody, len(in))
+	for i, s := range in {
+		out[i] = serviceBody(s)
+	}
+	return out
+}
+
+func (s *Server) organisationJSON(o domain.Organisation) organisationBody {
+	accepting := o.AcceptingOn(domain.LondonDate(s.Service.Now()))
+	in := intakeBody{Accepting: accepting}
+	if !accepting {
+		in.Reason = o.IntakeReason
+		if o.ResumeOn != "" {
+			in.ResumeOn = &o.ResumeOn
+		}
+		at := o.IntakeOffSince.UTC().Format(time.RFC3339)
+		in.SwitchedOffAt = &at
+	}
+	return organisationBody{ID: o.ID.String(), Name: o.Name, Description: o.Description, AdminEmail: o.AdminEmail,
+		Services: servicesJSON(o.Services), AcceptingReferrals: accepting, Intake: in,
+		RegisteredAt: o.RegisteredAt.UTC().Format(time.RFC3339), Revision: o.Revision}
+}
+
+// respondOrganisation answers with the organisation once the views show the
+// write, with its revision as ETag.
+func (s *Server) respondOrganisation(c *gin.Context, status int, o domain.Organisation, w ledger.Written) {
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	setETag(c, o.Revision)
+	c.JSON(status, s.organisationJSON(o))
+}
+
+func (s *Server) registerOrganisation(c *gin.Context) {
+	var req organisationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	o, w, err := s.Service.RegisterOrganisation(ctx, currentUser(c).Actor(), domain.RegisterOrganisation{
+		Name: req.Name, Description: req.Description, AdminEmail: req.AdminEmail, Services: servicesFromBody(req.Services)})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/organisations/"+o.ID.String())
+	s.respondOrganisation(c, http.StatusCreated, o, w)
+}
+
+func (s *Server) getOrganisation(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	o, err := s.Service.Organisation(c.Request.Context(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	setETag(c, o.Revision)
+	c.JSON(http.StatusOK, s.organisationJSON(o))
+}
+
+func (s *Server) updateOrganisation(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req organisationPatch
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	cmd := domain.UpdateOrganisation{Name: req.Name, Description: req.Description, AdminEmail: req.AdminEmail}
+	if req.Services != nil {
+		services := servicesFromBody(*req.Services)
+		cmd.Services = &services
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	o, w, err := s.Service.UpdateOrganisation(ctx, currentUser(c).Actor(), id, cmd)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.respondOrganisation(c, http.StatusOK, o, w)
+}
+
+func (s *Server) setIntake(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req intakeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if req.Accepting == nil {
+		writeError(c, domain.InvalidFields(domain.FieldError{Field: "accepting", Message: "is required (true or false)"}))
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	o, w, err := s.Service.SetIntake(ctx, currentUser(c).Actor(), id,
+		domain.SetIntake{Accepting: *req.Accepting, Reason: req.Reason, ResumeOn: req.ResumeOn})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.respondOrganisation(c, http.StatusOK, o, w)
+}
+
+type addUserRequest struct {
+	Username    string        `json:"username"`
+	DisplayName string        `json:"display_name"`
+	Email       string        `json:"email"`
+	Roles       []domain.Role `json:"roles"`
+	Team        string        `json:"team"`
+	Password    string        `json:"password"`
+}
+
+func (s *Server) addUser(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req addUserRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if req.Password == "" {
+		writeError(c, domain.InvalidFields(domain.FieldError{Field: "password", Message: "is required"}))
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	u, w, err := s.Accounts.AddUser(ctx, currentUser(c).Actor(), id, ledger.NewUser{Username: req.Username,
+		DisplayName: req.DisplayName, Email: req.Email, Roles: req.Roles, Team: req.Team, Password: req.Password})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/organisations/"+id.String()+"/users/"+u.ID.String())
+	c.JSON(http.StatusCreated, userJSON(u))
+}
+
+func (s *Server) closeAccount(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	userID, err := parseUUIDParam(c, "user_id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	w, err := s.Accounts.CloseAccount(ctx, currentUser(c).Actor(), id, userID)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type directoryEntryBody struct {
+	ID                 string        `json:"id"`
+	Name               string        `json:"name"`
+	Description        string        `json:"description"`
+	Services           []serviceBody `json:"services"`
+	AcceptingReferrals bool          `json:"accepting_referrals"`
+	ResumeOn           *string       `json:"resume_on"`
+}
+
+// directory lists the organisations signed up (R-VIEW-4).
+func (s *Server) directory(c *gin.Context) {
+	entries := s.Orgs.Directory(s.Service.Now())
+	out := make([]directoryEntryBody, len(entries))
+	for i, e := range entries {
+		out[i] = directoryEntryBody{ID: e.ID.String(), Name: e.Name, Description: e.Description,
+			Services: servicesJSON(e.Services), AcceptingReferrals: e.AcceptingReferrals}
+		if e.ResumeOn != "" {
+			out[i].ResumeOn = &entries[i].ResumeOn
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"organisations": out})
+}

@@ -1,0 +1,341 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+type clientBody struct {
+	ClientID    string `json:"client_id,omitempty"`
+	Name        string `json:"name"`
+	DateOfBirth string `json:"date_of_birth"`
+	Phone       string `json:"phone"`
+	Email       string `json:"email"`
+	Address     string `json:"address"`
+}
+
+type consentBody struct {
+	Method    string `json:"method"`
+	Confirmed bool   `json:"confirmed"`
+}
+
+type overrideBody struct {
+	Reason string `json:"reason"`
+}
+
+type referralRequest struct {
+	ToOrganisationID     string        `json:"to_organisation_id"`
+	Urgent               bool          `json:"urgent"`
+	Client               clientBody    `json:"client"`
+	Reason               string        `json:"reason"`
+	Consent              *consentBody  `json:"consent"`
+	SafeguardingOverride *overrideBody `json:"safeguarding_override"`
+	PrivacyNoticeGiven   bool          `json:"privacy_notice_given"`
+}
+
+type deadlinesBody struct {
+	AcknowledgeBy *string `json:"acknowledge_by"`
+	CloseBy       *string `json:"close_by"`
+}
+
+type actorBody struct {
+	UserID         *string `json:"user_id"`
+	OrganisationID *string `json:"organisation_id"`
+}
+
+type noteBody struct {
+	ID            string    `json:"id"`
+	Text          string    `json:"text"`
+	AgreedCloseBy *string   `json:"agreed_close_by"`
+	At            string    `json:"at"`
+	Actor         actorBody `json:"actor"`
+}
+
+type referralBody struct {
+	ID                   string        `json:"id"`
+	Status               domain.Status `json:"status"`
+	Urgent               bool          `json:"urgent"`
+	MadeUrgent           bool          `json:"made_urgent"`
+	UrgencyDeclined      bool          `json:"urgency_declined"`
+	UrgencyFeedback      *string       `json:"urgency_feedback"`
+	FromOrganisationID   string        `json:"from_organisation_id"`
+	ToOrganisationID     string        `json:"to_organisation_id"`
+	ClientID             string        `json:"client_id"`
+	Client               clientBody    `json:"client"`
+	Reason               string        `json:"reason"`
+	Consent              *consentBody  `json:"consent"`
+	SafeguardingOverride *overrideBody `json:"safeguarding_override"`
+	PrivacyNoticeGiven   bool          `json:"privacy_notice_given"`
+	AssignedTo           *string       `json:"assigned_to"`
+	Outcome              *string       `json:"outcome"`
+	Comment              *string       `json:"comment"`
+	Notes                []noteBody    `json:"notes"`
+	MadeAt               string        `json:"made_at"`
+	MadeBy               string        `json:"made_by"`
+	AcknowledgedAt       *string       `json:"acknowledged_at"`
+	ClosedAt             *string       `json:"closed_at"`
+	Deadlines            deadlinesBody `json:"deadlines"`
+	Overdue              bool          `json:"overdue"`
+	Erased               bool          `json:"erased"`
+	Revision             uint64        `json:"revision"`
+}
+
+func timeJSON(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+func strJSON(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func idJSON(id uuid.UUID) *string {
+	if id == uuid.Nil {
+		return nil
+	}
+	return strJSON(id.String())
+}
+
+func (s *Server) referralJSON(r domain.Referral) referralBody {
+	d := s.Timescales.Deadlines(r, s.Calendar)
+	out := referralBody{
+		ID: r.ID.String(), Status: r.Status, Urgent: r.UrgentNow(), MadeUrgent: r.Urgent,
+		UrgencyDeclined: r.UrgencyDeclined, UrgencyFeedback: strJSON(r.UrgencyFeedback),
+		FromOrganisationID: r.FromOrganisationID.String(), ToOrganisationID: r.ToOrganisationID.String(),
+		ClientID: r.ClientID.String(),
+		Client: clientBody{Name: r.Client.Name, DateOfBirth: r.Client.DateOfBirth, Phone: r.Client.Phone,
+			Email: r.Client.Email, Address: r.Client.Address},
+		Reason: r.Reason, PrivacyNoticeGiven: r.PrivacyNoticeGiven,
+		AssignedTo: idJSON(r.AssignedTo), Outcome: strJSON(r.Outcome), Comment: strJSON(r.Comment),
+		Notes: make([]noteBody, len(r.Notes)), MadeAt: r.MadeAt.UTC().Format(time.RFC3339), MadeBy: r.MadeBy.String(),
+		AcknowledgedAt: timeJSON(r.AcknowledgedAt), ClosedAt: timeJSON(r.ClosedAt),
+		Deadlines: deadlinesBody{AcknowledgeBy: timeJSON(d.AcknowledgeBy), CloseBy: timeJSON(d.CloseBy)},
+		Overdue:   d.Overdue(r, s.Service.Now()), Revision: r.Revision,
+	}
+	if r.Consent != nil {
+		out.Consent = &consentBody{Method: r.Consent.Method, Confirmed: r.Consent.Confirmed}
+	}
+	if r.SafeguardingOverride != nil {
+		out.SafeguardingOverride = &overrideBody{Reason: r.SafeguardingOverride.Reason}
+	}
+	for i, n := range r.Notes {
+		out.Notes[i] = noteJSON(n)
+	}
+	return out
+}
+
+func noteJSON(n domain.Note) noteBody {
+	return noteBody{ID: n.ID.String(), Text: n.Text, AgreedCloseBy: strJSON(n.AgreedCloseBy),
+		At: n.At.UTC().Format(time.RFC3339), Actor: actorBody{UserID: idJSON(n.ActorUserID), OrganisationID: idJSON(n.ActorOrganisationID)}}
+}
+
+// respondReferral answers with the referral once the views show the write.
+func (s *Server) respondReferral(c *gin.Context, status int, r domain.Referral, w ledger.Written) {
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	setETag(c, r.Revision)
+	c.JSON(status, s.referralJSON(r))
+}
+
+// bodyUUID parses an id given in a request body; "" is allowed when
+// optional.
+func bodyUUID(v *validator, field, s string, required bool) uuid.UUID {
+	if s == "" {
+		v.check(!required, field, "is required")
+		return uuid.Nil
+	}
+	id, ok := parseUUID(s)
+	v.check(ok, field, "must be a UUID")
+	return id
+}
+
+func (s *Server) makeReferral(c *gin.Context) {
+	var req referralRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	var v validator
+	to := bodyUUID(&v, "to_organisation_id", req.ToOrganisationID, true)
+	clientID := bodyUUID(&v, "client.client_id", req.Client.ClientID, false)
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	cmd := domain.MakeReferral{ClientID: clientID, ToOrganisationID: to, Urgent: req.Urgent,
+		Client: domain.Client{Name: req.Client.Name, DateOfBirth: req.Client.DateOfBirth, Phone: req.Client.Phone,
+			Email: req.Client.Email, Address: req.Client.Address},
+		Reason: req.Reason, PrivacyNoticeGiven: req.PrivacyNoticeGiven}
+	if req.Consent != nil {
+		cmd.Consent = &domain.Consent{Method: req.Consent.Method, Confirmed: req.Consent.Confirmed}
+	}
+	if req.SafeguardingOverride != nil {
+		cmd.SafeguardingOverride = &domain.SafeguardingOverride{Reason: req.SafeguardingOverride.Reason}
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	r, w, err := s.Service.MakeReferral(ctx, currentUser(c).Actor(), cmd, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/referrals/"+r.ID.String())
+	s.respondReferral(c, http.StatusCreated, r, w)
+}
+
+func (s *Server) getReferral(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	r, err := s.Service.Referral(c.Request.Context(), currentUser(c).Actor(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	setETag(c, r.Revision)
+	c.JSON(http.StatusOK, s.referralJSON(r))
+}
+
+// referralCommand runs the shared steps of the referral actions: path id,
+// body, request context, the command, and a referral response.
+func referralCommand[B any](s *Server, status int, run func(ctx *gin.Context, id uuid.UUID, body B, actor domain.Actor) (domain.Referral, ledger.Written, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := parseUUIDParam(c, "id")
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		var body B
+		if err := decodeJSON(c, &body); err != nil {
+			writeError(c, err)
+			return
+		}
+		r, w, err := run(c, id, body, currentUser(c).Actor())
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		s.respondReferral(c, status, r, w)
+	}
+}
+
+type emptyRequest struct{}
+
+type assignmentRequest struct {
+	UserID string `json:"user_id"`
+}
+
+type urgencyReviewRequest struct {
+	Urgent   *bool  `json:"urgent"`
+	Feedback string `json:"feedback"`
+}
+
+type closureRequest struct {
+	Outcome string `json:"outcome"`
+	Comment string `json:"comment"`
+}
+
+func (s *Server) acknowledge(c *gin.Context) {
+	referralCommand(s, http.StatusOK, func(c *gin.Context, id uuid.UUID, _ emptyRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
+		ctx, err := s.request(c)
+		if err != nil {
+			return domain.Referral{}, ledger.Written{}, err
+		}
+		return s.Service.Acknowledge(ctx, a, id)
+	})(c)
+}
+
+func (s *Server) assign(c *gin.Context) {
+	referralCommand(s, http.StatusOK, func(c *gin.Context, id uuid.UUID, b assignmentRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
+		var v validator
+		userID := bodyUUID(&v, "user_id", b.UserID, true)
+		if err := v.err(); err != nil {
+			return domain.Referral{}, ledger.Written{}, err
+		}
+		ctx, err := s.request(c)
+		if err != nil {
+			return domain.Referral{}, ledger.Written{}, err
+		}
+		return s.Service.Assign(ctx, a, id, userID)
+	})(c)
+}
+
+func (s *Server) urgencyReview(c *gin.Context) {
+	referralCommand(s, http.StatusOK, func(c *gin.Context, id uuid.UUID, b urgencyReviewRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
+		if b.Urgent == nil || *b.Urgent {
+			return domain.Referral{}, ledger.Written{}, domain.InvalidFields(domain.FieldError{Field: "urgent",
+				Message: "must be false: a review records that an urgent referral is declined as urgent"})
+		}
+		ctx, err := s.request(c)
+		if err != nil {
+			return domain.Referral{}, ledger.Written{}, err
+		}
+		return s.Service.DeclineUrgency(ctx, a, id, b.Feedback)
+	})(c)
+}
+
+func (s *Server) closeReferral(c *gin.Context) {
+	referralCommand(s, http.StatusOK, func(c *gin.Context, id uuid.UUID, b closureRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
+		ctx, err := s.request(c)
+		if err != nil {
+			return domain.Referral{}, ledger.Written{}, err
+		}
+		return s.Service.Close(ctx, a, id, b.Outcome, b.Comment)
+	})(c)
+}
+
+type noteRequest struct {
+	Text          string `json:"text"`
+	AgreedCloseBy string `json:"agreed_close_by"`
+}
+
+func (s *Server) addNote(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req noteRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	r, w, err := s.Service.AddNote(ctx, currentUser(c).Actor(), id, domain.AddNote{Text: req.Text, AgreedCloseBy: req.AgreedCloseBy})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	note := r.Notes[len(r.Notes)-1]
+	setETag(c, r.Revision)
+	c.Header("Location", "/v1/referrals/"+r.ID.String()+"/history?revision="+strconv.FormatUint(r.Revision, 10))
+	c.JSON(http.StatusCreated, gin.H{"note": noteJSON(note), "referral": s.referralJSON(r)})
+}
