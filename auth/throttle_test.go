@@ -122,10 +122,10 @@ func TestThrottleAddressKey(t *testing.T) {
 
 func TestThrottleWindow(t *testing.T) {
 	th := NewThrottle(ThrottleConfig{})
-	at := fail(t, th, "alice", "192.0.2.1", t0, 4)
+	fail(t, th, "alice", "192.0.2.1", t0, 4)
 	// The window started with the first failure; once it has passed the
 	// count starts again, so one more failure does not lock.
-	at = fail(t, th, "alice", "192.0.2.1", t0.Add(15*time.Minute), 1)
+	at := fail(t, th, "alice", "192.0.2.1", t0.Add(15*time.Minute), 1)
 	wantAllowed(t, th, "alice", "192.0.2.1", at, true, 0)
 	at = fail(t, th, "alice", "192.0.2.1", at, 4)
 	wantAllowed(t, th, "alice", "192.0.2.1", at, false, 15*time.Minute)
