@@ -1,0 +1,53 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/keystore"
+)
+
+// benchStore returns a store of 1,000 clients and their ids.
+func benchStore(b *testing.B) (*keystore.Cached, keystore.Store, []uuid.UUID) {
+	b.Helper()
+	s := openAt(b, filepath.Join(b.TempDir(), "keys.db"), keystore.GenerateMasterKey())
+	ids := make([]uuid.UUID, 1000)
+	for i := range ids {
+		ids[i] = uuid.New()
+		if _, err := s.Create(context.Background(), ids[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return keystore.NewCached(s, 0), s, ids
+}
+
+// BenchmarkGetCached reads keys that are all in the cache: the cost of
+// decrypting a client's data once the key is warm.
+func BenchmarkGetCached(b *testing.B) {
+	c, _, ids := benchStore(b)
+	ctx := context.Background()
+	for _, id := range ids {
+		if _, err := c.Get(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; b.Loop(); i++ {
+		if _, err := c.Get(ctx, ids[i%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGetUncached reads keys from SQLite and unwraps them every time.
+func BenchmarkGetUncached(b *testing.B) {
+	_, s, ids := benchStore(b)
+	ctx := context.Background()
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Get(ctx, ids[i%len(ids)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

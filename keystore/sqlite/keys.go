@@ -1,0 +1,167 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/keystore"
+)
+
+// The statements a Store prepares once at Open: preparing costs more than
+// running them.
+const (
+	// lookupSQL reads the client's tombstone and key in one statement, so
+	// both come from the same snapshot.
+	lookupSQL = `SELECT
+		EXISTS (SELECT 1 FROM destroyed WHERE client_id = ?1),
+		(SELECT kek_id  FROM keys WHERE client_id = ?1),
+		(SELECT wrapped FROM keys WHERE client_id = ?1)`
+	// insertSQL loses quietly to a key already there, and inserts nothing
+	// for an erased client.
+	insertSQL = `INSERT INTO keys (client_id, kek_id, wrapped, created_at)
+		SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM destroyed WHERE client_id = ?1)
+		ON CONFLICT (client_id) DO NOTHING`
+	deleteSQL    = `DELETE FROM keys WHERE client_id = ?`
+	tombstoneSQL = `INSERT INTO destroyed (client_id, destroyed_at) VALUES (?, ?)
+		ON CONFLICT (client_id) DO NOTHING`
+)
+
+// row is what the store holds for one client.
+type row struct {
+	destroyed bool
+	kekID     sql.NullString // not Valid when there is no key
+	wrapped   []byte
+}
+
+// lookup reads what the store holds for the client, with stmt (s.lookup,
+// or s.lookup bound to a transaction).
+func lookup(ctx context.Context, stmt *sql.Stmt, clientID uuid.UUID) (row, error) {
+	var r row
+	err := stmt.QueryRowContext(ctx, clientID.String()).Scan(&r.destroyed, &r.kekID, &r.wrapped)
+	if err != nil {
+		return row{}, keystore.Unavailable("read key", err)
+	}
+	return r, nil
+}
+
+// Get returns the client's key. Errors: keystore.ErrNotFound,
+// keystore.ErrDestroyed, keystore.ErrUnavailable,
+// keystore.ErrWrongMasterKey, keystore.ErrCorrupt.
+func (s *Store) Get(ctx context.Context, clientID uuid.UUID) (keystore.DataKey, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return keystore.DataKey{}, errClosed
+	}
+	r, err := lookup(ctx, s.lookup, clientID)
+	if err != nil {
+		return keystore.DataKey{}, err
+	}
+	return s.resolve(ctx, clientID, r)
+}
+
+// resolve turns what the store holds for a client into the answer. A key
+// beside a tombstone came back from a backup: it is refused and deleted
+// again.
+func (s *Store) resolve(ctx context.Context, clientID uuid.UUID, r row) (keystore.DataKey, error) {
+	switch {
+	case r.destroyed && r.kekID.Valid:
+		if err := s.purge(ctx, clientID); err != nil {
+			// The client is erased whatever happened to the purge; say
+			// so, and name the failure without making it the answer.
+			return keystore.DataKey{}, fmt.Errorf("%w (deleting the key that reappeared failed: %v)",
+				keystore.ErrDestroyed, err)
+		}
+		return keystore.DataKey{}, keystore.ErrDestroyed
+	case r.destroyed:
+		return keystore.DataKey{}, keystore.ErrDestroyed
+	case !r.kekID.Valid:
+		return keystore.DataKey{}, keystore.ErrNotFound
+	default:
+		return keystore.Unwrap(s.kek, clientID, r.kekID.String, r.wrapped)
+	}
+}
+
+// Create returns the client's key, creating it on first use; concurrent
+// Creates agree on one key. Errors: keystore.ErrDestroyed,
+// keystore.ErrUnavailable, keystore.ErrWrongMasterKey, keystore.ErrCorrupt.
+func (s *Store) Create(ctx context.Context, clientID uuid.UUID) (keystore.DataKey, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return keystore.DataKey{}, errClosed
+	}
+	r, err := lookup(ctx, s.lookup, clientID)
+	if err != nil {
+		return keystore.DataKey{}, err
+	}
+	if r.destroyed || r.kekID.Valid {
+		return s.resolve(ctx, clientID, r)
+	}
+
+	var key keystore.DataKey
+	_, _ = rand.Read(key[:]) // crypto/rand.Read never fails; it crashes the program instead
+	wrapped := keystore.Wrap(s.kek, clientID, key)
+	clear(key[:]) // the key returned is the one read back below, whoever inserted it
+
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return keystore.DataKey{}, keystore.Unavailable("create key", err)
+	}
+	defer tx.Rollback()
+	// Whether the insert wins, loses to a key inserted since the lookup or
+	// is skipped for a client erased since, the lookup after it, in the
+	// same transaction, reads what the store now holds.
+	if _, err := tx.StmtContext(ctx, s.insert).ExecContext(ctx,
+		clientID.String(), s.kek.ID, wrapped, s.now().Unix()); err != nil {
+		return keystore.DataKey{}, keystore.Unavailable("create key", err)
+	}
+	if r, err = lookup(ctx, tx.StmtContext(ctx, s.lookup), clientID); err != nil {
+		return keystore.DataKey{}, err
+	}
+	if err := tx.Commit(); err != nil {
+		return keystore.DataKey{}, keystore.Unavailable("create key", err)
+	}
+	return s.resolve(ctx, clientID, r)
+}
+
+// Destroy deletes the client's key and records a tombstone in one
+// transaction, then checkpoints so the key is gone from the WAL too. It is
+// idempotent, and always checkpoints, so a retry after a failed checkpoint
+// finishes the scrubbing. Errors: keystore.ErrUnavailable.
+func (s *Store) Destroy(ctx context.Context, clientID uuid.UUID) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return errClosed
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return keystore.Unavailable("destroy key", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.StmtContext(ctx, s.delete).ExecContext(ctx, clientID.String()); err != nil {
+		return keystore.Unavailable("destroy key", err)
+	}
+	if _, err := tx.StmtContext(ctx, s.tombstone).ExecContext(ctx, clientID.String(), s.now().Unix()); err != nil {
+		return keystore.Unavailable("destroy key", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return keystore.Unavailable("destroy key", err)
+	}
+	return s.checkpoint(ctx)
+}
+
+// purge deletes a key that reappeared beside its client's tombstone, and
+// scrubs it from the WAL.
+func (s *Store) purge(ctx context.Context, clientID uuid.UUID) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM keys WHERE client_id = ?1
+		AND EXISTS (SELECT 1 FROM destroyed WHERE client_id = ?1)`, clientID.String()); err != nil {
+		return keystore.Unavailable("delete reappeared key", err)
+	}
+	return s.checkpoint(ctx)
+}
