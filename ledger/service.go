@@ -91,9 +91,11 @@ func (s *Service) load(ctx context.Context, stream string) ([]domain.Recorded, e
 }
 
 // execute runs one command against one stream: load and fold the stream,
-// check If-Match, decide, append at the revision loaded. On a concurrency
-// conflict without If-Match it decides again on fresh state; with If-Match
-// the caller's view is stale, so it is refused with PreconditionFailed.
+// decide, check If-Match, append at the revision loaded. A decision of
+// NotFound or Forbidden is answered before If-Match is, so a 412 never
+// reveals a stream the actor may not see. On a concurrency conflict without
+// If-Match it decides again on fresh state; with If-Match the caller's view
+// is stale, so it is refused with PreconditionFailed.
 func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream string,
 	evolve func(S, domain.Recorded) S, decide func(S) ([]domain.Event, error)) (S, Written, error) {
 	req := requestFrom(ctx)
@@ -113,11 +115,16 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 			revision = history[n-1].Revision
 			expected = eventstore.Exact(revision)
 		}
+		events, err := decide(state)
 		if req.IfMatch != nil && (len(history) == 0 || *req.IfMatch != revision) {
+			// Whoever may not see or act on the stream hears that first: a
+			// 412 would tell them it exists and at which revision (R-AUTH-4).
+			if c := domain.ErrorCode(err); c == domain.NotFound || c == domain.Forbidden {
+				return state, Written{}, err
+			}
 			return state, Written{}, domain.Errorf(domain.PreconditionFailed,
 				"the resource has changed since revision %d; read it again and retry", *req.IfMatch)
 		}
-		events, err := decide(state)
 		if err != nil || len(events) == 0 {
 			return state, Written{Revision: revision}, err
 		}

@@ -1,0 +1,573 @@
+package http
+
+// The behaviour tests of the HTTP API (api_*_test.go) run the real Gin
+// router of a whole node on a real SQLite file, through a real HTTP
+// connection: no mocks. newTestAPI wires a node the way cmd/ledger's
+// openApp does, with an injected clock so that deadlines, throttling,
+// session expiry and password age are tested by moving time, not waiting.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/referral-ledger/ledger/auth"
+	"github.com/referral-ledger/ledger/calendar"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
+)
+
+// Known passwords. Both satisfy the network policy (R-AUTH-2).
+const (
+	testAdminPassword = "Adm1n#Passw0rd!"
+	testUserPassword  = "Tr1cky-Walrus#Ledger"
+)
+
+// testStart is where the injected clock starts unless a test says
+// otherwise: Monday 14 December 2026, 09:00 in London (GMT).
+var testStart = time.Date(2026, time.December, 14, 9, 0, 0, 0, time.UTC)
+
+// testClock is the node's clock, moved by the test.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t.UTC()
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// lockedLog is the node's log sink; the server writes to it from many
+// goroutines while the test reads it.
+type lockedLog struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// apiConfig is what the options of newTestAPI change.
+type apiConfig struct {
+	start    time.Time
+	sessions auth.SessionConfig
+	throttle auth.ThrottleConfig
+	policy   auth.PasswordPolicy
+}
+
+type apiOption func(*apiConfig)
+
+// startingAt starts the injected clock at t.
+func startingAt(t time.Time) apiOption { return func(c *apiConfig) { c.start = t } }
+
+// testAPI is one running node and a client for it.
+type testAPI struct {
+	URL      string
+	Server   *Server
+	Store    *sqlite.Store
+	Clock    *testClock
+	Calendar *calendar.Calendar
+	Logs     *lockedLog
+	Admin    testUser
+
+	client *http.Client
+}
+
+// testUser is a signed-in account.
+type testUser struct {
+	ID       string
+	Username string
+	Password string
+	OrgID    string
+	Token    string
+}
+
+// newTestAPI starts a node on a fresh data directory, bootstraps the
+// coordinator "admin" with testAdminPassword and signs it in. Everything
+// is stopped and closed when tb ends.
+func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
+	tb.Helper()
+	cfg := apiConfig{
+		start: testStart,
+		// Sessions outlive the clock jumps tests make (days, months), so a
+		// test re-signs-in only when it means to.
+		sessions: auth.SessionConfig{IdleTimeout: 2 * 365 * 24 * time.Hour, AbsoluteTimeout: 2 * 365 * 24 * time.Hour},
+		throttle: auth.ThrottleConfig{AccountFailures: 5, AddressFailures: 20, Window: 15 * time.Minute},
+		policy:   auth.PolicyNetwork,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	dir := tb.TempDir()
+	store, err := sqlite.Open(filepath.Join(dir, "events.db"))
+	if err != nil {
+		tb.Fatalf("event store: %v", err)
+	}
+	sessions, err := auth.OpenSessionsWithConfig(filepath.Join(dir, "sessions.db"), cfg.sessions)
+	if err != nil {
+		store.Close()
+		tb.Fatalf("session store: %v", err)
+	}
+	idem, err := OpenIdempotencyStore(filepath.Join(dir, "idempotency.db"))
+	if err != nil {
+		sessions.Close()
+		store.Close()
+		tb.Fatalf("idempotency store: %v", err)
+	}
+	cal, err := calendar.New(calendar.EnglandAndWales, nil)
+	if err != nil {
+		tb.Fatalf("calendar: %v", err)
+	}
+	clock := &testClock{t: cfg.start.UTC()}
+	codec := ledger.NewCodec()
+	svc := ledger.NewService(store, codec, clock.Now, uuid.New)
+	orgs, clients := projections.NewOrganisations(), projections.NewClients()
+	runner := projections.NewRunner(store, codec, orgs, clients)
+	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
+		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
+
+	logs := &lockedLog{}
+	srv, err := New(Deps{
+		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner,
+		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(),
+		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(),
+		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000},
+	})
+	if err != nil {
+		tb.Fatalf("http.New: %v", err)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	runnerDone := make(chan error, 1)
+	go func() { runnerDone <- runner.Run(ctx) }()
+	hs := httptest.NewServer(srv.Handler())
+	// Cleanups run last-in first-out: the HTTP server stops (waiting for
+	// requests in flight), then the projections, then the stores.
+	tb.Cleanup(func() {
+		idem.Close()
+		sessions.Close()
+		store.Close()
+	})
+	tb.Cleanup(func() {
+		stop()
+		if err := <-runnerDone; err != nil && err != context.Canceled {
+			tb.Errorf("projections runner: %v", err)
+		}
+	})
+	tb.Cleanup(hs.Close)
+
+	api := &testAPI{URL: hs.URL, Server: srv, Store: store, Clock: clock, Calendar: cal, Logs: logs,
+		client: &http.Client{Timeout: time.Minute}}
+	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword); err != nil {
+		tb.Fatalf("bootstrap: %v", err)
+	}
+	api.Admin = api.signInUser(tb, ledger.BootstrapUsername, testAdminPassword)
+	return api
+}
+
+// testSessions adapts auth's session store to ledger.Sessions, as
+// cmd/ledger's sessionStore does.
+type testSessions struct{ *auth.SQLiteSessions }
+
+func (s testSessions) Create(userID, organisationID string, now time.Time) (string, time.Time, error) {
+	token, sess, err := s.SQLiteSessions.Create(userID, organisationID, now)
+	return token, sess.ExpiresAt, err
+}
+
+func (s testSessions) Lookup(token string, now time.Time) (string, error) {
+	sess, err := s.SQLiteSessions.Lookup(token, now)
+	return sess.UserID, err
+}
+
+// response is an answer from the API.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	JSON   map[string]any // the body when it is a JSON object, else nil
+}
+
+// str returns the string at a path of object keys ("user", "id"), "" if
+// absent or not a string.
+func (r *response) str(path ...string) string {
+	s, _ := r.get(path...).(string)
+	return s
+}
+
+// get returns the value at a path of object keys, nil if absent.
+func (r *response) get(path ...string) any {
+	var v any = r.JSON
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// decodeInto decodes the body of r into v.
+func decodeInto(tb testing.TB, r *response, v any) {
+	tb.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		tb.Fatalf("decoding %s: %v", r.Body, err)
+	}
+}
+
+// apiProblem is an RFC 9457 body as the tests read it.
+type apiProblem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail"`
+	Instance  string              `json:"instance"`
+	Errors    []domain.FieldError `json:"errors"`
+	RequestID string              `json:"request_id"`
+}
+
+// hasField reports whether the problem names field among its errors.
+func (p apiProblem) hasField(field string) bool {
+	for _, f := range p.Errors {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// problem checks that r is a problem+json of status and returns it.
+func (r *response) problem(tb testing.TB, status int) apiProblem {
+	tb.Helper()
+	if r.Status != status {
+		tb.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
+		tb.Fatalf("Content-Type %q, want application/problem+json; body %s", ct, r.Body)
+	}
+	var p apiProblem
+	if err := json.Unmarshal(r.Body, &p); err != nil {
+		tb.Fatalf("problem body %s: %v", r.Body, err)
+	}
+	if p.Type == "" || p.Title == "" || p.Status != status || p.Detail == "" {
+		tb.Fatalf("problem lacks type, title, status or detail: %s", r.Body)
+	}
+	return p
+}
+
+// invalid checks that r is a 422 problem naming field in its errors.
+func (r *response) invalid(tb testing.TB, field string) apiProblem {
+	tb.Helper()
+	p := r.problem(tb, http.StatusUnprocessableEntity)
+	if !p.hasField(field) {
+		tb.Fatalf("422 does not name field %q: %s", field, r.Body)
+	}
+	for _, f := range p.Errors {
+		if f.Field == "" || f.Message == "" {
+			tb.Fatalf("field error without field or message: %s", r.Body)
+		}
+	}
+	return p
+}
+
+// withoutRequest returns the body with the members that differ between
+// two requests for the same thing (instance, request_id) removed, for
+// byte comparison.
+func (r *response) withoutRequest(tb testing.TB) string {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		tb.Fatalf("body %s: %v", r.Body, err)
+	}
+	delete(m, "instance")
+	delete(m, "request_id")
+	b, err := json.Marshal(m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+// rawBody is a request body sent exactly as given, with its content type.
+type rawBody struct {
+	contentType string
+	data        []byte
+}
+
+// jsonText is a request body of hand-written JSON (or something that is
+// meant not to be).
+func jsonText(s string) rawBody { return rawBody{contentType: "application/json", data: []byte(s)} }
+
+// do sends a request; body is nil (no body), a rawBody, or anything
+// json.Marshal takes. token "" sends no Authorization. headers are name,
+// value pairs. Every response must carry Cache-Control: no-store.
+func (a *testAPI) do(tb testing.TB, method, path, token string, body any, headers ...string) *response {
+	tb.Helper()
+	req, err := a.newRequest(method, path, token, body, headers...)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	res, err := a.send(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, path, err)
+	}
+	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+		tb.Errorf("%s %s: Cache-Control %q, want no-store", method, path, cc)
+	}
+	return res
+}
+
+// doAsync is do for other goroutines: it reports failures as an error
+// instead of ending the test.
+func (a *testAPI) doAsync(method, path, token string, body any, headers ...string) (*response, error) {
+	req, err := a.newRequest(method, path, token, body, headers...)
+	if err != nil {
+		return nil, err
+	}
+	return a.send(req)
+}
+
+func (a *testAPI) newRequest(method, path, token string, body any, headers ...string) (*http.Request, error) {
+	var r io.Reader
+	contentType := ""
+	switch b := body.(type) {
+	case nil:
+	case rawBody:
+		r, contentType = bytes.NewReader(b.data), b.contentType
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		r, contentType = bytes.NewReader(data), "application/json"
+	}
+	req, err := http.NewRequest(method, a.URL+path, r)
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if len(headers)%2 != 0 {
+		return nil, fmt.Errorf("headers must be name, value pairs")
+	}
+	for i := 0; i < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return req, nil
+}
+
+func (a *testAPI) send(req *http.Request) (*response, error) {
+	res, err := a.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := &response{Status: res.StatusCode, Header: res.Header, Body: data}
+	if ct := res.Header.Get("Content-Type"); strings.Contains(ct, "json") && len(data) > 0 && data[0] == '{' {
+		if err := json.Unmarshal(data, &out.JSON); err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", data, err)
+		}
+	}
+	return out, nil
+}
+
+// want fails the test unless r has status.
+func want(tb testing.TB, r *response, status int) *response {
+	tb.Helper()
+	if r.Status != status {
+		tb.Fatalf("status %d, want %d; body %s", r.Status, status, r.Body)
+	}
+	return r
+}
+
+// signIn signs in and returns the session token.
+func (a *testAPI) signIn(tb testing.TB, username, password string) string {
+	tb.Helper()
+	return a.signInUser(tb, username, password).Token
+}
+
+// signInUser signs in and returns who that is.
+func (a *testAPI) signInUser(tb testing.TB, username, password string) testUser {
+	tb.Helper()
+	r := want(tb, a.do(tb, http.MethodPost, "/v1/sessions", "", map[string]string{"username": username, "password": password}), http.StatusCreated)
+	u := testUser{ID: r.str("user", "id"), Username: r.str("user", "username"), Password: password,
+		OrgID: r.str("user", "organisation_id"), Token: r.str("token")}
+	if u.Token == "" || u.ID == "" || u.OrgID == "" {
+		tb.Fatalf("session without token or user: %s", r.Body)
+	}
+	return u
+}
+
+// registerOrg registers an organisation as the coordinator and returns its
+// id.
+func (a *testAPI) registerOrg(tb testing.TB, name string) string {
+	tb.Helper()
+	r := want(tb, a.do(tb, http.MethodPost, "/v1/organisations", a.Admin.Token, map[string]any{
+		"name": name, "admin_email": "intake@" + strings.ToLower(strings.ReplaceAll(name, " ", "-")) + ".example",
+		"description": "A member of the test network.",
+		"services":    []map[string]string{{"name": "Advice", "description": "General advice."}},
+	}), http.StatusCreated)
+	id := r.str("id")
+	if id == "" {
+		tb.Fatalf("organisation without id: %s", r.Body)
+	}
+	return id
+}
+
+// addUser opens an account in org as the coordinator, with
+// testUserPassword, and signs it in.
+func (a *testAPI) addUser(tb testing.TB, org, username string, roles ...domain.Role) testUser {
+	tb.Helper()
+	want(tb, a.do(tb, http.MethodPost, "/v1/organisations/"+org+"/users", a.Admin.Token, map[string]any{
+		"username": username, "display_name": "Test " + username, "email": username + "@example.org",
+		"roles": roles, "password": testUserPassword,
+	}), http.StatusCreated)
+	return a.signInUser(tb, username, testUserPassword)
+}
+
+// validReferral is a valid body for POST /v1/referrals; tests change it
+// to make it invalid.
+func validReferral(toOrg, clientName string) map[string]any {
+	return map[string]any{
+		"to_organisation_id": toOrg,
+		"urgent":             false,
+		"client": map[string]any{
+			"name": clientName, "date_of_birth": "1980-02-29", "phone": "+44 20 7946 0000",
+			"email": "client@example.org", "address": "1 Test Street, London",
+		},
+		"reason":               "Needs help with housing.",
+		"consent":              map[string]any{"method": "written", "confirmed": true},
+		"privacy_notice_given": true,
+	}
+}
+
+// makeReferral makes a referral to toOrg and returns its id.
+func (a *testAPI) makeReferral(tb testing.TB, token, toOrg, clientName string) string {
+	tb.Helper()
+	return a.makeReferralWith(tb, token, validReferral(toOrg, clientName))
+}
+
+// makeReferralWith makes a referral from body and returns its id.
+func (a *testAPI) makeReferralWith(tb testing.TB, token string, body map[string]any) string {
+	tb.Helper()
+	r := want(tb, a.do(tb, http.MethodPost, "/v1/referrals", token, body), http.StatusCreated)
+	id := r.str("id")
+	if id == "" {
+		tb.Fatalf("referral without id: %s", r.Body)
+	}
+	return id
+}
+
+// head returns the store's last global position.
+func (a *testAPI) head(tb testing.TB) eventstore.Position {
+	tb.Helper()
+	pos, err := a.Store.Head(context.Background())
+	if err != nil {
+		tb.Fatalf("head: %v", err)
+	}
+	return pos
+}
+
+// countEvents returns how many events of type the store holds.
+func (a *testAPI) countEvents(tb testing.TB, eventType string) int {
+	tb.Helper()
+	n := 0
+	for after := eventstore.Start; ; {
+		page, err := a.Store.ReadAll(context.Background(), after, 500)
+		if err != nil {
+			tb.Fatalf("read all: %v", err)
+		}
+		for _, ev := range page {
+			if ev.Type == eventType {
+				n++
+			}
+		}
+		if len(page) < 500 {
+			return n
+		}
+		after = page[len(page)-1].Position
+	}
+}
+
+// network is a small referral network: the coordinator, organisations A,
+// B and C with a user for each role the tests need, an auditor in the
+// coordinator's own organisation, and one referral from A to B.
+type network struct {
+	*testAPI
+	CoordinatorOrg   string
+	OrgA, OrgB, OrgC string
+
+	AdviserA, LeadA                         testUser
+	AdviserB, LeadB, HelpdeskB, TeamManager testUser
+	AdviserC                                testUser
+	Auditor                                 testUser
+
+	Referral string // A → B, made by AdviserA
+}
+
+// newNetwork builds the network on a new node.
+func newNetwork(tb testing.TB, opts ...apiOption) *network {
+	tb.Helper()
+	n := &network{testAPI: newTestAPI(tb, opts...)}
+	n.CoordinatorOrg = n.Admin.OrgID
+	n.OrgA = n.registerOrg(tb, "Alpha Advice")
+	n.OrgB = n.registerOrg(tb, "Beta Housing")
+	n.OrgC = n.registerOrg(tb, "Gamma Debt")
+	n.AdviserA = n.addUser(tb, n.OrgA, "adviser.a", domain.RoleAdviser)
+	n.LeadA = n.addUser(tb, n.OrgA, "lead.a", domain.RoleOrgLead)
+	n.AdviserB = n.addUser(tb, n.OrgB, "adviser.b", domain.RoleAdviser)
+	n.LeadB = n.addUser(tb, n.OrgB, "lead.b", domain.RoleOrgLead)
+	n.HelpdeskB = n.addUser(tb, n.OrgB, "helpdesk.b", domain.RoleHelpdesk)
+	n.TeamManager = n.addUser(tb, n.OrgB, "manager.b", domain.RoleTeamManager)
+	n.AdviserC = n.addUser(tb, n.OrgC, "adviser.c", domain.RoleAdviser)
+	n.Auditor = n.addUser(tb, n.CoordinatorOrg, "auditor", domain.RoleAuditor)
+	n.Referral = n.makeReferral(tb, n.AdviserA.Token, n.OrgB, "Client Zero")
+	return n
+}
