@@ -26,6 +26,15 @@ type Config struct {
 	Timescales        Timescales  `yaml:"timescales"`
 	Projections       Projections `yaml:"projections"`
 	Store             StoreKind   `yaml:"store" help:"Event store backend: sqlite (kurrentdb to come)."`
+	MasterKey         string      `yaml:"master_key" secret:"true" help:"Master key (KEK) wrapping the per-client data keys: base64 of 32 bytes. Wins over master_key_file."`
+	MasterKeyFile     string      `yaml:"master_key_file" help:"File holding the master key (base64, mode 0600). Neither set: generated into data_dir/master.key on first start, with a warning to move it."`
+	Privacy           Privacy     `yaml:"privacy"`
+}
+
+// Privacy configures retention of client data (R-PRIV-5).
+type Privacy struct {
+	Retention              time.Duration `yaml:"retention" help:"Client data is shredded this long after the client's last referral closed (52560h is 6 years)."`
+	RetentionCheckInterval time.Duration `yaml:"retention_check_interval" help:"How often the retention job looks for clients due to be shredded."`
 }
 
 // HTTP configures the API server.
@@ -145,6 +154,10 @@ func Default() Config {
 			ReadYourWritesTimeout: 2 * time.Second,
 		},
 		Store: StoreSQLite,
+		Privacy: Privacy{
+			Retention:              6 * 365 * 24 * time.Hour,
+			RetentionCheckInterval: time.Hour,
+		},
 	}
 }
 
@@ -152,6 +165,9 @@ func Default() Config {
 func (c Config) Redacted() Config {
 	if c.BootstrapPassword != "" {
 		c.BootstrapPassword = "[redacted]"
+	}
+	if c.MasterKey != "" {
+		c.MasterKey = "[redacted]"
 	}
 	c.HTTP.TrustedProxies = slices.Clone(c.HTTP.TrustedProxies)
 	return c

@@ -50,8 +50,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 22 {
-		t.Errorf("len(Keys()) = %d, want 22: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 26 {
+		t.Errorf("len(Keys()) = %d, want 26: update this test and the README when adding a setting", len(keys))
 	}
 }
 

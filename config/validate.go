@@ -82,6 +82,9 @@ func (c Config) problems() []Problem {
 		ps.add("http.public_url", c.HTTP.PublicURL, "must be an absolute http or https URL without query or fragment, like https://referrals.example.org")
 	}
 
+	ps.positiveDuration("privacy.retention", c.Privacy.Retention)
+	ps.positiveDuration("privacy.retention_check_interval", c.Privacy.RetentionCheckInterval)
+
 	if strings.TrimSpace(c.DataDir) == "" {
 		ps.add("data_dir", c.DataDir, "must not be empty")
 	}

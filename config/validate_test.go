@@ -109,7 +109,8 @@ func TestValidate(t *testing.T) {
 			name:   "ErrZeroConfigReportsEverything",
 			modify: func(c *Config) { *c = Config{} },
 			want: []string{
-				"http.addr", "http.max_body_bytes", "http.public_url", "data_dir", "log.level", "log.format",
+				"http.addr", "http.max_body_bytes", "http.public_url", "privacy.retention", "privacy.retention_check_interval",
+				"data_dir", "log.level", "log.format",
 				"auth.password_policy", "auth.session_idle_timeout", "auth.session_absolute_timeout",
 				"auth.max_failed_logins_per_account", "auth.max_failed_logins_per_address", "auth.failed_login_window",
 				"network.region", "timescales.acknowledge_working_days", "timescales.close_working_days",

@@ -12,6 +12,15 @@ type Event interface {
 	EventType() string
 }
 
+// Sensitive is an event that carries a client's personal data or free text
+// (R-PRIV-1). Those fields are tagged `sensitive:"true"`; the codec stores
+// them encrypted under the key of the client DataSubject names, so that
+// destroying the key erases them (R-PRIV-3).
+type Sensitive interface {
+	Event
+	DataSubject() uuid.UUID
+}
+
 // SchemaVersion is the payload version every event type is written with
 // today. A payload change bumps it for that type and ships an upcaster.
 const SchemaVersion = 1
@@ -24,12 +33,19 @@ type Recorded struct {
 	ActorUserID         uuid.UUID
 	ActorOrganisationID uuid.UUID
 	Revision            uint64
+	// Erased is true when the event's sensitive fields could not be read
+	// because the client's data was erased; they are then zero.
+	Erased bool
+	// Withheld is true when the sensitive fields were not decrypted because
+	// the reader has no use for them (projections); they are then zero.
+	Withheld bool
 }
 
 // EventTypes lists every event type of every aggregate, in a stable order.
 func EventTypes() []string {
 	out := append([]string{}, ReferralEventTypes()...)
 	out = append(out, OrganisationEventTypes()...)
+	out = append(out, ClientEventTypes()...)
 	return append(out, UsernameEventTypes()...)
 }
 
@@ -40,6 +56,9 @@ func NewEvent(eventType string) (Event, bool) {
 		return e, true
 	}
 	if e, ok := newOrganisationEvent(eventType); ok {
+		return e, true
+	}
+	if e, ok := newClientEvent(eventType); ok {
 		return e, true
 	}
 	return newUsernameEvent(eventType)

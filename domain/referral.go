@@ -55,6 +55,9 @@ type Referral struct {
 	Comment              string
 	ClosedAt             time.Time
 	ClosedBy             uuid.UUID
+	// Erased is true once the client's data was erased: client fields and
+	// free text are then zero, and stay unreadable (R-PRIV-3).
+	Erased bool
 }
 
 // UrgentNow reports whether the referral is still treated as urgent: made
@@ -70,6 +73,9 @@ func (r Referral) Involves(org uuid.UUID) bool {
 // events are facts, and unknown ones are ignored.
 func EvolveReferral(r Referral, rec Recorded) Referral {
 	r.Revision = rec.Revision
+	if rec.Erased {
+		r.Erased = true
+	}
 	switch e := rec.Event.(type) {
 	case *ReferralMade:
 		r.ID, r.Exists, r.Status = e.ReferralID, true, StatusMade

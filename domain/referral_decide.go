@@ -151,7 +151,7 @@ func DecideDeclineUrgency(r Referral, actor Actor, feedback string) ([]Event, er
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	return []Event{&ReferralUrgencyDeclined{Feedback: feedback}}, nil
+	return []Event{&ReferralUrgencyDeclined{ClientID: r.ClientID, Feedback: feedback}}, nil
 }
 
 // AddNote asks to add a note, optionally with an agreed new closing date.
@@ -182,7 +182,7 @@ func DecideAddNote(r Referral, actor Actor, cmd AddNote, now time.Time) ([]Event
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	return []Event{&ReferralNoteAdded{NoteID: cmd.NoteID, Text: cmd.Text, AgreedCloseBy: cmd.AgreedCloseBy}}, nil
+	return []Event{&ReferralNoteAdded{NoteID: cmd.NoteID, ClientID: r.ClientID, Text: cmd.Text, AgreedCloseBy: cmd.AgreedCloseBy}}, nil
 }
 
 // DecideClose closes the referral with an outcome and comment (R-REF-5).
@@ -203,5 +203,5 @@ func DecideClose(r Referral, actor Actor, outcome, comment string) ([]Event, err
 	if r.Status != StatusAcknowledged {
 		return nil, Errorf(Conflict, "acknowledge the referral before closing it")
 	}
-	return []Event{&ReferralClosed{Outcome: outcome, Comment: comment}}, nil
+	return []Event{&ReferralClosed{ClientID: r.ClientID, Outcome: outcome, Comment: comment}}, nil
 }

@@ -78,10 +78,10 @@ type ReferralMade struct {
 	ToOrganisationID     uuid.UUID             `json:"to_organisation_id"`
 	ClientID             uuid.UUID             `json:"client_id"`
 	Urgent               bool                  `json:"urgent"`
-	Client               Client                `json:"client"`
-	Reason               string                `json:"reason"`
+	Client               Client                `json:"client" sensitive:"true"`
+	Reason               string                `json:"reason" sensitive:"true"`
 	Consent              *Consent              `json:"consent,omitempty"`
-	SafeguardingOverride *SafeguardingOverride `json:"safeguarding_override,omitempty"`
+	SafeguardingOverride *SafeguardingOverride `json:"safeguarding_override,omitempty" sensitive:"true"`
 	PrivacyNoticeGiven   bool                  `json:"privacy_notice_given"`
 }
 
@@ -97,21 +97,36 @@ type ReferralAssigned struct {
 // date (R-REF-6, R-TIME-4).
 type ReferralNoteAdded struct {
 	NoteID        uuid.UUID `json:"note_id"`
-	Text          string    `json:"text"`
+	ClientID      uuid.UUID `json:"client_id"`
+	Text          string    `json:"text" sensitive:"true"`
 	AgreedCloseBy string    `json:"agreed_close_by,omitempty"`
 }
 
 // ReferralUrgencyDeclined records that an urgent referral was reviewed and
 // declined as urgent, with feedback (R-REF-7).
 type ReferralUrgencyDeclined struct {
-	Feedback string `json:"feedback"`
+	ClientID uuid.UUID `json:"client_id"`
+	Feedback string    `json:"feedback" sensitive:"true"`
 }
 
 // ReferralClosed records the outcome and a comment (R-REF-5).
 type ReferralClosed struct {
-	Outcome string `json:"outcome"`
-	Comment string `json:"comment"`
+	ClientID uuid.UUID `json:"client_id"`
+	Outcome  string    `json:"outcome"`
+	Comment  string    `json:"comment" sensitive:"true"`
 }
+
+// DataSubject implements Sensitive.
+func (e *ReferralMade) DataSubject() uuid.UUID { return e.ClientID }
+
+// DataSubject implements Sensitive.
+func (e *ReferralNoteAdded) DataSubject() uuid.UUID { return e.ClientID }
+
+// DataSubject implements Sensitive.
+func (e *ReferralUrgencyDeclined) DataSubject() uuid.UUID { return e.ClientID }
+
+// DataSubject implements Sensitive.
+func (e *ReferralClosed) DataSubject() uuid.UUID { return e.ClientID }
 
 // EventType implements Event.
 func (*ReferralMade) EventType() string { return ReferralMadeType }

@@ -159,7 +159,7 @@ func TestClose_REF5(t *testing.T) {
 				got.thenError(t, tt.code, tt.fields...)
 				return
 			}
-			got.then(t, &domain.ReferralClosed{Outcome: tt.outcome, Comment: tt.comment})
+			got.then(t, &domain.ReferralClosed{ClientID: clientID, Outcome: tt.outcome, Comment: tt.comment})
 		})
 	}
 }
@@ -236,7 +236,7 @@ func TestAddNote_REF6(t *testing.T) {
 				got.thenError(t, tt.code, tt.fields...)
 				return
 			}
-			got.then(t, &domain.ReferralNoteAdded{NoteID: noteID, Text: tt.text, AgreedCloseBy: tt.agreed})
+			got.then(t, &domain.ReferralNoteAdded{NoteID: noteID, ClientID: clientID, Text: tt.text, AgreedCloseBy: tt.agreed})
 		})
 	}
 	t.Run("ErrNotFound", func(t *testing.T) {
@@ -269,7 +269,7 @@ func TestDeclineUrgency_REF7(t *testing.T) {
 				got.thenError(t, tt.code, tt.fields...)
 				return
 			}
-			got.then(t, &domain.ReferralUrgencyDeclined{Feedback: tt.feedback})
+			got.then(t, &domain.ReferralUrgencyDeclined{ClientID: clientID, Feedback: tt.feedback})
 		})
 	}
 

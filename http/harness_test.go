@@ -29,6 +29,8 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/keystore"
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 )
@@ -158,16 +160,20 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		tb.Fatalf("calendar: %v", err)
 	}
 	clock := &testClock{t: cfg.start.UTC()}
-	codec := ledger.NewCodec()
-	svc := ledger.NewService(store, codec, clock.Now, uuid.New)
+	ks, err := keysqlite.Open(filepath.Join(dir, keysqlite.FileName), keystore.GenerateMasterKey())
+	if err != nil {
+		tb.Fatalf("key store: %v", err)
+	}
 	orgs, clients := projections.NewOrganisations(), projections.NewClients()
-	runner := projections.NewRunner(store, codec, orgs, clients)
+	keys := ledger.NewClientKeys(keystore.NewCached(ks, 100), clients)
+	svc := ledger.NewService(store, ledger.NewCodec(keys), clock.Now, uuid.New)
+	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients)
 	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
 		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
 
 	logs := &lockedLog{}
 	srv, err := New(Deps{
-		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner,
+		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner, Keys: keys,
 		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(),
 		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(),
 		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000},
@@ -185,6 +191,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	tb.Cleanup(func() {
 		idem.Close()
 		sessions.Close()
+		ks.Close()
 		store.Close()
 	})
 	tb.Cleanup(func() {

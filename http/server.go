@@ -23,6 +23,7 @@ type Deps struct {
 	Orgs        *projections.Organisations
 	Clients     *projections.Clients
 	Runner      *projections.Runner
+	Keys        *ledger.ClientKeys
 	Idempotency IdempotencyStore
 	Calendar    *calendar.Calendar
 	Timescales  domain.Timescales

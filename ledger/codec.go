@@ -6,8 +6,11 @@ package ledger
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -15,26 +18,105 @@ import (
 	"github.com/referral-ledger/ledger/eventstore"
 )
 
-// Codec encodes domain events for the store and decodes them back, applying
-// upcasters so old payload shapes read as today's.
-type Codec struct{}
+// Keys gives the codec the data key of a client (R-PRIV-1).
+//
+// KeyForWrite returns the client's key, creating it on first use; it fails
+// with Conflict for an erased client, who never gets a new key. KeyForRead
+// returns the key, or erased=true when the client's data was erased. Both
+// fail with Unavailable when the key store cannot be reached: an
+// unreachable store is never reported as erased.
+type Keys interface {
+	KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey, error)
+	KeyForRead(ctx context.Context, client uuid.UUID) (key DataKey, erased bool, err error)
+}
 
-// NewCodec returns the codec for today's event schema.
-func NewCodec() *Codec { return &Codec{} }
+// DataKey is a client's AES-256 key.
+type DataKey = [32]byte
+
+// sealedField is the JSON member that holds an event's encrypted fields.
+const sealedField = "sealed"
+
+// sealed is the stored form of an event's sensitive fields: the client they
+// belong to and the AES-256-GCM box (nonce then ciphertext) of their JSON.
+type sealed struct {
+	ClientID uuid.UUID `json:"client_id"`
+	Box      []byte    `json:"box"`
+}
+
+// Codec encodes domain events for the store and decodes them back,
+// encrypting the fields tagged sensitive under the client's key and
+// applying upcasters so old payload shapes read as today's.
+type Codec struct {
+	keys Keys // nil: a public codec, which never decrypts
+}
+
+// NewCodec returns a codec that encrypts and decrypts with keys.
+func NewCodec(keys Keys) *Codec { return &Codec{keys: keys} }
+
+// NewPublicCodec returns a codec that decodes only the non-personal fields
+// of events (sensitive ones are left zero and marked Withheld) and cannot
+// encode. Projections use it, so read models never hold client data.
+func NewPublicCodec() *Codec { return &Codec{} }
 
 // Encode returns the stored form of ev with the given id and metadata.
-func (c *Codec) Encode(id uuid.UUID, ev domain.Event, meta eventstore.Metadata) (eventstore.EventData, error) {
+// Sensitive fields are sealed under the key of ev's data subject.
+func (c *Codec) Encode(ctx context.Context, id uuid.UUID, ev domain.Event, meta eventstore.Metadata) (eventstore.EventData, error) {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return eventstore.EventData{}, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 	}
+	if names := sensitiveFields(ev); len(names) > 0 {
+		subject, ok := ev.(domain.Sensitive)
+		if !ok || subject.DataSubject() == uuid.Nil {
+			return eventstore.EventData{}, fmt.Errorf("encode %s: sensitive fields without a data subject", ev.EventType())
+		}
+		if c.keys == nil {
+			return eventstore.EventData{}, fmt.Errorf("encode %s: a public codec cannot seal client data", ev.EventType())
+		}
+		if data, err = c.seal(ctx, id, subject.DataSubject(), data, names); err != nil {
+			return eventstore.EventData{}, err
+		}
+	}
 	return eventstore.EventData{ID: id, Type: ev.EventType(), SchemaVersion: domain.SchemaVersion, Data: data, Metadata: meta}, nil
 }
 
-// Decode returns the domain view of a stored event. Unknown event types and
-// payloads newer than this code are errors: replaying them wrongly would be
-// worse than stopping.
-func (c *Codec) Decode(rec eventstore.RecordedEvent) (domain.Recorded, error) {
+// seal moves the named members of the JSON object data into an encrypted
+// box under the client's key.
+func (c *Codec) seal(ctx context.Context, id, client uuid.UUID, data []byte, names []string) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, err
+	}
+	private := make(map[string]json.RawMessage, len(names))
+	for _, n := range names {
+		if v, ok := fields[n]; ok {
+			private[n] = v
+			delete(fields, n)
+		}
+	}
+	plain, err := json.Marshal(private)
+	if err != nil {
+		return nil, err
+	}
+	key, err := c.keys.KeyForWrite(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	box, err := sealBox(key, plain, associatedData(id, client))
+	if err != nil {
+		return nil, err
+	}
+	if fields[sealedField], err = json.Marshal(sealed{ClientID: client, Box: box}); err != nil {
+		return nil, err
+	}
+	return json.Marshal(fields)
+}
+
+// Decode returns the domain view of a stored event, decrypting its sealed
+// fields unless the codec is public or the client's data was erased.
+// Unknown event types and payloads newer than this code are errors:
+// replaying them wrongly would be worse than stopping.
+func (c *Codec) Decode(ctx context.Context, rec eventstore.RecordedEvent) (domain.Recorded, error) {
 	ev, ok := domain.NewEvent(rec.Type)
 	if !ok {
 		return domain.Recorded{}, fmt.Errorf("decode event %s: unknown type %q", rec.ID, rec.Type)
@@ -43,17 +125,89 @@ func (c *Codec) Decode(rec eventstore.RecordedEvent) (domain.Recorded, error) {
 	if err != nil {
 		return domain.Recorded{}, fmt.Errorf("decode event %s: %w", rec.ID, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(ev); err != nil {
-		return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
-	}
-	return domain.Recorded{
+	out := domain.Recorded{
 		Event:               ev,
 		At:                  rec.Metadata.RecordedAt,
 		ActorUserID:         parseID(rec.Metadata.ActorUserID),
 		ActorOrganisationID: parseID(rec.Metadata.ActorOrganisationID),
 		Revision:            rec.Revision,
-	}, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
+	}
+	if raw, ok := fields[sealedField]; ok {
+		delete(fields, sealedField)
+		if err := c.open(ctx, rec.ID, raw, fields, &out); err != nil {
+			return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
+		}
+		if data, err = json.Marshal(fields); err != nil {
+			return domain.Recorded{}, err
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(ev); err != nil {
+		return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
+	}
+	return out, nil
+}
+
+// open decrypts a sealed box into fields, or marks the event Withheld or
+// Erased.
+func (c *Codec) open(ctx context.Context, id uuid.UUID, raw json.RawMessage, fields map[string]json.RawMessage, out *domain.Recorded) error {
+	var s sealed
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return err
+	}
+	if c.keys == nil {
+		out.Withheld = true
+		return nil
+	}
+	key, erased, err := c.keys.KeyForRead(ctx, s.ClientID)
+	if err != nil {
+		return err
+	}
+	if erased {
+		out.Erased = true
+		return nil
+	}
+	plain, err := openBox(key, s.Box, associatedData(id, s.ClientID))
+	if err != nil {
+		return err
+	}
+	var private map[string]json.RawMessage
+	if err := json.Unmarshal(plain, &private); err != nil {
+		return err
+	}
+	for k, v := range private {
+		fields[k] = v
+	}
+	return nil
+}
+
+// sensitiveFields lists the JSON names of ev's fields tagged
+// `sensitive:"true"`.
+func sensitiveFields(ev domain.Event) []string {
+	t := reflect.TypeOf(ev)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Tag.Get("sensitive") != "true" {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		names = append(names, name)
+	}
+	return names
 }
 
 // upcast brings a payload written with an older schema version up to
@@ -73,4 +227,26 @@ func parseID(s string) uuid.UUID {
 		return uuid.Nil
 	}
 	return id
+}
+
+// EventJSON renders a decoded event's payload for people to read: an
+// erased or withheld event shows its sensitive fields as null and says
+// "erased": true, so a reader never mistakes a shredded field for an empty
+// one (R-PRIV-3).
+func EventJSON(rec domain.Recorded) (json.RawMessage, error) {
+	data, err := json.Marshal(rec.Event)
+	if err != nil || (!rec.Erased && !rec.Withheld) {
+		return data, err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, err
+	}
+	for _, name := range sensitiveFields(rec.Event) {
+		fields[name] = json.RawMessage("null")
+	}
+	if rec.Erased {
+		fields["erased"] = json.RawMessage("true")
+	}
+	return json.Marshal(fields)
 }

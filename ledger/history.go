@@ -62,7 +62,7 @@ func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uu
 			h.Verified = false
 			errors.As(err, &h.Broken)
 		}
-		d, err := s.codec.Decode(ev)
+		d, err := s.codec.Decode(ctx, ev)
 		if err != nil {
 			return History{}, err
 		}

@@ -77,7 +77,7 @@ func (s *Service) load(ctx context.Context, stream string) ([]domain.Recorded, e
 			return nil, storeError(err)
 		}
 		for _, rec := range page {
-			d, err := s.codec.Decode(rec)
+			d, err := s.codec.Decode(ctx, rec)
 			if err != nil {
 				return nil, err
 			}
@@ -128,7 +128,7 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 		if err != nil || len(events) == 0 {
 			return state, Written{Revision: revision}, err
 		}
-		data, err := s.encode(actor, req, events)
+		data, err := s.encode(ctx, actor, req, events)
 		if err != nil {
 			return state, Written{}, err
 		}
@@ -156,7 +156,7 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 
 // encode stamps events with their envelope: a fresh id, the actor, the time
 // and the request's correlation and causation ids (R-LEDGER-3).
-func (s *Service) encode(actor domain.Actor, req Request, events []domain.Event) ([]eventstore.EventData, error) {
+func (s *Service) encode(ctx context.Context, actor domain.Actor, req Request, events []domain.Event) ([]eventstore.EventData, error) {
 	now := s.Now()
 	out := make([]eventstore.EventData, len(events))
 	for i, ev := range events {
@@ -167,7 +167,7 @@ func (s *Service) encode(actor domain.Actor, req Request, events []domain.Event)
 		if actor.OrganisationID != uuid.Nil {
 			meta.ActorOrganisationID = actor.OrganisationID.String()
 		}
-		d, err := s.codec.Encode(newEventID(), ev, meta)
+		d, err := s.codec.Encode(ctx, newEventID(), ev, meta)
 		if err != nil {
 			return nil, err
 		}

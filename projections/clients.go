@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/google/uuid"
@@ -9,32 +10,61 @@ import (
 	"github.com/referral-ledger/ledger/eventstore"
 )
 
-// Clients indexes which organisations hold a referral for each client, so a
-// new referral may name an existing client only where its referrer knows it.
-// It holds ids only, never client data.
+// Clients indexes clients by id only, never by their data: which
+// organisations hold a referral for each client (so a new referral may name
+// an existing client only where its referrer knows it, and only they may
+// request erasure), which erasure request belongs to which client, and
+// which clients are being or have been erased.
 type Clients struct {
-	mu   sync.RWMutex
-	orgs map[uuid.UUID]map[uuid.UUID]struct{}
+	mu       sync.RWMutex
+	orgs     map[uuid.UUID]map[uuid.UUID]struct{}
+	referral map[uuid.UUID][]uuid.UUID // client → referrals, in order made
+	requests map[uuid.UUID]uuid.UUID   // erasure request → client
+	erasing  map[uuid.UUID]struct{}
+	erased   map[uuid.UUID]struct{}
 }
 
 // NewClients returns an empty index.
-func NewClients() *Clients { return &Clients{orgs: map[uuid.UUID]map[uuid.UUID]struct{}{}} }
+func NewClients() *Clients {
+	return &Clients{orgs: map[uuid.UUID]map[uuid.UUID]struct{}{}, referral: map[uuid.UUID][]uuid.UUID{},
+		requests: map[uuid.UUID]uuid.UUID{}, erasing: map[uuid.UUID]struct{}{}, erased: map[uuid.UUID]struct{}{}}
+}
 
 // Apply implements Projection.
-func (p *Clients) Apply(_ eventstore.RecordedEvent, rec domain.Recorded) {
-	e, ok := rec.Event.(*domain.ReferralMade)
-	if !ok {
-		return
-	}
+func (p *Clients) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	set := p.orgs[e.ClientID]
-	if set == nil {
-		set = map[uuid.UUID]struct{}{}
-		p.orgs[e.ClientID] = set
+	switch e := rec.Event.(type) {
+	case *domain.ReferralMade:
+		set := p.orgs[e.ClientID]
+		if set == nil {
+			set = map[uuid.UUID]struct{}{}
+			p.orgs[e.ClientID] = set
+		}
+		set[e.FromOrganisationID] = struct{}{}
+		set[e.ToOrganisationID] = struct{}{}
+		p.referral[e.ClientID] = append(p.referral[e.ClientID], e.ReferralID)
+	case *domain.ClientErasureRequested:
+		p.requests[e.RequestID] = e.ClientID
+	case *domain.ClientErasureStarted:
+		if id, ok := clientOfStream(stored.Stream); ok {
+			p.erasing[id] = struct{}{}
+		}
+	case *domain.ClientErased:
+		if id, ok := clientOfStream(stored.Stream); ok {
+			delete(p.erasing, id)
+			p.erased[id] = struct{}{}
+		}
 	}
-	set[e.FromOrganisationID] = struct{}{}
-	set[e.ToOrganisationID] = struct{}{}
+}
+
+func clientOfStream(stream string) (uuid.UUID, bool) {
+	const prefix = "client-"
+	if len(stream) <= len(prefix) || stream[:len(prefix)] != prefix {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(stream[len(prefix):])
+	return id, err == nil
 }
 
 // OrganisationKnowsClient reports whether org made or received a referral
@@ -44,4 +74,45 @@ func (p *Clients) OrganisationKnowsClient(org, client uuid.UUID) bool {
 	defer p.mu.RUnlock()
 	_, ok := p.orgs[client][org]
 	return ok
+}
+
+// ReferralsOf lists the client's referrals in the order they were made.
+func (p *Clients) ReferralsOf(client uuid.UUID) []uuid.UUID {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return slices.Clone(p.referral[client])
+}
+
+// ClientOfErasureRequest returns the client an erasure request is about.
+func (p *Clients) ClientOfErasureRequest(request uuid.UUID) (uuid.UUID, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	c, ok := p.requests[request]
+	return c, ok
+}
+
+// IsErased reports whether the ledger records the client's erasure as
+// started or complete: from the intent on, no key of theirs may be used.
+func (p *Clients) IsErased(client uuid.UUID) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	_, started := p.erasing[client]
+	_, done := p.erased[client]
+	return started || done
+}
+
+// ErasingClients lists clients whose erasure is started but not complete.
+func (p *Clients) ErasingClients() []uuid.UUID { return p.list(p.erasing) }
+
+// ErasedClients lists clients whose erasure is complete.
+func (p *Clients) ErasedClients() []uuid.UUID { return p.list(p.erased) }
+
+func (p *Clients) list(m map[uuid.UUID]struct{}) []uuid.UUID {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]uuid.UUID, 0, len(m))
+	for id := range m {
+		out = append(out, id)
+	}
+	return out
 }

@@ -43,7 +43,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	sub := r.store.Subscribe(ctx, r.Position())
 	defer sub.Close()
 	for ev := range sub.Events() {
-		rec, err := r.codec.Decode(ev)
+		rec, err := r.codec.Decode(ctx, ev)
 		if err != nil {
 			r.fail(fmt.Errorf("projection stopped at position %d: %w", ev.Position, err))
 			return r.Err()

@@ -18,6 +18,8 @@ import (
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/keystore"
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	ledgerhttp "github.com/referral-ledger/ledger/http"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
@@ -30,6 +32,9 @@ type app struct {
 	store    *sqlite.Store
 	sessions *auth.SQLiteSessions
 	idem     ledgerhttp.IdempotencyStore
+	keys     keystore.Store
+	clients  *projections.Clients
+	keyring  *ledger.ClientKeys
 	service  *ledger.Service
 	accounts *ledger.Accounts
 	runner   *projections.Runner
@@ -66,10 +71,16 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
-	codec := ledger.NewCodec()
-	a.service = ledger.NewService(a.store, codec, time.Now, uuid.New)
-	orgs, clients := projections.NewOrganisations(), projections.NewClients()
-	a.runner = projections.NewRunner(a.store, codec, orgs, clients)
+	if a.keys, err = openKeyStore(cfg, log); err != nil {
+		return nil, err
+	}
+	orgs := projections.NewOrganisations()
+	a.clients = projections.NewClients()
+	a.keyring = ledger.NewClientKeys(a.keys, a.clients)
+	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
+	// Projections decode with the public codec: read models never hold
+	// client data.
+	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients)
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
 		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
 	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
@@ -78,7 +89,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
-		Service: a.service, Accounts: a.accounts, Orgs: orgs, Clients: clients, Runner: a.runner,
+		Service: a.service, Accounts: a.accounts, Orgs: orgs, Clients: a.clients, Runner: a.runner, Keys: a.keyring,
 		Idempotency: a.idem, Calendar: cal,
 		Timescales: domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
 			CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays},
@@ -90,6 +101,29 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// openKeyStore opens the per-client key store in the data directory under
+// the configured master key, warning when that key lives beside the data it
+// protects.
+func openKeyStore(cfg config.Config, log zerolog.Logger) (keystore.Store, error) {
+	kek, source, created, err := keystore.ResolveMasterKey(cfg.MasterKey, cfg.MasterKeyFile, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("master key (LEDGER_MASTER_KEY or master_key_file): %w", err)
+	}
+	if source == keystore.SourceDataDir {
+		ev := log.Warn().Str("master_key_id", kek.ID)
+		if created {
+			ev = ev.Bool("generated", true)
+		}
+		ev.Msg("the master key is stored in the data directory beside the keys it protects: " +
+			"move it to a key file outside it (master_key_file) or LEDGER_MASTER_KEY")
+	}
+	ks, err := keysqlite.Open(filepath.Join(cfg.DataDir, keysqlite.FileName), kek)
+	if err != nil {
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	return keystore.NewCached(ks, keystore.DefaultCacheSize), nil
 }
 
 func openCalendar(n config.Network) (*calendar.Calendar, error) {
@@ -121,6 +155,9 @@ func (a *app) close() error {
 	}
 	if a.sessions != nil {
 		errs = append(errs, a.sessions.Close())
+	}
+	if a.keys != nil {
+		errs = append(errs, a.keys.Close())
 	}
 	if a.store != nil {
 		errs = append(errs, a.store.Close())

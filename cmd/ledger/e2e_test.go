@@ -189,7 +189,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Someone with the file drops the immutability trigger first.
-		_, err = db.Exec(`DROP TRIGGER events_no_update; UPDATE events SET data = CAST(REPLACE(CAST(data AS TEXT), 'tenancy saved', 'tenancy lost') AS BLOB) WHERE type = 'referral.closed'`)
+		_, err = db.Exec(`DROP TRIGGER events_no_update; UPDATE events SET data = CAST(REPLACE(CAST(data AS TEXT), '"positive"', '"negative"') AS BLOB) WHERE type = 'referral.closed'`)
 		db.Close()
 		if err != nil {
 			t.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/referral-ledger/ledger/eventstore"
@@ -42,7 +42,13 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 				return err
 			}
 			defer store.Close()
-			codec := ledger.NewCodec()
+			keys, err := openKeyStore(cfg, zerolog.Nop())
+			if err != nil {
+				return err
+			}
+			defer keys.Close()
+			// Offline, the key store's own records say who is erased.
+			codec := ledger.NewCodec(ledger.NewClientKeys(keys, noneErased{}))
 			events, err := store.ReadStream(cmd.Context(), ledger.ReferralStream(id), 0, 0)
 			if err != nil {
 				return err
@@ -57,11 +63,11 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 					verified = false
 					fmt.Fprintf(stdout, "!! %v\n", err)
 				}
-				rec, err := codec.Decode(ev)
+				rec, err := codec.Decode(cmd.Context(), ev)
 				if err != nil {
 					return err
 				}
-				data, err := json.Marshal(rec.Event)
+				data, err := ledger.EventJSON(rec)
 				if err != nil {
 					return err
 				}
@@ -77,6 +83,11 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 		},
 	}
 }
+
+// noneErased knows of no erasure beyond the key store's tombstones.
+type noneErased struct{}
+
+func (noneErased) IsErased(uuid.UUID) bool { return false }
 
 func orDash(s string) string {
 	if s == "" {

@@ -1,0 +1,115 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// ClientPrefix prefixes the stream of decisions about a client's data.
+const ClientPrefix = "client-"
+
+// ClientStream is the stream of decisions about one client's data.
+func ClientStream(id uuid.UUID) string { return ClientPrefix + id.String() }
+
+// ErasureIndex finds the client an erasure request belongs to.
+type ErasureIndex interface {
+	ClientOfErasureRequest(request uuid.UUID) (uuid.UUID, bool)
+}
+
+// Shredder destroys a client's data key (crypto-shredding).
+type Shredder interface {
+	Destroy(ctx context.Context, client uuid.UUID) error
+}
+
+// RequestErasure records a client's erasure request, made through an
+// adviser of an organisation that made or received a referral for the
+// client (R-PRIV-2). Others learn nothing: NotFound. Errors: NotFound,
+// Forbidden, Conflict (already erased), Invalid.
+func (s *Service) RequestErasure(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, clients ClientIndex) (uuid.UUID, Written, error) {
+	if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, client) {
+		return uuid.Nil, Written{}, domain.Errorf(domain.NotFound, "no such client")
+	}
+	requestID := s.newID()
+	_, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
+		func(c domain.ClientRecord) ([]domain.Event, error) {
+			return domain.DecideRequestErasure(c, actor, client, requestID, reason)
+		})
+	return requestID, w, err
+}
+
+// ErasureDecision is the outcome of a decision on an erasure request.
+type ErasureDecision struct {
+	RequestID uuid.UUID
+	ClientID  uuid.UUID
+	Status    domain.ErasureStatus
+	Written   Written
+}
+
+// DecideErasure carries out or refuses an erasure request (R-PRIV-2,
+// R-PRIV-3). Carrying out is crash-safe: the intent is appended first, then
+// the key destroyed (idempotently), then the completion appended; an intent
+// without completion is finished by FinishErasures on restart. Errors:
+// NotFound, Forbidden, Conflict, Invalid, Unavailable (key store).
+func (s *Service) DecideErasure(ctx context.Context, actor domain.Actor, requestID uuid.UUID, carryOut bool, reason string,
+	index ErasureIndex, shred Shredder) (ErasureDecision, error) {
+	client, ok := index.ClientOfErasureRequest(requestID)
+	if !ok {
+		return ErasureDecision{}, domain.Errorf(domain.NotFound, "no such erasure request")
+	}
+	c, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
+		func(c domain.ClientRecord) ([]domain.Event, error) {
+			return domain.DecideErasure(c, actor, requestID, carryOut, reason)
+		})
+	if err != nil {
+		return ErasureDecision{}, err
+	}
+	d := ErasureDecision{RequestID: requestID, ClientID: client, Status: c.Requests[requestID].Status, Written: w}
+	if !carryOut {
+		return d, nil
+	}
+	if d.Written, err = s.finishErasure(ctx, actor, client, shred); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// finishErasure destroys the client's key and records the erasure complete.
+func (s *Service) finishErasure(ctx context.Context, actor domain.Actor, client uuid.UUID, shred Shredder) (Written, error) {
+	if err := shred.Destroy(ctx, client); err != nil {
+		return Written{}, err
+	}
+	_, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
+		func(c domain.ClientRecord) ([]domain.Event, error) { return domain.DecideFinishErasure(c), nil })
+	return w, err
+}
+
+// ErasureLedger lists, from the ledger, the clients whose erasure was
+// started and the clients whose erasure is complete.
+type ErasureLedger interface {
+	ErasingClients() []uuid.UUID
+	ErasedClients() []uuid.UUID
+}
+
+// FinishErasures completes every erasure whose intent is recorded but whose
+// completion is not (a crash between the two), and destroys again the key
+// of every erased client, in case a restored key-store backup brought one
+// back. It returns how many erasures it finished.
+func (s *Service) FinishErasures(ctx context.Context, ledger ErasureLedger, shred Shredder) (int, error) {
+	var errs []error
+	for _, client := range ledger.ErasedClients() {
+		errs = append(errs, shred.Destroy(ctx, client))
+	}
+	finished := 0
+	for _, client := range ledger.ErasingClients() {
+		if _, err := s.finishErasure(ctx, domain.Actor{}, client, shred); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		finished++
+	}
+	return finished, errors.Join(errs...)
+}
