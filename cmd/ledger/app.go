@@ -18,9 +18,9 @@ import (
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	ledgerhttp "github.com/referral-ledger/ledger/http"
 	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
-	ledgerhttp "github.com/referral-ledger/ledger/http"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 )
