@@ -25,6 +25,22 @@ type historyEventBody struct {
 	Data          json.RawMessage `json:"data"`
 	Hash          string          `json:"hash"`
 	PrevHash      string          `json:"prev_hash"`
+	Erased        bool            `json:"erased"`
+}
+
+// historyEventJSON shows one stored event: its envelope, and its payload
+// decrypted, or with sensitive fields null once the client is erased.
+func historyEventJSON(e ledger.HistoryEntry) (historyEventBody, error) {
+	data, err := ledger.EventJSON(e.Decoded)
+	if err != nil {
+		return historyEventBody{}, err
+	}
+	m := e.Stored.Metadata
+	return historyEventBody{ID: e.Stored.ID.String(), Revision: e.Stored.Revision, Position: uint64(e.Stored.Position),
+		Type: e.Stored.Type, SchemaVersion: e.Stored.SchemaVersion, At: m.RecordedAt.UTC().Format(time.RFC3339Nano),
+		Actor:         actorBody{UserID: strJSON(m.ActorUserID), OrganisationID: strJSON(m.ActorOrganisationID)},
+		CorrelationID: m.CorrelationID, CausationID: m.CausationID, Data: data, Hash: m.Hash, PrevHash: m.PrevHash,
+		Erased: e.Decoded.Erased}, nil
 }
 
 type brokenLinkBody struct {
@@ -71,22 +87,26 @@ func (s *Server) history(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	out := historyBody{ReferralID: id.String(), Events: make([]historyEventBody, len(h.Entries)), Verified: h.Verified,
+	out, err := s.historyJSON(h)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// historyJSON shows a referral's history with its state at that point.
+func (s *Server) historyJSON(h ledger.History) (historyBody, error) {
+	out := historyBody{ReferralID: h.State.ID.String(), Events: make([]historyEventBody, len(h.Entries)), Verified: h.Verified,
 		State: s.referralJSON(h.State)}
 	for i, e := range h.Entries {
-		data, err := json.Marshal(e.Decoded.Event)
-		if err != nil {
-			writeError(c, err)
-			return
+		var err error
+		if out.Events[i], err = historyEventJSON(e); err != nil {
+			return historyBody{}, err
 		}
-		m := e.Stored.Metadata
-		out.Events[i] = historyEventBody{ID: e.Stored.ID.String(), Revision: e.Stored.Revision, Position: uint64(e.Stored.Position),
-			Type: e.Stored.Type, SchemaVersion: e.Stored.SchemaVersion, At: m.RecordedAt.UTC().Format(time.RFC3339Nano),
-			Actor:         actorBody{UserID: strJSON(m.ActorUserID), OrganisationID: strJSON(m.ActorOrganisationID)},
-			CorrelationID: m.CorrelationID, CausationID: m.CausationID, Data: data, Hash: m.Hash, PrevHash: m.PrevHash}
 	}
 	if h.Broken != nil {
 		out.BrokenAt = &brokenLinkBody{Revision: h.Broken.Revision, EventID: h.Broken.EventID.String(), Reason: h.Broken.Reason}
 	}
-	c.JSON(http.StatusOK, out)
+	return out, nil
 }

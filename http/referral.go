@@ -12,13 +12,30 @@ import (
 	"github.com/referral-ledger/ledger/ledger"
 )
 
-type clientBody struct {
+type clientRequest struct {
 	ClientID    string `json:"client_id,omitempty"`
 	Name        string `json:"name"`
 	DateOfBirth string `json:"date_of_birth"`
 	Phone       string `json:"phone"`
 	Email       string `json:"email"`
 	Address     string `json:"address"`
+}
+
+// clientBody shows a client's details; every field is null once the
+// client's data is erased, and absent details are null too.
+type clientBody struct {
+	ClientID    string  `json:"client_id"`
+	Erased      bool    `json:"erased"`
+	Name        *string `json:"name"`
+	DateOfBirth *string `json:"date_of_birth"`
+	Phone       *string `json:"phone"`
+	Email       *string `json:"email"`
+	Address     *string `json:"address"`
+}
+
+func clientJSON(id uuid.UUID, erased bool, c domain.Client) clientBody {
+	return clientBody{ClientID: id.String(), Erased: erased, Name: strJSON(c.Name), DateOfBirth: strJSON(c.DateOfBirth), Phone: strJSON(c.Phone),
+		Email: strJSON(c.Email), Address: strJSON(c.Address)}
 }
 
 type consentBody struct {
@@ -30,10 +47,14 @@ type overrideBody struct {
 	Reason string `json:"reason"`
 }
 
+type overrideOut struct {
+	Reason *string `json:"reason"`
+}
+
 type referralRequest struct {
 	ToOrganisationID     string        `json:"to_organisation_id"`
 	Urgent               bool          `json:"urgent"`
-	Client               clientBody    `json:"client"`
+	Client               clientRequest `json:"client"`
 	Reason               string        `json:"reason"`
 	Consent              *consentBody  `json:"consent"`
 	SafeguardingOverride *overrideBody `json:"safeguarding_override"`
@@ -52,7 +73,7 @@ type actorBody struct {
 
 type noteBody struct {
 	ID            string    `json:"id"`
-	Text          string    `json:"text"`
+	Text          *string   `json:"text"`
 	AgreedCloseBy *string   `json:"agreed_close_by"`
 	At            string    `json:"at"`
 	Actor         actorBody `json:"actor"`
@@ -69,9 +90,9 @@ type referralBody struct {
 	ToOrganisationID     string        `json:"to_organisation_id"`
 	ClientID             string        `json:"client_id"`
 	Client               clientBody    `json:"client"`
-	Reason               string        `json:"reason"`
+	Reason               *string       `json:"reason"`
 	Consent              *consentBody  `json:"consent"`
-	SafeguardingOverride *overrideBody `json:"safeguarding_override"`
+	SafeguardingOverride *overrideOut  `json:"safeguarding_override"`
 	PrivacyNoticeGiven   bool          `json:"privacy_notice_given"`
 	AssignedTo           *string       `json:"assigned_to"`
 	Outcome              *string       `json:"outcome"`
@@ -115,10 +136,8 @@ func (s *Server) referralJSON(r domain.Referral) referralBody {
 		ID: r.ID.String(), Status: r.Status, Urgent: r.UrgentNow(), MadeUrgent: r.Urgent,
 		UrgencyDeclined: r.UrgencyDeclined, UrgencyFeedback: strJSON(r.UrgencyFeedback),
 		FromOrganisationID: r.FromOrganisationID.String(), ToOrganisationID: r.ToOrganisationID.String(),
-		ClientID: r.ClientID.String(),
-		Client: clientBody{Name: r.Client.Name, DateOfBirth: r.Client.DateOfBirth, Phone: r.Client.Phone,
-			Email: r.Client.Email, Address: r.Client.Address},
-		Reason: r.Reason, PrivacyNoticeGiven: r.PrivacyNoticeGiven,
+		ClientID: r.ClientID.String(), Client: clientJSON(r.ClientID, r.Erased, r.Client),
+		Reason: strJSON(r.Reason), PrivacyNoticeGiven: r.PrivacyNoticeGiven, Erased: r.Erased,
 		AssignedTo: idJSON(r.AssignedTo), Outcome: strJSON(r.Outcome), Comment: strJSON(r.Comment),
 		Notes: make([]noteBody, len(r.Notes)), MadeAt: r.MadeAt.UTC().Format(time.RFC3339), MadeBy: r.MadeBy.String(),
 		AcknowledgedAt: timeJSON(r.AcknowledgedAt), ClosedAt: timeJSON(r.ClosedAt),
@@ -129,7 +148,7 @@ func (s *Server) referralJSON(r domain.Referral) referralBody {
 		out.Consent = &consentBody{Method: r.Consent.Method, Confirmed: r.Consent.Confirmed}
 	}
 	if r.SafeguardingOverride != nil {
-		out.SafeguardingOverride = &overrideBody{Reason: r.SafeguardingOverride.Reason}
+		out.SafeguardingOverride = &overrideOut{Reason: strJSON(r.SafeguardingOverride.Reason)}
 	}
 	for i, n := range r.Notes {
 		out.Notes[i] = noteJSON(n)
@@ -138,7 +157,7 @@ func (s *Server) referralJSON(r domain.Referral) referralBody {
 }
 
 func noteJSON(n domain.Note) noteBody {
-	return noteBody{ID: n.ID.String(), Text: n.Text, AgreedCloseBy: strJSON(n.AgreedCloseBy),
+	return noteBody{ID: n.ID.String(), Text: strJSON(n.Text), AgreedCloseBy: strJSON(n.AgreedCloseBy),
 		At: n.At.UTC().Format(time.RFC3339), Actor: actorBody{UserID: idJSON(n.ActorUserID), OrganisationID: idJSON(n.ActorOrganisationID)}}
 }
 

@@ -102,6 +102,10 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/referrals/:id/notes", idem, s.addNote)
 	a.POST("/referrals/:id/closure", s.closeReferral)
 	a.GET("/referrals/:id/history", s.history)
+
+	a.POST("/clients/:id/erasure-requests", idem, s.requestErasure)
+	a.POST("/erasure-requests/:id/decision", s.decideErasure)
+	a.GET("/clients/:id/subject-access", s.subjectAccess)
 }
 
 // readyz is ready when the store answers and the views are caught up

@@ -42,17 +42,9 @@ func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uu
 		return History{}, domain.InvalidFields(domain.FieldError{Field: "as_of", Message: "give either as_of or revision, not both"})
 	}
 	stream := ReferralStream(id)
-	var stored []eventstore.RecordedEvent
-	for from := uint64(0); ; {
-		page, err := s.store.ReadStream(ctx, stream, from, 1000)
-		if err != nil {
-			return History{}, storeError(err)
-		}
-		stored = append(stored, page...)
-		if len(page) < 1000 {
-			break
-		}
-		from = page[len(page)-1].Revision + 1
+	stored, err := s.readStream(ctx, stream)
+	if err != nil {
+		return History{}, err
 	}
 	h := History{Verified: true}
 	verifier := eventstore.NewChainVerifier()

@@ -36,7 +36,7 @@ var errClientErased = &domain.Error{Code: domain.Conflict,
 // Unavailable.
 func (k *ClientKeys) KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey, error) {
 	if k.erased.IsErased(client) {
-		return DataKey{}, errors.Join(errClientErased, k.store.Destroy(ctx, client))
+		return DataKey{}, errors.Join(errClientErased, k.shredAgain(ctx, client))
 	}
 	key, err := k.store.Create(ctx, client)
 	if errors.Is(err, keystore.ErrDestroyed) {
@@ -50,7 +50,7 @@ func (k *ClientKeys) KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey
 // loss, not an erasure).
 func (k *ClientKeys) KeyForRead(ctx context.Context, client uuid.UUID) (DataKey, bool, error) {
 	if k.erased.IsErased(client) {
-		return DataKey{}, true, k.store.Destroy(ctx, client)
+		return DataKey{}, true, k.shredAgain(ctx, client)
 	}
 	key, err := k.store.Get(ctx, client)
 	switch {
@@ -60,6 +60,21 @@ func (k *ClientKeys) KeyForRead(ctx context.Context, client uuid.UUID) (DataKey,
 		return DataKey{}, false, err
 	}
 	return DataKey(key), false, nil
+}
+
+// shredAgain makes sure an erased client's key is gone: usually the store
+// already says so (cheaply, from its cache); a key that is back, from a
+// restored backup, is destroyed again.
+func (k *ClientKeys) shredAgain(ctx context.Context, client uuid.UUID) error {
+	_, err := k.store.Get(ctx, client)
+	switch {
+	case errors.Is(err, keystore.ErrDestroyed):
+		return nil
+	case err == nil, errors.Is(err, keystore.ErrNotFound):
+		return k.store.Destroy(ctx, client)
+	default:
+		return err
+	}
 }
 
 // Destroy destroys the client's key, idempotently.

@@ -33,9 +33,16 @@ type node struct {
 // dir; it stops (and must stop cleanly) when the test ends.
 func startNode(t *testing.T, dataDir string) *node {
 	t.Helper()
+	return startNodeWith(t, dataDir, adminPassword)
+}
+
+// startNodeWith starts a node with the given bootstrap password ("" lets it
+// generate one).
+func startNodeWith(t *testing.T, dataDir, bootstrapPassword string) *node {
+	t.Helper()
 	t.Setenv("LEDGER_DATA_DIR", dataDir)
 	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
-	t.Setenv("LEDGER_BOOTSTRAP_PASSWORD", adminPassword)
+	t.Setenv("LEDGER_BOOTSTRAP_PASSWORD", bootstrapPassword)
 	t.Setenv("LEDGER_LOG_FORMAT", "json")
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -205,6 +212,33 @@ func TestEndToEnd(t *testing.T) {
 		if err := run(context.Background(), []string{"version"}, &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "ledger ") {
 			t.Fatalf("version: %v %q", err, out.String())
 		}
+	})
+}
+
+// TestFirstStartGeneratesAPassword: with no bootstrap password configured,
+// the first start prints a generated one once, and it signs the
+// coordinator in; the next start prints none.
+func TestFirstStartGeneratesAPassword(t *testing.T) {
+	dir := t.TempDir()
+	var password string
+	t.Run("first start", func(t *testing.T) {
+		n := startNodeWith(t, dir, "")
+		for _, line := range strings.Split(n.stdout.String(), "\n") {
+			if _, rest, ok := strings.Cut(line, "with password "); ok {
+				password = strings.Fields(rest)[0]
+			}
+		}
+		if len(password) < 16 {
+			t.Fatalf("no generated password printed:\n%s", n.stdout)
+		}
+		n.signIn(t, "admin", password)
+	})
+	t.Run("second start", func(t *testing.T) {
+		n := startNodeWith(t, dir, "")
+		if strings.Contains(n.stdout.String(), password) {
+			t.Fatalf("the password was printed again:\n%s", n.stdout)
+		}
+		n.signIn(t, "admin", password)
 	})
 }
 

@@ -66,6 +66,15 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 		return fmt.Errorf("building the views: %w", err)
 	}
 
+	// An erasure interrupted by a crash is finished before serving, and
+	// every erased client's key is destroyed again, in case a restored
+	// key-store backup brought one back (R-PRIV-3).
+	if n, err := a.service.FinishErasures(ctx, a.clients, a.keyring); err != nil {
+		return fmt.Errorf("finishing erasures: %w", err)
+	} else if n > 0 {
+		log.Info().Int("erasures", n).Msg("finished interrupted erasures")
+	}
+
 	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword)
 	if err != nil {
 		return err

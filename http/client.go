@@ -1,0 +1,135 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+type erasureRequest struct {
+	Reason string `json:"reason"`
+}
+
+type erasureDecisionRequest struct {
+	CarryOut *bool  `json:"carry_out"`
+	Reason   string `json:"reason"`
+}
+
+type erasureBody struct {
+	ID       string               `json:"id"`
+	ClientID string               `json:"client_id"`
+	Status   domain.ErasureStatus `json:"status"`
+}
+
+// requestErasure records a client's request to be erased, made through an
+// adviser of an organisation involved with the client (R-PRIV-2).
+func (s *Server) requestErasure(c *gin.Context) {
+	client, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req erasureRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	id, w, err := s.Service.RequestErasure(ctx, currentUser(c).Actor(), client, req.Reason, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/erasure-requests/"+id.String())
+	c.JSON(http.StatusCreated, erasureBody{ID: id.String(), ClientID: client.String(), Status: domain.ErasureRequested})
+}
+
+// decideErasure carries out or refuses an erasure request (R-PRIV-2,
+// R-PRIV-3); carrying it out destroys the client's key.
+func (s *Server) decideErasure(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req erasureDecisionRequest
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if req.CarryOut == nil {
+		writeError(c, domain.InvalidFields(domain.FieldError{Field: "carry_out", Message: "is required (true or false)"}))
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	d, err := s.Service.DecideErasure(ctx, currentUser(c).Actor(), id, *req.CarryOut, req.Reason, s.Clients, s.Keys)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := s.settle(c, d.Written.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, erasureBody{ID: d.RequestID.String(), ClientID: d.ClientID.String(), Status: d.Status})
+}
+
+type subjectAccessBody struct {
+	ExportID   string             `json:"export_id"`
+	ClientID   string             `json:"client_id"`
+	ExportedAt string             `json:"exported_at"`
+	Erased     bool               `json:"erased"`
+	Referrals  []historyBody      `json:"referrals"`
+	Events     []historyEventBody `json:"events"`
+}
+
+// subjectAccess exports everything held about a client, decrypted, for the
+// coordinator (R-PRIV-6); the export itself is recorded.
+func (s *Server) subjectAccess(c *gin.Context) {
+	client, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	x, err := s.Service.SubjectAccess(ctx, currentUser(c).Actor(), client, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := subjectAccessBody{ExportID: x.ExportID.String(), ClientID: client.String(),
+		ExportedAt: x.ExportedAt.UTC().Format(time.RFC3339), Erased: x.Erased,
+		Referrals: make([]historyBody, len(x.Referrals)), Events: make([]historyEventBody, len(x.Client))}
+	for i, h := range x.Referrals {
+		if out.Referrals[i], err = s.historyJSON(h); err != nil {
+			writeError(c, err)
+			return
+		}
+	}
+	for i, e := range x.Client {
+		if out.Events[i], err = historyEventJSON(e); err != nil {
+			writeError(c, err)
+			return
+		}
+	}
+	c.JSON(http.StatusOK, out)
+}

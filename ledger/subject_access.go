@@ -1,0 +1,81 @@
+package ledger
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// ClientReferrals lists a client's referrals, by id only.
+type ClientReferrals interface {
+	ReferralsOf(client uuid.UUID) []uuid.UUID
+}
+
+// SubjectAccessExport is everything the ledger holds about a client
+// (R-PRIV-6): each referral's full history decrypted, and the client's own
+// stream (erasure requests and earlier exports).
+type SubjectAccessExport struct {
+	ExportID   uuid.UUID
+	ClientID   uuid.UUID
+	ExportedAt time.Time
+	Erased     bool
+	Referrals  []History
+	Client     []HistoryEntry
+}
+
+// SubjectAccess exports everything held about a client for the
+// coordinator, and records the export as an event on the client's stream
+// before reading, so no export goes unrecorded. Errors: Forbidden (not the
+// coordinator), NotFound (no referral names the client).
+func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client uuid.UUID, referrals ClientReferrals) (SubjectAccessExport, error) {
+	if !actor.Has(domain.RoleCoordinator) {
+		return SubjectAccessExport{}, domain.Errorf(domain.Forbidden, "only the coordinator answers subject access requests")
+	}
+	ids := referrals.ReferralsOf(client)
+	if len(ids) == 0 {
+		return SubjectAccessExport{}, domain.Errorf(domain.NotFound, "no such client")
+	}
+	out := SubjectAccessExport{ExportID: s.newID(), ClientID: client, ExportedAt: s.Now()}
+	if _, _, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
+		func(domain.ClientRecord) ([]domain.Event, error) {
+			return []domain.Event{&domain.ClientSubjectAccessExported{ExportID: out.ExportID}}, nil
+		}); err != nil {
+		return SubjectAccessExport{}, err
+	}
+	for _, id := range ids {
+		h, err := s.ReferralHistory(ctx, actor, id, HistoryPoint{})
+		if err != nil {
+			return SubjectAccessExport{}, err
+		}
+		out.Erased = out.Erased || h.State.Erased
+		out.Referrals = append(out.Referrals, h)
+	}
+	stored, err := s.readStream(ctx, ClientStream(client))
+	if err != nil {
+		return SubjectAccessExport{}, err
+	}
+	for _, ev := range stored {
+		d, err := s.codec.Decode(ctx, ev)
+		if err != nil {
+			return SubjectAccessExport{}, err
+		}
+		if _, ok := d.Event.(*domain.ClientErased); ok {
+			out.Erased = true
+		}
+		out.Client = append(out.Client, HistoryEntry{Stored: ev, Decoded: d})
+	}
+	return out, nil
+}
+
+// readStream reads a whole stream.
+func (s *Service) readStream(ctx context.Context, stream string) ([]eventstore.RecordedEvent, error) {
+	evs, err := s.store.ReadStream(ctx, stream, 0, 0)
+	if err != nil {
+		return nil, storeError(err)
+	}
+	return evs, nil
+}
