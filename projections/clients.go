@@ -3,6 +3,7 @@ package projections
 import (
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -22,12 +23,15 @@ type Clients struct {
 	requests map[uuid.UUID]uuid.UUID   // erasure request → client
 	erasing  map[uuid.UUID]struct{}
 	erased   map[uuid.UUID]struct{}
+	open     map[uuid.UUID]int       // client → referrals not yet closed
+	closedAt map[uuid.UUID]time.Time // client → when their last referral closed
 }
 
 // NewClients returns an empty index.
 func NewClients() *Clients {
 	return &Clients{orgs: map[uuid.UUID]map[uuid.UUID]struct{}{}, referral: map[uuid.UUID][]uuid.UUID{},
-		requests: map[uuid.UUID]uuid.UUID{}, erasing: map[uuid.UUID]struct{}{}, erased: map[uuid.UUID]struct{}{}}
+		requests: map[uuid.UUID]uuid.UUID{}, erasing: map[uuid.UUID]struct{}{}, erased: map[uuid.UUID]struct{}{},
+		open: map[uuid.UUID]int{}, closedAt: map[uuid.UUID]time.Time{}}
 }
 
 // Apply implements Projection.
@@ -44,6 +48,12 @@ func (p *Clients) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 		set[e.FromOrganisationID] = struct{}{}
 		set[e.ToOrganisationID] = struct{}{}
 		p.referral[e.ClientID] = append(p.referral[e.ClientID], e.ReferralID)
+		p.open[e.ClientID]++
+	case *domain.ReferralClosed:
+		p.open[e.ClientID]--
+		if rec.At.After(p.closedAt[e.ClientID]) {
+			p.closedAt[e.ClientID] = rec.At
+		}
 	case *domain.ClientErasureRequested:
 		p.requests[e.RequestID] = e.ClientID
 	case *domain.ClientErasureStarted:
@@ -99,6 +109,40 @@ func (p *Clients) IsErased(client uuid.UUID) bool {
 	_, started := p.erasing[client]
 	_, done := p.erased[client]
 	return started || done
+}
+
+// RetentionDue is a client whose data the retention rule will shred.
+type RetentionDue struct {
+	ClientID   uuid.UUID
+	LastClosed time.Time
+	Due        time.Time
+}
+
+// DueForRetention lists the clients, not yet erased, all of whose
+// referrals are closed and whose last closure is at least period before
+// now, soonest due first (R-PRIV-5). With upcoming true it lists every
+// client whose referrals are all closed, with when each will be due.
+func (p *Clients) DueForRetention(now time.Time, period time.Duration, upcoming bool) []RetentionDue {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []RetentionDue
+	for client, last := range p.closedAt {
+		if p.open[client] > 0 {
+			continue
+		}
+		if _, ok := p.erased[client]; ok {
+			continue
+		}
+		if _, ok := p.erasing[client]; ok {
+			continue
+		}
+		due := last.Add(period)
+		if upcoming || !due.After(now) {
+			out = append(out, RetentionDue{ClientID: client, LastClosed: last, Due: due})
+		}
+	}
+	slices.SortFunc(out, func(a, b RetentionDue) int { return a.Due.Compare(b.Due) })
+	return out
 }
 
 // ErasingClients lists clients whose erasure is started but not complete.

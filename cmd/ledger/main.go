@@ -59,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		serveCommand(&configFile, stdout, stderr),
 		verifyCommand(&configFile, stdout),
 		historyCommand(&configFile, stdout),
+		retentionCommand(&configFile, stdout),
+		rotateKeyCommand(&configFile, stdout),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -99,6 +99,17 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 	fmt.Fprintf(stdout, "API description: %s/v1/openapi.json\n", base)
 	log.Info().Str("addr", ln.Addr().String()).Msg("serving")
 
+	retentionCtx, stopRetention := context.WithCancel(context.Background())
+	retentionDone := make(chan struct{})
+	go func() {
+		defer close(retentionDone)
+		a.retentionLoop(retentionCtx, cfg.Privacy.RetentionCheckInterval)
+	}()
+	defer func() {
+		stopRetention()
+		<-retentionDone
+	}()
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/config"
@@ -10,3 +11,5 @@ type (
 	configT = config.Config
 	loggerT = zerolog.Logger
 )
+
+type uuidT = uuid.UUID

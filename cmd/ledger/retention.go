@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+)
+
+// retentionCommand lists, or carries out, the shredding of clients whose
+// retention period has passed since their last referral closed (R-PRIV-5).
+func retentionCommand(configFile *string, stdout io.Writer) *cobra.Command {
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "retention",
+		Short: "Shred clients whose retention period has passed (--dry-run lists them and when each is due)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(*configFile)
+			if err != nil {
+				return err
+			}
+			return withCaughtUpApp(cmd.Context(), cfg, zerolog.Nop(), func(ctx context.Context, a *app) error {
+				now := a.service.Now()
+				if dryRun {
+					due := a.clients.DueForRetention(now, cfg.Privacy.Retention, true)
+					fmt.Fprintf(stdout, "retention period %s; %d clients have every referral closed\n", cfg.Privacy.Retention, len(due))
+					for _, d := range due {
+						when := "due now"
+						if d.Due.After(now) {
+							when = "in " + d.Due.Sub(now).Round(time.Hour).String()
+						}
+						fmt.Fprintf(stdout, "%s\tlast closed %s\tshred on %s (%s)\n", d.ClientID,
+							d.LastClosed.UTC().Format(time.RFC3339), d.Due.UTC().Format(time.RFC3339), when)
+					}
+					return nil
+				}
+				n, err := a.runRetention(ctx)
+				fmt.Fprintf(stdout, "shredded %d clients\n", n)
+				return err
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list the clients the retention rule applies to, and when, without shredding")
+	return cmd
+}
+
+// runRetention shreds every client due now.
+func (a *app) runRetention(ctx context.Context) (int, error) {
+	due := a.clients.DueForRetention(a.service.Now(), a.cfg.Privacy.Retention, false)
+	ids := make([]uuidT, len(due))
+	for i, d := range due {
+		ids[i] = d.ClientID
+	}
+	return a.service.ShredAll(ctx, ids, a.keyring)
+}
+
+// retentionLoop runs the retention rule at start and then every interval
+// until ctx ends.
+func (a *app) retentionLoop(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := a.runRetention(ctx)
+		if err != nil {
+			a.log.Error().Err(err).Msg("retention: shredding failed; will retry")
+		} else if n > 0 {
+			a.log.Info().Int("clients", n).Msg("retention: shredded clients past their retention period")
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// withCaughtUpApp opens the node's stores, builds the projections up to
+// the end of the log, runs fn, and closes everything.
+func withCaughtUpApp(ctx context.Context, cfg configT, log zerolog.Logger, fn func(context.Context, *app) error) error {
+	a, err := openApp(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.runner.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+	if err := a.waitReady(ctx); err != nil {
+		return err
+	}
+	return fn(ctx, a)
+}
