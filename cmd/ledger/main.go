@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		verifyCommand(&configFile, stdout),
 		historyCommand(&configFile, stdout),
 		retentionCommand(&configFile, stdout),
+		calendarCommand(&configFile, stdout),
 		rotateKeyCommand(&configFile, stdout),
 		&cobra.Command{
 			Use:   "version",
