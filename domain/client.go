@@ -117,6 +117,7 @@ type ClientRecord struct {
 	Requests map[uuid.UUID]ErasureRequest
 	Erasing  uuid.UUID // the request being carried out, until Erased
 	Erased   bool
+	Lock     Lock
 }
 
 // EvolveClient applies a recorded event. It never mutates the Requests map
@@ -149,6 +150,11 @@ func EvolveClient(c ClientRecord, rec Recorded) ClientRecord {
 		}
 	case *ClientErased:
 		c.Erased, c.Erasing = true, uuid.Nil
+	default:
+		c.Lock = evolveLock(c.Lock, rec)
+		if e, ok := rec.Event.(*LockRequested); ok {
+			c.ID = e.ClientID
+		}
 	}
 	return c
 }

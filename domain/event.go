@@ -46,6 +46,8 @@ func EventTypes() []string {
 	out := append([]string{}, ReferralEventTypes()...)
 	out = append(out, OrganisationEventTypes()...)
 	out = append(out, ClientEventTypes()...)
+	out = append(out, LockEventTypes()...)
+	out = append(out, AccessEventTypes()...)
 	return append(out, UsernameEventTypes()...)
 }
 
@@ -60,6 +62,12 @@ func NewEvent(eventType string) (Event, bool) {
 	}
 	if e, ok := newClientEvent(eventType); ok {
 		return e, true
+	}
+	if e, ok := newLockEvent(eventType); ok {
+		return e, true
+	}
+	if eventType == AccessRecordedType {
+		return &AccessRecorded{}, true
 	}
 	return newUsernameEvent(eventType)
 }

@@ -49,6 +49,21 @@ func sampleEvents() []domain.Event {
 		&domain.ClientErasureStarted{RequestID: id(9), Reason: "retention"},
 		&domain.ClientErased{RequestID: id(9)},
 		&domain.ClientSubjectAccessExported{ExportID: id(10)},
+		&domain.LockRequested{RequestID: id(11), ClientID: id(4), ResponsibleUserID: id(8), Reason: "lock reason",
+			Allow: []domain.Party{{UserID: id(5)}, {Team: "duty"}}, Deny: []domain.Party{{Role: domain.RoleEmergencyDuty}},
+			HideNotification: true, SeriousCaseReview: true},
+		&domain.LockApproved{RequestID: id(11)},
+		&domain.LockRefused{RequestID: id(11), ClientID: id(4), Reason: "refusal reason"},
+		&domain.TemporaryAccessGranted{GrantID: id(12), ClientID: id(4), UserID: id(5),
+			ExpiresAt: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Reason: "grant reason"},
+		&domain.TemporaryAccessEnded{GrantID: id(12)},
+		&domain.LockReviewed{ReviewID: id(13), ClientID: id(4), KeepLocked: true, Notes: "review notes"},
+		&domain.UnlockRequested{RequestID: id(14), ClientID: id(4), Reason: "unlock reason"},
+		&domain.UnlockApproved{RequestID: id(14)},
+		&domain.UnlockRefused{RequestID: id(14), ClientID: id(4), Reason: "keep it"},
+		&domain.SeriousCaseReviewCompleted{},
+		&domain.MessageForResponsiblePerson{MessageID: id(15), ClientID: id(4), ChildProtection: true, Text: "message text"},
+		&domain.AccessRecorded{ClientID: id(4), ReferralID: id(1), Endpoint: "GET /v1/referrals/:id", Grant: "responsible", Locked: true},
 	}
 }
 
