@@ -82,7 +82,12 @@ func (s *Server) history(c *gin.Context) {
 		}
 		at.Revision = &rev
 	}
-	h, err := s.Service.ReferralHistory(c.Request.Context(), currentUser(c).Actor(), id, at)
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	h, err := s.Service.ReferralHistory(ctx, currentUser(c).Actor(), id, at)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -226,7 +226,12 @@ func (s *Server) getReferral(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	r, err := s.Service.Referral(c.Request.Context(), currentUser(c).Actor(), id)
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	r, err := s.Service.Referral(ctx, currentUser(c).Actor(), id)
 	if err != nil {
 		writeError(c, err)
 		return

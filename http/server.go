@@ -140,7 +140,8 @@ func (s *Server) settle(c *gin.Context, pos eventstore.Position) error {
 // request returns the context for a ledger command: correlation and
 // causation ids from the request id, and If-Match when given.
 func (s *Server) request(c *gin.Context) (context.Context, error) {
-	req := ledger.Request{CorrelationID: correlationID(c), CausationID: correlationID(c)}
+	req := ledger.Request{CorrelationID: correlationID(c), CausationID: correlationID(c),
+		Endpoint: c.Request.Method + " " + c.FullPath()}
 	if h := c.GetHeader("If-Match"); h != "" {
 		rev, err := parseETag(h)
 		if err != nil {

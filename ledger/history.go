@@ -38,13 +38,41 @@ type HistoryPoint struct {
 // point asked for. Errors: NotFound (no such referral, need to know, or the
 // referral did not exist at that point), Invalid (both as_of and revision).
 func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uuid.UUID, at HistoryPoint) (History, error) {
+	h, current, err := s.referralHistory(ctx, id, at)
+	if err != nil {
+		return History{}, err
+	}
+	grant, lock, err := s.caseAccess(ctx, actor, current)
+	if err != nil {
+		return History{}, err
+	}
+	if err := h.check(at, current); err != nil {
+		return History{}, err
+	}
+	return h, s.recordAccess(ctx, actor, current.ClientID, current.ID, grant, lock.Status == domain.LockLocked)
+}
+
+// check refuses a point in time at which the referral did not exist.
+func (h History) check(at HistoryPoint, current domain.Referral) error {
+	if !h.State.Exists {
+		return domain.Errorf(domain.NotFound, "the referral did not exist at that point")
+	}
+	if at.Revision != nil && *at.Revision > current.Revision {
+		return domain.Errorf(domain.NotFound, "the referral has no revision %d; its latest is %d", *at.Revision, current.Revision)
+	}
+	return nil
+}
+
+// referralHistory replays a referral's stream up to a point, verifying its
+// whole chain, with no access check; it also returns the current state.
+func (s *Service) referralHistory(ctx context.Context, id uuid.UUID, at HistoryPoint) (History, domain.Referral, error) {
 	if at.AsOf != nil && at.Revision != nil {
-		return History{}, domain.InvalidFields(domain.FieldError{Field: "as_of", Message: "give either as_of or revision, not both"})
+		return History{}, domain.Referral{}, domain.InvalidFields(domain.FieldError{Field: "as_of", Message: "give either as_of or revision, not both"})
 	}
 	stream := ReferralStream(id)
 	stored, err := s.readStream(ctx, stream)
 	if err != nil {
-		return History{}, err
+		return History{}, domain.Referral{}, err
 	}
 	h := History{Verified: true}
 	verifier := eventstore.NewChainVerifier()
@@ -56,7 +84,7 @@ func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uu
 		}
 		d, err := s.codec.Decode(ctx, ev)
 		if err != nil {
-			return History{}, err
+			return History{}, domain.Referral{}, err
 		}
 		current = domain.EvolveReferral(current, d)
 		if at.AsOf != nil && ev.Metadata.RecordedAt.After(*at.AsOf) || at.Revision != nil && ev.Revision > *at.Revision {
@@ -65,14 +93,8 @@ func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uu
 		h.Entries = append(h.Entries, HistoryEntry{Stored: ev, Decoded: d})
 		h.State = current
 	}
-	if !CanSee(actor, current) {
-		return History{}, errNoReferral
+	if !current.Exists {
+		return History{}, current, errNoReferral
 	}
-	if !h.State.Exists {
-		return History{}, domain.Errorf(domain.NotFound, "the referral did not exist at that point")
-	}
-	if at.Revision != nil && *at.Revision > current.Revision {
-		return History{}, domain.Errorf(domain.NotFound, "the referral has no revision %d; its latest is %d", *at.Revision, current.Revision)
-	}
-	return h, nil
+	return h, current, nil
 }

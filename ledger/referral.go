@@ -50,18 +50,27 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 		})
 }
 
-// Referral returns a referral the actor may see. Errors: NotFound (also
-// when need to know hides it).
+// Referral returns a referral the actor may see, and records the read in
+// the client's access log (R-LOCK-9). Errors: NotFound (also when need to
+// know, or a lock with a hidden notification, hides it), Forbidden (a
+// locked case, naming its responsible person).
 func (s *Service) Referral(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Referral, error) {
-	history, err := s.load(ctx, ReferralStream(id))
+	r, grant, lock, err := s.referral(ctx, actor, id)
 	if err != nil {
 		return domain.Referral{}, err
 	}
-	r := domain.ReplayReferral(history)
-	if !CanSee(actor, r) {
-		return domain.Referral{}, errNoReferral
+	return r, s.recordAccess(ctx, actor, r.ClientID, r.ID, grant, lock.Status == domain.LockLocked)
+}
+
+// referral loads a referral the actor may see, without recording a read.
+func (s *Service) referral(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Referral, domain.CaseGrant, domain.Lock, error) {
+	history, err := s.load(ctx, ReferralStream(id))
+	if err != nil {
+		return domain.Referral{}, "", domain.Lock{}, err
 	}
-	return r, nil
+	r := domain.ReplayReferral(history)
+	grant, lock, err := s.caseAccess(ctx, actor, r)
+	return r, grant, lock, err
 }
 
 // onReferral runs a decision on a referral the actor may see; others get
@@ -70,8 +79,8 @@ func (s *Service) onReferral(ctx context.Context, actor domain.Actor, id uuid.UU
 	decide func(domain.Referral) ([]domain.Event, error)) (domain.Referral, Written, error) {
 	return execute(ctx, s, actor, ReferralStream(id), domain.EvolveReferral,
 		func(r domain.Referral) ([]domain.Event, error) {
-			if !CanSee(actor, r) {
-				return nil, errNoReferral
+			if _, _, err := s.caseAccess(ctx, actor, r); err != nil {
+				return nil, err
 			}
 			return decide(r)
 		})
@@ -88,7 +97,7 @@ func (s *Service) Acknowledge(ctx context.Context, actor domain.Actor, id uuid.U
 // Assign forwards the referral to an adviser of the receiving organisation.
 // Errors: NotFound, Forbidden, Conflict, Invalid, PreconditionFailed.
 func (s *Service) Assign(ctx context.Context, actor domain.Actor, id, userID uuid.UUID) (domain.Referral, Written, error) {
-	current, err := s.Referral(ctx, actor, id)
+	current, _, _, err := s.referral(ctx, actor, id)
 	if err != nil {
 		return domain.Referral{}, Written{}, err
 	}

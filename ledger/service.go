@@ -19,11 +19,12 @@ const maxConflictRetries = 8
 
 // Service executes the ledger's commands.
 type Service struct {
-	store eventstore.Store
-	codec *Codec
-	now   func() time.Time
-	newID func() uuid.UUID
-	locks streamLocks // one command at a time per stream in this process
+	store  eventstore.Store
+	codec  *Codec
+	now    func() time.Time
+	newID  func() uuid.UUID
+	locks  streamLocks // one command at a time per stream in this process
+	people People      // names a locked case's responsible person; may be nil
 }
 
 // NewService returns a service appending to store. now and newID are the
@@ -46,6 +47,7 @@ type Request struct {
 	CorrelationID string
 	CausationID   string
 	IfMatch       *uint64 // the stream revision the caller last saw, if any
+	Endpoint      string  // the route that reads, for the access log (R-LOCK-9)
 }
 
 type requestKey struct{}

@@ -47,8 +47,13 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 		return SubjectAccessExport{}, err
 	}
 	for _, id := range ids {
-		h, err := s.ReferralHistory(ctx, actor, id, HistoryPoint{})
+		// A subject access request is answered whatever locks say; every
+		// read is still logged (R-LOCK-9).
+		h, current, err := s.referralHistory(ctx, id, HistoryPoint{})
 		if err != nil {
+			return SubjectAccessExport{}, err
+		}
+		if err := s.recordAccess(ctx, actor, client, current.ID, "subject_access", false); err != nil {
 			return SubjectAccessExport{}, err
 		}
 		out.Erased = out.Erased || h.State.Erased

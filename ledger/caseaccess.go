@@ -1,0 +1,143 @@
+package ledger
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// AccessPrefix prefixes a client's access-log stream.
+const AccessPrefix = "access-"
+
+// AccessStream is the stream of reads of one client's data (R-LOCK-9).
+func AccessStream(client uuid.UUID) string { return AccessPrefix + client.String() }
+
+// People names the staff a lock refers callers to.
+type People interface {
+	UserByID(id uuid.UUID) (domain.User, bool)
+}
+
+// SetPeople gives the service the user directory it names a locked case's
+// responsible person from.
+func (s *Service) SetPeople(p People) { s.people = p }
+
+// clientRecord replays a client's stream (erasure and lock decisions).
+func (s *Service) clientRecord(ctx context.Context, client uuid.UUID) (domain.ClientRecord, error) {
+	history, err := s.load(ctx, ClientStream(client))
+	if err != nil {
+		return domain.ClientRecord{}, err
+	}
+	var c domain.ClientRecord
+	for _, rec := range history {
+		c = domain.EvolveClient(c, rec)
+	}
+	return c, nil
+}
+
+// caseAccess applies need to know and then the case lock (R-AUTH-4,
+// R-LOCK-2, R-LOCK-3) to a referral. Outside need to know, and for a
+// locked case whose notification is hidden, the answer is NotFound, exactly
+// as for a referral that does not exist; otherwise a refusal is Forbidden,
+// naming the person the case is locked to.
+func (s *Service) caseAccess(ctx context.Context, actor domain.Actor, r domain.Referral) (domain.CaseGrant, domain.Lock, error) {
+	if !r.Exists {
+		return "", domain.Lock{}, errNoReferral
+	}
+	c, err := s.clientRecord(ctx, r.ClientID)
+	if err != nil {
+		return "", domain.Lock{}, err
+	}
+	grant, ok := domain.LockAccess(c.Lock, actor, s.Now())
+	switch {
+	case ok && grant == domain.GrantNotLocked && !CanSee(actor, r):
+		return "", c.Lock, errNoReferral
+	case ok:
+		return grant, c.Lock, nil
+	case c.Lock.HideNotification || !CanSee(actor, r):
+		return "", c.Lock, errNoReferral
+	}
+	return "", c.Lock, s.lockedError(c.Lock)
+}
+
+// lockedError tells a caller who may know the case exists whom it is
+// locked to (R-LOCK-3).
+func (s *Service) lockedError(l domain.Lock) error {
+	name := "its responsible person"
+	if s.people != nil {
+		if u, ok := s.people.UserByID(l.ResponsibleUserID); ok {
+			name = u.DisplayName
+		}
+	}
+	return domain.Errorf(domain.Forbidden, "this case is locked to %s: ask them for access", name)
+}
+
+// recordAccess appends a read of the client's data to their access log
+// (R-LOCK-9). It rides the store's group commit with every other append,
+// so concurrent reads share one fsync.
+func (s *Service) recordAccess(ctx context.Context, actor domain.Actor, client, referral uuid.UUID, grant domain.CaseGrant, locked bool) error {
+	ev := &domain.AccessRecorded{ClientID: client, ReferralID: referral, Endpoint: requestFrom(ctx).Endpoint,
+		Grant: string(grant), Locked: locked}
+	if ev.Grant == string(domain.GrantNotLocked) {
+		ev.Grant = accessGrantOf(actor)
+	}
+	data, err := s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev})
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Append(ctx, AccessStream(client), eventstore.Any(), data...); err != nil {
+		return storeError(err)
+	}
+	return nil
+}
+
+// accessGrantOf names the need-to-know ground of a read of an unlocked case.
+func accessGrantOf(actor domain.Actor) string {
+	switch {
+	case actor.Has(domain.RoleAuditor):
+		return "auditor"
+	case actor.Has(domain.RoleCoordinator):
+		return "coordinator"
+	}
+	return "organisation"
+}
+
+// AccessEntry is one read in a client's access log.
+type AccessEntry struct {
+	At             time.Time
+	UserID         uuid.UUID
+	OrganisationID uuid.UUID
+	Event          domain.AccessRecorded
+}
+
+// AccessLog returns who read the client's data, when, where and why, for
+// the coordinator, auditors and the responsible person of the client's lock
+// (R-LOCK-9). Errors: Forbidden, NotFound.
+func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid.UUID, referrals ClientReferrals) ([]AccessEntry, error) {
+	if len(referrals.ReferralsOf(client)) == 0 {
+		return nil, domain.Errorf(domain.NotFound, "no such client")
+	}
+	if !actor.HasAny(domain.RoleCoordinator, domain.RoleAuditor) {
+		c, err := s.clientRecord(ctx, client)
+		if err != nil {
+			return nil, err
+		}
+		if c.Lock.Status != domain.LockLocked || c.Lock.ResponsibleUserID != actor.UserID {
+			return nil, domain.Errorf(domain.Forbidden, "only the coordinator, auditors and the person a case is locked to read its access log")
+		}
+	}
+	history, err := s.load(ctx, AccessStream(client))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AccessEntry, 0, len(history))
+	for _, rec := range history {
+		if e, ok := rec.Event.(*domain.AccessRecorded); ok {
+			out = append(out, AccessEntry{At: rec.At, UserID: rec.ActorUserID, OrganisationID: rec.ActorOrganisationID, Event: *e})
+		}
+	}
+	return out, nil
+}
