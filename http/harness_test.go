@@ -167,13 +167,15 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	orgs, clients := projections.NewOrganisations(), projections.NewClients()
 	keys := ledger.NewClientKeys(keystore.NewCached(ks, 100), clients)
 	svc := ledger.NewService(store, ledger.NewCodec(keys), clock.Now, uuid.New)
-	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients)
+	locks := projections.NewLocks()
+	svc.SetPeople(orgs)
+	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks)
 	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
 		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
 
 	logs := &lockedLog{}
 	srv, err := New(Deps{
-		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner, Keys: keys,
+		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner, Keys: keys, Locks: locks,
 		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(),
 		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(),
 		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000},

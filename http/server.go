@@ -24,6 +24,7 @@ type Deps struct {
 	Clients     *projections.Clients
 	Runner      *projections.Runner
 	Keys        *ledger.ClientKeys
+	Locks       *projections.Locks
 	Idempotency IdempotencyStore
 	Calendar    *calendar.Calendar
 	Timescales  domain.Timescales
@@ -106,6 +107,17 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/clients/:id/erasure-requests", idem, s.requestErasure)
 	a.POST("/erasure-requests/:id/decision", s.decideErasure)
 	a.GET("/clients/:id/subject-access", s.subjectAccess)
+	a.GET("/clients/:id/access-log", s.accessLog)
+
+	a.POST("/clients/:id/lock-requests", idem, s.requestLock)
+	a.POST("/lock-requests/:id/decision", s.decideLock)
+	a.POST("/clients/:id/temporary-access", idem, s.grantTemporaryAccess)
+	a.DELETE("/clients/:id/temporary-access/:user_id", s.endTemporaryAccess)
+	a.POST("/clients/:id/lock-reviews", idem, s.reviewLock)
+	a.POST("/clients/:id/unlock-requests", idem, s.requestUnlock)
+	a.POST("/clients/:id/serious-case-review-completion", s.completeSeriousCaseReview)
+	a.GET("/locked-cases", s.lockedCases)
+	a.POST("/clients/:id/messages", s.sendMessage)
 }
 
 // readyz is ready when the store answers and the views are caught up
@@ -135,6 +147,16 @@ func (s *Server) settle(c *gin.Context, pos eventstore.Position) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.Options.ReadYourWritesTimeout)
 	defer cancel()
 	return s.Runner.WaitFor(ctx, pos)
+}
+
+// settleHead waits (bounded) until the views have applied everything in
+// the store, so a list reflects every write acknowledged so far.
+func (s *Server) settleHead(c *gin.Context) error {
+	head, err := s.Service.Store().Head(c.Request.Context())
+	if err != nil {
+		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly"}
+	}
+	return s.settle(c, head)
 }
 
 // request returns the context for a ledger command: correlation and

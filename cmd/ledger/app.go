@@ -80,7 +80,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
 	// Projections decode with the public codec: read models never hold
 	// client data.
-	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients)
+	locks := projections.NewLocks()
+	a.service.SetPeople(orgs)
+	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks)
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
 		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
 	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
@@ -89,7 +91,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
-		Service: a.service, Accounts: a.accounts, Orgs: orgs, Clients: a.clients, Runner: a.runner, Keys: a.keyring,
+		Service: a.service, Accounts: a.accounts, Orgs: orgs, Clients: a.clients, Runner: a.runner, Keys: a.keyring, Locks: locks,
 		Idempotency: a.idem, Calendar: cal,
 		Timescales: domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
 			CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays},

@@ -1,0 +1,308 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+type partyBody struct {
+	UserID string `json:"user_id,omitempty"`
+	Team   string `json:"team,omitempty"`
+	Role   string `json:"role,omitempty"`
+}
+
+type lockRequestBody struct {
+	ResponsibleUserID string      `json:"responsible_user_id"`
+	Reason            string      `json:"reason"`
+	Allow             []partyBody `json:"allow"`
+	Deny              []partyBody `json:"deny"`
+	HideNotification  bool        `json:"hide_notification"`
+	SeriousCaseReview bool        `json:"serious_case_review"`
+}
+
+func partiesFrom(v *validator, field string, in []partyBody) []domain.Party {
+	out := make([]domain.Party, len(in))
+	for i, p := range in {
+		out[i] = domain.Party{Team: p.Team, Role: domain.Role(p.Role)}
+		if p.UserID != "" {
+			out[i].UserID = bodyUUID(v, field+"["+strconv.Itoa(i)+"].user_id", p.UserID, false)
+		}
+	}
+	return out
+}
+
+func partiesJSON(in []domain.Party) []partyBody {
+	out := make([]partyBody, len(in))
+	for i, p := range in {
+		out[i] = partyBody{Team: p.Team, Role: string(p.Role)}
+		if p.UserID != uuid.Nil {
+			out[i].UserID = p.UserID.String()
+		}
+	}
+	return out
+}
+
+// pathAndBody parses the path id and the body; it writes the problem
+// itself and returns false on failure.
+func pathAndBody[B any](c *gin.Context, body *B) (uuid.UUID, bool) {
+	id, err := parseUUIDParam(c, "id")
+	if err == nil {
+		err = decodeJSON(c, body)
+	}
+	if err != nil {
+		writeError(c, err)
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+// respondAfter answers once the views show the write at pos.
+func (s *Server) respondAfter(c *gin.Context, pos eventstore.Position, status int, body any) {
+	if err := s.settle(c, pos); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(status, body)
+}
+
+// requestLock records a team manager's lock request (R-LOCK-1).
+func (s *Server) requestLock(c *gin.Context) {
+	var req lockRequestBody
+	client, ok := pathAndBody(c, &req)
+	if !ok {
+		return
+	}
+	var v validator
+	responsible := bodyUUID(&v, "responsible_user_id", req.ResponsibleUserID, true)
+	allow, deny := partiesFrom(&v, "allow", req.Allow), partiesFrom(&v, "deny", req.Deny)
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	rec, w, err := s.Service.RequestLock(ctx, currentUser(c).Actor(), domain.RequestLock{ClientID: client,
+		ResponsibleUserID: responsible, Reason: req.Reason, Allow: allow, Deny: deny,
+		HideNotification: req.HideNotification, SeriousCaseReview: req.SeriousCaseReview}, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/lock-requests/"+rec.Lock.RequestID.String())
+	s.respondAfter(c, w.Position, http.StatusCreated, gin.H{"id": rec.Lock.RequestID, "client_id": client, "status": "requested"})
+}
+
+type lockDecisionBody struct {
+	Approve *bool  `json:"approve"`
+	Reason  string `json:"reason"`
+}
+
+// decideLock is a service manager's decision on a lock or unlock request.
+func (s *Server) decideLock(c *gin.Context) {
+	var req lockDecisionBody
+	request, ok := pathAndBody(c, &req)
+	if !ok {
+		return
+	}
+	if req.Approve == nil {
+		writeError(c, domain.InvalidFields(domain.FieldError{Field: "approve", Message: "is required (true or false)"}))
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	rec, unlock, w, err := s.Service.DecideLockRequest(ctx, currentUser(c).Actor(), request, *req.Approve, req.Reason, s.Locks, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	kind, status := "lock", "refused"
+	switch {
+	case unlock && *req.Approve:
+		kind, status = "unlock", "unlocked"
+	case unlock:
+		kind, status = "unlock", "refused"
+	case *req.Approve:
+		status = "locked"
+	}
+	out := gin.H{"id": request, "client_id": rec.ID, "kind": kind, "status": status}
+	if rec.Lock.Status == domain.LockLocked {
+		out["review_due"] = rec.Lock.ReviewDue().UTC().Format(time.RFC3339)
+	}
+	s.respondAfter(c, w.Position, http.StatusOK, out)
+}
+
+type temporaryAccessBody struct {
+	UserID string `json:"user_id"`
+	Reason string `json:"reason"`
+	Hours  int    `json:"hours"`
+}
+
+// grantTemporaryAccess lets the responsible person grant short-term access
+// (R-LOCK-4).
+func (s *Server) grantTemporaryAccess(c *gin.Context) {
+	var req temporaryAccessBody
+	client, ok := pathAndBody(c, &req)
+	if !ok {
+		return
+	}
+	var v validator
+	user := bodyUUID(&v, "user_id", req.UserID, true)
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	g, w, err := s.Service.GrantTemporaryAccess(ctx, currentUser(c).Actor(), client, user, req.Reason, req.Hours)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.respondAfter(c, w.Position, http.StatusCreated, gin.H{"id": g.ID, "client_id": client, "user_id": g.UserID,
+		"expires_at": g.ExpiresAt.UTC().Format(time.RFC3339)})
+}
+
+// endTemporaryAccess ends a user's short-term access early: the grantee, or
+// the responsible person.
+func (s *Server) endTemporaryAccess(c *gin.Context) {
+	client, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	user, err := parseUUIDParam(c, "user_id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	w, err := s.Service.EndTemporaryAccess(ctx, currentUser(c).Actor(), client, user)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type lockReviewBody struct {
+	KeepLocked *bool  `json:"keep_locked"`
+	Notes      string `json:"notes"`
+}
+
+// reviewLock records a team manager's monthly review (R-LOCK-5).
+func (s *Server) reviewLock(c *gin.Context) {
+	var req lockReviewBody
+	client, ok := pathAndBody(c, &req)
+	if !ok {
+		return
+	}
+	if req.KeepLocked == nil {
+		writeError(c, domain.InvalidFields(domain.FieldError{Field: "keep_locked", Message: "is required (true or false)"}))
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	id, w, err := s.Service.ReviewLock(ctx, currentUser(c).Actor(), client, *req.KeepLocked, req.Notes, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.respondAfter(c, w.Position, http.StatusCreated, gin.H{"id": id, "client_id": client, "keep_locked": *req.KeepLocked})
+}
+
+type unlockRequestBody struct {
+	Reason string `json:"reason"`
+}
+
+// requestUnlock asks a service manager to lift a lock (R-LOCK-6).
+func (s *Server) requestUnlock(c *gin.Context) {
+	var req unlockRequestBody
+	client, ok := pathAndBody(c, &req)
+	if !ok {
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	id, w, err := s.Service.RequestUnlock(ctx, currentUser(c).Actor(), client, req.Reason, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/lock-requests/"+id.String())
+	s.respondAfter(c, w.Position, http.StatusCreated, gin.H{"id": id, "client_id": client, "status": "requested"})
+}
+
+// completeSeriousCaseReview records that a serious case review is over.
+func (s *Server) completeSeriousCaseReview(c *gin.Context) {
+	var req emptyRequest
+	client, ok := pathAndBody(c, &req)
+	if !ok {
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	w, err := s.Service.CompleteSeriousCaseReview(ctx, currentUser(c).Actor(), client, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.respondAfter(c, w.Position, http.StatusOK, gin.H{"client_id": client, "serious_case_review": "completed"})
+}
+
+type messageBody struct {
+	Text            string `json:"text"`
+	ChildProtection bool   `json:"child_protection"`
+}
+
+// sendMessage passes information to a case's responsible person (R-LOCK-8):
+// 202 whether or not the sender may see the case, telling them nothing.
+func (s *Server) sendMessage(c *gin.Context) {
+	var req messageBody
+	client, ok := pathAndBody(c, &req)
+	if !ok {
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if _, err := s.Service.SendMessage(ctx, currentUser(c).Actor(), client, req.Text, req.ChildProtection, s.Clients); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusAccepted, gin.H{"status": "accepted"})
+}

@@ -1,0 +1,134 @@
+package http
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+type accessGrantBody struct {
+	Kind      string  `json:"kind"` // responsible, allowed_user, allowed_team, temporary, automatic_role, denied_user, denied_team, denied_role
+	UserID    *string `json:"user_id,omitempty"`
+	Team      string  `json:"team,omitempty"`
+	Role      string  `json:"role,omitempty"`
+	ExpiresAt *string `json:"expires_at,omitempty"`
+}
+
+type lockedCaseBody struct {
+	ClientID          string            `json:"client_id"`
+	ResponsibleUserID string            `json:"responsible_user_id"`
+	LockedAt          string            `json:"locked_at"`
+	ReviewDue         string            `json:"review_due"`
+	ReviewOverdue     bool              `json:"review_overdue"`
+	HideNotification  bool              `json:"hide_notification"`
+	SeriousCaseReview bool              `json:"serious_case_review"`
+	UnlockRequested   bool              `json:"unlock_requested"`
+	RequestedBy       string            `json:"requested_by"`
+	ApprovedBy        string            `json:"approved_by"`
+	Access            []accessGrantBody `json:"access"`
+}
+
+// accessOf lists the access currently granted on a locked case (R-LOCK-7):
+// the responsible person, the allow list, live temporary grants, the
+// automatic roles unless refused, and the deny list.
+func accessOf(l domain.Lock, now time.Time) []accessGrantBody {
+	out := []accessGrantBody{{Kind: string(domain.GrantResponsible), UserID: idJSON(l.ResponsibleUserID)}}
+	for _, p := range l.Allow {
+		if p.UserID != uuid.Nil {
+			out = append(out, accessGrantBody{Kind: string(domain.GrantAllowedUser), UserID: idJSON(p.UserID)})
+		} else {
+			out = append(out, accessGrantBody{Kind: string(domain.GrantAllowedTeam), Team: p.Team})
+		}
+	}
+	for _, g := range l.Grants {
+		if g.Live(now) {
+			out = append(out, accessGrantBody{Kind: string(domain.GrantTemporary), UserID: idJSON(g.UserID), ExpiresAt: timeJSON(g.ExpiresAt)})
+		}
+	}
+	for _, r := range []domain.Role{domain.RoleSystemSupport, domain.RoleEmergencyDuty} {
+		refused := false
+		for _, p := range l.Deny {
+			refused = refused || p.Role == r
+		}
+		if !refused {
+			out = append(out, accessGrantBody{Kind: string(domain.GrantAutomaticRole), Role: string(r)})
+		}
+	}
+	for _, p := range l.Deny {
+		switch {
+		case p.UserID != uuid.Nil:
+			out = append(out, accessGrantBody{Kind: "denied_user", UserID: idJSON(p.UserID)})
+		case p.Team != "":
+			out = append(out, accessGrantBody{Kind: "denied_team", Team: p.Team})
+		default:
+			out = append(out, accessGrantBody{Kind: "denied_role", Role: string(p.Role)})
+		}
+	}
+	return out
+}
+
+// lockedCases is the locked-cases report (R-LOCK-5, R-LOCK-7): managers see
+// the cases they requested, approved or are responsible for, with review
+// dates; the coordinator sees every locked case.
+func (s *Server) lockedCases(c *gin.Context) {
+	actor := currentUser(c).Actor()
+	var manager uuid.UUID
+	switch {
+	case actor.Has(domain.RoleCoordinator):
+	case actor.HasAny(domain.RoleTeamManager, domain.RoleServiceManager):
+		manager = actor.UserID
+	default:
+		writeError(c, domain.Errorf(domain.Forbidden, "only managers and the coordinator see the locked-cases report"))
+		return
+	}
+	if err := s.settleHead(c); err != nil {
+		writeError(c, err)
+		return
+	}
+	now := s.Service.Now()
+	cases := s.Locks.LockedCases(manager)
+	out := make([]lockedCaseBody, len(cases))
+	for i, lc := range cases {
+		l := lc.Lock
+		out[i] = lockedCaseBody{ClientID: lc.ClientID.String(), ResponsibleUserID: l.ResponsibleUserID.String(),
+			LockedAt: l.LockedAt.UTC().Format(time.RFC3339), ReviewDue: l.ReviewDue().UTC().Format(time.RFC3339),
+			ReviewOverdue: l.ReviewOverdue(now), HideNotification: l.HideNotification, SeriousCaseReview: l.SeriousCaseReview && !l.SeriousCaseReviewEnd,
+			UnlockRequested: l.UnlockRequestID != uuid.Nil, RequestedBy: l.RequestedBy.String(), ApprovedBy: l.ApprovedBy.String(),
+			Access: accessOf(l, now)}
+	}
+	c.JSON(http.StatusOK, gin.H{"cases": out})
+}
+
+type accessEntryBody struct {
+	At             string  `json:"at"`
+	UserID         *string `json:"user_id"`
+	OrganisationID *string `json:"organisation_id"`
+	Endpoint       string  `json:"endpoint"`
+	Grant          string  `json:"grant"`
+	ReferralID     *string `json:"referral_id"`
+	Locked         bool    `json:"locked"`
+}
+
+// accessLog shows who read a client's data, when, where and why (R-LOCK-9).
+func (s *Server) accessLog(c *gin.Context) {
+	client, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	entries, err := s.Service.AccessLog(c.Request.Context(), currentUser(c).Actor(), client, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]accessEntryBody, len(entries))
+	for i, e := range entries {
+		out[i] = accessEntryBody{At: e.At.UTC().Format(time.RFC3339Nano), UserID: idJSON(e.UserID), OrganisationID: idJSON(e.OrganisationID),
+			Endpoint: e.Event.Endpoint, Grant: e.Event.Grant, ReferralID: idJSON(e.Event.ReferralID), Locked: e.Event.Locked}
+	}
+	c.JSON(http.StatusOK, gin.H{"client_id": client, "entries": out})
+}
