@@ -38,17 +38,6 @@ func partiesFrom(v *validator, field string, in []partyBody) []domain.Party {
 	return out
 }
 
-func partiesJSON(in []domain.Party) []partyBody {
-	out := make([]partyBody, len(in))
-	for i, p := range in {
-		out[i] = partyBody{Team: p.Team, Role: string(p.Role)}
-		if p.UserID != uuid.Nil {
-			out[i].UserID = p.UserID.String()
-		}
-	}
-	return out
-}
-
 // pathAndBody parses the path id and the body; it writes the problem
 // itself and returns false on failure.
 func pathAndBody[B any](c *gin.Context, body *B) (uuid.UUID, bool) {
