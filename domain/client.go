@@ -180,9 +180,10 @@ func DecideRequestErasure(c ClientRecord, actor Actor, clientID, requestID uuid.
 
 // DecideErasure is the coordinator's decision on a request (R-PRIV-2):
 // carrying it out records the intent (the caller then destroys the key and
-// records ClientErased); refusing needs a reason. Errors: Forbidden (not
-// the coordinator), NotFound (no such request), Conflict (already decided),
-// Invalid.
+// records ClientErased); refusing needs a reason. Carrying out again a
+// request whose erasure was started but not completed records nothing, so
+// the caller can finish it. Errors: Forbidden (not the coordinator),
+// NotFound (no such request), Conflict (already decided), Invalid.
 func DecideErasure(c ClientRecord, actor Actor, requestID uuid.UUID, carryOut bool, reason string) ([]Event, error) {
 	if !actor.Has(RoleCoordinator) {
 		return nil, Errorf(Forbidden, "only the coordinator decides erasure requests")
@@ -190,6 +191,12 @@ func DecideErasure(c ClientRecord, actor Actor, requestID uuid.UUID, carryOut bo
 	req, ok := c.Requests[requestID]
 	if !ok {
 		return nil, Errorf(NotFound, "no such erasure request")
+	}
+	if carryOut && c.Erasing == requestID {
+		// A retry of a carry-out whose key destruction failed (the caller
+		// was told to retry): nothing new to record; the caller destroys
+		// the key and records the erasure complete.
+		return nil, nil
 	}
 	if req.Status != ErasureRequested {
 		return nil, Errorf(Conflict, "the erasure request was already decided (%s)", req.Status)

@@ -94,12 +94,21 @@ type apiConfig struct {
 	sessions auth.SessionConfig
 	throttle auth.ThrottleConfig
 	policy   auth.PasswordPolicy
+	dir      string             // the data directory; "" for a new one
+	kek      keystore.MasterKey // the key store's master key; zero for a new one
 }
 
 type apiOption func(*apiConfig)
 
 // startingAt starts the injected clock at t.
 func startingAt(t time.Time) apiOption { return func(c *apiConfig) { c.start = t } }
+
+// onDataDir starts the node on an existing data directory under its master
+// key, as a restart does: give it the Dir and MasterKey of a node that was
+// Closed first.
+func onDataDir(dir string, kek keystore.MasterKey) apiOption {
+	return func(c *apiConfig) { c.dir, c.kek = dir, kek }
+}
 
 // testAPI is one running node and a client for it.
 type testAPI struct {
@@ -111,7 +120,12 @@ type testAPI struct {
 	Logs     *lockedLog
 	Admin    testUser
 
+	Dir       string             // the data directory: events.db, keys.db, …
+	MasterKey keystore.MasterKey // the key store's master key, to restart on Dir
+	KeyStore  keystore.Store     // the node's key store, as the ledger uses it
+
 	client *http.Client
+	close  func()
 }
 
 // testUser is a signed-in account.
@@ -139,7 +153,13 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	dir := tb.TempDir()
+	dir, kek := cfg.dir, cfg.kek
+	if dir == "" {
+		dir = tb.TempDir()
+	}
+	if kek.IsZero() {
+		kek = keystore.GenerateMasterKey()
+	}
 	store, err := sqlite.Open(filepath.Join(dir, "events.db"))
 	if err != nil {
 		tb.Fatalf("event store: %v", err)
@@ -160,12 +180,13 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		tb.Fatalf("calendar: %v", err)
 	}
 	clock := &testClock{t: cfg.start.UTC()}
-	ks, err := keysqlite.Open(filepath.Join(dir, keysqlite.FileName), keystore.GenerateMasterKey())
+	ks, err := keysqlite.Open(filepath.Join(dir, keysqlite.FileName), kek)
 	if err != nil {
 		tb.Fatalf("key store: %v", err)
 	}
+	cached := keystore.NewCached(ks, 100)
 	orgs, clients := projections.NewOrganisations(), projections.NewClients()
-	keys := ledger.NewClientKeys(keystore.NewCached(ks, 100), clients)
+	keys := ledger.NewClientKeys(cached, clients)
 	svc := ledger.NewService(store, ledger.NewCodec(keys), clock.Now, uuid.New)
 	locks := projections.NewLocks()
 	svc.SetPeople(orgs)
@@ -188,30 +209,36 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- runner.Run(ctx) }()
 	hs := httptest.NewServer(srv.Handler())
-	// Cleanups run last-in first-out: the HTTP server stops (waiting for
-	// requests in flight), then the projections, then the stores.
-	tb.Cleanup(func() {
-		idem.Close()
-		sessions.Close()
-		ks.Close()
-		store.Close()
-	})
-	tb.Cleanup(func() {
+	// The HTTP server stops (waiting for requests in flight), then the
+	// projections, then the stores: when the test ends, or when it Closes
+	// the node to restart on its data directory.
+	shutdown := sync.OnceFunc(func() {
+		hs.Close()
 		stop()
 		if err := <-runnerDone; err != nil && err != context.Canceled {
 			tb.Errorf("projections runner: %v", err)
 		}
+		idem.Close()
+		sessions.Close()
+		cached.Close()
+		store.Close()
 	})
-	tb.Cleanup(hs.Close)
+	tb.Cleanup(shutdown)
 
 	api := &testAPI{URL: hs.URL, Server: srv, Store: store, Clock: clock, Calendar: cal, Logs: logs,
-		client: &http.Client{Timeout: time.Minute}}
+		Dir: dir, MasterKey: kek, KeyStore: cached,
+		client: &http.Client{Timeout: time.Minute}, close: shutdown}
 	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
 	}
 	api.Admin = api.signInUser(tb, ledger.BootstrapUsername, testAdminPassword)
 	return api
 }
+
+// Close stops the node and closes its stores, as a process exit would; the
+// data directory stays for a node started with onDataDir. It may be
+// repeated, and runs anyway when the test ends.
+func (a *testAPI) Close() { a.close() }
 
 // testSessions adapts auth's session store to ledger.Sessions, as
 // cmd/ledger's sessionStore does.
