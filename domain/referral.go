@@ -43,6 +43,7 @@ type Referral struct {
 	Reason               string
 	Consent              *Consent
 	SafeguardingOverride *SafeguardingOverride
+	SharedWithoutConsent bool
 	PrivacyNoticeGiven   bool
 	MadeBy               uuid.UUID
 	MadeAt               time.Time
@@ -82,6 +83,7 @@ func EvolveReferral(r Referral, rec Recorded) Referral {
 		r.FromOrganisationID, r.ToOrganisationID, r.ClientID = e.FromOrganisationID, e.ToOrganisationID, e.ClientID
 		r.Urgent, r.Client, r.Reason = e.Urgent, e.Client, e.Reason
 		r.Consent, r.SafeguardingOverride, r.PrivacyNoticeGiven = e.Consent, e.SafeguardingOverride, e.PrivacyNoticeGiven
+		r.SharedWithoutConsent = e.SharedWithoutConsent || e.SafeguardingOverride != nil
 		r.MadeBy, r.MadeAt = rec.ActorUserID, rec.At
 	case *ReferralAcknowledged:
 		r.Status, r.AcknowledgedAt, r.AcknowledgedBy = StatusAcknowledged, rec.At, rec.ActorUserID

@@ -66,7 +66,8 @@ func DecideMakeReferral(actor Actor, receiver Organisation, cmd MakeReferral, no
 	return []Event{&ReferralMade{
 		ReferralID: cmd.ReferralID, FromOrganisationID: actor.OrganisationID, ToOrganisationID: cmd.ToOrganisationID,
 		ClientID: cmd.ClientID, Urgent: cmd.Urgent, Client: cmd.Client, Reason: cmd.Reason,
-		Consent: cmd.Consent, SafeguardingOverride: cmd.SafeguardingOverride, PrivacyNoticeGiven: cmd.PrivacyNoticeGiven,
+		Consent: cmd.Consent, SafeguardingOverride: cmd.SafeguardingOverride, SharedWithoutConsent: cmd.SafeguardingOverride != nil,
+		PrivacyNoticeGiven: cmd.PrivacyNoticeGiven,
 	}}, nil
 }
 

@@ -82,7 +82,11 @@ type ReferralMade struct {
 	Reason               string                `json:"reason" sensitive:"true"`
 	Consent              *Consent              `json:"consent,omitempty"`
 	SafeguardingOverride *SafeguardingOverride `json:"safeguarding_override,omitempty" sensitive:"true"`
-	PrivacyNoticeGiven   bool                  `json:"privacy_notice_given"`
+	// SharedWithoutConsent says, in the clear, that the referral was shared
+	// under a safeguarding override: the fact stays auditable (and counts in
+	// statistics) after the client's data, the reason included, is erased.
+	SharedWithoutConsent bool `json:"shared_without_consent,omitempty"`
+	PrivacyNoticeGiven   bool `json:"privacy_notice_given"`
 }
 
 // ReferralAcknowledged records the receiver's acknowledgement of receipt.

@@ -140,7 +140,7 @@ func TestMakeReferral_REF2(t *testing.T) {
 				return
 			}
 			want := made(true)
-			want.Consent, want.SafeguardingOverride = tt.consent, tt.override
+			want.Consent, want.SafeguardingOverride, want.SharedWithoutConsent = tt.consent, tt.override, tt.override != nil
 			got.then(t, want)
 		})
 	}

@@ -147,8 +147,11 @@ func (s *Server) referralJSON(r domain.Referral) referralBody {
 	if r.Consent != nil {
 		out.Consent = &consentBody{Method: r.Consent.Method, Confirmed: r.Consent.Confirmed}
 	}
-	if r.SafeguardingOverride != nil {
+	switch {
+	case r.SafeguardingOverride != nil:
 		out.SafeguardingOverride = &overrideOut{Reason: strJSON(r.SafeguardingOverride.Reason)}
+	case r.SharedWithoutConsent: // erased: the override stays on record, its reason is gone
+		out.SafeguardingOverride = &overrideOut{}
 	}
 	for i, n := range r.Notes {
 		out.Notes[i] = noteJSON(n)
