@@ -29,12 +29,53 @@ type Config struct {
 	MasterKey         string      `yaml:"master_key" secret:"true" help:"Master key (KEK) wrapping the per-client data keys: base64 of 32 bytes. Wins over master_key_file."`
 	MasterKeyFile     string      `yaml:"master_key_file" help:"File holding the master key (base64, mode 0600). Neither set: generated into data_dir/master.key on first start, with a warning to move it."`
 	Privacy           Privacy     `yaml:"privacy"`
+	SMTP              SMTP        `yaml:"smtp"`
+	Notify            Notify      `yaml:"notify"`
 }
 
 // Privacy configures retention of client data (R-PRIV-5).
 type Privacy struct {
 	Retention              time.Duration `yaml:"retention" help:"Client data is shredded this long after the client's last referral closed (52560h is 6 years)."`
 	RetentionCheckInterval time.Duration `yaml:"retention_check_interval" help:"How often the retention job looks for clients due to be shredded."`
+}
+
+// SMTP configures the mail server email notices are sent through
+// (R-NOTE-1). With no host, notices are written to the log instead.
+type SMTP struct {
+	Host     string  `yaml:"host" help:"SMTP server for email notices. Empty: notices are written to the log (reference and recipient domain only) instead of sent."`
+	Port     int     `yaml:"port" help:"SMTP server port: 587 for STARTTLS, 465 for implicit TLS."`
+	Username string  `yaml:"username" help:"SMTP user name. Empty: no authentication."`
+	Password string  `yaml:"password" secret:"true" help:"SMTP password."`
+	TLS      SMTPTLS `yaml:"tls" help:"starttls (required, not opportunistic), tls (implicit, SMTPS) or none (only for a relay on the same host)."`
+	From     string  `yaml:"from" help:"From address of every notice, like ledger@network.example. Required when smtp.host is set."`
+}
+
+// Notify configures which email notices go out when (R-NOTE-1, R-ORG-2).
+type Notify struct {
+	OverdueDigestAt       string        `yaml:"overdue_digest_at" help:"Europe/London time of day (HH:MM) the overdue digest goes out, on working days."`
+	IntakeOffReminderDays int           `yaml:"intake_off_reminder_days" help:"Org leads are reminded once their intake has been off this many days."`
+	MaxAttempts           int           `yaml:"max_attempts" help:"Attempts to send a notice before it is marked failed and logged."`
+	RetryBackoff          time.Duration `yaml:"retry_backoff" help:"Wait after a failed attempt, doubling after each further one up to 1h."`
+}
+
+// SMTPTLS selects how the connection to the SMTP server is protected.
+type SMTPTLS string
+
+// The SMTP TLS modes.
+const (
+	SMTPStartTLS SMTPTLS = "starttls"
+	SMTPTLSOnly  SMTPTLS = "tls"
+	SMTPNoTLS    SMTPTLS = "none"
+)
+
+// DigestTime returns the hour and minute of OverdueDigestAt, and false if
+// it is not a valid HH:MM.
+func (n Notify) DigestTime() (hour, minute int, ok bool) {
+	t, err := time.Parse("15:04", n.OverdueDigestAt)
+	if err != nil {
+		return 0, 0, false
+	}
+	return t.Hour(), t.Minute(), true
 }
 
 // HTTP configures the API server.
@@ -158,6 +199,16 @@ func Default() Config {
 			Retention:              6 * 365 * 24 * time.Hour,
 			RetentionCheckInterval: time.Hour,
 		},
+		SMTP: SMTP{
+			Port: 587,
+			TLS:  SMTPStartTLS,
+		},
+		Notify: Notify{
+			OverdueDigestAt:       "07:00",
+			IntakeOffReminderDays: 7,
+			MaxAttempts:           10,
+			RetryBackoff:          time.Minute,
+		},
 	}
 }
 
@@ -168,6 +219,9 @@ func (c Config) Redacted() Config {
 	}
 	if c.MasterKey != "" {
 		c.MasterKey = "[redacted]"
+	}
+	if c.SMTP.Password != "" {
+		c.SMTP.Password = "[redacted]"
 	}
 	c.HTTP.TrustedProxies = slices.Clone(c.HTTP.TrustedProxies)
 	return c

@@ -40,6 +40,10 @@ func TestKeys(t *testing.T) {
 		"auth.session_absolute_timeout":        "LEDGER_AUTH_SESSION_ABSOLUTE_TIMEOUT=12h",
 		"projections.read_your_writes_timeout": "LEDGER_PROJECTIONS_READ_YOUR_WRITES_TIMEOUT=2s",
 		"store":                                "LEDGER_STORE=sqlite",
+		"smtp.port":                            "LEDGER_SMTP_PORT=587",
+		"smtp.tls":                             "LEDGER_SMTP_TLS=starttls",
+		"notify.overdue_digest_at":             "LEDGER_NOTIFY_OVERDUE_DIGEST_AT=07:00",
+		"notify.intake_off_reminder_days":      "LEDGER_NOTIFY_INTAKE_OFF_REMINDER_DAYS=7",
 	}
 	got := map[string]string{}
 	for _, k := range keys {
@@ -50,8 +54,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 26 {
-		t.Errorf("len(Keys()) = %d, want 26: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 36 {
+		t.Errorf("len(Keys()) = %d, want 36: update this test and the README when adding a setting", len(keys))
 	}
 }
 
@@ -83,5 +87,9 @@ func TestRedacted(t *testing.T) {
 	}
 	if Default().Redacted().BootstrapPassword != "" {
 		t.Errorf("Redacted masked an empty password, hiding that one will be generated")
+	}
+	c.SMTP.Password = "smtp-S3cret"
+	if r := c.Redacted(); r.SMTP.Password == c.SMTP.Password {
+		t.Errorf("Redacted kept the SMTP password")
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -116,7 +117,35 @@ func (c Config) problems() []Problem {
 	ps.positiveDuration("projections.read_your_writes_timeout", c.Projections.ReadYourWritesTimeout)
 
 	oneOf(&ps, "store", c.Store, StoreSQLite)
+
+	ps.smtp(c.SMTP)
+	if _, _, ok := c.Notify.DigestTime(); !ok {
+		ps.add("notify.overdue_digest_at", c.Notify.OverdueDigestAt, "must be a time of day HH:MM, like 07:00")
+	}
+	if n := c.Notify.IntakeOffReminderDays; n < 1 || n > 365 {
+		ps.add("notify.intake_off_reminder_days", n, "must be a whole number of days from 1 to 365")
+	}
+	ps.positiveInt("notify.max_attempts", c.Notify.MaxAttempts)
+	ps.positiveDuration("notify.retry_backoff", c.Notify.RetryBackoff)
 	return ps
+}
+
+// smtp checks the mail settings. Host and from matter only when mail is
+// sent, but a bad port or mode is a typo whenever it is written.
+func (ps *problems) smtp(s SMTP) {
+	if s.Port < 1 || s.Port > 65535 {
+		ps.add("smtp.port", s.Port, "must be a port number from 1 to 65535")
+	}
+	oneOf(ps, "smtp.tls", s.TLS, SMTPStartTLS, SMTPTLSOnly, SMTPNoTLS)
+	if s.Host == "" {
+		return
+	}
+	if strings.ContainsAny(s.Host, ":/ ") {
+		ps.add("smtp.host", s.Host, "must be a host name or IP address alone; the port goes in smtp.port")
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		ps.add("smtp.from", s.From, "must be an email address, like ledger@network.example, when smtp.host is set")
+	}
 }
 
 // checkHostPort returns what is wrong with a listen address, or "".

@@ -101,6 +101,38 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			name: "OKSMTP",
+			modify: func(c *Config) {
+				c.SMTP = SMTP{Host: "smtp.example.org", Port: 465, Username: "ledger", Password: "pw", TLS: SMTPTLSOnly,
+					From: "Referral ledger <ledger@example.org>"}
+				c.Notify.OverdueDigestAt = "23:59"
+			},
+		},
+		{
+			name: "ErrSMTP",
+			modify: func(c *Config) {
+				c.SMTP = SMTP{Host: "smtp.example.org:587", Port: 70000, TLS: "ssl", From: "ledger"}
+			},
+			want: []string{
+				`smtp.port ("LEDGER_SMTP_PORT"): must be a port number from 1 to 65535 (got 70000)`,
+				`smtp.tls ("LEDGER_SMTP_TLS"): must be one of starttls, tls, none (got "ssl")`,
+				`smtp.host ("LEDGER_SMTP_HOST"): must be a host name or IP address alone; the port goes in smtp.port (got "smtp.example.org:587")`,
+				`smtp.from ("LEDGER_SMTP_FROM"): must be an email address, like ledger@network.example, when smtp.host is set (got "ledger")`,
+			},
+		},
+		{
+			name: "ErrNotify",
+			modify: func(c *Config) {
+				c.Notify = Notify{OverdueDigestAt: "7am", IntakeOffReminderDays: 0, MaxAttempts: 0, RetryBackoff: -time.Second}
+			},
+			want: []string{
+				`notify.overdue_digest_at ("LEDGER_NOTIFY_OVERDUE_DIGEST_AT"): must be a time of day HH:MM, like 07:00 (got "7am")`,
+				`notify.intake_off_reminder_days ("LEDGER_NOTIFY_INTAKE_OFF_REMINDER_DAYS"): must be a whole number of days from 1 to 365 (got 0)`,
+				`notify.max_attempts ("LEDGER_NOTIFY_MAX_ATTEMPTS"): must be a positive whole number (got 0)`,
+				`notify.retry_backoff ("LEDGER_NOTIFY_RETRY_BACKOFF"): must be a positive duration, like 30m (got "-1s")`,
+			},
+		},
+		{
 			name:   "ErrStore",
 			modify: func(c *Config) { c.Store = "" },
 			want:   []string{`store ("LEDGER_STORE"): must be one of sqlite (got "")`},
@@ -115,6 +147,8 @@ func TestValidate(t *testing.T) {
 				"auth.max_failed_logins_per_account", "auth.max_failed_logins_per_address", "auth.failed_login_window",
 				"network.region", "timescales.acknowledge_working_days", "timescales.close_working_days",
 				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "store",
+				"smtp.port", "smtp.tls", "notify.overdue_digest_at", "notify.intake_off_reminder_days",
+				"notify.max_attempts", "notify.retry_backoff",
 			},
 		},
 	} {

@@ -17,11 +17,13 @@ import (
 	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
 	ledgerhttp "github.com/referral-ledger/ledger/http"
 	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/notify"
 	"github.com/referral-ledger/ledger/projections"
 )
 
@@ -39,6 +41,7 @@ type app struct {
 	accounts *ledger.Accounts
 	runner   *projections.Runner
 	server   *ledgerhttp.Server
+	notifier *notify.Notifier
 }
 
 // openApp opens the data directory's stores and builds the node. The
@@ -48,9 +51,10 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	a = &app{cfg: cfg, log: log}
+	built := a // a itself is nil by the time a failure returns
 	defer func() {
 		if err != nil {
-			a.close()
+			built.close()
 		}
 	}()
 	if a.store, err = sqlite.Open(filepath.Join(cfg.DataDir, eventsFile)); err != nil {
@@ -102,6 +106,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.notifier, err = openNotifier(cfg, a.store, cal, log); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -126,6 +133,30 @@ func openKeyStore(cfg config.Config, log zerolog.Logger) (keystore.Store, error)
 		return nil, fmt.Errorf("key store: %w", err)
 	}
 	return keystore.NewCached(ks, keystore.DefaultCacheSize), nil
+}
+
+// openNotifier opens the email notifier (R-NOTE-1..3) on its own database
+// in the data directory. It sends through smtp.host, or writes notices to
+// the log when no host is set.
+func openNotifier(cfg config.Config, store eventstore.Store, cal *calendar.Calendar, log zerolog.Logger) (*notify.Notifier, error) {
+	nlog := log.With().Str("component", "notify").Logger()
+	var sender notify.Sender = notify.LogSender{Log: nlog}
+	if cfg.SMTP.Host != "" {
+		s, err := notify.NewSMTPSender(notify.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port,
+			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, TLS: notify.TLSMode(cfg.SMTP.TLS), From: cfg.SMTP.From})
+		if err != nil {
+			return nil, err
+		}
+		sender = s
+	}
+	hour, minute, _ := cfg.Notify.DigestTime() // valid: the configuration was validated
+	return notify.Open(context.Background(), filepath.Join(cfg.DataDir, notify.FileName), store, sender, notify.Options{
+		PublicURL: cfg.HTTP.PublicURL, DigestAt: notify.TimeOfDay{Hour: hour, Minute: minute},
+		IntakeOffReminderDays: cfg.Notify.IntakeOffReminderDays, MaxAttempts: cfg.Notify.MaxAttempts,
+		RetryBackoff: cfg.Notify.RetryBackoff, Calendar: cal, Log: nlog,
+		Timescales: domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
+			CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays},
+	})
 }
 
 func openCalendar(n config.Network) (*calendar.Calendar, error) {
@@ -160,6 +191,9 @@ func (a *app) close() error {
 	}
 	if a.keys != nil {
 		errs = append(errs, a.keys.Close())
+	}
+	if a.notifier != nil {
+		errs = append(errs, a.notifier.Close())
 	}
 	if a.store != nil {
 		errs = append(errs, a.store.Close())

@@ -99,6 +99,21 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 	fmt.Fprintf(stdout, "API description: %s/v1/openapi.json\n", base)
 	log.Info().Str("addr", ln.Addr().String()).Msg("serving")
 
+	// Email notices (R-NOTE-1..3) stop before the stores close: what is
+	// due but unsent stays in notifications.db for the next start.
+	notifyCtx, stopNotify := context.WithCancel(context.Background())
+	notifyDone := make(chan struct{})
+	go func() {
+		defer close(notifyDone)
+		if err := a.notifier.Run(notifyCtx); err != nil {
+			log.Error().Err(err).Msg("email notices stopped; unsent notices are kept and sent after a restart")
+		}
+	}()
+	defer func() {
+		stopNotify()
+		<-notifyDone
+	}()
+
 	retentionCtx, stopRetention := context.WithCancel(context.Background())
 	retentionDone := make(chan struct{})
 	go func() {

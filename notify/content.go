@@ -1,0 +1,122 @@
+package notify
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// The content of every notice is built here, from ids, organisation names,
+// dates and stages only: the notifier never holds client data, and these
+// functions take nothing that could carry it (R-NOTE-2, R-PRIV-7).
+
+const subjectPrefix = "[Referral ledger] "
+
+// footer ends every notice.
+const footer = "\n\nSign in to the referral ledger to see the details. This notice leaves out client\n" +
+	"details by design: please do not reply to it with any.\n"
+
+// Reference returns the short reference of a referral used in notices:
+// "R-" and the first eight hex digits of its id, upper-cased. The full id
+// is in the link.
+func Reference(referral uuid.UUID) string {
+	return "R-" + strings.ToUpper(referral.String()[:8])
+}
+
+// links builds the URLs notices point to.
+type links struct{ base string }
+
+func (l links) referral(id uuid.UUID) string { return l.base + "/v1/referrals/" + id.String() }
+func (l links) overdue() string              { return l.base + "/v1/overdue" }
+func (l links) organisation(id uuid.UUID) string {
+	return l.base + "/v1/organisations/" + id.String()
+}
+
+func newReferralContent(l links, id uuid.UUID, from, to orgState, urgent bool) (subject, body string) {
+	ref := Reference(id)
+	subject = subjectPrefix + "New referral " + ref
+	if urgent {
+		subject = subjectPrefix + "Urgent: new referral " + ref
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s has made a new referral to %s.\n\n", from.name, to.name)
+	fmt.Fprintf(&b, "Reference: %s\n", ref)
+	if urgent {
+		b.WriteString("Urgent: yes, it is to be acknowledged and closed on the urgent timescale.\n")
+	}
+	fmt.Fprintf(&b, "Link: %s", l.referral(id))
+	b.WriteString(footer)
+	return subject, b.String()
+}
+
+func acknowledgedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
+	ref := Reference(id)
+	subject = subjectPrefix + "Referral " + ref + " acknowledged"
+	body = fmt.Sprintf("%s has acknowledged the referral you made.\n\nReference: %s\nLink: %s%s",
+		to.name, ref, l.referral(id), footer)
+	return subject, body
+}
+
+func closedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
+	ref := Reference(id)
+	subject = subjectPrefix + "Referral " + ref + " closed"
+	body = fmt.Sprintf("%s has closed the referral you made; the outcome is recorded in the ledger.\n\nReference: %s\nLink: %s%s",
+		to.name, ref, l.referral(id), footer)
+	return subject, body
+}
+
+// digestContent lists overdue referrals; network is true for the
+// coordinators' digest of every organisation.
+func digestContent(l links, date string, org orgState, network bool, list []overdueReferral, orgName func(uuid.UUID) string) (subject, body string) {
+	n := len(list)
+	noun := "referrals are"
+	if n == 1 {
+		noun = "referral is"
+	}
+	var b strings.Builder
+	if network {
+		subject = fmt.Sprintf("%sOverdue referrals across the network on %s: %d", subjectPrefix, date, n)
+		fmt.Fprintf(&b, "%d %s overdue across the network on %s:\n\n", n, noun, date)
+	} else {
+		subject = fmt.Sprintf("%sOverdue referrals for %s on %s: %d", subjectPrefix, org.name, date, n)
+		fmt.Fprintf(&b, "%d %s overdue at %s on %s:\n\n", n, noun, org.name, date)
+	}
+	for _, o := range list {
+		r := o.referral
+		fmt.Fprintf(&b, "- %s  %s due %s, %d working day%s overdue", Reference(r.ID), stageText(o.stage),
+			domain.LondonDate(o.due), o.workingDaysOverdue, plural(o.workingDaysOverdue))
+		if network {
+			fmt.Fprintf(&b, ", from %s to %s", orgName(r.FromOrganisationID), orgName(r.ToOrganisationID))
+		}
+		fmt.Fprintf(&b, "\n  %s\n", l.referral(r.ID))
+	}
+	fmt.Fprintf(&b, "\nThe overdue list: %s", l.overdue())
+	b.WriteString(footer)
+	return subject, b.String()
+}
+
+func intakeOffContent(l links, org orgState, since time.Time, days int) (subject, body string) {
+	subject = fmt.Sprintf("%sIntake at %s has been off for %d day%s", subjectPrefix, org.name, days, plural(days))
+	body = fmt.Sprintf("Intake of new referrals at %s was switched off on %s and is still off.\n"+
+		"Switch it back on as soon as you can accept referrals again.\n\nOrganisation: %s\nLink: %s%s",
+		org.name, domain.LondonDate(since), org.id, l.organisation(org.id), footer)
+	return subject, body
+}
+
+func stageText(s domain.Stage) string {
+	if s == domain.StageClose {
+		return "closure"
+	}
+	return "acknowledgement"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,100 @@
+package notify
+
+import (
+	"context"
+	"time"
+)
+
+// maxBackoff caps the wait between attempts, unless RetryBackoff is longer.
+const maxBackoff = time.Hour
+
+// storeRetry is how long the delivery loop waits after its own database
+// failed before trying again.
+const storeRetry = 5 * time.Second
+
+// deliver sends due notices until ctx ends, sleeping until the next one is
+// due or new ones are enqueued.
+func (n *Notifier) deliver(ctx context.Context) {
+	for ctx.Err() == nil {
+		batch, err := n.outbox.due(ctx, n.clock.Now(), deliveryBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Error().Err(err).Msg("notifications: cannot read the outbox")
+			}
+			n.sleep(ctx, n.clock.After(storeRetry))
+			continue
+		}
+		for _, m := range batch {
+			if ctx.Err() != nil {
+				return
+			}
+			n.deliverOne(ctx, m)
+		}
+		if len(batch) == deliveryBatch {
+			continue
+		}
+		var timer <-chan time.Time
+		switch at, ok, err := n.outbox.nextDue(ctx); {
+		case err != nil:
+			timer = n.clock.After(storeRetry)
+		case ok:
+			timer = n.clock.After(at.Sub(n.clock.Now()))
+		}
+		n.sleep(ctx, timer)
+	}
+}
+
+// sleep waits for timer, new notices or the end of ctx.
+func (n *Notifier) sleep(ctx context.Context, timer <-chan time.Time) {
+	select {
+	case <-ctx.Done():
+	case <-n.wake:
+	case <-timer:
+	}
+}
+
+// deliverOne sends one notice and records the outcome. The outcome is
+// written even when ctx has just ended, so a notice that was sent is not
+// sent again by the next Run; only a crash between the two can repeat it
+// (at least once, R-NOTE-3).
+func (n *Notifier) deliverOne(ctx context.Context, m notice) {
+	err := n.sender.Send(ctx, m.Message)
+	if err != nil && ctx.Err() != nil {
+		return // stopping: not the notice's fault, and it stays due
+	}
+	record := context.WithoutCancel(ctx)
+	attempts := m.Attempts + 1
+	log := n.log.With().Str("notice_id", m.ID).Str("kind", string(m.Kind)).Str("reference", m.Reference).
+		Int("attempt", attempts).Logger()
+	now := n.clock.Now()
+	switch {
+	case err == nil:
+		if err := n.outbox.markSent(record, m.ID, attempts, now); err != nil {
+			log.Error().Err(err).Msg("email notice sent but not recorded as sent: it may be sent again")
+			return
+		}
+		log.Debug().Msg("email notice sent")
+	case attempts >= n.opts.MaxAttempts:
+		if err := n.outbox.markFailed(record, m.ID, attempts, err.Error()); err != nil {
+			log.Error().Err(err).Msg("notifications: cannot record a failed notice")
+		}
+		log.Error().Err(err).Msg("email notice failed; giving up after the maximum number of attempts")
+	default:
+		wait := backoff(n.opts.RetryBackoff, attempts)
+		if err := n.outbox.markRetry(record, m.ID, attempts, now.Add(wait), err.Error()); err != nil {
+			log.Error().Err(err).Msg("notifications: cannot record a failed attempt")
+		}
+		log.Warn().Err(err).Dur("retry_in", wait).Msg("email notice not sent; will retry")
+	}
+}
+
+// backoff returns the wait after the attempts-th failed attempt: base,
+// then doubling, capped at maxBackoff (or base if that is longer).
+func backoff(base time.Duration, attempts int) time.Duration {
+	limit := max(maxBackoff, base)
+	d := base
+	for i := 1; i < attempts && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}

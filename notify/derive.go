@@ -1,0 +1,112 @@
+package notify
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// noticeID is a notice's deterministic id: a hash of what makes it this
+// notice (kind, the event or date it comes from, its recipient), so that
+// deriving it again gives the same id and enqueueing is idempotent. It is
+// opaque, so logs and Message-IDs do not spell out the recipient.
+func noticeID(kind Kind, parts ...string) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(strings.ToLower(p)))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// intakeCancelKey groups the intake-off reminders of an organisation, which
+// switching intake on (or off again) cancels.
+func intakeCancelKey(org uuid.UUID) string { return "intake-off:" + org.String() }
+
+// derive returns the outbox change one event calls for, reading the state
+// as it was before the event. Events that notify nobody give an empty
+// change.
+func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, now time.Time) change {
+	var c change
+	add := func(kind Kind, ref, to, subject, body, link string, due time.Time, cancelKey string, idParts ...string) {
+		if to == "" {
+			n.log.Warn().Str("kind", string(kind)).Str("reference", ref).Msg("email notice has no recipient: no mailbox is recorded")
+			return
+		}
+		c.notices = append(c.notices, notice{Message: Message{ID: noticeID(kind, append(idParts, to)...), Kind: kind,
+			Reference: ref, To: to, Subject: subject, Body: body, Link: link}, DueAt: due, CancelKey: cancelKey})
+	}
+	eventID := stored.ID.String()
+	switch e := rec.Event.(type) {
+	case *domain.ReferralMade:
+		from, to := n.state.org(e.FromOrganisationID), n.state.org(e.ToOrganisationID)
+		subject, body := newReferralContent(n.links, e.ReferralID, from, to, e.Urgent)
+		add(KindNewReferral, Reference(e.ReferralID), strings.TrimSpace(to.adminEmail), subject, body,
+			n.links.referral(e.ReferralID), now, "", eventID)
+	case *domain.ReferralAcknowledged, *domain.ReferralClosed:
+		id, _ := ledger.ReferralIDFromStream(stored.Stream)
+		r, ok := n.state.referrals[id]
+		if !ok {
+			return c
+		}
+		to := n.state.org(r.ToOrganisationID)
+		kind, subject, body := KindAcknowledged, "", ""
+		if _, closed := e.(*domain.ReferralClosed); closed {
+			kind = KindClosed
+			subject, body = closedContent(n.links, id, to)
+		} else {
+			subject, body = acknowledgedContent(n.links, id, to)
+		}
+		// The adviser who made the referral; if their account has closed,
+		// their organisation's administrative contact.
+		addr := n.state.mailbox(r.MadeBy)
+		if addr == "" {
+			addr = strings.TrimSpace(n.state.org(r.FromOrganisationID).adminEmail)
+		}
+		add(kind, Reference(id), addr, subject, body, n.links.referral(id), now, "", eventID)
+	case *domain.OrganisationIntakeSwitchedOff:
+		org, ok := orgOfStream(stored.Stream)
+		if !ok {
+			return c
+		}
+		c.cancel = append(c.cancel, intakeCancelKey(org)) // a new switch-off restarts the count
+		days := n.opts.IntakeOffReminderDays
+		due := rec.At.In(domain.London()).AddDate(0, 0, days)
+		if e.ResumeOn != "" && e.ResumeOn <= domain.LondonDate(due) {
+			return c // intake comes back on by itself first
+		}
+		o := n.state.org(org)
+		subject, body := intakeOffContent(n.links, o, rec.At, days)
+		leads := n.state.usersWithRole(domain.RoleOrgLead, org)
+		if len(leads) == 0 {
+			leads = []string{""} // logged as a notice without a recipient
+		}
+		for _, lead := range leads {
+			add(KindIntakeOffReminder, "O-"+strings.ToUpper(org.String()[:8]), lead, subject, body,
+				n.links.organisation(org), due.UTC(), intakeCancelKey(org), eventID)
+		}
+	case *domain.OrganisationIntakeSwitchedOn:
+		if org, ok := orgOfStream(stored.Stream); ok {
+			c.cancel = append(c.cancel, intakeCancelKey(org))
+		}
+	}
+	return c
+}
+
+// orgOfStream returns the organisation whose stream stream is.
+func orgOfStream(stream string) (uuid.UUID, bool) {
+	rest, ok := strings.CutPrefix(stream, ledger.OrganisationPrefix)
+	if !ok {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(rest)
+	return id, err == nil
+}

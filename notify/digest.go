@@ -1,0 +1,126 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// digestTimer returns a channel that fires when the next digest after the
+// one of lastDate is due.
+func (n *Notifier) digestTimer(lastDate string) <-chan time.Time {
+	_, at := n.nextDigest(lastDate, n.clock.Now())
+	return n.clock.After(at.Sub(n.clock.Now()))
+}
+
+// nextDigest returns the first working day from today (London) whose
+// digest has not gone out, and when it is due; a time in the past means
+// now. Days missed while the node was down are not caught up on: today's
+// digest lists everything overdue anyway.
+func (n *Notifier) nextDigest(lastDate string, now time.Time) (date string, at time.Time) {
+	cal := n.opts.Calendar
+	day := cal.DateOf(now)
+	for range 366 {
+		if day.String() > lastDate && cal.IsWorkingDay(day) {
+			break
+		}
+		day = day.AddDays(1)
+	}
+	return day.String(), n.opts.DigestAt.on(day.Year, day.Month, day.Day, cal.Location())
+}
+
+// runDigest enqueues the digest due now, if any, in one transaction with
+// the digest's date and the checkpoint at applied, and returns the date of
+// the last digest.
+func (n *Notifier) runDigest(ctx context.Context, lastDate string, applied eventstore.Position) (string, error) {
+	now := n.clock.Now()
+	date, at := n.nextDigest(lastDate, now)
+	if now.Before(at) {
+		return lastDate, nil // woken early; the timer is set again
+	}
+	notices := n.digest(date, now)
+	inserted, err := n.outbox.commit(ctx, change{notices: notices, digestDate: date, checkpoint: applied}, now)
+	if err != nil {
+		return lastDate, fmt.Errorf("notifications: overdue digest: %w", err)
+	}
+	n.log.Info().Str("date", date).Int("notices", len(notices)).Msg("overdue digest enqueued")
+	if inserted > 0 {
+		n.wakeDelivery()
+	}
+	if err := n.outbox.purge(ctx, now.Add(-keepFinished)); err != nil {
+		n.log.Warn().Err(err).Msg("could not purge old notices")
+	}
+	return date, nil
+}
+
+// overdue lists the open referrals past their current deadline at now,
+// most overdue first (R-VIEW-3's rules, through domain.Timescales).
+func (n *Notifier) overdue(now time.Time) []overdueReferral {
+	cal := n.opts.Calendar
+	var out []overdueReferral
+	for _, r := range n.state.referrals {
+		d := n.opts.Timescales.Deadlines(r, cal)
+		stage, due, ok := d.Next(r)
+		if !ok || !now.After(due) {
+			continue
+		}
+		out = append(out, overdueReferral{referral: r, stage: stage, due: due,
+			workingDaysOverdue: cal.WorkingDaysBetween(cal.DateOf(due), cal.DateOf(now))})
+	}
+	slices.SortFunc(out, func(a, b overdueReferral) int {
+		if c := a.due.Compare(b.due); c != 0 {
+			return c
+		}
+		return strings.Compare(a.referral.ID.String(), b.referral.ID.String())
+	})
+	return out
+}
+
+// digest returns the overdue digests of date: each organisation's
+// administrative contact gets the overdue referrals it received, and each
+// coordinator every overdue referral. Nobody gets an empty digest.
+func (n *Notifier) digest(date string, now time.Time) []notice {
+	list := n.overdue(now)
+	if len(list) == 0 {
+		return nil
+	}
+	byOrg := map[uuid.UUID][]overdueReferral{}
+	for _, o := range list {
+		byOrg[o.referral.ToOrganisationID] = append(byOrg[o.referral.ToOrganisationID], o)
+	}
+	orgName := func(id uuid.UUID) string { return n.state.org(id).name }
+	ref := "overdue " + date
+	var out []notice
+	add := func(to, subject, body string, idParts ...string) {
+		out = append(out, notice{Message: Message{ID: noticeID(KindOverdueDigest, append(idParts, to)...),
+			Kind: KindOverdueDigest, Reference: ref, To: to, Subject: subject, Body: body, Link: n.links.overdue()}, DueAt: now})
+	}
+	orgs := make([]uuid.UUID, 0, len(byOrg))
+	for id := range byOrg {
+		orgs = append(orgs, id)
+	}
+	slices.SortFunc(orgs, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	for _, id := range orgs {
+		o := n.state.org(id)
+		addr := strings.TrimSpace(o.adminEmail)
+		if addr == "" {
+			n.log.Warn().Str("kind", string(KindOverdueDigest)).Str("organisation_id", id.String()).
+				Msg("email notice has no recipient: no mailbox is recorded")
+			continue
+		}
+		subject, body := digestContent(n.links, date, o, false, byOrg[id], orgName)
+		add(addr, subject, body, date, "organisation", id.String())
+	}
+	for _, addr := range n.state.usersWithRole(domain.RoleCoordinator, uuid.Nil) {
+		subject, body := digestContent(n.links, date, orgState{}, true, list, orgName)
+		add(addr, subject, body, date, "network")
+	}
+	return out
+}

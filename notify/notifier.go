@@ -1,0 +1,285 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/referral-ledger/ledger/calendar"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// Options configures a Notifier.
+type Options struct {
+	// PublicURL is the base URL of links in notices, without a trailing
+	// slash, like https://referrals.example.org.
+	PublicURL string
+	// DigestAt is when the daily overdue digest goes out, Europe/London.
+	// It goes out on working days only.
+	DigestAt TimeOfDay
+	// IntakeOffReminderDays is how many days after intake is switched off
+	// the org leads are reminded (R-ORG-2).
+	IntakeOffReminderDays int
+	// MaxAttempts is how many times a notice is tried before it is marked
+	// failed; RetryBackoff is the wait after the first failure, doubling
+	// after each further one up to an hour (or RetryBackoff, if longer).
+	MaxAttempts  int
+	RetryBackoff time.Duration
+	// Timescales and Calendar decide which referrals are overdue.
+	Timescales domain.Timescales
+	Calendar   *calendar.Calendar
+	// Clock is the time source; nil means the system clock.
+	Clock Clock
+	// Log receives the notifier's own lines, which never carry client data.
+	Log zerolog.Logger
+}
+
+// deliveryBatch is how many due notices the delivery loop reads at a time.
+const deliveryBatch = 50
+
+// checkpointEvery bounds how many events without notices may pass before
+// the checkpoint is written anyway during a long catch-up.
+const checkpointEvery = 1000
+
+// Notifier derives notices from the event store into its outbox and
+// delivers them. Open it, Run it, and Close it after Run returns.
+type Notifier struct {
+	store  eventstore.Store
+	codec  *ledger.Codec
+	sender Sender
+	outbox *outbox
+	opts   Options
+	clock  Clock
+	log    zerolog.Logger
+	links  links
+	wake   chan struct{} // tells the delivery loop new notices are due
+
+	running atomic.Bool
+	state   *state // owned by the projecting goroutine of Run
+
+	mu      sync.Mutex
+	pos     eventstore.Position
+	changed chan struct{} // closed and replaced whenever pos changes
+}
+
+// Open opens (creating it if need be) the notifications database at path,
+// e.g. data/notifications.db, for notices about store's events. A new
+// database starts at the store's current head: notices are sent for what
+// happens from then on, not for history.
+func Open(ctx context.Context, path string, store eventstore.Store, sender Sender, opts Options) (*Notifier, error) {
+	switch {
+	case sender == nil:
+		return nil, errors.New("notify: no sender")
+	case opts.Calendar == nil:
+		return nil, errors.New("notify: no calendar")
+	case opts.MaxAttempts < 1 || opts.RetryBackoff <= 0 || opts.IntakeOffReminderDays < 1:
+		return nil, errors.New("notify: max attempts, retry backoff and intake-off reminder days must be positive")
+	}
+	if opts.Clock == nil {
+		opts.Clock = systemClock{}
+	}
+	ob, err := openOutbox(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	head, err := store.Head(ctx)
+	if err == nil {
+		var cp eventstore.Position
+		var wound bool
+		if cp, wound, err = ob.initCheckpoint(ctx, head); wound {
+			opts.Log.Warn().Uint64("checkpoint", uint64(cp)).
+				Msg("notifications.db was ahead of the event log (restored from a backup?): notices resume from the log's end")
+		}
+	}
+	if err == nil {
+		err = ob.purge(ctx, opts.Clock.Now().Add(-keepFinished))
+	}
+	if err != nil {
+		ob.close()
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	return &Notifier{store: store, codec: ledger.NewPublicCodec(), sender: sender, outbox: ob, opts: opts,
+		clock: opts.Clock, log: opts.Log, links: links{base: strings.TrimRight(opts.PublicURL, "/")},
+		wake: make(chan struct{}, 1), changed: make(chan struct{})}, nil
+}
+
+// Close closes the database. Call it after Run has returned.
+func (n *Notifier) Close() error { return n.outbox.close() }
+
+// Run derives and delivers notices until ctx ends, then returns nil; or
+// returns the error that stopped it (the store's subscription failing, an
+// event it cannot decode, the database failing). Notices derived but not
+// yet sent stay in the outbox for the next Run.
+func (n *Notifier) Run(parent context.Context) error {
+	if !n.running.CompareAndSwap(false, true) {
+		return errors.New("notify: Run is already running")
+	}
+	defer n.running.Store(false)
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	delivered := make(chan struct{})
+	go func() {
+		defer close(delivered)
+		n.deliver(ctx)
+	}()
+	err := n.project(ctx)
+	cancel()
+	<-delivered
+	if parent.Err() != nil {
+		return nil // stopping: work cut short is rolled back and redone next time
+	}
+	return err
+}
+
+// project replays the store into the state and derives notices for every
+// event after the checkpoint; it also runs the daily digest once caught up.
+func (n *Notifier) project(ctx context.Context) error {
+	cp, err := n.outbox.checkpoint(ctx)
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	lastDigest, err := n.outbox.lastDigest(ctx)
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	n.state = newState()
+	persisted := cp
+	var applied eventstore.Position
+
+	// The digest waits for the state to catch up with the store as it was
+	// when the digest fell due, so it never lists a referral acknowledged
+	// just before.
+	var digestDue bool
+	var digestAfter eventstore.Position
+	timer := n.digestTimer(lastDigest)
+
+	sub := n.store.Subscribe(ctx, eventstore.Start)
+	defer sub.Close()
+	events := sub.Events()
+	for {
+		var ev eventstore.RecordedEvent
+		received, open := false, true
+		select {
+		case ev, open = <-events:
+			received = true
+		default:
+			// Idle: a good moment to persist the checkpoint.
+			if applied > persisted {
+				if _, err := n.outbox.commit(ctx, change{checkpoint: applied}, n.clock.Now()); err != nil {
+					return fmt.Errorf("notifications: checkpoint: %w", err)
+				}
+				persisted = applied
+			}
+			select {
+			case ev, open = <-events:
+				received = true
+			case <-timer:
+				head, err := n.store.Head(ctx)
+				if err != nil {
+					n.log.Warn().Err(err).Msg("overdue digest postponed: the event store is unavailable")
+					timer = n.clock.After(time.Minute)
+					continue
+				}
+				digestDue, digestAfter, timer = true, head, nil
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		if received && !open {
+			if err := sub.Err(); err != nil {
+				return fmt.Errorf("notifications: subscription ended: %w", err)
+			}
+			return nil
+		}
+		if received {
+			if err := n.handle(ctx, ev, cp, &persisted); err != nil {
+				return err
+			}
+			applied = ev.Position
+		}
+		if digestDue && applied >= digestAfter {
+			digestDue = false
+			if lastDigest, err = n.runDigest(ctx, lastDigest, applied); err != nil {
+				return err
+			}
+			persisted = max(persisted, applied)
+			timer = n.digestTimer(lastDigest)
+		}
+	}
+}
+
+// handle derives the notices of one event after the checkpoint cp,
+// committing them with the new checkpoint, and applies it to the state.
+func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp eventstore.Position, persisted *eventstore.Position) error {
+	now := n.clock.Now()
+	rec, err := n.codec.Decode(ctx, ev)
+	if err != nil {
+		return fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
+	}
+	if ev.Position > cp {
+		c := n.derive(ev, rec, now)
+		if len(c.notices) > 0 || len(c.cancel) > 0 || ev.Position-*persisted >= checkpointEvery {
+			c.checkpoint = ev.Position
+			inserted, err := n.outbox.commit(ctx, c, now)
+			if err != nil {
+				return fmt.Errorf("notifications: enqueue: %w", err)
+			}
+			*persisted = ev.Position
+			if inserted > 0 {
+				n.wakeDelivery()
+			}
+		}
+	}
+	n.state.apply(ev, rec)
+	n.advance(ev.Position)
+	return nil
+}
+
+func (n *Notifier) wakeDelivery() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (n *Notifier) advance(pos eventstore.Position) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.pos = pos
+	close(n.changed)
+	n.changed = make(chan struct{})
+}
+
+// Position returns the position of the last event the notifier has
+// applied; notices for every event up to it are in the outbox.
+func (n *Notifier) Position() eventstore.Position {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.pos
+}
+
+// WaitFor blocks until every event up to pos has been applied (and its
+// notices enqueued) or ctx ends, returning ctx's error then.
+func (n *Notifier) WaitFor(ctx context.Context, pos eventstore.Position) error {
+	for {
+		n.mu.Lock()
+		cur, ch := n.pos, n.changed
+		n.mu.Unlock()
+		if cur >= pos {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

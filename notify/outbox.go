@@ -1,0 +1,337 @@
+package notify
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// FileName is the notifier's database in the data directory.
+const FileName = "notifications.db"
+
+// applicationID marks a file as a notifications database ("LNT1"), so that
+// pointing it at another of the node's files fails at once.
+const applicationID = 0x4c4e5431
+
+// migrations brings a database from user_version i to i+1 at index i. Only
+// append to this list.
+var migrations = []string{
+	// 1: outbox holds every notice ever derived, by deterministic id, with
+	// its delivery state; meta holds the checkpoint (the store position up
+	// to which notices have been derived) and the date of the last digest.
+	// Times are unix milliseconds, UTC.
+	`CREATE TABLE outbox (
+		id              TEXT    PRIMARY KEY,
+		kind            TEXT    NOT NULL,
+		reference       TEXT    NOT NULL,
+		recipient       TEXT    NOT NULL,
+		subject         TEXT    NOT NULL,
+		body            TEXT    NOT NULL,
+		link            TEXT    NOT NULL,
+		cancel_key      TEXT,
+		status          TEXT    NOT NULL,
+		attempts        INTEGER NOT NULL DEFAULT 0,
+		next_attempt_at INTEGER NOT NULL,
+		created_at      INTEGER NOT NULL,
+		sent_at         INTEGER,
+		last_error      TEXT
+	);
+	CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+	CREATE INDEX outbox_cancel ON outbox (cancel_key) WHERE cancel_key IS NOT NULL;
+	CREATE TABLE meta (
+		name  TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);`,
+}
+
+// The statuses of an outbox row.
+const (
+	statusPending   = "pending"   // to be sent at next_attempt_at
+	statusSent      = "sent"      // handed to the SMTP server
+	statusFailed    = "failed"    // gave up after the maximum attempts
+	statusCancelled = "cancelled" // a scheduled notice no longer needed
+)
+
+// Keys of the meta table.
+const (
+	metaCheckpoint = "checkpoint"
+	metaLastDigest = "last_digest_date"
+)
+
+// keepFinished is how long sent and cancelled notices stay in the outbox.
+// Idempotency needs them only while their event is after the checkpoint,
+// which is moments; the rest is for operators looking into a complaint.
+const keepFinished = 90 * 24 * time.Hour
+
+// notice is an outbox row: a message and when to send it.
+type notice struct {
+	Message
+	DueAt     time.Time
+	CancelKey string // scheduled notices that a later event may cancel
+	Attempts  int
+}
+
+// outbox is the notifier's SQLite database.
+type outbox struct {
+	db *sql.DB
+}
+
+// openOutbox opens, creating it if need be, the database at path: WAL, and
+// synchronous=FULL so that a committed checkpoint and its notices survive a
+// power cut together.
+func openOutbox(ctx context.Context, path string) (*outbox, error) {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+esc+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	db.SetMaxOpenConns(1) // one writer anyway; no SQLITE_BUSY between our own connections
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("notifications: %s: %w", path, err)
+	}
+	return &outbox{db: db}, nil
+}
+
+// migrate brings the database to the latest schema in one transaction,
+// refusing a file of another application or a newer program.
+func migrate(ctx context.Context, db *sql.DB) error {
+	var app, have int
+	if err := db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+		return fmt.Errorf("read application id: %w", err)
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if app != applicationID && (app != 0 || have != 0) {
+		return fmt.Errorf("not a notifications database (application id %#x)", app)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this program's %d", have, len(migrations))
+	}
+	if have == len(migrations) {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for v := have; v < len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migrate schema to version %d: %w", v+1, err)
+		}
+	}
+	// PRAGMA takes no bound parameters; both values are our own integers.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d; PRAGMA user_version = %d",
+		applicationID, len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (o *outbox) close() error { return o.db.Close() }
+
+// initCheckpoint sets the checkpoint to head unless one is stored, and
+// returns the checkpoint and whether it had to be wound back. A new
+// database therefore starts at the store's head: switching notices on for a
+// node with a history does not mail every referral ever made. A checkpoint
+// past the head (the event log restored from an older backup) is wound back
+// to it, so the events written from there on are not skipped; those already
+// notified have the same ids and are not enqueued twice.
+func (o *outbox) initCheckpoint(ctx context.Context, head eventstore.Position) (cp eventstore.Position, wound bool, err error) {
+	h := strconv.FormatUint(uint64(head), 10)
+	if _, err := o.db.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
+		metaCheckpoint, h); err != nil {
+		return 0, false, err
+	}
+	if cp, err = o.checkpoint(ctx); err != nil || cp <= head {
+		return cp, false, err
+	}
+	_, err = o.db.ExecContext(ctx, `UPDATE meta SET value = ? WHERE name = ?`, h, metaCheckpoint)
+	return head, true, err
+}
+
+// checkpoint returns the position up to which notices have been derived.
+func (o *outbox) checkpoint(ctx context.Context) (eventstore.Position, error) {
+	v, err := o.meta(ctx, metaCheckpoint)
+	if err != nil || v == "" {
+		return 0, err
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint %q: %w", v, err)
+	}
+	return eventstore.Position(n), nil
+}
+
+// lastDigest returns the date (YYYY-MM-DD) of the last overdue digest, or "".
+func (o *outbox) lastDigest(ctx context.Context) (string, error) {
+	return o.meta(ctx, metaLastDigest)
+}
+
+func (o *outbox) meta(ctx context.Context, name string) (string, error) {
+	var v string
+	err := o.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE name = ?`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// change is what one commit writes: new notices, cancelled scheduled ones,
+// and the checkpoint or digest date it completes.
+type change struct {
+	notices    []notice
+	cancel     []string            // cancel keys of pending notices to cancel
+	checkpoint eventstore.Position // 0: leave the checkpoint alone
+	digestDate string              // "": leave the last digest date alone
+}
+
+// commit writes c in one transaction, so the checkpoint never moves past an
+// event whose notices are not stored. Inserting a notice whose id is
+// already stored does nothing: deriving is idempotent.
+func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted int, err error) {
+	tx, err := o.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	for _, key := range c.cancel {
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = ? WHERE cancel_key = ? AND status = ?`,
+			statusCancelled, key, statusPending); err != nil {
+			return 0, fmt.Errorf("cancel notices: %w", err)
+		}
+	}
+	for _, n := range c.notices {
+		var cancelKey any
+		if n.CancelKey != "" {
+			cancelKey = n.CancelKey
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO outbox
+			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			n.ID, string(n.Kind), n.Reference, n.To, n.Subject, n.Body, n.Link, cancelKey, statusPending,
+			n.DueAt.UnixMilli(), now.UnixMilli())
+		if err != nil {
+			return 0, fmt.Errorf("enqueue notice: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		inserted += int(k)
+	}
+	if c.checkpoint > 0 {
+		if err := setMeta(ctx, tx, metaCheckpoint, strconv.FormatUint(uint64(c.checkpoint), 10)); err != nil {
+			return 0, err
+		}
+	}
+	if c.digestDate != "" {
+		if err := setMeta(ctx, tx, metaLastDigest, c.digestDate); err != nil {
+			return 0, err
+		}
+	}
+	return inserted, tx.Commit()
+}
+
+func setMeta(ctx context.Context, tx *sql.Tx, name, value string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	return err
+}
+
+// due returns up to limit pending notices due at now, in the order they
+// fell due and, among those due at once, the order they were enqueued.
+func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, error) {
+	rows, err := o.db.QueryContext(ctx, `SELECT id, kind, reference, recipient, subject, body, link, attempts, next_attempt_at
+		FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`,
+		statusPending, now.UnixMilli(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []notice
+	for rows.Next() {
+		var n notice
+		var kind string
+		var due int64
+		if err := rows.Scan(&n.ID, &kind, &n.Reference, &n.To, &n.Subject, &n.Body, &n.Link, &n.Attempts, &due); err != nil {
+			return nil, err
+		}
+		n.Kind, n.DueAt = Kind(kind), time.UnixMilli(due).UTC()
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// nextDue returns when the earliest pending notice is due; ok is false
+// when none is pending.
+func (o *outbox) nextDue(ctx context.Context) (at time.Time, ok bool, err error) {
+	var ms sql.NullInt64
+	if err := o.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE status = ?`, statusPending).Scan(&ms); err != nil {
+		return time.Time{}, false, err
+	}
+	if !ms.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(ms.Int64).UTC(), true, nil
+}
+
+// markSent records a delivered notice, unless it was cancelled meanwhile.
+func (o *outbox) markSent(ctx context.Context, id string, attempts int, at time.Time) error {
+	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = ?, sent_at = ?, last_error = NULL
+		WHERE id = ? AND status = ?`, statusSent, attempts, at.UnixMilli(), id, statusPending)
+	return err
+}
+
+// markRetry records a failed attempt and when to try again.
+func (o *outbox) markRetry(ctx context.Context, id string, attempts int, next time.Time, reason string) error {
+	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?
+		WHERE id = ? AND status = ?`, attempts, next.UnixMilli(), reason, id, statusPending)
+	return err
+}
+
+// markFailed gives up on a notice.
+func (o *outbox) markFailed(ctx context.Context, id string, attempts int, reason string) error {
+	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = ?, last_error = ?
+		WHERE id = ? AND status = ?`, statusFailed, attempts, reason, id, statusPending)
+	return err
+}
+
+// purge deletes sent and cancelled notices created before before.
+func (o *outbox) purge(ctx context.Context, before time.Time) error {
+	_, err := o.db.ExecContext(ctx, `DELETE FROM outbox WHERE status IN (?, ?) AND created_at < ?`,
+		statusSent, statusCancelled, before.UnixMilli())
+	return err
+}
+
+// counts returns how many notices are in each status.
+func (o *outbox) counts(ctx context.Context) (map[string]int, error) {
+	rows, err := o.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM outbox GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
