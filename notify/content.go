@@ -32,6 +32,30 @@ type links struct{ base string }
 
 func (l links) referral(id uuid.UUID) string { return l.base + "/v1/referrals/" + id.String() }
 func (l links) overdue() string              { return l.base + "/v1/overdue" }
+func (l links) messages(client uuid.UUID) string {
+	return l.base + "/v1/clients/" + client.String() + "/messages"
+}
+
+// ClientReference returns the short reference of a client's case used in
+// notices: "C-" and the first eight hex digits of the client id.
+func ClientReference(client uuid.UUID) string {
+	return "C-" + strings.ToUpper(client.String()[:8])
+}
+
+// lockedCaseMessageContent tells a locked case's responsible person that
+// information was passed to them, marked urgent for child protection.
+func lockedCaseMessageContent(l links, client uuid.UUID, childProtection bool) (subject, body string) {
+	ref := ClientReference(client)
+	subject = subjectPrefix + "Information passed to you about locked case " + ref
+	urgency := ""
+	if childProtection {
+		subject = subjectPrefix + "URGENT child protection: information about locked case " + ref
+		urgency = "It is marked as a child protection matter: please act on it as soon as possible.\n\n"
+	}
+	body = fmt.Sprintf("Someone has passed on information about a case locked to you.\n\n%sReference: %s\nLink: %s%s",
+		urgency, ref, l.messages(client), footer)
+	return subject, body
+}
 func (l links) organisation(id uuid.UUID) string {
 	return l.base + "/v1/organisations/" + id.String()
 }

@@ -93,6 +93,16 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 			add(KindIntakeOffReminder, "O-"+strings.ToUpper(org.String()[:8]), lead, subject, body,
 				n.links.organisation(org), due.UTC(), intakeCancelKey(org), eventID)
 		}
+	case *domain.MessageForResponsiblePerson:
+		// Information passed to a locked case's owner (R-LOCK-8): urgent
+		// for child protection; the text stays sealed in the ledger.
+		l := n.state.clients[e.ClientID]
+		if l.Status != domain.LockLocked {
+			return c
+		}
+		subject, body := lockedCaseMessageContent(n.links, e.ClientID, e.ChildProtection)
+		add(KindLockedCaseMessage, ClientReference(e.ClientID), n.state.mailbox(l.ResponsibleUserID), subject, body,
+			n.links.messages(e.ClientID), now, "", eventID)
 	case *domain.OrganisationIntakeSwitchedOn:
 		if org, ok := orgOfStream(stored.Stream); ok {
 			c.cancel = append(c.cancel, intakeCancelKey(org))

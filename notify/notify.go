@@ -33,6 +33,7 @@ const (
 	KindClosed            Kind = "referral_closed"
 	KindOverdueDigest     Kind = "overdue_digest"
 	KindIntakeOffReminder Kind = "intake_off_reminder"
+	KindLockedCaseMessage Kind = "locked_case_message"
 )
 
 // Message is one email notice ready to send. It carries a reference and a

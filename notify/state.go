@@ -20,6 +20,7 @@ type state struct {
 	orgs      map[uuid.UUID]*orgState
 	users     map[uuid.UUID]*userState
 	referrals map[uuid.UUID]domain.Referral // open referrals only
+	clients   map[uuid.UUID]domain.Lock     // case locks, to reach a locked case's responsible person
 }
 
 type orgState struct {
@@ -37,13 +38,20 @@ type userState struct {
 
 func newState() *state {
 	return &state{orgs: map[uuid.UUID]*orgState{}, users: map[uuid.UUID]*userState{},
-		referrals: map[uuid.UUID]domain.Referral{}}
+		referrals: map[uuid.UUID]domain.Referral{}, clients: map[uuid.UUID]domain.Lock{}}
 }
 
 // apply folds one event into the read model.
 func (s *state) apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
 		s.applyReferral(id, rec)
+		return
+	}
+	if rest, ok := strings.CutPrefix(stored.Stream, ledger.ClientPrefix); ok {
+		if id, err := uuid.Parse(rest); err == nil {
+			c := domain.EvolveClient(domain.ClientRecord{Lock: s.clients[id]}, rec)
+			s.clients[id] = c.Lock
+		}
 		return
 	}
 	orgID, ok := orgOfStream(stored.Stream)

@@ -1,0 +1,52 @@
+package notify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// TestLockedCaseMessage_LOCK8: information passed on about a locked case
+// reaches its responsible person by email, marked urgent for child
+// protection, with a reference and a link but never the text; a message
+// about a case that is not locked notifies nobody.
+func TestLockedCaseMessage_LOCK8(t *testing.T) {
+	h := newHarness(t)
+	r := h.start(h.smtpSender())
+	at := monday0600.Add(-time.Hour)
+	nw := h.network(at)
+	_, client := h.makeReferral(nw, false, at)
+	_, unlocked := h.makeReferral(nw, false, at)
+	manager := h.addUser(nw.to, "manager@to.example", at, domain.RoleTeamManager)
+	request := uuid.New()
+	h.appendEvent(ledger.ClientStream(client), manager, at, &domain.LockRequested{RequestID: request, ClientID: client,
+		ResponsibleUserID: nw.toLead.UserID, Reason: "reason " + marker, Allow: []domain.Party{}, Deny: []domain.Party{}})
+	h.appendEvent(ledger.ClientStream(client), manager, at, &domain.LockApproved{RequestID: request})
+	for _, c := range []struct {
+		client uuid.UUID
+		cp     bool
+	}{{client, true}, {client, false}, {unlocked, true}} {
+		h.appendEvent(ledger.ClientStream(c.client), nw.adviser, at, &domain.MessageForResponsiblePerson{MessageID: uuid.New(),
+			ClientID: c.client, ChildProtection: c.cp, Text: "text " + marker})
+	}
+	msgs := h.mail.WaitFor(t, 4) // two new referrals, two messages
+	h.caughtUp(r.n)
+	urgent := mustOne(t, msgs, toLeadMail, "URGENT child protection")
+	plain := mustOne(t, msgs, toLeadMail, "Information passed to you")
+	for _, m := range []string{urgent.Body, plain.Body} {
+		if !strings.Contains(m, ClientReference(client)) || !strings.Contains(m, "/v1/clients/"+client.String()+"/messages") {
+			t.Errorf("message notice lacks reference or link:\n%s", m)
+		}
+		if strings.Contains(m, marker) {
+			t.Errorf("message notice carries client data:\n%s", m)
+		}
+	}
+	if got := findTo(msgs, toLeadMail, ClientReference(unlocked)); len(got) != 0 {
+		t.Errorf("a message about an unlocked case was mailed: %v", got)
+	}
+}
