@@ -31,6 +31,7 @@ type Config struct {
 	Privacy           Privacy     `yaml:"privacy"`
 	SMTP              SMTP        `yaml:"smtp"`
 	Notify            Notify      `yaml:"notify"`
+	Statistics        Statistics  `yaml:"statistics"`
 }
 
 // Privacy configures retention of client data (R-PRIV-5).
@@ -76,6 +77,14 @@ func (n Notify) DigestTime() (hour, minute int, ok bool) {
 		return 0, 0, false
 	}
 	return t.Hour(), t.Minute(), true
+}
+
+// Statistics configures disclosure control of the anonymised statistics
+// (R-STAT-3); see statistics.Rule for the method.
+type Statistics struct {
+	DisclosureControl bool `yaml:"disclosure_control" help:"Apply disclosure control to GET /v1/statistics: suppress small counts, round the rest, suppress further counts a total would give away. Off: exact counts, not for publication."`
+	SuppressMax       int  `yaml:"suppress_max" help:"Counts from 1 to this are suppressed (NHS Digital: 7)."`
+	RoundTo           int  `yaml:"round_to" help:"Other counts are rounded to the nearest multiple of this (NHS Digital: 5); 1 leaves them exact."`
 }
 
 // HTTP configures the API server.
@@ -208,6 +217,11 @@ func Default() Config {
 			IntakeOffReminderDays: 7,
 			MaxAttempts:           10,
 			RetryBackoff:          time.Minute,
+		},
+		Statistics: Statistics{
+			DisclosureControl: true,
+			SuppressMax:       7,
+			RoundTo:           5,
 		},
 	}
 }

@@ -44,6 +44,9 @@ func TestKeys(t *testing.T) {
 		"smtp.tls":                             "LEDGER_SMTP_TLS=starttls",
 		"notify.overdue_digest_at":             "LEDGER_NOTIFY_OVERDUE_DIGEST_AT=07:00",
 		"notify.intake_off_reminder_days":      "LEDGER_NOTIFY_INTAKE_OFF_REMINDER_DAYS=7",
+		"statistics.disclosure_control":        "LEDGER_STATISTICS_DISCLOSURE_CONTROL=true",
+		"statistics.suppress_max":              "LEDGER_STATISTICS_SUPPRESS_MAX=7",
+		"statistics.round_to":                  "LEDGER_STATISTICS_ROUND_TO=5",
 	}
 	got := map[string]string{}
 	for _, k := range keys {
@@ -54,8 +57,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 36 {
-		t.Errorf("len(Keys()) = %d, want 36: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 39 {
+		t.Errorf("len(Keys()) = %d, want 39: update this test and the README when adding a setting", len(keys))
 	}
 }
 

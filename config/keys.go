@@ -100,6 +100,8 @@ func formatValue(v reflect.Value) string {
 		return v.String()
 	case reflect.Int, reflect.Int64:
 		return strconv.FormatInt(v.Int(), 10)
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool())
 	case reflect.Slice:
 		parts := make([]string, v.Len())
 		for i := range parts {

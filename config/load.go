@@ -182,6 +182,12 @@ func decode(dst reflect.Value, raw any) error {
 			return errors.New("is too large")
 		}
 		dst.SetInt(n)
+	case reflect.Bool:
+		b, ok := toBool(raw)
+		if !ok {
+			return errors.New("must be true or false")
+		}
+		dst.SetBool(b)
 	case reflect.Slice:
 		list, ok := toStrings(raw)
 		if !ok {
@@ -209,6 +215,17 @@ func toInt(raw any) (int64, bool) {
 		return n, err == nil
 	}
 	return 0, false
+}
+
+func toBool(raw any) (bool, bool) {
+	switch r := raw.(type) {
+	case bool:
+		return r, true
+	case string:
+		b, err := strconv.ParseBool(strings.TrimSpace(r))
+		return b, err == nil
+	}
+	return false, false
 }
 
 func toStrings(raw any) ([]string, bool) {

@@ -123,6 +123,16 @@ projections:
 			want: func(c *Config) { c.HTTP.MaxBodyBytes = 4096 },
 		},
 		{
+			name: "StatisticsFromFile",
+			file: "statistics:\n  disclosure_control: false\n  suppress_max: 10\n  round_to: 10\n",
+			want: func(c *Config) { c.Statistics = Statistics{DisclosureControl: false, SuppressMax: 10, RoundTo: 10} },
+		},
+		{
+			name: "StatisticsFromEnv",
+			env:  map[string]string{"LEDGER_STATISTICS_DISCLOSURE_CONTROL": "false", "LEDGER_STATISTICS_ROUND_TO": "1"},
+			want: func(c *Config) { c.Statistics.DisclosureControl, c.Statistics.RoundTo = false, 1 },
+		},
+		{
 			name: "EmptySection",
 			file: "http:\nlog:\n  level: error\n",
 			want: func(c *Config) { c.Log.Level = "error" },
@@ -214,6 +224,11 @@ func TestLoadProblems(t *testing.T) {
 			name: "ErrNotANumber",
 			env:  map[string]string{"LEDGER_TIMESCALES_CLOSE_WORKING_DAYS": "five"},
 			want: []string{`timescales.close_working_days ("LEDGER_TIMESCALES_CLOSE_WORKING_DAYS"): must be a whole number (got "five")`},
+		},
+		{
+			name: "ErrNotABool",
+			env:  map[string]string{"LEDGER_STATISTICS_DISCLOSURE_CONTROL": "sometimes"},
+			want: []string{`statistics.disclosure_control ("LEDGER_STATISTICS_DISCLOSURE_CONTROL"): must be true or false (got "sometimes")`},
 		},
 		{
 			name: "ErrListOfMaps",

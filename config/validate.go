@@ -127,6 +127,15 @@ func (c Config) problems() []Problem {
 	}
 	ps.positiveInt("notify.max_attempts", c.Notify.MaxAttempts)
 	ps.positiveDuration("notify.retry_backoff", c.Notify.RetryBackoff)
+
+	// Checked even with disclosure control off, so switching it on cannot
+	// fail at run time.
+	if c.Statistics.SuppressMax < 0 || c.Statistics.SuppressMax > 1000 {
+		ps.add("statistics.suppress_max", c.Statistics.SuppressMax, "must be a whole number from 0 to 1000")
+	}
+	if c.Statistics.RoundTo < 1 || c.Statistics.RoundTo > 1000 {
+		ps.add("statistics.round_to", c.Statistics.RoundTo, "must be a whole number from 1 to 1000")
+	}
 	return ps
 }
 

@@ -101,6 +101,18 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			name:   "OKStatisticsExact",
+			modify: func(c *Config) { c.Statistics = Statistics{DisclosureControl: false, SuppressMax: 0, RoundTo: 1} },
+		},
+		{
+			name:   "ErrStatistics",
+			modify: func(c *Config) { c.Statistics.SuppressMax, c.Statistics.RoundTo = -1, 0 },
+			want: []string{
+				`statistics.suppress_max ("LEDGER_STATISTICS_SUPPRESS_MAX"): must be a whole number from 0 to 1000 (got -1)`,
+				`statistics.round_to ("LEDGER_STATISTICS_ROUND_TO"): must be a whole number from 1 to 1000 (got 0)`,
+			},
+		},
+		{
 			name: "OKSMTP",
 			modify: func(c *Config) {
 				c.SMTP = SMTP{Host: "smtp.example.org", Port: 465, Username: "ledger", Password: "pw", TLS: SMTPTLSOnly,
@@ -149,6 +161,7 @@ func TestValidate(t *testing.T) {
 				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "store",
 				"smtp.port", "smtp.tls", "notify.overdue_digest_at", "notify.intake_off_reminder_days",
 				"notify.max_attempts", "notify.retry_backoff",
+				"statistics.round_to",
 			},
 		},
 	} {

@@ -33,6 +33,7 @@ import (
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
+	"github.com/referral-ledger/ledger/statistics"
 )
 
 // Known passwords. Both satisfy the network policy (R-AUTH-2).
@@ -96,6 +97,7 @@ type apiConfig struct {
 	policy   auth.PasswordPolicy
 	dir      string             // the data directory; "" for a new one
 	kek      keystore.MasterKey // the key store's master key; zero for a new one
+	stats    statistics.Rule    // the statistics' disclosure control
 }
 
 type apiOption func(*apiConfig)
@@ -108,6 +110,11 @@ func startingAt(t time.Time) apiOption { return func(c *apiConfig) { c.start = t
 // Closed first.
 func onDataDir(dir string, kek keystore.MasterKey) apiOption {
 	return func(c *apiConfig) { c.dir, c.kek = dir, kek }
+}
+
+// withDisclosure applies rule to the statistics instead of the default.
+func withDisclosure(rule statistics.Rule) apiOption {
+	return func(c *apiConfig) { c.stats = rule }
 }
 
 // testAPI is one running node and a client for it.
@@ -149,6 +156,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		sessions: auth.SessionConfig{IdleTimeout: 2 * 365 * 24 * time.Hour, AbsoluteTimeout: 2 * 365 * 24 * time.Hour},
 		throttle: auth.ThrottleConfig{AccountFailures: 5, AddressFailures: 20, Window: 15 * time.Minute},
 		policy:   auth.PolicyNetwork,
+		stats:    statistics.DefaultRule(),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -190,7 +198,8 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	svc := ledger.NewService(store, ledger.NewCodec(keys), clock.Now, uuid.New)
 	locks := projections.NewLocks()
 	svc.SetPeople(orgs)
-	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks)
+	stats := projections.NewStatistics(cal, domain.DefaultTimescales())
+	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, stats)
 	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
 		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
 
@@ -198,6 +207,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	srv, err := New(Deps{
 		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner, Keys: keys, Locks: locks,
 		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(),
+		Statistics: stats, Disclosure: cfg.stats,
 		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(),
 		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000},
 	})

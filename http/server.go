@@ -14,6 +14,7 @@ import (
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
+	"github.com/referral-ledger/ledger/statistics"
 )
 
 // Deps is what the API serves from. Every field is required.
@@ -28,6 +29,8 @@ type Deps struct {
 	Idempotency IdempotencyStore
 	Calendar    *calendar.Calendar
 	Timescales  domain.Timescales
+	Statistics  *projections.Statistics // the anonymised statistics (R-STAT-1)
+	Disclosure  statistics.Rule         // their disclosure control (R-STAT-3)
 	Logger      zerolog.Logger
 	Registry    *prometheus.Registry
 	Options     Options
@@ -48,9 +51,13 @@ type Server struct {
 }
 
 // New builds the router. Errors: a trusted proxy that is not an IP or CIDR,
-// or metrics already registered on the registry.
+// a disclosure rule that cannot be applied, or metrics already registered
+// on the registry.
 func New(d Deps) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
+	if err := d.Disclosure.Validate(); err != nil {
+		return nil, err
+	}
 	m, err := newMetrics(d.Registry)
 	if err != nil {
 		return nil, err
@@ -94,6 +101,7 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/organisations/:id/users", idem, s.addUser)
 	a.DELETE("/organisations/:id/users/:user_id", s.closeAccount)
 	a.GET("/directory", s.directory)
+	a.GET("/statistics", s.statistics)
 
 	a.POST("/referrals", idem, s.makeReferral)
 	a.GET("/referrals/:id", s.getReferral)

@@ -25,6 +25,7 @@ import (
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/notify"
 	"github.com/referral-ledger/ledger/projections"
+	"github.com/referral-ledger/ledger/statistics"
 )
 
 // app is one ledger node's parts, wired from the configuration.
@@ -82,11 +83,14 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.clients = projections.NewClients()
 	a.keyring = ledger.NewClientKeys(a.keys, a.clients)
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
+	timescales := domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
+		CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays}
 	// Projections decode with the public codec: read models never hold
 	// client data.
 	locks := projections.NewLocks()
 	a.service.SetPeople(orgs)
-	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks)
+	stats := projections.NewStatistics(cal, timescales)
+	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, stats)
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
 		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
 	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
@@ -97,8 +101,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
 		Service: a.service, Accounts: a.accounts, Orgs: orgs, Clients: a.clients, Runner: a.runner, Keys: a.keyring, Locks: locks,
 		Idempotency: a.idem, Calendar: cal,
-		Timescales: domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
-			CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays},
+		Timescales: timescales,
+		Statistics: stats, Disclosure: statistics.Rule{Enabled: cfg.Statistics.DisclosureControl,
+			SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo},
 		Logger: log, Registry: reg,
 		Options: ledgerhttp.Options{TrustedProxies: cfg.HTTP.TrustedProxies, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: uint64(cfg.Projections.MaxLagEvents)},
