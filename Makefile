@@ -38,8 +38,16 @@ build: ## build bin/ledger
 	$(GO) build -o $(BIN)/ledger ./cmd/ledger
 
 .PHONY: test
-test: lint ## gofmt check, go vet, staticcheck, then go test -race
+test: lint postgres ## gofmt check, go vet, staticcheck, then go test -race
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+
+# The PostgreSQL backends' tests use LEDGER_TEST_POSTGRES_URL (default: the
+# postgres user on 127.0.0.1:5432). The script starts a server there if none
+# answers (on Debian as root it installs the postgresql package); when it
+# cannot, it says why and those tests skip, so this target never fails.
+.PHONY: postgres
+postgres: ## make sure a PostgreSQL answers for the tests, starting one if need be
+	@bash scripts/ensure-postgres.sh || true
 
 .PHONY: lint
 lint: fmt-check vet staticcheck ## gofmt check, go vet and staticcheck

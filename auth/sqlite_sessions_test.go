@@ -61,8 +61,10 @@ func TestOpenSessionsPragmas(t *testing.T) {
 }
 
 // TestSessionTokens proves R-AUTH-3: tokens carry at least 128 random bits.
-func TestSessionTokens(t *testing.T) {
-	s, _ := openSessions(t)
+func TestSessionTokens(t *testing.T) { forEachSessionStore(t, testSessionTokens) }
+
+func testSessionTokens(t *testing.T, open openSessionStore) {
+	s := open(t, SessionConfig{})
 	seen := map[string]bool{}
 	for i := 0; i < 100; i++ {
 		token, _ := create(t, s, "user-1", t0)
@@ -102,8 +104,10 @@ func TestSessionTokenStoredHashed(t *testing.T) {
 	}
 }
 
-func TestSessionLookup(t *testing.T) {
-	s, _ := openSessions(t)
+func TestSessionLookup(t *testing.T) { forEachSessionStore(t, testSessionLookup) }
+
+func testSessionLookup(t *testing.T, open openSessionStore) {
+	s := open(t, SessionConfig{})
 	token, created := create(t, s, "user-1", t0)
 	if created.ID == "" || created.UserID != "user-1" || created.OrganisationID != "org-1" ||
 		!created.CreatedAt.Equal(t0) || !created.LastSeenAt.Equal(t0) || !created.ExpiresAt.Equal(t0.Add(12*time.Hour)) {
@@ -127,7 +131,9 @@ func TestSessionLookup(t *testing.T) {
 
 // TestSessionExpiry proves R-AUTH-3: sessions expire when idle and at their
 // absolute end, however active.
-func TestSessionExpiry(t *testing.T) {
+func TestSessionExpiry(t *testing.T) { forEachSessionStore(t, testSessionExpiry) }
+
+func testSessionExpiry(t *testing.T, open openSessionStore) {
 	tests := []struct {
 		name   string
 		visits []time.Duration // Lookups before the final one, after t0
@@ -143,7 +149,7 @@ func TestSessionExpiry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := openSessions(t)
+			s := open(t, SessionConfig{})
 			token, _ := create(t, s, "user-1", t0)
 			for _, v := range tt.visits {
 				if _, err := s.Lookup(token, t0.Add(v)); err != nil {
@@ -169,8 +175,10 @@ func everyTwentyMinutesFor(d time.Duration) []time.Duration {
 	return v
 }
 
-func TestSessionBadTokens(t *testing.T) {
-	s, _ := openSessions(t)
+func TestSessionBadTokens(t *testing.T) { forEachSessionStore(t, testSessionBadTokens) }
+
+func testSessionBadTokens(t *testing.T, open openSessionStore) {
+	s := open(t, SessionConfig{})
 	token, _ := create(t, s, "user-1", t0)
 	unknown, err := newToken()
 	if err != nil {
@@ -191,8 +199,10 @@ func TestSessionBadTokens(t *testing.T) {
 }
 
 // TestSessionLogout proves R-AUTH-3: a session ends at logout.
-func TestSessionLogout(t *testing.T) {
-	s, _ := openSessions(t)
+func TestSessionLogout(t *testing.T) { forEachSessionStore(t, testSessionLogout) }
+
+func testSessionLogout(t *testing.T, open openSessionStore) {
+	s := open(t, SessionConfig{})
 	token, _ := create(t, s, "user-1", t0)
 	other, _ := create(t, s, "user-1", t0)
 	if err := s.Delete(token); err != nil {
@@ -209,8 +219,10 @@ func TestSessionLogout(t *testing.T) {
 
 // TestSessionDeleteForUser proves R-AUTH-3 and R-ORG-3: closing an account
 // (or changing its password) ends every one of its sessions at once.
-func TestSessionDeleteForUser(t *testing.T) {
-	s, _ := openSessions(t)
+func TestSessionDeleteForUser(t *testing.T) { forEachSessionStore(t, testSessionDeleteForUser) }
+
+func testSessionDeleteForUser(t *testing.T, open openSessionStore) {
+	s := open(t, SessionConfig{})
 	a1, _ := create(t, s, "user-1", t0)
 	a2, _ := create(t, s, "user-1", t0)
 	b, _ := create(t, s, "user-2", t0)
@@ -224,8 +236,10 @@ func TestSessionDeleteForUser(t *testing.T) {
 	}
 }
 
-func TestSessionPurge(t *testing.T) {
-	s, _ := openSessions(t)
+func TestSessionPurge(t *testing.T) { forEachSessionStore(t, testSessionPurge) }
+
+func testSessionPurge(t *testing.T, open openSessionStore) {
+	s := open(t, SessionConfig{})
 	idle, _ := create(t, s, "user-1", t0)
 	live, _ := create(t, s, "user-2", t0.Add(20*time.Minute))
 	n, err := s.Purge(t0.Add(31 * time.Minute))
@@ -258,12 +272,10 @@ func TestSessionsSurviveReopen(t *testing.T) {
 	}
 }
 
-func TestSessionConfigTimeouts(t *testing.T) {
-	s, err := OpenSessionsWithConfig(filepath.Join(t.TempDir(), "s.db"), SessionConfig{IdleTimeout: 5 * time.Minute, AbsoluteTimeout: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+func TestSessionConfigTimeouts(t *testing.T) { forEachSessionStore(t, testSessionConfigTimeouts) }
+
+func testSessionConfigTimeouts(t *testing.T, open openSessionStore) {
+	s := open(t, SessionConfig{IdleTimeout: 5 * time.Minute, AbsoluteTimeout: time.Hour})
 	token, sess := create(t, s, "user-1", t0)
 	if !sess.ExpiresAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("ExpiresAt = %v, want an hour after creation", sess.ExpiresAt)
@@ -272,7 +284,11 @@ func TestSessionConfigTimeouts(t *testing.T) {
 }
 
 func TestCreateNeedsUserAndOrganisation(t *testing.T) {
-	s, _ := openSessions(t)
+	forEachSessionStore(t, testCreateNeedsUserAndOrganisation)
+}
+
+func testCreateNeedsUserAndOrganisation(t *testing.T, open openSessionStore) {
+	s := open(t, SessionConfig{})
 	if _, _, err := s.Create("", "org-1", t0); err == nil {
 		t.Error("Create without a user succeeded")
 	}

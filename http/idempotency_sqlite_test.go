@@ -23,7 +23,18 @@ func openTestIdempotencyStore(tb testing.TB) (IdempotencyStore, string) {
 	return s, path
 }
 
-func TestSQLiteIdempotencyStore(t *testing.T) {
+func TestSQLiteIdempotencyStore(t *testing.T) { testIdempotencyStore(t, openSQLiteForContract) }
+
+// openSQLiteForContract opens a SQLite store for the tests every
+// IdempotencyStore shares (see idempotency_postgres_test.go).
+func openSQLiteForContract(tb testing.TB) IdempotencyStore {
+	tb.Helper()
+	s, _ := openTestIdempotencyStore(tb)
+	return s
+}
+
+// testIdempotencyStore is the behaviour every IdempotencyStore must have.
+func testIdempotencyStore(t *testing.T, open func(testing.TB) IdempotencyStore) {
 	ctx := context.Background()
 	t0 := time.Date(2025, 1, 31, 9, 0, 0, 0, time.UTC)
 	fp := sha256.Sum256([]byte("POST\x00/v1/referrals\x00{}"))
@@ -107,8 +118,7 @@ func TestSQLiteIdempotencyStore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := openTestIdempotencyStore(t)
-			tt.run(t, s)
+			tt.run(t, open(t))
 		})
 	}
 }
@@ -156,7 +166,11 @@ func TestSQLiteIdempotencyStorePragmas(t *testing.T) {
 }
 
 func TestSQLiteIdempotencyStoreConcurrentClaims(t *testing.T) {
-	s, _ := openTestIdempotencyStore(t)
+	testIdempotencyConcurrentClaims(t, openSQLiteForContract(t))
+}
+
+// testIdempotencyConcurrentClaims: of claims racing for one key, one wins.
+func testIdempotencyConcurrentClaims(t *testing.T, s IdempotencyStore) {
 	fp := sha256.Sum256([]byte("x"))
 	const n = 16
 	errs := make([]error, n)

@@ -1,0 +1,234 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// PostgresSessions is a SessionStore in PostgreSQL, shared by every API
+// node behind a load balancer: a token issued by one node works on all of
+// them, and a logout, account closure or password change through any node
+// ends the session everywhere at once, since every node reads the same row.
+// Like SQLiteSessions it keeps only the SHA-256 of each token. It is safe
+// for concurrent use.
+type PostgresSessions struct {
+	pool *pgxpool.Pool
+	cfg  SessionConfig
+}
+
+var _ SessionStore = (*PostgresSessions)(nil)
+
+// sessionsLock is the advisory lock taken while creating the table, so that
+// nodes starting at once do not race on CREATE TABLE IF NOT EXISTS.
+const sessionsLock int64 = 0x4c534553_00000001 // "LSES"
+
+// postgresSessionSchema creates the sessions table. token_hash is SHA-256
+// of the token, never the token itself.
+const postgresSessionSchema = `
+CREATE TABLE IF NOT EXISTS ledger_sessions (
+	token_hash      bytea       PRIMARY KEY,
+	id              text        NOT NULL UNIQUE,
+	user_id         text        NOT NULL,
+	organisation_id text        NOT NULL,
+	created_at      timestamptz NOT NULL,
+	last_seen_at    timestamptz NOT NULL,
+	expires_at      timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ledger_sessions_user ON ledger_sessions (user_id);
+CREATE INDEX IF NOT EXISTS ledger_sessions_expires ON ledger_sessions (expires_at);
+`
+
+// sessionOpTimeout bounds every call, since SessionStore's methods take no
+// context: a database that stops answering fails requests instead of
+// hanging them.
+const sessionOpTimeout = 10 * time.Second
+
+// errSessionsUnavailable marks every failure to reach, read or write the
+// database, so the HTTP layer answers 503 rather than 500 or 401.
+var errSessionsUnavailable error = &domain.Error{Code: domain.Unavailable, Message: "the session store is unavailable"}
+
+// sessionsUnavailable wraps err, a database failure during op.
+func sessionsUnavailable(op string, err error) error {
+	return fmt.Errorf("auth: %s: %w: %w", op, errSessionsUnavailable, err)
+}
+
+// OpenPostgresSessions connects to the PostgreSQL database at url (a
+// postgres:// URL or key=value string, as pgx reads them) and creates the
+// ledger_sessions table if it is absent; several nodes may open one
+// database at once. Zero fields of cfg take their defaults; every node
+// should use the same cfg. Errors carry domain.Unavailable and never the
+// URL's password.
+func OpenPostgresSessions(ctx context.Context, url string, cfg SessionConfig) (*PostgresSessions, error) {
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, sessionsUnavailable("opening sessions", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, sessionsUnavailable("opening sessions", err)
+	}
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, sessionsLock); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, postgresSessionSchema)
+		return err
+	})
+	if err != nil {
+		pool.Close()
+		return nil, sessionsUnavailable("creating sessions schema", err)
+	}
+	return &PostgresSessions{pool: pool, cfg: cfg.withDefaults()}, nil
+}
+
+// Close closes the connection pool; later calls fail with
+// domain.Unavailable.
+func (s *PostgresSessions) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Create starts a session; see SessionStore.Create. Times are kept to the
+// microsecond, PostgreSQL's resolution, and the Session returned holds them
+// as stored. An empty userID or organisationID is a programming error
+// (internal).
+func (s *PostgresSessions) Create(userID, organisationID string, now time.Time) (string, Session, error) {
+	if userID == "" || organisationID == "" {
+		return "", Session{}, errors.New("auth: a session needs a user and an organisation")
+	}
+	token, err := newToken()
+	if err != nil {
+		return "", Session{}, err
+	}
+	now = micros(now)
+	sess := Session{
+		ID:             uuid.NewString(),
+		UserID:         userID,
+		OrganisationID: organisationID,
+		CreatedAt:      now,
+		LastSeenAt:     now,
+		ExpiresAt:      micros(now.Add(s.cfg.AbsoluteTimeout)),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	_, err = s.pool.Exec(ctx, `INSERT INTO ledger_sessions
+		(token_hash, id, user_id, organisation_id, created_at, last_seen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		hashToken(token), sess.ID, sess.UserID, sess.OrganisationID,
+		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt)
+	if err != nil {
+		return "", Session{}, sessionsUnavailable("storing session", err)
+	}
+	return token, sess, nil
+}
+
+// sessionColumns are the columns scanPgSession reads, in its order.
+const sessionColumns = `id, user_id, organisation_id, created_at, last_seen_at, expires_at`
+
+// Lookup returns the live session of token; see SessionStore.Lookup. It
+// writes LastSeenAt only when the stored value is at least a minute old.
+// Errors: domain.Unauthorized as SessionStore says; domain.Unavailable when
+// the database cannot be reached.
+func (s *PostgresSessions) Lookup(token string, now time.Time) (Session, error) {
+	if !wellFormedToken(token) {
+		return Session{}, errInvalidSession()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	hash := hashToken(token)
+	sess, err := scanPgSession(s.pool.QueryRow(ctx,
+		`SELECT `+sessionColumns+` FROM ledger_sessions WHERE token_hash = $1`, hash))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Session{}, errInvalidSession()
+	}
+	if err != nil {
+		return Session{}, sessionsUnavailable("looking up session", err)
+	}
+	if !s.live(sess, now) {
+		// Best effort: Purge removes it later if this fails.
+		_, _ = s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE token_hash = $1`, hash)
+		return Session{}, errInvalidSession()
+	}
+	if now.Sub(sess.LastSeenAt) < lastSeenResolution {
+		return sess, nil
+	}
+	// Touch and re-check in one statement, so a session ended by Delete or
+	// DeleteForUser on any node since the SELECT is not revived or honoured.
+	seen := micros(now)
+	sess, err = scanPgSession(s.pool.QueryRow(ctx, `UPDATE ledger_sessions
+		SET last_seen_at = greatest(last_seen_at, $1)
+		WHERE token_hash = $2 AND expires_at > $1 AND last_seen_at >= $3
+		RETURNING `+sessionColumns,
+		seen, hash, now.Add(-s.cfg.IdleTimeout)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Session{}, errInvalidSession()
+	}
+	if err != nil {
+		return Session{}, sessionsUnavailable("touching session", err)
+	}
+	return sess, nil
+}
+
+// live reports whether sess is neither past its absolute expiry nor idle for
+// longer than the idle timeout at now.
+func (s *PostgresSessions) live(sess Session, now time.Time) bool {
+	return now.Before(sess.ExpiresAt) && now.Sub(sess.LastSeenAt) <= s.cfg.IdleTimeout
+}
+
+// Delete ends the session of token on every node; see
+// SessionStore.Delete. Errors: domain.Unavailable.
+func (s *PostgresSessions) Delete(token string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE token_hash = $1`, hashToken(token)); err != nil {
+		return sessionsUnavailable("deleting session", err)
+	}
+	return nil
+}
+
+// DeleteForUser ends every session of userID on every node; see
+// SessionStore.DeleteForUser. Errors: domain.Unavailable.
+func (s *PostgresSessions) DeleteForUser(userID string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE user_id = $1`, userID); err != nil {
+		return sessionsUnavailable("deleting sessions of user", err)
+	}
+	return nil
+}
+
+// Purge removes expired sessions; see SessionStore.Purge. Any one node may
+// run it. Errors: domain.Unavailable.
+func (s *PostgresSessions) Purge(now time.Time) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	tag, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE expires_at <= $1 OR last_seen_at < $2`,
+		now, now.Add(-s.cfg.IdleTimeout))
+	if err != nil {
+		return 0, sessionsUnavailable("purging sessions", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// scanPgSession reads one row of sessionColumns.
+func scanPgSession(row pgx.Row) (Session, error) {
+	var sess Session
+	if err := row.Scan(&sess.ID, &sess.UserID, &sess.OrganisationID,
+		&sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt); err != nil {
+		return Session{}, err
+	}
+	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = micros(sess.CreatedAt), micros(sess.LastSeenAt), micros(sess.ExpiresAt)
+	return sess, nil
+}
+
+// micros returns t in UTC at PostgreSQL's resolution, a microsecond, so a
+// time compares equal to itself after a round trip through the database.
+func micros(t time.Time) time.Time { return time.UnixMicro(t.UnixMicro()).UTC() }
