@@ -278,3 +278,31 @@ func TestAccessLog_LOCK9(t *testing.T) {
 		t.Fatalf("the referrer reading the access log: %d", r.Status)
 	}
 }
+
+// TestReadingMessages_LOCK8: the responsible person reads what was passed
+// on, decrypted; others are refused as for the case itself.
+func TestReadingMessages_LOCK8(t *testing.T) {
+	n := newLockNet(t)
+	n.lock(t, n.Client, nil)
+	want(t, n.do(t, http.MethodPost, "/v1/clients/"+n.Client+"/messages", n.HelpdeskB.Token,
+		map[string]any{"text": "new address given by caller", "child_protection": true}), http.StatusAccepted)
+	r := want(t, n.do(t, http.MethodGet, "/v1/clients/"+n.Client+"/messages", n.AdviserB.Token, nil), http.StatusOK)
+	var body struct {
+		Messages []struct {
+			Text            string `json:"text"`
+			ChildProtection bool   `json:"child_protection"`
+			FromUserID      string `json:"from_user_id"`
+		} `json:"messages"`
+	}
+	decodeInto(t, r, &body)
+	if len(body.Messages) != 1 || body.Messages[0].Text != "new address given by caller" || !body.Messages[0].ChildProtection ||
+		body.Messages[0].FromUserID != n.HelpdeskB.ID {
+		t.Fatalf("messages: %s", r.Body)
+	}
+	if r := n.do(t, http.MethodGet, "/v1/clients/"+n.Client+"/messages", n.LeadB.Token, nil); r.Status != http.StatusForbidden {
+		t.Fatalf("the org lead reading a locked case's messages: %d", r.Status)
+	}
+	if r := n.do(t, http.MethodGet, "/v1/clients/"+n.Client+"/messages", n.AdviserC.Token, nil); r.Status != http.StatusNotFound {
+		t.Fatalf("an outsider reading messages: %d", r.Status)
+	}
+}

@@ -132,3 +132,39 @@ func (s *Server) accessLog(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"client_id": client, "entries": out})
 }
+
+type messageOut struct {
+	ID                 string  `json:"id"`
+	At                 string  `json:"at"`
+	FromUserID         *string `json:"from_user_id"`
+	FromOrganisationID *string `json:"from_organisation_id"`
+	ChildProtection    bool    `json:"child_protection"`
+	Text               *string `json:"text"`
+	Erased             bool    `json:"erased"`
+}
+
+// messages lists the information passed on about a client's case, to those
+// who may read the case (R-LOCK-8).
+func (s *Server) messages(c *gin.Context) {
+	client, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	msgs, err := s.Service.Messages(ctx, currentUser(c).Actor(), client, s.Clients)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := make([]messageOut, len(msgs))
+	for i, m := range msgs {
+		out[i] = messageOut{ID: m.ID.String(), At: m.At.UTC().Format(time.RFC3339), FromUserID: idJSON(m.FromUserID),
+			FromOrganisationID: idJSON(m.FromOrganisationID), ChildProtection: m.ChildProtection, Text: strJSON(m.Text), Erased: m.Erased}
+	}
+	c.JSON(http.StatusOK, gin.H{"client_id": client, "messages": out})
+}

@@ -126,6 +126,7 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/clients/:id/serious-case-review-completion", s.completeSeriousCaseReview)
 	a.GET("/locked-cases", s.lockedCases)
 	a.POST("/clients/:id/messages", s.sendMessage)
+	a.GET("/clients/:id/messages", s.messages)
 }
 
 // readyz is ready when the store answers and the views are caught up

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -167,4 +168,48 @@ func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, client uu
 		return Written{}, nil
 	}
 	return w, err
+}
+
+// Message is information passed to a case's responsible person.
+type Message struct {
+	ID                 uuid.UUID
+	At                 time.Time
+	FromUserID         uuid.UUID
+	FromOrganisationID uuid.UUID
+	ChildProtection    bool
+	Text               string
+	Erased             bool
+}
+
+// Messages returns the information passed on about a client's case
+// (R-LOCK-8), to those who may read the case: under a lock, those the lock
+// lets in; otherwise the organisations holding the client. The read is
+// logged (R-LOCK-9). Errors: NotFound, Forbidden.
+func (s *Service) Messages(ctx context.Context, actor domain.Actor, client uuid.UUID, clients ClientIndex) ([]Message, error) {
+	history, err := s.load(ctx, ClientStream(client))
+	if err != nil {
+		return nil, err
+	}
+	var c domain.ClientRecord
+	for _, rec := range history {
+		c = domain.EvolveClient(c, rec)
+	}
+	grant, ok := domain.LockAccess(c.Lock, actor, s.Now())
+	knows := clients != nil && clients.OrganisationKnowsClient(actor.OrganisationID, client)
+	switch {
+	case ok && grant == domain.GrantNotLocked && !knows:
+		return nil, domain.Errorf(domain.NotFound, "no such client")
+	case !ok && (c.Lock.HideNotification || !knows):
+		return nil, domain.Errorf(domain.NotFound, "no such client")
+	case !ok:
+		return nil, s.lockedError(c.Lock)
+	}
+	var out []Message
+	for _, rec := range history {
+		if m, ok := rec.Event.(*domain.MessageForResponsiblePerson); ok {
+			out = append(out, Message{ID: m.MessageID, At: rec.At, FromUserID: rec.ActorUserID, FromOrganisationID: rec.ActorOrganisationID,
+				ChildProtection: m.ChildProtection, Text: m.Text, Erased: rec.Erased})
+		}
+	}
+	return out, s.recordAccess(ctx, actor, client, uuid.Nil, grant, c.Lock.Status == domain.LockLocked)
 }
