@@ -17,21 +17,24 @@ import (
 // followed by the upper-cased dotted key with dots replaced by underscores
 // (http.addr is LEDGER_HTTP_ADDR). The help tag feeds Keys and the README.
 type Config struct {
-	HTTP              HTTP        `yaml:"http"`
-	DataDir           string      `yaml:"data_dir" help:"Directory holding the event log, key store and other state."`
-	BootstrapPassword string      `yaml:"bootstrap_password" secret:"true" help:"Password of the first coordinator account. Empty: generate one on first start and print it once."`
-	Log               Log         `yaml:"log"`
-	Auth              Auth        `yaml:"auth"`
-	Network           Network     `yaml:"network"`
-	Timescales        Timescales  `yaml:"timescales"`
-	Projections       Projections `yaml:"projections"`
-	Store             StoreKind   `yaml:"store" help:"Event store backend: sqlite (kurrentdb to come)."`
-	MasterKey         string      `yaml:"master_key" secret:"true" help:"Master key (KEK) wrapping the per-client data keys: base64 of 32 bytes. Wins over master_key_file."`
-	MasterKeyFile     string      `yaml:"master_key_file" help:"File holding the master key (base64, mode 0600). Neither set: generated into data_dir/master.key on first start, with a warning to move it."`
-	Privacy           Privacy     `yaml:"privacy"`
-	SMTP              SMTP        `yaml:"smtp"`
-	Notify            Notify      `yaml:"notify"`
-	Statistics        Statistics  `yaml:"statistics"`
+	HTTP              HTTP         `yaml:"http"`
+	DataDir           string       `yaml:"data_dir" help:"Directory holding the event log, key store and other state."`
+	BootstrapPassword string       `yaml:"bootstrap_password" secret:"true" help:"Password of the first coordinator account. Empty: generate one on first start and print it once."`
+	Log               Log          `yaml:"log"`
+	Auth              Auth         `yaml:"auth"`
+	Network           Network      `yaml:"network"`
+	Timescales        Timescales   `yaml:"timescales"`
+	Projections       Projections  `yaml:"projections"`
+	Store             StoreKind    `yaml:"store" help:"Event store backend: sqlite (the embedded log in data_dir) or kurrentdb (a KurrentDB/EventStoreDB cluster at kurrentdb_url)."`
+	KurrentDBURL      string       `yaml:"kurrentdb_url" secret:"true" help:"Connection string of the KurrentDB cluster, e.g. esdb://node1:2113,node2:2113,node3:2113?tls=true, when store is kurrentdb."`
+	KeyStore          KeyStoreKind `yaml:"keystore" help:"Where client keys, sessions and idempotency replies live: sqlite (in data_dir, one node) or postgres (shared by several API nodes, at postgres_url)."`
+	PostgresURL       string       `yaml:"postgres_url" secret:"true" help:"PostgreSQL connection URL when keystore is postgres, e.g. postgres://ledger@db:5432/ledger."`
+	MasterKey         string       `yaml:"master_key" secret:"true" help:"Master key (KEK) wrapping the per-client data keys: base64 of 32 bytes. Wins over master_key_file."`
+	MasterKeyFile     string       `yaml:"master_key_file" help:"File holding the master key (base64, mode 0600). Neither set: generated into data_dir/master.key on first start, with a warning to move it."`
+	Privacy           Privacy      `yaml:"privacy"`
+	SMTP              SMTP         `yaml:"smtp"`
+	Notify            Notify       `yaml:"notify"`
+	Statistics        Statistics   `yaml:"statistics"`
 }
 
 // Privacy configures retention of client data (R-PRIV-5).
@@ -162,9 +165,19 @@ const (
 // StoreKind selects the event store backend.
 type StoreKind string
 
-// The event store backends. Only SQLite exists so far.
+// The event store backends.
 const (
-	StoreSQLite StoreKind = "sqlite"
+	StoreSQLite    StoreKind = "sqlite"
+	StoreKurrentDB StoreKind = "kurrentdb"
+)
+
+// KeyStoreKind selects where keys, sessions and idempotency replies live.
+type KeyStoreKind string
+
+// The key store backends.
+const (
+	KeyStoreSQLite   KeyStoreKind = "sqlite"
+	KeyStorePostgres KeyStoreKind = "postgres"
 )
 
 // Default returns the configuration used when nothing is set: a node
@@ -203,7 +216,8 @@ func Default() Config {
 			MaxLagEvents:          1000,
 			ReadYourWritesTimeout: 2 * time.Second,
 		},
-		Store: StoreSQLite,
+		Store:    StoreSQLite,
+		KeyStore: KeyStoreSQLite,
 		Privacy: Privacy{
 			Retention:              6 * 365 * 24 * time.Hour,
 			RetentionCheckInterval: time.Hour,
@@ -233,6 +247,12 @@ func (c Config) Redacted() Config {
 	}
 	if c.MasterKey != "" {
 		c.MasterKey = "[redacted]"
+	}
+	if c.KurrentDBURL != "" {
+		c.KurrentDBURL = "[redacted]"
+	}
+	if c.PostgresURL != "" {
+		c.PostgresURL = "[redacted]"
 	}
 	if c.SMTP.Password != "" {
 		c.SMTP.Password = "[redacted]"

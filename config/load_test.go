@@ -239,7 +239,7 @@ func TestLoadProblems(t *testing.T) {
 			name: "ErrInvalidValues",
 			env: map[string]string{
 				"LEDGER_HTTP_ADDR":  "localhost",
-				"LEDGER_STORE":      "kurrentdb",
+				"LEDGER_STORE":      "mongodb",
 				"LEDGER_LOG_LEVEL":  "verbose",
 				"LEDGER_LOG_FORMAT": "xml",
 			},
@@ -247,7 +247,7 @@ func TestLoadProblems(t *testing.T) {
 				`http.addr ("LEDGER_HTTP_ADDR"): must be host:port`,
 				`log.level ("LEDGER_LOG_LEVEL"): must be one of trace, debug, info, warn, error (got "verbose")`,
 				`log.format ("LEDGER_LOG_FORMAT"): must be one of auto, json, console (got "xml")`,
-				`store ("LEDGER_STORE"): must be one of sqlite (got "kurrentdb")`,
+				`store ("LEDGER_STORE"): must be one of sqlite, kurrentdb (got "mongodb")`,
 			},
 		},
 	} {

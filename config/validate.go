@@ -116,7 +116,15 @@ func (c Config) problems() []Problem {
 	ps.positiveInt("projections.max_lag_events", c.Projections.MaxLagEvents)
 	ps.positiveDuration("projections.read_your_writes_timeout", c.Projections.ReadYourWritesTimeout)
 
-	oneOf(&ps, "store", c.Store, StoreSQLite)
+	oneOf(&ps, "store", c.Store, StoreSQLite, StoreKurrentDB)
+	oneOf(&ps, "keystore", c.KeyStore, KeyStoreSQLite, KeyStorePostgres)
+	if c.Store == StoreKurrentDB && !strings.HasPrefix(c.KurrentDBURL, "esdb://") && !strings.HasPrefix(c.KurrentDBURL, "esdb+discover://") &&
+		!strings.HasPrefix(c.KurrentDBURL, "kurrentdb://") && !strings.HasPrefix(c.KurrentDBURL, "kurrentdb+discover://") {
+		ps.add("kurrentdb_url", "[redacted]", "must be an esdb:// or esdb+discover:// connection string when store is kurrentdb")
+	}
+	if c.KeyStore == KeyStorePostgres && !strings.HasPrefix(c.PostgresURL, "postgres://") && !strings.HasPrefix(c.PostgresURL, "postgresql://") {
+		ps.add("postgres_url", "[redacted]", "must be a postgres:// URL when keystore is postgres")
+	}
 
 	ps.smtp(c.SMTP)
 	if _, _, ok := c.Notify.DigestTime(); !ok {

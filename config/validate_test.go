@@ -147,7 +147,24 @@ func TestValidate(t *testing.T) {
 		{
 			name:   "ErrStore",
 			modify: func(c *Config) { c.Store = "" },
-			want:   []string{`store ("LEDGER_STORE"): must be one of sqlite (got "")`},
+			want:   []string{`store ("LEDGER_STORE"): must be one of sqlite, kurrentdb (got "")`},
+		},
+		{
+			name:   "ErrKurrentDBWithoutURL",
+			modify: func(c *Config) { c.Store = StoreKurrentDB },
+			want:   []string{`kurrentdb_url ("LEDGER_KURRENTDB_URL"): must be an esdb:// or esdb+discover:// connection string`},
+		},
+		{
+			name:   "ErrPostgresWithoutURL",
+			modify: func(c *Config) { c.KeyStore = KeyStorePostgres; c.PostgresURL = "mysql://x" },
+			want:   []string{`postgres_url ("LEDGER_POSTGRES_URL"): must be a postgres:// URL`},
+		},
+		{
+			name: "OKSeveralNodes",
+			modify: func(c *Config) {
+				c.Store, c.KurrentDBURL = StoreKurrentDB, "esdb://node1:2113,node2:2113?tls=false"
+				c.KeyStore, c.PostgresURL = KeyStorePostgres, "postgres://ledger@db:5432/ledger"
+			},
 		},
 		{
 			name:   "ErrZeroConfigReportsEverything",
@@ -158,7 +175,7 @@ func TestValidate(t *testing.T) {
 				"auth.password_policy", "auth.session_idle_timeout", "auth.session_absolute_timeout",
 				"auth.max_failed_logins_per_account", "auth.max_failed_logins_per_address", "auth.failed_login_window",
 				"network.region", "timescales.acknowledge_working_days", "timescales.close_working_days",
-				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "store",
+				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "store", "keystore",
 				"smtp.port", "smtp.tls", "notify.overdue_digest_at", "notify.intake_off_reminder_days",
 				"notify.max_attempts", "notify.retry_backoff",
 				"statistics.round_to",
