@@ -198,15 +198,16 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	svc := ledger.NewService(store, ledger.NewCodec(keys), clock.Now, uuid.New)
 	locks := projections.NewLocks()
 	svc.SetPeople(orgs)
+	referrals := projections.NewReferrals(cal, domain.DefaultTimescales())
 	stats := projections.NewStatistics(cal, domain.DefaultTimescales())
-	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, stats)
+	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats)
 	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
 		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
 
 	logs := &lockedLog{}
 	srv, err := New(Deps{
 		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner, Keys: keys, Locks: locks,
-		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(),
+		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(), Referrals: referrals,
 		Statistics: stats, Disclosure: cfg.stats,
 		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(),
 		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000},

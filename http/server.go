@@ -23,6 +23,7 @@ type Deps struct {
 	Accounts    *ledger.Accounts
 	Orgs        *projections.Organisations
 	Clients     *projections.Clients
+	Referrals   *projections.Referrals // the inbox, outbox and overdue views
 	Runner      *projections.Runner
 	Keys        *ledger.ClientKeys
 	Locks       *projections.Locks
@@ -111,6 +112,10 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/referrals/:id/notes", idem, s.addNote)
 	a.POST("/referrals/:id/closure", s.closeReferral)
 	a.GET("/referrals/:id/history", s.history)
+
+	a.GET("/inbox", s.inbox)
+	a.GET("/outbox", s.outbox)
+	a.GET("/overdue", s.overdue)
 
 	a.POST("/clients/:id/erasure-requests", idem, s.requestErasure)
 	a.POST("/erasure-requests/:id/decision", s.decideErasure)

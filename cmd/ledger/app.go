@@ -85,12 +85,13 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
 	timescales := domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
 		CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays}
+	referrals := projections.NewReferrals(cal, timescales)
 	// Projections decode with the public codec: read models never hold
 	// client data.
 	locks := projections.NewLocks()
 	a.service.SetPeople(orgs)
 	stats := projections.NewStatistics(cal, timescales)
-	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, stats)
+	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats)
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
 		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
 	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
@@ -101,7 +102,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
 		Service: a.service, Accounts: a.accounts, Orgs: orgs, Clients: a.clients, Runner: a.runner, Keys: a.keyring, Locks: locks,
 		Idempotency: a.idem, Calendar: cal,
-		Timescales: timescales,
+		Timescales: timescales, Referrals: referrals,
 		Statistics: stats, Disclosure: statistics.Rule{Enabled: cfg.Statistics.DisclosureControl,
 			SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo},
 		Logger: log, Registry: reg,

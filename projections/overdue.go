@@ -1,0 +1,87 @@
+package projections
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/calendar"
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// OverdueReferral is a referral past its current deadline (R-VIEW-3).
+type OverdueReferral struct {
+	ID                 uuid.UUID
+	Status             domain.Status
+	Urgent             bool
+	FromOrganisationID uuid.UUID
+	ToOrganisationID   uuid.UUID
+	Stage              domain.Stage // the deadline missed: acknowledge or close
+	Due                time.Time    // the end of the stage's last working day
+	// WorkingDaysOverdue counts the working days after the due day up to
+	// and including today: 1 on the first working day after the deadline,
+	// and 0 on a weekend or bank holiday straight after it, when the
+	// referral is already overdue but no working day has been lost yet.
+	WorkingDaysOverdue int
+}
+
+// OverdueQuery asks for one page of overdue referrals.
+type OverdueQuery struct {
+	Organisation uuid.UUID // uuid.Nil: the whole network; else referrals to or from it
+	After        string    // the Next of the previous page; "" for the first
+	Limit        int       // 1..MaxLimit; 0 for DefaultLimit
+	// Visible, when set, hides the referrals of clients it refuses: the
+	// caller's case-lock rule (R-LOCK-2).
+	Visible func(client uuid.UUID) bool
+}
+
+// Overdue lists the open referrals past their current deadline at now,
+// most overdue first (earliest deadline, urgent first at the same
+// instant): network-wide, or those to or from q.Organisation (R-VIEW-3).
+// A referral is overdue from the instant after the end of its deadline
+// day. Errors: ErrInvalidCursor.
+func (p *Referrals) Overdue(q OverdueQuery, now time.Time) (Page[OverdueReferral], error) {
+	after, err := decodeCursor(listOverdue, q.After)
+	if err != nil {
+		return Page[OverdueReferral]{}, err
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	set := &p.due
+	if q.Organisation != uuid.Nil {
+		set = p.involved[q.Organisation]
+	}
+	it := set.from(after)
+	cutoff := now.UnixNano()
+	notYetDue := func(k sortKey) bool { return k.at >= cutoff }
+	days := overdueDays{cal: p.cal, today: p.cal.DateOf(now)}
+	return readPage(&it, listOverdue, q.Limit, visible(p, q.Visible), notYetDue, func(k sortKey) OverdueReferral {
+		e := p.byID[k.id()]
+		return OverdueReferral{ID: e.r.ID, Status: e.r.Status, Urgent: e.r.UrgentNow(),
+			FromOrganisationID: e.r.FromOrganisationID, ToOrganisationID: e.r.ToOrganisationID,
+			Stage: e.stage, Due: e.next, WorkingDaysOverdue: days.since(p.cal.DateOf(e.next))}
+	}), nil
+}
+
+// overdueDays counts working days from due dates to today for a page
+// listed in due order: counting each from scratch walks every day since
+// it was due, so each count is derived from the one before, walking only
+// the days between them.
+type overdueDays struct {
+	cal   *calendar.Calendar
+	today calendar.Date
+	prev  calendar.Date // the due date counted last; zero before the first
+	count int           // working days after prev up to and including today
+}
+
+// since returns cal.WorkingDaysBetween(due, today), for dues not before
+// the one asked about last.
+func (o *overdueDays) since(due calendar.Date) int {
+	if o.prev.IsZero() || due.Before(o.prev) {
+		o.prev, o.count = due, o.cal.WorkingDaysBetween(due, o.today)
+		return o.count
+	}
+	o.count -= o.cal.WorkingDaysBetween(o.prev, due)
+	o.prev = due
+	return o.count
+}
