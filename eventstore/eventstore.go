@@ -12,8 +12,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// Position is an event's place in the global order of the whole store. The
-// first event has position 1; position 0 means "before everything".
+// Position is an event's place in the global order of the whole store:
+// strictly increasing, and never 0, which means "before everything". The
+// embedded store numbers events 1, 2, 3…; KurrentDB uses its log's commit
+// positions, which are sparse.
 type Position uint64
 
 // Start is the position before the first event: reading or subscribing
