@@ -56,6 +56,7 @@ type SMTP struct {
 
 // Notify configures which email notices go out when (R-NOTE-1, R-ORG-2).
 type Notify struct {
+	Enabled               bool          `yaml:"enabled" help:"Send email notices from this node. With several API nodes, enable it on exactly one: each enabled node sends every notice."`
 	OverdueDigestAt       string        `yaml:"overdue_digest_at" help:"Europe/London time of day (HH:MM) the overdue digest goes out, on working days."`
 	IntakeOffReminderDays int           `yaml:"intake_off_reminder_days" help:"Org leads are reminded once their intake has been off this many days."`
 	MaxAttempts           int           `yaml:"max_attempts" help:"Attempts to send a notice before it is marked failed and logged."`
@@ -227,6 +228,7 @@ func Default() Config {
 			TLS:  SMTPStartTLS,
 		},
 		Notify: Notify{
+			Enabled:               true,
 			OverdueDigestAt:       "07:00",
 			IntakeOffReminderDays: 7,
 			MaxAttempts:           10,

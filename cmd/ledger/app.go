@@ -18,9 +18,11 @@ import (
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/kurrentdb"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
 	ledgerhttp "github.com/referral-ledger/ledger/http"
 	"github.com/referral-ledger/ledger/keystore"
+	keypg "github.com/referral-ledger/ledger/keystore/postgres"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/notify"
@@ -32,8 +34,8 @@ import (
 type app struct {
 	cfg      config.Config
 	log      zerolog.Logger
-	store    *sqlite.Store
-	sessions *auth.SQLiteSessions
+	store    eventstore.Store
+	sessions sessionBackend
 	idem     ledgerhttp.IdempotencyStore
 	keys     keystore.Store
 	clients  *projections.Clients
@@ -58,15 +60,11 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 			built.close()
 		}
 	}()
-	if a.store, err = sqlite.Open(filepath.Join(cfg.DataDir, eventsFile)); err != nil {
-		return nil, fmt.Errorf("event store: %w", err)
+	if a.store, err = openEventStore(cfg, log); err != nil {
+		return nil, err
 	}
-	if a.sessions, err = auth.OpenSessionsWithConfig(filepath.Join(cfg.DataDir, "sessions.db"), auth.SessionConfig{
-		IdleTimeout: cfg.Auth.SessionIdleTimeout, AbsoluteTimeout: cfg.Auth.SessionAbsoluteTimeout}); err != nil {
-		return nil, fmt.Errorf("session store: %w", err)
-	}
-	if a.idem, err = ledgerhttp.OpenIdempotencyStore(filepath.Join(cfg.DataDir, "idempotency.db")); err != nil {
-		return nil, fmt.Errorf("idempotency store: %w", err)
+	if a.sessions, a.idem, err = openSharedState(cfg); err != nil {
+		return nil, err
 	}
 	cal, err := openCalendar(cfg.Network)
 	if err != nil {
@@ -96,6 +94,12 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
 	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
 		policy, auth.Hasher{}, throttle, sessionStore{a.sessions})
+	maxLag := uint64(cfg.Projections.MaxLagEvents)
+	if cfg.Store == config.StoreKurrentDB {
+		// Positions on KurrentDB are byte offsets in its log, not event
+		// counts: allow about a kilobyte an event.
+		maxLag *= 1024
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -107,13 +111,15 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 			SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo},
 		Logger: log, Registry: reg,
 		Options: ledgerhttp.Options{TrustedProxies: cfg.HTTP.TrustedProxies, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: uint64(cfg.Projections.MaxLagEvents)},
+			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag},
 	})
 	if err != nil {
 		return nil, err
 	}
-	if a.notifier, err = openNotifier(cfg, a.store, cal, log); err != nil {
-		return nil, err
+	if cfg.Notify.Enabled {
+		if a.notifier, err = openNotifier(cfg, a.store, cal, log); err != nil {
+			return nil, err
+		}
 	}
 	return a, nil
 }
@@ -134,7 +140,16 @@ func openKeyStore(cfg config.Config, log zerolog.Logger) (keystore.Store, error)
 		ev.Msg("the master key is stored in the data directory beside the keys it protects: " +
 			"move it to a key file outside it (master_key_file) or LEDGER_MASTER_KEY")
 	}
-	ks, err := keysqlite.Open(filepath.Join(cfg.DataDir, keysqlite.FileName), kek)
+	var ks keystore.Store
+	if cfg.KeyStore == config.KeyStorePostgres {
+		if source == keystore.SourceDataDir {
+			return nil, fmt.Errorf("keystore postgres is shared by several nodes, so they need one master key: " +
+				"set LEDGER_MASTER_KEY or master_key_file on every node")
+		}
+		ks, err = keypg.Open(context.Background(), cfg.PostgresURL, kek)
+	} else {
+		ks, err = keysqlite.Open(filepath.Join(cfg.DataDir, keysqlite.FileName), kek)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
 	}
@@ -207,17 +222,73 @@ func (a *app) close() error {
 	return errors.Join(errs...)
 }
 
+// sessionBackend is a session store the node can close.
+type sessionBackend interface {
+	auth.SessionStore
+	Close() error
+}
+
 // sessionStore adapts auth's session store to what ledger.Accounts needs.
-type sessionStore struct{ *auth.SQLiteSessions }
+type sessionStore struct{ sessionBackend }
 
 func (s sessionStore) Create(userID, organisationID string, now time.Time) (string, time.Time, error) {
-	token, sess, err := s.SQLiteSessions.Create(userID, organisationID, now)
+	token, sess, err := s.sessionBackend.Create(userID, organisationID, now)
 	return token, sess.ExpiresAt, err
 }
 
 func (s sessionStore) Lookup(token string, now time.Time) (string, error) {
-	sess, err := s.SQLiteSessions.Lookup(token, now)
+	sess, err := s.sessionBackend.Lookup(token, now)
 	return sess.UserID, err
+}
+
+// openEventStore opens the ledger: the embedded SQLite log in the data
+// directory, or a KurrentDB cluster.
+func openEventStore(cfg config.Config, log zerolog.Logger) (eventstore.Store, error) {
+	if cfg.Store == config.StoreKurrentDB {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, err := kurrentdb.Open(ctx, cfg.KurrentDBURL, kurrentdb.WithLogger(log.With().Str("component", "kurrentdb").Logger()))
+		if err != nil {
+			return nil, fmt.Errorf("event store (kurrentdb_url): %w", err)
+		}
+		return s, nil
+	}
+	s, err := sqlite.Open(filepath.Join(cfg.DataDir, eventsFile))
+	if err != nil {
+		return nil, fmt.Errorf("event store: %w", err)
+	}
+	return s, nil
+}
+
+// openSharedState opens the session and idempotency stores: files in the
+// data directory, or PostgreSQL tables several API nodes share, so a token
+// issued by one node works on all and a logout or closure ends it on all.
+func openSharedState(cfg config.Config) (sessionBackend, ledgerhttp.IdempotencyStore, error) {
+	scfg := auth.SessionConfig{IdleTimeout: cfg.Auth.SessionIdleTimeout, AbsoluteTimeout: cfg.Auth.SessionAbsoluteTimeout}
+	if cfg.KeyStore == config.KeyStorePostgres {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		sessions, err := auth.OpenPostgresSessions(ctx, cfg.PostgresURL, scfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("session store (postgres_url): %w", err)
+		}
+		idem, err := ledgerhttp.OpenPostgresIdempotencyStore(ctx, cfg.PostgresURL)
+		if err != nil {
+			sessions.Close()
+			return nil, nil, fmt.Errorf("idempotency store (postgres_url): %w", err)
+		}
+		return sessions, idem, nil
+	}
+	sessions, err := auth.OpenSessionsWithConfig(filepath.Join(cfg.DataDir, "sessions.db"), scfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("session store: %w", err)
+	}
+	idem, err := ledgerhttp.OpenIdempotencyStore(filepath.Join(cfg.DataDir, "idempotency.db"))
+	if err != nil {
+		sessions.Close()
+		return nil, nil, fmt.Errorf("idempotency store: %w", err)
+	}
+	return sessions, idem, nil
 }
 
 // waitReady blocks until the projections have caught up with the store as

@@ -11,8 +11,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/eventstore"
-	"github.com/referral-ledger/ledger/eventstore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
@@ -34,10 +34,10 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 				return err
 			}
 			path := filepath.Join(cfg.DataDir, eventsFile)
-			if _, err := os.Stat(path); err != nil {
+			if _, err := os.Stat(path); err != nil && cfg.Store == config.StoreSQLite {
 				return fmt.Errorf("no ledger at %s: %w", path, err)
 			}
-			store, err := sqlite.Open(path)
+			store, err := openEventStore(cfg, zerolog.Nop())
 			if err != nil {
 				return err
 			}
@@ -54,7 +54,7 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 				return err
 			}
 			if len(events) == 0 {
-				return &exitError{code: 3, err: fmt.Errorf("no referral %s in %s", id, path)}
+				return &exitError{code: 3, err: fmt.Errorf("no referral %s in the ledger", id)}
 			}
 			verifier := eventstore.NewChainVerifier()
 			verified := true

@@ -105,6 +105,10 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 	notifyDone := make(chan struct{})
 	go func() {
 		defer close(notifyDone)
+		if a.notifier == nil {
+			log.Info().Msg("email notices are sent by another node (notify.enabled is false)")
+			return
+		}
 		if err := a.notifier.Run(notifyCtx); err != nil {
 			log.Error().Err(err).Msg("email notices stopped; unsent notices are kept and sent after a restart")
 		}

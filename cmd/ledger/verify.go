@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/referral-ledger/ledger/config"
@@ -37,6 +38,9 @@ func verifyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if cfg.Store == config.StoreKurrentDB {
+				return verifyThroughStore(cmd, cfg, stdout)
+			}
 			path := filepath.Join(cfg.DataDir, eventsFile)
 			if _, err := os.Stat(path); err != nil {
 				return fmt.Errorf("no ledger at %s: %w", path, err)
@@ -55,4 +59,25 @@ func verifyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// verifyThroughStore recomputes every chain by reading a backend other than
+// the embedded file (KurrentDB) through the Store interface.
+func verifyThroughStore(cmd *cobra.Command, cfg config.Config, stdout io.Writer) error {
+	store, err := openEventStore(cfg, zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rep, err := eventstore.VerifyAll(cmd.Context(), store)
+	var broken *eventstore.BrokenLinkError
+	switch {
+	case errors.As(err, &broken):
+		fmt.Fprintf(stdout, "BROKEN after %d good events: %v\n", rep.Events, err)
+		return &exitError{code: 2, err: fmt.Errorf("ledger does not verify: %w", err)}
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "OK: %d events in %d streams verify (last position %d)\n", rep.Events, rep.Streams, rep.Last)
+	return nil
 }

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/base64"
+	"testing"
+
+	"github.com/referral-ledger/ledger/eventstore/kurrentdb/kurrentdbtest"
+	"github.com/referral-ledger/ledger/internal/pgtest"
+)
+
+// TestSeveralNodes runs two `ledger serve` nodes (the binary's run
+// function) on different ports against one event store — the KurrentDB
+// protocol test double, which checks the wire mapping, not KurrentDB itself
+// — and one PostgreSQL key, session and idempotency store. A referral made
+// on node 1 is acknowledged on node 2; a token from one node works on the
+// other; an account closed on node 2 is refused on node 1 on its next
+// request; an erasure on one node is honoured by the other.
+func TestSeveralNodes(t *testing.T) {
+	esdb, ctl := kurrentdbtest.Start(t)
+	pg := pgtest.URL(t)
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i * 7)
+	}
+	t.Setenv("LEDGER_STORE", "kurrentdb")
+	t.Setenv("LEDGER_KURRENTDB_URL", esdb)
+	t.Setenv("LEDGER_KEYSTORE", "postgres")
+	t.Setenv("LEDGER_POSTGRES_URL", pg)
+	t.Setenv("LEDGER_MASTER_KEY", base64.StdEncoding.EncodeToString(key))
+
+	one := startNode(t, t.TempDir())
+	t.Setenv("LEDGER_NOTIFY_ENABLED", "false") // one node sends the notices
+	two := startNode(t, t.TempDir())
+
+	admin1 := one.signIn(t, "admin", adminPassword)
+	a := one.must(t, 201, "POST", "/v1/organisations", admin1, map[string]any{"name": "Advice Centre", "admin_email": "a@advice.example"})["id"].(string)
+	b := one.must(t, 201, "POST", "/v1/organisations", admin1, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example"})["id"].(string)
+	ann := one.must(t, 201, "POST", "/v1/organisations/"+a+"/users", admin1, map[string]any{"username": "ann", "display_name": "Ann",
+		"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Kestrel#Wing42"})["id"].(string)
+	one.must(t, 201, "POST", "/v1/organisations/"+b+"/users", admin1, map[string]any{"username": "ben", "display_name": "Ben",
+		"email": "ben@housing.example", "roles": []string{"adviser"}, "password": "Osprey#Dive77"})
+
+	annToken := one.signIn(t, "ann", "Kestrel#Wing42")
+	ref := one.must(t, 201, "POST", "/v1/referrals", annToken, map[string]any{"to_organisation_id": b,
+		"client": map[string]string{"name": "Client Person"}, "reason": "rent arrears",
+		"consent": map[string]any{"method": "verbal", "confirmed": true}, "privacy_notice_given": true})
+	id, client := ref["id"].(string), ref["client_id"].(string)
+
+	if n := len(ctl.Stream("referral-" + id)); n != 1 {
+		t.Fatalf("the referral's stream on the KurrentDB double holds %d events, want 1", n)
+	}
+	t.Run("made on node 1, acknowledged on node 2", func(t *testing.T) {
+		ben := two.signIn(t, "ben", "Osprey#Dive77")
+		if got := two.must(t, 200, "POST", "/v1/referrals/"+id+"/acknowledgement", ben, map[string]any{})["status"]; got != "acknowledged" {
+			t.Fatalf("status %v", got)
+		}
+		if got := one.must(t, 200, "GET", "/v1/referrals/"+id, annToken, nil)["status"]; got != "acknowledged" {
+			t.Fatalf("node 1 sees %v", got)
+		}
+	})
+	t.Run("a session works on every node", func(t *testing.T) {
+		two.must(t, 200, "GET", "/v1/referrals/"+id, annToken, nil)
+	})
+	t.Run("erasure on node 1 is honoured by node 2", func(t *testing.T) {
+		ben := one.signIn(t, "ben", "Osprey#Dive77")
+		req := one.must(t, 201, "POST", "/v1/clients/"+client+"/erasure-requests", ben, map[string]any{"reason": "client asked"})["id"].(string)
+		admin2 := two.signIn(t, "admin", adminPassword)
+		two.must(t, 200, "POST", "/v1/erasure-requests/"+req+"/decision", admin2, map[string]any{"carry_out": true})
+		r := one.must(t, 200, "GET", "/v1/referrals/"+id, ben, nil)
+		if r["erased"] != true || r["client"].(map[string]any)["name"] != nil {
+			t.Fatalf("node 1 after erasure on node 2: %v", r)
+		}
+	})
+	t.Run("an account closed on node 2 is refused on node 1", func(t *testing.T) {
+		admin2 := two.signIn(t, "admin", adminPassword)
+		two.must(t, 204, "DELETE", "/v1/organisations/"+a+"/users/"+ann, admin2, nil)
+		one.must(t, 401, "GET", "/v1/referrals/"+id, annToken, nil)
+	})
+}
