@@ -135,7 +135,8 @@ type AppendResult struct {
 //
 // ReadStream returns up to limit events of stream with revision >= from, in
 // revision order; an unknown stream gives an empty slice. ReadAll returns up
-// to limit events with position > after, in position order. Head returns the
+// to limit events with position > after, in position order. A limit of 0
+// (or less) means no limit. Head returns the
 // position of the last event in the store (Start when empty).
 //
 // Subscribe delivers every event with position > after, in order, first

@@ -61,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		historyCommand(&configFile, stdout),
 		retentionCommand(&configFile, stdout),
 		calendarCommand(&configFile, stdout),
+		migrateCommand(&configFile, stdout),
 		rotateKeyCommand(&configFile, stdout),
 		&cobra.Command{
 			Use:   "version",

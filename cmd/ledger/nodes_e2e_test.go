@@ -1,8 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/base64"
+	"io"
+	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
 
 	"github.com/referral-ledger/ledger/eventstore/kurrentdb/kurrentdbtest"
 	"github.com/referral-ledger/ledger/internal/pgtest"
@@ -76,4 +84,74 @@ func TestSeveralNodes(t *testing.T) {
 		two.must(t, 204, "DELETE", "/v1/organisations/"+a+"/users/"+ann, admin2, nil)
 		one.must(t, 401, "GET", "/v1/referrals/"+id, annToken, nil)
 	})
+}
+
+// TestMigrateToKurrentDB: `ledger migrate --to kurrentdb` copies an embedded
+// ledger into KurrentDB (here its protocol test double) keeping ids, order
+// and hashes; a node on KurrentDB then serves the same referral, its client
+// data still readable under the same keys, and a second run copies nothing
+// twice.
+func TestMigrateToKurrentDB(t *testing.T) {
+	dir := t.TempDir()
+	var id string
+	t.Run("lifecycle on the embedded store", func(t *testing.T) { id = lifecycle(t, startNode(t, dir)) })
+	esdb, ctl := kurrentdbtest.Start(t)
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	src, err := sqlite.Open(filepath.Join(dir, eventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := src.ReadAll(context.Background(), eventstore.Start, 0)
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for run := 1; run <= 2; run++ {
+		var out bytes.Buffer
+		if err := run2(t, []string{"migrate", "--to", "kurrentdb", "--kurrentdb-url", esdb}, &out); err != nil {
+			t.Fatalf("migrate run %d: %v\n%s", run, err, out.String())
+		}
+	}
+	got := ctl.All()
+	if len(got) != len(want) {
+		t.Fatalf("KurrentDB holds %d events, the ledger had %d", len(got), len(want))
+	}
+	stored := map[string]string{}
+	for _, ev := range want {
+		stored[ev.ID.String()] = ev.Metadata.Hash
+	}
+	t.Setenv("LEDGER_STORE", "kurrentdb")
+	t.Setenv("LEDGER_KURRENTDB_URL", esdb)
+	t.Run("verify on KurrentDB", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run2(t, []string{"verify"}, &out); err != nil || !strings.Contains(out.String(), "OK:") {
+			t.Fatalf("verify: %v %s", err, out.String())
+		}
+	})
+	t.Run("history keeps every hash", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run2(t, []string{"history", id}, &out); err != nil || !strings.Contains(out.String(), "verified: 4 events") {
+			t.Fatalf("history: %v %s", err, out.String())
+		}
+	})
+	t.Run("a node on KurrentDB serves the migrated referral", func(t *testing.T) {
+		n := startNode(t, dir)
+		admin := n.signIn(t, "admin", adminPassword)
+		r := n.must(t, 200, "GET", "/v1/referrals/"+id, admin, nil)
+		if r["status"] != "closed" || r["client"].(map[string]any)["name"] != "Client Person" {
+			t.Fatalf("after migration: %v", r)
+		}
+		h := n.must(t, 200, "GET", "/v1/referrals/"+id+"/history", admin, nil)
+		for _, e := range h["events"].([]any) {
+			ev := e.(map[string]any)
+			if stored[ev["id"].(string)] != ev["hash"] {
+				t.Errorf("event %s changed its hash in migration", ev["id"])
+			}
+		}
+	})
+}
+
+func run2(t *testing.T, args []string, out *bytes.Buffer) error {
+	t.Helper()
+	return run(context.Background(), args, out, io.Discard)
 }

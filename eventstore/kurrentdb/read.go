@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
@@ -59,6 +60,9 @@ func (s *Store) scan(ctx context.Context, after eventstore.Position, n int) (pag
 func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	if s.isClosed() {
 		return nil, eventstore.ErrClosed
+	}
+	if limit <= 0 {
+		limit = math.MaxInt // no limit, as the Store contract says
 	}
 	var out []eventstore.RecordedEvent
 	for len(out) < limit {
@@ -151,7 +155,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	}
 	out := []eventstore.RecordedEvent{}
 	if limit <= 0 {
-		return out, nil
+		limit = math.MaxInt32 // no limit, as the Store contract says
 	}
 	recs, err := read(s, ctx, func(ctx context.Context, cl *esdb.Client) ([]*esdb.RecordedEvent, error) {
 		rs, err := cl.ReadStream(ctx, s.names.wire(stream), esdb.ReadStreamOptions{From: esdb.Revision(from)}, uint64(limit))

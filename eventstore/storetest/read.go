@@ -22,6 +22,9 @@ func testRevisionsAndPositions(t *testing.T, newStore Factory) {
 		}
 	}
 	all := readAll(t, s)
+	if unlimited, err := s.ReadAll(ctxFor(t), eventstore.Start, 0); err != nil || len(unlimited) != len(all) {
+		t.Errorf("ReadAll with limit 0 (no limit) = %d events, %v; want %d", len(unlimited), err, len(all))
+	}
 	// Positions are strictly increasing and after Start; the embedded store
 	// numbers them 1, 2, 3…, KurrentDB uses sparse log offsets.
 	if all[0].Position <= eventstore.Start {

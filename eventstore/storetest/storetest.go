@@ -119,7 +119,7 @@ func readAll(tb testing.TB, s eventstore.Store) []eventstore.RecordedEvent {
 
 func readStream(tb testing.TB, s eventstore.Store, stream string) []eventstore.RecordedEvent {
 	tb.Helper()
-	evs, err := s.ReadStream(ctxFor(tb), stream, 0, 1<<20)
+	evs, err := s.ReadStream(ctxFor(tb), stream, 0, 0) // 0: no limit
 	if err != nil {
 		tb.Fatalf("ReadStream(%q): %v", stream, err)
 	}
