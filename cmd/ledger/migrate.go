@@ -20,22 +20,30 @@ import (
 func migrateCommand(configFile *string, stdout io.Writer) *cobra.Command {
 	var to, url string
 	cmd := &cobra.Command{
-		Use:   "migrate --to kurrentdb [--kurrentdb-url esdb://…]",
-		Short: "Copy the embedded ledger into KurrentDB, keeping ids, order and hashes (stop the server first)",
+		Use:   "migrate --to kurrentdb|postgres",
+		Short: "Copy the embedded ledger into KurrentDB (--to kurrentdb) or its key store into PostgreSQL (--to postgres); stop the server first",
 		Long: `Copies every event of data_dir/events.db into a KurrentDB cluster in the
 order it was written, with its id, type, schema version, data (still
 encrypted) and metadata. The KurrentDB backend seals each event again as it
 appends; the copy is refused unless every hash comes out identical, so the
 migrated ledger verifies exactly as the original did. It is safe to run
-again after an interruption: events already copied are recognised by id.`,
+again after an interruption: events already copied are recognised by id.
+
+With --to postgres it copies data_dir/keys.db into the key store at
+postgres_url instead: the wrapped keys as they are and every erasure
+tombstone, checking each key opens under the configured master key.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if to != string(config.StoreKurrentDB) {
-				return fmt.Errorf("--to: only kurrentdb is supported")
-			}
 			cfg, err := loadConfig(*configFile)
 			if err != nil {
 				return err
+			}
+			switch to {
+			case string(config.KeyStorePostgres):
+				return migrateKeys(cmd.Context(), cfg, stdout)
+			case string(config.StoreKurrentDB):
+			default:
+				return fmt.Errorf("--to: kurrentdb (the events) or postgres (the key store)")
 			}
 			if url != "" {
 				cfg.KurrentDBURL = url
@@ -71,7 +79,7 @@ again after an interruption: events already copied are recognised by id.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&to, "to", "", "the target backend: kurrentdb")
+	cmd.Flags().StringVar(&to, "to", "", "the target: kurrentdb (events) or postgres (client keys)")
 	cmd.Flags().StringVar(&url, "kurrentdb-url", "", "connection string of the target (default: kurrentdb_url)")
 	_ = cmd.MarkFlagRequired("to")
 	return cmd

@@ -134,8 +134,17 @@ func TestMigrateToKurrentDB(t *testing.T) {
 			t.Fatalf("history: %v %s", err, out.String())
 		}
 	})
-	t.Run("a node on KurrentDB serves the migrated referral", func(t *testing.T) {
-		n := startNode(t, dir)
+	t.Setenv("LEDGER_POSTGRES_URL", pgtest.URL(t))
+	t.Setenv("LEDGER_MASTER_KEY_FILE", filepath.Join(dir, "master.key"))
+	t.Run("the keys move to PostgreSQL", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run2(t, []string{"migrate", "--to", "postgres"}, &out); err != nil || !strings.Contains(out.String(), "copied 1 client keys") {
+			t.Fatalf("migrate --to postgres: %v %s", err, out.String())
+		}
+	})
+	t.Setenv("LEDGER_KEYSTORE", "postgres")
+	t.Run("a node on KurrentDB and PostgreSQL serves the migrated referral", func(t *testing.T) {
+		n := startNode(t, t.TempDir())
 		admin := n.signIn(t, "admin", adminPassword)
 		r := n.must(t, 200, "GET", "/v1/referrals/"+id, admin, nil)
 		if r["status"] != "closed" || r["client"].(map[string]any)["name"] != "Client Person" {

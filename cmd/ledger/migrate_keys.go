@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/keystore"
+	keypg "github.com/referral-ledger/ledger/keystore/postgres"
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+)
+
+// migrateKeys copies data_dir/keys.db into the PostgreSQL key store at
+// postgres_url: every wrapped key as it is (still under the master key) and
+// every erasure tombstone, then checks each key opens under the configured
+// master key. Keys of erased clients are never copied.
+func migrateKeys(ctx context.Context, cfg config.Config, stdout io.Writer) error {
+	if cfg.PostgresURL == "" {
+		return fmt.Errorf("postgres_url (LEDGER_POSTGRES_URL) is required")
+	}
+	kek, _, _, err := keystore.ResolveMasterKey(cfg.MasterKey, cfg.MasterKeyFile, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("master key: %w", err)
+	}
+	src, err := sql.Open("sqlite", "file:"+filepath.Join(cfg.DataDir, keysqlite.FileName)+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	dst, err := keypg.Open(ctx, cfg.PostgresURL, kek) // creates the tables
+	if err != nil {
+		return fmt.Errorf("postgres key store: %w", err)
+	}
+	defer dst.Close()
+	conn, err := pgx.Connect(ctx, cfg.PostgresURL)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+
+	tombs, err := src.QueryContext(ctx, `SELECT client_id FROM destroyed`)
+	if err != nil {
+		return fmt.Errorf("reading keys.db: %w", err)
+	}
+	destroyed := 0
+	for tombs.Next() {
+		var id string
+		if err := tombs.Scan(&id); err != nil {
+			return err
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO ledger_key_tombstones (client_id) VALUES ($1) ON CONFLICT DO NOTHING`, id); err != nil {
+			return err
+		}
+		destroyed++
+	}
+	if err := tombs.Err(); err != nil {
+		return err
+	}
+	rows, err := src.QueryContext(ctx, `SELECT client_id, kek_id, wrapped FROM keys
+		WHERE client_id NOT IN (SELECT client_id FROM destroyed)`)
+	if err != nil {
+		return fmt.Errorf("reading keys.db: %w", err)
+	}
+	var clients []uuid.UUID
+	for rows.Next() {
+		var id, kekID string
+		var wrapped []byte
+		if err := rows.Scan(&id, &kekID, &wrapped); err != nil {
+			return err
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO ledger_keys (client_id, kek_id, wrapped) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, id, kekID, wrapped); err != nil {
+			return err
+		}
+		c, err := uuid.Parse(id)
+		if err != nil {
+			return fmt.Errorf("keys.db holds a malformed client id")
+		}
+		clients = append(clients, c)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range clients {
+		if _, err := dst.Get(ctx, c); err != nil {
+			return fmt.Errorf("a copied key does not open under master key %s: %w", kek.ID, err)
+		}
+	}
+	fmt.Fprintf(stdout, "copied %d client keys and %d erasure tombstones to PostgreSQL; every key opens under master key %s\n",
+		len(clients), destroyed, kek.ID)
+	return nil
+}
