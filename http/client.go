@@ -27,19 +27,9 @@ type erasureBody struct {
 // requestErasure records a client's request to be erased, made through an
 // adviser of an organisation involved with the client (R-PRIV-2).
 func (s *Server) requestErasure(c *gin.Context) {
-	client, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var req erasureRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
+	client, ctx, ok := s.command(c, "id", &req)
+	if !ok {
 		return
 	}
 	id, w, err := s.Service.RequestErasure(ctx, currentUser(c).Actor(), client, req.Reason, s.Clients)
@@ -58,23 +48,13 @@ func (s *Server) requestErasure(c *gin.Context) {
 // decideErasure carries out or refuses an erasure request (R-PRIV-2,
 // R-PRIV-3); carrying it out destroys the client's key.
 func (s *Server) decideErasure(c *gin.Context) {
-	id, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var req erasureDecisionRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	id, ctx, ok := s.command(c, "id", &req)
+	if !ok {
 		return
 	}
 	if req.CarryOut == nil {
 		writeError(c, domain.InvalidFields(domain.FieldError{Field: "carry_out", Message: "is required (true or false)"}))
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
 		return
 	}
 	d, err := s.Service.DecideErasure(ctx, currentUser(c).Actor(), id, *req.CarryOut, req.Reason, s.Clients, s.Keys)
@@ -82,11 +62,7 @@ func (s *Server) decideErasure(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := s.settle(c, d.Written.Position); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, erasureBody{ID: d.RequestID.String(), ClientID: d.ClientID.String(), Status: d.Status})
+	s.respondAfter(c, d.Written.Position, http.StatusOK, erasureBody{ID: d.RequestID.String(), ClientID: d.ClientID.String(), Status: d.Status})
 }
 
 type subjectAccessBody struct {
@@ -101,14 +77,8 @@ type subjectAccessBody struct {
 // subjectAccess exports everything held about a client, decrypted, for the
 // coordinator (R-PRIV-6); the export itself is recorded.
 func (s *Server) subjectAccess(c *gin.Context) {
-	client, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
+	client, ctx, ok := s.command(c, "id", nil)
+	if !ok {
 		return
 	}
 	x, err := s.Service.SubjectAccess(ctx, currentUser(c).Actor(), client, s.Clients)

@@ -60,9 +60,8 @@ type historyBody struct {
 // history replays a referral's events for auditors and the organisations
 // involved (R-LEDGER-5), with ?as_of= or ?revision= for the state then.
 func (s *Server) history(c *gin.Context) {
-	id, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ctx, ok := s.command(c, "id", nil)
+	if !ok {
 		return
 	}
 	var at ledger.HistoryPoint
@@ -81,11 +80,6 @@ func (s *Server) history(c *gin.Context) {
 			return
 		}
 		at.Revision = &rev
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
-		return
 	}
 	h, err := s.Service.ReferralHistory(ctx, currentUser(c).Actor(), id, at)
 	if err != nil {

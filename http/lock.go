@@ -6,10 +6,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
-	"github.com/referral-ledger/ledger/eventstore"
 )
 
 type partyBody struct {
@@ -38,33 +36,10 @@ func partiesFrom(v *validator, field string, in []partyBody) []domain.Party {
 	return out
 }
 
-// pathAndBody parses the path id and the body; it writes the problem
-// itself and returns false on failure.
-func pathAndBody[B any](c *gin.Context, body *B) (uuid.UUID, bool) {
-	id, err := parseUUIDParam(c, "id")
-	if err == nil {
-		err = decodeJSON(c, body)
-	}
-	if err != nil {
-		writeError(c, err)
-		return uuid.Nil, false
-	}
-	return id, true
-}
-
-// respondAfter answers once the views show the write at pos.
-func (s *Server) respondAfter(c *gin.Context, pos eventstore.Position, status int, body any) {
-	if err := s.settle(c, pos); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.JSON(status, body)
-}
-
 // requestLock records a team manager's lock request (R-LOCK-1).
 func (s *Server) requestLock(c *gin.Context) {
 	var req lockRequestBody
-	client, ok := pathAndBody(c, &req)
+	client, ctx, ok := s.command(c, "id", &req)
 	if !ok {
 		return
 	}
@@ -72,11 +47,6 @@ func (s *Server) requestLock(c *gin.Context) {
 	responsible := bodyUUID(&v, "responsible_user_id", req.ResponsibleUserID, true)
 	allow, deny := partiesFrom(&v, "allow", req.Allow), partiesFrom(&v, "deny", req.Deny)
 	if err := v.err(); err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
 		writeError(c, err)
 		return
 	}
@@ -99,17 +69,12 @@ type lockDecisionBody struct {
 // decideLock is a service manager's decision on a lock or unlock request.
 func (s *Server) decideLock(c *gin.Context) {
 	var req lockDecisionBody
-	request, ok := pathAndBody(c, &req)
+	request, ctx, ok := s.command(c, "id", &req)
 	if !ok {
 		return
 	}
 	if req.Approve == nil {
 		writeError(c, domain.InvalidFields(domain.FieldError{Field: "approve", Message: "is required (true or false)"}))
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
 		return
 	}
 	rec, unlock, w, err := s.Service.DecideLockRequest(ctx, currentUser(c).Actor(), request, *req.Approve, req.Reason, s.Locks, s.Clients)
@@ -143,18 +108,13 @@ type temporaryAccessBody struct {
 // (R-LOCK-4).
 func (s *Server) grantTemporaryAccess(c *gin.Context) {
 	var req temporaryAccessBody
-	client, ok := pathAndBody(c, &req)
+	client, ctx, ok := s.command(c, "id", &req)
 	if !ok {
 		return
 	}
 	var v validator
 	user := bodyUUID(&v, "user_id", req.UserID, true)
 	if err := v.err(); err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
 		writeError(c, err)
 		return
 	}
@@ -170,17 +130,11 @@ func (s *Server) grantTemporaryAccess(c *gin.Context) {
 // endTemporaryAccess ends a user's short-term access early: the grantee, or
 // the responsible person.
 func (s *Server) endTemporaryAccess(c *gin.Context) {
-	client, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
+	client, ctx, ok := s.command(c, "id", nil)
+	if !ok {
 		return
 	}
 	user, err := parseUUIDParam(c, "user_id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -190,11 +144,7 @@ func (s *Server) endTemporaryAccess(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := s.settle(c, w.Position); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	s.respondAfter(c, w.Position, http.StatusNoContent, nil)
 }
 
 type lockReviewBody struct {
@@ -205,17 +155,12 @@ type lockReviewBody struct {
 // reviewLock records a team manager's monthly review (R-LOCK-5).
 func (s *Server) reviewLock(c *gin.Context) {
 	var req lockReviewBody
-	client, ok := pathAndBody(c, &req)
+	client, ctx, ok := s.command(c, "id", &req)
 	if !ok {
 		return
 	}
 	if req.KeepLocked == nil {
 		writeError(c, domain.InvalidFields(domain.FieldError{Field: "keep_locked", Message: "is required (true or false)"}))
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
 		return
 	}
 	id, w, err := s.Service.ReviewLock(ctx, currentUser(c).Actor(), client, *req.KeepLocked, req.Notes, s.Clients)
@@ -233,13 +178,8 @@ type unlockRequestBody struct {
 // requestUnlock asks a service manager to lift a lock (R-LOCK-6).
 func (s *Server) requestUnlock(c *gin.Context) {
 	var req unlockRequestBody
-	client, ok := pathAndBody(c, &req)
+	client, ctx, ok := s.command(c, "id", &req)
 	if !ok {
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
 		return
 	}
 	id, w, err := s.Service.RequestUnlock(ctx, currentUser(c).Actor(), client, req.Reason, s.Clients)
@@ -254,13 +194,8 @@ func (s *Server) requestUnlock(c *gin.Context) {
 // completeSeriousCaseReview records that a serious case review is over.
 func (s *Server) completeSeriousCaseReview(c *gin.Context) {
 	var req emptyRequest
-	client, ok := pathAndBody(c, &req)
+	client, ctx, ok := s.command(c, "id", &req)
 	if !ok {
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
 		return
 	}
 	w, err := s.Service.CompleteSeriousCaseReview(ctx, currentUser(c).Actor(), client, s.Clients)
@@ -280,13 +215,8 @@ type messageBody struct {
 // 202 whether or not the sender may see the case, telling them nothing.
 func (s *Server) sendMessage(c *gin.Context) {
 	var req messageBody
-	client, ok := pathAndBody(c, &req)
+	client, ctx, ok := s.command(c, "id", &req)
 	if !ok {
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
 		return
 	}
 	if _, err := s.Service.SendMessage(ctx, currentUser(c).Actor(), client, req.Text, req.ChildProtection, s.Clients); err != nil {

@@ -146,14 +146,8 @@ type messageOut struct {
 // messages lists the information passed on about a client's case, to those
 // who may read the case (R-LOCK-8).
 func (s *Server) messages(c *gin.Context) {
-	client, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
+	client, ctx, ok := s.command(c, "id", nil)
+	if !ok {
 		return
 	}
 	msgs, err := s.Service.Messages(ctx, currentUser(c).Actor(), client, s.Clients)

@@ -99,13 +99,8 @@ func (s *Server) respondOrganisation(c *gin.Context, status int, o domain.Organi
 
 func (s *Server) registerOrganisation(c *gin.Context) {
 	var req organisationRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
+	_, ctx, ok := s.command(c, "", &req)
+	if !ok {
 		return
 	}
 	o, w, err := s.Service.RegisterOrganisation(ctx, currentUser(c).Actor(), domain.RegisterOrganisation{
@@ -134,25 +129,15 @@ func (s *Server) getOrganisation(c *gin.Context) {
 }
 
 func (s *Server) updateOrganisation(c *gin.Context) {
-	id, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var req organisationPatch
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	id, ctx, ok := s.command(c, "id", &req)
+	if !ok {
 		return
 	}
 	cmd := domain.UpdateOrganisation{Name: req.Name, Description: req.Description, AdminEmail: req.AdminEmail}
 	if req.Services != nil {
 		services := servicesFromBody(*req.Services)
 		cmd.Services = &services
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
-		return
 	}
 	o, w, err := s.Service.UpdateOrganisation(ctx, currentUser(c).Actor(), id, cmd)
 	if err != nil {
@@ -163,23 +148,13 @@ func (s *Server) updateOrganisation(c *gin.Context) {
 }
 
 func (s *Server) setIntake(c *gin.Context) {
-	id, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var req intakeRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	id, ctx, ok := s.command(c, "id", &req)
+	if !ok {
 		return
 	}
 	if req.Accepting == nil {
 		writeError(c, domain.InvalidFields(domain.FieldError{Field: "accepting", Message: "is required (true or false)"}))
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
 		return
 	}
 	o, w, err := s.Service.SetIntake(ctx, currentUser(c).Actor(), id,
@@ -201,23 +176,13 @@ type addUserRequest struct {
 }
 
 func (s *Server) addUser(c *gin.Context) {
-	id, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var req addUserRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	id, ctx, ok := s.command(c, "id", &req)
+	if !ok {
 		return
 	}
 	if req.Password == "" {
 		writeError(c, domain.InvalidFields(domain.FieldError{Field: "password", Message: "is required"}))
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
 		return
 	}
 	u, w, err := s.Accounts.AddUser(ctx, currentUser(c).Actor(), id, ledger.NewUser{Username: req.Username,
@@ -235,17 +200,11 @@ func (s *Server) addUser(c *gin.Context) {
 }
 
 func (s *Server) closeAccount(c *gin.Context) {
-	id, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
+	id, ctx, ok := s.command(c, "id", nil)
+	if !ok {
 		return
 	}
 	userID, err := parseUUIDParam(c, "user_id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -255,11 +214,7 @@ func (s *Server) closeAccount(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := s.settle(c, w.Position); err != nil {
-		writeError(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	s.respondAfter(c, w.Position, http.StatusNoContent, nil)
 }
 
 type directoryEntryBody struct {

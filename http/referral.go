@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -188,8 +189,8 @@ func bodyUUID(v *validator, field, s string, required bool) uuid.UUID {
 
 func (s *Server) makeReferral(c *gin.Context) {
 	var req referralRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	_, ctx, ok := s.command(c, "", &req)
+	if !ok {
 		return
 	}
 	var v validator
@@ -209,11 +210,6 @@ func (s *Server) makeReferral(c *gin.Context) {
 	if req.SafeguardingOverride != nil {
 		cmd.SafeguardingOverride = &domain.SafeguardingOverride{Reason: req.SafeguardingOverride.Reason}
 	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	r, w, err := s.Service.MakeReferral(ctx, currentUser(c).Actor(), cmd, s.Clients)
 	if err != nil {
 		writeError(c, err)
@@ -224,14 +220,8 @@ func (s *Server) makeReferral(c *gin.Context) {
 }
 
 func (s *Server) getReferral(c *gin.Context) {
-	id, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
+	id, ctx, ok := s.command(c, "id", nil)
+	if !ok {
 		return
 	}
 	r, err := s.Service.Referral(ctx, currentUser(c).Actor(), id)
@@ -244,20 +234,15 @@ func (s *Server) getReferral(c *gin.Context) {
 }
 
 // referralCommand runs the shared steps of the referral actions: path id,
-// body, request context, the command, and a referral response.
-func referralCommand[B any](s *Server, status int, run func(ctx *gin.Context, id uuid.UUID, body B, actor domain.Actor) (domain.Referral, ledger.Written, error)) gin.HandlerFunc {
+// body, command context, the command, and a referral response.
+func referralCommand[B any](s *Server, status int, run func(ctx context.Context, id uuid.UUID, body B, actor domain.Actor) (domain.Referral, ledger.Written, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := parseUUIDParam(c, "id")
-		if err != nil {
-			writeError(c, err)
-			return
-		}
 		var body B
-		if err := decodeJSON(c, &body); err != nil {
-			writeError(c, err)
+		id, ctx, ok := s.command(c, "id", &body)
+		if !ok {
 			return
 		}
-		r, w, err := run(c, id, body, currentUser(c).Actor())
+		r, w, err := run(ctx, id, body, currentUser(c).Actor())
 		if err != nil {
 			writeError(c, err)
 			return
@@ -283,24 +268,16 @@ type closureRequest struct {
 }
 
 func (s *Server) acknowledge(c *gin.Context) {
-	referralCommand(s, http.StatusOK, func(c *gin.Context, id uuid.UUID, _ emptyRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
-		ctx, err := s.request(c)
-		if err != nil {
-			return domain.Referral{}, ledger.Written{}, err
-		}
+	referralCommand(s, http.StatusOK, func(ctx context.Context, id uuid.UUID, _ emptyRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
 		return s.Service.Acknowledge(ctx, a, id)
 	})(c)
 }
 
 func (s *Server) assign(c *gin.Context) {
-	referralCommand(s, http.StatusOK, func(c *gin.Context, id uuid.UUID, b assignmentRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
+	referralCommand(s, http.StatusOK, func(ctx context.Context, id uuid.UUID, b assignmentRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
 		var v validator
 		userID := bodyUUID(&v, "user_id", b.UserID, true)
 		if err := v.err(); err != nil {
-			return domain.Referral{}, ledger.Written{}, err
-		}
-		ctx, err := s.request(c)
-		if err != nil {
 			return domain.Referral{}, ledger.Written{}, err
 		}
 		return s.Service.Assign(ctx, a, id, userID)
@@ -308,25 +285,17 @@ func (s *Server) assign(c *gin.Context) {
 }
 
 func (s *Server) urgencyReview(c *gin.Context) {
-	referralCommand(s, http.StatusOK, func(c *gin.Context, id uuid.UUID, b urgencyReviewRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
+	referralCommand(s, http.StatusOK, func(ctx context.Context, id uuid.UUID, b urgencyReviewRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
 		if b.Urgent == nil || *b.Urgent {
 			return domain.Referral{}, ledger.Written{}, domain.InvalidFields(domain.FieldError{Field: "urgent",
 				Message: "must be false: a review records that an urgent referral is declined as urgent"})
-		}
-		ctx, err := s.request(c)
-		if err != nil {
-			return domain.Referral{}, ledger.Written{}, err
 		}
 		return s.Service.DeclineUrgency(ctx, a, id, b.Feedback)
 	})(c)
 }
 
 func (s *Server) closeReferral(c *gin.Context) {
-	referralCommand(s, http.StatusOK, func(c *gin.Context, id uuid.UUID, b closureRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
-		ctx, err := s.request(c)
-		if err != nil {
-			return domain.Referral{}, ledger.Written{}, err
-		}
+	referralCommand(s, http.StatusOK, func(ctx context.Context, id uuid.UUID, b closureRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
 		return s.Service.Close(ctx, a, id, b.Outcome, b.Comment)
 	})(c)
 }
@@ -337,19 +306,9 @@ type noteRequest struct {
 }
 
 func (s *Server) addNote(c *gin.Context) {
-	id, err := parseUUIDParam(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var req noteRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
-		writeError(c, err)
+	id, ctx, ok := s.command(c, "id", &req)
+	if !ok {
 		return
 	}
 	r, w, err := s.Service.AddNote(ctx, currentUser(c).Actor(), id, domain.AddNote{Text: req.Text, AgreedCloseBy: req.AgreedCloseBy})

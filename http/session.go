@@ -117,19 +117,14 @@ type passwordRequest struct {
 // the user, this one included, ends.
 func (s *Server) changePassword(c *gin.Context) {
 	var req passwordRequest
-	if err := decodeJSON(c, &req); err != nil {
-		writeError(c, err)
+	_, ctx, ok := s.command(c, "", &req)
+	if !ok {
 		return
 	}
 	var v validator
 	v.check(req.CurrentPassword != "", "current_password", "is required")
 	v.check(req.NewPassword != "", "new_password", "is required")
 	if err := v.err(); err != nil {
-		writeError(c, err)
-		return
-	}
-	ctx, err := s.request(c)
-	if err != nil {
 		writeError(c, err)
 		return
 	}
