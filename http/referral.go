@@ -323,5 +323,9 @@ func (s *Server) addNote(c *gin.Context) {
 	note := r.Notes[len(r.Notes)-1]
 	setETag(c, r.Revision)
 	c.Header("Location", "/v1/referrals/"+r.ID.String()+"/history?revision="+strconv.FormatUint(r.Revision, 10))
-	c.JSON(http.StatusCreated, gin.H{"note": noteJSON(note), "referral": s.referralJSON(r)})
+	n := noteJSON(note)
+	// The note's own fields at the top, as for any created resource, and
+	// the referral it belongs to as it now stands.
+	c.JSON(http.StatusCreated, gin.H{"id": n.ID, "referral_id": r.ID, "text": n.Text, "agreed_close_by": n.AgreedCloseBy,
+		"at": n.At, "actor": n.Actor, "note": n, "referral": s.referralJSON(r)})
 }
