@@ -229,13 +229,17 @@ type directoryEntryBody struct {
 // directory lists the organisations signed up (R-VIEW-4).
 func (s *Server) directory(c *gin.Context) {
 	entries := s.Orgs.Directory(s.Service.Now())
-	out := make([]directoryEntryBody, len(entries))
+	out := make([]directoryEntryBody, 0, len(entries))
 	for i, e := range entries {
-		out[i] = directoryEntryBody{ID: e.ID.String(), Name: e.Name, Description: e.Description,
+		if e.ID == ledger.CoordinatorOrganisationID() {
+			continue // the network's lead body, not a service to refer to
+		}
+		entry := directoryEntryBody{ID: e.ID.String(), Name: e.Name, Description: e.Description,
 			Services: servicesJSON(e.Services), AcceptingReferrals: e.AcceptingReferrals}
 		if e.ResumeOn != "" {
-			out[i].ResumeOn = &entries[i].ResumeOn
+			entry.ResumeOn = &entries[i].ResumeOn
 		}
+		out = append(out, entry)
 	}
 	c.JSON(http.StatusOK, gin.H{"organisations": out})
 }

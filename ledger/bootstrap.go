@@ -17,6 +17,11 @@ const BootstrapUsername = "admin"
 // crash finishes on the next start instead of registering a second body.
 var coordinatorOrganisationID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:referral-ledger:coordinating-organisation"))
 
+// CoordinatorOrganisationID is the id of the coordinating body that
+// Bootstrap registers. It is the network's lead body, not a service that
+// takes referrals, so the directory leaves it out.
+func CoordinatorOrganisationID() uuid.UUID { return coordinatorOrganisationID }
+
 // Bootstrap makes sure a coordinator can sign in on a new ledger: when no
 // "admin" account exists, it registers the network's coordinating
 // organisation and the coordinator "admin" with password, or with a
