@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Hasher hashes passwords with argon2id (R-AUTH-3). Zero fields take the
@@ -83,9 +84,14 @@ func (h Hasher) Hash(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: reading salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, h.Time, h.Memory, h.Threads, h.KeyLen)
+	key := argon2.IDKey(passwordBytes(password), salt, h.Time, h.Memory, h.Threads, h.KeyLen)
 	return encodeHash(h, salt, key), nil
 }
+
+// passwordBytes is what is hashed: the password in Unicode normalisation
+// form NFKC, as NIST SP 800-63B asks, so that the same passphrase typed on
+// two keyboards that compose accents differently is the same password.
+func passwordBytes(password string) []byte { return []byte(norm.NFKC.String(password)) }
 
 // Verify reports whether password matches the PHC string encoded, using the
 // parameters stored in encoded and a constant-time comparison. A wrong
@@ -104,7 +110,7 @@ func (h Hasher) Verify(encoded, password string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, params.Time, params.Memory, params.Threads, uint32(len(key)))
+	got := argon2.IDKey(passwordBytes(password), salt, params.Time, params.Memory, params.Threads, uint32(len(key)))
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
@@ -117,7 +123,7 @@ func (h Hasher) DummyVerify(password string) {
 	// An all-zero salt needs no secrecy: the result is thrown away, and only
 	// the time and memory spent matter.
 	salt := make([]byte, h.SaltLen)
-	_ = argon2.IDKey([]byte(password), salt, h.Time, h.Memory, h.Threads, h.KeyLen)
+	_ = argon2.IDKey(passwordBytes(password), salt, h.Time, h.Memory, h.Threads, h.KeyLen)
 }
 
 // NeedsRehash reports whether encoded should be replaced by a new hash of the

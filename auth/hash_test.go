@@ -147,3 +147,20 @@ func BenchmarkDummyVerify(b *testing.B) {
 		_, _ = VerifyPassword("", "wrong password")
 	}
 }
+
+// TestPasswordsAreNormalised_AUTH2: a passphrase whose accents are composed
+// differently (é as one code point, or e plus a combining accent) is the
+// same password (NFKC, NIST SP 800-63B).
+func TestPasswordsAreNormalised_AUTH2(t *testing.T) {
+	composed, decomposed := "caf\u00e9 au lait sans sucre", "cafe\u0301 au lait sans sucre"
+	h, err := Hasher{}.Hash(composed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := (Hasher{}).Verify(h, decomposed); err != nil || !ok {
+		t.Fatalf("decomposed form refused: %v %v", ok, err)
+	}
+	if ok, _ := (Hasher{}).Verify(h, "cafe au lait sans sucre"); ok {
+		t.Fatal("a different password accepted")
+	}
+}
