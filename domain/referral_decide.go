@@ -187,8 +187,11 @@ func DecideAddNote(r Referral, actor Actor, cmd AddNote, now time.Time) ([]Event
 }
 
 // DecideClose closes the referral with an outcome and comment (R-REF-5).
-// Errors: NotFound, Forbidden, Conflict (not yet acknowledged, or already
-// closed), Invalid (outcome or comment).
+// Once the client's data is erased no comment can be kept (it would be
+// client-linked free text), so the referral closes with its outcome alone
+// rather than staying open and overdue for ever. Errors: NotFound,
+// Forbidden, Conflict (not yet acknowledged, or already closed; a comment
+// after erasure), Invalid (outcome or comment).
 func DecideClose(r Referral, actor Actor, outcome, comment string) ([]Event, error) {
 	if err := receiverAction(r, actor, "close"); err != nil {
 		return nil, err
@@ -197,9 +200,12 @@ func DecideClose(r Referral, actor Actor, outcome, comment string) ([]Event, err
 	if outcome != OutcomePositive && outcome != OutcomeNegative {
 		f.add("outcome", `must be "positive" or "negative"`)
 	}
-	f.text("comment", comment, true, MaxLongText)
+	f.text("comment", comment, !r.Erased, MaxLongText)
 	if err := f.err(); err != nil {
 		return nil, err
+	}
+	if r.Erased && comment != "" {
+		return nil, Errorf(Conflict, "the client's data was erased: close the referral with its outcome and no comment")
 	}
 	if r.Status != StatusAcknowledged {
 		return nil, Errorf(Conflict, "acknowledge the referral before closing it")

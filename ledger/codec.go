@@ -90,9 +90,17 @@ func (c *Codec) seal(ctx context.Context, id, client uuid.UUID, data []byte, nam
 	private := make(map[string]json.RawMessage, len(names))
 	for _, n := range names {
 		if v, ok := fields[n]; ok {
-			private[n] = v
+			if !isEmptyJSON(v) {
+				private[n] = v
+			}
 			delete(fields, n)
 		}
+	}
+	if len(private) == 0 {
+		// Nothing personal to keep: no box, and so no key needed, which is
+		// what lets an erased client's referral still close (with no
+		// comment).
+		return json.Marshal(fields)
 	}
 	plain, err := json.Marshal(private)
 	if err != nil {
@@ -183,6 +191,16 @@ func (c *Codec) open(ctx context.Context, id uuid.UUID, raw json.RawMessage, fie
 		fields[k] = v
 	}
 	return nil
+}
+
+// isEmptyJSON reports whether v is a zero value: "", null, {}, [], false or
+// 0, which decodes to the same zero value when left out.
+func isEmptyJSON(v json.RawMessage) bool {
+	switch string(bytes.TrimSpace(v)) {
+	case `""`, "null", "{}", "[]", "false", "0":
+		return true
+	}
+	return false
 }
 
 // sensitiveFields lists the JSON names of ev's fields tagged
