@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -85,22 +84,8 @@ func (s *Store) Get(ctx context.Context, clientID uuid.UUID) (keystore.DataKey, 
 // beside a tombstone came back from a backup: it is refused and deleted
 // again.
 func (s *Store) resolve(ctx context.Context, clientID uuid.UUID, r row) (keystore.DataKey, error) {
-	switch {
-	case r.destroyed && r.kekID != nil:
-		if err := s.purge(ctx, clientID); err != nil {
-			// The client is erased whatever happened to the purge; say
-			// so, and name the failure without making it the answer.
-			return keystore.DataKey{}, fmt.Errorf("%w (deleting the key that reappeared failed: %v)",
-				keystore.ErrDestroyed, err)
-		}
-		return keystore.DataKey{}, keystore.ErrDestroyed
-	case r.destroyed:
-		return keystore.DataKey{}, keystore.ErrDestroyed
-	case r.kekID == nil:
-		return keystore.DataKey{}, keystore.ErrNotFound
-	default:
-		return keystore.Unwrap(s.kek, clientID, *r.kekID, r.wrapped)
-	}
+	return keystore.Resolve(s.kek, clientID, keystore.Stored{Destroyed: r.destroyed, HasKey: r.kekID != nil,
+		KEKID: derefOr(r.kekID), Wrapped: r.wrapped}, func() error { return s.purge(ctx, clientID) })
 }
 
 // Create returns the client's key, creating it on first use; concurrent
@@ -195,4 +180,12 @@ func (s *Store) purge(ctx context.Context, clientID uuid.UUID) error {
 		return keystore.Unavailable("delete reappeared key", err)
 	}
 	return s.scrubs.scrub(ctx, xid)
+}
+
+// derefOr returns *p, or "" for nil.
+func derefOr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"fmt"
 
 	"github.com/google/uuid"
 
@@ -68,22 +67,8 @@ func (s *Store) Get(ctx context.Context, clientID uuid.UUID) (keystore.DataKey, 
 // beside a tombstone came back from a backup: it is refused and deleted
 // again.
 func (s *Store) resolve(ctx context.Context, clientID uuid.UUID, r row) (keystore.DataKey, error) {
-	switch {
-	case r.destroyed && r.kekID.Valid:
-		if err := s.purge(ctx, clientID); err != nil {
-			// The client is erased whatever happened to the purge; say
-			// so, and name the failure without making it the answer.
-			return keystore.DataKey{}, fmt.Errorf("%w (deleting the key that reappeared failed: %v)",
-				keystore.ErrDestroyed, err)
-		}
-		return keystore.DataKey{}, keystore.ErrDestroyed
-	case r.destroyed:
-		return keystore.DataKey{}, keystore.ErrDestroyed
-	case !r.kekID.Valid:
-		return keystore.DataKey{}, keystore.ErrNotFound
-	default:
-		return keystore.Unwrap(s.kek, clientID, r.kekID.String, r.wrapped)
-	}
+	return keystore.Resolve(s.kek, clientID, keystore.Stored{Destroyed: r.destroyed, HasKey: r.kekID.Valid,
+		KEKID: r.kekID.String, Wrapped: r.wrapped}, func() error { return s.purge(ctx, clientID) })
 }
 
 // Create returns the client's key, creating it on first use; concurrent
