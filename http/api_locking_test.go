@@ -158,8 +158,9 @@ func TestTemporaryAccess_LOCK4(t *testing.T) {
 }
 
 // TestLockReviewAndUnlock_LOCK5_LOCK6_LOCK7: monthly review dates, overdue
-// reviews flagged, the locked-cases report, and unlocking by a service
-// manager, refused during a serious case review until it is complete.
+// reviews flagged (R-LOCK-5), the locked-cases report with the access
+// granted (R-LOCK-7), and unlocking by a service manager (R-LOCK-6), refused
+// during a serious case review until it is complete.
 func TestLockReviewAndUnlock_LOCK5_LOCK6_LOCK7(t *testing.T) {
 	n := newLockNet(t)
 	n.lock(t, n.Client, map[string]any{"serious_case_review": true})
@@ -226,7 +227,7 @@ func TestLockReviewAndUnlock_LOCK5_LOCK6_LOCK7(t *testing.T) {
 	want(t, n.do(t, http.MethodGet, "/v1/referrals/"+n.Referral, n.LeadB.Token, nil), http.StatusOK)
 }
 
-// TestMessagesToTheResponsiblePerson_LOCK8: anyone signed in may pass
+// TestMessagesToTheResponsiblePerson_LOCK8 (R-LOCK-8): anyone signed in may pass
 // information on; the answer is 202 whether or not they may see the case,
 // or whether it exists.
 func TestMessagesToTheResponsiblePerson_LOCK8(t *testing.T) {

@@ -313,7 +313,7 @@ func reversed(s []string) []string {
 	return out
 }
 
-// TestViewsOutbox_VIEW2 lists what the referrer made, of every status,
+// TestViewsOutbox_VIEW2 (R-VIEW-2) lists what the referrer made, of every status,
 // newest first, with outcome and times, to the referrer's users only.
 func TestViewsOutbox_VIEW2(t *testing.T) {
 	n := newNetwork(t)

@@ -33,6 +33,10 @@ func newStore(tb testing.TB) (eventstore.Store, func() eventstore.Store) {
 	return openAt(tb, path), func() eventstore.Store { return openAt(tb, path) }
 }
 
+// TestContract runs the behaviour every backend must have on a real file:
+// immutable appends (R-LEDGER-1), optimistic concurrency (R-LEDGER-2), the
+// envelope's who, when, correlation, causation and schema version
+// (R-LEDGER-3), and hash chains (R-LEDGER-4).
 func TestContract(t *testing.T) {
 	storetest.Run(t, newStore)
 }
