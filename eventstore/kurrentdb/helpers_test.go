@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/storetest"
 )
 
 // event returns a fresh ledger event with a JSON payload.
@@ -22,52 +23,12 @@ func event(typ string) eventstore.EventData {
 
 func referral() string { return "referral-" + uuid.NewString() }
 
-func mustAppend(tb testing.TB, s eventstore.Store, stream string, expected eventstore.ExpectedRevision, evs ...eventstore.EventData) eventstore.AppendResult {
-	tb.Helper()
-	res, err := s.Append(ctxFor(tb), stream, expected, evs...)
-	if err != nil {
-		tb.Fatalf("Append(%q, %s): %v", stream, expected, err)
-	}
-	return res
-}
-
-// readAll returns every ledger event, paging as a consumer would.
-func readAll(tb testing.TB, s eventstore.Store) []eventstore.RecordedEvent {
-	tb.Helper()
-	var out []eventstore.RecordedEvent
-	after := eventstore.Start
-	for {
-		page, err := s.ReadAll(ctxFor(tb), after, 50)
-		if err != nil {
-			tb.Fatalf("ReadAll(after %d): %v", after, err)
-		}
-		if len(page) == 0 {
-			return out
-		}
-		out = append(out, page...)
-		after = page[len(page)-1].Position
-	}
-}
-
-// receive takes n events from sub or fails.
-func receive(tb testing.TB, sub eventstore.Subscription, n int) []eventstore.RecordedEvent {
-	tb.Helper()
-	deadline := time.NewTimer(20 * time.Second)
-	defer deadline.Stop()
-	out := make([]eventstore.RecordedEvent, 0, n)
-	for len(out) < n {
-		select {
-		case ev, ok := <-sub.Events():
-			if !ok {
-				tb.Fatalf("subscription ended after %d of %d events: %v", len(out), n, sub.Err())
-			}
-			out = append(out, ev)
-		case <-deadline.C:
-			tb.Fatalf("received %d of %d events before timing out", len(out), n)
-		}
-	}
-	return out
-}
+// The contract suite's helpers serve these tests too.
+var (
+	mustAppend = storetest.MustAppend
+	readAll    = storetest.ReadAll
+	receive    = storetest.Receive
+)
 
 // sameOrder fails unless got and want are the same events (by id and
 // position) in the same order.

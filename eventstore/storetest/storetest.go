@@ -99,6 +99,27 @@ func mustAppend(tb testing.TB, s eventstore.Store, stream string, expected event
 	return res
 }
 
+// MustAppend appends events to stream, failing the test on any error; for
+// backends' own tests beside the contract suite.
+func MustAppend(tb testing.TB, s eventstore.Store, stream string, expected eventstore.ExpectedRevision, evs ...eventstore.EventData) eventstore.AppendResult {
+	tb.Helper()
+	return mustAppend(tb, s, stream, expected, evs...)
+}
+
+// ReadAll returns every event in the store, paging as a consumer would,
+// failing the test on any error.
+func ReadAll(tb testing.TB, s eventstore.Store) []eventstore.RecordedEvent {
+	tb.Helper()
+	return readAll(tb, s)
+}
+
+// Receive takes n events from sub, failing the test if they do not arrive
+// in time or the feed ends early.
+func Receive(tb testing.TB, sub eventstore.Subscription, n int) []eventstore.RecordedEvent {
+	tb.Helper()
+	return receive(tb, sub, n)
+}
+
 // readAll returns every event in the store, paging as a consumer would.
 func readAll(tb testing.TB, s eventstore.Store) []eventstore.RecordedEvent {
 	tb.Helper()
