@@ -37,3 +37,15 @@ func Resolve(kek MasterKey, clientID uuid.UUID, st Stored, purge func() error) (
 		return Unwrap(kek, clientID, st.KEKID, st.Wrapped)
 	}
 }
+
+// ForeignMasterKeys is the error a backend returns on opening when it holds
+// keys wrapped under master keys other than kek: foreign lists them, e.g.
+// "3 under master key 1a2b…". It is nil when foreign is empty.
+func ForeignMasterKeys(kek MasterKey, foreign []string) error {
+	if len(foreign) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: the key store holds keys %v, but the configured master key is %s; "+
+		"configure the key they were wrapped under, or rotate from it",
+		ErrWrongMasterKey, foreign, kek.ID)
+}

@@ -147,12 +147,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return keystore.Unavailable("check master key ids", err)
 	}
-	if len(foreign) > 0 {
-		return fmt.Errorf("%w: the key store holds keys %v, but the configured master key is %s; "+
-			"configure the key they were wrapped under, or rotate from it",
-			keystore.ErrWrongMasterKey, foreign, s.kek.ID)
-	}
-	return nil
+	return keystore.ForeignMasterKeys(s.kek, foreign)
 }
 
 // checkpoint copies the WAL into the database file and truncates the WAL to
