@@ -81,8 +81,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.clients = projections.NewClients()
 	a.keyring = ledger.NewClientKeys(a.keys, a.clients)
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
-	timescales := domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
-		CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays}
+	timescales := timescalesOf(cfg)
 	referrals := projections.NewReferrals(cal, timescales)
 	// Projections decode with the public codec: read models never hold
 	// client data.
@@ -175,9 +174,14 @@ func openNotifier(cfg config.Config, store eventstore.Store, cal *calendar.Calen
 		PublicURL: cfg.HTTP.PublicURL, DigestAt: notify.TimeOfDay{Hour: hour, Minute: minute},
 		IntakeOffReminderDays: cfg.Notify.IntakeOffReminderDays, MaxAttempts: cfg.Notify.MaxAttempts,
 		RetryBackoff: cfg.Notify.RetryBackoff, Calendar: cal, Log: nlog,
-		Timescales: domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
-			CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays},
+		Timescales: timescalesOf(cfg),
 	})
+}
+
+// timescalesOf is the network's configured timescales (R-TIME-5).
+func timescalesOf(cfg config.Config) domain.Timescales {
+	return domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
+		CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays}
 }
 
 func openCalendar(n config.Network) (*calendar.Calendar, error) {
