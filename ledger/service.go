@@ -71,25 +71,19 @@ type Written struct {
 
 // load reads a whole stream and decodes it.
 func (s *Service) load(ctx context.Context, stream string) ([]domain.Recorded, error) {
-	var out []domain.Recorded
-	var from uint64
-	for {
-		page, err := s.store.ReadStream(ctx, stream, from, 1000)
-		if err != nil {
-			return nil, storeError(err)
-		}
-		for _, rec := range page {
-			d, err := s.codec.Decode(ctx, rec)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, d)
-		}
-		if len(page) < 1000 {
-			return out, nil
-		}
-		from = page[len(page)-1].Revision + 1
+	stored, err := s.readStream(ctx, stream)
+	if err != nil {
+		return nil, err
 	}
+	out := make([]domain.Recorded, 0, len(stored))
+	for _, rec := range stored {
+		d, err := s.codec.Decode(ctx, rec)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // execute runs one command against one stream: load and fold the stream,
