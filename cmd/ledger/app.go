@@ -296,11 +296,11 @@ func openSharedState(cfg config.Config) (sessionBackend, ledgerhttp.IdempotencyS
 }
 
 // waitReady blocks until the projections have caught up with the store as
-// it was when called, so the first requests see a complete picture.
+// it was when called, so the first requests see a complete picture. It
+// logs progress every few seconds and has no time limit (a large ledger
+// takes as long as it takes); ctx ends it.
 func (a *app) waitReady(ctx context.Context) error {
-	head, err := a.store.Head(ctx)
-	if err != nil {
-		return err
-	}
-	return a.runner.WaitFor(ctx, head)
+	t := time.NewTicker(startupProgressEvery)
+	defer t.Stop()
+	return catchUp(ctx, a.store, a.runner, t.C, a.cfg.Store != config.StoreKurrentDB, a.log)
 }

@@ -59,10 +59,9 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 		stopRunner()
 		<-runnerDone
 	}()
-	startCtx, cancel := context.WithTimeout(ctx, time.Minute)
-	err = a.waitReady(startCtx)
-	cancel()
-	if err != nil {
+	// No time limit: a large log takes as long as it takes, with progress
+	// in the log; SIGTERM (ctx) still stops it.
+	if err := a.waitReady(ctx); err != nil {
 		return fmt.Errorf("building the views: %w", err)
 	}
 

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// startupProgressEvery is how often a start that is still building its
+// views says how far it has got.
+const startupProgressEvery = 5 * time.Second
+
+// headReader is the part of the event store the start-up wait reads.
+type headReader interface {
+	Head(ctx context.Context) (eventstore.Position, error)
+}
+
+// catchingUp is the part of the projection runner the start-up wait needs.
+type catchingUp interface {
+	Position() eventstore.Position
+	WaitFor(ctx context.Context, pos eventstore.Position) error
+}
+
+// catchUp waits until the views have applied every event the store held
+// when it was called, logging progress at every tick. It has no time limit
+// of its own: a large log takes as long as it takes, and only ctx (a
+// SIGTERM) or a failing runner ends the wait early. eventPositions says
+// positions count events (the embedded store) rather than bytes
+// (KurrentDB), so progress can be given in events.
+func catchUp(ctx context.Context, store headReader, runner catchingUp, ticks <-chan time.Time,
+	eventPositions bool, log zerolog.Logger) error {
+	head, err := store.Head(ctx)
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	waitCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() { done <- runner.WaitFor(waitCtx, head) }()
+	for {
+		select {
+		case err := <-done:
+			if err == nil && head > 0 {
+				logProgress(log.Info(), runner.Position(), head, eventPositions).Msg("views built")
+			}
+			return err
+		case <-ticks:
+			logProgress(log.Info(), runner.Position(), head, eventPositions).Msg("building the views")
+		}
+	}
+}
+
+func logProgress(ev *zerolog.Event, pos, head eventstore.Position, eventPositions bool) *zerolog.Event {
+	if pos > head {
+		pos = head
+	}
+	if eventPositions {
+		ev = ev.Uint64("events_replayed", uint64(pos)).Uint64("events_total", uint64(head))
+	} else {
+		ev = ev.Uint64("position", uint64(pos)).Uint64("head", uint64(head))
+	}
+	if head > 0 {
+		ev = ev.Int("percent", int(uint64(pos)*100/uint64(head)))
+	}
+	return ev
+}
