@@ -8,13 +8,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
-)
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+	"github.com/referral-ledger/ledger/config"
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,13 +46,21 @@ func exitCode(err error) int {
 // It returns when the command is done or, for serve, when ctx ends.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var configFile string
+	var strictConfig bool
 	root := &cobra.Command{
 		Use:           "ledger",
 		Short:         "Referral ledger: consented client referrals between organisations, on a hash-chained event log",
+		Version:       versionLine(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return checkEnv(cmd, strictConfig, stderr)
+		},
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().StringVar(&configFile, "config", "", "path to ledger.yaml (default: ./ledger.yaml if present, or $LEDGER_CONFIG)")
+	root.PersistentFlags().BoolVar(&strictConfig, "strict-config", false,
+		"refuse to run when a LEDGER_ environment variable names no setting (default: warn)")
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -68,10 +77,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			Short: "Print the version",
 			Args:  cobra.NoArgs,
 			RunE: func(*cobra.Command, []string) error {
-				_, err := fmt.Fprintln(stdout, "ledger", version)
+				_, err := fmt.Fprintln(stdout, versionLine())
 				return err
 			},
 		},
 	)
 	return root.ExecuteContext(ctx)
+}
+
+// checkEnv reports every LEDGER_ environment variable that names no
+// setting, with the nearest real name: an error with --strict-config, else
+// a warning. serve logs its warnings through its own logger, so they reach
+// the log the operator reads; other commands print them to stderr.
+func checkEnv(cmd *cobra.Command, strict bool, stderr io.Writer) error {
+	unknown := config.UnknownEnv(os.Environ())
+	if len(unknown) == 0 {
+		return nil
+	}
+	if strict {
+		lines := make([]string, len(unknown))
+		for i, u := range unknown {
+			lines[i] = u.String()
+		}
+		return fmt.Errorf("--strict-config: %s", strings.Join(lines, "; "))
+	}
+	if cmd.Name() == "serve" {
+		return nil
+	}
+	for _, u := range unknown {
+		fmt.Fprintln(stderr, "ledger: warning:", u.String(), "(ignored)")
+	}
+	return nil
+}
+
+// logUnknownEnv warns in the log of every LEDGER_ variable that names no
+// setting.
+func logUnknownEnv(log zerolog.Logger) {
+	for _, u := range config.UnknownEnv(os.Environ()) {
+		log.Warn().Str("variable", u.Name).Str("did_you_mean", u.Nearest).Msg(u.String() + " (ignored)")
+	}
 }

@@ -38,6 +38,7 @@ func serveCommand(configFile *string, stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			logUnknownEnv(log)
 			return serve(cmd.Context(), cfg, stdout, log)
 		},
 	}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+)
+
+// version overrides the module version when set at build time with
+// -ldflags "-X main.version=…"; the build information supplies the rest.
+var version string
+
+// versionLine is what `ledger version` and `ledger --version` print.
+func versionLine() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		info = nil
+	}
+	return formatVersion(info, version)
+}
+
+// formatVersion reads like "ledger v1.4.0 (revision 0123abc…, committed
+// 2026-12-01T10:00:00Z) go1.26.8": the module version (override if not
+// empty), then the VCS revision, time and state the binary was built from,
+// as the go command recorded them, and the Go version.
+func formatVersion(info *debug.BuildInfo, override string) string {
+	if info == nil {
+		return "ledger " + orDefault(override, "(unknown version)") + " (no build information)"
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	var vcs []string
+	if r := settings["vcs.revision"]; r != "" {
+		vcs = append(vcs, "revision "+r)
+	} else {
+		vcs = append(vcs, "no VCS revision recorded")
+	}
+	if t := settings["vcs.time"]; t != "" {
+		vcs = append(vcs, "committed "+t)
+	}
+	if settings["vcs.modified"] == "true" {
+		vcs = append(vcs, "with uncommitted changes")
+	}
+	v := orDefault(override, orDefault(info.Main.Version, "(devel)"))
+	return fmt.Sprintf("ledger %s (%s) %s", v, strings.Join(vcs, ", "), info.GoVersion)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
