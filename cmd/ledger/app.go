@@ -16,6 +16,7 @@ import (
 	"github.com/referral-ledger/ledger/auth"
 	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/kurrentdb"
@@ -34,6 +35,7 @@ import (
 type app struct {
 	cfg      config.Config
 	log      zerolog.Logger
+	lock     *datadir.Lock
 	store    eventstore.Store
 	sessions sessionBackend
 	idem     ledgerhttp.IdempotencyStore
@@ -47,13 +49,15 @@ type app struct {
 	notifier *notify.Notifier
 }
 
-// openApp opens the data directory's stores and builds the node. The
-// caller starts the projections (a.runner.Run) and closes it.
+// openApp takes the data directory's writer lock (R-OPS-2), opens its
+// stores and builds the node. The caller starts the projections
+// (a.runner.Run) and closes it, which releases the lock.
 func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
 	}
-	a = &app{cfg: cfg, log: log}
+	a = &app{cfg: cfg, log: log, lock: lock}
 	built := a // a itself is nil by the time a failure returns
 	defer func() {
 		if err != nil {
@@ -223,6 +227,8 @@ func (a *app) close() error {
 	if a.store != nil {
 		errs = append(errs, a.store.Close())
 	}
+	// Last: another process may write once every file is closed.
+	errs = append(errs, a.lock.Release())
 	return errors.Join(errs...)
 }
 

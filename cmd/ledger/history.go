@@ -1,10 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,7 +11,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/keystore"
+	keypg "github.com/referral-ledger/ledger/keystore/postgres"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
@@ -24,7 +26,7 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 		Use:   "history <referral-id>",
 		Short: "Print a referral's events in order, with actor, time, type and data",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			id, err := uuid.Parse(args[0])
 			if err != nil {
 				return fmt.Errorf("referral id: must be a UUID")
@@ -33,16 +35,35 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			path := filepath.Join(cfg.DataDir, eventsFile)
-			if _, err := os.Stat(path); err != nil && cfg.Store == config.StoreSQLite {
-				return fmt.Errorf("no ledger at %s: %w", path, err)
+			// Read-only, beside a running server or not: it creates and
+			// changes no file in the data directory (R-OPS-2).
+			var r *datadir.Reader
+			if cfg.Store == config.StoreSQLite || cfg.KeyStore == config.KeyStoreSQLite {
+				if r, err = openReader(cfg); err != nil {
+					return err
+				}
+				defer func() {
+					if cerr := r.Close(); err == nil {
+						err = cerr
+					}
+				}()
 			}
-			store, err := openEventStore(cfg, zerolog.Nop())
+			var store eventstore.Store
+			if cfg.Store == config.StoreSQLite {
+				store, err = openEventsReadOnly(r)
+			} else {
+				store, err = openEventStore(cfg, zerolog.Nop())
+			}
 			if err != nil {
 				return err
 			}
 			defer store.Close()
-			keys, err := openKeyStore(cfg, zerolog.Nop())
+			var keys keystore.Store
+			if cfg.KeyStore == config.KeyStoreSQLite {
+				keys, err = openKeysReadOnly(cfg, r)
+			} else {
+				keys, err = openSharedKeyStore(cfg)
+			}
 			if err != nil {
 				return err
 			}
@@ -94,4 +115,18 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// openSharedKeyStore opens the PostgreSQL key store under the configured
+// master key, generating none.
+func openSharedKeyStore(cfg config.Config) (keystore.Store, error) {
+	kek, err := findMasterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := keypg.Open(context.Background(), cfg.PostgresURL, kek)
+	if err != nil {
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	return ks, nil
 }

@@ -38,6 +38,13 @@ tombstone, checking each key opens under the configured master key.`,
 			if err != nil {
 				return err
 			}
+			// One writer at a time (R-OPS-2): a server appending or a
+			// retention run shredding meanwhile would be left behind.
+			lock, err := lockExistingDataDir(cfg.DataDir)
+			if err != nil {
+				return err
+			}
+			defer lock.Release()
 			switch to {
 			case string(config.KeyStorePostgres):
 				return migrateKeys(cmd.Context(), cfg, stdout)

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -41,24 +39,43 @@ func verifyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if cfg.Store == config.StoreKurrentDB {
 				return verifyThroughStore(cmd, cfg, stdout)
 			}
-			path := filepath.Join(cfg.DataDir, eventsFile)
-			if _, err := os.Stat(path); err != nil {
-				return fmt.Errorf("no ledger at %s: %w", path, err)
-			}
-			rep, err := sqlite.Verify(cmd.Context(), path)
-			var broken *eventstore.BrokenLinkError
-			var truncated *sqlite.TruncatedError
-			switch {
-			case errors.As(err, &broken), errors.As(err, &truncated):
-				fmt.Fprintf(stdout, "BROKEN after %d good events: %v\n", rep.Events, err)
-				return &exitError{code: 2, err: fmt.Errorf("ledger does not verify: %w", err)}
-			case err != nil:
-				return err
-			}
-			fmt.Fprintf(stdout, "OK: %d events in %d streams verify (last position %d)\n", rep.Events, rep.Streams, rep.Last)
-			return nil
+			return verifyFile(cmd, cfg, stdout)
 		},
 	}
+}
+
+// verifyFile verifies the embedded log read-only, beside a running server
+// or not, creating and changing no file (R-OPS-2).
+func verifyFile(cmd *cobra.Command, cfg config.Config, stdout io.Writer) (err error) {
+	r, err := openReader(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	f, err := r.SQLite(eventsFile)
+	if err != nil {
+		return noFile(r, eventsFile, "ledger", err)
+	}
+	var opts []sqlite.Option
+	if f.Immutable {
+		opts = append(opts, sqlite.WithImmutable())
+	}
+	rep, err := sqlite.Verify(cmd.Context(), f.Path, opts...)
+	var broken *eventstore.BrokenLinkError
+	var truncated *sqlite.TruncatedError
+	switch {
+	case errors.As(err, &broken), errors.As(err, &truncated):
+		fmt.Fprintf(stdout, "BROKEN after %d good events: %v\n", rep.Events, err)
+		return &exitError{code: 2, err: fmt.Errorf("ledger does not verify: %w", err)}
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "OK: %d events in %d streams verify (last position %d)\n", rep.Events, rep.Streams, rep.Last)
+	return nil
 }
 
 // verifyThroughStore recomputes every chain by reading a backend other than

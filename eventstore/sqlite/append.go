@@ -27,6 +27,9 @@ import (
 // retrying it with the same event ids is safe. A retry of an append that
 // was written returns the original result whatever expected says.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if s.readOnly {
+		return eventstore.AppendResult{}, errReadOnly
+	}
 	if err := eventstore.ValidateAppend(stream, events); err != nil {
 		return eventstore.AppendResult{}, err
 	}

@@ -28,6 +28,8 @@ type Store struct {
 	reqs   chan *request
 	maxReq int
 
+	readOnly bool // opened by OpenReadOnly: no writer, Append refused
+
 	// mu guards closed. Calls hold it for reading while they use the
 	// databases or enqueue, so Close (holding it for writing) knows that
 	// none is in flight once it sets closed.
@@ -51,6 +53,7 @@ type options struct {
 	busyTimeout time.Duration
 	maxBatch    int
 	readConns   int
+	immutable   bool
 }
 
 // WithBusyTimeout sets how long a connection waits for a lock held by

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/referral-ledger/ledger/eventstore"
 )
@@ -41,10 +42,17 @@ func (e *TruncatedError) Error() string {
 // deleted one), a *TruncatedError when only the end is missing, or an error
 // wrapping eventstore.ErrUnavailable if the file cannot be opened or read.
 // The report counts the events checked before the error.
-func Verify(ctx context.Context, path string) (Report, error) {
+//
+// WithImmutable, when nothing can write the file meanwhile, keeps SQLite
+// from creating -wal and -shm files beside it (R-OPS-2).
+func Verify(ctx context.Context, path string, opts ...Option) (Report, error) {
 	var rep Report
+	o := options{busyTimeout: 5 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	// mode=ro: a verifier must not be able to change what it verifies.
-	db, err := sql.Open("sqlite", dsn(path, []string{"busy_timeout(5000)", "query_only(1)"}, "mode", "ro"))
+	db, err := sql.Open("sqlite", readOnlyDSN(path, o))
 	if err != nil {
 		return rep, unavailable("verify "+path, err)
 	}

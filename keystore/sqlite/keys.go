@@ -80,6 +80,9 @@ func (s *Store) Create(ctx context.Context, clientID uuid.UUID) (keystore.DataKe
 	if s.closed {
 		return keystore.DataKey{}, errClosed
 	}
+	if s.readOnly {
+		return keystore.DataKey{}, keystore.Unavailable("create key", errReadOnly)
+	}
 	r, err := lookup(ctx, s.lookup, clientID)
 	if err != nil {
 		return keystore.DataKey{}, err
@@ -123,6 +126,9 @@ func (s *Store) Destroy(ctx context.Context, clientID uuid.UUID) error {
 	defer s.mu.RUnlock()
 	if s.closed {
 		return errClosed
+	}
+	if s.readOnly {
+		return keystore.Unavailable("destroy key", errReadOnly)
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -28,6 +28,9 @@ func (s *Store) Rewrap(ctx context.Context, next keystore.MasterKey) (int, error
 	if s.closed {
 		return 0, errClosed
 	}
+	if s.readOnly {
+		return 0, keystore.Unavailable("rewrap", errReadOnly)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, keystore.Unavailable("rewrap", err)

@@ -39,6 +39,8 @@ type Store struct {
 	kek    keystore.MasterKey
 	closed bool
 
+	readOnly bool // opened by OpenReadOnly: Create, Destroy and Rewrap refused
+
 	lookup, insert, delete, tombstone *sql.Stmt
 }
 
@@ -50,6 +52,7 @@ type Option func(*options)
 type options struct {
 	busyTimeout time.Duration
 	now         func() time.Time
+	immutable   bool
 }
 
 // WithBusyTimeout sets how long a call waits for another process's lock on
@@ -129,6 +132,12 @@ func (s *Store) init(ctx context.Context) error {
 			return err
 		}
 	}
+	return s.checkMasterKeys(ctx)
+}
+
+// checkMasterKeys refuses a store holding keys under a master key other
+// than s.kek.
+func (s *Store) checkMasterKeys(ctx context.Context) error {
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT kek_id, count(*) FROM keys WHERE kek_id <> ? GROUP BY kek_id ORDER BY kek_id`, s.kek.ID)
 	if err != nil {

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/datadir"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/keystore"
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+)
+
+// lockDataDir creates the data directory if need be and takes its writer
+// lock (R-OPS-2), before any other file in it is touched. Every command
+// that writes the directory holds it until it ends; a second one gets a
+// *datadir.HeldError naming the holder.
+func lockDataDir(dir string) (*datadir.Lock, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	return datadir.Acquire(dir, commandLine())
+}
+
+// lockExistingDataDir takes the writer lock of a data directory that must
+// already exist, for the tools that work on one (migrate,
+// rotate-master-key).
+func lockExistingDataDir(dir string) (*datadir.Lock, error) {
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("no data directory at %s (data_dir, LEDGER_DATA_DIR)", dir)
+	}
+	return datadir.Acquire(dir, commandLine())
+}
+
+// commandLine is how this process names itself in the lock file, e.g.
+// "ledger serve". Flags are left out: they may hold paths an operator
+// would rather not show another user.
+func commandLine() string {
+	words := []string{filepath.Base(os.Args[0])}
+	for _, a := range os.Args[1:] {
+		if strings.HasPrefix(a, "-") {
+			break
+		}
+		words = append(words, a)
+	}
+	return strings.Join(words, " ")
+}
+
+// openReader opens the data directory for a read-only tool (verify,
+// history), which must never create or change a file in it (R-OPS-2).
+func openReader(cfg config.Config) (*datadir.Reader, error) {
+	r, err := datadir.OpenReader(cfg.DataDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no data directory at %s (data_dir, LEDGER_DATA_DIR)", cfg.DataDir)
+	}
+	return r, err
+}
+
+// openEventsReadOnly opens the data directory's event log for reading.
+func openEventsReadOnly(r *datadir.Reader) (*sqlite.Store, error) {
+	f, err := r.SQLite(eventsFile)
+	if err != nil {
+		return nil, noFile(r, eventsFile, "ledger", err)
+	}
+	var opts []sqlite.Option
+	if f.Immutable {
+		opts = append(opts, sqlite.WithImmutable())
+	}
+	return sqlite.OpenReadOnly(f.Path, opts...)
+}
+
+// openKeysReadOnly opens the data directory's key store for reading, under
+// the configured master key, creating neither the store nor a master key.
+func openKeysReadOnly(cfg config.Config, r *datadir.Reader) (keystore.Store, error) {
+	kek, err := findMasterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	f, err := r.SQLite(keysqlite.FileName)
+	if err != nil {
+		return nil, noFile(r, keysqlite.FileName, "key store", err)
+	}
+	var opts []keysqlite.Option
+	if f.Immutable {
+		opts = append(opts, keysqlite.WithImmutable())
+	}
+	ks, err := keysqlite.OpenReadOnly(f.Path, kek, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	return ks, nil
+}
+
+// noFile explains a missing file of the data directory.
+func noFile(r *datadir.Reader, name, what string, err error) error {
+	path := filepath.Join(r.Dir(), name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no %s at %s: restore it from a backup, or point data_dir at the right directory", what, path)
+	}
+	return fmt.Errorf("%s at %s: %w", what, path, err)
+}
+
+// findMasterKey is the configured master key, like keystore.ResolveMasterKey
+// but never generating one: a read-only tool that finds none says so.
+func findMasterKey(cfg config.Config) (keystore.MasterKey, error) {
+	if strings.TrimSpace(cfg.MasterKey) != "" || cfg.MasterKeyFile != "" {
+		k, _, _, err := keystore.ResolveMasterKey(cfg.MasterKey, cfg.MasterKeyFile, "")
+		if err != nil {
+			return k, fmt.Errorf("master key (LEDGER_MASTER_KEY or master_key_file): %w", err)
+		}
+		return k, nil
+	}
+	path := filepath.Join(cfg.DataDir, keystore.MasterKeyFileName)
+	k, err := keystore.LoadMasterKeyFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return k, fmt.Errorf("no master key: LEDGER_MASTER_KEY and master_key_file are not set and %s does not exist", path)
+	}
+	return k, err
+}
