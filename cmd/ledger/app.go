@@ -64,6 +64,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 			built.close()
 		}
 	}()
+	if err := unfinishedRotation(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	if a.store, err = openEventStore(cfg, log); err != nil {
 		return nil, err
 	}

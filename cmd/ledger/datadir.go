@@ -76,6 +76,9 @@ func openEventsReadOnly(r *datadir.Reader) (*sqlite.Store, error) {
 // openKeysReadOnly opens the data directory's key store for reading, under
 // the configured master key, creating neither the store nor a master key.
 func openKeysReadOnly(cfg config.Config, r *datadir.Reader) (keystore.Store, error) {
+	if err := unfinishedRotation(r.Dir()); err != nil {
+		return nil, err
+	}
 	kek, err := findMasterKey(cfg)
 	if err != nil {
 		return nil, err

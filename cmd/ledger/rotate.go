@@ -1,81 +1,190 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 )
 
 // rotateKeyCommand rewraps every client key under a new master key. The
 // server must be stopped: a running node would keep wrapping new keys
-// under the old master key.
+// under the old master key (the data directory's lock enforces it).
 func rotateKeyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 	var newKeyFile string
 	cmd := &cobra.Command{
 		Use:   "rotate-master-key",
-		Short: "Rewrap every client key under a new master key (stop the server first)",
+		Short: "Rewrap every client key under a new master key (stop the server first; rerun to finish an interrupted rotation)",
 		Long: `Rewraps every client data key under a new master key, all or nothing.
 
 With --new-key-file the new key is read from that file (base64, mode 0600).
 Without it a new key is generated and written to data_dir/master.key.new first,
 so a crash cannot lose it. When the current key lives in data_dir/master.key,
 the new file then replaces it; otherwise point LEDGER_MASTER_KEY or
-master_key_file at the new key before the next start.`,
+master_key_file at the new key and run rotate-master-key again to finish.
+
+A journal, data_dir/master-key-rotation.json, records the rotation until it
+ends. If the rotation is interrupted at any point (a crash, a kill, a full
+disk), run rotate-master-key again with the same configuration: it finishes
+the same rotation. The server refuses to start while the journal exists.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(*configFile)
 			if err != nil {
 				return err
 			}
-			current, source, _, err := keystore.ResolveMasterKey(cfg.MasterKey, cfg.MasterKeyFile, cfg.DataDir)
-			if err != nil {
-				return fmt.Errorf("current master key: %w", err)
-			}
-			var next keystore.MasterKey
-			newPath := newKeyFile
-			if newKeyFile != "" {
-				if next, err = keystore.LoadMasterKeyFile(newKeyFile); err != nil {
-					return fmt.Errorf("--new-key-file: %w", err)
-				}
-			} else {
-				next = keystore.GenerateMasterKey()
-				newPath = filepath.Join(cfg.DataDir, keystore.MasterKeyFileName+".new")
-				if err := keystore.WriteMasterKeyFile(newPath, next); err != nil {
-					return fmt.Errorf("writing the new master key: %w", err)
-				}
-			}
-			if next.ID == current.ID {
-				return fmt.Errorf("the new master key is the current one (%s)", current.ID)
-			}
-			store, err := keysqlite.Open(filepath.Join(cfg.DataDir, keysqlite.FileName), current)
-			if err != nil {
-				return fmt.Errorf("key store: %w", err)
-			}
-			n, err := store.Rewrap(cmd.Context(), next)
-			if cerr := store.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("rewrapping: %w (nothing changed; the new key is in %s)", err, newPath)
-			}
-			fmt.Fprintf(stdout, "rewrapped %d client keys from master key %s to %s\n", n, current.ID, next.ID)
-			if source == keystore.SourceDataDir {
-				if err := os.Rename(newPath, filepath.Join(cfg.DataDir, keystore.MasterKeyFileName)); err != nil {
-					return fmt.Errorf("the keys are rewrapped under the key in %s, but it could not replace master.key: %w", newPath, err)
-				}
-				fmt.Fprintln(stdout, "data_dir/master.key now holds the new key")
-				return nil
-			}
-			fmt.Fprintf(stdout, "the new key is in %s: point master_key_file (or LEDGER_MASTER_KEY) at it before the next start\n", newPath)
-			return nil
+			return rotateMasterKey(cmd.Context(), cfg, newKeyFile, stdout, func(rotationStep) {})
 		},
 	}
 	cmd.Flags().StringVar(&newKeyFile, "new-key-file", "", "file holding the new master key (default: generate one)")
 	return cmd
+}
+
+// rotationStep names a point of rotateMasterKey that is durable on disk;
+// tests crash the rotation at each.
+type rotationStep string
+
+const (
+	stepNewKeyWritten  rotationStep = "new-key-written"
+	stepJournalWritten rotationStep = "journal-written"
+	stepRewrapped      rotationStep = "rewrapped"
+	stepRenamed        rotationStep = "renamed"
+	stepFinished       rotationStep = "finished"
+)
+
+// rotationSteps lists every step in order.
+var rotationSteps = []rotationStep{stepNewKeyWritten, stepJournalWritten, stepRewrapped, stepRenamed, stepFinished}
+
+// rotateMasterKey starts a rotation to the key in newKeyFile (or a new
+// one), or finishes the one its journal records, calling reached after
+// each durable step. Every step can be repeated: the journal says where
+// the rotation goes, and the key store's own records say whether its keys
+// are rewrapped yet.
+func rotateMasterKey(ctx context.Context, cfg config.Config, newKeyFile string, stdout io.Writer, reached func(rotationStep)) error {
+	dir := cfg.DataDir
+	lock, err := lockExistingDataDir(dir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	current, err := findMasterKey(cfg)
+	if err != nil {
+		return fmt.Errorf("current master key: %w", err)
+	}
+	inDataDir := strings.TrimSpace(cfg.MasterKey) == "" && cfg.MasterKeyFile == ""
+	masterKeyPath := filepath.Join(dir, keystore.MasterKeyFileName)
+
+	j, err := readRotationJournal(dir)
+	if err != nil {
+		return err
+	}
+	var next keystore.MasterKey
+	if j != nil {
+		if newKeyFile != "" && newKeyFile != j.NewKeyFile {
+			return fmt.Errorf("a rotation to master key %s (in %s) is unfinished: run rotate-master-key without "+
+				"--new-key-file, or with that file, to finish it first", j.To, j.NewKeyFile)
+		}
+		if next, err = masterKeyWithID(j.To, j.NewKeyFile, masterKeyPath); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "finishing the rotation from master key %s to %s\n", j.From, j.To)
+	} else {
+		newPath := newKeyFile
+		if newKeyFile != "" {
+			if next, err = keystore.LoadMasterKeyFile(newKeyFile); err != nil {
+				return fmt.Errorf("--new-key-file: %w", err)
+			}
+		} else if next, newPath, err = generatedKey(dir); err != nil {
+			return err
+		}
+		reached(stepNewKeyWritten)
+		if next.ID == current.ID {
+			return fmt.Errorf("the new master key is the current one (%s)", current.ID)
+		}
+		j = &rotationJournal{From: current.ID, To: next.ID, NewKeyFile: newPath, ReplaceMasterKey: inDataDir,
+			StartedAt: time.Now().UTC()}
+		if err := writeRotationJournal(dir, *j); err != nil {
+			return err
+		}
+		reached(stepJournalWritten)
+	}
+
+	n, err := rewrap(ctx, filepath.Join(dir, keysqlite.FileName), current, next)
+	if err != nil {
+		return fmt.Errorf("rewrapping: %w (run rotate-master-key again to finish; the new key is in %s)", err, j.NewKeyFile)
+	}
+	reached(stepRewrapped)
+	fmt.Fprintf(stdout, "rewrapped %d client keys from master key %s to %s\n", n, j.From, j.To)
+
+	switch {
+	case j.ReplaceMasterKey:
+		if _, err := os.Stat(j.NewKeyFile); err == nil {
+			if err := renameDurably(j.NewKeyFile, masterKeyPath); err != nil {
+				return fmt.Errorf("the keys are rewrapped under the key in %s, but it could not replace master.key: %w "+
+					"(run rotate-master-key again to finish)", j.NewKeyFile, err)
+			}
+		}
+		reached(stepRenamed)
+		fmt.Fprintln(stdout, "data_dir/master.key now holds the new key")
+	case current.ID != j.To:
+		fmt.Fprintf(stdout, "the new key is in %s: point master_key_file (or LEDGER_MASTER_KEY) at it, "+
+			"then run rotate-master-key again to finish; the server will not start until then\n", j.NewKeyFile)
+		return nil
+	}
+	if err := removeRotationJournal(dir); err != nil {
+		return err
+	}
+	reached(stepFinished)
+	fmt.Fprintf(stdout, "rotation to master key %s finished\n", j.To)
+	return nil
+}
+
+// generatedKey returns the key in data_dir/master.key.new, generating it
+// first if absent. A file already there was left by a rotation that
+// stopped before writing its journal; it is used, never replaced, since
+// only the key store can say whether anything is wrapped under it yet.
+func generatedKey(dir string) (keystore.MasterKey, string, error) {
+	path := filepath.Join(dir, keystore.MasterKeyFileName+".new")
+	k, err := keystore.LoadMasterKeyFile(path)
+	if err == nil {
+		return k, path, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return k, path, fmt.Errorf("%s: %w", path, err)
+	}
+	k = keystore.GenerateMasterKey()
+	if err := keystore.WriteMasterKeyFile(path, k); err != nil {
+		return k, path, fmt.Errorf("writing the new master key: %w", err)
+	}
+	return k, path, nil
+}
+
+// rewrap rewraps every key of the key store at path under next. The store
+// is opened under current or, if its keys are already under next (the
+// rewrap committed before a crash), under next, when Rewrap has nothing
+// left to do but scrub the old wrappings from the WAL.
+func rewrap(ctx context.Context, path string, current, next keystore.MasterKey) (int, error) {
+	store, err := keysqlite.Open(path, current)
+	if errors.Is(err, keystore.ErrWrongMasterKey) {
+		store, err = keysqlite.Open(path, next)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("key store: %w", err)
+	}
+	n, err := store.Rewrap(ctx, next)
+	if cerr := store.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
 }
