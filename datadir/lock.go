@@ -62,7 +62,9 @@ func (e *HeldError) Error() string {
 // has touched no file but the lock file. The directory must exist.
 func Acquire(dir, command string) (*Lock, error) {
 	path := filepath.Join(dir, LockFileName)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// Readable by all who may read the directory: a read-only tool run by
+	// an auditor's account takes it shared. It holds no secret.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("data directory lock: %w", err)
 	}
