@@ -121,8 +121,18 @@ func rotateMasterKey(ctx context.Context, cfg config.Config, newKeyFile string, 
 	}
 
 	n, err := rewrap(ctx, filepath.Join(dir, keysqlite.FileName), current, next)
-	if err != nil {
+	switch {
+	case errors.Is(err, keystore.ErrWrongMasterKey) && current.ID != j.From:
+		return fmt.Errorf("rewrapping: %w; this rotation moves the keys from master key %s to %s and has not "+
+			"rewrapped them yet: configure master key %s again and run rotate-master-key to finish", err, j.From, j.To, j.From)
+	case err != nil:
 		return fmt.Errorf("rewrapping: %w (run rotate-master-key again to finish; the new key is in %s)", err, j.NewKeyFile)
+	}
+	if !j.Rewrapped {
+		j.Rewrapped = true
+		if err := writeRotationJournal(dir, *j); err != nil {
+			return err
+		}
 	}
 	reached(stepRewrapped)
 	fmt.Fprintf(stdout, "rewrapped %d client keys from master key %s to %s\n", n, j.From, j.To)

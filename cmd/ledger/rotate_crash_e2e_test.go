@@ -196,7 +196,7 @@ func TestRotationToAKeyFile(t *testing.T) {
 		t.Fatalf("rotate: %v\n%s", err, out.String())
 	}
 	err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "set master_key_file to "+newFile) {
+	if err == nil || !strings.Contains(err.Error(), "wrapped under the key in "+newFile+"; set master_key_file to that file") {
 		t.Fatalf("serve before the configuration names the new key: %v", err)
 	}
 	t.Setenv("LEDGER_MASTER_KEY_FILE", newFile)
@@ -208,4 +208,45 @@ func TestRotationToAKeyFile(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, rotationJournalFile)); !os.IsNotExist(err) {
 		t.Fatalf("journal left: %v", err)
 	}
+}
+
+// TestRotationToAKeyFileAfterACrash: killed before it rewrapped, a rotation
+// from a key file tells an operator who switched the configuration too
+// early to switch it back, then finishes in the documented order (issue 10
+// point 9).
+func TestRotationToAKeyFileAfterACrash(t *testing.T) {
+	dir, keysDir := t.TempDir(), t.TempDir()
+	keys, erased, _ := keyedDir(t, dir)
+	oldFile := filepath.Join(keysDir, "old.key")
+	if err := os.Rename(filepath.Join(dir, keystore.MasterKeyFileName), oldFile); err != nil {
+		t.Fatal(err)
+	}
+	newFile := filepath.Join(dir, keystore.MasterKeyFileName+".new")
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	t.Setenv("LEDGER_MASTER_KEY_FILE", oldFile)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRotateCrashChild$")
+	cmd.Env = append(os.Environ(), "LEDGER_TEST_CRASH_AT="+string(stepJournalWritten))
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the child was not killed:\n%s", out)
+	}
+	t.Setenv("LEDGER_MASTER_KEY_FILE", newFile) // too early
+	err := run(context.Background(), []string{"rotate-master-key"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "has not rewrapped them yet: configure master key") {
+		t.Fatalf("rerun under the new key before the rewrap: %v", err)
+	}
+	t.Setenv("LEDGER_MASTER_KEY_FILE", oldFile)
+	var out strings.Builder
+	if err := run(context.Background(), []string{"rotate-master-key"}, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "point master_key_file") {
+		t.Fatalf("rerun: %v\n%s", err, out.String())
+	}
+	t.Setenv("LEDGER_MASTER_KEY_FILE", newFile)
+	if err := run(context.Background(), []string{"rotate-master-key"}, io.Discard, io.Discard); err != nil {
+		t.Fatalf("finishing: %v", err)
+	}
+	next, err := keystore.LoadMasterKeyFile(newFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkKeys(t, next, dir, keys, erased)
 }

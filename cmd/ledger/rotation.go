@@ -26,8 +26,10 @@ type rotationJournal struct {
 	// ReplaceMasterKey says the current key is data_dir/master.key and
 	// NewKeyFile replaces it at the end; otherwise the operator points the
 	// configuration at NewKeyFile.
-	ReplaceMasterKey bool      `json:"replace_master_key"`
-	StartedAt        time.Time `json:"started_at"`
+	ReplaceMasterKey bool `json:"replace_master_key"`
+	// Rewrapped says every client key is now wrapped under To.
+	Rewrapped bool      `json:"rewrapped"`
+	StartedAt time.Time `json:"started_at"`
 }
 
 // readRotationJournal returns the journal of dir, or nil if no rotation is
@@ -116,15 +118,15 @@ func unfinishedRotation(dir string) error {
 	if err != nil || j == nil {
 		return err
 	}
-	if j.ReplaceMasterKey {
+	if j.ReplaceMasterKey || !j.Rewrapped {
 		return fmt.Errorf("a master-key rotation from key %s to %s did not finish: run `ledger rotate-master-key` "+
-			"(with the same configuration) to finish it; it resumes where it stopped. Do not delete %s or %s",
+			"with the configuration unchanged to finish it; it resumes where it stopped. Do not delete %s or %s",
 			j.From, j.To, j.NewKeyFile, rotationJournalFile)
 	}
-	return fmt.Errorf("a master-key rotation from key %s to %s did not finish: set master_key_file to %s "+
-		"(or LEDGER_MASTER_KEY to its contents) if the rotation said so, then run `ledger rotate-master-key` "+
-		"to finish it; it resumes where it stopped. Do not delete %s",
-		j.From, j.To, j.NewKeyFile, strings.Join([]string{j.NewKeyFile, rotationJournalFile}, " or "))
+	return fmt.Errorf("a master-key rotation from key %s to %s did not finish: the client keys are wrapped under "+
+		"the key in %s; set master_key_file to that file (or LEDGER_MASTER_KEY to its contents), then run "+
+		"`ledger rotate-master-key` to finish it. Do not delete %s or %s",
+		j.From, j.To, j.NewKeyFile, j.NewKeyFile, rotationJournalFile)
 }
 
 // masterKeyWithID loads the key with id from the first of paths that holds
