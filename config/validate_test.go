@@ -178,7 +178,7 @@ func TestValidate(t *testing.T) {
 				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "store", "keystore",
 				"smtp.port", "smtp.tls", "notify.overdue_digest_at", "notify.intake_off_reminder_days",
 				"notify.max_attempts", "notify.retry_backoff",
-				"statistics.round_to",
+				"statistics.round_to", "messages.rate_limit", "messages.rate_window",
 			},
 		},
 	} {
