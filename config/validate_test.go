@@ -113,6 +113,14 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			name:   "ErrMessagesRate", // R-LOCK-8: messages are always limited
+			modify: func(c *Config) { c.Messages.RateLimit, c.Messages.RateWindow = 0, 0 },
+			want: []string{
+				`messages.rate_limit ("LEDGER_MESSAGES_RATE_LIMIT"): `,
+				`messages.rate_window ("LEDGER_MESSAGES_RATE_WINDOW"): `,
+			},
+		},
+		{
 			name: "OKSMTP",
 			modify: func(c *Config) {
 				c.SMTP = SMTP{Host: "smtp.example.org", Port: 465, Username: "ledger", Password: "pw", TLS: SMTPTLSOnly,

@@ -14,7 +14,8 @@ import (
 // TestLockedCaseMessage_LOCK8: information passed on about a locked case
 // reaches its responsible person by email, marked urgent for child
 // protection, with a reference and a link but never the text; a message
-// about a case that is not locked notifies nobody.
+// about a case that is not locked notifies nobody. Messages are read from
+// the client's messages stream, where the ledger records them.
 func TestLockedCaseMessage_LOCK8(t *testing.T) {
 	h := newHarness(t)
 	r := h.start(h.smtpSender())
@@ -31,7 +32,7 @@ func TestLockedCaseMessage_LOCK8(t *testing.T) {
 		client uuid.UUID
 		cp     bool
 	}{{client, true}, {client, false}, {unlocked, true}} {
-		h.appendEvent(ledger.ClientStream(c.client), nw.adviser, at, &domain.MessageForResponsiblePerson{MessageID: uuid.New(),
+		h.appendEvent(ledger.MessagesStream(c.client), nw.adviser, at, &domain.MessageForResponsiblePerson{MessageID: uuid.New(),
 			ClientID: c.client, ChildProtection: c.cp, Text: "text " + marker})
 	}
 	msgs := h.mail.WaitFor(t, 4) // two new referrals, two messages
