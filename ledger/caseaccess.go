@@ -89,12 +89,22 @@ func (s *Service) lockedError(l domain.Lock) error {
 // (R-LOCK-9). It rides the store's group commit with every other append,
 // so concurrent reads share one fsync.
 func (s *Service) recordAccess(ctx context.Context, actor domain.Actor, client, referral uuid.UUID, grant domain.CaseGrant, locked bool) error {
+	return s.recordAccessBecause(ctx, actor, client, referral, grant, locked, "")
+}
+
+// recordAccessBecause is recordAccess with the reason the reader gave, if
+// any; the reason is sealed under the client's key.
+func (s *Service) recordAccessBecause(ctx context.Context, actor domain.Actor, client, referral uuid.UUID, grant domain.CaseGrant, locked bool, reason string) error {
 	ev := &domain.AccessRecorded{ClientID: client, ReferralID: referral, Endpoint: requestFrom(ctx).Endpoint,
-		Grant: string(grant), Locked: locked}
+		Grant: string(grant), Locked: locked, Reason: reason}
 	if ev.Grant == string(domain.GrantNotLocked) {
 		ev.Grant = accessGrantOf(actor)
 	}
 	data, err := s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev})
+	if domain.ErrorCode(err) == domain.Conflict { // an erased client: the read is logged, the reason cannot be kept
+		ev.Reason = ""
+		data, err = s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev})
+	}
 	if err != nil {
 		return err
 	}
