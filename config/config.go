@@ -87,7 +87,7 @@ func (n Notify) DigestTime() (hour, minute int, ok bool) {
 // Statistics configures disclosure control of the anonymised statistics
 // (R-STAT-3); see statistics.Rule for the method.
 type Statistics struct {
-	DisclosureControl bool `yaml:"disclosure_control" help:"Apply disclosure control to GET /v1/statistics: suppress small counts, round the rest, suppress further counts a total would give away. Off: exact counts, not for publication."`
+	DisclosureControl bool `yaml:"disclosure_control" help:"Apply disclosure control to GET /v1/statistics: suppress small counts, round the rest, suppress further counts a total would give away, and report whole completed months only (from/to as YYYY-MM). Off: exact counts, any days, not for publication."`
 	SuppressMax       int  `yaml:"suppress_max" help:"Counts from 1 to this are suppressed (NHS Digital: 7)."`
 	RoundTo           int  `yaml:"round_to" help:"Other counts are rounded to the nearest multiple of this (NHS Digital: 5); 1 leaves them exact."`
 	// IncludeCurrentMonth is off by default: a month so far grows day by
