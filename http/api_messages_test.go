@@ -152,6 +152,18 @@ func TestMessagesOwnStream_LOCK8(t *testing.T) {
 		t.Fatalf("messages read: %+v", body.Messages)
 	}
 	want(t, n.do(t, http.MethodGet, "/v1/clients/"+unknown.String()+"/messages", n.Admin.Token, nil), http.StatusNotFound)
+	// Subject access exports them with everything else held (R-PRIV-6).
+	var export subjectAccessExport
+	decodeInto(t, want(t, n.do(t, http.MethodGet, "/v1/clients/"+n.Client+"/subject-access?reason=sar", n.Admin.Token, nil), http.StatusOK), &export)
+	var exported []any
+	for _, e := range export.Events {
+		if e.Type == domain.MessageForResponsiblePersonType {
+			exported = append(exported, e.Data["text"])
+		}
+	}
+	if len(exported) != 2 || exported[0] != "legacy marker text" || exported[1] != "new marker text" {
+		t.Fatalf("subject access exports messages %v", exported)
+	}
 
 	n.erase(t, n.Client, "client asked")
 	want(t, n.sendMessage(t, n.HelpdeskB.Token, n.Client, "after erasure marker text"), http.StatusAccepted)

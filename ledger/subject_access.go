@@ -16,8 +16,9 @@ type ClientReferrals interface {
 }
 
 // SubjectAccessExport is everything the ledger holds about a client
-// (R-PRIV-6): each referral's full history decrypted, and the client's own
-// stream (erasure requests and earlier exports).
+// (R-PRIV-6): each referral's full history decrypted, the client's own
+// stream (erasure requests, locks and earlier exports), then the messages
+// passed on about them.
 type SubjectAccessExport struct {
 	ExportID   uuid.UUID
 	ClientID   uuid.UUID
@@ -73,7 +74,12 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 	if err != nil {
 		return SubjectAccessExport{}, err
 	}
-	for _, ev := range stored {
+	// Messages passed on about the client are held about them too.
+	messages, err := s.readStream(ctx, MessagesStream(client))
+	if err != nil {
+		return SubjectAccessExport{}, err
+	}
+	for _, ev := range append(stored, messages...) {
 		d, err := s.codec.Decode(ctx, ev)
 		if err != nil {
 			return SubjectAccessExport{}, err
