@@ -35,6 +35,7 @@ type Config struct {
 	SMTP              SMTP         `yaml:"smtp"`
 	Notify            Notify       `yaml:"notify"`
 	Statistics        Statistics   `yaml:"statistics"`
+	Messages          Messages     `yaml:"messages"`
 }
 
 // Privacy configures retention of client data (R-PRIV-5).
@@ -86,9 +87,19 @@ func (n Notify) DigestTime() (hour, minute int, ok bool) {
 // Statistics configures disclosure control of the anonymised statistics
 // (R-STAT-3); see statistics.Rule for the method.
 type Statistics struct {
-	DisclosureControl bool `yaml:"disclosure_control" help:"Apply disclosure control to GET /v1/statistics: suppress small counts, round the rest, suppress further counts a total would give away. Off: exact counts, not for publication."`
+	DisclosureControl bool `yaml:"disclosure_control" help:"Apply disclosure control to GET /v1/statistics: suppress small counts, round the rest, suppress further counts a total would give away, and report whole completed months only (from/to as YYYY-MM). Off: exact counts, any days, not for publication."`
 	SuppressMax       int  `yaml:"suppress_max" help:"Counts from 1 to this are suppressed (NHS Digital: 7)."`
 	RoundTo           int  `yaml:"round_to" help:"Other counts are rounded to the nearest multiple of this (NHS Digital: 5); 1 leaves them exact."`
+	// IncludeCurrentMonth is off by default: a month so far grows day by
+	// day, and successive figures for it can be subtracted (R-STAT-5).
+	IncludeCurrentMonth bool `yaml:"include_current_month" help:"With disclosure control on, also allow the current month so far in GET /v1/statistics (to=this month), for the network's own dashboards. NOT for publication: a growing month can be subtracted to reveal small counts."`
+}
+
+// Messages configures messages passed to a locked case's responsible
+// person (R-LOCK-8).
+type Messages struct {
+	RateLimit  int           `yaml:"rate_limit" help:"Messages one user may pass on about one client within messages.rate_window; past it, 429 with Retry-After. Counted per user and client id, whether or not the client exists."`
+	RateWindow time.Duration `yaml:"rate_window" help:"The sliding window messages.rate_limit counts over."`
 }
 
 // HTTP configures the API server.
@@ -238,6 +249,10 @@ func Default() Config {
 			DisclosureControl: true,
 			SuppressMax:       7,
 			RoundTo:           5,
+		},
+		Messages: Messages{
+			RateLimit:  20,
+			RateWindow: time.Hour,
 		},
 	}
 }

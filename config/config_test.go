@@ -47,6 +47,9 @@ func TestKeys(t *testing.T) {
 		"statistics.disclosure_control":        "LEDGER_STATISTICS_DISCLOSURE_CONTROL=true",
 		"statistics.suppress_max":              "LEDGER_STATISTICS_SUPPRESS_MAX=7",
 		"statistics.round_to":                  "LEDGER_STATISTICS_ROUND_TO=5",
+		"statistics.include_current_month":     "LEDGER_STATISTICS_INCLUDE_CURRENT_MONTH=false",
+		"messages.rate_limit":                  "LEDGER_MESSAGES_RATE_LIMIT=20",
+		"messages.rate_window":                 "LEDGER_MESSAGES_RATE_WINDOW=1h",
 	}
 	got := map[string]string{}
 	for _, k := range keys {
@@ -57,8 +60,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 43 {
-		t.Errorf("len(Keys()) = %d, want 43: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 46 {
+		t.Errorf("len(Keys()) = %d, want 46: update this test and the README when adding a setting", len(keys))
 	}
 }
 

@@ -144,6 +144,8 @@ func (c Config) problems() []Problem {
 	if c.Statistics.RoundTo < 1 || c.Statistics.RoundTo > 1000 {
 		ps.add("statistics.round_to", c.Statistics.RoundTo, "must be a whole number from 1 to 1000")
 	}
+	ps.positiveInt("messages.rate_limit", c.Messages.RateLimit)
+	ps.positiveDuration("messages.rate_window", c.Messages.RateWindow)
 	return ps
 }
 

@@ -113,6 +113,14 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			name:   "ErrMessagesRate", // R-LOCK-8: messages are always limited
+			modify: func(c *Config) { c.Messages.RateLimit, c.Messages.RateWindow = 0, 0 },
+			want: []string{
+				`messages.rate_limit ("LEDGER_MESSAGES_RATE_LIMIT"): `,
+				`messages.rate_window ("LEDGER_MESSAGES_RATE_WINDOW"): `,
+			},
+		},
+		{
 			name: "OKSMTP",
 			modify: func(c *Config) {
 				c.SMTP = SMTP{Host: "smtp.example.org", Port: 465, Username: "ledger", Password: "pw", TLS: SMTPTLSOnly,
@@ -178,7 +186,7 @@ func TestValidate(t *testing.T) {
 				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "store", "keystore",
 				"smtp.port", "smtp.tls", "notify.overdue_digest_at", "notify.intake_off_reminder_days",
 				"notify.max_attempts", "notify.retry_backoff",
-				"statistics.round_to",
+				"statistics.round_to", "messages.rate_limit", "messages.rate_window",
 			},
 		},
 	} {

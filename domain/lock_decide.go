@@ -259,12 +259,17 @@ func DecideCompleteSeriousCaseReview(c ClientRecord, actor Actor) ([]Event, erro
 	return []Event{&SeriousCaseReviewCompleted{}}, nil
 }
 
+// MaxMessageText bounds a message to a case's responsible person, in
+// Unicode code points: enough to pass on what a caller said, not a place
+// to keep a case file (R-LOCK-8, R-LEDGER-6).
+const MaxMessageText = 2000
+
 // DecideMessage passes information to a case's responsible person
 // (R-LOCK-8). Anyone signed in may; the sender learns nothing about the
 // case. Errors: Invalid (text).
 func DecideMessage(messageID, clientID uuid.UUID, text string, childProtection bool) ([]Event, error) {
 	var f fieldErrors
-	f.text("text", text, true, MaxLongText)
+	f.text("text", text, true, MaxMessageText)
 	if err := f.err(); err != nil {
 		return nil, err
 	}

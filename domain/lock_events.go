@@ -143,6 +143,12 @@ type SeriousCaseReviewCompleted struct{}
 
 // MessageForResponsiblePerson passes information to a locked case's owner
 // from someone who may not see the case (R-LOCK-8, the helpdesk route).
+// It is recorded on the client's messages stream, apart from the decisions
+// on their case, so that messages never slow reading or deciding it
+// (earlier ones, on the client's own stream, are still read). The text is
+// empty when the ledger held no client by that id or their data was
+// erased: the message is recorded all the same, so that the sender's count
+// of messages does not depend on whether the client exists (R-LOCK-12).
 type MessageForResponsiblePerson struct {
 	MessageID       uuid.UUID `json:"message_id"`
 	ClientID        uuid.UUID `json:"client_id"`

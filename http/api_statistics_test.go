@@ -87,7 +87,8 @@ func TestStatisticsAreForTheCoordinator(t *testing.T) {
 }
 
 // TestStatisticsQuery: the period, grouping and format are checked, and
-// default to the last twelve months, both dimensions and JSON.
+// default to the last twelve completed months (R-STAT-5), both dimensions
+// and JSON.
 func TestStatisticsQuery(t *testing.T) {
 	n := newNetwork(t)
 	for _, tc := range []struct {
@@ -97,7 +98,7 @@ func TestStatisticsQuery(t *testing.T) {
 		{"?from=2026-02-30", "from"},
 		{"?to=December", "to"},
 		{"?from=2026-06&to=2026-05-31", "to"},
-		{"?from=2016-01&to=2026-12", "from"},
+		{"?from=2016-01&to=2026-11", "from"},
 		{"?group_by=client", "group_by"},
 		{"?group_by=organisation,", "group_by"},
 		{"?format=xlsx", "format"},
@@ -109,7 +110,7 @@ func TestStatisticsQuery(t *testing.T) {
 	t.Run("Defaults", func(t *testing.T) {
 		b := n.statistics(t, "")
 		// The clock says Monday 14 December 2026.
-		if b.From != "2026-01-01" || b.To != "2026-12-14" || !slices.Equal(b.GroupBy, []string{"organisation", "month"}) {
+		if b.From != "2025-12-01" || b.To != "2026-11-30" || !slices.Equal(b.GroupBy, []string{"organisation", "month"}) {
 			t.Fatalf("from %s to %s by %v", b.From, b.To, b.GroupBy)
 		}
 		if !b.DisclosureControl.Enabled || b.DisclosureControl.SuppressMax != 7 || b.DisclosureControl.RoundTo != 5 || b.DisclosureControl.Note == "" {
@@ -120,7 +121,7 @@ func TestStatisticsQuery(t *testing.T) {
 			t.Fatalf("%d rows, want a row per organisation (%d) and month (12)", len(b.Rows), orgs)
 		}
 	})
-	t.Run("WholeMonthsAndDays", func(t *testing.T) {
+	t.Run("WholeMonths", func(t *testing.T) {
 		b := n.statistics(t, "?from=2026-02&to=2026-02&group_by=month")
 		if b.From != "2026-02-01" || b.To != "2026-02-28" || len(b.Rows) != 1 || b.Rows[0]["month"] != "2026-02" {
 			t.Fatalf("February: %+v", b)
@@ -128,9 +129,9 @@ func TestStatisticsQuery(t *testing.T) {
 		if _, ok := b.Rows[0]["organisation_id"]; ok {
 			t.Fatalf("grouped by month only, a row names an organisation: %v", b.Rows[0])
 		}
-		b = n.statistics(t, "?from=2026-11-15&to=2026-12-02&group_by=organisation")
-		if b.From != "2026-11-15" || b.To != "2026-12-02" {
-			t.Fatalf("days: %s to %s", b.From, b.To)
+		b = n.statistics(t, "?from=2026-10&to=2026-11&group_by=organisation")
+		if b.From != "2026-10-01" || b.To != "2026-11-30" {
+			t.Fatalf("months: %s to %s", b.From, b.To)
 		}
 		if _, ok := b.Rows[0]["month"]; ok {
 			t.Fatalf("grouped by organisation only, a row names a month: %v", b.Rows[0])
@@ -230,6 +231,7 @@ func TestStatisticsDisclosureControl(t *testing.T) {
 		n.makeReferral(t, n.AdviserA.Token, n.OrgB, "Client "+strconv.Itoa(i))
 	}
 	n.makeReferral(t, n.AdviserA.Token, n.OrgC, "Client C")
+	n.Clock.Set(time.Date(2027, time.January, 4, 9, 0, 0, 0, time.UTC)) // December is complete (R-STAT-5)
 	b := n.statistics(t, "?from=2026-12&to=2026-12")
 	suppressed := 0
 	for _, row := range append(b.Rows, b.Totals) {

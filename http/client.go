@@ -75,13 +75,15 @@ type subjectAccessBody struct {
 }
 
 // subjectAccess exports everything held about a client, decrypted, for the
-// coordinator (R-PRIV-6); the export itself is recorded.
+// coordinator (R-PRIV-6); the export itself is recorded. On a locked case
+// the ?reason= query parameter is required (R-LOCK-9): it is logged with
+// the reads, sealed, and never in the request log, which names routes only.
 func (s *Server) subjectAccess(c *gin.Context) {
 	client, ctx, ok := s.command(c, "id", nil)
 	if !ok {
 		return
 	}
-	x, err := s.Service.SubjectAccess(ctx, currentUser(c).Actor(), client, s.Clients)
+	x, err := s.Service.SubjectAccess(ctx, currentUser(c).Actor(), client, c.Query("reason"), s.Clients)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -42,6 +42,10 @@ const (
 	testUserPassword  = "Tr1cky-Walrus#Ledger"
 )
 
+// testMessageLimit is the messages one user may pass on about one client
+// an hour, the configured default (R-LOCK-8).
+const testMessageLimit = 20
+
 // testStart is where the injected clock starts unless a test says
 // otherwise: Monday 14 December 2026, 09:00 in London (GMT).
 var testStart = time.Date(2026, time.December, 14, 9, 0, 0, 0, time.UTC)
@@ -200,7 +204,9 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	svc.SetPeople(orgs)
 	referrals := projections.NewReferrals(cal, domain.DefaultTimescales())
 	stats := projections.NewStatistics(cal, domain.DefaultTimescales())
-	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats)
+	messageRate := projections.NewMessageRate(testMessageLimit, time.Hour, clock.Now)
+	svc.SetMessageQuota(messageRate)
+	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
 	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
 		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
 

@@ -213,6 +213,8 @@ type messageBody struct {
 
 // sendMessage passes information to a case's responsible person (R-LOCK-8):
 // 202 whether or not the sender may see the case, telling them nothing.
+// Past the sender's limit for the client id, 429 with Retry-After, counted
+// the same whether or not the client exists (R-LOCK-12).
 func (s *Server) sendMessage(c *gin.Context) {
 	var req messageBody
 	client, ctx, ok := s.command(c, "id", &req)

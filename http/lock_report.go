@@ -111,6 +111,7 @@ type accessEntryBody struct {
 	Grant          string  `json:"grant"`
 	ReferralID     *string `json:"referral_id"`
 	Locked         bool    `json:"locked"`
+	Reason         *string `json:"reason"` // why a locked case was read, where a reason is required; else null
 }
 
 // accessLog shows who read a client's data, when, where and why (R-LOCK-9).
@@ -128,7 +129,8 @@ func (s *Server) accessLog(c *gin.Context) {
 	out := make([]accessEntryBody, len(entries))
 	for i, e := range entries {
 		out[i] = accessEntryBody{At: e.At.UTC().Format(time.RFC3339Nano), UserID: idJSON(e.UserID), OrganisationID: idJSON(e.OrganisationID),
-			Endpoint: e.Event.Endpoint, Grant: e.Event.Grant, ReferralID: idJSON(e.Event.ReferralID), Locked: e.Event.Locked}
+			Endpoint: e.Event.Endpoint, Grant: e.Event.Grant, ReferralID: idJSON(e.Event.ReferralID), Locked: e.Event.Locked,
+			Reason: strJSON(e.Event.Reason)}
 	}
 	c.JSON(http.StatusOK, gin.H{"client_id": client, "entries": out})
 }

@@ -76,31 +76,57 @@ func (s *Server) settleAll(c *gin.Context) error {
 	return s.settle(c, head)
 }
 
-// parseStatisticsQuery reads from and to (YYYY-MM for a whole month, or
-// YYYY-MM-DD), group_by and format. The default period is the current
-// month and the eleven before it, up to today. Errors: Invalid, naming
-// every bad parameter.
+// parseStatisticsQuery reads from and to, group_by and format. With
+// disclosure control on, from and to are months (YYYY-MM) and to must be a
+// completed month (R-STAT-5), or the current one where the network allows
+// it; the default period is the last twelve completed months. With it off
+// (exact counts) a bound may also be a day (YYYY-MM-DD), and the default is
+// the current month and the eleven before it, up to today. Errors:
+// Invalid, naming every bad parameter.
 func (s *Server) parseStatisticsQuery(c *gin.Context, now time.Time) (statisticsQuery, error) {
 	var (
 		q    statisticsQuery
 		errs []domain.FieldError
 		bad  = func(field, msg string) { errs = append(errs, domain.FieldError{Field: field, Message: msg}) }
+		rule = s.Disclosure
 	)
 	today := s.Calendar.DateOf(now)
-	q.to = today
+	current := statistics.MonthOf(today.Year, today.Month)
+	last := rule.LastMonth(current)
+	// bound reads one end of the period; end says it is the last day.
+	bound := func(field, v string, end bool) (calendar.Date, bool) {
+		if !rule.WholeMonths() {
+			d, ok := parsePeriodDay(v, end)
+			if !ok {
+				bad(field, "must be a month (YYYY-MM) or a date (YYYY-MM-DD)")
+			}
+			return d, ok
+		}
+		m, ok := statistics.ParseMonth(v)
+		switch {
+		case !ok:
+			bad(field, "must be a month (YYYY-MM): with disclosure control on, statistics cover whole months only")
+		case last.Before(m):
+			bad(field, "must be a completed month, "+last.String()+" or earlier: with disclosure control on, "+
+				"statistics cover completed months only")
+			ok = false
+		}
+		return monthBound(m, end), ok
+	}
+	_, defaultTo := rule.DefaultMonths(current)
+	q.to = monthBound(defaultTo, true)
+	if !rule.WholeMonths() {
+		q.to = today
+	}
 	if v, ok := c.GetQuery("to"); ok {
-		if d, ok := parsePeriodDay(v, true); ok {
+		if d, ok := bound("to", v, true); ok {
 			q.to = d
-		} else {
-			bad("to", "must be a month (YYYY-MM) or a date (YYYY-MM-DD)")
 		}
 	}
 	q.from = calendar.NewDate(q.to.Year, q.to.Month-11, 1)
 	if v, ok := c.GetQuery("from"); ok {
-		if d, ok := parsePeriodDay(v, false); ok {
+		if d, ok := bound("from", v, false); ok {
 			q.from = d
-		} else {
-			bad("from", "must be a month (YYYY-MM) or a date (YYYY-MM-DD)")
 		}
 	}
 	if len(errs) == 0 {
@@ -127,6 +153,14 @@ func (s *Server) parseStatisticsQuery(c *gin.Context, now time.Time) (statistics
 		return statisticsQuery{}, domain.InvalidFields(errs...)
 	}
 	return q, nil
+}
+
+// monthBound is the first day of m, or its last when end is set.
+func monthBound(m statistics.Month, end bool) calendar.Date {
+	if end {
+		return calendar.NewDate(m.Year, m.Month+1, 0)
+	}
+	return calendar.NewDate(m.Year, m.Month, 1)
 }
 
 // parsePeriodDay reads YYYY-MM-DD, or YYYY-MM as its first day (or its

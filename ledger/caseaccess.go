@@ -26,13 +26,23 @@ type People interface {
 func (s *Service) SetPeople(p People) { s.people = p }
 
 // clientRecord replays a client's stream (erasure and lock decisions).
+// Messages recorded there before they had a stream of their own decide
+// nothing, so they are folded undecoded: their sealed text is never
+// opened, and a case with many of them reads as fast as one without
+// (R-LOCK-8).
 func (s *Service) clientRecord(ctx context.Context, client uuid.UUID) (domain.ClientRecord, error) {
-	history, err := s.load(ctx, ClientStream(client))
+	stored, err := s.readStream(ctx, ClientStream(client))
 	if err != nil {
 		return domain.ClientRecord{}, err
 	}
 	var c domain.ClientRecord
-	for _, rec := range history {
+	for _, ev := range stored {
+		rec := domain.Recorded{Event: &domain.MessageForResponsiblePerson{}, Revision: ev.Revision}
+		if ev.Type != domain.MessageForResponsiblePersonType {
+			if rec, err = s.codec.Decode(ctx, ev); err != nil {
+				return domain.ClientRecord{}, err
+			}
+		}
 		c = domain.EvolveClient(c, rec)
 	}
 	return c, nil
@@ -79,12 +89,22 @@ func (s *Service) lockedError(l domain.Lock) error {
 // (R-LOCK-9). It rides the store's group commit with every other append,
 // so concurrent reads share one fsync.
 func (s *Service) recordAccess(ctx context.Context, actor domain.Actor, client, referral uuid.UUID, grant domain.CaseGrant, locked bool) error {
+	return s.recordAccessBecause(ctx, actor, client, referral, grant, locked, "")
+}
+
+// recordAccessBecause is recordAccess with the reason the reader gave, if
+// any; the reason is sealed under the client's key.
+func (s *Service) recordAccessBecause(ctx context.Context, actor domain.Actor, client, referral uuid.UUID, grant domain.CaseGrant, locked bool, reason string) error {
 	ev := &domain.AccessRecorded{ClientID: client, ReferralID: referral, Endpoint: requestFrom(ctx).Endpoint,
-		Grant: string(grant), Locked: locked}
+		Grant: string(grant), Locked: locked, Reason: reason}
 	if ev.Grant == string(domain.GrantNotLocked) {
 		ev.Grant = accessGrantOf(actor)
 	}
 	data, err := s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev})
+	if domain.ErrorCode(err) == domain.Conflict { // an erased client: the read is logged, the reason cannot be kept
+		ev.Reason = ""
+		data, err = s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev})
+	}
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,36 @@ func sampleEvents() []domain.Event {
 		&domain.UnlockRefused{RequestID: id(14), ClientID: id(4), Reason: "keep it"},
 		&domain.SeriousCaseReviewCompleted{},
 		&domain.MessageForResponsiblePerson{MessageID: id(15), ClientID: id(4), ChildProtection: true, Text: "message text"},
-		&domain.AccessRecorded{ClientID: id(4), ReferralID: id(1), Endpoint: "GET /v1/referrals/:id", Grant: "responsible", Locked: true},
+		&domain.AccessRecorded{ClientID: id(4), ReferralID: id(1), Endpoint: "GET /v1/referrals/:id", Grant: "responsible", Locked: true,
+			Reason: "access reason"},
+	}
+}
+
+// TestCodecAccessRecordedBeforeReason_LOCK9 (R-LOCK-9): an access-log
+// event stored before the optional reason existed decodes as before, with
+// no reason; one with a reason keeps it sealed, never in the clear.
+func TestCodecAccessRecordedBeforeReason_LOCK9(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "events", "access.recorded.v1-before-reason.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec := NewCodec(newMemKeys())
+	rec, err := codec.Decode(context.Background(), eventstore.RecordedEvent{ID: uuid.New(), Type: domain.AccessRecordedType, SchemaVersion: 1, Data: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := rec.Event.(*domain.AccessRecorded)
+	if !ok || e.Reason != "" || !e.Locked || e.Endpoint != "GET /v1/referrals/:id" || rec.Erased {
+		t.Fatalf("old access event decoded as %#v (erased %v)", rec.Event, rec.Erased)
+	}
+	withReason := &domain.AccessRecorded{ClientID: e.ClientID, Endpoint: "GET /v1/clients/:id/subject-access", Grant: "subject_access",
+		Locked: true, Reason: "marker reason"}
+	data, err := codec.Encode(context.Background(), uuid.New(), withReason, eventstore.Metadata{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data.Data, []byte("marker")) {
+		t.Fatalf("the reason is stored in the clear: %s", data.Data)
 	}
 }
 

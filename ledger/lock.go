@@ -2,7 +2,6 @@ package ledger
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -148,68 +147,4 @@ func (s *Service) CompleteSeriousCaseReview(ctx context.Context, actor domain.Ac
 		return domain.DecideCompleteSeriousCaseReview(c, actor)
 	})
 	return w, err
-}
-
-// SendMessage passes information to the person a client's case is locked
-// to (R-LOCK-8). Whatever the case, the sender learns nothing: for an
-// unknown client nothing is recorded, and the answer is the same. Errors:
-// Invalid (the text only).
-func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, client uuid.UUID, text string, childProtection bool, referrals ClientReferrals) (Written, error) {
-	messageID := s.newID()
-	events, err := domain.DecideMessage(messageID, client, text, childProtection)
-	if err != nil {
-		return Written{}, err
-	}
-	if len(referrals.ReferralsOf(client)) == 0 {
-		return Written{}, nil
-	}
-	_, w, err := s.onClient(ctx, actor, client, func(domain.ClientRecord) ([]domain.Event, error) { return events, nil })
-	if domain.ErrorCode(err) == domain.Conflict { // an erased client: the message cannot be kept
-		return Written{}, nil
-	}
-	return w, err
-}
-
-// Message is information passed to a case's responsible person.
-type Message struct {
-	ID                 uuid.UUID
-	At                 time.Time
-	FromUserID         uuid.UUID
-	FromOrganisationID uuid.UUID
-	ChildProtection    bool
-	Text               string
-	Erased             bool
-}
-
-// Messages returns the information passed on about a client's case
-// (R-LOCK-8), to those who may read the case: under a lock, those the lock
-// lets in; otherwise the organisations holding the client. The read is
-// logged (R-LOCK-9). Errors: NotFound, Forbidden.
-func (s *Service) Messages(ctx context.Context, actor domain.Actor, client uuid.UUID, clients ClientIndex) ([]Message, error) {
-	history, err := s.load(ctx, ClientStream(client))
-	if err != nil {
-		return nil, err
-	}
-	var c domain.ClientRecord
-	for _, rec := range history {
-		c = domain.EvolveClient(c, rec)
-	}
-	grant, ok := domain.LockAccess(c.Lock, actor, s.Now())
-	knows := clients != nil && clients.OrganisationKnowsClient(actor.OrganisationID, client)
-	switch {
-	case ok && grant == domain.GrantNotLocked && !knows:
-		return nil, domain.Errorf(domain.NotFound, "no such client")
-	case !ok && (c.Lock.HideNotification || !knows):
-		return nil, domain.Errorf(domain.NotFound, "no such client")
-	case !ok:
-		return nil, s.lockedError(c.Lock)
-	}
-	var out []Message
-	for _, rec := range history {
-		if m, ok := rec.Event.(*domain.MessageForResponsiblePerson); ok {
-			out = append(out, Message{ID: m.MessageID, At: rec.At, FromUserID: rec.ActorUserID, FromOrganisationID: rec.ActorOrganisationID,
-				ChildProtection: m.ChildProtection, Text: m.Text, Erased: rec.Erased})
-		}
-	}
-	return out, s.recordAccess(ctx, actor, client, uuid.Nil, grant, c.Lock.Status == domain.LockLocked)
 }

@@ -16,8 +16,9 @@ type ClientReferrals interface {
 }
 
 // SubjectAccessExport is everything the ledger holds about a client
-// (R-PRIV-6): each referral's full history decrypted, and the client's own
-// stream (erasure requests and earlier exports).
+// (R-PRIV-6): each referral's full history decrypted, the client's own
+// stream (erasure requests, locks and earlier exports), then the messages
+// passed on about them.
 type SubjectAccessExport struct {
 	ExportID   uuid.UUID
 	ClientID   uuid.UUID
@@ -29,9 +30,13 @@ type SubjectAccessExport struct {
 
 // SubjectAccess exports everything held about a client for the
 // coordinator, and records the export as an event on the client's stream
-// before reading, so no export goes unrecorded. Errors: Forbidden (not the
-// coordinator), NotFound (no referral names the client).
-func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client uuid.UUID, referrals ClientReferrals) (SubjectAccessExport, error) {
+// before reading, so no export goes unrecorded. While the client's case is
+// locked a reason must be given: each read is logged as a locked read with
+// it (R-LOCK-9), and the responsible person is told of the export by the
+// notifier, which sees the export recorded on the locked client's stream.
+// Errors: Forbidden (not the coordinator), NotFound (no referral names the
+// client), Invalid (reason: missing on a locked case, or too long).
+func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, referrals ClientReferrals) (SubjectAccessExport, error) {
 	if !actor.Has(domain.RoleCoordinator) {
 		return SubjectAccessExport{}, domain.Errorf(domain.Forbidden, "only the coordinator answers subject access requests")
 	}
@@ -40,12 +45,18 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 		return SubjectAccessExport{}, domain.Errorf(domain.NotFound, "no such client")
 	}
 	out := SubjectAccessExport{ExportID: s.newID(), ClientID: client, ExportedAt: s.Now()}
-	if _, _, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
-		func(domain.ClientRecord) ([]domain.Event, error) {
+	c, _, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
+		func(c domain.ClientRecord) ([]domain.Event, error) {
+			if err := domain.CheckLockedReadReason(reason, c.Lock.Status == domain.LockLocked); err != nil {
+				return nil, err
+			}
 			return []domain.Event{&domain.ClientSubjectAccessExported{ExportID: out.ExportID}}, nil
-		}); err != nil {
+		})
+	if err != nil {
 		return SubjectAccessExport{}, err
 	}
+	// The lock as it stood when the export was recorded, just before.
+	locked := c.Lock.Status == domain.LockLocked
 	for _, id := range ids {
 		// A subject access request is answered whatever locks say; every
 		// read is still logged (R-LOCK-9).
@@ -53,7 +64,7 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 		if err != nil {
 			return SubjectAccessExport{}, err
 		}
-		if err := s.recordAccess(ctx, actor, client, current.ID, "subject_access", false); err != nil {
+		if err := s.recordAccessBecause(ctx, actor, client, current.ID, "subject_access", locked, reason); err != nil {
 			return SubjectAccessExport{}, err
 		}
 		out.Erased = out.Erased || h.State.Erased
@@ -63,7 +74,12 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 	if err != nil {
 		return SubjectAccessExport{}, err
 	}
-	for _, ev := range stored {
+	// Messages passed on about the client are held about them too.
+	messages, err := s.readStream(ctx, MessagesStream(client))
+	if err != nil {
+		return SubjectAccessExport{}, err
+	}
+	for _, ev := range append(stored, messages...) {
 		d, err := s.codec.Decode(ctx, ev)
 		if err != nil {
 			return SubjectAccessExport{}, err

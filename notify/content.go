@@ -56,6 +56,24 @@ func lockedCaseMessageContent(l links, client uuid.UUID, childProtection bool) (
 		urgency, ref, l.messages(client), footer)
 	return subject, body
 }
+
+// lockedCaseSubjectAccessContent tells a locked case's responsible person
+// that its client's data was exported for a subject access request: the
+// reference and a link to the access log, which holds the reason; never
+// the reason itself, which may be client data (R-NOTE-2).
+func lockedCaseSubjectAccessContent(l links, client uuid.UUID) (subject, body string) {
+	ref := ClientReference(client)
+	subject = subjectPrefix + "Subject access export of locked case " + ref
+	body = fmt.Sprintf("The coordinator has exported everything held about the client of a case locked to you, "+
+		"to answer a subject access request. The reason given is in the case's access log.\n\nReference: %s\nLink: %s%s",
+		ref, l.accessLog(client), footer)
+	return subject, body
+}
+
+func (l links) accessLog(client uuid.UUID) string {
+	return l.base + "/v1/clients/" + client.String() + "/access-log"
+}
+
 func (l links) organisation(id uuid.UUID) string {
 	return l.base + "/v1/organisations/" + id.String()
 }

@@ -103,12 +103,32 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		subject, body := lockedCaseMessageContent(n.links, e.ClientID, e.ChildProtection)
 		add(KindLockedCaseMessage, ClientReference(e.ClientID), n.state.mailbox(l.ResponsibleUserID), subject, body,
 			n.links.messages(e.ClientID), now, "", eventID)
+	case *domain.ClientSubjectAccessExported:
+		// A subject access export of a locked case (R-PRIV-6, R-LOCK-9):
+		// its responsible person hears of it, whoever else may not.
+		client, ok := clientOfStream(stored.Stream)
+		if l := n.state.clients[client]; !ok || l.Status != domain.LockLocked {
+			return c
+		}
+		subject, body := lockedCaseSubjectAccessContent(n.links, client)
+		add(KindLockedCaseSubjectAccess, ClientReference(client), n.state.mailbox(n.state.clients[client].ResponsibleUserID),
+			subject, body, n.links.accessLog(client), now, "", eventID)
 	case *domain.OrganisationIntakeSwitchedOn:
 		if org, ok := orgOfStream(stored.Stream); ok {
 			c.cancel = append(c.cancel, intakeCancelKey(org))
 		}
 	}
 	return c
+}
+
+// clientOfStream returns the client whose stream stream is.
+func clientOfStream(stream string) (uuid.UUID, bool) {
+	rest, ok := strings.CutPrefix(stream, ledger.ClientPrefix)
+	if !ok {
+		return uuid.Nil, false
+	}
+	id, err := uuid.Parse(rest)
+	return id, err == nil
 }
 
 // orgOfStream returns the organisation whose stream stream is.

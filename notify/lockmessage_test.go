@@ -14,7 +14,8 @@ import (
 // TestLockedCaseMessage_LOCK8: information passed on about a locked case
 // reaches its responsible person by email, marked urgent for child
 // protection, with a reference and a link but never the text; a message
-// about a case that is not locked notifies nobody.
+// about a case that is not locked notifies nobody. Messages are read from
+// the client's messages stream, where the ledger records them.
 func TestLockedCaseMessage_LOCK8(t *testing.T) {
 	h := newHarness(t)
 	r := h.start(h.smtpSender())
@@ -31,7 +32,7 @@ func TestLockedCaseMessage_LOCK8(t *testing.T) {
 		client uuid.UUID
 		cp     bool
 	}{{client, true}, {client, false}, {unlocked, true}} {
-		h.appendEvent(ledger.ClientStream(c.client), nw.adviser, at, &domain.MessageForResponsiblePerson{MessageID: uuid.New(),
+		h.appendEvent(ledger.MessagesStream(c.client), nw.adviser, at, &domain.MessageForResponsiblePerson{MessageID: uuid.New(),
 			ClientID: c.client, ChildProtection: c.cp, Text: "text " + marker})
 	}
 	msgs := h.mail.WaitFor(t, 4) // two new referrals, two messages
@@ -48,5 +49,35 @@ func TestLockedCaseMessage_LOCK8(t *testing.T) {
 	}
 	if got := findTo(msgs, toLeadMail, ClientReference(unlocked)); len(got) != 0 {
 		t.Errorf("a message about an unlocked case was mailed: %v", got)
+	}
+}
+
+// TestLockedCaseSubjectAccess_PRIV6_LOCK9: a subject access export of a
+// locked case is told to its responsible person, with a reference and a
+// link to the access log but no client data; an export of a case that is
+// not locked notifies nobody.
+func TestLockedCaseSubjectAccess_PRIV6_LOCK9(t *testing.T) {
+	h := newHarness(t)
+	r := h.start(h.smtpSender())
+	at := monday0600.Add(-time.Hour)
+	nw := h.network(at)
+	_, client := h.makeReferral(nw, false, at)
+	_, unlocked := h.makeReferral(nw, false, at)
+	manager := h.addUser(nw.to, "manager@to.example", at, domain.RoleTeamManager)
+	request := uuid.New()
+	h.appendEvent(ledger.ClientStream(client), manager, at, &domain.LockRequested{RequestID: request, ClientID: client,
+		ResponsibleUserID: nw.toLead.UserID, Reason: "reason " + marker, Allow: []domain.Party{}, Deny: []domain.Party{}})
+	h.appendEvent(ledger.ClientStream(client), manager, at, &domain.LockApproved{RequestID: request})
+	for _, c := range []uuid.UUID{client, unlocked} {
+		h.appendEvent(ledger.ClientStream(c), nw.adviser, at, &domain.ClientSubjectAccessExported{ExportID: uuid.New()})
+	}
+	msgs := h.mail.WaitFor(t, 3) // two new referrals, one export
+	h.caughtUp(r.n)
+	m := mustOne(t, msgs, toLeadMail, "Subject access export of locked case "+ClientReference(client))
+	if !strings.Contains(m.Body, "/v1/clients/"+client.String()+"/access-log") || strings.Contains(m.Body, marker) {
+		t.Errorf("subject access notice lacks the link or carries client data:\n%s", m.Body)
+	}
+	if got := findTo(msgs, toLeadMail, ClientReference(unlocked)); len(got) != 0 {
+		t.Errorf("an export of an unlocked case was mailed: %v", got)
 	}
 }

@@ -34,6 +34,9 @@ const (
 	KindOverdueDigest     Kind = "overdue_digest"
 	KindIntakeOffReminder Kind = "intake_off_reminder"
 	KindLockedCaseMessage Kind = "locked_case_message"
+	// KindLockedCaseSubjectAccess tells a locked case's responsible person
+	// that the coordinator exported the client's data (R-PRIV-6, R-LOCK-9).
+	KindLockedCaseSubjectAccess Kind = "locked_case_subject_access"
 )
 
 // Message is one email notice ready to send. It carries a reference and a

@@ -49,10 +49,19 @@ import (
 //
 // With Enabled false every count and median is exact: such a report is for
 // the coordinator's own use and must not be published.
+//
+// With Enabled true a report also covers whole, completed calendar months
+// only (R-STAT-5; see Rule.LastMonth): rounding cannot stop a day-by-day or
+// growing period being subtracted from a longer one, whole past months can.
 type Rule struct {
 	Enabled     bool
 	SuppressMax int // counts from 1 to SuppressMax are suppressed; 0 suppresses none
 	RoundTo     int // published counts are rounded to the nearest multiple; 1 leaves them exact
+	// IncludeCurrentMonth lets a report under disclosure control include
+	// the current month so far, for the network's own dashboards. Such a
+	// report is not for publication: the month grows, and successive
+	// figures for it can be subtracted.
+	IncludeCurrentMonth bool
 }
 
 // DefaultRule returns NHS Digital's rule: suppress 1–7, round to 5.
@@ -79,7 +88,16 @@ func (r Rule) Note() string {
 	return fmt.Sprintf("Counts from 1 to %d are suppressed (null in JSON, * in CSV); other counts are rounded to the nearest %d, "+
 		"0 is shown as 0. Where a total would let a suppressed count be worked out by subtraction, a further count is suppressed. "+
 		"Totals are computed from exact counts, so rounded rows need not add up to them. "+
-		"A median resting on 1 to %d referrals is suppressed.", r.SuppressMax, r.RoundTo, r.SuppressMax)
+		"A median resting on 1 to %d referrals is suppressed.", r.SuppressMax, r.RoundTo, r.SuppressMax) + r.monthNote()
+}
+
+// monthNote warns, where the current month may be reported, that such a
+// report is not for publication.
+func (r Rule) monthNote() string {
+	if !r.IncludeCurrentMonth {
+		return ""
+	}
+	return " This network may include the current month so far: a report that does is for its own use, not for publication."
 }
 
 // primary reports whether an exact count v must be suppressed on its own.

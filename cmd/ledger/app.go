@@ -95,7 +95,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	locks := projections.NewLocks()
 	a.service.SetPeople(orgs)
 	stats := projections.NewStatistics(cal, timescales)
-	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats)
+	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, time.Now)
+	a.service.SetMessageQuota(messageRate)
+	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats, messageRate)
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
 		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
 	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
@@ -114,7 +116,8 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		Idempotency: a.idem, Calendar: cal,
 		Timescales: timescales, Referrals: referrals,
 		Statistics: stats, Disclosure: statistics.Rule{Enabled: cfg.Statistics.DisclosureControl,
-			SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo},
+			SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo,
+			IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth},
 		Logger: log, Registry: reg,
 		Options: ledgerhttp.Options{TrustedProxies: cfg.HTTP.TrustedProxies, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag},

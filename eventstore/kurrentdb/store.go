@@ -90,10 +90,10 @@ var _ eventstore.Store = (*Store)(nil)
 
 // DefaultStreamPrefixes returns the ledger's stream name prefixes, the
 // default for WithStreamPrefixes (they mirror the ledger package's
-// ReferralPrefix, OrganisationPrefix, UsernamePrefix, ClientPrefix and
-// AccessPrefix).
+// ReferralPrefix, OrganisationPrefix, UsernamePrefix, ClientPrefix,
+// AccessPrefix and MessagesPrefix).
 func DefaultStreamPrefixes() []string {
-	return []string{"referral-", "organisation-", "username-", "client-", "access-"}
+	return []string{"referral-", "organisation-", "username-", "client-", "access-", "messages-"}
 }
 
 // Option adjusts how Open sets up a Store.
