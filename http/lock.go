@@ -11,9 +11,10 @@ import (
 )
 
 type partyBody struct {
-	UserID string `json:"user_id,omitempty"`
-	Team   string `json:"team,omitempty"`
-	Role   string `json:"role,omitempty"`
+	UserID         string `json:"user_id,omitempty"`
+	Team           string `json:"team,omitempty"`
+	OrganisationID string `json:"organisation_id,omitempty"` // the team's; the lock's own when absent (R-LOCK-11)
+	Role           string `json:"role,omitempty"`
 }
 
 type lockRequestBody struct {
@@ -31,6 +32,9 @@ func partiesFrom(v *validator, field string, in []partyBody) []domain.Party {
 		out[i] = domain.Party{Team: p.Team, Role: domain.Role(p.Role)}
 		if p.UserID != "" {
 			out[i].UserID = bodyUUID(v, field+"["+strconv.Itoa(i)+"].user_id", p.UserID, false)
+		}
+		if p.OrganisationID != "" {
+			out[i].OrganisationID = bodyUUID(v, field+"["+strconv.Itoa(i)+"].organisation_id", p.OrganisationID, false)
 		}
 	}
 	return out
@@ -118,7 +122,7 @@ func (s *Server) grantTemporaryAccess(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	g, w, err := s.Service.GrantTemporaryAccess(ctx, currentUser(c).Actor(), client, user, req.Reason, req.Hours)
+	g, w, err := s.Service.GrantTemporaryAccess(ctx, currentUser(c).Actor(), client, user, req.Reason, req.Hours, s.Clients)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -115,14 +115,19 @@ type AccessEntry struct {
 
 // AccessLog returns who read the client's data, when, where and why, for
 // the coordinator, auditors and the responsible person of the client's lock
-// (R-LOCK-9). Errors: Forbidden, NotFound.
-func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid.UUID, referrals ClientReferrals) ([]AccessEntry, error) {
-	if len(referrals.ReferralsOf(client)) == 0 {
-		return nil, domain.Errorf(domain.NotFound, "no such client")
+// (R-LOCK-9). Anyone else who may not see the case gets the answer for a
+// client that does not exist (R-LOCK-12). Errors: Forbidden, NotFound.
+func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid.UUID, clients ClientKnowledge) ([]AccessEntry, error) {
+	c, err := s.clientRecord(ctx, client)
+	if err != nil {
+		return nil, err
 	}
-	if !actor.HasAny(domain.RoleCoordinator, domain.RoleAuditor) {
-		c, err := s.clientRecord(ctx, client)
-		if err != nil {
+	if actor.NetworkWide() {
+		if clients == nil || len(clients.ReferralsOf(client)) == 0 {
+			return nil, errNoClient
+		}
+	} else {
+		if err := s.lockGate(actor, client, c, clients, errNoClient); err != nil {
 			return nil, err
 		}
 		if c.Lock.Status != domain.LockLocked || c.Lock.ResponsibleUserID != actor.UserID {

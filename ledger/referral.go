@@ -29,10 +29,19 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 	cmd.ReferralID = s.newID()
 	if cmd.ClientID == uuid.Nil {
 		cmd.ClientID = s.newID()
-	} else if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
-		return domain.Referral{}, Written{}, domain.InvalidFields(domain.FieldError{Field: "client.client_id",
-			Message: "no client with this id has a referral involving your organisation"})
 	} else {
+		// A client the caller may not see, because no referral involves
+		// their organisation or because a lock keeps them out, is refused
+		// exactly as a made-up id is, after the same work (R-LOCK-12).
+		c, err := s.clientRecord(ctx, cmd.ClientID)
+		if err != nil {
+			return domain.Referral{}, Written{}, err
+		}
+		_, open := domain.LockAccess(c.Lock, actor, s.Now())
+		if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) || !open {
+			return domain.Referral{}, Written{}, domain.InvalidFields(domain.FieldError{Field: "client.client_id",
+				Message: "no client with this id has a referral involving your organisation"})
+		}
 		cmd.ExistingClient = true
 	}
 	var receiver domain.Organisation
