@@ -223,7 +223,9 @@ func TestTeamParty_LOCK11(t *testing.T) {
 	t.Run("ErrOrganisationWithoutTeam", func(t *testing.T) {
 		cmd := domain.RequestLock{RequestID: lockRequestID, ClientID: clientID, ResponsibleUserID: receiverAdviser.UserID,
 			Responsible: domain.User{ID: receiverAdviser.UserID, OrganisationID: receiverOrgID, Roles: receiverAdviser.Roles},
-			Reason:      "r", Allow: []domain.Party{{UserID: thirdAdviser.UserID, OrganisationID: thirdOrgID}}}
+			Reason:      "r",
+			Allow:       []domain.Party{{UserID: thirdAdviser.UserID, OrganisationID: thirdOrgID}},
+		}
 		when(domain.DecideRequestLock(domain.ClientRecord{}, ownerTM, cmd)).thenError(t, domain.Invalid, "allow[0].organisation_id")
 	})
 }
