@@ -128,7 +128,7 @@ func (s *Server) accessLog(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	entries, err := s.Service.AccessLog(c.Request.Context(), currentUser(c).Actor(), client, s.Clients)
+	entries, err := s.Service.AccessLog(c.Request.Context(), currentUser(c).Actor(), client, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return

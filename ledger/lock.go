@@ -22,29 +22,6 @@ type ClientKnowledge interface {
 	ClientReferrals
 }
 
-var errNoClient = domain.Errorf(domain.NotFound, "no such client")
-
-// lockGate is R-LOCK-12 before any lock command: a caller who may not know
-// the client, or is kept out of it by a lock whose notification is
-// hidden, gets unknown, exactly the answer for a client (or request) that
-// does not exist; one whose organisation holds the client is told whom a
-// visible lock is locked to (R-LOCK-3). It does the same work whatever the
-// answer, so that its time tells nothing either.
-func (s *Service) lockGate(actor domain.Actor, client uuid.UUID, c domain.ClientRecord, clients ClientKnowledge, unknown error) error {
-	var knows, exists bool
-	if clients != nil {
-		knows = clients.OrganisationKnowsClient(actor.OrganisationID, client)
-		exists = len(clients.ReferralsOf(client)) > 0
-	}
-	switch domain.ViewLock(c.Lock, actor, knows || (exists && actor.NetworkWide()), s.Now()) {
-	case domain.LockSeen:
-		return nil
-	case domain.LockToldLocked:
-		return s.lockedError(c.Lock)
-	}
-	return unknown
-}
-
 // organisationsExist checks that the organisations a lock's team entries
 // name exist (R-LOCK-11). Errors: Invalid, naming the entry.
 func (s *Service) organisationsExist(ctx context.Context, field string, parties []domain.Party) error {
@@ -75,7 +52,7 @@ func (s *Service) onClient(ctx context.Context, actor domain.Actor, client uuid.
 // organisation holding the client may ask, and one kept out of a hidden
 // lock learns nothing (R-LOCK-12). Errors: NotFound, Forbidden, Conflict,
 // Invalid.
-func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domain.RequestLock, clients ClientKnowledge) (domain.ClientRecord, Written, error) {
+func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domain.RequestLock, idx CaseIndex) (domain.ClientRecord, Written, error) {
 	if s.people != nil {
 		cmd.Responsible, _ = s.people.UserByID(cmd.ResponsibleUserID)
 	}
@@ -86,11 +63,8 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 		return domain.ClientRecord{}, Written{}, err
 	}
 	cmd.RequestID = s.newID()
-	return s.onClient(ctx, actor, cmd.ClientID, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if err := s.lockGate(actor, cmd.ClientID, c, clients, errNoClient); err != nil {
-			return nil, err
-		}
-		if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
+	return s.onGatedClient(ctx, actor, cmd.ClientID, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
+		if !idx.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
 			return nil, errNoClient
 		}
 		return domain.DecideRequestLock(c, actor, cmd)
@@ -102,21 +76,17 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 // gets the answer for a request that does not exist (R-LOCK-12). Errors:
 // NotFound, Forbidden, Conflict, Invalid.
 func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, request uuid.UUID, approve bool, reason string,
-	index LockIndex, clients ClientKnowledge) (domain.ClientRecord, bool, Written, error) {
+	index LockIndex, idx CaseIndex) (domain.ClientRecord, bool, Written, error) {
 	noRequest := domain.Errorf(domain.NotFound, "no such lock request")
 	client, unlock, ok := index.ClientOfLockRequest(request)
 	if !ok {
-		client = request // an empty stream: the same work as for a real request
+		client = request // no client, no lock, no referrals: refused as a real one would be
 	}
-	c, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
-		err := s.lockGate(actor, client, c, clients, noRequest)
+	c, w, err := s.onGatedClient(ctx, actor, client, idx, noRequest, func(c domain.ClientRecord) ([]domain.Event, error) {
 		switch {
 		case !ok:
 			return nil, noRequest
-		case err != nil:
-			return nil, err
-		}
-		if unlock {
+		case unlock:
 			return domain.DecideUnlock(c, actor, request, approve, reason)
 		}
 		return domain.DecideLock(c, actor, request, approve, reason)
@@ -128,17 +98,14 @@ func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, req
 // staff access for at most 24 hours (R-LOCK-4). Whoever may not see the
 // case gets the answer for a client that does not exist (R-LOCK-12).
 // Errors: NotFound, Forbidden, Conflict, Invalid.
-func (s *Service) GrantTemporaryAccess(ctx context.Context, actor domain.Actor, client, user uuid.UUID, reason string, hours int, clients ClientKnowledge) (domain.TemporaryGrant, Written, error) {
+func (s *Service) GrantTemporaryAccess(ctx context.Context, actor domain.Actor, client, user uuid.UUID, reason string, hours int, idx CaseIndex) (domain.TemporaryGrant, Written, error) {
 	grantee := domain.User{}
 	if s.people != nil {
 		grantee, _ = s.people.UserByID(user)
 	}
 	cmd := domain.GrantTemporaryAccess{GrantID: s.newID(), Grantee: grantee, Reason: reason, Hours: hours}
 	now := s.Now()
-	c, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if err := s.lockGate(actor, client, c, clients, errNoClient); err != nil {
-			return nil, err
-		}
+	c, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideTemporaryAccess(c, actor, cmd, now)
 	})
 	if err != nil {
@@ -165,12 +132,9 @@ func (s *Service) EndTemporaryAccess(ctx context.Context, actor domain.Actor, cl
 // ReviewLock records a monthly review by a team manager of the
 // organisation the lock belongs to (R-LOCK-5, R-LOCK-10, R-LOCK-12).
 // Errors: NotFound, Forbidden, Conflict, Invalid.
-func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uuid.UUID, keep bool, notes string, clients ClientKnowledge) (uuid.UUID, Written, error) {
+func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uuid.UUID, keep bool, notes string, idx CaseIndex) (uuid.UUID, Written, error) {
 	reviewID, unlockID := s.newID(), s.newID()
-	_, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if err := s.lockGate(actor, client, c, clients, errNoClient); err != nil {
-			return nil, err
-		}
+	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideLockReview(c, actor, reviewID, unlockID, keep, notes)
 	})
 	return reviewID, w, err
@@ -179,12 +143,9 @@ func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uui
 // RequestUnlock asks for a lock to be lifted, by a team manager of the
 // organisation it belongs to (R-LOCK-6, R-LOCK-10, R-LOCK-12). Errors:
 // NotFound, Forbidden, Conflict, Invalid.
-func (s *Service) RequestUnlock(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, clients ClientKnowledge) (uuid.UUID, Written, error) {
+func (s *Service) RequestUnlock(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, idx CaseIndex) (uuid.UUID, Written, error) {
 	requestID := s.newID()
-	_, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if err := s.lockGate(actor, client, c, clients, errNoClient); err != nil {
-			return nil, err
-		}
+	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideRequestUnlock(c, actor, requestID, reason)
 	})
 	return requestID, w, err
@@ -193,11 +154,8 @@ func (s *Service) RequestUnlock(ctx context.Context, actor domain.Actor, client 
 // CompleteSeriousCaseReview records that the serious case review a lock was
 // kept for is over (R-LOCK-10, R-LOCK-12). Errors: NotFound, Forbidden,
 // Conflict.
-func (s *Service) CompleteSeriousCaseReview(ctx context.Context, actor domain.Actor, client uuid.UUID, clients ClientKnowledge) (Written, error) {
-	_, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if err := s.lockGate(actor, client, c, clients, errNoClient); err != nil {
-			return nil, err
-		}
+func (s *Service) CompleteSeriousCaseReview(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) (Written, error) {
+	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideCompleteSeriousCaseReview(c, actor)
 	})
 	return w, err
