@@ -188,6 +188,7 @@ func TestNothingLeaksAboutAHiddenLock_LOCK12(t *testing.T) {
 		{"unlock request", http.MethodPost, "/v1/clients/%s/unlock-requests", map[string]any{"reason": "lift"}},
 		{"serious case review", http.MethodPost, "/v1/clients/%s/serious-case-review-completion", map[string]any{}},
 		{"lock request", http.MethodPost, "/v1/clients/%s/lock-requests", map[string]any{"responsible_user_id": n.AdviserA.ID, "reason": "r"}},
+		{"ending temporary access", http.MethodDelete, "/v1/clients/%s/temporary-access/" + n.AdviserB.ID, nil},
 	}
 	for _, u := range []struct {
 		name string

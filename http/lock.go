@@ -154,7 +154,7 @@ func (s *Server) endTemporaryAccess(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	w, err := s.Service.EndTemporaryAccess(ctx, currentUser(c).Actor(), client, user)
+	w, err := s.Service.EndTemporaryAccess(ctx, currentUser(c).Actor(), client, user, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return

@@ -119,11 +119,13 @@ func (s *Service) GrantTemporaryAccess(ctx context.Context, actor domain.Actor, 
 	return domain.TemporaryGrant{}, w, nil
 }
 
-// EndTemporaryAccess ends a user's short-term access early. Errors:
-// Forbidden, Conflict.
-func (s *Service) EndTemporaryAccess(ctx context.Context, actor domain.Actor, client, user uuid.UUID) (Written, error) {
+// EndTemporaryAccess ends a user's short-term access early: the grantee or
+// the responsible person; whoever may not see the case gets the answer for
+// a client that does not exist (R-LOCK-12). Errors: NotFound, Forbidden,
+// Conflict.
+func (s *Service) EndTemporaryAccess(ctx context.Context, actor domain.Actor, client, user uuid.UUID, idx CaseIndex) (Written, error) {
 	now := s.Now()
-	_, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
+	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideEndTemporaryAccess(c, actor, user, now)
 	})
 	return w, err
