@@ -64,7 +64,7 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 	}
 	cmd.RequestID = s.newID()
 	return s.onGatedClient(ctx, actor, cmd.ClientID, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if !idx.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
+		if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
 			return nil, errNoClient
 		}
 		return domain.DecideRequestLock(c, actor, cmd)
