@@ -210,7 +210,7 @@ func (s *Server) makeReferral(c *gin.Context) {
 	if req.SafeguardingOverride != nil {
 		cmd.SafeguardingOverride = &domain.SafeguardingOverride{Reason: req.SafeguardingOverride.Reason}
 	}
-	r, w, err := s.Service.MakeReferral(ctx, currentUser(c).Actor(), cmd, s.Clients)
+	r, w, err := s.Service.MakeReferral(ctx, currentUser(c).Actor(), cmd, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return

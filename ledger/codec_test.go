@@ -50,7 +50,7 @@ func sampleEvents() []domain.Event {
 		&domain.ClientErased{RequestID: id(9)},
 		&domain.ClientSubjectAccessExported{ExportID: id(10)},
 		&domain.LockRequested{RequestID: id(11), ClientID: id(4), ResponsibleUserID: id(8), Reason: "lock reason",
-			Allow: []domain.Party{{UserID: id(5)}, {Team: "duty"}}, Deny: []domain.Party{{Role: domain.RoleEmergencyDuty}},
+			Allow: []domain.Party{{UserID: id(5)}, {Team: "duty"}, {Team: "outreach", OrganisationID: id(7)}}, Deny: []domain.Party{{Role: domain.RoleEmergencyDuty}},
 			HideNotification: true, SeriousCaseReview: true},
 		&domain.LockApproved{RequestID: id(11)},
 		&domain.LockRefused{RequestID: id(11), ClientID: id(4), Reason: "refusal reason"},
