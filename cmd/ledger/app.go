@@ -79,7 +79,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	}
 	orgs := projections.NewOrganisations()
 	a.clients = projections.NewClients()
-	a.keyring = ledger.NewClientKeys(a.keys, a.clients)
+	a.keyring = ledger.NewClientKeys(a.keys, a.clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
 	timescales := timescalesOf(cfg)
 	referrals := projections.NewReferrals(cal, timescales)

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 )
@@ -57,6 +60,12 @@ master_key_file at the new key before the next start.`,
 			if err != nil {
 				return fmt.Errorf("key store: %w", err)
 			}
+			// A key that came back for an erased client is destroyed, not
+			// rewrapped (R-PRIV-8).
+			if err := shredBeforeRewrap(cmd.Context(), cfg, store, stdout); err != nil {
+				_ = store.Close()
+				return err
+			}
 			n, err := store.Rewrap(cmd.Context(), next)
 			if cerr := store.Close(); err == nil {
 				err = cerr
@@ -78,4 +87,26 @@ master_key_file at the new key before the next start.`,
 	}
 	cmd.Flags().StringVar(&newKeyFile, "new-key-file", "", "file holding the new master key (default: generate one)")
 	return cmd
+}
+
+// shredBeforeRewrap destroys, in store, the key of every client the
+// ledger records as erased, and says how many it found.
+func shredBeforeRewrap(ctx context.Context, cfg config.Config, store keystore.Store, stdout io.Writer) error {
+	events, err := openEventStore(cfg, zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	keys, records, err := offlineKeys(ctx, events, store, io.Discard)
+	if err != nil {
+		return err
+	}
+	destroyed, kept := shredErasedKeys(ctx, keys, records)
+	if kept > 0 {
+		return fmt.Errorf("%d keys of erased clients are back in the key store and could not be destroyed", kept)
+	}
+	if destroyed > 0 {
+		fmt.Fprintf(stdout, "destroyed %d keys that had come back for erased clients (a restored backup?)\n", destroyed)
+	}
+	return nil
 }

@@ -1,0 +1,54 @@
+package http
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// The kinds of resource an idempotent replay reads again.
+const (
+	replayReferral = "referral"
+	replayNote     = "note"
+)
+
+// renderReplay answers an idempotent replay by reading the resource again
+// as the caller may see it now, not as it was first answered (R-PRIV-8):
+// an erased client's data is null with "erased": true, and a caller locked
+// out since gets exactly the answer a read would get (R-LOCK-12). Status
+// and Location are the first answer's.
+func (s *Server) renderReplay(c *gin.Context, ref replayRef, status int, location string) {
+	id, ok := parseUUID(ref.ID)
+	if !ok {
+		writeError(c, domain.Errorf(domain.Internal, "idempotency: a replay reference holds a malformed id"))
+		return
+	}
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	r, err := s.Service.Referral(ctx, currentUser(c).Actor(), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if location != "" {
+		c.Header("Location", location)
+	}
+	switch ref.Kind {
+	case replayReferral:
+		setETag(c, r.Revision)
+		c.JSON(status, s.referralJSON(r))
+	case replayNote:
+		for _, n := range r.Notes {
+			if n.ID.String() == ref.Part {
+				s.respondNote(c, status, r, n)
+				return
+			}
+		}
+		writeError(c, domain.Errorf(domain.NotFound, "no such note"))
+	default:
+		writeError(c, domain.Errorf(domain.Internal, "idempotency: a replay reference of unknown kind"))
+	}
+}
