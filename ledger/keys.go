@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 
 	"github.com/google/uuid"
@@ -30,6 +31,7 @@ type ClientKeys struct {
 
 	revived atomic.Int64 // keys of erased clients found and destroyed
 	kept    atomic.Int64 // ... found but not destroyed (a read-only store)
+	keptOf  sync.Map     // client → struct{}: each kept key counted once
 }
 
 // KeysOption configures NewClientKeys.
@@ -105,6 +107,9 @@ func (k *ClientKeys) ShredErased(ctx context.Context, client uuid.UUID) (kept bo
 			// No key to worry about; the tombstone comes back when the
 			// store is writable again.
 			return false
+		}
+		if _, seen := k.keptOf.LoadOrStore(client, struct{}{}); seen {
+			return true
 		}
 		n := k.kept.Add(1)
 		k.log.Error().Err(derr).Int64("erased_client_keys_kept", n).
