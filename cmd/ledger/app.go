@@ -21,6 +21,7 @@ import (
 	"github.com/referral-ledger/ledger/eventstore/kurrentdb"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
 	ledgerhttp "github.com/referral-ledger/ledger/http"
+	"github.com/referral-ledger/ledger/internal/datadir"
 	"github.com/referral-ledger/ledger/keystore"
 	keypg "github.com/referral-ledger/ledger/keystore/postgres"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
@@ -50,8 +51,15 @@ type app struct {
 // openApp opens the data directory's stores and builds the node. The
 // caller starts the projections (a.runner.Run) and closes it.
 func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	// The directory 0700 and its files 0600, whatever the umask or an
+	// earlier version left (R-PRIV-4); each store creates its file 0600.
+	tightened, err := datadir.Prepare(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if len(tightened) > 0 {
+		log.Warn().Strs("files", tightened).
+			Msg("the data directory or files in it were readable by other users; made them private to the ledger's user")
 	}
 	a = &app{cfg: cfg, log: log}
 	built := a // a itself is nil by the time a failure returns
