@@ -83,5 +83,7 @@ func TestDataDirIsPrivate_PRIV4(t *testing.T) {
 		check(t, "events.db", "events.db-wal", "events.db-shm", "keys.db", "sessions.db", "sessions.db-wal",
 			"idempotency.db", "notifications.db", "master.key")
 	})
-	t.Run("after it stops", func(t *testing.T) { check(t, "events.db", "keys.db", "sessions.db", "idempotency.db", "notifications.db") })
+	t.Run("after it stops", func(t *testing.T) {
+		check(t, "events.db", "keys.db", "sessions.db", "idempotency.db", "notifications.db")
+	})
 }
