@@ -68,3 +68,24 @@ func TestIdempotentReplayRereads_PRIV8(t *testing.T) {
 		}
 	})
 }
+
+// TestReplayRefOfBody_PRIV8: an answer stored whole by an earlier version
+// on a route that now stores a reference is read as that reference, so it
+// is rendered again, not repeated; other routes' answers are repeated.
+func TestReplayRefOfBody_PRIV8(t *testing.T) {
+	for _, tc := range []struct {
+		route, body string
+		want        replayRef
+		ok          bool
+	}{
+		{"/v1/referrals", `{"id":"r1","client":{"name":"x"}}`, replayRef{Kind: replayReferral, ID: "r1"}, true},
+		{"/v1/referrals/:id/notes", `{"id":"n1","referral_id":"r1","text":"x"}`, replayRef{Kind: replayNote, ID: "r1", Part: "n1"}, true},
+		{"/v1/referrals/:id/notes", `{"id":"n1"}`, replayRef{}, false},
+		{"/v1/organisations", `{"id":"o1"}`, replayRef{}, false},
+		{"/v1/referrals", `not json`, replayRef{}, false},
+	} {
+		if got, ok := replayRefOfBody(tc.route, []byte(tc.body)); got != tc.want || ok != tc.ok {
+			t.Errorf("replayRefOfBody(%s, %s) = %+v, %v; want %+v, %v", tc.route, tc.body, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -176,6 +176,10 @@ func replay(c *gin.Context, req []byte, scope, key string, stored *IdempotentRes
 		render(c, ref, stored.Status, stored.Location)
 		return
 	}
+	if ref, ok := replayRefOfBody(c.FullPath(), body); ok && render != nil {
+		render(c, ref, stored.Status, stored.Location)
+		return
+	}
 	if stored.Location != "" {
 		c.Header("Location", stored.Location)
 	}

@@ -1,6 +1,8 @@
 package http
 
 import (
+	"encoding/json"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/referral-ledger/ledger/domain"
@@ -51,4 +53,27 @@ func (s *Server) renderReplay(c *gin.Context, ref replayRef, status int, locatio
 	default:
 		writeError(c, domain.Errorf(domain.Internal, "idempotency: a replay reference of unknown kind"))
 	}
+}
+
+// replayRefOfBody reads the reference out of an answer an earlier version
+// stored whole, on the routes that now store a reference instead, so that
+// no answer with client data stored before an upgrade is repeated after
+// it (R-PRIV-8).
+func replayRefOfBody(route string, body []byte) (replayRef, bool) {
+	var stored struct {
+		ID         string `json:"id"`
+		ReferralID string `json:"referral_id"`
+	}
+	if json.Unmarshal(body, &stored) != nil || stored.ID == "" {
+		return replayRef{}, false
+	}
+	switch route {
+	case "/v1/referrals":
+		return replayRef{Kind: replayReferral, ID: stored.ID}, true
+	case "/v1/referrals/:id/notes":
+		if stored.ReferralID != "" {
+			return replayRef{Kind: replayNote, ID: stored.ReferralID, Part: stored.ID}, true
+		}
+	}
+	return replayRef{}, false
 }
