@@ -88,9 +88,10 @@ func (s *Service) finishErasure(ctx context.Context, actor domain.Actor, client 
 }
 
 // erasedShredder is a Shredder that tells a key that came back for an
-// erased client from one that was never there (ClientKeys).
+// erased client from one that was never there, and logs how many came
+// back (ClientKeys).
 type erasedShredder interface {
-	ShredErased(ctx context.Context, client uuid.UUID) (kept bool)
+	ShredErased(ctx context.Context, client uuid.UUID) error
 }
 
 // ErasureLedger lists, from the ledger, the clients whose erasure was
@@ -108,7 +109,7 @@ func (s *Service) FinishErasures(ctx context.Context, ledger ErasureLedger, shre
 	var errs []error
 	for _, client := range ledger.ErasedClients() {
 		if k, ok := shred.(erasedShredder); ok {
-			k.ShredErased(ctx, client) // counts and logs a key that came back
+			errs = append(errs, k.ShredErased(ctx, client))
 			continue
 		}
 		errs = append(errs, shred.Destroy(ctx, client))

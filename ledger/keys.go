@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -60,7 +61,7 @@ var errClientErased = &domain.Error{Code: domain.Conflict,
 // Unavailable.
 func (k *ClientKeys) KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey, error) {
 	if k.erased.IsErased(client) {
-		k.ShredErased(ctx, client)
+		_ = k.ShredErased(ctx, client) // logged; the client is erased either way
 		return DataKey{}, errClientErased
 	}
 	key, err := k.store.Create(ctx, client)
@@ -76,7 +77,7 @@ func (k *ClientKeys) KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey
 // created (a lost key store is data loss, not an erasure).
 func (k *ClientKeys) KeyForRead(ctx context.Context, client uuid.UUID) (DataKey, bool, error) {
 	if k.erased.IsErased(client) {
-		k.ShredErased(ctx, client)
+		_ = k.ShredErased(ctx, client) // logged; the client is erased either way
 		return DataKey{}, true, nil
 	}
 	key, err := k.store.Get(ctx, client)
@@ -92,37 +93,34 @@ func (k *ClientKeys) KeyForRead(ctx context.Context, client uuid.UUID) (DataKey,
 // ShredErased makes sure the key of a client the ledger records as erased
 // is gone: usually the store already says so (cheaply, from its cache); a
 // key that is back, from a restored backup, is destroyed again and
-// counted. It reports whether a key was found and is still there (the
-// store could not be written: the key is not used, and the next server
-// start destroys it). Failures are logged, never returned: the client is
-// erased either way.
-func (k *ClientKeys) ShredErased(ctx context.Context, client uuid.UUID) (kept bool) {
+// counted in the log. A key found that cannot be destroyed (a read-only
+// store) is logged once and never used; the next server start destroys
+// it. Readers ignore the error: the client is erased either way. Errors:
+// the store's, when a key may remain.
+func (k *ClientKeys) ShredErased(ctx context.Context, client uuid.UUID) error {
 	_, err := k.store.Get(ctx, client)
 	if errors.Is(err, keystore.ErrDestroyed) {
-		return false
+		return nil
 	}
 	found := err == nil
-	if derr := k.store.Destroy(ctx, client); derr != nil {
-		if !found {
-			// No key to worry about; the tombstone comes back when the
-			// store is writable again.
-			return false
+	derr := k.store.Destroy(ctx, client)
+	switch {
+	case derr != nil && !found:
+		return derr
+	case derr != nil:
+		if _, seen := k.keptOf.LoadOrStore(client, struct{}{}); !seen {
+			n := k.kept.Add(1)
+			k.log.Error().Err(derr).Int64("erased_client_keys_kept", n).
+				Msg("a key of an erased client is back in the key store (a restored backup?) and could not be destroyed here; " +
+					"it is not used, and the server destroys it when it next starts")
 		}
-		if _, seen := k.keptOf.LoadOrStore(client, struct{}{}); seen {
-			return true
-		}
-		n := k.kept.Add(1)
-		k.log.Error().Err(derr).Int64("erased_client_keys_kept", n).
-			Msg("a key of an erased client is back in the key store (a restored backup?) and could not be destroyed here; " +
-				"it is not used, and the server destroys it when it next starts")
-		return true
-	}
-	if found {
+		return fmt.Errorf("a key of an erased client is back in the key store and could not be destroyed: %w", derr)
+	case found:
 		n := k.revived.Add(1)
 		k.log.Warn().Int64("erased_client_keys_destroyed", n).
 			Msg("destroyed a key of an erased client that was back in the key store (a restored backup?)")
 	}
-	return false
+	return nil
 }
 
 // Revived returns how many keys of erased clients were found and
