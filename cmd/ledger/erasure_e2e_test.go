@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -23,7 +24,8 @@ import (
 // a client's erasure, which brings the client's key back, and checks every
 // reader still shows the client erased (R-PRIV-8): `ledger history`,
 // `ledger migrate --to postgres` (which must not copy the key), subject
-// access and an idempotent replay on the server. Afterwards no file in the
+// access and an idempotent replay on the server, and `ledger
+// rotate-master-key` (which must not rewrap it). Afterwards no file in the
 // data directory holds the client's data or the revived key (R-PRIV-4).
 func TestErasureInEveryReader_PRIV8(t *testing.T) {
 	dir, backup := t.TempDir(), t.TempDir()
@@ -63,67 +65,10 @@ func TestErasureInEveryReader_PRIV8(t *testing.T) {
 		}
 		copyFile(t, filepath.Join(backup, keysqlite.FileName), filepath.Join(dir, keysqlite.FileName))
 	}
-	t.Setenv("LEDGER_DATA_DIR", dir)
-
-	t.Run("ledger history", func(t *testing.T) {
-		restore(t)
-		var out, errs bytes.Buffer
-		if err := run(context.Background(), []string{"history", id}, &out, &errs); err != nil {
-			t.Fatalf("history: %v\n%s", err, out.String())
-		}
-		if !strings.Contains(out.String(), `"erased":true`) || !strings.Contains(out.String(), "verified: ") {
-			t.Fatalf("history should show the client erased:\n%s", out.String())
-		}
-		if leaked := leaksOf(out.Bytes(), secrets); len(leaked) > 0 {
-			t.Fatalf("history prints %v:\n%s", leaked, out.String())
-		}
-		if !strings.Contains(errs.String(), "erased_client_keys_destroyed=1") || leaksOf(errs.Bytes(), secrets) != nil {
-			t.Fatalf("history should report, by count only, the key it destroyed: %q", errs.String())
-		}
-	})
-
-	t.Run("ledger migrate --to postgres", func(t *testing.T) {
-		restore(t)
-		pg := pgtest.URL(t)
-		t.Setenv("LEDGER_POSTGRES_URL", pg)
-		var out bytes.Buffer
-		if err := run(context.Background(), []string{"migrate", "--to", "postgres"}, &out, io.Discard); err != nil {
-			t.Fatalf("migrate: %v\n%s", err, out.String())
-		}
-		if !strings.Contains(out.String(), "copied 0 client keys") || !strings.Contains(out.String(), "destroyed 1 keys in keys.db") {
-			t.Fatalf("migrate should copy no key and report the one it destroyed:\n%s", out.String())
-		}
-		conn, err := pgx.Connect(context.Background(), pg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(context.Background())
-		var keys, tombstones int
-		if err := conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM ledger_keys),
-			(SELECT count(*) FROM ledger_key_tombstones WHERE client_id = $1)`, client).Scan(&keys, &tombstones); err != nil {
-			t.Fatal(err)
-		}
-		if keys != 0 || tombstones != 1 {
-			t.Fatalf("PostgreSQL holds %d keys and %d tombstones for the erased client; want 0 and 1", keys, tombstones)
-		}
-	})
-
-	t.Run("subject access and an idempotent replay", func(t *testing.T) {
-		restore(t)
-		n := startNode(t, dir)
-		admin, ann := n.signIn(t, "admin", adminPassword), n.signIn(t, "ann", "Kestrel#Wing42")
-		status, r := n.postWithKey(t, "/v1/referrals", ann, "make-1", referral)
-		if status != 201 || r["id"] != id || r["erased"] != true || r["client"].(map[string]any)["name"] != nil || r["reason"] != nil {
-			t.Fatalf("replay after erasure: %d %v", status, r)
-		}
-		x := n.must(t, 200, "GET", "/v1/clients/"+client+"/subject-access", admin, nil)
-		raw, _ := json.Marshal(x)
-		if x["erased"] != true || leaksOf(raw, secrets) != nil {
-			t.Fatalf("subject access after erasure: %s", raw)
-		}
-	})
-
-	t.Run("no file in the data directory holds the client's data or key", func(t *testing.T) {
+	// noCopyOnDisk checks no file in the data directory holds the
+	// client's data or the revived key (R-PRIV-4).
+	noCopyOnDisk := func(t *testing.T) {
+		t.Helper()
 		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
@@ -143,7 +88,107 @@ func TestErasureInEveryReader_PRIV8(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+	t.Setenv("LEDGER_DATA_DIR", dir)
+
+	t.Run("ledger history", func(t *testing.T) {
+		restore(t)
+		var out, errs bytes.Buffer
+		if err := run(context.Background(), []string{"history", id}, &out, &errs); err != nil {
+			t.Fatalf("history: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), `"erased":true`) || !strings.Contains(out.String(), "verified: ") {
+			t.Fatalf("history should show the client erased:\n%s", out.String())
+		}
+		if leaked := leaksOf(out.Bytes(), secrets); len(leaked) > 0 {
+			t.Fatalf("history prints %v:\n%s", leaked, out.String())
+		}
+		if !strings.Contains(errs.String(), "erased_client_keys_destroyed=1") || leaksOf(errs.Bytes(), secrets) != nil {
+			t.Fatalf("history should report, by count only, the key it destroyed: %q", errs.String())
+		}
 	})
+
+	t.Run("ledger migrate --to postgres when keys.db cannot be written", func(t *testing.T) {
+		// Under another master key keys.db does not open as a key store,
+		// as when it is read-only: the revived key is skipped and reported.
+		restore(t)
+		other := make([]byte, 32)
+		other[0] = 1
+		t.Setenv("LEDGER_MASTER_KEY", base64.StdEncoding.EncodeToString(other))
+		pg := pgtest.URL(t)
+		t.Setenv("LEDGER_POSTGRES_URL", pg)
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"migrate", "--to", "postgres"}, &out, io.Discard); err != nil {
+			t.Fatalf("migrate: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "copied 0 client keys") || !strings.Contains(out.String(), "skipped 1 keys of erased clients") {
+			t.Fatalf("migrate should copy no key and report the one it skipped:\n%s", out.String())
+		}
+		if keys, tombstones := pgKeys(t, pg, client); keys != 0 || tombstones != 1 {
+			t.Fatalf("PostgreSQL holds %d keys and %d tombstones for the erased client; want 0 and 1", keys, tombstones)
+		}
+	})
+
+	t.Run("ledger migrate --to postgres", func(t *testing.T) {
+		restore(t)
+		pg := pgtest.URL(t)
+		t.Setenv("LEDGER_POSTGRES_URL", pg)
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"migrate", "--to", "postgres"}, &out, io.Discard); err != nil {
+			t.Fatalf("migrate: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "copied 0 client keys") || !strings.Contains(out.String(), "destroyed 1 keys in keys.db") {
+			t.Fatalf("migrate should copy no key and report the one it destroyed:\n%s", out.String())
+		}
+		if keys, tombstones := pgKeys(t, pg, client); keys != 0 || tombstones != 1 {
+			t.Fatalf("PostgreSQL holds %d keys and %d tombstones for the erased client; want 0 and 1", keys, tombstones)
+		}
+	})
+
+	t.Run("subject access and an idempotent replay", func(t *testing.T) {
+		restore(t)
+		n := startNode(t, dir)
+		admin, ann := n.signIn(t, "admin", adminPassword), n.signIn(t, "ann", "Kestrel#Wing42")
+		status, r := n.postWithKey(t, "/v1/referrals", ann, "make-1", referral)
+		if status != 201 || r["id"] != id || r["erased"] != true || r["client"].(map[string]any)["name"] != nil || r["reason"] != nil {
+			t.Fatalf("replay after erasure: %d %v", status, r)
+		}
+		x := n.must(t, 200, "GET", "/v1/clients/"+client+"/subject-access", admin, nil)
+		raw, _ := json.Marshal(x)
+		if x["erased"] != true || leaksOf(raw, secrets) != nil {
+			t.Fatalf("subject access after erasure: %s", raw)
+		}
+	})
+	t.Run("after the server, no file in the data directory holds the client's data or key", noCopyOnDisk)
+
+	t.Run("ledger rotate-master-key destroys the revived key, not rewraps it", func(t *testing.T) {
+		restore(t)
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"rotate-master-key"}, &out, io.Discard); err != nil {
+			t.Fatalf("rotate: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "destroyed 1 keys") || !strings.Contains(out.String(), "rewrapped 0 client keys") {
+			t.Fatalf("rotate should destroy the revived key and rewrap none:\n%s", out.String())
+		}
+	})
+
+	t.Run("afterwards no file in the data directory holds the client's data or key", noCopyOnDisk)
+}
+
+// pgKeys counts the keys in the PostgreSQL key store and the client's
+// tombstones.
+func pgKeys(t *testing.T, url, client string) (keys, tombstones int) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if err := conn.QueryRow(context.Background(), `SELECT (SELECT count(*) FROM ledger_keys),
+		(SELECT count(*) FROM ledger_key_tombstones WHERE client_id = $1)`, client).Scan(&keys, &tombstones); err != nil {
+		t.Fatal(err)
+	}
+	return keys, tombstones
 }
 
 // postWithKey POSTs body with an Idempotency-Key.

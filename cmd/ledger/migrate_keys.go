@@ -41,7 +41,10 @@ func migrateKeys(ctx context.Context, cfg config.Config, stdout io.Writer) error
 	srcPath := filepath.Join(cfg.DataDir, keysqlite.FileName)
 	var shredded int64
 	var records *ledger.ErasureRecords
-	if writable, err := keysqlite.Open(srcPath, kek); err == nil {
+	writable, err := keysqlite.Open(srcPath, kek)
+	if err != nil {
+		fmt.Fprintf(stdout, "keys.db does not open for writing here (%v): keys of erased clients will be skipped, not destroyed\n", err)
+	} else {
 		var keys *ledger.ClientKeys
 		keys, records, err = offlineKeys(ctx, events, writable, io.Discard)
 		if err == nil {
@@ -53,8 +56,11 @@ func migrateKeys(ctx context.Context, cfg config.Config, stdout io.Writer) error
 		if err != nil {
 			return err
 		}
-	} else if records, err = ledger.ReadErasureRecords(ctx, events); err != nil {
-		return fmt.Errorf("reading the ledger's erasure records: %w", err)
+	}
+	if records == nil {
+		if records, err = ledger.ReadErasureRecords(ctx, events); err != nil {
+			return fmt.Errorf("reading the ledger's erasure records: %w", err)
+		}
 	}
 
 	src, err := sql.Open("sqlite", "file:"+srcPath+"?mode=ro")
