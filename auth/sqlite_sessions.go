@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/referral-ledger/ledger/datadir"
 )
 
 // SQLiteSessions is a SessionStore in its own SQLite file, kept apart from
@@ -52,6 +54,10 @@ func OpenSessionsWithConfig(path string, cfg SessionConfig) (*SQLiteSessions, er
 	// name cannot be mistaken for the start of the parameters.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
+	// Created 0600 whatever the umask, like every file of the data directory.
+	if err := datadir.PrepareSQLite(path); err != nil {
+		return nil, fmt.Errorf("auth: opening sessions: %w", err)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("auth: opening sessions %s: %w", path, err)

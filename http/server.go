@@ -83,7 +83,7 @@ func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
 
 func (s *Server) routes(m *metrics) {
 	r := s.engine
-	idem := idempotent(s.Idempotency)
+	idem := idempotent(s.Idempotency, s.renderReplay)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", m.handler())

@@ -57,6 +57,17 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The directory 0700 and its files 0600, whatever the umask or an
+	// earlier version left (R-PRIV-4); each store creates its file 0600.
+	tightened, err := datadir.Prepare(cfg.DataDir)
+	if err != nil {
+		_ = lock.Release()
+		return nil, err
+	}
+	if len(tightened) > 0 {
+		log.Warn().Strs("files", tightened).
+			Msg("the data directory or files in it were readable by other users; made them private to the ledger's user")
+	}
 	a = &app{cfg: cfg, log: log, lock: lock}
 	built := a // a itself is nil by the time a failure returns
 	defer func() {
@@ -86,7 +97,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	}
 	orgs := projections.NewOrganisations()
 	a.clients = projections.NewClients()
-	a.keyring = ledger.NewClientKeys(a.keys, a.clients)
+	a.keyring = ledger.NewClientKeys(a.keys, a.clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
 	timescales := timescalesOf(cfg)
 	referrals := projections.NewReferrals(cal, timescales)
