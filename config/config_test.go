@@ -57,8 +57,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 43 {
-		t.Errorf("len(Keys()) = %d, want 43: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 44 {
+		t.Errorf("len(Keys()) = %d, want 44: update this test and the README when adding a setting", len(keys))
 	}
 }
 

@@ -201,8 +201,9 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	referrals := projections.NewReferrals(cal, domain.DefaultTimescales())
 	stats := projections.NewStatistics(cal, domain.DefaultTimescales())
 	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats)
-	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
-		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
+	index := projections.UserIndex{Organisations: orgs, Runner: runner}
+	svc.SetOrganisationNames(index)
+	accounts := ledger.NewAccounts(svc, index, cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
 
 	logs := &lockedLog{}
 	srv, err := New(Deps{
@@ -239,7 +240,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	api := &testAPI{URL: hs.URL, Server: srv, Store: store, Clock: clock, Calendar: cal, Logs: logs,
 		Dir: dir, MasterKey: kek, KeyStore: cached,
 		client: &http.Client{Timeout: time.Minute}, close: shutdown}
-	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword); err != nil {
+	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword, ""); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
 	}
 	api.Admin = api.signInUser(tb, ledger.BootstrapUsername, testAdminPassword)
