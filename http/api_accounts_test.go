@@ -54,10 +54,16 @@ func TestAccounts(t *testing.T) {
 	t.Run("OnlyLeadOrCoordinatorAddsUsers", func(t *testing.T) {
 		n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgB+"/users", n.LeadA.Token, newUser("intruder")).problem(t, http.StatusForbidden)
 		n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.AdviserA.Token, newUser("intruder")).problem(t, http.StatusForbidden)
-		// Network-wide roles are the coordinator's to grant.
-		body := newUser("self.auditor")
-		body["roles"] = []string{"auditor"}
-		n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.LeadA.Token, body).invalid(t, "roles[0]")
+		// Network roles are the coordinator's to grant (R-AUTH-7): 403
+		// naming the field.
+		for _, role := range []string{"auditor", "coordinator", "system_support", "emergency_duty"} {
+			body := newUser("self." + role)
+			body["roles"] = []string{"adviser", role}
+			if p := n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.LeadA.Token, body).
+				problem(t, http.StatusForbidden); !p.hasField("roles") {
+				t.Errorf("%s: 403 does not name roles: %+v", role, p)
+			}
+		}
 	})
 
 	t.Run("WrongPasswordAndUnknownUserLookAlike", func(t *testing.T) {

@@ -242,6 +242,29 @@ func TestFirstStartGeneratesAPassword(t *testing.T) {
 	})
 }
 
+// TestBootstrapEmail_ORG1: bootstrap_email sets the first coordinator's
+// address at first start, and only then; the coordinator changes it later
+// with PATCH /v1/organisations/{id}/users/{user_id}.
+func TestBootstrapEmail_ORG1(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("LEDGER_BOOTSTRAP_EMAIL", "lead@network.example")
+	email := func(n *node) string {
+		out := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "admin", "password": adminPassword})
+		return out["user"].(map[string]any)["email"].(string)
+	}
+	t.Run("first start", func(t *testing.T) {
+		if got := email(startNode(t, dir)); got != "lead@network.example" {
+			t.Fatalf("admin email %q", got)
+		}
+	})
+	t.Run("second start", func(t *testing.T) {
+		t.Setenv("LEDGER_BOOTSTRAP_EMAIL", "other@network.example")
+		if got := email(startNode(t, dir)); got != "lead@network.example" {
+			t.Fatalf("admin email %q after a restart with another bootstrap_email", got)
+		}
+	})
+}
+
 // TestConfigErrorsAreClear: a bad setting stops the start with a message
 // naming the key.
 func TestConfigErrorsAreClear(t *testing.T) {
