@@ -94,7 +94,9 @@ func (s *Service) Organisation(ctx context.Context, id uuid.UUID) (domain.Organi
 // (R-ORG-1); the old one is then released. Errors: NotFound, Forbidden,
 // Invalid, Conflict (naming the field name), PreconditionFailed (If-Match).
 func (s *Service) UpdateOrganisation(ctx context.Context, actor domain.Actor, id uuid.UUID, cmd domain.UpdateOrganisation) (domain.Organisation, Written, error) {
-	update := func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideUpdateOrganisation(o, actor, cmd) }
+	update := func(o domain.Organisation) ([]domain.Event, error) {
+		return domain.DecideUpdateOrganisation(o, actor, cmd)
+	}
 	if cmd.Name == nil {
 		return execute(ctx, s, actor, OrganisationStream(id), domain.EvolveOrganisation, update)
 	}
