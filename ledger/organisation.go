@@ -160,7 +160,7 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 	if _, err := domain.DecideAddUser(o, actor, cmd); err != nil {
 		return domain.User{}, Written{}, err
 	}
-	if err := acc.policy.Check(nu.Username, nu.Password); err != nil {
+	if err := acc.policy.Check(nu.Username, nu.Password, nu.DisplayName, o.Name); err != nil {
 		return domain.User{}, Written{}, err
 	}
 	if cmd.PasswordHash, err = acc.hasher.Hash(nu.Password); err != nil {
