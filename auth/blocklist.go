@@ -173,8 +173,9 @@ const minOwnLetters = 4
 
 // basedOnContext reports whether password is, seen through case and
 // substitutions, a context word with little more than digits and symbols
-// around it ("Referral2026!", "Alpha-Advice1", "adviser.a1!"): removing the
-// word leaves fewer than minOwnLetters letters. A passphrase that merely
+// around it ("Referral2026!", "Alpha-Advice1", "adviser.a1!") or with a
+// common password ("Admin#Password"): removing the word leaves fewer than
+// minOwnLetters letters, or a common password. A passphrase that merely
 // mentions one of the words is not refused.
 func basedOnContext(password string, words []string) bool {
 	lower := strings.ToLower(password)
@@ -192,7 +193,7 @@ func basedOnContext(password string, words []string) bool {
 					letters++
 				}
 			}
-			if letters < minOwnLetters {
+			if letters < minOwnLetters || IsCommonPassword(rest) {
 				return true
 			}
 		}

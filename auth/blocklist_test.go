@@ -92,6 +92,8 @@ func TestContextWords_AUTH2(t *testing.T) {
 		{"DisplayName", "Ann.Example99", true},
 		{"OrganisationName", "AlphaAdvice2026!", true},
 		{"OrganisationWord", "Advice#2026x", true},
+		{"ProductAndCommon", "Referral-Password1", true},
+		{"UsernameSubstituted", "Adv1ser.a#Kettle", true},
 		{"PassphraseMentioningProduct", "the ledger of Kestrel Bay 42!", false},
 		{"PassphraseMentioningOrganisation", "Alpha-Advice keeps its kettle warm 7", false},
 	}

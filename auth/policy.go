@@ -179,17 +179,20 @@ func missingClasses(password string) []string {
 }
 
 // containsUsername reports whether password is username or, for usernames of
-// at least minContainedUsername code points, contains it, ignoring case.
+// at least minContainedUsername code points, contains it, ignoring case and
+// look-alike substitutions ("Adm1n").
 func containsUsername(username, password string) bool {
 	u := strings.ToLower(strings.TrimSpace(username))
 	if u == "" {
 		return false
 	}
-	pw := strings.ToLower(password)
-	if pw == u {
-		return true
+	lower := strings.ToLower(password)
+	for _, pw := range append([]string{lower}, undoSubstitutions(lower)...) {
+		if pw == u || utf8.RuneCountInString(u) >= minContainedUsername && strings.Contains(pw, u) {
+			return true
+		}
 	}
-	return utf8.RuneCountInString(u) >= minContainedUsername && strings.Contains(pw, u)
+	return false
 }
 
 // ChangeDue reports whether a password set at changedAt should be changed at

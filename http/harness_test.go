@@ -38,7 +38,7 @@ import (
 
 // Known passwords. Both satisfy the network policy (R-AUTH-2).
 const (
-	testAdminPassword = "Adm1n#Passw0rd!"
+	testAdminPassword = "Quartz#Harbour-71"
 	testUserPassword  = "Tr1cky-Walrus#Ledger"
 )
 

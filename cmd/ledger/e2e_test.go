@@ -21,7 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-const adminPassword = "Adm1n#Passw0rd!"
+const adminPassword = "Quartz#Harbour-71"
 
 // node is a ledger started through run, as the binary would be.
 type node struct {
