@@ -114,11 +114,19 @@ func (s *Service) UpdateOrganisation(ctx context.Context, actor domain.Actor, id
 			return domain.Organisation{}, Written{}, err
 		}
 	}
-	o, w, err := execute(ctx, s, actor, OrganisationStream(id), domain.EvolveOrganisation, update)
+	o, w, err := execute(ctx, s, actor, OrganisationStream(id), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) {
+			// The claim above was made against before's name: a rename that
+			// got in since would leave a name unclaimed or one held in vain.
+			if domain.NormaliseOrganisationName(o.Name) != domain.NormaliseOrganisationName(before.Name) {
+				return nil, domain.Errorf(domain.Conflict, "the organisation was renamed meanwhile; read it again and retry")
+			}
+			return update(o)
+		})
 	switch {
-	case renamed && err != nil:
+	case renamed && err != nil && domain.NormaliseOrganisationName(o.Name) != domain.NormaliseOrganisationName(*cmd.Name):
 		s.releaseName(ctx, actor, id, *cmd.Name)
-	case renamed && o.Name != before.Name:
+	case renamed && err == nil:
 		s.releaseName(ctx, actor, id, before.Name)
 	}
 	return o, w, err
