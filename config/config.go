@@ -20,6 +20,7 @@ type Config struct {
 	HTTP              HTTP         `yaml:"http"`
 	DataDir           string       `yaml:"data_dir" help:"Directory holding the event log, key store and other state."`
 	BootstrapPassword string       `yaml:"bootstrap_password" secret:"true" help:"Password of the first coordinator account. Empty: generate one on first start and print it once."`
+	BootstrapEmail    string       `yaml:"bootstrap_email" help:"Email address of the first coordinator account and of the coordinating body, set on first start only; change it later with PATCH /v1/organisations/{id}/users/{user_id}. Empty: coordinator@localhost."`
 	Log               Log          `yaml:"log"`
 	Auth              Auth         `yaml:"auth"`
 	Network           Network      `yaml:"network"`

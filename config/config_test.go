@@ -60,8 +60,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 46 {
-		t.Errorf("len(Keys()) = %d, want 46: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 47 {
+		t.Errorf("len(Keys()) = %d, want 47: update this test and the README when adding a setting", len(keys))
 	}
 }
 

@@ -86,6 +86,11 @@ func (c Config) problems() []Problem {
 	ps.positiveDuration("privacy.retention", c.Privacy.Retention)
 	ps.positiveDuration("privacy.retention_check_interval", c.Privacy.RetentionCheckInterval)
 
+	if c.BootstrapEmail != "" {
+		if a, err := mail.ParseAddress(c.BootstrapEmail); err != nil || a.Address != c.BootstrapEmail {
+			ps.add("bootstrap_email", c.BootstrapEmail, "must be a bare email address, like coordinator@network.example")
+		}
+	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		ps.add("data_dir", c.DataDir, "must not be empty")
 	}

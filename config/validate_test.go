@@ -20,6 +20,13 @@ func TestValidate(t *testing.T) {
 			c.Network.Region = RegionScotland
 			c.Log.Format = LogFormatConsole
 		}},
+		{name: "OKBootstrapEmail", modify: func(c *Config) { c.BootstrapEmail = "coordinator@network.example" }},
+		{
+			// R-ORG-1: the first coordinator's address, set at first start.
+			name:   "ErrBootstrapEmail",
+			modify: func(c *Config) { c.BootstrapEmail = "Coordinator <c@network.example>" },
+			want:   []string{`bootstrap_email ("LEDGER_BOOTSTRAP_EMAIL"): must be a bare email address`},
+		},
 		{
 			name:   "ErrAddrNoPort",
 			modify: func(c *Config) { c.HTTP.Addr = "127.0.0.1" },

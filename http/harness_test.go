@@ -38,7 +38,7 @@ import (
 
 // Known passwords. Both satisfy the network policy (R-AUTH-2).
 const (
-	testAdminPassword = "Adm1n#Passw0rd!"
+	testAdminPassword = "Quartz#Harbour-71"
 	testUserPassword  = "Tr1cky-Walrus#Ledger"
 )
 
@@ -207,8 +207,9 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	messageRate := projections.NewMessageRate(testMessageLimit, time.Hour, clock.Now)
 	svc.SetMessageQuota(messageRate)
 	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
-	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
-		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
+	index := projections.UserIndex{Organisations: orgs, Runner: runner}
+	svc.SetOrganisationNames(index)
+	accounts := ledger.NewAccounts(svc, index, cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
 
 	logs := &lockedLog{}
 	srv, err := New(Deps{
@@ -245,7 +246,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	api := &testAPI{URL: hs.URL, Server: srv, Store: store, Clock: clock, Calendar: cal, Logs: logs,
 		Dir: dir, MasterKey: kek, KeyStore: cached,
 		client: &http.Client{Timeout: time.Minute}, close: shutdown}
-	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword); err != nil {
+	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword, ""); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
 	}
 	api.Admin = api.signInUser(tb, ledger.BootstrapUsername, testAdminPassword)

@@ -101,6 +101,7 @@ func (s *Server) routes(m *metrics) {
 	a.PUT("/organisations/:id/intake", s.setIntake)
 	a.POST("/organisations/:id/users", idem, s.addUser)
 	a.DELETE("/organisations/:id/users/:user_id", s.closeAccount)
+	a.PATCH("/organisations/:id/users/:user_id", s.updateUser)
 	a.GET("/directory", s.directory)
 	a.GET("/statistics", s.statistics)
 

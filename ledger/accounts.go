@@ -10,9 +10,11 @@ import (
 	"github.com/referral-ledger/ledger/eventstore"
 )
 
-// PasswordPolicy checks new passwords (R-AUTH-2).
+// PasswordPolicy checks new passwords (R-AUTH-2). context lists what else
+// the password must not be built on: the user's display name and their
+// organisation's name.
 type PasswordPolicy interface {
-	Check(username, password string) error
+	Check(username, password string, context ...string) error
 	ChangeDue(changedAt, now time.Time) bool
 }
 
@@ -155,7 +157,11 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, n
 	if current == next {
 		return domain.InvalidFields(domain.FieldError{Field: "new_password", Message: "must differ from the current password"})
 	}
-	if err := a.policy.Check(u.Username, next); err != nil {
+	var orgName string
+	if o, err := a.svc.Organisation(ctx, u.OrganisationID); err == nil {
+		orgName = o.Name
+	}
+	if err := a.policy.Check(u.Username, next, u.DisplayName, orgName); err != nil {
 		return withField(err, "new_password")
 	}
 	hash, err := a.hasher.Hash(next)

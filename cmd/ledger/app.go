@@ -111,8 +111,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats, messageRate)
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
 		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
-	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
-		policy, auth.Hasher{}, throttle, sessionStore{a.sessions})
+	index := projections.UserIndex{Organisations: orgs, Runner: a.runner}
+	a.service.SetOrganisationNames(index)
+	a.accounts = ledger.NewAccounts(a.service, index, policy, auth.Hasher{}, throttle, sessionStore{a.sessions})
 	maxLag := uint64(cfg.Projections.MaxLagEvents)
 	if cfg.Store == config.StoreKurrentDB {
 		// Positions on KurrentDB are byte offsets in its log, not event

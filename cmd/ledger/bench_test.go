@@ -67,7 +67,7 @@ func BenchmarkHTTP(b *testing.B) {
 		}
 		defer a.close()
 		go func() { _ = a.runner.Run(b.Context()) }()
-		if _, _, err := a.accounts.Bootstrap(b.Context(), adminPassword); err != nil {
+		if _, _, err := a.accounts.Bootstrap(b.Context(), adminPassword, ""); err != nil {
 			b.Fatal(err)
 		}
 		srv := httptest.NewServer(a.server.Handler())

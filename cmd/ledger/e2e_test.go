@@ -21,7 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-const adminPassword = "Adm1n#Passw0rd!"
+const adminPassword = "Quartz#Harbour-71"
 
 // node is a ledger started through run, as the binary would be.
 type node struct {
@@ -239,6 +239,29 @@ func TestFirstStartGeneratesAPassword(t *testing.T) {
 			t.Fatalf("the password was printed again:\n%s", n.stdout)
 		}
 		n.signIn(t, "admin", password)
+	})
+}
+
+// TestBootstrapEmail_ORG1: bootstrap_email sets the first coordinator's
+// address at first start, and only then; the coordinator changes it later
+// with PATCH /v1/organisations/{id}/users/{user_id}.
+func TestBootstrapEmail_ORG1(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("LEDGER_BOOTSTRAP_EMAIL", "lead@network.example")
+	email := func(n *node) string {
+		out := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "admin", "password": adminPassword})
+		return out["user"].(map[string]any)["email"].(string)
+	}
+	t.Run("first start", func(t *testing.T) {
+		if got := email(startNode(t, dir)); got != "lead@network.example" {
+			t.Fatalf("admin email %q", got)
+		}
+	})
+	t.Run("second start", func(t *testing.T) {
+		t.Setenv("LEDGER_BOOTSTRAP_EMAIL", "other@network.example")
+		if got := email(startNode(t, dir)); got != "lead@network.example" {
+			t.Fatalf("admin email %q after a restart with another bootstrap_email", got)
+		}
 	})
 }
 

@@ -75,7 +75,7 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 		log.Info().Int("erasures", n).Msg("finished interrupted erasures")
 	}
 
-	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword)
+	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword, cfg.BootstrapEmail)
 	if err != nil {
 		return err
 	}
