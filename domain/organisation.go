@@ -21,6 +21,11 @@ type User struct {
 	CreatedAt         time.Time
 	Closed            bool
 	ClosedAt          time.Time
+
+	// PasswordChangeRequired is true while the password is one someone
+	// else set (an org lead or the coordinator), which the user must change
+	// before doing anything else (R-AUTH-6).
+	PasswordChangeRequired bool
 }
 
 // Actor returns the user as the actor of a command.
@@ -74,7 +79,8 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 	case *OrganisationUserAdded:
 		o.Users = withUser(o.Users, User{ID: e.UserID, OrganisationID: o.ID, Username: e.Username,
 			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
-			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At})
+			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, PasswordChangeRequired: e.PasswordChangeRequired,
+			CreatedAt: rec.At})
 	case *OrganisationAccountClosed:
 		if u, ok := o.Users[e.UserID]; ok {
 			u.Closed, u.ClosedAt = true, rec.At
@@ -82,7 +88,7 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 		}
 	case *OrganisationPasswordChanged:
 		if u, ok := o.Users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt = e.PasswordHash, rec.At
+			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, false
 			o.Users = withUser(o.Users, u)
 		}
 	}
