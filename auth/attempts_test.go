@@ -87,7 +87,9 @@ func testAttemptStore(t *testing.T, open openSessionStore) {
 // length from a second up: a session used at intervals shorter than the
 // idle timeout lives until its absolute end, and one left alone for longer
 // than the idle timeout dies. The clock is injected.
-func TestSessionIdleTimeoutAnyLength(t *testing.T) { forEachSessionStore(t, testSessionIdleTimeoutAnyLength) }
+func TestSessionIdleTimeoutAnyLength(t *testing.T) {
+	forEachSessionStore(t, testSessionIdleTimeoutAnyLength)
+}
 
 func testSessionIdleTimeoutAnyLength(t *testing.T, open openSessionStore) {
 	for _, idle := range []time.Duration{time.Second, 2 * time.Second, time.Minute, 30 * time.Minute} {

@@ -185,7 +185,7 @@ func TestThrottleReleaseGivesBackOneAttempt_AUTH5(t *testing.T) {
 	th := newThrottle(t, ThrottleConfig{AddressFailures: 5})
 	at := fail(t, th, "alice", "192.0.2.1", t0, 4)
 	wantAllowed(t, th, "alice", "192.0.2.1", at, true, 0) // right password, released
-	at = fail(t, th, "alice", "192.0.2.9", at, 1)           // the fifth failure
+	at = fail(t, th, "alice", "192.0.2.9", at, 1)         // the fifth failure
 	wantAllowed(t, th, "alice", "198.51.100.7", at, false, 15*time.Minute)
 	// The address has four failures; one more (another account) fills it.
 	at = fail(t, th, "mallory", "192.0.2.1", at, 1)
