@@ -39,7 +39,8 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 	case *domain.OrganisationUserAdded:
 		p.users[e.UserID] = domain.User{ID: e.UserID, OrganisationID: orgID, Username: e.Username,
 			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
-			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At}
+			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At,
+			PasswordChangeRequired: e.PasswordChangeRequired}
 		p.byUsername[e.Username] = e.UserID
 	case *domain.OrganisationAccountClosed:
 		if u, ok := p.users[e.UserID]; ok {
@@ -48,7 +49,7 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 		}
 	case *domain.OrganisationPasswordChanged:
 		if u, ok := p.users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt = e.PasswordHash, rec.At
+			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, false
 			p.users[e.UserID] = u
 		}
 	default:
