@@ -44,11 +44,12 @@ func TestSeveralNodes(t *testing.T) {
 	a := one.must(t, 201, "POST", "/v1/organisations", admin1, map[string]any{"name": "Advice Centre", "admin_email": "a@advice.example"})["id"].(string)
 	b := one.must(t, 201, "POST", "/v1/organisations", admin1, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example"})["id"].(string)
 	ann := one.must(t, 201, "POST", "/v1/organisations/"+a+"/users", admin1, map[string]any{"username": "ann", "display_name": "Ann",
-		"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Kestrel#Wing42"})["id"].(string)
+		"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Initial#Kestrel42"})["id"].(string)
 	one.must(t, 201, "POST", "/v1/organisations/"+b+"/users", admin1, map[string]any{"username": "ben", "display_name": "Ben",
-		"email": "ben@housing.example", "roles": []string{"adviser"}, "password": "Osprey#Dive77"})
+		"email": "ben@housing.example", "roles": []string{"adviser"}, "password": "Initial#Osprey77"})
 
-	annToken := one.signIn(t, "ann", "Kestrel#Wing42")
+	annToken := one.firstSignIn(t, "ann", "Initial#Kestrel42", "Kestrel#Wing42")
+	one.firstSignIn(t, "ben", "Initial#Osprey77", "Osprey#Dive77")
 	ref := one.must(t, 201, "POST", "/v1/referrals", annToken, map[string]any{"to_organisation_id": b,
 		"client": map[string]string{"name": "Client Person"}, "reason": "rent arrears",
 		"consent": map[string]any{"method": "verbal", "confirmed": true}, "privacy_notice_given": true})
