@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,6 +18,11 @@ import (
 type SQLiteSessions struct {
 	db  *sql.DB
 	cfg SessionConfig
+	// attemptsMu queues this process's throttle updates, so a burst of
+	// sign-ins waits its turn here rather than in SQLite's busy handler,
+	// whose timeout it could outlast. The file lock still orders them
+	// against other processes.
+	attemptsMu sync.Mutex
 }
 
 var _ SessionStore = (*SQLiteSessions)(nil)
@@ -206,6 +212,8 @@ func (s *SQLiteSessions) Purge(now time.Time) (int, error) {
 // atomic across every process using the file; see
 // AttemptStore.UpdateAttempts.
 func (s *SQLiteSessions) UpdateAttempts(keys []string, update func([]AttemptCounter) []AttemptCounter) error {
+	s.attemptsMu.Lock()
+	defer s.attemptsMu.Unlock()
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("auth: updating throttle counters: %w", err)
