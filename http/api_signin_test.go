@@ -46,24 +46,21 @@ func wantRetryAfter(tb testing.TB, r *response) int {
 }
 
 // TestSignInBurstCountedBeforeCheck_AUTH5 proves R-AUTH-5: of 40 guesses
-// at one account sent at once, the right password among them, no more
-// than the limit of 5 have their password checked; the rest, and the right
-// password after the burst, get 429 with Retry-After.
+// at one account sent at once, no more than the limit of 5 have their
+// password checked; the rest get 429 (or 503 when no hashing slot comes
+// free in time, the attempt then given back), with Retry-After. Once the
+// limit is used, the right password, even in a burst of its own, gets 429.
 func TestSignInBurstCountedBeforeCheck_AUTH5(t *testing.T) {
 	n := newNetwork(t, withThrottle(auth.ThrottleConfig{AccountFailures: 5, AddressFailures: 1000, Window: 15 * time.Minute}))
-	answers := n.signInBurst(t, 40, func(int) string { return "adviser.b" }, func(i int) string {
-		if i == 20 {
-			return testUserPassword
-		}
-		return "Wr0ng-Guess#" + strconv.Itoa(i)
-	})
+	user := func(int) string { return "adviser.b" }
+	answers := n.signInBurst(t, 40, user, func(i int) string { return "Wr0ng-Guess#" + strconv.Itoa(i) })
 	checked := 0
 	for _, r := range answers {
 		switch r.Status {
-		case http.StatusTooManyRequests:
-			r.problem(t, http.StatusTooManyRequests)
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			r.problem(t, r.Status)
 			wantRetryAfter(t, r)
-		case http.StatusUnauthorized, http.StatusCreated:
+		case http.StatusUnauthorized:
 			checked++
 		default:
 			t.Fatalf("status %d: %s", r.Status, r.Body)
@@ -72,9 +69,15 @@ func TestSignInBurstCountedBeforeCheck_AUTH5(t *testing.T) {
 	if checked > 5 {
 		t.Fatalf("%d of 40 concurrent guesses were checked, want at most the limit of 5", checked)
 	}
-	r := n.signInAttempt(t, "adviser.b", testUserPassword)
-	r.problem(t, http.StatusTooManyRequests)
-	wantRetryAfter(t, r)
+	// On a loaded machine some may have got 503 and been given back: use
+	// up the rest of the limit one at a time.
+	for i := checked; i < 5; i++ {
+		n.signInAttempt(t, "adviser.b", "Wr0ng-Guess#late"+strconv.Itoa(i)).problem(t, http.StatusUnauthorized)
+	}
+	for _, r := range n.signInBurst(t, 10, user, func(int) string { return testUserPassword }) {
+		r.problem(t, http.StatusTooManyRequests)
+		wantRetryAfter(t, r)
+	}
 }
 
 // TestSignInHashingBounded_AUTH5 proves R-AUTH-5: 200 sign-ins at once
@@ -138,7 +141,10 @@ func TestPasswordChangeThrottled_AUTH5(t *testing.T) {
 // opened with the old password while a password change runs do not
 // survive it, over several trials.
 func TestPasswordChangeEndsConcurrentSessions_AUTH6(t *testing.T) {
-	n := newNetwork(t, withThrottle(auth.ThrottleConfig{AccountFailures: 100000, AddressFailures: 100000, Window: time.Minute}))
+	// Enough hashing slots that no sign-in is refused as busy: every one
+	// races the change.
+	n := newNetwork(t, withHashLimit(16),
+		withThrottle(auth.ThrottleConfig{AccountFailures: 100000, AddressFailures: 100000, Window: time.Minute}))
 	passwords := []string{testUserPassword, "Fresh-Heron#2027"}
 	user := n.AdviserB
 	for trial := range 4 {
@@ -159,12 +165,11 @@ func TestPasswordChangeEndsConcurrentSessions_AUTH6(t *testing.T) {
 		if err != nil || r.Status != http.StatusNoContent {
 			t.Fatalf("trial %d: password change: %v %+v", trial, err, r)
 		}
-		for i, token := range append(tokens, current) {
+		for _, token := range append(tokens, current) {
 			if token == "" {
 				continue
 			}
 			n.do(t, http.MethodGet, "/v1/directory", token, nil).problem(t, http.StatusUnauthorized)
-			_ = i
 		}
 		want(t, n.do(t, http.MethodGet, "/v1/directory", n.signIn(t, user.Username, next), nil), http.StatusOK)
 	}
