@@ -14,7 +14,8 @@ import (
 
 // SQLiteSessions is a SessionStore in its own SQLite file, kept apart from
 // the event store because sessions are short-lived, per node and written on
-// every login. It is safe for concurrent use.
+// every login. The file also holds the sign-in throttle's counters, so they
+// survive a restart. It is safe for concurrent use.
 type SQLiteSessions struct {
 	db  *sql.DB
 	cfg SessionConfig
