@@ -125,6 +125,8 @@ type Auth struct {
 	MaxFailedLoginsPerAccount int            `yaml:"max_failed_logins_per_account" help:"Failed logins allowed per account within the window before throttling."`
 	MaxFailedLoginsPerAddress int            `yaml:"max_failed_logins_per_address" help:"Failed logins allowed per client address within the window before throttling."`
 	FailedLoginWindow         time.Duration  `yaml:"failed_login_window" help:"Window over which failed logins are counted."`
+
+	MaxConcurrentPasswordHashes int `yaml:"max_concurrent_password_hashes" help:"Most password hashes (argon2id, 19 MiB each) computed at once; sign-ins beyond it wait up to 2s, then get 503. 0: one per CPU."`
 }
 
 // Network configures the referral network's calendar.

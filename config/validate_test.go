@@ -68,6 +68,17 @@ func TestValidate(t *testing.T) {
 			want:   []string{`auth.session_absolute_timeout ("LEDGER_AUTH_SESSION_ABSOLUTE_TIMEOUT"): must not be shorter than auth.session_idle_timeout (30m) (got "10m")`},
 		},
 		{
+			// R-AUTH-3: the idle timeout holds for any value from a second up.
+			name:   "ErrIdleUnderASecond",
+			modify: func(c *Config) { c.Auth.SessionIdleTimeout = 500 * time.Millisecond },
+			want:   []string{`auth.session_idle_timeout ("LEDGER_AUTH_SESSION_IDLE_TIMEOUT"): must be at least 1s`},
+		},
+		{
+			name:   "ErrNegativeHashes",
+			modify: func(c *Config) { c.Auth.MaxConcurrentPasswordHashes = -1 },
+			want:   []string{`auth.max_concurrent_password_hashes ("LEDGER_AUTH_MAX_CONCURRENT_PASSWORD_HASHES"): must be 0 (one per CPU) or more (got -1)`},
+		},
+		{
 			name: "ErrThrottling",
 			modify: func(c *Config) {
 				c.Auth.MaxFailedLoginsPerAccount = 0

@@ -30,6 +30,11 @@ type User struct {
 	// which no single organisation stream knows: the user index sets it,
 	// with VoidNetworkRoles.
 	VoidRoles []Role
+
+	// PasswordChangeRequired is true while the password is one someone
+	// else set (an org lead or the coordinator), which the user must change
+	// before doing anything else (R-AUTH-6).
+	PasswordChangeRequired bool
 }
 
 // Actor returns the user as the actor of a command, with the roles in
@@ -122,7 +127,8 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 	case *OrganisationUserAdded:
 		o.Users = withUser(o.Users, User{ID: e.UserID, OrganisationID: o.ID, Username: e.Username,
 			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
-			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At})
+			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, PasswordChangeRequired: e.PasswordChangeRequired,
+			CreatedAt: rec.At})
 	case *OrganisationAccountClosed:
 		if u, ok := o.Users[e.UserID]; ok {
 			u.Closed, u.ClosedAt = true, rec.At
@@ -130,7 +136,7 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 		}
 	case *OrganisationPasswordChanged:
 		if u, ok := o.Users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt = e.PasswordHash, rec.At
+			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, false
 			o.Users = withUser(o.Users, u)
 		}
 	case *OrganisationUserDetailsChanged, *OrganisationUserRolesChanged:

@@ -161,6 +161,10 @@ type AddUser struct {
 	Roles        []Role
 	Team         string
 	PasswordHash string
+
+	// PasswordChangeRequired is true when someone other than the user
+	// chose the password (R-AUTH-6).
+	PasswordChangeRequired bool
 }
 
 // NormaliseUsername returns the form usernames are compared in: usernames
@@ -213,7 +217,7 @@ func DecideAddUser(o Organisation, actor Actor, cmd AddUser) ([]Event, error) {
 	}
 	return []Event{&OrganisationUserAdded{UserID: cmd.UserID, Username: NormaliseUsername(cmd.Username),
 		DisplayName: cmd.DisplayName, Email: cmd.Email, Roles: sortedRoles(cmd.Roles),
-		Team: cmd.Team, PasswordHash: cmd.PasswordHash}}, nil
+		Team: cmd.Team, PasswordHash: cmd.PasswordHash, PasswordChangeRequired: cmd.PasswordChangeRequired}}, nil
 }
 
 func validateRoles(f *fieldErrors, roles []Role) {

@@ -94,7 +94,9 @@ type OrganisationIntakeSwitchedOn struct {
 }
 
 // OrganisationUserAdded opens an account (R-ORG-3). PasswordHash is an
-// argon2id PHC string, never a password.
+// argon2id PHC string, never a password. PasswordChangeRequired marks a
+// password someone else chose, to be changed at first sign-in (R-AUTH-6);
+// accounts added before it existed lack it and are not flagged.
 type OrganisationUserAdded struct {
 	UserID       uuid.UUID `json:"user_id"`
 	Username     string    `json:"username"`
@@ -103,6 +105,8 @@ type OrganisationUserAdded struct {
 	Roles        []Role    `json:"roles"`
 	Team         string    `json:"team,omitempty"`
 	PasswordHash string    `json:"password_hash"`
+
+	PasswordChangeRequired bool `json:"password_change_required,omitempty"`
 }
 
 // OrganisationAccountClosed closes an account for good (R-ORG-3).

@@ -340,3 +340,33 @@ func TestChangePassword_ORG3(t *testing.T) {
 			thenError(t, domain.NotFound)
 	})
 }
+
+// TestPasswordChangeRequired_AUTH6 covers R-AUTH-6: a password someone
+// else set is flagged until the user changes it, and the flag is recorded
+// on the event that opened the account.
+func TestPasswordChangeRequired_AUTH6(t *testing.T) {
+	org := given(receiverOrg()...).organisation()
+	newUser := id("user new")
+	cmd := domain.AddUser{UserID: newUser, Username: "new.user", DisplayName: "New User",
+		Email: "new@example.org", Roles: []domain.Role{domain.RoleAdviser}, PasswordHash: "$argon2id$set-by-lead",
+		PasswordChangeRequired: true}
+	events, err := domain.DecideAddUser(org, receiverLead, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added, ok := events[0].(*domain.OrganisationUserAdded); !ok || !added.PasswordChangeRequired {
+		t.Fatalf("events = %#v, want a user-added event flagged password_change_required", events)
+	}
+	org = domain.EvolveOrganisation(org, domain.Recorded{Event: events[0], Revision: org.Revision + 1})
+	if !org.Users[newUser].PasswordChangeRequired {
+		t.Fatal("the new user's password is not flagged for change")
+	}
+	events, err = domain.DecideChangePassword(org, newUser, "$argon2id$own")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org = domain.EvolveOrganisation(org, domain.Recorded{Event: events[0], Revision: org.Revision + 1})
+	if org.Users[newUser].PasswordChangeRequired {
+		t.Fatal("the flag outlived the user's own password change")
+	}
+}

@@ -161,8 +161,11 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 		return domain.User{}, Written{}, err
 	}
 	userID := s.newID()
+	// A password set by a person other than the user (an org lead, the
+	// coordinator) must be changed at first sign-in (R-AUTH-6); only the
+	// bootstrap, acting for the operator, sets one that is not.
 	cmd := domain.AddUser{UserID: userID, Username: nu.Username, DisplayName: nu.DisplayName, Email: nu.Email,
-		Roles: nu.Roles, Team: nu.Team}
+		Roles: nu.Roles, Team: nu.Team, PasswordChangeRequired: actor.UserID != uuid.Nil}
 	// Decide once without the hash so that authorisation and field errors
 	// come before the (deliberately slow) hashing and the reservation.
 	if _, err := domain.DecideAddUser(o, actor, cmd); err != nil {

@@ -40,7 +40,8 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 		p.users[e.UserID] = domain.User{ID: e.UserID, OrganisationID: orgID, Username: e.Username,
 			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
 			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At,
-			VoidRoles: domain.VoidNetworkRoles(e.Roles, p.byCoordinator(rec.ActorUserID))}
+			VoidRoles:              domain.VoidNetworkRoles(e.Roles, p.byCoordinator(rec.ActorUserID)),
+			PasswordChangeRequired: e.PasswordChangeRequired}
 		p.byUsername[e.Username] = e.UserID
 	case *domain.OrganisationUserDetailsChanged, *domain.OrganisationUserRolesChanged:
 		id := e.(domain.UserEvent).AccountID()
@@ -58,7 +59,7 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 		}
 	case *domain.OrganisationPasswordChanged:
 		if u, ok := p.users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt = e.PasswordHash, rec.At
+			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, false
 			p.users[e.UserID] = u
 		}
 	default:

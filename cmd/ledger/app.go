@@ -109,11 +109,14 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, time.Now)
 	a.service.SetMessageQuota(messageRate)
 	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats, messageRate)
+	// The throttle keeps its counters in the session store, so its limits
+	// hold across restarts and across the nodes sharing it (R-AUTH-5).
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
-		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
+		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow}, a.sessions)
+	hasher := auth.NewLimitedHasher(auth.Hasher{}, cfg.Auth.MaxConcurrentPasswordHashes)
 	index := projections.UserIndex{Organisations: orgs, Runner: a.runner}
 	a.service.SetOrganisationNames(index)
-	a.accounts = ledger.NewAccounts(a.service, index, policy, auth.Hasher{}, throttle, sessionStore{a.sessions})
+	a.accounts = ledger.NewAccounts(a.service, index, policy, hasher, throttle, sessionStore{a.sessions})
 	maxLag := uint64(cfg.Projections.MaxLagEvents)
 	if cfg.Store == config.StoreKurrentDB {
 		// Positions on KurrentDB are byte offsets in its log, not event
@@ -122,7 +125,10 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_password_hashes_in_flight",
+			Help: "Password hashes (argon2id) being computed now; at most auth.max_concurrent_password_hashes."},
+			func() float64 { return float64(hasher.InFlight()) }))
 	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
 		Service: a.service, Accounts: a.accounts, Orgs: orgs, Clients: a.clients, Runner: a.runner, Keys: a.keyring, Locks: locks,
 		Idempotency: a.idem, Calendar: cal,
@@ -250,6 +256,28 @@ func (a *app) close() error {
 	return errors.Join(errs...)
 }
 
+// sessionPurgeInterval is how often a node clears expired sessions and
+// stale throttle counters out of the session store.
+const sessionPurgeInterval = 10 * time.Minute
+
+// sessionPurgeLoop purges the session store every interval until ctx ends,
+// so neither old sessions nor the throttle counters of every username and
+// address ever tried pile up (R-AUTH-5).
+func (a *app) sessionPurgeLoop(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := a.sessions.Purge(time.Now()); err != nil {
+			a.log.Warn().Err(err).Msg("purging expired sessions failed; will retry")
+		}
+	}
+}
+
 // sessionBackend is a session store the node can close.
 type sessionBackend interface {
 	auth.SessionStore
@@ -259,14 +287,14 @@ type sessionBackend interface {
 // sessionStore adapts auth's session store to what ledger.Accounts needs.
 type sessionStore struct{ sessionBackend }
 
-func (s sessionStore) Create(userID, organisationID string, now time.Time) (string, time.Time, error) {
-	token, sess, err := s.sessionBackend.Create(userID, organisationID, now)
+func (s sessionStore) Create(userID, organisationID, credential string, now time.Time) (string, time.Time, error) {
+	token, sess, err := s.sessionBackend.Create(userID, organisationID, credential, now)
 	return token, sess.ExpiresAt, err
 }
 
-func (s sessionStore) Lookup(token string, now time.Time) (string, error) {
+func (s sessionStore) Lookup(token string, now time.Time) (string, string, error) {
 	sess, err := s.sessionBackend.Lookup(token, now)
-	return sess.UserID, err
+	return sess.UserID, sess.Credential, err
 }
 
 // openEventStore opens the ledger: the embedded SQLite log in the data

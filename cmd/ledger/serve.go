@@ -129,6 +129,17 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 		<-retentionDone
 	}()
 
+	purgeCtx, stopPurge := context.WithCancel(context.Background())
+	purgeDone := make(chan struct{})
+	go func() {
+		defer close(purgeDone)
+		a.sessionPurgeLoop(purgeCtx, sessionPurgeInterval)
+	}()
+	defer func() {
+		stopPurge()
+		<-purgeDone
+	}()
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
