@@ -46,7 +46,8 @@ const (
 // lockState is the state of the case a cell acts on. For the lock
 // states, every caller except the responsible person is named on the
 // allow list (allowed) or the deny list (denied), or on neither with the
-// notification hidden (hidden).
+// notification hidden (hidden); or the allow list names team t1, which
+// every caller, in every organisation, belongs to (team).
 type lockState string
 
 const (
@@ -55,9 +56,10 @@ const (
 	stateAllowed  lockState = "locked-allowed"
 	stateDenied   lockState = "locked-denied"
 	stateHidden   lockState = "locked-hidden"
+	stateTeam     lockState = "locked-team" // allow: [{team: "t1"}], the owning organisation's team (R-LOCK-11)
 )
 
-var caseStates = []lockState{stateUnlocked, stateAllowed, stateDenied, stateHidden}
+var caseStates = []lockState{stateUnlocked, stateAllowed, stateDenied, stateHidden, stateTeam}
 
 // matrixCaller is one signed-in caller of the matrix.
 type matrixCaller struct {
@@ -100,8 +102,10 @@ func (c *matrixCaller) lockAccess(st lockState) bool {
 		return true
 	case st == stateDenied:
 		return false
+	case st == stateTeam && c.inOwner(): // a team without an organisation is the lock's own (R-LOCK-11)
+		return true
 	}
-	return c.is(domain.RoleSystemSupport, domain.RoleEmergencyDuty) // hidden: on neither list
+	return c.is(domain.RoleSystemSupport, domain.RoleEmergencyDuty) // on neither list
 }
 
 // caseGate is need to know and the lock together (R-AUTH-4, R-LOCK-2,
@@ -244,88 +248,142 @@ var knownHoles = map[matrixCell]knownHole{
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReceiver, stateAllowed}:         {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReceiver, stateDenied}:          {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReceiver, stateHidden}:          {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReceiver, stateTeam}:            {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReferrer, stateUnlocked}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReferrer, stateAllowed}:         {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReferrer, stateDenied}:          {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReferrer, stateHidden}:          {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relReferrer, stateTeam}:            {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relOther, stateUnlocked}:           {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relOther, stateAllowed}:            {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relOther, stateDenied}:             {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relOther, stateHidden}:             {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relOther, stateTeam}:               {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relResponsible, stateUnlocked}:     {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReceiver, stateUnlocked}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReceiver, stateAllowed}:         {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReceiver, stateDenied}:          {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReceiver, stateHidden}:          {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReceiver, stateTeam}:            {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReferrer, stateUnlocked}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReferrer, stateAllowed}:         {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReferrer, stateDenied}:          {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReferrer, stateHidden}:          {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relReferrer, stateTeam}:            {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relOther, stateUnlocked}:           {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relOther, stateAllowed}:            {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relOther, stateDenied}:             {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relOther, stateHidden}:             {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleOrgLead, relOther, stateTeam}:               {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReceiver, stateUnlocked}:    {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReceiver, stateAllowed}:     {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReceiver, stateDenied}:      {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReceiver, stateHidden}:      {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReceiver, stateTeam}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReferrer, stateUnlocked}:    {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReferrer, stateAllowed}:     {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReferrer, stateDenied}:      {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReferrer, stateHidden}:      {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relReferrer, stateTeam}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relOther, stateUnlocked}:       {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relOther, stateAllowed}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relOther, stateDenied}:         {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relOther, stateHidden}:         {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleTeamManager, relOther, stateTeam}:           {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReceiver, stateUnlocked}: {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReceiver, stateAllowed}:  {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReceiver, stateDenied}:   {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReceiver, stateHidden}:   {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReceiver, stateTeam}:     {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReferrer, stateUnlocked}: {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReferrer, stateAllowed}:  {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReferrer, stateDenied}:   {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReferrer, stateHidden}:   {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relReferrer, stateTeam}:     {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relOther, stateUnlocked}:    {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relOther, stateAllowed}:     {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relOther, stateDenied}:      {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relOther, stateHidden}:      {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleServiceManager, relOther, stateTeam}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleSystemSupport, relNetwork, stateUnlocked}:   {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleSystemSupport, relNetwork, stateAllowed}:    {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleSystemSupport, relNetwork, stateDenied}:     {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleSystemSupport, relNetwork, stateHidden}:     {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleSystemSupport, relNetwork, stateTeam}:       {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleEmergencyDuty, relNetwork, stateUnlocked}:   {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleEmergencyDuty, relNetwork, stateAllowed}:    {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleEmergencyDuty, relNetwork, stateDenied}:     {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleEmergencyDuty, relNetwork, stateHidden}:     {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleEmergencyDuty, relNetwork, stateTeam}:       {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReceiver, stateUnlocked}:       {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReceiver, stateAllowed}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReceiver, stateDenied}:         {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReceiver, stateHidden}:         {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReceiver, stateTeam}:           {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReferrer, stateUnlocked}:       {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReferrer, stateAllowed}:        {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReferrer, stateDenied}:         {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReferrer, stateHidden}:         {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relReferrer, stateTeam}:           {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relOther, stateUnlocked}:          {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relOther, stateAllowed}:           {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relOther, stateDenied}:            {403, 404, 3},
 	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relOther, stateHidden}:            {403, 404, 3},
-	{"GET /v1/clients/:id/access-log", "", domain.RoleAdviser, relResponsible, stateUnlocked}:     {403, 404, 3},
+	{"GET /v1/clients/:id/access-log", "", domain.RoleHelpdesk, relOther, stateTeam}:              {403, 404, 3},
+	// GET /v1/clients/:id/messages
+	{"GET /v1/clients/:id/messages", "", domain.RoleAdviser, relReferrer, stateTeam}:        {200, 403, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleAdviser, relOther, stateTeam}:           {200, 404, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleOrgLead, relReferrer, stateTeam}:        {200, 403, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleOrgLead, relOther, stateTeam}:           {200, 404, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleCoordinator, relNetwork, stateTeam}:     {200, 404, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleAuditor, relNetwork, stateTeam}:         {200, 404, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleTeamManager, relReferrer, stateTeam}:    {200, 403, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleTeamManager, relOther, stateTeam}:       {200, 404, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleServiceManager, relReferrer, stateTeam}: {200, 403, 1},
+	{"GET /v1/clients/:id/messages", "", domain.RoleServiceManager, relOther, stateTeam}:    {200, 404, 1},
+	// GET /v1/referrals/:id
+	{"GET /v1/referrals/:id", "", domain.RoleAdviser, relReferrer, stateTeam}:        {200, 403, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleAdviser, relOther, stateTeam}:           {200, 404, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleOrgLead, relReferrer, stateTeam}:        {200, 403, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleOrgLead, relOther, stateTeam}:           {200, 404, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleCoordinator, relNetwork, stateTeam}:     {200, 403, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleAuditor, relNetwork, stateTeam}:         {200, 403, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleTeamManager, relReferrer, stateTeam}:    {200, 403, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleTeamManager, relOther, stateTeam}:       {200, 404, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleServiceManager, relReferrer, stateTeam}: {200, 403, 1},
+	{"GET /v1/referrals/:id", "", domain.RoleServiceManager, relOther, stateTeam}:    {200, 404, 1},
+	// GET /v1/referrals/:id/history
+	{"GET /v1/referrals/:id/history", "", domain.RoleAdviser, relReferrer, stateTeam}:        {200, 403, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleAdviser, relOther, stateTeam}:           {200, 404, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleOrgLead, relReferrer, stateTeam}:        {200, 403, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleOrgLead, relOther, stateTeam}:           {200, 404, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleCoordinator, relNetwork, stateTeam}:     {200, 403, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleAuditor, relNetwork, stateTeam}:         {200, 403, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleTeamManager, relReferrer, stateTeam}:    {200, 403, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleTeamManager, relOther, stateTeam}:       {200, 404, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleServiceManager, relReferrer, stateTeam}: {200, 403, 1},
+	{"GET /v1/referrals/:id/history", "", domain.RoleServiceManager, relOther, stateTeam}:    {200, 404, 1},
 	// POST /v1/clients/:id/erasure-requests
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleAdviser, relReceiver, stateDenied}:        {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleAdviser, relReceiver, stateHidden}:        {201, 404, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleAdviser, relReferrer, stateDenied}:        {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleAdviser, relReferrer, stateHidden}:        {201, 404, 3},
+	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleAdviser, relReferrer, stateTeam}:          {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleOrgLead, relReceiver, stateDenied}:        {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleOrgLead, relReceiver, stateHidden}:        {201, 404, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleOrgLead, relReferrer, stateDenied}:        {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleOrgLead, relReferrer, stateHidden}:        {201, 404, 3},
+	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleOrgLead, relReferrer, stateTeam}:          {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleTeamManager, relReceiver, stateDenied}:    {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleTeamManager, relReceiver, stateHidden}:    {201, 404, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleTeamManager, relReferrer, stateDenied}:    {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleTeamManager, relReferrer, stateHidden}:    {201, 404, 3},
+	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleTeamManager, relReferrer, stateTeam}:      {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleServiceManager, relReceiver, stateDenied}: {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleServiceManager, relReceiver, stateHidden}: {201, 404, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleServiceManager, relReferrer, stateDenied}: {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleServiceManager, relReferrer, stateHidden}: {201, 404, 3},
+	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleServiceManager, relReferrer, stateTeam}:   {201, 403, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleHelpdesk, relReceiver, stateHidden}:       {403, 404, 3},
 	{"POST /v1/clients/:id/erasure-requests", "", domain.RoleHelpdesk, relReferrer, stateHidden}:       {403, 404, 3},
 	// POST /v1/clients/:id/lock-requests
@@ -346,6 +404,7 @@ var knownHoles = map[matrixCell]knownHole{
 	{"POST /v1/clients/:id/lock-reviews", "", domain.RoleTeamManager, relReferrer, stateAllowed}:   {201, 403, 1},
 	{"POST /v1/clients/:id/lock-reviews", "", domain.RoleTeamManager, relReferrer, stateDenied}:    {201, 403, 1},
 	{"POST /v1/clients/:id/lock-reviews", "", domain.RoleTeamManager, relReferrer, stateHidden}:    {201, 404, 1},
+	{"POST /v1/clients/:id/lock-reviews", "", domain.RoleTeamManager, relReferrer, stateTeam}:      {201, 403, 1},
 	{"POST /v1/clients/:id/lock-reviews", "", domain.RoleServiceManager, relReceiver, stateHidden}: {403, 404, 3},
 	{"POST /v1/clients/:id/lock-reviews", "", domain.RoleServiceManager, relReferrer, stateHidden}: {403, 404, 3},
 	{"POST /v1/clients/:id/lock-reviews", "", domain.RoleHelpdesk, relReceiver, stateHidden}:       {403, 404, 3},
@@ -360,6 +419,7 @@ var knownHoles = map[matrixCell]knownHole{
 	{"POST /v1/clients/:id/serious-case-review-completion", "", domain.RoleServiceManager, relReferrer, stateAllowed}: {200, 403, 1},
 	{"POST /v1/clients/:id/serious-case-review-completion", "", domain.RoleServiceManager, relReferrer, stateDenied}:  {200, 403, 1},
 	{"POST /v1/clients/:id/serious-case-review-completion", "", domain.RoleServiceManager, relReferrer, stateHidden}:  {200, 404, 1},
+	{"POST /v1/clients/:id/serious-case-review-completion", "", domain.RoleServiceManager, relReferrer, stateTeam}:    {200, 403, 1},
 	{"POST /v1/clients/:id/serious-case-review-completion", "", domain.RoleHelpdesk, relReceiver, stateHidden}:        {403, 404, 3},
 	{"POST /v1/clients/:id/serious-case-review-completion", "", domain.RoleHelpdesk, relReferrer, stateHidden}:        {403, 404, 3},
 	// POST /v1/clients/:id/temporary-access
@@ -369,46 +429,55 @@ var knownHoles = map[matrixCell]knownHole{
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAdviser, relOther, stateAllowed}:          {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAdviser, relOther, stateDenied}:           {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAdviser, relOther, stateHidden}:           {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAdviser, relOther, stateTeam}:             {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleOrgLead, relReceiver, stateHidden}:        {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleOrgLead, relReferrer, stateHidden}:        {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleOrgLead, relOther, stateUnlocked}:         {409, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleOrgLead, relOther, stateAllowed}:          {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleOrgLead, relOther, stateDenied}:           {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleOrgLead, relOther, stateHidden}:           {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleOrgLead, relOther, stateTeam}:             {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleCoordinator, relNetwork, stateUnlocked}:   {409, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleCoordinator, relNetwork, stateAllowed}:    {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleCoordinator, relNetwork, stateDenied}:     {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleCoordinator, relNetwork, stateHidden}:     {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleCoordinator, relNetwork, stateTeam}:       {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAuditor, relNetwork, stateUnlocked}:       {409, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAuditor, relNetwork, stateAllowed}:        {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAuditor, relNetwork, stateDenied}:         {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAuditor, relNetwork, stateHidden}:         {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleAuditor, relNetwork, stateTeam}:           {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleTeamManager, relReceiver, stateHidden}:    {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleTeamManager, relReferrer, stateHidden}:    {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleTeamManager, relOther, stateUnlocked}:     {409, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleTeamManager, relOther, stateAllowed}:      {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleTeamManager, relOther, stateDenied}:       {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleTeamManager, relOther, stateHidden}:       {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleTeamManager, relOther, stateTeam}:         {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleServiceManager, relReceiver, stateHidden}: {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleServiceManager, relReferrer, stateHidden}: {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleServiceManager, relOther, stateUnlocked}:  {409, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleServiceManager, relOther, stateAllowed}:   {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleServiceManager, relOther, stateDenied}:    {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleServiceManager, relOther, stateHidden}:    {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleServiceManager, relOther, stateTeam}:      {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleSystemSupport, relNetwork, stateUnlocked}: {409, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleSystemSupport, relNetwork, stateAllowed}:  {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleSystemSupport, relNetwork, stateDenied}:   {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleSystemSupport, relNetwork, stateHidden}:   {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleSystemSupport, relNetwork, stateTeam}:     {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleEmergencyDuty, relNetwork, stateUnlocked}: {409, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleEmergencyDuty, relNetwork, stateAllowed}:  {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleEmergencyDuty, relNetwork, stateDenied}:   {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleEmergencyDuty, relNetwork, stateHidden}:   {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleEmergencyDuty, relNetwork, stateTeam}:     {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleHelpdesk, relReceiver, stateHidden}:       {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleHelpdesk, relReferrer, stateHidden}:       {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleHelpdesk, relOther, stateUnlocked}:        {409, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleHelpdesk, relOther, stateAllowed}:         {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleHelpdesk, relOther, stateDenied}:          {403, 404, 3},
 	{"POST /v1/clients/:id/temporary-access", "", domain.RoleHelpdesk, relOther, stateHidden}:          {403, 404, 3},
+	{"POST /v1/clients/:id/temporary-access", "", domain.RoleHelpdesk, relOther, stateTeam}:            {403, 404, 3},
 	// POST /v1/clients/:id/unlock-requests
 	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleAdviser, relReceiver, stateHidden}:        {403, 404, 3},
 	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleAdviser, relReferrer, stateHidden}:        {403, 404, 3},
@@ -417,6 +486,7 @@ var knownHoles = map[matrixCell]knownHole{
 	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleTeamManager, relReferrer, stateAllowed}:   {409, 403, 1},
 	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleTeamManager, relReferrer, stateDenied}:    {409, 403, 1},
 	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleTeamManager, relReferrer, stateHidden}:    {409, 404, 1},
+	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleTeamManager, relReferrer, stateTeam}:      {409, 403, 1},
 	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleServiceManager, relReceiver, stateHidden}: {403, 404, 3},
 	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleServiceManager, relReferrer, stateHidden}: {403, 404, 3},
 	{"POST /v1/clients/:id/unlock-requests", "", domain.RoleHelpdesk, relReceiver, stateHidden}:       {403, 404, 3},
@@ -432,34 +502,70 @@ var knownHoles = map[matrixCell]knownHole{
 	{"POST /v1/lock-requests/:id/decision", "", domain.RoleServiceManager, relReferrer, stateAllowed}:  {200, 403, 1},
 	{"POST /v1/lock-requests/:id/decision", "", domain.RoleServiceManager, relReferrer, stateDenied}:   {200, 403, 1},
 	{"POST /v1/lock-requests/:id/decision", "", domain.RoleServiceManager, relReferrer, stateHidden}:   {200, 404, 1},
+	{"POST /v1/lock-requests/:id/decision", "", domain.RoleServiceManager, relReferrer, stateTeam}:     {200, 403, 1},
 	{"POST /v1/lock-requests/:id/decision", "", domain.RoleHelpdesk, relReceiver, stateHidden}:         {403, 404, 3},
 	{"POST /v1/lock-requests/:id/decision", "", domain.RoleHelpdesk, relReferrer, stateHidden}:         {403, 404, 3},
 	// POST /v1/organisations/:id/users
-	{"POST /v1/organisations/:id/users", "system_support", domain.RoleOrgLead, relReceiver, stateNone}: {201, 422, 2},
 	{"POST /v1/organisations/:id/users", "emergency_duty", domain.RoleOrgLead, relReceiver, stateNone}: {201, 422, 2},
+	{"POST /v1/organisations/:id/users", "system_support", domain.RoleOrgLead, relReceiver, stateNone}: {201, 422, 2},
 	// POST /v1/referrals
 	{"POST /v1/referrals", "naming the client", domain.RoleAdviser, relReceiver, stateDenied}:        {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleAdviser, relReceiver, stateHidden}:        {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleAdviser, relReferrer, stateDenied}:        {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleAdviser, relReferrer, stateHidden}:        {201, 422, 3},
+	{"POST /v1/referrals", "naming the client", domain.RoleAdviser, relReferrer, stateTeam}:          {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleOrgLead, relReceiver, stateDenied}:        {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleOrgLead, relReceiver, stateHidden}:        {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleOrgLead, relReferrer, stateDenied}:        {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleOrgLead, relReferrer, stateHidden}:        {201, 422, 3},
+	{"POST /v1/referrals", "naming the client", domain.RoleOrgLead, relReferrer, stateTeam}:          {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleTeamManager, relReceiver, stateDenied}:    {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleTeamManager, relReceiver, stateHidden}:    {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleTeamManager, relReferrer, stateDenied}:    {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleTeamManager, relReferrer, stateHidden}:    {201, 422, 3},
+	{"POST /v1/referrals", "naming the client", domain.RoleTeamManager, relReferrer, stateTeam}:      {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleServiceManager, relReceiver, stateDenied}: {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleServiceManager, relReceiver, stateHidden}: {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleServiceManager, relReferrer, stateDenied}: {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleServiceManager, relReferrer, stateHidden}: {201, 422, 3},
+	{"POST /v1/referrals", "naming the client", domain.RoleServiceManager, relReferrer, stateTeam}:   {201, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleHelpdesk, relReceiver, stateAllowed}:      {403, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleHelpdesk, relReceiver, stateDenied}:       {403, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleHelpdesk, relReceiver, stateHidden}:       {403, 422, 3},
+	{"POST /v1/referrals", "naming the client", domain.RoleHelpdesk, relReceiver, stateTeam}:         {403, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleHelpdesk, relReferrer, stateAllowed}:      {403, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleHelpdesk, relReferrer, stateDenied}:       {403, 422, 3},
 	{"POST /v1/referrals", "naming the client", domain.RoleHelpdesk, relReferrer, stateHidden}:       {403, 422, 3},
+	{"POST /v1/referrals", "naming the client", domain.RoleHelpdesk, relReferrer, stateTeam}:         {403, 422, 3},
+	// POST /v1/referrals/:id/acknowledgement
+	{"POST /v1/referrals/:id/acknowledgement", "", domain.RoleAdviser, relOther, stateTeam}:        {403, 404, 1},
+	{"POST /v1/referrals/:id/acknowledgement", "", domain.RoleOrgLead, relOther, stateTeam}:        {403, 404, 1},
+	{"POST /v1/referrals/:id/acknowledgement", "", domain.RoleTeamManager, relOther, stateTeam}:    {403, 404, 1},
+	{"POST /v1/referrals/:id/acknowledgement", "", domain.RoleServiceManager, relOther, stateTeam}: {403, 404, 1},
+	// POST /v1/referrals/:id/assignment
+	{"POST /v1/referrals/:id/assignment", "", domain.RoleAdviser, relOther, stateTeam}:        {403, 404, 1},
+	{"POST /v1/referrals/:id/assignment", "", domain.RoleOrgLead, relOther, stateTeam}:        {403, 404, 1},
+	{"POST /v1/referrals/:id/assignment", "", domain.RoleTeamManager, relOther, stateTeam}:    {403, 404, 1},
+	{"POST /v1/referrals/:id/assignment", "", domain.RoleServiceManager, relOther, stateTeam}: {403, 404, 1},
+	// POST /v1/referrals/:id/closure
+	{"POST /v1/referrals/:id/closure", "", domain.RoleAdviser, relOther, stateTeam}:        {403, 404, 1},
+	{"POST /v1/referrals/:id/closure", "", domain.RoleOrgLead, relOther, stateTeam}:        {403, 404, 1},
+	{"POST /v1/referrals/:id/closure", "", domain.RoleTeamManager, relOther, stateTeam}:    {403, 404, 1},
+	{"POST /v1/referrals/:id/closure", "", domain.RoleServiceManager, relOther, stateTeam}: {403, 404, 1},
+	// POST /v1/referrals/:id/notes
+	{"POST /v1/referrals/:id/notes", "", domain.RoleAdviser, relReferrer, stateTeam}:        {201, 403, 1},
+	{"POST /v1/referrals/:id/notes", "", domain.RoleAdviser, relOther, stateTeam}:           {403, 404, 1},
+	{"POST /v1/referrals/:id/notes", "", domain.RoleOrgLead, relReferrer, stateTeam}:        {201, 403, 1},
+	{"POST /v1/referrals/:id/notes", "", domain.RoleOrgLead, relOther, stateTeam}:           {403, 404, 1},
+	{"POST /v1/referrals/:id/notes", "", domain.RoleTeamManager, relReferrer, stateTeam}:    {201, 403, 1},
+	{"POST /v1/referrals/:id/notes", "", domain.RoleTeamManager, relOther, stateTeam}:       {403, 404, 1},
+	{"POST /v1/referrals/:id/notes", "", domain.RoleServiceManager, relReferrer, stateTeam}: {201, 403, 1},
+	{"POST /v1/referrals/:id/notes", "", domain.RoleServiceManager, relOther, stateTeam}:    {403, 404, 1},
+	// POST /v1/referrals/:id/urgency-review
+	{"POST /v1/referrals/:id/urgency-review", "", domain.RoleAdviser, relOther, stateTeam}:        {403, 404, 1},
+	{"POST /v1/referrals/:id/urgency-review", "", domain.RoleOrgLead, relOther, stateTeam}:        {403, 404, 1},
+	{"POST /v1/referrals/:id/urgency-review", "", domain.RoleTeamManager, relOther, stateTeam}:    {403, 404, 1},
+	{"POST /v1/referrals/:id/urgency-review", "", domain.RoleServiceManager, relOther, stateTeam}: {403, 404, 1},
 }
 
 // pendingRoutes are routes the rules define but the router does not serve
@@ -834,7 +940,11 @@ func (w *matrixWorld) account(org, username string, signIn bool, roles ...domain
 		}), http.StatusCreated)
 		return testUser{ID: r.str("id"), Username: username, OrgID: org}
 	}
-	u := w.addUser(w.t, org, username, roles...)
+	want(w.t, w.do(w.t, http.MethodPost, "/v1/organisations/"+org+"/users", w.Admin.Token, map[string]any{
+		"username": username, "display_name": "Test " + username, "email": username + "@example.org",
+		"roles": roles, "team": "t1", "password": testUserPassword,
+	}), http.StatusCreated)
+	u := w.signInUser(w.t, username, testUserPassword)
 	next := w.nextPassword()
 	want(w.t, w.do(w.t, http.MethodPut, "/v1/users/me/password", u.Token,
 		map[string]string{"current_password": u.Password, "new_password": next}), http.StatusNoContent)
@@ -904,6 +1014,8 @@ func (w *matrixWorld) newCase(st lockState, needs caseNeeds) *matrixCase {
 		lockBody["allow"] = w.allowIDs
 	case stateDenied:
 		lockBody["deny"] = w.denyIDs
+	case stateTeam:
+		lockBody["allow"] = []map[string]any{{"team": "t1"}}
 	}
 	if st != stateUnlocked {
 		id := want(t, w.do(t, http.MethodPost, "/v1/clients/"+k.client+"/lock-requests", w.lockRequester.Token, lockBody), http.StatusCreated).str("id")
@@ -1086,7 +1198,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 }
 
 var stateIdent = map[lockState]string{stateNone: "stateNone", stateUnlocked: "stateUnlocked",
-	stateAllowed: "stateAllowed", stateDenied: "stateDenied", stateHidden: "stateHidden"}
+	stateAllowed: "stateAllowed", stateDenied: "stateDenied", stateHidden: "stateHidden", stateTeam: "stateTeam"}
 
 // goIdent turns team_manager into TeamManager, for printing cells as Go.
 func goIdent(r string) string {
