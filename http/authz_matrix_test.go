@@ -87,8 +87,9 @@ func (c *matrixCaller) caseworker() bool {
 }
 
 // lockAccess is R-LOCK-2 for this world: helpdesk never; the deny list
-// wins over everything; the responsible person and the allow list get in;
-// system support and emergency duty (granted by the coordinator, R-AUTH-7,
+// wins over everything; the responsible person and the allow list get in,
+// a team on it only in the lock's own organisation (R-LOCK-11); system
+// support and emergency duty (granted by the coordinator, R-AUTH-7,
 // R-LOCK-11) get in unless refused.
 func (c *matrixCaller) lockAccess(st lockState) bool {
 	switch {
@@ -179,13 +180,14 @@ func either(ok bool, yes, no int) int {
 }
 
 // matrixCase is one client's case: its referral, the pending lock or
-// unlock request (or uuid.Nil), and a pending erasure request.
+// unlock request and the pending erasure request ("" when none).
 type matrixCase struct {
 	state    lockState
 	client   string
 	referral string
 	request  string // pending lock request (unlocked) or unlock request (locked)
 	erasure  string // pending erasure request
+	account  string // for the account routes: a fresh account to close
 }
 
 // caseNeeds says what a fresh case must carry for a route's successful cell.
@@ -235,8 +237,9 @@ type knownHole struct {
 }
 
 // knownHoles are the cells where the code disagrees with the rules today,
-// each with {got, want, issue-9 point}: 1 lock authority (R-LOCK-10),
-// 2 network roles (R-AUTH-7), 3 nothing leaks about a lock (R-LOCK-12).
+// each with {got, want, issue-9 point}: 1 lock authority (R-LOCK-10,
+// R-LOCK-11), 2 network roles (R-AUTH-7), 3 nothing leaks about a lock
+// (R-LOCK-12). A cell that needs two points names the later one to land.
 // It is empty when every point of issue 9 is merged: delete each entry as
 // the test reports it fixed. AUTHZ_MATRIX_PRINT=1 prints every other
 // disagreement in this form instead of failing.
@@ -579,7 +582,11 @@ func matrixRoutes() map[string][]probe {
 	ok := func(status int) func(*matrixCaller, lockState) int {
 		return func(*matrixCaller, lockState) int { return status }
 	}
-	orgB := func(w *matrixWorld, _ *matrixCase, _ *matrixCaller) string { return w.orgB }
+	orgB := func(suffix string) func(*matrixWorld, *matrixCase, *matrixCaller) string {
+		return func(w *matrixWorld, _ *matrixCase, _ *matrixCaller) string {
+			return "/v1/organisations/" + w.orgB + suffix
+		}
+	}
 	referral := func(suffix string) func(*matrixWorld, *matrixCase, *matrixCaller) string {
 		return func(_ *matrixWorld, k *matrixCase, _ *matrixCaller) string {
 			return "/v1/referrals/" + k.referral + suffix
@@ -611,9 +618,8 @@ func matrixRoutes() map[string][]probe {
 	manages := func(c *matrixCaller) bool {
 		return c.is(domain.RoleCoordinator) || (c.is(domain.RoleOrgLead) && c.inOwner())
 	}
-	// accountRule: as manages, but a network-role account or grant is the
-	// coordinator's alone (R-AUTH-7): a lead asking for one is refused
-	// naming the role (422), anyone else 403.
+	// accountRule: as manages, but a network-role account is the
+	// coordinator's alone (R-AUTH-7): 403 to a lead as to anyone else.
 	accountRule := func(success int, networkRole bool) func(*matrixCaller, lockState) int {
 		return func(c *matrixCaller, _ lockState) int {
 			switch {
@@ -640,8 +646,8 @@ func matrixRoutes() map[string][]probe {
 			if network {
 				target = w.targetSupport
 			}
-			if k != nil && k.client != "" { // a fresh account to close
-				target = k.client
+			if k != nil && k.account != "" {
+				target = k.account
 			}
 			return "/v1/organisations/" + w.orgB + "/users/" + target
 		}
@@ -681,34 +687,22 @@ func matrixRoutes() map[string][]probe {
 				return map[string]any{"name": name, "admin_email": "intake@" + name + ".example", "description": "Registered by the matrix.",
 					"services": []map[string]string{{"name": "Advice", "description": "General advice."}}}
 			}}},
-		"GET /v1/organisations/:id": {{path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
-			return "/v1/organisations/" + orgB(w, k, c)
-		},
+		"GET /v1/organisations/:id": {{path: orgB(""),
 			want: ok(http.StatusOK)}},
-		"PATCH /v1/organisations/:id": {{path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
-			return "/v1/organisations/" + orgB(w, k, c)
-		},
+		"PATCH /v1/organisations/:id": {{path: orgB(""),
 			body: body(map[string]any{"description": "Updated by the matrix."}),
 			want: func(c *matrixCaller, _ lockState) int { return either(manages(c), http.StatusOK, http.StatusForbidden) }}},
-		"PUT /v1/organisations/:id/intake": {{path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
-			return "/v1/organisations/" + orgB(w, k, c) + "/intake"
-		},
+		"PUT /v1/organisations/:id/intake": {{path: orgB("/intake"),
 			body: body(map[string]any{"accepting": true}),
 			want: func(c *matrixCaller, _ lockState) int {
 				return either(c.is(domain.RoleOrgLead) && c.inOwner(), http.StatusOK, http.StatusForbidden)
 			}}},
 		"POST /v1/organisations/:id/users": {
-			{variant: "adviser", path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
-				return "/v1/organisations/" + orgB(w, k, c) + "/users"
-			},
+			{variant: "adviser", path: orgB("/users"),
 				body: addUserBody(domain.RoleAdviser), want: addUserWant(false)},
-			{variant: "system_support", path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
-				return "/v1/organisations/" + orgB(w, k, c) + "/users"
-			},
+			{variant: "system_support", path: orgB("/users"),
 				body: addUserBody(domain.RoleSystemSupport), want: addUserWant(true)},
-			{variant: "emergency_duty", path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
-				return "/v1/organisations/" + orgB(w, k, c) + "/users"
-			},
+			{variant: "emergency_duty", path: orgB("/users"),
 				body: addUserBody(domain.RoleEmergencyDuty), want: addUserWant(true)},
 		},
 		"DELETE /v1/organisations/:id/users/:user_id": {
@@ -928,26 +922,23 @@ func (w *matrixWorld) nextPassword() string {
 	return fmt.Sprintf("Quartz#Meadow%dLantern-%s", w.passwords, uuid.NewString()[:6])
 }
 
-// account opens an account as the coordinator and, when signIn, signs it
-// in and changes its password, as a password set by someone else must be
-// (R-AUTH-6).
+// account opens an account in team t1 of org as the coordinator and, when
+// signIn, signs it in and changes its password, as a password set by
+// someone else must be (R-AUTH-6).
 func (w *matrixWorld) account(org, username string, signIn bool, roles ...domain.Role) testUser {
 	w.t.Helper()
+	password := w.nextPassword()
+	r := want(w.t, w.do(w.t, http.MethodPost, "/v1/organisations/"+org+"/users", w.Admin.Token, map[string]any{
+		"username": username, "display_name": "Test " + username, "email": username + "@example.org",
+		"roles": roles, "team": "t1", "password": password,
+	}), http.StatusCreated)
 	if !signIn {
-		r := want(w.t, w.do(w.t, http.MethodPost, "/v1/organisations/"+org+"/users", w.Admin.Token, map[string]any{
-			"username": username, "display_name": "Test " + username, "email": username + "@example.org",
-			"roles": roles, "password": w.nextPassword(),
-		}), http.StatusCreated)
 		return testUser{ID: r.str("id"), Username: username, OrgID: org}
 	}
-	want(w.t, w.do(w.t, http.MethodPost, "/v1/organisations/"+org+"/users", w.Admin.Token, map[string]any{
-		"username": username, "display_name": "Test " + username, "email": username + "@example.org",
-		"roles": roles, "team": "t1", "password": testUserPassword,
-	}), http.StatusCreated)
-	u := w.signInUser(w.t, username, testUserPassword)
+	u := w.signInUser(w.t, username, password)
 	next := w.nextPassword()
 	want(w.t, w.do(w.t, http.MethodPut, "/v1/users/me/password", u.Token,
-		map[string]string{"current_password": u.Password, "new_password": next}), http.StatusNoContent)
+		map[string]string{"current_password": password, "new_password": next}), http.StatusNoContent)
 	// The change ends every session of the user (R-AUTH-6): sign in anew.
 	return w.signInUser(w.t, username, next)
 }
@@ -1049,7 +1040,7 @@ func (w *matrixWorld) freshFor(route string, p probe, st lockState) *matrixCase 
 		if p.variant == "system_support" {
 			role = domain.RoleSystemSupport
 		}
-		return &matrixCase{client: w.account(w.orgB, w.nextName("closing"), false, role).ID}
+		return &matrixCase{account: w.account(w.orgB, w.nextName("closing"), false, role).ID}
 	}
 	if route == "POST /v1/erasure-requests/:id/decision" {
 		k := *w.cases[st]
