@@ -894,7 +894,6 @@ func matrixRoutes() map[string][]probe {
 // matrixWorld is the network the matrix runs on.
 type matrixWorld struct {
 	*testAPI
-	t                 *testing.T
 	orgA, orgB, orgC  string
 	adviserA          string // the referrer's adviser caller, named responsible on A's lock requests
 	maker             testUser
@@ -925,26 +924,26 @@ func (w *matrixWorld) nextPassword() string {
 // account opens an account in team t1 of org as the coordinator and, when
 // signIn, signs it in and changes its password, as a password set by
 // someone else must be (R-AUTH-6).
-func (w *matrixWorld) account(org, username string, signIn bool, roles ...domain.Role) testUser {
-	w.t.Helper()
+func (w *matrixWorld) account(t testing.TB, org, username string, signIn bool, roles ...domain.Role) testUser {
+	t.Helper()
 	password := w.nextPassword()
-	r := want(w.t, w.do(w.t, http.MethodPost, "/v1/organisations/"+org+"/users", w.Admin.Token, map[string]any{
+	r := want(t, w.do(t, http.MethodPost, "/v1/organisations/"+org+"/users", w.Admin.Token, map[string]any{
 		"username": username, "display_name": "Test " + username, "email": username + "@example.org",
 		"roles": roles, "team": "t1", "password": password,
 	}), http.StatusCreated)
 	if !signIn {
 		return testUser{ID: r.str("id"), Username: username, OrgID: org}
 	}
-	u := w.signInUser(w.t, username, password)
+	u := w.signInUser(t, username, password)
 	next := w.nextPassword()
-	want(w.t, w.do(w.t, http.MethodPut, "/v1/users/me/password", u.Token,
+	want(t, w.do(t, http.MethodPut, "/v1/users/me/password", u.Token,
 		map[string]string{"current_password": password, "new_password": next}), http.StatusNoContent)
 	// The change ends every session of the user (R-AUTH-6): sign in anew.
-	return w.signInUser(w.t, username, next)
+	return w.signInUser(t, username, next)
 }
 
 func buildMatrixWorld(t *testing.T) *matrixWorld {
-	w := &matrixWorld{testAPI: newTestAPI(t), t: t, cases: map[lockState]*matrixCase{}}
+	w := &matrixWorld{testAPI: newTestAPI(t, withFastHashing()), cases: map[lockState]*matrixCase{}}
 	w.orgA = w.registerOrg(t, "Alpha Advice")
 	w.orgB = w.registerOrg(t, "Beta Housing")
 	w.orgC = w.registerOrg(t, "Gamma Debt")
@@ -957,7 +956,7 @@ func buildMatrixWorld(t *testing.T) *matrixWorld {
 		}
 		for _, rel := range rels {
 			c := &matrixCaller{role: role, rel: rel}
-			c.user = w.account(orgOf[rel], string(role)+"."+string(rel), true, role)
+			c.user = w.account(t, orgOf[rel], string(role)+"."+string(rel), true, role)
 			w.callers = append(w.callers, c)
 			if role == domain.RoleAdviser && rel == relReferrer {
 				w.adviserA = c.user.ID
@@ -965,14 +964,14 @@ func buildMatrixWorld(t *testing.T) *matrixWorld {
 		}
 	}
 	w.responsible = &matrixCaller{role: domain.RoleAdviser, rel: relResponsible,
-		user: w.account(w.orgB, "responsible.b", true, domain.RoleAdviser)}
+		user: w.account(t, w.orgB, "responsible.b", true, domain.RoleAdviser)}
 	w.callers = append(w.callers, w.responsible)
-	w.maker = w.account(w.orgA, "maker.a", true, domain.RoleAdviser)
-	w.lockRequester = w.account(w.orgB, "requester.b", true, domain.RoleTeamManager)
-	w.lockApprover = w.account(w.orgB, "approver.b", true, domain.RoleServiceManager)
-	w.grantee = w.account(w.orgB, "grantee.b", false, domain.RoleAdviser).ID
-	w.targetAdviser = w.account(w.orgB, "target.adviser.b", false, domain.RoleAdviser).ID
-	w.targetSupport = w.account(w.orgB, "target.support.b", false, domain.RoleSystemSupport).ID
+	w.maker = w.account(t, w.orgA, "maker.a", true, domain.RoleAdviser)
+	w.lockRequester = w.account(t, w.orgB, "requester.b", true, domain.RoleTeamManager)
+	w.lockApprover = w.account(t, w.orgB, "approver.b", true, domain.RoleServiceManager)
+	w.grantee = w.account(t, w.orgB, "grantee.b", false, domain.RoleAdviser).ID
+	w.targetAdviser = w.account(t, w.orgB, "target.adviser.b", false, domain.RoleAdviser).ID
+	w.targetSupport = w.account(t, w.orgB, "target.support.b", false, domain.RoleSystemSupport).ID
 	for _, c := range w.callers {
 		if c.rel != relResponsible {
 			w.allowIDs = append(w.allowIDs, map[string]any{"user_id": c.user.ID})
@@ -980,15 +979,14 @@ func buildMatrixWorld(t *testing.T) *matrixWorld {
 	}
 	w.denyIDs = w.allowIDs
 	for _, st := range caseStates {
-		w.cases[st] = w.newCase(st, caseNeeds{pending: true, erasure: true})
+		w.cases[st] = w.newCase(t, st, caseNeeds{pending: true, erasure: true})
 	}
 	return w
 }
 
 // newCase makes a referral A → B for a new client, urgent so that its
 // urgency can be reviewed, and puts the client's case in state.
-func (w *matrixWorld) newCase(st lockState, needs caseNeeds) *matrixCase {
-	t := w.t
+func (w *matrixWorld) newCase(t testing.TB, st lockState, needs caseNeeds) *matrixCase {
 	t.Helper()
 	body := validReferral(w.orgB, "Matrix Client")
 	body["urgent"] = true
@@ -1034,21 +1032,21 @@ func (w *matrixWorld) newCase(st lockState, needs caseNeeds) *matrixCase {
 
 // freshFor returns what a consuming cell acts on: a new case in the
 // cell's state, or for the account routes a new account to close.
-func (w *matrixWorld) freshFor(route string, p probe, st lockState) *matrixCase {
+func (w *matrixWorld) freshFor(t testing.TB, route string, p probe, st lockState) *matrixCase {
 	if strings.HasPrefix(route, "DELETE /v1/organisations/") {
 		role := domain.RoleAdviser
 		if p.variant == "system_support" {
 			role = domain.RoleSystemSupport
 		}
-		return &matrixCase{account: w.account(w.orgB, w.nextName("closing"), false, role).ID}
+		return &matrixCase{account: w.account(t, w.orgB, w.nextName("closing"), false, role).ID}
 	}
 	if route == "POST /v1/erasure-requests/:id/decision" {
 		k := *w.cases[st]
-		k.erasure = want(w.t, w.do(w.t, http.MethodPost, "/v1/clients/"+k.client+"/erasure-requests", w.responsible.user.Token,
+		k.erasure = want(t, w.do(t, http.MethodPost, "/v1/clients/"+k.client+"/erasure-requests", w.responsible.user.Token,
 			map[string]any{"reason": "The client asked."}), http.StatusCreated).str("id")
 		return &k
 	}
-	return w.newCase(st, p.needs)
+	return w.newCase(t, st, p.needs)
 }
 
 func is2xx(status int) bool { return status >= 200 && status < 300 }
@@ -1132,60 +1130,83 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}
 	}
 	sort.SliceStable(lastRuns, func(i, j int) bool { return lastRuns[i].p.last < lastRuns[j].p.last })
-	printHoles := os.Getenv("AUTHZ_MATRIX_PRINT") != ""
-	cells, holes := 0, 0
-	seen := map[matrixCell]bool{}
+	// Cells run one after another (the machine is what limits them, not
+	// waiting); no cell changes what another sees, as consuming cells act
+	// on fresh resources, and the cells that end a caller's sessions run
+	// after every other.
+	var tally matrixTally
 	for _, r := range append(runs, lastRuns...) {
-		method, _, _ := strings.Cut(r.key, " ")
-		states := []lockState{stateNone}
-		if r.p.perCase {
-			states = caseStates
-		}
 		for _, c := range w.callers {
-			for _, st := range states {
-				cell := matrixCell{route: r.key, variant: r.p.variant, role: c.role, rel: c.rel, state: st}
-				seen[cell] = true
-				cells++
-				wantStatus := r.p.want(c, st)
-				hole, isHole := knownHoles[cell]
-				k := w.cases[st]
-				if r.p.consumes && (is2xx(wantStatus) || (isHole && is2xx(hole.got))) {
-					k = w.freshFor(r.key, r.p, st)
-				}
-				var b any
-				if r.p.body != nil {
-					b = r.p.body(w, k, c)
-				}
-				token := c.user.Token
-				if r.p.session {
-					token = w.signIn(t, c.user.Username, c.user.Password)
-				}
-				got := w.do(t, method, r.p.path(w, k, c), token, b)
-				switch {
-				case isHole && hole.want != wantStatus:
-					t.Errorf("%v: knownHoles says want %d but the rules say %d: correct the entry", cell, hole.want, wantStatus)
-				case isHole && got.Status == wantStatus:
-					t.Errorf("%v: now answers %d as the rules say: delete it from knownHoles (issue 9 point %d)", cell, got.Status, hole.point)
-				case isHole && got.Status == hole.got:
-					holes++
-					t.Logf("known hole (issue 9 point %d): %v: status %d, want %d", hole.point, cell, got.Status, wantStatus)
-				case isHole:
-					t.Errorf("%v: known hole answers %d now, not %d; want %d; body %s", cell, got.Status, hole.got, wantStatus, got.Body)
-				case got.Status != wantStatus && printHoles:
-					fmt.Printf("\t{%q, %q, domain.Role%s, %s, %s}: {%d, %d, 0},\n", cell.route, cell.variant,
-						goIdent(string(c.role)), "rel"+goIdent(string(cell.rel)), stateIdent[cell.state], got.Status, wantStatus)
-				case got.Status != wantStatus:
-					t.Errorf("%v: status %d, want %d; body %s", cell, got.Status, wantStatus, got.Body)
-				}
-			}
+			w.runCells(t, r.key, r.p, c, &tally)
 		}
 	}
 	for cell := range knownHoles {
-		if !seen[cell] && served[cell.route] {
+		if !tally.seen[cell] && served[cell.route] {
 			t.Errorf("knownHoles names %v, which is not a cell of the matrix", cell)
 		}
 	}
-	t.Logf("%d cells (%d routes served, %d callers), %d known holes", cells, len(served), len(w.callers), holes)
+	t.Logf("%d cells (%d routes served, %d callers), %d known holes", tally.cells, len(served), len(w.callers), tally.holes)
+}
+
+// matrixTally counts the cells run.
+type matrixTally struct {
+	cells, holes int
+	seen         map[matrixCell]bool
+}
+
+func (y *matrixTally) add(cell matrixCell, hole bool) {
+	if y.seen == nil {
+		y.seen = map[matrixCell]bool{}
+	}
+	y.seen[cell] = true
+	y.cells++
+	if hole {
+		y.holes++
+	}
+}
+
+// runCells runs a probe's cells for one caller, once per lock state (or
+// once), and checks each answer against the rules and knownHoles.
+func (w *matrixWorld) runCells(t *testing.T, key string, p probe, c *matrixCaller, tally *matrixTally) {
+	method, _, _ := strings.Cut(key, " ")
+	states := []lockState{stateNone}
+	if p.perCase {
+		states = caseStates
+	}
+	for _, st := range states {
+		cell := matrixCell{route: key, variant: p.variant, role: c.role, rel: c.rel, state: st}
+		wantStatus := p.want(c, st)
+		hole, isHole := knownHoles[cell]
+		k := w.cases[st]
+		if p.consumes && (is2xx(wantStatus) || (isHole && is2xx(hole.got))) {
+			k = w.freshFor(t, key, p, st)
+		}
+		var b any
+		if p.body != nil {
+			b = p.body(w, k, c)
+		}
+		token := c.user.Token
+		if p.session {
+			token = w.signIn(t, c.user.Username, c.user.Password)
+		}
+		got := w.do(t, method, p.path(w, k, c), token, b)
+		tally.add(cell, isHole && got.Status == hole.got)
+		switch {
+		case isHole && hole.want != wantStatus:
+			t.Errorf("%v: knownHoles says want %d but the rules say %d: correct the entry", cell, hole.want, wantStatus)
+		case isHole && got.Status == wantStatus:
+			t.Errorf("%v: now answers %d as the rules say: delete it from knownHoles (issue 9 point %d)", cell, got.Status, hole.point)
+		case isHole && got.Status == hole.got:
+			t.Logf("known hole (issue 9 point %d): %v: status %d, want %d", hole.point, cell, got.Status, wantStatus)
+		case isHole:
+			t.Errorf("%v: known hole answers %d now, not %d; want %d; body %s", cell, got.Status, hole.got, wantStatus, got.Body)
+		case got.Status != wantStatus && os.Getenv("AUTHZ_MATRIX_PRINT") != "":
+			fmt.Printf("\t{%q, %q, domain.Role%s, %s, %s}: {%d, %d, 0},\n", cell.route, cell.variant,
+				goIdent(string(c.role)), "rel"+goIdent(string(cell.rel)), stateIdent[cell.state], got.Status, wantStatus)
+		case got.Status != wantStatus:
+			t.Errorf("%v: status %d, want %d; body %s", cell, got.Status, wantStatus, got.Body)
+		}
+	}
 }
 
 var stateIdent = map[lockState]string{stateNone: "stateNone", stateUnlocked: "stateUnlocked",

@@ -98,6 +98,7 @@ type apiConfig struct {
 	dir      string             // the data directory; "" for a new one
 	kek      keystore.MasterKey // the key store's master key; zero for a new one
 	stats    statistics.Rule    // the statistics' disclosure control
+	hasher   auth.Hasher        // the password hasher; the production default unless a test says otherwise
 }
 
 type apiOption func(*apiConfig)
@@ -115,6 +116,12 @@ func onDataDir(dir string, kek keystore.MasterKey) apiOption {
 // withDisclosure applies rule to the statistics instead of the default.
 func withDisclosure(rule statistics.Rule) apiOption {
 	return func(c *apiConfig) { c.stats = rule }
+}
+
+// withFastHashing hashes passwords with the cheapest argon2id parameters,
+// for tests that sign in many accounts and are not about hashing.
+func withFastHashing() apiOption {
+	return func(c *apiConfig) { c.hasher = auth.Hasher{Memory: 64, Time: 1} }
 }
 
 // testAPI is one running node and a client for it.
@@ -202,7 +209,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	stats := projections.NewStatistics(cal, domain.DefaultTimescales())
 	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats)
 	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
-		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
+		cfg.policy, cfg.hasher, auth.NewThrottle(cfg.throttle), testSessions{sessions})
 
 	logs := &lockedLog{}
 	srv, err := New(Deps{
