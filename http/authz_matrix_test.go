@@ -10,12 +10,14 @@ package http
 //
 // The world is built once: organisations A (the referrer), B (the
 // receiver, whose team manager requests every lock and another of whose
-// service managers approves it) and C (uninvolved); a caller for each
-// role in each of them (the network roles in the coordinator's own
-// organisation, granted by the coordinator); and a referral A → B on a
+// managers, a service manager, approves it) and C (uninvolved); a caller
+// for each role in each of them, all in team t1 (the network roles in the
+// coordinator's own organisation, granted by the coordinator), plus the
+// adviser of B every lock names as responsible; and a referral A → B on a
 // client per lock state. Cells whose request would change what later
 // cells see (a successful acknowledgement, a decision, …) run on a fresh
-// case in the same state, so the order of cells does not matter.
+// case in the same state, so the order of cells does not matter. Where
+// the code disagrees with the rules, the cell is in knownHoles.
 
 import (
 	"fmt"
