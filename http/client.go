@@ -32,7 +32,7 @@ func (s *Server) requestErasure(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, w, err := s.Service.RequestErasure(ctx, currentUser(c).Actor(), client, req.Reason, s.Clients)
+	id, w, err := s.Service.RequestErasure(ctx, currentUser(c).Actor(), client, req.Reason, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return

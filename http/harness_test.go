@@ -106,6 +106,7 @@ type apiConfig struct {
 	dir      string             // the data directory; "" for a new one
 	kek      keystore.MasterKey // the key store's master key; zero for a new one
 	stats    statistics.Rule    // the statistics' disclosure control
+	hasher   auth.Hasher        // the password hasher; the production default unless a test says otherwise
 }
 
 type apiOption func(*apiConfig)
@@ -136,6 +137,12 @@ func withSessions(cfg auth.SessionConfig) apiOption {
 // withDisclosure applies rule to the statistics instead of the default.
 func withDisclosure(rule statistics.Rule) apiOption {
 	return func(c *apiConfig) { c.stats = rule }
+}
+
+// withFastHashing hashes passwords with the cheapest argon2id parameters,
+// for tests that sign in many accounts and are not about hashing.
+func withFastHashing() apiOption {
+	return func(c *apiConfig) { c.hasher = auth.Hasher{Memory: 64, Time: 1} }
 }
 
 // testAPI is one running node and a client for it.
@@ -227,7 +234,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
 	index := projections.UserIndex{Organisations: orgs, Runner: runner}
 	svc.SetOrganisationNames(index)
-	hasher := auth.NewLimitedHasher(auth.Hasher{}, cfg.hashes)
+	hasher := auth.NewLimitedHasher(cfg.hasher, cfg.hashes)
 	accounts := ledger.NewAccounts(svc, index, cfg.policy, hasher, auth.NewThrottle(cfg.throttle, sessions), testSessions{sessions})
 
 	logs := &lockedLog{}

@@ -27,18 +27,39 @@ type Shredder interface {
 
 // RequestErasure records a client's erasure request, made through an
 // adviser of an organisation that made or received a referral for the
-// client (R-PRIV-2). Others learn nothing: NotFound. Errors: NotFound,
+// client (R-PRIV-2) and not kept out by a lock on the case (R-LOCK-2,
+// R-LOCK-12). Others learn nothing: NotFound. Errors: NotFound,
 // Forbidden, Conflict (already erased), Invalid.
-func (s *Service) RequestErasure(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, clients ClientIndex) (uuid.UUID, Written, error) {
-	if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, client) {
-		return uuid.Nil, Written{}, domain.Errorf(domain.NotFound, "no such client")
+func (s *Service) RequestErasure(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, idx CaseIndex) (uuid.UUID, Written, error) {
+	if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, client) {
+		return uuid.Nil, Written{}, errNoClient
+	}
+	if err := s.lockedOut(actor, idx.LockOf(client)); err != nil {
+		return uuid.Nil, Written{}, err
 	}
 	requestID := s.newID()
 	_, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
+			if err := s.lockedOut(actor, c.Lock); err != nil {
+				return nil, err
+			}
 			return domain.DecideRequestErasure(c, actor, client, requestID, reason)
 		})
 	return requestID, w, err
+}
+
+// lockedOut refuses someone a lock keeps out of the case as a read of it
+// would (R-LOCK-2, R-LOCK-3, R-LOCK-12): told whom it is locked to, or,
+// when the lock hides its notification, the answer for a client that does
+// not exist. The caller's organisation holds the client.
+func (s *Service) lockedOut(actor domain.Actor, l domain.Lock) error {
+	if _, ok := domain.LockAccess(l, actor, s.Now()); ok {
+		return nil
+	}
+	if l.HideNotification {
+		return errNoClient
+	}
+	return s.lockedError(l)
 }
 
 // ErasureDecision is the outcome of a decision on an erasure request.
