@@ -247,8 +247,7 @@ type knownHole struct {
 // listed cell that starts answering correctly fails the test until its
 // entry is deleted, so the list cannot hide a fixed hole or drift.
 // AUTHZ_MATRIX_PRINT=1 prints every disagreement in this form.
-var knownHoles = map[matrixCell]knownHole{
-}
+var knownHoles = map[matrixCell]knownHole{}
 
 // pendingRoutes are routes the rules define but the router does not serve
 // yet, with the issue-9 point that adds them.
