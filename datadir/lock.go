@@ -78,7 +78,8 @@ func Acquire(dir, command string) (*Lock, error) {
 	}
 	// The content only informs; the flock is the lock.
 	record := fmt.Sprintf("%d\n%s\n", os.Getpid(), strings.ReplaceAll(command, "\n", " "))
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt([]byte(record), 0)
 	}
 	if err == nil {
