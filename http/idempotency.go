@@ -18,6 +18,7 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/idempotency"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 // idempotencyKeyHeader is the request header of API.md's Idempotency-Key.
@@ -69,6 +70,10 @@ func idempotent(store idempotency.Store, render replayRenderer) gin.HandlerFunc 
 
 		req := requestBytes(c.Request.Method, c.FullPath(), body)
 		scope, ctx := user.String(), c.Request.Context()
+		// The ids the request mints and the events it writes derive from
+		// it, so a rerun after a crash lost the claim below finds its own
+		// writes instead of making them twice (R-OPS-1).
+		c.Request = c.Request.WithContext(ledger.WithIdempotencyKey(ctx, requestSeed(scope, key, c.Request.Method, c.Request.URL.Path, body)))
 		stored, err := store.Claim(ctx, scope, key, sha256.Sum256(req), time.Now())
 		if err != nil {
 			writeError(c, err)
@@ -226,6 +231,25 @@ func requestBytes(method, route string, body []byte) []byte {
 	b = append(b, route...)
 	b = append(b, 0)
 	return append(b, body...)
+}
+
+// requestSeedLabel separates the seed of a request's ids from every other
+// hash of the same bytes.
+const requestSeedLabel = "referral-ledger idempotent request ids v1\x00"
+
+// requestSeed is what the ids of an idempotent request derive from
+// (ledger.WithIdempotencyKey): the user, the key and the request itself,
+// its path included, so the same key with another body or on another
+// resource derives other ids. It is a SHA-256, so no client data in the
+// body can be read back from the ids.
+func requestSeed(scope, key, method, path string, body []byte) []byte {
+	h := sha256.New()
+	for _, part := range []string{requestSeedLabel, scope, key, method, path} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(body)
+	return h.Sum(nil)
 }
 
 // responseKeyLabel separates the response key from the fingerprint, which

@@ -33,7 +33,7 @@ func (s *Service) RequestErasure(ctx context.Context, actor domain.Actor, client
 	if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, client) {
 		return uuid.Nil, Written{}, domain.Errorf(domain.NotFound, "no such client")
 	}
-	requestID := s.newID()
+	requestID := s.newID(ctx)
 	_, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
 			return domain.DecideRequestErasure(c, actor, client, requestID, reason)

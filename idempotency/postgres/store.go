@@ -41,7 +41,9 @@ const idempotencyLock int64 = 0x4c49444d_00000001 // "LIDM"
 // SQLite store, which belongs to one process and drops them when it
 // reopens, a shared store cannot tell a dead node's claim from a live one;
 // no request runs this long, so an older claim is taken to be abandoned and
-// the key may be claimed again.
+// the same request may claim the key again (its ids derived from the
+// request, it finds what the first run wrote: R-OPS-1); another request
+// under the key is still refused.
 const abandonedClaimAfter = 10 * time.Minute
 
 // idempotencyOpTimeout bounds the bookkeeping calls that run after the
@@ -120,7 +122,8 @@ func (s *Store) Claim(ctx context.Context, scope, key string, fingerprint [32]by
 		ON CONFLICT (scope, key) DO UPDATE
 			SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, status = NULL,
 				content_type = '', location = '', etag = '', body = NULL
-			WHERE k.created_at <= $5 OR (k.status IS NULL AND k.created_at <= $6)
+			WHERE k.created_at <= $5
+				OR (k.status IS NULL AND k.created_at <= $6 AND k.fingerprint = excluded.fingerprint)
 		RETURNING true`,
 		scope, key, fingerprint[:], now, now.Add(-idempotency.TTL), now.Add(-abandonedClaimAfter)).Scan(&claimed)
 	switch {

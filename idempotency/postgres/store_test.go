@@ -102,6 +102,11 @@ func TestAbandonedClaim(t *testing.T) {
 	if _, err := s.Claim(ctx, "u1", "k", fp, t0.Add(abandonedClaimAfter-time.Second)); domain.ErrorCode(err) != domain.Conflict {
 		t.Fatalf("claim before the claim is abandoned = %v, want conflict", err)
 	}
+	// Only the same request may take an abandoned claim over (R-OPS-1).
+	other := sha256.Sum256([]byte("y"))
+	if _, err := s.Claim(ctx, "u1", "k", other, t0.Add(abandonedClaimAfter)); domain.ErrorCode(err) != domain.Invalid {
+		t.Fatalf("another request under an abandoned claim = %v, want invalid", err)
+	}
 	idempotencytest.MustClaim(t, s, "u1", "k", fp, t0.Add(abandonedClaimAfter))
 	// A completed entry is never taken for abandoned.
 	if err := s.Complete(ctx, "u1", "k", idempotency.Response{Status: 201}); err != nil {

@@ -16,7 +16,8 @@ import (
 	"github.com/referral-ledger/ledger/idempotency"
 )
 
-// idempotencySchema: status is NULL while the first request is in flight.
+// idempotencySchema: status is NULL while the first request is in flight,
+// abandoned (0) once its process has stopped without an answer.
 // created_at is in Unix nanoseconds.
 const idempotencySchema = `
 CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -44,8 +45,11 @@ var _ idempotency.Store = (*Store)(nil)
 // Open opens, creating it if need be, the SQLite file at
 // path as an idempotency.Store: WAL journal, synchronous=FULL so a stored
 // response survives a power cut, and secure_delete so purged responses are
-// overwritten on disk. The file belongs to one process: opening it drops the
-// claims of requests that were in flight when a previous process stopped.
+// overwritten on disk. The file belongs to one process: opening it marks
+// the claims of requests that were in flight when a previous process
+// stopped as abandoned; a retry of the same request takes such a claim
+// over (and, its ids derived from the request, finds what the first run
+// wrote: R-OPS-1), and another request under the key is still refused.
 func Open(path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("idempotency store: unusable path %q", path)
@@ -74,9 +78,13 @@ func (s *Store) init() error {
 	if _, err := s.db.Exec(idempotencySchema); err != nil {
 		return err
 	}
-	_, err := s.db.Exec(`DELETE FROM idempotency_keys WHERE status IS NULL`)
+	_, err := s.db.Exec(`UPDATE idempotency_keys SET status = ? WHERE status IS NULL`, abandoned)
 	return err
 }
+
+// abandoned is the status of a claim whose process stopped before
+// completing or releasing it; never an HTTP status.
+const abandoned = 0
 
 // Claim implements idempotency.Store.
 func (s *Store) Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (*idempotency.Response, error) {
@@ -112,6 +120,16 @@ func (s *Store) Claim(ctx context.Context, scope, key string, fingerprint [32]by
 		return nil, fmt.Errorf("idempotency store: claim: %w", err)
 	case !bytes.Equal(fp, fingerprint[:]):
 		return nil, domain.Errorf(domain.Invalid, "this Idempotency-Key was already used with a different request")
+	case status.Valid && status.Int64 == abandoned:
+		// The same request again, after a restart: it holds the key now.
+		if _, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status = NULL
+			WHERE scope = ? AND key = ?`, scope, key); err != nil {
+			return nil, fmt.Errorf("idempotency store: claim: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("idempotency store: claim: %w", err)
+		}
+		return nil, nil
 	case !status.Valid:
 		return nil, domain.Errorf(domain.Conflict, "the first request with this Idempotency-Key is still being processed; retry later")
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/idempotency"
 	"github.com/referral-ledger/ledger/idempotency/idempotencytest"
 )
@@ -37,7 +38,9 @@ func openTestStore(tb testing.TB) (*Store, string) {
 	return s, path
 }
 
-func TestReopen(t *testing.T) {
+// TestReopenKeepsAbandonedClaims_OPS1: what a restart does to the entries
+// (R-OPS-1).
+func TestReopenKeepsAbandonedClaims_OPS1(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	s, path := openTestStore(t)
@@ -59,8 +62,17 @@ func TestReopen(t *testing.T) {
 	if got, err := s2.Claim(ctx, "u1", "done", fp, now); err != nil || got == nil || got.Status != 201 {
 		t.Fatalf("completed entry after reopen: %v, %v", got, err)
 	}
-	// The claim of a request in flight when the process stopped is dropped.
+	// The claim of a request in flight when the process stopped is kept for
+	// that request (R-OPS-1): another request under the key is still
+	// refused, and a retry of the same one takes the claim over, once.
+	other := sha256.Sum256([]byte("y"))
+	if _, err := s2.Claim(ctx, "u1", "crashed", other, now); domain.ErrorCode(err) != domain.Invalid {
+		t.Fatalf("another request under an abandoned claim: %v, want invalid", err)
+	}
 	idempotencytest.MustClaim(t, s2, "u1", "crashed", fp, now)
+	if _, err := s2.Claim(ctx, "u1", "crashed", fp, now); domain.ErrorCode(err) != domain.Conflict {
+		t.Fatalf("a second retry while the first runs: %v, want conflict", err)
+	}
 }
 
 func TestPragmas(t *testing.T) {
