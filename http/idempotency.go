@@ -39,6 +39,12 @@ const idempotencyKeyHeader = "Idempotency-Key"
 // or a panic) releases the key. Without the header the request runs as
 // usual.
 //
+// With it, the ids the handler mints and the events it writes derive from
+// the user, the key and the request (ledger.WithIdempotencyKey), so a
+// request that runs again because a crash lost its claim or its stored
+// answer finds what its first run wrote and answers from it: created once,
+// whatever failed (R-OPS-1).
+//
 // It reads the body itself (413 over the limit) and hands the handler an
 // identical copy. Use it per route, after the middleware that calls
 // setUserID: keys are scoped to the user.
