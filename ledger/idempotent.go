@@ -28,6 +28,12 @@ func WithIdempotencyKey(ctx context.Context, seed []byte) context.Context {
 
 type derivedIDsKey struct{}
 
+// withoutIdempotencyKey returns ctx without WithIdempotencyKey's seed: a
+// step that must not be taken for its earlier run gets fresh ids.
+func withoutIdempotencyKey(ctx context.Context) context.Context {
+	return context.WithValue(ctx, derivedIDsKey{}, (*derivedIDs)(nil))
+}
+
 // derivedIDs mints the ids of one request from its seed: the n-th id it
 // mints and the i-th event of its n-th append are the same on every run
 // of the same request.

@@ -2,11 +2,16 @@ package ledger
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
 )
 
 // TestDerivedIDs_OPS1: under WithIdempotencyKey the same request mints the
@@ -55,5 +60,61 @@ func TestAlreadyWritten_OPS1(t *testing.T) {
 	}
 	if _, ok := alreadyWritten(stored, d.nextStep()); ok {
 		t.Fatal("a step that never ran was found")
+	}
+}
+
+// failingAppends fails the next append to a stream with prefix, as a store
+// that stops answering would.
+type failingAppends struct {
+	eventstore.Store
+	prefix string
+	fail   bool
+}
+
+func (f *failingAppends) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if f.fail && strings.HasPrefix(stream, f.prefix) {
+		f.fail = false
+		return eventstore.AppendResult{}, eventstore.ErrUnavailable
+	}
+	return f.Store.Append(ctx, stream, expected, events...)
+}
+
+// TestRerunOfAFailedRegistration_OPS1: a registration that reserved its
+// name, failed to record the organisation and so gave the name up, run
+// again under the same key (its ids the same), reserves the name afresh
+// rather than taking the given-up reservation for its own: the name is
+// held by the organisation it registers.
+func TestRerunOfAFailedRegistration_OPS1(t *testing.T) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	failing := &failingAppends{Store: store, prefix: OrganisationPrefix, fail: true}
+	svc := NewService(failing, NewPublicCodec(), time.Now, uuid.New)
+	coordinator := domain.Actor{UserID: uuid.New(), OrganisationID: uuid.New(), Roles: []domain.Role{domain.RoleCoordinator}}
+	cmd := domain.RegisterOrganisation{Name: "Advice Centre", AdminEmail: "a@advice.example"}
+	run := func() (domain.Organisation, error) {
+		ctx := WithIdempotencyKey(context.Background(), []byte("coordinator\x00key\x00body"))
+		o, _, err := svc.RegisterOrganisation(ctx, coordinator, cmd)
+		return o, err
+	}
+	if _, err := run(); domain.ErrorCode(err) != domain.Unavailable {
+		t.Fatalf("first run: %v, want unavailable", err)
+	}
+	o, err := run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	history, err := svc.load(context.Background(), OrganisationNameStream(cmd.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var name domain.OrganisationName
+	for _, rec := range history {
+		name = domain.EvolveOrganisationName(name, rec)
+	}
+	if !name.Reserved || name.OrganisationID != o.ID {
+		t.Fatalf("after the rerun the name is %+v, want reserved by %s", name, o.ID)
 	}
 }

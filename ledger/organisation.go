@@ -59,10 +59,15 @@ func (s *Service) claimName(ctx context.Context, actor domain.Actor, org uuid.UU
 			return domain.ErrOrganisationNameTaken()
 		}
 	}
-	_, _, err := execute(ctx, s, actor, OrganisationNameStream(name), domain.EvolveOrganisationName,
-		func(n domain.OrganisationName) ([]domain.Event, error) {
-			return domain.DecideReserveOrganisationName(n, org)
-		})
+	reserve := func(n domain.OrganisationName) ([]domain.Event, error) {
+		return domain.DecideReserveOrganisationName(n, org)
+	}
+	n, _, err := execute(ctx, s, actor, OrganisationNameStream(name), domain.EvolveOrganisationName, reserve)
+	if err == nil && (!n.Reserved || n.OrganisationID != org) {
+		// A rerun of the request (R-OPS-1) found the reservation its first
+		// run made, and then gave up when it failed: reserve afresh.
+		_, _, err = execute(withoutIdempotencyKey(ctx), s, actor, OrganisationNameStream(name), domain.EvolveOrganisationName, reserve)
+	}
 	return err
 }
 
