@@ -6,30 +6,31 @@ import (
 	"testing"
 
 	"github.com/referral-ledger/ledger/internal/pgtest"
+	"github.com/referral-ledger/ledger/session"
+	sessionpg "github.com/referral-ledger/ledger/session/postgres"
+	sessionsqlite "github.com/referral-ledger/ledger/session/sqlite"
 )
 
-// openSessionStore opens an empty SessionStore with cfg and closes it when
+// openSessionStore opens an empty session store with cfg and closes it when
 // tb ends.
-type openSessionStore func(tb testing.TB, cfg SessionConfig) SessionStore
+type openSessionStore func(tb testing.TB, cfg session.Config) session.Store
 
-// forEachSessionStore runs test once for every SessionStore implementation,
-// as a subtest named for it, so the behaviour tests in
-// sqlite_sessions_test.go hold for each and cannot drift apart.
+// forEachSessionStore runs test once for every session store backend, as a
+// subtest named for it, so the throttle holds over each.
 func forEachSessionStore(t *testing.T, test func(t *testing.T, open openSessionStore)) {
-	t.Run("SQLite", func(t *testing.T) { test(t, openSQLiteSessionStore) })
-	t.Run("Postgres", func(t *testing.T) { test(t, openPostgresSessionStore) })
+	t.Run("SQLite", func(t *testing.T) { test(t, openSQLiteSessions) })
+	t.Run("Postgres", func(t *testing.T) { test(t, openPostgresSessions) })
 }
 
-// forEachSharedSessionStore runs test once for every SessionStore
-// implementation with open, which returns a new handle on one shared
-// backing store each time it is called (another process on the same
-// SQLite file, another node on the same PostgreSQL database), closed when
-// the test ends.
-func forEachSharedSessionStore(t *testing.T, test func(t *testing.T, open func() SessionStore)) {
+// forEachSharedSessionStore runs test once for every session store backend
+// with open, which returns a new handle on one shared backing store each
+// time it is called (another process on the same SQLite file, another node
+// on the same PostgreSQL database), closed when the test ends.
+func forEachSharedSessionStore(t *testing.T, test func(t *testing.T, open func() session.Store)) {
 	t.Run("SQLite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "sessions.db")
-		test(t, func() SessionStore {
-			s, err := OpenSessions(path)
+		test(t, func() session.Store {
+			s, err := sessionsqlite.Open(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,8 +40,8 @@ func forEachSharedSessionStore(t *testing.T, test func(t *testing.T, open func()
 	})
 	t.Run("Postgres", func(t *testing.T) {
 		url := pgtest.URL(t)
-		test(t, func() SessionStore {
-			s, err := OpenPostgresSessions(context.Background(), url, SessionConfig{})
+		test(t, func() session.Store {
+			s, err := sessionpg.Open(context.Background(), url, session.Config{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -50,9 +51,9 @@ func forEachSharedSessionStore(t *testing.T, test func(t *testing.T, open func()
 	})
 }
 
-func openSQLiteSessionStore(tb testing.TB, cfg SessionConfig) SessionStore {
+func openSQLiteSessions(tb testing.TB, cfg session.Config) session.Store {
 	tb.Helper()
-	s, err := OpenSessionsWithConfig(filepath.Join(tb.TempDir(), "sessions.db"), cfg)
+	s, err := sessionsqlite.OpenWithConfig(filepath.Join(tb.TempDir(), "sessions.db"), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -60,9 +61,9 @@ func openSQLiteSessionStore(tb testing.TB, cfg SessionConfig) SessionStore {
 	return s
 }
 
-func openPostgresSessionStore(tb testing.TB, cfg SessionConfig) SessionStore {
+func openPostgresSessions(tb testing.TB, cfg session.Config) session.Store {
 	tb.Helper()
-	s, err := OpenPostgresSessions(context.Background(), pgtest.URL(tb), cfg)
+	s, err := sessionpg.Open(context.Background(), pgtest.URL(tb), cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/session"
 )
 
 // ThrottleConfig sets the limits of a Throttle. Zero fields take the defaults
@@ -70,17 +71,17 @@ func (c ThrottleConfig) withDefaults() ThrottleConfig {
 // exactly as for known ones, so a refusal never reveals whether a username
 // exists.
 //
-// The counters live in an AttemptStore (the session store), so the limits
+// The counters live in an session.AttemptStore (the session store), so the limits
 // hold across restarts and across the nodes that share it. A Throttle is
 // safe for concurrent use.
 type Throttle struct {
 	cfg   ThrottleConfig
-	store AttemptStore
+	store session.AttemptStore
 }
 
 // NewThrottle returns a Throttle with the limits of cfg, keeping its
 // counters in store.
-func NewThrottle(cfg ThrottleConfig, store AttemptStore) *Throttle {
+func NewThrottle(cfg ThrottleConfig, store session.AttemptStore) *Throttle {
 	return &Throttle{cfg: cfg.withDefaults(), store: store}
 }
 
@@ -105,7 +106,7 @@ func (t *Throttle) Reserve(username, addr string, now time.Time) (release func()
 	keys := []string{throttleKey("account", accountKey(username)), throttleKey("address", addressKey(addr))}
 	limits := []int{t.cfg.AccountFailures, t.cfg.AddressFailures}
 	var windows []time.Time
-	err = t.store.UpdateAttempts(keys, func(cs []AttemptCounter) []AttemptCounter {
+	err = t.store.UpdateAttempts(keys, func(cs []session.AttemptCounter) []session.AttemptCounter {
 		retryAfter, ok, windows = 0, true, make([]time.Time, len(cs))
 		for i := range cs {
 			if wait := t.check(&cs[i], limits[i], now); wait > 0 {
@@ -134,7 +135,7 @@ func (t *Throttle) Reserve(username, addr string, now time.Time) (release func()
 // must wait, or 0 if one may be made. A counter that has used its limit
 // for the window is locked now: for a window, doubling with each lockout in
 // a row up to MaxLockout.
-func (t *Throttle) check(c *AttemptCounter, limit int, now time.Time) time.Duration {
+func (t *Throttle) check(c *session.AttemptCounter, limit int, now time.Time) time.Duration {
 	if now.Before(c.LockedUntil) {
 		return c.LockedUntil.Sub(now)
 	}
@@ -163,7 +164,7 @@ func noRelease() error { return nil }
 
 // release gives back the attempt, unless its window has ended since.
 func (a attempt) release() error {
-	return a.t.store.UpdateAttempts(a.keys, func(cs []AttemptCounter) []AttemptCounter {
+	return a.t.store.UpdateAttempts(a.keys, func(cs []session.AttemptCounter) []session.AttemptCounter {
 		for i := range cs {
 			if cs[i].Attempts > 0 && cs[i].WindowStart.Equal(a.windows[i]) {
 				cs[i].Attempts--

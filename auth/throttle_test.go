@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/session"
 )
 
 var t0 = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
@@ -15,8 +16,7 @@ var t0 = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
 // newThrottle returns a Throttle with cfg over a fresh SQLite session store.
 func newThrottle(tb testing.TB, cfg ThrottleConfig) *Throttle {
 	tb.Helper()
-	s, _ := openSessions(tb)
-	return NewThrottle(cfg, s)
+	return NewThrottle(cfg, openSQLiteSessions(tb, session.Config{}))
 }
 
 // fail reserves n attempts for username from addr, a second apart from at,
@@ -196,7 +196,7 @@ func TestThrottleReleaseGivesBackOneAttempt_AUTH5(t *testing.T) {
 // once, exactly the limit are let through to have their password checked.
 func TestThrottleBurst_AUTH5(t *testing.T) {
 	forEachSessionStore(t, func(t *testing.T, open openSessionStore) {
-		th := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open(t, SessionConfig{}))
+		th := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open(t, session.Config{}))
 		var allowed atomic.Int32
 		var wg sync.WaitGroup
 		for i := 0; i < 40; i++ {
@@ -222,7 +222,7 @@ func TestThrottleBurst_AUTH5(t *testing.T) {
 // together let one account have no more than the limit of attempts, and
 // the count survives a restart.
 func TestThrottleAcrossNodes_AUTH5(t *testing.T) {
-	forEachSharedSessionStore(t, func(t *testing.T, open func() SessionStore) {
+	forEachSharedSessionStore(t, func(t *testing.T, open func() session.Store) {
 		one := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open())
 		two := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open())
 		var allowed atomic.Int32

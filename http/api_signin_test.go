@@ -10,6 +10,7 @@ import (
 
 	"github.com/referral-ledger/ledger/auth"
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/session"
 )
 
 // signInBurst posts n sign-ins at once, password(i) for the i-th, and
@@ -216,7 +217,7 @@ func TestPasswordSetBySomeoneElse_AUTH6(t *testing.T) {
 // the API with a 2-second timeout: a session used every half second lives
 // until its absolute end; one left alone for longer than 2 s dies.
 func TestSessionIdleTimeoutShort_AUTH3(t *testing.T) {
-	a := newTestAPI(t, withSessions(auth.SessionConfig{IdleTimeout: 2 * time.Second, AbsoluteTimeout: 10 * time.Second}))
+	a := newTestAPI(t, withSessions(session.Config{IdleTimeout: 2 * time.Second, AbsoluteTimeout: 10 * time.Second}))
 	token := a.signIn(t, ledgerAdmin, testAdminPassword)
 	for i := 1; i < 20; i++ {
 		a.Clock.Advance(500 * time.Millisecond)

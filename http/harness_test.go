@@ -29,10 +29,13 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	idemsqlite "github.com/referral-ledger/ledger/idempotency/sqlite"
 	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
+	"github.com/referral-ledger/ledger/session"
+	sessionsqlite "github.com/referral-ledger/ledger/session/sqlite"
 	"github.com/referral-ledger/ledger/statistics"
 )
 
@@ -99,7 +102,7 @@ func (l *lockedLog) String() string {
 // apiConfig is what the options of newTestAPI change.
 type apiConfig struct {
 	start    time.Time
-	sessions auth.SessionConfig
+	sessions session.Config
 	throttle auth.ThrottleConfig
 	hashes   int // password hashes at once; 0 for one per CPU
 	policy   auth.PasswordPolicy
@@ -130,7 +133,7 @@ func withThrottle(cfg auth.ThrottleConfig) apiOption {
 func withHashLimit(n int) apiOption { return func(c *apiConfig) { c.hashes = n } }
 
 // withSessions uses the session timeouts of cfg instead of the default.
-func withSessions(cfg auth.SessionConfig) apiOption {
+func withSessions(cfg session.Config) apiOption {
 	return func(c *apiConfig) { c.sessions = cfg }
 }
 
@@ -182,7 +185,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		start: testStart,
 		// Sessions outlive the clock jumps tests make (days, months), so a
 		// test re-signs-in only when it means to.
-		sessions: auth.SessionConfig{IdleTimeout: 2 * 365 * 24 * time.Hour, AbsoluteTimeout: 2 * 365 * 24 * time.Hour},
+		sessions: session.Config{IdleTimeout: 2 * 365 * 24 * time.Hour, AbsoluteTimeout: 2 * 365 * 24 * time.Hour},
 		throttle: auth.ThrottleConfig{AccountFailures: 5, AddressFailures: 20, Window: 15 * time.Minute},
 		policy:   auth.PolicyNetwork,
 		stats:    statistics.DefaultRule(),
@@ -201,12 +204,12 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	if err != nil {
 		tb.Fatalf("event store: %v", err)
 	}
-	sessions, err := auth.OpenSessionsWithConfig(filepath.Join(dir, "sessions.db"), cfg.sessions)
+	sessions, err := sessionsqlite.OpenWithConfig(filepath.Join(dir, "sessions.db"), cfg.sessions)
 	if err != nil {
 		store.Close()
 		tb.Fatalf("session store: %v", err)
 	}
-	idem, err := OpenIdempotencyStore(filepath.Join(dir, "idempotency.db"))
+	idem, err := idemsqlite.Open(filepath.Join(dir, "idempotency.db"))
 	if err != nil {
 		sessions.Close()
 		store.Close()
@@ -284,17 +287,17 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 // repeated, and runs anyway when the test ends.
 func (a *testAPI) Close() { a.close() }
 
-// testSessions adapts auth's session store to ledger.Sessions, as
+// testSessions adapts the session store to ledger.Sessions, as
 // cmd/ledger's sessionStore does.
-type testSessions struct{ *auth.SQLiteSessions }
+type testSessions struct{ *sessionsqlite.Store }
 
 func (s testSessions) Create(userID, organisationID, credential string, now time.Time) (string, time.Time, error) {
-	token, sess, err := s.SQLiteSessions.Create(userID, organisationID, credential, now)
+	token, sess, err := s.Store.Create(userID, organisationID, credential, now)
 	return token, sess.ExpiresAt, err
 }
 
 func (s testSessions) Lookup(token string, now time.Time) (string, string, error) {
-	sess, err := s.SQLiteSessions.Lookup(token, now)
+	sess, err := s.Store.Lookup(token, now)
 	return sess.UserID, sess.Credential, err
 }
 

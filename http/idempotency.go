@@ -17,49 +17,12 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/idempotency"
+	"github.com/referral-ledger/ledger/ledger"
 )
-
-// IdempotencyTTL is how long the first result of an idempotent request is
-// kept: the same key can be retried for 24 hours.
-const IdempotencyTTL = 24 * time.Hour
 
 // idempotencyKeyHeader is the request header of API.md's Idempotency-Key.
 const idempotencyKeyHeader = "Idempotency-Key"
-
-// IdempotencyStore keeps, per scope (a user id) and Idempotency-Key, the
-// fingerprint of the first request and, once it succeeded, its response.
-// Implementations must make Claim atomic. Response bodies reach the store
-// already sealed (see idempotent); the store treats them as opaque bytes.
-type IdempotencyStore interface {
-	// Claim starts a request. It returns (nil, nil) when the caller now
-	// holds the key and must Complete or Release it; the stored response
-	// when the key's request with the same fingerprint has completed; an
-	// Invalid error when the key was used with a different fingerprint; a
-	// Conflict error while the key's first request is still in flight.
-	// Entries created at or before now-IdempotencyTTL count as absent.
-	Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (*IdempotentResponse, error)
-	// Complete stores the response of a claimed key.
-	Complete(ctx context.Context, scope, key string, resp IdempotentResponse) error
-	// Release gives up a claimed key that has no response, so it can be
-	// used again.
-	Release(ctx context.Context, scope, key string) error
-	// Purge deletes the entries that have expired at now and returns how
-	// many it deleted.
-	Purge(ctx context.Context, now time.Time) (int64, error)
-	// Close releases the store's resources.
-	Close() error
-}
-
-// IdempotentResponse is the stored first result of an idempotent request.
-// Body is sealed: it is the response encrypted with a key derived from the
-// request, see sealResponse.
-type IdempotentResponse struct {
-	Status      int
-	ContentType string
-	Location    string
-	ETag        string
-	Body        []byte
-}
 
 // idempotent makes a creating POST idempotent (API.md): with an
 // Idempotency-Key header, the first request runs and, if it succeeds (2xx),
@@ -76,12 +39,18 @@ type IdempotentResponse struct {
 // or a panic) releases the key. Without the header the request runs as
 // usual.
 //
+// With it, the ids the handler mints and the events it writes derive from
+// the user, the key and the request (ledger.WithIdempotencyKey), so a
+// request that runs again because a crash lost its claim or its stored
+// answer finds what its first run wrote and answers from it: created once,
+// whatever failed (R-OPS-1).
+//
 // It reads the body itself (413 over the limit) and hands the handler an
 // identical copy. Use it per route, after the middleware that calls
 // setUserID: keys are scoped to the user.
 //
 //	r.POST("/v1/referrals", authenticated, idempotent(store), s.createReferral)
-func idempotent(store IdempotencyStore, render replayRenderer) gin.HandlerFunc {
+func idempotent(store idempotency.Store, render replayRenderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, present := c.Request.Header[idempotencyKeyHeader]; !present {
 			c.Next()
@@ -107,6 +76,10 @@ func idempotent(store IdempotencyStore, render replayRenderer) gin.HandlerFunc {
 
 		req := requestBytes(c.Request.Method, c.FullPath(), body)
 		scope, ctx := user.String(), c.Request.Context()
+		// The ids the request mints and the events it writes derive from
+		// it, so a rerun after a crash lost the claim below finds its own
+		// writes instead of making them twice (R-OPS-1).
+		c.Request = c.Request.WithContext(ledger.WithIdempotencyKey(ctx, requestSeed(scope, key, c.Request.Method, c.Request.URL.Path, body)))
 		stored, err := store.Claim(ctx, scope, key, sha256.Sum256(req), time.Now())
 		if err != nil {
 			writeError(c, err)
@@ -137,7 +110,7 @@ func idempotent(store IdempotencyStore, render replayRenderer) gin.HandlerFunc {
 			return
 		}
 		h := rec.Header()
-		resp := IdempotentResponse{Status: status, ContentType: h.Get("Content-Type"),
+		resp := idempotency.Response{Status: status, ContentType: h.Get("Content-Type"),
 			Location: h.Get("Location"), ETag: h.Get("ETag"), Body: rec.body.Bytes()}
 		if ref, ok := replayOf(c); ok {
 			resp.ContentType, resp.ETag = replayRefType, ""
@@ -159,7 +132,7 @@ func idempotent(store IdempotencyStore, render replayRenderer) gin.HandlerFunc {
 
 // replay answers with a stored response, or renders again the resource a
 // stored reference names.
-func replay(c *gin.Context, req []byte, scope, key string, stored *IdempotentResponse, render replayRenderer) {
+func replay(c *gin.Context, req []byte, scope, key string, stored *idempotency.Response, render replayRenderer) {
 	defer c.Abort()
 	body, err := openResponse(req, scope, key, stored.Body)
 	if err != nil {
@@ -264,6 +237,25 @@ func requestBytes(method, route string, body []byte) []byte {
 	b = append(b, route...)
 	b = append(b, 0)
 	return append(b, body...)
+}
+
+// requestSeedLabel separates the seed of a request's ids from every other
+// hash of the same bytes.
+const requestSeedLabel = "referral-ledger idempotent request ids v1\x00"
+
+// requestSeed is what the ids of an idempotent request derive from
+// (ledger.WithIdempotencyKey): the user, the key and the request itself,
+// its path included, so the same key with another body or on another
+// resource derives other ids. It is a SHA-256, so no client data in the
+// body can be read back from the ids.
+func requestSeed(scope, key, method, path string, body []byte) []byte {
+	h := sha256.New()
+	for _, part := range []string{requestSeedLabel, scope, key, method, path} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(body)
+	return h.Sum(nil)
 }
 
 // responseKeyLabel separates the response key from the fingerprint, which

@@ -13,7 +13,22 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/idempotency"
+	idemsqlite "github.com/referral-ledger/ledger/idempotency/sqlite"
 )
+
+// openTestIdempotencyStore opens a store in a fresh file, closed at the end.
+func openTestIdempotencyStore(tb testing.TB) (idempotency.Store, string) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "idempotency.db")
+	s, err := idemsqlite.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s, path
+}
 
 // idemFixture is an engine with one idempotent creating route. The handler
 // echoes the name it was sent (client data) and behaves as the body says.
@@ -24,7 +39,7 @@ type idemFixture struct {
 	release chan struct{} // closed to let it finish
 }
 
-func newIdemFixture(tb testing.TB, store IdempotencyStore) *idemFixture {
+func newIdemFixture(tb testing.TB, store idempotency.Store) *idemFixture {
 	tb.Helper()
 	f := &idemFixture{entered: make(chan struct{}, 1), release: make(chan struct{})}
 	f.engine, _, _ = testEngine(tb)

@@ -12,6 +12,7 @@ import (
 	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/idempotency"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 	"github.com/referral-ledger/ledger/statistics"
@@ -27,7 +28,7 @@ type Deps struct {
 	Runner      *projections.Runner
 	Keys        *ledger.ClientKeys
 	Locks       *projections.Locks
-	Idempotency IdempotencyStore
+	Idempotency idempotency.Store
 	Calendar    *calendar.Calendar
 	Timescales  domain.Timescales
 	Statistics  *projections.Statistics // the anonymised statistics (R-STAT-1)

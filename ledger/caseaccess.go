@@ -100,10 +100,10 @@ func (s *Service) recordAccessBecause(ctx context.Context, actor domain.Actor, c
 	if ev.Grant == string(domain.GrantNotLocked) {
 		ev.Grant = accessGrantOf(actor)
 	}
-	data, err := s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev})
+	data, err := s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev}, nil)
 	if domain.ErrorCode(err) == domain.Conflict { // an erased client: the read is logged, the reason cannot be kept
 		ev.Reason = ""
-		data, err = s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev})
+		data, err = s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev}, nil)
 	}
 	if err != nil {
 		return err

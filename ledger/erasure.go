@@ -37,7 +37,7 @@ func (s *Service) RequestErasure(ctx context.Context, actor domain.Actor, client
 	if err := s.lockedOut(actor, idx.LockOf(client)); err != nil {
 		return uuid.Nil, Written{}, err
 	}
-	requestID := s.newID()
+	requestID := s.newID(ctx)
 	_, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
 			if err := s.lockedOut(actor, c.Lock); err != nil {

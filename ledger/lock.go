@@ -61,7 +61,7 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 	if err := s.organisationsExist(ctx, "deny", cmd.Deny); err != nil {
 		return domain.ClientRecord{}, Written{}, err
 	}
-	cmd.RequestID = s.newID()
+	cmd.RequestID = s.newID(ctx)
 	return s.onGatedClient(ctx, actor, cmd.ClientID, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
 			return nil, errNoClient
@@ -102,7 +102,7 @@ func (s *Service) GrantTemporaryAccess(ctx context.Context, actor domain.Actor, 
 	if s.people != nil {
 		grantee, _ = s.people.UserByID(user)
 	}
-	cmd := domain.GrantTemporaryAccess{GrantID: s.newID(), Grantee: grantee, Reason: reason, Hours: hours}
+	cmd := domain.GrantTemporaryAccess{GrantID: s.newID(ctx), Grantee: grantee, Reason: reason, Hours: hours}
 	now := s.Now()
 	c, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideTemporaryAccess(c, actor, cmd, now)
@@ -134,7 +134,7 @@ func (s *Service) EndTemporaryAccess(ctx context.Context, actor domain.Actor, cl
 // organisation the lock belongs to (R-LOCK-5, R-LOCK-10, R-LOCK-12).
 // Errors: NotFound, Forbidden, Conflict, Invalid.
 func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uuid.UUID, keep bool, notes string, idx CaseIndex) (uuid.UUID, Written, error) {
-	reviewID, unlockID := s.newID(), s.newID()
+	reviewID, unlockID := s.newID(ctx), s.newID(ctx)
 	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideLockReview(c, actor, reviewID, unlockID, keep, notes)
 	})
@@ -145,7 +145,7 @@ func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uui
 // organisation it belongs to (R-LOCK-6, R-LOCK-10, R-LOCK-12). Errors:
 // NotFound, Forbidden, Conflict, Invalid.
 func (s *Service) RequestUnlock(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, idx CaseIndex) (uuid.UUID, Written, error) {
-	requestID := s.newID()
+	requestID := s.newID(ctx)
 	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideRequestUnlock(c, actor, requestID, reason)
 	})

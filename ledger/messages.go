@@ -43,7 +43,7 @@ var errTooManyMessages = domain.Errorf(domain.TooManyRequests, "too many message
 // answer is the same. Errors: Invalid (the text only), TooManyRequests (a
 // *RetryError, past the sender's limit for this client id).
 func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, client uuid.UUID, text string, childProtection bool, referrals ClientReferrals) (Written, error) {
-	messageID := s.newID()
+	messageID := s.newID(ctx)
 	events, err := domain.DecideMessage(messageID, client, text, childProtection)
 	if err != nil {
 		return Written{}, err
@@ -69,10 +69,10 @@ func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, client uu
 // the same however many messages came before.
 func (s *Service) recordMessage(ctx context.Context, actor domain.Actor, client uuid.UUID, m *domain.MessageForResponsiblePerson) (Written, error) {
 	req := requestFrom(ctx)
-	data, err := s.encode(ctx, actor, req, []domain.Event{m})
+	data, err := s.encode(ctx, actor, req, []domain.Event{m}, nil)
 	if domain.ErrorCode(err) == domain.Conflict { // an erased client: the text cannot be kept
 		m.Text = ""
-		data, err = s.encode(ctx, actor, req, []domain.Event{m})
+		data, err = s.encode(ctx, actor, req, []domain.Event{m}, nil)
 	}
 	if err != nil {
 		return Written{}, err

@@ -26,7 +26,7 @@ func (s *Service) SetOrganisationNames(n OrganisationNames) { s.names = n }
 // other organisation has, ignoring case and spacing. Errors: Forbidden,
 // Invalid, Conflict (naming the field name).
 func (s *Service) RegisterOrganisation(ctx context.Context, actor domain.Actor, cmd domain.RegisterOrganisation) (domain.Organisation, Written, error) {
-	cmd.OrganisationID = s.newID()
+	cmd.OrganisationID = s.newID(ctx)
 	// Authority and fields first, so that a refused request reserves nothing.
 	if _, err := domain.DecideRegisterOrganisation(domain.Organisation{}, actor, cmd); err != nil {
 		return domain.Organisation{}, Written{}, err
@@ -59,10 +59,15 @@ func (s *Service) claimName(ctx context.Context, actor domain.Actor, org uuid.UU
 			return domain.ErrOrganisationNameTaken()
 		}
 	}
-	_, _, err := execute(ctx, s, actor, OrganisationNameStream(name), domain.EvolveOrganisationName,
-		func(n domain.OrganisationName) ([]domain.Event, error) {
-			return domain.DecideReserveOrganisationName(n, org)
-		})
+	reserve := func(n domain.OrganisationName) ([]domain.Event, error) {
+		return domain.DecideReserveOrganisationName(n, org)
+	}
+	n, _, err := execute(ctx, s, actor, OrganisationNameStream(name), domain.EvolveOrganisationName, reserve)
+	if err == nil && (!n.Reserved || n.OrganisationID != org) {
+		// A rerun of the request (R-OPS-1) found the reservation its first
+		// run made, and then gave up when it failed: reserve afresh.
+		_, _, err = execute(withoutIdempotencyKey(ctx), s, actor, OrganisationNameStream(name), domain.EvolveOrganisationName, reserve)
+	}
 	return err
 }
 
@@ -160,22 +165,28 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 	if err != nil {
 		return domain.User{}, Written{}, err
 	}
-	userID := s.newID()
+	userID := s.newID(ctx)
 	// A password set by a person other than the user (an org lead, the
 	// coordinator) must be changed at first sign-in (R-AUTH-6); only the
 	// bootstrap, acting for the operator, sets one that is not.
 	cmd := domain.AddUser{UserID: userID, Username: nu.Username, DisplayName: nu.DisplayName, Email: nu.Email,
 		Roles: nu.Roles, Team: nu.Team, PasswordChangeRequired: actor.UserID != uuid.Nil}
-	// Decide once without the hash so that authorisation and field errors
-	// come before the (deliberately slow) hashing and the reservation.
-	if _, err := domain.DecideAddUser(o, actor, cmd); err != nil {
-		return domain.User{}, Written{}, err
-	}
-	if err := acc.policy.Check(nu.Username, nu.Password, nu.DisplayName, o.Name); err != nil {
-		return domain.User{}, Written{}, err
-	}
-	if cmd.PasswordHash, err = acc.hasher.Hash(nu.Password); err != nil {
-		return domain.User{}, Written{}, err
+	// A user with this id exists only when the id derives from the request
+	// and the request ran before (R-OPS-1): its steps below find their
+	// events and answer from them, so there is nothing to check or hash.
+	if _, ran := o.Users[userID]; !ran {
+		// Decide once without the hash so that authorisation and field
+		// errors come before the (deliberately slow) hashing and the
+		// reservation.
+		if _, err := domain.DecideAddUser(o, actor, cmd); err != nil {
+			return domain.User{}, Written{}, err
+		}
+		if err := acc.policy.Check(nu.Username, nu.Password, nu.DisplayName, o.Name); err != nil {
+			return domain.User{}, Written{}, err
+		}
+		if cmd.PasswordHash, err = acc.hasher.Hash(nu.Password); err != nil {
+			return domain.User{}, Written{}, err
+		}
 	}
 	if _, _, err := execute(ctx, s, actor, UsernameStream(nu.Username), domain.EvolveUsername,
 		func(u domain.Username) ([]domain.Event, error) { return domain.DecideReserveUsername(u, userID, orgID) }); err != nil {

@@ -26,9 +26,9 @@ var errNoReferral = domain.Errorf(domain.NotFound, "no such referral")
 // (R-REF-1..4). A new client gets a fresh client id. Errors: Forbidden,
 // Invalid, Conflict (intake off).
 func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd domain.MakeReferral, idx CaseIndex) (domain.Referral, Written, error) {
-	cmd.ReferralID = s.newID()
+	cmd.ReferralID = s.newID(ctx)
 	if cmd.ClientID == uuid.Nil {
-		cmd.ClientID = s.newID()
+		cmd.ClientID = s.newID(ctx)
 	} else {
 		// A client the caller may not see, because no referral involves
 		// their organisation or a lock keeps them out, is refused exactly
@@ -140,7 +140,7 @@ func (s *Service) DeclineUrgency(ctx context.Context, actor domain.Actor, id uui
 // returns the note's id. Errors: NotFound, Forbidden, Conflict, Invalid,
 // PreconditionFailed.
 func (s *Service) AddNote(ctx context.Context, actor domain.Actor, id uuid.UUID, cmd domain.AddNote) (domain.Referral, Written, error) {
-	cmd.NoteID = s.newID()
+	cmd.NoteID = s.newID(ctx)
 	now := s.Now()
 	return s.onReferral(ctx, actor, id, func(r domain.Referral) ([]domain.Event, error) {
 		return domain.DecideAddNote(r, actor, cmd, now)

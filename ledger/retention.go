@@ -14,7 +14,7 @@ import (
 // intent (reason "retention"), the key destroyed, the completion. A client
 // already erased is left alone.
 func (s *Service) ShredForRetention(ctx context.Context, client uuid.UUID, shred Shredder) (Written, error) {
-	requestID := s.newID()
+	requestID := s.newID(ctx)
 	if _, _, err := execute(ctx, s, domain.Actor{}, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
 			return domain.DecideRetentionErasure(c, requestID), nil

@@ -22,7 +22,7 @@ type Service struct {
 	store  eventstore.Store
 	codec  *Codec
 	now    func() time.Time
-	newID  func() uuid.UUID
+	mint   func() uuid.UUID  // the id source outside WithIdempotencyKey
 	locks  streamLocks       // one command at a time per stream in this process
 	people People            // names a locked case's responsible person; may be nil
 	quota  MessageQuota      // limits messages per sender and client; may be nil
@@ -32,7 +32,7 @@ type Service struct {
 // NewService returns a service appending to store. now and newID are the
 // clock and id source (injected so tests are deterministic).
 func NewService(store eventstore.Store, codec *Codec, now func() time.Time, newID func() uuid.UUID) *Service {
-	return &Service{store: store, codec: codec, now: now, newID: newID}
+	return &Service{store: store, codec: codec, now: now, mint: newID}
 }
 
 // Now returns the service's clock reading, in UTC.
@@ -77,6 +77,11 @@ func (s *Service) load(ctx context.Context, stream string) ([]domain.Recorded, e
 	if err != nil {
 		return nil, err
 	}
+	return s.decodeAll(ctx, stored)
+}
+
+// decodeAll decodes stored events.
+func (s *Service) decodeAll(ctx context.Context, stored []eventstore.RecordedEvent) ([]domain.Recorded, error) {
 	out := make([]domain.Recorded, 0, len(stored))
 	for _, rec := range stored {
 		d, err := s.codec.Decode(ctx, rec)
@@ -94,18 +99,36 @@ func (s *Service) load(ctx context.Context, stream string) ([]domain.Recorded, e
 // reveals a stream the actor may not see. On a concurrency conflict without
 // If-Match it decides again on fresh state; with If-Match the caller's view
 // is stale, so it is refused with PreconditionFailed.
+//
+// Under WithIdempotencyKey the events get ids derived from the request, and
+// a stream that already holds them (the same request ran before, and maybe
+// crashed before answering) is answered from what it holds, deciding
+// nothing and appending nothing (R-OPS-1).
 func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream string,
 	evolve func(S, domain.Recorded) S, decide func(S) ([]domain.Event, error)) (S, Written, error) {
 	req := requestFrom(ctx)
+	var eventID func(int) uuid.UUID
+	if d := derivedIDsFrom(ctx); d != nil {
+		eventID = d.nextStep()
+	}
 	defer s.locks.lock(stream)()
 	for attempt := 0; ; attempt++ {
 		var state S
-		history, err := s.load(ctx, stream)
+		stored, err := s.readStream(ctx, stream)
+		if err != nil {
+			return state, Written{}, err
+		}
+		history, err := s.decodeAll(ctx, stored)
 		if err != nil {
 			return state, Written{}, err
 		}
 		for _, rec := range history {
 			state = evolve(state, rec)
+		}
+		if eventID != nil {
+			if w, done := alreadyWritten(stored, eventID); done {
+				return state, w, nil
+			}
 		}
 		expected := eventstore.NoStream()
 		var revision uint64
@@ -126,7 +149,7 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 		if err != nil || len(events) == 0 {
 			return state, Written{Revision: revision}, err
 		}
-		data, err := s.encode(ctx, actor, req, events)
+		data, err := s.encode(ctx, actor, req, events, eventID)
 		if err != nil {
 			return state, Written{}, err
 		}
@@ -152,9 +175,10 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 	}
 }
 
-// encode stamps events with their envelope: a fresh id, the actor, the time
-// and the request's correlation and causation ids (R-LEDGER-3).
-func (s *Service) encode(ctx context.Context, actor domain.Actor, req Request, events []domain.Event) ([]eventstore.EventData, error) {
+// encode stamps events with their envelope: an id (eventID's, or a fresh one
+// when eventID is nil), the actor, the time and the request's correlation and
+// causation ids (R-LEDGER-3).
+func (s *Service) encode(ctx context.Context, actor domain.Actor, req Request, events []domain.Event, eventID func(int) uuid.UUID) ([]eventstore.EventData, error) {
 	now := s.Now()
 	out := make([]eventstore.EventData, len(events))
 	for i, ev := range events {
@@ -165,7 +189,11 @@ func (s *Service) encode(ctx context.Context, actor domain.Actor, req Request, e
 		if actor.OrganisationID != uuid.Nil {
 			meta.ActorOrganisationID = actor.OrganisationID.String()
 		}
-		d, err := s.codec.Encode(ctx, newEventID(), ev, meta)
+		id := newEventID()
+		if eventID != nil {
+			id = eventID(i)
+		}
+		d, err := s.codec.Encode(ctx, id, ev, meta)
 		if err != nil {
 			return nil, err
 		}

@@ -44,7 +44,7 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 	if len(ids) == 0 {
 		return SubjectAccessExport{}, domain.Errorf(domain.NotFound, "no such client")
 	}
-	out := SubjectAccessExport{ExportID: s.newID(), ClientID: client, ExportedAt: s.Now()}
+	out := SubjectAccessExport{ExportID: s.newID(ctx), ClientID: client, ExportedAt: s.Now()}
 	c, _, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
 			if err := domain.CheckLockedReadReason(reason, c.Lock.Status == domain.LockLocked); err != nil {

@@ -22,12 +22,18 @@ import (
 	"github.com/referral-ledger/ledger/eventstore/kurrentdb"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
 	ledgerhttp "github.com/referral-ledger/ledger/http"
+	"github.com/referral-ledger/ledger/idempotency"
+	idempg "github.com/referral-ledger/ledger/idempotency/postgres"
+	idemsqlite "github.com/referral-ledger/ledger/idempotency/sqlite"
 	"github.com/referral-ledger/ledger/keystore"
 	keypg "github.com/referral-ledger/ledger/keystore/postgres"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/notify"
 	"github.com/referral-ledger/ledger/projections"
+	"github.com/referral-ledger/ledger/session"
+	sessionpg "github.com/referral-ledger/ledger/session/postgres"
+	sessionsqlite "github.com/referral-ledger/ledger/session/sqlite"
 	"github.com/referral-ledger/ledger/statistics"
 )
 
@@ -37,8 +43,8 @@ type app struct {
 	log      zerolog.Logger
 	lock     *datadir.Lock
 	store    eventstore.Store
-	sessions sessionBackend
-	idem     ledgerhttp.IdempotencyStore
+	sessions session.Store
+	idem     idempotency.Store
 	keys     keystore.Store
 	clients  *projections.Clients
 	keyring  *ledger.ClientKeys
@@ -278,22 +284,16 @@ func (a *app) sessionPurgeLoop(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// sessionBackend is a session store the node can close.
-type sessionBackend interface {
-	auth.SessionStore
-	Close() error
-}
-
-// sessionStore adapts auth's session store to what ledger.Accounts needs.
-type sessionStore struct{ sessionBackend }
+// sessionStore adapts the session store to what ledger.Accounts needs.
+type sessionStore struct{ session.Store }
 
 func (s sessionStore) Create(userID, organisationID, credential string, now time.Time) (string, time.Time, error) {
-	token, sess, err := s.sessionBackend.Create(userID, organisationID, credential, now)
+	token, sess, err := s.Store.Create(userID, organisationID, credential, now)
 	return token, sess.ExpiresAt, err
 }
 
 func (s sessionStore) Lookup(token string, now time.Time) (string, string, error) {
-	sess, err := s.sessionBackend.Lookup(token, now)
+	sess, err := s.Store.Lookup(token, now)
 	return sess.UserID, sess.Credential, err
 }
 
@@ -319,27 +319,27 @@ func openEventStore(cfg config.Config, log zerolog.Logger) (eventstore.Store, er
 // openSharedState opens the session and idempotency stores: files in the
 // data directory, or PostgreSQL tables several API nodes share, so a token
 // issued by one node works on all and a logout or closure ends it on all.
-func openSharedState(cfg config.Config) (sessionBackend, ledgerhttp.IdempotencyStore, error) {
-	scfg := auth.SessionConfig{IdleTimeout: cfg.Auth.SessionIdleTimeout, AbsoluteTimeout: cfg.Auth.SessionAbsoluteTimeout}
+func openSharedState(cfg config.Config) (session.Store, idempotency.Store, error) {
+	scfg := session.Config{IdleTimeout: cfg.Auth.SessionIdleTimeout, AbsoluteTimeout: cfg.Auth.SessionAbsoluteTimeout}
 	if cfg.KeyStore == config.KeyStorePostgres {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		sessions, err := auth.OpenPostgresSessions(ctx, cfg.PostgresURL, scfg)
+		sessions, err := sessionpg.Open(ctx, cfg.PostgresURL, scfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("session store (postgres_url): %w", err)
 		}
-		idem, err := ledgerhttp.OpenPostgresIdempotencyStore(ctx, cfg.PostgresURL)
+		idem, err := idempg.Open(ctx, cfg.PostgresURL)
 		if err != nil {
 			sessions.Close()
 			return nil, nil, fmt.Errorf("idempotency store (postgres_url): %w", err)
 		}
 		return sessions, idem, nil
 	}
-	sessions, err := auth.OpenSessionsWithConfig(filepath.Join(cfg.DataDir, "sessions.db"), scfg)
+	sessions, err := sessionsqlite.OpenWithConfig(filepath.Join(cfg.DataDir, "sessions.db"), scfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("session store: %w", err)
 	}
-	idem, err := ledgerhttp.OpenIdempotencyStore(filepath.Join(cfg.DataDir, "idempotency.db"))
+	idem, err := idemsqlite.Open(filepath.Join(cfg.DataDir, "idempotency.db"))
 	if err != nil {
 		sessions.Close()
 		return nil, nil, fmt.Errorf("idempotency store: %w", err)

@@ -1,4 +1,4 @@
-package http
+package postgres
 
 import (
 	"bytes"
@@ -11,10 +11,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/idempotency"
 )
 
 // postgresIdempotencySchema: status is NULL while the first request is in
-// flight. Bodies arrive sealed (see sealResponse).
+// flight. Bodies arrive sealed.
 const postgresIdempotencySchema = `
 CREATE TABLE IF NOT EXISTS ledger_idempotency_keys (
 	scope        text        NOT NULL,
@@ -40,7 +41,9 @@ const idempotencyLock int64 = 0x4c49444d_00000001 // "LIDM"
 // SQLite store, which belongs to one process and drops them when it
 // reopens, a shared store cannot tell a dead node's claim from a live one;
 // no request runs this long, so an older claim is taken to be abandoned and
-// the key may be claimed again.
+// the same request may claim the key again (its ids derived from the
+// request, it finds what the first run wrote: R-OPS-1); another request
+// under the key is still refused.
 const abandonedClaimAfter = 10 * time.Minute
 
 // idempotencyOpTimeout bounds the bookkeeping calls that run after the
@@ -55,21 +58,23 @@ func idempotencyUnavailable(op string, err error) error {
 	return fmt.Errorf("idempotency store: %s: %w: %w", op, errIdempotencyUnavailable, err)
 }
 
-// postgresIdempotencyStore is the IdempotencyStore in PostgreSQL, shared by
+// Store is an idempotency.Store in PostgreSQL, shared by
 // every API node: a retry that the load balancer sends to another node is
 // still answered from the first result.
-type postgresIdempotencyStore struct {
+type Store struct {
 	pool *pgxpool.Pool
 }
 
-// OpenPostgresIdempotencyStore connects to the PostgreSQL database at url (a
+var _ idempotency.Store = (*Store)(nil)
+
+// Open connects to the PostgreSQL database at url (a
 // postgres:// URL or key=value string, as pgx reads them) and creates the
 // ledger_idempotency_keys table if it is absent; several nodes may open one
 // database at once. A claim left by a node that stopped mid-request blocks
 // its key for ten minutes, then counts as abandoned. Backend failures,
 // from Open and every method, carry domain.Unavailable and never the URL's
 // password.
-func OpenPostgresIdempotencyStore(ctx context.Context, url string) (IdempotencyStore, error) {
+func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, idempotencyUnavailable("open", err)
@@ -89,20 +94,20 @@ func OpenPostgresIdempotencyStore(ctx context.Context, url string) (IdempotencyS
 		pool.Close()
 		return nil, idempotencyUnavailable("create schema", err)
 	}
-	return &postgresIdempotencyStore{pool: pool}, nil
+	return &Store{pool: pool}, nil
 }
 
-// Claim implements IdempotencyStore. The key is claimed by one INSERT … ON
+// Claim implements idempotency.Store. The key is claimed by one INSERT … ON
 // CONFLICT, so of the requests racing for it on any number of nodes exactly
 // one wins. An expired entry, or an abandoned claim, is taken over by that
 // same statement; any other entry stays locked for the rest of the
 // transaction while it is read, so a Release or Complete cannot change it
 // under the answer.
-func (s *postgresIdempotencyStore) Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (*IdempotentResponse, error) {
+func (s *Store) Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (*idempotency.Response, error) {
 	// Expired entries go first, in a statement of their own, so the purge
 	// holds no row locks while the claim below waits for one.
 	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_idempotency_keys WHERE created_at <= $1`,
-		now.Add(-IdempotencyTTL)); err != nil {
+		now.Add(-idempotency.TTL)); err != nil {
 		return nil, idempotencyUnavailable("purge", err)
 	}
 	tx, err := s.pool.Begin(ctx)
@@ -117,9 +122,10 @@ func (s *postgresIdempotencyStore) Claim(ctx context.Context, scope, key string,
 		ON CONFLICT (scope, key) DO UPDATE
 			SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, status = NULL,
 				content_type = '', location = '', etag = '', body = NULL
-			WHERE k.created_at <= $5 OR (k.status IS NULL AND k.created_at <= $6)
+			WHERE k.created_at <= $5
+				OR (k.status IS NULL AND k.created_at <= $6 AND k.fingerprint = excluded.fingerprint)
 		RETURNING true`,
-		scope, key, fingerprint[:], now, now.Add(-IdempotencyTTL), now.Add(-abandonedClaimAfter)).Scan(&claimed)
+		scope, key, fingerprint[:], now, now.Add(-idempotency.TTL), now.Add(-abandonedClaimAfter)).Scan(&claimed)
 	switch {
 	case err == nil:
 		if err := tx.Commit(ctx); err != nil {
@@ -134,7 +140,7 @@ func (s *postgresIdempotencyStore) Claim(ctx context.Context, scope, key string,
 		fp     []byte
 		status *int32
 		body   []byte
-		resp   IdempotentResponse
+		resp   idempotency.Response
 	)
 	if err := tx.QueryRow(ctx, `
 		SELECT fingerprint, status, content_type, location, etag, body
@@ -152,9 +158,9 @@ func (s *postgresIdempotencyStore) Claim(ctx context.Context, scope, key string,
 	return &resp, nil
 }
 
-// Complete implements IdempotencyStore. It fails if the key is no longer
+// Complete implements idempotency.Store. It fails if the key is no longer
 // claimed (it expired, was released or was taken over as abandoned).
-func (s *postgresIdempotencyStore) Complete(ctx context.Context, scope, key string, resp IdempotentResponse) error {
+func (s *Store) Complete(ctx context.Context, scope, key string, resp idempotency.Response) error {
 	ctx, cancel := context.WithTimeout(ctx, idempotencyOpTimeout)
 	defer cancel()
 	tag, err := s.pool.Exec(ctx, `
@@ -170,8 +176,8 @@ func (s *postgresIdempotencyStore) Complete(ctx context.Context, scope, key stri
 	return nil
 }
 
-// Release implements IdempotencyStore; a completed entry is left alone.
-func (s *postgresIdempotencyStore) Release(ctx context.Context, scope, key string) error {
+// Release implements idempotency.Store; a completed entry is left alone.
+func (s *Store) Release(ctx context.Context, scope, key string) error {
 	ctx, cancel := context.WithTimeout(ctx, idempotencyOpTimeout)
 	defer cancel()
 	if _, err := s.pool.Exec(ctx, `
@@ -181,17 +187,17 @@ func (s *postgresIdempotencyStore) Release(ctx context.Context, scope, key strin
 	return nil
 }
 
-// Purge implements IdempotencyStore. Any one node may run it.
-func (s *postgresIdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM ledger_idempotency_keys WHERE created_at <= $1`, now.Add(-IdempotencyTTL))
+// Purge implements idempotency.Store. Any one node may run it.
+func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM ledger_idempotency_keys WHERE created_at <= $1`, now.Add(-idempotency.TTL))
 	if err != nil {
 		return 0, idempotencyUnavailable("purge", err)
 	}
 	return tag.RowsAffected(), nil
 }
 
-// Close implements IdempotencyStore: it closes the connection pool.
-func (s *postgresIdempotencyStore) Close() error {
+// Close implements idempotency.Store: it closes the connection pool.
+func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
 }

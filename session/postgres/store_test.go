@@ -1,4 +1,4 @@
-package auth
+package postgres
 
 import (
 	"bytes"
@@ -14,18 +14,34 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/internal/pgtest"
+	"github.com/referral-ledger/ledger/session"
+	"github.com/referral-ledger/ledger/session/sessiontest"
 )
 
 // openPostgresAt opens the sessions at url with the default timeouts and
 // closes them when tb ends.
-func openPostgresAt(tb testing.TB, url string) *PostgresSessions {
+func openPostgresAt(tb testing.TB, url string) *Store {
 	tb.Helper()
-	s, err := OpenPostgresSessions(context.Background(), url, SessionConfig{})
+	s, err := Open(context.Background(), url, session.Config{})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestContract runs the session store contract against PostgreSQL
+// (R-AUTH-3, R-AUTH-5).
+func TestContract(t *testing.T) {
+	sessiontest.Run(t, func(tb testing.TB, cfg session.Config) session.Store {
+		tb.Helper()
+		s, err := Open(context.Background(), pgtest.URL(tb), cfg)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { s.Close() })
+		return s
+	})
 }
 
 // TestPostgresSessionsAcrossNodes proves R-AUTH-3 behind a load balancer:
@@ -36,30 +52,30 @@ func TestPostgresSessionsAcrossNodes(t *testing.T) {
 	url := pgtest.URL(t)
 	a, b := openPostgresAt(t, url), openPostgresAt(t, url)
 
-	token, sess := create(t, a, "user-1", t0)
-	got, err := b.Lookup(token, t0.Add(time.Second))
+	token, sess := sessiontest.Create(t, a, "user-1", sessiontest.T0)
+	got, err := b.Lookup(token, sessiontest.T0.Add(time.Second))
 	if err != nil || got != sess {
 		t.Fatalf("node b Lookup = %+v, %v; want %+v", got, err, sess)
 	}
 	// Seen on a at +20m, the session is still live on b at +45m.
-	if _, err := a.Lookup(token, t0.Add(20*time.Minute)); err != nil {
+	if _, err := a.Lookup(token, sessiontest.T0.Add(20*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Lookup(token, t0.Add(45*time.Minute)); err != nil {
+	if _, err := b.Lookup(token, sessiontest.T0.Add(45*time.Minute)); err != nil {
 		t.Fatalf("node b Lookup after use on node a: %v", err)
 	}
 	if err := b.Delete(token); err != nil {
 		t.Fatal(err)
 	}
-	wantUnauthorized(t, a, token, t0.Add(46*time.Minute))
+	sessiontest.WantUnauthorized(t, a, token, sessiontest.T0.Add(46*time.Minute))
 
-	t1, _ := create(t, a, "user-2", t0)
-	t2, _ := create(t, b, "user-2", t0)
+	t1, _ := sessiontest.Create(t, a, "user-2", sessiontest.T0)
+	t2, _ := sessiontest.Create(t, b, "user-2", sessiontest.T0)
 	if err := a.DeleteForUser("user-2"); err != nil {
 		t.Fatal(err)
 	}
-	wantUnauthorized(t, b, t1, t0.Add(time.Second))
-	wantUnauthorized(t, b, t2, t0.Add(time.Second))
+	sessiontest.WantUnauthorized(t, b, t1, sessiontest.T0.Add(time.Second))
+	sessiontest.WantUnauthorized(t, b, t2, sessiontest.T0.Add(time.Second))
 }
 
 // TestPostgresSessionTokenStoredHashed proves R-AUTH-3: the table holds only
@@ -68,7 +84,7 @@ func TestPostgresSessionsAcrossNodes(t *testing.T) {
 func TestPostgresSessionTokenStoredHashed(t *testing.T) {
 	url := pgtest.URL(t)
 	s := openPostgresAt(t, url)
-	token, _ := create(t, s, "user-1", t0)
+	token, _ := sessiontest.Create(t, s, "user-1", sessiontest.T0)
 	raw, _ := base64.RawURLEncoding.DecodeString(token)
 
 	ctx := context.Background()
@@ -87,7 +103,7 @@ func TestPostgresSessionTokenStoredHashed(t *testing.T) {
 		if bytes.Contains(b, []byte(token)) || bytes.Contains(b, raw) {
 			t.Fatalf("%s contains the token", where)
 		}
-		if !bytes.Contains(b, hashToken(token)) {
+		if !bytes.Contains(b, session.HashToken(token)) {
 			t.Fatalf("%s does not contain the token's hash; is the test reading the right thing?", where)
 		}
 	}
@@ -111,11 +127,11 @@ func TestPostgresSessionTokenStoredHashed(t *testing.T) {
 func TestPostgresSessionsSurviveReopen(t *testing.T) {
 	url := pgtest.URL(t)
 	s := openPostgresAt(t, url)
-	token, sess := create(t, s, "user-1", t0)
+	token, sess := sessiontest.Create(t, s, "user-1", sessiontest.T0)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := openPostgresAt(t, url).Lookup(token, t0.Add(time.Second))
+	got, err := openPostgresAt(t, url).Lookup(token, sessiontest.T0.Add(time.Second))
 	if err != nil || got != sess {
 		t.Fatalf("after reopen Lookup = %+v, %v; want %+v", got, err, sess)
 	}
@@ -129,7 +145,7 @@ func TestOpenPostgresSessionsConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range errs {
 		wg.Go(func() {
-			s, err := OpenPostgresSessions(context.Background(), url, SessionConfig{})
+			s, err := Open(context.Background(), url, session.Config{})
 			if err == nil {
 				err = s.Close()
 			}
@@ -147,8 +163,8 @@ func TestOpenPostgresSessionsConcurrently(t *testing.T) {
 // A database that cannot be reached is 503 (domain.Unavailable), never 401:
 // a client must not be told its session is over because the store is down.
 func TestPostgresSessionsUnavailable(t *testing.T) {
-	_, err := OpenPostgresSessions(context.Background(),
-		"postgres://postgres:secret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", SessionConfig{})
+	_, err := Open(context.Background(),
+		"postgres://postgres:secret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2", session.Config{})
 	if domain.ErrorCode(err) != domain.Unavailable {
 		t.Errorf("Open = %v, want code %s", err, domain.Unavailable)
 	}
@@ -157,11 +173,11 @@ func TestPostgresSessionsUnavailable(t *testing.T) {
 	}
 
 	s := openPostgresAt(t, pgtest.URL(t))
-	token, _ := create(t, s, "user-1", t0)
+	token, _ := sessiontest.Create(t, s, "user-1", sessiontest.T0)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Lookup(token, t0.Add(time.Second)); domain.ErrorCode(err) != domain.Unavailable {
+	if _, err := s.Lookup(token, sessiontest.T0.Add(time.Second)); domain.ErrorCode(err) != domain.Unavailable {
 		t.Errorf("Lookup on a closed store = %v, want code %s", err, domain.Unavailable)
 	}
 	if err := s.Delete(token); domain.ErrorCode(err) != domain.Unavailable {

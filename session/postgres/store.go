@@ -1,4 +1,4 @@
-package auth
+package postgres
 
 import (
 	"context"
@@ -12,20 +12,21 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/session"
 )
 
-// PostgresSessions is a SessionStore in PostgreSQL, shared by every API
+// Store is a session.Store in PostgreSQL, shared by every API
 // node behind a load balancer: a token issued by one node works on all of
 // them, and a logout, account closure or password change through any node
 // ends the session everywhere at once, since every node reads the same row.
 // Like SQLiteSessions it keeps only the SHA-256 of each token. It is safe
 // for concurrent use.
-type PostgresSessions struct {
+type Store struct {
 	pool *pgxpool.Pool
-	cfg  SessionConfig
+	cfg  session.Config
 }
 
-var _ SessionStore = (*PostgresSessions)(nil)
+var _ session.Store = (*Store)(nil)
 
 // sessionsLock is the advisory lock taken while creating the table, so that
 // nodes starting at once do not race on CREATE TABLE IF NOT EXISTS.
@@ -60,7 +61,7 @@ CREATE TABLE IF NOT EXISTS ledger_attempts (
 CREATE INDEX IF NOT EXISTS ledger_attempts_forget ON ledger_attempts (forget_after);
 `
 
-// sessionOpTimeout bounds every call, since SessionStore's methods take no
+// sessionOpTimeout bounds every call, since session.Store's methods take no
 // context: a database that stops answering fails requests instead of
 // hanging them.
 const sessionOpTimeout = 10 * time.Second
@@ -71,16 +72,16 @@ var errSessionsUnavailable error = &domain.Error{Code: domain.Unavailable, Messa
 
 // sessionsUnavailable wraps err, a database failure during op.
 func sessionsUnavailable(op string, err error) error {
-	return fmt.Errorf("auth: %s: %w: %w", op, errSessionsUnavailable, err)
+	return fmt.Errorf("session: %s: %w: %w", op, errSessionsUnavailable, err)
 }
 
-// OpenPostgresSessions connects to the PostgreSQL database at url (a
+// Open connects to the PostgreSQL database at url (a
 // postgres:// URL or key=value string, as pgx reads them) and creates the
 // ledger_sessions table if it is absent; several nodes may open one
 // database at once. Zero fields of cfg take their defaults; every node
 // should use the same cfg. Errors carry domain.Unavailable and never the
 // URL's password.
-func OpenPostgresSessions(ctx context.Context, url string, cfg SessionConfig) (*PostgresSessions, error) {
+func Open(ctx context.Context, url string, cfg session.Config) (*Store, error) {
 	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, sessionsUnavailable("opening sessions", err)
@@ -100,30 +101,30 @@ func OpenPostgresSessions(ctx context.Context, url string, cfg SessionConfig) (*
 		pool.Close()
 		return nil, sessionsUnavailable("creating sessions schema", err)
 	}
-	return &PostgresSessions{pool: pool, cfg: cfg.withDefaults()}, nil
+	return &Store{pool: pool, cfg: cfg.WithDefaults()}, nil
 }
 
 // Close closes the connection pool; later calls fail with
 // domain.Unavailable.
-func (s *PostgresSessions) Close() error {
+func (s *Store) Close() error {
 	s.pool.Close()
 	return nil
 }
 
-// Create starts a session; see SessionStore.Create. Times are kept to the
+// Create starts a session; see session.Store.Create. Times are kept to the
 // microsecond, PostgreSQL's resolution, and the Session returned holds them
 // as stored. An empty userID or organisationID is a programming error
 // (internal).
-func (s *PostgresSessions) Create(userID, organisationID, credential string, now time.Time) (string, Session, error) {
+func (s *Store) Create(userID, organisationID, credential string, now time.Time) (string, session.Session, error) {
 	if userID == "" || organisationID == "" {
-		return "", Session{}, errors.New("auth: a session needs a user and an organisation")
+		return "", session.Session{}, errors.New("session: a session needs a user and an organisation")
 	}
-	token, err := newToken()
+	token, err := session.NewToken()
 	if err != nil {
-		return "", Session{}, err
+		return "", session.Session{}, err
 	}
 	now = micros(now)
-	sess := Session{
+	sess := session.Session{
 		ID:             uuid.NewString(),
 		UserID:         userID,
 		OrganisationID: organisationID,
@@ -137,10 +138,10 @@ func (s *PostgresSessions) Create(userID, organisationID, credential string, now
 	_, err = s.pool.Exec(ctx, `INSERT INTO ledger_sessions
 		(token_hash, id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		hashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
+		session.HashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
 		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt)
 	if err != nil {
-		return "", Session{}, sessionsUnavailable("storing session", err)
+		return "", session.Session{}, sessionsUnavailable("storing session", err)
 	}
 	return token, sess, nil
 }
@@ -148,31 +149,31 @@ func (s *PostgresSessions) Create(userID, organisationID, credential string, now
 // sessionColumns are the columns scanPgSession reads, in its order.
 const sessionColumns = `id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at`
 
-// Lookup returns the live session of token; see SessionStore.Lookup. It
+// Lookup returns the live session of token; see session.Store.Lookup. It
 // writes LastSeenAt only when the stored value is older than touchInterval.
-// Errors: domain.Unauthorized as SessionStore says; domain.Unavailable when
+// Errors: domain.Unauthorized as session.Store says; domain.Unavailable when
 // the database cannot be reached.
-func (s *PostgresSessions) Lookup(token string, now time.Time) (Session, error) {
-	if !wellFormedToken(token) {
-		return Session{}, errInvalidSession()
+func (s *Store) Lookup(token string, now time.Time) (session.Session, error) {
+	if !session.WellFormedToken(token) {
+		return session.Session{}, session.ErrInvalid()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
-	hash := hashToken(token)
+	hash := session.HashToken(token)
 	sess, err := scanPgSession(s.pool.QueryRow(ctx,
 		`SELECT `+sessionColumns+` FROM ledger_sessions WHERE token_hash = $1`, hash))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Session{}, errInvalidSession()
+		return session.Session{}, session.ErrInvalid()
 	}
 	if err != nil {
-		return Session{}, sessionsUnavailable("looking up session", err)
+		return session.Session{}, sessionsUnavailable("looking up session", err)
 	}
 	if !s.live(sess, now) {
 		// Best effort: Purge removes it later if this fails.
 		_, _ = s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE token_hash = $1`, hash)
-		return Session{}, errInvalidSession()
+		return session.Session{}, session.ErrInvalid()
 	}
-	if now.Sub(sess.LastSeenAt) < touchInterval(s.cfg.IdleTimeout) {
+	if now.Sub(sess.LastSeenAt) < session.TouchInterval(s.cfg.IdleTimeout) {
 		return sess, nil
 	}
 	// Touch and re-check in one statement, so a session ended by Delete or
@@ -184,34 +185,34 @@ func (s *PostgresSessions) Lookup(token string, now time.Time) (Session, error) 
 		RETURNING `+sessionColumns,
 		seen, hash, now.Add(-s.cfg.IdleTimeout)))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Session{}, errInvalidSession()
+		return session.Session{}, session.ErrInvalid()
 	}
 	if err != nil {
-		return Session{}, sessionsUnavailable("touching session", err)
+		return session.Session{}, sessionsUnavailable("touching session", err)
 	}
 	return sess, nil
 }
 
 // live reports whether sess is neither past its absolute expiry nor idle for
 // longer than the idle timeout at now.
-func (s *PostgresSessions) live(sess Session, now time.Time) bool {
+func (s *Store) live(sess session.Session, now time.Time) bool {
 	return now.Before(sess.ExpiresAt) && now.Sub(sess.LastSeenAt) <= s.cfg.IdleTimeout
 }
 
 // Delete ends the session of token on every node; see
-// SessionStore.Delete. Errors: domain.Unavailable.
-func (s *PostgresSessions) Delete(token string) error {
+// session.Store.Delete. Errors: domain.Unavailable.
+func (s *Store) Delete(token string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
-	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE token_hash = $1`, hashToken(token)); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE token_hash = $1`, session.HashToken(token)); err != nil {
 		return sessionsUnavailable("deleting session", err)
 	}
 	return nil
 }
 
 // DeleteForUser ends every session of userID on every node; see
-// SessionStore.DeleteForUser. Errors: domain.Unavailable.
-func (s *PostgresSessions) DeleteForUser(userID string) error {
+// session.Store.DeleteForUser. Errors: domain.Unavailable.
+func (s *Store) DeleteForUser(userID string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
 	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE user_id = $1`, userID); err != nil {
@@ -221,11 +222,11 @@ func (s *PostgresSessions) DeleteForUser(userID string) error {
 }
 
 // Purge removes expired sessions and stale throttle counters; see
-// SessionStore.Purge. Any one node may run it. Errors: domain.Unavailable.
-func (s *PostgresSessions) Purge(now time.Time) (int, error) {
+// session.Store.Purge. Any one node may run it. Errors: domain.Unavailable.
+func (s *Store) Purge(now time.Time) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
-	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_attempts WHERE forget_after <= $1`, attemptNanos(now)); err != nil {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_attempts WHERE forget_after <= $1`, session.AttemptNanos(now)); err != nil {
 		return 0, sessionsUnavailable("purging throttle counters", err)
 	}
 	tag, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE expires_at <= $1 OR last_seen_at < $2`,
@@ -241,7 +242,7 @@ func (s *PostgresSessions) Purge(now time.Time) (int, error) {
 // cannot deadlock) from the read to the commit, so it is atomic across
 // every node sharing the database; see AttemptStore.UpdateAttempts.
 // Errors: domain.Unavailable.
-func (s *PostgresSessions) UpdateAttempts(keys []string, update func([]AttemptCounter) []AttemptCounter) error {
+func (s *Store) UpdateAttempts(keys []string, update func([]session.AttemptCounter) []session.AttemptCounter) error {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
 	sorted := slices.Sorted(slices.Values(keys))
@@ -251,28 +252,28 @@ func (s *PostgresSessions) UpdateAttempts(keys []string, update func([]AttemptCo
 				return err
 			}
 		}
-		byKey := make(map[string]AttemptCounter, len(keys))
+		byKey := make(map[string]session.AttemptCounter, len(keys))
 		rows, err := tx.Query(ctx, `SELECT key, attempts, window_start, locked_until, strikes, forget_after
 			FROM ledger_attempts WHERE key = ANY($1) ORDER BY key FOR UPDATE`, sorted)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var c AttemptCounter
+			var c session.AttemptCounter
 			var attempts, strikes, window, locked, forget int64
 			if err := rows.Scan(&c.Key, &attempts, &window, &locked, &strikes, &forget); err != nil {
 				rows.Close()
 				return err
 			}
 			c.Attempts, c.Strikes = int(attempts), int(strikes)
-			c.WindowStart, c.LockedUntil, c.ForgetAfter = attemptTime(window), attemptTime(locked), attemptTime(forget)
+			c.WindowStart, c.LockedUntil, c.ForgetAfter = session.AttemptTime(window), session.AttemptTime(locked), session.AttemptTime(forget)
 			byKey[c.Key] = c
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		cs := make([]AttemptCounter, len(keys))
+		cs := make([]session.AttemptCounter, len(keys))
 		for i, k := range keys {
 			cs[i] = byKey[k]
 			cs[i].Key = k
@@ -280,7 +281,7 @@ func (s *PostgresSessions) UpdateAttempts(keys []string, update func([]AttemptCo
 		for _, c := range update(cs) {
 			_, err := tx.Exec(ctx, `UPDATE ledger_attempts SET attempts = $2, window_start = $3, locked_until = $4,
 				strikes = $5, forget_after = $6 WHERE key = $1`,
-				c.Key, c.Attempts, attemptNanos(c.WindowStart), attemptNanos(c.LockedUntil), c.Strikes, attemptNanos(c.ForgetAfter))
+				c.Key, c.Attempts, session.AttemptNanos(c.WindowStart), session.AttemptNanos(c.LockedUntil), c.Strikes, session.AttemptNanos(c.ForgetAfter))
 			if err != nil {
 				return err
 			}
@@ -294,11 +295,11 @@ func (s *PostgresSessions) UpdateAttempts(keys []string, update func([]AttemptCo
 }
 
 // scanPgSession reads one row of sessionColumns.
-func scanPgSession(row pgx.Row) (Session, error) {
-	var sess Session
+func scanPgSession(row pgx.Row) (session.Session, error) {
+	var sess session.Session
 	if err := row.Scan(&sess.ID, &sess.UserID, &sess.OrganisationID, &sess.Credential,
 		&sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt); err != nil {
-		return Session{}, err
+		return session.Session{}, err
 	}
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = micros(sess.CreatedAt), micros(sess.LastSeenAt), micros(sess.ExpiresAt)
 	return sess, nil

@@ -1,4 +1,4 @@
-package auth
+package sqlite
 
 import (
 	"database/sql"
@@ -12,15 +12,16 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/referral-ledger/ledger/datadir"
+	"github.com/referral-ledger/ledger/session"
 )
 
-// SQLiteSessions is a SessionStore in its own SQLite file, kept apart from
+// Store is a session.Store in its own SQLite file, kept apart from
 // the event store because sessions are short-lived, per node and written on
 // every login. The file also holds the sign-in throttle's counters, so they
 // survive a restart. It is safe for concurrent use.
-type SQLiteSessions struct {
+type Store struct {
 	db  *sql.DB
-	cfg SessionConfig
+	cfg session.Config
 	// attemptsMu queues this process's throttle updates, so a burst of
 	// sign-ins waits its turn here rather than in SQLite's busy handler,
 	// whose timeout it could outlast. The file lock still orders them
@@ -28,7 +29,7 @@ type SQLiteSessions struct {
 	attemptsMu sync.Mutex
 }
 
-var _ SessionStore = (*SQLiteSessions)(nil)
+var _ session.Store = (*Store)(nil)
 
 // sessionSchema creates the sessions table. Times are Unix nanoseconds in
 // UTC; token_hash is SHA-256 of the token, never the token itself.
@@ -60,62 +61,62 @@ CREATE INDEX IF NOT EXISTS attempts_forget ON attempts (forget_after);
 // and end, which only ever errs on the safe side.
 const sessionCredentialColumn = `ALTER TABLE sessions ADD COLUMN credential TEXT NOT NULL DEFAULT ''`
 
-// OpenSessions opens (creating if need be) the session database at path
+// Open opens (creating if need be) the session database at path
 // with the default timeouts. Errors are unclassified (internal).
-func OpenSessions(path string) (*SQLiteSessions, error) {
-	return OpenSessionsWithConfig(path, DefaultSessionConfig())
+func Open(path string) (*Store, error) {
+	return OpenWithConfig(path, session.DefaultConfig())
 }
 
-// OpenSessionsWithConfig is OpenSessions with the timeouts of cfg; zero
+// OpenWithConfig is Open with the timeouts of cfg; zero
 // fields take their defaults. The database runs in WAL mode with
 // synchronous=FULL, so a logout or account closure that returned survives a
 // power cut.
-func OpenSessionsWithConfig(path string, cfg SessionConfig) (*SQLiteSessions, error) {
+func OpenWithConfig(path string, cfg session.Config) (*Store, error) {
 	// A file: URI with an escaped path, so that '?' or '#' in a directory
 	// name cannot be mistaken for the start of the parameters.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
 	// Created 0600 whatever the umask, like every file of the data directory.
 	if err := datadir.PrepareSQLite(path); err != nil {
-		return nil, fmt.Errorf("auth: opening sessions: %w", err)
+		return nil, fmt.Errorf("session: opening sessions: %w", err)
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("auth: opening sessions %s: %w", path, err)
+		return nil, fmt.Errorf("session: opening sessions %s: %w", path, err)
 	}
 	if _, err := db.Exec(sessionSchema); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("auth: creating sessions schema in %s: %w", path, err)
+		return nil, fmt.Errorf("session: creating sessions schema in %s: %w", path, err)
 	}
 	var hasCredential bool
 	if err := db.QueryRow(`SELECT count(*) > 0 FROM pragma_table_info('sessions') WHERE name = 'credential'`).Scan(&hasCredential); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("auth: reading sessions schema in %s: %w", path, err)
+		return nil, fmt.Errorf("session: reading sessions schema in %s: %w", path, err)
 	}
 	if !hasCredential {
 		if _, err := db.Exec(sessionCredentialColumn); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("auth: updating sessions schema in %s: %w", path, err)
+			return nil, fmt.Errorf("session: updating sessions schema in %s: %w", path, err)
 		}
 	}
-	return &SQLiteSessions{db: db, cfg: cfg.withDefaults()}, nil
+	return &Store{db: db, cfg: cfg.WithDefaults()}, nil
 }
 
 // Close closes the database.
-func (s *SQLiteSessions) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return s.db.Close() }
 
-// Create starts a session; see SessionStore.Create. An empty userID or
+// Create starts a session; see session.Store.Create. An empty userID or
 // organisationID is a programming error (internal).
-func (s *SQLiteSessions) Create(userID, organisationID, credential string, now time.Time) (string, Session, error) {
+func (s *Store) Create(userID, organisationID, credential string, now time.Time) (string, session.Session, error) {
 	if userID == "" || organisationID == "" {
-		return "", Session{}, errors.New("auth: a session needs a user and an organisation")
+		return "", session.Session{}, errors.New("session: a session needs a user and an organisation")
 	}
-	token, err := newToken()
+	token, err := session.NewToken()
 	if err != nil {
-		return "", Session{}, err
+		return "", session.Session{}, err
 	}
 	now = fromNanos(nanos(now))
-	sess := Session{
+	sess := session.Session{
 		ID:             uuid.NewString(),
 		UserID:         userID,
 		OrganisationID: organisationID,
@@ -127,35 +128,35 @@ func (s *SQLiteSessions) Create(userID, organisationID, credential string, now t
 	_, err = s.db.Exec(`INSERT INTO sessions
 		(token_hash, id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		hashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
+		session.HashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
 		nanos(sess.CreatedAt), nanos(sess.LastSeenAt), nanos(sess.ExpiresAt))
 	if err != nil {
-		return "", Session{}, fmt.Errorf("auth: storing session: %w", err)
+		return "", session.Session{}, fmt.Errorf("session: storing session: %w", err)
 	}
 	return token, sess, nil
 }
 
-// Lookup returns the live session of token; see SessionStore.Lookup. It
+// Lookup returns the live session of token; see session.Store.Lookup. It
 // writes LastSeenAt only when the stored value is older than touchInterval.
-func (s *SQLiteSessions) Lookup(token string, now time.Time) (Session, error) {
-	if !wellFormedToken(token) {
-		return Session{}, errInvalidSession()
+func (s *Store) Lookup(token string, now time.Time) (session.Session, error) {
+	if !session.WellFormedToken(token) {
+		return session.Session{}, session.ErrInvalid()
 	}
-	hash := hashToken(token)
+	hash := session.HashToken(token)
 	sess, err := scanSession(s.db.QueryRow(`SELECT `+sqliteSessionColumns+`
 		FROM sessions WHERE token_hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, errInvalidSession()
+		return session.Session{}, session.ErrInvalid()
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("auth: looking up session: %w", err)
+		return session.Session{}, fmt.Errorf("session: looking up session: %w", err)
 	}
 	if !s.live(sess, now) {
 		// Best effort: Purge removes it later if this fails.
 		_, _ = s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, hash)
-		return Session{}, errInvalidSession()
+		return session.Session{}, session.ErrInvalid()
 	}
-	if now.Sub(sess.LastSeenAt) < touchInterval(s.cfg.IdleTimeout) {
+	if now.Sub(sess.LastSeenAt) < session.TouchInterval(s.cfg.IdleTimeout) {
 		return sess, nil
 	}
 	// Touch and re-check in one statement, so a session ended by Delete or
@@ -166,50 +167,50 @@ func (s *SQLiteSessions) Lookup(token string, now time.Time) (Session, error) {
 		RETURNING `+sqliteSessionColumns,
 		seen, hash, seen, nanos(now.Add(-s.cfg.IdleTimeout))))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Session{}, errInvalidSession()
+		return session.Session{}, session.ErrInvalid()
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("auth: touching session: %w", err)
+		return session.Session{}, fmt.Errorf("session: touching session: %w", err)
 	}
 	return sess, nil
 }
 
 // live reports whether sess is neither past its absolute expiry nor idle for
 // longer than the idle timeout at now.
-func (s *SQLiteSessions) live(sess Session, now time.Time) bool {
+func (s *Store) live(sess session.Session, now time.Time) bool {
 	return now.Before(sess.ExpiresAt) && now.Sub(sess.LastSeenAt) <= s.cfg.IdleTimeout
 }
 
-// Delete ends the session of token; see SessionStore.Delete.
-func (s *SQLiteSessions) Delete(token string) error {
-	if _, err := s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, hashToken(token)); err != nil {
-		return fmt.Errorf("auth: deleting session: %w", err)
+// Delete ends the session of token; see session.Store.Delete.
+func (s *Store) Delete(token string) error {
+	if _, err := s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, session.HashToken(token)); err != nil {
+		return fmt.Errorf("session: deleting session: %w", err)
 	}
 	return nil
 }
 
-// DeleteForUser ends every session of userID; see SessionStore.DeleteForUser.
-func (s *SQLiteSessions) DeleteForUser(userID string) error {
+// DeleteForUser ends every session of userID; see session.Store.DeleteForUser.
+func (s *Store) DeleteForUser(userID string) error {
 	if _, err := s.db.Exec(`DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
-		return fmt.Errorf("auth: deleting sessions of user: %w", err)
+		return fmt.Errorf("session: deleting sessions of user: %w", err)
 	}
 	return nil
 }
 
 // Purge removes expired sessions and stale throttle counters; see
-// SessionStore.Purge.
-func (s *SQLiteSessions) Purge(now time.Time) (int, error) {
+// session.Store.Purge.
+func (s *Store) Purge(now time.Time) (int, error) {
 	if _, err := s.db.Exec(`DELETE FROM attempts WHERE forget_after <= ?`, nanos(now)); err != nil {
-		return 0, fmt.Errorf("auth: purging throttle counters: %w", err)
+		return 0, fmt.Errorf("session: purging throttle counters: %w", err)
 	}
 	res, err := s.db.Exec(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?`,
 		nanos(now), nanos(now.Add(-s.cfg.IdleTimeout)))
 	if err != nil {
-		return 0, fmt.Errorf("auth: purging sessions: %w", err)
+		return 0, fmt.Errorf("session: purging sessions: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("auth: purging sessions: %w", err)
+		return 0, fmt.Errorf("session: purging sessions: %w", err)
 	}
 	return int(n), nil
 }
@@ -218,37 +219,37 @@ func (s *SQLiteSessions) Purge(now time.Time) (int, error) {
 // which holds the file's write lock from the read to the commit, so it is
 // atomic across every process using the file; see
 // AttemptStore.UpdateAttempts.
-func (s *SQLiteSessions) UpdateAttempts(keys []string, update func([]AttemptCounter) []AttemptCounter) error {
+func (s *Store) UpdateAttempts(keys []string, update func([]session.AttemptCounter) []session.AttemptCounter) error {
 	s.attemptsMu.Lock()
 	defer s.attemptsMu.Unlock()
 	tx, err := s.db.Begin()
 	if err != nil {
-		return fmt.Errorf("auth: updating throttle counters: %w", err)
+		return fmt.Errorf("session: updating throttle counters: %w", err)
 	}
 	defer tx.Rollback()
-	cs := make([]AttemptCounter, len(keys))
+	cs := make([]session.AttemptCounter, len(keys))
 	for i, k := range keys {
 		cs[i].Key = k
 		var window, locked, forget int64
 		err := tx.QueryRow(`SELECT attempts, window_start, locked_until, strikes, forget_after
 			FROM attempts WHERE key = ?`, k).Scan(&cs[i].Attempts, &window, &locked, &cs[i].Strikes, &forget)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("auth: reading throttle counters: %w", err)
+			return fmt.Errorf("session: reading throttle counters: %w", err)
 		}
-		cs[i].WindowStart, cs[i].LockedUntil, cs[i].ForgetAfter = attemptTime(window), attemptTime(locked), attemptTime(forget)
+		cs[i].WindowStart, cs[i].LockedUntil, cs[i].ForgetAfter = session.AttemptTime(window), session.AttemptTime(locked), session.AttemptTime(forget)
 	}
 	for _, c := range update(cs) {
 		_, err := tx.Exec(`INSERT INTO attempts (key, attempts, window_start, locked_until, strikes, forget_after)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET attempts = excluded.attempts, window_start = excluded.window_start,
 				locked_until = excluded.locked_until, strikes = excluded.strikes, forget_after = excluded.forget_after`,
-			c.Key, c.Attempts, attemptNanos(c.WindowStart), attemptNanos(c.LockedUntil), c.Strikes, attemptNanos(c.ForgetAfter))
+			c.Key, c.Attempts, session.AttemptNanos(c.WindowStart), session.AttemptNanos(c.LockedUntil), c.Strikes, session.AttemptNanos(c.ForgetAfter))
 		if err != nil {
-			return fmt.Errorf("auth: writing throttle counters: %w", err)
+			return fmt.Errorf("session: writing throttle counters: %w", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("auth: writing throttle counters: %w", err)
+		return fmt.Errorf("session: writing throttle counters: %w", err)
 	}
 	return nil
 }
@@ -257,11 +258,11 @@ func (s *SQLiteSessions) UpdateAttempts(keys []string, update func([]AttemptCoun
 const sqliteSessionColumns = `id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at`
 
 // scanSession reads one row of sqliteSessionColumns.
-func scanSession(row *sql.Row) (Session, error) {
-	var sess Session
+func scanSession(row *sql.Row) (session.Session, error) {
+	var sess session.Session
 	var created, seen, expires int64
 	if err := row.Scan(&sess.ID, &sess.UserID, &sess.OrganisationID, &sess.Credential, &created, &seen, &expires); err != nil {
-		return Session{}, err
+		return session.Session{}, err
 	}
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromNanos(created), fromNanos(seen), fromNanos(expires)
 	return sess, nil

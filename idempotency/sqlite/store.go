@@ -1,4 +1,4 @@
-package http
+package sqlite
 
 import (
 	"bytes"
@@ -13,9 +13,11 @@ import (
 
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/idempotency"
 )
 
-// idempotencySchema: status is NULL while the first request is in flight.
+// idempotencySchema: status is NULL while the first request is in flight,
+// abandoned (0) once its process has stopped without an answer.
 // created_at is in Unix nanoseconds.
 const idempotencySchema = `
 CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -33,17 +35,22 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 CREATE INDEX IF NOT EXISTS idempotency_keys_created_at ON idempotency_keys (created_at);
 `
 
-// sqliteIdempotencyStore is the IdempotencyStore in a SQLite file.
-type sqliteIdempotencyStore struct {
+// Store is an idempotency.Store in a SQLite file.
+type Store struct {
 	db *sql.DB
 }
 
-// OpenIdempotencyStore opens, creating it if need be, the SQLite file at
-// path as an IdempotencyStore: WAL journal, synchronous=FULL so a stored
+var _ idempotency.Store = (*Store)(nil)
+
+// Open opens, creating it if need be, the SQLite file at
+// path as an idempotency.Store: WAL journal, synchronous=FULL so a stored
 // response survives a power cut, and secure_delete so purged responses are
-// overwritten on disk. The file belongs to one process: opening it drops the
-// claims of requests that were in flight when a previous process stopped.
-func OpenIdempotencyStore(path string) (IdempotencyStore, error) {
+// overwritten on disk. The file belongs to one process: opening it marks
+// the claims of requests that were in flight when a previous process
+// stopped as abandoned; a retry of the same request takes such a claim
+// over (and, its ids derived from the request, finds what the first run
+// wrote: R-OPS-1), and another request under the key is still refused.
+func Open(path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("idempotency store: unusable path %q", path)
 	}
@@ -59,7 +66,7 @@ func OpenIdempotencyStore(path string) (IdempotencyStore, error) {
 		return nil, fmt.Errorf("idempotency store: %w", err)
 	}
 	db.SetMaxOpenConns(1) // one writer anyway; no SQLITE_BUSY between our own connections
-	s := &sqliteIdempotencyStore{db: db}
+	s := &Store{db: db}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("idempotency store: %w", err)
@@ -67,16 +74,20 @@ func OpenIdempotencyStore(path string) (IdempotencyStore, error) {
 	return s, nil
 }
 
-func (s *sqliteIdempotencyStore) init() error {
+func (s *Store) init() error {
 	if _, err := s.db.Exec(idempotencySchema); err != nil {
 		return err
 	}
-	_, err := s.db.Exec(`DELETE FROM idempotency_keys WHERE status IS NULL`)
+	_, err := s.db.Exec(`UPDATE idempotency_keys SET status = ? WHERE status IS NULL`, abandoned)
 	return err
 }
 
-// Claim implements IdempotencyStore.
-func (s *sqliteIdempotencyStore) Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (*IdempotentResponse, error) {
+// abandoned is the status of a claim whose process stopped before
+// completing or releasing it; never an HTTP status.
+const abandoned = 0
+
+// Claim implements idempotency.Store.
+func (s *Store) Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (*idempotency.Response, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("idempotency store: %w", err)
@@ -88,7 +99,7 @@ func (s *sqliteIdempotencyStore) Claim(ctx context.Context, scope, key string, f
 	var (
 		fp     []byte
 		status sql.NullInt64
-		resp   IdempotentResponse
+		resp   idempotency.Response
 	)
 	err = tx.QueryRowContext(ctx, `
 		SELECT fingerprint, status, content_type, location, etag, body
@@ -109,6 +120,16 @@ func (s *sqliteIdempotencyStore) Claim(ctx context.Context, scope, key string, f
 		return nil, fmt.Errorf("idempotency store: claim: %w", err)
 	case !bytes.Equal(fp, fingerprint[:]):
 		return nil, domain.Errorf(domain.Invalid, "this Idempotency-Key was already used with a different request")
+	case status.Valid && status.Int64 == abandoned:
+		// The same request again, after a restart: it holds the key now.
+		if _, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status = NULL
+			WHERE scope = ? AND key = ?`, scope, key); err != nil {
+			return nil, fmt.Errorf("idempotency store: claim: %w", err)
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, fmt.Errorf("idempotency store: claim: %w", err)
+		}
+		return nil, nil
 	case !status.Valid:
 		return nil, domain.Errorf(domain.Conflict, "the first request with this Idempotency-Key is still being processed; retry later")
 	}
@@ -119,9 +140,9 @@ func (s *sqliteIdempotencyStore) Claim(ctx context.Context, scope, key string, f
 	return &resp, nil
 }
 
-// Complete implements IdempotencyStore. It fails if the key is no longer
+// Complete implements idempotency.Store. It fails if the key is no longer
 // claimed (it expired, or was released).
-func (s *sqliteIdempotencyStore) Complete(ctx context.Context, scope, key string, resp IdempotentResponse) error {
+func (s *Store) Complete(ctx context.Context, scope, key string, resp idempotency.Response) error {
 	res, err := s.db.ExecContext(ctx, `
 		UPDATE idempotency_keys SET status = ?, content_type = ?, location = ?, etag = ?, body = ?
 		WHERE scope = ? AND key = ? AND status IS NULL`,
@@ -135,8 +156,8 @@ func (s *sqliteIdempotencyStore) Complete(ctx context.Context, scope, key string
 	return nil
 }
 
-// Release implements IdempotencyStore; a completed entry is left alone.
-func (s *sqliteIdempotencyStore) Release(ctx context.Context, scope, key string) error {
+// Release implements idempotency.Store; a completed entry is left alone.
+func (s *Store) Release(ctx context.Context, scope, key string) error {
 	_, err := s.db.ExecContext(ctx, `
 		DELETE FROM idempotency_keys WHERE scope = ? AND key = ? AND status IS NULL`, scope, key)
 	if err != nil {
@@ -145,8 +166,8 @@ func (s *sqliteIdempotencyStore) Release(ctx context.Context, scope, key string)
 	return nil
 }
 
-// Purge implements IdempotencyStore.
-func (s *sqliteIdempotencyStore) Purge(ctx context.Context, now time.Time) (int64, error) {
+// Purge implements idempotency.Store.
+func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at <= ?`, expiry(now))
 	if err != nil {
 		return 0, fmt.Errorf("idempotency store: purge: %w", err)
@@ -154,8 +175,8 @@ func (s *sqliteIdempotencyStore) Purge(ctx context.Context, now time.Time) (int6
 	return res.RowsAffected()
 }
 
-// Close implements IdempotencyStore.
-func (s *sqliteIdempotencyStore) Close() error { return s.db.Close() }
+// Close implements idempotency.Store.
+func (s *Store) Close() error { return s.db.Close() }
 
 // expiry is the created_at at or before which entries have expired at now.
-func expiry(now time.Time) int64 { return now.Add(-IdempotencyTTL).UnixNano() }
+func expiry(now time.Time) int64 { return now.Add(-idempotency.TTL).UnixNano() }

@@ -1,4 +1,4 @@
-package http
+package postgres
 
 import (
 	"context"
@@ -9,14 +9,16 @@ import (
 	"time"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/idempotency"
+	"github.com/referral-ledger/ledger/idempotency/idempotencytest"
 	"github.com/referral-ledger/ledger/internal/pgtest"
 )
 
-// openPostgresIdempotencyAt opens the store at url and closes it when tb
+// openAt opens the store at url and closes it when tb
 // ends.
-func openPostgresIdempotencyAt(tb testing.TB, url string) IdempotencyStore {
+func openAt(tb testing.TB, url string) idempotency.Store {
 	tb.Helper()
-	s, err := OpenPostgresIdempotencyStore(context.Background(), url)
+	s, err := Open(context.Background(), url)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -24,39 +26,39 @@ func openPostgresIdempotencyAt(tb testing.TB, url string) IdempotencyStore {
 	return s
 }
 
-func openPostgresForContract(tb testing.TB) IdempotencyStore {
+func openForContract(tb testing.TB) idempotency.Store {
 	tb.Helper()
-	return openPostgresIdempotencyAt(tb, pgtest.URL(tb))
+	return openAt(tb, pgtest.URL(tb))
 }
 
 // The behaviour the SQLite store has, case for case.
-func TestPostgresIdempotencyStore(t *testing.T) { testIdempotencyStore(t, openPostgresForContract) }
+func TestContract(t *testing.T) { idempotencytest.Run(t, openForContract) }
 
 // Claims racing on two nodes for one key: exactly one wins.
-func TestPostgresIdempotencyStoreConcurrentClaims(t *testing.T) {
+func TestConcurrentClaims(t *testing.T) {
 	url := pgtest.URL(t)
-	a, b := openPostgresIdempotencyAt(t, url), openPostgresIdempotencyAt(t, url)
-	testIdempotencyConcurrentClaims(t, twoNodes{a, b, new(atomic.Int64)})
+	a, b := openAt(t, url), openAt(t, url)
+	idempotencytest.ConcurrentClaims(t, twoNodes{a, b, new(atomic.Int64)})
 }
 
 // twoNodes sends calls to two stores on one database in turn, as a load
 // balancer would.
 type twoNodes struct {
-	a, b IdempotencyStore
+	a, b idempotency.Store
 	n    *atomic.Int64
 }
 
-func (n twoNodes) pick() IdempotencyStore {
+func (n twoNodes) pick() idempotency.Store {
 	if n.n.Add(1)%2 == 0 {
 		return n.a
 	}
 	return n.b
 }
 
-func (n twoNodes) Claim(ctx context.Context, scope, key string, fp [32]byte, now time.Time) (*IdempotentResponse, error) {
+func (n twoNodes) Claim(ctx context.Context, scope, key string, fp [32]byte, now time.Time) (*idempotency.Response, error) {
 	return n.pick().Claim(ctx, scope, key, fp, now)
 }
-func (n twoNodes) Complete(ctx context.Context, scope, key string, resp IdempotentResponse) error {
+func (n twoNodes) Complete(ctx context.Context, scope, key string, resp idempotency.Response) error {
 	return n.pick().Complete(ctx, scope, key, resp)
 }
 func (n twoNodes) Release(ctx context.Context, scope, key string) error {
@@ -70,17 +72,17 @@ func (n twoNodes) Close() error { return nil }
 // A retry that the load balancer sends to another node is answered from the
 // first node's result, and a request in flight on one node is a conflict on
 // the other.
-func TestPostgresIdempotencyAcrossNodes(t *testing.T) {
+func TestAcrossNodes(t *testing.T) {
 	ctx := context.Background()
 	url := pgtest.URL(t)
-	a, b := openPostgresIdempotencyAt(t, url), openPostgresIdempotencyAt(t, url)
+	a, b := openAt(t, url), openAt(t, url)
 	fp := sha256.Sum256([]byte("x"))
 	now := time.Now()
-	mustClaim(t, a, "u1", "k", fp, now)
+	idempotencytest.MustClaim(t, a, "u1", "k", fp, now)
 	if _, err := b.Claim(ctx, "u1", "k", fp, now); domain.ErrorCode(err) != domain.Conflict {
 		t.Fatalf("claim on node b while in flight on node a = %v, want conflict", err)
 	}
-	if err := a.Complete(ctx, "u1", "k", IdempotentResponse{Status: 201, Location: "/v1/x", Body: []byte("sealed")}); err != nil {
+	if err := a.Complete(ctx, "u1", "k", idempotency.Response{Status: 201, Location: "/v1/x", Body: []byte("sealed")}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := b.Claim(ctx, "u1", "k", fp, now.Add(time.Minute))
@@ -91,18 +93,23 @@ func TestPostgresIdempotencyAcrossNodes(t *testing.T) {
 
 // A claim whose node died mid-request (nothing completes or releases it)
 // blocks the key for abandonedClaimAfter, then may be claimed again.
-func TestPostgresIdempotencyAbandonedClaim(t *testing.T) {
+func TestAbandonedClaim(t *testing.T) {
 	ctx := context.Background()
-	s := openPostgresForContract(t)
+	s := openForContract(t)
 	t0 := time.Date(2025, 1, 31, 9, 0, 0, 0, time.UTC)
 	fp := sha256.Sum256([]byte("x"))
-	mustClaim(t, s, "u1", "k", fp, t0)
+	idempotencytest.MustClaim(t, s, "u1", "k", fp, t0)
 	if _, err := s.Claim(ctx, "u1", "k", fp, t0.Add(abandonedClaimAfter-time.Second)); domain.ErrorCode(err) != domain.Conflict {
 		t.Fatalf("claim before the claim is abandoned = %v, want conflict", err)
 	}
-	mustClaim(t, s, "u1", "k", fp, t0.Add(abandonedClaimAfter))
+	// Only the same request may take an abandoned claim over (R-OPS-1).
+	other := sha256.Sum256([]byte("y"))
+	if _, err := s.Claim(ctx, "u1", "k", other, t0.Add(abandonedClaimAfter)); domain.ErrorCode(err) != domain.Invalid {
+		t.Fatalf("another request under an abandoned claim = %v, want invalid", err)
+	}
+	idempotencytest.MustClaim(t, s, "u1", "k", fp, t0.Add(abandonedClaimAfter))
 	// A completed entry is never taken for abandoned.
-	if err := s.Complete(ctx, "u1", "k", IdempotentResponse{Status: 201}); err != nil {
+	if err := s.Complete(ctx, "u1", "k", idempotency.Response{Status: 201}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.Claim(ctx, "u1", "k", fp, t0.Add(3*abandonedClaimAfter)); err != nil || got == nil {
@@ -111,13 +118,13 @@ func TestPostgresIdempotencyAbandonedClaim(t *testing.T) {
 }
 
 // A database that cannot be reached is 503 (domain.Unavailable).
-func TestPostgresIdempotencyUnavailable(t *testing.T) {
-	_, err := OpenPostgresIdempotencyStore(context.Background(),
+func TestUnavailable(t *testing.T) {
+	_, err := Open(context.Background(),
 		"postgres://postgres:secret@127.0.0.1:1/x?sslmode=disable&connect_timeout=2")
 	if domain.ErrorCode(err) != domain.Unavailable || strings.Contains(err.Error(), "secret") {
 		t.Errorf("Open = %v, want code %s without the password", err, domain.Unavailable)
 	}
-	s, err := OpenPostgresIdempotencyStore(context.Background(), pgtest.URL(t))
+	s, err := Open(context.Background(), pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,10 @@
-package auth
+// Package session keeps signed-in users' sessions (R-AUTH-3) and the
+// sign-in throttle's attempt counters (R-AUTH-5): the Store contract every
+// backend meets, and the token helpers they share. The backends are
+// session/sqlite (a file in the data directory) and session/postgres
+// (shared by several API nodes); session/sessiontest is the contract suite
+// both run.
+package session
 
 import (
 	"crypto/rand"
@@ -32,9 +38,9 @@ type Session struct {
 	ExpiresAt time.Time
 }
 
-// SessionConfig sets how long sessions last. Zero fields take the defaults
-// of DefaultSessionConfig.
-type SessionConfig struct {
+// Config sets how long sessions last. Zero fields take the defaults
+// of DefaultConfig.
+type Config struct {
 	// IdleTimeout ends a session not used for this long; default 30 minutes.
 	IdleTimeout time.Duration
 	// AbsoluteTimeout ends a session this long after it began, however
@@ -42,15 +48,15 @@ type SessionConfig struct {
 	AbsoluteTimeout time.Duration
 }
 
-// DefaultSessionConfig returns a 30-minute idle and a 12-hour absolute
+// DefaultConfig returns a 30-minute idle and a 12-hour absolute
 // timeout.
-func DefaultSessionConfig() SessionConfig {
-	return SessionConfig{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}
+func DefaultConfig() Config {
+	return Config{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}
 }
 
-// withDefaults returns c with every zero or negative field set to its default.
-func (c SessionConfig) withDefaults() SessionConfig {
-	d := DefaultSessionConfig()
+// WithDefaults returns c with every zero or negative field set to its default.
+func (c Config) WithDefaults() Config {
+	d := DefaultConfig()
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = d.IdleTimeout
 	}
@@ -60,7 +66,7 @@ func (c SessionConfig) withDefaults() SessionConfig {
 	return c
 }
 
-// SessionStore keeps sessions (R-AUTH-3, R-ORG-3). Tokens are random,
+// Store keeps sessions (R-AUTH-3, R-ORG-3). Tokens are random,
 // expire after an idle and an absolute timeout, and end at logout
 // (Delete) or when the account is closed or its password changed
 // (DeleteForUser). A store never keeps a token, only a hash of it.
@@ -68,7 +74,7 @@ func (c SessionConfig) withDefaults() SessionConfig {
 // It also keeps the sign-in throttle's counters (AttemptStore), so that the
 // limits hold across restarts and across every node sharing the store
 // (R-AUTH-5).
-type SessionStore interface {
+type Store interface {
 	AttemptStore
 	// Create starts a session for userID acting for organisationID at now,
 	// opened with the password credential names (see Session.Credential),
@@ -90,6 +96,8 @@ type SessionStore interface {
 	// counters that no longer matter at now, and returns how many sessions
 	// it removed.
 	Purge(now time.Time) (int, error)
+	// Close releases the store's resources.
+	Close() error
 }
 
 const (
@@ -106,44 +114,93 @@ const (
 	touchFraction = 100
 )
 
-// touchInterval is how stale LastSeenAt may get before Lookup writes it:
+// TouchInterval is how stale LastSeenAt may get before Lookup writes it:
 // a hundredth of the idle timeout, at most lastSeenResolution. The idle
 // timeout may then fire that much early, which errs on the safe side, and
 // a long timeout costs at most one write a session every few seconds.
-func touchInterval(idle time.Duration) time.Duration {
+func TouchInterval(idle time.Duration) time.Duration {
 	return min(lastSeenResolution, idle/touchFraction)
 }
 
-// errInvalidSession is the one error every failed Lookup returns, so a
+// ErrInvalid is the one error every failed Lookup returns, so a
 // client cannot tell an unknown token from an expired one.
-func errInvalidSession() error {
+func ErrInvalid() error {
 	return domain.Errorf(domain.Unauthorized, "invalid or expired session")
 }
 
-// newToken returns a fresh bearer token: tokenBytes from crypto/rand as
+// NewToken returns a fresh bearer token: tokenBytes from crypto/rand as
 // unpadded base64url, safe in headers and cookies.
-func newToken() (string, error) {
+func NewToken() (string, error) {
 	b := make([]byte, tokenBytes)
 	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("auth: reading session token: %w", err)
+		return "", fmt.Errorf("session: reading session token: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// hashToken returns the SHA-256 of token, the only form in which a token is
+// HashToken returns the SHA-256 of token, the only form in which a token is
 // stored. A fast hash suffices: the token has 256 bits of entropy, so there
 // is no dictionary to search, unlike a password.
-func hashToken(token string) []byte {
+func HashToken(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
 }
 
-// wellFormedToken reports whether token could have come from newToken, so
+// WellFormedToken reports whether token could have come from NewToken, so
 // garbage is refused without touching the store.
-func wellFormedToken(token string) bool {
+func WellFormedToken(token string) bool {
 	if len(token) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
 		return false
 	}
 	_, err := base64.RawURLEncoding.DecodeString(token)
 	return err == nil
+}
+
+// AttemptCounter is the password-attempt history of one throttle key (an
+// account or a client address), as an AttemptStore keeps it. The key is a
+// hash, never the username or address itself.
+type AttemptCounter struct {
+	Key string
+	// Attempts counts the attempts of the current window: reserved ones
+	// still being checked and failed ones.
+	Attempts int
+	// WindowStart is the first attempt of the current window; zero if none.
+	WindowStart time.Time
+	// LockedUntil ends the current lockout; zero if never locked since the
+	// last quiet window.
+	LockedUntil time.Time
+	// Strikes counts lockouts in a row, which double the next one.
+	Strikes int
+	// ForgetAfter is when forgetting the counter changes no decision, so a
+	// purge may drop it.
+	ForgetAfter time.Time
+}
+
+// AttemptStore keeps the throttle's counters where every node that shares
+// the store, and the node after a restart, sees them (R-AUTH-5).
+type AttemptStore interface {
+	// UpdateAttempts calls update with the counters of keys, in the order
+	// given (a key never seen has a zero counter with Key set), and stores
+	// the counters update returns, all atomically: no other UpdateAttempts
+	// touching any of the keys, on any node, runs between the read and the
+	// write. update may be called more than once if the store retries. It
+	// returns update's counters as stored. Errors: domain.Unavailable when a
+	// shared store cannot be reached; otherwise unclassified (internal).
+	UpdateAttempts(keys []string, update func([]AttemptCounter) []AttemptCounter) error
+}
+
+// AttemptNanos and AttemptTime are zero-time-aware conversions between times and stored Unix nanoseconds:
+// the zero time is stored as 0.
+func AttemptNanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func AttemptTime(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }

@@ -1,0 +1,357 @@
+// Package sessiontest is the contract every session store must pass: one
+// suite, run by each backend's own tests, so the SQLite backend and the
+// PostgreSQL one cannot drift apart (R-AUTH-3, R-AUTH-5).
+//
+//	func TestContract(t *testing.T) { sessiontest.Run(t, open) }
+package sessiontest
+
+import (
+	"encoding/base64"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/session"
+)
+
+// Factory opens a new, empty store with cfg and closes it when tb ends.
+type Factory func(tb testing.TB, cfg session.Config) session.Store
+
+// T0 is the suite's starting time; every clock in it counts from there.
+var T0 = time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
+
+// Run runs the whole contract against stores made by open, one fresh store
+// per case.
+func Run(t *testing.T, open Factory) {
+	cases := []struct {
+		name string
+		run  func(*testing.T, Factory)
+	}{
+		{"Tokens_R-AUTH-3", testSessionTokens},
+		{"Lookup", testSessionLookup},
+		{"Expiry_R-AUTH-3", testSessionExpiry},
+		{"BadTokens", testSessionBadTokens},
+		{"Logout_R-AUTH-3", testSessionLogout},
+		{"DeleteForUser", testSessionDeleteForUser},
+		{"Purge", testSessionPurge},
+		{"ConfigTimeouts", testSessionConfigTimeouts},
+		{"CreateNeedsUserAndOrganisation", testCreateNeedsUserAndOrganisation},
+		{"IdleTimeoutAnyLength_R-AUTH-3", testSessionIdleTimeoutAnyLength},
+		{"AttemptStore_R-AUTH-5", testAttemptStore},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
+	}
+}
+
+// Create starts a session for userID at now or fails tb.
+func Create(tb testing.TB, s session.Store, userID string, now time.Time) (string, session.Session) {
+	tb.Helper()
+	token, sess, err := s.Create(userID, "org-1", "cred-1", now)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return token, sess
+}
+
+// WantUnauthorized fails tb unless Lookup refuses token at now with the one
+// message every refusal carries.
+func WantUnauthorized(tb testing.TB, s session.Store, token string, now time.Time) {
+	tb.Helper()
+	_, err := s.Lookup(token, now)
+	wantCode(tb, err, domain.Unauthorized)
+	if msg := domain.ErrorMessage(err); msg != "invalid or expired session" {
+		tb.Fatalf("message = %q, want the common one", msg)
+	}
+}
+
+// wantCode fails tb unless err carries the code want.
+func wantCode(tb testing.TB, err error, want domain.Code) {
+	tb.Helper()
+	if got := domain.ErrorCode(err); got != want {
+		tb.Fatalf("error code = %q (%v), want %q", got, err, want)
+	}
+}
+
+// testSessionTokens proves R-AUTH-3: tokens carry at least 128 random bits.
+func testSessionTokens(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	seen := map[string]bool{}
+	for i := 0; i < 100; i++ {
+		token, _ := Create(t, s, "user-1", T0)
+		raw, err := base64.RawURLEncoding.DecodeString(token)
+		if err != nil {
+			t.Fatalf("token %q is not unpadded base64url: %v", token, err)
+		}
+		if len(raw)*8 < 128 {
+			t.Fatalf("token has %d bits, want at least 128", len(raw)*8)
+		}
+		if seen[token] {
+			t.Fatal("a token repeated")
+		}
+		seen[token] = true
+	}
+}
+
+func testSessionLookup(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	token, created := Create(t, s, "user-1", T0)
+	if created.ID == "" || created.UserID != "user-1" || created.OrganisationID != "org-1" ||
+		!created.CreatedAt.Equal(T0) || !created.LastSeenAt.Equal(T0) || !created.ExpiresAt.Equal(T0.Add(12*time.Hour)) {
+		t.Fatalf("Create returned %+v", created)
+	}
+	got, err := s.Lookup(token, T0.Add(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != created || got.Credential != "cred-1" {
+		t.Fatalf("Lookup = %+v, want %+v (unchanged within a hundredth of the idle timeout)", got, created)
+	}
+	got, err = s.Lookup(token, T0.Add(5*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.LastSeenAt.Equal(T0.Add(5 * time.Minute)) {
+		t.Fatalf("LastSeenAt = %v, want it updated to %v", got.LastSeenAt, T0.Add(5*time.Minute))
+	}
+}
+
+// testSessionExpiry proves R-AUTH-3: sessions expire when idle and at their
+// absolute end, however active.
+func testSessionExpiry(t *testing.T, open Factory) {
+	tests := []struct {
+		name   string
+		visits []time.Duration // Lookups before the final one, after T0
+		final  time.Duration
+		ok     bool
+	}{
+		{"OKJustBeforeIdle", nil, 30 * time.Minute, true},
+		{"ErrIdle", nil, 30*time.Minute + time.Second, false},
+		{"OKKeptAlive", []time.Duration{20 * time.Minute, 40 * time.Minute}, 70 * time.Minute, true},
+		{"ErrIdleAfterLastVisit", []time.Duration{20 * time.Minute}, 51 * time.Minute, false},
+		{"ErrAbsolute", everyTwentyMinutesFor(12 * time.Hour), 12 * time.Hour, false},
+		{"OKJustBeforeAbsolute", everyTwentyMinutesFor(12 * time.Hour), 12*time.Hour - time.Second, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t, session.Config{})
+			token, _ := Create(t, s, "user-1", T0)
+			for _, v := range tt.visits {
+				if _, err := s.Lookup(token, T0.Add(v)); err != nil {
+					t.Fatalf("visit at +%v: %v", v, err)
+				}
+			}
+			if !tt.ok {
+				WantUnauthorized(t, s, token, T0.Add(tt.final))
+				return
+			}
+			if _, err := s.Lookup(token, T0.Add(tt.final)); err != nil {
+				t.Fatalf("Lookup at +%v: %v", tt.final, err)
+			}
+		})
+	}
+}
+
+func everyTwentyMinutesFor(d time.Duration) []time.Duration {
+	var v []time.Duration
+	for at := 20 * time.Minute; at < d; at += 20 * time.Minute {
+		v = append(v, at)
+	}
+	return v
+}
+
+func testSessionBadTokens(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	token, _ := Create(t, s, "user-1", T0)
+	unknown, err := session.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, token string }{
+		{"Empty", ""},
+		{"Garbage", "not a token"},
+		{"Truncated", token[:len(token)-1]},
+		{"Padded", token + "="},
+		{"Unknown", unknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			WantUnauthorized(t, s, tt.token, T0)
+		})
+	}
+}
+
+// testSessionLogout proves R-AUTH-3: a session ends at logout.
+func testSessionLogout(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	token, _ := Create(t, s, "user-1", T0)
+	other, _ := Create(t, s, "user-1", T0)
+	if err := s.Delete(token); err != nil {
+		t.Fatal(err)
+	}
+	WantUnauthorized(t, s, token, T0.Add(time.Second))
+	if _, err := s.Lookup(other, T0.Add(time.Second)); err != nil {
+		t.Fatalf("logging out one session ended another: %v", err)
+	}
+	if err := s.Delete(token); err != nil {
+		t.Fatalf("second logout = %v, want nil", err)
+	}
+}
+
+// testSessionDeleteForUser proves R-AUTH-3 and R-ORG-3: closing an account
+// (or changing its password) ends every one of its sessions at once.
+func testSessionDeleteForUser(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	a1, _ := Create(t, s, "user-1", T0)
+	a2, _ := Create(t, s, "user-1", T0)
+	b, _ := Create(t, s, "user-2", T0)
+	if err := s.DeleteForUser("user-1"); err != nil {
+		t.Fatal(err)
+	}
+	WantUnauthorized(t, s, a1, T0.Add(time.Second))
+	WantUnauthorized(t, s, a2, T0.Add(5*time.Minute))
+	if _, err := s.Lookup(b, T0.Add(5*time.Minute)); err != nil {
+		t.Fatalf("another user's session ended: %v", err)
+	}
+}
+
+func testSessionPurge(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	idle, _ := Create(t, s, "user-1", T0)
+	live, _ := Create(t, s, "user-2", T0.Add(20*time.Minute))
+	n, err := s.Purge(T0.Add(31 * time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("Purge removed %d sessions, want 1", n)
+	}
+	WantUnauthorized(t, s, idle, T0.Add(time.Minute))
+	if _, err := s.Lookup(live, T0.Add(31*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testSessionConfigTimeouts(t *testing.T, open Factory) {
+	s := open(t, session.Config{IdleTimeout: 5 * time.Minute, AbsoluteTimeout: time.Hour})
+	token, sess := Create(t, s, "user-1", T0)
+	if !sess.ExpiresAt.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("ExpiresAt = %v, want an hour after creation", sess.ExpiresAt)
+	}
+	WantUnauthorized(t, s, token, T0.Add(6*time.Minute))
+}
+
+func testCreateNeedsUserAndOrganisation(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	if _, _, err := s.Create("", "org-1", "cred-1", T0); err == nil {
+		t.Error("Create without a user succeeded")
+	}
+	if _, _, err := s.Create("user-1", "", "cred-1", T0); err == nil {
+		t.Error("Create without an organisation succeeded")
+	}
+}
+
+// testSessionIdleTimeoutAnyLength proves R-AUTH-3's idle timeout for any
+// length from a second up: a session used at intervals shorter than the
+// idle timeout lives until its absolute end, and one left alone for longer
+// than the idle timeout dies. The clock is injected.
+func testSessionIdleTimeoutAnyLength(t *testing.T, open Factory) {
+	for _, idle := range []time.Duration{time.Second, 2 * time.Second, time.Minute, 30 * time.Minute} {
+		t.Run(idle.String(), func(t *testing.T) {
+			absolute := 20 * idle
+			s := open(t, session.Config{IdleTimeout: idle, AbsoluteTimeout: absolute})
+			for _, every := range []time.Duration{idle / 4, idle * 95 / 100} {
+				token, _ := Create(t, s, "user-1", T0)
+				at := T0
+				for at.Add(every).Before(T0.Add(absolute)) {
+					at = at.Add(every)
+					if _, err := s.Lookup(token, at); err != nil {
+						t.Fatalf("used every %v: refused at +%v: %v", every, at.Sub(T0), err)
+					}
+				}
+				WantUnauthorized(t, s, token, T0.Add(absolute))
+			}
+			token, _ := Create(t, s, "user-1", T0)
+			if _, err := s.Lookup(token, T0.Add(idle/2)); err != nil {
+				t.Fatal(err)
+			}
+			WantUnauthorized(t, s, token, T0.Add(idle/2+idle+time.Millisecond))
+		})
+	}
+}
+
+// testAttemptStore is the AttemptStore contract both session backends pass
+// (R-AUTH-5): counters start at zero, are stored as update returns them,
+// updates of one key never interleave, and Purge drops only counters whose
+// ForgetAfter has passed.
+func testAttemptStore(t *testing.T, open Factory) {
+	t.Run("ZeroThenStored", func(t *testing.T) {
+		s := open(t, session.Config{})
+		want := session.AttemptCounter{Key: "k1", Attempts: 3, WindowStart: T0, LockedUntil: T0.Add(time.Hour),
+			Strikes: 2, ForgetAfter: T0.Add(2 * time.Hour)}
+		err := s.UpdateAttempts([]string{"k1", "k2"}, func(cs []session.AttemptCounter) []session.AttemptCounter {
+			if cs[0] != (session.AttemptCounter{Key: "k1"}) || cs[1] != (session.AttemptCounter{Key: "k2"}) {
+				t.Errorf("new counters = %+v, want zero with their keys", cs)
+			}
+			return []session.AttemptCounter{want, {Key: "k2", Attempts: 1}}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.UpdateAttempts([]string{"k2", "k1"}, func(cs []session.AttemptCounter) []session.AttemptCounter {
+			if cs[1] != want || cs[0] != (session.AttemptCounter{Key: "k2", Attempts: 1}) {
+				t.Errorf("stored counters = %+v, want k2 then %+v", cs, want)
+			}
+			return cs
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("Atomic", func(t *testing.T) {
+		s := open(t, session.Config{})
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Go(func() {
+				keys := []string{"a", "b"}
+				if i%2 == 1 {
+					keys = []string{"b", "a"} // opposite orders must not deadlock
+				}
+				err := s.UpdateAttempts(keys, func(cs []session.AttemptCounter) []session.AttemptCounter {
+					for j := range cs {
+						cs[j].Attempts++
+					}
+					return cs
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		_ = s.UpdateAttempts([]string{"a", "b"}, func(cs []session.AttemptCounter) []session.AttemptCounter {
+			if cs[0].Attempts != 20 || cs[1].Attempts != 20 {
+				t.Errorf("after 20 concurrent increments: %d, %d", cs[0].Attempts, cs[1].Attempts)
+			}
+			return cs
+		})
+	})
+	t.Run("Purge", func(t *testing.T) {
+		s := open(t, session.Config{})
+		_ = s.UpdateAttempts([]string{"old", "live"}, func(cs []session.AttemptCounter) []session.AttemptCounter {
+			cs[0].Attempts, cs[0].ForgetAfter = 5, T0
+			cs[1].Attempts, cs[1].ForgetAfter = 5, T0.Add(time.Second)
+			return cs
+		})
+		if _, err := s.Purge(T0); err != nil {
+			t.Fatal(err)
+		}
+		_ = s.UpdateAttempts([]string{"old", "live"}, func(cs []session.AttemptCounter) []session.AttemptCounter {
+			if cs[0].Attempts != 0 || cs[1].Attempts != 5 {
+				t.Errorf("after Purge: old %d, live %d attempts; want 0 and 5", cs[0].Attempts, cs[1].Attempts)
+			}
+			return cs
+		})
+	})
+}
