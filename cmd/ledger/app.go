@@ -29,6 +29,7 @@ import (
 	"github.com/referral-ledger/ledger/notify"
 	"github.com/referral-ledger/ledger/projections"
 	"github.com/referral-ledger/ledger/statistics"
+	"github.com/referral-ledger/ledger/worker"
 )
 
 // app is one ledger node's parts, wired from the configuration.
@@ -47,6 +48,7 @@ type app struct {
 	runner   *projections.Runner
 	server   *ledgerhttp.Server
 	notifier *notify.Notifier
+	health   *worker.Health // the background jobs that cannot run, for /readyz
 }
 
 // openApp takes the data directory's writer lock (R-OPS-2), opens its
@@ -68,7 +70,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		log.Warn().Strs("files", tightened).
 			Msg("the data directory or files in it were readable by other users; made them private to the ledger's user")
 	}
-	a = &app{cfg: cfg, log: log, lock: lock}
+	a = &app{cfg: cfg, log: log, lock: lock, health: worker.NewHealth()}
 	built := a // a itself is nil by the time a failure returns
 	defer func() {
 		if err != nil {
@@ -136,9 +138,10 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		Statistics: stats, Disclosure: statistics.Rule{Enabled: cfg.Statistics.DisclosureControl,
 			SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo,
 			IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth},
-		Logger: log, Registry: reg,
+		Logger: log, Registry: reg, Workers: a.health,
 		Options: ledgerhttp.Options{TrustedProxies: cfg.HTTP.TrustedProxies, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag},
+			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag,
+			RequestTimeout: cfg.HTTP.RequestTimeout},
 	})
 	if err != nil {
 		return nil, err
