@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,17 +160,21 @@ func (s *Server) readyz(c *gin.Context) {
 	if s.Workers != nil {
 		failing = append(failing, s.Workers.Failing()...)
 	}
+	var body gin.H
 	switch {
 	case err != nil:
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "the event store is unreachable"})
+		body = gin.H{"status": "unavailable", "reason": "the event store is unreachable"}
 	case len(failing) > 0:
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "failing": failing,
-			"reason": "background work cannot run and is being retried: " + strings.Join(failing, ", ")})
+		body = gin.H{"status": "unavailable", "failing": failing,
+			"reason": "background work cannot run and is being retried: " + strings.Join(failing, ", ")}
 	case lag > s.Options.MaxProjectionLag:
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "catching_up", "lag": lag})
+		body = gin.H{"status": "catching_up", "lag": lag}
 	default:
 		c.JSON(http.StatusOK, gin.H{"status": "ready", "lag": lag})
+		return
 	}
+	c.Header("Retry-After", strconv.Itoa(int(defaultRetryAfter/time.Second)))
+	c.JSON(http.StatusServiceUnavailable, body)
 }
 
 // settle waits (bounded) until the views show a write at pos, so the
