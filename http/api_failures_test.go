@@ -21,10 +21,10 @@ import (
 type faultMode int32
 
 const (
-	faultNone  faultMode = iota
-	faultStall           // every call blocks until released or its ctx ends
-	faultStallAfterHead  // Head answers; every other call stalls
-	faultFail            // appends fail with the store's err (by default a full disk)
+	faultNone           faultMode = iota
+	faultStall                    // every call blocks until released or its ctx ends
+	faultStallAfterHead           // Head answers; every other call stalls
+	faultFail                     // appends fail with the store's err (by default a full disk)
 )
 
 // sqliteError is an error as modernc.org/sqlite reports one: a result
