@@ -161,6 +161,12 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
+	// Healthy once idle past the store's head as it is now: a restart
+	// replaying old events is not yet proof that the failure is over.
+	startHead, err := n.store.Head(ctx)
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
 	n.state = newState()
 	persisted := cp
 	var applied eventstore.Position
@@ -189,7 +195,9 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 				}
 				persisted = applied
 			}
-			healthy() // caught up, everything committed
+			if applied >= startHead {
+				healthy() // caught up, everything committed
+			}
 			select {
 			case ev, open = <-events:
 				received = true
