@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,9 +13,13 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/internal/fulldisk"
+	"github.com/referral-ledger/ledger/keystore"
 	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/worker"
 )
 
 // faultMode is what a faultStore does to the calls it wraps.
@@ -282,4 +287,128 @@ func TestStoreErrorKeepsItsCause(t *testing.T) {
 	if !strings.Contains(api.Logs.String(), "disk I/O error (10)") {
 		t.Errorf("the log lost the store's error:\n%s", api.Logs.String())
 	}
+}
+
+// TestReadyzNamesAFailingWorker: R-OPS-4. While a background job cannot
+// run, /readyz answers 503 naming it, with Retry-After; once it runs
+// again, ready.
+func TestReadyzNamesAFailingWorker(t *testing.T) {
+	health := worker.NewHealth()
+	api := newTestAPI(t, withWorkers(health))
+	broken := &atomic.Bool{}
+	broken.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		health.Run(ctx, zerolog.Nop(), "email notices", worker.Backoff{Min: time.Millisecond, Max: 10 * time.Millisecond},
+			func(ctx context.Context, healthy func()) error {
+				if broken.Load() {
+					return errDiskFull
+				}
+				healthy()
+				<-ctx.Done()
+				return nil
+			})
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+
+	r := api.waitReadyz(t, http.StatusServiceUnavailable)
+	if !slices.Contains(anyStrings(r.get("failing")), "email notices") || !strings.Contains(r.str("reason"), "email notices") {
+		t.Errorf("/readyz does not name the failing job: %s", r.Body)
+	}
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("/readyz 503 without Retry-After")
+	}
+	broken.Store(false)
+	api.waitReadyz(t, http.StatusOK)
+}
+
+// waitReadyz polls /readyz until it answers status, within a bound.
+func (a *testAPI) waitReadyz(tb testing.TB, status int) *response {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for {
+		r := a.do(tb, http.MethodGet, "/readyz", "", nil)
+		if r.Status == status {
+			return r
+		}
+		select {
+		case <-ctx.Done():
+			tb.Fatalf("/readyz never answered %d; last %d %s", status, r.Status, r.Body)
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func anyStrings(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		s, _ := e.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestFullDiskAnswers507: R-OPS-4, on a real filesystem. The whole data
+// directory sits on a small tmpfs that is then filled: writes answer 507
+// problem+json (never 500), and once space is freed
+// writes succeed again without a restart. Skipped when not root.
+func TestFullDiskAnswers507(t *testing.T) {
+	disk := fulldisk.Mount(t, "32m")
+	api := newTestAPI(t, onDataDir(disk.Dir, keystore.GenerateMasterKey()))
+	org := api.registerOrg(t, "Tmpfs Advice")
+	first := api.makeReferral(t, api.Admin.Token, org, "Client Before")
+
+	disk.Fill(t)
+	refused := false
+	// SQLite reuses space it already holds, so a few writes may still fit;
+	// sooner or later one needs a new page.
+	for i := 0; i < 500 && !refused; i++ {
+		r := api.do(t, http.MethodPost, "/v1/referrals", api.Admin.Token, validReferral(org, fmt.Sprintf("Client %d", i)))
+		switch r.Status {
+		case http.StatusCreated:
+		case http.StatusInsufficientStorage:
+			p := r.problem(t, http.StatusInsufficientStorage)
+			if !strings.Contains(p.Detail, "storage is full") {
+				t.Errorf("507 detail %q", p.Detail)
+			}
+			refused = true
+		default:
+			t.Fatalf("write on a full disk: status %d, want 201 or 507; body %s", r.Status, r.Body)
+		}
+	}
+	if !refused {
+		t.Fatal("no write was refused on a full disk")
+	}
+	if !strings.Contains(api.Logs.String(), "storage is full") {
+		t.Errorf("the cause was not logged")
+	}
+	// Signing in writes a session: refused alike, sooner or later.
+	signInRefused := false
+	for i := 0; i < 50 && !signInRefused; i++ {
+		r := api.do(t, http.MethodPost, "/v1/sessions", "", map[string]string{"username": "admin", "password": testAdminPassword})
+		switch r.Status {
+		case http.StatusCreated:
+		case http.StatusInsufficientStorage:
+			r.problem(t, http.StatusInsufficientStorage)
+			signInRefused = true
+		default:
+			t.Fatalf("sign-in on a full disk: status %d, want 201 or 507; body %s", r.Status, r.Body)
+		}
+	}
+	if !signInRefused {
+		t.Error("no sign-in was refused on a full disk")
+	}
+	// Reading a referral records the access, so it is a write too.
+	api.do(t, http.MethodGet, "/v1/referrals/"+first, api.Admin.Token, nil).problem(t, http.StatusInsufficientStorage)
+
+	disk.Free(t)
+	api.makeReferral(t, api.Admin.Token, org, "Client After")
+	want(t, api.do(t, http.MethodGet, "/v1/referrals/"+first, api.Admin.Token, nil), http.StatusOK)
 }

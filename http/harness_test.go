@@ -110,7 +110,11 @@ type apiConfig struct {
 	wrapStore      func(eventstore.Store) eventstore.Store // what the node uses instead of the store (faults)
 	wrapSessions   func(ledger.Sessions) ledger.Sessions   // likewise for the sessions
 	requestTimeout time.Duration                           // http.request_timeout; 0 for none
+	workers        Workers                                 // the background jobs /readyz reports
 }
+
+// withWorkers makes /readyz report workers' failures.
+func withWorkers(w Workers) apiOption { return func(c *apiConfig) { c.workers = w } }
 
 // withFaults makes the node use the event store and sessions through
 // wrappers that inject faults (R-OPS-4); nil leaves one as it is.
@@ -258,7 +262,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner, Keys: keys, Locks: locks,
 		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(), Referrals: referrals,
 		Statistics: stats, Disclosure: cfg.stats,
-		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(),
+		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(), Workers: cfg.workers,
 		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000,
 			RequestTimeout: cfg.requestTimeout},
 	})
