@@ -193,7 +193,7 @@ func (s *Server) settle(c *gin.Context, pos eventstore.Position) error {
 func (s *Server) settleHead(c *gin.Context) error {
 	head, err := s.Service.Store().Head(c.Request.Context())
 	if err != nil {
-		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly"}
+		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly", Cause: err}
 	}
 	return s.settle(c, head)
 }
