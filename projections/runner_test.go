@@ -1,14 +1,17 @@
 package projections_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
@@ -126,6 +129,23 @@ func (s *breakableSubscription) Close() {
 	}
 }
 
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
 // counting counts the events applied to it, and each id once.
 type counting struct {
 	mu   sync.Mutex
@@ -170,6 +190,8 @@ func TestRunnerRestartsAfterAFailure(t *testing.T) {
 
 	seen := &counting{seen: map[uuid.UUID]int{}}
 	r := projections.NewRunner(store, codec, seen)
+	logs := &lockedBuffer{}
+	r.SetLogger(zerolog.New(logs))
 	done := make(chan error, 1)
 	runCtx, stop := context.WithCancel(ctx)
 	go func() { done <- r.Run(runCtx) }()
@@ -206,6 +228,14 @@ func TestRunnerRestartsAfterAFailure(t *testing.T) {
 	}
 	if r.Err() != nil {
 		t.Errorf("Err() = %v after recovery", r.Err())
+	}
+	// Waiting on the store is not a new failure: one line for the
+	// episode, with its cause, and one for the recovery.
+	if n := strings.Count(logs.String(), "projections stopped"); n != 1 {
+		t.Errorf("the failure was logged %d times, want once:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), errBroken.Error()) || !strings.Contains(logs.String(), "projections recovered") {
+		t.Errorf("the log lacks the cause or the recovery:\n%s", logs.String())
 	}
 	seen.mu.Lock()
 	defer seen.mu.Unlock()

@@ -111,6 +111,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, time.Now)
 	a.service.SetMessageQuota(messageRate)
 	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats, messageRate)
+	a.runner.SetLogger(log.With().Str("component", "projections").Logger())
 	// The throttle keeps its counters in the session store, so its limits
 	// hold across restarts and across the nodes sharing it (R-AUTH-5).
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
