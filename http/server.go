@@ -19,7 +19,7 @@ import (
 	"github.com/referral-ledger/ledger/statistics"
 )
 
-// Deps is what the API serves from. Every field is required.
+// Deps is what the API serves from. Every field is required but Workers.
 type Deps struct {
 	Service     *ledger.Service
 	Accounts    *ledger.Accounts
