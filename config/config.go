@@ -105,10 +105,11 @@ type Messages struct {
 
 // HTTP configures the API server.
 type HTTP struct {
-	Addr           string   `yaml:"addr" help:"Address the HTTP server listens on, host:port."`
-	TrustedProxies []string `yaml:"trusted_proxies" help:"IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated in the environment). Empty: trust none."`
-	MaxBodyBytes   int64    `yaml:"max_body_bytes" help:"Largest request body accepted, in bytes."`
-	PublicURL      string   `yaml:"public_url" help:"Base URL users reach the service at, used for links in emails. Empty: http:// + http.addr."`
+	Addr           string        `yaml:"addr" help:"Address the HTTP server listens on, host:port."`
+	TrustedProxies []string      `yaml:"trusted_proxies" help:"IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated in the environment). Empty: trust none."`
+	MaxBodyBytes   int64         `yaml:"max_body_bytes" help:"Largest request body accepted, in bytes."`
+	PublicURL      string        `yaml:"public_url" help:"Base URL users reach the service at, used for links in emails. Empty: http:// + http.addr."`
+	RequestTimeout time.Duration `yaml:"request_timeout" help:"Every request is answered within this: a request still waiting for the store or the views then gets 503 with Retry-After. Longer than projections.read_your_writes_timeout."`
 }
 
 // Log configures logging; see package logging.
@@ -205,6 +206,7 @@ func Default() Config {
 			TrustedProxies: []string{},
 			MaxBodyBytes:   1 << 20,
 			PublicURL:      "http://" + addr,
+			RequestTimeout: 30 * time.Second,
 		},
 		DataDir: "./data",
 		Log: Log{

@@ -34,6 +34,7 @@ func TestKeys(t *testing.T) {
 		"http.addr":                            "LEDGER_HTTP_ADDR=127.0.0.1:8080",
 		"http.trusted_proxies":                 "LEDGER_HTTP_TRUSTED_PROXIES=",
 		"http.max_body_bytes":                  "LEDGER_HTTP_MAX_BODY_BYTES=1048576",
+		"http.request_timeout":                 "LEDGER_HTTP_REQUEST_TIMEOUT=30s",
 		"data_dir":                             "LEDGER_DATA_DIR=./data",
 		"bootstrap_password":                   "LEDGER_BOOTSTRAP_PASSWORD=",
 		"auth.session_idle_timeout":            "LEDGER_AUTH_SESSION_IDLE_TIMEOUT=30m",
@@ -61,8 +62,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 48 {
-		t.Errorf("len(Keys()) = %d, want 48: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 49 {
+		t.Errorf("len(Keys()) = %d, want 49: update this test and the README when adding a setting", len(keys))
 	}
 }
 

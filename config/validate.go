@@ -126,6 +126,11 @@ func (c Config) problems() []Problem {
 
 	ps.positiveInt("projections.max_lag_events", c.Projections.MaxLagEvents)
 	ps.positiveDuration("projections.read_your_writes_timeout", c.Projections.ReadYourWritesTimeout)
+	ps.positiveDuration("http.request_timeout", c.HTTP.RequestTimeout)
+	if c.HTTP.RequestTimeout > 0 && c.HTTP.RequestTimeout <= c.Projections.ReadYourWritesTimeout {
+		ps.add("http.request_timeout", formatDuration(c.HTTP.RequestTimeout),
+			"must be longer than projections.read_your_writes_timeout ("+formatDuration(c.Projections.ReadYourWritesTimeout)+")")
+	}
 
 	oneOf(&ps, "store", c.Store, StoreSQLite, StoreKurrentDB)
 	oneOf(&ps, "keystore", c.KeyStore, KeyStoreSQLite, KeyStorePostgres)

@@ -119,6 +119,17 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
+			// R-OPS-4: a request must be allowed longer than its wait for the views.
+			name: "ErrRequestTimeoutNotLongerThanReadYourWrites",
+			modify: func(c *Config) {
+				c.HTTP.RequestTimeout = 2 * time.Second
+				c.Projections.ReadYourWritesTimeout = 2 * time.Second
+			},
+			want: []string{
+				`http.request_timeout ("LEDGER_HTTP_REQUEST_TIMEOUT"): must be longer than projections.read_your_writes_timeout (2s) (got "2s")`,
+			},
+		},
+		{
 			name:   "OKStatisticsExact",
 			modify: func(c *Config) { c.Statistics = Statistics{DisclosureControl: false, SuppressMax: 0, RoundTo: 1} },
 		},
@@ -201,7 +212,7 @@ func TestValidate(t *testing.T) {
 				"auth.password_policy", "auth.session_idle_timeout", "auth.session_absolute_timeout",
 				"auth.max_failed_logins_per_account", "auth.max_failed_logins_per_address", "auth.failed_login_window",
 				"network.region", "timescales.acknowledge_working_days", "timescales.close_working_days",
-				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "store", "keystore",
+				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "http.request_timeout", "store", "keystore",
 				"smtp.port", "smtp.tls", "notify.overdue_digest_at", "notify.intake_off_reminder_days",
 				"notify.max_attempts", "notify.retry_backoff",
 				"statistics.round_to", "messages.rate_limit", "messages.rate_window",

@@ -110,6 +110,25 @@ type apiConfig struct {
 	kek      keystore.MasterKey // the key store's master key; zero for a new one
 	stats    statistics.Rule    // the statistics' disclosure control
 	hasher   auth.Hasher        // the password hasher; the production default unless a test says otherwise
+
+	wrapStore      func(eventstore.Store) eventstore.Store // what the node uses instead of the store (faults)
+	wrapSessions   func(ledger.Sessions) ledger.Sessions   // likewise for the sessions
+	requestTimeout time.Duration                           // http.request_timeout; 0 for none
+	workers        Workers                                 // the background jobs /readyz reports
+}
+
+// withWorkers makes /readyz report workers' failures.
+func withWorkers(w Workers) apiOption { return func(c *apiConfig) { c.workers = w } }
+
+// withFaults makes the node use the event store and sessions through
+// wrappers that inject faults (R-OPS-4); nil leaves one as it is.
+func withFaults(store func(eventstore.Store) eventstore.Store, sessions func(ledger.Sessions) ledger.Sessions) apiOption {
+	return func(c *apiConfig) { c.wrapStore, c.wrapSessions = store, sessions }
+}
+
+// withRequestTimeout bounds every request to d (http.request_timeout).
+func withRequestTimeout(d time.Duration) apiOption {
+	return func(c *apiConfig) { c.requestTimeout = d }
 }
 
 type apiOption func(*apiConfig)
@@ -227,26 +246,35 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	cached := keystore.NewCached(ks, 100)
 	orgs, clients := projections.NewOrganisations(), projections.NewClients()
 	keys := ledger.NewClientKeys(cached, clients)
-	svc := ledger.NewService(store, ledger.NewCodec(keys), clock.Now, uuid.New)
+	var nodeStore eventstore.Store = store
+	if cfg.wrapStore != nil {
+		nodeStore = cfg.wrapStore(store)
+	}
+	var nodeSessions ledger.Sessions = testSessions{sessions}
+	if cfg.wrapSessions != nil {
+		nodeSessions = cfg.wrapSessions(nodeSessions)
+	}
+	svc := ledger.NewService(nodeStore, ledger.NewCodec(keys), clock.Now, uuid.New)
 	locks := projections.NewLocks()
 	svc.SetPeople(orgs)
 	referrals := projections.NewReferrals(cal, domain.DefaultTimescales())
 	stats := projections.NewStatistics(cal, domain.DefaultTimescales())
 	messageRate := projections.NewMessageRate(testMessageLimit, time.Hour, clock.Now)
 	svc.SetMessageQuota(messageRate)
-	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
+	runner := projections.NewRunner(nodeStore, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
 	index := projections.UserIndex{Organisations: orgs, Runner: runner}
 	svc.SetOrganisationNames(index)
 	hasher := auth.NewLimitedHasher(cfg.hasher, cfg.hashes)
-	accounts := ledger.NewAccounts(svc, index, cfg.policy, hasher, auth.NewThrottle(cfg.throttle, sessions), testSessions{sessions})
+	accounts := ledger.NewAccounts(svc, index, cfg.policy, hasher, auth.NewThrottle(cfg.throttle, sessions), nodeSessions)
 
 	logs := &lockedLog{}
 	srv, err := New(Deps{
 		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner, Keys: keys, Locks: locks,
 		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(), Referrals: referrals,
 		Statistics: stats, Disclosure: cfg.stats,
-		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(),
-		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000},
+		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(), Workers: cfg.workers,
+		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000,
+			RequestTimeout: cfg.requestTimeout},
 	})
 	if err != nil {
 		tb.Fatalf("http.New: %v", err)

@@ -4,6 +4,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
 
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
 )
 
@@ -55,6 +57,8 @@ func statusOf(code problemCode) int {
 		return http.StatusTooManyRequests
 	case problemCode(domain.Unavailable):
 		return http.StatusServiceUnavailable
+	case problemCode(domain.StorageFull):
+		return http.StatusInsufficientStorage
 	case codeMalformed:
 		return http.StatusBadRequest
 	case codeUnsupportedMedia:
@@ -119,6 +123,29 @@ func withRetryAfter(err error, after time.Duration) error {
 	return &retryAfterError{err: err, after: after}
 }
 
+// defaultRetryAfter is the Retry-After of a 503 whose error does not say
+// how long to wait.
+const defaultRetryAfter = 2 * time.Second
+
+// storageFullMessage is the detail of every 507.
+const storageFullMessage = "the server's storage is full, so nothing can be saved; the change was not made. " +
+	"Retry once an operator has freed space"
+
+// classify refines errors whose cause decides the answer, whatever layer
+// returned them (R-OPS-4): full storage anywhere in the chain is
+// StorageFull (507), and a request that ran out of its time limit is
+// Unavailable (503). The original error stays the cause, for the log.
+func classify(c *gin.Context, err error) error {
+	code := domain.ErrorCode(err)
+	switch {
+	case code != domain.StorageFull && datadir.StorageFull(err):
+		return &domain.Error{Code: domain.StorageFull, Message: storageFullMessage, Cause: err}
+	case code == domain.Internal && errors.Is(err, context.DeadlineExceeded) && c.Request.Context().Err() != nil:
+		return &domain.Error{Code: domain.Unavailable, Message: "the server could not answer within its time limit; retry shortly", Cause: err}
+	}
+	return err
+}
+
 // problemCodeOf classifies err: the request code of a *requestError in its
 // chain, else its domain code (internal when unclassified).
 func problemCodeOf(err error) problemCode {
@@ -158,6 +185,7 @@ func writeError(c *gin.Context, err error) {
 	if err == nil {
 		err = errors.New("writeError called with a nil error")
 	}
+	err = classify(c, err)
 	code := problemCodeOf(err)
 	status := statusOf(code)
 	log := zerolog.Ctx(c.Request.Context())
@@ -187,6 +215,13 @@ func writeError(c *gin.Context, err error) {
 	case status == http.StatusServiceUnavailable:
 		log.Warn().Err(err).Msg("unavailable")
 		setRetryAfter(c, err)
+		if c.Writer.Header().Get("Retry-After") == "" {
+			setRetryAfter(c, withRetryAfter(err, defaultRetryAfter))
+		}
+	case status == http.StatusInsufficientStorage:
+		// Logged once per episode, not once per request: a full disk
+		// refuses every write until it is freed.
+		storageOf(c).refused(*log, err)
 	case status == http.StatusUnauthorized:
 		c.Header("WWW-Authenticate", "Bearer")
 	case status == http.StatusTooManyRequests:

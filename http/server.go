@@ -3,6 +3,8 @@ package http
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -18,7 +20,7 @@ import (
 	"github.com/referral-ledger/ledger/statistics"
 )
 
-// Deps is what the API serves from. Every field is required.
+// Deps is what the API serves from. Every field is required but Workers.
 type Deps struct {
 	Service     *ledger.Service
 	Accounts    *ledger.Accounts
@@ -36,6 +38,13 @@ type Deps struct {
 	Logger      zerolog.Logger
 	Registry    *prometheus.Registry
 	Options     Options
+	Workers     Workers // optional: the node's background jobs, for /readyz
+}
+
+// Workers says which of the node's background jobs (email notices,
+// retention) cannot run now.
+type Workers interface {
+	Failing() []string
 }
 
 // Options tune the server.
@@ -44,6 +53,7 @@ type Options struct {
 	MaxBodyBytes          int64         // the largest request body accepted
 	ReadYourWritesTimeout time.Duration // how long a write waits for the views to show it
 	MaxProjectionLag      uint64        // /readyz fails while the views lag more than this
+	RequestTimeout        time.Duration // every request answers within this (503 past it); 0 for no limit
 }
 
 // Server is the HTTP API.
@@ -72,6 +82,7 @@ func New(d Deps) (*Server, error) {
 		// Believe no forwarding header: throttling keys on the real peer.
 		s.engine.ForwardedByClientIP = false
 	}
+	s.engine.Use(requestTimeout(d.Options.RequestTimeout), newStorageEpisodes().track)
 	s.routes(m)
 	return s, nil
 }
@@ -136,22 +147,35 @@ func (s *Server) routes(m *metrics) {
 	a.GET("/clients/:id/messages", s.messages)
 }
 
-// readyz is ready when the store answers and the views are caught up
-// within the configured lag.
+// readyz is ready when the store answers, the views are caught up within
+// the configured lag and every background job runs; otherwise 503 names
+// what is wrong (R-OPS-4).
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	lag, err := s.Runner.Lag(ctx)
+	var failing []string
+	if s.Runner.Err() != nil {
+		failing = append(failing, "projections")
+	}
+	if s.Workers != nil {
+		failing = append(failing, s.Workers.Failing()...)
+	}
+	var body gin.H
 	switch {
 	case err != nil:
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "the event store is unreachable"})
-	case s.Runner.Err() != nil:
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "a projection has stopped"})
+		body = gin.H{"status": "unavailable", "reason": "the event store is unreachable"}
+	case len(failing) > 0:
+		body = gin.H{"status": "unavailable", "failing": failing,
+			"reason": "background work cannot run and is being retried: " + strings.Join(failing, ", ")}
 	case lag > s.Options.MaxProjectionLag:
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "catching_up", "lag": lag})
+		body = gin.H{"status": "catching_up", "lag": lag}
 	default:
 		c.JSON(http.StatusOK, gin.H{"status": "ready", "lag": lag})
+		return
 	}
+	c.Header("Retry-After", strconv.Itoa(int(defaultRetryAfter/time.Second)))
+	c.JSON(http.StatusServiceUnavailable, body)
 }
 
 // settle waits (bounded) until the views show a write at pos, so the
@@ -170,7 +194,7 @@ func (s *Server) settle(c *gin.Context, pos eventstore.Position) error {
 func (s *Server) settleHead(c *gin.Context) error {
 	head, err := s.Service.Store().Head(c.Request.Context())
 	if err != nil {
-		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly"}
+		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly", Cause: err}
 	}
 	return s.settle(c, head)
 }

@@ -71,7 +71,7 @@ func (s *Server) settleAll(c *gin.Context) error {
 	defer cancel()
 	head, err := s.Service.Store().Head(ctx)
 	if err != nil {
-		return &domain.Error{Code: domain.Unavailable, Message: "the event store cannot be reached; retry shortly"}
+		return &domain.Error{Code: domain.Unavailable, Message: "the event store cannot be reached; retry shortly", Cause: err}
 	}
 	return s.settle(c, head)
 }

@@ -217,7 +217,7 @@ func newEventID() uuid.UUID {
 // anything else is internal.
 func storeError(err error) error {
 	if errors.Is(err, eventstore.ErrUnavailable) || errors.Is(err, eventstore.ErrClosed) {
-		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly"}
+		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly", Cause: err}
 	}
 	return fmt.Errorf("ledger store: %w", err)
 }

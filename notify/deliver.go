@@ -58,6 +58,15 @@ func (n *Notifier) sleep(ctx context.Context, timer <-chan time.Time) {
 // sent again by the next Run; only a crash between the two can repeat it
 // (at least once, R-NOTE-3).
 func (n *Notifier) deliverOne(ctx context.Context, m notice) {
+	if at, ok := n.unrecorded(m.ID); ok {
+		// Sent before, but the outbox could not record it (a full disk):
+		// record it now instead of sending it again (R-OPS-4).
+		if err := n.outbox.markSent(context.WithoutCancel(ctx), m.ID, m.Attempts+1, at); err != nil {
+			return
+		}
+		n.recorded(m.ID)
+		return
+	}
 	err := n.sender.Send(ctx, m.Message)
 	if err != nil && ctx.Err() != nil {
 		return // stopping: not the notice's fault, and it stays due
@@ -70,7 +79,10 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) {
 	switch {
 	case err == nil:
 		if err := n.outbox.markSent(record, m.ID, attempts, now); err != nil {
-			log.Error().Err(err).Msg("email notice sent but not recorded as sent: it may be sent again")
+			// Remembered, so this process records it later instead of
+			// sending it again; only a restart meanwhile can repeat it.
+			n.unrecordedSent(m.ID, now)
+			log.Error().Err(err).Msg("email notice sent but not yet recorded as sent; recording it again later")
 			return
 		}
 		log.Debug().Msg("email notice sent")
@@ -97,4 +109,30 @@ func backoff(base time.Duration, attempts int) time.Duration {
 		d *= 2
 	}
 	return min(d, limit)
+}
+
+// unrecordedSent remembers a notice sent at at whose sending the outbox
+// could not record.
+func (n *Notifier) unrecordedSent(id string, at time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.sentUnrecorded == nil {
+		n.sentUnrecorded = map[string]time.Time{}
+	}
+	n.sentUnrecorded[id] = at
+}
+
+// unrecorded says whether id was sent but not recorded, and when.
+func (n *Notifier) unrecorded(id string) (time.Time, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	at, ok := n.sentUnrecorded[id]
+	return at, ok
+}
+
+// recorded forgets id once the outbox has recorded it as sent.
+func (n *Notifier) recorded(id string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	delete(n.sentUnrecorded, id)
 }

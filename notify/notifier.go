@@ -65,9 +65,10 @@ type Notifier struct {
 	running atomic.Bool
 	state   *state // owned by the projecting goroutine of Run
 
-	mu      sync.Mutex
-	pos     eventstore.Position
-	changed chan struct{} // closed and replaced whenever pos changes
+	mu             sync.Mutex
+	pos            eventstore.Position
+	changed        chan struct{}        // closed and replaced whenever pos changes
+	sentUnrecorded map[string]time.Time // notices sent whose sending the outbox could not record
 }
 
 // Open opens (creating it if need be) the notifications database at path,
@@ -119,6 +120,16 @@ func (n *Notifier) Close() error { return n.outbox.close() }
 // event it cannot decode, the database failing). Notices derived but not
 // yet sent stay in the outbox for the next Run.
 func (n *Notifier) Run(parent context.Context) error {
+	return n.RunReporting(parent, func() {})
+}
+
+// RunReporting is Run, calling healthy whenever the notifier has shown it
+// works: a notice or checkpoint committed, or caught up with nothing to
+// write. A supervisor (worker.Health) restarts a Run that failed and uses
+// healthy to know when the failure is over; a restarted Run derives again
+// every notice that was not committed, and notices committed once are
+// never derived twice (R-OPS-4).
+func (n *Notifier) RunReporting(parent context.Context, healthy func()) error {
 	if !n.running.CompareAndSwap(false, true) {
 		return errors.New("notify: Run is already running")
 	}
@@ -130,7 +141,7 @@ func (n *Notifier) Run(parent context.Context) error {
 		defer close(delivered)
 		n.deliver(ctx)
 	}()
-	err := n.project(ctx)
+	err := n.project(ctx, healthy)
 	cancel()
 	<-delivered
 	if parent.Err() != nil {
@@ -141,12 +152,18 @@ func (n *Notifier) Run(parent context.Context) error {
 
 // project replays the store into the state and derives notices for every
 // event after the checkpoint; it also runs the daily digest once caught up.
-func (n *Notifier) project(ctx context.Context) error {
+func (n *Notifier) project(ctx context.Context, healthy func()) error {
 	cp, err := n.outbox.checkpoint(ctx)
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	lastDigest, err := n.outbox.lastDigest(ctx)
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	// Healthy once idle past the store's head as it is now: a restart
+	// replaying old events is not yet proof that the failure is over.
+	startHead, err := n.store.Head(ctx)
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
@@ -178,6 +195,9 @@ func (n *Notifier) project(ctx context.Context) error {
 				}
 				persisted = applied
 			}
+			if applied >= startHead {
+				healthy() // caught up, everything committed
+			}
 			select {
 			case ev, open = <-events:
 				received = true
@@ -200,7 +220,7 @@ func (n *Notifier) project(ctx context.Context) error {
 			return nil
 		}
 		if received {
-			if err := n.handle(ctx, ev, cp, &persisted); err != nil {
+			if err := n.handle(ctx, ev, cp, &persisted, healthy); err != nil {
 				return err
 			}
 			applied = ev.Position
@@ -218,7 +238,7 @@ func (n *Notifier) project(ctx context.Context) error {
 
 // handle derives the notices of one event after the checkpoint cp,
 // committing them with the new checkpoint, and applies it to the state.
-func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp eventstore.Position, persisted *eventstore.Position) error {
+func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp eventstore.Position, persisted *eventstore.Position, healthy func()) error {
 	now := n.clock.Now()
 	rec, err := n.codec.Decode(ctx, ev)
 	if err != nil {
@@ -233,6 +253,7 @@ func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp e
 				return fmt.Errorf("notifications: enqueue: %w", err)
 			}
 			*persisted = ev.Position
+			healthy()
 			if inserted > 0 {
 				n.wakeDelivery()
 			}

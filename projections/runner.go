@@ -6,8 +6,12 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
@@ -25,6 +29,7 @@ type Runner struct {
 	store       eventstore.Store
 	codec       *ledger.Codec
 	projections []Projection
+	log         zerolog.Logger
 
 	mu      sync.Mutex
 	pos     eventstore.Position
@@ -34,30 +39,93 @@ type Runner struct {
 
 // NewRunner returns a runner for projections; call Run to start it.
 func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Projection) *Runner {
-	return &Runner{store: store, codec: codec, projections: projections, changed: make(chan struct{})}
+	return &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{})}
 }
 
 // Run subscribes from the start of the store and applies every event until
-// ctx ends or the subscription fails. It returns the reason it stopped.
+// ctx ends, then returns ctx's error. When the subscription fails or an
+// event cannot be decoded it records the failure (Err, and readiness, say
+// so; WaitFor answers Unavailable at once), waits with a backoff that
+// doubles from retryMin to retryMax, and subscribes again after the last
+// event applied, so nothing is skipped or applied twice (R-OPS-4). The
+// failure is cleared once the store answers again. The first failure of
+// an episode is logged with its cause, and so is the recovery.
 func (r *Runner) Run(ctx context.Context) error {
+	failures := 0
+	for {
+		if failures > 0 {
+			// Wait, then check the store answers before clearing the
+			// failure: a restart against a store still down stays failed.
+			wait := min(retryMin<<min(failures-1, 16), retryMax)
+			t := time.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+			if _, err := r.store.Head(ctx); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				failures++
+				r.fail(fmt.Errorf("projections cannot restart: %w", err))
+				continue
+			}
+			r.fail(nil)
+		}
+		progressed, err := r.runOnce(ctx, failures > 0)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if progressed {
+			failures = 0
+		}
+		failures++
+		if failures == 1 {
+			r.log.Error().Err(err).Msg("projections stopped; retrying with backoff, and /readyz fails meanwhile")
+		}
+		r.fail(err)
+	}
+}
+
+// SetLogger sets where the runner logs its failures and recoveries; call
+// it before Run. The default discards them.
+func (r *Runner) SetLogger(log zerolog.Logger) { r.log = log }
+
+// retryMin and retryMax bound the wait before a failed runner subscribes
+// again.
+const (
+	retryMin = 250 * time.Millisecond
+	retryMax = 30 * time.Second
+)
+
+// runOnce applies events from one subscription until it ends, and says
+// why and whether it applied any. recovering logs the first event applied.
+func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool, err error) {
 	sub := r.store.Subscribe(ctx, r.Position())
 	defer sub.Close()
 	for ev := range sub.Events() {
 		rec, err := r.codec.Decode(ctx, ev)
 		if err != nil {
-			r.fail(fmt.Errorf("projection stopped at position %d: %w", ev.Position, err))
-			return r.Err()
+			return progressed, fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
 		}
 		for _, p := range r.projections {
 			p.Apply(ev, rec)
 		}
 		r.advance(ev.Position)
+		if recovering && !progressed {
+			r.log.Warn().Uint64("position", uint64(ev.Position)).Msg("projections recovered")
+		}
+		progressed = true
 	}
 	if err := sub.Err(); err != nil {
-		r.fail(fmt.Errorf("projection subscription ended: %w", err))
-		return r.Err()
+		return progressed, fmt.Errorf("projection subscription ended: %w", err)
 	}
-	return ctx.Err()
+	if ctx.Err() == nil {
+		return progressed, errors.New("projection subscription ended without a reason")
+	}
+	return progressed, nil
 }
 
 func (r *Runner) advance(pos eventstore.Position) {
@@ -83,7 +151,7 @@ func (r *Runner) Position() eventstore.Position {
 	return r.pos
 }
 
-// Err returns why the runner stopped, or nil while it runs.
+// Err returns why the runner cannot run now, or nil while it runs.
 func (r *Runner) Err() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -102,7 +170,7 @@ func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position) error {
 			return nil
 		}
 		if err != nil {
-			return &domain.Error{Code: domain.Unavailable, Message: "the views are not available; retry shortly"}
+			return &domain.Error{Code: domain.Unavailable, Message: "the views are not available; retry shortly", Cause: err}
 		}
 		select {
 		case <-ch:

@@ -35,6 +35,7 @@ import (
 	sessionpg "github.com/referral-ledger/ledger/session/postgres"
 	sessionsqlite "github.com/referral-ledger/ledger/session/sqlite"
 	"github.com/referral-ledger/ledger/statistics"
+	"github.com/referral-ledger/ledger/worker"
 )
 
 // app is one ledger node's parts, wired from the configuration.
@@ -53,6 +54,7 @@ type app struct {
 	runner   *projections.Runner
 	server   *ledgerhttp.Server
 	notifier *notify.Notifier
+	health   *worker.Health // the background jobs that cannot run, for /readyz
 }
 
 // openApp takes the data directory's writer lock (R-OPS-2), opens its
@@ -74,7 +76,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		log.Warn().Strs("files", tightened).
 			Msg("the data directory or files in it were readable by other users; made them private to the ledger's user")
 	}
-	a = &app{cfg: cfg, log: log, lock: lock}
+	a = &app{cfg: cfg, log: log, lock: lock, health: worker.NewHealth()}
 	built := a // a itself is nil by the time a failure returns
 	defer func() {
 		if err != nil {
@@ -115,6 +117,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, time.Now)
 	a.service.SetMessageQuota(messageRate)
 	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats, messageRate)
+	a.runner.SetLogger(log.With().Str("component", "projections").Logger())
 	// The throttle keeps its counters in the session store, so its limits
 	// hold across restarts and across the nodes sharing it (R-AUTH-5).
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
@@ -142,9 +145,10 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		Statistics: stats, Disclosure: statistics.Rule{Enabled: cfg.Statistics.DisclosureControl,
 			SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo,
 			IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth},
-		Logger: log, Registry: reg,
+		Logger: log, Registry: reg, Workers: a.health,
 		Options: ledgerhttp.Options{TrustedProxies: cfg.HTTP.TrustedProxies, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag},
+			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag,
+			RequestTimeout: cfg.HTTP.RequestTimeout},
 	})
 	if err != nil {
 		return nil, err

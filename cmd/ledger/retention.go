@@ -8,6 +8,8 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+
+	"github.com/referral-ledger/ledger/worker"
 )
 
 // retentionCommand lists, or carries out, the shredding of clients whose
@@ -58,24 +60,35 @@ func (a *app) runRetention(ctx context.Context) (int, error) {
 	return a.service.ShredAll(ctx, ids, a.keyring)
 }
 
+// The background jobs' names, as /readyz reports them.
+const (
+	workerNotices   = "email notices"
+	workerRetention = "retention"
+)
+
 // retentionLoop runs the retention rule at start and then every interval
-// until ctx ends.
+// until ctx ends. A run that fails is retried with backoff rather than an
+// interval later, and /readyz names it until a run succeeds (R-OPS-4).
 func (a *app) retentionLoop(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		n, err := a.runRetention(ctx)
-		if err != nil {
-			a.log.Error().Err(err).Msg("retention: shredding failed; will retry")
-		} else if n > 0 {
-			a.log.Info().Int("clients", n).Msg("retention: shredded clients past their retention period")
+	a.health.Run(ctx, a.log, workerRetention, worker.DefaultBackoff, func(ctx context.Context, healthy func()) error {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			n, err := a.runRetention(ctx)
+			if err != nil {
+				return fmt.Errorf("retention: shredding failed: %w", err)
+			}
+			healthy()
+			if n > 0 {
+				a.log.Info().Int("clients", n).Msg("retention: shredded clients past their retention period")
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // withCaughtUpApp opens the node's stores, builds the projections up to

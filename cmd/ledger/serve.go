@@ -14,6 +14,7 @@ import (
 
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/logging"
+	"github.com/referral-ledger/ledger/worker"
 )
 
 // shutdownGrace is how long in-flight requests get to finish after SIGTERM.
@@ -84,8 +85,11 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 	if err != nil {
 		return fmt.Errorf("http.addr (LEDGER_HTTP_ADDR): %w", err)
 	}
+	// The write timeout leaves room to send the answer of a request that
+	// used all of http.request_timeout (R-OPS-4).
 	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+		ReadTimeout: 30 * time.Second, WriteTimeout: max(60*time.Second, cfg.HTTP.RequestTimeout+10*time.Second),
+		IdleTimeout: 2 * time.Minute}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "referral ledger listening on %s (data in %s)\n", base, cfg.DataDir)
 	switch {
@@ -109,9 +113,9 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 			log.Info().Msg("email notices are sent by another node (notify.enabled is false)")
 			return
 		}
-		if err := a.notifier.Run(notifyCtx); err != nil {
-			log.Error().Err(err).Msg("email notices stopped; unsent notices are kept and sent after a restart")
-		}
+		// Restarted with backoff after any failure (a full disk, the
+		// store); /readyz names it meanwhile (R-OPS-4).
+		a.health.Run(notifyCtx, log, workerNotices, worker.DefaultBackoff, a.notifier.RunReporting)
 	}()
 	defer func() {
 		stopNotify()
@@ -151,7 +155,8 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 	case <-ctx.Done():
 		log.Info().Msg("shutting down: finishing in-flight requests")
 	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	// In-flight requests end within http.request_timeout (R-OPS-4).
+	shutCtx, cancel := context.WithTimeout(context.Background(), max(shutdownGrace, cfg.HTTP.RequestTimeout+time.Second))
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -39,7 +39,7 @@ func readOnlyDSN(path string, o options) string {
 // Errors: an error wrapping eventstore.ErrUnavailable if the file does not
 // exist, cannot be read, or is not a ledger of a schema this program knows.
 func OpenReadOnly(path string, opts ...Option) (*Store, error) {
-	o := options{busyTimeout: 5 * time.Second, maxBatch: 1, readConns: 4}
+	o := options{busyTimeout: 5 * time.Second, maxBatch: 1, readConns: 4, poll: time.Second}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -47,7 +47,7 @@ func OpenReadOnly(path string, opts ...Option) (*Store, error) {
 		return nil, unavailable("open "+path, err)
 	}
 	s := &Store{
-		path: path, readOnly: true,
+		path: path, readOnly: true, poll: max(o.poll, time.Millisecond),
 		reqs:       make(chan *request),
 		commits:    newSignal(),
 		writerDone: make(chan struct{}),

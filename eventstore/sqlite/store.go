@@ -18,9 +18,10 @@ import (
 
 // Store is an eventstore.Store kept in one SQLite file. It is safe for
 // concurrent use. Open one Store per file: appends stay correct if another
-// process writes too (each batch reads stream heads inside its own
-// write-locked transaction), but subscriptions are woken only by this
-// Store's commits.
+// process or handle writes too (each batch reads stream heads inside its
+// own write-locked transaction), and subscriptions, woken at once by this
+// Store's commits, also look for others' every poll interval, so a wait
+// for an event written elsewhere is bounded (R-OPS-4).
 type Store struct {
 	path   string
 	write  *sql.DB   // exactly one connection, owned by the writer goroutine
@@ -28,6 +29,7 @@ type Store struct {
 	read   *sql.DB   // the read pool
 	reqs   chan *request
 	maxReq int
+	poll   time.Duration // how often an idle subscription looks for others' appends
 
 	readOnly bool // opened by OpenReadOnly: no writer, Append refused
 
@@ -55,6 +57,7 @@ type options struct {
 	maxBatch    int
 	readConns   int
 	immutable   bool
+	poll        time.Duration
 }
 
 // WithBusyTimeout sets how long a connection waits for a lock held by
@@ -66,6 +69,10 @@ func WithMaxBatch(n int) Option { return func(o *options) { o.maxBatch = n } }
 
 // WithReadConns sets the size of the read connection pool. Default 4.
 func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
+
+// WithPollInterval sets how often an idle subscription reads the file for
+// events appended by another handle or process. Default 1s.
+func WithPollInterval(d time.Duration) Option { return func(o *options) { o.poll = d } }
 
 // Open opens the ledger in the SQLite file at path, creating it if needed and
 // migrating its schema, and starts the writer. It fails with an error
@@ -83,16 +90,16 @@ func Open(path string, opts ...Option) (*Store, error) {
 // open prepares a Store and its writer without starting the writer, so
 // tests can drive batches by hand.
 func open(path string, opts ...Option) (*Store, *writer, error) {
-	o := options{busyTimeout: 5 * time.Second, maxBatch: 512, readConns: 4}
+	o := options{busyTimeout: 5 * time.Second, maxBatch: 512, readConns: 4, poll: time.Second}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if path == "" || o.maxBatch < 1 || o.readConns < 1 || o.busyTimeout < 0 {
+	if path == "" || o.maxBatch < 1 || o.readConns < 1 || o.busyTimeout < 0 || o.poll <= 0 {
 		return nil, nil, fmt.Errorf("sqlite: open %q: %w: empty path or non-positive option", path, eventstore.ErrInvalid)
 	}
 	ctx := context.Background()
 	s := &Store{
-		path: path, maxReq: o.maxBatch,
+		path: path, maxReq: o.maxBatch, poll: o.poll,
 		reqs:       make(chan *request, o.maxBatch),
 		commits:    newSignal(),
 		writerDone: make(chan struct{}),

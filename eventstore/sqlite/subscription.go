@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/referral-ledger/ledger/eventstore"
 )
@@ -45,8 +46,8 @@ type subscription struct {
 
 // Subscribe delivers every event with position > after, in position order,
 // with no gaps and no duplicates: it pages through stored events, then waits
-// for the writer's after-commit signal and reads on from the last position
-// it delivered. Positions are assigned by the single writer inside its
+// for the writer's after-commit signal, or the poll interval for appends by
+// another handle, and reads on from the last position it delivered. Positions are assigned by the single writer inside its
 // transaction, so a committed position is never followed by a smaller one
 // and re-reading from the last position cannot skip anything.
 //
@@ -72,6 +73,8 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) events
 
 // feed runs a subscription until it ends and says why.
 func (s *Store) feed(ctx context.Context, out chan<- eventstore.RecordedEvent, last eventstore.Position) error {
+	poll := time.NewTimer(s.poll)
+	defer poll.Stop()
 	for {
 		wake := s.commits.wait()
 		page, err := s.readAll(ctx, last, subscribePage)
@@ -94,8 +97,10 @@ func (s *Store) feed(ctx context.Context, out chan<- eventstore.RecordedEvent, l
 		if len(page) == subscribePage {
 			continue // more stored events to catch up on
 		}
+		poll.Reset(s.poll)
 		select {
 		case <-wake:
+		case <-poll.C:
 		case <-ctx.Done():
 			return nil
 		case <-s.stopping:

@@ -104,7 +104,7 @@ func (w *writer) commit(batch []*request) {
 	// IMMEDIATE takes the write lock up front, so reading stream heads and
 	// then writing cannot fail half-way with SQLITE_BUSY on a lock upgrade.
 	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		w.fail(batch, unavailable("begin batch", err))
+		w.fail(batch, unavailable("begin batch in "+w.s.path, err))
 		return
 	}
 	clear(w.heads)
@@ -117,7 +117,7 @@ func (w *writer) commit(batch []*request) {
 		res, did, err, fatal := w.apply(ctx, req)
 		if fatal != nil {
 			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-			w.fail(batch, unavailable("append batch", fatal))
+			w.fail(batch, unavailable("append batch in "+w.s.path, fatal))
 			return
 		}
 		w.answers[i] = response{res: res, err: err}
@@ -127,7 +127,7 @@ func (w *writer) commit(batch []*request) {
 		// A failed COMMIT can leave the transaction open; end it so the
 		// next batch can begin.
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-		w.fail(batch, unavailable("commit batch", err))
+		w.fail(batch, unavailable("commit batch in "+w.s.path, err))
 		return
 	}
 	if wrote {
@@ -174,7 +174,7 @@ func (w *writer) apply(ctx context.Context, req *request) (res eventstore.Append
 		if _, relErr := w.conn.ExecContext(ctx, "RELEASE append"); relErr != nil {
 			return res, false, nil, errors.Join(err, relErr)
 		}
-		return res, false, unavailable("append to "+req.stream, err), nil
+		return res, false, unavailable("append to "+req.stream+" in "+w.s.path, err), nil
 	}
 	if _, err := w.conn.ExecContext(ctx, "RELEASE append"); err != nil {
 		return res, false, nil, err

@@ -1,0 +1,90 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/rs/zerolog"
+)
+
+// ctxStorage keys the server's *storageEpisodes in a gin.Context.
+const ctxStorage = "ledger.storage"
+
+// maxCausesLogged bounds how many distinct causes one episode logs.
+const maxCausesLogged = 16
+
+// storageEpisodes logs full storage once per episode, not once per request
+// (R-OPS-4): the first refusal of each distinct cause (which file or store,
+// which error) is logged as an error; later ones are only counted. The
+// episode ends at the next write that succeeds, which is logged with how
+// many requests were refused meanwhile.
+type storageEpisodes struct {
+	mu      sync.Mutex
+	causes  map[string]bool // the causes logged in the current episode
+	refusal int             // requests refused in the current episode
+}
+
+func newStorageEpisodes() *storageEpisodes { return &storageEpisodes{causes: map[string]bool{}} }
+
+// refused records a request answered 507 because of err.
+func (e *storageEpisodes) refused(log zerolog.Logger, err error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.refusal++
+	cause := err.Error()
+	if e.causes[cause] || len(e.causes) >= maxCausesLogged {
+		return
+	}
+	e.causes[cause] = true
+	log.Error().Err(err).Msg("storage is full: writes are refused with 507 until space is freed; " +
+		"this cause is logged once until a write succeeds again")
+}
+
+// wrote records a write that succeeded, which ends an episode.
+func (e *storageEpisodes) wrote(log zerolog.Logger) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.refusal == 0 {
+		return
+	}
+	log.Warn().Int("refused_requests", e.refusal).Msg("storage accepts writes again")
+	e.refusal = 0
+	clear(e.causes)
+}
+
+// track makes the episodes available to writeError and ends an episode
+// when a write succeeds.
+func (e *storageEpisodes) track(c *gin.Context) {
+	c.Set(ctxStorage, e)
+	c.Next()
+	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.Writer.Status() < 300 {
+		e.wrote(*zerolog.Ctx(c.Request.Context()))
+	}
+}
+
+// storageOf returns the episodes track set, or a throw-away tracker.
+func storageOf(c *gin.Context) *storageEpisodes {
+	if e, ok := c.Value(ctxStorage).(*storageEpisodes); ok {
+		return e
+	}
+	return newStorageEpisodes()
+}
+
+// requestTimeout bounds every request (R-OPS-4): its context ends after d,
+// so each wait on the store or the views gives up and the request answers
+// 503 with Retry-After. d <= 0 sets no limit.
+func requestTimeout(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if d <= 0 {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
