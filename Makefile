@@ -15,7 +15,7 @@ PKGS ?= ./...
 # Directories gofmt looks at, derived from PKGS (./config/... -> ./config).
 FMT_DIRS = $(patsubst %/...,%,$(PKGS))
 
-TEST_TIMEOUT ?= 8m
+TEST_TIMEOUT ?= 12m
 BENCHTIME ?= 200ms
 FUZZTIME ?= 10s
 

@@ -85,7 +85,7 @@ func TestSignInBurstCountedBeforeCheck_AUTH5(t *testing.T) {
 // path as known ones (R-AUTH-3).
 func TestSignInHashingBounded_AUTH5(t *testing.T) {
 	const limit = 2
-	a := newTestAPI(t, withHashLimit(limit),
+	a := newTestAPI(t, withHashLimit(limit), withProductionHashing(),
 		withThrottle(auth.ThrottleConfig{AccountFailures: 1000, AddressFailures: 100000, Window: 15 * time.Minute}))
 	answers := a.signInBurst(t, 200, func(i int) string {
 		if i%2 == 0 {

@@ -109,7 +109,7 @@ type apiConfig struct {
 	dir      string             // the data directory; "" for a new one
 	kek      keystore.MasterKey // the key store's master key; zero for a new one
 	stats    statistics.Rule    // the statistics' disclosure control
-	hasher   auth.Hasher        // the password hasher; the production default unless a test says otherwise
+	hasher   auth.Hasher        // the password hasher: cheap unless a test asks for the production one
 
 	wrapStore      func(eventstore.Store) eventstore.Store // what the node uses instead of the store (faults)
 	wrapSessions   func(ledger.Sessions) ledger.Sessions   // likewise for the sessions
@@ -161,10 +161,22 @@ func withDisclosure(rule statistics.Rule) apiOption {
 	return func(c *apiConfig) { c.stats = rule }
 }
 
-// withFastHashing hashes passwords with the cheapest argon2id parameters,
-// for tests that sign in many accounts and are not about hashing.
+// fastHashing is argon2id at its cheapest, the harness's default: tests
+// sign in many accounts, and production parameters under the race
+// detector would spend most of the suite's time hashing. The hash is
+// still argon2id, salted and checked the same way.
+var fastHashing = auth.Hasher{Memory: 64, Time: 1}
+
+// withFastHashing hashes passwords with the cheapest argon2id parameters
+// (the default; kept for tests that say so explicitly).
 func withFastHashing() apiOption {
-	return func(c *apiConfig) { c.hasher = auth.Hasher{Memory: 64, Time: 1} }
+	return func(c *apiConfig) { c.hasher = fastHashing }
+}
+
+// withProductionHashing hashes passwords with the production argon2id
+// parameters, for tests about the cost of hashing (R-AUTH-5).
+func withProductionHashing() apiOption {
+	return func(c *apiConfig) { c.hasher = auth.Hasher{} }
 }
 
 // testAPI is one running node and a client for it.
@@ -208,6 +220,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		throttle: auth.ThrottleConfig{AccountFailures: 5, AddressFailures: 20, Window: 15 * time.Minute},
 		policy:   auth.PolicyNetwork,
 		stats:    statistics.DefaultRule(),
+		hasher:   fastHashing,
 	}
 	for _, o := range opts {
 		o(&cfg)
