@@ -51,7 +51,14 @@ func (a *testAPI) decideErasure(tb testing.TB, token, request string, carryOut b
 // reason and the coordinator carry it out; it returns the request id.
 func (n *network) erase(tb testing.TB, client, reason string) string {
 	tb.Helper()
-	req := want(tb, n.requestErasure(tb, n.AdviserA.Token, client, reason), http.StatusCreated).str("id")
+	return n.eraseAs(tb, n.AdviserA.Token, client, reason)
+}
+
+// eraseAs is erase with the request made by the user whose token is given:
+// on a locked case, someone the lock lets in (R-LOCK-2).
+func (n *network) eraseAs(tb testing.TB, token, client, reason string) string {
+	tb.Helper()
+	req := want(tb, n.requestErasure(tb, token, client, reason), http.StatusCreated).str("id")
 	r := want(tb, n.decideErasure(tb, n.Admin.Token, req, true, ""), http.StatusOK)
 	if r.str("status") != "carried_out" || r.str("client_id") != client || r.str("id") != req {
 		tb.Fatalf("erasure decision: %s", r.Body)

@@ -165,7 +165,9 @@ func TestMessagesOwnStream_LOCK8(t *testing.T) {
 		t.Fatalf("subject access exports messages %v", exported)
 	}
 
-	n.erase(t, n.Client, "client asked")
+	// The case is locked to B's adviser, who asks for the erasure: the lock
+	// keeps A's adviser out of that too (R-LOCK-2).
+	n.eraseAs(t, n.AdviserB.Token, n.Client, "client asked")
 	want(t, n.sendMessage(t, n.HelpdeskB.Token, n.Client, "after erasure marker text"), http.StatusAccepted)
 	decodeInto(t, want(t, n.do(t, http.MethodGet, "/v1/clients/"+n.Client+"/messages", n.AdviserB.Token, nil), http.StatusOK), &body)
 	if len(body.Messages) != 3 {
