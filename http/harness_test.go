@@ -227,6 +227,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
 	index := projections.UserIndex{Organisations: orgs, Runner: runner}
 	svc.SetOrganisationNames(index)
+	svc.SetReferences(referrals)
 	hasher := auth.NewLimitedHasher(auth.Hasher{}, cfg.hashes)
 	accounts := ledger.NewAccounts(svc, index, cfg.policy, hasher, auth.NewThrottle(cfg.throttle, sessions), testSessions{sessions})
 

@@ -106,6 +106,7 @@ func (s *Server) routes(m *metrics) {
 	a.GET("/statistics", s.statistics)
 
 	a.POST("/referrals", idem, s.makeReferral)
+	a.GET("/referrals", s.findReferrals)
 	a.GET("/referrals/:id", s.getReferral)
 	a.POST("/referrals/:id/acknowledgement", s.acknowledge)
 	a.POST("/referrals/:id/assignment", s.assign)

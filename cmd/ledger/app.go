@@ -116,6 +116,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	hasher := auth.NewLimitedHasher(auth.Hasher{}, cfg.Auth.MaxConcurrentPasswordHashes)
 	index := projections.UserIndex{Organisations: orgs, Runner: a.runner}
 	a.service.SetOrganisationNames(index)
+	a.service.SetReferences(referrals)
 	a.accounts = ledger.NewAccounts(a.service, index, policy, hasher, throttle, sessionStore{a.sessions})
 	maxLag := uint64(cfg.Projections.MaxLagEvents)
 	if cfg.Store == config.StoreKurrentDB {
