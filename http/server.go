@@ -15,6 +15,7 @@ import (
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 	"github.com/referral-ledger/ledger/statistics"
+	"github.com/referral-ledger/ledger/web"
 )
 
 // Deps is what the API serves from. Every field is required.
@@ -43,6 +44,8 @@ type Options struct {
 	MaxBodyBytes          int64         // the largest request body accepted
 	ReadYourWritesTimeout time.Duration // how long a write waits for the views to show it
 	MaxProjectionLag      uint64        // /readyz fails while the views lag more than this
+	PublicURL             string        // where people reach the service: an https one makes browser cookies Secure
+	WebInterface          bool          // serve the people's pages (package web) outside /v1
 }
 
 // Server is the HTTP API.
@@ -72,6 +75,14 @@ func New(d Deps) (*Server, error) {
 		s.engine.ForwardedByClientIP = false
 	}
 	s.routes(m)
+	if d.Options.WebInterface {
+		if err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
+			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
+			Timescales: d.Timescales, FormKeys: formKeys{d.Idempotency}, PublicURL: d.Options.PublicURL,
+			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout}); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

@@ -139,7 +139,8 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 			IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth},
 		Logger: log, Registry: reg,
 		Options: ledgerhttp.Options{TrustedProxies: cfg.HTTP.TrustedProxies, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
-			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag},
+			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag,
+			PublicURL: cfg.HTTP.PublicURL, WebInterface: true},
 	})
 	if err != nil {
 		return nil, err
