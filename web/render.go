@@ -41,6 +41,7 @@ var funcs = template.FuncMap{
 	"fieldID":  fieldID,
 	"status":   statusText,
 	"outcome":  outcomeText,
+	"day":      dayText,
 	"errFor":   errorFor,
 	"field": func(id, label, hint, value, err, autocomplete string) formField {
 		return formField{ID: id, Label: label, Hint: hint, Value: value, Error: err, Autocomplete: autocomplete}
@@ -153,12 +154,26 @@ func fieldErrors(err error, names map[string]string) []fieldError {
 		if !ok {
 			id = fieldID(f.Field)
 		}
-		out = append(out, fieldError{Field: id, Message: sentence(f.Message)})
+		msg := f.Message
+		if label, ok := fieldLabels[id]; ok && (strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ")) {
+			msg = label + " " + msg // "is required" alone would not say what is
+		}
+		out = append(out, fieldError{Field: id, Message: sentence(msg)})
 	}
 	if len(out) == 0 && err != nil {
 		out = append(out, fieldError{Message: sentence(domain.ErrorMessage(err))})
 	}
 	return out
+}
+
+// fieldLabels name the inputs whose ledger messages do not say which
+// field they are about ("is required").
+var fieldLabels = map[string]string{
+	"to": "the organisation to refer to", "client-name": "the client's name", "client-dob": "the client's date of birth",
+	"client-phone": "the phone number", "client-email": "the email address", "client-address": "the address",
+	"reason": "the reason for the referral", "override-reason": "the safeguarding reason", "note-text": "the note",
+	"agreed-close-by": "the agreed close-by date", "feedback": "the reason it is not urgent", "outcome": "the outcome",
+	"comment": "a comment", "assignee": "the adviser",
 }
 
 // fieldID is a field's input id: "client.name" → "client-name".
@@ -189,6 +204,15 @@ func londonDate(t time.Time) string {
 		return ""
 	}
 	return t.In(london).Format("2 January 2006")
+}
+
+// dayText writes a YYYY-MM-DD date as people read it, "4 January 2099".
+func dayText(s string) string {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		return s
+	}
+	return d.Format("2 January 2006")
 }
 
 func londonDateTime(t time.Time) string {

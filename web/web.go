@@ -101,7 +101,7 @@ func Mount(r *gin.Engine, d Deps) error {
 // contentSecurityPolicy allows the page's own stylesheet, script and
 // images and nothing else: no inline script or style, no other origin, and
 // forms that post only here.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; " +
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // pageHeaders replaces the API's headers where pages differ: their CSP,

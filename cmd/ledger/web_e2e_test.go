@@ -248,7 +248,7 @@ func TestWebReferralFlow(t *testing.T) {
 	ann := n.browser(t)
 	ann.signIn("ann", annPassword, "/incoming")
 	p := ann.get("/make-a-referral")
-	wantStatus(t, p, http.StatusOK, "Make a referral", "Debt Line (not accepting referrals until 2099-01-04)")
+	wantStatus(t, p, http.StatusOK, "Make a referral", "Debt Line (not accepting referrals until 4 January 2099)")
 	key := formKeyField.FindStringSubmatch(p.body)[1]
 
 	bad := validReferralForm(n.orgB, key)
@@ -298,7 +298,7 @@ func TestWebReferralFlow(t *testing.T) {
 	wantStatus(t, ben.post(referral+"/notes", url.Values{"revision": {stale}, "note-text": {"Called the landlord."}}), http.StatusConflict,
 		"This referral changed while you were looking at it", "Called the landlord.</textarea>")
 	wantStatus(t, ben.follow(ben.post(referral+"/notes", url.Values{"revision": {rev(ben)}, "note-text": {"Called the landlord."},
-		"agreed-close-by": {"8 1 2099"}})), http.StatusOK, "Note added.", "Agreed new close-by date: 2099-01-08")
+		"agreed-close-by": {"8 1 2099"}})), http.StatusOK, "Note added.", "Agreed new close-by date: 8 January 2099")
 	wantStatus(t, ben.post(referral+"/close", url.Values{"revision": {rev(ben)}}), http.StatusUnprocessableEntity, `href="#outcome"`)
 	wantStatus(t, ben.follow(ben.post(referral+"/close", url.Values{"revision": {rev(ben)}, "outcome": {"positive"},
 		"comment": {"Tenancy saved."}})), http.StatusOK, "Referral closed.", "Taken forward")
