@@ -257,19 +257,20 @@ func (c *chrome) check(name string) {
 // reflow), and screenshots at 1280 and 375 px.
 func (c *chrome) layoutChecks(name string) {
 	c.t.Helper()
-	c.save(name+"-desktop.jpg", c.screenshot())
+	c.run(chromedp.EmulateViewport(1280, 900))
+	c.save(name+"-desktop.png", c.screenshot())
 	c.run(chromedp.EmulateViewport(320, 800, chromedp.EmulateMobile))
 	if eval[bool](c, `document.documentElement.scrollWidth > document.documentElement.clientWidth`) {
 		c.t.Errorf("%s scrolls sideways at 320 px", name)
 	}
 	c.run(chromedp.EmulateViewport(375, 812, chromedp.EmulateMobile))
-	c.save(name+"-375.jpg", c.screenshot())
-	c.run(chromedp.EmulateReset())
+	c.save(name+"-375.png", c.screenshot())
+	c.run(chromedp.EmulateViewport(1280, 900))
 }
 
 func (c *chrome) screenshot() []byte {
 	c.t.Helper()
-	b, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(80))
+	b, err := chromedp.Run(c.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		c.t.Fatalf("browser: screenshot: %v", err)
 	}

@@ -264,7 +264,7 @@ func TestWebReferralFlow(t *testing.T) {
 		t.Fatalf("make: %d %q\n%s", p.status, p.location, p.body)
 	}
 	page := ann.get(p.location)
-	wantStatus(t, page, http.StatusOK, "Referral made.", "Client Person", "1980-03-27")
+	wantStatus(t, page, http.StatusOK, "Referral made.", "Client Person", "27 March 1980")
 	ref := regexp.MustCompile(`<h1 class="heading-l">([0-9A-Z]{4}-[0-9A-Z]{4})</h1>`).FindStringSubmatch(page.body)[1]
 	again := ann.post("/make-a-referral", good) // pressed twice, or reloaded
 	if again.location != p.location {
@@ -303,4 +303,62 @@ func TestWebReferralFlow(t *testing.T) {
 	wantStatus(t, ben.follow(ben.post(referral+"/close", url.Values{"revision": {rev(ben)}, "outcome": {"positive"},
 		"comment": {"Tenancy saved."}})), http.StatusOK, "Referral closed.", "Taken forward")
 	wantStatus(t, ann.get("/outgoing"), http.StatusOK, ref, "Closed: Taken forward")
+}
+
+// TestWebLockedAndErased: a locked case shows the API's own refusal, and
+// is not listed to those the lock keeps out (R-LOCK-2); an erased client
+// shows as erased (R-PRIV-3). The pages read through the same service as
+// the API, so the same rules apply (R-UI-2).
+func TestWebLockedAndErased(t *testing.T) {
+	n := newWebNetwork(t)
+	for _, u := range []struct{ name, role, initial, own string }{
+		{"tess", "team_manager", "Initial#Tern4455", "Tern#Glide4455"},
+		{"sam", "service_manager", "Initial#Swift667", "Swift#Dart667"},
+	} {
+		n.must(t, 201, "POST", "/v1/organisations/"+n.orgB+"/users", n.admin, map[string]any{"username": u.name,
+			"display_name": u.name, "email": u.name + "@example.org", "roles": []string{u.role}, "password": u.initial})
+	}
+	tess := n.firstSignIn(t, "tess", "Initial#Tern4455", "Tern#Glide4455")
+	sam := n.firstSignIn(t, "sam", "Initial#Swift667", "Swift#Dart667")
+	ann := n.signIn(t, "ann", annPassword)
+	benID := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "ben", "password": benPassword})["user"].(map[string]any)["id"].(string)
+	make := func(name string) (string, string) {
+		r := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": n.orgB,
+			"client": map[string]string{"name": name, "date_of_birth": "1980-03-27"}, "reason": "rent arrears",
+			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
+		return r["id"].(string), r["client_id"].(string)
+	}
+	locked, lockedClient := make("Locked Client")
+	erased, erasedClient := make("Erased Client")
+
+	req := n.must(t, 201, "POST", "/v1/clients/"+lockedClient+"/lock-requests", tess, map[string]any{
+		"responsible_user_id": benID, "reason": "a related member of staff", "allow": []any{}, "deny": []any{}})
+	n.must(t, 200, "POST", "/v1/lock-requests/"+req["id"].(string)+"/decision", sam, map[string]any{"approve": true})
+	_, refusal := n.call(t, "GET", "/v1/referrals/"+locked, ann, nil)
+
+	annWeb := n.browser(t)
+	annWeb.signIn("ann", annPassword, "/incoming")
+	p := annWeb.get("/referrals/" + locked)
+	wantStatus(t, p, http.StatusForbidden, "You cannot do this")
+	detail, _ := refusal["detail"].(string)
+	if detail == "" || !strings.Contains(p.body, strings.ToUpper(detail[:1])+detail[1:]) {
+		t.Errorf("the page does not give the API's refusal %q:\n%s", detail, p.body)
+	}
+	if strings.Contains(p.body, "Locked Client") {
+		t.Fatal("a locked case's page shows the client")
+	}
+	bob := n.browser(t)
+	bob.signIn("bob", bobPassword, "/incoming")
+	in := bob.get("/incoming")
+	if c := strings.Count(in.body, `class="reference"`); c != 1 {
+		t.Fatalf("an adviser the lock keeps out sees %d referrals in Incoming, want only the unlocked one", c)
+	}
+
+	er := n.must(t, 201, "POST", "/v1/clients/"+erasedClient+"/erasure-requests", ann, map[string]any{"reason": "the client asked"})
+	n.must(t, 200, "POST", "/v1/erasure-requests/"+er["id"].(string)+"/decision", n.admin, map[string]any{"carry_out": true, "reason": "agreed"})
+	p = bob.get("/referrals/" + erased)
+	wantStatus(t, p, http.StatusOK, "The client's details have been erased")
+	if strings.Contains(p.body, "Erased Client") {
+		t.Fatal("an erased client's name is shown")
+	}
 }
