@@ -381,6 +381,7 @@ func TestWebBrowserFlow(t *testing.T) {
 
 	c.signIn(base, "ben", benPassword)
 	c.wantText("main", ref, "Acknowledge by", "working days left")
+	c.check("incoming-with-referral")
 	c.submit(`a.reference`)
 	c.wantText("h1", ref)
 	c.submit(`form[action$="/acknowledge"] button`)
