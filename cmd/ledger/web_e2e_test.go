@@ -322,14 +322,14 @@ func TestWebLockedAndErased(t *testing.T) {
 	sam := n.firstSignIn(t, "sam", "Initial#Swift667", "Swift#Dart667")
 	ann := n.signIn(t, "ann", annPassword)
 	benID := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "ben", "password": benPassword})["user"].(map[string]any)["id"].(string)
-	make := func(name string) (string, string) {
+	makeReferral := func(name string) (string, string) {
 		r := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": n.orgB,
 			"client": map[string]string{"name": name, "date_of_birth": "1980-03-27"}, "reason": "rent arrears",
 			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
 		return r["id"].(string), r["client_id"].(string)
 	}
-	locked, lockedClient := make("Locked Client")
-	erased, erasedClient := make("Erased Client")
+	locked, lockedClient := makeReferral("Locked Client")
+	erased, erasedClient := makeReferral("Erased Client")
 
 	req := n.must(t, 201, "POST", "/v1/clients/"+lockedClient+"/lock-requests", tess, map[string]any{
 		"responsible_user_id": benID, "reason": "a related member of staff", "allow": []any{}, "deny": []any{}})
@@ -361,4 +361,52 @@ func TestWebLockedAndErased(t *testing.T) {
 	if strings.Contains(p.body, "Erased Client") {
 		t.Fatal("an erased client's name is shown")
 	}
+}
+
+// TestWebIncoming: the inbox page lists open incoming referrals with
+// urgent ones marked in words and counted, filters by "assigned to me" and
+// status, and pages (R-VIEW-1); an urgent referral's urgency can be
+// declined with feedback from its page (R-REF-7).
+func TestWebIncoming(t *testing.T) {
+	n := newWebNetwork(t)
+	ann := n.signIn(t, "ann", annPassword)
+	var ids []string
+	for i := range 27 {
+		r := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": n.orgB, "urgent": i == 0,
+			"client": map[string]string{"name": "Client Person", "date_of_birth": "1980-03-27"}, "reason": "rent arrears",
+			"consent": map[string]any{"method": "verbal", "confirmed": true}, "privacy_notice_given": true})
+		ids = append(ids, r["id"].(string))
+	}
+	ben := n.signIn(t, "ben", benPassword)
+	n.must(t, 200, "POST", "/v1/referrals/"+ids[1]+"/acknowledgement", ben, map[string]any{})
+
+	b := n.browser(t)
+	b.signIn("ben", benPassword, "/incoming")
+	p := b.get("/incoming")
+	wantStatus(t, p, http.StatusOK, `<span class="count-number">1</span> urgent`, `<span class="count-number">0</span> overdue`,
+		`<strong class="tag tag-urgent">Urgent</strong>`, "Next page")
+	if c := strings.Count(p.body, `class="reference"`); c != 25 {
+		t.Fatalf("the first page lists %d referrals, want 25", c)
+	}
+	if first := strings.Index(p.body, `class="reference"`); !strings.Contains(p.body[first:first+200], "Urgent") {
+		t.Error("the urgent referral, due soonest, is not listed first")
+	}
+	next := regexp.MustCompile(`href="(/incoming\?[^"]*next=[^"]+)"`).FindStringSubmatch(p.body)
+	if next == nil {
+		t.Fatal("no link to the next page")
+	}
+	p = b.get(strings.ReplaceAll(next[1], "&amp;", "&"))
+	if c := strings.Count(p.body, `class="reference"`); c != 2 {
+		t.Fatalf("the second page lists %d referrals, want 2", c)
+	}
+	if c := strings.Count(b.get("/incoming?status=acknowledged").body, `class="reference"`); c != 1 {
+		t.Fatalf("status=acknowledged lists %d, want 1", c)
+	}
+	wantStatus(t, b.get("/incoming?assigned=me"), http.StatusOK, "No open referrals match these filters")
+
+	page := b.get("/referrals/" + ids[0])
+	rev := regexp.MustCompile(`name="revision" value="(\d+)"`).FindStringSubmatch(page.body)[1]
+	wantStatus(t, b.follow(b.post("/referrals/"+ids[0]+"/urgency-review", url.Values{"revision": {rev},
+		"feedback": {"A week is soon enough."}})), http.StatusOK, "no longer treated as urgent", "Declined as urgent: A week is soon enough.")
+	wantStatus(t, b.get("/incoming"), http.StatusOK, `<span class="count-number">0</span> urgent`)
 }
