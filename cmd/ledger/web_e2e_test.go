@@ -188,6 +188,17 @@ func TestWebSignIn(t *testing.T) {
 	if p := b.get("/incoming"); p.status != http.StatusSeeOther {
 		t.Errorf("signed out, a page still shows: %d", p.status)
 	}
+
+	// The API's throttling holds here too (R-AUTH-5): five failures for
+	// one account, then even the right password waits.
+	for range 5 {
+		b.signIn("bob", "wrong password", "/incoming")
+	}
+	p = b.signIn("bob", bobPassword, "/incoming")
+	wantStatus(t, p, http.StatusTooManyRequests, "There is a problem")
+	if p.header.Get("Retry-After") == "" {
+		t.Error("a throttled sign-in does not say when to retry")
+	}
 }
 
 // TestWebForcedPasswordChange: a user whose password someone else set can
