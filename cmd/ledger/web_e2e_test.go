@@ -314,6 +314,21 @@ func TestWebReferralFlow(t *testing.T) {
 	wantStatus(t, ben.follow(ben.post(referral+"/close", url.Values{"revision": {rev(ben)}, "outcome": {"positive"},
 		"comment": {"Tenancy saved."}})), http.StatusOK, "Referral closed.", "Taken forward")
 	wantStatus(t, ann.get("/outgoing"), http.StatusOK, ref, "Closed: Taken forward")
+
+	// The pages' reads are in the client's access log, as the API's are
+	// (R-LOCK-9, R-UI-2).
+	id := strings.TrimPrefix(referral, "/referrals/")
+	client := n.must(t, 200, "GET", "/v1/referrals/"+id, n.admin, nil)["client_id"].(string)
+	log := n.must(t, 200, "GET", "/v1/clients/"+client+"/access-log", n.admin, nil)
+	pageReads := 0
+	for _, e := range log["entries"].([]any) {
+		if e.(map[string]any)["endpoint"] == "GET /referrals/:id" {
+			pageReads++
+		}
+	}
+	if pageReads == 0 {
+		t.Fatalf("the access log holds no read through the pages: %v", log)
+	}
 }
 
 // TestWebLockedAndErased: a locked case shows the API's own refusal, and
