@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -76,12 +77,22 @@ func New(d Deps) (*Server, error) {
 	}
 	s.routes(m)
 	if d.Options.WebInterface {
-		if err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
+		notFound, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
 			Timescales: d.Timescales, FormKeys: formKeys{d.Idempotency}, PublicURL: d.Options.PublicURL,
-			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout}); err != nil {
+			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout})
+		if err != nil {
 			return nil, err
 		}
+		// A person who mistypes a page gets a page; the API keeps its
+		// problem documents.
+		s.engine.NoRoute(func(c *gin.Context) {
+			if p := c.Request.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") {
+				noRoute(c)
+				return
+			}
+			notFound(c)
+		})
 	}
 	return s, nil
 }

@@ -59,12 +59,13 @@ type Pages struct {
 	cop    *http.CrossOriginProtection
 }
 
-// Mount adds the pages to r, outside /v1. Errors: a template that does not
-// parse.
-func Mount(r *gin.Engine, d Deps) error {
+// Mount adds the pages to r, outside /v1, and returns the handler of the
+// page for a path nothing serves, for the router to use outside /v1.
+// Errors: a template that does not parse.
+func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
 	v, err := parseViews()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if d.ReadYourWritesTimeout <= 0 {
 		d.ReadYourWritesTimeout = 5 * time.Second
@@ -95,7 +96,11 @@ func Mount(r *gin.Engine, d Deps) error {
 	a.POST("/referrals/:id/notes", p.addNote)
 	a.POST("/referrals/:id/urgency-review", p.reviewUrgency)
 	a.POST("/referrals/:id/close", p.closeReferral)
-	return nil
+	return func(c *gin.Context) {
+		pageHeaders(c)
+		p.renderError(c, http.StatusNotFound, "Page not found",
+			"If you typed the web address, check it is correct. If you followed a link, sign in and search by the referral's reference.")
+	}, nil
 }
 
 // contentSecurityPolicy allows the page's own stylesheet, script and

@@ -181,6 +181,10 @@ func TestWebSignIn(t *testing.T) {
 		t.Errorf("sign-in sends the browser to another site: %q", p.location)
 	}
 	wantStatus(t, b.get("/incoming"), http.StatusOK, "Incoming referrals", "Ann Adviser")
+	wantStatus(t, b.get("/no-such-page"), http.StatusNotFound, "Page not found")
+	if p := b.get("/v1/no-such-resource"); !strings.Contains(p.header.Get("Content-Type"), "problem+json") {
+		t.Errorf("an unknown API path is not a problem document: %s", p.header.Get("Content-Type"))
+	}
 	if p := b.get("/v1/inbox"); p.status != http.StatusUnauthorized || !strings.Contains(p.header.Get("Content-Type"), "problem+json") {
 		t.Errorf("the API answers a cookie: %d %s", p.status, p.header.Get("Content-Type"))
 	}
