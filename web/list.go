@@ -3,6 +3,8 @@ package web
 import (
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/projections"
 )
@@ -23,10 +25,17 @@ type listItem struct {
 
 func (p *Pages) listItems(items []projections.ReferralSummary, now time.Time) []listItem {
 	out := make([]listItem, len(items))
+	names := p.orgNames()
+	orgName := func(id uuid.UUID) string {
+		if n, ok := names[id]; ok {
+			return n
+		}
+		return "Unknown organisation"
+	}
 	for i, r := range items {
 		it := listItem{ID: r.ID.String(), Reference: r.Reference.String(), Status: statusText(r.Status),
 			Closed: r.Status == domain.StatusClosed, Urgent: r.Urgent, Overdue: r.Overdue,
-			From: p.orgName(r.FromOrganisationID), To: p.orgName(r.ToOrganisationID), AssignedTo: p.userName(r.AssignedTo),
+			From: orgName(r.FromOrganisationID), To: orgName(r.ToOrganisationID), AssignedTo: p.userName(r.AssignedTo),
 			MadeAt: r.MadeAt, ClosedAt: r.ClosedAt, Outcome: outcomeText(r.Outcome), Deadline: r.NextDeadline}
 		if !r.NextDeadline.IsZero() {
 			it.DeadlineLabel = stageText(r.Stage)

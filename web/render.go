@@ -236,12 +236,20 @@ func statusText(s domain.Status) string {
 
 // orgName is an organisation's name from the directory.
 func (p *Pages) orgName(id uuid.UUID) string {
-	for _, e := range p.Orgs.Directory(p.Service.Now()) {
-		if e.ID == id {
-			return e.Name
-		}
+	if n, ok := p.orgNames()[id]; ok {
+		return n
 	}
 	return "Unknown organisation"
+}
+
+// orgNames maps every organisation to its name, for a page naming many.
+func (p *Pages) orgNames() map[uuid.UUID]string {
+	dir := p.Orgs.Directory(p.Service.Now())
+	names := make(map[uuid.UUID]string, len(dir))
+	for _, e := range dir {
+		names[e.ID] = e.Name
+	}
+	return names
 }
 
 // userName is a user's display name, or "" for none.
