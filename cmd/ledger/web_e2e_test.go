@@ -440,3 +440,26 @@ func TestWebIncoming(t *testing.T) {
 		"feedback": {"A week is soon enough."}})), http.StatusOK, "no longer treated as urgent", "Declined as urgent: A week is soon enough.")
 	wantStatus(t, b.get("/incoming"), http.StatusOK, `<span class="count-number">0</span> urgent`)
 }
+
+// TestWebSafeguardingAndDirectory: a referral shared without consent under
+// a safeguarding override, with its reason (R-REF-2); the directory's
+// search box finds organisations by service (R-VIEW-4).
+func TestWebSafeguardingAndDirectory(t *testing.T) {
+	n := newWebNetwork(t)
+	b := n.browser(t)
+	b.signIn("ann", annPassword, "/incoming")
+	p := b.get("/directory?q=tenancy")
+	wantStatus(t, p, http.StatusOK, "1 of 3 organisations match", "Housing Trust", "Tenancy support")
+	if strings.Contains(p.body, "Debt Line") {
+		t.Error("the directory search lists an organisation that does not match")
+	}
+	key := formKeyField.FindStringSubmatch(b.get("/make-a-referral").body)[1]
+	form := validReferralForm(n.orgB, key)
+	form.Set("basis", "override")
+	form.Del("consent-confirmed")
+	p = b.post("/make-a-referral", form)
+	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#override-reason"`)
+	form.Set("override-reason", "Risk of harm to a child.")
+	wantStatus(t, b.follow(b.post("/make-a-referral", form)), http.StatusOK, "Referral made.",
+		"Shared without consent for safeguarding: Risk of harm to a child.")
+}
