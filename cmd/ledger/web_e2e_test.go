@@ -298,8 +298,9 @@ func TestWebReferralFlow(t *testing.T) {
 	if strings.Contains(in.body, "Client Person") {
 		t.Fatal("the incoming list shows client data")
 	}
-	if p := ben.get("/find?reference=" + strings.ToLower(strings.ReplaceAll(ref, "-", ""))); p.location != p.location || p.status != http.StatusSeeOther {
-		t.Fatalf("find by reference: %d %q", p.status, p.location)
+	// Found by its reference as typed on the phone: lower case, no hyphen.
+	if found := ben.get("/find?reference=" + strings.ToLower(strings.ReplaceAll(ref, "-", ""))); found.status != http.StatusSeeOther || found.location != p.location {
+		t.Fatalf("find by reference: %d %q, want the referral %q", found.status, found.location, p.location)
 	}
 	referral := p.location
 	rev := func(b *browser) string {
