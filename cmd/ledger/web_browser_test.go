@@ -97,7 +97,7 @@ func newChrome(t *testing.T, jsOff bool) *chrome {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute) // generous: CI runs every package at once, under -race
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	c := &chrome{t: t, ctx: ctx, axe: axe, shots: filepath.Join(repoRoot, ".cache/screenshots"), jsOff: jsOff}
 	if err := os.MkdirAll(c.shots, 0o755); err != nil {
