@@ -84,6 +84,14 @@ staticcheck-install:
 		GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION); \
 	fi
 
+# The browser tests of the web interface (cmd/ledger/web_browser_test.go)
+# drive Debian's Chromium (apt-get install -y chromium) and check every page
+# with axe-core, installed pinned into .cache/axe by this target; without
+# them they skip with a message (and fail when CI is set).
+.PHONY: axe
+axe: ## install axe-core (pinned, npm) for the browser tests into .cache/axe
+	@bash scripts/install-axe.sh
+
 .PHONY: bench
 bench: ## run every benchmark briefly (BENCHTIME=200ms each)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -count=1 -timeout 15m $(PKGS)

@@ -18,6 +18,7 @@ import (
 // listedReferral is an item of GET /v1/inbox and /v1/outbox.
 type listedReferral struct {
 	ID                 string  `json:"id"`
+	Reference          string  `json:"reference"`
 	Status             string  `json:"status"`
 	Urgent             bool    `json:"urgent"`
 	FromOrganisationID string  `json:"from_organisation_id"`

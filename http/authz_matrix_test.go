@@ -437,8 +437,11 @@ func matrixRoutes() map[string][]probe {
 			body: body(map[string]any{"outcome": "positive", "comment": "Taken forward."}), want: receiverAction(http.StatusOK)}},
 
 		// Views.
-		"GET /v1/inbox":  {{path: fixed("/v1/inbox"), want: ok(http.StatusOK)}},
-		"GET /v1/outbox": {{path: fixed("/v1/outbox"), want: ok(http.StatusOK)}},
+		"GET /v1/inbox": {{path: fixed("/v1/inbox"), want: ok(http.StatusOK)}},
+		// Finding a referral by its reference (R-REF-13) is open to everyone
+		// signed in; what it lists is filtered as the inbox is (R-AUTH-4).
+		"GET /v1/referrals": {{path: fixed("/v1/referrals?reference=7KQ4-M2XD"), want: ok(http.StatusOK)}},
+		"GET /v1/outbox":    {{path: fixed("/v1/outbox"), want: ok(http.StatusOK)}},
 		"GET /v1/overdue": {{path: fixed("/v1/overdue"), want: func(c *matrixCaller, _ lockState) int { // R-VIEW-3
 			return either(c.is(domain.RoleCoordinator, domain.RoleOrgLead), http.StatusOK, http.StatusForbidden)
 		}}},

@@ -277,6 +277,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	runner := projections.NewRunner(nodeStore, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
 	index := projections.UserIndex{Organisations: orgs, Runner: runner}
 	svc.SetOrganisationNames(index)
+	svc.SetReferences(referrals)
 	hasher := auth.NewLimitedHasher(cfg.hasher, cfg.hashes)
 	accounts := ledger.NewAccounts(svc, index, cfg.policy, hasher, auth.NewThrottle(cfg.throttle, sessions), nodeSessions)
 

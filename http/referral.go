@@ -82,6 +82,7 @@ type noteBody struct {
 
 type referralBody struct {
 	ID                   string        `json:"id"`
+	Reference            string        `json:"reference"`
 	Status               domain.Status `json:"status"`
 	Urgent               bool          `json:"urgent"`
 	MadeUrgent           bool          `json:"made_urgent"`
@@ -134,7 +135,7 @@ func idJSON(id uuid.UUID) *string {
 func (s *Server) referralJSON(r domain.Referral) referralBody {
 	d := s.Timescales.Deadlines(r, s.Calendar)
 	out := referralBody{
-		ID: r.ID.String(), Status: r.Status, Urgent: r.UrgentNow(), MadeUrgent: r.Urgent,
+		ID: r.ID.String(), Reference: r.Reference().String(), Status: r.Status, Urgent: r.UrgentNow(), MadeUrgent: r.Urgent,
 		UrgencyDeclined: r.UrgencyDeclined, UrgencyFeedback: strJSON(r.UrgencyFeedback),
 		FromOrganisationID: r.FromOrganisationID.String(), ToOrganisationID: r.ToOrganisationID.String(),
 		ClientID: r.ClientID.String(), Client: clientJSON(r.ClientID, r.Erased, r.Client),

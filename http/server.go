@@ -18,6 +18,7 @@ import (
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 	"github.com/referral-ledger/ledger/statistics"
+	"github.com/referral-ledger/ledger/web"
 )
 
 // Deps is what the API serves from. Every field is required but Workers.
@@ -54,6 +55,8 @@ type Options struct {
 	ReadYourWritesTimeout time.Duration // how long a write waits for the views to show it
 	MaxProjectionLag      uint64        // /readyz fails while the views lag more than this
 	RequestTimeout        time.Duration // every request answers within this (503 past it); 0 for no limit
+	PublicURL             string        // where people reach the service: an https one makes browser cookies Secure
+	WebInterface          bool          // serve the people's pages (package web) outside /v1
 }
 
 // Server is the HTTP API.
@@ -84,6 +87,24 @@ func New(d Deps) (*Server, error) {
 	}
 	s.engine.Use(requestTimeout(d.Options.RequestTimeout), newStorageEpisodes().track)
 	s.routes(m)
+	if d.Options.WebInterface {
+		notFound, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
+			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
+			Timescales: d.Timescales, FormKeys: formKeys{d.Idempotency}, PublicURL: d.Options.PublicURL,
+			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout})
+		if err != nil {
+			return nil, err
+		}
+		// A person who mistypes a page gets a page; the API keeps its
+		// problem documents.
+		s.engine.NoRoute(func(c *gin.Context) {
+			if p := c.Request.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") {
+				noRoute(c)
+				return
+			}
+			notFound(c)
+		})
+	}
 	return s, nil
 }
 
@@ -118,6 +139,7 @@ func (s *Server) routes(m *metrics) {
 	a.GET("/statistics", s.statistics)
 
 	a.POST("/referrals", idem, s.makeReferral)
+	a.GET("/referrals", s.findReferrals)
 	a.GET("/referrals/:id", s.getReferral)
 	a.POST("/referrals/:id/acknowledgement", s.acknowledge)
 	a.POST("/referrals/:id/assignment", s.assign)

@@ -26,6 +26,7 @@ import (
 // listedReferralBody is a referral as the inbox and outbox list it.
 type listedReferralBody struct {
 	ID                 string        `json:"id"`
+	Reference          string        `json:"reference"`
 	Status             domain.Status `json:"status"`
 	Urgent             bool          `json:"urgent"`
 	FromOrganisationID string        `json:"from_organisation_id"`
@@ -65,7 +66,7 @@ type overdueListBody struct {
 }
 
 func listedReferralJSON(r projections.ReferralSummary) listedReferralBody {
-	return listedReferralBody{ID: r.ID.String(), Status: r.Status, Urgent: r.Urgent,
+	return listedReferralBody{ID: r.ID.String(), Reference: r.Reference.String(), Status: r.Status, Urgent: r.Urgent,
 		FromOrganisationID: r.FromOrganisationID.String(), ToOrganisationID: r.ToOrganisationID.String(),
 		ClientID: r.ClientID.String(), AssignedTo: idJSON(r.AssignedTo), MadeAt: r.MadeAt.UTC().Format(time.RFC3339),
 		AcknowledgedAt: timeJSON(r.AcknowledgedAt), ClosedAt: timeJSON(r.ClosedAt), Outcome: strJSON(r.Outcome),

@@ -26,7 +26,7 @@ var errNoReferral = domain.Errorf(domain.NotFound, "no such referral")
 // (R-REF-1..4). A new client gets a fresh client id. Errors: Forbidden,
 // Invalid, Conflict (intake off).
 func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd domain.MakeReferral, idx CaseIndex) (domain.Referral, Written, error) {
-	cmd.ReferralID = s.newID(ctx)
+	cmd.ReferralID = s.newReferralID(ctx)
 	if cmd.ClientID == uuid.Nil {
 		cmd.ClientID = s.newID(ctx)
 	} else {

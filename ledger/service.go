@@ -27,6 +27,7 @@ type Service struct {
 	people People            // names a locked case's responsible person; may be nil
 	quota  MessageQuota      // limits messages per sender and client; may be nil
 	names  OrganisationNames // organisations by name, for names reserved before R-ORG-1; may be nil
+	refs   ReferenceIndex    // the references taken, so a new referral's is unique (R-REF-13); may be nil
 }
 
 // NewService returns a service appending to store. now and newID are the

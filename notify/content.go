@@ -21,16 +21,18 @@ const footer = "\n\nSign in to the referral ledger to see the details. This noti
 	"details by design: please do not reply to it with any.\n"
 
 // Reference returns the short reference of a referral used in notices:
-// "R-" and the first eight hex digits of its id, upper-cased. The full id
-// is in the link.
+// the one people see on every page and read out on the phone, such as
+// "7KQ4-M2XD" (R-REF-13). The link leads to the referral itself.
 func Reference(referral uuid.UUID) string {
-	return "R-" + strings.ToUpper(referral.String()[:8])
+	return domain.ReferenceOf(referral).String()
 }
 
 // links builds the URLs notices point to.
 type links struct{ base string }
 
-func (l links) referral(id uuid.UUID) string { return l.base + "/v1/referrals/" + id.String() }
+// referral is the referral's page in the web interface, which asks the
+// reader to sign in first when need be (R-UI-1).
+func (l links) referral(id uuid.UUID) string { return l.base + "/referrals/" + id.String() }
 func (l links) overdue() string              { return l.base + "/v1/overdue" }
 func (l links) messages(client uuid.UUID) string {
 	return l.base + "/v1/clients/" + client.String() + "/messages"

@@ -33,7 +33,7 @@ func TestOverdueDigest(t *testing.T) {
 	org := mustOne(t, msgs, toAdmin, "Overdue referrals for Receiving Housing Trust on 2026-03-02: 1")
 	coord := mustOne(t, msgs, coordinatorMail, "Overdue referrals across the network on 2026-03-02: 1")
 	for _, m := range []notifytest.Message{org, coord} {
-		if !strings.Contains(m.Body, Reference(late)) || !strings.Contains(m.Body, publicURL+"/v1/referrals/"+late.String()) {
+		if !strings.Contains(m.Body, Reference(late)) || !strings.Contains(m.Body, publicURL+"/referrals/"+late.String()) {
 			t.Errorf("digest %q lacks the overdue referral %s:\n%s", m.Subject, Reference(late), m.Body)
 		}
 		if !strings.Contains(m.Body, "acknowledgement due 2026-02-25, 3 working days overdue") {

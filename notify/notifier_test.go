@@ -47,7 +47,7 @@ func wantReferenceAndLink(tb testing.TB, m notifytest.Message, id uuid.UUID) {
 	if !strings.Contains(m.Subject, Reference(id)) || !strings.Contains(m.Body, "Reference: "+Reference(id)) {
 		tb.Errorf("notice %q lacks the reference %s:\n%s", m.Subject, Reference(id), m.Body)
 	}
-	if link := publicURL + "/v1/referrals/" + id.String(); !strings.Contains(m.Body, link) {
+	if link := publicURL + "/referrals/" + id.String(); !strings.Contains(m.Body, link) {
 		tb.Errorf("notice %q lacks the link %s:\n%s", m.Subject, link, m.Body)
 	}
 	if m.NoticeID == "" || m.MessageID != "<"+m.NoticeID+"@example.net>" {
@@ -209,7 +209,7 @@ func TestLogSenderWithoutSMTP(t *testing.T) {
 		}
 	}
 	for _, want := range []string{`"kind":"new_referral"`, `"reference":"` + Reference(id) + `"`, `"to_domain":"to.example"`,
-		`"link":"` + publicURL + `/v1/referrals/` + id.String() + `"`} {
+		`"link":"` + publicURL + `/referrals/` + id.String() + `"`} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log line lacks %s:\n%s", want, line)
 		}
@@ -249,9 +249,11 @@ func TestOpenRefusesAnotherFile(t *testing.T) {
 	}
 }
 
+// TestReference: notices carry the referral's reference as every page shows
+// it, not a piece of its id (R-REF-13, R-NOTE-2).
 func TestReference(t *testing.T) {
-	id := uuid.MustParse("1a2b3c4d-0000-4000-8000-000000000000")
-	if got := Reference(id); got != "R-1A2B3C4D" {
-		t.Errorf("Reference = %q", got)
+	id := uuid.MustParse("6f1c1f0e-2b7a-4c1d-9a55-2f6f0c1b9e01")
+	if got := Reference(id); got != "6PW0-CAQ6" {
+		t.Errorf("Reference = %q, want 6PW0-CAQ6 as domain.ReferenceOf gives", got)
 	}
 }

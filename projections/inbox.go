@@ -14,6 +14,7 @@ import (
 // queue; the referral itself carries the details, to those who may see them.
 type ReferralSummary struct {
 	ID                 uuid.UUID
+	Reference          domain.Reference // the short human reference (R-REF-13)
 	Status             domain.Status
 	Urgent             bool // treated as urgent now: made urgent and not declined (R-REF-7)
 	FromOrganisationID uuid.UUID
@@ -34,7 +35,7 @@ type ReferralSummary struct {
 // summary shows e at now. The caller holds p.mu.
 func (p *Referrals) summary(e *referralEntry, now time.Time) ReferralSummary {
 	r := e.r
-	return ReferralSummary{ID: r.ID, Status: r.Status, Urgent: r.UrgentNow(),
+	return ReferralSummary{ID: r.ID, Reference: domain.ReferenceOf(r.ID), Status: r.Status, Urgent: r.UrgentNow(),
 		FromOrganisationID: r.FromOrganisationID, ToOrganisationID: r.ToOrganisationID, ClientID: r.ClientID,
 		AssignedTo: r.AssignedTo, MadeAt: r.MadeAt, AcknowledgedAt: r.AcknowledgedAt, ClosedAt: r.ClosedAt,
 		Outcome: r.Outcome, Deadlines: e.deadlines, Stage: e.stage, NextDeadline: e.next,

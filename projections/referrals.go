@@ -37,6 +37,10 @@ type Referrals struct {
 	inbox      map[queueKey]*orderedSet  // (receiving organisation, status) → work order
 	assigned   map[queueKey]*orderedSet  // (assignee, status) → work order
 	outbox     map[uuid.UUID]*orderedSet // referring organisation → newest made first
+
+	// references maps a reference to the referrals it names (R-REF-13):
+	// one, unless two were made with the same one in a race.
+	references map[domain.Reference][]uuid.UUID
 }
 
 // queueKey names one work list: an organisation's or an adviser's
@@ -70,7 +74,8 @@ type placement struct {
 func NewReferrals(cal *calendar.Calendar, ts domain.Timescales) *Referrals {
 	return &Referrals{cal: cal, ts: ts, byID: map[uuid.UUID]*referralEntry{},
 		involved: map[uuid.UUID]*orderedSet{}, inbox: map[queueKey]*orderedSet{},
-		assigned: map[queueKey]*orderedSet{}, outbox: map[uuid.UUID]*orderedSet{}}
+		assigned: map[queueKey]*orderedSet{}, outbox: map[uuid.UUID]*orderedSet{},
+		references: map[domain.Reference][]uuid.UUID{}}
 }
 
 // Checkpoint returns the global position of the last event applied: the
@@ -109,6 +114,8 @@ func (p *Referrals) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) 
 		}
 		e = &referralEntry{}
 		p.byID[id] = e
+		ref := domain.ReferenceOf(id)
+		p.references[ref] = append(p.references[ref], id)
 	}
 	e.r = withoutClientData(domain.EvolveReferral(e.r, rec))
 	e.deadlines = p.ts.Deadlines(e.r, p.cal)

@@ -125,6 +125,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	hasher := auth.NewLimitedHasher(auth.Hasher{}, cfg.Auth.MaxConcurrentPasswordHashes)
 	index := projections.UserIndex{Organisations: orgs, Runner: a.runner}
 	a.service.SetOrganisationNames(index)
+	a.service.SetReferences(referrals)
 	a.accounts = ledger.NewAccounts(a.service, index, policy, hasher, throttle, sessionStore{a.sessions})
 	maxLag := uint64(cfg.Projections.MaxLagEvents)
 	if cfg.Store == config.StoreKurrentDB {
@@ -148,7 +149,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		Logger: log, Registry: reg, Workers: a.health,
 		Options: ledgerhttp.Options{TrustedProxies: cfg.HTTP.TrustedProxies, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 			ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag,
-			RequestTimeout: cfg.HTTP.RequestTimeout},
+			RequestTimeout: cfg.HTTP.RequestTimeout, PublicURL: cfg.HTTP.PublicURL, WebInterface: true},
 	})
 	if err != nil {
 		return nil, err

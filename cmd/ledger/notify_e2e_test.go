@@ -32,7 +32,7 @@ func TestEmailNotices(t *testing.T) {
 		for _, m := range msgs {
 			if m.To == to && strings.Contains(m.Subject, subject) {
 				found = true
-				if !strings.Contains(m.Body, "https://referrals.example.org/v1/referrals/"+id) {
+				if !strings.Contains(m.Body, "https://referrals.example.org/referrals/"+id) {
 					t.Errorf("notice %q lacks the link to the referral:\n%s", m.Subject, m.Body)
 				}
 			}

@@ -92,6 +92,7 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 		IdleTimeout: 2 * time.Minute}
 	base := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "referral ledger listening on %s (data in %s)\n", base, cfg.DataDir)
+	fmt.Fprintf(stdout, "web interface: open %s/ in a browser\n", base)
 	switch {
 	case created && cfg.BootstrapPassword == "":
 		fmt.Fprintf(stdout, "first start: sign in as %q with password %s (shown once; change it with PUT /v1/users/me/password)\n", ledger.BootstrapUsername, password)

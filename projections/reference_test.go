@@ -1,0 +1,41 @@
+package projections
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// TestFindByReference finds a referral by its reference for the two
+// organisations involved only (R-REF-13, need to know R-AUTH-4), and marks
+// the reference taken.
+func TestFindByReference(t *testing.T) {
+	p := NewReferrals(testCalendar(t), domain.DefaultTimescales())
+	from, to, other := uuid.New(), uuid.New(), uuid.New()
+	id, client := uuid.New(), uuid.New()
+	at := time.Date(2026, time.December, 14, 9, 0, 0, 0, time.UTC)
+	p.Apply(eventstore.RecordedEvent{Position: 1, Stream: ledger.ReferralStream(id)}, domain.Recorded{At: at, Revision: 0,
+		Event: &domain.ReferralMade{ReferralID: id, FromOrganisationID: from, ToOrganisationID: to, ClientID: client}})
+	ref := domain.ReferenceOf(id)
+	if !p.ReferenceTaken(ref, uuid.Nil) {
+		t.Fatal("the reference of a referral made is not taken")
+	}
+	for _, org := range []uuid.UUID{from, to} {
+		got := p.FindByReference(ReferenceQuery{Reference: ref, Organisation: org}, at)
+		if len(got) != 1 || got[0].ID != id || got[0].Reference != ref {
+			t.Fatalf("FindByReference for an organisation involved = %+v", got)
+		}
+	}
+	if got := p.FindByReference(ReferenceQuery{Reference: ref, Organisation: other}, at); len(got) != 0 {
+		t.Fatalf("another organisation finds the referral: %+v", got)
+	}
+	hidden := func(uuid.UUID) bool { return false }
+	if got := p.FindByReference(ReferenceQuery{Reference: ref, Organisation: to, Visible: hidden}, at); len(got) != 0 {
+		t.Fatalf("a locked case is found: %+v", got)
+	}
+}

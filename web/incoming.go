@@ -1,0 +1,78 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/projections"
+)
+
+type incomingView struct {
+	layout
+	Items           []listItem
+	Mine            bool   // only those assigned to the signed-in user
+	Status          string // "", "made" or "acknowledged"
+	Next            string // the cursor of the next page, "" on the last
+	Overdue, Urgent int    // of all the open incoming referrals shown to the user
+	Paged           bool   // this is not the first page
+}
+
+// incomingPage is the inbox (R-VIEW-1): the organisation's open incoming
+// referrals, soonest deadline first, from the read model the API's inbox
+// reads, with the same need to know and case-lock rule.
+func (p *Pages) incomingPage(c *gin.Context) {
+	u := currentUser(c)
+	v := incomingView{layout: p.base(c, "Incoming referrals", "incoming"), Mine: c.Query("assigned") == "me",
+		Status: c.Query("status"), Paged: c.Query("next") != ""}
+	if v.Status != string(domain.StatusMade) && v.Status != string(domain.StatusAcknowledged) {
+		v.Status = ""
+	}
+	q := projections.InboxQuery{Organisation: u.OrganisationID, Status: domain.Status(v.Status), After: c.Query("next"), Limit: pageSize}
+	if v.Mine {
+		q.Assignee = u.ID
+	}
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return
+	}
+	now := p.Service.Now()
+	q.Visible = p.lockVisible(u.Actor(), now)
+	page, err := p.Referrals.Inbox(q, now)
+	if err != nil { // a cursor no page gave: start again
+		q.After, v.Paged = "", false
+		page, _ = p.Referrals.Inbox(q, now)
+	}
+	v.Items, v.Next = p.listItems(page.Items, now), page.Next
+	v.Overdue, v.Urgent = p.inboxCounts(projections.InboxQuery{Organisation: u.OrganisationID, Visible: q.Visible}, now)
+	p.render(c, http.StatusOK, "incoming", v)
+}
+
+// pageSize is how many referrals a list page shows.
+const pageSize = 25
+
+// inboxCounts counts the overdue and the urgent among every open incoming
+// referral q lists.
+func (p *Pages) inboxCounts(q projections.InboxQuery, now time.Time) (overdue, urgent int) {
+	q.Limit = projections.MaxLimit
+	for {
+		page, err := p.Referrals.Inbox(q, now)
+		if err != nil {
+			return overdue, urgent
+		}
+		for _, r := range page.Items {
+			if r.Overdue {
+				overdue++
+			}
+			if r.Urgent {
+				urgent++
+			}
+		}
+		if page.Next == "" {
+			return overdue, urgent
+		}
+		q.After = page.Next
+	}
+}

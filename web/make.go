@@ -1,0 +1,192 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
+)
+
+// FormKeys remembers the one-time key of each make-a-referral form, as the
+// API's Idempotency-Key store does, so that pressing submit twice or
+// reloading after submitting makes one referral.
+type FormKeys interface {
+	// Claim takes key for scope. It returns "" when the caller now holds
+	// the key and must Complete or Release it; the page made by the key's
+	// first submission when it succeeded; a Conflict error while the first
+	// is still being made.
+	Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (string, error)
+	// Complete records the page the key's submission made.
+	Complete(ctx context.Context, scope, key, location string) error
+	// Release gives a claimed key up after a failed submission, so the
+	// corrected form can use it again.
+	Release(ctx context.Context, scope, key string) error
+}
+
+// makeForm is what the make-a-referral form holds.
+type makeForm struct {
+	Key                             string
+	To                              string
+	Name, DateOfBirth, Phone, Email string
+	Address, Reason                 string
+	Urgent                          bool
+	Basis                           string // "written", "verbal" or "override"
+	ConsentConfirmed, PrivacyNotice bool
+	OverrideReason                  string
+}
+
+type makeView struct {
+	layout
+	Form          makeForm
+	Organisations []projections.DirectoryEntry
+	Own           uuid.UUID
+}
+
+// Err returns the message for the field with id, "" when none.
+func (v makeView) Err(id string) string { return errorFor(v.Errors, id) }
+
+// makeFields maps the API's field names to the form's input ids, so the
+// ledger's own validation messages land beside the right input.
+var makeFields = map[string]string{
+	"to_organisation_id": "to", "client.name": "client-name", "client.date_of_birth": "client-dob",
+	"client.phone": "client-phone", "client.email": "client-email", "client.address": "client-address",
+	"client": "client-name", "reason": "reason", "consent": "basis", "consent.method": "basis",
+	"consent.confirmed": "consent-confirmed", "safeguarding_override": "basis",
+	"safeguarding_override.reason": "override-reason", "privacy_notice_given": "privacy-notice",
+}
+
+// makeReferralPage shows an empty form with a fresh one-time key.
+func (p *Pages) makeReferralPage(c *gin.Context) {
+	v := makeView{layout: p.base(c, "Make a referral", "make"), Organisations: p.directory(),
+		Own: currentUser(c).OrganisationID, Form: makeForm{Key: newFormKey(), To: c.Query("to")}}
+	p.render(c, http.StatusOK, "make", v)
+}
+
+// makeReferral makes the referral through the ledger service, exactly as
+// POST /v1/referrals does; the ledger's validation errors come back on the
+// form beside each field, every value kept (GOV.UK's error pattern).
+func (p *Pages) makeReferral(c *gin.Context) {
+	u := currentUser(c)
+	f := makeForm{Key: c.PostForm("form-key"), To: c.PostForm("to"), Name: c.PostForm("client-name"),
+		DateOfBirth: c.PostForm("client-dob"), Phone: c.PostForm("client-phone"), Email: c.PostForm("client-email"),
+		Address: c.PostForm("client-address"), Reason: c.PostForm("reason"), Urgent: c.PostForm("urgent") == "yes",
+		Basis: c.PostForm("basis"), ConsentConfirmed: c.PostForm("consent-confirmed") == "yes",
+		PrivacyNotice: c.PostForm("privacy-notice") == "yes", OverrideReason: c.PostForm("override-reason")}
+	if !validFormKey(f.Key) {
+		f.Key = newFormKey()
+	}
+	scope := "web:" + u.ID.String()
+	done, err := p.FormKeys.Claim(c.Request.Context(), scope, f.Key, makeFingerprint, p.Service.Now())
+	switch {
+	case err != nil && domain.ErrorCode(err) == domain.Conflict:
+		// The first press is still being made: show it once it is.
+		p.renderError(c, http.StatusConflict, "Your referral is being made",
+			"You pressed the button more than once. Look for it in Outgoing referrals in a moment; only one referral is made.")
+		return
+	case err != nil:
+		p.fail(c, err)
+		return
+	case done != "":
+		p.flash(c, "already-made")
+		c.Redirect(http.StatusSeeOther, done)
+		return
+	}
+	// The ids the referral is made with derive from the form key, so a
+	// press retried after a crash makes the same referral, not a second
+	// (R-OPS-1).
+	ctx := ledger.WithIdempotencyKey(p.request(c, nil), []byte(scope+"\x00"+f.Key))
+	r, w, err := p.Service.MakeReferral(ctx, u.Actor(), f.command(), p.caseIndex())
+	if err != nil {
+		_ = p.FormKeys.Release(c.Request.Context(), scope, f.Key)
+		if domain.ErrorCode(err) != domain.Invalid && domain.ErrorCode(err) != domain.Conflict {
+			p.fail(c, err)
+			return
+		}
+		v := makeView{layout: p.base(c, "Error: Make a referral", "make"), Form: f, Organisations: p.directory(), Own: u.OrganisationID}
+		v.Errors = fieldErrors(err, makeFields)
+		if domain.ErrorCode(err) == domain.Conflict { // intake switched off meanwhile
+			v.Errors = []fieldError{{Field: "to", Message: sentence(domain.ErrorMessage(err))}}
+		}
+		p.render(c, http.StatusUnprocessableEntity, "make", v)
+		return
+	}
+	location := "/referrals/" + r.ID.String()
+	if err := p.FormKeys.Complete(c.Request.Context(), scope, f.Key, location); err != nil {
+		p.fail(c, err)
+		return
+	}
+	if err := p.settle(c.Request.Context(), w.Position); err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.flash(c, "made")
+	c.Redirect(http.StatusSeeOther, location)
+}
+
+// makeFingerprint is the same for every submission of a form: its key
+// alone decides, so a reload or a second press finds the first referral
+// even if the browser sends the fields slightly differently.
+var makeFingerprint = sha256.Sum256([]byte("web make-a-referral"))
+
+func (f makeForm) command() domain.MakeReferral {
+	to, _ := uuid.Parse(f.To)
+	cmd := domain.MakeReferral{ToOrganisationID: to, Urgent: f.Urgent, Reason: strings.TrimSpace(f.Reason),
+		Client: domain.Client{Name: strings.TrimSpace(f.Name), DateOfBirth: readDate(f.DateOfBirth),
+			Phone: strings.TrimSpace(f.Phone), Email: strings.TrimSpace(f.Email), Address: strings.TrimSpace(f.Address)},
+		PrivacyNoticeGiven: f.PrivacyNotice}
+	switch f.Basis {
+	case domain.ConsentWritten, domain.ConsentVerbal:
+		cmd.Consent = &domain.Consent{Method: f.Basis, Confirmed: f.ConsentConfirmed}
+	case "override":
+		cmd.SafeguardingOverride = &domain.SafeguardingOverride{Reason: strings.TrimSpace(f.OverrideReason)}
+	}
+	return cmd
+}
+
+// caseIndex answers the ledger's questions about existing clients from
+// the read models the API uses.
+func (p *Pages) caseIndex() caseIndex { return caseIndex{p.Clients, p.Locks} }
+
+type caseIndex struct {
+	*projections.Clients
+	*projections.Locks
+}
+
+func newFormKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+var formKeyPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+func validFormKey(k string) bool { return formKeyPattern.MatchString(k) }
+
+var dayMonthYear = regexp.MustCompile(`^(\d{1,2})[ /.-](\d{1,2})[ /.-](\d{4})$`)
+
+// readDate reads a date typed as day, month and year ("27/3/1980",
+// "27 3 1980") or as the API writes it ("1980-03-27") into the API's
+// form; anything else goes to the ledger as typed, which names it invalid.
+func readDate(s string) string {
+	s = strings.TrimSpace(s)
+	m := dayMonthYear.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	d, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	return fmt.Sprintf("%s-%02d-%02d", m[3], mo, d)
+}

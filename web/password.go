@@ -1,0 +1,53 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+type passwordView struct {
+	layout
+	Required bool // someone else set the password: nothing else until it changes
+}
+
+// passwordPage shows the change-password form; it is the only page open to
+// a user whose password someone else set (R-AUTH-6).
+func (p *Pages) passwordPage(c *gin.Context) {
+	u := currentUser(c)
+	p.render(c, http.StatusOK, "password", passwordView{layout: p.base(c, "Change your password", "password"),
+		Required: p.Accounts.PasswordChangeDue(u)})
+}
+
+// changePassword replaces the password through the accounts service, with
+// the network's password policy; as in the API, every session of the user
+// ends, so the user signs in again with the new password.
+func (p *Pages) changePassword(c *gin.Context) {
+	u := currentUser(c)
+	current, next, confirm := c.PostForm("current-password"), c.PostForm("new-password"), c.PostForm("confirm-password")
+	v := passwordView{layout: p.base(c, "Change your password", "password"), Required: p.Accounts.PasswordChangeDue(u)}
+	if current == "" {
+		v.Errors = append(v.Errors, fieldError{Field: "current-password", Message: "Enter your current password"})
+	}
+	if next == "" {
+		v.Errors = append(v.Errors, fieldError{Field: "new-password", Message: "Enter a new password"})
+	} else if next != confirm {
+		v.Errors = append(v.Errors, fieldError{Field: "confirm-password", Message: "Enter the same new password twice"})
+	}
+	if len(current) > 1024 || len(next) > 1024 {
+		v.Errors = append(v.Errors, fieldError{Field: "new-password", Message: "Enter a shorter password"})
+	}
+	if len(v.Errors) == 0 {
+		err := p.Accounts.ChangePassword(p.request(c, nil), u, current, next, c.ClientIP())
+		if err == nil {
+			p.setCookie(c, p.cookie.session, "", -1)
+			sv := signInView{layout: layout{Title: "Sign in", Flash: "Your password has been changed. Sign in with your new password."},
+				Username: u.Username, Next: "/incoming"}
+			p.render(c, http.StatusOK, "signin", sv)
+			return
+		}
+		v.Errors = fieldErrors(err, map[string]string{"current_password": "current-password", "new_password": "new-password"})
+	}
+	v.Title = "Error: " + v.Title
+	p.render(c, http.StatusUnprocessableEntity, "password", v)
+}

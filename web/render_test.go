@@ -1,0 +1,51 @@
+package web
+
+import "testing"
+
+// TestViewsParse: every page's template parses with the layout, so a broken
+// template fails here and not in front of a user.
+func TestViewsParse(t *testing.T) {
+	v, err := parseViews()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range pageNames {
+		if v.pages[name] == nil || v.pages[name].Lookup("layout") == nil || v.pages[name].Lookup("content") == nil {
+			t.Errorf("page %s lacks the layout or its content", name)
+		}
+	}
+}
+
+// TestSafeNext: after sign-in the browser goes back only to a page of this
+// site, never another site or the JSON API.
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/referrals/x": "/referrals/x", "": "/incoming", "//evil.example/": "/incoming", "https://evil.example/": "/incoming",
+		"/\\evil.example": "/incoming", "/v1/inbox": "/incoming", "/a\r\nSet-Cookie: x": "/incoming",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestReadDate reads dates typed as day, month, year.
+func TestReadDate(t *testing.T) {
+	for in, want := range map[string]string{"27 3 1980": "1980-03-27", "27/03/1980": "1980-03-27", "1980-03-27": "1980-03-27",
+		" 1.2.2027 ": "2027-02-01", "soon": "soon"} {
+		if got := readDate(in); got != want {
+			t.Errorf("readDate(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestCookieNames: over https the session cookie is __Host- prefixed and
+// Secure; over plain http (a developer's machine) it cannot be.
+func TestCookieNames(t *testing.T) {
+	if c := cookieNamesFor("https://referrals.example.org"); c.session != "__Host-ledger_session" || !c.secure {
+		t.Errorf("https: %+v", c)
+	}
+	if c := cookieNamesFor("http://127.0.0.1:8080"); c.session != "ledger_session" || c.secure {
+		t.Errorf("http: %+v", c)
+	}
+}

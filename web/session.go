@@ -1,0 +1,131 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// cookieNames are the names of the pages' cookies. Over https the session
+// cookie takes the __Host- prefix, which browsers only accept Secure, on
+// this host alone and for every path: no subdomain can set or shadow it.
+type cookieNames struct {
+	session, flash string
+	secure         bool
+}
+
+func cookieNamesFor(publicURL string) cookieNames {
+	if u, err := url.Parse(publicURL); err == nil && u.Scheme == "https" {
+		return cookieNames{session: "__Host-ledger_session", flash: "__Host-ledger_flash", secure: true}
+	}
+	return cookieNames{session: "ledger_session", flash: "ledger_flash"}
+}
+
+// setCookie sets a cookie for the whole site: HttpOnly, SameSite=Lax (a
+// link from an email still arrives signed in; another site's form does
+// not), Secure over https. maxAge 0 makes it last until the browser
+// closes; negative deletes it. The session itself expires as a bearer
+// token does, idle and absolute, in the session store.
+func (p *Pages) setCookie(c *gin.Context, name, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: p.cookie.secure, SameSite: http.SameSiteLaxMode})
+}
+
+const ctxUser = "web.user"
+
+// authenticate resolves the session cookie to an open account on every
+// request, through the accounts service that resolves bearer tokens, so a
+// closed account or an expired session ends here exactly as in the API.
+// Without a session a page asks to sign in first, and comes back after. A
+// user whose password someone else set may only change it or sign out
+// (R-AUTH-6), as in the API.
+func (p *Pages) authenticate(c *gin.Context) {
+	token := ""
+	if ck, err := c.Request.Cookie(p.cookie.session); err == nil {
+		token = ck.Value
+	}
+	if token == "" || len(token) > 256 {
+		p.toSignIn(c)
+		return
+	}
+	u, err := p.Accounts.Authenticate(c.Request.Context(), token)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.Unauthorized {
+			p.setCookie(c, p.cookie.session, "", -1)
+			p.toSignIn(c)
+			return
+		}
+		p.fail(c, err)
+		c.Abort()
+		return
+	}
+	c.Set(ctxUser, u)
+	if u.PasswordChangeRequired && c.FullPath() != "/password" && c.FullPath() != "/sign-out" {
+		c.Redirect(http.StatusSeeOther, "/password")
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// toSignIn sends the browser to the sign-in page, which brings it back to
+// the page it asked for: an email's link opens the referral after sign-in.
+func (p *Pages) toSignIn(c *gin.Context) {
+	target := "/sign-in"
+	if c.Request.Method == http.MethodGet && c.Request.URL.Path != "/" {
+		target += "?next=" + url.QueryEscape(safeNext(c.Request.URL.RequestURI()))
+	}
+	c.Redirect(http.StatusSeeOther, target)
+	c.Abort()
+}
+
+// userFrom returns the signed-in user authenticate found.
+func userFrom(c *gin.Context) (domain.User, bool) {
+	v, ok := c.Get(ctxUser)
+	if !ok {
+		return domain.User{}, false
+	}
+	u, ok := v.(domain.User)
+	return u, ok
+}
+
+func currentUser(c *gin.Context) domain.User {
+	u, _ := userFrom(c)
+	return u
+}
+
+// flashes are the confirmations an action leaves for the page after it:
+// the cookie carries only the key, never anything a user typed.
+var flashes = map[string]string{
+	"signed-in":      "You are signed in.",
+	"password":       "Your password has been changed.",
+	"made":           "Referral made. The receiving organisation has been told.",
+	"acknowledged":   "Referral acknowledged.",
+	"assigned":       "Referral assigned.",
+	"note":           "Note added.",
+	"urgency":        "Urgency review recorded: the referral is no longer treated as urgent.",
+	"closed":         "Referral closed.",
+	"already-made":   "This referral was already made: your form was sent twice, and only one referral was made.",
+	"not-found-find": "",
+}
+
+// flash leaves a confirmation for the next page.
+func (p *Pages) flash(c *gin.Context, key string) {
+	p.setCookie(c, p.cookie.flash, key, 60)
+}
+
+// takeFlash returns the confirmation left by the last action, once.
+func takeFlash(c *gin.Context) string {
+	for _, ck := range c.Request.Cookies() {
+		if strings.HasSuffix(ck.Name, "ledger_flash") && ck.Value != "" {
+			http.SetCookie(c.Writer, &http.Cookie{Name: ck.Name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+				Secure: strings.HasPrefix(ck.Name, "__Host-"), SameSite: http.SameSiteLaxMode})
+			return flashes[ck.Value]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+type signInView struct {
+	layout
+	Username string
+	Next     string
+}
+
+// signInPage shows the sign-in form; next is the page to go back to.
+func (p *Pages) signInPage(c *gin.Context) {
+	p.render(c, http.StatusOK, "signin", signInView{layout: p.base(c, "Sign in", ""), Next: safeNext(c.Query("next"))})
+}
+
+// signIn checks the password through the accounts service, with the API's
+// throttling and hashing limits (R-AUTH-3, R-AUTH-5), and starts a session
+// held in a cookie. A password someone else set, or one past its age,
+// must be changed first (R-AUTH-6).
+func (p *Pages) signIn(c *gin.Context) {
+	username := strings.TrimSpace(c.PostForm("username"))
+	password := c.PostForm("password")
+	v := signInView{layout: p.base(c, "Sign in", ""), Username: username, Next: safeNext(c.PostForm("next"))}
+	if username == "" {
+		v.Errors = append(v.Errors, fieldError{Field: "username", Message: "Enter your username"})
+	}
+	if password == "" {
+		v.Errors = append(v.Errors, fieldError{Field: "password", Message: "Enter your password"})
+	}
+	if len(username) > 256 || len(password) > 1024 {
+		v.Errors = append(v.Errors, fieldError{Field: "username", Message: "Enter a username and password of the right length"})
+	}
+	if len(v.Errors) > 0 {
+		v.Title = "Error: " + v.Title
+		p.render(c, http.StatusUnprocessableEntity, "signin", v)
+		return
+	}
+	res, err := p.Accounts.Login(c.Request.Context(), username, password, c.ClientIP())
+	if err != nil {
+		v.Title = "Error: Sign in"
+		v.Errors = []fieldError{{Field: "username", Message: sentence(signInMessage(err))}}
+		status := http.StatusUnauthorized
+		if retry := retryAfter(err); retry != "" {
+			c.Header("Retry-After", retry)
+			status = http.StatusTooManyRequests
+		}
+		p.render(c, status, "signin", v)
+		return
+	}
+	p.setCookie(c, p.cookie.session, res.Token, 0)
+	if res.PasswordChangeDue {
+		c.Redirect(http.StatusSeeOther, "/password")
+		return
+	}
+	c.Redirect(http.StatusSeeOther, v.Next)
+}
+
+// signOut ends the session, here and for the store.
+func (p *Pages) signOut(c *gin.Context) {
+	if ck, err := c.Request.Cookie(p.cookie.session); err == nil {
+		if err := p.Accounts.Logout(ck.Value); err != nil {
+			p.fail(c, err)
+			return
+		}
+	}
+	p.setCookie(c, p.cookie.session, "", -1)
+	v := signInView{layout: layout{Title: "You have signed out", Flash: "You have signed out."}, Next: "/incoming"}
+	p.render(c, http.StatusOK, "signin", v)
+}
+
+// signInMessage is what a failed sign-in says: the ledger's own message,
+// which never tells whether the username exists.
+func signInMessage(err error) string {
+	msg := domain.ErrorMessage(err)
+	if domain.ErrorCode(err) == domain.Unauthorized {
+		return "The username or password is not right"
+	}
+	return msg
+}
+
+// retryAfter is the Retry-After of a throttled attempt, in seconds; "" if
+// err is not one.
+func retryAfter(err error) string {
+	var r *ledger.RetryError
+	if errors.As(err, &r) {
+		return strconv.Itoa(int(math.Ceil(r.After.Seconds())))
+	}
+	return ""
+}

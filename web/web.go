@@ -1,0 +1,182 @@
+// Package web serves the people's pages (R-UI-1, R-UI-2) on the API's
+// router: server-rendered HTML from embedded templates, plain forms that
+// post and redirect, no JavaScript needed. Every page calls the same
+// ledger service and read models as the JSON API's handlers, with the
+// signed-in user as the actor, so the same access rules and access log
+// apply; nothing here reaches the store another way.
+package web
+
+import (
+	"context"
+	"embed"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/calendar"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// Deps is what the pages serve from: the same parts the API uses.
+type Deps struct {
+	Service    *ledger.Service
+	Accounts   *ledger.Accounts
+	Orgs       *projections.Organisations
+	Clients    *projections.Clients
+	Referrals  *projections.Referrals
+	Locks      *projections.Locks
+	Runner     *projections.Runner
+	Calendar   *calendar.Calendar
+	Timescales domain.Timescales
+	// FormKeys makes the make-a-referral form's one-time key work as an
+	// Idempotency-Key: a second submission finds the first's referral.
+	FormKeys FormKeys
+	// PublicURL is where people reach the service (http.public_url): an
+	// https one makes the session cookie Secure and __Host- prefixed.
+	PublicURL string
+	// ReadYourWritesTimeout bounds the wait for the read models to show a
+	// write before the page after it is drawn.
+	ReadYourWritesTimeout time.Duration
+}
+
+// Pages is the web interface.
+type Pages struct {
+	Deps
+	views  *views
+	cookie cookieNames
+	cop    *http.CrossOriginProtection
+}
+
+// Mount adds the pages to r, outside /v1, and returns the handler of the
+// page for a path nothing serves, for the router to use outside /v1.
+// Errors: a template that does not parse.
+func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
+	v, err := parseViews()
+	if err != nil {
+		return nil, err
+	}
+	if d.ReadYourWritesTimeout <= 0 {
+		d.ReadYourWritesTimeout = 5 * time.Second
+	}
+	p := &Pages{Deps: d, views: v, cookie: cookieNamesFor(d.PublicURL), cop: http.NewCrossOriginProtection()}
+	p.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusForbidden) // replaced by forbidCrossOrigin's page
+	}))
+	g := r.Group("", pageHeaders, p.crossOrigin)
+	g.GET("/static/*file", serveStatic)
+	g.GET("/sign-in", p.signInPage)
+	g.POST("/sign-in", p.signIn)
+
+	a := g.Group("", p.authenticate)
+	a.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/incoming") })
+	a.POST("/sign-out", p.signOut)
+	a.GET("/password", p.passwordPage)
+	a.POST("/password", p.changePassword)
+	a.GET("/incoming", p.incomingPage)
+	a.GET("/outgoing", p.outgoingPage)
+	a.GET("/find", p.findPage)
+	a.GET("/directory", p.directoryPage)
+	a.GET("/make-a-referral", p.makeReferralPage)
+	a.POST("/make-a-referral", p.makeReferral)
+	a.GET("/referrals/:id", p.referralPage)
+	a.POST("/referrals/:id/acknowledge", p.acknowledge)
+	a.POST("/referrals/:id/assign", p.assign)
+	a.POST("/referrals/:id/notes", p.addNote)
+	a.POST("/referrals/:id/urgency-review", p.reviewUrgency)
+	a.POST("/referrals/:id/close", p.closeReferral)
+	return func(c *gin.Context) {
+		pageHeaders(c)
+		p.renderError(c, http.StatusNotFound, "Page not found",
+			"If you typed the web address, check it is correct. If you followed a link, sign in and search by the referral's reference.")
+	}, nil
+}
+
+// contentSecurityPolicy allows the page's own stylesheet, script and
+// images and nothing else: no inline script or style, no other origin, and
+// forms that post only here.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// pageHeaders replaces the API's headers where pages differ: their CSP,
+// and a referrer policy that keeps the Origin header on same-site posts,
+// which the cross-site check reads.
+func pageHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Referrer-Policy", "same-origin")
+	c.Next()
+}
+
+// crossOrigin refuses a state-changing request another site's page sent
+// (Go's CrossOriginProtection: Sec-Fetch-Site, else Origin against Host),
+// so no form elsewhere can act with the user's cookie.
+func (p *Pages) crossOrigin(c *gin.Context) {
+	if err := p.cop.Check(c.Request); err != nil {
+		p.renderError(c, http.StatusForbidden, "This form was sent from another website",
+			"For your safety the referral ledger only accepts forms sent from its own pages. Nothing was changed.")
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+// request returns the context for a ledger command or read: the request
+// id as correlation and causation ids, the route for the access log, and
+// the revision the user's form was drawn from, when given.
+func (p *Pages) request(c *gin.Context, ifMatch *uint64) context.Context {
+	id := c.Writer.Header().Get("X-Request-Id")
+	return ledger.WithRequest(c.Request.Context(), ledger.Request{CorrelationID: id, CausationID: id,
+		Endpoint: c.Request.Method + " " + c.FullPath(), IfMatch: ifMatch})
+}
+
+// settle waits (bounded) until the read models show a write at pos, so
+// the page after an action shows it.
+func (p *Pages) settle(ctx context.Context, pos eventstore.Position) error {
+	if pos == eventstore.Start {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.ReadYourWritesTimeout)
+	defer cancel()
+	return p.Runner.WaitFor(ctx, pos)
+}
+
+// settleHead waits (bounded) until the read models show every write so
+// far, before a list is drawn.
+func (p *Pages) settleHead(ctx context.Context) error {
+	head, err := p.Service.Store().Head(ctx)
+	if err != nil {
+		return domain.Errorf(domain.Unavailable, "the ledger store is unavailable; try again shortly")
+	}
+	return p.settle(ctx, head)
+}
+
+// lockVisible is the case-lock rule for lists (R-LOCK-2), as the API's
+// lists apply it: a locked case is listed only to those its lock lets in.
+func (p *Pages) lockVisible(actor domain.Actor, now time.Time) func(client uuid.UUID) bool {
+	return func(client uuid.UUID) bool {
+		_, ok := domain.LockAccess(p.Locks.LockOf(client), actor, now)
+		return ok
+	}
+}
+
+// safeNext returns path when it is a page of this site to return to after
+// signing in, else "/incoming": never another site.
+func safeNext(path string) string {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") ||
+		strings.HasPrefix(path, "/v1/") || strings.ContainsAny(path, "\r\n") || len(path) > 200 {
+		return "/incoming"
+	}
+	return path
+}
