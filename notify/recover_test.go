@@ -45,12 +45,12 @@ func TestNoticesRecoverFromAFullDisk(t *testing.T) {
 
 	disk.Free(t)
 	total := before + during
-	msgs := h.mail.WaitFor(t, total)
+	h.mail.WaitFor(t, total)
 	waitUntil(t, "the notifier is healthy again", func() bool { return !failing() })
 
 	// No more than the notices called for, each once.
 	h.caughtUp(n)
-	msgs = h.mail.Messages()
+	msgs := h.mail.Messages()
 	if len(msgs) != total {
 		t.Errorf("%d messages sent, want %d", len(msgs), total)
 	}

@@ -60,9 +60,9 @@ func TestNoticesResumeAfterTheDiskIsFreed(t *testing.T) {
 	}
 
 	disk.Free(t)
-	msgs := mail.WaitFor(t, 1+during)
+	mail.WaitFor(t, 1+during)
 	waitReadyz(t, n, http.StatusOK)
-	msgs = mail.Messages()
+	msgs := mail.Messages()
 	seen := map[string]int{}
 	for _, m := range msgs {
 		seen[m.NoticeID]++
