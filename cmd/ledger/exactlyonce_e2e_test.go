@@ -73,6 +73,7 @@ func TestExactlyOnceAcrossKills_OPS1(t *testing.T) {
 	// A loaded machine must not turn a slow answer into a failed one: the
 	// test is about what is created, not how fast.
 	t.Setenv("LEDGER_PROJECTIONS_READ_YOUR_WRITES_TIMEOUT", "1m")
+	t.Setenv("LEDGER_HTTP_REQUEST_TIMEOUT", "2m")
 	dir := t.TempDir()
 	n, cmd := serveChild(t, dir)
 	admin := n.signIn(t, "admin", adminPassword)

@@ -97,6 +97,9 @@ func serveChild(t *testing.T, dir string) (*node, *exec.Cmd) {
 		}
 	}
 	if n.base == "" {
+		// Wait for the process to end before reading what it wrote.
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		t.Fatalf("serve did not start: %s", stderr.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
