@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"testing"
 
-
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
 )
