@@ -25,6 +25,7 @@ type Runner struct {
 	store       eventstore.Store
 	codec       *ledger.Codec
 	projections []Projection
+	chains      *eventstore.ChainVerifier // nil unless CheckChains was called
 
 	mu      sync.Mutex
 	pos     eventstore.Position
@@ -37,12 +38,24 @@ func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Proje
 	return &Runner{store: store, codec: codec, projections: projections, changed: make(chan struct{})}
 }
 
+// CheckChains makes the runner recompute every event's hash link before
+// applying it (R-LEDGER-4), so a changed or garbled event stops it with an
+// error naming the event's position instead of feeding the views, and the
+// start-up replay checks the whole log. Call it before Run.
+func (r *Runner) CheckChains() { r.chains = eventstore.NewChainVerifier() }
+
 // Run subscribes from the start of the store and applies every event until
 // ctx ends or the subscription fails. It returns the reason it stopped.
 func (r *Runner) Run(ctx context.Context) error {
 	sub := r.store.Subscribe(ctx, r.Position())
 	defer sub.Close()
 	for ev := range sub.Events() {
+		if r.chains != nil {
+			if err := r.chains.Check(ev); err != nil {
+				r.fail(fmt.Errorf("projection stopped at position %d: the event does not verify: %w", ev.Position, err))
+				return r.Err()
+			}
+		}
 		rec, err := r.codec.Decode(ctx, ev)
 		if err != nil {
 			r.fail(fmt.Errorf("projection stopped at position %d: %w", ev.Position, err))

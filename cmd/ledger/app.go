@@ -98,6 +98,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, time.Now)
 	a.service.SetMessageQuota(messageRate)
 	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats, messageRate)
+	// Every event's hash link is checked as the views are built, so a
+	// damaged log stops the start naming the position (R-OPS-4).
+	a.runner.CheckChains()
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
 		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
 	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
@@ -270,6 +273,11 @@ func openEventStore(cfg config.Config, log zerolog.Logger) (eventstore.Store, er
 		return s, nil
 	}
 	s, err := sqlite.Open(filepath.Join(cfg.DataDir, eventsFile))
+	var damaged *sqlite.DamagedError
+	if errors.As(err, &damaged) {
+		return nil, fmt.Errorf("event store: %s is damaged (%v): run `ledger verify` for the first bad position, "+
+			"then restore it from a backup (ledger restore)", filepath.Join(cfg.DataDir, eventsFile), damaged.Cause)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("event store: %w", err)
 	}
@@ -314,5 +322,9 @@ func openSharedState(cfg config.Config) (sessionBackend, ledgerhttp.IdempotencyS
 func (a *app) waitReady(ctx context.Context) error {
 	t := time.NewTicker(startupProgressEvery)
 	defer t.Stop()
-	return catchUp(ctx, a.store, a.runner, t.C, a.cfg.Store != config.StoreKurrentDB, a.log)
+	err := catchUp(ctx, a.store, a.runner, t.C, a.cfg.Store != config.StoreKurrentDB, a.log)
+	if stopped := a.runner.Err(); err != nil && stopped != nil {
+		return unreadableEvent(a.runner.Position(), stopped)
+	}
+	return err
 }
