@@ -48,7 +48,8 @@ type Options struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	engine *gin.Engine
+	engine   *gin.Engine
+	degraded degradation
 }
 
 // New builds the router. Errors: a trusted proxy that is not an IP or CIDR,
@@ -135,7 +136,8 @@ func (s *Server) routes(m *metrics) {
 }
 
 // readyz is ready when the store answers and the views are caught up
-// within the configured lag.
+// within the configured lag; "degraded" (still 200) when the node was
+// started without something, see SetDegraded.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
@@ -148,6 +150,10 @@ func (s *Server) readyz(c *gin.Context) {
 	case lag > s.Options.MaxProjectionLag:
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "catching_up", "lag": lag})
 	default:
+		if degraded := s.Degraded(); len(degraded) > 0 {
+			c.JSON(http.StatusOK, gin.H{"status": "degraded", "lag": lag, "degraded": degraded})
+			return
+		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready", "lag": lag})
 	}
 }

@@ -40,6 +40,7 @@ type app struct {
 	sessions sessionBackend
 	idem     ledgerhttp.IdempotencyStore
 	keys     keystore.Store
+	keyGuard *ledger.KeyGuard // keys, refusing clients whose key is missing
 	clients  *projections.Clients
 	keyring  *ledger.ClientKeys
 	service  *ledger.Service
@@ -86,7 +87,8 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	}
 	orgs := projections.NewOrganisations()
 	a.clients = projections.NewClients()
-	a.keyring = ledger.NewClientKeys(a.keys, a.clients)
+	a.keyGuard = ledger.NewKeyGuard(a.keys)
+	a.keyring = ledger.NewClientKeys(a.keyGuard, a.clients)
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
 	timescales := timescalesOf(cfg)
 	referrals := projections.NewReferrals(cal, timescales)
