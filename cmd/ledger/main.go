@@ -72,6 +72,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		calendarCommand(&configFile, stdout),
 		migrateCommand(&configFile, stdout),
 		rotateKeyCommand(&configFile, stdout),
+		backupCommand(&configFile, stdout),
+		restoreCommand(&configFile, stdout),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
