@@ -7,20 +7,30 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 )
 
-// TestCommonPasswordListEmbedded proves R-AUTH-2's list is the whole SecLists
-// top 10,000, embedded in the binary.
-func TestCommonPasswordListEmbedded(t *testing.T) {
-	if n := commonPasswordCount(); n < 10_000 {
-		t.Fatalf("embedded list has %d entries, want at least 10,000", n)
+// TestCommonPasswordListEmbedded_AUTH2 proves R-AUTH-2's list is embedded
+// whole: at least 100,000 distinct entries, ignoring case, from the first
+// (most common) to the last.
+func TestCommonPasswordListEmbedded_AUTH2(t *testing.T) {
+	if n := commonPasswordCount(); n < 100_000 {
+		t.Fatalf("embedded list has %d distinct entries, want at least 100,000", n)
 	}
-	if strings.Contains(commonPasswordList, "\r") {
-		t.Error("embedded list has carriage returns; entries would not match")
+	for _, entry := range []string{"123456", "password", "070162", "monti"} {
+		if _, ok := commonPasswords()[entry]; !ok {
+			t.Errorf("%q (first, last of the SecLists top 100,000, last line) is not on the list", entry)
+		}
+	}
+	for e := range commonPasswords() {
+		if strings.ContainsAny(e, "\r\n") || e == "" {
+			t.Fatalf("malformed entry %q", e)
+		}
 	}
 }
 
-// TestCommonPasswordsRefused proves R-AUTH-2: passwords on the list are
-// refused under both policies, ignoring case and predictable decoration.
-func TestCommonPasswordsRefused(t *testing.T) {
+// TestCommonPasswordsRefused_AUTH2 proves R-AUTH-2: passwords on the list
+// are refused under both policies, seen through case, look-alike
+// substitutions and decorations at either end; a common word inside a
+// longer passphrase is not.
+func TestCommonPasswordsRefused_AUTH2(t *testing.T) {
 	tests := []struct {
 		name     string
 		password string
@@ -28,21 +38,29 @@ func TestCommonPasswordsRefused(t *testing.T) {
 	}{
 		{"Password", "password", true},
 		{"Digits", "123456", true},
-		{"Qwerty", "qwerty", true},
 		{"UpperCase", "QWERTY", true},
 		{"MixedCase", "LetMeIn", true},
 		{"DecoratedEnds", "Password1!", true},
 		{"DecoratedFront", "123Dragon", true},
+		{"DecoratedBothEnds", "!!2024Summer#", true},
 		{"TwelveCommon", "qwertyuiop12", true},
-		{"LastEntry", "eyphed", true},
+		{"Substitutions", "P@ssw0rd", true},
+		{"SubstitutionsAndDecoration", "P@ssword1", true},
+		{"DigitsAsDecoration", "Abc12345!", true},
+		{"OneAsI", "1loveyou", true},
+		{"OneAsL", "we1come!", true},
+		{"ThreeFiveSevenFour", "5un5h1n3", true},
+		{"Dollar", "$uper$tar99", true},
+		{"LongDecoration", "monkey!!!!!!!!!!!!!!!!!!!!", true},
 		{"Uncommon", "glacier potato umbrella", false},
 		{"CommonWordInside", "my password is long enough", false},
 		{"OnlySymbols", "!!!!!!!!", false},
+		{"Random", "Xk9#mQ2!vLpR", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := IsCommonPassword(tt.password); got != tt.common {
-				t.Fatalf("IsCommonPassword = %v, want %v", got, tt.common)
+				t.Fatalf("IsCommonPassword(%q) = %v, want %v", tt.password, got, tt.common)
 			}
 			if !tt.common {
 				return
@@ -51,5 +69,78 @@ func TestCommonPasswordsRefused(t *testing.T) {
 				wantCode(t, p.Check("someone", tt.password), domain.Invalid)
 			}
 		})
+	}
+}
+
+// TestContextWords_AUTH2 proves R-AUTH-2's context check: a password built
+// on the username, the display name, the organisation's name or the
+// service's name ("referral", "ledger"), with only digits, symbols or a
+// few letters added, is refused; a passphrase that merely contains one is
+// not.
+func TestContextWords_AUTH2(t *testing.T) {
+	const user, name, org = "adviser.a", "Ann Example", "Alpha Advice"
+	tests := []struct {
+		name     string
+		password string
+		refused  bool
+	}{
+		{"ProductName", "Referral2026!", true},
+		{"ProductNameSubstituted", "L3dger#2026", true},
+		{"ProductNameBothEnds", "#1Ledger1#", true},
+		{"UsernamePlusOneBang", "adviser.a1!", true},
+		{"UsernameUpperCase", "ADVISER.A1!", true},
+		{"DisplayName", "Ann.Example99", true},
+		{"OrganisationName", "AlphaAdvice2026!", true},
+		{"OrganisationWord", "Advice#2026x", true},
+		{"ProductAndCommon", "Referral-Password1", true},
+		{"UsernameSubstituted", "Adv1ser.a#Kettle", true},
+		{"PassphraseMentioningProduct", "the ledger of Kestrel Bay 42!", false},
+		{"PassphraseMentioningOrganisation", "Alpha-Advice keeps its kettle warm 7", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := PolicyNetwork.Check(user, tt.password, name, org)
+			if (err != nil) != tt.refused {
+				t.Fatalf("Check(%q) = %v, want refused %v", tt.password, err, tt.refused)
+			}
+			if err == nil {
+				return
+			}
+			wantCode(t, err, domain.Invalid)
+			if msg := domain.ErrorFields(err)[0].Message; strings.Contains(msg, tt.password) {
+				t.Errorf("the message repeats the password: %q", msg)
+			}
+		})
+	}
+}
+
+// TestPassphrase64Accepted_AUTH2: a 64-character passphrase is taken whole
+// under both policies, context words and all.
+func TestPassphrase64Accepted_AUTH2(t *testing.T) {
+	pass := "Kettle Orchard 7 Lantern Quietly Drifts Over Seven Blue Hills!!!"
+	if n := len([]rune(pass)); n != 64 {
+		t.Fatalf("passphrase has %d characters", n)
+	}
+	for _, p := range []PasswordPolicy{PolicyNetwork, PolicyModern} {
+		if err := p.Check("adviser.a", pass, "Ann Example", "Alpha Advice"); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
+// BenchmarkIsCommonPassword measures one check once the set is built.
+func BenchmarkIsCommonPassword(b *testing.B) {
+	commonPasswords()
+	for b.Loop() {
+		IsCommonPassword("Kettle Orchard 7 Lantern Quietly Drifts Over Seven Blue Hills!!!")
+		IsCommonPassword("P@ssword1")
+	}
+}
+
+// BenchmarkCommonPasswordSet measures decompressing and building the set,
+// which happens once per process.
+func BenchmarkCommonPasswordSet(b *testing.B) {
+	for b.Loop() {
+		_ = loadCommonPasswords()
 	}
 }

@@ -79,22 +79,24 @@ func (p PasswordPolicy) MinLength() int {
 }
 
 // Check reports whether password may be set for the user called username
-// under p. It returns nil, or a *domain.Error with code Invalid and one
-// FieldError for the field "password" saying precisely what is wrong. The
-// message never repeats the password. An unknown policy is a programming
-// error and yields an unclassified (internal) error.
-func (p PasswordPolicy) Check(username, password string) error {
-	return p.CheckField("password", username, password)
+// under p. context names what else the password must not be built on: the
+// user's display name and organisation name (the service's own name is
+// always checked). It returns nil, or a *domain.Error with code Invalid and
+// one FieldError for the field "password" saying precisely what is wrong.
+// The message never repeats the password. An unknown policy is a
+// programming error and yields an unclassified (internal) error.
+func (p PasswordPolicy) Check(username, password string, context ...string) error {
+	return p.CheckField("password", username, password, context...)
 }
 
 // CheckField is Check with the name of the form field to blame, for forms
 // whose password field is not called "password" (e.g. "new_password").
-func (p PasswordPolicy) CheckField(field, username, password string) error {
+func (p PasswordPolicy) CheckField(field, username, password string, context ...string) error {
 	p = p.effective()
 	if p != PolicyNetwork && p != PolicyModern {
 		return fmt.Errorf("auth: unknown password policy %q", string(p))
 	}
-	if msg := p.problem(username, password); msg != "" {
+	if msg := p.problem(username, password, context); msg != "" {
 		return domain.InvalidFields(domain.FieldError{Field: field, Message: msg})
 	}
 	return nil
@@ -103,7 +105,7 @@ func (p PasswordPolicy) CheckField(field, username, password string) error {
 // problem returns why password is refused, or "" if it is acceptable. The
 // checks run from the cheapest and most basic to the list look-up, so the
 // message names the first thing the user has to fix.
-func (p PasswordPolicy) problem(username, password string) string {
+func (p PasswordPolicy) problem(username, password string, context []string) string {
 	// Bound the work before looking at every character: a code point is at
 	// most 4 bytes, so anything longer is too long whatever it contains.
 	if len(password) > 4*MaxPasswordLength {
@@ -134,6 +136,9 @@ func (p PasswordPolicy) problem(username, password string) string {
 	}
 	if IsCommonPassword(password) {
 		return "is too common: it is on a list of frequently used or breached passwords, so choose another"
+	}
+	if basedOnContext(password, contextWords(username, context)) {
+		return "is too easy to guess: it is your username, your name, your organisation's name or this service's name with little added, so choose another"
 	}
 	return ""
 }
@@ -174,17 +179,20 @@ func missingClasses(password string) []string {
 }
 
 // containsUsername reports whether password is username or, for usernames of
-// at least minContainedUsername code points, contains it, ignoring case.
+// at least minContainedUsername code points, contains it, ignoring case and
+// look-alike substitutions ("Adm1n").
 func containsUsername(username, password string) bool {
 	u := strings.ToLower(strings.TrimSpace(username))
 	if u == "" {
 		return false
 	}
-	pw := strings.ToLower(password)
-	if pw == u {
-		return true
+	lower := strings.ToLower(password)
+	for _, pw := range append([]string{lower}, undoSubstitutions(lower)...) {
+		if pw == u || utf8.RuneCountInString(u) >= minContainedUsername && strings.Contains(pw, u) {
+			return true
+		}
 	}
-	return utf8.RuneCountInString(u) >= minContainedUsername && strings.Contains(pw, u)
+	return false
 }
 
 // ChangeDue reports whether a password set at changedAt should be changed at

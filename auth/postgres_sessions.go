@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,8 +31,11 @@ var _ SessionStore = (*PostgresSessions)(nil)
 // nodes starting at once do not race on CREATE TABLE IF NOT EXISTS.
 const sessionsLock int64 = 0x4c534553_00000001 // "LSES"
 
-// postgresSessionSchema creates the sessions table. token_hash is SHA-256
-// of the token, never the token itself.
+// postgresSessionSchema creates the sessions table, adding the credential
+// column to one made before it existed (its sessions then end, erring on
+// the safe side), and the throttle's counters. token_hash is SHA-256 of the
+// token, never the token itself; times of the counters are Unix
+// nanoseconds, 0 for none.
 const postgresSessionSchema = `
 CREATE TABLE IF NOT EXISTS ledger_sessions (
 	token_hash      bytea       PRIMARY KEY,
@@ -44,6 +48,16 @@ CREATE TABLE IF NOT EXISTS ledger_sessions (
 );
 CREATE INDEX IF NOT EXISTS ledger_sessions_user ON ledger_sessions (user_id);
 CREATE INDEX IF NOT EXISTS ledger_sessions_expires ON ledger_sessions (expires_at);
+ALTER TABLE ledger_sessions ADD COLUMN IF NOT EXISTS credential text NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS ledger_attempts (
+	key          text   PRIMARY KEY,
+	attempts     bigint NOT NULL DEFAULT 0,
+	window_start bigint NOT NULL DEFAULT 0,
+	locked_until bigint NOT NULL DEFAULT 0,
+	strikes      bigint NOT NULL DEFAULT 0,
+	forget_after bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS ledger_attempts_forget ON ledger_attempts (forget_after);
 `
 
 // sessionOpTimeout bounds every call, since SessionStore's methods take no
@@ -100,7 +114,7 @@ func (s *PostgresSessions) Close() error {
 // microsecond, PostgreSQL's resolution, and the Session returned holds them
 // as stored. An empty userID or organisationID is a programming error
 // (internal).
-func (s *PostgresSessions) Create(userID, organisationID string, now time.Time) (string, Session, error) {
+func (s *PostgresSessions) Create(userID, organisationID, credential string, now time.Time) (string, Session, error) {
 	if userID == "" || organisationID == "" {
 		return "", Session{}, errors.New("auth: a session needs a user and an organisation")
 	}
@@ -113,6 +127,7 @@ func (s *PostgresSessions) Create(userID, organisationID string, now time.Time) 
 		ID:             uuid.NewString(),
 		UserID:         userID,
 		OrganisationID: organisationID,
+		Credential:     credential,
 		CreatedAt:      now,
 		LastSeenAt:     now,
 		ExpiresAt:      micros(now.Add(s.cfg.AbsoluteTimeout)),
@@ -120,9 +135,9 @@ func (s *PostgresSessions) Create(userID, organisationID string, now time.Time) 
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
 	_, err = s.pool.Exec(ctx, `INSERT INTO ledger_sessions
-		(token_hash, id, user_id, organisation_id, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		hashToken(token), sess.ID, sess.UserID, sess.OrganisationID,
+		(token_hash, id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		hashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
 		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt)
 	if err != nil {
 		return "", Session{}, sessionsUnavailable("storing session", err)
@@ -131,10 +146,10 @@ func (s *PostgresSessions) Create(userID, organisationID string, now time.Time) 
 }
 
 // sessionColumns are the columns scanPgSession reads, in its order.
-const sessionColumns = `id, user_id, organisation_id, created_at, last_seen_at, expires_at`
+const sessionColumns = `id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at`
 
 // Lookup returns the live session of token; see SessionStore.Lookup. It
-// writes LastSeenAt only when the stored value is at least a minute old.
+// writes LastSeenAt only when the stored value is older than touchInterval.
 // Errors: domain.Unauthorized as SessionStore says; domain.Unavailable when
 // the database cannot be reached.
 func (s *PostgresSessions) Lookup(token string, now time.Time) (Session, error) {
@@ -157,7 +172,7 @@ func (s *PostgresSessions) Lookup(token string, now time.Time) (Session, error) 
 		_, _ = s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE token_hash = $1`, hash)
 		return Session{}, errInvalidSession()
 	}
-	if now.Sub(sess.LastSeenAt) < lastSeenResolution {
+	if now.Sub(sess.LastSeenAt) < touchInterval(s.cfg.IdleTimeout) {
 		return sess, nil
 	}
 	// Touch and re-check in one statement, so a session ended by Delete or
@@ -205,11 +220,14 @@ func (s *PostgresSessions) DeleteForUser(userID string) error {
 	return nil
 }
 
-// Purge removes expired sessions; see SessionStore.Purge. Any one node may
-// run it. Errors: domain.Unavailable.
+// Purge removes expired sessions and stale throttle counters; see
+// SessionStore.Purge. Any one node may run it. Errors: domain.Unavailable.
 func (s *PostgresSessions) Purge(now time.Time) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
+	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_attempts WHERE forget_after <= $1`, attemptNanos(now)); err != nil {
+		return 0, sessionsUnavailable("purging throttle counters", err)
+	}
 	tag, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE expires_at <= $1 OR last_seen_at < $2`,
 		now, now.Add(-s.cfg.IdleTimeout))
 	if err != nil {
@@ -218,10 +236,67 @@ func (s *PostgresSessions) Purge(now time.Time) (int, error) {
 	return int(tag.RowsAffected()), nil
 }
 
+// UpdateAttempts updates throttle counters in one transaction that locks
+// their rows (created first if need be, in key order so that two calls
+// cannot deadlock) from the read to the commit, so it is atomic across
+// every node sharing the database; see AttemptStore.UpdateAttempts.
+// Errors: domain.Unavailable.
+func (s *PostgresSessions) UpdateAttempts(keys []string, update func([]AttemptCounter) []AttemptCounter) error {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	sorted := slices.Sorted(slices.Values(keys))
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, k := range sorted {
+			if _, err := tx.Exec(ctx, `INSERT INTO ledger_attempts (key) VALUES ($1) ON CONFLICT (key) DO NOTHING`, k); err != nil {
+				return err
+			}
+		}
+		byKey := make(map[string]AttemptCounter, len(keys))
+		rows, err := tx.Query(ctx, `SELECT key, attempts, window_start, locked_until, strikes, forget_after
+			FROM ledger_attempts WHERE key = ANY($1) ORDER BY key FOR UPDATE`, sorted)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var c AttemptCounter
+			var attempts, strikes, window, locked, forget int64
+			if err := rows.Scan(&c.Key, &attempts, &window, &locked, &strikes, &forget); err != nil {
+				rows.Close()
+				return err
+			}
+			c.Attempts, c.Strikes = int(attempts), int(strikes)
+			c.WindowStart, c.LockedUntil, c.ForgetAfter = attemptTime(window), attemptTime(locked), attemptTime(forget)
+			byKey[c.Key] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		cs := make([]AttemptCounter, len(keys))
+		for i, k := range keys {
+			cs[i] = byKey[k]
+			cs[i].Key = k
+		}
+		for _, c := range update(cs) {
+			_, err := tx.Exec(ctx, `UPDATE ledger_attempts SET attempts = $2, window_start = $3, locked_until = $4,
+				strikes = $5, forget_after = $6 WHERE key = $1`,
+				c.Key, c.Attempts, attemptNanos(c.WindowStart), attemptNanos(c.LockedUntil), c.Strikes, attemptNanos(c.ForgetAfter))
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return sessionsUnavailable("updating throttle counters", err)
+	}
+	return nil
+}
+
 // scanPgSession reads one row of sessionColumns.
 func scanPgSession(row pgx.Row) (Session, error) {
 	var sess Session
-	if err := row.Scan(&sess.ID, &sess.UserID, &sess.OrganisationID,
+	if err := row.Scan(&sess.ID, &sess.UserID, &sess.OrganisationID, &sess.Credential,
 		&sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt); err != nil {
 		return Session{}, err
 	}

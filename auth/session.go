@@ -19,8 +19,14 @@ type Session struct {
 	UserID         string
 	OrganisationID string
 	CreatedAt      time.Time
+	// Credential identifies the password the session was opened with (its
+	// credential generation); the caller compares it with the account's
+	// current one on every request, so a password change ends sessions
+	// opened with the old password, even one opened while the change was
+	// being made (R-AUTH-6).
+	Credential string
 	// LastSeenAt is the last time the session was used, to within
-	// lastSeenResolution; the idle timeout counts from it.
+	// touchInterval of the idle timeout; the idle timeout counts from it.
 	LastSeenAt time.Time
 	// ExpiresAt is the absolute end of the session, however active it is.
 	ExpiresAt time.Time
@@ -58,11 +64,17 @@ func (c SessionConfig) withDefaults() SessionConfig {
 // expire after an idle and an absolute timeout, and end at logout
 // (Delete) or when the account is closed or its password changed
 // (DeleteForUser). A store never keeps a token, only a hash of it.
+//
+// It also keeps the sign-in throttle's counters (AttemptStore), so that the
+// limits hold across restarts and across every node sharing the store
+// (R-AUTH-5).
 type SessionStore interface {
-	// Create starts a session for userID acting for organisationID at now
+	AttemptStore
+	// Create starts a session for userID acting for organisationID at now,
+	// opened with the password credential names (see Session.Credential),
 	// and returns its bearer token, which is shown to the client once and
 	// never stored.
-	Create(userID, organisationID string, now time.Time) (token string, s Session, err error)
+	Create(userID, organisationID, credential string, now time.Time) (token string, s Session, err error)
 	// Lookup returns the session of token at now and records that it was
 	// seen. It fails with domain.Unauthorized if the token is unknown,
 	// malformed, idle for longer than the idle timeout or past its absolute
@@ -74,8 +86,9 @@ type SessionStore interface {
 	// DeleteForUser ends every session of userID, for account closure and
 	// password changes.
 	DeleteForUser(userID string) error
-	// Purge removes the sessions that have expired by now and returns how
-	// many it removed.
+	// Purge removes the sessions that have expired by now, and the throttle
+	// counters that no longer matter at now, and returns how many sessions
+	// it removed.
 	Purge(now time.Time) (int, error)
 }
 
@@ -83,12 +96,23 @@ const (
 	// tokenBytes is the token's entropy: 256 bits, twice the 128 the spec
 	// demands, so guessing is hopeless even across many live sessions.
 	tokenBytes = 32
-	// lastSeenResolution is how stale LastSeenAt may get. Skipping the write
-	// for a session seen this recently saves a disk write per request; the
-	// idle timeout may then fire up to this much early, which errs on the
-	// safe side.
+	// lastSeenResolution is the most LastSeenAt may lag behind the last use
+	// of a session, whatever the idle timeout. Skipping the write for a
+	// session seen this recently saves a disk write per request.
 	lastSeenResolution = time.Minute
+	// touchFraction is the share of the idle timeout LastSeenAt may lag
+	// behind: a session used at intervals up to 99% of the idle timeout
+	// stays alive, however short the timeout (R-AUTH-3).
+	touchFraction = 100
 )
+
+// touchInterval is how stale LastSeenAt may get before Lookup writes it:
+// a hundredth of the idle timeout, at most lastSeenResolution. The idle
+// timeout may then fire that much early, which errs on the safe side, and
+// a long timeout costs at most one write a session every few seconds.
+func touchInterval(idle time.Duration) time.Duration {
+	return min(lastSeenResolution, idle/touchFraction)
+}
 
 // errInvalidSession is the one error every failed Lookup returns, so a
 // client cannot tell an unknown token from an expired one.

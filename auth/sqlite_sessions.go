@@ -5,18 +5,27 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/referral-ledger/ledger/datadir"
 )
 
 // SQLiteSessions is a SessionStore in its own SQLite file, kept apart from
 // the event store because sessions are short-lived, per node and written on
-// every login. It is safe for concurrent use.
+// every login. The file also holds the sign-in throttle's counters, so they
+// survive a restart. It is safe for concurrent use.
 type SQLiteSessions struct {
 	db  *sql.DB
 	cfg SessionConfig
+	// attemptsMu queues this process's throttle updates, so a burst of
+	// sign-ins waits its turn here rather than in SQLite's busy handler,
+	// whose timeout it could outlast. The file lock still orders them
+	// against other processes.
+	attemptsMu sync.Mutex
 }
 
 var _ SessionStore = (*SQLiteSessions)(nil)
@@ -35,7 +44,21 @@ CREATE TABLE IF NOT EXISTS sessions (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
+CREATE TABLE IF NOT EXISTS attempts (
+	key          TEXT PRIMARY KEY,
+	attempts     INTEGER NOT NULL,
+	window_start INTEGER NOT NULL,
+	locked_until INTEGER NOT NULL,
+	strikes      INTEGER NOT NULL,
+	forget_after INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS attempts_forget ON attempts (forget_after);
 `
+
+// sessionCredentialColumn adds the credential column to a sessions table
+// made before it existed; its sessions then match no account's credential
+// and end, which only ever errs on the safe side.
+const sessionCredentialColumn = `ALTER TABLE sessions ADD COLUMN credential TEXT NOT NULL DEFAULT ''`
 
 // OpenSessions opens (creating if need be) the session database at path
 // with the default timeouts. Errors are unclassified (internal).
@@ -52,6 +75,10 @@ func OpenSessionsWithConfig(path string, cfg SessionConfig) (*SQLiteSessions, er
 	// name cannot be mistaken for the start of the parameters.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
 		"?_busy_timeout=5000&_journal_mode=WAL&_synchronous=FULL&_txlock=immediate"
+	// Created 0600 whatever the umask, like every file of the data directory.
+	if err := datadir.PrepareSQLite(path); err != nil {
+		return nil, fmt.Errorf("auth: opening sessions: %w", err)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("auth: opening sessions %s: %w", path, err)
@@ -59,6 +86,17 @@ func OpenSessionsWithConfig(path string, cfg SessionConfig) (*SQLiteSessions, er
 	if _, err := db.Exec(sessionSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("auth: creating sessions schema in %s: %w", path, err)
+	}
+	var hasCredential bool
+	if err := db.QueryRow(`SELECT count(*) > 0 FROM pragma_table_info('sessions') WHERE name = 'credential'`).Scan(&hasCredential); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("auth: reading sessions schema in %s: %w", path, err)
+	}
+	if !hasCredential {
+		if _, err := db.Exec(sessionCredentialColumn); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("auth: updating sessions schema in %s: %w", path, err)
+		}
 	}
 	return &SQLiteSessions{db: db, cfg: cfg.withDefaults()}, nil
 }
@@ -68,7 +106,7 @@ func (s *SQLiteSessions) Close() error { return s.db.Close() }
 
 // Create starts a session; see SessionStore.Create. An empty userID or
 // organisationID is a programming error (internal).
-func (s *SQLiteSessions) Create(userID, organisationID string, now time.Time) (string, Session, error) {
+func (s *SQLiteSessions) Create(userID, organisationID, credential string, now time.Time) (string, Session, error) {
 	if userID == "" || organisationID == "" {
 		return "", Session{}, errors.New("auth: a session needs a user and an organisation")
 	}
@@ -81,14 +119,15 @@ func (s *SQLiteSessions) Create(userID, organisationID string, now time.Time) (s
 		ID:             uuid.NewString(),
 		UserID:         userID,
 		OrganisationID: organisationID,
+		Credential:     credential,
 		CreatedAt:      now,
 		LastSeenAt:     now,
 		ExpiresAt:      now.Add(s.cfg.AbsoluteTimeout),
 	}
 	_, err = s.db.Exec(`INSERT INTO sessions
-		(token_hash, id, user_id, organisation_id, created_at, last_seen_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		hashToken(token), sess.ID, sess.UserID, sess.OrganisationID,
+		(token_hash, id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		hashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
 		nanos(sess.CreatedAt), nanos(sess.LastSeenAt), nanos(sess.ExpiresAt))
 	if err != nil {
 		return "", Session{}, fmt.Errorf("auth: storing session: %w", err)
@@ -97,13 +136,13 @@ func (s *SQLiteSessions) Create(userID, organisationID string, now time.Time) (s
 }
 
 // Lookup returns the live session of token; see SessionStore.Lookup. It
-// writes LastSeenAt only when the stored value is at least a minute old.
+// writes LastSeenAt only when the stored value is older than touchInterval.
 func (s *SQLiteSessions) Lookup(token string, now time.Time) (Session, error) {
 	if !wellFormedToken(token) {
 		return Session{}, errInvalidSession()
 	}
 	hash := hashToken(token)
-	sess, err := scanSession(s.db.QueryRow(`SELECT id, user_id, organisation_id, created_at, last_seen_at, expires_at
+	sess, err := scanSession(s.db.QueryRow(`SELECT `+sqliteSessionColumns+`
 		FROM sessions WHERE token_hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errInvalidSession()
@@ -116,7 +155,7 @@ func (s *SQLiteSessions) Lookup(token string, now time.Time) (Session, error) {
 		_, _ = s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, hash)
 		return Session{}, errInvalidSession()
 	}
-	if now.Sub(sess.LastSeenAt) < lastSeenResolution {
+	if now.Sub(sess.LastSeenAt) < touchInterval(s.cfg.IdleTimeout) {
 		return sess, nil
 	}
 	// Touch and re-check in one statement, so a session ended by Delete or
@@ -124,7 +163,7 @@ func (s *SQLiteSessions) Lookup(token string, now time.Time) (Session, error) {
 	seen := nanos(now)
 	sess, err = scanSession(s.db.QueryRow(`UPDATE sessions SET last_seen_at = max(last_seen_at, ?)
 		WHERE token_hash = ? AND expires_at > ? AND last_seen_at >= ?
-		RETURNING id, user_id, organisation_id, created_at, last_seen_at, expires_at`,
+		RETURNING `+sqliteSessionColumns,
 		seen, hash, seen, nanos(now.Add(-s.cfg.IdleTimeout))))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, errInvalidSession()
@@ -157,8 +196,12 @@ func (s *SQLiteSessions) DeleteForUser(userID string) error {
 	return nil
 }
 
-// Purge removes expired sessions; see SessionStore.Purge.
+// Purge removes expired sessions and stale throttle counters; see
+// SessionStore.Purge.
 func (s *SQLiteSessions) Purge(now time.Time) (int, error) {
+	if _, err := s.db.Exec(`DELETE FROM attempts WHERE forget_after <= ?`, nanos(now)); err != nil {
+		return 0, fmt.Errorf("auth: purging throttle counters: %w", err)
+	}
 	res, err := s.db.Exec(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?`,
 		nanos(now), nanos(now.Add(-s.cfg.IdleTimeout)))
 	if err != nil {
@@ -171,11 +214,53 @@ func (s *SQLiteSessions) Purge(now time.Time) (int, error) {
 	return int(n), nil
 }
 
-// scanSession reads one row of the session columns in table order.
+// UpdateAttempts updates throttle counters in one immediate transaction,
+// which holds the file's write lock from the read to the commit, so it is
+// atomic across every process using the file; see
+// AttemptStore.UpdateAttempts.
+func (s *SQLiteSessions) UpdateAttempts(keys []string, update func([]AttemptCounter) []AttemptCounter) error {
+	s.attemptsMu.Lock()
+	defer s.attemptsMu.Unlock()
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("auth: updating throttle counters: %w", err)
+	}
+	defer tx.Rollback()
+	cs := make([]AttemptCounter, len(keys))
+	for i, k := range keys {
+		cs[i].Key = k
+		var window, locked, forget int64
+		err := tx.QueryRow(`SELECT attempts, window_start, locked_until, strikes, forget_after
+			FROM attempts WHERE key = ?`, k).Scan(&cs[i].Attempts, &window, &locked, &cs[i].Strikes, &forget)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("auth: reading throttle counters: %w", err)
+		}
+		cs[i].WindowStart, cs[i].LockedUntil, cs[i].ForgetAfter = attemptTime(window), attemptTime(locked), attemptTime(forget)
+	}
+	for _, c := range update(cs) {
+		_, err := tx.Exec(`INSERT INTO attempts (key, attempts, window_start, locked_until, strikes, forget_after)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET attempts = excluded.attempts, window_start = excluded.window_start,
+				locked_until = excluded.locked_until, strikes = excluded.strikes, forget_after = excluded.forget_after`,
+			c.Key, c.Attempts, attemptNanos(c.WindowStart), attemptNanos(c.LockedUntil), c.Strikes, attemptNanos(c.ForgetAfter))
+		if err != nil {
+			return fmt.Errorf("auth: writing throttle counters: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("auth: writing throttle counters: %w", err)
+	}
+	return nil
+}
+
+// sqliteSessionColumns are the columns scanSession reads, in its order.
+const sqliteSessionColumns = `id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at`
+
+// scanSession reads one row of sqliteSessionColumns.
 func scanSession(row *sql.Row) (Session, error) {
 	var sess Session
 	var created, seen, expires int64
-	if err := row.Scan(&sess.ID, &sess.UserID, &sess.OrganisationID, &created, &seen, &expires); err != nil {
+	if err := row.Scan(&sess.ID, &sess.UserID, &sess.OrganisationID, &sess.Credential, &created, &seen, &expires); err != nil {
 		return Session{}, err
 	}
 	sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = fromNanos(created), fromNanos(seen), fromNanos(expires)

@@ -27,7 +27,7 @@ func openSessions(tb testing.TB) (*SQLiteSessions, string) {
 // create starts a session for userID at now or fails tb.
 func create(tb testing.TB, s SessionStore, userID string, now time.Time) (string, Session) {
 	tb.Helper()
-	token, sess, err := s.Create(userID, "org-1", now)
+	token, sess, err := s.Create(userID, "org-1", "cred-1", now)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -113,12 +113,12 @@ func testSessionLookup(t *testing.T, open openSessionStore) {
 		!created.CreatedAt.Equal(t0) || !created.LastSeenAt.Equal(t0) || !created.ExpiresAt.Equal(t0.Add(12*time.Hour)) {
 		t.Fatalf("Create returned %+v", created)
 	}
-	got, err := s.Lookup(token, t0.Add(30*time.Second))
+	got, err := s.Lookup(token, t0.Add(10*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != created {
-		t.Fatalf("Lookup = %+v, want %+v (unchanged within a minute)", got, created)
+	if got != created || got.Credential != "cred-1" {
+		t.Fatalf("Lookup = %+v, want %+v (unchanged within a hundredth of the idle timeout)", got, created)
 	}
 	got, err = s.Lookup(token, t0.Add(5*time.Minute))
 	if err != nil {
@@ -289,10 +289,10 @@ func TestCreateNeedsUserAndOrganisation(t *testing.T) {
 
 func testCreateNeedsUserAndOrganisation(t *testing.T, open openSessionStore) {
 	s := open(t, SessionConfig{})
-	if _, _, err := s.Create("", "org-1", t0); err == nil {
+	if _, _, err := s.Create("", "org-1", "cred-1", t0); err == nil {
 		t.Error("Create without a user succeeded")
 	}
-	if _, _, err := s.Create("user-1", "", t0); err == nil {
+	if _, _, err := s.Create("user-1", "", "cred-1", t0); err == nil {
 		t.Error("Create without an organisation succeeded")
 	}
 }

@@ -1,10 +1,10 @@
 package auth
 
 import (
-	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/referral-ledger/ledger/domain"
@@ -13,8 +13,9 @@ import (
 // ThrottleConfig sets the limits of a Throttle. Zero fields take the defaults
 // of DefaultThrottleConfig.
 type ThrottleConfig struct {
-	// AccountFailures is how many failed logins an account may have within
-	// Window before it is locked; default 5.
+	// AccountFailures is how many password attempts an account may have
+	// checked within Window, besides those that proved right; a further
+	// attempt locks it. Default 5.
 	AccountFailures int
 	// AddressFailures is the same for one client address; default 20. It is
 	// higher because offices share an address behind NAT.
@@ -26,22 +27,16 @@ type ThrottleConfig struct {
 	// default 4 hours. The cap limits how long an attacker who knows a
 	// username can keep its owner out.
 	MaxLockout time.Duration
-	// MaxEntries caps the accounts, and separately the addresses, tracked at
-	// once; default 100,000. The least recently failed entry is forgotten
-	// first, so memory stays bounded however many names are tried.
-	MaxEntries int
 }
 
 // DefaultThrottleConfig returns the default limits: 5 failures per account
-// and 20 per address within 15 minutes, lockouts doubling up to 4 hours,
-// 100,000 entries of each kind.
+// and 20 per address within 15 minutes, lockouts doubling up to 4 hours.
 func DefaultThrottleConfig() ThrottleConfig {
 	return ThrottleConfig{
 		AccountFailures: 5,
 		AddressFailures: 20,
 		Window:          15 * time.Minute,
 		MaxLockout:      4 * time.Hour,
-		MaxEntries:      100_000,
 	}
 }
 
@@ -63,63 +58,119 @@ func (c ThrottleConfig) withDefaults() ThrottleConfig {
 	if c.MaxLockout < c.Window {
 		c.MaxLockout = c.Window
 	}
-	if c.MaxEntries <= 0 {
-		c.MaxEntries = d.MaxEntries
-	}
 	return c
 }
 
-// Throttle limits failed logins per account and per client address,
-// independently (R-AUTH-3). It knows nothing about which accounts exist:
-// callers record a Failure for unknown usernames exactly as for wrong
-// passwords, so a refusal never reveals whether a username exists.
+// Throttle limits password attempts per account and per client address,
+// independently (R-AUTH-3, R-AUTH-5). An attempt is counted before the
+// password is checked (Reserve), and the count is given back only if the
+// password turns out right or was never checked (Release), so however many
+// guesses arrive at once, no more than the limit are ever checked. It knows
+// nothing about which accounts exist: callers reserve for unknown usernames
+// exactly as for known ones, so a refusal never reveals whether a username
+// exists.
 //
-// A Throttle is safe for concurrent use. Its state is in memory and per
-// node; a restart forgets it, which only ever makes it more lenient.
+// The counters live in an AttemptStore (the session store), so the limits
+// hold across restarts and across the nodes that share it. A Throttle is
+// safe for concurrent use.
 type Throttle struct {
-	mu       sync.Mutex
-	cfg      ThrottleConfig
-	accounts *counters
-	addrs    *counters
+	cfg   ThrottleConfig
+	store AttemptStore
 }
 
-// NewThrottle returns a Throttle with the limits of cfg.
-func NewThrottle(cfg ThrottleConfig) *Throttle {
-	cfg = cfg.withDefaults()
-	return &Throttle{
-		cfg:      cfg,
-		accounts: newCounters(cfg.MaxEntries),
-		addrs:    newCounters(cfg.MaxEntries),
+// NewThrottle returns a Throttle with the limits of cfg, keeping its
+// counters in store.
+func NewThrottle(cfg ThrottleConfig, store AttemptStore) *Throttle {
+	return &Throttle{cfg: cfg.withDefaults(), store: store}
+}
+
+// attempt is a reserved password attempt.
+type attempt struct {
+	t       *Throttle
+	keys    []string
+	windows []time.Time // each key's window when reserved
+}
+
+// Reserve counts an attempt to check a password of username from addr at
+// now, before it is checked, and returns release to give it back if the
+// password proves right or is never checked (the hashing was too busy); a
+// wrong password keeps its attempt counted, so the caller calls nothing. A
+// release that fails leaves the attempt counted, which errs on the safe
+// side. If either the account or the address has used its attempts for
+// the window, nothing is counted, ok is false and retryAfter is how long
+// until an attempt may be made; a further attempt while locked does not
+// extend the lockout, or an attacker could keep the owner out for ever.
+// Errors: those of the store (domain.Unavailable).
+func (t *Throttle) Reserve(username, addr string, now time.Time) (release func() error, retryAfter time.Duration, ok bool, err error) {
+	keys := []string{throttleKey("account", accountKey(username)), throttleKey("address", addressKey(addr))}
+	limits := []int{t.cfg.AccountFailures, t.cfg.AddressFailures}
+	var windows []time.Time
+	err = t.store.UpdateAttempts(keys, func(cs []AttemptCounter) []AttemptCounter {
+		retryAfter, ok, windows = 0, true, make([]time.Time, len(cs))
+		for i := range cs {
+			if wait := t.check(&cs[i], limits[i], now); wait > 0 {
+				retryAfter, ok = max(retryAfter, wait), false
+			}
+		}
+		for i := range cs {
+			if ok {
+				cs[i].Attempts++
+			}
+			windows[i] = cs[i].WindowStart
+			cs[i].ForgetAfter = latest(cs[i].WindowStart, cs[i].LockedUntil).Add(t.cfg.Window)
+		}
+		return cs
+	})
+	if err != nil {
+		return noRelease, 0, false, err
 	}
+	if !ok {
+		return noRelease, retryAfter, false, nil
+	}
+	return attempt{t: t, keys: keys, windows: windows}.release, 0, true, nil
 }
 
-// Allow reports whether a login for username from addr may be attempted at
-// now. If not, retryAfter is how long until it may be, the longer of the
-// account's and the address's lockouts.
-func (t *Throttle) Allow(username, addr string, now time.Time) (retryAfter time.Duration, ok bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	wait := max(t.accounts.lockedFor(accountKey(username), now), t.addrs.lockedFor(addressKey(addr), now))
-	return wait, wait <= 0
+// check brings c up to date at now and returns how long an attempt on it
+// must wait, or 0 if one may be made. A counter that has used its limit
+// for the window is locked now: for a window, doubling with each lockout in
+// a row up to MaxLockout.
+func (t *Throttle) check(c *AttemptCounter, limit int, now time.Time) time.Duration {
+	if now.Before(c.LockedUntil) {
+		return c.LockedUntil.Sub(now)
+	}
+	if !c.LockedUntil.IsZero() && !now.Before(c.LockedUntil.Add(t.cfg.Window)) {
+		// A whole quiet window since the last lockout ended: start afresh.
+		c.Strikes, c.LockedUntil = 0, time.Time{}
+	}
+	if c.Attempts <= 0 || !now.Before(c.WindowStart.Add(t.cfg.Window)) {
+		c.Attempts, c.WindowStart = 0, now
+	}
+	if c.Attempts < limit {
+		return 0
+	}
+	lockout := t.cfg.Window
+	for i := 0; i < c.Strikes && lockout < t.cfg.MaxLockout; i++ {
+		lockout *= 2
+	}
+	lockout = min(lockout, t.cfg.MaxLockout)
+	c.LockedUntil = now.Add(lockout)
+	c.Strikes++
+	return lockout
 }
 
-// Failure records a failed login for username from addr at now: a wrong
-// password, or a username that does not exist.
-func (t *Throttle) Failure(username, addr string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.accounts.fail(accountKey(username), now, t.cfg.AccountFailures, t.cfg)
-	t.addrs.fail(addressKey(addr), now, t.cfg.AddressFailures, t.cfg)
-}
+// noRelease is the release of an attempt that was not counted.
+func noRelease() error { return nil }
 
-// Success records a successful login for username from addr at now, which
-// forgets the account's failures. The address's are kept: otherwise an
-// attacker could log in to an account of their own between guesses to reset
-// the address limit.
-func (t *Throttle) Success(username, addr string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.accounts.forget(accountKey(username))
+// release gives back the attempt, unless its window has ended since.
+func (a attempt) release() error {
+	return a.t.store.UpdateAttempts(a.keys, func(cs []AttemptCounter) []AttemptCounter {
+		for i := range cs {
+			if cs[i].Attempts > 0 && cs[i].WindowStart.Equal(a.windows[i]) {
+				cs[i].Attempts--
+			}
+		}
+		return cs
+	})
 }
 
 // ThrottledError returns the error for a login that Allow refused: code
@@ -160,120 +211,18 @@ func addressKey(addr string) string {
 	return ip.String()
 }
 
-// counter is the failure history of one account or address.
-type counter struct {
-	key         string
-	failures    int       // failures in the current window
-	windowStart time.Time // first failure of the current window
-	lastFailure time.Time // most recent failure
-	lockedUntil time.Time // zero if never locked since the last reset
-	strikes     int       // lockouts in a row, which double the next one
+// throttleKey is what the store keeps for a key: a SHA-256, so the
+// session store holds neither usernames that were tried nor client
+// addresses.
+func throttleKey(kind, key string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + key))
+	return hex.EncodeToString(sum[:])
 }
 
-// stale reports whether c no longer affects any decision at now: its window
-// and any lockout are over, and a quiet window has passed since, so
-// forgetting it changes nothing.
-func (c *counter) stale(now time.Time, window time.Duration) bool {
-	return !now.Before(c.lastFailure.Add(window)) && !now.Before(c.lockedUntil.Add(window))
+// latest returns the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
-
-// counters is a bounded set of counters, least recently failed at the back.
-type counters struct {
-	capacity int
-	byKey    map[string]*list.Element
-	order    *list.List // of *counter, most recently failed at the front
-}
-
-func newCounters(capacity int) *counters {
-	return &counters{capacity: capacity, byKey: make(map[string]*list.Element), order: list.New()}
-}
-
-// lockedFor returns how long key stays locked after now, or 0.
-func (cs *counters) lockedFor(key string, now time.Time) time.Duration {
-	e, ok := cs.byKey[key]
-	if !ok {
-		return 0
-	}
-	c := e.Value.(*counter)
-	if now.Before(c.lockedUntil) {
-		return c.lockedUntil.Sub(now)
-	}
-	return 0
-}
-
-// fail records a failure for key at now and locks it once limit failures
-// fall within one window.
-func (cs *counters) fail(key string, now time.Time, limit int, cfg ThrottleConfig) {
-	cs.prune(now, cfg.Window)
-	c := cs.touch(key)
-	c.lastFailure = now
-	if now.Before(c.lockedUntil) {
-		// Already locked: the caller did not ask Allow. Do not extend the
-		// lockout, or an attacker could keep the owner out for ever.
-		return
-	}
-	if !c.lockedUntil.IsZero() && !now.Before(c.lockedUntil.Add(cfg.Window)) {
-		// A whole quiet window since the last lockout ended: start afresh.
-		c.strikes, c.lockedUntil = 0, time.Time{}
-	}
-	if c.failures == 0 || !now.Before(c.windowStart.Add(cfg.Window)) {
-		c.failures, c.windowStart = 0, now
-	}
-	c.failures++
-	if c.failures < limit {
-		return
-	}
-	lockout := cfg.Window
-	for i := 0; i < c.strikes && lockout < cfg.MaxLockout; i++ {
-		if lockout > cfg.MaxLockout/2 {
-			lockout = cfg.MaxLockout
-			break
-		}
-		lockout *= 2
-	}
-	lockout = min(lockout, cfg.MaxLockout)
-	c.lockedUntil = now.Add(lockout)
-	c.strikes++
-	c.failures = 0
-}
-
-// forget drops key's history.
-func (cs *counters) forget(key string) {
-	if e, ok := cs.byKey[key]; ok {
-		cs.order.Remove(e)
-		delete(cs.byKey, key)
-	}
-}
-
-// touch returns key's counter, creating it if need be, and moves it to the
-// front; when the set is full the least recently failed counter is dropped.
-func (cs *counters) touch(key string) *counter {
-	if e, ok := cs.byKey[key]; ok {
-		cs.order.MoveToFront(e)
-		return e.Value.(*counter)
-	}
-	for cs.order.Len() >= cs.capacity {
-		back := cs.order.Back()
-		cs.order.Remove(back)
-		delete(cs.byKey, back.Value.(*counter).key)
-	}
-	c := &counter{key: key}
-	cs.byKey[key] = cs.order.PushFront(c)
-	return c
-}
-
-// prune drops stale counters from the back, where the oldest failures are,
-// so that memory follows the current attack rather than the peak.
-func (cs *counters) prune(now time.Time, window time.Duration) {
-	for e := cs.order.Back(); e != nil; e = cs.order.Back() {
-		c := e.Value.(*counter)
-		if !c.stale(now, window) {
-			return
-		}
-		cs.order.Remove(e)
-		delete(cs.byKey, c.key)
-	}
-}
-
-// len returns the number of keys tracked.
-func (cs *counters) len() int { return cs.order.Len() }

@@ -20,6 +20,7 @@ type Config struct {
 	HTTP              HTTP         `yaml:"http"`
 	DataDir           string       `yaml:"data_dir" help:"Directory holding the event log, key store and other state."`
 	BootstrapPassword string       `yaml:"bootstrap_password" secret:"true" help:"Password of the first coordinator account. Empty: generate one on first start and print it once."`
+	BootstrapEmail    string       `yaml:"bootstrap_email" help:"Email address of the first coordinator account and of the coordinating body, set on first start only; change it later with PATCH /v1/organisations/{id}/users/{user_id}. Empty: coordinator@localhost."`
 	Log               Log          `yaml:"log"`
 	Auth              Auth         `yaml:"auth"`
 	Network           Network      `yaml:"network"`
@@ -124,6 +125,8 @@ type Auth struct {
 	MaxFailedLoginsPerAccount int            `yaml:"max_failed_logins_per_account" help:"Failed logins allowed per account within the window before throttling."`
 	MaxFailedLoginsPerAddress int            `yaml:"max_failed_logins_per_address" help:"Failed logins allowed per client address within the window before throttling."`
 	FailedLoginWindow         time.Duration  `yaml:"failed_login_window" help:"Window over which failed logins are counted."`
+
+	MaxConcurrentPasswordHashes int `yaml:"max_concurrent_password_hashes" help:"Most password hashes (argon2id, 19 MiB each) computed at once; sign-ins beyond it wait up to 2s, then get 503. 0: one per CPU."`
 }
 
 // Network configures the referral network's calendar.

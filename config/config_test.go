@@ -38,6 +38,7 @@ func TestKeys(t *testing.T) {
 		"bootstrap_password":                   "LEDGER_BOOTSTRAP_PASSWORD=",
 		"auth.session_idle_timeout":            "LEDGER_AUTH_SESSION_IDLE_TIMEOUT=30m",
 		"auth.session_absolute_timeout":        "LEDGER_AUTH_SESSION_ABSOLUTE_TIMEOUT=12h",
+		"auth.max_concurrent_password_hashes":  "LEDGER_AUTH_MAX_CONCURRENT_PASSWORD_HASHES=0",
 		"projections.read_your_writes_timeout": "LEDGER_PROJECTIONS_READ_YOUR_WRITES_TIMEOUT=2s",
 		"store":                                "LEDGER_STORE=sqlite",
 		"smtp.port":                            "LEDGER_SMTP_PORT=587",
@@ -60,8 +61,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 46 {
-		t.Errorf("len(Keys()) = %d, want 46: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 48 {
+		t.Errorf("len(Keys()) = %d, want 48: update this test and the README when adding a setting", len(keys))
 	}
 }
 

@@ -73,6 +73,11 @@ func TestLoad(t *testing.T) {
 			want: func(c *Config) { c.BootstrapPassword = "Correct-Horse-9" },
 		},
 		{
+			name: "BootstrapEmailFromEnv",
+			env:  map[string]string{"LEDGER_BOOTSTRAP_EMAIL": "lead@network.example"},
+			want: func(c *Config) { c.BootstrapEmail = "lead@network.example" },
+		},
+		{
 			name: "EmptyEnvIsUnset",
 			env:  map[string]string{"LEDGER_HTTP_ADDR": ""},
 			want: func(c *Config) {},

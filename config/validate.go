@@ -86,6 +86,11 @@ func (c Config) problems() []Problem {
 	ps.positiveDuration("privacy.retention", c.Privacy.Retention)
 	ps.positiveDuration("privacy.retention_check_interval", c.Privacy.RetentionCheckInterval)
 
+	if c.BootstrapEmail != "" {
+		if a, err := mail.ParseAddress(c.BootstrapEmail); err != nil || a.Address != c.BootstrapEmail {
+			ps.add("bootstrap_email", c.BootstrapEmail, "must be a bare email address, like coordinator@network.example")
+		}
+	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		ps.add("data_dir", c.DataDir, "must not be empty")
 	}
@@ -99,6 +104,9 @@ func (c Config) problems() []Problem {
 
 	oneOf(&ps, "auth.password_policy", c.Auth.PasswordPolicy, PasswordPolicyNetwork, PasswordPolicyModern)
 	ps.positiveDuration("auth.session_idle_timeout", c.Auth.SessionIdleTimeout)
+	if c.Auth.SessionIdleTimeout > 0 && c.Auth.SessionIdleTimeout < time.Second {
+		ps.add("auth.session_idle_timeout", formatDuration(c.Auth.SessionIdleTimeout), "must be at least 1s")
+	}
 	ps.positiveDuration("auth.session_absolute_timeout", c.Auth.SessionAbsoluteTimeout)
 	if c.Auth.SessionIdleTimeout > 0 && c.Auth.SessionAbsoluteTimeout < c.Auth.SessionIdleTimeout {
 		ps.add("auth.session_absolute_timeout", formatDuration(c.Auth.SessionAbsoluteTimeout),
@@ -107,6 +115,9 @@ func (c Config) problems() []Problem {
 	ps.positiveInt("auth.max_failed_logins_per_account", c.Auth.MaxFailedLoginsPerAccount)
 	ps.positiveInt("auth.max_failed_logins_per_address", c.Auth.MaxFailedLoginsPerAddress)
 	ps.positiveDuration("auth.failed_login_window", c.Auth.FailedLoginWindow)
+	if c.Auth.MaxConcurrentPasswordHashes < 0 {
+		ps.add("auth.max_concurrent_password_hashes", c.Auth.MaxConcurrentPasswordHashes, "must be 0 (one per CPU) or more")
+	}
 
 	oneOf(&ps, "network.region", c.Network.Region, RegionEnglandAndWales, RegionScotland, RegionNorthernIreland)
 	ps.workingDays("timescales.acknowledge_working_days", c.Timescales.AcknowledgeWorkingDays)

@@ -20,6 +20,13 @@ func TestValidate(t *testing.T) {
 			c.Network.Region = RegionScotland
 			c.Log.Format = LogFormatConsole
 		}},
+		{name: "OKBootstrapEmail", modify: func(c *Config) { c.BootstrapEmail = "coordinator@network.example" }},
+		{
+			// R-ORG-1: the first coordinator's address, set at first start.
+			name:   "ErrBootstrapEmail",
+			modify: func(c *Config) { c.BootstrapEmail = "Coordinator <c@network.example>" },
+			want:   []string{`bootstrap_email ("LEDGER_BOOTSTRAP_EMAIL"): must be a bare email address`},
+		},
 		{
 			name:   "ErrAddrNoPort",
 			modify: func(c *Config) { c.HTTP.Addr = "127.0.0.1" },
@@ -59,6 +66,17 @@ func TestValidate(t *testing.T) {
 			name:   "ErrAbsoluteShorterThanIdle",
 			modify: func(c *Config) { c.Auth.SessionAbsoluteTimeout = 10 * time.Minute },
 			want:   []string{`auth.session_absolute_timeout ("LEDGER_AUTH_SESSION_ABSOLUTE_TIMEOUT"): must not be shorter than auth.session_idle_timeout (30m) (got "10m")`},
+		},
+		{
+			// R-AUTH-3: the idle timeout holds for any value from a second up.
+			name:   "ErrIdleUnderASecond",
+			modify: func(c *Config) { c.Auth.SessionIdleTimeout = 500 * time.Millisecond },
+			want:   []string{`auth.session_idle_timeout ("LEDGER_AUTH_SESSION_IDLE_TIMEOUT"): must be at least 1s`},
+		},
+		{
+			name:   "ErrNegativeHashes",
+			modify: func(c *Config) { c.Auth.MaxConcurrentPasswordHashes = -1 },
+			want:   []string{`auth.max_concurrent_password_hashes ("LEDGER_AUTH_MAX_CONCURRENT_PASSWORD_HASHES"): must be 0 (one per CPU) or more (got -1)`},
 		},
 		{
 			name: "ErrThrottling",

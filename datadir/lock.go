@@ -1,6 +1,7 @@
 // Package datadir owns the data directory as a whole: the lock that lets
-// only one process write it at a time (R-OPS-2), and how the read-only
-// tools open its SQLite files without creating or changing any file.
+// only one process write it at a time (R-OPS-2), how the read-only tools
+// open its SQLite files without creating or changing any file, and the
+// modes that keep it private (R-PRIV-4).
 package datadir
 
 import (
@@ -62,9 +63,9 @@ func (e *HeldError) Error() string {
 // has touched no file but the lock file. The directory must exist.
 func Acquire(dir, command string) (*Lock, error) {
 	path := filepath.Join(dir, LockFileName)
-	// Readable by all who may read the directory: a read-only tool run by
-	// an auditor's account takes it shared. It holds no secret.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	// Private like every file of the directory (R-PRIV-4): the directory
+	// is 0700, so only the ledger's own account runs the tools anyway.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("data directory lock: %w", err)
 	}

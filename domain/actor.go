@@ -34,9 +34,13 @@ func (r Role) Valid() bool {
 	return false
 }
 
-// networkRoles may only be granted by the coordinator: they see beyond the
-// user's own organisation.
-func (r Role) networkWide() bool { return r == RoleCoordinator || r == RoleAuditor }
+// Network reports whether r is a network role: one that reaches beyond the
+// user's own organisation (referrals of every organisation, or locked cases
+// of every organisation), so that only the coordinator grants or removes it
+// and closes the accounts that hold it (R-AUTH-7, R-LOCK-11).
+func (r Role) Network() bool {
+	return r == RoleCoordinator || r == RoleAuditor || r == RoleSystemSupport || r == RoleEmergencyDuty
+}
 
 // Actor is the signed-in user a command is decided for.
 type Actor struct {

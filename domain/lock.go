@@ -31,12 +31,16 @@ type TemporaryGrant struct {
 // itself at expiry, with no job needed to revoke it.
 func (g TemporaryGrant) Live(now time.Time) bool { return !g.Ended && now.Before(g.ExpiresAt) }
 
-// Lock is the lock on a client's case, as its stream records it.
+// Lock is the lock on a client's case, as its stream records it. It
+// belongs to OwningOrganisationID, the requesting team manager's, from the
+// request to the unlock (R-LOCK-10): only that organisation's managers
+// manage it, and a team its lists name without an organisation is one of
+// that organisation's teams (R-LOCK-11).
 type Lock struct {
 	Status               LockStatus
 	RequestID            uuid.UUID // of the request that locked, or is pending
 	RequestedBy          uuid.UUID
-	RequestedByOrg       uuid.UUID
+	OwningOrganisationID uuid.UUID
 	RequestedAt          time.Time
 	ResponsibleUserID    uuid.UUID
 	Allow                []Party
@@ -49,6 +53,7 @@ type Lock struct {
 	LastReviewedAt       time.Time
 	Grants               []TemporaryGrant
 	UnlockRequestID      uuid.UUID // pending unlock request, if any
+	UnlockRequestedBy    uuid.UUID // who asked for it
 }
 
 // ReviewDue is when the lock's next monthly review is due (R-LOCK-5).
@@ -82,12 +87,20 @@ const (
 	GrantAutomaticRole CaseGrant = "automatic_role"
 )
 
-func (p Party) matches(a Actor) bool {
+// matches reports whether the party names the actor. A team is a team of
+// one organisation (R-LOCK-11): the one the party names or, when it names
+// none (as every request recorded before organisations were named), the
+// lock's owning organisation; a team of the same name elsewhere is not it.
+func (p Party) matches(a Actor, owner uuid.UUID) bool {
 	switch {
 	case p.UserID != uuid.Nil:
 		return p.UserID == a.UserID
 	case p.Team != "":
-		return a.Team != "" && p.Team == a.Team
+		org := p.OrganisationID
+		if org == uuid.Nil {
+			org = owner
+		}
+		return a.Team != "" && p.Team == a.Team && org != uuid.Nil && a.OrganisationID == org
 	case p.Role != "":
 		return a.Has(p.Role)
 	}
@@ -98,7 +111,7 @@ func (p Party) matches(a Actor) bool {
 // a case that is not locked is open to need to know as usual. Once locked,
 // helpdesk never gets in, not even temporarily; the deny list wins over
 // everything else; then the responsible person, the allow list (users or
-// teams), live temporary grants, and users with the system support or
+// teams of a named organisation, R-LOCK-11), live temporary grants, and users with the system support or
 // emergency duty role (unless the deny list refuses them) get in; nobody
 // else does, whatever their organisation or network-wide role.
 func LockAccess(l Lock, actor Actor, now time.Time) (CaseGrant, bool) {
@@ -108,16 +121,14 @@ func LockAccess(l Lock, actor Actor, now time.Time) (CaseGrant, bool) {
 	if actor.Has(RoleHelpdesk) {
 		return "", false
 	}
-	for _, p := range l.Deny {
-		if p.matches(actor) {
-			return "", false
-		}
+	if l.denies(actor) {
+		return "", false
 	}
 	if actor.UserID == l.ResponsibleUserID {
 		return GrantResponsible, true
 	}
 	for _, p := range l.Allow {
-		if p.matches(actor) {
+		if p.matches(actor, l.OwningOrganisationID) {
 			if p.UserID != uuid.Nil {
 				return GrantAllowedUser, true
 			}
@@ -135,6 +146,16 @@ func LockAccess(l Lock, actor Actor, now time.Time) (CaseGrant, bool) {
 	return "", false
 }
 
+// denies reports whether the lock's deny list names the actor.
+func (l Lock) denies(a Actor) bool {
+	for _, p := range l.Deny {
+		if p.matches(a, l.OwningOrganisationID) {
+			return true
+		}
+	}
+	return false
+}
+
 // evolveLock applies a locking event to the client's lock.
 func evolveLock(l Lock, rec Recorded) Lock {
 	switch e := rec.Event.(type) {
@@ -143,7 +164,7 @@ func evolveLock(l Lock, rec Recorded) Lock {
 			return l
 		}
 		l = Lock{Status: LockPending, RequestID: e.RequestID, RequestedBy: rec.ActorUserID,
-			RequestedByOrg: rec.ActorOrganisationID, RequestedAt: rec.At, ResponsibleUserID: e.ResponsibleUserID,
+			OwningOrganisationID: rec.ActorOrganisationID, RequestedAt: rec.At, ResponsibleUserID: e.ResponsibleUserID,
 			Allow: e.Allow, Deny: e.Deny, HideNotification: e.HideNotification, SeriousCaseReview: e.SeriousCaseReview}
 	case *LockApproved:
 		if l.Status == LockPending && l.RequestID == e.RequestID {
@@ -167,14 +188,14 @@ func evolveLock(l Lock, rec Recorded) Lock {
 	case *LockReviewed:
 		l.LastReviewedAt = rec.At
 	case *UnlockRequested:
-		l.UnlockRequestID = e.RequestID
+		l.UnlockRequestID, l.UnlockRequestedBy = e.RequestID, rec.ActorUserID
 	case *UnlockApproved:
 		if l.UnlockRequestID == e.RequestID {
 			l = Lock{}
 		}
 	case *UnlockRefused:
 		if l.UnlockRequestID == e.RequestID {
-			l.UnlockRequestID = uuid.Nil
+			l.UnlockRequestID, l.UnlockRequestedBy = uuid.Nil, uuid.Nil
 		}
 	case *SeriousCaseReviewCompleted:
 		l.SeriousCaseReviewEnd = true

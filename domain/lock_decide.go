@@ -10,11 +10,13 @@ import (
 // may grant (R-LOCK-4).
 const MaxTemporaryAccess = 24 * time.Hour
 
-// RequestLock asks to lock a client's case (R-LOCK-1).
+// RequestLock asks to lock a client's case (R-LOCK-1). Responsible is the
+// account ResponsibleUserID names, as the directory has it (zero if none).
 type RequestLock struct {
 	RequestID         uuid.UUID
 	ClientID          uuid.UUID
 	ResponsibleUserID uuid.UUID
+	Responsible       User
 	Reason            string
 	Allow             []Party
 	Deny              []Party
@@ -38,6 +40,8 @@ func validateParties(f *fieldErrors, field string, parties []Party, roles bool) 
 		switch {
 		case set != 1:
 			f.add(name, "must name exactly one of user_id or team"+map[bool]string{true: " (or role)", false: ""}[roles])
+		case p.OrganisationID != uuid.Nil && p.Team == "":
+			f.add(name+".organisation_id", "names the organisation of a team: give it with team only")
 		case p.Team != "":
 			f.text(name+".team", p.Team, true, MaxShortText)
 		case p.Role != "" && (!roles || (p.Role != RoleSystemSupport && p.Role != RoleEmergencyDuty)):
@@ -46,8 +50,10 @@ func validateParties(f *fieldErrors, field string, parties []Party, roles bool) 
 	}
 }
 
-// DecideRequestLock lets a team manager ask for a lock. Errors: Forbidden,
-// Conflict (already locked or a request pending), Invalid.
+// DecideRequestLock lets a team manager ask for a lock, which then belongs
+// to their organisation; the responsible person is an active member of it
+// with a casework or manager role, never helpdesk (R-LOCK-10). Errors:
+// Forbidden, Conflict (already locked or a request pending), Invalid.
 func DecideRequestLock(c ClientRecord, actor Actor, cmd RequestLock) ([]Event, error) {
 	if !actor.Has(RoleTeamManager) {
 		return nil, Errorf(Forbidden, "only a team manager can request a case lock")
@@ -62,8 +68,15 @@ func DecideRequestLock(c ClientRecord, actor Actor, cmd RequestLock) ([]Event, e
 		return nil, Errorf(Conflict, "a lock request for this case is already awaiting a decision")
 	}
 	var f fieldErrors
-	if cmd.ResponsibleUserID == uuid.Nil {
+	switch {
+	case cmd.ResponsibleUserID == uuid.Nil:
 		f.add("responsible_user_id", "is required")
+	case cmd.Responsible.ID != cmd.ResponsibleUserID:
+		f.add("responsible_user_id", "must be an active user of your organisation")
+	default:
+		if fault := responsibleFault(cmd.Responsible, actor.OrganisationID, cmd.Deny); fault != "" {
+			f.add("responsible_user_id", fault)
+		}
 	}
 	f.text("reason", cmd.Reason, true, MaxLongText)
 	validateParties(&f, "allow", cmd.Allow, false)
@@ -83,15 +96,19 @@ func nonNilParties(p []Party) []Party {
 	return p
 }
 
-// DecideLock is a service manager's decision on a lock request. Errors:
-// Forbidden, NotFound (no such pending request), Conflict, Invalid (a
-// refusal needs a reason).
+// DecideLock is the decision on a lock request, by a service manager of
+// the organisation that asked for it who did not ask themselves
+// (R-LOCK-10). Errors: NotFound (no such request), Forbidden, Conflict
+// (already decided), Invalid (a refusal needs a reason).
 func DecideLock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, reason string) ([]Event, error) {
-	if !actor.Has(RoleServiceManager) {
-		return nil, Errorf(Forbidden, "only a service manager decides lock requests")
-	}
 	if c.Lock.RequestID != requestID || c.Lock.Status == LockNone {
 		return nil, Errorf(NotFound, "no such lock request")
+	}
+	if !c.Lock.managedBy(actor, RoleServiceManager) {
+		return nil, Errorf(Forbidden, "only a service manager of the organisation that asked for the lock decides it")
+	}
+	if actor.UserID == c.Lock.RequestedBy {
+		return nil, Errorf(Forbidden, "another service manager must decide a lock request you made yourself")
 	}
 	if c.Lock.Status != LockPending {
 		return nil, Errorf(Conflict, "the lock request was already decided")
@@ -139,11 +156,8 @@ func DecideTemporaryAccess(c ClientRecord, actor Actor, cmd GrantTemporaryAccess
 	case hasRole(cmd.Grantee.Roles, RoleHelpdesk):
 		f.add("user_id", "helpdesk staff never have access to a locked case, not even temporarily")
 	default:
-		for _, p := range c.Lock.Deny {
-			if p.matches(cmd.Grantee.Actor()) {
-				f.add("user_id", "the lock denies this user access")
-				break
-			}
+		if c.Lock.denies(cmd.Grantee.Actor()) {
+			f.add("user_id", "the lock denies this user access")
 		}
 	}
 	if err := f.err(); err != nil {
@@ -180,15 +194,19 @@ func DecideEndTemporaryAccess(c ClientRecord, actor Actor, userID uuid.UUID, now
 	return out, nil
 }
 
-// DecideLockReview records a monthly review by a team manager (R-LOCK-5);
-// deciding not to keep the lock also asks for it to be lifted. Errors:
-// Forbidden, Conflict (not locked), Invalid.
+// DecideLockReview records a monthly review by a team manager of the
+// organisation the lock belongs to (R-LOCK-5, R-LOCK-10); deciding not to
+// keep the lock also asks for it to be lifted. Errors: Forbidden, Conflict
+// (not locked), Invalid.
 func DecideLockReview(c ClientRecord, actor Actor, reviewID, unlockRequestID uuid.UUID, keep bool, notes string) ([]Event, error) {
 	if !actor.Has(RoleTeamManager) {
 		return nil, Errorf(Forbidden, "only a team manager reviews locked cases")
 	}
 	if c.Lock.Status != LockLocked {
 		return nil, Errorf(Conflict, "the case is not locked")
+	}
+	if !c.Lock.managedBy(actor, RoleTeamManager) {
+		return nil, Errorf(Forbidden, "only a team manager of the organisation the lock belongs to reviews it")
 	}
 	var f fieldErrors
 	f.text("notes", notes, !keep, MaxLongText)
@@ -202,15 +220,18 @@ func DecideLockReview(c ClientRecord, actor Actor, reviewID, unlockRequestID uui
 	return out, nil
 }
 
-// DecideRequestUnlock lets a team manager ask for a lock to be lifted
-// (R-LOCK-6). Errors: Forbidden, Conflict (not locked, or already asked),
-// Invalid.
+// DecideRequestUnlock lets a team manager of the organisation the lock
+// belongs to ask for it to be lifted (R-LOCK-6, R-LOCK-10). Errors:
+// Forbidden, Conflict (not locked, or already asked), Invalid.
 func DecideRequestUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, reason string) ([]Event, error) {
 	if !actor.Has(RoleTeamManager) {
 		return nil, Errorf(Forbidden, "only a team manager can ask for a lock to be lifted")
 	}
 	if c.Lock.Status != LockLocked {
 		return nil, Errorf(Conflict, "the case is not locked")
+	}
+	if !c.Lock.managedBy(actor, RoleTeamManager) {
+		return nil, Errorf(Forbidden, "only a team manager of the organisation the lock belongs to can ask for it to be lifted")
 	}
 	if c.Lock.UnlockRequestID != uuid.Nil {
 		return nil, Errorf(Conflict, "an unlock request for this case is already awaiting a decision")
@@ -223,15 +244,20 @@ func DecideRequestUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, reaso
 	return []Event{&UnlockRequested{RequestID: requestID, ClientID: c.ID, Reason: reason}}, nil
 }
 
-// DecideUnlock is a service manager's decision on an unlock request. A lock
-// kept for a serious case review cannot be lifted until the review is
-// recorded complete. Errors: Forbidden, NotFound, Conflict, Invalid.
+// DecideUnlock is the decision on an unlock request, by a service manager
+// of the organisation the lock belongs to who did not ask for the unlock
+// (R-LOCK-6, R-LOCK-10). A lock kept for a serious case review cannot be
+// lifted until the review is recorded complete. Errors: NotFound,
+// Forbidden, Conflict, Invalid.
 func DecideUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, reason string) ([]Event, error) {
-	if !actor.Has(RoleServiceManager) {
-		return nil, Errorf(Forbidden, "only a service manager decides unlock requests")
-	}
 	if c.Lock.Status != LockLocked || c.Lock.UnlockRequestID != requestID {
 		return nil, Errorf(NotFound, "no such unlock request")
+	}
+	if !c.Lock.managedBy(actor, RoleServiceManager) {
+		return nil, Errorf(Forbidden, "only a service manager of the organisation the lock belongs to decides unlock requests")
+	}
+	if actor.UserID == c.Lock.UnlockRequestedBy {
+		return nil, Errorf(Forbidden, "another service manager must decide an unlock request you made yourself")
 	}
 	if approve {
 		if c.Lock.SeriousCaseReview && !c.Lock.SeriousCaseReviewEnd {
@@ -248,13 +274,21 @@ func DecideUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool
 }
 
 // DecideCompleteSeriousCaseReview records that the serious case review a
-// lock was kept for is over. Errors: Forbidden, Conflict.
+// lock was kept for is over: a service manager of the organisation the
+// lock belongs to, not the one who asked for the lock (R-LOCK-10). Errors:
+// Forbidden, Conflict.
 func DecideCompleteSeriousCaseReview(c ClientRecord, actor Actor) ([]Event, error) {
 	if !actor.Has(RoleServiceManager) {
 		return nil, Errorf(Forbidden, "only a service manager records a serious case review complete")
 	}
 	if c.Lock.Status != LockLocked || !c.Lock.SeriousCaseReview || c.Lock.SeriousCaseReviewEnd {
 		return nil, Errorf(Conflict, "the case is not locked for a serious case review in progress")
+	}
+	if !c.Lock.managedBy(actor, RoleServiceManager) {
+		return nil, Errorf(Forbidden, "only a service manager of the organisation the lock belongs to records its serious case review complete")
+	}
+	if actor.UserID == c.Lock.RequestedBy {
+		return nil, Errorf(Forbidden, "another service manager must record complete the review of a lock you asked for yourself")
 	}
 	return []Event{&SeriousCaseReviewCompleted{}}, nil
 }

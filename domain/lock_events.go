@@ -60,11 +60,15 @@ func newLockEvent(t string) (Event, bool) {
 
 // Party names who a lock lets in or keeps out: one user, a whole team, or
 // (to refuse the automatic access of system support or emergency duty) a
-// role. Exactly one is set.
+// role. Exactly one of UserID, Team and Role is set. A team is a team of
+// one organisation (R-LOCK-11): OrganisationID, or the lock's owning
+// organisation when it is unset, as in every request recorded before it
+// existed (so those need no upcaster).
 type Party struct {
-	UserID uuid.UUID `json:"user_id,omitempty"`
-	Team   string    `json:"team,omitempty"`
-	Role   Role      `json:"role,omitempty"`
+	UserID         uuid.UUID `json:"user_id,omitempty"`
+	Team           string    `json:"team,omitempty"`
+	OrganisationID uuid.UUID `json:"organisation_id,omitempty"`
+	Role           Role      `json:"role,omitempty"`
 }
 
 // LockRequested is a team manager's request to lock a client's case

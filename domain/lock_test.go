@@ -18,8 +18,9 @@ import (
 func TestLockAccess_LOCK2(t *testing.T) {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	responsible, listed, granted, expired, ended, other := uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	owner := uuid.New() // teams are the owning organisation's (R-LOCK-11)
 	lock := domain.Lock{
-		Status: domain.LockLocked, ResponsibleUserID: responsible,
+		Status: domain.LockLocked, ResponsibleUserID: responsible, OwningOrganisationID: owner,
 		Allow: []domain.Party{{UserID: listed}, {Team: "allowed-team"}},
 		Grants: []domain.TemporaryGrant{
 			{ID: uuid.New(), UserID: granted, ExpiresAt: at.Add(time.Hour)},
@@ -68,7 +69,7 @@ func TestLockAccess_LOCK2(t *testing.T) {
 					l := lock
 					l.Status = state
 					l.Deny = d.deny(w, role)
-					a := domain.Actor{UserID: w.user, OrganisationID: uuid.New(), Roles: []domain.Role{role}, Team: w.team}
+					a := domain.Actor{UserID: w.user, OrganisationID: owner, Roles: []domain.Role{role}, Team: w.team}
 					name := fmt.Sprintf("%s/%s/%s/%s", state, role, w.name, d.name)
 					t.Run(name, func(t *testing.T) {
 						var want bool
@@ -100,8 +101,9 @@ func TestLockAccess_LOCK2(t *testing.T) {
 // serious case review blocking the unlock until completed.
 func TestLockLifecycle_LOCK1_LOCK6(t *testing.T) {
 	at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	client, responsible := uuid.New(), uuid.New()
+	client := uuid.New()
 	tm := domain.Actor{UserID: uuid.New(), OrganisationID: uuid.New(), Roles: []domain.Role{domain.RoleTeamManager}}
+	responsible := domain.User{ID: uuid.New(), OrganisationID: tm.OrganisationID, Roles: []domain.Role{domain.RoleAdviser}}
 	sm := domain.Actor{UserID: uuid.New(), OrganisationID: tm.OrganisationID, Roles: []domain.Role{domain.RoleServiceManager}}
 	adviser := domain.Actor{UserID: uuid.New(), OrganisationID: tm.OrganisationID, Roles: []domain.Role{domain.RoleAdviser}}
 	var c domain.ClientRecord
@@ -116,7 +118,7 @@ func TestLockLifecycle_LOCK1_LOCK6(t *testing.T) {
 			rev++
 		}
 	}
-	req := domain.RequestLock{RequestID: uuid.New(), ClientID: client, ResponsibleUserID: responsible, Reason: "related member of staff",
+	req := domain.RequestLock{RequestID: uuid.New(), ClientID: client, ResponsibleUserID: responsible.ID, Responsible: responsible, Reason: "related member of staff",
 		Allow: []domain.Party{{Team: "duty"}}, SeriousCaseReview: true}
 	if _, err := domain.DecideRequestLock(c, adviser, req); domain.ErrorCode(err) != domain.Forbidden {
 		t.Fatalf("adviser requesting a lock: %v", err)

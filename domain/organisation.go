@@ -2,6 +2,7 @@ package domain
 
 import (
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,11 +22,63 @@ type User struct {
 	CreatedAt         time.Time
 	Closed            bool
 	ClosedAt          time.Time
+	// VoidRoles are network roles among Roles that were recorded without
+	// the coordinator's authority (R-AUTH-7): before the rule covered
+	// system support and emergency duty, an org lead could grant them. They
+	// stay in Roles, as history, and grant nothing. Which grants are void
+	// depends on who held what across the network when each was recorded,
+	// which no single organisation stream knows: the user index sets it,
+	// with VoidNetworkRoles.
+	VoidRoles []Role
+
+	// PasswordChangeRequired is true while the password is one someone
+	// else set (an org lead or the coordinator), which the user must change
+	// before doing anything else (R-AUTH-6).
+	PasswordChangeRequired bool
 }
 
-// Actor returns the user as the actor of a command.
+// Actor returns the user as the actor of a command, with the roles in
+// effect: void network roles left out.
 func (u User) Actor() Actor {
-	return Actor{UserID: u.ID, OrganisationID: u.OrganisationID, Roles: u.Roles, Team: u.Team}
+	return Actor{UserID: u.ID, OrganisationID: u.OrganisationID, Roles: u.EffectiveRoles(), Team: u.Team}
+}
+
+// EffectiveRoles returns the roles that grant something: Roles without
+// VoidRoles.
+func (u User) EffectiveRoles() []Role {
+	if len(u.VoidRoles) == 0 {
+		return u.Roles
+	}
+	out := make([]Role, 0, len(u.Roles))
+	for _, r := range u.Roles {
+		if !slices.Contains(u.VoidRoles, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// holdsNetworkRole reports whether any network role is recorded for u,
+// void or not: such an account is the coordinator's to edit or close
+// (R-AUTH-7), so that a void grant is cleared by the coordinator too.
+func (u User) holdsNetworkRole() bool { return slices.ContainsFunc(u.Roles, Role.Network) }
+
+// VoidNetworkRoles returns the network roles among roles that a grant
+// recorded without the coordinator's authority leaves void (R-AUTH-7):
+// all of them when byCoordinator is false, none otherwise. byCoordinator
+// is whether whoever recorded the grant held the coordinator role in
+// effect at that moment (or was the system itself, at bootstrap).
+func VoidNetworkRoles(roles []Role, byCoordinator bool) []Role {
+	if byCoordinator {
+		return nil
+	}
+	var out []Role
+	for _, r := range roles {
+		if r.Network() {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Organisation is the state of one member organisation, derived by replay.
@@ -74,7 +127,8 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 	case *OrganisationUserAdded:
 		o.Users = withUser(o.Users, User{ID: e.UserID, OrganisationID: o.ID, Username: e.Username,
 			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
-			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At})
+			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, PasswordChangeRequired: e.PasswordChangeRequired,
+			CreatedAt: rec.At})
 	case *OrganisationAccountClosed:
 		if u, ok := o.Users[e.UserID]; ok {
 			u.Closed, u.ClosedAt = true, rec.At
@@ -82,11 +136,36 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 		}
 	case *OrganisationPasswordChanged:
 		if u, ok := o.Users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt = e.PasswordHash, rec.At
+			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, false
 			o.Users = withUser(o.Users, u)
+		}
+	case *OrganisationUserDetailsChanged, *OrganisationUserRolesChanged:
+		id := e.(UserEvent).AccountID()
+		if u, ok := o.Users[id]; ok {
+			o.Users = withUser(o.Users, EvolveUser(u, rec))
 		}
 	}
 	return o
+}
+
+// UserEvent is an organisation event about one of its accounts.
+type UserEvent interface {
+	Event
+	AccountID() uuid.UUID
+}
+
+// EvolveUser applies an edit of one account (R-ORG-3): its details, or its
+// roles and team. Other events leave u as it is. A role change replaces the
+// roles and their void marks: whether the roles it records are void is for
+// the user index to say (VoidNetworkRoles).
+func EvolveUser(u User, rec Recorded) User {
+	switch e := rec.Event.(type) {
+	case *OrganisationUserDetailsChanged:
+		u.DisplayName, u.Email = e.DisplayName, e.Email
+	case *OrganisationUserRolesChanged:
+		u.Roles, u.Team, u.VoidRoles = e.Roles, e.Team, nil
+	}
+	return u
 }
 
 func withUser(users map[uuid.UUID]User, u User) map[uuid.UUID]User {

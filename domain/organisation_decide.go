@@ -161,6 +161,10 @@ type AddUser struct {
 	Roles        []Role
 	Team         string
 	PasswordHash string
+
+	// PasswordChangeRequired is true when someone other than the user
+	// chose the password (R-AUTH-6).
+	PasswordChangeRequired bool
 }
 
 // NormaliseUsername returns the form usernames are compared in: usernames
@@ -182,8 +186,9 @@ func ValidateUsername(field, username string) *FieldError {
 }
 
 // DecideAddUser lets the org lead (or the coordinator) open an account in
-// the organisation. Network-wide roles (coordinator, auditor) are granted
-// only by the coordinator. Uniqueness of the username across the network is
+// the organisation. Network roles (coordinator, auditor, system support,
+// emergency duty) are granted only by the coordinator (R-AUTH-7: Forbidden,
+// naming the field roles). Uniqueness of the username across the network is
 // decided by the Username aggregate. Errors: NotFound, Forbidden, Invalid,
 // Conflict (user id already used).
 func DecideAddUser(o Organisation, actor Actor, cmd AddUser) ([]Event, error) {
@@ -200,15 +205,9 @@ func DecideAddUser(o Organisation, actor Actor, cmd AddUser) ([]Event, error) {
 	f.text("display_name", cmd.DisplayName, true, MaxShortText)
 	f.email("email", cmd.Email, true)
 	f.text("team", cmd.Team, false, MaxShortText)
-	if len(cmd.Roles) == 0 {
-		f.add("roles", "must list at least one role")
-	}
-	for i, r := range cmd.Roles {
-		if !r.Valid() {
-			f.add("roles["+strconvItoa(i)+"]", "is not a known role")
-		} else if r.networkWide() && !actor.Has(RoleCoordinator) {
-			f.add("roles["+strconvItoa(i)+"]", "only the coordinator can grant this role")
-		}
+	validateRoles(&f, cmd.Roles)
+	if err := grantsNetworkRole(actor, cmd.Roles); err != nil {
+		return nil, err
 	}
 	if err := f.err(); err != nil {
 		return nil, err
@@ -217,11 +216,112 @@ func DecideAddUser(o Organisation, actor Actor, cmd AddUser) ([]Event, error) {
 		return nil, Errorf(Conflict, "a user with this id already exists")
 	}
 	return []Event{&OrganisationUserAdded{UserID: cmd.UserID, Username: NormaliseUsername(cmd.Username),
-		DisplayName: cmd.DisplayName, Email: cmd.Email, Roles: slices.Compact(slices.Sorted(slices.Values(cmd.Roles))),
-		Team: cmd.Team, PasswordHash: cmd.PasswordHash}}, nil
+		DisplayName: cmd.DisplayName, Email: cmd.Email, Roles: sortedRoles(cmd.Roles),
+		Team: cmd.Team, PasswordHash: cmd.PasswordHash, PasswordChangeRequired: cmd.PasswordChangeRequired}}, nil
 }
 
-// DecideCloseAccount closes a user's account from this moment (R-ORG-3).
+func validateRoles(f *fieldErrors, roles []Role) {
+	if len(roles) == 0 {
+		f.add("roles", "must list at least one role")
+	}
+	for i, r := range roles {
+		if !r.Valid() {
+			f.add("roles["+strconvItoa(i)+"]", "is not a known role")
+		}
+	}
+}
+
+func sortedRoles(roles []Role) []Role { return slices.Compact(slices.Sorted(slices.Values(roles))) }
+
+// grantsNetworkRole refuses a network role named by anyone but the
+// coordinator (R-AUTH-7): Forbidden, naming the field roles.
+func grantsNetworkRole(actor Actor, roles []Role) error {
+	if actor.Has(RoleCoordinator) || !slices.ContainsFunc(roles, Role.Network) {
+		return nil
+	}
+	return &Error{Code: Forbidden, Message: "only the coordinator grants network roles (coordinator, auditor, system support, emergency duty)",
+		Fields: []FieldError{{Field: "roles", Message: "names a network role, which only the coordinator grants"}}}
+}
+
+// errNetworkAccount refuses an org lead an account that holds a network
+// role (R-AUTH-7).
+var errNetworkAccount = &Error{Code: Forbidden, Message: "only the coordinator edits or closes an account that holds a network role"}
+
+// UpdateUser asks to edit an account; nil fields are left as they are.
+type UpdateUser struct {
+	UserID      uuid.UUID
+	DisplayName *string
+	Email       *string
+	Roles       *[]Role
+	Team        *string
+}
+
+// DecideUpdateUser lets the org lead (or the coordinator) change an
+// account's display name, email, roles and team (R-ORG-3). Network roles
+// are granted and removed only by the coordinator, and an account holding
+// one is edited only by the coordinator (R-AUTH-7). A change that changes
+// nothing records nothing, except that the coordinator naming a network
+// role always records the roles: that is the coordinator's grant, which
+// makes a network role an org lead once recorded take effect. Errors:
+// NotFound, Forbidden, Invalid, Conflict (closed account).
+func DecideUpdateUser(o Organisation, actor Actor, cmd UpdateUser) ([]Event, error) {
+	if !o.Exists {
+		return nil, Errorf(NotFound, "no such organisation")
+	}
+	if !canManage(o, actor) {
+		return nil, Errorf(Forbidden, "only the organisation's lead or the coordinator can edit its users")
+	}
+	u, ok := o.Users[cmd.UserID]
+	if !ok {
+		return nil, Errorf(NotFound, "no such user in this organisation")
+	}
+	coordinator := actor.Has(RoleCoordinator)
+	if u.holdsNetworkRole() && !coordinator {
+		return nil, errNetworkAccount
+	}
+	if u.Closed {
+		return nil, Errorf(Conflict, "the account is closed")
+	}
+	name, email, roles, team := u.DisplayName, u.Email, u.Roles, u.Team
+	if cmd.DisplayName != nil {
+		name = *cmd.DisplayName
+	}
+	if cmd.Email != nil {
+		email = *cmd.Email
+	}
+	if cmd.Team != nil {
+		team = *cmd.Team
+	}
+	var f fieldErrors
+	f.text("display_name", name, true, MaxShortText)
+	f.email("email", email, true)
+	f.text("team", team, false, MaxShortText)
+	if cmd.Roles != nil {
+		validateRoles(&f, *cmd.Roles)
+		if err := grantsNetworkRole(actor, *cmd.Roles); err != nil {
+			return nil, err
+		}
+		roles = sortedRoles(*cmd.Roles)
+		if cmd.UserID == actor.UserID && slices.Contains(u.Roles, RoleCoordinator) && !slices.Contains(roles, RoleCoordinator) {
+			f.add("roles", "cannot remove your own coordinator role: another coordinator must")
+		}
+	}
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	var out []Event
+	if name != u.DisplayName || email != u.Email {
+		out = append(out, &OrganisationUserDetailsChanged{UserID: u.ID, DisplayName: name, Email: email})
+	}
+	granted := coordinator && cmd.Roles != nil && slices.ContainsFunc(roles, Role.Network)
+	if !slices.Equal(roles, u.Roles) || team != u.Team || granted {
+		out = append(out, &OrganisationUserRolesChanged{UserID: u.ID, Roles: roles, Team: team})
+	}
+	return out, nil
+}
+
+// DecideCloseAccount closes a user's account from this moment (R-ORG-3);
+// an account holding a network role only the coordinator closes (R-AUTH-7).
 // Closing a closed account records nothing. Errors: NotFound (no such user
 // in the organisation), Forbidden.
 func DecideCloseAccount(o Organisation, actor Actor, userID uuid.UUID) ([]Event, error) {
@@ -234,6 +334,9 @@ func DecideCloseAccount(o Organisation, actor Actor, userID uuid.UUID) ([]Event,
 	u, ok := o.Users[userID]
 	if !ok {
 		return nil, Errorf(NotFound, "no such user in this organisation")
+	}
+	if u.holdsNetworkRole() && !actor.Has(RoleCoordinator) {
+		return nil, errNetworkAccount
 	}
 	if u.Closed {
 		return nil, nil

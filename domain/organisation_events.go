@@ -14,13 +14,16 @@ const (
 	OrganisationUserAddedType           = "organisation.user_added"
 	OrganisationAccountClosedType       = "organisation.account_closed"
 	OrganisationPasswordChangedType     = "organisation.password_changed"
+	OrganisationUserDetailsChangedType  = "organisation.user_details_changed"
+	OrganisationUserRolesChangedType    = "organisation.user_roles_changed"
 )
 
 // OrganisationEventTypes lists every organisation event type.
 func OrganisationEventTypes() []string {
 	return []string{OrganisationRegisteredType, OrganisationDirectoryUpdatedType, OrganisationAdminContactChangedType,
 		OrganisationIntakeSwitchedOffType, OrganisationIntakeSwitchedOnType, OrganisationUserAddedType,
-		OrganisationAccountClosedType, OrganisationPasswordChangedType}
+		OrganisationAccountClosedType, OrganisationPasswordChangedType, OrganisationUserDetailsChangedType,
+		OrganisationUserRolesChangedType}
 }
 
 func newOrganisationEvent(t string) (Event, bool) {
@@ -41,6 +44,10 @@ func newOrganisationEvent(t string) (Event, bool) {
 		return &OrganisationAccountClosed{}, true
 	case OrganisationPasswordChangedType:
 		return &OrganisationPasswordChanged{}, true
+	case OrganisationUserDetailsChangedType:
+		return &OrganisationUserDetailsChanged{}, true
+	case OrganisationUserRolesChangedType:
+		return &OrganisationUserRolesChanged{}, true
 	}
 	return nil, false
 }
@@ -87,7 +94,9 @@ type OrganisationIntakeSwitchedOn struct {
 }
 
 // OrganisationUserAdded opens an account (R-ORG-3). PasswordHash is an
-// argon2id PHC string, never a password.
+// argon2id PHC string, never a password. PasswordChangeRequired marks a
+// password someone else chose, to be changed at first sign-in (R-AUTH-6);
+// accounts added before it existed lack it and are not flagged.
 type OrganisationUserAdded struct {
 	UserID       uuid.UUID `json:"user_id"`
 	Username     string    `json:"username"`
@@ -96,6 +105,8 @@ type OrganisationUserAdded struct {
 	Roles        []Role    `json:"roles"`
 	Team         string    `json:"team,omitempty"`
 	PasswordHash string    `json:"password_hash"`
+
+	PasswordChangeRequired bool `json:"password_change_required,omitempty"`
 }
 
 // OrganisationAccountClosed closes an account for good (R-ORG-3).
@@ -108,6 +119,34 @@ type OrganisationPasswordChanged struct {
 	UserID       uuid.UUID `json:"user_id"`
 	PasswordHash string    `json:"password_hash"`
 }
+
+// OrganisationUserDetailsChanged records an account's new display name and
+// email (R-ORG-3).
+type OrganisationUserDetailsChanged struct {
+	UserID      uuid.UUID `json:"user_id"`
+	DisplayName string    `json:"display_name"`
+	Email       string    `json:"email"`
+}
+
+// OrganisationUserRolesChanged records an account's new roles and team:
+// what it may do and which lock allow lists name it (R-ORG-3, R-AUTH-7).
+type OrganisationUserRolesChanged struct {
+	UserID uuid.UUID `json:"user_id"`
+	Roles  []Role    `json:"roles"`
+	Team   string    `json:"team,omitempty"`
+}
+
+// AccountID implements UserEvent.
+func (e *OrganisationUserDetailsChanged) AccountID() uuid.UUID { return e.UserID }
+
+// AccountID implements UserEvent.
+func (e *OrganisationUserRolesChanged) AccountID() uuid.UUID { return e.UserID }
+
+// EventType implements Event.
+func (*OrganisationUserDetailsChanged) EventType() string { return OrganisationUserDetailsChangedType }
+
+// EventType implements Event.
+func (*OrganisationUserRolesChanged) EventType() string { return OrganisationUserRolesChangedType }
 
 // EventType implements Event.
 func (*OrganisationRegistered) EventType() string { return OrganisationRegisteredType }

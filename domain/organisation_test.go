@@ -194,8 +194,9 @@ func TestSetIntake_ORG2(t *testing.T) {
 }
 
 // TestAddUser_ORG3 covers R-ORG-3: the organisation's lead (or the
-// coordinator) adds users; only the coordinator grants network-wide roles.
-func TestAddUser_ORG3(t *testing.T) {
+// coordinator) adds users; only the coordinator grants network roles
+// (R-AUTH-7).
+func TestAddUser_ORG3_AUTH7(t *testing.T) {
 	org := given(receiverOrg()...).organisation()
 	newUser := id("user new")
 	cmd := func(roles ...domain.Role) domain.AddUser {
@@ -224,10 +225,17 @@ func TestAddUser_ORG3(t *testing.T) {
 			want: []domain.Event{added(domain.RoleAuditor)}},
 		{name: "OKCoordinatorByCoordinator", org: org, actor: coordinator, cmd: cmd(domain.RoleCoordinator),
 			want: []domain.Event{added(domain.RoleCoordinator)}},
+		{name: "OKSystemSupportByCoordinator", org: org, actor: coordinator, cmd: cmd(domain.RoleSystemSupport),
+			want: []domain.Event{added(domain.RoleSystemSupport)}},
+		// R-AUTH-7: network roles only from the coordinator, 403 naming roles.
 		{name: "ErrLeadGrantsCoordinator", org: org, actor: receiverLead, cmd: cmd(domain.RoleCoordinator),
-			code: domain.Invalid, fields: []string{"roles[0]"}},
+			code: domain.Forbidden, fields: []string{"roles"}},
 		{name: "ErrLeadGrantsAuditor", org: org, actor: receiverLead, cmd: cmd(domain.RoleAdviser, domain.RoleAuditor),
-			code: domain.Invalid, fields: []string{"roles[1]"}},
+			code: domain.Forbidden, fields: []string{"roles"}},
+		{name: "ErrLeadGrantsSystemSupport", org: org, actor: receiverLead, cmd: cmd(domain.RoleAdviser, domain.RoleSystemSupport),
+			code: domain.Forbidden, fields: []string{"roles"}},
+		{name: "ErrLeadGrantsEmergencyDuty", org: org, actor: receiverLead, cmd: cmd(domain.RoleEmergencyDuty),
+			code: domain.Forbidden, fields: []string{"roles"}},
 		{name: "ErrUnknownRole", org: org, actor: coordinator, cmd: cmd("superuser"),
 			code: domain.Invalid, fields: []string{"roles[0]"}},
 		{name: "ErrNoRoles", org: org, actor: receiverLead, cmd: cmd(), code: domain.Invalid, fields: []string{"roles"}},
@@ -254,9 +262,17 @@ func TestAddUser_ORG3(t *testing.T) {
 	}
 }
 
+// receiverSupport holds system support granted by the coordinator;
+// receiverVoidSupport holds it as recorded by the org lead before R-AUTH-7.
+var (
+	receiverSupport     = actor("receiver support", receiverOrgID, domain.RoleSystemSupport)
+	receiverVoidSupport = actor("receiver void support", receiverOrgID, domain.RoleAdviser, domain.RoleSystemSupport)
+)
+
 // TestCloseAccount_ORG3 covers R-ORG-3: the lead (or coordinator) closes
-// accounts for good; closing again records nothing.
-func TestCloseAccount_ORG3(t *testing.T) {
+// accounts for good; closing again records nothing. R-AUTH-7: only the
+// coordinator closes an account holding a network role.
+func TestCloseAccount_ORG3_AUTH7(t *testing.T) {
 	org := given(receiverOrg()...).organisation()
 	tests := []struct {
 		name  string
@@ -274,7 +290,15 @@ func TestCloseAccount_ORG3(t *testing.T) {
 		{name: "ErrUserOfAnotherOrganisation", actor: receiverLead, user: referrerAdviser.UserID, code: domain.NotFound},
 		{name: "ErrAdviser", actor: receiverColleague, user: receiverAdviser.UserID, code: domain.Forbidden},
 		{name: "ErrLeadOfAnotherOrganisation", actor: referrerLead, user: receiverAdviser.UserID, code: domain.Forbidden},
+		// R-AUTH-7: an account holding a network role is the coordinator's
+		// to close, void grants included.
+		{name: "ErrLeadClosesNetworkRole", actor: receiverLead, user: receiverSupport.UserID, code: domain.Forbidden},
+		{name: "ErrLeadClosesVoidNetworkRole", actor: receiverLead, user: receiverVoidSupport.UserID, code: domain.Forbidden},
+		{name: "OKCoordinatorClosesNetworkRole", actor: coordinator, user: receiverSupport.UserID,
+			want: []domain.Event{&domain.OrganisationAccountClosed{UserID: receiverSupport.UserID}}},
 	}
+	org = given(append(receiverOrg(), by(coordinator, userAdded(receiverSupport)),
+		by(receiverLead, userAdded(receiverVoidSupport)))...).organisation()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := when(domain.DecideCloseAccount(org, tt.actor, tt.user))
@@ -315,4 +339,34 @@ func TestChangePassword_ORG3(t *testing.T) {
 		when(domain.DecideChangePassword(domain.Organisation{}, receiverAdviser.UserID, "$argon2id$new")).
 			thenError(t, domain.NotFound)
 	})
+}
+
+// TestPasswordChangeRequired_AUTH6 covers R-AUTH-6: a password someone
+// else set is flagged until the user changes it, and the flag is recorded
+// on the event that opened the account.
+func TestPasswordChangeRequired_AUTH6(t *testing.T) {
+	org := given(receiverOrg()...).organisation()
+	newUser := id("user new")
+	cmd := domain.AddUser{UserID: newUser, Username: "new.user", DisplayName: "New User",
+		Email: "new@example.org", Roles: []domain.Role{domain.RoleAdviser}, PasswordHash: "$argon2id$set-by-lead",
+		PasswordChangeRequired: true}
+	events, err := domain.DecideAddUser(org, receiverLead, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added, ok := events[0].(*domain.OrganisationUserAdded); !ok || !added.PasswordChangeRequired {
+		t.Fatalf("events = %#v, want a user-added event flagged password_change_required", events)
+	}
+	org = domain.EvolveOrganisation(org, domain.Recorded{Event: events[0], Revision: org.Revision + 1})
+	if !org.Users[newUser].PasswordChangeRequired {
+		t.Fatal("the new user's password is not flagged for change")
+	}
+	events, err = domain.DecideChangePassword(org, newUser, "$argon2id$own")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org = domain.EvolveOrganisation(org, domain.Recorded{Event: events[0], Revision: org.Revision + 1})
+	if org.Users[newUser].PasswordChangeRequired {
+		t.Fatal("the flag outlived the user's own password change")
+	}
 }

@@ -51,13 +51,41 @@ func TestAccounts(t *testing.T) {
 		}
 	})
 
+	t.Run("CommonPasswordsSeenThrough", func(t *testing.T) {
+		// R-AUTH-2: case, look-alikes, decorations and context words (the
+		// username, the organisation's name, the service's name) do not
+		// disguise a common password; a 64-character passphrase is taken.
+		before := n.head(t)
+		for _, pw := range []string{"P@ssw0rd", "P@ssword1", "Abc12345!", "Referral2026!", "adviser.new1!",
+			"AlphaAdvice#2026", "Ledger#Password1"} {
+			body := newUser("adviser.new")
+			body["password"] = pw
+			n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.LeadA.Token, body).invalid(t, "password")
+		}
+		if after := n.head(t); after != before {
+			t.Errorf("refused users appended events: head %d → %d", before, after)
+		}
+		// The same on a change of password: the organisation's name counts.
+		n.do(t, http.MethodPut, "/v1/users/me/password", n.AdviserA.Token, map[string]any{
+			"current_password": testUserPassword, "new_password": "Alpha.Advice99"}).invalid(t, "new_password")
+		body := newUser("adviser.phrase")
+		body["password"] = "Kettle Orchard 7 Lantern Quietly Drifts Over Seven Blue Hills!!!"
+		want(t, n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.LeadA.Token, body), http.StatusCreated)
+	})
+
 	t.Run("OnlyLeadOrCoordinatorAddsUsers", func(t *testing.T) {
 		n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgB+"/users", n.LeadA.Token, newUser("intruder")).problem(t, http.StatusForbidden)
 		n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.AdviserA.Token, newUser("intruder")).problem(t, http.StatusForbidden)
-		// Network-wide roles are the coordinator's to grant.
-		body := newUser("self.auditor")
-		body["roles"] = []string{"auditor"}
-		n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.LeadA.Token, body).invalid(t, "roles[0]")
+		// Network roles are the coordinator's to grant (R-AUTH-7): 403
+		// naming the field.
+		for _, role := range []string{"auditor", "coordinator", "system_support", "emergency_duty"} {
+			body := newUser("self." + role)
+			body["roles"] = []string{"adviser", role}
+			if p := n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.LeadA.Token, body).
+				problem(t, http.StatusForbidden); !p.hasField("roles") {
+				t.Errorf("%s: 403 does not name roles: %+v", role, p)
+			}
+		}
 	})
 
 	t.Run("WrongPasswordAndUnknownUserLookAlike", func(t *testing.T) {

@@ -25,8 +25,8 @@ func newLockNet(tb testing.TB) *lockNet {
 	n.ServiceManager = n.addUser(tb, n.OrgB, "service.b", domain.RoleServiceManager)
 	want(tb, n.do(tb, http.MethodPost, "/v1/organisations/"+n.OrgB+"/users", n.Admin.Token, map[string]any{
 		"username": "duty.b", "display_name": "Duty member", "email": "duty@example.org",
-		"roles": []string{"adviser"}, "team": "duty", "password": testUserPassword}), http.StatusCreated)
-	n.DutyMember = n.signInUser(tb, "duty.b", testUserPassword)
+		"roles": []string{"adviser"}, "team": "duty", "password": testInitialPassword}), http.StatusCreated)
+	n.DutyMember = n.firstSignIn(tb, "duty.b", testInitialPassword)
 	n.SystemSupport = n.addUser(tb, n.CoordinatorOrg, "support", domain.RoleSystemSupport)
 	n.EmergencyDuty = n.addUser(tb, n.CoordinatorOrg, "edt", domain.RoleEmergencyDuty)
 	n.Client = want(tb, n.do(tb, http.MethodGet, "/v1/referrals/"+n.Referral, n.AdviserB.Token, nil), http.StatusOK).str("client_id")

@@ -513,7 +513,7 @@ func TestViewsReadYourWrites_VIEW5(t *testing.T) {
 	for range 5 {
 		r, _, err := n.Server.Service.MakeReferral(context.Background(), actor, domain.MakeReferral{
 			ToOrganisationID: uuid.MustParse(n.OrgB), Client: domain.Client{Name: "Client Direct"}, Reason: "Direct.",
-			Consent: &domain.Consent{Method: domain.ConsentVerbal, Confirmed: true}, PrivacyNoticeGiven: true}, n.Server.Clients)
+			Consent: &domain.Consent{Method: domain.ConsentVerbal, Confirmed: true}, PrivacyNoticeGiven: true}, n.Server.cases())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,10 +36,13 @@ import (
 	"github.com/referral-ledger/ledger/statistics"
 )
 
-// Known passwords. Both satisfy the network policy (R-AUTH-2).
+// Known passwords. All satisfy the network policy (R-AUTH-2). Accounts
+// are opened with testInitialPassword, which someone else set, so the
+// user changes it to testUserPassword at first sign-in (R-AUTH-6).
 const (
-	testAdminPassword = "Adm1n#Passw0rd!"
-	testUserPassword  = "Tr1cky-Walrus#Ledger"
+	testAdminPassword   = "Quartz#Harbour-71"
+	testUserPassword    = "Tr1cky-Walrus#Ledger"
+	testInitialPassword = "Set-By-Lead#Quokka7"
 )
 
 // testMessageLimit is the messages one user may pass on about one client
@@ -98,6 +101,7 @@ type apiConfig struct {
 	start    time.Time
 	sessions auth.SessionConfig
 	throttle auth.ThrottleConfig
+	hashes   int // password hashes at once; 0 for one per CPU
 	policy   auth.PasswordPolicy
 	dir      string             // the data directory; "" for a new one
 	kek      keystore.MasterKey // the key store's master key; zero for a new one
@@ -116,6 +120,19 @@ func onDataDir(dir string, kek keystore.MasterKey) apiOption {
 	return func(c *apiConfig) { c.dir, c.kek = dir, kek }
 }
 
+// withThrottle limits password attempts with cfg instead of the default.
+func withThrottle(cfg auth.ThrottleConfig) apiOption {
+	return func(c *apiConfig) { c.throttle = cfg }
+}
+
+// withHashLimit runs at most n password hashes at once (R-AUTH-5).
+func withHashLimit(n int) apiOption { return func(c *apiConfig) { c.hashes = n } }
+
+// withSessions uses the session timeouts of cfg instead of the default.
+func withSessions(cfg auth.SessionConfig) apiOption {
+	return func(c *apiConfig) { c.sessions = cfg }
+}
+
 // withDisclosure applies rule to the statistics instead of the default.
 func withDisclosure(rule statistics.Rule) apiOption {
 	return func(c *apiConfig) { c.stats = rule }
@@ -130,6 +147,7 @@ type testAPI struct {
 	Calendar *calendar.Calendar
 	Logs     *lockedLog
 	Admin    testUser
+	Hasher   *auth.LimitedHasher // the node's password hashing, to watch its load
 
 	Dir       string             // the data directory: events.db, keys.db, …
 	MasterKey keystore.MasterKey // the key store's master key, to restart on Dir
@@ -207,8 +225,10 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	messageRate := projections.NewMessageRate(testMessageLimit, time.Hour, clock.Now)
 	svc.SetMessageQuota(messageRate)
 	runner := projections.NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
-	accounts := ledger.NewAccounts(svc, projections.UserIndex{Organisations: orgs, Runner: runner},
-		cfg.policy, auth.Hasher{}, auth.NewThrottle(cfg.throttle), testSessions{sessions})
+	index := projections.UserIndex{Organisations: orgs, Runner: runner}
+	svc.SetOrganisationNames(index)
+	hasher := auth.NewLimitedHasher(auth.Hasher{}, cfg.hashes)
+	accounts := ledger.NewAccounts(svc, index, cfg.policy, hasher, auth.NewThrottle(cfg.throttle, sessions), testSessions{sessions})
 
 	logs := &lockedLog{}
 	srv, err := New(Deps{
@@ -242,10 +262,10 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	})
 	tb.Cleanup(shutdown)
 
-	api := &testAPI{URL: hs.URL, Server: srv, Store: store, Clock: clock, Calendar: cal, Logs: logs,
+	api := &testAPI{URL: hs.URL, Server: srv, Store: store, Clock: clock, Calendar: cal, Logs: logs, Hasher: hasher,
 		Dir: dir, MasterKey: kek, KeyStore: cached,
 		client: &http.Client{Timeout: time.Minute}, close: shutdown}
-	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword); err != nil {
+	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword, ""); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
 	}
 	api.Admin = api.signInUser(tb, ledger.BootstrapUsername, testAdminPassword)
@@ -261,14 +281,14 @@ func (a *testAPI) Close() { a.close() }
 // cmd/ledger's sessionStore does.
 type testSessions struct{ *auth.SQLiteSessions }
 
-func (s testSessions) Create(userID, organisationID string, now time.Time) (string, time.Time, error) {
-	token, sess, err := s.SQLiteSessions.Create(userID, organisationID, now)
+func (s testSessions) Create(userID, organisationID, credential string, now time.Time) (string, time.Time, error) {
+	token, sess, err := s.SQLiteSessions.Create(userID, organisationID, credential, now)
 	return token, sess.ExpiresAt, err
 }
 
-func (s testSessions) Lookup(token string, now time.Time) (string, error) {
+func (s testSessions) Lookup(token string, now time.Time) (string, string, error) {
 	sess, err := s.SQLiteSessions.Lookup(token, now)
-	return sess.UserID, err
+	return sess.UserID, sess.Credential, err
 }
 
 // response is an answer from the API.
@@ -515,13 +535,23 @@ func (a *testAPI) registerOrg(tb testing.TB, name string) string {
 }
 
 // addUser opens an account in org as the coordinator, with
-// testUserPassword, and signs it in.
+// testInitialPassword, and signs it in for the first time (firstSignIn).
 func (a *testAPI) addUser(tb testing.TB, org, username string, roles ...domain.Role) testUser {
 	tb.Helper()
 	want(tb, a.do(tb, http.MethodPost, "/v1/organisations/"+org+"/users", a.Admin.Token, map[string]any{
 		"username": username, "display_name": "Test " + username, "email": username + "@example.org",
-		"roles": roles, "password": testUserPassword,
+		"roles": roles, "password": testInitialPassword,
 	}), http.StatusCreated)
+	return a.firstSignIn(tb, username, testInitialPassword)
+}
+
+// firstSignIn signs in a new account with the password someone else set,
+// changes it to testUserPassword as it must (R-AUTH-6) and signs in again.
+func (a *testAPI) firstSignIn(tb testing.TB, username, initial string) testUser {
+	tb.Helper()
+	token := a.signIn(tb, username, initial)
+	want(tb, a.do(tb, http.MethodPut, "/v1/users/me/password", token, map[string]string{
+		"current_password": initial, "new_password": testUserPassword}), http.StatusNoContent)
 	return a.signInUser(tb, username, testUserPassword)
 }
 

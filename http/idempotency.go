@@ -7,6 +7,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -62,9 +63,14 @@ type IdempotentResponse struct {
 
 // idempotent makes a creating POST idempotent (API.md): with an
 // Idempotency-Key header, the first request runs and, if it succeeds (2xx),
-// its status, body, Content-Type, Location and ETag are stored; a retry with
-// the same key, route and body gets them again, with Idempotent-Replayed:
-// true, without running the handler. The same key with a different body is
+// its status, Content-Type, Location and ETag are stored; a retry with the
+// same key, route and body gets them again, with Idempotent-Replayed: true,
+// without running the handler. A handler whose answer holds client data
+// names the resource it made (setReplay): only that reference is stored,
+// and a replay reads the resource again through today's access and erasure
+// rules (render), so an erased client's data comes back erased and a
+// caller locked out since gets the lock's answer (R-PRIV-8). Other answers
+// are stored sealed (sealResponse) and repeated. The same key with a different body is
 // 422; a retry while the first is still running is 409; a key that is not
 // 1–255 printable ASCII characters is 400. A failed first request (non-2xx
 // or a panic) releases the key. Without the header the request runs as
@@ -75,7 +81,7 @@ type IdempotentResponse struct {
 // setUserID: keys are scoped to the user.
 //
 //	r.POST("/v1/referrals", authenticated, idempotent(store), s.createReferral)
-func idempotent(store IdempotencyStore) gin.HandlerFunc {
+func idempotent(store IdempotencyStore, render replayRenderer) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if _, present := c.Request.Header[idempotencyKeyHeader]; !present {
 			c.Next()
@@ -107,7 +113,7 @@ func idempotent(store IdempotencyStore) gin.HandlerFunc {
 			return
 		}
 		if stored != nil {
-			replay(c, req, scope, key, stored)
+			replay(c, req, scope, key, stored, render)
 			return
 		}
 
@@ -130,13 +136,18 @@ func idempotent(store IdempotencyStore) gin.HandlerFunc {
 		if status < 200 || status > 299 {
 			return
 		}
-		sealed, err := sealResponse(req, scope, key, rec.body.Bytes())
+		h := rec.Header()
+		resp := IdempotentResponse{Status: status, ContentType: h.Get("Content-Type"),
+			Location: h.Get("Location"), ETag: h.Get("ETag"), Body: rec.body.Bytes()}
+		if ref, ok := replayOf(c); ok {
+			resp.ContentType, resp.ETag = replayRefType, ""
+			resp.Body, err = json.Marshal(ref)
+		}
 		if err == nil {
-			h := rec.Header()
-			err = store.Complete(ctx, scope, key, IdempotentResponse{
-				Status: status, ContentType: h.Get("Content-Type"),
-				Location: h.Get("Location"), ETag: h.Get("ETag"), Body: sealed,
-			})
+			resp.Body, err = sealResponse(req, scope, key, resp.Body)
+		}
+		if err == nil {
+			err = store.Complete(ctx, scope, key, resp)
 		}
 		if err != nil { // the client has its answer; a retry will run again
 			zerolog.Ctx(ctx).Error().Err(err).Msg("storing an idempotent response")
@@ -146,11 +157,27 @@ func idempotent(store IdempotencyStore) gin.HandlerFunc {
 	}
 }
 
-// replay answers with a stored response.
-func replay(c *gin.Context, req []byte, scope, key string, stored *IdempotentResponse) {
+// replay answers with a stored response, or renders again the resource a
+// stored reference names.
+func replay(c *gin.Context, req []byte, scope, key string, stored *IdempotentResponse, render replayRenderer) {
+	defer c.Abort()
 	body, err := openResponse(req, scope, key, stored.Body)
 	if err != nil {
 		writeError(c, err)
+		return
+	}
+	c.Header("Idempotent-Replayed", "true")
+	if stored.ContentType == replayRefType {
+		var ref replayRef
+		if err := json.Unmarshal(body, &ref); err != nil || render == nil {
+			writeError(c, errors.Join(errors.New("idempotency: unreadable replay reference"), err))
+			return
+		}
+		render(c, ref, stored.Status, stored.Location)
+		return
+	}
+	if ref, ok := replayRefOfBody(c.FullPath(), body); ok && render != nil {
+		render(c, ref, stored.Status, stored.Location)
 		return
 	}
 	if stored.Location != "" {
@@ -159,9 +186,40 @@ func replay(c *gin.Context, req []byte, scope, key string, stored *IdempotentRes
 	if stored.ETag != "" {
 		c.Header("ETag", stored.ETag)
 	}
-	c.Header("Idempotent-Replayed", "true")
 	c.Data(stored.Status, stored.ContentType, body)
-	c.Abort()
+}
+
+// replayRefType marks a stored entry whose body is a replayRef, not a
+// response. It never reaches a client.
+const replayRefType = "application/vnd.referral-ledger.replay-ref+json"
+
+// replayRef names the resource an idempotent request made: what kind, its
+// id and, for a part of one (a note of a referral), the part's id.
+type replayRef struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Part string `json:"part,omitempty"`
+}
+
+// replayRenderer answers a replay of ref, first answered with status and
+// location, by reading the resource again as the caller may see it today.
+type replayRenderer func(c *gin.Context, ref replayRef, status int, location string)
+
+// replayContextKey holds a handler's replayRef in the gin context.
+const replayContextKey = "ledger.replay"
+
+// setReplay records that the answer being written holds client data and
+// renders ref: an idempotent replay reads ref again instead of repeating
+// the answer.
+func setReplay(c *gin.Context, ref replayRef) { c.Set(replayContextKey, ref) }
+
+func replayOf(c *gin.Context) (replayRef, bool) {
+	v, ok := c.Get(replayContextKey)
+	if !ok {
+		return replayRef{}, false
+	}
+	ref, ok := v.(replayRef)
+	return ref, ok
 }
 
 // validIdempotencyKey: 1–255 printable ASCII characters (space to ~).

@@ -11,6 +11,7 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, pure Go
 
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
 )
 
@@ -48,6 +49,11 @@ func OpenIdempotencyStore(path string) (IdempotencyStore, error) {
 	}
 	dsn := path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)&_pragma=secure_delete(ON)&_txlock=immediate"
+	// Created 0600 whatever the umask, like every file of the data
+	// directory.
+	if err := datadir.PrepareSQLite(path); err != nil {
+		return nil, fmt.Errorf("idempotency store: %w", err)
+	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("idempotency store: %w", err)

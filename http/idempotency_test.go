@@ -33,7 +33,7 @@ func newIdemFixture(tb testing.TB, store IdempotencyStore) *idemFixture {
 			setUserID(c, uuid.MustParse(u))
 		}
 	}
-	f.engine.POST("/v1/things", fakeAuth, idempotent(store), func(c *gin.Context) {
+	f.engine.POST("/v1/things", fakeAuth, idempotent(store, nil), func(c *gin.Context) {
 		f.calls.Add(1)
 		var req struct {
 			Name  string `json:"name"`

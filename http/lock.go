@@ -8,12 +8,24 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/projections"
 )
 
+// caseIndex is what the lock commands and new referrals consult before a
+// client's stream: the clients' and the locks' read models.
+type caseIndex struct {
+	*projections.Clients
+	*projections.Locks
+}
+
+// cases returns the read models the lock rules are checked against first.
+func (s *Server) cases() caseIndex { return caseIndex{s.Clients, s.Locks} }
+
 type partyBody struct {
-	UserID string `json:"user_id,omitempty"`
-	Team   string `json:"team,omitempty"`
-	Role   string `json:"role,omitempty"`
+	UserID         string `json:"user_id,omitempty"`
+	Team           string `json:"team,omitempty"`
+	OrganisationID string `json:"organisation_id,omitempty"` // the team's; the lock's own when absent (R-LOCK-11)
+	Role           string `json:"role,omitempty"`
 }
 
 type lockRequestBody struct {
@@ -31,6 +43,9 @@ func partiesFrom(v *validator, field string, in []partyBody) []domain.Party {
 		out[i] = domain.Party{Team: p.Team, Role: domain.Role(p.Role)}
 		if p.UserID != "" {
 			out[i].UserID = bodyUUID(v, field+"["+strconv.Itoa(i)+"].user_id", p.UserID, false)
+		}
+		if p.OrganisationID != "" {
+			out[i].OrganisationID = bodyUUID(v, field+"["+strconv.Itoa(i)+"].organisation_id", p.OrganisationID, false)
 		}
 	}
 	return out
@@ -52,7 +67,7 @@ func (s *Server) requestLock(c *gin.Context) {
 	}
 	rec, w, err := s.Service.RequestLock(ctx, currentUser(c).Actor(), domain.RequestLock{ClientID: client,
 		ResponsibleUserID: responsible, Reason: req.Reason, Allow: allow, Deny: deny,
-		HideNotification: req.HideNotification, SeriousCaseReview: req.SeriousCaseReview}, s.Clients)
+		HideNotification: req.HideNotification, SeriousCaseReview: req.SeriousCaseReview}, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -77,7 +92,7 @@ func (s *Server) decideLock(c *gin.Context) {
 		writeError(c, domain.InvalidFields(domain.FieldError{Field: "approve", Message: "is required (true or false)"}))
 		return
 	}
-	rec, unlock, w, err := s.Service.DecideLockRequest(ctx, currentUser(c).Actor(), request, *req.Approve, req.Reason, s.Locks, s.Clients)
+	rec, unlock, w, err := s.Service.DecideLockRequest(ctx, currentUser(c).Actor(), request, *req.Approve, req.Reason, s.Locks, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -118,7 +133,7 @@ func (s *Server) grantTemporaryAccess(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	g, w, err := s.Service.GrantTemporaryAccess(ctx, currentUser(c).Actor(), client, user, req.Reason, req.Hours)
+	g, w, err := s.Service.GrantTemporaryAccess(ctx, currentUser(c).Actor(), client, user, req.Reason, req.Hours, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -139,7 +154,7 @@ func (s *Server) endTemporaryAccess(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	w, err := s.Service.EndTemporaryAccess(ctx, currentUser(c).Actor(), client, user)
+	w, err := s.Service.EndTemporaryAccess(ctx, currentUser(c).Actor(), client, user, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -163,7 +178,7 @@ func (s *Server) reviewLock(c *gin.Context) {
 		writeError(c, domain.InvalidFields(domain.FieldError{Field: "keep_locked", Message: "is required (true or false)"}))
 		return
 	}
-	id, w, err := s.Service.ReviewLock(ctx, currentUser(c).Actor(), client, *req.KeepLocked, req.Notes, s.Clients)
+	id, w, err := s.Service.ReviewLock(ctx, currentUser(c).Actor(), client, *req.KeepLocked, req.Notes, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -182,7 +197,7 @@ func (s *Server) requestUnlock(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, w, err := s.Service.RequestUnlock(ctx, currentUser(c).Actor(), client, req.Reason, s.Clients)
+	id, w, err := s.Service.RequestUnlock(ctx, currentUser(c).Actor(), client, req.Reason, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -198,7 +213,7 @@ func (s *Server) completeSeriousCaseReview(c *gin.Context) {
 	if !ok {
 		return
 	}
-	w, err := s.Service.CompleteSeriousCaseReview(ctx, currentUser(c).Actor(), client, s.Clients)
+	w, err := s.Service.CompleteSeriousCaseReview(ctx, currentUser(c).Actor(), client, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return

@@ -14,12 +14,14 @@ type accessGrantBody struct {
 	Kind      string  `json:"kind"` // responsible, allowed_user, allowed_team, temporary, automatic_role, denied_user, denied_team, denied_role
 	UserID    *string `json:"user_id,omitempty"`
 	Team      string  `json:"team,omitempty"`
+	TeamOrgID *string `json:"organisation_id,omitempty"` // the team's organisation (R-LOCK-11)
 	Role      string  `json:"role,omitempty"`
 	ExpiresAt *string `json:"expires_at,omitempty"`
 }
 
 type lockedCaseBody struct {
 	ClientID          string            `json:"client_id"`
+	OrganisationID    string            `json:"organisation_id"` // the lock's owner (R-LOCK-10)
 	ResponsibleUserID string            `json:"responsible_user_id"`
 	LockedAt          string            `json:"locked_at"`
 	ReviewDue         string            `json:"review_due"`
@@ -36,12 +38,18 @@ type lockedCaseBody struct {
 // the responsible person, the allow list, live temporary grants, the
 // automatic roles unless refused, and the deny list.
 func accessOf(l domain.Lock, now time.Time) []accessGrantBody {
+	teamOrg := func(p domain.Party) *string {
+		if p.OrganisationID != uuid.Nil {
+			return idJSON(p.OrganisationID)
+		}
+		return idJSON(l.OwningOrganisationID)
+	}
 	out := []accessGrantBody{{Kind: string(domain.GrantResponsible), UserID: idJSON(l.ResponsibleUserID)}}
 	for _, p := range l.Allow {
 		if p.UserID != uuid.Nil {
 			out = append(out, accessGrantBody{Kind: string(domain.GrantAllowedUser), UserID: idJSON(p.UserID)})
 		} else {
-			out = append(out, accessGrantBody{Kind: string(domain.GrantAllowedTeam), Team: p.Team})
+			out = append(out, accessGrantBody{Kind: string(domain.GrantAllowedTeam), Team: p.Team, TeamOrgID: teamOrg(p)})
 		}
 	}
 	for _, g := range l.Grants {
@@ -63,7 +71,7 @@ func accessOf(l domain.Lock, now time.Time) []accessGrantBody {
 		case p.UserID != uuid.Nil:
 			out = append(out, accessGrantBody{Kind: "denied_user", UserID: idJSON(p.UserID)})
 		case p.Team != "":
-			out = append(out, accessGrantBody{Kind: "denied_team", Team: p.Team})
+			out = append(out, accessGrantBody{Kind: "denied_team", Team: p.Team, TeamOrgID: teamOrg(p)})
 		default:
 			out = append(out, accessGrantBody{Kind: "denied_role", Role: string(p.Role)})
 		}
@@ -94,7 +102,7 @@ func (s *Server) lockedCases(c *gin.Context) {
 	out := make([]lockedCaseBody, len(cases))
 	for i, lc := range cases {
 		l := lc.Lock
-		out[i] = lockedCaseBody{ClientID: lc.ClientID.String(), ResponsibleUserID: l.ResponsibleUserID.String(),
+		out[i] = lockedCaseBody{ClientID: lc.ClientID.String(), OrganisationID: l.OwningOrganisationID.String(), ResponsibleUserID: l.ResponsibleUserID.String(),
 			LockedAt: l.LockedAt.UTC().Format(time.RFC3339), ReviewDue: l.ReviewDue().UTC().Format(time.RFC3339),
 			ReviewOverdue: l.ReviewOverdue(now), HideNotification: l.HideNotification, SeriousCaseReview: l.SeriousCaseReview && !l.SeriousCaseReviewEnd,
 			UnlockRequested: l.UnlockRequestID != uuid.Nil, RequestedBy: l.RequestedBy.String(), ApprovedBy: l.ApprovedBy.String(),
@@ -121,7 +129,7 @@ func (s *Server) accessLog(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	entries, err := s.Service.AccessLog(c.Request.Context(), currentUser(c).Actor(), client, s.Clients)
+	entries, err := s.Service.AccessLog(c.Request.Context(), currentUser(c).Actor(), client, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return

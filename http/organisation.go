@@ -217,6 +217,35 @@ func (s *Server) closeAccount(c *gin.Context) {
 	s.respondAfter(c, w.Position, http.StatusNoContent, nil)
 }
 
+type userPatch struct {
+	DisplayName *string        `json:"display_name"`
+	Email       *string        `json:"email"`
+	Roles       *[]domain.Role `json:"roles"`
+	Team        *string        `json:"team"`
+}
+
+// updateUser edits an account (R-ORG-3); network roles only by the
+// coordinator, who alone edits an account holding one (R-AUTH-7).
+func (s *Server) updateUser(c *gin.Context) {
+	userID, err := parseUUIDParam(c, "user_id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req userPatch
+	id, ctx, ok := s.command(c, "id", &req)
+	if !ok {
+		return
+	}
+	u, w, err := s.Accounts.UpdateUser(ctx, currentUser(c).Actor(), id, domain.UpdateUser{UserID: userID,
+		DisplayName: req.DisplayName, Email: req.Email, Roles: req.Roles, Team: req.Team})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.respondAfter(c, w.Position, http.StatusOK, userJSON(u))
+}
+
 type directoryEntryBody struct {
 	ID                 string        `json:"id"`
 	Name               string        `json:"name"`

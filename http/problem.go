@@ -103,6 +103,16 @@ func (e *retryAfterError) Error() string             { return e.err.Error() }
 func (e *retryAfterError) Unwrap() error             { return e.err }
 func (e *retryAfterError) RetryAfter() time.Duration { return e.after }
 
+// setRetryAfter sets Retry-After, rounded up to whole seconds, when err
+// has a RetryAfter method in its chain.
+func setRetryAfter(c *gin.Context, err error) {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		secs := int64((ra.RetryAfter() + time.Second - 1) / time.Second)
+		c.Header("Retry-After", strconv.FormatInt(secs, 10))
+	}
+}
+
 // withRetryAfter annotates err (normally a domain.TooManyRequests error) so
 // that its 429 response carries Retry-After, rounded up to whole seconds.
 func withRetryAfter(err error, after time.Duration) error {
@@ -176,14 +186,11 @@ func writeError(c *gin.Context, err error) {
 		p.Errors = nil
 	case status == http.StatusServiceUnavailable:
 		log.Warn().Err(err).Msg("unavailable")
+		setRetryAfter(c, err)
 	case status == http.StatusUnauthorized:
 		c.Header("WWW-Authenticate", "Bearer")
 	case status == http.StatusTooManyRequests:
-		var ra interface{ RetryAfter() time.Duration }
-		if errors.As(err, &ra) && ra.RetryAfter() > 0 {
-			secs := int64((ra.RetryAfter() + time.Second - 1) / time.Second)
-			c.Header("Retry-After", strconv.FormatInt(secs, 10))
-		}
+		setRetryAfter(c, err)
 	}
 	if len(p.Errors) == 0 {
 		p.Errors = nil

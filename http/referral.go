@@ -210,12 +210,13 @@ func (s *Server) makeReferral(c *gin.Context) {
 	if req.SafeguardingOverride != nil {
 		cmd.SafeguardingOverride = &domain.SafeguardingOverride{Reason: req.SafeguardingOverride.Reason}
 	}
-	r, w, err := s.Service.MakeReferral(ctx, currentUser(c).Actor(), cmd, s.Clients)
+	r, w, err := s.Service.MakeReferral(ctx, currentUser(c).Actor(), cmd, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	c.Header("Location", "/v1/referrals/"+r.ID.String())
+	setReplay(c, replayRef{Kind: replayReferral, ID: r.ID.String()})
 	s.respondReferral(c, http.StatusCreated, r, w)
 }
 
@@ -321,11 +322,16 @@ func (s *Server) addNote(c *gin.Context) {
 		return
 	}
 	note := r.Notes[len(r.Notes)-1]
-	setETag(c, r.Revision)
 	c.Header("Location", "/v1/referrals/"+r.ID.String()+"/history?revision="+strconv.FormatUint(r.Revision, 10))
+	setReplay(c, replayRef{Kind: replayNote, ID: r.ID.String(), Part: note.ID.String()})
+	s.respondNote(c, http.StatusCreated, r, note)
+}
+
+// respondNote answers with a note: its own fields at the top, as for any
+// created resource, and the referral it belongs to as it now stands.
+func (s *Server) respondNote(c *gin.Context, status int, r domain.Referral, note domain.Note) {
+	setETag(c, r.Revision)
 	n := noteJSON(note)
-	// The note's own fields at the top, as for any created resource, and
-	// the referral it belongs to as it now stands.
-	c.JSON(http.StatusCreated, gin.H{"id": n.ID, "referral_id": r.ID, "text": n.Text, "agreed_close_by": n.AgreedCloseBy,
+	c.JSON(status, gin.H{"id": n.ID, "referral_id": r.ID, "text": n.Text, "agreed_close_by": n.AgreedCloseBy,
 		"at": n.At, "actor": n.Actor, "note": n, "referral": s.referralJSON(r)})
 }

@@ -84,7 +84,7 @@ func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
 
 func (s *Server) routes(m *metrics) {
 	r := s.engine
-	idem := idempotent(s.Idempotency)
+	idem := idempotent(s.Idempotency, s.renderReplay)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", m.handler())
@@ -102,6 +102,7 @@ func (s *Server) routes(m *metrics) {
 	a.PUT("/organisations/:id/intake", s.setIntake)
 	a.POST("/organisations/:id/users", idem, s.addUser)
 	a.DELETE("/organisations/:id/users/:user_id", s.closeAccount)
+	a.PATCH("/organisations/:id/users/:user_id", s.updateUser)
 	a.GET("/directory", s.directory)
 	a.GET("/statistics", s.statistics)
 

@@ -30,7 +30,25 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	c.Set(ctxUser, u)
 	setUserID(c, u.ID)
+	if u.PasswordChangeRequired && !allowedBeforePasswordChange(c) {
+		writeError(c, errPasswordChangeRequired)
+		return
+	}
 	c.Next()
+}
+
+// errPasswordChangeRequired refuses every request but a password change or
+// a sign-out while the password is one someone else set (R-AUTH-6).
+var errPasswordChangeRequired = domain.Errorf(domain.Forbidden, "you must change your password before doing anything else")
+
+// allowedBeforePasswordChange reports whether the request is one a user
+// whose password someone else set may make: change it, or sign out.
+func allowedBeforePasswordChange(c *gin.Context) bool {
+	switch c.Request.Method + " " + c.FullPath() {
+	case http.MethodPut + " /v1/users/me/password", http.MethodDelete + " /v1/sessions/current":
+		return true
+	}
+	return false
 }
 
 // currentUser returns the account authenticate found.
@@ -128,7 +146,7 @@ func (s *Server) changePassword(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := s.Accounts.ChangePassword(ctx, currentUser(c), req.CurrentPassword, req.NewPassword); err != nil {
+	if err := s.Accounts.ChangePassword(ctx, currentUser(c), req.CurrentPassword, req.NewPassword, c.ClientIP()); err != nil {
 		writeError(c, err)
 		return
 	}

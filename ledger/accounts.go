@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/google/uuid"
@@ -10,32 +12,39 @@ import (
 	"github.com/referral-ledger/ledger/eventstore"
 )
 
-// PasswordPolicy checks new passwords (R-AUTH-2).
+// PasswordPolicy checks new passwords (R-AUTH-2). context lists what else
+// the password must not be built on: the user's display name and their
+// organisation's name.
 type PasswordPolicy interface {
-	Check(username, password string) error
+	Check(username, password string, context ...string) error
 	ChangeDue(changedAt, now time.Time) bool
 }
 
 // PasswordHasher makes and checks slow salted hashes (R-AUTH-3). DummyVerify
-// costs what Verify costs, for users that do not exist.
+// costs what Verify costs, for users that do not exist. Each may fail with
+// Unavailable (and a RetryAfter) when too many hashes are being computed at
+// once (R-AUTH-5).
 type PasswordHasher interface {
 	Hash(password string) (string, error)
 	Verify(encoded, password string) (bool, error)
-	DummyVerify(password string)
+	DummyVerify(password string) error
 }
 
-// Throttle limits failed logins per account and per client address.
+// Throttle limits password attempts per account and per client address
+// (R-AUTH-3, R-AUTH-5). Reserve counts an attempt before the password is
+// checked; release gives it back when the password proves right or is never
+// checked. ok is false, with how long to wait, when the limit is reached.
 type Throttle interface {
-	Allow(username, addr string, now time.Time) (retryAfter time.Duration, ok bool)
-	Failure(username, addr string, now time.Time)
-	Success(username, addr string, now time.Time)
+	Reserve(username, addr string, now time.Time) (release func() error, retryAfter time.Duration, ok bool, err error)
 }
 
 // Sessions keeps session tokens (stored hashed) with idle and absolute
-// expiry. Lookup fails with Unauthorized for unknown or expired tokens.
+// expiry. A session records the credential it was opened with (see
+// credentialOf). Lookup fails with Unauthorized for unknown or expired
+// tokens.
 type Sessions interface {
-	Create(userID, organisationID string, now time.Time) (token string, expiresAt time.Time, err error)
-	Lookup(token string, now time.Time) (userID string, err error)
+	Create(userID, organisationID, credential string, now time.Time) (token string, expiresAt time.Time, err error)
+	Lookup(token string, now time.Time) (userID, credential string, err error)
 	Delete(token string) error
 	DeleteForUser(userID string) error
 }
@@ -73,47 +82,74 @@ type LoginResult struct {
 
 var errBadCredentials = &domain.Error{Code: domain.Unauthorized, Message: "the username or password is wrong"}
 
-// Login checks a username and password and opens a session. An unknown user,
-// a closed account and a wrong password get the same error after the same
-// amount of work, so neither the answer nor its timing tells whether a
-// username exists (R-AUTH-3). Errors: Unauthorized, TooManyRequests.
+// errThrottled is the refusal of an attempt the throttle did not allow. It
+// names neither the account nor the address, so it reads the same whether
+// or not the username exists.
+var errThrottled = &domain.Error{Code: domain.TooManyRequests, Message: "too many failed password attempts; try again later"}
+
+// Login checks a username and password and opens a session. The attempt is
+// counted before the password is checked, so no burst of guesses, however
+// concurrent, gets more checked than the throttle allows; a right password
+// inside a throttled burst is refused too (R-AUTH-5). An unknown user, a
+// closed account and a wrong password are counted alike and get the same
+// error after the same amount of work, so neither the answer nor its timing
+// tells whether a username exists (R-AUTH-3). Errors: Unauthorized,
+// TooManyRequests, Unavailable (too many passwords being checked at once).
 func (a *Accounts) Login(ctx context.Context, username, password, addr string) (LoginResult, error) {
 	now := a.svc.Now()
 	name := domain.NormaliseUsername(username)
-	if wait, ok := a.throttle.Allow(name, addr, now); !ok {
-		return LoginResult{}, &RetryError{Err: domain.Errorf(domain.TooManyRequests, "too many failed sign-in attempts; try again later"), After: wait}
+	release, wait, allowed, err := a.throttle.Reserve(name, addr, now)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if !allowed {
+		return LoginResult{}, &RetryError{Err: errThrottled, After: wait}
 	}
 	if err := a.catchUp(ctx); err != nil {
+		_ = release()
 		return LoginResult{}, err
 	}
 	u, found := a.users.UserByUsername(name)
 	ok := false
 	if found && !u.Closed {
-		var err error
-		if ok, err = a.hasher.Verify(u.PasswordHash, password); err != nil {
-			return LoginResult{}, err
-		}
+		ok, err = a.hasher.Verify(u.PasswordHash, password)
 	} else {
-		a.hasher.DummyVerify(password)
+		err = a.hasher.DummyVerify(password)
+	}
+	if err != nil {
+		// The password was not checked: give the attempt back.
+		_ = release()
+		return LoginResult{}, err
 	}
 	if !ok {
-		a.throttle.Failure(name, addr, now)
 		return LoginResult{}, errBadCredentials
 	}
-	a.throttle.Success(name, addr, now)
-	token, expires, err := a.sessions.Create(u.ID.String(), u.OrganisationID.String(), now)
+	_ = release()
+	token, expires, err := a.sessions.Create(u.ID.String(), u.OrganisationID.String(), credentialOf(u), now)
 	if err != nil {
 		return LoginResult{}, err
 	}
-	return LoginResult{Token: token, ExpiresAt: expires, User: u, PasswordChangeDue: a.policy.ChangeDue(u.PasswordChangedAt, now)}, nil
+	return LoginResult{Token: token, ExpiresAt: expires, User: u,
+		PasswordChangeDue: u.PasswordChangeRequired || a.policy.ChangeDue(u.PasswordChangedAt, now)}, nil
+}
+
+// credentialOf identifies u's current password: the SHA-256 of its hash, a
+// fresh salt each time, so every password change (or reset) gives a new
+// one. A session records it when opened and Authenticate compares it on
+// every request, so a session opened with an old password ends even if it
+// was opened while the change was being made (R-AUTH-6).
+func credentialOf(u domain.User) string {
+	sum := sha256.Sum256([]byte(u.PasswordHash))
+	return hex.EncodeToString(sum[:16])
 }
 
 // Authenticate returns the open account a session token belongs to. It
-// first catches the user index up with the store, so an account closed a
-// moment ago on any node is refused on the very next request (R-ORG-3).
-// Errors: Unauthorized.
+// first catches the user index up with the store, so an account closed or
+// a password changed a moment ago on any node is refused on the very next
+// request (R-ORG-3, R-AUTH-6): a session opened with another password than
+// the account's current one ends. Errors: Unauthorized.
 func (a *Accounts) Authenticate(ctx context.Context, token string) (domain.User, error) {
-	userID, err := a.sessions.Lookup(token, a.svc.Now())
+	userID, credential, err := a.sessions.Lookup(token, a.svc.Now())
 	if err != nil {
 		return domain.User{}, err
 	}
@@ -129,33 +165,56 @@ func (a *Accounts) Authenticate(ctx context.Context, token string) (domain.User,
 		_ = a.sessions.DeleteForUser(userID)
 		return domain.User{}, domain.Errorf(domain.Unauthorized, "invalid or expired session")
 	}
+	if credential != credentialOf(u) {
+		_ = a.sessions.Delete(token)
+		return domain.User{}, domain.Errorf(domain.Unauthorized, "invalid or expired session")
+	}
 	return u, nil
 }
 
 // Logout ends the session of token.
 func (a *Accounts) Logout(token string) error { return a.sessions.Delete(token) }
 
-// PasswordChangeDue reports whether u should be prompted to change password.
+// PasswordChangeDue reports whether u should be prompted to change password:
+// someone else set it (R-AUTH-6) or it is older than the policy allows.
 func (a *Accounts) PasswordChangeDue(u domain.User) bool {
-	return a.policy.ChangeDue(u.PasswordChangedAt, a.svc.Now())
+	return u.PasswordChangeRequired || a.policy.ChangeDue(u.PasswordChangedAt, a.svc.Now())
 }
 
 // ChangePassword replaces the signed-in user's password after checking the
-// current one and the policy; every session of the user ends. Errors:
-// Invalid (current password wrong, or the new one breaks the policy or
-// equals the current one), Forbidden (closed account).
-func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, next string) error {
+// current one and the policy; every session of the user ends, including
+// any opened with the old password while the change was being made
+// (R-AUTH-6). Checking the current password is an attempt the throttle
+// counts beforehand, per account and per client address addr, as at
+// sign-in (R-AUTH-5). Errors: Invalid (current password wrong, or the new
+// one breaks the policy or equals the current one), Forbidden (closed
+// account), TooManyRequests, Unavailable (too many passwords being checked
+// at once).
+func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, next, addr string) error {
+	release, wait, allowed, err := a.throttle.Reserve(u.Username, addr, a.svc.Now())
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return &RetryError{Err: errThrottled, After: wait}
+	}
 	ok, err := a.hasher.Verify(u.PasswordHash, current)
 	if err != nil {
+		_ = release()
 		return err
 	}
 	if !ok {
 		return domain.InvalidFields(domain.FieldError{Field: "current_password", Message: "is not your current password"})
 	}
+	_ = release()
 	if current == next {
 		return domain.InvalidFields(domain.FieldError{Field: "new_password", Message: "must differ from the current password"})
 	}
-	if err := a.policy.Check(u.Username, next); err != nil {
+	var orgName string
+	if o, err := a.svc.Organisation(ctx, u.OrganisationID); err == nil {
+		orgName = o.Name
+	}
+	if err := a.policy.Check(u.Username, next, u.DisplayName, orgName); err != nil {
 		return withField(err, "new_password")
 	}
 	hash, err := a.hasher.Hash(next)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net/mail"
 
 	"github.com/google/uuid"
 
@@ -12,6 +13,10 @@ import (
 
 // BootstrapUsername is the first coordinator's username.
 const BootstrapUsername = "admin"
+
+// DefaultBootstrapEmail is the first coordinator's address when the
+// bootstrap_email setting is empty.
+const DefaultBootstrapEmail = "coordinator@localhost"
 
 // coordinatorOrganisationID is fixed so that a bootstrap interrupted by a
 // crash finishes on the next start instead of registering a second body.
@@ -25,10 +30,13 @@ func CoordinatorOrganisationID() uuid.UUID { return coordinatorOrganisationID }
 // Bootstrap makes sure a coordinator can sign in on a new ledger: when no
 // "admin" account exists, it registers the network's coordinating
 // organisation and the coordinator "admin" with password, or with a
-// generated one when password is empty. It returns the password it set
-// (to print once) and whether it created anything. Errors: Invalid when the
-// given password breaks the policy.
-func (a *Accounts) Bootstrap(ctx context.Context, password string) (string, bool, error) {
+// generated one when password is empty, and email as both their address
+// and the coordinating body's admin contact (DefaultBootstrapEmail when
+// empty; later changed with UpdateUser and UpdateOrganisation). It returns
+// the password it set (to print once) and whether it created anything.
+// Errors: Invalid when the given password breaks the policy or the email is
+// not an address.
+func (a *Accounts) Bootstrap(ctx context.Context, password, email string) (string, bool, error) {
 	if err := a.catchUp(ctx); err != nil {
 		return "", false, err
 	}
@@ -37,6 +45,13 @@ func (a *Accounts) Bootstrap(ctx context.Context, password string) (string, bool
 	}
 	if password == "" {
 		password = generatePassword()
+	}
+	if email == "" {
+		email = DefaultBootstrapEmail
+	}
+	if _, err := mail.ParseAddress(email); err != nil {
+		return "", false, fmt.Errorf("bootstrap email (LEDGER_BOOTSTRAP_EMAIL): %w",
+			domain.InvalidFields(domain.FieldError{Field: "bootstrap_email", Message: "must be an email address"}))
 	}
 	if err := a.policy.Check(BootstrapUsername, password); err != nil {
 		return "", false, fmt.Errorf("bootstrap password (LEDGER_BOOTSTRAP_PASSWORD): %w", err)
@@ -50,14 +65,14 @@ func (a *Accounts) Bootstrap(ctx context.Context, password string) (string, bool
 			return domain.DecideRegisterOrganisation(o, system, domain.RegisterOrganisation{
 				OrganisationID: coordinatorOrganisationID, Name: "Network coordinator",
 				Description: "The network's lead body: registers organisations and follows up referrals.",
-				AdminEmail:  "coordinator@localhost", Services: []domain.Service{}})
+				AdminEmail:  email, Services: []domain.Service{}})
 		})
 	if err != nil {
 		return "", false, err
 	}
 	system.OrganisationID = coordinatorOrganisationID
 	if _, _, err := a.AddUser(ctx, system, coordinatorOrganisationID, NewUser{Username: BootstrapUsername,
-		DisplayName: "Network coordinator", Email: "coordinator@localhost",
+		DisplayName: "Network coordinator", Email: email,
 		Roles: []domain.Role{domain.RoleCoordinator, domain.RoleOrgLead}, Password: password}); err != nil {
 		return "", false, err
 	}

@@ -135,14 +135,23 @@ type AccessEntry struct {
 
 // AccessLog returns who read the client's data, when, where and why, for
 // the coordinator, auditors and the responsible person of the client's lock
-// (R-LOCK-9). Errors: Forbidden, NotFound.
-func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid.UUID, referrals ClientReferrals) ([]AccessEntry, error) {
-	if len(referrals.ReferralsOf(client)) == 0 {
-		return nil, domain.Errorf(domain.NotFound, "no such client")
-	}
-	if !actor.HasAny(domain.RoleCoordinator, domain.RoleAuditor) {
+// (R-LOCK-9). Anyone else who may not see the case gets the answer for a
+// client that does not exist, in the same time (R-LOCK-12). Errors:
+// Forbidden, NotFound.
+func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) ([]AccessEntry, error) {
+	if actor.NetworkWide() {
+		if idx == nil || len(idx.ReferralsOf(client)) == 0 {
+			return nil, errNoClient
+		}
+	} else {
+		if err := s.lockGate(actor, client, indexedLock(idx, client), idx, errNoClient); err != nil {
+			return nil, err
+		}
 		c, err := s.clientRecord(ctx, client)
 		if err != nil {
+			return nil, err
+		}
+		if err := s.lockGate(actor, client, c.Lock, idx, errNoClient); err != nil {
 			return nil, err
 		}
 		if c.Lock.Status != domain.LockLocked || c.Lock.ResponsibleUserID != actor.UserID {

@@ -3,8 +3,12 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/google/uuid"
+	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/keystore"
@@ -16,17 +20,38 @@ type ErasedClients interface {
 }
 
 // ClientKeys is the codec's Keys on a key store, with the ledger's erasure
-// records checked before any key is used: a key that reappears for an
-// erased client (say, from a restored key-store backup) is refused and
-// destroyed again (R-PRIV-3).
+// records checked before any key is used. It is the one way every reader
+// of client data (the server, `ledger history`, subject access, exports,
+// migrations) gets a key: a key that reappears for an erased client (say,
+// from a restored key-store backup) is never used, and is destroyed on
+// sight (R-PRIV-3, R-PRIV-8).
 type ClientKeys struct {
 	store  keystore.Store
 	erased ErasedClients
+	log    zerolog.Logger
+
+	revived atomic.Int64 // keys of erased clients found and destroyed
+	kept    atomic.Int64 // ... found but not destroyed (a read-only store)
+	keptOf  sync.Map     // client → struct{}: each kept key counted once
 }
 
-// NewClientKeys returns Keys on store, checking erased first.
-func NewClientKeys(store keystore.Store, erased ErasedClients) *ClientKeys {
-	return &ClientKeys{store: store, erased: erased}
+// KeysOption configures NewClientKeys.
+type KeysOption func(*ClientKeys)
+
+// WithKeysLog logs, by count only, the keys of erased clients found and
+// destroyed (or left, when the store cannot be written). The default
+// logger discards.
+func WithKeysLog(log zerolog.Logger) KeysOption { return func(k *ClientKeys) { k.log = log } }
+
+// NewClientKeys returns Keys on store, checking erased first. erased must
+// be the ledger's own record (the client streams' erasure events), never
+// the key store's tombstones alone: a restored key store has lost those.
+func NewClientKeys(store keystore.Store, erased ErasedClients, opts ...KeysOption) *ClientKeys {
+	k := &ClientKeys{store: store, erased: erased, log: zerolog.Nop()}
+	for _, opt := range opts {
+		opt(k)
+	}
+	return k
 }
 
 var errClientErased = &domain.Error{Code: domain.Conflict,
@@ -36,7 +61,8 @@ var errClientErased = &domain.Error{Code: domain.Conflict,
 // Unavailable.
 func (k *ClientKeys) KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey, error) {
 	if k.erased.IsErased(client) {
-		return DataKey{}, errors.Join(errClientErased, k.shredAgain(ctx, client))
+		_ = k.ShredErased(ctx, client) // logged; the client is erased either way
+		return DataKey{}, errClientErased
 	}
 	key, err := k.store.Create(ctx, client)
 	if errors.Is(err, keystore.ErrDestroyed) {
@@ -45,12 +71,14 @@ func (k *ClientKeys) KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey
 	return DataKey(key), err
 }
 
-// KeyForRead implements Keys. Errors: Unavailable, and an internal error
-// when a key the ledger needs was never created (a lost key store is data
-// loss, not an erasure).
+// KeyForRead implements Keys. A client the ledger records as erased is
+// erased whatever the key store holds or whether it answers. Errors:
+// Unavailable, and an internal error when a key the ledger needs was never
+// created (a lost key store is data loss, not an erasure).
 func (k *ClientKeys) KeyForRead(ctx context.Context, client uuid.UUID) (DataKey, bool, error) {
 	if k.erased.IsErased(client) {
-		return DataKey{}, true, k.shredAgain(ctx, client)
+		_ = k.ShredErased(ctx, client) // logged; the client is erased either way
+		return DataKey{}, true, nil
 	}
 	key, err := k.store.Get(ctx, client)
 	switch {
@@ -62,20 +90,42 @@ func (k *ClientKeys) KeyForRead(ctx context.Context, client uuid.UUID) (DataKey,
 	return DataKey(key), false, nil
 }
 
-// shredAgain makes sure an erased client's key is gone: usually the store
-// already says so (cheaply, from its cache); a key that is back, from a
-// restored backup, is destroyed again.
-func (k *ClientKeys) shredAgain(ctx context.Context, client uuid.UUID) error {
+// ShredErased makes sure the key of a client the ledger records as erased
+// is gone: usually the store already says so (cheaply, from its cache); a
+// key that is back, from a restored backup, is destroyed again and
+// counted in the log. A key found that cannot be destroyed (a read-only
+// store) is logged once and never used; the next server start destroys
+// it. Readers ignore the error: the client is erased either way. Errors:
+// the store's, when a key may remain.
+func (k *ClientKeys) ShredErased(ctx context.Context, client uuid.UUID) error {
 	_, err := k.store.Get(ctx, client)
-	switch {
-	case errors.Is(err, keystore.ErrDestroyed):
+	if errors.Is(err, keystore.ErrDestroyed) {
 		return nil
-	case err == nil, errors.Is(err, keystore.ErrNotFound):
-		return k.store.Destroy(ctx, client)
-	default:
-		return err
 	}
+	found := err == nil
+	derr := k.store.Destroy(ctx, client)
+	switch {
+	case derr != nil && !found:
+		return derr
+	case derr != nil:
+		if _, seen := k.keptOf.LoadOrStore(client, struct{}{}); !seen {
+			n := k.kept.Add(1)
+			k.log.Error().Err(derr).Int64("erased_client_keys_kept", n).
+				Msg("a key of an erased client is back in the key store (a restored backup?) and could not be destroyed here; " +
+					"it is not used, and the server destroys it when it next starts")
+		}
+		return fmt.Errorf("a key of an erased client is back in the key store and could not be destroyed: %w", derr)
+	case found:
+		n := k.revived.Add(1)
+		k.log.Warn().Int64("erased_client_keys_destroyed", n).
+			Msg("destroyed a key of an erased client that was back in the key store (a restored backup?)")
+	}
+	return nil
 }
+
+// Revived returns how many keys of erased clients were found and
+// destroyed, and how many were found but could not be destroyed.
+func (k *ClientKeys) Revived() (destroyed, kept int64) { return k.revived.Load(), k.kept.Load() }
 
 // Destroy destroys the client's key, idempotently.
 func (k *ClientKeys) Destroy(ctx context.Context, client uuid.UUID) error {

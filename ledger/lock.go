@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -20,11 +21,20 @@ type ClientKnowledge interface {
 	ClientReferrals
 }
 
-// involved checks a manager acts for an organisation that holds the client;
-// others learn nothing (NotFound).
-func involved(actor domain.Actor, client uuid.UUID, clients ClientIndex) error {
-	if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, client) {
-		return domain.Errorf(domain.NotFound, "no such client")
+// organisationsExist checks that the organisations a lock's team entries
+// name exist (R-LOCK-11). Errors: Invalid, naming the entry.
+func (s *Service) organisationsExist(ctx context.Context, field string, parties []domain.Party) error {
+	for i, p := range parties {
+		if p.OrganisationID == uuid.Nil {
+			continue
+		}
+		history, err := s.load(ctx, OrganisationStream(p.OrganisationID))
+		if err != nil {
+			return err
+		}
+		if !domain.ReplayOrganisation(history).Exists {
+			return domain.InvalidFields(domain.FieldError{Field: fmt.Sprintf("%s[%d].organisation_id", field, i), Message: "no such organisation"})
+		}
 	}
 	return nil
 }
@@ -36,37 +46,46 @@ func (s *Service) onClient(ctx context.Context, actor domain.Actor, client uuid.
 }
 
 // RequestLock records a team manager's request to lock a client's case
-// (R-LOCK-1). The responsible person must be an active user. Errors:
-// NotFound, Forbidden, Conflict, Invalid.
-func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domain.RequestLock, clients ClientIndex) (domain.ClientRecord, Written, error) {
-	if err := involved(actor, cmd.ClientID, clients); err != nil {
+// (R-LOCK-1); the lock will belong to their organisation, and the
+// responsible person must be an active member of it (R-LOCK-10). Only an
+// organisation holding the client may ask, and one kept out of a hidden
+// lock learns nothing (R-LOCK-12). Errors: NotFound, Forbidden, Conflict,
+// Invalid.
+func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domain.RequestLock, idx CaseIndex) (domain.ClientRecord, Written, error) {
+	if s.people != nil {
+		cmd.Responsible, _ = s.people.UserByID(cmd.ResponsibleUserID)
+	}
+	if err := s.organisationsExist(ctx, "allow", cmd.Allow); err != nil {
 		return domain.ClientRecord{}, Written{}, err
 	}
-	if s.people != nil && cmd.ResponsibleUserID != uuid.Nil {
-		if u, ok := s.people.UserByID(cmd.ResponsibleUserID); !ok || u.Closed {
-			return domain.ClientRecord{}, Written{}, domain.InvalidFields(domain.FieldError{Field: "responsible_user_id", Message: "must be an active user"})
-		}
+	if err := s.organisationsExist(ctx, "deny", cmd.Deny); err != nil {
+		return domain.ClientRecord{}, Written{}, err
 	}
 	cmd.RequestID = s.newID()
-	return s.onClient(ctx, actor, cmd.ClientID, func(c domain.ClientRecord) ([]domain.Event, error) {
+	return s.onGatedClient(ctx, actor, cmd.ClientID, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
+		if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
+			return nil, errNoClient
+		}
 		return domain.DecideRequestLock(c, actor, cmd)
 	})
 }
 
 // DecideLockRequest is a service manager's decision on a lock or unlock
-// request (R-LOCK-1, R-LOCK-6). Errors: NotFound, Forbidden, Conflict,
-// Invalid.
+// request (R-LOCK-1, R-LOCK-6, R-LOCK-10). Whoever may not see the case
+// gets the answer for a request that does not exist (R-LOCK-12). Errors:
+// NotFound, Forbidden, Conflict, Invalid.
 func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, request uuid.UUID, approve bool, reason string,
-	index LockIndex, clients ClientIndex) (domain.ClientRecord, bool, Written, error) {
+	index LockIndex, idx CaseIndex) (domain.ClientRecord, bool, Written, error) {
+	noRequest := domain.Errorf(domain.NotFound, "no such lock request")
 	client, unlock, ok := index.ClientOfLockRequest(request)
 	if !ok {
-		return domain.ClientRecord{}, false, Written{}, domain.Errorf(domain.NotFound, "no such lock request")
+		client = request // no client, no lock, no referrals: refused as a real one would be
 	}
-	if err := involved(actor, client, clients); err != nil {
-		return domain.ClientRecord{}, false, Written{}, domain.Errorf(domain.NotFound, "no such lock request")
-	}
-	c, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if unlock {
+	c, w, err := s.onGatedClient(ctx, actor, client, idx, noRequest, func(c domain.ClientRecord) ([]domain.Event, error) {
+		switch {
+		case !ok:
+			return nil, noRequest
+		case unlock:
 			return domain.DecideUnlock(c, actor, request, approve, reason)
 		}
 		return domain.DecideLock(c, actor, request, approve, reason)
@@ -75,19 +94,17 @@ func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, req
 }
 
 // GrantTemporaryAccess lets the responsible person give a named member of
-// staff access for at most 24 hours (R-LOCK-4). Errors: NotFound,
-// Forbidden, Conflict, Invalid.
-func (s *Service) GrantTemporaryAccess(ctx context.Context, actor domain.Actor, client, user uuid.UUID, reason string, hours int) (domain.TemporaryGrant, Written, error) {
+// staff access for at most 24 hours (R-LOCK-4). Whoever may not see the
+// case gets the answer for a client that does not exist (R-LOCK-12).
+// Errors: NotFound, Forbidden, Conflict, Invalid.
+func (s *Service) GrantTemporaryAccess(ctx context.Context, actor domain.Actor, client, user uuid.UUID, reason string, hours int, idx CaseIndex) (domain.TemporaryGrant, Written, error) {
 	grantee := domain.User{}
 	if s.people != nil {
 		grantee, _ = s.people.UserByID(user)
 	}
 	cmd := domain.GrantTemporaryAccess{GrantID: s.newID(), Grantee: grantee, Reason: reason, Hours: hours}
 	now := s.Now()
-	c, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if c.Lock.Status != domain.LockLocked && !c.Exists {
-			return nil, domain.Errorf(domain.NotFound, "no such client")
-		}
+	c, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideTemporaryAccess(c, actor, cmd, now)
 	})
 	if err != nil {
@@ -101,49 +118,45 @@ func (s *Service) GrantTemporaryAccess(ctx context.Context, actor domain.Actor, 
 	return domain.TemporaryGrant{}, w, nil
 }
 
-// EndTemporaryAccess ends a user's short-term access early. Errors:
-// Forbidden, Conflict.
-func (s *Service) EndTemporaryAccess(ctx context.Context, actor domain.Actor, client, user uuid.UUID) (Written, error) {
+// EndTemporaryAccess ends a user's short-term access early: the grantee or
+// the responsible person; whoever may not see the case gets the answer for
+// a client that does not exist (R-LOCK-12). Errors: NotFound, Forbidden,
+// Conflict.
+func (s *Service) EndTemporaryAccess(ctx context.Context, actor domain.Actor, client, user uuid.UUID, idx CaseIndex) (Written, error) {
 	now := s.Now()
-	_, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
+	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideEndTemporaryAccess(c, actor, user, now)
 	})
 	return w, err
 }
 
-// ReviewLock records a monthly review (R-LOCK-5). Errors: NotFound,
-// Forbidden, Conflict, Invalid.
-func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uuid.UUID, keep bool, notes string, clients ClientIndex) (uuid.UUID, Written, error) {
-	if err := involved(actor, client, clients); err != nil {
-		return uuid.Nil, Written{}, err
-	}
+// ReviewLock records a monthly review by a team manager of the
+// organisation the lock belongs to (R-LOCK-5, R-LOCK-10, R-LOCK-12).
+// Errors: NotFound, Forbidden, Conflict, Invalid.
+func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uuid.UUID, keep bool, notes string, idx CaseIndex) (uuid.UUID, Written, error) {
 	reviewID, unlockID := s.newID(), s.newID()
-	_, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
+	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideLockReview(c, actor, reviewID, unlockID, keep, notes)
 	})
 	return reviewID, w, err
 }
 
-// RequestUnlock asks for a lock to be lifted (R-LOCK-6). Errors: NotFound,
-// Forbidden, Conflict, Invalid.
-func (s *Service) RequestUnlock(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, clients ClientIndex) (uuid.UUID, Written, error) {
-	if err := involved(actor, client, clients); err != nil {
-		return uuid.Nil, Written{}, err
-	}
+// RequestUnlock asks for a lock to be lifted, by a team manager of the
+// organisation it belongs to (R-LOCK-6, R-LOCK-10, R-LOCK-12). Errors:
+// NotFound, Forbidden, Conflict, Invalid.
+func (s *Service) RequestUnlock(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, idx CaseIndex) (uuid.UUID, Written, error) {
 	requestID := s.newID()
-	_, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
+	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideRequestUnlock(c, actor, requestID, reason)
 	})
 	return requestID, w, err
 }
 
 // CompleteSeriousCaseReview records that the serious case review a lock was
-// kept for is over. Errors: NotFound, Forbidden, Conflict.
-func (s *Service) CompleteSeriousCaseReview(ctx context.Context, actor domain.Actor, client uuid.UUID, clients ClientIndex) (Written, error) {
-	if err := involved(actor, client, clients); err != nil {
-		return Written{}, err
-	}
-	_, w, err := s.onClient(ctx, actor, client, func(c domain.ClientRecord) ([]domain.Event, error) {
+// kept for is over (R-LOCK-10, R-LOCK-12). Errors: NotFound, Forbidden,
+// Conflict.
+func (s *Service) CompleteSeriousCaseReview(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) (Written, error) {
+	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
 		return domain.DecideCompleteSeriousCaseReview(c, actor)
 	})
 	return w, err

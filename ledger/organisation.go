@@ -6,15 +6,72 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
 )
 
-// RegisterOrganisation signs an organisation up (R-ORG-1). Errors:
-// Forbidden, Invalid.
+// OrganisationNames finds organisations by name, as a projection of the
+// organisation streams. WaitFor blocks until it has applied every event up
+// to pos.
+type OrganisationNames interface {
+	OrganisationNamed(name string) (uuid.UUID, bool)
+	WaitFor(ctx context.Context, pos eventstore.Position) error
+}
+
+// SetOrganisationNames gives the service the index it checks organisation
+// names against besides their reservations: organisations registered before
+// names were reserved hold theirs only there.
+func (s *Service) SetOrganisationNames(n OrganisationNames) { s.names = n }
+
+// RegisterOrganisation signs an organisation up (R-ORG-1) under a name no
+// other organisation has, ignoring case and spacing. Errors: Forbidden,
+// Invalid, Conflict (naming the field name).
 func (s *Service) RegisterOrganisation(ctx context.Context, actor domain.Actor, cmd domain.RegisterOrganisation) (domain.Organisation, Written, error) {
 	cmd.OrganisationID = s.newID()
-	return execute(ctx, s, actor, OrganisationStream(cmd.OrganisationID), domain.EvolveOrganisation,
+	// Authority and fields first, so that a refused request reserves nothing.
+	if _, err := domain.DecideRegisterOrganisation(domain.Organisation{}, actor, cmd); err != nil {
+		return domain.Organisation{}, Written{}, err
+	}
+	if err := s.claimName(ctx, actor, cmd.OrganisationID, cmd.Name); err != nil {
+		return domain.Organisation{}, Written{}, err
+	}
+	o, w, err := execute(ctx, s, actor, OrganisationStream(cmd.OrganisationID), domain.EvolveOrganisation,
 		func(o domain.Organisation) ([]domain.Event, error) {
 			return domain.DecideRegisterOrganisation(o, actor, cmd)
+		})
+	if err != nil {
+		s.releaseName(ctx, actor, cmd.OrganisationID, cmd.Name)
+	}
+	return o, w, err
+}
+
+// claimName reserves name for organisation org (R-ORG-1). Errors: Conflict,
+// naming the field name, when another organisation holds it.
+func (s *Service) claimName(ctx context.Context, actor domain.Actor, org uuid.UUID, name string) error {
+	if s.names != nil {
+		head, err := s.store.Head(ctx)
+		if err != nil {
+			return storeError(err)
+		}
+		if err := s.names.WaitFor(ctx, head); err != nil {
+			return err
+		}
+		if other, ok := s.names.OrganisationNamed(name); ok && other != org {
+			return domain.ErrOrganisationNameTaken()
+		}
+	}
+	_, _, err := execute(ctx, s, actor, OrganisationNameStream(name), domain.EvolveOrganisationName,
+		func(n domain.OrganisationName) ([]domain.Event, error) {
+			return domain.DecideReserveOrganisationName(n, org)
+		})
+	return err
+}
+
+// releaseName gives up org's reservation of name, if it holds one. It is
+// best effort: a reservation left behind only keeps a name taken.
+func (s *Service) releaseName(ctx context.Context, actor domain.Actor, org uuid.UUID, name string) {
+	_, _, _ = execute(ctx, s, actor, OrganisationNameStream(name), domain.EvolveOrganisationName,
+		func(n domain.OrganisationName) ([]domain.Event, error) {
+			return domain.DecideReleaseOrganisationName(n, org)
 		})
 }
 
@@ -32,13 +89,47 @@ func (s *Service) Organisation(ctx context.Context, id uuid.UUID) (domain.Organi
 	return o, nil
 }
 
-// UpdateOrganisation changes the directory entry or admin contact. Errors:
-// NotFound, Forbidden, Invalid, PreconditionFailed (If-Match).
+// UpdateOrganisation changes the directory entry or admin contact. A new
+// name must be one no other organisation has, ignoring case and spacing
+// (R-ORG-1); the old one is then released. Errors: NotFound, Forbidden,
+// Invalid, Conflict (naming the field name), PreconditionFailed (If-Match).
 func (s *Service) UpdateOrganisation(ctx context.Context, actor domain.Actor, id uuid.UUID, cmd domain.UpdateOrganisation) (domain.Organisation, Written, error) {
-	return execute(ctx, s, actor, OrganisationStream(id), domain.EvolveOrganisation,
+	update := func(o domain.Organisation) ([]domain.Event, error) {
+		return domain.DecideUpdateOrganisation(o, actor, cmd)
+	}
+	if cmd.Name == nil {
+		return execute(ctx, s, actor, OrganisationStream(id), domain.EvolveOrganisation, update)
+	}
+	history, err := s.load(ctx, OrganisationStream(id))
+	if err != nil {
+		return domain.Organisation{}, Written{}, err
+	}
+	before := domain.ReplayOrganisation(history)
+	if _, err := update(before); err != nil {
+		return domain.Organisation{}, Written{}, err
+	}
+	renamed := domain.NormaliseOrganisationName(*cmd.Name) != domain.NormaliseOrganisationName(before.Name)
+	if renamed {
+		if err := s.claimName(ctx, actor, id, *cmd.Name); err != nil {
+			return domain.Organisation{}, Written{}, err
+		}
+	}
+	o, w, err := execute(ctx, s, actor, OrganisationStream(id), domain.EvolveOrganisation,
 		func(o domain.Organisation) ([]domain.Event, error) {
-			return domain.DecideUpdateOrganisation(o, actor, cmd)
+			// The claim above was made against before's name: a rename that
+			// got in since would leave a name unclaimed or one held in vain.
+			if domain.NormaliseOrganisationName(o.Name) != domain.NormaliseOrganisationName(before.Name) {
+				return nil, domain.Errorf(domain.Conflict, "the organisation was renamed meanwhile; read it again and retry")
+			}
+			return update(o)
 		})
+	switch {
+	case renamed && err != nil && domain.NormaliseOrganisationName(o.Name) != domain.NormaliseOrganisationName(*cmd.Name):
+		s.releaseName(ctx, actor, id, *cmd.Name)
+	case renamed && err == nil:
+		s.releaseName(ctx, actor, id, before.Name)
+	}
+	return o, w, err
 }
 
 // SetIntake switches the organisation's intake on or off (R-ORG-2). Errors:
@@ -70,14 +161,17 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 		return domain.User{}, Written{}, err
 	}
 	userID := s.newID()
+	// A password set by a person other than the user (an org lead, the
+	// coordinator) must be changed at first sign-in (R-AUTH-6); only the
+	// bootstrap, acting for the operator, sets one that is not.
 	cmd := domain.AddUser{UserID: userID, Username: nu.Username, DisplayName: nu.DisplayName, Email: nu.Email,
-		Roles: nu.Roles, Team: nu.Team}
+		Roles: nu.Roles, Team: nu.Team, PasswordChangeRequired: actor.UserID != uuid.Nil}
 	// Decide once without the hash so that authorisation and field errors
 	// come before the (deliberately slow) hashing and the reservation.
 	if _, err := domain.DecideAddUser(o, actor, cmd); err != nil {
 		return domain.User{}, Written{}, err
 	}
-	if err := acc.policy.Check(nu.Username, nu.Password); err != nil {
+	if err := acc.policy.Check(nu.Username, nu.Password, nu.DisplayName, o.Name); err != nil {
 		return domain.User{}, Written{}, err
 	}
 	if cmd.PasswordHash, err = acc.hasher.Hash(nu.Password); err != nil {
@@ -93,6 +187,20 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 		return domain.User{}, Written{}, err
 	}
 	return o.Users[userID], w, nil
+}
+
+// UpdateUser edits an account's display name, email, roles and team
+// (R-ORG-3) under the rules of domain.DecideUpdateUser: network roles only
+// by the coordinator (R-AUTH-7). A role removed stops counting on the
+// user's next request, which reads the user afresh. Errors: NotFound,
+// Forbidden, Invalid, Conflict (closed account), PreconditionFailed.
+func (acc *Accounts) UpdateUser(ctx context.Context, actor domain.Actor, orgID uuid.UUID, cmd domain.UpdateUser) (domain.User, Written, error) {
+	o, w, err := execute(ctx, acc.svc, actor, OrganisationStream(orgID), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideUpdateUser(o, actor, cmd) })
+	if err != nil {
+		return domain.User{}, w, err
+	}
+	return o.Users[cmd.UserID], w, nil
 }
 
 // CloseAccount closes a user's account from this moment (R-ORG-3): the

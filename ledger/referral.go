@@ -25,14 +25,31 @@ var errNoReferral = domain.Errorf(domain.NotFound, "no such referral")
 // MakeReferral records a new referral from the actor's organisation
 // (R-REF-1..4). A new client gets a fresh client id. Errors: Forbidden,
 // Invalid, Conflict (intake off).
-func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd domain.MakeReferral, clients ClientIndex) (domain.Referral, Written, error) {
+func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd domain.MakeReferral, idx CaseIndex) (domain.Referral, Written, error) {
 	cmd.ReferralID = s.newID()
 	if cmd.ClientID == uuid.Nil {
 		cmd.ClientID = s.newID()
-	} else if clients == nil || !clients.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
-		return domain.Referral{}, Written{}, domain.InvalidFields(domain.FieldError{Field: "client.client_id",
-			Message: "no client with this id has a referral involving your organisation"})
 	} else {
+		// A client the caller may not see, because no referral involves
+		// their organisation or a lock keeps them out, is refused exactly
+		// as a made-up id is (R-LOCK-12): first from the read models, in
+		// constant time, then from the client's stream, which counts.
+		refused := domain.InvalidFields(domain.FieldError{Field: "client.client_id",
+			Message: "no client with this id has a referral involving your organisation"})
+		now := s.Now()
+		if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
+			return domain.Referral{}, Written{}, refused
+		}
+		if _, open := domain.LockAccess(idx.LockOf(cmd.ClientID), actor, now); !open {
+			return domain.Referral{}, Written{}, refused
+		}
+		c, err := s.clientRecord(ctx, cmd.ClientID)
+		if err != nil {
+			return domain.Referral{}, Written{}, err
+		}
+		if _, open := domain.LockAccess(c.Lock, actor, now); !open {
+			return domain.Referral{}, Written{}, refused
+		}
 		cmd.ExistingClient = true
 	}
 	var receiver domain.Organisation

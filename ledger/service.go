@@ -23,9 +23,10 @@ type Service struct {
 	codec  *Codec
 	now    func() time.Time
 	newID  func() uuid.UUID
-	locks  streamLocks  // one command at a time per stream in this process
-	people People       // names a locked case's responsible person; may be nil
-	quota  MessageQuota // limits messages per sender and client; may be nil
+	locks  streamLocks       // one command at a time per stream in this process
+	people People            // names a locked case's responsible person; may be nil
+	quota  MessageQuota      // limits messages per sender and client; may be nil
+	names  OrganisationNames // organisations by name, for names reserved before R-ORG-1; may be nil
 }
 
 // NewService returns a service appending to store. now and newID are the

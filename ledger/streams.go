@@ -16,6 +16,7 @@ const (
 	ReferralPrefix     = "referral-"
 	OrganisationPrefix = "organisation-"
 	UsernamePrefix     = "username-"
+	OrgNamePrefix      = "orgname-"
 )
 
 // ReferralStream is the stream of one referral's events.
@@ -29,6 +30,13 @@ func OrganisationStream(id uuid.UUID) string { return OrganisationPrefix + id.St
 func UsernameStream(username string) string {
 	sum := sha256.Sum256([]byte(domain.NormaliseUsername(username)))
 	return UsernamePrefix + hex.EncodeToString(sum[:])
+}
+
+// OrganisationNameStream is the stream that reserves one organisation name
+// network-wide, as NormaliseOrganisationName gives it (R-ORG-1).
+func OrganisationNameStream(name string) string {
+	sum := sha256.Sum256([]byte(domain.NormaliseOrganisationName(name)))
+	return OrgNamePrefix + hex.EncodeToString(sum[:])
 }
 
 // ReferralIDFromStream returns the referral id of a referral stream.

@@ -12,6 +12,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/eventstore"
 )
 
@@ -95,6 +96,10 @@ func openOutbox(ctx context.Context, path string) (*outbox, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
+	// Created 0600 whatever the umask: notices name users and cases.
+	if err := datadir.PrepareSQLite(path); err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
 	db, err := sql.Open("sqlite", "file:"+esc+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)

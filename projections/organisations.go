@@ -39,8 +39,19 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 	case *domain.OrganisationUserAdded:
 		p.users[e.UserID] = domain.User{ID: e.UserID, OrganisationID: orgID, Username: e.Username,
 			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
-			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At}
+			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At,
+			VoidRoles:              domain.VoidNetworkRoles(e.Roles, p.byCoordinator(rec.ActorUserID)),
+			PasswordChangeRequired: e.PasswordChangeRequired}
 		p.byUsername[e.Username] = e.UserID
+	case *domain.OrganisationUserDetailsChanged, *domain.OrganisationUserRolesChanged:
+		id := e.(domain.UserEvent).AccountID()
+		if u, ok := p.users[id]; ok {
+			u = domain.EvolveUser(u, rec)
+			if _, roles := e.(*domain.OrganisationUserRolesChanged); roles {
+				u.VoidRoles = domain.VoidNetworkRoles(u.Roles, p.byCoordinator(rec.ActorUserID))
+			}
+			p.users[id] = u
+		}
 	case *domain.OrganisationAccountClosed:
 		if u, ok := p.users[e.UserID]; ok {
 			u.Closed, u.ClosedAt = true, rec.At
@@ -48,12 +59,38 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 		}
 	case *domain.OrganisationPasswordChanged:
 		if u, ok := p.users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt = e.PasswordHash, rec.At
+			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, false
 			p.users[e.UserID] = u
 		}
 	default:
 		p.orgs[orgID] = domain.EvolveOrganisation(p.orgs[orgID], rec)
 	}
+}
+
+// byCoordinator reports whether the actor of an event held the coordinator
+// role in effect when it was recorded (R-AUTH-7): events apply in log
+// order, so the index holds the actor as they were at that moment. No actor
+// is the system itself, at bootstrap.
+func (p *Organisations) byCoordinator(actor uuid.UUID) bool {
+	if actor == uuid.Nil {
+		return true
+	}
+	u, ok := p.users[actor]
+	return ok && !u.Closed && u.Actor().Has(domain.RoleCoordinator)
+}
+
+// OrganisationNamed returns the id of an organisation whose name is name,
+// ignoring case and spacing (R-ORG-1).
+func (p *Organisations) OrganisationNamed(name string) (uuid.UUID, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	want := domain.NormaliseOrganisationName(name)
+	for id, o := range p.orgs {
+		if o.Exists && domain.NormaliseOrganisationName(o.Name) == want {
+			return id, true
+		}
+	}
+	return uuid.Nil, false
 }
 
 // UserByID returns an account by id.

@@ -58,6 +58,17 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The directory 0700 and its files 0600, whatever the umask or an
+	// earlier version left (R-PRIV-4); each store creates its file 0600.
+	tightened, err := datadir.Prepare(cfg.DataDir)
+	if err != nil {
+		_ = lock.Release()
+		return nil, err
+	}
+	if len(tightened) > 0 {
+		log.Warn().Strs("files", tightened).
+			Msg("the data directory or files in it were readable by other users; made them private to the ledger's user")
+	}
 	a = &app{cfg: cfg, log: log, lock: lock}
 	built := a // a itself is nil by the time a failure returns
 	defer func() {
@@ -88,7 +99,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	orgs := projections.NewOrganisations()
 	a.clients = projections.NewClients()
 	a.keyGuard = ledger.NewKeyGuard(a.keys)
-	a.keyring = ledger.NewClientKeys(a.keyGuard, a.clients)
+	a.keyring = ledger.NewClientKeys(a.keyGuard, a.clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
 	timescales := timescalesOf(cfg)
 	referrals := projections.NewReferrals(cal, timescales)
@@ -103,10 +114,14 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	// Every event's hash link is checked as the views are built, so a
 	// damaged log stops the start naming the position (R-OPS-4).
 	a.runner.CheckChains()
+	// The throttle keeps its counters in the session store, so its limits
+	// hold across restarts and across the nodes sharing it (R-AUTH-5).
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
-		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow})
-	a.accounts = ledger.NewAccounts(a.service, projections.UserIndex{Organisations: orgs, Runner: a.runner},
-		policy, auth.Hasher{}, throttle, sessionStore{a.sessions})
+		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow}, a.sessions)
+	hasher := auth.NewLimitedHasher(auth.Hasher{}, cfg.Auth.MaxConcurrentPasswordHashes)
+	index := projections.UserIndex{Organisations: orgs, Runner: a.runner}
+	a.service.SetOrganisationNames(index)
+	a.accounts = ledger.NewAccounts(a.service, index, policy, hasher, throttle, sessionStore{a.sessions})
 	maxLag := uint64(cfg.Projections.MaxLagEvents)
 	if cfg.Store == config.StoreKurrentDB {
 		// Positions on KurrentDB are byte offsets in its log, not event
@@ -115,7 +130,10 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_password_hashes_in_flight",
+			Help: "Password hashes (argon2id) being computed now; at most auth.max_concurrent_password_hashes."},
+			func() float64 { return float64(hasher.InFlight()) }))
 	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
 		Service: a.service, Accounts: a.accounts, Orgs: orgs, Clients: a.clients, Runner: a.runner, Keys: a.keyring, Locks: locks,
 		Idempotency: a.idem, Calendar: cal,
@@ -243,6 +261,28 @@ func (a *app) close() error {
 	return errors.Join(errs...)
 }
 
+// sessionPurgeInterval is how often a node clears expired sessions and
+// stale throttle counters out of the session store.
+const sessionPurgeInterval = 10 * time.Minute
+
+// sessionPurgeLoop purges the session store every interval until ctx ends,
+// so neither old sessions nor the throttle counters of every username and
+// address ever tried pile up (R-AUTH-5).
+func (a *app) sessionPurgeLoop(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := a.sessions.Purge(time.Now()); err != nil {
+			a.log.Warn().Err(err).Msg("purging expired sessions failed; will retry")
+		}
+	}
+}
+
 // sessionBackend is a session store the node can close.
 type sessionBackend interface {
 	auth.SessionStore
@@ -252,14 +292,14 @@ type sessionBackend interface {
 // sessionStore adapts auth's session store to what ledger.Accounts needs.
 type sessionStore struct{ sessionBackend }
 
-func (s sessionStore) Create(userID, organisationID string, now time.Time) (string, time.Time, error) {
-	token, sess, err := s.sessionBackend.Create(userID, organisationID, now)
+func (s sessionStore) Create(userID, organisationID, credential string, now time.Time) (string, time.Time, error) {
+	token, sess, err := s.sessionBackend.Create(userID, organisationID, credential, now)
 	return token, sess.ExpiresAt, err
 }
 
-func (s sessionStore) Lookup(token string, now time.Time) (string, error) {
+func (s sessionStore) Lookup(token string, now time.Time) (string, string, error) {
 	sess, err := s.sessionBackend.Lookup(token, now)
-	return sess.UserID, err
+	return sess.UserID, sess.Credential, err
 }
 
 // openEventStore opens the ledger: the embedded SQLite log in the data

@@ -21,7 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-const adminPassword = "Adm1n#Passw0rd!"
+const adminPassword = "Quartz#Harbour-71"
 
 // node is a ledger started through run, as the binary would be.
 type node struct {
@@ -114,6 +114,16 @@ func (n *node) signIn(t *testing.T, user, password string) string {
 	return n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": user, "password": password})["token"].(string)
 }
 
+// firstSignIn signs in an account with the password the coordinator set,
+// changes it to own as it must before anything else (R-AUTH-6), and signs
+// in again.
+func (n *node) firstSignIn(t *testing.T, user, initial, own string) string {
+	t.Helper()
+	token := n.signIn(t, user, initial)
+	n.must(t, 204, "PUT", "/v1/users/me/password", token, map[string]string{"current_password": initial, "new_password": own})
+	return n.signIn(t, user, own)
+}
+
 // lifecycle drives a referral network through the API: the coordinator
 // registers two organisations and their advisers, one refers a client to
 // the other, which acknowledges, notes and closes it. It returns the
@@ -125,10 +135,10 @@ func lifecycle(t *testing.T, n *node) string {
 	b := n.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example",
 		"services": []any{map[string]string{"name": "Tenancy support", "description": "help keeping a home"}}})["id"].(string)
 	n.must(t, 201, "POST", "/v1/organisations/"+a+"/users", admin, map[string]any{"username": "ann", "display_name": "Ann",
-		"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Kestrel#Wing42"})
+		"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Initial#Kestrel42"})
 	n.must(t, 201, "POST", "/v1/organisations/"+b+"/users", admin, map[string]any{"username": "ben", "display_name": "Ben",
-		"email": "ben@housing.example", "roles": []string{"adviser"}, "password": "Osprey#Dive77"})
-	ann, ben := n.signIn(t, "ann", "Kestrel#Wing42"), n.signIn(t, "ben", "Osprey#Dive77")
+		"email": "ben@housing.example", "roles": []string{"adviser"}, "password": "Initial#Osprey77"})
+	ann, ben := n.firstSignIn(t, "ann", "Initial#Kestrel42", "Kestrel#Wing42"), n.firstSignIn(t, "ben", "Initial#Osprey77", "Osprey#Dive77")
 	ref := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": b, "urgent": false,
 		"client": map[string]string{"name": "Client Person"}, "reason": "rent arrears",
 		"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
@@ -239,6 +249,29 @@ func TestFirstStartGeneratesAPassword(t *testing.T) {
 			t.Fatalf("the password was printed again:\n%s", n.stdout)
 		}
 		n.signIn(t, "admin", password)
+	})
+}
+
+// TestBootstrapEmail_ORG1: bootstrap_email sets the first coordinator's
+// address at first start, and only then; the coordinator changes it later
+// with PATCH /v1/organisations/{id}/users/{user_id}.
+func TestBootstrapEmail_ORG1(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("LEDGER_BOOTSTRAP_EMAIL", "lead@network.example")
+	email := func(n *node) string {
+		out := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "admin", "password": adminPassword})
+		return out["user"].(map[string]any)["email"].(string)
+	}
+	t.Run("first start", func(t *testing.T) {
+		if got := email(startNode(t, dir)); got != "lead@network.example" {
+			t.Fatalf("admin email %q", got)
+		}
+	})
+	t.Run("second start", func(t *testing.T) {
+		t.Setenv("LEDGER_BOOTSTRAP_EMAIL", "other@network.example")
+		if got := email(startNode(t, dir)); got != "lead@network.example" {
+			t.Fatalf("admin email %q after a restart with another bootstrap_email", got)
+		}
 	})
 }
 

@@ -68,8 +68,13 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 				return err
 			}
 			defer keys.Close()
-			// Offline, the key store's own records say who is erased.
-			codec := ledger.NewCodec(ledger.NewClientKeys(keys, noneErased{}))
+			// The ledger's erasure records, not the key store's tombstones
+			// (a restored backup loses them), say who is erased.
+			keyring, _, err := offlineKeys(cmd.Context(), store, keys, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			codec := ledger.NewCodec(keyring)
 			events, err := store.ReadStream(cmd.Context(), ledger.ReferralStream(id), 0, 0)
 			if err != nil {
 				return err
@@ -104,11 +109,6 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 		},
 	}
 }
-
-// noneErased knows of no erasure beyond the key store's tombstones.
-type noneErased struct{}
-
-func (noneErased) IsErased(uuid.UUID) bool { return false }
 
 func orDash(s string) string {
 	if s == "" {

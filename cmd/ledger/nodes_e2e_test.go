@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/referral-ledger/ledger/eventstore"
@@ -44,11 +47,12 @@ func TestSeveralNodes(t *testing.T) {
 	a := one.must(t, 201, "POST", "/v1/organisations", admin1, map[string]any{"name": "Advice Centre", "admin_email": "a@advice.example"})["id"].(string)
 	b := one.must(t, 201, "POST", "/v1/organisations", admin1, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example"})["id"].(string)
 	ann := one.must(t, 201, "POST", "/v1/organisations/"+a+"/users", admin1, map[string]any{"username": "ann", "display_name": "Ann",
-		"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Kestrel#Wing42"})["id"].(string)
+		"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Initial#Kestrel42"})["id"].(string)
 	one.must(t, 201, "POST", "/v1/organisations/"+b+"/users", admin1, map[string]any{"username": "ben", "display_name": "Ben",
-		"email": "ben@housing.example", "roles": []string{"adviser"}, "password": "Osprey#Dive77"})
+		"email": "ben@housing.example", "roles": []string{"adviser"}, "password": "Initial#Osprey77"})
 
-	annToken := one.signIn(t, "ann", "Kestrel#Wing42")
+	annToken := one.firstSignIn(t, "ann", "Initial#Kestrel42", "Kestrel#Wing42")
+	one.firstSignIn(t, "ben", "Initial#Osprey77", "Osprey#Dive77")
 	ref := one.must(t, 201, "POST", "/v1/referrals", annToken, map[string]any{"to_organisation_id": b,
 		"client": map[string]string{"name": "Client Person"}, "reason": "rent arrears",
 		"consent": map[string]any{"method": "verbal", "confirmed": true}, "privacy_notice_given": true})
@@ -83,6 +87,46 @@ func TestSeveralNodes(t *testing.T) {
 		admin2 := two.signIn(t, "admin", adminPassword)
 		two.must(t, 204, "DELETE", "/v1/organisations/"+a+"/users/"+ann, admin2, nil)
 		one.must(t, 401, "GET", "/v1/referrals/"+id, annToken, nil)
+	})
+	t.Run("guesses at one account are limited across both nodes", func(t *testing.T) {
+		// R-AUTH-5: the throttle's counters are in the shared PostgreSQL
+		// session store, so 16 guesses at once, half on each node, get no
+		// more than the limit of 5 checked between them.
+		statuses := make([]int, 16)
+		var wg sync.WaitGroup
+		for i := range statuses {
+			base := one.base
+			if i%2 == 1 {
+				base = two.base
+			}
+			wg.Go(func() {
+				body := fmt.Sprintf(`{"username":"ben","password":"Wr0ng-Guess#%d"}`, i)
+				res, err := http.Post(base+"/v1/sessions", "application/json", strings.NewReader(body))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				statuses[i] = res.StatusCode
+			})
+		}
+		wg.Wait()
+		checked := 0
+		for _, s := range statuses {
+			switch s {
+			case http.StatusUnauthorized:
+				checked++
+			case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			default:
+				t.Fatalf("statuses %v", statuses)
+			}
+		}
+		if checked > 5 {
+			t.Fatalf("%d guesses checked over two nodes, want at most 5: %v", checked, statuses)
+		}
+		for _, n := range []*node{one, two} {
+			n.must(t, http.StatusTooManyRequests, "POST", "/v1/sessions", "", map[string]string{"username": "ben", "password": "Osprey#Dive77"})
+		}
 	})
 }
 

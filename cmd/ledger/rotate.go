@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/referral-ledger/ledger/config"
@@ -120,7 +121,7 @@ func rotateMasterKey(ctx context.Context, cfg config.Config, newKeyFile string, 
 		reached(stepJournalWritten)
 	}
 
-	n, err := rewrap(ctx, filepath.Join(dir, keysqlite.FileName), current, next)
+	n, err := rewrap(ctx, cfg, filepath.Join(dir, keysqlite.FileName), current, next, stdout)
 	switch {
 	case errors.Is(err, keystore.ErrWrongMasterKey) && current.ID != j.From:
 		return fmt.Errorf("rewrapping: %w; this rotation moves the keys from master key %s to %s and has not "+
@@ -184,7 +185,7 @@ func generatedKey(dir string) (keystore.MasterKey, string, error) {
 // is opened under current or, if its keys are already under next (the
 // rewrap committed before a crash), under next, when Rewrap has nothing
 // left to do but scrub the old wrappings from the WAL.
-func rewrap(ctx context.Context, path string, current, next keystore.MasterKey) (int, error) {
+func rewrap(ctx context.Context, cfg config.Config, path string, current, next keystore.MasterKey, stdout io.Writer) (int, error) {
 	store, err := keysqlite.Open(path, current)
 	if errors.Is(err, keystore.ErrWrongMasterKey) {
 		store, err = keysqlite.Open(path, next)
@@ -192,9 +193,37 @@ func rewrap(ctx context.Context, path string, current, next keystore.MasterKey) 
 	if err != nil {
 		return 0, fmt.Errorf("key store: %w", err)
 	}
+	// A key that came back for an erased client is destroyed, not
+	// rewrapped (R-PRIV-8).
+	if err := shredBeforeRewrap(ctx, cfg, store, stdout); err != nil {
+		_ = store.Close()
+		return 0, err
+	}
 	n, err := store.Rewrap(ctx, next)
 	if cerr := store.Close(); err == nil {
 		err = cerr
 	}
 	return n, err
+}
+
+// shredBeforeRewrap destroys, in store, the key of every client the
+// ledger records as erased, and says how many it found.
+func shredBeforeRewrap(ctx context.Context, cfg config.Config, store keystore.Store, stdout io.Writer) error {
+	events, err := openEventStore(cfg, zerolog.Nop())
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	keys, records, err := offlineKeys(ctx, events, store, io.Discard)
+	if err != nil {
+		return err
+	}
+	destroyed, kept := shredErasedKeys(ctx, keys, records)
+	if kept > 0 {
+		return fmt.Errorf("%d keys of erased clients are back in the key store and could not be destroyed", kept)
+	}
+	if destroyed > 0 {
+		fmt.Fprintf(stdout, "destroyed %d keys that had come back for erased clients (a restored backup?)\n", destroyed)
+	}
+	return nil
 }

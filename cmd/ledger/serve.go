@@ -97,7 +97,7 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 		return err
 	}
 
-	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword)
+	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword, cfg.BootstrapEmail)
 	if err != nil {
 		return err
 	}
@@ -144,6 +144,17 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 	defer func() {
 		stopRetention()
 		<-retentionDone
+	}()
+
+	purgeCtx, stopPurge := context.WithCancel(context.Background())
+	purgeDone := make(chan struct{})
+	go func() {
+		defer close(purgeDone)
+		a.sessionPurgeLoop(purgeCtx, sessionPurgeInterval)
+	}()
+	defer func() {
+		stopPurge()
+		<-purgeDone
 	}()
 
 	served := make(chan error, 1)

@@ -18,7 +18,7 @@
 //
 // Only the ledger's streams are the store: those starting with one of the
 // prefixes (WithStreamPrefixes; by default the ledger's referral-,
-// organisation-, username-, client- and access-). ReadAll, Head and
+// organisation-, username-, client-, access- and orgname-). ReadAll, Head and
 // Subscribe skip system streams ("$…") and every other stream in $all;
 // Append and ReadStream refuse names outside the prefixes with
 // eventstore.ErrInvalid.
@@ -91,9 +91,9 @@ var _ eventstore.Store = (*Store)(nil)
 // DefaultStreamPrefixes returns the ledger's stream name prefixes, the
 // default for WithStreamPrefixes (they mirror the ledger package's
 // ReferralPrefix, OrganisationPrefix, UsernamePrefix, ClientPrefix,
-// AccessPrefix and MessagesPrefix).
+// AccessPrefix, MessagesPrefix and OrgNamePrefix).
 func DefaultStreamPrefixes() []string {
-	return []string{"referral-", "organisation-", "username-", "client-", "access-", "messages-"}
+	return []string{"referral-", "organisation-", "username-", "client-", "access-", "messages-", "orgname-"}
 }
 
 // Option adjusts how Open sets up a Store.

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/eventstore"
 )
 
@@ -97,8 +98,12 @@ func open(path string, opts ...Option) (*Store, *writer, error) {
 		writerDone: make(chan struct{}),
 		stopping:   make(chan struct{}),
 	}
-	var err error
-	s.write, err = sql.Open("sqlite", dsn(path, pragmas(o.busyTimeout)))
+	// Created 0600 whatever the umask: the log holds every user's
+	// password hash. Its WAL and SHM take the database file's mode.
+	err := datadir.PrepareSQLite(path)
+	if err == nil {
+		s.write, err = sql.Open("sqlite", dsn(path, pragmas(o.busyTimeout)))
+	}
 	if err == nil {
 		s.write.SetMaxOpenConns(1)
 		s.wconn, err = s.write.Conn(ctx)

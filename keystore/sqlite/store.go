@@ -13,10 +13,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/keystore"
 )
 
@@ -83,9 +83,7 @@ func Open(path string, kek keystore.MasterKey, opts ...Option) (*Store, error) {
 	}
 	// SQLite would create the file 0644; its WAL and SHM copy the mode of
 	// the database, so creating it 0600 first keeps all three private.
-	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600); err != nil {
-		return nil, keystore.Unavailable("open key store", err)
-	} else if err := f.Close(); err != nil {
+	if err := datadir.PrepareSQLite(path); err != nil {
 		return nil, keystore.Unavailable("open key store", err)
 	}
 	db, err := sql.Open("sqlite", dsn(path, o.busyTimeout))

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/rs/zerolog"
+)
+
+// TestDataDirIsPrivate_PRIV4 runs a node under umask 022 on a data
+// directory an earlier version left 0755 with a 0644 file in it, drives a
+// referral's life through it, and lists the directory while the node runs
+// (WAL and SHM files included) and after it stops: the directory is 0700
+// and every file 0600, and the tightening was logged (R-PRIV-4).
+func TestDataDirIsPrivate_PRIV4(t *testing.T) {
+	old := syscall.Umask(0o022)
+	t.Cleanup(func() { syscall.Umask(old) })
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "idempotency.db"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LEDGER_NOTIFY_ENABLED", "true")
+	check := func(t *testing.T, want ...string) {
+		t.Helper()
+		var names []string
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			perm, wantPerm := info.Mode().Perm(), fs.FileMode(0o600)
+			if d.IsDir() {
+				wantPerm = 0o700
+			}
+			if perm != wantPerm {
+				t.Errorf("%s is %v, want %v", path, perm, wantPerm)
+			}
+			names = append(names, d.Name())
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range want {
+			if !slices.Contains(names, name) {
+				t.Errorf("the data directory has no %s: %v", name, names)
+			}
+		}
+	}
+	t.Run("opening tightens and logs it", func(t *testing.T) {
+		t.Setenv("LEDGER_DATA_DIR", dir)
+		cfg, err := loadConfig("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		a, err := openApp(cfg, zerolog.New(&log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.close(); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), "made them private") || !strings.Contains(log.String(), `"files":[".","idempotency.db"]`) {
+			t.Errorf("tightening the directory was not logged: %s", log.String())
+		}
+		check(t, "events.db", "keys.db", "master.key")
+	})
+	t.Run("while the node runs", func(t *testing.T) {
+		lifecycle(t, startNode(t, dir))
+		check(t, "events.db", "events.db-wal", "events.db-shm", "keys.db", "sessions.db", "sessions.db-wal",
+			"idempotency.db", "notifications.db", "master.key")
+	})
+	t.Run("after it stops", func(t *testing.T) {
+		check(t, "events.db", "keys.db", "sessions.db", "idempotency.db", "notifications.db")
+	})
+}
