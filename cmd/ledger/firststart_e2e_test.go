@@ -3,9 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -42,4 +46,73 @@ func TestFirstStartOnAPortInUse(t *testing.T) {
 		t.Fatalf("the first start that serves prints no password:\n%s", n.stdout)
 	}
 	n.signIn(t, "admin", strings.Fields(rest)[0])
+}
+
+// TestResetLostFirstPassword: the first start's generated password is
+// lost. `ledger admin reset-password admin` is refused while the server
+// runs (it holds the data directory); with it stopped, it prints a
+// one-time password once, records the reset in the ledger as done by the
+// system, ends the account's sessions, and the coordinator must change the
+// password at first sign-in (issue 10 point 4, R-AUTH-6, R-OPS-2).
+func TestResetLostFirstPassword(t *testing.T) {
+	dir := t.TempDir()
+	n, server := serveChild(t, dir)
+	code, stderr := runChild(t, dir, "admin", "reset-password", "admin")
+	if want := fmt.Sprintf("in use by process %d", server.Process.Pid); code == 0 || !strings.Contains(stderr, want) {
+		t.Fatalf("reset-password beside the server: exit %d, %s; want a refusal naming %q", code, stderr, want)
+	}
+	old := n.signIn(t, "admin", adminPassword) // as if the password were known to someone else
+	_ = server.Process.Signal(syscall.SIGTERM)
+	if err := server.Wait(); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd := child(t, dir, "admin", "reset-password", "admin")
+	var out, errs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errs
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("reset-password: %v\n%s", err, errs.String())
+	}
+	_, rest, ok := strings.Cut(out.String(), `one-time password for "admin": `)
+	if !ok {
+		t.Fatalf("reset-password printed no password: %q", out.String())
+	}
+	password := strings.Fields(rest)[0]
+	if strings.Contains(errs.String(), password) {
+		t.Error("the password reached the log")
+	}
+
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, eventsFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var typ, data, meta string
+	err = db.QueryRow(`SELECT type, CAST(data AS TEXT), CAST(metadata AS TEXT) FROM events ORDER BY position DESC LIMIT 1`).Scan(&typ, &data, &meta)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if typ != "organisation.password_changed" || !strings.Contains(data, `"password_change_required":true`) ||
+		strings.Contains(meta, "actor_user_id") {
+		t.Errorf("the reset is recorded as %s %s %s", typ, data, meta)
+	}
+
+	n = startNode(t, dir)
+	if status, _ := n.call(t, "GET", "/v1/directory", old, nil); status != 401 {
+		t.Errorf("a session from before the reset: %d, want 401", status)
+	}
+	if _, got := n.call(t, "POST", "/v1/sessions", "", map[string]string{"username": "admin", "password": adminPassword}); got["token"] != nil {
+		t.Error("the old password still signs in")
+	}
+	res := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "admin", "password": password})
+	if res["password_change_due"] != true {
+		t.Errorf("sign-in with the one-time password: password_change_due = %v, want true", res["password_change_due"])
+	}
+	token := res["token"].(string)
+	n.must(t, 403, "GET", "/v1/directory", token, nil)
+	n.must(t, 204, "PUT", "/v1/users/me/password", token, map[string]string{"current_password": password, "new_password": "Umbrella#Tundra58"})
+	res = n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "admin", "password": "Umbrella#Tundra58"})
+	if res["password_change_due"] != false {
+		t.Errorf("after the change: password_change_due = %v", res["password_change_due"])
+	}
 }
