@@ -234,3 +234,71 @@ func wrappedKeyIn(t *testing.T, path, client string) []byte {
 	}
 	return wrapped
 }
+
+// TestBackupAndRestoreRefusals_OPS3: on a stopped server a backup is a
+// reader that creates and changes no file in the data directory, and never
+// overwrites another backup; both commands refuse a directory mid
+// master-key rotation; restore refuses a backup whose files do not match
+// their checksums, before touching the data directory (R-OPS-3, R-OPS-2).
+func TestBackupAndRestoreRefusals_OPS3(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("a ledger", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	backupDir := filepath.Join(t.TempDir(), "backup")
+
+	t.Run("a backup changes nothing in the data directory", func(t *testing.T) {
+		before := snapshot(t, dir)
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"backup", "--to", backupDir}, &out, io.Discard); err != nil {
+			t.Fatalf("backup: %v\n%s", err, out.String())
+		}
+		sameFiles(t, "backup", before, snapshot(t, dir))
+		sums, err := os.ReadFile(filepath.Join(backupDir, manifestFile))
+		if err != nil || !strings.Contains(out.String(), string(sums[:64])) {
+			t.Errorf("backup does not print its manifest: %v\n%s", err, out.String())
+		}
+	})
+	t.Run("a backup never overwrites another", func(t *testing.T) {
+		err := run(context.Background(), []string{"backup", "--to", backupDir}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "not empty") {
+			t.Fatalf("a second backup into %s: %v", backupDir, err)
+		}
+	})
+	t.Run("a damaged backup is not restored", func(t *testing.T) {
+		damaged := filepath.Join(t.TempDir(), "damaged")
+		if err := os.CopyFS(damaged, os.DirFS(backupDir)); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(damaged, "notifications.db")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 1
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		target := t.TempDir()
+		t.Setenv("LEDGER_DATA_DIR", target)
+		err = run(context.Background(), []string{"restore", "--from", damaged}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "does not match its checksum") {
+			t.Fatalf("restore of a damaged backup: %v", err)
+		}
+		if entries, _ := os.ReadDir(target); len(entries) > 1 { // the lock file only
+			t.Errorf("a refused restore wrote %d files", len(entries))
+		}
+	})
+	t.Run("mid master-key rotation", func(t *testing.T) {
+		if err := writeRotationJournal(dir, rotationJournal{From: "aaaa", To: "bbbb", NewKeyFile: filepath.Join(dir, "master.key.new"),
+			ReplaceMasterKey: true}); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("LEDGER_DATA_DIR", dir)
+		for _, args := range [][]string{{"backup", "--to", filepath.Join(t.TempDir(), "b")}, {"restore", "--from", backupDir}} {
+			err := run(context.Background(), args, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "run `ledger rotate-master-key`") {
+				t.Errorf("ledger %s mid-rotation: %v", args[0], err)
+			}
+		}
+	})
+}
