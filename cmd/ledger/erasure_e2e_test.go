@@ -40,9 +40,9 @@ func TestErasureInEveryReader_PRIV8(t *testing.T) {
 		a := n.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Advice Centre", "admin_email": "a@advice.example", "services": []any{}})["id"].(string)
 		b := n.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example", "services": []any{}})["id"].(string)
 		n.must(t, 201, "POST", "/v1/organisations/"+a+"/users", admin, map[string]any{"username": "ann", "display_name": "Ann",
-			"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Kestrel#Wing42"})
+			"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Initial#Kestrel42"})
 		referral["to_organisation_id"] = b
-		status, r := n.postWithKey(t, "/v1/referrals", n.signIn(t, "ann", "Kestrel#Wing42"), "make-1", referral)
+		status, r := n.postWithKey(t, "/v1/referrals", n.firstSignIn(t, "ann", "Initial#Kestrel42", "Kestrel#Wing42"), "make-1", referral)
 		if status != 201 || r["client"].(map[string]any)["name"] != secrets[0] {
 			t.Fatalf("referral: %d %v", status, r)
 		}
