@@ -32,8 +32,8 @@ func (n *lockNet) addTeamMember(tb testing.TB, token, org, username, team string
 	tb.Helper()
 	want(tb, n.do(tb, http.MethodPost, "/v1/organisations/"+org+"/users", token, map[string]any{
 		"username": username, "display_name": "Member " + username, "email": username + "@example.org",
-		"roles": []string{"adviser"}, "team": team, "password": testUserPassword}), http.StatusCreated)
-	return n.signInUser(tb, username, testUserPassword)
+		"roles": []string{"adviser"}, "team": team, "password": testInitialPassword}), http.StatusCreated)
+	return n.firstSignIn(tb, username, testInitialPassword)
 }
 
 // newClient makes a referral from A to B for a new client and returns the

@@ -40,9 +40,9 @@ func TestErasureInEveryReader_PRIV8(t *testing.T) {
 		a := n.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Advice Centre", "admin_email": "a@advice.example", "services": []any{}})["id"].(string)
 		b := n.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example", "services": []any{}})["id"].(string)
 		n.must(t, 201, "POST", "/v1/organisations/"+a+"/users", admin, map[string]any{"username": "ann", "display_name": "Ann",
-			"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Initial#Kestrel42"})
+			"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Kestrel#Wing42"})
 		referral["to_organisation_id"] = b
-		status, r := n.postWithKey(t, "/v1/referrals", n.firstSignIn(t, "ann", "Initial#Kestrel42", "Kestrel#Wing42"), "make-1", referral)
+		status, r := n.postWithKey(t, "/v1/referrals", n.firstSignIn(t, "ann", "Kestrel#Wing42", "Osprey-Tide#58"), "make-1", referral)
 		if status != 201 || r["client"].(map[string]any)["name"] != secrets[0] {
 			t.Fatalf("referral: %d %v", status, r)
 		}
@@ -54,7 +54,7 @@ func TestErasureInEveryReader_PRIV8(t *testing.T) {
 
 	t.Run("the client is erased", func(t *testing.T) {
 		n := startNode(t, dir)
-		admin, ann := n.signIn(t, "admin", adminPassword), n.signIn(t, "ann", "Kestrel#Wing42")
+		admin, ann := n.signIn(t, "admin", adminPassword), n.signIn(t, "ann", "Osprey-Tide#58")
 		req := n.must(t, 201, "POST", "/v1/clients/"+client+"/erasure-requests", ann, map[string]any{"reason": "asked in person"})["id"].(string)
 		n.must(t, 200, "POST", "/v1/erasure-requests/"+req+"/decision", admin, map[string]any{"carry_out": true})
 	})
@@ -152,7 +152,7 @@ func TestErasureInEveryReader_PRIV8(t *testing.T) {
 	t.Run("subject access and an idempotent replay", func(t *testing.T) {
 		restore(t)
 		n := startNode(t, dir)
-		admin, ann := n.signIn(t, "admin", adminPassword), n.signIn(t, "ann", "Kestrel#Wing42")
+		admin, ann := n.signIn(t, "admin", adminPassword), n.signIn(t, "ann", "Osprey-Tide#58")
 		status, r := n.postWithKey(t, "/v1/referrals", ann, "make-1", referral)
 		if status != 201 || r["id"] != id || r["erased"] != true || r["client"].(map[string]any)["name"] != nil || r["reason"] != nil {
 			t.Fatalf("replay after erasure: %d %v", status, r)
