@@ -136,7 +136,7 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 		}
 	case *OrganisationPasswordChanged:
 		if u, ok := o.Users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, false
+			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, e.PasswordChangeRequired
 			o.Users = withUser(o.Users, u)
 		}
 	case *OrganisationUserDetailsChanged, *OrganisationUserRolesChanged:

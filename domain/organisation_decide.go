@@ -357,3 +357,16 @@ func DecideChangePassword(o Organisation, userID uuid.UUID, newHash string) ([]E
 	}
 	return []Event{&OrganisationPasswordChanged{UserID: userID, PasswordHash: newHash}}, nil
 }
+
+// DecideResetPassword records a one-time password hash an operator set for
+// a user who cannot sign in (a lost first password): the user must change
+// it at first sign-in (R-AUTH-6). Errors: NotFound, Forbidden (closed
+// account).
+func DecideResetPassword(o Organisation, userID uuid.UUID, newHash string) ([]Event, error) {
+	events, err := DecideChangePassword(o, userID, newHash)
+	if err != nil {
+		return nil, err
+	}
+	events[0].(*OrganisationPasswordChanged).PasswordChangeRequired = true
+	return events, nil
+}

@@ -115,9 +115,14 @@ type OrganisationAccountClosed struct {
 }
 
 // OrganisationPasswordChanged records a user's new password hash.
+// PasswordChangeRequired marks a password someone other than the user set
+// (an operator's reset): the user must change it at first sign-in
+// (R-AUTH-6). Events written before it existed read as false, the user's
+// own change, which is what they were.
 type OrganisationPasswordChanged struct {
-	UserID       uuid.UUID `json:"user_id"`
-	PasswordHash string    `json:"password_hash"`
+	UserID                 uuid.UUID `json:"user_id"`
+	PasswordHash           string    `json:"password_hash"`
+	PasswordChangeRequired bool      `json:"password_change_required,omitempty"`
 }
 
 // OrganisationUserDetailsChanged records an account's new display name and

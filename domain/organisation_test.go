@@ -370,3 +370,30 @@ func TestPasswordChangeRequired_AUTH6(t *testing.T) {
 		t.Fatal("the flag outlived the user's own password change")
 	}
 }
+
+// TestResetPassword_AUTH6: a password an operator resets is flagged for
+// change until the user changes it (R-AUTH-6, issue 10 point 4).
+func TestResetPassword_AUTH6(t *testing.T) {
+	org := given(receiverOrg()...).organisation()
+	t.Run("OK", func(t *testing.T) {
+		events, err := domain.DecideResetPassword(org, receiverAdviser.UserID, "$argon2id$one-time")
+		if err != nil {
+			t.Fatal(err)
+		}
+		then := domain.EvolveOrganisation(org, domain.Recorded{Event: events[0], Revision: org.Revision + 1})
+		if u := then.Users[receiverAdviser.UserID]; !u.PasswordChangeRequired || u.PasswordHash != "$argon2id$one-time" {
+			t.Fatalf("after a reset: %+v", u)
+		}
+		events, _ = domain.DecideChangePassword(then, receiverAdviser.UserID, "$argon2id$own")
+		then = domain.EvolveOrganisation(then, domain.Recorded{Event: events[0], Revision: then.Revision + 1})
+		if then.Users[receiverAdviser.UserID].PasswordChangeRequired {
+			t.Fatal("the flag outlived the user's own change")
+		}
+	})
+	t.Run("ErrClosedAccount", func(t *testing.T) {
+		when(domain.DecideResetPassword(org, receiverLeaver.UserID, "$argon2id$new")).thenError(t, domain.Forbidden)
+	})
+	t.Run("ErrUnknownUser", func(t *testing.T) {
+		when(domain.DecideResetPassword(org, id("user nobody"), "$argon2id$new")).thenError(t, domain.NotFound)
+	})
+}

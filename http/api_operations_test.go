@@ -70,3 +70,21 @@ func TestOperations(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyzDegraded_OPS4: a node started without something it should
+// have (ledger serve --allow-missing-keys) answers /readyz 200 with status
+// "degraded" naming what, so it stays in the load balancer, as the
+// operator chose, while monitoring sees it (R-OPS-4).
+func TestReadyzDegraded_OPS4(t *testing.T) {
+	api := newTestAPI(t)
+	api.Server.SetDegraded("missing_client_keys: 3 of the 9 clients")
+	r := want(t, api.do(t, http.MethodGet, "/readyz", "", nil), http.StatusOK)
+	var body struct {
+		Status   string   `json:"status"`
+		Degraded []string `json:"degraded"`
+	}
+	decodeInto(t, r, &body)
+	if body.Status != "degraded" || len(body.Degraded) != 1 || !strings.HasPrefix(body.Degraded[0], "missing_client_keys") {
+		t.Errorf("/readyz %s", r.Body)
+	}
+}

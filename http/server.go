@@ -62,7 +62,8 @@ type Options struct {
 // Server is the HTTP API.
 type Server struct {
 	Deps
-	engine *gin.Engine
+	engine   *gin.Engine
+	degraded degradation
 }
 
 // New builds the router. Errors: a trusted proxy that is not an IP or CIDR,
@@ -171,7 +172,8 @@ func (s *Server) routes(m *metrics) {
 
 // readyz is ready when the store answers, the views are caught up within
 // the configured lag and every background job runs; otherwise 503 names
-// what is wrong (R-OPS-4).
+// what is wrong (R-OPS-4). "degraded" (still 200) when the node was
+// started without something, see SetDegraded.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
@@ -193,6 +195,10 @@ func (s *Server) readyz(c *gin.Context) {
 	case lag > s.Options.MaxProjectionLag:
 		body = gin.H{"status": "catching_up", "lag": lag}
 	default:
+		if degraded := s.Degraded(); len(degraded) > 0 {
+			c.JSON(http.StatusOK, gin.H{"status": "degraded", "lag": lag, "degraded": degraded})
+			return
+		}
 		c.JSON(http.StatusOK, gin.H{"status": "ready", "lag": lag})
 		return
 	}

@@ -25,19 +25,25 @@ type Clients struct {
 	erased   map[uuid.UUID]struct{}
 	open     map[uuid.UUID]int       // client → referrals not yet closed
 	closedAt map[uuid.UUID]time.Time // client → when their last referral closed
+	sealed   map[uuid.UUID]struct{}  // clients with data sealed under their key
 }
 
 // NewClients returns an empty index.
 func NewClients() *Clients {
 	return &Clients{orgs: map[uuid.UUID]map[uuid.UUID]struct{}{}, referral: map[uuid.UUID][]uuid.UUID{},
 		requests: map[uuid.UUID]uuid.UUID{}, erasing: map[uuid.UUID]struct{}{}, erased: map[uuid.UUID]struct{}{},
-		open: map[uuid.UUID]int{}, closedAt: map[uuid.UUID]time.Time{}}
+		open: map[uuid.UUID]int{}, closedAt: map[uuid.UUID]time.Time{}, sealed: map[uuid.UUID]struct{}{}}
 }
 
 // Apply implements Projection.
 func (p *Clients) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if subject, ok := rec.Event.(domain.Sensitive); ok && rec.Withheld {
+		// The public codec withholds only what was sealed: the client's
+		// key is needed to read this event.
+		p.sealed[subject.DataSubject()] = struct{}{}
+	}
 	switch e := rec.Event.(type) {
 	case *domain.ReferralMade:
 		set := p.orgs[e.ClientID]
@@ -142,6 +148,23 @@ func (p *Clients) DueForRetention(now time.Time, period time.Duration, upcoming 
 		}
 	}
 	slices.SortFunc(out, func(a, b RetentionDue) int { return a.Due.Compare(b.Due) })
+	return out
+}
+
+// ClientsWithData lists the clients, not erased or being erased, with
+// data in the ledger sealed under their key: those whose key must be in
+// the key store (R-OPS-4).
+func (p *Clients) ClientsWithData() []uuid.UUID {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]uuid.UUID, 0, len(p.sealed))
+	for id := range p.sealed {
+		_, erasing := p.erasing[id]
+		_, erased := p.erased[id]
+		if !erasing && !erased {
+			out = append(out, id)
+		}
+	}
 	return out
 }
 

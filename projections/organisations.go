@@ -59,7 +59,7 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 		}
 	case *domain.OrganisationPasswordChanged:
 		if u, ok := p.users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, false
+			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, e.PasswordChangeRequired
 			p.users[e.UserID] = u
 		}
 	default:

@@ -30,6 +30,7 @@ type Runner struct {
 	codec       *ledger.Codec
 	projections []Projection
 	log         zerolog.Logger
+	chains      *eventstore.ChainVerifier // nil unless CheckChains was called
 
 	mu      sync.Mutex
 	pos     eventstore.Position
@@ -41,6 +42,12 @@ type Runner struct {
 func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Projection) *Runner {
 	return &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{})}
 }
+
+// CheckChains makes the runner recompute every event's hash link before
+// applying it (R-LEDGER-4), so a changed or garbled event stops it with an
+// error naming the event's position instead of feeding the views, and the
+// start-up replay checks the whole log. Call it before Run.
+func (r *Runner) CheckChains() { r.chains = eventstore.NewChainVerifier() }
 
 // Run subscribes from the start of the store and applies every event until
 // ctx ends, then returns ctx's error. When the subscription fails or an
@@ -106,6 +113,11 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 	sub := r.store.Subscribe(ctx, r.Position())
 	defer sub.Close()
 	for ev := range sub.Events() {
+		if r.chains != nil {
+			if err := r.chains.Check(ev); err != nil {
+				return progressed, fmt.Errorf("projection stopped at position %d: the event does not verify: %w", ev.Position, err)
+			}
+		}
 		rec, err := r.codec.Decode(ctx, ev)
 		if err != nil {
 			return progressed, fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)

@@ -47,6 +47,7 @@ type app struct {
 	sessions session.Store
 	idem     idempotency.Store
 	keys     keystore.Store
+	keyGuard *ledger.KeyGuard // keys, refusing clients whose key is missing
 	clients  *projections.Clients
 	keyring  *ledger.ClientKeys
 	service  *ledger.Service
@@ -105,7 +106,8 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	}
 	orgs := projections.NewOrganisations()
 	a.clients = projections.NewClients()
-	a.keyring = ledger.NewClientKeys(a.keys, a.clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
+	a.keyGuard = ledger.NewKeyGuard(a.keys)
+	a.keyring = ledger.NewClientKeys(a.keyGuard, a.clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	a.service = ledger.NewService(a.store, ledger.NewCodec(a.keyring), time.Now, uuid.New)
 	timescales := timescalesOf(cfg)
 	referrals := projections.NewReferrals(cal, timescales)
@@ -118,6 +120,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.service.SetMessageQuota(messageRate)
 	a.runner = projections.NewRunner(a.store, ledger.NewPublicCodec(), orgs, a.clients, locks, referrals, stats, messageRate)
 	a.runner.SetLogger(log.With().Str("component", "projections").Logger())
+	// Every event's hash link is checked as the views are built, so a
+	// damaged log stops the start naming the position (R-OPS-4).
+	a.runner.CheckChains()
 	// The throttle keeps its counters in the session store, so its limits
 	// hold across restarts and across the nodes sharing it (R-AUTH-5).
 	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
@@ -315,6 +320,11 @@ func openEventStore(cfg config.Config, log zerolog.Logger) (eventstore.Store, er
 		return s, nil
 	}
 	s, err := sqlite.Open(filepath.Join(cfg.DataDir, eventsFile))
+	var damaged *sqlite.DamagedError
+	if errors.As(err, &damaged) {
+		return nil, fmt.Errorf("event store: %s is damaged (%v): run `ledger verify` for the first bad position, "+
+			"then restore it from a backup (ledger restore)", filepath.Join(cfg.DataDir, eventsFile), damaged.Cause)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("event store: %w", err)
 	}
@@ -359,5 +369,9 @@ func openSharedState(cfg config.Config) (session.Store, idempotency.Store, error
 func (a *app) waitReady(ctx context.Context) error {
 	t := time.NewTicker(startupProgressEvery)
 	defer t.Stop()
-	return catchUp(ctx, a.store, a.runner, t.C, a.cfg.Store != config.StoreKurrentDB, a.log)
+	err := catchUp(ctx, a.store, a.runner, t.C, a.cfg.Store != config.StoreKurrentDB, a.log)
+	if stopped := a.runner.Err(); err != nil && stopped != nil {
+		return unreadableEvent(a.runner.Position(), stopped)
+	}
+	return err
 }

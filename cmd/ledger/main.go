@@ -72,6 +72,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		calendarCommand(&configFile, stdout),
 		migrateCommand(&configFile, stdout),
 		rotateKeyCommand(&configFile, stdout),
+		backupCommand(&configFile, stdout),
+		restoreCommand(&configFile, stdout),
+		adminCommand(&configFile, stdout, stderr),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

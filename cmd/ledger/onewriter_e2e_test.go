@@ -70,11 +70,11 @@ func runChild(t *testing.T, dir string, args ...string) (int, string) {
 	return 0, stderr.String()
 }
 
-// serveChild starts `ledger serve` in a child process on dir; it is
-// stopped when the test ends if it still runs.
-func serveChild(t *testing.T, dir string) (*node, *exec.Cmd) {
+// serveChild starts `ledger serve` (with flags, if any) in a child
+// process on dir; it is stopped when the test ends if it still runs.
+func serveChild(t *testing.T, dir string, flags ...string) (*node, *exec.Cmd) {
 	t.Helper()
-	cmd := child(t, dir, "serve")
+	cmd := child(t, dir, append([]string{"serve"}, flags...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +152,8 @@ var writers = [][]string{
 	{"rotate-master-key"},
 	{"migrate", "--to", "kurrentdb", "--kurrentdb-url", "esdb://127.0.0.1:1?tls=false"},
 	{"migrate", "--to", "postgres"},
+	{"admin", "reset-password", "admin"},
+	{"restore", "--from", "/nonexistent-backup"},
 }
 
 // TestOneWriterPerDataDirectory runs real processes on one data directory:

@@ -22,7 +22,8 @@ const shutdownGrace = 15 * time.Second
 
 // serveCommand runs a node: the HTTP API on the embedded store.
 func serveCommand(configFile *string, stdout, stderr io.Writer) *cobra.Command {
-	return &cobra.Command{
+	var opts serveOptions
+	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API on the embedded event store",
 		Args:  cobra.NoArgs,
@@ -40,19 +41,36 @@ func serveCommand(configFile *string, stdout, stderr io.Writer) *cobra.Command {
 				return err
 			}
 			logUnknownEnv(log)
-			return serve(cmd.Context(), cfg, stdout, log)
+			return serve(cmd.Context(), cfg, opts, stdout, log)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.allowMissingKeys, "allow-missing-keys", false,
+		"start even if some clients with data in the ledger have no key in the key store: "+
+			"their data answers 503 and /readyz says \"degraded\" (default: refuse to start)")
+	return cmd
+}
+
+// serveOptions are serve's flags.
+type serveOptions struct {
+	allowMissingKeys bool
 }
 
 // serve runs until ctx ends, then drains in-flight requests and closes the
-// stores cleanly.
-func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) error {
+// stores cleanly. The data directory is locked and the port bound before
+// anything is replayed or created, so a port in use fails fast and a first
+// start's generated password is printed by the process that serves it.
+func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer, log loggerT) error {
 	a, err := openApp(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.close()
+
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	if err != nil {
+		return fmt.Errorf("http.addr (LEDGER_HTTP_ADDR): %w", err)
+	}
+	defer ln.Close()
 
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	runnerDone := make(chan error, 1)
@@ -76,14 +94,13 @@ func serve(ctx context.Context, cfg configT, stdout io.Writer, log loggerT) erro
 		log.Info().Int("erasures", n).Msg("finished interrupted erasures")
 	}
 
-	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword, cfg.BootstrapEmail)
-	if err != nil {
+	if err := a.checkKeys(ctx, opts.allowMissingKeys); err != nil {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword, cfg.BootstrapEmail)
 	if err != nil {
-		return fmt.Errorf("http.addr (LEDGER_HTTP_ADDR): %w", err)
+		return err
 	}
 	// The write timeout leaves room to send the answer of a request that
 	// used all of http.request_timeout (R-OPS-4).

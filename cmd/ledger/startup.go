@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -66,4 +67,13 @@ func logProgress(ev *zerolog.Event, pos, head eventstore.Position, eventPosition
 		ev = ev.Int("percent", int(uint64(pos)*100/uint64(head)))
 	}
 	return ev
+}
+
+// unreadableEvent explains a start-up replay that stopped after applying
+// every event up to last: the next could not be read, decoded or verified
+// (R-OPS-4). The cause names no client data: the views never decrypt.
+func unreadableEvent(last eventstore.Position, cause error) error {
+	return fmt.Errorf("the views hold every event up to position %d and the next cannot be replayed: %w. "+
+		"Run `ledger verify`: if it reports the log BROKEN, restore events.db from a backup (ledger restore); "+
+		"if it reports OK, the log was written by a newer version of ledger than this one (ledger version)", last, cause)
 }

@@ -67,8 +67,9 @@ func verifyFile(cmd *cobra.Command, cfg config.Config, stdout io.Writer) (err er
 	rep, err := sqlite.Verify(cmd.Context(), f.Path, opts...)
 	var broken *eventstore.BrokenLinkError
 	var truncated *sqlite.TruncatedError
+	var damaged *sqlite.DamagedError
 	switch {
-	case errors.As(err, &broken), errors.As(err, &truncated):
+	case errors.As(err, &broken), errors.As(err, &truncated), errors.As(err, &damaged):
 		fmt.Fprintf(stdout, "BROKEN after %d good events: %v\n", rep.Events, err)
 		return &exitError{code: 2, err: fmt.Errorf("ledger does not verify: %w", err)}
 	case err != nil:

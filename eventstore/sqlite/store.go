@@ -133,6 +133,9 @@ func open(path string, opts ...Option) (*Store, *writer, error) {
 	}
 	if err != nil {
 		_ = s.closeDBs()
+		if isDamage(err) {
+			err = &DamagedError{Cause: err}
+		}
 		return nil, nil, unavailable("open "+path, err)
 	}
 	return s, w, nil

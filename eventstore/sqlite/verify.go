@@ -39,8 +39,10 @@ func (e *TruncatedError) Error() string {
 //
 // It returns a *eventstore.BrokenLinkError naming the first broken event in
 // position order (a changed event, one out of order, or the event after a
-// deleted one), a *TruncatedError when only the end is missing, or an error
-// wrapping eventstore.ErrUnavailable if the file cannot be opened or read.
+// deleted one), a *TruncatedError when only the end is missing, a
+// *DamagedError when SQLite cannot read the file past some position (a
+// truncated or garbled file), or an error wrapping eventstore.ErrUnavailable
+// if the file cannot be opened or reached.
 // The report counts the events checked before the error.
 //
 // WithImmutable, when nothing can write the file meanwhile, keeps SQLite
@@ -66,17 +68,19 @@ func Verify(ctx context.Context, path string, opts ...Option) (Report, error) {
 
 	var version int
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return rep, unavailable("verify "+path, err)
+		return rep, damagedOr("verify "+path, 0, err)
 	}
 	if version < 1 || version > schemaVersion {
 		return rep, unavailable("verify "+path, fmt.Errorf("not a ledger of a known schema (user_version %d)", version))
 	}
-	err = tx.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'events'`).Scan(&rep.Written)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) { // no row: nothing was ever written
-		return rep, unavailable("verify "+path, err)
-	}
+	// The events first: in a damaged file, how far they read intact is
+	// what the operator needs to know.
 	if err := verifyRows(ctx, tx, &rep); err != nil {
 		return rep, err
+	}
+	err = tx.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'events'`).Scan(&rep.Written)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) { // no row: nothing was ever written
+		return rep, damagedOr("verify "+path, rep.Last, err)
 	}
 	if rep.Last != rep.Written {
 		return rep, &TruncatedError{Last: rep.Last, Written: rep.Written}
@@ -89,14 +93,14 @@ func Verify(ctx context.Context, path string, opts ...Option) (Report, error) {
 func verifyRows(ctx context.Context, tx *sql.Tx, rep *Report) error {
 	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM events ORDER BY position`)
 	if err != nil {
-		return unavailable("verify: read events", err)
+		return damagedOr("verify: read events", rep.Last, err)
 	}
 	defer rows.Close()
 	v := eventstore.NewChainVerifier()
 	for rows.Next() {
 		raw, err := scanRaw(rows)
 		if err != nil {
-			return unavailable("verify: read events", err)
+			return damagedOr("verify: read events", rep.Last, err)
 		}
 		ev, err := raw.decode()
 		broken := func(reason string) error {
@@ -121,7 +125,7 @@ func verifyRows(ctx context.Context, tx *sql.Tx, rep *Report) error {
 		return ctx.Err()
 	}
 	if err := rows.Err(); err != nil {
-		return unavailable("verify: read events", err)
+		return damagedOr("verify: read events", rep.Last, err)
 	}
 	return nil
 }

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/datadir"
+	"github.com/referral-ledger/ledger/keystore"
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+)
+
+// Backup layout: the event log and the side databases at the top of the
+// backup directory, the key store (and master.key, when it lives in the
+// data directory) in keysDir, so that it can be stored and expired apart:
+// a key-store backup is the one thing that can bring erased clients' data
+// back (R-OPS-3, R-PRIV-8). Each folder has a manifest in sha256sum's
+// format, so `sha256sum -c SHA256SUMS` checks it too.
+const (
+	keysDir      = "keys"
+	manifestFile = "SHA256SUMS"
+	sessionsFile = "sessions.db"
+)
+
+// backupCommand copies the data directory's databases, online.
+func backupCommand(configFile *string, stdout io.Writer) *cobra.Command {
+	var to string
+	var noKeys bool
+	cmd := &cobra.Command{
+		Use:   "backup --to DIR",
+		Short: "Take a consistent copy of the ledger and its side databases, beside a running server or not",
+		Long: `Copies every database of the data directory into DIR (which must not exist or be
+empty) with SQLite's VACUUM INTO: each copy is one consistent snapshot, and
+holds no freed pages. It reads only, so it runs beside a running server.
+
+The side databases (sessions, idempotency, notifications) are copied first,
+then the event log, then the key store, into DIR/keys: so every client in the
+copied log has its key in the copied key store. With --no-keys the key store
+is left out: back it up on its own schedule, and keep those backups only as
+long as you must (they are the one thing that can bring erased clients' data
+back).
+
+DIR/SHA256SUMS and DIR/keys/SHA256SUMS list every file's SHA-256; ledger
+restore checks them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if to == "" {
+				return errors.New("--to: name the directory to write the backup to")
+			}
+			cfg, err := loadConfig(*configFile)
+			if err != nil {
+				return err
+			}
+			return backup(cmd.Context(), cfg, to, !noKeys, stdout)
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "directory to write the backup to (created; must be empty)")
+	cmd.Flags().BoolVar(&noKeys, "no-keys", false, "leave the key store out (back it up separately)")
+	return cmd
+}
+
+// backedUp is one file a backup wrote: its path relative to the folder's
+// manifest, and its SHA-256.
+type backedUp struct {
+	name, sum string
+	size      int64
+}
+
+// backup writes the backup of cfg's data directory to dir (R-OPS-3). It
+// never takes the writer lock: beside a running server it reads through
+// the server's WAL; with none it holds the lock shared, so none starts
+// meanwhile.
+func backup(ctx context.Context, cfg config.Config, dir string, withKeys bool, stdout io.Writer) (err error) {
+	// Mid-rotation, some keys may be under a master key no backup would
+	// record.
+	if err := unfinishedRotation(cfg.DataDir); err != nil {
+		return fmt.Errorf("backup refused: %w", err)
+	}
+	r, err := openReader(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := r.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if err := emptyDir(dir); err != nil {
+		return err
+	}
+	names, err := databasesOf(cfg)
+	if err != nil {
+		return err
+	}
+	var top []backedUp
+	for _, name := range names {
+		f, err := copyDatabase(ctx, r, name, dir)
+		if err != nil {
+			return err
+		}
+		top = append(top, f)
+	}
+	if cfg.Store == config.StoreKurrentDB {
+		fmt.Fprintln(stdout, "note: the event log is in KurrentDB (kurrentdb_url): back it up with KurrentDB's own tools")
+	}
+	var keys []backedUp
+	switch {
+	case !withKeys:
+		fmt.Fprintln(stdout, "note: --no-keys: the key store is not in this backup; back it up separately")
+	case cfg.KeyStore == config.KeyStorePostgres:
+		fmt.Fprintln(stdout, "note: the key store is in PostgreSQL (postgres_url): back it up with pg_dump, on the key-store schedule")
+	default:
+		if keys, err = backupKeys(ctx, cfg, r, filepath.Join(dir, keysDir), stdout); err != nil {
+			return err
+		}
+	}
+	if err := writeManifest(dir, top); err != nil {
+		return err
+	}
+	if keys != nil {
+		if err := writeManifest(filepath.Join(dir, keysDir), keys); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "backup of %s written to %s:\n", cfg.DataDir, dir)
+	for _, f := range top {
+		fmt.Fprintf(stdout, "  %s  %s (%d bytes)\n", f.sum, f.name, f.size)
+	}
+	for _, f := range keys {
+		fmt.Fprintf(stdout, "  %s  %s (%d bytes)\n", f.sum, filepath.Join(keysDir, f.name), f.size)
+	}
+	fmt.Fprintf(stdout, "manifests: %s", filepath.Join(dir, manifestFile))
+	if keys != nil {
+		fmt.Fprintf(stdout, ", %s", filepath.Join(dir, keysDir, manifestFile))
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+// databasesOf lists the SQLite files of the data directory a backup
+// copies, in the order it copies them: the side databases first (sessions,
+// idempotency, notifications, and any other *.db), then the event log, so
+// that what the side databases refer to is in the copied log. The key store
+// comes after, apart.
+func databasesOf(cfg config.Config) ([]string, error) {
+	matches, err := filepath.Glob(filepath.Join(cfg.DataDir, "*.db"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, m := range matches {
+		name := filepath.Base(m)
+		if name != eventsFile && name != keysqlite.FileName {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	if cfg.Store == config.StoreSQLite {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, eventsFile)); err != nil {
+			return nil, fmt.Errorf("no ledger at %s: nothing to back up", filepath.Join(cfg.DataDir, eventsFile))
+		}
+		names = append(names, eventsFile)
+	}
+	return names, nil
+}
+
+// backupKeys copies the key store into dir, and data_dir/master.key with it
+// when the configuration uses that file.
+func backupKeys(ctx context.Context, cfg config.Config, r *datadir.Reader, dir string, stdout io.Writer) ([]backedUp, error) {
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return nil, err
+	}
+	kek, err := findMasterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	f, err := copyDatabase(ctx, r, keysqlite.FileName, dir)
+	if err != nil {
+		return nil, err
+	}
+	files := []backedUp{f}
+	// The copy must open under the configured master key, or it is no
+	// backup.
+	ks, err := keysqlite.OpenReadOnly(filepath.Join(dir, keysqlite.FileName), kek, keysqlite.WithImmutable())
+	if err != nil {
+		return nil, fmt.Errorf("the copied key store does not open under master key %s: %w", kek.ID, err)
+	}
+	_ = ks.Close()
+	if strings.TrimSpace(cfg.MasterKey) != "" || cfg.MasterKeyFile != "" {
+		fmt.Fprintf(stdout, "note: the master key (id %s) is not in this backup: the key store opens only with it, keep it safe apart\n", kek.ID)
+		return files, nil
+	}
+	mk, err := copyPlain(filepath.Join(cfg.DataDir, keystore.MasterKeyFileName), filepath.Join(dir, keystore.MasterKeyFileName))
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "warning: the master key (id %s) lives in the data directory, so it is in this backup beside the keys it protects: "+
+		"move it out (master_key_file) and keep it apart from key-store backups\n", kek.ID)
+	return append(files, mk), nil
+}
+
+// copyDatabase writes a consistent copy of the data directory's SQLite
+// file name into dir with VACUUM INTO, reading it as r says (read-only,
+// through a running writer's WAL or immutable), then fsyncs it.
+func copyDatabase(ctx context.Context, r *datadir.Reader, name, dir string) (backedUp, error) {
+	src, err := r.SQLite(name)
+	if err != nil {
+		return backedUp{}, fmt.Errorf("backup of %s: %w", name, err)
+	}
+	q := url.Values{"mode": {"ro"}, "_pragma": {"busy_timeout(10000)"}}
+	if src.Immutable {
+		q.Set("immutable", "1")
+	}
+	db, err := sql.Open("sqlite", "file:"+escapePath(src.Path)+"?"+q.Encode())
+	if err != nil {
+		return backedUp{}, err
+	}
+	defer db.Close()
+	tmp := filepath.Join(dir, "."+name+".partial")
+	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
+		_ = os.Remove(tmp)
+		return backedUp{}, fmt.Errorf("backup of %s: %w", name, err)
+	}
+	final := filepath.Join(dir, name)
+	if err := os.Rename(tmp, final); err != nil {
+		return backedUp{}, err
+	}
+	return seal(final)
+}
+
+// copyPlain copies a small file durably.
+func copyPlain(from, to string) (backedUp, error) {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return backedUp{}, err
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		return backedUp{}, err
+	}
+	return seal(to)
+}
+
+// seal fsyncs path and returns its name, size and SHA-256.
+func seal(path string) (backedUp, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return backedUp{}, err
+	}
+	defer f.Close()
+	if err := f.Chmod(0o600); err != nil {
+		return backedUp{}, err
+	}
+	if err := f.Sync(); err != nil {
+		return backedUp{}, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return backedUp{}, err
+	}
+	return backedUp{name: filepath.Base(path), sum: hex.EncodeToString(h.Sum(nil)), size: n}, nil
+}
+
+// writeManifest writes dir/SHA256SUMS listing files, durably.
+func writeManifest(dir string, files []backedUp) error {
+	var b strings.Builder
+	for _, f := range files {
+		fmt.Fprintf(&b, "%s  %s\n", f.sum, f.name)
+	}
+	if err := os.WriteFile(filepath.Join(dir, manifestFile), []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	if _, err := seal(filepath.Join(dir, manifestFile)); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// emptyDir makes dir, or accepts it if it exists and is empty: a backup
+// never overwrites another.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return os.MkdirAll(dir, 0o700)
+	case err != nil:
+		return err
+	case len(entries) > 0:
+		return fmt.Errorf("--to %s is not empty: a backup never overwrites another; name a new directory", dir)
+	}
+	return os.Chmod(dir, 0o700)
+}
+
+// escapePath escapes what SQLite URIs give a meaning to.
+func escapePath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}

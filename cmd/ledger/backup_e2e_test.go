@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+)
+
+// twoOrganisations registers two organisations and an adviser, ann, in the first;
+// it returns ann's token and the second organisation's id.
+func twoOrganisations(t *testing.T, n *node) (ann, to string) {
+	t.Helper()
+	admin := n.signIn(t, "admin", adminPassword)
+	a := n.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Advice Centre", "admin_email": "a@advice.example", "services": []any{}})["id"].(string)
+	to = n.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example", "services": []any{}})["id"].(string)
+	n.must(t, 201, "POST", "/v1/organisations/"+a+"/users", admin, map[string]any{"username": "ann", "display_name": "Ann",
+		"email": "ann@advice.example", "roles": []string{"adviser"}, "password": "Initial#Kestrel42"})
+	return n.firstSignIn(t, "ann", "Initial#Kestrel42", "Kestrel#Wing42"), to
+}
+
+// acked is a referral the server answered 201 for.
+type acked struct{ id, name string }
+
+// TestBackupUnderWriteLoad_OPS3 backs up the data directory of a running
+// server process while clients keep making referrals, restores the backup
+// into a new directory, and checks every referral acknowledged before the
+// backup began is there and reads back, which needs every client's key
+// (R-OPS-3); the load never sees an error from the backup running beside
+// it, and the restored directory starts (its start-up check finds every
+// key) and verifies.
+func TestBackupUnderWriteLoad_OPS3(t *testing.T) {
+	dir := t.TempDir()
+	n, _ := serveChild(t, dir)
+	ann, to := twoOrganisations(t, n)
+
+	var mu sync.Mutex
+	var made []acked
+	var failures []string
+	progress := make(chan struct{}, 100000)
+	stop := make(chan struct{})
+	var load sync.WaitGroup
+	for w := range 4 {
+		load.Add(1)
+		go func() {
+			defer load.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				name := fmt.Sprintf("Load Client %d-%d", w, i)
+				b, _ := json.Marshal(map[string]any{"to_organisation_id": to, "urgent": false,
+					"client": map[string]string{"name": name}, "reason": "rent arrears",
+					"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
+				req, _ := http.NewRequest("POST", n.base+"/v1/referrals", bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+ann)
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					mu.Lock()
+					failures = append(failures, err.Error())
+					mu.Unlock()
+					return
+				}
+				var out map[string]any
+				_ = json.NewDecoder(res.Body).Decode(&out)
+				res.Body.Close()
+				mu.Lock()
+				if res.StatusCode == 201 {
+					made = append(made, acked{id: out["id"].(string), name: name})
+				} else {
+					failures = append(failures, fmt.Sprintf("%d %v", res.StatusCode, out))
+				}
+				mu.Unlock()
+				progress <- struct{}{}
+			}
+		}()
+	}
+	waitFor := func(k int) {
+		for range k {
+			<-progress
+		}
+	}
+	waitFor(40)
+	mu.Lock()
+	before := append([]acked(nil), made...)
+	mu.Unlock()
+	backupDir := filepath.Join(t.TempDir(), "backup")
+	code, stderr := runChild(t, dir, "backup", "--to", backupDir)
+	waitFor(40) // the load goes on after the backup too
+	close(stop)
+	load.Wait()
+	if code != 0 {
+		t.Fatalf("backup beside a loaded server: exit %d: %s", code, stderr)
+	}
+	if len(failures) > 0 {
+		t.Fatalf("%d referrals failed while the backup ran, e.g. %s", len(failures), failures[0])
+	}
+	for _, f := range []string{"events.db", "idempotency.db", "notifications.db", "sessions.db", manifestFile,
+		filepath.Join(keysDir, keysqlite.FileName), filepath.Join(keysDir, "master.key"), filepath.Join(keysDir, manifestFile)} {
+		if _, err := os.Stat(filepath.Join(backupDir, f)); err != nil {
+			t.Errorf("the backup lacks %s: %v", f, err)
+		}
+	}
+
+	restored := filepath.Join(t.TempDir(), "restored")
+	if code, stderr := runChild(t, restored, "restore", "--from", backupDir); code != 0 {
+		t.Fatalf("restore: exit %d: %s", code, stderr)
+	}
+	if code, stderr := runChild(t, restored, "verify"); code != 0 {
+		t.Fatalf("verify of the restored ledger: exit %d: %s", code, stderr)
+	}
+	r := startNode(t, restored)
+	admin := r.signIn(t, "admin", adminPassword)
+	for _, a := range before {
+		status, got := r.call(t, "GET", "/v1/referrals/"+a.id, admin, nil)
+		if status != 200 || got["client"].(map[string]any)["name"] != a.name {
+			t.Fatalf("acknowledged referral %s after restore: %d %v", a.id, status, got)
+		}
+	}
+	t.Logf("%d referrals acknowledged before the backup, %d in all", len(before), len(made))
+}
+
+// TestRestoreKeepsErasedClientsErased_PRIV8 takes a backup before a
+// client's erasure and one after, and restores them in mixed ages: the
+// event log after with the key store before (which holds the client's
+// key), then the whole backup from before over it. Each time the client
+// stays erased in `ledger history` and on the server, and no file of the
+// data directory holds the client's data or the revived key (R-PRIV-8,
+// R-OPS-3, R-PRIV-4).
+func TestRestoreKeepsErasedClientsErased_PRIV8(t *testing.T) {
+	dir, backups := t.TempDir(), t.TempDir()
+	before, after := filepath.Join(backups, "before"), filepath.Join(backups, "after")
+	secret := "Erin Qz8restored"
+	var id, client string
+	t.Run("a client, backed up, then erased", func(t *testing.T) {
+		n := startNode(t, dir)
+		ann, to := twoOrganisations(t, n)
+		r := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": to, "urgent": false,
+			"client": map[string]string{"name": secret}, "reason": "Qz8 fled a violent partner",
+			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
+		id, client = r["id"].(string), r["client_id"].(string)
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"backup", "--to", before}, &out, io.Discard); err != nil {
+			t.Fatalf("backup: %v\n%s", err, out.String())
+		}
+		admin := n.signIn(t, "admin", adminPassword)
+		req := n.must(t, 201, "POST", "/v1/clients/"+client+"/erasure-requests", ann, map[string]any{"reason": "asked in person"})["id"].(string)
+		n.must(t, 200, "POST", "/v1/erasure-requests/"+req+"/decision", admin, map[string]any{"carry_out": true})
+		if err := run(context.Background(), []string{"backup", "--to", after}, &out, io.Discard); err != nil {
+			t.Fatalf("backup: %v\n%s", err, out.String())
+		}
+	})
+	revived := wrappedKeyIn(t, filepath.Join(before, keysDir, keysqlite.FileName), client)
+
+	erased := func(t *testing.T, d string) {
+		t.Helper()
+		t.Setenv("LEDGER_DATA_DIR", d)
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"history", id}, &out, io.Discard); err != nil {
+			t.Fatalf("history: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), `"erased":true`) || strings.Contains(out.String(), "Qz8") {
+			t.Fatalf("history shows the client's data:\n%s", out.String())
+		}
+		n := startNode(t, d)
+		got := n.must(t, 200, "GET", "/v1/referrals/"+id, n.signIn(t, "admin", adminPassword), nil)
+		if got["erased"] != true || got["client"].(map[string]any)["name"] != nil {
+			t.Fatalf("the server shows the erased client: %v", got)
+		}
+		err := filepath.WalkDir(d, func(path string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if bytes.Contains(b, []byte("Qz8")) || bytes.Contains(b, revived) {
+				t.Errorf("%s holds the erased client's data or key", path)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	restored := filepath.Join(t.TempDir(), "restored")
+	t.Run("the log after the erasure, the key store from before", func(t *testing.T) {
+		var out bytes.Buffer
+		t.Setenv("LEDGER_DATA_DIR", restored)
+		if err := run(context.Background(), []string{"restore", "--from", after, "--keys-from", filepath.Join(before, keysDir)}, &out, io.Discard); err != nil {
+			t.Fatalf("restore: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "erased clients stay erased: 1 keys") {
+			t.Errorf("restore does not report the revived key it destroyed:\n%s", out.String())
+		}
+		erased(t, restored)
+	})
+	t.Run("then the whole backup from before the erasure over it", func(t *testing.T) {
+		var out bytes.Buffer
+		t.Setenv("LEDGER_DATA_DIR", restored)
+		if err := run(context.Background(), []string{"restore", "--from", before}, &out, io.Discard); err != nil {
+			t.Fatalf("restore: %v\n%s", err, out.String())
+		}
+		erased(t, restored)
+	})
+}
+
+// wrappedKeyIn reads a client's wrapped key from a key store file.
+func wrappedKeyIn(t *testing.T, path, client string) []byte {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var wrapped []byte
+	if err := db.QueryRow(`SELECT wrapped FROM keys WHERE client_id = ?`, client).Scan(&wrapped); err != nil || len(wrapped) < 16 {
+		t.Fatalf("the backup holds no key for the client: %v", err)
+	}
+	return wrapped
+}
+
+// TestBackupAndRestoreRefusals_OPS3: on a stopped server a backup is a
+// reader that creates and changes no file in the data directory, and never
+// overwrites another backup; both commands refuse a directory mid
+// master-key rotation; restore refuses a backup whose files do not match
+// their checksums, before touching the data directory (R-OPS-3, R-OPS-2).
+func TestBackupAndRestoreRefusals_OPS3(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("a ledger", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	backupDir := filepath.Join(t.TempDir(), "backup")
+
+	t.Run("a backup changes nothing in the data directory", func(t *testing.T) {
+		before := snapshot(t, dir)
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"backup", "--to", backupDir}, &out, io.Discard); err != nil {
+			t.Fatalf("backup: %v\n%s", err, out.String())
+		}
+		sameFiles(t, "backup", before, snapshot(t, dir))
+		sums, err := os.ReadFile(filepath.Join(backupDir, manifestFile))
+		if err != nil || !strings.Contains(out.String(), string(sums[:64])) {
+			t.Errorf("backup does not print its manifest: %v\n%s", err, out.String())
+		}
+	})
+	t.Run("a backup never overwrites another", func(t *testing.T) {
+		err := run(context.Background(), []string{"backup", "--to", backupDir}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "not empty") {
+			t.Fatalf("a second backup into %s: %v", backupDir, err)
+		}
+	})
+	t.Run("a damaged backup is not restored", func(t *testing.T) {
+		damaged := filepath.Join(t.TempDir(), "damaged")
+		if err := os.CopyFS(damaged, os.DirFS(backupDir)); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(damaged, "notifications.db")
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 1
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		target := t.TempDir()
+		t.Setenv("LEDGER_DATA_DIR", target)
+		err = run(context.Background(), []string{"restore", "--from", damaged}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "does not match its checksum") {
+			t.Fatalf("restore of a damaged backup: %v", err)
+		}
+		if entries, _ := os.ReadDir(target); len(entries) > 1 { // the lock file only
+			t.Errorf("a refused restore wrote %d files", len(entries))
+		}
+	})
+	t.Run("mid master-key rotation", func(t *testing.T) {
+		if err := writeRotationJournal(dir, rotationJournal{From: "aaaa", To: "bbbb", NewKeyFile: filepath.Join(dir, "master.key.new"),
+			ReplaceMasterKey: true}); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("LEDGER_DATA_DIR", dir)
+		for _, args := range [][]string{{"backup", "--to", filepath.Join(t.TempDir(), "b")}, {"restore", "--from", backupDir}} {
+			err := run(context.Background(), args, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "run `ledger rotate-master-key`") {
+				t.Errorf("ledger %s mid-rotation: %v", args[0], err)
+			}
+		}
+	})
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+)
+
+// referTo makes a referral for a new client as ann, to organisation to; it
+// returns the referral's id.
+func referTo(t *testing.T, n *node, ann, to, name string) string {
+	t.Helper()
+	return n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": to, "urgent": false,
+		"client": map[string]string{"name": name}, "reason": "debt advice",
+		"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})["id"].(string)
+}
+
+// dataDirCopy copies the files of dir (not sub-directories) into a new
+// temporary directory.
+func dataDirCopy(t *testing.T, dir string) string {
+	t.Helper()
+	out := t.TempDir()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			copyDataFile(t, filepath.Join(dir, e.Name()), filepath.Join(out, e.Name()))
+		}
+	}
+	return out
+}
+
+func copyDataFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStartupIntegrity_OPS4 damages real data directories as an operator
+// might and starts real server processes on them (R-OPS-4): a deleted
+// keys.db, or one restored from before the event log's last referral, makes
+// serve refuse, naming how many clients lack a key and what to restore;
+// --allow-missing-keys serves the rest, answers 503 for the client without
+// a key and says "degraded" on /readyz. A flipped byte in events.db or a
+// truncated events.db stops the start naming the position and `ledger
+// verify`, which reports BROKEN with exit 2.
+func TestStartupIntegrity_OPS4(t *testing.T) {
+	dir := t.TempDir()
+	oldKeys := filepath.Join(t.TempDir(), keysqlite.FileName)
+	var first, second string
+	t.Run("a ledger with one client", func(t *testing.T) { first = lifecycle(t, startNode(t, dir)) })
+	// A key-store backup holding the first client's key only.
+	copyDataFile(t, filepath.Join(dir, keysqlite.FileName), oldKeys)
+	t.Run("and a second", func(t *testing.T) {
+		n := startNode(t, dir)
+		to := n.must(t, 201, "POST", "/v1/organisations", n.signIn(t, "admin", adminPassword),
+			map[string]any{"name": "Debt Line", "admin_email": "d@debt.example", "services": []any{}})["id"].(string)
+		second = referTo(t, n, n.signIn(t, "ann", "Kestrel#Wing42"), to, "Second Client")
+	})
+
+	refused := func(t *testing.T, d string, want ...string) {
+		t.Helper()
+		code, stderr := runChild(t, d, "serve")
+		if code == 0 {
+			t.Fatalf("serve started: %s", stderr)
+		}
+		for _, w := range want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("serve's refusal does not say %q:\n%s", w, stderr)
+			}
+		}
+	}
+	t.Run("keys.db deleted", func(t *testing.T) {
+		d := dataDirCopy(t, dir)
+		if err := os.Remove(filepath.Join(d, keysqlite.FileName)); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, d, "2 of the 2 clients with data in the ledger have no usable key in keys.db", "Restore keys.db from a backup")
+	})
+	t.Run("keys.db older than events.db", func(t *testing.T) {
+		d := dataDirCopy(t, dir)
+		copyDataFile(t, oldKeys, filepath.Join(d, keysqlite.FileName))
+		refused(t, d, "1 of the 2 clients with data in the ledger have no usable key in keys.db (1 missing",
+			"--allow-missing-keys")
+	})
+	t.Run("--allow-missing-keys serves the rest, degraded", func(t *testing.T) {
+		d := dataDirCopy(t, dir)
+		copyDataFile(t, oldKeys, filepath.Join(d, keysqlite.FileName))
+		n, _ := serveChild(t, d, "--allow-missing-keys")
+		status, ready := n.call(t, "GET", "/readyz", "", nil)
+		if status != 200 || ready["status"] != "degraded" || !strings.Contains(ready["degraded"].([]any)[0].(string), "missing_client_keys") {
+			t.Errorf("/readyz = %d %v; want 200 degraded, naming the missing keys", status, ready)
+		}
+		admin := n.signIn(t, "admin", adminPassword)
+		if got := n.must(t, 200, "GET", "/v1/referrals/"+first, admin, nil)["client"].(map[string]any)["name"]; got != "Client Person" {
+			t.Errorf("the first client reads %v", got)
+		}
+		if status, body := n.call(t, "GET", "/v1/referrals/"+second, admin, nil); status != 503 || !strings.Contains(body["detail"].(string), "key is missing") {
+			t.Errorf("the client without a key: %d %v; want 503 saying the key is missing", status, body)
+		}
+		// Nothing new is sealed under a fresh key for that client.
+		ann := n.signIn(t, "ann", "Kestrel#Wing42")
+		if status, _ := n.call(t, "POST", "/v1/referrals/"+second+"/notes", ann, map[string]any{"text": "a note"}); status != 503 {
+			t.Errorf("a note for the client without a key: %d, want 503", status)
+		}
+	})
+	t.Run("a flipped byte in events.db", func(t *testing.T) {
+		d := dataDirCopy(t, dir)
+		path := filepath.Join(d, eventsFile)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(b, []byte(`"positive"`))
+		if i < 0 {
+			t.Fatal("the closure is not in events.db")
+		}
+		b[i+2] ^= 0x20 // "pOsitive"
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, stderr := runChild(t, d, "verify")
+		at := regexp.MustCompile(`\(position (\d+),`).FindStringSubmatch(stderr)
+		if code != 2 || at == nil {
+			t.Fatalf("verify: exit %d, %s; want exit 2 naming the position", code, stderr)
+		}
+		refused(t, d, "(position "+at[1]+",", "hash does not match", "Run `ledger verify`")
+	})
+	t.Run("a truncated events.db", func(t *testing.T) {
+		d := dataDirCopy(t, dir)
+		path := filepath.Join(d, eventsFile)
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Truncate(path, info.Size()/2); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		t.Setenv("LEDGER_DATA_DIR", d)
+		err = run(context.Background(), []string{"verify"}, &out, io.Discard)
+		if exitCode(err) != 2 || !strings.HasPrefix(out.String(), "BROKEN") || !strings.Contains(out.String(), "the first bad position is") {
+			t.Fatalf("verify: exit %d (%v), %q; want BROKEN naming the first bad position, exit 2", exitCode(err), err, out.String())
+		}
+		refused(t, d, "ledger verify")
+	})
+}

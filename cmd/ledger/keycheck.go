@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// checkKeys checks, before the node serves, that every client with data in
+// the ledger and not erased has a key that opens (R-OPS-4). If some have
+// none it refuses to start, saying how many and what to restore, unless
+// allowMissing: then it serves degraded, answering 503 for those clients
+// and "degraded" on /readyz. It logs counts only, never client ids.
+func (a *app) checkKeys(ctx context.Context, allowMissing bool) error {
+	check, err := ledger.CheckKeys(ctx, a.clients, a.keys)
+	if err != nil {
+		return fmt.Errorf("checking the key store: %w", err)
+	}
+	if check.DestroyedUnrecorded > 0 {
+		a.log.Warn().Int("clients", check.DestroyedUnrecorded).
+			Msg("the key store records keys as destroyed that the event log records no erasure of: " +
+				"the event log is older than the key store; those clients read as erased")
+	}
+	failed := check.Failed()
+	if len(failed) == 0 {
+		a.log.Info().Int("clients_checked", check.Checked).Msg("every client with data in the ledger has its key")
+		return nil
+	}
+	what := a.keyStoreName()
+	problem := fmt.Sprintf("%d of the %d clients with data in the ledger have no usable key in %s "+
+		"(%d missing, %d unreadable)", len(failed), check.Checked, what, len(check.Missing), len(check.Unreadable))
+	if !allowMissing {
+		return fmt.Errorf("%s: the key store is older than the event log, or was lost or damaged. "+
+			"Restore %s from a backup taken at the same time as the event log or later (ledger restore), "+
+			"or start with --allow-missing-keys to serve everything else: those clients' data then answers 503 "+
+			"until their keys are restored", problem, what)
+	}
+	a.keyGuard.Refuse(failed)
+	a.server.SetDegraded(fmt.Sprintf("missing_client_keys: %s; restore the key store", problem))
+	a.log.Error().Int("clients_without_key", len(failed)).Int("clients_checked", check.Checked).
+		Msg("serving degraded (--allow-missing-keys): " + problem + "; their data answers 503 until the key store is restored")
+	return nil
+}
+
+// keyStoreName names the key store for an operator.
+func (a *app) keyStoreName() string {
+	if a.cfg.KeyStore == config.KeyStorePostgres {
+		return "the PostgreSQL key store (postgres_url)"
+	}
+	return "keys.db"
+}
