@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/referral-ledger/ledger/logging"
 )
 
 // adminCommand groups the operator's account tools, run at the data
@@ -30,15 +27,7 @@ A first start prints the generated password of the coordinator "admin" once;
 if it was lost, run: ledger admin reset-password admin`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := loadConfig(*configFile)
-			if err != nil {
-				return err
-			}
-			isTerm := false
-			if f, ok := stderr.(*os.File); ok {
-				isTerm = logging.IsTerminal(f)
-			}
-			log, err := logging.New(stderr, cfg.Log.Level, string(cfg.Log.Format), isTerm)
+			cfg, log, err := loadConfigAndLog(*configFile, stderr)
 			if err != nil {
 				return err
 			}

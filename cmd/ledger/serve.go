@@ -7,13 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/referral-ledger/ledger/ledger"
-	"github.com/referral-ledger/ledger/logging"
 	"github.com/referral-ledger/ledger/worker"
 )
 
@@ -28,15 +26,7 @@ func serveCommand(configFile *string, stdout, stderr io.Writer) *cobra.Command {
 		Short: "Serve the HTTP API on the embedded event store",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(*configFile)
-			if err != nil {
-				return err
-			}
-			isTerm := false
-			if f, ok := stderr.(*os.File); ok {
-				isTerm = logging.IsTerminal(f)
-			}
-			log, err := logging.New(stderr, cfg.Log.Level, string(cfg.Log.Format), isTerm)
+			cfg, log, err := loadConfigAndLog(*configFile, stderr)
 			if err != nil {
 				return err
 			}

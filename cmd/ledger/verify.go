@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/logging"
 )
 
 // eventsFile is the event log's file name inside the data directory.
@@ -22,6 +24,22 @@ func loadConfig(configFile string) (config.Config, error) {
 		return cfg, err
 	}
 	return cfg, cfg.Validate()
+}
+
+// loadConfigAndLog loads the configuration and builds the logger it asks
+// for, writing to stderr (console output when stderr is a terminal and the
+// format is auto).
+func loadConfigAndLog(configFile string, stderr io.Writer) (config.Config, zerolog.Logger, error) {
+	cfg, err := loadConfig(configFile)
+	if err != nil {
+		return cfg, zerolog.Nop(), err
+	}
+	isTerm := false
+	if f, ok := stderr.(*os.File); ok {
+		isTerm = logging.IsTerminal(f)
+	}
+	log, err := logging.New(stderr, cfg.Log.Level, string(cfg.Log.Format), isTerm)
+	return cfg, log, err
 }
 
 // verifyCommand recomputes every hash chain offline (R-LEDGER-4). It exits
@@ -65,18 +83,10 @@ func verifyFile(cmd *cobra.Command, cfg config.Config, stdout io.Writer) (err er
 		opts = append(opts, sqlite.WithImmutable())
 	}
 	rep, err := sqlite.Verify(cmd.Context(), f.Path, opts...)
-	var broken *eventstore.BrokenLinkError
 	var truncated *sqlite.TruncatedError
 	var damaged *sqlite.DamagedError
-	switch {
-	case errors.As(err, &broken), errors.As(err, &truncated), errors.As(err, &damaged):
-		fmt.Fprintf(stdout, "BROKEN after %d good events: %v\n", rep.Events, err)
-		return &exitError{code: 2, err: fmt.Errorf("ledger does not verify: %w", err)}
-	case err != nil:
-		return err
-	}
-	fmt.Fprintf(stdout, "OK: %d events in %d streams verify (last position %d)\n", rep.Events, rep.Streams, rep.Last)
-	return nil
+	return reportVerify(stdout, eventstore.VerifyReport{Events: rep.Events, Streams: rep.Streams, Last: rep.Last},
+		err, errors.As(err, &truncated) || errors.As(err, &damaged))
 }
 
 // verifyThroughStore recomputes every chain by reading a backend other than
@@ -88,9 +98,16 @@ func verifyThroughStore(cmd *cobra.Command, cfg config.Config, stdout io.Writer)
 	}
 	defer store.Close()
 	rep, err := eventstore.VerifyAll(cmd.Context(), store)
+	return reportVerify(stdout, rep, err, false)
+}
+
+// reportVerify prints a verification's outcome: OK with its counts, or
+// BROKEN, exit 2, when a chain breaks or (damaged) the file itself is
+// truncated or garbled; any other error is returned as it is.
+func reportVerify(stdout io.Writer, rep eventstore.VerifyReport, err error, damaged bool) error {
 	var broken *eventstore.BrokenLinkError
 	switch {
-	case errors.As(err, &broken):
+	case errors.As(err, &broken), err != nil && damaged:
 		fmt.Fprintf(stdout, "BROKEN after %d good events: %v\n", rep.Events, err)
 		return &exitError{code: 2, err: fmt.Errorf("ledger does not verify: %w", err)}
 	case err != nil:
