@@ -2,9 +2,10 @@ package http
 
 // The behaviour tests of the HTTP API (api_*_test.go) run the real Gin
 // router of a whole node on a real SQLite file, through a real HTTP
-// connection: no mocks. newTestAPI wires a node the way cmd/ledger's
-// openApp does, with an injected clock so that deadlines, throttling,
-// session expiry and password age are tested by moving time, not waiting.
+// connection: no mocks. newTestAPI builds the node with cmd/ledger's
+// constructor (node.Build), with an injected clock so that deadlines,
+// throttling, session expiry and password age are tested by moving time,
+// not waiting.
 
 import (
 	"bytes"
@@ -14,28 +15,24 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/auth"
 	"github.com/referral-ledger/ledger/calendar"
+	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
-	idemsqlite "github.com/referral-ledger/ledger/idempotency/sqlite"
 	"github.com/referral-ledger/ledger/keystore"
-	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
-	"github.com/referral-ledger/ledger/projections"
+	"github.com/referral-ledger/ledger/node"
 	"github.com/referral-ledger/ledger/session"
-	sessionsqlite "github.com/referral-ledger/ledger/session/sqlite"
 	"github.com/referral-ledger/ledger/statistics"
 )
 
@@ -232,67 +229,44 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	if kek.IsZero() {
 		kek = keystore.GenerateMasterKey()
 	}
-	store, err := sqlite.Open(filepath.Join(dir, "events.db"))
-	if err != nil {
-		tb.Fatalf("event store: %v", err)
-	}
-	sessions, err := sessionsqlite.OpenWithConfig(filepath.Join(dir, "sessions.db"), cfg.sessions)
-	if err != nil {
-		store.Close()
-		tb.Fatalf("session store: %v", err)
-	}
-	idem, err := idemsqlite.Open(filepath.Join(dir, "idempotency.db"))
-	if err != nil {
-		sessions.Close()
-		store.Close()
-		tb.Fatalf("idempotency store: %v", err)
-	}
-	cal, err := calendar.New(calendar.EnglandAndWales, nil)
-	if err != nil {
-		tb.Fatalf("calendar: %v", err)
-	}
 	clock := &testClock{t: cfg.start.UTC()}
-	ks, err := keysqlite.Open(filepath.Join(dir, keysqlite.FileName), kek)
-	if err != nil {
-		tb.Fatalf("key store: %v", err)
-	}
-	cached := keystore.NewCached(ks, 100)
-	orgs, clients := projections.NewOrganisations(), projections.NewClients()
-	keys := ledger.NewClientKeys(cached, clients)
-	var nodeStore eventstore.Store = store
-	if cfg.wrapStore != nil {
-		nodeStore = cfg.wrapStore(store)
-	}
-	var nodeSessions ledger.Sessions = testSessions{sessions}
-	if cfg.wrapSessions != nil {
-		nodeSessions = cfg.wrapSessions(nodeSessions)
-	}
-	svc := ledger.NewService(nodeStore, ledger.NewCodec(keys), clock.Now, uuid.New)
-	locks := projections.NewLocks()
-	svc.SetPeople(orgs)
-	referrals := projections.NewReferrals(cal, domain.DefaultTimescales())
-	stats := projections.NewStatistics(cal, domain.DefaultTimescales())
-	messageRate := projections.NewMessageRate(testMessageLimit, time.Hour, clock.Now)
-	svc.SetMessageQuota(messageRate)
-	runner := projections.NewRunner(nodeStore, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, messageRate)
-	index := projections.UserIndex{Organisations: orgs, Runner: runner}
-	svc.SetOrganisationNames(index)
-	svc.SetReferences(referrals)
-	hasher := auth.NewLimitedHasher(cfg.hasher, cfg.hashes)
-	accounts := ledger.NewAccounts(svc, index, cfg.policy, hasher, auth.NewThrottle(cfg.throttle, sessions), nodeSessions)
-
+	// The node is built as cmd/ledger builds it (node.Build), from a
+	// configuration holding the harness's settings; the options inject
+	// what a configuration cannot: the clock, cheap hashing, the master
+	// key and faults.
+	conf := config.Default()
+	conf.DataDir = dir
+	conf.Auth.PasswordPolicy = config.PasswordPolicy(cfg.policy)
+	conf.Auth.SessionIdleTimeout, conf.Auth.SessionAbsoluteTimeout = cfg.sessions.IdleTimeout, cfg.sessions.AbsoluteTimeout
+	conf.Auth.MaxFailedLoginsPerAccount = cfg.throttle.AccountFailures
+	conf.Auth.MaxFailedLoginsPerAddress = cfg.throttle.AddressFailures
+	conf.Auth.FailedLoginWindow = cfg.throttle.Window
+	conf.Auth.MaxConcurrentPasswordHashes = cfg.hashes
+	conf.Statistics.DisclosureControl, conf.Statistics.SuppressMax = cfg.stats.Enabled, cfg.stats.SuppressMax
+	conf.Statistics.RoundTo, conf.Statistics.IncludeCurrentMonth = cfg.stats.RoundTo, cfg.stats.IncludeCurrentMonth
+	conf.Messages.RateLimit, conf.Messages.RateWindow = testMessageLimit, time.Hour
+	conf.Projections.ReadYourWritesTimeout = 5 * time.Second
+	conf.HTTP.RequestTimeout = cfg.requestTimeout
+	conf.Notify.Enabled = false // no notices: the notifier has tests of its own
 	logs := &lockedLog{}
+	log := zerolog.New(logs)
+	n, err := node.Build(conf, log, node.WithClock(clock.Now), node.WithHasher(cfg.hasher), node.WithMasterKey(kek),
+		node.WithStoreWrapper(cfg.wrapStore), node.WithSessionsWrapper(cfg.wrapSessions))
+	if err != nil {
+		tb.Fatalf("node.Build: %v", err)
+	}
+	store := n.Store.(*sqlite.Store)
 	srv, err := New(Deps{
-		Service: svc, Accounts: accounts, Orgs: orgs, Clients: clients, Runner: runner, Keys: keys, Locks: locks,
-		Idempotency: idem, Calendar: cal, Timescales: domain.DefaultTimescales(), Referrals: referrals,
-		Statistics: stats, Disclosure: cfg.stats,
-		Logger: zerolog.New(logs), Registry: prometheus.NewRegistry(), Workers: cfg.workers,
-		Options: Options{MaxBodyBytes: 1 << 20, ReadYourWritesTimeout: 5 * time.Second, MaxProjectionLag: 1000,
-			RequestTimeout: cfg.requestTimeout},
+		Service: n.Service, Accounts: n.Accounts, Orgs: n.Orgs, Clients: n.Clients, Runner: n.Runner, Keys: n.ClientKeys,
+		Locks: n.Locks, Idempotency: n.Idempotency, Calendar: n.Calendar, Timescales: n.Timescales, Referrals: n.Referrals,
+		Statistics: n.Statistics, Disclosure: n.Disclosure,
+		Logger: log, Registry: prometheus.NewRegistry(), Workers: cfg.workers, Options: ConfigOptions(conf),
 	})
 	if err != nil {
+		n.Close()
 		tb.Fatalf("http.New: %v", err)
 	}
+	runner, accounts := n.Runner, n.Accounts
 
 	ctx, stop := context.WithCancel(context.Background())
 	runnerDone := make(chan error, 1)
@@ -307,15 +281,12 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		if err := <-runnerDone; err != nil && err != context.Canceled {
 			tb.Errorf("projections runner: %v", err)
 		}
-		idem.Close()
-		sessions.Close()
-		cached.Close()
-		store.Close()
+		_ = n.Close()
 	})
 	tb.Cleanup(shutdown)
 
-	api := &testAPI{URL: hs.URL, Server: srv, Store: store, Clock: clock, Calendar: cal, Logs: logs, Hasher: hasher,
-		Dir: dir, MasterKey: kek, KeyStore: cached,
+	api := &testAPI{URL: hs.URL, Server: srv, Store: store, Clock: clock, Calendar: n.Calendar, Logs: logs, Hasher: n.Hasher,
+		Dir: dir, MasterKey: kek, KeyStore: n.Keys,
 		client: &http.Client{Timeout: time.Minute}, close: shutdown}
 	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword, ""); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
@@ -328,20 +299,6 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 // data directory stays for a node started with onDataDir. It may be
 // repeated, and runs anyway when the test ends.
 func (a *testAPI) Close() { a.close() }
-
-// testSessions adapts the session store to ledger.Sessions, as
-// cmd/ledger's sessionStore does.
-type testSessions struct{ *sessionsqlite.Store }
-
-func (s testSessions) Create(userID, organisationID, credential string, now time.Time) (string, time.Time, error) {
-	token, sess, err := s.Store.Create(userID, organisationID, credential, now)
-	return token, sess.ExpiresAt, err
-}
-
-func (s testSessions) Lookup(token string, now time.Time) (string, string, error) {
-	sess, err := s.Store.Lookup(token, now)
-	return sess.UserID, sess.Credential, err
-}
 
 // response is an answer from the API.
 type response struct {

@@ -1,0 +1,366 @@
+// Package node builds one ledger node from its configuration: the event
+// store, the side stores (sessions, idempotency, keys), the ledger service
+// and accounts, the projections and their runner, and the email notifier.
+// cmd/ledger serves it and the HTTP tests run it, from this one
+// constructor. It does not lock or prepare the data directory (the
+// command does) and builds no HTTP server (package http does).
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/referral-ledger/ledger/auth"
+	"github.com/referral-ledger/ledger/calendar"
+	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/kurrentdb"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/idempotency"
+	idempg "github.com/referral-ledger/ledger/idempotency/postgres"
+	idemsqlite "github.com/referral-ledger/ledger/idempotency/sqlite"
+	"github.com/referral-ledger/ledger/keystore"
+	keypg "github.com/referral-ledger/ledger/keystore/postgres"
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/notify"
+	"github.com/referral-ledger/ledger/projections"
+	"github.com/referral-ledger/ledger/session"
+	sessionpg "github.com/referral-ledger/ledger/session/postgres"
+	sessionsqlite "github.com/referral-ledger/ledger/session/sqlite"
+	"github.com/referral-ledger/ledger/statistics"
+)
+
+// The files of a node's stores in the data directory (SQLite backends).
+const (
+	EventsFile      = "events.db"
+	SessionsFile    = "sessions.db"
+	IdempotencyFile = "idempotency.db"
+)
+
+// Node is one ledger node's parts, wired from the configuration.
+type Node struct {
+	Config      config.Config
+	Store       eventstore.Store // the event store as opened; closed last
+	Sessions    session.Store
+	Idempotency idempotency.Store
+	Keys        keystore.Store     // the per-client key store, cached
+	KeyGuard    *ledger.KeyGuard   // Keys, refusing clients whose key is missing
+	ClientKeys  *ledger.ClientKeys // the keys as the ledger uses them
+	Service     *ledger.Service
+	Accounts    *ledger.Accounts
+	Hasher      *auth.LimitedHasher // password hashing, bounded (R-AUTH-5)
+
+	Orgs       *projections.Organisations
+	Clients    *projections.Clients
+	Referrals  *projections.Referrals
+	Locks      *projections.Locks
+	Statistics *projections.Statistics
+	Runner     *projections.Runner
+
+	Calendar   *calendar.Calendar
+	Timescales domain.Timescales
+	Disclosure statistics.Rule    // the statistics' disclosure control (R-STAT-3)
+	Notifier   *notify.Notifier   // nil unless notify.enabled
+	MasterKey  keystore.MasterKey // the key store's master key
+}
+
+// Option changes how Build wires a node; production passes none. Tests
+// use them to move time, hash cheaply and inject faults.
+type Option func(*options)
+
+type options struct {
+	now          func() time.Time
+	hasher       auth.Hasher
+	kek          keystore.MasterKey
+	wrapStore    func(eventstore.Store) eventstore.Store
+	wrapSessions func(ledger.Sessions) ledger.Sessions
+}
+
+// WithClock makes the node read the time from now instead of time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithHasher hashes passwords with h instead of the production argon2id
+// parameters.
+func WithHasher(h auth.Hasher) Option { return func(o *options) { o.hasher = h } }
+
+// WithMasterKey opens the key store under k instead of the configured
+// master key.
+func WithMasterKey(k keystore.MasterKey) Option { return func(o *options) { o.kek = k } }
+
+// WithStoreWrapper makes the service and the projections use wrap(store)
+// instead of the event store (to inject faults); Node.Store stays the
+// store as opened.
+func WithStoreWrapper(wrap func(eventstore.Store) eventstore.Store) Option {
+	return func(o *options) { o.wrapStore = wrap }
+}
+
+// WithSessionsWrapper makes the accounts use wrap(sessions) instead of the
+// session store.
+func WithSessionsWrapper(wrap func(ledger.Sessions) ledger.Sessions) Option {
+	return func(o *options) { o.wrapSessions = wrap }
+}
+
+// Build opens the stores named by cfg and wires the node. The caller runs
+// the projections (n.Runner.Run) and the notifier, and Closes the node.
+func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err error) {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	n = &Node{Config: cfg}
+	built := n // n itself is nil by the time a failure returns
+	defer func() {
+		if err != nil {
+			_ = built.Close()
+		}
+	}()
+	if n.Store, err = OpenEventStore(cfg, log); err != nil {
+		return nil, err
+	}
+	if n.Sessions, n.Idempotency, err = openSharedState(cfg); err != nil {
+		return nil, err
+	}
+	if n.Calendar, err = OpenCalendar(cfg.Network); err != nil {
+		return nil, err
+	}
+	policy, err := auth.ParsePolicy(string(cfg.Auth.PasswordPolicy))
+	if err != nil {
+		return nil, err
+	}
+	if n.Keys, n.MasterKey, err = openKeyStore(cfg, o.kek, log); err != nil {
+		return nil, err
+	}
+	store := n.Store
+	if o.wrapStore != nil {
+		store = o.wrapStore(store)
+	}
+	n.Orgs = projections.NewOrganisations()
+	n.Clients = projections.NewClients()
+	n.KeyGuard = ledger.NewKeyGuard(n.Keys)
+	n.ClientKeys = ledger.NewClientKeys(n.KeyGuard, n.Clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
+	n.Service = ledger.NewService(store, ledger.NewCodec(n.ClientKeys), o.now, uuid.New)
+	n.Timescales = Timescales(cfg)
+	n.Referrals = projections.NewReferrals(n.Calendar, n.Timescales)
+	// Projections decode with the public codec: read models never hold
+	// client data.
+	n.Locks = projections.NewLocks()
+	n.Service.SetPeople(n.Orgs)
+	n.Statistics = projections.NewStatistics(n.Calendar, n.Timescales)
+	n.Disclosure = statistics.Rule{Enabled: cfg.Statistics.DisclosureControl,
+		SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo,
+		IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth}
+	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, o.now)
+	n.Service.SetMessageQuota(messageRate)
+	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate)
+	n.Runner.SetLogger(log.With().Str("component", "projections").Logger())
+	// Every event's hash link is checked as the views are built, so a
+	// damaged log stops the start naming the position (R-OPS-4).
+	n.Runner.CheckChains()
+	// The throttle keeps its counters in the session store, so its limits
+	// hold across restarts and across the nodes sharing it (R-AUTH-5).
+	throttle := auth.NewThrottle(auth.ThrottleConfig{AccountFailures: cfg.Auth.MaxFailedLoginsPerAccount,
+		AddressFailures: cfg.Auth.MaxFailedLoginsPerAddress, Window: cfg.Auth.FailedLoginWindow}, n.Sessions)
+	n.Hasher = auth.NewLimitedHasher(o.hasher, cfg.Auth.MaxConcurrentPasswordHashes)
+	index := projections.UserIndex{Organisations: n.Orgs, Runner: n.Runner}
+	n.Service.SetOrganisationNames(index)
+	n.Service.SetReferences(n.Referrals)
+	var sessions ledger.Sessions = sessionStore{n.Sessions}
+	if o.wrapSessions != nil {
+		sessions = o.wrapSessions(sessions)
+	}
+	n.Accounts = ledger.NewAccounts(n.Service, index, policy, n.Hasher, throttle, sessions)
+	if cfg.Notify.Enabled {
+		if n.Notifier, err = openNotifier(cfg, n.Store, n.Calendar, log); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// Close releases the stores; the event store last, after everything that
+// might still append has stopped.
+func (n *Node) Close() error {
+	var errs []error
+	if n.Idempotency != nil {
+		errs = append(errs, n.Idempotency.Close())
+	}
+	if n.Sessions != nil {
+		errs = append(errs, n.Sessions.Close())
+	}
+	if n.Keys != nil {
+		errs = append(errs, n.Keys.Close())
+	}
+	if n.Notifier != nil {
+		errs = append(errs, n.Notifier.Close())
+	}
+	if n.Store != nil {
+		errs = append(errs, n.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Timescales is the network's configured timescales (R-TIME-5).
+func Timescales(cfg config.Config) domain.Timescales {
+	return domain.Timescales{AcknowledgeDays: cfg.Timescales.AcknowledgeWorkingDays,
+		CloseDays: cfg.Timescales.CloseWorkingDays, UrgentDays: cfg.Timescales.UrgentWorkingDays}
+}
+
+// OpenEventStore opens the ledger: the embedded SQLite log in the data
+// directory, or a KurrentDB cluster.
+func OpenEventStore(cfg config.Config, log zerolog.Logger) (eventstore.Store, error) {
+	if cfg.Store == config.StoreKurrentDB {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s, err := kurrentdb.Open(ctx, cfg.KurrentDBURL, kurrentdb.WithLogger(log.With().Str("component", "kurrentdb").Logger()))
+		if err != nil {
+			return nil, fmt.Errorf("event store (kurrentdb_url): %w", err)
+		}
+		return s, nil
+	}
+	s, err := sqlite.Open(filepath.Join(cfg.DataDir, EventsFile))
+	var damaged *sqlite.DamagedError
+	if errors.As(err, &damaged) {
+		return nil, fmt.Errorf("event store: %s is damaged (%v): run `ledger verify` for the first bad position, "+
+			"then restore it from a backup (ledger restore)", filepath.Join(cfg.DataDir, EventsFile), damaged.Cause)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("event store: %w", err)
+	}
+	return s, nil
+}
+
+// openSharedState opens the session and idempotency stores: files in the
+// data directory, or PostgreSQL tables several API nodes share, so a token
+// issued by one node works on all and a logout or closure ends it on all.
+func openSharedState(cfg config.Config) (session.Store, idempotency.Store, error) {
+	scfg := session.Config{IdleTimeout: cfg.Auth.SessionIdleTimeout, AbsoluteTimeout: cfg.Auth.SessionAbsoluteTimeout}
+	if cfg.KeyStore == config.KeyStorePostgres {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		sessions, err := sessionpg.Open(ctx, cfg.PostgresURL, scfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("session store (postgres_url): %w", err)
+		}
+		idem, err := idempg.Open(ctx, cfg.PostgresURL)
+		if err != nil {
+			sessions.Close()
+			return nil, nil, fmt.Errorf("idempotency store (postgres_url): %w", err)
+		}
+		return sessions, idem, nil
+	}
+	sessions, err := sessionsqlite.OpenWithConfig(filepath.Join(cfg.DataDir, SessionsFile), scfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("session store: %w", err)
+	}
+	idem, err := idemsqlite.Open(filepath.Join(cfg.DataDir, IdempotencyFile))
+	if err != nil {
+		sessions.Close()
+		return nil, nil, fmt.Errorf("idempotency store: %w", err)
+	}
+	return sessions, idem, nil
+}
+
+// openKeyStore opens the per-client key store in the data directory under
+// kek, or when kek is zero the configured master key, warning when that
+// key lives beside the data it protects.
+func openKeyStore(cfg config.Config, kek keystore.MasterKey, log zerolog.Logger) (keystore.Store, keystore.MasterKey, error) {
+	source := ""
+	if kek.IsZero() {
+		var created bool
+		var err error
+		kek, source, created, err = keystore.ResolveMasterKey(cfg.MasterKey, cfg.MasterKeyFile, cfg.DataDir)
+		if err != nil {
+			return nil, kek, fmt.Errorf("master key (LEDGER_MASTER_KEY or master_key_file): %w", err)
+		}
+		if source == keystore.SourceDataDir {
+			ev := log.Warn().Str("master_key_id", kek.ID)
+			if created {
+				ev = ev.Bool("generated", true)
+			}
+			ev.Msg("the master key is stored in the data directory beside the keys it protects: " +
+				"move it to a key file outside it (master_key_file) or LEDGER_MASTER_KEY")
+		}
+	}
+	var ks keystore.Store
+	var err error
+	if cfg.KeyStore == config.KeyStorePostgres {
+		if source == keystore.SourceDataDir {
+			return nil, kek, fmt.Errorf("keystore postgres is shared by several nodes, so they need one master key: " +
+				"set LEDGER_MASTER_KEY or master_key_file on every node")
+		}
+		ks, err = keypg.Open(context.Background(), cfg.PostgresURL, kek)
+	} else {
+		ks, err = keysqlite.Open(filepath.Join(cfg.DataDir, keysqlite.FileName), kek)
+	}
+	if err != nil {
+		return nil, kek, fmt.Errorf("key store: %w", err)
+	}
+	return keystore.NewCached(ks, keystore.DefaultCacheSize), kek, nil
+}
+
+// openNotifier opens the email notifier (R-NOTE-1..3) on its own database
+// in the data directory. It sends through smtp.host, or writes notices to
+// the log when no host is set.
+func openNotifier(cfg config.Config, store eventstore.Store, cal *calendar.Calendar, log zerolog.Logger) (*notify.Notifier, error) {
+	nlog := log.With().Str("component", "notify").Logger()
+	var sender notify.Sender = notify.LogSender{Log: nlog}
+	if cfg.SMTP.Host != "" {
+		s, err := notify.NewSMTPSender(notify.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port,
+			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, TLS: notify.TLSMode(cfg.SMTP.TLS), From: cfg.SMTP.From})
+		if err != nil {
+			return nil, err
+		}
+		sender = s
+	}
+	hour, minute, _ := cfg.Notify.DigestTime() // valid: the configuration was validated
+	return notify.Open(context.Background(), filepath.Join(cfg.DataDir, notify.FileName), store, sender, notify.Options{
+		PublicURL: cfg.HTTP.PublicURL, DigestAt: notify.TimeOfDay{Hour: hour, Minute: minute},
+		IntakeOffReminderDays: cfg.Notify.IntakeOffReminderDays, MaxAttempts: cfg.Notify.MaxAttempts,
+		RetryBackoff: cfg.Notify.RetryBackoff, Calendar: cal, Log: nlog,
+		Timescales: Timescales(cfg),
+	})
+}
+
+// OpenCalendar is the bank-holiday calendar of the network's region, from
+// network.bank_holidays_file when set.
+func OpenCalendar(n config.Network) (*calendar.Calendar, error) {
+	region, err := calendar.ParseRegion(string(n.Region))
+	if err != nil {
+		return nil, err
+	}
+	if n.BankHolidaysFile == "" {
+		return calendar.New(region, nil)
+	}
+	f, err := os.Open(n.BankHolidaysFile)
+	if err != nil {
+		return nil, fmt.Errorf("network.bank_holidays_file: %w", err)
+	}
+	defer f.Close()
+	o, err := calendar.LoadGovUK(f)
+	if err != nil {
+		return nil, fmt.Errorf("network.bank_holidays_file: %w", err)
+	}
+	return calendar.New(region, &o)
+}
+
+// sessionStore adapts the session store to what ledger.Accounts needs.
+type sessionStore struct{ session.Store }
+
+func (s sessionStore) Create(userID, organisationID, credential string, now time.Time) (string, time.Time, error) {
+	token, sess, err := s.Store.Create(userID, organisationID, credential, now)
+	return token, sess.ExpiresAt, err
+}
+
+func (s sessionStore) Lookup(token string, now time.Time) (string, string, error) {
+	sess, err := s.Store.Lookup(token, now)
+	return sess.UserID, sess.Credential, err
+}
