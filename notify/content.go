@@ -32,11 +32,16 @@ type links struct{ base string }
 
 // referral is the referral's page in the web interface, which asks the
 // reader to sign in first when need be (R-UI-1).
+// Links that are not about one referral open a web page too, never a JSON
+// document under /v1 that a browser cannot show (R-UI-1).
 func (l links) referral(id uuid.UUID) string { return l.base + "/referrals/" + id.String() }
-func (l links) overdue() string              { return l.base + "/v1/overdue" }
-func (l links) messages(client uuid.UUID) string {
-	return l.base + "/v1/clients/" + client.String() + "/messages"
-}
+
+// overdue is the Incoming page, soonest deadline first.
+func (l links) overdue() string { return l.base + "/incoming" }
+
+// messages is the start page: the web interface has no page for a locked
+// case's messages, and the client id stays out of the URL.
+func (l links) messages(uuid.UUID) string { return l.base + "/" }
 
 // ClientReference returns the short reference of a client's case used in
 // notices: "C-" and the first eight hex digits of the client id.
@@ -72,13 +77,12 @@ func lockedCaseSubjectAccessContent(l links, client uuid.UUID) (subject, body st
 	return subject, body
 }
 
-func (l links) accessLog(client uuid.UUID) string {
-	return l.base + "/v1/clients/" + client.String() + "/access-log"
-}
+// accessLog is the start page, for the same reason as messages.
+func (l links) accessLog(uuid.UUID) string { return l.base + "/" }
 
-func (l links) organisation(id uuid.UUID) string {
-	return l.base + "/v1/organisations/" + id.String()
-}
+// organisation is the directory, which says whether each organisation
+// accepts referrals.
+func (l links) organisation(uuid.UUID) string { return l.base + "/directory" }
 
 func newReferralContent(l links, id uuid.UUID, from, to orgState, urgent bool) (subject, body string) {
 	ref := Reference(id)

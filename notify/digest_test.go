@@ -39,7 +39,7 @@ func TestOverdueDigest(t *testing.T) {
 		if !strings.Contains(m.Body, "acknowledgement due 2026-02-25, 3 working days overdue") {
 			t.Errorf("digest %q does not say the stage, due date and working days overdue:\n%s", m.Subject, m.Body)
 		}
-		if !strings.Contains(m.Body, publicURL+"/v1/overdue") {
+		if !strings.Contains(m.Body, publicURL+"/incoming") {
 			t.Errorf("digest %q lacks the link to the overdue list:\n%s", m.Subject, m.Body)
 		}
 		for _, id := range []uuid.UUID{onTime, fresh} {

@@ -43,7 +43,7 @@ func TestIntakeOffReminder(t *testing.T) {
 	h.clock.Set(monday0600.AddDate(0, 0, 7))
 	msgs := h.mail.WaitFor(t, 1)
 	m := mustOne(t, msgs, toLeadMail, "Intake at Receiving Housing Trust has been off for 7 days")
-	if !strings.Contains(m.Body, publicURL+"/v1/organisations/"+nw.to.String()) || !strings.Contains(m.Body, "2026-03-02") {
+	if !strings.Contains(m.Body, publicURL+"/directory") || !strings.Contains(m.Body, "2026-03-02") {
 		t.Errorf("reminder lacks the link or the date intake went off:\n%s", m.Body)
 	}
 	if strings.Contains(m.Body, "staff away") {

@@ -40,7 +40,7 @@ func TestLockedCaseMessage_LOCK8(t *testing.T) {
 	urgent := mustOne(t, msgs, toLeadMail, "URGENT child protection")
 	plain := mustOne(t, msgs, toLeadMail, "Information passed to you")
 	for _, m := range []string{urgent.Body, plain.Body} {
-		if !strings.Contains(m, ClientReference(client)) || !strings.Contains(m, "/v1/clients/"+client.String()+"/messages") {
+		if !strings.Contains(m, ClientReference(client)) || !strings.Contains(m, "Link: "+publicURL+"/\n") {
 			t.Errorf("message notice lacks reference or link:\n%s", m)
 		}
 		if strings.Contains(m, marker) {
@@ -74,7 +74,7 @@ func TestLockedCaseSubjectAccess_PRIV6_LOCK9(t *testing.T) {
 	msgs := h.mail.WaitFor(t, 3) // two new referrals, one export
 	h.caughtUp(r.n)
 	m := mustOne(t, msgs, toLeadMail, "Subject access export of locked case "+ClientReference(client))
-	if !strings.Contains(m.Body, "/v1/clients/"+client.String()+"/access-log") || strings.Contains(m.Body, marker) {
+	if !strings.Contains(m.Body, "Link: "+publicURL+"/\n") || strings.Contains(m.Body, marker) {
 		t.Errorf("subject access notice lacks the link or carries client data:\n%s", m.Body)
 	}
 	if got := findTo(msgs, toLeadMail, ClientReference(unlocked)); len(got) != 0 {

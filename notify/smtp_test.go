@@ -75,7 +75,7 @@ func TestSMTPSender(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := Message{ID: "0123456789abcdef", Kind: KindNewReferral, Reference: "R-01234567", To: "admin@to.example",
-				Subject: "[Referral ledger] New referral R-01234567 for Café Ünïcode", Body: "Link: " + publicURL + "/v1/referrals/" +
+				Subject: "[Referral ledger] New referral R-01234567 for Café Ünïcode", Body: "Link: " + publicURL + "/referrals/" +
 					strings.Repeat("x", 120) + "\n"}
 			err = s.Send(context.Background(), m)
 			if tc.wantErr != "" {

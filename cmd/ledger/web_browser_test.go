@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -511,4 +512,133 @@ func TestWebBrowserWithoutJavaScript(t *testing.T) {
 	c.submit(`form[action="/make-a-referral"] button[type=submit]`)
 	c.wantText(".banner", "Referral made")
 	c.wantText("main", "verbal consent")
+}
+
+// TestWebBrowserStates checks with axe-core and at 320 px the pages and
+// states the main flow does not reach: the change-password page, also when
+// a change is forced (R-AUTH-6); a search by reference that finds the
+// referral and one that finds nothing; the "this referral changed while
+// you were looking at it" page; the page not found. A referral's page has
+// its reference in the window's title, a list page its own (R-REF-13,
+// R-UI-2).
+func TestWebBrowserStates(t *testing.T) {
+	n := newWebNetwork(t)
+	n.must(t, 201, "POST", "/v1/organisations/"+n.orgA+"/users", n.admin, map[string]any{"username": "cat",
+		"display_name": "Cat New", "email": "cat@example.org", "roles": []string{"adviser"}, "password": "Set-By-Lead#Quokka7"})
+	ann := n.signIn(t, "ann", annPassword)
+	ben := n.signIn(t, "ben", benPassword)
+	r := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": n.orgB,
+		"client": map[string]string{"name": "Open Client", "date_of_birth": "1980-03-27"}, "reason": "rent arrears",
+		"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
+	open, openRef := r["id"].(string), r["reference"].(string)
+
+	c := newChrome(t, false)
+	base := n.base
+
+	// A forced change of password: the only page is the change form.
+	c.signIn(base, "cat", "Set-By-Lead#Quokka7")
+	c.wantText("main", "You need to choose a new password")
+	c.check("password-forced")
+	c.run(chromedp.SendKeys(chromedp.CSS("#current-password"), "Set-By-Lead#Quokka7"),
+		chromedp.SendKeys(chromedp.CSS("#new-password"), "password"), chromedp.SendKeys(chromedp.CSS("#confirm-password"), "password"))
+	c.submit(`form[action="/password"] button`)
+	c.wantText(".error-summary", "There is a problem")
+	c.check("password-error")
+
+	c.signIn(base, "ann", annPassword)
+	c.visit(base + "/password")
+	c.wantText("h1", "Change your password")
+	c.check("password")
+
+	// Searching by reference: found opens the referral, whose title has it.
+	c.visit(base + "/find?reference=" + url.QueryEscape(strings.ToLower(strings.ReplaceAll(openRef, "-", ""))))
+	c.wantText("h1", openRef)
+	if title := eval[string](c, `document.title`); !strings.Contains(title, openRef) {
+		t.Errorf("the referral page's title %q lacks its reference %s", title, openRef)
+	}
+	c.check("find-found")
+	c.visit(base + "/find?reference=ZZZZ-ZZZZ")
+	c.wantText("main", "ZZZZ-ZZZZ")
+	c.check("find-not-found")
+	c.visit(base + "/find")
+	if title := eval[string](c, `document.title`); !strings.HasPrefix(title, "Find a referral") {
+		t.Errorf("the find page's title is %q", title)
+	}
+
+	c.visit(base + "/nowhere")
+	c.wantText("h1", "Page not found")
+	c.check("not-found")
+	c.visit(base + "/incoming")
+	c.signOut()
+
+	// Someone changes the referral while it is on the page.
+	c.signIn(base, "ben", benPassword)
+	c.visit(base + "/referrals/" + open)
+	c.run(chromedp.SendKeys(chromedp.CSS("#note-text"), "Called the landlord."))
+	n.must(t, 201, "POST", "/v1/referrals/"+open+"/notes", ben, map[string]any{"text": "A note from elsewhere."})
+	c.submit(`form[action$="/notes"] button`)
+	c.wantText("main", "This referral changed while you were looking at it", "A note from elsewhere.")
+	if kept := c.value("#note-text"); kept != "Called the landlord." {
+		t.Errorf("the note typed was not kept: %q", kept)
+	}
+	if title := eval[string](c, `document.title`); !strings.Contains(title, openRef) {
+		t.Errorf("the changed page's title %q lacks the reference %s", title, openRef)
+	}
+	c.check("referral-changed")
+}
+
+// TestWebBrowserLockedCase: a case locked through the API is refused in
+// the browser as in the API: the referrer is shown the API's refusal
+// naming the responsible person; a case whose lock is hidden is not found
+// (R-LOCK-12, R-UI-2).
+func TestWebBrowserLockedCase(t *testing.T) {
+	n := newWebNetwork(t)
+	for _, u := range []struct{ name, role, initial string }{
+		{"tess", "team_manager", "Initial#Tern4455"},
+		{"sam", "service_manager", "Initial#Swift667"},
+	} {
+		n.must(t, 201, "POST", "/v1/organisations/"+n.orgB+"/users", n.admin, map[string]any{"username": u.name,
+			"display_name": u.name, "email": u.name + "@example.org", "roles": []string{u.role}, "password": u.initial})
+	}
+	tess := n.firstSignIn(t, "tess", "Initial#Tern4455", "Tern#Glide4455")
+	sam := n.firstSignIn(t, "sam", "Initial#Swift667", "Swift#Dart667")
+	ann := n.signIn(t, "ann", annPassword)
+	benID := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "ben", "password": benPassword})["user"].(map[string]any)["id"].(string)
+	lock := func(name string, hidden bool) string {
+		r := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": n.orgB,
+			"client": map[string]string{"name": name, "date_of_birth": "1980-03-27"}, "reason": "rent arrears",
+			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
+		req := n.must(t, 201, "POST", "/v1/clients/"+r["client_id"].(string)+"/lock-requests", tess, map[string]any{
+			"responsible_user_id": benID, "reason": "a related member of staff", "allow": []any{}, "deny": []any{},
+			"hide_notification": hidden})
+		n.must(t, 200, "POST", "/v1/lock-requests/"+req["id"].(string)+"/decision", sam, map[string]any{"approve": true})
+		return r["id"].(string)
+	}
+	locked, hidden := lock("Locked Client", false), lock("Hidden Client", true)
+	_, refusal := n.call(t, "GET", "/v1/referrals/"+locked, ann, nil)
+	detail, _ := refusal["detail"].(string)
+	if !strings.Contains(detail, "Ben Adviser") {
+		t.Fatalf("the API's refusal does not name the responsible person: %v", refusal)
+	}
+	if status, _ := n.call(t, "GET", "/v1/referrals/"+hidden, ann, nil); status != http.StatusNotFound {
+		t.Fatalf("the API answers a hidden locked case with %d, want 404", status)
+	}
+
+	c := newChrome(t, false)
+	c.signIn(n.base, "ann", annPassword)
+	c.visit(n.base + "/referrals/" + locked)
+	c.wantText("h1", "You cannot do this")
+	c.wantText("main", "Ben Adviser", strings.ToUpper(detail[:1])+detail[1:])
+	if strings.Contains(c.text("main"), "Locked Client") {
+		t.Fatal("a locked case's page shows the client")
+	}
+	c.check("locked-refused")
+
+	c.visit(n.base + "/referrals/" + hidden)
+	c.wantText("h1", "Page not found")
+	if m := c.text("main"); strings.Contains(m, "Ben Adviser") || strings.Contains(m, "locked") {
+		t.Errorf("the page tells someone the lock hides the case from about the lock:\n%s", m)
+	}
+	c.check("locked-hidden")
+	noClientDataIn(t, c.requested(), "Locked Client", "Hidden Client", "1980", "rent arrears")
 }

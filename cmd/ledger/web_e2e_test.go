@@ -281,6 +281,12 @@ func TestWebReferralFlow(t *testing.T) {
 	page := ann.get(p.location)
 	wantStatus(t, page, http.StatusOK, "Referral made.", "Client Person", "27 March 1980")
 	ref := regexp.MustCompile(`<h1 class="heading-l">([0-9A-Z]{4}-[0-9A-Z]{4})</h1>`).FindStringSubmatch(page.body)[1]
+	// R-REF-13: the reference is in the title of the referral's page; a
+	// list page keeps its own.
+	if !strings.Contains(page.body, "<title>Referral "+ref+" – Referral ledger</title>") {
+		t.Errorf("the referral page's title lacks its reference %s", ref)
+	}
+	wantStatus(t, ann.get("/outgoing"), http.StatusOK, "<title>Outgoing referrals")
 	again := ann.post("/make-a-referral", good) // pressed twice, or reloaded
 	if again.location != p.location {
 		t.Fatalf("a second submission of one form goes to %q, want the first's %q", again.location, p.location)
