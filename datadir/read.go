@@ -111,7 +111,7 @@ func (r *Reader) SQLite(name string) (File, error) {
 	}
 	copyPath := filepath.Join(r.tmp, name)
 	for _, suffix := range []string{"", "-wal"} {
-		if err := copyFile(path+suffix, copyPath+suffix); err != nil {
+		if err := CopyFile(path+suffix, copyPath+suffix); err != nil {
 			return File{}, fmt.Errorf("copying %s, which a crash left with a write-ahead log: %w", name, err)
 		}
 	}
@@ -139,13 +139,15 @@ func (r *Reader) Close() error {
 	return errors.Join(errs...)
 }
 
-func copyFile(from, to string) error {
+// CopyFile copies from into to, a new private file (FileMode), however
+// large; it fails if to exists.
+func CopyFile(from, to string) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
 	"github.com/referral-ledger/ledger/keystore"
@@ -201,7 +202,8 @@ func sha256File(path string) (string, error) {
 // file), rename, fsync of the directory.
 func putBack(from, dataDir, name string) error {
 	tmp := filepath.Join(dataDir, "."+name+".restoring")
-	if err := copyStream(from, tmp); err != nil {
+	_ = os.Remove(tmp) // left by an interrupted restore
+	if err := datadir.CopyFile(from, tmp); err != nil {
 		_ = os.Remove(tmp)
 		return err
 	}
@@ -215,24 +217,6 @@ func putBack(from, dataDir, name string) error {
 		return err
 	}
 	return syncDir(dataDir)
-}
-
-// copyStream copies from into a new file to, however large.
-func copyStream(from, to string) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // removeDatabase removes dataDir/name with the given suffixes; with none,
