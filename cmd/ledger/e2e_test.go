@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -286,51 +284,12 @@ func TestConfigErrorsAreClear(t *testing.T) {
 	}
 }
 
-// TestServeChild is the child process of TestGracefulShutdown; it skips
-// itself unless that test started it.
-func TestServeChild(t *testing.T) {
-	if os.Getenv("LEDGER_E2E_CHILD") != "1" {
-		t.Skip("child process of TestGracefulShutdown")
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, []string{"serve"}, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "serve:", err)
-		os.Exit(1)
-	}
-	os.Exit(0)
-}
-
 // TestGracefulShutdown sends SIGTERM to a serving process while clients
 // are writing: it exits 0, every write that got a 2xx is in the ledger,
 // and the ledger verifies (R-LEDGER-1, R-LEDGER-4).
 func TestGracefulShutdown(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestServeChild$")
-	cmd.Env = append(os.Environ(), "LEDGER_E2E_CHILD=1", "LEDGER_DATA_DIR="+dir, "LEDGER_HTTP_ADDR=127.0.0.1:0",
-		"LEDGER_BOOTSTRAP_PASSWORD="+adminPassword, "LEDGER_LOG_FORMAT=json")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	n := &node{stdout: &bytes.Buffer{}}
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "referral ledger listening on "); ok {
-			n.base = strings.Fields(rest)[0]
-			break
-		}
-	}
-	if n.base == "" {
-		_ = cmd.Process.Kill()
-		t.Fatalf("child did not start: %s", stderr.String())
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	n, cmd, stderr := serveChildLogged(t, dir)
 	lifecycle(t, n)
 	admin := n.signIn(t, "admin", adminPassword)
 
@@ -360,7 +319,7 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 		}
 	}()
-	err = cmd.Wait()
+	err := cmd.Wait()
 	<-writersDone
 	close(acked)
 	var exit *exec.ExitError

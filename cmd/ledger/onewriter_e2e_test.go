@@ -74,6 +74,14 @@ func runChild(t *testing.T, dir string, args ...string) (int, string) {
 // process on dir; it is stopped when the test ends if it still runs.
 func serveChild(t *testing.T, dir string, flags ...string) (*node, *exec.Cmd) {
 	t.Helper()
+	n, cmd, _ := serveChildLogged(t, dir, flags...)
+	return n, cmd
+}
+
+// serveChildLogged is serveChild, also giving what the child writes to
+// stderr (its log): read it only once cmd.Wait has returned.
+func serveChildLogged(t *testing.T, dir string, flags ...string) (*node, *exec.Cmd, *bytes.Buffer) {
+	t.Helper()
 	cmd := child(t, dir, append([]string{"serve"}, flags...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -103,7 +111,7 @@ func serveChild(t *testing.T, dir string, flags ...string) (*node, *exec.Cmd) {
 		t.Fatalf("serve did not start: %s", stderr.String())
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	return n, cmd
+	return n, cmd, &stderr
 }
 
 // snapshot names every file of dir with its size, modification time and
