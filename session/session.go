@@ -10,8 +10,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
 )
@@ -126,6 +129,25 @@ func TouchInterval(idle time.Duration) time.Duration {
 // client cannot tell an unknown token from an expired one.
 func ErrInvalid() error {
 	return domain.Errorf(domain.Unauthorized, "invalid or expired session")
+}
+
+// Begin is the session a store's Create is about to record, and its
+// token: userID and organisationID are required (an empty one is a
+// programming error), times are rounded by round to what the store keeps,
+// and the session expires absolute after now. Only HashToken(token) is
+// stored.
+func Begin(userID, organisationID, credential string, now time.Time, absolute time.Duration,
+	round func(time.Time) time.Time) (string, Session, error) {
+	if userID == "" || organisationID == "" {
+		return "", Session{}, errors.New("session: a session needs a user and an organisation")
+	}
+	token, err := NewToken()
+	if err != nil {
+		return "", Session{}, err
+	}
+	now = round(now)
+	return token, Session{ID: uuid.NewString(), UserID: userID, OrganisationID: organisationID, Credential: credential,
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: round(now.Add(absolute))}, nil
 }
 
 // NewToken returns a fresh bearer token: tokenBytes from crypto/rand as

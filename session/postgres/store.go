@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -116,22 +115,9 @@ func (s *Store) Close() error {
 // as stored. An empty userID or organisationID is a programming error
 // (internal).
 func (s *Store) Create(userID, organisationID, credential string, now time.Time) (string, session.Session, error) {
-	if userID == "" || organisationID == "" {
-		return "", session.Session{}, errors.New("session: a session needs a user and an organisation")
-	}
-	token, err := session.NewToken()
+	token, sess, err := session.Begin(userID, organisationID, credential, now, s.cfg.AbsoluteTimeout, micros)
 	if err != nil {
 		return "", session.Session{}, err
-	}
-	now = micros(now)
-	sess := session.Session{
-		ID:             uuid.NewString(),
-		UserID:         userID,
-		OrganisationID: organisationID,
-		Credential:     credential,
-		CreatedAt:      now,
-		LastSeenAt:     now,
-		ExpiresAt:      micros(now.Add(s.cfg.AbsoluteTimeout)),
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()

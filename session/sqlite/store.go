@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/referral-ledger/ledger/datadir"
@@ -108,22 +107,10 @@ func (s *Store) Close() error { return s.db.Close() }
 // Create starts a session; see session.Store.Create. An empty userID or
 // organisationID is a programming error (internal).
 func (s *Store) Create(userID, organisationID, credential string, now time.Time) (string, session.Session, error) {
-	if userID == "" || organisationID == "" {
-		return "", session.Session{}, errors.New("session: a session needs a user and an organisation")
-	}
-	token, err := session.NewToken()
+	token, sess, err := session.Begin(userID, organisationID, credential, now, s.cfg.AbsoluteTimeout,
+		func(t time.Time) time.Time { return fromNanos(nanos(t)) })
 	if err != nil {
 		return "", session.Session{}, err
-	}
-	now = fromNanos(nanos(now))
-	sess := session.Session{
-		ID:             uuid.NewString(),
-		UserID:         userID,
-		OrganisationID: organisationID,
-		Credential:     credential,
-		CreatedAt:      now,
-		LastSeenAt:     now,
-		ExpiresAt:      now.Add(s.cfg.AbsoluteTimeout),
 	}
 	_, err = s.db.Exec(`INSERT INTO sessions
 		(token_hash, id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at)
