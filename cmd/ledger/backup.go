@@ -93,11 +93,7 @@ func backup(ctx context.Context, cfg config.Config, dir string, withKeys bool, s
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := r.Close(); err == nil {
-			err = cerr
-		}
-	}()
+	defer closeInto(&err, r)
 	if err := emptyDir(dir); err != nil {
 		return err
 	}

@@ -60,6 +60,14 @@ func openReader(cfg config.Config) (*datadir.Reader, error) {
 	return r, err
 }
 
+// closeInto closes c, keeping its error in *err unless *err already holds
+// one: `defer closeInto(&err, r)` for a named error result.
+func closeInto(err *error, c interface{ Close() error }) {
+	if cerr := c.Close(); *err == nil {
+		*err = cerr
+	}
+}
+
 // openEventsReadOnly opens the data directory's event log for reading.
 func openEventsReadOnly(r *datadir.Reader) (*sqlite.Store, error) {
 	f, err := r.SQLite(eventsFile)

@@ -42,11 +42,7 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 				if r, err = openReader(cfg); err != nil {
 					return err
 				}
-				defer func() {
-					if cerr := r.Close(); err == nil {
-						err = cerr
-					}
-				}()
+				defer closeInto(&err, r)
 			}
 			var store eventstore.Store
 			if cfg.Store == config.StoreSQLite {

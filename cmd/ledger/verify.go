@@ -69,11 +69,7 @@ func verifyFile(cmd *cobra.Command, cfg config.Config, stdout io.Writer) (err er
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := r.Close(); err == nil {
-			err = cerr
-		}
-	}()
+	defer closeInto(&err, r)
 	f, err := r.SQLite(eventsFile)
 	if err != nil {
 		return noFile(r, eventsFile, "ledger", err)
