@@ -124,24 +124,10 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 		o.IntakeOff, o.IntakeReason, o.ResumeOn, o.IntakeOffSince = true, e.Reason, e.ResumeOn, rec.At
 	case *OrganisationIntakeSwitchedOn:
 		o.IntakeOff, o.IntakeReason, o.ResumeOn, o.IntakeOffSince = false, e.Reason, "", time.Time{}
-	case *OrganisationUserAdded:
-		o.Users = withUser(o.Users, User{ID: e.UserID, OrganisationID: o.ID, Username: e.Username,
-			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
-			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, PasswordChangeRequired: e.PasswordChangeRequired,
-			CreatedAt: rec.At})
-	case *OrganisationAccountClosed:
-		if u, ok := o.Users[e.UserID]; ok {
-			u.Closed, u.ClosedAt = true, rec.At
-			o.Users = withUser(o.Users, u)
-		}
-	case *OrganisationPasswordChanged:
-		if u, ok := o.Users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, e.PasswordChangeRequired
-			o.Users = withUser(o.Users, u)
-		}
-	case *OrganisationUserDetailsChanged, *OrganisationUserRolesChanged:
-		id := e.(UserEvent).AccountID()
-		if u, ok := o.Users[id]; ok {
+	case UserEvent:
+		id := e.AccountID()
+		if u, ok := o.Users[id]; ok || isUserAdded(e) {
+			u.OrganisationID = o.ID
 			o.Users = withUser(o.Users, EvolveUser(u, rec))
 		}
 	}
@@ -154,18 +140,34 @@ type UserEvent interface {
 	AccountID() uuid.UUID
 }
 
-// EvolveUser applies an edit of one account (R-ORG-3): its details, or its
-// roles and team. Other events leave u as it is. A role change replaces the
-// roles and their void marks: whether the roles it records are void is for
-// the user index to say (VoidNetworkRoles).
+// EvolveUser applies an event about one account (R-ORG-3, R-AUTH-6): its
+// opening (onto a User holding only its OrganisationID), details, roles
+// and team, password, or closure; other events leave u as it is. It is the
+// one fold of an account, used by EvolveOrganisation and the user index.
+// A role change replaces the roles and their void marks: whether the roles
+// it records are void is for the user index to say (VoidNetworkRoles).
 func EvolveUser(u User, rec Recorded) User {
 	switch e := rec.Event.(type) {
+	case *OrganisationUserAdded:
+		u = User{ID: e.UserID, OrganisationID: u.OrganisationID, Username: e.Username,
+			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
+			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, PasswordChangeRequired: e.PasswordChangeRequired,
+			CreatedAt: rec.At}
 	case *OrganisationUserDetailsChanged:
 		u.DisplayName, u.Email = e.DisplayName, e.Email
 	case *OrganisationUserRolesChanged:
 		u.Roles, u.Team, u.VoidRoles = e.Roles, e.Team, nil
+	case *OrganisationPasswordChanged:
+		u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, e.PasswordChangeRequired
+	case *OrganisationAccountClosed:
+		u.Closed, u.ClosedAt = true, rec.At
 	}
 	return u
+}
+
+func isUserAdded(e Event) bool {
+	_, ok := e.(*OrganisationUserAdded)
+	return ok
 }
 
 func withUser(users map[uuid.UUID]User, u User) map[uuid.UUID]User {

@@ -147,6 +147,15 @@ func (e *OrganisationUserDetailsChanged) AccountID() uuid.UUID { return e.UserID
 // AccountID implements UserEvent.
 func (e *OrganisationUserRolesChanged) AccountID() uuid.UUID { return e.UserID }
 
+// AccountID implements UserEvent.
+func (e *OrganisationUserAdded) AccountID() uuid.UUID { return e.UserID }
+
+// AccountID implements UserEvent.
+func (e *OrganisationAccountClosed) AccountID() uuid.UUID { return e.UserID }
+
+// AccountID implements UserEvent.
+func (e *OrganisationPasswordChanged) AccountID() uuid.UUID { return e.UserID }
+
 // EventType implements Event.
 func (*OrganisationUserDetailsChanged) EventType() string { return OrganisationUserDetailsChangedType }
 

@@ -36,32 +36,25 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 	defer p.mu.Unlock()
 	orgID, _ := uuid.Parse(strings.TrimPrefix(stored.Stream, "organisation-"))
 	switch e := rec.Event.(type) {
-	case *domain.OrganisationUserAdded:
-		p.users[e.UserID] = domain.User{ID: e.UserID, OrganisationID: orgID, Username: e.Username,
-			DisplayName: e.DisplayName, Email: e.Email, Roles: e.Roles, Team: e.Team,
-			PasswordHash: e.PasswordHash, PasswordChangedAt: rec.At, CreatedAt: rec.At,
-			VoidRoles:              domain.VoidNetworkRoles(e.Roles, p.byCoordinator(rec.ActorUserID)),
-			PasswordChangeRequired: e.PasswordChangeRequired}
-		p.byUsername[e.Username] = e.UserID
-	case *domain.OrganisationUserDetailsChanged, *domain.OrganisationUserRolesChanged:
-		id := e.(domain.UserEvent).AccountID()
-		if u, ok := p.users[id]; ok {
-			u = domain.EvolveUser(u, rec)
-			if _, roles := e.(*domain.OrganisationUserRolesChanged); roles {
-				u.VoidRoles = domain.VoidNetworkRoles(u.Roles, p.byCoordinator(rec.ActorUserID))
-			}
-			p.users[id] = u
+	case domain.UserEvent:
+		// The account's fold is the domain's; the index adds only which
+		// network roles are void, which depends on who recorded them
+		// across the whole network (R-AUTH-7).
+		id := e.AccountID()
+		u, ok := p.users[id]
+		if added, isAdded := e.(*domain.OrganisationUserAdded); isAdded {
+			u, ok = domain.User{OrganisationID: orgID}, true
+			p.byUsername[added.Username] = added.UserID
 		}
-	case *domain.OrganisationAccountClosed:
-		if u, ok := p.users[e.UserID]; ok {
-			u.Closed, u.ClosedAt = true, rec.At
-			p.users[e.UserID] = u
+		if !ok {
+			return
 		}
-	case *domain.OrganisationPasswordChanged:
-		if u, ok := p.users[e.UserID]; ok {
-			u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, e.PasswordChangeRequired
-			p.users[e.UserID] = u
+		u = domain.EvolveUser(u, rec)
+		switch e.(type) {
+		case *domain.OrganisationUserAdded, *domain.OrganisationUserRolesChanged:
+			u.VoidRoles = domain.VoidNetworkRoles(u.Roles, p.byCoordinator(rec.ActorUserID))
 		}
+		p.users[id] = u
 	default:
 		p.orgs[orgID] = domain.EvolveOrganisation(p.orgs[orgID], rec)
 	}
