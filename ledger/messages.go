@@ -110,13 +110,11 @@ func (s *Service) Messages(ctx context.Context, actor domain.Actor, client uuid.
 	}
 	grant, ok := domain.LockAccess(c.Lock, actor, s.Now())
 	knows := clients != nil && clients.OrganisationKnowsClient(actor.OrganisationID, client)
-	switch {
-	case ok && grant == domain.GrantNotLocked && !knows:
-		return nil, domain.Errorf(domain.NotFound, "no such client")
-	case !ok && (c.Lock.HideNotification || !knows):
-		return nil, domain.Errorf(domain.NotFound, "no such client")
-	case !ok:
-		return nil, s.lockedError(c.Lock)
+	if !knows && (!ok || grant == domain.GrantNotLocked) {
+		return nil, errNoClient
+	}
+	if err := s.lockedOut(actor, c.Lock); err != nil {
+		return nil, err
 	}
 	messages, err := s.load(ctx, MessagesStream(client))
 	if err != nil {
