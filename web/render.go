@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,17 +17,26 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 )
 
-// pageNames are the templates of templates/, one a page, each drawn inside
-// layout.html, with the partials of list.html.
-var pageNames = []string{"signin", "password", "incoming", "outgoing", "find", "directory", "make", "referral", "error"}
+// partials are the templates of templates/ that are not pages: the layout
+// every page is drawn inside, and the shared pieces (list.html's tables,
+// forms.html's fields). Every other file there is a page, named by its file.
+var partials = []string{"templates/layout.html", "templates/list.html"}
 
 // views holds every page's parsed template.
 type views struct{ pages map[string]*template.Template }
 
 func parseViews() (*views, error) {
 	v := &views{pages: map[string]*template.Template{}}
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/list.html", "templates/"+name+".html")
+	files, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		if slices.Contains(partials, f) {
+			continue
+		}
+		name := strings.TrimSuffix(strings.TrimPrefix(f, "templates/"), ".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, append(slices.Clone(partials), f)...)
 		if err != nil {
 			return nil, err
 		}
@@ -65,6 +75,7 @@ type layout struct {
 	User         *domain.User // the signed-in user; nil on the sign-in page
 	Organisation string       // the user's organisation's name
 	Nav          string       // the navigation item of this page
+	Menu         []menuItem   // the navigation the user's roles allow
 	Flash        string       // what the last action did, confirmed
 	Errors       []fieldError // the form's errors, for the error summary
 	Search       string       // the reference typed in the search box
@@ -80,6 +91,7 @@ func (p *Pages) base(c *gin.Context, title, nav string) layout {
 	l := layout{Title: title, Nav: nav, Flash: takeFlash(c)}
 	if u, ok := userFrom(c); ok {
 		l.User = &u
+		l.Menu = menuFor(u, nav)
 		l.Organisation = p.orgName(u.OrganisationID)
 	}
 	return l

@@ -75,7 +75,7 @@ func (p *Pages) signOut(c *gin.Context) {
 		}
 	}
 	p.setCookie(c, p.cookie.session, "", -1)
-	v := signInView{layout: layout{Title: "You have signed out", Flash: "You have signed out."}, Next: "/incoming"}
+	v := signInView{layout: layout{Title: "You have signed out", Flash: "You have signed out."}, Next: "/"}
 	p.render(c, http.StatusOK, "signin", v)
 }
 

@@ -80,27 +80,55 @@ func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
 	g.POST("/sign-in", p.signIn)
 
 	a := g.Group("", p.authenticate)
-	a.GET("/", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/incoming") })
+	a.GET("/", p.home)
 	a.POST("/sign-out", p.signOut)
 	a.GET("/password", p.passwordPage)
 	a.POST("/password", p.changePassword)
-	a.GET("/incoming", p.incomingPage)
-	a.GET("/outgoing", p.outgoingPage)
-	a.GET("/find", p.findPage)
-	a.GET("/directory", p.directoryPage)
-	a.GET("/make-a-referral", p.makeReferralPage)
-	a.POST("/make-a-referral", p.makeReferral)
-	a.GET("/referrals/:id", p.referralPage)
-	a.POST("/referrals/:id/acknowledge", p.acknowledge)
-	a.POST("/referrals/:id/assign", p.assign)
-	a.POST("/referrals/:id/notes", p.addNote)
-	a.POST("/referrals/:id/urgency-review", p.reviewUrgency)
-	a.POST("/referrals/:id/close", p.closeReferral)
+	for _, sec := range sections {
+		sec.Mount(p, a)
+	}
 	return func(c *gin.Context) {
 		pageHeaders(c)
 		p.renderError(c, http.StatusNotFound, "Page not found",
 			"If you typed the web address, check it is correct. If you followed a link, sign in and search by the referral's reference.")
 	}, nil
+}
+
+// The advisers' casework: their organisation's incoming and outgoing
+// referrals, making one, acting on one, and the directory.
+func init() {
+	addSection(section{
+		Nav: []navEntry{
+			{Key: "incoming", Label: "Incoming", Path: "/incoming", Order: 10, For: caseworker},
+			{Key: "outgoing", Label: "Outgoing", Path: "/outgoing", Order: 20, For: caseworker},
+			{Key: "make", Label: "Make a referral", Path: "/make-a-referral", Order: 30, For: caseworker},
+			{Key: "directory", Label: "Directory", Path: "/directory", Order: 90, For: everyone},
+		},
+		Mount: func(p *Pages, a *gin.RouterGroup) {
+			a.GET("/incoming", p.incomingPage)
+			a.GET("/outgoing", p.outgoingPage)
+			a.GET("/find", p.findPage)
+			a.GET("/directory", p.directoryPage)
+			a.GET("/make-a-referral", p.makeReferralPage)
+			a.POST("/make-a-referral", p.makeReferral)
+			a.GET("/referrals/:id", p.referralPage)
+			a.POST("/referrals/:id/acknowledge", p.acknowledge)
+			a.POST("/referrals/:id/assign", p.assign)
+			a.POST("/referrals/:id/notes", p.addNote)
+			a.POST("/referrals/:id/urgency-review", p.reviewUrgency)
+			a.POST("/referrals/:id/close", p.closeReferral)
+		},
+	})
+}
+
+// home sends the user to the first page of their navigation: an
+// adviser's Incoming, a coordinator's or auditor's own first page.
+func (p *Pages) home(c *gin.Context) {
+	if m := menuFor(currentUser(c), ""); len(m) > 0 {
+		c.Redirect(http.StatusSeeOther, m[0].Path)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/directory")
 }
 
 // contentSecurityPolicy allows the page's own stylesheet, script and
@@ -172,11 +200,11 @@ func (p *Pages) lockVisible(actor domain.Actor, now time.Time) func(client uuid.
 }
 
 // safeNext returns path when it is a page of this site to return to after
-// signing in, else "/incoming": never another site.
+// signing in, else "/" (the user's first page): never another site.
 func safeNext(path string) string {
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") ||
 		strings.HasPrefix(path, "/v1/") || strings.ContainsAny(path, "\r\n") || len(path) > 200 {
-		return "/incoming"
+		return "/"
 	}
 	return path
 }

@@ -177,7 +177,7 @@ func TestWebSignIn(t *testing.T) {
 		}
 	}
 	wantStatus(t, b.get(p.location), http.StatusNotFound, "Page not found")
-	if p := b.signIn("ann", annPassword, "https://evil.example/"); p.location != "/incoming" {
+	if p := b.signIn("ann", annPassword, "https://evil.example/"); p.location != "/" {
 		t.Errorf("sign-in sends the browser to another site: %q", p.location)
 	}
 	wantStatus(t, b.get("/incoming"), http.StatusOK, "Incoming referrals", "Ann Adviser")
