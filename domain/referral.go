@@ -16,6 +16,12 @@ const (
 	StatusClosed       Status = "closed"
 )
 
+// Statuses lists every referral status, in the order of a referral's life:
+// what a search or a filter accepts. A new status is added here.
+func Statuses() []Status {
+	return []Status{StatusMade, StatusAcknowledged, StatusClosed}
+}
+
 // Note is a note on a referral.
 type Note struct {
 	ID                  uuid.UUID

@@ -438,10 +438,19 @@ func matrixRoutes() map[string][]probe {
 
 		// Views.
 		"GET /v1/inbox": {{path: fixed("/v1/inbox"), want: ok(http.StatusOK)}},
-		// Finding a referral by its reference (R-REF-13) is open to everyone
-		// signed in; what it lists is filtered as the inbox is (R-AUTH-4).
-		"GET /v1/referrals": {{path: fixed("/v1/referrals?reference=7KQ4-M2XD"), want: ok(http.StatusOK)}},
-		"GET /v1/outbox":    {{path: fixed("/v1/outbox"), want: ok(http.StatusOK)}},
+		// Searching referrals (R-REF-13) is open to everyone signed in, on
+		// every case state; what it lists is filtered as the inbox is
+		// (R-AUTH-4, R-LOCK-2: TestSearchLockedCase_LOCK2).
+		"GET /v1/referrals": {
+			{variant: "by reference", perCase: true, path: func(_ *matrixWorld, k *matrixCase, _ *matrixCaller) string {
+				return "/v1/referrals?reference=" + domain.ReferenceOf(uuid.MustParse(k.referral)).String()
+			}, want: ok(http.StatusOK)},
+			{variant: "every filter", path: func(w *matrixWorld, _ *matrixCase, _ *matrixCaller) string {
+				return "/v1/referrals?status=made&from_organisation_id=" + w.orgB + "&to_organisation_id=" + w.orgB +
+					"&made_from=2026-01-01&made_to=2026-12-31&limit=10"
+			}, want: ok(http.StatusOK)},
+		},
+		"GET /v1/outbox": {{path: fixed("/v1/outbox"), want: ok(http.StatusOK)}},
 		"GET /v1/overdue": {{path: fixed("/v1/overdue"), want: func(c *matrixCaller, _ lockState) int { // R-VIEW-3
 			return either(c.is(domain.RoleCoordinator, domain.RoleOrgLead), http.StatusOK, http.StatusForbidden)
 		}}},

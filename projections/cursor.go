@@ -25,6 +25,7 @@ const (
 	listClosed  listTag = 'c' // closed referrals, latest closed first
 	listOutbox  listTag = 'o' // referrals made, newest first
 	listOverdue listTag = 'd' // overdue referrals, most overdue first
+	listSearch  listTag = 's' // referrals found by a search, newest made first
 )
 
 // cursorLen is the decoded size of a cursor: tag, at, rank, id.

@@ -13,7 +13,7 @@ import (
 )
 
 // Referrals is the read model behind the inbox, outbox and overdue views
-// (R-VIEW-1..3): every referral's state folded from the public fields of its
+// (R-VIEW-1..3) and the search of referrals: every referral's state folded from the public fields of its
 // events, indexed per receiving organisation and status, per assigned
 // adviser and status, per referring organisation, and by next deadline.
 //
@@ -37,6 +37,8 @@ type Referrals struct {
 	inbox      map[queueKey]*orderedSet  // (receiving organisation, status) → work order
 	assigned   map[queueKey]*orderedSet  // (assignee, status) → work order
 	outbox     map[uuid.UUID]*orderedSet // referring organisation → newest made first
+	received   map[uuid.UUID]*orderedSet // receiving organisation → newest made first (search)
+	made       orderedSet                // every referral, newest made first (search)
 
 	// references maps a reference to the referrals it names (R-REF-13):
 	// one, unless two were made with the same one in a race.
@@ -74,7 +76,7 @@ type placement struct {
 func NewReferrals(cal *calendar.Calendar, ts domain.Timescales) *Referrals {
 	return &Referrals{cal: cal, ts: ts, byID: map[uuid.UUID]*referralEntry{},
 		involved: map[uuid.UUID]*orderedSet{}, inbox: map[queueKey]*orderedSet{},
-		assigned: map[queueKey]*orderedSet{}, outbox: map[uuid.UUID]*orderedSet{},
+		assigned: map[queueKey]*orderedSet{}, outbox: map[uuid.UUID]*orderedSet{}, received: map[uuid.UUID]*orderedSet{},
 		references: map[domain.Reference][]uuid.UUID{}}
 }
 
@@ -161,6 +163,17 @@ func placementOf(e *referralEntry) placement {
 func (p *Referrals) reindex(was, is placement) {
 	if was.from != is.from || was.made != is.made {
 		move(p.outbox, was.indexed, was.from, was.made, is.indexed, is.from, is.made)
+	}
+	if was.to != is.to || was.made != is.made {
+		move(p.received, was.indexed, was.to, was.made, is.indexed, is.to, is.made)
+	}
+	if was.indexed != is.indexed || was.made != is.made {
+		if was.indexed {
+			p.made.delete(was.made)
+		}
+		if is.indexed {
+			p.made.insert(is.made)
+		}
 	}
 	if was.to != is.to || was.status != is.status || was.work != is.work {
 		move(p.inbox, was.indexed, queueKey{was.to, was.status}, was.work, is.indexed, queueKey{is.to, is.status}, is.work)

@@ -213,6 +213,13 @@ func (w world) read(tb testing.TB, p *Referrals, now time.Time, pageSize func() 
 		collect(fmt.Sprintf("overdue %s", org), overdue(org))
 	}
 	collect("overdue", overdue(uuid.Nil))
+	for _, sc := range w.searchCases() {
+		collect("search "+sc.name, func(after string, limit int) ([]string, string, error) {
+			q := sc.q
+			q.After, q.Limit = after, limit
+			return summaries(p.Search(q, now))
+		})
+	}
 	return out
 }
 
@@ -324,6 +331,9 @@ func (w world) expect(events []fedEvent, cal *calendar.Calendar, ts domain.Times
 		out[fmt.Sprintf("overdue %s", org)] = list(func(x row) bool { return isOverdue(x) && x.r.Involves(org) }, urgentFirst, overdueRender)
 	}
 	out["overdue"] = list(isOverdue, urgentFirst, overdueRender)
+	for _, sc := range w.searchCases() {
+		out["search "+sc.name] = list(func(x row) bool { return sc.match(x.r) }, newestMade, summary)
+	}
 	return out
 }
 

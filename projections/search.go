@@ -1,0 +1,127 @@
+package projections
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// SearchQuery asks for one page of referrals found by their public fields:
+// reference, status, organisations and when they were made. Never by client
+// data: the read model holds none.
+type SearchQuery struct {
+	// Organisation is the caller's when the caller sees only the referrals
+	// their organisation made or received (R-AUTH-4); uuid.Nil searches the
+	// whole network (coordinators, auditors).
+	Organisation uuid.UUID
+	Reference    domain.Reference // "": any
+	Status       domain.Status    // "": any
+	From, To     uuid.UUID        // the referring and receiving organisations; uuid.Nil: any
+	// MadeFrom and MadeBefore bound when the referral was made:
+	// MadeFrom <= made_at < MadeBefore; a zero time does not bound.
+	MadeFrom, MadeBefore time.Time
+	After                string // the Next of the previous page; "" for the first
+	Limit                int    // 1..MaxLimit; 0 for DefaultLimit
+	// Visible, when set, hides the referrals of clients it refuses: the
+	// caller's case-lock rule (R-LOCK-2).
+	Visible func(client uuid.UUID) bool
+}
+
+// Search lists the referrals matching every filter of q, newest made
+// first (the referral id orders those made at the same instant), a page at
+// a time. Errors: ErrInvalidCursor, or an error for a status the domain
+// does not define.
+func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary], error) {
+	if q.Status != "" && !slices.Contains(domain.Statuses(), q.Status) {
+		return Page[ReferralSummary]{}, fmt.Errorf("projections: no referral status %q", q.Status)
+	}
+	after, err := decodeCursor(listSearch, q.After)
+	if err != nil {
+		return Page[ReferralSummary]{}, err
+	}
+	// Keys are newest made first: a later bound of made_at is an earlier
+	// key. Start after the last key made at or after MadeBefore.
+	if !q.MadeBefore.IsZero() {
+		bound := sortKey{at: -q.MadeBefore.UnixNano(), rank: math.MaxUint8, hi: math.MaxUint64, lo: math.MaxUint64}
+		if after == nil || after.less(bound) {
+			after = &bound
+		}
+	}
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var it keyIter
+	switch {
+	case q.Reference != "":
+		var found orderedSet
+		for _, id := range p.references[q.Reference] {
+			if e := p.byID[id]; e != nil && e.at.indexed {
+				found.insert(e.at.made)
+			}
+		}
+		s := found.from(after)
+		it = &s
+	case q.From != uuid.Nil:
+		s := p.outbox[q.From].from(after)
+		it = &s
+	case q.To != uuid.Nil:
+		s := p.received[q.To].from(after)
+		it = &s
+	case q.Organisation != uuid.Nil:
+		it = &unionIter{a: p.outbox[q.Organisation].from(after), b: p.received[q.Organisation].from(after)}
+	default:
+		s := p.made.from(after)
+		it = &s
+	}
+	var stop func(sortKey) bool
+	if !q.MadeFrom.IsZero() {
+		limit := -q.MadeFrom.UnixNano()
+		stop = func(k sortKey) bool { return k.at > limit }
+	}
+	keep := func(k sortKey) bool {
+		r := p.byID[k.id()].r
+		return (q.Organisation == uuid.Nil || r.Involves(q.Organisation)) &&
+			(q.Reference == "" || domain.ReferenceOf(r.ID) == q.Reference) &&
+			(q.Status == "" || r.Status == q.Status) &&
+			(q.From == uuid.Nil || r.FromOrganisationID == q.From) &&
+			(q.To == uuid.Nil || r.ToOrganisationID == q.To) &&
+			(q.Visible == nil || q.Visible(r.ClientID))
+	}
+	return readPage(it, listSearch, q.Limit, keep, stop, func(k sortKey) ReferralSummary {
+		return p.summary(p.byID[k.id()], now)
+	}), nil
+}
+
+// unionIter walks two sets' keys as one sorted sequence, a key in both
+// once.
+type unionIter struct{ a, b setIter }
+
+func (m *unionIter) peek() (sortKey, bool) {
+	ka, okA := m.a.peek()
+	kb, okB := m.b.peek()
+	switch {
+	case okA && (!okB || ka.compare(kb) <= 0):
+		return ka, true
+	case okB:
+		return kb, true
+	}
+	return sortKey{}, false
+}
+
+func (m *unionIter) next() {
+	ka, okA := m.a.peek()
+	kb, okB := m.b.peek()
+	switch {
+	case okA && okB && ka == kb:
+		m.a.next()
+		m.b.next()
+	case okA && (!okB || ka.less(kb)):
+		m.a.next()
+	default:
+		m.b.next()
+	}
+}
