@@ -38,10 +38,7 @@ func (s *Server) findReferrals(c *gin.Context) {
 	user := currentUser(c)
 	actor := user.Actor()
 	var v validator
-	q := projections.SearchQuery{Organisation: user.OrganisationID}
-	if actor.Has(domain.RoleCoordinator) || actor.Has(domain.RoleAuditor) {
-		q.Organisation = uuid.Nil
-	}
+	q := projections.SearchQuery{Organisation: projections.SearchScope(actor)}
 	unknownParams(c, &v, searchParams)
 	q.Limit, q.After = pageParams(c, &v)
 	if raw, ok := filterQuery(c, &v, "reference"); ok {

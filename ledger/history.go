@@ -20,7 +20,8 @@ type HistoryEntry struct {
 // History is a referral's events in order, up to a point, with whether the
 // stream's hash chain verifies and the state they add up to (R-LEDGER-5).
 type History struct {
-	Entries  []HistoryEntry
+	Entries  []HistoryEntry // up to the point asked for
+	All      []HistoryEntry // every event of the stream, whatever the point
 	Verified bool
 	Broken   *eventstore.BrokenLinkError // the first broken link, when not Verified
 	State    domain.Referral
@@ -87,6 +88,7 @@ func (s *Service) referralHistory(ctx context.Context, id uuid.UUID, at HistoryP
 			return History{}, domain.Referral{}, err
 		}
 		current = domain.EvolveReferral(current, d)
+		h.All = append(h.All, HistoryEntry{Stored: ev, Decoded: d})
 		if at.AsOf != nil && ev.Metadata.RecordedAt.After(*at.AsOf) || at.Revision != nil && ev.Revision > *at.Revision {
 			continue
 		}

@@ -32,6 +32,30 @@ type SearchQuery struct {
 	Visible func(client uuid.UUID) bool
 }
 
+// SearchScope is the organisation whose referrals actor's search is
+// limited to (R-AUTH-4): uuid.Nil for coordinators and auditors, who search
+// the whole network; the actor's own organisation for everyone else,
+// whatever their role.
+func SearchScope(actor domain.Actor) uuid.UUID {
+	if actor.NetworkWide() {
+		return uuid.Nil
+	}
+	return actor.OrganisationID
+}
+
+// ClientOf returns the client of referral id, false when the read model
+// holds no such referral. It checks no access: the caller asks the ledger,
+// with the client, what the user may see.
+func (p *Referrals) ClientOf(id uuid.UUID) (uuid.UUID, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	e := p.byID[id]
+	if e == nil || !e.r.Exists {
+		return uuid.Nil, false
+	}
+	return e.r.ClientID, true
+}
+
 // Search lists the referrals matching every filter of q, newest made
 // first (the referral id orders those made at the same instant), a page at
 // a time. Errors: ErrInvalidCursor, or an error for a status the domain

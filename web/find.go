@@ -17,9 +17,10 @@ type findView struct {
 }
 
 // findPage finds a referral by its reference (R-REF-13), as
-// GET /v1/referrals?reference= does: only among the referrals the user's
-// organisation made or received. One found opens it; never a search by
-// client data.
+// GET /v1/referrals?reference= does: among the referrals the user's
+// organisation made or received, or the network's for coordinators and
+// auditors. One found opens it; never a search by client data. The search
+// page (/search) searches by more than the reference.
 func (p *Pages) findPage(c *gin.Context) {
 	u := currentUser(c)
 	raw := c.Query("reference")
@@ -41,8 +42,13 @@ func (p *Pages) findPage(c *gin.Context) {
 		return
 	}
 	now := p.Service.Now()
-	found := p.Referrals.FindByReference(projections.ReferenceQuery{Reference: ref, Organisation: u.OrganisationID,
+	page, err := p.Referrals.Search(projections.SearchQuery{Reference: ref, Organisation: projections.SearchScope(u.Actor()),
 		Visible: p.lockVisible(u.Actor(), now)}, now)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	found := page.Items
 	if len(found) == 1 {
 		c.Redirect(http.StatusSeeOther, "/referrals/"+found[0].ID.String())
 		return

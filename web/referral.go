@@ -29,6 +29,7 @@ type referralView struct {
 	History               []historyView
 	Receiver, Referrer    bool // the user's organisation received or made it
 	CanAct                bool // an adviser of an organisation involved, and the referral is open
+	CanAccessLog          bool // may read the client's access log (coordinator, auditor, the lock's responsible person)
 	Advisers              []domain.User
 	Stale                 bool   // the user's action raced with another change
 	Input                 formIn // what the user entered in the action that failed
@@ -88,7 +89,12 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 		From: p.orgName(r.FromOrganisationID), To: p.orgName(r.ToOrganisationID), MadeBy: p.userName(r.MadeBy),
 		AssignedTo: p.userName(r.AssignedTo), AcknowledgeBy: d.AcknowledgeBy, CloseBy: d.CloseBy, Overdue: d.Overdue(r, now),
 		Receiver: u.OrganisationID == r.ToOrganisationID, Referrer: u.OrganisationID == r.FromOrganisationID}
-	v.CanAct = r.Status != domain.StatusClosed && r.Involves(u.OrganisationID) && u.Actor().Caseworker()
+	// An auditor only reads: no action is offered, whatever else they
+	// hold (the ledger refuses a forged one as it refuses anyone not
+	// involved).
+	v.CanAct = r.Status != domain.StatusClosed && r.Involves(u.OrganisationID) && u.Actor().Caseworker() &&
+		!u.Actor().Has(domain.RoleAuditor)
+	v.CanAccessLog = p.mayReadAccessLog(u, r.ClientID)
 	for _, n := range r.Notes {
 		v.Notes = append(v.Notes, noteView{Text: n.Text, AgreedCloseBy: n.AgreedCloseBy, At: n.At,
 			By: p.userName(n.ActorUserID), Organisation: p.orgName(n.ActorOrganisationID)})
