@@ -317,7 +317,7 @@ func (p *Pages) historyPage(c *gin.Context) {
 		ev.AfterTheState = v.AtPoint && !shown[e.Stored.Revision]
 		v.Events = append(v.Events, ev)
 		v.Revisions = append(v.Revisions, option{Value: strconv.FormatUint(e.Stored.Revision, 10),
-			Label: fmt.Sprintf("%d: %s, %s", e.Stored.Revision, ev.What, londonDateTime(ev.At)),
+			Label:    fmt.Sprintf("%d: %s, %s", e.Stored.Revision, ev.What, londonDateTime(ev.At)),
 			Selected: v.AtPoint && e.Stored.Revision == r.Revision})
 	}
 	v.CanAccessLog = p.mayReadAccessLog(u, r.ClientID)
