@@ -1,8 +1,8 @@
 package ledger
 
 import (
-	"cmp"
 	"context"
+	"encoding/base64"
 	"slices"
 	"strings"
 	"time"
@@ -21,31 +21,58 @@ type Account struct {
 	LastSignIn time.Time
 }
 
-// OrganisationUsers lists the accounts of organisation orgID, open ones
-// first, each group by display name. Only the organisation's lead and the
-// coordinator may read it, as only they manage its accounts (R-ORG-3).
-// Errors: NotFound (no such organisation), Forbidden, Unavailable.
-func (acc *Accounts) OrganisationUsers(ctx context.Context, actor domain.Actor, orgID uuid.UUID) ([]Account, error) {
+// UsersPage is one page of an organisation's accounts. Next is the cursor
+// of the following page, "" when this is the last.
+type UsersPage struct {
+	Users []Account
+	Next  string
+}
+
+// OrganisationUsers lists the accounts of organisation orgID by username
+// (unique and never changed, so pages neither skip nor repeat anyone
+// whatever is edited meanwhile), at most limit (1 to 200, 50 when 0)
+// after the cursor after ("" for the first page). Only the
+// organisation's lead and the coordinator may read it, as only they
+// manage its accounts (R-ORG-3). Errors: NotFound (no such organisation),
+// Forbidden, Invalid (a cursor no page gave, naming the field next),
+// Unavailable.
+func (acc *Accounts) OrganisationUsers(ctx context.Context, actor domain.Actor, orgID uuid.UUID, after string, limit int) (UsersPage, error) {
 	o, err := acc.managed(ctx, actor, orgID)
 	if err != nil {
-		return nil, err
+		return UsersPage{}, err
 	}
+	from := ""
+	if after != "" {
+		b, err := base64.RawURLEncoding.DecodeString(after)
+		if err != nil || !strings.HasPrefix(string(b), usersCursorTag) {
+			return UsersPage{}, domain.InvalidFields(domain.FieldError{Field: "next",
+				Message: "must be the next value of a page of this list, unchanged"})
+		}
+		from = strings.TrimPrefix(string(b), usersCursorTag)
+	}
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 200)
 	users := make([]domain.User, 0, len(o.Users))
 	for _, u := range o.Users {
-		users = append(users, u)
-	}
-	slices.SortFunc(users, func(a, b domain.User) int {
-		if a.Closed != b.Closed {
-			if a.Closed {
-				return 1
-			}
-			return -1
+		if u.Username > from {
+			users = append(users, u)
 		}
-		return cmp.Or(strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)),
-			strings.Compare(a.Username, b.Username))
-	})
-	return acc.accounts(users)
+	}
+	slices.SortFunc(users, func(a, b domain.User) int { return strings.Compare(a.Username, b.Username) })
+	var page UsersPage
+	if len(users) > limit {
+		users = users[:limit]
+		page.Next = base64.RawURLEncoding.EncodeToString([]byte(usersCursorTag + users[limit-1].Username))
+	}
+	page.Users, err = acc.accounts(users)
+	return page, err
 }
+
+// usersCursorTag starts every cursor of the users list, so a cursor of
+// another list is refused.
+const usersCursorTag = "u:"
 
 // OrganisationUser returns one account of organisation orgID, under the
 // rule of OrganisationUsers. Errors: NotFound (no such organisation, or no
