@@ -72,6 +72,10 @@ func canManage(o Organisation, actor Actor) bool {
 	return actor.Has(RoleCoordinator) || (actor.Has(RoleOrgLead) && actor.OrganisationID == o.ID)
 }
 
+// ManagedBy reports whether actor may manage o's accounts and entry: its
+// org lead, or the coordinator (R-ORG-1, R-ORG-3).
+func (o Organisation) ManagedBy(actor Actor) bool { return canManage(o, actor) }
+
 // DecideUpdateOrganisation keeps the directory entry and admin contact
 // current (R-ORG-1). An update that changes nothing records nothing.
 // Errors: NotFound, Forbidden, Invalid.

@@ -373,6 +373,8 @@ func matrixRoutes() map[string][]probe {
 			want: func(c *matrixCaller, _ lockState) int {
 				return either(c.is(domain.RoleOrgLead) && c.inOwner(), http.StatusOK, http.StatusForbidden)
 			}}},
+		"GET /v1/organisations/:id/users": {{path: orgB("/users"),
+			want: func(c *matrixCaller, _ lockState) int { return either(manages(c), http.StatusOK, http.StatusForbidden) }}},
 		"POST /v1/organisations/:id/users": {
 			{variant: "adviser", path: orgB("/users"),
 				body: addUserBody(domain.RoleAdviser), want: addUserWant(false)},

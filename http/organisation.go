@@ -272,3 +272,64 @@ func (s *Server) directory(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"organisations": out})
 }
+
+type accountBody struct {
+	userBody
+	VoidRoles    []domain.Role `json:"void_roles"`
+	CreatedAt    string        `json:"created_at"`
+	ClosedAt     *string       `json:"closed_at"`
+	LastSignInAt *string       `json:"last_sign_in_at"`
+}
+
+type accountListBody struct {
+	Users []accountBody `json:"users"`
+	Next  *string       `json:"next"`
+}
+
+func accountJSON(a ledger.Account) accountBody {
+	out := accountBody{userBody: userJSON(a.User), VoidRoles: a.VoidRoles, CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339)}
+	if out.VoidRoles == nil {
+		out.VoidRoles = []domain.Role{}
+	}
+	if a.Closed {
+		at := a.ClosedAt.UTC().Format(time.RFC3339)
+		out.ClosedAt = &at
+	}
+	if !a.LastSignIn.IsZero() {
+		at := a.LastSignIn.UTC().Format(time.RFC3339)
+		out.LastSignInAt = &at
+	}
+	return out
+}
+
+// listUsers lists an organisation's accounts by username, paginated, for
+// its org lead and the coordinator (R-ORG-3).
+func (s *Server) listUsers(c *gin.Context) {
+	id, err := parseUUIDParam(c, "id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var v validator
+	limit, after := pageParams(c, &v)
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	page, err := s.Accounts.OrganisationUsers(c.Request.Context(), currentUser(c).Actor(), id, after, limit)
+	if fields := domain.ErrorFields(err); len(fields) == 1 && fields[0].Field == "next" {
+		err = malformed("next: not a cursor of this list", fields...)
+	}
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := accountListBody{Users: make([]accountBody, len(page.Users))}
+	for i, a := range page.Users {
+		out.Users[i] = accountJSON(a)
+	}
+	if page.Next != "" {
+		out.Next = &page.Next
+	}
+	c.JSON(http.StatusOK, out)
+}

@@ -133,6 +133,7 @@ func (s *Server) routes(m *metrics) {
 	a.GET("/organisations/:id", s.getOrganisation)
 	a.PATCH("/organisations/:id", s.updateOrganisation)
 	a.PUT("/organisations/:id/intake", s.setIntake)
+	a.GET("/organisations/:id/users", s.listUsers)
 	a.POST("/organisations/:id/users", idem, s.addUser)
 	a.DELETE("/organisations/:id/users/:user_id", s.closeAccount)
 	a.PATCH("/organisations/:id/users/:user_id", s.updateUser)

@@ -47,6 +47,9 @@ type Sessions interface {
 	Lookup(token string, now time.Time) (userID, credential string, err error)
 	Delete(token string) error
 	DeleteForUser(userID string) error
+	// LastSignIns returns when each of userIDs last signed in; a user
+	// never signed in is absent.
+	LastSignIns(userIDs []string) (map[string]time.Time, error)
 }
 
 // UserIndex finds accounts, as a projection of the organisation streams.

@@ -95,6 +95,11 @@ type Store interface {
 	// DeleteForUser ends every session of userID, for account closure and
 	// password changes.
 	DeleteForUser(userID string) error
+	// LastSignIns returns when each of userIDs last began a session (signed
+	// in), as Create recorded it; a user never signed in is absent. It
+	// outlives the sessions themselves (logout, expiry, purge), and holds
+	// the time alone: nothing about where from or with what.
+	LastSignIns(userIDs []string) (map[string]time.Time, error)
 	// Purge removes the sessions that have expired by now, and the throttle
 	// counters that no longer matter at now, and returns how many sessions
 	// it removed.

@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS ledger_attempts (
 	forget_after bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS ledger_attempts_forget ON ledger_attempts (forget_after);
+CREATE TABLE IF NOT EXISTS ledger_sign_ins (
+	user_id text        PRIMARY KEY,
+	last_at timestamptz NOT NULL
+);
 `
 
 // sessionOpTimeout bounds every call, since session.Store's methods take no
@@ -121,11 +125,19 @@ func (s *Store) Create(userID, organisationID, credential string, now time.Time)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
-	_, err = s.pool.Exec(ctx, `INSERT INTO ledger_sessions
-		(token_hash, id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		session.HashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
-		sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt)
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO ledger_sessions
+			(token_hash, id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			session.HashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
+			sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO ledger_sign_ins (user_id, last_at) VALUES ($1, $2)
+			ON CONFLICT (user_id) DO UPDATE SET last_at = GREATEST(ledger_sign_ins.last_at, excluded.last_at)`,
+			sess.UserID, sess.CreatedAt)
+		return err
+	})
 	if err != nil {
 		return "", session.Session{}, sessionsUnavailable("storing session", err)
 	}
@@ -194,6 +206,31 @@ func (s *Store) Delete(token string) error {
 		return sessionsUnavailable("deleting session", err)
 	}
 	return nil
+}
+
+// LastSignIns returns when each user last signed in; see
+// session.Store.LastSignIns. Errors: domain.Unavailable.
+func (s *Store) LastSignIns(userIDs []string) (map[string]time.Time, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	rows, err := s.pool.Query(ctx, `SELECT user_id, last_at FROM ledger_sign_ins WHERE user_id = ANY($1)`, userIDs)
+	if err != nil {
+		return nil, sessionsUnavailable("reading sign-ins", err)
+	}
+	defer rows.Close()
+	out := make(map[string]time.Time, len(userIDs))
+	for rows.Next() {
+		var id string
+		var at time.Time
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, sessionsUnavailable("reading sign-ins", err)
+		}
+		out[id] = at.UTC()
+	}
+	if err := rows.Err(); err != nil {
+		return nil, sessionsUnavailable("reading sign-ins", err)
+	}
+	return out, nil
 }
 
 // DeleteForUser ends every session of userID on every node; see

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Factory) {
 		{"CreateNeedsUserAndOrganisation", testCreateNeedsUserAndOrganisation},
 		{"IdleTimeoutAnyLength_R-AUTH-3", testSessionIdleTimeoutAnyLength},
 		{"AttemptStore_R-AUTH-5", testAttemptStore},
+		{"LastSignIns_R-ORG-3", testLastSignIns},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
@@ -354,4 +355,37 @@ func testAttemptStore(t *testing.T, open Factory) {
 			return cs
 		})
 	})
+}
+
+// testLastSignIns: the org lead's list of users shows when each last
+// signed in (R-ORG-3). The time outlives logout, account closure and the
+// purge of expired sessions, a later sign-in replaces it, and a user never
+// signed in has none.
+func testLastSignIns(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	first, _ := Create(t, s, "user-1", T0)
+	_, later := Create(t, s, "user-1", T0.Add(time.Hour))
+	_, other := Create(t, s, "user-2", T0.Add(2*time.Minute))
+	if err := s.Delete(first); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteForUser("user-2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Purge(T0.Add(48 * time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LastSignIns([]string{"user-1", "user-2", "user-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got["user-1"].Equal(later.CreatedAt) || !got["user-2"].Equal(other.CreatedAt) {
+		t.Fatalf("LastSignIns = %v, want user-1 at %v and user-2 at %v", got, later.CreatedAt, other.CreatedAt)
+	}
+	if _, ok := got["user-3"]; ok {
+		t.Fatal("a user never signed in has a last sign-in")
+	}
+	if got, err := s.LastSignIns(nil); err != nil || len(got) != 0 {
+		t.Fatalf("LastSignIns(nil) = %v, %v", got, err)
+	}
 }

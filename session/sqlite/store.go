@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +55,10 @@ CREATE TABLE IF NOT EXISTS attempts (
 	forget_after INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attempts_forget ON attempts (forget_after);
+CREATE TABLE IF NOT EXISTS sign_ins (
+	user_id TEXT PRIMARY KEY,
+	last_at INTEGER NOT NULL
+) WITHOUT ROWID;
 `
 
 // sessionCredentialColumn adds the credential column to a sessions table
@@ -112,11 +118,23 @@ func (s *Store) Create(userID, organisationID, credential string, now time.Time)
 	if err != nil {
 		return "", session.Session{}, err
 	}
-	_, err = s.db.Exec(`INSERT INTO sessions
+	tx, err := s.db.Begin()
+	if err != nil {
+		return "", session.Session{}, fmt.Errorf("session: storing session: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.Exec(`INSERT INTO sessions
 		(token_hash, id, user_id, organisation_id, credential, created_at, last_seen_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		session.HashToken(token), sess.ID, sess.UserID, sess.OrganisationID, sess.Credential,
 		nanos(sess.CreatedAt), nanos(sess.LastSeenAt), nanos(sess.ExpiresAt))
+	if err == nil {
+		_, err = tx.Exec(`INSERT INTO sign_ins (user_id, last_at) VALUES (?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET last_at = max(last_at, excluded.last_at)`, sess.UserID, nanos(sess.CreatedAt))
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
 	if err != nil {
 		return "", session.Session{}, fmt.Errorf("session: storing session: %w", err)
 	}
@@ -174,6 +192,37 @@ func (s *Store) Delete(token string) error {
 		return fmt.Errorf("session: deleting session: %w", err)
 	}
 	return nil
+}
+
+// LastSignIns returns when each user last signed in; see
+// session.Store.LastSignIns.
+func (s *Store) LastSignIns(userIDs []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(userIDs))
+	for chunk := range slices.Chunk(userIDs, 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := s.db.Query(`SELECT user_id, last_at FROM sign_ins WHERE user_id IN (?`+
+			strings.Repeat(", ?", len(chunk)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("session: reading sign-ins: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			var at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("session: reading sign-ins: %w", err)
+			}
+			out[id] = fromNanos(at)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("session: reading sign-ins: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // DeleteForUser ends every session of userID; see session.Store.DeleteForUser.
