@@ -118,7 +118,6 @@ func TestWebOverdueFollowUp_VIEW3(t *testing.T) {
 	wantStatus(t, n.signedIn(t, "ann", annPassword).get("/overdue.csv"), http.StatusForbidden)
 }
 
-
 var erasureLink = regexp.MustCompile(`href="/erasure-requests/([0-9a-f-]{36})"`)
 
 // TestWebErasureRequestAndDecision_PRIV2: an adviser of an organisation
