@@ -57,6 +57,7 @@ type Options struct {
 	RequestTimeout        time.Duration // every request answers within this (503 past it); 0 for no limit
 	PublicURL             string        // where people reach the service: an https one makes browser cookies Secure
 	WebInterface          bool          // serve the people's pages (package web) outside /v1
+	Retention             time.Duration // client data is shredded this long after the last referral closed (R-PRIV-5)
 }
 
 // Server is the HTTP API.
@@ -92,7 +93,7 @@ func New(d Deps) (*Server, error) {
 		notFound, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
 			Timescales: d.Timescales, FormKeys: formKeys{d.Idempotency}, PublicURL: d.Options.PublicURL,
-			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout})
+			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys, Retention: d.Options.Retention})
 		if err != nil {
 			return nil, err
 		}

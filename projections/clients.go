@@ -2,6 +2,7 @@ package projections
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,16 +24,18 @@ type Clients struct {
 	requests map[uuid.UUID]uuid.UUID   // erasure request → client
 	erasing  map[uuid.UUID]struct{}
 	erased   map[uuid.UUID]struct{}
-	open     map[uuid.UUID]int       // client → referrals not yet closed
-	closedAt map[uuid.UUID]time.Time // client → when their last referral closed
-	sealed   map[uuid.UUID]struct{}  // clients with data sealed under their key
+	open     map[uuid.UUID]int            // client → referrals not yet closed
+	closedAt map[uuid.UUID]time.Time      // client → when their last referral closed
+	sealed   map[uuid.UUID]struct{}       // clients with data sealed under their key
+	erasures map[uuid.UUID]ErasureRequest // erasure requests, by id
 }
 
 // NewClients returns an empty index.
 func NewClients() *Clients {
 	return &Clients{orgs: map[uuid.UUID]map[uuid.UUID]struct{}{}, referral: map[uuid.UUID][]uuid.UUID{},
 		requests: map[uuid.UUID]uuid.UUID{}, erasing: map[uuid.UUID]struct{}{}, erased: map[uuid.UUID]struct{}{},
-		open: map[uuid.UUID]int{}, closedAt: map[uuid.UUID]time.Time{}, sealed: map[uuid.UUID]struct{}{}}
+		open: map[uuid.UUID]int{}, closedAt: map[uuid.UUID]time.Time{}, sealed: map[uuid.UUID]struct{}{},
+		erasures: map[uuid.UUID]ErasureRequest{}}
 }
 
 // Apply implements Projection.
@@ -62,7 +65,12 @@ func (p *Clients) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 		}
 	case *domain.ClientErasureRequested:
 		p.requests[e.RequestID] = e.ClientID
+		p.erasures[e.RequestID] = ErasureRequest{RequestID: e.RequestID, ClientID: e.ClientID, Status: domain.ErasureRequested,
+			OrganisationID: rec.ActorOrganisationID, RequestedBy: rec.ActorUserID, RequestedAt: rec.At}
+	case *domain.ClientErasureRefused:
+		p.decided(e.RequestID, domain.ErasureRefused, rec)
 	case *domain.ClientErasureStarted:
+		p.decided(e.RequestID, domain.ErasureCarriedOut, rec)
 		if id, ok := clientOfStream(stored.Stream); ok {
 			p.erasing[id] = struct{}{}
 		}
@@ -182,4 +190,71 @@ func (p *Clients) list(m map[uuid.UUID]struct{}) []uuid.UUID {
 		out = append(out, id)
 	}
 	return out
+}
+
+// ErasureRequest is an erasure request as the coordinator's list shows it
+// (R-PRIV-2): ids, who asked and what was decided, never the request's
+// reason, which is client data.
+type ErasureRequest struct {
+	RequestID      uuid.UUID
+	ClientID       uuid.UUID
+	Status         domain.ErasureStatus
+	OrganisationID uuid.UUID // the organisation that passed the request on
+	RequestedBy    uuid.UUID
+	RequestedAt    time.Time
+	DecidedBy      uuid.UUID
+	DecidedAt      time.Time
+	// ClientErased is true when the client's data is erased, or being
+	// erased: by this request, another, or the retention rule. A request
+	// still waiting can then only be refused.
+	ClientErased bool
+}
+
+// decided records the decision on a request; the caller holds the lock.
+func (p *Clients) decided(id uuid.UUID, s domain.ErasureStatus, rec domain.Recorded) {
+	r, ok := p.erasures[id]
+	if !ok { // the retention rule's erasures have no request
+		return
+	}
+	r.Status, r.DecidedBy, r.DecidedAt = s, rec.ActorUserID, rec.At
+	p.erasures[id] = r
+}
+
+// erasedNow fills in ClientErased; the caller holds the lock.
+func (p *Clients) erasedNow(r ErasureRequest) ErasureRequest {
+	_, erasing := p.erasing[r.ClientID]
+	_, erased := p.erased[r.ClientID]
+	r.ClientErased = erasing || erased
+	return r
+}
+
+// WaitingErasures lists the erasure requests waiting for a decision,
+// oldest first.
+func (p *Clients) WaitingErasures() []ErasureRequest {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []ErasureRequest
+	for _, r := range p.erasures {
+		if r.Status == domain.ErasureRequested {
+			out = append(out, p.erasedNow(r))
+		}
+	}
+	slices.SortFunc(out, func(a, b ErasureRequest) int {
+		if c := a.RequestedAt.Compare(b.RequestedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.RequestID.String(), b.RequestID.String())
+	})
+	return out
+}
+
+// ErasureRequest returns the erasure request with id.
+func (p *Clients) ErasureRequest(id uuid.UUID) (ErasureRequest, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	r, ok := p.erasures[id]
+	if ok {
+		r = p.erasedNow(r)
+	}
+	return r, ok
 }

@@ -148,3 +148,24 @@ type UserIndex struct {
 	*Organisations
 	*Runner
 }
+
+// Users lists every account of the network, of every organisation, by
+// organisation then display name.
+func (p *Organisations) Users() []domain.User {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := make([]domain.User, 0, len(p.users))
+	for _, u := range p.users {
+		out = append(out, u)
+	}
+	slices.SortFunc(out, func(a, b domain.User) int {
+		if c := strings.Compare(a.OrganisationID.String(), b.OrganisationID.String()); c != 0 {
+			return c
+		}
+		if c := strings.Compare(strings.ToLower(a.DisplayName), strings.ToLower(b.DisplayName)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID.String(), b.ID.String())
+	})
+	return out
+}

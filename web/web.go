@@ -49,6 +49,12 @@ type Deps struct {
 	// ReadYourWritesTimeout bounds the wait for the read models to show a
 	// write before the page after it is drawn.
 	ReadYourWritesTimeout time.Duration
+	// Keys destroys a client's key when the coordinator carries out an
+	// erasure request.
+	Keys ledger.Shredder
+	// Retention is how long after a client's last referral closed their
+	// data is shredded (privacy.retention), for the retention page.
+	Retention time.Duration
 }
 
 // Pages is the web interface.

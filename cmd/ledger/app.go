@@ -46,6 +46,10 @@ type app struct {
 	health   *worker.Health // the background jobs that cannot run, for /readyz
 }
 
+// nodeOptions are added to every node the binary builds: none, except in
+// tests that need the node's clock (a referral made days ago).
+var nodeOptions []ledgernode.Option
+
 // openApp takes the data directory's writer lock (R-OPS-2), opens its
 // stores and builds the node. The caller starts the projections
 // (a.runner.Run) and closes it, which releases the lock.
@@ -75,7 +79,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	if err := unfinishedRotation(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	n, err := ledgernode.Build(cfg, log)
+	n, err := ledgernode.Build(cfg, log, nodeOptions...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,278 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
+)
+
+// Erasure requests (R-PRIV-2, R-PRIV-3): an adviser of an organisation
+// involved with the client passes the client's request on; the coordinator
+// carries it out or refuses it, after a confirmation step.
+
+type erasureRow struct {
+	ID, ClientID, Organisation, RequestedBy string
+	RequestedAt, DecidedAt                  time.Time
+	Status, DecidedBy                       string
+	Waiting, ClientErased                   bool
+	Referrals                               []refLink
+}
+
+type refLink struct{ ID, Reference string }
+
+func (p *Pages) erasureRow(r projections.ErasureRequest) erasureRow {
+	row := erasureRow{ID: r.RequestID.String(), ClientID: r.ClientID.String(), Organisation: p.orgName(r.OrganisationID),
+		RequestedBy: p.userName(r.RequestedBy), RequestedAt: r.RequestedAt, DecidedAt: r.DecidedAt,
+		DecidedBy: p.userName(r.DecidedBy), Status: erasureStatusText(r.Status), Waiting: r.Status == domain.ErasureRequested,
+		ClientErased: r.ClientErased}
+	for _, id := range p.Clients.ReferralsOf(r.ClientID) {
+		row.Referrals = append(row.Referrals, refLink{ID: id.String(), Reference: domain.ReferenceOf(id).String()})
+	}
+	return row
+}
+
+func erasureStatusText(s domain.ErasureStatus) string {
+	switch s {
+	case domain.ErasureRequested:
+		return "Waiting for a decision"
+	case domain.ErasureRefused:
+		return "Refused"
+	case domain.ErasureCarriedOut:
+		return "Carried out"
+	}
+	return string(s)
+}
+
+type erasureListView struct {
+	layout
+	Rows  []erasureRow
+	Pager pager
+}
+
+// erasureRequestsPage lists the erasure requests waiting for the
+// coordinator's decision, oldest first, through the ledger's
+// coordinator-only read.
+func (p *Pages) erasureRequestsPage(c *gin.Context) {
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return
+	}
+	waiting, err := ledger.CoordinatorRead(currentUser(c).Actor(), ledger.ReadWaitingErasures, p.Clients.WaitingErasures)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	rows := make([]erasureRow, len(waiting))
+	for i, r := range waiting {
+		rows[i] = p.erasureRow(r)
+	}
+	v := erasureListView{layout: p.base(c, "Erasure requests", "erasure")}
+	v.Rows, v.Pager = paginate(c, "/erasure-requests", "", rows)
+	p.render(c, http.StatusOK, "erasure-requests", v)
+}
+
+// decisionForm is what the coordinator chose and typed.
+type decisionForm struct {
+	Decision, Reason string
+}
+
+type erasureRequestView struct {
+	layout
+	R       erasureRow
+	Form    decisionForm
+	Confirm bool   // the confirmation step: the decision is not yet made
+	Problem string // a refusal of the decision by the ledger
+}
+
+// erasureRequest reads one erasure request for the coordinator.
+func (p *Pages) erasureRequest(c *gin.Context) (erasureRow, bool) {
+	id, ok := pathID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such erasure request"))
+		return erasureRow{}, false
+	}
+	type found struct {
+		r  projections.ErasureRequest
+		ok bool
+	}
+	f, err := ledger.CoordinatorRead(currentUser(c).Actor(), ledger.ReadWaitingErasures, func() found {
+		r, ok := p.Clients.ErasureRequest(id)
+		return found{r, ok}
+	})
+	if err == nil && !f.ok {
+		err = domain.Errorf(domain.NotFound, "no such erasure request")
+	}
+	if err != nil {
+		p.fail(c, err)
+		return erasureRow{}, false
+	}
+	return p.erasureRow(f.r), true
+}
+
+// erasureRequestPage shows an erasure request: the decision form while it
+// waits, the outcome once decided.
+func (p *Pages) erasureRequestPage(c *gin.Context) {
+	r, ok := p.erasureRequest(c)
+	if !ok {
+		return
+	}
+	p.render(c, http.StatusOK, "erasure-request", erasureRequestView{layout: p.base(c, "Erasure request", "erasure"), R: r})
+}
+
+// decideErasure is the decision form's two steps. The first checks the
+// choice and asks to confirm it, writing nothing; the second, sent from the
+// confirmation page, decides through the ledger service as POST
+// /v1/erasure-requests/{id}/decision does (carrying out destroys the
+// client's key), then shows the outcome.
+func (p *Pages) decideErasure(c *gin.Context) {
+	r, ok := p.erasureRequest(c)
+	if !ok {
+		return
+	}
+	f := decisionForm{Decision: c.PostForm("decision"), Reason: strings.TrimSpace(c.PostForm("decision-reason"))}
+	v := erasureRequestView{layout: p.base(c, "Erasure request", "erasure"), R: r, Form: f}
+	switch {
+	case f.Decision != "carry-out" && f.Decision != "refuse":
+		v.Errors = []fieldError{{Field: "decision", Message: "Choose whether to carry out or refuse the erasure"}}
+	case f.Decision == "refuse" && f.Reason == "":
+		v.Errors = []fieldError{{Field: "decision-reason", Message: "Enter the reason for refusing the erasure"}}
+	case utf8.RuneCountInString(f.Reason) > domain.MaxLongText:
+		v.Errors = []fieldError{{Field: "decision-reason", Message: "The reason must be 4000 characters or fewer"}}
+	}
+	if v.Errors != nil {
+		v.Title = "Error: " + v.Title
+		p.render(c, http.StatusUnprocessableEntity, "erasure-request", v)
+		return
+	}
+	if c.PostForm("confirm") != "yes" {
+		v.Confirm = true
+		v.Title = "Confirm: " + v.Title
+		p.render(c, http.StatusOK, "erasure-request", v)
+		return
+	}
+	id, _ := uuid.Parse(r.ID)
+	carryOut := f.Decision == "carry-out"
+	d, err := p.Service.DecideErasure(p.request(c, nil), currentUser(c).Actor(), id, carryOut, f.Reason, p.Clients, p.Keys)
+	if err != nil {
+		switch domain.ErrorCode(err) {
+		case domain.Invalid:
+			v.Errors = fieldErrors(err, map[string]string{"reason": "decision-reason", "carry_out": "decision"})
+		case domain.Conflict:
+			v.Problem = sentence(domain.ErrorMessage(err))
+		default:
+			p.fail(c, err)
+			return
+		}
+		v.Title = "Error: " + v.Title
+		status := http.StatusUnprocessableEntity
+		if v.Problem != "" {
+			status = http.StatusConflict
+		}
+		if r, ok := p.Clients.ErasureRequest(id); ok {
+			v.R = p.erasureRow(r)
+		}
+		p.render(c, status, "erasure-request", v)
+		return
+	}
+	if err := p.settle(c.Request.Context(), d.Written.Position); err != nil {
+		p.fail(c, err)
+		return
+	}
+	if carryOut {
+		p.flash(c, "erasure-carried-out")
+	} else {
+		p.flash(c, "erasure-refused")
+	}
+	c.Redirect(http.StatusSeeOther, "/erasure-requests/"+r.ID)
+}
+
+type requestErasureView struct {
+	layout
+	ClientID, Referral string
+	References         []refLink
+	Reason             string
+}
+
+// requestErasureTarget checks the adviser may pass on the client's
+// request, as POST /v1/clients/{id}/erasure-requests checks: the client is
+// known to the user's organisation (else not found, whoever asks), and the
+// user works on its referrals. The ledger checks again when the request is
+// made, with the case's lock (R-LOCK-12).
+func (p *Pages) requestErasureTarget(c *gin.Context) (uuid.UUID, bool) {
+	id, ok := pathID(c)
+	u := currentUser(c)
+	if !ok || !p.Clients.OrganisationKnowsClient(u.OrganisationID, id) {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return uuid.Nil, false
+	}
+	if !u.Actor().Caseworker() {
+		p.fail(c, domain.Errorf(domain.Forbidden, "only advisers of an organisation involved with the client can request erasure"))
+		return uuid.Nil, false
+	}
+	return id, true
+}
+
+func (p *Pages) requestErasureView(c *gin.Context, client uuid.UUID, referral string) requestErasureView {
+	v := requestErasureView{layout: p.base(c, "Ask for a client's data to be erased", ""), ClientID: client.String()}
+	for _, id := range p.Clients.ReferralsOf(client) {
+		v.References = append(v.References, refLink{ID: id.String(), Reference: domain.ReferenceOf(id).String()})
+		if id.String() == referral {
+			v.Referral = referral
+		}
+	}
+	return v
+}
+
+// requestErasurePage is the adviser's form to pass on a client's request to
+// have their data erased (R-PRIV-2).
+func (p *Pages) requestErasurePage(c *gin.Context) {
+	client, ok := p.requestErasureTarget(c)
+	if !ok {
+		return
+	}
+	p.render(c, http.StatusOK, "erasure-ask", p.requestErasureView(c, client, c.Query("referral")))
+}
+
+// requestErasure records the request through the ledger service, as POST
+// /v1/clients/{id}/erasure-requests does.
+func (p *Pages) requestErasure(c *gin.Context) {
+	client, ok := p.requestErasureTarget(c)
+	if !ok {
+		return
+	}
+	v := p.requestErasureView(c, client, c.PostForm("referral"))
+	v.Reason = c.PostForm("erasure-reason")
+	_, w, err := p.Service.RequestErasure(p.request(c, nil), currentUser(c).Actor(), client, strings.TrimSpace(v.Reason), p.caseIndex())
+	if err != nil {
+		code := domain.ErrorCode(err)
+		if code != domain.Invalid && code != domain.Conflict {
+			p.fail(c, err)
+			return
+		}
+		v.Title = "Error: " + v.Title
+		v.Errors = fieldErrors(err, map[string]string{"reason": "erasure-reason"})
+		if code == domain.Conflict {
+			v.Errors = []fieldError{{Message: sentence(domain.ErrorMessage(err))}}
+		}
+		p.render(c, http.StatusUnprocessableEntity, "erasure-ask", v)
+		return
+	}
+	if err := p.settle(c.Request.Context(), w.Position); err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.flash(c, "erasure-requested")
+	if v.Referral != "" {
+		c.Redirect(http.StatusSeeOther, "/referrals/"+v.Referral)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/")
+}

@@ -1,0 +1,287 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// Subject access (R-PRIV-6): everything the ledger holds about a client,
+// for the coordinator, as a printable page and a JSON download. Each is an
+// export through the ledger service, as GET
+// /v1/clients/{id}/subject-access is: recorded on the client's stream and
+// in the access log of every referral read. On a locked case the
+// coordinator gives a reason first (R-LOCK-9), sent in a form's body,
+// never in the address.
+
+type subjectAccessFindView struct {
+	layout
+	Client string
+}
+
+// subjectAccessFind asks for the client's id, as the erasure request or
+// the retention list gives it, and opens the export.
+func (p *Pages) subjectAccessFind(c *gin.Context) {
+	v := subjectAccessFindView{layout: p.base(c, "Subject access request", "")}
+	if q, ok := c.GetQuery("client"); ok {
+		if id, err := uuid.Parse(q); err == nil {
+			c.Redirect(http.StatusSeeOther, "/clients/"+id.String()+"/subject-access")
+			return
+		}
+		v.Client = q
+		v.Title = "Error: " + v.Title
+		v.Errors = []fieldError{{Field: "client", Message: "Enter the client's id, like 0b7c6d2e-5f0a-4c1e-9d3b-2a8f4e6c1b90"}}
+		p.render(c, http.StatusUnprocessableEntity, "subject-access-find", v)
+		return
+	}
+	p.render(c, http.StatusOK, "subject-access-find", v)
+}
+
+type saEvent struct {
+	At                 time.Time
+	Type, By, Org      string
+	Data               string
+	Revision           uint64
+	Erased             bool
+	ActorID, ActorOrgs string
+}
+
+type saReferral struct {
+	ID, Reference, From, To, Status string
+	State                           domain.Referral
+	Verified                        bool
+	Events                          []saEvent
+}
+
+type subjectAccessView struct {
+	layout
+	ClientID, ExportID string
+	ExportedAt         time.Time
+	Erased             bool
+	Referrals          []saReferral
+	Events             []saEvent
+	NeedReason         bool // a locked case: the reason form
+	Reason             string
+}
+
+// subjectExport runs the export, or draws the reason form a locked case
+// needs; ok is false when it answered.
+func (p *Pages) subjectExport(c *gin.Context) (ledger.SubjectAccessExport, string, bool) {
+	id, ok := pathID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return ledger.SubjectAccessExport{}, "", false
+	}
+	reason := c.PostForm("sar-reason")
+	x, err := p.Service.SubjectAccess(p.request(c, nil), currentUser(c).Actor(), id, reason, p.Clients)
+	if err != nil {
+		fields := domain.ErrorFields(err)
+		if domain.ErrorCode(err) != domain.Invalid || len(fields) == 0 || fields[0].Field != "reason" {
+			p.fail(c, err)
+			return ledger.SubjectAccessExport{}, "", false
+		}
+		v := subjectAccessView{layout: p.base(c, "Subject access request", ""), ClientID: id.String(), NeedReason: true, Reason: reason}
+		status := http.StatusOK
+		if c.Request.Method == http.MethodPost {
+			v.Title, status = "Error: "+v.Title, http.StatusUnprocessableEntity
+			v.Errors = fieldErrors(err, map[string]string{"reason": "sar-reason"})
+		}
+		p.render(c, status, "subject-access", v)
+		return ledger.SubjectAccessExport{}, "", false
+	}
+	return x, reason, true
+}
+
+func (p *Pages) saEvent(e ledger.HistoryEntry) saEvent {
+	data, err := ledger.EventJSON(e.Decoded)
+	if err != nil {
+		data = []byte("{}")
+	}
+	return saEvent{At: e.Decoded.At, Type: e.Stored.Type, By: p.userName(e.Decoded.ActorUserID),
+		Org: orgNameOrNone(p, e.Decoded.ActorOrganisationID), Data: string(data), Revision: e.Stored.Revision, Erased: e.Decoded.Erased}
+}
+
+func orgNameOrNone(p *Pages, id uuid.UUID) string {
+	if id == uuid.Nil {
+		return ""
+	}
+	return p.orgName(id)
+}
+
+// subjectAccessPage is the printable export.
+func (p *Pages) subjectAccessPage(c *gin.Context) {
+	x, reason, ok := p.subjectExport(c)
+	if !ok {
+		return
+	}
+	v := subjectAccessView{layout: p.base(c, "Subject access export", ""), ClientID: x.ClientID.String(),
+		ExportID: x.ExportID.String(), ExportedAt: x.ExportedAt, Erased: x.Erased, Reason: reason}
+	for _, h := range x.Referrals {
+		r := saReferral{ID: h.State.ID.String(), Reference: h.State.Reference().String(), From: p.orgName(h.State.FromOrganisationID),
+			To: p.orgName(h.State.ToOrganisationID), Status: statusText(h.State.Status), State: h.State, Verified: h.Verified}
+		for _, e := range h.Entries {
+			r.Events = append(r.Events, p.saEvent(e))
+		}
+		v.Referrals = append(v.Referrals, r)
+	}
+	for _, e := range x.Client {
+		v.Events = append(v.Events, p.saEvent(e))
+	}
+	c.Header("Cache-Control", "no-store")
+	p.render(c, http.StatusOK, "subject-access", v)
+}
+
+// The JSON download: the export's events as the API's history lists them.
+type saJSONEvent struct {
+	ID                  string          `json:"id"`
+	Revision            uint64          `json:"revision"`
+	Type                string          `json:"type"`
+	At                  string          `json:"at"`
+	ActorUserID         string          `json:"actor_user_id,omitempty"`
+	ActorOrganisationID string          `json:"actor_organisation_id,omitempty"`
+	Data                json.RawMessage `json:"data"`
+	Erased              bool            `json:"erased"`
+	Hash                string          `json:"hash"`
+}
+
+type saJSONReferral struct {
+	ReferralID string        `json:"referral_id"`
+	Reference  string        `json:"reference"`
+	Verified   bool          `json:"verified"`
+	Events     []saJSONEvent `json:"events"`
+}
+
+type saJSON struct {
+	ExportID   string           `json:"export_id"`
+	ClientID   string           `json:"client_id"`
+	ExportedAt string           `json:"exported_at"`
+	Erased     bool             `json:"erased"`
+	Referrals  []saJSONReferral `json:"referrals"`
+	Events     []saJSONEvent    `json:"events"`
+}
+
+func saJSONEventOf(e ledger.HistoryEntry) (saJSONEvent, error) {
+	data, err := ledger.EventJSON(e.Decoded)
+	if err != nil {
+		return saJSONEvent{}, err
+	}
+	m := e.Stored.Metadata
+	return saJSONEvent{ID: e.Stored.ID.String(), Revision: e.Stored.Revision, Type: e.Stored.Type,
+		At: m.RecordedAt.UTC().Format(time.RFC3339Nano), ActorUserID: m.ActorUserID, ActorOrganisationID: m.ActorOrganisationID,
+		Data: data, Erased: e.Decoded.Erased, Hash: m.Hash}, nil
+}
+
+// subjectAccessJSON downloads the export as a JSON file.
+func (p *Pages) subjectAccessJSON(c *gin.Context) {
+	x, _, ok := p.subjectExport(c)
+	if !ok {
+		return
+	}
+	out := saJSON{ExportID: x.ExportID.String(), ClientID: x.ClientID.String(),
+		ExportedAt: x.ExportedAt.UTC().Format(time.RFC3339), Erased: x.Erased,
+		Referrals: []saJSONReferral{}, Events: []saJSONEvent{}}
+	for _, h := range x.Referrals {
+		r := saJSONReferral{ReferralID: h.State.ID.String(), Reference: h.State.Reference().String(), Verified: h.Verified,
+			Events: []saJSONEvent{}}
+		for _, e := range h.Entries {
+			ev, err := saJSONEventOf(e)
+			if err != nil {
+				p.fail(c, err)
+				return
+			}
+			r.Events = append(r.Events, ev)
+		}
+		out.Referrals = append(out.Referrals, r)
+	}
+	for _, e := range x.Client {
+		ev, err := saJSONEventOf(e)
+		if err != nil {
+			p.fail(c, err)
+			return
+		}
+		out.Events = append(out.Events, ev)
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="subject-access-`+x.ClientID.String()+`.json"`)
+	c.Header("Cache-Control", "no-store")
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+}
+
+type retentionRow struct {
+	ClientID        string
+	LastClosed, Due time.Time
+	DueNow          bool
+	DaysLeft        int
+}
+
+type retentionView struct {
+	layout
+	Period        string
+	DueNow, Total int
+	Rows          []retentionRow
+	Pager         pager
+}
+
+// retentionPage shows the coordinator what the retention rule shreds and
+// when (R-PRIV-5): every client not erased whose referrals are all closed,
+// soonest first, as `ledger retention --dry-run` lists them.
+func (p *Pages) retentionPage(c *gin.Context) {
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return
+	}
+	now := p.Service.Now()
+	due, err := ledger.CoordinatorRead(currentUser(c).Actor(), ledger.ReadRetentionSchedule, func() []retentionRow {
+		var rows []retentionRow
+		for _, d := range p.Clients.DueForRetention(now, p.Retention, true) {
+			r := retentionRow{ClientID: d.ClientID.String(), LastClosed: d.LastClosed, Due: d.Due, DueNow: !d.Due.After(now)}
+			if !r.DueNow {
+				r.DaysLeft = int(d.Due.Sub(now).Hours()/24) + 1
+			}
+			rows = append(rows, r)
+		}
+		return rows
+	})
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	v := retentionView{layout: p.base(c, "Retention", "retention"), Period: durationText(p.Retention), Total: len(due)}
+	for _, r := range due {
+		if r.DueNow {
+			v.DueNow++
+		}
+	}
+	v.Rows, v.Pager = paginate(c, "/retention", "", due)
+	p.render(c, http.StatusOK, "retention", v)
+}
+
+// durationText writes a retention period in years and days, or hours.
+func durationText(d time.Duration) string {
+	days := int(d.Hours() / 24)
+	if days == 0 {
+		return itoa(int(d.Hours())) + " " + pluralWord(int(d.Hours()), "hour", "hours")
+	}
+	years, rest := days/365, days%365
+	switch {
+	case years > 0 && rest == 0:
+		return itoa(years) + " " + pluralWord(years, "year", "years")
+	case years > 0:
+		return itoa(years) + " " + pluralWord(years, "year", "years") + " and " + itoa(rest) + " " + pluralWord(rest, "day", "days")
+	}
+	return itoa(days) + " " + pluralWord(days, "day", "days")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
