@@ -46,6 +46,11 @@ type app struct {
 	health   *worker.Health // the background jobs that cannot run, for /readyz
 }
 
+// testNodeOptions are added to the node's options by the tests that run
+// the binary: a clock, so that a test can make referrals in a month that
+// has ended. The binary never sets them.
+var testNodeOptions []ledgernode.Option
+
 // openApp takes the data directory's writer lock (R-OPS-2), opens its
 // stores and builds the node. The caller starts the projections
 // (a.runner.Run) and closes it, which releases the lock.
@@ -75,7 +80,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	if err := unfinishedRotation(cfg.DataDir); err != nil {
 		return nil, err
 	}
-	n, err := ledgernode.Build(cfg, log)
+	n, err := ledgernode.Build(cfg, log, testNodeOptions...)
 	if err != nil {
 		return nil, err
 	}
