@@ -211,12 +211,12 @@ var chartTemplate = template.Must(template.New("chart").Funcs(template.FuncMap{"
 		`<title id="{{.ID}}-title">{{.Title}}</title>` +
 		`<desc id="{{.ID}}-desc">{{.Desc}}</desc>` +
 		`{{range .Ticks}}<line x1="{{num $.Left}}" x2="{{num $.Right}}" y1="{{num .Y}}" y2="{{num .Y}}" stroke="#b1b4b6" stroke-width="1"/>` +
-		`<text x="{{num $.Left}}" dx="-6" y="{{num .Y}}" dy="4" text-anchor="end" font-size="12" fill="#0b0c0c">{{.Label}}</text>{{end}}` +
+		`<text x="{{num $.Left}}" dx="-6" y="{{num .Y}}" dy="4" text-anchor="end" font-size="14" fill="#0b0c0c">{{.Label}}</text>{{end}}` +
 		`{{range .Bars}}<rect x="{{num .X}}" y="{{num .Y}}" width="{{num .W}}" height="{{num .H}}" fill="{{.Fill}}"/>{{end}}` +
-		`{{range .Marks}}<text x="{{num .X}}" y="{{num .Y}}" text-anchor="middle" font-size="12" font-weight="700" fill="#0b0c0c">{{.Text}}</text>{{end}}` +
+		`{{range .Marks}}<text x="{{num .X}}" y="{{num .Y}}" text-anchor="middle" font-size="14" font-weight="700" fill="#0b0c0c">{{.Text}}</text>{{end}}` +
 		`<line x1="{{num .Left}}" x2="{{num .Right}}" y1="{{num .BaseY}}" y2="{{num .BaseY}}" stroke="#0b0c0c" stroke-width="2"/>` +
-		`{{range .Labels}}<text x="{{num .X}}" y="{{num $.BaseY}}" dy="18" text-anchor="middle" font-size="12" fill="#0b0c0c">{{.Line1}}</text>` +
-		`{{if .Line2}}<text x="{{num .X}}" y="{{num $.BaseY}}" dy="34" text-anchor="middle" font-size="12" fill="#0b0c0c">{{.Line2}}</text>{{end}}{{end}}` +
+		`{{range .Labels}}<text x="{{num .X}}" y="{{num $.BaseY}}" dy="20" text-anchor="middle" font-size="14" fill="#0b0c0c">{{.Line1}}</text>` +
+		`{{if .Line2}}<text x="{{num .X}}" y="{{num $.BaseY}}" dy="38" text-anchor="middle" font-size="14" fill="#0b0c0c">{{.Line2}}</text>{{end}}{{end}}` +
 		`</svg>`))
 
 // SVG draws the chart.
