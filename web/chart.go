@@ -56,6 +56,7 @@ const (
 	chartBaseY   = chartHeight - chartBottom
 	chartPlotH   = chartBaseY - chartPlotTop
 	chartPlotW   = chartWidth - chartLeft - chartRight
+	chartMaxBar  = 48.0 // the widest bar, so one month's bars stay bars
 )
 
 // seriesFills are the bars' colours in series order: GOV.UK's blue,
@@ -156,7 +157,8 @@ func (c chart) layout() chartLayout {
 	inner := group * 0.8
 	barW := inner
 	if len(c.Series) > 0 {
-		barW = inner / float64(len(c.Series))
+		barW = math.Min(inner/float64(len(c.Series)), chartMaxBar)
+		inner = barW * float64(len(c.Series))
 	}
 	for i, cat := range c.Categories {
 		x0 := chartLeft + float64(i)*group + (group-inner)/2

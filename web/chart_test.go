@@ -172,3 +172,21 @@ func TestChartAccessibleMarkup_UI1(t *testing.T) {
 		t.Errorf("the title is not escaped:\n%s", s)
 	}
 }
+
+// TestChartBarWidth: bars are never wider than chartMaxBar, and a group
+// stays centred on its label.
+func TestChartBarWidth(t *testing.T) {
+	l := chart{ID: "w", Categories: []string{"Nov 2026"}, Series: []chartSeries{{Values: []chartValue{{N: 10}}}, {Values: []chartValue{{N: 5}}}}}.layout()
+	if len(l.Bars) != 2 {
+		t.Fatalf("bars %+v", l.Bars)
+	}
+	for _, b := range l.Bars {
+		if b.W > chartMaxBar {
+			t.Errorf("bar %+v wider than %v", b, chartMaxBar)
+		}
+	}
+	mid := (l.Bars[0].X - 1 + l.Bars[1].X + l.Bars[1].W + 1) / 2
+	if math.Abs(mid-l.Labels[0].X) > 0.2 {
+		t.Errorf("the group's middle %v is not under its label %v", mid, l.Labels[0].X)
+	}
+}
