@@ -92,8 +92,9 @@ func New(d Deps) (*Server, error) {
 	if d.Options.WebInterface {
 		notFound, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
-			Timescales: d.Timescales, FormKeys: formKeys{d.Idempotency}, PublicURL: d.Options.PublicURL,
-			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys, Retention: d.Options.Retention})
+			Timescales: d.Timescales, Statistics: d.Statistics, Disclosure: d.Disclosure, FormKeys: formKeys{d.Idempotency},
+			PublicURL: d.Options.PublicURL, ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys,
+			Retention: d.Options.Retention})
 		if err != nil {
 			return nil, err
 		}

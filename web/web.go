@@ -21,6 +21,7 @@ import (
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
+	"github.com/referral-ledger/ledger/statistics"
 )
 
 //go:embed templates/*.html
@@ -40,6 +41,10 @@ type Deps struct {
 	Runner     *projections.Runner
 	Calendar   *calendar.Calendar
 	Timescales domain.Timescales
+	// Statistics and Disclosure are the anonymised statistics and their
+	// disclosure control, as GET /v1/statistics publishes them.
+	Statistics *projections.Statistics
+	Disclosure statistics.Rule
 	// FormKeys makes the make-a-referral form's one-time key work as an
 	// Idempotency-Key: a second submission finds the first's referral.
 	FormKeys FormKeys
