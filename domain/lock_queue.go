@@ -25,3 +25,7 @@ func (l Lock) AwaitsDecisionBy(actor Actor) (request uuid.UUID, unlock bool, ok 
 func (l Lock) ReviewableBy(actor Actor) bool {
 	return l.Status == LockLocked && l.managedBy(actor, RoleTeamManager)
 }
+
+// Denies reports whether the lock's deny list names actor: nobody can let
+// them in, not even for a short time (R-LOCK-2, R-LOCK-4).
+func (l Lock) Denies(actor Actor) bool { return l.denies(actor) }

@@ -114,3 +114,26 @@ func (s *Service) TemporaryAccessOf(ctx context.Context, actor domain.Actor, cli
 	}
 	return LockedCaseAccess{ClientID: client, Lock: l}, nil
 }
+
+// MayRequestLock answers what RequestLock would about the case itself,
+// before the team manager fills in the form: the same gate (R-LOCK-12),
+// the same need to know, the same refusal of a case already locked or
+// awaiting a decision. Errors: NotFound, Forbidden, Conflict.
+func (s *Service) MayRequestLock(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) error {
+	l := indexedLock(idx, client)
+	if err := s.lockGate(actor, client, l, idx, errNoClient); err != nil {
+		return err
+	}
+	if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, client) {
+		return errNoClient
+	}
+	switch {
+	case !actor.Has(domain.RoleTeamManager):
+		return domain.Errorf(domain.Forbidden, "only a team manager can request a case lock")
+	case l.Status == domain.LockLocked:
+		return domain.Errorf(domain.Conflict, "the case is already locked")
+	case l.Status == domain.LockPending:
+		return domain.Errorf(domain.Conflict, "a lock request for this case is already awaiting a decision")
+	}
+	return nil
+}
