@@ -149,11 +149,11 @@ func (p *Pages) partiesText(in []domain.Party, owner uuid.UUID) []string {
 // --- The team manager's lock request (R-LOCK-1, R-LOCK-10, R-LOCK-11) ---
 
 type lockRequestForm struct {
-	Responsible, Reason                   string
-	AllowUsers, AllowTeams                []string
-	DenyUsers, DenyTeams, DenyRoles       []string
-	Hide                                  bool
-	Referral                              string // the referral page the manager came from, to go back to
+	Responsible, Reason             string
+	AllowUsers, AllowTeams          []string
+	DenyUsers, DenyTeams, DenyRoles []string
+	Hide                            bool
+	Referral                        string // the referral page the manager came from, to go back to
 }
 
 type lockRequestView struct {
@@ -284,10 +284,10 @@ func (p *Pages) requestLock(c *gin.Context) {
 
 type lockRequestItemView struct {
 	ledger.LockRequestItem
-	References             []projections.ReferralSummary
-	RequestedByName        string
-	ResponsibleName        string
-	AllowText, DenyText    []string
+	References          []projections.ReferralSummary
+	RequestedByName     string
+	ResponsibleName     string
+	AllowText, DenyText []string
 }
 
 type lockRequestsView struct {
@@ -324,9 +324,9 @@ func (p *Pages) lockRequestsPage(c *gin.Context) {
 
 type lockDecisionView struct {
 	layout
-	Item              lockRequestItemView
-	Decision, Reason  string
-	Confirm           bool
+	Item             lockRequestItemView
+	Decision, Reason string
+	Confirm          bool
 }
 
 // queued finds a request in the user's queue: one not there is not theirs
@@ -517,13 +517,13 @@ func (p *Pages) lockedCasesPage(c *gin.Context) {
 
 type lockReviewView struct {
 	layout
-	ClientID              uuid.UUID
-	References            []projections.ReferralSummary
-	ReviewDue             time.Time
-	Overdue               bool
-	UnlockRequested       bool
-	Keep, Notes, Reason   string
-	Conflict              string
+	ClientID            uuid.UUID
+	References          []projections.ReferralSummary
+	ReviewDue           time.Time
+	Overdue             bool
+	UnlockRequested     bool
+	Keep, Notes, Reason string
+	Conflict            string
 }
 
 // reviewable finds a locked case the user reviews; any other is not
@@ -633,12 +633,12 @@ func (p *Pages) requestUnlock(c *gin.Context) {
 
 type temporaryAccessView struct {
 	layout
-	ClientID                   uuid.UUID
-	References                 []projections.ReferralSummary
-	Temporary                  []accessView
-	Staff                      []staffView
-	Grantee, Reason, Hours     string
-	Conflict                   string
+	ClientID               uuid.UUID
+	References             []projections.ReferralSummary
+	Temporary              []accessView
+	Staff                  []staffView
+	Grantee, Reason, Hours string
+	Conflict               string
 }
 
 func (p *Pages) temporaryAccessView(c *gin.Context) (temporaryAccessView, bool) {

@@ -17,9 +17,9 @@ import (
 // Housing Trust.
 type locksNetwork struct {
 	*webNetwork
-	ids                                    map[string]string // user ids by username
-	referral, client, reference            string
-	tess, sam, una, ben, bob, dora, hal    *browser
+	ids                                     map[string]string // user ids by username
+	referral, client, reference             string
+	tess, sam, una, ben, bob, dora, hal     *browser
 	annToken, samToken, tessToken, benToken string
 }
 
