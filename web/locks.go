@@ -162,7 +162,8 @@ type lockRequestView struct {
 	References  []projections.ReferralSummary
 	Form        lockRequestForm
 	Responsible []staffView // who the case can be locked to
-	Staff       []staffView // the organisation's staff, for the allow and deny lists
+	Staff       []staffView // the organisation's staff, for the deny list
+	Allowable   []staffView // those a lock can let in: never helpdesk (R-LOCK-2)
 	Teams       []string
 	Conflict    string
 }
@@ -179,6 +180,7 @@ func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestF
 		References: p.caseReferences(client)}
 	v.Responsible = p.staff(ctx, u.OrganisationID, mayBeResponsible)
 	v.Staff = p.staff(ctx, u.OrganisationID, func(domain.User) bool { return true })
+	v.Allowable = p.staff(ctx, u.OrganisationID, func(s domain.User) bool { return !s.Actor().Has(domain.RoleHelpdesk) })
 	for _, s := range v.Staff {
 		if s.Team != "" && !slices.Contains(v.Teams, s.Team) {
 			v.Teams = append(v.Teams, s.Team)
