@@ -459,6 +459,9 @@ func matrixRoutes() map[string][]probe {
 		"GET /v1/locked-cases": {{path: fixed("/v1/locked-cases"), want: func(c *matrixCaller, _ lockState) int { // R-LOCK-7
 			return either(c.is(domain.RoleCoordinator, domain.RoleTeamManager, domain.RoleServiceManager), http.StatusOK, http.StatusForbidden)
 		}}},
+		"GET /v1/lock-requests": {{path: fixed("/v1/lock-requests?status=requested"), want: func(c *matrixCaller, _ lockState) int { // R-LOCK-10
+			return either(c.is(domain.RoleServiceManager), http.StatusOK, http.StatusForbidden)
+		}}},
 
 		// Clients, privacy, erasure (R-PRIV-2, R-PRIV-6, R-LOCK-9).
 		"POST /v1/clients/:id/erasure-requests": {{perCase: true, path: client("/erasure-requests"),

@@ -169,6 +169,7 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/clients/:id/unlock-requests", idem, s.requestUnlock)
 	a.POST("/clients/:id/serious-case-review-completion", s.completeSeriousCaseReview)
 	a.GET("/locked-cases", s.lockedCases)
+	a.GET("/lock-requests", s.lockRequests)
 	a.POST("/clients/:id/messages", s.sendMessage)
 	a.GET("/clients/:id/messages", s.messages)
 }

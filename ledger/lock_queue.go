@@ -1,0 +1,139 @@
+package ledger
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// PendingLock is a client's lock while a lock or unlock request on it
+// awaits a decision.
+type PendingLock struct {
+	ClientID uuid.UUID
+	Lock     domain.Lock
+}
+
+// PendingLocks lists the locks with a request awaiting a decision: the
+// locks read model.
+type PendingLocks interface {
+	PendingLocks() []PendingLock
+}
+
+// LockRequestItem is a lock or unlock request as the service manager who
+// decides it sees it: who asked, when and why, and what the lock would be.
+type LockRequestItem struct {
+	ID                uuid.UUID
+	ClientID          uuid.UUID
+	Unlock            bool
+	RequestedBy       uuid.UUID
+	RequestedAt       time.Time
+	Reason            string
+	ResponsibleUserID uuid.UUID
+	Allow, Deny       []domain.Party
+	HideNotification  bool
+	SeriousCaseReview bool
+	LockedAt          time.Time // an unlock request's lock: when it was locked
+}
+
+// LockRequestsAwaiting lists the lock and unlock requests waiting for the
+// actor's decision, oldest first: only a service manager's, only requests
+// of locks belonging to their organisation that the lock does not deny
+// them, and never a request they made themselves (R-LOCK-6, R-LOCK-10).
+// Nothing is listed about any other case (R-LOCK-12). Errors: Forbidden
+// (not a service manager).
+func (s *Service) LockRequestsAwaiting(ctx context.Context, actor domain.Actor, idx PendingLocks) ([]LockRequestItem, error) {
+	if !actor.Has(domain.RoleServiceManager) || actor.Has(domain.RoleHelpdesk) {
+		return nil, domain.Errorf(domain.Forbidden, "only a service manager decides lock and unlock requests")
+	}
+	out := []LockRequestItem{}
+	for _, p := range idx.PendingLocks() {
+		id, unlock, ok := p.Lock.AwaitsDecisionBy(actor)
+		if !ok {
+			continue
+		}
+		l := p.Lock
+		item := LockRequestItem{ID: id, ClientID: p.ClientID, Unlock: unlock, RequestedBy: l.RequestedBy, RequestedAt: l.RequestedAt,
+			ResponsibleUserID: l.ResponsibleUserID, Allow: l.Allow, Deny: l.Deny, HideNotification: l.HideNotification,
+			SeriousCaseReview: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, LockedAt: l.LockedAt}
+		if unlock {
+			item.RequestedBy = l.UnlockRequestedBy
+		}
+		history, err := s.load(ctx, ClientStream(p.ClientID))
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range history {
+			switch e := rec.Event.(type) {
+			case *domain.LockRequested:
+				if e.RequestID == id {
+					item.Reason, item.RequestedAt = e.Reason, rec.At
+				}
+			case *domain.UnlockRequested:
+				if e.RequestID == id {
+					item.Reason, item.RequestedAt = e.Reason, rec.At
+				}
+			}
+		}
+		out = append(out, item)
+	}
+	slices.SortFunc(out, func(a, b LockRequestItem) int {
+		if c := a.RequestedAt.Compare(b.RequestedAt); c != 0 {
+			return c
+		}
+		return slices.Compare(a.ID[:], b.ID[:])
+	})
+	return out, nil
+}
+
+// LockedCaseAccess is what the responsible person manages on a locked
+// case: its lock, with the temporary grants (R-LOCK-4).
+type LockedCaseAccess struct {
+	ClientID uuid.UUID
+	Lock     domain.Lock
+}
+
+// TemporaryAccessOf returns a locked case's lock to its responsible
+// person, who grants and ends temporary access on it (R-LOCK-4). Whoever
+// may not see the case gets the answer for a client that does not exist
+// (R-LOCK-12); one who may is refused unless responsible. Errors:
+// NotFound, Forbidden, Conflict (not locked).
+func (s *Service) TemporaryAccessOf(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) (LockedCaseAccess, error) {
+	l := indexedLock(idx, client)
+	if err := s.lockGate(actor, client, l, idx, errNoClient); err != nil {
+		return LockedCaseAccess{}, err
+	}
+	switch {
+	case l.Status != domain.LockLocked:
+		return LockedCaseAccess{}, domain.Errorf(domain.Conflict, "the case is not locked")
+	case l.ResponsibleUserID != actor.UserID:
+		return LockedCaseAccess{}, domain.Errorf(domain.Forbidden, "only the person the case is locked to grants temporary access")
+	}
+	return LockedCaseAccess{ClientID: client, Lock: l}, nil
+}
+
+// MayRequestLock answers what RequestLock would about the case itself,
+// before the team manager fills in the form: the same gate (R-LOCK-12),
+// the same need to know, the same refusal of a case already locked or
+// awaiting a decision. Errors: NotFound, Forbidden, Conflict.
+func (s *Service) MayRequestLock(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) error {
+	l := indexedLock(idx, client)
+	if err := s.lockGate(actor, client, l, idx, errNoClient); err != nil {
+		return err
+	}
+	if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, client) {
+		return errNoClient
+	}
+	switch {
+	case !actor.Has(domain.RoleTeamManager):
+		return domain.Errorf(domain.Forbidden, "only a team manager can request a case lock")
+	case l.Status == domain.LockLocked:
+		return domain.Errorf(domain.Conflict, "the case is already locked")
+	case l.Status == domain.LockPending:
+		return domain.Errorf(domain.Conflict, "a lock request for this case is already awaiting a decision")
+	}
+	return nil
+}

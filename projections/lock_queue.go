@@ -1,0 +1,56 @@
+package projections
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// PendingLocks lists the locks with a lock or unlock request awaiting a
+// decision, by client id; who may decide each is the ledger's to say.
+func (p *Locks) PendingLocks() []ledger.PendingLock {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	var out []ledger.PendingLock
+	for id, c := range p.clients {
+		l := c.Lock
+		if l.Status == domain.LockPending || (l.Status == domain.LockLocked && l.UnlockRequestID != uuid.Nil) {
+			out = append(out, ledger.PendingLock{ClientID: id, Lock: l})
+		}
+	}
+	slices.SortFunc(out, func(a, b ledger.PendingLock) int { return strings.Compare(a.ClientID.String(), b.ClientID.String()) })
+	return out
+}
+
+// ClientOfReference returns the client of the referral with a reference,
+// whoever made or received it: for routing a message to the case's
+// responsible person (R-LOCK-8), never to show the caller.
+func (p *Referrals) ClientOfReference(ref domain.Reference) (uuid.UUID, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	for _, id := range p.references[ref] {
+		if e := p.byID[id]; e != nil {
+			return e.r.ClientID, true
+		}
+	}
+	return uuid.Nil, false
+}
+
+// ReferencesOf returns the references of referrals by id, for naming a
+// client's case without its data; an unknown id is left out.
+func (p *Referrals) ReferencesOf(ids []uuid.UUID) []ReferralSummary {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	out := []ReferralSummary{}
+	for _, id := range ids {
+		if e := p.byID[id]; e != nil {
+			out = append(out, ReferralSummary{ID: id, Reference: e.r.Reference(), ClientID: e.r.ClientID, MadeAt: e.r.MadeAt,
+				FromOrganisationID: e.r.FromOrganisationID, ToOrganisationID: e.r.ToOrganisationID, Status: e.r.Status})
+		}
+	}
+	return out
+}

@@ -1,0 +1,896 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
+)
+
+// Case locking (R-LOCK-1..12): the team manager's lock request, the
+// service manager's queue of requests to decide, the locked-cases report
+// with its review and unlock forms, the responsible person's temporary
+// access and messages, and the helpdesk's way of passing information to a
+// case's owner. Every action is the ledger service's command with the
+// signed-in user as actor, so the pages refuse exactly what the API does.
+func init() {
+	partials = append(partials, "templates/lock-fields.html")
+	funcs["canRequestLock"] = func(u *domain.User) bool { return u != nil && teamManager(*u) }
+	addSection(section{
+		Nav: []navEntry{
+			{Key: "locked-cases", Label: "Locked cases", Path: "/locked-cases", Order: 60, For: lockReportReader},
+			{Key: "lock-requests", Label: "Lock requests", Path: "/lock-requests", Order: 61, For: serviceManager},
+			{Key: "messages", Label: "Messages", Path: "/messages", Order: 62, For: mayBeResponsible},
+			{Key: "pass-information", Label: "Pass information", Path: "/pass-information", Order: 63, For: anyRole(domain.RoleHelpdesk)},
+		},
+		Mount: func(p *Pages, a *gin.RouterGroup) {
+			tm := p.requireRole(teamManager)
+			a.GET("/clients/:id/lock-request", tm, p.lockRequestPage)
+			a.POST("/clients/:id/lock-request", tm, p.requestLock)
+			sm := p.requireRole(serviceManager)
+			a.GET("/lock-requests", sm, p.lockRequestsPage)
+			a.GET("/lock-requests/:id", sm, p.lockDecisionPage)
+			a.POST("/lock-requests/:id", sm, p.decideLock)
+			a.GET("/locked-cases", p.requireRole(lockReportReader), p.lockedCasesPage)
+			a.GET("/locked-cases/:id/review", tm, p.lockReviewPage)
+			a.POST("/locked-cases/:id/review", tm, p.reviewLock)
+			a.GET("/locked-cases/:id/unlock", tm, p.unlockPage)
+			a.POST("/locked-cases/:id/unlock", tm, p.requestUnlock)
+			a.GET("/clients/:id/temporary-access", p.temporaryAccessPage)
+			a.POST("/clients/:id/temporary-access", p.grantTemporaryAccess)
+			a.GET("/clients/:id/temporary-access/:user/end", p.endAccessPage)
+			a.POST("/clients/:id/temporary-access/:user/end", p.endTemporaryAccess)
+			a.GET("/messages", p.requireRole(mayBeResponsible), p.messagesPage)
+			a.GET("/pass-information", p.passInformationPage)
+			a.POST("/pass-information", p.passInformation)
+		},
+		Flashes: map[string]string{
+			"lock-requested":     "Lock requested. A service manager of your organisation will decide it.",
+			"lock-approved":      "Lock approved. The case is now locked.",
+			"lock-refused":       "Lock request refused. The case stays as it was.",
+			"unlock-approved":    "Unlock approved. The case is no longer locked.",
+			"unlock-refused":     "Unlock request refused. The case stays locked.",
+			"lock-reviewed":      "Review recorded. The next review is due in a month.",
+			"lock-reviewed-lift": "Review recorded, with a request to unlock the case. A service manager will decide it.",
+			"unlock-requested":   "Unlock requested. A service manager of your organisation will decide it.",
+			"access-granted":     "Temporary access granted. It ends by itself at the time shown.",
+			"access-ended":       "Temporary access ended.",
+			"information-passed": "Sent to the person responsible, if there is one.",
+		},
+		Labels: map[string]string{
+			"responsible": "the responsible person", "lock-reason": "the reason for the lock", "decision-reason": "the reason",
+			"decision": "the decision", "keep-locked": "whether the case stays locked", "review-notes": "the notes",
+			"unlock-reason": "the reason to unlock", "grantee": "the member of staff", "access-reason": "the reason for access",
+			"hours": "the number of hours", "case": "the client id or referral reference", "message-text": "the information",
+		},
+	})
+}
+
+func teamManager(u domain.User) bool    { return anyRole(domain.RoleTeamManager)(u) }
+func serviceManager(u domain.User) bool { return anyRole(domain.RoleServiceManager)(u) }
+
+// lockReportReader may read the locked-cases report, as GET
+// /v1/locked-cases allows: managers and the coordinator.
+func lockReportReader(u domain.User) bool {
+	return anyRole(domain.RoleTeamManager, domain.RoleServiceManager, domain.RoleCoordinator)(u)
+}
+
+// mayBeResponsible holds a role a case can be locked to (R-LOCK-10):
+// casework or manager, never helpdesk.
+func mayBeResponsible(u domain.User) bool { return caseworker(u) && !anyRole(domain.RoleHelpdesk)(u) }
+
+// staffView is a member of staff as the forms offer them.
+type staffView struct {
+	ID          uuid.UUID
+	DisplayName string
+	Team        string
+	Checked     bool
+}
+
+// staff are the open accounts of an organisation, by name, with keep
+// deciding who is offered.
+func (p *Pages) staff(ctx context.Context, org uuid.UUID, keep func(domain.User) bool) []staffView {
+	o, err := p.Service.Organisation(ctx, org)
+	if err != nil {
+		return nil
+	}
+	var out []staffView
+	for _, u := range o.Users {
+		if !u.Closed && keep(u) {
+			out = append(out, staffView{ID: u.ID, DisplayName: u.DisplayName, Team: u.Team})
+		}
+	}
+	slices.SortFunc(out, func(a, b staffView) int { return strings.Compare(a.DisplayName, b.DisplayName) })
+	return out
+}
+
+// caseReferences names a client's case by its referrals' references,
+// never by the client's data.
+func (p *Pages) caseReferences(client uuid.UUID) []projections.ReferralSummary {
+	return p.Referrals.ReferencesOf(p.Clients.ReferralsOf(client))
+}
+
+// partyText says in words whom an allow or deny entry names.
+func (p *Pages) partyText(x domain.Party, owner uuid.UUID) string {
+	switch {
+	case x.UserID != uuid.Nil:
+		return p.userName(x.UserID)
+	case x.Team != "":
+		org := x.OrganisationID
+		if org == uuid.Nil {
+			org = owner
+		}
+		return "Team " + x.Team + " (" + p.orgName(org) + ")"
+	case x.Role == domain.RoleSystemSupport:
+		return "System support"
+	case x.Role == domain.RoleEmergencyDuty:
+		return "Emergency duty"
+	}
+	return string(x.Role)
+}
+
+func (p *Pages) partiesText(in []domain.Party, owner uuid.UUID) []string {
+	out := make([]string, len(in))
+	for i, x := range in {
+		out[i] = p.partyText(x, owner)
+	}
+	return out
+}
+
+// --- The team manager's lock request (R-LOCK-1, R-LOCK-10, R-LOCK-11) ---
+
+type lockRequestForm struct {
+	Responsible, Reason             string
+	AllowUsers, AllowTeams          []string
+	DenyUsers, DenyTeams, DenyRoles []string
+	Hide                            bool
+	Referral                        string // the referral page the manager came from, to go back to
+}
+
+type lockRequestView struct {
+	layout
+	ClientID    uuid.UUID
+	References  []projections.ReferralSummary
+	Form        lockRequestForm
+	Responsible []staffView // who the case can be locked to
+	Staff       []staffView // the organisation's staff, for the deny list
+	Allowable   []staffView // those a lock can let in: never helpdesk (R-LOCK-2)
+	Teams       []string
+	Conflict    string
+}
+
+func (v lockRequestView) Has(list []string, value string) bool { return slices.Contains(list, value) }
+
+// clientID reads the :id of a client's page.
+func clientID(c *gin.Context) (uuid.UUID, bool) { return pathID(c) }
+
+func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestForm) lockRequestView {
+	u := currentUser(c)
+	ctx := c.Request.Context()
+	v := lockRequestView{layout: p.base(c, "Request a case lock", ""), ClientID: client, Form: f,
+		References: p.caseReferences(client)}
+	v.Responsible = p.staff(ctx, u.OrganisationID, mayBeResponsible)
+	v.Staff = p.staff(ctx, u.OrganisationID, func(domain.User) bool { return true })
+	v.Allowable = p.staff(ctx, u.OrganisationID, func(s domain.User) bool { return !s.Actor().Has(domain.RoleHelpdesk) })
+	for _, s := range v.Staff {
+		if s.Team != "" && !slices.Contains(v.Teams, s.Team) {
+			v.Teams = append(v.Teams, s.Team)
+		}
+	}
+	slices.Sort(v.Teams)
+	return v
+}
+
+// lockRequestPage is the form, for a team manager whose organisation holds
+// the client: anyone else gets what the API's lock request would answer.
+func (p *Pages) lockRequestPage(c *gin.Context) {
+	client, ok := clientID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return
+	}
+	if err := p.Service.MayRequestLock(p.request(c, nil), currentUser(c).Actor(), client, p.caseIndex()); err != nil {
+		p.fail(c, err)
+		return
+	}
+	f := lockRequestForm{Referral: c.Query("referral")}
+	if _, err := uuid.Parse(f.Referral); err != nil {
+		f.Referral = ""
+	}
+	p.render(c, http.StatusOK, "lock-request", p.lockRequestView(c, client, f))
+}
+
+func (p *Pages) requestLock(c *gin.Context) {
+	client, ok := clientID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return
+	}
+	_ = c.Request.ParseForm()
+	f := lockRequestForm{Responsible: c.PostForm("responsible"), Reason: c.PostForm("lock-reason"),
+		AllowUsers: c.PostFormArray("allow-user"), AllowTeams: c.PostFormArray("allow-team"),
+		DenyUsers: c.PostFormArray("deny-user"), DenyTeams: c.PostFormArray("deny-team"), DenyRoles: c.PostFormArray("deny-role"),
+		Hide: c.PostForm("hide") == "yes", Referral: c.PostForm("referral")}
+	if _, err := uuid.Parse(f.Referral); err != nil {
+		f.Referral = ""
+	}
+	responsible, _ := uuid.Parse(f.Responsible)
+	cmd := domain.RequestLock{ClientID: client, ResponsibleUserID: responsible, Reason: strings.TrimSpace(f.Reason),
+		HideNotification: f.Hide, Allow: []domain.Party{}, Deny: []domain.Party{}}
+	for _, s := range f.AllowUsers {
+		if id, err := uuid.Parse(s); err == nil {
+			cmd.Allow = append(cmd.Allow, domain.Party{UserID: id})
+		}
+	}
+	for _, t := range f.AllowTeams {
+		cmd.Allow = append(cmd.Allow, domain.Party{Team: t})
+	}
+	for _, s := range f.DenyUsers {
+		if id, err := uuid.Parse(s); err == nil {
+			cmd.Deny = append(cmd.Deny, domain.Party{UserID: id})
+		}
+	}
+	for _, t := range f.DenyTeams {
+		cmd.Deny = append(cmd.Deny, domain.Party{Team: t})
+	}
+	for _, r := range f.DenyRoles {
+		cmd.Deny = append(cmd.Deny, domain.Party{Role: domain.Role(r)})
+	}
+	_, w, err := p.Service.RequestLock(p.request(c, nil), currentUser(c).Actor(), cmd, p.caseIndex())
+	if err == nil {
+		if err := p.settle(c.Request.Context(), w.Position); err != nil {
+			p.fail(c, err)
+			return
+		}
+		p.flash(c, "lock-requested")
+		if f.Referral != "" {
+			c.Redirect(http.StatusSeeOther, "/referrals/"+f.Referral)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, "/locked-cases")
+		return
+	}
+	code := domain.ErrorCode(err)
+	if code != domain.Invalid && code != domain.Conflict {
+		p.fail(c, err)
+		return
+	}
+	v := p.lockRequestView(c, client, f)
+	v.Title = "Error: " + v.Title
+	status := http.StatusUnprocessableEntity
+	if code == domain.Conflict {
+		v.Conflict, status = sentence(domain.ErrorMessage(err)), http.StatusConflict
+	} else {
+		v.Errors = fieldErrors(err, map[string]string{"responsible_user_id": "responsible", "reason": "lock-reason"})
+		for i := range v.Errors {
+			if strings.HasPrefix(v.Errors[i].Field, "allow") {
+				v.Errors[i].Field = "allow-user"
+			} else if strings.HasPrefix(v.Errors[i].Field, "deny") {
+				v.Errors[i].Field = "deny-user"
+			}
+		}
+	}
+	p.render(c, status, "lock-request", v)
+}
+
+// --- The service manager's queue (R-LOCK-6, R-LOCK-10) ---
+
+type lockRequestItemView struct {
+	ledger.LockRequestItem
+	References          []projections.ReferralSummary
+	RequestedByName     string
+	ResponsibleName     string
+	AllowText, DenyText []string
+}
+
+type lockRequestsView struct {
+	layout
+	Items []lockRequestItemView
+}
+
+func (p *Pages) awaiting(c *gin.Context) ([]lockRequestItemView, error) {
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		return nil, err
+	}
+	u := currentUser(c)
+	items, err := p.Service.LockRequestsAwaiting(p.request(c, nil), u.Actor(), p.Locks)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]lockRequestItemView, len(items))
+	for i, it := range items {
+		out[i] = lockRequestItemView{LockRequestItem: it, References: p.caseReferences(it.ClientID),
+			RequestedByName: p.userName(it.RequestedBy), ResponsibleName: p.userName(it.ResponsibleUserID),
+			AllowText: p.partiesText(it.Allow, u.OrganisationID), DenyText: p.partiesText(it.Deny, u.OrganisationID)}
+	}
+	return out, nil
+}
+
+func (p *Pages) lockRequestsPage(c *gin.Context) {
+	items, err := p.awaiting(c)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.render(c, http.StatusOK, "lock-requests", lockRequestsView{layout: p.base(c, "Lock requests", "lock-requests"), Items: items})
+}
+
+type lockDecisionView struct {
+	layout
+	Item             lockRequestItemView
+	Decision, Reason string
+	Confirm          bool
+}
+
+// queued finds a request in the user's queue: one not there is not theirs
+// to decide, and is answered as not found.
+func (p *Pages) queued(c *gin.Context) (lockRequestItemView, bool) {
+	id, ok := pathID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such lock request"))
+		return lockRequestItemView{}, false
+	}
+	items, err := p.awaiting(c)
+	if err != nil {
+		p.fail(c, err)
+		return lockRequestItemView{}, false
+	}
+	for _, it := range items {
+		if it.ID == id {
+			return it, true
+		}
+	}
+	p.fail(c, domain.Errorf(domain.NotFound, "no such lock request"))
+	return lockRequestItemView{}, false
+}
+
+func (p *Pages) lockDecisionPage(c *gin.Context) {
+	it, ok := p.queued(c)
+	if !ok {
+		return
+	}
+	p.render(c, http.StatusOK, "lock-decision", lockDecisionView{layout: p.base(c, decisionTitle(it), "lock-requests"), Item: it})
+}
+
+func decisionTitle(it lockRequestItemView) string {
+	if it.Unlock {
+		return "Decide an unlock request"
+	}
+	return "Decide a lock request"
+}
+
+// decideLock takes the decision in two steps: the form, then a page to
+// check it; only the confirmed decision goes to the ledger.
+func (p *Pages) decideLock(c *gin.Context) {
+	it, ok := p.queued(c)
+	if !ok {
+		return
+	}
+	v := lockDecisionView{layout: p.base(c, decisionTitle(it), "lock-requests"), Item: it,
+		Decision: c.PostForm("decision"), Reason: strings.TrimSpace(c.PostForm("decision-reason"))}
+	switch {
+	case v.Decision != "approve" && v.Decision != "refuse":
+		v.Errors = append(v.Errors, fieldError{Field: "decision", Message: "Choose whether to approve or refuse the request"})
+	case v.Decision == "refuse" && v.Reason == "":
+		v.Errors = append(v.Errors, fieldError{Field: "decision-reason", Message: "Enter the reason for refusing"})
+	}
+	if len(v.Errors) > 0 {
+		v.Title = "Error: " + v.Title
+		p.render(c, http.StatusUnprocessableEntity, "lock-decision", v)
+		return
+	}
+	if c.PostForm("confirm") != "yes" {
+		v.Confirm, v.Title = true, "Check your decision"
+		p.render(c, http.StatusOK, "lock-decision", v)
+		return
+	}
+	approve := v.Decision == "approve"
+	_, unlock, w, err := p.Service.DecideLockRequest(p.request(c, nil), currentUser(c).Actor(), it.ID, approve, v.Reason, p.Locks, p.caseIndex())
+	if err != nil {
+		if domain.ErrorCode(err) == domain.Invalid {
+			v.Errors = fieldErrors(err, map[string]string{"reason": "decision-reason", "approve": "decision"})
+			v.Title = "Error: " + v.Title
+			p.render(c, http.StatusUnprocessableEntity, "lock-decision", v)
+			return
+		}
+		p.fail(c, err)
+		return
+	}
+	if err := p.settle(c.Request.Context(), w.Position); err != nil {
+		p.fail(c, err)
+		return
+	}
+	key := map[[2]bool]string{{false, true}: "lock-approved", {false, false}: "lock-refused",
+		{true, true}: "unlock-approved", {true, false}: "unlock-refused"}[[2]bool{unlock, approve}]
+	p.flash(c, key)
+	c.Redirect(http.StatusSeeOther, "/lock-requests")
+}
+
+// --- The locked-cases report (R-LOCK-5, R-LOCK-7) ---
+
+type accessView struct {
+	Kind, Who string
+	Expires   time.Time
+	Denied    bool
+	UserID    uuid.UUID
+}
+
+type lockedCaseView struct {
+	ClientID        uuid.UUID
+	References      []projections.ReferralSummary
+	Organisation    string
+	Responsible     string
+	RequestedBy     string
+	ApprovedBy      string
+	LockedAt        time.Time
+	ReviewDue       time.Time
+	Overdue         bool
+	DueSoon         bool
+	Hidden          bool
+	Review          bool // a serious case review keeps it locked
+	UnlockRequested bool
+	Access          []accessView
+	Temporary       []accessView
+	CanReview       bool // a team manager of the owning organisation
+	IsResponsible   bool
+}
+
+type lockedCasesView struct {
+	layout
+	Cases                   []lockedCaseView
+	Overdue, DueSoon, Total int
+}
+
+// accessList is the access currently granted on a lock, as the API's
+// report lists it (R-LOCK-7).
+func (p *Pages) accessList(l domain.Lock, now time.Time) (all, temporary []accessView) {
+	all = append(all, accessView{Kind: "Responsible person", Who: p.userName(l.ResponsibleUserID), UserID: l.ResponsibleUserID})
+	for _, x := range l.Allow {
+		kind := "Allowed user"
+		if x.UserID == uuid.Nil {
+			kind = "Allowed team"
+		}
+		all = append(all, accessView{Kind: kind, Who: p.partyText(x, l.OwningOrganisationID), UserID: x.UserID})
+	}
+	for _, g := range l.Grants {
+		if g.Live(now) {
+			a := accessView{Kind: "Temporary access", Who: p.userName(g.UserID), Expires: g.ExpiresAt, UserID: g.UserID}
+			all, temporary = append(all, a), append(temporary, a)
+		}
+	}
+	for _, r := range []domain.Role{domain.RoleSystemSupport, domain.RoleEmergencyDuty} {
+		if !slices.ContainsFunc(l.Deny, func(x domain.Party) bool { return x.Role == r }) {
+			all = append(all, accessView{Kind: "By role", Who: p.partyText(domain.Party{Role: r}, uuid.Nil)})
+		}
+	}
+	for _, x := range l.Deny {
+		all = append(all, accessView{Kind: "Denied", Who: p.partyText(x, l.OwningOrganisationID), Denied: true})
+	}
+	return all, temporary
+}
+
+// lockedCasesPage is GET /v1/locked-cases as a page: a manager's own
+// locked cases (requested, approved or responsible for), the
+// coordinator's every one, by review date.
+func (p *Pages) lockedCasesPage(c *gin.Context) {
+	u := currentUser(c)
+	actor := u.Actor()
+	manager := u.ID
+	if actor.Has(domain.RoleCoordinator) {
+		manager = uuid.Nil
+	}
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return
+	}
+	now := p.Service.Now()
+	v := lockedCasesView{layout: p.base(c, "Locked cases", "locked-cases")}
+	for _, lc := range p.Locks.LockedCases(manager) {
+		l := lc.Lock
+		cv := lockedCaseView{ClientID: lc.ClientID, References: p.caseReferences(lc.ClientID), Organisation: p.orgName(l.OwningOrganisationID),
+			Responsible: p.userName(l.ResponsibleUserID), RequestedBy: p.userName(l.RequestedBy), ApprovedBy: p.userName(l.ApprovedBy),
+			LockedAt: l.LockedAt, ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(now), Hidden: l.HideNotification,
+			Review: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, UnlockRequested: l.UnlockRequestID != uuid.Nil,
+			CanReview: l.ReviewableBy(actor), IsResponsible: l.ResponsibleUserID == u.ID}
+		cv.DueSoon = !cv.Overdue && l.ReviewDue().Sub(now) <= 7*24*time.Hour
+		cv.Access, cv.Temporary = p.accessList(l, now)
+		switch {
+		case cv.Overdue:
+			v.Overdue++
+		case cv.DueSoon:
+			v.DueSoon++
+		}
+		v.Cases = append(v.Cases, cv)
+	}
+	v.Total = len(v.Cases)
+	p.render(c, http.StatusOK, "locked-cases", v)
+}
+
+// --- Review and unlock request (R-LOCK-5, R-LOCK-6, R-LOCK-10) ---
+
+type lockReviewView struct {
+	layout
+	ClientID            uuid.UUID
+	References          []projections.ReferralSummary
+	ReviewDue           time.Time
+	Overdue             bool
+	UnlockRequested     bool
+	Keep, Notes, Reason string
+	Conflict            string
+}
+
+// reviewable finds a locked case the user reviews; any other is not
+// found, as the API's review of it would answer (R-LOCK-12).
+func (p *Pages) reviewable(c *gin.Context) (uuid.UUID, domain.Lock, bool) {
+	client, ok := clientID(c)
+	if ok {
+		if l := p.Locks.LockOf(client); l.ReviewableBy(currentUser(c).Actor()) {
+			return client, l, true
+		}
+	}
+	p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+	return uuid.Nil, domain.Lock{}, false
+}
+
+func (p *Pages) reviewView(c *gin.Context, title string, client uuid.UUID, l domain.Lock) lockReviewView {
+	return lockReviewView{layout: p.base(c, title, "locked-cases"), ClientID: client, References: p.caseReferences(client),
+		ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(p.Service.Now()), UnlockRequested: l.UnlockRequestID != uuid.Nil}
+}
+
+func (p *Pages) lockReviewPage(c *gin.Context) {
+	client, l, ok := p.reviewable(c)
+	if !ok {
+		return
+	}
+	p.render(c, http.StatusOK, "lock-review", p.reviewView(c, "Review a locked case", client, l))
+}
+
+func (p *Pages) reviewLock(c *gin.Context) {
+	client, ok := clientID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return
+	}
+	keep, notes := c.PostForm("keep-locked"), strings.TrimSpace(c.PostForm("review-notes"))
+	var err error
+	var w ledger.Written
+	if keep != "yes" && keep != "no" {
+		err = domain.InvalidFields(domain.FieldError{Field: "keep_locked", Message: "choose whether the case stays locked"})
+	} else {
+		_, w, err = p.Service.ReviewLock(p.request(c, nil), currentUser(c).Actor(), client, keep == "yes", notes, p.caseIndex())
+	}
+	if err == nil {
+		if err := p.settle(c.Request.Context(), w.Position); err != nil {
+			p.fail(c, err)
+			return
+		}
+		p.flash(c, map[bool]string{true: "lock-reviewed", false: "lock-reviewed-lift"}[keep == "yes"])
+		c.Redirect(http.StatusSeeOther, "/locked-cases")
+		return
+	}
+	p.lockFormError(c, err, "lock-review", "Review a locked case", client, func(v *lockReviewView) {
+		v.Keep, v.Notes = keep, notes
+		v.Errors = fieldErrors(err, map[string]string{"keep_locked": "keep-locked", "notes": "review-notes"})
+	})
+}
+
+// lockFormError draws a review or unlock form again with what the user
+// entered and the ledger's refusal; other refusals are the error page.
+func (p *Pages) lockFormError(c *gin.Context, err error, page, title string, client uuid.UUID, fill func(*lockReviewView)) {
+	code := domain.ErrorCode(err)
+	if code != domain.Invalid && code != domain.Conflict {
+		p.fail(c, err)
+		return
+	}
+	v := p.reviewView(c, "Error: "+title, client, p.Locks.LockOf(client))
+	fill(&v)
+	status := http.StatusUnprocessableEntity
+	if code == domain.Conflict {
+		v.Errors, v.Conflict, status = nil, sentence(domain.ErrorMessage(err)), http.StatusConflict
+	}
+	p.render(c, status, page, v)
+}
+
+func (p *Pages) unlockPage(c *gin.Context) {
+	client, l, ok := p.reviewable(c)
+	if !ok {
+		return
+	}
+	p.render(c, http.StatusOK, "unlock-request", p.reviewView(c, "Ask to unlock a case", client, l))
+}
+
+func (p *Pages) requestUnlock(c *gin.Context) {
+	client, ok := clientID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return
+	}
+	reason := strings.TrimSpace(c.PostForm("unlock-reason"))
+	_, w, err := p.Service.RequestUnlock(p.request(c, nil), currentUser(c).Actor(), client, reason, p.caseIndex())
+	if err == nil {
+		if err := p.settle(c.Request.Context(), w.Position); err != nil {
+			p.fail(c, err)
+			return
+		}
+		p.flash(c, "unlock-requested")
+		c.Redirect(http.StatusSeeOther, "/locked-cases")
+		return
+	}
+	p.lockFormError(c, err, "unlock-request", "Ask to unlock a case", client, func(v *lockReviewView) {
+		v.Reason = reason
+		v.Errors = fieldErrors(err, map[string]string{"reason": "unlock-reason"})
+	})
+}
+
+// --- The responsible person's temporary access (R-LOCK-4) ---
+
+type temporaryAccessView struct {
+	layout
+	ClientID               uuid.UUID
+	References             []projections.ReferralSummary
+	Temporary              []accessView
+	Staff                  []staffView
+	Grantee, Reason, Hours string
+	Conflict               string
+}
+
+func (p *Pages) temporaryAccessView(c *gin.Context) (temporaryAccessView, bool) {
+	client, ok := clientID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return temporaryAccessView{}, false
+	}
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return temporaryAccessView{}, false
+	}
+	u := currentUser(c)
+	acc, err := p.Service.TemporaryAccessOf(p.request(c, nil), u.Actor(), client, p.caseIndex())
+	if err != nil {
+		p.fail(c, err)
+		return temporaryAccessView{}, false
+	}
+	now := p.Service.Now()
+	v := temporaryAccessView{layout: p.base(c, "Temporary access", "messages"), ClientID: client, References: p.caseReferences(client), Hours: "1"}
+	_, v.Temporary = p.accessList(acc.Lock, now)
+	v.Staff = p.staff(c.Request.Context(), acc.Lock.OwningOrganisationID, func(s domain.User) bool {
+		a := s.Actor()
+		_, in := domain.LockAccess(acc.Lock, a, now)
+		return !in && !a.Has(domain.RoleHelpdesk) && !acc.Lock.Denies(a)
+	})
+	return v, true
+}
+
+func (p *Pages) temporaryAccessPage(c *gin.Context) {
+	v, ok := p.temporaryAccessView(c)
+	if !ok {
+		return
+	}
+	p.render(c, http.StatusOK, "temporary-access", v)
+}
+
+func (p *Pages) grantTemporaryAccess(c *gin.Context) {
+	client, ok := clientID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return
+	}
+	grantee, reason, hoursText := c.PostForm("grantee"), strings.TrimSpace(c.PostForm("access-reason")), strings.TrimSpace(c.PostForm("hours"))
+	var fe []domain.FieldError
+	user, uerr := uuid.Parse(grantee)
+	if uerr != nil {
+		fe = append(fe, domain.FieldError{Field: "user_id", Message: "choose the member of staff"})
+	}
+	hours, herr := strconv.Atoi(hoursText)
+	if herr != nil || hours < 1 || hours > 24 {
+		fe = append(fe, domain.FieldError{Field: "hours", Message: "must be a whole number from 1 to 24"})
+	}
+	var err error
+	var w ledger.Written
+	if len(fe) > 0 {
+		err = domain.InvalidFields(fe...)
+	} else {
+		_, w, err = p.Service.GrantTemporaryAccess(p.request(c, nil), currentUser(c).Actor(), client, user, reason, hours, p.caseIndex())
+	}
+	if err == nil {
+		if err := p.settle(c.Request.Context(), w.Position); err != nil {
+			p.fail(c, err)
+			return
+		}
+		p.flash(c, "access-granted")
+		c.Redirect(http.StatusSeeOther, "/clients/"+client.String()+"/temporary-access")
+		return
+	}
+	code := domain.ErrorCode(err)
+	if code != domain.Invalid && code != domain.Conflict {
+		p.fail(c, err)
+		return
+	}
+	v, ok := p.temporaryAccessView(c)
+	if !ok {
+		return
+	}
+	v.Grantee, v.Reason, v.Hours = grantee, reason, hoursText
+	v.Title = "Error: " + v.Title
+	status := http.StatusUnprocessableEntity
+	if code == domain.Conflict {
+		v.Conflict, status = sentence(domain.ErrorMessage(err)), http.StatusConflict
+	} else {
+		v.Errors = fieldErrors(err, map[string]string{"user_id": "grantee", "reason": "access-reason", "hours": "hours"})
+	}
+	p.render(c, status, "temporary-access", v)
+}
+
+type endAccessView struct {
+	layout
+	ClientID uuid.UUID
+	Grant    accessView
+}
+
+// endAccessPage asks the responsible person to confirm ending a grant.
+func (p *Pages) endAccessPage(c *gin.Context) {
+	v, ok := p.temporaryAccessView(c)
+	if !ok {
+		return
+	}
+	user, err := uuid.Parse(c.Param("user"))
+	if err == nil {
+		for _, g := range v.Temporary {
+			if g.UserID == user {
+				p.render(c, http.StatusOK, "end-access", endAccessView{layout: p.base(c, "End temporary access", "messages"), ClientID: v.ClientID, Grant: g})
+				return
+			}
+		}
+	}
+	p.fail(c, domain.Errorf(domain.NotFound, "no such grant"))
+}
+
+func (p *Pages) endTemporaryAccess(c *gin.Context) {
+	client, ok := clientID(c)
+	user, err := uuid.Parse(c.Param("user"))
+	if !ok || err != nil {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return
+	}
+	w, err := p.Service.EndTemporaryAccess(p.request(c, nil), currentUser(c).Actor(), client, user, p.caseIndex())
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	if err := p.settle(c.Request.Context(), w.Position); err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.flash(c, "access-ended")
+	c.Redirect(http.StatusSeeOther, "/clients/"+client.String()+"/temporary-access")
+}
+
+// --- The responsible person's messages (R-LOCK-8) ---
+
+type messageView struct {
+	ledger.Message
+	From, Organisation string
+}
+
+type caseMessagesView struct {
+	ClientID        uuid.UUID
+	References      []projections.ReferralSummary
+	Messages        []messageView
+	ChildProtection int
+}
+
+type messagesView struct {
+	layout
+	Cases           []caseMessagesView
+	ChildProtection int
+}
+
+// messagesPage lists, for each case locked to the user, the information
+// passed on about it, as GET /v1/clients/{id}/messages reads it (each
+// read is in the case's access log, R-LOCK-9). Child-protection messages
+// are counted and marked first.
+func (p *Pages) messagesPage(c *gin.Context) {
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return
+	}
+	u := currentUser(c)
+	v := messagesView{layout: p.base(c, "Messages", "messages")}
+	for _, lc := range p.Locks.LockedCases(u.ID) {
+		if lc.Lock.ResponsibleUserID != u.ID {
+			continue
+		}
+		msgs, err := p.Service.Messages(p.request(c, nil), u.Actor(), lc.ClientID, p.Clients)
+		if err != nil {
+			p.fail(c, err)
+			return
+		}
+		cv := caseMessagesView{ClientID: lc.ClientID, References: p.caseReferences(lc.ClientID)}
+		for i := len(msgs) - 1; i >= 0; i-- { // newest first
+			m := msgs[i]
+			cv.Messages = append(cv.Messages, messageView{Message: m, From: p.userName(m.FromUserID), Organisation: p.orgName(m.FromOrganisationID)})
+			if m.ChildProtection {
+				cv.ChildProtection++
+			}
+		}
+		v.ChildProtection += cv.ChildProtection
+		v.Cases = append(v.Cases, cv)
+	}
+	p.render(c, http.StatusOK, "messages", v)
+}
+
+// --- The helpdesk's route to a case's owner (R-LOCK-8, R-LOCK-12) ---
+
+type passInformationView struct {
+	layout
+	Case, Text      string
+	ChildProtection bool
+}
+
+func (p *Pages) passInformationPage(c *gin.Context) {
+	p.render(c, http.StatusOK, "pass-information", passInformationView{layout: p.base(c, "Pass information to the case owner", "pass-information")})
+}
+
+// unknownCase is the namespace of the stand-in client id of a reference
+// no referral has: the message then takes the same path as for any id,
+// and is kept without its text, as for any client the ledger does not
+// hold.
+var unknownCase = uuid.MustParse("6f1d3a52-5c55-4b7e-9a0e-2f8e6b1c4d90")
+
+// caseOf reads the client id or referral reference the sender typed. The
+// reference is looked up among every referral, for routing only: the
+// sender is never told what it found.
+func (p *Pages) caseOf(s string) (uuid.UUID, bool) {
+	s = strings.TrimSpace(s)
+	if id, err := uuid.Parse(s); err == nil && len(s) == 36 {
+		return id, true
+	}
+	ref, err := domain.ParseReference(s)
+	if err != nil {
+		return uuid.Nil, false
+	}
+	if client, ok := p.Referrals.ClientOfReference(ref); ok {
+		return client, true
+	}
+	return uuid.NewSHA1(unknownCase, []byte(ref.String())), true
+}
+
+// passInformation sends a message to the case's responsible person, if
+// there is one: the answer is the same for a locked, an unlocked and an
+// unknown case (R-LOCK-8, R-LOCK-12).
+func (p *Pages) passInformation(c *gin.Context) {
+	v := passInformationView{layout: p.base(c, "Pass information to the case owner", "pass-information"),
+		Case: strings.TrimSpace(c.PostForm("case")), Text: c.PostForm("message-text"), ChildProtection: c.PostForm("child-protection") == "yes"}
+	client, ok := p.caseOf(v.Case)
+	var err error
+	if !ok {
+		err = domain.InvalidFields(domain.FieldError{Field: "case", Message: "enter the client id or a referral reference like 7KQ4-M2XD"})
+		if strings.TrimSpace(v.Text) == "" {
+			err = domain.InvalidFields(domain.FieldError{Field: "case", Message: "enter the client id or a referral reference like 7KQ4-M2XD"},
+				domain.FieldError{Field: "text", Message: "is required"})
+		}
+	} else {
+		_, err = p.Service.SendMessage(p.request(c, nil), currentUser(c).Actor(), client, v.Text, v.ChildProtection, p.Clients)
+	}
+	if err != nil {
+		if domain.ErrorCode(err) != domain.Invalid {
+			p.fail(c, err)
+			return
+		}
+		v.Title = "Error: " + v.Title
+		v.Errors = fieldErrors(err, map[string]string{"text": "message-text", "case": "case"})
+		p.render(c, http.StatusUnprocessableEntity, "pass-information", v)
+		return
+	}
+	p.flash(c, "information-passed")
+	c.Redirect(http.StatusSeeOther, "/pass-information")
+}
