@@ -104,6 +104,22 @@ type Referral struct {
 // urgent and not declined as urgent (R-REF-7).
 func (r Referral) UrgentNow() bool { return r.Urgent && !r.UrgencyDeclined }
 
+// EndedAt is when the referral stopped being open: closed, declined,
+// forwarded or withdrawn; zero while it is open.
+func (r Referral) EndedAt() time.Time {
+	switch r.Status {
+	case StatusClosed:
+		return r.ClosedAt
+	case StatusDeclined:
+		return r.DeclinedAt
+	case StatusForwarded:
+		return r.ForwardedAt
+	case StatusWithdrawn:
+		return r.WithdrawnAt
+	}
+	return time.Time{}
+}
+
 // Involves reports whether organisation org made or received the referral.
 func (r Referral) Involves(org uuid.UUID) bool {
 	return org == r.FromOrganisationID || org == r.ToOrganisationID

@@ -94,11 +94,20 @@ func DecideForward(r Referral, actor Actor, receiver Organisation, cmd ForwardRe
 	}
 	return []Event{
 		&ReferralForwarded{ClientID: r.ClientID, ForwardedTo: cmd.NewReferralID, ToOrganisationID: cmd.ToOrganisationID, Comment: cmd.Comment},
-		&ReferralMade{ReferralID: cmd.NewReferralID, FromOrganisationID: r.ToOrganisationID, ToOrganisationID: cmd.ToOrganisationID,
-			ClientID: r.ClientID, Urgent: r.UrgentNow(), Client: r.Client, Reason: r.Reason,
-			Consent: cmd.Consent, SafeguardingOverride: cmd.SafeguardingOverride, SharedWithoutConsent: cmd.SafeguardingOverride != nil,
-			PrivacyNoticeGiven: r.PrivacyNoticeGiven, ForwardedFrom: r.ID, ForwardComment: cmd.Comment},
+		ForwardedReferralMade(r, cmd),
 	}, nil
+}
+
+// ForwardedReferralMade is the event that opens the referral cmd forwards r
+// as (DecideForward's second event). It depends only on what forwarding
+// leaves unchanged, so it is the same when rebuilt from r once forwarded:
+// a retried forward whose first run stopped between its two streams
+// completes with the same event.
+func ForwardedReferralMade(r Referral, cmd ForwardReferral) *ReferralMade {
+	return &ReferralMade{ReferralID: cmd.NewReferralID, FromOrganisationID: r.ToOrganisationID, ToOrganisationID: cmd.ToOrganisationID,
+		ClientID: r.ClientID, Urgent: r.UrgentNow(), Client: r.Client, Reason: r.Reason,
+		Consent: cmd.Consent, SafeguardingOverride: cmd.SafeguardingOverride, SharedWithoutConsent: cmd.SafeguardingOverride != nil,
+		PrivacyNoticeGiven: r.PrivacyNoticeGiven, ForwardedFrom: r.ID, ForwardComment: cmd.Comment}
 }
 
 // DecideWithdraw withdraws the referral with a reason (R-REF-11). Only the
