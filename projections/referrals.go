@@ -138,6 +138,7 @@ func (p *Referrals) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) 
 func withoutClientData(r domain.Referral) domain.Referral {
 	r.Client, r.Reason, r.Comment, r.UrgencyFeedback = domain.Client{}, "", "", ""
 	r.Consent, r.SafeguardingOverride, r.Notes = nil, nil, nil
+	r.DeclineComment, r.ForwardComment, r.ForwardedFromComment, r.WithdrawReason, r.ReopenReason = "", "", "", "", ""
 	return r
 }
 
@@ -148,8 +149,8 @@ func placementOf(e *referralEntry) placement {
 	}
 	at := placement{status: r.Status, from: r.FromOrganisationID, to: r.ToOrganisationID, assignee: r.AssignedTo,
 		made: newestFirst(r.MadeAt, r.ID), indexed: true}
-	if r.Status == domain.StatusClosed {
-		at.work = newestFirst(r.ClosedAt, r.ID)
+	if !r.Status.Open() {
+		at.work = newestFirst(r.EndedAt(), r.ID)
 	} else {
 		at.open = true
 		at.work = soonestFirst(e.next, r.UrgentNow(), r.ID)
