@@ -95,7 +95,7 @@ func New(d Deps) (*Server, error) {
 		notFound, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
 			Timescales: d.Timescales, FormKeys: formKeys{d.Idempotency}, PublicURL: d.Options.PublicURL,
-			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout})
+			ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, KnownClients: d.KnownClients})
 		if err != nil {
 			return nil, err
 		}

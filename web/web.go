@@ -49,6 +49,10 @@ type Deps struct {
 	// ReadYourWritesTimeout bounds the wait for the read models to show a
 	// write before the page after it is drawn.
 	ReadYourWritesTimeout time.Duration
+
+	// KnownClients is the known clients index (R-REF-14), which the
+	// make-a-referral form consults.
+	KnownClients *projections.KnownClients
 }
 
 // Pages is the web interface.
