@@ -2,7 +2,6 @@ package http
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"io/fs"
@@ -148,11 +147,7 @@ func TestKnownClientsErased_REF14_PRIV3(t *testing.T) {
 	if got := n.searchClients(t, n.AdviserA.Token, "Client Zero", "1980-02-29"); len(got.Clients) != 1 {
 		t.Fatalf("before erasure: %+v", got)
 	}
-	key, err := n.KeyStore.Get(context.Background(), ledger.KnownClientsKeyID)
-	if err != nil {
-		t.Fatalf("the index key: %v", err)
-	}
-	mark := ledger.BlindIndex(key, "Client Zero", "1980-02-29")
+	mark := ledger.BlindIndex(n.MasterKey.DeriveKey(ledger.KnownClientsKeyPurpose), "Client Zero", "1980-02-29")
 	traces := [][]byte{mark[:], []byte(hex.EncodeToString(mark[:])), []byte(base64.StdEncoding.EncodeToString(mark[:])),
 		[]byte(base64.RawURLEncoding.EncodeToString(mark[:]))}
 	noTrace := func(t *testing.T) {

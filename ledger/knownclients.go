@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -12,13 +11,15 @@ import (
 	"github.com/referral-ledger/ledger/keystore"
 )
 
-// KnownClientsKeyID is the key store entry that holds the network's
-// blind-index key, the HMAC key of the known clients index (R-REF-14). It
-// names no client: it is a fixed name-based UUID of its own, which no
-// client id will equal, so the key lives where the clients'
-// keys live, wrapped under the master key, and is backed up, restored,
-// rotated and migrated with them. It is never in the event log.
-var KnownClientsKeyID = uuid.NewSHA1(uuid.NameSpaceOID, []byte("referral-ledger/known-clients-index-key"))
+// KnownClientsKeyPurpose names the network's blind-index key, the HMAC key
+// of the known clients index (R-REF-14), among the keys derived from the
+// master key (keystore.MasterKey.DeriveKey). Derived, it is kept, backed up,
+// restored and shared between nodes exactly as the master key is, is never
+// in the event log, and needs no entry of its own in the key store (whose
+// entries are the clients' keys). A rotation of the master key changes it,
+// which costs nothing: the index is held only in memory and rebuilt with
+// the key of the day at every start.
+const KnownClientsKeyPurpose = "referral-ledger known-clients blind index v1"
 
 // Mark is a blind-index entry: HMAC-SHA-256, under the network's index key,
 // of a client's normalised name and date of birth. It identifies a person
@@ -26,39 +27,17 @@ var KnownClientsKeyID = uuid.NewSHA1(uuid.NameSpaceOID, []byte("referral-ledger/
 // clients read model, and never written anywhere.
 type Mark [sha256.Size]byte
 
-// IndexKey gives the known clients index its HMAC key, creating it in the
-// key store on first use.
-type IndexKey struct {
-	store keystore.Store
-	mu    sync.Mutex
-	key   *keystore.DataKey
+// IndexKey is the known clients index's HMAC key.
+type IndexKey struct{ key keystore.DataKey }
+
+// NewIndexKey returns the index key derived from the master key.
+func NewIndexKey(master keystore.MasterKey) *IndexKey {
+	return &IndexKey{key: master.DeriveKey(KnownClientsKeyPurpose)}
 }
 
-// NewIndexKey returns the index key kept in store.
-func NewIndexKey(store keystore.Store) *IndexKey { return &IndexKey{store: store} }
-
-// Mark returns the blind-index entry of a name and date of birth. Errors:
-// the key store's (Unavailable).
-func (k *IndexKey) Mark(ctx context.Context, name, dateOfBirth string) (Mark, error) {
-	key, err := k.get(ctx)
-	if err != nil {
-		return Mark{}, err
-	}
-	return BlindIndex(key, name, dateOfBirth), nil
-}
-
-func (k *IndexKey) get(ctx context.Context) (keystore.DataKey, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.key != nil {
-		return *k.key, nil
-	}
-	key, err := k.store.Create(ctx, KnownClientsKeyID)
-	if err != nil {
-		return keystore.DataKey{}, err
-	}
-	k.key = &key
-	return key, nil
+// Mark returns the blind-index entry of a name and date of birth.
+func (k *IndexKey) Mark(_ context.Context, name, dateOfBirth string) (Mark, error) {
+	return BlindIndex(k.key, name, dateOfBirth), nil
 }
 
 // BlindIndex is HMAC-SHA-256 under key of the normalised name, a zero

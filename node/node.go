@@ -164,7 +164,7 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 		IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth}
 	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, o.now)
 	n.Service.SetMessageQuota(messageRate)
-	n.KnownClients = projections.NewKnownClients(n.Service.Codec(), ledger.NewIndexKey(n.Keys))
+	n.KnownClients = projections.NewKnownClients(n.Service.Codec(), ledger.NewIndexKey(n.MasterKey))
 	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate,
 		n.KnownClients)
 	n.Runner.SetLogger(log.With().Str("component", "projections").Logger())
