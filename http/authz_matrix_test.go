@@ -497,6 +497,13 @@ func matrixRoutes() map[string][]probe {
 			body: body(map[string]any{"carry_out": false, "reason": "A legal hold."}), want: coordinatorOnly(http.StatusOK)}},
 		"GET /v1/clients/:id/subject-access": {{perCase: true, path: client("/subject-access?reason=A+subject+access+request"),
 			want: coordinatorOnly(http.StatusOK)}},
+		// Known clients (R-REF-14): advisers and org leads; what it finds
+		// is filtered by organisation and lock as the lists are.
+		"POST /v1/clients/search": {{path: fixed("/v1/clients/search"),
+			body: body(map[string]any{"name": "Matrix Client", "date_of_birth": "1980-02-29"}),
+			want: func(c *matrixCaller, _ lockState) int {
+				return either(c.is(domain.RoleAdviser, domain.RoleOrgLead), http.StatusOK, http.StatusForbidden)
+			}}},
 		"GET /v1/clients/:id/access-log": {{perCase: true, path: client("/access-log"),
 			// The coordinator, auditors and a lock's responsible person;
 			// anyone else behind lockView (R-LOCK-9, R-LOCK-12).

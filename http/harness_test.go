@@ -259,7 +259,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	srv, err := New(Deps{
 		Service: n.Service, Accounts: n.Accounts, Orgs: n.Orgs, Clients: n.Clients, Runner: n.Runner, Keys: n.ClientKeys,
 		Locks: n.Locks, Idempotency: n.Idempotency, Calendar: n.Calendar, Timescales: n.Timescales, Referrals: n.Referrals,
-		Statistics: n.Statistics, Disclosure: n.Disclosure,
+		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients,
 		Logger: log, Registry: prometheus.NewRegistry(), Workers: cfg.workers, Options: ConfigOptions(conf),
 	})
 	if err != nil {

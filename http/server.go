@@ -40,6 +40,9 @@ type Deps struct {
 	Registry    *prometheus.Registry
 	Options     Options
 	Workers     Workers // optional: the node's background jobs, for /readyz
+
+	// KnownClients is the known clients index (R-REF-14).
+	KnownClients *projections.KnownClients
 }
 
 // Workers says which of the node's background jobs (email notices,
@@ -94,7 +97,7 @@ func New(d Deps) (*Server, error) {
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
 			Timescales: d.Timescales, Statistics: d.Statistics, Disclosure: d.Disclosure, FormKeys: formKeys{d.Idempotency},
 			PublicURL: d.Options.PublicURL, ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys,
-			Retention: d.Options.Retention})
+			Retention: d.Options.Retention, KnownClients: d.KnownClients})
 		if err != nil {
 			return nil, err
 		}
@@ -163,6 +166,7 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/clients/:id/erasure-requests", idem, s.requestErasure)
 	a.POST("/erasure-requests/:id/decision", s.decideErasure)
 	a.GET("/clients/:id/subject-access", s.subjectAccess)
+	a.POST("/clients/search", s.searchClients)
 	a.GET("/clients/:id/access-log", s.accessLog)
 
 	a.POST("/clients/:id/lock-requests", idem, s.requestLock)

@@ -65,6 +65,10 @@ type Node struct {
 	Locks      *projections.Locks
 	Statistics *projections.Statistics
 	Runner     *projections.Runner
+	// KnownClients is the known clients index (R-REF-14): the one read
+	// model that decodes client data, to keep a keyed blind index of it
+	// in memory.
+	KnownClients *projections.KnownClients
 
 	Calendar   *calendar.Calendar
 	Timescales domain.Timescales
@@ -160,7 +164,9 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 		IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth}
 	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, o.now)
 	n.Service.SetMessageQuota(messageRate)
-	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate)
+	n.KnownClients = projections.NewKnownClients(n.Service.Codec(), ledger.NewIndexKey(n.MasterKey))
+	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate,
+		n.KnownClients)
 	n.Runner.SetLogger(log.With().Str("component", "projections").Logger())
 	// Every event's hash link is checked as the views are built, so a
 	// damaged log stops the start naming the position (R-OPS-4).

@@ -257,24 +257,24 @@ func (p *Pages) organisationPage(c *gin.Context) {
 	p.render(c, http.StatusOK, "organisation", v)
 }
 
-type userRow struct {
+type networkUserRow struct {
 	ID, OrgID, Name, Organisation, Team string
 	Roles                               []string
 	Closed                              bool
 }
 
-type usersView struct {
+type networkUsersView struct {
 	layout
-	Users         []userRow
+	Users         []networkUserRow
 	Organisations []orgRow
-	Roles         []roleOption
+	Roles         []roleChoice
 	Org, Role     string
 	Pager         pager
 }
 
-type roleOption struct{ Value, Label string }
+type roleChoice struct{ Value, Label string }
 
-func (v usersView) query() string {
+func (v networkUsersView) query() string {
 	q := url.Values{}
 	if v.Org != "" {
 		q.Set("organisation", v.Org)
@@ -283,20 +283,6 @@ func (v usersView) query() string {
 		q.Set("role", v.Role)
 	}
 	return q.Encode()
-}
-
-// roleNames are the roles as people call them.
-var roleNames = map[domain.Role]string{
-	domain.RoleAdviser: "Adviser", domain.RoleOrgLead: "Organisation lead", domain.RoleCoordinator: "Coordinator",
-	domain.RoleAuditor: "Auditor", domain.RoleTeamManager: "Team manager", domain.RoleServiceManager: "Service manager",
-	domain.RoleSystemSupport: "System support", domain.RoleEmergencyDuty: "Emergency duty", domain.RoleHelpdesk: "Helpdesk",
-}
-
-func roleName(r domain.Role) string {
-	if n, ok := roleNames[r]; ok {
-		return n
-	}
-	return string(r)
 }
 
 // usersPage lists the network's users across organisations for the
@@ -310,7 +296,7 @@ func (p *Pages) usersPage(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	v := usersView{layout: p.base(c, "Users", "users"), Role: c.Query("role")}
+	v := networkUsersView{layout: p.base(c, "Users", "users"), Role: c.Query("role")}
 	if org != uuid.Nil {
 		v.Org = org.String()
 	}
@@ -319,14 +305,14 @@ func (p *Pages) usersPage(c *gin.Context) {
 		v.Organisations = append(v.Organisations, orgRow{ID: e.ID.String(), Name: e.Name})
 	}
 	for _, r := range domain.Roles() {
-		v.Roles = append(v.Roles, roleOption{Value: string(r), Label: roleName(r)})
+		v.Roles = append(v.Roles, roleChoice{Value: string(r), Label: roleName(r)})
 	}
-	var rows []userRow
+	var rows []networkUserRow
 	for _, x := range users {
 		if v.Role != "" && !slices.Contains(x.Roles, domain.Role(v.Role)) {
 			continue
 		}
-		row := userRow{ID: x.ID.String(), OrgID: x.OrganisationID.String(), Name: x.DisplayName, Team: x.Team,
+		row := networkUserRow{ID: x.ID.String(), OrgID: x.OrganisationID.String(), Name: x.DisplayName, Team: x.Team,
 			Organisation: names[x.OrganisationID], Closed: x.Closed}
 		for _, r := range x.Roles {
 			label := roleName(r)
@@ -337,7 +323,7 @@ func (p *Pages) usersPage(c *gin.Context) {
 		}
 		rows = append(rows, row)
 	}
-	slices.SortStableFunc(rows, func(a, b userRow) int { return strings.Compare(a.Organisation, b.Organisation) })
+	slices.SortStableFunc(rows, func(a, b networkUserRow) int { return strings.Compare(a.Organisation, b.Organisation) })
 	v.Users, v.Pager = paginate(c, "/users", v.query(), rows)
 	p.render(c, http.StatusOK, "users", v)
 }

@@ -46,6 +46,7 @@ type makeForm struct {
 	Basis                           string // "written", "verbal" or "override"
 	ConsentConfirmed, PrivacyNotice bool
 	OverrideReason                  string
+	Known                           string // the known client referred again (R-REF-14), knownNew, or ""
 }
 
 type makeView struct {
@@ -66,6 +67,7 @@ var makeFields = map[string]string{
 	"client": "client-name", "reason": "reason", "consent": "basis", "consent.method": "basis",
 	"consent.confirmed": "consent-confirmed", "safeguarding_override": "basis",
 	"safeguarding_override.reason": "override-reason", "privacy_notice_given": "privacy-notice",
+	"client.client_id": "client-name",
 }
 
 // makeReferralPage shows an empty form with a fresh one-time key.
@@ -102,6 +104,10 @@ func (p *Pages) makeReferral(c *gin.Context) {
 	case done != "":
 		p.flash(c, "already-made")
 		c.Redirect(http.StatusSeeOther, done)
+		return
+	}
+	if !p.settleKnownClient(c, &f) {
+		_ = p.FormKeys.Release(c.Request.Context(), scope, f.Key)
 		return
 	}
 	// The ids the referral is made with derive from the form key, so a
@@ -147,6 +153,9 @@ func (f makeForm) command() domain.MakeReferral {
 		Client: domain.Client{Name: strings.TrimSpace(f.Name), DateOfBirth: readDate(f.DateOfBirth),
 			Phone: strings.TrimSpace(f.Phone), Email: strings.TrimSpace(f.Email), Address: strings.TrimSpace(f.Address)},
 		PrivacyNoticeGiven: f.PrivacyNotice}
+	if id, err := uuid.Parse(f.Known); err == nil {
+		cmd.ClientID = id // referred again under the same client (R-REF-14)
+	}
 	switch f.Basis {
 	case domain.ConsentWritten, domain.ConsentVerbal:
 		cmd.Consent = &domain.Consent{Method: f.Basis, Confirmed: f.ConsentConfirmed}

@@ -60,6 +60,9 @@ type Deps struct {
 	// Retention is how long after a client's last referral closed their
 	// data is shredded (privacy.retention), for the retention page.
 	Retention time.Duration
+	// KnownClients is the known clients index (R-REF-14), which the
+	// make-a-referral form consults.
+	KnownClients *projections.KnownClients
 }
 
 // Pages is the web interface.

@@ -1,0 +1,62 @@
+package domain
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// ClientSearch asks for the clients the caller's organisation already
+// referred with this name and date of birth (R-REF-14).
+type ClientSearch struct {
+	Name        string
+	DateOfBirth string
+}
+
+// ValidateClientSearch checks a search: both fields are required, the name
+// as a referral's client name, the date of birth as a date. The messages
+// name the field and never quote the value. Errors: Forbidden (only
+// advisers and org leads search), Invalid.
+func ValidateClientSearch(actor Actor, q ClientSearch) error {
+	if !actor.HasAny(RoleAdviser, RoleOrgLead) {
+		return Errorf(Forbidden, "only advisers and org leads can look for a client their organisation already referred")
+	}
+	var f fieldErrors
+	f.text("name", q.Name, true, MaxShortText)
+	if q.DateOfBirth == "" {
+		f.add("date_of_birth", "is required")
+	} else {
+		f.date("date_of_birth", q.DateOfBirth)
+	}
+	return f.err()
+}
+
+// NormaliseClientName is the form of a client's name that the known
+// clients index compares (R-REF-14): case-folded, compatibility-decomposed
+// (NFKD) with accents and other combining marks dropped, and with runs of
+// spaces collapsed to one and trimmed. "  Zoë  O'BRIEN " and "zoe o'brien"
+// are the same name; "Zoe OBrien" is not.
+func NormaliseClientName(name string) string {
+	decomposed := norm.NFKD.String(cases.Fold().String(name))
+	var b strings.Builder
+	b.Grow(len(decomposed))
+	for _, r := range decomposed {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// NormaliseDateOfBirth is the form of a date of birth the known clients
+// index compares: YYYY-MM-DD, or the trimmed text when it is not a date.
+func NormaliseDateOfBirth(dob string) string {
+	dob = strings.TrimSpace(dob)
+	var f fieldErrors
+	if d, ok := f.date("date_of_birth", dob); ok {
+		return d.Format(DateLayout)
+	}
+	return dob
+}

@@ -1,0 +1,84 @@
+package ledger
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/keystore"
+)
+
+// KnownClientsKeyPurpose names the network's blind-index key, the HMAC key
+// of the known clients index (R-REF-14), among the keys derived from the
+// master key (keystore.MasterKey.DeriveKey). Derived, it is kept, backed up,
+// restored and shared between nodes exactly as the master key is, is never
+// in the event log, and needs no entry of its own in the key store (whose
+// entries are the clients' keys). A rotation of the master key changes it,
+// which costs nothing: the index is held only in memory and rebuilt with
+// the key of the day at every start.
+const KnownClientsKeyPurpose = "referral-ledger known-clients blind index v1"
+
+// Mark is a blind-index entry: HMAC-SHA-256, under the network's index key,
+// of a client's normalised name and date of birth. It identifies a person
+// to whoever holds the key, so it is kept only in memory, in the known
+// clients read model, and never written anywhere.
+type Mark [sha256.Size]byte
+
+// IndexKey is the known clients index's HMAC key.
+type IndexKey struct{ key keystore.DataKey }
+
+// NewIndexKey returns the index key derived from the master key.
+func NewIndexKey(master keystore.MasterKey) *IndexKey {
+	return &IndexKey{key: master.DeriveKey(KnownClientsKeyPurpose)}
+}
+
+// Mark returns the blind-index entry of a name and date of birth.
+func (k *IndexKey) Mark(_ context.Context, name, dateOfBirth string) (Mark, error) {
+	return BlindIndex(k.key, name, dateOfBirth), nil
+}
+
+// BlindIndex is HMAC-SHA-256 under key of the normalised name, a zero
+// byte and the normalised date of birth (domain.NormaliseClientName,
+// domain.NormaliseDateOfBirth).
+func BlindIndex(key keystore.DataKey, name, dateOfBirth string) Mark {
+	h := hmac.New(sha256.New, key[:])
+	h.Write([]byte(domain.NormaliseClientName(name)))
+	h.Write([]byte{0})
+	h.Write([]byte(domain.NormaliseDateOfBirth(dateOfBirth)))
+	var m Mark
+	h.Sum(m[:0])
+	return m
+}
+
+// KnownClientsIndex finds, by name and date of birth, the clients an
+// organisation already referred (R-REF-14).
+type KnownClientsIndex interface {
+	ReferredBy(ctx context.Context, org uuid.UUID, name, dateOfBirth string) ([]uuid.UUID, error)
+}
+
+// KnownClients lists the clients the actor's organisation already referred
+// with the searched name and date of birth (R-REF-14), leaving out those a
+// lock keeps the actor out of, as every list does (R-LOCK-2). The answer
+// never names another organisation's client, nor an erased one. Errors:
+// Forbidden (not an adviser or org lead), Invalid (naming the field),
+// Unavailable (the key store).
+func (s *Service) KnownClients(ctx context.Context, actor domain.Actor, q domain.ClientSearch, idx KnownClientsIndex, cases CaseIndex) ([]uuid.UUID, error) {
+	if err := domain.ValidateClientSearch(actor, q); err != nil {
+		return nil, err
+	}
+	found, err := idx.ReferredBy(ctx, actor.OrganisationID, q.Name, q.DateOfBirth)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	out := make([]uuid.UUID, 0, len(found))
+	for _, client := range found {
+		if _, open := domain.LockAccess(cases.LockOf(client), actor, now); open {
+			out = append(out, client)
+		}
+	}
+	return out, nil
+}
