@@ -226,6 +226,7 @@ type timelineView struct {
 	ID, Reference string
 	State         referralState
 	AtPoint       bool   // the state is as it stood at an earlier point
+	AtRevision    bool   // that point is a revision
 	PointText     string // which point, in words
 	Latest        uint64
 	Events        []timelineEvent
@@ -298,7 +299,7 @@ func (p *Pages) historyPage(c *gin.Context) {
 	v.State = referralState{R: r, From: p.orgName(r.FromOrganisationID), To: p.orgName(r.ToOrganisationID),
 		MadeBy: p.userName(r.MadeBy), AssignedTo: p.userName(r.AssignedTo)}
 	v.Verified = h.Verified
-	v.AtPoint = at.AsOf != nil || at.Revision != nil
+	v.AtPoint, v.AtRevision = at.AsOf != nil || at.Revision != nil, at.Revision != nil
 	if n := len(h.All); n > 0 {
 		v.Latest = h.All[n-1].Stored.Revision
 	}
