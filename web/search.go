@@ -533,7 +533,9 @@ func accessText(endpoint string) string {
 	return what + " in the web pages (" + endpoint + ")"
 }
 
-// grantText says why the reader was let in.
+// grantText says why the reader was let in: a lock's grant, or for a case
+// not locked the ground the ledger records (auditor, coordinator, or
+// organisation involved).
 func grantText(g domain.CaseGrant) string {
 	switch g {
 	case domain.GrantNotLocked:
@@ -548,6 +550,12 @@ func grantText(g domain.CaseGrant) string {
 		return "Temporary access"
 	case domain.GrantAutomaticRole:
 		return "System support or emergency duty"
+	case "auditor":
+		return "An auditor (the case was not locked)"
+	case "coordinator":
+		return "The coordinator (the case was not locked)"
+	case "organisation":
+		return "Their organisation made or received the referral (the case was not locked)"
 	}
 	return string(g)
 }
