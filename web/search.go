@@ -226,6 +226,7 @@ type timelineView struct {
 	ID, Reference string
 	State         referralState
 	AtPoint       bool   // the state is as it stood at an earlier point
+	AtRevision    bool   // that point is a revision
 	PointText     string // which point, in words
 	Latest        uint64
 	Events        []timelineEvent
@@ -298,7 +299,7 @@ func (p *Pages) historyPage(c *gin.Context) {
 	v.State = referralState{R: r, From: p.orgName(r.FromOrganisationID), To: p.orgName(r.ToOrganisationID),
 		MadeBy: p.userName(r.MadeBy), AssignedTo: p.userName(r.AssignedTo)}
 	v.Verified = h.Verified
-	v.AtPoint = at.AsOf != nil || at.Revision != nil
+	v.AtPoint, v.AtRevision = at.AsOf != nil || at.Revision != nil, at.Revision != nil
 	if n := len(h.All); n > 0 {
 		v.Latest = h.All[n-1].Stored.Revision
 	}
@@ -532,7 +533,9 @@ func accessText(endpoint string) string {
 	return what + " in the web pages (" + endpoint + ")"
 }
 
-// grantText says why the reader was let in.
+// grantText says why the reader was let in: a lock's grant, or for a case
+// not locked the ground the ledger records (auditor, coordinator, or
+// organisation involved).
 func grantText(g domain.CaseGrant) string {
 	switch g {
 	case domain.GrantNotLocked:
@@ -547,6 +550,12 @@ func grantText(g domain.CaseGrant) string {
 		return "Temporary access"
 	case domain.GrantAutomaticRole:
 		return "System support or emergency duty"
+	case "auditor":
+		return "An auditor (the case was not locked)"
+	case "coordinator":
+		return "The coordinator (the case was not locked)"
+	case "organisation":
+		return "Their organisation made or received the referral (the case was not locked)"
 	}
 	return string(g)
 }

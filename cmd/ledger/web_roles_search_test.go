@@ -10,9 +10,10 @@ import (
 )
 
 // TestWebSearchAndAuditPagesByRole_UI2_AUTH4: the search page is every
-// signed-in person's, in everyone's navigation; a case's history and
-// access log pages answer each role exactly as GET /v1/referrals/{id}/history
-// and GET /v1/clients/{id}/access-log answer them (R-AUTH-4, R-LOCK-9):
+// signed-in person's, in everyone's navigation; a case's page, its history
+// and access log pages answer each role exactly as GET /v1/referrals/{id}/history
+// and GET /v1/clients/{id}/access-log answer them (and the referral page
+// as GET /v1/referrals/{id}) (R-AUTH-4, R-LOCK-9):
 // on a case none of the role users' organisation is party to, only the
 // coordinator and the auditor get in, everyone else "not found"; on their
 // own organisation's case, everyone it involves reads the history and only
@@ -43,6 +44,8 @@ func TestWebSearchAndAuditPagesByRole_UI2_AUTH4(t *testing.T) {
 	for _, r := range allRoles {
 		token := n.signIn(t, "role-"+strings.ReplaceAll(string(r), "_", "-"), rolePassword)
 		for _, c := range []struct{ page, api string }{
+			{"/referrals/" + other, "/v1/referrals/" + other},
+			{"/referrals/" + own, "/v1/referrals/" + own},
 			{"/referrals/" + other + "/history", "/v1/referrals/" + other + "/history"},
 			{"/referrals/" + own + "/history", "/v1/referrals/" + own + "/history"},
 			{"/referrals/" + other + "/access-log", "/v1/clients/" + otherClient + "/access-log"},

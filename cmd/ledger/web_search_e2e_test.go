@@ -179,7 +179,8 @@ func TestWebAuditorReadOnly_LEDGER5(t *testing.T) {
 	wantStatus(t, later, http.StatusOK, "<dt>Status</dt><dd>Acknowledged")
 
 	log := auditor.get("/referrals/" + id + "/access-log")
-	wantStatus(t, log, http.StatusOK, "Access log", "Audrey Auditor", "Read the referral&#39;s history in the web pages")
+	wantStatus(t, log, http.StatusOK, "Access log", "Audrey Auditor", "Read the referral&#39;s history in the web pages",
+		"An auditor (the case was not locked)")
 
 	before := n.must(t, 200, "GET", "/v1/referrals/"+id, n.admin, nil)["revision"]
 	for _, form := range []struct {
