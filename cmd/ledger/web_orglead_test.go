@@ -202,6 +202,18 @@ func (n *orgLeadNetwork) users(t *testing.T, org string) []map[string]any {
 	return out
 }
 
+// userID is the id of organisation org's user with username.
+func (n *orgLeadNetwork) userID(t *testing.T, org, username string) string {
+	t.Helper()
+	for _, u := range n.users(t, org) {
+		if u["username"] == username {
+			return u["id"].(string)
+		}
+	}
+	t.Fatalf("no user %s in %s", username, org)
+	return ""
+}
+
 // TestWebOrgLeadIntake_ORG2: the org lead switches intake off, with a
 // reason and a resume date, and on again; a missing reason or a past date
 // is named beside its field and nothing is written; the directory follows;
