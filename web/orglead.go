@@ -540,7 +540,7 @@ type serviceRow struct {
 type profileView struct {
 	orgView
 	Name, Description, AdminEmail string
-	Services                []serviceRow
+	Services                      []serviceRow
 }
 
 // Err returns the message for the field with id, "" when none.
