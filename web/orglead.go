@@ -53,7 +53,7 @@ func init() {
 			"display-name": "the name", "username": "the username", "email": "the email address",
 			"roles": "the roles", "team": "the team", "password": "the one-time password",
 			"intake-reason": "the reason", "resume-on": "the date intake switches back on",
-			"admin-email": "the admin contact email", "description": "the description",
+			"admin-email": "the admin contact email", "description": "the description", "name": "the organisation's name",
 		},
 	})
 }
@@ -220,8 +220,13 @@ var userFields = map[string]string{
 var userFieldOrder = []string{"display-name", "username", "email", "roles", "team", "password"}
 
 // inFormOrder sorts errs as their inputs come on the form, errors of no
-// listed input last.
+// listed input last, and words the missing roles as a choice to make.
 func inFormOrder(errs []fieldError, order []string) {
+	for i, e := range errs {
+		if e.Field == "roles" && strings.Contains(e.Message, "at least one role") {
+			errs[i].Message = "Select at least one role"
+		}
+	}
 	at := func(e fieldError) int {
 		if i := slices.Index(order, e.Field); i >= 0 {
 			return i
@@ -534,8 +539,8 @@ type serviceRow struct {
 
 type profileView struct {
 	orgView
-	Description, AdminEmail string
-	Services                []serviceRow
+	Name, Description, AdminEmail string
+	Services                      []serviceRow
 }
 
 // Err returns the message for the field with id, "" when none.
@@ -550,7 +555,7 @@ func (p *Pages) profileView(c *gin.Context) (profileView, error) {
 	if !v.Managed {
 		return profileView{}, errNotManaged
 	}
-	pv := profileView{orgView: v, Description: v.Org.Description, AdminEmail: v.Org.AdminEmail}
+	pv := profileView{orgView: v, Name: v.Org.Name, Description: v.Org.Description, AdminEmail: v.Org.AdminEmail}
 	for i, s := range v.Org.Services {
 		pv.Services = append(pv.Services, serviceRow{Row: i, Name: s.Name, Description: s.Description})
 	}
@@ -580,10 +585,11 @@ func (p *Pages) updateProfile(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
+	pv.Name = strings.TrimSpace(c.PostForm("name"))
 	pv.Description, pv.AdminEmail = strings.TrimSpace(c.PostForm("description")), strings.TrimSpace(c.PostForm("admin-email"))
 	pv.Services = nil
 	services := []domain.Service{}
-	fields := map[string]string{"description": "description", "admin_email": "admin-email", "services": "services"}
+	fields := map[string]string{"name": "name", "description": "description", "admin_email": "admin-email", "services": "services"}
 	for i := range maxServiceRows + 1 {
 		n := strconv.Itoa(i)
 		name, desc := strings.TrimSpace(c.PostForm("service-"+n+"-name")), strings.TrimSpace(c.PostForm("service-"+n+"-description"))
@@ -596,9 +602,9 @@ func (p *Pages) updateProfile(c *gin.Context) {
 		pv.Services = append(pv.Services, serviceRow{Row: i, Name: name, Description: desc})
 	}
 	_, w, err := p.Service.UpdateOrganisation(p.request(c, nil), currentUser(c).Actor(), pv.Org.ID,
-		domain.UpdateOrganisation{Description: &pv.Description, Services: &services, AdminEmail: &pv.AdminEmail})
+		domain.UpdateOrganisation{Name: &pv.Name, Description: &pv.Description, Services: &services, AdminEmail: &pv.AdminEmail})
 	if err != nil {
-		if domain.ErrorCode(err) != domain.Invalid {
+		if code := domain.ErrorCode(err); code != domain.Invalid && !(code == domain.Conflict && len(domain.ErrorFields(err)) > 0) {
 			p.fail(c, err)
 			return
 		}

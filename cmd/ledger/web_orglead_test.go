@@ -202,6 +202,18 @@ func (n *orgLeadNetwork) users(t *testing.T, org string) []map[string]any {
 	return out
 }
 
+// userID is the id of organisation org's user with username.
+func (n *orgLeadNetwork) userID(t *testing.T, org, username string) string {
+	t.Helper()
+	for _, u := range n.users(t, org) {
+		if u["username"] == username {
+			return u["id"].(string)
+		}
+	}
+	t.Fatalf("no user %s in %s", username, org)
+	return ""
+}
+
 // TestWebOrgLeadIntake_ORG2: the org lead switches intake off, with a
 // reason and a resume date, and on again; a missing reason or a past date
 // is named beside its field and nothing is written; the directory follows;
@@ -261,13 +273,15 @@ func TestWebOrgLeadProfile_ORG1(t *testing.T) {
 		`value="b@housing.example"`, `id="service-1-name"`)
 
 	before := n.revision(t, n.orgB)
-	p := b.post(profile, url.Values{"description": {"Homes"}, "admin-email": {"not an email"},
+	p := b.post(profile, url.Values{"name": {"advice centre"}, "description": {"Homes"}, "admin-email": {"intake@housing.example"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#name"`, `value="advice centre"`) // Advice Centre's, in any case
+	p = b.post(profile, url.Values{"name": {"Housing Trust"}, "description": {"Homes"}, "admin-email": {"not an email"},
 		"service-0-name": {"Tenancy support"}, "service-1-description": {"A service without a name"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#admin-email"`, `href="#service-1-name"`,
 		"The name of service 2", `value="not an email"`, "A service without a name")
 	n.wantUnchanged(t, n.orgB, before)
 
-	p = b.post(profile, url.Values{"description": {"Help for tenants and landlords"}, "admin-email": {"intake@housing.example"},
+	p = b.post(profile, url.Values{"name": {"Housing Trust"}, "description": {"Help for tenants and landlords"}, "admin-email": {"intake@housing.example"},
 		"service-0-name": {""}, "service-0-description": {""}, "service-1-name": {"Mediation"}, "service-1-description": {"Between tenants and landlords"}})
 	if p.status != http.StatusSeeOther || p.location != profile {
 		t.Fatalf("saving the entry: %d %q\n%s", p.status, p.location, p.body)
