@@ -490,6 +490,7 @@ func matrixRoutes() map[string][]probe {
 			want: func(c *matrixCaller, st lockState) int {
 				return gate(holdsClient(c, st), either(c.caseworker(), http.StatusCreated, http.StatusForbidden))
 			}}},
+		"GET /v1/erasure-requests": {{path: fixed("/v1/erasure-requests?status=requested"), want: coordinatorOnly(http.StatusOK)}},
 		"POST /v1/erasure-requests/:id/decision": {{perCase: true, consumes: true, needs: caseNeeds{erasure: true},
 			path: func(_ *matrixWorld, k *matrixCase, _ *matrixCaller) string {
 				return "/v1/erasure-requests/" + k.erasure + "/decision"

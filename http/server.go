@@ -164,6 +164,7 @@ func (s *Server) routes(m *metrics) {
 	a.GET("/overdue", s.overdue)
 
 	a.POST("/clients/:id/erasure-requests", idem, s.requestErasure)
+	a.GET("/erasure-requests", s.erasureRequests)
 	a.POST("/erasure-requests/:id/decision", s.decideErasure)
 	a.GET("/clients/:id/subject-access", s.subjectAccess)
 	a.POST("/clients/search", s.searchClients)

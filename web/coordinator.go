@@ -124,6 +124,10 @@ type organisationsView struct {
 // coordinator, with their admin contact and intake, linking to their
 // users and directory entry.
 func (p *Pages) organisationsPage(c *gin.Context) {
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return
+	}
 	v := organisationsView{layout: p.base(c, "Organisations", "organisations")}
 	users, err := p.Service.NetworkUsers(currentUser(c).Actor(), p.Orgs, uuid.Nil)
 	if err != nil {
@@ -289,6 +293,10 @@ func (v networkUsersView) query() string {
 // coordinator, filterable by organisation and role, through the ledger's
 // coordinator-only read.
 func (p *Pages) usersPage(c *gin.Context) {
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return
+	}
 	u := currentUser(c)
 	org := queryID(c, "organisation")
 	users, err := p.Service.NetworkUsers(u.Actor(), p.Orgs, org)

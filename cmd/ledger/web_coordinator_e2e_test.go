@@ -307,3 +307,56 @@ func TestWebSubjectAccessAndRetention_PRIV6_PRIV5(t *testing.T) {
 	wantStatus(t, r, http.StatusOK, "6 years", client, "<span class=\"count-number\">0</span> due now")
 	wantStatus(t, n.signedIn(t, "ann", annPassword).get("/retention"), http.StatusForbidden)
 }
+
+// TestWebSubjectAccessLockedCase_PRIV6_LOCK9: on a locked case the export
+// asks for a reason first, sent in the form's body, never the address; none
+// given is refused and exports nothing; given, the export is shown and
+// downloaded, and the access log records each read as locked, with it.
+func TestWebSubjectAccessLockedCase_PRIV6_LOCK9(t *testing.T) {
+	n := newWebNetwork(t)
+	for _, u := range []struct{ name, role, initial string }{
+		{"tess", "team_manager", "Initial#Tern4455"},
+		{"sam", "service_manager", "Initial#Swift667"},
+	} {
+		n.must(t, 201, "POST", "/v1/organisations/"+n.orgB+"/users", n.admin, map[string]any{"username": u.name,
+			"display_name": u.name, "email": u.name + "@example.org", "roles": []string{u.role}, "password": u.initial})
+	}
+	tess := n.firstSignIn(t, "tess", "Initial#Tern4455", "Tern#Glide4455")
+	sam := n.firstSignIn(t, "sam", "Initial#Swift667", "Swift#Dart667")
+	benID := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "ben", "password": benPassword})["user"].(map[string]any)["id"].(string)
+	_, client := n.referralFor(t, n.signIn(t, "ann", annPassword), "Lola Locked")
+	req := n.must(t, 201, "POST", "/v1/clients/"+client+"/lock-requests", tess, map[string]any{
+		"responsible_user_id": benID, "reason": "a related member of staff", "allow": []any{}, "deny": []any{}})
+	n.must(t, 200, "POST", "/v1/lock-requests/"+req["id"].(string)+"/decision", sam, map[string]any{"approve": true})
+
+	admin := n.signedIn(t, "admin", adminPassword)
+	path := "/clients/" + client + "/subject-access"
+	p := admin.get(path)
+	wantStatus(t, p, http.StatusOK, "Why you are exporting", `action="`+path+`"`, `formaction="`+path+`.json"`)
+	if strings.Contains(p.body, "Lola Locked") {
+		t.Fatal("the reason form shows the client")
+	}
+	wantStatus(t, admin.post(path, url.Values{"sar-reason": {""}}), http.StatusUnprocessableEntity, `href="#sar-reason"`)
+	log := func() []any {
+		return n.must(t, 200, "GET", "/v1/clients/"+client+"/access-log", n.signIn(t, "admin", adminPassword), nil)["entries"].([]any)
+	}
+	for _, e := range log() {
+		if e.(map[string]any)["grant"] == "subject_access" {
+			t.Fatalf("an export without a reason was recorded: %v", e)
+		}
+	}
+	wantStatus(t, admin.post(path, url.Values{"sar-reason": {"the client's solicitor asked"}}), http.StatusOK, "Lola Locked",
+		`name="sar-reason" value="the client&#39;s solicitor asked"`)
+	dl := admin.post(path+".json", url.Values{"sar-reason": {"the client's solicitor asked"}})
+	wantStatus(t, dl, http.StatusOK, `"client_id": "`+client+`"`)
+	found := 0
+	for _, e := range log() {
+		e := e.(map[string]any)
+		if e["grant"] == "subject_access" && e["locked"] == true && e["reason"] == "the client's solicitor asked" {
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("%d locked subject access reads logged with the reason, want 2 (page and download): %v", found, log())
+	}
+}
