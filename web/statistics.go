@@ -331,6 +331,11 @@ func (p *Pages) statisticsPage(c *gin.Context) {
 	if len(rep.Months) == 1 {
 		v.Period = statsMonthName(rep.Months[0])
 	}
+	if !p.Disclosure.WholeMonths() {
+		// Exact statistics may cover any days: show and download those.
+		v.From, v.To = rep.From, rep.To
+		v.Period = dayText(rep.From) + " to " + dayText(rep.To)
+	}
 	q := url.Values{"from": {v.From}, "to": {v.To}}
 	if rep.Org != "" {
 		q.Set("organisation", rep.Org)
