@@ -254,6 +254,9 @@ type statsReport struct {
 // organisation's rows are those of the API's report grouped by
 // organisation and month. Errors: field errors for a bad query.
 func (p *Pages) statisticsReport(c *gin.Context, now time.Time) (statsReport, []fieldError, error) {
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		return statsReport{}, nil, err
+	}
 	period, errs := projections.ParseStatisticsPeriod(c.GetQuery, p.Disclosure, p.Calendar.DateOf(now))
 	var out []fieldError
 	if len(errs) > 0 {
@@ -273,9 +276,6 @@ func (p *Pages) statisticsReport(c *gin.Context, now time.Time) (statsReport, []
 	}
 	if len(out) > 0 {
 		return statsReport{}, out, nil
-	}
-	if err := p.settleHead(c.Request.Context()); err != nil {
-		return statsReport{}, nil, err
 	}
 	table := period.Table(p.Statistics, p.Orgs, now)
 	r := statsReport{Months: table.Months(), Scope: "The whole network", Org: org}
@@ -297,11 +297,17 @@ func (p *Pages) statisticsReport(c *gin.Context, now time.Time) (statsReport, []
 // statsOrganisations are the organisations a report may be about: the
 // directory's, by name, as the API's report lists them.
 func (p *Pages) statsOrganisations(now time.Time) []statistics.Organisation {
-	t := statistics.NewTable(statistics.Month{}, statistics.Month{})
+	var out []statistics.Organisation
 	for _, o := range p.Orgs.Directory(now) {
-		t.AddOrganisation(o.ID.String(), o.Name)
+		out = append(out, statistics.Organisation{ID: o.ID.String(), Name: o.Name})
 	}
-	return t.Organisations()
+	slices.SortFunc(out, func(a, b statistics.Organisation) int {
+		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out
 }
 
 // statisticsPage draws the statistics of a period for the network or one
@@ -310,13 +316,13 @@ func (p *Pages) statisticsPage(c *gin.Context) {
 	now := p.Service.Now()
 	v := statisticsView{layout: p.base(c, "Statistics", "statistics"), Disclosure: p.Disclosure, Note: p.Disclosure.Note(),
 		From: c.Query("from"), To: c.Query("to"), Organisation: c.Query("organisation")}
-	for _, o := range p.statsOrganisations(now) {
-		v.Organisations = append(v.Organisations, statsOrg{ID: o.ID, Name: o.Name, Selected: o.ID == v.Organisation})
-	}
 	rep, errs, err := p.statisticsReport(c, now)
 	if err != nil {
 		p.fail(c, err)
 		return
+	}
+	for _, o := range p.statsOrganisations(now) {
+		v.Organisations = append(v.Organisations, statsOrg{ID: o.ID, Name: o.Name, Selected: o.ID == v.Organisation})
 	}
 	if len(errs) > 0 {
 		v.Title = "Error: " + v.Title
@@ -330,6 +336,11 @@ func (p *Pages) statisticsPage(c *gin.Context) {
 	v.Period = statsMonthName(rep.Months[0]) + " to " + statsMonthName(rep.Months[len(rep.Months)-1])
 	if len(rep.Months) == 1 {
 		v.Period = statsMonthName(rep.Months[0])
+	}
+	if !p.Disclosure.WholeMonths() {
+		// Exact statistics may cover any days: show and download those.
+		v.From, v.To = rep.From, rep.To
+		v.Period = dayText(rep.From) + " to " + dayText(rep.To)
 	}
 	q := url.Values{"from": {v.From}, "to": {v.To}}
 	if rep.Org != "" {

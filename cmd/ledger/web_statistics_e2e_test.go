@@ -183,3 +183,25 @@ func TestWebStatisticsPeriod_STAT5(t *testing.T) {
 	p = b.get("/statistics")
 	wantStatus(t, p, http.StatusOK, `value="`+api["from"].(string)[:7]+`"`, `value="`+n.month+`"`, "The whole network: ")
 }
+
+// TestWebStatisticsExact_STAT3: with disclosure control switched off the
+// page shows the exact counts, says in bold they must not be published,
+// and takes any days up to today, as the API does.
+func TestWebStatisticsExact_STAT3(t *testing.T) {
+	t.Setenv("LEDGER_STATISTICS_DISCLOSURE_CONTROL", "false")
+	n := newStatsNetwork(t)
+	b := n.browser(t)
+	b.signIn("admin", adminPassword, "/")
+	from, to := n.month+"-01", time.Now().Format("2006-01-02")
+	p := b.get("/statistics?from=" + from + "&to=" + to)
+	wantStatus(t, p, http.StatusOK, "Do not publish them", `value="`+from+`"`, `value="`+to+`"`,
+		"Made: 9 in total", "Taken forward: 3 in total")
+	got := decodeJSON(t, b.get("/statistics.json?from="+from+"&to="+to))
+	api := n.apiStatistics(t, "?from="+from+"&to="+to+"&group_by=month")
+	if !reflect.DeepEqual(got["rows"], api["rows"]) || !reflect.DeepEqual(got["totals"], api["totals"]) {
+		t.Errorf("exact statistics: page %v, API %v", got, api)
+	}
+	if tot := got["totals"].(map[string]any); tot["made"] != float64(statsReferrals) || tot["outcome_positive"] != float64(statsClosed) {
+		t.Errorf("exact totals %v", tot)
+	}
+}
