@@ -2,8 +2,8 @@ package notify
 
 import (
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
