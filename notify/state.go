@@ -84,10 +84,14 @@ func (s *state) applyReferral(id uuid.UUID, rec domain.Recorded) {
 		return // closed and forgotten, or never seen
 	}
 	r = domain.EvolveReferral(r, rec)
-	if r.Status == domain.StatusClosed {
+	if r.Status == domain.StatusForwarded || r.Status == domain.StatusWithdrawn {
+		// Final (R-REF-10, R-REF-11): nothing more will happen to it.
 		delete(s.referrals, id)
 		return
 	}
+	// A closed or declined referral is kept (it has no deadline, so it is
+	// never overdue): its receiver may reopen it (R-REF-12), and the
+	// reopened referral is tracked again from the state it had.
 	r.Notes = nil // deadlines need only AgreedCloseBy; keep memory flat
 	s.referrals[id] = r
 }
