@@ -88,13 +88,20 @@ func knownClientChoice(c *gin.Context) (choice string, asked bool) {
 	return choice, c.PostForm("known-client-asked") == "yes"
 }
 
-// settleKnownClient decides which client the form refers: a known client
+// settleKnownClient decides which client the form refers (or goes back
+// to the form, when asked to change the details): a known client
 // chosen on the question page, still matching the name and date of birth
 // given (a changed name asks again, or makes a new client when it matches
 // none); someone else, once the user said so; or, before the question is
 // answered, it asks it when the organisation knows a client with this name
 // and date of birth. It returns false when it has answered the request.
 func (p *Pages) settleKnownClient(c *gin.Context, f *makeForm) bool {
+	if c.PostForm("change") == "details" { // back from the question to the form
+		f.Known = ""
+		p.render(c, http.StatusOK, "make", makeView{layout: p.base(c, "Make a referral", "make"), Form: *f,
+			Organisations: p.directory(), Own: currentUser(c).OrganisationID})
+		return false
+	}
 	choice, asked := knownClientChoice(c)
 	if choice == knownNew {
 		f.Known = knownNew

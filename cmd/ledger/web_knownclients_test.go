@@ -65,6 +65,17 @@ func TestWebKnownClient_REF14(t *testing.T) {
 			"<title>Error: This client may already be known", `href="#known-client"`, `id="known-client-error"`)
 	})
 
+	t.Run("back to the form to change the details", func(t *testing.T) {
+		f := cloneForm(form)
+		f.Set("known-client-asked", "yes")
+		f.Set("change", "details")
+		p := ann.post("/make-a-referral", f)
+		wantStatus(t, p, http.StatusOK, "<title>Make a referral", `value="  zoe   ANGSTROM "`, "Rent arrears; a notice to quit.")
+		if strings.Contains(p.body, `name="known-client"`) {
+			t.Fatal("the form kept a choice the user did not make")
+		}
+	})
+
 	t.Run("a validation error keeps the choice", func(t *testing.T) {
 		f := cloneForm(form)
 		f.Set("known-client-asked", "yes")
