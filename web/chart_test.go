@@ -9,7 +9,7 @@ import (
 
 // TestNiceMax: the axis's top is the data's maximum rounded up to a step
 // of 1, 2 or 5 times a power of ten, in at most five steps; an empty axis
-// is 0 to 5.
+// is 0 to 5 (the statistics charts, R-STAT-1).
 func TestNiceMax(t *testing.T) {
 	for _, tc := range []struct{ v, top, step float64 }{
 		{0, 5, 1}, {-3, 5, 1}, {math.NaN(), 5, 1}, {1, 1, 1}, {3, 3, 1}, {5, 5, 1}, {7, 8, 2}, {10, 10, 2},
@@ -34,7 +34,7 @@ func twoSeries(a, b []chartValue) chart {
 
 // TestChartScale: a bar's height is its value over the axis's top times
 // the plot's height, standing on the base line; bars of one group sit side
-// by side in series order, coloured by series.
+// by side in series order, coloured by series (R-STAT-1).
 func TestChartScale(t *testing.T) {
 	l := twoSeries([]chartValue{{N: 10}, {N: 20}, {N: 5}}, []chartValue{{N: 15}, {N: 0}, {N: 25}}).layout()
 	if l.Max != 25 {
@@ -106,7 +106,7 @@ func TestChartSuppressed_STAT3(t *testing.T) {
 }
 
 // TestChartEmpty: no data, or no categories, still draws a valid chart
-// with an axis from 0 to 5 and no bars, and no NaN anywhere.
+// with an axis from 0 to 5 and no bars, and no NaN anywhere (R-STAT-1).
 func TestChartEmpty(t *testing.T) {
 	for _, c := range []chart{
 		{ID: "e", Title: "Nothing"},
@@ -174,7 +174,7 @@ func TestChartAccessibleMarkup_UI1(t *testing.T) {
 }
 
 // TestChartBarWidth: bars are never wider than chartMaxBar, and a group
-// stays centred on its label.
+// stays centred on its label (R-STAT-1).
 func TestChartBarWidth(t *testing.T) {
 	l := chart{ID: "w", Categories: []string{"Nov 2026"}, Series: []chartSeries{{Values: []chartValue{{N: 10}}}, {Values: []chartValue{{N: 5}}}}}.layout()
 	if len(l.Bars) != 2 {
