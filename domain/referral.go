@@ -16,6 +16,10 @@ const (
 	StatusClosed       Status = "closed"
 )
 
+// Open reports whether a referral in status s is still being worked on:
+// made or acknowledged.
+func (s Status) Open() bool { return s == StatusMade || s == StatusAcknowledged }
+
 // Note is a note on a referral.
 type Note struct {
 	ID                  uuid.UUID
@@ -70,9 +74,32 @@ func (r Referral) Involves(org uuid.UUID) bool {
 	return org == r.FromOrganisationID || org == r.ToOrganisationID
 }
 
+// Open reports whether the referral exists and is still being worked on.
+// Every read model that asks whether a referral is live (the clients index
+// that drives retention, the notifier, the lists) asks this.
+func (r Referral) Open() bool { return r.Exists && r.Status.Open() }
+
+// EndedAt returns when the referral left the open statuses for the one it
+// is in now; zero while it is open.
+func (r Referral) EndedAt() time.Time {
+	if r.Status == StatusClosed {
+		return r.ClosedAt
+	}
+	return time.Time{}
+}
+
 // EvolveReferral applies one recorded event to the state. It never fails:
-// events are facts, and unknown ones are ignored.
+// events are facts, and unknown ones (from a newer version) are ignored.
+// It is the one fold of a referral's life: read models derive what they
+// need from the state it returns, never from the events themselves.
 func EvolveReferral(r Referral, rec Recorded) Referral {
+	r, _ = evolveReferral(r, rec)
+	return r
+}
+
+// evolveReferral is EvolveReferral, also saying whether it knew the
+// event: every referral event type must be known (TestEvolve_KnowsEveryType).
+func evolveReferral(r Referral, rec Recorded) (Referral, bool) {
 	r.Revision = rec.Revision
 	if rec.Erased {
 		r.Erased = true
@@ -99,8 +126,10 @@ func EvolveReferral(r Referral, rec Recorded) Referral {
 		r.UrgencyDeclined, r.UrgencyFeedback = true, e.Feedback
 	case *ReferralClosed:
 		r.Status, r.Outcome, r.Comment, r.ClosedAt, r.ClosedBy = StatusClosed, e.Outcome, e.Comment, rec.At, rec.ActorUserID
+	default:
+		return r, false
 	}
-	return r
+	return r, true
 }
 
 // ReplayReferral folds a stream's events into a referral.
