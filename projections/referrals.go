@@ -65,7 +65,7 @@ type placement struct {
 	status        domain.Status
 	from, to      uuid.UUID
 	assignee      uuid.UUID
-	work, made    sortKey // work: next deadline when open, closed-at when closed
+	work, made    sortKey // work: next deadline when open, when it ended otherwise
 	open, indexed bool
 }
 
@@ -146,11 +146,11 @@ func placementOf(e *referralEntry) placement {
 	}
 	at := placement{status: r.Status, from: r.FromOrganisationID, to: r.ToOrganisationID, assignee: r.AssignedTo,
 		made: newestFirst(r.MadeAt, r.ID), indexed: true}
-	if r.Status == domain.StatusClosed {
-		at.work = newestFirst(r.ClosedAt, r.ID)
-	} else {
+	if r.Open() {
 		at.open = true
 		at.work = soonestFirst(e.next, r.UrgentNow(), r.ID)
+	} else {
+		at.work = newestFirst(r.EndedAt(), r.ID)
 	}
 	return at
 }

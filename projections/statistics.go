@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -21,6 +22,12 @@ import (
 // them (R-STAT-2). Erasure changes nothing here: it reads no personal
 // field, and erasure deletes no event (R-PRIV-3).
 //
+// It interprets no event itself: each referral's facts are rebuilt into a
+// domain.Referral, folded by domain.EvolveReferral and taken back; each
+// client's lock, likewise, through domain.EvolveClient, and what became of
+// each lock request is read from how the lock the fold returns differs
+// from the one before.
+//
 // Each referral counts in the calendar month (Europe/London) it was made,
 // whenever it was acknowledged or closed; an erasure or lock request counts
 // in the month it was made, for the organisation whose staff made it, with
@@ -35,13 +42,13 @@ type Statistics struct {
 	referrals map[uuid.UUID]referralFacts
 	erasures  map[uuid.UUID]erasureFacts // by request id
 	locks     map[uuid.UUID]lockFacts    // by lock request id
-	lockOf    map[uuid.UUID]uuid.UUID    // client → the lock request pending or in force
-	unlockOf  map[uuid.UUID]uuid.UUID    // client → the pending unlock request
+	lockOf    map[uuid.UUID]clientLock   // client → their lock as the fold leaves it; absent when none
 }
 
 // referralFacts are the non-personal facts of one referral.
 type referralFacts struct {
 	from, to        uuid.UUID
+	status          statusCode
 	urgent          bool
 	urgencyDeclined bool
 	madeAt          time.Time
@@ -50,6 +57,12 @@ type referralFacts struct {
 	agreedCloseBy   calendar.Date // the latest agreed closing date; zero for none
 	outcome         outcome
 }
+
+// statusCode is a referral's status as a number: its place in statuses.
+type statusCode uint8
+
+// statuses are the referral statuses the statistics know, by code.
+var statuses = []domain.Status{domain.StatusMade, domain.StatusAcknowledged, domain.StatusClosed}
 
 // outcome is a closed referral's outcome as a number, not the event's
 // string: this read model holds no strings.
@@ -68,7 +81,7 @@ type erasureFacts struct {
 }
 
 // lockFacts are who asked for a case to be locked, when, and what became
-// of it, following domain's evolveLock.
+// of it.
 type lockFacts struct {
 	organisation uuid.UUID
 	at           time.Time
@@ -79,18 +92,27 @@ type lockFacts struct {
 type lockStatus uint8
 
 const (
-	lockPending    lockStatus = iota
-	lockInForce               // approved and not lifted
-	lockLifted                // approved, then unlocked
-	lockRefused               // refused
-	lockSuperseded            // replaced by a newer request before a decision
+	lockPending lockStatus = iota
+	lockInForce            // approved and not lifted
+	lockLifted             // approved, then unlocked
+	lockEnded              // refused, or replaced by a newer request, before it was in force
 )
+
+// clientLock is the part of a client's domain.Lock that decides what
+// becomes of lock requests, without strings.
+type clientLock struct {
+	locked          bool // in force; otherwise pending
+	request         uuid.UUID
+	owner           uuid.UUID
+	requestedAt     time.Time
+	unlockRequestID uuid.UUID
+}
 
 // NewStatistics returns an empty read model judging timescales with cal
 // and ts.
 func NewStatistics(cal *calendar.Calendar, ts domain.Timescales) *Statistics {
 	return &Statistics{cal: cal, timescales: ts, referrals: map[uuid.UUID]referralFacts{}, erasures: map[uuid.UUID]erasureFacts{},
-		locks: map[uuid.UUID]lockFacts{}, lockOf: map[uuid.UUID]uuid.UUID{}, unlockOf: map[uuid.UUID]uuid.UUID{}}
+		locks: map[uuid.UUID]lockFacts{}, lockOf: map[uuid.UUID]clientLock{}}
 }
 
 // Apply implements Projection. It reads only ids, types, times, flags,
@@ -98,91 +120,72 @@ func NewStatistics(cal *calendar.Calendar, ts domain.Timescales) *Statistics {
 func (p *Statistics) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if e, ok := rec.Event.(*domain.ClientErasureRequested); ok {
-		p.erasures[e.RequestID] = erasureFacts{organisation: rec.ActorOrganisationID, at: rec.At}
+	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
+		if r := domain.EvolveReferral(p.referrals[id].referral(), rec); r.Exists {
+			p.referrals[id] = factsOf(r)
+		}
 		return
 	}
 	if client, ok := clientOfStream(stored.Stream); ok {
-		p.applyLock(client, rec)
-		return
+		p.applyClient(client, rec)
 	}
-	id, ok := ledger.ReferralIDFromStream(stored.Stream)
-	if !ok {
-		return
-	}
-	r := p.referrals[id]
-	switch e := rec.Event.(type) {
-	case *domain.ReferralMade:
-		r = referralFacts{from: e.FromOrganisationID, to: e.ToOrganisationID, urgent: e.Urgent, madeAt: rec.At}
-	case *domain.ReferralAcknowledged:
-		r.acknowledgedAt = rec.At
-	case *domain.ReferralUrgencyDeclined:
-		r.urgencyDeclined = true
-	case *domain.ReferralNoteAdded:
-		if d, err := calendar.ParseDate(e.AgreedCloseBy); err == nil {
-			r.agreedCloseBy = d
-		}
-	case *domain.ReferralClosed:
-		r.closedAt = rec.At
-		switch e.Outcome {
-		case domain.OutcomePositive:
-			r.outcome = outcomePositive
-		case domain.OutcomeNegative:
-			r.outcome = outcomeNegative
-		}
-	default:
-		return
-	}
-	p.referrals[id] = r
 }
 
-// applyLock follows a client's lock as domain's evolveLock does.
-func (p *Statistics) applyLock(client uuid.UUID, rec domain.Recorded) {
-	current, hasCurrent := p.lockOf[client]
-	setCurrent := func(s lockStatus) {
-		l := p.locks[current]
-		l.status = s
-		p.locks[current] = l
+// applyClient folds an event of a client's stream: a new erasure request
+// is one the fold records as requested; a lock request's fate is read
+// from the lock before and after.
+func (p *Statistics) applyClient(client uuid.UUID, rec domain.Recorded) {
+	was, had := p.lockOf[client]
+	c := domain.EvolveClient(domain.ClientRecord{Lock: was.lock(had)}, rec)
+	for id, req := range c.Requests {
+		if _, seen := p.erasures[id]; !seen && req.Status == domain.ErasureRequested {
+			p.erasures[id] = erasureFacts{organisation: req.OrganisationID, at: rec.At}
+		}
 	}
-	switch e := rec.Event.(type) {
-	case *domain.LockRequested:
-		if hasCurrent && p.locks[current].status == lockInForce {
-			return
+	is, has := lockOf(c.Lock)
+	if had && (!has || is.request != was.request) {
+		l := p.locks[was.request]
+		if l.status = lockEnded; was.locked {
+			l.status = lockLifted
 		}
-		if hasCurrent {
-			setCurrent(lockSuperseded)
-		}
-		p.locks[e.RequestID] = lockFacts{organisation: rec.ActorOrganisationID, at: rec.At, status: lockPending}
-		p.lockOf[client] = e.RequestID
-	case *domain.LockApproved:
-		if hasCurrent && current == e.RequestID && p.locks[current].status == lockPending {
-			setCurrent(lockInForce)
-		}
-	case *domain.LockRefused:
-		if hasCurrent && current == e.RequestID && p.locks[current].status == lockPending {
-			setCurrent(lockRefused)
-			delete(p.lockOf, client)
-		}
-	case *domain.UnlockRequested:
-		p.unlockOf[client] = e.RequestID
-	case *domain.UnlockApproved:
-		if p.unlockOf[client] != e.RequestID {
-			return
-		}
-		if hasCurrent {
-			if p.locks[current].status == lockInForce {
-				setCurrent(lockLifted)
-			} else {
-				setCurrent(lockSuperseded)
-			}
-		}
+		p.locks[was.request] = l
+	}
+	if !has {
 		delete(p.lockOf, client)
-		delete(p.unlockOf, client)
-	case *domain.UnlockRefused:
-		if p.unlockOf[client] == e.RequestID {
-			delete(p.unlockOf, client)
-		}
+		return
 	}
+	l, seen := p.locks[is.request]
+	if !seen {
+		l = lockFacts{organisation: is.owner, at: is.requestedAt}
+	}
+	if l.status = lockPending; is.locked {
+		l.status = lockInForce
+	}
+	p.locks[is.request] = l
+	p.lockOf[client] = is
+}
+
+// lock rebuilds the domain.Lock the fold needs; none when has is false.
+func (l clientLock) lock(has bool) domain.Lock {
+	if !has {
+		return domain.Lock{}
+	}
+	status := domain.LockPending
+	if l.locked {
+		status = domain.LockLocked
+	}
+	return domain.Lock{Status: status, RequestID: l.request, OwningOrganisationID: l.owner, RequestedAt: l.requestedAt,
+		UnlockRequestID: l.unlockRequestID}
+}
+
+// lockOf takes from a domain.Lock what clientLock keeps, and whether there
+// is a lock, pending or in force, at all.
+func lockOf(l domain.Lock) (clientLock, bool) {
+	if l.Status != domain.LockPending && l.Status != domain.LockLocked {
+		return clientLock{}, false
+	}
+	return clientLock{locked: l.Status == domain.LockLocked, request: l.RequestID, owner: l.OwningOrganisationID,
+		requestedAt: l.RequestedAt, unlockRequestID: l.UnlockRequestID}, true
 }
 
 // Table returns the exact statistics of the referrals made and the erasure
@@ -268,22 +271,44 @@ func (p *Statistics) Table(from, to calendar.Date, now time.Time) *statistics.Ta
 	return t
 }
 
-// referral rebuilds the part of a domain.Referral that deadlines depend
-// on, so the statistics judge timescales exactly as the referral's own
-// view does.
+// referral rebuilds the domain.Referral the facts were taken from, as far
+// as the fold and the deadlines depend on it, so the statistics judge
+// timescales exactly as the referral's own view does; a referral that does
+// not exist when nothing was made.
 func (r referralFacts) referral() domain.Referral {
-	out := domain.Referral{Exists: true, Status: domain.StatusMade, Urgent: r.urgent, UrgencyDeclined: r.urgencyDeclined,
-		MadeAt: r.madeAt, AcknowledgedAt: r.acknowledgedAt, ClosedAt: r.closedAt}
-	if !r.acknowledgedAt.IsZero() {
-		out.Status = domain.StatusAcknowledged
+	if r.madeAt.IsZero() {
+		return domain.Referral{}
 	}
-	if !r.closedAt.IsZero() {
-		out.Status = domain.StatusClosed
+	out := domain.Referral{Exists: true, Status: statuses[r.status], FromOrganisationID: r.from, ToOrganisationID: r.to,
+		Urgent: r.urgent, UrgencyDeclined: r.urgencyDeclined,
+		MadeAt: r.madeAt, AcknowledgedAt: r.acknowledgedAt, ClosedAt: r.closedAt}
+	switch r.outcome {
+	case outcomePositive:
+		out.Outcome = domain.OutcomePositive
+	case outcomeNegative:
+		out.Outcome = domain.OutcomeNegative
 	}
 	if !r.agreedCloseBy.IsZero() {
 		out.AgreedCloseBy = r.agreedCloseBy.String()
 	}
 	return out
+}
+
+// factsOf takes the facts the statistics keep from a referral's state.
+func factsOf(r domain.Referral) referralFacts {
+	f := referralFacts{from: r.FromOrganisationID, to: r.ToOrganisationID, urgent: r.Urgent, urgencyDeclined: r.UrgencyDeclined,
+		madeAt: r.MadeAt, acknowledgedAt: r.AcknowledgedAt, closedAt: r.ClosedAt}
+	f.status = statusCode(slices.Index(statuses, r.Status))
+	switch r.Outcome {
+	case domain.OutcomePositive:
+		f.outcome = outcomePositive
+	case domain.OutcomeNegative:
+		f.outcome = outcomeNegative
+	}
+	if d, err := calendar.ParseDate(r.AgreedCloseBy); err == nil {
+		f.agreedCloseBy = d
+	}
+	return f
 }
 
 func monthOf(d calendar.Date) statistics.Month { return statistics.MonthOf(d.Year, d.Month) }
