@@ -14,10 +14,19 @@ const (
 	StatusMade         Status = "made"
 	StatusAcknowledged Status = "acknowledged"
 	StatusClosed       Status = "closed"
+	StatusDeclined     Status = "declined"  // R-REF-9
+	StatusForwarded    Status = "forwarded" // R-REF-10
+	StatusWithdrawn    Status = "withdrawn" // R-REF-11
 )
 
+// Statuses lists every referral status, in the order of a referral's life.
+func Statuses() []Status {
+	return []Status{StatusMade, StatusAcknowledged, StatusClosed, StatusDeclined, StatusForwarded, StatusWithdrawn}
+}
+
 // Open reports whether a referral in status s is still being worked on:
-// made or acknowledged.
+// made or acknowledged. Closed, declined, forwarded and withdrawn referrals
+// have no deadline and are never overdue.
 func (s Status) Open() bool { return s == StatusMade || s == StatusAcknowledged }
 
 // Note is a note on a referral.
@@ -60,6 +69,32 @@ type Referral struct {
 	Comment              string
 	ClosedAt             time.Time
 	ClosedBy             uuid.UUID
+	// Declined (R-REF-9): the reason code and comment, when and by whom.
+	DeclineReasonCode string
+	DeclineComment    string
+	DeclinedAt        time.Time
+	DeclinedBy        uuid.UUID
+	// Forwarded (R-REF-10): ForwardedTo is the referral this one was passed
+	// on as, to ForwardedToOrganisationID, with ForwardComment. ForwardedFrom
+	// is the referral this one was made from by a forward, whose receiver
+	// wrote ForwardedFromComment.
+	ForwardedTo               uuid.UUID
+	ForwardedToOrganisationID uuid.UUID
+	ForwardComment            string
+	ForwardedAt               time.Time
+	ForwardedBy               uuid.UUID
+	ForwardedFrom             uuid.UUID
+	ForwardedFromComment      string
+	// Withdrawn (R-REF-11).
+	WithdrawReason string
+	WithdrawnAt    time.Time
+	WithdrawnBy    uuid.UUID
+	// Reopened (R-REF-12): the latest reopening, and how many there were.
+	// Reopening clears the closure or decline it undid.
+	ReopenReason string
+	ReopenedAt   time.Time
+	ReopenedBy   uuid.UUID
+	Reopens      int
 	// Erased is true once the client's data was erased: client fields and
 	// free text are then zero, and stay unreadable (R-PRIV-3).
 	Erased bool
@@ -68,6 +103,22 @@ type Referral struct {
 // UrgentNow reports whether the referral is still treated as urgent: made
 // urgent and not declined as urgent (R-REF-7).
 func (r Referral) UrgentNow() bool { return r.Urgent && !r.UrgencyDeclined }
+
+// EndedAt is when the referral stopped being open: closed, declined,
+// forwarded or withdrawn; zero while it is open.
+func (r Referral) EndedAt() time.Time {
+	switch r.Status {
+	case StatusClosed:
+		return r.ClosedAt
+	case StatusDeclined:
+		return r.DeclinedAt
+	case StatusForwarded:
+		return r.ForwardedAt
+	case StatusWithdrawn:
+		return r.WithdrawnAt
+	}
+	return time.Time{}
+}
 
 // Involves reports whether organisation org made or received the referral.
 func (r Referral) Involves(org uuid.UUID) bool {
@@ -78,15 +129,6 @@ func (r Referral) Involves(org uuid.UUID) bool {
 // Every read model that asks whether a referral is live (the clients index
 // that drives retention, the notifier, the lists) asks this.
 func (r Referral) Open() bool { return r.Exists && r.Status.Open() }
-
-// EndedAt returns when the referral left the open statuses for the one it
-// is in now; zero while it is open.
-func (r Referral) EndedAt() time.Time {
-	if r.Status == StatusClosed {
-		return r.ClosedAt
-	}
-	return time.Time{}
-}
 
 // EvolveReferral applies one recorded event to the state. It never fails:
 // events are facts, and unknown ones (from a newer version) are ignored.
@@ -112,6 +154,7 @@ func evolveReferral(r Referral, rec Recorded) (Referral, bool) {
 		r.Consent, r.SafeguardingOverride, r.PrivacyNoticeGiven = e.Consent, e.SafeguardingOverride, e.PrivacyNoticeGiven
 		r.SharedWithoutConsent = e.SharedWithoutConsent || e.SafeguardingOverride != nil
 		r.MadeBy, r.MadeAt = rec.ActorUserID, rec.At
+		r.ForwardedFrom, r.ForwardedFromComment = e.ForwardedFrom, e.ForwardComment
 	case *ReferralAcknowledged:
 		r.Status, r.AcknowledgedAt, r.AcknowledgedBy = StatusAcknowledged, rec.At, rec.ActorUserID
 	case *ReferralAssigned:
@@ -126,6 +169,28 @@ func evolveReferral(r Referral, rec Recorded) (Referral, bool) {
 		r.UrgencyDeclined, r.UrgencyFeedback = true, e.Feedback
 	case *ReferralClosed:
 		r.Status, r.Outcome, r.Comment, r.ClosedAt, r.ClosedBy = StatusClosed, e.Outcome, e.Comment, rec.At, rec.ActorUserID
+	case *ReferralDeclined:
+		r.Status, r.DeclineReasonCode, r.DeclineComment = StatusDeclined, e.ReasonCode, e.Comment
+		r.DeclinedAt, r.DeclinedBy = rec.At, rec.ActorUserID
+	case *ReferralForwarded:
+		r.Status, r.ForwardedTo, r.ForwardedToOrganisationID, r.ForwardComment = StatusForwarded, e.ForwardedTo, e.ToOrganisationID, e.Comment
+		r.ForwardedAt, r.ForwardedBy = rec.At, rec.ActorUserID
+	case *ReferralWithdrawn:
+		r.Status, r.WithdrawReason, r.WithdrawnAt, r.WithdrawnBy = StatusWithdrawn, e.Reason, rec.At, rec.ActorUserID
+	case *ReferralReopened:
+		// Reopening takes the referral up again: it is acknowledged (a
+		// referral declined before acknowledgement is acknowledged by
+		// reopening it), its closing deadline restarts from the day of
+		// reopening, and the closure or decline it undoes is cleared.
+		r.Status = StatusAcknowledged
+		if r.AcknowledgedAt.IsZero() {
+			r.AcknowledgedAt, r.AcknowledgedBy = rec.At, rec.ActorUserID
+		}
+		r.Outcome, r.Comment, r.ClosedAt, r.ClosedBy = "", "", time.Time{}, uuid.Nil
+		r.DeclineReasonCode, r.DeclineComment, r.DeclinedAt, r.DeclinedBy = "", "", time.Time{}, uuid.Nil
+		r.AgreedCloseBy = ""
+		r.ReopenReason, r.ReopenedAt, r.ReopenedBy = e.Reason, rec.At, rec.ActorUserID
+		r.Reopens++
 	default:
 		return r, false
 	}

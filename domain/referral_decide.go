@@ -39,21 +39,7 @@ func DecideMakeReferral(actor Actor, receiver Organisation, cmd MakeReferral, no
 	}
 	validateClient(&f, cmd.Client, !cmd.ExistingClient, now)
 	f.text("reason", cmd.Reason, true, MaxLongText)
-	switch {
-	case cmd.Consent != nil && cmd.SafeguardingOverride != nil:
-		f.add("safeguarding_override", "give either consent or a safeguarding override, not both")
-	case cmd.SafeguardingOverride != nil:
-		f.text("safeguarding_override.reason", cmd.SafeguardingOverride.Reason, true, MaxLongText)
-	case cmd.Consent == nil:
-		f.add("consent", "the client's consent must be confirmed, or a safeguarding override recorded with its reason")
-	default:
-		if cmd.Consent.Method != ConsentWritten && cmd.Consent.Method != ConsentVerbal {
-			f.add("consent.method", `must be "written" or "verbal"`)
-		}
-		if !cmd.Consent.Confirmed {
-			f.add("consent.confirmed", "the client's consent must be confirmed; without it only a safeguarding override can share")
-		}
-	}
+	validateConsent(&f, cmd.Consent, cmd.SafeguardingOverride)
 	if !cmd.PrivacyNoticeGiven {
 		f.add("privacy_notice_given", "confirm the client was told where to find the privacy notice")
 	}
@@ -69,6 +55,26 @@ func DecideMakeReferral(actor Actor, receiver Organisation, cmd MakeReferral, no
 		Consent: cmd.Consent, SafeguardingOverride: cmd.SafeguardingOverride, SharedWithoutConsent: cmd.SafeguardingOverride != nil,
 		PrivacyNoticeGiven: cmd.PrivacyNoticeGiven,
 	}}, nil
+}
+
+// validateConsent checks R-REF-2: confirmed consent with its method, or a
+// safeguarding override with its reason, never both.
+func validateConsent(f *fieldErrors, consent *Consent, override *SafeguardingOverride) {
+	switch {
+	case consent != nil && override != nil:
+		f.add("safeguarding_override", "give either consent or a safeguarding override, not both")
+	case override != nil:
+		f.text("safeguarding_override.reason", override.Reason, true, MaxLongText)
+	case consent == nil:
+		f.add("consent", "the client's consent must be confirmed, or a safeguarding override recorded with its reason")
+	default:
+		if consent.Method != ConsentWritten && consent.Method != ConsentVerbal {
+			f.add("consent.method", `must be "written" or "verbal"`)
+		}
+		if !consent.Confirmed {
+			f.add("consent.confirmed", "the client's consent must be confirmed; without it only a safeguarding override can share")
+		}
+	}
 }
 
 func validateClient(f *fieldErrors, c Client, nameRequired bool, now time.Time) {
@@ -99,8 +105,14 @@ func receiverAction(r Referral, actor Actor, what string) error {
 	if actor.OrganisationID != r.ToOrganisationID || !actor.Caseworker() {
 		return Errorf(Forbidden, "only the receiving organisation's advisers can %s this referral", what)
 	}
-	if r.Status == StatusClosed {
-		return Errorf(Conflict, "the referral is closed: nothing more can be done to it")
+	return notEnded(r)
+}
+
+// notEnded refuses, as a Conflict, any action on a referral that is no
+// longer open: closed, declined, forwarded or withdrawn.
+func notEnded(r Referral) error {
+	if !r.Status.Open() {
+		return Errorf(Conflict, "the referral is %s: nothing more can be done to it", r.Status)
 	}
 	return nil
 }
@@ -172,8 +184,8 @@ func DecideAddNote(r Referral, actor Actor, cmd AddNote, now time.Time) ([]Event
 	if !r.Involves(actor.OrganisationID) || !actor.Caseworker() {
 		return nil, Errorf(Forbidden, "only advisers of the referring or receiving organisation can add notes")
 	}
-	if r.Status == StatusClosed {
-		return nil, Errorf(Conflict, "the referral is closed: nothing more can be done to it")
+	if err := notEnded(r); err != nil {
+		return nil, err
 	}
 	var f fieldErrors
 	f.text("text", cmd.Text, true, MaxLongText)

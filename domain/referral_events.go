@@ -10,12 +10,17 @@ const (
 	ReferralNoteAddedType       = "referral.note_added"
 	ReferralUrgencyDeclinedType = "referral.urgency_declined"
 	ReferralClosedType          = "referral.closed"
+	ReferralDeclinedType        = "referral.declined"
+	ReferralForwardedType       = "referral.forwarded"
+	ReferralWithdrawnType       = "referral.withdrawn"
+	ReferralReopenedType        = "referral.reopened"
 )
 
 // ReferralEventTypes lists every referral event type.
 func ReferralEventTypes() []string {
 	return []string{ReferralMadeType, ReferralAcknowledgedType, ReferralAssignedType,
-		ReferralNoteAddedType, ReferralUrgencyDeclinedType, ReferralClosedType}
+		ReferralNoteAddedType, ReferralUrgencyDeclinedType, ReferralClosedType,
+		ReferralDeclinedType, ReferralForwardedType, ReferralWithdrawnType, ReferralReopenedType}
 }
 
 func newReferralEvent(t string) (Event, bool) {
@@ -32,6 +37,14 @@ func newReferralEvent(t string) (Event, bool) {
 		return &ReferralUrgencyDeclined{}, true
 	case ReferralClosedType:
 		return &ReferralClosed{}, true
+	case ReferralDeclinedType:
+		return &ReferralDeclined{}, true
+	case ReferralForwardedType:
+		return &ReferralForwarded{}, true
+	case ReferralWithdrawnType:
+		return &ReferralWithdrawn{}, true
+	case ReferralReopenedType:
+		return &ReferralReopened{}, true
 	}
 	return nil, false
 }
@@ -87,6 +100,12 @@ type ReferralMade struct {
 	// statistics) after the client's data, the reason included, is erased.
 	SharedWithoutConsent bool `json:"shared_without_consent,omitempty"`
 	PrivacyNoticeGiven   bool `json:"privacy_notice_given"`
+	// ForwardedFrom names the referral this one was forwarded from
+	// (R-REF-10); zero, and absent from the stored JSON, for a referral made
+	// afresh. ForwardComment is the forwarding receiver's comment to the new
+	// receiver.
+	ForwardedFrom  uuid.UUID `json:"forwarded_from,omitzero"`
+	ForwardComment string    `json:"forward_comment,omitempty" sensitive:"true"`
 }
 
 // ReferralAcknowledged records the receiver's acknowledgement of receipt.
@@ -119,6 +138,79 @@ type ReferralClosed struct {
 	Outcome  string    `json:"outcome"`
 	Comment  string    `json:"comment" sensitive:"true"`
 }
+
+// The reason codes of a declined referral (R-REF-9).
+const (
+	DeclineNotEligible   = "not_eligible"
+	DeclineNoCapacity    = "no_capacity"
+	DeclineCannotContact = "cannot_contact"
+	DeclineDuplicate     = "duplicate"
+	DeclineWrongService  = "wrong_service"
+	DeclineOther         = "other"
+)
+
+// DeclineReasonCodes lists every reason code of a declined referral, in the
+// order people are offered them.
+func DeclineReasonCodes() []string {
+	return []string{DeclineNotEligible, DeclineNoCapacity, DeclineCannotContact, DeclineDuplicate,
+		DeclineWrongService, DeclineOther}
+}
+
+// ReferralDeclined records the receiver declining the referral with a
+// reason code (in the clear, for statistics) and a comment (R-REF-9).
+type ReferralDeclined struct {
+	ClientID   uuid.UUID `json:"client_id"`
+	ReasonCode string    `json:"reason_code"`
+	Comment    string    `json:"comment" sensitive:"true"`
+}
+
+// ReferralForwarded records the receiver passing the referral on to another
+// organisation (R-REF-10): ForwardedTo is the new referral, made in its own
+// stream by a ReferralMade naming this one in ForwardedFrom.
+type ReferralForwarded struct {
+	ClientID         uuid.UUID `json:"client_id"`
+	ForwardedTo      uuid.UUID `json:"forwarded_to"`
+	ToOrganisationID uuid.UUID `json:"to_organisation_id"`
+	Comment          string    `json:"comment" sensitive:"true"`
+}
+
+// ReferralWithdrawn records the referrer withdrawing the referral, with a
+// reason (R-REF-11).
+type ReferralWithdrawn struct {
+	ClientID uuid.UUID `json:"client_id"`
+	Reason   string    `json:"reason" sensitive:"true"`
+}
+
+// ReferralReopened records the receiver reopening a referral it closed or
+// declined, with a reason (R-REF-12).
+type ReferralReopened struct {
+	ClientID uuid.UUID `json:"client_id"`
+	Reason   string    `json:"reason" sensitive:"true"`
+}
+
+// DataSubject implements Sensitive.
+func (e *ReferralDeclined) DataSubject() uuid.UUID { return e.ClientID }
+
+// DataSubject implements Sensitive.
+func (e *ReferralForwarded) DataSubject() uuid.UUID { return e.ClientID }
+
+// DataSubject implements Sensitive.
+func (e *ReferralWithdrawn) DataSubject() uuid.UUID { return e.ClientID }
+
+// DataSubject implements Sensitive.
+func (e *ReferralReopened) DataSubject() uuid.UUID { return e.ClientID }
+
+// EventType implements Event.
+func (*ReferralDeclined) EventType() string { return ReferralDeclinedType }
+
+// EventType implements Event.
+func (*ReferralForwarded) EventType() string { return ReferralForwardedType }
+
+// EventType implements Event.
+func (*ReferralWithdrawn) EventType() string { return ReferralWithdrawnType }
+
+// EventType implements Event.
+func (*ReferralReopened) EventType() string { return ReferralReopenedType }
 
 // DataSubject implements Sensitive.
 func (e *ReferralMade) DataSubject() uuid.UUID { return e.ClientID }

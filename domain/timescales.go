@@ -32,7 +32,8 @@ type Deadlines struct {
 // acknowledgement within AcknowledgeDays counting the day made, and closure
 // within CloseDays after the day of acknowledgement. A declined urgency
 // reverts to the normal timescales; an agreed close-by date in a note
-// replaces the closing deadline.
+// replaces the closing deadline. A reopened referral's closing deadline
+// restarts from the day of reopening (R-REF-12).
 func (t Timescales) Deadlines(r Referral, cal *calendar.Calendar) Deadlines {
 	if !r.Exists {
 		return Deadlines{}
@@ -46,6 +47,16 @@ func (t Timescales) Deadlines(r Referral, cal *calendar.Calendar) Deadlines {
 		d.AcknowledgeBy = cal.EndOfDay(cal.AddWorkingDays(made, t.AcknowledgeDays, true))
 		if !r.AcknowledgedAt.IsZero() {
 			d.CloseBy = cal.EndOfDay(cal.AddWorkingDays(cal.DateOf(r.AcknowledgedAt), t.CloseDays, false))
+		}
+	}
+	if !r.ReopenedAt.IsZero() {
+		// R-REF-12: a reopened referral's closing deadline restarts from
+		// the day of reopening.
+		reopened := cal.DateOf(r.ReopenedAt)
+		if r.UrgentNow() {
+			d.CloseBy = cal.EndOfDay(cal.AddWorkingDays(reopened, t.UrgentDays, true))
+		} else {
+			d.CloseBy = cal.EndOfDay(cal.AddWorkingDays(reopened, t.CloseDays, false))
 		}
 	}
 	if r.AgreedCloseBy != "" {

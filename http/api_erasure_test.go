@@ -379,7 +379,7 @@ func TestReadsAfterErasure(t *testing.T) {
 				t.Errorf("%s: history state after erasure:\n got  %s\n want %s", u.Username, mustJSON(t, h.State), mustJSON(t, want))
 			}
 			sensitive := map[string][]string{
-				domain.ReferralMadeType: {"client", "reason", "safeguarding_override"}, domain.ReferralNoteAddedType: {"text"},
+				domain.ReferralMadeType: {"client", "reason", "safeguarding_override", "forward_comment"}, domain.ReferralNoteAddedType: {"text"},
 				domain.ReferralUrgencyDeclinedType: {"feedback"}, domain.ReferralClosedType: {"comment"},
 			}
 			for i, ev := range h.Events {

@@ -27,12 +27,17 @@ func sampleEvents() []domain.Event {
 		&domain.ReferralMade{ReferralID: id(1), FromOrganisationID: id(2), ToOrganisationID: id(3), ClientID: id(4),
 			Urgent: true, Client: domain.Client{Name: "Client Name", DateOfBirth: "1980-02-03", Phone: "01234 567890",
 				Email: "client@example.org", Address: "1 High Street"}, Reason: "reason text",
-			Consent: &domain.Consent{Method: domain.ConsentWritten, Confirmed: true}, PrivacyNoticeGiven: true},
+			Consent: &domain.Consent{Method: domain.ConsentWritten, Confirmed: true}, PrivacyNoticeGiven: true,
+			ForwardedFrom: id(16), ForwardComment: "forward comment text"},
 		&domain.ReferralAcknowledged{},
 		&domain.ReferralAssigned{UserID: id(5)},
 		&domain.ReferralNoteAdded{NoteID: id(6), ClientID: id(4), Text: "note text", AgreedCloseBy: "2026-12-01"},
 		&domain.ReferralUrgencyDeclined{ClientID: id(4), Feedback: "feedback text"},
 		&domain.ReferralClosed{ClientID: id(4), Outcome: domain.OutcomePositive, Comment: "comment text"},
+		&domain.ReferralDeclined{ClientID: id(4), ReasonCode: domain.DeclineNoCapacity, Comment: "decline comment text"},
+		&domain.ReferralForwarded{ClientID: id(4), ForwardedTo: id(16), ToOrganisationID: id(7), Comment: "forward comment text"},
+		&domain.ReferralWithdrawn{ClientID: id(4), Reason: "withdraw reason text"},
+		&domain.ReferralReopened{ClientID: id(4), Reason: "reopen reason text"},
 		&domain.OrganisationRegistered{OrganisationID: id(7), Name: "Org", Description: "desc", AdminEmail: "admin@example.org",
 			Services: []domain.Service{{Name: "Debt", Description: "debt advice"}}},
 		&domain.OrganisationDirectoryUpdated{Name: "Org 2", Description: "desc 2", Services: []domain.Service{}},
@@ -97,6 +102,34 @@ func TestCodecAccessRecordedBeforeReason_LOCK9(t *testing.T) {
 	}
 	if bytes.Contains(data.Data, []byte("marker")) {
 		t.Fatalf("the reason is stored in the clear: %s", data.Data)
+	}
+}
+
+// TestCodecReferralMadeBeforeForward_REF10 (R-REF-10): a referral made
+// before forwarding existed (no forwarded_from, no forward comment) decodes
+// as a referral made afresh; a forwarded one keeps its comment sealed.
+func TestCodecReferralMadeBeforeForward_REF10(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "events", "referral.made.v1-before-forward.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec := NewCodec(newMemKeys())
+	rec, err := codec.Decode(context.Background(), eventstore.RecordedEvent{ID: uuid.New(), Type: domain.ReferralMadeType, SchemaVersion: 1, Data: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ok := rec.Event.(*domain.ReferralMade)
+	if !ok || e.ForwardedFrom != uuid.Nil || e.ForwardComment != "" || e.ClientID == uuid.Nil || rec.Erased {
+		t.Fatalf("old referral.made decoded as %#v (erased %v)", rec.Event, rec.Erased)
+	}
+	forwarded := *e
+	forwarded.ForwardedFrom, forwarded.ForwardComment = uuid.New(), "marker comment"
+	data, err := codec.Encode(context.Background(), uuid.New(), &forwarded, eventstore.Metadata{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data.Data, []byte("marker")) || !bytes.Contains(data.Data, []byte(forwarded.ForwardedFrom.String())) {
+		t.Fatalf("the forward comment is stored in the clear, or the link is not: %s", data.Data)
 	}
 }
 

@@ -19,15 +19,16 @@ const maxConflictRetries = 8
 
 // Service executes the ledger's commands.
 type Service struct {
-	store  eventstore.Store
-	codec  *Codec
-	now    func() time.Time
-	mint   func() uuid.UUID  // the id source outside WithIdempotencyKey
-	locks  streamLocks       // one command at a time per stream in this process
-	people People            // names a locked case's responsible person; may be nil
-	quota  MessageQuota      // limits messages per sender and client; may be nil
-	names  OrganisationNames // organisations by name, for names reserved before R-ORG-1; may be nil
-	refs   ReferenceIndex    // the references taken, so a new referral's is unique (R-REF-13); may be nil
+	store      eventstore.Store
+	codec      *Codec
+	now        func() time.Time
+	mint       func() uuid.UUID  // the id source outside WithIdempotencyKey
+	locks      streamLocks       // one command at a time per stream in this process
+	people     People            // names a locked case's responsible person; may be nil
+	quota      MessageQuota      // limits messages per sender and client; may be nil
+	names      OrganisationNames // organisations by name, for names reserved before R-ORG-1; may be nil
+	refs       ReferenceIndex    // the references taken, so a new referral's is unique (R-REF-13); may be nil
+	reopenDays int               // R-REF-12; zero means domain.DefaultReopenDays
 }
 
 // NewService returns a service appending to store. now and newID are the

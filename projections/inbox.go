@@ -25,6 +25,9 @@ type ReferralSummary struct {
 	AcknowledgedAt     time.Time // zero until acknowledged
 	ClosedAt           time.Time // zero until closed
 	Outcome            string    // "" until closed
+	EndedAt            time.Time // when closed, declined, forwarded or withdrawn; zero while open
+	ForwardedFrom      uuid.UUID // the referral this one was forwarded from (R-REF-10), or uuid.Nil
+	ForwardedTo        uuid.UUID // the referral this one was forwarded as, or uuid.Nil
 	Deadlines          domain.Deadlines
 	Stage              domain.Stage // the deadline worked towards; "" once closed
 	NextDeadline       time.Time    // the deadline of Stage; zero once closed
@@ -38,7 +41,7 @@ func (p *Referrals) summary(e *referralEntry, now time.Time) ReferralSummary {
 	return ReferralSummary{ID: r.ID, Reference: domain.ReferenceOf(r.ID), Status: r.Status, Urgent: r.UrgentNow(),
 		FromOrganisationID: r.FromOrganisationID, ToOrganisationID: r.ToOrganisationID, ClientID: r.ClientID,
 		AssignedTo: r.AssignedTo, MadeAt: r.MadeAt, AcknowledgedAt: r.AcknowledgedAt, ClosedAt: r.ClosedAt,
-		Outcome: r.Outcome, Deadlines: e.deadlines, Stage: e.stage, NextDeadline: e.next,
+		Outcome: r.Outcome, EndedAt: r.EndedAt(), ForwardedFrom: r.ForwardedFrom, ForwardedTo: r.ForwardedTo, Deadlines: e.deadlines, Stage: e.stage, NextDeadline: e.next,
 		Overdue: e.deadlines.Overdue(r, now), Revision: r.Revision}
 }
 
@@ -63,7 +66,7 @@ func (p *Referrals) Inbox(q InboxQuery, now time.Time) (Page[ReferralSummary], e
 	list := listWork
 	switch q.Status {
 	case "", domain.StatusMade, domain.StatusAcknowledged:
-	case domain.StatusClosed:
+	case domain.StatusClosed, domain.StatusDeclined, domain.StatusForwarded, domain.StatusWithdrawn:
 		list = listClosed
 	default:
 		return Page[ReferralSummary]{}, fmt.Errorf("projections: no referral status %q", q.Status)

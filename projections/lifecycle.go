@@ -1,0 +1,21 @@
+package projections
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Summary returns one referral as the lists show it, and false for an id
+// the read model does not hold. It applies no access rule: the caller
+// decides who may see it (the forward chain of R-REF-10 shows each link
+// only to those who may see that referral).
+func (p *Referrals) Summary(id uuid.UUID, now time.Time) (ReferralSummary, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	e := p.byID[id]
+	if e == nil {
+		return ReferralSummary{}, false
+	}
+	return p.summary(e, now), true
+}
