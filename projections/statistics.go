@@ -48,21 +48,52 @@ type Statistics struct {
 // referralFacts are the non-personal facts of one referral.
 type referralFacts struct {
 	from, to        uuid.UUID
-	status          statusCode
+	status          code // in domain.Statuses()
 	urgent          bool
 	urgencyDeclined bool
 	madeAt          time.Time
 	acknowledgedAt  time.Time
-	closedAt        time.Time
+	endedAt         time.Time     // closed, declined, forwarded or withdrawn; zero while open
 	agreedCloseBy   calendar.Date // the latest agreed closing date; zero for none
 	outcome         outcome
+	declineReason   code // in domain.DeclineReasonCodes(), when declined
+	forwardedTo     uuid.UUID
+	reopenedAt      time.Time // the latest reopening
+	reopens         int
 }
 
-// statusCode is a referral's status as a number: its place in statuses.
-type statusCode uint8
+// code is a string of one of the domain's lists as a number: its place
+// in the list, from 1; 0 for none (or one the list lacks). This read
+// model holds no strings.
+type code uint8
 
-// statuses are the referral statuses the statistics know, by code.
-var statuses = []domain.Status{domain.StatusMade, domain.StatusAcknowledged, domain.StatusClosed}
+func codeOf(list []string, s string) code { return code(slices.Index(list, s) + 1) }
+
+func (c code) in(list []string) string {
+	if c == 0 || int(c) > len(list) {
+		return ""
+	}
+	return list[c-1]
+}
+
+// statusNames are the referral statuses, as strings, for code.
+var statusNames = func() []string {
+	var out []string
+	for _, s := range domain.Statuses() {
+		out = append(out, string(s))
+	}
+	return out
+}()
+
+// declinedMeasure counts each reason code of a declined referral (R-REF-9).
+var declinedMeasure = map[string]statistics.Measure{
+	domain.DeclineNotEligible:   statistics.DeclinedNotEligible,
+	domain.DeclineNoCapacity:    statistics.DeclinedNoCapacity,
+	domain.DeclineCannotContact: statistics.DeclinedCannotContact,
+	domain.DeclineDuplicate:     statistics.DeclinedDuplicate,
+	domain.DeclineWrongService:  statistics.DeclinedWrongService,
+	domain.DeclineOther:         statistics.DeclinedOther,
+}
 
 // outcome is a closed referral's outcome as a number, not the event's
 // string: this read model holds no strings.
@@ -227,24 +258,38 @@ func (p *Statistics) Table(from, to calendar.Date, now time.Time) *statistics.Ta
 			}
 			t.Sample(receiver, month, statistics.DaysToAcknowledge, p.cal.WorkingDaysBetween(made, p.cal.DateOf(r.acknowledgedAt)))
 		}
-		if r.closedAt.IsZero() {
+		if r.reopens > 0 {
+			count(statistics.Reopened)
+		}
+		switch state.Status {
+		case domain.StatusMade, domain.StatusAcknowledged:
 			if due.Overdue(state, now) {
 				count(statistics.Overdue)
 			}
-			continue
+		case domain.StatusClosed:
+			switch r.outcome {
+			case outcomePositive:
+				count(statistics.OutcomePositive)
+			case outcomeNegative:
+				count(statistics.OutcomeNegative)
+			}
+			if !due.CloseBy.IsZero() && r.endedAt.After(due.CloseBy) {
+				count(statistics.ClosedLate)
+			} else {
+				count(statistics.ClosedWithinTimescale)
+			}
+			t.Sample(receiver, month, statistics.DaysToClose, p.cal.WorkingDaysBetween(made, p.cal.DateOf(r.endedAt)))
+		case domain.StatusDeclined:
+			if m, ok := declinedMeasure[state.DeclineReasonCode]; ok {
+				count(m)
+			} else {
+				count(statistics.DeclinedOther)
+			}
+		case domain.StatusForwarded:
+			count(statistics.Forwarded)
+		case domain.StatusWithdrawn:
+			count(statistics.Withdrawn)
 		}
-		switch r.outcome {
-		case outcomePositive:
-			count(statistics.OutcomePositive)
-		case outcomeNegative:
-			count(statistics.OutcomeNegative)
-		}
-		if !due.CloseBy.IsZero() && r.closedAt.After(due.CloseBy) {
-			count(statistics.ClosedLate)
-		} else {
-			count(statistics.ClosedWithinTimescale)
-		}
-		t.Sample(receiver, month, statistics.DaysToClose, p.cal.WorkingDaysBetween(made, p.cal.DateOf(r.closedAt)))
 	}
 	for _, e := range p.erasures {
 		if d, ok := inPeriod(e.at); ok {
@@ -272,16 +317,27 @@ func (p *Statistics) Table(from, to calendar.Date, now time.Time) *statistics.Ta
 }
 
 // referral rebuilds the domain.Referral the facts were taken from, as far
-// as the fold and the deadlines depend on it, so the statistics judge
-// timescales exactly as the referral's own view does; a referral that does
-// not exist when nothing was made.
+// as the fold, the deadlines and the counts depend on it, so the
+// statistics judge timescales exactly as the referral's own view does; a
+// referral that does not exist when nothing was made.
 func (r referralFacts) referral() domain.Referral {
 	if r.madeAt.IsZero() {
 		return domain.Referral{}
 	}
-	out := domain.Referral{Exists: true, Status: statuses[r.status], FromOrganisationID: r.from, ToOrganisationID: r.to,
-		Urgent: r.urgent, UrgencyDeclined: r.urgencyDeclined,
-		MadeAt: r.madeAt, AcknowledgedAt: r.acknowledgedAt, ClosedAt: r.closedAt}
+	out := domain.Referral{Exists: true, Status: domain.Status(r.status.in(statusNames)), FromOrganisationID: r.from, ToOrganisationID: r.to,
+		Urgent: r.urgent, UrgencyDeclined: r.urgencyDeclined, MadeAt: r.madeAt, AcknowledgedAt: r.acknowledgedAt,
+		DeclineReasonCode: r.declineReason.in(domain.DeclineReasonCodes()), ForwardedTo: r.forwardedTo,
+		ReopenedAt: r.reopenedAt, Reopens: r.reopens}
+	switch out.Status {
+	case domain.StatusClosed:
+		out.ClosedAt = r.endedAt
+	case domain.StatusDeclined:
+		out.DeclinedAt = r.endedAt
+	case domain.StatusForwarded:
+		out.ForwardedAt = r.endedAt
+	case domain.StatusWithdrawn:
+		out.WithdrawnAt = r.endedAt
+	}
 	switch r.outcome {
 	case outcomePositive:
 		out.Outcome = domain.OutcomePositive
@@ -296,9 +352,10 @@ func (r referralFacts) referral() domain.Referral {
 
 // factsOf takes the facts the statistics keep from a referral's state.
 func factsOf(r domain.Referral) referralFacts {
-	f := referralFacts{from: r.FromOrganisationID, to: r.ToOrganisationID, urgent: r.Urgent, urgencyDeclined: r.UrgencyDeclined,
-		madeAt: r.MadeAt, acknowledgedAt: r.AcknowledgedAt, closedAt: r.ClosedAt}
-	f.status = statusCode(slices.Index(statuses, r.Status))
+	f := referralFacts{from: r.FromOrganisationID, to: r.ToOrganisationID, status: codeOf(statusNames, string(r.Status)),
+		urgent: r.Urgent, urgencyDeclined: r.UrgencyDeclined, madeAt: r.MadeAt, acknowledgedAt: r.AcknowledgedAt,
+		endedAt: r.EndedAt(), declineReason: codeOf(domain.DeclineReasonCodes(), r.DeclineReasonCode),
+		forwardedTo: r.ForwardedTo, reopenedAt: r.ReopenedAt, reopens: r.Reopens}
 	switch r.Outcome {
 	case domain.OutcomePositive:
 		f.outcome = outcomePositive
