@@ -141,6 +141,7 @@ type Timescales struct {
 	AcknowledgeWorkingDays int `yaml:"acknowledge_working_days" help:"Working days to acknowledge a referral, counting the day it was made."`
 	CloseWorkingDays       int `yaml:"close_working_days" help:"Further working days to close a referral after the day of acknowledgement."`
 	UrgentWorkingDays      int `yaml:"urgent_working_days" help:"Working days to acknowledge and close an urgent referral, counting the day it was made."`
+	ReopenDays             int `yaml:"reopen_days" help:"Calendar days after closing or declining a referral during which its receiver may reopen it (R-REF-12)."`
 }
 
 // Projections configures the read models.
@@ -228,6 +229,7 @@ func Default() Config {
 			AcknowledgeWorkingDays: 3,
 			CloseWorkingDays:       5,
 			UrgentWorkingDays:      2,
+			ReopenDays:             30,
 		},
 		Projections: Projections{
 			MaxLagEvents:          1000,

@@ -123,6 +123,9 @@ func (c Config) problems() []Problem {
 	ps.workingDays("timescales.acknowledge_working_days", c.Timescales.AcknowledgeWorkingDays)
 	ps.workingDays("timescales.close_working_days", c.Timescales.CloseWorkingDays)
 	ps.workingDays("timescales.urgent_working_days", c.Timescales.UrgentWorkingDays)
+	if n := c.Timescales.ReopenDays; n < 1 || n > 366 {
+		ps.add("timescales.reopen_days", n, "must be a whole number of days from 1 to 366")
+	}
 
 	ps.positiveInt("projections.max_lag_events", c.Projections.MaxLagEvents)
 	ps.positiveDuration("projections.read_your_writes_timeout", c.Projections.ReadYourWritesTimeout)

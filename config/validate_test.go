@@ -212,7 +212,7 @@ func TestValidate(t *testing.T) {
 				"auth.password_policy", "auth.session_idle_timeout", "auth.session_absolute_timeout",
 				"auth.max_failed_logins_per_account", "auth.max_failed_logins_per_address", "auth.failed_login_window",
 				"network.region", "timescales.acknowledge_working_days", "timescales.close_working_days",
-				"timescales.urgent_working_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "http.request_timeout", "store", "keystore",
+				"timescales.urgent_working_days", "timescales.reopen_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "http.request_timeout", "store", "keystore",
 				"smtp.port", "smtp.tls", "notify.overdue_digest_at", "notify.intake_off_reminder_days",
 				"notify.max_attempts", "notify.retry_backoff",
 				"statistics.round_to", "messages.rate_limit", "messages.rate_window",

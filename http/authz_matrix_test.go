@@ -200,6 +200,7 @@ type caseNeeds struct {
 	pending      bool // a pending lock (unlocked) or unlock (locked) request
 	erasure      bool // a pending erasure request
 	acknowledged bool
+	closed       bool // acknowledged and closed
 	grant        bool // a live temporary grant to the grantee
 }
 
@@ -436,6 +437,24 @@ func matrixRoutes() map[string][]probe {
 		"POST /v1/referrals/:id/closure": {{perCase: true, consumes: true, needs: caseNeeds{acknowledged: true}, path: referral("/closure"),
 			body: body(map[string]any{"outcome": "positive", "comment": "Taken forward."}), want: receiverAction(http.StatusOK)}},
 
+		// The lifecycle (R-REF-9..12): decline, forward and reopen are the
+		// receiver's; withdraw is the referrer's.
+		"POST /v1/referrals/:id/decline": {{perCase: true, consumes: true, path: referral("/decline"),
+			body: body(map[string]any{"reason_code": "no_capacity", "comment": "No capacity this month."}), want: receiverAction(http.StatusOK)}},
+		"POST /v1/referrals/:id/forward": {{perCase: true, consumes: true, path: referral("/forward"),
+			body: func(w *matrixWorld, _ *matrixCase, _ *matrixCaller) any {
+				return map[string]any{"to_organisation_id": w.orgC, "comment": "Better placed to help.",
+					"consent": map[string]any{"method": "verbal", "confirmed": true}}
+			},
+			want: receiverAction(http.StatusCreated)}},
+		"POST /v1/referrals/:id/withdrawal": {{perCase: true, consumes: true, path: referral("/withdrawal"),
+			body: body(map[string]any{"reason": "The client moved away."}),
+			want: func(c *matrixCaller, st lockState) int {
+				return gate(seesCase(c, st), either(c.rel == relReferrer && c.caseworker(), http.StatusOK, http.StatusForbidden))
+			}}},
+		"POST /v1/referrals/:id/reopening": {{perCase: true, consumes: true, needs: caseNeeds{acknowledged: true, closed: true}, path: referral("/reopening"),
+			body: body(map[string]any{"reason": "The client came back."}), want: receiverAction(http.StatusOK)}},
+
 		// Views.
 		"GET /v1/inbox": {{path: fixed("/v1/inbox"), want: ok(http.StatusOK)}},
 		// Finding a referral by its reference (R-REF-13) is open to everyone
@@ -668,6 +687,10 @@ func (w *matrixWorld) newCase(t testing.TB, st lockState, needs caseNeeds) *matr
 	k.referral, k.client = r.str("id"), r.str("client_id")
 	if needs.acknowledged {
 		want(t, w.do(t, http.MethodPost, "/v1/referrals/"+k.referral+"/acknowledgement", w.responsible.user.Token, map[string]any{}), http.StatusOK)
+	}
+	if needs.closed {
+		want(t, w.do(t, http.MethodPost, "/v1/referrals/"+k.referral+"/closure", w.responsible.user.Token,
+			map[string]any{"outcome": "negative", "comment": "Not taken forward."}), http.StatusOK)
 	}
 	lockBody := map[string]any{"responsible_user_id": w.responsible.user.ID, "reason": "Risk to the client.",
 		"allow": []any{}, "deny": []any{}, "hide_notification": st == stateHidden, "serious_case_review": true}

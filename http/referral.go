@@ -108,6 +108,7 @@ type referralBody struct {
 	Overdue              bool          `json:"overdue"`
 	Erased               bool          `json:"erased"`
 	Revision             uint64        `json:"revision"`
+	lifecycleBody
 }
 
 func timeJSON(t time.Time) *string {
@@ -145,6 +146,7 @@ func (s *Server) referralJSON(r domain.Referral) referralBody {
 		AcknowledgedAt: timeJSON(r.AcknowledgedAt), ClosedAt: timeJSON(r.ClosedAt),
 		Deadlines: deadlinesBody{AcknowledgeBy: timeJSON(d.AcknowledgeBy), CloseBy: timeJSON(d.CloseBy)},
 		Overdue:   d.Overdue(r, s.Service.Now()), Revision: r.Revision,
+		lifecycleBody: lifecycleJSON(r),
 	}
 	if r.Consent != nil {
 		out.Consent = &consentBody{Method: r.Consent.Method, Confirmed: r.Consent.Confirmed}

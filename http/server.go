@@ -147,6 +147,10 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/referrals/:id/urgency-review", s.urgencyReview)
 	a.POST("/referrals/:id/notes", idem, s.addNote)
 	a.POST("/referrals/:id/closure", s.closeReferral)
+	a.POST("/referrals/:id/decline", s.declineReferral)
+	a.POST("/referrals/:id/forward", idem, s.forwardReferral)
+	a.POST("/referrals/:id/withdrawal", s.withdrawReferral)
+	a.POST("/referrals/:id/reopening", s.reopenReferral)
 	a.GET("/referrals/:id/history", s.history)
 
 	a.GET("/inbox", s.inbox)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -85,7 +86,8 @@ func referralListJSON(page projections.Page[projections.ReferralSummary]) referr
 // inbox lists the open referrals made to the caller's organisation, soonest
 // next deadline first (R-VIEW-1). ?assigned=me (or a user id) keeps those
 // assigned to that adviser; ?status= keeps one status, and only
-// ?status=closed lists closed ones, latest closed first.
+// ?status=closed (declined, forwarded, withdrawn) lists those that ended so,
+// latest first.
 func (s *Server) inbox(c *gin.Context) {
 	user := currentUser(c)
 	var v validator
@@ -93,8 +95,8 @@ func (s *Server) inbox(c *gin.Context) {
 	q.Limit, q.After = pageParams(c, &v)
 	if st, ok := singleQuery(c, &v, "status"); ok {
 		q.Status = domain.Status(st)
-		v.check(q.Status == domain.StatusMade || q.Status == domain.StatusAcknowledged || q.Status == domain.StatusClosed,
-			"status", `must be "made", "acknowledged" or "closed"`)
+		v.check(slices.Contains(domain.Statuses(), q.Status),
+			"status", `must be "made", "acknowledged", "closed", "declined", "forwarded" or "withdrawn"`)
 	}
 	if a, ok := singleQuery(c, &v, "assigned"); ok {
 		if a == "me" {

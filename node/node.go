@@ -173,6 +173,7 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	index := projections.UserIndex{Organisations: n.Orgs, Runner: n.Runner}
 	n.Service.SetOrganisationNames(index)
 	n.Service.SetReferences(n.Referrals)
+	n.Service.SetReopenDays(cfg.Timescales.ReopenDays)
 	var sessions ledger.Sessions = sessionStore{n.Sessions}
 	if o.wrapSessions != nil {
 		sessions = o.wrapSessions(sessions)
