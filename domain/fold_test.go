@@ -3,6 +3,7 @@ package domain
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestEvolve_KnowsEveryType: each aggregate's evolve knows every event type
@@ -79,5 +80,31 @@ func TestReadings(t *testing.T) {
 			}()
 			declare()
 		}()
+	}
+}
+
+// TestStatus_OpenEndedFinal: every status is open or ended; an ended
+// referral says when it ended (the clients index dates retention from it,
+// R-PRIV-5); only a final one (forwarded, withdrawn) can never be reopened
+// by its receiver, so readers may forget it (R-REF-10..12).
+func TestStatus_OpenEndedFinal(t *testing.T) {
+	receiver := Actor{UserID: [16]byte{1}, OrganisationID: [16]byte{2}, Roles: []Role{RoleAdviser}}
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for _, s := range Statuses() {
+		r := Referral{Exists: true, Status: s, ToOrganisationID: receiver.OrganisationID,
+			ClosedAt: at, DeclinedAt: at, ForwardedAt: at, WithdrawnAt: at}
+		if s.Open() {
+			if !r.EndedAt().IsZero() || s.Final() {
+				t.Errorf("open status %s: ended at %v, final %v", s, r.EndedAt(), s.Final())
+			}
+			continue
+		}
+		if !r.EndedAt().Equal(at) {
+			t.Errorf("ended status %s: EndedAt %v", s, r.EndedAt())
+		}
+		_, err := DecideReopen(r, receiver, "The client came back.", 30, at.Add(time.Hour))
+		if reopenable := err == nil; reopenable == s.Final() {
+			t.Errorf("status %s: final %v, but reopening it gives %v", s, s.Final(), err)
+		}
 	}
 }

@@ -29,6 +29,11 @@ func Statuses() []Status {
 // have no deadline and are never overdue.
 func (s Status) Open() bool { return s == StatusMade || s == StatusAcknowledged }
 
+// Final reports whether a referral in status s is over for good: forwarded
+// or withdrawn (R-REF-10, R-REF-11). A closed or declined referral is not:
+// its receiver may reopen it (R-REF-12).
+func (s Status) Final() bool { return s == StatusForwarded || s == StatusWithdrawn }
+
 // Note is a note on a referral.
 type Note struct {
 	ID                  uuid.UUID

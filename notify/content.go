@@ -117,6 +117,48 @@ func closedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
 	return subject, body
 }
 
+// declineReasonText is a decline's reason code in words: a category, never
+// the comment, which is client-linked free text.
+func declineReasonText(code string) string {
+	switch code {
+	case domain.DeclineNotEligible:
+		return "the client is not eligible"
+	case domain.DeclineNoCapacity:
+		return "no capacity"
+	case domain.DeclineCannotContact:
+		return "the client could not be contacted"
+	case domain.DeclineDuplicate:
+		return "a duplicate referral"
+	case domain.DeclineWrongService:
+		return "the wrong service"
+	}
+	return "another reason"
+}
+
+func declinedContent(l links, id uuid.UUID, to orgState, reasonCode string) (subject, body string) {
+	ref := Reference(id)
+	subject = subjectPrefix + "Referral " + ref + " declined"
+	body = fmt.Sprintf("%s has declined the referral you made (reason: %s). Their comment is recorded in the ledger.\n\nReference: %s\nLink: %s%s",
+		to.name, declineReasonText(reasonCode), ref, l.referral(id), footer)
+	return subject, body
+}
+
+func forwardedContent(l links, id uuid.UUID, to, onward orgState) (subject, body string) {
+	ref := Reference(id)
+	subject = subjectPrefix + "Referral " + ref + " forwarded"
+	body = fmt.Sprintf("%s could not take on the referral you made and has passed it on to %s.\n\nReference: %s\nLink: %s%s",
+		to.name, onward.name, ref, l.referral(id), footer)
+	return subject, body
+}
+
+func withdrawnContent(l links, id uuid.UUID, from orgState) (subject, body string) {
+	ref := Reference(id)
+	subject = subjectPrefix + "Referral " + ref + " withdrawn"
+	body = fmt.Sprintf("%s has withdrawn the referral it made to you: no further action is needed. Their reason is recorded in the ledger.\n\nReference: %s\nLink: %s%s",
+		from.name, ref, l.referral(id), footer)
+	return subject, body
+}
+
 // digestContent lists overdue referrals; network is true for the
 // coordinators' digest of every organisation.
 func digestContent(l links, date string, org orgState, network bool, list []overdueReferral, orgName func(uuid.UUID) string) (subject, body string) {

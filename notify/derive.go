@@ -72,6 +72,39 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 			addr = strings.TrimSpace(n.state.org(r.FromOrganisationID).adminEmail)
 		}
 		add(kind, Reference(id), addr, subject, body, n.links.referral(id), now, "", eventID)
+	case *domain.ReferralDeclined, *domain.ReferralForwarded:
+		// The referrer hears that the receiver declined (R-REF-9) or passed
+		// on (R-REF-10) their referral: the reason code or the onward
+		// organisation, never the comment.
+		id, _ := ledger.ReferralIDFromStream(stored.Stream)
+		r, ok := n.state.referrals[id]
+		if !ok {
+			return c
+		}
+		to := n.state.org(r.ToOrganisationID)
+		kind, subject, body := KindForwarded, "", ""
+		if d, declined := e.(*domain.ReferralDeclined); declined {
+			kind = KindDeclined
+			subject, body = declinedContent(n.links, id, to, d.ReasonCode)
+		} else {
+			subject, body = forwardedContent(n.links, id, to, n.state.org(e.(*domain.ReferralForwarded).ToOrganisationID))
+		}
+		addr := n.state.mailbox(r.MadeBy)
+		if addr == "" {
+			addr = strings.TrimSpace(n.state.org(r.FromOrganisationID).adminEmail)
+		}
+		add(kind, Reference(id), addr, subject, body, n.links.referral(id), now, "", eventID)
+	case *domain.ReferralWithdrawn:
+		// The receiver's administrative contact hears that the referrer
+		// withdrew it (R-REF-11).
+		id, _ := ledger.ReferralIDFromStream(stored.Stream)
+		r, ok := n.state.referrals[id]
+		if !ok {
+			return c
+		}
+		subject, body := withdrawnContent(n.links, id, n.state.org(r.FromOrganisationID))
+		add(KindWithdrawn, Reference(id), strings.TrimSpace(n.state.org(r.ToOrganisationID).adminEmail), subject, body,
+			n.links.referral(id), now, "", eventID)
 	case *domain.OrganisationIntakeSwitchedOff:
 		org, ok := orgOfStream(stored.Stream)
 		if !ok {

@@ -31,6 +31,9 @@ const (
 	KindNewReferral       Kind = "new_referral"
 	KindAcknowledged      Kind = "referral_acknowledged"
 	KindClosed            Kind = "referral_closed"
+	KindDeclined          Kind = "referral_declined"  // to the referrer (R-REF-9)
+	KindForwarded         Kind = "referral_forwarded" // to the referrer (R-REF-10)
+	KindWithdrawn         Kind = "referral_withdrawn" // to the receiver (R-REF-11)
 	KindOverdueDigest     Kind = "overdue_digest"
 	KindIntakeOffReminder Kind = "intake_off_reminder"
 	KindLockedCaseMessage Kind = "locked_case_message"

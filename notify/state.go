@@ -85,9 +85,17 @@ func (s *state) apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 }
 
 func (s *state) applyReferral(id uuid.UUID, rec domain.Recorded) {
+	// The fold alone says what is open (a reopened referral is again,
+	// R-REF-12); ended ones have no deadline, so they are never overdue.
+	// A referral over for good is forgotten, to keep memory flat; a
+	// closed or declined one is kept, as it may be reopened.
 	r := domain.EvolveReferral(s.referrals[id], rec)
 	if !r.Exists {
-		return // a stream always starts with referral.made
+		return // a stream always starts with referral.made; a forgotten one stays forgotten
+	}
+	if r.Status.Final() {
+		delete(s.referrals, id)
+		return
 	}
 	r.Notes = nil // deadlines need only AgreedCloseBy; keep memory flat
 	s.referrals[id] = r

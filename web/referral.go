@@ -30,9 +30,10 @@ type referralView struct {
 	Receiver, Referrer    bool // the user's organisation received or made it
 	CanAct                bool // an adviser of an organisation involved, and the referral is open
 	Advisers              []domain.User
-	Stale                 bool   // the user's action raced with another change
-	Input                 formIn // what the user entered in the action that failed
-	ActionError, ActionOn string // an action's refusal, and which form it belongs to
+	Stale                 bool          // the user's action raced with another change
+	Input                 formIn        // what the user entered in the action that failed
+	ActionError, ActionOn string        // an action's refusal, and which form it belongs to
+	Life                  lifecycleView // decline, forward, withdraw, reopen (R-REF-9..12)
 }
 
 type noteView struct {
@@ -48,6 +49,7 @@ type historyView struct {
 // formIn is what a user typed into an action's form, kept when it fails.
 type formIn struct {
 	Note, AgreedCloseBy, Feedback, Outcome, Comment, Assignee string
+	Life                                                      lifecycleIn
 }
 
 // referralPage shows one referral, read through the ledger service with
@@ -88,7 +90,8 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 		From: p.orgName(r.FromOrganisationID), To: p.orgName(r.ToOrganisationID), MadeBy: p.userName(r.MadeBy),
 		AssignedTo: p.userName(r.AssignedTo), AcknowledgeBy: d.AcknowledgeBy, CloseBy: d.CloseBy, Overdue: d.Overdue(r, now),
 		Receiver: u.OrganisationID == r.ToOrganisationID, Referrer: u.OrganisationID == r.FromOrganisationID}
-	v.CanAct = r.Status != domain.StatusClosed && r.Involves(u.OrganisationID) && u.Actor().Caseworker()
+	v.CanAct = r.Status.Open() && r.Involves(u.OrganisationID) && u.Actor().Caseworker()
+	v.Life = p.lifecycleView(r, u)
 	for _, n := range r.Notes {
 		v.Notes = append(v.Notes, noteView{Text: n.Text, AgreedCloseBy: n.AgreedCloseBy, At: n.At,
 			By: p.userName(n.ActorUserID), Organisation: p.orgName(n.ActorOrganisationID)})
@@ -141,9 +144,21 @@ func eventText(e domain.Event) string {
 		return "Urgency declined"
 	case *domain.ReferralClosed:
 		return "Closed"
+	case *domain.ReferralDeclined:
+		return "Declined"
+	case *domain.ReferralForwarded:
+		return "Forwarded to another organisation"
+	case *domain.ReferralWithdrawn:
+		return "Withdrawn"
+	case *domain.ReferralReopened:
+		return "Reopened"
 	}
 	return e.EventType()
 }
+
+// actionFields maps, for the forms that need their own, the API's field
+// names to the form's input ids.
+var actionFields = map[string]map[string]string{}
 
 // action runs one of the referral page's forms: the revision the page was
 // drawn from goes to the ledger as If-Match, so a change someone else made
@@ -190,8 +205,12 @@ func (p *Pages) action(c *gin.Context, form string, in formIn, flash string,
 		v.ActionError, status = sentence(domain.ErrorMessage(err)), http.StatusConflict
 		v.Title = "Error: " + v.Title
 	default:
-		v.Errors = fieldErrors(err, map[string]string{"text": "note-text", "agreed_close_by": "agreed-close-by",
-			"feedback": "feedback", "outcome": "outcome", "comment": "comment", "user_id": "assignee"})
+		names, ok := actionFields[form]
+		if !ok {
+			names = map[string]string{"text": "note-text", "agreed_close_by": "agreed-close-by",
+				"feedback": "feedback", "outcome": "outcome", "comment": "comment", "user_id": "assignee"}
+		}
+		v.Errors = fieldErrors(err, names)
 		v.Title = "Error: " + v.Title
 	}
 	p.render(c, status, "referral", v)

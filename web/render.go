@@ -20,7 +20,7 @@ import (
 // partials are the templates of templates/ that are not pages: the layout
 // every page is drawn inside, and the shared pieces (list.html's tables,
 // forms.html's fields). Every other file there is a page, named by its file.
-var partials = []string{"templates/layout.html", "templates/list.html"}
+var partials = []string{"templates/layout.html", "templates/list.html", "templates/lifecycle-parts.html"}
 
 // views holds every page's parsed template.
 type views struct{ pages map[string]*template.Template }
@@ -242,6 +242,12 @@ func statusText(s domain.Status) string {
 		return "Acknowledged"
 	case domain.StatusClosed:
 		return "Closed"
+	case domain.StatusDeclined:
+		return "Declined"
+	case domain.StatusForwarded:
+		return "Forwarded"
+	case domain.StatusWithdrawn:
+		return "Withdrawn"
 	}
 	return string(s)
 }

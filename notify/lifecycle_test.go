@@ -1,0 +1,66 @@
+package notify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// TestLifecycleNotices_REF9_REF10_REF11_REF12: a declined or forwarded
+// referral is told to the adviser who made it, a withdrawn one to the
+// receiver's administrative contact, each with a reference and a link and
+// without the comment or reason (R-NOTE-2, R-PRIV-7); a reopened referral
+// notifies nobody, and is tracked again (its reopening is not lost).
+func TestLifecycleNotices_REF9_REF10_REF11_REF12(t *testing.T) {
+	h := newHarness(t)
+	r := h.start(h.smtpSender())
+	at := monday0600.Add(-2 * time.Hour)
+	nw := h.network(at)
+	declined, c1 := h.makeReferral(nw, false, at)
+	forwarded, c2 := h.makeReferral(nw, false, at)
+	withdrawn, c3 := h.makeReferral(nw, false, at)
+	h.appendEvent(ledger.ReferralStream(declined), nw.toLead, at, &domain.ReferralDeclined{ClientID: c1,
+		ReasonCode: domain.DeclineNoCapacity, Comment: "comment " + marker})
+	h.appendEvent(ledger.ReferralStream(declined), nw.toLead, at, &domain.ReferralReopened{ClientID: c1, Reason: "reason " + marker})
+	h.appendEvent(ledger.ReferralStream(forwarded), nw.toLead, at, &domain.ReferralForwarded{ClientID: c2,
+		ForwardedTo: uuid.New(), ToOrganisationID: nw.from, Comment: "comment " + marker})
+	h.appendEvent(ledger.ReferralStream(withdrawn), nw.adviser, at, &domain.ReferralWithdrawn{ClientID: c3, Reason: "reason " + marker})
+
+	msgs := h.mail.WaitFor(t, 6) // 3 new referrals, declined, forwarded, withdrawn
+	h.caughtUp(r.n)
+	d := mustOne(t, msgs, adviserMail, Reference(declined)+" declined")
+	wantReferenceAndLink(t, d, declined)
+	if !strings.Contains(d.Body, "no capacity") || !strings.Contains(d.Body, "Receiving Housing Trust") {
+		t.Errorf("declined notice lacks the reason code or the organisation:\n%s", d.Body)
+	}
+	f := mustOne(t, msgs, adviserMail, Reference(forwarded)+" forwarded")
+	wantReferenceAndLink(t, f, forwarded)
+	if !strings.Contains(f.Body, "passed it on to Referring Advice Centre") {
+		t.Errorf("forwarded notice does not name the onward organisation:\n%s", f.Body)
+	}
+	w := mustOne(t, msgs, toAdmin, Reference(withdrawn)+" withdrawn")
+	wantReferenceAndLink(t, w, withdrawn)
+	if len(msgs) != 6 {
+		t.Errorf("%d notices (%v), want 6: reopening notifies nobody", len(msgs), recipients(msgs))
+	}
+	for _, m := range msgs {
+		if strings.Contains(string(m.Raw), marker) {
+			t.Errorf("notice %q carries client data:\n%s", m.Subject, m.Raw)
+		}
+	}
+	// The reopened referral is open again in the notifier's state; the
+	// forwarded and withdrawn ones are forgotten. The state belongs to the
+	// running notifier: stop it first.
+	r.stop(t)
+	got, ok := r.n.state.referrals[declined]
+	_, fwd := r.n.state.referrals[forwarded]
+	_, wd := r.n.state.referrals[withdrawn]
+	if !ok || got.Status != domain.StatusAcknowledged || fwd || wd {
+		t.Errorf("notifier state: reopened %v %s, forwarded kept %v, withdrawn kept %v", ok, got.Status, fwd, wd)
+	}
+}
