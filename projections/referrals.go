@@ -137,7 +137,6 @@ func withoutClientData(r domain.Referral) domain.Referral {
 	r.Client, r.Reason, r.Comment, r.UrgencyFeedback = domain.Client{}, "", "", ""
 	r.DeclineComment, r.ForwardComment, r.ForwardedFromComment, r.WithdrawReason, r.ReopenReason = "", "", "", "", ""
 	r.Consent, r.SafeguardingOverride, r.Notes = nil, nil, nil
-	r.DeclineComment, r.ForwardComment, r.ForwardedFromComment, r.WithdrawReason, r.ReopenReason = "", "", "", "", ""
 	return r
 }
 
