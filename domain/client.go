@@ -120,9 +120,16 @@ type ClientRecord struct {
 	Lock     Lock
 }
 
-// EvolveClient applies a recorded event. It never mutates the Requests map
-// of the state passed in.
+// EvolveClient applies a recorded event: erasure and subject access
+// events, and case-locking ones through EvolveLock. It never mutates the
+// Requests map of the state passed in.
 func EvolveClient(c ClientRecord, rec Recorded) ClientRecord {
+	c, _ = evolveClient(c, rec)
+	return c
+}
+
+// evolveClient is EvolveClient, also saying whether it knew the event.
+func evolveClient(c ClientRecord, rec Recorded) (ClientRecord, bool) {
 	c.Revision, c.Exists = rec.Revision, true
 	setStatus := func(id uuid.UUID, s ErasureStatus, org uuid.UUID) {
 		out := make(map[uuid.UUID]ErasureRequest, len(c.Requests)+1)
@@ -150,13 +157,19 @@ func EvolveClient(c ClientRecord, rec Recorded) ClientRecord {
 		}
 	case *ClientErased:
 		c.Erased, c.Erasing = true, uuid.Nil
+	case *ClientSubjectAccessExported:
+		// A fact for the log and the access log; nothing decided about
+		// the client's data changes.
 	default:
-		c.Lock = evolveLock(c.Lock, rec)
+		var known bool
+		if c.Lock, known = evolveLock(c.Lock, rec); !known {
+			return c, false
+		}
 		if e, ok := rec.Event.(*LockRequested); ok {
 			c.ID = e.ClientID
 		}
 	}
-	return c
+	return c, true
 }
 
 // DecideRequestErasure records an erasure request by a caseworker of an

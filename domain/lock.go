@@ -156,12 +156,19 @@ func (l Lock) denies(a Actor) bool {
 	return false
 }
 
-// evolveLock applies a locking event to the client's lock.
-func evolveLock(l Lock, rec Recorded) Lock {
+// EvolveLock applies a locking event to the client's lock: the one fold of
+// a lock's life, which EvolveClient uses and the statistics follow.
+func EvolveLock(l Lock, rec Recorded) Lock {
+	l, _ = evolveLock(l, rec)
+	return l
+}
+
+// evolveLock is EvolveLock, also saying whether it knew the event.
+func evolveLock(l Lock, rec Recorded) (Lock, bool) {
 	switch e := rec.Event.(type) {
 	case *LockRequested:
 		if l.Status == LockLocked {
-			return l
+			return l, true
 		}
 		l = Lock{Status: LockPending, RequestID: e.RequestID, RequestedBy: rec.ActorUserID,
 			OwningOrganisationID: rec.ActorOrganisationID, RequestedAt: rec.At, ResponsibleUserID: e.ResponsibleUserID,
@@ -199,6 +206,10 @@ func evolveLock(l Lock, rec Recorded) Lock {
 		}
 	case *SeriousCaseReviewCompleted:
 		l.SeriousCaseReviewEnd = true
+	case *MessageForResponsiblePerson:
+		// Passed on to the responsible person; the lock stays as it is.
+	default:
+		return l, false
 	}
-	return l
+	return l, true
 }

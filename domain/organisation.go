@@ -111,6 +111,13 @@ func (o Organisation) AcceptingOn(today string) bool {
 // EvolveOrganisation applies one recorded event. It never fails, and it never
 // mutates the Users map of the state passed in (replays share nothing).
 func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
+	o, _ = evolveOrganisation(o, rec)
+	return o
+}
+
+// evolveOrganisation is EvolveOrganisation, also saying whether it knew
+// the event.
+func evolveOrganisation(o Organisation, rec Recorded) (Organisation, bool) {
 	o.Revision = rec.Revision
 	switch e := rec.Event.(type) {
 	case *OrganisationRegistered:
@@ -130,8 +137,10 @@ func EvolveOrganisation(o Organisation, rec Recorded) Organisation {
 			u.OrganisationID = o.ID
 			o.Users = withUser(o.Users, EvolveUser(u, rec))
 		}
+	default:
+		return o, false
 	}
-	return o
+	return o, true
 }
 
 // UserEvent is an organisation event about one of its accounts.

@@ -30,6 +30,11 @@ func Statuses() []Status {
 // have no deadline and are never overdue.
 func (s Status) Open() bool { return s == StatusMade || s == StatusAcknowledged }
 
+// Final reports whether a referral in status s is over for good: forwarded
+// or withdrawn (R-REF-10, R-REF-11). A closed or declined referral is not:
+// its receiver may reopen it (R-REF-12).
+func (s Status) Final() bool { return s == StatusForwarded || s == StatusWithdrawn }
+
 // Note is a note on a referral.
 type Note struct {
 	ID                  uuid.UUID
@@ -126,9 +131,23 @@ func (r Referral) Involves(org uuid.UUID) bool {
 	return org == r.FromOrganisationID || org == r.ToOrganisationID
 }
 
+// Open reports whether the referral exists and is still being worked on.
+// Every read model that asks whether a referral is live (the clients index
+// that drives retention, the notifier, the lists) asks this.
+func (r Referral) Open() bool { return r.Exists && r.Status.Open() }
+
 // EvolveReferral applies one recorded event to the state. It never fails:
-// events are facts, and unknown ones are ignored.
+// events are facts, and unknown ones (from a newer version) are ignored.
+// It is the one fold of a referral's life: read models derive what they
+// need from the state it returns, never from the events themselves.
 func EvolveReferral(r Referral, rec Recorded) Referral {
+	r, _ = evolveReferral(r, rec)
+	return r
+}
+
+// evolveReferral is EvolveReferral, also saying whether it knew the
+// event: every referral event type must be known (TestEvolve_KnowsEveryType).
+func evolveReferral(r Referral, rec Recorded) (Referral, bool) {
 	r.Revision = rec.Revision
 	if rec.Erased {
 		r.Erased = true
@@ -178,8 +197,10 @@ func EvolveReferral(r Referral, rec Recorded) Referral {
 		r.AgreedCloseBy = ""
 		r.ReopenReason, r.ReopenedAt, r.ReopenedBy = e.Reason, rec.At, rec.ActorUserID
 		r.Reopens++
+	default:
+		return r, false
 	}
-	return r
+	return r, true
 }
 
 // ReplayReferral folds a stream's events into a referral.

@@ -66,6 +66,9 @@ func (n *Notifier) overdue(now time.Time) []overdueReferral {
 	cal := n.opts.Calendar
 	var out []overdueReferral
 	for _, r := range n.state.referrals {
+		if !r.Open() {
+			continue
+		}
 		d := n.opts.Timescales.Deadlines(r, cal)
 		stage, due, ok := d.Next(r)
 		if !ok || !now.After(due) {

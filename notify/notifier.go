@@ -244,6 +244,9 @@ func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp e
 	if err != nil {
 		return fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
 	}
+	if readings.Of(ev.Type) == domain.Undeclared {
+		return fmt.Errorf("notifications stopped at position %d: the notifier does not declare the event type %q", ev.Position, ev.Type)
+	}
 	if ev.Position > cp {
 		c := n.derive(ev, rec, now)
 		if len(c.notices) > 0 || len(c.cancel) > 0 || ev.Position-*persisted >= checkpointEvery {

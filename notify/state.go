@@ -13,13 +13,18 @@ import (
 )
 
 // state is the notifier's own read model: just enough of organisations,
-// accounts and open referrals to address notices and find overdue
-// referrals. It is rebuilt from the store on every Run and holds no client
-// data: it is fed by the public codec, and keeps no free text.
+// accounts and referrals to address notices and find overdue referrals.
+// It is rebuilt from the store on every Run and holds no client data: it
+// is fed by the public codec, and keeps no free text.
+//
+// It interprets no event itself: referrals are folded by
+// domain.EvolveReferral, organisations by domain.EvolveOrganisation and
+// their accounts by domain.EvolveUser, clients' locks by
+// domain.EvolveClient, and the notifier reads the states they return.
 type state struct {
-	orgs      map[uuid.UUID]*orgState
-	users     map[uuid.UUID]*userState
-	referrals map[uuid.UUID]domain.Referral // open referrals only
+	orgs      map[uuid.UUID]domain.Organisation // Users left nil: accounts live below
+	users     map[uuid.UUID]domain.User
+	referrals map[uuid.UUID]domain.Referral // every referral, open or not: an ended one may be reopened
 	clients   map[uuid.UUID]domain.Lock     // case locks, to reach a locked case's responsible person
 }
 
@@ -29,17 +34,25 @@ type orgState struct {
 	adminEmail string
 }
 
-type userState struct {
-	org    uuid.UUID
-	email  string
-	roles  []domain.Role
-	closed bool
-}
-
 func newState() *state {
-	return &state{orgs: map[uuid.UUID]*orgState{}, users: map[uuid.UUID]*userState{},
+	return &state{orgs: map[uuid.UUID]domain.Organisation{}, users: map[uuid.UUID]domain.User{},
 		referrals: map[uuid.UUID]domain.Referral{}, clients: map[uuid.UUID]domain.Lock{}}
 }
+
+// readings declares what the notifier does with each event type: it folds
+// referrals, organisations with their accounts, and clients with their
+// locks, and derives notices from some of their events (derive); it needs
+// nothing from access logs or name and username reservations.
+var readings = domain.Readings{}.
+	Handle(domain.ReferralEventTypes()...).
+	Handle(domain.OrganisationEventTypes()...).
+	Handle(domain.ClientEventTypes()...).Handle(domain.LockEventTypes()...).
+	Ignore(domain.AccessEventTypes()...).
+	Ignore(domain.OrganisationNameEventTypes()...).Ignore(domain.UsernameEventTypes()...)
+
+// Readings declares what the notifier does with each event type of the
+// domain; it stops at an event of a type it does not declare.
+func Readings() domain.Readings { return readings }
 
 // apply folds one event into the read model.
 func (s *state) apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
@@ -58,56 +71,48 @@ func (s *state) apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	if !ok {
 		return
 	}
-	switch e := rec.Event.(type) {
-	case *domain.OrganisationRegistered:
-		s.orgs[orgID] = &orgState{id: orgID, name: e.Name, adminEmail: e.AdminEmail}
-	case *domain.OrganisationDirectoryUpdated:
-		if o := s.orgs[orgID]; o != nil {
-			o.name = e.Name
+	if e, ok := rec.Event.(domain.UserEvent); ok {
+		u, known := s.users[e.AccountID()]
+		if _, added := e.(*domain.OrganisationUserAdded); added {
+			u, known = domain.User{OrganisationID: orgID}, true
 		}
-	case *domain.OrganisationAdminContactChanged:
-		if o := s.orgs[orgID]; o != nil {
-			o.adminEmail = e.AdminEmail
+		if known {
+			s.users[e.AccountID()] = domain.EvolveUser(u, rec)
 		}
-	case *domain.OrganisationUserAdded:
-		s.users[e.UserID] = &userState{org: orgID, email: e.Email, roles: slices.Clone(e.Roles)}
-	case *domain.OrganisationAccountClosed:
-		if u := s.users[e.UserID]; u != nil {
-			u.closed = true
-		}
+		return
 	}
+	s.orgs[orgID] = domain.EvolveOrganisation(s.orgs[orgID], rec)
 }
 
 func (s *state) applyReferral(id uuid.UUID, rec domain.Recorded) {
-	r, ok := s.referrals[id]
-	if _, made := rec.Event.(*domain.ReferralMade); !ok && !made {
-		return // closed and forgotten, or never seen
+	// The fold alone says what is open (a reopened referral is again,
+	// R-REF-12); ended ones have no deadline, so they are never overdue.
+	// A referral over for good is forgotten, to keep memory flat; a
+	// closed or declined one is kept, as it may be reopened.
+	r := domain.EvolveReferral(s.referrals[id], rec)
+	if !r.Exists {
+		return // a stream always starts with referral.made; a forgotten one stays forgotten
 	}
-	r = domain.EvolveReferral(r, rec)
-	if r.Status == domain.StatusForwarded || r.Status == domain.StatusWithdrawn {
-		// Final (R-REF-10, R-REF-11): nothing more will happen to it.
+	if r.Status.Final() {
 		delete(s.referrals, id)
 		return
 	}
-	// A closed or declined referral is kept (it has no deadline, so it is
-	// never overdue): its receiver may reopen it (R-REF-12), and the
-	// reopened referral is tracked again from the state it had.
 	r.Notes = nil // deadlines need only AgreedCloseBy; keep memory flat
 	s.referrals[id] = r
 }
 
 // org returns an organisation, or a placeholder for one not seen.
 func (s *state) org(id uuid.UUID) orgState {
-	if o := s.orgs[id]; o != nil {
-		return *o
+	if o, ok := s.orgs[id]; ok && o.Exists {
+		return orgState{id: id, name: o.Name, adminEmail: o.AdminEmail}
 	}
 	return orgState{id: id, name: "an organisation"}
 }
 
 // mailbox returns the address of an open account, or "".
 func (s *state) mailbox(user uuid.UUID) string {
-	if u := s.users[user]; u != nil && !u.closed {
-		return strings.TrimSpace(u.email)
+	if u, ok := s.users[user]; ok && !u.Closed {
+		return strings.TrimSpace(u.Email)
 	}
 	return ""
 }
@@ -117,10 +122,10 @@ func (s *state) mailbox(user uuid.UUID) string {
 func (s *state) usersWithRole(role domain.Role, org uuid.UUID) []string {
 	var out []string
 	for _, u := range s.users {
-		if u.closed || (org != uuid.Nil && u.org != org) || !slices.Contains(u.roles, role) {
+		if u.Closed || (org != uuid.Nil && u.OrganisationID != org) || !slices.Contains(u.Roles, role) {
 			continue
 		}
-		if addr := strings.TrimSpace(u.email); addr != "" {
+		if addr := strings.TrimSpace(u.Email); addr != "" {
 			out = append(out, addr)
 		}
 	}

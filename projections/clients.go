@@ -10,6 +10,7 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 // Clients indexes clients by id only, never by their data: which
@@ -17,24 +18,35 @@ import (
 // an existing client only where its referrer knows it, and only they may
 // request erasure), which erasure request belongs to which client, and
 // which clients are being or have been erased.
+//
+// It interprets no event itself: each referral is folded by
+// domain.EvolveReferral and each client's record by domain.EvolveClient,
+// and the index reads the states they return (whether a referral is open,
+// when it ended, who it involves; which erasure requests a client has,
+// whether their erasure started or completed). So whatever the domain
+// counts as open again (a reopened referral) keeps the client from the
+// retention rule (R-PRIV-5) without any change here.
 type Clients struct {
-	mu       sync.RWMutex
-	orgs     map[uuid.UUID]map[uuid.UUID]struct{}
-	referral map[uuid.UUID][]uuid.UUID // client → referrals, in order made
-	requests map[uuid.UUID]uuid.UUID   // erasure request → client
-	erasing  map[uuid.UUID]struct{}
-	erased   map[uuid.UUID]struct{}
-	open     map[uuid.UUID]int            // client → referrals not yet closed
-	closedAt map[uuid.UUID]time.Time      // client → when their last referral closed
-	sealed   map[uuid.UUID]struct{}       // clients with data sealed under their key
-	erasures map[uuid.UUID]ErasureRequest // erasure requests, by id
+	mu        sync.RWMutex
+	orgs      map[uuid.UUID]map[uuid.UUID]struct{}
+	referral  map[uuid.UUID][]uuid.UUID         // client → referrals, in order made
+	referrals map[uuid.UUID]domain.Referral     // referral → its state, without client data or notes
+	records   map[uuid.UUID]domain.ClientRecord // client → the state of their stream
+	requests  map[uuid.UUID]uuid.UUID           // erasure request → client
+	erasing   map[uuid.UUID]struct{}
+	erased    map[uuid.UUID]struct{}
+	open      map[uuid.UUID]int            // client → referrals open now
+	endedAt   map[uuid.UUID]time.Time      // client → when a referral of theirs last ended
+	sealed    map[uuid.UUID]struct{}       // clients with data sealed under their key
+	erasures  map[uuid.UUID]ErasureRequest // erasure requests, by id
 }
 
 // NewClients returns an empty index.
 func NewClients() *Clients {
 	return &Clients{orgs: map[uuid.UUID]map[uuid.UUID]struct{}{}, referral: map[uuid.UUID][]uuid.UUID{},
+		referrals: map[uuid.UUID]domain.Referral{}, records: map[uuid.UUID]domain.ClientRecord{},
 		requests: map[uuid.UUID]uuid.UUID{}, erasing: map[uuid.UUID]struct{}{}, erased: map[uuid.UUID]struct{}{},
-		open: map[uuid.UUID]int{}, closedAt: map[uuid.UUID]time.Time{}, sealed: map[uuid.UUID]struct{}{},
+		open: map[uuid.UUID]int{}, endedAt: map[uuid.UUID]time.Time{}, sealed: map[uuid.UUID]struct{}{},
 		erasures: map[uuid.UUID]ErasureRequest{}}
 }
 
@@ -47,38 +59,75 @@ func (p *Clients) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 		// key is needed to read this event.
 		p.sealed[subject.DataSubject()] = struct{}{}
 	}
-	switch e := rec.Event.(type) {
-	case *domain.ReferralMade:
-		set := p.orgs[e.ClientID]
-		if set == nil {
-			set = map[uuid.UUID]struct{}{}
-			p.orgs[e.ClientID] = set
+	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
+		p.applyReferral(id, rec)
+		return
+	}
+	if id, ok := clientOfStream(stored.Stream); ok {
+		p.applyClient(id, rec)
+	}
+}
+
+// applyReferral folds a referral's event and moves its client's counts by
+// what changed. The caller holds p.mu.
+func (p *Clients) applyReferral(id uuid.UUID, rec domain.Recorded) {
+	was := p.referrals[id]
+	r := withoutClientData(domain.EvolveReferral(was, rec))
+	if !r.Exists {
+		return // a stream always starts with referral.made
+	}
+	p.referrals[id] = r
+	client := r.ClientID
+	if !was.Exists {
+		p.referral[client] = append(p.referral[client], id)
+	}
+	set := p.orgs[client]
+	if set == nil {
+		set = map[uuid.UUID]struct{}{}
+		p.orgs[client] = set
+	}
+	set[r.FromOrganisationID] = struct{}{}
+	set[r.ToOrganisationID] = struct{}{}
+	switch {
+	case r.Open() && !was.Open():
+		p.open[client]++
+	case !r.Open() && was.Open():
+		p.open[client]--
+	}
+	if ended := r.EndedAt(); !r.Open() && ended.After(p.endedAt[client]) {
+		p.endedAt[client] = ended
+	}
+}
+
+// applyClient folds an event of a client's stream into their record and
+// takes the erasure requests and the erasure's progress from it. The
+// caller holds p.mu.
+func (p *Clients) applyClient(client uuid.UUID, rec domain.Recorded) {
+	c := domain.EvolveClient(p.records[client], rec)
+	c.Lock = domain.Lock{} // the locks read model keeps locks
+	p.records[client] = c
+	for request, r := range c.Requests {
+		p.requests[request] = client
+		// The coordinator's list: who asked and when is the event that
+		// first showed the request; who decided and when, the one that
+		// changed its status.
+		e, known := p.erasures[request]
+		switch {
+		case !known:
+			e = ErasureRequest{RequestID: request, ClientID: client, Status: r.Status, OrganisationID: r.OrganisationID,
+				RequestedBy: rec.ActorUserID, RequestedAt: rec.At}
+		case e.Status != r.Status:
+			e.Status, e.DecidedBy, e.DecidedAt = r.Status, rec.ActorUserID, rec.At
 		}
-		set[e.FromOrganisationID] = struct{}{}
-		set[e.ToOrganisationID] = struct{}{}
-		p.referral[e.ClientID] = append(p.referral[e.ClientID], e.ReferralID)
-		p.open[e.ClientID]++
-	case *domain.ReferralClosed:
-		p.open[e.ClientID]--
-		if rec.At.After(p.closedAt[e.ClientID]) {
-			p.closedAt[e.ClientID] = rec.At
-		}
-	case *domain.ClientErasureRequested:
-		p.requests[e.RequestID] = e.ClientID
-		p.erasures[e.RequestID] = ErasureRequest{RequestID: e.RequestID, ClientID: e.ClientID, Status: domain.ErasureRequested,
-			OrganisationID: rec.ActorOrganisationID, RequestedBy: rec.ActorUserID, RequestedAt: rec.At}
-	case *domain.ClientErasureRefused:
-		p.decided(e.RequestID, domain.ErasureRefused, rec)
-	case *domain.ClientErasureStarted:
-		p.decided(e.RequestID, domain.ErasureCarriedOut, rec)
-		if id, ok := clientOfStream(stored.Stream); ok {
-			p.erasing[id] = struct{}{}
-		}
-	case *domain.ClientErased:
-		if id, ok := clientOfStream(stored.Stream); ok {
-			delete(p.erasing, id)
-			p.erased[id] = struct{}{}
-		}
+		p.erasures[request] = e
+	}
+	if c.Erasing != uuid.Nil {
+		p.erasing[client] = struct{}{}
+	} else {
+		delete(p.erasing, client)
+	}
+	if c.Erased {
+		p.erased[client] = struct{}{}
 	}
 }
 
@@ -132,15 +181,16 @@ type RetentionDue struct {
 	Due        time.Time
 }
 
-// DueForRetention lists the clients, not yet erased, all of whose
-// referrals are closed and whose last closure is at least period before
-// now, soonest due first (R-PRIV-5). With upcoming true it lists every
-// client whose referrals are all closed, with when each will be due.
+// DueForRetention lists the clients, not yet erased, none of whose
+// referrals is open (domain.Referral.Open) and whose last referral ended
+// at least period before now, soonest due first (R-PRIV-5). With upcoming
+// true it lists every client none of whose referrals is open, with when
+// each will be due.
 func (p *Clients) DueForRetention(now time.Time, period time.Duration, upcoming bool) []RetentionDue {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var out []RetentionDue
-	for client, last := range p.closedAt {
+	for client, last := range p.endedAt {
 		if p.open[client] > 0 {
 			continue
 		}
@@ -208,16 +258,6 @@ type ErasureRequest struct {
 	// erased: by this request, another, or the retention rule. A request
 	// still waiting can then only be refused.
 	ClientErased bool
-}
-
-// decided records the decision on a request; the caller holds the lock.
-func (p *Clients) decided(id uuid.UUID, s domain.ErasureStatus, rec domain.Recorded) {
-	r, ok := p.erasures[id]
-	if !ok { // the retention rule's erasures have no request
-		return
-	}
-	r.Status, r.DecidedBy, r.DecidedAt = s, rec.ActorUserID, rec.At
-	p.erasures[id] = r
 }
 
 // erasedNow fills in ClientErased; the caller holds the lock.

@@ -45,11 +45,13 @@ func (p *Locks) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	c := domain.EvolveClient(p.clients[client], rec)
 	c.ID = client
 	p.clients[client] = c
-	switch e := rec.Event.(type) {
-	case *domain.LockRequested:
-		p.requests[e.RequestID] = lockRequest{client: client}
-	case *domain.UnlockRequested:
-		p.requests[e.RequestID] = lockRequest{client: client, unlock: true}
+	// The requests the lock names, as the fold leaves it: each is indexed
+	// the moment it is pending, and stays indexed after it is decided.
+	if l := c.Lock; l.RequestID != uuid.Nil {
+		p.requests[l.RequestID] = lockRequest{client: client}
+	}
+	if l := c.Lock; l.UnlockRequestID != uuid.Nil {
+		p.requests[l.UnlockRequestID] = lockRequest{client: client, unlock: true}
 	}
 }
 

@@ -67,7 +67,7 @@ type placement struct {
 	status        domain.Status
 	from, to      uuid.UUID
 	assignee      uuid.UUID
-	work, made    sortKey // work: next deadline when open, closed-at when closed
+	work, made    sortKey // work: next deadline when open, when it ended otherwise
 	open, indexed bool
 }
 
@@ -137,8 +137,8 @@ func (p *Referrals) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) 
 // events.
 func withoutClientData(r domain.Referral) domain.Referral {
 	r.Client, r.Reason, r.Comment, r.UrgencyFeedback = domain.Client{}, "", "", ""
-	r.Consent, r.SafeguardingOverride, r.Notes = nil, nil, nil
 	r.DeclineComment, r.ForwardComment, r.ForwardedFromComment, r.WithdrawReason, r.ReopenReason = "", "", "", "", ""
+	r.Consent, r.SafeguardingOverride, r.Notes = nil, nil, nil
 	return r
 }
 
@@ -149,11 +149,11 @@ func placementOf(e *referralEntry) placement {
 	}
 	at := placement{status: r.Status, from: r.FromOrganisationID, to: r.ToOrganisationID, assignee: r.AssignedTo,
 		made: newestFirst(r.MadeAt, r.ID), indexed: true}
-	if !r.Status.Open() {
-		at.work = newestFirst(r.EndedAt(), r.ID)
-	} else {
+	if r.Open() {
 		at.open = true
 		at.work = soonestFirst(e.next, r.UrgentNow(), r.ID)
+	} else {
+		at.work = newestFirst(r.EndedAt(), r.ID)
 	}
 	return at
 }

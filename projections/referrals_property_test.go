@@ -50,7 +50,9 @@ func randomID(rng *rand.Rand) uuid.UUID {
 
 // randomHistory makes referrals between w's organisations, each a valid
 // random life (made; urgency declined; acknowledged; assigned and
-// reassigned; notes, some with an agreed closing date; closed) at random
+// reassigned; notes, some with an agreed closing date; closed; declined,
+// withdrawn, reopened after closing or declining, forwarded to a new
+// referral whose life goes on) at random
 // times around Christmas 2026, and interleaves their streams at random,
 // with a few events of other streams between.
 func randomHistory(rng *rand.Rand, w world, cal *calendar.Calendar, referrals int) *eventLog {
@@ -72,17 +74,18 @@ func randomHistory(rng *rand.Rand, w world, cal *calendar.Calendar, referrals in
 		t := start.Add(time.Duration(rng.IntN(45*24*60)) * time.Minute)
 		life := []pending{{at: t, ev: &domain.ReferralMade{ReferralID: id, FromOrganisationID: from, ToOrganisationID: to,
 			ClientID: randomID(rng), Urgent: urgent, PrivacyNoticeGiven: true}}}
+		life[0].stream = ledger.ReferralStream(id)
 		status, declined, assignee := domain.StatusMade, false, uuid.Nil
-		for status != domain.StatusClosed && rng.IntN(6) > 0 {
+		for rng.IntN(6) > 0 && status != domain.StatusWithdrawn {
 			t = t.Add(time.Duration(rng.IntN(4*24*60)) * time.Minute)
 			var ev domain.Event
-			switch rng.IntN(6) {
+			switch rng.IntN(10) {
 			case 0:
 				if status == domain.StatusMade {
 					ev, status = &domain.ReferralAcknowledged{}, domain.StatusAcknowledged
 				}
 			case 1:
-				if u := w.users[to][rng.IntN(len(w.users[to]))]; u != assignee {
+				if u := w.users[to][rng.IntN(len(w.users[to]))]; u != assignee && status.Open() {
 					ev, assignee = &domain.ReferralAssigned{UserID: u}, u
 				}
 			case 2:
@@ -92,20 +95,43 @@ func randomHistory(rng *rand.Rand, w world, cal *calendar.Calendar, referrals in
 				}
 				ev = note
 			case 3:
-				if urgent && !declined {
+				if urgent && !declined && status.Open() {
 					ev, declined = &domain.ReferralUrgencyDeclined{}, true
 				}
 			case 4:
 				if status == domain.StatusAcknowledged {
 					ev, status = &domain.ReferralClosed{Outcome: []string{domain.OutcomePositive, domain.OutcomeNegative}[rng.IntN(2)]}, domain.StatusClosed
 				}
+			case 5: // R-REF-9
+				if status.Open() {
+					reasons := domain.DeclineReasonCodes()
+					ev, status = &domain.ReferralDeclined{ReasonCode: reasons[rng.IntN(len(reasons))]}, domain.StatusDeclined
+				}
+			case 6: // R-REF-11
+				if status.Open() {
+					ev, status = &domain.ReferralWithdrawn{}, domain.StatusWithdrawn
+				}
+			case 7, 8: // R-REF-12
+				if status == domain.StatusClosed || status == domain.StatusDeclined {
+					ev, status = &domain.ReferralReopened{}, domain.StatusAcknowledged
+				}
+			case 9: // R-REF-10: the original's decision, then the new referral, whose life goes on here
+				if status.Open() {
+					next := w.orgs[rng.IntN(len(w.orgs))]
+					for next == to {
+						next = w.orgs[rng.IntN(len(w.orgs))]
+					}
+					successor := randomID(rng)
+					life = append(life, pending{stream: ledger.ReferralStream(id), at: t,
+						ev: &domain.ReferralForwarded{ForwardedTo: successor, ToOrganisationID: next}})
+					ev = &domain.ReferralMade{ReferralID: successor, FromOrganisationID: to, ToOrganisationID: next,
+						ClientID: life[0].ev.(*domain.ReferralMade).ClientID, Urgent: urgent, PrivacyNoticeGiven: true, ForwardedFrom: id}
+					id, to, status, declined, assignee = successor, next, domain.StatusMade, false, uuid.Nil
+				}
 			}
 			if ev != nil {
-				life = append(life, pending{at: t, ev: ev})
+				life = append(life, pending{stream: ledger.ReferralStream(id), at: t, ev: ev})
 			}
-		}
-		for i := range life {
-			life[i].stream = ledger.ReferralStream(id)
 		}
 		lives = append(lives, life)
 	}
@@ -137,10 +163,10 @@ func stamp(t time.Time) string {
 }
 
 func renderSummary(s ReferralSummary) string {
-	return fmt.Sprintf("%s %s urgent=%v %s→%s client=%s assigned=%s made=%s ack=%s closed=%s outcome=%q ackby=%s closeby=%s stage=%q next=%s overdue=%v rev=%d",
+	return fmt.Sprintf("%s %s urgent=%v %s→%s client=%s assigned=%s made=%s ack=%s closed=%s ended=%s outcome=%q from=%s to=%s ackby=%s closeby=%s stage=%q next=%s overdue=%v rev=%d",
 		s.ID, s.Status, s.Urgent, s.FromOrganisationID, s.ToOrganisationID, s.ClientID, s.AssignedTo, stamp(s.MadeAt),
-		stamp(s.AcknowledgedAt), stamp(s.ClosedAt), s.Outcome, stamp(s.Deadlines.AcknowledgeBy), stamp(s.Deadlines.CloseBy),
-		s.Stage, stamp(s.NextDeadline), s.Overdue, s.Revision)
+		stamp(s.AcknowledgedAt), stamp(s.ClosedAt), stamp(s.EndedAt), s.Outcome, s.ForwardedFrom, s.ForwardedTo,
+		stamp(s.Deadlines.AcknowledgeBy), stamp(s.Deadlines.CloseBy), s.Stage, stamp(s.NextDeadline), s.Overdue, s.Revision)
 }
 
 func renderOverdue(o OverdueReferral) string {
@@ -148,7 +174,7 @@ func renderOverdue(o OverdueReferral) string {
 		o.FromOrganisationID, o.ToOrganisationID, o.Stage, stamp(o.Due), o.WorkingDaysOverdue)
 }
 
-var inboxStatuses = []domain.Status{"", domain.StatusMade, domain.StatusAcknowledged, domain.StatusClosed}
+var inboxStatuses = append([]domain.Status{""}, domain.Statuses()...)
 
 // read lists everything p shows at now, a page of pageSize() at a time,
 // checking the pages fit together: full but the last, no item twice.
@@ -251,6 +277,7 @@ func (w world) expect(events []fedEvent, cal *calendar.Calendar, ts domain.Times
 		return renderSummary(ReferralSummary{ID: x.r.ID, Status: x.r.Status, Urgent: x.r.UrgentNow(),
 			FromOrganisationID: x.r.FromOrganisationID, ToOrganisationID: x.r.ToOrganisationID, ClientID: x.r.ClientID,
 			AssignedTo: x.r.AssignedTo, MadeAt: x.r.MadeAt, AcknowledgedAt: x.r.AcknowledgedAt, ClosedAt: x.r.ClosedAt,
+			EndedAt: x.r.EndedAt(), ForwardedFrom: x.r.ForwardedFrom, ForwardedTo: x.r.ForwardedTo,
 			Outcome: x.r.Outcome, Deadlines: x.d, Stage: x.stage, NextDeadline: x.next, Overdue: x.d.Overdue(x.r, now),
 			Revision: x.r.Revision})
 	}
@@ -273,8 +300,8 @@ func (w world) expect(events []fedEvent, cal *calendar.Calendar, ts domain.Times
 		}
 		return byID(a, b)
 	}
-	latestClosed := func(a, b row) int {
-		if c := b.r.ClosedAt.Compare(a.r.ClosedAt); c != 0 {
+	latestEnded := func(a, b row) int {
+		if c := b.r.EndedAt().Compare(a.r.EndedAt()); c != 0 {
 			return c
 		}
 		return byID(a, b)
@@ -301,13 +328,14 @@ func (w world) expect(events []fedEvent, cal *calendar.Calendar, ts domain.Times
 	}
 	statusIs := func(x row, st domain.Status) bool {
 		if st == "" {
-			return x.r.Status != domain.StatusClosed
+			return x.r.Status == domain.StatusMade || x.r.Status == domain.StatusAcknowledged
 		}
 		return x.r.Status == st
 	}
 	orderOf := func(st domain.Status) func(a, b row) int {
-		if st == domain.StatusClosed {
-			return latestClosed
+		switch st {
+		case domain.StatusClosed, domain.StatusDeclined, domain.StatusForwarded, domain.StatusWithdrawn:
+			return latestEnded
 		}
 		return urgentFirst
 	}
@@ -380,12 +408,25 @@ func TestViewsRebuildEqualsIncremental(t *testing.T) {
 	t.Logf("seed %d (repeat with -args -views.seed=%d)", seed, seed)
 	cal := testCalendar(t)
 	ts := domain.DefaultTimescales()
+	seen := map[string]int{}
+	defer func() {
+		// The histories exercise every referral event type, the
+		// lifecycle's included (R-REF-9..12).
+		for _, typ := range domain.ReferralEventTypes() {
+			if seen[typ] == 0 && !t.Failed() {
+				t.Errorf("seed %d: no history had a %s event", seed, typ)
+			}
+		}
+	}()
 	for run := range runs {
 		s := seed + uint64(run)
 		rng := rand.New(rand.NewPCG(s, s^0x9e3779b97f4a7c15))
 		w := newWorld(rng)
 		log := randomHistory(rng, w, cal, 20+rng.IntN(80))
 		events := log.events
+		for _, e := range events {
+			seen[e.stored.Type]++
+		}
 		pageSize := func() int {
 			if rng.IntN(8) == 0 {
 				return MaxLimit

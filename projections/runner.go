@@ -20,8 +20,28 @@ import (
 
 // Projection is a read model fed one event at a time, in global order.
 // Apply must not fail: events are facts.
+//
+// Readings declares, for every event type of the domain, whether the read
+// model handles it or deliberately ignores it. The runner feeds no event
+// of a type some projection has not declared: it stops with an error
+// naming the type, as for an event it cannot decode, rather than let a
+// read model silently misread a fact it was never taught (a reopened
+// referral left counted as closed).
 type Projection interface {
 	Apply(stored eventstore.RecordedEvent, ev domain.Recorded)
+	Readings() domain.Readings
+}
+
+// CheckReadings returns an error naming each projection and event type of
+// the domain the projection does not declare; nil when all are declared.
+func CheckReadings(projections ...Projection) error {
+	var errs []error
+	for _, p := range projections {
+		if u := p.Readings().Undeclared(); len(u) > 0 {
+			errs = append(errs, fmt.Errorf("the read model %T does not declare the event types %v", p, u))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Runner feeds projections from the store's subscription.
@@ -121,6 +141,11 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		rec, err := r.codec.Decode(ctx, ev)
 		if err != nil {
 			return progressed, fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
+		}
+		for _, p := range r.projections {
+			if p.Readings().Of(ev.Type) == domain.Undeclared {
+				return progressed, fmt.Errorf("projection stopped at position %d: the read model %T does not declare the event type %q", ev.Position, p, ev.Type)
+			}
 		}
 		for _, p := range r.projections {
 			p.Apply(ev, rec)

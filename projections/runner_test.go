@@ -158,6 +158,11 @@ func (c *counting) Apply(ev eventstore.RecordedEvent, _ domain.Recorded) {
 	c.seen[ev.ID]++
 }
 
+// Readings: it counts every event.
+func (c *counting) Readings() domain.Readings {
+	return domain.Readings{}.Handle(domain.EventTypes()...)
+}
+
 // TestRunnerRestartsAfterAFailure: R-OPS-4. When its subscription fails,
 // the runner says so (Err, so /readyz answers 503 naming the projections)
 // and WaitFor answers Unavailable at once instead of waiting; once the

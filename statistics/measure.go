@@ -20,8 +20,10 @@ package statistics
 // organisation passed on, and the lock measures the requests to lock a
 // case its managers made, by what became of them (R-LOCK-7). Each referral
 // counts in the month it was made, whenever it was acknowledged or closed;
-// an erasure or lock request counts in the month it was made. Overdue and
-// the lock statuses are as of the time of the report.
+// an erasure or lock request counts in the month it was made. Overdue, the
+// lock statuses and the referral statuses (declined by reason, forwarded,
+// withdrawn; closed, by outcome) are as of the time of the report: a
+// referral declined and then reopened counts as reopened, not declined.
 //
 // New measures are appended before measureCount; a new exact relation
 // between measures is listed in identities.
@@ -45,6 +47,15 @@ const (
 	LockRequestsPending                        // of those, still awaiting a decision
 	LockedCases                                // of those, approved: the case was locked
 	LockedCasesInForce                         // of those, still locked
+	DeclinedNotEligible                        // received and declined: not eligible (R-REF-9)
+	DeclinedNoCapacity                         // received and declined: no capacity
+	DeclinedCannotContact                      // received and declined: cannot contact the client
+	DeclinedDuplicate                          // received and declined: a duplicate
+	DeclinedWrongService                       // received and declined: the wrong service
+	DeclinedOther                              // received and declined: another reason
+	Forwarded                                  // received and passed on to another organisation (R-REF-10)
+	Withdrawn                                  // received, then withdrawn by the referrer (R-REF-11)
+	Reopened                                   // received and reopened, once or more (R-REF-12)
 	measureCount
 )
 
@@ -65,6 +76,15 @@ var measureNames = [measureCount]string{
 	LockRequestsPending:         "lock_requests_pending",
 	LockedCases:                 "locked_cases",
 	LockedCasesInForce:          "locked_cases_in_force",
+	DeclinedNotEligible:         "declined_not_eligible",
+	DeclinedNoCapacity:          "declined_no_capacity",
+	DeclinedCannotContact:       "declined_cannot_contact",
+	DeclinedDuplicate:           "declined_duplicate",
+	DeclinedWrongService:        "declined_wrong_service",
+	DeclinedOther:               "declined_other",
+	Forwarded:                   "forwarded",
+	Withdrawn:                   "withdrawn",
+	Reopened:                    "reopened",
 }
 
 // Measures lists every measure in column order.
