@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,7 +28,7 @@ func (p *Pages) incomingPage(c *gin.Context) {
 	u := currentUser(c)
 	v := incomingView{layout: p.base(c, "Incoming referrals", "incoming"), Mine: c.Query("assigned") == "me",
 		Status: c.Query("status"), Paged: c.Query("next") != ""}
-	if v.Status != string(domain.StatusMade) && v.Status != string(domain.StatusAcknowledged) {
+	if !slices.Contains(domain.Statuses(), domain.Status(v.Status)) {
 		v.Status = ""
 	}
 	q := projections.InboxQuery{Organisation: u.OrganisationID, Status: domain.Status(v.Status), After: c.Query("next"), Limit: pageSize}

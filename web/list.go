@@ -14,7 +14,7 @@ import (
 type listItem struct {
 	ID, Reference           string
 	Status                  string
-	Closed                  bool
+	Closed                  bool // closed, declined, forwarded or withdrawn: no deadline
 	Urgent, Overdue         bool
 	From, To, AssignedTo    string
 	MadeAt, ClosedAt        time.Time
@@ -34,9 +34,9 @@ func (p *Pages) listItems(items []projections.ReferralSummary, now time.Time) []
 	}
 	for i, r := range items {
 		it := listItem{ID: r.ID.String(), Reference: r.Reference.String(), Status: statusText(r.Status),
-			Closed: r.Status == domain.StatusClosed, Urgent: r.Urgent, Overdue: r.Overdue,
+			Closed: !r.Status.Open(), Urgent: r.Urgent, Overdue: r.Overdue,
 			From: orgName(r.FromOrganisationID), To: orgName(r.ToOrganisationID), AssignedTo: p.userName(r.AssignedTo),
-			MadeAt: r.MadeAt, ClosedAt: r.ClosedAt, Outcome: outcomeText(r.Outcome), Deadline: r.NextDeadline}
+			MadeAt: r.MadeAt, ClosedAt: r.EndedAt, Outcome: outcomeText(r.Outcome), Deadline: r.NextDeadline}
 		if !r.NextDeadline.IsZero() {
 			it.DeadlineLabel = stageText(r.Stage)
 			it.DaysLeft = daysLeftText(p.workingDaysLeft(r.NextDeadline, now), r.Overdue)

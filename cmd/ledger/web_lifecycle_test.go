@@ -122,6 +122,14 @@ func TestWebLifecycle(t *testing.T) {
 	if strings.Contains(p.body, "Decline referral") || strings.Contains(p.body, "Acknowledge referral") {
 		t.Error("a withdrawn referral is offered actions")
 	}
+	// The ended referrals leave the open incoming list and are listed by
+	// their status, with the day they ended.
+	if in := ben.get("/incoming").body; strings.Contains(in, withdrawn) || strings.Contains(in, original) {
+		t.Error("the open incoming list shows a withdrawn or forwarded referral")
+	}
+	wantStatus(t, ben.get("/incoming?status=withdrawn"), http.StatusOK, withdrawn, "Withdrawn")
+	wantStatus(t, ben.get("/incoming?status=forwarded"), http.StatusOK, original, "Forwarded")
+	wantStatus(t, ann.get("/outgoing"), http.StatusOK, withdrawn, "Withdrawn", original, "Forwarded")
 	// Someone who may not act is refused as the API refuses them.
 	wantStatus(t, ben.post(withdrawn+"/withdraw", url.Values{"confirmed": {"yes"}, "withdraw-reason": {"x"}}), http.StatusForbidden)
 }
