@@ -1,8 +1,8 @@
 package projections
 
 import (
+	"cmp"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +39,9 @@ type Clients struct {
 	endedAt   map[uuid.UUID]time.Time      // client → when a referral of theirs last ended
 	sealed    map[uuid.UUID]struct{}       // clients with data sealed under their key
 	erasures  map[uuid.UUID]ErasureRequest // erasure requests, by id
+	// erasureSeq numbers the erasure requests in the order the log
+	// holds them, which orders requests made in the same instant.
+	erasureSeq uint64
 }
 
 // NewClients returns an empty index.
@@ -114,8 +117,9 @@ func (p *Clients) applyClient(client uuid.UUID, rec domain.Recorded) {
 		e, known := p.erasures[request]
 		switch {
 		case !known:
+			p.erasureSeq++
 			e = ErasureRequest{RequestID: request, ClientID: client, Status: r.Status, OrganisationID: r.OrganisationID,
-				RequestedBy: rec.ActorUserID, RequestedAt: rec.At}
+				RequestedBy: rec.ActorUserID, RequestedAt: rec.At, seq: p.erasureSeq}
 		case e.Status != r.Status:
 			e.Status, e.DecidedBy, e.DecidedAt = r.Status, rec.ActorUserID, rec.At
 		}
@@ -254,6 +258,7 @@ type ErasureRequest struct {
 	RequestedAt    time.Time
 	DecidedBy      uuid.UUID
 	DecidedAt      time.Time
+	seq            uint64 // its place among the requests, in log order
 	// ClientErased is true when the client's data is erased, or being
 	// erased: by this request, another, or the retention rule. A request
 	// still waiting can then only be refused.
@@ -283,7 +288,7 @@ func (p *Clients) WaitingErasures() []ErasureRequest {
 		if c := a.RequestedAt.Compare(b.RequestedAt); c != 0 {
 			return c
 		}
-		return strings.Compare(a.RequestID.String(), b.RequestID.String())
+		return cmp.Compare(a.seq, b.seq)
 	})
 	return out
 }
