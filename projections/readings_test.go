@@ -14,6 +14,7 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/keystore"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
@@ -27,8 +28,13 @@ func readModels(tb testing.TB) map[string]Projection {
 		"locks":         NewLocks(),
 		"organisations": NewOrganisations(),
 		"message rate":  NewMessageRate(3, time.Hour, func() time.Time { return at(2026, 12, 7, 10).Add(30 * time.Minute) }),
+		"known clients": NewKnownClients(&fakeDecoder{made: map[uuid.UUID]*domain.ReferralMade{}, erased: map[uuid.UUID]bool{}, down: true}, readingsIndexKey),
 	}
 }
+
+// readingsIndexKey is the known clients index's key in readModels: one for
+// all, so that two fresh indexes compare equal.
+var readingsIndexKey = ledger.NewIndexKey(keystore.GenerateMasterKey())
 
 // streamOf names a stream an event of the type is recorded on.
 func streamOf(t string, referral, client, org uuid.UUID) string {
