@@ -38,8 +38,15 @@ build: ## build bin/ledger
 	$(GO) build -o $(BIN)/ledger ./cmd/ledger
 
 .PHONY: test
-test: lint postgres ## gofmt check, go vet, staticcheck, then go test -race
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $(PKGS)
+# The browser tests (TestWebBrowser*, real Chromium) run in a second pass
+# without the race detector: they drive the same handlers the plain-HTTP page
+# tests already run under -race, and with it they alone took over 10 of the
+# 12 minutes a package may take on two cores.
+BROWSER_TESTS := ^TestWebBrowser
+
+test: lint postgres ## gofmt check, go vet, staticcheck, go test -race, then the browser tests
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -skip '$(BROWSER_TESTS)' $(PKGS)
+	$(if $(filter ./... ./cmd/ledger ./cmd/ledger/... ./cmd/...,$(PKGS)),$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '$(BROWSER_TESTS)' ./cmd/ledger)
 
 # The PostgreSQL backends' tests use LEDGER_TEST_POSTGRES_URL (default: the
 # postgres user on 127.0.0.1:5432). The script starts a server there if none

@@ -203,12 +203,7 @@ func (p *Pages) registerOrganisation(c *gin.Context) {
 		p.render(c, http.StatusUnprocessableEntity, "organisation-new", v)
 		return
 	}
-	if err := p.settle(c.Request.Context(), w.Position); err != nil {
-		p.fail(c, err)
-		return
-	}
-	p.flash(c, "org-registered")
-	c.Redirect(http.StatusSeeOther, "/organisations/"+o.ID.String())
+	p.done(c, w.Position, "org-registered", "/organisations/"+o.ID.String())
 }
 
 // readServices reads the services typed one a line, "Name: description".

@@ -569,12 +569,7 @@ func (p *Pages) reviewLock(c *gin.Context) {
 		_, w, err = p.Service.ReviewLock(p.request(c, nil), currentUser(c).Actor(), client, keep == "yes", notes, p.caseIndex())
 	}
 	if err == nil {
-		if err := p.settle(c.Request.Context(), w.Position); err != nil {
-			p.fail(c, err)
-			return
-		}
-		p.flash(c, map[bool]string{true: "lock-reviewed", false: "lock-reviewed-lift"}[keep == "yes"])
-		c.Redirect(http.StatusSeeOther, "/locked-cases")
+		p.done(c, w.Position, map[bool]string{true: "lock-reviewed", false: "lock-reviewed-lift"}[keep == "yes"], "/locked-cases")
 		return
 	}
 	p.lockFormError(c, err, "lock-review", "Review a locked case", client, func(v *lockReviewView) {
@@ -617,12 +612,7 @@ func (p *Pages) requestUnlock(c *gin.Context) {
 	reason := strings.TrimSpace(c.PostForm("unlock-reason"))
 	_, w, err := p.Service.RequestUnlock(p.request(c, nil), currentUser(c).Actor(), client, reason, p.caseIndex())
 	if err == nil {
-		if err := p.settle(c.Request.Context(), w.Position); err != nil {
-			p.fail(c, err)
-			return
-		}
-		p.flash(c, "unlock-requested")
-		c.Redirect(http.StatusSeeOther, "/locked-cases")
+		p.done(c, w.Position, "unlock-requested", "/locked-cases")
 		return
 	}
 	p.lockFormError(c, err, "unlock-request", "Ask to unlock a case", client, func(v *lockReviewView) {
@@ -702,12 +692,7 @@ func (p *Pages) grantTemporaryAccess(c *gin.Context) {
 		_, w, err = p.Service.GrantTemporaryAccess(p.request(c, nil), currentUser(c).Actor(), client, user, reason, hours, p.caseIndex())
 	}
 	if err == nil {
-		if err := p.settle(c.Request.Context(), w.Position); err != nil {
-			p.fail(c, err)
-			return
-		}
-		p.flash(c, "access-granted")
-		c.Redirect(http.StatusSeeOther, "/clients/"+client.String()+"/temporary-access")
+		p.done(c, w.Position, "access-granted", "/clients/"+client.String()+"/temporary-access")
 		return
 	}
 	code := domain.ErrorCode(err)
@@ -766,12 +751,7 @@ func (p *Pages) endTemporaryAccess(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	if err := p.settle(c.Request.Context(), w.Position); err != nil {
-		p.fail(c, err)
-		return
-	}
-	p.flash(c, "access-ended")
-	c.Redirect(http.StatusSeeOther, "/clients/"+client.String()+"/temporary-access")
+	p.done(c, w.Position, "access-ended", "/clients/"+client.String()+"/temporary-access")
 }
 
 // --- The responsible person's messages (R-LOCK-8) ---

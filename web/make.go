@@ -134,12 +134,7 @@ func (p *Pages) makeReferral(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	if err := p.settle(c.Request.Context(), w.Position); err != nil {
-		p.fail(c, err)
-		return
-	}
-	p.flash(c, "made")
-	c.Redirect(http.StatusSeeOther, location)
+	p.done(c, w.Position, "made", location)
 }
 
 // makeFingerprint is the same for every submission of a form: its key

@@ -294,12 +294,7 @@ func (p *Pages) addUser(c *gin.Context) {
 		p.render(c, http.StatusUnprocessableEntity, "orglead", fv)
 		return
 	}
-	if err := p.settle(c.Request.Context(), w.Position); err != nil {
-		p.fail(c, err)
-		return
-	}
-	p.flash(c, "user-added")
-	c.Redirect(http.StatusSeeOther, "/organisations/"+v.Org.ID.String()+"/users")
+	p.done(c, w.Position, "user-added", "/organisations/"+v.Org.ID.String()+"/users")
 }
 
 // userPathID is the :user_id of the path. Errors: NotFound.
@@ -383,12 +378,7 @@ func (p *Pages) editUser(c *gin.Context) {
 		p.render(c, http.StatusUnprocessableEntity, "orglead", fv)
 		return
 	}
-	if err := p.settle(c.Request.Context(), w.Position); err != nil {
-		p.fail(c, err)
-		return
-	}
-	p.flash(c, "user-updated")
-	c.Redirect(http.StatusSeeOther, "/organisations/"+fv.Org.ID.String()+"/users/"+fv.Account.ID.String())
+	p.done(c, w.Position, "user-updated", "/organisations/"+fv.Org.ID.String()+"/users/"+fv.Account.ID.String())
 }
 
 // closeAccountPage asks to confirm closing an account: it cannot be undone.
@@ -423,12 +413,7 @@ func (p *Pages) closeAccount(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	if err := p.settle(c.Request.Context(), w.Position); err != nil {
-		p.fail(c, err)
-		return
-	}
-	p.flash(c, "account-closed")
-	c.Redirect(http.StatusSeeOther, "/organisations/"+id.String()+"/users")
+	p.done(c, w.Position, "account-closed", "/organisations/"+id.String()+"/users")
 }
 
 // intakeView is the intake page: the state in force and the form.
@@ -618,12 +603,7 @@ func (p *Pages) updateProfile(c *gin.Context) {
 		p.render(c, http.StatusUnprocessableEntity, "orglead", pv)
 		return
 	}
-	if err := p.settle(c.Request.Context(), w.Position); err != nil {
-		p.fail(c, err)
-		return
-	}
-	p.flash(c, "profile")
-	c.Redirect(http.StatusSeeOther, "/organisations/"+pv.Org.ID.String()+"/profile")
+	p.done(c, w.Position, "profile", "/organisations/"+pv.Org.ID.String()+"/profile")
 }
 
 // serviceErrors names the service row of a message that does not say

@@ -183,12 +183,7 @@ func (p *Pages) action(c *gin.Context, form string, in formIn, flash string,
 	}
 	w, err := run(p.request(c, ifMatch), currentUser(c).Actor(), id)
 	if err == nil {
-		if err := p.settle(c.Request.Context(), w.Position); err != nil {
-			p.fail(c, err)
-			return
-		}
-		p.flash(c, flash)
-		c.Redirect(http.StatusSeeOther, "/referrals/"+id.String())
+		p.done(c, w.Position, flash, "/referrals/"+id.String())
 		return
 	}
 	code := domain.ErrorCode(err)

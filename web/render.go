@@ -19,8 +19,8 @@ import (
 
 // partials are the templates of templates/ that are not pages: the layout
 // every page is drawn inside, and the shared pieces (list.html's tables,
-// forms.html's fields). Every other file there is a page, named by its file.
-var partials = []string{"templates/layout.html", "templates/list.html", "templates/lifecycle-parts.html"}
+// fields.html's form fields). Every other file there is a page, named by its file.
+var partials = []string{"templates/layout.html", "templates/list.html", "templates/fields.html", "templates/lifecycle-parts.html"}
 
 // views holds every page's parsed template.
 type views struct{ pages map[string]*template.Template }

@@ -1,6 +1,9 @@
 package web
 
-import "testing"
+import (
+	"testing"
+	"text/template/parse"
+)
 
 // TestViewsParse: every page's template parses with the layout, so a broken
 // template fails here and not in front of a user.
@@ -50,5 +53,51 @@ func TestCookieNames(t *testing.T) {
 	}
 	if c := cookieNamesFor("http://127.0.0.1:8080"); c.session != "ledger_session" || c.secure {
 		t.Errorf("http: %+v", c)
+	}
+}
+
+// TestViewsReferOnlyToDefinedTemplates: every {{template "name"}} a page
+// draws, in its own file or a partial, is defined for that page, so a
+// renamed or removed partial fails here and not when a form is drawn.
+func TestViewsReferOnlyToDefinedTemplates(t *testing.T) {
+	v, err := parseViews()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, page := range v.pages {
+		for _, tmpl := range page.Templates() {
+			if tmpl.Tree == nil {
+				continue
+			}
+			walkTemplateCalls(tmpl.Tree.Root, func(called string) {
+				if page.Lookup(called) == nil {
+					t.Errorf("page %s: template %s calls %q, which is not defined", name, tmpl.Name(), called)
+				}
+			})
+		}
+	}
+}
+
+// walkTemplateCalls calls f with the name of every template node under n.
+func walkTemplateCalls(n parse.Node, f func(string)) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkTemplateCalls(c, f)
+		}
+	case *parse.TemplateNode:
+		f(n.Name)
+	case *parse.IfNode:
+		walkTemplateCalls(n.List, f)
+		walkTemplateCalls(n.ElseList, f)
+	case *parse.RangeNode:
+		walkTemplateCalls(n.List, f)
+		walkTemplateCalls(n.ElseList, f)
+	case *parse.WithNode:
+		walkTemplateCalls(n.List, f)
+		walkTemplateCalls(n.ElseList, f)
 	}
 }

@@ -194,6 +194,18 @@ func (p *Pages) settle(ctx context.Context, pos eventstore.Position) error {
 	return p.Runner.WaitFor(ctx, pos)
 }
 
+// done ends a successful action: it waits (bounded) until the read models
+// show the write at pos, leaves the confirmation flash for the next page and
+// sends the browser to next (303, so a reload does not post again).
+func (p *Pages) done(c *gin.Context, pos eventstore.Position, flash, next string) {
+	if err := p.settle(c.Request.Context(), pos); err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.flash(c, flash)
+	c.Redirect(http.StatusSeeOther, next)
+}
+
 // settleHead waits (bounded) until the read models show every write so
 // far, before a list is drawn.
 func (p *Pages) settleHead(ctx context.Context) error {
