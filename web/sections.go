@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 // section is one part of the interface: the pages for one kind of work
@@ -78,8 +79,13 @@ func anyRole(roles ...domain.Role) func(domain.User) bool {
 }
 
 // caseworker is who works on referrals for their organisation: makes,
-// receives and acts on them (the API's receiver and referrer users).
-func caseworker(u domain.User) bool { return u.Actor().Caseworker() }
+// receives and acts on them (the API's receiver and referrer users). The
+// network's coordinating body takes no referrals and is not in the
+// directory, so its people (the bootstrap coordinator is also its org lead)
+// are not offered casework: their first page is the coordinator's.
+func caseworker(u domain.User) bool {
+	return u.Actor().Caseworker() && u.OrganisationID != ledger.CoordinatorOrganisationID()
+}
 
 // everyone is every signed-in user.
 func everyone(domain.User) bool { return true }

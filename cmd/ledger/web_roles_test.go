@@ -115,4 +115,19 @@ func TestWebPagesByRole_UI2(t *testing.T) {
 			t.Errorf("the navigation of %s shows Incoming: %v", r, got)
 		}
 	}
+
+	// The bootstrap coordinator is also the org lead of the coordinating
+	// body, which takes no referrals: they are not offered casework, and
+	// their first page is a coordinator's page.
+	admin := n.browser(t)
+	if p := admin.signIn("admin", adminPassword, "/"); p.status != http.StatusSeeOther {
+		t.Fatalf("admin cannot sign in: %d", p.status)
+	}
+	home := admin.get("/")
+	if home.status != http.StatusSeeOther || home.location == "/incoming" {
+		t.Errorf("the coordinator's first page: %d %q", home.status, home.location)
+	}
+	if nav := navLink.FindString(admin.follow(home).body); strings.Contains(nav, `href="/incoming"`) || !strings.Contains(nav, `href="/overdue"`) {
+		t.Errorf("the coordinator's navigation:\n%s", nav)
+	}
 }
