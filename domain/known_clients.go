@@ -1,12 +1,6 @@
 package domain
 
-import (
-	"strings"
-	"unicode"
-
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/norm"
-)
+import "strings"
 
 // ClientSearch asks for the clients the caller's organisation already
 // referred with this name and date of birth (R-REF-14).
@@ -31,23 +25,6 @@ func ValidateClientSearch(actor Actor, q ClientSearch) error {
 		f.date("date_of_birth", q.DateOfBirth)
 	}
 	return f.err()
-}
-
-// NormaliseClientName is the form of a client's name that the known
-// clients index compares (R-REF-14): case-folded, compatibility-decomposed
-// (NFKD) with accents and other combining marks dropped, and with runs of
-// spaces collapsed to one and trimmed. "  Zoë  O'BRIEN " and "zoe o'brien"
-// are the same name; "Zoe OBrien" is not.
-func NormaliseClientName(name string) string {
-	decomposed := norm.NFKD.String(cases.Fold().String(name))
-	var b strings.Builder
-	b.Grow(len(decomposed))
-	for _, r := range decomposed {
-		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(r)
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
 }
 
 // NormaliseDateOfBirth is the form of a date of birth the known clients

@@ -4,6 +4,11 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/google/uuid"
 
@@ -41,11 +46,11 @@ func (k *IndexKey) Mark(_ context.Context, name, dateOfBirth string) (Mark, erro
 }
 
 // BlindIndex is HMAC-SHA-256 under key of the normalised name, a zero
-// byte and the normalised date of birth (domain.NormaliseClientName,
+// byte and the normalised date of birth (NormaliseClientName,
 // domain.NormaliseDateOfBirth).
 func BlindIndex(key keystore.DataKey, name, dateOfBirth string) Mark {
 	h := hmac.New(sha256.New, key[:])
-	h.Write([]byte(domain.NormaliseClientName(name)))
+	h.Write([]byte(NormaliseClientName(name)))
 	h.Write([]byte{0})
 	h.Write([]byte(domain.NormaliseDateOfBirth(dateOfBirth)))
 	var m Mark
@@ -81,4 +86,22 @@ func (s *Service) KnownClients(ctx context.Context, actor domain.Actor, q domain
 		}
 	}
 	return out, nil
+}
+
+// NormaliseClientName is the form of a client's name that the known
+// clients index compares (R-REF-14), kept here
+// rather than in the domain, which uses the standard library alone: case-folded, compatibility-decomposed
+// (NFKD) with accents and other combining marks dropped, and with runs of
+// spaces collapsed to one and trimmed. "  Zoë  O'BRIEN " and "zoe o'brien"
+// are the same name; "Zoe OBrien" is not.
+func NormaliseClientName(name string) string {
+	decomposed := norm.NFKD.String(cases.Fold().String(name))
+	var b strings.Builder
+	b.Grow(len(decomposed))
+	for _, r := range decomposed {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }

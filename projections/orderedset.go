@@ -223,7 +223,9 @@ func (it *setIter) next() {
 	it.normalise()
 }
 
-// mergeIter walks two disjoint sets' keys as one sorted sequence.
+// mergeIter walks two sets' keys as one sorted sequence, a key in both
+// once: the inbox's two queues never share a key, and the search's made and
+// received sets of an organisation need not be disjoint.
 type mergeIter struct{ a, b setIter }
 
 // peek returns the smaller of the two current keys, and which set it is
@@ -244,9 +246,13 @@ func (m *mergeIter) peek() (sortKey, bool) {
 func (m *mergeIter) next() {
 	ka, okA := m.a.peek()
 	kb, okB := m.b.peek()
-	if okA && (!okB || ka.compare(kb) <= 0) {
+	switch {
+	case okA && okB && ka == kb:
 		m.a.next()
-		return
+		m.b.next()
+	case okA && (!okB || ka.compare(kb) < 0):
+		m.a.next()
+	default:
+		m.b.next()
 	}
-	m.b.next()
 }

@@ -96,7 +96,7 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 		s := p.received[q.To].from(after)
 		it = &s
 	case q.Organisation != uuid.Nil:
-		it = &unionIter{a: p.outbox[q.Organisation].from(after), b: p.received[q.Organisation].from(after)}
+		it = &mergeIter{a: p.outbox[q.Organisation].from(after), b: p.received[q.Organisation].from(after)}
 	default:
 		s := p.made.from(after)
 		it = &s
@@ -118,34 +118,4 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 	return readPage(it, listSearch, q.Limit, keep, stop, func(k sortKey) ReferralSummary {
 		return p.summary(p.byID[k.id()], now)
 	}), nil
-}
-
-// unionIter walks two sets' keys as one sorted sequence, a key in both
-// once.
-type unionIter struct{ a, b setIter }
-
-func (m *unionIter) peek() (sortKey, bool) {
-	ka, okA := m.a.peek()
-	kb, okB := m.b.peek()
-	switch {
-	case okA && (!okB || ka.compare(kb) <= 0):
-		return ka, true
-	case okB:
-		return kb, true
-	}
-	return sortKey{}, false
-}
-
-func (m *unionIter) next() {
-	ka, okA := m.a.peek()
-	kb, okB := m.b.peek()
-	switch {
-	case okA && okB && ka == kb:
-		m.a.next()
-		m.b.next()
-	case okA && (!okB || ka.less(kb)):
-		m.a.next()
-	default:
-		m.b.next()
-	}
 }
