@@ -30,13 +30,7 @@ func DecideMakeReferral(actor Actor, receiver Organisation, cmd MakeReferral, no
 		return nil, Errorf(Forbidden, "only advisers can make referrals")
 	}
 	var f fieldErrors
-	if cmd.ToOrganisationID == uuid.Nil {
-		f.add("to_organisation_id", "is required")
-	} else if !receiver.Exists || receiver.ID != cmd.ToOrganisationID {
-		f.add("to_organisation_id", "no organisation with this id is registered")
-	} else if cmd.ToOrganisationID == actor.OrganisationID {
-		f.add("to_organisation_id", "must be another organisation than your own")
-	}
+	validateReceiver(&f, cmd.ToOrganisationID, receiver, actor.OrganisationID)
 	validateClient(&f, cmd.Client, !cmd.ExistingClient, now)
 	f.text("reason", cmd.Reason, true, MaxLongText)
 	validateConsent(&f, cmd.Consent, cmd.SafeguardingOverride)
@@ -55,6 +49,20 @@ func DecideMakeReferral(actor Actor, receiver Organisation, cmd MakeReferral, no
 		Consent: cmd.Consent, SafeguardingOverride: cmd.SafeguardingOverride, SharedWithoutConsent: cmd.SafeguardingOverride != nil,
 		PrivacyNoticeGiven: cmd.PrivacyNoticeGiven,
 	}}, nil
+}
+
+// validateReceiver checks the organisation a referral is made or forwarded
+// to: given, registered (receiver is what the store holds for the id), and
+// not own, the organisation sending it.
+func validateReceiver(f *fieldErrors, to uuid.UUID, receiver Organisation, own uuid.UUID) {
+	switch {
+	case to == uuid.Nil:
+		f.add("to_organisation_id", "is required")
+	case !receiver.Exists || receiver.ID != to:
+		f.add("to_organisation_id", "no organisation with this id is registered")
+	case to == own:
+		f.add("to_organisation_id", "must be another organisation than your own")
+	}
 }
 
 // validateConsent checks R-REF-2: confirmed consent with its method, or a

@@ -76,13 +76,7 @@ func DecideForward(r Referral, actor Actor, receiver Organisation, cmd ForwardRe
 		return nil, Errorf(Conflict, "the client's data was erased: there is nothing to forward")
 	}
 	var f fieldErrors
-	if cmd.ToOrganisationID == uuid.Nil {
-		f.add("to_organisation_id", "is required")
-	} else if !receiver.Exists || receiver.ID != cmd.ToOrganisationID {
-		f.add("to_organisation_id", "no organisation with this id is registered")
-	} else if cmd.ToOrganisationID == r.ToOrganisationID {
-		f.add("to_organisation_id", "must be another organisation than your own")
-	}
+	validateReceiver(&f, cmd.ToOrganisationID, receiver, r.ToOrganisationID) // the forwarder is r's receiver
 	f.text("comment", cmd.Comment, true, MaxLongText)
 	validateConsent(&f, cmd.Consent, cmd.SafeguardingOverride)
 	if err := f.err(); err != nil {

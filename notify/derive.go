@@ -65,12 +65,7 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		} else {
 			subject, body = acknowledgedContent(n.links, id, to)
 		}
-		// The adviser who made the referral; if their account has closed,
-		// their organisation's administrative contact.
-		addr := n.state.mailbox(r.MadeBy)
-		if addr == "" {
-			addr = strings.TrimSpace(n.state.org(r.FromOrganisationID).adminEmail)
-		}
+		addr := n.state.referrerMailbox(r)
 		add(kind, Reference(id), addr, subject, body, n.links.referral(id), now, "", eventID)
 	case *domain.ReferralDeclined, *domain.ReferralForwarded:
 		// The referrer hears that the receiver declined (R-REF-9) or passed
@@ -89,10 +84,7 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		} else {
 			subject, body = forwardedContent(n.links, id, to, n.state.org(e.(*domain.ReferralForwarded).ToOrganisationID))
 		}
-		addr := n.state.mailbox(r.MadeBy)
-		if addr == "" {
-			addr = strings.TrimSpace(n.state.org(r.FromOrganisationID).adminEmail)
-		}
+		addr := n.state.referrerMailbox(r)
 		add(kind, Reference(id), addr, subject, body, n.links.referral(id), now, "", eventID)
 	case *domain.ReferralWithdrawn:
 		// The receiver's administrative contact hears that the referrer

@@ -117,6 +117,16 @@ func (s *state) mailbox(user uuid.UUID) string {
 	return ""
 }
 
+// referrerMailbox is where news of r goes to its referrer: the adviser who
+// made it; if their account has closed, their organisation's
+// administrative contact.
+func (s *state) referrerMailbox(r domain.Referral) string {
+	if addr := s.mailbox(r.MadeBy); addr != "" {
+		return addr
+	}
+	return strings.TrimSpace(s.org(r.FromOrganisationID).adminEmail)
+}
+
 // usersWithRole returns the addresses of open accounts holding role, in
 // org if org is not uuid.Nil, sorted and without duplicates.
 func (s *state) usersWithRole(role domain.Role, org uuid.UUID) []string {
