@@ -187,3 +187,41 @@ var ErrClosed = errors.New("eventstore: closed")
 // ErrInvalid marks appends refused for their shape (no events, empty type,
 // nil id, an id reused in a different place).
 var ErrInvalid = errors.New("eventstore: invalid append")
+
+// ErrTooLarge marks appends the backend refuses for their size, however
+// often they are retried. Errors carrying it are *TooLargeError, which also
+// matches ErrInvalid.
+var ErrTooLarge = errors.New("eventstore: append too large")
+
+// ErrAccessDenied marks calls the backend refused because the ledger's
+// credentials lack a permission it needs (reading the whole log, writing
+// its streams). Nothing the ledger retries cures it: an operator must grant
+// the access.
+var ErrAccessDenied = errors.New("eventstore: access denied")
+
+// TooLargeError reports an append over one of the backend's size limits.
+// Limit is that limit in bytes (0 when the backend did not say) and What
+// names it, e.g. "maximum append size". It matches ErrTooLarge and
+// ErrInvalid with errors.Is.
+type TooLargeError struct {
+	What  string
+	Limit int64
+	Err   error // the backend's own error, if any
+}
+
+func (e *TooLargeError) Error() string {
+	msg := "eventstore: append too large: over the event store's " + e.What
+	if e.Limit > 0 {
+		msg += fmt.Sprintf(" of %d bytes", e.Limit)
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Is makes a TooLargeError match ErrTooLarge and ErrInvalid.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge || target == ErrInvalid }
+
+// Unwrap returns the backend's own error.
+func (e *TooLargeError) Unwrap() error { return e.Err }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -14,9 +15,17 @@ import (
 
 const (
 	// maxRaces bounds how many WrongExpectedVersion answers in a row one
-	// append takes (each means another writer moved the stream first)
-	// before it gives up.
-	maxRaces = 64
+	// append takes (each means another writer moved the stream first, or
+	// the index has not yet seen a write) before it gives up. Between
+	// them it backs off, jittered, from raceBackoff doubling up to
+	// maxRaceBackoff: about ten seconds in all at worst.
+	maxRaces       = 16
+	raceBackoff    = 5 * time.Millisecond
+	maxRaceBackoff = time.Second
+	// maxVisible bounds how many times an acknowledged append is looked
+	// for in $all (with the same backoff) before Append treats its place
+	// as unknown and tries again with the same ids.
+	maxVisible = 8
 	// maxAttempts bounds how many times one append is tried after
 	// transient failures, including ones that leave its outcome unknown.
 	maxAttempts = 5
@@ -76,7 +85,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		own[i] = ev
 	}
 	races, attempts, unknown := 0, 0, false
-	delay := 25 * time.Millisecond
+	delay, raceDelay := 25*time.Millisecond, raceBackoff
 	for {
 		res, err := s.appendOnce(ctx, stream, expected, own)
 		var uo *unknownOutcome
@@ -84,10 +93,15 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		case err == nil:
 			return res, nil
 		case errors.Is(err, errRaced):
-			if races++; races < maxRaces {
+			if races++; races < maxRaces && s.sleep(ctx, jitter(raceDelay)) {
+				raceDelay = min(2*raceDelay, maxRaceBackoff)
 				continue
 			}
-			return res, fmt.Errorf("kurrentdb: append to %q: %w: other writers moved the stream %d times in a row", stream, eventstore.ErrUnavailable, races)
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			return res, fmt.Errorf("kurrentdb: append to %q: %w: the stream moved under the append %d times in a row (other writers, or a node whose $all lags)",
+				stream, eventstore.ErrUnavailable, races)
 		case ctx.Err() != nil:
 			return res, ctx.Err()
 		case errors.As(err, &uo) || retryable(err) || errors.Is(err, errNoClient):
@@ -157,16 +171,32 @@ func (s *Store) appendOnce(ctx context.Context, stream string, expected eventsto
 	}
 	// Written now, or earlier by an attempt whose answer was lost (KurrentDB
 	// recognises the ids). Either way $all says where: the answer itself
-	// carries no position for a recognised retry.
-	if err := s.idx.catchUp(ctx, s); err != nil {
-		return none, &unknownOutcome{err}
+	// carries no position for a recognised retry. The leader shows its own
+	// acknowledged writes at once; should $all still lag (a node that is
+	// no longer the leader), look again with backoff rather than report a
+	// write that succeeded as failed.
+	wait := raceBackoff
+	for range maxVisible {
+		if err := s.idx.catchUp(ctx, s); err != nil {
+			return none, &unknownOutcome{err}
+		}
+		res, ok, err := s.idx.retryResult(stream, evs)
+		if err != nil || ok {
+			return res, err
+		}
+		if !s.sleep(ctx, jitter(wait)) {
+			break
+		}
+		wait = min(2*wait, maxRaceBackoff)
 	}
-	res, ok, err := s.idx.retryResult(stream, evs)
-	if err != nil {
-		return none, err
+	return none, &unknownOutcome{errors.New("KurrentDB acknowledged the append but $all does not show it yet")}
+}
+
+// jitter returns a random duration between d/2 and d, so writers that
+// collided do not retry in step.
+func jitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
 	}
-	if !ok {
-		return none, &unknownOutcome{errors.New("KurrentDB acknowledged the append but $all does not show it yet")}
-	}
-	return res, nil
+	return d/2 + rand.N(d/2)
 }

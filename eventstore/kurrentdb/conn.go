@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/referral-ledger/ledger/eventstore"
 )
@@ -80,6 +81,25 @@ func (s *Store) current() *conn {
 	return s.cur
 }
 
+// leaderOnly marks every call made with ctx as one only the cluster's
+// leader may answer, by sending KurrentDB's requires-leader header.
+//
+// Client v4.2.0 means to send that header whenever nodePreference is
+// leader, but puts it into the call's incoming gRPC metadata
+// (esdb/options.go, configureGrpcCall), which gRPC never sends: after a
+// leader election the client stays on the old leader, now a follower,
+// whose $all lags behind the writes it forwards. The client passes the
+// caller's context through to gRPC, so outgoing metadata set here does
+// reach the server. A follower then answers "not-leader" with the leader's
+// endpoint in its trailers, which the client already follows
+// (grpcClient.handleError): the call fails with ErrorCodeNotLeader
+// (transient, so retried) and the next one goes to the leader. Every call
+// carries it, whatever nodePreference says: the Store reads its own writes
+// back from $all, which only the leader is sure to have.
+func leaderOnly(ctx context.Context) context.Context {
+	return metadata.AppendToOutgoingContext(ctx, "requires-leader", "true")
+}
+
 type result[T any] struct {
 	v   T
 	err error
@@ -88,7 +108,7 @@ type result[T any] struct {
 // run calls fn on c's client in a goroutine (whose call acquire or the
 // caller registered) and waits for it, for ctx, or for c to be retired.
 func run[T any](ctx context.Context, c *conn, fn func(context.Context, *esdb.Client) (T, error)) (T, error) {
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := context.WithCancel(leaderOnly(ctx))
 	defer cancel()
 	res := make(chan result[T], 1)
 	go func() {

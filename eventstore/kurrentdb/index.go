@@ -26,10 +26,11 @@ const indexPage = 512
 type index struct {
 	sem chan struct{} // held by the one catch-up in progress
 
-	mu    sync.Mutex
-	after eventstore.Position // the last $all record read, of any stream
-	ids   map[uuid.UUID]entry
-	heads map[string]*head
+	mu      sync.Mutex
+	after   eventstore.Position // $all is scanned up to here, every stream
+	lastPos eventstore.Position // the last ledger event's position
+	ids     map[uuid.UUID]entry
+	heads   map[string]*head
 }
 
 type entry struct {
@@ -68,8 +69,8 @@ func (x *index) catchUp(ctx context.Context, s *Store) error {
 		x.mu.Lock()
 		for _, r := range page.records {
 			x.add(s.names, r)
-			x.after = commitOf(r)
 		}
+		x.after = max(x.after, page.reached)
 		x.mu.Unlock()
 		if !page.more {
 			return nil
@@ -97,6 +98,14 @@ func (x *index) add(names streams, r *esdb.RecordedEvent) {
 		h.hash = env.Metadata.Hash
 	}
 	x.ids[r.EventID] = entry{head: h, revision: r.EventNumber, position: commitOf(r)}
+	x.lastPos = max(x.lastPos, commitOf(r))
+}
+
+// last returns the position of the last ledger event the index knows.
+func (x *index) last() eventstore.Position {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.lastPos
 }
 
 // head returns stream's last event as far as the index knows, and whether

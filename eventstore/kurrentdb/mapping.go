@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -179,28 +181,75 @@ func isTransient(err error) bool {
 func isDefinitive(err error) bool {
 	c, ok := errCode(err)
 	if !ok {
-		return false
+		return isInvalid(err) || isDenied(err)
 	}
 	switch c {
 	case esdb.ErrorCodeAccessDenied, esdb.ErrorCodeUnauthenticated, esdb.ErrorCodeStreamDeleted,
 		esdb.ErrorCodeResourceNotFound, esdb.ErrorCodeUnsupportedFeature, esdb.ErrorCodeParsing:
 		return true
 	}
-	return false
+	return isInvalid(err) || isDenied(err)
 }
 
+// isInvalid reports whether KurrentDB refused the call for its content
+// (gRPC InvalidArgument: an append over the maximum append size, an event
+// over the maximum event size, an invalid position, missing metadata). The
+// client maps InvalidArgument to ErrorCodeUnknown but keeps the gRPC
+// status inside its error. Trying again cannot help.
+func isInvalid(err error) bool { return status.Code(err) == codes.InvalidArgument }
+
+// isDenied reports whether KurrentDB refused the call for the user's
+// rights (PermissionDenied, or credentials it does not accept).
+func isDenied(err error) bool {
+	return isCode(err, esdb.ErrorCodeAccessDenied) || isCode(err, esdb.ErrorCodeUnauthenticated) ||
+		status.Code(err) == codes.PermissionDenied || status.Code(err) == codes.Unauthenticated
+}
+
+// sizeLimit finds the limit KurrentDB names in its answer to an append
+// that is too large: "Maximum Append Size of 1048576 Exceeded." (or the
+// event size equivalent).
+var sizeLimit = regexp.MustCompile(`(?i)maximum (append|event) size of (\d+)`)
+
+// invalidError turns an InvalidArgument answer into the ledger's definite
+// refusal: an *eventstore.TooLargeError naming the limit when it is a size
+// limit, else an error wrapping eventstore.ErrInvalid.
+func invalidError(op string, err error) error {
+	msg := err.Error()
+	if m := sizeLimit.FindStringSubmatch(msg); m != nil {
+		limit, _ := strconv.ParseInt(m[2], 10, 64)
+		return &eventstore.TooLargeError{What: "KurrentDB maximum " + strings.ToLower(m[1]) + " size", Limit: limit,
+			Err: fmt.Errorf("kurrentdb: %s: %w", op, err)}
+	}
+	if strings.Contains(strings.ToLower(msg), "size") && strings.Contains(strings.ToLower(msg), "exceed") {
+		return &eventstore.TooLargeError{What: "KurrentDB size limit", Err: fmt.Errorf("kurrentdb: %s: %w", op, err)}
+	}
+	return fmt.Errorf("kurrentdb: %s: %w: KurrentDB refused the request as invalid: %w", op, eventstore.ErrInvalid, err)
+}
+
+// deniedHint is part of every access error: it names what the ledger's
+// KurrentDB user needs.
+const deniedHint = "the KurrentDB user the ledger connects as lacks a permission it needs " +
+	"(read on $all and write on the ledger's streams; see eventstore/kurrentdb/README.md, Least privilege)"
+
 // ledgerError maps a client error onto the ledger's: eventstore.ErrUnavailable
-// (wrapped) for a server that cannot be reached, ctx's error when ctx ended,
-// otherwise the error as is, labelled with op. The client's error stays
-// inspectable with errors.As.
+// (wrapped) for a server that cannot be reached, eventstore.ErrInvalid
+// (or *eventstore.TooLargeError) for a request KurrentDB refused as
+// invalid, eventstore.ErrAccessDenied for one the user's rights do not
+// allow, ctx's error when ctx ended, otherwise the error as is, labelled
+// with op. The client's error stays inspectable with errors.As.
 func ledgerError(ctx context.Context, op string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, eventstore.ErrClosed), errors.Is(err, eventstore.ErrInvalid):
+	case errors.Is(err, eventstore.ErrUnavailable), errors.Is(err, eventstore.ErrClosed), errors.Is(err, eventstore.ErrInvalid),
+		errors.Is(err, eventstore.ErrAccessDenied):
 		return err
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case isInvalid(err):
+		return invalidError(op, err)
+	case isDenied(err):
+		return fmt.Errorf("kurrentdb: %s: %w: %s: %w", op, eventstore.ErrAccessDenied, deniedHint, err)
 	case isTransient(err):
 		return fmt.Errorf("kurrentdb: %s: %w: %w", op, eventstore.ErrUnavailable, err)
 	default:

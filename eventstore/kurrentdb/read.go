@@ -12,39 +12,87 @@ import (
 	"github.com/referral-ledger/ledger/eventstore"
 )
 
-// page is one read of $all: the records after a position, of every stream,
-// and whether more may follow.
+// page is one filtered read of $all: the ledger's records after a
+// position, and how far $all has been scanned.
 type page struct {
 	records []*esdb.RecordedEvent
-	more    bool
+	reached eventstore.Position // every record up to here has been scanned
+	more    bool                // stopped at n records; more may follow
 }
 
-// scan reads up to n records of $all after position after, in order. The
-// client cannot filter a read (only a subscription), so every stream's
-// records come back and callers pick the ledger's.
+// lastRecord returns the commit position of the last record in $all, of
+// any stream, or Start when $all is empty: one record read backwards from
+// the end, whatever else is in the log.
+func lastRecord(ctx context.Context, cl *esdb.Client) (eventstore.Position, error) {
+	rs, err := cl.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Backwards, From: esdb.End{}}, 1)
+	if err != nil {
+		return 0, err
+	}
+	defer rs.Close()
+	ev, err := rs.Recv()
+	switch {
+	case errors.Is(err, io.EOF):
+		return eventstore.Start, nil
+	case err != nil:
+		return 0, err
+	}
+	return commitOf(ev.OriginalEvent()), nil
+}
+
+// scan returns up to n of the ledger's records after position after, in
+// order, filtered on the server. Client v4.2.0 cannot filter a read of
+// $all, so this is a catch-up subscription to $all with the ledger's
+// stream-prefix filter, ended once it has passed the last record $all held
+// when it started (CaughtUp, or a checkpoint or event at or beyond it):
+// other applications' records never cross the wire, and when nothing at
+// all was written since after, no subscription is opened. This is how
+// KurrentDB's documentation says a client should follow a subset of $all.
 func (s *Store) scan(ctx context.Context, after eventstore.Position, n int) (page, error) {
 	return read(s, ctx, func(ctx context.Context, cl *esdb.Client) (page, error) {
-		// Reading from a position includes the record there, so ask for
-		// one more.
-		rs, err := cl.ReadAll(ctx, esdb.ReadAllOptions{From: allFrom(after)}, uint64(n)+1)
+		end, err := lastRecord(ctx, cl)
 		if err != nil {
 			return page{}, err
 		}
-		defer rs.Close()
-		var p page
-		got := 0
+		p := page{reached: after}
+		if end <= after {
+			return p, nil
+		}
+		sub, err := cl.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: allFrom(after), Filter: s.names.filter()})
+		if err != nil {
+			return page{}, err
+		}
+		defer sub.Close()
 		for {
-			ev, err := rs.Recv()
-			if errors.Is(err, io.EOF) {
-				p.more = got == n+1
-				return p, nil
-			}
-			if err != nil {
-				return page{}, err
-			}
-			got++
-			if r := ev.OriginalEvent(); commitOf(r) > after {
+			e := sub.Recv()
+			switch {
+			case e.SubscriptionDropped != nil:
+				if err := e.SubscriptionDropped.Error; err != nil {
+					return page{}, err
+				}
+				return page{}, errors.New("kurrentdb: the read of $all was dropped")
+			case e.EventAppeared != nil:
+				r := e.EventAppeared.OriginalEvent()
+				pos := commitOf(r)
+				if pos <= after {
+					continue
+				}
 				p.records = append(p.records, r)
+				p.reached = pos
+				if pos >= end {
+					return p, nil
+				}
+				if len(p.records) == n {
+					p.more = true
+					return p, nil
+				}
+			case e.CaughtUp != nil:
+				p.reached = max(p.reached, end)
+				return p, nil
+			case e.CheckPointReached != nil:
+				if eventstore.Position(e.CheckPointReached.Commit) >= end {
+					p.reached = max(p.reached, end)
+					return p, nil
+				}
 			}
 		}
 	})
@@ -71,12 +119,11 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 			return nil, ledgerError(ctx, "read $all", err)
 		}
 		for _, r := range p.records {
-			after = commitOf(r)
 			name, ok := s.names.ledger(r.StreamID)
 			if !ok {
 				continue
 			}
-			ev, err := fromWire(r, name, after)
+			ev, err := fromWire(r, name, commitOf(r))
 			if err != nil {
 				return nil, err
 			}
@@ -87,56 +134,26 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 		if !p.more {
 			break
 		}
+		after = p.reached
 	}
 	return out, nil
 }
 
 // Head returns the position of the last ledger event, or eventstore.Start
-// when there is none, reading $all backwards past any other records.
+// when there is none. It catches the index up (see scan: one record read
+// from the end of $all, and a filtered read of whatever was written since
+// the last call) and answers from it, so its cost does not grow with other
+// applications' traffic in a shared KurrentDB.
 //
 // Errors: as ReadAll.
 func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
-	const n = 256
-	var from esdb.AllPosition = esdb.End{}
-	before := eventstore.Position(0) // 0: no bound yet
-	for {
-		at := from // an abandoned call may still read it
-		recs, err := read(s, ctx, func(ctx context.Context, cl *esdb.Client) ([]*esdb.RecordedEvent, error) {
-			rs, err := cl.ReadAll(ctx, esdb.ReadAllOptions{Direction: esdb.Backwards, From: at}, n)
-			if err != nil {
-				return nil, err
-			}
-			defer rs.Close()
-			var out []*esdb.RecordedEvent
-			for {
-				ev, err := rs.Recv()
-				if errors.Is(err, io.EOF) {
-					return out, nil
-				}
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, ev.OriginalEvent())
-			}
-		})
-		if err != nil {
-			return 0, ledgerError(ctx, "read $all backwards", err)
-		}
-		for _, r := range recs {
-			pos := commitOf(r)
-			if before != 0 && pos >= before {
-				continue // a server may include the record at the position read from
-			}
-			if _, ok := s.names.ledger(r.StreamID); ok {
-				return pos, nil
-			}
-			before = pos
-		}
-		if len(recs) < n || before == 0 {
-			return eventstore.Start, nil
-		}
-		from = esdb.Position{Commit: uint64(before), Prepare: uint64(before)}
+	if s.isClosed() {
+		return 0, eventstore.ErrClosed
 	}
+	if err := s.idx.catchUp(ctx, s); err != nil {
+		return 0, ledgerError(ctx, "read $all", err)
+	}
+	return s.idx.last(), nil
 }
 
 // ReadStream returns up to limit events of a ledger stream with revision >=

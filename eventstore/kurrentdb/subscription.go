@@ -149,7 +149,17 @@ func (s *Store) follow(ctx context.Context, after eventstore.Position, out chan<
 		if f.progress() > before || time.Since(started) > s.o.maxBackoff {
 			delay = s.o.minBackoff
 		}
-		s.o.log.Debug().Err(err).Dur("retry_in", delay).Msg("kurrentdb: subscription dropped; resubscribing")
+		if isDenied(err) {
+			// Not an outage: the user lost read on $all. Say so every time,
+			// and keep trying slowly in case the access is given back;
+			// Head (and so /readyz) fails with eventstore.ErrAccessDenied
+			// meanwhile.
+			delay = s.o.maxBackoff
+			s.o.log.Error().Err(ledgerError(ctx, "subscribe to $all", err)).Dur("retry_in", delay).
+				Msg("kurrentdb: KurrentDB refuses the subscription to $all: access denied")
+		} else {
+			s.o.log.Debug().Err(err).Dur("retry_in", delay).Msg("kurrentdb: subscription dropped; resubscribing")
+		}
 		if !s.sleep(ctx, delay) {
 			return nil
 		}

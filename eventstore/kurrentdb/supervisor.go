@@ -69,8 +69,13 @@ func (s *Store) connect(ctx context.Context) (*conn, error) {
 	if err := s.ping(ctx, c); err != nil {
 		c.markDead()
 		c.release(0)
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return nil, fmt.Errorf("%w: %w", eventstore.ErrUnavailable, ctx.Err())
+		case isDenied(err):
+			return nil, fmt.Errorf("%w: the ledger's KurrentDB user cannot read $all, which the ledger reads to index and follow "+
+				"its streams: grant it read on $all (and write on the ledger's stream prefixes) as eventstore/kurrentdb/README.md "+
+				"shows under Least privilege, or check the credentials in the connection string: %w", eventstore.ErrAccessDenied, err)
 		}
 		return nil, ledgerError(ctx, "connect", err)
 	}
@@ -112,6 +117,12 @@ func (s *Store) recover() bool {
 			err := s.ping(s.base, c)
 			if err == nil {
 				s.healthy.Store(true)
+				return true
+			}
+			if isDenied(err) {
+				// The server answers; it is the access that is missing,
+				// which every call reports as eventstore.ErrAccessDenied.
+				// A new client would not help.
 				return true
 			}
 			if s.base.Err() != nil {

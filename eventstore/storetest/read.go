@@ -6,8 +6,9 @@ import (
 	"github.com/referral-ledger/ledger/eventstore"
 )
 
-// Revisions count from 0 within each stream; positions count from 1 and
-// rise strictly across the whole store, in the order appends committed.
+// Revisions count from 0 within each stream; positions are positive and
+// rise strictly across the whole store, in the order appends committed (no
+// assumption about where the first one is: KurrentDB's are log offsets).
 func testRevisionsAndPositions(t *testing.T, newStore Factory) {
 	s, _ := newStore(t)
 	streams := []string{"a", "b", "c"}

@@ -9,12 +9,14 @@ import (
 	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // streams implements the Streams service on the Controller's log.
 type streams struct {
 	api.UnimplementedStreamsServer
-	ctl *Controller
+	ctl  *Controller
+	node *node
 }
 
 // Append reads the options message, then the proposed events, then answers
@@ -42,6 +44,7 @@ func (s *streams) Append(srv api.Streams_AppendServer) error {
 		exp.kind = expectAny
 	}
 	var evs []proposed
+	size := 0
 	for {
 		msg, err := srv.Recv()
 		if errors.Is(err, io.EOF) {
@@ -54,6 +57,7 @@ func (s *streams) Append(srv api.Streams_AppendServer) error {
 		if p == nil {
 			return status.Error(codes.InvalidArgument, "kurrentdbtest: expected a proposed message")
 		}
+		size += proto.Size(p)
 		id, err := fromUUID(p.GetId())
 		if err != nil {
 			return status.Errorf(codes.InvalidArgument, "kurrentdbtest: event id: %v", err)
@@ -67,6 +71,14 @@ func (s *streams) Append(srv api.Streams_AppendServer) error {
 	}
 	if stream == "" || len(evs) == 0 {
 		return status.Error(codes.InvalidArgument, "kurrentdbtest: an append needs a stream and events")
+	}
+	// KurrentDB counts the proposed messages as they arrive; the double
+	// reads them all first, so the client always gets the answer rather
+	// than a broken send.
+	if limit := s.ctl.maxAppend.Load(); int64(size) > limit {
+		md, err := tooLarge(limit)
+		srv.SetTrailer(md)
+		return err
 	}
 
 	switch s.ctl.takeFault() {

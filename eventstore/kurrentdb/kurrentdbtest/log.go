@@ -122,8 +122,7 @@ func (l *eventLog) append(stream string, exp expectation, evs []proposed, now ti
 		last = r
 	}
 	l.streams[stream] = s
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.notify()
 	return outcome{current: int64(last.Revision), last: last}
 }
 
@@ -161,4 +160,17 @@ func (l *eventLog) current(stream string) int64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return int64(len(l.streams[stream])) - 1
+}
+
+// notify wakes every subscription waiting for a write. l.mu must be held.
+func (l *eventLog) notify() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// poke wakes every subscription, as notify, taking l.mu.
+func (l *eventLog) poke() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.notify()
 }

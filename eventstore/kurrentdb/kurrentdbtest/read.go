@@ -25,6 +25,9 @@ func (s *streams) Read(req *api.ReadReq, srv api.Streams_ReadServer) error {
 		return status.Error(codes.InvalidArgument, "kurrentdbtest: a read needs options")
 	}
 	w := wire{stringIDs: isStringUUID(opts)}
+	if _, all := opts.GetStreamOption().(*api.ReadReq_Options_All); all && s.ctl.denyAll.Load() {
+		return errDenied()
+	}
 	filter, err := newFilter(opts.GetFilter())
 	if err != nil {
 		return err
@@ -52,6 +55,11 @@ func (s *streams) Read(req *api.ReadReq, srv api.Streams_ReadServer) error {
 func (s *streams) readStream(srv api.Streams_ReadServer, w wire, o *api.ReadReq_Options_StreamOptions, backwards bool, count uint64) error {
 	name := string(o.GetStreamIdentifier().GetStreamName())
 	evs := s.ctl.log.stream(name)
+	if cut := s.ctl.followerView.Load(); cut != 0 && s.node.follower.Load() && !requiresLeader(srv.Context()) {
+		for len(evs) > 0 && evs[len(evs)-1].Position >= cut {
+			evs = evs[:len(evs)-1]
+		}
+	}
 	if len(evs) == 0 {
 		return srv.Send(&api.ReadResp{Content: &api.ReadResp_StreamNotFound_{StreamNotFound: &api.ReadResp_StreamNotFound{
 			StreamIdentifier: &shared.StreamIdentifier{StreamName: []byte(name)}}}})
@@ -88,29 +96,37 @@ func (s *streams) readStream(srv api.Streams_ReadServer, w wire, o *api.ReadReq_
 
 func (s *streams) readAll(srv api.Streams_ReadServer, w wire, o *api.ReadReq_Options_AllOptions, backwards bool, count uint64, f filter) error {
 	all, _ := s.ctl.log.snapshot()
-	var pick []*Record
+	all = s.ctl.visible(s.node, srv.Context(), all)
+	// The records to send are all[from:to] forwards, or all[to-1] down to
+	// all[from] backwards; no copy, so reading one record from the end of
+	// a large log costs one record.
+	from, to := 0, 0
 	switch ao := o.GetAllOption().(type) {
 	case *api.ReadReq_Options_AllOptions_Position:
 		at := ao.Position.GetCommitPosition()
 		i := sort.Search(len(all), func(i int) bool { return all[i].Position >= at })
 		if backwards {
-			pick = reversed(all[:i]) // strictly before the position
+			from, to = 0, i // strictly before the position
 		} else {
-			pick = all[i:] // from the position on, including an event there
+			from, to = i, len(all) // from the position on, including an event there
 		}
 	case *api.ReadReq_Options_AllOptions_End:
 		if backwards {
-			pick = reversed(all)
+			from, to = 0, len(all)
 		}
 	default: // start
 		if !backwards {
-			pick = all
+			from, to = 0, len(all)
 		}
 	}
 	sent := uint64(0)
-	for _, r := range pick {
+	for k := range to - from {
 		if sent == count {
 			break
+		}
+		r := all[from+k]
+		if backwards {
+			r = all[to-1-k]
 		}
 		if !f.match(r) {
 			continue

@@ -1,7 +1,6 @@
 package kurrentdbtest
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -10,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	api "github.com/EventStore/EventStore-Client-Go/v4/protos/streams"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // Controller runs one double and injects faults into it. Its methods are
@@ -31,10 +27,16 @@ type Controller struct {
 	subs    map[int]chan struct{}
 	nextSub int
 
-	unavailable atomic.Bool
-	appends     atomic.Int64
-	reads       atomic.Int64
-	subscribes  atomic.Int64
+	primary *node          // the node Start listens on
+	others  []*grpc.Server // nodes ElectNewLeader started
+
+	unavailable  atomic.Bool
+	denyAll      atomic.Bool
+	maxAppend    atomic.Int64
+	followerView atomic.Uint64 // followers see records before this position; 0: all
+	appends      atomic.Int64
+	reads        atomic.Int64
+	subscribes   atomic.Int64
 }
 
 // Start runs a double on 127.0.0.1 with an ephemeral port until tb ends and
@@ -47,6 +49,8 @@ func Start(tb testing.TB) (url string, ctl *Controller) {
 		tb.Fatalf("kurrentdbtest: listen: %v", err)
 	}
 	c := &Controller{tb: tb, addr: lis.Addr().String(), log: newEventLog(), subs: make(map[int]chan struct{})}
+	c.primary = &node{addr: c.addr}
+	c.maxAppend.Store(DefaultMaxAppendSize)
 	c.serve(lis)
 	tb.Cleanup(c.Stop)
 	return c.URL(), c
@@ -59,13 +63,10 @@ func (c *Controller) URL() string { return "esdb://" + c.addr + "?tls=false" }
 // across Stop and Restart.
 func (c *Controller) Addr() string { return c.addr }
 
-// serve starts a gRPC server on lis. c.mu must not be held.
+// serve starts a gRPC server on lis as the primary node. c.mu must not be
+// held.
 func (c *Controller) serve(lis net.Listener) {
-	srv := grpc.NewServer(
-		grpc.ChainUnaryInterceptor(c.unaryGate),
-		grpc.ChainStreamInterceptor(c.streamGate),
-	)
-	api.RegisterStreamsServer(srv, &streams{ctl: c})
+	srv := c.newServer(c.primary)
 	tl := &trackingListener{Listener: lis, conns: make(map[net.Conn]struct{})}
 	c.mu.Lock()
 	c.srv, c.lis = srv, tl
@@ -80,9 +81,14 @@ func (c *Controller) Stop() {
 	c.mu.Lock()
 	srv := c.srv
 	c.srv, c.lis = nil, nil
+	others := c.others
+	c.others = nil
 	c.mu.Unlock()
 	if srv != nil {
 		srv.Stop()
+	}
+	for _, o := range others {
+		o.Stop()
 	}
 }
 
@@ -136,20 +142,6 @@ func (c *Controller) Reads() int { return int(c.reads.Load()) }
 
 // Subscribes returns how many subscriptions the double has confirmed.
 func (c *Controller) Subscribes() int { return int(c.subscribes.Load()) }
-
-func (c *Controller) unaryGate(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-	if c.unavailable.Load() {
-		return nil, status.Error(codes.Unavailable, "kurrentdbtest: server unavailable")
-	}
-	return h(ctx, req)
-}
-
-func (c *Controller) streamGate(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
-	if c.unavailable.Load() {
-		return status.Error(codes.Unavailable, "kurrentdbtest: server unavailable")
-	}
-	return h(srv, ss)
-}
 
 // trackingListener remembers the connections it accepted so they can be cut
 // without closing the listener.

@@ -28,6 +28,7 @@ func (s *streams) subscribe(srv api.Streams_ReadServer, w wire, o *api.ReadReq_O
 	}
 	s.ctl.subscribes.Add(1)
 	all, changed := s.ctl.log.snapshot()
+	all = s.ctl.visible(s.node, srv.Context(), all)
 	next := 0
 	switch ao := o.GetAllOption().(type) {
 	case *api.ReadReq_Options_AllOptions_Position:
@@ -61,7 +62,14 @@ func (s *streams) subscribe(srv api.Streams_ReadServer, w wire, o *api.ReadReq_O
 		select {
 		case <-changed:
 			all, changed = s.ctl.log.snapshot()
+			all = s.ctl.visible(s.node, srv.Context(), all)
 		case <-kill:
+			switch {
+			case s.ctl.denyAll.Load():
+				return errDenied()
+			case s.node.follower.Load():
+				return status.Error(codes.Unavailable, "kurrentdbtest: the node is no longer the leader")
+			}
 			return status.Error(codes.Aborted, "kurrentdbtest: subscription dropped by the test")
 		case <-srv.Context().Done():
 			return srv.Context().Err()
