@@ -230,3 +230,9 @@ func (c *Controller) SeedForeign(prefix string, n int) uint64 {
 	l.notify()
 	return last
 }
+
+// send sends one event message and counts it.
+func (c *Controller) send(srv api.Streams_ReadServer, msg *api.ReadResp) error {
+	c.sent.Add(1)
+	return srv.Send(msg)
+}

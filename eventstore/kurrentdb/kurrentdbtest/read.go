@@ -87,7 +87,7 @@ func (s *streams) readStream(srv api.Streams_ReadServer, w wire, o *api.ReadReq_
 		}
 		// KurrentDB sends no usable $all position with events read from a
 		// stream.
-		if err := srv.Send(w.event(r, false)); err != nil {
+		if err := s.ctl.send(srv, w.event(r, false)); err != nil {
 			return err
 		}
 	}
@@ -131,7 +131,7 @@ func (s *streams) readAll(srv api.Streams_ReadServer, w wire, o *api.ReadReq_Opt
 		if !f.match(r) {
 			continue
 		}
-		if err := srv.Send(w.event(r, true)); err != nil {
+		if err := s.ctl.send(srv, w.event(r, true)); err != nil {
 			return err
 		}
 		sent++

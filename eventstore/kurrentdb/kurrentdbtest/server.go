@@ -35,6 +35,7 @@ type Controller struct {
 	maxAppend    atomic.Int64
 	followerView atomic.Uint64 // followers see records before this position; 0: all
 	appends      atomic.Int64
+	sent         atomic.Int64 // event messages sent by reads and subscriptions
 	reads        atomic.Int64
 	subscribes   atomic.Int64
 }
@@ -139,6 +140,10 @@ func (c *Controller) Appends() int { return int(c.appends.Load()) }
 // Reads returns how many Read calls (reads and subscriptions) the double has
 // received.
 func (c *Controller) Reads() int { return int(c.reads.Load()) }
+
+// Sent returns how many event messages the double has sent, in reads and
+// subscriptions together: what a client had to receive and look at.
+func (c *Controller) Sent() int { return int(c.sent.Load()) }
 
 // Subscribes returns how many subscriptions the double has confirmed.
 func (c *Controller) Subscribes() int { return int(c.subscribes.Load()) }

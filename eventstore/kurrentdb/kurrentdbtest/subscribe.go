@@ -43,7 +43,7 @@ func (s *streams) subscribe(srv api.Streams_ReadServer, w wire, o *api.ReadReq_O
 		for ; next < len(all); next++ {
 			r := all[next]
 			if f.match(r) {
-				if err := srv.Send(w.event(r, true)); err != nil {
+				if err := s.ctl.send(srv, w.event(r, true)); err != nil {
 					return err
 				}
 			}
