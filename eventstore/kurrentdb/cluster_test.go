@@ -221,4 +221,3 @@ func TestIssue18AccessDenied(t *testing.T) {
 		t.Errorf("subscription Err = %v", sub.Err())
 	}
 }
-
