@@ -16,6 +16,7 @@ import (
 
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
 )
 
 // problemTypeBase prefixes every problem's "type" member: a problem of code
@@ -137,7 +138,13 @@ const storageFullMessage = "the server's storage is full, so nothing can be save
 // Unavailable (503). The original error stays the cause, for the log.
 func classify(c *gin.Context, err error) error {
 	code := domain.ErrorCode(err)
+	var de *domain.Error
 	switch {
+	case errors.Is(err, eventstore.ErrTooLarge) && errors.As(err, &de):
+		// The event store's size limit (issue 18): the request is too
+		// large, like a body over the HTTP limit, and the message names
+		// the limit.
+		return &requestError{code: codeTooLarge, err: de}
 	case code != domain.StorageFull && datadir.StorageFull(err):
 		return &domain.Error{Code: domain.StorageFull, Message: storageFullMessage, Cause: err}
 	case code == domain.Internal && errors.Is(err, context.DeadlineExceeded) && c.Request.Context().Err() != nil:

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -200,6 +201,9 @@ func (s *Server) readyz(c *gin.Context) {
 	}
 	var body gin.H
 	switch {
+	case errors.Is(err, eventstore.ErrAccessDenied):
+		body = gin.H{"status": "unavailable", "cause": "event_store_access_denied",
+			"reason": "the event store refuses the ledger's access (its user can no longer read the whole log); an operator must grant it again"}
 	case err != nil:
 		body = gin.H{"status": "unavailable", "reason": "the event store is unreachable"}
 	case len(failing) > 0:

@@ -216,9 +216,21 @@ func newEventID() uuid.UUID {
 }
 
 // storeError classifies store failures: unreachable is Unavailable (503),
-// anything else is internal.
+// as is a store refusing the ledger's credentials (an operator must grant
+// access); a change over the store's size limit is Invalid, naming the
+// limit (the http layer answers it 413); anything else is internal.
 func storeError(err error) error {
-	if errors.Is(err, eventstore.ErrUnavailable) || errors.Is(err, eventstore.ErrClosed) {
+	var tooLarge *eventstore.TooLargeError
+	switch {
+	case errors.As(err, &tooLarge):
+		msg := "the change is too large for the event store (its " + tooLarge.What
+		if tooLarge.Limit > 0 {
+			msg += fmt.Sprintf(" is %d bytes for one change, after encryption and metadata", tooLarge.Limit)
+		}
+		return &domain.Error{Code: domain.Invalid, Message: msg + "); nothing was saved: make it smaller", Cause: err}
+	case errors.Is(err, eventstore.ErrAccessDenied):
+		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store refuses the ledger's access; an operator must grant it", Cause: err}
+	case errors.Is(err, eventstore.ErrUnavailable) || errors.Is(err, eventstore.ErrClosed):
 		return &domain.Error{Code: domain.Unavailable, Message: "the ledger store is unavailable; retry shortly", Cause: err}
 	}
 	return fmt.Errorf("ledger store: %w", err)
