@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
 	"github.com/referral-ledger/ledger/eventstore"
 )
+
+// scanSlice is how long one filtered read of $all runs through other
+// applications' records before it returns what it has scanned.
+const scanSlice = 250 * time.Millisecond
 
 // page is one filtered read of $all: the ledger's records after a
 // position, and how far $all has been scanned.
@@ -57,6 +62,7 @@ func (s *Store) scan(ctx context.Context, after eventstore.Position, n int) (pag
 		if end <= after {
 			return p, nil
 		}
+		started := time.Now()
 		sub, err := cl.SubscribeToAll(ctx, esdb.SubscribeToAllOptions{From: allFrom(after), Filter: s.names.filter()})
 		if err != nil {
 			return page{}, err
@@ -89,9 +95,23 @@ func (s *Store) scan(ctx context.Context, after eventstore.Position, n int) (pag
 				p.reached = max(p.reached, end)
 				return p, nil
 			case e.CheckPointReached != nil:
-				if eventstore.Position(e.CheckPointReached.Commit) >= end {
+				// A checkpoint says the server has scanned $all up to
+				// there (KurrentDB's documentation resumes filtered
+				// subscriptions from it). Past end, the page is done;
+				// after scanSlice, hand back the progress, so a long
+				// scan of other applications' records survives a
+				// caller's deadline and the next call goes on from it.
+				cp := eventstore.Position(e.CheckPointReached.Commit)
+				if cp >= end {
 					p.reached = max(p.reached, end)
 					return p, nil
+				}
+				if cp > p.reached {
+					p.reached = cp
+					if time.Since(started) > scanSlice {
+						p.more = true
+						return p, nil
+					}
 				}
 			}
 		}
