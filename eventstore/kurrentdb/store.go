@@ -18,10 +18,28 @@
 //
 // Only the ledger's streams are the store: those starting with one of the
 // prefixes (WithStreamPrefixes; by default the ledger's referral-,
-// organisation-, username-, client-, access- and orgname-). ReadAll, Head and
-// Subscribe skip system streams ("$…") and every other stream in $all;
-// Append and ReadStream refuse names outside the prefixes with
+// organisation-, username-, client-, access-, messages- and orgname-).
+// ReadAll, Head and Subscribe skip system streams ("$…") and every other
+// stream in $all, filtering on the server (see scan), so their cost does
+// not grow with other applications' traffic in a shared KurrentDB; Append
+// and ReadStream refuse names outside the prefixes with
 // eventstore.ErrInvalid.
+//
+// # The leader
+//
+// Every call carries KurrentDB's requires-leader header as outgoing gRPC
+// metadata (see leaderOnly), which client v4.2.0 means to send but never
+// does: after an election a follower answers not-leader and the client
+// moves to the leader, so reads, Head and subscriptions never lag behind
+// the Store's own writes.
+//
+// # Definite refusals
+//
+// InvalidArgument answers (maximum append or event size, invalid position,
+// missing metadata) are eventstore.ErrInvalid, size limits
+// *eventstore.TooLargeError naming the limit, and PermissionDenied
+// eventstore.ErrAccessDenied: none is retried or reported as
+// eventstore.ErrUnavailable. Open refuses a user that cannot read $all.
 //
 // # Appends, the chain and retries
 //
@@ -34,7 +52,9 @@
 // index is what makes a retry return the original result, and what refuses
 // an id reused anywhere else, which KurrentDB itself does not check; it
 // costs memory in proportion to the ledger (tens of bytes an event) and a
-// read of $all up to the head before each append.
+// filtered read of $all up to its end before each append. WrongExpectedVersion
+// answers are retried with jittered exponential backoff, a bounded number of
+// times.
 //
 // # Resilience
 //

@@ -36,13 +36,24 @@
 // writing (FailNextAppendBeforeCommit), a spurious WrongExpectedVersion
 // (RejectNextAppend), an append held while another writer moves the stream
 // so it meets a genuine one (HoldNextAppend), live subscriptions ended
-// mid-stream (DropSubscriptions) and a node that answers every call
-// Unavailable (SetUnavailable). It also counts calls (Appends, Reads,
-// Subscribes) and shows what it stores (Stream, All).
+// mid-stream (DropSubscriptions), a node that answers every call
+// Unavailable (SetUnavailable), a leader election after which the old node
+// is a follower that answers requires-leader calls with KurrentDB's
+// not-leader exception and serves the rest from a lagging view while still
+// committing appends (ElectNewLeader, LagFollowers, CatchUpFollowers), a
+// maximum append size answered InvalidArgument (SetMaxAppendSize, default
+// 1 MiB as KurrentDB's), and a user who may not read $all, refused
+// PermissionDenied at once and in live subscriptions (DenyAll). SeedForeign
+// writes another application's events in bulk, without a call per event,
+// for shared-cluster benchmarks. It also counts calls (Appends, Reads,
+// Subscribes) and event messages sent (Sent) and shows what it stores
+// (Stream, All).
 //
 // What it does not prove: anything about KurrentDB's storage, durability,
-// clustering, leader election, authorisation, scavenging, limits or
-// performance, nor that KurrentDB behaves exactly as modelled here. The
+// clustering, real elections and replication, authorisation rules,
+// scavenging, limits or performance, nor that KurrentDB behaves exactly as
+// modelled here (the faults follow the server's documented answers and the
+// client's source). The
 // model follows the documented protocol and the client's source; the same
 // contract suite runs against a real server when KURRENTDB_URL is set (see
 // eventstore/kurrentdb/README.md), and only that run speaks for KurrentDB.
