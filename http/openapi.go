@@ -18,6 +18,9 @@ import (
 //go:embed openapi.json
 var openAPIDocument []byte
 
+// OpenAPIDocument returns the document GET /v1/openapi.json serves.
+func OpenAPIDocument() []byte { return append([]byte(nil), openAPIDocument...) }
+
 // serveOpenAPI answers GET /v1/openapi.json.
 func serveOpenAPI(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json", openAPIDocument)
