@@ -663,6 +663,9 @@ type AccessGrantKind string
 type AccessLog struct {
 	ClientId openapi_types.UUID `json:"client_id"`
 	Entries  []AccessLogEntry   `json:"entries"`
+
+	// Next pass as ?next= for the following page; null on the last page
+	Next *string `json:"next"`
 }
 
 // AccessLogEntry defines model for AccessLogEntry.
@@ -798,6 +801,8 @@ type DeclineReasonCode string
 
 // Directory defines model for Directory.
 type Directory struct {
+	// Next pass as ?next= for the following page; null on the last page
+	Next          *string          `json:"next"`
 	Organisations []DirectoryEntry `json:"organisations"`
 }
 
@@ -844,6 +849,9 @@ type ErasureRequestList struct {
 		RequestedBy    *openapi_types.UUID                     `json:"requested_by"`
 		Status         ErasureRequestListErasureRequestsStatus `json:"status"`
 	} `json:"erasure_requests"`
+
+	// Next pass as ?next= for the following page; null on the last page
+	Next *string `json:"next"`
 }
 
 // ErasureRequestListErasureRequestsStatus defines model for ErasureRequestList.ErasureRequests.Status.
@@ -1082,6 +1090,8 @@ type LockRequestWaitingStatus string
 
 // LockRequests defines model for LockRequests.
 type LockRequests struct {
+	// Next pass as ?next= for the following page; null on the last page
+	Next     *string              `json:"next"`
 	Requests []LockRequestWaiting `json:"requests"`
 }
 
@@ -1120,6 +1130,9 @@ type LockedCase struct {
 // LockedCases defines model for LockedCases.
 type LockedCases struct {
 	Cases []LockedCase `json:"cases"`
+
+	// Next pass as ?next= for the following page; null on the last page
+	Next *string `json:"next"`
 }
 
 // Message defines model for Message.
@@ -1146,6 +1159,9 @@ type MessageNew struct {
 type Messages struct {
 	ClientId openapi_types.UUID `json:"client_id"`
 	Messages []Message          `json:"messages"`
+
+	// Next pass as ?next= for the following page; null on the last page
+	Next *string `json:"next"`
 }
 
 // NewNote defines model for NewNote.
@@ -1773,6 +1789,15 @@ type Problem503 = Problem
 // Problem507 defines model for Problem507.
 type Problem507 = Problem
 
+// AccessLogParams defines parameters for AccessLog.
+type AccessLogParams struct {
+	// Limit the most items in a page; outside 1..200 is a 422
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	Next *Next `form:"next,omitempty" json:"next,omitempty"`
+}
+
 // RequestErasureParams defines parameters for RequestErasure.
 type RequestErasureParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
@@ -1789,6 +1814,15 @@ type RequestLockParams struct {
 type ReviewLockParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListMessagesParams defines parameters for ListMessages.
+type ListMessagesParams struct {
+	// Limit the most items in a page; outside 1..200 is a 422
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
 // CompleteSeriousCaseReviewJSONBody defines parameters for CompleteSeriousCaseReview.
@@ -1812,10 +1846,25 @@ type RequestUnlockParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// DirectoryParams defines parameters for Directory.
+type DirectoryParams struct {
+	// Limit the most items in a page; outside 1..200 is a 422
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	Next *Next `form:"next,omitempty" json:"next,omitempty"`
+}
+
 // ListErasureRequestsParams defines parameters for ListErasureRequests.
 type ListErasureRequestsParams struct {
 	// Status only "requested" (the default): those not yet decided
 	Status *ListErasureRequestsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit the most items in a page; outside 1..200 is a 422
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
 // ListErasureRequestsParamsStatus defines parameters for ListErasureRequests.
@@ -1843,10 +1892,25 @@ type InboxParamsStatus string
 type LockRequestsParams struct {
 	// Status Only requested (waiting for a decision) is listed.
 	Status *LockRequestsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
+	// Limit the most items in a page; outside 1..200 is a 422
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
 // LockRequestsParamsStatus defines parameters for LockRequests.
 type LockRequestsParamsStatus string
+
+// LockedCasesParams defines parameters for LockedCases.
+type LockedCasesParams struct {
+	// Limit the most items in a page; outside 1..200 is a 422
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	Next *Next `form:"next,omitempty" json:"next,omitempty"`
+}
 
 // RegisterOrganisationParams defines parameters for RegisterOrganisation.
 type RegisterOrganisationParams struct {
@@ -2218,10 +2282,10 @@ type ClientInterface interface {
 
 	// AccessLog Who read the client's data, when, where and why (coordinator, auditors, responsible person)
 	//
-	// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12).
+	// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/clients/{id}/access-log (the `AccessLog` operationId).
-	AccessLog(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	AccessLog(ctx context.Context, id Id, params *AccessLogParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RequestErasureWithBody Record a client's erasure request (adviser of an involved organisation)
 	//
@@ -2279,10 +2343,10 @@ type ClientInterface interface {
 
 	// ListMessages Information passed on about the case (those who may read it: the lock's responsible person and allowed staff)
 	//
-	// Information passed on about a locked case, for those who may read it: the lock's responsible person and allowed staff.
+	// Information passed on about a locked case, for those who may read it: the lock's responsible person and allowed staff. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/clients/{id}/messages (the `ListMessages` operationId).
-	ListMessages(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListMessages(ctx context.Context, id Id, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SendMessageWithBody Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 	//
@@ -2372,14 +2436,14 @@ type ClientInterface interface {
 
 	// Directory The directory of organisations
 	//
-	// The organisations of the network, with their services and whether they accept referrals, for choosing where to refer.
+	// The organisations of the network, with their services and whether they accept referrals, for choosing where to refer. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/directory (the `Directory` operationId).
-	Directory(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Directory(ctx context.Context, params *DirectoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListErasureRequests Erasure requests waiting for a decision (coordinator, R-PRIV-2)
 	//
-	// Oldest first: ids, the organisation that passed each on and when, never the request's reason. Anyone but the coordinator: 403.
+	// Oldest first: ids, the organisation that passed each on and when, never the request's reason. Anyone but the coordinator: 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/erasure-requests (the `ListErasureRequests` operationId).
 	ListErasureRequests(ctx context.Context, params *ListErasureRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2411,7 +2475,7 @@ type ClientInterface interface {
 
 	// LockRequests Lock and unlock requests waiting for the caller's decision (service managers)
 	//
-	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403.
+	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/lock-requests (the `LockRequests` operationId).
 	LockRequests(ctx context.Context, params *LockRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2436,10 +2500,10 @@ type ClientInterface interface {
 
 	// LockedCases Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 	//
-	// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all.
+	// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/locked-cases (the `LockedCases` operationId).
-	LockedCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LockedCases(ctx context.Context, params *LockedCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Openapi This document
 	//
@@ -2916,11 +2980,11 @@ func (c *Client) SearchKnownClients(ctx context.Context, body SearchKnownClients
 
 // AccessLog Who read the client's data, when, where and why (coordinator, auditors, responsible person)
 //
-// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12).
+// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/clients/{id}/access-log (the `AccessLog` operationId).
-func (c *Client) AccessLog(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewAccessLogRequest(c.Server, id)
+func (c *Client) AccessLog(ctx context.Context, id Id, params *AccessLogParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAccessLogRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3047,11 +3111,11 @@ func (c *Client) ReviewLock(ctx context.Context, id Id, params *ReviewLockParams
 
 // ListMessages Information passed on about the case (those who may read it: the lock's responsible person and allowed staff)
 //
-// Information passed on about a locked case, for those who may read it: the lock's responsible person and allowed staff.
+// Information passed on about a locked case, for those who may read it: the lock's responsible person and allowed staff. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/clients/{id}/messages (the `ListMessages` operationId).
-func (c *Client) ListMessages(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListMessagesRequest(c.Server, id)
+func (c *Client) ListMessages(ctx context.Context, id Id, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMessagesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3250,11 +3314,11 @@ func (c *Client) RequestUnlock(ctx context.Context, id Id, params *RequestUnlock
 
 // Directory The directory of organisations
 //
-// The organisations of the network, with their services and whether they accept referrals, for choosing where to refer.
+// The organisations of the network, with their services and whether they accept referrals, for choosing where to refer. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/directory (the `Directory` operationId).
-func (c *Client) Directory(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDirectoryRequest(c.Server)
+func (c *Client) Directory(ctx context.Context, params *DirectoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDirectoryRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3267,7 +3331,7 @@ func (c *Client) Directory(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // ListErasureRequests Erasure requests waiting for a decision (coordinator, R-PRIV-2)
 //
-// Oldest first: ids, the organisation that passed each on and when, never the request's reason. Anyone but the coordinator: 403.
+// Oldest first: ids, the organisation that passed each on and when, never the request's reason. Anyone but the coordinator: 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/erasure-requests (the `ListErasureRequests` operationId).
 func (c *Client) ListErasureRequests(ctx context.Context, params *ListErasureRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3339,7 +3403,7 @@ func (c *Client) Inbox(ctx context.Context, params *InboxParams, reqEditors ...R
 
 // LockRequests Lock and unlock requests waiting for the caller's decision (service managers)
 //
-// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403.
+// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/lock-requests (the `LockRequests` operationId).
 func (c *Client) LockRequests(ctx context.Context, params *LockRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3394,11 +3458,11 @@ func (c *Client) DecideLock(ctx context.Context, id Id, body DecideLockJSONReque
 
 // LockedCases Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 //
-// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all.
+// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/locked-cases (the `LockedCases` operationId).
-func (c *Client) LockedCases(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLockedCasesRequest(c.Server)
+func (c *Client) LockedCases(ctx context.Context, params *LockedCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLockedCasesRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4364,7 +4428,7 @@ func NewSearchKnownClientsRequestWithBody(server string, contentType string, bod
 }
 
 // NewAccessLogRequest constructs an http.Request for the AccessLog method
-func NewAccessLogRequest(server string, id Id) (*http.Request, error) {
+func NewAccessLogRequest(server string, id Id, params *AccessLogParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4387,6 +4451,45 @@ func NewAccessLogRequest(server string, id Id) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Next != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next", *params.Next, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -4584,7 +4687,7 @@ func NewReviewLockRequestWithBody(server string, id Id, params *ReviewLockParams
 }
 
 // NewListMessagesRequest constructs an http.Request for the ListMessages method
-func NewListMessagesRequest(server string, id Id) (*http.Request, error) {
+func NewListMessagesRequest(server string, id Id, params *ListMessagesParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4607,6 +4710,45 @@ func NewListMessagesRequest(server string, id Id) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Next != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next", *params.Next, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -4938,7 +5080,7 @@ func NewRequestUnlockRequestWithBody(server string, id Id, params *RequestUnlock
 }
 
 // NewDirectoryRequest constructs an http.Request for the Directory method
-func NewDirectoryRequest(server string) (*http.Request, error) {
+func NewDirectoryRequest(server string, params *DirectoryParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4954,6 +5096,45 @@ func NewDirectoryRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Next != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next", *params.Next, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -4995,6 +5176,30 @@ func NewListErasureRequestsRequest(server string, params *ListErasureRequestsPar
 		if params.Status != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Next != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next", *params.Next, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -5195,6 +5400,30 @@ func NewLockRequestsRequest(server string, params *LockRequestsParams) (*http.Re
 
 		}
 
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Next != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next", *params.Next, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -5257,7 +5486,7 @@ func NewDecideLockRequestWithBody(server string, id Id, contentType string, body
 }
 
 // NewLockedCasesRequest constructs an http.Request for the LockedCases method
-func NewLockedCasesRequest(server string) (*http.Request, error) {
+func NewLockedCasesRequest(server string, params *LockedCasesParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -5273,6 +5502,45 @@ func NewLockedCasesRequest(server string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Next != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "next", *params.Next, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -7053,12 +7321,12 @@ type ClientWithResponsesInterface interface {
 
 	// AccessLogWithResponse Who read the client's data, when, where and why (coordinator, auditors, responsible person)
 	//
-	// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12).
+	// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/clients/{id}/access-log (the `AccessLog` operationId).
-	AccessLogWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*AccessLogResponse, error)
+	AccessLogWithResponse(ctx context.Context, id Id, params *AccessLogParams, reqEditors ...RequestEditorFn) (*AccessLogResponse, error)
 
 	// RequestErasureWithBodyWithResponse Record a client's erasure request (adviser of an involved organisation)
 	//
@@ -7116,12 +7384,12 @@ type ClientWithResponsesInterface interface {
 
 	// ListMessagesWithResponse Information passed on about the case (those who may read it: the lock's responsible person and allowed staff)
 	//
-	// Information passed on about a locked case, for those who may read it: the lock's responsible person and allowed staff.
+	// Information passed on about a locked case, for those who may read it: the lock's responsible person and allowed staff. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/clients/{id}/messages (the `ListMessages` operationId).
-	ListMessagesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
+	ListMessagesWithResponse(ctx context.Context, id Id, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error)
 
 	// SendMessageWithBodyWithResponse Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 	//
@@ -7215,16 +7483,16 @@ type ClientWithResponsesInterface interface {
 
 	// DirectoryWithResponse The directory of organisations
 	//
-	// The organisations of the network, with their services and whether they accept referrals, for choosing where to refer.
+	// The organisations of the network, with their services and whether they accept referrals, for choosing where to refer. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/directory (the `Directory` operationId).
-	DirectoryWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DirectoryResponse, error)
+	DirectoryWithResponse(ctx context.Context, params *DirectoryParams, reqEditors ...RequestEditorFn) (*DirectoryResponse, error)
 
 	// ListErasureRequestsWithResponse Erasure requests waiting for a decision (coordinator, R-PRIV-2)
 	//
-	// Oldest first: ids, the organisation that passed each on and when, never the request's reason. Anyone but the coordinator: 403.
+	// Oldest first: ids, the organisation that passed each on and when, never the request's reason. Anyone but the coordinator: 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7260,7 +7528,7 @@ type ClientWithResponsesInterface interface {
 
 	// LockRequestsWithResponse Lock and unlock requests waiting for the caller's decision (service managers)
 	//
-	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403.
+	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7287,12 +7555,12 @@ type ClientWithResponsesInterface interface {
 
 	// LockedCasesWithResponse Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 	//
-	// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all.
+	// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/locked-cases (the `LockedCases` operationId).
-	LockedCasesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LockedCasesResponse, error)
+	LockedCasesWithResponse(ctx context.Context, params *LockedCasesParams, reqEditors ...RequestEditorFn) (*LockedCasesResponse, error)
 
 	// OpenapiWithResponse This document
 	//
@@ -7981,6 +8249,8 @@ type AccessLogResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -8020,6 +8290,11 @@ func (r AccessLogResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r AccessLogResponse) GetApplicationproblemJSON404() *Problem404 {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r AccessLogResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -8561,6 +8836,8 @@ type ListMessagesResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -8600,6 +8877,11 @@ func (r ListMessagesResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ListMessagesResponse) GetApplicationproblemJSON404() *Problem404 {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ListMessagesResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -9523,10 +9805,14 @@ type DirectoryResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Directory
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem401
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -9546,6 +9832,11 @@ func (r DirectoryResponse) GetJSON200() *Directory {
 	return r.JSON200
 }
 
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r DirectoryResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r DirectoryResponse) GetApplicationproblemJSON401() *Problem401 {
 	return r.ApplicationproblemJSON401
@@ -9554,6 +9845,11 @@ func (r DirectoryResponse) GetApplicationproblemJSON401() *Problem401 {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r DirectoryResponse) GetApplicationproblemJSON403() *Problem403 {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r DirectoryResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -9620,6 +9916,8 @@ type ListErasureRequestsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ErasureRequestList
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem401
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -9641,6 +9939,11 @@ type ListErasureRequestsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListErasureRequestsResponse) GetJSON200() *ErasureRequestList {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ListErasureRequestsResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -9974,6 +10277,8 @@ type LockRequestsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LockRequests
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem401
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -9997,6 +10302,11 @@ type LockRequestsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r LockRequestsResponse) GetJSON200() *LockRequests {
 	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LockRequestsResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
 }
 
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
@@ -10224,10 +10534,14 @@ type LockedCasesResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *LockedCases
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem401
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10247,6 +10561,11 @@ func (r LockedCasesResponse) GetJSON200() *LockedCases {
 	return r.JSON200
 }
 
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LockedCasesResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r LockedCasesResponse) GetApplicationproblemJSON401() *Problem401 {
 	return r.ApplicationproblemJSON401
@@ -10255,6 +10574,11 @@ func (r LockedCasesResponse) GetApplicationproblemJSON401() *Problem401 {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r LockedCasesResponse) GetApplicationproblemJSON403() *Problem403 {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r LockedCasesResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -14167,13 +14491,13 @@ func (c *ClientWithResponses) SearchKnownClientsWithResponse(ctx context.Context
 
 // AccessLogWithResponse Who read the client's data, when, where and why (coordinator, auditors, responsible person)
 //
-// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12).
+// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/clients/{id}/access-log (the `AccessLog` operationId).
-func (c *ClientWithResponses) AccessLogWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*AccessLogResponse, error) {
-	rsp, err := c.AccessLog(ctx, id, reqEditors...)
+func (c *ClientWithResponses) AccessLogWithResponse(ctx context.Context, id Id, params *AccessLogParams, reqEditors ...RequestEditorFn) (*AccessLogResponse, error) {
+	rsp, err := c.AccessLog(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -14272,13 +14596,13 @@ func (c *ClientWithResponses) ReviewLockWithResponse(ctx context.Context, id Id,
 
 // ListMessagesWithResponse Information passed on about the case (those who may read it: the lock's responsible person and allowed staff)
 //
-// Information passed on about a locked case, for those who may read it: the lock's responsible person and allowed staff.
+// Information passed on about a locked case, for those who may read it: the lock's responsible person and allowed staff. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/clients/{id}/messages (the `ListMessages` operationId).
-func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
-	rsp, err := c.ListMessages(ctx, id, reqEditors...)
+func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id Id, params *ListMessagesParams, reqEditors ...RequestEditorFn) (*ListMessagesResponse, error) {
+	rsp, err := c.ListMessages(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -14437,13 +14761,13 @@ func (c *ClientWithResponses) RequestUnlockWithResponse(ctx context.Context, id 
 
 // DirectoryWithResponse The directory of organisations
 //
-// The organisations of the network, with their services and whether they accept referrals, for choosing where to refer.
+// The organisations of the network, with their services and whether they accept referrals, for choosing where to refer. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/directory (the `Directory` operationId).
-func (c *ClientWithResponses) DirectoryWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DirectoryResponse, error) {
-	rsp, err := c.Directory(ctx, reqEditors...)
+func (c *ClientWithResponses) DirectoryWithResponse(ctx context.Context, params *DirectoryParams, reqEditors ...RequestEditorFn) (*DirectoryResponse, error) {
+	rsp, err := c.Directory(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -14452,7 +14776,7 @@ func (c *ClientWithResponses) DirectoryWithResponse(ctx context.Context, reqEdit
 
 // ListErasureRequestsWithResponse Erasure requests waiting for a decision (coordinator, R-PRIV-2)
 //
-// Oldest first: ids, the organisation that passed each on and when, never the request's reason. Anyone but the coordinator: 403.
+// Oldest first: ids, the organisation that passed each on and when, never the request's reason. Anyone but the coordinator: 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -14512,7 +14836,7 @@ func (c *ClientWithResponses) InboxWithResponse(ctx context.Context, params *Inb
 
 // LockRequestsWithResponse Lock and unlock requests waiting for the caller's decision (service managers)
 //
-// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403.
+// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -14557,13 +14881,13 @@ func (c *ClientWithResponses) DecideLockWithResponse(ctx context.Context, id Id,
 
 // LockedCasesWithResponse Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 //
-// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all.
+// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/locked-cases (the `LockedCases` operationId).
-func (c *ClientWithResponses) LockedCasesWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LockedCasesResponse, error) {
-	rsp, err := c.LockedCases(ctx, reqEditors...)
+func (c *ClientWithResponses) LockedCasesWithResponse(ctx context.Context, params *LockedCasesParams, reqEditors ...RequestEditorFn) (*LockedCasesResponse, error) {
+	rsp, err := c.LockedCases(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -15497,6 +15821,13 @@ func ParseAccessLogResponse(rsp *http.Response) (*AccessLogResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -16103,6 +16434,13 @@ func ParseListMessagesResponse(rsp *http.Response) (*ListMessagesResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
@@ -17075,6 +17413,13 @@ func ParseDirectoryResponse(rsp *http.Response) (*DirectoryResponse, error) {
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem401
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17088,6 +17433,13 @@ func ParseDirectoryResponse(rsp *http.Response) (*DirectoryResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
@@ -17168,6 +17520,13 @@ func ParseListErasureRequestsResponse(rsp *http.Response) (*ListErasureRequestsR
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem401
@@ -17517,6 +17876,13 @@ func ParseLockRequestsResponse(rsp *http.Response) (*LockRequestsResponse, error
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem401
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17764,6 +18130,13 @@ func ParseLockedCasesResponse(rsp *http.Response) (*LockedCasesResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem401
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17777,6 +18150,13 @@ func ParseLockedCasesResponse(rsp *http.Response) (*LockedCasesResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
