@@ -29,6 +29,7 @@ func (s *Server) erasureRequests(c *gin.Context) {
 	if st, ok := singleQuery(c, &v, "status"); ok {
 		v.check(st == string(domain.ErasureRequested), "status", `must be "requested"`)
 	}
+	page := pageOf(c, &v, "erasure-requests")
 	if err := v.err(); err != nil {
 		writeError(c, err)
 		return
@@ -42,11 +43,20 @@ func (s *Server) erasureRequests(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	// Oldest first; a request given is found again by its id.
+	from, to, next, err := page(len(waiting), func(i int) string {
+		return pageKeyTime(waiting[i].RequestedAt) + "\x00" + waiting[i].RequestID.String()
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	waiting = waiting[from:to]
 	out := make([]erasureListItem, len(waiting))
 	for i, r := range waiting {
 		out[i] = erasureListItem{ID: r.RequestID.String(), ClientID: r.ClientID.String(), Status: r.Status,
 			OrganisationID: r.OrganisationID.String(), RequestedBy: idJSON(r.RequestedBy),
 			RequestedAt: r.RequestedAt.UTC().Format(time.RFC3339), ClientErased: r.ClientErased}
 	}
-	c.JSON(http.StatusOK, gin.H{"erasure_requests": out})
+	c.JSON(http.StatusOK, gin.H{"erasure_requests": out, "next": next})
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/internal/openapicheck"
 	"github.com/referral-ledger/ledger/keystore"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/node"
@@ -271,7 +272,15 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	ctx, stop := context.WithCancel(context.Background())
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- runner.Run(ctx) }()
-	hs := httptest.NewServer(srv.Handler())
+	// Every answer is checked against the served OpenAPI document (issue
+	// 16): a status, header or body it does not describe fails the test.
+	checker, err := openapicheck.New(openAPIDocument)
+	if err != nil {
+		n.Close()
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { checker.Report(tb) })
+	hs := httptest.NewServer(checker.Handler(srv.Handler()))
 	// The HTTP server stops (waiting for requests in flight), then the
 	// projections, then the stores: when the test ends, or when it Closes
 	// the node to restart on its data directory.
@@ -475,8 +484,15 @@ func (a *testAPI) newRequest(method, path, token string, body any, headers ...st
 	if len(headers)%2 != 0 {
 		return nil, fmt.Errorf("headers must be name, value pairs")
 	}
+	given := map[string]bool{}
 	for i := 0; i < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+		// A name given twice is sent twice (e.g. two If-Match lines).
+		if name := http.CanonicalHeaderKey(headers[i]); given[name] {
+			req.Header.Add(name, headers[i+1])
+		} else {
+			given[name] = true
+			req.Header.Set(name, headers[i+1])
+		}
 	}
 	return req, nil
 }

@@ -47,6 +47,12 @@ func (s *Server) lockRequests(c *gin.Context) {
 		writeError(c, domain.InvalidFields(domain.FieldError{Field: "status", Message: "must be requested"}))
 		return
 	}
+	var v validator
+	page := pageOf(c, &v, "lock-requests")
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
 	if err := s.settleHead(c); err != nil {
 		writeError(c, err)
 		return
@@ -56,6 +62,15 @@ func (s *Server) lockRequests(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	// Oldest first, then by id.
+	from, to, next, err := page(len(items), func(i int) string {
+		return pageKeyTime(items[i].RequestedAt) + "\x00" + items[i].ID.String()
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	items = items[from:to]
 	out := make([]lockRequestOut, len(items))
 	for i, it := range items {
 		kind := "lock"
@@ -67,5 +82,5 @@ func (s *Server) lockRequests(c *gin.Context) {
 			ResponsibleUserID: it.ResponsibleUserID.String(), Allow: partiesOut(it.Allow), Deny: partiesOut(it.Deny),
 			HideNotification: it.HideNotification, SeriousCaseReview: it.SeriousCaseReview}
 	}
-	c.JSON(http.StatusOK, gin.H{"requests": out})
+	c.JSON(http.StatusOK, gin.H{"requests": out, "next": next})
 }

@@ -93,12 +93,27 @@ func (s *Server) lockedCases(c *gin.Context) {
 		writeError(c, domain.Errorf(domain.Forbidden, "only managers and the coordinator see the locked-cases report"))
 		return
 	}
+	var v validator
+	page := pageOf(c, &v, "locked-cases")
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
 	if err := s.settleHead(c); err != nil {
 		writeError(c, err)
 		return
 	}
 	now := s.Service.Now()
 	cases := s.Locks.LockedCases(manager)
+	// Soonest review first, then by client id.
+	from, to, next, err := page(len(cases), func(i int) string {
+		return pageKeyTime(cases[i].Lock.ReviewDue()) + "\x00" + cases[i].ClientID.String()
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	cases = cases[from:to]
 	out := make([]lockedCaseBody, len(cases))
 	for i, lc := range cases {
 		l := lc.Lock
@@ -108,7 +123,7 @@ func (s *Server) lockedCases(c *gin.Context) {
 			UnlockRequested: l.UnlockRequestID != uuid.Nil, RequestedBy: l.RequestedBy.String(), ApprovedBy: l.ApprovedBy.String(),
 			Access: accessOf(l, now)}
 	}
-	c.JSON(http.StatusOK, gin.H{"cases": out})
+	c.JSON(http.StatusOK, gin.H{"cases": out, "next": next})
 }
 
 type accessEntryBody struct {
@@ -129,18 +144,31 @@ func (s *Server) accessLog(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	var v validator
+	page := pageOf(c, &v, "access-log")
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
 	entries, err := s.Service.AccessLog(c.Request.Context(), currentUser(c).Actor(), client, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
 	}
+	// The log only grows at its end: an entry's place is its key.
+	from, to, next, err := page(len(entries), pageKeyIndex)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	entries = entries[from:to]
 	out := make([]accessEntryBody, len(entries))
 	for i, e := range entries {
 		out[i] = accessEntryBody{At: e.At.UTC().Format(time.RFC3339Nano), UserID: idJSON(e.UserID), OrganisationID: idJSON(e.OrganisationID),
 			Endpoint: e.Event.Endpoint, Grant: e.Event.Grant, ReferralID: idJSON(e.Event.ReferralID), Locked: e.Event.Locked,
 			Reason: strJSON(e.Event.Reason)}
 	}
-	c.JSON(http.StatusOK, gin.H{"client_id": client, "entries": out})
+	c.JSON(http.StatusOK, gin.H{"client_id": client, "entries": out, "next": next})
 }
 
 type messageOut struct {
@@ -156,6 +184,12 @@ type messageOut struct {
 // messages lists the information passed on about a client's case, to those
 // who may read the case (R-LOCK-8).
 func (s *Server) messages(c *gin.Context) {
+	var v validator
+	page := pageOf(c, &v, "messages")
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
 	client, ctx, ok := s.command(c, "id", nil)
 	if !ok {
 		return
@@ -165,10 +199,17 @@ func (s *Server) messages(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	// Messages only grow at the end: a message's place is its key.
+	from, to, next, err := page(len(msgs), pageKeyIndex)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	msgs = msgs[from:to]
 	out := make([]messageOut, len(msgs))
 	for i, m := range msgs {
 		out[i] = messageOut{ID: m.ID.String(), At: m.At.UTC().Format(time.RFC3339), FromUserID: idJSON(m.FromUserID),
 			FromOrganisationID: idJSON(m.FromOrganisationID), ChildProtection: m.ChildProtection, Text: strJSON(m.Text), Erased: m.Erased}
 	}
-	c.JSON(http.StatusOK, gin.H{"client_id": client, "messages": out})
+	c.JSON(http.StatusOK, gin.H{"client_id": client, "messages": out, "next": next})
 }

@@ -13,10 +13,16 @@ import (
 )
 
 // openAPIDocument is the API's OpenAPI 3.0.3 description. It is written by
-// hand; checkOpenAPIRoutes keeps it and the router in step.
+// hand; checkOpenAPIRoutes keeps it and the router in step, and every
+// answer in the tests is validated against it (internal/openapicheck,
+// installed by the test harnesses), so it cannot drift from what the
+// server sends. make openapi-lint lints it; client/ is generated from it.
 //
 //go:embed openapi.json
 var openAPIDocument []byte
+
+// OpenAPIDocument returns the document GET /v1/openapi.json serves.
+func OpenAPIDocument() []byte { return append([]byte(nil), openAPIDocument...) }
 
 // serveOpenAPI answers GET /v1/openapi.json.
 func serveOpenAPI(c *gin.Context) {

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -257,12 +258,30 @@ type directoryEntryBody struct {
 
 // directory lists the organisations signed up (R-VIEW-4).
 func (s *Server) directory(c *gin.Context) {
-	entries := s.Orgs.Directory(s.Service.Now())
+	var v validator
+	page := pageOf(c, &v, "directory")
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	all := s.Orgs.Directory(s.Service.Now())
+	entries := all[:0:0]
+	for _, e := range all {
+		if e.ID != ledger.CoordinatorOrganisationID() { // the network's lead body, not a service to refer to
+			entries = append(entries, e)
+		}
+	}
+	// In the directory's order: by name ignoring case, then id.
+	from, to, next, err := page(len(entries), func(i int) string {
+		return strings.ToLower(entries[i].Name) + "\x00" + entries[i].ID.String()
+	})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	entries = entries[from:to]
 	out := make([]directoryEntryBody, 0, len(entries))
 	for i, e := range entries {
-		if e.ID == ledger.CoordinatorOrganisationID() {
-			continue // the network's lead body, not a service to refer to
-		}
 		entry := directoryEntryBody{ID: e.ID.String(), Name: e.Name, Description: e.Description,
 			Services: servicesJSON(e.Services), AcceptingReferrals: e.AcceptingReferrals}
 		if e.ResumeOn != "" {
@@ -270,7 +289,7 @@ func (s *Server) directory(c *gin.Context) {
 		}
 		out = append(out, entry)
 	}
-	c.JSON(http.StatusOK, gin.H{"organisations": out})
+	c.JSON(http.StatusOK, gin.H{"organisations": out, "next": next})
 }
 
 type accountBody struct {

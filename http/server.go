@@ -249,12 +249,12 @@ func (s *Server) settleHead(c *gin.Context) error {
 func (s *Server) request(c *gin.Context) (context.Context, error) {
 	req := ledger.Request{CorrelationID: correlationID(c), CausationID: correlationID(c),
 		Endpoint: c.Request.Method + " " + c.FullPath()}
-	if h := c.GetHeader("If-Match"); h != "" {
-		rev, err := parseETag(h)
+	if hs := c.Request.Header.Values("If-Match"); len(hs) > 0 {
+		m, err := parseIfMatch(hs)
 		if err != nil {
 			return nil, err
 		}
-		req.IfMatch = &rev
+		req.Match = m
 	}
 	return ledger.WithRequest(c.Request.Context(), req), nil
 }

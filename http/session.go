@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 const ctxUser = "ledger.user"
@@ -158,16 +159,53 @@ func setETag(c *gin.Context, revision uint64) {
 	c.Header("ETag", `"`+strconv.FormatUint(revision, 10)+`"`)
 }
 
-// parseETag reads an If-Match value written by setETag.
-func parseETag(h string) (uint64, error) {
-	h = strings.TrimPrefix(strings.TrimSpace(h), "W/")
-	if len(h) >= 2 && h[0] == '"' && h[len(h)-1] == '"' {
-		h = h[1 : len(h)-1]
+// parseIfMatch reads If-Match (RFC 9110 section 13.1.1): "*", or a
+// comma-separated list of entity tags. Comparison is strong: a weak tag
+// (W/"3") is well formed but never matches. A strong tag must be one this
+// API issues (setETag: a revision in quotes). Anything else is malformed,
+// answered 400 naming the header.
+func parseIfMatch(values []string) (*ledger.Match, error) {
+	bad := func(why string) error {
+		return malformed("If-Match: "+why+"; send \"*\" or ETags this API issued, such as \"3\" or \"3\", \"4\"",
+			domain.FieldError{Field: "If-Match", Message: why})
 	}
-	rev, err := strconv.ParseUint(h, 10, 64)
-	if err != nil {
-		return 0, malformed("If-Match: must be an ETag this API issued, such as \"3\"",
-			domain.FieldError{Field: "If-Match", Message: "must be an ETag this API issued"})
+	h := strings.TrimSpace(strings.Join(values, ","))
+	if h == "*" {
+		return &ledger.Match{Any: true}, nil
 	}
-	return rev, nil
+	m := &ledger.Match{Revisions: []uint64{}}
+	tags := 0
+	for _, el := range strings.Split(h, ",") {
+		el = strings.Trim(el, " \t")
+		if el == "" {
+			continue // a list may hold empty elements (RFC 9110 section 5.6.1)
+		}
+		tags++
+		weak := strings.HasPrefix(el, "W/")
+		tag := strings.TrimPrefix(el, "W/")
+		if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+			if el == "*" {
+				return nil, bad(`"*" must stand alone`)
+			}
+			return nil, bad("an entity tag must be quoted")
+		}
+		opaque := tag[1 : len(tag)-1]
+		for i := 0; i < len(opaque); i++ {
+			if b := opaque[i]; b == '"' || b < 0x21 || b == 0x7f {
+				return nil, bad("an entity tag holds a character it may not")
+			}
+		}
+		if weak {
+			continue // weak tags never match under strong comparison
+		}
+		rev, err := strconv.ParseUint(opaque, 10, 64)
+		if err != nil {
+			return nil, bad("must be an ETag this API issued")
+		}
+		m.Revisions = append(m.Revisions, rev)
+	}
+	if tags == 0 {
+		return nil, bad("names no entity tag")
+	}
+	return m, nil
 }

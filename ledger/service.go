@@ -51,7 +51,46 @@ type Request struct {
 	CorrelationID string
 	CausationID   string
 	IfMatch       *uint64 // the stream revision the caller last saw, if any
+	Match         *Match  // an If-Match header's tags (RFC 9110), checked like IfMatch
 	Endpoint      string  // the route that reads, for the access log (R-LOCK-9)
+}
+
+// Match is the precondition of an If-Match header (RFC 9110 section
+// 13.1.1): the command runs only on an existing stream, at one of
+// Revisions, or at any revision when Any ("*"). No revisions and not Any
+// (a list of weak tags only, which never match) is never satisfied.
+type Match struct {
+	Any       bool
+	Revisions []uint64
+}
+
+// conditional reports whether the request carries a precondition.
+func (r Request) conditional() bool { return r.IfMatch != nil || r.Match != nil }
+
+// pinned reports whether the precondition names revisions, so that a
+// concurrent change makes it fail; "*" only asks that the stream exist.
+func (r Request) pinned() bool { return r.IfMatch != nil || (r.Match != nil && !r.Match.Any) }
+
+// satisfied reports whether the precondition holds for a stream that
+// exists or not, at revision.
+func (r Request) satisfied(exists bool, revision uint64) bool {
+	if !exists {
+		return false
+	}
+	if r.IfMatch != nil && *r.IfMatch == revision {
+		return true
+	}
+	if r.Match != nil {
+		if r.Match.Any {
+			return true
+		}
+		for _, v := range r.Match.Revisions {
+			if v == revision {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type requestKey struct{}
@@ -139,14 +178,14 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 			expected = eventstore.Exact(revision)
 		}
 		events, err := decide(state)
-		if req.IfMatch != nil && (len(history) == 0 || *req.IfMatch != revision) {
+		if req.conditional() && !req.satisfied(len(history) > 0, revision) {
 			// Whoever may not see or act on the stream hears that first: a
 			// 412 would tell them it exists and at which revision (R-AUTH-4).
 			if c := domain.ErrorCode(err); c == domain.NotFound || c == domain.Forbidden {
 				return state, Written{}, err
 			}
 			return state, Written{}, domain.Errorf(domain.PreconditionFailed,
-				"the resource has changed since revision %d; read it again and retry", *req.IfMatch)
+				"the resource is not at the revision If-Match names; read it again and retry")
 		}
 		if err != nil || len(events) == 0 {
 			return state, Written{Revision: revision}, err
@@ -158,7 +197,7 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 		res, err := s.store.Append(ctx, stream, expected, data...)
 		var conflict *eventstore.ConflictError
 		if errors.As(err, &conflict) {
-			if req.IfMatch != nil {
+			if req.pinned() {
 				return state, Written{}, domain.Errorf(domain.PreconditionFailed, "the resource changed while this request ran; read it again and retry")
 			}
 			if attempt < maxConflictRetries {

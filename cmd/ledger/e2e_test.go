@@ -17,6 +17,9 @@ import (
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	ledgerhttp "github.com/referral-ledger/ledger/http"
+	"github.com/referral-ledger/ledger/internal/openapicheck"
 )
 
 const adminPassword = "Quartz#Harbour-71"
@@ -42,7 +45,14 @@ func startNodeWith(t *testing.T, dataDir, bootstrapPassword string) *node {
 	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
 	t.Setenv("LEDGER_BOOTSTRAP_PASSWORD", bootstrapPassword)
 	t.Setenv("LEDGER_LOG_FORMAT", "json")
-	ctx, cancel := context.WithCancel(context.Background())
+	// Every answer is checked against the served OpenAPI document (issue
+	// 16): a status, header or body it does not describe fails the test.
+	checker, err := openapicheck.New(ledgerhttp.OpenAPIDocument())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { checker.Report(t) })
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), handlerWrapKey{}, checker.Handler))
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {

@@ -40,6 +40,10 @@ func serveCommand(configFile *string, stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
+// handlerWrapKey carries, in serve's context, a function that wraps the
+// HTTP handler: the tests' OpenAPI checker. Nothing else sets it.
+type handlerWrapKey struct{}
+
 // serveOptions are serve's flags.
 type serveOptions struct {
 	allowMissingKeys bool
@@ -94,7 +98,11 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 	}
 	// The write timeout leaves room to send the answer of a request that
 	// used all of http.request_timeout (R-OPS-4).
-	srv := &http.Server{Handler: a.server.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	handler := a.server.Handler()
+	if wrap, ok := ctx.Value(handlerWrapKey{}).(func(http.Handler) http.Handler); ok {
+		handler = wrap(handler)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: max(60*time.Second, cfg.HTTP.RequestTimeout+10*time.Second),
 		IdleTimeout: 2 * time.Minute}
 	base := "http://" + ln.Addr().String()
