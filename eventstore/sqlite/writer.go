@@ -108,7 +108,7 @@ func (w *writer) commit(batch []*request) {
 		return
 	}
 	clear(w.heads)
-	wrote := false
+	wrote, events := false, 0
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			w.answers[i].err = err // the caller has gone; do not write on its behalf
@@ -121,7 +121,9 @@ func (w *writer) commit(batch []*request) {
 			return
 		}
 		w.answers[i] = response{res: res, err: err}
-		wrote = wrote || did
+		if did {
+			wrote, events = true, events+len(req.events)
+		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		// A failed COMMIT can leave the transaction open; end it so the
@@ -131,6 +133,8 @@ func (w *writer) commit(batch []*request) {
 		return
 	}
 	if wrote {
+		w.s.stats.commits.Add(1)
+		w.s.stats.events.Add(uint64(events))
 		w.s.commits.broadcast()
 	}
 	for i, req := range batch {
