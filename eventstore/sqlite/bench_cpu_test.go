@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// cpuTime returns the CPU time (user and system) the process has used.
+// cpuTime returns the CPU time (user and system) the process has used;
+// bench_cpu_other_test.go has the stub for systems without getrusage.
 func cpuTime(tb testing.TB) time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math"
 
@@ -108,7 +107,7 @@ func (r rawEvent) decode() (eventstore.RecordedEvent, error) {
 		return ev, fmt.Errorf("event at position %d: id %q: %w", r.position, r.id, err)
 	}
 	ev.ID = id
-	if err := json.Unmarshal(r.meta, &ev.Metadata); err != nil {
+	if ev.Metadata, err = decodeMeta(r.meta); err != nil {
 		return ev, fmt.Errorf("event at position %d: metadata: %w", r.position, err)
 	}
 	return ev, nil

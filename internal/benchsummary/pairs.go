@@ -18,6 +18,9 @@ var pairs = []Pair{
 	{Name: "append vs raw SQLite, 256 writers", Pkg: "eventstore/sqlite",
 		Bench: "BenchmarkAppend/writers=256", Baseline: "BenchmarkRawSQLite/writers=256", Metric: "events/s",
 		Means: "store appends per raw insert (same rows, same tx sizes)", Op: AtLeast, Target: 0.6},
+	{Name: "append CPU vs raw SQLite CPU, 256 writers", Pkg: "eventstore/sqlite",
+		Bench: "BenchmarkAppend/writers=256", Baseline: "BenchmarkRawSQLite/writers=256", Metric: "cpu-µs/event",
+		Means: "process CPU per event, store / raw (lower is better)"},
 	// Issue 14, point 1: the store against the PostgreSQL events table a
 	// team would build instead.
 	{Name: "append vs PostgreSQL peer, 1 writer", Pkg: "eventstore/sqlite",
@@ -33,6 +36,9 @@ var pairs = []Pair{
 	{Name: "read-all", Pkg: "eventstore/sqlite",
 		Bench: "BenchmarkReadAll", Metric: "events/s",
 		Means: "events/s replayed through the store's ReadAll", Op: AtLeast, Target: 300_000},
+	{Name: "read-all per CPU-second", Pkg: "eventstore/sqlite",
+		Bench: "BenchmarkReadAll", Metric: "events/cpu-s",
+		Means: "the same, per second of CPU (steady when the machine is shared)", Op: AtLeast, Target: 300_000},
 	{Name: "writer CPU, 256 writers", Pkg: "eventstore/sqlite",
 		Bench: "BenchmarkWriterCPU", Metric: "cpu-µs/event",
 		Means: "process CPU µs per appended event", Op: AtMost, Target: 20},
