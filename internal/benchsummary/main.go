@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -50,8 +51,8 @@ type result struct {
 
 var procSuffix = regexp.MustCompile(`-\d+$`)
 
-// parse reads go test -bench output, keeping the last result of each
-// benchmark per package.
+// parse reads go test -bench output: every result line, and the lines of
+// each benchmark name.
 func parse(r io.Reader) ([]result, map[string][]int, error) {
 	var results []result
 	byName := map[string][]int{}
@@ -87,18 +88,27 @@ func parse(r io.Reader) ([]result, map[string][]int, error) {
 }
 
 // lookup finds the figure of bench in unit metric, in a package whose path
-// ends with pkg when pkg is set.
+// ends with pkg when pkg is set: the median of its results when the
+// benchmarks ran more than once (-count), which a noisy run moves least.
 func lookup(results []result, byName map[string][]int, pkg, bench, metric string) (float64, bool) {
-	idx := byName[bench]
-	for i := len(idx) - 1; i >= 0; i-- {
-		r := results[idx[i]]
+	var vs []float64
+	for _, i := range byName[bench] {
+		r := results[i]
 		if pkg != "" && r.pkg != pkg && !strings.HasSuffix(r.pkg, "/"+pkg) {
 			continue
 		}
-		v, ok := r.metrics[metric]
-		return v, ok
+		if v, ok := r.metrics[metric]; ok {
+			vs = append(vs, v)
+		}
 	}
-	return 0, false
+	if len(vs) == 0 {
+		return 0, false
+	}
+	slices.Sort(vs)
+	if n := len(vs); n%2 == 0 {
+		return (vs[n/2-1] + vs[n/2]) / 2, true
+	}
+	return vs[len(vs)/2], true
 }
 
 // row computes the figure of p and whether it meets its target.

@@ -10,6 +10,8 @@ pkg: github.com/referral-ledger/ledger/eventstore/sqlite
 BenchmarkAppend/writers=256-2         	   50000	     10000 ns/op	    100000 events/s	       140.0 events/commit
 BenchmarkRawSQLite/writers=256-2      	  100000	      5000 ns/op	    200000 events/s
 BenchmarkReadAll-2                    	      10	  30000000 ns/op	    400000 events/s
+BenchmarkReadAll-2                    	      10	  30000000 ns/op	    100000 events/s
+BenchmarkReadAll-2                    	      10	  30000000 ns/op	    900000 events/s
 BenchmarkWriterCPU-2                  	   50000	     25000 ns/op	        25.00 cpu-µs/event
     bench_test.go:1: a log line
 pkg: github.com/referral-ledger/ledger/other
@@ -17,7 +19,8 @@ BenchmarkAppend/writers=256-2         	   50000	     10000 ns/op	        1.000 e
 `
 
 // Each pair divides its benchmark by its baseline from the same run, in the
-// package named, and holds the figure against its target.
+// package named, taking the median of repeated results, and holds the
+// figure against its target.
 func TestSummaryRatiosAndTargets(t *testing.T) {
 	results, byName, err := parse(strings.NewReader(sample))
 	if err != nil {
