@@ -113,9 +113,21 @@ generate: ## regenerate client/ from http/openapi.json (oapi-codegen, pinned)
 axe: ## install axe-core (pinned, npm) for the browser tests into .cache/axe
 	@bash scripts/install-axe.sh
 
+# make bench runs the benchmarks once, side by side, keeps their output in
+# BENCH_OUT (for benchstat) and prints one table of ratios, each benchmark
+# against its baseline from the same run; internal/benchsummary/pairs.go
+# declares the comparisons and their targets.
+BENCH_OUT ?= $(CURDIR)/.cache/bench.txt
+# Each benchmark runs BENCHCOUNT times, interleaved with the others; the
+# summary takes the median, which a noisy machine moves least.
+BENCHCOUNT ?= 3
+
 .PHONY: bench
-bench: ## run every benchmark briefly (BENCHTIME=200ms each)
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -count=1 -timeout 15m $(PKGS)
+bench: ## run every benchmark briefly (BENCHTIME=200ms, BENCHCOUNT=3 times), then print the summary of ratios
+	@mkdir -p $(dir $(BENCH_OUT))
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem -count=$(BENCHCOUNT) -timeout 60m $(PKGS) | tee $(BENCH_OUT)
+	@echo
+	@$(GO) run ./internal/benchsummary $(BENCH_OUT)
 
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (10s)

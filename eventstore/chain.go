@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -21,10 +22,15 @@ const GenesisHash = "00000000000000000000000000000000000000000000000000000000000
 // length-prefixed so no two different events encode alike.
 func ComputeHash(stream string, revision uint64, id uuid.UUID, eventType string, schemaVersion int, data []byte, meta Metadata) string {
 	meta.Hash = ""
-	metaBytes, err := json.Marshal(meta)
-	if err != nil {
-		// Metadata holds only strings and a time; Marshal cannot fail on it.
-		panic(fmt.Sprintf("eventstore: marshal metadata: %v", err))
+	var buf [512]byte
+	metaBytes, ok := appendMetadataJSON(buf[:0], meta)
+	if !ok {
+		var err error
+		if metaBytes, err = json.Marshal(meta); err != nil {
+			// Metadata holds only strings and a time; Marshal fails only
+			// on a year outside 0..9999.
+			panic(fmt.Sprintf("eventstore: marshal metadata: %v", err))
+		}
 	}
 	h := sha256.New()
 	writeField(h, []byte(meta.PrevHash))
@@ -39,6 +45,56 @@ func ComputeHash(stream string, revision uint64, id uuid.UUID, eventType string,
 	writeField(h, data)
 	writeField(h, metaBytes)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// appendMetadataJSON appends exactly what json.Marshal(meta) returns, for
+// the common case it can do without reflection: every string made of
+// printable ASCII that JSON leaves unescaped, and a time in UTC in a year
+// JSON can encode.
+// It reports false, having appended nothing useful, otherwise.
+func appendMetadataJSON(dst []byte, meta Metadata) ([]byte, bool) {
+	if y := meta.RecordedAt.Year(); y < 0 || y > 9999 {
+		return dst, false
+	}
+	if _, offset := meta.RecordedAt.Zone(); offset != 0 {
+		return dst, false
+	}
+	dst = append(dst, '{')
+	field := func(name, value string, omitEmpty bool) bool {
+		if omitEmpty && value == "" {
+			return true
+		}
+		for i := range len(value) {
+			if c := value[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+		if len(dst) > 1 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, name...)
+		dst = append(dst, `":"`...)
+		dst = append(dst, value...)
+		dst = append(dst, '"')
+		return true
+	}
+	ok := field("actor_user_id", meta.ActorUserID, true) &&
+		field("actor_organisation_id", meta.ActorOrganisationID, true)
+	if !ok {
+		return dst, false
+	}
+	if len(dst) > 1 {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, `"recorded_at":"`...)
+	dst = meta.RecordedAt.AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, '"')
+	ok = field("correlation_id", meta.CorrelationID, true) &&
+		field("causation_id", meta.CausationID, true) &&
+		field("prev_hash", meta.PrevHash, false) &&
+		field("hash", meta.Hash, true)
+	return append(dst, '}'), ok
 }
 
 func writeField(h hash.Hash, b []byte) {

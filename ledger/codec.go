@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -124,6 +125,10 @@ func (c *Codec) seal(ctx context.Context, id, client uuid.UUID, data []byte, nam
 // fields unless the codec is public or the client's data was erased.
 // Unknown event types and payloads newer than this code are errors:
 // replaying them wrongly would be worse than stopping.
+//
+// The payload is parsed once, straight into the typed event (its sealed
+// box, if any, into a field beside it); only a box that is opened is
+// parsed again, the small JSON of its own fields, into the same event.
 func (c *Codec) Decode(ctx context.Context, rec eventstore.RecordedEvent) (domain.Recorded, error) {
 	ev, ok := domain.NewEvent(rec.Type)
 	if !ok {
@@ -140,33 +145,62 @@ func (c *Codec) Decode(ctx context.Context, rec eventstore.RecordedEvent) (domai
 		ActorOrganisationID: parseID(rec.Metadata.ActorOrganisationID),
 		Revision:            rec.Revision,
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(data, &fields); err != nil {
+	box, err := decodePayload(data, ev)
+	if err != nil {
 		return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
 	}
-	if raw, ok := fields[sealedField]; ok {
-		delete(fields, sealedField)
-		if err := c.open(ctx, rec.ID, raw, fields, &out); err != nil {
+	if box != nil {
+		if err := c.open(ctx, rec.ID, box, ev, &out); err != nil {
 			return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
 		}
-		if data, err = json.Marshal(fields); err != nil {
-			return domain.Recorded{}, err
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(ev); err != nil {
-		return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
 	}
 	return out, nil
 }
 
-// open decrypts a sealed box into fields, or marks the event Withheld or
-// Erased.
-func (c *Codec) open(ctx context.Context, id uuid.UUID, raw json.RawMessage, fields map[string]json.RawMessage, out *domain.Recorded) error {
-	var s sealed
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return err
+// decodePayload parses data into ev, an event's pointer to struct, and
+// returns its sealed box, nil when it has none. The event is parsed inside
+// a carrier struct of its type (see carrierOf) that also holds the box, so
+// the payload is read once.
+func decodePayload(data []byte, ev domain.Event) (*sealed, error) {
+	target := reflect.ValueOf(ev)
+	carrier := carrierOf(target.Type())
+	if carrier == nil {
+		// Not a pointer to a struct: it cannot have a box beside it.
+		return nil, json.Unmarshal(data, ev)
 	}
+	v := reflect.New(carrier)
+	if err := json.Unmarshal(data, v.Interface()); err != nil {
+		return nil, err
+	}
+	target.Elem().Set(v.Elem().Field(0))
+	box, _ := v.Elem().Field(1).Interface().(*sealed)
+	return box, nil
+}
+
+// carriers maps an event's pointer type to its carrier type: a struct that
+// embeds the event's struct, so encoding/json fills the event's fields,
+// beside a Sealed field taking the sealed member.
+var carriers sync.Map // reflect.Type -> reflect.Type (nil when there is none)
+
+func carrierOf(ptr reflect.Type) reflect.Type {
+	if c, ok := carriers.Load(ptr); ok {
+		t, _ := c.(reflect.Type)
+		return t
+	}
+	var carrier reflect.Type
+	if ptr.Kind() == reflect.Pointer && ptr.Elem().Kind() == reflect.Struct && ptr.Elem().Name() != "" {
+		carrier = reflect.StructOf([]reflect.StructField{
+			{Name: ptr.Elem().Name(), Type: ptr.Elem(), Anonymous: true},
+			{Name: "Sealed", Type: reflect.TypeFor[*sealed](), Tag: `json:"` + sealedField + `"`},
+		})
+	}
+	carriers.Store(ptr, carrier)
+	return carrier
+}
+
+// open decrypts a sealed box into ev, or marks the event Withheld or
+// Erased.
+func (c *Codec) open(ctx context.Context, id uuid.UUID, s *sealed, ev domain.Event, out *domain.Recorded) error {
 	if c.keys == nil {
 		out.Withheld = true
 		return nil
@@ -183,14 +217,9 @@ func (c *Codec) open(ctx context.Context, id uuid.UUID, raw json.RawMessage, fie
 	if err != nil {
 		return err
 	}
-	var private map[string]json.RawMessage
-	if err := json.Unmarshal(plain, &private); err != nil {
-		return err
-	}
-	for k, v := range private {
-		fields[k] = v
-	}
-	return nil
+	// The box holds only the sensitive fields; parsing it into the event
+	// sets them and leaves the public ones as they are.
+	return json.Unmarshal(plain, ev)
 }
 
 // isEmptyJSON reports whether v is a zero value: "", null, {}, [], false or

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/referral-ledger/ledger/eventstore"
 )
@@ -102,15 +105,15 @@ func (w *writer) retryResult(ctx context.Context, req *request) (eventstore.Appe
 	}
 }
 
-// head returns stream's last revision and hash, from the batch's cache or
-// the database.
+// head returns stream's last revision and hash, from the cache or the
+// database.
 func (w *writer) head(ctx context.Context, stream string) (head, error) {
 	if h, ok := w.heads[stream]; ok {
 		return h, nil
 	}
 	var rev uint64
-	var metaJSON []byte
-	err := w.lastOf.QueryRowContext(ctx, stream).Scan(&rev, &metaJSON)
+	var metaBytes []byte
+	err := w.lastOf.QueryRowContext(ctx, stream).Scan(&rev, &metaBytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		h := head{hash: eventstore.GenesisHash}
 		w.heads[stream] = h
@@ -119,8 +122,8 @@ func (w *writer) head(ctx context.Context, stream string) (head, error) {
 	if err != nil {
 		return head{}, err
 	}
-	var meta eventstore.Metadata
-	if err := json.Unmarshal(metaJSON, &meta); err != nil {
+	meta, err := decodeMeta(metaBytes)
+	if err != nil {
 		return head{}, fmt.Errorf("stream %q revision %d: decode metadata: %w", stream, rev, err)
 	}
 	h := head{revision: rev, hash: meta.Hash, exists: true}
@@ -133,8 +136,8 @@ type inserted struct {
 	head head
 }
 
-// insertAll seals and inserts req's events after h. The caller rolls back
-// to its savepoint if this fails part-way.
+// insertAll seals and inserts req's events after h, recording each in
+// w.batch. The caller undoes the inserts if this fails part-way.
 func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted, error) {
 	now := time.Now().UTC()
 	var out inserted
@@ -146,12 +149,14 @@ func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted,
 		if ev.Metadata.RecordedAt.IsZero() {
 			ev.Metadata.RecordedAt = now
 		}
+		// The store keeps, and so the hash covers, the strings as a JSON
+		// round trip would give them back.
+		m := &ev.Metadata
+		m.ActorUserID, m.ActorOrganisationID = validUTF8(m.ActorUserID), validUTF8(m.ActorOrganisationID)
+		m.CorrelationID, m.CausationID = validUTF8(m.CorrelationID), validUTF8(m.CausationID)
 		meta := eventstore.Seal(req.stream, rev, prev, ev)
-		metaJSON, err := json.Marshal(meta)
-		if err != nil {
-			return out, fmt.Errorf("encode metadata: %w", err)
-		}
-		r, err := w.insert.ExecContext(ctx, ev.ID.String(), req.stream, rev, ev.Type, ev.SchemaVersion, ev.Data, metaJSON)
+		w.metaScratch = encodeMeta(w.metaScratch[:0], meta)
+		r, err := w.insert.ExecContext(ctx, ev.ID.String(), req.stream, rev, ev.Type, ev.SchemaVersion, ev.Data, w.metaScratch)
 		if err != nil {
 			return out, fmt.Errorf("insert event %s: %w", ev.ID, err)
 		}
@@ -159,9 +164,29 @@ func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted,
 		if err != nil {
 			return out, fmt.Errorf("insert event %s: %w", ev.ID, err)
 		}
+		w.batch = append(w.batch, written{stream: req.stream, revision: rev, position: eventstore.Position(pos), hash: meta.Hash})
 		out.res = eventstore.AppendResult{Revision: rev, Position: eventstore.Position(pos)}
 		out.head = head{revision: rev, hash: meta.Hash, exists: true}
 		rev, prev = rev+1, meta.Hash
 	}
 	return out, nil
+}
+
+// statementOnly reports whether err is a constraint failure, which SQLite
+// undoes by rolling back the one statement, leaving the transaction open.
+func statementOnly(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+// isDuplicateID reports whether err is an insert refused because its event
+// id is already stored.
+func isDuplicateID(err error) bool {
+	return statementOnly(err) && strings.Contains(err.Error(), "events.id")
+}
+
+// isTakenRevision reports whether err is an insert refused because its
+// stream already has an event at that revision.
+func isTakenRevision(err error) bool {
+	return statementOnly(err) && strings.Contains(err.Error(), "events.stream")
 }

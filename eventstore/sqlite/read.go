@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"math"
 
@@ -24,7 +23,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 		return nil, err
 	}
 	defer s.leave()
-	return s.query(ctx, `SELECT `+eventColumns+` FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
+	return s.query(ctx, expected(limit), `SELECT `+eventColumns+` FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`,
 		stream, clampInt64(from), sqlLimit(limit))
 }
 
@@ -41,7 +40,7 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 // readAll is ReadAll without the closed check, for subscriptions, which
 // Close waits for before it closes the read pool.
 func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
-	return s.query(ctx, `SELECT `+eventColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+	return s.query(ctx, expected(limit), `SELECT `+eventColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
 		clampInt64(uint64(after)), sqlLimit(limit))
 }
 
@@ -59,13 +58,15 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	return pos, nil
 }
 
-func (s *Store) query(ctx context.Context, query string, args ...any) ([]eventstore.RecordedEvent, error) {
+// query runs a read of events; capacity is how many it expects at most,
+// so the result is allocated once (0 when unknown).
+func (s *Store) query(ctx context.Context, capacity int, query string, args ...any) ([]eventstore.RecordedEvent, error) {
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, unavailable("read events", err)
 	}
 	defer rows.Close()
-	out := []eventstore.RecordedEvent{}
+	out := make([]eventstore.RecordedEvent, 0, capacity)
 	for rows.Next() {
 		ev, err := scanEvent(rows)
 		if err != nil {
@@ -80,14 +81,18 @@ func (s *Store) query(ctx context.Context, query string, args ...any) ([]eventst
 }
 
 // rawEvent is a row as stored, before its id and metadata are decoded, so
-// Verify can name a row whose encoding was tampered with.
+// Verify can name a row whose encoding was tampered with. id and meta are
+// the driver's bytes, valid only until the next row is read: decode at
+// once.
 type rawEvent struct {
 	position      eventstore.Position
-	id, stream    string
+	id            sql.RawBytes
+	stream        string
 	revision      uint64
 	eventType     string
 	schemaVersion int
-	data, meta    []byte
+	data          []byte
+	meta          sql.RawBytes
 }
 
 func scanRaw(rows *sql.Rows) (rawEvent, error) {
@@ -103,12 +108,12 @@ func (r rawEvent) decode() (eventstore.RecordedEvent, error) {
 		Stream: r.stream, Revision: r.revision, Position: r.position,
 		Type: r.eventType, SchemaVersion: r.schemaVersion, Data: r.data,
 	}
-	id, err := uuid.Parse(r.id)
+	id, err := uuid.ParseBytes(r.id)
 	if err != nil {
 		return ev, fmt.Errorf("event at position %d: id %q: %w", r.position, r.id, err)
 	}
 	ev.ID = id
-	if err := json.Unmarshal(r.meta, &ev.Metadata); err != nil {
+	if ev.Metadata, err = decodeMeta(r.meta); err != nil {
 		return ev, fmt.Errorf("event at position %d: metadata: %w", r.position, err)
 	}
 	return ev, nil
@@ -120,6 +125,14 @@ func scanEvent(rows *sql.Rows) (eventstore.RecordedEvent, error) {
 		return eventstore.RecordedEvent{}, err
 	}
 	return r.decode()
+}
+
+// expected is the capacity to give a page of at most limit events.
+func expected(limit int) int {
+	if limit <= 0 {
+		return 0
+	}
+	return min(limit, 4096)
 }
 
 // sqlLimit maps "no limit" to SQLite's LIMIT -1.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/referral-ledger/ledger/datadir"
@@ -40,6 +41,7 @@ type Store struct {
 	closed bool
 
 	commits    *signal        // fired after every commit that wrote events
+	stats      writeStats     // what the writer has committed, for benchmarks
 	writerDone chan struct{}  // closed when the writer goroutine exits
 	stopping   chan struct{}  // closed by Close to end subscriptions
 	subs       sync.WaitGroup // running subscriptions
@@ -48,6 +50,12 @@ type Store struct {
 }
 
 var _ eventstore.Store = (*Store)(nil)
+
+// writeStats counts the writer's commits and the events they carried, so a
+// benchmark can say how large the group commits actually were.
+type writeStats struct {
+	commits, events atomic.Uint64
+}
 
 // Option adjusts how Open sets up a Store.
 type Option func(*options)

@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -80,8 +79,13 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			mustExec(t, db, `UPDATE events SET data = CAST(replace(CAST(data AS TEXT), '1', '2') AS BLOB) WHERE position = 5`)
 		}, 5, false, true},
 		{"ChangeActor", func(t *testing.T, db *sql.DB) {
-			mustExec(t, db, `UPDATE events SET metadata = CAST(replace(CAST(metadata AS TEXT), '"actor_user_id":"u"', '"actor_user_id":"v"') AS BLOB) WHERE position = 7`)
+			changeMetadata(t, db, 7, func(m *eventstore.Metadata) { m.ActorUserID = "v" })
 		}, 7, false, true},
+		{"FlipMetadataByte", func(t *testing.T, db *sql.DB) {
+			// The last byte of the stored metadata is the last of the hash.
+			mustExec(t, db, `UPDATE events SET metadata = substr(metadata, 1, length(metadata) - 1) ||
+				CASE WHEN substr(metadata, -1) = x'00' THEN x'01' ELSE x'00' END WHERE position = 8`)
+		}, 8, false, true},
 		{"DeleteMiddle", func(t *testing.T, db *sql.DB) {
 			mustExec(t, db, `DELETE FROM events WHERE position = 5`)
 		}, 6, false, true},
@@ -101,6 +105,9 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		}, 7, false, true},
 		{"UndecodableMetadata", func(t *testing.T, db *sql.DB) {
 			mustExec(t, db, `UPDATE events SET metadata = CAST('{' AS BLOB) WHERE position = 9`)
+		}, 9, false, false},
+		{"TruncatedMetadata", func(t *testing.T, db *sql.DB) {
+			mustExec(t, db, `UPDATE events SET metadata = substr(metadata, 1, length(metadata) - 1) WHERE position = 9`)
 		}, 9, false, false},
 	}
 	for _, c := range cases {
@@ -154,14 +161,29 @@ func rehash(t *testing.T, db *sql.DB, pos int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var meta eventstore.Metadata
-	if err := json.Unmarshal(metaJSON, &meta); err != nil {
+	meta, err := sqlite.DecodeMetadata(metaJSON)
+	if err != nil {
 		t.Fatal(err)
 	}
 	data := []byte(`{"n":2}`)
 	meta.Hash = eventstore.ComputeHash(stream, rev, uuid.MustParse(id), typ, version, data, meta)
-	metaJSON, _ = json.Marshal(meta)
-	mustExec(t, db, `UPDATE events SET data = ?, metadata = ? WHERE position = ?`, data, metaJSON, pos)
+	mustExec(t, db, `UPDATE events SET data = ?, metadata = ? WHERE position = ?`, data, sqlite.EncodeMetadata(meta), pos)
+}
+
+// changeMetadata rewrites the stored metadata of the event at pos, in the
+// store's own encoding, leaving its hash as it was.
+func changeMetadata(t *testing.T, db *sql.DB, pos int, change func(*eventstore.Metadata)) {
+	t.Helper()
+	var stored []byte
+	if err := db.QueryRow(`SELECT metadata FROM events WHERE position = ?`, pos).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := sqlite.DecodeMetadata(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change(&meta)
+	mustExec(t, db, `UPDATE events SET metadata = ? WHERE position = ?`, sqlite.EncodeMetadata(meta), pos)
 }
 
 // swapContents exchanges the data and metadata of the events at positions p

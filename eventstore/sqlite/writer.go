@@ -23,22 +23,50 @@ type response struct {
 	err error
 }
 
-// head is a stream's last event as seen inside the current transaction.
+// head is a stream's last event: its revision and hash, or exists false
+// for a stream with no events.
 type head struct {
 	revision uint64
 	hash     string
 	exists   bool
 }
 
+// maxCachedHeads bounds the writer's cache of stream heads; past it the
+// cache starts again empty, and heads are read back from the file as
+// streams are appended to.
+const maxCachedHeads = 1 << 16
+
+// written is an event a batch has inserted: where it landed and its hash.
+type written struct {
+	stream   string
+	revision uint64
+	position eventstore.Position
+	hash     string
+}
+
 // writer is the only goroutine that writes the database. Funnelling every
 // append through it lets one transaction, and so one fsync, carry all the
 // appends that queued up while the previous commit was syncing.
+//
+// It keeps each stream's head (last revision and hash) between batches, so
+// an append reads nothing before it inserts. The cache is trusted only
+// while this connection is the file's only writer: every batch starts by
+// reading PRAGMA data_version, which changes when another connection
+// commits, and drops the cache if it did. A batch that fails drops it too.
 type writer struct {
-	s                    *Store
-	conn                 *sql.Conn
-	byID, lastOf, insert *sql.Stmt
-	heads                map[string]head
-	answers              []response
+	s    *Store
+	conn *sql.Conn
+	// Prepared once: SQL is parsed at Open, never per append.
+	begin, commitTx, rollback, dataVersion *sql.Stmt
+	savepoint, rollbackTo, release         *sql.Stmt
+	byID, lastOf, insert                   *sql.Stmt
+
+	heads       map[string]head // stream heads as of the last commit, plus this batch's appends
+	version     int64           // data_version when heads was last known good
+	headsFresh  bool            // heads reflects the file as of version
+	batch       []written       // the events the current batch has inserted, in position order
+	answers     []response
+	metaScratch []byte
 }
 
 func newWriter(ctx context.Context, s *Store) (*writer, error) {
@@ -52,6 +80,15 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 		st, err = w.conn.PrepareContext(ctx, query)
 		return st
 	}
+	// IMMEDIATE takes the write lock up front, so checking stream heads and
+	// then writing cannot fail half-way with SQLITE_BUSY on a lock upgrade.
+	w.begin = prepare(`BEGIN IMMEDIATE`)
+	w.commitTx = prepare(`COMMIT`)
+	w.rollback = prepare(`ROLLBACK`)
+	w.dataVersion = prepare(`PRAGMA data_version`)
+	w.savepoint = prepare(`SAVEPOINT append`)
+	w.rollbackTo = prepare(`ROLLBACK TO append`)
+	w.release = prepare(`RELEASE append`)
 	w.byID = prepare(`SELECT stream, revision, position FROM events WHERE id = ?`)
 	w.lastOf = prepare(`SELECT revision, metadata FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`)
 	w.insert = prepare(`INSERT INTO events (id, stream, revision, type, schema_version, data, metadata)
@@ -64,7 +101,8 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 }
 
 func (w *writer) closeStmts() {
-	for _, st := range []*sql.Stmt{w.byID, w.lastOf, w.insert} {
+	for _, st := range []*sql.Stmt{w.begin, w.commitTx, w.rollback, w.dataVersion, w.savepoint, w.rollbackTo, w.release,
+		w.byID, w.lastOf, w.insert} {
 		if st != nil {
 			_ = st.Close()
 		}
@@ -101,41 +139,72 @@ func (w *writer) run() {
 func (w *writer) commit(batch []*request) {
 	ctx := context.Background() // a batch serves many callers; no one caller's ctx may abort it
 	w.answers = append(w.answers[:0], make([]response, len(batch))...)
-	// IMMEDIATE takes the write lock up front, so reading stream heads and
-	// then writing cannot fail half-way with SQLITE_BUSY on a lock upgrade.
-	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	w.batch = w.batch[:0]
+	if _, err := w.begin.ExecContext(ctx); err != nil {
 		w.fail(batch, unavailable("begin batch in "+w.s.path, err))
 		return
 	}
-	clear(w.heads)
-	wrote := false
+	if err := w.checkHeads(ctx); err != nil {
+		w.abort(ctx, batch, unavailable("begin batch in "+w.s.path, err))
+		return
+	}
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			w.answers[i].err = err // the caller has gone; do not write on its behalf
 			continue
 		}
-		res, did, err, fatal := w.apply(ctx, req)
+		res, err, fatal := w.apply(ctx, req)
 		if fatal != nil {
-			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-			w.fail(batch, unavailable("append batch in "+w.s.path, fatal))
+			w.abort(ctx, batch, unavailable("append batch in "+w.s.path, fatal))
 			return
 		}
 		w.answers[i] = response{res: res, err: err}
-		wrote = wrote || did
 	}
-	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
-		// A failed COMMIT can leave the transaction open; end it so the
-		// next batch can begin.
-		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
-		w.fail(batch, unavailable("commit batch in "+w.s.path, err))
+	// Here, inside the transaction and before COMMIT, w.batch holds every
+	// event this batch stores, in position order, with its stream,
+	// revision, position and hash: the one place to extend what a commit
+	// writes beside its events.
+	if _, err := w.commitTx.ExecContext(ctx); err != nil {
+		// A failed COMMIT can leave the transaction open; abort ends it
+		// so the next batch can begin.
+		w.abort(ctx, batch, unavailable("commit batch in "+w.s.path, err))
 		return
 	}
-	if wrote {
+	if len(w.batch) > 0 {
+		w.s.stats.commits.Add(1)
+		w.s.stats.events.Add(uint64(len(w.batch)))
 		w.s.commits.broadcast()
+	}
+	if len(w.heads) > maxCachedHeads {
+		clear(w.heads)
 	}
 	for i, req := range batch {
 		req.done <- w.answers[i]
 	}
+}
+
+// checkHeads drops the cached stream heads unless they are known to match
+// the file: nothing but this connection has committed to it since they
+// were last read or written (PRAGMA data_version is unchanged).
+func (w *writer) checkHeads(ctx context.Context) error {
+	var v int64
+	if err := w.dataVersion.QueryRowContext(ctx).Scan(&v); err != nil {
+		return fmt.Errorf("read data_version: %w", err)
+	}
+	if !w.headsFresh || v != w.version {
+		clear(w.heads)
+		w.version, w.headsFresh = v, true
+	}
+	return nil
+}
+
+// abort rolls the batch's transaction back and answers every request with
+// err. The cached heads may hold the batch's appends, so they go too.
+func (w *writer) abort(ctx context.Context, batch []*request, err error) {
+	_, _ = w.rollback.ExecContext(ctx)
+	w.headsFresh = false
+	w.batch = w.batch[:0]
+	w.fail(batch, err)
 }
 
 // fail answers every request in batch with err.
@@ -146,39 +215,66 @@ func (w *writer) fail(batch []*request, err error) {
 }
 
 // apply performs one request inside the batch's transaction. err is the
-// request's own answer (a conflict, an invalid retry, or a write that was
-// rolled back to its savepoint); fatal means the transaction itself is
-// broken and the whole batch must fail.
-func (w *writer) apply(ctx context.Context, req *request) (res eventstore.AppendResult, wrote bool, err, fatal error) {
-	// Idempotency comes before the expected-revision check: a retry of an
-	// append that succeeded must get its original answer, not a conflict.
-	res, retried, err := w.retryResult(ctx, req)
-	if err != nil || retried {
-		return res, false, err, nil
-	}
+// request's own answer (a conflict, a retry's original result, an invalid
+// retry, or a write that was undone); fatal means the transaction itself
+// is broken and the whole batch must fail.
+//
+// The event ids are looked up only when they may be stored already: when
+// the expectation fails (a retry of an append that succeeded must get its
+// original answer, not a conflict) or when inserting one hits the unique
+// index on ids.
+func (w *writer) apply(ctx context.Context, req *request) (res eventstore.AppendResult, err, fatal error) {
 	h, err := w.head(ctx, req.stream)
 	if err != nil {
-		return res, false, unavailable("read stream head", err), nil
+		return res, nil, fmt.Errorf("read stream head: %w", err)
 	}
 	if !req.expected.Allows(h.revision, h.exists) {
-		return res, false, &eventstore.ConflictError{Stream: req.stream, Expected: req.expected, Actual: h.revision, Exists: h.exists}, nil
+		res, retried, err := w.retryResult(ctx, req)
+		if err != nil || retried {
+			return res, err, nil
+		}
+		return res, &eventstore.ConflictError{Stream: req.stream, Expected: req.expected, Actual: h.revision, Exists: h.exists}, nil
 	}
-	if _, err := w.conn.ExecContext(ctx, "SAVEPOINT append"); err != nil {
-		return res, false, nil, err
+	// One INSERT is atomic on its own: a single event needs no savepoint.
+	single := len(req.events) == 1
+	if !single {
+		if _, err := w.savepoint.ExecContext(ctx); err != nil {
+			return res, nil, err
+		}
 	}
+	mark := len(w.batch)
 	next, err := w.insertAll(ctx, req, h)
 	if err != nil {
-		if _, rbErr := w.conn.ExecContext(ctx, "ROLLBACK TO append"); rbErr != nil {
-			return res, false, nil, errors.Join(err, rbErr)
+		w.batch = w.batch[:mark]
+		switch {
+		case isTakenRevision(err):
+			// The cached head was wrong: fail the batch, which drops it.
+			return res, nil, err
+		case single && !statementOnly(err):
+			// Only a constraint failure is known to undo just the one
+			// statement; anything else may have ended the transaction.
+			return res, nil, err
+		case !single:
+			if _, rbErr := w.rollbackTo.ExecContext(ctx); rbErr != nil {
+				return res, nil, errors.Join(err, rbErr)
+			}
+			if _, relErr := w.release.ExecContext(ctx); relErr != nil {
+				return res, nil, errors.Join(err, relErr)
+			}
 		}
-		if _, relErr := w.conn.ExecContext(ctx, "RELEASE append"); relErr != nil {
-			return res, false, nil, errors.Join(err, relErr)
+		if isDuplicateID(err) {
+			res, retried, rerr := w.retryResult(ctx, req)
+			if rerr != nil || retried {
+				return res, rerr, nil
+			}
 		}
-		return res, false, unavailable("append to "+req.stream+" in "+w.s.path, err), nil
+		return res, unavailable("append to "+req.stream+" in "+w.s.path, err), nil
 	}
-	if _, err := w.conn.ExecContext(ctx, "RELEASE append"); err != nil {
-		return res, false, nil, err
+	if !single {
+		if _, err := w.release.ExecContext(ctx); err != nil {
+			return res, nil, err
+		}
 	}
 	w.heads[req.stream] = next.head
-	return next.res, true, nil, nil
+	return next.res, nil, nil
 }

@@ -51,3 +51,21 @@ func BenchmarkGetUncached(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCreateConcurrent creates new keys from 16 goroutines, as a busy
+// node making referrals for new clients does: new keys share each commit's
+// fsync (issue 14, point 4).
+func BenchmarkCreateConcurrent(b *testing.B) {
+	s := openAt(b, filepath.Join(b.TempDir(), "keys.db"), keystore.GenerateMasterKey())
+	b.SetParallelism(8)
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			if _, err := s.Create(ctx, uuid.New()); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "keys/s")
+}

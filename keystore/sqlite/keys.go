@@ -96,25 +96,25 @@ func (s *Store) Create(ctx context.Context, clientID uuid.UUID) (keystore.DataKe
 	wrapped := keystore.Wrap(s.kek, clientID, key)
 	clear(key[:]) // the key returned is the one read back below, whoever inserted it
 
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return keystore.DataKey{}, keystore.Unavailable("create key", err)
+	// The key joins the next group commit (committer); the answer is what
+	// the store holds once it has committed, whoever inserted it.
+	req := &createReq{ctx: ctx, clientID: clientID, kekID: s.kek.ID, wrapped: wrapped, done: make(chan createRes, 1)}
+	select {
+	case s.creates <- req:
+	case <-ctx.Done():
+		return keystore.DataKey{}, keystore.Unavailable("create key", ctx.Err())
 	}
-	defer tx.Rollback()
-	// Whether the insert wins, loses to a key inserted since the lookup or
-	// is skipped for a client erased since, the lookup after it, in the
-	// same transaction, reads what the store now holds.
-	if _, err := tx.StmtContext(ctx, s.insert).ExecContext(ctx,
-		clientID.String(), s.kek.ID, wrapped, s.now().Unix()); err != nil {
-		return keystore.DataKey{}, keystore.Unavailable("create key", err)
+	var res createRes
+	select {
+	case res = <-req.done:
+	case <-ctx.Done():
+		// The key may or may not be committed; a retry reads which.
+		return keystore.DataKey{}, keystore.Unavailable("create key", ctx.Err())
 	}
-	if r, err = lookup(ctx, tx.StmtContext(ctx, s.lookup), clientID); err != nil {
-		return keystore.DataKey{}, err
+	if res.err != nil {
+		return keystore.DataKey{}, res.err
 	}
-	if err := tx.Commit(); err != nil {
-		return keystore.DataKey{}, keystore.Unavailable("create key", err)
-	}
-	return s.resolve(ctx, clientID, r)
+	return s.resolve(ctx, clientID, res.r)
 }
 
 // Destroy deletes the client's key and records a tombstone in one

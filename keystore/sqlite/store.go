@@ -42,6 +42,9 @@ type Store struct {
 	readOnly bool // opened by OpenReadOnly: Create, Destroy and Rewrap refused
 
 	lookup, insert, delete, tombstone *sql.Stmt
+
+	creates     chan *createReq // new keys for the committer; nil when read-only
+	createsDone chan struct{}   // closed when the committer has stopped
 }
 
 var _ keystore.Store = (*Store)(nil)
@@ -94,11 +97,13 @@ func Open(path string, kek keystore.MasterKey, opts ...Option) (*Store, error) {
 	// and no reader of our own can hold back the checkpoint that scrubs a
 	// destroyed key from the WAL.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, now: o.now, kek: kek}
+	s := &Store{db: db, now: o.now, kek: kek,
+		creates: make(chan *createReq, maxCreateBatch), createsDone: make(chan struct{})}
 	if err := s.init(context.Background()); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
+	go s.committer()
 	return s, nil
 }
 
@@ -182,6 +187,12 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	// No Create is in flight (each holds mu shared until answered), so
+	// the committer has nothing left to commit.
+	if s.creates != nil {
+		close(s.creates)
+		<-s.createsDone
+	}
 	if err := s.db.Close(); err != nil {
 		return keystore.Unavailable("close", err)
 	}

@@ -1,0 +1,49 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
+)
+
+// Issue 14, point 4: the writer keeps stream heads between commits, but
+// drops them when anything else has written the file, so appends through
+// two handles on one file still chain and still meet their expectations.
+func TestWriterHeadCacheSeesOtherWriters_Issue14(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	a, b := openAt(t, path), openAt(t, path)
+	ctx := context.Background()
+	steps := []struct {
+		store    *sqlite.Store
+		expected eventstore.ExpectedRevision
+		conflict bool
+	}{
+		{a, eventstore.NoStream(), false},
+		{a, eventstore.Exact(0), false}, // a's cache now holds revision 1
+		{b, eventstore.Exact(1), false}, // b writes behind a's back
+		{a, eventstore.Exact(1), true},  // a must see revision 2, not its cached 1
+		{a, eventstore.Exact(2), false},
+		{b, eventstore.Any(), false},
+		{a, eventstore.Any(), false}, // and chain after b's event, not its own
+	}
+	for i, st := range steps {
+		_, err := st.store.Append(ctx, "s", st.expected, testEvent("x"))
+		var conflict *eventstore.ConflictError
+		if st.conflict != errors.As(err, &conflict) || !st.conflict && err != nil {
+			t.Fatalf("step %d: Append(%s) = %v, want conflict %v", i, st.expected, err, st.conflict)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := sqlite.Verify(ctx, path); err != nil || rep.Events != 6 {
+		t.Fatalf("Verify = %+v, %v; want 6 events in one unbroken chain", rep, err)
+	}
+}

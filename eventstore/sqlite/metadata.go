@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// The metadata column holds an event's eventstore.Metadata in one of two
+// forms, told apart by the first byte:
+//
+//   - compactMeta (0x01), what this program writes: the recording time as
+//     Unix seconds (signed varint) and nanoseconds (uvarint), the actor's
+//     user and organisation, the correlation and causation ids as
+//     length-prefixed (uvarint) UTF-8 strings, then the previous hash and
+//     the hash, each either rawHash (0x01) and its 32 bytes, for a hash in
+//     lowercase hex as the store writes them, or textHash (0x00) and a
+//     length-prefixed string for anything else;
+//   - '{', the JSON of schema version 1, kept only for the rows of an older
+//     file whose values the compact form cannot hold exactly (a recording
+//     time that is not in UTC) or that do not decode at all.
+//
+// Decoding the compact form is strict: a value has exactly one encoding
+// (minimal varints, valid UTF-8, a hash in rawHash form whenever it can be,
+// nanoseconds below one second, nothing after the last field), so the
+// stored bytes and the decoded Metadata determine each other, and the hash
+// chain, which covers the Metadata (eventstore.ComputeHash), covers the
+// stored bytes: a changed byte either fails to decode or changes a value
+// the hash covers.
+const (
+	compactMeta byte = 0x01
+	jsonMeta    byte = '{'
+
+	textHash byte = 0x00
+	rawHash  byte = 0x01
+)
+
+// encodeMeta returns the compact form of meta, whose strings must be valid
+// UTF-8 (see validUTF8) and whose RecordedAt must be in UTC.
+func encodeMeta(dst []byte, meta eventstore.Metadata) []byte {
+	dst = append(dst, compactMeta)
+	dst = binary.AppendVarint(dst, meta.RecordedAt.Unix())
+	dst = binary.AppendUvarint(dst, uint64(meta.RecordedAt.Nanosecond()))
+	for _, s := range [...]string{meta.ActorUserID, meta.ActorOrganisationID, meta.CorrelationID, meta.CausationID} {
+		dst = appendString(dst, s)
+	}
+	dst = appendHash(dst, meta.PrevHash)
+	return appendHash(dst, meta.Hash)
+}
+
+func appendString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendHash(dst []byte, h string) []byte {
+	if isHexHash(h) {
+		dst, _ = hex.AppendDecode(append(dst, rawHash), []byte(h)) // isHexHash: it cannot fail
+		return dst
+	}
+	return appendString(append(dst, textHash), h)
+}
+
+// isHexHash reports whether h is 64 lowercase hex digits, as ComputeHash
+// and GenesisHash give.
+func isHexHash(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	for i := range len(h) {
+		if c := h[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// compactable reports whether meta survives the compact form unchanged.
+func compactable(meta eventstore.Metadata) bool {
+	if meta.RecordedAt.Location() != time.UTC {
+		return false
+	}
+	for _, s := range [...]string{meta.ActorUserID, meta.ActorOrganisationID, meta.CorrelationID, meta.CausationID,
+		meta.PrevHash, meta.Hash} {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
+}
+
+var errBadMeta = errors.New("malformed compact metadata")
+
+// decodeMeta decodes either form of the metadata column.
+func decodeMeta(b []byte) (eventstore.Metadata, error) {
+	var meta eventstore.Metadata
+	if len(b) > 0 && b[0] == jsonMeta {
+		err := json.Unmarshal(b, &meta)
+		return meta, err
+	}
+	if len(b) == 0 || b[0] != compactMeta {
+		return meta, errBadMeta
+	}
+	d := metaDecoder{b: b[1:]}
+	sec := d.varint()
+	nsec := d.uvarint()
+	if nsec >= uint64(time.Second) {
+		d.err = errBadMeta
+	}
+	meta.ActorUserID = d.string()
+	meta.ActorOrganisationID = d.string()
+	meta.CorrelationID = d.string()
+	meta.CausationID = d.string()
+	meta.PrevHash = d.hash()
+	meta.Hash = d.hash()
+	if d.err == nil && len(d.b) != 0 {
+		d.err = fmt.Errorf("%w: %d bytes after the last field", errBadMeta, len(d.b))
+	}
+	if d.err != nil {
+		return eventstore.Metadata{}, d.err
+	}
+	meta.RecordedAt = time.Unix(sec, int64(nsec)).UTC()
+	return meta, nil
+}
+
+// metaDecoder reads the compact form, remembering the first error.
+type metaDecoder struct {
+	b   []byte
+	err error
+}
+
+func (d *metaDecoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	// Only the shortest encoding of a value is accepted.
+	if n <= 0 || n != uvarintLen(v) {
+		d.err = errBadMeta
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *metaDecoder) varint() int64 {
+	u := d.uvarint()
+	// AppendVarint zigzag-encodes: this is binary.Varint on the same bytes.
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+func (d *metaDecoder) bytes(n uint64) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errBadMeta
+		return nil
+	}
+	out := d.b[:n]
+	d.b = d.b[n:]
+	return out
+}
+
+func (d *metaDecoder) string() string {
+	b := d.bytes(d.uvarint())
+	if d.err == nil && !utf8.Valid(b) {
+		d.err = fmt.Errorf("%w: a string is not UTF-8", errBadMeta)
+	}
+	return string(b)
+}
+
+func (d *metaDecoder) hash() string {
+	kind := d.bytes(1)
+	if d.err != nil {
+		return ""
+	}
+	switch kind[0] {
+	case rawHash:
+		return hex.EncodeToString(d.bytes(32))
+	case textHash:
+		s := d.string()
+		if d.err == nil && isHexHash(s) {
+			d.err = fmt.Errorf("%w: a hash stored as text that has a raw form", errBadMeta)
+		}
+		return s
+	}
+	d.err = errBadMeta
+	return ""
+}
+
+// validUTF8 returns s with each byte that is not part of valid UTF-8
+// replaced by U+FFFD, as encoding/json does when it marshals a string, so
+// the metadata the store keeps is what the hash covers and what a JSON
+// round trip gave before the compact form.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	out := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, s[i:i+size]...)
+		}
+		i += size
+	}
+	return string(out)
+}
