@@ -47,13 +47,11 @@ func SearchScope(actor domain.Actor) uuid.UUID {
 // holds no such referral. It checks no access: the caller asks the ledger,
 // with the client, what the user may see.
 func (p *Referrals) ClientOf(id uuid.UUID) (uuid.UUID, bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	e := p.byID[id]
-	if e == nil || !e.r.Exists {
+	e := p.get(id)
+	if e == nil || !e.R.Exists {
 		return uuid.Nil, false
 	}
-	return e.r.ClientID, true
+	return e.R.ClientID, true
 }
 
 // Search lists the referrals matching every filter of q, newest made
@@ -76,38 +74,27 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 			after = &bound
 		}
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	var it keyIter
+	const sel = `SELECT state FROM referrals WHERE `
+	var lq listQuery
 	switch {
 	case q.Reference != "":
-		var found orderedSet
-		for _, id := range p.references[q.Reference] {
-			if e := p.byID[id]; e != nil && e.at.indexed {
-				found.insert(e.at.made)
-			}
-		}
-		s := found.from(after)
-		it = &s
+		lq = madeOrder(sel+`reference = ?`, []any{string(q.Reference)}, after)
 	case q.From != uuid.Nil:
-		s := p.outbox[q.From].from(after)
-		it = &s
+		lq = madeOrder(sel+`from_org = ?`, []any{q.From[:]}, after)
 	case q.To != uuid.Nil:
-		s := p.received[q.To].from(after)
-		it = &s
+		lq = madeOrder(sel+`to_org = ?`, []any{q.To[:]}, after)
 	case q.Organisation != uuid.Nil:
-		it = &mergeIter{a: p.outbox[q.Organisation].from(after), b: p.received[q.Organisation].from(after)}
+		lq = madeOrder(sel+`(from_org = ? OR to_org = ?)`, []any{q.Organisation[:], q.Organisation[:]}, after)
 	default:
-		s := p.made.from(after)
-		it = &s
+		lq = madeOrder(sel+`1`, nil, after)
 	}
-	var stop func(sortKey) bool
+	var stop func(*referralEntry) bool
 	if !q.MadeFrom.IsZero() {
 		limit := -q.MadeFrom.UnixNano()
-		stop = func(k sortKey) bool { return k.at > limit }
+		stop = func(e *referralEntry) bool { return madeKey(e).at > limit }
 	}
-	keep := func(k sortKey) bool {
-		r := p.byID[k.id()].r
+	keep := func(e *referralEntry) bool {
+		r := e.R
 		return (q.Organisation == uuid.Nil || r.Involves(q.Organisation)) &&
 			(q.Reference == "" || domain.ReferenceOf(r.ID) == q.Reference) &&
 			(q.Status == "" || r.Status == q.Status) &&
@@ -115,7 +102,5 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 			(q.To == uuid.Nil || r.ToOrganisationID == q.To) &&
 			(q.Visible == nil || q.Visible(r.ClientID))
 	}
-	return readPage(it, listSearch, q.Limit, keep, stop, func(k sortKey) ReferralSummary {
-		return p.summary(p.byID[k.id()], now)
-	}), nil
+	return rowsPage(p, listSearch, q.Limit, lq, keep, stop, madeKey, p.summaryAt(now))
 }
