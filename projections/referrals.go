@@ -39,11 +39,11 @@ type Referrals struct {
 	views *Views
 
 	mu         sync.Mutex
-	checkpoint eventstore.Position             // committed
-	batch      *Batch                          // the batch the rows below belong to
-	batchPos   eventstore.Position             // the last event applied in batch
-	dirty      map[uuid.UUID]*referralEntry    // rows changed in batch, not yet written
-	cache      map[uuid.UUID]*referralEntry    // committed rows, bounded by cacheMax
+	checkpoint eventstore.Position          // committed
+	batch      *Batch                       // the batch the rows below belong to
+	batchPos   eventstore.Position          // the last event applied in batch
+	dirty      map[uuid.UUID]*referralEntry // rows changed in batch, not yet written
+	cache      map[uuid.UUID]*referralEntry // committed rows, bounded by cacheMax
 }
 
 // referralsView names the referrals' checkpoint.
