@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -74,25 +75,30 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 			after = &bound
 		}
 	}
-	const sel = `SELECT state FROM referrals WHERE `
-	var lq listQuery
-	switch {
-	case q.Reference != "":
-		lq = madeOrder(sel+`reference = ?`, []any{string(q.Reference)}, after)
-	case q.From != uuid.Nil:
-		lq = madeOrder(sel+`from_org = ?`, []any{q.From[:]}, after)
-	case q.To != uuid.Nil:
-		lq = madeOrder(sel+`to_org = ?`, []any{q.To[:]}, after)
-	case q.Organisation != uuid.Nil:
-		lq = madeOrder(sel+`(from_org = ? OR to_org = ?)`, []any{q.Organisation[:], q.Organisation[:]}, after)
-	default:
-		lq = madeOrder(sel+`1`, nil, after)
+	// The filters go to the database, so only rows that match are read;
+	// the made-from bound ends the walk.
+	where, args := []string{"1"}, []any{}
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
+	if q.Reference != "" {
+		add(`reference = ?`, string(q.Reference))
 	}
-	var stop func(*referralEntry) bool
+	if q.From != uuid.Nil {
+		add(`from_org = ?`, q.From[:])
+	}
+	if q.To != uuid.Nil {
+		add(`to_org = ?`, q.To[:])
+	}
+	if q.Status != "" {
+		add(`status = ?`, string(q.Status))
+	}
+	if q.Organisation != uuid.Nil && q.From == uuid.Nil && q.To == uuid.Nil {
+		where, args = append(where, `(from_org = ? OR to_org = ?)`), append(args, q.Organisation[:], q.Organisation[:])
+	}
 	if !q.MadeFrom.IsZero() {
-		limit := -q.MadeFrom.UnixNano()
-		stop = func(e *referralEntry) bool { return madeKey(e).at > limit }
+		add(`made_at <= ?`, -q.MadeFrom.UnixNano())
 	}
+	lq := madeOrder(`SELECT state FROM referrals WHERE `+strings.Join(where, " AND "), args, after)
+	var stop func(*referralEntry) bool
 	keep := func(e *referralEntry) bool {
 		r := e.R
 		return (q.Organisation == uuid.Nil || r.Involves(q.Organisation)) &&
