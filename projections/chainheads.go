@@ -37,6 +37,12 @@ type chainHeads struct {
 	cache    map[string]chainHead
 }
 
+func (c *chainHeads) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loaded, c.batch, c.dirty = false, nil, nil
+}
+
 // check verifies ev follows the last event checked in its stream, as
 // eventstore.ChainVerifier does, and records it; an event at or before
 // the checkpoint was checked before and is passed.

@@ -80,6 +80,13 @@ func OpenReferrals(ctx context.Context, views *Views, cal *calendar.Calendar, ts
 	return &Referrals{cal: cal, ts: ts, views: views, checkpoint: cp, cache: map[uuid.UUID]*referralEntry{}}, nil
 }
 
+func (p *Referrals) forget() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.checkpoint, p.batchPos, p.batch, p.dirty = 0, 0, nil, nil
+	clear(p.cache)
+}
+
 // ViewName implements Persistent.
 func (p *Referrals) ViewName() string { return referralsView }
 

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -48,8 +49,29 @@ func (l *eventLog) referral(id uuid.UUID, at time.Time, ev domain.Event) {
 }
 
 func feed(p Projection, events []fedEvent) {
-	for _, e := range events {
-		p.Apply(e.stored, e.rec)
+	v, ok := p.(Persistent)
+	if !ok {
+		for _, e := range events {
+			p.Apply(e.stored, e.rec)
+		}
+		return
+	}
+	// A persistent view takes events in batches, as the runner feeds it.
+	for len(events) > 0 {
+		n := min(len(events), batchMax)
+		b, err := v.ViewsDB().Begin(context.Background())
+		if err != nil {
+			panic(err)
+		}
+		for _, e := range events[:n] {
+			if err := v.ApplyIn(b, e.stored, e.rec); err != nil {
+				panic(err)
+			}
+		}
+		if err := b.Commit(); err != nil {
+			panic(err)
+		}
+		events = events[n:]
 	}
 }
 

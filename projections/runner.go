@@ -207,6 +207,82 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 // checkpoint of the persistent views (and of the chain heads they check
 // against), or the start of the log when a read model lives in memory.
 func (r *Runner) startPosition(ctx context.Context) (eventstore.Position, error) {
+	start, err := r.lowestCheckpoint(ctx)
+	if err != nil || start == eventstore.Start {
+		return start, err
+	}
+	same, err := r.sameLog(ctx)
+	if err != nil || same {
+		return start, err
+	}
+	// The views were built from another log, or from this one before it
+	// was restored from an older backup: they are rebuilt.
+	r.log.Warn().Uint64("checkpoint", uint64(start)).
+		Msg("the views do not match the event log (restored from a backup?): rebuilding them from the start of the log")
+	views := map[*Views]bool{}
+	if r.views != nil {
+		views[r.views] = true
+	}
+	for _, p := range r.projections {
+		if v, ok := p.(Persistent); ok {
+			views[v.ViewsDB()] = true
+		}
+	}
+	for v := range views {
+		if err := v.Reset(ctx); err != nil {
+			return 0, err
+		}
+	}
+	for _, p := range r.projections {
+		if v, ok := p.(Persistent); ok {
+			v.forget()
+		}
+	}
+	if r.heads != nil {
+		r.heads.forget()
+	}
+	return eventstore.Start, nil
+}
+
+// sameLog reports whether the store holds, at the position of the last
+// event the views applied, that same event.
+func (r *Runner) sameLog(ctx context.Context) (bool, error) {
+	if r.views == nil {
+		return true, nil // nothing to compare with
+	}
+	pos, id, ok, err := r.views.mark(ctx)
+	if err != nil || !ok {
+		return !ok, err
+	}
+	head, err := r.store.Head(ctx)
+	if err != nil {
+		return false, fmt.Errorf("projections: %w", err)
+	}
+	if head < pos {
+		return false, nil
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sub := r.store.Subscribe(sctx, pos-1)
+	defer sub.Close()
+	select {
+	case ev, open := <-sub.Events():
+		if !open {
+			if err := sub.Err(); err != nil {
+				return false, fmt.Errorf("projections: read the last event applied: %w", err)
+			}
+			return false, nil
+		}
+		return ev.Position == pos && string(ev.ID[:]) == string(id), nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// lowestCheckpoint is the lowest checkpoint of the persistent views and
+// the chain heads, or the start of the log when a read model lives in
+// memory.
+func (r *Runner) lowestCheckpoint(ctx context.Context) (eventstore.Position, error) {
 	start, any := eventstore.Position(0), false
 	lowest := func(cp eventstore.Position) {
 		if !any || cp < start {
@@ -280,6 +356,18 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 			return 0, fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
 		}
 		recs = append(recs, rec)
+	}
+	if r.views != nil && len(recs) > 0 {
+		b, err := begin(r.views)
+		if err == nil {
+			err = b.setMark(events[len(recs)-1])
+		}
+		if err != nil {
+			for _, b := range batches {
+				b.Rollback()
+			}
+			return 0, fmt.Errorf("projections: %w", err)
+		}
 	}
 	for _, b := range batches {
 		if err := b.Commit(); err != nil {

@@ -111,6 +111,10 @@ func (v *Views) DB() *sql.DB { return v.db }
 // viewsSchema is every table of the persistent read models.
 var viewsSchema = []string{
 	`CREATE TABLE checkpoints (view TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`,
+	// The last event the runner applied, by position and id: a restart
+	// checks the log still holds it there, or rebuilds the views (a log
+	// restored from an older backup, or another log altogether).
+	`CREATE TABLE log_mark (one INTEGER PRIMARY KEY CHECK (one = 1), position INTEGER NOT NULL, event BLOB NOT NULL)`,
 	// The last event of each stream the runner checked (R-LEDGER-4), so a
 	// restart checks the links of new events without replaying.
 	`CREATE TABLE chain_heads (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID`,
@@ -288,6 +292,26 @@ func (b *Batch) SetCheckpoint(view string, pos eventstore.Position) error {
 		ON CONFLICT (view) DO UPDATE SET position = excluded.position`, view, int64(pos))
 }
 
+// setMark records ev as the last event applied.
+func (b *Batch) setMark(ev eventstore.RecordedEvent) error {
+	return b.exec(`INSERT OR REPLACE INTO log_mark (one, position, event) VALUES (1, ?, ?)`, int64(ev.Position), ev.ID[:])
+}
+
+// mark returns the last event the runner applied: its position and id,
+// and false when none was.
+func (v *Views) mark(ctx context.Context) (eventstore.Position, []byte, bool, error) {
+	var pos int64
+	var id []byte
+	err := v.db.QueryRowContext(ctx, `SELECT position, event FROM log_mark WHERE one = 1`).Scan(&pos, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, false, nil
+	}
+	if err != nil {
+		return 0, nil, false, err
+	}
+	return eventstore.Position(pos), id, true, nil
+}
+
 // Commit writes what the batch holds back, then commits.
 func (b *Batch) Commit() error {
 	for _, f := range b.flush {
@@ -336,6 +360,9 @@ type Persistent interface {
 	// ApplyIn applies one event within a batch; events at or before the
 	// view's checkpoint are ignored.
 	ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded) error
+	// forget drops what the view holds in memory after its database was
+	// reset: it starts again from the beginning of the log.
+	forget()
 }
 
 // Dump returns every row of every table of the views, each row printed
