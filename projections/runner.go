@@ -219,6 +219,13 @@ func (r *Runner) startPosition(ctx context.Context) (eventstore.Position, error)
 	// was restored from an older backup: they are rebuilt.
 	r.log.Warn().Uint64("checkpoint", uint64(start)).
 		Msg("the views do not match the event log (restored from a backup?): rebuilding them from the start of the log")
+	return eventstore.Start, r.ResetViews(ctx)
+}
+
+// ResetViews empties every persistent view the runner feeds, and its
+// chain heads, so the next Run rebuilds them from the start of the log
+// (ledger rebuild-views). Call it while the runner is not running.
+func (r *Runner) ResetViews(ctx context.Context) error {
 	views := map[*Views]bool{}
 	if r.views != nil {
 		views[r.views] = true
@@ -230,7 +237,7 @@ func (r *Runner) startPosition(ctx context.Context) (eventstore.Position, error)
 	}
 	for v := range views {
 		if err := v.Reset(ctx); err != nil {
-			return 0, err
+			return err
 		}
 	}
 	for _, p := range r.projections {
@@ -241,7 +248,11 @@ func (r *Runner) startPosition(ctx context.Context) (eventstore.Position, error)
 	if r.heads != nil {
 		r.heads.forget()
 	}
-	return eventstore.Start, nil
+	r.mu.Lock()
+	r.pos = eventstore.Start
+	r.mu.Unlock()
+	r.started = false
+	return nil
 }
 
 // sameLog reports whether the store holds, at the position of the last
