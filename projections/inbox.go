@@ -79,9 +79,12 @@ func (p *Referrals) Inbox(q InboxQuery, now time.Time) (Page[ReferralSummary], e
 	if q.Assignee != uuid.Nil {
 		owner, col = q.Assignee[:], "assignee"
 	}
-	query, args := `SELECT state FROM referrals WHERE `+col+` = ? AND open = 1`, []any{owner}
+	// The index is named: the planner might otherwise walk another that
+	// filters as well but needs a sort.
+	index := map[string]string{"to_org": "referrals_inbox", "assignee": "referrals_assigned"}[col]
+	query, args := `SELECT state FROM referrals INDEXED BY `+index+`_open WHERE `+col+` = ? AND open = 1`, []any{owner}
 	if q.Status != "" {
-		query, args = `SELECT state FROM referrals WHERE `+col+` = ? AND status = ?`, []any{owner, string(q.Status)}
+		query, args = `SELECT state FROM referrals INDEXED BY `+index+` WHERE `+col+` = ? AND status = ?`, []any{owner, string(q.Status)}
 	}
 	// An assignee works for the receiving organisation; the check keeps
 	// need to know even if an index were ever wrong.

@@ -23,7 +23,7 @@ func (p *Referrals) Outbox(q OutboxQuery, now time.Time) (Page[ReferralSummary],
 	if err != nil {
 		return Page[ReferralSummary]{}, err
 	}
-	q2 := madeOrder(`SELECT state FROM referrals WHERE from_org = ?`, []any{q.Organisation[:]}, after)
+	q2 := madeOrder(`SELECT state FROM referrals INDEXED BY referrals_outbox WHERE from_org = ?`, []any{q.Organisation[:]}, after)
 	return rowsPage(p, listOutbox, q.Limit, q2, visible(q.Visible), nil, madeKey, p.summaryAt(now))
 }
 

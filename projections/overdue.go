@@ -45,7 +45,7 @@ func (p *Referrals) Overdue(q OverdueQuery, now time.Time) (Page[OverdueReferral
 	if err != nil {
 		return Page[OverdueReferral]{}, err
 	}
-	where, args := `SELECT state FROM referrals WHERE open = 1 AND work_at < ?`, []any{now.UnixNano()}
+	where, args := `SELECT state FROM referrals INDEXED BY referrals_due WHERE open = 1 AND work_at < ?`, []any{now.UnixNano()}
 	if q.Organisation != uuid.Nil {
 		where = `SELECT state FROM referrals WHERE open = 1 AND work_at < ? AND (to_org = ? OR from_org = ?)`
 		args = append(args, q.Organisation[:], q.Organisation[:])

@@ -3,9 +3,7 @@ package projections
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -233,20 +231,10 @@ func scanEntry(row interface{ Scan(...any) error }) (*referralEntry, error) {
 	return decodeEntry(state)
 }
 
-func decodeEntry(state []byte) (*referralEntry, error) {
-	e := &referralEntry{}
-	if err := json.Unmarshal(state, e); err != nil {
-		return nil, fmt.Errorf("views: a referral's row: %w", err)
-	}
-	return e, nil
-}
 
 // writeReferral stores a referral's row with the keys its lists sort by.
 func writeReferral(b *Batch, id uuid.UUID, e *referralEntry) error {
-	state, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
+	state := encodeEntry(e)
 	r := e.R
 	var assignee any
 	if r.AssignedTo != uuid.Nil {

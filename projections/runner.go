@@ -158,6 +158,12 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 			r.advance(start)
 		}
 	}
+	// Up to the head as it is now the runner is catching up: it waits for
+	// full batches. After it, it applies whatever is waiting at once.
+	head, err := r.store.Head(ctx)
+	if err != nil {
+		return false, fmt.Errorf("projections: %w", err)
+	}
 	sub := r.store.Subscribe(ctx, r.Position())
 	defer sub.Close()
 	events := sub.Events()
@@ -170,6 +176,13 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		batch = append(batch[:0], ev)
 	drain:
 		for len(batch) < batchMax {
+			if ev.Position < head {
+				if ev, open = <-events; !open {
+					break drain
+				}
+				batch = append(batch, ev)
+				continue
+			}
 			select {
 			case ev, open = <-events:
 				if !open {
