@@ -98,9 +98,3 @@ func (p *Referrals) Inbox(q InboxQuery, now time.Time) (Page[ReferralSummary], e
 func (p *Referrals) summaryAt(now time.Time) func(*referralEntry) ReferralSummary {
 	return func(e *referralEntry) ReferralSummary { return p.summary(e, now) }
 }
-
-// keyIter walks keys in order.
-type keyIter interface {
-	peek() (sortKey, bool)
-	next()
-}

@@ -231,7 +231,6 @@ func scanEntry(row interface{ Scan(...any) error }) (*referralEntry, error) {
 	return decodeEntry(state)
 }
 
-
 // writeReferral stores a referral's row with the keys its lists sort by.
 func writeReferral(b *Batch, id uuid.UUID, e *referralEntry) error {
 	state := encodeEntry(e)
