@@ -59,6 +59,9 @@ type Node struct {
 	Accounts    *ledger.Accounts
 	Hasher      *auth.LimitedHasher // password hashing, bounded (R-AUTH-5)
 
+	// Views is the database of the persistent read models (views.db in
+	// the data directory; each node keeps its own, on KurrentDB too).
+	Views      *projections.Views
 	Orgs       *projections.Organisations
 	Clients    *projections.Clients
 	Referrals  *projections.Referrals
@@ -153,7 +156,12 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	n.ClientKeys = ledger.NewClientKeys(n.KeyGuard, n.Clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	n.Service = ledger.NewService(store, ledger.NewCodec(n.ClientKeys), o.now, uuid.New)
 	n.Timescales = Timescales(cfg)
-	n.Referrals = projections.NewReferrals(n.Calendar, n.Timescales)
+	if n.Views, err = projections.OpenViews(filepath.Join(cfg.DataDir, projections.ViewsFile)); err != nil {
+		return nil, err
+	}
+	if n.Referrals, err = projections.OpenReferrals(context.Background(), n.Views, n.Calendar, n.Timescales); err != nil {
+		return nil, err
+	}
 	// Projections decode with the public codec: read models never hold
 	// client data.
 	n.Locks = projections.NewLocks()
@@ -168,6 +176,7 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate,
 		n.KnownClients)
 	n.Runner.SetLogger(log.With().Str("component", "projections").Logger())
+	n.Runner.UseViews(n.Views)
 	// Every event's hash link is checked as the views are built, so a
 	// damaged log stops the start naming the position (R-OPS-4).
 	n.Runner.CheckChains()
@@ -208,6 +217,9 @@ func (n *Node) Close() error {
 	}
 	if n.Notifier != nil {
 		errs = append(errs, n.Notifier.Close())
+	}
+	if n.Views != nil {
+		errs = append(errs, n.Views.Close())
 	}
 	if n.Store != nil {
 		errs = append(errs, n.Store.Close())

@@ -49,6 +49,13 @@ const deliveryBatch = 50
 // the checkpoint is written anyway during a long catch-up.
 const checkpointEvery = 1000
 
+// checkpointInterval is how long the checkpoint may lag behind the events
+// applied while the log is idle: it is written on this timer, not every
+// time the feed goes idle (each write is an fsync). A lagging checkpoint
+// costs nothing but replay: events after it that derived notices were
+// committed with those notices and their own checkpoint.
+const checkpointInterval = time.Second
+
 // Notifier derives notices from the event store into its outbox and
 // delivers them. Open it, Run it, and Close it after Run returns.
 type Notifier struct {
@@ -177,6 +184,23 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 	var digestDue bool
 	var digestAfter eventstore.Position
 	timer := n.digestTimer(lastDigest)
+	// checkpointDue fires when an idle checkpoint is to be written; nil
+	// while none is pending.
+	var checkpointDue <-chan time.Time
+	saveCheckpoint := func() error {
+		checkpointDue = nil
+		if applied <= persisted {
+			return nil
+		}
+		if _, err := n.outbox.commit(ctx, change{checkpoint: applied}, n.clock.Now()); err != nil {
+			return fmt.Errorf("notifications: checkpoint: %w", err)
+		}
+		persisted = applied
+		if applied >= startHead {
+			healthy() // caught up, everything committed
+		}
+		return nil
+	}
 
 	sub := n.store.Subscribe(ctx, eventstore.Start)
 	defer sub.Close()
@@ -188,19 +212,21 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 		case ev, open = <-events:
 			received = true
 		default:
-			// Idle: a good moment to persist the checkpoint.
-			if applied > persisted {
-				if _, err := n.outbox.commit(ctx, change{checkpoint: applied}, n.clock.Now()); err != nil {
-					return fmt.Errorf("notifications: checkpoint: %w", err)
-				}
-				persisted = applied
+			// Idle: the checkpoint is written within checkpointInterval.
+			if applied > persisted && checkpointDue == nil {
+				checkpointDue = n.clock.After(checkpointInterval)
 			}
-			if applied >= startHead {
+			if applied >= startHead && applied <= persisted {
 				healthy() // caught up, everything committed
 			}
 			select {
 			case ev, open = <-events:
 				received = true
+			case <-checkpointDue:
+				if err := saveCheckpoint(); err != nil {
+					return err
+				}
+				continue
 			case <-timer:
 				head, err := n.store.Head(ctx)
 				if err != nil {
@@ -210,6 +236,13 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 				}
 				digestDue, digestAfter, timer = true, head, nil
 			case <-ctx.Done():
+				// Stopping: keep the checkpoint, so the next start
+				// replays less; a failure here costs only replay.
+				stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+				if applied > persisted {
+					_, _ = n.outbox.commit(stopCtx, change{checkpoint: applied}, n.clock.Now())
+				}
+				cancel()
 				return nil
 			}
 		}

@@ -35,14 +35,14 @@ type ReferralSummary struct {
 	Revision           uint64
 }
 
-// summary shows e at now. The caller holds p.mu.
+// summary shows e at now.
 func (p *Referrals) summary(e *referralEntry, now time.Time) ReferralSummary {
-	r := e.r
+	r := e.R
 	return ReferralSummary{ID: r.ID, Reference: domain.ReferenceOf(r.ID), Status: r.Status, Urgent: r.UrgentNow(),
 		FromOrganisationID: r.FromOrganisationID, ToOrganisationID: r.ToOrganisationID, ClientID: r.ClientID,
 		AssignedTo: r.AssignedTo, MadeAt: r.MadeAt, AcknowledgedAt: r.AcknowledgedAt, ClosedAt: r.ClosedAt,
-		Outcome: r.Outcome, EndedAt: r.EndedAt(), ForwardedFrom: r.ForwardedFrom, ForwardedTo: r.ForwardedTo, Deadlines: e.deadlines, Stage: e.stage, NextDeadline: e.next,
-		Overdue: e.deadlines.Overdue(r, now), Revision: r.Revision}
+		Outcome: r.Outcome, EndedAt: r.EndedAt(), ForwardedFrom: r.ForwardedFrom, ForwardedTo: r.ForwardedTo, Deadlines: e.Deadlines, Stage: e.Stage, NextDeadline: e.Next,
+		Overdue: e.Deadlines.Overdue(r, now), Revision: r.Revision}
 }
 
 // InboxQuery asks for one page of an organisation's incoming referrals.
@@ -75,57 +75,26 @@ func (p *Referrals) Inbox(q InboxQuery, now time.Time) (Page[ReferralSummary], e
 	if err != nil {
 		return Page[ReferralSummary]{}, err
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	index, owner := p.inbox, q.Organisation
+	owner, col := q.Organisation[:], "to_org"
 	if q.Assignee != uuid.Nil {
-		index, owner = p.assigned, q.Assignee
+		owner, col = q.Assignee[:], "assignee"
 	}
-	var it keyIter
-	if q.Status == "" {
-		it = &mergeIter{a: index[queueKey{owner, domain.StatusMade}].from(after),
-			b: index[queueKey{owner, domain.StatusAcknowledged}].from(after)}
-	} else {
-		s := index[queueKey{owner, q.Status}].from(after)
-		it = &s
+	// The index is named: the planner might otherwise walk another that
+	// filters as well but needs a sort.
+	index := map[string]string{"to_org": "referrals_inbox", "assignee": "referrals_assigned"}[col]
+	query, args := `SELECT state FROM referrals INDEXED BY `+index+`_open WHERE `+col+` = ? AND open = 1`, []any{owner}
+	if q.Status != "" {
+		query, args = `SELECT state FROM referrals INDEXED BY `+index+` WHERE `+col+` = ? AND status = ?`, []any{owner, string(q.Status)}
 	}
 	// An assignee works for the receiving organisation; the check keeps
 	// need to know even if an index were ever wrong.
-	keep := func(k sortKey) bool {
-		r := p.byID[k.id()].r
-		return r.ToOrganisationID == q.Organisation && (q.Visible == nil || q.Visible(r.ClientID))
+	keep := func(e *referralEntry) bool {
+		return e.R.ToOrganisationID == q.Organisation && (q.Visible == nil || q.Visible(e.R.ClientID))
 	}
-	return readPage(it, list, q.Limit, keep, nil, func(k sortKey) ReferralSummary {
-		return p.summary(p.byID[k.id()], now)
-	}), nil
+	return rowsPage(p, list, q.Limit, workOrder(query, args, after), keep, nil, workKey, p.summaryAt(now))
 }
 
-// keyIter walks keys in order.
-type keyIter interface {
-	peek() (sortKey, bool)
-	next()
-}
-
-// readPage reads up to limit items from it, skipping keys keep refuses
-// and ending at the first key stop accepts (either may be nil), and returns
-// them with the cursor of the next page when there is more.
-func readPage[T any](it keyIter, list listTag, limit int, keep, stop func(sortKey) bool, item func(sortKey) T) Page[T] {
-	limit = clampLimit(limit)
-	out := Page[T]{Items: make([]T, 0, min(limit, 64))}
-	var last sortKey
-	for k, ok := it.peek(); ok; k, ok = it.peek() {
-		if stop != nil && stop(k) {
-			break
-		}
-		if keep == nil || keep(k) {
-			if len(out.Items) == limit {
-				out.Next = encodeCursor(list, last)
-				break
-			}
-			out.Items = append(out.Items, item(k))
-			last = k
-		}
-		it.next()
-	}
-	return out
+// summaryAt returns the summary of an entry at now.
+func (p *Referrals) summaryAt(now time.Time) func(*referralEntry) ReferralSummary {
+	return func(e *referralEntry) ReferralSummary { return p.summary(e, now) }
 }

@@ -177,12 +177,10 @@ func (k *KnownClients) Len() int {
 // org made or received, as the outbox lists them, leaving out those of
 // clients visible refuses (the caller's lock rule).
 func (p *Referrals) ClientReferrals(ids []uuid.UUID, org uuid.UUID, visible func(client uuid.UUID) bool, now time.Time) []ReferralSummary {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
 	out := []ReferralSummary{}
 	for _, id := range ids {
-		e := p.byID[id]
-		if e == nil || !e.r.Involves(org) || (visible != nil && !visible(e.r.ClientID)) {
+		e := p.get(id)
+		if e == nil || !e.R.Involves(org) || (visible != nil && !visible(e.R.ClientID)) {
 			continue
 		}
 		out = append(out, p.summary(e, now))

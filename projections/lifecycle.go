@@ -11,9 +11,7 @@ import (
 // decides who may see it (the forward chain of R-REF-10 shows each link
 // only to those who may see that referral).
 func (p *Referrals) Summary(id uuid.UUID, now time.Time) (ReferralSummary, bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	e := p.byID[id]
+	e := p.get(id)
 	if e == nil {
 		return ReferralSummary{}, false
 	}

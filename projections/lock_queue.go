@@ -30,12 +30,8 @@ func (p *Locks) PendingLocks() []ledger.PendingLock {
 // whoever made or received it: for routing a message to the case's
 // responsible person (R-LOCK-8), never to show the caller.
 func (p *Referrals) ClientOfReference(ref domain.Reference) (uuid.UUID, bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	for _, id := range p.references[ref] {
-		if e := p.byID[id]; e != nil {
-			return e.r.ClientID, true
-		}
+	for _, e := range p.byReference(ref) {
+		return e.R.ClientID, true
 	}
 	return uuid.Nil, false
 }
@@ -43,13 +39,11 @@ func (p *Referrals) ClientOfReference(ref domain.Reference) (uuid.UUID, bool) {
 // ReferencesOf returns the references of referrals by id, for naming a
 // client's case without its data; an unknown id is left out.
 func (p *Referrals) ReferencesOf(ids []uuid.UUID) []ReferralSummary {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
 	out := []ReferralSummary{}
 	for _, id := range ids {
-		if e := p.byID[id]; e != nil {
-			out = append(out, ReferralSummary{ID: id, Reference: e.r.Reference(), ClientID: e.r.ClientID, MadeAt: e.r.MadeAt,
-				FromOrganisationID: e.r.FromOrganisationID, ToOrganisationID: e.r.ToOrganisationID, Status: e.r.Status})
+		if e := p.get(id); e != nil {
+			out = append(out, ReferralSummary{ID: id, Reference: e.R.Reference(), ClientID: e.R.ClientID, MadeAt: e.R.MadeAt,
+				FromOrganisationID: e.R.FromOrganisationID, ToOrganisationID: e.R.ToOrganisationID, Status: e.R.Status})
 		}
 	}
 	return out

@@ -23,19 +23,14 @@ func (p *Referrals) Outbox(q OutboxQuery, now time.Time) (Page[ReferralSummary],
 	if err != nil {
 		return Page[ReferralSummary]{}, err
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	it := p.outbox[q.Organisation].from(after)
-	return readPage(&it, listOutbox, q.Limit, visible(p, q.Visible), nil, func(k sortKey) ReferralSummary {
-		return p.summary(p.byID[k.id()], now)
-	}), nil
+	q2 := madeOrder(`SELECT state FROM referrals INDEXED BY referrals_outbox WHERE from_org = ?`, []any{q.Organisation[:]}, after)
+	return rowsPage(p, listOutbox, q.Limit, q2, visible(q.Visible), nil, madeKey, p.summaryAt(now))
 }
 
-// visible turns a filter of clients into one of keys; nil stays nil. The
-// caller holds p.mu.
-func visible(p *Referrals, client func(uuid.UUID) bool) func(sortKey) bool {
+// visible turns a filter of clients into one of rows; nil stays nil.
+func visible(client func(uuid.UUID) bool) func(*referralEntry) bool {
 	if client == nil {
 		return nil
 	}
-	return func(k sortKey) bool { return client(p.byID[k.id()].r.ClientID) }
+	return func(e *referralEntry) bool { return client(e.R.ClientID) }
 }

@@ -45,22 +45,18 @@ func (p *Referrals) Overdue(q OverdueQuery, now time.Time) (Page[OverdueReferral
 	if err != nil {
 		return Page[OverdueReferral]{}, err
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	set := &p.due
+	where, args := `SELECT state FROM referrals INDEXED BY referrals_due WHERE open = 1 AND work_at < ?`, []any{now.UnixNano()}
 	if q.Organisation != uuid.Nil {
-		set = p.involved[q.Organisation]
+		where = `SELECT state FROM referrals WHERE open = 1 AND work_at < ? AND (to_org = ? OR from_org = ?)`
+		args = append(args, q.Organisation[:], q.Organisation[:])
 	}
-	it := set.from(after)
-	cutoff := now.UnixNano()
-	notYetDue := func(k sortKey) bool { return k.at >= cutoff }
 	days := overdueDays{cal: p.cal, today: p.cal.DateOf(now)}
-	return readPage(&it, listOverdue, q.Limit, visible(p, q.Visible), notYetDue, func(k sortKey) OverdueReferral {
-		e := p.byID[k.id()]
-		return OverdueReferral{ID: e.r.ID, Status: e.r.Status, Urgent: e.r.UrgentNow(),
-			FromOrganisationID: e.r.FromOrganisationID, ToOrganisationID: e.r.ToOrganisationID,
-			Stage: e.stage, Due: e.next, WorkingDaysOverdue: days.since(p.cal.DateOf(e.next))}
-	}), nil
+	return rowsPage(p, listOverdue, q.Limit, workOrder(where, args, after), visible(q.Visible), nil, workKey,
+		func(e *referralEntry) OverdueReferral {
+			return OverdueReferral{ID: e.R.ID, Status: e.R.Status, Urgent: e.R.UrgentNow(),
+				FromOrganisationID: e.R.FromOrganisationID, ToOrganisationID: e.R.ToOrganisationID,
+				Stage: e.Stage, Due: e.Next, WorkingDaysOverdue: days.since(p.cal.DateOf(e.Next))}
+		})
 }
 
 // overdueDays counts working days from due dates to today for a page

@@ -13,10 +13,8 @@ import (
 // reference is free. The referral id itself does not count, so a retry
 // that derives the same id (R-OPS-1) keeps it.
 func (p *Referrals) ReferenceTaken(ref domain.Reference, id uuid.UUID) bool {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	for _, other := range p.references[ref] {
-		if other != id {
+	for _, other := range p.byReference(ref) {
+		if other.R.ID != id {
 			return true
 		}
 	}
@@ -37,12 +35,9 @@ type ReferenceQuery struct {
 // made or received: none, or one (two only if two references ever
 // collided in a race), in the order they were made.
 func (p *Referrals) FindByReference(q ReferenceQuery, now time.Time) []ReferralSummary {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
 	out := []ReferralSummary{}
-	for _, id := range p.references[q.Reference] {
-		e := p.byID[id]
-		if e == nil || !e.r.Involves(q.Organisation) || (q.Visible != nil && !q.Visible(e.r.ClientID)) {
+	for _, e := range p.byReference(q.Reference) {
+		if !e.R.Involves(q.Organisation) || (q.Visible != nil && !q.Visible(e.R.ClientID)) {
 			continue
 		}
 		out = append(out, p.summary(e, now))

@@ -1,6 +1,9 @@
 package projections
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"sync"
 	"time"
 
@@ -13,8 +16,9 @@ import (
 )
 
 // Referrals is the read model behind the inbox, outbox and overdue views
-// (R-VIEW-1..3) and the search of referrals: every referral's state folded from the public fields of its
-// events, indexed per receiving organisation and status, per assigned
+// (R-VIEW-1..3) and the search of referrals: every referral's state folded
+// from the public fields of its events, one row per referral in the views
+// database, indexed per receiving organisation and status, per assigned
 // adviser and status, per referring organisation, and by next deadline.
 //
 // It holds no client data (R-LEDGER-6): it is fed through the public codec,
@@ -22,113 +26,238 @@ import (
 // dropped before it is kept.
 //
 // Deadlines are a function of a referral's state and the calendar only, so
-// they are computed when an event is applied; whether a referral is overdue,
-// and by how many working days, depends on the time and is computed when a
-// list is read. Apply and the list methods are safe for concurrent use.
+// they are computed when an event is applied and stored; whether a
+// referral is overdue, and by how many working days, depends on the time
+// and is computed when a list is read, so it stays right after a restart.
+// Apply and the list methods are safe for concurrent use. Memory holds only
+// a bounded cache of referrals and the rows of the batch being applied.
 type Referrals struct {
-	cal *calendar.Calendar
-	ts  domain.Timescales
+	cal   *calendar.Calendar
+	ts    domain.Timescales
+	views *Views
 
-	mu         sync.RWMutex
-	checkpoint eventstore.Position
-	byID       map[uuid.UUID]*referralEntry
-	due        orderedSet                // open referrals by next deadline: the network's overdue list
-	involved   map[uuid.UUID]*orderedSet // organisation → open referrals to or from it, by next deadline
-	inbox      map[queueKey]*orderedSet  // (receiving organisation, status) → work order
-	assigned   map[queueKey]*orderedSet  // (assignee, status) → work order
-	outbox     map[uuid.UUID]*orderedSet // referring organisation → newest made first
-	received   map[uuid.UUID]*orderedSet // receiving organisation → newest made first (search)
-	made       orderedSet                // every referral, newest made first (search)
-
-	// references maps a reference to the referrals it names (R-REF-13):
-	// one, unless two were made with the same one in a race.
-	references map[domain.Reference][]uuid.UUID
+	mu         sync.Mutex
+	checkpoint eventstore.Position          // committed
+	batch      *Batch                       // the batch the rows below belong to
+	batchPos   eventstore.Position          // the last event applied in batch
+	dirty      map[uuid.UUID]*referralEntry // rows changed in batch, not yet written
+	cache      map[uuid.UUID]*referralEntry // committed rows, bounded by cacheMax
 }
 
-// queueKey names one work list: an organisation's or an adviser's
-// referrals of one status.
-type queueKey struct {
-	owner  uuid.UUID
-	status domain.Status
-}
+// referralsView names the referrals' checkpoint.
+const referralsView = "referrals"
+
+// cacheMax bounds the referrals held in memory between requests.
+const cacheMax = 4096
 
 // referralEntry is one referral as the lists need it.
 type referralEntry struct {
-	r         domain.Referral
-	deadlines domain.Deadlines
-	stage     domain.Stage // "" when closed
-	next      time.Time    // the deadline of stage; zero when closed or unknown
-	at        placement    // where the referral is indexed
-}
-
-// placement is where a referral sits in the indexes; an event that leaves
-// it unchanged (most notes) costs no index update.
-type placement struct {
-	status        domain.Status
-	from, to      uuid.UUID
-	assignee      uuid.UUID
-	work, made    sortKey // work: next deadline when open, when it ended otherwise
-	open, indexed bool
+	R         domain.Referral  `json:"r"`
+	Deadlines domain.Deadlines `json:"d"`
+	Stage     domain.Stage     `json:"s,omitempty"` // "" when closed
+	Next      time.Time        `json:"n"`           // the deadline of stage; zero when closed or unknown
 }
 
 // NewReferrals returns an empty read model that computes deadlines with
-// the network's timescales on cal.
+// the network's timescales on cal, kept in a private in-memory database.
 func NewReferrals(cal *calendar.Calendar, ts domain.Timescales) *Referrals {
-	return &Referrals{cal: cal, ts: ts, byID: map[uuid.UUID]*referralEntry{},
-		involved: map[uuid.UUID]*orderedSet{}, inbox: map[queueKey]*orderedSet{},
-		assigned: map[queueKey]*orderedSet{}, outbox: map[uuid.UUID]*orderedSet{}, received: map[uuid.UUID]*orderedSet{},
-		references: map[domain.Reference][]uuid.UUID{}}
+	p, err := OpenReferrals(context.Background(), openMemoryViews(), cal, ts)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }
+
+// OpenReferrals returns the read model kept in views, resuming from its
+// checkpoint there.
+func OpenReferrals(ctx context.Context, views *Views, cal *calendar.Calendar, ts domain.Timescales) (*Referrals, error) {
+	cp, err := views.Checkpoint(ctx, referralsView)
+	if err != nil {
+		return nil, err
+	}
+	return &Referrals{cal: cal, ts: ts, views: views, checkpoint: cp, cache: map[uuid.UUID]*referralEntry{}}, nil
+}
+
+func (p *Referrals) forget() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.checkpoint, p.batchPos, p.batch, p.dirty = 0, 0, nil, nil
+	clear(p.cache)
+}
+
+// ViewName implements Persistent.
+func (p *Referrals) ViewName() string { return referralsView }
+
+// ViewsDB implements Persistent.
+func (p *Referrals) ViewsDB() *Views { return p.views }
 
 // Checkpoint returns the global position of the last event applied: the
 // read model shows every event up to it.
 func (p *Referrals) Checkpoint() eventstore.Position {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	return p.checkpoint
 }
 
 // Len returns the number of referrals held, open and closed.
 func (p *Referrals) Len() int {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return len(p.byID)
+	var n int
+	if err := p.views.db.QueryRow(`SELECT COUNT(*) FROM referrals`).Scan(&n); err != nil {
+		return 0
+	}
+	return n
 }
 
-// Apply implements Projection. Events must come in global order; one at or
-// before the checkpoint is a redelivery and is ignored, so applying the
-// same events twice changes nothing.
+// Apply implements Projection, applying one event in a transaction of its
+// own. Events must come in global order; one at or before the checkpoint
+// is a redelivery and is ignored, so applying the same events twice
+// changes nothing. It panics if the views database fails: the runner
+// applies through ApplyIn, which returns the error.
 func (p *Referrals) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
+	if err := applyAlone(p, stored, rec); err != nil {
+		panic(err)
+	}
+}
+
+// applyAlone applies one event to a persistent view in its own batch.
+func applyAlone(p Persistent, stored eventstore.RecordedEvent, rec domain.Recorded) error {
+	b, err := p.ViewsDB().Begin(context.Background())
+	if err != nil {
+		return err
+	}
+	if err := p.ApplyIn(b, stored, rec); err != nil {
+		b.Rollback()
+		return err
+	}
+	return b.Commit()
+}
+
+// ApplyIn implements Persistent.
+func (p *Referrals) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if stored.Position <= p.checkpoint {
-		return
+	if p.batch != b {
+		p.join(b)
 	}
-	p.checkpoint = stored.Position
+	if stored.Position <= p.batchPos {
+		return nil
+	}
+	p.batchPos = stored.Position
 	id, ok := ledger.ReferralIDFromStream(stored.Stream)
 	if !ok {
-		return
+		return nil
 	}
-	e := p.byID[id]
-	if e == nil {
+	was, err := p.load(b, id)
+	if err != nil {
+		return err
+	}
+	if was == nil {
 		if _, made := rec.Event.(*domain.ReferralMade); !made {
-			return // a stream always starts with referral.made
+			return nil // a stream always starts with referral.made
 		}
-		e = &referralEntry{}
-		p.byID[id] = e
-		ref := domain.ReferenceOf(id)
-		p.references[ref] = append(p.references[ref], id)
+		was = &referralEntry{}
 	}
-	e.r = withoutClientData(domain.EvolveReferral(e.r, rec))
-	e.deadlines = p.ts.Deadlines(e.r, p.cal)
+	e := &referralEntry{R: withoutClientData(domain.EvolveReferral(was.R, rec))}
+	e.Deadlines = p.ts.Deadlines(e.R, p.cal)
 	var known bool
-	if e.stage, e.next, known = e.deadlines.Next(e.r); !known {
-		e.next = time.Time{}
+	if e.Stage, e.Next, known = e.Deadlines.Next(e.R); !known {
+		e.Next = time.Time{}
 	}
-	if at := placementOf(e); at != e.at {
-		p.reindex(e.at, at)
-		e.at = at
+	p.dirty[id] = e
+	return nil
+}
+
+// join makes b the batch the read model's changes go to: they are written
+// with its checkpoint before b commits, and cached once it has.
+func (p *Referrals) join(b *Batch) {
+	p.batch, p.batchPos, p.dirty = b, p.checkpoint, map[uuid.UUID]*referralEntry{}
+	b.onFlush(func(b *Batch) error {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for id, e := range p.dirty {
+			if err := writeReferral(b, id, e); err != nil {
+				return err
+			}
+		}
+		return b.SetCheckpoint(referralsView, p.batchPos)
+	})
+	b.onCommit(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for id, e := range p.dirty {
+			p.cacheLocked(id, e)
+		}
+		p.checkpoint, p.batch, p.dirty = p.batchPos, nil, nil
+	})
+	b.onRollback(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.batch, p.dirty, p.batchPos = nil, nil, p.checkpoint
+	})
+}
+
+// cacheLocked keeps e for id, emptying the cache when it is full: memory
+// stays bounded whatever the size of the log. The caller holds p.mu.
+func (p *Referrals) cacheLocked(id uuid.UUID, e *referralEntry) {
+	if _, ok := p.cache[id]; !ok && len(p.cache) >= cacheMax {
+		clear(p.cache)
 	}
+	p.cache[id] = e
+}
+
+// load returns the referral id as the batch leaves it, nil when none.
+// The caller holds p.mu.
+func (p *Referrals) load(b *Batch, id uuid.UUID) (*referralEntry, error) {
+	if e, ok := p.dirty[id]; ok {
+		return e, nil
+	}
+	if e, ok := p.cache[id]; ok {
+		return e, nil
+	}
+	row, err := b.queryRow(`SELECT state FROM referrals WHERE id = ?`, id[:])
+	if err != nil {
+		return nil, err
+	}
+	return scanEntry(row)
+}
+
+func scanEntry(row interface{ Scan(...any) error }) (*referralEntry, error) {
+	var state []byte
+	if err := row.Scan(&state); errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return decodeEntry(state)
+}
+
+// writeReferral stores a referral's row with the keys its lists sort by.
+func writeReferral(b *Batch, id uuid.UUID, e *referralEntry) error {
+	state := encodeEntry(e)
+	r := e.R
+	var assignee any
+	if r.AssignedTo != uuid.Nil {
+		assignee = r.AssignedTo[:]
+	}
+	work := workKey(e)
+	made := newestFirst(r.MadeAt, id)
+	open := 0
+	if r.Open() {
+		open = 1
+	}
+	return b.exec(`INSERT OR REPLACE INTO referrals (id, reference, client, status, open, from_org, to_org, assignee,
+		work_at, work_rank, made_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id[:], string(domain.ReferenceOf(id)), r.ClientID[:], string(r.Status), open, r.FromOrganisationID[:],
+		r.ToOrganisationID[:], assignee, work.at, int(work.rank), made.at, state)
+}
+
+// workKey is where a referral sits in the work lists: its next deadline
+// when open, when it ended otherwise.
+func workKey(e *referralEntry) sortKey {
+	if e.R.Open() {
+		return soonestFirst(e.Next, e.R.UrgentNow(), e.R.ID)
+	}
+	return newestFirst(e.R.EndedAt(), e.R.ID)
 }
 
 // withoutClientData drops what a referral state may carry beyond ids,
@@ -142,90 +271,41 @@ func withoutClientData(r domain.Referral) domain.Referral {
 	return r
 }
 
-func placementOf(e *referralEntry) placement {
-	r := e.r
-	if !r.Exists {
-		return placement{}
+// get returns the committed referral id, nil when none.
+func (p *Referrals) get(id uuid.UUID) *referralEntry {
+	p.mu.Lock()
+	if e, ok := p.cache[id]; ok {
+		p.mu.Unlock()
+		return e
 	}
-	at := placement{status: r.Status, from: r.FromOrganisationID, to: r.ToOrganisationID, assignee: r.AssignedTo,
-		made: newestFirst(r.MadeAt, r.ID), indexed: true}
-	if r.Open() {
-		at.open = true
-		at.work = soonestFirst(e.next, r.UrgentNow(), r.ID)
-	} else {
-		at.work = newestFirst(r.EndedAt(), r.ID)
+	cp := p.checkpoint
+	p.mu.Unlock()
+	e, err := scanEntry(p.views.db.QueryRow(`SELECT state FROM referrals WHERE id = ?`, id[:]))
+	if err != nil || e == nil {
+		return nil
 	}
-	return at
+	p.mu.Lock()
+	// Cache only what no batch committed meanwhile could have changed: a
+	// committed batch caches what it wrote itself.
+	if p.checkpoint == cp {
+		p.cacheLocked(id, e)
+	}
+	p.mu.Unlock()
+	return e
 }
 
-// reindex moves a referral from where it was to where it is now, touching
-// only the lists whose membership or order it changes: an assignment moves
-// it between advisers' lists only, and it stays put in its outbox.
-func (p *Referrals) reindex(was, is placement) {
-	if was.from != is.from || was.made != is.made {
-		move(p.outbox, was.indexed, was.from, was.made, is.indexed, is.from, is.made)
+// byReference returns the referrals with ref, in the order they were made.
+func (p *Referrals) byReference(ref domain.Reference) []*referralEntry {
+	rows, err := p.views.db.Query(`SELECT state FROM referrals WHERE reference = ? ORDER BY made_at DESC, id`, string(ref))
+	if err != nil {
+		return nil
 	}
-	if was.to != is.to || was.made != is.made {
-		move(p.received, was.indexed, was.to, was.made, is.indexed, is.to, is.made)
-	}
-	if was.indexed != is.indexed || was.made != is.made {
-		if was.indexed {
-			p.made.delete(was.made)
-		}
-		if is.indexed {
-			p.made.insert(is.made)
+	defer rows.Close()
+	var out []*referralEntry
+	for rows.Next() {
+		if e, err := scanEntry(rows); err == nil && e != nil {
+			out = append(out, e)
 		}
 	}
-	if was.to != is.to || was.status != is.status || was.work != is.work {
-		move(p.inbox, was.indexed, queueKey{was.to, was.status}, was.work, is.indexed, queueKey{is.to, is.status}, is.work)
-	}
-	if was.assignee != is.assignee || was.status != is.status || was.work != is.work {
-		move(p.assigned, was.assignee != uuid.Nil, queueKey{was.assignee, was.status}, was.work,
-			is.assignee != uuid.Nil, queueKey{is.assignee, is.status}, is.work)
-	}
-	if was.open != is.open || was.work != is.work || was.from != is.from || was.to != is.to {
-		if was.open {
-			p.due.delete(was.work)
-			deleteFrom(p.involved, was.to, was.work)
-			deleteFrom(p.involved, was.from, was.work)
-		}
-		if is.open {
-			p.due.insert(is.work)
-			insertInto(p.involved, is.to, is.work)
-			insertInto(p.involved, is.from, is.work)
-		}
-	}
-}
-
-// move takes a key out of one owner's set, if it was in one, and puts it
-// in another's, if it is to be in one.
-func move[K comparable](m map[K]*orderedSet, wasIn bool, was K, wasKey sortKey, isIn bool, is K, isKey sortKey) {
-	if wasIn {
-		deleteFrom(m, was, wasKey)
-	}
-	if isIn {
-		insertInto(m, is, isKey)
-	}
-}
-
-func insertInto[K comparable](m map[K]*orderedSet, owner K, k sortKey) {
-	s := m[owner]
-	if s == nil {
-		s = &orderedSet{}
-		m[owner] = s
-	}
-	s.insert(k)
-}
-
-// deleteFrom removes k from owner's set, and the set once empty, so that
-// owners with nothing listed cost nothing.
-func deleteFrom[K comparable](m map[K]*orderedSet, owner K, k sortKey) {
-	s := m[owner]
-	if s == nil {
-		return
-	}
-	s.delete(k)
-	if s.Len() == 0 {
-		delete(m, owner)
-	}
+	return out
 }

@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -48,8 +49,29 @@ func (l *eventLog) referral(id uuid.UUID, at time.Time, ev domain.Event) {
 }
 
 func feed(p Projection, events []fedEvent) {
-	for _, e := range events {
-		p.Apply(e.stored, e.rec)
+	v, ok := p.(Persistent)
+	if !ok {
+		for _, e := range events {
+			p.Apply(e.stored, e.rec)
+		}
+		return
+	}
+	// A persistent view takes events in batches, as the runner feeds it.
+	for len(events) > 0 {
+		n := min(len(events), batchMax)
+		b, err := v.ViewsDB().Begin(context.Background())
+		if err != nil {
+			panic(err)
+		}
+		for _, e := range events[:n] {
+			if err := v.ApplyIn(b, e.stored, e.rec); err != nil {
+				panic(err)
+			}
+		}
+		if err := b.Commit(); err != nil {
+			panic(err)
+		}
+		events = events[n:]
 	}
 }
 
@@ -273,7 +295,7 @@ func TestReferralsHoldNoClientData(t *testing.T) {
 	log.referral(id, at(2026, 12, 14, 13), &domain.ReferralClosed{Outcome: domain.OutcomeNegative, Comment: "marker comment"})
 	p := NewReferrals(testCalendar(t), domain.DefaultTimescales())
 	feed(p, log.events)
-	r := p.byID[id].r
+	r := p.get(id).R
 	if r.Client != (domain.Client{}) || r.Reason != "" || r.UrgencyFeedback != "" || r.Comment != "" ||
 		r.Notes != nil || r.SafeguardingOverride != nil {
 		t.Fatalf("the read model holds client data: %+v", r)
@@ -290,7 +312,7 @@ func TestReferralsIgnoreRedelivery(t *testing.T) {
 	p := NewReferrals(testCalendar(t), domain.DefaultTimescales())
 	feed(p, log.events)
 	feed(p, log.events[:1])
-	if r := p.byID[id].r; r.Status != domain.StatusAcknowledged || r.Revision != 1 || p.Checkpoint() != 2 {
+	if r := p.get(id).R; r.Status != domain.StatusAcknowledged || r.Revision != 1 || p.Checkpoint() != 2 {
 		t.Fatalf("after redelivery: status %s revision %d checkpoint %d", r.Status, r.Revision, p.Checkpoint())
 	}
 }

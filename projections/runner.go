@@ -51,6 +51,12 @@ type Runner struct {
 	projections []Projection
 	log         zerolog.Logger
 	chains      *eventstore.ChainVerifier // nil unless CheckChains was called
+	views       *Views                    // where chain heads are kept; nil for none
+	heads       *chainHeads               // the chain heads in views, when chains are checked
+
+	// started is set once the first subscription's start is known;
+	// resumed, when it was a checkpoint rather than the start of the log.
+	started, resumed bool
 
 	mu      sync.Mutex
 	pos     eventstore.Position
@@ -68,6 +74,11 @@ func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Proje
 // error naming the event's position instead of feeding the views, and the
 // start-up replay checks the whole log. Call it before Run.
 func (r *Runner) CheckChains() { r.chains = eventstore.NewChainVerifier() }
+
+// UseViews keeps the runner's own state (the chain heads it checks
+// against) in views, so a restart resumes checking from the checkpoint.
+// Call it before Run.
+func (r *Runner) UseViews(v *Views) { r.views = v; r.heads = &chainHeads{views: v} }
 
 // Run subscribes from the start of the store and applies every event until
 // ctx ends, then returns ctx's error. When the subscription fails or an
@@ -127,34 +138,74 @@ const (
 	retryMax = 30 * time.Second
 )
 
+// batchMax bounds how many events one transaction of the views applies
+// while catching up; when the log is idle each event commits at once.
+const batchMax = 2000
+
 // runOnce applies events from one subscription until it ends, and says
 // why and whether it applied any. recovering logs the first event applied.
+// Events waiting in the subscription are applied in batches: the
+// persistent views commit each batch with their checkpoints in one
+// transaction, then the in-memory ones apply it, then the position moves.
 func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool, err error) {
+	if !r.started {
+		start, err := r.startPosition(ctx)
+		if err != nil {
+			return false, err
+		}
+		r.started, r.resumed = true, start > 0
+		if start > r.Position() {
+			r.advance(start)
+		}
+	}
+	// Up to the head as it is now the runner is catching up: it waits for
+	// full batches. After it, it applies whatever is waiting at once.
+	head, err := r.store.Head(ctx)
+	if err != nil {
+		return false, fmt.Errorf("projections: %w", err)
+	}
 	sub := r.store.Subscribe(ctx, r.Position())
 	defer sub.Close()
-	for ev := range sub.Events() {
-		if r.chains != nil {
-			if err := r.chains.Check(ev); err != nil {
-				return progressed, fmt.Errorf("projection stopped at position %d: the event does not verify: %w", ev.Position, err)
+	events := sub.Events()
+	batch := make([]eventstore.RecordedEvent, 0, 64)
+	for {
+		ev, open := <-events
+		if !open {
+			break
+		}
+		batch = append(batch[:0], ev)
+	drain:
+		for len(batch) < batchMax {
+			if ev.Position < head {
+				if ev, open = <-events; !open {
+					break drain
+				}
+				batch = append(batch, ev)
+				continue
+			}
+			select {
+			case ev, open = <-events:
+				if !open {
+					break drain
+				}
+				batch = append(batch, ev)
+			default:
+				break drain
 			}
 		}
-		rec, err := r.codec.Decode(ctx, ev)
+		applied, err := r.applyBatch(ctx, batch)
+		if applied > 0 {
+			if recovering && !progressed {
+				r.log.Warn().Uint64("position", uint64(batch[applied-1].Position)).Msg("projections recovered")
+			}
+			progressed = true
+		}
 		if err != nil {
-			return progressed, fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
+			return progressed, err
 		}
-		for _, p := range r.projections {
-			if p.Readings().Of(ev.Type) == domain.Undeclared {
-				return progressed, fmt.Errorf("projection stopped at position %d: the read model %T does not declare the event type %q", ev.Position, p, ev.Type)
-			}
+		if !open {
+			break
 		}
-		for _, p := range r.projections {
-			p.Apply(ev, rec)
-		}
-		r.advance(ev.Position)
-		if recovering && !progressed {
-			r.log.Warn().Uint64("position", uint64(ev.Position)).Msg("projections recovered")
-		}
-		progressed = true
 	}
 	if err := sub.Err(); err != nil {
 		return progressed, fmt.Errorf("projection subscription ended: %w", err)
@@ -163,6 +214,252 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		return progressed, errors.New("projection subscription ended without a reason")
 	}
 	return progressed, nil
+}
+
+// startPosition is where the first subscription starts: the lowest
+// checkpoint of the persistent views (and of the chain heads they check
+// against), or the start of the log when a read model lives in memory.
+func (r *Runner) startPosition(ctx context.Context) (eventstore.Position, error) {
+	start, err := r.lowestCheckpoint(ctx)
+	if err != nil || start == eventstore.Start {
+		return start, err
+	}
+	same, err := r.sameLog(ctx)
+	if err != nil || same {
+		return start, err
+	}
+	// The views were built from another log, or from this one before it
+	// was restored from an older backup: they are rebuilt.
+	r.log.Warn().Uint64("checkpoint", uint64(start)).
+		Msg("the views do not match the event log (restored from a backup?): rebuilding them from the start of the log")
+	return eventstore.Start, r.ResetViews(ctx)
+}
+
+// ResetViews empties every persistent view the runner feeds, and its
+// chain heads, so the next Run rebuilds them from the start of the log
+// (ledger rebuild-views). Call it while the runner is not running.
+func (r *Runner) ResetViews(ctx context.Context) error {
+	views := map[*Views]bool{}
+	if r.views != nil {
+		views[r.views] = true
+	}
+	for _, p := range r.projections {
+		if v, ok := p.(Persistent); ok {
+			views[v.ViewsDB()] = true
+		}
+	}
+	for v := range views {
+		if err := v.Reset(ctx); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.projections {
+		if v, ok := p.(Persistent); ok {
+			v.forget()
+		}
+	}
+	if r.heads != nil {
+		r.heads.forget()
+	}
+	r.mu.Lock()
+	r.pos = eventstore.Start
+	r.mu.Unlock()
+	r.started = false
+	return nil
+}
+
+// sameLog reports whether the store holds, at the position of the last
+// event the views applied, that same event.
+func (r *Runner) sameLog(ctx context.Context) (bool, error) {
+	if r.views == nil {
+		return true, nil // nothing to compare with
+	}
+	pos, id, ok, err := r.views.mark(ctx)
+	if err != nil || !ok {
+		return !ok, err
+	}
+	head, err := r.store.Head(ctx)
+	if err != nil {
+		return false, fmt.Errorf("projections: %w", err)
+	}
+	if head < pos {
+		return false, nil
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sub := r.store.Subscribe(sctx, pos-1)
+	defer sub.Close()
+	select {
+	case ev, open := <-sub.Events():
+		if !open {
+			if err := sub.Err(); err != nil {
+				return false, fmt.Errorf("projections: read the last event applied: %w", err)
+			}
+			return false, nil
+		}
+		return ev.Position == pos && string(ev.ID[:]) == string(id), nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// lowestCheckpoint is the lowest checkpoint of the persistent views and
+// the chain heads, or the start of the log when a read model lives in
+// memory.
+func (r *Runner) lowestCheckpoint(ctx context.Context) (eventstore.Position, error) {
+	start, any := eventstore.Position(0), false
+	lowest := func(cp eventstore.Position) {
+		if !any || cp < start {
+			start, any = cp, true
+		}
+	}
+	for _, p := range r.projections {
+		v, ok := p.(Persistent)
+		if !ok {
+			return eventstore.Start, nil
+		}
+		cp, err := v.ViewsDB().Checkpoint(ctx, v.ViewName())
+		if err != nil {
+			return 0, err
+		}
+		lowest(cp)
+	}
+	if r.chains != nil && r.views != nil {
+		cp, err := r.views.Checkpoint(ctx, chainsView)
+		if err != nil {
+			return 0, err
+		}
+		lowest(cp)
+	}
+	return start, nil
+}
+
+// applyBatch applies events, in order, to every read model, and returns
+// how many it applied: all of them, or those before the first that could
+// not be verified, decoded or applied, with the error. What it applied is
+// committed, and the position moved past it.
+func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEvent) (int, error) {
+	batches := map[*Views]*Batch{}
+	begin := func(v *Views) (*Batch, error) {
+		if b, ok := batches[v]; ok {
+			return b, nil
+		}
+		b, err := v.Begin(ctx)
+		if err != nil {
+			return nil, err
+		}
+		batches[v] = b
+		return b, nil
+	}
+	recs := make([]domain.Recorded, 0, len(events))
+	var stop error
+	for _, ev := range events {
+		if err := r.check(ev, begin); err != nil {
+			stop = err
+			break
+		}
+		rec, err := r.codec.Decode(ctx, ev)
+		if err != nil {
+			stop = fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
+			break
+		}
+		for _, p := range r.projections {
+			if p.Readings().Of(ev.Type) == domain.Undeclared {
+				stop = fmt.Errorf("projection stopped at position %d: the read model %T does not declare the event type %q", ev.Position, p, ev.Type)
+				break
+			}
+		}
+		if stop != nil {
+			break
+		}
+		if err := r.applyPersistent(ev, rec, begin); err != nil {
+			// The batch cannot be trusted: none of it is kept.
+			for _, b := range batches {
+				b.Rollback()
+			}
+			return 0, fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
+		}
+		recs = append(recs, rec)
+	}
+	if r.views != nil && len(recs) > 0 {
+		b, err := begin(r.views)
+		if err == nil {
+			err = b.setMark(events[len(recs)-1])
+		}
+		if err != nil {
+			for _, b := range batches {
+				b.Rollback()
+			}
+			return 0, fmt.Errorf("projections: %w", err)
+		}
+	}
+	for _, b := range batches {
+		if err := b.Commit(); err != nil {
+			for _, other := range batches {
+				if other != b {
+					other.Rollback()
+				}
+			}
+			return 0, fmt.Errorf("projections: %w", err)
+		}
+	}
+	for i, rec := range recs {
+		for _, p := range r.projections {
+			if _, ok := p.(Persistent); !ok {
+				p.Apply(events[i], rec)
+			}
+		}
+	}
+	if len(recs) > 0 {
+		r.advance(events[len(recs)-1].Position)
+	}
+	return len(recs), stop
+}
+
+// applyPersistent applies one event to the persistent read models.
+func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorded, begin func(*Views) (*Batch, error)) error {
+	for _, p := range r.projections {
+		v, ok := p.(Persistent)
+		if !ok {
+			continue
+		}
+		b, err := begin(v.ViewsDB())
+		if err != nil {
+			return err
+		}
+		if err := v.ApplyIn(b, ev, rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check verifies ev's hash link when the runner checks chains.
+func (r *Runner) check(ev eventstore.RecordedEvent, begin func(*Views) (*Batch, error)) error {
+	var err error
+	switch {
+	case r.chains == nil:
+		return nil
+	case r.heads != nil && r.resumed:
+		// Resumed from a checkpoint: each stream's last event checked is
+		// in the views.
+		var b *Batch
+		if b, err = begin(r.views); err == nil {
+			err = r.heads.check(b, ev)
+		}
+	default:
+		err = r.chains.Check(ev)
+		if err == nil && r.heads != nil {
+			var b *Batch
+			if b, err = begin(r.views); err == nil {
+				err = r.heads.check(b, ev)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("projection stopped at position %d: the event does not verify: %w", ev.Position, err)
+	}
+	return nil
 }
 
 func (r *Runner) advance(pos eventstore.Position) {

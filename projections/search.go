@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -47,13 +48,11 @@ func SearchScope(actor domain.Actor) uuid.UUID {
 // holds no such referral. It checks no access: the caller asks the ledger,
 // with the client, what the user may see.
 func (p *Referrals) ClientOf(id uuid.UUID) (uuid.UUID, bool) {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	e := p.byID[id]
-	if e == nil || !e.r.Exists {
+	e := p.get(id)
+	if e == nil || !e.R.Exists {
 		return uuid.Nil, false
 	}
-	return e.r.ClientID, true
+	return e.R.ClientID, true
 }
 
 // Search lists the referrals matching every filter of q, newest made
@@ -76,38 +75,32 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 			after = &bound
 		}
 	}
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	var it keyIter
-	switch {
-	case q.Reference != "":
-		var found orderedSet
-		for _, id := range p.references[q.Reference] {
-			if e := p.byID[id]; e != nil && e.at.indexed {
-				found.insert(e.at.made)
-			}
-		}
-		s := found.from(after)
-		it = &s
-	case q.From != uuid.Nil:
-		s := p.outbox[q.From].from(after)
-		it = &s
-	case q.To != uuid.Nil:
-		s := p.received[q.To].from(after)
-		it = &s
-	case q.Organisation != uuid.Nil:
-		it = &mergeIter{a: p.outbox[q.Organisation].from(after), b: p.received[q.Organisation].from(after)}
-	default:
-		s := p.made.from(after)
-		it = &s
+	// The filters go to the database, so only rows that match are read;
+	// the made-from bound ends the walk.
+	where, args := []string{"1"}, []any{}
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
+	if q.Reference != "" {
+		add(`reference = ?`, string(q.Reference))
 	}
-	var stop func(sortKey) bool
+	if q.From != uuid.Nil {
+		add(`from_org = ?`, q.From[:])
+	}
+	if q.To != uuid.Nil {
+		add(`to_org = ?`, q.To[:])
+	}
+	if q.Status != "" {
+		add(`status = ?`, string(q.Status))
+	}
+	if q.Organisation != uuid.Nil && q.From == uuid.Nil && q.To == uuid.Nil {
+		where, args = append(where, `(from_org = ? OR to_org = ?)`), append(args, q.Organisation[:], q.Organisation[:])
+	}
 	if !q.MadeFrom.IsZero() {
-		limit := -q.MadeFrom.UnixNano()
-		stop = func(k sortKey) bool { return k.at > limit }
+		add(`made_at <= ?`, -q.MadeFrom.UnixNano())
 	}
-	keep := func(k sortKey) bool {
-		r := p.byID[k.id()].r
+	lq := madeOrder(`SELECT state FROM referrals WHERE `+strings.Join(where, " AND "), args, after)
+	var stop func(*referralEntry) bool
+	keep := func(e *referralEntry) bool {
+		r := e.R
 		return (q.Organisation == uuid.Nil || r.Involves(q.Organisation)) &&
 			(q.Reference == "" || domain.ReferenceOf(r.ID) == q.Reference) &&
 			(q.Status == "" || r.Status == q.Status) &&
@@ -115,7 +108,5 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 			(q.To == uuid.Nil || r.ToOrganisationID == q.To) &&
 			(q.Visible == nil || q.Visible(r.ClientID))
 	}
-	return readPage(it, listSearch, q.Limit, keep, stop, func(k sortKey) ReferralSummary {
-		return p.summary(p.byID[k.id()], now)
-	}), nil
+	return rowsPage(p, listSearch, q.Limit, lq, keep, stop, madeKey, p.summaryAt(now))
 }

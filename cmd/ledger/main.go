@@ -74,6 +74,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		rotateKeyCommand(&configFile, stdout),
 		backupCommand(&configFile, stdout),
 		restoreCommand(&configFile, stdout),
+		rebuildViewsCommand(&configFile, stdout),
 		adminCommand(&configFile, stdout, stderr),
 		&cobra.Command{
 			Use:   "version",

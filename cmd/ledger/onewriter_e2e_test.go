@@ -162,6 +162,7 @@ var writers = [][]string{
 	{"migrate", "--to", "postgres"},
 	{"admin", "reset-password", "admin"},
 	{"restore", "--from", "/nonexistent-backup"},
+	{"rebuild-views"},
 }
 
 // TestOneWriterPerDataDirectory runs real processes on one data directory:

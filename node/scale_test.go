@@ -1,0 +1,332 @@
+package node
+
+// The scale measurement of issue 14 (point 8): it builds a ledger of N
+// events quickly (direct appends through the store, events encoded by the
+// real codec, client data sealed), then measures, each in a fresh child
+// process, a full rebuild of the views through the real runner, a
+// restart to ready, the memory held after it (VmRSS) and the cost of
+// reading a view. It runs only when asked:
+//
+//	LEDGER_SCALE_EVENTS=10000,100000,1000000 go test -run TestScaleMeasure -v -timeout 2h ./node
+//
+// It reports figures and asserts no timing.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
+)
+
+// scaleKeys seals every client's data under one key: enough to give the
+// events their real size and shape without a key store write per client.
+type scaleKeys struct{}
+
+func (scaleKeys) KeyForWrite(context.Context, uuid.UUID) (ledger.DataKey, error) {
+	return ledger.DataKey{7}, nil
+}
+func (scaleKeys) KeyForRead(context.Context, uuid.UUID) (ledger.DataKey, bool, error) {
+	return ledger.DataKey{7}, false, nil
+}
+
+// scaleNetwork is the network of the generated ledger: orgs organisations
+// of users advisers each.
+type scaleNetwork struct {
+	orgs  []uuid.UUID
+	users map[uuid.UUID][]uuid.UUID
+}
+
+// generateLedger appends about events events to store: referrals with
+// realistic lives (made, a third urgent; assigned; most acknowledged, with
+// a note, half agreeing a date; 70% of those closed), each appended as
+// its stream's events by one of 16 concurrent writers, as the service
+// does. It returns the network.
+func generateLedger(tb testing.TB, store eventstore.Store, events int) scaleNetwork {
+	rng := rand.New(rand.NewPCG(14, 8))
+	id := func() uuid.UUID {
+		var u uuid.UUID
+		for i := range u {
+			u[i] = byte(rng.Uint32())
+		}
+		u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
+		return u
+	}
+	net := scaleNetwork{users: map[uuid.UUID][]uuid.UUID{}}
+	for range 50 {
+		org := id()
+		net.orgs = append(net.orgs, org)
+		for range 10 {
+			net.users[org] = append(net.users[org], id())
+		}
+	}
+	type life struct {
+		stream string
+		data   []eventstore.EventData
+	}
+	codec := ledger.NewCodec(scaleKeys{})
+	ctx := context.Background()
+	start := time.Date(2025, time.January, 6, 9, 0, 0, 0, time.UTC)
+	work := make(chan life, 64)
+	var wg sync.WaitGroup
+	var failed error
+	var once sync.Once
+	for range 16 {
+		wg.Go(func() {
+			for l := range work {
+				if _, err := store.Append(ctx, l.stream, eventstore.NoStream(), l.data...); err != nil {
+					once.Do(func() { failed = err })
+				}
+			}
+		})
+	}
+	for made := 0; made < events; {
+		ref, client := id(), id()
+		from, to := net.orgs[rng.IntN(len(net.orgs))], net.orgs[rng.IntN(len(net.orgs))]
+		for to == from {
+			to = net.orgs[rng.IntN(len(net.orgs))]
+		}
+		at := start.Add(time.Duration(rng.IntN(700*24)) * time.Hour)
+		adviser := net.users[from][rng.IntN(10)]
+		var evs []domain.Event
+		evs = append(evs, &domain.ReferralMade{ReferralID: ref, FromOrganisationID: from, ToOrganisationID: to, ClientID: client,
+			Urgent: rng.IntN(3) == 0, PrivacyNoticeGiven: true, Reason: "debt advice and help with a benefits appeal",
+			Client: domain.Client{Name: fmt.Sprintf("Client %d", made), DateOfBirth: "1980-04-12"}})
+		evs = append(evs, &domain.ReferralAssigned{UserID: net.users[to][rng.IntN(10)]})
+		if rng.IntN(10) < 8 {
+			evs = append(evs, &domain.ReferralAcknowledged{})
+			note := &domain.ReferralNoteAdded{NoteID: id(), ClientID: client, Text: "called the client and agreed next steps"}
+			if rng.IntN(2) == 0 {
+				note.AgreedCloseBy = at.AddDate(0, 0, 14).Format("2006-01-02")
+			}
+			evs = append(evs, note)
+			if rng.IntN(10) < 7 {
+				evs = append(evs, &domain.ReferralClosed{ClientID: client, Outcome: domain.OutcomePositive, Comment: "housed"})
+			}
+		}
+		l := life{stream: ledger.ReferralStream(ref)}
+		for i, ev := range evs {
+			d, err := codec.Encode(ctx, id(), ev, eventstore.Metadata{RecordedAt: at.Add(time.Duration(i) * 26 * time.Hour),
+				ActorUserID: adviser.String(), ActorOrganisationID: from.String(), CorrelationID: id().String()})
+			if err != nil {
+				tb.Fatal(err)
+			}
+			l.data = append(l.data, d)
+		}
+		made += len(evs)
+		work <- l
+	}
+	close(work)
+	wg.Wait()
+	if failed != nil {
+		tb.Fatal(failed)
+	}
+	return net
+}
+
+// scaleFigures is what one child process measured.
+type scaleFigures struct {
+	Events       uint64             `json:"events"`
+	Seconds      float64            `json:"seconds"`     // to ready: every event applied
+	CPUSeconds   float64            `json:"cpu_seconds"` // the process's CPU time to ready (user + system)
+	EventsPerSec float64            `json:"events_per_s"`
+	RSSMB        float64            `json:"rss_mb"` // VmRSS once ready
+	HeapMB       float64            `json:"heap_mb"`
+	ReadMicros   map[string]float64 `json:"read_us"`     // mean wall time of one view read
+	ReadCPU      map[string]float64 `json:"read_cpu_us"` // mean CPU time of one view read
+	ViewsMB      float64            `json:"views_mb"`
+}
+
+func scaleConfig(dir string) config.Config {
+	cfg := config.Default()
+	cfg.DataDir = dir
+	cfg.Notify.Enabled = false
+	return cfg
+}
+
+// TestScaleChild is the child process's side: it builds the node on
+// LEDGER_SCALE_DIR, rebuilds the views (LEDGER_SCALE_MODE=rebuild) or
+// resumes them (restart), waits until they hold every event and prints
+// its figures as one JSON line.
+func TestScaleChild(t *testing.T) {
+	dir := os.Getenv("LEDGER_SCALE_DIR")
+	if dir == "" {
+		t.Skip("the child of TestScaleMeasure")
+	}
+	ctx := context.Background()
+	began := time.Now()
+	n, err := Build(scaleConfig(dir), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if os.Getenv("LEDGER_SCALE_MODE") == "rebuild" {
+		if err := n.Runner.ResetViews(ctx); err != nil {
+			t.Fatal(err)
+		}
+		began = time.Now()
+	}
+	head, err := n.Store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- n.Runner.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	if err := n.Runner.WaitFor(ctx, head); err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(began)
+	f := scaleFigures{Events: uint64(head), Seconds: took.Seconds(), EventsPerSec: float64(head) / took.Seconds(),
+		RSSMB: vmRSS(t), ReadMicros: map[string]float64{}, ReadCPU: map[string]float64{}, CPUSeconds: cpuTime().Seconds()}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	f.HeapMB = float64(ms.HeapAlloc) / (1 << 20)
+	if info, err := os.Stat(filepath.Join(dir, projections.ViewsFile)); err == nil {
+		f.ViewsMB = float64(info.Size()) / (1 << 20)
+	}
+	orgs := readOrgs(t, dir)
+	now := time.Date(2026, time.December, 1, 12, 0, 0, 0, time.UTC)
+	measure := func(name string, read func(i int) error) {
+		const rounds = 200
+		start, cpu := time.Now(), cpuTime()
+		for i := range rounds {
+			if err := read(i); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		f.ReadMicros[name] = float64(time.Since(start).Microseconds()) / rounds
+		f.ReadCPU[name] = float64((cpuTime() - cpu).Microseconds()) / rounds
+	}
+	measure("inbox", func(i int) error {
+		_, err := n.Referrals.Inbox(projections.InboxQuery{Organisation: orgs[i%len(orgs)]}, now)
+		return err
+	})
+	measure("outbox", func(i int) error {
+		_, err := n.Referrals.Outbox(projections.OutboxQuery{Organisation: orgs[i%len(orgs)]}, now)
+		return err
+	})
+	measure("overdue-network", func(int) error {
+		_, err := n.Referrals.Overdue(projections.OverdueQuery{}, now)
+		return err
+	})
+	measure("search-status", func(i int) error {
+		_, err := n.Referrals.Search(projections.SearchQuery{Organisation: orgs[i%len(orgs)], Status: domain.StatusAcknowledged}, now)
+		return err
+	})
+	line, _ := json.Marshal(f)
+	fmt.Printf("SCALE %s\n", line)
+}
+
+// readOrgs reads the organisations the generator used, from the file the
+// parent left beside the ledger.
+func readOrgs(t *testing.T, dir string) []uuid.UUID {
+	b, err := os.ReadFile(filepath.Join(dir, "scale-orgs.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []uuid.UUID
+	for _, s := range strings.Fields(string(b)) {
+		out = append(out, uuid.MustParse(s))
+	}
+	return out
+}
+
+// cpuTime is the CPU time the process has used, user and system: on a
+// machine shared with other work it says what the work cost where wall
+// time says how long it waited.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// vmRSS is the process's resident memory in MiB, from /proc/self/status.
+func vmRSS(t *testing.T) float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+// TestScaleMeasure generates a ledger of each size in LEDGER_SCALE_EVENTS
+// and runs the children on it: a full rebuild, then a restart.
+func TestScaleMeasure(t *testing.T) {
+	sizes := os.Getenv("LEDGER_SCALE_EVENTS")
+	if sizes == "" {
+		t.Skip("set LEDGER_SCALE_EVENTS=10000,100000,1000000 to measure")
+	}
+	for _, s := range strings.Split(sizes, ",") {
+		events, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		// The master key is kept in the data directory, where the
+		// children find it.
+		n, err := Build(scaleConfig(dir), zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		began := time.Now()
+		net := generateLedger(t, n.Store, events)
+		gen := time.Since(began)
+		n.Close()
+		var orgs []string
+		for _, o := range net.orgs {
+			orgs = append(orgs, o.String())
+		}
+		if err := os.WriteFile(filepath.Join(dir, "scale-orgs.txt"), []byte(strings.Join(orgs, "\n")), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%d events: generated in %s", events, gen.Round(time.Millisecond))
+		for _, mode := range []string{"rebuild", "restart"} {
+			args := []string{"-test.run=^TestScaleChild$", "-test.count=1"}
+			if prof := os.Getenv("LEDGER_SCALE_PROFILE"); prof != "" {
+				args = append(args, "-test.cpuprofile="+prof+"-"+mode+"-"+s+".prof")
+			}
+			cmd := exec.Command(os.Args[0], args...)
+			cmd.Env = append(os.Environ(), "LEDGER_SCALE_DIR="+dir, "LEDGER_SCALE_MODE="+mode)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s child: %v\n%s", mode, err, out)
+			}
+			for _, line := range strings.Split(string(out), "\n") {
+				if rest, ok := strings.CutPrefix(line, "SCALE "); ok {
+					t.Logf("%d events, %s: %s", events, mode, rest)
+				}
+			}
+		}
+	}
+}

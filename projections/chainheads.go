@@ -1,0 +1,144 @@
+package projections
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// chainsView names the chain heads' checkpoint.
+const chainsView = "chains"
+
+// headsCacheMax bounds the chain heads held in memory.
+const headsCacheMax = 8192
+
+// chainHead is the last event checked in a stream.
+type chainHead struct {
+	revision uint64
+	hash     string
+}
+
+// chainHeads checks each event's hash link (R-LEDGER-4) against the last
+// event checked in its stream, kept in the views database with its
+// checkpoint, so a restart checks the events after the checkpoint without
+// replaying those before. Memory holds a bounded cache.
+type chainHeads struct {
+	views *Views
+
+	mu       sync.Mutex
+	batch    *Batch
+	batchPos eventstore.Position
+	cp       eventstore.Position
+	loaded   bool
+	dirty    map[string]chainHead
+	cache    map[string]chainHead
+}
+
+func (c *chainHeads) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loaded, c.batch, c.dirty = false, nil, nil
+}
+
+// check verifies ev follows the last event checked in its stream, as
+// eventstore.ChainVerifier does, and records it; an event at or before
+// the checkpoint was checked before and is passed.
+func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.loaded {
+		cp, err := c.views.Checkpoint(b.ctx, chainsView)
+		if err != nil {
+			return err
+		}
+		c.cp, c.batchPos, c.loaded, c.cache = cp, cp, true, map[string]chainHead{}
+	}
+	if c.batch != b {
+		c.join(b)
+	}
+	if ev.Position <= c.batchPos {
+		return nil
+	}
+	head, seen, err := c.head(b, ev.Stream)
+	if err != nil {
+		return err
+	}
+	broken := func(format string, args ...any) error {
+		return &eventstore.BrokenLinkError{Stream: ev.Stream, Revision: ev.Revision, Position: ev.Position, EventID: ev.ID,
+			Reason: fmt.Sprintf(format, args...)}
+	}
+	wantRev, wantPrev := uint64(0), eventstore.GenesisHash
+	if seen {
+		wantRev, wantPrev = head.revision+1, head.hash
+	}
+	if ev.Revision != wantRev {
+		return broken("revision %d follows revision %d: an event is missing or out of order", ev.Revision, int64(wantRev)-1)
+	}
+	if ev.Metadata.PrevHash != wantPrev {
+		return broken("prev_hash does not match the hash of the previous event")
+	}
+	if got := eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata); got != ev.Metadata.Hash {
+		return broken("hash does not match the event's contents")
+	}
+	c.dirty[ev.Stream] = chainHead{revision: ev.Revision, hash: ev.Metadata.Hash}
+	c.batchPos = ev.Position
+	return nil
+}
+
+// head returns the last event checked in stream. The caller holds c.mu.
+func (c *chainHeads) head(b *Batch, stream string) (chainHead, bool, error) {
+	if h, ok := c.dirty[stream]; ok {
+		return h, true, nil
+	}
+	if h, ok := c.cache[stream]; ok {
+		return h, true, nil
+	}
+	row, err := b.queryRow(`SELECT revision, hash FROM chain_heads WHERE stream = ?`, stream)
+	if err != nil {
+		return chainHead{}, false, err
+	}
+	var h chainHead
+	var rev int64
+	switch err := row.Scan(&rev, &h.hash); {
+	case errors.Is(err, sql.ErrNoRows):
+		return chainHead{}, false, nil
+	case err != nil:
+		return chainHead{}, false, err
+	}
+	h.revision = uint64(rev)
+	return h, true, nil
+}
+
+func (c *chainHeads) join(b *Batch) {
+	c.batch, c.dirty = b, map[string]chainHead{}
+	b.onFlush(func(b *Batch) error {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for stream, h := range c.dirty {
+			if err := b.exec(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES (?, ?, ?)`,
+				stream, int64(h.revision), h.hash); err != nil {
+				return err
+			}
+		}
+		return b.SetCheckpoint(chainsView, c.batchPos)
+	})
+	b.onCommit(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for stream, h := range c.dirty {
+			if _, ok := c.cache[stream]; !ok && len(c.cache) >= headsCacheMax {
+				clear(c.cache)
+			}
+			c.cache[stream] = h
+		}
+		c.cp, c.batch, c.dirty = c.batchPos, nil, nil
+	})
+	b.onRollback(func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.batch, c.dirty, c.batchPos = nil, nil, c.cp
+	})
+}

@@ -1,0 +1,433 @@
+package projections
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync/atomic"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/referral-ledger/ledger/datadir"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+)
+
+// ViewsFile is the file of the persistent read models in the data
+// directory.
+const ViewsFile = "views.db"
+
+// viewsApplicationID marks a views database (PRAGMA application_id).
+const viewsApplicationID = 0x524c5657 // "RLVW"
+
+// viewsSchemaVersion is the schema this program writes. A file of another
+// version is rebuilt: views are derived data, the log is the truth.
+const viewsSchemaVersion = 1
+
+// Views is the SQLite database that holds the persistent read models and,
+// for each, the global position of the last event applied to it (its
+// checkpoint). A read model's rows and its checkpoint change in the same
+// transaction, so a restart resumes from the checkpoint instead of
+// replaying the log, and never applies an event twice or skips one.
+//
+// Views are derived data: the file can be deleted and rebuilt from the log
+// at any time (ledger rebuild-views). It holds no client data: the read
+// models are fed through the public codec.
+type Views struct {
+	db   *sql.DB
+	path string
+}
+
+// OpenViews opens, creating it if need be, the views database at path
+// (WAL, synchronous=NORMAL: a power cut may lose the last transactions,
+// which the runner then applies again from the log). A file written by
+// another schema version is emptied, so the views are rebuilt.
+func OpenViews(path string) (*Views, error) {
+	dsn, err := viewsDSN(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("views: %w", err)
+	}
+	// Readers see the last committed transaction (WAL); one connection
+	// writes at a time in the runner.
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	v := &Views{db: db, path: path}
+	if err := v.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("views: %s: %w", path, err)
+	}
+	return v, nil
+}
+
+var memoryViews atomic.Uint64
+
+// openMemoryViews opens a private in-memory views database: a read model
+// built by a constructor without a data directory (tests, tools) keeps its
+// rows there.
+func openMemoryViews() *Views {
+	name := fmt.Sprintf("file:views-mem-%d?mode=memory&cache=shared&_pragma=busy_timeout(5000)", memoryViews.Add(1))
+	db, err := sql.Open("sqlite", name)
+	if err != nil {
+		panic(fmt.Sprintf("projections: in-memory views: %v", err))
+	}
+	// Shared cache: every connection sees one database; one writer.
+	db.SetMaxOpenConns(1)
+	v := &Views{db: db, path: ":memory:"}
+	if err := v.migrate(context.Background()); err != nil {
+		panic(fmt.Sprintf("projections: in-memory views: %v", err))
+	}
+	return v
+}
+
+func viewsDSN(path string) (string, error) {
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)", "cache_size(-16000)",
+		"mmap_size(1073741824)", "temp_store(MEMORY)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	if err := datadir.PrepareSQLite(path); err != nil {
+		return "", fmt.Errorf("views: %w", err)
+	}
+	return "file:" + esc + "?" + q.Encode(), nil
+}
+
+// Path returns the file the views are kept in.
+func (v *Views) Path() string { return v.path }
+
+// Close closes the database.
+func (v *Views) Close() error { return v.db.Close() }
+
+// DB returns the database, for tests and tools that compare contents.
+func (v *Views) DB() *sql.DB { return v.db }
+
+// viewsSchema is every table of the persistent read models.
+var viewsSchema = []string{
+	`CREATE TABLE checkpoints (view TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID`,
+	// The last event the runner applied, by position and id: a restart
+	// checks the log still holds it there, or rebuilds the views (a log
+	// restored from an older backup, or another log altogether).
+	`CREATE TABLE log_mark (one INTEGER PRIMARY KEY CHECK (one = 1), position INTEGER NOT NULL, event BLOB NOT NULL)`,
+	// The last event of each stream the runner checked (R-LEDGER-4), so a
+	// restart checks the links of new events without replaying.
+	`CREATE TABLE chain_heads (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID`,
+	// Referrals: one row per referral, its public state as JSON and the
+	// columns its lists sort and filter by. The sort keys are those of the
+	// in-memory lists: work = (work_at, work_rank, id), made = (made_at, id).
+	`CREATE TABLE referrals (
+		id BLOB PRIMARY KEY,
+		reference TEXT NOT NULL,
+		client BLOB NOT NULL,
+		status TEXT NOT NULL,
+		open INTEGER NOT NULL,
+		from_org BLOB NOT NULL,
+		to_org BLOB NOT NULL,
+		assignee BLOB,
+		work_at INTEGER NOT NULL,
+		work_rank INTEGER NOT NULL,
+		made_at INTEGER NOT NULL,
+		state BLOB NOT NULL
+	) WITHOUT ROWID`,
+	`CREATE INDEX referrals_reference ON referrals (reference)`,
+	`CREATE INDEX referrals_inbox ON referrals (to_org, status, work_at, work_rank, id)`,
+	`CREATE INDEX referrals_inbox_open ON referrals (to_org, open, work_at, work_rank, id)`,
+	`CREATE INDEX referrals_assigned ON referrals (assignee, status, work_at, work_rank, id) WHERE assignee IS NOT NULL`,
+	`CREATE INDEX referrals_assigned_open ON referrals (assignee, open, work_at, work_rank, id) WHERE assignee IS NOT NULL`,
+	`CREATE INDEX referrals_due ON referrals (open, work_at, work_rank, id)`,
+	`CREATE INDEX referrals_due_from ON referrals (from_org, open, work_at, work_rank, id)`,
+	`CREATE INDEX referrals_outbox ON referrals (from_org, made_at, id)`,
+	`CREATE INDEX referrals_received ON referrals (to_org, made_at, id)`,
+	`CREATE INDEX referrals_made ON referrals (made_at, id)`,
+}
+
+// migrate creates the schema, or empties a file of another version.
+func (v *Views) migrate(ctx context.Context) error {
+	var app, have int
+	if err := v.db.QueryRowContext(ctx, "PRAGMA application_id").Scan(&app); err != nil {
+		return fmt.Errorf("read application id: %w", err)
+	}
+	if err := v.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if app != viewsApplicationID && (app != 0 || have != 0) {
+		return fmt.Errorf("not a views database (application id %#x)", app)
+	}
+	if have == viewsSchemaVersion {
+		return nil
+	}
+	return v.reset(ctx)
+}
+
+// reset drops every table and creates the schema, in one transaction: the
+// views start again from the beginning of the log.
+func (v *Views) reset(ctx context.Context) error {
+	tx, err := v.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE "`+strings.ReplaceAll(t, `"`, `""`)+`"`); err != nil {
+			return err
+		}
+	}
+	for _, stmt := range viewsSchema {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", viewsApplicationID)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", viewsSchemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// Reset empties every view: they are rebuilt from the start of the log.
+// No runner may be running on them.
+func (v *Views) Reset(ctx context.Context) error { return v.reset(ctx) }
+
+// Checkpoint returns the position of the last event applied to view, 0
+// (eventstore.Start) for a view never fed.
+func (v *Views) Checkpoint(ctx context.Context, view string) (eventstore.Position, error) {
+	var pos int64
+	err := v.db.QueryRowContext(ctx, `SELECT position FROM checkpoints WHERE view = ?`, view).Scan(&pos)
+	if errors.Is(err, sql.ErrNoRows) {
+		return eventstore.Start, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("views: checkpoint of %s: %w", view, err)
+	}
+	return eventstore.Position(pos), nil
+}
+
+// Batch is one transaction of the views: events applied to persistent
+// read models, their rows and their checkpoints, committed together.
+type Batch struct {
+	ctx      context.Context
+	tx       *sql.Tx
+	stmts    map[string]*sql.Stmt
+	flush    []func(*Batch) error
+	commit   []func()
+	rollback []func()
+}
+
+// Begin starts a batch.
+func (v *Views) Begin(ctx context.Context) (*Batch, error) {
+	tx, err := v.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("views: begin: %w", err)
+	}
+	return &Batch{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+}
+
+// stmt returns query prepared once in this batch.
+func (b *Batch) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := b.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := b.tx.PrepareContext(b.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	b.stmts[query] = s
+	return s, nil
+}
+
+// exec runs a statement of the batch.
+func (b *Batch) exec(query string, args ...any) error {
+	s, err := b.stmt(query)
+	if err != nil {
+		return err
+	}
+	_, err = s.ExecContext(b.ctx, args...)
+	return err
+}
+
+// queryRow runs a query of the batch, returning one row.
+func (b *Batch) queryRow(query string, args ...any) (*sql.Row, error) {
+	s, err := b.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryRowContext(b.ctx, args...), nil
+}
+
+// onFlush registers work to do before the commit (writing rows held back
+// during the batch), onCommit what to do once committed (caches), and
+// onRollback what to undo when the batch fails.
+func (b *Batch) onFlush(f func(*Batch) error) { b.flush = append(b.flush, f) }
+func (b *Batch) onCommit(f func())            { b.commit = append(b.commit, f) }
+func (b *Batch) onRollback(f func())          { b.rollback = append(b.rollback, f) }
+
+// SetCheckpoint records pos as the checkpoint of view in this batch.
+func (b *Batch) SetCheckpoint(view string, pos eventstore.Position) error {
+	return b.exec(`INSERT INTO checkpoints (view, position) VALUES (?, ?)
+		ON CONFLICT (view) DO UPDATE SET position = excluded.position`, view, int64(pos))
+}
+
+// setMark records ev as the last event applied.
+func (b *Batch) setMark(ev eventstore.RecordedEvent) error {
+	return b.exec(`INSERT OR REPLACE INTO log_mark (one, position, event) VALUES (1, ?, ?)`, int64(ev.Position), ev.ID[:])
+}
+
+// mark returns the last event the runner applied: its position and id,
+// and false when none was.
+func (v *Views) mark(ctx context.Context) (eventstore.Position, []byte, bool, error) {
+	var pos int64
+	var id []byte
+	err := v.db.QueryRowContext(ctx, `SELECT position, event FROM log_mark WHERE one = 1`).Scan(&pos, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, false, nil
+	}
+	if err != nil {
+		return 0, nil, false, err
+	}
+	return eventstore.Position(pos), id, true, nil
+}
+
+// Commit writes what the batch holds back, then commits.
+func (b *Batch) Commit() error {
+	for _, f := range b.flush {
+		if err := f(b); err != nil {
+			b.Rollback()
+			return fmt.Errorf("views: write: %w", err)
+		}
+	}
+	for _, s := range b.stmts {
+		s.Close()
+	}
+	if err := b.tx.Commit(); err != nil {
+		b.undo()
+		return fmt.Errorf("views: commit: %w", err)
+	}
+	for _, f := range b.commit {
+		f()
+	}
+	return nil
+}
+
+// Rollback abandons the batch.
+func (b *Batch) Rollback() {
+	for _, s := range b.stmts {
+		s.Close()
+	}
+	_ = b.tx.Rollback()
+	b.undo()
+}
+
+func (b *Batch) undo() {
+	for _, f := range b.rollback {
+		f()
+	}
+}
+
+// Persistent is a read model kept in a Views database. The runner applies
+// events to it in batches, each committed with the view's checkpoint, and
+// starts its subscription from the lowest checkpoint of its read models.
+type Persistent interface {
+	Projection
+	// ViewName names the view's checkpoint.
+	ViewName() string
+	// ViewsDB is the database the view lives in.
+	ViewsDB() *Views
+	// ApplyIn applies one event within a batch; events at or before the
+	// view's checkpoint are ignored.
+	ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded) error
+	// forget drops what the view holds in memory after its database was
+	// reset: it starts again from the beginning of the log.
+	forget()
+}
+
+// Dump returns every row of every table of the views, each row printed
+// as one line, the rows of a table in primary-key order: what two builds
+// of the same log must agree on, byte for byte (a rebuild equals the
+// incremental application).
+func (v *Views) Dump(ctx context.Context) (map[string][]string, error) {
+	rows, err := v.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		tables = append(tables, name)
+	}
+	rows.Close()
+	out := map[string][]string{}
+	for _, t := range tables {
+		lines, err := v.dumpTable(ctx, t)
+		if err != nil {
+			return nil, fmt.Errorf("views: dump %s: %w", t, err)
+		}
+		out[t] = lines
+	}
+	return out, nil
+}
+
+func (v *Views) dumpTable(ctx context.Context, table string) ([]string, error) {
+	rows, err := v.db.QueryContext(ctx, `SELECT * FROM "`+table+`" ORDER BY 1, 2`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		var line strings.Builder
+		for i, val := range vals {
+			if i > 0 {
+				line.WriteString(" | ")
+			}
+			if b, ok := val.([]byte); ok {
+				fmt.Fprintf(&line, "%x", b)
+			} else {
+				fmt.Fprintf(&line, "%v", val)
+			}
+		}
+		out = append(out, line.String())
+	}
+	return out, rows.Err()
+}
