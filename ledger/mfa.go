@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -193,6 +194,9 @@ func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart b
 func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code string) ([]string, error) {
 	if a.mfa == nil {
 		return nil, domain.Errorf(domain.Forbidden, "second factors are not available")
+	}
+	if c := auth.NormaliseCode(code); len(c) != auth.TOTPDigits || strings.Trim(c, "0123456789") != "" {
+		return nil, domain.InvalidFields(domain.FieldError{Field: "code", Message: "must be the 6-digit code your authenticator app shows"})
 	}
 	now := a.svc.Now()
 	uid := u.ID.String()
