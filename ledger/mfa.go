@@ -297,14 +297,14 @@ func (a *Accounts) CompleteLogin(ctx context.Context, challenge, code, addr stri
 		return LoginResult{}, errChallenge
 	}
 	now := a.svc.Now()
+	if err := a.catchUp(ctx); err != nil {
+		return LoginResult{}, err
+	}
 	userID, credential, err := a.mfa.store.Challenge(challenge, now)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.Unauthorized {
 			return LoginResult{}, errChallenge
 		}
-		return LoginResult{}, err
-	}
-	if err := a.catchUp(ctx); err != nil {
 		return LoginResult{}, err
 	}
 	id, _ := uuid.Parse(userID)
