@@ -129,7 +129,21 @@ type Auth struct {
 
 	MaxConcurrentPasswordHashes int `yaml:"max_concurrent_password_hashes" help:"Most password hashes (argon2id, 19 MiB each) computed at once; sign-ins beyond it wait up to 2s, then get 503. 0: one per CPU."`
 
-	MFARequiredRoles []string `yaml:"mfa_required_roles" help:"Roles whose holders must sign in with a second factor (an authenticator app's code), comma-separated in the environment. Empty: none (an org lead may still require it of their organisation)."`
+	MFARequiredRoles []string `yaml:"mfa_required_roles" help:"Roles whose holders must sign in with a second factor (an authenticator app's code), comma-separated in the environment. Empty or none: no role (an org lead may still require it of their organisation)."`
+}
+
+// MFANone, alone in auth.mfa_required_roles, requires a second factor of
+// no role: the way to empty the list from the environment, where an empty
+// value means unset.
+const MFANone = "none"
+
+// MFARoles returns the roles of auth.mfa_required_roles; none for an empty
+// list or the list just "none".
+func (a Auth) MFARoles() []string {
+	if len(a.MFARequiredRoles) == 1 && a.MFARequiredRoles[0] == MFANone {
+		return nil
+	}
+	return a.MFARequiredRoles
 }
 
 // Network configures the referral network's calendar.

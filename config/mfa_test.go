@@ -20,6 +20,14 @@ func TestMFARequiredRoles_Issue17(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatalf("valid roles refused: %v", err)
 	}
+	c.Auth.MFARequiredRoles = []string{"none"}
+	if err := c.Validate(); err != nil || len(c.Auth.MFARoles()) != 0 {
+		t.Fatalf("none: %v, roles %v", err, c.Auth.MFARoles())
+	}
+	c.Auth.MFARequiredRoles = []string{"none", "auditor"}
+	if err := c.Validate(); err == nil {
+		t.Fatal("none among roles accepted")
+	}
 	c.Auth.MFARequiredRoles = []string{"wizard"}
 	err := c.Validate()
 	if err == nil || !strings.Contains(err.Error(), "auth.mfa_required_roles") {

@@ -122,8 +122,11 @@ func (c Config) problems() []Problem {
 	}
 
 	for _, r := range c.Auth.MFARequiredRoles {
+		if r == MFANone && len(c.Auth.MFARequiredRoles) == 1 {
+			continue
+		}
 		if !domain.Role(r).Valid() {
-			ps.add("auth.mfa_required_roles", r, "each entry must be a role: "+roleNames())
+			ps.add("auth.mfa_required_roles", r, "each entry must be a role ("+roleNames()+"), or the list just none")
 		}
 	}
 

@@ -188,8 +188,8 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	// Second factors (issue 17): secrets sealed under a key derived from
 	// the master key, kept with the throttle's counters in the shared
 	// session store, so a code used on one node is refused on all.
-	mfaRoles := make([]domain.Role, len(cfg.Auth.MFARequiredRoles))
-	for i, r := range cfg.Auth.MFARequiredRoles {
+	mfaRoles := make([]domain.Role, len(cfg.Auth.MFARoles()))
+	for i, r := range cfg.Auth.MFARoles() {
 		mfaRoles[i] = domain.Role(r)
 	}
 	if err := n.Accounts.SetSecondFactor(n.Sessions, n.MasterKey, n.Orgs, ledger.MFAConfig{RequiredRoles: mfaRoles}); err != nil {
