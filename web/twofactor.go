@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -197,7 +198,15 @@ func (p *Pages) confirmTwoFactor(c *gin.Context) {
 
 type orgTwoFactorView struct {
 	orgView
-	Users []domain.User
+	Users []twoFactorRow
+}
+
+// twoFactorRow is one account on the org lead's second-factor page.
+type twoFactorRow struct {
+	domain.User
+	// CanReset: it has a second factor the viewer may reset (an account
+	// with a network role is the coordinator's alone).
+	CanReset bool
 }
 
 // orgTwoFactorPage shows the org lead whether the organisation requires a
@@ -224,7 +233,8 @@ func (p *Pages) orgTwoFactorPage(c *gin.Context) {
 	ov := orgTwoFactorView{orgView: v}
 	for _, a := range page.Users {
 		if !a.Closed {
-			ov.Users = append(ov.Users, a.User)
+			network := slices.ContainsFunc(a.Roles, domain.Role.Network)
+			ov.Users = append(ov.Users, twoFactorRow{User: a.User, CanReset: a.MFAEnrolled && (v.Coordinator || !network)})
 		}
 	}
 	p.render(c, http.StatusOK, "org-two-factor", ov)

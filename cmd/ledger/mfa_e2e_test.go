@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -83,5 +87,59 @@ func TestFirstStartAsksTheCoordinatorToEnrol_Issue17(t *testing.T) {
 	n := startNode(t, t.TempDir())
 	if !strings.Contains(n.stdout.String(), "set up a second factor") {
 		t.Fatalf("first start output:\n%s", n.stdout)
+	}
+}
+
+// TestMFANoSecretOrCodeInTheLog_Issue17: a server logging at debug level
+// enrols a second factor, is signed in to with a recovery code through the
+// web pages and refuses wrong codes through the API; its log holds none of
+// the secret, the recovery codes, the codes or the challenges.
+func TestMFANoSecretOrCodeInTheLog_Issue17(t *testing.T) {
+	t.Setenv(envMFARoles, networkMFARoles)
+	t.Setenv("LEDGER_LOG_LEVEL", "debug")
+	dir := t.TempDir()
+	n, server, logs := serveChildLogged(t, dir)
+	admin := n.signIn(t, "admin", adminPassword)
+	secret, _ := n.must(t, 201, "POST", "/v1/users/me/mfa/totp", admin, map[string]any{})["secret"].(string)
+	code, err := auth.TOTPCode(secret, auth.TOTPStep(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recovery []string
+	for _, c := range n.must(t, 200, "POST", "/v1/users/me/mfa/totp/confirmation", admin, map[string]string{"code": code})["recovery_codes"].([]any) {
+		recovery = append(recovery, c.(string))
+	}
+	secrets := append([]string{secret, code}, recovery...)
+
+	jar, _ := cookiejar.New(nil)
+	b := &browser{t: t, base: n.base, c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	p := b.post("/sign-in", url.Values{"username": {"admin"}, "password": {adminPassword}, "next": {"/"}})
+	m := regexp.MustCompile(`name="challenge" value="([^"]+)"`).FindStringSubmatch(p.body)
+	if p.status != http.StatusOK || m == nil {
+		t.Fatalf("the sign-in's second page: %d %s", p.status, p.body)
+	}
+	secrets = append(secrets, m[1])
+	if p = b.post("/sign-in/code", url.Values{"challenge": {m[1]}, "code": {recovery[0]}, "next": {"/"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("sign-in with a recovery code: %d %s", p.status, p.body)
+	}
+	first := n.must(t, 200, "POST", "/v1/sessions", "", map[string]string{"username": "admin", "password": adminPassword})
+	challenge := first["challenge"].(string)
+	secrets = append(secrets, challenge)
+	if status, _ := n.call(t, "POST", "/v1/sessions/second-factor", "", map[string]string{"challenge": challenge, "code": recovery[0]}); status != 401 {
+		t.Fatalf("a used recovery code: %d, want 401", status)
+	}
+	_ = server.Process.Signal(syscall.SIGTERM)
+	if err := server.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	log := logs.String()
+	if !strings.Contains(log, "/sign-in/code") {
+		t.Fatalf("the log does not show the requests; is it the right log?\n%.2000s", log)
+	}
+	for _, s := range secrets {
+		if strings.Contains(log, s) {
+			t.Errorf("the log holds %q", s)
+		}
 	}
 }
