@@ -128,6 +128,22 @@ type Auth struct {
 	FailedLoginWindow         time.Duration  `yaml:"failed_login_window" help:"Window over which failed logins are counted."`
 
 	MaxConcurrentPasswordHashes int `yaml:"max_concurrent_password_hashes" help:"Most password hashes (argon2id, 19 MiB each) computed at once; sign-ins beyond it wait up to 2s, then get 503. 0: one per CPU."`
+
+	MFARequiredRoles []string `yaml:"mfa_required_roles" help:"Roles whose holders must sign in with a second factor (an authenticator app's code), comma-separated in the environment. Empty or none: no role (an org lead may still require it of their organisation)."`
+}
+
+// MFANone, alone in auth.mfa_required_roles, requires a second factor of
+// no role: the way to empty the list from the environment, where an empty
+// value means unset.
+const MFANone = "none"
+
+// MFARoles returns the roles of auth.mfa_required_roles; none for an empty
+// list or the list just "none".
+func (a Auth) MFARoles() []string {
+	if len(a.MFARequiredRoles) == 1 && a.MFARequiredRoles[0] == MFANone {
+		return nil
+	}
+	return a.MFARequiredRoles
 }
 
 // Network configures the referral network's calendar.
@@ -221,6 +237,7 @@ func Default() Config {
 			MaxFailedLoginsPerAccount: 5,
 			MaxFailedLoginsPerAddress: 20,
 			FailedLoginWindow:         15 * time.Minute,
+			MFARequiredRoles:          []string{"coordinator", "auditor", "system_support", "emergency_duty"},
 		},
 		Network: Network{
 			Region: RegionEnglandAndWales,
@@ -282,5 +299,6 @@ func (c Config) Redacted() Config {
 		c.SMTP.Password = "[redacted]"
 	}
 	c.HTTP.TrustedProxies = slices.Clone(c.HTTP.TrustedProxies)
+	c.Auth.MFARequiredRoles = slices.Clone(c.Auth.MFARequiredRoles)
 	return c
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/referral-ledger/ledger/domain"
 )
 
 // Problem is one thing wrong with a configuration.
@@ -117,6 +119,15 @@ func (c Config) problems() []Problem {
 	ps.positiveDuration("auth.failed_login_window", c.Auth.FailedLoginWindow)
 	if c.Auth.MaxConcurrentPasswordHashes < 0 {
 		ps.add("auth.max_concurrent_password_hashes", c.Auth.MaxConcurrentPasswordHashes, "must be 0 (one per CPU) or more")
+	}
+
+	for _, r := range c.Auth.MFARequiredRoles {
+		if r == MFANone && len(c.Auth.MFARequiredRoles) == 1 {
+			continue
+		}
+		if !domain.Role(r).Valid() {
+			ps.add("auth.mfa_required_roles", r, "each entry must be a role ("+roleNames()+"), or the list just none")
+		}
 	}
 
 	oneOf(&ps, "network.region", c.Network.Region, RegionEnglandAndWales, RegionScotland, RegionNorthernIreland)
@@ -237,4 +248,13 @@ func (ps *problems) workingDays(key string, n int) {
 	if n < 1 || n > 260 {
 		ps.add(key, n, "must be a whole number of working days from 1 to 260")
 	}
+}
+
+// roleNames lists the roles, for a message.
+func roleNames() string {
+	var out []string
+	for _, r := range domain.Roles() {
+		out = append(out, string(r))
+	}
+	return strings.Join(out, ", ")
 }

@@ -35,6 +35,10 @@ type User struct {
 	// else set (an org lead or the coordinator), which the user must change
 	// before doing anything else (R-AUTH-6).
 	PasswordChangeRequired bool
+
+	// MFAEnrolled is true while the user has a second factor enrolled
+	// (issue 17); its secret is kept sealed outside the log.
+	MFAEnrolled bool
 }
 
 // Actor returns the user as the actor of a command, with the roles in
@@ -95,7 +99,9 @@ type Organisation struct {
 	IntakeReason   string
 	ResumeOn       string // YYYY-MM-DD, when intake switches back on by itself
 	IntakeOffSince time.Time
-	Users          map[uuid.UUID]User
+	// MFARequired: the org lead requires a second factor of every user.
+	MFARequired bool
+	Users       map[uuid.UUID]User
 }
 
 // AcceptingOn reports whether the organisation accepts referrals on the
@@ -131,6 +137,8 @@ func evolveOrganisation(o Organisation, rec Recorded) (Organisation, bool) {
 		o.IntakeOff, o.IntakeReason, o.ResumeOn, o.IntakeOffSince = true, e.Reason, e.ResumeOn, rec.At
 	case *OrganisationIntakeSwitchedOn:
 		o.IntakeOff, o.IntakeReason, o.ResumeOn, o.IntakeOffSince = false, e.Reason, "", time.Time{}
+	case *OrganisationMFARequirementChanged:
+		o.MFARequired = e.Required
 	case UserEvent:
 		id := e.AccountID()
 		if u, ok := o.Users[id]; ok || isUserAdded(e) {
@@ -170,6 +178,10 @@ func EvolveUser(u User, rec Recorded) User {
 		u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, e.PasswordChangeRequired
 	case *OrganisationAccountClosed:
 		u.Closed, u.ClosedAt = true, rec.At
+	case *OrganisationUserMFAEnrolled:
+		u.MFAEnrolled = true
+	case *OrganisationUserMFAReset:
+		u.MFAEnrolled = false
 	}
 	return u
 }

@@ -23,7 +23,8 @@ func OrganisationEventTypes() []string {
 	return []string{OrganisationRegisteredType, OrganisationDirectoryUpdatedType, OrganisationAdminContactChangedType,
 		OrganisationIntakeSwitchedOffType, OrganisationIntakeSwitchedOnType, OrganisationUserAddedType,
 		OrganisationAccountClosedType, OrganisationPasswordChangedType, OrganisationUserDetailsChangedType,
-		OrganisationUserRolesChangedType}
+		OrganisationUserRolesChangedType, OrganisationUserMFAEnrolledType, OrganisationUserMFAResetType,
+		OrganisationMFARequirementChangedType}
 }
 
 func newOrganisationEvent(t string) (Event, bool) {
@@ -48,6 +49,12 @@ func newOrganisationEvent(t string) (Event, bool) {
 		return &OrganisationUserDetailsChanged{}, true
 	case OrganisationUserRolesChangedType:
 		return &OrganisationUserRolesChanged{}, true
+	case OrganisationUserMFAEnrolledType:
+		return &OrganisationUserMFAEnrolled{}, true
+	case OrganisationUserMFAResetType:
+		return &OrganisationUserMFAReset{}, true
+	case OrganisationMFARequirementChangedType:
+		return &OrganisationMFARequirementChanged{}, true
 	}
 	return nil, false
 }

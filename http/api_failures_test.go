@@ -174,6 +174,9 @@ func TestStalledStoreAnswersEveryEndpointWithin503(t *testing.T) {
 					if rt.Path == "/v1/sessions" && rt.Method == http.MethodPost {
 						req, _ = api.newRequest(rt.Method, path, "", map[string]string{"username": "admin", "password": testAdminPassword})
 					}
+					if rt.Path == "/v1/sessions/second-factor" {
+						req, _ = api.newRequest(rt.Method, path, "", map[string]string{"challenge": "a-challenge", "code": "123456"})
+					}
 					res, err := api.send(req.WithContext(ctx))
 					if err != nil {
 						t.Errorf("%s %s: no answer: %v", rt.Method, rt.Path, err)

@@ -350,7 +350,17 @@ func matrixRoutes() map[string][]probe {
 				return map[string]string{"username": c.user.Username, "password": c.user.Password}
 			}}},
 
+		// The second step of a sign-in (issue 17): the same for everyone,
+		// since nobody holds the made-up challenge.
+		"POST /v1/sessions/second-factor": {{path: fixed("/v1/sessions/second-factor"), want: ok(http.StatusUnauthorized),
+			body: body(map[string]string{"challenge": "not-a-challenge", "code": "123456"})}},
+
 		// Sessions and accounts: anyone signed in, for themselves.
+		"GET /v1/users/me/mfa":       {{path: fixed("/v1/users/me/mfa"), want: ok(http.StatusOK)}},
+		"POST /v1/users/me/mfa/totp": {{path: fixed("/v1/users/me/mfa/totp"), body: body(map[string]any{}), want: ok(http.StatusCreated)}},
+		// A code that cannot be one is refused whether or not a set-up waits.
+		"POST /v1/users/me/mfa/totp/confirmation": {{path: fixed("/v1/users/me/mfa/totp/confirmation"),
+			body: body(map[string]string{"code": "abc"}), want: ok(http.StatusUnprocessableEntity)}},
 		"DELETE /v1/sessions/current": {{path: fixed("/v1/sessions/current"), last: 1, want: ok(http.StatusNoContent)}},
 		"PUT /v1/users/me/password": {{path: fixed("/v1/users/me/password"), last: 2, session: true, want: ok(http.StatusNoContent),
 			body: func(w *matrixWorld, _ *matrixCase, c *matrixCaller) any {
@@ -394,6 +404,19 @@ func matrixRoutes() map[string][]probe {
 			{variant: "system_support", path: userPath(true), body: body(map[string]any{"display_name": "Renamed by the matrix"}),
 				want: accountRule(http.StatusOK, true)},
 		},
+		// Second factors (issue 17): reset as an account is edited; the
+		// organisation's requirement by its lead or the coordinator.
+		"DELETE /v1/organisations/:id/users/:user_id/mfa": {
+			{variant: "adviser", path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
+				return userPath(false)(w, k, c) + "/mfa"
+			}, want: accountRule(http.StatusNoContent, false)},
+			{variant: "system_support", path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
+				return userPath(true)(w, k, c) + "/mfa"
+			}, want: accountRule(http.StatusNoContent, true)},
+		},
+		"PUT /v1/organisations/:id/mfa-requirement": {{path: orgB("/mfa-requirement"),
+			body: body(map[string]any{"required": false}),
+			want: func(c *matrixCaller, _ lockState) int { return either(manages(c), http.StatusOK, http.StatusForbidden) }}},
 		"GET /v1/directory":  {{path: fixed("/v1/directory"), want: ok(http.StatusOK)}},
 		"GET /v1/statistics": {{path: fixed("/v1/statistics"), want: coordinatorOnly(http.StatusOK)}},
 

@@ -113,6 +113,16 @@ type apiConfig struct {
 	wrapSessions   func(ledger.Sessions) ledger.Sessions   // likewise for the sessions
 	requestTimeout time.Duration                           // http.request_timeout; 0 for none
 	workers        Workers                                 // the background jobs /readyz reports
+	// mfaRoles is auth.mfa_required_roles: none by default, so tests
+	// whose subject is not the second factor sign in with a password
+	// alone; withMFARoles sets them (issue 17).
+	mfaRoles []string
+}
+
+// withMFARoles requires a second factor of the holders of roles
+// (auth.mfa_required_roles); the production default is the network roles.
+func withMFARoles(roles ...string) apiOption {
+	return func(c *apiConfig) { c.mfaRoles = roles }
 }
 
 // withWorkers makes /readyz report workers' failures.
@@ -243,6 +253,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	conf.Auth.MaxFailedLoginsPerAddress = cfg.throttle.AddressFailures
 	conf.Auth.FailedLoginWindow = cfg.throttle.Window
 	conf.Auth.MaxConcurrentPasswordHashes = cfg.hashes
+	conf.Auth.MFARequiredRoles = append([]string{}, cfg.mfaRoles...)
 	conf.Statistics.DisclosureControl, conf.Statistics.SuppressMax = cfg.stats.Enabled, cfg.stats.SuppressMax
 	conf.Statistics.RoundTo, conf.Statistics.IncludeCurrentMonth = cfg.stats.RoundTo, cfg.stats.IncludeCurrentMonth
 	conf.Messages.RateLimit, conf.Messages.RateWindow = testMessageLimit, time.Hour

@@ -68,6 +68,8 @@ func statusOf(code problemCode) int {
 		return http.StatusRequestEntityTooLarge
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
+	case codeMFAEnrolmentRequired:
+		return http.StatusForbidden
 	default: // domain.Internal and anything unknown
 		return http.StatusInternalServerError
 	}

@@ -130,10 +130,16 @@ func (s *Server) routes(m *metrics) {
 	v1 := r.Group("/v1")
 	v1.GET("/openapi.json", serveOpenAPI)
 	v1.POST("/sessions", s.createSession)
+	v1.POST("/sessions/second-factor", s.completeSession)
 
 	a := v1.Group("", s.authenticate)
 	a.DELETE("/sessions/current", s.deleteSession)
 	a.PUT("/users/me/password", s.changePassword)
+	a.GET("/users/me/mfa", s.mfaStatus)
+	a.POST("/users/me/mfa/totp", s.startTOTP)
+	a.POST("/users/me/mfa/totp/confirmation", s.confirmTOTP)
+	a.DELETE("/organisations/:id/users/:user_id/mfa", s.resetMFA)
+	a.PUT("/organisations/:id/mfa-requirement", s.setMFARequirement)
 
 	a.POST("/organisations", idem, s.registerOrganisation)
 	a.GET("/organisations/:id", s.getOrganisation)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,6 +32,10 @@ func (s *Server) authenticate(c *gin.Context) {
 	setUserID(c, u.ID)
 	if u.PasswordChangeRequired && !allowedBeforePasswordChange(c) {
 		writeError(c, errPasswordChangeRequired)
+		return
+	}
+	if !allowedBeforeMFAEnrolment(c) && s.Accounts.MFAEnrolmentDue(u) {
+		writeError(c, errMFAEnrolment)
 		return
 	}
 	c.Next()
@@ -67,6 +70,9 @@ func bearerToken(c *gin.Context) string {
 type sessionRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// Code is optional: a second factor's code given with the password,
+	// in one step (issue 17).
+	Code string `json:"code"`
 }
 
 type userBody struct {
@@ -101,21 +107,21 @@ func (s *Server) createSession(c *gin.Context) {
 	v.check(req.Password != "", "password", "is required")
 	v.check(len(req.Username) <= 256, "username", "is too long")
 	v.check(len(req.Password) <= 1024, "password", "is too long")
+	v.check(len(req.Code) <= 64, "code", "is too long")
 	if err := v.err(); err != nil {
 		writeError(c, err)
 		return
 	}
-	res, err := s.Accounts.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
+	res, err := s.Accounts.LoginWithCode(c.Request.Context(), req.Username, req.Password, req.Code, c.ClientIP())
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{
-		"token":               res.Token,
-		"expires_at":          res.ExpiresAt.UTC().Format(time.RFC3339),
-		"user":                userJSON(res.User),
-		"password_change_due": res.PasswordChangeDue,
-	})
+	if res.Challenge != "" {
+		c.JSON(http.StatusOK, challengeJSON(res))
+		return
+	}
+	c.JSON(http.StatusCreated, sessionJSON(res))
 }
 
 // deleteSession signs out.

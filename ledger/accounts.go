@@ -68,6 +68,9 @@ type Accounts struct {
 	hasher   PasswordHasher
 	throttle Throttle
 	sessions Sessions
+	// mfa is nil until SetSecondFactor turns second factors on.
+	mfa      *secondFactor
+	policies OrganisationPolicies
 }
 
 // NewAccounts wires the account operations.
@@ -75,12 +78,21 @@ func NewAccounts(svc *Service, users UserIndex, policy PasswordPolicy, hasher Pa
 	return &Accounts{svc: svc, users: users, policy: policy, hasher: hasher, throttle: throttle, sessions: sessions}
 }
 
-// LoginResult is a new session.
+// LoginResult is a new session, or, for a user with a second factor, the
+// challenge of the sign-in's second step (Challenge set, no Token).
 type LoginResult struct {
 	Token             string
 	ExpiresAt         time.Time
 	User              domain.User
 	PasswordChangeDue bool
+	// MFAEnrolmentDue: the user must enrol a second factor before doing
+	// anything else (issue 17).
+	MFAEnrolmentDue bool
+
+	// Challenge is the single-use token of the second step, which expires
+	// at ChallengeExpiresAt.
+	Challenge          string
+	ChallengeExpiresAt time.Time
 }
 
 var errBadCredentials = &domain.Error{Code: domain.Unauthorized, Message: "the username or password is wrong"}
@@ -99,7 +111,20 @@ var errThrottled = &domain.Error{Code: domain.TooManyRequests, Message: "too man
 // tells whether a username exists (R-AUTH-3). Errors: Unauthorized,
 // TooManyRequests, Unavailable (too many passwords being checked at once).
 func (a *Accounts) Login(ctx context.Context, username, password, addr string) (LoginResult, error) {
+	return a.LoginWithCode(ctx, username, password, "", addr)
+}
+
+// LoginWithCode is Login. For a user with a second factor (issue 17), a
+// right password without code gives a challenge (LoginResult.Challenge),
+// to complete with CompleteLogin; with code, the code is checked in the
+// same attempt, and an unknown user, a wrong password and a wrong code get
+// one and the same error.
+func (a *Accounts) LoginWithCode(ctx context.Context, username, password, code, addr string) (LoginResult, error) {
 	now := a.svc.Now()
+	bad := errBadCredentials
+	if code != "" {
+		bad = errBadCredentialsOrCode
+	}
 	name := domain.NormaliseUsername(username)
 	release, wait, allowed, err := a.throttle.Reserve(name, addr, now)
 	if err != nil {
@@ -125,15 +150,36 @@ func (a *Accounts) Login(ctx context.Context, username, password, addr string) (
 		return LoginResult{}, err
 	}
 	if !ok {
-		return LoginResult{}, errBadCredentials
+		return LoginResult{}, bad
+	}
+	if a.mfa != nil && u.MFAEnrolled {
+		if code == "" {
+			_ = release()
+			return a.beginSecondStep(u, now)
+		}
+		ok, err := a.checkSecondFactor(u, code, now)
+		if err != nil {
+			_ = release()
+			return LoginResult{}, err
+		}
+		if !ok {
+			return LoginResult{}, bad
+		}
 	}
 	_ = release()
+	return a.openSession(u, now)
+}
+
+// openSession starts a session for u, whose password (and second factor,
+// if any) proved right.
+func (a *Accounts) openSession(u domain.User, now time.Time) (LoginResult, error) {
 	token, expires, err := a.sessions.Create(u.ID.String(), u.OrganisationID.String(), credentialOf(u), now)
 	if err != nil {
 		return LoginResult{}, err
 	}
 	return LoginResult{Token: token, ExpiresAt: expires, User: u,
-		PasswordChangeDue: u.PasswordChangeRequired || a.policy.ChangeDue(u.PasswordChangedAt, now)}, nil
+		PasswordChangeDue: u.PasswordChangeRequired || a.policy.ChangeDue(u.PasswordChangedAt, now),
+		MFAEnrolmentDue:   a.MFAEnrolmentDue(u)}, nil
 }
 
 // credentialOf identifies u's current password: the SHA-256 of its hash, a

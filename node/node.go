@@ -194,6 +194,16 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 		sessions = o.wrapSessions(sessions)
 	}
 	n.Accounts = ledger.NewAccounts(n.Service, index, policy, n.Hasher, throttle, sessions)
+	// Second factors (issue 17): secrets sealed under a key derived from
+	// the master key, kept with the throttle's counters in the shared
+	// session store, so a code used on one node is refused on all.
+	mfaRoles := make([]domain.Role, len(cfg.Auth.MFARoles()))
+	for i, r := range cfg.Auth.MFARoles() {
+		mfaRoles[i] = domain.Role(r)
+	}
+	if err := n.Accounts.SetSecondFactor(n.Sessions, n.MasterKey, n.Orgs, ledger.MFAConfig{RequiredRoles: mfaRoles}); err != nil {
+		return nil, err
+	}
 	if cfg.Notify.Enabled {
 		if n.Notifier, err = openNotifier(cfg, n.Store, n.Calendar, log); err != nil {
 			return nil, err

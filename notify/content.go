@@ -210,3 +210,21 @@ func plural(n int) string {
 	}
 	return "s"
 }
+
+// twoFactor is the page where a user sets up their second factor.
+func (l links) twoFactor() string { return l.base + "/two-factor" }
+
+// secondFactorResetContent tells a user their second factor was reset
+// (issue 17): no code, no secret, only what to do next.
+func secondFactorResetContent(l links, username string, at time.Time, self bool) (subject, body string) {
+	subject = subjectPrefix + "The second factor of your account was reset"
+	who := "Your organisation's lead, the network coordinator or the service's operator"
+	if self {
+		who = "You"
+	}
+	body = fmt.Sprintf("%s reset the second factor (authenticator app) of your referral ledger account %s on %s.\n"+
+		"At your next sign-in you will set up an authenticator app again; your old recovery codes no longer work.\n"+
+		"If you did not ask for this, tell your organisation's lead at once.\n\nLink: %s%s",
+		who, username, domain.LondonDate(at), l.twoFactor(), footer)
+	return subject, body
+}

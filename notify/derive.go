@@ -138,6 +138,16 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		subject, body := lockedCaseSubjectAccessContent(n.links, client)
 		add(KindLockedCaseSubjectAccess, ClientReference(client), n.state.mailbox(n.state.clients[client].ResponsibleUserID),
 			subject, body, n.links.accessLog(client), now, "", eventID)
+	case *domain.OrganisationUserMFAReset:
+		// The user hears that their second factor was reset (issue 17):
+		// by whom in general terms, and what happens next.
+		u, ok := n.state.users[e.UserID]
+		if !ok || u.Closed {
+			return c
+		}
+		subject, body := secondFactorResetContent(n.links, u.Username, rec.At, rec.ActorUserID == e.UserID)
+		add(KindSecondFactorReset, "U-"+strings.ToUpper(e.UserID.String()[:8]), n.state.mailbox(e.UserID), subject, body,
+			n.links.twoFactor(), now, "", eventID)
 	case *domain.OrganisationIntakeSwitchedOn:
 		if org, ok := orgOfStream(stored.Stream); ok {
 			c.cancel = append(c.cancel, intakeCancelKey(org))

@@ -40,6 +40,9 @@ const (
 	// KindLockedCaseSubjectAccess tells a locked case's responsible person
 	// that the coordinator exported the client's data (R-PRIV-6, R-LOCK-9).
 	KindLockedCaseSubjectAccess Kind = "locked_case_subject_access"
+	// KindSecondFactorReset tells a user that their second factor was
+	// reset (issue 17), so a reset they did not ask for is noticed.
+	KindSecondFactorReset Kind = "second_factor_reset"
 )
 
 // Message is one email notice ready to send. It carries a reference and a

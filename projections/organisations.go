@@ -169,3 +169,11 @@ func (p *Organisations) Users() []domain.User {
 	})
 	return out
 }
+
+// RequiresMFA reports whether the organisation's lead requires a second
+// factor of all its users (issue 17).
+func (p *Organisations) RequiresMFA(organisationID uuid.UUID) bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.orgs[organisationID].MFARequired
+}

@@ -79,6 +79,7 @@ func (c Config) WithDefaults() Config {
 // (R-AUTH-5).
 type Store interface {
 	AttemptStore
+	MFAStore
 	// Create starts a session for userID acting for organisationID at now,
 	// opened with the password credential names (see Session.Credential),
 	// and returns its bearer token, which is shown to the client once and

@@ -79,6 +79,9 @@ type layout struct {
 	Flash        string       // what the last action did, confirmed
 	Errors       []fieldError // the form's errors, for the error summary
 	Search       string       // the reference typed in the search box
+	// Limited: the user may only change their password or set up a second
+	// factor before anything else, so no navigation or search is offered.
+	Limited bool
 }
 
 // fieldError is one form field's error: Field is the id of its input.
@@ -93,6 +96,7 @@ func (p *Pages) base(c *gin.Context, title, nav string) layout {
 		l.User = &u
 		l.Menu = menuFor(u, nav)
 		l.Organisation = p.orgName(u.OrganisationID)
+		l.Limited = u.PasswordChangeRequired || p.Accounts.MFAEnrolmentDue(u)
 	}
 	return l
 }

@@ -69,6 +69,13 @@ func (p *Pages) authenticate(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	// A user who must have a second factor and has none sets one up
+	// first (issue 17), as the API refuses them everything else.
+	if !twoFactorPaths[c.FullPath()] && p.Accounts.MFAEnrolmentDue(u) {
+		c.Redirect(http.StatusSeeOther, "/two-factor")
+		c.Abort()
+		return
+	}
 	c.Next()
 }
 

@@ -58,6 +58,11 @@ func (p *Pages) signIn(c *gin.Context) {
 		p.render(c, status, "signin", v)
 		return
 	}
+	if res.Challenge != "" {
+		p.signInCodePage(c, http.StatusOK, signInCodeView{layout: layout{Title: "Enter the code from your authenticator app"},
+			Challenge: res.Challenge, Next: v.Next})
+		return
+	}
 	p.setCookie(c, p.cookie.session, res.Token, 0)
 	if res.PasswordChangeDue {
 		c.Redirect(http.StatusSeeOther, "/password")

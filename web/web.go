@@ -92,6 +92,7 @@ func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
 	g.GET("/static/*file", serveStatic)
 	g.GET("/sign-in", p.signInPage)
 	g.POST("/sign-in", p.signIn)
+	g.POST("/sign-in/code", p.signInCode)
 
 	a := g.Group("", p.authenticate)
 	a.GET("/", p.home)

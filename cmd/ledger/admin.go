@@ -42,5 +42,29 @@ if it was lost, run: ledger admin reset-password admin`,
 			})
 		},
 	})
+	admin.AddCommand(&cobra.Command{
+		Use:   "reset-mfa USERNAME",
+		Short: "Remove an account's second factor (e.g. the last coordinator lost their authenticator app)",
+		Long: `Removes the second factor (authenticator app and recovery codes) of USERNAME,
+for an account nobody else can reset: the last coordinator who lost both their
+app and their recovery codes. The reset is recorded in the ledger as done by
+the system and emailed to the user; their sessions end, and they set up an
+authenticator app again at their next sign-in. The server must be stopped (the
+data directory's lock enforces it).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, log, err := loadConfigAndLog(*configFile, stderr)
+			if err != nil {
+				return err
+			}
+			return withCaughtUpApp(cmd.Context(), cfg, log, func(ctx context.Context, a *app) error {
+				if err := a.accounts.ResetMFAByName(ctx, args[0]); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(stdout, "second factor of %q reset: they set up an authenticator app at their next sign-in\n", args[0])
+				return err
+			})
+		},
+	})
 	return admin
 }

@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/worker"
 )
@@ -115,6 +117,10 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 		fmt.Fprintf(stdout, "first start: sign in as %q with the password in LEDGER_BOOTSTRAP_PASSWORD\n", ledger.BootstrapUsername)
 	default:
 		fmt.Fprintf(stdout, "sign in with POST %s/v1/sessions {\"username\":…, \"password\":…}\n", base)
+	}
+	if created && slices.Contains(cfg.Auth.MFARoles(), string(domain.RoleCoordinator)) {
+		fmt.Fprintf(stdout, "then set up a second factor (an authenticator app), required of the coordinator: "+
+			"the web interface asks at first sign-in; with the API, POST /v1/users/me/mfa/totp and confirm a code\n")
 	}
 	fmt.Fprintf(stdout, "API description: %s/v1/openapi.json\n", base)
 	log.Info().Str("addr", ln.Addr().String()).Msg("serving")

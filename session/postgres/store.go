@@ -97,7 +97,7 @@ func Open(ctx context.Context, url string, cfg session.Config) (*Store, error) {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, sessionsLock); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, postgresSessionSchema)
+		_, err := tx.Exec(ctx, postgresSessionSchema+postgresMFASchema)
 		return err
 	})
 	if err != nil {
@@ -251,6 +251,9 @@ func (s *Store) Purge(now time.Time) (int, error) {
 	defer cancel()
 	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_attempts WHERE forget_after <= $1`, session.AttemptNanos(now)); err != nil {
 		return 0, sessionsUnavailable("purging throttle counters", err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM ledger_mfa_challenges WHERE expires_at <= $1`, session.AttemptNanos(now)); err != nil {
+		return 0, sessionsUnavailable("purging sign-in challenges", err)
 	}
 	tag, err := s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE expires_at <= $1 OR last_seen_at < $2`,
 		now, now.Add(-s.cfg.IdleTimeout))

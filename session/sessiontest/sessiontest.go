@@ -40,6 +40,9 @@ func Run(t *testing.T, open Factory) {
 		{"IdleTimeoutAnyLength_R-AUTH-3", testSessionIdleTimeoutAnyLength},
 		{"AttemptStore_R-AUTH-5", testAttemptStore},
 		{"LastSignIns_R-ORG-3", testLastSignIns},
+		{"MFA_Issue17", testMFA},
+		{"MFAReplayAcrossCallers_Issue17", testMFAReplayConcurrent},
+		{"MFAChallenges_Issue17", testMFAChallenges},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })

@@ -89,7 +89,7 @@ func OpenWithConfig(path string, cfg session.Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: opening sessions %s: %w", path, err)
 	}
-	if _, err := db.Exec(sessionSchema); err != nil {
+	if _, err := db.Exec(sessionSchema + mfaSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("session: creating sessions schema in %s: %w", path, err)
 	}
@@ -238,6 +238,9 @@ func (s *Store) DeleteForUser(userID string) error {
 func (s *Store) Purge(now time.Time) (int, error) {
 	if _, err := s.db.Exec(`DELETE FROM attempts WHERE forget_after <= ?`, nanos(now)); err != nil {
 		return 0, fmt.Errorf("session: purging throttle counters: %w", err)
+	}
+	if _, err := s.db.Exec(`DELETE FROM mfa_challenges WHERE expires_at <= ?`, nanos(now)); err != nil {
+		return 0, fmt.Errorf("session: purging sign-in challenges: %w", err)
 	}
 	res, err := s.db.Exec(`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at < ?`,
 		nanos(now), nanos(now.Add(-s.cfg.IdleTimeout)))

@@ -1,0 +1,392 @@
+package ledger
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/auth"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/keystore"
+	"github.com/referral-ledger/ledger/session"
+)
+
+// SecondFactorKeyPurpose names the key, derived from the master key, that
+// seals TOTP secrets (issue 17): kept, backed up and shared between nodes
+// exactly as the master key is, never stored itself.
+const SecondFactorKeyPurpose = "referral-ledger totp secrets v1"
+
+// MFAConfig is the second factor's policy (issue 17).
+type MFAConfig struct {
+	// RequiredRoles are the roles whose holders must have a second factor
+	// (auth.mfa_required_roles); empty for none but the organisations that
+	// require it of everyone.
+	RequiredRoles []domain.Role
+	// Issuer names the service in authenticator apps.
+	Issuer string
+	// ChallengeTTL is how long a sign-in waits for its second factor.
+	ChallengeTTL time.Duration
+	// PendingTTL is how long an enrolment's secret waits for its first
+	// code before a new one is made.
+	PendingTTL time.Duration
+}
+
+// DefaultMFARoles are the network roles, which see most: a second factor
+// is required of them unless configured otherwise.
+func DefaultMFARoles() []domain.Role {
+	return []domain.Role{domain.RoleCoordinator, domain.RoleAuditor, domain.RoleSystemSupport, domain.RoleEmergencyDuty}
+}
+
+// secondFactor is what the accounts need for second factors: the shared
+// store of secrets, steps, recovery codes and challenges, and the box that
+// seals secrets.
+type secondFactor struct {
+	store session.MFAStore
+	box   *auth.SecretBox
+	cfg   MFAConfig
+}
+
+// OrganisationPolicies says whether an organisation requires a second
+// factor of all its users.
+type OrganisationPolicies interface {
+	RequiresMFA(organisationID uuid.UUID) bool
+}
+
+// SetSecondFactor turns second factors on: secrets are sealed under a key
+// derived from master and kept in store with the rest (issue 17).
+func (a *Accounts) SetSecondFactor(store session.MFAStore, master keystore.MasterKey, policies OrganisationPolicies, cfg MFAConfig) error {
+	box, err := auth.NewSecretBox(master.DeriveKey(SecondFactorKeyPurpose))
+	if err != nil {
+		return err
+	}
+	if cfg.Issuer == "" {
+		cfg.Issuer = "Referral ledger"
+	}
+	if cfg.ChallengeTTL <= 0 {
+		cfg.ChallengeTTL = 5 * time.Minute
+	}
+	if cfg.PendingTTL <= 0 {
+		cfg.PendingTTL = 15 * time.Minute
+	}
+	a.mfa = &secondFactor{store: store, box: box, cfg: cfg}
+	a.policies = policies
+	return nil
+}
+
+// MFARequired reports whether u must have a second factor: a role in
+// auth.mfa_required_roles, or their organisation requires it.
+func (a *Accounts) MFARequired(u domain.User) bool {
+	if a.mfa == nil {
+		return false
+	}
+	org := a.policies != nil && a.policies.RequiresMFA(u.OrganisationID)
+	return domain.MFARequiredFor(u, a.mfa.cfg.RequiredRoles, org)
+}
+
+// MFAEnrolmentDue reports whether u must enrol a second factor before
+// doing anything else.
+func (a *Accounts) MFAEnrolmentDue(u domain.User) bool {
+	return a.MFARequired(u) && !u.MFAEnrolled
+}
+
+// ErrMFAEnrolmentRequired refuses everything but enrolment (and signing
+// out or changing password) to a user who must have a second factor and
+// has none.
+var ErrMFAEnrolmentRequired = domain.Errorf(domain.Forbidden,
+	"you must set up a second factor (an authenticator app) before doing anything else: "+
+		"POST /v1/users/me/mfa/totp, then confirm a code")
+
+// errBadCode is a wrong, replayed or unknown second-factor code at the
+// second step of a sign-in.
+var errBadCode = domain.Errorf(domain.Unauthorized, "the code is not right")
+
+// errBadCredentialsOrCode is every failure of a sign-in that gave its code
+// with the password: unknown user, wrong password and wrong code alike.
+var errBadCredentialsOrCode = domain.Errorf(domain.Unauthorized, "the username, password or code is wrong")
+
+// errChallenge is an unknown, used or expired sign-in challenge.
+var errChallenge = domain.Errorf(domain.Unauthorized, "this sign-in has expired or was already completed; sign in again")
+
+// MFAStatus is what a user's second factor looks like to them.
+type MFAStatus struct {
+	Enrolled      bool
+	Required      bool
+	RecoveryCodes int
+}
+
+// MFAStatus returns u's second factor's state.
+func (a *Accounts) MFAStatus(u domain.User) (MFAStatus, error) {
+	st := MFAStatus{Enrolled: u.MFAEnrolled, Required: a.MFARequired(u)}
+	if a.mfa == nil || !u.MFAEnrolled {
+		return st, nil
+	}
+	m, err := a.mfa.store.MFA(u.ID.String())
+	if err != nil {
+		return st, err
+	}
+	st.RecoveryCodes = m.RecoveryCodes
+	return st, nil
+}
+
+// MFAEnrolment is a secret awaiting its first code: the base32 secret to
+// type, the otpauth:// URL and its QR code as a PNG data URI.
+type MFAEnrolment struct {
+	Secret    string
+	URL       string
+	QRCode    string
+	ExpiresAt time.Time
+}
+
+// StartMFAEnrolment makes a new TOTP secret for u, sealed and pending
+// until ConfirmMFAEnrolment gets a correct code. With restart false, a
+// secret made within the last PendingTTL is shown again instead, so a page
+// reloaded keeps the QR code already scanned. A second factor in use stays
+// in use until the new one is confirmed.
+func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart bool) (MFAEnrolment, error) {
+	if a.mfa == nil {
+		return MFAEnrolment{}, domain.Errorf(domain.Forbidden, "second factors are not available")
+	}
+	now := a.svc.Now()
+	uid := u.ID.String()
+	var secret string
+	var since time.Time
+	if !restart {
+		m, err := a.mfa.store.MFA(uid)
+		if err != nil {
+			return MFAEnrolment{}, err
+		}
+		if m.Pending != nil && now.Sub(m.PendingAt) < a.mfa.cfg.PendingTTL {
+			if s, err := a.mfa.box.Open(uid, m.Pending); err == nil {
+				secret, since = s, m.PendingAt
+			}
+		}
+	}
+	if secret == "" {
+		k, err := auth.NewTOTPKey(a.mfa.cfg.Issuer, u.Username)
+		if err != nil {
+			return MFAEnrolment{}, err
+		}
+		sealed, err := a.mfa.box.Seal(uid, k.Secret)
+		if err != nil {
+			return MFAEnrolment{}, err
+		}
+		if err := a.mfa.store.PutPendingMFA(uid, sealed, now); err != nil {
+			return MFAEnrolment{}, err
+		}
+		secret, since = k.Secret, now
+	}
+	url := totpURL(a.mfa.cfg.Issuer, u.Username, secret)
+	qr, err := auth.QRCodeDataURI(url)
+	if err != nil {
+		return MFAEnrolment{}, err
+	}
+	return MFAEnrolment{Secret: secret, URL: url, QRCode: qr, ExpiresAt: since.Add(a.mfa.cfg.PendingTTL)}, nil
+}
+
+// ConfirmMFAEnrolment completes u's enrolment with the first code of the
+// pending secret: the secret comes into use, the enrolment is recorded (an
+// event naming the method, never the secret) and RecoveryCodeCount
+// recovery codes are returned, to be shown once; only their hashes are
+// kept. Errors: Invalid (code wrong), Conflict (no enrolment started, or
+// it has expired or been restarted).
+func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code string) ([]string, error) {
+	if a.mfa == nil {
+		return nil, domain.Errorf(domain.Forbidden, "second factors are not available")
+	}
+	if c := auth.NormaliseCode(code); len(c) != auth.TOTPDigits || strings.Trim(c, "0123456789") != "" {
+		return nil, domain.InvalidFields(domain.FieldError{Field: "code", Message: "must be the 6-digit code your authenticator app shows"})
+	}
+	now := a.svc.Now()
+	uid := u.ID.String()
+	m, err := a.mfa.store.MFA(uid)
+	if err != nil {
+		return nil, err
+	}
+	if m.Pending == nil || now.Sub(m.PendingAt) >= a.mfa.cfg.PendingTTL {
+		return nil, domain.Errorf(domain.Conflict, "no set-up is waiting for a code, or it has expired: start again")
+	}
+	secret, err := a.mfa.box.Open(uid, m.Pending)
+	if err != nil {
+		return nil, err
+	}
+	step, ok := auth.MatchTOTP(secret, code, now)
+	if !ok {
+		return nil, domain.InvalidFields(domain.FieldError{Field: "code",
+			Message: "is not the code your authenticator app shows now; enter the current 6-digit code"})
+	}
+	codes, err := auth.NewRecoveryCodes()
+	if err != nil {
+		return nil, err
+	}
+	hashes := make([][]byte, len(codes))
+	for i, c := range codes {
+		hashes[i] = auth.RecoveryCodeHash(uid, c)
+	}
+	activated, err := a.mfa.store.ActivateMFA(uid, m.Pending, step, hashes)
+	if err != nil {
+		return nil, err
+	}
+	if !activated {
+		return nil, domain.Errorf(domain.Conflict, "the set-up was started again meanwhile: use the newest QR code")
+	}
+	_, w, err := execute(ctx, a.svc, u.Actor(), OrganisationStream(u.OrganisationID), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideEnrolMFA(o, u.ID) })
+	if err != nil {
+		return nil, err
+	}
+	if err := a.users.WaitFor(ctx, w.Position); err != nil {
+		return nil, err
+	}
+	return codes, nil
+}
+
+// totpURL is the otpauth:// URL of secret for account at issuer.
+func totpURL(issuer, account, secret string) string {
+	k, err := auth.TOTPKeyURL(issuer, account, secret)
+	if err != nil {
+		return ""
+	}
+	return k
+}
+
+// checkSecondFactor checks code, a TOTP code or a recovery code, against
+// u's second factor, spending it: a TOTP step is accepted once (replay
+// refused, on every node), a recovery code once.
+func (a *Accounts) checkSecondFactor(u domain.User, code string, now time.Time) (bool, error) {
+	uid := u.ID.String()
+	if auth.LooksLikeRecoveryCode(code) {
+		return a.mfa.store.UseRecoveryCode(uid, auth.RecoveryCodeHash(uid, code))
+	}
+	m, err := a.mfa.store.MFA(uid)
+	if err != nil || m.Secret == nil {
+		return false, err
+	}
+	secret, err := a.mfa.box.Open(uid, m.Secret)
+	if err != nil {
+		// Sealed under another master key: only a recovery code or a reset helps.
+		return false, nil
+	}
+	step, ok := auth.MatchTOTP(secret, code, now)
+	if !ok {
+		return false, nil
+	}
+	return a.mfa.store.UseMFAStep(uid, step)
+}
+
+// beginSecondStep answers a right password of a user with a second factor:
+// a challenge, not a session.
+func (a *Accounts) beginSecondStep(u domain.User, now time.Time) (LoginResult, error) {
+	token, expires, err := a.mfa.store.CreateChallenge(u.ID.String(), credentialOf(u), now, a.mfa.cfg.ChallengeTTL)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	return LoginResult{User: u, Challenge: token, ChallengeExpiresAt: expires}, nil
+}
+
+// CompleteLogin is a sign-in's second step: the challenge the first step
+// gave and a code from the user's authenticator app (or a recovery code).
+// The attempt is counted by the password throttle before the code is
+// checked, per account and per address (R-AUTH-5); a right code opens the
+// session and ends the challenge, which is single-use. Errors:
+// Unauthorized (challenge unknown, used or expired; code wrong or already
+// used), TooManyRequests.
+func (a *Accounts) CompleteLogin(ctx context.Context, challenge, code, addr string) (LoginResult, error) {
+	if a.mfa == nil {
+		return LoginResult{}, errChallenge
+	}
+	now := a.svc.Now()
+	if err := a.catchUp(ctx); err != nil {
+		return LoginResult{}, err
+	}
+	userID, credential, err := a.mfa.store.Challenge(challenge, now)
+	if err != nil {
+		if domain.ErrorCode(err) == domain.Unauthorized {
+			return LoginResult{}, errChallenge
+		}
+		return LoginResult{}, err
+	}
+	id, _ := uuid.Parse(userID)
+	u, ok := a.users.UserByID(id)
+	if !ok || u.Closed || credentialOf(u) != credential || !u.MFAEnrolled {
+		_, _ = a.mfa.store.ConsumeChallenge(challenge, now)
+		return LoginResult{}, errChallenge
+	}
+	release, wait, allowed, err := a.throttle.Reserve(u.Username, addr, now)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	if !allowed {
+		return LoginResult{}, &RetryError{Err: errThrottledCode, After: wait}
+	}
+	ok, err = a.checkSecondFactor(u, code, now)
+	if err != nil {
+		_ = release()
+		return LoginResult{}, err
+	}
+	if !ok {
+		return LoginResult{}, errBadCode
+	}
+	_ = release()
+	if live, err := a.mfa.store.ConsumeChallenge(challenge, now); err != nil || !live {
+		if err != nil {
+			return LoginResult{}, err
+		}
+		return LoginResult{}, errChallenge
+	}
+	return a.openSession(u, now)
+}
+
+// errThrottledCode refuses a code the throttle did not allow checking.
+var errThrottledCode = &domain.Error{Code: domain.TooManyRequests, Message: "too many failed attempts; try again later"}
+
+// ResetMFA removes a user's second factor (issue 17): by their org lead,
+// or the coordinator (who alone may for an account holding a network
+// role). It is recorded as an event (the notifier emails the user), the
+// secret and recovery codes are deleted, and the user's sessions end: they
+// enrol again at their next sign-in. Errors: NotFound, Forbidden.
+func (a *Accounts) ResetMFA(ctx context.Context, actor domain.Actor, organisationID, userID uuid.UUID) error {
+	_, w, err := execute(ctx, a.svc, actor, OrganisationStream(organisationID), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideResetMFA(o, actor, userID) })
+	if err != nil {
+		return err
+	}
+	if err := a.users.WaitFor(ctx, w.Position); err != nil {
+		return err
+	}
+	if a.mfa != nil {
+		if err := a.mfa.store.DeleteMFA(userID.String()); err != nil {
+			return err
+		}
+	}
+	return a.sessions.DeleteForUser(userID.String())
+}
+
+// ResetMFAByName is ResetMFA by the operator at the data directory
+// (`ledger admin reset-mfa`), for the last coordinator who lost their
+// authenticator and recovery codes. Errors: NotFound.
+func (a *Accounts) ResetMFAByName(ctx context.Context, username string) error {
+	if err := a.catchUp(ctx); err != nil {
+		return err
+	}
+	u, ok := a.users.UserByUsername(domain.NormaliseUsername(username))
+	if !ok {
+		return domain.Errorf(domain.NotFound, "no account is named %q", username)
+	}
+	return a.ResetMFA(ctx, domain.Actor{}, u.OrganisationID, u.ID)
+}
+
+// RequireMFA records whether the organisation requires a second factor of
+// all its users: its org lead's decision (or the coordinator's). Errors:
+// NotFound, Forbidden.
+func (a *Accounts) RequireMFA(ctx context.Context, actor domain.Actor, organisationID uuid.UUID, required bool) (Written, error) {
+	_, w, err := execute(ctx, a.svc, actor, OrganisationStream(organisationID), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) {
+			return domain.DecideRequireMFA(o, actor, required)
+		})
+	if err != nil {
+		return Written{}, err
+	}
+	return w, a.users.WaitFor(ctx, w.Position)
+}
