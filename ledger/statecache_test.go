@@ -233,4 +233,3 @@ func BenchmarkCommandByStreamLength(b *testing.B) {
 		})
 	}
 }
-
