@@ -30,6 +30,7 @@ type Service struct {
 	refs       ReferenceIndex    // the references taken, so a new referral's is unique (R-REF-13); may be nil
 	reopenDays int               // R-REF-12; zero means domain.DefaultReopenDays
 	states     *stateCache       // folded referrals and organisations, by stream
+	access     *accessWriter     // writes unlocked reads' access records in batches; nil: before answering
 }
 
 // NewService returns a service appending to store. now and newID are the
