@@ -25,6 +25,11 @@ FUZZTIME ?= 10s
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(BIN)/staticcheck
 
+# benchstat compares benchmark runs (before/after figures in commit messages);
+# the newest golang.org/x/perf the module proxy serves when pinned.
+BENCHSTAT_VERSION := v0.0.0-20250813145418-2f7363a06fe1
+BENCHSTAT := $(BIN)/benchstat
+
 .PHONY: help
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9-]*:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -104,6 +109,14 @@ openapi-lint: ## lint http/openapi.json (Spectral, pinned, recommended ruleset)
 .PHONY: generate
 generate: ## regenerate client/ from http/openapi.json (oapi-codegen, pinned)
 	$(GO) generate ./client
+
+.PHONY: benchstat-install
+benchstat-install: ## install benchstat (pinned) into bin/
+	@have="$$($(GO) version -m $(BENCHSTAT) 2>/dev/null | awk '$$1 == "mod" {print $$3}')" || have=""; \
+	if [ "$$have" != "$(BENCHSTAT_VERSION)" ]; then \
+		echo "installing benchstat $(BENCHSTAT_VERSION) into bin/"; \
+		GOBIN=$(BIN) $(GO) install golang.org/x/perf/cmd/benchstat@$(BENCHSTAT_VERSION); \
+	fi
 
 # The browser tests of the web interface (cmd/ledger/web_browser_test.go)
 # drive Debian's Chromium (apt-get install -y chromium) and check every page

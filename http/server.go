@@ -262,5 +262,11 @@ func (s *Server) request(c *gin.Context) (context.Context, error) {
 		}
 		req.Match = m
 	}
-	return ledger.WithRequest(c.Request.Context(), req), nil
+	ctx := ledger.WithRequest(c.Request.Context(), req)
+	if storageOf(c).full() {
+		// While storage is full a read is recorded before it is answered,
+		// so none is answered whose record cannot be kept (R-OPS-4).
+		ctx = ledger.WithReadsRecordedFirst(ctx)
+	}
+	return ctx, nil
 }

@@ -43,6 +43,14 @@ func (e *storageEpisodes) refused(log zerolog.Logger, err error) {
 		"this cause is logged once until a write succeeds again")
 }
 
+// full reports whether an episode is on: a write was refused for full
+// storage and none has succeeded since.
+func (e *storageEpisodes) full() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.refusal > 0
+}
+
 // wrote records a write that succeeded, which ends an episode.
 func (e *storageEpisodes) wrote(log zerolog.Logger) {
 	e.mu.Lock()

@@ -87,7 +87,8 @@ func (s *Service) lockedError(l domain.Lock) error {
 
 // recordAccess appends a read of the client's data to their access log
 // (R-LOCK-9). It rides the store's group commit with every other append,
-// so concurrent reads share one fsync.
+// so concurrent reads share one fsync; with SetAsyncAccessLog, a read of
+// an unlocked case is written in the next batch instead.
 func (s *Service) recordAccess(ctx context.Context, actor domain.Actor, client, referral uuid.UUID, grant domain.CaseGrant, locked bool) error {
 	return s.recordAccessBecause(ctx, actor, client, referral, grant, locked, "")
 }
@@ -106,6 +107,17 @@ func (s *Service) recordAccessBecause(ctx context.Context, actor domain.Actor, c
 		data, err = s.encode(ctx, actor, requestFrom(ctx), []domain.Event{ev}, nil)
 	}
 	if err != nil {
+		return err
+	}
+	// A read of an unlocked case by anyone but an auditor may be written
+	// after the answer, within a second; any other read is written first
+	// (R-LOCK-9).
+	if s.access != nil && !locked && reason == "" && !actor.Has(domain.RoleAuditor) && !readsRecordedFirst(ctx) &&
+		s.access.enqueue(AccessStream(client), data) {
+		return nil
+	}
+	// The reads queued before this one come first in the log.
+	if err := s.FlushAccessLog(ctx); err != nil {
 		return err
 	}
 	if _, err := s.store.Append(ctx, AccessStream(client), eventstore.Any(), data...); err != nil {
@@ -157,6 +169,10 @@ func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid
 		if c.Lock.Status != domain.LockLocked || c.Lock.ResponsibleUserID != actor.UserID {
 			return nil, domain.Errorf(domain.Forbidden, "only the coordinator, auditors and the person a case is locked to read its access log")
 		}
+	}
+	// The reads recorded after their answer are written before the log is.
+	if err := s.FlushAccessLog(ctx); err != nil {
+		return nil, err
 	}
 	history, err := s.load(ctx, AccessStream(client))
 	if err != nil {

@@ -100,7 +100,11 @@ func (s *Service) DecideErasure(ctx context.Context, actor domain.Actor, request
 
 // finishErasure destroys the client's key and records the erasure complete.
 func (s *Service) finishErasure(ctx context.Context, actor domain.Actor, client uuid.UUID, shred Shredder) (Written, error) {
-	if err := shred.Destroy(ctx, client); err != nil {
+	err := shred.Destroy(ctx, client)
+	// The folds in memory may hold the client's data: none is kept once
+	// the key is (being) destroyed (R-PRIV-3).
+	s.states.clear()
+	if err != nil {
 		return Written{}, err
 	}
 	_, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,

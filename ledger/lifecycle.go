@@ -60,11 +60,10 @@ func (s *Service) Forward(ctx context.Context, actor domain.Actor, id uuid.UUID,
 	cmd.NewReferralID = s.newReferralID(ctx)
 	var receiver domain.Organisation
 	if cmd.ToOrganisationID != uuid.Nil {
-		history, err := s.load(ctx, OrganisationStream(cmd.ToOrganisationID))
-		if err != nil {
+		var err error
+		if receiver, _, _, err = fold(ctx, s, OrganisationStream(cmd.ToOrganisationID), domain.EvolveOrganisation); err != nil {
 			return domain.Referral{}, Written{}, err
 		}
-		receiver = domain.ReplayOrganisation(history)
 	}
 	now := s.Now()
 	var made *domain.ReferralMade

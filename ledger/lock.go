@@ -28,11 +28,11 @@ func (s *Service) organisationsExist(ctx context.Context, field string, parties 
 		if p.OrganisationID == uuid.Nil {
 			continue
 		}
-		history, err := s.load(ctx, OrganisationStream(p.OrganisationID))
+		o, _, _, err := fold(ctx, s, OrganisationStream(p.OrganisationID), domain.EvolveOrganisation)
 		if err != nil {
 			return err
 		}
-		if !domain.ReplayOrganisation(history).Exists {
+		if !o.Exists {
 			return domain.InvalidFields(domain.FieldError{Field: fmt.Sprintf("%s[%d].organisation_id", field, i), Message: "no such organisation"})
 		}
 	}

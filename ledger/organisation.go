@@ -83,11 +83,10 @@ func (s *Service) releaseName(ctx context.Context, actor domain.Actor, org uuid.
 // Organisation returns an organisation's current state. Every signed-in user
 // may read the directory side of it. Errors: NotFound.
 func (s *Service) Organisation(ctx context.Context, id uuid.UUID) (domain.Organisation, error) {
-	history, err := s.load(ctx, OrganisationStream(id))
+	o, _, _, err := fold(ctx, s, OrganisationStream(id), domain.EvolveOrganisation)
 	if err != nil {
 		return domain.Organisation{}, err
 	}
-	o := domain.ReplayOrganisation(history)
 	if !o.Exists {
 		return o, domain.Errorf(domain.NotFound, "no such organisation")
 	}
@@ -105,11 +104,10 @@ func (s *Service) UpdateOrganisation(ctx context.Context, actor domain.Actor, id
 	if cmd.Name == nil {
 		return execute(ctx, s, actor, OrganisationStream(id), domain.EvolveOrganisation, update)
 	}
-	history, err := s.load(ctx, OrganisationStream(id))
+	before, _, _, err := fold(ctx, s, OrganisationStream(id), domain.EvolveOrganisation)
 	if err != nil {
 		return domain.Organisation{}, Written{}, err
 	}
-	before := domain.ReplayOrganisation(history)
 	if _, err := update(before); err != nil {
 		return domain.Organisation{}, Written{}, err
 	}

@@ -54,11 +54,10 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 	}
 	var receiver domain.Organisation
 	if cmd.ToOrganisationID != uuid.Nil {
-		history, err := s.load(ctx, OrganisationStream(cmd.ToOrganisationID))
-		if err != nil {
+		var err error
+		if receiver, _, _, err = fold(ctx, s, OrganisationStream(cmd.ToOrganisationID), domain.EvolveOrganisation); err != nil {
 			return domain.Referral{}, Written{}, err
 		}
-		receiver = domain.ReplayOrganisation(history)
 	}
 	now := s.Now()
 	return execute(ctx, s, actor, ReferralStream(cmd.ReferralID), domain.EvolveReferral,
@@ -81,11 +80,10 @@ func (s *Service) Referral(ctx context.Context, actor domain.Actor, id uuid.UUID
 
 // referral loads a referral the actor may see, without recording a read.
 func (s *Service) referral(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Referral, domain.CaseGrant, domain.Lock, error) {
-	history, err := s.load(ctx, ReferralStream(id))
+	r, _, _, err := fold(ctx, s, ReferralStream(id), domain.EvolveReferral)
 	if err != nil {
 		return domain.Referral{}, "", domain.Lock{}, err
 	}
-	r := domain.ReplayReferral(history)
 	grant, lock, err := s.caseAccess(ctx, actor, r)
 	return r, grant, lock, err
 }
@@ -118,11 +116,10 @@ func (s *Service) Assign(ctx context.Context, actor domain.Actor, id, userID uui
 	if err != nil {
 		return domain.Referral{}, Written{}, err
 	}
-	history, err := s.load(ctx, OrganisationStream(current.ToOrganisationID))
+	receiver, _, _, err := fold(ctx, s, OrganisationStream(current.ToOrganisationID), domain.EvolveOrganisation)
 	if err != nil {
 		return domain.Referral{}, Written{}, err
 	}
-	receiver := domain.ReplayOrganisation(history)
 	return s.onReferral(ctx, actor, id, func(r domain.Referral) ([]domain.Event, error) {
 		return domain.DecideAssign(r, actor, receiver, userID)
 	})

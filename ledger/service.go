@@ -29,12 +29,14 @@ type Service struct {
 	names      OrganisationNames // organisations by name, for names reserved before R-ORG-1; may be nil
 	refs       ReferenceIndex    // the references taken, so a new referral's is unique (R-REF-13); may be nil
 	reopenDays int               // R-REF-12; zero means domain.DefaultReopenDays
+	states     *stateCache       // folded referrals and organisations, by stream
+	access     *accessWriter     // writes unlocked reads' access records in batches; nil: before answering
 }
 
 // NewService returns a service appending to store. now and newID are the
 // clock and id source (injected so tests are deterministic).
 func NewService(store eventstore.Store, codec *Codec, now func() time.Time, newID func() uuid.UUID) *Service {
-	return &Service{store: store, codec: codec, now: now, mint: newID}
+	return &Service{store: store, codec: codec, now: now, mint: newID, states: newStateCache(stateCacheSize)}
 }
 
 // Now returns the service's clock reading, in UTC.
@@ -153,32 +155,61 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 		eventID = d.nextStep()
 	}
 	defer s.locks.lock(stream)()
+	// A cached fold is decided on without reading the stream: an append
+	// expecting its revision confirms it was current. Any other outcome (a
+	// refusal, nothing to do, an If-Match that differs, a conflict) is
+	// decided again on the events after it as stored.
+	useCache := eventID == nil && cacheableStream(stream)
+	mustRead := false
 	for attempt := 0; ; attempt++ {
 		var state S
-		stored, err := s.readStream(ctx, stream)
-		if err != nil {
-			return state, Written{}, err
-		}
-		history, err := s.decodeAll(ctx, stored)
-		if err != nil {
-			return state, Written{}, err
-		}
-		for _, rec := range history {
-			state = evolve(state, rec)
-		}
-		if eventID != nil {
-			if w, done := alreadyWritten(stored, eventID); done {
-				return state, w, nil
+		var revision uint64
+		var exists, fromCache bool
+		switch {
+		case !useCache:
+			stored, err := s.readStream(ctx, stream)
+			if err != nil {
+				return state, Written{}, err
+			}
+			history, err := s.decodeAll(ctx, stored)
+			if err != nil {
+				return state, Written{}, err
+			}
+			for _, rec := range history {
+				state = evolve(state, rec)
+			}
+			if eventID != nil {
+				if w, done := alreadyWritten(stored, eventID); done {
+					return state, w, nil
+				}
+			}
+			if n := len(history); n > 0 {
+				revision, exists = history[n-1].Revision, true
+			}
+		case !mustRead:
+			if state, revision, fromCache = cached[S](ctx, s, stream); fromCache {
+				exists = true
+				break
+			}
+			fallthrough
+		default:
+			var err error
+			if state, revision, exists, err = fold(ctx, s, stream, evolve); err != nil {
+				return state, Written{}, err
 			}
 		}
 		expected := eventstore.NoStream()
-		var revision uint64
-		if n := len(history); n > 0 {
-			revision = history[n-1].Revision
+		if exists {
 			expected = eventstore.Exact(revision)
 		}
 		events, err := decide(state)
-		if req.conditional() && !req.satisfied(len(history) > 0, revision) {
+		stale := req.conditional() && !req.satisfied(exists, revision)
+		if fromCache && (err != nil || len(events) == 0 || stale) {
+			mustRead = true
+			attempt--
+			continue
+		}
+		if stale {
 			// Whoever may not see or act on the stream hears that first: a
 			// 412 would tell them it exists and at which revision (R-AUTH-4).
 			if c := domain.ErrorCode(err); c == domain.NotFound || c == domain.Forbidden {
@@ -197,8 +228,13 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 		res, err := s.store.Append(ctx, stream, expected, data...)
 		var conflict *eventstore.ConflictError
 		if errors.As(err, &conflict) {
-			if req.pinned() {
+			if req.pinned() && !fromCache {
 				return state, Written{}, domain.Errorf(domain.PreconditionFailed, "the resource changed while this request ran; read it again and retry")
+			}
+			mustRead = true
+			if fromCache {
+				attempt--
+				continue
 			}
 			if attempt < maxConflictRetries {
 				continue
@@ -206,11 +242,16 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 			return state, Written{}, domain.Errorf(domain.Conflict, "too many concurrent changes; retry")
 		}
 		if err != nil {
+			// The append may or may not have happened: read next time.
+			s.states.drop(stream)
 			return state, Written{}, storeError(err)
 		}
 		for i, ev := range events {
 			state = evolve(state, domain.Recorded{Event: ev, At: data[i].Metadata.RecordedAt, ActorUserID: actor.UserID,
 				ActorOrganisationID: actor.OrganisationID, Revision: res.Revision - uint64(len(events)-1-i)})
+		}
+		if useCache {
+			s.states.put(stream, state, res.Revision)
 		}
 		return state, Written{Revision: res.Revision, Position: res.Position, Events: len(events)}, nil
 	}

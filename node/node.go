@@ -136,6 +136,13 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	if n.Sessions, n.Idempotency, err = openSharedState(cfg); err != nil {
 		return nil, err
 	}
+	// Sessions are looked up in memory (no SQL per request); a logout,
+	// password change or closure through this node ends them here at once,
+	// through another node sharing the store within the read-your-writes
+	// bound (and a password change or closure at once through the ledger).
+	n.Sessions = session.NewCached(n.Sessions,
+		session.Config{IdleTimeout: cfg.Auth.SessionIdleTimeout}.WithDefaults().IdleTimeout,
+		cfg.Projections.ReadYourWritesTimeout)
 	if n.Calendar, err = OpenCalendar(cfg.Network); err != nil {
 		return nil, err
 	}
@@ -155,6 +162,9 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	n.KeyGuard = ledger.NewKeyGuard(n.Keys)
 	n.ClientKeys = ledger.NewClientKeys(n.KeyGuard, n.Clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	n.Service = ledger.NewService(store, ledger.NewCodec(n.ClientKeys), o.now, uuid.New)
+	// Reads of unlocked cases are written to the access log in batches,
+	// within a second; Close writes what is left (R-LOCK-9).
+	n.Service.SetAsyncAccessLog(ledger.DefaultAccessLogInterval, log.With().Str("component", "access-log").Logger())
 	n.Timescales = Timescales(cfg)
 	if n.Views, err = projections.OpenViews(filepath.Join(cfg.DataDir, projections.ViewsFile)); err != nil {
 		return nil, err
@@ -216,6 +226,12 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 // might still append has stopped.
 func (n *Node) Close() error {
 	var errs []error
+	if n.Service != nil {
+		// Before the store closes: the reads recorded after their answer.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		errs = append(errs, n.Service.CloseAccessLog(ctx))
+		cancel()
+	}
 	if n.Idempotency != nil {
 		errs = append(errs, n.Idempotency.Close())
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/calendar"
@@ -87,19 +85,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.keyGuard, a.clients, a.keyring, a.service, a.accounts = n.KeyGuard, n.Clients, n.ClientKeys, n.Service, n.Accounts
 	a.runner, a.notifier = n.Runner, n.Notifier
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_password_hashes_in_flight",
-			Help: "Password hashes (argon2id) being computed now; at most auth.max_concurrent_password_hashes."},
-			func() float64 { return float64(n.Hasher.InFlight()) }))
-	options := ledgerhttp.ConfigOptions(cfg)
-	options.WebInterface = true
-	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
-		Service: n.Service, Accounts: n.Accounts, Orgs: n.Orgs, Clients: n.Clients, Runner: n.Runner, Keys: n.ClientKeys,
-		Locks: n.Locks, Idempotency: n.Idempotency, Calendar: n.Calendar, Timescales: n.Timescales, Referrals: n.Referrals,
-		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients,
-		Logger: log, Registry: reg, Workers: a.health, Options: options,
-	})
+	a.server, err = ledgerhttp.NewForNode(n, log, a.health)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,267 @@
+package ledger
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
+)
+
+// cacheNet is two services on one store, as two nodes on one ledger, with
+// a referral between two organisations.
+type cacheNet struct {
+	store              eventstore.Store
+	keys               *memKeys
+	a, b               *Service
+	referrer, receiver domain.Actor
+	referral           domain.Referral
+}
+
+func newCacheNet(t testing.TB) *cacheNet {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	n := &cacheNet{store: store, keys: newMemKeys()}
+	n.a = NewService(store, NewCodec(n.keys), time.Now, uuid.New)
+	n.b = NewService(store, NewCodec(n.keys), time.Now, uuid.New)
+	ctx := context.Background()
+	coordinator := domain.Actor{UserID: uuid.New(), OrganisationID: uuid.New(), Roles: []domain.Role{domain.RoleCoordinator}}
+	var orgs []uuid.UUID
+	for _, name := range []string{"Advice Centre", "Housing Trust"} {
+		o, _, err := n.a.RegisterOrganisation(ctx, coordinator, domain.RegisterOrganisation{Name: name, AdminEmail: "a@example.org"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, o.ID)
+	}
+	n.referrer = domain.Actor{UserID: uuid.New(), OrganisationID: orgs[0], Roles: []domain.Role{domain.RoleAdviser}}
+	n.receiver = domain.Actor{UserID: uuid.New(), OrganisationID: orgs[1], Roles: []domain.Role{domain.RoleAdviser}}
+	n.referral, _, err = n.a.MakeReferral(ctx, n.referrer, domain.MakeReferral{ToOrganisationID: orgs[1],
+		Client: domain.Client{Name: "Client Person", DateOfBirth: "1980-03-27"}, Reason: "Debt",
+		Consent: &domain.Consent{Method: domain.ConsentWritten, Confirmed: true}, PrivacyNoticeGiven: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// replayed is the referral folded from its whole stream, as before the cache.
+func replayed(t *testing.T, s *Service, id uuid.UUID) domain.Referral {
+	t.Helper()
+	history, err := s.load(context.Background(), ReferralStream(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return domain.ReplayReferral(history)
+}
+
+// TestCommandStateCacheIsTheReplay_Issue14 (point 5, R-LEDGER-2): commands
+// decide on the cached fold, and whatever writes the stream meanwhile —
+// this service, or another one on the same store, like another node — the
+// state a command and a read answer is the state a full replay gives.
+func TestCommandStateCacheIsTheReplay_Issue14(t *testing.T) {
+	n := newCacheNet(t)
+	ctx := context.Background()
+	id := n.referral.ID
+	check := func(what string, got domain.Referral) {
+		t.Helper()
+		if want := replayed(t, n.a, id); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s: the state answered differs from the replay:\n got %+v\nwant %+v", what, got, want)
+		}
+	}
+	r, _, err := n.a.Acknowledge(ctx, n.receiver, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("acknowledge", r)
+	if r, _, err = n.a.AddNote(ctx, n.receiver, id, domain.AddNote{Text: "rang the client"}); err != nil {
+		t.Fatal(err)
+	}
+	check("note", r)
+	// The other service writes; this one's cached fold is now behind.
+	if _, _, err := n.b.AddNote(ctx, n.referrer, id, domain.AddNote{Text: "client asked to be called back"}); err != nil {
+		t.Fatal(err)
+	}
+	if r, _, err = n.a.AddNote(ctx, n.receiver, id, domain.AddNote{Text: "called back"}); err != nil {
+		t.Fatal(err)
+	}
+	check("note after another writer", r)
+	if len(r.Notes) != 3 {
+		t.Fatalf("notes = %d, want 3: a write was lost", len(r.Notes))
+	}
+	// A refusal decided on a stale cache is decided again on the stream.
+	if _, _, err := n.b.Close(ctx, n.receiver, id, "positive", "done"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = n.a.AddNote(ctx, n.receiver, id, domain.AddNote{Text: "too late"})
+	if domain.ErrorCode(err) != domain.Conflict {
+		t.Fatalf("note on a referral closed elsewhere: %v, want conflict", err)
+	}
+	read, err := n.a.Referral(ctx, n.receiver, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("read", read)
+	if read.Status != domain.StatusClosed {
+		t.Fatalf("status %s, want closed", read.Status)
+	}
+	// If-Match with the current revision passes on a stale cache; with an
+	// old one it is refused.
+	rev := read.Revision
+	if _, _, err := n.b.Reopen(ctx, n.receiver, id, "client came back"); err != nil {
+		t.Fatal(err)
+	}
+	old := rev
+	if _, _, err := n.a.AddNote(WithRequest(ctx, Request{IfMatch: &old}), n.receiver, id, domain.AddNote{Text: "stale"}); domain.ErrorCode(err) != domain.PreconditionFailed {
+		t.Fatalf("If-Match of an old revision: %v, want precondition failed", err)
+	}
+	current := replayed(t, n.a, id).Revision
+	if r, _, err = n.a.AddNote(WithRequest(ctx, Request{IfMatch: &current}), n.receiver, id, domain.AddNote{Text: "fresh"}); err != nil {
+		t.Fatalf("If-Match of the current revision on a stale cache: %v", err)
+	}
+	check("note with If-Match", r)
+}
+
+// TestCachedStateDroppedWhenKeyDestroyed_PRIV3 (issue 14 point 5): a
+// referral's cached fold holds its client's data; once the client's key is
+// gone (erased on this node or another), reads and commands answer as
+// erased, and the fold with the data is no longer kept.
+func TestCachedStateDroppedWhenKeyDestroyed_PRIV3(t *testing.T) {
+	n := newCacheNet(t)
+	ctx := context.Background()
+	id := n.referral.ID
+	r, err := n.a.Referral(ctx, n.receiver, id)
+	if err != nil || r.Client.Name != "Client Person" {
+		t.Fatalf("before erasure: %q %v", r.Client.Name, err)
+	}
+	if _, _, ok := n.a.states.get(ReferralStream(id)); !ok {
+		t.Fatal("the referral's fold is not cached")
+	}
+	n.keys.erase(r.ClientID)
+	r, err = n.a.Referral(ctx, n.receiver, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Erased || r.Client.Name != "" || r.Reason != "" {
+		t.Fatalf("after erasure the read shows erased=%v name=%q reason=%q", r.Erased, r.Client.Name, r.Reason)
+	}
+	if v, _, ok := n.a.states.get(ReferralStream(id)); ok && v.(domain.Referral).Client.Name != "" {
+		t.Fatal("the cache still holds the erased client's name")
+	}
+}
+
+// TestFinishErasureEmptiesTheStateCache_PRIV3: carrying out an erasure on
+// this node drops every cached fold.
+func TestFinishErasureEmptiesTheStateCache_PRIV3(t *testing.T) {
+	n := newCacheNet(t)
+	ctx := context.Background()
+	if _, err := n.a.Referral(ctx, n.receiver, n.referral.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n.a.states.len() == 0 {
+		t.Fatal("nothing cached")
+	}
+	if _, err := n.a.finishErasure(ctx, domain.Actor{}, n.referral.ClientID, shredFunc(func(uuid.UUID) error { return nil })); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.a.states.len(); got != 0 {
+		t.Fatalf("%d folds cached after an erasure, want 0", got)
+	}
+}
+
+type shredFunc func(uuid.UUID) error
+
+func (f shredFunc) Destroy(_ context.Context, c uuid.UUID) error { return f(c) }
+
+// BenchmarkCommandByStreamLength (issue 14 point 5): the cost of a command
+// (a note) on a referral of 5 events and of 500; with the fold cached they
+// cost the same within 20%. The referral is rebuilt every 100 notes, off
+// the clock, so its length stays within 100 of the named one.
+func BenchmarkCommandByStreamLength(b *testing.B) {
+	for _, length := range []int{5, 500} {
+		b.Run("events="+strconv.Itoa(length), func(b *testing.B) {
+			n := newCacheNet(b)
+			ctx := context.Background()
+			// notes appends count notes to a new referral, in one append.
+			notes := func(count int) domain.Referral {
+				r, _, err := n.a.MakeReferral(ctx, n.referrer, domain.MakeReferral{ToOrganisationID: n.receiver.OrganisationID,
+					Client: domain.Client{Name: "Client Person"}, Reason: "Debt",
+					Consent: &domain.Consent{Method: domain.ConsentWritten, Confirmed: true}, PrivacyNoticeGiven: true}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				var batch []domain.Event
+				for range count {
+					batch = append(batch, &domain.ReferralNoteAdded{NoteID: uuid.New(), ClientID: r.ClientID, Text: "rang the client"})
+				}
+				data, err := n.a.encode(ctx, n.receiver, Request{}, batch, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(data) > 0 {
+					if _, err := n.store.Append(ctx, ReferralStream(r.ID), eventstore.Any(), data...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				return r
+			}
+			fresh := func() uuid.UUID {
+				r := notes(length - 2)
+				// Both lengths write the same events off the clock (the rest
+				// to another referral), so the store's upkeep of them (WAL
+				// checkpoints) weighs the same on the timed notes.
+				pad := notes(500 - length)
+				if _, _, err := n.a.AddNote(ctx, n.receiver, pad.ID, domain.AddNote{Text: "warm"}); err != nil {
+					b.Fatal(err) // decoded off the clock alike, so its garbage is alike too
+				}
+				runtime.GC()
+				// The first command folds the stream once; the rest use it.
+				if _, _, err := n.a.AddNote(ctx, n.receiver, r.ID, domain.AddNote{Text: "warm"}); err != nil {
+					b.Fatal(err)
+				}
+				return r.ID
+			}
+			id := fresh()
+			// CPU as well as wall time: on a shared machine the fsync of
+			// each note and other work make wall time noisy.
+			var cpu time.Duration
+			b.ResetTimer()
+			cpuStart := processCPU()
+			for i := 0; i < b.N; i++ {
+				if i > 0 && i%100 == 0 {
+					b.StopTimer()
+					cpu += processCPU() - cpuStart
+					id = fresh()
+					cpuStart = processCPU()
+					b.StartTimer()
+				}
+				if _, _, err := n.a.AddNote(ctx, n.receiver, id, domain.AddNote{Text: "called"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu += processCPU() - cpuStart
+			b.ReportMetric(float64(cpu)/float64(time.Microsecond)/float64(b.N), "cpu-µs/op")
+		})
+	}
+}
+
+// processCPU is the CPU time this process has used (user and system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
