@@ -17,6 +17,7 @@ import (
 	"github.com/referral-ledger/ledger/idempotency"
 	"github.com/referral-ledger/ledger/keystore"
 	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/metrics"
 	ledgernode "github.com/referral-ledger/ledger/node"
 	"github.com/referral-ledger/ledger/notify"
 	"github.com/referral-ledger/ledger/projections"
@@ -88,10 +89,10 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.runner, a.notifier = n.Runner, n.Notifier
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_password_hashes_in_flight",
-			Help: "Password hashes (argon2id) being computed now; at most auth.max_concurrent_password_hashes."},
-			func() float64 { return float64(n.Hasher.InFlight()) }))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := metrics.Register(reg, metricSources(n)); err != nil {
+		return nil, err
+	}
 	options := ledgerhttp.ConfigOptions(cfg)
 	options.WebInterface = true
 	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
@@ -104,6 +105,25 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// metricSources are the node's readings /metrics takes at each scrape:
+// how far each view is behind the store, the password hashes in flight and
+// the notices in the outbox.
+func metricSources(n *ledgernode.Node) metrics.Sources {
+	src := metrics.Sources{
+		Head: func(ctx context.Context) (uint64, error) {
+			head, err := n.Store.Head(ctx)
+			return uint64(head), err
+		},
+		Views:                  map[string]func() uint64{"read_models": func() uint64 { return uint64(n.Runner.Position()) }},
+		PasswordHashesInFlight: n.Hasher.InFlight,
+	}
+	if n.Notifier != nil {
+		src.Views["notifications"] = func() uint64 { return uint64(n.Notifier.Position()) }
+		src.Notices = n.Notifier.Counts
+	}
+	return src
 }
 
 func openCalendar(n config.Network) (*calendar.Calendar, error) { return ledgernode.OpenCalendar(n) }

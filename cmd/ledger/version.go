@@ -4,19 +4,19 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+
+	"github.com/referral-ledger/ledger/version"
 )
 
-// version overrides the module version when set at build time with
-// -ldflags "-X main.version=…"; the build information supplies the rest.
-var version string
-
-// versionLine is what `ledger version` and `ledger --version` print.
+// versionLine is what `ledger version` and `ledger --version` print. The
+// version stamped at build time (package version, set by make build and
+// make dist) overrides the module version.
 func versionLine() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		info = nil
 	}
-	return formatVersion(info, version)
+	return formatVersion(info, version.Version)
 }
 
 // formatVersion reads like "ledger v1.4.0 (revision 0123abc…, committed

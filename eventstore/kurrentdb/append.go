@@ -10,6 +10,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/metrics"
 )
 
 const (
@@ -82,6 +83,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		var uo *unknownOutcome
 		switch {
 		case err == nil:
+			metrics.AppendBatch(1, time.Since(now))
 			return res, nil
 		case errors.Is(err, errRaced):
 			if races++; races < maxRaces {

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/metrics"
 )
 
 // request is one Append waiting for the writer.
@@ -100,6 +102,7 @@ func (w *writer) run() {
 // after COMMIT has returned, so a nil error always means durable.
 func (w *writer) commit(batch []*request) {
 	ctx := context.Background() // a batch serves many callers; no one caller's ctx may abort it
+	began := time.Now()
 	w.answers = append(w.answers[:0], make([]response, len(batch))...)
 	// IMMEDIATE takes the write lock up front, so reading stream heads and
 	// then writing cannot fail half-way with SQLITE_BUSY on a lock upgrade.
@@ -123,6 +126,7 @@ func (w *writer) commit(batch []*request) {
 		w.answers[i] = response{res: res, err: err}
 		wrote = wrote || did
 	}
+	committing := time.Now()
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		// A failed COMMIT can leave the transaction open; end it so the
 		// next batch can begin.
@@ -130,6 +134,8 @@ func (w *writer) commit(batch []*request) {
 		w.fail(batch, unavailable("commit batch in "+w.s.path, err))
 		return
 	}
+	metrics.Commit(time.Since(committing))
+	metrics.AppendBatch(len(batch), time.Since(began))
 	if wrote {
 		w.s.commits.broadcast()
 	}
