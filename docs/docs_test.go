@@ -3,6 +3,8 @@
 package docs
 
 import (
+	"github.com/referral-ledger/ledger/config"
+
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -127,5 +129,19 @@ func TestDocsStayInTheRepository(t *testing.T) {
 				t.Errorf("%s links to %s, which does not exist", f, target)
 			}
 		}
+	}
+}
+
+// TestDeployConfigLoads: the example configuration in deploy/ is one the
+// ledger accepts, every key known and every value valid.
+func TestDeployConfigLoads(t *testing.T) {
+	cfg, err := config.Load(config.LoadOptions{ConfigFile: filepath.Join("..", "deploy", "ledger.yaml"),
+		LookupEnv: func(string) (string, bool) { return "", false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DataDir != "/var/lib/ledger" || cfg.MasterKeyFile != "/etc/ledger/master.key" || len(cfg.HTTP.TrustedProxies) != 1 {
+		t.Errorf("deploy/ledger.yaml read as data_dir %q, master_key_file %q, trusted_proxies %v",
+			cfg.DataDir, cfg.MasterKeyFile, cfg.HTTP.TrustedProxies)
 	}
 }
