@@ -3,8 +3,6 @@
 package docs
 
 import (
-	"github.com/referral-ledger/ledger/config"
-
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/referral-ledger/ledger/config"
 )
 
 var ruleID = regexp.MustCompile(`\bR-[A-Z]+-[0-9]+\b`)
