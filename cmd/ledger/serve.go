@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/version"
 	"github.com/referral-ledger/ledger/worker"
 )
 
@@ -109,7 +110,7 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 		fmt.Fprintf(stdout, "sign in with POST %s/v1/sessions {\"username\":…, \"password\":…}\n", base)
 	}
 	fmt.Fprintf(stdout, "API description: %s/v1/openapi.json\n", base)
-	log.Info().Str("addr", ln.Addr().String()).Msg("serving")
+	log.Info().Str("addr", ln.Addr().String()).Str("version", version.Get().Version).Msg("serving")
 
 	// Email notices (R-NOTE-1..3) stop before the stores close: what is
 	// due but unsent stays in notifications.db for the next start.
