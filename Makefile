@@ -15,7 +15,8 @@ DIST := $(CURDIR)/dist
 # tag: v1.2.0, v1.2.0-3-gabc1234 three commits after it, -dirty with
 # uncommitted changes; the short commit when there is no tag yet.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
-LDFLAGS := -X github.com/referral-ledger/ledger/version.Version=$(VERSION)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/referral-ledger/ledger/version.Version=$(VERSION) -X github.com/referral-ledger/ledger/version.Commit=$(COMMIT)
 # The platforms make dist builds for.
 DIST_PLATFORMS := linux/amd64 linux/arm64
 

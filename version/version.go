@@ -18,6 +18,12 @@ import (
 // when it was not stamped.
 var Version string
 
+// Commit is the revision built from, set by the linker (make build and
+// make dist do, from git rev-parse HEAD); it stands in for the revision the
+// Go toolchain records, which it leaves out when building without VCS
+// stamping (-buildvcs=false).
+var Commit string
+
 // Info is what a running binary knows about its own build.
 type Info struct {
 	Version   string // Version if stamped, else the module version, else "(devel)"
@@ -29,7 +35,11 @@ type Info struct {
 // Get returns the running binary's build information.
 func Get() Info {
 	info, _ := debug.ReadBuildInfo()
-	return From(info, Version)
+	v := From(info, Version)
+	if v.Revision == "" {
+		v.Revision = Commit
+	}
+	return v
 }
 
 // From reads Info from the build information (nil when there is none) and

@@ -29,3 +29,20 @@ func TestFrom(t *testing.T) {
 		})
 	}
 }
+
+// TestCommitStandsIn: the commit stamped by the linker is the revision when
+// the toolchain recorded none.
+func TestCommitStandsIn(t *testing.T) {
+	saved := Commit
+	defer func() { Commit = saved }()
+	Commit = "0123456789abcdef0123456789abcdef01234567"
+	got := Get()
+	info, _ := debug.ReadBuildInfo()
+	recorded := From(info, "").Revision
+	if recorded == "" && got.Revision != Commit {
+		t.Errorf("revision %q, want the stamped %q", got.Revision, Commit)
+	}
+	if recorded != "" && got.Revision != recorded {
+		t.Errorf("revision %q, want the recorded %q", got.Revision, recorded)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/referral-ledger/ledger/version"
@@ -16,7 +17,23 @@ func versionLine() string {
 	if !ok {
 		info = nil
 	}
-	return formatVersion(info, version.Version)
+	return formatVersion(withCommit(info, version.Commit), version.Version)
+}
+
+// withCommit adds the revision stamped by the linker to info when the go
+// command recorded none (a build with -buildvcs=false).
+func withCommit(info *debug.BuildInfo, commit string) *debug.BuildInfo {
+	if info == nil || commit == "" {
+		return info
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			return info
+		}
+	}
+	c := *info
+	c.Settings = append(slices.Clone(info.Settings), debug.BuildSetting{Key: "vcs.revision", Value: commit})
+	return &c
 }
 
 // formatVersion reads like "ledger v1.4.0 (revision 0123abc…, committed
