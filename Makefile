@@ -9,6 +9,16 @@ MAKEFLAGS += --no-print-directory
 
 GO ?= go
 BIN := $(CURDIR)/bin
+DIST := $(CURDIR)/dist
+
+# The version stamped into the binary (package version), from the nearest
+# tag: v1.2.0, v1.2.0-3-gabc1234 three commits after it, -dirty with
+# uncommitted changes; the short commit when there is no tag yet.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/referral-ledger/ledger/version.Version=$(VERSION) -X github.com/referral-ledger/ledger/version.Commit=$(COMMIT)
+# The platforms make dist builds for.
+DIST_PLATFORMS := linux/amd64 linux/arm64
 
 # Packages to check and test; narrow it with e.g. make test PKGS='./config/... ./logging/...'.
 PKGS ?= ./...
@@ -39,8 +49,23 @@ run: build ## build bin/ledger and run `ledger serve` with the default configura
 	$(BIN)/ledger serve
 
 .PHONY: build
-build: ## build bin/ledger
-	$(GO) build -o $(BIN)/ledger ./cmd/ledger
+build: ## build bin/ledger, the version stamped from git describe
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ledger ./cmd/ledger
+
+# The SQLite driver (modernc.org/sqlite) is pure Go, so the binaries need no
+# C library: CGO_ENABLED=0 makes them static, to copy onto any Linux.
+# -trimpath keeps the build machine's paths out; the Go toolchain still
+# records the module versions and VCS revision (go version -m).
+.PHONY: dist
+dist: ## static release binaries for linux/amd64 and linux/arm64, with SHA256SUMS, in dist/
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	for platform in $(DIST_PLATFORMS); do \
+		os=$${platform%/*}; arch=$${platform#*/}; \
+		echo "building dist/ledger-$(VERSION)-$$os-$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' \
+			-o $(DIST)/ledger-$(VERSION)-$$os-$$arch ./cmd/ledger; \
+	done
+	cd $(DIST) && sha256sum ledger-* > SHA256SUMS && cat SHA256SUMS
 
 .PHONY: test
 # The browser tests (TestWebBrowser*, real Chromium) run in a second pass
@@ -49,7 +74,7 @@ build: ## build bin/ledger
 # 12 minutes a package may take on two cores.
 BROWSER_TESTS := ^TestWebBrowser
 
-test: lint postgres ## gofmt check, go vet, staticcheck, go test -race, then the browser tests
+test: lint postgres check-ops ## gofmt check, go vet, staticcheck, the operations files, go test -race, then the browser tests
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -skip '$(BROWSER_TESTS)' $(PKGS)
 	$(if $(filter ./... ./cmd/ledger ./cmd/ledger/... ./cmd/...,$(PKGS)),$(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '$(BROWSER_TESTS)' ./cmd/ledger)
 
@@ -60,6 +85,14 @@ test: lint postgres ## gofmt check, go vet, staticcheck, go test -race, then the
 .PHONY: postgres
 postgres: ## make sure a PostgreSQL answers for the tests, starting one if need be
 	@bash scripts/ensure-postgres.sh || true
+
+# The operations files checked with the tools that read them: the example
+# alert rules with promtool (Debian's prometheus package) and the systemd
+# unit with systemd-analyze. A missing tool skips its check, loudly; under
+# CI (CI set) it fails the run.
+.PHONY: check-ops
+check-ops: ## promtool check/test rules on docs/alerts.yml, systemd-analyze verify on deploy/ledger.service
+	@bash scripts/check-ops.sh
 
 .PHONY: lint
 lint: fmt-check vet staticcheck openapi-lint ## gofmt check, go vet, staticcheck and the OpenAPI linter
@@ -163,5 +196,5 @@ test-kurrentdb: ## run the KurrentDB store tests against KURRENTDB_URL
 	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./eventstore/kurrentdb/...
 
 .PHONY: clean
-clean: ## remove bin/ (the data directory is kept)
-	rm -rf $(BIN)
+clean: ## remove bin/ and dist/ (the data directory is kept)
+	rm -rf $(BIN) $(DIST)

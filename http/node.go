@@ -1,17 +1,20 @@
 package http
 
 import (
+	"context"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
+	ledgermetrics "github.com/referral-ledger/ledger/metrics"
 	"github.com/referral-ledger/ledger/node"
 )
 
 // NewForNode builds the server `ledger serve` runs on a node: the node's
 // parts, the configured options with the web interface on, and a metrics
-// registry with the Go and process collectors and the password hashes in
-// flight. workers may be nil. The benchmarks build their server with it
+// registry with the Go and process collectors and the ledger's own
+// metrics (package metrics). workers may be nil. The benchmarks build their server with it
 // too, so they measure what production serves.
 func NewForNode(n *node.Node, log zerolog.Logger, workers Workers) (*Server, error) {
 	reg := prometheus.NewRegistry()
@@ -21,9 +24,7 @@ func NewForNode(n *node.Node, log zerolog.Logger, workers Workers) (*Server, err
 	if err := reg.Register(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})); err != nil {
 		return nil, err
 	}
-	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "ledger_password_hashes_in_flight",
-		Help: "Password hashes (argon2id) being computed now; at most auth.max_concurrent_password_hashes."},
-		func() float64 { return float64(n.Hasher.InFlight()) })); err != nil {
+	if err := ledgermetrics.Register(reg, metricSources(n)); err != nil {
 		return nil, err
 	}
 	options := ConfigOptions(n.Config)
@@ -34,4 +35,21 @@ func NewForNode(n *node.Node, log zerolog.Logger, workers Workers) (*Server, err
 		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients,
 		Logger: log, Registry: reg, Workers: workers, Options: options,
 	})
+}
+
+// metricSources are the node's figures the metrics read at each scrape.
+func metricSources(n *node.Node) ledgermetrics.Sources {
+	src := ledgermetrics.Sources{
+		Head: func(ctx context.Context) (uint64, error) {
+			head, err := n.Store.Head(ctx)
+			return uint64(head), err
+		},
+		Views:                  map[string]func() uint64{"read_models": func() uint64 { return uint64(n.Runner.Position()) }},
+		PasswordHashesInFlight: n.Hasher.InFlight,
+	}
+	if n.Notifier != nil {
+		src.Views["notifications"] = func() uint64 { return uint64(n.Notifier.Position()) }
+		src.Notices = n.Notifier.Counts
+	}
+	return src
 }

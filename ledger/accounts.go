@@ -10,6 +10,7 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/metrics"
 )
 
 // PasswordPolicy checks new passwords (R-AUTH-2). context lists what else
@@ -131,6 +132,7 @@ func (a *Accounts) LoginWithCode(ctx context.Context, username, password, code, 
 		return LoginResult{}, err
 	}
 	if !allowed {
+		metrics.SignInThrottled()
 		return LoginResult{}, &RetryError{Err: errThrottled, After: wait}
 	}
 	if err := a.catchUp(ctx); err != nil {
@@ -245,6 +247,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, n
 		return err
 	}
 	if !allowed {
+		metrics.SignInThrottled()
 		return &RetryError{Err: errThrottled, After: wait}
 	}
 	ok, err := a.hasher.Verify(u.PasswordHash, current)

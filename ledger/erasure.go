@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/metrics"
 )
 
 // ClientPrefix prefixes the stream of decisions about a client's data.
@@ -109,6 +110,9 @@ func (s *Service) finishErasure(ctx context.Context, actor domain.Actor, client 
 	}
 	_, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) { return domain.DecideFinishErasure(c), nil })
+	if err == nil {
+		metrics.ErasureCarriedOut()
+	}
 	return w, err
 }
 

@@ -3,6 +3,8 @@ package notify
 import (
 	"context"
 	"time"
+
+	"github.com/referral-ledger/ledger/metrics"
 )
 
 // maxBackoff caps the wait between attempts, unless RetryBackoff is longer.
@@ -85,13 +87,17 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) {
 			log.Error().Err(err).Msg("email notice sent but not yet recorded as sent; recording it again later")
 			return
 		}
+		metrics.NoticeSent()
 		log.Debug().Msg("email notice sent")
 	case attempts >= n.opts.MaxAttempts:
+		metrics.NoticeAttemptFailed()
+		metrics.NoticeGaveUp()
 		if err := n.outbox.markFailed(record, m.ID, attempts, err.Error()); err != nil {
 			log.Error().Err(err).Msg("notifications: cannot record a failed notice")
 		}
 		log.Error().Err(err).Msg("email notice failed; giving up after the maximum number of attempts")
 	default:
+		metrics.NoticeAttemptFailed()
 		wait := backoff(n.opts.RetryBackoff, attempts)
 		if err := n.outbox.markRetry(record, m.ID, attempts, now.Add(wait), err.Error()); err != nil {
 			log.Error().Err(err).Msg("notifications: cannot record a failed attempt")

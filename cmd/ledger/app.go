@@ -92,6 +92,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	return a, nil
 }
 
+// metricSources are the node's readings /metrics takes at each scrape:
+// how far each view is behind the store, the password hashes in flight and
+// the notices in the outbox.
 func openCalendar(n config.Network) (*calendar.Calendar, error) { return ledgernode.OpenCalendar(n) }
 
 // close releases the stores; the event store last, after everything that

@@ -14,6 +14,7 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/version"
 	"github.com/referral-ledger/ledger/worker"
 )
 
@@ -123,7 +124,7 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 			"the web interface asks at first sign-in; with the API, POST /v1/users/me/mfa/totp and confirm a code\n")
 	}
 	fmt.Fprintf(stdout, "API description: %s/v1/openapi.json\n", base)
-	log.Info().Str("addr", ln.Addr().String()).Msg("serving")
+	log.Info().Str("addr", ln.Addr().String()).Str("version", version.Get().Version).Msg("serving")
 
 	// Email notices (R-NOTE-1..3) stop before the stores close: what is
 	// due but unsent stays in notifications.db for the next start.

@@ -3,20 +3,37 @@ package main
 import (
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
+
+	"github.com/referral-ledger/ledger/version"
 )
 
-// version overrides the module version when set at build time with
-// -ldflags "-X main.version=…"; the build information supplies the rest.
-var version string
-
-// versionLine is what `ledger version` and `ledger --version` print.
+// versionLine is what `ledger version` and `ledger --version` print. The
+// version stamped at build time (package version, set by make build and
+// make dist) overrides the module version.
 func versionLine() string {
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		info = nil
 	}
-	return formatVersion(info, version)
+	return formatVersion(withCommit(info, version.Commit), version.Version)
+}
+
+// withCommit adds the revision stamped by the linker to info when the go
+// command recorded none (a build with -buildvcs=false).
+func withCommit(info *debug.BuildInfo, commit string) *debug.BuildInfo {
+	if info == nil || commit == "" {
+		return info
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			return info
+		}
+	}
+	c := *info
+	c.Settings = append(slices.Clone(info.Settings), debug.BuildSetting{Key: "vcs.revision", Value: commit})
+	return &c
 }
 
 // formatVersion reads like "ledger v1.4.0 (revision 0123abc…, committed

@@ -11,6 +11,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/metrics"
 )
 
 const (
@@ -91,6 +92,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		var uo *unknownOutcome
 		switch {
 		case err == nil:
+			metrics.AppendBatch(1, time.Since(now))
 			return res, nil
 		case errors.Is(err, errRaced):
 			if races++; races < maxRaces && s.sleep(ctx, jitter(raceDelay)) {

@@ -10,6 +10,7 @@ import (
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/metrics"
 )
 
 // retire forgets c as the current client, closing it once no call is
@@ -150,6 +151,7 @@ func (s *Store) recover() bool {
 		return true
 	}
 	s.healthy.Store(true)
+	metrics.Reconnected(metrics.EventStore)
 	s.o.log.Info().Msg("kurrentdb: reconnected")
 	return true
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/metrics"
 )
 
 // request is one Append waiting for the writer.
@@ -138,6 +140,7 @@ func (w *writer) run() {
 // after COMMIT has returned, so a nil error always means durable.
 func (w *writer) commit(batch []*request) {
 	ctx := context.Background() // a batch serves many callers; no one caller's ctx may abort it
+	began := time.Now()
 	w.answers = append(w.answers[:0], make([]response, len(batch))...)
 	w.batch = w.batch[:0]
 	if _, err := w.begin.ExecContext(ctx); err != nil {
@@ -164,12 +167,15 @@ func (w *writer) commit(batch []*request) {
 	// event this batch stores, in position order, with its stream,
 	// revision, position and hash: the one place to extend what a commit
 	// writes beside its events.
+	committing := time.Now()
 	if _, err := w.commitTx.ExecContext(ctx); err != nil {
 		// A failed COMMIT can leave the transaction open; abort ends it
 		// so the next batch can begin.
 		w.abort(ctx, batch, unavailable("commit batch in "+w.s.path, err))
 		return
 	}
+	metrics.Commit(time.Since(committing))
+	metrics.AppendBatch(len(batch), time.Since(began))
 	if len(w.batch) > 0 {
 		w.s.stats.commits.Add(1)
 		w.s.stats.events.Add(uint64(len(w.batch)))

@@ -100,6 +100,7 @@ func Open(ctx context.Context, url string, kek keystore.MasterKey, opts ...Optio
 	if err != nil {
 		return nil, keystore.Unavailable("open key store", err)
 	}
+	countReconnects(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, keystore.Unavailable("open key store", err)
