@@ -171,6 +171,21 @@ func (e ErasureRequestListErasureRequestsStatus) Valid() bool {
 	}
 }
 
+// Defines values for HealthCause.
+const (
+	EventStoreAccessDenied HealthCause = "event_store_access_denied"
+)
+
+// Valid indicates whether the value is a known member of the HealthCause enum.
+func (e HealthCause) Valid() bool {
+	switch e {
+	case EventStoreAccessDenied:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListedReferralOutcome.
 const (
 	ListedReferralOutcomeNegative ListedReferralOutcome = "negative"
@@ -495,6 +510,54 @@ func (e Role) Valid() bool {
 	}
 }
 
+// Defines values for SecondFactorChallengeMethods.
+const (
+	SecondFactorChallengeMethodsRecoveryCode SecondFactorChallengeMethods = "recovery_code"
+	SecondFactorChallengeMethodsTotp         SecondFactorChallengeMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the SecondFactorChallengeMethods enum.
+func (e SecondFactorChallengeMethods) Valid() bool {
+	switch e {
+	case SecondFactorChallengeMethodsRecoveryCode:
+		return true
+	case SecondFactorChallengeMethodsTotp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecondFactorChallengeSecondFactorRequired.
+const (
+	SecondFactorChallengeSecondFactorRequiredTrue SecondFactorChallengeSecondFactorRequired = true
+)
+
+// Valid indicates whether the value is a known member of the SecondFactorChallengeSecondFactorRequired enum.
+func (e SecondFactorChallengeSecondFactorRequired) Valid() bool {
+	switch e {
+	case SecondFactorChallengeSecondFactorRequiredTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SecondFactorStatusMethods.
+const (
+	SecondFactorStatusMethodsTotp SecondFactorStatusMethods = "totp"
+)
+
+// Valid indicates whether the value is a known member of the SecondFactorStatusMethods enum.
+func (e SecondFactorStatusMethods) Valid() bool {
+	switch e {
+	case SecondFactorStatusMethodsTotp:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for StatisticsGroupBy.
 const (
 	StatisticsGroupByMonth        StatisticsGroupBy = "month"
@@ -507,6 +570,66 @@ func (e StatisticsGroupBy) Valid() bool {
 	case StatisticsGroupByMonth:
 		return true
 	case StatisticsGroupByOrganisation:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TOTPEnrolledEnrolled.
+const (
+	TOTPEnrolledEnrolledTrue TOTPEnrolledEnrolled = true
+)
+
+// Valid indicates whether the value is a known member of the TOTPEnrolledEnrolled enum.
+func (e TOTPEnrolledEnrolled) Valid() bool {
+	switch e {
+	case TOTPEnrolledEnrolledTrue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TOTPEnrolmentAlgorithm.
+const (
+	SHA1 TOTPEnrolmentAlgorithm = "SHA1"
+)
+
+// Valid indicates whether the value is a known member of the TOTPEnrolmentAlgorithm enum.
+func (e TOTPEnrolmentAlgorithm) Valid() bool {
+	switch e {
+	case SHA1:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TOTPEnrolmentDigits.
+const (
+	N6 TOTPEnrolmentDigits = 6
+)
+
+// Valid indicates whether the value is a known member of the TOTPEnrolmentDigits enum.
+func (e TOTPEnrolmentDigits) Valid() bool {
+	switch e {
+	case N6:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TOTPEnrolmentPeriod.
+const (
+	N30 TOTPEnrolmentPeriod = 30
+)
+
+// Valid indicates whether the value is a known member of the TOTPEnrolmentPeriod enum.
+func (e TOTPEnrolmentPeriod) Valid() bool {
+	switch e {
+	case N30:
 		return true
 	default:
 		return false
@@ -774,6 +897,12 @@ type Closure struct {
 // ClosureOutcome defines model for Closure.Outcome.
 type ClosureOutcome string
 
+// CodeRequest defines model for CodeRequest.
+type CodeRequest struct {
+	// Code the app's current 6-digit code
+	Code string `json:"code"`
+}
+
 // Consent defines model for Consent.
 type Consent struct {
 	Confirmed bool          `json:"confirmed"`
@@ -815,6 +944,9 @@ type DirectoryEntry struct {
 	ResumeOn           *openapi_types.Date `json:"resume_on,omitempty"`
 	Services           []Service           `json:"services"`
 }
+
+// Empty defines model for Empty.
+type Empty = map[string]interface{}
 
 // ErasureDecision defines model for ErasureDecision.
 type ErasureDecision struct {
@@ -883,6 +1015,9 @@ type Forward struct {
 
 // Health defines model for Health.
 type Health struct {
+	// Cause Why the store cannot be used, when it is not an outage: event_store_access_denied, the event store refuses the ledger's credentials (an operator must grant access again).
+	Cause *HealthCause `json:"cause,omitempty"`
+
 	// Degraded What a degraded node serves without.
 	Degraded *[]string `json:"degraded,omitempty"`
 
@@ -896,6 +1031,9 @@ type Health struct {
 	// Status ready; degraded (200: the node serves, but without what degraded names, e.g. some clients' data keys after ledger serve --allow-missing-keys); catching_up or unavailable (503)
 	Status string `json:"status"`
 }
+
+// HealthCause Why the store cannot be used, when it is not an outage: event_store_access_denied, the event store refuses the ledger's credentials (an operator must grant access again).
+type HealthCause string
 
 // History the events up to the point asked for, whether the whole stream's hash chain verifies, the first broken link if not, and the state at that point
 type History struct {
@@ -1432,6 +1570,51 @@ type SafeguardingOverrideRecord struct {
 	Reason *string `json:"reason"`
 }
 
+// SecondFactorChallenge A right password of a user with a second factor: not a session.
+type SecondFactorChallenge struct {
+	// Challenge single-use; send it with the code to POST /v1/sessions/second-factor
+	Challenge string `json:"challenge"`
+
+	// ChallengeExpiresAt RFC 3339, UTC; 5 minutes on
+	ChallengeExpiresAt   time.Time                                 `json:"challenge_expires_at"`
+	Methods              []SecondFactorChallengeMethods            `json:"methods"`
+	SecondFactorRequired SecondFactorChallengeSecondFactorRequired `json:"second_factor_required"`
+}
+
+// SecondFactorChallengeMethods defines model for SecondFactorChallenge.Methods.
+type SecondFactorChallengeMethods string
+
+// SecondFactorChallengeSecondFactorRequired defines model for SecondFactorChallenge.SecondFactorRequired.
+type SecondFactorChallengeSecondFactorRequired bool
+
+// SecondFactorRequest defines model for SecondFactorRequest.
+type SecondFactorRequest struct {
+	// Challenge from POST /v1/sessions
+	Challenge string `json:"challenge"`
+
+	// Code the app's 6-digit code, or a recovery code
+	Code string `json:"code"`
+}
+
+// SecondFactorRequirement defines model for SecondFactorRequirement.
+type SecondFactorRequirement struct {
+	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
+	Required       bool                `json:"required"`
+}
+
+// SecondFactorStatus defines model for SecondFactorStatus.
+type SecondFactorStatus struct {
+	Enrolled          bool                        `json:"enrolled"`
+	Methods           []SecondFactorStatusMethods `json:"methods"`
+	RecoveryCodesLeft int                         `json:"recovery_codes_left"`
+
+	// Required by auth.mfa_required_roles or the organisation's requirement
+	Required bool `json:"required"`
+}
+
+// SecondFactorStatusMethods defines model for SecondFactorStatus.Methods.
+type SecondFactorStatusMethods string
+
 // Service defines model for Service.
 type Service struct {
 	Description *string `json:"description,omitempty"`
@@ -1443,6 +1626,9 @@ type Session struct {
 	// ExpiresAt RFC 3339, UTC
 	ExpiresAt time.Time `json:"expires_at"`
 
+	// MfaEnrolmentRequired true when the user must enrol a second factor (auth.mfa_required_roles, or their organisation requires it) and has none: every request but enrolment, sign-out and a password change answers 403 mfa_enrolment_required until they do
+	MfaEnrolmentRequired *bool `json:"mfa_enrolment_required,omitempty"`
+
 	// PasswordChangeDue true when someone else set the password (change it before anything else; every other request answers 403) or it is older than the password policy allows (a prompt)
 	PasswordChangeDue bool   `json:"password_change_due"`
 	Token             string `json:"token"`
@@ -1451,8 +1637,10 @@ type Session struct {
 
 // SessionRequest defines model for SessionRequest.
 type SessionRequest struct {
-	Password string `json:"password"`
-	Username string `json:"username"`
+	// Code optional: the second factor's code (or a recovery code) with the password, in one step; then an unknown user, a wrong password and a wrong code get the same 401
+	Code     *string `json:"code,omitempty"`
+	Password string  `json:"password"`
+	Username string  `json:"username"`
 }
 
 // Statistics defines model for Statistics.
@@ -1678,6 +1866,45 @@ type SubjectAccessExport struct {
 	// Referrals Every referral of the client with its full history, decrypted.
 	Referrals []History `json:"referrals"`
 }
+
+// TOTPEnrolled defines model for TOTPEnrolled.
+type TOTPEnrolled struct {
+	Enrolled TOTPEnrolledEnrolled `json:"enrolled"`
+
+	// RecoveryCodes single-use; shown this once, stored only hashed
+	RecoveryCodes []string `json:"recovery_codes"`
+}
+
+// TOTPEnrolledEnrolled defines model for TOTPEnrolled.Enrolled.
+type TOTPEnrolledEnrolled bool
+
+// TOTPEnrolment defines model for TOTPEnrolment.
+type TOTPEnrolment struct {
+	Algorithm TOTPEnrolmentAlgorithm `json:"algorithm"`
+	Digits    TOTPEnrolmentDigits    `json:"digits"`
+
+	// ExpiresAt when the set-up stops waiting for its code
+	ExpiresAt time.Time `json:"expires_at"`
+
+	// OtpauthUrl otpauth://totp/… as the QR code carries it
+	OtpauthUrl string              `json:"otpauth_url"`
+	Period     TOTPEnrolmentPeriod `json:"period"`
+
+	// QrCode data:image/png;base64,… of the otpauth URL
+	QrCode string `json:"qr_code"`
+
+	// Secret base32, for typing into the app
+	Secret string `json:"secret"`
+}
+
+// TOTPEnrolmentAlgorithm defines model for TOTPEnrolment.Algorithm.
+type TOTPEnrolmentAlgorithm string
+
+// TOTPEnrolmentDigits defines model for TOTPEnrolment.Digits.
+type TOTPEnrolmentDigits int
+
+// TOTPEnrolmentPeriod defines model for TOTPEnrolment.Period.
+type TOTPEnrolmentPeriod int
 
 // TemporaryAccess defines model for TemporaryAccess.
 type TemporaryAccess struct {
@@ -2125,6 +2352,9 @@ type UpdateOrganisationJSONRequestBody = OrganisationUpdate
 // SetIntakeJSONRequestBody defines body for SetIntake for application/json ContentType.
 type SetIntakeJSONRequestBody = Intake
 
+// SetSecondFactorRequirementJSONRequestBody defines body for SetSecondFactorRequirement for application/json ContentType.
+type SetSecondFactorRequirementJSONRequestBody = SecondFactorRequirement
+
 // AddUserJSONRequestBody defines body for AddUser for application/json ContentType.
 type AddUserJSONRequestBody = NewUser
 
@@ -2163,6 +2393,15 @@ type WithdrawReferralJSONRequestBody = Reason
 
 // CreateSessionJSONRequestBody defines body for CreateSession for application/json ContentType.
 type CreateSessionJSONRequestBody = SessionRequest
+
+// CompleteSessionJSONRequestBody defines body for CompleteSession for application/json ContentType.
+type CompleteSessionJSONRequestBody = SecondFactorRequest
+
+// StartTOTPEnrolmentJSONRequestBody defines body for StartTOTPEnrolment for application/json ContentType.
+type StartTOTPEnrolmentJSONRequestBody = Empty
+
+// ConfirmTOTPEnrolmentJSONRequestBody defines body for ConfirmTOTPEnrolment for application/json ContentType.
+type ConfirmTOTPEnrolmentJSONRequestBody = CodeRequest
 
 // ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
 type ChangePasswordJSONRequestBody = PasswordChange
@@ -2573,6 +2812,24 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/organisations/{id}/intake (the `SetIntake` operationId).
 	SetIntake(ctx context.Context, id Id, params *SetIntakeParams, body SetIntakeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SetSecondFactorRequirementWithBody Require a second factor of every user of the organisation (org lead of it, coordinator)
+	//
+	// With required true, every user of the organisation must enrol a second factor before doing anything else (as the roles of auth.mfa_required_roles must). Recorded as organisation.mfa_requirement_changed; setting what is already so records nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
+	SetSecondFactorRequirementWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetSecondFactorRequirement Require a second factor of every user of the organisation (org lead of it, coordinator)
+	//
+	// With required true, every user of the organisation must enrol a second factor before doing anything else (as the roles of auth.mfa_required_roles must). Recorded as organisation.mfa_requirement_changed; setting what is already so records nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
+	SetSecondFactorRequirement(ctx context.Context, id Id, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListUsers An organisation's users (org lead of it, coordinator; R-ORG-3)
 	//
 	// Every account of the organisation, open and closed, by username, with roles (void_roles lists network roles recorded without the coordinator's authority, which grant nothing), team, when it was closed and when the user last signed in (null if never, or not since sign-ins were recorded).
@@ -2622,6 +2879,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
 	UpdateUser(ctx context.Context, id Id, userId UserId, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResetSecondFactor Reset a user's second factor (org lead of it, coordinator)
+	//
+	// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
+	//
+	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
+	ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Outbox Referrals the caller's organisation made (R-VIEW-2)
 	//
@@ -2863,12 +3127,73 @@ type ClientInterface interface {
 	// Corresponds with DELETE /v1/sessions/current (the `DeleteSession` operationId).
 	DeleteSession(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CompleteSessionWithBody Sign in, second step: a code from the authenticator app or a recovery code
+	//
+	// Completes a sign-in that POST /v1/sessions answered with second_factor_required. The challenge is single-use and expires after 5 minutes. code is the 6-digit TOTP code (RFC 6238, 30 s steps, SHA-1) of the current step or the one either side, or one of the recovery codes (xxxx-xxxx-xxxx-xxxx; case, spaces and hyphens ignored). A TOTP step is accepted once for the account, on every node: a replayed code gets 401; a recovery code works once. Every attempt is counted by the sign-in throttle before the code is checked (R-AUTH-5): past its limits even the right code gets 429 with Retry-After. An unknown, used or expired challenge and a wrong code get 401.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/sessions/second-factor (the `CompleteSession` operationId).
+	CompleteSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CompleteSession Sign in, second step: a code from the authenticator app or a recovery code
+	//
+	// Completes a sign-in that POST /v1/sessions answered with second_factor_required. The challenge is single-use and expires after 5 minutes. code is the 6-digit TOTP code (RFC 6238, 30 s steps, SHA-1) of the current step or the one either side, or one of the recovery codes (xxxx-xxxx-xxxx-xxxx; case, spaces and hyphens ignored). A TOTP step is accepted once for the account, on every node: a replayed code gets 401; a recovery code works once. Every attempt is counted by the sign-in throttle before the code is checked (R-AUTH-5): past its limits even the right code gets 429 with Retry-After. An unknown, used or expired challenge and a wrong code get 401.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/sessions/second-factor (the `CompleteSession` operationId).
+	CompleteSession(ctx context.Context, body CompleteSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Statistics Anonymised statistics per organisation and month (coordinator)
 	//
 	// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks, and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
 	//
 	// Corresponds with GET /v1/statistics (the `Statistics` operationId).
 	Statistics(ctx context.Context, params *StatisticsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSecondFactor The signed-in user's second factor
+	//
+	// Whether a second factor is enrolled and required of the user (auth.mfa_required_roles, or their organisation requires it), and how many recovery codes are left. Open to a user who must enrol and has not.
+	//
+	// Corresponds with GET /v1/users/me/mfa (the `GetSecondFactor` operationId).
+	GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartTOTPEnrolmentWithBody Start enrolling an authenticator app
+	//
+	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
+	StartTOTPEnrolmentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StartTOTPEnrolment Start enrolling an authenticator app
+	//
+	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
+	StartTOTPEnrolment(ctx context.Context, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmTOTPEnrolmentWithBody Finish enrolling with the app's current code
+	//
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/users/me/mfa/totp/confirmation (the `ConfirmTOTPEnrolment` operationId).
+	ConfirmTOTPEnrolmentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ConfirmTOTPEnrolment Finish enrolling with the app's current code
+	//
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/users/me/mfa/totp/confirmation (the `ConfirmTOTPEnrolment` operationId).
+	ConfirmTOTPEnrolment(ctx context.Context, body ConfirmTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangePasswordWithBody Change the signed-in user's password
 	//
@@ -3621,6 +3946,44 @@ func (c *Client) SetIntake(ctx context.Context, id Id, params *SetIntakeParams, 
 	return c.Client.Do(req)
 }
 
+// SetSecondFactorRequirementWithBody Require a second factor of every user of the organisation (org lead of it, coordinator)
+//
+// With required true, every user of the organisation must enrol a second factor before doing anything else (as the roles of auth.mfa_required_roles must). Recorded as organisation.mfa_requirement_changed; setting what is already so records nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
+func (c *Client) SetSecondFactorRequirementWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSecondFactorRequirementRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetSecondFactorRequirement Require a second factor of every user of the organisation (org lead of it, coordinator)
+//
+// With required true, every user of the organisation must enrol a second factor before doing anything else (as the roles of auth.mfa_required_roles must). Recorded as organisation.mfa_requirement_changed; setting what is already so records nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
+func (c *Client) SetSecondFactorRequirement(ctx context.Context, id Id, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSecondFactorRequirementRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListUsers An organisation's users (org lead of it, coordinator; R-ORG-3)
 //
 // Every account of the organisation, open and closed, by username, with roles (void_roles lists network roles recorded without the coordinator's authority, which grant nothing), team, when it was closed and when the user last signed in (null if never, or not since sign-ins were recorded).
@@ -3721,6 +4084,23 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, userId UserId, c
 // Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
 func (c *Client) UpdateUser(ctx context.Context, id Id, userId UserId, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateUserRequest(c.Server, id, userId, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResetSecondFactor Reset a user's second factor (org lead of it, coordinator)
+//
+// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
+//
+// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
+func (c *Client) ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetSecondFactorRequest(c.Server, id, userId)
 	if err != nil {
 		return nil, err
 	}
@@ -4251,6 +4631,44 @@ func (c *Client) DeleteSession(ctx context.Context, reqEditors ...RequestEditorF
 	return c.Client.Do(req)
 }
 
+// CompleteSessionWithBody Sign in, second step: a code from the authenticator app or a recovery code
+//
+// Completes a sign-in that POST /v1/sessions answered with second_factor_required. The challenge is single-use and expires after 5 minutes. code is the 6-digit TOTP code (RFC 6238, 30 s steps, SHA-1) of the current step or the one either side, or one of the recovery codes (xxxx-xxxx-xxxx-xxxx; case, spaces and hyphens ignored). A TOTP step is accepted once for the account, on every node: a replayed code gets 401; a recovery code works once. Every attempt is counted by the sign-in throttle before the code is checked (R-AUTH-5): past its limits even the right code gets 429 with Retry-After. An unknown, used or expired challenge and a wrong code get 401.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/sessions/second-factor (the `CompleteSession` operationId).
+func (c *Client) CompleteSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteSessionRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CompleteSession Sign in, second step: a code from the authenticator app or a recovery code
+//
+// Completes a sign-in that POST /v1/sessions answered with second_factor_required. The challenge is single-use and expires after 5 minutes. code is the 6-digit TOTP code (RFC 6238, 30 s steps, SHA-1) of the current step or the one either side, or one of the recovery codes (xxxx-xxxx-xxxx-xxxx; case, spaces and hyphens ignored). A TOTP step is accepted once for the account, on every node: a replayed code gets 401; a recovery code works once. Every attempt is counted by the sign-in throttle before the code is checked (R-AUTH-5): past its limits even the right code gets 429 with Retry-After. An unknown, used or expired challenge and a wrong code get 401.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/sessions/second-factor (the `CompleteSession` operationId).
+func (c *Client) CompleteSession(ctx context.Context, body CompleteSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteSessionRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // Statistics Anonymised statistics per organisation and month (coordinator)
 //
 // Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks, and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
@@ -4258,6 +4676,99 @@ func (c *Client) DeleteSession(ctx context.Context, reqEditors ...RequestEditorF
 // Corresponds with GET /v1/statistics (the `Statistics` operationId).
 func (c *Client) Statistics(ctx context.Context, params *StatisticsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStatisticsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSecondFactor The signed-in user's second factor
+//
+// Whether a second factor is enrolled and required of the user (auth.mfa_required_roles, or their organisation requires it), and how many recovery codes are left. Open to a user who must enrol and has not.
+//
+// Corresponds with GET /v1/users/me/mfa (the `GetSecondFactor` operationId).
+func (c *Client) GetSecondFactor(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSecondFactorRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartTOTPEnrolmentWithBody Start enrolling an authenticator app
+//
+// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
+func (c *Client) StartTOTPEnrolmentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartTOTPEnrolmentRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StartTOTPEnrolment Start enrolling an authenticator app
+//
+// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
+func (c *Client) StartTOTPEnrolment(ctx context.Context, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartTOTPEnrolmentRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmTOTPEnrolmentWithBody Finish enrolling with the app's current code
+//
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/users/me/mfa/totp/confirmation (the `ConfirmTOTPEnrolment` operationId).
+func (c *Client) ConfirmTOTPEnrolmentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmTOTPEnrolmentRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ConfirmTOTPEnrolment Finish enrolling with the app's current code
+//
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/users/me/mfa/totp/confirmation (the `ConfirmTOTPEnrolment` operationId).
+func (c *Client) ConfirmTOTPEnrolment(ctx context.Context, body ConfirmTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConfirmTOTPEnrolmentRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5791,6 +6302,53 @@ func NewSetIntakeRequestWithBody(server string, id Id, params *SetIntakeParams, 
 	return req, nil
 }
 
+// NewSetSecondFactorRequirementRequest calls the generic SetSecondFactorRequirement builder with application/json body
+func NewSetSecondFactorRequirementRequest(server string, id Id, body SetSecondFactorRequirementJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetSecondFactorRequirementRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSetSecondFactorRequirementRequestWithBody constructs an http.Request for the SetSecondFactorRequirement method, with any body, and a specified content type
+func NewSetSecondFactorRequirementRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/organisations/%s/mfa-requirement", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListUsersRequest constructs an http.Request for the ListUsers method
 func NewListUsersRequest(server string, id Id, params *ListUsersParams) (*http.Request, error) {
 	var err error
@@ -6017,6 +6575,47 @@ func NewUpdateUserRequestWithBody(server string, id Id, userId UserId, contentTy
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewResetSecondFactorRequest constructs an http.Request for the ResetSecondFactor method
+func NewResetSecondFactorRequest(server string, id Id, userId openapi_types.UUID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/organisations/%s/users/%s/mfa", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -7100,6 +7699,46 @@ func NewDeleteSessionRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewCompleteSessionRequest calls the generic CompleteSession builder with application/json body
+func NewCompleteSessionRequest(server string, body CompleteSessionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCompleteSessionRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCompleteSessionRequestWithBody constructs an http.Request for the CompleteSession method, with any body, and a specified content type
+func NewCompleteSessionRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/sessions/second-factor")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewStatisticsRequest constructs an http.Request for the Statistics method
 func NewStatisticsRequest(server string, params *StatisticsParams) (*http.Request, error) {
 	var err error
@@ -7186,6 +7825,113 @@ func NewStatisticsRequest(server string, params *StatisticsParams) (*http.Reques
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetSecondFactorRequest constructs an http.Request for the GetSecondFactor method
+func NewGetSecondFactorRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/users/me/mfa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStartTOTPEnrolmentRequest calls the generic StartTOTPEnrolment builder with application/json body
+func NewStartTOTPEnrolmentRequest(server string, body StartTOTPEnrolmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStartTOTPEnrolmentRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewStartTOTPEnrolmentRequestWithBody constructs an http.Request for the StartTOTPEnrolment method, with any body, and a specified content type
+func NewStartTOTPEnrolmentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/users/me/mfa/totp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewConfirmTOTPEnrolmentRequest calls the generic ConfirmTOTPEnrolment builder with application/json body
+func NewConfirmTOTPEnrolmentRequest(server string, body ConfirmTOTPEnrolmentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewConfirmTOTPEnrolmentRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewConfirmTOTPEnrolmentRequestWithBody constructs an http.Request for the ConfirmTOTPEnrolment method, with any body, and a specified content type
+func NewConfirmTOTPEnrolmentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/users/me/mfa/totp/confirmation")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -7634,6 +8380,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/organisations/{id}/intake (the `SetIntake` operationId).
 	SetIntakeWithResponse(ctx context.Context, id Id, params *SetIntakeParams, body SetIntakeJSONRequestBody, reqEditors ...RequestEditorFn) (*SetIntakeResponse, error)
 
+	// SetSecondFactorRequirementWithBodyWithResponse Require a second factor of every user of the organisation (org lead of it, coordinator)
+	//
+	// With required true, every user of the organisation must enrol a second factor before doing anything else (as the roles of auth.mfa_required_roles must). Recorded as organisation.mfa_requirement_changed; setting what is already so records nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
+	SetSecondFactorRequirementWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error)
+
+	// SetSecondFactorRequirementWithResponse Require a second factor of every user of the organisation (org lead of it, coordinator)
+	//
+	// With required true, every user of the organisation must enrol a second factor before doing anything else (as the roles of auth.mfa_required_roles must). Recorded as organisation.mfa_requirement_changed; setting what is already so records nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
+	SetSecondFactorRequirementWithResponse(ctx context.Context, id Id, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error)
+
 	// ListUsersWithResponse An organisation's users (org lead of it, coordinator; R-ORG-3)
 	//
 	// Every account of the organisation, open and closed, by username, with roles (void_roles lists network roles recorded without the coordinator's authority, which grant nothing), team, when it was closed and when the user last signed in (null if never, or not since sign-ins were recorded).
@@ -7687,6 +8451,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
 	UpdateUserWithResponse(ctx context.Context, id Id, userId UserId, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+
+	// ResetSecondFactorWithResponse Reset a user's second factor (org lead of it, coordinator)
+	//
+	// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
+	ResetSecondFactorWithResponse(ctx context.Context, id Id, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error)
 
 	// OutboxWithResponse Referrals the caller's organisation made (R-VIEW-2)
 	//
@@ -7940,6 +8713,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with DELETE /v1/sessions/current (the `DeleteSession` operationId).
 	DeleteSessionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*DeleteSessionResponse, error)
 
+	// CompleteSessionWithBodyWithResponse Sign in, second step: a code from the authenticator app or a recovery code
+	//
+	// Completes a sign-in that POST /v1/sessions answered with second_factor_required. The challenge is single-use and expires after 5 minutes. code is the 6-digit TOTP code (RFC 6238, 30 s steps, SHA-1) of the current step or the one either side, or one of the recovery codes (xxxx-xxxx-xxxx-xxxx; case, spaces and hyphens ignored). A TOTP step is accepted once for the account, on every node: a replayed code gets 401; a recovery code works once. Every attempt is counted by the sign-in throttle before the code is checked (R-AUTH-5): past its limits even the right code gets 429 with Retry-After. An unknown, used or expired challenge and a wrong code get 401.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/sessions/second-factor (the `CompleteSession` operationId).
+	CompleteSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSessionResponse, error)
+
+	// CompleteSessionWithResponse Sign in, second step: a code from the authenticator app or a recovery code
+	//
+	// Completes a sign-in that POST /v1/sessions answered with second_factor_required. The challenge is single-use and expires after 5 minutes. code is the 6-digit TOTP code (RFC 6238, 30 s steps, SHA-1) of the current step or the one either side, or one of the recovery codes (xxxx-xxxx-xxxx-xxxx; case, spaces and hyphens ignored). A TOTP step is accepted once for the account, on every node: a replayed code gets 401; a recovery code works once. Every attempt is counted by the sign-in throttle before the code is checked (R-AUTH-5): past its limits even the right code gets 429 with Retry-After. An unknown, used or expired challenge and a wrong code get 401.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/sessions/second-factor (the `CompleteSession` operationId).
+	CompleteSessionWithResponse(ctx context.Context, body CompleteSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSessionResponse, error)
+
 	// StatisticsWithResponse Anonymised statistics per organisation and month (coordinator)
 	//
 	// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks, and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
@@ -7948,6 +8739,51 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/statistics (the `Statistics` operationId).
 	StatisticsWithResponse(ctx context.Context, params *StatisticsParams, reqEditors ...RequestEditorFn) (*StatisticsResponse, error)
+
+	// GetSecondFactorWithResponse The signed-in user's second factor
+	//
+	// Whether a second factor is enrolled and required of the user (auth.mfa_required_roles, or their organisation requires it), and how many recovery codes are left. Open to a user who must enrol and has not.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/users/me/mfa (the `GetSecondFactor` operationId).
+	GetSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorResponse, error)
+
+	// StartTOTPEnrolmentWithBodyWithResponse Start enrolling an authenticator app
+	//
+	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
+	StartTOTPEnrolmentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error)
+
+	// StartTOTPEnrolmentWithResponse Start enrolling an authenticator app
+	//
+	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
+	StartTOTPEnrolmentWithResponse(ctx context.Context, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error)
+
+	// ConfirmTOTPEnrolmentWithBodyWithResponse Finish enrolling with the app's current code
+	//
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/users/me/mfa/totp/confirmation (the `ConfirmTOTPEnrolment` operationId).
+	ConfirmTOTPEnrolmentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmTOTPEnrolmentResponse, error)
+
+	// ConfirmTOTPEnrolmentWithResponse Finish enrolling with the app's current code
+	//
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/users/me/mfa/totp/confirmation (the `ConfirmTOTPEnrolment` operationId).
+	ConfirmTOTPEnrolmentWithResponse(ctx context.Context, body ConfirmTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmTOTPEnrolmentResponse, error)
 
 	// ChangePasswordWithBodyWithResponse Change the signed-in user's password
 	//
@@ -11252,6 +12088,152 @@ func (r SetIntakeResponse) ContentType() string {
 	return ""
 }
 
+// SetSecondFactorRequirementResponse401Headers the declared response headers of an HTTP 401 response for SetSecondFactorRequirement
+type SetSecondFactorRequirementResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SetSecondFactorRequirementResponse403Headers the declared response headers of an HTTP 403 response for SetSecondFactorRequirement
+type SetSecondFactorRequirementResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// SetSecondFactorRequirementResponse404Headers the declared response headers of an HTTP 404 response for SetSecondFactorRequirement
+type SetSecondFactorRequirementResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// SetSecondFactorRequirementResponse503Headers the declared response headers of an HTTP 503 response for SetSecondFactorRequirement
+type SetSecondFactorRequirementResponse503Headers struct {
+	RetryAfter *int
+}
+
+type SetSecondFactorRequirementResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SecondFactorRequirement
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem415
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetSecondFactorRequirementResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SetSecondFactorRequirementResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SetSecondFactorRequirementResponse404Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SetSecondFactorRequirementResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SetSecondFactorRequirementResponse) GetJSON200() *SecondFactorRequirement {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON404() *Problem404 {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON409() *Problem409 {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON413() *Problem413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON415() *Problem415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r SetSecondFactorRequirementResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetSecondFactorRequirementResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetSecondFactorRequirementResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetSecondFactorRequirementResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListUsersResponse401Headers the declared response headers of an HTTP 401 response for ListUsers
 type ListUsersResponse401Headers struct {
 	WWWAuthenticate *string
@@ -11789,6 +12771,117 @@ func (r UpdateUserResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ResetSecondFactorResponse401Headers the declared response headers of an HTTP 401 response for ResetSecondFactor
+type ResetSecondFactorResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ResetSecondFactorResponse403Headers the declared response headers of an HTTP 403 response for ResetSecondFactor
+type ResetSecondFactorResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// ResetSecondFactorResponse404Headers the declared response headers of an HTTP 404 response for ResetSecondFactor
+type ResetSecondFactorResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// ResetSecondFactorResponse503Headers the declared response headers of an HTTP 503 response for ResetSecondFactor
+type ResetSecondFactorResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ResetSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ResetSecondFactorResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ResetSecondFactorResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ResetSecondFactorResponse404Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ResetSecondFactorResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ResetSecondFactorResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ResetSecondFactorResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ResetSecondFactorResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ResetSecondFactorResponse) GetApplicationproblemJSON404() *Problem404 {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ResetSecondFactorResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ResetSecondFactorResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r ResetSecondFactorResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r ResetSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResetSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResetSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResetSecondFactorResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13988,6 +15081,8 @@ type CreateSessionResponse503Headers struct {
 type CreateSessionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SecondFactorChallenge
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Session
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
@@ -14014,6 +15109,11 @@ type CreateSessionResponse struct {
 	Headers429 *CreateSessionResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CreateSessionResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateSessionResponse) GetJSON200() *SecondFactorChallenge {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -14171,6 +15271,131 @@ func (r DeleteSessionResponse) ContentType() string {
 	return ""
 }
 
+// CompleteSessionResponse401Headers the declared response headers of an HTTP 401 response for CompleteSession
+type CompleteSessionResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// CompleteSessionResponse429Headers the declared response headers of an HTTP 429 response for CompleteSession
+type CompleteSessionResponse429Headers struct {
+	RetryAfter *int
+}
+
+// CompleteSessionResponse503Headers the declared response headers of an HTTP 503 response for CompleteSession
+type CompleteSessionResponse503Headers struct {
+	RetryAfter *int
+}
+
+type CompleteSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Session
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem415
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem429
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CompleteSessionResponse401Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *CompleteSessionResponse429Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CompleteSessionResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CompleteSessionResponse) GetJSON201() *Session {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON413() *Problem413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON415() *Problem415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON429() *Problem429 {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r CompleteSessionResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r CompleteSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CompleteSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CompleteSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CompleteSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // StatisticsResponse200Headers the declared response headers of an HTTP 200 response for Statistics
 type StatisticsResponse200Headers struct {
 	ContentDisposition *string
@@ -14276,6 +15501,332 @@ func (r StatisticsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r StatisticsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetSecondFactorResponse401Headers the declared response headers of an HTTP 401 response for GetSecondFactor
+type GetSecondFactorResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetSecondFactorResponse403Headers the declared response headers of an HTTP 403 response for GetSecondFactor
+type GetSecondFactorResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// GetSecondFactorResponse503Headers the declared response headers of an HTTP 503 response for GetSecondFactor
+type GetSecondFactorResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetSecondFactorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SecondFactorStatus
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetSecondFactorResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetSecondFactorResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetSecondFactorResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSecondFactorResponse) GetJSON200() *SecondFactorStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetSecondFactorResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetSecondFactorResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetSecondFactorResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetSecondFactorResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSecondFactorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSecondFactorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSecondFactorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSecondFactorResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// StartTOTPEnrolmentResponse401Headers the declared response headers of an HTTP 401 response for StartTOTPEnrolment
+type StartTOTPEnrolmentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// StartTOTPEnrolmentResponse403Headers the declared response headers of an HTTP 403 response for StartTOTPEnrolment
+type StartTOTPEnrolmentResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// StartTOTPEnrolmentResponse503Headers the declared response headers of an HTTP 503 response for StartTOTPEnrolment
+type StartTOTPEnrolmentResponse503Headers struct {
+	RetryAfter *int
+}
+
+type StartTOTPEnrolmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *TOTPEnrolment
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem413
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *StartTOTPEnrolmentResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *StartTOTPEnrolmentResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *StartTOTPEnrolmentResponse503Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r StartTOTPEnrolmentResponse) GetJSON201() *TOTPEnrolment {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON413() *Problem413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r StartTOTPEnrolmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StartTOTPEnrolmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StartTOTPEnrolmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StartTOTPEnrolmentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ConfirmTOTPEnrolmentResponse401Headers the declared response headers of an HTTP 401 response for ConfirmTOTPEnrolment
+type ConfirmTOTPEnrolmentResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ConfirmTOTPEnrolmentResponse403Headers the declared response headers of an HTTP 403 response for ConfirmTOTPEnrolment
+type ConfirmTOTPEnrolmentResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// ConfirmTOTPEnrolmentResponse503Headers the declared response headers of an HTTP 503 response for ConfirmTOTPEnrolment
+type ConfirmTOTPEnrolmentResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ConfirmTOTPEnrolmentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TOTPEnrolled
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem415
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ConfirmTOTPEnrolmentResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ConfirmTOTPEnrolmentResponse403Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ConfirmTOTPEnrolmentResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ConfirmTOTPEnrolmentResponse) GetJSON200() *TOTPEnrolled {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON409() *Problem409 {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON413() *Problem413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON415() *Problem415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r ConfirmTOTPEnrolmentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConfirmTOTPEnrolmentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConfirmTOTPEnrolmentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConfirmTOTPEnrolmentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15014,6 +16565,36 @@ func (c *ClientWithResponses) SetIntakeWithResponse(ctx context.Context, id Id, 
 	return ParseSetIntakeResponse(rsp)
 }
 
+// SetSecondFactorRequirementWithBodyWithResponse Require a second factor of every user of the organisation (org lead of it, coordinator)
+//
+// With required true, every user of the organisation must enrol a second factor before doing anything else (as the roles of auth.mfa_required_roles must). Recorded as organisation.mfa_requirement_changed; setting what is already so records nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
+func (c *ClientWithResponses) SetSecondFactorRequirementWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error) {
+	rsp, err := c.SetSecondFactorRequirementWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSecondFactorRequirementResponse(rsp)
+}
+
+// SetSecondFactorRequirementWithResponse Require a second factor of every user of the organisation (org lead of it, coordinator)
+//
+// With required true, every user of the organisation must enrol a second factor before doing anything else (as the roles of auth.mfa_required_roles must). Recorded as organisation.mfa_requirement_changed; setting what is already so records nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
+func (c *ClientWithResponses) SetSecondFactorRequirementWithResponse(ctx context.Context, id Id, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error) {
+	rsp, err := c.SetSecondFactorRequirement(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetSecondFactorRequirementResponse(rsp)
+}
+
 // ListUsersWithResponse An organisation's users (org lead of it, coordinator; R-ORG-3)
 //
 // Every account of the organisation, open and closed, by username, with roles (void_roles lists network roles recorded without the coordinator's authority, which grant nothing), team, when it was closed and when the user last signed in (null if never, or not since sign-ins were recorded).
@@ -15102,6 +16683,21 @@ func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, id Id,
 		return nil, err
 	}
 	return ParseUpdateUserResponse(rsp)
+}
+
+// ResetSecondFactorWithResponse Reset a user's second factor (org lead of it, coordinator)
+//
+// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
+func (c *ClientWithResponses) ResetSecondFactorWithResponse(ctx context.Context, id Id, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error) {
+	rsp, err := c.ResetSecondFactor(ctx, id, userId, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResetSecondFactorResponse(rsp)
 }
 
 // OutboxWithResponse Referrals the caller's organisation made (R-VIEW-2)
@@ -15524,6 +17120,36 @@ func (c *ClientWithResponses) DeleteSessionWithResponse(ctx context.Context, req
 	return ParseDeleteSessionResponse(rsp)
 }
 
+// CompleteSessionWithBodyWithResponse Sign in, second step: a code from the authenticator app or a recovery code
+//
+// Completes a sign-in that POST /v1/sessions answered with second_factor_required. The challenge is single-use and expires after 5 minutes. code is the 6-digit TOTP code (RFC 6238, 30 s steps, SHA-1) of the current step or the one either side, or one of the recovery codes (xxxx-xxxx-xxxx-xxxx; case, spaces and hyphens ignored). A TOTP step is accepted once for the account, on every node: a replayed code gets 401; a recovery code works once. Every attempt is counted by the sign-in throttle before the code is checked (R-AUTH-5): past its limits even the right code gets 429 with Retry-After. An unknown, used or expired challenge and a wrong code get 401.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/sessions/second-factor (the `CompleteSession` operationId).
+func (c *ClientWithResponses) CompleteSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSessionResponse, error) {
+	rsp, err := c.CompleteSessionWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteSessionResponse(rsp)
+}
+
+// CompleteSessionWithResponse Sign in, second step: a code from the authenticator app or a recovery code
+//
+// Completes a sign-in that POST /v1/sessions answered with second_factor_required. The challenge is single-use and expires after 5 minutes. code is the 6-digit TOTP code (RFC 6238, 30 s steps, SHA-1) of the current step or the one either side, or one of the recovery codes (xxxx-xxxx-xxxx-xxxx; case, spaces and hyphens ignored). A TOTP step is accepted once for the account, on every node: a replayed code gets 401; a recovery code works once. Every attempt is counted by the sign-in throttle before the code is checked (R-AUTH-5): past its limits even the right code gets 429 with Retry-After. An unknown, used or expired challenge and a wrong code get 401.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/sessions/second-factor (the `CompleteSession` operationId).
+func (c *ClientWithResponses) CompleteSessionWithResponse(ctx context.Context, body CompleteSessionJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSessionResponse, error) {
+	rsp, err := c.CompleteSession(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCompleteSessionResponse(rsp)
+}
+
 // StatisticsWithResponse Anonymised statistics per organisation and month (coordinator)
 //
 // Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks, and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
@@ -15537,6 +17163,81 @@ func (c *ClientWithResponses) StatisticsWithResponse(ctx context.Context, params
 		return nil, err
 	}
 	return ParseStatisticsResponse(rsp)
+}
+
+// GetSecondFactorWithResponse The signed-in user's second factor
+//
+// Whether a second factor is enrolled and required of the user (auth.mfa_required_roles, or their organisation requires it), and how many recovery codes are left. Open to a user who must enrol and has not.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/users/me/mfa (the `GetSecondFactor` operationId).
+func (c *ClientWithResponses) GetSecondFactorWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetSecondFactorResponse, error) {
+	rsp, err := c.GetSecondFactor(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSecondFactorResponse(rsp)
+}
+
+// StartTOTPEnrolmentWithBodyWithResponse Start enrolling an authenticator app
+//
+// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
+func (c *ClientWithResponses) StartTOTPEnrolmentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error) {
+	rsp, err := c.StartTOTPEnrolmentWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartTOTPEnrolmentResponse(rsp)
+}
+
+// StartTOTPEnrolmentWithResponse Start enrolling an authenticator app
+//
+// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
+func (c *ClientWithResponses) StartTOTPEnrolmentWithResponse(ctx context.Context, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error) {
+	rsp, err := c.StartTOTPEnrolment(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStartTOTPEnrolmentResponse(rsp)
+}
+
+// ConfirmTOTPEnrolmentWithBodyWithResponse Finish enrolling with the app's current code
+//
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/users/me/mfa/totp/confirmation (the `ConfirmTOTPEnrolment` operationId).
+func (c *ClientWithResponses) ConfirmTOTPEnrolmentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ConfirmTOTPEnrolmentResponse, error) {
+	rsp, err := c.ConfirmTOTPEnrolmentWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmTOTPEnrolmentResponse(rsp)
+}
+
+// ConfirmTOTPEnrolmentWithResponse Finish enrolling with the app's current code
+//
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/users/me/mfa/totp/confirmation (the `ConfirmTOTPEnrolment` operationId).
+func (c *ClientWithResponses) ConfirmTOTPEnrolmentWithResponse(ctx context.Context, body ConfirmTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*ConfirmTOTPEnrolmentResponse, error) {
+	rsp, err := c.ConfirmTOTPEnrolment(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfirmTOTPEnrolmentResponse(rsp)
 }
 
 // ChangePasswordWithBodyWithResponse Change the signed-in user's password
@@ -18850,6 +20551,152 @@ func ParseSetIntakeResponse(rsp *http.Response) (*SetIntakeResponse, error) {
 	return response, nil
 }
 
+// ParseSetSecondFactorRequirementResponse parses an HTTP response from a SetSecondFactorRequirementWithResponse call
+func ParseSetSecondFactorRequirementResponse(rsp *http.Response) (*SetSecondFactorRequirementResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetSecondFactorRequirementResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SecondFactorRequirement
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetSecondFactorRequirementResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SetSecondFactorRequirementResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SetSecondFactorRequirementResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 503:
+		var headers SetSecondFactorRequirementResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListUsersResponse parses an HTTP response from a ListUsersWithResponse call
 func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19392,6 +21239,120 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 		response.Headers404 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateUserResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseResetSecondFactorResponse parses an HTTP response from a ResetSecondFactorWithResponse call
+func ParseResetSecondFactorResponse(rsp *http.Response) (*ResetSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResetSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ResetSecondFactorResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ResetSecondFactorResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ResetSecondFactorResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 503:
+		var headers ResetSecondFactorResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -21654,6 +23615,13 @@ func ParseCreateSessionResponse(rsp *http.Response) (*CreateSessionResponse, err
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SecondFactorChallenge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest Session
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21835,6 +23803,128 @@ func ParseDeleteSessionResponse(rsp *http.Response) (*DeleteSessionResponse, err
 	return response, nil
 }
 
+// ParseCompleteSessionResponse parses an HTTP response from a CompleteSessionWithResponse call
+func ParseCompleteSessionResponse(rsp *http.Response) (*CompleteSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CompleteSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Session
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers CompleteSessionResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 429:
+		var headers CompleteSessionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 503:
+		var headers CompleteSessionResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseStatisticsResponse parses an HTTP response from a StatisticsWithResponse call
 func ParseStatisticsResponse(rsp *http.Response) (*StatisticsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21936,6 +24026,323 @@ func ParseStatisticsResponse(rsp *http.Response) (*StatisticsResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers StatisticsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetSecondFactorResponse parses an HTTP response from a GetSecondFactorWithResponse call
+func ParseGetSecondFactorResponse(rsp *http.Response) (*GetSecondFactorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSecondFactorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SecondFactorStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers GetSecondFactorResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetSecondFactorResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetSecondFactorResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseStartTOTPEnrolmentResponse parses an HTTP response from a StartTOTPEnrolmentWithResponse call
+func ParseStartTOTPEnrolmentResponse(rsp *http.Response) (*StartTOTPEnrolmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StartTOTPEnrolmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest TOTPEnrolment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers StartTOTPEnrolmentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers StartTOTPEnrolmentResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers StartTOTPEnrolmentResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseConfirmTOTPEnrolmentResponse parses an HTTP response from a ConfirmTOTPEnrolmentWithResponse call
+func ParseConfirmTOTPEnrolmentResponse(rsp *http.Response) (*ConfirmTOTPEnrolmentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConfirmTOTPEnrolmentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TOTPEnrolled
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers ConfirmTOTPEnrolmentResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ConfirmTOTPEnrolmentResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 503:
+		var headers ConfirmTOTPEnrolmentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
