@@ -159,6 +159,9 @@ func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted,
 		if err != nil {
 			return out, fmt.Errorf("insert event %s: %w", ev.ID, err)
 		}
+		if err := w.tree.add(ctx, eventstore.Position(pos), meta.Hash); err != nil {
+			return out, err
+		}
 		out.res = eventstore.AppendResult{Revision: rev, Position: eventstore.Position(pos)}
 		out.head = head{revision: rev, hash: meta.Hash, exists: true}
 		rev, prev = rev+1, meta.Hash

@@ -35,6 +35,8 @@ var migrations = []string{
 	BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;
 	CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 	BEGIN SELECT RAISE(ABORT, 'events are immutable'); END;`,
+	// 2: the Merkle tree over the events (R-AUD-1); see audit.go.
+	auditMigration,
 }
 
 // schemaVersion is the user_version of a fully migrated database.

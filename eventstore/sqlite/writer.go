@@ -39,10 +39,11 @@ type writer struct {
 	byID, lastOf, insert *sql.Stmt
 	heads                map[string]head
 	answers              []response
+	tree                 *treeWriter // the audit tree's hook (audit.go)
 }
 
 func newWriter(ctx context.Context, s *Store) (*writer, error) {
-	w := &writer{s: s, conn: s.wconn, heads: make(map[string]head)}
+	w := &writer{s: s, conn: s.wconn, heads: make(map[string]head), tree: newTreeWriter(s.wconn)}
 	var err error
 	prepare := func(query string) *sql.Stmt {
 		if err != nil {
@@ -108,6 +109,7 @@ func (w *writer) commit(batch []*request) {
 		return
 	}
 	clear(w.heads)
+	w.tree.begin()
 	wrote := false
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
@@ -168,6 +170,7 @@ func (w *writer) apply(ctx context.Context, req *request) (res eventstore.Append
 	}
 	next, err := w.insertAll(ctx, req, h)
 	if err != nil {
+		w.tree.begin()
 		if _, rbErr := w.conn.ExecContext(ctx, "ROLLBACK TO append"); rbErr != nil {
 			return res, false, nil, errors.Join(err, rbErr)
 		}
