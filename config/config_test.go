@@ -52,6 +52,7 @@ func TestKeys(t *testing.T) {
 		"statistics.include_current_month":     "LEDGER_STATISTICS_INCLUDE_CURRENT_MONTH=false",
 		"messages.rate_limit":                  "LEDGER_MESSAGES_RATE_LIMIT=20",
 		"messages.rate_window":                 "LEDGER_MESSAGES_RATE_WINDOW=1h",
+		"audit.checkpoint_interval":            "LEDGER_AUDIT_CHECKPOINT_INTERVAL=1h",
 		"timescales.reopen_days":               "LEDGER_TIMESCALES_REOPEN_DAYS=30",
 	}
 	got := map[string]string{}
@@ -63,8 +64,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 50 {
-		t.Errorf("len(Keys()) = %d, want 50: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 55 {
+		t.Errorf("len(Keys()) = %d, want 55: update this test and the README when adding a setting", len(keys))
 	}
 }
 
