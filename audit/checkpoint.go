@@ -86,6 +86,9 @@ func checkOrigin(origin string) error {
 	return nil
 }
 
+// Signer signs checkpoints (a note signer whose name is the origin).
+type Signer = note.Signer
+
 // GenerateKey makes an Ed25519 signing key for origin, returning the
 // note signer key (secret, for the server's key file) and verifier key
 // (public, for auditors).

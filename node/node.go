@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
+	"github.com/referral-ledger/ledger/audit"
 	"github.com/referral-ledger/ledger/auth"
 	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/config"
@@ -75,6 +76,10 @@ type Node struct {
 	Disclosure statistics.Rule    // the statistics' disclosure control (R-STAT-3)
 	Notifier   *notify.Notifier   // nil unless notify.enabled
 	MasterKey  keystore.MasterKey // the key store's master key
+	// Audit signs (on the designated node) and serves checkpoints of the
+	// audit tree (R-AUD-1); see audit.go.
+	Audit *audit.Checkpointer
+	audit *auditParts
 }
 
 // Option changes how Build wires a node; production passes none. Tests
@@ -152,6 +157,10 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	n.KeyGuard = ledger.NewKeyGuard(n.Keys)
 	n.ClientKeys = ledger.NewClientKeys(n.KeyGuard, n.Clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	n.Service = ledger.NewService(store, ledger.NewCodec(n.ClientKeys), o.now, uuid.New)
+	if n.audit, err = openAudit(cfg, n.Store, n.Service, o.now, log); err != nil {
+		return nil, err
+	}
+	n.Audit = n.audit.checkpointer
 	n.Timescales = Timescales(cfg)
 	n.Referrals = projections.NewReferrals(n.Calendar, n.Timescales)
 	// Projections decode with the public codec: read models never hold
@@ -209,6 +218,7 @@ func (n *Node) Close() error {
 	if n.Notifier != nil {
 		errs = append(errs, n.Notifier.Close())
 	}
+	errs = append(errs, n.audit.close())
 	if n.Store != nil {
 		errs = append(errs, n.Store.Close())
 	}

@@ -28,7 +28,7 @@ const auditMigration = `CREATE TABLE audit_hashes (
 	);
 	CREATE TABLE audit_leaves (
 		position INTEGER PRIMARY KEY,
-		leaf     INTEGER NOT NULL UNIQUE
+		leaf     INTEGER NOT NULL -- increases with position
 	);
 	CREATE TRIGGER audit_hashes_no_update BEFORE UPDATE ON audit_hashes
 	BEGIN SELECT RAISE(ABORT, 'the audit tree is append-only'); END;
@@ -49,17 +49,70 @@ type querier interface {
 // treeWriter adds leaves inside the writer's transaction. size is the
 // number of leaves as of the open transaction, -1 when it must be read
 // again (at each batch and after a rollback to a savepoint).
+//
+// recent caches the hashes the last leaves stored, by index, for the size
+// they were stored at: the next leaf's hashes combine exactly those, so a
+// steady stream of appends reads nothing back. It is dropped whenever the
+// size read from the database is not the one it was kept for (a rollback,
+// or another handle's append).
 type treeWriter struct {
-	db   querier
-	size int64
-	off  bool // benchmarks only: measure appends without the tree
+	db               querier
+	size             int64
+	recent           map[int64]tlog.Hash
+	recentSize       int64
+	insHash, insLeaf *sql.Stmt // prepared on first use when db is a *sql.Conn
+	off              bool      // benchmarks only: measure appends without the tree
 }
 
-func newTreeWriter(db querier) *treeWriter { return &treeWriter{db: db, size: -1} }
+func newTreeWriter(db querier) *treeWriter {
+	return &treeWriter{db: db, size: -1, recent: make(map[int64]tlog.Hash), recentSize: -1}
+}
 
 // begin forgets the cached size; the writer calls it when a transaction
 // begins or part of one is rolled back.
 func (t *treeWriter) begin() { t.size = -1 }
+
+func (t *treeWriter) exec(ctx context.Context, st **sql.Stmt, query string, args ...any) error {
+	if conn, ok := t.db.(*sql.Conn); ok && *st == nil {
+		p, err := conn.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		*st = p
+	}
+	var err error
+	if *st != nil {
+		_, err = (*st).ExecContext(ctx, args...)
+	} else {
+		_, err = t.db.ExecContext(ctx, query, args...)
+	}
+	return err
+}
+
+// close closes the prepared statements.
+func (t *treeWriter) close() {
+	for _, st := range []*sql.Stmt{t.insHash, t.insLeaf} {
+		if st != nil {
+			_ = st.Close()
+		}
+	}
+}
+
+// cachedReader reads from recent, falling back to the database.
+func (t *treeWriter) cachedReader(ctx context.Context) tlog.HashReader {
+	db := hashReader(ctx, t.db)
+	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			h, ok := t.recent[x]
+			if !ok {
+				return db.ReadHashes(idx)
+			}
+			out[i] = h
+		}
+		return out, nil
+	})
+}
 
 // add makes the event at pos, sealed with chainHash, the next leaf.
 func (t *treeWriter) add(ctx context.Context, pos eventstore.Position, chainHash string) error {
@@ -72,27 +125,43 @@ func (t *treeWriter) add(ctx context.Context, pos eventstore.Position, chainHash
 			return err
 		}
 		t.size = n
+		if n != t.recentSize {
+			clear(t.recent)
+		}
 	}
-	hs, err := audit.StoredHashes(t.size, pos, chainHash, hashReader(ctx, t.db))
+	hs, err := audit.StoredHashes(t.size, pos, chainHash, t.cachedReader(ctx))
 	if err != nil {
 		return fmt.Errorf("audit tree: %w", err)
 	}
 	first := tlog.StoredHashIndex(0, t.size)
 	for i, h := range hs {
-		if _, err := t.db.ExecContext(ctx, `INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)`, first+int64(i), h[:]); err != nil {
+		if err := t.exec(ctx, &t.insHash, `INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)`, first+int64(i), h[:]); err != nil {
 			return fmt.Errorf("audit tree: store hash: %w", err)
 		}
 	}
-	if _, err := t.db.ExecContext(ctx, `INSERT INTO audit_leaves (position, leaf) VALUES (?, ?)`, clampInt64(uint64(pos)), t.size); err != nil {
+	if err := t.exec(ctx, &t.insLeaf, `INSERT INTO audit_leaves (position, leaf) VALUES (?, ?)`, clampInt64(uint64(pos)), t.size); err != nil {
 		return fmt.Errorf("audit tree: store leaf: %w", err)
 	}
 	t.size++
+	// Keep what the next leaf will combine: the hashes just stored. At
+	// most one hash per level is needed, so the map stays small.
+	if len(t.recent) > 256 {
+		clear(t.recent)
+	}
+	for i, h := range hs {
+		t.recent[first+int64(i)] = h
+	}
+	t.recentSize = t.size
 	return nil
 }
 
 func treeSize(ctx context.Context, db querier) (int64, error) {
 	var n int64
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(leaf) + 1, 0) FROM audit_leaves`).Scan(&n); err != nil {
+	err := db.QueryRowContext(ctx, `SELECT leaf + 1 FROM audit_leaves ORDER BY position DESC LIMIT 1`).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
 		return 0, fmt.Errorf("audit tree: read size: %w", err)
 	}
 	return n, nil
@@ -195,6 +264,7 @@ func backfillSome(ctx context.Context, conn *sql.Conn) (done bool, err error) {
 		return false, fmt.Errorf("audit tree: read events: %w", err)
 	}
 	t := newTreeWriter(conn)
+	defer t.close()
 	for _, l := range todo {
 		if err := t.add(ctx, l.pos, l.hash); err != nil {
 			return false, err
