@@ -112,6 +112,7 @@ type apiConfig struct {
 	wrapSessions   func(ledger.Sessions) ledger.Sessions   // likewise for the sessions
 	requestTimeout time.Duration                           // http.request_timeout; 0 for none
 	workers        Workers                                 // the background jobs /readyz reports
+	configure      func(*config.Config)                    // other settings, applied last
 }
 
 // withWorkers makes /readyz report workers' failures.
@@ -248,6 +249,9 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	conf.Projections.ReadYourWritesTimeout = 5 * time.Second
 	conf.HTTP.RequestTimeout = cfg.requestTimeout
 	conf.Notify.Enabled = false // no notices: the notifier has tests of its own
+	if cfg.configure != nil {
+		cfg.configure(&conf)
+	}
 	logs := &lockedLog{}
 	log := zerolog.New(logs)
 	n, err := node.Build(conf, log, node.WithClock(clock.Now), node.WithHasher(cfg.hasher), node.WithMasterKey(kek),
@@ -259,7 +263,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	srv, err := New(Deps{
 		Service: n.Service, Accounts: n.Accounts, Orgs: n.Orgs, Clients: n.Clients, Runner: n.Runner, Keys: n.ClientKeys,
 		Locks: n.Locks, Idempotency: n.Idempotency, Calendar: n.Calendar, Timescales: n.Timescales, Referrals: n.Referrals,
-		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients,
+		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients, Audit: n.Audit,
 		Logger: log, Registry: prometheus.NewRegistry(), Workers: cfg.workers, Options: ConfigOptions(conf),
 	})
 	if err != nil {

@@ -97,7 +97,7 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	a.server, err = ledgerhttp.New(ledgerhttp.Deps{
 		Service: n.Service, Accounts: n.Accounts, Orgs: n.Orgs, Clients: n.Clients, Runner: n.Runner, Keys: n.ClientKeys,
 		Locks: n.Locks, Idempotency: n.Idempotency, Calendar: n.Calendar, Timescales: n.Timescales, Referrals: n.Referrals,
-		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients,
+		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients, Audit: n.Audit,
 		Logger: log, Registry: reg, Workers: a.health, Options: options,
 	})
 	if err != nil {
