@@ -75,6 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		backupCommand(&configFile, stdout),
 		restoreCommand(&configFile, stdout),
 		adminCommand(&configFile, stdout, stderr),
+		auditCommand(&configFile, stdout),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
