@@ -110,6 +110,13 @@ func VerifyBundle(b Bundle, verifier note.Verifier) (VerifiedBundle, error) {
 		return out, err
 	}
 	out.Checkpoint = cp
+	out.Events, err = checkEvents(b, cp)
+	return out, err
+}
+
+// checkEvents is VerifyBundle's check of the events against cp.
+func checkEvents(b Bundle, cp Checkpoint) ([]eventstore.RecordedEvent, error) {
+	var out []eventstore.RecordedEvent
 	if len(b.Events) == 0 {
 		return out, errors.New("bundle: no events")
 	}
@@ -159,7 +166,7 @@ func VerifyBundle(b Bundle, verifier note.Verifier) (VerifiedBundle, error) {
 		if err := tlog.CheckRecord(proof, cp.Size, cp.Hash, e.LeafIndex, leaf); err != nil {
 			return out, fmt.Errorf("%s: not included in the checkpoint's tree: %v", where, err)
 		}
-		out.Events = append(out.Events, ev)
+		out = append(out, ev)
 	}
 	return out, nil
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+
+	"github.com/referral-ledger/ledger/eventstore"
 )
 
 // Recorder keeps signed checkpoints in the ledger: Record appends one,
@@ -193,4 +195,31 @@ func (c *Checkpointer) Run(ctx context.Context, interval time.Duration, report f
 		case <-t.C:
 		}
 	}
+}
+
+// Bundle proves events (one stream, in order) against a checkpoint that
+// covers the last of them: the latest, or on the signing node one signed
+// now. ErrNoCheckpoint and ErrNoLeaf say none can be served yet.
+func (c *Checkpointer) Bundle(ctx context.Context, events []eventstore.RecordedEvent) (Bundle, Checkpoint, error) {
+	var need int64
+	if len(events) > 0 {
+		last, err := c.log.LeafIndex(ctx, events[len(events)-1].Position)
+		if err != nil {
+			return Bundle{}, Checkpoint{}, err
+		}
+		need = last + 1
+	}
+	cp, signed, err := c.Covering(ctx, need)
+	if err != nil {
+		return Bundle{}, Checkpoint{}, err
+	}
+	b, err := MakeBundle(ctx, c.log, signed, cp, events)
+	return b, cp, err
+}
+
+// CheckEvents checks a bundle's events against a checkpoint already
+// trusted, as VerifyBundle does after verifying the signature; a server
+// drawing a page uses it on a bundle it has just made.
+func CheckEvents(b Bundle, cp Checkpoint) ([]eventstore.RecordedEvent, error) {
+	return checkEvents(b, cp)
 }

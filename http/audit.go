@@ -133,30 +133,13 @@ func (s *Server) bundle(c *gin.Context) {
 // caseBundle proves every stored event of h against a checkpoint covering
 // the last of them, signing one on demand on the signing node.
 func (s *Server) caseBundle(c *gin.Context, h ledger.History) (audit.Bundle, error) {
-	ctx := c.Request.Context()
-	evs := make([]eventstoreRecorded, len(h.All))
+	evs := make([]eventstore.RecordedEvent, len(h.All))
 	for i, e := range h.All {
 		evs[i] = e.Stored
 	}
-	var need int64
-	if len(evs) > 0 {
-		last, err := s.Audit.Log().LeafIndex(ctx, evs[len(evs)-1].Position)
-		if errors.Is(err, audit.ErrNoLeaf) {
-			return audit.Bundle{}, auditUnavailable(err)
-		}
-		if err != nil {
-			return audit.Bundle{}, err
-		}
-		need = last + 1
-	}
-	cp, signed, err := s.Audit.Covering(ctx, need)
-	if errors.Is(err, audit.ErrNoCheckpoint) {
+	b, _, err := s.Audit.Bundle(c.Request.Context(), evs)
+	if errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf) {
 		return audit.Bundle{}, auditUnavailable(err)
 	}
-	if err != nil {
-		return audit.Bundle{}, err
-	}
-	return audit.MakeBundle(ctx, s.Audit.Log(), signed, cp, evs)
+	return b, err
 }
-
-type eventstoreRecorded = eventstore.RecordedEvent

@@ -100,7 +100,7 @@ func New(d Deps) (*Server, error) {
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
 			Timescales: d.Timescales, Statistics: d.Statistics, Disclosure: d.Disclosure, FormKeys: formKeys{d.Idempotency},
 			PublicURL: d.Options.PublicURL, ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys,
-			Retention: d.Options.Retention, KnownClients: d.KnownClients})
+			Retention: d.Options.Retention, KnownClients: d.KnownClients, Audit: d.Audit})
 		if err != nil {
 			return nil, err
 		}
