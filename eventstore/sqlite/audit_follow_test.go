@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/referral-ledger/ledger/audit"
 	"github.com/referral-ledger/ledger/eventstore"
@@ -16,7 +15,7 @@ import (
 // as the store that keeps it at append, and resumes after a restart
 // without recomputing.
 func TestRAUD1FollowerComputesTheSameTree(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"), WithPollInterval(10*time.Millisecond))
+	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,33 +29,16 @@ func TestRAUD1FollowerComputesTheSameTree(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		fctx, cancel := context.WithCancel(ctx)
-		done := make(chan error, 1)
-		go func() { done <- f.Follow(fctx, s) }()
-		// Wait for the follower by reading its size through the store's
-		// own commits: the subscription is woken by each commit.
-		sub := s.Subscribe(ctx, eventstore.Start)
-		for range sub.Events() {
-			if n, _ := f.TreeSize(ctx); n >= until {
-				break
-			}
-		}
-		sub.Close()
-		for {
-			if n, _ := f.TreeSize(ctx); n >= until {
-				break
-			}
-			// the follower may be a little behind the reader above
-			if _, err := s.Append(ctx, "nudge", eventstore.Any(), ev("N")); err != nil {
-				t.Fatal(err)
-			}
-			until++
-		}
-		cancel()
-		if err := <-done; err != nil {
+		have, _ := f.TreeSize(ctx)
+		// The subscription ends once it has delivered the events the tree
+		// lacks, so Follow returns when it has taken them all.
+		if err := f.Follow(ctx, limited{s, int(until - have)}); err != nil {
 			t.Fatal(err)
 		}
 		n, _ := f.TreeSize(ctx)
+		if n != until {
+			t.Fatalf("the follower has %d leaves, want %d", n, until)
+		}
 		for size := int64(1); size <= n; size++ {
 			a, err := audit.Root(ctx, f, size)
 			if err != nil {
@@ -84,3 +66,35 @@ func TestRAUD1FollowerComputesTheSameTree(t *testing.T) {
 	}
 	follow(35) // reopened: resumes from the last leaf's position
 }
+
+// limited is a store whose subscriptions end after n events.
+type limited struct {
+	*Store
+	n int
+}
+
+func (l limited) Subscribe(ctx context.Context, after eventstore.Position) eventstore.Subscription {
+	inner := l.Store.Subscribe(ctx, after)
+	out := &limitedSub{inner: inner, ch: make(chan eventstore.RecordedEvent)}
+	go func() {
+		defer close(out.ch)
+		defer inner.Close()
+		for i := 0; i < l.n; i++ {
+			ev, ok := <-inner.Events()
+			if !ok {
+				return
+			}
+			out.ch <- ev
+		}
+	}()
+	return out
+}
+
+type limitedSub struct {
+	inner eventstore.Subscription
+	ch    chan eventstore.RecordedEvent
+}
+
+func (l *limitedSub) Events() <-chan eventstore.RecordedEvent { return l.ch }
+func (l *limitedSub) Err() error                              { return nil }
+func (l *limitedSub) Close()                                  {}
