@@ -52,6 +52,8 @@ func sampleEvents() []domain.Event {
 		&domain.OrganisationUserDetailsChanged{UserID: id(8), DisplayName: "Alice B", Email: "alice.b@example.org"},
 		&domain.OrganisationUserRolesChanged{UserID: id(8), Roles: []domain.Role{domain.RoleAdviser, domain.RoleTeamManager}, Team: "t2"},
 		&domain.OrganisationNameReserved{OrganisationID: id(7)},
+		&domain.CheckpointSigned{Origin: "referrals.example.org/ledger", TreeSize: 1234, RootHash: "PlBq4SWmSu0nWsHWawVgFdHDtxrPFcRUeodsgIxw9Gw=",
+			Note: "referrals.example.org/ledger\n1234\nPlBq4SWmSu0nWsHWawVgFdHDtxrPFcRUeodsgIxw9Gw=\ntime 2026-12-06T05:00:00Z\n\n— referrals.example.org/ledger AAAA\n"},
 		&domain.OrganisationNameReleased{OrganisationID: id(7)},
 		&domain.ClientErasureRequested{RequestID: id(9), ClientID: id(4), Reason: "erasure reason"},
 		&domain.ClientErasureRefused{RequestID: id(9), ClientID: id(4), Reason: "legal hold"},

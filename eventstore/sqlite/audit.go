@@ -2,8 +2,8 @@ package sqlite
 
 // The ledger's Merkle tree (R-AUD-1), kept in the same SQLite file and the
 // same transaction as the events it covers: a batch's events and their
-// leaves commit together or not at all. The writer calls three hooks,
-// tree.begin, tree.add and (for reading) Store.AuditLog; everything else
+// leaves commit together or not at all. The writer calls four hooks,
+// tree.begin, tree.add, tree.close and (for reading) Store.AuditLog; everything else
 // about the tree lives here and in package audit.
 
 import (
@@ -91,11 +91,15 @@ func (t *treeWriter) exec(ctx context.Context, st **sql.Stmt, query string, args
 
 // close closes the prepared statements.
 func (t *treeWriter) close() {
+	if t == nil {
+		return
+	}
 	for _, st := range []*sql.Stmt{t.insHash, t.insLeaf} {
 		if st != nil {
 			_ = st.Close()
 		}
 	}
+	t.insHash, t.insLeaf = nil, nil
 }
 
 // cachedReader reads from recent, falling back to the database.

@@ -65,6 +65,7 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 }
 
 func (w *writer) closeStmts() {
+	w.tree.close()
 	for _, st := range []*sql.Stmt{w.byID, w.lastOf, w.insert} {
 		if st != nil {
 			_ = st.Close()
