@@ -37,6 +37,7 @@ type Config struct {
 	Notify            Notify       `yaml:"notify"`
 	Statistics        Statistics   `yaml:"statistics"`
 	Messages          Messages     `yaml:"messages"`
+	Audit             Audit        `yaml:"audit"`
 }
 
 // Privacy configures retention of client data (R-PRIV-5).
@@ -277,6 +278,10 @@ func Default() Config {
 		Messages: Messages{
 			RateLimit:  20,
 			RateWindow: time.Hour,
+		},
+		Audit: Audit{
+			CheckpointInterval:   time.Hour,
+			CheckpointRecipients: []string{},
 		},
 	}
 }

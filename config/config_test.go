@@ -52,6 +52,7 @@ func TestKeys(t *testing.T) {
 		"statistics.include_current_month":     "LEDGER_STATISTICS_INCLUDE_CURRENT_MONTH=false",
 		"messages.rate_limit":                  "LEDGER_MESSAGES_RATE_LIMIT=20",
 		"messages.rate_window":                 "LEDGER_MESSAGES_RATE_WINDOW=1h",
+		"audit.checkpoint_interval":            "LEDGER_AUDIT_CHECKPOINT_INTERVAL=1h",
 		"timescales.reopen_days":               "LEDGER_TIMESCALES_REOPEN_DAYS=30",
 		"auth.mfa_required_roles":              "LEDGER_AUTH_MFA_REQUIRED_ROLES=coordinator,auditor,system_support,emergency_duty",
 	}
@@ -64,8 +65,8 @@ func TestKeys(t *testing.T) {
 			t.Errorf("key %s: got %q, want %q", name, got[name], w)
 		}
 	}
-	if len(keys) != 51 {
-		t.Errorf("len(Keys()) = %d, want 51: update this test and the README when adding a setting", len(keys))
+	if len(keys) != 56 {
+		t.Errorf("len(Keys()) = %d, want 56: update this test and the README when adding a setting", len(keys))
 	}
 }
 

@@ -176,6 +176,7 @@ func (c Config) problems() []Problem {
 	}
 	ps.positiveInt("messages.rate_limit", c.Messages.RateLimit)
 	ps.positiveDuration("messages.rate_window", c.Messages.RateWindow)
+	ps.audit(c)
 	return ps
 }
 

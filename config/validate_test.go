@@ -215,7 +215,7 @@ func TestValidate(t *testing.T) {
 				"timescales.urgent_working_days", "timescales.reopen_days", "projections.max_lag_events", "projections.read_your_writes_timeout", "http.request_timeout", "store", "keystore",
 				"smtp.port", "smtp.tls", "notify.overdue_digest_at", "notify.intake_off_reminder_days",
 				"notify.max_attempts", "notify.retry_backoff",
-				"statistics.round_to", "messages.rate_limit", "messages.rate_window",
+				"statistics.round_to", "messages.rate_limit", "messages.rate_window", "audit.checkpoint_interval",
 			},
 		},
 	} {

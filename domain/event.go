@@ -48,6 +48,7 @@ func EventTypes() []string {
 	out = append(out, ClientEventTypes()...)
 	out = append(out, LockEventTypes()...)
 	out = append(out, AccessEventTypes()...)
+	out = append(out, AuditEventTypes()...)
 	out = append(out, OrganisationNameEventTypes()...)
 	return append(out, UsernameEventTypes()...)
 }
@@ -69,6 +70,9 @@ func NewEvent(eventType string) (Event, bool) {
 	}
 	if eventType == AccessRecordedType {
 		return &AccessRecorded{}, true
+	}
+	if eventType == CheckpointSignedType {
+		return &CheckpointSigned{}, true
 	}
 	if e, ok := newOrganisationNameEvent(eventType); ok {
 		return e, true

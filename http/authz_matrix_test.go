@@ -447,6 +447,13 @@ func matrixRoutes() map[string][]probe {
 			want: func(c *matrixCaller, st lockState) int { return gate(seesCase(c, st), http.StatusOK) }}},
 		"GET /v1/referrals/:id/history": {{perCase: true, path: referral("/history"),
 			want: func(c *matrixCaller, st lockState) int { return gate(seesCase(c, st), http.StatusOK) }}},
+		// The case bundle is a read of the case like its history (R-AUD-3).
+		"GET /v1/referrals/:id/bundle": {{perCase: true, path: referral("/bundle"),
+			want: func(c *matrixCaller, st lockState) int { return gate(seesCase(c, st), http.StatusOK) }}},
+		// Checkpoints and proofs hold no case data: anyone signed in (R-AUD-1, R-AUD-2).
+		"GET /v1/ledger/checkpoint": {{path: fixed("/v1/ledger/checkpoint"), want: ok(http.StatusOK)}},
+		"GET /v1/ledger/proofs/consistency": {{path: fixed("/v1/ledger/proofs/consistency?from=1&to=1"),
+			want: ok(http.StatusOK)}},
 		"POST /v1/referrals/:id/acknowledgement": {{perCase: true, consumes: true, path: referral("/acknowledgement"),
 			body: body(map[string]any{}), want: receiverAction(http.StatusOK)}},
 		"POST /v1/referrals/:id/assignment": {{perCase: true, consumes: true, path: referral("/assignment"),
@@ -680,7 +687,8 @@ func (w *matrixWorld) account(t testing.TB, org, username string, signIn bool, r
 }
 
 func buildMatrixWorld(t *testing.T) *matrixWorld {
-	w := &matrixWorld{testAPI: newTestAPI(t, withFastHashing()), cases: map[lockState]*matrixCase{}}
+	signer, _ := withAuditSigner(t) // checkpoints and bundles (R-AUD-1..3)
+	w := &matrixWorld{testAPI: newTestAPI(t, withFastHashing(), signer), cases: map[lockState]*matrixCase{}}
 	w.orgA = w.registerOrg(t, "Alpha Advice")
 	w.orgB = w.registerOrg(t, "Beta Housing")
 	w.orgC = w.registerOrg(t, "Gamma Debt")

@@ -116,7 +116,8 @@ type apiConfig struct {
 	// mfaRoles is auth.mfa_required_roles: none by default, so tests
 	// whose subject is not the second factor sign in with a password
 	// alone; withMFARoles sets them (issue 17).
-	mfaRoles []string
+	mfaRoles  []string
+	configure func(*config.Config) // other settings, applied last
 }
 
 // withMFARoles requires a second factor of the holders of roles
@@ -260,6 +261,9 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	conf.Projections.ReadYourWritesTimeout = 5 * time.Second
 	conf.HTTP.RequestTimeout = cfg.requestTimeout
 	conf.Notify.Enabled = false // no notices: the notifier has tests of its own
+	if cfg.configure != nil {
+		cfg.configure(&conf)
+	}
 	logs := &lockedLog{}
 	log := zerolog.New(logs)
 	n, err := node.Build(conf, log, node.WithClock(clock.Now), node.WithHasher(cfg.hasher), node.WithMasterKey(kek),
@@ -271,7 +275,7 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	srv, err := New(Deps{
 		Service: n.Service, Accounts: n.Accounts, Orgs: n.Orgs, Clients: n.Clients, Runner: n.Runner, Keys: n.ClientKeys,
 		Locks: n.Locks, Idempotency: n.Idempotency, Calendar: n.Calendar, Timescales: n.Timescales, Referrals: n.Referrals,
-		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients,
+		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients, Audit: n.Audit,
 		Logger: log, Registry: prometheus.NewRegistry(), Workers: cfg.workers, Options: ConfigOptions(conf),
 	})
 	if err != nil {

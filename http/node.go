@@ -32,7 +32,7 @@ func NewForNode(n *node.Node, log zerolog.Logger, workers Workers) (*Server, err
 	return New(Deps{
 		Service: n.Service, Accounts: n.Accounts, Orgs: n.Orgs, Clients: n.Clients, Runner: n.Runner, Keys: n.ClientKeys,
 		Locks: n.Locks, Idempotency: n.Idempotency, Calendar: n.Calendar, Timescales: n.Timescales, Referrals: n.Referrals,
-		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients,
+		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients, Audit: n.Audit,
 		Logger: log, Registry: reg, Workers: workers, Options: options,
 	})
 }

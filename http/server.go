@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
+	"github.com/referral-ledger/ledger/audit"
 	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
@@ -44,6 +45,8 @@ type Deps struct {
 
 	// KnownClients is the known clients index (R-REF-14).
 	KnownClients *projections.KnownClients
+	// Audit serves signed checkpoints and proofs (R-AUD-1..3); optional.
+	Audit *audit.Checkpointer
 }
 
 // Workers says which of the node's background jobs (email notices,
@@ -98,7 +101,7 @@ func New(d Deps) (*Server, error) {
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
 			Timescales: d.Timescales, Statistics: d.Statistics, Disclosure: d.Disclosure, FormKeys: formKeys{d.Idempotency},
 			PublicURL: d.Options.PublicURL, ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys,
-			Retention: d.Options.Retention, KnownClients: d.KnownClients})
+			Retention: d.Options.Retention, KnownClients: d.KnownClients, Audit: d.Audit})
 		if err != nil {
 			return nil, err
 		}
@@ -165,6 +168,9 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/referrals/:id/withdrawal", s.withdrawReferral)
 	a.POST("/referrals/:id/reopening", s.reopenReferral)
 	a.GET("/referrals/:id/history", s.history)
+	a.GET("/referrals/:id/bundle", s.bundle)
+	a.GET("/ledger/checkpoint", s.checkpoint)
+	a.GET("/ledger/proofs/consistency", s.consistency)
 
 	a.GET("/inbox", s.inbox)
 	a.GET("/outbox", s.outbox)

@@ -55,6 +55,8 @@ func sampleEvents() []domain.Event {
 		&domain.OrganisationUserMFAReset{UserID: id(8)},
 		&domain.OrganisationMFARequirementChanged{Required: true},
 		&domain.OrganisationNameReserved{OrganisationID: id(7)},
+		&domain.CheckpointSigned{Origin: "referrals.example.org/ledger", TreeSize: 1234, RootHash: "PlBq4SWmSu0nWsHWawVgFdHDtxrPFcRUeodsgIxw9Gw=",
+			Note: "referrals.example.org/ledger\n1234\nPlBq4SWmSu0nWsHWawVgFdHDtxrPFcRUeodsgIxw9Gw=\ntime 2026-12-06T05:00:00Z\n\n— referrals.example.org/ledger AAAA\n"},
 		&domain.OrganisationNameReleased{OrganisationID: id(7)},
 		&domain.ClientErasureRequested{RequestID: id(9), ClientID: id(4), Reason: "erasure reason"},
 		&domain.ClientErasureRefused{RequestID: id(9), ClientID: id(4), Reason: "legal hold"},

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
+	"github.com/referral-ledger/ledger/audit"
 	"github.com/referral-ledger/ledger/auth"
 	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/config"
@@ -78,6 +79,10 @@ type Node struct {
 	Disclosure statistics.Rule    // the statistics' disclosure control (R-STAT-3)
 	Notifier   *notify.Notifier   // nil unless notify.enabled
 	MasterKey  keystore.MasterKey // the key store's master key
+	// Audit signs (on the designated node) and serves checkpoints of the
+	// audit tree (R-AUD-1); see audit.go.
+	Audit *audit.Checkpointer
+	audit *auditParts
 }
 
 // Option changes how Build wires a node; production passes none. Tests
@@ -165,6 +170,10 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	// Reads of unlocked cases are written to the access log in batches,
 	// within a second; Close writes what is left (R-LOCK-9).
 	n.Service.SetAsyncAccessLog(ledger.DefaultAccessLogInterval, log.With().Str("component", "access-log").Logger())
+	if n.audit, err = openAudit(cfg, n.Store, n.Service, o.now, log); err != nil {
+		return nil, err
+	}
+	n.Audit = n.audit.checkpointer
 	n.Timescales = Timescales(cfg)
 	if n.Views, err = projections.OpenViews(filepath.Join(cfg.DataDir, projections.ViewsFile)); err != nil {
 		return nil, err
@@ -247,6 +256,7 @@ func (n *Node) Close() error {
 	if n.Views != nil {
 		errs = append(errs, n.Views.Close())
 	}
+	errs = append(errs, n.audit.close())
 	if n.Store != nil {
 		errs = append(errs, n.Store.Close())
 	}

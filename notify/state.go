@@ -47,7 +47,7 @@ var readings = domain.Readings{}.
 	Handle(domain.ReferralEventTypes()...).
 	Handle(domain.OrganisationEventTypes()...).
 	Handle(domain.ClientEventTypes()...).Handle(domain.LockEventTypes()...).
-	Ignore(domain.AccessEventTypes()...).
+	Ignore(domain.AccessEventTypes()...).Ignore(domain.AuditEventTypes()...).
 	Ignore(domain.OrganisationNameEventTypes()...).Ignore(domain.UsernameEventTypes()...)
 
 // Readings declares what the notifier does with each event type of the

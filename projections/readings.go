@@ -14,12 +14,15 @@ var (
 	// username reservations).
 	reservationTypes = append(domain.OrganisationNameEventTypes(), domain.UsernameEventTypes()...)
 	accessTypes      = domain.AccessEventTypes()
+	// Signed checkpoints of the audit tree (R-AUD-1): no read model here
+	// folds them.
+	auditTypes = domain.AuditEventTypes()
 )
 
 var (
 	referralsReadings = domain.Readings{}.
 				Handle(referralTypes...). // domain.EvolveReferral
-				Ignore(clientTypes...).Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...)
+				Ignore(clientTypes...).Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...).Ignore(auditTypes...)
 
 	// The clients index folds referrals (who is involved, which are
 	// open, when the last ended) and clients (erasure); any event sealed
@@ -27,25 +30,25 @@ var (
 	// data in the ledger.
 	clientsReadings = domain.Readings{}.
 			Handle(referralTypes...).Handle(clientTypes...).Handle(accessTypes...).
-			Ignore(organisationTypes...).Ignore(reservationTypes...)
+			Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(auditTypes...)
 
 	statisticsReadings = domain.Readings{}.
 				Handle(referralTypes...).Handle(clientTypes...).
-				Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...)
+				Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...).Ignore(auditTypes...)
 
 	locksReadings = domain.Readings{}.
 			Handle(clientTypes...).
-			Ignore(referralTypes...).Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...)
+			Ignore(referralTypes...).Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...).Ignore(auditTypes...)
 
 	organisationsReadings = domain.Readings{}.
 				Handle(organisationTypes...). // domain.EvolveOrganisation, domain.EvolveUser
-				Ignore(referralTypes...).Ignore(clientTypes...).Ignore(reservationTypes...).Ignore(accessTypes...)
+				Ignore(referralTypes...).Ignore(clientTypes...).Ignore(reservationTypes...).Ignore(accessTypes...).Ignore(auditTypes...)
 
 	// The message rate counts messages only.
 	messageRateReadings = domain.Readings{}.
 				Handle(domain.MessageForResponsiblePersonType).
 				Ignore(domain.Except(clientTypes, domain.MessageForResponsiblePersonType)...).
-				Ignore(referralTypes...).Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...)
+				Ignore(referralTypes...).Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...).Ignore(auditTypes...)
 )
 
 // Readings implements Projection.
@@ -74,7 +77,7 @@ var knownClientsReadings = domain.Readings{}.
 	Handle(domain.ReferralMadeType, domain.ClientErasureStartedType, domain.ClientErasedType).
 	Ignore(domain.Except(referralTypes, domain.ReferralMadeType)...).
 	Ignore(domain.Except(clientTypes, domain.ClientErasureStartedType, domain.ClientErasedType)...).
-	Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...)
+	Ignore(organisationTypes...).Ignore(reservationTypes...).Ignore(accessTypes...).Ignore(auditTypes...)
 
 // Readings implements Projection.
 func (k *KnownClients) Readings() domain.Readings { return knownClientsReadings }

@@ -235,6 +235,7 @@ type timelineView struct {
 	AsOfDate      string
 	AsOfTime      string
 	CanAccessLog  bool
+	Checkpoint    *checkpointView // auditors: the signed checkpoint it was proved against (audit.go)
 }
 
 // referralState is a referral's state at a point, as the timeline shows it.
@@ -299,6 +300,7 @@ func (p *Pages) historyPage(c *gin.Context) {
 	v.State = referralState{R: r, From: p.orgName(r.FromOrganisationID), To: p.orgName(r.ToOrganisationID),
 		MadeBy: p.userName(r.MadeBy), AssignedTo: p.userName(r.AssignedTo)}
 	v.Verified = h.Verified
+	v.Checkpoint = p.auditOf(c.Request.Context(), u, h)
 	v.AtPoint, v.AtRevision = at.AsOf != nil || at.Revision != nil, at.Revision != nil
 	if n := len(h.All); n > 0 {
 		v.Latest = h.All[n-1].Stored.Revision

@@ -9,6 +9,7 @@ package web
 import (
 	"context"
 	"embed"
+	"github.com/referral-ledger/ledger/audit"
 	"net/http"
 	"strings"
 	"time"
@@ -63,6 +64,9 @@ type Deps struct {
 	// KnownClients is the known clients index (R-REF-14), which the
 	// make-a-referral form consults.
 	KnownClients *projections.KnownClients
+	// Audit proves a case against a signed checkpoint for auditors
+	// (R-AUD-3); optional.
+	Audit *audit.Checkpointer
 }
 
 // Pages is the web interface.

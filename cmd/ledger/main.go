@@ -76,6 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		restoreCommand(&configFile, stdout),
 		rebuildViewsCommand(&configFile, stdout),
 		adminCommand(&configFile, stdout, stderr),
+		auditCommand(&configFile, stdout),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -167,6 +167,10 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 		<-purgeDone
 	}()
 
+	// Signed checkpoints of the audit tree (R-AUD-1): audit.go.
+	stopAudit := a.runAudit(log)
+	defer stopAudit()
+
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -165,6 +165,9 @@ func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted,
 			return out, fmt.Errorf("insert event %s: %w", ev.ID, err)
 		}
 		w.batch = append(w.batch, written{stream: req.stream, revision: rev, position: eventstore.Position(pos), hash: meta.Hash})
+		if err := w.tree.add(ctx, eventstore.Position(pos), meta.Hash); err != nil {
+			return out, err
+		}
 		out.res = eventstore.AppendResult{Revision: rev, Position: eventstore.Position(pos)}
 		out.head = head{revision: rev, hash: meta.Hash, exists: true}
 		rev, prev = rev+1, meta.Hash

@@ -53,6 +53,8 @@ var migrations = []migration{
 	// covers the values, not their encoding, so every chain verifies as it
 	// did. The immutability trigger is lifted for this one rewrite only.
 	{sql: `DROP TRIGGER events_no_update`, run: compactMetadata},
+	// 3: the Merkle tree over the events (R-AUD-1); see audit.go.
+	{sql: auditMigration},
 }
 
 // compactMetadata rewrites each row's JSON metadata in the compact form

@@ -127,6 +127,9 @@ func open(path string, opts ...Option) (*Store, *writer, error) {
 		err = migrate(ctx, s.wconn)
 	}
 	if err == nil {
+		err = backfillTree(ctx, s.wconn) // a ledger from before the audit tree
+	}
+	if err == nil {
 		// query_only makes a bug that writes through the read pool fail loudly.
 		s.read, err = sql.Open("sqlite", dsn(path, append(pragmas(o.busyTimeout), "query_only(1)")))
 	}

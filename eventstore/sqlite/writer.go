@@ -69,10 +69,11 @@ type writer struct {
 	batch       []written       // the events the current batch has inserted, in position order
 	answers     []response
 	metaScratch []byte
+	tree        *treeWriter // the audit tree's hook (audit.go)
 }
 
 func newWriter(ctx context.Context, s *Store) (*writer, error) {
-	w := &writer{s: s, conn: s.wconn, heads: make(map[string]head)}
+	w := &writer{s: s, conn: s.wconn, heads: make(map[string]head), tree: newTreeWriter(s.wconn)}
 	var err error
 	prepare := func(query string) *sql.Stmt {
 		if err != nil {
@@ -103,6 +104,7 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 }
 
 func (w *writer) closeStmts() {
+	w.tree.close()
 	for _, st := range []*sql.Stmt{w.begin, w.commitTx, w.rollback, w.dataVersion, w.savepoint, w.rollbackTo, w.release,
 		w.byID, w.lastOf, w.insert} {
 		if st != nil {
@@ -151,6 +153,7 @@ func (w *writer) commit(batch []*request) {
 		w.abort(ctx, batch, unavailable("begin batch in "+w.s.path, err))
 		return
 	}
+	w.tree.begin()
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			w.answers[i].err = err // the caller has gone; do not write on its behalf
@@ -252,6 +255,7 @@ func (w *writer) apply(ctx context.Context, req *request) (res eventstore.Append
 	next, err := w.insertAll(ctx, req, h)
 	if err != nil {
 		w.batch = w.batch[:mark]
+		w.tree.begin() // the tree re-reads its size: the failed append may have added to it
 		switch {
 		case isTakenRevision(err):
 			// The cached head was wrong: fail the batch, which drops it.

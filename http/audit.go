@@ -1,0 +1,145 @@
+package http
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/audit"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
+)
+
+// checkpointContentType is a signed note's media type.
+const checkpointContentType = "text/plain; charset=utf-8"
+
+// auditUnavailable answers when no checkpoint can be served yet.
+func auditUnavailable(cause error) error {
+	return withRetryAfter(&domain.Error{Code: domain.Unavailable,
+		Message: "no signed checkpoint covers the ledger yet: the designated signing node makes one every audit.checkpoint_interval; retry later",
+		Cause:   cause}, defaultRetryAfter)
+}
+
+// checkpoint serves the latest signed checkpoint (R-AUD-1); the signing
+// node signs the first on demand.
+func (s *Server) checkpoint(c *gin.Context) {
+	if s.Audit == nil {
+		writeError(c, auditUnavailable(errors.New("no audit checkpointer")))
+		return
+	}
+	_, signed, err := s.Audit.Covering(c.Request.Context(), 0)
+	if err != nil {
+		if errors.Is(err, audit.ErrNoCheckpoint) {
+			err = auditUnavailable(err)
+		}
+		writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(http.StatusOK, checkpointContentType, signed)
+}
+
+type consistencyBody struct {
+	From  int64    `json:"from"`
+	To    int64    `json:"to"`
+	Proof []string `json:"proof"`
+}
+
+// consistency proves the tree of size to extends the one of size from
+// (R-AUD-2).
+func (s *Server) consistency(c *gin.Context) {
+	from, ok := sizeParam(c, "from", 1)
+	if !ok {
+		return
+	}
+	to, ok := sizeParam(c, "to", from)
+	if !ok {
+		return
+	}
+	if s.Audit == nil {
+		writeError(c, auditUnavailable(errors.New("no audit checkpointer")))
+		return
+	}
+	ctx := c.Request.Context()
+	size, err := s.Audit.Log().TreeSize(ctx)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if to > size {
+		writeError(c, malformed("to: larger than the tree",
+			domain.FieldError{Field: "to", Message: "must not be larger than the tree's size, " + strconv.FormatInt(size, 10)}))
+		return
+	}
+	proof, err := audit.ProveConsistency(ctx, s.Audit.Log(), from, to)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := consistencyBody{From: from, To: to, Proof: make([]string, len(proof))}
+	for i, h := range proof {
+		out.Proof[i] = base64.StdEncoding.EncodeToString(h[:])
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// sizeParam reads a required tree size from the query, at least min.
+func sizeParam(c *gin.Context, name string, min int64) (int64, bool) {
+	v, present := c.GetQuery(name)
+	n, err := strconv.ParseInt(v, 10, 64)
+	if !present || err != nil || n < min {
+		msg := "must be a whole number from " + strconv.FormatInt(min, 10)
+		if name == "to" {
+			msg += " (from)"
+		}
+		writeError(c, malformed(name+": "+msg, domain.FieldError{Field: name, Message: msg}))
+		return 0, false
+	}
+	return n, true
+}
+
+// bundle serves a referral's case bundle (R-AUD-3): its stored events,
+// encrypted data as stored, each with an inclusion proof against a signed
+// checkpoint. Reading it is a read of the case, with the same need-to-know,
+// lock and erasure rules and the same access log as its history.
+func (s *Server) bundle(c *gin.Context) {
+	id, ctx, ok := s.command(c, "id", nil)
+	if !ok {
+		return
+	}
+	if s.Audit == nil {
+		writeError(c, auditUnavailable(errors.New("no audit checkpointer")))
+		return
+	}
+	h, err := s.Service.ReferralHistory(ctx, currentUser(c).Actor(), id, ledger.HistoryPoint{})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	b, err := s.caseBundle(c, h)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="bundle-`+id.String()+`.json"`)
+	c.JSON(http.StatusOK, b)
+}
+
+// caseBundle proves every stored event of h against a checkpoint covering
+// the last of them, signing one on demand on the signing node.
+func (s *Server) caseBundle(c *gin.Context, h ledger.History) (audit.Bundle, error) {
+	evs := make([]eventstore.RecordedEvent, len(h.All))
+	for i, e := range h.All {
+		evs[i] = e.Stored
+	}
+	b, _, err := s.Audit.Bundle(c.Request.Context(), evs)
+	if errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf) {
+		return audit.Bundle{}, auditUnavailable(err)
+	}
+	return b, err
+}
