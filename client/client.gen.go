@@ -852,6 +852,36 @@ type BrokenLink struct {
 	Revision int64              `json:"revision"`
 }
 
+// Bundle defines model for Bundle.
+type Bundle struct {
+	// Checkpoint the signed checkpoint (as GET /v1/ledger/checkpoint) the proofs are against
+	Checkpoint string        `json:"checkpoint"`
+	Events     []BundleEvent `json:"events"`
+}
+
+// BundleEvent defines model for BundleEvent.
+type BundleEvent struct {
+	// Data the event's data exactly as stored, base64; client data stays encrypted
+	Data []byte             `json:"data"`
+	Hash string             `json:"hash"`
+	Id   openapi_types.UUID `json:"id"`
+
+	// InclusionProof RFC 6962 inclusion proof of the leaf SHA-256(0x00 || "referral-ledger event v1\n" || position (8 bytes big-endian) || hash (32 bytes))
+	InclusionProof [][]byte `json:"inclusion_proof"`
+	LeafIndex      int64    `json:"leaf_index"`
+
+	// Metadata the stored metadata (actor ids, recorded_at, correlation ids, prev_hash, hash)
+	Metadata map[string]interface{} `json:"metadata"`
+
+	// Position global position
+	Position      int64  `json:"position"`
+	PrevHash      string `json:"prev_hash"`
+	Revision      int64  `json:"revision"`
+	SchemaVersion int    `json:"schema_version"`
+	Stream        string `json:"stream"`
+	Type          string `json:"type"`
+}
+
 // ClientDetails defines model for ClientDetails.
 type ClientDetails struct {
 	Address *string `json:"address,omitempty"`
@@ -911,6 +941,15 @@ type Consent struct {
 
 // ConsentMethod defines model for Consent.Method.
 type ConsentMethod string
+
+// ConsistencyProof Example: {"from":1200,"proof":["PlBq4SWmSu0nWsHWawVgFdHDtxrPFcRUeodsgIxw9Gw="],"to":1234}
+type ConsistencyProof struct {
+	From int64 `json:"from"`
+
+	// Proof empty when from equals to
+	Proof [][]byte `json:"proof"`
+	To    int64    `json:"to"`
+}
 
 // Deadlines end of the last working day, Europe/London, as RFC 3339 UTC; null once the stage is done
 type Deadlines struct {
@@ -2115,6 +2154,15 @@ type InboxParams struct {
 // InboxParamsStatus defines parameters for Inbox.
 type InboxParamsStatus string
 
+// LedgerConsistencyProofParams defines parameters for LedgerConsistencyProof.
+type LedgerConsistencyProofParams struct {
+	// From the size of the older tree
+	From int64 `form:"from" json:"from"`
+
+	// To the size of the newer tree, at least from and at most the tree's size
+	To int64 `form:"to" json:"to"`
+}
+
 // LockRequestsParams defines parameters for LockRequests.
 type LockRequestsParams struct {
 	// Status Only requested (waiting for a decision) is listed.
@@ -2712,6 +2760,20 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/inbox (the `Inbox` operationId).
 	Inbox(ctx context.Context, params *InboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// LedgerCheckpoint The latest signed checkpoint of the ledger's Merkle tree (signed in)
+	//
+	// A C2SP tlog-checkpoint signed note (R-AUD-1): the origin line naming the network, the tree size (one leaf per event, in global order), the base64 RFC 6962 root hash, a `time` extension line, a blank line and the Ed25519 signature lines of golang.org/x/mod/sumdb/note. Auditors keep it and check later ones extend it with `ledger audit check`. The designated signing node signs one every audit.checkpoint_interval when the ledger has grown, and the first on demand; other nodes serve the latest recorded in the ledger. 503 with Retry-After while none has been signed.
+	//
+	// Corresponds with GET /v1/ledger/checkpoint (the `LedgerCheckpoint` operationId).
+	LedgerCheckpoint(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LedgerConsistencyProof Prove the tree of size `to` extends the tree of size `from` (signed in)
+	//
+	// An RFC 6962 consistency proof (R-AUD-2), as golang.org/x/mod/sumdb/tlog's ProveTree makes it: an auditor holding a checkpoint of size `from` checks with it that the current checkpoint of size `to` extends it. Needs 1 <= from <= to <= the tree's size; each violation is a 400 naming the field.
+	//
+	// Corresponds with GET /v1/ledger/proofs/consistency (the `LedgerConsistencyProof` operationId).
+	LedgerConsistencyProof(ctx context.Context, params *LedgerConsistencyProofParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// LockRequests Lock and unlock requests waiting for the caller's decision (service managers)
 	//
 	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
@@ -2968,6 +3030,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/referrals/{id}/assignment (the `Assign` operationId).
 	Assign(ctx context.Context, id Id, params *AssignParams, body AssignJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReferralBundle A referral's case bundle: its stored events with inclusion proofs against a signed checkpoint (need to know, auditor)
+	//
+	// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry.
+	//
+	// Corresponds with GET /v1/referrals/{id}/bundle (the `ReferralBundle` operationId).
+	ReferralBundle(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CloseReferralWithBody Close with an outcome (receiver)
 	//
@@ -3726,6 +3795,40 @@ func (c *Client) Inbox(ctx context.Context, params *InboxParams, reqEditors ...R
 	return c.Client.Do(req)
 }
 
+// LedgerCheckpoint The latest signed checkpoint of the ledger's Merkle tree (signed in)
+//
+// A C2SP tlog-checkpoint signed note (R-AUD-1): the origin line naming the network, the tree size (one leaf per event, in global order), the base64 RFC 6962 root hash, a `time` extension line, a blank line and the Ed25519 signature lines of golang.org/x/mod/sumdb/note. Auditors keep it and check later ones extend it with `ledger audit check`. The designated signing node signs one every audit.checkpoint_interval when the ledger has grown, and the first on demand; other nodes serve the latest recorded in the ledger. 503 with Retry-After while none has been signed.
+//
+// Corresponds with GET /v1/ledger/checkpoint (the `LedgerCheckpoint` operationId).
+func (c *Client) LedgerCheckpoint(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLedgerCheckpointRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LedgerConsistencyProof Prove the tree of size `to` extends the tree of size `from` (signed in)
+//
+// An RFC 6962 consistency proof (R-AUD-2), as golang.org/x/mod/sumdb/tlog's ProveTree makes it: an auditor holding a checkpoint of size `from` checks with it that the current checkpoint of size `to` extends it. Needs 1 <= from <= to <= the tree's size; each violation is a 400 naming the field.
+//
+// Corresponds with GET /v1/ledger/proofs/consistency (the `LedgerConsistencyProof` operationId).
+func (c *Client) LedgerConsistencyProof(ctx context.Context, params *LedgerConsistencyProofParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLedgerConsistencyProofRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // LockRequests Lock and unlock requests waiting for the caller's decision (service managers)
 //
 // The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
@@ -4283,6 +4386,23 @@ func (c *Client) AssignWithBody(ctx context.Context, id Id, params *AssignParams
 // Corresponds with POST /v1/referrals/{id}/assignment (the `Assign` operationId).
 func (c *Client) Assign(ctx context.Context, id Id, params *AssignParams, body AssignJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAssignRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReferralBundle A referral's case bundle: its stored events with inclusion proofs against a signed checkpoint (need to know, auditor)
+//
+// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry.
+//
+// Corresponds with GET /v1/referrals/{id}/bundle (the `ReferralBundle` operationId).
+func (c *Client) ReferralBundle(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReferralBundleRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5871,6 +5991,91 @@ func NewInboxRequest(server string, params *InboxParams) (*http.Request, error) 
 	return req, nil
 }
 
+// NewLedgerCheckpointRequest constructs an http.Request for the LedgerCheckpoint method
+func NewLedgerCheckpointRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/ledger/checkpoint")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLedgerConsistencyProofRequest constructs an http.Request for the LedgerConsistencyProof method
+func NewLedgerConsistencyProofRequest(server string, params *LedgerConsistencyProofParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/ledger/proofs/consistency")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewLockRequestsRequest constructs an http.Request for the LockRequests method
 func NewLockRequestsRequest(server string, params *LockRequestsParams) (*http.Request, error) {
 	var err error
@@ -7103,6 +7308,40 @@ func NewAssignRequestWithBody(server string, id Id, params *AssignParams, conten
 	return req, nil
 }
 
+// NewReferralBundleRequest constructs an http.Request for the ReferralBundle method
+func NewReferralBundleRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/referrals/%s/bundle", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewCloseReferralRequest calls the generic CloseReferral builder with application/json body
 func NewCloseReferralRequest(server string, id Id, params *CloseReferralParams, body CloseReferralJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8272,6 +8511,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/inbox (the `Inbox` operationId).
 	InboxWithResponse(ctx context.Context, params *InboxParams, reqEditors ...RequestEditorFn) (*InboxResponse, error)
 
+	// LedgerCheckpointWithResponse The latest signed checkpoint of the ledger's Merkle tree (signed in)
+	//
+	// A C2SP tlog-checkpoint signed note (R-AUD-1): the origin line naming the network, the tree size (one leaf per event, in global order), the base64 RFC 6962 root hash, a `time` extension line, a blank line and the Ed25519 signature lines of golang.org/x/mod/sumdb/note. Auditors keep it and check later ones extend it with `ledger audit check`. The designated signing node signs one every audit.checkpoint_interval when the ledger has grown, and the first on demand; other nodes serve the latest recorded in the ledger. 503 with Retry-After while none has been signed.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/ledger/checkpoint (the `LedgerCheckpoint` operationId).
+	LedgerCheckpointWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LedgerCheckpointResponse, error)
+
+	// LedgerConsistencyProofWithResponse Prove the tree of size `to` extends the tree of size `from` (signed in)
+	//
+	// An RFC 6962 consistency proof (R-AUD-2), as golang.org/x/mod/sumdb/tlog's ProveTree makes it: an auditor holding a checkpoint of size `from` checks with it that the current checkpoint of size `to` extends it. Needs 1 <= from <= to <= the tree's size; each violation is a 400 naming the field.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/ledger/proofs/consistency (the `LedgerConsistencyProof` operationId).
+	LedgerConsistencyProofWithResponse(ctx context.Context, params *LedgerConsistencyProofParams, reqEditors ...RequestEditorFn) (*LedgerConsistencyProofResponse, error)
+
 	// LockRequestsWithResponse Lock and unlock requests waiting for the caller's decision (service managers)
 	//
 	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
@@ -8550,6 +8807,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/referrals/{id}/assignment (the `Assign` operationId).
 	AssignWithResponse(ctx context.Context, id Id, params *AssignParams, body AssignJSONRequestBody, reqEditors ...RequestEditorFn) (*AssignResponse, error)
+
+	// ReferralBundleWithResponse A referral's case bundle: its stored events with inclusion proofs against a signed checkpoint (need to know, auditor)
+	//
+	// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/referrals/{id}/bundle (the `ReferralBundle` operationId).
+	ReferralBundleWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ReferralBundleResponse, error)
 
 	// CloseReferralWithBodyWithResponse Close with an outcome (receiver)
 	//
@@ -11087,6 +11353,165 @@ func (r InboxResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r InboxResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LedgerCheckpointResponse200Headers the declared response headers of an HTTP 200 response for LedgerCheckpoint
+type LedgerCheckpointResponse200Headers struct {
+	CacheControl *string
+}
+
+// LedgerCheckpointResponse401Headers the declared response headers of an HTTP 401 response for LedgerCheckpoint
+type LedgerCheckpointResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// LedgerCheckpointResponse503Headers the declared response headers of an HTTP 503 response for LedgerCheckpoint
+type LedgerCheckpointResponse503Headers struct {
+	RetryAfter *int
+}
+
+type LedgerCheckpointResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *LedgerCheckpointResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *LedgerCheckpointResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *LedgerCheckpointResponse503Headers
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LedgerCheckpointResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r LedgerCheckpointResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r LedgerCheckpointResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r LedgerCheckpointResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LedgerCheckpointResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LedgerCheckpointResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LedgerCheckpointResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LedgerConsistencyProofResponse401Headers the declared response headers of an HTTP 401 response for LedgerConsistencyProof
+type LedgerConsistencyProofResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// LedgerConsistencyProofResponse503Headers the declared response headers of an HTTP 503 response for LedgerConsistencyProof
+type LedgerConsistencyProofResponse503Headers struct {
+	RetryAfter *int
+}
+
+type LedgerConsistencyProofResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ConsistencyProof
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *LedgerConsistencyProofResponse401Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *LedgerConsistencyProofResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LedgerConsistencyProofResponse) GetJSON200() *ConsistencyProof {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r LedgerConsistencyProofResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LedgerConsistencyProofResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LedgerConsistencyProofResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LedgerConsistencyProofResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13814,6 +14239,132 @@ func (r AssignResponse) ContentType() string {
 	return ""
 }
 
+// ReferralBundleResponse200Headers the declared response headers of an HTTP 200 response for ReferralBundle
+type ReferralBundleResponse200Headers struct {
+	CacheControl       *string
+	ContentDisposition *string
+}
+
+// ReferralBundleResponse401Headers the declared response headers of an HTTP 401 response for ReferralBundle
+type ReferralBundleResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// ReferralBundleResponse403Headers the declared response headers of an HTTP 403 response for ReferralBundle
+type ReferralBundleResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// ReferralBundleResponse404Headers the declared response headers of an HTTP 404 response for ReferralBundle
+type ReferralBundleResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// ReferralBundleResponse503Headers the declared response headers of an HTTP 503 response for ReferralBundle
+type ReferralBundleResponse503Headers struct {
+	RetryAfter *int
+}
+
+type ReferralBundleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bundle
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReferralBundleResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ReferralBundleResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *ReferralBundleResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ReferralBundleResponse404Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ReferralBundleResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReferralBundleResponse) GetJSON200() *Bundle {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r ReferralBundleResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ReferralBundleResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ReferralBundleResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ReferralBundleResponse) GetApplicationproblemJSON404() *Problem404 {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r ReferralBundleResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r ReferralBundleResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r ReferralBundleResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r ReferralBundleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReferralBundleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReferralBundleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReferralBundleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // CloseReferralResponse200Headers the declared response headers of an HTTP 200 response for CloseReferral
 type CloseReferralResponse200Headers struct {
 	ETag *string
@@ -16385,6 +16936,36 @@ func (c *ClientWithResponses) InboxWithResponse(ctx context.Context, params *Inb
 	return ParseInboxResponse(rsp)
 }
 
+// LedgerCheckpointWithResponse The latest signed checkpoint of the ledger's Merkle tree (signed in)
+//
+// A C2SP tlog-checkpoint signed note (R-AUD-1): the origin line naming the network, the tree size (one leaf per event, in global order), the base64 RFC 6962 root hash, a `time` extension line, a blank line and the Ed25519 signature lines of golang.org/x/mod/sumdb/note. Auditors keep it and check later ones extend it with `ledger audit check`. The designated signing node signs one every audit.checkpoint_interval when the ledger has grown, and the first on demand; other nodes serve the latest recorded in the ledger. 503 with Retry-After while none has been signed.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/ledger/checkpoint (the `LedgerCheckpoint` operationId).
+func (c *ClientWithResponses) LedgerCheckpointWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LedgerCheckpointResponse, error) {
+	rsp, err := c.LedgerCheckpoint(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLedgerCheckpointResponse(rsp)
+}
+
+// LedgerConsistencyProofWithResponse Prove the tree of size `to` extends the tree of size `from` (signed in)
+//
+// An RFC 6962 consistency proof (R-AUD-2), as golang.org/x/mod/sumdb/tlog's ProveTree makes it: an auditor holding a checkpoint of size `from` checks with it that the current checkpoint of size `to` extends it. Needs 1 <= from <= to <= the tree's size; each violation is a 400 naming the field.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/ledger/proofs/consistency (the `LedgerConsistencyProof` operationId).
+func (c *ClientWithResponses) LedgerConsistencyProofWithResponse(ctx context.Context, params *LedgerConsistencyProofParams, reqEditors ...RequestEditorFn) (*LedgerConsistencyProofResponse, error) {
+	rsp, err := c.LedgerConsistencyProof(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLedgerConsistencyProofResponse(rsp)
+}
+
 // LockRequestsWithResponse Lock and unlock requests waiting for the caller's decision (service managers)
 //
 // The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
@@ -16848,6 +17429,21 @@ func (c *ClientWithResponses) AssignWithResponse(ctx context.Context, id Id, par
 		return nil, err
 	}
 	return ParseAssignResponse(rsp)
+}
+
+// ReferralBundleWithResponse A referral's case bundle: its stored events with inclusion proofs against a signed checkpoint (need to know, auditor)
+//
+// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/referrals/{id}/bundle (the `ReferralBundle` operationId).
+func (c *ClientWithResponses) ReferralBundleWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ReferralBundleResponse, error) {
+	rsp, err := c.ReferralBundle(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReferralBundleResponse(rsp)
 }
 
 // CloseReferralWithBodyWithResponse Close with an outcome (receiver)
@@ -19543,6 +20139,156 @@ func ParseInboxResponse(rsp *http.Response) (*InboxResponse, error) {
 		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers InboxResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLedgerCheckpointResponse parses an HTTP response from a LedgerCheckpointWithResponse call
+func ParseLedgerCheckpointResponse(rsp *http.Response) (*LedgerCheckpointResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LedgerCheckpointResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers LedgerCheckpointResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers LedgerCheckpointResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers LedgerCheckpointResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseLedgerConsistencyProofResponse parses an HTTP response from a LedgerConsistencyProofWithResponse call
+func ParseLedgerConsistencyProofResponse(rsp *http.Response) (*LedgerConsistencyProofResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LedgerConsistencyProofResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ConsistencyProof
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers LedgerConsistencyProofResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 503:
+		var headers LedgerConsistencyProofResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -22294,6 +23040,141 @@ func ParseAssignResponse(rsp *http.Response) (*AssignResponse, error) {
 		response.Headers404 = &headers
 	case rsp.StatusCode == 503:
 		var headers AssignResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseReferralBundleResponse parses an HTTP response from a ReferralBundleWithResponse call
+func ParseReferralBundleResponse(rsp *http.Response) (*ReferralBundleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReferralBundleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bundle
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReferralBundleResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers ReferralBundleResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers ReferralBundleResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers ReferralBundleResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 503:
+		var headers ReferralBundleResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
