@@ -188,6 +188,14 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	// The reads answered last are still queued for the access log: write
+	// them now, while the read models still run, and let the views take
+	// them in, so a restart finds its views level with the log.
+	if err := a.service.CloseAccessLog(shutCtx); err != nil {
+		log.Error().Err(err).Msg("writing the access log's last reads")
+	} else if head, err := a.node.Store.Head(shutCtx); err == nil && a.runner.Err() == nil {
+		_ = a.runner.WaitFor(shutCtx, head)
+	}
 	log.Info().Msg("stopped")
 	return nil
 }
