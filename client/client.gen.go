@@ -11369,6 +11369,11 @@ type LedgerCheckpointResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// LedgerCheckpointResponse403Headers the declared response headers of an HTTP 403 response for LedgerCheckpoint
+type LedgerCheckpointResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
 // LedgerCheckpointResponse503Headers the declared response headers of an HTTP 503 response for LedgerCheckpoint
 type LedgerCheckpointResponse503Headers struct {
 	RetryAfter *int
@@ -11379,6 +11384,8 @@ type LedgerCheckpointResponse struct {
 	HTTPResponse *http.Response
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -11387,6 +11394,8 @@ type LedgerCheckpointResponse struct {
 	Headers200 *LedgerCheckpointResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *LedgerCheckpointResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *LedgerCheckpointResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *LedgerCheckpointResponse503Headers
 }
@@ -11394,6 +11403,11 @@ type LedgerCheckpointResponse struct {
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r LedgerCheckpointResponse) GetApplicationproblemJSON401() *Problem401 {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r LedgerCheckpointResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -11440,6 +11454,11 @@ type LedgerConsistencyProofResponse401Headers struct {
 	WWWAuthenticate *string
 }
 
+// LedgerConsistencyProofResponse403Headers the declared response headers of an HTTP 403 response for LedgerConsistencyProof
+type LedgerConsistencyProofResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
 // LedgerConsistencyProofResponse503Headers the declared response headers of an HTTP 503 response for LedgerConsistencyProof
 type LedgerConsistencyProofResponse503Headers struct {
 	RetryAfter *int
@@ -11454,12 +11473,16 @@ type LedgerConsistencyProofResponse struct {
 	ApplicationproblemJSON400 *Problem400
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *Problem503
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *LedgerConsistencyProofResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *LedgerConsistencyProofResponse403Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *LedgerConsistencyProofResponse503Headers
 }
@@ -11477,6 +11500,11 @@ func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON400() *Problem4
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON401() *Problem401 {
 	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -20173,6 +20201,13 @@ func ParseLedgerCheckpointResponse(rsp *http.Response) (*LedgerCheckpointRespons
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20210,6 +20245,16 @@ func ParseLedgerCheckpointResponse(rsp *http.Response) (*LedgerCheckpointRespons
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers LedgerCheckpointResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers LedgerCheckpointResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20260,6 +20305,13 @@ func ParseLedgerConsistencyProofResponse(rsp *http.Response) (*LedgerConsistency
 		}
 		response.ApplicationproblemJSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20287,6 +20339,16 @@ func ParseLedgerConsistencyProofResponse(rsp *http.Response) (*LedgerConsistency
 			headers.WWWAuthenticate = &value
 		}
 		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers LedgerConsistencyProofResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers LedgerConsistencyProofResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -12,10 +12,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/audit"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
 )
 
 const e2eOrigin = "e2e.example/referral-ledger"
@@ -223,55 +223,47 @@ func mustRead(t *testing.T, file string) []byte {
 // so the next open rebuilds it from the rewritten events.
 func rewrite(t *testing.T, path, stream, eventType, old, new string) {
 	t.Helper()
+	// The metadata as stored, decoded by the store itself (its stored form
+	// is compact binary; JSON metadata is also a stored form it reads).
+	store, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := store.ReadStream(context.Background(), stream, 0, 0)
+	store.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{"DROP TRIGGER events_no_update", "DROP TABLE audit_hashes", "DROP TABLE audit_leaves", "PRAGMA user_version = 1"} {
+	// A careful attacker: lift the immutability trigger, rewrite, put it
+	// back, and have the tree rebuilt from the rewritten events (the tree's
+	// tables are dropped and the schema set back to before the tree).
+	for _, q := range []string{"DROP TRIGGER events_no_update", "DROP TABLE audit_hashes", "DROP TABLE audit_leaves"} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	rows, err := db.Query(`SELECT position, id, revision, type, schema_version, data, metadata FROM events WHERE stream = ? ORDER BY revision`, stream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	type row struct {
-		pos, rev      int64
-		id, typ       string
-		schema        int
-		data, metaRaw []byte
-	}
-	var all []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.pos, &r.id, &r.rev, &r.typ, &r.schema, &r.data, &r.metaRaw); err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, r)
-	}
-	rows.Close()
 	prev, started := "", false
-	for _, r := range all {
-		if !started && r.typ == eventType {
-			if !bytes.Contains(r.data, []byte(old)) {
-				t.Fatalf("event %s has no %s to rewrite: %s", r.typ, old, r.data)
+	for _, ev := range events {
+		data, meta := ev.Data, ev.Metadata
+		if !started && ev.Type == eventType {
+			if !bytes.Contains(data, []byte(old)) {
+				t.Fatalf("event %s has no %s to rewrite: %s", ev.Type, old, data)
 			}
-			r.data = bytes.Replace(r.data, []byte(old), []byte(new), 1)
+			data = bytes.Replace(data, []byte(old), []byte(new), 1)
 			started = true
-		}
-		var meta eventstore.Metadata
-		if err := json.Unmarshal(r.metaRaw, &meta); err != nil {
-			t.Fatal(err)
 		}
 		if started {
 			if prev != "" {
 				meta.PrevHash = prev
 			}
-			meta.Hash = eventstore.ComputeHash(stream, uint64(r.rev), uuid.MustParse(r.id), r.typ, r.schema, r.data, meta)
+			meta.Hash = eventstore.ComputeHash(stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, data, meta)
 			m, _ := json.Marshal(meta)
-			if _, err := db.Exec(`UPDATE events SET data = ?, metadata = ? WHERE position = ?`, r.data, m, r.pos); err != nil {
+			if _, err := db.Exec(`UPDATE events SET data = ?, metadata = ? WHERE position = ?`, data, m, int64(ev.Position)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -279,5 +271,11 @@ func rewrite(t *testing.T, path, stream, eventType, old, new string) {
 	}
 	if !started {
 		t.Fatalf("no %s event in %s", eventType, stream)
+	}
+	for _, q := range []string{"CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are immutable'); END",
+		"PRAGMA user_version = 2"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
 	}
 }

@@ -250,6 +250,7 @@ func backfillSome(ctx context.Context, conn *sql.Conn) (done bool, err error) {
 		hash string
 	}
 	var todo []leaf
+	damaged := false
 	for rows.Next() {
 		var pos eventstore.Position
 		var raw sql.RawBytes
@@ -258,9 +259,16 @@ func backfillSome(ctx context.Context, conn *sql.Conn) (done bool, err error) {
 			return false, fmt.Errorf("audit tree: read events: %w", err)
 		}
 		meta, err := decodeMeta(raw)
+		if err == nil {
+			_, err = audit.LeafData(pos, meta.Hash)
+		}
 		if err != nil {
-			_ = rows.Close()
-			return false, fmt.Errorf("audit tree: event at position %d: metadata: %w", pos, err)
+			// A damaged row: the tree stops before it rather than commit
+			// to something that is not an event. The file still opens, so
+			// that ledger verify can name the damage; the server, whose
+			// start-up check replays every chain, refuses to serve it.
+			damaged = true
+			break
 		}
 		todo = append(todo, leaf{pos, meta.Hash})
 	}
@@ -277,7 +285,7 @@ func backfillSome(ctx context.Context, conn *sql.Conn) (done bool, err error) {
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return false, fmt.Errorf("audit tree: commit: %w", err)
 	}
-	return len(todo) < backfillChunk, nil
+	return damaged || len(todo) < backfillChunk, nil
 }
 
 // storeLog is the tree as the read pool sees it.
