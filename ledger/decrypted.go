@@ -17,14 +17,15 @@ import (
 // was opened; nil for one with nothing sealed (its stored data is already
 // readable) and once the client is erased.
 func DecryptedJSON(e HistoryEntry) (json.RawMessage, error) {
-	if e.Decoded.Erased || e.Decoded.Withheld || !hasSealed(e.Stored.Data) {
+	if e.Decoded.Erased || e.Decoded.Withheld || !HasSealed(e.Stored.Data) {
 		return nil, nil
 	}
 	return json.Marshal(e.Decoded.Event)
 }
 
-// hasSealed reports whether stored event data carries a sealed box.
-func hasSealed(data []byte) bool {
+// HasSealed reports whether stored event data carries a sealed box of
+// encrypted client data.
+func HasSealed(data []byte) bool {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(data, &fields) != nil {
 		return false
