@@ -16,6 +16,7 @@ import (
 
 	"github.com/referral-ledger/ledger/audit"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
 )
 
 const e2eOrigin = "e2e.example/referral-ledger"
@@ -223,12 +224,27 @@ func mustRead(t *testing.T, file string) []byte {
 // so the next open rebuilds it from the rewritten events.
 func rewrite(t *testing.T, path, stream, eventType, old, new string) {
 	t.Helper()
+	// The metadata column is in the store's compact form: read it through
+	// the store, and write it back as JSON, the form it still reads.
+	ro, err := sqlite.OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := ro.ReadStream(context.Background(), stream, 0, 1<<20)
+	_ = ro.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	metas := map[int64]eventstore.Metadata{}
+	for _, e := range evs {
+		metas[int64(e.Position)] = e.Metadata
+	}
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{"DROP TRIGGER events_no_update", "DROP TABLE audit_hashes", "DROP TABLE audit_leaves", "PRAGMA user_version = 1"} {
+	for _, q := range []string{"DROP TRIGGER events_no_update", "DROP TABLE audit_hashes", "DROP TABLE audit_leaves", "PRAGMA user_version = 2"} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -261,9 +277,9 @@ func rewrite(t *testing.T, path, stream, eventType, old, new string) {
 			r.data = bytes.Replace(r.data, []byte(old), []byte(new), 1)
 			started = true
 		}
-		var meta eventstore.Metadata
-		if err := json.Unmarshal(r.metaRaw, &meta); err != nil {
-			t.Fatal(err)
+		meta, ok := metas[r.pos]
+		if !ok {
+			t.Fatalf("no metadata read for position %d", r.pos)
 		}
 		if started {
 			if prev != "" {
