@@ -93,6 +93,9 @@ func TestRAUD2CheckpointEmailedToAuditors(t *testing.T) {
 			t.Errorf("mail %q does not name the checkpoint's size %d", m.Subject, cp.Size)
 		}
 		sizes[m.To], lastNote = append(sizes[m.To], cp.Size), note
+		if strings.Count(m.MessageID, "@") != 1 {
+			t.Errorf("mail %q has Message-ID %q, not one id-left@id-right", m.Subject, m.MessageID)
+		}
 		for _, private := range []string{"Client Person", "rent arrears", "called the client", "tenancy saved"} {
 			if strings.Contains(string(m.Raw), private) {
 				t.Errorf("checkpoint mail to %s carries client data %q", m.To, private)
