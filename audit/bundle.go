@@ -19,8 +19,18 @@ import (
 // Bundle is a case bundle (R-AUD-3): a stream's stored events, encrypted
 // data as stored, each with an inclusion proof against the checkpoint.
 type Bundle struct {
-	Checkpoint string        `json:"checkpoint"` // the signed note
-	Events     []BundleEvent `json:"events"`
+	Checkpoint string `json:"checkpoint"` // the signed note
+	// Consistency, when the bundle was asked for against an auditor's
+	// older trusted checkpoint, proves the checkpoint extends it (R-AUD-2).
+	Consistency *BundleConsistency `json:"consistency,omitempty"`
+	Events      []BundleEvent      `json:"events"`
+}
+
+// BundleConsistency is a consistency proof from a tree of From leaves to
+// the bundle's checkpoint.
+type BundleConsistency struct {
+	From  int64    `json:"from"`
+	Proof []string `json:"proof"`
 }
 
 // BundleEvent is one stored event with its leaf and inclusion proof.
@@ -37,6 +47,10 @@ type BundleEvent struct {
 	PrevHash       string              `json:"prev_hash"`
 	LeafIndex      int64               `json:"leaf_index"`
 	InclusionProof []string            `json:"inclusion_proof"`
+	// Decrypted is the event's payload as the server decrypted it, for a
+	// reader allowed to read the case's client data; absent otherwise and
+	// once the client is erased. No proof covers it: only Data does.
+	Decrypted json.RawMessage `json:"decrypted,omitempty"`
 }
 
 // MaxBundle bounds the bundle a verifier reads.
@@ -58,15 +72,47 @@ func MakeBundle(ctx context.Context, l Log, signed []byte, cp Checkpoint, events
 		if err != nil {
 			return Bundle{}, err
 		}
-		hs := make([]string, len(proof))
-		for i, h := range proof {
-			hs[i] = base64.StdEncoding.EncodeToString(h[:])
-		}
+		hs := encodeHashes(proof)
 		b.Events = append(b.Events, BundleEvent{Position: uint64(ev.Position), Stream: ev.Stream, Revision: ev.Revision,
 			ID: ev.ID.String(), Type: ev.Type, SchemaVersion: ev.SchemaVersion, Data: ev.Data, Metadata: ev.Metadata,
 			Hash: ev.Metadata.Hash, PrevHash: ev.Metadata.PrevHash, LeafIndex: n, InclusionProof: hs})
 	}
 	return b, nil
+}
+
+// AddConsistency proves to the bundle's reader that its checkpoint cp
+// extends their trusted one of from leaves (1 <= from <= cp.Size).
+func AddConsistency(ctx context.Context, l Log, b *Bundle, cp Checkpoint, from int64) error {
+	proof := tlog.TreeProof{}
+	if from != cp.Size {
+		var err error
+		if proof, err = ProveConsistency(ctx, l, from, cp.Size); err != nil {
+			return err
+		}
+	}
+	b.Consistency = &BundleConsistency{From: from, Proof: encodeHashes(proof)}
+	return nil
+}
+
+func encodeHashes(hs []tlog.Hash) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = base64.StdEncoding.EncodeToString(h[:])
+	}
+	return out
+}
+
+// decodeHashes reads base64 hashes, each exactly 32 bytes.
+func decodeHashes(what string, in []string) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(in))
+	for i, s := range in {
+		h, err := base64.StdEncoding.Strict().DecodeString(s)
+		if err != nil || len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("%s hash %d is not 32 bytes of base64", what, i)
+		}
+		copy(out[i][:], h)
+	}
+	return out, nil
 }
 
 // ParseBundle reads a bundle's JSON strictly: no unknown fields, no
@@ -110,8 +156,61 @@ func VerifyBundle(b Bundle, verifier note.Verifier) (VerifiedBundle, error) {
 		return out, err
 	}
 	out.Checkpoint = cp
+	if c := b.Consistency; c != nil {
+		if c.From < 1 || c.From > cp.Size {
+			return out, fmt.Errorf("bundle: consistency proof from %d events, outside the checkpoint's tree of %d", c.From, cp.Size)
+		}
+		if _, err := decodeHashes("bundle: consistency proof", c.Proof); err != nil {
+			return out, err
+		}
+	}
 	out.Events, err = checkEvents(b, cp)
 	return out, err
+}
+
+// ErrStaleBundle says a bundle is proved against a checkpoint older than
+// the reader's trusted one: only the server can prove the newer extends
+// it, so the reader must fetch a fresh bundle.
+var ErrStaleBundle = errors.New("bundle: proved against a checkpoint older than the trusted one")
+
+// CheckTrusted checks a verified bundle against the reader's trusted
+// checkpoint (R-AUD-2, R-AUD-3): the bundle's checkpoint must be the
+// trusted one, or a newer one that the bundle's consistency proof shows
+// extends it. A bundle proved against an older checkpoint is refused with
+// ErrStaleBundle.
+func CheckTrusted(b Bundle, vb VerifiedBundle, trusted Checkpoint) error {
+	cp := vb.Checkpoint
+	switch {
+	case trusted.Origin != cp.Origin:
+		return fmt.Errorf("the bundle's checkpoint is for origin %q, the trusted one for %q", cp.Origin, trusted.Origin)
+	case trusted.Size > cp.Size:
+		return fmt.Errorf("%w: the bundle's checkpoint has %d events, the trusted one %d: fetch a fresh bundle (GET /v1/referrals/{id}/bundle?trusted_size=%d)",
+			ErrStaleBundle, cp.Size, trusted.Size, trusted.Size)
+	case trusted.Size == cp.Size:
+		if trusted.Hash != cp.Hash {
+			return fmt.Errorf("the bundle's checkpoint has a different root than the trusted one of the same size (%d events): history was rewritten or forked", cp.Size)
+		}
+		return nil
+	case trusted.Size == 0:
+		return nil // the empty tree is a prefix of every tree
+	}
+	c := b.Consistency
+	if c == nil {
+		return fmt.Errorf("the bundle carries no consistency proof from the trusted checkpoint of %d events to its own of %d: fetch it again with ?trusted_size=%d",
+			trusted.Size, cp.Size, trusted.Size)
+	}
+	if c.From != trusted.Size {
+		return fmt.Errorf("the bundle's consistency proof is from %d events, the trusted checkpoint has %d: fetch it again with ?trusted_size=%d",
+			c.From, trusted.Size, trusted.Size)
+	}
+	proof, err := decodeHashes("bundle: consistency proof", c.Proof)
+	if err != nil {
+		return err
+	}
+	if err := Extends(trusted, cp, proof); err != nil {
+		return fmt.Errorf("the bundle's checkpoint does not extend the trusted one: %w", err)
+	}
+	return nil
 }
 
 // checkEvents is VerifyBundle's check of the events against cp.
@@ -151,13 +250,9 @@ func checkEvents(b Bundle, cp Checkpoint) ([]eventstore.RecordedEvent, error) {
 		if e.LeafIndex < 0 || e.LeafIndex >= cp.Size {
 			return out, fmt.Errorf("%s: leaf %d is outside the checkpoint's tree of %d", where, e.LeafIndex, cp.Size)
 		}
-		proof := make(tlog.RecordProof, len(e.InclusionProof))
-		for j, s := range e.InclusionProof {
-			h, err := base64.StdEncoding.Strict().DecodeString(s)
-			if err != nil || len(h) != tlog.HashSize {
-				return out, fmt.Errorf("%s: inclusion proof hash %d is not 32 bytes of base64", where, j)
-			}
-			copy(proof[j][:], h)
+		proof, err := decodeHashes(where+": inclusion proof", e.InclusionProof)
+		if err != nil {
+			return out, err
 		}
 		leaf, err := LeafHash(ev.Position, ev.Metadata.Hash)
 		if err != nil {

@@ -201,19 +201,39 @@ func (c *Checkpointer) Run(ctx context.Context, interval time.Duration, report f
 // covers the last of them: the latest, or on the signing node one signed
 // now. ErrNoCheckpoint and ErrNoLeaf say none can be served yet.
 func (c *Checkpointer) Bundle(ctx context.Context, events []eventstore.RecordedEvent) (Bundle, Checkpoint, error) {
-	var need int64
+	return c.BundleSince(ctx, events, 0)
+}
+
+// BundleSince is Bundle for a reader who trusts a checkpoint of trusted
+// leaves (0: none): the bundle's checkpoint covers at least that many, and
+// the bundle carries the consistency proof that it extends the trusted
+// tree. ErrTreeSize says trusted is larger than the tree.
+func (c *Checkpointer) BundleSince(ctx context.Context, events []eventstore.RecordedEvent, trusted int64) (Bundle, Checkpoint, error) {
+	if trusted > 0 {
+		size, err := c.log.TreeSize(ctx)
+		if err != nil {
+			return Bundle{}, Checkpoint{}, err
+		}
+		if trusted > size {
+			return Bundle{}, Checkpoint{}, fmt.Errorf("%w: a trusted tree of %d, the tree has %d", ErrTreeSize, trusted, size)
+		}
+	}
+	need := trusted
 	if len(events) > 0 {
 		last, err := c.log.LeafIndex(ctx, events[len(events)-1].Position)
 		if err != nil {
 			return Bundle{}, Checkpoint{}, err
 		}
-		need = last + 1
+		need = max(need, last+1)
 	}
 	cp, signed, err := c.Covering(ctx, need)
 	if err != nil {
 		return Bundle{}, Checkpoint{}, err
 	}
 	b, err := MakeBundle(ctx, c.log, signed, cp, events)
+	if err == nil && trusted > 0 {
+		err = AddConsistency(ctx, c.log, &b, cp, trusted)
+	}
 	return b, cp, err
 }
 

@@ -638,13 +638,13 @@ func (e TOTPEnrolmentPeriod) Valid() bool {
 
 // Defines values for UrgencyReviewUrgent.
 const (
-	False UrgencyReviewUrgent = false
+	UrgencyReviewUrgentFalse UrgencyReviewUrgent = false
 )
 
 // Valid indicates whether the value is a known member of the UrgencyReviewUrgent enum.
 func (e UrgencyReviewUrgent) Valid() bool {
 	switch e {
-	case False:
+	case UrgencyReviewUrgentFalse:
 		return true
 	default:
 		return false
@@ -735,6 +735,24 @@ func (e FindReferralsParamsStatus) Valid() bool {
 	case FindReferralsParamsStatusMade:
 		return true
 	case FindReferralsParamsStatusWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReferralBundleParamsDecrypted.
+const (
+	ReferralBundleParamsDecryptedFalse ReferralBundleParamsDecrypted = "false"
+	ReferralBundleParamsDecryptedTrue  ReferralBundleParamsDecrypted = "true"
+)
+
+// Valid indicates whether the value is a known member of the ReferralBundleParamsDecrypted enum.
+func (e ReferralBundleParamsDecrypted) Valid() bool {
+	switch e {
+	case ReferralBundleParamsDecryptedFalse:
+		return true
+	case ReferralBundleParamsDecryptedTrue:
 		return true
 	default:
 		return false
@@ -855,16 +873,27 @@ type BrokenLink struct {
 // Bundle defines model for Bundle.
 type Bundle struct {
 	// Checkpoint the signed checkpoint (as GET /v1/ledger/checkpoint) the proofs are against
-	Checkpoint string        `json:"checkpoint"`
-	Events     []BundleEvent `json:"events"`
+	Checkpoint string `json:"checkpoint"`
+
+	// Consistency present when asked for with trusted_size: the RFC 6962 consistency proof that the checkpoint extends the tree of `from` events
+	Consistency *struct {
+		From int64 `json:"from"`
+
+		// Proof empty when from equals the checkpoint's size
+		Proof [][]byte `json:"proof"`
+	} `json:"consistency,omitempty"`
+	Events []BundleEvent `json:"events"`
 }
 
 // BundleEvent defines model for BundleEvent.
 type BundleEvent struct {
 	// Data the event's data exactly as stored, base64; client data stays encrypted
-	Data []byte             `json:"data"`
-	Hash string             `json:"hash"`
-	Id   openapi_types.UUID `json:"id"`
+	Data []byte `json:"data"`
+
+	// Decrypted present with decrypted=true for an event with encrypted client data not erased: its payload as the server decrypted it. Not covered by the proofs: `ledger audit verify-bundle` checks only that its fields stored in the clear match `data`.
+	Decrypted *map[string]interface{} `json:"decrypted,omitempty"`
+	Hash      string                  `json:"hash"`
+	Id        openapi_types.UUID      `json:"id"`
 
 	// InclusionProof RFC 6962 inclusion proof of the leaf SHA-256(0x00 || "referral-ledger event v1\n" || position (8 bytes big-endian) || hash (32 bytes))
 	InclusionProof [][]byte `json:"inclusion_proof"`
@@ -2286,6 +2315,18 @@ type AssignParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ReferralBundleParams defines parameters for ReferralBundle.
+type ReferralBundleParams struct {
+	// TrustedSize the tree size of the checkpoint the reader trusts, at most the tree's size: the bundle then carries a consistency proof from it to its own checkpoint
+	TrustedSize *int64 `form:"trusted_size,omitempty" json:"trusted_size,omitempty"`
+
+	// Decrypted true: add each event's payload as the server decrypted it, where the client's data is not erased
+	Decrypted *ReferralBundleParamsDecrypted `form:"decrypted,omitempty" json:"decrypted,omitempty"`
+}
+
+// ReferralBundleParamsDecrypted defines parameters for ReferralBundle.
+type ReferralBundleParamsDecrypted string
+
 // CloseReferralParams defines parameters for CloseReferral.
 type CloseReferralParams struct {
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -3033,10 +3074,10 @@ type ClientInterface interface {
 
 	// ReferralBundle A referral's case bundle: its stored events with inclusion proofs against a signed checkpoint (need to know, auditor)
 	//
-	// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry.
+	// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry. With `trusted_size`, the reader's trusted checkpoint has that many events: the bundle's checkpoint covers at least as many and `consistency` proves it extends the trusted one (R-AUD-2), so `ledger audit verify-bundle --trusted` accepts a bundle newer than the checkpoint the auditor holds. With `decrypted=true`, each event whose stored data has encrypted client data that can still be opened also carries `decrypted`, its payload as the server decrypted it (the reader has passed the same access check as for the history, which shows the same); no proof covers it, and it is absent once the client is erased.
 	//
 	// Corresponds with GET /v1/referrals/{id}/bundle (the `ReferralBundle` operationId).
-	ReferralBundle(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReferralBundle(ctx context.Context, id Id, params *ReferralBundleParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CloseReferralWithBody Close with an outcome (receiver)
 	//
@@ -4398,11 +4439,11 @@ func (c *Client) Assign(ctx context.Context, id Id, params *AssignParams, body A
 
 // ReferralBundle A referral's case bundle: its stored events with inclusion proofs against a signed checkpoint (need to know, auditor)
 //
-// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry.
+// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry. With `trusted_size`, the reader's trusted checkpoint has that many events: the bundle's checkpoint covers at least as many and `consistency` proves it extends the trusted one (R-AUD-2), so `ledger audit verify-bundle --trusted` accepts a bundle newer than the checkpoint the auditor holds. With `decrypted=true`, each event whose stored data has encrypted client data that can still be opened also carries `decrypted`, its payload as the server decrypted it (the reader has passed the same access check as for the history, which shows the same); no proof covers it, and it is absent once the client is erased.
 //
 // Corresponds with GET /v1/referrals/{id}/bundle (the `ReferralBundle` operationId).
-func (c *Client) ReferralBundle(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReferralBundleRequest(c.Server, id)
+func (c *Client) ReferralBundle(ctx context.Context, id Id, params *ReferralBundleParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReferralBundleRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7309,7 +7350,7 @@ func NewAssignRequestWithBody(server string, id Id, params *AssignParams, conten
 }
 
 // NewReferralBundleRequest constructs an http.Request for the ReferralBundle method
-func NewReferralBundleRequest(server string, id Id) (*http.Request, error) {
+func NewReferralBundleRequest(server string, id Id, params *ReferralBundleParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7332,6 +7373,45 @@ func NewReferralBundleRequest(server string, id Id) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.TrustedSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "trusted_size", *params.TrustedSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Decrypted != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "decrypted", *params.Decrypted, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -8810,12 +8890,12 @@ type ClientWithResponsesInterface interface {
 
 	// ReferralBundleWithResponse A referral's case bundle: its stored events with inclusion proofs against a signed checkpoint (need to know, auditor)
 	//
-	// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry.
+	// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry. With `trusted_size`, the reader's trusted checkpoint has that many events: the bundle's checkpoint covers at least as many and `consistency` proves it extends the trusted one (R-AUD-2), so `ledger audit verify-bundle --trusted` accepts a bundle newer than the checkpoint the auditor holds. With `decrypted=true`, each event whose stored data has encrypted client data that can still be opened also carries `decrypted`, its payload as the server decrypted it (the reader has passed the same access check as for the history, which shows the same); no proof covers it, and it is absent once the client is erased.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/referrals/{id}/bundle (the `ReferralBundle` operationId).
-	ReferralBundleWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ReferralBundleResponse, error)
+	ReferralBundleWithResponse(ctx context.Context, id Id, params *ReferralBundleParams, reqEditors ...RequestEditorFn) (*ReferralBundleResponse, error)
 
 	// CloseReferralWithBodyWithResponse Close with an outcome (receiver)
 	//
@@ -17461,13 +17541,13 @@ func (c *ClientWithResponses) AssignWithResponse(ctx context.Context, id Id, par
 
 // ReferralBundleWithResponse A referral's case bundle: its stored events with inclusion proofs against a signed checkpoint (need to know, auditor)
 //
-// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry.
+// R-AUD-3. The referral's events as stored: data as stored (ciphertext for client data) in base64, metadata and hashes, each with its leaf index and an RFC 6962 inclusion proof against the checkpoint, a signed note covering every event of the case (the signing node signs one on demand when the latest does not). It verifies offline with `ledger audit verify-bundle` and the public key, before and after the client's erasure. Access is as for the history: need to know or auditor, the lock rules, and an access-log entry. With `trusted_size`, the reader's trusted checkpoint has that many events: the bundle's checkpoint covers at least as many and `consistency` proves it extends the trusted one (R-AUD-2), so `ledger audit verify-bundle --trusted` accepts a bundle newer than the checkpoint the auditor holds. With `decrypted=true`, each event whose stored data has encrypted client data that can still be opened also carries `decrypted`, its payload as the server decrypted it (the reader has passed the same access check as for the history, which shows the same); no proof covers it, and it is absent once the client is erased.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/referrals/{id}/bundle (the `ReferralBundle` operationId).
-func (c *ClientWithResponses) ReferralBundleWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ReferralBundleResponse, error) {
-	rsp, err := c.ReferralBundle(ctx, id, reqEditors...)
+func (c *ClientWithResponses) ReferralBundleWithResponse(ctx context.Context, id Id, params *ReferralBundleParams, reqEditors ...RequestEditorFn) (*ReferralBundleResponse, error) {
+	rsp, err := c.ReferralBundle(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}

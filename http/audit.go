@@ -106,7 +106,24 @@ func sizeParam(c *gin.Context, name string, min int64) (int64, bool) {
 // encrypted data as stored, each with an inclusion proof against a signed
 // checkpoint. Reading it is a read of the case, with the same need-to-know,
 // lock and erasure rules and the same access log as its history.
+// ?trusted_size=N proves the checkpoint extends the reader's trusted one
+// of N events; ?decrypted=true adds each event's payload as decrypted.
 func (s *Server) bundle(c *gin.Context) {
+	var trusted int64
+	if _, present := c.GetQuery("trusted_size"); present {
+		var ok bool
+		if trusted, ok = sizeParam(c, "trusted_size", 1); !ok {
+			return
+		}
+	}
+	decrypted := false
+	if v, present := c.GetQuery("decrypted"); present {
+		var err error
+		if decrypted, err = strconv.ParseBool(v); err != nil || (v != "true" && v != "false") {
+			writeError(c, malformed("decrypted: must be true or false", domain.FieldError{Field: "decrypted", Message: "must be true or false"}))
+			return
+		}
+	}
 	id, ctx, ok := s.command(c, "id", nil)
 	if !ok {
 		return
@@ -120,10 +137,20 @@ func (s *Server) bundle(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	b, err := s.caseBundle(c, h)
+	b, err := s.caseBundle(c, h, trusted)
 	if err != nil {
 		writeError(c, err)
 		return
+	}
+	if decrypted {
+		// The reader passed the history's access check (need to know,
+		// locks, erasure): they may read the client data it decrypts.
+		for i, e := range h.All {
+			if b.Events[i].Decrypted, err = ledger.DecryptedJSON(e); err != nil {
+				writeError(c, err)
+				return
+			}
+		}
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Disposition", `attachment; filename="bundle-`+id.String()+`.json"`)
@@ -132,14 +159,18 @@ func (s *Server) bundle(c *gin.Context) {
 
 // caseBundle proves every stored event of h against a checkpoint covering
 // the last of them, signing one on demand on the signing node.
-func (s *Server) caseBundle(c *gin.Context, h ledger.History) (audit.Bundle, error) {
+func (s *Server) caseBundle(c *gin.Context, h ledger.History, trusted int64) (audit.Bundle, error) {
 	evs := make([]eventstore.RecordedEvent, len(h.All))
 	for i, e := range h.All {
 		evs[i] = e.Stored
 	}
-	b, _, err := s.Audit.Bundle(c.Request.Context(), evs)
-	if errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf) {
+	b, _, err := s.Audit.BundleSince(c.Request.Context(), evs, trusted)
+	switch {
+	case errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf):
 		return audit.Bundle{}, auditUnavailable(err)
+	case errors.Is(err, audit.ErrTreeSize):
+		return audit.Bundle{}, malformed("trusted_size: larger than the tree",
+			domain.FieldError{Field: "trusted_size", Message: "must not be larger than the tree's size: a trusted checkpoint of more events than the ledger holds means history was rolled back or forked"})
 	}
 	return b, err
 }

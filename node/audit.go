@@ -112,7 +112,8 @@ func emailCheckpoint(cfg config.Config, sender notify.Sender, log zerolog.Logger
 	link := strings.TrimSuffix(cfg.HTTP.PublicURL, "/") + "/v1/ledger/checkpoint"
 	return func(ctx context.Context, cp audit.Checkpoint, signed []byte) {
 		for _, to := range cfg.Audit.CheckpointRecipients {
-			m := notify.Message{ID: fmt.Sprintf("checkpoint-%d-%s@%s", cp.Size, cp.Time.Format("20060102T150405Z"), cp.Origin),
+			// The id becomes the Message-ID's left part: no '@' of its own.
+			m := notify.Message{ID: fmt.Sprintf("checkpoint-%d-%s", cp.Size, cp.Time.Format("20060102T150405Z")),
 				Kind: KindCheckpoint, Reference: fmt.Sprintf("checkpoint %d", cp.Size), To: to,
 				Subject: fmt.Sprintf("Ledger checkpoint: %d events", cp.Size),
 				Body: "A new signed checkpoint of the referral ledger. Keep it: `ledger audit check` proves later ones extend it.\n\n" +

@@ -21,6 +21,7 @@ import (
 
 	"github.com/referral-ledger/ledger/audit"
 	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 // auditCommand groups the tools of independent audit (R-AUD-1..3): the
@@ -280,7 +281,7 @@ func auditVerifyBundleCommand(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&pubFile, "public-key", "", "file holding the network's public key")
-	cmd.Flags().StringVar(&trusted, "trusted", "", "the checkpoint you trust: the bundle's must be the same one")
+	cmd.Flags().StringVar(&trusted, "trusted", "", "the checkpoint you trust: the bundle's must be it, or a newer one the bundle proves extends it (fetch the bundle with ?trusted_size=N, N the trusted checkpoint's size)")
 	return cmd
 }
 
@@ -298,6 +299,7 @@ func verifyBundleFile(file string, v note.Verifier, trustedFile string, stdout i
 	if err != nil {
 		return failed("%s: %v", file, err)
 	}
+	trustNote := ""
 	if trustedFile != "" {
 		data, err := os.ReadFile(trustedFile)
 		if err != nil {
@@ -307,23 +309,49 @@ func verifyBundleFile(file string, v note.Verifier, trustedFile string, stdout i
 		if err != nil {
 			return failed("the trusted checkpoint does not verify: %v", err)
 		}
-		if t.Size != vb.Checkpoint.Size || t.Hash != vb.Checkpoint.Hash {
-			if t.Size == vb.Checkpoint.Size {
-				return failed("the bundle's checkpoint has a different root than the trusted one of the same size: history was rewritten or forked")
-			}
-			return failed("the bundle is proved against the checkpoint of %d events, the trusted one has %d: run ledger audit check, then take a fresh bundle", vb.Checkpoint.Size, t.Size)
+		if err := audit.CheckTrusted(b, vb, t); err != nil {
+			return failed("%s: %v", file, err)
 		}
+		trustNote = fmt.Sprintf("; it extends your trusted checkpoint of %d events", t.Size)
+		if t.Size == vb.Checkpoint.Size {
+			trustNote = "; it is your trusted checkpoint"
+		}
+	}
+	// The decrypted parts are the server's word, not the proofs': check
+	// what can be checked without the key before printing any.
+	decrypted := 0
+	for i, e := range b.Events {
+		if e.Decrypted == nil {
+			continue
+		}
+		if err := ledger.CheckDecrypted(e.Type, e.SchemaVersion, e.Data, e.Decrypted); err != nil {
+			return failed("%s: event %d (revision %d): the decrypted part does not match the stored data: %v", file, i, e.Revision, err)
+		}
+		decrypted++
 	}
 	w := &errWriter{w: stdout}
 	cp := vb.Checkpoint
-	w.printf("OK: %d events of %s, each included in the checkpoint of %d events signed %s by %s\n",
-		len(vb.Events), vb.Events[0].Stream, cp.Size, cp.Time.Format(time.RFC3339), cp.Origin)
+	w.printf("OK: %d events of %s, each included in the checkpoint of %d events signed %s by %s%s\n",
+		len(vb.Events), vb.Events[0].Stream, cp.Size, cp.Time.Format(time.RFC3339), cp.Origin, trustNote)
 	w.printf("%-4s  %-20s  %-36s  %-36s  %s\n", "rev", "recorded at", "type", "actor user", "hash")
 	for _, e := range vb.Events {
 		w.printf("%-4d  %-20s  %-36s  %-36s  %s\n", e.Revision, e.Metadata.RecordedAt.UTC().Format(time.RFC3339), e.Type,
 			dash(e.Metadata.ActorUserID), e.Metadata.Hash[:16])
 	}
-	w.printf("Data is shown as stored: client data is encrypted and cannot be read from a bundle; an erased client's stays unreadable.\n")
+	if decrypted == 0 {
+		w.printf("Data is shown as stored: client data is encrypted and cannot be read from a bundle; an erased client's stays unreadable.\n")
+		return w.err
+	}
+	w.printf("\nDecrypted parts, AS THE SERVER DECRYPTED THEM, NOT COVERED BY THE PROOFS: their fields stored in the clear match the\n" +
+		"stored data, but only the server could open the encrypted fields, so nothing here proves what they held.\n")
+	for _, e := range b.Events {
+		switch {
+		case e.Decrypted != nil:
+			w.printf("rev %d  %s  (as the server decrypted it, not covered by the proofs)\n    %s\n", e.Revision, e.Type, e.Decrypted)
+		case ledger.HasSealed(e.Data):
+			w.printf("rev %d  %s  encrypted; no decrypted part (the client's data may have been erased)\n", e.Revision, e.Type)
+		}
+	}
 	return w.err
 }
 
