@@ -30,9 +30,8 @@ func (s *Store) ResealMFA(ctx context.Context, reseal session.ResealFunc) (int, 
 	}
 	defer func() { _ = tx.Rollback() }()
 	type row struct {
-		user    string
-		sealed  [2][]byte
-		changed [2]bool
+		user   string
+		sealed [2][]byte
 	}
 	var rows []row
 	q, err := tx.QueryContext(ctx, `SELECT user_id, secret, pending FROM mfa ORDER BY user_id`)
@@ -79,7 +78,7 @@ func (s *Store) ResealMFA(ctx context.Context, reseal session.ResealFunc) (int, 
 			return n, fmt.Errorf("session: resealing second factors: checkpoint: %w", err)
 		}
 		if busy != 0 {
-			return n, fmt.Errorf("session: resealing second factors: the checkpoint was blocked (is a server using %s?)", "sessions.db")
+			return n, fmt.Errorf("session: resealing second factors: the checkpoint was blocked (is a server using the sessions?)")
 		}
 	}
 	return n, nil
