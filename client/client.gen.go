@@ -829,18 +829,21 @@ type AccessLogEntry struct {
 
 // Account A user as the organisation's lead and the coordinator see them.
 type Account struct {
-	Closed         *bool                `json:"closed,omitempty"`
-	ClosedAt       *time.Time           `json:"closed_at"`
-	CreatedAt      time.Time            `json:"created_at"`
-	DisplayName    *string              `json:"display_name,omitempty"`
-	Email          *openapi_types.Email `json:"email,omitempty"`
-	Id             openapi_types.UUID   `json:"id"`
-	LastSignInAt   *time.Time           `json:"last_sign_in_at"`
-	OrganisationId openapi_types.UUID   `json:"organisation_id"`
-	Roles          []Role               `json:"roles"`
-	Team           *string              `json:"team,omitempty"`
-	Username       string               `json:"username"`
-	VoidRoles      []Role               `json:"void_roles"`
+	Closed       *bool                `json:"closed,omitempty"`
+	ClosedAt     *time.Time           `json:"closed_at"`
+	CreatedAt    time.Time            `json:"created_at"`
+	DisplayName  *string              `json:"display_name,omitempty"`
+	Email        *openapi_types.Email `json:"email,omitempty"`
+	Id           openapi_types.UUID   `json:"id"`
+	LastSignInAt *time.Time           `json:"last_sign_in_at"`
+
+	// MfaEnrolled Whether the user has a second factor (an authenticator app) set up. Sent only to those who manage the account: its organisation's lead and the coordinator (in the users list, and the answers adding or changing a user).
+	MfaEnrolled    bool               `json:"mfa_enrolled"`
+	OrganisationId openapi_types.UUID `json:"organisation_id"`
+	Roles          []Role             `json:"roles"`
+	Team           *string            `json:"team,omitempty"`
+	Username       string             `json:"username"`
+	VoidRoles      []Role             `json:"void_roles"`
 }
 
 // AccountList defines model for AccountList.
@@ -1432,7 +1435,10 @@ type Organisation struct {
 	Description        *string              `json:"description,omitempty"`
 	Id                 openapi_types.UUID   `json:"id"`
 	Intake             *IntakeState         `json:"intake,omitempty"`
-	Name               string               `json:"name"`
+
+	// MfaRequired Whether the organisation requires a second factor of all its users (set with PUT /v1/organisations/{id}/mfa-requirement). Sent only to its organisation's lead and the coordinator.
+	MfaRequired *bool  `json:"mfa_required,omitempty"`
+	Name        string `json:"name"`
 
 	// RegisteredAt RFC 3339, UTC
 	RegisteredAt *time.Time `json:"registered_at,omitempty"`
@@ -2007,14 +2013,17 @@ type UrgencyReviewUrgent bool
 
 // User defines model for User.
 type User struct {
-	Closed         *bool                `json:"closed,omitempty"`
-	DisplayName    *string              `json:"display_name,omitempty"`
-	Email          *openapi_types.Email `json:"email,omitempty"`
-	Id             openapi_types.UUID   `json:"id"`
-	OrganisationId openapi_types.UUID   `json:"organisation_id"`
-	Roles          []Role               `json:"roles"`
-	Team           *string              `json:"team,omitempty"`
-	Username       string               `json:"username"`
+	Closed      *bool                `json:"closed,omitempty"`
+	DisplayName *string              `json:"display_name,omitempty"`
+	Email       *openapi_types.Email `json:"email,omitempty"`
+	Id          openapi_types.UUID   `json:"id"`
+
+	// MfaEnrolled Whether the user has a second factor (an authenticator app) set up. Sent only to those who manage the account: its organisation's lead and the coordinator (in the users list, and the answers adding or changing a user).
+	MfaEnrolled    *bool              `json:"mfa_enrolled,omitempty"`
+	OrganisationId openapi_types.UUID `json:"organisation_id"`
+	Roles          []Role             `json:"roles"`
+	Team           *string            `json:"team,omitempty"`
+	Username       string             `json:"username"`
 }
 
 // UserUpdate account fields; only those present change

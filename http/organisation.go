@@ -53,6 +53,9 @@ type organisationBody struct {
 	Intake             intakeBody    `json:"intake"`
 	RegisteredAt       string        `json:"registered_at"`
 	Revision           uint64        `json:"revision"`
+	// MFARequired says whether the organisation requires a second factor
+	// of all its users (issue 17), to its lead and the coordinator alone.
+	MFARequired *bool `json:"mfa_required,omitempty"`
 }
 
 func servicesFromBody(in []serviceBody) []domain.Service {
@@ -95,7 +98,19 @@ func (s *Server) respondOrganisation(c *gin.Context, status int, o domain.Organi
 		return
 	}
 	setETag(c, o.Revision)
-	c.JSON(status, s.organisationJSON(o))
+	c.JSON(status, s.organisationAnswer(c, o))
+}
+
+// organisationAnswer is o as the caller sees it: with whether it requires
+// a second factor of everyone if they manage it (its lead, the
+// coordinator; issue 17).
+func (s *Server) organisationAnswer(c *gin.Context, o domain.Organisation) organisationBody {
+	out := s.organisationJSON(o)
+	if o.ManagedBy(currentUser(c).Actor()) {
+		required := o.MFARequired
+		out.MFARequired = &required
+	}
+	return out
 }
 
 func (s *Server) registerOrganisation(c *gin.Context) {
@@ -126,7 +141,7 @@ func (s *Server) getOrganisation(c *gin.Context) {
 		return
 	}
 	setETag(c, o.Revision)
-	c.JSON(http.StatusOK, s.organisationJSON(o))
+	c.JSON(http.StatusOK, s.organisationAnswer(c, o))
 }
 
 func (s *Server) updateOrganisation(c *gin.Context) {
@@ -197,7 +212,7 @@ func (s *Server) addUser(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/v1/organisations/"+id.String()+"/users/"+u.ID.String())
-	c.JSON(http.StatusCreated, userJSON(u))
+	c.JSON(http.StatusCreated, managedUserJSON(u))
 }
 
 func (s *Server) closeAccount(c *gin.Context) {
@@ -244,7 +259,7 @@ func (s *Server) updateUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	s.respondAfter(c, w.Position, http.StatusOK, userJSON(u))
+	s.respondAfter(c, w.Position, http.StatusOK, managedUserJSON(u))
 }
 
 type directoryEntryBody struct {
@@ -306,7 +321,7 @@ type accountListBody struct {
 }
 
 func accountJSON(a ledger.Account) accountBody {
-	out := accountBody{userBody: userJSON(a.User), VoidRoles: a.VoidRoles, CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339)}
+	out := accountBody{userBody: managedUserJSON(a.User), VoidRoles: a.VoidRoles, CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339)}
 	if out.VoidRoles == nil {
 		out.VoidRoles = []domain.Role{}
 	}

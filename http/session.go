@@ -84,6 +84,19 @@ type userBody struct {
 	Roles          []domain.Role `json:"roles"`
 	Team           string        `json:"team,omitempty"`
 	Closed         bool          `json:"closed"`
+	// MFAEnrolled, in the answers to those who manage the account (its
+	// organisation's lead, the coordinator), says whether it has a second
+	// factor set up (issue 17); absent elsewhere.
+	MFAEnrolled *bool `json:"mfa_enrolled,omitempty"`
+}
+
+// managedUserJSON is u as its organisation's lead and the coordinator see
+// it: with whether it has a second factor (issue 17).
+func managedUserJSON(u domain.User) userBody {
+	out := userJSON(u)
+	enrolled := u.MFAEnrolled
+	out.MFAEnrolled = &enrolled
+	return out
 }
 
 func userJSON(u domain.User) userBody {

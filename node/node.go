@@ -293,28 +293,45 @@ func OpenEventStore(cfg config.Config, log zerolog.Logger) (eventstore.Store, er
 	return s, nil
 }
 
-// openSharedState opens the session and idempotency stores: files in the
-// data directory, or PostgreSQL tables several API nodes share, so a token
-// issued by one node works on all and a logout or closure ends it on all.
-func openSharedState(cfg config.Config) (session.Store, idempotency.Store, error) {
+// OpenSessions opens the session store cfg names: data_dir/sessions.db, or
+// the PostgreSQL tables the nodes share (keystore postgres). Besides the
+// sessions it keeps the second factors (issue 17), which is why
+// rotate-master-key opens it.
+func OpenSessions(cfg config.Config) (session.Store, error) {
 	scfg := session.Config{IdleTimeout: cfg.Auth.SessionIdleTimeout, AbsoluteTimeout: cfg.Auth.SessionAbsoluteTimeout}
 	if cfg.KeyStore == config.KeyStorePostgres {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		sessions, err := sessionpg.Open(ctx, cfg.PostgresURL, scfg)
 		if err != nil {
-			return nil, nil, fmt.Errorf("session store (postgres_url): %w", err)
+			return nil, fmt.Errorf("session store (postgres_url): %w", err)
 		}
+		return sessions, nil
+	}
+	sessions, err := sessionsqlite.OpenWithConfig(filepath.Join(cfg.DataDir, SessionsFile), scfg)
+	if err != nil {
+		return nil, fmt.Errorf("session store: %w", err)
+	}
+	return sessions, nil
+}
+
+// openSharedState opens the session and idempotency stores: files in the
+// data directory, or PostgreSQL tables several API nodes share, so a token
+// issued by one node works on all and a logout or closure ends it on all.
+func openSharedState(cfg config.Config) (session.Store, idempotency.Store, error) {
+	sessions, err := OpenSessions(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.KeyStore == config.KeyStorePostgres {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
 		idem, err := idempg.Open(ctx, cfg.PostgresURL)
 		if err != nil {
 			sessions.Close()
 			return nil, nil, fmt.Errorf("idempotency store (postgres_url): %w", err)
 		}
 		return sessions, idem, nil
-	}
-	sessions, err := sessionsqlite.OpenWithConfig(filepath.Join(cfg.DataDir, SessionsFile), scfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("session store: %w", err)
 	}
 	idem, err := idemsqlite.Open(filepath.Join(cfg.DataDir, IdempotencyFile))
 	if err != nil {

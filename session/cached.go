@@ -1,7 +1,9 @@
 package session
 
 import (
+	"context"
 	"crypto/sha256"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -149,4 +151,14 @@ func (c *Cached) remove(key [sha256.Size]byte) {
 			delete(c.byUser, e.s.UserID)
 		}
 	}
+}
+
+// ResealMFA passes on to the store beneath; see MFAResealer. Sessions are
+// not cached with their second factor, so nothing cached changes.
+func (c *Cached) ResealMFA(ctx context.Context, reseal ResealFunc) (int, error) {
+	r, ok := c.Store.(MFAResealer)
+	if !ok {
+		return 0, fmt.Errorf("session: %T cannot reseal second factors", c.Store)
+	}
+	return r.ResealMFA(ctx, reseal)
 }

@@ -1,6 +1,9 @@
 package session
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // MFA is a user's second factor (issue 17) as a store keeps it. Secrets
 // arrive sealed (encrypted by the caller) and are kept as given; recovery
@@ -54,4 +57,18 @@ type MFAStore interface {
 	// ConsumeChallenge ends a challenge, reporting whether it was live:
 	// only one caller, on any node, ever gets true.
 	ConsumeChallenge(token string, now time.Time) (bool, error)
+}
+
+// ResealFunc returns sealed, a secret userID's second factor keeps sealed,
+// sealed anew; nil to keep it as it is.
+type ResealFunc func(userID string, sealed []byte) ([]byte, error)
+
+// MFAResealer is a store whose sealed secrets can be sealed anew, as a
+// master-key rotation must (issue 17).
+type MFAResealer interface {
+	// ResealMFA passes every sealed secret it keeps, in use or pending, to
+	// reseal and stores what it returns, in one transaction: if reseal or
+	// the store fails, nothing is changed. It returns how many secrets it
+	// replaced.
+	ResealMFA(ctx context.Context, reseal ResealFunc) (int, error)
 }

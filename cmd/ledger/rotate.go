@@ -16,18 +16,22 @@ import (
 
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/keystore"
+	keypg "github.com/referral-ledger/ledger/keystore/postgres"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 )
 
-// rotateKeyCommand rewraps every client key under a new master key. The
+// rotateKeyCommand rewraps every client key, and reseals every
+// second-factor secret, under a new master key. The
 // server must be stopped: a running node would keep wrapping new keys
 // under the old master key (the data directory's lock enforces it).
 func rotateKeyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 	var newKeyFile string
 	cmd := &cobra.Command{
 		Use:   "rotate-master-key",
-		Short: "Rewrap every client key under a new master key (stop the server first; rerun to finish an interrupted rotation)",
-		Long: `Rewraps every client data key under a new master key, all or nothing.
+		Short: "Rewrap every client key and reseal every second-factor secret under a new master key (stop the server first; rerun to finish an interrupted rotation)",
+		Long: `Rewraps every client data key under a new master key, all or nothing, and
+seals every second-factor (TOTP) secret in the session store again under the
+key derived from it, all or nothing.
 
 With --new-key-file the new key is read from that file (base64, mode 0600).
 Without it a new key is generated and written to data_dir/master.key.new first,
@@ -59,13 +63,15 @@ type rotationStep string
 const (
 	stepNewKeyWritten  rotationStep = "new-key-written"
 	stepJournalWritten rotationStep = "journal-written"
+	stepKeysRewrapped  rotationStep = "keys-rewrapped"
+	stepResealed       rotationStep = "second-factors-resealed"
 	stepRewrapped      rotationStep = "rewrapped"
 	stepRenamed        rotationStep = "renamed"
 	stepFinished       rotationStep = "finished"
 )
 
 // rotationSteps lists every step in order.
-var rotationSteps = []rotationStep{stepNewKeyWritten, stepJournalWritten, stepRewrapped, stepRenamed, stepFinished}
+var rotationSteps = []rotationStep{stepNewKeyWritten, stepJournalWritten, stepKeysRewrapped, stepResealed, stepRewrapped, stepRenamed, stepFinished}
 
 // rotateMasterKey starts a rotation to the key in newKeyFile (or a new
 // one), or finishes the one its journal records, calling reached after
@@ -129,6 +135,13 @@ func rotateMasterKey(ctx context.Context, cfg config.Config, newKeyFile string, 
 	case err != nil:
 		return fmt.Errorf("rewrapping: %w (run rotate-master-key again to finish; the new key is in %s)", err, j.NewKeyFile)
 	}
+	reached(stepKeysRewrapped)
+	// The second factors' secrets too, before the journal says the old
+	// key is no longer needed (issue 17).
+	if err := resealSecondFactors(ctx, cfg, j, current, next, stdout); err != nil {
+		return fmt.Errorf("%w (the new key is in %s)", err, j.NewKeyFile)
+	}
+	reached(stepResealed)
 	if !j.Rewrapped {
 		j.Rewrapped = true
 		if err := writeRotationJournal(dir, *j); err != nil {
@@ -186,9 +199,9 @@ func generatedKey(dir string) (keystore.MasterKey, string, error) {
 // rewrap committed before a crash), under next, when Rewrap has nothing
 // left to do but scrub the old wrappings from the WAL.
 func rewrap(ctx context.Context, cfg config.Config, path string, current, next keystore.MasterKey, stdout io.Writer) (int, error) {
-	store, err := keysqlite.Open(path, current)
+	store, err := openRewrapStore(ctx, cfg, path, current)
 	if errors.Is(err, keystore.ErrWrongMasterKey) {
-		store, err = keysqlite.Open(path, next)
+		store, err = openRewrapStore(ctx, cfg, path, next)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("key store: %w", err)
@@ -226,4 +239,27 @@ func shredBeforeRewrap(ctx context.Context, cfg config.Config, store keystore.St
 		fmt.Fprintf(stdout, "destroyed %d keys that had come back for erased clients (a restored backup?)\n", destroyed)
 	}
 	return nil
+}
+
+// rewrapStore is a key store that can rewrap its keys.
+type rewrapStore interface {
+	keystore.Store
+	Rewrap(ctx context.Context, next keystore.MasterKey) (int, error)
+}
+
+// openRewrapStore opens the key store cfg names under kek: keys.db at
+// path, or the PostgreSQL tables the nodes share (keystore postgres).
+func openRewrapStore(ctx context.Context, cfg config.Config, path string, kek keystore.MasterKey) (rewrapStore, error) {
+	if cfg.KeyStore == config.KeyStorePostgres {
+		s, err := keypg.Open(ctx, cfg.PostgresURL, kek)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := keysqlite.Open(path, kek)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
 }

@@ -107,6 +107,8 @@ func TestRotationResumesAfterACrash(t *testing.T) {
 		t.Run(string(step), func(t *testing.T) {
 			dir := t.TempDir()
 			keys, erased, original := keyedDir(t, dir)
+			// A second factor's secret, to be resealed (issue 17).
+			sealMFA(t, dir, "user-mfa", "JBSWY3DPEHPK3PXP", original)
 			t.Setenv("LEDGER_DATA_DIR", dir)
 			t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
 
@@ -137,6 +139,9 @@ func TestRotationResumesAfterACrash(t *testing.T) {
 				t.Fatalf("master.key still holds the original key")
 			}
 			checkKeys(t, now, dir, keys, erased)
+			if s, err := openMFA(t, dir, "user-mfa", now); err != nil || s != "JBSWY3DPEHPK3PXP" {
+				t.Errorf("the second factor's secret under the new key = %q, %v", s, err)
+			}
 			for _, left := range []string{keystore.MasterKeyFileName + ".new", rotationJournalFile} {
 				if _, err := os.Stat(filepath.Join(dir, left)); !os.IsNotExist(err) {
 					t.Errorf("%s left behind (%v)", left, err)

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Factory) {
 		{"MFA_Issue17", testMFA},
 		{"MFAReplayAcrossCallers_Issue17", testMFAReplayConcurrent},
 		{"MFAChallenges_Issue17", testMFAChallenges},
+		{"ResealMFA_Issue17", testResealMFA},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, open) })
