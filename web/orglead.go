@@ -134,6 +134,16 @@ func (p *Pages) orgBase(c *gin.Context, title, tab, page string) (orgView, error
 		Coordinator: actor.Has(domain.RoleCoordinator)}, nil
 }
 
+// managedOrgBase is orgBase for the pages only those who manage the
+// organisation may see. Errors: NotFound, Forbidden.
+func (p *Pages) managedOrgBase(c *gin.Context, title, tab, page string) (orgView, error) {
+	v, err := p.orgBase(c, title, tab, page)
+	if err == nil && !v.Managed {
+		err = errNotManaged
+	}
+	return v, err
+}
+
 // errNotManaged is the refusal of a page to someone who does not manage
 // the organisation, in the ledger's words for the same data.
 var errNotManaged = domain.Errorf(domain.Forbidden, "only the organisation's lead or the coordinator can manage its users and directory entry")
@@ -247,13 +257,9 @@ func readUserForm(c *gin.Context) userForm {
 
 // newUserPage shows the form to add a user, to those who may (R-ORG-3).
 func (p *Pages) newUserPage(c *gin.Context) {
-	v, err := p.orgBase(c, "Add a user", "users", "new-user")
+	v, err := p.managedOrgBase(c, "Add a user", "users", "new-user")
 	if err != nil {
 		p.fail(c, err)
-		return
-	}
-	if !v.Managed {
-		p.fail(c, errNotManaged)
 		return
 	}
 	p.render(c, http.StatusOK, "orglead", userFormView{orgView: v, RoleOptions: roleOptions(currentUser(c).Actor(), nil)})
@@ -533,12 +539,9 @@ func (v profileView) Err(id string) string { return errorFor(v.Errors, id) }
 
 // profileView reads the directory entry for those who manage it (R-ORG-1).
 func (p *Pages) profileView(c *gin.Context) (profileView, error) {
-	v, err := p.orgBase(c, "Directory entry", "profile", "profile")
+	v, err := p.managedOrgBase(c, "Directory entry", "profile", "profile")
 	if err != nil {
 		return profileView{}, err
-	}
-	if !v.Managed {
-		return profileView{}, errNotManaged
 	}
 	pv := profileView{orgView: v, Name: v.Org.Name, Description: v.Org.Description, AdminEmail: v.Org.AdminEmail}
 	for i, s := range v.Org.Services {

@@ -212,13 +212,9 @@ type twoFactorRow struct {
 // orgTwoFactorPage shows the org lead whether the organisation requires a
 // second factor and which users have one, with a reset for each.
 func (p *Pages) orgTwoFactorPage(c *gin.Context) {
-	v, err := p.orgBase(c, "Second factor", "users", "second-factor")
+	v, err := p.managedOrgBase(c, "Second factor", "users", "second-factor")
 	if err != nil {
 		p.fail(c, err)
-		return
-	}
-	if !v.Managed {
-		p.fail(c, errNotManaged)
 		return
 	}
 	if err := p.settleHead(c.Request.Context()); err != nil {
