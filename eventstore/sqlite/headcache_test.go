@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/referral-ledger/ledger/audit"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
 )
@@ -36,6 +37,27 @@ func TestWriterHeadCacheSeesOtherWriters_Issue14(t *testing.T) {
 		if st.conflict != errors.As(err, &conflict) || !st.conflict && err != nil {
 			t.Fatalf("step %d: Append(%s) = %v, want conflict %v", i, st.expected, err, st.conflict)
 		}
+	}
+	// The audit tree's size is cached on the same terms (R-AUD-1): it must
+	// hold every event, as a tree built afresh from them does.
+	events, err := a.ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := audit.OpenFile(filepath.Join(t.TempDir(), "tree"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	for _, ev := range events {
+		if err := fresh.Append(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, gotErr := audit.Root(ctx, a.AuditLog(), int64(len(events)))
+	want, wantErr := audit.Root(ctx, fresh, int64(len(events)))
+	if size, _ := b.AuditLog().TreeSize(ctx); size != int64(len(events)) || gotErr != nil || wantErr != nil || got != want {
+		t.Fatalf("audit tree: size %d, root %v (%v); want size %d, root %v (%v)", size, got, gotErr, len(events), want, wantErr)
 	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)

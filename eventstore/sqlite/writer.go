@@ -153,7 +153,6 @@ func (w *writer) commit(batch []*request) {
 		w.abort(ctx, batch, unavailable("begin batch in "+w.s.path, err))
 		return
 	}
-	w.tree.begin()
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			w.answers[i].err = err // the caller has gone; do not write on its behalf
@@ -201,7 +200,9 @@ func (w *writer) checkHeads(ctx context.Context) error {
 		return fmt.Errorf("read data_version: %w", err)
 	}
 	if !w.headsFresh || v != w.version {
+		// The audit tree's size is cached on the same terms as the heads.
 		clear(w.heads)
+		w.tree.begin()
 		w.version, w.headsFresh = v, true
 	}
 	return nil
