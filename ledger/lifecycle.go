@@ -89,7 +89,7 @@ func (s *Service) Forward(ctx context.Context, actor domain.Actor, id uuid.UUID,
 	// The If-Match the caller sent names the original's revision, not the
 	// new stream's.
 	req := requestFrom(ctx)
-	req.IfMatch, req.Match = nil, nil
+	req.Match = nil
 	return execute(WithRequest(ctx, req), s, actor, ReferralStream(cmd.NewReferralID), domain.EvolveReferral,
 		func(r domain.Referral) ([]domain.Event, error) {
 			if r.Exists {

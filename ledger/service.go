@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -52,9 +53,8 @@ func (s *Service) Codec() *Codec { return s.codec }
 type Request struct {
 	CorrelationID string
 	CausationID   string
-	IfMatch       *uint64 // the stream revision the caller last saw, if any
-	Match         *Match  // an If-Match header's tags (RFC 9110), checked like IfMatch
-	Endpoint      string  // the route that reads, for the access log (R-LOCK-9)
+	Match         *Match // the revisions the caller last saw (If-Match, RFC 9110), if any
+	Endpoint      string // the route that reads, for the access log (R-LOCK-9)
 }
 
 // Match is the precondition of an If-Match header (RFC 9110 section
@@ -66,33 +66,29 @@ type Match struct {
 	Revisions []uint64
 }
 
+// At is the precondition that the stream is at revision, or none when
+// revision is nil.
+func At(revision *uint64) *Match {
+	if revision == nil {
+		return nil
+	}
+	return &Match{Revisions: []uint64{*revision}}
+}
+
 // conditional reports whether the request carries a precondition.
-func (r Request) conditional() bool { return r.IfMatch != nil || r.Match != nil }
+func (r Request) conditional() bool { return r.Match != nil }
 
 // pinned reports whether the precondition names revisions, so that a
 // concurrent change makes it fail; "*" only asks that the stream exist.
-func (r Request) pinned() bool { return r.IfMatch != nil || (r.Match != nil && !r.Match.Any) }
+func (r Request) pinned() bool { return r.Match != nil && !r.Match.Any }
 
 // satisfied reports whether the precondition holds for a stream that
 // exists or not, at revision.
 func (r Request) satisfied(exists bool, revision uint64) bool {
-	if !exists {
+	if !exists || r.Match == nil {
 		return false
 	}
-	if r.IfMatch != nil && *r.IfMatch == revision {
-		return true
-	}
-	if r.Match != nil {
-		if r.Match.Any {
-			return true
-		}
-		for _, v := range r.Match.Revisions {
-			if v == revision {
-				return true
-			}
-		}
-	}
-	return false
+	return r.Match.Any || slices.Contains(r.Match.Revisions, revision)
 }
 
 type requestKey struct{}

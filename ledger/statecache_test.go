@@ -124,11 +124,11 @@ func TestCommandStateCacheIsTheReplay_Issue14(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := rev
-	if _, _, err := n.a.AddNote(WithRequest(ctx, Request{IfMatch: &old}), n.receiver, id, domain.AddNote{Text: "stale"}); domain.ErrorCode(err) != domain.PreconditionFailed {
+	if _, _, err := n.a.AddNote(WithRequest(ctx, Request{Match: At(&old)}), n.receiver, id, domain.AddNote{Text: "stale"}); domain.ErrorCode(err) != domain.PreconditionFailed {
 		t.Fatalf("If-Match of an old revision: %v, want precondition failed", err)
 	}
 	current := replayed(t, n.a, id).Revision
-	if r, _, err = n.a.AddNote(WithRequest(ctx, Request{IfMatch: &current}), n.receiver, id, domain.AddNote{Text: "fresh"}); err != nil {
+	if r, _, err = n.a.AddNote(WithRequest(ctx, Request{Match: At(&current)}), n.receiver, id, domain.AddNote{Text: "fresh"}); err != nil {
 		t.Fatalf("If-Match of the current revision on a stale cache: %v", err)
 	}
 	check("note with If-Match", r)

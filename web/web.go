@@ -185,7 +185,7 @@ func (p *Pages) crossOrigin(c *gin.Context) {
 func (p *Pages) request(c *gin.Context, ifMatch *uint64) context.Context {
 	id := c.Writer.Header().Get("X-Request-Id")
 	return ledger.WithRequest(c.Request.Context(), ledger.Request{CorrelationID: id, CausationID: id,
-		Endpoint: c.Request.Method + " " + c.FullPath(), IfMatch: ifMatch})
+		Endpoint: c.Request.Method + " " + c.FullPath(), Match: ledger.At(ifMatch)})
 }
 
 // settle waits (bounded) until the read models show a write at pos, so
