@@ -62,7 +62,7 @@ func openAudit(cfg config.Config, store eventstore.Store, svc *ledger.Service, n
 	}
 	var email func(context.Context, audit.Checkpoint, []byte)
 	if signer != nil && len(cfg.Audit.CheckpointRecipients) > 0 {
-		sender, err := mailSender(cfg, log)
+		sender, err := mailSender(cfg, p.log)
 		if err != nil {
 			p.close()
 			return nil, err
@@ -97,10 +97,11 @@ func loadSigner(cfg config.Config) (audit.Signer, error) {
 	return s, nil
 }
 
-// mailSender sends through smtp.host, or logs when none is set.
+// mailSender sends through smtp.host, or writes to log when none is set:
+// the one way the node sends email, for notices and checkpoints alike.
 func mailSender(cfg config.Config, log zerolog.Logger) (notify.Sender, error) {
 	if cfg.SMTP.Host == "" {
-		return notify.LogSender{Log: log.With().Str("component", "audit").Logger()}, nil
+		return notify.LogSender{Log: log}, nil
 	}
 	return notify.NewSMTPSender(notify.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port,
 		Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, TLS: notify.TLSMode(cfg.SMTP.TLS), From: cfg.SMTP.From})

@@ -384,14 +384,9 @@ func openKeyStore(cfg config.Config, kek keystore.MasterKey, log zerolog.Logger)
 // the log when no host is set.
 func openNotifier(cfg config.Config, store eventstore.Store, cal *calendar.Calendar, log zerolog.Logger) (*notify.Notifier, error) {
 	nlog := log.With().Str("component", "notify").Logger()
-	var sender notify.Sender = notify.LogSender{Log: nlog}
-	if cfg.SMTP.Host != "" {
-		s, err := notify.NewSMTPSender(notify.SMTPConfig{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port,
-			Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, TLS: notify.TLSMode(cfg.SMTP.TLS), From: cfg.SMTP.From})
-		if err != nil {
-			return nil, err
-		}
-		sender = s
+	sender, err := mailSender(cfg, nlog)
+	if err != nil {
+		return nil, err
 	}
 	hour, minute, _ := cfg.Notify.DigestTime() // valid: the configuration was validated
 	return notify.Open(context.Background(), filepath.Join(cfg.DataDir, notify.FileName), store, sender, notify.Options{
