@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,17 +39,6 @@ import (
 	"github.com/referral-ledger/ledger/projections"
 )
 
-// scaleKeys seals every client's data under one key: enough to give the
-// events their real size and shape without a key store write per client.
-type scaleKeys struct{}
-
-func (scaleKeys) KeyForWrite(context.Context, uuid.UUID) (ledger.DataKey, error) {
-	return ledger.DataKey{7}, nil
-}
-func (scaleKeys) KeyForRead(context.Context, uuid.UUID) (ledger.DataKey, bool, error) {
-	return ledger.DataKey{7}, false, nil
-}
-
 // scaleNetwork is the network of the generated ledger: orgs organisations
 // of users advisers each.
 type scaleNetwork struct {
@@ -61,7 +51,7 @@ type scaleNetwork struct {
 // a note, half agreeing a date; 70% of those closed), each appended as
 // its stream's events by one of 16 concurrent writers, as the service
 // does. It returns the network.
-func generateLedger(tb testing.TB, store eventstore.Store, events int) scaleNetwork {
+func generateLedger(tb testing.TB, store eventstore.Store, codec *ledger.Codec, events int) scaleNetwork {
 	rng := rand.New(rand.NewPCG(14, 8))
 	id := func() uuid.UUID {
 		var u uuid.UUID
@@ -83,7 +73,6 @@ func generateLedger(tb testing.TB, store eventstore.Store, events int) scaleNetw
 		stream string
 		data   []eventstore.EventData
 	}
-	codec := ledger.NewCodec(scaleKeys{})
 	ctx := context.Background()
 	start := time.Date(2025, time.January, 6, 9, 0, 0, 0, time.UTC)
 	work := make(chan life, 64)
@@ -300,7 +289,9 @@ func TestScaleMeasure(t *testing.T) {
 			t.Fatal(err)
 		}
 		began := time.Now()
-		net := generateLedger(t, n.Store, events)
+		// The node's own codec: every client gets a real key in keys.db,
+		// as the service gives them, so a real server starts on it.
+		net := generateLedger(t, n.Store, n.Service.Codec(), events)
 		gen := time.Since(began)
 		n.Close()
 		var orgs []string
@@ -328,5 +319,94 @@ func TestScaleMeasure(t *testing.T) {
 				}
 			}
 		}
+		// The real server, twice: the first start (which bootstraps the
+		// coordinator) and a restart.
+		for _, run := range []string{"serve, first start", "serve, restart"} {
+			took, rss := serveUntilListening(t, ledgerBinary(t), dir)
+			t.Logf("%d events, %s: to listening (ready) %.2f s, VmRSS %.0f MB", events, run, took.Seconds(), rss)
+		}
 	}
+}
+
+var buildLedger = sync.OnceValues(func() (string, error) {
+	bin := filepath.Join(os.TempDir(), fmt.Sprintf("ledger-scale-%d", os.Getpid()))
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/referral-ledger/ledger/cmd/ledger").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// ledgerBinary builds cmd/ledger once for the measurement.
+func ledgerBinary(t *testing.T) string {
+	bin, err := buildLedger()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// serveUntilListening starts `ledger serve` on dir with the default
+// configuration and returns how long it took to listen (it listens only
+// once ready: views caught up, log verified, keys checked) and its VmRSS
+// then, after /readyz answered 200. It stops the server with SIGTERM.
+func serveUntilListening(t *testing.T, bin, dir string) (time.Duration, float64) {
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "LEDGER_DATA_DIR="+dir, "LEDGER_HTTP_ADDR=127.0.0.1:0",
+		"LEDGER_BOOTSTRAP_PASSWORD=Scale-measure#2026", "LEDGER_LOG_LEVEL=warn")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	lines := bufio.NewScanner(stdout)
+	var base string
+	for lines.Scan() {
+		if rest, ok := strings.CutPrefix(lines.Text(), "referral ledger listening on "); ok {
+			base, _, _ = strings.Cut(rest, " ")
+			break
+		}
+	}
+	took := time.Since(began)
+	go func() {
+		for lines.Scan() {
+		}
+	}()
+	if base == "" {
+		_ = cmd.Wait()
+		t.Fatalf("serve did not start: %s", stderr.String())
+	}
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz answered %d", resp.StatusCode)
+	}
+	return took, processRSS(t, cmd.Process.Pid)
+}
+
+// processRSS is a process's resident memory in MiB.
+func processRSS(t *testing.T, pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
+			return kb / 1024
+		}
+	}
+	return 0
 }
