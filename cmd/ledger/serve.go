@@ -76,10 +76,19 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 		stopRunner()
 		<-runnerDone
 	}()
+	// Every hash chain of the log is checked while the views catch up,
+	// both before the server answers (R-OPS-4).
+	verifyCtx, stopVerify := context.WithCancel(ctx)
+	defer stopVerify()
+	verified := make(chan error, 1)
+	go func() { verified <- a.verifyLog(verifyCtx) }()
 	// No time limit: a large log takes as long as it takes, with progress
 	// in the log; SIGTERM (ctx) still stops it.
 	if err := a.waitReady(ctx); err != nil {
 		return fmt.Errorf("building the views: %w", err)
+	}
+	if err := <-verified; err != nil {
+		return err
 	}
 
 	// An erasure interrupted by a crash is finished before serving, and

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
 )
 
 // startupProgressEvery is how often a start that is still building its
@@ -76,4 +80,33 @@ func unreadableEvent(last eventstore.Position, cause error) error {
 	return fmt.Errorf("the views hold every event up to position %d and the next cannot be replayed: %w. "+
 		"Run `ledger verify`: if it reports the log BROKEN, restore events.db from a backup (ledger restore); "+
 		"if it reports OK, the log was written by a newer version of ledger than this one (ledger version)", last, cause)
+}
+
+// verifyLog recomputes every hash chain of the log as it stands at the
+// start (R-LEDGER-4), as `ledger verify` does, so a changed, garbled or
+// truncated events.db stops the start naming the first bad position
+// (R-OPS-4) even when the views resume from their checkpoint and read
+// none of the old events. It reads through its own read-only connection
+// and runs beside the views' catch-up.
+func (a *app) verifyLog(ctx context.Context) error {
+	var err error
+	if a.cfg.Store == config.StoreKurrentDB {
+		_, err = eventstore.VerifyAll(ctx, a.store)
+	} else {
+		_, err = sqlite.Verify(ctx, filepath.Join(a.cfg.DataDir, eventsFile))
+	}
+	var broken *eventstore.BrokenLinkError
+	var truncated *sqlite.TruncatedError
+	var damaged *sqlite.DamagedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &broken), errors.As(err, &truncated), errors.As(err, &damaged):
+		return fmt.Errorf("the event log does not verify: %w. Run `ledger verify` for the report, "+
+			"and restore events.db from a backup (ledger restore)", err)
+	case ctx.Err() != nil:
+		return ctx.Err()
+	default:
+		return fmt.Errorf("verifying the event log: %w", err)
+	}
 }
