@@ -181,3 +181,15 @@ func (c *Cached) Len() int {
 
 // errClosed is returned by every call on a closed Cached.
 var errClosed = Unavailable("cache", errors.New("store is closed"))
+
+// CheckEach implements Checker: it asks the store behind the cache (in one
+// pass when it can) and caches nothing.
+func (c *Cached) CheckEach(ctx context.Context, clients []uuid.UUID, report func(uuid.UUID, error)) error {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return Unavailable("check keys", errors.New("the key store is closed"))
+	}
+	return CheckEachOf(ctx, c.store, clients, report)
+}

@@ -95,3 +95,39 @@ var (
 func Unavailable(op string, err error) error {
 	return fmt.Errorf("keystore: %s: %w: %w", op, ErrUnavailable, err)
 }
+
+// Checker is a Store that can answer Get for many clients in one pass over
+// its data: the start-up key check of a large ledger reads every key once
+// instead of one query per client.
+type Checker interface {
+	// CheckEach calls report once for each of clients, with the error Get
+	// would return for that client (nil for a key that opens). It returns
+	// an error, having reported nothing, when the store cannot be read.
+	// Unlike Get it purges nothing: a key beside a tombstone is reported
+	// as ErrDestroyed and left for the next Get to delete.
+	CheckEach(ctx context.Context, clients []uuid.UUID, report func(client uuid.UUID, err error)) error
+}
+
+// CheckEachOf answers CheckEach through store: in one pass when it is a
+// Checker, else by one Get per client.
+func CheckEachOf(ctx context.Context, store Store, clients []uuid.UUID, report func(uuid.UUID, error)) error {
+	if c, ok := store.(Checker); ok {
+		return c.CheckEach(ctx, clients, report)
+	}
+	for _, id := range clients {
+		_, err := store.Get(ctx, id)
+		report(id, err)
+	}
+	return nil
+}
+
+// ResolveEach reports, for each of clients, the answer Resolve gives on
+// what stored holds for it (absent: neither key nor tombstone), without
+// purging anything.
+func ResolveEach(kek MasterKey, clients []uuid.UUID, stored map[uuid.UUID]Stored, report func(uuid.UUID, error)) {
+	noPurge := func() error { return nil }
+	for _, id := range clients {
+		_, err := Resolve(kek, id, stored[id], noPurge)
+		report(id, err)
+	}
+}

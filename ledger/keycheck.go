@@ -45,9 +45,10 @@ func (c KeyCheck) Failed() []uuid.UUID {
 // (keystore.ErrUnavailable, ErrWrongMasterKey).
 func CheckKeys(ctx context.Context, clients ClientsWithData, store keystore.Store) (KeyCheck, error) {
 	var c KeyCheck
-	for _, id := range clients.ClientsWithData() {
+	var failed error
+	ids := clients.ClientsWithData()
+	err := keystore.CheckEachOf(ctx, store, ids, func(id uuid.UUID, err error) {
 		c.Checked++
-		_, err := store.Get(ctx, id)
 		switch {
 		case err == nil:
 		case errors.Is(err, keystore.ErrNotFound):
@@ -56,11 +57,14 @@ func CheckKeys(ctx context.Context, clients ClientsWithData, store keystore.Stor
 			c.Unreadable = append(c.Unreadable, id)
 		case errors.Is(err, keystore.ErrDestroyed):
 			c.DestroyedUnrecorded++
-		default:
-			return c, err
+		case failed == nil:
+			failed = err
 		}
+	})
+	if err == nil {
+		err = failed
 	}
-	return c, nil
+	return c, err
 }
 
 // KeyGuard is a key store that refuses to use or create a key for the

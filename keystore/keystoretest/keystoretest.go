@@ -48,6 +48,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"ReopenWithWrongMasterKeyNamesIt", testWrongMasterKey},
 		{"ClosedStoreUnavailable", testClosed},
 		{"CanceledContextNotAnAnswer", testCanceled},
+		{"CheckEachAnswersAsGet_R-OPS-4", testCheckEach},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { c.run(t, newStore) })
@@ -359,5 +360,53 @@ func testCanceled(t *testing.T, newStore Factory) {
 	}
 	if _, err := s.Get(ctxFor(t), id); !errors.Is(err, keystore.ErrNotFound) {
 		t.Errorf("Get after the canceled calls = %v, want ErrNotFound", err)
+	}
+}
+
+// R-OPS-4: the start-up key check reads every client's key in one pass
+// (keystore.Checker) and must find what one Get per client finds: a key
+// that opens, a destroyed one, one never created; directly and through
+// the cache.
+func testCheckEach(t *testing.T, newStore Factory) {
+	s, _ := newStore(t, keystore.GenerateMasterKey())
+	ctx := ctxFor(t)
+	kept, erased, never := uuid.New(), uuid.New(), uuid.New()
+	mustCreate(t, s, kept)
+	mustCreate(t, s, erased)
+	for range 50 { // others the check is not asked about
+		mustCreate(t, s, uuid.New())
+	}
+	if err := s.Destroy(ctx, erased); err != nil {
+		t.Fatalf("Destroy: %v", err)
+	}
+	ids := []uuid.UUID{kept, erased, never}
+	for _, via := range []struct {
+		name  string
+		store keystore.Store
+	}{{"store", s}, {"cache", keystore.NewCached(s, 8)}} {
+		if _, ok := via.store.(keystore.Checker); !ok {
+			t.Logf("%s: not a keystore.Checker, checked by one Get per client", via.name)
+		}
+		got := map[uuid.UUID]error{}
+		if err := keystore.CheckEachOf(ctx, via.store, ids, func(id uuid.UUID, err error) {
+			if _, twice := got[id]; twice {
+				t.Errorf("%s: client reported twice", via.name)
+			}
+			got[id] = err
+		}); err != nil {
+			t.Fatalf("%s: CheckEachOf: %v", via.name, err)
+		}
+		if len(got) != len(ids) {
+			t.Fatalf("%s: %d clients reported, want %d", via.name, len(got), len(ids))
+		}
+		for _, id := range ids {
+			_, want := s.Get(ctx, id)
+			if !errors.Is(got[id], want) && (got[id] != nil || want != nil) {
+				t.Errorf("%s: CheckEach says %v where Get says %v", via.name, got[id], want)
+			}
+		}
+		if got[kept] != nil {
+			t.Errorf("%s: the kept key: %v", via.name, got[kept])
+		}
 	}
 }

@@ -189,3 +189,52 @@ func derefOr(p *string) string {
 	}
 	return *p
 }
+
+// checkSQL reads the keys and tombstones of a page of clients in one
+// statement, so they come from one snapshot.
+const checkSQL = `SELECT client_id, kek_id, wrapped, false FROM ledger_keys WHERE client_id = ANY($1)
+	UNION ALL SELECT client_id, NULL, NULL, true FROM ledger_key_tombstones WHERE client_id = ANY($1)`
+
+// checkPage is how many clients one statement of CheckEach asks about.
+const checkPage = 5000
+
+// CheckEach implements keystore.Checker: one statement per page of
+// clients instead of one per client.
+func (s *Store) CheckEach(ctx context.Context, clients []uuid.UUID, report func(uuid.UUID, error)) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return errClosed
+	}
+	stored := make(map[uuid.UUID]keystore.Stored, len(clients))
+	for start := 0; start < len(clients); start += checkPage {
+		page := clients[start:min(start+checkPage, len(clients))]
+		rows, err := s.pool.Query(ctx, checkSQL, page)
+		if err != nil {
+			return keystore.Unavailable("read keys", err)
+		}
+		for rows.Next() {
+			var client uuid.UUID
+			var kekID *string
+			var wrapped []byte
+			var tombstone bool
+			if err := rows.Scan(&client, &kekID, &wrapped, &tombstone); err != nil {
+				rows.Close()
+				return keystore.Unavailable("read keys", err)
+			}
+			st := stored[client]
+			if tombstone {
+				st.Destroyed = true
+			} else {
+				st.HasKey, st.KEKID, st.Wrapped = true, derefOr(kekID), wrapped
+			}
+			stored[client] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return keystore.Unavailable("read keys", err)
+		}
+	}
+	keystore.ResolveEach(s.kek, clients, stored, report)
+	return nil
+}

@@ -69,3 +69,31 @@ func BenchmarkCreateConcurrent(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "keys/s")
 }
+
+// BenchmarkStartupKeyCheck checks the keys of 1,000 clients as the
+// start-up key check does (R-OPS-4): one Get per client (get) against one
+// pass over keys.db (each). Per op: all 1,000 clients.
+func BenchmarkStartupKeyCheck(b *testing.B) {
+	_, s, ids := benchStore(b)
+	ctx := context.Background()
+	report := func(_ uuid.UUID, err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("get", func(b *testing.B) {
+		for b.Loop() {
+			for _, id := range ids {
+				_, err := s.Get(ctx, id)
+				report(id, err)
+			}
+		}
+	})
+	b.Run("each", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.(keystore.Checker).CheckEach(ctx, ids, report); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -156,3 +156,55 @@ func (s *Store) purge(ctx context.Context, clientID uuid.UUID) error {
 	}
 	return s.checkpoint(ctx)
 }
+
+// checkAllSQL reads every key and tombstone in one statement, so they come
+// from one snapshot.
+const checkAllSQL = `SELECT client_id, kek_id, wrapped, 0 FROM keys
+	UNION ALL SELECT client_id, NULL, NULL, 1 FROM destroyed`
+
+// CheckEach implements keystore.Checker: one pass over keys.db.
+func (s *Store) CheckEach(ctx context.Context, clients []uuid.UUID, report func(uuid.UUID, error)) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return errClosed
+	}
+	want := make(map[uuid.UUID]struct{}, len(clients))
+	for _, id := range clients {
+		want[id] = struct{}{}
+	}
+	stored := make(map[uuid.UUID]keystore.Stored, len(clients))
+	rows, err := s.db.QueryContext(ctx, checkAllSQL)
+	if err != nil {
+		return keystore.Unavailable("read keys", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var kekID sql.NullString
+		var wrapped []byte
+		var tombstone bool
+		if err := rows.Scan(&id, &kekID, &wrapped, &tombstone); err != nil {
+			return keystore.Unavailable("read keys", err)
+		}
+		client, err := uuid.Parse(id)
+		if err != nil {
+			continue // not a client id: no client asks for it
+		}
+		if _, ok := want[client]; !ok {
+			continue
+		}
+		st := stored[client]
+		if tombstone {
+			st.Destroyed = true
+		} else {
+			st.HasKey, st.KEKID, st.Wrapped = true, kekID.String, wrapped
+		}
+		stored[client] = st
+	}
+	if err := rows.Err(); err != nil {
+		return keystore.Unavailable("read keys", err)
+	}
+	keystore.ResolveEach(s.kek, clients, stored, report)
+	return nil
+}
