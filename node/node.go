@@ -162,7 +162,14 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	if o.wrapStore != nil {
 		store = o.wrapStore(store)
 	}
-	n.Orgs = projections.NewOrganisations()
+	if n.Views, err = projections.OpenViews(filepath.Join(cfg.DataDir, projections.ViewsFile)); err != nil {
+		return nil, err
+	}
+	// The organisations and accounts are loaded from the views, as of
+	// their checkpoint there.
+	if n.Orgs, err = projections.OpenOrganisations(context.Background(), n.Views); err != nil {
+		return nil, err
+	}
 	n.Clients = projections.NewClients()
 	n.KeyGuard = ledger.NewKeyGuard(n.Keys)
 	n.ClientKeys = ledger.NewClientKeys(n.KeyGuard, n.Clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
@@ -175,21 +182,23 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	}
 	n.Audit = n.audit.checkpointer
 	n.Timescales = Timescales(cfg)
-	if n.Views, err = projections.OpenViews(filepath.Join(cfg.DataDir, projections.ViewsFile)); err != nil {
-		return nil, err
-	}
 	if n.Referrals, err = projections.OpenReferrals(context.Background(), n.Views, n.Calendar, n.Timescales); err != nil {
 		return nil, err
 	}
 	// Projections decode with the public codec: read models never hold
 	// client data.
-	n.Locks = projections.NewLocks()
+	if n.Locks, err = projections.OpenLocks(context.Background(), n.Views); err != nil {
+		return nil, err
+	}
 	n.Service.SetPeople(n.Orgs)
 	n.Statistics = projections.NewStatistics(n.Calendar, n.Timescales)
 	n.Disclosure = statistics.Rule{Enabled: cfg.Statistics.DisclosureControl,
 		SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo,
 		IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth}
-	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, o.now)
+	messageRate, err := projections.OpenMessageRate(context.Background(), n.Views, cfg.Messages.RateLimit, cfg.Messages.RateWindow, o.now)
+	if err != nil {
+		return nil, err
+	}
 	n.Service.SetMessageQuota(messageRate)
 	n.KnownClients = projections.NewKnownClients(n.Service.Codec(), ledger.NewIndexKey(n.MasterKey))
 	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate,

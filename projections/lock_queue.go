@@ -16,8 +16,7 @@ func (p *Locks) PendingLocks() []ledger.PendingLock {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var out []ledger.PendingLock
-	for id, c := range p.clients {
-		l := c.Lock
+	for id, l := range p.locks {
 		if l.Status == domain.LockPending || (l.Status == domain.LockLocked && l.UnlockRequestID != uuid.Nil) {
 			out = append(out, ledger.PendingLock{ClientID: id, Lock: l})
 		}

@@ -17,8 +17,10 @@ func TestMessageRate_LOCK8(t *testing.T) {
 	now := time.Date(2026, 12, 14, 9, 0, 0, 0, time.UTC)
 	p := NewMessageRate(3, time.Hour, func() time.Time { return now })
 	sender, client := uuid.New(), uuid.New()
+	var pos eventstore.Position
 	recorded := func(id uuid.UUID, at time.Time) {
-		p.Apply(eventstore.RecordedEvent{}, domain.Recorded{At: at, ActorUserID: sender,
+		pos++
+		p.Apply(eventstore.RecordedEvent{Position: pos}, domain.Recorded{At: at, ActorUserID: sender,
 			Event: &domain.MessageForResponsiblePerson{MessageID: id, ClientID: client}})
 	}
 	own := uuid.New()

@@ -25,7 +25,7 @@ const viewsApplicationID = 0x524c5657 // "RLVW"
 
 // viewsSchemaVersion is the schema this program writes. A file of another
 // version is rebuilt: views are derived data, the log is the truth.
-const viewsSchemaVersion = 1
+const viewsSchemaVersion = 2
 
 // Views is the SQLite database that holds the persistent read models and,
 // for each, the global position of the last event applied to it (its
@@ -146,6 +146,20 @@ var viewsSchema = []string{
 	`CREATE INDEX referrals_outbox ON referrals (from_org, made_at, id)`,
 	`CREATE INDEX referrals_received ON referrals (to_org, made_at, id)`,
 	`CREATE INDEX referrals_made ON referrals (made_at, id)`,
+	// Organisations and their accounts (R-VIEW-4, sign-in): each one's
+	// state as JSON, loaded into memory when the read model opens; and
+	// the username index as it was built, in log order.
+	`CREATE TABLE organisations (id BLOB PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID`,
+	`CREATE TABLE organisation_users (id BLOB PRIMARY KEY, organisation BLOB NOT NULL, state BLOB NOT NULL) WITHOUT ROWID`,
+	`CREATE TABLE organisation_usernames (username TEXT PRIMARY KEY, user BLOB NOT NULL) WITHOUT ROWID`,
+	// Case locks: the lock of each client whose lock is not the zero
+	// lock, as JSON; and the client each lock or unlock request is about.
+	`CREATE TABLE locks (client BLOB PRIMARY KEY, status TEXT NOT NULL, state BLOB NOT NULL) WITHOUT ROWID`,
+	`CREATE TABLE lock_requests (request BLOB PRIMARY KEY, client BLOB NOT NULL, unlock INTEGER NOT NULL) WITHOUT ROWID`,
+	// Messages recorded for responsible persons within the rate window
+	// (R-LOCK-8), at in Unix nanoseconds; older rows are pruned.
+	`CREATE TABLE message_rate (message BLOB PRIMARY KEY, sender BLOB NOT NULL, client BLOB NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID`,
+	`CREATE INDEX message_rate_at ON message_rate (at)`,
 }
 
 // migrate creates the schema, or empties a file of another version.
