@@ -238,12 +238,15 @@ func (p *Statistics) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec doma
 	}
 	p.batchPos = stored.Position
 	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
-		was, err := p.loadReferral(b, id)
+		was, err := p.loadReferral(b, id, stored)
 		if err != nil {
 			return err
 		}
 		if r := domain.EvolveReferral(was.referral(), rec); r.Exists {
-			p.changed.referrals[id] = factsOf(r)
+			// Facts the event leaves as they were need no writing.
+			if f := factsOf(r); f != was {
+				p.changed.referrals[id] = f
+			}
 		}
 		return nil
 	}

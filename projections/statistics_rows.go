@@ -9,6 +9,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/calendar"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
 )
 
 // The statistics' rows hold numbers and ids only, as the read model does:
@@ -20,14 +22,19 @@ import (
 const statsReferralColumns = `made_at, id, from_org, to_org, status, urgent, urgency_declined, acknowledged_at, ended_at,
 	agreed_close_by, outcome, decline_reason, forwarded_to, reopened_at, reopens`
 
-// loadReferral returns the facts of referral id as the batch leaves them;
-// zero facts when there are none. The caller holds p.mu.
-func (p *Statistics) loadReferral(b *Batch, id uuid.UUID) (referralFacts, error) {
+// loadReferral returns the facts of referral id as the batch leaves them,
+// before the event stored; zero facts when there are none. The caller
+// holds p.mu.
+func (p *Statistics) loadReferral(b *Batch, id uuid.UUID, stored eventstore.RecordedEvent) (referralFacts, error) {
 	if f, ok := p.changed.referrals[id]; ok {
 		return f, nil
 	}
 	if f, ok := p.referrals[id]; ok {
 		return f, nil
+	}
+	if stored.Revision == 0 && stored.Type == domain.ReferralMadeType {
+		// The first event of its stream: there is nothing before it.
+		return referralFacts{}, nil
 	}
 	row, err := b.queryRow(`SELECT `+statsReferralColumns+` FROM stat_referrals WHERE id = ?`, id[:])
 	if err != nil {
@@ -128,11 +135,28 @@ func writeReferralFacts(b *Batch, id uuid.UUID, f referralFacts) error {
 	if f.forwardedTo != uuid.Nil {
 		forwardedTo = f.forwardedTo[:]
 	}
-	// REPLACE also removes the referral's row of another time made, by
-	// the unique index on id.
-	return b.exec(`INSERT OR REPLACE INTO stat_referrals (`+statsReferralColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		statsNanos(f.madeAt), id[:], f.from[:], f.to[:], int(f.status), f.urgent, f.urgencyDeclined, statsNanos(f.acknowledgedAt),
-		statsNanos(f.endedAt), statsDateNumber(f.agreedCloseBy), int(f.outcome), int(f.declineReason), forwardedTo, statsNanos(f.reopenedAt), f.reopens)
+	args := []any{statsNanos(f.madeAt), id[:], f.from[:], f.to[:], int(f.status), f.urgent, f.urgencyDeclined, statsNanos(f.acknowledgedAt),
+		statsNanos(f.endedAt), statsDateNumber(f.agreedCloseBy), int(f.outcome), int(f.declineReason), forwardedTo, statsNanos(f.reopenedAt), f.reopens}
+	// A referral's row changes in place; one made at another time (a
+	// stream that began again) is replaced, moving to its new place.
+	s, err := b.stmt(`INSERT INTO stat_referrals (` + statsReferralColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET from_org = excluded.from_org, to_org = excluded.to_org, status = excluded.status,
+			urgent = excluded.urgent, urgency_declined = excluded.urgency_declined, acknowledged_at = excluded.acknowledged_at,
+			ended_at = excluded.ended_at, agreed_close_by = excluded.agreed_close_by, outcome = excluded.outcome,
+			decline_reason = excluded.decline_reason, forwarded_to = excluded.forwarded_to, reopened_at = excluded.reopened_at,
+			reopens = excluded.reopens
+		WHERE made_at = excluded.made_at`)
+	if err != nil {
+		return err
+	}
+	res, err := s.ExecContext(b.ctx, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	return b.exec(`INSERT OR REPLACE INTO stat_referrals (`+statsReferralColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
 }
 
 func scanReferralFacts(row interface{ Scan(...any) error }) (uuid.UUID, referralFacts, error) {
