@@ -384,9 +384,11 @@ func (p *Statistics) Query(ctx context.Context, from, to calendar.Date, now time
 		d := p.cal.DateOf(at)
 		return d, !d.Before(from) && !d.After(to)
 	}
-	// The rows are found by instant, a day wider on each side than the
-	// period's London days; inPeriod decides, as it did in memory.
-	lo, hi := p.cal.StartOfDay(from.AddDays(-1)), p.cal.StartOfDay(to.AddDays(2))
+	// The rows are found by instant, from the period's first London
+	// midnight to the one after it, with a margin for any clock change at
+	// midnight; inPeriod decides, as it did in memory.
+	const margin = 2 * time.Hour
+	lo, hi := p.cal.StartOfDay(from).Add(-margin), p.cal.StartOfDay(to.AddDays(1)).Add(margin)
 	// The cached facts are committed ones, as new as the rows or newer:
 	// they count instead of their rows.
 	p.mu.RLock()

@@ -677,3 +677,44 @@ func cpuSince() func() float64 {
 	start := used()
 	return func() float64 { return used() - start }
 }
+
+// TestStatisticsPeriodBounds_Issue14 (R-STAT-1): read from their rows, the
+// statistics count a referral made at the first instant of the period's
+// first London day and at the last of its last day, and none made just
+// outside, in winter (GMT) and summer (BST) alike, as the in-memory read
+// model did.
+func TestStatisticsPeriodBounds_Issue14(t *testing.T) {
+	cal := testCalendar(t)
+	ts := domain.DefaultTimescales()
+	from, to := uuid.New(), uuid.New()
+	log := newEventLog()
+	for _, p := range [][2]calendar.Date{
+		{calendar.MustParseDate("2027-01-01"), calendar.MustParseDate("2027-01-31")},
+		{calendar.MustParseDate("2027-06-15"), calendar.MustParseDate("2027-07-15")},
+	} {
+		first, last := cal.StartOfDay(p[0]), cal.StartOfDay(p[1].AddDays(1))
+		for _, made := range []time.Time{first.Add(-time.Nanosecond), first, last.Add(-time.Nanosecond), last} {
+			id := uuid.New()
+			log.referral(id, made, &domain.ReferralMade{ReferralID: id, FromOrganisationID: from, ToOrganisationID: to, ClientID: uuid.New()})
+		}
+	}
+	mem := newMemStatistics(cal, ts)
+	p := NewStatistics(cal, ts)
+	for _, e := range log.events {
+		mem.Apply(e.stored, e.rec)
+	}
+	feed(p, log.events)
+	fresh, err := OpenStatistics(context.Background(), p.ViewsDB(), cal, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := at(2027, 8, 1, 12)
+	for _, period := range [][2]string{{"2027-01-01", "2027-01-31"}, {"2027-06-15", "2027-07-15"}} {
+		lo, hi := calendar.MustParseDate(period[0]), calendar.MustParseDate(period[1])
+		got := statistics.Publish(fresh.Table(lo, hi, now), statistics.Rule{RoundTo: 1}, statistics.GroupBy{})
+		want := statistics.Publish(mem.Table(lo, hi, now), statistics.Rule{RoundTo: 1}, statistics.GroupBy{})
+		if n := got.Totals.Count(statistics.Made).N; n != 2 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s..%s: %d made, want 2; report %+v, want %+v", lo, hi, n, got.Totals, want.Totals)
+		}
+	}
+}
