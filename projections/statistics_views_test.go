@@ -718,3 +718,41 @@ func TestStatisticsPeriodBounds_Issue14(t *testing.T) {
 		}
 	}
 }
+
+// TestStatisticsQueriesWhileApplying_Issue14: statistics queried while
+// batches are applied answer without error, and once every batch is in,
+// as the in-memory read model does (run with -race, it checks the read
+// model's locking).
+func TestStatisticsQueriesWhileApplying_Issue14(t *testing.T) {
+	cal := testCalendar(t)
+	ts := domain.DefaultTimescales()
+	rng := rand.New(rand.NewPCG(14, 14))
+	w := newWorld(rng)
+	events := statsHistory(rng, w, cal, 80).events
+	p := NewStatistics(cal, ts)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for fed := 0; fed < len(events); fed += 10 {
+			feed(p, events[fed:min(fed+10, len(events))])
+		}
+	}()
+	queried := 0
+	for running := true; running; queried++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		if _, err := p.Query(context.Background(), statsPeriods[0][0], statsPeriods[0][1], statsNows[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mem := newMemStatistics(cal, ts)
+	for _, e := range events {
+		mem.Apply(e.stored, e.rec)
+	}
+	if got, want := statsReport(t, p.Table, w.orgs), statsReport(t, mem.Table, w.orgs); got != want {
+		t.Fatalf("after %d queries during the feed:\n%s\nwant\n%s", queried, got, want)
+	}
+}
