@@ -68,7 +68,7 @@ const statisticsView = "statistics"
 // statsChanges are the facts a batch changed, written when it commits.
 type statsChanges struct {
 	referrals map[uuid.UUID]referralFacts
-	erasures  map[uuid.UUID]erasureFacts // by request id; only requests new to the view
+	erasures  map[uuid.UUID]erasureFacts // by request id, first sighting in the batch; one on disk stays
 	locks     map[uuid.UUID]lockFacts    // by lock request id
 	lockOf    map[uuid.UUID]clientLockOf // by client
 }
