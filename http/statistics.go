@@ -42,7 +42,12 @@ func (s *Server) statistics(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	rep := q.period.Publish(q.period.Table(s.Statistics, s.Orgs, now), s.Disclosure, q.groupBy, now)
+	table, err := q.period.Table(c.Request.Context(), s.Statistics, s.Orgs, now)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	rep := q.period.Publish(table, s.Disclosure, q.groupBy, now)
 	if !q.csv {
 		c.JSON(http.StatusOK, rep)
 		return

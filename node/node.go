@@ -191,7 +191,9 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 		return nil, err
 	}
 	n.Service.SetPeople(n.Orgs)
-	n.Statistics = projections.NewStatistics(n.Calendar, n.Timescales)
+	if n.Statistics, err = projections.OpenStatistics(context.Background(), n.Views, n.Calendar, n.Timescales); err != nil {
+		return nil, err
+	}
 	n.Disclosure = statistics.Rule{Enabled: cfg.Statistics.DisclosureControl,
 		SuppressMax: cfg.Statistics.SuppressMax, RoundTo: cfg.Statistics.RoundTo,
 		IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth}

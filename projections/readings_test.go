@@ -154,6 +154,21 @@ func sameReadModel(a, b Projection) bool {
 			return d["referrals"]
 		}
 		return reflect.DeepEqual(rows(a), rows(b))
+	case *Statistics:
+		b := b.(*Statistics)
+		rows := func(p *Statistics) map[string][]string {
+			d, err := p.views().Dump(context.Background())
+			if err != nil {
+				panic(err)
+			}
+			for table := range d {
+				if !strings.HasPrefix(table, "stat_") {
+					delete(d, table)
+				}
+			}
+			return d
+		}
+		return reflect.DeepEqual(rows(a), rows(b)) && reflect.DeepEqual(a.referrals, b.referrals)
 	case *MessageRate:
 		b := b.(*MessageRate)
 		return reflect.DeepEqual(a.sent, b.sent) && reflect.DeepEqual(a.seen, b.seen) &&

@@ -1,6 +1,8 @@
 package projections
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -34,15 +36,47 @@ import (
 // the lock's status as the events leave it. Timescales are judged from each
 // referral's deadlines (domain.Timescales.Deadlines) as its events leave
 // them.
+//
+// The facts live in the views database (tables stat_*), as numbers and ids
+// only, with the view's checkpoint, so a restart resumes from it; a query
+// reads the rows of the period asked for, by the instant each was made.
+// Memory holds the facts of the batch being applied and a bounded cache of
+// committed referrals' facts. Apply, ApplyIn and Table are safe for
+// concurrent use.
 type Statistics struct {
 	cal        *calendar.Calendar
 	timescales domain.Timescales
+	// views is the database the facts are kept in. It is reached through
+	// a function so that the read model's own fields are numbers, ids,
+	// times and the calendar only (the views handle holds a path and a
+	// driver, never anything of an event).
+	views func() *Views
 
-	mu        sync.RWMutex
+	mu         sync.RWMutex
+	checkpoint eventstore.Position // committed
+	batch      uint64              // the serial of the batch the changes below belong to; 0 for none
+	batchPos   eventstore.Position // the last event applied in batch
+	changed    statsChanges        // the facts changed in batch, not yet written
+	// referrals caches committed facts, bounded by cacheMax; a query
+	// counts these in preference to the rows.
 	referrals map[uuid.UUID]referralFacts
-	erasures  map[uuid.UUID]erasureFacts // by request id
+}
+
+// statisticsView names the statistics' checkpoint.
+const statisticsView = "statistics"
+
+// statsChanges are the facts a batch changed, written when it commits.
+type statsChanges struct {
+	referrals map[uuid.UUID]referralFacts
+	erasures  map[uuid.UUID]erasureFacts // by request id, first sighting in the batch; one on disk stays
 	locks     map[uuid.UUID]lockFacts    // by lock request id
-	lockOf    map[uuid.UUID]clientLock   // client → their lock as the fold leaves it; absent when none
+	lockOf    map[uuid.UUID]clientLockOf // by client
+}
+
+// clientLockOf is a client's lock as the fold leaves it, or none.
+type clientLockOf struct {
+	lock clientLock
+	has  bool
 }
 
 // referralFacts are the non-personal facts of one referral.
@@ -140,60 +174,167 @@ type clientLock struct {
 }
 
 // NewStatistics returns an empty read model judging timescales with cal
-// and ts.
+// and ts, kept in a private in-memory database.
 func NewStatistics(cal *calendar.Calendar, ts domain.Timescales) *Statistics {
-	return &Statistics{cal: cal, timescales: ts, referrals: map[uuid.UUID]referralFacts{}, erasures: map[uuid.UUID]erasureFacts{},
-		locks: map[uuid.UUID]lockFacts{}, lockOf: map[uuid.UUID]clientLock{}}
+	p, err := OpenStatistics(context.Background(), openMemoryViews(), cal, ts)
+	if err != nil {
+		panic(err)
+	}
+	return p
 }
 
-// Apply implements Projection. It reads only ids, types, times, flags,
-// the agreed closing date and the outcome of events.
-func (p *Statistics) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
+// OpenStatistics returns the read model kept in views, judging timescales
+// with cal and ts, resuming from its checkpoint there.
+func OpenStatistics(ctx context.Context, views *Views, cal *calendar.Calendar, ts domain.Timescales) (*Statistics, error) {
+	cp, err := views.Checkpoint(ctx, statisticsView)
+	if err != nil {
+		return nil, err
+	}
+	return &Statistics{cal: cal, timescales: ts, views: func() *Views { return views }, checkpoint: cp,
+		referrals: map[uuid.UUID]referralFacts{}}, nil
+}
+
+// ViewName implements Persistent.
+func (p *Statistics) ViewName() string { return statisticsView }
+
+// ViewsDB implements Persistent.
+func (p *Statistics) ViewsDB() *Views { return p.views() }
+
+// Checkpoint returns the global position of the last event applied: the
+// statistics count every event up to it.
+func (p *Statistics) Checkpoint() eventstore.Position {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.checkpoint
+}
+
+func (p *Statistics) forget() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.checkpoint, p.batch, p.batchPos, p.changed = 0, 0, 0, statsChanges{}
+	clear(p.referrals)
+}
+
+// Apply implements Projection, applying one event in a transaction of its
+// own. It reads only ids, types, times, flags, the agreed closing date and
+// the outcome of events. Events must come in global order; one at or
+// before the checkpoint is ignored. It panics if the views database fails:
+// the runner applies through ApplyIn, which returns the error.
+func (p *Statistics) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
+	if err := applyAlone(p, stored, rec); err != nil {
+		panic(err)
+	}
+}
+
+// ApplyIn implements Persistent.
+func (p *Statistics) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.batch != b.serial {
+		p.join(b)
+	}
+	if stored.Position <= p.batchPos {
+		return nil
+	}
+	p.batchPos = stored.Position
 	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
-		if r := domain.EvolveReferral(p.referrals[id].referral(), rec); r.Exists {
-			p.referrals[id] = factsOf(r)
+		was, err := p.loadReferral(b, id, stored)
+		if err != nil {
+			return err
 		}
-		return
+		if r := domain.EvolveReferral(was.referral(), rec); r.Exists {
+			// Facts the event leaves as they were need no writing.
+			if f := factsOf(r); f != was {
+				p.changed.referrals[id] = f
+			}
+		}
+		return nil
 	}
 	if client, ok := clientOfStream(stored.Stream); ok {
-		p.applyClient(client, rec)
+		return p.applyClient(b, client, rec)
 	}
+	return nil
+}
+
+// join makes b the batch the read model's changes go to: they are written
+// with its checkpoint before b commits, and cached once it has.
+func (p *Statistics) join(b *Batch) {
+	p.batch, p.batchPos = b.serial, p.checkpoint
+	p.changed = statsChanges{referrals: map[uuid.UUID]referralFacts{}, erasures: map[uuid.UUID]erasureFacts{},
+		locks: map[uuid.UUID]lockFacts{}, lockOf: map[uuid.UUID]clientLockOf{}}
+	b.onFlush(func(b *Batch) error {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if err := p.changed.write(b); err != nil {
+			return err
+		}
+		return b.SetCheckpoint(statisticsView, p.batchPos)
+	})
+	b.onCommit(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for id, f := range p.changed.referrals {
+			if _, ok := p.referrals[id]; !ok && len(p.referrals) >= cacheMax {
+				clear(p.referrals)
+			}
+			p.referrals[id] = f
+		}
+		p.checkpoint, p.batch, p.changed = p.batchPos, 0, statsChanges{}
+	})
+	b.onRollback(func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.batch, p.batchPos, p.changed = 0, p.checkpoint, statsChanges{}
+	})
 }
 
 // applyClient folds an event of a client's stream: a new erasure request
 // is one the fold records as requested; a lock request's fate is read
-// from the lock before and after.
-func (p *Statistics) applyClient(client uuid.UUID, rec domain.Recorded) {
-	was, had := p.lockOf[client]
-	c := domain.EvolveClient(domain.ClientRecord{Lock: was.lock(had)}, rec)
+// from the lock before and after. The caller holds p.mu.
+func (p *Statistics) applyClient(b *Batch, client uuid.UUID, rec domain.Recorded) error {
+	was, err := p.loadLockOf(b, client)
+	if err != nil {
+		return err
+	}
+	c := domain.EvolveClient(domain.ClientRecord{Lock: was.lock.lock(was.has)}, rec)
 	for id, req := range c.Requests {
-		if _, seen := p.erasures[id]; !seen && req.Status == domain.ErasureRequested {
-			p.erasures[id] = erasureFacts{organisation: req.OrganisationID, at: rec.At}
+		if req.Status != domain.ErasureRequested {
+			continue
+		}
+		// Only a request the view has not seen: the first sighting is
+		// kept (in the batch here, on disk by the write's OR IGNORE).
+		if _, seen := p.changed.erasures[id]; !seen {
+			p.changed.erasures[id] = erasureFacts{organisation: req.OrganisationID, at: rec.At}
 		}
 	}
 	is, has := lockOf(c.Lock)
-	if had && (!has || is.request != was.request) {
-		l := p.locks[was.request]
-		if l.status = lockEnded; was.locked {
+	if was.has && (!has || is.request != was.lock.request) {
+		l, _, err := p.loadLock(b, was.lock.request)
+		if err != nil {
+			return err
+		}
+		if l.status = lockEnded; was.lock.locked {
 			l.status = lockLifted
 		}
-		p.locks[was.request] = l
+		p.changed.locks[was.lock.request] = l
 	}
 	if !has {
-		delete(p.lockOf, client)
-		return
+		p.changed.lockOf[client] = clientLockOf{}
+		return nil
 	}
-	l, seen := p.locks[is.request]
+	l, seen, err := p.loadLock(b, is.request)
+	if err != nil {
+		return err
+	}
 	if !seen {
 		l = lockFacts{organisation: is.owner, at: is.requestedAt}
 	}
 	if l.status = lockPending; is.locked {
 		l.status = lockInForce
 	}
-	p.locks[is.request] = l
-	p.lockOf[client] = is
+	p.changed.locks[is.request] = l
+	p.changed.lockOf[client] = clientLockOf{lock: is, has: true}
+	return nil
 }
 
 // lock rebuilds the domain.Lock the fold needs; none when has is false.
@@ -224,82 +365,64 @@ func lockOf(l domain.Lock) (clientLock, bool) {
 // (Europe/London), one cell per organisation and month. Overdue counts the
 // referrals still open and past their current deadline at now. Every
 // organisation involved appears, by id; the caller adds names and the
-// organisations with nothing to count.
+// organisations with nothing to count. It panics if the views database
+// cannot be read: servers call Query, which returns the error.
 func (p *Statistics) Table(from, to calendar.Date, now time.Time) *statistics.Table {
+	t, err := p.Query(context.Background(), from, to, now)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Query is Table, reading the facts of the period from the views
+// database: the referrals, erasure requests and lock requests made in it,
+// found by the instant they were made. Errors: the database's.
+func (p *Statistics) Query(ctx context.Context, from, to calendar.Date, now time.Time) (*statistics.Table, error) {
 	t := statistics.NewTable(monthOf(from), monthOf(to))
 	inPeriod := func(at time.Time) (calendar.Date, bool) {
 		d := p.cal.DateOf(at)
 		return d, !d.Before(from) && !d.After(to)
 	}
+	// The rows are found by instant, from the period's first London
+	// midnight to the one after it, with a margin for any clock change at
+	// midnight; inPeriod decides, as it did in memory.
+	const margin = 2 * time.Hour
+	lo, hi := p.cal.StartOfDay(from).Add(-margin), p.cal.StartOfDay(to.AddDays(1)).Add(margin)
+	// The cached facts are committed ones, as new as the rows or newer:
+	// they count instead of their rows.
 	p.mu.RLock()
-	defer p.mu.RUnlock()
-	for _, r := range p.referrals {
-		made, ok := inPeriod(r.madeAt)
-		if r.madeAt.IsZero() || !ok {
-			continue
-		}
-		month, referrer, receiver := monthOf(made), r.from.String(), r.to.String()
-		t.Count(referrer, month, statistics.Made, 1)
-		t.Count(receiver, month, statistics.Received, 1)
-		count := func(m statistics.Measure) { t.Count(receiver, month, m, 1) }
-		if r.urgent {
-			count(statistics.Urgent)
-		}
-		if r.urgencyDeclined {
-			count(statistics.UrgencyDeclined)
-		}
-		state := r.referral()
-		due := p.timescales.Deadlines(state, p.cal)
-		if !r.acknowledgedAt.IsZero() {
-			if r.acknowledgedAt.After(due.AcknowledgeBy) {
-				count(statistics.AcknowledgedLate)
-			} else {
-				count(statistics.AcknowledgedWithinTimescale)
-			}
-			t.Sample(receiver, month, statistics.DaysToAcknowledge, p.cal.WorkingDaysBetween(made, p.cal.DateOf(r.acknowledgedAt)))
-		}
-		if r.reopens > 0 {
-			count(statistics.Reopened)
-		}
-		switch state.Status {
-		case domain.StatusMade, domain.StatusAcknowledged:
-			if due.Overdue(state, now) {
-				count(statistics.Overdue)
-			}
-		case domain.StatusClosed:
-			switch r.outcome {
-			case outcomePositive:
-				count(statistics.OutcomePositive)
-			case outcomeNegative:
-				count(statistics.OutcomeNegative)
-			}
-			if !due.CloseBy.IsZero() && r.endedAt.After(due.CloseBy) {
-				count(statistics.ClosedLate)
-			} else {
-				count(statistics.ClosedWithinTimescale)
-			}
-			t.Sample(receiver, month, statistics.DaysToClose, p.cal.WorkingDaysBetween(made, p.cal.DateOf(r.endedAt)))
-		case domain.StatusDeclined:
-			if m, ok := declinedMeasure[state.DeclineReasonCode]; ok {
-				count(m)
-			} else {
-				count(statistics.DeclinedOther)
-			}
-		case domain.StatusForwarded:
-			count(statistics.Forwarded)
-		case domain.StatusWithdrawn:
-			count(statistics.Withdrawn)
+	cached := map[uuid.UUID]referralFacts{}
+	for id, r := range p.referrals {
+		if !r.madeAt.Before(lo) && r.madeAt.Before(hi) {
+			cached[id] = r
 		}
 	}
-	for _, e := range p.erasures {
+	p.mu.RUnlock()
+	count := func(r referralFacts) { p.countReferral(t, r, inPeriod, now) }
+	err := readReferralFacts(ctx, p.views(), lo, hi, func(id uuid.UUID, r referralFacts) {
+		if _, ok := cached[id]; !ok {
+			count(r)
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
+	}
+	for _, r := range cached {
+		count(r)
+	}
+	err = readErasureFacts(ctx, p.views(), lo, hi, func(e erasureFacts) {
 		if d, ok := inPeriod(e.at); ok {
 			t.Count(e.organisation.String(), monthOf(d), statistics.ErasureRequests, 1)
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
 	}
-	for _, l := range p.locks {
+	err = readLockFacts(ctx, p.views(), lo, hi, func(l lockFacts) {
 		d, ok := inPeriod(l.at)
 		if !ok {
-			continue
+			return
 		}
 		org, month := l.organisation.String(), monthOf(d)
 		t.Count(org, month, statistics.LockRequests, 1)
@@ -312,8 +435,72 @@ func (p *Statistics) Table(from, to calendar.Date, now time.Time) *statistics.Ta
 		case lockLifted:
 			t.Count(org, month, statistics.LockedCases, 1)
 		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
 	}
-	return t
+	return t, nil
+}
+
+// countReferral counts one referral's facts in t, when it was made in the
+// period.
+func (p *Statistics) countReferral(t *statistics.Table, r referralFacts, inPeriod func(time.Time) (calendar.Date, bool), now time.Time) {
+	made, ok := inPeriod(r.madeAt)
+	if r.madeAt.IsZero() || !ok {
+		return
+	}
+	month, referrer, receiver := monthOf(made), r.from.String(), r.to.String()
+	t.Count(referrer, month, statistics.Made, 1)
+	t.Count(receiver, month, statistics.Received, 1)
+	count := func(m statistics.Measure) { t.Count(receiver, month, m, 1) }
+	if r.urgent {
+		count(statistics.Urgent)
+	}
+	if r.urgencyDeclined {
+		count(statistics.UrgencyDeclined)
+	}
+	state := r.referral()
+	due := p.timescales.Deadlines(state, p.cal)
+	if !r.acknowledgedAt.IsZero() {
+		if r.acknowledgedAt.After(due.AcknowledgeBy) {
+			count(statistics.AcknowledgedLate)
+		} else {
+			count(statistics.AcknowledgedWithinTimescale)
+		}
+		t.Sample(receiver, month, statistics.DaysToAcknowledge, p.cal.WorkingDaysBetween(made, p.cal.DateOf(r.acknowledgedAt)))
+	}
+	if r.reopens > 0 {
+		count(statistics.Reopened)
+	}
+	switch state.Status {
+	case domain.StatusMade, domain.StatusAcknowledged:
+		if due.Overdue(state, now) {
+			count(statistics.Overdue)
+		}
+	case domain.StatusClosed:
+		switch r.outcome {
+		case outcomePositive:
+			count(statistics.OutcomePositive)
+		case outcomeNegative:
+			count(statistics.OutcomeNegative)
+		}
+		if !due.CloseBy.IsZero() && r.endedAt.After(due.CloseBy) {
+			count(statistics.ClosedLate)
+		} else {
+			count(statistics.ClosedWithinTimescale)
+		}
+		t.Sample(receiver, month, statistics.DaysToClose, p.cal.WorkingDaysBetween(made, p.cal.DateOf(r.endedAt)))
+	case domain.StatusDeclined:
+		if m, ok := declinedMeasure[state.DeclineReasonCode]; ok {
+			count(m)
+		} else {
+			count(statistics.DeclinedOther)
+		}
+	case domain.StatusForwarded:
+		count(statistics.Forwarded)
+	case domain.StatusWithdrawn:
+		count(statistics.Withdrawn)
+	}
 }
 
 // referral rebuilds the domain.Referral the facts were taken from, as far

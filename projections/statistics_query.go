@@ -1,6 +1,7 @@
 package projections
 
 import (
+	"context"
 	"time"
 
 	"github.com/referral-ledger/ledger/calendar"
@@ -90,12 +91,16 @@ func ParseStatisticsPeriod(get func(name string) (string, bool), rule statistics
 
 // Table returns the exact statistics of the period at now, with a row for
 // every organisation of the directory, named: what Publish is given.
-func (q StatisticsPeriod) Table(st *Statistics, orgs *Organisations, now time.Time) *statistics.Table {
-	table := st.Table(q.From, q.To, now)
+// Errors: the views database's.
+func (q StatisticsPeriod) Table(ctx context.Context, st *Statistics, orgs *Organisations, now time.Time) (*statistics.Table, error) {
+	table, err := st.Query(ctx, q.From, q.To, now)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range orgs.Directory(now) {
 		table.AddOrganisation(o.ID.String(), o.Name)
 	}
-	return table
+	return table, nil
 }
 
 // Publish applies rule to the period's table, grouped by by, and stamps

@@ -160,6 +160,45 @@ var viewsSchema = []string{
 	// (R-LOCK-8), at in Unix nanoseconds; older rows are pruned.
 	`CREATE TABLE message_rate (message BLOB PRIMARY KEY, sender BLOB NOT NULL, client BLOB NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID`,
 	`CREATE INDEX message_rate_at ON message_rate (at)`,
+	// Statistics (R-STAT-1, R-STAT-2): numbers and ids only. Times are
+	// nanoseconds since 1970 (NULL for none), dates yyyymmdd, statuses,
+	// outcomes and reason codes the read model's codes. A referral's row
+	// is kept in the order referrals were made, so the referrals of a
+	// period are read in one range.
+	`CREATE TABLE stat_referrals (
+		made_at INTEGER NOT NULL,
+		id BLOB NOT NULL,
+		from_org BLOB NOT NULL,
+		to_org BLOB NOT NULL,
+		status INTEGER NOT NULL,
+		urgent INTEGER NOT NULL,
+		urgency_declined INTEGER NOT NULL,
+		acknowledged_at INTEGER,
+		ended_at INTEGER,
+		agreed_close_by INTEGER,
+		outcome INTEGER NOT NULL,
+		decline_reason INTEGER NOT NULL,
+		forwarded_to BLOB,
+		reopened_at INTEGER,
+		reopens INTEGER NOT NULL,
+		PRIMARY KEY (made_at, id)
+	) WITHOUT ROWID`,
+	`CREATE UNIQUE INDEX stat_referrals_id ON stat_referrals (id)`,
+	// Erasure and lock requests: who made them, when, and (locks) what
+	// became of them; each client's lock as the fold leaves it.
+	`CREATE TABLE stat_erasures (request BLOB PRIMARY KEY, organisation BLOB NOT NULL, at INTEGER) WITHOUT ROWID`,
+	`CREATE INDEX stat_erasures_at ON stat_erasures (at)`,
+	`CREATE TABLE stat_lock_requests (request BLOB PRIMARY KEY, organisation BLOB NOT NULL, at INTEGER,
+		status INTEGER NOT NULL) WITHOUT ROWID`,
+	`CREATE INDEX stat_lock_requests_at ON stat_lock_requests (at)`,
+	`CREATE TABLE stat_client_locks (
+		client BLOB PRIMARY KEY,
+		locked INTEGER NOT NULL,
+		request BLOB NOT NULL,
+		owner BLOB NOT NULL,
+		requested_at INTEGER,
+		unlock_request BLOB NOT NULL
+	) WITHOUT ROWID`,
 }
 
 // migrate creates the schema, or empties a file of another version.
@@ -245,6 +284,7 @@ func (v *Views) Checkpoint(ctx context.Context, view string) (eventstore.Positio
 // Batch is one transaction of the views: events applied to persistent
 // read models, their rows and their checkpoints, committed together.
 type Batch struct {
+	serial   uint64 // unique to the batch: a read model's mark of the batch it joined
 	ctx      context.Context
 	tx       *sql.Tx
 	stmts    map[string]*sql.Stmt
@@ -253,13 +293,16 @@ type Batch struct {
 	rollback []func()
 }
 
+// batchSerial numbers the batches.
+var batchSerial atomic.Uint64
+
 // Begin starts a batch.
 func (v *Views) Begin(ctx context.Context) (*Batch, error) {
 	tx, err := v.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("views: begin: %w", err)
 	}
-	return &Batch{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return &Batch{serial: batchSerial.Add(1), ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // stmt returns query prepared once in this batch.

@@ -277,7 +277,10 @@ func (p *Pages) statisticsReport(c *gin.Context, now time.Time) (statsReport, []
 	if len(out) > 0 {
 		return statsReport{}, out, nil
 	}
-	table := period.Table(p.Statistics, p.Orgs, now)
+	table, err := period.Table(c.Request.Context(), p.Statistics, p.Orgs, now)
+	if err != nil {
+		return statsReport{}, nil, err
+	}
 	r := statsReport{Months: table.Months(), Scope: "The whole network", Org: org}
 	if org == "" {
 		r.Report = period.Publish(table, p.Disclosure, statistics.GroupBy{Month: true}, now)
