@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -156,10 +157,13 @@ func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted,
 		m.CorrelationID, m.CausationID = validUTF8(m.CorrelationID), validUTF8(m.CausationID)
 		meta := eventstore.Seal(req.stream, rev, prev, ev)
 		w.metaScratch = encodeMeta(w.metaScratch[:0], meta)
+		if rev > math.MaxInt64 { // SQLite's INTEGER is signed
+			return out, fmt.Errorf("insert event %s: revision %d is out of range", ev.ID, rev)
+		}
 		ins := w.insert
 		ins.arg(ev.ID.String())
 		ins.arg(req.stream)
-		ins.arg(clampInt64(rev))
+		ins.arg(int64(rev))
 		ins.arg(ev.Type)
 		ins.arg(int64(ev.SchemaVersion))
 		ins.arg(ev.Data)
