@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -156,7 +157,18 @@ func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted,
 		m.CorrelationID, m.CausationID = validUTF8(m.CorrelationID), validUTF8(m.CausationID)
 		meta := eventstore.Seal(req.stream, rev, prev, ev)
 		w.metaScratch = encodeMeta(w.metaScratch[:0], meta)
-		r, err := w.insert.ExecContext(ctx, ev.ID.String(), req.stream, rev, ev.Type, ev.SchemaVersion, ev.Data, w.metaScratch)
+		if rev > math.MaxInt64 { // SQLite's INTEGER is signed
+			return out, fmt.Errorf("insert event %s: revision %d is out of range", ev.ID, rev)
+		}
+		ins := w.insert
+		ins.arg(ev.ID.String())
+		ins.arg(req.stream)
+		ins.arg(int64(rev))
+		ins.arg(ev.Type)
+		ins.arg(int64(ev.SchemaVersion))
+		ins.arg(ev.Data)
+		ins.arg(w.metaScratch)
+		r, err := ins.exec()
 		if err != nil {
 			return out, fmt.Errorf("insert event %s: %w", ev.ID, err)
 		}
@@ -165,9 +177,6 @@ func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted,
 			return out, fmt.Errorf("insert event %s: %w", ev.ID, err)
 		}
 		w.batch = append(w.batch, written{stream: req.stream, revision: rev, position: eventstore.Position(pos), hash: meta.Hash})
-		if err := w.tree.add(ctx, eventstore.Position(pos), meta.Hash); err != nil {
-			return out, err
-		}
 		out.res = eventstore.AppendResult{Revision: rev, Position: eventstore.Position(pos)}
 		out.head = head{revision: rev, hash: meta.Hash, exists: true}
 		rev, prev = rev+1, meta.Hash

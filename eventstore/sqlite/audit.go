@@ -3,7 +3,7 @@ package sqlite
 // The ledger's Merkle tree (R-AUD-1), kept in the same SQLite file and the
 // same transaction as the events it covers: a batch's events and their
 // leaves commit together or not at all. The writer calls four hooks,
-// tree.begin, tree.add, tree.close and (for reading) Store.AuditLog; everything else
+// tree.begin, tree.addAll, tree.close and (for reading) Store.AuditLog; everything else
 // about the tree lives here and in package audit.
 
 import (
@@ -48,45 +48,93 @@ type querier interface {
 
 // treeWriter adds leaves inside the writer's transaction. size is the
 // number of leaves as of the open transaction, -1 when it must be read
-// again (at each batch and after a rollback to a savepoint).
+// again (at each batch and after a rollback).
 //
 // recent caches the hashes the last leaves stored, by index, for the size
 // they were stored at: the next leaf's hashes combine exactly those, so a
 // steady stream of appends reads nothing back. It is dropped whenever the
 // size read from the database is not the one it was kept for (a rollback,
 // or another handle's append).
+//
+// addAll computes every new leaf's stored hashes first, then inserts them,
+// and the leaves, a few rows per statement: a batch of appends costs a
+// handful of INSERTs however many events it holds.
 type treeWriter struct {
-	db               querier
-	size             int64
-	recent           map[int64]tlog.Hash
-	recentSize       int64
-	insHash, insLeaf *sql.Stmt // prepared on first use when db is a *sql.Conn
-	off              bool      // benchmarks only: measure appends without the tree
+	db         querier
+	size       int64
+	recent     map[int64]tlog.Hash
+	recentSize int64
+	stmts      map[treeStmt]*dstmt // multi-row inserts, prepared on first use when db is a *sql.Conn
+	queries    map[treeStmt]string
+	pending    []tlog.Hash // hashes computed but not yet inserted, from index pendingAt
+	pendingAt  int64
+	leaves     []int64 // (position, leaf) pairs not yet inserted
+	args       []any
+	off        bool // benchmarks only: measure appends without the tree
+}
+
+// treeStmt names a multi-row insert: its table and how many rows.
+type treeStmt struct {
+	table string
+	rows  int
+}
+
+// treeLeaf is an event to add to the tree: its position and chain hash.
+type treeLeaf struct {
+	pos  eventstore.Position
+	hash string
 }
 
 func newTreeWriter(db querier) *treeWriter {
-	return &treeWriter{db: db, size: -1, recent: make(map[int64]tlog.Hash), recentSize: -1}
+	return &treeWriter{db: db, size: -1, recent: make(map[int64]tlog.Hash), recentSize: -1,
+		stmts: make(map[treeStmt]*dstmt), queries: make(map[treeStmt]string)}
 }
 
 // begin forgets the cached size; the writer calls it when a transaction
 // begins or part of one is rolled back.
 func (t *treeWriter) begin() { t.size = -1 }
 
-func (t *treeWriter) exec(ctx context.Context, st **sql.Stmt, query string, args ...any) error {
-	if conn, ok := t.db.(*sql.Conn); ok && *st == nil {
-		p, err := conn.PrepareContext(ctx, query)
+// insertRows inserts rows of len(cols) values each from vals into table,
+// up to 64 rows per statement.
+func (t *treeWriter) insertRows(ctx context.Context, table, cols string, width int, vals func(i int, args []any) []any, rows int) error {
+	for done := 0; done < rows; {
+		n := 1
+		for n*2 <= rows-done && n < 64 {
+			n *= 2
+		}
+		key := treeStmt{table, n}
+		query, ok := t.queries[key]
+		if !ok {
+			query = `INSERT INTO ` + table + ` (` + cols + `) VALUES (?` + strings.Repeat(",?", width-1) + `)` +
+				strings.Repeat(`, (?`+strings.Repeat(",?", width-1)+`)`, n-1)
+			t.queries[key] = query
+		}
+		t.args = t.args[:0]
+		for i := done; i < done+n; i++ {
+			t.args = vals(i, t.args)
+		}
+		var err error
+		st := t.stmts[key]
+		if conn, ok := t.db.(*sql.Conn); ok && st == nil {
+			if st, err = prepareDriver(ctx, conn, query); err != nil {
+				return err
+			}
+			t.stmts[key] = st
+		}
+		if st != nil {
+			for _, a := range t.args {
+				st.arg(a)
+			}
+			_, err = st.exec()
+		} else {
+			_, err = t.db.ExecContext(ctx, query, t.args...)
+		}
 		if err != nil {
 			return err
 		}
-		*st = p
+		done += n
 	}
-	var err error
-	if *st != nil {
-		_, err = (*st).ExecContext(ctx, args...)
-	} else {
-		_, err = t.db.ExecContext(ctx, query, args...)
-	}
-	return err
+	return nil
 }
 
 // close closes the prepared statements.
@@ -94,33 +142,49 @@ func (t *treeWriter) close() {
 	if t == nil {
 		return
 	}
-	for _, st := range []*sql.Stmt{t.insHash, t.insLeaf} {
-		if st != nil {
-			_ = st.Close()
-		}
+	for _, st := range t.stmts {
+		st.close()
 	}
-	t.insHash, t.insLeaf = nil, nil
+	clear(t.stmts)
 }
 
-// cachedReader reads from recent, falling back to the database.
+// cachedReader reads the hashes computed but not inserted yet, then
+// recent, falling back to the database.
 func (t *treeWriter) cachedReader(ctx context.Context) tlog.HashReader {
 	db := hashReader(ctx, t.db)
 	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
 		out := make([]tlog.Hash, len(idx))
+		var missing []int64
 		for i, x := range idx {
+			if x >= t.pendingAt && x-t.pendingAt < int64(len(t.pending)) {
+				out[i] = t.pending[x-t.pendingAt]
+				continue
+			}
 			h, ok := t.recent[x]
 			if !ok {
-				return db.ReadHashes(idx)
+				missing = append(missing, x)
 			}
 			out[i] = h
+		}
+		if len(missing) == 0 {
+			return out, nil
+		}
+		got, err := db.ReadHashes(missing)
+		if err != nil {
+			return nil, err
+		}
+		for i, x := range idx {
+			if len(missing) > 0 && x == missing[0] {
+				out[i], missing, got = got[0], missing[1:], got[1:]
+			}
 		}
 		return out, nil
 	})
 }
 
-// add makes the event at pos, sealed with chainHash, the next leaf.
-func (t *treeWriter) add(ctx context.Context, pos eventstore.Position, chainHash string) error {
-	if t.off {
+// addAll makes the events in leaves the next leaves, in order.
+func (t *treeWriter) addAll(ctx context.Context, leaves []treeLeaf) (err error) {
+	if t.off || len(leaves) == 0 {
 		return nil
 	}
 	if t.size < 0 {
@@ -133,29 +197,49 @@ func (t *treeWriter) add(ctx context.Context, pos eventstore.Position, chainHash
 			clear(t.recent)
 		}
 	}
-	hs, err := audit.StoredHashes(t.size, pos, chainHash, t.cachedReader(ctx))
-	if err != nil {
-		return fmt.Errorf("audit tree: %w", err)
-	}
-	first := tlog.StoredHashIndex(0, t.size)
-	for i, h := range hs {
-		if err := t.exec(ctx, &t.insHash, `INSERT INTO audit_hashes (idx, hash) VALUES (?, ?)`, first+int64(i), h[:]); err != nil {
-			return fmt.Errorf("audit tree: store hash: %w", err)
+	defer func() {
+		if err != nil {
+			// Some rows may be in: the caller rolls back, and the tree
+			// is read again.
+			t.size, t.recentSize = -1, -1
+			clear(t.recent)
 		}
+		t.pending, t.leaves = t.pending[:0], t.leaves[:0]
+	}()
+	size := t.size
+	t.pendingAt = tlog.StoredHashIndex(0, size)
+	r := t.cachedReader(ctx)
+	for _, l := range leaves {
+		hs, err := audit.StoredHashes(size, l.pos, l.hash, r)
+		if err != nil {
+			return fmt.Errorf("audit tree: %w", err)
+		}
+		t.pending = append(t.pending, hs...)
+		t.leaves = append(t.leaves, clampInt64(uint64(l.pos)), size)
+		size++
 	}
-	if err := t.exec(ctx, &t.insLeaf, `INSERT INTO audit_leaves (position, leaf) VALUES (?, ?)`, clampInt64(uint64(pos)), t.size); err != nil {
+	err = t.insertRows(ctx, "audit_hashes", "idx, hash", 2, func(i int, args []any) []any {
+		return append(args, t.pendingAt+int64(i), t.pending[i][:]) // the slice is t.pending's until the next batch
+	}, len(t.pending))
+	if err != nil {
+		return fmt.Errorf("audit tree: store hash: %w", err)
+	}
+	err = t.insertRows(ctx, "audit_leaves", "position, leaf", 2, func(i int, args []any) []any {
+		return append(args, t.leaves[2*i], t.leaves[2*i+1])
+	}, len(t.leaves)/2)
+	if err != nil {
 		return fmt.Errorf("audit tree: store leaf: %w", err)
 	}
-	t.size++
-	// Keep what the next leaf will combine: the hashes just stored. At
+	// Keep what the next leaf will combine: the last hashes stored. At
 	// most one hash per level is needed, so the map stays small.
 	if len(t.recent) > 256 {
 		clear(t.recent)
 	}
-	for i, h := range hs {
-		t.recent[first+int64(i)] = h
+	from := max(0, len(t.pending)-64)
+	for i, h := range t.pending[from:] {
+		t.recent[t.pendingAt+int64(from+i)] = h
 	}
-	t.recentSize = t.size
+	t.size, t.recentSize = size, size
 	return nil
 }
 
@@ -245,11 +329,7 @@ func backfillSome(ctx context.Context, conn *sql.Conn) (done bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("audit tree: read events: %w", err)
 	}
-	type leaf struct {
-		pos  eventstore.Position
-		hash string
-	}
-	var todo []leaf
+	var todo []treeLeaf
 	damaged := false
 	for rows.Next() {
 		var pos eventstore.Position
@@ -270,17 +350,15 @@ func backfillSome(ctx context.Context, conn *sql.Conn) (done bool, err error) {
 			damaged = true
 			break
 		}
-		todo = append(todo, leaf{pos, meta.Hash})
+		todo = append(todo, treeLeaf{pos, meta.Hash})
 	}
 	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return false, fmt.Errorf("audit tree: read events: %w", err)
 	}
 	t := newTreeWriter(conn)
 	defer t.close()
-	for _, l := range todo {
-		if err := t.add(ctx, l.pos, l.hash); err != nil {
-			return false, err
-		}
+	if err := t.addAll(ctx, todo); err != nil {
+		return false, err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return false, fmt.Errorf("audit tree: commit: %w", err)

@@ -191,14 +191,15 @@ func BenchmarkRawSQLite(b *testing.B) {
 	}
 }
 
-// BenchmarkReadAll measures replaying the whole log through ReadAll in
-// pages, as a projection rebuilding from scratch would, in events/s.
-func BenchmarkReadAll(b *testing.B) {
-	const appends, perAppend, page = 100, 100, 1000
+// replayLog is the log the replay benchmarks read: 10,000 events in 10
+// streams, appended 100 at a time.
+const replayAppends, replayPerAppend = 100, 100
+
+func openReplayLog(b *testing.B) *sqlite.Store {
 	s := openAt(b, filepath.Join(b.TempDir(), "ledger.db"))
 	ctx := context.Background()
-	for i := range appends {
-		evs := make([]eventstore.EventData, perAppend)
+	for i := range replayAppends {
+		evs := make([]eventstore.EventData, replayPerAppend)
 		for j := range evs {
 			evs[j] = benchEvent()
 		}
@@ -206,6 +207,15 @@ func BenchmarkReadAll(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	return s
+}
+
+// BenchmarkReadAll measures replaying the whole log through ReadAll in
+// pages, as a projection rebuilding from scratch would, in events/s.
+func BenchmarkReadAll(b *testing.B) {
+	const page = 1000
+	s := openReplayLog(b)
+	ctx := context.Background()
 	b.ResetTimer()
 	cpu := cpuTime(b)
 	for range b.N {
@@ -221,13 +231,77 @@ func BenchmarkReadAll(b *testing.B) {
 			n += len(evs)
 			after = evs[len(evs)-1].Position
 		}
-		if n != appends*perAppend {
-			b.Fatalf("replayed %d events, want %d", n, appends*perAppend)
+		if n != replayAppends*replayPerAppend {
+			b.Fatalf("replayed %d events, want %d", n, replayAppends*replayPerAppend)
 		}
 	}
 	cpu = cpuTime(b) - cpu
-	b.ReportMetric(float64(b.N*appends*perAppend)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.N*replayAppends*replayPerAppend)/b.Elapsed().Seconds(), "events/s")
 	// On a machine shared with other work, wall-clock rates fall with the
 	// CPU it gets; events per CPU-second of this process does not.
-	b.ReportMetric(float64(b.N*appends*perAppend)/cpu.Seconds(), "events/cpu-s")
+	b.ReportMetric(float64(b.N*replayAppends*replayPerAppend)/cpu.Seconds(), "events/cpu-s")
+}
+
+// BenchmarkReplaySubscribe measures replaying the whole log the way the
+// projection runner and the notifier do: a subscription from the start,
+// each event received from its channel, in events/s.
+func BenchmarkReplaySubscribe(b *testing.B) {
+	s := openReplayLog(b)
+	ctx := context.Background()
+	const total = replayAppends * replayPerAppend
+	b.ResetTimer()
+	cpu := cpuTime(b)
+	for range b.N {
+		sub := s.Subscribe(ctx, eventstore.Start)
+		n := 0
+		for ev := range sub.Events() {
+			n++
+			if ev.Position != eventstore.Position(n) {
+				b.Fatalf("event %d at position %d", n, ev.Position)
+			}
+			if n == total {
+				break
+			}
+		}
+		sub.Close()
+		if n != total {
+			b.Fatalf("replayed %d events, want %d: %v", n, total, sub.Err())
+		}
+	}
+	cpu = cpuTime(b) - cpu
+	b.ReportMetric(float64(b.N*total)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.N*total)/cpu.Seconds(), "events/cpu-s")
+}
+
+// BenchmarkVerify measures `ledger verify` (sqlite.Verify) over a file of
+// 100,000 events in 100 streams, in events/s: the full chain check the
+// start-up integrity check runs in the background.
+func BenchmarkVerify(b *testing.B) {
+	const events, perAppend = 100_000, 1000
+	path := filepath.Join(b.TempDir(), "ledger.db")
+	s := openAt(b, path)
+	ctx := context.Background()
+	evs := make([]eventstore.EventData, perAppend)
+	for i := range events / perAppend {
+		for j := range evs {
+			evs[j] = benchEvent()
+		}
+		if _, err := s.Append(ctx, fmt.Sprintf("stream-%d", i%100), eventstore.Any(), evs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	cpu := cpuTime(b)
+	for range b.N {
+		rep, err := sqlite.Verify(ctx, path)
+		if err != nil || rep.Events != events {
+			b.Fatalf("Verify: %+v, %v", rep, err)
+		}
+	}
+	cpu = cpuTime(b) - cpu
+	b.ReportMetric(float64(b.N*events)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(b.N*events)/cpu.Seconds(), "events/cpu-s")
 }

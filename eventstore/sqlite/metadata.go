@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/referral-ledger/ledger/eventstore"
 )
@@ -97,7 +98,8 @@ func compactable(meta eventstore.Metadata) bool {
 
 var errBadMeta = errors.New("malformed compact metadata")
 
-// decodeMeta decodes either form of the metadata column.
+// decodeMeta decodes either form of the metadata column. The compact
+// form's strings share one allocation.
 func decodeMeta(b []byte) (eventstore.Metadata, error) {
 	var meta eventstore.Metadata
 	if len(b) > 0 && b[0] == jsonMeta {
@@ -113,20 +115,59 @@ func decodeMeta(b []byte) (eventstore.Metadata, error) {
 	if nsec >= uint64(time.Second) {
 		d.err = errBadMeta
 	}
-	meta.ActorUserID = d.string()
-	meta.ActorOrganisationID = d.string()
-	meta.CorrelationID = d.string()
-	meta.CausationID = d.string()
-	meta.PrevHash = d.hash()
-	meta.Hash = d.hash()
+	var strs [4][]byte
+	for i := range strs {
+		strs[i] = d.string()
+	}
+	prev, prevRaw := d.hash()
+	hash, hashRaw := d.hash()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%w: %d bytes after the last field", errBadMeta, len(d.b))
 	}
 	if d.err != nil {
 		return eventstore.Metadata{}, d.err
 	}
-	meta.RecordedAt = time.Unix(sec, int64(nsec)).UTC()
+	size := hexLen(prev, prevRaw) + hexLen(hash, hashRaw)
+	for _, s := range strs {
+		size += len(s)
+	}
+	buf := make([]byte, 0, size)
+	var out [6]string
+	for i, s := range strs {
+		out[i], buf = appendTo(buf, s, false)
+	}
+	out[4], buf = appendTo(buf, prev, prevRaw)
+	out[5], _ = appendTo(buf, hash, hashRaw)
+	meta = eventstore.Metadata{
+		ActorUserID: out[0], ActorOrganisationID: out[1], CorrelationID: out[2], CausationID: out[3],
+		PrevHash: out[4], Hash: out[5],
+		RecordedAt: time.Unix(sec, int64(nsec)).UTC(),
+	}
 	return meta, nil
+}
+
+// hexLen is how long b is as a string: hex-encoded when raw.
+func hexLen(b []byte, raw bool) int {
+	if raw {
+		return hex.EncodedLen(len(b))
+	}
+	return len(b)
+}
+
+// appendTo appends b (hex-encoded when raw) to buf, whose capacity holds
+// it, and returns it as a string sharing buf's memory, which nothing
+// writes again: only what follows it is appended.
+func appendTo(buf, b []byte, raw bool) (string, []byte) {
+	start := len(buf)
+	if raw {
+		buf = hex.AppendEncode(buf, b)
+	} else {
+		buf = append(buf, b...)
+	}
+	if len(buf) == start {
+		return "", buf
+	}
+	return unsafe.String(&buf[start], len(buf)-start), buf
 }
 
 // metaDecoder reads the compact form, remembering the first error.
@@ -181,31 +222,34 @@ func (d *metaDecoder) bytes(n uint64) []byte {
 	return out
 }
 
-func (d *metaDecoder) string() string {
+// string returns a length-prefixed UTF-8 string's bytes, within d's.
+func (d *metaDecoder) string() []byte {
 	b := d.bytes(d.uvarint())
 	if d.err == nil && !utf8.Valid(b) {
 		d.err = fmt.Errorf("%w: a string is not UTF-8", errBadMeta)
 	}
-	return string(b)
+	return b
 }
 
-func (d *metaDecoder) hash() string {
+// hash returns a hash's bytes, within d's, and whether they are the raw
+// 32 bytes (to hex-encode) rather than the text itself.
+func (d *metaDecoder) hash() ([]byte, bool) {
 	kind := d.bytes(1)
 	if d.err != nil {
-		return ""
+		return nil, false
 	}
 	switch kind[0] {
 	case rawHash:
-		return hex.EncodeToString(d.bytes(32))
+		return d.bytes(32), true
 	case textHash:
 		s := d.string()
-		if d.err == nil && isHexHash(s) {
+		if d.err == nil && isHexHash(string(s)) {
 			d.err = fmt.Errorf("%w: a hash stored as text that has a raw form", errBadMeta)
 		}
-		return s
+		return s, false
 	}
 	d.err = errBadMeta
-	return ""
+	return nil, false
 }
 
 // validUTF8 returns s with each byte that is not part of valid UTF-8

@@ -32,8 +32,10 @@ func (s *signal) broadcast() {
 	s.ch = make(chan struct{})
 }
 
-// subscribePage is how many events a subscription reads per query.
-const subscribePage = 500
+// subscribePage is how many events a subscription reads per query, and
+// half the events its channel holds: the feed reads the next page while
+// the reader takes the last one, so a replay keeps two cores busy.
+const subscribePage = 512
 
 type subscription struct {
 	events chan eventstore.RecordedEvent
@@ -57,7 +59,7 @@ type subscription struct {
 // itself: the writer never waits for subscribers.
 func (s *Store) Subscribe(ctx context.Context, after eventstore.Position) eventstore.Subscription {
 	ctx, cancel := context.WithCancel(ctx)
-	sub := &subscription{events: make(chan eventstore.RecordedEvent, 64), cancel: cancel, done: make(chan struct{})}
+	sub := &subscription{events: make(chan eventstore.RecordedEvent, 2*subscribePage), cancel: cancel, done: make(chan struct{})}
 	if err := s.enter(); err != nil {
 		sub.finish(err)
 		return sub

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/referral-ledger/ledger/eventstore"
@@ -34,8 +36,11 @@ func (e *TruncatedError) Error() string {
 // Verify opens the ledger file at path read-only and proves it untampered
 // (R-LEDGER-4): every stream's hash chain recomputes, positions run 1..N
 // without a gap, and N matches the count of positions SQLite ever handed
-// out, so deleting the last event is caught too. It reads one consistent
-// snapshot, so it may run beside a live Store.
+// out, so deleting the last event is caught too. It checks the log as of
+// one snapshot (the events up to its last position, which a live Store
+// never changes, and its counter), so it may run beside a live Store. It
+// reads on two connections and hashes on every core (see verifyRowsFast),
+// with the same answer as one pass.
 //
 // It returns a *eventstore.BrokenLinkError naming the first broken event in
 // position order (a changed event, one out of order, or the event after a
@@ -59,15 +64,19 @@ func Verify(ctx context.Context, path string, opts ...Option) (Report, error) {
 		return rep, unavailable("verify "+path, err)
 	}
 	defer db.Close()
-	// One transaction is one WAL snapshot: the counter and the rows agree.
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return rep, unavailable("verify "+path, err)
 	}
-	defer func() { _ = tx.Rollback() }()
+	defer conn.Close()
+	// One transaction is one WAL snapshot: the counter and the rows agree.
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		return rep, unavailable("verify "+path, err)
+	}
+	defer func() { _, _ = conn.ExecContext(context.Background(), "ROLLBACK") }()
 
 	var version int
-	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return rep, damagedOr("verify "+path, 0, err)
 	}
 	if version < 1 || version > schemaVersion {
@@ -75,10 +84,23 @@ func Verify(ctx context.Context, path string, opts ...Option) (Report, error) {
 	}
 	// The events first: in a damaged file, how far they read intact is
 	// what the operator needs to know.
-	if err := verifyRows(ctx, tx, &rep); err != nil {
+	err = verifyRowsFast(ctx, db, conn, &rep, true)
+	if errors.Is(err, errReadAgain) {
+		// Damage seen by one of the parallel reads: read in one pass to
+		// name the first position that cannot be read.
+		rep = Report{}
+		err = verifyRowsFast(ctx, db, conn, &rep, false)
+	}
+	if errors.Is(err, errOddRow) {
+		// A row only a tampered file has: verify the plain way, which
+		// names it as it always did.
+		rep = Report{}
+		err = verifyRows(ctx, conn, &rep)
+	}
+	if err != nil {
 		return rep, err
 	}
-	err = tx.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'events'`).Scan(&rep.Written)
+	err = conn.QueryRowContext(ctx, `SELECT seq FROM sqlite_sequence WHERE name = 'events'`).Scan(&rep.Written)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) { // no row: nothing was ever written
 		return rep, damagedOr("verify "+path, rep.Last, err)
 	}
@@ -88,10 +110,219 @@ func Verify(ctx context.Context, path string, opts ...Option) (Report, error) {
 	return rep, nil
 }
 
+// verifyBatch is a run of rows on their way through verifyRowsFast: read
+// in order, decoded and hashed by a worker, then checked in order.
+type verifyBatch struct {
+	rows   []rawEvent
+	events []eventstore.RecordedEvent
+	bad    []error // the row's decoding error, if any
+	hashOK []bool
+	hashed chan struct{} // closed when a worker has filled events, bad and hashOK
+	last   bool          // the last batch of its chunk
+	err    error         // the read failed after rows: how
+}
+
+const (
+	verifyBatchRows = 256  // rows per verifyBatch at most
+	verifyChunk     = 4096 // positions per chunk when reading in parallel
+)
+
+// errReadAgain: a parallel read failed; verify again in one pass, whose
+// failure names the first position that cannot be read.
+var errReadAgain = errors.New("sqlite: read the events again in one pass")
+
+// verifyRowsFast is verifyRows with the work spread over the cores:
+// readers take the rows through the driver, workers decode them and
+// recompute their hashes, and this goroutine checks positions and links in
+// position order, so its answer, its report and its first failure are
+// those of verifyRows.
+//
+// With parallel, the positions up to the last one in conn's snapshot are
+// read in chunks by two connections of db, whose snapshots start after
+// conn's and so hold the same events at those positions (a store never
+// changes or adds an event below its last); a read error then gives
+// errReadAgain. Without, conn reads every row in one pass. Either way it
+// returns errOddRow when a row needs database/sql to be read; the caller
+// then verifies again with verifyRows.
+func verifyRowsFast(ctx context.Context, db *sql.DB, conn *sql.Conn, rep *Report, parallel bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var readers []*sql.Conn
+	chunks := 1
+	if parallel {
+		var last int64
+		if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&last); err != nil {
+			cancel()
+			return errReadAgain
+		}
+		chunks = int((last + verifyChunk - 1) / verifyChunk)
+		for range min(2, chunks) {
+			c, err := db.Conn(ctx)
+			if err == nil {
+				_, err = c.ExecContext(ctx, "BEGIN")
+			}
+			if err != nil {
+				cancel()
+				for _, r := range readers {
+					_ = r.Close()
+				}
+				if c != nil {
+					_ = c.Close()
+				}
+				return errReadAgain
+			}
+			readers = append(readers, c)
+		}
+	} else {
+		readers = []*sql.Conn{conn}
+	}
+	if chunks == 0 {
+		cancel()
+		return nil
+	}
+	workers := max(1, runtime.GOMAXPROCS(0))
+	work := make(chan *verifyBatch, 2*workers+2)
+	outs := make([]chan *verifyBatch, len(readers))
+	var wg, reading sync.WaitGroup
+	defer func() {
+		cancel()
+		for _, out := range outs {
+			for range out { // let the readers finish; each owns its conn until then
+			}
+		}
+		reading.Wait()
+		close(work)
+		wg.Wait()
+		if parallel {
+			for _, r := range readers {
+				_, _ = r.ExecContext(context.Background(), "ROLLBACK")
+				_ = r.Close()
+			}
+		}
+	}()
+	for range workers {
+		wg.Go(func() {
+			for b := range work {
+				hashBatch(b)
+			}
+		})
+	}
+	for j, rc := range readers {
+		out := make(chan *verifyBatch, 4)
+		outs[j] = out
+		reading.Go(func() {
+			defer close(out)
+			for i := j; i < chunks; i += len(readers) {
+				query, args := `SELECT `+eventColumns+` FROM events ORDER BY position`, []any(nil)
+				if parallel {
+					query = `SELECT ` + eventColumns + ` FROM events WHERE position > ? AND position <= ? ORDER BY position`
+					args = []any{int64(i) * verifyChunk, int64(i+1) * verifyChunk}
+				}
+				if !readChunk(ctx, rc, query, args, work, out) {
+					return
+				}
+			}
+		})
+	}
+	v := eventstore.NewChainVerifier()
+	for i := range chunks {
+		for done := false; !done; {
+			b, ok := <-outs[i%len(outs)]
+			if !ok {
+				return ctx.Err() // a reader stopped early: ctx ended
+			}
+			<-b.hashed
+			for k := range b.events {
+				ev := &b.events[k]
+				broken := func(reason string) error {
+					return &eventstore.BrokenLinkError{Stream: ev.Stream, Revision: ev.Revision, Position: ev.Position,
+						EventID: ev.ID, Reason: reason}
+				}
+				if b.bad[k] != nil {
+					return broken("stored row cannot be decoded: " + b.bad[k].Error())
+				}
+				if want := rep.Last + 1; ev.Position != want {
+					return broken(fmt.Sprintf("position %d follows position %d: events %d..%d are missing",
+						ev.Position, rep.Last, want, ev.Position-1))
+				}
+				if err := v.CheckHashed(ev, b.hashOK[k]); err != nil {
+					return err
+				}
+				rep.Events++
+				rep.Streams = v.Streams()
+				rep.Last = ev.Position
+			}
+			switch {
+			case b.err == nil:
+			case errors.Is(b.err, errOddRow):
+				return errOddRow
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case parallel:
+				return errReadAgain
+			default:
+				return damagedOr("verify: read events", rep.Last, b.err)
+			}
+			done = b.last
+		}
+	}
+	return nil
+}
+
+// readChunk reads query's rows on conn in batches, each handed to the
+// workers and to out in order; the last carries how the read ended. It
+// reports false if ctx ended first.
+func readChunk(ctx context.Context, conn *sql.Conn, query string, args []any, work, out chan<- *verifyBatch) bool {
+	b := &verifyBatch{rows: make([]rawEvent, 0, verifyBatchRows)}
+	send := func() bool {
+		b.hashed = make(chan struct{})
+		select {
+		case work <- b:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return false
+		}
+		b = &verifyBatch{rows: make([]rawEvent, 0, verifyBatchRows)}
+		return true
+	}
+	err := eachRow(ctx, conn, query, args, func(r *rawEvent) error {
+		b.rows = append(b.rows, *r)
+		if len(b.rows) == verifyBatchRows && !send() {
+			return ctx.Err()
+		}
+		return nil
+	})
+	if ctx.Err() != nil {
+		return false
+	}
+	b.last, b.err = true, err
+	return send()
+}
+
+// hashBatch decodes b's rows and recomputes their hashes.
+func hashBatch(b *verifyBatch) {
+	defer close(b.hashed)
+	b.events = make([]eventstore.RecordedEvent, len(b.rows))
+	b.bad = make([]error, len(b.rows))
+	b.hashOK = make([]bool, len(b.rows))
+	for i := range b.rows {
+		ev, err := b.rows[i].decode()
+		b.events[i], b.bad[i] = ev, err
+		if err == nil {
+			b.hashOK[i] = eventstore.HashMatches(ev.Metadata.Hash, ev.Stream, ev.Revision, ev.ID, ev.Type,
+				ev.SchemaVersion, ev.Data, ev.Metadata)
+		}
+	}
+	b.rows = nil
+}
+
 // verifyRows streams every event in position order through a ChainVerifier,
 // holding only one head per stream in memory.
-func verifyRows(ctx context.Context, tx *sql.Tx, rep *Report) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+eventColumns+` FROM events ORDER BY position`)
+func verifyRows(ctx context.Context, conn *sql.Conn, rep *Report) error {
+	rows, err := conn.QueryContext(ctx, `SELECT `+eventColumns+` FROM events ORDER BY position`)
 	if err != nil {
 		return damagedOr("verify: read events", rep.Last, err)
 	}

@@ -61,7 +61,8 @@ type writer struct {
 	// Prepared once: SQL is parsed at Open, never per append.
 	begin, commitTx, rollback, dataVersion *sql.Stmt
 	savepoint, rollbackTo, release         *sql.Stmt
-	byID, lastOf, insert                   *sql.Stmt
+	byID, lastOf                           *sql.Stmt
+	insert                                 *dstmt // once per event: through the driver
 
 	heads       map[string]head // stream heads as of the last commit, plus this batch's appends
 	version     int64           // data_version when heads was last known good
@@ -69,6 +70,7 @@ type writer struct {
 	batch       []written       // the events the current batch has inserted, in position order
 	answers     []response
 	metaScratch []byte
+	leaves      []treeLeaf
 	tree        *treeWriter // the audit tree's hook (audit.go)
 }
 
@@ -94,8 +96,10 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 	w.release = prepare(`RELEASE append`)
 	w.byID = prepare(`SELECT stream, revision, position FROM events WHERE id = ?`)
 	w.lastOf = prepare(`SELECT revision, metadata FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1`)
-	w.insert = prepare(`INSERT INTO events (id, stream, revision, type, schema_version, data, metadata)
+	if err == nil {
+		w.insert, err = prepareDriver(ctx, w.conn, `INSERT INTO events (id, stream, revision, type, schema_version, data, metadata)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	}
 	if err != nil {
 		w.closeStmts()
 		return nil, fmt.Errorf("prepare statements: %w", err)
@@ -105,8 +109,9 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 
 func (w *writer) closeStmts() {
 	w.tree.close()
+	w.insert.close()
 	for _, st := range []*sql.Stmt{w.begin, w.commitTx, w.rollback, w.dataVersion, w.savepoint, w.rollbackTo, w.release,
-		w.byID, w.lastOf, w.insert} {
+		w.byID, w.lastOf} {
 		if st != nil {
 			_ = st.Close()
 		}
@@ -168,7 +173,16 @@ func (w *writer) commit(batch []*request) {
 	// Here, inside the transaction and before COMMIT, w.batch holds every
 	// event this batch stores, in position order, with its stream,
 	// revision, position and hash: the one place to extend what a commit
-	// writes beside its events.
+	// writes beside its events. The audit tree's leaves go in here, all at
+	// once (R-AUD-1).
+	w.leaves = w.leaves[:0]
+	for _, e := range w.batch {
+		w.leaves = append(w.leaves, treeLeaf{pos: e.position, hash: e.hash})
+	}
+	if err := w.tree.addAll(ctx, w.leaves); err != nil {
+		w.abort(ctx, batch, unavailable("append batch in "+w.s.path, err))
+		return
+	}
 	committing := time.Now()
 	if _, err := w.commitTx.ExecContext(ctx); err != nil {
 		// A failed COMMIT can leave the transaction open; abort ends it
@@ -255,8 +269,7 @@ func (w *writer) apply(ctx context.Context, req *request) (res eventstore.Append
 	mark := len(w.batch)
 	next, err := w.insertAll(ctx, req, h)
 	if err != nil {
-		w.batch = w.batch[:mark]
-		w.tree.begin() // the tree re-reads its size: the failed append may have added to it
+		w.batch = w.batch[:mark] // the tree never saw it: its leaves go in at commit
 		switch {
 		case isTakenRevision(err):
 			// The cached head was wrong: fail the batch, which drops it.
