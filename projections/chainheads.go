@@ -44,15 +44,15 @@ func (c *chainHeads) forget() {
 }
 
 // check verifies ev follows the last event checked in its stream, as
-// eventstore.ChainVerifier does, and records it; an event at or before
-// the checkpoint was checked before and is passed.
-func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) error {
+// eventstore.ChainVerifier does, records it and returns true; an event at
+// or before the checkpoint was checked before and is passed (false).
+func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.loaded {
 		cp, err := c.views.Checkpoint(b.ctx, chainsView)
 		if err != nil {
-			return err
+			return false, err
 		}
 		c.cp, c.batchPos, c.loaded, c.cache = cp, cp, true, map[string]chainHead{}
 	}
@@ -60,11 +60,11 @@ func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) error {
 		c.join(b)
 	}
 	if ev.Position <= c.batchPos {
-		return nil
+		return false, nil
 	}
 	head, seen, err := c.head(b, ev.Stream)
 	if err != nil {
-		return err
+		return false, err
 	}
 	broken := func(format string, args ...any) error {
 		return &eventstore.BrokenLinkError{Stream: ev.Stream, Revision: ev.Revision, Position: ev.Position, EventID: ev.ID,
@@ -75,17 +75,17 @@ func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) error {
 		wantRev, wantPrev = head.revision+1, head.hash
 	}
 	if ev.Revision != wantRev {
-		return broken("revision %d follows revision %d: an event is missing or out of order", ev.Revision, int64(wantRev)-1)
+		return false, broken("revision %d follows revision %d: an event is missing or out of order", ev.Revision, int64(wantRev)-1)
 	}
 	if ev.Metadata.PrevHash != wantPrev {
-		return broken("prev_hash does not match the hash of the previous event")
+		return false, broken("prev_hash does not match the hash of the previous event")
 	}
 	if got := eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata); got != ev.Metadata.Hash {
-		return broken("hash does not match the event's contents")
+		return false, broken("hash does not match the event's contents")
 	}
 	c.dirty[ev.Stream] = chainHead{revision: ev.Revision, hash: ev.Metadata.Hash}
 	c.batchPos = ev.Position
-	return nil
+	return true, nil
 }
 
 // head returns the last event checked in stream. The caller holds c.mu.

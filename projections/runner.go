@@ -58,6 +58,17 @@ type Runner struct {
 	// resumed, when it was a checkpoint rather than the start of the log.
 	started, resumed bool
 
+	// rebuild holds, while the runner rebuilds the persistent views from
+	// the start of the log, the indexes it dropped in each database, to
+	// create again in the batch that reaches rebuildTo (the head when the
+	// rebuild started); nil otherwise.
+	rebuild   map[*Views][]string
+	rebuildTo eventstore.Position
+
+	// batchMax and catchUpMax bound a batch (batchMax and catchUpBatchMax;
+	// tests make them small).
+	batchMax, catchUpMax int
+
 	mu      sync.Mutex
 	pos     eventstore.Position
 	err     error
@@ -66,7 +77,8 @@ type Runner struct {
 
 // NewRunner returns a runner for projections; call Run to start it.
 func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Projection) *Runner {
-	return &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{})}
+	return &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{}),
+		batchMax: batchMax, catchUpMax: catchUpBatchMax}
 }
 
 // CheckChains makes the runner recompute every event's hash link before
@@ -139,8 +151,14 @@ const (
 )
 
 // batchMax bounds how many events one transaction of the views applies
-// while catching up; when the log is idle each event commits at once.
-const batchMax = 2000
+// once caught up, when events arrive faster than they are applied; when
+// the log is idle each event commits at once. catchUpBatchMax bounds it
+// while catching up, far behind the head: bigger transactions write each
+// row (and each page) they change once for more events.
+const (
+	batchMax        = 2000
+	catchUpBatchMax = 16384
+)
 
 // runOnce applies events from one subscription until it ends, and says
 // why and whether it applied any. recovering logs the first event applied.
@@ -164,6 +182,9 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 	if err != nil {
 		return false, fmt.Errorf("projections: %w", err)
 	}
+	if err := r.startRebuild(ctx, head); err != nil {
+		return false, err
+	}
 	sub := r.store.Subscribe(ctx, r.Position())
 	defer sub.Close()
 	events := sub.Events()
@@ -174,8 +195,12 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 			break
 		}
 		batch = append(batch[:0], ev)
+		limit := r.batchMax
+		if ev.Position < head {
+			limit = r.catchUpMax
+		}
 	drain:
-		for len(batch) < batchMax {
+		for len(batch) < limit {
 			if ev.Position < head {
 				if ev, open = <-events; !open {
 					break drain
@@ -214,6 +239,54 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		return progressed, errors.New("projection subscription ended without a reason")
 	}
 	return progressed, nil
+}
+
+// startRebuild starts a rebuild when every persistent view is empty and
+// the log is not: it drops the indexes the views defer (DeferredIndexes)
+// and marks their databases as being rebuilt, so a rebuild cut short is
+// started again at the next open; the batch that reaches head creates
+// the indexes again and clears the mark.
+func (r *Runner) startRebuild(ctx context.Context, head eventstore.Position) error {
+	if r.rebuild != nil || r.Position() != eventstore.Start || head == eventstore.Start {
+		return nil
+	}
+	dbs := map[*Views][]string{}
+	for _, p := range r.projections {
+		v, ok := p.(Persistent)
+		if !ok {
+			continue
+		}
+		cp, err := v.ViewsDB().Checkpoint(ctx, v.ViewName())
+		if err != nil {
+			return err
+		}
+		if cp != eventstore.Start {
+			return nil // resuming
+		}
+		names := dbs[v.ViewsDB()]
+		if d, ok := p.(DeferredIndexes); ok {
+			names = append(names, d.DeferredIndexes()...)
+		}
+		dbs[v.ViewsDB()] = names
+	}
+	if len(dbs) == 0 {
+		return nil
+	}
+	for v, names := range dbs {
+		b, err := v.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("projections: %w", err)
+		}
+		if err := b.dropIndexes(head, names); err != nil {
+			b.Rollback()
+			return fmt.Errorf("projections: start the rebuild: %w", err)
+		}
+		if err := b.Commit(); err != nil {
+			return fmt.Errorf("projections: %w", err)
+		}
+	}
+	r.rebuild, r.rebuildTo = dbs, head
+	return nil
 }
 
 // startPosition is where the first subscription starts: the lowest
@@ -264,7 +337,7 @@ func (r *Runner) ResetViews(ctx context.Context) error {
 	r.mu.Lock()
 	r.pos = eventstore.Start
 	r.mu.Unlock()
-	r.started = false
+	r.started, r.rebuild = false, nil
 	return nil
 }
 
@@ -348,6 +421,7 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 		if err != nil {
 			return nil, err
 		}
+		b.rebuild = r.rebuild != nil
 		batches[v] = b
 		return b, nil
 	}
@@ -393,6 +467,23 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 			return 0, fmt.Errorf("projections: %w", err)
 		}
 	}
+	// The batch that catches up with a rebuild creates the indexes it
+	// dropped: the views are never seen caught up without them.
+	finishing := r.rebuild != nil && len(recs) > 0 && events[len(recs)-1].Position >= r.rebuildTo
+	if finishing {
+		for v, names := range r.rebuild {
+			b, err := begin(v)
+			if err == nil {
+				err = b.finishRebuild(names)
+			}
+			if err != nil {
+				for _, b := range batches {
+					b.Rollback()
+				}
+				return 0, fmt.Errorf("projections: finish the rebuild: %w", err)
+			}
+		}
+	}
 	for _, b := range batches {
 		if err := b.Commit(); err != nil {
 			for _, other := range batches {
@@ -402,6 +493,9 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 			}
 			return 0, fmt.Errorf("projections: %w", err)
 		}
+	}
+	if finishing {
+		r.rebuild = nil
 	}
 	for i, rec := range recs {
 		for _, p := range r.projections {
@@ -434,27 +528,27 @@ func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorde
 	return nil
 }
 
-// check verifies ev's hash link when the runner checks chains.
+// check verifies ev's hash link when the runner checks chains: against
+// the chain heads in the views when it has them (every event after their
+// checkpoint), else with the verifier, which sees the whole log from its
+// start. Each event's hash is computed once.
 func (r *Runner) check(ev eventstore.RecordedEvent, begin func(*Views) (*Batch, error)) error {
-	var err error
-	switch {
-	case r.chains == nil:
+	if r.chains == nil {
 		return nil
-	case r.heads != nil && r.resumed:
-		// Resumed from a checkpoint: each stream's last event checked is
-		// in the views.
+	}
+	checked := false
+	var err error
+	if r.heads != nil {
 		var b *Batch
 		if b, err = begin(r.views); err == nil {
-			err = r.heads.check(b, ev)
+			checked, err = r.heads.check(b, ev)
 		}
-	default:
+	}
+	// Resumed from a checkpoint, the events before it are not fed again;
+	// from the start of the log, those up to the heads' checkpoint are
+	// checked by the verifier.
+	if err == nil && !checked && !(r.heads != nil && r.resumed) {
 		err = r.chains.Check(ev)
-		if err == nil && r.heads != nil {
-			var b *Batch
-			if b, err = begin(r.views); err == nil {
-				err = r.heads.check(b, ev)
-			}
-		}
 	}
 	if err != nil {
 		return fmt.Errorf("projection stopped at position %d: the event does not verify: %w", ev.Position, err)
