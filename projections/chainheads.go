@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/referral-ledger/ledger/eventstore"
@@ -45,8 +46,9 @@ func (c *chainHeads) forget() {
 
 // check verifies ev follows the last event checked in its stream, as
 // eventstore.ChainVerifier does, records it and returns true; an event at
-// or before the checkpoint was checked before and is passed (false).
-func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) (bool, error) {
+// or before the checkpoint was checked before and is passed (false). hash
+// is the hash of ev's contents (eventstore.ComputeHash).
+func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent, hash string) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.loaded {
@@ -80,7 +82,7 @@ func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) (bool, error) 
 	if ev.Metadata.PrevHash != wantPrev {
 		return false, broken("prev_hash does not match the hash of the previous event")
 	}
-	if got := eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata); got != ev.Metadata.Hash {
+	if hash != ev.Metadata.Hash {
 		return false, broken("hash does not match the event's contents")
 	}
 	c.dirty[ev.Stream] = chainHead{revision: ev.Revision, hash: ev.Metadata.Hash}
@@ -117,7 +119,13 @@ func (c *chainHeads) join(b *Batch) {
 	b.onFlush(func(b *Batch) error {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		for stream, h := range c.dirty {
+		streams := make([]string, 0, len(c.dirty))
+		for stream := range c.dirty {
+			streams = append(streams, stream)
+		}
+		slices.Sort(streams) // the table's pages in order
+		for _, stream := range streams {
+			h := c.dirty[stream]
 			if err := b.exec(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES (?, ?, ?)`,
 				stream, int64(h.revision), h.hash); err != nil {
 				return err

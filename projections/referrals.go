@@ -1,9 +1,11 @@
 package projections
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -187,8 +189,15 @@ func (p *Referrals) join(b *Batch) {
 	b.onFlush(func(b *Batch) error {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		for id, e := range p.dirty {
-			if err := writeReferral(b, id, e); err != nil {
+		// In key order: the table's pages are visited once each, in
+		// order, rather than at random.
+		ids := make([]uuid.UUID, 0, len(p.dirty))
+		for id := range p.dirty {
+			ids = append(ids, id)
+		}
+		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		for _, id := range ids {
+			if err := writeReferral(b, id, p.dirty[id]); err != nil {
 				return err
 			}
 		}

@@ -186,9 +186,21 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		return false, err
 	}
 	sub := r.store.Subscribe(ctx, r.Position())
-	defer sub.Close()
-	events := sub.Events()
-	batch := make([]eventstore.RecordedEvent, 0, 64)
+	// Events are read, decoded and their hashes computed on one goroutine
+	// while this one applies the batch before: two cores share a rebuild.
+	pctx, cancel := context.WithCancel(ctx)
+	events := make(chan prepared, preparedMax)
+	preparing := make(chan struct{})
+	go func() {
+		defer close(preparing)
+		r.prepare(pctx, sub.Events(), events)
+	}()
+	defer func() {
+		cancel()
+		sub.Close()
+		<-preparing
+	}()
+	batch := make([]prepared, 0, 64)
 	for {
 		ev, open := <-events
 		if !open {
@@ -196,12 +208,12 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		}
 		batch = append(batch[:0], ev)
 		limit := r.batchMax
-		if ev.Position < head {
+		if ev.ev.Position < head {
 			limit = r.catchUpMax
 		}
 	drain:
 		for len(batch) < limit {
-			if ev.Position < head {
+			if ev.ev.Position < head {
 				if ev, open = <-events; !open {
 					break drain
 				}
@@ -221,10 +233,11 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		applied, err := r.applyBatch(ctx, batch)
 		if applied > 0 {
 			if recovering && !progressed {
-				r.log.Warn().Uint64("position", uint64(batch[applied-1].Position)).Msg("projections recovered")
+				r.log.Warn().Uint64("position", uint64(batch[applied-1].ev.Position)).Msg("projections recovered")
 			}
 			progressed = true
 		}
+		clear(batch) // let what was applied go
 		if err != nil {
 			return progressed, err
 		}
@@ -239,6 +252,47 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		return progressed, errors.New("projection subscription ended without a reason")
 	}
 	return progressed, nil
+}
+
+// prepared is an event read from the subscription, decoded, its hash
+// computed when the runner checks chains.
+type prepared struct {
+	ev   eventstore.RecordedEvent
+	rec  domain.Recorded
+	hash string // the hash of the event's contents; "" when chains are not checked
+	err  error  // why the event could not be decoded
+}
+
+// preparedMax bounds the events prepared ahead of the batch applied.
+const preparedMax = 1024
+
+// prepare decodes the events of a subscription, in order, and computes
+// their hashes, until the subscription ends (then it closes out) or ctx
+// does.
+func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent, out chan<- prepared) {
+	defer close(out)
+	for {
+		var ev eventstore.RecordedEvent
+		var open bool
+		select {
+		case ev, open = <-in:
+			if !open {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+		p := prepared{ev: ev}
+		p.rec, p.err = r.codec.Decode(ctx, ev)
+		if r.chains != nil {
+			p.hash = eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata)
+		}
+		select {
+		case out <- p:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // startRebuild starts a rebuild when every persistent view is empty and
@@ -411,7 +465,7 @@ func (r *Runner) lowestCheckpoint(ctx context.Context) (eventstore.Position, err
 // how many it applied: all of them, or those before the first that could
 // not be verified, decoded or applied, with the error. What it applied is
 // committed, and the position moved past it.
-func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEvent) (int, error) {
+func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error) {
 	batches := map[*Views]*Batch{}
 	begin := func(v *Views) (*Batch, error) {
 		if b, ok := batches[v]; ok {
@@ -427,13 +481,13 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 	}
 	recs := make([]domain.Recorded, 0, len(events))
 	var stop error
-	for _, ev := range events {
-		if err := r.check(ev, begin); err != nil {
+	for i := range events {
+		ev, rec := events[i].ev, events[i].rec
+		if err := r.check(ev, events[i].hash, begin); err != nil {
 			stop = err
 			break
 		}
-		rec, err := r.codec.Decode(ctx, ev)
-		if err != nil {
+		if err := events[i].err; err != nil {
 			stop = fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
 			break
 		}
@@ -458,7 +512,7 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 	if r.views != nil && len(recs) > 0 {
 		b, err := begin(r.views)
 		if err == nil {
-			err = b.setMark(events[len(recs)-1])
+			err = b.setMark(events[len(recs)-1].ev)
 		}
 		if err != nil {
 			for _, b := range batches {
@@ -469,7 +523,7 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 	}
 	// The batch that catches up with a rebuild creates the indexes it
 	// dropped: the views are never seen caught up without them.
-	finishing := r.rebuild != nil && len(recs) > 0 && events[len(recs)-1].Position >= r.rebuildTo
+	finishing := r.rebuild != nil && len(recs) > 0 && events[len(recs)-1].ev.Position >= r.rebuildTo
 	if finishing {
 		for v, names := range r.rebuild {
 			b, err := begin(v)
@@ -500,12 +554,12 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 	for i, rec := range recs {
 		for _, p := range r.projections {
 			if _, ok := p.(Persistent); !ok {
-				p.Apply(events[i], rec)
+				p.Apply(events[i].ev, rec)
 			}
 		}
 	}
 	if len(recs) > 0 {
-		r.advance(events[len(recs)-1].Position)
+		r.advance(events[len(recs)-1].ev.Position)
 	}
 	return len(recs), stop
 }
@@ -531,8 +585,8 @@ func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorde
 // check verifies ev's hash link when the runner checks chains: against
 // the chain heads in the views when it has them (every event after their
 // checkpoint), else with the verifier, which sees the whole log from its
-// start. Each event's hash is computed once.
-func (r *Runner) check(ev eventstore.RecordedEvent, begin func(*Views) (*Batch, error)) error {
+// start. hash is the hash of ev's contents, computed once.
+func (r *Runner) check(ev eventstore.RecordedEvent, hash string, begin func(*Views) (*Batch, error)) error {
 	if r.chains == nil {
 		return nil
 	}
@@ -541,7 +595,7 @@ func (r *Runner) check(ev eventstore.RecordedEvent, begin func(*Views) (*Batch, 
 	if r.heads != nil {
 		var b *Batch
 		if b, err = begin(r.views); err == nil {
-			checked, err = r.heads.check(b, ev)
+			checked, err = r.heads.check(b, ev, hash)
 		}
 	}
 	// Resumed from a checkpoint, the events before it are not fed again;
