@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"sync"
 
@@ -36,12 +37,65 @@ type chainHeads struct {
 	loaded   bool
 	dirty    map[string]chainHead
 	cache    map[string]chainHead
+
+	// fresh, during a rebuild that started with no chain heads, holds
+	// every stream recorded since: a stream it has not seen has no head
+	// to read (the first event of each stream needs no query).
+	fresh *streamFilter
+}
+
+// streamFilter is a Bloom filter of stream names, of fixed size: it may
+// say a stream was seen when it was not (then the head is read), never
+// the reverse.
+type streamFilter struct {
+	seed maphash.Seed
+	bits []uint64
+}
+
+// streamFilterBits is the filter's size: 4 Mbit (512 KiB), about 2% false
+// positives at 500,000 streams.
+const streamFilterBits = 1 << 22
+
+func newStreamFilter() *streamFilter {
+	return &streamFilter{seed: maphash.MakeSeed(), bits: make([]uint64, streamFilterBits/64)}
+}
+
+func (f *streamFilter) probes(stream string) [3]uint64 {
+	h := maphash.String(f.seed, stream)
+	h1, h2 := h&0xffffffff, h>>32|1
+	return [3]uint64{h1 % streamFilterBits, (h1 + h2) % streamFilterBits, (h1 + 2*h2) % streamFilterBits}
+}
+
+func (f *streamFilter) add(stream string) {
+	for _, i := range f.probes(stream) {
+		f.bits[i/64] |= 1 << (i % 64)
+	}
+}
+
+func (f *streamFilter) mayHave(stream string) bool {
+	for _, i := range f.probes(stream) {
+		if f.bits[i/64]&(1<<(i%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// rebuilding tells the chain heads a rebuild starts with none (fresh) or
+// has ended.
+func (c *chainHeads) rebuilding(fresh bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fresh = nil
+	if fresh {
+		c.fresh = newStreamFilter()
+	}
 }
 
 func (c *chainHeads) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.loaded, c.batch, c.dirty = false, nil, nil
+	c.loaded, c.batch, c.dirty, c.fresh = false, nil, nil, nil
 }
 
 // check verifies ev follows the last event checked in its stream, as
@@ -86,6 +140,9 @@ func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent, hash string) (
 		return false, broken("hash does not match the event's contents")
 	}
 	c.dirty[ev.Stream] = chainHead{revision: ev.Revision, hash: ev.Metadata.Hash}
+	if c.fresh != nil && !seen {
+		c.fresh.add(ev.Stream) // kept if the batch rolls back: it may only say too much
+	}
 	c.batchPos = ev.Position
 	return true, nil
 }
@@ -97,6 +154,9 @@ func (c *chainHeads) head(b *Batch, stream string) (chainHead, bool, error) {
 	}
 	if h, ok := c.cache[stream]; ok {
 		return h, true, nil
+	}
+	if c.fresh != nil && !c.fresh.mayHave(stream) {
+		return chainHead{}, false, nil
 	}
 	row, err := b.queryRow(`SELECT revision, hash FROM chain_heads WHERE stream = ?`, stream)
 	if err != nil {

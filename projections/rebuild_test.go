@@ -269,3 +269,84 @@ func TestRebuildRecoversFromAFailedBatch_Issue14(t *testing.T) {
 		t.Fatal("views.db is still marked as being rebuilt")
 	}
 }
+
+// readLog returns every event of store, in order.
+func readLog(t *testing.T, store eventstore.Store) []eventstore.RecordedEvent {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	head, err := store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := store.Subscribe(ctx, eventstore.Start)
+	defer sub.Close()
+	var out []eventstore.RecordedEvent
+	for ev := range sub.Events() {
+		out = append(out, ev)
+		if ev.Position >= head {
+			break
+		}
+	}
+	return out
+}
+
+// TestRebuildChecksEveryLink_LEDGER4: during a rebuild, when the chain
+// heads skip reading the heads of streams they have not seen, an event
+// that starts again a stream already checked (and no longer held in
+// memory) is still refused, as is an event whose contents changed.
+func TestRebuildChecksEveryLink_LEDGER4(t *testing.T) {
+	store, _, _, _ := rebuildFixture(t)
+	events := readLog(t, store)
+	views, err := OpenViews(filepath.Join(t.TempDir(), ViewsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer views.Close()
+	ctx := context.Background()
+	heads := &chainHeads{views: views}
+	heads.rebuilding(true)
+	check := func(ev eventstore.RecordedEvent) error {
+		b, err := views.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hash := eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata)
+		if _, err := heads.check(b, ev, hash); err != nil {
+			b.Rollback()
+			return err
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	}
+	for _, ev := range events {
+		if err := check(ev); err != nil {
+			t.Fatalf("position %d: %v", ev.Position, err)
+		}
+	}
+	var first eventstore.RecordedEvent
+	for _, ev := range events {
+		if ev.Revision == 0 {
+			first = ev
+			break
+		}
+	}
+	heads.mu.Lock()
+	clear(heads.cache) // as when the cache was full
+	heads.mu.Unlock()
+	again := first
+	again.Position = events[len(events)-1].Position + 1
+	var broken *eventstore.BrokenLinkError
+	if err := check(again); !errors.As(err, &broken) {
+		t.Fatalf("a stream started again was accepted: %v", err)
+	}
+	changed := events[len(events)-1]
+	changed.Position += 2
+	changed.Revision++
+	changed.Metadata.PrevHash = changed.Metadata.Hash
+	if err := check(changed); !errors.As(err, &broken) {
+		t.Fatalf("an event whose contents do not match its hash was accepted: %v", err)
+	}
+}

@@ -200,7 +200,11 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		sub.Close()
 		<-preparing
 	}()
-	batch := make([]prepared, 0, 64)
+	size := r.batchMax
+	if behind := uint64(head - min(head, r.Position())); behind > uint64(size) {
+		size = int(min(behind, uint64(r.catchUpMax)))
+	}
+	batch := make([]prepared, 0, size)
 	for {
 		ev, open := <-events
 		if !open {
@@ -326,6 +330,14 @@ func (r *Runner) startRebuild(ctx context.Context, head eventstore.Position) err
 	if len(dbs) == 0 {
 		return nil
 	}
+	fresh := false
+	if r.heads != nil && r.chains != nil {
+		cp, err := r.views.Checkpoint(ctx, chainsView)
+		if err != nil {
+			return err
+		}
+		fresh = cp == eventstore.Start
+	}
 	for v, names := range dbs {
 		b, err := v.Begin(ctx)
 		if err != nil {
@@ -340,6 +352,9 @@ func (r *Runner) startRebuild(ctx context.Context, head eventstore.Position) err
 		}
 	}
 	r.rebuild, r.rebuildTo = dbs, head
+	if fresh {
+		r.heads.rebuilding(true)
+	}
 	return nil
 }
 
@@ -550,6 +565,9 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 	}
 	if finishing {
 		r.rebuild = nil
+		if r.heads != nil {
+			r.heads.rebuilding(false)
+		}
 	}
 	for i, rec := range recs {
 		for _, p := range r.projections {
