@@ -130,7 +130,7 @@ func (c *Codec) seal(ctx context.Context, id, client uuid.UUID, data []byte, nam
 // box, if any, into a field beside it); only a box that is opened is
 // parsed again, the small JSON of its own fields, into the same event.
 func (c *Codec) Decode(ctx context.Context, rec eventstore.RecordedEvent) (domain.Recorded, error) {
-	ev, ok := domain.NewEvent(rec.Type)
+	carrier, ok := carrierOfType(rec.Type)
 	if !ok {
 		return domain.Recorded{}, fmt.Errorf("decode event %s: unknown type %q", rec.ID, rec.Type)
 	}
@@ -139,16 +139,42 @@ func (c *Codec) Decode(ctx context.Context, rec eventstore.RecordedEvent) (domai
 		return domain.Recorded{}, fmt.Errorf("decode event %s: %w", rec.ID, err)
 	}
 	out := domain.Recorded{
-		Event:               ev,
 		At:                  rec.Metadata.RecordedAt,
 		ActorUserID:         parseID(rec.Metadata.ActorUserID),
 		ActorOrganisationID: parseID(rec.Metadata.ActorOrganisationID),
 		Revision:            rec.Revision,
 	}
-	box, err := decodePayload(data, ev)
+	var ev domain.Event
+	var box *sealed
+	switch {
+	case carrier != nil && c.keys == nil:
+		// A public codec opens no box: it only needs to know there is
+		// one, and parses the event beside a placeholder that skips the
+		// box's contents (no base64 decoding, no copy).
+		v := reflect.New(publicCarrierOf(carrier))
+		if err = json.Unmarshal(data, v.Interface()); err == nil {
+			ev, _ = v.Elem().Field(0).Addr().Interface().(domain.Event)
+			if !v.Elem().Field(1).IsNil() {
+				out.Event, out.Withheld = ev, true
+				return out, nil
+			}
+		}
+	case carrier != nil:
+		// The event is the carrier's first field: parsed in place, not
+		// copied out.
+		v := reflect.New(carrier)
+		if err = json.Unmarshal(data, v.Interface()); err == nil {
+			ev, _ = v.Elem().Field(0).Addr().Interface().(domain.Event)
+			box, _ = v.Elem().Field(1).Interface().(*sealed)
+		}
+	default:
+		ev, _ = domain.NewEvent(rec.Type)
+		box, err = decodePayload(data, ev)
+	}
 	if err != nil {
 		return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
 	}
+	out.Event = ev
 	if box != nil {
 		if err := c.open(ctx, rec.ID, box, ev, &out); err != nil {
 			return domain.Recorded{}, fmt.Errorf("decode event %s (%s): %w", rec.ID, rec.Type, err)
@@ -176,6 +202,45 @@ func decodePayload(data []byte, ev domain.Event) (*sealed, error) {
 	box, _ := v.Elem().Field(1).Interface().(*sealed)
 	return box, nil
 }
+
+// carrierOfType returns the carrier of an event type (nil for an event
+// that is not a pointer to a named struct) and false for a type the
+// domain does not know.
+func carrierOfType(eventType string) (reflect.Type, bool) {
+	if c, ok := typeCarriers.Load(eventType); ok {
+		t, _ := c.(reflect.Type)
+		return t, true
+	}
+	ev, ok := domain.NewEvent(eventType)
+	if !ok {
+		return nil, false
+	}
+	// The carrier's first field has the type ev points to: its address
+	// is an event of the same type.
+	carrier := carrierOf(reflect.TypeOf(ev))
+	typeCarriers.Store(eventType, carrier)
+	return carrier, true
+}
+
+// publicCarrierOf returns the carrier's twin for a public codec: the same
+// event beside a Sealed field that takes the sealed member without its
+// contents.
+func publicCarrierOf(carrier reflect.Type) reflect.Type {
+	if c, ok := publicCarriers.Load(carrier); ok {
+		return c.(reflect.Type)
+	}
+	public := reflect.StructOf([]reflect.StructField{
+		carrier.Field(0),
+		{Name: "Sealed", Type: reflect.TypeFor[*struct{}](), Tag: `json:"` + sealedField + `"`},
+	})
+	publicCarriers.Store(carrier, public)
+	return public
+}
+
+var publicCarriers sync.Map // reflect.Type (carrier) -> reflect.Type
+
+// typeCarriers maps an event type to its carrier (see carrierOf).
+var typeCarriers sync.Map // string -> reflect.Type (nil when there is none)
 
 // carriers maps an event's pointer type to its carrier type: a struct that
 // embeds the event's struct, so encoding/json fills the event's fields,

@@ -4,6 +4,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"slices"
 	"sync"
 
 	"github.com/referral-ledger/ledger/eventstore"
@@ -35,24 +37,78 @@ type chainHeads struct {
 	loaded   bool
 	dirty    map[string]chainHead
 	cache    map[string]chainHead
+
+	// fresh, during a rebuild that started with no chain heads, holds
+	// every stream recorded since: a stream it has not seen has no head
+	// to read (the first event of each stream needs no query).
+	fresh *streamFilter
+}
+
+// streamFilter is a Bloom filter of stream names, of fixed size: it may
+// say a stream was seen when it was not (then the head is read), never
+// the reverse.
+type streamFilter struct {
+	seed maphash.Seed
+	bits []uint64
+}
+
+// streamFilterBits is the filter's size: 4 Mbit (512 KiB), about 2% false
+// positives at 500,000 streams.
+const streamFilterBits = 1 << 22
+
+func newStreamFilter() *streamFilter {
+	return &streamFilter{seed: maphash.MakeSeed(), bits: make([]uint64, streamFilterBits/64)}
+}
+
+func (f *streamFilter) probes(stream string) [3]uint64 {
+	h := maphash.String(f.seed, stream)
+	h1, h2 := h&0xffffffff, h>>32|1
+	return [3]uint64{h1 % streamFilterBits, (h1 + h2) % streamFilterBits, (h1 + 2*h2) % streamFilterBits}
+}
+
+func (f *streamFilter) add(stream string) {
+	for _, i := range f.probes(stream) {
+		f.bits[i/64] |= 1 << (i % 64)
+	}
+}
+
+func (f *streamFilter) mayHave(stream string) bool {
+	for _, i := range f.probes(stream) {
+		if f.bits[i/64]&(1<<(i%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// rebuilding tells the chain heads a rebuild starts with none (fresh) or
+// has ended.
+func (c *chainHeads) rebuilding(fresh bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fresh = nil
+	if fresh {
+		c.fresh = newStreamFilter()
+	}
 }
 
 func (c *chainHeads) forget() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.loaded, c.batch, c.dirty = false, nil, nil
+	c.loaded, c.batch, c.dirty, c.fresh = false, nil, nil, nil
 }
 
 // check verifies ev follows the last event checked in its stream, as
-// eventstore.ChainVerifier does, and records it; an event at or before
-// the checkpoint was checked before and is passed.
-func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) error {
+// eventstore.ChainVerifier does, records it and returns true; an event at
+// or before the checkpoint was checked before and is passed (false). hash
+// is the hash of ev's contents (eventstore.ComputeHash).
+func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent, hash string) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.loaded {
 		cp, err := c.views.Checkpoint(b.ctx, chainsView)
 		if err != nil {
-			return err
+			return false, err
 		}
 		c.cp, c.batchPos, c.loaded, c.cache = cp, cp, true, map[string]chainHead{}
 	}
@@ -60,11 +116,11 @@ func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) error {
 		c.join(b)
 	}
 	if ev.Position <= c.batchPos {
-		return nil
+		return false, nil
 	}
 	head, seen, err := c.head(b, ev.Stream)
 	if err != nil {
-		return err
+		return false, err
 	}
 	broken := func(format string, args ...any) error {
 		return &eventstore.BrokenLinkError{Stream: ev.Stream, Revision: ev.Revision, Position: ev.Position, EventID: ev.ID,
@@ -75,17 +131,20 @@ func (c *chainHeads) check(b *Batch, ev eventstore.RecordedEvent) error {
 		wantRev, wantPrev = head.revision+1, head.hash
 	}
 	if ev.Revision != wantRev {
-		return broken("revision %d follows revision %d: an event is missing or out of order", ev.Revision, int64(wantRev)-1)
+		return false, broken("revision %d follows revision %d: an event is missing or out of order", ev.Revision, int64(wantRev)-1)
 	}
 	if ev.Metadata.PrevHash != wantPrev {
-		return broken("prev_hash does not match the hash of the previous event")
+		return false, broken("prev_hash does not match the hash of the previous event")
 	}
-	if got := eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata); got != ev.Metadata.Hash {
-		return broken("hash does not match the event's contents")
+	if hash != ev.Metadata.Hash {
+		return false, broken("hash does not match the event's contents")
 	}
 	c.dirty[ev.Stream] = chainHead{revision: ev.Revision, hash: ev.Metadata.Hash}
+	if c.fresh != nil && !seen {
+		c.fresh.add(ev.Stream) // kept if the batch rolls back: it may only say too much
+	}
 	c.batchPos = ev.Position
-	return nil
+	return true, nil
 }
 
 // head returns the last event checked in stream. The caller holds c.mu.
@@ -95,6 +154,9 @@ func (c *chainHeads) head(b *Batch, stream string) (chainHead, bool, error) {
 	}
 	if h, ok := c.cache[stream]; ok {
 		return h, true, nil
+	}
+	if c.fresh != nil && !c.fresh.mayHave(stream) {
+		return chainHead{}, false, nil
 	}
 	row, err := b.queryRow(`SELECT revision, hash FROM chain_heads WHERE stream = ?`, stream)
 	if err != nil {
@@ -117,7 +179,13 @@ func (c *chainHeads) join(b *Batch) {
 	b.onFlush(func(b *Batch) error {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		for stream, h := range c.dirty {
+		streams := make([]string, 0, len(c.dirty))
+		for stream := range c.dirty {
+			streams = append(streams, stream)
+		}
+		slices.Sort(streams) // the table's pages in order
+		for _, stream := range streams {
+			h := c.dirty[stream]
 			if err := b.exec(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES (?, ?, ?)`,
 				stream, int64(h.revision), h.hash); err != nil {
 				return err

@@ -221,7 +221,7 @@ func BenchmarkIssue14AccountViewsPerEvent(b *testing.B) {
 					next = 0
 					b.StartTimer()
 				}
-				if _, err := r.applyBatch(ctx, events[next:next+1]); err != nil {
+				if _, err := r.applyBatch(ctx, []prepared{r.prepareEvent(ctx, events[next])}); err != nil {
 					b.Fatal(err)
 				}
 				next++

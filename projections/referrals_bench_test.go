@@ -188,7 +188,9 @@ func BenchmarkReferralsRebuildThroughRunner(b *testing.B) {
 		b.Fatal(err)
 	}
 	cal := testCalendar(b)
+	cpu := time.Duration(0)
 	for b.Loop() {
+		start := cpuTime(b)
 		p := NewReferrals(cal, domain.DefaultTimescales())
 		r := NewRunner(store, ledger.NewPublicCodec(), p)
 		runCtx, stop := context.WithCancel(ctx)
@@ -199,11 +201,12 @@ func BenchmarkReferralsRebuildThroughRunner(b *testing.B) {
 		}
 		stop()
 		<-done
+		cpu += cpuTime(b) - start
 		if p.Checkpoint() != head {
 			b.Fatalf("checkpoint %d, head %d", p.Checkpoint(), head)
 		}
 	}
-	b.ReportMetric(float64(head)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	reportRates(b, head, cpu)
 }
 
 // BenchmarkViewQueries measures the latency of the list queries on a read

@@ -58,6 +58,17 @@ type Runner struct {
 	// resumed, when it was a checkpoint rather than the start of the log.
 	started, resumed bool
 
+	// rebuild holds, while the runner rebuilds the persistent views from
+	// the start of the log, the indexes it dropped in each database, to
+	// create again in the batch that reaches rebuildTo (the head when the
+	// rebuild started); nil otherwise.
+	rebuild   map[*Views][]string
+	rebuildTo eventstore.Position
+
+	// batchMax and catchUpMax bound a batch (batchMax and catchUpBatchMax;
+	// tests make them small).
+	batchMax, catchUpMax int
+
 	mu      sync.Mutex
 	pos     eventstore.Position
 	err     error
@@ -66,7 +77,8 @@ type Runner struct {
 
 // NewRunner returns a runner for projections; call Run to start it.
 func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Projection) *Runner {
-	return &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{})}
+	return &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{}),
+		batchMax: batchMax, catchUpMax: catchUpBatchMax}
 }
 
 // CheckChains makes the runner recompute every event's hash link before
@@ -139,8 +151,14 @@ const (
 )
 
 // batchMax bounds how many events one transaction of the views applies
-// while catching up; when the log is idle each event commits at once.
-const batchMax = 2000
+// once caught up, when events arrive faster than they are applied; when
+// the log is idle each event commits at once. catchUpBatchMax bounds it
+// while catching up, far behind the head: bigger transactions write each
+// row (and each page) they change once for more events.
+const (
+	batchMax        = 2000
+	catchUpBatchMax = 16384
+)
 
 // runOnce applies events from one subscription until it ends, and says
 // why and whether it applied any. recovering logs the first event applied.
@@ -164,19 +182,42 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 	if err != nil {
 		return false, fmt.Errorf("projections: %w", err)
 	}
+	if err := r.startRebuild(ctx, head); err != nil {
+		return false, err
+	}
 	sub := r.store.Subscribe(ctx, r.Position())
-	defer sub.Close()
-	events := sub.Events()
-	batch := make([]eventstore.RecordedEvent, 0, 64)
+	// Events are read, decoded and their hashes computed on one goroutine
+	// while this one applies the batch before: two cores share a rebuild.
+	pctx, cancel := context.WithCancel(ctx)
+	events := make(chan prepared, preparedMax)
+	preparing := make(chan struct{})
+	go func() {
+		defer close(preparing)
+		r.prepare(pctx, sub.Events(), events)
+	}()
+	defer func() {
+		cancel()
+		sub.Close()
+		<-preparing
+	}()
+	size := r.batchMax
+	if behind := uint64(head - min(head, r.Position())); behind > uint64(size) {
+		size = int(min(behind, uint64(r.catchUpMax)))
+	}
+	batch := make([]prepared, 0, size)
 	for {
 		ev, open := <-events
 		if !open {
 			break
 		}
 		batch = append(batch[:0], ev)
+		limit := r.batchMax
+		if ev.ev.Position < head {
+			limit = r.catchUpMax
+		}
 	drain:
-		for len(batch) < batchMax {
-			if ev.Position < head {
+		for len(batch) < limit {
+			if ev.ev.Position < head {
 				if ev, open = <-events; !open {
 					break drain
 				}
@@ -196,10 +237,11 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		applied, err := r.applyBatch(ctx, batch)
 		if applied > 0 {
 			if recovering && !progressed {
-				r.log.Warn().Uint64("position", uint64(batch[applied-1].Position)).Msg("projections recovered")
+				r.log.Warn().Uint64("position", uint64(batch[applied-1].ev.Position)).Msg("projections recovered")
 			}
 			progressed = true
 		}
+		clear(batch) // let what was applied go
 		if err != nil {
 			return progressed, err
 		}
@@ -214,6 +256,111 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		return progressed, errors.New("projection subscription ended without a reason")
 	}
 	return progressed, nil
+}
+
+// prepared is an event read from the subscription, decoded, its hash
+// computed when the runner checks chains.
+type prepared struct {
+	ev   eventstore.RecordedEvent
+	rec  domain.Recorded
+	hash string // the hash of the event's contents; "" when chains are not checked
+	err  error  // why the event could not be decoded
+}
+
+// preparedMax bounds the events prepared ahead of the batch applied.
+const preparedMax = 1024
+
+// prepare decodes the events of a subscription, in order, and computes
+// their hashes, until the subscription ends (then it closes out) or ctx
+// does.
+func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent, out chan<- prepared) {
+	defer close(out)
+	for {
+		var ev eventstore.RecordedEvent
+		var open bool
+		select {
+		case ev, open = <-in:
+			if !open {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case out <- r.prepareEvent(ctx, ev):
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// prepareEvent decodes ev and, when chains are checked, hashes it.
+func (r *Runner) prepareEvent(ctx context.Context, ev eventstore.RecordedEvent) prepared {
+	p := prepared{ev: ev}
+	p.rec, p.err = r.codec.Decode(ctx, ev)
+	if r.chains != nil {
+		p.hash = eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata)
+	}
+	return p
+}
+
+// startRebuild starts a rebuild when every persistent view is empty and
+// the log is not: it drops the indexes the views defer (DeferredIndexes)
+// and marks their databases as being rebuilt, so a rebuild cut short is
+// started again at the next open; the batch that reaches head creates
+// the indexes again and clears the mark.
+func (r *Runner) startRebuild(ctx context.Context, head eventstore.Position) error {
+	if r.rebuild != nil || r.Position() != eventstore.Start || head == eventstore.Start {
+		return nil
+	}
+	dbs := map[*Views][]string{}
+	for _, p := range r.projections {
+		v, ok := p.(Persistent)
+		if !ok {
+			continue
+		}
+		cp, err := v.ViewsDB().Checkpoint(ctx, v.ViewName())
+		if err != nil {
+			return err
+		}
+		if cp != eventstore.Start {
+			return nil // resuming
+		}
+		names := dbs[v.ViewsDB()]
+		if d, ok := p.(DeferredIndexes); ok {
+			names = append(names, d.DeferredIndexes()...)
+		}
+		dbs[v.ViewsDB()] = names
+	}
+	if len(dbs) == 0 {
+		return nil
+	}
+	fresh := false
+	if r.heads != nil && r.chains != nil {
+		cp, err := r.views.Checkpoint(ctx, chainsView)
+		if err != nil {
+			return err
+		}
+		fresh = cp == eventstore.Start
+	}
+	for v, names := range dbs {
+		b, err := v.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("projections: %w", err)
+		}
+		if err := b.dropIndexes(head, names); err != nil {
+			b.Rollback()
+			return fmt.Errorf("projections: start the rebuild: %w", err)
+		}
+		if err := b.Commit(); err != nil {
+			return fmt.Errorf("projections: %w", err)
+		}
+	}
+	r.rebuild, r.rebuildTo = dbs, head
+	if fresh {
+		r.heads.rebuilding(true)
+	}
+	return nil
 }
 
 // startPosition is where the first subscription starts: the lowest
@@ -264,7 +411,7 @@ func (r *Runner) ResetViews(ctx context.Context) error {
 	r.mu.Lock()
 	r.pos = eventstore.Start
 	r.mu.Unlock()
-	r.started = false
+	r.started, r.rebuild = false, nil
 	return nil
 }
 
@@ -338,7 +485,7 @@ func (r *Runner) lowestCheckpoint(ctx context.Context) (eventstore.Position, err
 // how many it applied: all of them, or those before the first that could
 // not be verified, decoded or applied, with the error. What it applied is
 // committed, and the position moved past it.
-func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEvent) (int, error) {
+func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error) {
 	batches := map[*Views]*Batch{}
 	begin := func(v *Views) (*Batch, error) {
 		if b, ok := batches[v]; ok {
@@ -348,18 +495,19 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 		if err != nil {
 			return nil, err
 		}
+		b.rebuild = r.rebuild != nil
 		batches[v] = b
 		return b, nil
 	}
 	recs := make([]domain.Recorded, 0, len(events))
 	var stop error
-	for _, ev := range events {
-		if err := r.check(ev, begin); err != nil {
+	for i := range events {
+		ev, rec := events[i].ev, events[i].rec
+		if err := r.check(ev, events[i].hash, begin); err != nil {
 			stop = err
 			break
 		}
-		rec, err := r.codec.Decode(ctx, ev)
-		if err != nil {
+		if err := events[i].err; err != nil {
 			stop = fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
 			break
 		}
@@ -384,13 +532,30 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 	if r.views != nil && len(recs) > 0 {
 		b, err := begin(r.views)
 		if err == nil {
-			err = b.setMark(events[len(recs)-1])
+			err = b.setMark(events[len(recs)-1].ev)
 		}
 		if err != nil {
 			for _, b := range batches {
 				b.Rollback()
 			}
 			return 0, fmt.Errorf("projections: %w", err)
+		}
+	}
+	// The batch that catches up with a rebuild creates the indexes it
+	// dropped: the views are never seen caught up without them.
+	finishing := r.rebuild != nil && len(recs) > 0 && events[len(recs)-1].ev.Position >= r.rebuildTo
+	if finishing {
+		for v, names := range r.rebuild {
+			b, err := begin(v)
+			if err == nil {
+				err = b.finishRebuild(names)
+			}
+			if err != nil {
+				for _, b := range batches {
+					b.Rollback()
+				}
+				return 0, fmt.Errorf("projections: finish the rebuild: %w", err)
+			}
 		}
 	}
 	for _, b := range batches {
@@ -403,15 +568,21 @@ func (r *Runner) applyBatch(ctx context.Context, events []eventstore.RecordedEve
 			return 0, fmt.Errorf("projections: %w", err)
 		}
 	}
+	if finishing {
+		r.rebuild = nil
+		if r.heads != nil {
+			r.heads.rebuilding(false)
+		}
+	}
 	for i, rec := range recs {
 		for _, p := range r.projections {
 			if _, ok := p.(Persistent); !ok {
-				p.Apply(events[i], rec)
+				p.Apply(events[i].ev, rec)
 			}
 		}
 	}
 	if len(recs) > 0 {
-		r.advance(events[len(recs)-1].Position)
+		r.advance(events[len(recs)-1].ev.Position)
 	}
 	return len(recs), stop
 }
@@ -434,27 +605,27 @@ func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorde
 	return nil
 }
 
-// check verifies ev's hash link when the runner checks chains.
-func (r *Runner) check(ev eventstore.RecordedEvent, begin func(*Views) (*Batch, error)) error {
-	var err error
-	switch {
-	case r.chains == nil:
+// check verifies ev's hash link when the runner checks chains: against
+// the chain heads in the views when it has them (every event after their
+// checkpoint), else with the verifier, which sees the whole log from its
+// start. hash is the hash of ev's contents, computed once.
+func (r *Runner) check(ev eventstore.RecordedEvent, hash string, begin func(*Views) (*Batch, error)) error {
+	if r.chains == nil {
 		return nil
-	case r.heads != nil && r.resumed:
-		// Resumed from a checkpoint: each stream's last event checked is
-		// in the views.
+	}
+	checked := false
+	var err error
+	if r.heads != nil {
 		var b *Batch
 		if b, err = begin(r.views); err == nil {
-			err = r.heads.check(b, ev)
+			checked, err = r.heads.check(b, ev, hash)
 		}
-	default:
+	}
+	// Resumed from a checkpoint, the events before it are not fed again;
+	// from the start of the log, those up to the heads' checkpoint are
+	// checked by the verifier.
+	if err == nil && !checked && !(r.heads != nil && r.resumed) {
 		err = r.chains.Check(ev)
-		if err == nil && r.heads != nil {
-			var b *Batch
-			if b, err = begin(r.views); err == nil {
-				err = r.heads.check(b, ev)
-			}
-		}
 	}
 	if err != nil {
 		return fmt.Errorf("projection stopped at position %d: the event does not verify: %w", ev.Position, err)

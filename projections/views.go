@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -39,6 +40,14 @@ const viewsSchemaVersion = 2
 type Views struct {
 	db   *sql.DB
 	path string
+
+	// stmts holds the statements batches run, prepared once on the
+	// database: a batch runs them on its connection without parsing them
+	// again (sql.Tx.StmtContext reuses what a connection has prepared).
+	// An in-memory database has one connection, which a batch holds: it
+	// prepares its statements in the batch (stmts is nil).
+	stmtsMu sync.Mutex
+	stmts   map[string]*sql.Stmt
 }
 
 // OpenViews opens, creating it if need be, the views database at path
@@ -58,7 +67,7 @@ func OpenViews(path string) (*Views, error) {
 	// writes at a time in the runner.
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
-	v := &Views{db: db, path: path}
+	v := &Views{db: db, path: path, stmts: map[string]*sql.Stmt{}}
 	if err := v.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("views: %s: %w", path, err)
@@ -104,7 +113,15 @@ func viewsDSN(path string) (string, error) {
 func (v *Views) Path() string { return v.path }
 
 // Close closes the database.
-func (v *Views) Close() error { return v.db.Close() }
+func (v *Views) Close() error {
+	v.stmtsMu.Lock()
+	for q, s := range v.stmts {
+		s.Close()
+		delete(v.stmts, q)
+	}
+	v.stmtsMu.Unlock()
+	return v.db.Close()
+}
 
 // DB returns the database, for tests and tools that compare contents.
 func (v *Views) DB() *sql.DB { return v.db }
@@ -119,6 +136,11 @@ var viewsSchema = []string{
 	// The last event of each stream the runner checked (R-LEDGER-4), so a
 	// restart checks the links of new events without replaying.
 	`CREATE TABLE chain_heads (stream TEXT PRIMARY KEY, revision INTEGER NOT NULL, hash TEXT NOT NULL) WITHOUT ROWID`,
+	// A row while the runner rebuilds the views from the start of the log
+	// with some of their indexes dropped (see DeferredIndexes): a file
+	// found with it at open was left in the middle of a rebuild, and is
+	// emptied so the rebuild starts again.
+	`CREATE TABLE rebuilding (one INTEGER PRIMARY KEY CHECK (one = 1), head INTEGER NOT NULL)`,
 	// Referrals: one row per referral, its public state as JSON and the
 	// columns its lists sort and filter by. The sort keys are those of the
 	// in-memory lists: work = (work_at, work_rank, id), made = (made_at, id).
@@ -214,7 +236,15 @@ func (v *Views) migrate(ctx context.Context) error {
 		return fmt.Errorf("not a views database (application id %#x)", app)
 	}
 	if have == viewsSchemaVersion {
-		return nil
+		var rebuilding int
+		if err := v.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM rebuilding`).Scan(&rebuilding); err != nil {
+			return fmt.Errorf("read the rebuild flag: %w", err)
+		}
+		if rebuilding == 0 {
+			return nil
+		}
+		// Left in the middle of a rebuild (a crash, a kill, a failure
+		// the runner did not get past): start it again.
 	}
 	return v.reset(ctx)
 }
@@ -286,7 +316,9 @@ func (v *Views) Checkpoint(ctx context.Context, view string) (eventstore.Positio
 type Batch struct {
 	serial   uint64 // unique to the batch: a read model's mark of the batch it joined
 	ctx      context.Context
+	views    *Views
 	tx       *sql.Tx
+	rebuild  bool
 	stmts    map[string]*sql.Stmt
 	flush    []func(*Batch) error
 	commit   []func()
@@ -302,20 +334,106 @@ func (v *Views) Begin(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("views: begin: %w", err)
 	}
-	return &Batch{serial: batchSerial.Add(1), ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return &Batch{serial: batchSerial.Add(1), ctx: ctx, views: v, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
 }
 
-// stmt returns query prepared once in this batch.
+// Rebuilding reports whether the batch is part of a rebuild of the views
+// from the start of the log, far behind its head: the indexes the views
+// declared in DeferredIndexes are absent until the rebuild has caught up,
+// and a view may defer other work the same way. It is a hint; a view's
+// rows must come out the same either way.
+func (b *Batch) Rebuilding() bool { return b.rebuild }
+
+// stmt returns query prepared once on the database, for this batch.
 func (b *Batch) stmt(query string) (*sql.Stmt, error) {
 	if s, ok := b.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := b.tx.PrepareContext(b.ctx, query)
-	if err != nil {
-		return nil, err
+	var s *sql.Stmt
+	if b.views.stmts == nil {
+		var err error
+		if s, err = b.tx.PrepareContext(b.ctx, query); err != nil {
+			return nil, err
+		}
+	} else {
+		shared, err := b.views.prepared(b.ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		s = b.tx.StmtContext(b.ctx, shared)
 	}
 	b.stmts[query] = s
 	return s, nil
+}
+
+// prepared returns query prepared on the database, once.
+func (v *Views) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	v.stmtsMu.Lock()
+	defer v.stmtsMu.Unlock()
+	if s, ok := v.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := v.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	v.stmts[query] = s
+	return s, nil
+}
+
+// DeferredIndexes is implemented by a Persistent view whose indexes the
+// runner may drop while it rebuilds the views from the start of the log,
+// and create once, at the end, in the transaction that catches up: cheaper
+// than keeping them up to date row by row. The view must not need them to
+// apply events (a query by one of them would scan the table instead).
+type DeferredIndexes interface {
+	// DeferredIndexes names indexes of viewsSchema.
+	DeferredIndexes() []string
+}
+
+// indexSchema returns the statement of viewsSchema creating index name.
+func indexSchema(name string) (string, bool) {
+	prefix := "CREATE INDEX " + name + " "
+	for _, stmt := range viewsSchema {
+		if strings.HasPrefix(stmt, prefix) {
+			return stmt, true
+		}
+	}
+	return "", false
+}
+
+// dropIndexes marks the views as being rebuilt and drops indexes, in the
+// batch: until finishRebuild commits, a file found at open is emptied.
+func (b *Batch) dropIndexes(head eventstore.Position, indexes []string) error {
+	if _, err := b.tx.ExecContext(b.ctx, `INSERT OR REPLACE INTO rebuilding (one, head) VALUES (1, ?)`, int64(head)); err != nil {
+		return err
+	}
+	for _, name := range indexes {
+		if _, ok := indexSchema(name); !ok {
+			return fmt.Errorf("views: no index %q in the schema", name)
+		}
+		if _, err := b.tx.ExecContext(b.ctx, `DROP INDEX IF EXISTS "`+name+`"`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finishRebuild creates indexes (those that are missing) and clears the
+// rebuild flag, in the batch.
+func (b *Batch) finishRebuild(indexes []string) error {
+	for _, name := range indexes {
+		stmt, ok := indexSchema(name)
+		if !ok {
+			return fmt.Errorf("views: no index %q in the schema", name)
+		}
+		stmt = "CREATE INDEX IF NOT EXISTS " + strings.TrimPrefix(stmt, "CREATE INDEX ")
+		if _, err := b.tx.ExecContext(b.ctx, stmt); err != nil {
+			return fmt.Errorf("views: create index %s: %w", name, err)
+		}
+	}
+	_, err := b.tx.ExecContext(b.ctx, `DELETE FROM rebuilding`)
+	return err
 }
 
 // exec runs a statement of the batch.
