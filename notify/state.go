@@ -56,8 +56,9 @@ func newDirtySet() *dirtySet {
 }
 
 // cacheLimit bounds how many referrals, and how many locks, a stored
-// state keeps in memory between flushes beyond those changed.
-const cacheLimit = 4096
+// state keeps in memory between flushes beyond those changed (a variable
+// for tests).
+var cacheLimit = 4096
 
 type orgState struct {
 	id         uuid.UUID
