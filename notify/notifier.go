@@ -49,6 +49,11 @@ const deliveryBatch = 50
 // the checkpoint is written anyway during a long catch-up.
 const checkpointEvery = 1000
 
+// rebuildCommitEvery is how many events may pass between commits of the
+// state while it is rebuilt up to the checkpoint: what changed meanwhile
+// is held in memory, a few hundred bytes per referral.
+const rebuildCommitEvery = 10000
+
 // checkpointInterval is how long the checkpoint may lag behind the events
 // applied while the log is idle: it is written on this timer, not every
 // time the feed goes idle (each write is an fsync). A lagging checkpoint
@@ -326,7 +331,7 @@ func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp e
 		if inserted > 0 {
 			n.wakeDelivery()
 		}
-	case !after && ev.Position-*statePersisted >= checkpointEvery:
+	case !after && ev.Position-*statePersisted >= rebuildCommitEvery:
 		if _, err := n.outbox.commit(ctx, change{state: n.state, statePos: ev.Position}, now); err != nil {
 			return fmt.Errorf("notifications: state: %w", err)
 		}

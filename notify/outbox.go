@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -113,6 +114,27 @@ type notice struct {
 // outbox is the notifier's SQLite database.
 type outbox struct {
 	db *sql.DB
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared once: the state's reads and writes
+}
+
+// stmt returns query prepared on the database.
+func (o *outbox) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if st, ok := o.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := o.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if o.stmts == nil {
+		o.stmts = map[string]*sql.Stmt{}
+	}
+	o.stmts[query] = st
+	return st, nil
 }
 
 // openOutbox opens, creating it if need be, the database at path: WAL, and
@@ -178,7 +200,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-func (o *outbox) close() error { return o.db.Close() }
+func (o *outbox) close() error {
+	o.mu.Lock()
+	for _, st := range o.stmts {
+		st.Close()
+	}
+	o.stmts = nil
+	o.mu.Unlock()
+	return o.db.Close()
+}
 
 // initCheckpoint sets the checkpoint to head unless one is stored, and
 // returns the checkpoint and whether it had to be wound back. A new

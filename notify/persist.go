@@ -242,8 +242,12 @@ type storedUser struct {
 
 // loadReferral reads a referral from the state tables.
 func (o *outbox) loadReferral(id uuid.UUID) (domain.Referral, bool, error) {
+	st, err := o.stmt(context.Background(), `SELECT data FROM state_referrals WHERE id = ?`)
+	if err != nil {
+		return domain.Referral{}, false, err
+	}
 	var data []byte
-	err := o.db.QueryRow(`SELECT data FROM state_referrals WHERE id = ?`, id[:]).Scan(&data)
+	err = st.QueryRow(id[:]).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Referral{}, false, nil
 	}
@@ -256,8 +260,12 @@ func (o *outbox) loadReferral(id uuid.UUID) (domain.Referral, bool, error) {
 
 // loadLock reads a client's lock from the state tables.
 func (o *outbox) loadLock(client uuid.UUID) (domain.Lock, error) {
+	st, err := o.stmt(context.Background(), `SELECT data FROM state_locks WHERE client = ?`)
+	if err != nil {
+		return domain.Lock{}, err
+	}
 	var data []byte
-	err := o.db.QueryRow(`SELECT data FROM state_locks WHERE client = ?`, client[:]).Scan(&data)
+	err = st.QueryRow(client[:]).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.Lock{}, nil
 	}
@@ -312,15 +320,30 @@ func (s *state) flush(ctx context.Context, tx *sql.Tx) error {
 	if s.dirty == nil {
 		return nil
 	}
+	// Each statement prepared once per flush, on tx's connection (the
+	// database has one: preparing on it would wait for tx).
+	stmts := map[string]*sql.Stmt{}
+	exec := func(query string, args ...any) error {
+		st, ok := stmts[query]
+		if !ok {
+			var err error
+			if st, err = tx.PrepareContext(ctx, query); err != nil {
+				return err
+			}
+			stmts[query] = st
+		}
+		_, err := st.ExecContext(ctx, args...)
+		return err
+	}
 	for id := range s.dirty.referrals {
 		r, ok := s.referrals[id]
 		var err error
 		if ok {
-			_, err = tx.ExecContext(ctx, `INSERT INTO state_referrals (id, due, data) VALUES (?, ?, ?)
+			err = exec(`INSERT INTO state_referrals (id, due, data) VALUES (?, ?, ?)
 				ON CONFLICT (id) DO UPDATE SET due = excluded.due, data = excluded.data`,
 				id[:], dueColumn(s.due, r), encodeReferral(r))
 		} else {
-			_, err = tx.ExecContext(ctx, `DELETE FROM state_referrals WHERE id = ?`, id[:])
+			err = exec(`DELETE FROM state_referrals WHERE id = ?`, id[:])
 		}
 		if err != nil {
 			return err
@@ -330,10 +353,10 @@ func (s *state) flush(ctx context.Context, tx *sql.Tx) error {
 		l := s.clients[id]
 		var err error
 		if data := encodeLock(l); data != nil {
-			_, err = tx.ExecContext(ctx, `INSERT INTO state_locks (client, data) VALUES (?, ?)
+			err = exec(`INSERT INTO state_locks (client, data) VALUES (?, ?)
 				ON CONFLICT (client) DO UPDATE SET data = excluded.data`, id[:], data)
 		} else {
-			_, err = tx.ExecContext(ctx, `DELETE FROM state_locks WHERE client = ?`, id[:])
+			err = exec(`DELETE FROM state_locks WHERE client = ?`, id[:])
 		}
 		if err != nil {
 			return err
@@ -342,7 +365,7 @@ func (s *state) flush(ctx context.Context, tx *sql.Tx) error {
 	for id := range s.dirty.orgs {
 		o := s.orgs[id]
 		data, _ := json.Marshal(storedOrg{Exists: o.Exists, Name: o.Name, AdminEmail: o.AdminEmail})
-		if _, err := tx.ExecContext(ctx, `INSERT INTO state_organisations (id, data) VALUES (?, ?)
+		if err := exec(`INSERT INTO state_organisations (id, data) VALUES (?, ?)
 			ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id[:], data); err != nil {
 			return err
 		}
@@ -351,7 +374,7 @@ func (s *state) flush(ctx context.Context, tx *sql.Tx) error {
 		u := s.users[id]
 		data, _ := json.Marshal(storedUser{Organisation: u.OrganisationID, Username: u.Username, Email: u.Email,
 			Roles: u.Roles, Closed: u.Closed})
-		if _, err := tx.ExecContext(ctx, `INSERT INTO state_users (id, data) VALUES (?, ?)
+		if err := exec(`INSERT INTO state_users (id, data) VALUES (?, ?)
 			ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id[:], data); err != nil {
 			return err
 		}

@@ -79,11 +79,15 @@ func (s *state) fail(err error) {
 }
 
 // referral returns a referral the notifier tracks.
-func (s *state) referral(id uuid.UUID) (domain.Referral, bool) {
+func (s *state) referral(id uuid.UUID) (domain.Referral, bool) { return s.lookupReferral(id, true) }
+
+// lookupReferral is referral; stored is false when the store cannot hold
+// it (its stream's first event is being applied), to spare a read.
+func (s *state) lookupReferral(id uuid.UUID, stored bool) (domain.Referral, bool) {
 	if r, ok := s.referrals[id]; ok {
 		return r, true
 	}
-	if s.store == nil {
+	if s.store == nil || !stored {
 		return domain.Referral{}, false
 	}
 	if _, forgotten := s.dirty.referrals[id]; forgotten {
@@ -101,8 +105,11 @@ func (s *state) referral(id uuid.UUID) (domain.Referral, bool) {
 }
 
 // lock returns a client's case lock.
-func (s *state) lock(client uuid.UUID) domain.Lock {
-	if l, ok := s.clients[client]; ok || s.store == nil {
+func (s *state) lock(client uuid.UUID) domain.Lock { return s.lookupLock(client, true) }
+
+// lookupLock is lock; stored is false when the store cannot hold it.
+func (s *state) lookupLock(client uuid.UUID, stored bool) domain.Lock {
+	if l, ok := s.clients[client]; ok || s.store == nil || !stored {
 		return l
 	}
 	if _, changed := s.dirty.clients[client]; changed {
@@ -147,12 +154,12 @@ func Readings() domain.Readings { return readings }
 // apply folds one event into the read model.
 func (s *state) apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
-		s.applyReferral(id, rec)
+		s.applyReferral(id, rec, stored.Revision > 0)
 		return
 	}
 	if rest, ok := strings.CutPrefix(stored.Stream, ledger.ClientPrefix); ok {
 		if id, err := uuid.Parse(rest); err == nil {
-			c := domain.EvolveClient(domain.ClientRecord{Lock: s.lock(id)}, rec)
+			c := domain.EvolveClient(domain.ClientRecord{Lock: s.lookupLock(id, stored.Revision > 0)}, rec)
 			s.clients[id] = c.Lock
 			s.mark(dirtyClients, id)
 		}
@@ -177,12 +184,12 @@ func (s *state) apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	s.mark(dirtyOrgs, orgID)
 }
 
-func (s *state) applyReferral(id uuid.UUID, rec domain.Recorded) {
+func (s *state) applyReferral(id uuid.UUID, rec domain.Recorded, stored bool) {
 	// The fold alone says what is open (a reopened referral is again,
 	// R-REF-12); ended ones have no deadline, so they are never overdue.
 	// A referral over for good is forgotten, to keep memory flat; a
 	// closed or declined one is kept, as it may be reopened.
-	prev, _ := s.referral(id)
+	prev, _ := s.lookupReferral(id, stored)
 	r := domain.EvolveReferral(prev, rec)
 	if !r.Exists {
 		return // a stream always starts with referral.made; a forgotten one stays forgotten
