@@ -208,6 +208,35 @@ func outboxRows(t *testing.T, n *Notifier) []outboxRow {
 	return out
 }
 
+// stateRows returns the rows of the state tables, and the state's
+// position.
+func stateRows(t *testing.T, n *Notifier) []string {
+	t.Helper()
+	var out []string
+	for _, q := range []string{`SELECT 'referral', hex(id), ifnull(due, ''), hex(data) FROM state_referrals`,
+		`SELECT 'lock', hex(client), '', hex(data) FROM state_locks`,
+		`SELECT 'organisation', hex(id), '', hex(data) FROM state_organisations`,
+		`SELECT 'user', hex(id), '', hex(data) FROM state_users`,
+		`SELECT 'meta', name, '', value FROM meta WHERE name = 'state_position'`} {
+		rows, err := n.outbox.db.Query(q + ` ORDER BY 2`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var kind, id, due, data string
+			if err := rows.Scan(&kind, &id, &due, &data); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, kind+" "+id+" "+due+" "+data)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
 func digestCount(t *testing.T, n *Notifier) int {
 	t.Helper()
 	var k int
@@ -272,8 +301,23 @@ func TestIssue14NoticesAfterRestartsEqualAnUninterruptedRun_NOTE1(t *testing.T) 
 		return digestCount(t, uninterrupted.n) > 0 && digestCount(t, restarted.n) > 0
 	})
 	a, b := outboxRows(t, uninterrupted.n), outboxRows(t, restarted.n)
+	stateA, stateB := stateRows(t, uninterrupted.n), stateRows(t, restarted.n)
 	uninterrupted.stop(t)
 	restarted.stop(t)
+	// Rebuilt from the log by a new notifications.db, the stored state is
+	// the one kept up incrementally, with or without restarts.
+	rebuilt := h.startOn(filepath.Join(h.dir, "c-"+FileName), h.store, quiet)
+	h.caughtUp(rebuilt.n)
+	rebuilt.stop(t)
+	reopened, err := Open(context.Background(), filepath.Join(h.dir, "c-"+FileName), h.store, quiet, h.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stateC := stateRows(t, reopened)
+	reopened.Close()
+	if len(stateA) == 0 || !slices.Equal(stateA, stateB) || !slices.Equal(stateA, stateC) {
+		t.Errorf("stored states differ:\nuninterrupted %v\nrestarted %v\nrebuilt %v", stateA, stateB, stateC)
+	}
 	if !slices.Equal(a, b) {
 		t.Errorf("notices of the restarted notifier differ from those of the uninterrupted one:\n%v\nwant\n%v", b, a)
 	}
@@ -449,5 +493,45 @@ func TestIssue14RestoredFromAnOlderBackupCatchesUp_NOTE3(t *testing.T) {
 	if early, later := counting.counts(); early != 0 || later != int(h.head()-backedUp) {
 		t.Errorf("the restored notifier read %d events up to its checkpoint and %d after; want 0 and %d",
 			early, later, h.head()-backedUp)
+	}
+}
+
+// TestIssue14DeadlinesFollowTheTimescales_NOTE1: the deadlines stored
+// with the referrals are computed again when the timescales change, so a
+// referral the old ones did not make overdue is in the digest the new
+// ones make it overdue in.
+func TestIssue14DeadlinesFollowTheTimescales_NOTE1(t *testing.T) {
+	h := newHarness(t)
+	lastWeek := monday0600.AddDate(0, 0, -7)
+	patient := h.opts
+	patient.Timescales.AcknowledgeDays = 30
+	n, err := Open(context.Background(), filepath.Join(h.dir, FileName), h.store, LogSender{Log: zerolog.Nop()}, patient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	nw := h.network(lastWeek)
+	late, _ := h.makeReferral(nw, false, lastWeek) // due in 30 working days, or in 3
+	h.caughtUp(n)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	n.Close()
+
+	r := h.start(LogSender{Log: zerolog.Nop()}) // the default timescales
+	h.caughtUp(r.n)
+	h.clock.Set(monday0600.Add(time.Hour))
+	waitUntil(t, "the digest is enqueued", func() bool { return digestCount(t, r.n) > 0 })
+	var found bool
+	for _, row := range outboxRows(t, r.n) {
+		if row.Kind == string(KindOverdueDigest) && row.Recipient == coordinatorMail {
+			found = strings.Contains(row.Body, Reference(late))
+		}
+	}
+	if !found {
+		t.Errorf("the digest under the new timescales does not list %s", Reference(late))
 	}
 }

@@ -217,6 +217,13 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 		persisted, statePersisted = max(persisted, applied), applied
 		return nil
 	}
+	// stopping keeps the state and checkpoint, so the next start replays
+	// less; a failure here costs only replay.
+	stopping := func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		_ = save(stopCtx)
+		cancel()
+	}
 	saveCheckpoint := func() error {
 		checkpointDue = nil
 		if applied <= persisted {
@@ -265,15 +272,15 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 				}
 				digestDue, digestAfter, timer = true, head, nil
 			case <-ctx.Done():
-				// Stopping: keep the checkpoint, so the next start
-				// replays less; a failure here costs only replay.
-				stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-				_ = save(stopCtx)
-				cancel()
+				stopping()
 				return nil
 			}
 		}
 		if received && !open {
+			if ctx.Err() != nil {
+				stopping()
+				return nil
+			}
 			if err := sub.Err(); err != nil {
 				return fmt.Errorf("notifications: subscription ended: %w", err)
 			}
@@ -331,7 +338,7 @@ func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp e
 		if inserted > 0 {
 			n.wakeDelivery()
 		}
-	case !after && ev.Position-*statePersisted >= rebuildCommitEvery:
+	case !after && (ev.Position == cp || ev.Position-*statePersisted >= rebuildCommitEvery):
 		if _, err := n.outbox.commit(ctx, change{state: n.state, statePos: ev.Position}, now); err != nil {
 			return fmt.Errorf("notifications: state: %w", err)
 		}
