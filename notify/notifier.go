@@ -294,10 +294,13 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 		}
 		if digestDue && applied >= digestAfter {
 			digestDue = false
+			prev := lastDigest
 			if lastDigest, err = n.runDigest(ctx, lastDigest, applied); err != nil {
 				return err
 			}
-			persisted, statePersisted = max(persisted, applied), applied
+			if lastDigest != prev { // committed with the state and checkpoint
+				persisted, statePersisted = max(persisted, applied), applied
+			}
 			timer = n.digestTimer(lastDigest)
 		}
 	}
