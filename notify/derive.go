@@ -53,7 +53,7 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 			n.links.referral(e.ReferralID), now, "", eventID)
 	case *domain.ReferralAcknowledged, *domain.ReferralClosed:
 		id, _ := ledger.ReferralIDFromStream(stored.Stream)
-		r, ok := n.state.referrals[id]
+		r, ok := n.state.referral(id)
 		if !ok {
 			return c
 		}
@@ -72,7 +72,7 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		// on (R-REF-10) their referral: the reason code or the onward
 		// organisation, never the comment.
 		id, _ := ledger.ReferralIDFromStream(stored.Stream)
-		r, ok := n.state.referrals[id]
+		r, ok := n.state.referral(id)
 		if !ok {
 			return c
 		}
@@ -90,7 +90,7 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		// The receiver's administrative contact hears that the referrer
 		// withdrew it (R-REF-11).
 		id, _ := ledger.ReferralIDFromStream(stored.Stream)
-		r, ok := n.state.referrals[id]
+		r, ok := n.state.referral(id)
 		if !ok {
 			return c
 		}
@@ -121,7 +121,7 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 	case *domain.MessageForResponsiblePerson:
 		// Information passed to a locked case's owner (R-LOCK-8): urgent
 		// for child protection; the text stays sealed in the ledger.
-		l := n.state.clients[e.ClientID]
+		l := n.state.lock(e.ClientID)
 		if l.Status != domain.LockLocked {
 			return c
 		}
@@ -132,11 +132,15 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		// A subject access export of a locked case (R-PRIV-6, R-LOCK-9):
 		// its responsible person hears of it, whoever else may not.
 		client, ok := clientOfStream(stored.Stream)
-		if l := n.state.clients[client]; !ok || l.Status != domain.LockLocked {
+		if !ok {
+			return c
+		}
+		l := n.state.lock(client)
+		if l.Status != domain.LockLocked {
 			return c
 		}
 		subject, body := lockedCaseSubjectAccessContent(n.links, client)
-		add(KindLockedCaseSubjectAccess, ClientReference(client), n.state.mailbox(n.state.clients[client].ResponsibleUserID),
+		add(KindLockedCaseSubjectAccess, ClientReference(client), n.state.mailbox(l.ResponsibleUserID),
 			subject, body, n.links.accessLog(client), now, "", eventID)
 	case *domain.OrganisationUserMFAReset:
 		// The user hears that their second factor was reset (issue 17):

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -46,7 +47,11 @@ func (n *Notifier) runDigest(ctx context.Context, lastDate string, applied event
 		return lastDate, nil // woken early; the timer is set again
 	}
 	notices := n.digest(date, now)
-	inserted, err := n.outbox.commit(ctx, change{notices: notices, digestDate: date, checkpoint: applied}, now)
+	if err := n.state.err; err != nil {
+		return lastDate, fmt.Errorf("notifications: overdue digest: %w", err)
+	}
+	inserted, err := n.outbox.commit(ctx, change{notices: notices, digestDate: date, checkpoint: applied,
+		state: n.state, statePos: applied}, now)
 	if err != nil {
 		return lastDate, fmt.Errorf("notifications: overdue digest: %w", err)
 	}
@@ -65,7 +70,16 @@ func (n *Notifier) runDigest(ctx context.Context, lastDate string, applied event
 func (n *Notifier) overdue(now time.Time) []overdueReferral {
 	cal := n.opts.Calendar
 	var out []overdueReferral
-	for _, r := range n.state.referrals {
+	candidates := n.state.referrals
+	if n.state.store != nil {
+		// Those in memory are current; of those stored, only the ones
+		// whose deadline has passed can be overdue.
+		candidates = maps.Clone(candidates)
+		for _, r := range n.state.storedOverdue(now) {
+			candidates[r.ID] = r
+		}
+	}
+	for _, r := range candidates {
 		if !r.Open() {
 			continue
 		}

@@ -49,6 +49,11 @@ const deliveryBatch = 50
 // the checkpoint is written anyway during a long catch-up.
 const checkpointEvery = 1000
 
+// rebuildCommitEvery is how many events may pass between commits of the
+// state while it is rebuilt up to the checkpoint: what changed meanwhile
+// is held in memory, a few hundred bytes per referral.
+const rebuildCommitEvery = 10000
+
 // checkpointInterval is how long the checkpoint may lag behind the events
 // applied while the log is idle: it is written on this timer, not every
 // time the feed goes idle (each write is an fsync). A lagging checkpoint
@@ -70,7 +75,7 @@ type Notifier struct {
 	wake   chan struct{} // tells the delivery loop new notices are due
 
 	running atomic.Bool
-	state   *state // owned by the projecting goroutine of Run
+	state   *state // owned by the projecting goroutine of Run, which opens it from the database
 
 	mu             sync.Mutex
 	pos            eventstore.Position
@@ -174,9 +179,18 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
-	n.state = newState()
-	persisted := cp
-	var applied eventstore.Position
+	// The state resumes where it was stored with the checkpoint, so no
+	// event up to it is read again; a state not yet built is built from
+	// the log's start, deriving no notice for events up to the checkpoint.
+	st, statePos, err := n.openState(ctx, cp)
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	n.state = st
+	n.advance(statePos)
+	persisted := cp            // the checkpoint stored
+	statePersisted := statePos // the position the stored state is at
+	applied := statePos
 
 	// The digest waits for the state to catch up with the store as it was
 	// when the digest fell due, so it never lists a referral acknowledged
@@ -187,22 +201,44 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 	// checkpointDue fires when an idle checkpoint is to be written; nil
 	// while none is pending.
 	var checkpointDue <-chan time.Time
+	// save commits the state at applied, and the checkpoint with it once
+	// applied is past it.
+	save := func(ctx context.Context) error {
+		if applied <= persisted && applied <= statePersisted {
+			return nil
+		}
+		c := change{state: n.state, statePos: applied}
+		if applied > persisted {
+			c.checkpoint = applied
+		}
+		if _, err := n.outbox.commit(ctx, c, n.clock.Now()); err != nil {
+			return err
+		}
+		persisted, statePersisted = max(persisted, applied), applied
+		return nil
+	}
+	// stopping keeps the state and checkpoint, so the next start replays
+	// less; a failure here costs only replay.
+	stopping := func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		_ = save(stopCtx)
+		cancel()
+	}
 	saveCheckpoint := func() error {
 		checkpointDue = nil
 		if applied <= persisted {
 			return nil
 		}
-		if _, err := n.outbox.commit(ctx, change{checkpoint: applied}, n.clock.Now()); err != nil {
+		if err := save(ctx); err != nil {
 			return fmt.Errorf("notifications: checkpoint: %w", err)
 		}
-		persisted = applied
 		if applied >= startHead {
 			healthy() // caught up, everything committed
 		}
 		return nil
 	}
 
-	sub := n.store.Subscribe(ctx, eventstore.Start)
+	sub := n.store.Subscribe(ctx, statePos)
 	defer sub.Close()
 	events := sub.Events()
 	for {
@@ -236,42 +272,46 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 				}
 				digestDue, digestAfter, timer = true, head, nil
 			case <-ctx.Done():
-				// Stopping: keep the checkpoint, so the next start
-				// replays less; a failure here costs only replay.
-				stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-				if applied > persisted {
-					_, _ = n.outbox.commit(stopCtx, change{checkpoint: applied}, n.clock.Now())
-				}
-				cancel()
+				stopping()
 				return nil
 			}
 		}
 		if received && !open {
+			if ctx.Err() != nil {
+				stopping()
+				return nil
+			}
 			if err := sub.Err(); err != nil {
 				return fmt.Errorf("notifications: subscription ended: %w", err)
 			}
 			return nil
 		}
 		if received {
-			if err := n.handle(ctx, ev, cp, &persisted, healthy); err != nil {
+			if err := n.handle(ctx, ev, cp, &persisted, &statePersisted, healthy); err != nil {
 				return err
 			}
 			applied = ev.Position
 		}
 		if digestDue && applied >= digestAfter {
 			digestDue = false
+			prev := lastDigest
 			if lastDigest, err = n.runDigest(ctx, lastDigest, applied); err != nil {
 				return err
 			}
-			persisted = max(persisted, applied)
+			if lastDigest != prev { // committed with the state and checkpoint
+				persisted, statePersisted = max(persisted, applied), applied
+			}
 			timer = n.digestTimer(lastDigest)
 		}
 	}
 }
 
-// handle derives the notices of one event after the checkpoint cp,
-// committing them with the new checkpoint, and applies it to the state.
-func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp eventstore.Position, persisted *eventstore.Position, healthy func()) error {
+// handle derives the notices of one event after the checkpoint cp and
+// applies it to the state, committing the notices with the state and the
+// new checkpoint. While the state is rebuilt up to cp, it is committed on
+// its own now and then.
+func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp eventstore.Position,
+	persisted, statePersisted *eventstore.Position, healthy func()) error {
 	now := n.clock.Now()
 	rec, err := n.codec.Decode(ctx, ev)
 	if err != nil {
@@ -280,22 +320,33 @@ func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp e
 	if readings.Of(ev.Type) == domain.Undeclared {
 		return fmt.Errorf("notifications stopped at position %d: the notifier does not declare the event type %q", ev.Position, ev.Type)
 	}
-	if ev.Position > cp {
-		c := n.derive(ev, rec, now)
-		if len(c.notices) > 0 || len(c.cancel) > 0 || ev.Position-*persisted >= checkpointEvery {
-			c.checkpoint = ev.Position
-			inserted, err := n.outbox.commit(ctx, c, now)
-			if err != nil {
-				return fmt.Errorf("notifications: enqueue: %w", err)
-			}
-			*persisted = ev.Position
-			healthy()
-			if inserted > 0 {
-				n.wakeDelivery()
-			}
-		}
+	var c change
+	after := ev.Position > cp
+	if after {
+		c = n.derive(ev, rec, now) // from the state before the event
 	}
 	n.state.apply(ev, rec)
+	if err := n.state.err; err != nil {
+		return fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
+	}
+	switch {
+	case after && (len(c.notices) > 0 || len(c.cancel) > 0 || ev.Position-*persisted >= checkpointEvery):
+		c.checkpoint, c.state, c.statePos = ev.Position, n.state, ev.Position
+		inserted, err := n.outbox.commit(ctx, c, now)
+		if err != nil {
+			return fmt.Errorf("notifications: enqueue: %w", err)
+		}
+		*persisted, *statePersisted = ev.Position, ev.Position
+		healthy()
+		if inserted > 0 {
+			n.wakeDelivery()
+		}
+	case !after && (ev.Position == cp || ev.Position-*statePersisted >= rebuildCommitEvery):
+		if _, err := n.outbox.commit(ctx, change{state: n.state, statePos: ev.Position}, now); err != nil {
+			return fmt.Errorf("notifications: state: %w", err)
+		}
+		*statePersisted = ev.Position
+	}
 	n.advance(ev.Position)
 	return nil
 }

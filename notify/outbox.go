@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -52,6 +53,33 @@ var migrations = []string{
 		name  TEXT PRIMARY KEY,
 		value TEXT NOT NULL
 	);`,
+	// 2: the notifier's read model (state), kept with the checkpoint so
+	// that a restart resumes where it stopped instead of replaying the
+	// log. meta's state_position says up to which event it is applied
+	// (absent: not built yet, so it is rebuilt once from the log). Rows
+	// hold compact encodings of only what notices need: no client data,
+	// no free text, no secrets. state_referrals.due is the current
+	// deadline (unix milliseconds) of an open referral, NULL otherwise,
+	// computed with the timescales and calendar named by meta's
+	// state_deadlines.
+	`CREATE TABLE state_referrals (
+		id   BLOB    PRIMARY KEY,
+		due  INTEGER,
+		data BLOB    NOT NULL
+	) WITHOUT ROWID;
+	CREATE INDEX state_referrals_due ON state_referrals (due) WHERE due IS NOT NULL;
+	CREATE TABLE state_locks (
+		client BLOB PRIMARY KEY,
+		data   BLOB NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE state_organisations (
+		id   BLOB PRIMARY KEY,
+		data BLOB NOT NULL
+	) WITHOUT ROWID;
+	CREATE TABLE state_users (
+		id   BLOB PRIMARY KEY,
+		data BLOB NOT NULL
+	) WITHOUT ROWID;`,
 }
 
 // The statuses of an outbox row.
@@ -64,8 +92,10 @@ const (
 
 // Keys of the meta table.
 const (
-	metaCheckpoint = "checkpoint"
-	metaLastDigest = "last_digest_date"
+	metaCheckpoint    = "checkpoint"
+	metaLastDigest    = "last_digest_date"
+	metaStatePosition = "state_position"  // the event up to which the state tables are applied
+	metaStateDeadline = "state_deadlines" // what state_referrals.due was computed with
 )
 
 // keepFinished is how long sent and cancelled notices stay in the outbox.
@@ -84,6 +114,27 @@ type notice struct {
 // outbox is the notifier's SQLite database.
 type outbox struct {
 	db *sql.DB
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared once: the state's reads and writes
+}
+
+// stmt returns query prepared on the database.
+func (o *outbox) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if st, ok := o.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := o.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if o.stmts == nil {
+		o.stmts = map[string]*sql.Stmt{}
+	}
+	o.stmts[query] = st
+	return st, nil
 }
 
 // openOutbox opens, creating it if need be, the database at path: WAL, and
@@ -149,7 +200,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return tx.Commit()
 }
 
-func (o *outbox) close() error { return o.db.Close() }
+func (o *outbox) close() error {
+	o.mu.Lock()
+	for _, st := range o.stmts {
+		st.Close()
+	}
+	o.stmts = nil
+	o.mu.Unlock()
+	return o.db.Close()
+}
 
 // initCheckpoint sets the checkpoint to head unless one is stored, and
 // returns the checkpoint and whether it had to be wound back. A new
@@ -205,6 +264,10 @@ type change struct {
 	cancel     []string            // cancel keys of pending notices to cancel
 	checkpoint eventstore.Position // 0: leave the checkpoint alone
 	digestDate string              // "": leave the last digest date alone
+	// state, if not nil, has its changes written, applied up to
+	// statePos: the read model moves with the checkpoint.
+	state    *state
+	statePos eventstore.Position
 }
 
 // commit writes c in one transaction, so the checkpoint never moves past an
@@ -248,7 +311,21 @@ func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted 
 			return 0, err
 		}
 	}
-	return inserted, tx.Commit()
+	if c.state != nil {
+		if err := c.state.flush(ctx, tx); err != nil {
+			return 0, fmt.Errorf("notifier state: %w", err)
+		}
+		if err := setMeta(ctx, tx, metaStatePosition, strconv.FormatUint(uint64(c.statePos), 10)); err != nil {
+			return 0, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	if c.state != nil {
+		c.state.flushed()
+	}
+	return inserted, nil
 }
 
 func setMeta(ctx context.Context, tx *sql.Tx, name, value string) error {

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -14,19 +15,50 @@ import (
 
 // state is the notifier's own read model: just enough of organisations,
 // accounts and referrals to address notices and find overdue referrals.
-// It is rebuilt from the store on every Run and holds no client data: it
-// is fed by the public codec, and keeps no free text.
+// It holds no client data: it is fed by the public codec, and keeps no
+// free text.
 //
 // It interprets no event itself: referrals are folded by
 // domain.EvolveReferral, organisations by domain.EvolveOrganisation and
 // their accounts by domain.EvolveUser, clients' locks by
 // domain.EvolveClient, and the notifier reads the states they return.
+//
+// A state opened on the notifier's database (openState) lives there, with
+// the checkpoint: organisations and accounts (as many as the network has)
+// are loaded whole, while referrals and locks are read when an event needs
+// them and kept in a bounded cache; what events change is written in the
+// transaction that moves the checkpoint (flush). A state from newState
+// lives in memory only.
 type state struct {
 	orgs      map[uuid.UUID]domain.Organisation // Users left nil: accounts live below
 	users     map[uuid.UUID]domain.User
-	referrals map[uuid.UUID]domain.Referral // every referral, open or not: an ended one may be reopened
-	clients   map[uuid.UUID]domain.Lock     // case locks, to reach a locked case's responsible person
+	referrals map[uuid.UUID]domain.Referral // open or not (an ended one may be reopened); with a store, a cache
+	clients   map[uuid.UUID]domain.Lock     // case locks, to reach a locked case's responsible person; with a store, a cache
+
+	// With a store: what changed since the last flush (a changed referral
+	// or lock missing from its map was forgotten), how to find a
+	// referral's deadline, and the first error reading the store, which
+	// stops the notifier before anything is committed.
+	store *outbox
+	dirty *dirtySet
+	due   func(domain.Referral) (time.Time, bool)
+	err   error
 }
+
+// dirtySet names what changed in a state since it was last flushed.
+type dirtySet struct {
+	orgs, users, referrals, clients map[uuid.UUID]struct{}
+}
+
+func newDirtySet() *dirtySet {
+	return &dirtySet{orgs: map[uuid.UUID]struct{}{}, users: map[uuid.UUID]struct{}{},
+		referrals: map[uuid.UUID]struct{}{}, clients: map[uuid.UUID]struct{}{}}
+}
+
+// cacheLimit bounds how many referrals, and how many locks, a stored
+// state keeps in memory between flushes beyond those changed (a variable
+// for tests).
+var cacheLimit = 4096
 
 type orgState struct {
 	id         uuid.UUID
@@ -38,6 +70,71 @@ func newState() *state {
 	return &state{orgs: map[uuid.UUID]domain.Organisation{}, users: map[uuid.UUID]domain.User{},
 		referrals: map[uuid.UUID]domain.Referral{}, clients: map[uuid.UUID]domain.Lock{}}
 }
+
+// fail records the first error reading the store.
+func (s *state) fail(err error) {
+	if s.err == nil {
+		s.err = fmt.Errorf("notifier state: %w", err)
+	}
+}
+
+// referral returns a referral the notifier tracks.
+func (s *state) referral(id uuid.UUID) (domain.Referral, bool) { return s.lookupReferral(id, true) }
+
+// lookupReferral is referral; stored is false when the store cannot hold
+// it (its stream's first event is being applied), to spare a read.
+func (s *state) lookupReferral(id uuid.UUID, stored bool) (domain.Referral, bool) {
+	if r, ok := s.referrals[id]; ok {
+		return r, true
+	}
+	if s.store == nil || !stored {
+		return domain.Referral{}, false
+	}
+	if _, forgotten := s.dirty.referrals[id]; forgotten {
+		return domain.Referral{}, false
+	}
+	r, ok, err := s.store.loadReferral(id)
+	if err != nil {
+		s.fail(err)
+		return domain.Referral{}, false
+	}
+	if ok {
+		s.referrals[id] = r
+	}
+	return r, ok
+}
+
+// lock returns a client's case lock.
+func (s *state) lock(client uuid.UUID) domain.Lock { return s.lookupLock(client, true) }
+
+// lookupLock is lock; stored is false when the store cannot hold it.
+func (s *state) lookupLock(client uuid.UUID, stored bool) domain.Lock {
+	if l, ok := s.clients[client]; ok || s.store == nil || !stored {
+		return l
+	}
+	if _, changed := s.dirty.clients[client]; changed {
+		return domain.Lock{}
+	}
+	l, err := s.store.loadLock(client)
+	if err != nil {
+		s.fail(err)
+		return domain.Lock{}
+	}
+	s.clients[client] = l
+	return l
+}
+
+// mark notes that an entry of one of the maps changed.
+func (s *state) mark(set func(*dirtySet) map[uuid.UUID]struct{}, id uuid.UUID) {
+	if s.dirty != nil {
+		set(s.dirty)[id] = struct{}{}
+	}
+}
+
+func dirtyOrgs(d *dirtySet) map[uuid.UUID]struct{}      { return d.orgs }
+func dirtyUsers(d *dirtySet) map[uuid.UUID]struct{}     { return d.users }
+func dirtyReferrals(d *dirtySet) map[uuid.UUID]struct{} { return d.referrals }
+func dirtyClients(d *dirtySet) map[uuid.UUID]struct{}   { return d.clients }
 
 // readings declares what the notifier does with each event type: it folds
 // referrals, organisations with their accounts, and clients with their
@@ -57,13 +154,14 @@ func Readings() domain.Readings { return readings }
 // apply folds one event into the read model.
 func (s *state) apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
-		s.applyReferral(id, rec)
+		s.applyReferral(id, rec, stored.Revision > 0)
 		return
 	}
 	if rest, ok := strings.CutPrefix(stored.Stream, ledger.ClientPrefix); ok {
 		if id, err := uuid.Parse(rest); err == nil {
-			c := domain.EvolveClient(domain.ClientRecord{Lock: s.clients[id]}, rec)
+			c := domain.EvolveClient(domain.ClientRecord{Lock: s.lookupLock(id, stored.Revision > 0)}, rec)
 			s.clients[id] = c.Lock
+			s.mark(dirtyClients, id)
 		}
 		return
 	}
@@ -78,21 +176,25 @@ func (s *state) apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 		}
 		if known {
 			s.users[e.AccountID()] = domain.EvolveUser(u, rec)
+			s.mark(dirtyUsers, e.AccountID())
 		}
 		return
 	}
 	s.orgs[orgID] = domain.EvolveOrganisation(s.orgs[orgID], rec)
+	s.mark(dirtyOrgs, orgID)
 }
 
-func (s *state) applyReferral(id uuid.UUID, rec domain.Recorded) {
+func (s *state) applyReferral(id uuid.UUID, rec domain.Recorded, stored bool) {
 	// The fold alone says what is open (a reopened referral is again,
 	// R-REF-12); ended ones have no deadline, so they are never overdue.
 	// A referral over for good is forgotten, to keep memory flat; a
 	// closed or declined one is kept, as it may be reopened.
-	r := domain.EvolveReferral(s.referrals[id], rec)
+	prev, _ := s.lookupReferral(id, stored)
+	r := domain.EvolveReferral(prev, rec)
 	if !r.Exists {
 		return // a stream always starts with referral.made; a forgotten one stays forgotten
 	}
+	s.mark(dirtyReferrals, id)
 	if r.Status.Final() {
 		delete(s.referrals, id)
 		return
