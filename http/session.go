@@ -23,11 +23,12 @@ func (s *Server) authenticate(c *gin.Context) {
 		writeError(c, domain.Errorf(domain.Unauthorized, "sign in and send the session token as Authorization: Bearer <token>"))
 		return
 	}
-	u, err := s.Accounts.Authenticate(c.Request.Context(), token)
+	u, ctx, err := s.Accounts.AuthenticateRequest(c.Request.Context(), token)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
+	c.Request = c.Request.WithContext(ctx)
 	c.Set(ctxUser, u)
 	setUserID(c, u.ID)
 	if u.PasswordChangeRequired && !allowedBeforePasswordChange(c) {

@@ -200,27 +200,43 @@ func credentialOf(u domain.User) string {
 // request (R-ORG-3, R-AUTH-6): a session opened with another password than
 // the account's current one ends. Errors: Unauthorized.
 func (a *Accounts) Authenticate(ctx context.Context, token string) (domain.User, error) {
+	u, _, err := a.AuthenticateRequest(ctx, token)
+	return u, err
+}
+
+// AuthenticateRequest is Authenticate, also returning ctx carrying the
+// store's head it caught up with (WithHead), for the request's reads.
+func (a *Accounts) AuthenticateRequest(ctx context.Context, token string) (domain.User, context.Context, error) {
+	u, head, err := a.authenticate(ctx, token)
+	if err != nil {
+		return u, ctx, err
+	}
+	return u, WithHead(ctx, head), nil
+}
+
+func (a *Accounts) authenticate(ctx context.Context, token string) (domain.User, eventstore.Position, error) {
 	userID, credential, err := a.sessions.Lookup(token, a.svc.Now())
 	if err != nil {
-		return domain.User{}, err
+		return domain.User{}, 0, err
 	}
-	if err := a.catchUp(ctx); err != nil {
-		return domain.User{}, err
+	head, err := a.catchUpHead(ctx)
+	if err != nil {
+		return domain.User{}, 0, err
 	}
 	id, err := uuid.Parse(userID)
 	if err != nil {
-		return domain.User{}, domain.Errorf(domain.Unauthorized, "invalid or expired session")
+		return domain.User{}, 0, domain.Errorf(domain.Unauthorized, "invalid or expired session")
 	}
 	u, ok := a.users.UserByID(id)
 	if !ok || u.Closed {
 		_ = a.sessions.DeleteForUser(userID)
-		return domain.User{}, domain.Errorf(domain.Unauthorized, "invalid or expired session")
+		return domain.User{}, 0, domain.Errorf(domain.Unauthorized, "invalid or expired session")
 	}
 	if credential != credentialOf(u) {
 		_ = a.sessions.Delete(token)
-		return domain.User{}, domain.Errorf(domain.Unauthorized, "invalid or expired session")
+		return domain.User{}, 0, domain.Errorf(domain.Unauthorized, "invalid or expired session")
 	}
-	return u, nil
+	return u, head, nil
 }
 
 // Logout ends the session of token.
@@ -286,11 +302,19 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, n
 
 // catchUp waits until the user index has applied everything in the store.
 func (a *Accounts) catchUp(ctx context.Context) error {
-	head, err := a.svc.store.Head(ctx)
+	_, err := a.catchUpHead(ctx)
+	return err
+}
+
+// catchUpHead is catchUp, returning the head caught up with. The head is
+// read after the call began, in a read shared with the calls made
+// meanwhile (headReads).
+func (a *Accounts) catchUpHead(ctx context.Context) (eventstore.Position, error) {
+	head, err := a.svc.heads.head(ctx)
 	if err != nil {
-		return storeError(err)
+		return 0, storeError(err)
 	}
-	return a.users.WaitFor(ctx, head)
+	return head, a.users.WaitFor(ctx, head)
 }
 
 // withField renames the field of a single-field Invalid error.

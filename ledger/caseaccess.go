@@ -31,21 +31,17 @@ func (s *Service) SetPeople(p People) { s.people = p }
 // opened, and a case with many of them reads as fast as one without
 // (R-LOCK-8).
 func (s *Service) clientRecord(ctx context.Context, client uuid.UUID) (domain.ClientRecord, error) {
-	stored, err := s.readStream(ctx, ClientStream(client))
-	if err != nil {
-		return domain.ClientRecord{}, err
-	}
-	var c domain.ClientRecord
-	for _, ev := range stored {
+	c, _, _, err := foldStored(ctx, s, ClientStream(client), func(c domain.ClientRecord, ev eventstore.RecordedEvent) (domain.ClientRecord, error) {
 		rec := domain.Recorded{Event: &domain.MessageForResponsiblePerson{}, Revision: ev.Revision}
 		if ev.Type != domain.MessageForResponsiblePersonType {
+			var err error
 			if rec, err = s.codec.Decode(ctx, ev); err != nil {
-				return domain.ClientRecord{}, err
+				return c, err
 			}
 		}
-		c = domain.EvolveClient(c, rec)
-	}
-	return c, nil
+		return domain.EvolveClient(c, rec), nil
+	})
+	return c, err
 }
 
 // caseAccess applies need to know and then the case lock (R-AUTH-4,

@@ -32,12 +32,14 @@ type Service struct {
 	reopenDays int               // R-REF-12; zero means domain.DefaultReopenDays
 	states     *stateCache       // folded referrals and organisations, by stream
 	access     *accessWriter     // writes unlocked reads' access records in batches; nil: before answering
+	heads      *headReads        // coalesced reads of the store's head
 }
 
 // NewService returns a service appending to store. now and newID are the
 // clock and id source (injected so tests are deterministic).
 func NewService(store eventstore.Store, codec *Codec, now func() time.Time, newID func() uuid.UUID) *Service {
-	return &Service{store: store, codec: codec, now: now, mint: newID, states: newStateCache(stateCacheSize)}
+	return &Service{store: headTracking{Store: store}, codec: codec, now: now, mint: newID,
+		states: newStateCache(stateCacheSize), heads: &headReads{store: store}}
 }
 
 // Now returns the service's clock reading, in UTC.
@@ -247,7 +249,9 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 				ActorOrganisationID: actor.OrganisationID, Revision: res.Revision - uint64(len(events)-1-i)})
 		}
 		if useCache {
-			s.states.put(stream, state, res.Revision)
+			// The append expected the revision folded, so the stream holds
+			// nothing else up to the append's position.
+			s.states.put(stream, state, res.Revision, res.Position)
 		}
 		return state, Written{Revision: res.Revision, Position: res.Position, Events: len(events)}, nil
 	}

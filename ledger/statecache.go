@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
 )
 
 // stateCacheSize bounds how many folded aggregates a service keeps: a
@@ -37,49 +38,76 @@ type cachedState struct {
 	stream   string
 	state    any
 	revision uint64
+	// asOf is a position up to which the stream is known to hold nothing
+	// after revision (0: not known): a read whose head is at most asOf
+	// may use the state without asking the store.
+	asOf eventstore.Position
 }
+
+// noEvents is the cached state of a stream known to be empty up to its
+// entry's asOf.
+type noEvents struct{}
 
 func newStateCache(max int) *stateCache {
 	return &stateCache{max: max, ll: list.New(), m: make(map[string]*list.Element)}
 }
 
-// cacheableStream says whether stream's folded state is cached.
+// cacheableStream says whether stream's folded state is cached by
+// commands.
 func cacheableStream(stream string) bool {
 	return strings.HasPrefix(stream, ReferralPrefix) || strings.HasPrefix(stream, OrganisationPrefix)
 }
 
-func (c *stateCache) get(stream string) (any, uint64, bool) {
+// foldableStream says whether stream's folded state is cached by reads:
+// the streams commands cache, and clients' streams (their erasure and lock
+// state, which holds none of the client's data).
+func foldableStream(stream string) bool {
+	return cacheableStream(stream) || strings.HasPrefix(stream, ClientPrefix)
+}
+
+func (c *stateCache) get(stream string) (any, uint64, eventstore.Position, bool) {
 	if c == nil {
-		return nil, 0, false
+		return nil, 0, 0, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[stream]
 	if !ok {
-		return nil, 0, false
+		return nil, 0, 0, false
 	}
 	c.ll.MoveToFront(e)
 	s := e.Value.(*cachedState)
-	return s.state, s.revision, true
+	return s.state, s.revision, s.asOf, true
 }
 
-// put keeps state as stream's fold up to revision, unless the cache holds a
-// later one already (a read racing a command).
-func (c *stateCache) put(stream string, state any, revision uint64) {
-	if c == nil || !cacheableStream(stream) {
+// put keeps state as stream's fold up to revision, known to be the
+// stream's last up to position asOf, unless the cache holds a later one
+// already (a read racing a command).
+func (c *stateCache) put(stream string, state any, revision uint64, asOf eventstore.Position) {
+	if c == nil || !foldableStream(stream) {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.m[stream]; ok {
 		s := e.Value.(*cachedState)
-		if s.revision <= revision {
-			s.state, s.revision = state, revision
+		_, wasEmpty := s.state.(noEvents)
+		_, isEmpty := state.(noEvents)
+		switch {
+		case wasEmpty && isEmpty:
+			s.asOf = max(s.asOf, asOf)
+		case isEmpty: // a read that began before the stream's first write
+		case wasEmpty:
+			s.state, s.revision, s.asOf = state, revision, asOf
+		case s.revision < revision:
+			s.state, s.revision, s.asOf = state, revision, asOf
+		case s.revision == revision:
+			s.state, s.asOf = state, max(s.asOf, asOf)
 		}
 		c.ll.MoveToFront(e)
 		return
 	}
-	c.m[stream] = c.ll.PushFront(&cachedState{stream: stream, state: state, revision: revision})
+	c.m[stream] = c.ll.PushFront(&cachedState{stream: stream, state: state, revision: revision, asOf: asOf})
 	for c.ll.Len() > c.max {
 		last := c.ll.Back()
 		c.ll.Remove(last)
@@ -122,31 +150,63 @@ func (c *stateCache) len() int {
 // cannot be read now, is not (the caller reads the stream, which answers
 // as decoding always has).
 func cached[S any](ctx context.Context, s *Service, stream string) (S, uint64, bool) {
+	state, rev, _, ok := cachedAsOf[S](ctx, s, stream)
+	return state, rev, ok
+}
+
+// cachedAsOf is cached, also returning the position up to which the state
+// is known to be the stream's last (0 when not known).
+func cachedAsOf[S any](ctx context.Context, s *Service, stream string) (S, uint64, eventstore.Position, bool) {
 	var zero S
-	v, rev, ok := s.states.get(stream)
+	v, rev, asOf, ok := s.states.get(stream)
 	if !ok {
-		return zero, 0, false
+		return zero, 0, 0, false
 	}
 	state, ok := v.(S)
 	if !ok {
-		return zero, 0, false
+		return zero, 0, 0, false
 	}
 	if r, isReferral := v.(domain.Referral); isReferral && r.Exists && s.codec.keys != nil {
 		if _, erased, err := s.codec.keys.KeyForRead(ctx, r.ClientID); err != nil || erased {
 			s.states.drop(stream)
-			return zero, 0, false
+			return zero, 0, 0, false
 		}
 	}
-	return state, rev, true
+	return state, rev, asOf, true
 }
 
 // fold returns stream's state folded by evolve, the revision of its last
 // event and whether it has any. A cached fold is brought up to date with
 // the events after its revision (usually none: one short read), so the
 // cost does not grow with the stream's length; otherwise the whole stream
-// is read and decoded, and the fold cached.
+// is read and decoded, and the fold cached. When the request's head (read
+// after it began, see WithHead) is no later than the position up to which
+// the cached fold is known current, the store is not asked at all.
 func fold[S any](ctx context.Context, s *Service, stream string, evolve func(S, domain.Recorded) S) (S, uint64, bool, error) {
-	state, rev, ok := cached[S](ctx, s, stream)
+	return foldStored(ctx, s, stream, func(state S, ev eventstore.RecordedEvent) (S, error) {
+		rec, err := s.codec.Decode(ctx, ev)
+		if err != nil {
+			return state, err
+		}
+		return evolve(state, rec), nil
+	})
+}
+
+// foldStored is fold with step applying one stored event.
+func foldStored[S any](ctx context.Context, s *Service, stream string, step func(S, eventstore.RecordedEvent) (S, error)) (S, uint64, bool, error) {
+	head := headFrom(ctx)
+	if head > 0 {
+		if v, _, asOf, ok := s.states.get(stream); ok && asOf >= head {
+			if _, empty := v.(noEvents); empty {
+				var zero S
+				return zero, 0, false, nil
+			}
+		}
+	}
+	state, rev, asOf, ok := cachedAsOf[S](ctx, s, stream)
+	if ok && head > 0 && asOf >= head {
+		return state, rev, true, nil
+	}
 	var from uint64
 	if ok {
 		from = rev + 1
@@ -157,16 +217,20 @@ func fold[S any](ctx context.Context, s *Service, stream string, evolve func(S, 
 		return zero, 0, false, storeError(err)
 	}
 	for _, ev := range stored {
-		rec, err := s.codec.Decode(ctx, ev)
-		if err != nil {
+		if state, err = step(state, ev); err != nil {
 			var zero S
 			return zero, 0, false, err
 		}
-		state, rev = evolve(state, rec), rec.Revision
+		rev = ev.Revision
 	}
 	exists := ok || len(stored) > 0
-	if exists && len(stored) > 0 {
-		s.states.put(stream, state, rev)
+	// The read began after the head was read, so it saw every event of
+	// the stream up to the head.
+	switch {
+	case exists && foldableStream(stream):
+		s.states.put(stream, state, rev, head)
+	case !exists && head > 0 && foldableStream(stream):
+		s.states.put(stream, noEvents{}, 0, head)
 	}
 	return state, rev, exists, nil
 }

@@ -146,7 +146,7 @@ func TestCachedStateDroppedWhenKeyDestroyed_PRIV3(t *testing.T) {
 	if err != nil || r.Client.Name != "Client Person" {
 		t.Fatalf("before erasure: %q %v", r.Client.Name, err)
 	}
-	if _, _, ok := n.a.states.get(ReferralStream(id)); !ok {
+	if _, _, _, ok := n.a.states.get(ReferralStream(id)); !ok {
 		t.Fatal("the referral's fold is not cached")
 	}
 	n.keys.erase(r.ClientID)
@@ -157,7 +157,7 @@ func TestCachedStateDroppedWhenKeyDestroyed_PRIV3(t *testing.T) {
 	if !r.Erased || r.Client.Name != "" || r.Reason != "" {
 		t.Fatalf("after erasure the read shows erased=%v name=%q reason=%q", r.Erased, r.Client.Name, r.Reason)
 	}
-	if v, _, ok := n.a.states.get(ReferralStream(id)); ok && v.(domain.Referral).Client.Name != "" {
+	if v, _, _, ok := n.a.states.get(ReferralStream(id)); ok && v.(domain.Referral).Client.Name != "" {
 		t.Fatal("the cache still holds the erased client's name")
 	}
 }
