@@ -52,7 +52,9 @@ func (p *Pages) authenticate(c *gin.Context) {
 		p.toSignIn(c)
 		return
 	}
-	u, err := p.Accounts.Authenticate(c.Request.Context(), token)
+	// The head read at authentication serves the page's reads, as in the
+	// API: cached states answer while it shows nothing newer.
+	u, ctx, err := p.Accounts.AuthenticateRequest(c.Request.Context(), token)
 	if err != nil {
 		if domain.ErrorCode(err) == domain.Unauthorized {
 			p.setCookie(c, p.cookie.session, "", -1)
@@ -63,6 +65,7 @@ func (p *Pages) authenticate(c *gin.Context) {
 		c.Abort()
 		return
 	}
+	c.Request = c.Request.WithContext(ctx)
 	c.Set(ctxUser, u)
 	if u.PasswordChangeRequired && c.FullPath() != "/password" && c.FullPath() != "/sign-out" {
 		c.Redirect(http.StatusSeeOther, "/password")
