@@ -71,7 +71,7 @@ type Node struct {
 	Runner     *projections.Runner
 	// KnownClients is the known clients index (R-REF-14): the one read
 	// model that decodes client data, to keep a keyed blind index of it
-	// in memory.
+	// in the views.
 	KnownClients *projections.KnownClients
 
 	Calendar   *calendar.Calendar
@@ -163,7 +163,14 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 		store = o.wrapStore(store)
 	}
 	n.Orgs = projections.NewOrganisations()
-	n.Clients = projections.NewClients()
+	if n.Views, err = projections.OpenViews(filepath.Join(cfg.DataDir, projections.ViewsFile)); err != nil {
+		return nil, err
+	}
+	// The clients index is in the views: the erasure records the keys
+	// check (R-PRIV-8) are there from the start, without a replay.
+	if n.Clients, err = projections.OpenClients(context.Background(), n.Views); err != nil {
+		return nil, err
+	}
 	n.KeyGuard = ledger.NewKeyGuard(n.Keys)
 	n.ClientKeys = ledger.NewClientKeys(n.KeyGuard, n.Clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	n.Service = ledger.NewService(store, ledger.NewCodec(n.ClientKeys), o.now, uuid.New)
@@ -175,9 +182,6 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	}
 	n.Audit = n.audit.checkpointer
 	n.Timescales = Timescales(cfg)
-	if n.Views, err = projections.OpenViews(filepath.Join(cfg.DataDir, projections.ViewsFile)); err != nil {
-		return nil, err
-	}
 	if n.Referrals, err = projections.OpenReferrals(context.Background(), n.Views, n.Calendar, n.Timescales); err != nil {
 		return nil, err
 	}
@@ -191,7 +195,11 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 		IncludeCurrentMonth: cfg.Statistics.IncludeCurrentMonth}
 	messageRate := projections.NewMessageRate(cfg.Messages.RateLimit, cfg.Messages.RateWindow, o.now)
 	n.Service.SetMessageQuota(messageRate)
-	n.KnownClients = projections.NewKnownClients(n.Service.Codec(), ledger.NewIndexKey(n.MasterKey))
+	if n.KnownClients, err = projections.OpenKnownClients(context.Background(), n.Views, store, n.Service.Codec(),
+		ledger.NewIndexKey(n.MasterKey)); err != nil {
+		return nil, err
+	}
+	n.KnownClients.SetLogger(log.With().Str("component", "known-clients").Logger())
 	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate,
 		n.KnownClients)
 	n.Runner.SetLogger(log.With().Str("component", "projections").Logger())
