@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -39,6 +40,11 @@ const viewsSchemaVersion = 2
 type Views struct {
 	db   *sql.DB
 	path string
+	// prepared holds the batches' statements, prepared once on the
+	// database (query → *sql.Stmt): a batch uses them through its
+	// transaction, on a connection they were prepared on before, so an
+	// event applied alone costs no SQL parsing.
+	prepared sync.Map
 }
 
 // OpenViews opens, creating it if need be, the views database at path
@@ -108,7 +114,13 @@ func viewsDSN(path string) (string, error) {
 func (v *Views) Path() string { return v.path }
 
 // Close closes the database.
-func (v *Views) Close() error { return v.db.Close() }
+func (v *Views) Close() error {
+	v.prepared.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
+	return v.db.Close()
+}
 
 // DB returns the database, for tests and tools that compare contents.
 func (v *Views) DB() *sql.DB { return v.db }
@@ -291,12 +303,16 @@ func (v *Views) Checkpoint(ctx context.Context, view string) (eventstore.Positio
 // Batch is one transaction of the views: events applied to persistent
 // read models, their rows and their checkpoints, committed together.
 type Batch struct {
-	ctx      context.Context
-	tx       *sql.Tx
-	stmts    map[string]*sql.Stmt
-	flush    []func(*Batch) error
-	commit   []func()
-	rollback []func()
+	views *Views
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+	// unprepared are the queries of stmts not yet prepared on the
+	// database.
+	unprepared []string
+	flush      []func(*Batch) error
+	commit     []func()
+	rollback   []func()
 }
 
 // Begin starts a batch.
@@ -305,20 +321,49 @@ func (v *Views) Begin(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("views: begin: %w", err)
 	}
-	return &Batch{ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return &Batch{views: v, ctx: ctx, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
 }
 
-// stmt returns query prepared once in this batch.
+// stmt returns query prepared for this batch: the database's statement,
+// prepared once, used in the batch's transaction.
 func (b *Batch) stmt(query string) (*sql.Stmt, error) {
 	if s, ok := b.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := b.tx.PrepareContext(b.ctx, query)
-	if err != nil {
-		return nil, err
+	var s *sql.Stmt
+	if shared, ok := b.views.prepared.Load(query); ok {
+		s = b.tx.StmtContext(b.ctx, shared.(*sql.Stmt))
+	} else {
+		// Prepared in the transaction this time, and on the database
+		// once the transaction has let its connection go (the pool of an
+		// in-memory database has only that one).
+		var err error
+		if s, err = b.tx.PrepareContext(b.ctx, query); err != nil {
+			return nil, err
+		}
+		b.unprepared = append(b.unprepared, query)
 	}
 	b.stmts[query] = s
 	return s, nil
+}
+
+// prepare prepares on the database the statements the batch prepared in
+// its transaction, for the next batches; one that fails is prepared in
+// the transaction again next time.
+func (b *Batch) prepare() {
+	for _, query := range b.unprepared {
+		if _, ok := b.views.prepared.Load(query); ok {
+			continue
+		}
+		p, err := b.views.db.PrepareContext(context.Background(), query)
+		if err != nil {
+			continue
+		}
+		if _, loaded := b.views.prepared.LoadOrStore(query, p); loaded {
+			p.Close()
+		}
+	}
+	b.unprepared = nil
 }
 
 // exec runs a statement of the batch.
@@ -384,7 +429,9 @@ func (b *Batch) Commit() error {
 	for _, s := range b.stmts {
 		s.Close()
 	}
-	if err := b.tx.Commit(); err != nil {
+	err := b.tx.Commit()
+	b.prepare()
+	if err != nil {
 		b.undo()
 		return fmt.Errorf("views: commit: %w", err)
 	}
@@ -400,6 +447,7 @@ func (b *Batch) Rollback() {
 		s.Close()
 	}
 	_ = b.tx.Rollback()
+	b.prepare()
 	b.undo()
 }
 
