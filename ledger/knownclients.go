@@ -21,15 +21,17 @@ import (
 // master key (keystore.MasterKey.DeriveKey). Derived, it is kept, backed up,
 // restored and shared between nodes exactly as the master key is, is never
 // in the event log, and needs no entry of its own in the key store (whose
-// entries are the clients' keys). A rotation of the master key changes it,
-// which costs nothing: the index is held only in memory and rebuilt with
-// the key of the day at every start.
+// entries are the clients' keys). A rotation of the master key changes it:
+// the index, kept in the node's views with a check value of its key, is
+// then rebuilt from the log with the key of the day at the next start.
 const KnownClientsKeyPurpose = "referral-ledger known-clients blind index v1"
 
 // Mark is a blind-index entry: HMAC-SHA-256, under the network's index key,
 // of a client's normalised name and date of birth. It identifies a person
-// to whoever holds the key, so it is kept only in memory, in the known
-// clients read model, and never written anywhere.
+// to whoever holds the key (pseudonymous personal data), so it is kept
+// only in the known clients read model, in the node's views database
+// (which overwrites deleted rows), and deleted there when the client's
+// erasure starts; it is never written anywhere else.
 type Mark [sha256.Size]byte
 
 // IndexKey is the known clients index's HMAC key.

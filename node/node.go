@@ -71,7 +71,7 @@ type Node struct {
 	Runner     *projections.Runner
 	// KnownClients is the known clients index (R-REF-14): the one read
 	// model that decodes client data, to keep a keyed blind index of it
-	// in memory.
+	// in the views.
 	KnownClients *projections.KnownClients
 
 	Calendar   *calendar.Calendar
@@ -170,7 +170,11 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	if n.Orgs, err = projections.OpenOrganisations(context.Background(), n.Views); err != nil {
 		return nil, err
 	}
-	n.Clients = projections.NewClients()
+	// The clients index is in the views: the erasure records the keys
+	// check (R-PRIV-8) are there from the start, without a replay.
+	if n.Clients, err = projections.OpenClients(context.Background(), n.Views); err != nil {
+		return nil, err
+	}
 	n.KeyGuard = ledger.NewKeyGuard(n.Keys)
 	n.ClientKeys = ledger.NewClientKeys(n.KeyGuard, n.Clients, ledger.WithKeysLog(log.With().Str("component", "keys").Logger()))
 	n.Service = ledger.NewService(store, ledger.NewCodec(n.ClientKeys), o.now, uuid.New)
@@ -202,7 +206,11 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 		return nil, err
 	}
 	n.Service.SetMessageQuota(messageRate)
-	n.KnownClients = projections.NewKnownClients(n.Service.Codec(), ledger.NewIndexKey(n.MasterKey))
+	if n.KnownClients, err = projections.OpenKnownClients(context.Background(), n.Views, store, n.Service.Codec(),
+		ledger.NewIndexKey(n.MasterKey)); err != nil {
+		return nil, err
+	}
+	n.KnownClients.SetLogger(log.With().Str("component", "known-clients").Logger())
 	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate,
 		n.KnownClients)
 	n.Runner.SetLogger(log.With().Str("component", "projections").Logger())

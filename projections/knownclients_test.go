@@ -35,6 +35,13 @@ type knownFixture struct {
 	t   *testing.T
 	dec *fakeDecoder
 	k   *KnownClients
+	pos eventstore.Position // of the last event applied
+}
+
+// next returns the position of the next event.
+func (f *knownFixture) next() eventstore.Position {
+	f.pos++
+	return f.pos
 }
 
 func newKnownFixture(t *testing.T) *knownFixture {
@@ -47,7 +54,8 @@ func newKnownFixture(t *testing.T) *knownFixture {
 func (f *knownFixture) refer(from, to, client uuid.UUID, name, dob string) {
 	made := &domain.ReferralMade{ReferralID: uuid.New(), FromOrganisationID: from, ToOrganisationID: to, ClientID: client,
 		Client: domain.Client{Name: name, DateOfBirth: dob}}
-	stored := eventstore.RecordedEvent{ID: uuid.New(), Stream: ledger.ReferralStream(made.ReferralID), Type: domain.ReferralMadeType}
+	stored := eventstore.RecordedEvent{ID: uuid.New(), Stream: ledger.ReferralStream(made.ReferralID), Type: domain.ReferralMadeType,
+		Position: f.next()}
 	f.dec.made[stored.ID] = made
 	public := *made
 	public.Client = domain.Client{}
@@ -55,7 +63,8 @@ func (f *knownFixture) refer(from, to, client uuid.UUID, name, dob string) {
 }
 
 func (f *knownFixture) erase(client uuid.UUID) {
-	f.k.Apply(eventstore.RecordedEvent{ID: uuid.New(), Stream: ledger.ClientStream(client), Type: domain.ClientErasureStartedType},
+	f.k.Apply(eventstore.RecordedEvent{ID: uuid.New(), Stream: ledger.ClientStream(client), Type: domain.ClientErasureStartedType,
+		Position: f.next()},
 		domain.Recorded{Event: &domain.ClientErasureStarted{RequestID: uuid.New()}})
 }
 

@@ -99,7 +99,11 @@ func viewsDSN(path string) (string, error) {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)", "cache_size(-16000)",
-		"mmap_size(1073741824)", "temp_store(MEMORY)"} {
+		"mmap_size(1073741824)", "temp_store(MEMORY)",
+		// Deleted rows are overwritten, not left in free space: the known
+		// clients' blind-index marks are deleted when a client's erasure
+		// starts (R-PRIV-3).
+		"secure_delete(ON)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -221,6 +225,62 @@ var viewsSchema = []string{
 		requested_at INTEGER,
 		unlock_request BLOB NOT NULL
 	) WITHOUT ROWID`,
+	// Clients (clients.go): ids, counts and instants only. One row per
+	// client: referrals open now, when one last ended (unix ns and zone
+	// offset), whether data is sealed under their key, the erasure
+	// request being carried out, whether the erasure is complete.
+	`CREATE TABLE clients (
+		client BLOB PRIMARY KEY,
+		open INTEGER NOT NULL,
+		ended_at INTEGER,
+		ended_zone INTEGER,
+		sealed INTEGER NOT NULL,
+		erasing BLOB,
+		erased INTEGER NOT NULL
+	) WITHOUT ROWID`,
+	`CREATE INDEX clients_retention ON clients (ended_at, client)
+		WHERE open = 0 AND erasing IS NULL AND erased = 0 AND ended_at IS NOT NULL`,
+	`CREATE INDEX clients_with_data ON clients (client) WHERE sealed = 1 AND erasing IS NULL AND erased = 0`,
+	`CREATE INDEX clients_erasing ON clients (client) WHERE erasing IS NOT NULL`,
+	`CREATE INDEX clients_erased ON clients (client) WHERE erased = 1`,
+	// Each referral's state as the clients index folds it (without client
+	// data), its client, and the position it was made at (their order).
+	`CREATE TABLE client_referrals (id BLOB PRIMARY KEY, client BLOB NOT NULL, made INTEGER NOT NULL, state BLOB NOT NULL) WITHOUT ROWID`,
+	`CREATE INDEX client_referrals_client ON client_referrals (client, made)`,
+	// The organisations that made or received a referral for a client.
+	`CREATE TABLE client_orgs (client BLOB NOT NULL, org BLOB NOT NULL, PRIMARY KEY (client, org)) WITHOUT ROWID`,
+	// Erasure requests as the coordinator's list shows them (never the
+	// reason); seq is the position of the event that first showed one.
+	`CREATE TABLE erasure_requests (
+		id BLOB PRIMARY KEY,
+		client BLOB NOT NULL,
+		status TEXT NOT NULL,
+		org BLOB NOT NULL,
+		requested_by BLOB NOT NULL,
+		requested_at INTEGER,
+		requested_zone INTEGER,
+		decided_by BLOB NOT NULL,
+		decided_at INTEGER,
+		decided_zone INTEGER,
+		seq INTEGER NOT NULL
+	) WITHOUT ROWID`,
+	`CREATE INDEX erasure_requests_client ON erasure_requests (client)`,
+	`CREATE INDEX erasure_requests_waiting ON erasure_requests (requested_at, seq, id) WHERE status = 'requested'`,
+	// The known clients index (knownclients.go, R-REF-14): keyed blind-
+	// index marks of clients' normalised names and dates of birth
+	// (pseudonymous personal data: deleted, with secure_delete, in the
+	// batch in which a client's erasure starts), which organisation
+	// referred which client, the clients erased (never indexed again),
+	// referrals whose key was unavailable (by position, to index later),
+	// and a check value of the index key (a rotated key rebuilds it).
+	`CREATE TABLE known_marks (mark BLOB NOT NULL, client BLOB NOT NULL, PRIMARY KEY (mark, client)) WITHOUT ROWID`,
+	`CREATE INDEX known_marks_client ON known_marks (client)`,
+	`CREATE TABLE known_referred (org BLOB NOT NULL, client BLOB NOT NULL, PRIMARY KEY (org, client)) WITHOUT ROWID`,
+	`CREATE INDEX known_referred_client ON known_referred (client)`,
+	`CREATE TABLE known_erased (client BLOB PRIMARY KEY) WITHOUT ROWID`,
+	`CREATE TABLE known_pending (position INTEGER PRIMARY KEY, client BLOB NOT NULL)`,
+	`CREATE INDEX known_pending_client ON known_pending (client)`,
+	`CREATE TABLE known_key (one INTEGER PRIMARY KEY CHECK (one = 1), key_check BLOB NOT NULL)`,
 }
 
 // migrate creates the schema, or empties a file of another version.
@@ -572,7 +632,15 @@ func (v *Views) Dump(ctx context.Context) (map[string][]string, error) {
 }
 
 func (v *Views) dumpTable(ctx context.Context, table string) ([]string, error) {
-	rows, err := v.db.QueryContext(ctx, `SELECT * FROM "`+table+`" ORDER BY 1, 2`)
+	order := "1, 2"
+	var columns int
+	if err := v.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?)`, table).Scan(&columns); err != nil {
+		return nil, err
+	}
+	if columns < 2 {
+		order = "1"
+	}
+	rows, err := v.db.QueryContext(ctx, `SELECT * FROM "`+table+`" ORDER BY `+order)
 	if err != nil {
 		return nil, err
 	}
