@@ -141,12 +141,35 @@ func BenchmarkAllViewsRebuildThroughRunner(b *testing.B) {
 		b.Fatal(err)
 	}
 	marker := ledger.NewIndexKey(keystore.GenerateMasterKey())
+	// Every read model on the same views.db, as node.Build opens them.
+	orgs, err := OpenOrganisations(ctx, views)
+	if err != nil {
+		b.Fatal(err)
+	}
+	clients, err := OpenClients(ctx, views)
+	if err != nil {
+		b.Fatal(err)
+	}
+	locks, err := OpenLocks(ctx, views)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stats, err := OpenStatistics(ctx, views, cal, ts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rate, err := OpenMessageRate(ctx, views, 100, time.Hour, time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	known, err := OpenKnownClients(ctx, views, store, ledger.NewCodec(benchKeys{}), marker)
+	if err != nil {
+		b.Fatal(err)
+	}
 	cpu := time.Duration(0)
 	for b.Loop() {
 		start := cpuTime(b)
-		r := NewRunner(store, ledger.NewPublicCodec(), NewOrganisations(), NewClients(), NewLocks(), referrals,
-			NewStatistics(cal, ts), NewMessageRate(100, time.Hour, time.Now),
-			NewKnownClients(ledger.NewCodec(benchKeys{}), marker))
+		r := NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, rate, known)
 		r.CheckChains()
 		r.UseViews(views)
 		if err := r.ResetViews(ctx); err != nil {
