@@ -21,6 +21,7 @@ import (
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+	"github.com/referral-ledger/ledger/projections"
 )
 
 // Backup layout: the event log and the side databases at the top of the
@@ -159,7 +160,10 @@ func databasesOf(cfg config.Config) ([]string, error) {
 	var names []string
 	for _, m := range matches {
 		name := filepath.Base(m)
-		if name != eventsFile && name != keysqlite.FileName {
+		// views.db is derived from the log and rebuilt from it: it is
+		// not backed up, so no backup holds the known clients index's
+		// marks of a client erased later (R-OPS-3).
+		if name != eventsFile && name != keysqlite.FileName && name != projections.ViewsFile {
 			names = append(names, name)
 		}
 	}

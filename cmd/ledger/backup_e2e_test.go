@@ -146,13 +146,23 @@ func TestRestoreKeepsErasedClientsErased_PRIV8(t *testing.T) {
 	before, after := filepath.Join(backups, "before"), filepath.Join(backups, "after")
 	secret := "Erin Qz8restored"
 	var id, client string
+	// known asks the known clients index (R-REF-14) for the client, as
+	// their referring adviser.
+	known := func(t *testing.T, n *node, ann string) []any {
+		t.Helper()
+		return n.must(t, 200, "POST", "/v1/clients/search", ann,
+			map[string]any{"name": secret, "date_of_birth": "1979-03-04"})["clients"].([]any)
+	}
 	t.Run("a client, backed up, then erased", func(t *testing.T) {
 		n := startNode(t, dir)
 		ann, to := twoOrganisations(t, n)
 		r := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": to, "urgent": false,
-			"client": map[string]string{"name": secret}, "reason": "Qz8 fled a violent partner",
+			"client": map[string]string{"name": secret, "date_of_birth": "1979-03-04"}, "reason": "Qz8 fled a violent partner",
 			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
 		id, client = r["id"].(string), r["client_id"].(string)
+		if found := known(t, n, ann); len(found) != 1 {
+			t.Fatalf("the known clients search finds %d clients before the erasure, want 1", len(found))
+		}
 		var out bytes.Buffer
 		if err := run(context.Background(), []string{"backup", "--to", before}, &out, io.Discard); err != nil {
 			t.Fatalf("backup: %v\n%s", err, out.String())
@@ -180,6 +190,11 @@ func TestRestoreKeepsErasedClientsErased_PRIV8(t *testing.T) {
 		got := n.must(t, 200, "GET", "/v1/referrals/"+id, n.signIn(t, "admin", adminPassword), nil)
 		if got["erased"] != true || got["client"].(map[string]any)["name"] != nil {
 			t.Fatalf("the server shows the erased client: %v", got)
+		}
+		// Nor does the known clients index find them: its marks are not
+		// brought back with a views.db (R-OPS-3).
+		if found := known(t, n, n.signIn(t, "ann", "Kestrel#Wing42")); len(found) != 0 {
+			t.Fatalf("the known clients search finds the erased client after the restore: %v", found)
 		}
 		err := filepath.WalkDir(d, func(path string, e fs.DirEntry, err error) error {
 			if err != nil || e.IsDir() {

@@ -117,7 +117,7 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 		}
 	}
 	for _, name := range top {
-		if name == sessionsFile {
+		if name == sessionsFile || name == projections.ViewsFile {
 			continue
 		}
 		if err := putBack(filepath.Join(from, name), cfg.DataDir, name); err != nil {
@@ -137,6 +137,14 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 		return err
 	}
 	fmt.Fprintln(stdout, "sessions cleared: everyone signs in again")
+	// The views are rebuilt from the restored log at the next start: a
+	// views.db from before holds the known clients index's marks of
+	// clients erased since, and one from after does not match the log
+	// (R-OPS-3).
+	if err := removeDatabase(cfg.DataDir, projections.ViewsFile); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "views cleared: they are rebuilt from the restored event log at the next start")
 	if cfg.Store == config.StoreSQLite && cfg.KeyStore == config.KeyStoreSQLite {
 		n, err := destroyErasedKeys(ctx, cfg, erasedBefore)
 		if err != nil {
