@@ -9,6 +9,7 @@ package node
 //
 //	LEDGER_SCALE_EVENTS=10000,100000,1000000 go test -run TestScaleMeasure -v -timeout 2h ./node
 //
+// LEDGER_SCALE_KEEP=DIR keeps each generated data directory in DIR/N.
 // It reports figures and asserts no timing.
 
 import (
@@ -282,6 +283,13 @@ func TestScaleMeasure(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
+		if keep := os.Getenv("LEDGER_SCALE_KEEP"); keep != "" {
+			// Kept for a look afterwards (ledger serve on it, a profile).
+			dir = filepath.Join(keep, s)
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
 		// The master key is kept in the data directory, where the
 		// children find it.
 		n, err := Build(scaleConfig(dir), zerolog.Nop())

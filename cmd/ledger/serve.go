@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -108,6 +109,11 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 	if err != nil {
 		return err
 	}
+	// The start-up work (the log's verification, the key check, the
+	// views' catch-up) is done: the memory it used goes back to the
+	// system now rather than when the runtime gets round to it, so the
+	// server's footprint is what serving needs.
+	debug.FreeOSMemory()
 	// The write timeout leaves room to send the answer of a request that
 	// used all of http.request_timeout (R-OPS-4).
 	handler := a.server.Handler()
