@@ -148,8 +148,11 @@ func verifyRowsFast(ctx context.Context, db *sql.DB, conn *sql.Conn, rep *Report
 	ctx, cancel := context.WithCancel(ctx)
 	var readers []*sql.Conn
 	chunks := 1
+	// The last position in conn's snapshot: the readers, each in a
+	// snapshot of its own that may be newer, read no further, so they see
+	// what conn sees (the counter read from conn agrees with the rows).
+	var last int64
 	if parallel {
-		var last int64
 		if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&last); err != nil {
 			cancel()
 			return errReadAgain
@@ -215,7 +218,7 @@ func verifyRowsFast(ctx context.Context, db *sql.DB, conn *sql.Conn, rep *Report
 				query, args := `SELECT `+eventColumns+` FROM events ORDER BY position`, []any(nil)
 				if parallel {
 					query = `SELECT ` + eventColumns + ` FROM events WHERE position > ? AND position <= ? ORDER BY position`
-					args = []any{int64(i) * verifyChunk, int64(i+1) * verifyChunk}
+					args = []any{int64(i) * verifyChunk, min(int64(i+1)*verifyChunk, last)}
 				}
 				if !readChunk(ctx, rc, query, args, work, out) {
 					return
