@@ -36,10 +36,8 @@ type Locks struct {
 
 	// The batch being applied, held back until it commits; bmu is taken
 	// before mu when both are.
-	bmu        sync.Mutex
+	batchCursor
 	checkpoint eventstore.Position
-	batch      *Batch
-	batchPos   eventstore.Position
 	dirty      map[uuid.UUID]domain.Lock // a zero lock is a lock removed
 	requests   map[uuid.UUID]lockRequest
 }
@@ -111,13 +109,9 @@ func (p *Locks) Apply(stored eventstore.RecordedEvent, rec domain.Recorded) {
 func (p *Locks) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded) error {
 	p.bmu.Lock()
 	defer p.bmu.Unlock()
-	if p.batch != b {
-		p.join(b)
-	}
-	if stored.Position <= p.batchPos {
+	if !p.admit(b, stored.Position, p.join) {
 		return nil
 	}
-	p.batchPos = stored.Position
 	if !strings.HasPrefix(stored.Type, "client.") {
 		return nil
 	}

@@ -41,10 +41,8 @@ type MessageRate struct {
 
 	// The batch being applied: the messages it records, counted once it
 	// commits. bmu is taken before mu when both are.
-	bmu        sync.Mutex
+	batchCursor
 	checkpoint eventstore.Position
-	batch      *Batch
-	batchPos   eventstore.Position
 	recorded   []recordedMessage
 	lastPrune  time.Time // when rows older than the window were last deleted
 	pruneAt    time.Time // when the batch deletes them; zero if it does not
@@ -142,13 +140,9 @@ func (p *MessageRate) Apply(stored eventstore.RecordedEvent, rec domain.Recorded
 func (p *MessageRate) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded) error {
 	p.bmu.Lock()
 	defer p.bmu.Unlock()
-	if p.batch != b {
-		p.join(b)
-	}
-	if stored.Position <= p.batchPos {
+	if !p.admit(b, stored.Position, p.join) {
 		return nil
 	}
-	p.batchPos = stored.Position
 	m, ok := rec.Event.(*domain.MessageForResponsiblePerson)
 	if !ok {
 		return nil

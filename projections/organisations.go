@@ -36,10 +36,8 @@ type Organisations struct {
 
 	// The batch being applied: its changes, held back until it commits.
 	// bmu is taken before mu when both are.
-	bmu        sync.Mutex
+	batchCursor
 	checkpoint eventstore.Position // committed
-	batch      *Batch
-	batchPos   eventstore.Position
 	dirtyOrgs  map[uuid.UUID]domain.Organisation
 	dirtyUsers map[uuid.UUID]domain.User
 	dirtyNames map[string]uuid.UUID
@@ -151,13 +149,9 @@ func (p *Organisations) Apply(stored eventstore.RecordedEvent, rec domain.Record
 func (p *Organisations) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded) error {
 	p.bmu.Lock()
 	defer p.bmu.Unlock()
-	if p.batch != b {
-		p.join(b)
-	}
-	if stored.Position <= p.batchPos {
+	if !p.admit(b, stored.Position, p.join) {
 		return nil
 	}
-	p.batchPos = stored.Position
 	if !strings.HasPrefix(stored.Stream, "organisation-") {
 		return nil
 	}

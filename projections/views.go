@@ -584,6 +584,28 @@ func (b *Batch) undo() {
 	}
 }
 
+// batchCursor is the batch a persistent read model kept in memory is
+// applying and the last position it applied in it; bmu guards them.
+type batchCursor struct {
+	bmu      sync.Mutex
+	batch    *Batch
+	batchPos eventstore.Position
+}
+
+// admit, with bmu held, joins b first (join) when the read model has not
+// joined it yet, and reports whether the event at pos is past what it has
+// applied, moving batchPos there when it is.
+func (c *batchCursor) admit(b *Batch, pos eventstore.Position, join func(*Batch)) bool {
+	if c.batch != b {
+		join(b)
+	}
+	if pos <= c.batchPos {
+		return false
+	}
+	c.batchPos = pos
+	return true
+}
+
 // Persistent is a read model kept in a Views database. The runner applies
 // events to it in batches, each committed with the view's checkpoint, and
 // starts its subscription from the lowest checkpoint of its read models.
