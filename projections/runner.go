@@ -57,6 +57,7 @@ type Runner struct {
 	// started is set once the first subscription's start is known;
 	// resumed, when it was a checkpoint rather than the start of the log.
 	started, resumed bool
+	startAt          eventstore.Position // where the first subscription starts
 
 	// rebuild holds, while the runner rebuilds the persistent views from
 	// the start of the log, the indexes it dropped in each database, to
@@ -171,10 +172,7 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		if err != nil {
 			return false, err
 		}
-		r.started, r.resumed = true, start > 0
-		if start > r.Position() {
-			r.advance(start)
-		}
+		r.started, r.resumed, r.startAt = true, start > 0, start
 	}
 	// Up to the head as it is now the runner is catching up: it waits for
 	// full batches. After it, it applies whatever is waiting at once.
@@ -185,7 +183,13 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 	if err := r.startRebuild(ctx, head); err != nil {
 		return false, err
 	}
-	sub := r.store.Subscribe(ctx, r.Position())
+	from := max(r.Position(), r.startAt)
+	sub := r.store.Subscribe(ctx, from)
+	// The checkpoint counts as applied once the subscription after it is
+	// made: a WaitFor answered from it finds the runner subscribed.
+	if from > r.Position() {
+		r.advance(from)
+	}
 	// Events are read, decoded and their hashes computed on one goroutine
 	// while this one applies the batch before: two cores share a rebuild.
 	pctx, cancel := context.WithCancel(ctx)
