@@ -17,7 +17,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -35,103 +34,9 @@ import (
 
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/domain"
-	"github.com/referral-ledger/ledger/eventstore"
-	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/internal/scaleledger"
 	"github.com/referral-ledger/ledger/projections"
 )
-
-// scaleNetwork is the network of the generated ledger: orgs organisations
-// of users advisers each.
-type scaleNetwork struct {
-	orgs  []uuid.UUID
-	users map[uuid.UUID][]uuid.UUID
-}
-
-// generateLedger appends about events events to store: referrals with
-// realistic lives (made, a third urgent; assigned; most acknowledged, with
-// a note, half agreeing a date; 70% of those closed), each appended as
-// its stream's events by one of 16 concurrent writers, as the service
-// does. It returns the network.
-func generateLedger(tb testing.TB, store eventstore.Store, codec *ledger.Codec, events int) scaleNetwork {
-	rng := rand.New(rand.NewPCG(14, 8))
-	id := func() uuid.UUID {
-		var u uuid.UUID
-		for i := range u {
-			u[i] = byte(rng.Uint32())
-		}
-		u[6], u[8] = u[6]&0x0f|0x40, u[8]&0x3f|0x80
-		return u
-	}
-	net := scaleNetwork{users: map[uuid.UUID][]uuid.UUID{}}
-	for range 50 {
-		org := id()
-		net.orgs = append(net.orgs, org)
-		for range 10 {
-			net.users[org] = append(net.users[org], id())
-		}
-	}
-	type life struct {
-		stream string
-		data   []eventstore.EventData
-	}
-	ctx := context.Background()
-	start := time.Date(2025, time.January, 6, 9, 0, 0, 0, time.UTC)
-	work := make(chan life, 64)
-	var wg sync.WaitGroup
-	var failed error
-	var once sync.Once
-	for range 16 {
-		wg.Go(func() {
-			for l := range work {
-				if _, err := store.Append(ctx, l.stream, eventstore.NoStream(), l.data...); err != nil {
-					once.Do(func() { failed = err })
-				}
-			}
-		})
-	}
-	for made := 0; made < events; {
-		ref, client := id(), id()
-		from, to := net.orgs[rng.IntN(len(net.orgs))], net.orgs[rng.IntN(len(net.orgs))]
-		for to == from {
-			to = net.orgs[rng.IntN(len(net.orgs))]
-		}
-		at := start.Add(time.Duration(rng.IntN(700*24)) * time.Hour)
-		adviser := net.users[from][rng.IntN(10)]
-		var evs []domain.Event
-		evs = append(evs, &domain.ReferralMade{ReferralID: ref, FromOrganisationID: from, ToOrganisationID: to, ClientID: client,
-			Urgent: rng.IntN(3) == 0, PrivacyNoticeGiven: true, Reason: "debt advice and help with a benefits appeal",
-			Client: domain.Client{Name: fmt.Sprintf("Client %d", made), DateOfBirth: "1980-04-12"}})
-		evs = append(evs, &domain.ReferralAssigned{UserID: net.users[to][rng.IntN(10)]})
-		if rng.IntN(10) < 8 {
-			evs = append(evs, &domain.ReferralAcknowledged{})
-			note := &domain.ReferralNoteAdded{NoteID: id(), ClientID: client, Text: "called the client and agreed next steps"}
-			if rng.IntN(2) == 0 {
-				note.AgreedCloseBy = at.AddDate(0, 0, 14).Format("2006-01-02")
-			}
-			evs = append(evs, note)
-			if rng.IntN(10) < 7 {
-				evs = append(evs, &domain.ReferralClosed{ClientID: client, Outcome: domain.OutcomePositive, Comment: "housed"})
-			}
-		}
-		l := life{stream: ledger.ReferralStream(ref)}
-		for i, ev := range evs {
-			d, err := codec.Encode(ctx, id(), ev, eventstore.Metadata{RecordedAt: at.Add(time.Duration(i) * 26 * time.Hour),
-				ActorUserID: adviser.String(), ActorOrganisationID: from.String(), CorrelationID: id().String()})
-			if err != nil {
-				tb.Fatal(err)
-			}
-			l.data = append(l.data, d)
-		}
-		made += len(evs)
-		work <- l
-	}
-	close(work)
-	wg.Wait()
-	if failed != nil {
-		tb.Fatal(failed)
-	}
-	return net
-}
 
 // scaleFigures is what one child process measured.
 type scaleFigures struct {
@@ -299,11 +204,11 @@ func TestScaleMeasure(t *testing.T) {
 		began := time.Now()
 		// The node's own codec: every client gets a real key in keys.db,
 		// as the service gives them, so a real server starts on it.
-		net := generateLedger(t, n.Store, n.Service.Codec(), events)
+		net := scaleledger.Generate(t, n.Store, n.Service.Codec(), events)
 		gen := time.Since(began)
 		n.Close()
 		var orgs []string
-		for _, o := range net.orgs {
+		for _, o := range net.Orgs {
 			orgs = append(orgs, o.String())
 		}
 		if err := os.WriteFile(filepath.Join(dir, "scale-orgs.txt"), []byte(strings.Join(orgs, "\n")), 0o600); err != nil {
