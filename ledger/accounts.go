@@ -186,7 +186,7 @@ func (a *Accounts) openSession(u domain.User, now time.Time) (LoginResult, error
 
 // credentialOf identifies u's current password: the SHA-256 of its hash, a
 // fresh salt each time, so every password change (or reset) gives a new
-// one. A session records it when opened and Authenticate compares it on
+// one. A session records it when opened and AuthenticateRequest compares it on
 // every request, so a session opened with an old password ends even if it
 // was opened while the change was being made (R-AUTH-6).
 func credentialOf(u domain.User) string {
@@ -194,18 +194,13 @@ func credentialOf(u domain.User) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// Authenticate returns the open account a session token belongs to. It
-// first catches the user index up with the store, so an account closed or
-// a password changed a moment ago on any node is refused on the very next
-// request (R-ORG-3, R-AUTH-6): a session opened with another password than
-// the account's current one ends. Errors: Unauthorized.
-func (a *Accounts) Authenticate(ctx context.Context, token string) (domain.User, error) {
-	u, _, err := a.AuthenticateRequest(ctx, token)
-	return u, err
-}
-
-// AuthenticateRequest is Authenticate, also returning ctx carrying the
-// store's head it caught up with (WithHead), for the request's reads.
+// AuthenticateRequest returns the open account a session token belongs
+// to, and ctx carrying the store's head it caught up with (WithHead), for
+// the request's reads. It first catches the user index up with the store,
+// so an account closed or a password changed a moment ago on any node is
+// refused on the very next request (R-ORG-3, R-AUTH-6): a session opened
+// with another password than the account's current one ends. Errors:
+// Unauthorized.
 func (a *Accounts) AuthenticateRequest(ctx context.Context, token string) (domain.User, context.Context, error) {
 	u, head, err := a.authenticate(ctx, token)
 	if err != nil {
