@@ -93,7 +93,7 @@ func TestScaleChild(t *testing.T) {
 	}
 	took := time.Since(began)
 	f := scaleFigures{Events: uint64(head), Seconds: took.Seconds(), EventsPerSec: float64(head) / took.Seconds(),
-		RSSMB: vmRSS(t), ReadMicros: map[string]float64{}, ReadCPU: map[string]float64{}, CPUSeconds: cpuTime().Seconds()}
+		RSSMB: processRSS(t, os.Getpid()), ReadMicros: map[string]float64{}, ReadCPU: map[string]float64{}, CPUSeconds: cpuTime().Seconds()}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	f.HeapMB = float64(ms.HeapAlloc) / (1 << 20)
@@ -156,23 +156,6 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// vmRSS is the process's resident memory in MiB, from /proc/self/status.
-func vmRSS(t *testing.T) float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 // TestScaleMeasure generates a ledger of each size in LEDGER_SCALE_EVENTS

@@ -5,7 +5,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,15 +16,6 @@ import (
 	"github.com/referral-ledger/ledger/keystore"
 	"github.com/referral-ledger/ledger/ledger"
 )
-
-// cpuTime is the CPU time the process has used, user and system.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // benchStore returns a SQLite store in dir holding referrals' lives, as
 // the service writes them (concurrent appends sharing group commits).
@@ -107,7 +97,7 @@ func BenchmarkViewsRebuildThroughRunner(b *testing.B) {
 	}
 	cpu := time.Duration(0)
 	for b.Loop() {
-		start := cpuTime(b)
+		start := processCPU()
 		r := NewRunner(store, ledger.NewPublicCodec(), p)
 		r.CheckChains()
 		r.UseViews(views)
@@ -115,7 +105,7 @@ func BenchmarkViewsRebuildThroughRunner(b *testing.B) {
 			b.Fatal(err)
 		}
 		runToHead(b, r, head)
-		cpu += cpuTime(b) - start
+		cpu += processCPU() - start
 		if p.Checkpoint() != head {
 			b.Fatalf("checkpoint %d, head %d", p.Checkpoint(), head)
 		}
@@ -168,7 +158,7 @@ func BenchmarkAllViewsRebuildThroughRunner(b *testing.B) {
 	}
 	cpu := time.Duration(0)
 	for b.Loop() {
-		start := cpuTime(b)
+		start := processCPU()
 		r := NewRunner(store, ledger.NewPublicCodec(), orgs, clients, locks, referrals, stats, rate, known)
 		r.CheckChains()
 		r.UseViews(views)
@@ -176,7 +166,7 @@ func BenchmarkAllViewsRebuildThroughRunner(b *testing.B) {
 			b.Fatal(err)
 		}
 		runToHead(b, r, head)
-		cpu += cpuTime(b) - start
+		cpu += processCPU() - start
 	}
 	reportRates(b, head, cpu)
 }

@@ -190,7 +190,7 @@ func BenchmarkReferralsRebuildThroughRunner(b *testing.B) {
 	cal := testCalendar(b)
 	cpu := time.Duration(0)
 	for b.Loop() {
-		start := cpuTime(b)
+		start := processCPU()
 		p := NewReferrals(cal, domain.DefaultTimescales())
 		r := NewRunner(store, ledger.NewPublicCodec(), p)
 		runCtx, stop := context.WithCancel(ctx)
@@ -201,7 +201,7 @@ func BenchmarkReferralsRebuildThroughRunner(b *testing.B) {
 		}
 		stop()
 		<-done
-		cpu += cpuTime(b) - start
+		cpu += processCPU() - start
 		if p.Checkpoint() != head {
 			b.Fatalf("checkpoint %d, head %d", p.Checkpoint(), head)
 		}

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -667,15 +666,8 @@ func TestStatisticsReferralMadeAgain_Issue14(t *testing.T) {
 // process has used since, in nanoseconds: on a loaded machine, a fairer
 // measure than wall time.
 func cpuSince() func() float64 {
-	used := func() float64 {
-		var u syscall.Rusage
-		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
-			return 0
-		}
-		return float64(u.Utime.Nano() + u.Stime.Nano())
-	}
-	start := used()
-	return func() float64 { return used() - start }
+	start := processCPU()
+	return func() float64 { return float64(processCPU() - start) }
 }
 
 // TestStatisticsPeriodBounds_Issue14 (R-STAT-1): read from their rows, the
