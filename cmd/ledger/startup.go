@@ -96,12 +96,10 @@ func (a *app) verifyLog(ctx context.Context) error {
 		_, err = sqlite.Verify(ctx, filepath.Join(a.cfg.DataDir, eventsFile))
 	}
 	var broken *eventstore.BrokenLinkError
-	var truncated *sqlite.TruncatedError
-	var damaged *sqlite.DamagedError
 	switch {
 	case err == nil:
 		return nil
-	case errors.As(err, &broken), errors.As(err, &truncated), errors.As(err, &damaged):
+	case errors.As(err, &broken), fileDamaged(err):
 		return fmt.Errorf("the event log does not verify: %w. Run `ledger verify` for the report, "+
 			"and restore events.db from a backup (ledger restore)", err)
 	case ctx.Err() != nil:

@@ -79,10 +79,16 @@ func verifyFile(cmd *cobra.Command, cfg config.Config, stdout io.Writer) (err er
 		opts = append(opts, sqlite.WithImmutable())
 	}
 	rep, err := sqlite.Verify(cmd.Context(), f.Path, opts...)
+	return reportVerify(stdout, eventstore.VerifyReport{Events: rep.Events, Streams: rep.Streams, Last: rep.Last},
+		err, fileDamaged(err))
+}
+
+// fileDamaged reports whether err says the embedded ledger file itself is
+// truncated or garbled.
+func fileDamaged(err error) bool {
 	var truncated *sqlite.TruncatedError
 	var damaged *sqlite.DamagedError
-	return reportVerify(stdout, eventstore.VerifyReport{Events: rep.Events, Streams: rep.Streams, Last: rep.Last},
-		err, errors.As(err, &truncated) || errors.As(err, &damaged))
+	return errors.As(err, &truncated) || errors.As(err, &damaged)
 }
 
 // verifyThroughStore recomputes every chain by reading a backend other than
