@@ -54,10 +54,11 @@ type Runner struct {
 	views       *Views                    // where chain heads are kept; nil for none
 	heads       *chainHeads               // the chain heads in views, when chains are checked
 
-	// started is set once the first subscription's start is known;
-	// resumed, when it was a checkpoint rather than the start of the log.
-	started, resumed bool
-	startAt          eventstore.Position // where the first subscription starts
+	// started is set once the first subscription's start is known:
+	// startAt, a checkpoint when the runner resumed (above 0), or the
+	// start of the log.
+	started bool
+	startAt eventstore.Position
 
 	// rebuild holds, while the runner rebuilds the persistent views from
 	// the start of the log, the indexes it dropped in each database, to
@@ -172,7 +173,7 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		if err != nil {
 			return false, err
 		}
-		r.started, r.resumed, r.startAt = true, start > 0, start
+		r.started, r.startAt = true, start
 	}
 	// Up to the head as it is now the runner is catching up: it waits for
 	// full batches. After it, it applies whatever is waiting at once.
@@ -628,7 +629,7 @@ func (r *Runner) check(ev eventstore.RecordedEvent, hash string, begin func(*Vie
 	// Resumed from a checkpoint, the events before it are not fed again;
 	// from the start of the log, those up to the heads' checkpoint are
 	// checked by the verifier.
-	if err == nil && !checked && !(r.heads != nil && r.resumed) {
+	if err == nil && !checked && !(r.heads != nil && r.startAt > 0) {
 		err = r.chains.Check(ev)
 	}
 	if err != nil {
