@@ -159,6 +159,10 @@ type accountRow struct {
 	Roles string
 }
 
+// usersPerPage is how many accounts the users and second-factor pages
+// show at a time, each with a link to the next page.
+const usersPerPage = 200
+
 type usersView struct {
 	orgView
 	Users []accountRow
@@ -177,7 +181,7 @@ func (p *Pages) orgUsersPage(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	page, err := p.Accounts.OrganisationUsers(p.request(c, nil), currentUser(c).Actor(), v.Org.ID, c.Query("next"), 200)
+	page, err := p.Accounts.OrganisationUsers(p.request(c, nil), currentUser(c).Actor(), v.Org.ID, c.Query("next"), usersPerPage)
 	if err != nil {
 		p.fail(c, err)
 		return

@@ -199,6 +199,7 @@ func (p *Pages) confirmTwoFactor(c *gin.Context) {
 type orgTwoFactorView struct {
 	orgView
 	Users []twoFactorRow
+	Next  string // the cursor of the next page of users, "" on the last
 }
 
 // twoFactorRow is one account on the org lead's second-factor page.
@@ -210,7 +211,8 @@ type twoFactorRow struct {
 }
 
 // orgTwoFactorPage shows the org lead whether the organisation requires a
-// second factor and which users have one, with a reset for each.
+// second factor and which users have one, with a reset for each, a page of
+// users at a time as the users page lists them.
 func (p *Pages) orgTwoFactorPage(c *gin.Context) {
 	v, err := p.managedOrgBase(c, "Second factor", "users", "second-factor")
 	if err != nil {
@@ -221,12 +223,12 @@ func (p *Pages) orgTwoFactorPage(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	page, err := p.Accounts.OrganisationUsers(p.request(c, nil), currentUser(c).Actor(), v.Org.ID, "", 500)
+	page, err := p.Accounts.OrganisationUsers(p.request(c, nil), currentUser(c).Actor(), v.Org.ID, c.Query("next"), usersPerPage)
 	if err != nil {
 		p.fail(c, err)
 		return
 	}
-	ov := orgTwoFactorView{orgView: v}
+	ov := orgTwoFactorView{orgView: v, Next: page.Next}
 	for _, a := range page.Users {
 		if !a.Closed {
 			network := slices.ContainsFunc(a.Roles, domain.Role.Network)
