@@ -18,8 +18,7 @@ func mfaNode(t *testing.T) (*node, *shiftedClock) {
 	t.Helper()
 	t.Setenv(envMFARoles, networkMFARoles)
 	clk := &shiftedClock{}
-	nodeOptions = []ledgernode.Option{ledgernode.WithClock(clk.now)}
-	t.Cleanup(func() { nodeOptions = nil })
+	withNodeOptions(t, ledgernode.WithClock(clk.now))
 	return startNode(t, t.TempDir()), clk
 }
 

@@ -36,8 +36,7 @@ func newWebNetworkAt(t *testing.T, offset time.Duration) (*webNetwork, *shiftedC
 	t.Helper()
 	clk := &shiftedClock{}
 	clk.set(offset)
-	nodeOptions = []ledgernode.Option{ledgernode.WithClock(clk.now)}
-	t.Cleanup(func() { nodeOptions = nil }) // after the node stops: cleanups run last first
+	withNodeOptions(t, ledgernode.WithClock(clk.now))
 	return newWebNetwork(t), clk
 }
 

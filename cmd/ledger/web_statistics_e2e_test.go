@@ -62,8 +62,7 @@ func newStatsNetwork(t *testing.T) *statsNetwork {
 	past := time.Date(now.Year(), now.Month()-1, 15, 12, 0, 0, 0, time.UTC)
 	clock := &statsClock{}
 	clock.set(past)
-	nodeOptions = []ledgernode.Option{ledgernode.WithClock(clock.Now)}
-	t.Cleanup(func() { nodeOptions = nil })
+	withNodeOptions(t, ledgernode.WithClock(clock.Now))
 	n := &statsNetwork{webNetwork: newWebNetwork(t), month: past.Format("2006-01")}
 	ann, ben := n.signIn(t, "ann", annPassword), n.signIn(t, "ben", benPassword)
 	for i := range statsReferrals {
