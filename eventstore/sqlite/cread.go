@@ -95,6 +95,12 @@ func cQuery(ctx context.Context, h cHandles, out []eventstore.RecordedEvent, que
 		return out, errOddRow
 	}
 	defer libc.Xfree(tls, zSQL)
+	var texts []uintptr // bound strings, SQLITE_STATIC: freed after the statement is finalized
+	defer func() {
+		for _, z := range texts {
+			libc.Xfree(tls, z)
+		}
+	}()
 	pp := sqlite3.Xsqlite3_malloc(tls, int32(unsafe.Sizeof(uintptr(0))))
 	if pp == 0 {
 		return out, errOddRow
@@ -122,7 +128,7 @@ func cQuery(ctx context.Context, h cHandles, out []eventstore.RecordedEvent, que
 			if err != nil {
 				return out, errOddRow
 			}
-			defer libc.Xfree(tls, z) // after finalize: SQLite uses it as it is (SQLITE_STATIC)
+			texts = append(texts, z)
 			rc = sqlite3.Xsqlite3_bind_text(tls, pstmt, int32(i+1), z, int32(len(v)), 0)
 		default:
 			return out, errOddRow
