@@ -150,9 +150,27 @@ func slowQuery(ctx context.Context, conn *sql.Conn, out []eventstore.RecordedEve
 }
 
 // fastQuery appends the events query returns to out, decoding each row
-// from the driver's values. It returns errOddRow at the first row that
+// straight from SQLite (cQuery) or, where the driver's connection does not
+// allow that, from the driver's values. It returns errOddRow at the first row that
 // needs database/sql's conversions.
 func fastQuery(ctx context.Context, conn *sql.Conn, out []eventstore.RecordedEvent, query string, args ...any) ([]eventstore.RecordedEvent, error) {
+	if cargs, ok := cArgs(args); ok {
+		var direct bool
+		var err error
+		rawErr := conn.Raw(func(dc any) error {
+			var h cHandles
+			if h, direct = handlesOf(dc); direct {
+				out, err = cQuery(ctx, h, out, query, cargs)
+			}
+			return nil
+		})
+		if rawErr != nil {
+			return out, rawErr
+		}
+		if direct {
+			return out, err
+		}
+	}
 	err := eachRow(ctx, conn, query, args, func(r *rawEvent) error {
 		ev, err := r.decode()
 		if err != nil {
