@@ -279,7 +279,13 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 		if received && open {
 			// Every event already waiting is handled with it, and what
 			// they derive committed in one transaction.
-			last, closed, err := n.handleBatch(ctx, ev, events, cp, &persisted, &statePersisted, healthy)
+			// A due digest reads the state as the first event at or past
+			// digestAfter left it.
+			until := eventstore.Position(0)
+			if digestDue {
+				until = digestAfter
+			}
+			last, closed, err := n.handleBatch(ctx, ev, events, cp, until, &persisted, &statePersisted, healthy)
 			if err != nil {
 				return err
 			}
@@ -310,7 +316,8 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 }
 
 // handleBatch handles ev and then every event already waiting in events
-// (up to notifyBatchMax), without waiting for more, and returns the
+// (up to notifyBatchMax, and up to until when it is not 0), without
+// waiting for more, and returns the
 // position of the last one and whether events was found closed. Events
 // after the checkpoint cp have their notices derived and the state
 // applied, and what they derived is committed in one transaction with the
@@ -319,7 +326,7 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 // once it is committed. While the state is rebuilt up to cp, it is
 // committed on its own now and then.
 func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent, events <-chan eventstore.RecordedEvent,
-	cp eventstore.Position, persisted, statePersisted *eventstore.Position, healthy func()) (last eventstore.Position, closed bool, err error) {
+	cp, until eventstore.Position, persisted, statePersisted *eventstore.Position, healthy func()) (last eventstore.Position, closed bool, err error) {
 	var derived []change // each event's notices and cancellations, in order
 	commit := false      // whether the events after cp need a commit
 	var after eventstore.Position
@@ -342,7 +349,7 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 			after = ev.Position
 		}
 		last = ev.Position
-		if handled >= notifyBatchMax {
+		if handled >= notifyBatchMax || (until > 0 && ev.Position >= until) {
 			break
 		}
 		var more bool
