@@ -276,6 +276,21 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 				return nil
 			}
 		}
+		if received && open {
+			// Every event already waiting is handled with it, and what
+			// they derive committed in one transaction.
+			// A due digest reads the state as the first event at or past
+			// digestAfter left it.
+			until := eventstore.Position(0)
+			if digestDue {
+				until = digestAfter
+			}
+			last, closed, err := n.handleBatch(ctx, ev, events, cp, until, &persisted, &statePersisted, healthy)
+			if err != nil {
+				return err
+			}
+			applied, open = last, !closed
+		}
 		if received && !open {
 			if ctx.Err() != nil {
 				stopping()
@@ -285,12 +300,6 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 				return fmt.Errorf("notifications: subscription ended: %w", err)
 			}
 			return nil
-		}
-		if received {
-			if err := n.handle(ctx, ev, cp, &persisted, &statePersisted, healthy); err != nil {
-				return err
-			}
-			applied = ev.Position
 		}
 		if digestDue && applied >= digestAfter {
 			digestDue = false
@@ -306,43 +315,109 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 	}
 }
 
-// handle derives the notices of one event after the checkpoint cp and
-// applies it to the state, committing the notices with the state and the
-// new checkpoint. While the state is rebuilt up to cp, it is committed on
-// its own now and then.
-func (n *Notifier) handle(ctx context.Context, ev eventstore.RecordedEvent, cp eventstore.Position,
-	persisted, statePersisted *eventstore.Position, healthy func()) error {
-	now := n.clock.Now()
-	rec, err := n.codec.Decode(ctx, ev)
-	if err != nil {
-		return fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
-	}
-	if readings.Of(ev.Type) == domain.Undeclared {
-		return fmt.Errorf("notifications stopped at position %d: the notifier does not declare the event type %q", ev.Position, ev.Type)
-	}
-	var c change
-	after := ev.Position > cp
-	if after {
-		c = n.derive(ev, rec, now) // from the state before the event
-	}
-	n.state.apply(ev, rec)
-	if err := n.state.err; err != nil {
-		return fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
-	}
-	switch {
-	case after && (len(c.notices) > 0 || len(c.cancel) > 0 || ev.Position-*persisted >= checkpointEvery):
-		c.checkpoint, c.state, c.statePos = ev.Position, n.state, ev.Position
-		inserted, err := n.outbox.commit(ctx, c, now)
-		if err != nil {
-			return fmt.Errorf("notifications: enqueue: %w", err)
+// handleBatch handles ev and then every event already waiting in events
+// (up to notifyBatchMax, and up to until when it is not 0), without
+// waiting for more, and returns the
+// position of the last one and whether events was found closed. Events
+// after the checkpoint cp have their notices derived and the state
+// applied, and what they derived is committed in one transaction with the
+// state and the new checkpoint, in the order derived, so the checkpoint
+// never passes an event whose notices are not stored; the position moves
+// once it is committed. While the state is rebuilt up to cp, it is
+// committed on its own now and then.
+func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent, events <-chan eventstore.RecordedEvent,
+	cp, until eventstore.Position, persisted, statePersisted *eventstore.Position, healthy func()) (last eventstore.Position, closed bool, err error) {
+	var derived []change // each event's notices and cancellations, in order
+	commit := false      // whether the events after cp need a commit
+	var after eventstore.Position
+	for handled := 1; ; handled++ {
+		if ev.Position <= cp {
+			if err := n.rebuildState(ctx, ev, cp, statePersisted); err != nil {
+				return last, false, err
+			}
+		} else {
+			c, err := n.apply(ctx, ev, true)
+			if err != nil {
+				return last, false, err
+			}
+			if len(c.notices) > 0 || len(c.cancel) > 0 {
+				derived, commit = append(derived, c), true
+			}
+			if ev.Position-*persisted >= checkpointEvery {
+				commit = true
+			}
+			after = ev.Position
 		}
-		*persisted, *statePersisted = ev.Position, ev.Position
+		last = ev.Position
+		if handled >= notifyBatchMax || (until > 0 && ev.Position >= until) {
+			break
+		}
+		var more bool
+		select {
+		case ev, more = <-events:
+			closed = !more
+		default:
+		}
+		if !more {
+			break
+		}
+	}
+	if after == 0 {
+		return last, closed, nil
+	}
+	if commit {
+		c := change{checkpoint: after, state: n.state, statePos: after}
+		if len(derived) > 0 {
+			c.notices, c.cancel, c.then = derived[0].notices, derived[0].cancel, derived[1:]
+		}
+		inserted, err := n.outbox.commit(ctx, c, n.clock.Now())
+		if err != nil {
+			return last, false, fmt.Errorf("notifications: enqueue: %w", err)
+		}
+		*persisted, *statePersisted = after, after
 		healthy()
 		if inserted > 0 {
 			n.wakeDelivery()
 		}
-	case !after && (ev.Position == cp || ev.Position-*statePersisted >= rebuildCommitEvery):
-		if _, err := n.outbox.commit(ctx, change{state: n.state, statePos: ev.Position}, now); err != nil {
+	}
+	n.advance(after)
+	return last, closed, nil
+}
+
+// notifyBatchMax bounds how many events one transaction of the outbox
+// commits.
+const notifyBatchMax = 512
+
+// apply decodes ev, derives its notices when derive is set (from the
+// state before the event) and applies it to the state.
+func (n *Notifier) apply(ctx context.Context, ev eventstore.RecordedEvent, derive bool) (change, error) {
+	rec, err := n.codec.Decode(ctx, ev)
+	if err != nil {
+		return change{}, fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
+	}
+	if readings.Of(ev.Type) == domain.Undeclared {
+		return change{}, fmt.Errorf("notifications stopped at position %d: the notifier does not declare the event type %q", ev.Position, ev.Type)
+	}
+	var c change
+	if derive {
+		c = n.derive(ev, rec, n.clock.Now())
+	}
+	n.state.apply(ev, rec)
+	if err := n.state.err; err != nil {
+		return change{}, fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
+	}
+	return c, nil
+}
+
+// rebuildState applies an event up to the checkpoint cp to the state,
+// deriving nothing, and commits the state at cp and now and then before.
+func (n *Notifier) rebuildState(ctx context.Context, ev eventstore.RecordedEvent, cp eventstore.Position,
+	statePersisted *eventstore.Position) error {
+	if _, err := n.apply(ctx, ev, false); err != nil {
+		return err
+	}
+	if ev.Position == cp || ev.Position-*statePersisted >= rebuildCommitEvery {
+		if _, err := n.outbox.commit(ctx, change{state: n.state, statePos: ev.Position}, n.clock.Now()); err != nil {
 			return fmt.Errorf("notifications: state: %w", err)
 		}
 		*statePersisted = ev.Position

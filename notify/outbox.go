@@ -120,15 +120,25 @@ type outbox struct {
 }
 
 // stmt returns query prepared on the database.
+// Preparing waits for the database's one connection, so it is done
+// without holding mu: a transaction holding the connection may be looking
+// up its statements meanwhile.
 func (o *outbox) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if st, ok := o.stmts[query]; ok {
+	st, ok := o.stmts[query]
+	o.mu.Unlock()
+	if ok {
 		return st, nil
 	}
 	st, err := o.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if have, ok := o.stmts[query]; ok {
+		st.Close() // prepared meanwhile by another goroutine
+		return have, nil
 	}
 	if o.stmts == nil {
 		o.stmts = map[string]*sql.Stmt{}
@@ -260,8 +270,12 @@ func (o *outbox) meta(ctx context.Context, name string) (string, error) {
 // change is what one commit writes: new notices, cancelled scheduled ones,
 // and the checkpoint or digest date it completes.
 type change struct {
-	notices    []notice
-	cancel     []string            // cancel keys of pending notices to cancel
+	notices []notice
+	cancel  []string // cancel keys of pending notices to cancel
+	// then holds the notices and cancellations of later events committed
+	// in the same transaction, in order: each one's cancellations apply
+	// to the notices before them.
+	then       []change
 	checkpoint eventstore.Position // 0: leave the checkpoint alone
 	digestDate string              // "": leave the last digest date alone
 	// state, if not nil, has its changes written, applied up to
@@ -274,48 +288,61 @@ type change struct {
 // event whose notices are not stored. Inserting a notice whose id is
 // already stored does nothing: deriving is idempotent.
 func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted int, err error) {
+	// The statements are prepared before the transaction takes the
+	// database's one connection, then run on it without parsing them again.
+	if err := o.prepareCommit(ctx); err != nil {
+		return 0, err
+	}
 	tx, err := o.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
-	for _, key := range c.cancel {
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = ? WHERE cancel_key = ? AND status = ?`,
-			statusCancelled, key, statusPending); err != nil {
-			return 0, fmt.Errorf("cancel notices: %w", err)
+	stmts := txStmts{ctx: ctx, tx: tx, o: o}
+	defer stmts.close()
+	for i := -1; i < len(c.then); i++ {
+		step := c
+		if i >= 0 {
+			step = c.then[i]
 		}
-	}
-	for _, n := range c.notices {
-		var cancelKey any
-		if n.CancelKey != "" {
-			cancelKey = n.CancelKey
+		for _, key := range step.cancel {
+			if err := stmts.exec(sqlCancel, statusCancelled, key, statusPending); err != nil {
+				return 0, fmt.Errorf("cancel notices: %w", err)
+			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO outbox
-			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-			n.ID, string(n.Kind), n.Reference, n.To, n.Subject, n.Body, n.Link, cancelKey, statusPending,
-			n.DueAt.UnixMilli(), now.UnixMilli())
-		if err != nil {
-			return 0, fmt.Errorf("enqueue notice: %w", err)
+		for _, n := range step.notices {
+			var cancelKey any
+			if n.CancelKey != "" {
+				cancelKey = n.CancelKey
+			}
+			st, err := stmts.stmt(sqlEnqueue)
+			if err != nil {
+				return 0, fmt.Errorf("enqueue notice: %w", err)
+			}
+			res, err := st.ExecContext(ctx, n.ID, string(n.Kind), n.Reference, n.To, n.Subject, n.Body, n.Link, cancelKey,
+				statusPending, n.DueAt.UnixMilli(), now.UnixMilli())
+			if err != nil {
+				return 0, fmt.Errorf("enqueue notice: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			inserted += int(k)
 		}
-		k, _ := res.RowsAffected()
-		inserted += int(k)
 	}
 	if c.checkpoint > 0 {
-		if err := setMeta(ctx, tx, metaCheckpoint, strconv.FormatUint(uint64(c.checkpoint), 10)); err != nil {
+		if err := stmts.exec(sqlSetMeta, metaCheckpoint, strconv.FormatUint(uint64(c.checkpoint), 10)); err != nil {
 			return 0, err
 		}
 	}
 	if c.digestDate != "" {
-		if err := setMeta(ctx, tx, metaLastDigest, c.digestDate); err != nil {
+		if err := stmts.exec(sqlSetMeta, metaLastDigest, c.digestDate); err != nil {
 			return 0, err
 		}
 	}
 	if c.state != nil {
-		if err := c.state.flush(ctx, tx); err != nil {
+		if err := c.state.flush(&stmts); err != nil {
 			return 0, fmt.Errorf("notifier state: %w", err)
 		}
-		if err := setMeta(ctx, tx, metaStatePosition, strconv.FormatUint(uint64(c.statePos), 10)); err != nil {
+		if err := stmts.exec(sqlSetMeta, metaStatePosition, strconv.FormatUint(uint64(c.statePos), 10)); err != nil {
 			return 0, err
 		}
 	}
@@ -329,17 +356,102 @@ func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted 
 }
 
 func setMeta(ctx context.Context, tx *sql.Tx, name, value string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO meta (name, value) VALUES (?, ?)
-		ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	_, err := tx.ExecContext(ctx, sqlSetMeta, name, value)
 	return err
+}
+
+// The statements a commit runs.
+const (
+	sqlCancel  = `UPDATE outbox SET status = ? WHERE cancel_key = ? AND status = ?`
+	sqlEnqueue = `INSERT INTO outbox
+			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	sqlSetMeta = `INSERT INTO meta (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET value = excluded.value`
+	sqlUpsertReferral = `INSERT INTO state_referrals (id, due, data) VALUES (?, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET due = excluded.due, data = excluded.data`
+	sqlDeleteReferral = `DELETE FROM state_referrals WHERE id = ?`
+	sqlUpsertLock     = `INSERT INTO state_locks (client, data) VALUES (?, ?)
+				ON CONFLICT (client) DO UPDATE SET data = excluded.data`
+	sqlDeleteLock = `DELETE FROM state_locks WHERE client = ?`
+	sqlUpsertOrg  = `INSERT INTO state_organisations (id, data) VALUES (?, ?)
+			ON CONFLICT (id) DO UPDATE SET data = excluded.data`
+	sqlUpsertUser = `INSERT INTO state_users (id, data) VALUES (?, ?)
+			ON CONFLICT (id) DO UPDATE SET data = excluded.data`
+)
+
+// commitStatements are prepared once on the database (prepareCommit).
+var commitStatements = []string{sqlCancel, sqlEnqueue, sqlSetMeta, sqlUpsertReferral, sqlDeleteReferral,
+	sqlUpsertLock, sqlDeleteLock, sqlUpsertOrg, sqlUpsertUser}
+
+// prepareCommit prepares the statements of a commit on the database, the
+// first time; call it outside a transaction (which holds the database's
+// one connection).
+func (o *outbox) prepareCommit(ctx context.Context) error {
+	for _, q := range commitStatements {
+		if _, err := o.stmt(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// txStmts runs the statements prepared on the database in a transaction,
+// on its connection, where they are already prepared.
+type txStmts struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	o     *outbox
+	stmts map[string]*sql.Stmt
+}
+
+func (t *txStmts) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	t.o.mu.Lock()
+	shared, ok := t.o.stmts[query]
+	t.o.mu.Unlock()
+	var st *sql.Stmt
+	if ok {
+		st = t.tx.StmtContext(t.ctx, shared)
+	} else {
+		var err error
+		if st, err = t.tx.PrepareContext(t.ctx, query); err != nil {
+			return nil, err
+		}
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = st
+	return st, nil
+}
+
+func (t *txStmts) exec(query string, args ...any) error {
+	st, err := t.stmt(query)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(t.ctx, args...)
+	return err
+}
+
+func (t *txStmts) close() {
+	for _, st := range t.stmts {
+		st.Close()
+	}
 }
 
 // due returns up to limit pending notices due at now, in the order they
 // fell due and, among those due at once, the order they were enqueued.
 func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, error) {
-	rows, err := o.db.QueryContext(ctx, `SELECT id, kind, reference, recipient, subject, body, link, attempts, next_attempt_at
-		FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`,
-		statusPending, now.UnixMilli(), limit)
+	st, err := o.stmt(ctx, `SELECT id, kind, reference, recipient, subject, body, link, attempts, next_attempt_at
+		FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, statusPending, now.UnixMilli(), limit)
 	if err != nil {
 		return nil, err
 	}
@@ -362,7 +474,11 @@ func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, e
 // when none is pending.
 func (o *outbox) nextDue(ctx context.Context) (at time.Time, ok bool, err error) {
 	var ms sql.NullInt64
-	if err := o.db.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE status = ?`, statusPending).Scan(&ms); err != nil {
+	st, err := o.stmt(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE status = ?`)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if err := st.QueryRowContext(ctx, statusPending).Scan(&ms); err != nil {
 		return time.Time{}, false, err
 	}
 	if !ms.Valid {
@@ -373,8 +489,12 @@ func (o *outbox) nextDue(ctx context.Context) (at time.Time, ok bool, err error)
 
 // markSent records a delivered notice, unless it was cancelled meanwhile.
 func (o *outbox) markSent(ctx context.Context, id string, attempts int, at time.Time) error {
-	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = ?, sent_at = ?, last_error = NULL
-		WHERE id = ? AND status = ?`, statusSent, attempts, at.UnixMilli(), id, statusPending)
+	st, err := o.stmt(ctx, `UPDATE outbox SET status = ?, attempts = ?, sent_at = ?, last_error = NULL
+		WHERE id = ? AND status = ?`)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, statusSent, attempts, at.UnixMilli(), id, statusPending)
 	return err
 }
 

@@ -315,35 +315,20 @@ func (s *state) storedOverdue(now time.Time) []domain.Referral {
 	return out
 }
 
-// flush writes what changed since the last flush in tx.
-func (s *state) flush(ctx context.Context, tx *sql.Tx) error {
+// flush writes what changed since the last flush in the statements' transaction.
+func (s *state) flush(stmts *txStmts) error {
 	if s.dirty == nil {
 		return nil
 	}
-	// Each statement prepared once per flush, on tx's connection (the
-	// database has one: preparing on it would wait for tx).
-	stmts := map[string]*sql.Stmt{}
-	exec := func(query string, args ...any) error {
-		st, ok := stmts[query]
-		if !ok {
-			var err error
-			if st, err = tx.PrepareContext(ctx, query); err != nil {
-				return err
-			}
-			stmts[query] = st
-		}
-		_, err := st.ExecContext(ctx, args...)
-		return err
-	}
+	exec := stmts.exec
 	for id := range s.dirty.referrals {
 		r, ok := s.referrals[id]
 		var err error
 		if ok {
-			err = exec(`INSERT INTO state_referrals (id, due, data) VALUES (?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET due = excluded.due, data = excluded.data`,
+			err = exec(sqlUpsertReferral,
 				id[:], dueColumn(s.due, r), encodeReferral(r))
 		} else {
-			err = exec(`DELETE FROM state_referrals WHERE id = ?`, id[:])
+			err = exec(sqlDeleteReferral, id[:])
 		}
 		if err != nil {
 			return err
@@ -353,10 +338,9 @@ func (s *state) flush(ctx context.Context, tx *sql.Tx) error {
 		l := s.clients[id]
 		var err error
 		if data := encodeLock(l); data != nil {
-			err = exec(`INSERT INTO state_locks (client, data) VALUES (?, ?)
-				ON CONFLICT (client) DO UPDATE SET data = excluded.data`, id[:], data)
+			err = exec(sqlUpsertLock, id[:], data)
 		} else {
-			err = exec(`DELETE FROM state_locks WHERE client = ?`, id[:])
+			err = exec(sqlDeleteLock, id[:])
 		}
 		if err != nil {
 			return err
@@ -365,8 +349,7 @@ func (s *state) flush(ctx context.Context, tx *sql.Tx) error {
 	for id := range s.dirty.orgs {
 		o := s.orgs[id]
 		data, _ := json.Marshal(storedOrg{Exists: o.Exists, Name: o.Name, AdminEmail: o.AdminEmail})
-		if err := exec(`INSERT INTO state_organisations (id, data) VALUES (?, ?)
-			ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id[:], data); err != nil {
+		if err := exec(sqlUpsertOrg, id[:], data); err != nil {
 			return err
 		}
 	}
@@ -374,8 +357,7 @@ func (s *state) flush(ctx context.Context, tx *sql.Tx) error {
 		u := s.users[id]
 		data, _ := json.Marshal(storedUser{Organisation: u.OrganisationID, Username: u.Username, Email: u.Email,
 			Roles: u.Roles, Closed: u.Closed})
-		if err := exec(`INSERT INTO state_users (id, data) VALUES (?, ?)
-			ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id[:], data); err != nil {
+		if err := exec(sqlUpsertUser, id[:], data); err != nil {
 			return err
 		}
 	}

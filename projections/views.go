@@ -98,7 +98,7 @@ func openMemoryViews() *Views {
 func viewsDSN(path string) (string, error) {
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)", "cache_size(-16000)",
+	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(NORMAL)", "cache_size(-16000)", "wal_autocheckpoint(10000)",
 		"mmap_size(1073741824)", "temp_store(MEMORY)",
 		// Deleted rows are overwritten, not left in free space: the known
 		// clients' blind-index marks are deleted when a client's erasure
