@@ -2,10 +2,12 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -264,4 +266,95 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestConcurrentNotesAndReadsShareTheCachedFold_Issue14 (point 5,
+// R-LEDGER-1, R-LEDGER-2): commands on two nodes and reads on both fold on
+// from the same cached state at once; under -race this proves that adding
+// notes in place to the cached fold's notes writes nothing a reader reads,
+// and at the end every node answers the replay, each note once, in the
+// stream's order.
+func TestConcurrentNotesAndReadsShareTheCachedFold_Issue14(t *testing.T) {
+	n := newCacheNet(t)
+	ctx := context.Background()
+	id := n.referral.ID
+	if _, _, err := n.a.Acknowledge(ctx, n.receiver, id); err != nil {
+		t.Fatal(err)
+	}
+	const writers, notes, readers, reads = 4, 5, 4, 10
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*notes+readers*reads)
+	for w := range writers {
+		node, actor := n.a, n.receiver
+		if w%2 == 1 {
+			node, actor = n.b, n.referrer
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for i := range notes {
+				if _, _, err := node.AddNote(ctx, actor, id, domain.AddNote{Text: fmt.Sprint("writer ", w, " note ", i)}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for r := range readers {
+		node := n.a
+		if r%2 == 1 {
+			node = n.b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for range reads {
+				got, err := node.Referral(ctx, n.receiver, id)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				// Whatever a read answers is a prefix of the stream: its
+				// notes are in the order each writer wrote them.
+				next := map[string]int{}
+				for _, note := range got.Notes {
+					var w, i int
+					if _, err := fmt.Sscanf(note.Text, "writer %d note %d", &w, &i); err != nil || i != next[fmt.Sprint(w)] {
+						errs <- fmt.Errorf("a read saw note %q out of order", note.Text)
+						break
+					}
+					next[fmt.Sprint(w)]++
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := len(replayed(t, n.a, id).Notes); got != writers*notes {
+		t.Fatalf("the stream holds %d notes, want %d", got, writers*notes)
+	}
+	for _, node := range []*Service{n.a, n.b} {
+		want := replayed(t, n.a, id)
+		got, err := node.Referral(ctx, n.receiver, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("a node answers other than the replay:\n got %v\nwant %v", got.Notes, want.Notes)
+		}
+		// A command folds on from the cached state again.
+		r, _, err := node.AddNote(ctx, n.receiver, id, domain.AddNote{Text: "last"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want = replayed(t, n.a, id); !reflect.DeepEqual(r, want) {
+			t.Fatalf("a note after the race answers other than the replay:\n got %v\nwant %v", r.Notes, want.Notes)
+		}
+	}
 }
