@@ -358,3 +358,62 @@ func TestConcurrentNotesAndReadsShareTheCachedFold_Issue14(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyedCommandsFoldOnFromTheCache_Issue14 (point 5, R-OPS-1,
+// R-LEDGER-2): a command under an Idempotency-Key still reads the whole
+// stream, for an earlier run's events, but folds on from the cached state
+// rather than decoding every event; whatever else writes meanwhile, it
+// answers the replay, a rerun of the same request appends nothing and
+// answers where the first run's note landed, and the state it leaves
+// cached is the replay at its revision.
+func TestKeyedCommandsFoldOnFromTheCache_Issue14(t *testing.T) {
+	n := newCacheNet(t)
+	ctx := context.Background()
+	id := n.referral.ID
+	stream := ReferralStream(id)
+	keyed := func(key string) context.Context { return WithIdempotencyKey(ctx, []byte("receiver\x00"+key)) }
+	if _, _, err := n.a.Acknowledge(keyed("ack"), n.receiver, id); err != nil {
+		t.Fatal(err)
+	}
+	var first Written
+	for i, who := range []string{"a", "b", "a", "a"} {
+		if who == "b" { // another node writes: this node's cache is behind
+			if _, _, err := n.b.AddNote(ctx, n.referrer, id, domain.AddNote{Text: "from the other node"}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		r, w, err := n.a.AddNote(keyed(fmt.Sprint("note ", i)), n.receiver, id, domain.AddNote{Text: fmt.Sprint("keyed ", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = w
+		}
+		if want := replayed(t, n.a, id); !reflect.DeepEqual(r, want) {
+			t.Fatalf("keyed note %d answers other than the replay:\n got %+v\nwant %+v", i, r, want)
+		}
+		v, rev, _, ok := n.a.states.get(stream)
+		if !ok {
+			t.Fatalf("after keyed note %d nothing is cached", i)
+		}
+		history, err := n.a.load(ctx, stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := domain.ReplayReferral(history[:rev+1]); !reflect.DeepEqual(v, want) {
+			t.Fatalf("after keyed note %d the cache at revision %d is not the replay", i, rev)
+		}
+	}
+	before := replayed(t, n.a, id)
+	r, w, err := n.a.AddNote(keyed("note 0"), n.receiver, id, domain.AddNote{Text: "keyed 0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Revision != first.Revision || w.Position != first.Position {
+		t.Fatalf("the rerun answers %+v, want the first run's %+v", w, first)
+	}
+	if after := replayed(t, n.a, id); !reflect.DeepEqual(after, before) || !reflect.DeepEqual(r, after) {
+		t.Fatalf("the rerun changed the referral or answers other than it:\n got %+v\nwant %+v", r, before)
+	}
+}
