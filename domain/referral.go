@@ -69,8 +69,8 @@ type Referral struct {
 	AcknowledgedAt       time.Time
 	AcknowledgedBy       uuid.UUID
 	AssignedTo           uuid.UUID // uuid.Nil when unassigned
-	Notes                []Note
-	AgreedCloseBy        string // the latest agreed closing date, YYYY-MM-DD
+	Notes                []Note    // oldest first; read only: its array is shared (appendNote)
+	AgreedCloseBy        string    // the latest agreed closing date, YYYY-MM-DD
 	Outcome              string
 	Comment              string
 	ClosedAt             time.Time
@@ -166,7 +166,7 @@ func evolveReferral(r Referral, rec Recorded) (Referral, bool) {
 	case *ReferralAssigned:
 		r.AssignedTo = e.UserID
 	case *ReferralNoteAdded:
-		r.Notes = append(r.Notes[:len(r.Notes):len(r.Notes)], Note{ID: e.NoteID, Text: e.Text, AgreedCloseBy: e.AgreedCloseBy,
+		r.Notes = appendNote(r.Notes, Note{ID: e.NoteID, Text: e.Text, AgreedCloseBy: e.AgreedCloseBy,
 			At: rec.At, ActorUserID: rec.ActorUserID, ActorOrganisationID: rec.ActorOrganisationID})
 		if e.AgreedCloseBy != "" {
 			r.AgreedCloseBy = e.AgreedCloseBy

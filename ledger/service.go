@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -165,11 +166,27 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 		var exists, fromCache bool
 		switch {
 		case !useCache:
+			// A cached fold, taken before the read so that the read holds
+			// every event it folded, spares decoding the events up to it;
+			// the stream is still read whole, for the events of an earlier
+			// run of the same request.
+			cachedState, cachedRev, haveCached := state, uint64(0), false
+			if eventID != nil && cacheableStream(stream) {
+				cachedState, cachedRev, haveCached = cached[S](ctx, s, stream)
+			}
 			stored, err := s.readStream(ctx, stream)
 			if err != nil {
 				return state, Written{}, err
 			}
-			history, err := s.decodeAll(ctx, stored)
+			unfolded := stored
+			if haveCached {
+				if i, found := slices.BinarySearchFunc(stored, cachedRev, func(ev eventstore.RecordedEvent, rev uint64) int {
+					return cmp.Compare(ev.Revision, rev)
+				}); found {
+					state, unfolded = cachedState, stored[i+1:]
+				}
+			}
+			history, err := s.decodeAll(ctx, unfolded)
 			if err != nil {
 				return state, Written{}, err
 			}
@@ -181,8 +198,14 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 					return state, w, nil
 				}
 			}
-			if n := len(history); n > 0 {
-				revision, exists = history[n-1].Revision, true
+			if n := len(stored); n > 0 {
+				revision, exists = stored[n-1].Revision, true
+			}
+			if eventID != nil && exists && cacheableStream(stream) {
+				// The fold of what was read, for the next keyed command
+				// (not the state after this one's append, which a store
+				// may answer from an earlier run's events).
+				s.states.put(stream, state, revision, 0)
 			}
 		case !mustRead:
 			if state, revision, fromCache = cached[S](ctx, s, stream); fromCache {

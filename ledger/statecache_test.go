@@ -2,10 +2,12 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -264,4 +266,154 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestConcurrentNotesAndReadsShareTheCachedFold_Issue14 (point 5,
+// R-LEDGER-1, R-LEDGER-2): commands on two nodes and reads on both fold on
+// from the same cached state at once; under -race this proves that adding
+// notes in place to the cached fold's notes writes nothing a reader reads,
+// and at the end every node answers the replay, each note once, in the
+// stream's order.
+func TestConcurrentNotesAndReadsShareTheCachedFold_Issue14(t *testing.T) {
+	n := newCacheNet(t)
+	ctx := context.Background()
+	id := n.referral.ID
+	if _, _, err := n.a.Acknowledge(ctx, n.receiver, id); err != nil {
+		t.Fatal(err)
+	}
+	const writers, notes, readers, reads = 4, 5, 4, 10
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*notes+readers*reads)
+	for w := range writers {
+		node, actor := n.a, n.receiver
+		if w%2 == 1 {
+			node, actor = n.b, n.referrer
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for i := range notes {
+				if _, _, err := node.AddNote(ctx, actor, id, domain.AddNote{Text: fmt.Sprint("writer ", w, " note ", i)}); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for r := range readers {
+		node := n.a
+		if r%2 == 1 {
+			node = n.b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for range reads {
+				got, err := node.Referral(ctx, n.receiver, id)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				// Whatever a read answers is a prefix of the stream: its
+				// notes are in the order each writer wrote them.
+				next := map[string]int{}
+				for _, note := range got.Notes {
+					var w, i int
+					if _, err := fmt.Sscanf(note.Text, "writer %d note %d", &w, &i); err != nil || i != next[fmt.Sprint(w)] {
+						errs <- fmt.Errorf("a read saw note %q out of order", note.Text)
+						break
+					}
+					next[fmt.Sprint(w)]++
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := len(replayed(t, n.a, id).Notes); got != writers*notes {
+		t.Fatalf("the stream holds %d notes, want %d", got, writers*notes)
+	}
+	for _, node := range []*Service{n.a, n.b} {
+		want := replayed(t, n.a, id)
+		got, err := node.Referral(ctx, n.receiver, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("a node answers other than the replay:\n got %v\nwant %v", got.Notes, want.Notes)
+		}
+		// A command folds on from the cached state again.
+		r, _, err := node.AddNote(ctx, n.receiver, id, domain.AddNote{Text: "last"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want = replayed(t, n.a, id); !reflect.DeepEqual(r, want) {
+			t.Fatalf("a note after the race answers other than the replay:\n got %v\nwant %v", r.Notes, want.Notes)
+		}
+	}
+}
+
+// TestKeyedCommandsFoldOnFromTheCache_Issue14 (point 5, R-OPS-1,
+// R-LEDGER-2): a command under an Idempotency-Key still reads the whole
+// stream, for an earlier run's events, but folds on from the cached state
+// rather than decoding every event; whatever else writes meanwhile, it
+// answers the replay, a rerun of the same request appends nothing and
+// answers where the first run's note landed, and the state it leaves
+// cached is the replay at its revision.
+func TestKeyedCommandsFoldOnFromTheCache_Issue14(t *testing.T) {
+	n := newCacheNet(t)
+	ctx := context.Background()
+	id := n.referral.ID
+	stream := ReferralStream(id)
+	keyed := func(key string) context.Context { return WithIdempotencyKey(ctx, []byte("receiver\x00"+key)) }
+	if _, _, err := n.a.Acknowledge(keyed("ack"), n.receiver, id); err != nil {
+		t.Fatal(err)
+	}
+	var first Written
+	for i, who := range []string{"a", "b", "a", "a"} {
+		if who == "b" { // another node writes: this node's cache is behind
+			if _, _, err := n.b.AddNote(ctx, n.referrer, id, domain.AddNote{Text: "from the other node"}); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		r, w, err := n.a.AddNote(keyed(fmt.Sprint("note ", i)), n.receiver, id, domain.AddNote{Text: fmt.Sprint("keyed ", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = w
+		}
+		if want := replayed(t, n.a, id); !reflect.DeepEqual(r, want) {
+			t.Fatalf("keyed note %d answers other than the replay:\n got %+v\nwant %+v", i, r, want)
+		}
+		v, rev, _, ok := n.a.states.get(stream)
+		if !ok {
+			t.Fatalf("after keyed note %d nothing is cached", i)
+		}
+		history, err := n.a.load(ctx, stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := domain.ReplayReferral(history[:rev+1]); !reflect.DeepEqual(v, want) {
+			t.Fatalf("after keyed note %d the cache at revision %d is not the replay", i, rev)
+		}
+	}
+	before := replayed(t, n.a, id)
+	r, w, err := n.a.AddNote(keyed("note 0"), n.receiver, id, domain.AddNote{Text: "keyed 0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Revision != first.Revision || w.Position != first.Position {
+		t.Fatalf("the rerun answers %+v, want the first run's %+v", w, first)
+	}
+	if after := replayed(t, n.a, id); !reflect.DeepEqual(after, before) || !reflect.DeepEqual(r, after) {
+		t.Fatalf("the rerun changed the referral or answers other than it:\n got %+v\nwant %+v", r, before)
+	}
 }
