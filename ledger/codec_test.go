@@ -248,3 +248,45 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestCodecAccessRecordedWithoutReasonStoredAsBefore_Issue14 (R-LOCK-9,
+// the hash chain covers stored bytes): the record of a read given no
+// reason, encoded in one step, is byte for byte what the general path
+// (encode, then move the sensitive members into a box) stores.
+func TestCodecAccessRecordedWithoutReasonStoredAsBefore_Issue14(t *testing.T) {
+	c := NewCodec(newMemKeys())
+	ctx := context.Background()
+	client, referral := uuid.New(), uuid.New()
+	for _, ev := range []domain.AccessRecorded{
+		{ClientID: client, ReferralID: referral, Endpoint: "GET /v1/referrals/:id", Grant: "organisation"},
+		{ClientID: client, Endpoint: "GET /v1/clients/:id/<history>&\"x\"", Grant: "coordinator", Locked: true},
+		{ClientID: client, ReferralID: referral, Endpoint: "page \u2028 é \x01", Grant: ""},
+	} {
+		id := uuid.New()
+		got, err := c.Encode(ctx, id, &ev, eventstore.Metadata{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain, err := json.Marshal(&ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := c.seal(ctx, id, client, plain, sensitiveFields(&ev))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Data, want) {
+			t.Errorf("stored\n %s\nwant\n %s", got.Data, want)
+		}
+		if got.ID != id || got.Type != domain.AccessRecordedType || got.SchemaVersion != domain.SchemaVersion {
+			t.Errorf("envelope %v %q %d", got.ID, got.Type, got.SchemaVersion)
+		}
+		back, err := c.Decode(ctx, eventstore.RecordedEvent{ID: id, Type: got.Type, SchemaVersion: got.SchemaVersion, Data: got.Data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, ok := back.Event.(*domain.AccessRecorded); !ok || *a != ev {
+			t.Errorf("decoded %+v, want %+v", back.Event, ev)
+		}
+	}
+}

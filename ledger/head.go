@@ -28,7 +28,17 @@ type headReads struct {
 	mu      sync.Mutex
 	running bool
 	next    *headRead // the read the callers who came during the running one wait for
+
+	// wake hands a read to a reader that finished its last one less than
+	// headReaderLinger ago, so under load the reads keep one goroutine
+	// (and its stack, grown by SQLite's deep calls) instead of starting
+	// one per read.
+	wake chan *headRead
 }
+
+// headReaderLinger is how long a reader waits for the next read before it
+// ends.
+const headReaderLinger = time.Second
 
 type headRead struct {
 	done chan struct{}
@@ -44,11 +54,21 @@ func (h *headReads) head(ctx context.Context) (eventstore.Position, error) {
 		r = &headRead{done: make(chan struct{})}
 		h.next = r
 	}
+	var start *headRead
 	if !h.running {
-		h.running, h.next = true, nil
-		go h.run(context.WithoutCancel(ctx), r)
+		h.running, h.next, start = true, nil, r
+		if h.wake == nil {
+			h.wake = make(chan *headRead)
+		}
 	}
 	h.mu.Unlock()
+	if start != nil {
+		select {
+		case h.wake <- start: // a lingering reader takes it
+		default:
+			go h.run(context.WithoutCancel(ctx), start)
+		}
+	}
 	if h.joined != nil {
 		h.joined()
 	}
@@ -60,17 +80,32 @@ func (h *headReads) head(ctx context.Context) (eventstore.Position, error) {
 	}
 }
 
-// run reads the head for r's callers, then for those who came meanwhile.
+// run reads the head for r's callers, then for those who came meanwhile;
+// then it waits up to headReaderLinger for another read.
 func (h *headReads) run(ctx context.Context, r *headRead) {
-	for r != nil {
-		rctx, cancel := context.WithTimeout(ctx, headReadTimeout)
-		r.pos, r.err = h.store.Head(rctx)
-		cancel()
-		close(r.done)
-		h.mu.Lock()
-		r, h.next = h.next, nil
-		h.running = r != nil
-		h.mu.Unlock()
+	var linger *time.Timer
+	for {
+		for r != nil {
+			rctx, cancel := context.WithTimeout(ctx, headReadTimeout)
+			r.pos, r.err = h.store.Head(rctx)
+			cancel()
+			close(r.done)
+			h.mu.Lock()
+			r, h.next = h.next, nil
+			h.running = r != nil
+			h.mu.Unlock()
+		}
+		if linger == nil {
+			linger = time.NewTimer(headReaderLinger)
+		} else {
+			linger.Reset(headReaderLinger)
+		}
+		select {
+		case r = <-h.wake:
+			linger.Stop()
+		case <-linger.C:
+			return
+		}
 	}
 }
 

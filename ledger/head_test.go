@@ -134,3 +134,24 @@ func TestFoldUnderHeadReadsItsOwnWrites_Issue14(t *testing.T) {
 		t.Fatalf("read after the request's own note differs from the replay:\n got %+v\nwant %+v", r, want)
 	}
 }
+
+// TestHeadReadsLingeringReaderReadsAfresh_Issue14 (point 6): a caller
+// handed to the reader that answered the callers before it still gets a
+// read begun after it asked, never the answer of the read before.
+func TestHeadReadsLingeringReaderReadsAfresh_Issue14(t *testing.T) {
+	g := &gatedHead{started: make(chan struct{}), release: make(chan struct{})}
+	h := &headReads{store: g}
+	ctx := context.Background()
+	for want := eventstore.Position(1); want <= 5; want++ {
+		got := make(chan eventstore.Position, 1)
+		go func() { pos, _ := h.head(ctx); got <- pos }()
+		<-g.started
+		g.release <- struct{}{}
+		if pos := <-got; pos != want {
+			t.Fatalf("call %d got head %d, want %d (a read of its own)", want, pos, want)
+		}
+	}
+	if n := g.begun.Load(); n != 5 {
+		t.Errorf("%d reads for 5 calls one after another, want 5", n)
+	}
+}

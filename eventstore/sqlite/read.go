@@ -98,10 +98,38 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	}
 	defer s.leave()
 	var pos eventstore.Position
-	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&pos); err != nil {
+	var row *sql.Row
+	if stmt := s.prepareHead(ctx); stmt != nil {
+		row = stmt.QueryRowContext(ctx)
+	} else {
+		row = s.read.QueryRowContext(ctx, headQuery)
+	}
+	if err := row.Scan(&pos); err != nil {
 		return 0, unavailable("read head", err)
 	}
 	return pos, nil
+}
+
+// headQuery reads the store's head.
+const headQuery = `SELECT COALESCE(MAX(position), 0) FROM events`
+
+// prepareHead returns headQuery prepared once for the read pool (parsing
+// it cost most of a Head call, which authenticates every request), or nil
+// if it cannot be prepared now: Head then runs the query unprepared, and
+// the next call tries again.
+func (s *Store) prepareHead(ctx context.Context) *sql.Stmt {
+	if stmt := s.headStmt.Load(); stmt != nil {
+		return stmt
+	}
+	stmt, err := s.read.PrepareContext(ctx, headQuery)
+	if err != nil {
+		return nil
+	}
+	if !s.headStmt.CompareAndSwap(nil, stmt) {
+		_ = stmt.Close()
+		return s.headStmt.Load()
+	}
+	return stmt
 }
 
 // query runs a read of events; capacity is how many it expects at most,

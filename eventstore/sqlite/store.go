@@ -34,6 +34,8 @@ type Store struct {
 
 	readOnly bool // opened by OpenReadOnly: no writer, Append refused
 
+	headStmt atomic.Pointer[sql.Stmt] // Head's query, prepared on first use (read.go)
+
 	// mu guards closed. Calls hold it for reading while they use the
 	// databases or enqueue, so Close (holding it for writing) knows that
 	// none is in flight once it sets closed.
