@@ -45,6 +45,10 @@ type Clients struct {
 	batch    *Batch
 	batchPos eventstore.Position
 	d        *clientsBatch // nil outside a batch
+	// fresh, while the views are rebuilt from nothing, holds every client
+	// whose row was written since: a client it has not seen has no row
+	// to read (a new client's first referral needs no query).
+	fresh *streamFilter
 
 	cmu        sync.RWMutex // the committed state's caches
 	checkpoint eventstore.Position
@@ -217,7 +221,7 @@ func (p *Clients) clearCaches() {
 func (p *Clients) forget() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.batch, p.batchPos, p.d = nil, 0, nil
+	p.batch, p.batchPos, p.d, p.fresh = nil, 0, nil, nil
 	p.cmu.Lock()
 	defer p.cmu.Unlock()
 	p.checkpoint = 0
@@ -227,6 +231,13 @@ func (p *Clients) forget() {
 
 // ViewName implements Persistent.
 func (p *Clients) ViewName() string { return clientsView }
+
+// DeferredIndexes implements DeferredIndexes: the indexes only reads use
+// (applying events reads rows by primary key, and erasure requests by
+// client).
+func (p *Clients) DeferredIndexes() []string {
+	return []string{"clients_retention", "clients_with_data", "clients_erasing", "clients_erased", "client_referrals_client"}
+}
 
 // ViewsDB implements Persistent.
 func (p *Clients) ViewsDB() *Views { return p.views }
@@ -271,7 +282,9 @@ func (p *Clients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.
 		}
 	}
 	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
-		return p.applyReferral(b, id, stored.Position, rec)
+		// The first event of a stream has nothing before it to load.
+		first := stored.Revision == 0 && stored.Type == domain.ReferralMadeType
+		return p.applyReferral(b, id, stored.Position, first, rec)
 	}
 	if id, ok := clientOfStream(stored.Stream); ok {
 		return p.applyClient(b, id, stored.Position, rec)
@@ -281,10 +294,13 @@ func (p *Clients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.
 
 // applyReferral folds a referral's event and moves its client's counts by
 // what changed. The caller holds p.mu.
-func (p *Clients) applyReferral(b *Batch, id uuid.UUID, pos eventstore.Position, rec domain.Recorded) error {
-	was, err := p.referral(b, id)
-	if err != nil {
-		return err
+func (p *Clients) applyReferral(b *Batch, id uuid.UUID, pos eventstore.Position, first bool, rec domain.Recorded) error {
+	var was *clientReferral
+	if !first {
+		var err error
+		if was, err = p.referral(b, id); err != nil {
+			return err
+		}
 	}
 	var prev domain.Referral
 	e := &clientReferral{made: pos}
@@ -397,6 +413,7 @@ func clientOfStream(stream string) (uuid.UUID, bool) {
 // its checkpoint before b commits, and cached once it has.
 func (p *Clients) join(b *Batch) {
 	p.batch, p.batchPos = b, p.Checkpoint()
+	p.fresh = freshDuring(b, p.fresh, p.batchPos)
 	p.d = &clientsBatch{refs: map[uuid.UUID]*clientReferral{}, rows: map[uuid.UUID]clientRow{},
 		orgs: map[[2]uuid.UUID]struct{}{}, requests: map[uuid.UUID]map[uuid.UUID]ErasureRequest{},
 		touched: map[uuid.UUID]struct{}{}}
@@ -450,6 +467,9 @@ func (p *Clients) write(b *Batch) error {
 		if err := b.exec(`INSERT OR REPLACE INTO clients (client, open, ended_at, ended_zone, sealed, erasing, erased)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, id[:], r.open, at, zone, r.sealed, erasing, r.erased); err != nil {
 			return err
+		}
+		if p.fresh != nil {
+			p.fresh.addKey(id[:]) // kept if the batch rolls back: it may only say too much
 		}
 	}
 	for pair := range p.d.orgs {
@@ -520,11 +540,14 @@ func (p *Clients) row(b *Batch, client uuid.UUID) (clientRow, error) {
 	if ok {
 		return r, nil
 	}
+	if p.fresh != nil && !p.fresh.mayHaveKey(client[:]) {
+		return clientRow{}, nil
+	}
 	s, err := b.stmt(`SELECT open, ended_at, ended_zone, sealed, erasing, erased FROM clients WHERE client = ?`)
 	if err != nil {
 		return clientRow{}, err
 	}
-	if r, err = scanClientRow(s.QueryRowContext(b.ctx, client[:])); err != nil {
+	if r, err = scanClientRow(s.QueryRowContext(b.sctx, client[:])); err != nil {
 		return clientRow{}, err
 	}
 	p.cmu.Lock()
@@ -543,7 +566,7 @@ func (p *Clients) requests(b *Batch, client uuid.UUID) (map[uuid.UUID]ErasureReq
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.QueryContext(b.ctx, client[:])
+	rows, err := s.QueryContext(b.sctx, client[:])
 	if err != nil {
 		return nil, err
 	}

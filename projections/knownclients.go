@@ -74,6 +74,9 @@ type KnownClients struct {
 	added      map[eventstore.Position]pendingReferral // pending in the batch
 	erasedNow  map[uuid.UUID]struct{}                  // clients erased in the batch
 	truncate   bool                                    // the batch deleted marks
+	// fresh, while the views are rebuilt from nothing, holds every client
+	// erased since: a client it has not seen was not erased (no query).
+	fresh *streamFilter
 
 	pmu     sync.Mutex                              // the committed pending referrals
 	pending map[eventstore.Position]pendingReferral // by position
@@ -188,6 +191,7 @@ func (k *KnownClients) forget() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.checkpoint, k.keyStored, k.batch, k.batchPos, k.added, k.erasedNow, k.truncate = 0, false, nil, 0, nil, nil, false
+	k.fresh = nil
 	k.pmu.Lock()
 	defer k.pmu.Unlock()
 	clear(k.pending)
@@ -266,6 +270,9 @@ func (k *KnownClients) erased(b *Batch, client uuid.UUID) (bool, error) {
 	if _, ok := k.erasedNow[client]; ok {
 		return true, nil
 	}
+	if k.fresh != nil && !k.fresh.mayHaveKey(client[:]) {
+		return false, nil
+	}
 	row, err := b.queryRow(`SELECT 1 FROM known_erased WHERE client = ?`, client[:])
 	if err != nil {
 		return false, err
@@ -310,6 +317,9 @@ func (k *KnownClients) forgetClient(b *Batch, client uuid.UUID) error {
 		}
 	}
 	k.erasedNow[client] = struct{}{}
+	if k.fresh != nil {
+		k.fresh.addKey(client[:]) // kept if the batch rolls back: it may only say too much
+	}
 	for pos, p := range k.added {
 		if p.client == client {
 			delete(k.added, pos)
@@ -322,6 +332,7 @@ func (k *KnownClients) forgetClient(b *Batch, client uuid.UUID) error {
 // join makes b the batch the index's changes go to.
 func (k *KnownClients) join(b *Batch) {
 	k.batch, k.batchPos, k.truncate = b, k.checkpoint, false
+	k.fresh = freshDuring(b, k.fresh, k.checkpoint)
 	k.added, k.erasedNow = map[eventstore.Position]pendingReferral{}, map[uuid.UUID]struct{}{}
 	b.onFlush(func(b *Batch) error {
 		k.mu.Lock()

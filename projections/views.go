@@ -374,8 +374,14 @@ func (v *Views) Checkpoint(ctx context.Context, view string) (eventstore.Positio
 // Batch is one transaction of the views: events applied to persistent
 // read models, their rows and their checkpoints, committed together.
 type Batch struct {
-	serial   uint64 // unique to the batch: a read model's mark of the batch it joined
-	ctx      context.Context
+	serial uint64 // unique to the batch: a read model's mark of the batch it joined
+	ctx    context.Context
+	// sctx is the context of the batch's row statements: ctx without its
+	// cancellation. Each is short (one row), and the driver would start a
+	// goroutine per statement to watch a cancellable context; the
+	// transaction still watches ctx, and is rolled back between two
+	// statements when ctx ends (the next one fails).
+	sctx     context.Context
 	views    *Views
 	tx       *sql.Tx
 	rebuild  bool
@@ -394,7 +400,8 @@ func (v *Views) Begin(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("views: begin: %w", err)
 	}
-	return &Batch{serial: batchSerial.Add(1), ctx: ctx, views: v, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return &Batch{serial: batchSerial.Add(1), ctx: ctx, sctx: context.WithoutCancel(ctx), views: v, tx: tx,
+		stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // Rebuilding reports whether the batch is part of a rebuild of the views
@@ -502,7 +509,7 @@ func (b *Batch) exec(query string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.ExecContext(b.ctx, args...)
+	_, err = s.ExecContext(b.sctx, args...)
 	return err
 }
 
@@ -512,7 +519,7 @@ func (b *Batch) queryRow(query string, args ...any) (*sql.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.QueryRowContext(b.ctx, args...), nil
+	return s.QueryRowContext(b.sctx, args...), nil
 }
 
 // onFlush registers work to do before the commit (writing rows held back
