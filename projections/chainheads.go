@@ -219,12 +219,15 @@ func (c *chainHeads) join(b *Batch) {
 			streams = append(streams, stream)
 		}
 		slices.Sort(streams) // the table's pages in order
+		w := b.inserter(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES`, 3)
 		for _, stream := range streams {
 			h := c.dirty[stream]
-			if err := b.exec(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES (?, ?, ?)`,
-				stream, int64(h.revision), h.hash); err != nil {
+			if err := w.add(stream, int64(h.revision), h.hash); err != nil {
 				return err
 			}
+		}
+		if err := w.flush(); err != nil {
+			return err
 		}
 		return b.SetCheckpoint(chainsView, c.batchPos)
 	})

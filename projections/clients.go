@@ -1,11 +1,13 @@
 package projections
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -400,6 +402,17 @@ func (p *Clients) applyClient(b *Batch, client uuid.UUID, pos eventstore.Positio
 	return nil
 }
 
+// sortedIDs returns the keys of m in byte order: rows written in key
+// order visit the table's pages once each, in order.
+func sortedIDs[V any](m map[uuid.UUID]V) []uuid.UUID {
+	ids := make([]uuid.UUID, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	return ids
+}
+
 func clientOfStream(stream string) (uuid.UUID, bool) {
 	const prefix = "client-"
 	if len(stream) <= len(prefix) || stream[:len(prefix)] != prefix {
@@ -452,30 +465,52 @@ func (p *Clients) join(b *Batch) {
 // write stores the rows the batch changed, and the checkpoint. The caller
 // holds p.mu.
 func (p *Clients) write(b *Batch) error {
-	for id, e := range p.d.refs {
-		if err := b.exec(`INSERT OR REPLACE INTO client_referrals (id, client, made, state) VALUES (?, ?, ?, ?)`,
-			id[:], e.r.ClientID[:], int64(e.made), encodeEntry(&referralEntry{R: e.r})); err != nil {
+	refs := b.inserter(`INSERT OR REPLACE INTO client_referrals (id, client, made, state) VALUES`, 4)
+	for _, id := range sortedIDs(p.d.refs) {
+		e := p.d.refs[id]
+		if err := refs.add(id[:], e.r.ClientID[:], int64(e.made), encodeEntry(&referralEntry{R: e.r})); err != nil {
 			return err
 		}
 	}
-	for id, r := range p.d.rows {
+	if err := refs.flush(); err != nil {
+		return err
+	}
+	rows := b.inserter(`INSERT OR REPLACE INTO clients (client, open, ended_at, ended_zone, sealed, erasing, erased) VALUES`, 7)
+	for _, id := range sortedIDs(p.d.rows) {
+		r := p.d.rows[id]
 		at, zone := timeColumns(r.ended)
 		var erasing any
 		if r.erasing != uuid.Nil {
 			erasing = r.erasing[:]
 		}
-		if err := b.exec(`INSERT OR REPLACE INTO clients (client, open, ended_at, ended_zone, sealed, erasing, erased)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id[:], r.open, at, zone, r.sealed, erasing, r.erased); err != nil {
+		if err := rows.add(id[:], r.open, at, zone, r.sealed, erasing, r.erased); err != nil {
 			return err
 		}
 		if p.fresh != nil {
 			p.fresh.addKey(id[:]) // kept if the batch rolls back: it may only say too much
 		}
 	}
+	if err := rows.flush(); err != nil {
+		return err
+	}
+	pairs := make([][2]uuid.UUID, 0, len(p.d.orgs))
 	for pair := range p.d.orgs {
-		if err := b.exec(`INSERT OR IGNORE INTO client_orgs (client, org) VALUES (?, ?)`, pair[0][:], pair[1][:]); err != nil {
+		pairs = append(pairs, pair)
+	}
+	slices.SortFunc(pairs, func(a, b [2]uuid.UUID) int {
+		if c := bytes.Compare(a[0][:], b[0][:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(a[1][:], b[1][:])
+	})
+	orgs := b.inserter(`INSERT OR IGNORE INTO client_orgs (client, org) VALUES`, 2)
+	for _, pair := range pairs {
+		if err := orgs.add(pair[0][:], pair[1][:]); err != nil {
 			return err
 		}
+	}
+	if err := orgs.flush(); err != nil {
+		return err
 	}
 	for _, requests := range p.d.requests {
 		for id, r := range requests {

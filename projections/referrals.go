@@ -196,10 +196,15 @@ func (p *Referrals) join(b *Batch) {
 			ids = append(ids, id)
 		}
 		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		w := b.inserter(`INSERT OR REPLACE INTO referrals (id, reference, client, status, open, from_org, to_org, assignee,
+			work_at, work_rank, made_at, state) VALUES`, 12)
 		for _, id := range ids {
-			if err := writeReferral(b, id, p.dirty[id]); err != nil {
+			if err := writeReferral(w, id, p.dirty[id]); err != nil {
 				return err
 			}
+		}
+		if err := w.flush(); err != nil {
+			return err
 		}
 		return b.SetCheckpoint(referralsView, p.batchPos)
 	})
@@ -254,7 +259,7 @@ func scanEntry(row interface{ Scan(...any) error }) (*referralEntry, error) {
 }
 
 // writeReferral stores a referral's row with the keys its lists sort by.
-func writeReferral(b *Batch, id uuid.UUID, e *referralEntry) error {
+func writeReferral(w *rowInserter, id uuid.UUID, e *referralEntry) error {
 	state := encodeEntry(e)
 	r := e.R
 	var assignee any
@@ -267,9 +272,7 @@ func writeReferral(b *Batch, id uuid.UUID, e *referralEntry) error {
 	if r.Open() {
 		open = 1
 	}
-	return b.exec(`INSERT OR REPLACE INTO referrals (id, reference, client, status, open, from_org, to_org, assignee,
-		work_at, work_rank, made_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id[:], string(domain.ReferenceOf(id)), r.ClientID[:], string(r.Status), open, r.FromOrganisationID[:],
+	return w.add(id[:], string(domain.ReferenceOf(id)), r.ClientID[:], string(r.Status), open, r.FromOrganisationID[:],
 		r.ToOrganisationID[:], assignee, work.at, int(work.rank), made.at, state)
 }
 
