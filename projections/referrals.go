@@ -172,14 +172,19 @@ func (p *Referrals) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domai
 		}
 		was = &referralEntry{}
 	}
-	e := &referralEntry{R: withoutClientData(domain.EvolveReferral(was.R, rec))}
+	// Its deadlines are judged once, when the batch writes it (judge).
+	p.dirty[id] = &referralEntry{R: withoutClientData(domain.EvolveReferral(was.R, rec))}
+	return nil
+}
+
+// judge sets e's deadlines, its stage and its next deadline from its
+// state.
+func (p *Referrals) judge(e *referralEntry) {
 	e.Deadlines = p.ts.Deadlines(e.R, p.cal)
 	var known bool
 	if e.Stage, e.Next, known = e.Deadlines.Next(e.R); !known {
 		e.Next = time.Time{}
 	}
-	p.dirty[id] = e
-	return nil
 }
 
 // join makes b the batch the read model's changes go to: they are written
@@ -199,7 +204,9 @@ func (p *Referrals) join(b *Batch) {
 		w := b.inserter(`INSERT OR REPLACE INTO referrals (id, reference, client, status, open, from_org, to_org, assignee,
 			work_at, work_rank, made_at, state) VALUES`, 12)
 		for _, id := range ids {
-			if err := writeReferral(w, id, p.dirty[id]); err != nil {
+			e := p.dirty[id]
+			p.judge(e)
+			if err := writeReferral(w, id, e); err != nil {
 				return err
 			}
 		}

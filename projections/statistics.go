@@ -555,6 +555,11 @@ func factsOf(r domain.Referral) referralFacts {
 	case domain.OutcomeNegative:
 		f.outcome = outcomeNegative
 	}
+	// No date agreed (most referrals) is no date: ParseDate would build
+	// an error to say so.
+	if r.AgreedCloseBy == "" {
+		return f
+	}
 	if d, err := calendar.ParseDate(r.AgreedCloseBy); err == nil {
 		f.agreedCloseBy = d
 	}
