@@ -569,14 +569,14 @@ func (p *Clients) row(b *Batch, client uuid.UUID) (clientRow, error) {
 	if r, ok := p.d.rows[client]; ok {
 		return r, nil
 	}
+	if p.fresh != nil && !p.fresh.mayHaveKey(client[:]) {
+		return clientRow{}, nil
+	}
 	p.cmu.RLock()
 	r, ok := p.rows[client]
 	p.cmu.RUnlock()
 	if ok {
 		return r, nil
-	}
-	if p.fresh != nil && !p.fresh.mayHaveKey(client[:]) {
-		return clientRow{}, nil
 	}
 	s, err := b.stmt(`SELECT open, ended_at, ended_zone, sealed, erasing, erased FROM clients WHERE client = ?`)
 	if err != nil {
