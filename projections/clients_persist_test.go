@@ -374,9 +374,10 @@ func TestClientsRebuildEqualsIncremental_Issue14(t *testing.T) {
 
 // TestClientsRebuiltInSmallBatchesEqualsIncremental_Issue14: rebuilt in
 // batches of a few events, the clients' tables hold the same rows as built
-// incrementally and as rebuilt in one batch: a client's row, or their
-// erasure, written by an earlier batch of the rebuild is read back, not
-// taken for absent (a referral naming an erased client is not indexed
+// incrementally and as rebuilt in one batch, and the same indexes as the
+// schema created (those deferred are created again): a client's row, or
+// their erasure, written by an earlier batch of the rebuild is read back,
+// not taken for absent (a referral naming an erased client is not indexed
 // again).
 func TestClientsRebuiltInSmallBatchesEqualsIncremental_Issue14(t *testing.T) {
 	dir := t.TempDir()
@@ -413,6 +414,10 @@ func TestClientsRebuiltInSmallBatchesEqualsIncremental_Issue14(t *testing.T) {
 		n.views.Close()
 		if got := dumpViews(t, path); !reflect.DeepEqual(got, want) {
 			t.Fatalf("views rebuilt (%s) differ from the incremental:\n%v\n%v", name, got, want)
+		}
+		// The indexes the rebuild deferred are all there again.
+		if got, created := schemaOf(t, path), schemaOf(t, filepath.Join(dir, "created.db")); !reflect.DeepEqual(got, created) {
+			t.Fatalf("the views rebuilt (%s) have another schema than created:\n%v\n%v", name, got, created)
 		}
 	}
 }
