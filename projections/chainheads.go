@@ -72,6 +72,41 @@ func (f *streamFilter) add(stream string) {
 	}
 }
 
+// addKey and mayHaveKey are add and mayHave for a key of bytes (an id).
+func (f *streamFilter) addKey(key []byte) {
+	h := maphash.Bytes(f.seed, key)
+	h1, h2 := h&0xffffffff, h>>32|1
+	for _, i := range [3]uint64{h1 % streamFilterBits, (h1 + h2) % streamFilterBits, (h1 + 2*h2) % streamFilterBits} {
+		f.bits[i/64] |= 1 << (i % 64)
+	}
+}
+
+func (f *streamFilter) mayHaveKey(key []byte) bool {
+	h := maphash.Bytes(f.seed, key)
+	h1, h2 := h&0xffffffff, h>>32|1
+	for _, i := range [3]uint64{h1 % streamFilterBits, (h1 + h2) % streamFilterBits, (h1 + 2*h2) % streamFilterBits} {
+		if f.bits[i/64]&(1<<(i%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// freshDuring returns the filter a read model keeps of the keys it wrote
+// while the views are rebuilt: f when it has one, a new one when the
+// rebuild starts it from nothing (checkpoint 0: none of its rows is on
+// disk), nil outside a rebuild or when it did not start from nothing (it
+// reads what it needs).
+func freshDuring(b *Batch, f *streamFilter, checkpoint eventstore.Position) *streamFilter {
+	switch {
+	case !b.Rebuilding():
+		return nil
+	case f == nil && checkpoint == eventstore.Start:
+		return newStreamFilter()
+	}
+	return f
+}
+
 func (f *streamFilter) mayHave(stream string) bool {
 	for _, i := range f.probes(stream) {
 		if f.bits[i/64]&(1<<(i%64)) == 0 {
@@ -184,12 +219,15 @@ func (c *chainHeads) join(b *Batch) {
 			streams = append(streams, stream)
 		}
 		slices.Sort(streams) // the table's pages in order
+		w := b.inserter(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES`, 3)
 		for _, stream := range streams {
 			h := c.dirty[stream]
-			if err := b.exec(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES (?, ?, ?)`,
-				stream, int64(h.revision), h.hash); err != nil {
+			if err := w.add(stream, int64(h.revision), h.hash); err != nil {
 				return err
 			}
+		}
+		if err := w.flush(); err != nil {
+			return err
 		}
 		return b.SetCheckpoint(chainsView, c.batchPos)
 	})

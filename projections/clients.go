@@ -1,11 +1,13 @@
 package projections
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -45,6 +47,10 @@ type Clients struct {
 	batch    *Batch
 	batchPos eventstore.Position
 	d        *clientsBatch // nil outside a batch
+	// fresh, while the views are rebuilt from nothing, holds every client
+	// whose row was written since: a client it has not seen has no row
+	// to read (a new client's first referral needs no query).
+	fresh *streamFilter
 
 	cmu        sync.RWMutex // the committed state's caches
 	checkpoint eventstore.Position
@@ -217,7 +223,7 @@ func (p *Clients) clearCaches() {
 func (p *Clients) forget() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.batch, p.batchPos, p.d = nil, 0, nil
+	p.batch, p.batchPos, p.d, p.fresh = nil, 0, nil, nil
 	p.cmu.Lock()
 	defer p.cmu.Unlock()
 	p.checkpoint = 0
@@ -227,6 +233,13 @@ func (p *Clients) forget() {
 
 // ViewName implements Persistent.
 func (p *Clients) ViewName() string { return clientsView }
+
+// DeferredIndexes implements DeferredIndexes: the indexes only reads use
+// (applying events reads rows by primary key, and erasure requests by
+// client).
+func (p *Clients) DeferredIndexes() []string {
+	return []string{"clients_retention", "clients_with_data", "clients_erasing", "clients_erased", "client_referrals_client"}
+}
 
 // ViewsDB implements Persistent.
 func (p *Clients) ViewsDB() *Views { return p.views }
@@ -271,7 +284,9 @@ func (p *Clients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.
 		}
 	}
 	if id, ok := ledger.ReferralIDFromStream(stored.Stream); ok {
-		return p.applyReferral(b, id, stored.Position, rec)
+		// The first event of a stream has nothing before it to load.
+		first := stored.Revision == 0 && stored.Type == domain.ReferralMadeType
+		return p.applyReferral(b, id, stored.Position, first, rec)
 	}
 	if id, ok := clientOfStream(stored.Stream); ok {
 		return p.applyClient(b, id, stored.Position, rec)
@@ -281,10 +296,13 @@ func (p *Clients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.
 
 // applyReferral folds a referral's event and moves its client's counts by
 // what changed. The caller holds p.mu.
-func (p *Clients) applyReferral(b *Batch, id uuid.UUID, pos eventstore.Position, rec domain.Recorded) error {
-	was, err := p.referral(b, id)
-	if err != nil {
-		return err
+func (p *Clients) applyReferral(b *Batch, id uuid.UUID, pos eventstore.Position, first bool, rec domain.Recorded) error {
+	var was *clientReferral
+	if !first {
+		var err error
+		if was, err = p.referral(b, id); err != nil {
+			return err
+		}
 	}
 	var prev domain.Referral
 	e := &clientReferral{made: pos}
@@ -384,6 +402,17 @@ func (p *Clients) applyClient(b *Batch, client uuid.UUID, pos eventstore.Positio
 	return nil
 }
 
+// sortedIDs returns the keys of m in byte order: rows written in key
+// order visit the table's pages once each, in order.
+func sortedIDs[V any](m map[uuid.UUID]V) []uuid.UUID {
+	ids := make([]uuid.UUID, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+	return ids
+}
+
 func clientOfStream(stream string) (uuid.UUID, bool) {
 	const prefix = "client-"
 	if len(stream) <= len(prefix) || stream[:len(prefix)] != prefix {
@@ -397,6 +426,7 @@ func clientOfStream(stream string) (uuid.UUID, bool) {
 // its checkpoint before b commits, and cached once it has.
 func (p *Clients) join(b *Batch) {
 	p.batch, p.batchPos = b, p.Checkpoint()
+	p.fresh = freshDuring(b, p.fresh, p.batchPos)
 	p.d = &clientsBatch{refs: map[uuid.UUID]*clientReferral{}, rows: map[uuid.UUID]clientRow{},
 		orgs: map[[2]uuid.UUID]struct{}{}, requests: map[uuid.UUID]map[uuid.UUID]ErasureRequest{},
 		touched: map[uuid.UUID]struct{}{}}
@@ -435,27 +465,52 @@ func (p *Clients) join(b *Batch) {
 // write stores the rows the batch changed, and the checkpoint. The caller
 // holds p.mu.
 func (p *Clients) write(b *Batch) error {
-	for id, e := range p.d.refs {
-		if err := b.exec(`INSERT OR REPLACE INTO client_referrals (id, client, made, state) VALUES (?, ?, ?, ?)`,
-			id[:], e.r.ClientID[:], int64(e.made), encodeEntry(&referralEntry{R: e.r})); err != nil {
+	refs := b.inserter(`INSERT OR REPLACE INTO client_referrals (id, client, made, state) VALUES`, 4)
+	for _, id := range sortedIDs(p.d.refs) {
+		e := p.d.refs[id]
+		if err := refs.add(id[:], e.r.ClientID[:], int64(e.made), encodeEntry(&referralEntry{R: e.r})); err != nil {
 			return err
 		}
 	}
-	for id, r := range p.d.rows {
+	if err := refs.flush(); err != nil {
+		return err
+	}
+	rows := b.inserter(`INSERT OR REPLACE INTO clients (client, open, ended_at, ended_zone, sealed, erasing, erased) VALUES`, 7)
+	for _, id := range sortedIDs(p.d.rows) {
+		r := p.d.rows[id]
 		at, zone := timeColumns(r.ended)
 		var erasing any
 		if r.erasing != uuid.Nil {
 			erasing = r.erasing[:]
 		}
-		if err := b.exec(`INSERT OR REPLACE INTO clients (client, open, ended_at, ended_zone, sealed, erasing, erased)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id[:], r.open, at, zone, r.sealed, erasing, r.erased); err != nil {
+		if err := rows.add(id[:], r.open, at, zone, r.sealed, erasing, r.erased); err != nil {
+			return err
+		}
+		if p.fresh != nil {
+			p.fresh.addKey(id[:]) // kept if the batch rolls back: it may only say too much
+		}
+	}
+	if err := rows.flush(); err != nil {
+		return err
+	}
+	pairs := make([][2]uuid.UUID, 0, len(p.d.orgs))
+	for pair := range p.d.orgs {
+		pairs = append(pairs, pair)
+	}
+	slices.SortFunc(pairs, func(a, b [2]uuid.UUID) int {
+		if c := bytes.Compare(a[0][:], b[0][:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(a[1][:], b[1][:])
+	})
+	orgs := b.inserter(`INSERT OR IGNORE INTO client_orgs (client, org) VALUES`, 2)
+	for _, pair := range pairs {
+		if err := orgs.add(pair[0][:], pair[1][:]); err != nil {
 			return err
 		}
 	}
-	for pair := range p.d.orgs {
-		if err := b.exec(`INSERT OR IGNORE INTO client_orgs (client, org) VALUES (?, ?)`, pair[0][:], pair[1][:]); err != nil {
-			return err
-		}
+	if err := orgs.flush(); err != nil {
+		return err
 	}
 	for _, requests := range p.d.requests {
 		for id, r := range requests {
@@ -514,6 +569,9 @@ func (p *Clients) row(b *Batch, client uuid.UUID) (clientRow, error) {
 	if r, ok := p.d.rows[client]; ok {
 		return r, nil
 	}
+	if p.fresh != nil && !p.fresh.mayHaveKey(client[:]) {
+		return clientRow{}, nil
+	}
 	p.cmu.RLock()
 	r, ok := p.rows[client]
 	p.cmu.RUnlock()
@@ -524,7 +582,7 @@ func (p *Clients) row(b *Batch, client uuid.UUID) (clientRow, error) {
 	if err != nil {
 		return clientRow{}, err
 	}
-	if r, err = scanClientRow(s.QueryRowContext(b.ctx, client[:])); err != nil {
+	if r, err = scanClientRow(s.QueryRowContext(b.sctx, client[:])); err != nil {
 		return clientRow{}, err
 	}
 	p.cmu.Lock()
@@ -543,7 +601,7 @@ func (p *Clients) requests(b *Batch, client uuid.UUID) (map[uuid.UUID]ErasureReq
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.QueryContext(b.ctx, client[:])
+	rows, err := s.QueryContext(b.sctx, client[:])
 	if err != nil {
 		return nil, err
 	}

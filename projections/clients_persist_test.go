@@ -163,6 +163,8 @@ type clientsNode struct {
 	known   *KnownClients
 	decoder *countingDecoder
 	marker  Marker
+	// batchMax and catchUpMax, when not 0, bound the runner's batches.
+	batchMax, catchUpMax int
 }
 
 var clientsTestKey = ledger.NewIndexKey(keystore.GenerateMasterKey())
@@ -195,6 +197,9 @@ func (n *clientsNode) run(t *testing.T, l *clientsLog) eventstore.Position {
 	r := NewRunner(logged, ledger.NewPublicCodec(), n.clients, n.known)
 	r.CheckChains()
 	r.UseViews(n.views)
+	if n.batchMax > 0 {
+		r.batchMax, r.catchUpMax = n.batchMax, n.catchUpMax
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(runCtx) }()
@@ -367,6 +372,56 @@ func TestClientsRebuildEqualsIncremental_Issue14(t *testing.T) {
 	}
 }
 
+// TestClientsRebuiltInSmallBatchesEqualsIncremental_Issue14: rebuilt in
+// batches of a few events, the clients' tables hold the same rows as built
+// incrementally and as rebuilt in one batch, and the same indexes as the
+// schema created (those deferred are created again): a client's row, or
+// their erasure, written by an earlier batch of the rebuild is read back,
+// not taken for absent (a referral naming an erased client is not indexed
+// again).
+func TestClientsRebuiltInSmallBatchesEqualsIncremental_Issue14(t *testing.T) {
+	dir := t.TempDir()
+	l := newClientsLog(t, dir)
+	incremental := filepath.Join(dir, "incremental.db")
+	var erased []uuid.UUID
+	for round := range 3 {
+		clients, _ := clientsHistory(l, 14)
+		for i, c := range clients {
+			if i%7 == 3 {
+				erased = append(erased, c)
+			}
+		}
+		if round == 2 {
+			for _, c := range erased {
+				l.refer(l.orgs[0], c, "", "")
+			}
+		}
+		n := openClientsNode(t, l, incremental, clientsTestKey)
+		n.run(t, l)
+		n.views.Close()
+	}
+	want := dumpViews(t, incremental)
+	if len(want["known_erased"]) == 0 || len(want["clients"]) == 0 {
+		t.Fatalf("the views hold no erased client or no client: the test proves nothing")
+	}
+	for name, size := range map[string]int{"whole": 0, "small": 3} {
+		path := filepath.Join(dir, name+".db")
+		n := openClientsNode(t, l, path, clientsTestKey)
+		if size > 0 {
+			n.batchMax, n.catchUpMax = 2, size
+		}
+		n.run(t, l)
+		n.views.Close()
+		if got := dumpViews(t, path); !reflect.DeepEqual(got, want) {
+			t.Fatalf("views rebuilt (%s) differ from the incremental:\n%v\n%v", name, got, want)
+		}
+		// The indexes the rebuild deferred are all there again.
+		if got, created := schemaOf(t, path), schemaOf(t, filepath.Join(dir, "created.db")); !reflect.DeepEqual(got, created) {
+			t.Fatalf("the views rebuilt (%s) have another schema than created:\n%v\n%v", name, got, created)
+		}
+	}
+}
+
 // fileHolds reports whether the file at path, if any, holds b.
 func fileHolds(t *testing.T, path string, b []byte) bool {
 	t.Helper()
@@ -439,6 +494,46 @@ func TestKnownClientsErasureDeletesMarksFromDisk_PRIV3(t *testing.T) {
 	if onDisk(markX) {
 		t.Fatal("a rebuild brought an erased client's mark back")
 	}
+}
+
+// TestKnownClientsMarkOfClientErasedInTheBatchNeverWritten_PRIV3: a
+// client referred and whose erasure starts in the same batch of the views
+// (their key not yet destroyed, so their referral decodes) leaves no mark
+// in views.db or its write-ahead log, and no trace in the index; another
+// client's mark of the same batch is written.
+func TestKnownClientsMarkOfClientErasedInTheBatchNeverWritten_PRIV3(t *testing.T) {
+	dir := t.TempDir()
+	l := newClientsLog(t, dir)
+	path := filepath.Join(dir, ViewsFile)
+	x, y := uuid.New(), uuid.New()
+	from := l.orgs[0]
+	l.refer(from, x, "Erased Early", "1979-09-09")
+	l.refer(from, y, "Kept Early", "1980-10-10")
+	l.append(ledger.ClientStream(x), uuid.New(), uuid.Nil, &domain.ClientErasureStarted{RequestID: l.requestErasure(x, from)})
+	n := openClientsNode(t, l, path, clientsTestKey)
+	n.run(t, l)
+	if n.decoder.n.Load() == 0 {
+		t.Fatal("no referral was decoded: the test proves nothing")
+	}
+	markX, _ := clientsTestKey.Mark(context.Background(), "Erased Early", "1979-09-09")
+	markY, _ := clientsTestKey.Mark(context.Background(), "Kept Early", "1980-10-10")
+	onDisk := func(m ledger.Mark) bool {
+		return fileHolds(t, path, m[:]) || fileHolds(t, path+"-wal", m[:])
+	}
+	if onDisk(markX) {
+		t.Fatal("views.db or its write-ahead log holds the mark of a client whose erasure started")
+	}
+	if !onDisk(markY) {
+		t.Fatal("the other client's mark is not written")
+	}
+	var referred int
+	if err := n.views.DB().QueryRow(`SELECT COUNT(*) FROM known_referred WHERE client = ?`, x[:]).Scan(&referred); err != nil || referred != 0 {
+		t.Fatalf("the erased client is still known as referred: %d, %v", referred, err)
+	}
+	if got, err := n.known.ReferredBy(context.Background(), from, "Erased Early", "1979-09-09"); err != nil || len(got) != 0 {
+		t.Fatalf("a client whose erasure started is found: %v, %v", got, err)
+	}
+	n.views.Close()
 }
 
 // TestKnownClientsPendingSurvivesRestart_Issue14: a referral the index

@@ -74,11 +74,25 @@ type KnownClients struct {
 	added      map[eventstore.Position]pendingReferral // pending in the batch
 	erasedNow  map[uuid.UUID]struct{}                  // clients erased in the batch
 	truncate   bool                                    // the batch deleted marks
+	// referred and marks are the rows of known_referred (organisation,
+	// client) and known_marks the batch adds, written when it commits;
+	// an erasure in the batch drops its client's.
+	referred [][2]uuid.UUID
+	marks    []knownMark
+	// fresh, while the views are rebuilt from nothing, holds every client
+	// erased since: a client it has not seen was not erased (no query).
+	fresh *streamFilter
 
 	pmu     sync.Mutex                              // the committed pending referrals
 	pending map[eventstore.Position]pendingReferral // by position
 
 	retryMu sync.Mutex // one retry of the pending at a time
+}
+
+// knownMark is a row of known_marks.
+type knownMark struct {
+	mark   ledger.Mark
+	client uuid.UUID
 }
 
 type pendingReferral struct {
@@ -188,6 +202,7 @@ func (k *KnownClients) forget() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.checkpoint, k.keyStored, k.batch, k.batchPos, k.added, k.erasedNow, k.truncate = 0, false, nil, 0, nil, nil, false
+	k.fresh = nil
 	k.pmu.Lock()
 	defer k.pmu.Unlock()
 	clear(k.pending)
@@ -235,10 +250,7 @@ func (k *KnownClients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec do
 		if err != nil || gone {
 			return err // erased: never indexed again
 		}
-		if err := b.exec(`INSERT OR IGNORE INTO known_referred (org, client) VALUES (?, ?)`,
-			e.FromOrganisationID[:], e.ClientID[:]); err != nil {
-			return err
-		}
+		k.referred = append(k.referred, [2]uuid.UUID{e.FromOrganisationID, e.ClientID})
 		if !rec.Withheld {
 			return nil // no client data sealed (a referral of a known client may give none)
 		}
@@ -250,7 +262,7 @@ func (k *KnownClients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec do
 			k.added[stored.Position] = pendingReferral{client: e.ClientID, stored: &stored}
 			return b.exec(`INSERT OR REPLACE INTO known_pending (position, client) VALUES (?, ?)`, int64(stored.Position), e.ClientID[:])
 		case mark != nil:
-			return b.exec(`INSERT OR IGNORE INTO known_marks (mark, client) VALUES (?, ?)`, mark[:], e.ClientID[:])
+			k.marks = append(k.marks, knownMark{mark: *mark, client: e.ClientID})
 		}
 	case *domain.ClientErasureStarted, *domain.ClientErased:
 		if client, ok := clientOfStream(stored.Stream); ok {
@@ -265,6 +277,9 @@ func (k *KnownClients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec do
 func (k *KnownClients) erased(b *Batch, client uuid.UUID) (bool, error) {
 	if _, ok := k.erasedNow[client]; ok {
 		return true, nil
+	}
+	if k.fresh != nil && !k.fresh.mayHaveKey(client[:]) {
+		return false, nil
 	}
 	row, err := b.queryRow(`SELECT 1 FROM known_erased WHERE client = ?`, client[:])
 	if err != nil {
@@ -310,6 +325,12 @@ func (k *KnownClients) forgetClient(b *Batch, client uuid.UUID) error {
 		}
 	}
 	k.erasedNow[client] = struct{}{}
+	// What the batch was to add of theirs is not written.
+	k.referred = slices.DeleteFunc(k.referred, func(r [2]uuid.UUID) bool { return r[1] == client })
+	k.marks = slices.DeleteFunc(k.marks, func(m knownMark) bool { return m.client == client })
+	if k.fresh != nil {
+		k.fresh.addKey(client[:]) // kept if the batch rolls back: it may only say too much
+	}
 	for pos, p := range k.added {
 		if p.client == client {
 			delete(k.added, pos)
@@ -322,10 +343,15 @@ func (k *KnownClients) forgetClient(b *Batch, client uuid.UUID) error {
 // join makes b the batch the index's changes go to.
 func (k *KnownClients) join(b *Batch) {
 	k.batch, k.batchPos, k.truncate = b, k.checkpoint, false
+	k.referred, k.marks = k.referred[:0], k.marks[:0]
+	k.fresh = freshDuring(b, k.fresh, k.checkpoint)
 	k.added, k.erasedNow = map[eventstore.Position]pendingReferral{}, map[uuid.UUID]struct{}{}
 	b.onFlush(func(b *Batch) error {
 		k.mu.Lock()
 		defer k.mu.Unlock()
+		if err := k.writeRows(b); err != nil {
+			return err
+		}
 		if !k.keyStored {
 			if err := b.exec(`INSERT OR REPLACE INTO known_key (one, key_check) VALUES (1, ?)`, k.check[:]); err != nil {
 				return err
@@ -361,6 +387,39 @@ func (k *KnownClients) join(b *Batch) {
 		defer k.mu.Unlock()
 		k.batch, k.added, k.erasedNow, k.truncate, k.batchPos = nil, nil, nil, false, k.checkpoint
 	})
+}
+
+// writeRows writes the rows of known_referred and known_marks the batch
+// adds, in key order. The caller holds k.mu.
+func (k *KnownClients) writeRows(b *Batch) error {
+	slices.SortFunc(k.referred, func(x, y [2]uuid.UUID) int {
+		if c := bytes.Compare(x[0][:], y[0][:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(x[1][:], y[1][:])
+	})
+	w := b.inserter(`INSERT OR IGNORE INTO known_referred (org, client) VALUES`, 2)
+	for _, r := range k.referred {
+		if err := w.add(r[0][:], r[1][:]); err != nil {
+			return err
+		}
+	}
+	if err := w.flush(); err != nil {
+		return err
+	}
+	slices.SortFunc(k.marks, func(x, y knownMark) int {
+		if c := bytes.Compare(x.mark[:], y.mark[:]); c != 0 {
+			return c
+		}
+		return bytes.Compare(x.client[:], y.client[:])
+	})
+	w = b.inserter(`INSERT OR IGNORE INTO known_marks (mark, client) VALUES`, 2)
+	for _, m := range k.marks {
+		if err := w.add(m.mark[:], m.client[:]); err != nil {
+			return err
+		}
+	}
+	return w.flush()
 }
 
 // truncateWAL checkpoints the views' write-ahead log into the database and

@@ -172,14 +172,19 @@ func (p *Referrals) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domai
 		}
 		was = &referralEntry{}
 	}
-	e := &referralEntry{R: withoutClientData(domain.EvolveReferral(was.R, rec))}
+	// Its deadlines are judged once, when the batch writes it (judge).
+	p.dirty[id] = &referralEntry{R: withoutClientData(domain.EvolveReferral(was.R, rec))}
+	return nil
+}
+
+// judge sets e's deadlines, its stage and its next deadline from its
+// state.
+func (p *Referrals) judge(e *referralEntry) {
 	e.Deadlines = p.ts.Deadlines(e.R, p.cal)
 	var known bool
 	if e.Stage, e.Next, known = e.Deadlines.Next(e.R); !known {
 		e.Next = time.Time{}
 	}
-	p.dirty[id] = e
-	return nil
 }
 
 // join makes b the batch the read model's changes go to: they are written
@@ -196,10 +201,17 @@ func (p *Referrals) join(b *Batch) {
 			ids = append(ids, id)
 		}
 		slices.SortFunc(ids, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
+		w := b.inserter(`INSERT OR REPLACE INTO referrals (id, reference, client, status, open, from_org, to_org, assignee,
+			work_at, work_rank, made_at, state) VALUES`, 12)
 		for _, id := range ids {
-			if err := writeReferral(b, id, p.dirty[id]); err != nil {
+			e := p.dirty[id]
+			p.judge(e)
+			if err := writeReferral(w, id, e); err != nil {
 				return err
 			}
+		}
+		if err := w.flush(); err != nil {
+			return err
 		}
 		return b.SetCheckpoint(referralsView, p.batchPos)
 	})
@@ -254,7 +266,7 @@ func scanEntry(row interface{ Scan(...any) error }) (*referralEntry, error) {
 }
 
 // writeReferral stores a referral's row with the keys its lists sort by.
-func writeReferral(b *Batch, id uuid.UUID, e *referralEntry) error {
+func writeReferral(w *rowInserter, id uuid.UUID, e *referralEntry) error {
 	state := encodeEntry(e)
 	r := e.R
 	var assignee any
@@ -267,9 +279,7 @@ func writeReferral(b *Batch, id uuid.UUID, e *referralEntry) error {
 	if r.Open() {
 		open = 1
 	}
-	return b.exec(`INSERT OR REPLACE INTO referrals (id, reference, client, status, open, from_org, to_org, assignee,
-		work_at, work_rank, made_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id[:], string(domain.ReferenceOf(id)), r.ClientID[:], string(r.Status), open, r.FromOrganisationID[:],
+	return w.add(id[:], string(domain.ReferenceOf(id)), r.ClientID[:], string(r.Status), open, r.FromOrganisationID[:],
 		r.ToOrganisationID[:], assignee, work.at, int(work.rank), made.at, state)
 }
 

@@ -194,7 +194,7 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 	// Events are read, decoded and their hashes computed on one goroutine
 	// while this one applies the batch before: two cores share a rebuild.
 	pctx, cancel := context.WithCancel(ctx)
-	events := make(chan prepared, preparedMax)
+	events := make(chan prepared, r.prepareAhead(head))
 	preparing := make(chan struct{})
 	go func() {
 		defer close(preparing)
@@ -274,6 +274,17 @@ type prepared struct {
 
 // preparedMax bounds the events prepared ahead of the batch applied.
 const preparedMax = 1024
+
+// prepareAhead is how many events may be prepared ahead of the batch
+// applied: while catching up, far behind head, a whole batch, so the next
+// batch is read and decoded while this one is applied (the two take turns
+// otherwise); preparedMax once caught up.
+func (r *Runner) prepareAhead(head eventstore.Position) int {
+	if behind := uint64(head - min(head, r.Position())); behind > uint64(r.batchMax) {
+		return max(preparedMax, int(min(behind, uint64(r.catchUpMax))))
+	}
+	return preparedMax
+}
 
 // prepare decodes the events of a subscription, in order, and computes
 // their hashes, until the subscription ends (then it closes out) or ctx

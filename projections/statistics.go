@@ -197,6 +197,12 @@ func OpenStatistics(ctx context.Context, views *Views, cal *calendar.Calendar, t
 // ViewName implements Persistent.
 func (p *Statistics) ViewName() string { return statisticsView }
 
+// DeferredIndexes implements DeferredIndexes: the indexes only the
+// queries use (applying events reads rows by primary key or id).
+func (p *Statistics) DeferredIndexes() []string {
+	return []string{"stat_erasures_at", "stat_lock_requests_at"}
+}
+
 // ViewsDB implements Persistent.
 func (p *Statistics) ViewsDB() *Views { return p.views() }
 
@@ -548,6 +554,11 @@ func factsOf(r domain.Referral) referralFacts {
 		f.outcome = outcomePositive
 	case domain.OutcomeNegative:
 		f.outcome = outcomeNegative
+	}
+	// No date agreed (most referrals) is no date: ParseDate would build
+	// an error to say so.
+	if r.AgreedCloseBy == "" {
+		return f
 	}
 	if d, err := calendar.ParseDate(r.AgreedCloseBy); err == nil {
 		f.agreedCloseBy = d

@@ -149,7 +149,7 @@ func writeReferralFacts(b *Batch, id uuid.UUID, f referralFacts) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.ExecContext(b.ctx, args...)
+	res, err := s.ExecContext(b.sctx, args...)
 	if err != nil {
 		return err
 	}

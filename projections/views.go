@@ -374,8 +374,14 @@ func (v *Views) Checkpoint(ctx context.Context, view string) (eventstore.Positio
 // Batch is one transaction of the views: events applied to persistent
 // read models, their rows and their checkpoints, committed together.
 type Batch struct {
-	serial   uint64 // unique to the batch: a read model's mark of the batch it joined
-	ctx      context.Context
+	serial uint64 // unique to the batch: a read model's mark of the batch it joined
+	ctx    context.Context
+	// sctx is the context of the batch's row statements: ctx without its
+	// cancellation. Each is short (one row), and the driver would start a
+	// goroutine per statement to watch a cancellable context; the
+	// transaction still watches ctx, and is rolled back between two
+	// statements when ctx ends (the next one fails).
+	sctx     context.Context
 	views    *Views
 	tx       *sql.Tx
 	rebuild  bool
@@ -394,7 +400,8 @@ func (v *Views) Begin(ctx context.Context) (*Batch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("views: begin: %w", err)
 	}
-	return &Batch{serial: batchSerial.Add(1), ctx: ctx, views: v, tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	return &Batch{serial: batchSerial.Add(1), ctx: ctx, sctx: context.WithoutCancel(ctx), views: v, tx: tx,
+		stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // Rebuilding reports whether the batch is part of a rebuild of the views
@@ -502,8 +509,57 @@ func (b *Batch) exec(query string, args ...any) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.ExecContext(b.ctx, args...)
+	_, err = s.ExecContext(b.sctx, args...)
 	return err
+}
+
+// rowsPerInsert is how many rows one statement of a rowInserter writes.
+const rowsPerInsert = 32
+
+// rowInserter writes rows of one table in the batch, rowsPerInsert at a
+// time with one statement (INSERT ... VALUES (...), (...), ...), the rest
+// one at a time: the same rows, in the same order, as a statement per row,
+// for a fraction of the statements. Call flush once every row is added.
+type rowInserter struct {
+	b          *Batch
+	one, many  string // the statements for one row and for rowsPerInsert
+	cols, rows int
+	args       []any
+}
+
+// inserter returns a rowInserter for head, an INSERT statement up to and
+// including VALUES, of rows of cols columns.
+func (b *Batch) inserter(head string, cols int) *rowInserter {
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	many := head + " " + strings.Repeat(row+", ", rowsPerInsert-1) + row
+	return &rowInserter{b: b, one: head + " " + row, many: many, cols: cols, args: make([]any, 0, cols*rowsPerInsert)}
+}
+
+// add writes a row (its cols values), or holds it for the next statement.
+func (w *rowInserter) add(values ...any) error {
+	if len(values) != w.cols {
+		return fmt.Errorf("views: %d values for a row of %d columns", len(values), w.cols)
+	}
+	w.args = append(w.args, values...)
+	if w.rows++; w.rows < rowsPerInsert {
+		return nil
+	}
+	err := w.b.exec(w.many, w.args...)
+	clear(w.args)
+	w.args, w.rows = w.args[:0], 0
+	return err
+}
+
+// flush writes the rows held.
+func (w *rowInserter) flush() error {
+	for i := 0; i < w.rows; i++ {
+		if err := w.b.exec(w.one, w.args[i*w.cols:(i+1)*w.cols]...); err != nil {
+			return err
+		}
+	}
+	clear(w.args)
+	w.args, w.rows = w.args[:0], 0
+	return nil
 }
 
 // queryRow runs a query of the batch, returning one row.
@@ -512,7 +568,7 @@ func (b *Batch) queryRow(query string, args ...any) (*sql.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.QueryRowContext(b.ctx, args...), nil
+	return s.QueryRowContext(b.sctx, args...), nil
 }
 
 // onFlush registers work to do before the commit (writing rows held back

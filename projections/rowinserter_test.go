@@ -1,0 +1,63 @@
+package projections
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// TestRowInserterWritesAsOneStatementPerRow_Issue14: rows written
+// rowsPerInsert to a statement, the rest one by one, leave the table as a
+// statement per row would, in order (a later row replacing an earlier one
+// with the same key).
+func TestRowInserterWritesAsOneStatementPerRow_Issue14(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{0, 1, rowsPerInsert - 1, rowsPerInsert, 2*rowsPerInsert + 5} {
+		views, err := OpenViews(filepath.Join(t.TempDir(), ViewsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := views.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := b.inserter(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES`, 3)
+		want := map[string]string{}
+		for i := range n {
+			stream := fmt.Sprintf("s-%d", i%(rowsPerInsert+3)) // keys repeat
+			if err := w.add(stream, int64(i), fmt.Sprint("h", i)); err != nil {
+				t.Fatal(err)
+			}
+			want[stream] = fmt.Sprintf("%d h%d", i, i)
+		}
+		if err := w.flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := views.DB().Query(`SELECT stream, revision, hash FROM chain_heads`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for rows.Next() {
+			var stream, hash string
+			var rev int64
+			if err := rows.Scan(&stream, &rev, &hash); err != nil {
+				t.Fatal(err)
+			}
+			got[stream] = fmt.Sprintf("%d %s", rev, hash)
+		}
+		rows.Close()
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%d rows: the table holds\n%v\nwant\n%v", n, got, want)
+		}
+		if err := w.add("one", "too few"); err == nil {
+			t.Fatal("a row of too few values was taken")
+		}
+		views.Close()
+	}
+}
