@@ -2,8 +2,10 @@ package projections
 
 import (
 	"context"
+	"encoding/binary"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +20,11 @@ import (
 )
 
 // benchStore returns a SQLite store in dir holding referrals' lives, as
-// the service writes them (concurrent appends sharing group commits).
+// the service writes them: each command's event appended on its own, in the
+// order the events were recorded, by concurrent requests sharing group
+// commits, under a time-ordered (version 7) event id minted at its recorded
+// time (ledger's newEventID). Referral, client and note ids stay random, as
+// node.Build mints them (uuid.New).
 func benchStore(b *testing.B, referrals int) (eventstore.Store, eventstore.Position) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	net := newBenchNetwork(rng, 20, 10)
@@ -28,34 +34,100 @@ func benchStore(b *testing.B, referrals int) (eventstore.Store, eventstore.Posit
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { store.Close() })
-	codec := ledger.NewCodec(benchKeys{})
-	ctx := context.Background()
-	work := make(chan benchLife)
+	if err := appendAsServed(context.Background(), store, ledger.NewCodec(benchKeys{}), rng, lives); err != nil {
+		b.Fatal(err)
+	}
+	head, err := store.Head(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return store, head
+}
+
+// servedEvent is one command's event of a life, as a request appends it.
+type servedEvent struct {
+	life, i int
+	id      uuid.UUID
+}
+
+// appendAsServed appends lives' events one command at a time, in the order
+// of their recorded times, from 16 concurrent requests; the events of one
+// stream go through one request in turn, so each lands on the revision
+// after the last.
+func appendAsServed(ctx context.Context, store eventstore.Store, codec *ledger.Codec, rng *rand.Rand, lives []benchLife) error {
+	var order []servedEvent
+	for l, life := range lives {
+		for i := range life.events {
+			order = append(order, servedEvent{life: l, i: i})
+		}
+	}
+	slices.SortStableFunc(order, func(a, b servedEvent) int {
+		return lives[a.life].at[a.i].Compare(lives[b.life].at[b.i])
+	})
+	mint := v7Minter{rng: rng}
+	for k := range order {
+		order[k].id = mint.at(lives[order[k].life].at[order[k].i])
+	}
+	const requests = 16
+	var queues [requests]chan servedEvent
 	var wg sync.WaitGroup
 	var failed error
 	var failedOnce sync.Once
-	for range 16 {
+	for q := range queues {
+		queues[q] = make(chan servedEvent, 64)
 		wg.Go(func() {
-			for l := range work {
-				if err := appendLife(ctx, store, codec, l); err != nil {
+			for e := range queues[q] { // on a failure, drain the rest without appending
+				l := lives[e.life]
+				meta := eventstore.Metadata{RecordedAt: l.at[e.i], ActorUserID: l.by[e.i].String(), ActorOrganisationID: l.org[e.i].String()}
+				data, err := codec.Encode(ctx, e.id, l.events[e.i], meta)
+				if err == nil {
+					expected := eventstore.NoStream()
+					if e.i > 0 {
+						expected = eventstore.Exact(uint64(e.i - 1))
+					}
+					_, err = store.Append(ctx, l.stream, expected, data)
+				}
+				if err != nil {
 					failedOnce.Do(func() { failed = err })
 				}
 			}
 		})
 	}
-	for _, l := range lives {
-		work <- l
+	for _, e := range order {
+		queues[e.life%requests] <- e
 	}
-	close(work)
+	for _, q := range queues {
+		close(q)
+	}
 	wg.Wait()
-	if failed != nil {
-		b.Fatal(failed)
+	return failed
+}
+
+// v7Minter mints version 7 UUIDs at given times, as uuid.NewV7 would have
+// at those moments: the Unix milliseconds, then a counter keeping ids
+// minted within one millisecond in order, then random bits.
+type v7Minter struct {
+	rng  *rand.Rand
+	last int64
+	seq  uint16
+}
+
+func (m *v7Minter) at(t time.Time) uuid.UUID {
+	ms := t.UnixMilli()
+	if ms <= m.last {
+		ms, m.seq = m.last, m.seq+1
+		if m.seq > 0xfff {
+			ms, m.seq = ms+1, 0
+		}
+	} else {
+		m.seq = 0
 	}
-	head, err := store.Head(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return store, head
+	m.last = ms
+	var id uuid.UUID
+	binary.BigEndian.PutUint64(id[8:], m.rng.Uint64())
+	binary.BigEndian.PutUint64(id[0:], uint64(ms)<<16|0x7000|uint64(m.seq))
+	id[8] = id[8]&0x3f | 0x80 // RFC 9562 variant
+	return id
 }
 
 // runToHead runs r until it has applied every event up to head.

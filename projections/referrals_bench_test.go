@@ -3,9 +3,7 @@ package projections
 import (
 	"context"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,7 +11,6 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
-	"github.com/referral-ledger/ledger/eventstore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
@@ -40,6 +37,8 @@ type benchLife struct {
 	stream string
 	events []domain.Event
 	at     []time.Time
+	by     []uuid.UUID // the user who recorded each event
+	org    []uuid.UUID // and their organisation
 }
 
 // benchLives makes referrals in net with realistic lives: made (a third
@@ -55,13 +54,18 @@ func benchLives(rng *rand.Rand, net benchNetwork, count int, closed float64, to 
 		}
 		t := start.Add(time.Duration(rng.IntN(365*24)) * time.Hour)
 		l := benchLife{stream: ledger.ReferralStream(id)}
+		by, org := net.users[from][i%len(net.users[from])], from
 		add := func(ev domain.Event) {
 			l.events, l.at = append(l.events, ev), append(l.at, t)
+			l.by, l.org = append(l.by, by), append(l.org, org)
 			t = t.Add(time.Duration(1+rng.IntN(72)) * time.Hour)
 		}
 		add(&domain.ReferralMade{ReferralID: id, FromOrganisationID: from, ToOrganisationID: receiver, ClientID: client,
 			Urgent: rng.IntN(3) == 0, PrivacyNoticeGiven: true})
-		add(&domain.ReferralAssigned{UserID: net.users[receiver][rng.IntN(len(net.users[receiver]))]})
+		by, org = net.users[receiver][i%len(net.users[receiver])], receiver
+		assignee := net.users[receiver][rng.IntN(len(net.users[receiver]))]
+		add(&domain.ReferralAssigned{UserID: assignee})
+		by = assignee
 		if rng.Float64() < 0.5+closed/2 {
 			add(&domain.ReferralAcknowledged{})
 			note := &domain.ReferralNoteAdded{NoteID: randomID(rng), ClientID: client}
@@ -151,42 +155,8 @@ func appendLife(ctx context.Context, store eventstore.Store, codec *ledger.Codec
 // the Runner from a real SQLite store: reading, decoding with the public
 // codec and applying.
 func BenchmarkReferralsRebuildThroughRunner(b *testing.B) {
-	const referrals = 12_500
-	rng := rand.New(rand.NewPCG(3, 4))
-	net := newBenchNetwork(rng, 20, 10)
-	lives := benchLives(rng, net, referrals, 0.7, func(int) uuid.UUID { return net.orgs[rng.IntN(len(net.orgs))] })
-	store, err := sqlite.Open(filepath.Join(b.TempDir(), "events.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer store.Close()
-	codec := ledger.NewCodec(benchKeys{})
+	store, head := benchStore(b, 12_500)
 	ctx := context.Background()
-	work := make(chan benchLife)
-	var wg sync.WaitGroup
-	var failed error
-	var failedOnce sync.Once
-	for range 16 { // concurrent appends share the store's group commits
-		wg.Go(func() {
-			for l := range work { // on a failure, drain the rest without appending
-				if err := appendLife(ctx, store, codec, l); err != nil {
-					failedOnce.Do(func() { failed = err })
-				}
-			}
-		})
-	}
-	for _, l := range lives {
-		work <- l
-	}
-	close(work)
-	wg.Wait()
-	if failed != nil {
-		b.Fatal(failed)
-	}
-	head, err := store.Head(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
 	cal := testCalendar(b)
 	cpu := time.Duration(0)
 	for b.Loop() {
