@@ -193,13 +193,18 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 	}
 	// Events are read, decoded and their hashes computed on one goroutine
 	// while this one applies the batch before: two cores share a rebuild.
+	// The events up to head come through a channel that holds a whole
+	// catch-up batch, those after it through one of preparedMax, so once
+	// caught up no more than that wait decoded when writes outrun the views.
 	pctx, cancel := context.WithCancel(ctx)
-	events := make(chan prepared, r.prepareAhead(head))
+	catchUp, live := make(chan prepared, r.prepareAhead(head)), make(chan prepared, preparedMax)
+	events := preparedFeed{in: catchUp, live: live}
 	preparing := make(chan struct{})
-	go func() {
+	go func(catchUp, live chan<- prepared) {
 		defer close(preparing)
-		r.prepare(pctx, sub.Events(), events)
-	}()
+		r.prepare(pctx, sub.Events(), head, catchUp, live)
+	}(catchUp, live)
+	catchUp = nil // the feed lets it go once drained
 	defer func() {
 		cancel()
 		sub.Close()
@@ -211,7 +216,7 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 	}
 	batch := make([]prepared, 0, size)
 	for {
-		ev, open := <-events
+		ev, _, open := events.next(true)
 		if !open {
 			break
 		}
@@ -220,24 +225,12 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		if ev.ev.Position < head {
 			limit = r.catchUpMax
 		}
-	drain:
 		for len(batch) < limit {
-			if ev.ev.Position < head {
-				if ev, open = <-events; !open {
-					break drain
-				}
-				batch = append(batch, ev)
-				continue
+			var got bool
+			if ev, got, open = events.next(ev.ev.Position < head); !got {
+				break
 			}
-			select {
-			case ev, open = <-events:
-				if !open {
-					break drain
-				}
-				batch = append(batch, ev)
-			default:
-				break drain
-			}
+			batch = append(batch, ev)
 		}
 		applied, err := r.applyBatch(ctx, batch)
 		if applied > 0 {
@@ -286,11 +279,50 @@ func (r *Runner) prepareAhead(head eventstore.Position) int {
 	return preparedMax
 }
 
+// preparedFeed hands the applying goroutine the prepared events in order:
+// first those of the catch-up channel, up to the head the runner started
+// from, then, once prepare closes it, those of the live one.
+type preparedFeed struct {
+	in   <-chan prepared // catch-up until it is closed and drained, then live
+	live <-chan prepared
+}
+
+// next returns the next prepared event (got). When wait is false and none
+// is ready yet it returns at once, got false; open is false once the feed
+// has ended.
+func (f *preparedFeed) next(wait bool) (ev prepared, got, open bool) {
+	for {
+		if wait {
+			ev, open = <-f.in
+		} else {
+			select {
+			case ev, open = <-f.in:
+			default:
+				return ev, false, true
+			}
+		}
+		if open {
+			return ev, true, true
+		}
+		if f.in == f.live {
+			return ev, false, false
+		}
+		f.in = f.live // caught up: the catch-up channel's buffer can go
+	}
+}
+
 // prepare decodes the events of a subscription, in order, and computes
-// their hashes, until the subscription ends (then it closes out) or ctx
-// does.
-func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent, out chan<- prepared) {
-	defer close(out)
+// their hashes, until the subscription ends (then it closes both
+// channels) or ctx does. Events up to head go to catchUp; at the first
+// after head it closes catchUp and sends the rest to live.
+func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent, head eventstore.Position, catchUp, live chan<- prepared) {
+	out := catchUp
+	defer func() {
+		if catchUp != nil {
+			close(catchUp)
+		}
+		close(live)
+	}()
 	for {
 		var ev eventstore.RecordedEvent
 		var open bool
@@ -301,6 +333,10 @@ func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent
 			}
 		case <-ctx.Done():
 			return
+		}
+		if catchUp != nil && ev.Position > head {
+			close(catchUp)
+			catchUp, out = nil, live
 		}
 		select {
 		case out <- r.prepareEvent(ctx, ev):
