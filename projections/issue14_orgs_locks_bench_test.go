@@ -29,6 +29,7 @@ func accountsBenchLog(b *testing.B, dir string, orgs, users, locks, messages, re
 	ctx := context.Background()
 	codec := ledger.NewCodec(benchKeys{})
 	rng := rand.New(rand.NewPCG(11, 12))
+	ids := v7Minter{rng: rng} // event ids as the service mints them
 	var pending []eventstore.EventData
 	var stream string
 	flush := func() {
@@ -48,7 +49,7 @@ func accountsBenchLog(b *testing.B, dir string, orgs, users, locks, messages, re
 		if actor != uuid.Nil {
 			meta.ActorUserID = actor.String()
 		}
-		data, err := codec.Encode(ctx, randomID(rng), ev, meta)
+		data, err := codec.Encode(ctx, ids.at(at), ev, meta)
 		if err != nil {
 			b.Fatal(err)
 		}

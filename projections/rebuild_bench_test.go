@@ -3,6 +3,7 @@ package projections
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
@@ -29,6 +30,7 @@ func benchStore(b *testing.B, referrals int) (eventstore.Store, eventstore.Posit
 	rng := rand.New(rand.NewPCG(3, 4))
 	net := newBenchNetwork(rng, 20, 10)
 	lives := benchLives(rng, net, referrals, 0.7, func(int) uuid.UUID { return net.orgs[rng.IntN(len(net.orgs))] })
+	withClientData(lives)
 	store, err := sqlite.Open(filepath.Join(b.TempDir(), "events.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -42,6 +44,26 @@ func benchStore(b *testing.B, referrals int) (eventstore.Store, eventstore.Posit
 		b.Fatal(err)
 	}
 	return store, head
+}
+
+// withClientData gives lives' events what a referral made through the API
+// carries (R-REF-1..4): the client's details, the reason and the consent
+// on ReferralMade, a text on each note; the codec seals the sensitive
+// fields under the client's key, as it seals the service's.
+func withClientData(lives []benchLife) {
+	for i, l := range lives {
+		for _, ev := range l.events {
+			switch ev := ev.(type) {
+			case *domain.ReferralMade:
+				ev.Client = domain.Client{Name: fmt.Sprintf("Client %05d Example", i), DateOfBirth: "1984-03-07",
+					Phone: "+44 20 7946 0" + fmt.Sprintf("%03d", i%1000), Address: fmt.Sprintf("%d Example Street, London", 1+i%200)}
+				ev.Reason = "Needs support with housing and debt advice; prefers contact by phone in the mornings."
+				ev.Consent = &domain.Consent{Method: domain.ConsentVerbal, Confirmed: true}
+			case *domain.ReferralNoteAdded:
+				ev.Text = "Spoke with the client; first appointment offered for next week."
+			}
+		}
+	}
 }
 
 // servedEvent is one command's event of a life, as a request appends it.

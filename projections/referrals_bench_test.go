@@ -138,12 +138,16 @@ func (benchKeys) KeyForRead(context.Context, uuid.UUID) (ledger.DataKey, bool, e
 	return ledger.DataKey{1}, false, nil
 }
 
-// appendLife stores one referral's events in its stream.
+// appendLife stores one referral's events in its stream, under
+// time-ordered (version 7) event ids as the service mints them.
 func appendLife(ctx context.Context, store eventstore.Store, codec *ledger.Codec, l benchLife) error {
 	data := make([]eventstore.EventData, len(l.events))
 	for i, ev := range l.events {
-		var err error
-		if data[i], err = codec.Encode(ctx, uuid.New(), ev, eventstore.Metadata{RecordedAt: l.at[i]}); err != nil {
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		if data[i], err = codec.Encode(ctx, id, ev, eventstore.Metadata{RecordedAt: l.at[i]}); err != nil {
 			return err
 		}
 	}
