@@ -56,7 +56,13 @@ func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit in
 	from := clampInt64(uint64(after))
 	if limit >= splitPage {
 		var last int64
-		if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&last); err != nil {
+		var row *sql.Row
+		if stmt := s.prepareHead(ctx); stmt != nil {
+			row = stmt.QueryRowContext(ctx)
+		} else {
+			row = s.read.QueryRowContext(ctx, headQuery)
+		}
+		if err := row.Scan(&last); err != nil {
 			return nil, unavailable("read events", err)
 		}
 		half := int64(limit / 2)
@@ -147,7 +153,7 @@ func (s *Store) query(ctx context.Context, capacity int, query string, args ...a
 		return nil, unavailable("read events", err)
 	}
 	defer conn.Close()
-	out, err = fastQuery(ctx, conn, out, query, args...)
+	out, err = fastQuery(ctx, conn, &s.cstmts, out, query, args...)
 	if errors.Is(err, errOddRow) {
 		return slowQuery(ctx, conn, out[:0], query, args...)
 	}
@@ -178,17 +184,17 @@ func slowQuery(ctx context.Context, conn *sql.Conn, out []eventstore.RecordedEve
 }
 
 // fastQuery appends the events query returns to out, decoding each row
-// straight from SQLite (cQuery) or, where the driver's connection does not
+// straight from SQLite (cQuery, with its statement kept in cache) or, where the driver's connection does not
 // allow that, from the driver's values. It returns errOddRow at the first row that
 // needs database/sql's conversions.
-func fastQuery(ctx context.Context, conn *sql.Conn, out []eventstore.RecordedEvent, query string, args ...any) ([]eventstore.RecordedEvent, error) {
+func fastQuery(ctx context.Context, conn *sql.Conn, cache *cStmts, out []eventstore.RecordedEvent, query string, args ...any) ([]eventstore.RecordedEvent, error) {
 	if cargs, ok := cArgs(args); ok {
 		var direct bool
 		var err error
 		rawErr := conn.Raw(func(dc any) error {
 			var h cHandles
 			if h, direct = handlesOf(dc); direct {
-				out, err = cQuery(ctx, h, out, query, cargs)
+				out, err = cQuery(ctx, h, cache, dc, out, query, cargs)
 			}
 			return nil
 		})
