@@ -39,3 +39,23 @@ func TestFindByReference(t *testing.T) {
 		t.Fatalf("a locked case is found: %+v", got)
 	}
 }
+
+// BenchmarkReferenceTaken_Issue14 is the look-up every make runs to draw
+// a free reference, among a thousand referrals.
+func BenchmarkReferenceTaken_Issue14(b *testing.B) {
+	p := NewReferrals(testCalendar(b), domain.DefaultTimescales())
+	at := time.Date(2026, time.December, 14, 9, 0, 0, 0, time.UTC)
+	for i := range 1000 {
+		id := uuid.New()
+		p.Apply(eventstore.RecordedEvent{Position: eventstore.Position(i + 1), Stream: ledger.ReferralStream(id)}, domain.Recorded{At: at, Revision: 0,
+			Event: &domain.ReferralMade{ReferralID: id, FromOrganisationID: uuid.New(), ToOrganisationID: uuid.New(), ClientID: uuid.New()}})
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		id := uuid.New()
+		if p.ReferenceTaken(domain.ReferenceOf(id), id) {
+			b.Fatal("a fresh reference is taken")
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -44,6 +45,8 @@ type Referrals struct {
 	batchPos   eventstore.Position          // the last event applied in batch
 	dirty      map[uuid.UUID]*referralEntry // rows changed in batch, not yet written
 	cache      map[uuid.UUID]*referralEntry // committed rows, bounded by cacheMax
+
+	byRef *sql.Stmt // byReference's query, prepared once (views.db closes it)
 }
 
 // referralsView names the referrals' checkpoint.
@@ -77,7 +80,11 @@ func OpenReferrals(ctx context.Context, views *Views, cal *calendar.Calendar, ts
 	if err != nil {
 		return nil, err
 	}
-	return &Referrals{cal: cal, ts: ts, views: views, checkpoint: cp, cache: map[uuid.UUID]*referralEntry{}}, nil
+	byRef, err := views.db.PrepareContext(ctx, byReferenceQuery)
+	if err != nil {
+		return nil, fmt.Errorf("views: referrals: %w", err)
+	}
+	return &Referrals{cal: cal, ts: ts, views: views, checkpoint: cp, cache: map[uuid.UUID]*referralEntry{}, byRef: byRef}, nil
 }
 
 func (p *Referrals) forget() {
@@ -326,9 +333,12 @@ func (p *Referrals) get(id uuid.UUID) *referralEntry {
 	return e
 }
 
+// byReferenceQuery reads the referrals with one reference.
+const byReferenceQuery = `SELECT state FROM referrals WHERE reference = ? ORDER BY made_at DESC, id`
+
 // byReference returns the referrals with ref, in the order they were made.
 func (p *Referrals) byReference(ref domain.Reference) []*referralEntry {
-	rows, err := p.views.db.Query(`SELECT state FROM referrals WHERE reference = ? ORDER BY made_at DESC, id`, string(ref))
+	rows, err := p.byRef.Query(string(ref))
 	if err != nil {
 		return nil
 	}

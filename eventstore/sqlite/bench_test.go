@@ -305,3 +305,45 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportMetric(float64(b.N*events)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(b.N*events)/cpu.Seconds(), "events/cpu-s")
 }
+
+// BenchmarkReadStreamShort_Issue14 reads a short stream whole, as a
+// command loads its referral, and asks for a page of 512 events after the
+// head, as the projection runner and the notifier do on every wake, when
+// there is one new event: each costs what a request pays per read.
+func BenchmarkReadStreamShort_Issue14(b *testing.B) {
+	s, err := sqlite.Open(filepath.Join(b.TempDir(), "ledger.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	for range 4 {
+		if _, err := s.Append(ctx, "referral-1", eventstore.Any(), benchEvent()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	head, err := s.Head(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("stream", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := cpuTime(b)
+		for range b.N {
+			if evs, err := s.ReadStream(ctx, "referral-1", 0, 0); err != nil || len(evs) != 4 {
+				b.Fatalf("ReadStream = %d events, %v", len(evs), err)
+			}
+		}
+		b.ReportMetric((cpuTime(b)-cpu).Seconds()*1e6/float64(b.N), "cpu-µs/op")
+	})
+	b.Run("wake", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := cpuTime(b)
+		for range b.N {
+			if evs, err := s.ReadAll(ctx, head-1, 512); err != nil || len(evs) != 1 {
+				b.Fatalf("ReadAll = %d events, %v", len(evs), err)
+			}
+		}
+		b.ReportMetric((cpuTime(b)-cpu).Seconds()*1e6/float64(b.N), "cpu-µs/op")
+	})
+}

@@ -88,37 +88,27 @@ func cArgs(args []any) ([]any, bool) {
 // strings) and appends the events it returns to out. It returns errOddRow,
 // with the rows before appended, at a row it cannot take or when SQLite
 // fails; ctx.Err() if ctx ends.
-func cQuery(ctx context.Context, h cHandles, out []eventstore.RecordedEvent, query string, args []any) ([]eventstore.RecordedEvent, error) {
+//
+// With a cache, the statement is taken from it or prepared and kept there
+// for dc, the driver connection whose handles h are, and reset after the
+// read; without, it is prepared and finalized.
+func cQuery(ctx context.Context, h cHandles, cache *cStmts, dc any, out []eventstore.RecordedEvent, query string, args []any) ([]eventstore.RecordedEvent, error) {
 	tls := h.tls
-	zSQL, err := libc.CString(query)
-	if err != nil {
-		return out, errOddRow
-	}
-	defer libc.Xfree(tls, zSQL)
-	var texts []uintptr // bound strings, SQLITE_STATIC: freed after the statement is finalized
-	defer func() {
-		for _, z := range texts {
-			libc.Xfree(tls, z)
+	pstmt := cache.get(dc, h.db, query)
+	if pstmt == 0 {
+		var ok bool
+		if pstmt, ok = cPrepare(tls, h.db, query); !ok {
+			return out, errOddRow
 		}
-	}()
-	pp := sqlite3.Xsqlite3_malloc(tls, int32(unsafe.Sizeof(uintptr(0))))
-	if pp == 0 {
-		return out, errOddRow
-	}
-	*(*uintptr)(cPtr(pp)) = 0
-	rc := sqlite3.Xsqlite3_prepare_v2(tls, h.db, zSQL, -1, pp, 0)
-	pstmt := *(*uintptr)(cPtr(pp))
-	sqlite3.Xsqlite3_free(tls, pp)
-	if rc != sqlite3.SQLITE_OK || pstmt == 0 {
-		if pstmt != 0 {
-			sqlite3.Xsqlite3_finalize(tls, pstmt)
+		if !cache.put(dc, h.db, query, pstmt) {
+			defer sqlite3.Xsqlite3_finalize(tls, pstmt)
+		} else {
+			defer cRelease(tls, pstmt)
 		}
-		return out, errOddRow
+	} else {
+		defer cRelease(tls, pstmt)
 	}
-	defer sqlite3.Xsqlite3_finalize(tls, pstmt)
-	if sqlite3.Xsqlite3_column_count(tls, pstmt) != 8 {
-		return out, errOddRow
-	}
+	var rc int32
 	for i, a := range args {
 		switch v := a.(type) {
 		case int64:
@@ -128,8 +118,10 @@ func cQuery(ctx context.Context, h cHandles, out []eventstore.RecordedEvent, que
 			if err != nil {
 				return out, errOddRow
 			}
-			texts = append(texts, z)
-			rc = sqlite3.Xsqlite3_bind_text(tls, pstmt, int32(i+1), z, int32(len(v)), 0)
+			// SQLITE_TRANSIENT: SQLite copies the string, so a kept
+			// statement holds no pointer to memory freed here.
+			rc = sqlite3.Xsqlite3_bind_text(tls, pstmt, int32(i+1), z, int32(len(v)), sqliteTransient)
+			libc.Xfree(tls, z)
 		default:
 			return out, errOddRow
 		}
@@ -158,6 +150,42 @@ func cQuery(ctx context.Context, h cHandles, out []eventstore.RecordedEvent, que
 		out = append(out, ev)
 	}
 }
+
+// cPrepare prepares query, a SELECT of eventColumns, on db.
+func cPrepare(tls *libc.TLS, db uintptr, query string) (uintptr, bool) {
+	zSQL, err := libc.CString(query)
+	if err != nil {
+		return 0, false
+	}
+	defer libc.Xfree(tls, zSQL)
+	pp := sqlite3.Xsqlite3_malloc(tls, int32(unsafe.Sizeof(uintptr(0))))
+	if pp == 0 {
+		return 0, false
+	}
+	*(*uintptr)(cPtr(pp)) = 0
+	rc := sqlite3.Xsqlite3_prepare_v2(tls, db, zSQL, -1, pp, 0)
+	pstmt := *(*uintptr)(cPtr(pp))
+	sqlite3.Xsqlite3_free(tls, pp)
+	if rc != sqlite3.SQLITE_OK || pstmt == 0 || sqlite3.Xsqlite3_column_count(tls, pstmt) != 8 {
+		if pstmt != 0 {
+			sqlite3.Xsqlite3_finalize(tls, pstmt)
+		}
+		return 0, false
+	}
+	return pstmt, true
+}
+
+// cRelease readies a kept statement for its next use: it ends the read,
+// releasing its snapshot. Its bindings, copies (sqliteTransient), stay
+// until the next read binds its own: clearing them would make SQLite
+// compile the statement again on its next step, as parsing it would.
+func cRelease(tls *libc.TLS, pstmt uintptr) {
+	sqlite3.Xsqlite3_reset(tls, pstmt)
+}
+
+// sqliteTransient is SQLITE_TRANSIENT, the destructor that asks SQLite to
+// copy a bound value.
+const sqliteTransient = ^uintptr(0)
 
 // cBytes returns column i's bytes as SQLite holds them, valid until the
 // statement steps or the column is read as another type.

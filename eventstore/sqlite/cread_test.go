@@ -95,7 +95,7 @@ func TestIssue14DirectReadEqualsGeneralRead(t *testing.T) {
 			if !ok {
 				t.Fatal("no SQLite handles")
 			}
-			direct, qerr = cQuery(ctx, h, nil, q.query, cargs)
+			direct, qerr = cQuery(ctx, h, nil, nil, nil, q.query, cargs)
 			return nil
 		})
 		conn.Close()

@@ -54,11 +54,22 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 // first half short; the page is then read the plain way.
 func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
 	from := clampInt64(uint64(after))
+	capacity := expected(limit)
 	if limit >= splitPage {
 		var last int64
-		if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(position), 0) FROM events`).Scan(&last); err != nil {
+		var row *sql.Row
+		if stmt := s.prepareHead(ctx); stmt != nil {
+			row = stmt.QueryRowContext(ctx)
+		} else {
+			row = s.read.QueryRowContext(ctx, headQuery)
+		}
+		if err := row.Scan(&last); err != nil {
 			return nil, unavailable("read events", err)
 		}
+		// The log holds last-from events after from (positions have no
+		// gaps): a page is sized by that, not by the limit, so a wake for
+		// one event does not allocate room for hundreds.
+		capacity = int(min(max(last-from, 0), int64(limit)))
 		half := int64(limit / 2)
 		if last-from >= int64(limit) && from <= math.MaxInt64-half {
 			var second []eventstore.RecordedEvent
@@ -83,7 +94,7 @@ func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit in
 			}
 		}
 	}
-	return s.query(ctx, expected(limit), `SELECT `+eventColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+	return s.query(ctx, capacity, `SELECT `+eventColumns+` FROM events WHERE position > ? ORDER BY position LIMIT ?`,
 		from, sqlLimit(limit))
 }
 
@@ -132,8 +143,8 @@ func (s *Store) prepareHead(ctx context.Context) *sql.Stmt {
 	return stmt
 }
 
-// query runs a read of events; capacity is how many it expects at most,
-// so the result is allocated once (0 when unknown).
+// query runs a read of events; capacity is how many it expects (0 when
+// unknown): the result starts with room for them and grows if more come.
 //
 // It reads the rows through the driver directly (fastQuery), which skips
 // database/sql's per-column conversions and copies; a row whose values are
@@ -147,7 +158,7 @@ func (s *Store) query(ctx context.Context, capacity int, query string, args ...a
 		return nil, unavailable("read events", err)
 	}
 	defer conn.Close()
-	out, err = fastQuery(ctx, conn, out, query, args...)
+	out, err = fastQuery(ctx, conn, &s.cstmts, out, query, args...)
 	if errors.Is(err, errOddRow) {
 		return slowQuery(ctx, conn, out[:0], query, args...)
 	}
@@ -178,17 +189,17 @@ func slowQuery(ctx context.Context, conn *sql.Conn, out []eventstore.RecordedEve
 }
 
 // fastQuery appends the events query returns to out, decoding each row
-// straight from SQLite (cQuery) or, where the driver's connection does not
+// straight from SQLite (cQuery, with its statement kept in cache) or, where the driver's connection does not
 // allow that, from the driver's values. It returns errOddRow at the first row that
 // needs database/sql's conversions.
-func fastQuery(ctx context.Context, conn *sql.Conn, out []eventstore.RecordedEvent, query string, args ...any) ([]eventstore.RecordedEvent, error) {
+func fastQuery(ctx context.Context, conn *sql.Conn, cache *cStmts, out []eventstore.RecordedEvent, query string, args ...any) ([]eventstore.RecordedEvent, error) {
 	if cargs, ok := cArgs(args); ok {
 		var direct bool
 		var err error
 		rawErr := conn.Raw(func(dc any) error {
 			var h cHandles
 			if h, direct = handlesOf(dc); direct {
-				out, err = cQuery(ctx, h, out, query, cargs)
+				out, err = cQuery(ctx, h, cache, dc, out, query, cargs)
 			}
 			return nil
 		})
@@ -337,12 +348,15 @@ func scanEvent(rows *sql.Rows) (eventstore.RecordedEvent, error) {
 	return r.decode()
 }
 
-// expected is the capacity to give a page of at most limit events.
+// expected is the capacity to give a page of at most limit events when
+// how many there are is not known: a few, grown as more are read, since
+// most reads (a short stream, a wake for new events) return far fewer
+// than their limit.
 func expected(limit int) int {
 	if limit <= 0 {
 		return 0
 	}
-	return min(limit, 4096)
+	return min(limit, 8)
 }
 
 // sqlLimit maps "no limit" to SQLite's LIMIT -1.

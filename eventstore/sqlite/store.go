@@ -35,6 +35,7 @@ type Store struct {
 	readOnly bool // opened by OpenReadOnly: no writer, Append refused
 
 	headStmt atomic.Pointer[sql.Stmt] // Head's query, prepared on first use (read.go)
+	cstmts   cStmts                   // the direct reads' statements, per read connection (stmtcache.go)
 
 	// mu guards closed. Calls hold it for reading while they use the
 	// databases or enqueue, so Close (holding it for writing) knows that
@@ -189,6 +190,7 @@ func (s *Store) Close() error {
 // one: SQLite then checkpoints the WAL fully and removes it.
 func (s *Store) closeDBs() error {
 	var errs []error
+	s.cstmts.close()
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
 	}
