@@ -57,13 +57,7 @@ func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit in
 	capacity := expected(limit)
 	if limit >= splitPage {
 		var last int64
-		var row *sql.Row
-		if stmt := s.prepareHead(ctx); stmt != nil {
-			row = stmt.QueryRowContext(ctx)
-		} else {
-			row = s.read.QueryRowContext(ctx, headQuery)
-		}
-		if err := row.Scan(&last); err != nil {
+		if err := s.headRow(ctx).Scan(&last); err != nil {
 			return nil, unavailable("read events", err)
 		}
 		// The log holds last-from events after from (positions have no
@@ -98,6 +92,15 @@ func (s *Store) readAll(ctx context.Context, after eventstore.Position, limit in
 		from, sqlLimit(limit))
 }
 
+// headRow reads the position of the last event, on the read pool's
+// prepared statement when there is one.
+func (s *Store) headRow(ctx context.Context) *sql.Row {
+	if stmt := s.prepareHead(ctx); stmt != nil {
+		return stmt.QueryRowContext(ctx)
+	}
+	return s.read.QueryRowContext(ctx, headQuery)
+}
+
 // splitPage is the smallest page readAll reads in two halves at once.
 const splitPage = 256
 
@@ -109,13 +112,7 @@ func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	}
 	defer s.leave()
 	var pos eventstore.Position
-	var row *sql.Row
-	if stmt := s.prepareHead(ctx); stmt != nil {
-		row = stmt.QueryRowContext(ctx)
-	} else {
-		row = s.read.QueryRowContext(ctx, headQuery)
-	}
-	if err := row.Scan(&pos); err != nil {
+	if err := s.headRow(ctx).Scan(&pos); err != nil {
 		return 0, unavailable("read head", err)
 	}
 	return pos, nil
