@@ -94,20 +94,21 @@ func cArgs(args []any) ([]any, bool) {
 // read; without, it is prepared and finalized.
 func cQuery(ctx context.Context, h cHandles, cache *cStmts, dc any, out []eventstore.RecordedEvent, query string, args []any) ([]eventstore.RecordedEvent, error) {
 	tls := h.tls
-	pstmt := cache.get(dc, h.db, query)
+	pstmt, kept := cache.get(dc, h.db, query), true
 	if pstmt == 0 {
 		var ok bool
 		if pstmt, ok = cPrepare(tls, h.db, query); !ok {
 			return out, errOddRow
 		}
-		if !cache.put(dc, h.db, query, pstmt) {
-			defer sqlite3.Xsqlite3_finalize(tls, pstmt)
-		} else {
-			defer cRelease(tls, pstmt)
-		}
-	} else {
-		defer cRelease(tls, pstmt)
+		kept = cache.put(dc, h.db, query, pstmt)
 	}
+	defer func() {
+		if kept {
+			cRelease(tls, pstmt)
+		} else {
+			sqlite3.Xsqlite3_finalize(tls, pstmt)
+		}
+	}()
 	var rc int32
 	for i, a := range args {
 		switch v := a.(type) {

@@ -186,9 +186,10 @@ func slowQuery(ctx context.Context, conn *sql.Conn, out []eventstore.RecordedEve
 }
 
 // fastQuery appends the events query returns to out, decoding each row
-// straight from SQLite (cQuery, with its statement kept in cache) or, where the driver's connection does not
-// allow that, from the driver's values. It returns errOddRow at the first row that
-// needs database/sql's conversions.
+// straight from SQLite (cQuery, with its statement kept in cache) or,
+// where the driver's connection does not allow that, from the driver's
+// values. It returns errOddRow at the first row that needs database/sql's
+// conversions.
 func fastQuery(ctx context.Context, conn *sql.Conn, cache *cStmts, out []eventstore.RecordedEvent, query string, args ...any) ([]eventstore.RecordedEvent, error) {
 	if cargs, ok := cArgs(args); ok {
 		var direct bool
