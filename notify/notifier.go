@@ -366,10 +366,7 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 		return last, closed, nil
 	}
 	if commit {
-		c := change{checkpoint: after, state: n.state, statePos: after}
-		if len(derived) > 0 {
-			c.notices, c.cancel, c.then = derived[0].notices, derived[0].cancel, derived[1:]
-		}
+		c := change{checkpoint: after, state: n.state, statePos: after, then: derived}
 		inserted, err := n.outbox.commit(ctx, c, n.clock.Now())
 		if err != nil {
 			return last, false, fmt.Errorf("notifications: enqueue: %w", err)
