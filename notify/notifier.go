@@ -362,9 +362,6 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 			break
 		}
 	}
-	if after == 0 {
-		return last, closed, nil
-	}
 	if commit {
 		c := change{checkpoint: after, state: n.state, statePos: after, then: derived}
 		inserted, err := n.outbox.commit(ctx, c, n.clock.Now())
@@ -377,7 +374,9 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 			n.wakeDelivery()
 		}
 	}
-	n.advance(after)
+	// Every event of the batch is applied, and those after cp committed:
+	// the position moves past them all, as it did event by event.
+	n.advance(last)
 	return last, closed, nil
 }
 
