@@ -187,6 +187,10 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	n.state = st
+	// The digest's timer is set before the position is published: whoever
+	// sees the notifier caught up and then moves the clock past the digest
+	// time finds the timer there to fire.
+	timer := n.digestTimer(lastDigest)
 	n.advance(statePos)
 	persisted := cp            // the checkpoint stored
 	statePersisted := statePos // the position the stored state is at
@@ -197,7 +201,6 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 	// just before.
 	var digestDue bool
 	var digestAfter eventstore.Position
-	timer := n.digestTimer(lastDigest)
 	// checkpointDue fires when an idle checkpoint is to be written; nil
 	// while none is pending.
 	var checkpointDue <-chan time.Time
