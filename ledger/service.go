@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -19,28 +20,45 @@ import (
 // conflicting write is never merged blindly (R-LEDGER-2).
 const maxConflictRetries = 8
 
+// conflictPause waits before a command decides again after another writer
+// appended to its stream first: a random pause up to a ceiling that doubles
+// with each loss, from 1 ms to 64 ms (full jitter). Without it a node whose
+// retry must read the stream again can lose every race to one deciding
+// from its cache, and answer 409 while the other node is still writing.
+func conflictPause(ctx context.Context, attempt int) error {
+	t := time.NewTimer(rand.N(time.Millisecond << min(attempt, 6)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // Service executes the ledger's commands.
 type Service struct {
 	store      eventstore.Store
 	codec      *Codec
 	now        func() time.Time
-	mint       func() uuid.UUID  // the id source outside WithIdempotencyKey
-	locks      streamLocks       // one command at a time per stream in this process
-	people     People            // names a locked case's responsible person; may be nil
-	quota      MessageQuota      // limits messages per sender and client; may be nil
-	names      OrganisationNames // organisations by name, for names reserved before R-ORG-1; may be nil
-	refs       ReferenceIndex    // the references taken, so a new referral's is unique (R-REF-13); may be nil
-	reopenDays int               // R-REF-12; zero means domain.DefaultReopenDays
-	states     *stateCache       // folded referrals and organisations, by stream
-	access     *accessWriter     // writes unlocked reads' access records in batches; nil: before answering
-	heads      *headReads        // coalesced reads of the store's head
+	mint       func() uuid.UUID                             // the id source outside WithIdempotencyKey
+	locks      streamLocks                                  // one command at a time per stream in this process
+	people     People                                       // names a locked case's responsible person; may be nil
+	quota      MessageQuota                                 // limits messages per sender and client; may be nil
+	names      OrganisationNames                            // organisations by name, for names reserved before R-ORG-1; may be nil
+	refs       ReferenceIndex                               // the references taken, so a new referral's is unique (R-REF-13); may be nil
+	reopenDays int                                          // R-REF-12; zero means domain.DefaultReopenDays
+	states     *stateCache                                  // folded referrals and organisations, by stream
+	access     *accessWriter                                // writes unlocked reads' access records in batches; nil: before answering
+	heads      *headReads                                   // coalesced reads of the store's head
+	pause      func(ctx context.Context, attempt int) error // before a retry after a conflict (conflictPause)
 }
 
 // NewService returns a service appending to store. now and newID are the
 // clock and id source (injected so tests are deterministic).
 func NewService(store eventstore.Store, codec *Codec, now func() time.Time, newID func() uuid.UUID) *Service {
 	return &Service{store: headTracking{Store: store}, codec: codec, now: now, mint: newID,
-		states: newStateCache(stateCacheSize), heads: &headReads{store: store}}
+		states: newStateCache(stateCacheSize), heads: &headReads{store: store}, pause: conflictPause}
 }
 
 // Now returns the service's clock reading, in UTC.
@@ -258,6 +276,9 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 				continue
 			}
 			if attempt < maxConflictRetries {
+				if err := s.pause(ctx, attempt); err != nil {
+					return state, Written{}, err
+				}
 				continue
 			}
 			return state, Written{}, domain.Errorf(domain.Conflict, "too many concurrent changes; retry")

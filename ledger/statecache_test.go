@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -415,5 +416,95 @@ func TestKeyedCommandsFoldOnFromTheCache_Issue14(t *testing.T) {
 	}
 	if after := replayed(t, n.a, id); !reflect.DeepEqual(after, before) || !reflect.DeepEqual(r, after) {
 		t.Fatalf("the rerun changed the referral or answers other than it:\n got %+v\nwant %+v", r, before)
+	}
+}
+
+// racedStore is a store on which another node gets a write in just before
+// each of the first races appends to stream, so each of them conflicts.
+type racedStore struct {
+	eventstore.Store
+	stream string
+	races  int
+	other  func() error
+}
+
+func (s *racedStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if stream == s.stream && s.races > 0 {
+		s.races--
+		if err := s.other(); err != nil {
+			return eventstore.AppendResult{}, err
+		}
+	}
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// TestConflictRetriesPauseLongerEachTime_LEDGER2 (R-LEDGER-2): a command
+// that keeps losing its stream to another node's writes decides again on
+// fresh state each time, pausing before each retry with a ceiling that
+// grows (so two colliding nodes draw apart instead of one starving the
+// other); it gives up with 409 only after maxConflictRetries, and a
+// request cancelled while it pauses appends nothing.
+func TestConflictRetriesPauseLongerEachTime_LEDGER2(t *testing.T) {
+	n := newCacheNet(t)
+	ctx := context.Background()
+	id := n.referral.ID
+	if _, _, err := n.a.Acknowledge(ctx, n.receiver, id); err != nil {
+		t.Fatal(err)
+	}
+	others := 0
+	raced := &racedStore{Store: n.store, stream: ReferralStream(id), other: func() error {
+		others++
+		_, _, err := n.b.AddNote(ctx, n.referrer, id, domain.AddNote{Text: fmt.Sprint("elsewhere ", others)})
+		return err
+	}}
+	c := NewService(raced, NewCodec(n.keys), time.Now, uuid.New)
+	var pauses []int
+	c.pause = func(ctx context.Context, attempt int) error {
+		pauses = append(pauses, attempt)
+		return ctx.Err()
+	}
+
+	// Three losses, then a win: every note is kept, in order.
+	raced.races = 3
+	r, _, err := c.AddNote(ctx, n.receiver, id, domain.AddNote{Text: "here"})
+	if err != nil {
+		t.Fatalf("a note that lost three races: %v", err)
+	}
+	if want := replayed(t, n.a, id); !reflect.DeepEqual(r, want) || len(r.Notes) != 4 || r.Notes[3].Text != "here" {
+		t.Fatalf("after three lost races the note answers %v, want the replay %v with it last", r.Notes, want.Notes)
+	}
+	if !reflect.DeepEqual(pauses, []int{0, 1, 2}) {
+		t.Fatalf("pauses before retries %v, want one before each retry, at attempts 0, 1, 2", pauses)
+	}
+
+	// Losing every race ends in a conflict after the last retry.
+	// (The first try decides on the cached fold of the note above; its
+	// conflict is retried at once, on the stream as stored.)
+	pauses, raced.races = nil, 100
+	_, _, err = c.AddNote(ctx, n.receiver, id, domain.AddNote{Text: "never"})
+	if domain.ErrorCode(err) != domain.Conflict {
+		t.Fatalf("a note that lost every race: %v, want conflict", err)
+	}
+	if len(pauses) != maxConflictRetries {
+		t.Fatalf("%d pauses, want %d (one before each retry)", len(pauses), maxConflictRetries)
+	}
+	if lost := 100 - raced.races; lost != maxConflictRetries+2 {
+		t.Fatalf("%d appends tried, want %d: the cached try and one per read", lost, maxConflictRetries+2)
+	}
+
+	// A request cancelled during its pause stops there and writes nothing.
+	cctx, cancel := context.WithCancel(ctx)
+	c.pause = func(ctx context.Context, attempt int) error {
+		cancel()
+		return conflictPause(ctx, attempt)
+	}
+	raced.races = 100
+	if _, _, err := c.AddNote(cctx, n.receiver, id, domain.AddNote{Text: "cancelled"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a note cancelled during its pause answered %v, want the cancellation", err)
+	}
+	for _, note := range replayed(t, n.a, id).Notes {
+		if note.Text == "cancelled" {
+			t.Fatal("a note cancelled during its pause was written")
+		}
 	}
 }
