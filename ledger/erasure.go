@@ -32,10 +32,7 @@ type Shredder interface {
 // R-LOCK-12). Others learn nothing: NotFound. Errors: NotFound,
 // Forbidden, Conflict (already erased), Invalid.
 func (s *Service) RequestErasure(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, idx CaseIndex) (uuid.UUID, Written, error) {
-	if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, client) {
-		return uuid.Nil, Written{}, errNoClient
-	}
-	if err := s.lockedOut(actor, idx.LockOf(client)); err != nil {
+	if err := s.MayRequestErasure(actor, client, idx); err != nil {
 		return uuid.Nil, Written{}, err
 	}
 	requestID := s.newID(ctx)
@@ -47,6 +44,20 @@ func (s *Service) RequestErasure(ctx context.Context, actor domain.Actor, client
 			return domain.DecideRequestErasure(c, actor, client, requestID, reason)
 		})
 	return requestID, w, err
+}
+
+// MayRequestErasure answers, from the read models, whether the actor's
+// organisation holds the client and no lock keeps the actor out, with the
+// answer RequestErasure gives when not: NotFound for a client their
+// organisation does not hold or whose hidden lock keeps them out, exactly
+// as for a client that does not exist (R-LOCK-12), Forbidden naming the
+// responsible person for a lock that is not hidden. Pages that offer the
+// request ask it first, so they show nothing the request would refuse.
+func (s *Service) MayRequestErasure(actor domain.Actor, client uuid.UUID, idx CaseIndex) error {
+	if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, client) {
+		return errNoClient
+	}
+	return s.lockedOut(actor, idx.LockOf(client))
 }
 
 // lockedOut refuses someone a lock keeps out of the case as a read of it

@@ -209,8 +209,14 @@ type requestErasureView struct {
 func (p *Pages) requestErasureTarget(c *gin.Context) (uuid.UUID, bool) {
 	id, ok := pathID(c)
 	u := currentUser(c)
-	if !ok || !p.Clients.OrganisationKnowsClient(u.OrganisationID, id) {
+	if !ok {
 		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return uuid.Nil, false
+	}
+	// A lock that keeps the user out answers as the request would: a
+	// hidden one as for a client that does not exist (R-LOCK-12).
+	if err := p.Service.MayRequestErasure(u.Actor(), id, p.caseIndex()); err != nil {
+		p.fail(c, err)
 		return uuid.Nil, false
 	}
 	if !u.Actor().Caseworker() {
