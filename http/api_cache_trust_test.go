@@ -1,0 +1,97 @@
+package http
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// The node keeps the folded state of recently read streams and answers
+// sessions from memory (issue 14). These tests read a locked case first,
+// so that its referral and client streams are in the node's caches, then
+// change who the reader is (their team, their roles), and check the very
+// next request answers as the lock says for who they are now (R-LOCK-2,
+// R-LOCK-11, R-AUTH-4; issue 5: effective immediately).
+
+// readsOfCase is what a reader gets from every route to a case: the
+// referral, its history, and whether their inbox and the search by
+// reference list it.
+type readsOfCase struct {
+	referral, history int
+	inbox, search     bool
+}
+
+func (n *lockNet) readsOfCase(tb testing.TB, u testUser) readsOfCase {
+	tb.Helper()
+	path := "/v1/referrals/" + n.Referral
+	ref := want(tb, n.do(tb, http.MethodGet, path, n.AdviserB.Token, nil), http.StatusOK).str("reference")
+	return readsOfCase{
+		referral: n.do(tb, http.MethodGet, path, u.Token, nil).Status,
+		history:  n.do(tb, http.MethodGet, path+"/history", u.Token, nil).Status,
+		inbox:    slices.Contains(listedIDs(n.viewList(tb, u.Token, "/v1/inbox")), n.Referral),
+		search:   slices.Contains(listedIDs(n.viewList(tb, u.Token, "/v1/referrals?reference="+ref)), n.Referral),
+	}
+}
+
+// TestTeamChangedThenReading_LOCK11: a member of the team a lock allows
+// reads the case; moved to another team by their org lead, their very
+// next read is refused by every route, and moved back, let in again.
+func TestTeamChangedThenReading_LOCK11(t *testing.T) {
+	n := newLockNet(t)
+	n.lock(t, n.Client, nil) // allows the team "duty" of organisation B
+	in := readsOfCase{referral: http.StatusOK, history: http.StatusOK, inbox: true, search: true}
+	out := readsOfCase{referral: http.StatusForbidden, history: http.StatusForbidden}
+	if got := n.readsOfCase(t, n.DutyMember); got != in {
+		t.Fatalf("a member of the allowed team: %+v, want %+v", got, in)
+	}
+	setTeam := func(team string) {
+		t.Helper()
+		want(t, n.do(t, http.MethodPatch, "/v1/organisations/"+n.OrgB+"/users/"+n.DutyMember.ID, n.LeadB.Token,
+			map[string]any{"team": team}), http.StatusOK)
+	}
+	setTeam("intake")
+	if got := n.readsOfCase(t, n.DutyMember); got != out {
+		t.Fatalf("moved out of the allowed team: %+v, want %+v", got, out)
+	}
+	setTeam("duty")
+	if got := n.readsOfCase(t, n.DutyMember); got != in {
+		t.Fatalf("moved back into the allowed team: %+v, want %+v", got, in)
+	}
+}
+
+// TestNetworkRoleRemovedThenReading_LOCK2_AUTH7: system support reads a
+// locked case by their role; once the coordinator removes the role, their
+// very next read is refused by every route.
+func TestNetworkRoleRemovedThenReading_LOCK2_AUTH7(t *testing.T) {
+	n := newLockNet(t)
+	n.lock(t, n.Client, nil)
+	path := "/v1/referrals/" + n.Referral
+	want(t, n.do(t, http.MethodGet, path, n.SystemSupport.Token, nil), http.StatusOK)
+	want(t, n.do(t, http.MethodGet, path+"/history", n.SystemSupport.Token, nil), http.StatusOK)
+	want(t, n.do(t, http.MethodPatch, "/v1/organisations/"+n.CoordinatorOrg+"/users/"+n.SystemSupport.ID, n.Admin.Token,
+		map[string]any{"roles": []domain.Role{domain.RoleHelpdesk}}), http.StatusOK)
+	for _, p := range []string{path, path + "/history"} {
+		if r := n.do(t, http.MethodGet, p, n.SystemSupport.Token, nil); r.Status == http.StatusOK {
+			t.Fatalf("GET %s after the role was removed: %d %s", p, r.Status, r.Body)
+		}
+	}
+}
+
+// TestDeniedAfterReading_LOCK2: the responsible person's colleague reads
+// the case before it is locked; the lock, approved a moment later, keeps
+// them out on their very next request by every route, although the case
+// is in the node's caches.
+func TestDeniedAfterReading_LOCK2(t *testing.T) {
+	n := newLockNet(t)
+	before := readsOfCase{referral: http.StatusOK, history: http.StatusOK, inbox: true, search: true}
+	if got := n.readsOfCase(t, n.LeadB); got != before {
+		t.Fatalf("before the lock: %+v, want %+v", got, before)
+	}
+	n.lock(t, n.Client, map[string]any{"deny": []map[string]any{{"user_id": n.LeadB.ID}}})
+	after := readsOfCase{referral: http.StatusForbidden, history: http.StatusForbidden}
+	if got := n.readsOfCase(t, n.LeadB); got != after {
+		t.Fatalf("after the lock: %+v, want %+v", got, after)
+	}
+}
