@@ -141,13 +141,17 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	if n.Sessions, n.Idempotency, err = openSharedState(cfg); err != nil {
 		return nil, err
 	}
-	// Sessions are looked up in memory (no SQL per request); a logout,
-	// password change or closure through this node ends them here at once,
-	// through another node sharing the store within the read-your-writes
-	// bound (and a password change or closure at once through the ledger).
-	n.Sessions = session.NewCached(n.Sessions,
-		session.Config{IdleTimeout: cfg.Auth.SessionIdleTimeout}.WithDefaults().IdleTimeout,
-		cfg.Projections.ReadYourWritesTimeout)
+	// Sessions are looked up in memory (no SQL per request) when the
+	// session store is this node's own: every logout, password change and
+	// closure then goes through this node and ends them here at once.
+	// Nodes sharing the PostgreSQL store ask it on every request instead,
+	// so a logout on one node ends the session on every node at once
+	// (R-AUTH-3), not only after a cached look-up expires.
+	if cfg.KeyStore != config.KeyStorePostgres {
+		n.Sessions = session.NewCached(n.Sessions,
+			session.Config{IdleTimeout: cfg.Auth.SessionIdleTimeout}.WithDefaults().IdleTimeout,
+			cfg.Projections.ReadYourWritesTimeout)
+	}
 	if n.Calendar, err = OpenCalendar(cfg.Network); err != nil {
 		return nil, err
 	}

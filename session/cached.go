@@ -17,9 +17,10 @@ const maxCachedSessions = 100_000
 // was seen. Delete and DeleteForUser drop it here at once, so a logout, a
 // password change or a closure made through this node ends the session on
 // its very next request; made through another node sharing the store, it
-// ends within Revalidate. (A password change or closure anywhere also
-// ends it at once through the ledger: the caller compares the session's
-// credential with the account's on every request.)
+// would end only within Revalidate, so it is for a store no other node
+// uses (the node uses the store itself when shared). (A password change or
+// closure anywhere also ends it at once through the ledger: the caller
+// compares the session's credential with the account's on every request.)
 type Cached struct {
 	Store
 	revalidate time.Duration
