@@ -95,3 +95,55 @@ func TestDeniedAfterReading_LOCK2(t *testing.T) {
 		t.Fatalf("after the lock: %+v, want %+v", got, after)
 	}
 }
+
+// TestTrustStateSurvivesRestart_AUTH7_LOCK2_PRIV3: the views that decide
+// who may read a case (accounts with their roles, teams and void network
+// roles, locks, erasures) are kept in views.db and loaded from there at a
+// restart, not replayed (issue 14); after a restart every one of them
+// still holds: a legacy network role an org lead recorded stays void, a
+// user moved out of the allowed team stays out, a closed account stays
+// closed, the lock keeps the case out of lists, and an erased client stays
+// erased.
+func TestTrustStateSurvivesRestart_AUTH7_LOCK2_PRIV3(t *testing.T) {
+	n := newLockNet(t)
+	n.lock(t, n.Client, nil) // allows the team "duty" of organisation B
+	path := "/v1/referrals/" + n.Referral
+	legacy := n.recordLegacyUser(t, n.LeadB, "legacy.support", domain.RoleAdviser, domain.RoleSystemSupport)
+	closed := n.addUser(t, n.OrgB, "closed.b", domain.RoleAdviser)
+	want(t, n.do(t, http.MethodPatch, "/v1/organisations/"+n.OrgB+"/users/"+n.DutyMember.ID, n.LeadB.Token,
+		map[string]any{"team": "intake"}), http.StatusOK)
+	want(t, n.do(t, http.MethodDelete, "/v1/organisations/"+n.OrgB+"/users/"+closed.ID, n.LeadB.Token, nil), http.StatusNoContent)
+	erasedRef := n.makeReferral(t, n.AdviserA.Token, n.OrgB, "Client Erased Before Restart")
+	erasedClient := n.clientOf(t, erasedRef)
+	n.erase(t, erasedClient, "asked to be forgotten")
+
+	check := func(what string, m *network) {
+		t.Helper()
+		for _, u := range []testUser{legacy, n.DutyMember, n.LeadB} {
+			if r := m.do(t, http.MethodGet, path, u.Token, nil); r.Status != http.StatusForbidden {
+				t.Errorf("%s: %s reads the locked case: %d", what, u.Username, r.Status)
+			}
+			if slices.Contains(listedIDs(m.viewList(t, u.Token, "/v1/inbox")), n.Referral) {
+				t.Errorf("%s: %s's inbox lists the locked case", what, u.Username)
+			}
+		}
+		want(t, m.do(t, http.MethodGet, path, n.DutyMember.Token, nil), http.StatusForbidden)
+		if r := m.do(t, http.MethodGet, "/v1/directory", closed.Token, nil); r.Status != http.StatusUnauthorized {
+			t.Errorf("%s: a closed account's session: %d", what, r.Status)
+		}
+		if r := m.do(t, http.MethodPost, "/v1/sessions", "", map[string]string{"username": closed.Username,
+			"password": testUserPassword}); r.Status != http.StatusUnauthorized {
+			t.Errorf("%s: a closed account signs in: %d", what, r.Status)
+		}
+		r := want(t, m.do(t, http.MethodGet, "/v1/referrals/"+erasedRef, n.AdviserB.Token, nil), http.StatusOK)
+		if r.get("erased") != true || r.get("client", "name") != nil {
+			t.Errorf("%s: the erased client reads %s", what, r.Body)
+		}
+		want(t, m.do(t, http.MethodGet, path, n.AdviserB.Token, nil), http.StatusOK)
+	}
+	check("before the restart", n.network)
+	n.Close()
+	restarted := *n.network
+	restarted.testAPI = newTestAPI(t, onDataDir(n.Dir, n.MasterKey), startingAt(n.Clock.Now()))
+	check("after the restart", &restarted)
+}
