@@ -147,3 +147,40 @@ func TestTrustStateSurvivesRestart_AUTH7_LOCK2_PRIV3(t *testing.T) {
 	restarted.testAPI = newTestAPI(t, onDataDir(n.Dir, n.MasterKey), startingAt(n.Clock.Now()))
 	check("after the restart", &restarted)
 }
+
+// TestEveryLockedReadRecordedBeforeAnswer_LOCK9 (issue 14 point 6): reads
+// of unlocked cases may be written to the access log after their answer,
+// but every route that reads a locked case's data, by every kind of
+// grant, and an auditor's history read, is in the stored log by the time
+// it is answered.
+func TestEveryLockedReadRecordedBeforeAnswer_LOCK9(t *testing.T) {
+	n := newLockNet(t)
+	stored := func() int { return len(n.storedAccess(t, n.Client)) }
+	read := func(what string, token, path string) {
+		t.Helper()
+		n.flushReads(t) // the reads queued before, which a read written first writes too
+		before := stored()
+		want(t, n.do(t, http.MethodGet, path, token, nil), http.StatusOK)
+		if got := stored(); got != before+1 {
+			t.Errorf("%s: %d access records stored by the answer, want %d", what, got, before+1)
+		}
+	}
+	path := "/v1/referrals/" + n.Referral
+	read("an auditor's history read", n.Auditor.Token, path+"/history")
+	n.lock(t, n.Client, nil)
+	n.flushReads(t)
+	unlocked := stored()
+	read("the responsible person's read", n.AdviserB.Token, path)
+	read("the allowed team's history read", n.DutyMember.Token, path+"/history")
+	read("system support's read", n.SystemSupport.Token, path)
+	read("the responsible person's messages", n.AdviserB.Token, "/v1/clients/"+n.Client+"/messages")
+	want(t, n.do(t, http.MethodPost, "/v1/clients/"+n.Client+"/temporary-access", n.AdviserB.Token,
+		map[string]any{"user_id": n.LeadB.ID, "reason": "complaint investigation", "hours": 2}), http.StatusCreated)
+	read("a temporary grantee's read", n.LeadB.Token, path)
+	read("a locked subject access", n.Admin.Token, "/v1/clients/"+n.Client+"/subject-access?reason=court+order")
+	for _, a := range n.storedAccess(t, n.Client)[unlocked:] {
+		if !a.Locked {
+			t.Errorf("a read of the locked case is stored with locked false: %+v", a)
+		}
+	}
+}
