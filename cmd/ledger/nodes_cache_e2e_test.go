@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/referral-ledger/ledger/eventstore/kurrentdb/kurrentdbtest"
@@ -10,8 +14,9 @@ import (
 
 // TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2: each node answers sessions
 // and folds cases from memory (issue 14), yet what is done on one node
-// holds on the other on its very next request: a logout, a password
-// change, a lock approved, a team move. Each session and case is used on
+// holds on the other on its very next request: an erasure (R-PRIV-3,
+// R-PRIV-8: the referral, its history, subject access and an idempotent
+// replay), a logout, a password change, a lock approved, a team move. Each session and case is used on
 // node 1 first, so it is in node 1's caches when node 2 changes it.
 func TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2(t *testing.T) {
 	esdb, _ := kurrentdbtest.Start(t)
@@ -50,6 +55,32 @@ func TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2(t *testing.T) {
 		"consent": map[string]any{"method": "verbal", "confirmed": true}, "privacy_notice_given": true})
 	id, client := ref["id"].(string), ref["client_id"].(string)
 
+	t.Run("erasure on node 2", func(t *testing.T) {
+		ann := one.signIn(t, "ann", password)
+		body := map[string]any{"to_organisation_id": b, "client": map[string]string{"name": "Erin Qz9warm"},
+			"reason": "Qz9 rent arrears", "consent": map[string]any{"method": "verbal", "confirmed": true}, "privacy_notice_given": true}
+		made := one.mustKeyed(t, 201, "/v1/referrals", ann, "warm-1", body)
+		rid, cid := made["id"].(string), made["client_id"].(string)
+		if raw, _ := json.Marshal(made); !strings.Contains(string(raw), "Qz9") {
+			t.Fatalf("the first answer should hold the client's data: %s", raw)
+		}
+		one.must(t, 201, "POST", "/v1/referrals/"+rid+"/notes", ann, map[string]any{"text": "Qz9 rang"})
+		one.must(t, 200, "GET", "/v1/referrals/"+rid, ann, nil)
+		one.must(t, 200, "GET", "/v1/referrals/"+rid+"/history", ann, nil)
+		req := two.must(t, 201, "POST", "/v1/clients/"+cid+"/erasure-requests", two.signIn(t, "ann", password),
+			map[string]any{"reason": "asked"})["id"].(string)
+		two.must(t, 200, "POST", "/v1/erasure-requests/"+req+"/decision", two.signIn(t, "admin", adminPassword), map[string]any{"carry_out": true})
+		for what, got := range map[string]map[string]any{
+			"referral":       one.must(t, 200, "GET", "/v1/referrals/"+rid, ann, nil),
+			"history":        one.must(t, 200, "GET", "/v1/referrals/"+rid+"/history", ann, nil),
+			"subject access": one.must(t, 200, "GET", "/v1/clients/"+cid+"/subject-access", admin, nil),
+			"replay":         one.mustKeyed(t, 201, "/v1/referrals", ann, "warm-1", body),
+		} {
+			if raw, _ := json.Marshal(got); strings.Contains(string(raw), "Qz9") {
+				t.Errorf("node 1's %s after the erasure on node 2 holds the client's data: %s", what, raw)
+			}
+		}
+	})
 	t.Run("logout on node 2", func(t *testing.T) {
 		token := one.signIn(t, "ann", password)
 		one.must(t, 200, "GET", "/v1/referrals/"+id, token, nil)
@@ -82,4 +113,25 @@ func TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2(t *testing.T) {
 		one.must(t, 404, "GET", "/v1/referrals/"+id, dora, nil)
 		one.must(t, 404, "GET", "/v1/referrals/"+id+"/history", dora, nil)
 	})
+}
+
+// mustKeyed posts body to path with an Idempotency-Key.
+func (n *node) mustKeyed(t *testing.T, want int, path, token, key string, body any) map[string]any {
+	t.Helper()
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest(http.MethodPost, n.base+path, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Idempotency-Key", key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode != want {
+		t.Fatalf("POST %s = %d, want %d: %v", path, res.StatusCode, want, out)
+	}
+	return out
 }
