@@ -415,3 +415,50 @@ func TestFullDiskAnswers507(t *testing.T) {
 	api.makeReferral(t, api.Admin.Token, org, "Client After")
 	want(t, api.do(t, http.MethodGet, "/v1/referrals/"+first, api.Admin.Token, nil), http.StatusOK)
 }
+
+// TestReadsWhileStorageFullAreRecordedFirst_OPS4_LOCK9: while storage is
+// full, a read is answered only once its access record is stored, on the
+// API and on the web pages alike; a read whose record cannot be kept is
+// refused with 507 and shows nothing of the client. Once a write succeeds
+// again, reads are answered as before.
+func TestReadsWhileStorageFullAreRecordedFirst_OPS4_LOCK9(t *testing.T) {
+	var fs *faultStore
+	api := newTestAPI(t, withWebPages(), withFaults(func(s eventstore.Store) eventstore.Store { fs = newFaultStore(s); return fs }, nil))
+	org := api.registerOrg(t, "Recorded Advice")
+	id := api.makeReferral(t, api.Admin.Token, org, "Client Recorded")
+	page := func() *response {
+		t.Helper()
+		req, err := api.newRequest(http.MethodGet, "/referrals/"+id, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.AddCookie(&http.Cookie{Name: "ledger_session", Value: api.Admin.Token})
+		r, err := api.send(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := page(); r.Status != http.StatusOK || !strings.Contains(string(r.Body), "Client Recorded") {
+		t.Fatalf("the referral's page before the disk filled: %d", r.Status)
+	}
+
+	fs.set(faultFail)
+	api.do(t, http.MethodPost, "/v1/referrals", api.Admin.Token, validReferral(org, "Client Full")).
+		problem(t, http.StatusInsufficientStorage)
+	r := api.do(t, http.MethodGet, "/v1/referrals/"+id, api.Admin.Token, nil)
+	r.problem(t, http.StatusInsufficientStorage)
+	if strings.Contains(string(r.Body), "Client Recorded") {
+		t.Fatal("an API read whose access record could not be stored showed the client")
+	}
+	if r := page(); r.Status != http.StatusInsufficientStorage || strings.Contains(string(r.Body), "Client Recorded") {
+		t.Fatalf("a page read whose access record could not be stored: %d, want 507 without the client", r.Status)
+	}
+
+	fs.set(faultNone)
+	api.makeReferral(t, api.Admin.Token, org, "Client After")
+	want(t, api.do(t, http.MethodGet, "/v1/referrals/"+id, api.Admin.Token, nil), http.StatusOK)
+	if r := page(); r.Status != http.StatusOK {
+		t.Fatalf("the referral's page once storage accepts writes again: %d", r.Status)
+	}
+}

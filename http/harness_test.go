@@ -118,7 +118,12 @@ type apiConfig struct {
 	// alone; withMFARoles sets them (issue 17).
 	mfaRoles  []string
 	configure func(*config.Config) // other settings, applied last
+	web       bool                 // serve the web pages too, as ledger serve does
 }
+
+// withWebPages serves the people's pages beside the API, as ledger serve
+// does; their session cookie takes an API token.
+func withWebPages() apiOption { return func(c *apiConfig) { c.web = true } }
 
 // withMFARoles requires a second factor of the holders of roles
 // (auth.mfa_required_roles); the production default is the network roles.
@@ -272,11 +277,13 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		tb.Fatalf("node.Build: %v", err)
 	}
 	store := n.Store.(*sqlite.Store)
+	options := ConfigOptions(conf)
+	options.WebInterface = cfg.web
 	srv, err := New(Deps{
 		Service: n.Service, Accounts: n.Accounts, Orgs: n.Orgs, Clients: n.Clients, Runner: n.Runner, Keys: n.ClientKeys,
 		Locks: n.Locks, Idempotency: n.Idempotency, Calendar: n.Calendar, Timescales: n.Timescales, Referrals: n.Referrals,
 		Statistics: n.Statistics, Disclosure: n.Disclosure, KnownClients: n.KnownClients, Audit: n.Audit,
-		Logger: log, Registry: prometheus.NewRegistry(), Workers: cfg.workers, Options: ConfigOptions(conf),
+		Logger: log, Registry: prometheus.NewRegistry(), Workers: cfg.workers, Options: options,
 	})
 	if err != nil {
 		n.Close()

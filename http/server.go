@@ -268,11 +268,7 @@ func (s *Server) request(c *gin.Context) (context.Context, error) {
 		}
 		req.Match = m
 	}
-	ctx := ledger.WithRequest(c.Request.Context(), req)
-	if storageOf(c).full() {
-		// While storage is full a read is recorded before it is answered,
-		// so none is answered whose record cannot be kept (R-OPS-4).
-		ctx = ledger.WithReadsRecordedFirst(ctx)
-	}
-	return ctx, nil
+	// While storage is full the request's context records reads first
+	// (storageEpisodes.track).
+	return ledger.WithRequest(c.Request.Context(), req), nil
 }

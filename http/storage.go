@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/rs/zerolog"
+
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 // ctxStorage keys the server's *storageEpisodes in a gin.Context.
@@ -64,9 +66,14 @@ func (e *storageEpisodes) wrote(log zerolog.Logger) {
 }
 
 // track makes the episodes available to writeError and ends an episode
-// when a write succeeds.
+// when a write succeeds. While an episode is on, every reader under the
+// engine, API and web pages alike, records a read before it answers it, so
+// none is answered whose record cannot be kept (R-OPS-4, R-LOCK-9).
 func (e *storageEpisodes) track(c *gin.Context) {
 	c.Set(ctxStorage, e)
+	if e.full() {
+		c.Request = c.Request.WithContext(ledger.WithReadsRecordedFirst(c.Request.Context()))
+	}
 	c.Next()
 	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead && c.Writer.Status() < 300 {
 		e.wrote(*zerolog.Ctx(c.Request.Context()))

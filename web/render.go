@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
+	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
 )
 
@@ -128,6 +129,14 @@ func (p *Pages) renderError(c *gin.Context, status int, heading, message string)
 // the user may not know of is "not found"). Internal errors are logged,
 // never shown.
 func (p *Pages) fail(c *gin.Context, err error) {
+	if domain.ErrorCode(err) == domain.StorageFull || datadir.StorageFull(err) {
+		// As the API's 507 (R-OPS-4): nothing can be saved, and a read
+		// whose access record cannot be kept is not shown.
+		zerolog.Ctx(c.Request.Context()).Error().Err(err).Msg("a page failed: storage is full")
+		p.renderError(c, http.StatusInsufficientStorage, "Sorry, the service cannot save anything just now",
+			"Its storage is full, so nothing was changed or shown. Try again later, once an operator has freed space.")
+		return
+	}
 	switch domain.ErrorCode(err) {
 	case domain.NotFound:
 		p.renderError(c, http.StatusNotFound, "Page not found", "There is nothing here that you can see. Check the reference or the link, or search by reference.")
