@@ -29,9 +29,16 @@ const erasureRecordsPage = 500
 // key is needed to know a client is erased). Errors: the store's, and a
 // decoding error for an event this build cannot read.
 func ReadErasureRecords(ctx context.Context, store eventstore.Store) (*ErasureRecords, error) {
+	return ReadErasureRecordsAfter(ctx, store, eventstore.Start)
+}
+
+// ReadErasureRecordsAfter is ReadErasureRecords over the events after
+// position only: the erasures recorded there (a client's earlier events do
+// not undo an erasure, so folding a stream's later part finds each one).
+func ReadErasureRecordsAfter(ctx context.Context, store eventstore.Store, position eventstore.Position) (*ErasureRecords, error) {
 	clients := map[uuid.UUID]domain.ClientRecord{}
 	codec := NewPublicCodec()
-	for after := eventstore.Start; ; {
+	for after := position; ; {
 		page, err := store.ReadAll(ctx, after, erasureRecordsPage)
 		if err != nil {
 			return nil, storeError(err)

@@ -6,18 +6,25 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/referral-ledger/ledger/internal/pgtest"
+	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+	ledgernode "github.com/referral-ledger/ledger/node"
+	"github.com/referral-ledger/ledger/projections"
 )
 
 // TestErasureInEveryReader_PRIV8 restores keys.db from a copy taken before
@@ -165,6 +172,39 @@ func TestErasureInEveryReader_PRIV8(t *testing.T) {
 	})
 	t.Run("after the server, no file in the data directory holds the client's data or key", noCopyOnDisk)
 
+	// The views replayed from the start (views.db deleted, or ledger
+	// rebuild-views) reach the made referral, whose client data the known
+	// clients index decrypts, before its erasure: the revived key is
+	// destroyed before the replay, never used.
+	for _, how := range []string{"ledger rebuild-views", "ledger serve without views.db"} {
+		t.Run(how+" destroys the revived key before replaying the log", func(t *testing.T) {
+			restore(t)
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				_ = os.Remove(filepath.Join(dir, projections.ViewsFile+suffix))
+			}
+			watch := &keyWatch{client: uuid.MustParse(client)}
+			withNodeOptions(t, ledgernode.WithKeysWrapper(func(k keystore.Store) keystore.Store { watch.Store = k; return watch }))
+			if how == "ledger rebuild-views" {
+				if err := run(context.Background(), []string{"rebuild-views"}, io.Discard, io.Discard); err != nil {
+					t.Fatalf("rebuild-views: %v", err)
+				}
+			} else {
+				startNode(t, dir) // ready once the views are built; stops when the subtest ends
+			}
+			ops := watch.seen()
+			if !slices.Contains(ops, "destroy") {
+				t.Fatalf("the revived key was not destroyed: %v", ops)
+			}
+			for i, op := range ops {
+				// The only look-up that finds the key is the one that
+				// destroys it.
+				if op == "found" && (i+1 == len(ops) || ops[i+1] != "destroy") {
+					t.Fatalf("the revived key was used before it was destroyed: %v", ops)
+				}
+			}
+		})
+	}
+
 	t.Run("ledger rotate-master-key destroys the revived key, not rewraps it", func(t *testing.T) {
 		restore(t)
 		var out bytes.Buffer
@@ -177,6 +217,48 @@ func TestErasureInEveryReader_PRIV8(t *testing.T) {
 	})
 
 	t.Run("afterwards no file in the data directory holds the client's data or key", noCopyOnDisk)
+}
+
+// keyWatch is a key store that notes, in order, what happens to one
+// client's key: found (a Get that returned it), destroy, or gone (a Get
+// that found it destroyed).
+type keyWatch struct {
+	keystore.Store
+	client uuid.UUID
+	mu     sync.Mutex
+	ops    []string
+}
+
+func (w *keyWatch) note(op string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.ops = append(w.ops, op)
+}
+
+func (w *keyWatch) seen() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.ops)
+}
+
+func (w *keyWatch) Get(ctx context.Context, client uuid.UUID) (keystore.DataKey, error) {
+	key, err := w.Store.Get(ctx, client)
+	if client == w.client {
+		switch {
+		case err == nil:
+			w.note("found")
+		case errors.Is(err, keystore.ErrDestroyed):
+			w.note("gone")
+		}
+	}
+	return key, err
+}
+
+func (w *keyWatch) Destroy(ctx context.Context, client uuid.UUID) error {
+	if client == w.client {
+		w.note("destroy")
+	}
+	return w.Store.Destroy(ctx, client)
 }
 
 // pgKeys counts the keys in the PostgreSQL key store and the client's
