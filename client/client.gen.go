@@ -1076,10 +1076,8 @@ type FieldError struct {
 // Forward exactly one of consent and safeguarding_override (R-REF-2)
 type Forward struct {
 	// Comment to the new receiver; free text, sealed under the client's key
-	Comment string   `json:"comment"`
-	Consent *Consent `json:"consent,omitempty"`
-
-	// SafeguardingOverride sharing without consent, for risk of significant harm (R-REF-2)
+	Comment              string                `json:"comment"`
+	Consent              *Consent              `json:"consent,omitempty"`
 	SafeguardingOverride *SafeguardingOverride `json:"safeguarding_override,omitempty"`
 	ToOrganisationId     openapi_types.UUID    `json:"to_organisation_id"`
 }
@@ -1382,12 +1380,10 @@ type NewNote struct {
 
 // NewReferral exactly one of consent and safeguarding_override
 type NewReferral struct {
-	Client             ClientDetails `json:"client"`
-	Consent            *Consent      `json:"consent,omitempty"`
-	PrivacyNoticeGiven bool          `json:"privacy_notice_given"`
-	Reason             string        `json:"reason"`
-
-	// SafeguardingOverride sharing without consent, for risk of significant harm (R-REF-2)
+	Client               ClientDetails         `json:"client"`
+	Consent              *Consent              `json:"consent,omitempty"`
+	PrivacyNoticeGiven   bool                  `json:"privacy_notice_given"`
+	Reason               string                `json:"reason"`
 	SafeguardingOverride *SafeguardingOverride `json:"safeguarding_override,omitempty"`
 	ToOrganisationId     openapi_types.UUID    `json:"to_organisation_id"`
 	Urgent               *bool                 `json:"urgent,omitempty"`
