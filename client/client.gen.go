@@ -1076,10 +1076,8 @@ type FieldError struct {
 // Forward exactly one of consent and safeguarding_override (R-REF-2)
 type Forward struct {
 	// Comment to the new receiver; free text, sealed under the client's key
-	Comment string   `json:"comment"`
-	Consent *Consent `json:"consent,omitempty"`
-
-	// SafeguardingOverride sharing without consent, for risk of significant harm (R-REF-2)
+	Comment              string                `json:"comment"`
+	Consent              *Consent              `json:"consent,omitempty"`
 	SafeguardingOverride *SafeguardingOverride `json:"safeguarding_override,omitempty"`
 	ToOrganisationId     openapi_types.UUID    `json:"to_organisation_id"`
 }
@@ -1382,12 +1380,10 @@ type NewNote struct {
 
 // NewReferral exactly one of consent and safeguarding_override
 type NewReferral struct {
-	Client             ClientDetails `json:"client"`
-	Consent            *Consent      `json:"consent,omitempty"`
-	PrivacyNoticeGiven bool          `json:"privacy_notice_given"`
-	Reason             string        `json:"reason"`
-
-	// SafeguardingOverride sharing without consent, for risk of significant harm (R-REF-2)
+	Client               ClientDetails         `json:"client"`
+	Consent              *Consent              `json:"consent,omitempty"`
+	PrivacyNoticeGiven   bool                  `json:"privacy_notice_given"`
+	Reason               string                `json:"reason"`
 	SafeguardingOverride *SafeguardingOverride `json:"safeguarding_override,omitempty"`
 	ToOrganisationId     openapi_types.UUID    `json:"to_organisation_id"`
 	Urgent               *bool                 `json:"urgent,omitempty"`
@@ -2106,18 +2102,27 @@ type AccessLogParams struct {
 type RequestErasureParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // RequestLockParams defines parameters for RequestLock.
 type RequestLockParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ReviewLockParams defines parameters for ReviewLock.
 type ReviewLockParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ListMessagesParams defines parameters for ListMessages.
@@ -2132,22 +2137,43 @@ type ListMessagesParams struct {
 // CompleteSeriousCaseReviewJSONBody defines parameters for CompleteSeriousCaseReview.
 type CompleteSeriousCaseReviewJSONBody = map[string]interface{}
 
+// CompleteSeriousCaseReviewParams defines parameters for CompleteSeriousCaseReview.
+type CompleteSeriousCaseReviewParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // SubjectAccessParams defines parameters for SubjectAccess.
 type SubjectAccessParams struct {
 	// Reason Why the export is made; required (422 naming reason) while the client's case is locked. Sealed under the client's key in the access log. Give a request reference, not client details: it travels in the URL.
 	Reason *string `form:"reason,omitempty" json:"reason,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // GrantTemporaryAccessParams defines parameters for GrantTemporaryAccess.
 type GrantTemporaryAccessParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// EndTemporaryAccessParams defines parameters for EndTemporaryAccess.
+type EndTemporaryAccessParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // RequestUnlockParams defines parameters for RequestUnlock.
 type RequestUnlockParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DirectoryParams defines parameters for Directory.
@@ -2173,6 +2199,12 @@ type ListErasureRequestsParams struct {
 
 // ListErasureRequestsParamsStatus defines parameters for ListErasureRequests.
 type ListErasureRequestsParamsStatus string
+
+// DecideErasureParams defines parameters for DecideErasure.
+type DecideErasureParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
 
 // InboxParams defines parameters for Inbox.
 type InboxParams struct {
@@ -2216,6 +2248,12 @@ type LockRequestsParams struct {
 // LockRequestsParamsStatus defines parameters for LockRequests.
 type LockRequestsParamsStatus string
 
+// DecideLockParams defines parameters for DecideLock.
+type DecideLockParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // LockedCasesParams defines parameters for LockedCases.
 type LockedCasesParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
@@ -2229,6 +2267,9 @@ type LockedCasesParams struct {
 type RegisterOrganisationParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // UpdateOrganisationParams defines parameters for UpdateOrganisation.
@@ -2239,6 +2280,12 @@ type UpdateOrganisationParams struct {
 
 // SetIntakeParams defines parameters for SetIntake.
 type SetIntakeParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// SetSecondFactorRequirementParams defines parameters for SetSecondFactorRequirement.
+type SetSecondFactorRequirementParams struct {
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
@@ -2256,6 +2303,27 @@ type ListUsersParams struct {
 type AddUserParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// CloseAccountParams defines parameters for CloseAccount.
+type CloseAccountParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// UpdateUserParams defines parameters for UpdateUser.
+type UpdateUserParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ResetSecondFactorParams defines parameters for ResetSecondFactor.
+type ResetSecondFactorParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // OutboxParams defines parameters for Outbox.
@@ -2310,6 +2378,9 @@ type FindReferralsParamsStatus string
 type MakeReferralParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // AcknowledgeParams defines parameters for Acknowledge.
@@ -2710,7 +2781,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/clients/{id}/serious-case-review-completion (the `CompleteSeriousCaseReview` operationId).
-	CompleteSeriousCaseReviewWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CompleteSeriousCaseReviewWithBody(ctx context.Context, id Id, params *CompleteSeriousCaseReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CompleteSeriousCaseReview Record a serious case review complete (service manager)
 	//
@@ -2719,7 +2790,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/clients/{id}/serious-case-review-completion (the `CompleteSeriousCaseReview` operationId).
-	CompleteSeriousCaseReview(ctx context.Context, id Id, body CompleteSeriousCaseReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CompleteSeriousCaseReview(ctx context.Context, id Id, params *CompleteSeriousCaseReviewParams, body CompleteSeriousCaseReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SubjectAccess Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 	//
@@ -2751,7 +2822,7 @@ type ClientInterface interface {
 	// By the grantee or the responsible person. Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12).
 	//
 	// Corresponds with DELETE /v1/clients/{id}/temporary-access/{user_id} (the `EndTemporaryAccess` operationId).
-	EndTemporaryAccess(ctx context.Context, id Id, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	EndTemporaryAccess(ctx context.Context, id Id, userId UserId, params *EndTemporaryAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RequestUnlockWithBody Ask for a lock to be lifted (team manager); decided like a lock request
 	//
@@ -2792,7 +2863,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/erasure-requests/{id}/decision (the `DecideErasure` operationId).
-	DecideErasureWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideErasureWithBody(ctx context.Context, id Id, params *DecideErasureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideErasure Carry out or refuse an erasure request (coordinator)
 	//
@@ -2801,7 +2872,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/erasure-requests/{id}/decision (the `DecideErasure` operationId).
-	DecideErasure(ctx context.Context, id Id, body DecideErasureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideErasure(ctx context.Context, id Id, params *DecideErasureParams, body DecideErasureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Inbox Incoming referrals of the caller's organisation (R-VIEW-1)
 	//
@@ -2838,7 +2909,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
-	DecideLockWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideLockWithBody(ctx context.Context, id Id, params *DecideLockParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideLock Approve or refuse a lock or unlock request (service manager)
 	//
@@ -2847,7 +2918,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
-	DecideLock(ctx context.Context, id Id, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DecideLock(ctx context.Context, id Id, params *DecideLockParams, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LockedCases Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 	//
@@ -2931,7 +3002,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
-	SetSecondFactorRequirementWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetSecondFactorRequirementWithBody(ctx context.Context, id Id, params *SetSecondFactorRequirementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetSecondFactorRequirement Require a second factor of every user of the organisation (org lead of it, coordinator)
 	//
@@ -2940,7 +3011,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
-	SetSecondFactorRequirement(ctx context.Context, id Id, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetSecondFactorRequirement(ctx context.Context, id Id, params *SetSecondFactorRequirementParams, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers An organisation's users (org lead of it, coordinator; R-ORG-3)
 	//
@@ -2972,7 +3043,7 @@ type ClientInterface interface {
 	// Closes an account: its sessions end and it can no longer sign in. The account's history stays in the ledger.
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id} (the `CloseAccount` operationId).
-	CloseAccount(ctx context.Context, id Id, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CloseAccount(ctx context.Context, id Id, userId UserId, params *CloseAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUserWithBody Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 	//
@@ -2981,7 +3052,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithBody(ctx context.Context, id Id, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUserWithBody(ctx context.Context, id Id, userId UserId, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUser Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 	//
@@ -2990,14 +3061,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
-	UpdateUser(ctx context.Context, id Id, userId UserId, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateUser(ctx context.Context, id Id, userId UserId, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResetSecondFactor Reset a user's second factor (org lead of it, coordinator)
 	//
 	// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
-	ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Outbox Referrals the caller's organisation made (R-VIEW-2)
 	//
@@ -3615,8 +3686,8 @@ func (c *Client) SendMessage(ctx context.Context, id Id, body SendMessageJSONReq
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/clients/{id}/serious-case-review-completion (the `CompleteSeriousCaseReview` operationId).
-func (c *Client) CompleteSeriousCaseReviewWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCompleteSeriousCaseReviewRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) CompleteSeriousCaseReviewWithBody(ctx context.Context, id Id, params *CompleteSeriousCaseReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteSeriousCaseReviewRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3634,8 +3705,8 @@ func (c *Client) CompleteSeriousCaseReviewWithBody(ctx context.Context, id Id, c
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/clients/{id}/serious-case-review-completion (the `CompleteSeriousCaseReview` operationId).
-func (c *Client) CompleteSeriousCaseReview(ctx context.Context, id Id, body CompleteSeriousCaseReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCompleteSeriousCaseReviewRequest(c.Server, id, body)
+func (c *Client) CompleteSeriousCaseReview(ctx context.Context, id Id, params *CompleteSeriousCaseReviewParams, body CompleteSeriousCaseReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCompleteSeriousCaseReviewRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3706,8 +3777,8 @@ func (c *Client) GrantTemporaryAccess(ctx context.Context, id Id, params *GrantT
 // By the grantee or the responsible person. Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12).
 //
 // Corresponds with DELETE /v1/clients/{id}/temporary-access/{user_id} (the `EndTemporaryAccess` operationId).
-func (c *Client) EndTemporaryAccess(ctx context.Context, id Id, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewEndTemporaryAccessRequest(c.Server, id, userId)
+func (c *Client) EndTemporaryAccess(ctx context.Context, id Id, userId UserId, params *EndTemporaryAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndTemporaryAccessRequest(c.Server, id, userId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3797,8 +3868,8 @@ func (c *Client) ListErasureRequests(ctx context.Context, params *ListErasureReq
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/erasure-requests/{id}/decision (the `DecideErasure` operationId).
-func (c *Client) DecideErasureWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideErasureRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) DecideErasureWithBody(ctx context.Context, id Id, params *DecideErasureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideErasureRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3816,8 +3887,8 @@ func (c *Client) DecideErasureWithBody(ctx context.Context, id Id, contentType s
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/erasure-requests/{id}/decision (the `DecideErasure` operationId).
-func (c *Client) DecideErasure(ctx context.Context, id Id, body DecideErasureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideErasureRequest(c.Server, id, body)
+func (c *Client) DecideErasure(ctx context.Context, id Id, params *DecideErasureParams, body DecideErasureJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideErasureRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3903,8 +3974,8 @@ func (c *Client) LockRequests(ctx context.Context, params *LockRequestsParams, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
-func (c *Client) DecideLockWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideLockRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) DecideLockWithBody(ctx context.Context, id Id, params *DecideLockParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideLockRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3922,8 +3993,8 @@ func (c *Client) DecideLockWithBody(ctx context.Context, id Id, contentType stri
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
-func (c *Client) DecideLock(ctx context.Context, id Id, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDecideLockRequest(c.Server, id, body)
+func (c *Client) DecideLock(ctx context.Context, id Id, params *DecideLockParams, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideLockRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4106,8 +4177,8 @@ func (c *Client) SetIntake(ctx context.Context, id Id, params *SetIntakeParams, 
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
-func (c *Client) SetSecondFactorRequirementWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetSecondFactorRequirementRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) SetSecondFactorRequirementWithBody(ctx context.Context, id Id, params *SetSecondFactorRequirementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSecondFactorRequirementRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4125,8 +4196,8 @@ func (c *Client) SetSecondFactorRequirementWithBody(ctx context.Context, id Id, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
-func (c *Client) SetSecondFactorRequirement(ctx context.Context, id Id, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetSecondFactorRequirementRequest(c.Server, id, body)
+func (c *Client) SetSecondFactorRequirement(ctx context.Context, id Id, params *SetSecondFactorRequirementParams, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetSecondFactorRequirementRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4197,8 +4268,8 @@ func (c *Client) AddUser(ctx context.Context, id Id, params *AddUserParams, body
 // Closes an account: its sessions end and it can no longer sign in. The account's history stays in the ledger.
 //
 // Corresponds with DELETE /v1/organisations/{id}/users/{user_id} (the `CloseAccount` operationId).
-func (c *Client) CloseAccount(ctx context.Context, id Id, userId UserId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCloseAccountRequest(c.Server, id, userId)
+func (c *Client) CloseAccount(ctx context.Context, id Id, userId UserId, params *CloseAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCloseAccountRequest(c.Server, id, userId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4216,8 +4287,8 @@ func (c *Client) CloseAccount(ctx context.Context, id Id, userId UserId, reqEdit
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
-func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserRequestWithBody(c.Server, id, userId, contentType, body)
+func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, userId UserId, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequestWithBody(c.Server, id, userId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4235,8 +4306,8 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, userId UserId, c
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
-func (c *Client) UpdateUser(ctx context.Context, id Id, userId UserId, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateUserRequest(c.Server, id, userId, body)
+func (c *Client) UpdateUser(ctx context.Context, id Id, userId UserId, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequest(c.Server, id, userId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4252,8 +4323,8 @@ func (c *Client) UpdateUser(ctx context.Context, id Id, userId UserId, body Upda
 // Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
 //
 // Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
-func (c *Client) ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewResetSecondFactorRequest(c.Server, id, userId)
+func (c *Client) ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResetSecondFactorRequest(c.Server, id, userId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5238,6 +5309,17 @@ func NewRequestErasureRequestWithBody(server string, id Id, params *RequestErasu
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -5300,6 +5382,17 @@ func NewRequestLockRequestWithBody(server string, id Id, params *RequestLockPara
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -5360,6 +5453,17 @@ func NewReviewLockRequestWithBody(server string, id Id, params *ReviewLockParams
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
 		}
 
 	}
@@ -5488,18 +5592,18 @@ func NewSendMessageRequestWithBody(server string, id Id, contentType string, bod
 }
 
 // NewCompleteSeriousCaseReviewRequest calls the generic CompleteSeriousCaseReview builder with application/json body
-func NewCompleteSeriousCaseReviewRequest(server string, id Id, body CompleteSeriousCaseReviewJSONRequestBody) (*http.Request, error) {
+func NewCompleteSeriousCaseReviewRequest(server string, id Id, params *CompleteSeriousCaseReviewParams, body CompleteSeriousCaseReviewJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCompleteSeriousCaseReviewRequestWithBody(server, id, "application/json", bodyReader)
+	return NewCompleteSeriousCaseReviewRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewCompleteSeriousCaseReviewRequestWithBody constructs an http.Request for the CompleteSeriousCaseReview method, with any body, and a specified content type
-func NewCompleteSeriousCaseReviewRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+func NewCompleteSeriousCaseReviewRequestWithBody(server string, id Id, params *CompleteSeriousCaseReviewParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5530,6 +5634,21 @@ func NewCompleteSeriousCaseReviewRequestWithBody(server string, id Id, contentTy
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -5592,6 +5711,21 @@ func NewSubjectAccessRequest(server string, id Id, params *SubjectAccessParams) 
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
@@ -5652,13 +5786,24 @@ func NewGrantTemporaryAccessRequestWithBody(server string, id Id, params *GrantT
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
 	}
 
 	return req, nil
 }
 
 // NewEndTemporaryAccessRequest constructs an http.Request for the EndTemporaryAccess method
-func NewEndTemporaryAccessRequest(server string, id Id, userId UserId) (*http.Request, error) {
+func NewEndTemporaryAccessRequest(server string, id Id, userId UserId, params *EndTemporaryAccessParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5693,6 +5838,21 @@ func NewEndTemporaryAccessRequest(server string, id Id, userId UserId) (*http.Re
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -5753,6 +5913,17 @@ func NewRequestUnlockRequestWithBody(server string, id Id, params *RequestUnlock
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
 		}
 
 	}
@@ -5905,18 +6076,18 @@ func NewListErasureRequestsRequest(server string, params *ListErasureRequestsPar
 }
 
 // NewDecideErasureRequest calls the generic DecideErasure builder with application/json body
-func NewDecideErasureRequest(server string, id Id, body DecideErasureJSONRequestBody) (*http.Request, error) {
+func NewDecideErasureRequest(server string, id Id, params *DecideErasureParams, body DecideErasureJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDecideErasureRequestWithBody(server, id, "application/json", bodyReader)
+	return NewDecideErasureRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewDecideErasureRequestWithBody constructs an http.Request for the DecideErasure method, with any body, and a specified content type
-func NewDecideErasureRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+func NewDecideErasureRequestWithBody(server string, id Id, params *DecideErasureParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5947,6 +6118,21 @@ func NewDecideErasureRequestWithBody(server string, id Id, contentType string, b
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6205,18 +6391,18 @@ func NewLockRequestsRequest(server string, params *LockRequestsParams) (*http.Re
 }
 
 // NewDecideLockRequest calls the generic DecideLock builder with application/json body
-func NewDecideLockRequest(server string, id Id, body DecideLockJSONRequestBody) (*http.Request, error) {
+func NewDecideLockRequest(server string, id Id, params *DecideLockParams, body DecideLockJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewDecideLockRequestWithBody(server, id, "application/json", bodyReader)
+	return NewDecideLockRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewDecideLockRequestWithBody constructs an http.Request for the DecideLock method, with any body, and a specified content type
-func NewDecideLockRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+func NewDecideLockRequestWithBody(server string, id Id, params *DecideLockParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6247,6 +6433,21 @@ func NewDecideLockRequestWithBody(server string, id Id, contentType string, body
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6392,6 +6593,17 @@ func NewRegisterOrganisationRequestWithBody(server string, params *RegisterOrgan
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
 		}
 
 	}
@@ -6558,18 +6770,18 @@ func NewSetIntakeRequestWithBody(server string, id Id, params *SetIntakeParams, 
 }
 
 // NewSetSecondFactorRequirementRequest calls the generic SetSecondFactorRequirement builder with application/json body
-func NewSetSecondFactorRequirementRequest(server string, id Id, body SetSecondFactorRequirementJSONRequestBody) (*http.Request, error) {
+func NewSetSecondFactorRequirementRequest(server string, id Id, params *SetSecondFactorRequirementParams, body SetSecondFactorRequirementJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSetSecondFactorRequirementRequestWithBody(server, id, "application/json", bodyReader)
+	return NewSetSecondFactorRequirementRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewSetSecondFactorRequirementRequestWithBody constructs an http.Request for the SetSecondFactorRequirement method, with any body, and a specified content type
-func NewSetSecondFactorRequirementRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetSecondFactorRequirementRequestWithBody(server string, id Id, params *SetSecondFactorRequirementParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6600,6 +6812,21 @@ func NewSetSecondFactorRequirementRequestWithBody(server string, id Id, contentT
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6734,13 +6961,24 @@ func NewAddUserRequestWithBody(server string, id Id, params *AddUserParams, cont
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
+		}
+
 	}
 
 	return req, nil
 }
 
 // NewCloseAccountRequest constructs an http.Request for the CloseAccount method
-func NewCloseAccountRequest(server string, id Id, userId UserId) (*http.Request, error) {
+func NewCloseAccountRequest(server string, id Id, userId UserId, params *CloseAccountParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6777,22 +7015,37 @@ func NewCloseAccountRequest(server string, id Id, userId UserId) (*http.Request,
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdateUserRequest calls the generic UpdateUser builder with application/json body
-func NewUpdateUserRequest(server string, id Id, userId UserId, body UpdateUserJSONRequestBody) (*http.Request, error) {
+func NewUpdateUserRequest(server string, id Id, userId UserId, params *UpdateUserParams, body UpdateUserJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateUserRequestWithBody(server, id, userId, "application/json", bodyReader)
+	return NewUpdateUserRequestWithBody(server, id, userId, params, "application/json", bodyReader)
 }
 
 // NewUpdateUserRequestWithBody constructs an http.Request for the UpdateUser method, with any body, and a specified content type
-func NewUpdateUserRequestWithBody(server string, id Id, userId UserId, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateUserRequestWithBody(server string, id Id, userId UserId, params *UpdateUserParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6831,11 +7084,26 @@ func NewUpdateUserRequestWithBody(server string, id Id, userId UserId, contentTy
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewResetSecondFactorRequest constructs an http.Request for the ResetSecondFactor method
-func NewResetSecondFactorRequest(server string, id Id, userId openapi_types.UUID) (*http.Request, error) {
+func NewResetSecondFactorRequest(server string, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6870,6 +7138,21 @@ func NewResetSecondFactorRequest(server string, id Id, userId openapi_types.UUID
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -7193,6 +7476,17 @@ func NewMakeReferralRequestWithBody(server string, params *MakeReferralParams, c
 			}
 
 			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+		if params.IfMatch != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam1)
 		}
 
 	}
@@ -8490,7 +8784,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/clients/{id}/serious-case-review-completion (the `CompleteSeriousCaseReview` operationId).
-	CompleteSeriousCaseReviewWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSeriousCaseReviewResponse, error)
+	CompleteSeriousCaseReviewWithBodyWithResponse(ctx context.Context, id Id, params *CompleteSeriousCaseReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSeriousCaseReviewResponse, error)
 
 	// CompleteSeriousCaseReviewWithResponse Record a serious case review complete (service manager)
 	//
@@ -8499,7 +8793,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/clients/{id}/serious-case-review-completion (the `CompleteSeriousCaseReview` operationId).
-	CompleteSeriousCaseReviewWithResponse(ctx context.Context, id Id, body CompleteSeriousCaseReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSeriousCaseReviewResponse, error)
+	CompleteSeriousCaseReviewWithResponse(ctx context.Context, id Id, params *CompleteSeriousCaseReviewParams, body CompleteSeriousCaseReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSeriousCaseReviewResponse, error)
 
 	// SubjectAccessWithResponse Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 	//
@@ -8535,7 +8829,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/clients/{id}/temporary-access/{user_id} (the `EndTemporaryAccess` operationId).
-	EndTemporaryAccessWithResponse(ctx context.Context, id Id, userId UserId, reqEditors ...RequestEditorFn) (*EndTemporaryAccessResponse, error)
+	EndTemporaryAccessWithResponse(ctx context.Context, id Id, userId UserId, params *EndTemporaryAccessParams, reqEditors ...RequestEditorFn) (*EndTemporaryAccessResponse, error)
 
 	// RequestUnlockWithBodyWithResponse Ask for a lock to be lifted (team manager); decided like a lock request
 	//
@@ -8580,7 +8874,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/erasure-requests/{id}/decision (the `DecideErasure` operationId).
-	DecideErasureWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideErasureResponse, error)
+	DecideErasureWithBodyWithResponse(ctx context.Context, id Id, params *DecideErasureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideErasureResponse, error)
 
 	// DecideErasureWithResponse Carry out or refuse an erasure request (coordinator)
 	//
@@ -8589,7 +8883,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/erasure-requests/{id}/decision (the `DecideErasure` operationId).
-	DecideErasureWithResponse(ctx context.Context, id Id, body DecideErasureJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideErasureResponse, error)
+	DecideErasureWithResponse(ctx context.Context, id Id, params *DecideErasureParams, body DecideErasureJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideErasureResponse, error)
 
 	// InboxWithResponse Incoming referrals of the caller's organisation (R-VIEW-1)
 	//
@@ -8634,7 +8928,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
-	DecideLockWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideLockResponse, error)
+	DecideLockWithBodyWithResponse(ctx context.Context, id Id, params *DecideLockParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideLockResponse, error)
 
 	// DecideLockWithResponse Approve or refuse a lock or unlock request (service manager)
 	//
@@ -8643,7 +8937,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
-	DecideLockWithResponse(ctx context.Context, id Id, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideLockResponse, error)
+	DecideLockWithResponse(ctx context.Context, id Id, params *DecideLockParams, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideLockResponse, error)
 
 	// LockedCasesWithResponse Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 	//
@@ -8733,7 +9027,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
-	SetSecondFactorRequirementWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error)
+	SetSecondFactorRequirementWithBodyWithResponse(ctx context.Context, id Id, params *SetSecondFactorRequirementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error)
 
 	// SetSecondFactorRequirementWithResponse Require a second factor of every user of the organisation (org lead of it, coordinator)
 	//
@@ -8742,7 +9036,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
-	SetSecondFactorRequirementWithResponse(ctx context.Context, id Id, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error)
+	SetSecondFactorRequirementWithResponse(ctx context.Context, id Id, params *SetSecondFactorRequirementParams, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error)
 
 	// ListUsersWithResponse An organisation's users (org lead of it, coordinator; R-ORG-3)
 	//
@@ -8778,7 +9072,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id} (the `CloseAccount` operationId).
-	CloseAccountWithResponse(ctx context.Context, id Id, userId UserId, reqEditors ...RequestEditorFn) (*CloseAccountResponse, error)
+	CloseAccountWithResponse(ctx context.Context, id Id, userId UserId, params *CloseAccountParams, reqEditors ...RequestEditorFn) (*CloseAccountResponse, error)
 
 	// UpdateUserWithBodyWithResponse Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 	//
@@ -8787,7 +9081,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithBodyWithResponse(ctx context.Context, id Id, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+	UpdateUserWithBodyWithResponse(ctx context.Context, id Id, userId UserId, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
 	// UpdateUserWithResponse Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 	//
@@ -8796,7 +9090,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
-	UpdateUserWithResponse(ctx context.Context, id Id, userId UserId, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+	UpdateUserWithResponse(ctx context.Context, id Id, userId UserId, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
 	// ResetSecondFactorWithResponse Reset a user's second factor (org lead of it, coordinator)
 	//
@@ -8805,7 +9099,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
-	ResetSecondFactorWithResponse(ctx context.Context, id Id, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error)
+	ResetSecondFactorWithResponse(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error)
 
 	// OutboxWithResponse Referrals the caller's organisation made (R-VIEW-2)
 	//
@@ -9573,6 +9867,8 @@ type RequestErasureResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -9625,6 +9921,11 @@ func (r RequestErasureResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RequestErasureResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RequestErasureResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -9727,6 +10028,8 @@ type RequestLockResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -9779,6 +10082,11 @@ func (r RequestLockResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RequestLockResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RequestLockResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -9881,6 +10189,8 @@ type ReviewLockResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -9933,6 +10243,11 @@ func (r ReviewLockResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r ReviewLockResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ReviewLockResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -10314,6 +10629,8 @@ type CompleteSeriousCaseReviewResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -10364,6 +10681,11 @@ func (r CompleteSeriousCaseReviewResponse) GetApplicationproblemJSON404() *Probl
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CompleteSeriousCaseReviewResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CompleteSeriousCaseReviewResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -10458,6 +10780,8 @@ type SubjectAccessResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem422
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
@@ -10499,6 +10823,11 @@ func (r SubjectAccessResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r SubjectAccessResponse) GetApplicationproblemJSON404() *Problem404 {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SubjectAccessResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
@@ -10591,6 +10920,8 @@ type GrantTemporaryAccessResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -10643,6 +10974,11 @@ func (r GrantTemporaryAccessResponse) GetApplicationproblemJSON404() *Problem404
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r GrantTemporaryAccessResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r GrantTemporaryAccessResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -10737,6 +11073,8 @@ type EndTemporaryAccessResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -10776,6 +11114,11 @@ func (r EndTemporaryAccessResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r EndTemporaryAccessResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r EndTemporaryAccessResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -10863,6 +11206,8 @@ type RequestUnlockResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -10915,6 +11260,11 @@ func (r RequestUnlockResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RequestUnlockResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RequestUnlockResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -11226,6 +11576,8 @@ type DecideErasureResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -11276,6 +11628,11 @@ func (r DecideErasureResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DecideErasureResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DecideErasureResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -11781,6 +12138,8 @@ type DecideLockResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -11831,6 +12190,11 @@ func (r DecideLockResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DecideLockResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DecideLockResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -12079,6 +12443,8 @@ type RegisterOrganisationResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -12124,6 +12490,11 @@ func (r RegisterOrganisationResponse) GetApplicationproblemJSON403() *Problem403
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r RegisterOrganisationResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r RegisterOrganisationResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -12665,6 +13036,8 @@ type SetSecondFactorRequirementResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -12715,6 +13088,11 @@ func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON404() *Prob
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SetSecondFactorRequirementResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -12935,6 +13313,8 @@ type AddUserResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -12987,6 +13367,11 @@ func (r AddUserResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r AddUserResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r AddUserResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -13081,6 +13466,8 @@ type CloseAccountResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -13120,6 +13507,11 @@ func (r CloseAccountResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r CloseAccountResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r CloseAccountResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -13350,6 +13742,8 @@ type ResetSecondFactorResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -13384,6 +13778,11 @@ func (r ResetSecondFactorResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ResetSecondFactorResponse) GetApplicationproblemJSON404() *Problem404 {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r ResetSecondFactorResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -13798,6 +14197,8 @@ type MakeReferralResponse struct {
 	ApplicationproblemJSON404 *Problem404
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -13850,6 +14251,11 @@ func (r MakeReferralResponse) GetApplicationproblemJSON404() *Problem404 {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r MakeReferralResponse) GetApplicationproblemJSON409() *Problem409 {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r MakeReferralResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -16285,12 +16691,18 @@ type StartTOTPEnrolmentResponse struct {
 	HTTPResponse *http.Response
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *TOTPEnrolment
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
 	ApplicationproblemJSON401 *Problem401
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem415
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -16310,6 +16722,11 @@ func (r StartTOTPEnrolmentResponse) GetJSON201() *TOTPEnrolment {
 	return r.JSON201
 }
 
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
 // GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
 func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON401() *Problem401 {
 	return r.ApplicationproblemJSON401
@@ -16323,6 +16740,16 @@ func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
 func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON413() *Problem413 {
 	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON415() *Problem415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -16865,8 +17292,8 @@ func (c *ClientWithResponses) SendMessageWithResponse(ctx context.Context, id Id
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/clients/{id}/serious-case-review-completion (the `CompleteSeriousCaseReview` operationId).
-func (c *ClientWithResponses) CompleteSeriousCaseReviewWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSeriousCaseReviewResponse, error) {
-	rsp, err := c.CompleteSeriousCaseReviewWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CompleteSeriousCaseReviewWithBodyWithResponse(ctx context.Context, id Id, params *CompleteSeriousCaseReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CompleteSeriousCaseReviewResponse, error) {
+	rsp, err := c.CompleteSeriousCaseReviewWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16880,8 +17307,8 @@ func (c *ClientWithResponses) CompleteSeriousCaseReviewWithBodyWithResponse(ctx 
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/clients/{id}/serious-case-review-completion (the `CompleteSeriousCaseReview` operationId).
-func (c *ClientWithResponses) CompleteSeriousCaseReviewWithResponse(ctx context.Context, id Id, body CompleteSeriousCaseReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSeriousCaseReviewResponse, error) {
-	rsp, err := c.CompleteSeriousCaseReview(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) CompleteSeriousCaseReviewWithResponse(ctx context.Context, id Id, params *CompleteSeriousCaseReviewParams, body CompleteSeriousCaseReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*CompleteSeriousCaseReviewResponse, error) {
+	rsp, err := c.CompleteSeriousCaseReview(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -16940,8 +17367,8 @@ func (c *ClientWithResponses) GrantTemporaryAccessWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/clients/{id}/temporary-access/{user_id} (the `EndTemporaryAccess` operationId).
-func (c *ClientWithResponses) EndTemporaryAccessWithResponse(ctx context.Context, id Id, userId UserId, reqEditors ...RequestEditorFn) (*EndTemporaryAccessResponse, error) {
-	rsp, err := c.EndTemporaryAccess(ctx, id, userId, reqEditors...)
+func (c *ClientWithResponses) EndTemporaryAccessWithResponse(ctx context.Context, id Id, userId UserId, params *EndTemporaryAccessParams, reqEditors ...RequestEditorFn) (*EndTemporaryAccessResponse, error) {
+	rsp, err := c.EndTemporaryAccess(ctx, id, userId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17015,8 +17442,8 @@ func (c *ClientWithResponses) ListErasureRequestsWithResponse(ctx context.Contex
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/erasure-requests/{id}/decision (the `DecideErasure` operationId).
-func (c *ClientWithResponses) DecideErasureWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideErasureResponse, error) {
-	rsp, err := c.DecideErasureWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DecideErasureWithBodyWithResponse(ctx context.Context, id Id, params *DecideErasureParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideErasureResponse, error) {
+	rsp, err := c.DecideErasureWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17030,8 +17457,8 @@ func (c *ClientWithResponses) DecideErasureWithBodyWithResponse(ctx context.Cont
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/erasure-requests/{id}/decision (the `DecideErasure` operationId).
-func (c *ClientWithResponses) DecideErasureWithResponse(ctx context.Context, id Id, body DecideErasureJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideErasureResponse, error) {
-	rsp, err := c.DecideErasure(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) DecideErasureWithResponse(ctx context.Context, id Id, params *DecideErasureParams, body DecideErasureJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideErasureResponse, error) {
+	rsp, err := c.DecideErasure(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17105,8 +17532,8 @@ func (c *ClientWithResponses) LockRequestsWithResponse(ctx context.Context, para
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
-func (c *ClientWithResponses) DecideLockWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideLockResponse, error) {
-	rsp, err := c.DecideLockWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) DecideLockWithBodyWithResponse(ctx context.Context, id Id, params *DecideLockParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideLockResponse, error) {
+	rsp, err := c.DecideLockWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17120,8 +17547,8 @@ func (c *ClientWithResponses) DecideLockWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
-func (c *ClientWithResponses) DecideLockWithResponse(ctx context.Context, id Id, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideLockResponse, error) {
-	rsp, err := c.DecideLock(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) DecideLockWithResponse(ctx context.Context, id Id, params *DecideLockParams, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideLockResponse, error) {
+	rsp, err := c.DecideLock(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17270,8 +17697,8 @@ func (c *ClientWithResponses) SetIntakeWithResponse(ctx context.Context, id Id, 
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
-func (c *ClientWithResponses) SetSecondFactorRequirementWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error) {
-	rsp, err := c.SetSecondFactorRequirementWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SetSecondFactorRequirementWithBodyWithResponse(ctx context.Context, id Id, params *SetSecondFactorRequirementParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error) {
+	rsp, err := c.SetSecondFactorRequirementWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17285,8 +17712,8 @@ func (c *ClientWithResponses) SetSecondFactorRequirementWithBodyWithResponse(ctx
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/organisations/{id}/mfa-requirement (the `SetSecondFactorRequirement` operationId).
-func (c *ClientWithResponses) SetSecondFactorRequirementWithResponse(ctx context.Context, id Id, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error) {
-	rsp, err := c.SetSecondFactorRequirement(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) SetSecondFactorRequirementWithResponse(ctx context.Context, id Id, params *SetSecondFactorRequirementParams, body SetSecondFactorRequirementJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSecondFactorRequirementResponse, error) {
+	rsp, err := c.SetSecondFactorRequirement(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17345,8 +17772,8 @@ func (c *ClientWithResponses) AddUserWithResponse(ctx context.Context, id Id, pa
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/organisations/{id}/users/{user_id} (the `CloseAccount` operationId).
-func (c *ClientWithResponses) CloseAccountWithResponse(ctx context.Context, id Id, userId UserId, reqEditors ...RequestEditorFn) (*CloseAccountResponse, error) {
-	rsp, err := c.CloseAccount(ctx, id, userId, reqEditors...)
+func (c *ClientWithResponses) CloseAccountWithResponse(ctx context.Context, id Id, userId UserId, params *CloseAccountParams, reqEditors ...RequestEditorFn) (*CloseAccountResponse, error) {
+	rsp, err := c.CloseAccount(ctx, id, userId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17360,8 +17787,8 @@ func (c *ClientWithResponses) CloseAccountWithResponse(ctx context.Context, id I
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
-func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, id Id, userId UserId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
-	rsp, err := c.UpdateUserWithBody(ctx, id, userId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, id Id, userId UserId, params *UpdateUserParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUserWithBody(ctx, id, userId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17375,8 +17802,8 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/organisations/{id}/users/{user_id} (the `UpdateUser` operationId).
-func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, id Id, userId UserId, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
-	rsp, err := c.UpdateUser(ctx, id, userId, body, reqEditors...)
+func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, id Id, userId UserId, params *UpdateUserParams, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUser(ctx, id, userId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17390,8 +17817,8 @@ func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, id Id,
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
-func (c *ClientWithResponses) ResetSecondFactorWithResponse(ctx context.Context, id Id, userId openapi_types.UUID, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error) {
-	rsp, err := c.ResetSecondFactor(ctx, id, userId, reqEditors...)
+func (c *ClientWithResponses) ResetSecondFactorWithResponse(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error) {
+	rsp, err := c.ResetSecondFactor(ctx, id, userId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -18367,6 +18794,13 @@ func ParseRequestErasureResponse(rsp *http.Response) (*RequestErasureResponse, e
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18530,6 +18964,13 @@ func ParseRequestLockResponse(rsp *http.Response) (*RequestLockResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -18692,6 +19133,13 @@ func ParseReviewLockResponse(rsp *http.Response) (*ReviewLockResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
@@ -19144,6 +19592,13 @@ func ParseCompleteSeriousCaseReviewResponse(rsp *http.Response) (*CompleteSeriou
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19283,6 +19738,13 @@ func ParseSubjectAccessResponse(rsp *http.Response) (*SubjectAccessResponse, err
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem422
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19414,6 +19876,13 @@ func ParseGrantTemporaryAccessResponse(rsp *http.Response) (*GrantTemporaryAcces
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
@@ -19574,6 +20043,13 @@ func ParseEndTemporaryAccessResponse(rsp *http.Response) (*EndTemporaryAccessRes
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -19698,6 +20174,13 @@ func ParseRequestUnlockResponse(rsp *http.Response) (*RequestUnlockResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
@@ -20070,6 +20553,13 @@ func ParseDecideErasureResponse(rsp *http.Response) (*DecideErasureResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
@@ -20617,6 +21107,13 @@ func ParseDecideLockResponse(rsp *http.Response) (*DecideLockResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -20889,6 +21386,13 @@ func ParseRegisterOrganisationResponse(rsp *http.Response) (*RegisterOrganisatio
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
@@ -21504,6 +22008,13 @@ func ParseSetSecondFactorRequirementResponse(rsp *http.Response) (*SetSecondFact
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21768,6 +22279,13 @@ func ParseAddUserResponse(rsp *http.Response) (*AddUserResponse, error) {
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21926,6 +22444,13 @@ func ParseCloseAccountResponse(rsp *http.Response) (*CloseAccountResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
@@ -22193,6 +22718,13 @@ func ParseResetSecondFactorResponse(rsp *http.Response) (*ResetSecondFactorRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
@@ -22635,6 +23167,13 @@ func ParseMakeReferralResponse(rsp *http.Response) (*MakeReferralResponse, error
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
@@ -25179,6 +25718,13 @@ func ParseStartTOTPEnrolmentResponse(rsp *http.Response) (*StartTOTPEnrolmentRes
 		}
 		response.JSON201 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Problem401
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -25199,6 +25745,20 @@ func ParseStartTOTPEnrolmentResponse(rsp *http.Response) (*StartTOTPEnrolmentRes
 			return nil, err
 		}
 		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500

@@ -101,6 +101,14 @@ func (s *Server) mfaStatus(c *gin.Context) {
 // startTOTP makes a new TOTP secret for the signed-in user, pending until
 // a code confirms it.
 func (s *Server) startTOTP(c *gin.Context) {
+	// No body, or the empty object the document describes; a body sent is
+	// checked as every JSON body is (400, 415, 422).
+	if r := c.Request; r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		if err := decodeJSON(c, &emptyRequest{}); err != nil {
+			writeError(c, err)
+			return
+		}
+	}
 	e, err := s.Accounts.StartMFAEnrolment(c.Request.Context(), currentUser(c), true)
 	if err != nil {
 		writeError(c, err)
