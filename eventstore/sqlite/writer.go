@@ -227,6 +227,7 @@ func (w *writer) checkHeads(ctx context.Context) error {
 func (w *writer) abort(ctx context.Context, batch []*request, err error) {
 	_, _ = w.rollback.ExecContext(ctx)
 	w.headsFresh = false
+	w.tree.forget() // it may hold the batch's leaves
 	w.batch = w.batch[:0]
 	w.fail(batch, err)
 }
