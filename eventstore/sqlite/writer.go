@@ -62,7 +62,8 @@ type writer struct {
 	begin, commitTx, rollback, dataVersion *sql.Stmt
 	savepoint, rollbackTo, release         *sql.Stmt
 	byID, lastOf                           *sql.Stmt
-	insert                                 *dstmt // once per event: through the driver
+	insert                                 *dstmt         // once per event, when a batch is applied request by request
+	inserts                                map[int]*dstmt // multi-row inserts by row count, prepared on first use
 
 	heads       map[string]head // stream heads as of the last commit, plus this batch's appends
 	version     int64           // data_version when heads was last known good
@@ -70,12 +71,17 @@ type writer struct {
 	batch       []written       // the events the current batch has inserted, in position order
 	answers     []response
 	metaScratch []byte
+	rows        []pendingRow // events sealed for the batch's multi-row inserts (append.go)
+	flushed     int          // how many of rows are inserted
+	metaBuf     []byte       // the encoded metadata of rows, end to end
+	redone      int          // batches applied again request by request, for tests
 	leaves      []treeLeaf
 	tree        *treeWriter // the audit tree's hook (audit.go)
 }
 
 func newWriter(ctx context.Context, s *Store) (*writer, error) {
-	w := &writer{s: s, conn: s.wconn, heads: make(map[string]head), tree: newTreeWriter(s.wconn)}
+	w := &writer{s: s, conn: s.wconn, heads: make(map[string]head), tree: newTreeWriter(s.wconn),
+		inserts: make(map[int]*dstmt)}
 	var err error
 	prepare := func(query string) *sql.Stmt {
 		if err != nil {
@@ -110,6 +116,10 @@ func newWriter(ctx context.Context, s *Store) (*writer, error) {
 func (w *writer) closeStmts() {
 	w.tree.close()
 	w.insert.close()
+	for _, st := range w.inserts {
+		st.close()
+	}
+	clear(w.inserts)
 	for _, st := range []*sql.Stmt{w.begin, w.commitTx, w.rollback, w.dataVersion, w.savepoint, w.rollbackTo, w.release,
 		w.byID, w.lastOf} {
 		if st != nil {
@@ -158,17 +168,41 @@ func (w *writer) commit(batch []*request) {
 		w.abort(ctx, batch, unavailable("begin batch in "+w.s.path, err))
 		return
 	}
-	for i, req := range batch {
-		if err := req.ctx.Err(); err != nil {
-			w.answers[i].err = err // the caller has gone; do not write on its behalf
-			continue
-		}
-		res, err, fatal := w.apply(ctx, req)
-		if fatal != nil {
-			w.abort(ctx, batch, unavailable("append batch in "+w.s.path, fatal))
+	// The batch's events go in a few rows per INSERT. If one of those
+	// fails (an event id already stored, an unexpected constraint), the
+	// transaction is rolled back and the batch is applied again request
+	// by request, which tells exactly whose append failed and why.
+	done, fatal := w.applyBatch(ctx, batch)
+	if fatal != nil {
+		w.abort(ctx, batch, unavailable("append batch in "+w.s.path, fatal))
+		return
+	}
+	if !done {
+		w.redone++
+		_, _ = w.rollback.ExecContext(ctx)
+		w.headsFresh = false
+		w.batch = w.batch[:0]
+		clear(w.answers)
+		if _, err := w.begin.ExecContext(ctx); err != nil {
+			w.fail(batch, unavailable("begin batch in "+w.s.path, err))
 			return
 		}
-		w.answers[i] = response{res: res, err: err}
+		if err := w.checkHeads(ctx); err != nil {
+			w.abort(ctx, batch, unavailable("begin batch in "+w.s.path, err))
+			return
+		}
+		for i, req := range batch {
+			if err := req.ctx.Err(); err != nil {
+				w.answers[i].err = err // the caller has gone; do not write on its behalf
+				continue
+			}
+			res, err, fatal := w.apply(ctx, req)
+			if fatal != nil {
+				w.abort(ctx, batch, unavailable("append batch in "+w.s.path, fatal))
+				return
+			}
+			w.answers[i] = response{res: res, err: err}
+		}
 	}
 	// Here, inside the transaction and before COMMIT, w.batch holds every
 	// event this batch stores, in position order, with its stream,

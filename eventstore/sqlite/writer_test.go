@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -163,4 +164,56 @@ func TestBatchCommitFailureFailsEveryone(t *testing.T) {
 	if h, err := s.Head(ctx); err != nil || h != 1 {
 		t.Errorf("Head = %d, %v; want 1", h, err)
 	}
+}
+
+// Issue14: a batch's events go in several rows per INSERT; when one of
+// them is refused (here event ids already stored, which only the insert
+// finds when the expectation holds), the batch is applied again request by
+// request, and every request gets the answer it would have had alone: a
+// retry its original result, a reused id ErrInvalid, the rest their
+// positions in order.
+func TestBatchFallsBackToOneRequestAtATime_Issue14(t *testing.T) {
+	s, w := batchStore(t)
+	ctx := context.Background()
+	stored := ev("stored")
+	first := req(ctx, "t", eventstore.NoStream(), stored)
+	w.commit([]*request{first})
+	if r := answer(t, first); r.err != nil || r.res.Position != 1 || w.redone != 0 {
+		t.Fatalf("first batch: %+v, %v, applied again %d times", r.res, r.err, w.redone)
+	}
+	batch := []*request{
+		req(ctx, "s", eventstore.NoStream(), ev("a"), ev("b")),
+		req(ctx, "t", eventstore.Any(), stored),               // a retry
+		req(ctx, "u", eventstore.NoStream(), ev("c"), stored), // a reused id
+		req(ctx, "s", eventstore.Exact(1), ev("d")),
+	}
+	w.commit(batch)
+	if w.redone != 1 {
+		t.Errorf("the batch was applied again %d times, want 1", w.redone)
+	}
+	want := []eventstore.AppendResult{{Revision: 1, Position: 3}, {Revision: 0, Position: 1}, {}, {Revision: 2, Position: 4}}
+	for i, r := range batch {
+		got := answer(t, r)
+		if i == 2 {
+			if !errors.Is(got.err, eventstore.ErrInvalid) {
+				t.Errorf("request %d: %+v, %v; want ErrInvalid", i, got.res, got.err)
+			}
+			continue
+		}
+		if got.err != nil || got.res != want[i] {
+			t.Errorf("request %d: %+v, %v; want %+v", i, got.res, got.err, want[i])
+		}
+	}
+	evs, err := s.ReadAll(ctx, eventstore.Start, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, e.Type)
+	}
+	if fmt.Sprint(types) != "[stored a b d]" {
+		t.Errorf("stored %v, want [stored a b d]", types)
+	}
+	sameTree(t, s)
 }
