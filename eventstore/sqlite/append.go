@@ -147,15 +147,7 @@ func (w *writer) insertAll(ctx context.Context, req *request, h head) (inserted,
 		rev++
 	}
 	for _, ev := range req.events {
-		if ev.Metadata.RecordedAt.IsZero() {
-			ev.Metadata.RecordedAt = now
-		}
-		// The store keeps, and so the hash covers, the strings as a JSON
-		// round trip would give them back.
-		m := &ev.Metadata
-		m.ActorUserID, m.ActorOrganisationID = validUTF8(m.ActorUserID), validUTF8(m.ActorOrganisationID)
-		m.CorrelationID, m.CausationID = validUTF8(m.CorrelationID), validUTF8(m.CausationID)
-		meta := eventstore.Seal(req.stream, rev, prev, ev)
+		meta := seal(req.stream, rev, prev, ev, now)
 		w.metaScratch = encodeMeta(w.metaScratch[:0], meta)
 		if rev > math.MaxInt64 { // SQLite's INTEGER is signed
 			return out, fmt.Errorf("insert event %s: revision %d is out of range", ev.ID, rev)
@@ -201,4 +193,149 @@ func isDuplicateID(err error) bool {
 // stream already has an event at that revision.
 func isTakenRevision(err error) bool {
 	return statementOnly(err) && strings.Contains(err.Error(), "events.stream")
+}
+
+// seal returns the metadata ev is stored with at revision rev of stream
+// after an event whose hash is prev, stamped with now unless it has a
+// recording time.
+func seal(stream string, rev uint64, prev string, ev eventstore.EventData, now time.Time) eventstore.Metadata {
+	if ev.Metadata.RecordedAt.IsZero() {
+		ev.Metadata.RecordedAt = now
+	}
+	// The store keeps, and so the hash covers, the strings as a JSON
+	// round trip would give them back.
+	m := &ev.Metadata
+	m.ActorUserID, m.ActorOrganisationID = validUTF8(m.ActorUserID), validUTF8(m.ActorOrganisationID)
+	m.CorrelationID, m.CausationID = validUTF8(m.CorrelationID), validUTF8(m.CausationID)
+	return eventstore.Seal(stream, rev, prev, ev)
+}
+
+// pendingRow is an event sealed for the batch and not inserted yet.
+type pendingRow struct {
+	req           int // its request's index in the batch
+	ev            *eventstore.EventData
+	stream        string
+	revision      uint64
+	hash          string
+	meta, metaEnd int // its metadata, w.metaBuf[meta:metaEnd]
+}
+
+// maxRowsPerInsert caps the rows of one multi-row INSERT (7 parameters
+// each, far below SQLite's limit).
+const maxRowsPerInsert = 64
+
+// applyBatch applies batch inside the open transaction, sealing every
+// event first and inserting them a few rows per statement, and fills
+// w.answers and w.batch. It gives up (done false, nothing answered that
+// counts) when an insert fails or an event cannot be stored: the caller
+// then rolls back and applies the batch request by request (apply), which
+// answers each failure as it always has. fatal means the transaction is
+// broken.
+//
+// An expectation that does not hold may be a retry of an append stored
+// earlier, even earlier in this batch: the rows sealed so far are inserted
+// before retryResult looks the ids up.
+func (w *writer) applyBatch(ctx context.Context, batch []*request) (done bool, fatal error) {
+	w.rows, w.flushed, w.metaBuf = w.rows[:0], 0, w.metaBuf[:0]
+	now := time.Now().UTC()
+	for i, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			w.answers[i].err = err // the caller has gone; do not write on its behalf
+			continue
+		}
+		h, err := w.head(ctx, req.stream)
+		if err != nil {
+			return false, fmt.Errorf("read stream head: %w", err)
+		}
+		if !req.expected.Allows(h.revision, h.exists) {
+			if !w.flush() {
+				return false, nil
+			}
+			res, retried, err := w.retryResult(ctx, req)
+			if err == nil && !retried {
+				err = &eventstore.ConflictError{Stream: req.stream, Expected: req.expected, Actual: h.revision, Exists: h.exists}
+			}
+			w.answers[i] = response{res: res, err: err}
+			continue
+		}
+		rev, prev := h.revision, h.hash
+		if h.exists {
+			rev++
+		}
+		for j := range req.events {
+			if rev > math.MaxInt64 { // SQLite's INTEGER is signed; apply reports it
+				return false, nil
+			}
+			ev := &req.events[j]
+			meta := seal(req.stream, rev, prev, *ev, now)
+			start := len(w.metaBuf)
+			w.metaBuf = encodeMeta(w.metaBuf, meta)
+			w.rows = append(w.rows, pendingRow{req: i, ev: ev, stream: req.stream, revision: rev, hash: meta.Hash,
+				meta: start, metaEnd: len(w.metaBuf)})
+			rev, prev = rev+1, meta.Hash
+		}
+		w.heads[req.stream] = head{revision: rev - 1, hash: prev, exists: true}
+	}
+	return w.flush(), nil
+}
+
+// flush inserts the rows not inserted yet, up to maxRowsPerInsert per
+// statement, and records each in w.batch and its request's answer. It
+// reports false if an insert failed, leaving the transaction to be rolled
+// back.
+func (w *writer) flush() bool {
+	for w.flushed < len(w.rows) {
+		n := 1
+		for n*2 <= len(w.rows)-w.flushed && n < maxRowsPerInsert {
+			n *= 2
+		}
+		st := w.inserts[n]
+		if st == nil {
+			var err error
+			st, err = prepareDriver(context.Background(), w.conn, insertRowsQuery(n))
+			if err != nil {
+				return false
+			}
+			w.inserts[n] = st
+		}
+		rows := w.rows[w.flushed : w.flushed+n]
+		for _, r := range rows {
+			st.arg(r.ev.ID.String())
+			st.arg(r.stream)
+			st.arg(int64(r.revision))
+			st.arg(r.ev.Type)
+			st.arg(int64(r.ev.SchemaVersion))
+			st.arg(r.ev.Data)
+			st.arg(w.metaBuf[r.meta:r.metaEnd])
+		}
+		res, err := st.exec()
+		if err != nil {
+			return false
+		}
+		last, err := res.LastInsertId()
+		if err != nil {
+			return false
+		}
+		// One INSERT stores its rows in order, each at the position after
+		// the one before (AUTOINCREMENT, and this connection the only one
+		// writing inside the transaction): the last is last, the first
+		// last-n+1.
+		for k, r := range rows {
+			pos := eventstore.Position(last - int64(n-1-k))
+			w.batch = append(w.batch, written{stream: r.stream, revision: r.revision, position: pos, hash: r.hash})
+			w.answers[r.req].res = eventstore.AppendResult{Revision: r.revision, Position: pos}
+		}
+		w.flushed += n
+	}
+	return true
+}
+
+// insertRowsQuery inserts n events. OR FAIL rather than the default
+// ABORT: a multi-row INSERT that may abort needs a statement journal (a
+// copy of every page it touches) to undo its own rows, and the writer
+// rolls the whole transaction back on any failure instead.
+func insertRowsQuery(n int) string {
+	const row = `(?, ?, ?, ?, ?, ?, ?)`
+	return `INSERT OR FAIL INTO events (id, stream, revision, type, schema_version, data, metadata) VALUES ` +
+		row + strings.Repeat(", "+row, n-1)
 }

@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -50,27 +51,34 @@ type querier interface {
 // number of leaves as of the open transaction, -1 when it must be read
 // again (at each batch and after a rollback).
 //
-// recent caches the hashes the last leaves stored, by index, for the size
-// they were stored at: the next leaf's hashes combine exactly those, so a
-// steady stream of appends reads nothing back. It is dropped whenever the
-// size read from the database is not the one it was kept for (a rollback,
-// or another handle's append).
+// edge caches, for each level of the tree, the last hash stored at that
+// level and its index, for the size they were stored at (edgeSize): the
+// next leaf combines exactly those (the stored hash to its left at each
+// level it completes), so a steady stream of appends reads nothing back.
+// It is dropped whenever the size read from the database is not the one it
+// was kept for (a rollback, or another handle's append), and by forget.
 //
 // addAll computes every new leaf's stored hashes first, then inserts them,
 // and the leaves, a few rows per statement: a batch of appends costs a
 // handful of INSERTs however many events it holds.
 type treeWriter struct {
-	db         querier
-	size       int64
-	recent     map[int64]tlog.Hash
-	recentSize int64
-	stmts      map[treeStmt]*dstmt // multi-row inserts, prepared on first use when db is a *sql.Conn
-	queries    map[treeStmt]string
-	pending    []tlog.Hash // hashes computed but not yet inserted, from index pendingAt
-	pendingAt  int64
-	leaves     []int64 // (position, leaf) pairs not yet inserted
-	args       []any
-	off        bool // benchmarks only: measure appends without the tree
+	db        querier
+	size      int64
+	edge      [64]edgeHash
+	edgeSize  int64
+	stmts     map[treeStmt]*dstmt // multi-row inserts, prepared on first use when db is a *sql.Conn
+	queries   map[treeStmt]string
+	pending   []tlog.Hash // hashes computed but not yet inserted, from index pendingAt
+	pendingAt int64
+	leaves    []int64 // (position, leaf) pairs not yet inserted
+	args      []any
+	off       bool // benchmarks only: measure appends without the tree
+}
+
+// edgeHash is a stored hash and its index; idx -1 when unknown.
+type edgeHash struct {
+	idx int64
+	h   tlog.Hash
 }
 
 // treeStmt names a multi-row insert: its table and how many rows.
@@ -86,8 +94,18 @@ type treeLeaf struct {
 }
 
 func newTreeWriter(db querier) *treeWriter {
-	return &treeWriter{db: db, size: -1, recent: make(map[int64]tlog.Hash), recentSize: -1,
-		stmts: make(map[treeStmt]*dstmt), queries: make(map[treeStmt]string)}
+	t := &treeWriter{db: db, size: -1, stmts: make(map[treeStmt]*dstmt), queries: make(map[treeStmt]string)}
+	t.forget()
+	return t
+}
+
+// forget drops the cached size and the edge; the writer calls it when a
+// transaction that added leaves is rolled back.
+func (t *treeWriter) forget() {
+	t.size, t.edgeSize = -1, -1
+	for i := range t.edge {
+		t.edge[i].idx = -1
+	}
 }
 
 // begin forgets the cached size; the writer calls it when a transaction
@@ -105,7 +123,12 @@ func (t *treeWriter) insertRows(ctx context.Context, table, cols string, width i
 		key := treeStmt{table, n}
 		query, ok := t.queries[key]
 		if !ok {
-			query = `INSERT INTO ` + table + ` (` + cols + `) VALUES (?` + strings.Repeat(",?", width-1) + `)` +
+			// OR FAIL: a multi-row INSERT that may abort needs a statement
+			// journal (a copy of every page it touches) so it can undo its
+			// own rows; one that fails instead keeps them. Every caller
+			// rolls the whole transaction back on an error, so nothing
+			// needs undoing statement by statement.
+			query = `INSERT OR FAIL INTO ` + table + ` (` + cols + `) VALUES (?` + strings.Repeat(",?", width-1) + `)` +
 				strings.Repeat(`, (?`+strings.Repeat(",?", width-1)+`)`, n-1)
 			t.queries[key] = query
 		}
@@ -148,38 +171,20 @@ func (t *treeWriter) close() {
 	clear(t.stmts)
 }
 
-// cachedReader reads the hashes computed but not inserted yet, then
-// recent, falling back to the database.
-func (t *treeWriter) cachedReader(ctx context.Context) tlog.HashReader {
-	db := hashReader(ctx, t.db)
-	return tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		var missing []int64
-		for i, x := range idx {
-			if x >= t.pendingAt && x-t.pendingAt < int64(len(t.pending)) {
-				out[i] = t.pending[x-t.pendingAt]
-				continue
-			}
-			h, ok := t.recent[x]
-			if !ok {
-				missing = append(missing, x)
-			}
-			out[i] = h
-		}
-		if len(missing) == 0 {
-			return out, nil
-		}
-		got, err := db.ReadHashes(missing)
-		if err != nil {
-			return nil, err
-		}
-		for i, x := range idx {
-			if len(missing) > 0 && x == missing[0] {
-				out[i], missing, got = got[0], missing[1:], got[1:]
-			}
-		}
-		return out, nil
-	})
+// hashAt returns the stored hash at index x: one computed but not inserted
+// yet, the edge's at level, or else the database's.
+func (t *treeWriter) hashAt(ctx context.Context, level int, x int64) (tlog.Hash, error) {
+	if x >= t.pendingAt && x-t.pendingAt < int64(len(t.pending)) {
+		return t.pending[x-t.pendingAt], nil
+	}
+	if e := t.edge[level]; e.idx == x {
+		return e.h, nil
+	}
+	got, err := hashReader(ctx, t.db).ReadHashes([]int64{x})
+	if err != nil {
+		return tlog.Hash{}, err
+	}
+	return got[0], nil
 }
 
 // addAll makes the events in leaves the next leaves, in order.
@@ -192,29 +197,46 @@ func (t *treeWriter) addAll(ctx context.Context, leaves []treeLeaf) (err error) 
 		if err != nil {
 			return err
 		}
-		t.size = n
-		if n != t.recentSize {
-			clear(t.recent)
+		if n != t.edgeSize {
+			t.forget()
 		}
+		t.size = n
 	}
 	defer func() {
 		if err != nil {
 			// Some rows may be in: the caller rolls back, and the tree
 			// is read again.
-			t.size, t.recentSize = -1, -1
-			clear(t.recent)
+			t.forget()
 		}
 		t.pending, t.leaves = t.pending[:0], t.leaves[:0]
 	}()
 	size := t.size
 	t.pendingAt = tlog.StoredHashIndex(0, size)
-	r := t.cachedReader(ctx)
 	for _, l := range leaves {
-		hs, err := audit.StoredHashes(size, l.pos, l.hash, r)
+		// What tlog.StoredHashesForRecordHash computes (leaf n's record
+		// hash, then one node hash per subtree it completes, combined with
+		// the stored hash to its left at each level), without its
+		// per-leaf slices and reader calls: the hashes it combines are
+		// this batch's or the edge's.
+		h, err := audit.LeafHash(l.pos, l.hash)
 		if err != nil {
 			return fmt.Errorf("audit tree: %w", err)
 		}
-		t.pending = append(t.pending, hs...)
+		t.pending = append(t.pending, h)
+		levels := bits.TrailingZeros64(uint64(size + 1))
+		for level := range levels {
+			left, err := t.hashAt(ctx, level, tlog.StoredHashIndex(level, size>>uint(level)-1))
+			if err != nil {
+				return fmt.Errorf("audit tree: %w", err)
+			}
+			h = tlog.NodeHash(left, h)
+			t.pending = append(t.pending, h)
+		}
+		// The hashes just stored are now the last at their levels.
+		for level := 0; level <= levels; level++ {
+			x := tlog.StoredHashIndex(level, size>>uint(level))
+			t.edge[level] = edgeHash{idx: x, h: t.pending[x-t.pendingAt]}
+		}
 		t.leaves = append(t.leaves, clampInt64(uint64(l.pos)), size)
 		size++
 	}
@@ -230,16 +252,7 @@ func (t *treeWriter) addAll(ctx context.Context, leaves []treeLeaf) (err error) 
 	if err != nil {
 		return fmt.Errorf("audit tree: store leaf: %w", err)
 	}
-	// Keep what the next leaf will combine: the last hashes stored. At
-	// most one hash per level is needed, so the map stays small.
-	if len(t.recent) > 256 {
-		clear(t.recent)
-	}
-	from := max(0, len(t.pending)-64)
-	for i, h := range t.pending[from:] {
-		t.recent[t.pendingAt+int64(from+i)] = h
-	}
-	t.size, t.recentSize = size, size
+	t.size, t.edgeSize = size, size
 	return nil
 }
 

@@ -61,9 +61,9 @@ func appendString(dst []byte, s string) []byte {
 }
 
 func appendHash(dst []byte, h string) []byte {
-	if isHexHash(h) {
-		dst, _ = hex.AppendDecode(append(dst, rawHash), []byte(h)) // isHexHash: it cannot fail
-		return dst
+	var raw [32]byte
+	if decodeHexHash(&raw, h) {
+		return append(append(dst, rawHash), raw[:]...)
 	}
 	return appendString(append(dst, textHash), h)
 }
@@ -71,16 +71,36 @@ func appendHash(dst []byte, h string) []byte {
 // isHexHash reports whether h is 64 lowercase hex digits, as ComputeHash
 // and GenesisHash give.
 func isHexHash(h string) bool {
+	var raw [32]byte
+	return decodeHexHash(&raw, h)
+}
+
+// decodeHexHash decodes h into raw and reports true if h is 64 lowercase
+// hex digits; in one pass, as the writer does it twice per event.
+func decodeHexHash(raw *[32]byte, h string) bool {
 	if len(h) != 64 {
 		return false
 	}
-	for i := range len(h) {
-		if c := h[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
+	var bad byte
+	for i := range raw {
+		hi, lo := lowerHex[h[2*i]], lowerHex[h[2*i+1]]
+		bad |= hi | lo
+		raw[i] = hi<<4 | lo&0x0f
 	}
-	return true
+	return bad&0xf0 == 0
 }
+
+// lowerHex maps '0'-'9' and 'a'-'f' to their values and every other byte
+// to 0xff.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for i, c := range "0123456789abcdef" {
+		t[c] = byte(i)
+	}
+	return t
+}()
 
 // compactable reports whether meta survives the compact form unchanged.
 func compactable(meta eventstore.Metadata) bool {

@@ -28,6 +28,7 @@ type Store struct {
 	write  *sql.DB   // exactly one connection, owned by the writer goroutine
 	wconn  *sql.Conn // that connection
 	read   *sql.DB   // the read pool
+	ckpt   *sql.DB   // one connection that checkpoints the WAL beside the writer (writer.go)
 	reqs   chan *request
 	maxReq int
 	poll   time.Duration // how often an idle subscription looks for others' appends
@@ -58,6 +59,7 @@ var _ eventstore.Store = (*Store)(nil)
 // benchmark can say how large the group commits actually were.
 type writeStats struct {
 	commits, events atomic.Uint64
+	checkpoints     atomic.Uint64 // run by the checkpointer beside the writer
 }
 
 // Option adjusts how Open sets up a Store.
@@ -141,6 +143,13 @@ func open(path string, opts ...Option) (*Store, *writer, error) {
 		s.read.SetMaxIdleConns(o.readConns)
 		err = s.read.PingContext(ctx)
 	}
+	if err == nil {
+		s.ckpt, err = sql.Open("sqlite", dsn(path, pragmas(o.busyTimeout)))
+	}
+	if err == nil {
+		s.ckpt.SetMaxOpenConns(1)
+		err = s.ckpt.PingContext(ctx)
+	}
 	var w *writer
 	if err == nil {
 		w, err = newWriter(ctx, s)
@@ -193,6 +202,9 @@ func (s *Store) closeDBs() error {
 	s.cstmts.close()
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
+	}
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.Close())
 	}
 	if s.wconn != nil {
 		_, err := s.wconn.ExecContext(context.Background(), "PRAGMA wal_checkpoint(TRUNCATE)")
