@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/referral-ledger/ledger/domain"
 )
@@ -18,9 +20,17 @@ import (
 // It recurses along the Go type, not the input, so deep input cannot
 // exhaust the stack.
 type walker struct {
-	dec    *json.Decoder
+	dec    tokenSource
 	body   []byte
 	fields []domain.FieldError
+}
+
+// tokenSource is what a walker reads tokens from: a json.Decoder, or, for
+// a body already known to be valid JSON, the quicker fastTokens.
+type tokenSource interface {
+	Token() (json.Token, error)
+	More() bool
+	Decode(v any) error
 }
 
 var (
@@ -77,7 +87,7 @@ func (w *walker) object(t reflect.Type, path string) error {
 		return nil
 	}
 	fields := jsonFields(t)
-	seen := make(map[string]bool)
+	var seen seenKeys
 	for w.dec.More() {
 		tok, err := w.dec.Token()
 		if err != nil {
@@ -87,14 +97,14 @@ func (w *walker) object(t reflect.Type, path string) error {
 		p := joinPath(path, key)
 		ft, known := fields[key]
 		switch {
-		case seen[key]:
+		case seen.has(key):
 			w.add(p, "duplicate field")
 			ft = anyType
 		case !known:
 			w.add(p, "unknown field")
 			ft = anyType
 		}
-		seen[key] = true
+		seen.add(key)
 		if err := w.value(ft, p); err != nil {
 			return err
 		}
@@ -103,6 +113,38 @@ func (w *walker) object(t reflect.Type, path string) error {
 		return w.syntax(err)
 	}
 	return nil
+}
+
+// seenKeys is the set of an object's keys read so far: a request's
+// objects have a few, kept in an array without allocating; past that,
+// in a map, so a body of many keys still costs time in proportion.
+type seenKeys struct {
+	few  [16]string
+	n    int
+	many map[string]bool
+}
+
+func (s *seenKeys) has(key string) bool {
+	if s.many != nil {
+		return s.many[key]
+	}
+	return slices.Contains(s.few[:s.n], key)
+}
+
+func (s *seenKeys) add(key string) {
+	switch {
+	case s.many != nil:
+		s.many[key] = true
+	case s.n < len(s.few):
+		s.few[s.n] = key
+		s.n++
+	default:
+		s.many = make(map[string]bool, 2*len(s.few))
+		for _, k := range s.few {
+			s.many[k] = true
+		}
+		s.many[key] = true
+	}
 }
 
 // value checks the next value against t.
@@ -240,11 +282,26 @@ func (w *walker) skip(tok json.Token) error {
 	return nil
 }
 
+// jsonFieldsCache holds jsonFields' answer for each struct type decoded
+// so far: a request type's fields do not change, and working them out by
+// reflection on every request cost more than the rest of the walk.
+var jsonFieldsCache sync.Map // reflect.Type -> map[string]reflect.Type, never modified once stored
+
 // jsonFields returns the JSON member names of struct type t and their
 // types, following encoding/json's tag rules and promoting the fields of
 // embedded structs (outer fields win). A field with the ",string" option
-// maps to any: its quoted value is left to the decoder.
+// maps to any: its quoted value is left to the decoder. The map returned
+// is shared: callers must not modify it.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if f, ok := jsonFieldsCache.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	f, _ := jsonFieldsCache.LoadOrStore(t, jsonFieldsOf(t))
+	return f.(map[string]reflect.Type)
+}
+
+// jsonFieldsOf works out jsonFields.
+func jsonFieldsOf(t reflect.Type) map[string]reflect.Type {
 	fields := make(map[string]reflect.Type)
 	var embedded []reflect.Type
 	for i := range t.NumField() {
@@ -279,7 +336,7 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		fields[name] = ft
 	}
 	for _, e := range embedded {
-		for name, ft := range jsonFields(e) {
+		for name, ft := range jsonFieldsOf(e) {
 			if _, ok := fields[name]; !ok {
 				fields[name] = ft
 			}
@@ -337,4 +394,103 @@ func safeName(key string) string {
 		}
 	}
 	return key
+}
+
+// errNotFast stops a walk over fastTokens that needs what only a
+// json.Decoder gives (a value decoded whole, a key with escapes); the
+// body is then walked again with one.
+var errNotFast = errors.New("not on the fast path")
+
+// fastTokens reads the tokens of a body that json.Valid accepted, which
+// lets it skip what a json.Decoder checks and allocates: separators are
+// skipped like white space, a string value is given as "" (the walker
+// only checks that it is a string), and the end of a value is found
+// without scanning past it (json.Decoder.Token builds, and drops, a
+// syntax error for the byte after every scalar).
+type fastTokens struct {
+	b []byte
+	i int
+}
+
+func (t *fastTokens) skip() {
+	for t.i < len(t.b) {
+		switch t.b[t.i] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			t.i++
+		default:
+			return
+		}
+	}
+}
+
+func (t *fastTokens) More() bool {
+	t.skip()
+	return t.i < len(t.b) && t.b[t.i] != '}' && t.b[t.i] != ']'
+}
+
+func (t *fastTokens) Token() (json.Token, error) {
+	t.skip()
+	if t.i >= len(t.b) {
+		return nil, io.EOF
+	}
+	switch c := t.b[t.i]; c {
+	case '{', '}', '[', ']':
+		t.i++
+		return json.Delim(c), nil
+	case '"':
+		start, escaped := t.i+1, false
+		j := start
+		for ; t.b[j] != '"'; j++ {
+			if t.b[j] == '\\' {
+				escaped = true
+				j++
+			}
+		}
+		t.i = j + 1
+		k := t.i
+		for k < len(t.b) && (t.b[k] == ' ' || t.b[k] == '\t' || t.b[k] == '\r' || t.b[k] == '\n') {
+			k++
+		}
+		if k < len(t.b) && t.b[k] == ':' { // a key: its text matters
+			if escaped {
+				return nil, errNotFast
+			}
+			return string(t.b[start:j]), nil
+		}
+		return "", nil
+	case 't':
+		t.i += len("true")
+		return true, nil
+	case 'f':
+		t.i += len("false")
+		return false, nil
+	case 'n':
+		t.i += len("null")
+		return nil, nil
+	default: // a number
+		start := t.i
+		for t.i < len(t.b) && strings.IndexByte("+-0123456789.eE", t.b[t.i]) >= 0 {
+			t.i++
+		}
+		return json.Number(t.b[start:t.i]), nil
+	}
+}
+
+// Decode is not offered: the walk goes again with a json.Decoder.
+func (t *fastTokens) Decode(any) error { return errNotFast }
+
+// fastValid walks body, which must be valid UTF-8, with fastTokens and
+// reports whether it is one JSON object whose members all match dst's
+// type; false means nothing certain, and the walk must be made again with
+// a json.Decoder for its errors.
+func fastValid(body []byte, dst any) bool {
+	if !json.Valid(body) {
+		return false
+	}
+	t := &fastTokens{b: body}
+	w := walker{dec: t, body: body}
+	if tok, err := t.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	return w.object(reflect.TypeOf(dst), "") == nil && len(w.fields) == 0
 }

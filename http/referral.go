@@ -335,6 +335,20 @@ func (s *Server) addNote(c *gin.Context) {
 func (s *Server) respondNote(c *gin.Context, status int, r domain.Referral, note domain.Note) {
 	setETag(c, r.Revision)
 	n := noteJSON(note)
-	c.JSON(status, gin.H{"id": n.ID, "referral_id": r.ID, "text": n.Text, "agreed_close_by": n.AgreedCloseBy,
-		"at": n.At, "actor": n.Actor, "note": n, "referral": s.referralJSON(r)})
+	c.JSON(status, noteResponse{ID: n.ID, ReferralID: r.ID, Text: n.Text, AgreedCloseBy: n.AgreedCloseBy,
+		At: n.At, Actor: n.Actor, Note: n, Referral: s.referralJSON(r)})
+}
+
+// noteResponse answers the adding of a note: the note's members, the note
+// and the referral. Its members are in name order, as they were when it
+// was a map, so the answer's bytes are as they were.
+type noteResponse struct {
+	Actor         actorBody    `json:"actor"`
+	AgreedCloseBy *string      `json:"agreed_close_by"`
+	At            string       `json:"at"`
+	ID            string       `json:"id"`
+	Note          noteBody     `json:"note"`
+	Referral      referralBody `json:"referral"`
+	ReferralID    uuid.UUID    `json:"referral_id"`
+	Text          *string      `json:"text"`
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -108,8 +109,57 @@ func accessRecordedStoredFrom(a domain.AccessRecorded) accessRecordedStored {
 }
 
 // seal moves the named members of the JSON object data into an encrypted
-// box under the client's key.
+// box under the client's key. The box holds the sensitive members, and the
+// stored object the others and the box, each as json.Marshal writes a map
+// of them (members in name order); data as json.Marshal wrote it is split
+// and joined again directly (splitMembers), and anything else goes the
+// way of the map (sealMaps), which gives the same bytes.
 func (c *Codec) seal(ctx context.Context, id, client uuid.UUID, data []byte, names []string) ([]byte, error) {
+	var buf [24]member
+	members, ok := splitMembers(data, buf[:0])
+	if !ok {
+		return c.sealMaps(ctx, id, client, data, names)
+	}
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.name, b.name) })
+	var private, public []member
+	var privBuf, pubBuf [24]member
+	private, public = privBuf[:0], pubBuf[:0]
+	for _, m := range members {
+		switch {
+		case slices.Contains(names, m.name):
+			if !isEmptyJSON(m.raw) {
+				private = append(private, m)
+			}
+		case m.name != sealedField: // the box's place, as the map's key would be overwritten
+			public = append(public, m)
+		}
+	}
+	if len(private) == 0 {
+		// Nothing personal to keep: no box, and so no key needed, which is
+		// what lets an erased client's referral still close (with no
+		// comment).
+		return joinMembers(public, len(data)), nil
+	}
+	key, err := c.keys.KeyForWrite(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	box, err := sealBox(key, joinMembers(private, len(data)), associatedData(id, client))
+	if err != nil {
+		return nil, err
+	}
+	boxJSON, err := json.Marshal(sealed{ClientID: client, Box: box})
+	if err != nil {
+		return nil, err
+	}
+	i, _ := slices.BinarySearchFunc(public, sealedField, func(m member, name string) int { return strings.Compare(m.name, name) })
+	public = slices.Insert(public, i, member{name: sealedField, raw: boxJSON})
+	return joinMembers(public, len(data)+len(boxJSON)), nil
+}
+
+// sealMaps is seal through maps of the members, for data splitMembers
+// does not take.
+func (c *Codec) sealMaps(ctx context.Context, id, client uuid.UUID, data []byte, names []string) ([]byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
 		return nil, err
@@ -124,9 +174,6 @@ func (c *Codec) seal(ctx context.Context, id, client uuid.UUID, data []byte, nam
 		}
 	}
 	if len(private) == 0 {
-		// Nothing personal to keep: no box, and so no key needed, which is
-		// what lets an erased client's referral still close (with no
-		// comment).
 		return json.Marshal(fields)
 	}
 	plain, err := json.Marshal(private)
@@ -145,6 +192,112 @@ func (c *Codec) seal(ctx context.Context, id, client uuid.UUID, data []byte, nam
 		return nil, err
 	}
 	return json.Marshal(fields)
+}
+
+// member is a member of a JSON object: its name and its value's bytes.
+type member struct {
+	name string
+	raw  []byte
+}
+
+// splitMembers appends to out the members of data, a JSON object as
+// json.Marshal writes one: compact, every value compact and escaped as it
+// escapes them, no name escaped. It says false for anything else (white
+// space, a name with an escape, not an object), which the caller then
+// parses the general way. The values share data's bytes.
+func splitMembers(data []byte, out []member) ([]member, bool) {
+	if len(data) < 2 || data[0] != '{' {
+		return out, false
+	}
+	i := 1
+	if data[i] == '}' {
+		return out, i+1 == len(data)
+	}
+	for {
+		if i >= len(data) || data[i] != '"' {
+			return out, false
+		}
+		end := bytes.IndexByte(data[i+1:], '"')
+		if end < 0 {
+			return out, false
+		}
+		name := data[i+1 : i+1+end]
+		if bytes.IndexByte(name, '\\') >= 0 {
+			return out, false
+		}
+		i += end + 2
+		if i >= len(data) || data[i] != ':' {
+			return out, false
+		}
+		i++
+		n, ok := valueEnd(data, i)
+		if !ok {
+			return out, false
+		}
+		out = append(out, member{name: string(name), raw: data[i:n]})
+		i = n
+		if i >= len(data) {
+			return out, false
+		}
+		switch data[i] {
+		case ',':
+			i++
+		case '}':
+			return out, i+1 == len(data)
+		default:
+			return out, false
+		}
+	}
+}
+
+// valueEnd returns the index just past the compact JSON value at data[i].
+func valueEnd(data []byte, i int) (int, bool) {
+	depth := 0
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(data) {
+				return i, false
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i, true
+			}
+			depth--
+		case ',':
+			if depth == 0 {
+				return i, true
+			}
+		}
+		if depth == 0 && (data[i] == '"' || data[i] == '}' || data[i] == ']') {
+			return i + 1, true
+		}
+	}
+	return i, depth == 0
+}
+
+// joinMembers writes members as a JSON object, as json.Marshal writes a
+// map of them when they are in name order.
+func joinMembers(members []member, size int) []byte {
+	out := make([]byte, 0, size+16)
+	out = append(out, '{')
+	for i, m := range members {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '"')
+		out = append(out, m.name...)
+		out = append(out, '"', ':')
+		out = append(out, m.raw...)
+	}
+	return append(out, '}')
 }
 
 // Decode returns the domain view of a stored event, decrypting its sealed

@@ -26,11 +26,18 @@ func (n *Notifier) deliver(ctx context.Context) {
 			n.sleep(ctx, n.clock.After(storeRetry))
 			continue
 		}
+		var sent []sentNotice
 		for _, m := range batch {
 			if ctx.Err() != nil {
-				return
+				break
 			}
-			n.deliverOne(ctx, m)
+			if s, ok := n.deliverOne(ctx, m); ok {
+				sent = append(sent, s)
+			}
+		}
+		n.recordSent(ctx, sent)
+		if ctx.Err() != nil {
+			return
 		}
 		if len(batch) == deliveryBatch {
 			continue
@@ -55,40 +62,38 @@ func (n *Notifier) sleep(ctx context.Context, timer <-chan time.Time) {
 	}
 }
 
-// deliverOne sends one notice and records the outcome. The outcome is
-// written even when ctx has just ended, so a notice that was sent is not
-// sent again by the next Run; only a crash between the two can repeat it
-// (at least once, R-NOTE-3).
-func (n *Notifier) deliverOne(ctx context.Context, m notice) {
+// sentNotice is a notice sent (or sent before) whose sending is yet to be
+// recorded.
+type sentNotice struct {
+	notice
+	attempts int
+	at       time.Time
+	before   bool // sent by an earlier attempt whose recording failed
+}
+
+// deliverOne sends one notice and records the outcome of a failed attempt;
+// a notice sent is returned, for recordSent to record with the others of
+// its batch. Only a crash before that record can send it again (at least
+// once, R-NOTE-3).
+func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) {
 	if at, ok := n.unrecorded(m.ID); ok {
 		// Sent before, but the outbox could not record it (a full disk):
 		// record it now instead of sending it again (R-OPS-4).
-		if err := n.outbox.markSent(context.WithoutCancel(ctx), m.ID, m.Attempts+1, at); err != nil {
-			return
-		}
-		n.recorded(m.ID)
-		return
+		return sentNotice{notice: m, attempts: m.Attempts + 1, at: at, before: true}, true
 	}
 	err := n.sender.Send(ctx, m.Message)
 	if err != nil && ctx.Err() != nil {
-		return // stopping: not the notice's fault, and it stays due
+		return sentNotice{}, false // stopping: not the notice's fault, and it stays due
+	}
+	attempts := m.Attempts + 1
+	now := n.clock.Now()
+	if err == nil {
+		return sentNotice{notice: m, attempts: attempts, at: now}, true
 	}
 	record := context.WithoutCancel(ctx)
-	attempts := m.Attempts + 1
 	log := n.log.With().Str("notice_id", m.ID).Str("kind", string(m.Kind)).Str("reference", m.Reference).
 		Int("attempt", attempts).Logger()
-	now := n.clock.Now()
 	switch {
-	case err == nil:
-		if err := n.outbox.markSent(record, m.ID, attempts, now); err != nil {
-			// Remembered, so this process records it later instead of
-			// sending it again; only a restart meanwhile can repeat it.
-			n.unrecordedSent(m.ID, now)
-			log.Error().Err(err).Msg("email notice sent but not yet recorded as sent; recording it again later")
-			return
-		}
-		metrics.NoticeSent()
-		log.Debug().Msg("email notice sent")
 	case attempts >= n.opts.MaxAttempts:
 		metrics.NoticeAttemptFailed()
 		metrics.NoticeGaveUp()
@@ -103,6 +108,41 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) {
 			log.Error().Err(err).Msg("notifications: cannot record a failed attempt")
 		}
 		log.Warn().Err(err).Dur("retry_in", wait).Msg("email notice not sent; will retry")
+	}
+	return sentNotice{}, false
+}
+
+// recordSent records the notices of a batch as sent, in one transaction
+// (one fsync for the batch instead of one per notice). It records them
+// even when ctx has just ended, so a notice that was sent is not sent
+// again by the next Run. When the outbox cannot record them they are
+// remembered, so this process records them later instead of sending them
+// again; only a restart meanwhile can repeat them.
+func (n *Notifier) recordSent(ctx context.Context, sent []sentNotice) {
+	if len(sent) == 0 {
+		return
+	}
+	if err := n.outbox.markSent(context.WithoutCancel(ctx), sent); err != nil {
+		for _, s := range sent {
+			if s.before {
+				continue // still remembered
+			}
+			n.unrecordedSent(s.ID, s.at)
+			n.log.Error().Err(err).Str("notice_id", s.ID).Str("kind", string(s.Kind)).Str("reference", s.Reference).
+				Int("attempt", s.attempts).Msg("email notice sent but not yet recorded as sent; recording it again later")
+		}
+		return
+	}
+	for _, s := range sent {
+		if s.before {
+			n.recorded(s.ID)
+			continue
+		}
+		metrics.NoticeSent()
+		if e := n.log.Debug(); e.Enabled() {
+			e.Str("notice_id", s.ID).Str("kind", string(s.Kind)).Str("reference", s.Reference).
+				Int("attempt", s.attempts).Msg("email notice sent")
+		}
 	}
 }
 

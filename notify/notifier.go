@@ -333,6 +333,8 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 	var derived []change // each event's notices and cancellations, in order
 	commit := false      // whether the events after cp need a commit
 	var after eventstore.Position
+	var linger *time.Timer // started when the first notices wait for others
+	lingered := false      // linger has run out
 	for handled := 1; ; handled++ {
 		if ev.Position <= cp {
 			if err := n.rebuildState(ctx, ev, cp, statePersisted); err != nil {
@@ -360,6 +362,24 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 		case ev, more = <-events:
 			closed = !more
 		default:
+			// Nothing waiting. Notices to commit wait a moment for the
+			// events that follow, so that under load one commit (one
+			// fsync) carries many events' notices; the position, and so
+			// WaitFor, moves only once they are committed.
+			if !commit || lingered {
+				break
+			}
+			if linger == nil {
+				linger = time.NewTimer(notifyLinger)
+				defer linger.Stop()
+			}
+			select {
+			case ev, more = <-events:
+				closed = !more
+			case <-linger.C:
+				lingered = true
+			case <-ctx.Done():
+			}
 		}
 		if !more {
 			break
@@ -386,6 +406,12 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 // notifyBatchMax bounds how many events one transaction of the outbox
 // commits.
 const notifyBatchMax = 512
+
+// notifyLinger is how long derived notices wait, uncommitted, for further
+// events to commit with them. Notices are emails: a few milliseconds more
+// before they are enqueued is nothing to a reader, while a commit per
+// event under load costs an fsync each.
+const notifyLinger = 25 * time.Millisecond
 
 // apply decodes ev, derives its notices when derive is set (from the
 // state before the event) and applies it to the state.

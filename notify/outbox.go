@@ -487,15 +487,34 @@ func (o *outbox) nextDue(ctx context.Context) (at time.Time, ok bool, err error)
 	return time.UnixMilli(ms.Int64).UTC(), true, nil
 }
 
-// markSent records a delivered notice, unless it was cancelled meanwhile.
-func (o *outbox) markSent(ctx context.Context, id string, attempts int, at time.Time) error {
-	st, err := o.stmt(ctx, `UPDATE outbox SET status = ?, attempts = ?, sent_at = ?, last_error = NULL
-		WHERE id = ? AND status = ?`)
+// sqlMarkSent records a delivered notice, unless it was cancelled meanwhile.
+const sqlMarkSent = `UPDATE outbox SET status = ?, attempts = ?, sent_at = ?, last_error = NULL
+		WHERE id = ? AND status = ?`
+
+// markSent records delivered notices, in one transaction.
+func (o *outbox) markSent(ctx context.Context, sent []sentNotice) error {
+	st, err := o.stmt(ctx, sqlMarkSent)
 	if err != nil {
 		return err
 	}
-	_, err = st.ExecContext(ctx, statusSent, attempts, at.UnixMilli(), id, statusPending)
-	return err
+	if len(sent) == 1 {
+		s := sent[0]
+		_, err = st.ExecContext(ctx, statusSent, s.attempts, s.at.UnixMilli(), s.ID, statusPending)
+		return err
+	}
+	tx, err := o.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	txst := tx.StmtContext(ctx, st)
+	defer txst.Close()
+	for _, s := range sent {
+		if _, err := txst.ExecContext(ctx, statusSent, s.attempts, s.at.UnixMilli(), s.ID, statusPending); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // markRetry records a failed attempt and when to try again.
