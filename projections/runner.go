@@ -32,6 +32,18 @@ type Projection interface {
 	Readings() domain.Readings
 }
 
+// preparer is a persistent view that does part of an event's work ahead
+// of the batch that applies it, on the runner's goroutine that reads,
+// hashes and decodes events, while the batch before is applied: the known
+// clients index decrypts each referral's client and marks it there, off
+// the goroutine that writes the views. prepareEvent returns that work's
+// result (nil for none), which the runner hands to applyPrepared in place
+// of ApplyIn; it must not change the view.
+type preparer interface {
+	prepareEvent(ctx context.Context, stored eventstore.RecordedEvent, rec domain.Recorded) any
+	applyPrepared(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded, ahead any) error
+}
+
 // CheckReadings returns an error naming each projection and event type of
 // the domain the projection does not declare; nil when all are declared.
 func CheckReadings(projections ...Projection) error {
@@ -49,6 +61,7 @@ type Runner struct {
 	store       eventstore.Store
 	codec       *ledger.Codec
 	projections []Projection
+	preparers   []preparer // by projection: nil for one that prepares nothing
 	log         zerolog.Logger
 	chains      *eventstore.ChainVerifier // nil unless CheckChains was called
 	views       *Views                    // where chain heads are kept; nil for none
@@ -79,8 +92,17 @@ type Runner struct {
 
 // NewRunner returns a runner for projections; call Run to start it.
 func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Projection) *Runner {
-	return &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{}),
+	r := &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{}),
 		batchMax: batchMax, catchUpMax: catchUpBatchMax}
+	for i, p := range projections {
+		if pr, ok := p.(preparer); ok {
+			if r.preparers == nil {
+				r.preparers = make([]preparer, len(projections))
+			}
+			r.preparers[i] = pr
+		}
+	}
+	return r
 }
 
 // CheckChains makes the runner recompute every event's hash link before
@@ -263,6 +285,9 @@ type prepared struct {
 	rec  domain.Recorded
 	hash string // the hash of the event's contents; "" when chains are not checked
 	err  error  // why the event could not be decoded
+	// ahead holds, by projection, what a preparer prepared for the event;
+	// nil when none did.
+	ahead []any
 }
 
 // preparedMax bounds the events prepared ahead of the batch applied.
@@ -350,6 +375,19 @@ func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent
 func (r *Runner) prepareEvent(ctx context.Context, ev eventstore.RecordedEvent) prepared {
 	p := prepared{ev: ev}
 	p.rec, p.err = r.codec.Decode(ctx, ev)
+	if p.err == nil {
+		for i, pr := range r.preparers {
+			if pr == nil {
+				continue
+			}
+			if a := pr.prepareEvent(ctx, ev, p.rec); a != nil {
+				if p.ahead == nil {
+					p.ahead = make([]any, len(r.preparers))
+				}
+				p.ahead[i] = a
+			}
+		}
+	}
 	if r.chains != nil {
 		p.hash = eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata)
 	}
@@ -572,7 +610,7 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 		if stop != nil {
 			break
 		}
-		if err := r.applyPersistent(ev, rec, begin); err != nil {
+		if err := r.applyPersistent(ev, rec, events[i].ahead, begin); err != nil {
 			// The batch cannot be trusted: none of it is kept.
 			for _, b := range batches {
 				b.Rollback()
@@ -639,9 +677,10 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 	return len(recs), stop
 }
 
-// applyPersistent applies one event to the persistent read models.
-func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorded, begin func(*Views) (*Batch, error)) error {
-	for _, p := range r.projections {
+// applyPersistent applies one event to the persistent read models, with
+// what preparers prepared for it (ahead, by projection; nil for nothing).
+func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorded, ahead []any, begin func(*Views) (*Batch, error)) error {
+	for i, p := range r.projections {
 		v, ok := p.(Persistent)
 		if !ok {
 			continue
@@ -650,7 +689,12 @@ func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorde
 		if err != nil {
 			return err
 		}
-		if err := v.ApplyIn(b, ev, rec); err != nil {
+		if ahead != nil && ahead[i] != nil {
+			err = r.preparers[i].applyPrepared(b, ev, rec, ahead[i])
+		} else {
+			err = v.ApplyIn(b, ev, rec)
+		}
+		if err != nil {
 			return err
 		}
 	}
