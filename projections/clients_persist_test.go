@@ -164,7 +164,8 @@ type clientsNode struct {
 	known   *KnownClients
 	decoder *countingDecoder
 	marker  Marker
-	// batchMax and catchUpMax, when not 0, bound the runner's batches.
+	// batchMax and catchUpMax, when not 0, bound the runner's batches,
+	// and a rebuild's transactions to three catch-up batches.
 	batchMax, catchUpMax int
 }
 
@@ -209,7 +210,7 @@ func (n *clientsNode) run(t *testing.T, l *clientsLog) eventstore.Position {
 	r.CheckChains()
 	r.UseViews(n.views)
 	if n.batchMax > 0 {
-		r.batchMax, r.catchUpMax = n.batchMax, n.catchUpMax
+		r.batchMax, r.catchUpMax, r.rebuildMax = n.batchMax, n.catchUpMax, 3*n.catchUpMax
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)

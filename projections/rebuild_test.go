@@ -161,13 +161,14 @@ func rebuildFixture(t *testing.T) (store eventstore.Store, head eventstore.Posit
 }
 
 // startRunner starts a runner of the referrals read model p over store,
-// checking chains, with small batches so a rebuild takes several.
+// checking chains, with small batches so a rebuild takes several, and
+// several transactions, each held open across batches.
 func startRunner(t *testing.T, store eventstore.Store, views *Views, p Persistent) (*Runner, context.CancelFunc, <-chan error) {
 	t.Helper()
 	r := NewRunner(store, ledger.NewPublicCodec(), p)
 	r.CheckChains()
 	r.UseViews(views)
-	r.batchMax, r.catchUpMax = 7, 50
+	r.batchMax, r.catchUpMax, r.rebuildMax = 7, 50, 120
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()

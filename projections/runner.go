@@ -80,9 +80,22 @@ type Runner struct {
 	rebuild   map[*Views][]string
 	rebuildTo eventstore.Position
 
-	// batchMax and catchUpMax bound a batch (batchMax and catchUpBatchMax;
-	// tests make them small).
-	batchMax, catchUpMax int
+	// held, during a rebuild, is the transaction of each database kept
+	// open across batches, and heldEvents how many events it applied: a
+	// rebuild commits every rebuildCommitMax events and when it catches
+	// up, not at every batch (see applyBatch). nil when none is open.
+	held       map[*Views]*Batch
+	heldEvents int
+	heldLast   eventstore.Position // the last event held
+	// persistentOnly is true when every projection is Persistent: only
+	// then can a rebuild hold its transactions across batches (a read
+	// model in memory applies a batch once it is committed).
+	persistentOnly bool
+
+	// batchMax and catchUpMax bound a batch, and rebuildMax a rebuild's
+	// transaction (batchMax, catchUpBatchMax and rebuildCommitMax; tests
+	// make them small).
+	batchMax, catchUpMax, rebuildMax int
 
 	mu      sync.Mutex
 	pos     eventstore.Position
@@ -93,8 +106,12 @@ type Runner struct {
 // NewRunner returns a runner for projections; call Run to start it.
 func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Projection) *Runner {
 	r := &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{}),
-		batchMax: batchMax, catchUpMax: catchUpBatchMax}
+		batchMax: batchMax, catchUpMax: catchUpBatchMax, rebuildMax: rebuildCommitMax}
+	r.persistentOnly = true
 	for i, p := range projections {
+		if _, ok := p.(Persistent); !ok {
+			r.persistentOnly = false
+		}
 		if pr, ok := p.(preparer); ok {
 			if r.preparers == nil {
 				r.preparers = make([]preparer, len(projections))
@@ -184,6 +201,15 @@ const (
 	catchUpBatchMax = 16384
 )
 
+// rebuildCommitMax bounds how many events one transaction of a rebuild
+// applies. A rebuild from the start of the log keeps its transaction open
+// across batches and commits every rebuildCommitMax events and when it
+// catches up: the rows and pages its events change are written once per
+// transaction rather than once per batch (a referral's rows, and most
+// pages of each table keyed by random ids, are changed by every batch).
+// Memory holds the rows the transaction changed until it commits.
+const rebuildCommitMax = 65536
+
 // runOnce applies events from one subscription until it ends, and says
 // why and whether it applied any. recovering logs the first event applied.
 // Events waiting in the subscription are applied in batches: the
@@ -231,6 +257,9 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		cancel()
 		sub.Close()
 		<-preparing
+		// A rebuild's transaction still open is abandoned: the next
+		// subscription starts after the last event committed.
+		r.rollbackHeld()
 	}()
 	size := r.batchMax
 	if behind := uint64(head - min(head, r.Position())); behind > uint64(size) {
@@ -268,6 +297,12 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		if !open {
 			break
 		}
+	}
+	if r.held != nil {
+		if err := r.commitHeld(); err != nil {
+			return progressed, err
+		}
+		progressed = true
 	}
 	if err := sub.Err(); err != nil {
 		return progressed, fmt.Errorf("projection subscription ended: %w", err)
@@ -574,9 +609,18 @@ func (r *Runner) lowestCheckpoint(ctx context.Context) (eventstore.Position, err
 // applyBatch applies events, in order, to every read model, and returns
 // how many it applied: all of them, or those before the first that could
 // not be verified, decoded or applied, with the error. What it applied is
-// committed, and the position moved past it.
+// committed, and the position moved past it; except during a rebuild,
+// which may hold its transaction open for the next batch (see
+// rebuildCommitMax): it then returns 0, and the batch that commits counts
+// its own events. A failure rolls back every event applied since the
+// last commit.
 func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error) {
-	batches := map[*Views]*Batch{}
+	batches := r.held
+	heldEvents := r.heldEvents
+	r.held, r.heldEvents = nil, 0
+	if batches == nil {
+		batches = map[*Views]*Batch{}
+	}
 	begin := func(v *Views) (*Batch, error) {
 		if b, ok := batches[v]; ok {
 			return b, nil
@@ -588,6 +632,11 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 		b.rebuild = r.rebuild != nil
 		batches[v] = b
 		return b, nil
+	}
+	rollback := func() {
+		for _, b := range batches {
+			b.Rollback()
+		}
 	}
 	recs := make([]domain.Recorded, 0, len(events))
 	var stop error
@@ -612,9 +661,7 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 		}
 		if err := r.applyPersistent(ev, rec, events[i].ahead, begin); err != nil {
 			// The batch cannot be trusted: none of it is kept.
-			for _, b := range batches {
-				b.Rollback()
-			}
+			rollback()
 			return 0, fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
 		}
 		recs = append(recs, rec)
@@ -625,15 +672,18 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 			err = b.setMark(events[len(recs)-1].ev)
 		}
 		if err != nil {
-			for _, b := range batches {
-				b.Rollback()
-			}
+			rollback()
 			return 0, fmt.Errorf("projections: %w", err)
 		}
 	}
 	// The batch that catches up with a rebuild creates the indexes it
 	// dropped: the views are never seen caught up without them.
 	finishing := r.rebuild != nil && len(recs) > 0 && events[len(recs)-1].ev.Position >= r.rebuildTo
+	if !finishing && stop == nil && r.rebuild != nil && r.persistentOnly && heldEvents+len(recs) < r.rebuildMax {
+		// A rebuild far from its end: the transaction stays open.
+		r.held, r.heldEvents, r.heldLast = batches, heldEvents+len(recs), events[len(recs)-1].ev.Position
+		return 0, nil
+	}
 	if finishing {
 		for v, names := range r.rebuild {
 			b, err := begin(v)
@@ -641,9 +691,7 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 				err = b.finishRebuild(names)
 			}
 			if err != nil {
-				for _, b := range batches {
-					b.Rollback()
-				}
+				rollback()
 				return 0, fmt.Errorf("projections: finish the rebuild: %w", err)
 			}
 		}
@@ -675,6 +723,39 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 		r.advance(events[len(recs)-1].ev.Position)
 	}
 	return len(recs), stop
+}
+
+// commitHeld commits a rebuild's transaction held open across batches,
+// if any, and moves the position to its last event: the subscription
+// ended before the rebuild caught up, and what it applied up to there is
+// kept, as each batch's would be.
+func (r *Runner) commitHeld() error {
+	if r.held == nil {
+		return nil
+	}
+	batches, last := r.held, r.heldLast
+	r.held, r.heldEvents = nil, 0
+	for _, b := range batches {
+		if err := b.Commit(); err != nil {
+			for _, other := range batches {
+				if other != b {
+					other.Rollback()
+				}
+			}
+			return fmt.Errorf("projections: %w", err)
+		}
+	}
+	r.advance(last)
+	return nil
+}
+
+// rollbackHeld abandons a rebuild's transaction held open across
+// batches, if any.
+func (r *Runner) rollbackHeld() {
+	for _, b := range r.held {
+		b.Rollback()
+	}
+	r.held, r.heldEvents = nil, 0
 }
 
 // applyPersistent applies one event to the persistent read models, with
