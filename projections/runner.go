@@ -687,13 +687,20 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 	if finishing {
 		for v, names := range r.rebuild {
 			b, err := begin(v)
-			if err == nil {
-				err = b.finishRebuild(names)
-			}
 			if err != nil {
 				rollback()
 				return 0, fmt.Errorf("projections: finish the rebuild: %w", err)
 			}
+			// After the views have written the rows they hold (their own
+			// flushes, registered when they joined the batch): an index
+			// is cheaper created over the rows than kept up to date as
+			// they are written.
+			b.onFlush(func(b *Batch) error {
+				if err := b.finishRebuild(names); err != nil {
+					return fmt.Errorf("finish the rebuild: %w", err)
+				}
+				return nil
+			})
 		}
 	}
 	for _, b := range batches {
