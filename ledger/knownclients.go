@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/keystore"
 )
 
@@ -106,4 +109,49 @@ func NormaliseClientName(name string) string {
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// DecodeClient returns the client's details sealed in a stored
+// referral.made: what Decode sets in the event's Client, for the known
+// clients index (R-REF-14), which needs nothing else of the event. It
+// reads only the payload's sealed box and opens it, instead of decoding
+// the whole event again after the public codec has. erased is true when
+// the client's data was erased; a referral with no box gives no details.
+// Errors: those of Decode (a codec without keys, the key store, a box
+// that does not open or parse).
+func (c *Codec) DecodeClient(ctx context.Context, rec eventstore.RecordedEvent) (client domain.Client, erased bool, err error) {
+	if rec.Type != domain.ReferralMadeType {
+		return domain.Client{}, false, fmt.Errorf("decode the client of event %s: a %s is not a referral.made", rec.ID, rec.Type)
+	}
+	data, err := upcast(rec.Type, rec.SchemaVersion, rec.Data)
+	if err != nil {
+		return domain.Client{}, false, fmt.Errorf("decode the client of event %s: %w", rec.ID, err)
+	}
+	var payload struct {
+		Sealed *sealed `json:"sealed"`
+	}
+	if err := json.Unmarshal(data, &payload); err != nil {
+		return domain.Client{}, false, fmt.Errorf("decode the client of event %s: %w", rec.ID, err)
+	}
+	if payload.Sealed == nil {
+		return domain.Client{}, false, nil
+	}
+	if c.keys == nil {
+		return domain.Client{}, false, fmt.Errorf("decode the client of event %s: a public codec opens no box", rec.ID)
+	}
+	key, erased, err := c.keys.KeyForRead(ctx, payload.Sealed.ClientID)
+	if err != nil || erased {
+		return domain.Client{}, erased, err
+	}
+	plain, err := openBox(key, payload.Sealed.Box, associatedData(rec.ID, payload.Sealed.ClientID))
+	if err != nil {
+		return domain.Client{}, false, fmt.Errorf("decode the client of event %s: %w", rec.ID, err)
+	}
+	var fields struct {
+		Client domain.Client `json:"client"`
+	}
+	if err := json.Unmarshal(plain, &fields); err != nil {
+		return domain.Client{}, false, fmt.Errorf("decode the client of event %s: %w", rec.ID, err)
+	}
+	return fields.Client, false, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -163,7 +164,8 @@ type clientsNode struct {
 	known   *KnownClients
 	decoder *countingDecoder
 	marker  Marker
-	// batchMax and catchUpMax, when not 0, bound the runner's batches.
+	// batchMax and catchUpMax, when not 0, bound the runner's batches,
+	// and a rebuild's transactions to three catch-up batches.
 	batchMax, catchUpMax int
 }
 
@@ -173,16 +175,26 @@ var clientsTestKey = ledger.NewIndexKey(keystore.GenerateMasterKey())
 // them, decoding with l's keys and marking with marker.
 func openClientsNode(t *testing.T, l *clientsLog, path string, marker Marker) *clientsNode {
 	t.Helper()
+	decoder := &countingDecoder{Decoder: ledger.NewCodec(l.keys)}
+	n := openClientsNodeDecoding(t, l, path, marker, decoder)
+	n.decoder = decoder
+	return n
+}
+
+// openClientsNodeDecoding is openClientsNode, the known clients index
+// decoding with decoder.
+func openClientsNodeDecoding(t *testing.T, l *clientsLog, path string, marker Marker, decoder Decoder) *clientsNode {
+	t.Helper()
 	ctx := context.Background()
 	views, err := OpenViews(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &clientsNode{views: views, decoder: &countingDecoder{Decoder: ledger.NewCodec(l.keys)}, marker: marker}
+	n := &clientsNode{views: views, marker: marker}
 	if n.clients, err = OpenClients(ctx, views); err != nil {
 		t.Fatal(err)
 	}
-	if n.known, err = OpenKnownClients(ctx, views, l.store, n.decoder, marker); err != nil {
+	if n.known, err = OpenKnownClients(ctx, views, l.store, decoder, marker); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -198,7 +210,7 @@ func (n *clientsNode) run(t *testing.T, l *clientsLog) eventstore.Position {
 	r.CheckChains()
 	r.UseViews(n.views)
 	if n.batchMax > 0 {
-		r.batchMax, r.catchUpMax = n.batchMax, n.catchUpMax
+		r.batchMax, r.catchUpMax, r.rebuildMax = n.batchMax, n.catchUpMax, 3*n.catchUpMax
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -638,5 +650,57 @@ func TestClientsCachesFollowCommits_Issue14(t *testing.T) {
 	}
 	if r, ok := p.ErasureRequest(request); !ok || r.Status != domain.ErasureCarriedOut || !r.ClientErased {
 		t.Fatalf("the request: %+v %v", r, ok)
+	}
+}
+
+// TestKnownClientsDecodingTheClientAloneEqualsFullDecode_REF14_Issue14:
+// the known clients index reads each referral's client with the codec's
+// DecodeClient (the box alone, prepared ahead of the batch by the runner)
+// and writes the same rows, byte for byte, as when it decodes every
+// referral whole, built incrementally or rebuilt; and answers searches the
+// same.
+func TestKnownClientsDecodingTheClientAloneEqualsFullDecode_REF14_Issue14(t *testing.T) {
+	dir := t.TempDir()
+	l := newClientsLog(t, dir)
+	var clients []uuid.UUID
+	names := map[uuid.UUID][2]string{}
+	whole, alone := filepath.Join(dir, "whole.db"), filepath.Join(dir, "alone.db")
+	var wantAnswers, gotAnswers string
+	for range 3 {
+		c, n := clientsHistory(l, 12)
+		clients = append(clients, c...)
+		maps.Copy(names, n)
+		w := openClientsNode(t, l, whole, clientsTestKey) // decodes through Decode only
+		w.run(t, l)
+		if w.decoder.n.Load() == 0 {
+			t.Fatal("the whole decoder decoded nothing: the test proves nothing")
+		}
+		wantAnswers = w.answers(t, l, clients, names)
+		w.views.Close()
+		var codec Decoder = ledger.NewCodec(l.keys)
+		if _, ok := codec.(ClientDecoder); !ok {
+			t.Fatal("the codec does not decode a client alone")
+		}
+		a := openClientsNodeDecoding(t, l, alone, clientsTestKey, codec)
+		a.run(t, l)
+		gotAnswers = a.answers(t, l, clients, names)
+		a.views.Close()
+	}
+	want := dumpViews(t, whole)
+	if len(want["known_marks"]) == 0 {
+		t.Fatal("no marks: the test proves nothing")
+	}
+	if got := dumpViews(t, alone); !reflect.DeepEqual(got, want) {
+		t.Fatalf("views built decoding the client alone differ:\n%v\n%v", got, want)
+	}
+	if gotAnswers != wantAnswers {
+		t.Fatalf("decoding the client alone, the read models answer\n%s\nwant\n%s", gotAnswers, wantAnswers)
+	}
+	rebuilt := filepath.Join(dir, "rebuilt.db")
+	n := openClientsNodeDecoding(t, l, rebuilt, clientsTestKey, ledger.NewCodec(l.keys))
+	n.run(t, l)
+	n.views.Close()
+	if got := dumpViews(t, rebuilt); !reflect.DeepEqual(got, want) {
+		t.Fatal("views rebuilt decoding the client alone differ from those built decoding whole referrals")
 	}
 }

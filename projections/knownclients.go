@@ -25,6 +25,14 @@ type Decoder interface {
 	Decode(ctx context.Context, rec eventstore.RecordedEvent) (domain.Recorded, error)
 }
 
+// ClientDecoder is a Decoder that reads a referral.made's client alone,
+// opening its sealed box without decoding the rest of the event again
+// (ledger.Codec's DecodeClient): the index uses it when its decoder has
+// it.
+type ClientDecoder interface {
+	DecodeClient(ctx context.Context, rec eventstore.RecordedEvent) (client domain.Client, erased bool, err error)
+}
+
 // Marker computes a blind-index entry: a *ledger.IndexKey.
 type Marker interface {
 	Mark(ctx context.Context, name, dateOfBirth string) (ledger.Mark, error)
@@ -235,6 +243,46 @@ func (k *KnownClients) Apply(stored eventstore.RecordedEvent, rec domain.Recorde
 // ApplyIn implements Persistent. Events at or before the checkpoint are
 // ignored before anything is decoded.
 func (k *KnownClients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded) error {
+	return k.apply(b, stored, rec, nil)
+}
+
+// knownAhead is the mark of a referral's client, computed by prepareEvent
+// ahead of the batch that applies the referral (markOf's results).
+type knownAhead struct {
+	mark *ledger.Mark
+	ok   bool
+}
+
+// prepareEvent implements preparer: the mark of a referral.made's client,
+// decrypted and computed on the runner's decoding goroutine, while the
+// batch before is applied; nil for any other event, and for one the index
+// has applied already.
+func (k *KnownClients) prepareEvent(ctx context.Context, stored eventstore.RecordedEvent, rec domain.Recorded) any {
+	if _, made := rec.Event.(*domain.ReferralMade); !made || !rec.Withheld {
+		return nil
+	}
+	k.mu.Lock()
+	applied := stored.Position <= k.checkpoint
+	k.mu.Unlock()
+	if applied {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, decodeTimeout)
+	defer cancel()
+	mark, ok := k.markOf(ctx, stored)
+	return &knownAhead{mark: mark, ok: ok}
+}
+
+// applyPrepared implements preparer: ApplyIn, with the mark prepareEvent
+// computed.
+func (k *KnownClients) applyPrepared(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded, ahead any) error {
+	a, _ := ahead.(*knownAhead)
+	return k.apply(b, stored, rec, a)
+}
+
+// apply is ApplyIn, with the mark of a referral.made's client computed
+// ahead (nil: computed here).
+func (k *KnownClients) apply(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded, ahead *knownAhead) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.batch != b {
@@ -254,9 +302,15 @@ func (k *KnownClients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec do
 		if !rec.Withheld {
 			return nil // no client data sealed (a referral of a known client may give none)
 		}
-		ctx, cancel := context.WithTimeout(b.ctx, decodeTimeout)
-		defer cancel()
-		mark, ok := k.markOf(ctx, stored)
+		var mark *ledger.Mark
+		var ok bool
+		if ahead != nil {
+			mark, ok = ahead.mark, ahead.ok
+		} else {
+			ctx, cancel := context.WithTimeout(b.ctx, decodeTimeout)
+			defer cancel()
+			mark, ok = k.markOf(ctx, stored)
+		}
 		switch {
 		case !ok:
 			k.added[stored.Position] = pendingReferral{client: e.ClientID, stored: &stored}
@@ -299,15 +353,31 @@ func (k *KnownClients) erased(b *Batch, client uuid.UUID) (bool, error) {
 // name and date of birth: nil when there is nothing to index (erased, or
 // not both given), and false when the key store did not answer.
 func (k *KnownClients) markOf(ctx context.Context, stored eventstore.RecordedEvent) (*ledger.Mark, bool) {
-	rec, err := k.decode.Decode(ctx, stored)
-	if err != nil {
-		return nil, false
+	var client domain.Client
+	if d, ok := k.decode.(ClientDecoder); ok && stored.Type == domain.ReferralMadeType {
+		c, erased, err := d.DecodeClient(ctx, stored)
+		if err != nil {
+			return nil, false
+		}
+		if erased {
+			return nil, true
+		}
+		client = c
+	} else {
+		rec, err := k.decode.Decode(ctx, stored)
+		if err != nil {
+			return nil, false
+		}
+		made, ok := rec.Event.(*domain.ReferralMade)
+		if !ok || rec.Erased {
+			return nil, true
+		}
+		client = made.Client
 	}
-	made, ok := rec.Event.(*domain.ReferralMade)
-	if !ok || rec.Erased || made.Client.Name == "" || made.Client.DateOfBirth == "" {
+	if client.Name == "" || client.DateOfBirth == "" {
 		return nil, true // nothing to index: a search needs both
 	}
-	mark, err := k.marker.Mark(ctx, made.Client.Name, made.Client.DateOfBirth)
+	mark, err := k.marker.Mark(ctx, client.Name, client.DateOfBirth)
 	if err != nil {
 		return nil, false
 	}

@@ -161,13 +161,14 @@ func rebuildFixture(t *testing.T) (store eventstore.Store, head eventstore.Posit
 }
 
 // startRunner starts a runner of the referrals read model p over store,
-// checking chains, with small batches so a rebuild takes several.
+// checking chains, with small batches so a rebuild takes several, and
+// several transactions, each held open across batches.
 func startRunner(t *testing.T, store eventstore.Store, views *Views, p Persistent) (*Runner, context.CancelFunc, <-chan error) {
 	t.Helper()
 	r := NewRunner(store, ledger.NewPublicCodec(), p)
 	r.CheckChains()
 	r.UseViews(views)
-	r.batchMax, r.catchUpMax = 7, 50
+	r.batchMax, r.catchUpMax, r.rebuildMax = 7, 50, 120
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
@@ -348,5 +349,50 @@ func TestRebuildChecksEveryLink_LEDGER4(t *testing.T) {
 	changed.Metadata.PrevHash = changed.Metadata.Hash
 	if err := check(changed); !errors.As(err, &broken) {
 		t.Fatalf("an event whose contents do not match its hash was accepted: %v", err)
+	}
+}
+
+// TestResetCutShortIsResetAgain_Issue14: a reset of the views marks the
+// file as being rebuilt, then drops its tables one transaction at a time;
+// cut short between two drops (some tables gone, others still full), the
+// file is reset again at the next open and rebuilt from the start of the
+// log, with the same rows and indexes as a rebuild in one go.
+func TestResetCutShortIsResetAgain_Issue14(t *testing.T) {
+	store, head, want, indexes := rebuildFixture(t)
+	path := filepath.Join(t.TempDir(), ViewsFile)
+	if from := runViews(t, store, path); from != eventstore.Start {
+		t.Fatalf("a first build subscribed after %d", from)
+	}
+	views, err := OpenViews(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What reset does before a crash: the mark, then some of the drops.
+	for _, q := range []string{`INSERT OR REPLACE INTO rebuilding (one, head) VALUES (1, 0)`, `DROP TABLE referrals`, `DROP TABLE checkpoints`} {
+		if _, err := views.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	views.Close()
+
+	if from := runViews(t, store, path); from != eventstore.Start {
+		t.Fatalf("views cut short in a reset were resumed after %d, not rebuilt", from)
+	}
+	if got := dumpViews(t, path); !reflect.DeepEqual(got, want) {
+		t.Fatalf("views rebuilt after a reset cut short differ from a rebuild in one go:\n%v\n%v", got, want)
+	}
+	views, err = OpenViews(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer views.Close()
+	if got := indexesOf(t, views); !reflect.DeepEqual(got, indexes) {
+		t.Fatalf("indexes after the rebuild %v, want %v", got, indexes)
+	}
+	if rebuildFlag(t, views) {
+		t.Fatal("views.db is still marked as being rebuilt")
+	}
+	if p, err := views.Checkpoint(context.Background(), referralsView); err != nil || p != head {
+		t.Fatalf("the referrals' checkpoint is %d (%v), want %d", p, err, head)
 	}
 }

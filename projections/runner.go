@@ -32,6 +32,18 @@ type Projection interface {
 	Readings() domain.Readings
 }
 
+// preparer is a persistent view that does part of an event's work ahead
+// of the batch that applies it, on the runner's goroutine that reads,
+// hashes and decodes events, while the batch before is applied: the known
+// clients index decrypts each referral's client and marks it there, off
+// the goroutine that writes the views. prepareEvent returns that work's
+// result (nil for none), which the runner hands to applyPrepared in place
+// of ApplyIn; it must not change the view.
+type preparer interface {
+	prepareEvent(ctx context.Context, stored eventstore.RecordedEvent, rec domain.Recorded) any
+	applyPrepared(b *Batch, stored eventstore.RecordedEvent, rec domain.Recorded, ahead any) error
+}
+
 // CheckReadings returns an error naming each projection and event type of
 // the domain the projection does not declare; nil when all are declared.
 func CheckReadings(projections ...Projection) error {
@@ -49,6 +61,7 @@ type Runner struct {
 	store       eventstore.Store
 	codec       *ledger.Codec
 	projections []Projection
+	preparers   []preparer // by projection: nil for one that prepares nothing
 	log         zerolog.Logger
 	chains      *eventstore.ChainVerifier // nil unless CheckChains was called
 	views       *Views                    // where chain heads are kept; nil for none
@@ -67,9 +80,22 @@ type Runner struct {
 	rebuild   map[*Views][]string
 	rebuildTo eventstore.Position
 
-	// batchMax and catchUpMax bound a batch (batchMax and catchUpBatchMax;
-	// tests make them small).
-	batchMax, catchUpMax int
+	// held, during a rebuild, is the transaction of each database kept
+	// open across batches, and heldEvents how many events it applied: a
+	// rebuild commits every rebuildCommitMax events and when it catches
+	// up, not at every batch (see applyBatch). nil when none is open.
+	held       map[*Views]*Batch
+	heldEvents int
+	heldLast   eventstore.Position // the last event held
+	// persistentOnly is true when every projection is Persistent: only
+	// then can a rebuild hold its transactions across batches (a read
+	// model in memory applies a batch once it is committed).
+	persistentOnly bool
+
+	// batchMax and catchUpMax bound a batch, and rebuildMax a rebuild's
+	// transaction (batchMax, catchUpBatchMax and rebuildCommitMax; tests
+	// make them small).
+	batchMax, catchUpMax, rebuildMax int
 
 	mu      sync.Mutex
 	pos     eventstore.Position
@@ -79,8 +105,21 @@ type Runner struct {
 
 // NewRunner returns a runner for projections; call Run to start it.
 func NewRunner(store eventstore.Store, codec *ledger.Codec, projections ...Projection) *Runner {
-	return &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{}),
-		batchMax: batchMax, catchUpMax: catchUpBatchMax}
+	r := &Runner{store: store, codec: codec, projections: projections, log: zerolog.Nop(), changed: make(chan struct{}),
+		batchMax: batchMax, catchUpMax: catchUpBatchMax, rebuildMax: rebuildCommitMax}
+	r.persistentOnly = true
+	for i, p := range projections {
+		if _, ok := p.(Persistent); !ok {
+			r.persistentOnly = false
+		}
+		if pr, ok := p.(preparer); ok {
+			if r.preparers == nil {
+				r.preparers = make([]preparer, len(projections))
+			}
+			r.preparers[i] = pr
+		}
+	}
+	return r
 }
 
 // CheckChains makes the runner recompute every event's hash link before
@@ -162,6 +201,15 @@ const (
 	catchUpBatchMax = 16384
 )
 
+// rebuildCommitMax bounds how many events one transaction of a rebuild
+// applies. A rebuild from the start of the log keeps its transaction open
+// across batches and commits every rebuildCommitMax events and when it
+// catches up: the rows and pages its events change are written once per
+// transaction rather than once per batch (a referral's rows, and most
+// pages of each table keyed by random ids, are changed by every batch).
+// Memory holds the rows the transaction changed until it commits.
+const rebuildCommitMax = 65536
+
 // runOnce applies events from one subscription until it ends, and says
 // why and whether it applied any. recovering logs the first event applied.
 // Events waiting in the subscription are applied in batches: the
@@ -209,6 +257,9 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		cancel()
 		sub.Close()
 		<-preparing
+		// A rebuild's transaction still open is abandoned: the next
+		// subscription starts after the last event committed.
+		r.rollbackHeld()
 	}()
 	size := r.batchMax
 	if behind := uint64(head - min(head, r.Position())); behind > uint64(size) {
@@ -247,6 +298,12 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 			break
 		}
 	}
+	if r.held != nil {
+		if err := r.commitHeld(); err != nil {
+			return progressed, err
+		}
+		progressed = true
+	}
 	if err := sub.Err(); err != nil {
 		return progressed, fmt.Errorf("projection subscription ended: %w", err)
 	}
@@ -263,6 +320,9 @@ type prepared struct {
 	rec  domain.Recorded
 	hash string // the hash of the event's contents; "" when chains are not checked
 	err  error  // why the event could not be decoded
+	// ahead holds, by projection, what a preparer prepared for the event;
+	// nil when none did.
+	ahead []any
 }
 
 // preparedMax bounds the events prepared ahead of the batch applied.
@@ -350,6 +410,19 @@ func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent
 func (r *Runner) prepareEvent(ctx context.Context, ev eventstore.RecordedEvent) prepared {
 	p := prepared{ev: ev}
 	p.rec, p.err = r.codec.Decode(ctx, ev)
+	if p.err == nil {
+		for i, pr := range r.preparers {
+			if pr == nil {
+				continue
+			}
+			if a := pr.prepareEvent(ctx, ev, p.rec); a != nil {
+				if p.ahead == nil {
+					p.ahead = make([]any, len(r.preparers))
+				}
+				p.ahead[i] = a
+			}
+		}
+	}
 	if r.chains != nil {
 		p.hash = eventstore.ComputeHash(ev.Stream, ev.Revision, ev.ID, ev.Type, ev.SchemaVersion, ev.Data, ev.Metadata)
 	}
@@ -536,9 +609,18 @@ func (r *Runner) lowestCheckpoint(ctx context.Context) (eventstore.Position, err
 // applyBatch applies events, in order, to every read model, and returns
 // how many it applied: all of them, or those before the first that could
 // not be verified, decoded or applied, with the error. What it applied is
-// committed, and the position moved past it.
+// committed, and the position moved past it; except during a rebuild,
+// which may hold its transaction open for the next batch (see
+// rebuildCommitMax): it then returns 0, and the batch that commits counts
+// its own events. A failure rolls back every event applied since the
+// last commit.
 func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error) {
-	batches := map[*Views]*Batch{}
+	batches := r.held
+	heldEvents := r.heldEvents
+	r.held, r.heldEvents = nil, 0
+	if batches == nil {
+		batches = map[*Views]*Batch{}
+	}
 	begin := func(v *Views) (*Batch, error) {
 		if b, ok := batches[v]; ok {
 			return b, nil
@@ -550,6 +632,11 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 		b.rebuild = r.rebuild != nil
 		batches[v] = b
 		return b, nil
+	}
+	rollback := func() {
+		for _, b := range batches {
+			b.Rollback()
+		}
 	}
 	recs := make([]domain.Recorded, 0, len(events))
 	var stop error
@@ -572,11 +659,9 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 		if stop != nil {
 			break
 		}
-		if err := r.applyPersistent(ev, rec, begin); err != nil {
+		if err := r.applyPersistent(ev, rec, events[i].ahead, begin); err != nil {
 			// The batch cannot be trusted: none of it is kept.
-			for _, b := range batches {
-				b.Rollback()
-			}
+			rollback()
 			return 0, fmt.Errorf("projection stopped at position %d: %w", ev.Position, err)
 		}
 		recs = append(recs, rec)
@@ -587,27 +672,35 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 			err = b.setMark(events[len(recs)-1].ev)
 		}
 		if err != nil {
-			for _, b := range batches {
-				b.Rollback()
-			}
+			rollback()
 			return 0, fmt.Errorf("projections: %w", err)
 		}
 	}
 	// The batch that catches up with a rebuild creates the indexes it
 	// dropped: the views are never seen caught up without them.
 	finishing := r.rebuild != nil && len(recs) > 0 && events[len(recs)-1].ev.Position >= r.rebuildTo
+	if !finishing && stop == nil && r.rebuild != nil && r.persistentOnly && heldEvents+len(recs) < r.rebuildMax {
+		// A rebuild far from its end: the transaction stays open.
+		r.held, r.heldEvents, r.heldLast = batches, heldEvents+len(recs), events[len(recs)-1].ev.Position
+		return 0, nil
+	}
 	if finishing {
 		for v, names := range r.rebuild {
 			b, err := begin(v)
-			if err == nil {
-				err = b.finishRebuild(names)
-			}
 			if err != nil {
-				for _, b := range batches {
-					b.Rollback()
-				}
+				rollback()
 				return 0, fmt.Errorf("projections: finish the rebuild: %w", err)
 			}
+			// After the views have written the rows they hold (their own
+			// flushes, registered when they joined the batch): an index
+			// is cheaper created over the rows than kept up to date as
+			// they are written.
+			b.onFlush(func(b *Batch) error {
+				if err := b.finishRebuild(names); err != nil {
+					return fmt.Errorf("finish the rebuild: %w", err)
+				}
+				return nil
+			})
 		}
 	}
 	for _, b := range batches {
@@ -639,9 +732,43 @@ func (r *Runner) applyBatch(ctx context.Context, events []prepared) (int, error)
 	return len(recs), stop
 }
 
-// applyPersistent applies one event to the persistent read models.
-func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorded, begin func(*Views) (*Batch, error)) error {
-	for _, p := range r.projections {
+// commitHeld commits a rebuild's transaction held open across batches,
+// if any, and moves the position to its last event: the subscription
+// ended before the rebuild caught up, and what it applied up to there is
+// kept, as each batch's would be.
+func (r *Runner) commitHeld() error {
+	if r.held == nil {
+		return nil
+	}
+	batches, last := r.held, r.heldLast
+	r.held, r.heldEvents = nil, 0
+	for _, b := range batches {
+		if err := b.Commit(); err != nil {
+			for _, other := range batches {
+				if other != b {
+					other.Rollback()
+				}
+			}
+			return fmt.Errorf("projections: %w", err)
+		}
+	}
+	r.advance(last)
+	return nil
+}
+
+// rollbackHeld abandons a rebuild's transaction held open across
+// batches, if any.
+func (r *Runner) rollbackHeld() {
+	for _, b := range r.held {
+		b.Rollback()
+	}
+	r.held, r.heldEvents = nil, 0
+}
+
+// applyPersistent applies one event to the persistent read models, with
+// what preparers prepared for it (ahead, by projection; nil for nothing).
+func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorded, ahead []any, begin func(*Views) (*Batch, error)) error {
+	for i, p := range r.projections {
 		v, ok := p.(Persistent)
 		if !ok {
 			continue
@@ -650,7 +777,12 @@ func (r *Runner) applyPersistent(ev eventstore.RecordedEvent, rec domain.Recorde
 		if err != nil {
 			return err
 		}
-		if err := v.ApplyIn(b, ev, rec); err != nil {
+		if ahead != nil && ahead[i] != nil {
+			err = r.preparers[i].applyPrepared(b, ev, rec, ahead[i])
+		} else {
+			err = v.ApplyIn(b, ev, rec)
+		}
+		if err != nil {
 			return err
 		}
 	}

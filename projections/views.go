@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -309,35 +310,46 @@ func (v *Views) migrate(ctx context.Context) error {
 	return v.reset(ctx)
 }
 
-// reset drops every table and creates the schema, in one transaction: the
-// views start again from the beginning of the log.
+// reset drops every table and creates the schema: the views start again
+// from the beginning of the log.
+//
+// Each table is dropped in a transaction of its own, not all in one:
+// within a larger transaction SQLite journals, for the statement, every
+// page a DROP TABLE frees and overwrites (secure_delete), which costs more
+// than the drop itself. The file is marked as being rebuilt first, in a
+// transaction of its own, and the mark goes only with the transaction
+// that creates the schema again: a reset cut short between two drops
+// leaves a file that is reset again at the next open (migrate), as one
+// of another schema version is.
 func (v *Views) reset(ctx context.Context) error {
+	tables, err := v.tables(ctx)
+	if err != nil {
+		return err
+	}
+	var version int
+	if err := v.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version == viewsSchemaVersion && slices.Contains(tables, "rebuilding") {
+		if _, err := v.db.ExecContext(ctx, `INSERT OR REPLACE INTO rebuilding (one, head) VALUES (1, 0)`); err != nil {
+			return err
+		}
+	}
+	for _, t := range tables {
+		if t == "rebuilding" {
+			continue // with the schema, below
+		}
+		if _, err := v.db.ExecContext(ctx, `DROP TABLE "`+strings.ReplaceAll(t, `"`, `""`)+`"`); err != nil {
+			return err
+		}
+	}
 	tx, err := v.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS rebuilding`); err != nil {
 		return err
-	}
-	var tables []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			rows.Close()
-			return err
-		}
-		tables = append(tables, name)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, t := range tables {
-		if _, err := tx.ExecContext(ctx, `DROP TABLE "`+strings.ReplaceAll(t, `"`, `""`)+`"`); err != nil {
-			return err
-		}
 	}
 	for _, stmt := range viewsSchema {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
@@ -351,6 +363,24 @@ func (v *Views) reset(ctx context.Context) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// tables lists the tables of the database.
+func (v *Views) tables(ctx context.Context) ([]string, error) {
+	rows, err := v.db.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		tables = append(tables, name)
+	}
+	return tables, rows.Err()
 }
 
 // Reset empties every view: they are rebuilt from the start of the log.

@@ -58,8 +58,9 @@ func runViews(t *testing.T, store eventstore.Store, path string) eventstore.Posi
 	r.CheckChains()
 	r.UseViews(views)
 	// Small batches: a rebuild (from the start, its indexes dropped until
-	// it catches up) takes several.
-	r.batchMax, r.catchUpMax = 7, 50
+	// it catches up) takes several, and several transactions, each held
+	// open across batches.
+	r.batchMax, r.catchUpMax, r.rebuildMax = 7, 50, 120
 	head, err := store.Head(ctx)
 	if err != nil {
 		t.Fatal(err)
