@@ -230,6 +230,10 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	n.Runner = projections.NewRunner(store, ledger.NewPublicCodec(), n.Orgs, n.Clients, n.Locks, n.Referrals, n.Statistics, messageRate,
 		n.KnownClients)
 	n.Runner.SetLogger(log.With().Str("component", "projections").Logger())
+	keysLog := log.With().Str("component", "keys").Logger()
+	n.Runner.SetBeforeReplay(func(ctx context.Context, after eventstore.Position) error {
+		return n.shredErasedAfter(ctx, after, keysLog)
+	})
 	n.Runner.UseViews(n.Views)
 	// Every event's hash link is checked as the views are built, so a
 	// damaged log stops the start naming the position (R-OPS-4).
@@ -467,24 +471,29 @@ func (s sessionStore) Lookup(token string, now time.Time) (string, string, error
 	return sess.UserID, sess.Credential, err
 }
 
-// ShredErasedAhead destroys the key of every client erased in the part of
-// the log the views have not applied yet, before the runner replays it.
-// The views learn of an erasure only when they reach it, so a replay from
-// an early checkpoint (a rebuild from scratch, views.db deleted) would
+// shredErasedAfter destroys the key of every client erased in the part of
+// the log after position, which the views are about to replay. The views
+// learn of an erasure only when they reach it, so a replay from an early
+// checkpoint (a rebuild from scratch, views.db deleted or reset) would
 // otherwise decrypt an erased client's earlier events with a key that a
 // restored key-store backup brought back: such a key is destroyed on
 // sight, never used (R-PRIV-8). Views at the log's head read nothing here.
-// It returns how many keys it found and destroyed.
-func (n *Node) ShredErasedAhead(ctx context.Context) (int64, error) {
-	records, err := ledger.ReadErasureRecordsAfter(ctx, n.Store, n.Runner.Position())
+func (n *Node) shredErasedAfter(ctx context.Context, position eventstore.Position, log zerolog.Logger) error {
+	records, err := ledger.ReadErasureRecordsAfter(ctx, n.Store, position)
 	if err != nil {
-		return 0, fmt.Errorf("reading the erasures the views have not applied: %w", err)
+		return fmt.Errorf("reading the erasures the views have not applied: %w", err)
 	}
 	before, _ := n.ClientKeys.Revived()
 	var errs []error
 	for _, client := range records.Erased() {
 		errs = append(errs, n.ClientKeys.ShredErased(ctx, client))
 	}
-	after, _ := n.ClientKeys.Revived()
-	return after - before, errors.Join(errs...)
+	if after, _ := n.ClientKeys.Revived(); after > before {
+		log.Warn().Int64("erased_client_keys_destroyed", after-before).
+			Msg("destroyed keys of erased clients that were back in the key store (a restored backup?) before replaying the log")
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("destroying keys of erased clients before replaying the log: %w", err)
+	}
+	return nil
 }

@@ -63,6 +63,13 @@ func (m accountModels) run(t *testing.T, store eventstore.Store) eventstore.Posi
 	r := NewRunner(logged, ledger.NewPublicCodec(), m.orgs, m.locks, m.rate)
 	r.CheckChains()
 	r.UseViews(m.views)
+	// What the runner says, before it replays, it resumes after (where
+	// the node destroys revived keys of clients erased later, R-PRIV-8).
+	var told []eventstore.Position
+	r.SetBeforeReplay(func(_ context.Context, after eventstore.Position) error {
+		told = append(told, after)
+		return nil
+	})
 	head, err := store.Head(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -79,6 +86,9 @@ func (m accountModels) run(t *testing.T, store eventstore.Store) eventstore.Posi
 		if cp, err := m.views.Checkpoint(ctx, v.ViewName()); err != nil || cp != head {
 			t.Fatalf("the %s checkpoint is %d (%v), want the head %d", v.ViewName(), cp, err, head)
 		}
+	}
+	if from := logged.last(); len(told) != 1 || told[0] != from {
+		t.Fatalf("before replaying, the runner said it resumes after %v; it subscribed after %d", told, from)
 	}
 	return logged.last()
 }

@@ -72,6 +72,9 @@ type Runner struct {
 	// start of the log.
 	started bool
 	startAt eventstore.Position
+	// beforeReplay, if set, runs once the start is known and before any
+	// event after it is applied (SetBeforeReplay).
+	beforeReplay func(ctx context.Context, after eventstore.Position) error
 
 	// rebuild holds, while the runner rebuilds the persistent views from
 	// the start of the log, the indexes it dropped in each database, to
@@ -184,6 +187,14 @@ func (r *Runner) Run(ctx context.Context) error {
 // it before Run. The default discards them.
 func (r *Runner) SetLogger(log zerolog.Logger) { r.log = log }
 
+// SetBeforeReplay makes the runner call f with the position it resumes
+// after (Start for a rebuild) each time it has worked that out, before it
+// applies any event after it; an error stops the run as a failed one would
+// (retried with backoff). Call it before Run.
+func (r *Runner) SetBeforeReplay(f func(ctx context.Context, after eventstore.Position) error) {
+	r.beforeReplay = f
+}
+
 // retryMin and retryMax bound the wait before a failed runner subscribes
 // again.
 const (
@@ -220,6 +231,11 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		start, err := r.startPosition(ctx)
 		if err != nil {
 			return false, err
+		}
+		if r.beforeReplay != nil {
+			if err := r.beforeReplay(ctx, start); err != nil {
+				return false, err
+			}
 		}
 		r.started, r.startAt = true, start
 	}

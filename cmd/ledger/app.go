@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -150,20 +149,4 @@ func (a *app) waitReady(ctx context.Context) error {
 		return unreadableEvent(a.runner.Position(), stopped)
 	}
 	return err
-}
-
-// shredErasedAhead destroys, before the views replay the log after their
-// checkpoint, every key of a client erased there that a restored key-store
-// backup brought back (R-PRIV-8); the count goes to the log, with no
-// client data.
-func (a *app) shredErasedAhead(ctx context.Context) error {
-	n, err := a.node.ShredErasedAhead(ctx)
-	if err != nil {
-		return fmt.Errorf("before building the views: %w", err)
-	}
-	if n > 0 {
-		a.log.Warn().Int64("erased_client_keys_destroyed", n).
-			Msg("destroyed keys of erased clients that were back in the key store (a restored backup?) before replaying the log")
-	}
-	return nil
 }

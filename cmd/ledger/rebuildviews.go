@@ -46,9 +46,6 @@ func rebuildViews(ctx context.Context, cfg configT, stdout io.Writer) error {
 	if err := a.runner.ResetViews(ctx); err != nil {
 		return fmt.Errorf("views: %w", err)
 	}
-	if err := a.shredErasedAhead(ctx); err != nil {
-		return err
-	}
 	head, err := a.store.Head(ctx)
 	if err != nil {
 		return err

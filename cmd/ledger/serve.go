@@ -70,9 +70,6 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 	}
 	defer ln.Close()
 
-	if err := a.shredErasedAhead(ctx); err != nil {
-		return err
-	}
 	runCtx, stopRunner := context.WithCancel(context.Background())
 	runnerDone := make(chan error, 1)
 	go func() { runnerDone <- a.runner.Run(runCtx) }()
