@@ -210,23 +210,32 @@ func TestRebuildCutShortIsStartedAgain_Issue14(t *testing.T) {
 	}
 	views.Close()
 
+	rebuiltAfterCut(t, store, path, "a rebuild", want, indexes)
+}
+
+// rebuiltAfterCut runs the views at path, cut short in what, and checks
+// they were rebuilt from the start into want, with every index and no
+// rebuilding mark; it returns them opened.
+func rebuiltAfterCut(t *testing.T, store eventstore.Store, path, what string, want map[string][]string, indexes []string) *Views {
+	t.Helper()
 	if from := runViews(t, store, path); from != eventstore.Start {
-		t.Fatalf("the views cut short in a rebuild were resumed after %d, not rebuilt", from)
+		t.Fatalf("the views cut short in %s were resumed after %d, not rebuilt", what, from)
 	}
 	if got := dumpViews(t, path); !reflect.DeepEqual(got, want) {
-		t.Fatalf("views rebuilt after a cut differ from a rebuild in one go:\n%v\n%v", got, want)
+		t.Fatalf("views rebuilt after %s cut short differ from a rebuild in one go:\n%v\n%v", what, got, want)
 	}
-	views, err = OpenViews(path)
+	views, err := OpenViews(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer views.Close()
+	t.Cleanup(func() { views.Close() })
 	if got := indexesOf(t, views); !reflect.DeepEqual(got, indexes) {
 		t.Fatalf("indexes after the rebuild %v, want %v", got, indexes)
 	}
 	if rebuildFlag(t, views) {
 		t.Fatal("views.db is still marked as being rebuilt")
 	}
+	return views
 }
 
 // TestRebuildRecoversFromAFailedBatch_Issue14: a batch of a rebuild that
@@ -375,23 +384,7 @@ func TestResetCutShortIsResetAgain_Issue14(t *testing.T) {
 	}
 	views.Close()
 
-	if from := runViews(t, store, path); from != eventstore.Start {
-		t.Fatalf("views cut short in a reset were resumed after %d, not rebuilt", from)
-	}
-	if got := dumpViews(t, path); !reflect.DeepEqual(got, want) {
-		t.Fatalf("views rebuilt after a reset cut short differ from a rebuild in one go:\n%v\n%v", got, want)
-	}
-	views, err = OpenViews(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer views.Close()
-	if got := indexesOf(t, views); !reflect.DeepEqual(got, indexes) {
-		t.Fatalf("indexes after the rebuild %v, want %v", got, indexes)
-	}
-	if rebuildFlag(t, views) {
-		t.Fatal("views.db is still marked as being rebuilt")
-	}
+	views = rebuiltAfterCut(t, store, path, "a reset", want, indexes)
 	if p, err := views.Checkpoint(context.Background(), referralsView); err != nil || p != head {
 		t.Fatalf("the referrals' checkpoint is %d (%v), want %d", p, err, head)
 	}

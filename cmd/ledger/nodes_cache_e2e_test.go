@@ -2,14 +2,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/referral-ledger/ledger/eventstore/kurrentdb/kurrentdbtest"
-	"github.com/referral-ledger/ledger/internal/pgtest"
 )
 
 // TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2: each node answers sessions
@@ -19,21 +15,7 @@ import (
 // replay), a logout, a password change, a lock approved, a team move. Each session and case is used on
 // node 1 first, so it is in node 1's caches when node 2 changes it.
 func TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2(t *testing.T) {
-	esdb, _ := kurrentdbtest.Start(t)
-	pg := pgtest.URL(t)
-	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(i * 11)
-	}
-	t.Setenv("LEDGER_STORE", "kurrentdb")
-	t.Setenv("LEDGER_KURRENTDB_URL", esdb)
-	t.Setenv("LEDGER_KEYSTORE", "postgres")
-	t.Setenv("LEDGER_POSTGRES_URL", pg)
-	t.Setenv("LEDGER_MASTER_KEY", base64.StdEncoding.EncodeToString(key))
-	t.Setenv("LEDGER_AUTH_MFA_REQUIRED_ROLES", "none")
-	one := startNode(t, t.TempDir())
-	t.Setenv("LEDGER_NOTIFY_ENABLED", "false")
-	two := startNode(t, t.TempDir())
+	_, one, two := startTwoNodes(t, 11, "LEDGER_AUTH_MFA_REQUIRED_ROLES", "none")
 
 	admin := one.signIn(t, "admin", adminPassword)
 	a := one.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Advice Centre", "admin_email": "a@advice.example"})["id"].(string)

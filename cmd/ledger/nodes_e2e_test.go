@@ -19,6 +19,32 @@ import (
 	"github.com/referral-ledger/ledger/internal/pgtest"
 )
 
+// startTwoNodes starts two `ledger serve` nodes (the binary's run
+// function) on different ports against one event store, the KurrentDB
+// protocol test double, and one PostgreSQL key, session and idempotency
+// store, under a master key made from seed. The first sends the notices.
+// env (name, value pairs) is set before either starts.
+func startTwoNodes(t *testing.T, seed byte, env ...string) (ctl *kurrentdbtest.Controller, one, two *node) {
+	t.Helper()
+	esdb, ctl := kurrentdbtest.Start(t)
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i) * seed
+	}
+	t.Setenv("LEDGER_STORE", "kurrentdb")
+	t.Setenv("LEDGER_KURRENTDB_URL", esdb)
+	t.Setenv("LEDGER_KEYSTORE", "postgres")
+	t.Setenv("LEDGER_POSTGRES_URL", pgtest.URL(t))
+	t.Setenv("LEDGER_MASTER_KEY", base64.StdEncoding.EncodeToString(key))
+	for i := 0; i+1 < len(env); i += 2 {
+		t.Setenv(env[i], env[i+1])
+	}
+	one = startNode(t, t.TempDir())
+	t.Setenv("LEDGER_NOTIFY_ENABLED", "false") // one node sends the notices
+	two = startNode(t, t.TempDir())
+	return ctl, one, two
+}
+
 // TestSeveralNodes runs two `ledger serve` nodes (the binary's run
 // function) on different ports against one event store — the KurrentDB
 // protocol test double, which checks the wire mapping, not KurrentDB itself
@@ -27,21 +53,7 @@ import (
 // other; an account closed on node 2 is refused on node 1 on its next
 // request; an erasure on one node is honoured by the other.
 func TestSeveralNodes(t *testing.T) {
-	esdb, ctl := kurrentdbtest.Start(t)
-	pg := pgtest.URL(t)
-	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(i * 7)
-	}
-	t.Setenv("LEDGER_STORE", "kurrentdb")
-	t.Setenv("LEDGER_KURRENTDB_URL", esdb)
-	t.Setenv("LEDGER_KEYSTORE", "postgres")
-	t.Setenv("LEDGER_POSTGRES_URL", pg)
-	t.Setenv("LEDGER_MASTER_KEY", base64.StdEncoding.EncodeToString(key))
-
-	one := startNode(t, t.TempDir())
-	t.Setenv("LEDGER_NOTIFY_ENABLED", "false") // one node sends the notices
-	two := startNode(t, t.TempDir())
+	ctl, one, two := startTwoNodes(t, 7)
 
 	admin1 := one.signIn(t, "admin", adminPassword)
 	a := one.must(t, 201, "POST", "/v1/organisations", admin1, map[string]any{"name": "Advice Centre", "admin_email": "a@advice.example"})["id"].(string)

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"encoding/base64"
 	"net/url"
 	"testing"
-
-	"github.com/referral-ledger/ledger/eventstore/kurrentdb/kurrentdbtest"
-	"github.com/referral-ledger/ledger/internal/pgtest"
 )
 
 // TestSeveralNodesReadYourWrites_VIEW1_VIEW2_VIEW4_REF14 checks the API
@@ -16,20 +12,7 @@ import (
 // directory and organisation must show it (R-VIEW-1, R-VIEW-2, R-VIEW-4,
 // R-REF-9..12, R-REF-14), not what node 1's views held before.
 func TestSeveralNodesReadYourWrites_VIEW1_VIEW2_VIEW4_REF14(t *testing.T) {
-	esdb, _ := kurrentdbtest.Start(t)
-	pg := pgtest.URL(t)
-	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(i * 11)
-	}
-	t.Setenv("LEDGER_STORE", "kurrentdb")
-	t.Setenv("LEDGER_KURRENTDB_URL", esdb)
-	t.Setenv("LEDGER_KEYSTORE", "postgres")
-	t.Setenv("LEDGER_POSTGRES_URL", pg)
-	t.Setenv("LEDGER_MASTER_KEY", base64.StdEncoding.EncodeToString(key))
-	one := startNode(t, t.TempDir())
-	t.Setenv("LEDGER_NOTIFY_ENABLED", "false")
-	two := startNode(t, t.TempDir())
+	_, one, two := startTwoNodes(t, 11)
 
 	admin := one.signIn(t, "admin", adminPassword)
 	org := func(name string) string {
