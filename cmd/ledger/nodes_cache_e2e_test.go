@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 )
@@ -97,23 +95,13 @@ func TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2(t *testing.T) {
 	})
 }
 
-// mustKeyed posts body to path with an Idempotency-Key.
+// mustKeyed posts body to path with an Idempotency-Key (postWithKey) and
+// fails unless the answer has status want.
 func (n *node) mustKeyed(t *testing.T, want int, path, token, key string, body any) map[string]any {
 	t.Helper()
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, n.base+path, bytes.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Idempotency-Key", key)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	if res.StatusCode != want {
-		t.Fatalf("POST %s = %d, want %d: %v", path, res.StatusCode, want, out)
+	status, out := n.postWithKey(t, path, token, key, body)
+	if status != want {
+		t.Fatalf("POST %s = %d, want %d: %v", path, status, want, out)
 	}
 	return out
 }
