@@ -102,6 +102,11 @@ func TestStatisticsQuery(t *testing.T) {
 		{"?group_by=client", "group_by"},
 		{"?group_by=organisation,", "group_by"},
 		{"?format=xlsx", "format"},
+		// A parameter given twice is ambiguous: named, not the first taken.
+		{"?from=2026-01&from=2026-03", "from"},
+		{"?to=2026-10&to=2026-11", "to"},
+		{"?group_by=month&group_by=organisation", "group_by"},
+		{"?format=csv&format=json", "format"},
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			n.do(t, http.MethodGet, "/v1/statistics"+tc.query, n.Admin.Token, nil).invalid(t, tc.field)

@@ -73,14 +73,26 @@ func (s *Server) settleAll(c *gin.Context) error {
 	return s.settle(c, head)
 }
 
+// statisticsParams are the parameters GET /v1/statistics reads.
+var statisticsParams = []string{"from", "to", "group_by", "format"}
+
 // parseStatisticsQuery reads from and to (projections.ParseStatisticsPeriod:
 // completed months under disclosure control, R-STAT-5), group_by and
 // format. Errors: Invalid, naming every bad parameter.
 func (s *Server) parseStatisticsQuery(c *gin.Context, now time.Time) (statisticsQuery, error) {
 	var q statisticsQuery
-	period, errs := projections.ParseStatisticsPeriod(c.GetQuery, s.Disclosure, s.Calendar.DateOf(now))
-	q.period = period
+	// Each parameter is read once: one given twice is ambiguous, and is
+	// named rather than the first taken (as the referral lists do).
+	var errs []domain.FieldError
 	bad := func(field, msg string) { errs = append(errs, domain.FieldError{Field: field, Message: msg}) }
+	for _, name := range statisticsParams {
+		if vals := c.QueryArray(name); len(vals) > 1 {
+			bad(name, "must be given once")
+		}
+	}
+	period, perr := projections.ParseStatisticsPeriod(c.GetQuery, s.Disclosure, s.Calendar.DateOf(now))
+	q.period = period
+	errs = append(errs, perr...)
 	var err error
 	if q.groupBy, err = statistics.ParseGroupBy(c.Query("group_by")); err != nil {
 		bad("group_by", "must be organisation, month, or both separated by a comma")
