@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"syscall"
 	"testing"
 	"time"
 
@@ -127,20 +126,11 @@ func BenchmarkIssue14EncodeSealed(b *testing.B) {
 	ev := sampleEvents()[0]
 	meta := eventstore.Metadata{ActorUserID: uuid.NewString(), RecordedAt: time.Now().UTC()}
 	b.ReportAllocs()
-	cpu := cpuNow()
+	cpu := processCPU()
 	for b.Loop() {
 		if _, err := codec.Encode(ctx, uuid.New(), ev, meta); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(cpuNow()-cpu)/float64(b.N), "cpu-ns/op")
-}
-
-// cpuNow is the CPU time this process has used, in ns.
-func cpuNow() int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	b.ReportMetric(float64(processCPU()-cpu)/float64(b.N), "cpu-ns/op")
 }

@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/internal/cpuclock"
 )
 
 // cacheNet is two services on one store, as two nodes on one ledger, with
@@ -260,14 +260,8 @@ func BenchmarkCommandByStreamLength(b *testing.B) {
 	}
 }
 
-// processCPU is the CPU time this process has used (user and system).
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+// processCPU is the CPU time, user and system, the process has used so far.
+var processCPU = cpuclock.Process
 
 // TestConcurrentNotesAndReadsShareTheCachedFold_Issue14 (point 5,
 // R-LEDGER-1, R-LEDGER-2): commands on two nodes and reads on both fold on

@@ -34,6 +34,7 @@ import (
 
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/internal/cpuclock"
 	"github.com/referral-ledger/ledger/internal/scaleledger"
 	"github.com/referral-ledger/ledger/projections"
 )
@@ -147,16 +148,8 @@ func readOrgs(t *testing.T, dir string) []uuid.UUID {
 	return out
 }
 
-// cpuTime is the CPU time the process has used, user and system: on a
-// machine shared with other work it says what the work cost where wall
-// time says how long it waited.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+// cpuTime is the CPU time, user and system, the process has used so far.
+var cpuTime = cpuclock.Process
 
 // TestScaleMeasure generates a ledger of each size in LEDGER_SCALE_EVENTS
 // and runs the children on it: a full rebuild, then a restart.

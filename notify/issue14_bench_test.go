@@ -6,22 +6,18 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/referral-ledger/ledger/internal/cpuclock"
 	"github.com/referral-ledger/ledger/internal/scaleledger"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+// cpuTime is the CPU time, user and system, the process has used so far.
+var cpuTime = cpuclock.Process
 
 // BenchmarkIssue14Notifier measures a notifier's start on a ledger of
 // NOTIFY_BENCH_EVENTS events (100,000 by default): Open and Run until it has

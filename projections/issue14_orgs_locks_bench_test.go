@@ -4,7 +4,6 @@ import (
 	"context"
 	"math/rand/v2"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/internal/cpuclock"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
@@ -155,15 +155,8 @@ func BenchmarkIssue14AccountViewsRestart(b *testing.B) {
 	})
 }
 
-// processCPU is the CPU time the process used so far, user and system:
-// under a shared machine's load, a fairer measure than wall time.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+// processCPU is the CPU time, user and system, the process has used so far.
+var processCPU = cpuclock.Process
 
 // BenchmarkIssue14AccountViewsPerEvent is what the three read models add
 // to each event the runner applies when the log is idle (one event per
