@@ -122,7 +122,12 @@ func open(path string, opts ...Option) (*Store, *writer, error) {
 	// password hash. Its WAL and SHM take the database file's mode.
 	err := datadir.PrepareSQLite(path)
 	if err == nil {
-		s.write, err = sql.Open("sqlite", dsn(path, pragmas(o.busyTimeout)))
+		err = registerWALVFS()
+	}
+	if err == nil {
+		// The writer's WAL writes are gathered into one system call per
+		// run of frames (walvfs.go).
+		s.write, err = sql.Open("sqlite", dsn(path, pragmas(o.busyTimeout), "vfs", walVFSName))
 	}
 	if err == nil {
 		s.write.SetMaxOpenConns(1)
