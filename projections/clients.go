@@ -158,11 +158,23 @@ type clientCase struct {
 
 // clientsBatch is what a batch changed, written when it commits.
 type clientsBatch struct {
-	refs     map[uuid.UUID]*clientReferral
+	refs map[uuid.UUID]*clientReferral
+	// stored holds, for each referral of refs that was committed before
+	// the batch changed it, its client and position as committed: when
+	// they stay, the batch updates only the referral's state, leaving its
+	// entry in client_referrals_client as it is (not rewritten, a page).
+	stored   map[uuid.UUID]clientReferralKey
 	rows     map[uuid.UUID]clientRow
 	orgs     map[[2]uuid.UUID]struct{}                  // client, organisation
 	requests map[uuid.UUID]map[uuid.UUID]ErasureRequest // client → all their requests
 	touched  map[uuid.UUID]struct{}                     // clients whose case changed
+}
+
+// clientReferralKey is what client_referrals_client indexes of a
+// referral.
+type clientReferralKey struct {
+	client uuid.UUID
+	made   eventstore.Position
 }
 
 // clientsReads are the statements the reads run, prepared once.
@@ -299,9 +311,13 @@ func (p *Clients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.
 func (p *Clients) applyReferral(b *Batch, id uuid.UUID, pos eventstore.Position, first bool, rec domain.Recorded) error {
 	var was *clientReferral
 	if !first {
+		_, changed := p.d.refs[id]
 		var err error
 		if was, err = p.referral(b, id); err != nil {
 			return err
+		}
+		if !changed && was != nil {
+			p.d.stored[id] = clientReferralKey{client: was.r.ClientID, made: was.made} // as committed
 		}
 	}
 	var prev domain.Referral
@@ -427,7 +443,7 @@ func clientOfStream(stream string) (uuid.UUID, bool) {
 func (p *Clients) join(b *Batch) {
 	p.batch, p.batchPos = b, p.Checkpoint()
 	p.fresh = freshDuring(b, p.fresh, p.batchPos)
-	p.d = &clientsBatch{refs: map[uuid.UUID]*clientReferral{}, rows: map[uuid.UUID]clientRow{},
+	p.d = &clientsBatch{refs: map[uuid.UUID]*clientReferral{}, stored: map[uuid.UUID]clientReferralKey{}, rows: map[uuid.UUID]clientRow{},
 		orgs: map[[2]uuid.UUID]struct{}{}, requests: map[uuid.UUID]map[uuid.UUID]ErasureRequest{},
 		touched: map[uuid.UUID]struct{}{}}
 	b.onFlush(func(b *Batch) error {
@@ -468,7 +484,23 @@ func (p *Clients) write(b *Batch) error {
 	refs := b.inserter(`INSERT OR REPLACE INTO client_referrals (id, client, made, state) VALUES`, 4)
 	for _, id := range sortedIDs(p.d.refs) {
 		e := p.d.refs[id]
-		if err := refs.add(id[:], e.r.ClientID[:], int64(e.made), encodeEntry(&referralEntry{R: e.r})); err != nil {
+		state := encodeEntry(&referralEntry{R: e.r})
+		if k, ok := p.d.stored[id]; ok && k == (clientReferralKey{client: e.r.ClientID, made: e.made}) && !b.Rebuilding() {
+			s, err := b.stmt(`UPDATE client_referrals SET state = ? WHERE id = ?`)
+			if err != nil {
+				return err
+			}
+			res, err := s.ExecContext(b.sctx, state, id[:])
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				continue
+			}
+		}
+		if err := refs.add(id[:], e.r.ClientID[:], int64(e.made), state); err != nil {
 			return err
 		}
 	}

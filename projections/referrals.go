@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,9 +45,16 @@ type Referrals struct {
 	batch      *Batch                       // the batch the rows below belong to
 	batchPos   eventstore.Position          // the last event applied in batch
 	dirty      map[uuid.UUID]*referralEntry // rows changed in batch, not yet written
-	cache      map[uuid.UUID]*referralEntry // committed rows, bounded by cacheMax
+	// stored holds, for each row of dirty that was committed before the
+	// batch changed it, the row as committed: the batch then writes only
+	// the columns that changed (see writeChanged).
+	stored map[uuid.UUID]*referralEntry
+	cache  map[uuid.UUID]*referralEntry // committed rows, bounded by cacheMax
 
 	byRef *sql.Stmt // byReference's query, prepared once (views.db closes it)
+
+	// updates holds writeChanged's statements, by the columns they set.
+	updates map[uint32]string
 }
 
 // referralsView names the referrals' checkpoint.
@@ -90,7 +98,7 @@ func OpenReferrals(ctx context.Context, views *Views, cal *calendar.Calendar, ts
 func (p *Referrals) forget() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.checkpoint, p.batchPos, p.batch, p.dirty = 0, 0, nil, nil
+	p.checkpoint, p.batchPos, p.batch, p.dirty, p.stored = 0, 0, nil, nil, nil
 	clear(p.cache)
 }
 
@@ -168,9 +176,13 @@ func (p *Referrals) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domai
 	// The first event of a stream has nothing before it to load.
 	var was *referralEntry
 	if stored.Revision > 0 {
+		_, changed := p.dirty[id]
 		var err error
 		if was, err = p.load(b, id); err != nil {
 			return err
+		}
+		if !changed && was != nil {
+			p.stored[id] = was // as committed
 		}
 	}
 	if was == nil {
@@ -197,7 +209,7 @@ func (p *Referrals) judge(e *referralEntry) {
 // join makes b the batch the read model's changes go to: they are written
 // with its checkpoint before b commits, and cached once it has.
 func (p *Referrals) join(b *Batch) {
-	p.batch, p.batchPos, p.dirty = b, p.checkpoint, map[uuid.UUID]*referralEntry{}
+	p.batch, p.batchPos, p.dirty, p.stored = b, p.checkpoint, map[uuid.UUID]*referralEntry{}, map[uuid.UUID]*referralEntry{}
 	b.onFlush(func(b *Batch) error {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -213,7 +225,15 @@ func (p *Referrals) join(b *Batch) {
 		for _, id := range ids {
 			e := p.dirty[id]
 			p.judge(e)
-			if err := writeReferral(w, id, e); err != nil {
+			if was := p.stored[id]; was != nil && !b.Rebuilding() {
+				if done, err := p.writeChanged(b, id, was, e); err != nil || done {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			if err := w.add(referralRow(id, e)...); err != nil {
 				return err
 			}
 		}
@@ -228,12 +248,12 @@ func (p *Referrals) join(b *Batch) {
 		for id, e := range p.dirty {
 			p.cacheLocked(id, e)
 		}
-		p.checkpoint, p.batch, p.dirty = p.batchPos, nil, nil
+		p.checkpoint, p.batch, p.dirty, p.stored = p.batchPos, nil, nil, nil
 	})
 	b.onRollback(func() {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		p.batch, p.dirty, p.batchPos = nil, nil, p.checkpoint
+		p.batch, p.dirty, p.stored, p.batchPos = nil, nil, nil, p.checkpoint
 	})
 }
 
@@ -272,9 +292,23 @@ func scanEntry(row interface{ Scan(...any) error }) (*referralEntry, error) {
 	return decodeEntry(state)
 }
 
-// writeReferral stores a referral's row with the keys its lists sort by.
-func writeReferral(w *rowInserter, id uuid.UUID, e *referralEntry) error {
-	state := encodeEntry(e)
+// referralColumns are the columns of a referral's row, in the order
+// referralRow gives their values.
+var referralColumns = [...]string{"id", "reference", "client", "status", "open", "from_org", "to_org", "assignee",
+	"work_at", "work_rank", "made_at", "state"}
+
+// stateColumn is the index of the state in referralColumns, the last.
+const stateColumn = 11
+
+// referralRow returns the values of a referral's row, with the keys its
+// lists sort by, in the order of referralColumns.
+func referralRow(id uuid.UUID, e *referralEntry) []any {
+	return append(referralKeys(id, e), encodeEntry(e))
+}
+
+// referralKeys returns the values of a referral's row but its state (the
+// columns its lists sort and filter by).
+func referralKeys(id uuid.UUID, e *referralEntry) []any {
 	r := e.R
 	var assignee any
 	if r.AssignedTo != uuid.Nil {
@@ -286,8 +320,82 @@ func writeReferral(w *rowInserter, id uuid.UUID, e *referralEntry) error {
 	if r.Open() {
 		open = 1
 	}
-	return w.add(id[:], string(domain.ReferenceOf(id)), r.ClientID[:], string(r.Status), open, r.FromOrganisationID[:],
-		r.ToOrganisationID[:], assignee, work.at, int(work.rank), made.at, state)
+	row := make([]any, 0, len(referralColumns))
+	return append(row, id[:], string(domain.ReferenceOf(id)), r.ClientID[:], string(r.Status), open, r.FromOrganisationID[:],
+		r.ToOrganisationID[:], assignee, work.at, int(work.rank), made.at)
+}
+
+// writeChanged updates, in referral id's row as was left it, the columns
+// e changes, and only those (the state always). A row written whole (INSERT
+// OR REPLACE) is deleted and inserted again, with its entry in each of the
+// table's ten indexes, a page each, and an UPDATE rewrites the entries of
+// the indexes over the columns it sets: setting only what changed leaves
+// the lists an event does not move a referral in as they are (a note moves
+// it in none). It reports false, having written nothing, when the row is
+// not there (then the caller writes it whole).
+func (p *Referrals) writeChanged(b *Batch, id uuid.UUID, was, e *referralEntry) (bool, error) {
+	old, now := referralKeys(id, was), referralRow(id, e)
+	// The state is set whatever else changes: it holds the revision.
+	mask := uint32(1) << stateColumn
+	for i := 1; i < stateColumn; i++ {
+		if !sameColumn(old[i], now[i]) {
+			mask |= 1 << i
+		}
+	}
+	q, ok := p.updates[mask]
+	if !ok {
+		var set strings.Builder
+		for i := 1; i < len(now); i++ {
+			if mask&(1<<i) != 0 {
+				if set.Len() > 0 {
+					set.WriteString(", ")
+				}
+				set.WriteString(referralColumns[i] + " = ?")
+			}
+		}
+		q = "UPDATE referrals SET " + set.String() + " WHERE id = ?"
+		if p.updates == nil {
+			p.updates = map[uint32]string{}
+		}
+		p.updates[mask] = q
+	}
+	args := make([]any, 0, len(now))
+	for i := 1; i < len(now); i++ {
+		if mask&(1<<i) != 0 {
+			args = append(args, now[i])
+		}
+	}
+	s, err := b.stmt(q)
+	if err != nil {
+		return false, err
+	}
+	res, err := s.ExecContext(b.sctx, append(args, id[:])...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// sameColumn reports whether two values of a row's column are the same.
+func sameColumn(a, b any) bool {
+	switch a := a.(type) {
+	case []byte:
+		b, ok := b.([]byte)
+		return ok && bytes.Equal(a, b)
+	case nil:
+		return b == nil
+	case string:
+		b, ok := b.(string)
+		return ok && a == b
+	case int:
+		b, ok := b.(int)
+		return ok && a == b
+	case int64:
+		b, ok := b.(int64)
+		return ok && a == b
+	}
+	return false
 }
 
 // workKey is where a referral sits in the work lists: its next deadline

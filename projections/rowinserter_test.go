@@ -9,12 +9,16 @@ import (
 )
 
 // TestRowInserterWritesAsOneStatementPerRow_Issue14: rows written
-// rowsPerInsert to a statement, the rest one by one, leave the table as a
-// statement per row would, in order (a later row replacing an earlier one
-// with the same key).
+// rowsPerInsert to a statement, the rest in statements of 16, 8, 4, 2 and
+// 1 rows, leave the table as a statement per row would, in order (a later
+// row replacing an earlier one with the same key, in the same statement
+// or another).
 func TestRowInserterWritesAsOneStatementPerRow_Issue14(t *testing.T) {
 	ctx := context.Background()
-	for _, n := range []int{0, 1, rowsPerInsert - 1, rowsPerInsert, 2*rowsPerInsert + 5} {
+	for _, c := range []struct{ n, keys int }{{0, 1}, {1, 1}, {3, 2}, {7, 3}, {rowsPerInsert - 1, 5},
+		{rowsPerInsert - 1, rowsPerInsert + 3}, {rowsPerInsert, rowsPerInsert + 3}, {2*rowsPerInsert + 5, rowsPerInsert + 3},
+		{2*rowsPerInsert + 7, 4}} {
+		n := c.n
 		views, err := OpenViews(filepath.Join(t.TempDir(), ViewsFile))
 		if err != nil {
 			t.Fatal(err)
@@ -26,7 +30,7 @@ func TestRowInserterWritesAsOneStatementPerRow_Issue14(t *testing.T) {
 		w := b.inserter(`INSERT OR REPLACE INTO chain_heads (stream, revision, hash) VALUES`, 3)
 		want := map[string]string{}
 		for i := range n {
-			stream := fmt.Sprintf("s-%d", i%(rowsPerInsert+3)) // keys repeat
+			stream := fmt.Sprintf("s-%d", i%c.keys) // keys repeat
 			if err := w.add(stream, int64(i), fmt.Sprint("h", i)); err != nil {
 				t.Fatal(err)
 			}

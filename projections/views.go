@@ -411,14 +411,17 @@ type Batch struct {
 	// goroutine per statement to watch a cancellable context; the
 	// transaction still watches ctx, and is rolled back between two
 	// statements when ctx ends (the next one fails).
-	sctx     context.Context
-	views    *Views
-	tx       *sql.Tx
-	rebuild  bool
-	stmts    map[string]*sql.Stmt
-	flush    []func(*Batch) error
-	commit   []func()
-	rollback []func()
+	sctx    context.Context
+	views   *Views
+	tx      *sql.Tx
+	rebuild bool
+	stmts   map[string]*sql.Stmt
+	// checkpoints holds the checkpoints the read models set in the batch,
+	// written together, in one statement, when it commits.
+	checkpoints map[string]eventstore.Position
+	flush       []func(*Batch) error
+	commit      []func()
+	rollback    []func()
 }
 
 // batchSerial numbers the batches.
@@ -548,11 +551,12 @@ const rowsPerInsert = 32
 
 // rowInserter writes rows of one table in the batch, rowsPerInsert at a
 // time with one statement (INSERT ... VALUES (...), (...), ...), the rest
-// one at a time: the same rows, in the same order, as a statement per row,
-// for a fraction of the statements. Call flush once every row is added.
+// in statements of 16, 8, 4, 2 and 1 rows (as many as they make up): the
+// same rows, in the same order, as a statement per row, for a fraction of
+// the statements. Call flush once every row is added.
 type rowInserter struct {
 	b          *Batch
-	one, many  string // the statements for one row and for rowsPerInsert
+	head       string
 	cols, rows int
 	args       []any
 }
@@ -560,21 +564,44 @@ type rowInserter struct {
 // inserter returns a rowInserter for head, an INSERT statement up to and
 // including VALUES, of rows of cols columns.
 func (b *Batch) inserter(head string, cols int) *rowInserter {
-	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
-	many := head + " " + strings.Repeat(row+", ", rowsPerInsert-1) + row
-	return &rowInserter{b: b, one: head + " " + row, many: many, cols: cols, args: make([]any, 0, cols*rowsPerInsert)}
+	return &rowInserter{b: b, head: head, cols: cols}
 }
+
+// insertQuery returns the statement of head for rows rows of cols
+// columns, built once.
+func insertQuery(head string, cols, rows int) string {
+	key := insertKey{head, rows}
+	if q, ok := inserterQueries.Load(key); ok {
+		return q.(string)
+	}
+	row := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	q, _ := inserterQueries.LoadOrStore(key, head+" "+strings.Repeat(row+", ", rows-1)+row)
+	return q.(string)
+}
+
+// insertKey names a statement of insertQuery.
+type insertKey struct {
+	head string
+	rows int
+}
+
+// inserterQueries holds insertQuery's statements: built once, not at
+// every batch.
+var inserterQueries sync.Map
 
 // add writes a row (its cols values), or holds it for the next statement.
 func (w *rowInserter) add(values ...any) error {
 	if len(values) != w.cols {
 		return fmt.Errorf("views: %d values for a row of %d columns", len(values), w.cols)
 	}
+	if w.args == nil {
+		w.args = make([]any, 0, w.cols*rowsPerInsert)
+	}
 	w.args = append(w.args, values...)
 	if w.rows++; w.rows < rowsPerInsert {
 		return nil
 	}
-	err := w.b.exec(w.many, w.args...)
+	err := w.b.exec(insertQuery(w.head, w.cols, rowsPerInsert), w.args...)
 	clear(w.args)
 	w.args, w.rows = w.args[:0], 0
 	return err
@@ -582,10 +609,15 @@ func (w *rowInserter) add(values ...any) error {
 
 // flush writes the rows held.
 func (w *rowInserter) flush() error {
-	for i := 0; i < w.rows; i++ {
-		if err := w.b.exec(w.one, w.args[i*w.cols:(i+1)*w.cols]...); err != nil {
+	done := 0
+	for n := rowsPerInsert / 2; n > 0; n /= 2 {
+		if w.rows-done < n {
+			continue
+		}
+		if err := w.b.exec(insertQuery(w.head, w.cols, n), w.args[done*w.cols:(done+n)*w.cols]...); err != nil {
 			return err
 		}
+		done += n
 	}
 	clear(w.args)
 	w.args, w.rows = w.args[:0], 0
@@ -608,11 +640,42 @@ func (b *Batch) onFlush(f func(*Batch) error) { b.flush = append(b.flush, f) }
 func (b *Batch) onCommit(f func())            { b.commit = append(b.commit, f) }
 func (b *Batch) onRollback(f func())          { b.rollback = append(b.rollback, f) }
 
-// SetCheckpoint records pos as the checkpoint of view in this batch.
+// SetCheckpoint records pos as the checkpoint of view in this batch: the
+// checkpoints a batch sets are written together, in one statement, after
+// the rows the read models hold back and before it commits.
 func (b *Batch) SetCheckpoint(view string, pos eventstore.Position) error {
-	return b.exec(`INSERT INTO checkpoints (view, position) VALUES (?, ?)
-		ON CONFLICT (view) DO UPDATE SET position = excluded.position`, view, int64(pos))
+	if b.checkpoints == nil {
+		b.checkpoints = make(map[string]eventstore.Position, 12)
+	}
+	b.checkpoints[view] = pos
+	return nil
 }
+
+// writeCheckpoints writes the checkpoints set in the batch.
+func (b *Batch) writeCheckpoints() error {
+	if len(b.checkpoints) == 0 {
+		return nil
+	}
+	views := make([]string, 0, len(b.checkpoints))
+	for view := range b.checkpoints {
+		views = append(views, view)
+	}
+	slices.Sort(views)
+	q, ok := checkpointQueries.Load(len(views))
+	if !ok {
+		q, _ = checkpointQueries.LoadOrStore(len(views), `INSERT INTO checkpoints (view, position) VALUES `+
+			strings.Repeat("(?, ?), ", len(views)-1)+`(?, ?) ON CONFLICT (view) DO UPDATE SET position = excluded.position`)
+	}
+	args := make([]any, 0, 2*len(views))
+	for _, view := range views {
+		args = append(args, view, int64(b.checkpoints[view]))
+	}
+	return b.exec(q.(string), args...)
+}
+
+// checkpointQueries holds writeCheckpoints' statements, by how many
+// checkpoints they write.
+var checkpointQueries sync.Map
 
 // setMark records ev as the last event applied.
 func (b *Batch) setMark(ev eventstore.RecordedEvent) error {
@@ -641,6 +704,10 @@ func (b *Batch) Commit() error {
 			b.Rollback()
 			return fmt.Errorf("views: write: %w", err)
 		}
+	}
+	if err := b.writeCheckpoints(); err != nil {
+		b.Rollback()
+		return fmt.Errorf("views: write the checkpoints: %w", err)
 	}
 	for _, s := range b.stmts {
 		s.Close()
