@@ -18,13 +18,13 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/internal/cpuclock"
 	"github.com/referral-ledger/ledger/logging"
 	"github.com/referral-ledger/ledger/node"
 )
@@ -41,13 +41,7 @@ var benchGinRate, benchGinCPU float64
 // processCPU is the CPU time this process has used (user and system). On
 // a machine shared with other work, CPU per request is the steadier
 // measure: waiting for a core others hold costs wall time, not CPU.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+var processCPU = cpuclock.Process
 
 // cpuPerRequest is the process CPU since start per request, in µs.
 func cpuPerRequest(start time.Duration, requests int) float64 {
