@@ -130,6 +130,15 @@ func cQuery(ctx context.Context, h cHandles, cache *cStmts, dc any, out []events
 			return out, errOddRow
 		}
 	}
+	// Every call below enters the connection's mutex (the driver opens it
+	// SQLITE_OPEN_FULLMUTEX) and leaves it again: taking that recursive
+	// mutex once for the whole read makes each of those a nested entry,
+	// without the lock itself, a fifth of a replay's CPU. Nothing else
+	// uses the connection meanwhile: database/sql has handed it to this
+	// goroutine alone (conn.Raw).
+	mu := sqlite3.Xsqlite3_db_mutex(tls, h.db)
+	sqlite3.Xsqlite3_mutex_enter(tls, mu)
+	defer sqlite3.Xsqlite3_mutex_leave(tls, mu)
 	names := make(map[string]string) // the page's stream and type names, each allocated once
 	for n := 1; ; n++ {
 		if n%256 == 0 {
