@@ -258,17 +258,19 @@ func cRow(tls *libc.TLS, pstmt uintptr, names map[string]string) (eventstore.Rec
 		Type:          intern(names, cBytes(tls, pstmt, 4, true)),
 		SchemaVersion: int(sv),
 	}
+	var data []byte
 	if t[6] == blob {
-		if b := cBytes(tls, pstmt, 6, false); len(b) > 0 {
-			ev.Data = append(make([]byte, 0, len(b)), b...)
-		}
+		data = cBytes(tls, pstmt, 6, false)
 	}
+	// Reading column 7 leaves column 6's bytes where they are: SQLite
+	// keeps each column of the row in its own memory until the next step.
 	meta := cBytes(tls, pstmt, 7, false)
 	if len(meta) == 0 {
 		return eventstore.RecordedEvent{}, false
 	}
-	// decodeMeta keeps nothing of meta: it copies what it returns.
-	if ev.Metadata, err = decodeMeta(meta); err != nil {
+	// decodeMetaWith keeps nothing of meta nor data: it copies what it
+	// returns, the data and the metadata's strings in one allocation.
+	if ev.Metadata, ev.Data, err = decodeMetaWith(meta, data); err != nil {
 		return eventstore.RecordedEvent{}, false
 	}
 	return ev, true
