@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,4 +121,54 @@ func normalised(evs []eventstore.RecordedEvent) []eventstore.RecordedEvent {
 		out[i] = e
 	}
 	return out
+}
+
+// Issue14: a read event's data and its metadata's strings share one
+// allocation; the event is still the caller's to change: appending to its
+// data, or writing over it, leaves its metadata as stored, and the next
+// read gives the stored event again.
+func TestIssue14ReadDataSharesNoBytesWithMetadata(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	meta := eventstore.Metadata{ActorUserID: "u-1", ActorOrganisationID: "o-1", CorrelationID: "c-1", CausationID: "d-1",
+		RecordedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	if _, err := s.Append(ctx, "s-1", eventstore.NoStream(),
+		eventstore.EventData{ID: uuid.New(), Type: "a", SchemaVersion: 1, Data: []byte(`{"x":1}`), Metadata: meta}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() eventstore.RecordedEvent {
+		t.Helper()
+		evs, err := s.ReadAll(ctx, eventstore.Start, 0)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("ReadAll = %d events, %v", len(evs), err)
+		}
+		return evs[0]
+	}
+	ev := read()
+	want := meta // strings of their own, which the read's bytes cannot change
+	want.PrevHash = eventstore.GenesisHash
+	want.Hash = strings.Clone(ev.Metadata.Hash)
+	if ev.Metadata != want || len(want.Hash) != 64 {
+		t.Fatalf("read %+v, want %+v", ev.Metadata, want)
+	}
+	if cap(ev.Data) != len(ev.Data) {
+		t.Errorf("data has room for %d more bytes, which are the metadata's", cap(ev.Data)-len(ev.Data))
+	}
+	grown := append(ev.Data, bytes.Repeat([]byte{'!'}, 512)...)
+	for i := range grown {
+		grown[i] = 'z'
+	}
+	for i := range ev.Data {
+		ev.Data[i] = 'z'
+	}
+	if ev.Metadata != want {
+		t.Errorf("metadata changed with the data: %+v, want %+v", ev.Metadata, want)
+	}
+	if again := read(); string(again.Data) != `{"x":1}` || again.Metadata != want {
+		t.Errorf("read again: %q, %+v", again.Data, again.Metadata)
+	}
 }

@@ -121,13 +121,25 @@ var errBadMeta = errors.New("malformed compact metadata")
 // decodeMeta decodes either form of the metadata column. The compact
 // form's strings share one allocation.
 func decodeMeta(b []byte) (eventstore.Metadata, error) {
-	var meta eventstore.Metadata
+	meta, _, err := decodeMetaWith(b, nil)
+	return meta, err
+}
+
+// decodeMetaWith is decodeMeta that also returns a copy of data (nil when
+// data is empty): for the compact form, in the same allocation as the
+// metadata's strings, ahead of them, so reading an event allocates once
+// for both. The copy's capacity is its length, so appending to it never
+// writes over the strings.
+func decodeMetaWith(b, data []byte) (eventstore.Metadata, []byte, error) {
 	if len(b) > 0 && b[0] == jsonMeta {
+		// Its own variable: one whose address json.Unmarshal takes lives
+		// on the heap, and the compact form below would pay for that too.
+		var meta eventstore.Metadata
 		err := json.Unmarshal(b, &meta)
-		return meta, err
+		return meta, copyBytes(data), err
 	}
 	if len(b) == 0 || b[0] != compactMeta {
-		return meta, errBadMeta
+		return eventstore.Metadata{}, nil, errBadMeta
 	}
 	d := metaDecoder{b: b[1:]}
 	sec := d.varint()
@@ -145,25 +157,39 @@ func decodeMeta(b []byte) (eventstore.Metadata, error) {
 		d.err = fmt.Errorf("%w: %d bytes after the last field", errBadMeta, len(d.b))
 	}
 	if d.err != nil {
-		return eventstore.Metadata{}, d.err
+		return eventstore.Metadata{}, nil, d.err
 	}
-	size := hexLen(prev, prevRaw) + hexLen(hash, hashRaw)
+	size := len(data) + hexLen(prev, prevRaw) + hexLen(hash, hashRaw)
 	for _, s := range strs {
 		size += len(s)
 	}
-	buf := make([]byte, 0, size)
+	if size == 0 {
+		return eventstore.Metadata{RecordedAt: time.Unix(sec, int64(nsec)).UTC()}, nil, nil
+	}
+	buf := append(make([]byte, 0, size), data...)
+	var dataCopy []byte
+	if len(data) > 0 {
+		dataCopy = buf[:len(data):len(data)]
+	}
 	var out [6]string
 	for i, s := range strs {
 		out[i], buf = appendTo(buf, s, false)
 	}
 	out[4], buf = appendTo(buf, prev, prevRaw)
 	out[5], _ = appendTo(buf, hash, hashRaw)
-	meta = eventstore.Metadata{
+	return eventstore.Metadata{
 		ActorUserID: out[0], ActorOrganisationID: out[1], CorrelationID: out[2], CausationID: out[3],
 		PrevHash: out[4], Hash: out[5],
 		RecordedAt: time.Unix(sec, int64(nsec)).UTC(),
+	}, dataCopy, nil
+}
+
+// copyBytes returns a copy of b, nil when b is empty.
+func copyBytes(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
 	}
-	return meta, nil
+	return append(make([]byte, 0, len(b)), b...)
 }
 
 // hexLen is how long b is as a string: hex-encoded when raw.
