@@ -45,6 +45,8 @@ func init() {
 			a.POST("/locked-cases/:id/review", tm, p.reviewLock)
 			a.GET("/locked-cases/:id/unlock", tm, p.unlockPage)
 			a.POST("/locked-cases/:id/unlock", tm, p.requestUnlock)
+			a.GET("/locked-cases/:id/serious-case-review", sm, p.seriousCaseReviewPage)
+			a.POST("/locked-cases/:id/serious-case-review", sm, p.completeSeriousCaseReview)
 			a.GET("/clients/:id/temporary-access", p.temporaryAccessPage)
 			a.POST("/clients/:id/temporary-access", p.grantTemporaryAccess)
 			a.GET("/clients/:id/temporary-access/:user/end", p.endAccessPage)
@@ -62,6 +64,7 @@ func init() {
 			"lock-reviewed":      "Review recorded. The next review is due in a month.",
 			"lock-reviewed-lift": "Review recorded, with a request to unlock the case. A service manager will decide it.",
 			"unlock-requested":   "Unlock requested. A service manager of your organisation will decide it.",
+			"review-completed":   "Serious case review recorded complete. The case stays locked until an unlock is approved.",
 			"access-granted":     "Temporary access granted. It ends by itself at the time shown.",
 			"access-ended":       "Temporary access ended.",
 			"information-passed": "Sent to the person responsible, if there is one.",
@@ -152,7 +155,7 @@ type lockRequestForm struct {
 	Responsible, Reason             string
 	AllowUsers, AllowTeams          []string
 	DenyUsers, DenyTeams, DenyRoles []string
-	Hide                            bool
+	Hide, SeriousCaseReview         bool
 	Referral                        string // the referral page the manager came from, to go back to
 }
 
@@ -219,13 +222,13 @@ func (p *Pages) requestLock(c *gin.Context) {
 	f := lockRequestForm{Responsible: c.PostForm("responsible"), Reason: c.PostForm("lock-reason"),
 		AllowUsers: c.PostFormArray("allow-user"), AllowTeams: c.PostFormArray("allow-team"),
 		DenyUsers: c.PostFormArray("deny-user"), DenyTeams: c.PostFormArray("deny-team"), DenyRoles: c.PostFormArray("deny-role"),
-		Hide: c.PostForm("hide") == "yes", Referral: c.PostForm("referral")}
+		Hide: c.PostForm("hide") == "yes", SeriousCaseReview: c.PostForm("serious-case-review") == "yes", Referral: c.PostForm("referral")}
 	if _, err := uuid.Parse(f.Referral); err != nil {
 		f.Referral = ""
 	}
 	responsible, _ := uuid.Parse(f.Responsible)
 	cmd := domain.RequestLock{ClientID: client, ResponsibleUserID: responsible, Reason: strings.TrimSpace(f.Reason),
-		HideNotification: f.Hide, Allow: []domain.Party{}, Deny: []domain.Party{}}
+		HideNotification: f.Hide, SeriousCaseReview: f.SeriousCaseReview, Allow: []domain.Party{}, Deny: []domain.Party{}}
 	for _, s := range f.AllowUsers {
 		if id, err := uuid.Parse(s); err == nil {
 			cmd.Allow = append(cmd.Allow, domain.Party{UserID: id})
@@ -425,23 +428,26 @@ type accessView struct {
 }
 
 type lockedCaseView struct {
-	ClientID        uuid.UUID
-	References      []projections.ReferralSummary
-	Organisation    string
-	Responsible     string
-	RequestedBy     string
-	ApprovedBy      string
-	LockedAt        time.Time
-	ReviewDue       time.Time
-	Overdue         bool
-	DueSoon         bool
-	Hidden          bool
-	Review          bool // a serious case review keeps it locked
-	UnlockRequested bool
-	Access          []accessView
-	Temporary       []accessView
-	CanReview       bool // a team manager of the owning organisation
-	IsResponsible   bool
+	ClientID     uuid.UUID
+	References   []projections.ReferralSummary
+	Organisation string
+	Responsible  string
+	RequestedBy  string
+	ApprovedBy   string
+	LockedAt     time.Time
+	ReviewDue    time.Time
+	Overdue      bool
+	DueSoon      bool
+	Hidden       bool
+	Review       bool // a serious case review keeps it locked
+	// CanCompleteReview: the user records that serious case review complete
+	// (a service manager of the owning organisation who did not ask for the lock).
+	CanCompleteReview bool
+	UnlockRequested   bool
+	Access            []accessView
+	Temporary         []accessView
+	CanReview         bool // a team manager of the owning organisation
+	IsResponsible     bool
 }
 
 type lockedCasesView struct {
@@ -500,7 +506,8 @@ func (p *Pages) lockedCasesPage(c *gin.Context) {
 			Responsible: p.userName(l.ResponsibleUserID), RequestedBy: p.userName(l.RequestedBy), ApprovedBy: p.userName(l.ApprovedBy),
 			LockedAt: l.LockedAt, ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(now), Hidden: l.HideNotification,
 			Review: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, UnlockRequested: l.UnlockRequestID != uuid.Nil,
-			CanReview: l.ReviewableBy(actor), IsResponsible: l.ResponsibleUserID == u.ID}
+			CanReview: l.ReviewableBy(actor), IsResponsible: l.ResponsibleUserID == u.ID,
+			CanCompleteReview: l.SeriousCaseReviewCompletableBy(actor)}
 		cv.DueSoon = !cv.Overdue && l.ReviewDue().Sub(now) <= 7*24*time.Hour
 		cv.Access, cv.Temporary = p.accessList(l, now)
 		switch {
@@ -619,6 +626,38 @@ func (p *Pages) requestUnlock(c *gin.Context) {
 		v.Reason = reason
 		v.Errors = fieldErrors(err, map[string]string{"reason": "unlock-reason"})
 	})
+}
+
+// --- The end of a serious case review (R-LOCK-6, R-LOCK-10) ---
+
+// seriousCaseReviewPage asks a service manager of the lock's organisation
+// to confirm that the serious case review the case is locked for is over,
+// as POST /v1/clients/{id}/serious-case-review-completion records it. A
+// case whose review they may not record complete is not found, as the
+// review and unlock pages answer (R-LOCK-12).
+func (p *Pages) seriousCaseReviewPage(c *gin.Context) {
+	client, ok := clientID(c)
+	if ok {
+		if l := p.Locks.LockOf(client); l.SeriousCaseReviewCompletableBy(currentUser(c).Actor()) {
+			p.render(c, http.StatusOK, "serious-case-review", p.reviewView(c, "Record the serious case review complete", client, l))
+			return
+		}
+	}
+	p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+}
+
+func (p *Pages) completeSeriousCaseReview(c *gin.Context) {
+	client, ok := clientID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return
+	}
+	w, err := p.Service.CompleteSeriousCaseReview(p.request(c, nil), currentUser(c).Actor(), client, p.caseIndex())
+	if err == nil {
+		p.done(c, w.Position, "review-completed", "/locked-cases")
+		return
+	}
+	p.lockFormError(c, err, "serious-case-review", "Record the serious case review complete", client, func(*lockReviewView) {})
 }
 
 // --- The responsible person's temporary access (R-LOCK-4) ---
