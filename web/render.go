@@ -180,6 +180,13 @@ func fieldErrors(err error, names map[string]string) []fieldError {
 			id = fieldID(f.Field)
 		}
 		msg := f.Message
+		if msg == apiDateMessage { // the forms ask for day, month and year
+			example, ok := dateExamples[id]
+			if !ok {
+				example = "27 3 2027"
+			}
+			msg = "must be a real date, as a day, month and year, for example " + example
+		}
 		if label, ok := fieldLabels[id]; ok && (strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ")) {
 			msg = label + " " + msg // "is required" alone would not say what is
 		}
@@ -190,6 +197,13 @@ func fieldErrors(err error, names map[string]string) []fieldError {
 	}
 	return out
 }
+
+// apiDateMessage is the ledger's message for a date that is not one; the
+// pages read dates as day, month and year (readDate), so they say that
+// instead, with the example of the field's hint.
+const apiDateMessage = "must be a date in the form YYYY-MM-DD"
+
+var dateExamples = map[string]string{"client-dob": "27 3 1980", "agreed-close-by": "27 3 2027", "resume-on": "4 1 2027"}
 
 // fieldLabels name the inputs whose ledger messages do not say which
 // field they are about ("is required").
