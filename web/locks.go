@@ -67,6 +67,7 @@ func init() {
 			"review-completed":   "Serious case review recorded complete. The case stays locked until an unlock is approved.",
 			"access-granted":     "Temporary access granted. It ends by itself at the time shown.",
 			"access-ended":       "Temporary access ended.",
+			"own-access-ended":   "Your temporary access ended.",
 			"information-passed": "Sent to the person responsible, if there is one.",
 		},
 		Labels: map[string]string{
@@ -785,9 +786,14 @@ func (p *Pages) endTemporaryAccess(c *gin.Context) {
 		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
 		return
 	}
-	w, err := p.Service.EndTemporaryAccess(p.request(c, nil), currentUser(c).Actor(), client, user, p.caseIndex())
+	u := currentUser(c)
+	w, err := p.Service.EndTemporaryAccess(p.request(c, nil), u.Actor(), client, user, p.caseIndex())
 	if err != nil {
 		p.fail(c, err)
+		return
+	}
+	if p.Locks.LockOf(client).ResponsibleUserID != u.ID { // the grantee, ending their own access: the case is closed to them now
+		p.done(c, w.Position, "own-access-ended", "/")
 		return
 	}
 	p.done(c, w.Position, "access-ended", "/clients/"+client.String()+"/temporary-access")
