@@ -213,6 +213,7 @@ var fieldLabels = map[string]string{
 	"reason": "the reason for the referral", "override-reason": "the safeguarding reason", "note-text": "the note",
 	"agreed-close-by": "the agreed close-by date", "feedback": "the reason it is not urgent", "outcome": "the outcome",
 	"comment": "a comment", "assignee": "the adviser",
+	"current-password": "the password you entered", "new-password": "your new password",
 }
 
 // fieldID is a field's input id: "client.name" → "client-name".
