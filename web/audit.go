@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,29 @@ type checkpointView struct {
 	Note     string
 	Events   int    // the case's events proved included
 	Problem  string // why there is no proof to show, else ""
+	// TrustedSize is the size of the checkpoint the auditor trusts, as
+	// typed, for a bundle with the proof that extends it.
+	TrustedSize string
+}
+
+// trustedSize reads the optional size of the checkpoint an auditor trusts,
+// as GET /v1/referrals/{id}/bundle?trusted_size= takes it: 0 when not
+// given, else a size from 1 to the ledger's. msg says what is wrong.
+func (p *Pages) trustedSize(ctx context.Context, raw string) (size int64, msg string) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0, ""
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 1 {
+		return 0, "Enter the size of the checkpoint you trust as a whole number, for example 1200"
+	}
+	if p.Audit != nil {
+		if tree, err := p.Audit.Log().TreeSize(ctx); err == nil && n > tree {
+			return 0, "Enter a size no larger than the ledger's, " + strconv.FormatInt(tree, 10)
+		}
+	}
+	return n, ""
 }
 
 // auditOf proves the case's events against a checkpoint for an auditor's
@@ -173,9 +197,17 @@ func (p *Pages) bundleDownload(c *gin.Context) {
 		p.fail(c, domain.Errorf(domain.Unavailable, "no checkpoints on this node"))
 		return
 	}
-	b, _, err := p.Audit.Bundle(c.Request.Context(), storedEvents(h))
-	if errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf) {
+	trusted, msg := p.trustedSize(c.Request.Context(), c.Query("trusted-size"))
+	if msg != "" { // back to the form, which says what is wrong
+		c.Redirect(http.StatusSeeOther, "/referrals/"+id.String()+"/history?"+url.Values{"trusted-size": {c.Query("trusted-size")}}.Encode()+"#checkpoint")
+		return
+	}
+	b, _, err := p.Audit.BundleSince(c.Request.Context(), storedEvents(h), trusted)
+	switch {
+	case errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf):
 		err = domain.Errorf(domain.Unavailable, "no signed checkpoint covers this referral yet")
+	case errors.Is(err, audit.ErrTreeSize):
+		err = domain.Errorf(domain.Invalid, "the size of the checkpoint you trust is larger than the ledger")
 	}
 	if err != nil {
 		p.fail(c, err)

@@ -36,11 +36,12 @@ func TestWebBrowserSeriousCaseReviewAndGrantee(t *testing.T) {
 }
 
 // TestWebBrowserLedgerCheckpoint: the ledger checkpoint page, its proof and
-// its error, in Chromium (R-UI-2, R-AUD-1, R-AUD-2).
+// its error, and the history page's bundle form with an error, in Chromium
+// (R-UI-2, R-AUD-1, R-AUD-2, R-AUD-3).
 func TestWebBrowserLedgerCheckpoint(t *testing.T) {
 	auditKeys(t)
 	n := newSearchNetwork(t)
-	n.makeReferral(t, "Browser Checkpointed Client")
+	id, _, _ := n.makeReferral(t, "Browser Checkpointed Client")
 	c := newChrome(t, false)
 	c.signIn(n.base, "audrey", auditorPassword)
 	c.visit(n.base + "/ledger-checkpoint")
@@ -52,4 +53,7 @@ func TestWebBrowserLedgerCheckpoint(t *testing.T) {
 	c.visit(n.base + "/ledger-checkpoint?from=1")
 	c.wantText("main", "From 1 to")
 	c.check("ledger-checkpoint-proof")
+	c.visit(n.base + "/referrals/" + id + "/bundle?trusted-size=x")
+	c.wantText(".error-summary", "Enter the size of the checkpoint you trust")
+	c.check("history-trusted-size-error")
 }
