@@ -75,6 +75,8 @@ func init() {
 			"decision": "the decision", "keep-locked": "whether the case stays locked", "review-notes": "the notes",
 			"unlock-reason": "the reason to unlock", "grantee": "the member of staff", "access-reason": "the reason for access",
 			"hours": "the number of hours", "case": "the client id or referral reference", "message-text": "the information",
+			"allow-other-org": "the team's organisation", "allow-other-team": "the team's name",
+			"deny-other-org": "the team's organisation", "deny-other-team": "the team's name",
 		},
 	})
 }
@@ -157,7 +159,11 @@ type lockRequestForm struct {
 	AllowUsers, AllowTeams          []string
 	DenyUsers, DenyTeams, DenyRoles []string
 	Hide, SeriousCaseReview         bool
-	Referral                        string // the referral page the manager came from, to go back to
+	// A team of another organisation involved with the client, to allow
+	// or to refuse (R-LOCK-11): its organisation's id and the team's name.
+	AllowOtherOrg, AllowOtherTeam string
+	DenyOtherOrg, DenyOtherTeam   string
+	Referral                      string // the referral page the manager came from, to go back to
 }
 
 type lockRequestView struct {
@@ -169,7 +175,14 @@ type lockRequestView struct {
 	Staff       []staffView // the organisation's staff, for the deny list
 	Allowable   []staffView // those a lock can let in: never helpdesk (R-LOCK-2)
 	Teams       []string
+	Others      []orgOption // the other organisations involved with the client, for their teams
 	Conflict    string
+}
+
+// orgOption is an organisation as a select offers it.
+type orgOption struct {
+	ID   uuid.UUID
+	Name string
 }
 
 func (v lockRequestView) Has(list []string, value string) bool { return slices.Contains(list, value) }
@@ -191,7 +204,33 @@ func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestF
 		}
 	}
 	slices.Sort(v.Teams)
+	for _, r := range v.References {
+		for _, org := range []uuid.UUID{r.FromOrganisationID, r.ToOrganisationID} {
+			if org != u.OrganisationID && org != uuid.Nil && !slices.ContainsFunc(v.Others, func(o orgOption) bool { return o.ID == org }) {
+				v.Others = append(v.Others, orgOption{ID: org, Name: p.orgName(org)})
+			}
+		}
+	}
+	slices.SortFunc(v.Others, func(a, b orgOption) int { return strings.Compare(a.Name, b.Name) })
 	return v
+}
+
+// otherTeam reads a team of another organisation from the form, as an
+// allow or deny entry; half of one is an error on the half missing.
+func otherTeam(org, team, prefix string, fe *[]domain.FieldError) (domain.Party, bool) {
+	team = strings.TrimSpace(team)
+	id, err := uuid.Parse(org)
+	switch {
+	case org == "" && team == "":
+		return domain.Party{}, false
+	case org == "" || err != nil:
+		*fe = append(*fe, domain.FieldError{Field: prefix + "-other-org", Message: "Choose the organisation the team belongs to"})
+	case team == "":
+		*fe = append(*fe, domain.FieldError{Field: prefix + "-other-team", Message: "Enter the name of the team"})
+	default:
+		return domain.Party{Team: team, OrganisationID: id}, true
+	}
+	return domain.Party{}, false
 }
 
 // lockRequestPage is the form, for a team manager whose organisation holds
@@ -223,7 +262,9 @@ func (p *Pages) requestLock(c *gin.Context) {
 	f := lockRequestForm{Responsible: c.PostForm("responsible"), Reason: c.PostForm("lock-reason"),
 		AllowUsers: c.PostFormArray("allow-user"), AllowTeams: c.PostFormArray("allow-team"),
 		DenyUsers: c.PostFormArray("deny-user"), DenyTeams: c.PostFormArray("deny-team"), DenyRoles: c.PostFormArray("deny-role"),
-		Hide: c.PostForm("hide") == "yes", SeriousCaseReview: c.PostForm("serious-case-review") == "yes", Referral: c.PostForm("referral")}
+		Hide: c.PostForm("hide") == "yes", SeriousCaseReview: c.PostForm("serious-case-review") == "yes", Referral: c.PostForm("referral"),
+		AllowOtherOrg: c.PostForm("allow-other-org"), AllowOtherTeam: c.PostForm("allow-other-team"),
+		DenyOtherOrg: c.PostForm("deny-other-org"), DenyOtherTeam: c.PostForm("deny-other-team")}
 	if _, err := uuid.Parse(f.Referral); err != nil {
 		f.Referral = ""
 	}
@@ -249,7 +290,23 @@ func (p *Pages) requestLock(c *gin.Context) {
 	for _, r := range f.DenyRoles {
 		cmd.Deny = append(cmd.Deny, domain.Party{Role: domain.Role(r)})
 	}
-	_, w, err := p.Service.RequestLock(p.request(c, nil), currentUser(c).Actor(), cmd, p.caseIndex())
+	// The other organisation's teams go last, so the ledger's errors on
+	// them (allow[i]…) are known by their index.
+	var fe []domain.FieldError
+	allowOther, denyOther := -1, -1
+	if x, ok := otherTeam(f.AllowOtherOrg, f.AllowOtherTeam, "allow", &fe); ok {
+		allowOther, cmd.Allow = len(cmd.Allow), append(cmd.Allow, x)
+	}
+	if x, ok := otherTeam(f.DenyOtherOrg, f.DenyOtherTeam, "deny", &fe); ok {
+		denyOther, cmd.Deny = len(cmd.Deny), append(cmd.Deny, x)
+	}
+	var w ledger.Written
+	var err error
+	if len(fe) > 0 {
+		err = domain.InvalidFields(fe...)
+	} else {
+		_, w, err = p.Service.RequestLock(p.request(c, nil), currentUser(c).Actor(), cmd, p.caseIndex())
+	}
 	if err == nil {
 		if err := p.settle(c.Request.Context(), w.Position); err != nil {
 			p.fail(c, err)
@@ -276,10 +333,20 @@ func (p *Pages) requestLock(c *gin.Context) {
 	} else {
 		v.Errors = fieldErrors(err, map[string]string{"responsible_user_id": "responsible", "reason": "lock-reason"})
 		for i := range v.Errors {
-			if strings.HasPrefix(v.Errors[i].Field, "allow") {
-				v.Errors[i].Field = "allow-user"
-			} else if strings.HasPrefix(v.Errors[i].Field, "deny") {
-				v.Errors[i].Field = "deny-user"
+			field := v.Errors[i].Field
+			for _, list := range []struct {
+				name  string
+				other int
+			}{{"allow", allowOther}, {"deny", denyOther}} {
+				switch {
+				case !strings.HasPrefix(field, list.name) || strings.HasPrefix(field, list.name+"-other-"):
+				case list.other >= 0 && field == list.name+"["+strconv.Itoa(list.other)+"]-organisation-id":
+					v.Errors[i].Field = list.name + "-other-org"
+				case list.other >= 0 && strings.HasPrefix(field, list.name+"["+strconv.Itoa(list.other)+"]"):
+					v.Errors[i].Field = list.name + "-other-team"
+				default:
+					v.Errors[i].Field = list.name + "-user"
+				}
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestWebBrowserSeriousCaseReviewAndGrantee: the pages added for the
@@ -56,4 +58,23 @@ func TestWebBrowserLedgerCheckpoint(t *testing.T) {
 	c.visit(n.base + "/referrals/" + id + "/bundle?trusted-size=x")
 	c.wantText(".error-summary", "Enter the size of the checkpoint you trust")
 	c.check("history-trusted-size-error")
+}
+
+// TestWebBrowserLockOtherOrganisationTeam: the lock request form's team of
+// another organisation, with half an entry refused, in Chromium (R-UI-2,
+// R-LOCK-11).
+func TestWebBrowserLockOtherOrganisationTeam(t *testing.T) {
+	n := newLocksNetwork(t)
+	c := newChrome(t, false)
+	c.signIn(n.base, "tess", locksPassword)
+	c.visit(n.base + "/clients/" + n.client + "/lock-request")
+	c.run(chromedp.SetValue(chromedp.CSS("#responsible"), n.ids["ben"]),
+		chromedp.SendKeys(chromedp.CSS("#lock-reason"), "A member of staff is related to the client."),
+		chromedp.SendKeys(chromedp.CSS("#allow-other-team"), "Outreach"))
+	c.submit(`form[action$="/lock-request"] button[type=submit]`)
+	c.wantText(".error-summary", "Choose the organisation the team belongs to")
+	c.check("lock-request-other-team-error")
+	c.run(chromedp.SetValue(chromedp.CSS("#allow-other-org"), n.orgA))
+	c.submit(`form[action$="/lock-request"] button[type=submit]`)
+	c.wantText(".banner", "Lock requested")
 }
