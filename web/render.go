@@ -117,11 +117,16 @@ func (p *Pages) render(c *gin.Context, status int, name string, data any) {
 type errorPage struct {
 	layout
 	Heading, Message string
+	Home             menuItem // the user's first page, the way on
 }
 
 // renderError draws the error page.
 func (p *Pages) renderError(c *gin.Context, status int, heading, message string) {
-	p.render(c, status, "error", errorPage{layout: p.base(c, heading, ""), Heading: heading, Message: message})
+	v := errorPage{layout: p.base(c, heading, ""), Heading: heading, Message: message, Home: menuItem{Label: "Directory", Path: "/directory"}}
+	if len(v.Menu) > 0 {
+		v.Home = v.Menu[0]
+	}
+	p.render(c, status, "error", v)
 }
 
 // fail draws the page for an error from the ledger: the same refusal the
