@@ -65,6 +65,11 @@ func (p *Pages) latestCheckpoint(ctx context.Context) (audit.Checkpoint, []byte,
 func (p *Pages) ledgerCheckpointPage(c *gin.Context) {
 	ctx := c.Request.Context()
 	cp, signed, err := p.latestCheckpoint(ctx)
+	if domain.ErrorCode(err) == domain.Unavailable {
+		p.renderError(c, http.StatusServiceUnavailable, "No signed checkpoint yet",
+			"The network's signing node signs a checkpoint of the ledger from time to time, and none is available yet. Try again later.")
+		return
+	}
 	if err != nil {
 		p.fail(c, err)
 		return

@@ -64,3 +64,14 @@ func TestWebLedgerCheckpoint_AUD1_AUD2_UI1(t *testing.T) {
 		t.Errorf("an adviser's navigation offers the checkpoint")
 	}
 }
+
+// TestWebLedgerCheckpointNoneYet_AUD1: on a network with no signed
+// checkpoint the page answers 503, as the API does, and says why.
+func TestWebLedgerCheckpointNoneYet_AUD1(t *testing.T) {
+	n := newSearchNetwork(t)
+	if status, _ := n.call(t, "GET", "/v1/ledger/checkpoint", n.ann, nil); status != http.StatusServiceUnavailable {
+		t.Fatalf("the API's checkpoint with no signer: %d", status)
+	}
+	auditor := n.signedIn(t, "audrey", auditorPassword)
+	wantStatus(t, auditor.get("/ledger-checkpoint"), http.StatusServiceUnavailable, "No signed checkpoint yet")
+}
