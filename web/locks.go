@@ -205,6 +205,9 @@ func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestF
 	}
 	slices.Sort(v.Teams)
 	for _, r := range v.References {
+		if r.FromOrganisationID != u.OrganisationID && r.ToOrganisationID != u.OrganisationID {
+			continue // only the organisation's own counterparts: never who else holds the client
+		}
 		for _, org := range []uuid.UUID{r.FromOrganisationID, r.ToOrganisationID} {
 			if org != u.OrganisationID && org != uuid.Nil && !slices.ContainsFunc(v.Others, func(o orgOption) bool { return o.ID == org }) {
 				v.Others = append(v.Others, orgOption{ID: org, Name: p.orgName(org)})
