@@ -29,3 +29,13 @@ func (l Lock) ReviewableBy(actor Actor) bool {
 // Denies reports whether the lock's deny list names actor: nobody can let
 // them in, not even for a short time (R-LOCK-2, R-LOCK-4).
 func (l Lock) Denies(actor Actor) bool { return l.denies(actor) }
+
+// SeriousCaseReviewCompletableBy reports whether actor may record complete
+// the serious case review the lock is kept for, as
+// DecideCompleteSeriousCaseReview allows: a service manager of the
+// organisation the lock belongs to, not denied by it, who did not ask for
+// the lock, while the review is under way (R-LOCK-6, R-LOCK-10).
+func (l Lock) SeriousCaseReviewCompletableBy(actor Actor) bool {
+	return l.Status == LockLocked && l.SeriousCaseReview && !l.SeriousCaseReviewEnd &&
+		l.managedBy(actor, RoleServiceManager) && actor.UserID != l.RequestedBy
+}

@@ -237,6 +237,10 @@ func (a *Accounts) authenticate(ctx context.Context, token string) (domain.User,
 // Logout ends the session of token.
 func (a *Accounts) Logout(token string) error { return a.sessions.Delete(token) }
 
+// Policy is the password policy new passwords must meet (R-AUTH-2), for
+// the forms that explain it before the user types.
+func (a *Accounts) Policy() PasswordPolicy { return a.policy }
+
 // PasswordChangeDue reports whether u should be prompted to change password:
 // someone else set it (R-AUTH-6) or it is older than the policy allows.
 func (a *Accounts) PasswordChangeDue(u domain.User) bool {

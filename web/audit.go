@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,16 +19,105 @@ import (
 	"github.com/referral-ledger/ledger/ledger"
 )
 
-// Independent audit (R-AUD-3) in the interface: an auditor's history page
-// shows the signed checkpoint the case's events were proved against, and
-// offers the case bundle, as GET /v1/referrals/{id}/bundle gives it, for
-// `ledger audit verify-bundle`.
+// Independent audit (R-AUD-1..3) in the interface: an auditor's history
+// page shows the signed checkpoint the case's events were proved against,
+// and offers the case bundle, as GET /v1/referrals/{id}/bundle gives it,
+// for `ledger audit verify-bundle`; the ledger checkpoint page shows the
+// latest signed checkpoint to keep, as GET /v1/ledger/checkpoint gives it,
+// and the consistency proof from an earlier size, as GET
+// /v1/ledger/proofs/consistency does. Like the API, the checkpoint is for
+// every signed-in user; the navigation offers it to auditors.
 func init() {
 	addSection(section{
+		Nav: []navEntry{
+			{Key: "ledger-checkpoint", Label: "Ledger checkpoint", Path: "/ledger-checkpoint", Order: 80, For: anyRole(domain.RoleAuditor)},
+		},
 		Mount: func(p *Pages, a *gin.RouterGroup) {
 			a.GET("/referrals/:id/bundle", p.bundleDownload)
+			a.GET("/ledger-checkpoint", p.ledgerCheckpointPage)
+			a.GET("/ledger-checkpoint.txt", p.ledgerCheckpointDownload)
 		},
+		Labels: map[string]string{"from": "the size"},
 	})
+}
+
+// ledgerCheckpointView is the latest signed checkpoint, and the
+// consistency proof asked for from an earlier size.
+type ledgerCheckpointView struct {
+	layout
+	checkpointView
+	From  string   // the size typed, kept on an error
+	Proof []string // base64 hashes from From to Size; nil when none asked
+}
+
+// latestCheckpoint is the checkpoint GET /v1/ledger/checkpoint answers.
+func (p *Pages) latestCheckpoint(ctx context.Context) (audit.Checkpoint, []byte, error) {
+	if p.Audit == nil {
+		return audit.Checkpoint{}, nil, domain.Errorf(domain.Unavailable, "no checkpoints on this node")
+	}
+	cp, signed, err := p.Audit.Covering(ctx, 0)
+	if errors.Is(err, audit.ErrNoCheckpoint) {
+		err = domain.Errorf(domain.Unavailable, "no signed checkpoint yet")
+	}
+	return cp, signed, err
+}
+
+func (p *Pages) ledgerCheckpointPage(c *gin.Context) {
+	ctx := c.Request.Context()
+	cp, signed, err := p.latestCheckpoint(ctx)
+	if domain.ErrorCode(err) == domain.Unavailable {
+		p.renderError(c, http.StatusServiceUnavailable, "No signed checkpoint yet",
+			"The network's signing node signs a checkpoint of the ledger from time to time, and none is available yet. Try again later.")
+		return
+	}
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	v := ledgerCheckpointView{layout: p.base(c, "Ledger checkpoint", "ledger-checkpoint"),
+		checkpointView: checkpointView{Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash[:]),
+			SignedAt: cp.Time, Note: string(signed)}}
+	raw, asked := c.GetQuery("from")
+	if !asked {
+		p.render(c, http.StatusOK, "ledger-checkpoint", v)
+		return
+	}
+	v.From = strings.TrimSpace(raw)
+	from, perr := strconv.ParseInt(v.From, 10, 64)
+	switch {
+	case perr != nil || from < 1:
+		v.Errors = []fieldError{{Field: "from", Message: "Enter the size of your checkpoint as a whole number, for example 1200"}}
+	case from > cp.Size:
+		v.Errors = []fieldError{{Field: "from", Message: "Enter a size no larger than this checkpoint's, " + strconv.FormatInt(cp.Size, 10)}}
+	}
+	if len(v.Errors) > 0 {
+		v.Title = "Error: " + v.Title
+		p.render(c, http.StatusUnprocessableEntity, "ledger-checkpoint", v)
+		return
+	}
+	proof, err := audit.ProveConsistency(ctx, p.Audit.Log(), from, cp.Size)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	v.Proof = make([]string, len(proof))
+	for i, h := range proof {
+		v.Proof[i] = base64.StdEncoding.EncodeToString(h[:])
+	}
+	p.render(c, http.StatusOK, "ledger-checkpoint", v)
+}
+
+// ledgerCheckpointDownload gives the signed note as a file to keep, the
+// bytes GET /v1/ledger/checkpoint answers.
+func (p *Pages) ledgerCheckpointDownload(c *gin.Context) {
+	cp, signed, err := p.latestCheckpoint(c.Request.Context())
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Disposition", `attachment; filename="checkpoint-`+strconv.FormatInt(cp.Size, 10)+`.txt"`)
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", signed)
 }
 
 // checkpointView is the checkpoint a case was proved against, as the
@@ -38,6 +130,29 @@ type checkpointView struct {
 	Note     string
 	Events   int    // the case's events proved included
 	Problem  string // why there is no proof to show, else ""
+	// TrustedSize is the size of the checkpoint the auditor trusts, as
+	// typed, for a bundle with the proof that extends it.
+	TrustedSize string
+}
+
+// trustedSize reads the optional size of the checkpoint an auditor trusts,
+// as GET /v1/referrals/{id}/bundle?trusted_size= takes it: 0 when not
+// given, else a size from 1 to the ledger's. msg says what is wrong.
+func (p *Pages) trustedSize(ctx context.Context, raw string) (size int64, msg string) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0, ""
+	}
+	n, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || n < 1 {
+		return 0, "Enter the size of the checkpoint you trust as a whole number, for example 1200"
+	}
+	if p.Audit != nil {
+		if tree, err := p.Audit.Log().TreeSize(ctx); err == nil && n > tree {
+			return 0, "Enter a size no larger than the ledger's, " + strconv.FormatInt(tree, 10)
+		}
+	}
+	return n, ""
 }
 
 // auditOf proves the case's events against a checkpoint for an auditor's
@@ -87,9 +202,17 @@ func (p *Pages) bundleDownload(c *gin.Context) {
 		p.fail(c, domain.Errorf(domain.Unavailable, "no checkpoints on this node"))
 		return
 	}
-	b, _, err := p.Audit.Bundle(c.Request.Context(), storedEvents(h))
-	if errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf) {
+	trusted, msg := p.trustedSize(c.Request.Context(), c.Query("trusted-size"))
+	if msg != "" { // back to the form, which says what is wrong
+		c.Redirect(http.StatusSeeOther, "/referrals/"+id.String()+"/history?"+url.Values{"trusted-size": {c.Query("trusted-size")}}.Encode()+"#checkpoint")
+		return
+	}
+	b, _, err := p.Audit.BundleSince(c.Request.Context(), storedEvents(h), trusted)
+	switch {
+	case errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf):
 		err = domain.Errorf(domain.Unavailable, "no signed checkpoint covers this referral yet")
+	case errors.Is(err, audit.ErrTreeSize):
+		err = domain.Errorf(domain.Invalid, "the size of the checkpoint you trust is larger than the ledger")
 	}
 	if err != nil {
 		p.fail(c, err)

@@ -184,8 +184,12 @@ type confirmView struct {
 
 // confirmFirst shows the confirmation step unless the form says it was
 // confirmed; it reports whether it did. The referral is read as the user,
-// so someone who may not see it is answered as for any other page.
-func (p *Pages) confirmFirst(c *gin.Context, action, question, consequence, button string, in lifecycleIn) bool {
+// so someone who may not see it is answered as for any other page. check
+// is the ledger's decision on the referral as it is, taken without writing
+// anything: a form it refuses comes back with its errors, before anyone is
+// asked to confirm it.
+func (p *Pages) confirmFirst(c *gin.Context, action, question, consequence, button string, in lifecycleIn,
+	check func(r domain.Referral, a domain.Actor) error) bool {
 	if c.PostForm("confirmed") == "yes" {
 		return false
 	}
@@ -194,9 +198,16 @@ func (p *Pages) confirmFirst(c *gin.Context, action, question, consequence, butt
 		p.fail(c, domain.Errorf(domain.NotFound, "no such referral"))
 		return true
 	}
-	r, err := p.Service.Referral(p.request(c, nil), currentUser(c).Actor(), id)
+	actor := currentUser(c).Actor()
+	r, err := p.Service.Referral(p.request(c, nil), actor, id)
 	if err != nil {
 		p.fail(c, err)
+		return true
+	}
+	if err := check(r, actor); err != nil {
+		p.action(c, action, formIn{Life: in}, "", func(context.Context, domain.Actor, uuid.UUID) (ledger.Written, error) {
+			return ledger.Written{}, err
+		})
 		return true
 	}
 	v := confirmView{layout: p.base(c, question, ""), ID: id.String(), Reference: r.Reference().String(),
@@ -212,7 +223,10 @@ func (p *Pages) declineReferral(c *gin.Context) {
 	in := lifecycleInput(c)
 	if p.confirmFirst(c, "decline", "Are you sure you want to decline this referral?",
 		"Declining is final: the referral cannot be worked on again unless your organisation reopens it. The referring organisation will be told.",
-		"Yes, decline the referral", in) {
+		"Yes, decline the referral", in, func(r domain.Referral, a domain.Actor) error {
+			_, err := domain.DecideDecline(r, a, in.ReasonCode, strings.TrimSpace(in.Comment))
+			return err
+		}) {
 		return
 	}
 	p.action(c, "decline", formIn{Life: in}, "declined", func(ctx context.Context, a domain.Actor, id uuid.UUID) (ledger.Written, error) {
@@ -225,31 +239,47 @@ func (p *Pages) forwardReferral(c *gin.Context) {
 	in := lifecycleInput(c)
 	if p.confirmFirst(c, "forward", "Are you sure you want to forward this referral?",
 		"A new referral with the client's details and the reason is sent to the organisation you chose, and this one is marked forwarded: your organisation will do nothing more on it. The referring organisation will be told.",
-		"Yes, forward the referral", in) {
+		"Yes, forward the referral", in, func(domain.Referral, domain.Actor) error {
+			// Checked after the confirmation, as the forward form always was
+			// (its browser test walks that order).
+			return nil
+		}) {
 		return
 	}
 	p.action(c, "forward", formIn{Life: in}, "forwarded", func(ctx context.Context, a domain.Actor, id uuid.UUID) (ledger.Written, error) {
-		to, err := uuid.Parse(in.To)
+		cmd, err := forwardCommand(in)
 		if err != nil {
-			return ledger.Written{}, domain.InvalidFields(domain.FieldError{Field: "to_organisation_id", Message: "choose an organisation"})
-		}
-		cmd := domain.ForwardReferral{ToOrganisationID: to, Comment: strings.TrimSpace(in.ForwardComment)}
-		switch in.Basis {
-		case domain.ConsentWritten, domain.ConsentVerbal:
-			cmd.Consent = &domain.Consent{Method: in.Basis, Confirmed: in.ConsentConfirmed}
-		case "override":
-			cmd.SafeguardingOverride = &domain.SafeguardingOverride{Reason: strings.TrimSpace(in.OverrideReason)}
+			return ledger.Written{}, err
 		}
 		_, w, err := p.Service.Forward(ctx, a, id, cmd)
 		return w, err
 	})
 }
 
+// forwardCommand is the forward form as the ledger's command.
+func forwardCommand(in lifecycleIn) (domain.ForwardReferral, error) {
+	to, err := uuid.Parse(in.To)
+	if err != nil {
+		return domain.ForwardReferral{}, domain.InvalidFields(domain.FieldError{Field: "to_organisation_id", Message: "Choose the organisation to forward the referral to"})
+	}
+	cmd := domain.ForwardReferral{ToOrganisationID: to, Comment: strings.TrimSpace(in.ForwardComment)}
+	switch in.Basis {
+	case domain.ConsentWritten, domain.ConsentVerbal:
+		cmd.Consent = &domain.Consent{Method: in.Basis, Confirmed: in.ConsentConfirmed}
+	case "override":
+		cmd.SafeguardingOverride = &domain.SafeguardingOverride{Reason: strings.TrimSpace(in.OverrideReason)}
+	}
+	return cmd, nil
+}
+
 func (p *Pages) withdrawReferral(c *gin.Context) {
 	in := lifecycleInput(c)
 	if p.confirmFirst(c, "withdraw", "Are you sure you want to withdraw this referral?",
 		"Withdrawing is final: the receiving organisation will be told to do nothing more on it.",
-		"Yes, withdraw the referral", in) {
+		"Yes, withdraw the referral", in, func(r domain.Referral, a domain.Actor) error {
+			_, err := domain.DecideWithdraw(r, a, strings.TrimSpace(in.WithdrawReason))
+			return err
+		}) {
 		return
 	}
 	p.action(c, "withdraw", formIn{Life: in}, "withdrawn", func(ctx context.Context, a domain.Actor, id uuid.UUID) (ledger.Written, error) {

@@ -45,6 +45,8 @@ func init() {
 			a.POST("/locked-cases/:id/review", tm, p.reviewLock)
 			a.GET("/locked-cases/:id/unlock", tm, p.unlockPage)
 			a.POST("/locked-cases/:id/unlock", tm, p.requestUnlock)
+			a.GET("/locked-cases/:id/serious-case-review", sm, p.seriousCaseReviewPage)
+			a.POST("/locked-cases/:id/serious-case-review", sm, p.completeSeriousCaseReview)
 			a.GET("/clients/:id/temporary-access", p.temporaryAccessPage)
 			a.POST("/clients/:id/temporary-access", p.grantTemporaryAccess)
 			a.GET("/clients/:id/temporary-access/:user/end", p.endAccessPage)
@@ -62,8 +64,10 @@ func init() {
 			"lock-reviewed":      "Review recorded. The next review is due in a month.",
 			"lock-reviewed-lift": "Review recorded, with a request to unlock the case. A service manager will decide it.",
 			"unlock-requested":   "Unlock requested. A service manager of your organisation will decide it.",
+			"review-completed":   "Serious case review recorded complete. The case stays locked until an unlock is approved.",
 			"access-granted":     "Temporary access granted. It ends by itself at the time shown.",
 			"access-ended":       "Temporary access ended.",
+			"own-access-ended":   "Your temporary access ended.",
 			"information-passed": "Sent to the person responsible, if there is one.",
 		},
 		Labels: map[string]string{
@@ -71,6 +75,8 @@ func init() {
 			"decision": "the decision", "keep-locked": "whether the case stays locked", "review-notes": "the notes",
 			"unlock-reason": "the reason to unlock", "grantee": "the member of staff", "access-reason": "the reason for access",
 			"hours": "the number of hours", "case": "the client id or referral reference", "message-text": "the information",
+			"allow-other-org": "the team's organisation", "allow-other-team": "the team's name",
+			"deny-other-org": "the team's organisation", "deny-other-team": "the team's name",
 		},
 	})
 }
@@ -152,8 +158,12 @@ type lockRequestForm struct {
 	Responsible, Reason             string
 	AllowUsers, AllowTeams          []string
 	DenyUsers, DenyTeams, DenyRoles []string
-	Hide                            bool
-	Referral                        string // the referral page the manager came from, to go back to
+	Hide, SeriousCaseReview         bool
+	// A team of another organisation involved with the client, to allow
+	// or to refuse (R-LOCK-11): its organisation's id and the team's name.
+	AllowOtherOrg, AllowOtherTeam string
+	DenyOtherOrg, DenyOtherTeam   string
+	Referral                      string // the referral page the manager came from, to go back to
 }
 
 type lockRequestView struct {
@@ -165,7 +175,14 @@ type lockRequestView struct {
 	Staff       []staffView // the organisation's staff, for the deny list
 	Allowable   []staffView // those a lock can let in: never helpdesk (R-LOCK-2)
 	Teams       []string
+	Others      []orgOption // the other organisations involved with the client, for their teams
 	Conflict    string
+}
+
+// orgOption is an organisation as a select offers it.
+type orgOption struct {
+	ID   uuid.UUID
+	Name string
 }
 
 func (v lockRequestView) Has(list []string, value string) bool { return slices.Contains(list, value) }
@@ -187,7 +204,36 @@ func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestF
 		}
 	}
 	slices.Sort(v.Teams)
+	for _, r := range v.References {
+		if r.FromOrganisationID != u.OrganisationID && r.ToOrganisationID != u.OrganisationID {
+			continue // only the organisation's own counterparts: never who else holds the client
+		}
+		for _, org := range []uuid.UUID{r.FromOrganisationID, r.ToOrganisationID} {
+			if org != u.OrganisationID && org != uuid.Nil && !slices.ContainsFunc(v.Others, func(o orgOption) bool { return o.ID == org }) {
+				v.Others = append(v.Others, orgOption{ID: org, Name: p.orgName(org)})
+			}
+		}
+	}
+	slices.SortFunc(v.Others, func(a, b orgOption) int { return strings.Compare(a.Name, b.Name) })
 	return v
+}
+
+// otherTeam reads a team of another organisation from the form, as an
+// allow or deny entry; half of one is an error on the half missing.
+func otherTeam(org, team, prefix string, fe *[]domain.FieldError) (domain.Party, bool) {
+	team = strings.TrimSpace(team)
+	id, err := uuid.Parse(org)
+	switch {
+	case org == "" && team == "":
+		return domain.Party{}, false
+	case org == "" || err != nil:
+		*fe = append(*fe, domain.FieldError{Field: prefix + "-other-org", Message: "Choose the organisation the team belongs to"})
+	case team == "":
+		*fe = append(*fe, domain.FieldError{Field: prefix + "-other-team", Message: "Enter the name of the team"})
+	default:
+		return domain.Party{Team: team, OrganisationID: id}, true
+	}
+	return domain.Party{}, false
 }
 
 // lockRequestPage is the form, for a team manager whose organisation holds
@@ -219,13 +265,15 @@ func (p *Pages) requestLock(c *gin.Context) {
 	f := lockRequestForm{Responsible: c.PostForm("responsible"), Reason: c.PostForm("lock-reason"),
 		AllowUsers: c.PostFormArray("allow-user"), AllowTeams: c.PostFormArray("allow-team"),
 		DenyUsers: c.PostFormArray("deny-user"), DenyTeams: c.PostFormArray("deny-team"), DenyRoles: c.PostFormArray("deny-role"),
-		Hide: c.PostForm("hide") == "yes", Referral: c.PostForm("referral")}
+		Hide: c.PostForm("hide") == "yes", SeriousCaseReview: c.PostForm("serious-case-review") == "yes", Referral: c.PostForm("referral"),
+		AllowOtherOrg: c.PostForm("allow-other-org"), AllowOtherTeam: c.PostForm("allow-other-team"),
+		DenyOtherOrg: c.PostForm("deny-other-org"), DenyOtherTeam: c.PostForm("deny-other-team")}
 	if _, err := uuid.Parse(f.Referral); err != nil {
 		f.Referral = ""
 	}
 	responsible, _ := uuid.Parse(f.Responsible)
 	cmd := domain.RequestLock{ClientID: client, ResponsibleUserID: responsible, Reason: strings.TrimSpace(f.Reason),
-		HideNotification: f.Hide, Allow: []domain.Party{}, Deny: []domain.Party{}}
+		HideNotification: f.Hide, SeriousCaseReview: f.SeriousCaseReview, Allow: []domain.Party{}, Deny: []domain.Party{}}
 	for _, s := range f.AllowUsers {
 		if id, err := uuid.Parse(s); err == nil {
 			cmd.Allow = append(cmd.Allow, domain.Party{UserID: id})
@@ -245,7 +293,23 @@ func (p *Pages) requestLock(c *gin.Context) {
 	for _, r := range f.DenyRoles {
 		cmd.Deny = append(cmd.Deny, domain.Party{Role: domain.Role(r)})
 	}
-	_, w, err := p.Service.RequestLock(p.request(c, nil), currentUser(c).Actor(), cmd, p.caseIndex())
+	// The other organisation's teams go last, so the ledger's errors on
+	// them (allow[i]…) are known by their index.
+	var fe []domain.FieldError
+	allowOther, denyOther := -1, -1
+	if x, ok := otherTeam(f.AllowOtherOrg, f.AllowOtherTeam, "allow", &fe); ok {
+		allowOther, cmd.Allow = len(cmd.Allow), append(cmd.Allow, x)
+	}
+	if x, ok := otherTeam(f.DenyOtherOrg, f.DenyOtherTeam, "deny", &fe); ok {
+		denyOther, cmd.Deny = len(cmd.Deny), append(cmd.Deny, x)
+	}
+	var w ledger.Written
+	var err error
+	if len(fe) > 0 {
+		err = domain.InvalidFields(fe...)
+	} else {
+		_, w, err = p.Service.RequestLock(p.request(c, nil), currentUser(c).Actor(), cmd, p.caseIndex())
+	}
 	if err == nil {
 		if err := p.settle(c.Request.Context(), w.Position); err != nil {
 			p.fail(c, err)
@@ -272,10 +336,20 @@ func (p *Pages) requestLock(c *gin.Context) {
 	} else {
 		v.Errors = fieldErrors(err, map[string]string{"responsible_user_id": "responsible", "reason": "lock-reason"})
 		for i := range v.Errors {
-			if strings.HasPrefix(v.Errors[i].Field, "allow") {
-				v.Errors[i].Field = "allow-user"
-			} else if strings.HasPrefix(v.Errors[i].Field, "deny") {
-				v.Errors[i].Field = "deny-user"
+			field := v.Errors[i].Field
+			for _, list := range []struct {
+				name  string
+				other int
+			}{{"allow", allowOther}, {"deny", denyOther}} {
+				switch {
+				case !strings.HasPrefix(field, list.name) || strings.HasPrefix(field, list.name+"-other-"):
+				case list.other >= 0 && field == list.name+"["+strconv.Itoa(list.other)+"]-organisation-id":
+					v.Errors[i].Field = list.name + "-other-org"
+				case list.other >= 0 && strings.HasPrefix(field, list.name+"["+strconv.Itoa(list.other)+"]"):
+					v.Errors[i].Field = list.name + "-other-team"
+				default:
+					v.Errors[i].Field = list.name + "-user"
+				}
 			}
 		}
 	}
@@ -425,23 +499,26 @@ type accessView struct {
 }
 
 type lockedCaseView struct {
-	ClientID        uuid.UUID
-	References      []projections.ReferralSummary
-	Organisation    string
-	Responsible     string
-	RequestedBy     string
-	ApprovedBy      string
-	LockedAt        time.Time
-	ReviewDue       time.Time
-	Overdue         bool
-	DueSoon         bool
-	Hidden          bool
-	Review          bool // a serious case review keeps it locked
-	UnlockRequested bool
-	Access          []accessView
-	Temporary       []accessView
-	CanReview       bool // a team manager of the owning organisation
-	IsResponsible   bool
+	ClientID     uuid.UUID
+	References   []projections.ReferralSummary
+	Organisation string
+	Responsible  string
+	RequestedBy  string
+	ApprovedBy   string
+	LockedAt     time.Time
+	ReviewDue    time.Time
+	Overdue      bool
+	DueSoon      bool
+	Hidden       bool
+	Review       bool // a serious case review keeps it locked
+	// CanCompleteReview: the user records that serious case review complete
+	// (a service manager of the owning organisation who did not ask for the lock).
+	CanCompleteReview bool
+	UnlockRequested   bool
+	Access            []accessView
+	Temporary         []accessView
+	CanReview         bool // a team manager of the owning organisation
+	IsResponsible     bool
 }
 
 type lockedCasesView struct {
@@ -500,7 +577,8 @@ func (p *Pages) lockedCasesPage(c *gin.Context) {
 			Responsible: p.userName(l.ResponsibleUserID), RequestedBy: p.userName(l.RequestedBy), ApprovedBy: p.userName(l.ApprovedBy),
 			LockedAt: l.LockedAt, ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(now), Hidden: l.HideNotification,
 			Review: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, UnlockRequested: l.UnlockRequestID != uuid.Nil,
-			CanReview: l.ReviewableBy(actor), IsResponsible: l.ResponsibleUserID == u.ID}
+			CanReview: l.ReviewableBy(actor), IsResponsible: l.ResponsibleUserID == u.ID,
+			CanCompleteReview: l.SeriousCaseReviewCompletableBy(actor)}
 		cv.DueSoon = !cv.Overdue && l.ReviewDue().Sub(now) <= 7*24*time.Hour
 		cv.Access, cv.Temporary = p.accessList(l, now)
 		switch {
@@ -619,6 +697,38 @@ func (p *Pages) requestUnlock(c *gin.Context) {
 		v.Reason = reason
 		v.Errors = fieldErrors(err, map[string]string{"reason": "unlock-reason"})
 	})
+}
+
+// --- The end of a serious case review (R-LOCK-6, R-LOCK-10) ---
+
+// seriousCaseReviewPage asks a service manager of the lock's organisation
+// to confirm that the serious case review the case is locked for is over,
+// as POST /v1/clients/{id}/serious-case-review-completion records it. A
+// case whose review they may not record complete is not found, as the
+// review and unlock pages answer (R-LOCK-12).
+func (p *Pages) seriousCaseReviewPage(c *gin.Context) {
+	client, ok := clientID(c)
+	if ok {
+		if l := p.Locks.LockOf(client); l.SeriousCaseReviewCompletableBy(currentUser(c).Actor()) {
+			p.render(c, http.StatusOK, "serious-case-review", p.reviewView(c, "Record the serious case review complete", client, l))
+			return
+		}
+	}
+	p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+}
+
+func (p *Pages) completeSeriousCaseReview(c *gin.Context) {
+	client, ok := clientID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return
+	}
+	w, err := p.Service.CompleteSeriousCaseReview(p.request(c, nil), currentUser(c).Actor(), client, p.caseIndex())
+	if err == nil {
+		p.done(c, w.Position, "review-completed", "/locked-cases")
+		return
+	}
+	p.lockFormError(c, err, "serious-case-review", "Record the serious case review complete", client, func(*lockReviewView) {})
 }
 
 // --- The responsible person's temporary access (R-LOCK-4) ---
@@ -746,9 +856,14 @@ func (p *Pages) endTemporaryAccess(c *gin.Context) {
 		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
 		return
 	}
-	w, err := p.Service.EndTemporaryAccess(p.request(c, nil), currentUser(c).Actor(), client, user, p.caseIndex())
+	u := currentUser(c)
+	w, err := p.Service.EndTemporaryAccess(p.request(c, nil), u.Actor(), client, user, p.caseIndex())
 	if err != nil {
 		p.fail(c, err)
+		return
+	}
+	if p.Locks.LockOf(client).ResponsibleUserID != u.ID { // the grantee, ending their own access: the case is closed to them now
+		p.done(c, w.Position, "own-access-ended", "/")
 		return
 	}
 	p.done(c, w.Position, "access-ended", "/clients/"+client.String()+"/temporary-access")

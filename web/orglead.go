@@ -111,6 +111,34 @@ type orgView struct {
 	// Coordinator is whether the user is the network coordinator, who
 	// alone grants network roles (R-AUTH-7).
 	Coordinator bool
+	// Revision is the organisation's revision the edit forms were drawn
+	// from, sent back as the write's If-Match (R-LEDGER-2); Stale says a
+	// form came back because someone else changed the organisation first.
+	Revision uint64
+	Stale    bool
+}
+
+// formRevision reads the revision a form was drawn from, nil when the
+// form carries none.
+func formRevision(c *gin.Context) *uint64 {
+	rev, err := strconv.ParseUint(c.PostForm("revision"), 10, 64)
+	if err != nil {
+		return nil
+	}
+	return &rev
+}
+
+// keepRevision draws a refused form again with the revision it was drawn
+// from, so that sending it again cannot overwrite a change made since; on
+// a stale form, the revision now, after the user has seen the warning.
+func (v *orgView) keepRevision(c *gin.Context, err error) {
+	if domain.ErrorCode(err) == domain.PreconditionFailed {
+		v.Stale = true
+		return
+	}
+	if rev := formRevision(c); rev != nil {
+		v.Revision = *rev
+	}
 }
 
 // orgBase reads organisation id for a page, and whether the user manages
@@ -131,7 +159,7 @@ func (p *Pages) orgBase(c *gin.Context, title, tab, page string) (orgView, error
 	}
 	return orgView{layout: p.base(c, title+" – "+o.Name, nav), Org: o, Tab: tab, Page: page,
 		IsLead: actor.Has(domain.RoleOrgLead) && actor.OrganisationID == o.ID, Managed: o.ManagedBy(actor),
-		Coordinator: actor.Has(domain.RoleCoordinator)}, nil
+		Coordinator: actor.Has(domain.RoleCoordinator), Revision: o.Revision}, nil
 }
 
 // managedOrgBase is orgBase for the pages only those who manage the
@@ -372,20 +400,26 @@ func (p *Pages) editUser(c *gin.Context) {
 	if roles == nil {
 		roles = []domain.Role{}
 	}
-	_, w, err := p.Accounts.UpdateUser(p.request(c, nil), actor, fv.Org.ID, domain.UpdateUser{UserID: fv.Account.ID,
+	_, w, err := p.Accounts.UpdateUser(p.request(c, formRevision(c)), actor, fv.Org.ID, domain.UpdateUser{UserID: fv.Account.ID,
 		DisplayName: &f.DisplayName, Email: &f.Email, Roles: &roles, Team: &f.Team})
 	if err != nil {
 		code := domain.ErrorCode(err)
-		if code != domain.Invalid && !(code == domain.Forbidden && len(domain.ErrorFields(err)) > 0) {
+		if code != domain.Invalid && code != domain.PreconditionFailed && !(code == domain.Forbidden && len(domain.ErrorFields(err)) > 0) {
 			p.fail(c, err)
 			return
 		}
 		fv.Form = f
 		fv.RoleOptions = roleOptions(actor, f.Roles)
-		fv.Title = "Error: " + fv.Account.DisplayName + " – " + fv.Org.Name
-		fv.Errors = fieldErrors(err, userFields)
-		inFormOrder(fv.Errors, userFieldOrder)
-		p.render(c, http.StatusUnprocessableEntity, "orglead", fv)
+		fv.keepRevision(c, err)
+		status := http.StatusUnprocessableEntity
+		if fv.Stale {
+			fv.Title, status = "Changed: "+fv.Account.DisplayName+" – "+fv.Org.Name, http.StatusConflict
+		} else {
+			fv.Title = "Error: " + fv.Account.DisplayName + " – " + fv.Org.Name
+			fv.Errors = fieldErrors(err, userFields)
+			inFormOrder(fv.Errors, userFieldOrder)
+		}
+		p.render(c, status, "orglead", fv)
 		return
 	}
 	p.done(c, w.Position, "user-updated", "/organisations/"+fv.Org.ID.String()+"/users/"+fv.Account.ID.String())
@@ -593,10 +627,11 @@ func (p *Pages) updateProfile(c *gin.Context) {
 		services = append(services, domain.Service{Name: name, Description: desc})
 		pv.Services = append(pv.Services, serviceRow{Row: i, Name: name, Description: desc})
 	}
-	_, w, err := p.Service.UpdateOrganisation(p.request(c, nil), currentUser(c).Actor(), pv.Org.ID,
+	_, w, err := p.Service.UpdateOrganisation(p.request(c, formRevision(c)), currentUser(c).Actor(), pv.Org.ID,
 		domain.UpdateOrganisation{Name: &pv.Name, Description: &pv.Description, Services: &services, AdminEmail: &pv.AdminEmail})
 	if err != nil {
-		if code := domain.ErrorCode(err); code != domain.Invalid && !(code == domain.Conflict && len(domain.ErrorFields(err)) > 0) {
+		code := domain.ErrorCode(err)
+		if code != domain.Invalid && code != domain.PreconditionFailed && !(code == domain.Conflict && len(domain.ErrorFields(err)) > 0) {
 			p.fail(c, err)
 			return
 		}
@@ -605,9 +640,15 @@ func (p *Pages) updateProfile(c *gin.Context) {
 			next = max(next, s.Row+1)
 		}
 		pv.Services = append(pv.Services, serviceRow{Row: next})
-		pv.Title = "Error: " + pv.Title
-		pv.Errors = serviceErrors(fieldErrors(err, fields))
-		p.render(c, http.StatusUnprocessableEntity, "orglead", pv)
+		pv.keepRevision(c, err)
+		status := http.StatusUnprocessableEntity
+		if pv.Stale {
+			pv.Title, status = "Changed: "+pv.Title, http.StatusConflict
+		} else {
+			pv.Title = "Error: " + pv.Title
+			pv.Errors = serviceErrors(fieldErrors(err, fields))
+		}
+		p.render(c, status, "orglead", pv)
 		return
 	}
 	p.done(c, w.Position, "profile", "/organisations/"+pv.Org.ID.String()+"/profile")

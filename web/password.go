@@ -4,11 +4,23 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/referral-ledger/ledger/auth"
 )
 
 type passwordView struct {
 	layout
-	Required bool // someone else set the password: nothing else until it changes
+	Required bool   // someone else set the password: nothing else until it changes
+	Rules    string // the password policy in force, in words, for the hint
+}
+
+// passwordRules says what the password policy in force asks of a new
+// password (R-AUTH-2), so the hint tells people before they type.
+func (p *Pages) passwordRules() string {
+	if pol, ok := p.Accounts.Policy().(auth.PasswordPolicy); ok && pol.String() == auth.PolicyModern.String() {
+		return "Use at least 12 characters. A long password not used anywhere else, such as three or four random words, is best."
+	}
+	return "Use at least 8 characters, with an upper-case letter, a lower-case letter, a digit and another character such as # * @ or $. Do not use a password you use anywhere else."
 }
 
 // passwordPage shows the change-password form; it is the only page open to
@@ -16,7 +28,7 @@ type passwordView struct {
 func (p *Pages) passwordPage(c *gin.Context) {
 	u := currentUser(c)
 	p.render(c, http.StatusOK, "password", passwordView{layout: p.base(c, "Change your password", "password"),
-		Required: p.Accounts.PasswordChangeDue(u)})
+		Required: p.Accounts.PasswordChangeDue(u), Rules: p.passwordRules()})
 }
 
 // changePassword replaces the password through the accounts service, with
@@ -25,7 +37,8 @@ func (p *Pages) passwordPage(c *gin.Context) {
 func (p *Pages) changePassword(c *gin.Context) {
 	u := currentUser(c)
 	current, next, confirm := c.PostForm("current-password"), c.PostForm("new-password"), c.PostForm("confirm-password")
-	v := passwordView{layout: p.base(c, "Change your password", "password"), Required: p.Accounts.PasswordChangeDue(u)}
+	v := passwordView{layout: p.base(c, "Change your password", "password"), Required: p.Accounts.PasswordChangeDue(u),
+		Rules: p.passwordRules()}
 	if current == "" {
 		v.Errors = append(v.Errors, fieldError{Field: "current-password", Message: "Enter your current password"})
 	}

@@ -35,6 +35,11 @@ type referralView struct {
 	Input                 formIn        // what the user entered in the action that failed
 	ActionError, ActionOn string        // an action's refusal, and which form it belongs to
 	Life                  lifecycleView // decline, forward, withdraw, reopen (R-REF-9..12)
+	// TemporaryUntil is when the user's short-term access to the locked
+	// case ends, zero when they have none; TemporaryEnd is the form that
+	// ends it early, as the grantee may (R-LOCK-4).
+	TemporaryUntil time.Time
+	TemporaryEnd   string
 }
 
 type noteView struct {
@@ -97,6 +102,14 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 	v.CanAct = r.Status.Open() && r.Involves(u.OrganisationID) && u.Actor().Caseworker() &&
 		!u.Actor().Has(domain.RoleAuditor)
 	v.CanAccessLog = p.mayReadAccessLog(u, r.ClientID)
+	if l := p.Locks.LockOf(r.ClientID); l.Status == domain.LockLocked && l.ResponsibleUserID != u.ID {
+		for _, g := range l.Grants {
+			if g.UserID == u.ID && g.Live(now) && g.ExpiresAt.After(v.TemporaryUntil) {
+				v.TemporaryUntil = g.ExpiresAt
+				v.TemporaryEnd = "/clients/" + r.ClientID.String() + "/temporary-access/" + u.ID.String() + "/end"
+			}
+		}
+	}
 	v.Life = p.lifecycleView(r, u)
 	for _, n := range r.Notes {
 		v.Notes = append(v.Notes, noteView{Text: n.Text, AgreedCloseBy: n.AgreedCloseBy, At: n.At,

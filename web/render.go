@@ -117,11 +117,16 @@ func (p *Pages) render(c *gin.Context, status int, name string, data any) {
 type errorPage struct {
 	layout
 	Heading, Message string
+	Home             menuItem // the user's first page, the way on
 }
 
 // renderError draws the error page.
 func (p *Pages) renderError(c *gin.Context, status int, heading, message string) {
-	p.render(c, status, "error", errorPage{layout: p.base(c, heading, ""), Heading: heading, Message: message})
+	v := errorPage{layout: p.base(c, heading, ""), Heading: heading, Message: message, Home: menuItem{Label: "Directory", Path: "/directory"}}
+	if len(v.Menu) > 0 {
+		v.Home = v.Menu[0]
+	}
+	p.render(c, status, "error", v)
 }
 
 // fail draws the page for an error from the ledger: the same refusal the
@@ -180,6 +185,16 @@ func fieldErrors(err error, names map[string]string) []fieldError {
 			id = fieldID(f.Field)
 		}
 		msg := f.Message
+		if msg == apiDateMessage { // the forms ask for day, month and year
+			example, ok := dateExamples[id]
+			if !ok {
+				example = "27 3 2027"
+			}
+			msg = "must be a real date, as a day, month and year, for example " + example
+		}
+		if choice, ok := choiceMessages[id]; ok && (strings.HasPrefix(msg, "must be one of") || strings.HasPrefix(msg, `must be "`)) {
+			msg = choice // the form offers choices in words, not the API's codes
+		}
 		if label, ok := fieldLabels[id]; ok && (strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ")) {
 			msg = label + " " + msg // "is required" alone would not say what is
 		}
@@ -191,6 +206,22 @@ func fieldErrors(err error, names map[string]string) []fieldError {
 	return out
 }
 
+// apiDateMessage is the ledger's message for a date that is not one; the
+// pages read dates as day, month and year (readDate), so they say that
+// instead, with the example of the field's hint.
+const apiDateMessage = "must be a date in the form YYYY-MM-DD"
+
+var dateExamples = map[string]string{"client-dob": "27 3 1980", "agreed-close-by": "27 3 2027", "resume-on": "4 1 2027"}
+
+// choiceMessages replace the ledger's "must be one of …" for the inputs
+// that offer the choices as radios.
+var choiceMessages = map[string]string{
+	"outcome":        "Choose whether the referral was taken forward",
+	"decline-reason": "Choose why you are declining the referral",
+	"basis":          "Choose whether the client gave written or verbal consent, or you are sharing without it",
+	"forward-basis":  "Choose whether the client gave written or verbal consent, or you are sharing without it",
+}
+
 // fieldLabels name the inputs whose ledger messages do not say which
 // field they are about ("is required").
 var fieldLabels = map[string]string{
@@ -199,6 +230,7 @@ var fieldLabels = map[string]string{
 	"reason": "the reason for the referral", "override-reason": "the safeguarding reason", "note-text": "the note",
 	"agreed-close-by": "the agreed close-by date", "feedback": "the reason it is not urgent", "outcome": "the outcome",
 	"comment": "a comment", "assignee": "the adviser",
+	"current-password": "the password you entered", "new-password": "your new password",
 }
 
 // fieldID is a field's input id: "client.name" → "client-name".

@@ -301,6 +301,15 @@ func (p *Pages) historyPage(c *gin.Context) {
 		MadeBy: p.userName(r.MadeBy), AssignedTo: p.userName(r.AssignedTo)}
 	v.Verified = h.Verified
 	v.Checkpoint = p.auditOf(c.Request.Context(), u, h)
+	if raw, asked := c.GetQuery("trusted-size"); asked && v.Checkpoint != nil && v.Checkpoint.Problem == "" {
+		v.Checkpoint.TrustedSize = raw
+		if _, msg := p.trustedSize(c.Request.Context(), raw); msg != "" {
+			v.Errors = append(v.Errors, fieldError{Field: "trusted-size", Message: msg})
+			if status == http.StatusOK {
+				v.Title, status = "Error: "+v.Title, http.StatusUnprocessableEntity
+			}
+		}
+	}
 	v.AtPoint, v.AtRevision = at.AsOf != nil || at.Revision != nil, at.Revision != nil
 	if n := len(h.All); n > 0 {
 		v.Latest = h.All[n-1].Stored.Revision

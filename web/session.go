@@ -84,10 +84,22 @@ func (p *Pages) authenticate(c *gin.Context) {
 
 // toSignIn sends the browser to the sign-in page, which brings it back to
 // the page it asked for: an email's link opens the referral after sign-in.
+//
+// A form sent without a session (it ended while the user typed, or they
+// signed out elsewhere) is not acted on: the sign-in page says so, and
+// that nothing was saved, and comes back to the page the form was on.
 func (p *Pages) toSignIn(c *gin.Context) {
 	target := "/sign-in"
 	if c.Request.Method == http.MethodGet && c.Request.URL.Path != "/" {
 		target += "?next=" + url.QueryEscape(safeNext(c.Request.URL.RequestURI()))
+	} else if c.Request.Method != http.MethodGet && c.FullPath() != "/sign-out" {
+		q := url.Values{"ended": {"1"}}
+		if ref, err := url.Parse(c.Request.Referer()); err == nil && ref.Host == c.Request.Host && ref.Path != "" {
+			if next := safeNext(ref.RequestURI()); next != "/" {
+				q.Set("next", next)
+			}
+		}
+		target += "?" + q.Encode()
 	}
 	c.Redirect(http.StatusSeeOther, target)
 	c.Abort()

@@ -17,11 +17,13 @@ type signInView struct {
 	layout
 	Username string
 	Next     string
+	Ended    bool // a form was sent after the session ended, and not acted on
 }
 
 // signInPage shows the sign-in form; next is the page to go back to.
 func (p *Pages) signInPage(c *gin.Context) {
-	p.render(c, http.StatusOK, "signin", signInView{layout: p.base(c, "Sign in", ""), Next: safeNext(c.Query("next"))})
+	p.render(c, http.StatusOK, "signin", signInView{layout: p.base(c, "Sign in", ""), Next: safeNext(c.Query("next")),
+		Ended: c.Query("ended") == "1"})
 }
 
 // signIn checks the password through the accounts service, with the API's

@@ -261,6 +261,7 @@ func (p *Pages) statisticsReport(c *gin.Context, now time.Time) (statsReport, []
 	var out []fieldError
 	if len(errs) > 0 {
 		out = fieldErrors(domain.InvalidFields(errs...), map[string]string{"from": "from-month", "to": "to-month"})
+		inFormOrder(out, []string{"from-month", "to-month"}) // the summary lists them as the form does
 	}
 	org := c.Query("organisation")
 	var orgName string

@@ -11,7 +11,7 @@ import (
 // TestWebLockPagesByRole_UI2_LOCK10: the case-locking pages, for every
 // role (R-UI-2): the locked-cases report for managers and the coordinator,
 // the queue for service managers, the review and unlock forms for team
-// managers, temporary access for the responsible person, messages for the
+// managers, the end of a serious case review for service managers, temporary access for the responsible person, messages for the
 // roles a case can be locked to, passing information for anyone, in the
 // navigation of the helpdesk.
 func TestWebLockPagesByRole_UI2_LOCK10(t *testing.T) {
@@ -24,10 +24,13 @@ func TestWebLockPagesByRole_UI2_LOCK10(t *testing.T) {
 			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
 		return n.must(t, 200, "GET", "/v1/referrals/"+ref["id"].(string), tm, nil)["client_id"].(string)
 	}
-	locked, open := referral(), referral()
-	req := n.must(t, 201, "POST", "/v1/clients/"+locked+"/lock-requests", tm, map[string]any{
-		"responsible_user_id": n.users[domain.RoleAdviser], "reason": "Staff member related.", "allow": []any{}, "deny": []any{}})
-	n.must(t, 200, "POST", "/v1/lock-requests/"+req["id"].(string)+"/decision", sm, map[string]any{"approve": true})
+	locked, open, reviewed := referral(), referral(), referral()
+	for _, client := range []string{locked, reviewed} {
+		req := n.must(t, 201, "POST", "/v1/clients/"+client+"/lock-requests", tm, map[string]any{
+			"responsible_user_id": n.users[domain.RoleAdviser], "reason": "Staff member related.", "allow": []any{}, "deny": []any{},
+			"serious_case_review": client == reviewed})
+		n.must(t, 200, "POST", "/v1/lock-requests/"+req["id"].(string)+"/decision", sm, map[string]any{"approve": true})
+	}
 	unlock := n.must(t, 201, "POST", "/v1/clients/"+locked+"/unlock-requests", tm, map[string]any{"reason": "The risk has passed."})
 
 	managers := []domain.Role{domain.RoleTeamManager, domain.RoleServiceManager}
@@ -38,6 +41,7 @@ func TestWebLockPagesByRole_UI2_LOCK10(t *testing.T) {
 		{Path: "/clients/" + open + "/lock-request", Allowed: []domain.Role{domain.RoleTeamManager}, Denied: 403},
 		{Path: "/locked-cases/" + locked + "/review", Allowed: []domain.Role{domain.RoleTeamManager}, Denied: 403},
 		{Path: "/locked-cases/" + locked + "/unlock", Allowed: []domain.Role{domain.RoleTeamManager}, Denied: 403},
+		{Path: "/locked-cases/" + reviewed + "/serious-case-review", Allowed: []domain.Role{domain.RoleServiceManager}, Denied: 403},
 		{Path: "/clients/" + locked + "/temporary-access", Allowed: []domain.Role{domain.RoleAdviser}, Denied: 403},
 		{Path: "/messages", Allowed: caseworkerRoles, Denied: 403, Nav: true},
 		{Path: "/pass-information", Allowed: allRoles},
