@@ -228,9 +228,11 @@ func (p *Pages) requestErasureTarget(c *gin.Context) (uuid.UUID, bool) {
 
 func (p *Pages) requestErasureView(c *gin.Context, client uuid.UUID, referral string) requestErasureView {
 	v := requestErasureView{layout: p.base(c, "Ask for a client's data to be erased", ""), ClientID: client.String()}
-	for _, id := range p.Clients.ReferralsOf(client) {
-		v.References = append(v.References, refLink{ID: id.String(), Reference: domain.ReferenceOf(id).String()})
-		if id.String() == referral {
+	// Only the referrals the user may know of (R-AUTH-4): a client's
+	// referral between two other organisations is not named here.
+	for _, r := range p.caseReferences(currentUser(c), client) {
+		v.References = append(v.References, refLink{ID: r.ID.String(), Reference: r.Reference.String()})
+		if r.ID.String() == referral {
 			v.Referral = referral
 		}
 	}

@@ -120,9 +120,18 @@ func (p *Pages) staff(ctx context.Context, org uuid.UUID, keep func(domain.User)
 }
 
 // caseReferences names a client's case by its referrals' references,
-// never by the client's data.
-func (p *Pages) caseReferences(client uuid.UUID) []projections.ReferralSummary {
-	return p.Referrals.ReferencesOf(p.Clients.ReferralsOf(client))
+// never by the client's data: those the user may know of (R-AUTH-4), the
+// referrals their organisation made or received, or every one for a
+// network-wide role. A referral between two other organisations is never
+// named, not even by its reference.
+func (p *Pages) caseReferences(u domain.User, client uuid.UUID) []projections.ReferralSummary {
+	all := p.Referrals.ReferencesOf(p.Clients.ReferralsOf(client))
+	if u.Actor().NetworkWide() {
+		return all
+	}
+	return slices.DeleteFunc(all, func(r projections.ReferralSummary) bool {
+		return r.FromOrganisationID != u.OrganisationID && r.ToOrganisationID != u.OrganisationID
+	})
 }
 
 // partyText says in words whom an allow or deny entry names.
@@ -194,7 +203,7 @@ func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestF
 	u := currentUser(c)
 	ctx := c.Request.Context()
 	v := lockRequestView{layout: p.base(c, "Request a case lock", ""), ClientID: client, Form: f,
-		References: p.caseReferences(client)}
+		References: p.caseReferences(currentUser(c), client)}
 	v.Responsible = p.staff(ctx, u.OrganisationID, mayBeResponsible)
 	v.Staff = p.staff(ctx, u.OrganisationID, func(domain.User) bool { return true })
 	v.Allowable = p.staff(ctx, u.OrganisationID, func(s domain.User) bool { return !s.Actor().Has(domain.RoleHelpdesk) })
@@ -382,7 +391,7 @@ func (p *Pages) awaiting(c *gin.Context) ([]lockRequestItemView, error) {
 	}
 	out := make([]lockRequestItemView, len(items))
 	for i, it := range items {
-		out[i] = lockRequestItemView{LockRequestItem: it, References: p.caseReferences(it.ClientID),
+		out[i] = lockRequestItemView{LockRequestItem: it, References: p.caseReferences(currentUser(c), it.ClientID),
 			RequestedByName: p.userName(it.RequestedBy), ResponsibleName: p.userName(it.ResponsibleUserID),
 			AllowText: p.partiesText(it.Allow, u.OrganisationID), DenyText: p.partiesText(it.Deny, u.OrganisationID)}
 	}
@@ -573,7 +582,7 @@ func (p *Pages) lockedCasesPage(c *gin.Context) {
 	v := lockedCasesView{layout: p.base(c, "Locked cases", "locked-cases")}
 	for _, lc := range p.Locks.LockedCases(manager) {
 		l := lc.Lock
-		cv := lockedCaseView{ClientID: lc.ClientID, References: p.caseReferences(lc.ClientID), Organisation: p.orgName(l.OwningOrganisationID),
+		cv := lockedCaseView{ClientID: lc.ClientID, References: p.caseReferences(currentUser(c), lc.ClientID), Organisation: p.orgName(l.OwningOrganisationID),
 			Responsible: p.userName(l.ResponsibleUserID), RequestedBy: p.userName(l.RequestedBy), ApprovedBy: p.userName(l.ApprovedBy),
 			LockedAt: l.LockedAt, ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(now), Hidden: l.HideNotification,
 			Review: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, UnlockRequested: l.UnlockRequestID != uuid.Nil,
@@ -620,7 +629,7 @@ func (p *Pages) reviewable(c *gin.Context) (uuid.UUID, domain.Lock, bool) {
 }
 
 func (p *Pages) reviewView(c *gin.Context, title string, client uuid.UUID, l domain.Lock) lockReviewView {
-	return lockReviewView{layout: p.base(c, title, "locked-cases"), ClientID: client, References: p.caseReferences(client),
+	return lockReviewView{layout: p.base(c, title, "locked-cases"), ClientID: client, References: p.caseReferences(currentUser(c), client),
 		ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(p.Service.Now()), UnlockRequested: l.UnlockRequestID != uuid.Nil}
 }
 
@@ -760,7 +769,7 @@ func (p *Pages) temporaryAccessView(c *gin.Context) (temporaryAccessView, bool) 
 		return temporaryAccessView{}, false
 	}
 	now := p.Service.Now()
-	v := temporaryAccessView{layout: p.base(c, "Temporary access", "messages"), ClientID: client, References: p.caseReferences(client), Hours: "1"}
+	v := temporaryAccessView{layout: p.base(c, "Temporary access", "messages"), ClientID: client, References: p.caseReferences(currentUser(c), client), Hours: "1"}
 	_, v.Temporary = p.accessList(acc.Lock, now)
 	v.Staff = p.staff(c.Request.Context(), acc.Lock.OwningOrganisationID, func(s domain.User) bool {
 		a := s.Actor()
@@ -909,7 +918,7 @@ func (p *Pages) messagesPage(c *gin.Context) {
 			p.fail(c, err)
 			return
 		}
-		cv := caseMessagesView{ClientID: lc.ClientID, References: p.caseReferences(lc.ClientID)}
+		cv := caseMessagesView{ClientID: lc.ClientID, References: p.caseReferences(currentUser(c), lc.ClientID)}
 		for i := len(msgs) - 1; i >= 0; i-- { // newest first
 			m := msgs[i]
 			cv.Messages = append(cv.Messages, messageView{Message: m, From: p.userName(m.FromUserID), Organisation: p.orgName(m.FromOrganisationID)})
