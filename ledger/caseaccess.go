@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,8 +80,14 @@ func (s *Service) lockedError(l domain.Lock) error {
 			name = u.DisplayName
 		}
 	}
-	return domain.Errorf(domain.Forbidden, "this case is locked to %s: ask them for access", name)
+	return &domain.Error{Code: domain.Forbidden, Message: fmt.Sprintf("this case is locked to %s: ask them for access", name),
+		Cause: ErrCaseLocked}
 }
+
+// ErrCaseLocked is the cause of a refusal that names whom a case is locked
+// to (R-LOCK-3), for readers that offer the way to pass information on to
+// them (R-LOCK-8). A hidden lock's refusal is a plain NotFound instead.
+var ErrCaseLocked = errors.New("the case is locked")
 
 // recordAccess appends a read of the client's data to their access log
 // (R-LOCK-9). It rides the store's group commit with every other append,

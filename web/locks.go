@@ -940,8 +940,19 @@ type passInformationView struct {
 	ChildProtection bool
 }
 
+// passInformationPage is the form; ?case= fills in the case the user was
+// refused (a referral reference or a client id, nothing else), as the
+// refusal of a locked case links it.
 func (p *Pages) passInformationPage(c *gin.Context) {
-	p.render(c, http.StatusOK, "pass-information", passInformationView{layout: p.base(c, "Pass information to the case owner", "pass-information")})
+	v := passInformationView{layout: p.base(c, "Pass information to the case owner", "pass-information")}
+	if s := strings.TrimSpace(c.Query("case")); s != "" {
+		if _, err := uuid.Parse(s); err == nil && len(s) == 36 {
+			v.Case = s
+		} else if ref, err := domain.ParseReference(s); err == nil {
+			v.Case = ref.String()
+		}
+	}
+	p.render(c, http.StatusOK, "pass-information", v)
 }
 
 // unknownCase is the namespace of the stand-in client id of a reference

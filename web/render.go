@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 // partials are the templates of templates/ that are not pages: the layout
@@ -117,7 +119,8 @@ func (p *Pages) render(c *gin.Context, status int, name string, data any) {
 type errorPage struct {
 	layout
 	Heading, Message string
-	Home             menuItem // the user's first page, the way on
+	Home             menuItem  // the user's first page, the way on
+	Next             *menuItem // what the user can do instead, if anything
 }
 
 // renderError draws the error page.
@@ -146,6 +149,10 @@ func (p *Pages) fail(c *gin.Context, err error) {
 	case domain.NotFound:
 		p.renderError(c, http.StatusNotFound, "Page not found", "There is nothing here that you can see. Check the reference or the link, or search by reference.")
 	case domain.Forbidden:
+		if errors.Is(err, ledger.ErrCaseLocked) {
+			p.lockedCase(c, err)
+			return
+		}
 		p.renderError(c, http.StatusForbidden, "You cannot do this", sentence(domain.ErrorMessage(err)))
 	case domain.Conflict, domain.PreconditionFailed:
 		p.renderError(c, http.StatusConflict, "This could not be done", sentence(domain.ErrorMessage(err)))
@@ -161,6 +168,29 @@ func (p *Pages) fail(c *gin.Context, err error) {
 		zerolog.Ctx(c.Request.Context()).Error().Err(err).Msg("a page failed")
 		p.renderError(c, http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later. Nothing you entered was saved.")
 	}
+}
+
+// lockedCase is the refusal of a case locked to someone the user may be
+// told of (R-LOCK-3), with the way to pass information on to them without
+// seeing the case (R-LOCK-8): the form, given the case the user asked for.
+// A hidden lock never comes here: its refusal is "not found".
+func (p *Pages) lockedCase(c *gin.Context, err error) {
+	v := errorPage{layout: p.base(c, "You cannot do this", ""), Heading: "You cannot do this",
+		Message: sentence(domain.ErrorMessage(err)), Home: menuItem{Label: "Directory", Path: "/directory"}}
+	if len(v.Menu) > 0 {
+		v.Home = v.Menu[0]
+	}
+	next := menuItem{Label: "pass information to the person responsible for it", Path: "/pass-information"}
+	if id, ok := pathID(c); ok {
+		switch {
+		case strings.HasPrefix(c.FullPath(), "/referrals/"):
+			next.Path += "?case=" + domain.ReferenceOf(id).String()
+		case strings.HasPrefix(c.FullPath(), "/clients/"):
+			next.Path += "?case=" + id.String()
+		}
+	}
+	v.Next = &next
+	p.render(c, http.StatusForbidden, "error", v)
 }
 
 // sentence starts a ledger message with a capital and ends it with a stop.
