@@ -239,10 +239,14 @@ func (p *Pages) forwardReferral(c *gin.Context) {
 	in := lifecycleInput(c)
 	if p.confirmFirst(c, "forward", "Are you sure you want to forward this referral?",
 		"A new referral with the client's details and the reason is sent to the organisation you chose, and this one is marked forwarded: your organisation will do nothing more on it. The referring organisation will be told.",
-		"Yes, forward the referral", in, func(domain.Referral, domain.Actor) error {
-			// Checked after the confirmation, as the forward form always was
-			// (its browser test walks that order).
-			return nil
+		"Yes, forward the referral", in, func(r domain.Referral, a domain.Actor) error {
+			cmd, err := forwardCommand(in)
+			if err != nil {
+				return err
+			}
+			receiver, _ := p.Service.Organisation(c.Request.Context(), cmd.ToOrganisationID) // one that does not exist is refused by name
+			_, err = domain.DecideForward(r, a, receiver, cmd, p.Service.Now())
+			return err
 		}) {
 		return
 	}

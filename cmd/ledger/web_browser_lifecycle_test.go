@@ -37,20 +37,19 @@ func TestWebBrowserLifecycle(t *testing.T) {
 	c.wantText("main", "Declined", "No capacity", "Reopen referral")
 	c.check("referral-declined")
 
-	// Forward: first without an organisation (refused beside the field),
-	// then to the Food Bank.
+	// Forward: first without an organisation (refused beside the field,
+	// before any "Are you sure?"), then to the Food Bank, confirmed.
 	c.visit(n.base + forwarded)
 	c.run(chromedp.SendKeys(chromedp.CSS("#forward-comment"), "They run a debt clinic."),
 		chromedp.Click(chromedp.CSS("#forward-basis-verbal")), chromedp.Click(chromedp.CSS("#forward-consent-confirmed")))
-	c.submit(`form[action$="/forward"] button`)
-	c.wantText("h1", "Are you sure you want to forward this referral?")
-	c.check("lifecycle-confirm-forward")
 	c.submit(`form[action$="/forward"] button`)
 	c.wantText(".error-summary", "There is a problem")
 	c.check("referral-forward-error")
 	c.run(chromedp.SetValue(chromedp.CSS("#forward-to"), food)) // the rest of the form is kept
 	c.submit(`form[action$="/forward"] button`)
+	c.wantText("h1", "Are you sure you want to forward this referral?")
 	c.wantText("main", "Food Bank")
+	c.check("lifecycle-confirm-forward")
 	c.submit(`form[action$="/forward"] button`)
 	c.wantText(".banner", "Referral forwarded")
 	c.wantText("main", "Forwarded referrals", "(this referral)", "to Food Bank")

@@ -7,13 +7,12 @@ import (
 	"testing"
 )
 
-// TestWebChoiceErrorsBeforeConfirming_REF5_REF9_REF11_UI2: a form
+// TestWebChoiceErrorsBeforeConfirming_REF5_REF9_REF10_REF11_UI2: a form
 // missing a choice or a required field says so by the field, in the words
 // of the form, with what was typed kept, before any "Are you sure?" step:
-// nobody is asked to confirm a decline or withdrawal that cannot
-// be made (the forward form keeps its order: confirm, then check). The
-// API's codes ("positive", "not_eligible") never show.
-func TestWebChoiceErrorsBeforeConfirming_REF5_REF9_REF11_UI2(t *testing.T) {
+// nobody is asked to confirm a decline, forward or withdrawal that cannot
+// be made. The API's codes ("positive", "not_eligible") never show.
+func TestWebChoiceErrorsBeforeConfirming_REF5_REF9_REF10_REF11_UI2(t *testing.T) {
 	n := newWebNetwork(t)
 	ann := n.browser(t)
 	ann.signIn("ann", annPassword, "/")
@@ -38,6 +37,8 @@ func TestWebChoiceErrorsBeforeConfirming_REF5_REF9_REF11_UI2(t *testing.T) {
 	}
 	wantStatus(t, ben.post(ref+"/decline", url.Values{"decline-reason": {"no_capacity"}}), http.StatusUnprocessableEntity,
 		`href="#decline-comment"`, `value="no_capacity" checked`)
+	wantStatus(t, ben.post(ref+"/forward", url.Values{"forward-comment": {"Better placed."}, "forward-basis": {"verbal"},
+		"forward-consent-confirmed": {"yes"}}), http.StatusUnprocessableEntity, `href="#forward-to"`, "Better placed.</textarea>")
 	wantStatus(t, ann.post(ref+"/withdraw", url.Values{}), http.StatusUnprocessableEntity, `href="#withdraw-reason"`)
 
 	// Complete, the confirmation comes; nothing was changed meanwhile.
