@@ -28,6 +28,7 @@ import (
 // /v1/ledger/proofs/consistency does. Like the API, the checkpoint is for
 // every signed-in user; the navigation offers it to auditors.
 func init() {
+	partials = append(partials, "templates/checkpoint.html")
 	addSection(section{
 		Nav: []navEntry{
 			{Key: "ledger-checkpoint", Label: "Ledger checkpoint", Path: "/ledger-checkpoint", Order: 80, For: anyRole(domain.RoleAuditor)},
@@ -75,8 +76,7 @@ func (p *Pages) ledgerCheckpointPage(c *gin.Context) {
 		return
 	}
 	v := ledgerCheckpointView{layout: p.base(c, "Ledger checkpoint", "ledger-checkpoint"),
-		checkpointView: checkpointView{Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash[:]),
-			SignedAt: cp.Time, Note: string(signed)}}
+		checkpointView: newCheckpointView(cp, string(signed))}
 	raw, asked := c.GetQuery("from")
 	if !asked {
 		p.render(c, http.StatusOK, "ledger-checkpoint", v)
@@ -172,8 +172,16 @@ func (p *Pages) auditOf(ctx context.Context, u domain.User, h ledger.History) *c
 		}
 		return &checkpointView{Problem: msg}
 	}
-	return &checkpointView{Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash[:]),
-		SignedAt: cp.Time, Note: b.Checkpoint, Events: len(b.Events)}
+	v := newCheckpointView(cp, b.Checkpoint)
+	v.Events = len(b.Events)
+	return &v
+}
+
+// newCheckpointView shows a signed checkpoint and its note (the
+// "checkpoint-summary" template draws it).
+func newCheckpointView(cp audit.Checkpoint, note string) checkpointView {
+	return checkpointView{Origin: cp.Origin, Size: cp.Size, RootHash: base64.StdEncoding.EncodeToString(cp.Hash[:]),
+		SignedAt: cp.Time, Note: note}
 }
 
 func storedEvents(h ledger.History) []eventstore.RecordedEvent {
