@@ -125,11 +125,17 @@ type errorPage struct {
 
 // renderError draws the error page.
 func (p *Pages) renderError(c *gin.Context, status int, heading, message string) {
+	p.render(c, status, "error", p.errorPage(c, heading, message))
+}
+
+// errorPage is the error page's content, leading on to the user's own
+// first page.
+func (p *Pages) errorPage(c *gin.Context, heading, message string) errorPage {
 	v := errorPage{layout: p.base(c, heading, ""), Heading: heading, Message: message, Home: menuItem{Label: "Directory", Path: "/directory"}}
 	if len(v.Menu) > 0 {
 		v.Home = v.Menu[0]
 	}
-	p.render(c, status, "error", v)
+	return v
 }
 
 // fail draws the page for an error from the ledger: the same refusal the
@@ -175,11 +181,7 @@ func (p *Pages) fail(c *gin.Context, err error) {
 // seeing the case (R-LOCK-8): the form, given the case the user asked for.
 // A hidden lock never comes here: its refusal is "not found".
 func (p *Pages) lockedCase(c *gin.Context, err error) {
-	v := errorPage{layout: p.base(c, "You cannot do this", ""), Heading: "You cannot do this",
-		Message: sentence(domain.ErrorMessage(err)), Home: menuItem{Label: "Directory", Path: "/directory"}}
-	if len(v.Menu) > 0 {
-		v.Home = v.Menu[0]
-	}
+	v := p.errorPage(c, "You cannot do this", sentence(domain.ErrorMessage(err)))
 	next := menuItem{Label: "pass information to the person responsible for it", Path: "/pass-information"}
 	if id, ok := pathID(c); ok {
 		switch {
