@@ -118,8 +118,8 @@ type orgView struct {
 	Stale    bool
 }
 
-// formRevision reads the revision a form was drawn from, nil when the
-// form carries none.
+// formRevision reads the revision a form was drawn from, as the write's
+// If-Match; nil when the form carries none.
 func formRevision(c *gin.Context) *uint64 {
 	rev, err := strconv.ParseUint(c.PostForm("revision"), 10, 64)
 	if err != nil {

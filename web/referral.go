@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -190,11 +189,7 @@ func (p *Pages) action(c *gin.Context, form string, in formIn, flash string,
 		p.fail(c, domain.Errorf(domain.NotFound, "no such referral"))
 		return
 	}
-	var ifMatch *uint64
-	if rev, err := strconv.ParseUint(c.PostForm("revision"), 10, 64); err == nil {
-		ifMatch = &rev
-	}
-	w, err := run(p.request(c, ifMatch), currentUser(c).Actor(), id)
+	w, err := run(p.request(c, formRevision(c)), currentUser(c).Actor(), id)
 	if err == nil {
 		p.done(c, w.Position, flash, "/referrals/"+id.String())
 		return
