@@ -62,9 +62,11 @@
       });
   }
 
+  // schedule sets the warning's timer; one beyond a day (a long idle
+  // timeout, past what setTimeout takes) asks again then.
   function schedule() {
     clearTimeout(timer);
-    timer = setTimeout(due, Math.max(0, ends - lead - Date.now()));
+    timer = setTimeout(due, Math.min(Math.max(0, ends - lead - Date.now()), 86400000));
   }
 
   // due: the warning's time has come, by this tab's reckoning.
@@ -128,6 +130,9 @@
     ask("POST").then(function (left) {
       if (left === null) { signedOut(); return; }
       ends = Date.now() + left;
+      // At the session's absolute end (auth.session_absolute_timeout)
+      // nothing puts it off: the countdown goes on.
+      if (left <= lead) { render(); return; }
       close();
       schedule();
       if (channel) { channel.postMessage("used"); }
