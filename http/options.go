@@ -13,5 +13,6 @@ func ConfigOptions(cfg config.Config) Options {
 	}
 	return Options{TrustedProxies: cfg.HTTP.TrustedProxies, MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
 		ReadYourWritesTimeout: cfg.Projections.ReadYourWritesTimeout, MaxProjectionLag: maxLag,
-		RequestTimeout: cfg.HTTP.RequestTimeout, PublicURL: cfg.HTTP.PublicURL, Retention: cfg.Privacy.Retention}
+		RequestTimeout: cfg.HTTP.RequestTimeout, PublicURL: cfg.HTTP.PublicURL, Retention: cfg.Privacy.Retention,
+		SessionIdleTimeout: cfg.Auth.SessionIdleTimeout}
 }

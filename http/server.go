@@ -65,6 +65,7 @@ type Options struct {
 	PublicURL             string        // where people reach the service: an https one makes browser cookies Secure
 	WebInterface          bool          // serve the people's pages (package web) outside /v1
 	Retention             time.Duration // client data is shredded this long after the last referral closed (R-PRIV-5)
+	SessionIdleTimeout    time.Duration // auth.session_idle_timeout, which the pages warn of before it ends a session
 }
 
 // Server is the HTTP API.
@@ -101,7 +102,8 @@ func New(d Deps) (*Server, error) {
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
 			Timescales: d.Timescales, Statistics: d.Statistics, Disclosure: d.Disclosure, FormKeys: formKeys{d.Idempotency},
 			PublicURL: d.Options.PublicURL, ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys,
-			Retention: d.Options.Retention, KnownClients: d.KnownClients, Audit: d.Audit})
+			Retention: d.Options.Retention, KnownClients: d.KnownClients, Audit: d.Audit,
+			SessionIdleTimeout: d.Options.SessionIdleTimeout})
 		if err != nil {
 			return nil, err
 		}

@@ -46,6 +46,9 @@ type Throttle interface {
 type Sessions interface {
 	Create(userID, organisationID, credential string, now time.Time) (token string, expiresAt time.Time, err error)
 	Lookup(token string, now time.Time) (userID, credential string, err error)
+	// Peek is Lookup without recording a use, and tells when the session
+	// ends unless used before then.
+	Peek(token string, now time.Time) (userID, credential string, endsAt time.Time, err error)
 	Delete(token string) error
 	DeleteForUser(userID string) error
 	// LastSignIns returns when each of userIDs last signed in; a user
@@ -214,6 +217,28 @@ func (a *Accounts) authenticate(ctx context.Context, token string) (domain.User,
 	if err != nil {
 		return domain.User{}, 0, err
 	}
+	return a.sessionUser(ctx, token, userID, credential)
+}
+
+// SessionEnds returns when the session of token ends unless it is used
+// before then, without counting as a use: asking does not keep an idle
+// session alive. The session is checked as AuthenticateRequest checks it
+// (an account closed or a password changed ends it). Errors: Unauthorized.
+func (a *Accounts) SessionEnds(ctx context.Context, token string) (time.Time, error) {
+	userID, credential, ends, err := a.sessions.Peek(token, a.svc.Now())
+	if err != nil {
+		return time.Time{}, err
+	}
+	if _, _, err := a.sessionUser(ctx, token, userID, credential); err != nil {
+		return time.Time{}, err
+	}
+	return ends, nil
+}
+
+// sessionUser is the open account of the session of token, held by
+// userID and opened with credential, once the user index has caught up
+// with the store's head, which it returns.
+func (a *Accounts) sessionUser(ctx context.Context, token, userID, credential string) (domain.User, eventstore.Position, error) {
 	head, err := a.catchUpHead(ctx)
 	if err != nil {
 		return domain.User{}, 0, err

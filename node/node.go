@@ -471,6 +471,11 @@ func (s sessionStore) Lookup(token string, now time.Time) (string, string, error
 	return sess.UserID, sess.Credential, err
 }
 
+func (s sessionStore) Peek(token string, now time.Time) (string, string, time.Time, error) {
+	sess, ends, err := s.Store.Peek(token, now)
+	return sess.UserID, sess.Credential, ends, err
+}
+
 // shredErasedAfter destroys the key of every client erased in the part of
 // the log after position, which the views are about to replay. The views
 // learn of an erasure only when they reach it, so a replay from an early

@@ -88,6 +88,13 @@ func (c *Cached) Lookup(token string, now time.Time) (Session, error) {
 	return s, nil
 }
 
+// Peek implements Store from the store itself: its record of the last use
+// decides when the session ends, and a lookup answered from memory only
+// follows the store's word by at most the revalidation interval.
+func (c *Cached) Peek(token string, now time.Time) (Session, time.Time, error) {
+	return c.Store.Peek(token, now)
+}
+
 // Delete implements Store: the session ends here at once.
 func (c *Cached) Delete(token string) error {
 	c.mu.Lock()

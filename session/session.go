@@ -90,6 +90,10 @@ type Store interface {
 	// malformed, idle for longer than the idle timeout or past its absolute
 	// expiry, with the same message in every case.
 	Lookup(token string, now time.Time) (Session, error)
+	// Peek is Lookup without recording that the session was seen: it
+	// reports a live session and when it ends unless used before (EndsAt),
+	// so a page can warn of the end without putting it off. Same errors.
+	Peek(token string, now time.Time) (s Session, endsAt time.Time, err error)
 	// Delete ends the session of token (logout). An unknown token is not an
 	// error: the session is over either way.
 	Delete(token string) error
@@ -129,6 +133,15 @@ const (
 // a long timeout costs at most one write a session every few seconds.
 func TouchInterval(idle time.Duration) time.Duration {
 	return min(lastSeenResolution, idle/touchFraction)
+}
+
+// EndsAt is when s ends unless used again: idle after it was last seen,
+// or at its absolute expiry if that comes first.
+func EndsAt(s Session, idle time.Duration) time.Time {
+	if end := s.LastSeenAt.Add(idle); end.Before(s.ExpiresAt) {
+		return end
+	}
+	return s.ExpiresAt
 }
 
 // ErrInvalid is the one error every failed Lookup returns, so a

@@ -85,6 +85,8 @@ type layout struct {
 	// Limited: the user may only change their password or set up a second
 	// factor before anything else, so no navigation or search is offered.
 	Limited bool
+	// sessionTiming lets a signed-in page warn before the session ends.
+	sessionTiming
 }
 
 // fieldError is one form field's error: Field is the id of its input.
@@ -100,6 +102,7 @@ func (p *Pages) base(c *gin.Context, title, nav string) layout {
 		l.Menu = menuFor(u, nav)
 		l.Organisation = p.orgName(u.OrganisationID)
 		l.Limited = u.PasswordChangeRequired || p.Accounts.MFAEnrolmentDue(u)
+		l.sessionTiming = p.sessionTiming()
 	}
 	return l
 }

@@ -67,7 +67,7 @@ func (p *Pages) authenticate(c *gin.Context) {
 	}
 	c.Request = c.Request.WithContext(ctx)
 	c.Set(ctxUser, u)
-	if u.PasswordChangeRequired && c.FullPath() != "/password" && c.FullPath() != "/sign-out" {
+	if u.PasswordChangeRequired && c.FullPath() != "/password" && c.FullPath() != "/sign-out" && c.FullPath() != sessionPath {
 		c.Redirect(http.StatusSeeOther, "/password")
 		c.Abort()
 		return
@@ -89,6 +89,10 @@ func (p *Pages) authenticate(c *gin.Context) {
 // signed out elsewhere) is not acted on: the sign-in page says so, and
 // that nothing was saved, and comes back to the page the form was on.
 func (p *Pages) toSignIn(c *gin.Context) {
+	if c.FullPath() == sessionPath { // the timeout warning's script asked
+		sessionEnded(c)
+		return
+	}
 	target := "/sign-in"
 	if c.Request.Method == http.MethodGet && c.Request.URL.Path != "/" {
 		target += "?next=" + url.QueryEscape(safeNext(c.Request.URL.RequestURI()))

@@ -18,12 +18,14 @@ type signInView struct {
 	Username string
 	Next     string
 	Ended    bool // a form was sent after the session ended, and not acted on
+	// Idle: the timeout warning's time ran out and the page came here.
+	Idle bool
 }
 
 // signInPage shows the sign-in form; next is the page to go back to.
 func (p *Pages) signInPage(c *gin.Context) {
 	p.render(c, http.StatusOK, "signin", signInView{layout: p.base(c, "Sign in", ""), Next: safeNext(c.Query("next")),
-		Ended: c.Query("ended") == "1"})
+		Ended: c.Query("ended") == "1", Idle: c.Query("ended") == "idle"})
 }
 
 // signIn checks the password through the accounts service, with the API's

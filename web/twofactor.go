@@ -36,8 +36,9 @@ func init() {
 }
 
 // twoFactorPaths are the pages a user who must set up a second factor may
-// use before they have: setting it up, signing out, changing password.
-var twoFactorPaths = map[string]bool{"/two-factor": true, "/two-factor/new": true, "/sign-out": true, "/password": true}
+// use before they have: setting it up, signing out, changing password,
+// staying signed in while they do.
+var twoFactorPaths = map[string]bool{"/two-factor": true, "/two-factor/new": true, "/sign-out": true, "/password": true, sessionPath: true}
 
 type signInCodeView struct {
 	layout

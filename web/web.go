@@ -67,6 +67,9 @@ type Deps struct {
 	// Audit proves a case against a signed checkpoint for auditors
 	// (R-AUD-3); optional.
 	Audit *audit.Checkpointer
+	// SessionIdleTimeout is auth.session_idle_timeout, which the pages
+	// warn of before it ends a session (0 for the default, 30 minutes).
+	SessionIdleTimeout time.Duration
 }
 
 // Pages is the web interface.
@@ -97,10 +100,12 @@ func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
 	g.GET("/sign-in", p.signInPage)
 	g.POST("/sign-in", p.signIn)
 	g.POST("/sign-in/code", p.signInCode)
+	g.GET(sessionPath, p.sessionLeft)
 
 	a := g.Group("", p.authenticate)
 	a.GET("/", p.home)
 	a.POST("/sign-out", p.signOut)
+	a.POST(sessionPath, p.keepAlive)
 	a.GET("/password", p.passwordPage)
 	a.POST("/password", p.changePassword)
 	for _, sec := range sections {

@@ -172,6 +172,13 @@ func (c *chrome) submit(sel string) {
 // With JavaScript off it waits for the next page load event instead.
 func (c *chrome) waitNavigated(before string) {
 	c.t.Helper()
+	c.waitNavigatedWithin(before, 20*time.Second)
+}
+
+// waitNavigatedWithin is waitNavigated for a navigation that may take up
+// to d to begin, such as one the page starts by itself.
+func (c *chrome) waitNavigatedWithin(before string, d time.Duration) {
+	c.t.Helper()
 	if c.jsOff {
 		c.run(chromedp.Sleep(300*time.Millisecond), chromedp.WaitReady(chromedp.CSS("#main-content")))
 		return
@@ -179,7 +186,7 @@ func (c *chrome) waitNavigated(before string) {
 	// Poll by hand: a poll inside the page dies with the page it polls.
 	cond := `String(performance.timeOrigin) !== ` + strconv.Quote(before) +
 		` && document.readyState === "complete" && !!document.querySelector("#main-content")`
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
 		if done, err := chromedp.Run(c.ctx, chromedp.Evaluate[bool](cond)); err == nil && done {
 			return

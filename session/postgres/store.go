@@ -158,18 +158,9 @@ func (s *Store) Lookup(token string, now time.Time) (session.Session, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
 	defer cancel()
 	hash := session.HashToken(token)
-	sess, err := scanPgSession(s.pool.QueryRow(ctx,
-		`SELECT `+sessionColumns+` FROM ledger_sessions WHERE token_hash = $1`, hash))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return session.Session{}, session.ErrInvalid()
-	}
+	sess, err := s.find(ctx, hash, now)
 	if err != nil {
-		return session.Session{}, sessionsUnavailable("looking up session", err)
-	}
-	if !s.live(sess, now) {
-		// Best effort: Purge removes it later if this fails.
-		_, _ = s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE token_hash = $1`, hash)
-		return session.Session{}, session.ErrInvalid()
+		return session.Session{}, err
 	}
 	if now.Sub(sess.LastSeenAt) < session.TouchInterval(s.cfg.IdleTimeout) {
 		return sess, nil
@@ -187,6 +178,40 @@ func (s *Store) Lookup(token string, now time.Time) (session.Session, error) {
 	}
 	if err != nil {
 		return session.Session{}, sessionsUnavailable("touching session", err)
+	}
+	return sess, nil
+}
+
+// Peek returns the live session of token and when it ends, without
+// recording that it was seen; see session.Store.Peek.
+func (s *Store) Peek(token string, now time.Time) (session.Session, time.Time, error) {
+	if !session.WellFormedToken(token) {
+		return session.Session{}, time.Time{}, session.ErrInvalid()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	sess, err := s.find(ctx, session.HashToken(token), now)
+	if err != nil {
+		return session.Session{}, time.Time{}, err
+	}
+	return sess, session.EndsAt(sess, s.cfg.IdleTimeout), nil
+}
+
+// find reads the session of the token hashed as hash, live at now; an
+// expired one is deleted.
+func (s *Store) find(ctx context.Context, hash []byte, now time.Time) (session.Session, error) {
+	sess, err := scanPgSession(s.pool.QueryRow(ctx,
+		`SELECT `+sessionColumns+` FROM ledger_sessions WHERE token_hash = $1`, hash))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return session.Session{}, session.ErrInvalid()
+	}
+	if err != nil {
+		return session.Session{}, sessionsUnavailable("looking up session", err)
+	}
+	if !s.live(sess, now) {
+		// Best effort: Purge removes it later if this fails.
+		_, _ = s.pool.Exec(ctx, `DELETE FROM ledger_sessions WHERE token_hash = $1`, hash)
+		return session.Session{}, session.ErrInvalid()
 	}
 	return sess, nil
 }

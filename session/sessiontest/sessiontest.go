@@ -30,6 +30,7 @@ func Run(t *testing.T, open Factory) {
 	}{
 		{"Tokens_R-AUTH-3", testSessionTokens},
 		{"Lookup", testSessionLookup},
+		{"PeekDoesNotExtend_R-AUTH-3", testSessionPeek},
 		{"Expiry_R-AUTH-3", testSessionExpiry},
 		{"BadTokens", testSessionBadTokens},
 		{"Logout_R-AUTH-3", testSessionLogout},
@@ -119,6 +120,57 @@ func testSessionLookup(t *testing.T, open Factory) {
 	}
 	if !got.LastSeenAt.Equal(T0.Add(5 * time.Minute)) {
 		t.Fatalf("LastSeenAt = %v, want it updated to %v", got.LastSeenAt, T0.Add(5*time.Minute))
+	}
+}
+
+// testSessionPeek proves R-AUTH-3 for the pages' timeout warning: Peek
+// tells when a session ends (idle after its last use, or at its absolute
+// expiry if sooner) without putting that off, so asking does not keep an
+// idle session alive; and it refuses what Lookup refuses.
+func testSessionPeek(t *testing.T, open Factory) {
+	s := open(t, session.Config{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: time.Hour})
+	token, created := Create(t, s, "user-1", T0)
+	used := T0.Add(10 * time.Minute)
+	if _, err := s.Lookup(token, used); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Duration{20 * time.Minute, 39 * time.Minute} {
+		got, ends, err := s.Peek(token, T0.Add(at))
+		if err != nil {
+			t.Fatalf("Peek at T0+%v: %v", at, err)
+		}
+		if got.ID != created.ID || got.UserID != "user-1" || got.Credential != "cred-1" {
+			t.Fatalf("Peek = %+v, want the session %+v", got, created)
+		}
+		if want := used.Add(30 * time.Minute); !ends.Equal(want) {
+			t.Fatalf("Peek at T0+%v: ends at %v, want %v (idle after the last use, not after the peek)", at, ends, want)
+		}
+	}
+	// Peeking did not put the end off: the session is over when it said.
+	WantUnauthorized(t, s, token, used.Add(30*time.Minute+time.Second))
+	if _, _, err := s.Peek(token, used.Add(30*time.Minute+time.Second)); domain.ErrorCode(err) != domain.Unauthorized {
+		t.Fatalf("Peek of an ended session: %v, want unauthorized", err)
+	}
+
+	// Near its absolute expiry, the session ends then, however recently used.
+	late, _ := Create(t, s, "user-2", T0)
+	for _, at := range []time.Duration{25 * time.Minute, 50 * time.Minute} {
+		if _, err := s.Lookup(late, T0.Add(at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ends, err := s.Peek(late, T0.Add(51*time.Minute)); err != nil || !ends.Equal(T0.Add(time.Hour)) {
+		t.Fatalf("Peek near the absolute expiry: ends %v, %v; want %v", ends, err, T0.Add(time.Hour))
+	}
+
+	// A session signed out, or a token never issued, is refused.
+	gone, _ := Create(t, s, "user-3", T0)
+	if err := s.Delete(gone); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{gone, "not-a-token", ""} {
+		_, _, err := s.Peek(tok, T0.Add(time.Minute))
+		wantCode(t, err, domain.Unauthorized)
 	}
 }
 

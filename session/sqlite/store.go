@@ -148,18 +148,9 @@ func (s *Store) Lookup(token string, now time.Time) (session.Session, error) {
 		return session.Session{}, session.ErrInvalid()
 	}
 	hash := session.HashToken(token)
-	sess, err := scanSession(s.db.QueryRow(`SELECT `+sqliteSessionColumns+`
-		FROM sessions WHERE token_hash = ?`, hash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return session.Session{}, session.ErrInvalid()
-	}
+	sess, err := s.find(hash, now)
 	if err != nil {
-		return session.Session{}, fmt.Errorf("session: looking up session: %w", err)
-	}
-	if !s.live(sess, now) {
-		// Best effort: Purge removes it later if this fails.
-		_, _ = s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, hash)
-		return session.Session{}, session.ErrInvalid()
+		return session.Session{}, err
 	}
 	if now.Sub(sess.LastSeenAt) < session.TouchInterval(s.cfg.IdleTimeout) {
 		return sess, nil
@@ -176,6 +167,38 @@ func (s *Store) Lookup(token string, now time.Time) (session.Session, error) {
 	}
 	if err != nil {
 		return session.Session{}, fmt.Errorf("session: touching session: %w", err)
+	}
+	return sess, nil
+}
+
+// Peek returns the live session of token and when it ends, without
+// recording that it was seen; see session.Store.Peek.
+func (s *Store) Peek(token string, now time.Time) (session.Session, time.Time, error) {
+	if !session.WellFormedToken(token) {
+		return session.Session{}, time.Time{}, session.ErrInvalid()
+	}
+	sess, err := s.find(session.HashToken(token), now)
+	if err != nil {
+		return session.Session{}, time.Time{}, err
+	}
+	return sess, session.EndsAt(sess, s.cfg.IdleTimeout), nil
+}
+
+// find reads the session of the token hashed as hash, live at now; an
+// expired one is deleted.
+func (s *Store) find(hash []byte, now time.Time) (session.Session, error) {
+	sess, err := scanSession(s.db.QueryRow(`SELECT `+sqliteSessionColumns+`
+		FROM sessions WHERE token_hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return session.Session{}, session.ErrInvalid()
+	}
+	if err != nil {
+		return session.Session{}, fmt.Errorf("session: looking up session: %w", err)
+	}
+	if !s.live(sess, now) {
+		// Best effort: Purge removes it later if this fails.
+		_, _ = s.db.Exec(`DELETE FROM sessions WHERE token_hash = ?`, hash)
+		return session.Session{}, session.ErrInvalid()
 	}
 	return sess, nil
 }
