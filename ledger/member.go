@@ -20,45 +20,77 @@ import (
 // member's name matches name without regard to case (encoding/json would
 // merge them).
 func topMember(data []byte, name string) (raw []byte, ok bool) {
+	start, end, ok := topMemberSpan(data, name)
+	if !ok || start < 0 {
+		return nil, ok
+	}
+	return data[start:end], true
+}
+
+// topMemberSpan is topMember, giving where the value is in data: start
+// is -1 when there is no such member.
+func topMemberSpan(data []byte, name string) (start, end int, ok bool) {
+	start, end = -1, -1
 	s := jsonScan{data: data}
 	s.space()
 	if !s.byte('{') {
-		return nil, false
+		return start, end, false
 	}
 	s.space()
 	if s.byte('}') {
-		return nil, s.end()
+		return start, end, s.end()
 	}
-	found := false
 	for {
 		s.space()
 		key, plain := s.key()
 		if !plain {
-			return nil, false
+			return -1, -1, false
 		}
 		s.space()
 		if !s.byte(':') {
-			return nil, false
+			return -1, -1, false
 		}
 		s.space()
-		start := s.i
+		at := s.i
 		if !s.value(0) {
-			return nil, false
+			return -1, -1, false
 		}
 		if asciiFoldEqual(key, name) {
-			if found {
-				return nil, false
+			if start >= 0 {
+				return -1, -1, false
 			}
-			raw, found = data[start:s.i], true
+			start, end = at, s.i
 		}
 		s.space()
 		if s.byte('}') {
-			return raw, s.end()
+			if !s.end() {
+				return -1, -1, false
+			}
+			return start, end, true
 		}
 		if !s.byte(',') {
-			return nil, false
+			return -1, -1, false
 		}
 	}
+}
+
+// withoutBox returns data, an event's payload, with the value of its
+// sealed member, if it is an object, replaced by null, and whether it
+// was (withheld): what the public codec decodes, the same as data but for
+// the box, whose bytes encoding/json would otherwise check and skip. ok
+// is false when data is to be decoded as it is (see topMember; a sealed
+// member that is neither an object nor null).
+func withoutBox(data []byte) (doc []byte, withheld, ok bool) {
+	start, end, ok := topMemberSpan(data, sealedField)
+	if !ok || start < 0 || string(data[start:end]) == "null" {
+		return data, false, ok
+	}
+	if data[start] != '{' {
+		return nil, false, false
+	}
+	doc = make([]byte, 0, len(data)-(end-start)+len("null"))
+	doc = append(append(append(doc, data[:start]...), "null"...), data[end:]...)
+	return doc, true, true
 }
 
 // asciiFoldEqual reports whether key, of ASCII bytes, equals name, of

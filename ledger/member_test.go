@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -76,6 +77,7 @@ func TestTopMemberAgreesWithEncodingJSON_Issue14(t *testing.T) {
 	}
 	for _, c := range cases {
 		checkTopMember(t, []byte(c))
+		checkWithoutBox(t, []byte(c))
 	}
 	rng := rand.New(rand.NewPCG(14, 1))
 	for range 20000 {
@@ -85,6 +87,7 @@ func TestTopMemberAgreesWithEncodingJSON_Issue14(t *testing.T) {
 		}
 		data := []byte(doc)
 		checkTopMember(t, data)
+		checkWithoutBox(t, data)
 		// Corrupt it: a byte changed, dropped, or the end cut off.
 		bad := bytes.Clone(data)
 		switch i := rng.IntN(len(bad)); rng.IntN(3) {
@@ -96,6 +99,7 @@ func TestTopMemberAgreesWithEncodingJSON_Issue14(t *testing.T) {
 			bad = bad[:i]
 		}
 		checkTopMember(t, bad)
+		checkWithoutBox(t, bad)
 	}
 }
 
@@ -171,5 +175,41 @@ func TestSealedMemberAgreesWithEncodingJSON_Issue14(t *testing.T) {
 	// The plain case is decoded here, not left to encoding/json.
 	if s, ok := sealedMember([]byte(`{"client_id":` + ids[0] + `,"box":"AAECAwQ="}`)); !ok || len(s.Box) != 5 {
 		t.Fatalf("a plain sealed member was left to encoding/json: %+v, %v", s, ok)
+	}
+}
+
+// publicView is what the public codec reads of a payload, as its carrier
+// does: members beside a placeholder for the sealed box.
+type publicView struct {
+	A        json.RawMessage `json:"a"`
+	Box      json.RawMessage `json:"box"`
+	ClientID json.RawMessage `json:"client_id"`
+	XY       json.RawMessage `json:"x y"`
+	Sealed   *struct{}       `json:"sealed"`
+}
+
+// checkWithoutBox fails t when the payload withoutBox gives decodes
+// otherwise than data, but for the box, or withheld says otherwise than
+// encoding/json of data.
+func checkWithoutBox(t *testing.T, data []byte) {
+	t.Helper()
+	doc, withheld, ok := withoutBox(data)
+	if !ok {
+		return
+	}
+	var want, got publicView
+	wantErr, gotErr := json.Unmarshal(data, &want), json.Unmarshal(doc, &got)
+	if (wantErr == nil) != (gotErr == nil) {
+		t.Fatalf("withoutBox(%q) = %q: decoding gives %v, not %v", data, doc, gotErr, wantErr)
+	}
+	if wantErr != nil {
+		return
+	}
+	if withheld != (want.Sealed != nil) || got.Sealed != nil {
+		t.Fatalf("withoutBox(%q) = %q, withheld %v", data, doc, withheld)
+	}
+	want.Sealed = nil
+	if a, b := fmt.Sprintf("%s %s %s %s", want.A, want.Box, want.ClientID, want.XY), fmt.Sprintf("%s %s %s %s", got.A, got.Box, got.ClientID, got.XY); a != b {
+		t.Fatalf("withoutBox(%q) = %q, decoding to %s, not %s", data, doc, b, a)
 	}
 }
