@@ -330,10 +330,16 @@ func (c *Codec) Decode(ctx context.Context, rec eventstore.RecordedEvent) (domai
 		// A public codec opens no box: it only needs to know there is
 		// one, and parses the event beside a placeholder that skips the
 		// box's contents (no base64 decoding, no copy).
+		// The box's bytes, most of a sealed payload's, are not even
+		// read when the payload can be parsed without them (withoutBox).
 		v := reflect.New(publicCarrierOf(carrier))
-		if err = json.Unmarshal(data, v.Interface()); err == nil {
+		doc, withheld, ok := withoutBox(data)
+		if !ok {
+			doc = data
+		}
+		if err = json.Unmarshal(doc, v.Interface()); err == nil {
 			ev, _ = v.Elem().Field(0).Addr().Interface().(domain.Event)
-			if !v.Elem().Field(1).IsNil() {
+			if withheld || !v.Elem().Field(1).IsNil() {
 				out.Event, out.Withheld = ev, true
 				return out, nil
 			}

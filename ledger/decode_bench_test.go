@@ -47,4 +47,14 @@ func BenchmarkCodecDecode(b *testing.B) {
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+	// What the known clients index decodes of each referral.made, on the
+	// runner's decoding goroutine, after the public codec (R-REF-14).
+	b.Run("client", func(b *testing.B) {
+		for b.Loop() {
+			if c, _, err := codec.DecodeClient(ctx, made); err != nil || c.Name == "" {
+				b.Fatal(c, err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	})
 }

@@ -130,7 +130,16 @@ func (c *Codec) DecodeClient(ctx context.Context, rec eventstore.RecordedEvent) 
 	var payload struct {
 		Sealed *sealed `json:"sealed"`
 	}
-	if err := json.Unmarshal(data, &payload); err != nil {
+	// Only the box is decoded, found without decoding the rest of the
+	// payload when that gives what decoding it all would.
+	if raw, ok := topMember(data, sealedField); !ok {
+		err = json.Unmarshal(data, &payload)
+	} else if raw != nil {
+		if payload.Sealed, ok = sealedMember(raw); !ok {
+			err = json.Unmarshal(raw, &payload.Sealed)
+		}
+	}
+	if err != nil {
 		return domain.Client{}, false, fmt.Errorf("decode the client of event %s: %w", rec.ID, err)
 	}
 	if payload.Sealed == nil {
@@ -150,7 +159,12 @@ func (c *Codec) DecodeClient(ctx context.Context, rec eventstore.RecordedEvent) 
 	var fields struct {
 		Client domain.Client `json:"client"`
 	}
-	if err := json.Unmarshal(plain, &fields); err != nil {
+	if raw, ok := topMember(plain, "client"); !ok {
+		err = json.Unmarshal(plain, &fields)
+	} else if raw != nil {
+		err = json.Unmarshal(raw, &fields.Client)
+	}
+	if err != nil {
 		return domain.Client{}, false, fmt.Errorf("decode the client of event %s: %w", rec.ID, err)
 	}
 	return fields.Client, false, nil

@@ -309,9 +309,10 @@ func (p *Clients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.
 // applyReferral folds a referral's event and moves its client's counts by
 // what changed. The caller holds p.mu.
 func (p *Clients) applyReferral(b *Batch, id uuid.UUID, pos eventstore.Position, first bool, rec domain.Recorded) error {
-	var was *clientReferral
+	var was, dirty *clientReferral
 	if !first {
-		_, changed := p.d.refs[id]
+		var changed bool
+		dirty, changed = p.d.refs[id]
 		var err error
 		if was, err = p.referral(b, id); err != nil {
 			return err
@@ -321,9 +322,17 @@ func (p *Clients) applyReferral(b *Batch, id uuid.UUID, pos eventstore.Position,
 		}
 	}
 	var prev domain.Referral
-	e := &clientReferral{made: pos}
 	if was != nil {
-		prev, e.made = was.r, was.made
+		prev = was.r
+	}
+	// An entry changed earlier in the batch, which alone holds it (was
+	// is that entry), changes in place.
+	e := dirty
+	if e == nil {
+		e = &clientReferral{made: pos}
+		if was != nil {
+			e.made = was.made
+		}
 	}
 	r := withoutClientData(domain.EvolveReferral(prev, rec))
 	if !r.Exists {

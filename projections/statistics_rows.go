@@ -1,9 +1,12 @@
 package projections
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -91,9 +94,15 @@ func (p *Statistics) loadLock(b *Batch, id uuid.UUID) (lockFacts, bool, error) {
 
 // write stores the changed facts in b.
 func (c statsChanges) write(b *Batch) error {
-	for id, f := range c.referrals {
-		if err := writeReferralFacts(b, id, f); err != nil {
+	if b.Rebuilding() {
+		if err := writeReferralRows(b, c.referrals); err != nil {
 			return err
+		}
+	} else {
+		for id, f := range c.referrals {
+			if err := writeReferralFacts(b, id, f); err != nil {
+				return err
+			}
 		}
 	}
 	for id, e := range c.erasures {
@@ -131,12 +140,7 @@ func writeReferralFacts(b *Batch, id uuid.UUID, f referralFacts) error {
 	if f.madeAt.IsZero() {
 		return b.exec(`DELETE FROM stat_referrals WHERE id = ?`, id[:])
 	}
-	var forwardedTo any
-	if f.forwardedTo != uuid.Nil {
-		forwardedTo = f.forwardedTo[:]
-	}
-	args := []any{statsNanos(f.madeAt), id[:], f.from[:], f.to[:], int(f.status), f.urgent, f.urgencyDeclined, statsNanos(f.acknowledgedAt),
-		statsNanos(f.endedAt), statsDateNumber(f.agreedCloseBy), int(f.outcome), int(f.declineReason), forwardedTo, statsNanos(f.reopenedAt), f.reopens}
+	args := referralFactsRow(id, f)
 	// A referral's row changes in place; one made at another time (a
 	// stream that began again) is replaced, moving to its new place.
 	s, err := b.stmt(`INSERT INTO stat_referrals (` + statsReferralColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -157,6 +161,52 @@ func writeReferralFacts(b *Batch, id uuid.UUID, f referralFacts) error {
 		return err
 	}
 	return b.exec(`INSERT OR REPLACE INTO stat_referrals (`+statsReferralColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+}
+
+// referralFactsRow returns the values of referral id's row, in the order
+// of statsReferralColumns.
+func referralFactsRow(id uuid.UUID, f referralFacts) []any {
+	var forwardedTo any
+	if f.forwardedTo != uuid.Nil {
+		forwardedTo = f.forwardedTo[:]
+	}
+	return []any{statsNanos(f.madeAt), id[:], f.from[:], f.to[:], int(f.status), f.urgent, f.urgencyDeclined, statsNanos(f.acknowledgedAt),
+		statsNanos(f.endedAt), statsDateNumber(f.agreedCloseBy), int(f.outcome), int(f.declineReason), forwardedTo, statsNanos(f.reopenedAt), f.reopens}
+}
+
+// writeReferralRows stores the facts of referrals in a rebuild's batch
+// (Batch.Rebuilding), where most rows are new: each row written whole,
+// with INSERT OR REPLACE, which leaves the row writeReferralFacts leaves
+// (an existing row of the referral, made at the same time or not, is
+// replaced), in the table's key order, rowsPerInsert rows a statement.
+func writeReferralRows(b *Batch, referrals map[uuid.UUID]referralFacts) error {
+	type key struct {
+		made int64
+		id   uuid.UUID
+	}
+	keys := make([]key, 0, len(referrals))
+	for id, f := range referrals {
+		if f.madeAt.IsZero() {
+			if err := writeReferralFacts(b, id, f); err != nil {
+				return err
+			}
+			continue
+		}
+		keys = append(keys, key{f.madeAt.UnixNano(), id})
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		if c := cmp.Compare(a.made, b.made); c != 0 {
+			return c
+		}
+		return bytes.Compare(a.id[:], b.id[:])
+	})
+	w := b.inserter(`INSERT OR REPLACE INTO stat_referrals (`+statsReferralColumns+`) VALUES`, 15)
+	for _, k := range keys {
+		if err := w.add(referralFactsRow(k.id, referrals[k.id])...); err != nil {
+			return err
+		}
+	}
+	return w.flush()
 }
 
 func scanReferralFacts(row interface{ Scan(...any) error }) (uuid.UUID, referralFacts, error) {
