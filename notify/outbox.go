@@ -15,6 +15,7 @@ import (
 
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/internal/walvfs"
 )
 
 // FileName is the notifier's database in the data directory.
@@ -149,14 +150,19 @@ func (o *outbox) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // openOutbox opens, creating it if need be, the database at path: WAL, and
 // synchronous=FULL so that a committed checkpoint and its notices survive a
-// power cut together.
+// power cut together. Its WAL writes are gathered into one system call per
+// run of frames (internal/walvfs).
 func openOutbox(ctx context.Context, path string) (*outbox, error) {
+	if err := walvfs.Register(); err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(5000)", "journal_mode(WAL)", "synchronous(FULL)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
+	q.Set("vfs", walvfs.Name)
 	// Created 0600 whatever the umask: notices name users and cases.
 	if err := datadir.PrepareSQLite(path); err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/internal/walvfs"
 )
 
 // Store is an eventstore.Store kept in one SQLite file. It is safe for
@@ -122,12 +123,12 @@ func open(path string, opts ...Option) (*Store, *writer, error) {
 	// password hash. Its WAL and SHM take the database file's mode.
 	err := datadir.PrepareSQLite(path)
 	if err == nil {
-		err = registerWALVFS()
+		err = walvfs.Register()
 	}
 	if err == nil {
 		// The writer's WAL writes are gathered into one system call per
-		// run of frames (walvfs.go).
-		s.write, err = sql.Open("sqlite", dsn(path, pragmas(o.busyTimeout), "vfs", walVFSName))
+		// run of frames (internal/walvfs).
+		s.write, err = sql.Open("sqlite", dsn(path, pragmas(o.busyTimeout), "vfs", walvfs.Name))
 	}
 	if err == nil {
 		s.write.SetMaxOpenConns(1)

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/internal/walvfs"
 )
 
 // TestWALWritesGathered_Issue14 proves the writer's WAL frames reach the
@@ -34,7 +35,7 @@ func TestWALWritesGathered_Issue14(t *testing.T) {
 	t.Cleanup(func() { _ = other.Close() })
 	other.SetMaxOpenConns(1)
 
-	asked, written := walVFS.asked.Load(), walVFS.written.Load()
+	asked, written := walvfs.Counts()
 	ctx := context.Background()
 	const rounds, writers = 20, 16
 	for round := range rounds {
@@ -56,7 +57,8 @@ func TestWALWritesGathered_Issue14(t *testing.T) {
 			t.Fatalf("round %d: another connection sees %d events, want %d", round, n, want)
 		}
 	}
-	asked, written = walVFS.asked.Load()-asked, walVFS.written.Load()-written
+	a, w := walvfs.Counts()
+	asked, written = a-asked, w-written
 	t.Logf("SQLite asked for %d WAL writes; %d reached the file", asked, written)
 	if asked == 0 || written*4 > asked {
 		t.Errorf("SQLite asked for %d WAL writes and %d reached the file: not gathered", asked, written)
@@ -82,17 +84,7 @@ func TestWALVFSKnowsItsFiles_Issue14(t *testing.T) {
 	if _, err := s.Append(context.Background(), "s", eventstore.Any(), ev); err != nil {
 		t.Fatal(err)
 	}
-	paired := func() (dbs, wals int) {
-		walVFS.mu.Lock()
-		defer walVFS.mu.Unlock()
-		for _, d := range walVFS.dbs {
-			if filepath.Base(d.path) == "ledger?#%.db" && filepath.Dir(d.path) == filepath.Dir(s.path) {
-				dbs++
-				wals += len(walVFS.byDB[d.path])
-			}
-		}
-		return dbs, wals
-	}
+	paired := func() (dbs, wals int) { return walvfs.Paired(s.path) }
 	if dbs, wals := paired(); dbs != 1 || wals != 1 {
 		t.Fatalf("open store: %d database files and %d WALs paired, want 1 and 1", dbs, wals)
 	}
