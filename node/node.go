@@ -235,9 +235,6 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 		return n.shredErasedAfter(ctx, after, keysLog)
 	})
 	n.Runner.UseViews(n.Views)
-	// The accounts are in the organisations' streams: authentication
-	// waits for those, not for every view (UserIndex.WaitFor).
-	n.Runner.WatchStreams(ledger.OrganisationPrefix)
 	// Every event's hash link is checked as the views are built, so a
 	// damaged log stops the start naming the position (R-OPS-4).
 	n.Runner.CheckChains()

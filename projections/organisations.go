@@ -13,7 +13,6 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
-	"github.com/referral-ledger/ledger/ledger"
 )
 
 // Organisations is the read model of organisations and their accounts: the
@@ -153,10 +152,10 @@ func (p *Organisations) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec d
 	if !p.admit(b, stored.Position, p.join) {
 		return nil
 	}
-	if !strings.HasPrefix(stored.Stream, ledger.OrganisationPrefix) {
+	if !strings.HasPrefix(stored.Stream, "organisation-") {
 		return nil
 	}
-	orgID, _ := uuid.Parse(strings.TrimPrefix(stored.Stream, ledger.OrganisationPrefix))
+	orgID, _ := uuid.Parse(strings.TrimPrefix(stored.Stream, "organisation-"))
 	switch e := rec.Event.(type) {
 	case domain.UserEvent:
 		// The account's fold is the domain's; the index adds only which
@@ -346,16 +345,6 @@ func (p *Organisations) Directory(now time.Time) []DirectoryEntry {
 type UserIndex struct {
 	*Organisations
 	*Runner
-}
-
-// WaitFor blocks until the accounts show every event up to pos of the
-// organisations' streams, where the accounts are kept: the events of
-// other streams the runner is still applying do not hold it up (every
-// request waits for the head, R-AUTH-6). The runner must watch
-// ledger.OrganisationPrefix (Runner.WatchStreams); otherwise it waits for
-// every view, as Runner.WaitFor does.
-func (u UserIndex) WaitFor(ctx context.Context, pos eventstore.Position) error {
-	return u.Runner.WaitForStreams(ctx, pos, ledger.OrganisationPrefix)
 }
 
 // Users lists every account of the network, of every organisation, by

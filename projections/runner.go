@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -102,23 +100,10 @@ type Runner struct {
 	// make them small).
 	batchMax, catchUpMax, rebuildMax int
 
-	// watch holds the stream prefixes WatchStreams named; fixed before
-	// Run.
-	watch []string
-
 	mu      sync.Mutex
 	pos     eventstore.Position
 	err     error
 	changed chan struct{} // closed and replaced whenever pos or err changes
-	// seen is the position of the last event the subscription delivered,
-	// and lastIn, by prefix of watch, the position of the last event of
-	// those streams among them: every event up to seen was read, and none
-	// of the watched streams' after lastIn (WaitForStreams). seenWaiters
-	// counts the callers waiting for seen to move; changed is closed for
-	// them as each event is read.
-	seen        eventstore.Position
-	lastIn      []eventstore.Position
-	seenWaiters int
 }
 
 // NewRunner returns a runner for projections; call Run to start it.
@@ -150,15 +135,6 @@ func (r *Runner) CheckChains() { r.chains = eventstore.NewChainVerifier() }
 // against) in views, so a restart resumes checking from the checkpoint.
 // Call it before Run.
 func (r *Runner) UseViews(v *Views) { r.views = v; r.heads = &chainHeads{views: v} }
-
-// WatchStreams makes the runner note, as it reads the log and before it
-// applies it, the last event of the streams named by each prefix, so
-// that WaitForStreams can answer for them without waiting for the views
-// to apply the other streams' events. Call it before Run.
-func (r *Runner) WatchStreams(prefixes ...string) {
-	r.watch = append(r.watch, prefixes...)
-	r.lastIn = make([]eventstore.Position, len(r.watch))
-}
 
 // Run subscribes from the start of the store and applies every event until
 // ctx ends, then returns ctx's error. When the subscription fails or an
@@ -434,7 +410,6 @@ func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent
 		case <-ctx.Done():
 			return
 		}
-		r.saw(ev)
 		if catchUp != nil && ev.Position > head {
 			close(catchUp)
 			catchUp, out = nil, live
@@ -444,27 +419,6 @@ func (r *Runner) prepare(ctx context.Context, in <-chan eventstore.RecordedEvent
 		case <-ctx.Done():
 			return
 		}
-	}
-}
-
-// saw notes that the subscription delivered ev, for WaitForStreams.
-func (r *Runner) saw(ev eventstore.RecordedEvent) {
-	if len(r.watch) == 0 {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	// A subscription made again after a failure reads from the last
-	// event applied: what was read before stays read.
-	r.seen = max(r.seen, ev.Position)
-	for i, prefix := range r.watch {
-		if strings.HasPrefix(ev.Stream, prefix) {
-			r.lastIn[i] = max(r.lastIn[i], ev.Position)
-		}
-	}
-	if r.seenWaiters > 0 {
-		close(r.changed)
-		r.changed = make(chan struct{})
 	}
 }
 
@@ -920,49 +874,6 @@ func (r *Runner) WaitFor(ctx context.Context, pos eventstore.Position) error {
 		if cur >= pos {
 			return nil
 		}
-		if err != nil {
-			return &domain.Error{Code: domain.Unavailable, Message: "the views are not available; retry shortly", Cause: err}
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return &domain.Error{Code: domain.Unavailable, Message: "the views are still catching up; retry shortly"}
-		}
-	}
-}
-
-// WaitForStreams blocks until every event up to pos of the streams named
-// by prefix (one WatchStreams named) has been applied, ctx ends or the
-// runner fails. It returns as WaitFor would, or sooner: once the runner
-// has read every event up to pos, and applied the last of those streams'
-// among them, the events of other streams still being applied do not
-// matter to the views that read only those streams (the accounts, whose
-// every request waits for the head). Errors as WaitFor's.
-func (r *Runner) WaitForStreams(ctx context.Context, pos eventstore.Position, prefix string) error {
-	i := slices.Index(r.watch, prefix)
-	if i < 0 {
-		return r.WaitFor(ctx, pos)
-	}
-	waiting := false
-	defer func() {
-		if waiting {
-			r.mu.Lock()
-			r.seenWaiters--
-			r.mu.Unlock()
-		}
-	}()
-	for {
-		r.mu.Lock()
-		cur, err, ch := r.pos, r.err, r.changed
-		if cur >= pos || err == nil && r.seen >= pos && r.lastIn[i] <= cur {
-			r.mu.Unlock()
-			return nil
-		}
-		if !waiting {
-			r.seenWaiters++
-			waiting = true
-		}
-		r.mu.Unlock()
 		if err != nil {
 			return &domain.Error{Code: domain.Unavailable, Message: "the views are not available; retry shortly", Cause: err}
 		}
