@@ -24,6 +24,18 @@ func plainReader(t *testing.T, path string) *sql.DB {
 	return db
 }
 
+// openWithReader opens the views at path, closed when the test ends, and
+// a plain read-only connection beside them.
+func openWithReader(t *testing.T, path string) (*Views, *sql.DB) {
+	t.Helper()
+	v, err := OpenViews(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = v.Close() })
+	return v, plainReader(t, path)
+}
+
 // intact checks the views file is sound and holds the checkpoint want for
 // view, as a plain connection and as the views' own read it.
 func intact(t *testing.T, v *Views, plain *sql.DB, view string, want eventstore.Position) {
@@ -63,12 +75,7 @@ func commitCheckpoint(t *testing.T, v *Views, view string, pos eventstore.Positi
 // works once the disk does, and the file stays sound.
 func TestViewsCommitThatCannotBeWrittenIsNeverSeen_ROPS4_Issue14(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ViewsFile)
-	v, err := OpenViews(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = v.Close() })
-	plain := plainReader(t, path)
+	v, plain := openWithReader(t, path)
 
 	if err := commitCheckpoint(t, v, "view", 1); err != nil {
 		t.Fatal(err)
@@ -76,7 +83,7 @@ func TestViewsCommitThatCannotBeWrittenIsNeverSeen_ROPS4_Issue14(t *testing.T) {
 	intact(t, v, plain, "view", 1)
 
 	restore := walvfs.FailWrites(path)
-	err = commitCheckpoint(t, v, "view", 2)
+	err := commitCheckpoint(t, v, "view", 2)
 	restore()
 	if err == nil {
 		t.Fatal("a commit whose WAL frames could not be written succeeded")
@@ -105,12 +112,7 @@ func TestViewsCommitThatCannotBeWrittenIsNeverSeen_ROPS4_Issue14(t *testing.T) {
 func TestViewsRolledBackFramesNeverOverwriteACommit_Issue14(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), ViewsFile)
-	v, err := OpenViews(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = v.Close() })
-	plain := plainReader(t, path)
+	v, plain := openWithReader(t, path)
 	if err := commitCheckpoint(t, v, "view", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -167,12 +169,7 @@ func TestViewsRolledBackFramesNeverOverwriteACommit_Issue14(t *testing.T) {
 func TestViewsCommitOnAFullDiskIsNeverSeen_ROPS4_Issue14(t *testing.T) {
 	disk := fulldisk.Mount(t, "4m")
 	path := filepath.Join(disk.Dir, ViewsFile)
-	v, err := OpenViews(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = v.Close() })
-	plain := plainReader(t, path)
+	v, plain := openWithReader(t, path)
 	if err := commitCheckpoint(t, v, "view", 1); err != nil {
 		t.Fatal(err)
 	}
@@ -214,12 +211,7 @@ func TestViewsCommitOnAFullDiskIsNeverSeen_ROPS4_Issue14(t *testing.T) {
 // plain connection sees it as soon as it has committed.
 func TestViewsWALWritesGathered_Issue14(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ViewsFile)
-	v, err := OpenViews(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = v.Close() })
-	plain := plainReader(t, path)
+	v, plain := openWithReader(t, path)
 	asked, written := walvfs.Counts()
 	for round := range 5 {
 		b, err := v.Begin(context.Background())
@@ -255,12 +247,7 @@ func TestViewsWALWritesGathered_Issue14(t *testing.T) {
 func TestViewsCommitLargerThanTheCache_Issue14(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), ViewsFile)
-	v, err := OpenViews(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = v.Close() })
-	plain := plainReader(t, path)
+	v, plain := openWithReader(t, path)
 	small, err := v.db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
