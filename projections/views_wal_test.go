@@ -36,6 +36,23 @@ func openWithReader(t *testing.T, path string) (*Views, *sql.DB) {
 	return v, plainReader(t, path)
 }
 
+// smallCacheConn is a connection of v with a page cache of two pages, so
+// a transaction of a few rows writes WAL frames before it commits; it is
+// given back when the test ends.
+func smallCacheConn(t *testing.T, v *Views) *sql.Conn {
+	t.Helper()
+	ctx := context.Background()
+	small, err := v.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = small.Close() })
+	if _, err := small.ExecContext(ctx, `PRAGMA cache_size = 2`); err != nil {
+		t.Fatal(err)
+	}
+	return small
+}
+
 // intact checks the views file is sound and holds the checkpoint want for
 // view, as a plain connection and as the views' own read it.
 func intact(t *testing.T, v *Views, plain *sql.DB, view string, want eventstore.Position) {
@@ -117,15 +134,7 @@ func TestViewsRolledBackFramesNeverOverwriteACommit_Issue14(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A connection with a page cache of two pages, held for the test.
-	small, err := v.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer small.Close()
-	if _, err := small.ExecContext(ctx, `PRAGMA cache_size = 2`); err != nil {
-		t.Fatal(err)
-	}
+	small := smallCacheConn(t, v)
 	tx, err := small.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -248,14 +257,7 @@ func TestViewsCommitLargerThanTheCache_Issue14(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), ViewsFile)
 	v, plain := openWithReader(t, path)
-	small, err := v.db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer small.Close()
-	if _, err := small.ExecContext(ctx, `PRAGMA cache_size = 2`); err != nil {
-		t.Fatal(err)
-	}
+	small := smallCacheConn(t, v)
 	large := func(round int, fail bool) error {
 		tx, err := small.BeginTx(ctx, nil)
 		if err != nil {
