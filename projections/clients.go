@@ -311,13 +311,12 @@ func (p *Clients) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domain.
 func (p *Clients) applyReferral(b *Batch, id uuid.UUID, pos eventstore.Position, first bool, rec domain.Recorded) error {
 	var was, dirty *clientReferral
 	if !first {
-		var changed bool
-		dirty, changed = p.d.refs[id]
+		dirty = p.d.refs[id]
 		var err error
 		if was, err = p.referral(b, id); err != nil {
 			return err
 		}
-		if !changed && was != nil {
+		if dirty == nil && was != nil {
 			p.d.stored[id] = clientReferralKey{client: was.r.ClientID, made: was.made} // as committed
 		}
 	}

@@ -175,20 +175,20 @@ func (p *Referrals) ApplyIn(b *Batch, stored eventstore.RecordedEvent, rec domai
 	}
 	// The first event of a stream has nothing before it to load.
 	var was *referralEntry
-	if e, ok := p.dirty[id]; ok && stored.Revision > 0 {
-		// Changed earlier in the batch, which alone holds the entry: it
-		// changes in place (judge sets the rest when the batch writes it).
-		e.R = withoutClientData(domain.EvolveReferral(e.R, rec))
-		return nil
-	}
 	if stored.Revision > 0 {
-		_, changed := p.dirty[id]
+		if e, ok := p.dirty[id]; ok {
+			// Changed earlier in the batch, which alone holds the entry:
+			// it changes in place (judge sets the rest when the batch
+			// writes it).
+			e.R = withoutClientData(domain.EvolveReferral(e.R, rec))
+			return nil
+		}
 		var err error
 		if was, err = p.load(b, id); err != nil {
 			return err
 		}
-		if !changed && was != nil {
-			p.stored[id] = was // as committed
+		if was != nil {
+			p.stored[id] = was // as committed: the batch has not changed it
 		}
 	}
 	if was == nil {
