@@ -16,7 +16,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -33,10 +32,6 @@ import (
 // benchParallelism makes RunParallel run 16 clients on 2 cores (8 per
 // GOMAXPROCS), as the issue's figures do.
 const benchParallelism = 8
-
-// The targets of issue 14, point 7: the share of the bare Gin handler's
-// request rate the lifecycle and a GET of a referral are to reach.
-const lifecycleTarget, getReferralTarget = 0.15, 0.30
 
 // benchGinRate and benchGinCPU are the bare Gin handler's request rate and
 // process CPU per request measured in this run, for the x-gin ratios of the
@@ -229,8 +224,8 @@ func (l *latencies) p99() float64 {
 // reportRate reports requests per second and CPU per request and, when
 // Gin was measured in this run, the share of Gin's rate (x-gin) and Gin's
 // CPU per request over ours (x-gin-cpu: the share of Gin's rate on cores
-// of our own). It returns the CPU per request, in µs.
-func reportRate(b *testing.B, requests int, elapsed time.Duration, cpuStart time.Duration) float64 {
+// of our own).
+func reportRate(b *testing.B, requests int, elapsed time.Duration, cpuStart time.Duration) {
 	rate := float64(requests) / elapsed.Seconds()
 	cpu := cpuPerRequest(cpuStart, requests)
 	b.ReportMetric(rate, "req/s")
@@ -241,22 +236,6 @@ func reportRate(b *testing.B, requests int, elapsed time.Duration, cpuStart time
 	if benchGinCPU > 0 && cpu > 0 {
 		b.ReportMetric(benchGinCPU/cpu, "x-gin-cpu")
 	}
-	return cpu
-}
-
-// reportBudget reports, when Gin was measured in this run, the most CPU per
-// request that lets the process reach share of Gin's request rate, were it
-// to keep every core busy (budget-cpu-µs/req: GOMAXPROCS seconds of CPU
-// per second, divided among share × Gin's requests), and the CPU per
-// request measured over it (x-budget). A target share is out of reach
-// while x-budget is above 1, however the waiting is arranged.
-func reportBudget(b *testing.B, cpu, share float64) {
-	if benchGinRate <= 0 {
-		return
-	}
-	budget := float64(runtime.GOMAXPROCS(0)) * float64(time.Second/time.Microsecond) / (share * benchGinRate)
-	b.ReportMetric(budget, "budget-cpu-µs/req")
-	b.ReportMetric(cpu/budget, "x-budget")
 }
 
 // BenchmarkServer measures, with 16 concurrent clients: a bare Gin handler
@@ -312,7 +291,7 @@ func BenchmarkServer(b *testing.B) {
 		})
 		s.caughtUp(b)
 		b.StopTimer()
-		reportBudget(b, reportRate(b, 4*b.N, time.Since(start), cpuStart), lifecycleTarget)
+		reportRate(b, 4*b.N, time.Since(start), cpuStart)
 		b.ReportMetric(makes.p99(), "make-p99-ms")
 		b.ReportMetric(acks.p99(), "ack-p99-ms")
 		if a := acks.p99(); a > 0 {
@@ -351,7 +330,7 @@ func BenchmarkServer(b *testing.B) {
 		})
 		s.caughtUp(b)
 		b.StopTimer()
-		reportBudget(b, reportRate(b, b.N, time.Since(start), cpuStart), getReferralTarget)
+		reportRate(b, b.N, time.Since(start), cpuStart)
 		b.ReportMetric(lat.p99(), "p99-ms")
 	})
 }

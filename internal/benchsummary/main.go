@@ -41,15 +41,24 @@ type Pair struct {
 	Means    string  // what the figure means, in words
 	Op       Op      // how the figure is held against Target
 	Target   float64 // the figure to reach
+	// Share, when set, makes the row a CPU budget: Bench's Metric (CPU µs
+	// per request) over the most it may be for the process to reach Share
+	// of Baseline's request rate (req/s) with every core busy, that is
+	// GOMAXPROCS seconds of CPU a second divided among Share × Baseline's
+	// requests. Above 1, that share is out of reach however the waiting is
+	// arranged.
+	Share float64
 }
 
-// result is one benchmark line: its package and metrics by unit.
+// result is one benchmark line: its package, GOMAXPROCS (the name's
+// suffix, 1 without one) and metrics by unit.
 type result struct {
 	pkg     string
+	procs   int
 	metrics map[string]float64
 }
 
-var procSuffix = regexp.MustCompile(`-\d+$`)
+var procSuffix = regexp.MustCompile(`-(\d+)$`)
 
 // parse reads go test -bench output: every result line, and the lines of
 // each benchmark name.
@@ -72,7 +81,10 @@ func parse(r io.Reader) ([]result, map[string][]int, error) {
 		if _, err := strconv.ParseInt(f[1], 10, 64); err != nil {
 			continue // a benchmark's log line, not its result
 		}
-		res := result{pkg: pkg, metrics: map[string]float64{}}
+		res := result{pkg: pkg, procs: 1, metrics: map[string]float64{}}
+		if m := procSuffix.FindStringSubmatch(f[0]); m != nil {
+			res.procs, _ = strconv.Atoi(m[1])
+		}
 		for i := 2; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
@@ -92,11 +104,7 @@ func parse(r io.Reader) ([]result, map[string][]int, error) {
 // benchmarks ran more than once (-count), which a noisy run moves least.
 func lookup(results []result, byName map[string][]int, pkg, bench, metric string) (float64, bool) {
 	var vs []float64
-	for _, i := range byName[bench] {
-		r := results[i]
-		if pkg != "" && r.pkg != pkg && !strings.HasSuffix(r.pkg, "/"+pkg) {
-			continue
-		}
+	for _, r := range matching(results, byName, pkg, bench) {
 		if v, ok := r.metrics[metric]; ok {
 			vs = append(vs, v)
 		}
@@ -111,13 +119,34 @@ func lookup(results []result, byName map[string][]int, pkg, bench, metric string
 	return vs[len(vs)/2], true
 }
 
+// matching is the results of bench in a package whose path ends with pkg
+// when pkg is set.
+func matching(results []result, byName map[string][]int, pkg, bench string) []result {
+	var out []result
+	for _, i := range byName[bench] {
+		if r := results[i]; pkg == "" || r.pkg == pkg || strings.HasSuffix(r.pkg, "/"+pkg) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // row computes the figure of p and whether it meets its target.
 func row(p Pair, results []result, byName map[string][]int) (figure, verdict string) {
 	v, ok := lookup(results, byName, p.Pkg, p.Bench, p.Metric)
 	if !ok {
 		return "not run", "-"
 	}
-	if p.Baseline != "" {
+	if p.Share > 0 {
+		rate, ok := lookup(results, byName, p.Pkg, p.Baseline, "req/s")
+		if !ok || rate == 0 {
+			return "baseline not run", "-"
+		}
+		procs := matching(results, byName, p.Pkg, p.Bench)[0].procs
+		budget := float64(procs) * 1e6 / (p.Share * rate)
+		v /= budget
+		figure = fmt.Sprintf("%.2fx (%s of %s µs)", v, number(v*budget), number(budget))
+	} else if p.Baseline != "" {
 		base, ok := lookup(results, byName, p.Pkg, p.Baseline, p.Metric)
 		if !ok || base == 0 {
 			return "baseline not run", "-"

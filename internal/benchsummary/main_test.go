@@ -16,6 +16,9 @@ BenchmarkWriterCPU-2                  	   50000	     25000 ns/op	        25.00 c
     bench_test.go:1: a log line
 pkg: github.com/referral-ledger/ledger/other
 BenchmarkAppend/writers=256-2         	   50000	     10000 ns/op	        1.000 events/s
+pkg: github.com/referral-ledger/ledger/http
+BenchmarkServer/gin-204-2             	  100000	     25000 ns/op	     40000 req/s	        40.00 cpu-µs/req
+BenchmarkServer/lifecycle-2           	    1000	   2000000 ns/op	      2000 req/s	       500.0 cpu-µs/req
 `
 
 // Each pair divides its benchmark by its baseline from the same run, in the
@@ -33,6 +36,10 @@ func TestSummaryRatiosAndTargets(t *testing.T) {
 		{Name: "cpu", Bench: "BenchmarkWriterCPU", Metric: "cpu-µs/event", Op: AtMost, Target: 20},
 		{Name: "missing", Bench: "BenchmarkAbsent", Metric: "ns/op"},
 		{Name: "nobase", Bench: "BenchmarkReadAll", Baseline: "BenchmarkAbsent", Metric: "events/s"},
+		// 2 cores at 0.15 of 40,000 requests a second leave 333 µs of CPU
+		// a request: 500 µs is 1.5 times that.
+		{Name: "budget", Pkg: "http", Bench: "BenchmarkServer/lifecycle", Baseline: "BenchmarkServer/gin-204",
+			Metric: "cpu-µs/req", Share: 0.15, Op: AtMost, Target: 1},
 	}
 	want := [][2]string{
 		{"0.50x", ">= 0.6: MISSED"},
@@ -40,6 +47,7 @@ func TestSummaryRatiosAndTargets(t *testing.T) {
 		{"25 cpu-µs/event", "<= 20: MISSED"},
 		{"not run", "-"},
 		{"baseline not run", "-"},
+		{"1.50x (500 of 333 µs)", "<= 1: MISSED"},
 	}
 	for i, p := range ps {
 		fig, verdict := row(p, results, byName)
