@@ -175,6 +175,17 @@ bench: ## run every benchmark briefly (BENCHTIME=200ms, BENCHCOUNT=3 times), the
 	@echo
 	@$(GO) run ./internal/benchsummary $(BENCH_OUT)
 
+# bench/sqlitedrivers is a module of its own (it links the cgo SQLite driver,
+# which the ledger never does): the pure-Go and the cgo driver on the same
+# SQL, six runs each, compared with benchstat. It needs gcc.
+.PHONY: bench-drivers
+bench-drivers: benchstat-install ## compare the pure-Go and the cgo SQLite drivers on the ledger's SQLite work (needs gcc)
+	@mkdir -p $(CURDIR)/.cache
+	cd bench/sqlitedrivers && $(GO) test -run '^$$' -bench . -count 6 . > $(CURDIR)/.cache/drivers.txt
+	@sed -n -E 's#^(Benchmark[A-Za-z]+)/modernc(-[0-9]+ )#\1\2#p' $(CURDIR)/.cache/drivers.txt > $(CURDIR)/.cache/drivers-modernc.txt
+	@sed -n -E 's#^(Benchmark[A-Za-z]+)/cgo(-[0-9]+ )#\1\2#p' $(CURDIR)/.cache/drivers.txt > $(CURDIR)/.cache/drivers-cgo.txt
+	@$(BENCHSTAT) modernc=$(CURDIR)/.cache/drivers-modernc.txt cgo=$(CURDIR)/.cache/drivers-cgo.txt
+
 .PHONY: fuzz
 fuzz: ## run each fuzz target for FUZZTIME (10s)
 	@$(GO) test -list '^Fuzz' $(PKGS) \

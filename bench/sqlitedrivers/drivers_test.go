@@ -5,8 +5,8 @@
 // the checkpoint; synchronous=NORMAL), a durable append of one event
 // (synchronous=FULL), and a rebuild's bulk load (rows in one transaction,
 // then the indexes). Both drivers write through SQLite's own file layer.
-// It is a module of its own, so the ledger's build never links cgo; run it
-// with `go test -bench . -count 6` here and compare with benchstat
+// It is a module of its own, so the ledger's build never links cgo; `make
+// bench-drivers` runs it and compares the two with benchstat
 // (docs/views-and-scale.md).
 package sqlitedrivers
 
