@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -54,7 +55,12 @@ func cpu() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func open(b *testing.B, driver, sync string) *sql.DB {
+// isIndex reports whether a schema statement creates an index.
+func isIndex(stmt string) bool { return strings.HasPrefix(stmt, "CREATE INDEX ") }
+
+// open creates the schema in a new database, without its indexes unless
+// indexes is set.
+func open(b *testing.B, driver, sync string, indexes bool) *sql.DB {
 	path := filepath.Join(b.TempDir(), "v.db")
 	db, err := sql.Open(driver, path)
 	if err != nil {
@@ -67,6 +73,9 @@ func open(b *testing.B, driver, sync string) *sql.DB {
 		}
 	}
 	for _, s := range schema {
+		if isIndex(s) && !indexes {
+			continue
+		}
 		if _, err := db.Exec(s); err != nil {
 			b.Fatal(err)
 		}
@@ -82,7 +91,7 @@ type ref struct {
 // views: one referral's lifecycle-like row changes, one commit per event,
 // over a table already holding 20k referrals.
 func benchViews(b *testing.B, driver string) {
-	db := open(b, driver, "NORMAL")
+	db := open(b, driver, "NORMAL", true)
 	defer db.Close()
 	ins, _ := db.Prepare(`INSERT INTO referrals VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET status=excluded.status, open=excluded.open, assignee=excluded.assignee, work_at=excluded.work_at, work_rank=excluded.work_rank, state=excluded.state`)
 	cr, _ := db.Prepare(`INSERT INTO client_referrals VALUES (?,?,?,?) ON CONFLICT (id) DO UPDATE SET state=excluded.state`)
@@ -130,7 +139,7 @@ func benchViews(b *testing.B, driver string) {
 
 // events: single-event appends, synchronous=FULL, one commit each.
 func benchEvents(b *testing.B, driver string) {
-	db := open(b, driver, "FULL")
+	db := open(b, driver, "FULL", true)
 	defer db.Close()
 	ins, _ := db.Prepare(`INSERT INTO events (id, stream, version, data, hash) VALUES (?,?,?,?,?)`)
 	data := rnd(600)
@@ -158,14 +167,7 @@ func benchBulk(b *testing.B, driver string) {
 	var cpuUsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		db := open(b, driver, "NORMAL")
-		for _, s := range schema {
-			if len(s) > 13 && s[:13] == "CREATE INDEX " {
-				if _, err := db.Exec("DROP INDEX " + s[13:13+len(indexName(s[13:]))]); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
+		db := open(b, driver, "NORMAL", false)
 		ids := make([][]byte, rows)
 		for i := range ids {
 			ids[i] = []byte(fmt.Sprintf("%016d", i))
@@ -190,7 +192,7 @@ func benchBulk(b *testing.B, driver string) {
 			b.Fatal(err)
 		}
 		for _, s := range schema {
-			if len(s) > 13 && s[:13] == "CREATE INDEX " {
+			if isIndex(s) {
 				if _, err := db.Exec(s); err != nil {
 					b.Fatal(err)
 				}
@@ -202,16 +204,6 @@ func benchBulk(b *testing.B, driver string) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(cpuUsed)/float64(time.Microsecond)/float64(rows*b.N), "cpu-µs/row")
-}
-
-// indexName is the name a CREATE INDEX statement's text starts with.
-func indexName(s string) string {
-	for i, c := range s {
-		if c == ' ' {
-			return s[:i]
-		}
-	}
-	return s
 }
 
 func BenchmarkBulk(b *testing.B) {
