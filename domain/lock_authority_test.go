@@ -228,6 +228,18 @@ func TestTeamParty_LOCK11(t *testing.T) {
 		}
 		when(domain.DecideRequestLock(domain.ClientRecord{}, ownerTM, cmd)).thenError(t, domain.Invalid, "allow[0].organisation_id")
 	})
+	// What the sender's form could not make into a party is refused with
+	// the command's own errors, all at once, and nothing is requested;
+	// alone, it is still refused.
+	t.Run("ErrRefusedBesideOwnErrors", func(t *testing.T) {
+		half := []domain.FieldError{{Field: "allow-other-org", Message: "Choose the organisation the team belongs to"}}
+		cmd := domain.RequestLock{RequestID: lockRequestID, ClientID: clientID, Refused: half}
+		when(domain.DecideRequestLock(domain.ClientRecord{}, ownerTM, cmd)).
+			thenError(t, domain.Invalid, "responsible_user_id", "reason", "allow-other-org")
+		cmd.ResponsibleUserID, cmd.Reason = receiverAdviser.UserID, "r"
+		cmd.Responsible = domain.User{ID: receiverAdviser.UserID, OrganisationID: receiverOrgID, Roles: receiverAdviser.Roles}
+		when(domain.DecideRequestLock(domain.ClientRecord{}, ownerTM, cmd)).thenError(t, domain.Invalid, "allow-other-org")
+	})
 }
 
 // TestTeamPartyRecordedBeforeOrganisations_LOCK11: a lock request stored

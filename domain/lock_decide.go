@@ -22,6 +22,11 @@ type RequestLock struct {
 	Deny              []Party
 	HideNotification  bool
 	SeriousCaseReview bool
+	// Refused holds what the caller found wrong in what it was sent before
+	// it could make the command of it (a form's half-filled entry): the
+	// request is refused with those errors and the command's own, so the
+	// sender learns of every mistake at once.
+	Refused []FieldError
 }
 
 func validateParties(f *fieldErrors, field string, parties []Party, roles bool) {
@@ -81,6 +86,7 @@ func DecideRequestLock(c ClientRecord, actor Actor, cmd RequestLock) ([]Event, e
 	f.text("reason", cmd.Reason, true, MaxLongText)
 	validateParties(&f, "allow", cmd.Allow, false)
 	validateParties(&f, "deny", cmd.Deny, true)
+	f = append(f, cmd.Refused...)
 	if err := f.err(); err != nil {
 		return nil, err
 	}

@@ -312,13 +312,10 @@ func (p *Pages) requestLock(c *gin.Context) {
 	if x, ok := otherTeam(f.DenyOtherOrg, f.DenyOtherTeam, "deny", &fe); ok {
 		denyOther, cmd.Deny = len(cmd.Deny), append(cmd.Deny, x)
 	}
-	var w ledger.Written
-	var err error
-	if len(fe) > 0 {
-		err = domain.InvalidFields(fe...)
-	} else {
-		_, w, err = p.Service.RequestLock(p.request(c, nil), currentUser(c).Actor(), cmd, p.caseIndex())
-	}
+	// A half-filled entry goes to the ledger with the rest of the form, so
+	// the page lists every mistake at once; the ledger refuses it.
+	cmd.Refused = fe
+	_, w, err := p.Service.RequestLock(p.request(c, nil), currentUser(c).Actor(), cmd, p.caseIndex())
 	if err == nil {
 		if err := p.settle(c.Request.Context(), w.Position); err != nil {
 			p.fail(c, err)
@@ -794,21 +791,23 @@ func (p *Pages) grantTemporaryAccess(c *gin.Context) {
 		return
 	}
 	grantee, reason, hoursText := c.PostForm("grantee"), strings.TrimSpace(c.PostForm("access-reason")), strings.TrimSpace(c.PostForm("hours"))
-	var fe []domain.FieldError
+	// What the form cannot read goes to the ledger as nobody and no hours,
+	// which it refuses along with anything else wrong (the reason): the
+	// page lists every mistake at once, in the form's own words.
 	user, uerr := uuid.Parse(grantee)
-	if uerr != nil {
-		fe = append(fe, domain.FieldError{Field: "user_id", Message: "choose the member of staff"})
-	}
-	hours, herr := strconv.Atoi(hoursText)
-	if herr != nil || hours < 1 || hours > 24 {
-		fe = append(fe, domain.FieldError{Field: "hours", Message: "must be a whole number from 1 to 24"})
-	}
-	var err error
-	var w ledger.Written
-	if len(fe) > 0 {
+	hours, _ := strconv.Atoi(hoursText) // 0 when it is no number: refused
+	_, w, err := p.Service.GrantTemporaryAccess(p.request(c, nil), currentUser(c).Actor(), client, user, reason, hours, p.caseIndex())
+	if domain.ErrorCode(err) == domain.Invalid {
+		fe := domain.ErrorFields(err)
+		for i := range fe {
+			switch {
+			case fe[i].Field == "user_id" && uerr != nil:
+				fe[i].Message = "choose the member of staff"
+			case fe[i].Field == "hours":
+				fe[i].Message = "must be a whole number from 1 to 24"
+			}
+		}
 		err = domain.InvalidFields(fe...)
-	} else {
-		_, w, err = p.Service.GrantTemporaryAccess(p.request(c, nil), currentUser(c).Actor(), client, user, reason, hours, p.caseIndex())
 	}
 	if err == nil {
 		p.done(c, w.Position, "access-granted", "/clients/"+client.String()+"/temporary-access")

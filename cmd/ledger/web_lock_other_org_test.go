@@ -11,7 +11,7 @@ import (
 // lets the team manager allow or refuse a team of another organisation
 // involved with the client, as the API's allow and deny entries
 // {team, organisation_id} do (R-LOCK-11); half an entry is an error by its
-// field, with what was typed kept. Once locked, the allowed team of the
+// field, with what was typed kept, listed with the form's other errors. Once locked, the allowed team of the
 // referring organisation still sees the case and others of it do not.
 func TestWebLockTeamOfAnotherOrganisation_LOCK11_UI1(t *testing.T) {
 	n := newLocksNetwork(t)
@@ -44,6 +44,10 @@ func TestWebLockTeamOfAnotherOrganisation_LOCK11_UI1(t *testing.T) {
 		half[k] = v
 	}
 	wantStatus(t, n.tess.post(form, half), http.StatusUnprocessableEntity, `href="#deny-other-team"`)
+	// Half an entry and the rest of the form left empty: every mistake is
+	// listed at once (GOV.UK error summary), not the half entry's alone.
+	wantStatus(t, n.tess.post(form, url.Values{"allow-other-team": {"Outreach"}}), http.StatusUnprocessableEntity,
+		`href="#allow-other-org"`, `href="#responsible"`, `href="#lock-reason"`, `value="Outreach"`)
 	if q := n.queue(t); len(q) != 0 {
 		t.Fatalf("a refused form recorded a request: %v", q)
 	}

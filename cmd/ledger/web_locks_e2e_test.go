@@ -166,6 +166,9 @@ func TestWebCaseLocking_LOCK1_LOCK4_LOCK10(t *testing.T) {
 		http.StatusUnprocessableEntity, `href="#hours"`, "Covering a visit.")
 	wantStatus(t, n.ben.post(access, url.Values{"access-reason": {"Covering a visit."}, "hours": {"2"}}), http.StatusUnprocessableEntity, `href="#grantee"`)
 	wantStatus(t, n.ben.post(access, url.Values{"grantee": {n.ids["dora"]}, "hours": {"2"}}), http.StatusUnprocessableEntity, `href="#access-reason"`)
+	// Nothing filled in: every mistake is listed at once, in the form's words.
+	wantStatus(t, n.ben.post(access, url.Values{"hours": {"two"}}), http.StatusUnprocessableEntity,
+		`href="#grantee"`, `href="#access-reason"`, `href="#hours"`, "Choose the member of staff", "whole number from 1 to 24", `value="two"`)
 	wantStatus(t, n.dora.get("/referrals/"+n.referral), http.StatusForbidden) // nothing was granted
 	p = n.ben.post(access, url.Values{"grantee": {n.ids["dora"]}, "access-reason": {"Covering a visit."}, "hours": {"2"}})
 	wantStatus(t, n.ben.follow(p), http.StatusOK, "Temporary access granted.", "End now")
