@@ -240,32 +240,24 @@ func (p *Pages) forwardReferral(c *gin.Context) {
 	if p.confirmFirst(c, "forward", "Are you sure you want to forward this referral?",
 		"A new referral with the client's details and the reason is sent to the organisation you chose, and this one is marked forwarded: your organisation will do nothing more on it. The referring organisation will be told.",
 		"Yes, forward the referral", in, func(r domain.Referral, a domain.Actor) error {
-			cmd, err := forwardCommand(in)
-			if err != nil {
-				return err
-			}
+			cmd := forwardCommand(in)
 			receiver, _ := p.Service.Organisation(c.Request.Context(), cmd.ToOrganisationID) // one that does not exist is refused by name
-			_, err = domain.DecideForward(r, a, receiver, cmd, p.Service.Now())
+			_, err := domain.DecideForward(r, a, receiver, cmd, p.Service.Now())
 			return err
 		}) {
 		return
 	}
 	p.action(c, "forward", formIn{Life: in}, "forwarded", func(ctx context.Context, a domain.Actor, id uuid.UUID) (ledger.Written, error) {
-		cmd, err := forwardCommand(in)
-		if err != nil {
-			return ledger.Written{}, err
-		}
-		_, w, err := p.Service.Forward(ctx, a, id, cmd)
+		_, w, err := p.Service.Forward(ctx, a, id, forwardCommand(in))
 		return w, err
 	})
 }
 
-// forwardCommand is the forward form as the ledger's command.
-func forwardCommand(in lifecycleIn) (domain.ForwardReferral, error) {
-	to, err := uuid.Parse(in.To)
-	if err != nil {
-		return domain.ForwardReferral{}, domain.InvalidFields(domain.FieldError{Field: "to_organisation_id", Message: "Choose the organisation to forward the referral to"})
-	}
+// forwardCommand is the forward form as the ledger's command. No
+// organisation chosen is none (uuid.Nil), which the ledger refuses along
+// with anything else missing, so the page lists every mistake at once.
+func forwardCommand(in lifecycleIn) domain.ForwardReferral {
+	to, _ := uuid.Parse(in.To)
 	cmd := domain.ForwardReferral{ToOrganisationID: to, Comment: strings.TrimSpace(in.ForwardComment)}
 	switch in.Basis {
 	case domain.ConsentWritten, domain.ConsentVerbal:
@@ -273,7 +265,7 @@ func forwardCommand(in lifecycleIn) (domain.ForwardReferral, error) {
 	case "override":
 		cmd.SafeguardingOverride = &domain.SafeguardingOverride{Reason: strings.TrimSpace(in.OverrideReason)}
 	}
-	return cmd, nil
+	return cmd
 }
 
 func (p *Pages) withdrawReferral(c *gin.Context) {

@@ -227,7 +227,7 @@ func fieldErrors(err error, names map[string]string) []fieldError {
 			}
 			msg = "must be a real date, as a day, month and year, for example " + example
 		}
-		if choice, ok := choiceMessages[id]; ok && (strings.HasPrefix(msg, "must be one of") || strings.HasPrefix(msg, `must be "`)) {
+		if choice, ok := choiceMessages[id]; ok && (msg == "is required" || strings.HasPrefix(msg, "must be one of") || strings.HasPrefix(msg, `must be "`)) {
 			msg = choice // the form offers choices in words, not the API's codes
 		}
 		if label, ok := fieldLabels[id]; ok && (strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ")) {
@@ -248,13 +248,14 @@ const apiDateMessage = "must be a date in the form YYYY-MM-DD"
 
 var dateExamples = map[string]string{"client-dob": "27 3 1980", "agreed-close-by": "27 3 2027", "resume-on": "4 1 2027"}
 
-// choiceMessages replace the ledger's "must be one of …" for the inputs
-// that offer the choices as radios.
+// choiceMessages replace the ledger's "must be one of …" and "is required"
+// for the inputs that offer the choices as radios or a list.
 var choiceMessages = map[string]string{
 	"outcome":        "Choose whether the referral was taken forward",
 	"decline-reason": "Choose why you are declining the referral",
 	"basis":          "Choose whether the client gave written or verbal consent, or you are sharing without it",
 	"forward-basis":  "Choose whether the client gave written or verbal consent, or you are sharing without it",
+	"forward-to":     "Choose the organisation to forward the referral to",
 }
 
 // fieldLabels name the inputs whose ledger messages do not say which

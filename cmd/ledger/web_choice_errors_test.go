@@ -39,6 +39,9 @@ func TestWebChoiceErrorsBeforeConfirming_REF5_REF9_REF10_REF11_UI2(t *testing.T)
 		`href="#decline-comment"`, `value="no_capacity" checked`)
 	wantStatus(t, ben.post(ref+"/forward", url.Values{"forward-comment": {"Better placed."}, "forward-basis": {"verbal"},
 		"forward-consent-confirmed": {"yes"}}), http.StatusUnprocessableEntity, `href="#forward-to"`, "Better placed.</textarea>")
+	// Nothing chosen or written: every mistake at once, not the organisation's alone.
+	wantStatus(t, ben.post(ref+"/forward", url.Values{}), http.StatusUnprocessableEntity,
+		`href="#forward-to"`, "Choose the organisation to forward the referral to", `href="#forward-comment"`, `href="#forward-basis"`)
 	wantStatus(t, ann.post(ref+"/withdraw", url.Values{}), http.StatusUnprocessableEntity, `href="#withdraw-reason"`)
 
 	// Complete, the confirmation comes; nothing was changed meanwhile.
