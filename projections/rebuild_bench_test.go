@@ -177,13 +177,8 @@ func reportRates(b *testing.B, events eventstore.Position, cpu time.Duration) {
 // runner from a real SQLite store of 50,000 events, every hash link
 // checked (R-LEDGER-4) and every event decoded with the public codec.
 func BenchmarkViewsRebuildThroughRunner(b *testing.B) {
-	store, head := benchStore(b, 12_500)
+	store, head, views := rebuildBench(b)
 	ctx := context.Background()
-	views, err := OpenViews(filepath.Join(b.TempDir(), ViewsFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer views.Close()
 	cal := testCalendar(b)
 	p, err := OpenReferrals(ctx, views, cal, domain.DefaultTimescales())
 	if err != nil {
@@ -205,6 +200,18 @@ func BenchmarkViewsRebuildThroughRunner(b *testing.B) {
 		}
 	}
 	reportRates(b, head, cpu)
+}
+
+// rebuildBench returns the store of 50,000 events the rebuild benchmarks
+// read, its head, and an empty views.db to rebuild.
+func rebuildBench(b *testing.B) (eventstore.Store, eventstore.Position, *Views) {
+	store, head := benchStore(b, 12_500)
+	views, err := OpenViews(filepath.Join(b.TempDir(), ViewsFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { views.Close() })
+	return store, head, views
 }
 
 // allViews opens every read model node.Build feeds (not the notifier) on
@@ -249,13 +256,8 @@ func allViews(b *testing.B, views *Views, store eventstore.Store) []Projection {
 // node.Build feeds (not the notifier), wired as it wires them: views.db on
 // disk, hash links checked, the public codec, from 50,000 events.
 func BenchmarkAllViewsRebuildThroughRunner(b *testing.B) {
-	store, head := benchStore(b, 12_500)
+	store, head, views := rebuildBench(b)
 	ctx := context.Background()
-	views, err := OpenViews(filepath.Join(b.TempDir(), ViewsFile))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer views.Close()
 	models := allViews(b, views, store)
 	cpu := time.Duration(0)
 	for b.Loop() {
@@ -288,14 +290,9 @@ func BenchmarkAllViewsRebuildThroughRunner(b *testing.B) {
 // copy's own reading inside SQLite): a lower bound. At 150k events/s a
 // rebuild has 6.7 µs of wall time per event (issue 14, point 3).
 func BenchmarkRebuildSQLiteFloor_Issue14(b *testing.B) {
-	store, head := benchStore(b, 12_500)
+	store, head, views := rebuildBench(b)
 	ctx := context.Background()
-	dir := b.TempDir()
-	built := filepath.Join(dir, ViewsFile)
-	views, err := OpenViews(built)
-	if err != nil {
-		b.Fatal(err)
-	}
+	dir, built := b.TempDir(), views.path
 	models := allViews(b, views, store)
 	var deferred []string
 	for _, m := range models {
