@@ -333,19 +333,15 @@ func BenchmarkRebuildSQLiteFloor_Issue14(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, name := range deferred {
-			if _, err := conn.ExecContext(ctx, `DROP INDEX "`+name+`"`); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if _, err := conn.ExecContext(ctx, `ATTACH DATABASE ? AS built`, built); err != nil {
-			b.Fatal(err)
-		}
-		exec := func(q string) {
-			if _, err := conn.ExecContext(ctx, q); err != nil {
+		exec := func(q string, args ...any) {
+			if _, err := conn.ExecContext(ctx, q, args...); err != nil {
 				b.Fatalf("%s: %v", q, err)
 			}
 		}
+		for _, name := range deferred {
+			exec(`DROP INDEX "` + name + `"`)
+		}
+		exec(`ATTACH DATABASE ? AS built`, built)
 		b.StartTimer()
 		start := processCPU()
 		exec(`BEGIN IMMEDIATE`)
