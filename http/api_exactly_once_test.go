@@ -83,3 +83,30 @@ func TestIdempotentRetryAfterLostRecord_OPS1(t *testing.T) {
 		})
 	}
 }
+
+// TestIdempotencyKeyOnAnotherResource_OPS1: the same Idempotency-Key and
+// body sent to another resource of the same route (a note on another
+// referral) is another request: 422, as the same key with another body,
+// and nothing written; never a replay of the first resource's answer
+// with the second's action left undone.
+func TestIdempotencyKeyOnAnotherResource_OPS1(t *testing.T) {
+	n := newNetwork(t)
+	other := n.makeReferral(t, n.AdviserA.Token, n.OrgB, "Client Elsewhere")
+	note := map[string]any{"text": "Called the client."}
+	first := want(t, n.do(t, http.MethodPost, "/v1/referrals/"+n.Referral+"/notes", n.AdviserA.Token, note, "Idempotency-Key", "same-key"), http.StatusCreated)
+	notes := n.countEvents(t, domain.ReferralNoteAddedType)
+
+	again := n.do(t, http.MethodPost, "/v1/referrals/"+other+"/notes", n.AdviserA.Token, note, "Idempotency-Key", "same-key")
+	again.problem(t, http.StatusUnprocessableEntity)
+	if again.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("the note on another referral was answered as a replay of the first: %s", again.Body)
+	}
+	if got := n.countEvents(t, domain.ReferralNoteAddedType); got != notes {
+		t.Errorf("%d notes after the refused request, want %d", got, notes)
+	}
+	// The first resource still replays its own answer.
+	replayed := want(t, n.do(t, http.MethodPost, "/v1/referrals/"+n.Referral+"/notes", n.AdviserA.Token, note, "Idempotency-Key", "same-key"), http.StatusCreated)
+	if replayed.str("id") != first.str("id") || replayed.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry on the first referral answered %s (replayed %q), want note %s replayed", replayed.str("id"), replayed.Header.Get("Idempotent-Replayed"), first.str("id"))
+	}
+}

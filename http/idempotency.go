@@ -33,8 +33,8 @@ const idempotencyKeyHeader = "Idempotency-Key"
 // and a replay reads the resource again through today's access and erasure
 // rules (render), so an erased client's data comes back erased and a
 // caller locked out since gets the lock's answer (R-PRIV-8). Other answers
-// are stored sealed (sealResponse) and repeated. The same key with a different body is
-// 422; a retry while the first is still running is 409; a key that is not
+// are stored sealed (sealResponse) and repeated. The same key with a different body,
+// or on another resource, is 422; a retry while the first is still running is 409; a key that is not
 // 1–255 printable ASCII characters is 400. A failed first request (non-2xx
 // or a panic) releases the key. Without the header the request runs as
 // usual.
@@ -74,7 +74,7 @@ func idempotent(store idempotency.Store, render replayRenderer) gin.HandlerFunc 
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 
-		req := requestBytes(c.Request.Method, c.FullPath(), body)
+		req := requestBytes(c.Request.Method, c.Request.URL.Path, body)
 		scope, ctx := user.String(), c.Request.Context()
 		// The ids the request mints and the events it writes derive from
 		// it, so a rerun after a crash lost the claim below finds its own
@@ -227,14 +227,17 @@ func readBody(c *gin.Context) ([]byte, error) {
 	return body, nil
 }
 
-// requestBytes frames what identifies a request: method, route template
-// and body, NUL-separated so that no two requests frame alike. Its SHA-256
-// is the stored fingerprint.
-func requestBytes(method, route string, body []byte) []byte {
-	b := make([]byte, 0, len(method)+len(route)+len(body)+2)
+// requestBytes frames what identifies a request: method, path and body,
+// NUL-separated so that no two requests frame alike. Its SHA-256 is the
+// stored fingerprint. The path is the one requested, not its route's
+// template: the same key and body sent to another resource (a note on
+// another referral) is another request, refused with 422, not a replay of
+// the first resource's answer.
+func requestBytes(method, path string, body []byte) []byte {
+	b := make([]byte, 0, len(method)+len(path)+len(body)+2)
 	b = append(b, method...)
 	b = append(b, 0)
-	b = append(b, route...)
+	b = append(b, path...)
 	b = append(b, 0)
 	return append(b, body...)
 }
