@@ -12,6 +12,8 @@
 package calendar
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"time"
@@ -116,4 +118,24 @@ func (c *Calendar) IsWorkingDay(d Date) bool {
 	}
 	_, hol := c.IsHoliday(d)
 	return !hol
+}
+
+// Fingerprint identifies the working days the calendar reckons with: its
+// region and every bank holiday it knows (the standing rules' years and
+// every published year loaded), by date. Two calendars with the same
+// fingerprint count working days alike; deadlines worked out under one
+// are stale under a calendar with another (a newly announced holiday, a
+// region changed), and views holding them are rebuilt.
+func (c *Calendar) Fingerprint() string {
+	dates := make([]Date, 0, len(c.byDate))
+	for d := range c.byDate {
+		dates = append(dates, d)
+	}
+	slices.SortFunc(dates, func(a, b Date) int { return a.Compare(b) })
+	h := sha256.New()
+	h.Write([]byte(c.region))
+	for _, d := range dates {
+		fmt.Fprintf(h, "\x00%s", d)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

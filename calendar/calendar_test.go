@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -64,4 +65,27 @@ func TestConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestFingerprint: calendars that count working days alike share a
+// fingerprint; another region, or published years that move a holiday,
+// give another (R-TIME-5: views built under one are rebuilt under the
+// other).
+func TestFingerprint(t *testing.T) {
+	ew := newCal(t, EnglandAndWales, nil)
+	if ew.Fingerprint() != newCal(t, EnglandAndWales, nil).Fingerprint() {
+		t.Error("two calendars of the same region differ")
+	}
+	if ew.Fingerprint() == newCal(t, Scotland, nil).Fingerprint() {
+		t.Error("England and Wales and Scotland share a fingerprint")
+	}
+	// A published year with an extra holiday (as a coronation's).
+	o, err := LoadGovUK(strings.NewReader(`{"england-and-wales": {"division": "england-and-wales", "events": [
+		{"title": "New Year’s Day", "date": "2031-01-01"}, {"title": "Extra", "date": "2031-06-10"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ew.Fingerprint() == newCal(t, EnglandAndWales, &o).Fingerprint() {
+		t.Error("a calendar with a published extra holiday shares the built-in one's fingerprint")
+	}
 }

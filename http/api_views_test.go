@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/domain"
 )
 
@@ -595,5 +596,40 @@ func TestViewsLockedCase_LOCK2(t *testing.T) {
 		if slices.Contains(overdueIDs(n.viewOverdue(t, u.Token, "/v1/overdue")), n.Referral) {
 			t.Errorf("%s's overdue list shows a locked case they may not enter", u.Username)
 		}
+	}
+}
+
+// TestViewsFollowChangedTimescales_TIME5_VIEW5: the timescales are
+// configuration (R-TIME-5). Restarted with other ones, the inbox and the
+// overdue list give the deadlines the referral's own page gives, worked
+// out with the new timescales, not those the views stored under the old
+// ones (R-VIEW-5: the views equal a rebuild).
+func TestViewsFollowChangedTimescales_TIME5_VIEW5(t *testing.T) {
+	n := newNetwork(t) // Monday 14 December 2026
+	id := n.makeReferral(t, n.AdviserA.Token, n.OrgB, "Client Settings")
+	before := n.viewList(t, n.AdviserB.Token, "/v1/inbox")
+	if i := slices.IndexFunc(before.Referrals, func(r listedReferral) bool { return r.ID == id }); i < 0 ||
+		str(before.Referrals[i].Deadlines.AcknowledgeBy) != "2026-12-16T23:59:59Z" {
+		t.Fatalf("before the change: %+v", before.Referrals)
+	}
+	n.Close()
+
+	restarted := *n
+	restarted.testAPI = newTestAPI(t, onDataDir(n.Dir, n.MasterKey), startingAt(london(2026, time.December, 15, 9, 0)),
+		func(c *apiConfig) {
+			c.configure = func(conf *config.Config) { conf.Timescales.AcknowledgeWorkingDays = 1 }
+		})
+	m := &restarted
+	page := want(t, m.do(t, http.MethodGet, "/v1/referrals/"+id, m.AdviserB.Token, nil), http.StatusOK)
+	if got := page.str("deadlines", "acknowledge_by"); got != "2026-12-14T23:59:59Z" {
+		t.Fatalf("the referral's page: acknowledge by %s, want the Monday it was made", got)
+	}
+	inbox := m.viewList(t, m.AdviserB.Token, "/v1/inbox")
+	i := slices.IndexFunc(inbox.Referrals, func(r listedReferral) bool { return r.ID == id })
+	if i < 0 || str(inbox.Referrals[i].Deadlines.AcknowledgeBy) != "2026-12-14T23:59:59Z" || !inbox.Referrals[i].Overdue {
+		t.Errorf("the inbox after the change: %+v, want acknowledge by 2026-12-14 and overdue", inbox.Referrals)
+	}
+	if !slices.Contains(overdueIDs(m.viewOverdue(t, m.LeadB.Token, "/v1/overdue")), id) {
+		t.Error("the referral is not on the overdue list under the new timescales")
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
@@ -387,5 +388,51 @@ func TestResetCutShortIsResetAgain_Issue14(t *testing.T) {
 	views = rebuiltAfterCut(t, store, path, "a reset", want, indexes)
 	if p, err := views.Checkpoint(context.Background(), referralsView); err != nil || p != head {
 		t.Fatalf("the referrals' checkpoint is %d (%v), want %d", p, err, head)
+	}
+}
+
+// TestViewsRebuiltWhenSettingsChange_VIEW5_TIME5: the referrals' rows
+// hold deadlines worked out with the timescales and the calendar (R-TIME-5
+// makes both configuration). A start with other timescales, or another
+// region's calendar, rebuilds the views from the start of the log, so
+// they equal a rebuild under the new settings (R-VIEW-5) instead of
+// keeping the old deadlines in the inbox and the overdue lists; a start
+// with the same settings resumes from the checkpoint.
+func TestViewsRebuiltWhenSettingsChange_VIEW5_TIME5(t *testing.T) {
+	store, head, _, _ := rebuildFixture(t)
+	scotland, err := calendar.New(calendar.Scotland, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quicker := domain.Timescales{AcknowledgeDays: 1, CloseDays: 10, UrgentDays: 1}
+	for _, tc := range []struct {
+		name string
+		cal  *calendar.Calendar
+		ts   domain.Timescales
+	}{
+		{"OtherTimescales", testCalendar(t), quicker},
+		{"OtherCalendar", scotland, domain.DefaultTimescales()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			fresh := filepath.Join(dir, "fresh.db")
+			runViewsWith(t, store, fresh, tc.cal, tc.ts)
+			want := dumpViews(t, fresh)
+
+			path := filepath.Join(dir, ViewsFile)
+			runViews(t, store, path)
+			if reflect.DeepEqual(dumpViews(t, path), want) {
+				t.Fatal("the fixture's views are the same under both settings: the test proves nothing")
+			}
+			if from := runViewsWith(t, store, path, tc.cal, tc.ts); from != eventstore.Start {
+				t.Fatalf("with other settings the views resumed after %d, not rebuilt", from)
+			}
+			if got := dumpViews(t, path); !reflect.DeepEqual(got, want) {
+				t.Fatalf("views after the settings changed differ from a rebuild under them:\n%v\n%v", got, want)
+			}
+			if from := runViewsWith(t, store, path, tc.cal, tc.ts); from != head {
+				t.Fatalf("with the same settings again the views started after %d, want their checkpoint %d", from, head)
+			}
+		})
 	}
 }

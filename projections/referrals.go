@@ -117,6 +117,10 @@ func (p *Referrals) DeferredIndexes() []string {
 // ViewsDB implements Persistent.
 func (p *Referrals) ViewsDB() *Views { return p.views }
 
+// Settings implements Configured: the rows hold deadlines worked out with
+// the timescales and the calendar.
+func (p *Referrals) Settings() string { return timescalesSettings(p.ts, p.cal) }
+
 // Checkpoint returns the global position of the last event applied: the
 // read model shows every event up to it.
 func (p *Referrals) Checkpoint() eventstore.Position {

@@ -509,18 +509,96 @@ func (r *Runner) startRebuild(ctx context.Context, head eventstore.Position) err
 // against), or the start of the log when a read model lives in memory.
 func (r *Runner) startPosition(ctx context.Context) (eventstore.Position, error) {
 	start, err := r.lowestCheckpoint(ctx)
-	if err != nil || start == eventstore.Start {
+	if err != nil {
 		return start, err
 	}
-	same, err := r.sameLog(ctx)
-	if err != nil || same {
-		return start, err
+	if start != eventstore.Start {
+		same, err := r.sameLog(ctx)
+		if err != nil {
+			return start, err
+		}
+		changed := ""
+		if same {
+			if changed, err = r.changedSettings(ctx); err != nil {
+				return start, err
+			}
+		}
+		switch {
+		case !same:
+			// The views were built from another log, or from this one
+			// before it was restored from an older backup.
+			r.log.Warn().Uint64("checkpoint", uint64(start)).
+				Msg("the views do not match the event log (restored from a backup?): rebuilding them from the start of the log")
+		case changed != "":
+			// Their rows hold what the old settings worked out
+			// (deadlines, overdue lists, counts within timescale).
+			r.log.Warn().Str("view", changed).
+				Msg("the timescales or the calendar changed since the views were built: rebuilding them from the start of the log")
+		}
+		if !same || changed != "" {
+			if err := r.ResetViews(ctx); err != nil {
+				return start, err
+			}
+			start = eventstore.Start
+		}
 	}
-	// The views were built from another log, or from this one before it
-	// was restored from an older backup: they are rebuilt.
-	r.log.Warn().Uint64("checkpoint", uint64(start)).
-		Msg("the views do not match the event log (restored from a backup?): rebuilding them from the start of the log")
-	return eventstore.Start, r.ResetViews(ctx)
+	return start, r.recordSettings(ctx)
+}
+
+// changedSettings returns the name of a Configured view whose settings
+// differ from those its rows were built with (or were not recorded),
+// or "" when none does.
+func (r *Runner) changedSettings(ctx context.Context) (string, error) {
+	recorded := map[*Views]map[string]string{}
+	for _, p := range r.projections {
+		c, ok := p.(Configured)
+		if !ok {
+			continue
+		}
+		got, ok := recorded[c.ViewsDB()]
+		if !ok {
+			var err error
+			if got, err = c.ViewsDB().settings(ctx); err != nil {
+				return "", err
+			}
+			recorded[c.ViewsDB()] = got
+		}
+		if s, ok := got[c.ViewName()]; !ok || s != c.Settings() {
+			return c.ViewName(), nil
+		}
+	}
+	return "", nil
+}
+
+// recordSettings records the settings of the Configured views that are
+// not recorded yet (views about to be built from the start of the log).
+func (r *Runner) recordSettings(ctx context.Context) error {
+	byDB := map[*Views]map[string]string{}
+	for _, p := range r.projections {
+		if c, ok := p.(Configured); ok {
+			if byDB[c.ViewsDB()] == nil {
+				byDB[c.ViewsDB()] = map[string]string{}
+			}
+			byDB[c.ViewsDB()][c.ViewName()] = c.Settings()
+		}
+	}
+	for v, want := range byDB {
+		got, err := v.settings(ctx)
+		if err != nil {
+			return err
+		}
+		for view, s := range want {
+			if got[view] == s {
+				delete(want, view)
+			}
+		}
+		if len(want) > 0 {
+			if err := v.recordSettings(ctx, want); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ResetViews empties every persistent view the runner feeds, and its

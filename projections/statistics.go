@@ -197,6 +197,10 @@ func OpenStatistics(ctx context.Context, views *Views, cal *calendar.Calendar, t
 // ViewName implements Persistent.
 func (p *Statistics) ViewName() string { return statisticsView }
 
+// Settings implements Configured: the counts judge timescales, and count
+// working days, with the timescales and the calendar.
+func (p *Statistics) Settings() string { return timescalesSettings(p.timescales, p.cal) }
+
 // DeferredIndexes implements DeferredIndexes: the indexes only the
 // queries use (applying events reads rows by primary key or id).
 func (p *Statistics) DeferredIndexes() []string {

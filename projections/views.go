@@ -13,6 +13,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
+	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
@@ -28,7 +29,7 @@ const viewsApplicationID = 0x524c5657 // "RLVW"
 
 // viewsSchemaVersion is the schema this program writes. A file of another
 // version is rebuilt: views are derived data, the log is the truth.
-const viewsSchemaVersion = 2
+const viewsSchemaVersion = 3
 
 // Views is the SQLite database that holds the persistent read models and,
 // for each, the global position of the last event applied to it (its
@@ -156,6 +157,10 @@ var viewsSchema = []string{
 	// found with it at open was left in the middle of a rebuild, and is
 	// emptied so the rebuild starts again.
 	`CREATE TABLE rebuilding (one INTEGER PRIMARY KEY CHECK (one = 1), head INTEGER NOT NULL)`,
+	// The settings each Configured view was built with (the timescales,
+	// the calendar): a start with other settings rebuilds the views, whose
+	// rows would otherwise keep what the old ones worked out.
+	`CREATE TABLE view_settings (view TEXT PRIMARY KEY, settings TEXT NOT NULL) WITHOUT ROWID`,
 	// Referrals: one row per referral, its public state as JSON and the
 	// columns its lists sort and filter by. The sort keys are those of the
 	// in-memory lists: work = (work_at, work_rank, id), made = (made_at, id).
@@ -784,6 +789,54 @@ type Persistent interface {
 	// forget drops what the view holds in memory after its database was
 	// reset: it starts again from the beginning of the log.
 	forget()
+}
+
+// Configured is implemented by a Persistent view whose rows depend on
+// settings that may change between two starts (the timescales and the
+// calendar, R-TIME-5): Settings describes them. When they differ from
+// those the views were built with, the runner rebuilds the views from the
+// start of the log, so that they always equal a rebuild (R-VIEW-5).
+type Configured interface {
+	Persistent
+	Settings() string
+}
+
+// timescalesSettings describes ts and cal, as Configured's Settings.
+func timescalesSettings(ts domain.Timescales, cal *calendar.Calendar) string {
+	return fmt.Sprintf("timescales %d/%d/%d; calendar %s", ts.AcknowledgeDays, ts.CloseDays, ts.UrgentDays, cal.Fingerprint())
+}
+
+// settings returns the settings recorded for each view.
+func (v *Views) settings(ctx context.Context) (map[string]string, error) {
+	rows, err := v.db.QueryContext(ctx, `SELECT view, settings FROM view_settings`)
+	if err != nil {
+		return nil, fmt.Errorf("views: read the settings: %w", err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var view, settings string
+		if err := rows.Scan(&view, &settings); err != nil {
+			return nil, fmt.Errorf("views: read the settings: %w", err)
+		}
+		got[view] = settings
+	}
+	return got, rows.Err()
+}
+
+// recordSettings records the settings of views (by view name).
+func (v *Views) recordSettings(ctx context.Context, settings map[string]string) error {
+	tx, err := v.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("views: record the settings: %w", err)
+	}
+	defer tx.Rollback()
+	for view, s := range settings {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO view_settings (view, settings) VALUES (?, ?)`, view, s); err != nil {
+			return fmt.Errorf("views: record the settings: %w", err)
+		}
+	}
+	return tx.Commit()
 }
 
 // Dump returns every row of every table of the views, each row printed

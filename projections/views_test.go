@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
@@ -43,13 +44,20 @@ func (s *subscribeLog) last() eventstore.Position {
 // the runner's first subscription started.
 func runViews(t *testing.T, store eventstore.Store, path string) eventstore.Position {
 	t.Helper()
+	return runViewsWith(t, store, path, testCalendar(t), domain.DefaultTimescales())
+}
+
+// runViewsWith is runViews with the referrals' deadlines worked out with
+// cal and ts.
+func runViewsWith(t *testing.T, store eventstore.Store, path string, cal *calendar.Calendar, ts domain.Timescales) eventstore.Position {
+	t.Helper()
 	ctx := context.Background()
 	views, err := OpenViews(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer views.Close()
-	p, err := OpenReferrals(ctx, views, testCalendar(t), domain.DefaultTimescales())
+	p, err := OpenReferrals(ctx, views, cal, ts)
 	if err != nil {
 		t.Fatal(err)
 	}
