@@ -174,12 +174,15 @@ func (e ErasureRequestListErasureRequestsStatus) Valid() bool {
 // Defines values for HealthCause.
 const (
 	EventStoreAccessDenied HealthCause = "event_store_access_denied"
+	StorageFull            HealthCause = "storage_full"
 )
 
 // Valid indicates whether the value is a known member of the HealthCause enum.
 func (e HealthCause) Valid() bool {
 	switch e {
 	case EventStoreAccessDenied:
+		return true
+	case StorageFull:
 		return true
 	default:
 		return false
@@ -1084,7 +1087,7 @@ type Forward struct {
 
 // Health defines model for Health.
 type Health struct {
-	// Cause Why the store cannot be used, when it is not an outage: event_store_access_denied, the event store refuses the ledger's credentials (an operator must grant access again).
+	// Cause Why the node cannot work, when it is not an outage: event_store_access_denied, the event store refuses the ledger's credentials (an operator must grant access again); storage_full, a write was refused for full storage within the last 30 seconds (writes answer 507 until space is freed).
 	Cause *HealthCause `json:"cause,omitempty"`
 
 	// Degraded What a degraded node serves without.
@@ -1101,7 +1104,7 @@ type Health struct {
 	Status string `json:"status"`
 }
 
-// HealthCause Why the store cannot be used, when it is not an outage: event_store_access_denied, the event store refuses the ledger's credentials (an operator must grant access again).
+// HealthCause Why the node cannot work, when it is not an outage: event_store_access_denied, the event store refuses the ledger's credentials (an operator must grant access again); storage_full, a write was refused for full storage within the last 30 seconds (writes answer 507 until space is freed).
 type HealthCause string
 
 // History the events up to the point asked for, whether the whole stream's hash chain verifies, the first broken link if not, and the state at that point

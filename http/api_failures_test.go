@@ -209,7 +209,8 @@ func TestStalledStoreAnswersEveryEndpointWithin503(t *testing.T) {
 // TestFullStorageAnswers507: R-OPS-4. A full disk (SQLITE_FULL, code 13)
 // answers every write, sign-in included, with 507 problem+json saying
 // storage is full, not 500 or a vague 503; the cause (which file, which
-// error) is logged once per episode, not once per request; a write that
+// error) is logged once per episode, not once per request; /readyz
+// answers 503 naming it for a while after each refusal; a write that
 // succeeds ends the episode.
 func TestFullStorageAnswers507(t *testing.T) {
 	var fs *faultStore
@@ -232,6 +233,20 @@ func TestFullStorageAnswers507(t *testing.T) {
 		api.do(t, http.MethodPost, "/v1/sessions", "", map[string]string{"username": "admin", "password": testAdminPassword}).
 			problem(t, http.StatusInsufficientStorage)
 	}
+	// Readiness says so, so that a load balancer sends the node no more
+	// work for a while; with none to end the episode, it comes back after
+	// the hold, and a write refused again starts another.
+	ready := func() *response { return api.do(t, http.MethodGet, "/readyz", "", nil) }
+	if r := ready(); r.Status != http.StatusServiceUnavailable || r.str("cause") != "storage_full" || r.Header.Get("Retry-After") == "" {
+		t.Errorf("/readyz while storage is full: %d %s", r.Status, r.Body)
+	}
+	api.Clock.Advance(storageFullHold)
+	want(t, ready(), http.StatusOK)
+	api.do(t, http.MethodPost, "/v1/referrals", api.Admin.Token, validReferral(org, "Client Full")).
+		problem(t, http.StatusInsufficientStorage)
+	if r := ready(); r.str("cause") != "storage_full" {
+		t.Errorf("/readyz after another refusal: %d %s", r.Status, r.Body)
+	}
 	logs := api.Logs.String()
 	for _, file := range []string{"/data/events.db", "/data/sessions.db"} {
 		if got := countLines(logs, "storage is full", file); got != 1 {
@@ -250,6 +265,7 @@ func TestFullStorageAnswers507(t *testing.T) {
 	if !strings.Contains(api.Logs.String(), "storage accepts writes again") {
 		t.Errorf("the end of the episode was not logged")
 	}
+	want(t, ready(), http.StatusOK)
 	fs.set(faultFail)
 	api.do(t, http.MethodPost, "/v1/referrals", api.Admin.Token, validReferral(org, "Client Again")).
 		problem(t, http.StatusInsufficientStorage)

@@ -73,6 +73,7 @@ type Server struct {
 	Deps
 	engine   *gin.Engine
 	degraded degradation
+	storage  *storageEpisodes // full storage, for the 507s and /readyz
 }
 
 // New builds the router. Errors: a trusted proxy that is not an IP or CIDR,
@@ -87,7 +88,7 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Deps: d, engine: newEngine(d.Logger, m, d.Options.MaxBodyBytes)}
+	s := &Server{Deps: d, engine: newEngine(d.Logger, m, d.Options.MaxBodyBytes), storage: newStorageEpisodes(d.Service.Now)}
 	if err := s.engine.SetTrustedProxies(d.Options.TrustedProxies); err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func New(d Deps) (*Server, error) {
 		// Believe no forwarding header: throttling keys on the real peer.
 		s.engine.ForwardedByClientIP = false
 	}
-	s.engine.Use(requestTimeout(d.Options.RequestTimeout), newStorageEpisodes().track)
+	s.engine.Use(requestTimeout(d.Options.RequestTimeout), s.storage.track)
 	s.routes(m)
 	if d.Options.WebInterface {
 		notFound, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
@@ -199,9 +200,10 @@ func (s *Server) routes(m *metrics) {
 }
 
 // readyz is ready when the store answers, the views are caught up within
-// the configured lag and every background job runs; otherwise 503 names
-// what is wrong (R-OPS-4). "degraded" (still 200) when the node was
-// started without something, see SetDegraded.
+// the configured lag, every background job runs and no write was refused
+// for full storage lately (storageFullHold); otherwise 503 names what is
+// wrong (R-OPS-4). "degraded" (still 200) when the node was started
+// without something, see SetDegraded.
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
@@ -223,6 +225,9 @@ func (s *Server) readyz(c *gin.Context) {
 	case len(failing) > 0:
 		body = gin.H{"status": "unavailable", "failing": failing,
 			"reason": "background work cannot run and is being retried: " + strings.Join(failing, ", ")}
+	case s.storage.refusedWithin(storageFullHold):
+		body = gin.H{"status": "unavailable", "cause": "storage_full",
+			"reason": "storage is full: writes are refused with 507 until space is freed"}
 	case lag > s.Options.MaxProjectionLag:
 		body = gin.H{"status": "catching_up", "lag": lag}
 	default:

@@ -27,15 +27,27 @@ type storageEpisodes struct {
 	mu      sync.Mutex
 	causes  map[string]bool // the causes logged in the current episode
 	refusal int             // requests refused in the current episode
+	last    time.Time       // when the last of them was refused
+	now     func() time.Time
 }
 
-func newStorageEpisodes() *storageEpisodes { return &storageEpisodes{causes: map[string]bool{}} }
+// storageFullHold is how long after a write refused for full storage
+// /readyz answers 503: a load balancer sends the node no more work
+// meanwhile, and, with no write to end the episode while it gets none,
+// readiness comes back after it to let writes try again (a refused one
+// starts another hold; one that succeeds ends the episode at once).
+const storageFullHold = 30 * time.Second
+
+func newStorageEpisodes(now func() time.Time) *storageEpisodes {
+	return &storageEpisodes{causes: map[string]bool{}, now: now}
+}
 
 // refused records a request answered 507 because of err.
 func (e *storageEpisodes) refused(log zerolog.Logger, err error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.refusal++
+	e.last = e.now()
 	cause := err.Error()
 	if e.causes[cause] || len(e.causes) >= maxCausesLogged {
 		return
@@ -51,6 +63,14 @@ func (e *storageEpisodes) full() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.refusal > 0
+}
+
+// refusedWithin reports whether an episode is on and its last refusal was
+// within hold of now.
+func (e *storageEpisodes) refusedWithin(hold time.Duration) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.refusal > 0 && e.now().Sub(e.last) < hold
 }
 
 // wrote records a write that succeeded, which ends an episode.
@@ -85,7 +105,7 @@ func storageOf(c *gin.Context) *storageEpisodes {
 	if e, ok := c.Value(ctxStorage).(*storageEpisodes); ok {
 		return e
 	}
-	return newStorageEpisodes()
+	return newStorageEpisodes(time.Now)
 }
 
 // requestTimeout bounds every request (R-OPS-4): its context ends after d,
