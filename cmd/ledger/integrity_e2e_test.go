@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -139,6 +141,39 @@ func TestStartupIntegrity_OPS4(t *testing.T) {
 			t.Fatalf("verify: exit %d, %s; want exit 2 naming the position", code, stderr)
 		}
 		refused(t, d, "(position "+at[1]+",", "hash does not match", "Run `ledger verify`")
+	})
+	t.Run("a damaged index in events.db", func(t *testing.T) {
+		// The events read and chain; the index that keeps an event id
+		// from being stored twice does not match them.
+		d := dataDirCopy(t, dir)
+		path := filepath.Join(d, eventsFile)
+		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var root, pageSize int
+		err = db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL`).Scan(&root)
+		if err == nil {
+			err = db.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
+		}
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err == nil {
+			_, err = f.WriteAt(make([]byte, pageSize), int64(root-1)*int64(pageSize))
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		t.Setenv("LEDGER_DATA_DIR", d)
+		err = run(context.Background(), []string{"verify"}, &out, io.Discard)
+		if exitCode(err) != 2 || !strings.HasPrefix(out.String(), "BROKEN") || !strings.Contains(out.String(), "fails SQLite's integrity check") {
+			t.Fatalf("verify: exit %d (%v), %q; want BROKEN saying the file fails SQLite's integrity check, exit 2", exitCode(err), err, out.String())
+		}
 	})
 	t.Run("a truncated events.db", func(t *testing.T) {
 		d := dataDirCopy(t, dir)

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -124,4 +125,48 @@ func TestVerifyReportsDamagedFiles_OPS4(t *testing.T) {
 			t.Fatalf("Verify = %v, want a broken link at position 151", err)
 		}
 	})
+}
+
+// TestCheckIntegrityFindsADamagedIndex_OPS4: a page of the index that keeps
+// an event id from being stored twice is overwritten. Every event still
+// reads and chains, so Verify passes; SQLite's integrity check, which
+// `ledger verify` runs after it, reports the file as damaged, naming what
+// it found. A sound file passes it.
+func TestCheckIntegrityFindsADamagedIndex_OPS4(t *testing.T) {
+	data := damageLedger(t)
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := sqlite.CheckIntegrity(ctx, path, sqlite.WithImmutable()); err != nil {
+		t.Fatalf("a sound file: %v", err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root, pageSize int
+	err = db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL`).Scan(&root)
+	if err == nil {
+		err = db.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
+	}
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := bytes.Clone(data)
+	clear(damaged[(root-1)*pageSize : root*pageSize])
+	if got := verdict(t, damaged); got != "ok" {
+		t.Fatalf("with the index damaged, Verify says %s: the test no longer damages what only the integrity check sees", got)
+	}
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = sqlite.CheckIntegrity(ctx, path, sqlite.WithImmutable())
+	var integrity *sqlite.IntegrityError
+	if !errors.As(err, &integrity) || len(integrity.Problems) == 0 {
+		t.Fatalf("CheckIntegrity on a damaged index: %v, want an IntegrityError", err)
+	}
+	t.Log(err)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -360,6 +361,69 @@ func verifyRows(ctx context.Context, conn *sql.Conn, rep *Report) error {
 	}
 	if err := rows.Err(); err != nil {
 		return damagedOr("verify: read events", rep.Last, err)
+	}
+	return nil
+}
+
+// IntegrityError is CheckIntegrity's verdict on a file whose pages SQLite
+// itself finds damaged: an index that no longer matches its table (the one
+// that keeps an event id from being stored twice, say), a page that is not
+// a page, the Merkle tree's tables damaged. The events may still read and
+// chain correctly, so Verify alone does not see it.
+type IntegrityError struct {
+	Problems []string // SQLite's own findings, the first few
+}
+
+// Error lists what SQLite found.
+func (e *IntegrityError) Error() string {
+	return "the ledger file fails SQLite's integrity check: " + strings.Join(e.Problems, "; ")
+}
+
+// integrityProblemsMax bounds the findings CheckIntegrity reports.
+const integrityProblemsMax = 10
+
+// CheckIntegrity runs SQLite's own check of the whole file at path (PRAGMA
+// integrity_check: every page, every index against its table, every
+// table's constraints), read-only like Verify, beside a writer or not. It
+// returns an *IntegrityError listing the first findings when the file
+// fails it, an error wrapping eventstore.ErrUnavailable when it cannot be
+// read, and nil for a sound file.
+func CheckIntegrity(ctx context.Context, path string, opts ...Option) error {
+	o := options{busyTimeout: 5 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	db, err := sql.Open("sqlite", readOnlyDSN(path, o))
+	if err != nil {
+		return unavailable("check "+path, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, fmt.Sprintf("PRAGMA integrity_check(%d)", integrityProblemsMax))
+	if err != nil {
+		if isDamage(err) {
+			return &IntegrityError{Problems: []string{err.Error()}}
+		}
+		return unavailable("check "+path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return unavailable("check "+path, err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if isDamage(err) {
+			return &IntegrityError{Problems: append(problems, err.Error())}
+		}
+		return unavailable("check "+path, err)
+	}
+	if len(problems) > 0 {
+		return &IntegrityError{Problems: problems}
 	}
 	return nil
 }
