@@ -122,7 +122,29 @@ func New(d Deps) (*Server, error) {
 }
 
 // Handler returns the server as an http.Handler.
-func (s *Server) Handler() http.Handler { return s.engine }
+func (s *Server) Handler() http.Handler { return headAsGet{s.engine} }
+
+// headAsGet answers a HEAD request as the GET of the same target would be
+// answered, status and headers alike, without the body (RFC 9110, 9.3.2:
+// every general-purpose server supports HEAD). The GET runs in full, so a
+// HEAD of a locked case is checked and recorded as a read of it is.
+type headAsGet struct{ h http.Handler }
+
+func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodHead {
+		h.h.ServeHTTP(w, r)
+		return
+	}
+	get := r.Clone(r.Context())
+	get.Method = http.MethodGet
+	h.h.ServeHTTP(bodiless{w}, get)
+}
+
+// bodiless is a ResponseWriter that keeps the status and headers and drops
+// the body.
+type bodiless struct{ http.ResponseWriter }
+
+func (b bodiless) Write(p []byte) (int, error) { return len(p), nil }
 
 // Routes lists the routes served, for the OpenAPI check.
 func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }

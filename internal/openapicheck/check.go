@@ -224,6 +224,9 @@ func operationName(route *routers.Route) string {
 // requestForRouting is a copy of r with its body restored.
 func requestForRouting(r *http.Request, body []byte) *http.Request {
 	c := r.Clone(context.Background())
+	if c.Method == http.MethodHead {
+		c.Method = http.MethodGet // a HEAD is checked as its GET, less the body
+	}
 	c.Body = io.NopCloser(bytes.NewReader(body))
 	c.ContentLength = int64(len(body))
 	return c
