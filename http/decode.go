@@ -85,6 +85,11 @@ func decodeJSONBytes(body []byte, dst any) error {
 	if !utf8.Valid(body) {
 		return malformed("the request body is not valid UTF-8")
 	}
+	if at := loneSurrogate(body); at >= 0 {
+		// encoding/json would store U+FFFD in its place: text changed
+		// without a word.
+		return malformed(fmt.Sprintf("the request body has an unpaired surrogate escape (\\uD800 to \\uDFFF), which is no character, at byte offset %d", at))
+	}
 	if !fastValid(body, dst) {
 		if err := walk(body, dst); err != nil {
 			return err
@@ -92,6 +97,58 @@ func decodeJSONBytes(body []byte, dst any) error {
 	}
 
 	return decodeStrict(body, dst)
+}
+
+// loneSurrogate returns the byte offset of the first \u escape in body
+// that is half of a UTF-16 surrogate pair without its other half, or -1.
+// Backslashes stand only in strings in valid JSON, so body is scanned for
+// them alone: an escape is skipped whole, so "\\u" is a backslash and a u.
+func loneSurrogate(body []byte) int {
+	for i := 0; ; {
+		j := bytes.IndexByte(body[i:], '\\')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+1 >= len(body) || body[i+1] != 'u' {
+			i += 2
+			continue
+		}
+		r, ok := hex4(body, i+2)
+		switch {
+		case !ok, r < 0xd800 || r > 0xdfff:
+			i += 2 // an invalid escape is the decoder's to report
+		case r >= 0xdc00:
+			return i // a low half first
+		default:
+			low, ok := hex4(body, i+8)
+			if i+7 >= len(body) || body[i+6] != '\\' || body[i+7] != 'u' || !ok || low < 0xdc00 || low > 0xdfff {
+				return i
+			}
+			i += 12
+		}
+	}
+}
+
+// hex4 reads the four hexadecimal digits of a \u escape at body[i:].
+func hex4(body []byte, i int) (rune, bool) {
+	if i < 0 || i+4 > len(body) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range body[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 // decodeStrict decodes body, which a walk has checked, into dst. The walk

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -243,5 +244,39 @@ func TestDecodeJSONIntoMap(t *testing.T) {
 	}
 	if len(dst) != 2 {
 		t.Fatalf("decoded %v", dst)
+	}
+}
+
+// TestLoneSurrogateIsMalformed: a \u escape of half a UTF-16 surrogate pair
+// is no character; encoding/json would store U+FFFD in its place, changing
+// the text without a word. It is refused as malformed, like invalid UTF-8;
+// a whole pair, an escaped backslash before a u, and plain text are not.
+func TestLoneSurrogateIsMalformed(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		at   int // -1: accepted
+	}{
+		{`{"text":"a\ud800b"}`, 10},
+		{`{"text":"a\udc00b"}`, 10},
+		{`{"text":"a\uD83D"}`, 10},
+		{`{"text":"a\ud83d\u0041"}`, 10},
+		{`{"text":"\ud83d\ude00 \udfff"}`, 22},
+		{`{"text":"\ud83d\ude00"}`, -1},
+		{`{"text":"\\ud800"}`, -1},
+		{`{"text":"\\\ud83d\ude00"}`, -1},
+		{`{"text":"caf\u00e9 \n"}`, -1},
+		{`{"text":"no escapes"}`, -1},
+	} {
+		if got := loneSurrogate([]byte(tc.body)); got != tc.at {
+			t.Errorf("loneSurrogate(%s) = %d, want %d", tc.body, got, tc.at)
+		}
+	}
+	var dst struct {
+		Text string `json:"text"`
+	}
+	err := decodeJSONBytes([]byte(`{"text":"a\ud800b"}`), &dst)
+	var re *requestError
+	if !errors.As(err, &re) || re.code != codeMalformed || !strings.Contains(err.Error(), "unpaired surrogate") {
+		t.Errorf("decoding a lone surrogate: %v, want 400 naming it", err)
 	}
 }
