@@ -8,6 +8,14 @@ import (
 	"github.com/google/uuid"
 )
 
+// CoordinatingBodyID is the id of the network's coordinating body, the
+// organisation the ledger registers on its first start (with the first
+// coordinator). It is fixed so that a first start cut short by a crash
+// finishes at the next instead of registering a second body. It leads the
+// network and takes no referrals: the directory leaves it out, and a
+// referral made or forwarded to it is refused.
+var CoordinatingBodyID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:referral-ledger:coordinating-organisation"))
+
 // User is an account, as its organisation's stream records it.
 type User struct {
 	ID                uuid.UUID

@@ -62,6 +62,8 @@ func validateReceiver(f *fieldErrors, to uuid.UUID, receiver Organisation, own u
 		f.add("to_organisation_id", "no organisation with this id is registered")
 	case to == own:
 		f.add("to_organisation_id", "must be another organisation than your own")
+	case to == CoordinatingBodyID:
+		f.add("to_organisation_id", "is the network's coordinating body, which takes no referrals")
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 // london returns the instant of a London wall-clock time.
@@ -296,5 +297,22 @@ func checkReferral(tb testing.TB, r *response, fields map[string]any) {
 	}
 	if tb.Failed() {
 		tb.Logf("body: %s", r.Body)
+	}
+}
+
+// TestReferralToTheCoordinatingBodyIsRefused_REF1_VIEW4: the network's
+// coordinating body leads the network and takes no referrals: the
+// directory leaves it out, and a referral made or forwarded to it is
+// refused, 422 naming to_organisation_id, with nothing written.
+func TestReferralToTheCoordinatingBodyIsRefused_REF1_VIEW4(t *testing.T) {
+	n := newNetwork(t)
+	body := validReferral(ledger.CoordinatorOrganisationID().String(), "Client Lead")
+	before := n.countEvents(t, domain.ReferralMadeType)
+	n.do(t, http.MethodPost, "/v1/referrals", n.AdviserA.Token, body).invalid(t, "to_organisation_id")
+	forward := map[string]any{"to_organisation_id": ledger.CoordinatorOrganisationID().String(), "comment": "Onward.",
+		"consent": map[string]any{"method": "verbal", "confirmed": true}}
+	n.do(t, http.MethodPost, "/v1/referrals/"+n.Referral+"/forward", n.AdviserB.Token, forward).invalid(t, "to_organisation_id")
+	if got := n.countEvents(t, domain.ReferralMadeType); got != before {
+		t.Errorf("%d referrals made after the refusals, want %d", got, before)
 	}
 }

@@ -18,14 +18,11 @@ const BootstrapUsername = "admin"
 // bootstrap_email setting is empty.
 const DefaultBootstrapEmail = "coordinator@localhost"
 
-// coordinatorOrganisationID is fixed so that a bootstrap interrupted by a
-// crash finishes on the next start instead of registering a second body.
-var coordinatorOrganisationID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:referral-ledger:coordinating-organisation"))
-
 // CoordinatorOrganisationID is the id of the coordinating body that
-// Bootstrap registers. It is the network's lead body, not a service that
-// takes referrals, so the directory leaves it out.
-func CoordinatorOrganisationID() uuid.UUID { return coordinatorOrganisationID }
+// Bootstrap registers (domain.CoordinatingBodyID). It is the network's
+// lead body, not a service that takes referrals, so the directory leaves
+// it out and a referral to it is refused.
+func CoordinatorOrganisationID() uuid.UUID { return domain.CoordinatingBodyID }
 
 // Bootstrap makes sure a coordinator can sign in on a new ledger: when no
 // "admin" account exists, it registers the network's coordinating
@@ -57,21 +54,21 @@ func (a *Accounts) Bootstrap(ctx context.Context, password, email string) (strin
 		return "", false, fmt.Errorf("bootstrap password (LEDGER_BOOTSTRAP_PASSWORD): %w", err)
 	}
 	system := domain.Actor{Roles: []domain.Role{domain.RoleCoordinator}}
-	_, _, err := execute(ctx, a.svc, system, OrganisationStream(coordinatorOrganisationID), domain.EvolveOrganisation,
+	_, _, err := execute(ctx, a.svc, system, OrganisationStream(domain.CoordinatingBodyID), domain.EvolveOrganisation,
 		func(o domain.Organisation) ([]domain.Event, error) {
 			if o.Exists {
 				return nil, nil
 			}
 			return domain.DecideRegisterOrganisation(o, system, domain.RegisterOrganisation{
-				OrganisationID: coordinatorOrganisationID, Name: "Network coordinator",
+				OrganisationID: domain.CoordinatingBodyID, Name: "Network coordinator",
 				Description: "The network's lead body: registers organisations and follows up referrals.",
 				AdminEmail:  email, Services: []domain.Service{}})
 		})
 	if err != nil {
 		return "", false, err
 	}
-	system.OrganisationID = coordinatorOrganisationID
-	if _, _, err := a.AddUser(ctx, system, coordinatorOrganisationID, NewUser{Username: BootstrapUsername,
+	system.OrganisationID = domain.CoordinatingBodyID
+	if _, _, err := a.AddUser(ctx, system, domain.CoordinatingBodyID, NewUser{Username: BootstrapUsername,
 		DisplayName: "Network coordinator", Email: email,
 		Roles: []domain.Role{domain.RoleCoordinator, domain.RoleOrgLead}, Password: password}); err != nil {
 		return "", false, err
