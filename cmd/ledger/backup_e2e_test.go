@@ -243,6 +243,158 @@ func TestRestoreKeepsErasedClientsErased_PRIV8(t *testing.T) {
 	})
 }
 
+// TestRestoreAgainKeepsErasedClientsErased_OPS3 restores a backup taken
+// before an erasure, then the same backup again, then, after a second
+// erasure, an even older backup and the newer one once more. After the
+// first restore the erasure is recorded only by the key store's tombstone,
+// not by the restored event log; every later restore must carry it over.
+// Each time every erased client stays erased in every reader (`ledger
+// history`, the referral, the known clients search, subject access, the
+// decrypted case bundle), no file of the data directory holds their data
+// or a revived key, and a client not erased still reads (R-OPS-3,
+// R-PRIV-8, R-PRIV-4).
+func TestRestoreAgainKeepsErasedClientsErased_OPS3(t *testing.T) {
+	auditKeys(t) // the case bundle is served by the signing node
+	dir, backups := t.TempDir(), t.TempDir()
+	older, newer := filepath.Join(backups, "older"), filepath.Join(backups, "newer")
+	type client struct {
+		name, dob, reason string
+		referral, id      string
+		revived           [][]byte // its wrapped key, as backups hold it
+	}
+	first := &client{name: "Ottoline Qz9firstclient", dob: "1968-07-09", reason: "Qz9first rent arrears and eviction"}
+	second := &client{name: "Perpetua Qz9secondclient", dob: "1990-11-12", reason: "Qz9second debts after a bereavement"}
+	backupTo := func(t *testing.T, to string) {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"backup", "--to", to}, &out, io.Discard); err != nil {
+			t.Fatalf("backup: %v\n%s", err, out.String())
+		}
+	}
+	erase := func(t *testing.T, n *node, c *client) {
+		t.Helper()
+		ann, admin := n.signIn(t, "ann", "Kestrel#Wing42"), n.signIn(t, "admin", adminPassword)
+		req := n.must(t, 201, "POST", "/v1/clients/"+c.id+"/erasure-requests", ann, map[string]any{"reason": "asked in person"})["id"].(string)
+		n.must(t, 200, "POST", "/v1/erasure-requests/"+req+"/decision", admin, map[string]any{"carry_out": true})
+	}
+	t.Run("a client backed up, a second backed up, then the first erased", func(t *testing.T) {
+		n := startNode(t, dir)
+		ann, to := twoOrganisations(t, n)
+		for i, c := range []*client{first, second} {
+			r := n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": to, "urgent": false,
+				"client": map[string]string{"name": c.name, "date_of_birth": c.dob}, "reason": c.reason,
+				"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})
+			c.referral, c.id = r["id"].(string), r["client_id"].(string)
+			backupTo(t, []string{older, newer}[i])
+		}
+		erase(t, n, first)
+	})
+	first.revived = [][]byte{wrappedKeyIn(t, filepath.Join(older, keysDir, keysqlite.FileName), first.id),
+		wrappedKeyIn(t, filepath.Join(newer, keysDir, keysqlite.FileName), first.id)}
+	second.revived = [][]byte{wrappedKeyIn(t, filepath.Join(newer, keysDir, keysqlite.FileName), second.id)}
+
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	restore := func(t *testing.T, from string, destroyed int) {
+		t.Helper()
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"restore", "--from", from}, &out, io.Discard); err != nil {
+			t.Fatalf("restore: %v\n%s", err, out.String())
+		}
+		if want := fmt.Sprintf("erased clients stay erased: %d keys", destroyed); !strings.Contains(out.String(), want) {
+			t.Errorf("restore should say %q:\n%s", want, out.String())
+		}
+	}
+	// check reads every referral of clients in erased and live, which
+	// must each be in the restored log, through every reader.
+	check := func(t *testing.T, erased, live []*client) {
+		t.Helper()
+		for _, c := range erased {
+			var out bytes.Buffer
+			t.Setenv("LEDGER_DATA_DIR", dir)
+			if err := run(context.Background(), []string{"history", c.referral}, &out, io.Discard); err != nil {
+				t.Fatalf("history: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), `"erased":true`) || leaksOf(out.Bytes(), []string{c.name, c.reason}) != nil {
+				t.Errorf("ledger history shows the erased client's data:\n%s", out.String())
+			}
+		}
+		n := startNode(t, dir)
+		admin, ann := n.signIn(t, "admin", adminPassword), n.signIn(t, "ann", "Kestrel#Wing42")
+		for _, c := range erased {
+			secrets := []string{c.name, c.reason}
+			got := n.must(t, 200, "GET", "/v1/referrals/"+c.referral, admin, nil)
+			if got["erased"] != true || got["client"].(map[string]any)["name"] != nil || got["reason"] != nil {
+				t.Errorf("the server shows the erased client: %v", got)
+			}
+			found := n.must(t, 200, "POST", "/v1/clients/search", ann,
+				map[string]any{"name": c.name, "date_of_birth": c.dob})["clients"].([]any)
+			if len(found) != 0 {
+				t.Errorf("the known clients search finds the erased client: %v", found)
+			}
+			x := n.must(t, 200, "GET", "/v1/clients/"+c.id+"/subject-access", admin, nil)
+			raw, _ := json.Marshal(x)
+			if x["erased"] != true || leaksOf(raw, secrets) != nil {
+				t.Errorf("subject access shows the erased client: %s", raw)
+			}
+			file := filepath.Join(t.TempDir(), "bundle.json")
+			fetchBundle(t, n, admin, c.referral, "?decrypted=true", file)
+			if raw, err := os.ReadFile(file); err != nil || leaksOf(raw, secrets) != nil {
+				t.Errorf("the decrypted case bundle shows the erased client (%v): %s", err, raw)
+			}
+		}
+		for _, c := range live {
+			got := n.must(t, 200, "GET", "/v1/referrals/"+c.referral, admin, nil)
+			if got["erased"] != false || got["client"].(map[string]any)["name"] != c.name || got["reason"] != c.reason {
+				t.Errorf("a client not erased does not read back: %v", got)
+			}
+		}
+		err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+			if err != nil || e.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			for _, c := range erased {
+				if leaked := leaksOf(data, []string{c.name, c.reason}); leaked != nil {
+					t.Errorf("%s holds the erased client's %v", path, leaked)
+				}
+				for _, key := range c.revived {
+					if bytes.Contains(data, key) {
+						t.Errorf("%s holds an erased client's revived key", path)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("the backup from before the erasure", func(t *testing.T) {
+		restore(t, newer, 1)
+		check(t, []*client{first}, []*client{second})
+	})
+	// The restored log records no erasure of the first client: only the
+	// key store's tombstone does.
+	t.Run("the same backup again", func(t *testing.T) {
+		restore(t, newer, 1)
+		check(t, []*client{first}, []*client{second})
+	})
+	t.Run("the second client erased", func(t *testing.T) {
+		erase(t, startNode(t, dir), second)
+	})
+	t.Run("an even older backup, from before the second client", func(t *testing.T) {
+		restore(t, older, 1)
+		check(t, []*client{first}, nil)
+	})
+	t.Run("the newer backup again", func(t *testing.T) {
+		restore(t, newer, 2)
+		check(t, []*client{first, second}, nil)
+	})
+}
+
 // wrappedKeyIn reads a client's wrapped key from a key store file.
 func wrappedKeyIn(t *testing.T, path, client string) []byte {
 	t.Helper()

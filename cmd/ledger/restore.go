@@ -42,9 +42,13 @@ enforces it).
 The key store comes from DIR/keys, or from --keys-from (a keys folder of
 another backup), or is left as it is with --no-keys. Sessions are not restored:
 everyone signs in again. Whatever the ages of the event log and the key store
-restored, every client the event log records as erased stays erased: their
-keys, if the restored key store holds them, are destroyed (R-PRIV-8). A key
-store older than the event log is caught when the server starts.`,
+restored, every client erased in the backup's event log, in the event log it
+replaces, or in the key store it replaces (whose tombstones may be the only
+record left of an erasure after an older event log was restored) stays
+erased: before any file is replaced, the key store to be kept destroys their
+keys and keeps their tombstones, so restoring again, or an older backup, does
+not bring them back (R-PRIV-8, R-OPS-3). A key store older than the event log
+is caught when the server starts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if from == "" {
@@ -107,14 +111,18 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 		return fmt.Errorf("restore refused: %s holds no %s", from, eventsFile)
 	}
 
-	// The ledger being replaced may record erasures the backup predates:
-	// they stay carried out (R-PRIV-8).
-	var erasedBefore []uuid.UUID
-	if cfg.Store == config.StoreSQLite {
-		if erasedBefore, err = erasedInDataDir(ctx, cfg); err != nil {
-			fmt.Fprintf(stdout, "warning: the event log being replaced cannot be read (%v): erasures recorded only there "+
-				"are not carried over; carry them out again\n", err)
-		}
+	// Every erasure known to the backup or to the data directory it
+	// replaces stays carried out (R-PRIV-8, R-OPS-3): the key store that
+	// will be in place destroys those clients' keys, and keeps their
+	// tombstones, before any file is replaced, so no later restore, nor an
+	// interrupted one, can lose an erasure.
+	erased, err := erasuresToKeep(ctx, cfg, from, stdout)
+	if err != nil {
+		return err
+	}
+	destroyed, keysChecked, err := restoreKeys(ctx, cfg, keysFrom, keys, erased, stdout)
+	if err != nil {
+		return err
 	}
 	for _, name := range top {
 		if name == sessionsFile || name == projections.ViewsFile {
@@ -124,12 +132,6 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 			return err
 		}
 		fmt.Fprintf(stdout, "restored %s\n", name)
-	}
-	for _, name := range keys {
-		if err := putBack(filepath.Join(keysFrom, name), cfg.DataDir, name); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "restored %s from %s\n", name, keysFrom)
 	}
 	// A session in a backup may have ended since (a sign-out, a password
 	// change, a closed account): none is brought back.
@@ -145,13 +147,8 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 		return err
 	}
 	fmt.Fprintln(stdout, "views cleared: they are rebuilt from the restored event log at the next start")
-	if cfg.Store == config.StoreSQLite && cfg.KeyStore == config.KeyStoreSQLite {
-		n, err := destroyErasedKeys(ctx, cfg, erasedBefore)
-		if err != nil {
-			return fmt.Errorf("restored, but the erased clients' keys could not be checked: %w; "+
-				"`ledger serve` destroys them when it starts", err)
-		}
-		fmt.Fprintf(stdout, "erased clients stay erased: %d keys the restored key store held for them destroyed\n", n)
+	if keysChecked {
+		fmt.Fprintf(stdout, "erased clients stay erased: %d keys the restored key store held for them destroyed\n", destroyed)
 	}
 	fmt.Fprintln(stdout, "done: start the server; it checks that every client in the ledger has its key")
 	return nil
@@ -205,19 +202,38 @@ func sha256File(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// putBack replaces dataDir/name with the file from, durably: a temporary
-// copy, fsync, the old file's -wal and -shm removed (they belong to the old
-// file), rename, fsync of the directory.
+// putBack replaces dataDir/name with the file from, durably.
 func putBack(from, dataDir, name string) error {
+	tmp, err := stage(from, dataDir, name)
+	if err != nil {
+		return err
+	}
+	return commit(tmp, dataDir, name)
+}
+
+// stage copies from beside dataDir/name as a temporary file, fsynced, and
+// returns its path, for commit to put in place.
+func stage(from, dataDir, name string) (string, error) {
 	tmp := filepath.Join(dataDir, "."+name+".restoring")
-	_ = os.Remove(tmp) // left by an interrupted restore
+	// Left by an interrupted restore, with its -wal and -shm.
+	if err := removeDatabase(dataDir, filepath.Base(tmp)); err != nil {
+		return "", err
+	}
 	if err := datadir.CopyFile(from, tmp); err != nil {
 		_ = os.Remove(tmp)
-		return err
+		return "", err
 	}
 	if _, err := seal(tmp); err != nil {
-		return err
+		_ = os.Remove(tmp)
+		return "", err
 	}
+	return tmp, nil
+}
+
+// commit replaces dataDir/name with the staged file tmp, durably: the old
+// file's -wal, -shm and -journal removed (they belong to the old file),
+// rename, fsync of the directory.
+func commit(tmp, dataDir, name string) error {
 	if err := removeDatabase(dataDir, name, "-wal", "-shm", "-journal"); err != nil {
 		return err
 	}
@@ -241,6 +257,164 @@ func removeDatabase(dataDir, name string, suffixes ...string) error {
 	return syncDir(dataDir)
 }
 
+// erasuresToKeep lists every client whose erasure the backup in from or
+// the data directory it replaces records: erased or being erased in the
+// backup's event log or in the data directory's, or with a tombstone in
+// the data directory's key store. After an older event log has been
+// restored, a tombstone can be the only record left of an erasure. An
+// event log or key store being replaced that cannot be read is warned
+// about, not refused: a damaged file is a reason to restore.
+func erasuresToKeep(ctx context.Context, cfg config.Config, from string, stdout io.Writer) ([]uuid.UUID, error) {
+	seen := map[uuid.UUID]struct{}{}
+	var out []uuid.UUID
+	add := func(ids []uuid.UUID) {
+		for _, id := range ids {
+			if _, ok := seen[id]; !ok {
+				seen[id] = struct{}{}
+				out = append(out, id)
+			}
+		}
+	}
+	if cfg.Store == config.StoreSQLite {
+		inBackup, err := erasedInLog(ctx, filepath.Join(from, eventsFile))
+		if err != nil {
+			return nil, fmt.Errorf("restore refused: the backup's event log cannot be replayed: %w", err)
+		}
+		add(inBackup)
+		replaced, err := erasedInDataDir(ctx, cfg)
+		if err != nil {
+			fmt.Fprintf(stdout, "warning: the event log being replaced cannot be read (%v): erasures recorded only there "+
+				"are not carried over; carry them out again\n", err)
+		}
+		add(replaced)
+	}
+	if cfg.KeyStore == config.KeyStoreSQLite {
+		path := filepath.Join(cfg.DataDir, keysqlite.FileName)
+		if _, err := os.Stat(path); err == nil {
+			tombstones, err := keysqlite.Tombstones(ctx, path)
+			if err != nil {
+				fmt.Fprintf(stdout, "warning: the key store being replaced cannot be read (%v): erasures recorded only there "+
+					"are not carried over; carry them out again\n", err)
+			}
+			add(tombstones)
+		}
+	}
+	return out, nil
+}
+
+// restoreKeys puts the key store in keysFrom (the files named keys) back,
+// or keeps the data directory's when keys is empty, having destroyed in it
+// the keys of the erased clients and recorded their tombstones (R-PRIV-8):
+// a restored key store is a copy staged beside the data directory's and
+// put in place only once it keeps every erasure. It returns how many keys
+// it found and destroyed, and whether it checked a key store at all (an
+// embedded one: PostgreSQL's is not restored and keeps its tombstones).
+func restoreKeys(ctx context.Context, cfg config.Config, keysFrom string, keys []string, erased []uuid.UUID,
+	stdout io.Writer) (destroyed int, checked bool, err error) {
+	embedded := cfg.KeyStore == config.KeyStoreSQLite
+	if len(keys) == 0 {
+		if !embedded {
+			return 0, false, nil
+		}
+		path := filepath.Join(cfg.DataDir, keysqlite.FileName)
+		_, err := os.Stat(path)
+		missing := errors.Is(err, fs.ErrNotExist)
+		if missing && len(erased) == 0 {
+			return 0, true, nil // no key store, and no erasure to record
+		}
+		kek, err := findMasterKey(cfg)
+		if err != nil && missing {
+			// No key store to record tombstones in, and none can be
+			// made: nothing can read a client's data here either.
+			fmt.Fprintf(stdout, "warning: the data directory has no key store, and none can be made (%v): "+
+				"erasures recorded only in the event log being replaced are not carried over; carry them out again\n", err)
+			return 0, false, nil
+		}
+		if err != nil {
+			return 0, false, fmt.Errorf("restore refused: the key store cannot be opened to keep the erased clients' "+
+				"keys destroyed: %w; nothing was changed", err)
+		}
+		if destroyed, err = destroyKeys(ctx, path, kek, erased); err != nil {
+			return 0, false, fmt.Errorf("restore refused: the data directory's key store cannot keep the erased "+
+				"clients' keys destroyed: %w; nothing was replaced", err)
+		}
+		return destroyed, true, nil
+	}
+	staged := map[string]string{}
+	defer func() {
+		for _, tmp := range staged {
+			_ = removeDatabase(cfg.DataDir, filepath.Base(tmp))
+		}
+	}()
+	for _, name := range keys {
+		tmp, err := stage(filepath.Join(keysFrom, name), cfg.DataDir, name)
+		if err != nil {
+			return 0, false, err
+		}
+		staged[name] = tmp
+	}
+	if embedded {
+		kek, err := restoredMasterKey(cfg, keysFrom, keys)
+		if err != nil {
+			return 0, false, fmt.Errorf("restore refused: %w; nothing was changed", err)
+		}
+		tmp := staged[keysqlite.FileName]
+		if destroyed, err = destroyKeys(ctx, tmp, kek, erased); err != nil {
+			return 0, false, fmt.Errorf("restore refused: the key store in %s cannot keep the erased clients' keys "+
+				"destroyed: %w; nothing was changed", keysFrom, err)
+		}
+		if _, err := seal(tmp); err != nil {
+			return 0, false, err
+		}
+		checked = true
+	}
+	for _, name := range keys {
+		if err := commit(staged[name], cfg.DataDir, name); err != nil {
+			return 0, false, err
+		}
+		delete(staged, name)
+		fmt.Fprintf(stdout, "restored %s from %s\n", name, keysFrom)
+	}
+	return destroyed, checked, nil
+}
+
+// restoredMasterKey is the master key the restored key store opens
+// under: the configured one, or, when the key store's folder brings back
+// data_dir/master.key and none is configured, that file.
+func restoredMasterKey(cfg config.Config, keysFrom string, keys []string) (keystore.MasterKey, error) {
+	configured := strings.TrimSpace(cfg.MasterKey) != "" || cfg.MasterKeyFile != ""
+	if !configured && slices.Contains(keys, keystore.MasterKeyFileName) {
+		return keystore.LoadMasterKeyFile(filepath.Join(keysFrom, keystore.MasterKeyFileName))
+	}
+	return findMasterKey(cfg)
+}
+
+// destroyKeys destroys, in the key store at path (created if absent), the
+// key of every client in erased, recording their tombstones, and returns
+// how many keys were still there.
+func destroyKeys(ctx context.Context, path string, kek keystore.MasterKey, erased []uuid.UUID) (int, error) {
+	keys, err := keysqlite.Open(path, kek)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range erased {
+		_, getErr := keys.Get(ctx, id)
+		if errors.Is(getErr, keystore.ErrDestroyed) {
+			continue
+		}
+		// Not found too: the tombstone keeps a key from being created.
+		if err := keys.Destroy(ctx, id); err != nil {
+			_ = keys.Close()
+			return n, err
+		}
+		if getErr == nil {
+			n++
+		}
+	}
+	return n, keys.Close()
+}
+
 // erasedInDataDir lists the clients the data directory's event log, if
 // any, records as erased or being erased. The caller holds the writer
 // lock, so the log is opened as a writer would, folding in any WAL.
@@ -250,6 +424,17 @@ func erasedInDataDir(ctx context.Context, cfg config.Config) ([]uuid.UUID, error
 		return nil, nil
 	}
 	store, err := sqlite.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer store.Close()
+	return erasedClients(ctx, store)
+}
+
+// erasedInLog lists the clients the event log at path, a backup's that
+// nothing writes, records as erased or being erased.
+func erasedInLog(ctx context.Context, path string) ([]uuid.UUID, error) {
+	store, err := sqlite.OpenReadOnly(path, sqlite.WithImmutable())
 	if err != nil {
 		return nil, err
 	}
@@ -279,48 +464,4 @@ func erasedClients(ctx context.Context, store eventstore.Store) ([]uuid.UUID, er
 		return nil, err
 	}
 	return append(clients.ErasedClients(), clients.ErasingClients()...), nil
-}
-
-// destroyErasedKeys destroys, in the restored key store, the key of every
-// client the restored event log records as erased or being erased, and of
-// those in erasedBefore (R-PRIV-8): a key-store backup older than an
-// erasure holds that client's key. It returns how many keys were still
-// there.
-func destroyErasedKeys(ctx context.Context, cfg config.Config, erasedBefore []uuid.UUID) (int, error) {
-	store, err := sqlite.OpenReadOnly(filepath.Join(cfg.DataDir, eventsFile), sqlite.WithImmutable())
-	if err != nil {
-		return 0, err
-	}
-	defer store.Close()
-	erased, err := erasedClients(ctx, store)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := os.Stat(filepath.Join(cfg.DataDir, keysqlite.FileName)); errors.Is(err, fs.ErrNotExist) {
-		return 0, nil // no key store: nothing to destroy
-	}
-	kek, err := findMasterKey(cfg)
-	if err != nil {
-		return 0, err
-	}
-	keys, err := keysqlite.Open(filepath.Join(cfg.DataDir, keysqlite.FileName), kek)
-	if err != nil {
-		return 0, err
-	}
-	defer keys.Close()
-	n := 0
-	for _, id := range append(erased, erasedBefore...) {
-		_, getErr := keys.Get(ctx, id)
-		if errors.Is(getErr, keystore.ErrDestroyed) {
-			continue
-		}
-		// Not found too: the tombstone keeps a key from being created.
-		if err := keys.Destroy(ctx, id); err != nil {
-			return n, err
-		}
-		if getErr == nil {
-			n++
-		}
-	}
-	return n, nil
 }
