@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -274,5 +275,76 @@ func TestOneWriterPerDataDirectory(t *testing.T) {
 		}
 		t.Setenv("LEDGER_DATA_DIR", only)
 		readOnlyTools(t, 20, false)
+	})
+}
+
+// TestRetentionDryRunOnlyReads_OPS2: `ledger retention --dry-run` lists the
+// clients the retention rule will shred beside a running server, which
+// still refuses `ledger retention` itself as a second writer; and on a
+// stopped server, or one a crash left with a write-ahead log, it creates
+// and changes no file of the data directory (R-OPS-2, R-PRIV-5).
+func TestRetentionDryRunOnlyReads_OPS2(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("lifecycle", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	dryRun := func(t *testing.T) {
+		t.Helper()
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"retention", "--dry-run"}, &out, io.Discard)
+		if err != nil || !strings.Contains(out.String(), "1 clients have every referral closed") {
+			t.Errorf("retention --dry-run: %v\n%s", err, out.String())
+		}
+	}
+	names := func(files map[string]string) []string {
+		out := make([]string, 0, len(files))
+		for name := range files {
+			out = append(out, name)
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	t.Run("beside a running server", func(t *testing.T) {
+		_, server := serveChild(t, dir)
+		before := snapshot(t, dir)
+		dryRun(t)
+		if after := snapshot(t, dir); !slices.Equal(names(before), names(after)) {
+			t.Errorf("beside the server the data directory held %v before retention --dry-run and %v after", names(before), names(after))
+		}
+		code, stderr := runChild(t, dir, "retention")
+		if want := fmt.Sprintf("in use by process %d", server.Process.Pid); code == 0 || !strings.Contains(stderr, want) {
+			t.Errorf("retention beside the server: exit %d, %q; want a refusal naming %q", code, stderr, want)
+		}
+		_ = server.Process.Signal(syscall.SIGTERM)
+		if err := server.Wait(); err != nil {
+			t.Fatalf("server: %v", err)
+		}
+	})
+
+	t.Run("on a stopped server it changes nothing", func(t *testing.T) {
+		before := snapshot(t, dir)
+		dryRun(t)
+		sameFiles(t, "retention --dry-run", before, snapshot(t, dir))
+	})
+
+	t.Run("after a crash it changes nothing", func(t *testing.T) {
+		crashed := t.TempDir()
+		for _, name := range []string{eventsFile, "keys.db", "master.key"} {
+			copyFile(t, filepath.Join(dir, name), filepath.Join(crashed, name))
+		}
+		// The server writes one more event, then is killed: the event is
+		// in the write-ahead log only.
+		n, server := serveChild(t, crashed)
+		n.must(t, 201, "POST", "/v1/organisations", n.signIn(t, "admin", adminPassword),
+			map[string]any{"name": "Crash Org", "admin_email": "c@example.org", "services": []any{}})
+		_ = server.Process.Kill()
+		_ = server.Wait()
+		if _, err := os.Stat(filepath.Join(crashed, eventsFile+"-wal")); err != nil {
+			t.Fatalf("the crash left no write-ahead log: %v", err)
+		}
+		t.Setenv("LEDGER_DATA_DIR", crashed)
+		before := snapshot(t, crashed)
+		dryRun(t)
+		sameFiles(t, "retention --dry-run", before, snapshot(t, crashed))
 	})
 }

@@ -445,6 +445,16 @@ func erasedInLog(ctx context.Context, path string) ([]uuid.UUID, error) {
 // erasedClients replays store's log and lists the clients it records as
 // erased or being erased.
 func erasedClients(ctx context.Context, store eventstore.Store) ([]uuid.UUID, error) {
+	clients, err := replayClients(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	return append(clients.ErasedClients(), clients.ErasingClients()...), nil
+}
+
+// replayClients replays the public part of store's log, up to its head
+// when called, into an index of clients in memory; it reads no key.
+func replayClients(ctx context.Context, store eventstore.Store) (*projections.Clients, error) {
 	clients := projections.NewClients()
 	runner := projections.NewRunner(store, ledger.NewPublicCodec(), clients)
 	head, err := store.Head(ctx)
@@ -463,5 +473,5 @@ func erasedClients(ctx context.Context, store eventstore.Store) ([]uuid.UUID, er
 		}
 		return nil, err
 	}
-	return append(clients.ErasedClients(), clients.ErasingClients()...), nil
+	return clients, nil
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
+	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/worker"
 )
 
@@ -25,21 +27,10 @@ func retentionCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if dryRun {
+				return retentionDryRun(cmd.Context(), cfg, stdout)
+			}
 			return withCaughtUpApp(cmd.Context(), cfg, zerolog.Nop(), func(ctx context.Context, a *app) error {
-				now := a.service.Now()
-				if dryRun {
-					due := a.clients.DueForRetention(now, cfg.Privacy.Retention, true)
-					fmt.Fprintf(stdout, "retention period %s; %d clients have every referral closed\n", cfg.Privacy.Retention, len(due))
-					for _, d := range due {
-						when := "due now"
-						if d.Due.After(now) {
-							when = "in " + d.Due.Sub(now).Round(time.Hour).String()
-						}
-						fmt.Fprintf(stdout, "%s\tlast closed %s\tshred on %s (%s)\n", d.ClientID,
-							d.LastClosed.UTC().Format(time.RFC3339), d.Due.UTC().Format(time.RFC3339), when)
-					}
-					return nil
-				}
 				n, err := a.runRetention(ctx)
 				fmt.Fprintf(stdout, "shredded %d clients\n", n)
 				return err
@@ -48,6 +39,45 @@ func retentionCommand(configFile *string, stdout io.Writer) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "list the clients the retention rule applies to, and when, without shredding")
 	return cmd
+}
+
+// retentionDryRun lists every client none of whose referrals is open,
+// with when the retention rule shreds them (R-PRIV-5). It only reads, so
+// it runs beside a running server or not, and creates and changes no file
+// in the data directory (R-OPS-2): it opens the event log read-only, as
+// `ledger history` does, and replays the log's public part into an index
+// of clients of its own, in memory. It reads no key.
+func retentionDryRun(ctx context.Context, cfg config.Config, stdout io.Writer) (err error) {
+	var store eventstore.Store
+	if cfg.Store == config.StoreSQLite {
+		r, err := openReader(cfg)
+		if err != nil {
+			return err
+		}
+		defer closeInto(&err, r)
+		if store, err = openEventsReadOnly(r); err != nil {
+			return err
+		}
+	} else if store, err = openEventStore(cfg, zerolog.Nop()); err != nil {
+		return err
+	}
+	defer store.Close()
+	clients, err := replayClients(ctx, store)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	due := clients.DueForRetention(now, cfg.Privacy.Retention, true)
+	fmt.Fprintf(stdout, "retention period %s; %d clients have every referral closed\n", cfg.Privacy.Retention, len(due))
+	for _, d := range due {
+		when := "due now"
+		if d.Due.After(now) {
+			when = "in " + d.Due.Sub(now).Round(time.Hour).String()
+		}
+		fmt.Fprintf(stdout, "%s\tlast closed %s\tshred on %s (%s)\n", d.ClientID,
+			d.LastClosed.UTC().Format(time.RFC3339), d.Due.UTC().Format(time.RFC3339), when)
+	}
+	return nil
 }
 
 // runRetention shreds every client due now.
