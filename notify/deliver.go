@@ -26,16 +26,16 @@ func (n *Notifier) deliver(ctx context.Context) {
 			n.sleep(ctx, n.clock.After(storeRetry))
 			continue
 		}
-		var sent []sentNotice
 		for _, m := range batch {
 			if ctx.Err() != nil {
 				break
 			}
 			if s, ok := n.deliverOne(ctx, m); ok {
-				sent = append(sent, s)
+				// Recorded before the next is sent: a crash repeats at
+				// most the one notice in flight (R-NOTE-3).
+				n.recordSent(ctx, s)
 			}
 		}
-		n.recordSent(ctx, sent)
 		if ctx.Err() != nil {
 			return
 		}
@@ -72,8 +72,8 @@ type sentNotice struct {
 }
 
 // deliverOne sends one notice and records the outcome of a failed attempt;
-// a notice sent is returned, for recordSent to record with the others of
-// its batch. Only a crash before that record can send it again (at least
+// a notice sent is returned, for recordSent to record before the next one
+// is sent. Only a crash before that record can send it again (at least
 // once, R-NOTE-3).
 func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) {
 	if at, ok := n.unrecorded(m.ID); ok {
@@ -112,37 +112,31 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) 
 	return sentNotice{}, false
 }
 
-// recordSent records the notices of a batch as sent, in one transaction
-// (one fsync for the batch instead of one per notice). It records them
-// even when ctx has just ended, so a notice that was sent is not sent
-// again by the next Run. When the outbox cannot record them they are
-// remembered, so this process records them later instead of sending them
-// again; only a restart meanwhile can repeat them.
-func (n *Notifier) recordSent(ctx context.Context, sent []sentNotice) {
-	if len(sent) == 0 {
-		return
-	}
-	if err := n.outbox.markSent(context.WithoutCancel(ctx), sent); err != nil {
-		for _, s := range sent {
-			if s.before {
-				continue // still remembered
-			}
+// recordSent records a notice as sent, in a transaction of its own: one
+// small write (and fsync) per notice, next to an SMTP exchange per notice,
+// so that a crash can repeat only the notice sent since the last record,
+// never a batch of them (R-NOTE-3). It records it even when ctx has just
+// ended, so a notice that was sent is not sent again by the next Run. When
+// the outbox cannot record it, it is remembered, so this process records
+// it later instead of sending it again; only a restart meanwhile can
+// repeat it.
+func (n *Notifier) recordSent(ctx context.Context, s sentNotice) {
+	if err := n.outbox.markSent(context.WithoutCancel(ctx), s); err != nil {
+		if !s.before { // else still remembered
 			n.unrecordedSent(s.ID, s.at)
 			n.log.Error().Err(err).Str("notice_id", s.ID).Str("kind", string(s.Kind)).Str("reference", s.Reference).
 				Int("attempt", s.attempts).Msg("email notice sent but not yet recorded as sent; recording it again later")
 		}
 		return
 	}
-	for _, s := range sent {
-		if s.before {
-			n.recorded(s.ID)
-			continue
-		}
-		metrics.NoticeSent()
-		if e := n.log.Debug(); e.Enabled() {
-			e.Str("notice_id", s.ID).Str("kind", string(s.Kind)).Str("reference", s.Reference).
-				Int("attempt", s.attempts).Msg("email notice sent")
-		}
+	if s.before {
+		n.recorded(s.ID)
+		return
+	}
+	metrics.NoticeSent()
+	if e := n.log.Debug(); e.Enabled() {
+		e.Str("notice_id", s.ID).Str("kind", string(s.Kind)).Str("reference", s.Reference).
+			Int("attempt", s.attempts).Msg("email notice sent")
 	}
 }
 

@@ -42,7 +42,8 @@ type Options struct {
 	Log zerolog.Logger
 }
 
-// deliveryBatch is how many due notices the delivery loop reads at a time.
+// deliveryBatch is how many due notices the delivery loop reads at a time;
+// each is recorded as sent before the next is sent (R-NOTE-3).
 const deliveryBatch = 50
 
 // checkpointEvery bounds how many events without notices may pass before

@@ -497,30 +497,14 @@ func (o *outbox) nextDue(ctx context.Context) (at time.Time, ok bool, err error)
 const sqlMarkSent = `UPDATE outbox SET status = ?, attempts = ?, sent_at = ?, last_error = NULL
 		WHERE id = ? AND status = ?`
 
-// markSent records delivered notices, in one transaction.
-func (o *outbox) markSent(ctx context.Context, sent []sentNotice) error {
+// markSent records a delivered notice.
+func (o *outbox) markSent(ctx context.Context, s sentNotice) error {
 	st, err := o.stmt(ctx, sqlMarkSent)
 	if err != nil {
 		return err
 	}
-	if len(sent) == 1 {
-		s := sent[0]
-		_, err = st.ExecContext(ctx, statusSent, s.attempts, s.at.UnixMilli(), s.ID, statusPending)
-		return err
-	}
-	tx, err := o.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	txst := tx.StmtContext(ctx, st)
-	defer txst.Close()
-	for _, s := range sent {
-		if _, err := txst.ExecContext(ctx, statusSent, s.attempts, s.at.UnixMilli(), s.ID, statusPending); err != nil {
-			return err
-		}
-	}
-	return tx.Commit()
+	_, err = st.ExecContext(ctx, statusSent, s.attempts, s.at.UnixMilli(), s.ID, statusPending)
+	return err
 }
 
 // markRetry records a failed attempt and when to try again.
