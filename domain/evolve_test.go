@@ -209,3 +209,46 @@ func TestEventTypes(t *testing.T) {
 		t.Error("NewEvent accepts an unknown type")
 	}
 }
+
+// TestIntakeEditWhileOffKeepsOffSince_ORG2: a new reason or resume date
+// while intake is off is recorded as another switch-off, which keeps when
+// intake went off (the page's "switched off" and the reminder count from
+// it, R-ORG-2); a switch-off after intake came back on, by a switch-on or
+// by its resume date, starts again.
+func TestIntakeEditWhileOffKeepsOffSince_ORG2(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2025, time.June, d, h, 0, 0, 0, time.UTC) }
+	base := given(receiverOrg()...)
+	o := base.organisation()
+	rev := uint64(len(base))
+	apply := func(at time.Time, e domain.Event) {
+		o = domain.EvolveOrganisation(o, domain.Recorded{Event: e, At: at, Revision: rev})
+		rev++
+	}
+	wantSince := func(what string, since time.Time, reason, resume string) {
+		t.Helper()
+		if !o.IntakeOff || !o.IntakeOffSince.Equal(since) || o.IntakeReason != reason || o.ResumeOn != resume {
+			t.Errorf("%s: off %v since %v reason %q resume %q; want off since %v, %q, %q", what,
+				o.IntakeOff, o.IntakeOffSince, o.IntakeReason, o.ResumeOn, since, reason, resume)
+		}
+	}
+
+	apply(day(10, 9), &domain.OrganisationIntakeSwitchedOff{Reason: "Staff shortage"})
+	wantSince("off", day(10, 9), "Staff shortage", "")
+	apply(day(12, 9), &domain.OrganisationIntakeSwitchedOff{Reason: "Staff shortage until the 20th"})
+	wantSince("reason edited", day(10, 9), "Staff shortage until the 20th", "")
+	apply(day(13, 9), &domain.OrganisationIntakeSwitchedOff{Reason: "Staff shortage until the 20th", ResumeOn: "2025-06-20"})
+	wantSince("resume date set", day(10, 9), "Staff shortage until the 20th", "2025-06-20")
+	// 23:30 on the 19th is still the 19th in London (BST): still off.
+	apply(time.Date(2025, time.June, 19, 22, 30, 0, 0, time.UTC),
+		&domain.OrganisationIntakeSwitchedOff{Reason: "Longer", ResumeOn: "2025-06-27"})
+	wantSince("resume date moved the evening before", day(10, 9), "Longer", "2025-06-27")
+
+	// Back on by its resume date, then off again: a new period.
+	apply(day(28, 9), &domain.OrganisationIntakeSwitchedOff{Reason: "Again"})
+	wantSince("off after resuming by itself", day(28, 9), "Again", "")
+
+	// Switched on, then off: a new period.
+	apply(day(29, 9), &domain.OrganisationIntakeSwitchedOn{})
+	apply(day(30, 9), &domain.OrganisationIntakeSwitchedOff{Reason: "Once more"})
+	wantSince("off after a switch-on", day(30, 9), "Once more", "")
+}

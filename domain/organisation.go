@@ -105,8 +105,8 @@ type Organisation struct {
 	RegisteredAt   time.Time
 	IntakeOff      bool
 	IntakeReason   string
-	ResumeOn       string // YYYY-MM-DD, when intake switches back on by itself
-	IntakeOffSince time.Time
+	ResumeOn       string    // YYYY-MM-DD, when intake switches back on by itself
+	IntakeOffSince time.Time // when intake went off; a new reason or resume date while off keeps it (R-ORG-2)
 	// MFARequired: the org lead requires a second factor of every user.
 	MFARequired bool
 	Users       map[uuid.UUID]User
@@ -142,7 +142,15 @@ func evolveOrganisation(o Organisation, rec Recorded) (Organisation, bool) {
 	case *OrganisationAdminContactChanged:
 		o.AdminEmail = e.AdminEmail
 	case *OrganisationIntakeSwitchedOff:
-		o.IntakeOff, o.IntakeReason, o.ResumeOn, o.IntakeOffSince = true, e.Reason, e.ResumeOn, rec.At
+		// A switch-off while intake is still off (on the event's London
+		// date) only edits its reason or resume date: intake has been off
+		// since the first one, and the reminder counts from then
+		// (R-ORG-2). Otherwise, and after a resume date has switched it
+		// back on by itself, it goes off now.
+		if !o.IntakeOff || o.AcceptingOn(LondonDate(rec.At)) {
+			o.IntakeOffSince = rec.At
+		}
+		o.IntakeOff, o.IntakeReason, o.ResumeOn = true, e.Reason, e.ResumeOn
 	case *OrganisationIntakeSwitchedOn:
 		o.IntakeOff, o.IntakeReason, o.ResumeOn, o.IntakeOffSince = false, e.Reason, "", time.Time{}
 	case *OrganisationMFARequirementChanged:

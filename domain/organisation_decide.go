@@ -123,7 +123,9 @@ type SetIntake struct {
 
 // DecideSetIntake lets the org lead switch intake off (with a reason and an
 // optional future resume date) or on. Asking for the state already in force
-// records nothing. Errors: NotFound, Forbidden, Invalid.
+// records nothing. A new reason or resume date while intake is off is
+// recorded as another switch-off, which keeps when intake went off
+// (EvolveOrganisation). Errors: NotFound, Forbidden, Invalid.
 func DecideSetIntake(o Organisation, actor Actor, cmd SetIntake, now time.Time) ([]Event, error) {
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")

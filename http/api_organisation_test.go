@@ -159,3 +159,61 @@ func TestOrganisations(t *testing.T) {
 		n.do(t, http.MethodPut, org(n.OrgC)+"/intake", lead.Token, map[string]any{"reason": "?"}).invalid(t, "accepting")
 	})
 }
+
+// TestIntakeEditWhileOffKeepsSwitchedOffAt_ORG2: a lead who changes the
+// reason or the resume date while intake is off does not restart it: the
+// organisation still says when intake went off, through the API and on
+// the intake page, with the days it has been off counted from then.
+func TestIntakeEditWhileOffKeepsSwitchedOffAt_ORG2(t *testing.T) {
+	n := newNetwork(t, withWebPages()) // Monday 14 December 2026, 09:00
+	intake := "/v1/organisations/" + n.OrgB + "/intake"
+	r := want(t, n.do(t, http.MethodPut, intake, n.LeadB.Token, map[string]any{"accepting": false, "reason": "Staff shortage."}),
+		http.StatusOK)
+	offAt := r.str("intake", "switched_off_at")
+	if offAt != "2026-12-14T09:00:00Z" {
+		t.Fatalf("switched_off_at %q, want the time of the switch-off: %s", offAt, r.Body)
+	}
+
+	n.Clock.Advance(3 * 24 * time.Hour)
+	r = want(t, n.do(t, http.MethodPut, intake, n.LeadB.Token, map[string]any{"accepting": false,
+		"reason": "Staff shortage until the new year.", "resume_on": "2027-01-04"}), http.StatusOK)
+	if r.str("intake", "reason") != "Staff shortage until the new year." || r.str("intake", "resume_on") != "2027-01-04" ||
+		r.str("intake", "switched_off_at") != offAt {
+		t.Errorf("after editing the reason and the resume date: %s; want switched_off_at %s", r.Body, offAt)
+	}
+	n.Clock.Advance(24 * time.Hour)
+	want(t, n.do(t, http.MethodPut, intake, n.LeadB.Token, map[string]any{"accepting": false,
+		"reason": "Staff shortage until the new year.", "resume_on": "2027-01-11"}), http.StatusOK)
+	r = want(t, n.do(t, http.MethodGet, "/v1/organisations/"+n.OrgB, n.AdviserA.Token, nil), http.StatusOK)
+	if r.str("intake", "resume_on") != "2027-01-11" || r.str("intake", "switched_off_at") != offAt {
+		t.Errorf("after moving the resume date: %s; want switched_off_at %s", r.Body, offAt)
+	}
+
+	req, err := n.newRequest(http.MethodGet, "/organisations/"+n.OrgB+"/intake", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "ledger_session", Value: n.LeadB.Token})
+	page, err := n.send(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(page.Body)
+	if page.Status != http.StatusOK || !strings.Contains(body, "Not accepting referrals") {
+		t.Fatalf("intake page: %d\n%s", page.Status, body)
+	}
+	for _, s := range []string{"<dt>Switched off</dt><dd>14 December 2026 at 9:00am</dd>", "<dt>Off for</dt><dd>4 days</dd>",
+		"Staff shortage until the new year.", "11 January 2027"} {
+		if !strings.Contains(body, s) {
+			t.Errorf("the intake page lacks %q:\n%s", s, body)
+		}
+	}
+
+	// Switched on and off again, intake is off from the new switch-off.
+	want(t, n.do(t, http.MethodPut, intake, n.LeadB.Token, map[string]any{"accepting": true}), http.StatusOK)
+	n.Clock.Advance(time.Hour)
+	r = want(t, n.do(t, http.MethodPut, intake, n.LeadB.Token, map[string]any{"accepting": false, "reason": "Again."}), http.StatusOK)
+	if r.str("intake", "switched_off_at") != "2026-12-18T10:00:00Z" {
+		t.Errorf("off again after a switch-on: %s; want switched_off_at 2026-12-18T10:00:00Z", r.Body)
+	}
+}
