@@ -3,6 +3,8 @@ package notify
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,8 +29,8 @@ func noticeID(kind Kind, parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// intakeCancelKey groups the intake-off reminders of an organisation, which
-// switching intake on (or off again) cancels.
+// intakeCancelKey groups the pending intake-off reminders of an
+// organisation, which intakeReminders cancels and schedules again.
 func intakeCancelKey(org uuid.UUID) string { return "intake-off:" + org.String() }
 
 // derive returns the outbox change one event calls for, reading the state
@@ -97,27 +99,6 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		subject, body := withdrawnContent(n.links, id, n.state.org(r.FromOrganisationID))
 		add(KindWithdrawn, Reference(id), strings.TrimSpace(n.state.org(r.ToOrganisationID).adminEmail), subject, body,
 			n.links.referral(id), now, "", eventID)
-	case *domain.OrganisationIntakeSwitchedOff:
-		org, ok := orgOfStream(stored.Stream)
-		if !ok {
-			return c
-		}
-		c.cancel = append(c.cancel, intakeCancelKey(org)) // a new switch-off restarts the count
-		days := n.opts.IntakeOffReminderDays
-		due := rec.At.In(domain.London()).AddDate(0, 0, days)
-		if e.ResumeOn != "" && e.ResumeOn <= domain.LondonDate(due) {
-			return c // intake comes back on by itself first
-		}
-		o := n.state.org(org)
-		subject, body := intakeOffContent(n.links, o, rec.At, days)
-		leads := n.state.usersWithRole(domain.RoleOrgLead, org)
-		if len(leads) == 0 {
-			leads = []string{""} // logged as a notice without a recipient
-		}
-		for _, lead := range leads {
-			add(KindIntakeOffReminder, "O-"+strings.ToUpper(org.String()[:8]), lead, subject, body,
-				n.links.organisation(org), due.UTC(), intakeCancelKey(org), eventID)
-		}
 	case *domain.MessageForResponsiblePerson:
 		// Information passed to a locked case's owner (R-LOCK-8): urgent
 		// for child protection; the text stays sealed in the ledger.
@@ -152,10 +133,74 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		subject, body := secondFactorResetContent(n.links, u.Username, rec.At, rec.ActorUserID == e.UserID)
 		add(KindSecondFactorReset, "U-"+strings.ToUpper(e.UserID.String()[:8]), n.state.mailbox(e.UserID), subject, body,
 			n.links.twoFactor(), now, "", eventID)
-	case *domain.OrganisationIntakeSwitchedOn:
-		if org, ok := orgOfStream(stored.Stream); ok {
-			c.cancel = append(c.cancel, intakeCancelKey(org))
+	}
+	return c
+}
+
+// reminderWatch says whether ev may change the intake-off reminders of the
+// organisation whose stream it is on: a switch of its intake, or, while
+// its intake is off, an event about one of its accounts, which may change
+// who its org leads are. It returns the organisation and, for an account's
+// event, its leads' addresses before ev; call it before applying ev.
+func (n *Notifier) reminderWatch(stored eventstore.RecordedEvent, rec domain.Recorded) (org uuid.UUID, leads []string, ok bool) {
+	org, ok = orgOfStream(stored.Stream)
+	if !ok {
+		return uuid.Nil, nil, false
+	}
+	switch rec.Event.(type) {
+	case *domain.OrganisationIntakeSwitchedOff, *domain.OrganisationIntakeSwitchedOn:
+		return org, nil, true
+	case domain.UserEvent:
+		if !n.state.orgs[org].IntakeOff {
+			return uuid.Nil, nil, false
 		}
+		return org, n.state.usersWithRole(domain.RoleOrgLead, org), true
+	}
+	return uuid.Nil, nil, false
+}
+
+// intakeReminders returns the change that brings org's pending intake-off
+// reminders in line with the state after rec (R-ORG-2): while its intake
+// is off, one reminder to each of its org leads with an open account,
+// due notify.intake_off_reminder_days after intake went off, unless a
+// resume date comes first. A new reason or resume date keeps when intake
+// went off (domain.EvolveOrganisation), and so the reminder's due time
+// and ids; an account's event changes the recipients only when it changed
+// the leads (leadsBefore), so that the reminder goes to the leads as they
+// are when it is sent (R-NOTE-1). Once the reminder is due it is left as
+// it is: it is sent, or on its way.
+func (n *Notifier) intakeReminders(org uuid.UUID, rec domain.Recorded, leadsBefore []string) change {
+	leads := n.state.usersWithRole(domain.RoleOrgLead, org)
+	if _, account := rec.Event.(domain.UserEvent); account && slices.Equal(leads, leadsBefore) {
+		return change{}
+	}
+	key := intakeCancelKey(org)
+	c := change{cancel: []string{key}}
+	o := n.state.orgs[org]
+	if !o.IntakeOff {
+		return c
+	}
+	days := n.opts.IntakeOffReminderDays
+	since := o.IntakeOffSince
+	due := since.In(domain.London()).AddDate(0, 0, days)
+	if !due.After(rec.At) {
+		return change{}
+	}
+	if o.ResumeOn != "" && o.ResumeOn <= domain.LondonDate(due) {
+		return c // intake comes back on by itself first
+	}
+	ref := "O-" + strings.ToUpper(org.String()[:8])
+	if len(leads) == 0 {
+		n.log.Warn().Str("kind", string(KindIntakeOffReminder)).Str("reference", ref).
+			Msg("email notice has no recipient: no mailbox is recorded")
+		return c
+	}
+	subject, body := intakeOffContent(n.links, n.state.org(org), since, days)
+	period := strconv.FormatInt(since.UnixMilli(), 10)
+	for _, lead := range leads {
+		c.notices = append(c.notices, notice{Message: Message{ID: noticeID(KindIntakeOffReminder, org.String(), period, lead),
+			Kind: KindIntakeOffReminder, Reference: ref, To: lead, Subject: subject, Body: body, Link: n.links.organisation(org)},
+			DueAt: due.UTC(), CancelKey: key})
 	}
 	return c
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 
 	"github.com/referral-ledger/ledger/calendar"
@@ -415,7 +416,8 @@ const notifyBatchMax = 512
 const notifyLinger = 25 * time.Millisecond
 
 // apply decodes ev, derives its notices when derive is set (from the
-// state before the event) and applies it to the state.
+// state before the event, and the intake-off reminders from the state
+// after it) and applies it to the state.
 func (n *Notifier) apply(ctx context.Context, ev eventstore.RecordedEvent, derive bool) (change, error) {
 	rec, err := n.codec.Decode(ctx, ev)
 	if err != nil {
@@ -425,12 +427,20 @@ func (n *Notifier) apply(ctx context.Context, ev eventstore.RecordedEvent, deriv
 		return change{}, fmt.Errorf("notifications stopped at position %d: the notifier does not declare the event type %q", ev.Position, ev.Type)
 	}
 	var c change
+	var org uuid.UUID
+	var leads []string
+	var watch bool
 	if derive {
 		c = n.derive(ev, rec, n.clock.Now())
+		org, leads, watch = n.reminderWatch(ev, rec)
 	}
 	n.state.apply(ev, rec)
 	if err := n.state.err; err != nil {
 		return change{}, fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
+	}
+	if watch {
+		r := n.intakeReminders(org, rec, leads)
+		c.cancel, c.notices = append(c.cancel, r.cancel...), append(c.notices, r.notices...)
 	}
 	return c, nil
 }

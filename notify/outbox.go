@@ -81,6 +81,11 @@ var migrations = []string{
 		id   BLOB PRIMARY KEY,
 		data BLOB NOT NULL
 	) WITHOUT ROWID;`,
+	// 3: state_organisations rows also hold whether intake is off, since
+	// when and until when, which the intake-off reminders follow. Rows
+	// written before lack them, so the state is rebuilt once from the log
+	// (openState, as for a state never built).
+	`DELETE FROM meta WHERE name = 'state_position'`,
 }
 
 // The statuses of an outbox row.
@@ -292,7 +297,8 @@ type change struct {
 
 // commit writes c in one transaction, so the checkpoint never moves past an
 // event whose notices are not stored. Inserting a notice whose id is
-// already stored does nothing: deriving is idempotent.
+// already stored does nothing (deriving is idempotent), except that a
+// scheduled notice that was cancelled is scheduled again (sqlSchedule).
 func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted int, err error) {
 	// The statements are prepared before the transaction takes the
 	// database's one connection, then run on it without parsing them again.
@@ -321,7 +327,14 @@ func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted 
 			if n.CancelKey != "" {
 				cancelKey = n.CancelKey
 			}
-			st, err := stmts.stmt(sqlEnqueue)
+			// A scheduled notice derived again is scheduled again, even
+			// if an earlier event of the same commit, or an earlier
+			// commit, cancelled it.
+			q := sqlEnqueue
+			if cancelKey != nil {
+				q = sqlSchedule
+			}
+			st, err := stmts.stmt(q)
 			if err != nil {
 				return 0, fmt.Errorf("enqueue notice: %w", err)
 			}
@@ -372,6 +385,15 @@ const (
 	sqlEnqueue = `INSERT INTO outbox
 			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+	// sqlSchedule enqueues a scheduled notice (one with a cancel key),
+	// or schedules again one that was cancelled, as derived now; one
+	// sent, failed or pending is left as it is.
+	sqlSchedule = `INSERT INTO outbox
+			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, body = excluded.body, link = excluded.link,
+				status = excluded.status, next_attempt_at = excluded.next_attempt_at, attempts = 0, last_error = NULL
+			WHERE outbox.status = '` + statusCancelled + `'`
 	sqlSetMeta = `INSERT INTO meta (name, value) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value`
 	sqlUpsertReferral = `INSERT INTO state_referrals (id, due, data) VALUES (?, ?, ?)
@@ -387,7 +409,7 @@ const (
 )
 
 // commitStatements are prepared once on the database (prepareCommit).
-var commitStatements = []string{sqlCancel, sqlEnqueue, sqlSetMeta, sqlUpsertReferral, sqlDeleteReferral,
+var commitStatements = []string{sqlCancel, sqlEnqueue, sqlSchedule, sqlSetMeta, sqlUpsertReferral, sqlDeleteReferral,
 	sqlUpsertLock, sqlDeleteLock, sqlUpsertOrg, sqlUpsertUser}
 
 // prepareCommit prepares the statements of a commit on the database, the

@@ -30,7 +30,8 @@ import (
 //   - a lock: status, the request it is for, the responsible person, the
 //     pending unlock request; an unlocked case has no row;
 //   - an organisation: whether it exists, its name and administrative
-//     contact;
+//     contact, whether its intake is off, since when and its resume date
+//     (not the reason, which is free text);
 //   - an account: organisation, username, email, roles, closed.
 // No client data, free text or password hash is written.
 
@@ -195,7 +196,12 @@ func (o *outbox) loadDirectory(ctx context.Context, st *state) error {
 			rows.Close()
 			return fmt.Errorf("notifier state: organisation: %w", err)
 		}
-		st.orgs[key] = domain.Organisation{ID: key, Exists: v.Exists, Name: v.Name, AdminEmail: v.AdminEmail}
+		o := domain.Organisation{ID: key, Exists: v.Exists, Name: v.Name, AdminEmail: v.AdminEmail,
+			IntakeOff: v.IntakeOff, ResumeOn: v.ResumeOn}
+		if v.IntakeOffSince != 0 {
+			o.IntakeOffSince = time.UnixMilli(v.IntakeOffSince).UTC()
+		}
+		st.orgs[key] = o
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -227,9 +233,12 @@ func (o *outbox) loadDirectory(ctx context.Context, st *state) error {
 }
 
 type storedOrg struct {
-	Exists     bool   `json:"e,omitempty"`
-	Name       string `json:"n,omitempty"`
-	AdminEmail string `json:"a,omitempty"`
+	Exists         bool   `json:"e,omitempty"`
+	Name           string `json:"n,omitempty"`
+	AdminEmail     string `json:"a,omitempty"`
+	IntakeOff      bool   `json:"i,omitempty"`
+	ResumeOn       string `json:"r,omitempty"` // YYYY-MM-DD
+	IntakeOffSince int64  `json:"s,omitempty"` // unix milliseconds
 }
 
 type storedUser struct {
@@ -348,7 +357,11 @@ func (s *state) flush(stmts *txStmts) error {
 	}
 	for id := range s.dirty.orgs {
 		o := s.orgs[id]
-		data, _ := json.Marshal(storedOrg{Exists: o.Exists, Name: o.Name, AdminEmail: o.AdminEmail})
+		so := storedOrg{Exists: o.Exists, Name: o.Name, AdminEmail: o.AdminEmail, IntakeOff: o.IntakeOff, ResumeOn: o.ResumeOn}
+		if !o.IntakeOffSince.IsZero() {
+			so.IntakeOffSince = o.IntakeOffSince.UnixMilli()
+		}
+		data, _ := json.Marshal(so)
 		if err := exec(sqlUpsertOrg, id[:], data); err != nil {
 			return err
 		}
