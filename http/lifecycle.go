@@ -79,7 +79,7 @@ func (s *Server) forwardReferral(c *gin.Context) {
 	}
 	c.Header("Location", "/v1/referrals/"+r.ID.String())
 	setReplay(c, replayRef{Kind: replayReferral, ID: r.ID.String()})
-	s.respondReferral(c, http.StatusCreated, r, w)
+	s.respondReferral(c, ctx, http.StatusCreated, r, w)
 }
 
 // lifecycleBody is what a referral shows of R-REF-9..12, embedded in the

@@ -168,14 +168,37 @@ func noteJSON(n domain.Note) noteBody {
 		At: n.At.UTC().Format(time.RFC3339), Actor: actorBody{UserID: idJSON(n.ActorUserID), OrganisationID: idJSON(n.ActorOrganisationID)}}
 }
 
-// respondReferral answers with the referral once the views show the write.
-func (s *Server) respondReferral(c *gin.Context, status int, r domain.Referral, w ledger.Written) {
-	if err := s.settle(c, w.Position); err != nil {
-		writeError(c, err)
+// respondReferral answers a command with the referral it returned, as
+// answerReferral allows.
+func (s *Server) respondReferral(c *gin.Context, ctx context.Context, status int, r domain.Referral, w ledger.Written) {
+	if !s.answerReferral(c, ctx, r, w) {
 		return
 	}
 	setETag(c, r.Revision)
 	c.JSON(status, s.referralJSON(r))
+}
+
+// answerReferral readies the answer to a command, run under ctx, that
+// shows the referral r it returned: it waits until the views show the
+// write, then records the answer in the client's access log. The answer
+// holds the client's data (name, date of birth, reason, notes), so it is
+// a read of it, recorded as GET /v1/referrals/{id} records one and as the
+// page a web form leads to does (R-LOCK-9, R-UI-2): for a locked case,
+// before it is answered. On failure, and for a caller the lock has shut
+// out since the command ran, it writes the problem a read would get and
+// returns false. Every answer to a command that shows a referral goes
+// through here; an idempotent replay reads the referral again instead
+// (renderReplay), which records it the same way.
+func (s *Server) answerReferral(c *gin.Context, ctx context.Context, r domain.Referral, w ledger.Written) bool {
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return false
+	}
+	if err := s.Service.RecordRead(ctx, currentUser(c).Actor(), r); err != nil {
+		writeError(c, err)
+		return false
+	}
+	return true
 }
 
 // bodyUUID parses an id given in a request body; "" is allowed when
@@ -220,7 +243,7 @@ func (s *Server) makeReferral(c *gin.Context) {
 	}
 	c.Header("Location", "/v1/referrals/"+r.ID.String())
 	setReplay(c, replayRef{Kind: replayReferral, ID: r.ID.String()})
-	s.respondReferral(c, http.StatusCreated, r, w)
+	s.respondReferral(c, ctx, http.StatusCreated, r, w)
 }
 
 func (s *Server) getReferral(c *gin.Context) {
@@ -251,7 +274,7 @@ func referralCommand[B any](s *Server, status int, run func(ctx context.Context,
 			writeError(c, err)
 			return
 		}
-		s.respondReferral(c, status, r, w)
+		s.respondReferral(c, ctx, status, r, w)
 	}
 }
 
@@ -320,8 +343,7 @@ func (s *Server) addNote(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := s.settle(c, w.Position); err != nil {
-		writeError(c, err)
+	if !s.answerReferral(c, ctx, r, w) {
 		return
 	}
 	note := r.Notes[len(r.Notes)-1]
