@@ -64,14 +64,15 @@ const minCore = 3
 // IsCommonPassword reports whether password is on the embedded list of
 // common and breached passwords once seen through the usual disguises
 // (R-AUTH-2): case; the substitutions @→a, 0→o, 1→i or l, 3→e, $ and 5→s,
-// 7→t, 4→a; and digits and symbols added at either end ("P@ssword1",
-// "Abc12345!", "2024Summer#").
+// 7→t, 4→a; digits and symbols added at either end ("P@ssword1",
+// "Abc12345!", "2024Summer#"); and Unicode look-alikes that normalise to
+// the same text, as the password is hashed (full-width "Ｐａｓｓｗｏｒｄ１").
 //
 // Only the ends are stripped, so a common word somewhere inside a longer
 // password or passphrase does not make it common.
 func IsCommonPassword(password string) bool {
 	set := commonPasswords()
-	for _, v := range variants(password) {
+	for _, v := range variants(NormalisePassword(password)) {
 		if _, ok := set[v]; ok {
 			return true
 		}

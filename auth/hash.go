@@ -88,10 +88,22 @@ func (h Hasher) Hash(password string) (string, error) {
 	return encodeHash(h, salt, key), nil
 }
 
-// passwordBytes is what is hashed: the password in Unicode normalisation
-// form NFKC, as NIST SP 800-63B asks, so that the same passphrase typed on
-// two keyboards that compose accents differently is the same password.
-func passwordBytes(password string) []byte { return []byte(norm.NFKC.String(password)) }
+// NormalisePassword returns password in Unicode normalisation form NFKC,
+// as NIST SP 800-63B asks, so that the same passphrase typed on two
+// keyboards that compose accents differently is the same password. NFKC
+// also folds compatibility look-alikes into their plain forms (full-width
+// "Ｐａｓｓ１" is "Pass1", the ligature "ﬁ" is "fi"), so this text, and
+// never the raw input, is what is hashed and what every rule of the
+// password policy and every comparison of passwords looks at (R-AUTH-2).
+func NormalisePassword(password string) string { return norm.NFKC.String(password) }
+
+// SamePassword reports whether a and b are one password once normalised,
+// i.e. whether either would verify against a hash of the other.
+func SamePassword(a, b string) bool { return NormalisePassword(a) == NormalisePassword(b) }
+
+// passwordBytes is what is hashed: the normalised password
+// (NormalisePassword).
+func passwordBytes(password string) []byte { return []byte(NormalisePassword(password)) }
 
 // Verify reports whether password matches the PHC string encoded, using the
 // parameters stored in encoded and a constant-time comparison. A wrong

@@ -104,7 +104,10 @@ func (p PasswordPolicy) CheckField(field, username, password string, context ...
 
 // problem returns why password is refused, or "" if it is acceptable. The
 // checks run from the cheapest and most basic to the list look-up, so the
-// message names the first thing the user has to fix.
+// message names the first thing the user has to fix. Every rule looks at
+// the password as it is hashed, normalised (NormalisePassword), so a
+// look-alike such as full-width "Ｐａｓｓｗｏｒｄ１！", which is hashed as
+// "Password1!" and signs in as it, is judged as that password too.
 func (p PasswordPolicy) problem(username, password string, context []string) string {
 	// Bound the work before looking at every character: a code point is at
 	// most 4 bytes, so anything longer is too long whatever it contains.
@@ -114,6 +117,9 @@ func (p PasswordPolicy) problem(username, password string, context []string) str
 	if !utf8.ValidString(password) {
 		return "contains bytes that are not valid UTF-8 text"
 	}
+	password = NormalisePassword(password)
+	username = NormalisePassword(username)
+	context = normaliseAll(context)
 	for _, r := range password {
 		if unicode.IsControl(r) {
 			return "must not contain control characters such as tabs or line breaks"
@@ -141,6 +147,16 @@ func (p PasswordPolicy) problem(username, password string, context []string) str
 		return "is too easy to guess: it is your username, your name, your organisation's name or this service's name with little added, so choose another"
 	}
 	return ""
+}
+
+// normaliseAll returns ss normalised as passwords are, so a password is
+// compared with its context words in one form.
+func normaliseAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = NormalisePassword(s)
+	}
+	return out
 }
 
 // missingClasses lists the character classes PolicyNetwork requires that

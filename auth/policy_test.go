@@ -184,3 +184,95 @@ func TestPolicyErrorIsDomainError(t *testing.T) {
 		t.Fatalf("Check error %T is not a *domain.Error", err)
 	}
 }
+
+// fullWidth returns s with its printable ASCII characters in their
+// full-width forms (U+FF01 to U+FF5E) and spaces as ideographic spaces,
+// which NFKC turns back into s.
+func fullWidth(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == ' ':
+			return '\u3000'
+		case r > ' ' && r <= '~':
+			return r - '!' + '\uff01'
+		}
+		return r
+	}, s)
+}
+
+// TestPolicyJudgesPasswordAsHashed_AUTH2 proves R-AUTH-2 against Unicode
+// look-alikes: a password is hashed in NFKC, so full-width "Ｐａｓｓｗｏｒｄ１！"
+// is the password "Password1!" and signs in as it. Every rule of both
+// policies (length, composition, the common list, the username, the
+// context words) judges that normalised text, not the raw input.
+func TestPolicyJudgesPasswordAsHashed_AUTH2(t *testing.T) {
+	const user = "alice.smith"
+	tests := []struct {
+		name     string
+		policy   PasswordPolicy
+		password string
+		wantMsg  string
+	}{
+		{"Network/CommonFullWidth", PolicyNetwork, fullWidth("Password1!"), "too common"},
+		{"Network/CommonPartlyFullWidth", PolicyNetwork, "Pａssword1!", "too common"},
+		{"Network/UsernameFullWidth", PolicyNetwork, fullWidth("Alice.Smith") + "#Tide-42", "username"},
+		{"Network/CompositionCircledDigit", PolicyNetwork, "Harbourside7\u2460", "one other character"},
+		{"Network/LengthCombiningAccents", PolicyNetwork, "Ab1#e\u0301e\u0301e\u0301", "at least 8 characters"},
+		{"Network/ContextFullWidth", PolicyNetwork, fullWidth("Referral2026!"), "too easy to guess"},
+		{"Modern/CommonFullWidth", PolicyModern, fullWidth("passwordpassword"), "too common"},
+		{"Modern/OKLigature", PolicyModern, "password\ufb01sh12", ""}, // "passwordfish12", 14 characters as hashed
+		{"Modern/UsernameFullWidth", PolicyModern, "my " + fullWidth("alice.smith") + " passphrase", "username"},
+		{"Modern/LengthLigatures", PolicyModern, "\ufb03\ufb03\ufb03\ufb03", ""}, // "ffiffiffiffi": 12 characters as hashed
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.policy.Check(user, tt.password)
+			if tt.wantMsg == "" {
+				if err != nil {
+					t.Fatalf("Check = %v, want nil", err)
+				}
+				return
+			}
+			wantCode(t, err, domain.Invalid)
+			fields := domain.ErrorFields(err)
+			if len(fields) != 1 || fields[0].Field != "password" || !strings.Contains(fields[0].Message, tt.wantMsg) {
+				t.Fatalf("fields = %+v, want one for \"password\" saying %q", fields, tt.wantMsg)
+			}
+			if strings.Contains(err.Error(), tt.password) || strings.Contains(err.Error(), NormalisePassword(tt.password)) {
+				t.Errorf("error %q echoes the password", err)
+			}
+		})
+	}
+	// The same text in plain ASCII is judged the same.
+	for _, tt := range tests {
+		plain, look := tt.policy.Check(user, NormalisePassword(tt.password)), tt.policy.Check(user, tt.password)
+		if (plain == nil) != (look == nil) || plain != nil && plain.Error() != look.Error() {
+			t.Errorf("%s: plain %v, look-alike %v", tt.name, plain, look)
+		}
+	}
+}
+
+// TestSamePassword_AUTH2: two inputs are the same password exactly when
+// they hash alike.
+func TestSamePassword_AUTH2(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"Password1!", fullWidth("Password1!"), true},
+		{"caf\u00e9 noir", "cafe\u0301 noir", true},
+		{"Password1!", "password1!", false},
+	}
+	for _, tt := range tests {
+		if got := SamePassword(tt.a, tt.b); got != tt.want {
+			t.Errorf("SamePassword(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		h, err := (Hasher{Memory: 64, Time: 1}).Hash(tt.a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := (Hasher{Memory: 64, Time: 1}).Verify(h, tt.b); err != nil || ok != tt.want {
+			t.Errorf("Verify(hash of %q, %q) = %v, %v; want %v", tt.a, tt.b, ok, err, tt.want)
+		}
+	}
+}

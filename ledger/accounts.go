@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/referral-ledger/ledger/auth"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/metrics"
@@ -299,7 +300,9 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, n
 		return domain.InvalidFields(domain.FieldError{Field: "current_password", Message: "is not your current password"})
 	}
 	_ = release()
-	if current == next {
+	// Compared as hashed (auth.SamePassword): a look-alike of the current
+	// password, e.g. typed in full-width characters, is the same password.
+	if auth.SamePassword(current, next) {
 		return domain.InvalidFields(domain.FieldError{Field: "new_password", Message: "must differ from the current password"})
 	}
 	var orgName string

@@ -44,7 +44,7 @@ func (p *Pages) changePassword(c *gin.Context) {
 	}
 	if next == "" {
 		v.Errors = append(v.Errors, fieldError{Field: "new-password", Message: "Enter a new password"})
-	} else if next != confirm {
+	} else if !auth.SamePassword(next, confirm) {
 		v.Errors = append(v.Errors, fieldError{Field: "confirm-password", Message: "Enter the same new password twice"})
 	}
 	if len(current) > 1024 || len(next) > 1024 {

@@ -47,3 +47,31 @@ func TestWebPasswordHintModernPolicy_AUTH2_UI2(t *testing.T) {
 	p = b.post("/password", url.Values{"current-password": {adminPassword}, "new-password": {"Short#12"}, "confirm-password": {"Short#12"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity, "Your new password must be at least 12 characters long")
 }
+
+// TestWebPasswordLookAlikes_AUTH2: the change-password page judges a new
+// password as it is hashed (Unicode NFKC), as the API does: full-width
+// "Ｐａｓｓｗｏｒｄ１！" is the common "Password1!", and the full-width form
+// of the current password is the current password. The two new-password
+// fields match when they hold one password, however it was composed.
+func TestWebPasswordLookAlikes_AUTH2(t *testing.T) {
+	n := newWebNetwork(t)
+	b := n.browser(t)
+	b.signIn("ann", annPassword, "/")
+	fullWidth := func(s string) string {
+		return strings.Map(func(r rune) rune { return r - '!' + '\uff01' }, s) // s is printable ASCII without spaces
+	}
+	post := func(next, confirm string) page {
+		return b.post("/password", url.Values{"current-password": {annPassword}, "new-password": {next}, "confirm-password": {confirm}})
+	}
+	p := post(fullWidth("Password1!"), fullWidth("Password1!"))
+	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#new-password"`, "Your new password is too common")
+	p = post(fullWidth(annPassword), fullWidth(annPassword))
+	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#new-password"`, "Your new password must differ from the current password")
+	// "é" typed as one character in one field and as e plus an accent in
+	// the other is one password.
+	p = post("Caf\u00e9-Otter#58", "Cafe\u0301-Otter#58")
+	wantStatus(t, p, http.StatusOK, "Your password has been changed")
+	if p := b.signIn("ann", "Cafe\u0301-Otter#58", "/"); p.status != http.StatusSeeOther {
+		t.Fatalf("the new password does not sign in: %d\n%s", p.status, p.body)
+	}
+}
