@@ -203,8 +203,15 @@ func WellFormedToken(token string) bool {
 type AttemptCounter struct {
 	Key string
 	// Attempts counts the attempts of the current window: reserved ones
-	// still being checked and failed ones.
+	// still being checked (Pending) and failed ones.
 	Attempts int
+	// Pending counts those of Attempts still being checked: reserved and
+	// not yet settled as right or wrong. The rest of Attempts failed.
+	Pending int
+	// PendingUntil is when the latest pending attempt is given up: one
+	// not settled by then (its node stopped, or the store could not be
+	// reached to settle it) counts as failed. Zero if none is pending.
+	PendingUntil time.Time
 	// WindowStart is the first attempt of the current window; zero if none.
 	WindowStart time.Time
 	// LockedUntil ends the current lockout; zero if never locked since the

@@ -33,7 +33,9 @@ const sessionsLock int64 = 0x4c534553_00000001 // "LSES"
 
 // postgresSessionSchema creates the sessions table, adding the credential
 // column to one made before it existed (its sessions then end, erring on
-// the safe side), and the throttle's counters. token_hash is SHA-256 of the
+// the safe side), and the throttle's counters, adding their in-flight
+// count to a table made before it existed (its attempts then all count as
+// failed, erring on the safe side too). token_hash is SHA-256 of the
 // token, never the token itself; times of the counters are Unix
 // nanoseconds, 0 for none.
 const postgresSessionSchema = `
@@ -58,6 +60,8 @@ CREATE TABLE IF NOT EXISTS ledger_attempts (
 	forget_after bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS ledger_attempts_forget ON ledger_attempts (forget_after);
+ALTER TABLE ledger_attempts ADD COLUMN IF NOT EXISTS pending bigint NOT NULL DEFAULT 0;
+ALTER TABLE ledger_attempts ADD COLUMN IF NOT EXISTS pending_until bigint NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS ledger_sign_ins (
 	user_id text        PRIMARY KEY,
 	last_at timestamptz NOT NULL
@@ -304,20 +308,21 @@ func (s *Store) UpdateAttempts(keys []string, update func([]session.AttemptCount
 			}
 		}
 		byKey := make(map[string]session.AttemptCounter, len(keys))
-		rows, err := tx.Query(ctx, `SELECT key, attempts, window_start, locked_until, strikes, forget_after
+		rows, err := tx.Query(ctx, `SELECT key, attempts, window_start, locked_until, strikes, forget_after, pending, pending_until
 			FROM ledger_attempts WHERE key = ANY($1) ORDER BY key FOR UPDATE`, sorted)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var c session.AttemptCounter
-			var attempts, strikes, window, locked, forget int64
-			if err := rows.Scan(&c.Key, &attempts, &window, &locked, &strikes, &forget); err != nil {
+			var attempts, strikes, window, locked, forget, pending, pendingUntil int64
+			if err := rows.Scan(&c.Key, &attempts, &window, &locked, &strikes, &forget, &pending, &pendingUntil); err != nil {
 				rows.Close()
 				return err
 			}
-			c.Attempts, c.Strikes = int(attempts), int(strikes)
+			c.Attempts, c.Strikes, c.Pending = int(attempts), int(strikes), int(pending)
 			c.WindowStart, c.LockedUntil, c.ForgetAfter = session.AttemptTime(window), session.AttemptTime(locked), session.AttemptTime(forget)
+			c.PendingUntil = session.AttemptTime(pendingUntil)
 			byKey[c.Key] = c
 		}
 		rows.Close()
@@ -331,8 +336,9 @@ func (s *Store) UpdateAttempts(keys []string, update func([]session.AttemptCount
 		}
 		for _, c := range update(cs) {
 			_, err := tx.Exec(ctx, `UPDATE ledger_attempts SET attempts = $2, window_start = $3, locked_until = $4,
-				strikes = $5, forget_after = $6 WHERE key = $1`,
-				c.Key, c.Attempts, session.AttemptNanos(c.WindowStart), session.AttemptNanos(c.LockedUntil), c.Strikes, session.AttemptNanos(c.ForgetAfter))
+				strikes = $5, forget_after = $6, pending = $7, pending_until = $8 WHERE key = $1`,
+				c.Key, c.Attempts, session.AttemptNanos(c.WindowStart), session.AttemptNanos(c.LockedUntil), c.Strikes, session.AttemptNanos(c.ForgetAfter),
+				c.Pending, session.AttemptNanos(c.PendingUntil))
 			if err != nil {
 				return err
 			}

@@ -184,3 +184,31 @@ func TestPostgresSessionsUnavailable(t *testing.T) {
 		t.Errorf("Delete on a closed store = %v, want code %s", err, domain.Unavailable)
 	}
 }
+
+// TestPostgresAttemptsTableFromBeforeInFlightCount_AUTH5: a database whose
+// throttle counters were made before attempts in flight were counted apart
+// gains the columns when a node opens it; its attempts all count as
+// failed, erring on the safe side, and the new counts are stored from then
+// on, on every node.
+func TestPostgresAttemptsTableFromBeforeInFlightCount_AUTH5(t *testing.T) {
+	url := pgtest.URL(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(ctx, `CREATE TABLE ledger_attempts (
+		key text PRIMARY KEY, attempts bigint NOT NULL DEFAULT 0, window_start bigint NOT NULL DEFAULT 0,
+		locked_until bigint NOT NULL DEFAULT 0, strikes bigint NOT NULL DEFAULT 0, forget_after bigint NOT NULL DEFAULT 0)`)
+	if err == nil {
+		_, err = conn.Exec(ctx, `INSERT INTO ledger_attempts VALUES ('k', 3, $1, 0, 1, $2)`,
+			sessiontest.T0.UnixNano(), sessiontest.T0.Add(time.Hour).UnixNano())
+	}
+	if cerr := conn.Close(ctx); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessiontest.AttemptsFromBeforeInFlightCount(t, func() session.Store { return openPostgresAt(t, url) })
+}

@@ -345,8 +345,8 @@ func testSessionIdleTimeoutAnyLength(t *testing.T, open Factory) {
 func testAttemptStore(t *testing.T, open Factory) {
 	t.Run("ZeroThenStored", func(t *testing.T) {
 		s := open(t, session.Config{})
-		want := session.AttemptCounter{Key: "k1", Attempts: 3, WindowStart: T0, LockedUntil: T0.Add(time.Hour),
-			Strikes: 2, ForgetAfter: T0.Add(2 * time.Hour)}
+		want := session.AttemptCounter{Key: "k1", Attempts: 3, Pending: 2, PendingUntil: T0.Add(time.Minute),
+			WindowStart: T0, LockedUntil: T0.Add(time.Hour), Strikes: 2, ForgetAfter: T0.Add(2 * time.Hour)}
 		err := s.UpdateAttempts([]string{"k1", "k2"}, func(cs []session.AttemptCounter) []session.AttemptCounter {
 			if cs[0] != (session.AttemptCounter{Key: "k1"}) || cs[1] != (session.AttemptCounter{Key: "k2"}) {
 				t.Errorf("new counters = %+v, want zero with their keys", cs)
@@ -411,6 +411,38 @@ func testAttemptStore(t *testing.T, open Factory) {
 			return cs
 		})
 	})
+}
+
+// AttemptsFromBeforeInFlightCount checks a store whose throttle counters
+// were made before attempts in flight were counted apart (R-AUTH-5): open
+// opens it over a counter "k" stored then with 3 attempts in the window
+// from T0, 1 strike and ForgetAfter an hour after T0. Those attempts read
+// as failed (none pending), and the in-flight count is stored from then
+// on.
+func AttemptsFromBeforeInFlightCount(t *testing.T, open func() session.Store) {
+	t.Helper()
+	s := open()
+	old := session.AttemptCounter{Key: "k", Attempts: 3, WindowStart: T0, Strikes: 1, ForgetAfter: T0.Add(time.Hour)}
+	next := old
+	next.Attempts, next.Pending, next.PendingUntil = 4, 1, T0.Add(time.Minute)
+	err := s.UpdateAttempts([]string{"k"}, func(cs []session.AttemptCounter) []session.AttemptCounter {
+		if cs[0] != old {
+			t.Errorf("counter made before the in-flight count = %+v, want %+v", cs[0], old)
+		}
+		return []session.AttemptCounter{next}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = open().UpdateAttempts([]string{"k"}, func(cs []session.AttemptCounter) []session.AttemptCounter {
+		if cs[0] != next {
+			t.Errorf("stored %+v, want %+v", cs[0], next)
+		}
+		return cs
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // testLastSignIns: the org lead's list of users shows when each last

@@ -47,12 +47,14 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id);
 CREATE INDEX IF NOT EXISTS sessions_expires ON sessions (expires_at);
 CREATE TABLE IF NOT EXISTS attempts (
-	key          TEXT PRIMARY KEY,
-	attempts     INTEGER NOT NULL,
-	window_start INTEGER NOT NULL,
-	locked_until INTEGER NOT NULL,
-	strikes      INTEGER NOT NULL,
-	forget_after INTEGER NOT NULL
+	key           TEXT PRIMARY KEY,
+	attempts      INTEGER NOT NULL,
+	window_start  INTEGER NOT NULL,
+	locked_until  INTEGER NOT NULL,
+	strikes       INTEGER NOT NULL,
+	forget_after  INTEGER NOT NULL,
+	pending       INTEGER NOT NULL DEFAULT 0,
+	pending_until INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attempts_forget ON attempts (forget_after);
 CREATE TABLE IF NOT EXISTS sign_ins (
@@ -65,6 +67,14 @@ CREATE TABLE IF NOT EXISTS sign_ins (
 // made before it existed; its sessions then match no account's credential
 // and end, which only ever errs on the safe side.
 const sessionCredentialColumn = `ALTER TABLE sessions ADD COLUMN credential TEXT NOT NULL DEFAULT ''`
+
+// attemptsPendingColumns add the in-flight count of the throttle's
+// counters to an attempts table made before it existed; its attempts then
+// all count as failed, which only ever errs on the safe side.
+var attemptsPendingColumns = []struct{ name, add string }{
+	{"pending", `ALTER TABLE attempts ADD COLUMN pending INTEGER NOT NULL DEFAULT 0`},
+	{"pending_until", `ALTER TABLE attempts ADD COLUMN pending_until INTEGER NOT NULL DEFAULT 0`},
+}
 
 // Open opens (creating if need be) the session database at path
 // with the default timeouts. Errors are unclassified (internal).
@@ -102,6 +112,19 @@ func OpenWithConfig(path string, cfg session.Config) (*Store, error) {
 		if _, err := db.Exec(sessionCredentialColumn); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("session: updating sessions schema in %s: %w", path, err)
+		}
+	}
+	for _, col := range attemptsPendingColumns {
+		var has bool
+		if err := db.QueryRow(`SELECT count(*) > 0 FROM pragma_table_info('attempts') WHERE name = ?`, col.name).Scan(&has); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("session: reading throttle schema in %s: %w", path, err)
+		}
+		if !has {
+			if _, err := db.Exec(col.add); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("session: updating throttle schema in %s: %w", path, err)
+			}
 		}
 	}
 	return &Store{db: db, cfg: cfg.WithDefaults()}, nil
@@ -292,20 +315,23 @@ func (s *Store) UpdateAttempts(keys []string, update func([]session.AttemptCount
 	cs := make([]session.AttemptCounter, len(keys))
 	for i, k := range keys {
 		cs[i].Key = k
-		var window, locked, forget int64
-		err := tx.QueryRow(`SELECT attempts, window_start, locked_until, strikes, forget_after
-			FROM attempts WHERE key = ?`, k).Scan(&cs[i].Attempts, &window, &locked, &cs[i].Strikes, &forget)
+		var window, locked, forget, pendingUntil int64
+		err := tx.QueryRow(`SELECT attempts, window_start, locked_until, strikes, forget_after, pending, pending_until
+			FROM attempts WHERE key = ?`, k).Scan(&cs[i].Attempts, &window, &locked, &cs[i].Strikes, &forget, &cs[i].Pending, &pendingUntil)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("session: reading throttle counters: %w", err)
 		}
 		cs[i].WindowStart, cs[i].LockedUntil, cs[i].ForgetAfter = session.AttemptTime(window), session.AttemptTime(locked), session.AttemptTime(forget)
+		cs[i].PendingUntil = session.AttemptTime(pendingUntil)
 	}
 	for _, c := range update(cs) {
-		_, err := tx.Exec(`INSERT INTO attempts (key, attempts, window_start, locked_until, strikes, forget_after)
-			VALUES (?, ?, ?, ?, ?, ?)
+		_, err := tx.Exec(`INSERT INTO attempts (key, attempts, window_start, locked_until, strikes, forget_after, pending, pending_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET attempts = excluded.attempts, window_start = excluded.window_start,
-				locked_until = excluded.locked_until, strikes = excluded.strikes, forget_after = excluded.forget_after`,
-			c.Key, c.Attempts, session.AttemptNanos(c.WindowStart), session.AttemptNanos(c.LockedUntil), c.Strikes, session.AttemptNanos(c.ForgetAfter))
+				locked_until = excluded.locked_until, strikes = excluded.strikes, forget_after = excluded.forget_after,
+				pending = excluded.pending, pending_until = excluded.pending_until`,
+			c.Key, c.Attempts, session.AttemptNanos(c.WindowStart), session.AttemptNanos(c.LockedUntil), c.Strikes, session.AttemptNanos(c.ForgetAfter),
+			c.Pending, session.AttemptNanos(c.PendingUntil))
 		if err != nil {
 			return fmt.Errorf("session: writing throttle counters: %w", err)
 		}

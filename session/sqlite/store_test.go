@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/base64"
 	"os"
 	"path/filepath"
@@ -91,4 +92,37 @@ func TestSessionsSurviveReopen(t *testing.T) {
 	if err != nil || got != sess {
 		t.Fatalf("after reopen Lookup = %+v, %v; want %+v", got, err, sess)
 	}
+}
+
+// TestAttemptsTableFromBeforeInFlightCount_AUTH5: a sessions file whose
+// throttle counters were made before attempts in flight were counted apart
+// gains the columns on open; its attempts all count as failed, erring on
+// the safe side, and the new counts are stored from then on.
+func TestAttemptsTableFromBeforeInFlightCount_AUTH5(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = old.Exec(`CREATE TABLE attempts (
+		key TEXT PRIMARY KEY, attempts INTEGER NOT NULL, window_start INTEGER NOT NULL,
+		locked_until INTEGER NOT NULL, strikes INTEGER NOT NULL, forget_after INTEGER NOT NULL) WITHOUT ROWID`)
+	if err == nil {
+		_, err = old.Exec(`INSERT INTO attempts VALUES ('k', 3, ?, 0, 1, ?)`,
+			sessiontest.T0.UnixNano(), sessiontest.T0.Add(time.Hour).UnixNano())
+	}
+	if err == nil {
+		err = old.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sessiontest.AttemptsFromBeforeInFlightCount(t, func() session.Store {
+		s, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
 }
