@@ -14,9 +14,10 @@ import (
 // ThrottleConfig sets the limits of a Throttle. Zero fields take the defaults
 // of DefaultThrottleConfig.
 type ThrottleConfig struct {
-	// AccountFailures is how many password attempts an account may have
-	// checked within Window, besides those that proved right; a further
-	// attempt locks it. Default 5.
+	// AccountFailures is how many wrong passwords an account may have
+	// within Window; the next attempt locks it. Attempts still being
+	// checked count against the limit too, so no more than it are ever
+	// checked, but they lock nothing. Default 5.
 	AccountFailures int
 	// AddressFailures is the same for one client address; default 20. It is
 	// higher because offices share an address behind NAT.
@@ -62,14 +63,32 @@ func (c ThrottleConfig) withDefaults() ThrottleConfig {
 	return c
 }
 
+// SettleTimeout is how long a reserved attempt may stay unsettled: one
+// neither released nor failed by then (its node stopped, or the store
+// could not be reached to settle it) counts as a failure. It is well
+// beyond the life of a request (http.request_timeout, 30 s by default),
+// and a check waits at most HashSlotWait for a hashing slot.
+const SettleTimeout = time.Minute
+
+// inFlightRetryAfter is the Retry-After of an attempt refused only
+// because the limit is taken up by attempts still being checked: checking
+// a password takes a fraction of a second (or up to HashSlotWait under
+// load), after which a right one gives its count back.
+const inFlightRetryAfter = time.Second
+
 // Throttle limits password attempts per account and per client address,
 // independently (R-AUTH-3, R-AUTH-5). An attempt is counted before the
-// password is checked (Reserve), and the count is given back only if the
-// password turns out right or was never checked (Release), so however many
-// guesses arrive at once, no more than the limit are ever checked. It knows
-// nothing about which accounts exist: callers reserve for unknown usernames
-// exactly as for known ones, so a refusal never reveals whether a username
-// exists.
+// password is checked (Reserve), so however many guesses arrive at once, no
+// more than the limit are ever checked; it is then settled: a wrong
+// password stays counted as a failure (Attempt.Fail), a right one or one
+// never checked gives its count back (Attempt.Release). Only failures
+// lock an account or address out: an attempt refused because the limit
+// is taken up by attempts still being checked is told to retry in a
+// moment and leaves no trace, so a burst of right passwords (an office
+// signing in at nine behind one address) never locks anyone out. The
+// Throttle knows nothing about which accounts exist: callers reserve for
+// unknown usernames exactly as for known ones, so a refusal never reveals
+// whether a username exists.
 //
 // The counters live in an session.AttemptStore (the session store), so the limits
 // hold across restarts and across the nodes that share it. A Throttle is
@@ -85,37 +104,59 @@ func NewThrottle(cfg ThrottleConfig, store session.AttemptStore) *Throttle {
 	return &Throttle{cfg: cfg.withDefaults(), store: store}
 }
 
-// attempt is a reserved password attempt.
-type attempt struct {
+// Attempt is a password attempt Reserve counted. Settle it once the
+// password is checked, with Fail if it was wrong, or with Release if it
+// was right or never checked (the hashing was too busy). The zero Attempt,
+// which Reserve returns with a refusal, settles to nothing.
+type Attempt struct {
 	t       *Throttle
 	keys    []string
 	windows []time.Time // each key's window when reserved
 }
 
+// Refusal is why Reserve did not count an attempt.
+type Refusal struct {
+	// RetryAfter is how long until an attempt may be made.
+	RetryAfter time.Duration
+	// InFlight: the limit is taken up by attempts still being checked,
+	// not by failures; RetryAfter is short and nothing is locked.
+	// Otherwise failed attempts have locked the account or the address.
+	InFlight bool
+}
+
 // Reserve counts an attempt to check a password of username from addr at
-// now, before it is checked, and returns release to give it back if the
-// password proves right or is never checked (the hashing was too busy); a
-// wrong password keeps its attempt counted, so the caller calls nothing. A
-// release that fails leaves the attempt counted, which errs on the safe
-// side. If either the account or the address has used its attempts for
-// the window, nothing is counted, ok is false and retryAfter is how long
-// until an attempt may be made; a further attempt while locked does not
-// extend the lockout, or an attacker could keep the owner out for ever.
-// Errors: those of the store (domain.Unavailable).
-func (t *Throttle) Reserve(username, addr string, now time.Time) (release func() error, retryAfter time.Duration, ok bool, err error) {
+// now, before it is checked, and returns it to settle once checked. If
+// the account or the address has had its limit of failures in the window,
+// it is locked (for a window, doubling with each lockout in a row up to
+// MaxLockout) and the attempt is refused; a further attempt while locked
+// does not extend the lockout, or an attacker could keep the owner out for
+// ever. If failures and attempts still being checked together reach the
+// limit, the attempt is refused for a moment, and nothing is locked.
+// A refused attempt is not counted. Errors: those of the store
+// (domain.Unavailable).
+func (t *Throttle) Reserve(username, addr string, now time.Time) (Attempt, *Refusal, error) {
 	keys := []string{throttleKey("account", accountKey(username)), throttleKey("address", addressKey(addr))}
 	limits := []int{t.cfg.AccountFailures, t.cfg.AddressFailures}
 	var windows []time.Time
-	err = t.store.UpdateAttempts(keys, func(cs []session.AttemptCounter) []session.AttemptCounter {
-		retryAfter, ok, windows = 0, true, make([]time.Time, len(cs))
+	var refusal *Refusal
+	err := t.store.UpdateAttempts(keys, func(cs []session.AttemptCounter) []session.AttemptCounter {
+		refusal, windows = nil, make([]time.Time, len(cs))
 		for i := range cs {
-			if wait := t.check(&cs[i], limits[i], now); wait > 0 {
-				retryAfter, ok = max(retryAfter, wait), false
+			wait, locked := t.check(&cs[i], limits[i], now)
+			if wait <= 0 {
+				continue
 			}
+			if refusal == nil {
+				refusal = &Refusal{InFlight: true}
+			}
+			refusal.RetryAfter = max(refusal.RetryAfter, wait)
+			refusal.InFlight = refusal.InFlight && !locked
 		}
 		for i := range cs {
-			if ok {
+			if refusal == nil {
 				cs[i].Attempts++
+				cs[i].Pending++
+				cs[i].PendingUntil = latest(cs[i].PendingUntil, now.Add(SettleTimeout))
 			}
 			windows[i] = cs[i].WindowStart
 			cs[i].ForgetAfter = latest(cs[i].WindowStart, cs[i].LockedUntil).Add(t.cfg.Window)
@@ -123,21 +164,23 @@ func (t *Throttle) Reserve(username, addr string, now time.Time) (release func()
 		return cs
 	})
 	if err != nil {
-		return noRelease, 0, false, err
+		return Attempt{}, nil, err
 	}
-	if !ok {
-		return noRelease, retryAfter, false, nil
+	if refusal != nil {
+		return Attempt{}, refusal, nil
 	}
-	return attempt{t: t, keys: keys, windows: windows}.release, 0, true, nil
+	return Attempt{t: t, keys: keys, windows: windows}, nil, nil
 }
 
 // check brings c up to date at now and returns how long an attempt on it
-// must wait, or 0 if one may be made. A counter that has used its limit
-// for the window is locked now: for a window, doubling with each lockout in
-// a row up to MaxLockout.
-func (t *Throttle) check(c *session.AttemptCounter, limit int, now time.Time) time.Duration {
+// must wait, or 0 if one may be made, and whether that is a lockout. A
+// counter with limit failures in the window is locked now: for a window,
+// doubling with each lockout in a row up to MaxLockout. One whose
+// failures and pending attempts reach limit only makes the attempt wait
+// for a moment.
+func (t *Throttle) check(c *session.AttemptCounter, limit int, now time.Time) (wait time.Duration, locked bool) {
 	if now.Before(c.LockedUntil) {
-		return c.LockedUntil.Sub(now)
+		return c.LockedUntil.Sub(now), true
 	}
 	if !c.LockedUntil.IsZero() && !now.Before(c.LockedUntil.Add(t.cfg.Window)) {
 		// A whole quiet window since the last lockout ended: start afresh.
@@ -145,29 +188,60 @@ func (t *Throttle) check(c *session.AttemptCounter, limit int, now time.Time) ti
 	}
 	if c.Attempts <= 0 || !now.Before(c.WindowStart.Add(t.cfg.Window)) {
 		c.Attempts, c.WindowStart = 0, now
+		c.Pending, c.PendingUntil = 0, time.Time{}
 	}
-	if c.Attempts < limit {
-		return 0
+	if c.Pending > 0 && !now.Before(c.PendingUntil) {
+		// Attempts never settled in time count as failures.
+		c.Pending, c.PendingUntil = 0, time.Time{}
 	}
-	lockout := t.cfg.Window
-	for i := 0; i < c.Strikes && lockout < t.cfg.MaxLockout; i++ {
-		lockout *= 2
+	c.Pending = min(max(c.Pending, 0), c.Attempts)
+	if failures := c.Attempts - c.Pending; failures >= limit {
+		lockout := t.cfg.Window
+		for i := 0; i < c.Strikes && lockout < t.cfg.MaxLockout; i++ {
+			lockout *= 2
+		}
+		lockout = min(lockout, t.cfg.MaxLockout)
+		c.LockedUntil = now.Add(lockout)
+		c.Strikes++
+		return lockout, true
 	}
-	lockout = min(lockout, t.cfg.MaxLockout)
-	c.LockedUntil = now.Add(lockout)
-	c.Strikes++
-	return lockout
+	if c.Attempts >= limit {
+		return inFlightRetryAfter, false
+	}
+	return 0, false
 }
 
-// noRelease is the release of an attempt that was not counted.
-func noRelease() error { return nil }
+// Release gives back the attempt, for a right password or one never
+// checked, so it counts towards no limit; unless its window has ended
+// since, which started the count afresh. A release that fails leaves the
+// attempt pending, to count as a failure after SettleTimeout, which errs
+// on the safe side.
+func (a Attempt) Release() error {
+	return a.settle(func(c *session.AttemptCounter) {
+		c.Attempts--
+		c.Pending = max(c.Pending-1, 0)
+	})
+}
 
-// release gives back the attempt, unless its window has ended since.
-func (a attempt) release() error {
+// Fail keeps the attempt counted, as a failure, for a wrong password
+// (or a wrong second-factor code): once the account or the address has
+// had its limit of failures, its next attempt locks it. A Fail that does
+// not reach the store leaves the attempt pending, to count as a failure
+// after SettleTimeout all the same.
+func (a Attempt) Fail() error {
+	return a.settle(func(c *session.AttemptCounter) { c.Pending = max(c.Pending-1, 0) })
+}
+
+// settle applies settled to each counter of the attempt still in the
+// window it was reserved in.
+func (a Attempt) settle(settled func(c *session.AttemptCounter)) error {
+	if a.t == nil {
+		return nil
+	}
 	return a.t.store.UpdateAttempts(a.keys, func(cs []session.AttemptCounter) []session.AttemptCounter {
 		for i := range cs {
 			if cs[i].Attempts > 0 && cs[i].WindowStart.Equal(a.windows[i]) {
-				cs[i].Attempts--
+				settled(&cs[i])
 			}
 		}
 		return cs

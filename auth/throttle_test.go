@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -19,32 +20,58 @@ func newThrottle(tb testing.TB, cfg ThrottleConfig) *Throttle {
 	return NewThrottle(cfg, openSQLiteSessions(tb, session.Config{}))
 }
 
-// fail reserves n attempts for username from addr, a second apart from at,
-// as wrong passwords (never released), and returns the time of the last.
+// fail makes n attempts for username from addr, a second apart from at,
+// as wrong passwords (reserved, then settled as failed), and returns the
+// time of the last.
 func fail(tb testing.TB, th *Throttle, username, addr string, at time.Time, n int) time.Time {
 	tb.Helper()
 	for i := 0; i < n; i++ {
 		at = at.Add(time.Second)
-		if _, wait, ok, err := th.Reserve(username, addr, at); err != nil || !ok {
-			tb.Fatalf("attempt %d for %q: ok %v, wait %v, err %v", i+1, username, ok, wait, err)
+		a, refused, err := th.Reserve(username, addr, at)
+		if err != nil || refused != nil {
+			tb.Fatalf("attempt %d for %q: refused %+v, err %v", i+1, username, refused, err)
+		}
+		if err := a.Fail(); err != nil {
+			tb.Fatal(err)
 		}
 	}
 	return at
 }
 
+// reserve reserves an attempt and fails tb unless it is allowed.
+func reserve(tb testing.TB, th *Throttle, username, addr string, at time.Time) Attempt {
+	tb.Helper()
+	a, refused, err := th.Reserve(username, addr, at)
+	if err != nil || refused != nil {
+		tb.Fatalf("Reserve(%q, %q): refused %+v, err %v; want allowed", username, addr, refused, err)
+	}
+	return a
+}
+
 // wantAllowed fails tb unless an attempt at at gives ok, and, when refused,
-// exactly retryAfter. An allowed attempt is released again, as a right
-// password would be, so it leaves the counts as they were.
+// exactly retryAfter, as a lockout. An allowed attempt is released again,
+// as a right password would be, so it leaves the counts as they were.
 func wantAllowed(tb testing.TB, th *Throttle, username, addr string, at time.Time, ok bool, retryAfter time.Duration) {
 	tb.Helper()
-	release, gotWait, gotOK, err := th.Reserve(username, addr, at)
+	wantReserve(tb, th, username, addr, at, ok, retryAfter, false)
+}
+
+// wantReserve is wantAllowed, wanting a refusal to be for attempts in
+// flight (inFlight) or a lockout.
+func wantReserve(tb testing.TB, th *Throttle, username, addr string, at time.Time, ok bool, retryAfter time.Duration, inFlight bool) {
+	tb.Helper()
+	a, refused, err := th.Reserve(username, addr, at)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if gotOK != ok || gotWait != retryAfter {
-		tb.Fatalf("Reserve(%q, %q) = %v, %v; want %v, %v", username, addr, gotWait, gotOK, retryAfter, ok)
+	if ok {
+		if refused != nil {
+			tb.Fatalf("Reserve(%q, %q) refused %+v; want allowed", username, addr, *refused)
+		}
+	} else if refused == nil || refused.RetryAfter != retryAfter || refused.InFlight != inFlight {
+		tb.Fatalf("Reserve(%q, %q) refused %+v; want refused for %v, in flight %v", username, addr, refused, retryAfter, inFlight)
 	}
-	if err := release(); err != nil {
+	if err := a.Release(); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -92,10 +119,13 @@ func TestThrottleSameForUnknownUsername_AUTH3(t *testing.T) {
 	at := t0
 	for i := 0; i < 8; i++ {
 		at = at.Add(time.Second)
-		_, w1, ok1, err1 := th.Reserve("alice", "192.0.2.1", at)
-		_, w2, ok2, err2 := th.Reserve("no-such-user", "192.0.2.2", at)
-		if w1 != w2 || ok1 != ok2 || err1 != nil || err2 != nil {
-			t.Fatalf("attempt %d: known %v,%v,%v; unknown %v,%v,%v", i+1, w1, ok1, err1, w2, ok2, err2)
+		a1, r1, err1 := th.Reserve("alice", "192.0.2.1", at)
+		a2, r2, err2 := th.Reserve("no-such-user", "192.0.2.2", at)
+		if (r1 == nil) != (r2 == nil) || r1 != nil && *r1 != *r2 || err1 != nil || err2 != nil {
+			t.Fatalf("attempt %d: known %+v,%v; unknown %+v,%v", i+1, r1, err1, r2, err2)
+		}
+		if err := errors.Join(a1.Fail(), a2.Fail()); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
@@ -201,11 +231,11 @@ func TestThrottleBurst_AUTH5(t *testing.T) {
 		var wg sync.WaitGroup
 		for i := 0; i < 40; i++ {
 			wg.Go(func() {
-				_, _, ok, err := th.Reserve("alice", fmt.Sprintf("192.0.2.%d", i), t0)
+				_, refused, err := th.Reserve("alice", fmt.Sprintf("192.0.2.%d", i), t0)
 				if err != nil {
 					t.Error(err)
 				}
-				if ok {
+				if refused == nil {
 					allowed.Add(1)
 				}
 			})
@@ -220,34 +250,43 @@ func TestThrottleBurst_AUTH5(t *testing.T) {
 // TestThrottleAcrossNodes_AUTH5 proves R-AUTH-5: two nodes sharing one
 // store (two handles on one SQLite file, or on one PostgreSQL database)
 // together let one account have no more than the limit of attempts, and
-// the count survives a restart.
+// the count survives a restart: the wrong guesses lock the account there.
 func TestThrottleAcrossNodes_AUTH5(t *testing.T) {
 	forEachSharedSessionStore(t, func(t *testing.T, open func() session.Store) {
 		one := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open())
 		two := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open())
 		var allowed atomic.Int32
 		var wg sync.WaitGroup
-		for i := 0; i < 30; i++ {
+		attempts := make([]Attempt, 30)
+		for i := range attempts {
 			th := one
 			if i%2 == 1 {
 				th = two
 			}
 			wg.Go(func() {
-				_, _, ok, err := th.Reserve("alice", fmt.Sprintf("192.0.2.%d", i), t0)
+				a, refused, err := th.Reserve("alice", fmt.Sprintf("192.0.2.%d", i), t0)
 				if err != nil {
 					t.Error(err)
 				}
-				if ok {
+				if refused == nil {
 					allowed.Add(1)
 				}
+				attempts[i] = a
 			})
 		}
 		wg.Wait()
 		if n := allowed.Load(); n != 5 {
 			t.Fatalf("%d of 30 attempts over two nodes allowed, want exactly the limit of 5", n)
 		}
+		for _, a := range attempts {
+			if err := a.Fail(); err != nil { // wrong guesses
+				t.Fatal(err)
+			}
+		}
 		restarted := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open())
-		wantAllowed(t, restarted, "alice", "198.51.100.7", t0.Add(time.Minute), false, 14*time.Minute)
+		wantAllowed(t, restarted, "alice", "198.51.100.7", t0.Add(time.Minute), false, 15*time.Minute)
+		again := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open())
+		wantAllowed(t, again, "alice", "198.51.100.8", t0.Add(2*time.Minute), false, 14*time.Minute)
 	})
 }
 
@@ -270,4 +309,140 @@ func TestThrottledError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// burst makes n attempts at once at t0, for username(i) from addr(i), each
+// settled as right (released) as soon as it is allowed, and returns the
+// refusals.
+func burst(t *testing.T, th *Throttle, n int, username, addr func(i int) string) []Refusal {
+	t.Helper()
+	var mu sync.Mutex
+	var refusals []Refusal
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			a, refused, err := th.Reserve(username(i), addr(i), t0)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if refused != nil {
+				mu.Lock()
+				refusals = append(refusals, *refused)
+				mu.Unlock()
+				return
+			}
+			if err := a.Release(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	return refusals
+}
+
+// TestThrottleRightPasswordBurstLocksNothing_AUTH5_AUTH3 proves R-AUTH-5
+// without breaking R-AUTH-3: attempts are counted before the password is
+// checked, so in a burst some may be refused while others are being
+// checked, but only failed attempts lock anything. A burst of right
+// passwords, for one account or for many accounts behind one office
+// address, is refused only for a moment (Retry-After of a second, not a
+// lockout) and leaves the account and the address open.
+func TestThrottleRightPasswordBurstLocksNothing_AUTH5_AUTH3(t *testing.T) {
+	forEachSessionStore(t, func(t *testing.T, open openSessionStore) {
+		th := NewThrottle(ThrottleConfig{}, open(t, session.Config{}))
+		one := func(int) string { return "192.0.2.1" }
+		t.Run("Account", func(t *testing.T) {
+			refusals := burst(t, th, 12, func(int) string { return "carol" }, func(i int) string { return fmt.Sprintf("198.51.100.%d", i) })
+			for _, r := range refusals {
+				if !r.InFlight || r.RetryAfter != inFlightRetryAfter {
+					t.Errorf("a right password in a burst refused with %+v, want a moment's wait while others are checked", r)
+				}
+			}
+			wantAllowed(t, th, "carol", "198.51.100.99", t0, true, 0)
+			// No lockout nor strike was left: five failures lock for the
+			// first lockout's length.
+			at := fail(t, th, "carol", "198.51.100.99", t0, 5)
+			wantAllowed(t, th, "carol", "198.51.100.99", at, false, 15*time.Minute)
+		})
+		t.Run("Address", func(t *testing.T) {
+			refusals := burst(t, th, 30, func(i int) string { return fmt.Sprintf("user%d", i) }, one)
+			for _, r := range refusals {
+				if !r.InFlight || r.RetryAfter != inFlightRetryAfter {
+					t.Errorf("a right password in an office's burst refused with %+v, want a moment's wait", r)
+				}
+			}
+			wantAllowed(t, th, "another-user", "192.0.2.1", t0, true, 0)
+		})
+	})
+}
+
+// TestThrottleInFlightRefusalLocksNothing_AUTH5_AUTH3: while as many
+// attempts as the limit are being checked, further ones are refused for a
+// moment, however many, and lock nothing; what the checked ones turn out
+// to be decides. Right ones give their count back; wrong ones lock the
+// account at its next attempt.
+func TestThrottleInFlightRefusalLocksNothing_AUTH5_AUTH3(t *testing.T) {
+	for _, right := range []bool{true, false} {
+		t.Run(map[bool]string{true: "Right", false: "Wrong"}[right], func(t *testing.T) {
+			th := newThrottle(t, ThrottleConfig{AddressFailures: 1000})
+			held := make([]Attempt, 5)
+			for i := range held {
+				held[i] = reserve(t, th, "dave", "192.0.2.1", t0)
+			}
+			for range 20 {
+				wantReserve(t, th, "dave", "192.0.2.2", t0, false, inFlightRetryAfter, true)
+			}
+			for _, a := range held {
+				settle := a.Fail
+				if right {
+					settle = a.Release
+				}
+				if err := settle(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if right {
+				wantAllowed(t, th, "dave", "192.0.2.2", t0, true, 0)
+			} else {
+				wantAllowed(t, th, "dave", "192.0.2.2", t0, false, 15*time.Minute)
+			}
+		})
+	}
+}
+
+// TestThrottleFailuresAndInFlight_AUTH5_AUTH3: failures and attempts in
+// flight share the limit, so no more are checked than it allows, but only
+// the failures lock: four failures and one attempt being checked refuse
+// the next for a moment; the fifth failure locks.
+func TestThrottleFailuresAndInFlight_AUTH5_AUTH3(t *testing.T) {
+	th := newThrottle(t, ThrottleConfig{AddressFailures: 1000})
+	at := fail(t, th, "erin", "192.0.2.1", t0, 4)
+	held := reserve(t, th, "erin", "192.0.2.1", at)
+	wantReserve(t, th, "erin", "192.0.2.1", at, false, inFlightRetryAfter, true)
+	if err := held.Release(); err != nil { // it was right
+		t.Fatal(err)
+	}
+	wantAllowed(t, th, "erin", "192.0.2.1", at, true, 0)
+	at = fail(t, th, "erin", "192.0.2.1", at, 1)
+	wantAllowed(t, th, "erin", "192.0.2.1", at, false, 15*time.Minute)
+}
+
+// TestThrottleUnsettledCountsAsFailed_AUTH5: an attempt never settled (its
+// node stopped mid-check, or the store could not be reached to settle it)
+// counts as a failure once SettleTimeout has passed, so losing the answer
+// never gives an attacker a free guess; until then it is in flight.
+func TestThrottleUnsettledCountsAsFailed_AUTH5(t *testing.T) {
+	forEachSharedSessionStore(t, func(t *testing.T, open func() session.Store) {
+		crashed := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open())
+		for range 5 {
+			reserve(t, crashed, "frank", "192.0.2.1", t0)
+		}
+		th := NewThrottle(ThrottleConfig{AddressFailures: 1000}, open())
+		wantReserve(t, th, "frank", "192.0.2.1", t0.Add(SettleTimeout-time.Nanosecond), false, inFlightRetryAfter, true)
+		wantAllowed(t, th, "frank", "192.0.2.1", t0.Add(SettleTimeout), false, 15*time.Minute)
+	})
 }

@@ -124,8 +124,8 @@ type Auth struct {
 	PasswordPolicy            PasswordPolicy `yaml:"password_policy" help:"network (8+ chars with digits, upper, lower and another character; change after 6 months) or modern (NIST SP 800-63B: 12+ chars, no composition rules)."`
 	SessionIdleTimeout        time.Duration  `yaml:"session_idle_timeout" help:"A session ends after this long without a request."`
 	SessionAbsoluteTimeout    time.Duration  `yaml:"session_absolute_timeout" help:"A session ends this long after sign-in, however active."`
-	MaxFailedLoginsPerAccount int            `yaml:"max_failed_logins_per_account" help:"Failed logins allowed per account within the window before throttling."`
-	MaxFailedLoginsPerAddress int            `yaml:"max_failed_logins_per_address" help:"Failed logins allowed per client address within the window before throttling."`
+	MaxFailedLoginsPerAccount int            `yaml:"max_failed_logins_per_account" help:"Failed logins allowed per account within the window; the next attempt locks it (for the window, doubling with each lockout in a row up to 4h). Attempts still being checked count towards it too, so no more are ever checked, but lock nothing: one beyond it is asked to retry in a second."`
+	MaxFailedLoginsPerAddress int            `yaml:"max_failed_logins_per_address" help:"The same per client address (higher, as an office shares one)."`
 	FailedLoginWindow         time.Duration  `yaml:"failed_login_window" help:"Window over which failed logins are counted."`
 
 	MaxConcurrentPasswordHashes int `yaml:"max_concurrent_password_hashes" help:"Most password hashes (argon2id, 19 MiB each) computed at once; sign-ins beyond it wait up to 2s, then get 503. 0: one per CPU."`

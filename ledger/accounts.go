@@ -34,10 +34,13 @@ type PasswordHasher interface {
 
 // Throttle limits password attempts per account and per client address
 // (R-AUTH-3, R-AUTH-5). Reserve counts an attempt before the password is
-// checked; release gives it back when the password proves right or is never
-// checked. ok is false, with how long to wait, when the limit is reached.
+// checked, or refuses it (how long to wait, and whether failures locked
+// the account or address or attempts still being checked fill the
+// limit); the attempt is then settled: Fail for a wrong password, Release
+// when the password proves right or is never checked. Only failures lock
+// anything.
 type Throttle interface {
-	Reserve(username, addr string, now time.Time) (release func() error, retryAfter time.Duration, ok bool, err error)
+	Reserve(username, addr string, now time.Time) (auth.Attempt, *auth.Refusal, error)
 }
 
 // Sessions keeps session tokens (stored hashed) with idle and absolute
@@ -102,15 +105,32 @@ type LoginResult struct {
 
 var errBadCredentials = &domain.Error{Code: domain.Unauthorized, Message: "the username or password is wrong"}
 
-// errThrottled is the refusal of an attempt the throttle did not allow. It
-// names neither the account nor the address, so it reads the same whether
-// or not the username exists.
+// errThrottled is the refusal of an attempt the throttle did not allow
+// because of failed attempts. It names neither the account nor the
+// address, so it reads the same whether or not the username exists.
 var errThrottled = &domain.Error{Code: domain.TooManyRequests, Message: "too many failed password attempts; try again later"}
+
+// errThrottledInFlight is the refusal of an attempt the throttle did not
+// allow only because as many attempts as the limit are being checked at
+// this moment: nothing is locked, and a retry in a moment may pass.
+var errThrottledInFlight = &domain.Error{Code: domain.TooManyRequests,
+	Message: "too many sign-in attempts are being checked at this moment; try again in a moment"}
+
+// throttled is the error for an attempt the throttle refused: locked
+// (failures) or inFlight, with Retry-After.
+func throttled(r *auth.Refusal, locked error) error {
+	if r.InFlight {
+		return &RetryError{Err: errThrottledInFlight, After: r.RetryAfter}
+	}
+	return &RetryError{Err: locked, After: r.RetryAfter}
+}
 
 // Login checks a username and password and opens a session. The attempt is
 // counted before the password is checked, so no burst of guesses, however
 // concurrent, gets more checked than the throttle allows; a right password
-// inside a throttled burst is refused too (R-AUTH-5). An unknown user, a
+// inside a throttled burst is refused too (R-AUTH-5), but only wrong
+// passwords lock an account or address out (R-AUTH-3): a right one gives
+// its count back. An unknown user, a
 // closed account and a wrong password are counted alike and get the same
 // error after the same amount of work, so neither the answer nor its timing
 // tells whether a username exists (R-AUTH-3). Errors: Unauthorized,
@@ -131,16 +151,16 @@ func (a *Accounts) LoginWithCode(ctx context.Context, username, password, code, 
 		bad = errBadCredentialsOrCode
 	}
 	name := domain.NormaliseUsername(username)
-	release, wait, allowed, err := a.throttle.Reserve(name, addr, now)
+	attempt, refused, err := a.throttle.Reserve(name, addr, now)
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if !allowed {
+	if refused != nil {
 		metrics.SignInThrottled()
-		return LoginResult{}, &RetryError{Err: errThrottled, After: wait}
+		return LoginResult{}, throttled(refused, errThrottled)
 	}
 	if err := a.catchUp(ctx); err != nil {
-		_ = release()
+		_ = attempt.Release()
 		return LoginResult{}, err
 	}
 	u, found := a.users.UserByUsername(name)
@@ -152,27 +172,29 @@ func (a *Accounts) LoginWithCode(ctx context.Context, username, password, code, 
 	}
 	if err != nil {
 		// The password was not checked: give the attempt back.
-		_ = release()
+		_ = attempt.Release()
 		return LoginResult{}, err
 	}
 	if !ok {
+		_ = attempt.Fail()
 		return LoginResult{}, bad
 	}
 	if a.mfa != nil && u.MFAEnrolled {
 		if code == "" {
-			_ = release()
+			_ = attempt.Release()
 			return a.beginSecondStep(u, now)
 		}
 		ok, err := a.checkSecondFactor(u, code, now)
 		if err != nil {
-			_ = release()
+			_ = attempt.Release()
 			return LoginResult{}, err
 		}
 		if !ok {
+			_ = attempt.Fail()
 			return LoginResult{}, bad
 		}
 	}
-	_ = release()
+	_ = attempt.Release()
 	return a.openSession(u, now)
 }
 
@@ -283,23 +305,24 @@ func (a *Accounts) PasswordChangeDue(u domain.User) bool {
 // account), TooManyRequests, Unavailable (too many passwords being checked
 // at once).
 func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, next, addr string) error {
-	release, wait, allowed, err := a.throttle.Reserve(u.Username, addr, a.svc.Now())
+	attempt, refused, err := a.throttle.Reserve(u.Username, addr, a.svc.Now())
 	if err != nil {
 		return err
 	}
-	if !allowed {
+	if refused != nil {
 		metrics.SignInThrottled()
-		return &RetryError{Err: errThrottled, After: wait}
+		return throttled(refused, errThrottled)
 	}
 	ok, err := a.hasher.Verify(u.PasswordHash, current)
 	if err != nil {
-		_ = release()
+		_ = attempt.Release()
 		return err
 	}
 	if !ok {
+		_ = attempt.Fail()
 		return domain.InvalidFields(domain.FieldError{Field: "current_password", Message: "is not your current password"})
 	}
-	_ = release()
+	_ = attempt.Release()
 	// Compared as hashed (auth.SamePassword): a look-alike of the current
 	// password, e.g. typed in full-width characters, is the same password.
 	if auth.SamePassword(current, next) {

@@ -313,22 +313,23 @@ func (a *Accounts) CompleteLogin(ctx context.Context, challenge, code, addr stri
 		_, _ = a.mfa.store.ConsumeChallenge(challenge, now)
 		return LoginResult{}, errChallenge
 	}
-	release, wait, allowed, err := a.throttle.Reserve(u.Username, addr, now)
+	attempt, refused, err := a.throttle.Reserve(u.Username, addr, now)
 	if err != nil {
 		return LoginResult{}, err
 	}
-	if !allowed {
-		return LoginResult{}, &RetryError{Err: errThrottledCode, After: wait}
+	if refused != nil {
+		return LoginResult{}, throttled(refused, errThrottledCode)
 	}
 	ok, err = a.checkSecondFactor(u, code, now)
 	if err != nil {
-		_ = release()
+		_ = attempt.Release()
 		return LoginResult{}, err
 	}
 	if !ok {
+		_ = attempt.Fail()
 		return LoginResult{}, errBadCode
 	}
-	_ = release()
+	_ = attempt.Release()
 	if live, err := a.mfa.store.ConsumeChallenge(challenge, now); err != nil || !live {
 		if err != nil {
 			return LoginResult{}, err
