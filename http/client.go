@@ -1,12 +1,14 @@
 package http
 
 import (
+	"encoding/json"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 type erasureRequest struct {
@@ -88,20 +90,31 @@ func (s *Server) subjectAccess(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	out := subjectAccessBody{ExportID: x.ExportID.String(), ClientID: client.String(),
+	b, err := s.subjectAccessJSON(x)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", b)
+}
+
+// subjectAccessJSON is the export as a JSON document: what the API answers
+// and, byte for byte, what the web pages' download holds (R-PRIV-6,
+// R-UI-2), which is why the pages are given this encoder (web.Deps).
+func (s *Server) subjectAccessJSON(x ledger.SubjectAccessExport) ([]byte, error) {
+	out := subjectAccessBody{ExportID: x.ExportID.String(), ClientID: x.ClientID.String(),
 		ExportedAt: x.ExportedAt.UTC().Format(time.RFC3339), Erased: x.Erased,
 		Referrals: make([]historyBody, len(x.Referrals)), Events: make([]historyEventBody, len(x.Client))}
+	var err error
 	for i, h := range x.Referrals {
 		if out.Referrals[i], err = s.historyJSON(h); err != nil {
-			writeError(c, err)
-			return
+			return nil, err
 		}
 	}
 	for i, e := range x.Client {
 		if out.Events[i], err = historyEventJSON(e); err != nil {
-			writeError(c, err)
-			return
+			return nil, err
 		}
 	}
-	c.JSON(http.StatusOK, out)
+	return json.Marshal(out)
 }

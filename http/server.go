@@ -104,7 +104,7 @@ func New(d Deps) (*Server, error) {
 			Timescales: d.Timescales, Statistics: d.Statistics, Disclosure: d.Disclosure, FormKeys: formKeys{d.Idempotency},
 			PublicURL: d.Options.PublicURL, ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys,
 			Retention: d.Options.Retention, KnownClients: d.KnownClients, Audit: d.Audit,
-			SessionIdleTimeout: d.Options.SessionIdleTimeout})
+			SessionIdleTimeout: d.Options.SessionIdleTimeout, SubjectAccessJSON: s.subjectAccessJSON})
 		if err != nil {
 			return nil, err
 		}

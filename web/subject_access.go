@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,7 +13,8 @@ import (
 )
 
 // Subject access (R-PRIV-6): everything the ledger holds about a client,
-// for the coordinator, as a printable page and a JSON download. Each is an
+// for the coordinator, as a printable page and a JSON download (the API's
+// document, from its encoder). Each is an
 // export through the ledger service, as GET
 // /v1/clients/{id}/subject-access is: recorded on the client's stream and
 // in the access log of every referral read. On a locked case the
@@ -138,77 +138,16 @@ func (p *Pages) subjectAccessPage(c *gin.Context) {
 	p.render(c, http.StatusOK, "subject-access", v)
 }
 
-// The JSON download: the export's events as the API's history lists them.
-type saJSONEvent struct {
-	ID                  string          `json:"id"`
-	Revision            uint64          `json:"revision"`
-	Type                string          `json:"type"`
-	At                  string          `json:"at"`
-	ActorUserID         string          `json:"actor_user_id,omitempty"`
-	ActorOrganisationID string          `json:"actor_organisation_id,omitempty"`
-	Data                json.RawMessage `json:"data"`
-	Erased              bool            `json:"erased"`
-	Hash                string          `json:"hash"`
-}
-
-type saJSONReferral struct {
-	ReferralID string        `json:"referral_id"`
-	Reference  string        `json:"reference"`
-	Verified   bool          `json:"verified"`
-	Events     []saJSONEvent `json:"events"`
-}
-
-type saJSON struct {
-	ExportID   string           `json:"export_id"`
-	ClientID   string           `json:"client_id"`
-	ExportedAt string           `json:"exported_at"`
-	Erased     bool             `json:"erased"`
-	Referrals  []saJSONReferral `json:"referrals"`
-	Events     []saJSONEvent    `json:"events"`
-}
-
-func saJSONEventOf(e ledger.HistoryEntry) (saJSONEvent, error) {
-	data, err := ledger.EventJSON(e.Decoded)
-	if err != nil {
-		return saJSONEvent{}, err
-	}
-	m := e.Stored.Metadata
-	return saJSONEvent{ID: e.Stored.ID.String(), Revision: e.Stored.Revision, Type: e.Stored.Type,
-		At: m.RecordedAt.UTC().Format(time.RFC3339Nano), ActorUserID: m.ActorUserID, ActorOrganisationID: m.ActorOrganisationID,
-		Data: data, Erased: e.Decoded.Erased, Hash: m.Hash}, nil
-}
-
-// subjectAccessJSON downloads the export as a JSON file.
+// subjectAccessJSON downloads the export as a JSON file: the document GET
+// /v1/clients/{id}/subject-access answers, made by the API's own encoder
+// (Deps.SubjectAccessJSON), so the two are the same byte for byte
+// (R-PRIV-6, R-UI-2).
 func (p *Pages) subjectAccessJSON(c *gin.Context) {
 	x, _, ok := p.subjectExport(c)
 	if !ok {
 		return
 	}
-	out := saJSON{ExportID: x.ExportID.String(), ClientID: x.ClientID.String(),
-		ExportedAt: x.ExportedAt.UTC().Format(time.RFC3339), Erased: x.Erased,
-		Referrals: []saJSONReferral{}, Events: []saJSONEvent{}}
-	for _, h := range x.Referrals {
-		r := saJSONReferral{ReferralID: h.State.ID.String(), Reference: h.State.Reference().String(), Verified: h.Verified,
-			Events: []saJSONEvent{}}
-		for _, e := range h.Entries {
-			ev, err := saJSONEventOf(e)
-			if err != nil {
-				p.fail(c, err)
-				return
-			}
-			r.Events = append(r.Events, ev)
-		}
-		out.Referrals = append(out.Referrals, r)
-	}
-	for _, e := range x.Client {
-		ev, err := saJSONEventOf(e)
-		if err != nil {
-			p.fail(c, err)
-			return
-		}
-		out.Events = append(out.Events, ev)
-	}
-	b, err := json.MarshalIndent(out, "", "  ")
+	b, err := p.SubjectAccessJSON(x)
 	if err != nil {
 		p.fail(c, err)
 		return

@@ -9,6 +9,7 @@ package web
 import (
 	"context"
 	"embed"
+	"errors"
 	"github.com/referral-ledger/ledger/audit"
 	"net/http"
 	"strings"
@@ -70,6 +71,11 @@ type Deps struct {
 	// SessionIdleTimeout is auth.session_idle_timeout, which the pages
 	// warn of before it ends a session (0 for the default, 30 minutes).
 	SessionIdleTimeout time.Duration
+	// SubjectAccessJSON encodes a subject access export as GET
+	// /v1/clients/{id}/subject-access answers it: the API's encoder, so
+	// the pages' download is the API's document, not a likeness of it
+	// (R-PRIV-6, R-UI-2). Required.
+	SubjectAccessJSON func(ledger.SubjectAccessExport) ([]byte, error)
 }
 
 // Pages is the web interface.
@@ -82,8 +88,11 @@ type Pages struct {
 
 // Mount adds the pages to r, outside /v1, and returns the handler of the
 // page for a path nothing serves, for the router to use outside /v1.
-// Errors: a template that does not parse.
+// Errors: a template that does not parse; no SubjectAccessJSON.
 func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
+	if d.SubjectAccessJSON == nil {
+		return nil, errors.New("web: no subject access encoder (Deps.SubjectAccessJSON)")
+	}
 	v, err := parseViews()
 	if err != nil {
 		return nil, err

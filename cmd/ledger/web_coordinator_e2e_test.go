@@ -347,7 +347,7 @@ func TestWebSubjectAccessLockedCase_PRIV6_LOCK9(t *testing.T) {
 	wantStatus(t, admin.post(path, url.Values{"sar-reason": {"the client's solicitor asked"}}), http.StatusOK, "Lola Locked",
 		`name="sar-reason" value="the client&#39;s solicitor asked"`)
 	dl := admin.post(path+".json", url.Values{"sar-reason": {"the client's solicitor asked"}})
-	wantStatus(t, dl, http.StatusOK, `"client_id": "`+client+`"`)
+	wantStatus(t, dl, http.StatusOK, `"client_id":"`+client+`"`)
 	found := 0
 	for _, e := range log() {
 		e := e.(map[string]any)
