@@ -311,6 +311,10 @@ type DirectoryEntry struct {
 	Services           []domain.Service
 	AcceptingReferrals bool
 	ResumeOn           string
+	// IntakeReason is why intake is off, which the org lead gives for
+	// the organisations that refer to them to read (R-ORG-2), as GET
+	// /v1/organisations/{id} shows it; "" while accepting.
+	IntakeReason string
 }
 
 // Directory lists the organisations signed up, by name, with whether each
@@ -327,7 +331,7 @@ func (p *Organisations) Directory(now time.Time) []DirectoryEntry {
 		e := DirectoryEntry{ID: o.ID, Name: o.Name, Description: o.Description, Services: o.Services,
 			AcceptingReferrals: o.AcceptingOn(today)}
 		if !e.AcceptingReferrals {
-			e.ResumeOn = o.ResumeOn
+			e.ResumeOn, e.IntakeReason = o.ResumeOn, o.IntakeReason
 		}
 		out = append(out, e)
 	}
