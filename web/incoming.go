@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,16 @@ func (p *Pages) incomingPage(c *gin.Context) {
 	v.Items, v.Next = p.listItems(page.Items, now), page.Next
 	v.Overdue, v.Urgent = p.inboxCounts(projections.InboxQuery{Organisation: u.OrganisationID, Visible: q.Visible}, now)
 	p.render(c, http.StatusOK, "incoming", v)
+}
+
+// Caption says in what order the list comes, as projections.Inbox sorts
+// it: open referrals soonest deadline first, ended ones latest first.
+func (v incomingView) Caption() string {
+	switch domain.Status(v.Status) {
+	case "", domain.StatusMade, domain.StatusAcknowledged:
+		return "Incoming referrals, soonest deadline first"
+	}
+	return "Incoming referrals, latest " + strings.ToLower(statusText(domain.Status(v.Status))) + " first"
 }
 
 // pageSize is how many referrals a list page shows.

@@ -23,6 +23,17 @@ type listItem struct {
 	DeadlineLabel, DaysLeft string
 }
 
+// listTable is a table of referrals with its caption, which says, for
+// screen readers, in what order the rows come (R-UI-2): each list's own.
+type listTable struct {
+	Items   []listItem
+	Caption string
+}
+
+func init() {
+	funcs["table"] = func(items []listItem, caption string) listTable { return listTable{Items: items, Caption: caption} }
+}
+
 func (p *Pages) listItems(items []projections.ReferralSummary, now time.Time) []listItem {
 	out := make([]listItem, len(items))
 	names := p.orgNames()
