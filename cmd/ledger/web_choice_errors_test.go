@@ -23,6 +23,9 @@ func TestWebChoiceErrorsBeforeConfirming_REF5_REF9_REF10_REF11_UI2(t *testing.T)
 	ref := made.location
 	ben := n.browser(t)
 	ben.signIn("ben", benPassword, "/")
+	id := strings.TrimPrefix(ref, "/referrals/")
+	// Acknowledged, as a referral must be before its page offers Close.
+	n.must(t, 200, "POST", "/v1/referrals/"+id+"/acknowledgement", n.signIn(t, "ben", benPassword), map[string]any{})
 
 	p := ben.post(ref+"/close", url.Values{"comment": {"Housed."}})
 	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#outcome"`, "Choose whether the referral was taken forward", "Housed.</textarea>")
@@ -47,8 +50,7 @@ func TestWebChoiceErrorsBeforeConfirming_REF5_REF9_REF10_REF11_UI2(t *testing.T)
 	// Complete, the confirmation comes; nothing was changed meanwhile.
 	wantStatus(t, ben.post(ref+"/decline", url.Values{"decline-reason": {"no_capacity"}, "decline-comment": {"Full until spring."}}),
 		http.StatusOK, "Are you sure you want to decline this referral?")
-	id := strings.TrimPrefix(ref, "/referrals/")
-	if r := n.must(t, 200, "GET", "/v1/referrals/"+id, n.signIn(t, "ben", benPassword), nil); r["status"] != "made" || r["revision"].(float64) != 0 {
+	if r := n.must(t, 200, "GET", "/v1/referrals/"+id, n.signIn(t, "ben", benPassword), nil); r["status"] != "acknowledged" || r["revision"].(float64) != 1 {
 		t.Fatalf("a refused form changed the referral: %v %v", r["status"], r["revision"])
 	}
 }
