@@ -67,7 +67,10 @@ func (b *pagesBrowser) send(method, path string, form url.Values) *response {
 	return &response{Status: res.StatusCode, Header: res.Header, Body: data}
 }
 
-func (b *pagesBrowser) get(path string) *response { b.tb.Helper(); return b.send(http.MethodGet, path, nil) }
+func (b *pagesBrowser) get(path string) *response {
+	b.tb.Helper()
+	return b.send(http.MethodGet, path, nil)
+}
 
 func (b *pagesBrowser) post(path string, form url.Values) *response {
 	b.tb.Helper()

@@ -176,8 +176,15 @@ func (p *Pages) decideErasure(c *gin.Context) {
 		if v.Problem != "" {
 			status = http.StatusConflict
 		}
-		if r, ok := p.Clients.ErasureRequest(id); ok {
-			v.R = p.erasureRow(r)
+		if p.settleHead(c.Request.Context()) == nil {
+			if r, ok := p.Clients.ErasureRequest(id); ok {
+				v.R = p.erasureRow(r)
+			}
+		}
+		if v.Problem != "" && !v.R.Waiting {
+			// Decided already, perhaps by this same form sent twice: say
+			// how in words, not the ledger's status code.
+			v.Problem = "This erasure request was already " + strings.ToLower(v.R.Status) + ". Nothing more was done."
 		}
 		p.render(c, status, "erasure-request", v)
 		return

@@ -167,7 +167,7 @@ func TestWebErasureRequestAndDecision_PRIV2(t *testing.T) {
 	}
 	wantStatus(t, admin.follow(p), http.StatusOK, "Erasure request refused", "Refused", "The erasure was refused")
 	wantStatus(t, admin.get("/erasure-requests"), http.StatusOK, "No erasure request is waiting")
-	wantStatus(t, admin.post(reqPath, url.Values{"decision": {"carry-out"}, "confirm": {"yes"}}), http.StatusConflict, "already decided")
+	wantStatus(t, admin.post(reqPath, url.Values{"decision": {"carry-out"}, "confirm": {"yes"}}), http.StatusConflict, "This erasure request was already refused. Nothing more was done.")
 
 	// A second request, carried out.
 	ann.post(askPath, url.Values{"erasure-reason": {"asked again in writing"}})
