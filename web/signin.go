@@ -58,6 +58,7 @@ func (p *Pages) signIn(c *gin.Context) {
 		if retry := retryAfter(err); retry != "" {
 			c.Header("Retry-After", retry)
 			status = http.StatusTooManyRequests
+			v.Errors[0].Message = throttledMessage(err)
 		}
 		p.render(c, status, "signin", v)
 		return
@@ -101,9 +102,43 @@ func signInMessage(err error) string {
 // retryAfter is the Retry-After of a throttled attempt, in seconds; "" if
 // err is not one.
 func retryAfter(err error) string {
-	var r *ledger.RetryError
-	if errors.As(err, &r) {
-		return strconv.Itoa(int(math.Ceil(r.After.Seconds())))
+	if secs, ok := retrySeconds(err); ok {
+		return strconv.Itoa(secs)
 	}
 	return ""
+}
+
+// retrySeconds is how long a throttled attempt must wait, in whole
+// seconds rounded up, as Retry-After says; false if err is not one.
+func retrySeconds(err error) (int, bool) {
+	var r *ledger.RetryError
+	if errors.As(err, &r) {
+		return int(math.Ceil(r.After.Seconds())), true
+	}
+	return 0, false
+}
+
+// throttledMessage is what a sign-in the throttle refused says (R-AUTH-5):
+// that too many attempts failed, whether by a wrong password or a wrong
+// code from the authenticator app (both count), and when to try again,
+// worked out from the same figure as the Retry-After header. It names
+// neither the account nor the address, so it reads the same whether or
+// not the username exists (R-AUTH-3).
+func throttledMessage(err error) string {
+	msg := "Too many attempts to sign in have failed, with a wrong password or a wrong code from the authenticator app."
+	secs, ok := retrySeconds(err)
+	if !ok || secs <= 0 {
+		return msg + " Try again later."
+	}
+	return msg + " Try again in " + waitText(secs) + "."
+}
+
+// waitText is a wait of secs seconds in words: seconds under a minute,
+// else minutes rounded up, so trying at that time is never too soon.
+func waitText(secs int) string {
+	if secs < 60 {
+		return itoa(secs) + " " + pluralWord(secs, "second", "seconds")
+	}
+	m := (secs + 59) / 60
+	return itoa(m) + " " + pluralWord(m, "minute", "minutes")
 }

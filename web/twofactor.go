@@ -29,6 +29,7 @@ func init() {
 		},
 		Flashes: map[string]string{
 			"two-factor-reset":        "The user's second factor has been reset. They have been emailed, and will set up an authenticator app at their next sign-in.",
+			"two-factor-reset-unused": "The user's second factor has been reset, and they have been emailed. Neither their role nor the organisation requires one, so they can sign in with their password alone, and set up an authenticator app again if they want to.",
 			"two-factor-required":     "Every user of the organisation now needs a second factor to sign in.",
 			"two-factor-not-required": "The organisation no longer requires a second factor of every user. Network roles still need one.",
 		},
@@ -77,7 +78,7 @@ func (p *Pages) signInCode(c *gin.Context) {
 		if retry := retryAfter(err); retry != "" {
 			c.Header("Retry-After", retry)
 			status = http.StatusTooManyRequests
-			msg = sentence(domain.ErrorMessage(err))
+			msg = throttledMessage(err)
 		} else if domain.ErrorCode(err) != domain.Unauthorized {
 			p.fail(c, err)
 			return
@@ -277,6 +278,14 @@ func (p *Pages) resetTwoFactor(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	p.flash(c, "two-factor-reset")
+	// They are asked to set up an app at their next sign-in only if their
+	// role or the organisation requires a second factor of them.
+	flash := "two-factor-reset"
+	if o, err := p.Service.Organisation(c.Request.Context(), id); err == nil {
+		if u, ok := o.Users[userID]; ok && !p.Accounts.MFARequired(u) {
+			flash = "two-factor-reset-unused"
+		}
+	}
+	p.flash(c, flash)
 	c.Redirect(http.StatusSeeOther, "/organisations/"+id.String()+"/second-factor")
 }
