@@ -342,6 +342,24 @@ func (e LockRequestWaitingStatus) Valid() bool {
 	}
 }
 
+// Defines values for NoteKind.
+const (
+	NoteKindNote            NoteKind = "note"
+	NoteKindTemporaryAccess NoteKind = "temporary_access"
+)
+
+// Valid indicates whether the value is a known member of the NoteKind enum.
+func (e NoteKind) Valid() bool {
+	switch e {
+	case NoteKindNote:
+		return true
+	case NoteKindTemporaryAccess:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OverdueReferralStage.
 const (
 	OverdueReferralStageAcknowledge OverdueReferralStage = "acknowledge"
@@ -1404,16 +1422,29 @@ type NewUser struct {
 	Username string  `json:"username"`
 }
 
-// Note defines model for Note.
+// Note a note added to the referral (kind note), or a note on the client's whole case that the referral shows (kind temporary_access: the reason the case's responsible person gave for short-term access to the locked case, R-LOCK-4; shown on the referrals the granting organisation made or received by then). Oldest first; text is null once the client's data is erased.
 type Note struct {
 	Actor         Actor               `json:"actor"`
 	AgreedCloseBy *openapi_types.Date `json:"agreed_close_by,omitempty"`
 
 	// At RFC 3339, UTC
-	At   time.Time          `json:"at"`
+	At time.Time `json:"at"`
+
+	// Id the note's; for kind temporary_access, the grant's
 	Id   openapi_types.UUID `json:"id"`
-	Text *string            `json:"text,omitempty"`
+	Kind NoteKind           `json:"kind"`
+
+	// TemporaryAccess for kind temporary_access, the access granted: to whom, for how many hours, until when; null otherwise
+	TemporaryAccess *struct {
+		ExpiresAt time.Time          `json:"expires_at"`
+		Hours     int                `json:"hours"`
+		UserId    openapi_types.UUID `json:"user_id"`
+	} `json:"temporary_access"`
+	Text *string `json:"text,omitempty"`
 }
+
+// NoteKind defines model for Note.Kind.
+type NoteKind string
 
 // NoteCreated the note's own fields, then the note again and the referral as it now stands
 type NoteCreated struct {
@@ -1421,10 +1452,12 @@ type NoteCreated struct {
 	AgreedCloseBy *openapi_types.Date `json:"agreed_close_by,omitempty"`
 	At            time.Time           `json:"at"`
 	Id            openapi_types.UUID  `json:"id"`
-	Note          Note                `json:"note"`
-	Referral      Referral            `json:"referral"`
-	ReferralId    openapi_types.UUID  `json:"referral_id"`
-	Text          *string             `json:"text,omitempty"`
+
+	// Note a note added to the referral (kind note), or a note on the client's whole case that the referral shows (kind temporary_access: the reason the case's responsible person gave for short-term access to the locked case, R-LOCK-4; shown on the referrals the granting organisation made or received by then). Oldest first; text is null once the client's data is erased.
+	Note       Note               `json:"note"`
+	Referral   Referral           `json:"referral"`
+	ReferralId openapi_types.UUID `json:"referral_id"`
+	Text       *string            `json:"text,omitempty"`
 }
 
 // Organisation defines model for Organisation.
@@ -1989,7 +2022,9 @@ type TemporaryAccess struct {
 
 // TemporaryAccessNew defines model for TemporaryAccessNew.
 type TemporaryAccessNew struct {
-	Hours  int                `json:"hours"`
+	Hours int `json:"hours"`
+
+	// Reason recorded as a note on the case (R-LOCK-4): the referrals the responsible person's organisation made or received show it with their notes, as kind temporary_access
 	Reason string             `json:"reason"`
 	UserId openapi_types.UUID `json:"user_id"`
 }

@@ -1,6 +1,10 @@
 package domain
 
-import "github.com/google/uuid"
+import (
+	"slices"
+
+	"github.com/google/uuid"
+)
 
 // The client event types: one complete list (ClientEventTypes). A client's
 // stream records what is decided about their data as a whole: erasure
@@ -118,6 +122,10 @@ type ClientRecord struct {
 	Erasing  uuid.UUID // the request being carried out, until Erased
 	Erased   bool
 	Lock     Lock
+	// CaseNotes are the notes on the client's whole case, oldest first
+	// (R-LOCK-4): kept when the lock is lifted, without their text once
+	// the client's data is erased. Read only: its array is shared.
+	CaseNotes []CaseNote
 }
 
 // EvolveClient applies a recorded event: erasure and subject access
@@ -157,6 +165,7 @@ func evolveClient(c ClientRecord, rec Recorded) (ClientRecord, bool) {
 		}
 	case *ClientErased:
 		c.Erased, c.Erasing = true, uuid.Nil
+		c.CaseNotes = erasedNotes(c.CaseNotes)
 	case *ClientSubjectAccessExported:
 		// A fact for the log and the access log; nothing decided about
 		// the client's data changes.
@@ -165,8 +174,11 @@ func evolveClient(c ClientRecord, rec Recorded) (ClientRecord, bool) {
 		if c.Lock, known = evolveLock(c.Lock, rec); !known {
 			return c, false
 		}
-		if e, ok := rec.Event.(*LockRequested); ok {
+		switch e := rec.Event.(type) {
+		case *LockRequested:
 			c.ID = e.ClientID
+		case *TemporaryAccessGranted:
+			c.CaseNotes = append(slices.Clip(c.CaseNotes), caseNoteOf(e, rec))
 		}
 	}
 	return c, true

@@ -70,11 +70,16 @@ type Referral struct {
 	AcknowledgedBy       uuid.UUID
 	AssignedTo           uuid.UUID // uuid.Nil when unassigned
 	Notes                []Note    // oldest first; read only: its array is shared (appendNote)
-	AgreedCloseBy        string    // the latest agreed closing date, YYYY-MM-DD
-	Outcome              string
-	Comment              string
-	ClosedAt             time.Time
-	ClosedBy             uuid.UUID
+	// CaseNotes are the notes on the client's whole case the referral
+	// shows (ClientRecord.CaseNotesOn, R-LOCK-4). No event of its stream
+	// sets them: the ledger's reads, which check the case's lock on the
+	// client's stream, fill them in from there.
+	CaseNotes     []CaseNote
+	AgreedCloseBy string // the latest agreed closing date, YYYY-MM-DD
+	Outcome       string
+	Comment       string
+	ClosedAt      time.Time
+	ClosedBy      uuid.UUID
 	// Declined (R-REF-9): the reason code and comment, when and by whom.
 	DeclineReasonCode string
 	DeclineComment    string

@@ -19,9 +19,9 @@ type lockNet struct {
 	Client                                                   string
 }
 
-func newLockNet(tb testing.TB) *lockNet {
+func newLockNet(tb testing.TB, opts ...apiOption) *lockNet {
 	tb.Helper()
-	n := &lockNet{network: newNetwork(tb)}
+	n := &lockNet{network: newNetwork(tb, opts...)}
 	n.ServiceManager = n.addUser(tb, n.OrgB, "service.b", domain.RoleServiceManager)
 	want(tb, n.do(tb, http.MethodPost, "/v1/organisations/"+n.OrgB+"/users", n.Admin.Token, map[string]any{
 		"username": "duty.b", "display_name": "Duty member", "email": "duty@example.org",

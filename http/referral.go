@@ -74,11 +74,27 @@ type actorBody struct {
 
 type noteBody struct {
 	ID            string    `json:"id"`
+	Kind          string    `json:"kind"` // note, or temporary_access: a note on the client's case (R-LOCK-4)
 	Text          *string   `json:"text"`
 	AgreedCloseBy *string   `json:"agreed_close_by"`
 	At            string    `json:"at"`
 	Actor         actorBody `json:"actor"`
+	// TemporaryAccess is the short-term access a temporary_access note
+	// gave its reason for; null on a note added to the referral.
+	TemporaryAccess *temporaryAccessNoteBody `json:"temporary_access"`
 }
+
+type temporaryAccessNoteBody struct {
+	UserID    string `json:"user_id"`
+	Hours     int    `json:"hours"`
+	ExpiresAt string `json:"expires_at"`
+}
+
+// The kinds of note a referral shows.
+const (
+	noteKindNote            = "note"
+	noteKindTemporaryAccess = "temporary_access"
+)
 
 type referralBody struct {
 	ID                   string        `json:"id"`
@@ -142,7 +158,7 @@ func (s *Server) referralJSON(r domain.Referral) referralBody {
 		ClientID: r.ClientID.String(), Client: clientJSON(r.ClientID, r.Erased, r.Client),
 		Reason: strJSON(r.Reason), PrivacyNoticeGiven: r.PrivacyNoticeGiven, Erased: r.Erased,
 		AssignedTo: idJSON(r.AssignedTo), Outcome: strJSON(r.Outcome), Comment: strJSON(r.Comment),
-		Notes: make([]noteBody, len(r.Notes)), MadeAt: r.MadeAt.UTC().Format(time.RFC3339), MadeBy: r.MadeBy.String(),
+		Notes: make([]noteBody, 0, len(r.Notes)+len(r.CaseNotes)), MadeAt: r.MadeAt.UTC().Format(time.RFC3339), MadeBy: r.MadeBy.String(),
 		AcknowledgedAt: timeJSON(r.AcknowledgedAt), ClosedAt: timeJSON(r.ClosedAt),
 		Deadlines: deadlinesBody{AcknowledgeBy: timeJSON(d.AcknowledgeBy), CloseBy: timeJSON(d.CloseBy)},
 		Overdue:   d.Overdue(r, s.Service.Now()), Revision: r.Revision,
@@ -157,15 +173,31 @@ func (s *Server) referralJSON(r domain.Referral) referralBody {
 	case r.SharedWithoutConsent: // erased: the override stays on record, its reason is gone
 		out.SafeguardingOverride = &overrideOut{}
 	}
-	for i, n := range r.Notes {
-		out.Notes[i] = noteJSON(n)
+	// The referral's own notes and those on the client's case, oldest
+	// first (both lists are).
+	notes, cases := r.Notes, r.CaseNotes
+	for len(notes) > 0 || len(cases) > 0 {
+		if len(cases) == 0 || len(notes) > 0 && !notes[0].At.After(cases[0].At) {
+			out.Notes, notes = append(out.Notes, noteJSON(notes[0])), notes[1:]
+		} else {
+			out.Notes, cases = append(out.Notes, caseNoteJSON(cases[0])), cases[1:]
+		}
 	}
 	return out
 }
 
 func noteJSON(n domain.Note) noteBody {
-	return noteBody{ID: n.ID.String(), Text: strJSON(n.Text), AgreedCloseBy: strJSON(n.AgreedCloseBy),
+	return noteBody{ID: n.ID.String(), Kind: noteKindNote, Text: strJSON(n.Text), AgreedCloseBy: strJSON(n.AgreedCloseBy),
 		At: n.At.UTC().Format(time.RFC3339), Actor: actorBody{UserID: idJSON(n.ActorUserID), OrganisationID: idJSON(n.ActorOrganisationID)}}
+}
+
+// caseNoteJSON shows a note on the client's case: the reason for a
+// short-term access, with whom it let in, for how long and until when.
+func caseNoteJSON(n domain.CaseNote) noteBody {
+	return noteBody{ID: n.ID.String(), Kind: noteKindTemporaryAccess, Text: strJSON(n.Text),
+		At: n.At.UTC().Format(time.RFC3339), Actor: actorBody{UserID: idJSON(n.ActorUserID), OrganisationID: idJSON(n.ActorOrganisationID)},
+		TemporaryAccess: &temporaryAccessNoteBody{UserID: n.GranteeUserID.String(), Hours: n.Hours(),
+			ExpiresAt: n.ExpiresAt.UTC().Format(time.RFC3339)}}
 }
 
 // respondReferral answers a command with the referral it returned, as

@@ -52,23 +52,39 @@ func (s *Service) clientRecord(ctx context.Context, client uuid.UUID) (domain.Cl
 // as for a referral that does not exist; otherwise a refusal is Forbidden,
 // naming the person the case is locked to.
 func (s *Service) caseAccess(ctx context.Context, actor domain.Actor, r domain.Referral) (domain.CaseGrant, domain.Lock, error) {
+	grant, c, err := s.caseAccessOf(ctx, actor, r)
+	return grant, c.Lock, err
+}
+
+// caseAccessOf is caseAccess, returning the client's record it checked
+// the lock on: the case's notes come from it (R-LOCK-4). The record
+// returned with an error is for its lock alone.
+func (s *Service) caseAccessOf(ctx context.Context, actor domain.Actor, r domain.Referral) (domain.CaseGrant, domain.ClientRecord, error) {
 	if !r.Exists {
-		return "", domain.Lock{}, errNoReferral
+		return "", domain.ClientRecord{}, errNoReferral
 	}
 	c, err := s.clientRecord(ctx, r.ClientID)
 	if err != nil {
-		return "", domain.Lock{}, err
+		return "", domain.ClientRecord{}, err
 	}
 	grant, ok := domain.LockAccess(c.Lock, actor, s.Now())
 	switch {
 	case ok && grant == domain.GrantNotLocked && !CanSee(actor, r):
-		return "", c.Lock, errNoReferral
+		return "", c, errNoReferral
 	case ok:
-		return grant, c.Lock, nil
+		return grant, c, nil
 	case c.Lock.HideNotification || !CanSee(actor, r):
-		return "", c.Lock, errNoReferral
+		return "", c, errNoReferral
 	}
-	return "", c.Lock, s.lockedError(c.Lock)
+	return "", c, s.lockedError(c.Lock)
+}
+
+// withCaseNotes returns r showing the notes on its client's case that it
+// shows (domain.ClientRecord.CaseNotesOn), for a reader who passed the
+// case's lock on c.
+func withCaseNotes(r domain.Referral, c domain.ClientRecord) domain.Referral {
+	r.CaseNotes = c.CaseNotesOn(r)
+	return r
 }
 
 // lockedError tells a caller who may know the case exists whom it is

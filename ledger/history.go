@@ -43,14 +43,39 @@ func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uu
 	if err != nil {
 		return History{}, err
 	}
-	grant, lock, err := s.caseAccess(ctx, actor, current)
+	grant, c, err := s.caseAccessOf(ctx, actor, current)
 	if err != nil {
 		return History{}, err
 	}
 	if err := h.check(at, current); err != nil {
 		return History{}, err
 	}
-	return h, s.recordAccess(ctx, actor, current.ClientID, current.ID, grant, lock.Status == domain.LockLocked)
+	h.State = withCaseNotes(h.State, c)
+	h.State.CaseNotes = h.caseNotesUpTo(at, h.State.CaseNotes)
+	return h, s.recordAccess(ctx, actor, current.ClientID, current.ID, grant, c.Lock.Status == domain.LockLocked)
+}
+
+// caseNotesUpTo keeps the notes on the case that were written by the point
+// the history stops at: as of a time, those written by then; at a
+// revision, those written before the next event of the referral, if any.
+func (h History) caseNotesUpTo(at HistoryPoint, notes []domain.CaseNote) []domain.CaseNote {
+	var before func(time.Time) bool
+	switch {
+	case at.AsOf != nil:
+		before = func(t time.Time) bool { return !t.After(*at.AsOf) }
+	case at.Revision != nil && len(h.Entries) < len(h.All):
+		next := h.All[len(h.Entries)].Decoded.At
+		before = func(t time.Time) bool { return t.Before(next) }
+	default:
+		return notes
+	}
+	var out []domain.CaseNote
+	for _, n := range notes {
+		if before(n.At) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // check refuses a point in time at which the referral did not exist.

@@ -99,26 +99,49 @@ func (s *Service) RecordRead(ctx context.Context, actor domain.Actor, r domain.R
 }
 
 // referral loads a referral the actor may see, without recording a read.
+// It shows the notes on the client's case it carries (R-LOCK-4).
 func (s *Service) referral(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Referral, domain.CaseGrant, domain.Lock, error) {
 	r, _, _, err := fold(ctx, s, ReferralStream(id), domain.EvolveReferral)
 	if err != nil {
 		return domain.Referral{}, "", domain.Lock{}, err
 	}
-	grant, lock, err := s.caseAccess(ctx, actor, r)
-	return r, grant, lock, err
+	grant, c, err := s.caseAccessOf(ctx, actor, r)
+	if err != nil {
+		return r, grant, c.Lock, err
+	}
+	return withCaseNotes(r, c), grant, c.Lock, nil
 }
 
 // onReferral runs a decision on a referral the actor may see; others get
-// NotFound, exactly as for a referral that does not exist.
+// NotFound, exactly as for a referral that does not exist. The referral
+// it returns shows the notes on the client's case it carries (R-LOCK-4).
 func (s *Service) onReferral(ctx context.Context, actor domain.Actor, id uuid.UUID,
 	decide func(domain.Referral) ([]domain.Event, error)) (domain.Referral, Written, error) {
-	return execute(ctx, s, actor, ReferralStream(id), domain.EvolveReferral,
+	var client domain.ClientRecord
+	checked := false
+	r, w, err := execute(ctx, s, actor, ReferralStream(id), domain.EvolveReferral,
 		func(r domain.Referral) ([]domain.Event, error) {
-			if _, _, err := s.caseAccess(ctx, actor, r); err != nil {
+			_, c, err := s.caseAccessOf(ctx, actor, r)
+			if err != nil {
 				return nil, err
 			}
+			client, checked = c, true
 			return decide(r)
 		})
+	if err != nil || !r.Exists {
+		return r, w, err
+	}
+	if !checked {
+		// A repeated request answered from what it wrote the first time:
+		// nothing was decided, so the case was not read. Its notes are
+		// shown only to a caller the case's lock lets in now.
+		_, c, err := s.caseAccessOf(ctx, actor, r)
+		if err != nil {
+			return r, w, nil
+		}
+		client = c
+	}
+	return withCaseNotes(r, client), w, nil
 }
 
 // Acknowledge records the receiver's acknowledgement. Errors: NotFound,

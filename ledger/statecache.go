@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 )
@@ -60,7 +62,8 @@ func cacheableStream(stream string) bool {
 
 // foldableStream says whether stream's folded state is cached by reads:
 // the streams commands cache, and clients' streams (their erasure and lock
-// state, which holds none of the client's data).
+// state, which holds none of the client's data but the notes on their
+// case, checked against erasure as a referral's data is: cachedAsOf).
 func foldableStream(stream string) bool {
 	return cacheableStream(stream) || strings.HasPrefix(stream, ClientPrefix)
 }
@@ -146,8 +149,8 @@ func (c *stateCache) len() int {
 }
 
 // cached returns stream's cached fold as an S, if there is one whose data
-// may still be used: a referral whose client is erased, or whose key
-// cannot be read now, is not (the caller reads the stream, which answers
+// may still be used: a referral, or a client's record with notes on their
+// case, whose client is erased, or whose key cannot be read now, is not (the caller reads the stream, which answers
 // as decoding always has).
 func cached[S any](ctx context.Context, s *Service, stream string) (S, uint64, bool) {
 	state, rev, _, ok := cachedAsOf[S](ctx, s, stream)
@@ -166,8 +169,21 @@ func cachedAsOf[S any](ctx context.Context, s *Service, stream string) (S, uint6
 	if !ok {
 		return zero, 0, 0, false
 	}
-	if r, isReferral := v.(domain.Referral); isReferral && r.Exists && s.codec.keys != nil {
-		if _, erased, err := s.codec.keys.KeyForRead(ctx, r.ClientID); err != nil || erased {
+	var client uuid.UUID
+	switch c := v.(type) {
+	case domain.Referral:
+		if c.Exists {
+			client = c.ClientID
+		}
+	case domain.ClientRecord:
+		// Its case notes are the one thing of the client's own it holds
+		// (R-LOCK-4).
+		if len(c.CaseNotes) > 0 {
+			client = c.ID
+		}
+	}
+	if client != uuid.Nil && s.codec.keys != nil {
+		if _, erased, err := s.codec.keys.KeyForRead(ctx, client); err != nil || erased {
 			s.states.drop(stream)
 			return zero, 0, 0, false
 		}

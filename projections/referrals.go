@@ -424,7 +424,7 @@ func workKey(e *referralEntry) sortKey {
 func withoutClientData(r domain.Referral) domain.Referral {
 	r.Client, r.Reason, r.Comment, r.UrgencyFeedback = domain.Client{}, "", "", ""
 	r.DeclineComment, r.ForwardComment, r.ForwardedFromComment, r.WithdrawReason, r.ReopenReason = "", "", "", "", ""
-	r.Consent, r.SafeguardingOverride, r.Notes = nil, nil, nil
+	r.Consent, r.SafeguardingOverride, r.Notes, r.CaseNotes = nil, nil, nil, nil
 	return r
 }
 

@@ -44,6 +44,12 @@ type referralView struct {
 type noteView struct {
 	Text, AgreedCloseBy, By, Organisation string
 	At                                    time.Time
+	// A note on the client's case (R-LOCK-4): the short-term access its
+	// text gives the reason for, whom it let in, for how long and until
+	// when; Grantee is empty for a note added to the referral.
+	Grantee string
+	Hours   int
+	Until   time.Time
 }
 
 type historyView struct {
@@ -114,6 +120,12 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 		v.Notes = append(v.Notes, noteView{Text: n.Text, AgreedCloseBy: n.AgreedCloseBy, At: n.At,
 			By: p.userName(n.ActorUserID), Organisation: p.orgName(n.ActorOrganisationID)})
 	}
+	for _, n := range r.CaseNotes {
+		v.Notes = append(v.Notes, noteView{Text: n.Text, At: n.At, By: p.userName(n.ActorUserID),
+			Organisation: p.orgName(n.ActorOrganisationID), Grantee: p.userName(n.GranteeUserID), Hours: n.Hours(), Until: n.ExpiresAt})
+	}
+	// Oldest first, the case's notes among the referral's own.
+	slices.SortStableFunc(v.Notes, func(a, b noteView) int { return a.At.Compare(b.At) })
 	for _, e := range h.Entries {
 		v.History = append(v.History, historyView{What: eventText(e.Decoded.Event), At: e.Decoded.At, By: p.userName(e.Decoded.ActorUserID)})
 	}
