@@ -172,7 +172,8 @@ func TestResponsiblePerson_LOCK10(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := domain.RequestLock{RequestID: lockRequestID, ClientID: clientID, ResponsibleUserID: tc.user.ID,
-				Responsible: tc.user, Reason: "related member of staff", Deny: tc.deny}
+				Responsible: tc.user, Reason: "related member of staff", Deny: tc.deny,
+				Named: map[uuid.UUID]domain.User{tc.user.ID: tc.user}}
 			if cmd.ResponsibleUserID == uuid.Nil {
 				cmd.ResponsibleUserID = id("nobody")
 			}

@@ -22,6 +22,9 @@ type RequestLock struct {
 	Deny              []Party
 	HideNotification  bool
 	SeriousCaseReview bool
+	// Named are the accounts the allow and deny lists name by user_id, as
+	// the directory has them; an id it does not know is absent.
+	Named map[uuid.UUID]User
 	// Refused holds what the caller found wrong in what it was sent before
 	// it could make the command of it (a form's half-filled entry): the
 	// request is refused with those errors and the command's own, so the
@@ -29,7 +32,14 @@ type RequestLock struct {
 	Refused []FieldError
 }
 
-func validateParties(f *fieldErrors, field string, parties []Party, roles bool) {
+// validateParties checks an allow list (deny false) or a deny list. A
+// user it names must be an active member of staff, as named has them; one
+// the allow list names must not be helpdesk staff, whom a lock never lets
+// in (R-LOCK-2), so that the list names nobody the case would refuse. A
+// role is only for refusing system support or emergency duty their
+// automatic access. Teams are labels on accounts, not records of their
+// own: a team's name is checked for its shape only.
+func validateParties(f *fieldErrors, field string, parties []Party, deny bool, named map[uuid.UUID]User) {
 	if len(parties) > 100 {
 		f.add(field, "must list at most 100 entries")
 		return
@@ -44,13 +54,23 @@ func validateParties(f *fieldErrors, field string, parties []Party, roles bool) 
 		}
 		switch {
 		case set != 1:
-			f.add(name, "must name exactly one of user_id or team"+map[bool]string{true: " (or role)", false: ""}[roles])
+			f.add(name, "must name exactly one of user_id or team"+map[bool]string{true: " (or role)", false: ""}[deny])
 		case p.OrganisationID != uuid.Nil && p.Team == "":
 			f.add(name+".organisation_id", "names the organisation of a team: give it with team only")
 		case p.Team != "":
 			f.text(name+".team", p.Team, true, MaxShortText)
-		case p.Role != "" && (!roles || (p.Role != RoleSystemSupport && p.Role != RoleEmergencyDuty)):
+		case p.Role != "" && !deny:
+			f.add(name+".role", "a role cannot be allowed: name a user_id or a team (system support and emergency duty have access unless the deny list refuses them)")
+		case p.Role != "" && p.Role != RoleSystemSupport && p.Role != RoleEmergencyDuty:
 			f.add(name+".role", "only system_support or emergency_duty can be refused by role")
+		case p.UserID != uuid.Nil:
+			u, ok := named[p.UserID]
+			switch {
+			case !ok || u.ID != p.UserID || u.Closed:
+				f.add(name+".user_id", "must be an active member of staff")
+			case !deny && u.Actor().Has(RoleHelpdesk):
+				f.add(name+".user_id", "is helpdesk staff, who never have access to a locked case")
+			}
 		}
 	}
 }
@@ -84,8 +104,8 @@ func DecideRequestLock(c ClientRecord, actor Actor, cmd RequestLock) ([]Event, e
 		}
 	}
 	f.text("reason", cmd.Reason, true, MaxLongText)
-	validateParties(&f, "allow", cmd.Allow, false)
-	validateParties(&f, "deny", cmd.Deny, true)
+	validateParties(&f, "allow", cmd.Allow, false, cmd.Named)
+	validateParties(&f, "deny", cmd.Deny, true, cmd.Named)
 	f = append(f, cmd.Refused...)
 	if err := f.err(); err != nil {
 		return nil, err

@@ -21,22 +21,44 @@ type ClientKnowledge interface {
 	ClientReferrals
 }
 
-// organisationsExist checks that the organisations a lock's team entries
-// name exist (R-LOCK-11). Errors: Invalid, naming the entry.
-func (s *Service) organisationsExist(ctx context.Context, field string, parties []domain.Party) error {
+// missingOrganisations names the team entries of a lock's list whose
+// organisation does not exist (R-LOCK-11), one error each. Errors: the
+// store's.
+func (s *Service) missingOrganisations(ctx context.Context, field string, parties []domain.Party) ([]domain.FieldError, error) {
+	var out []domain.FieldError
 	for i, p := range parties {
 		if p.OrganisationID == uuid.Nil {
 			continue
 		}
 		o, _, _, err := fold(ctx, s, OrganisationStream(p.OrganisationID), domain.EvolveOrganisation)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !o.Exists {
-			return domain.InvalidFields(domain.FieldError{Field: fmt.Sprintf("%s[%d].organisation_id", field, i), Message: "no such organisation"})
+			out = append(out, domain.FieldError{Field: fmt.Sprintf("%s[%d].organisation_id", field, i), Message: "no such organisation"})
 		}
 	}
-	return nil
+	return out, nil
+}
+
+// namedStaff returns the accounts the lists name by user id, as the
+// directory has them.
+func (s *Service) namedStaff(lists ...[]domain.Party) map[uuid.UUID]domain.User {
+	out := map[uuid.UUID]domain.User{}
+	if s.people == nil {
+		return out
+	}
+	for _, list := range lists {
+		for _, p := range list {
+			if p.UserID == uuid.Nil {
+				continue
+			}
+			if u, ok := s.people.UserByID(p.UserID); ok {
+				out[p.UserID] = u
+			}
+		}
+	}
+	return out
 }
 
 // onClient runs a decision on a client's stream.
@@ -55,11 +77,18 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 	if s.people != nil {
 		cmd.Responsible, _ = s.people.UserByID(cmd.ResponsibleUserID)
 	}
-	if err := s.organisationsExist(ctx, "allow", cmd.Allow); err != nil {
-		return domain.ClientRecord{}, Written{}, err
-	}
-	if err := s.organisationsExist(ctx, "deny", cmd.Deny); err != nil {
-		return domain.ClientRecord{}, Written{}, err
+	cmd.Named = s.namedStaff(cmd.Allow, cmd.Deny)
+	for _, list := range []struct {
+		field   string
+		parties []domain.Party
+	}{{"allow", cmd.Allow}, {"deny", cmd.Deny}} {
+		missing, err := s.missingOrganisations(ctx, list.field, list.parties)
+		if err != nil {
+			return domain.ClientRecord{}, Written{}, err
+		}
+		// Refused with every other mistake, when the gate lets the caller
+		// that far (R-LOCK-12).
+		cmd.Refused = append(cmd.Refused, missing...)
 	}
 	cmd.RequestID = s.newID(ctx)
 	return s.onGatedClient(ctx, actor, cmd.ClientID, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
