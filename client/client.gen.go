@@ -806,7 +806,7 @@ type Accepted struct {
 // AcceptedStatus defines model for Accepted.Status.
 type AcceptedStatus string
 
-// AccessGrant defines model for AccessGrant.
+// AccessGrant one line of the access a locked case grants now, as every read decides it (R-LOCK-2, R-LOCK-7): a person listed by user_id (responsible, allowed_user, temporary) gets in, so one the lock refuses now (an account closed, given the helpdesk role, or moved into a refused team) is left out; an allowed team is listed unless the deny list refuses the whole team; then the deny list's entries (denied_*).
 type AccessGrant struct {
 	ExpiresAt *time.Time      `json:"expires_at,omitempty"`
 	Kind      AccessGrantKind `json:"kind"`

@@ -34,47 +34,15 @@ type lockedCaseBody struct {
 	Access            []accessGrantBody `json:"access"`
 }
 
-// accessOf lists the access currently granted on a locked case (R-LOCK-7):
-// the responsible person, the allow list, live temporary grants, the
-// automatic roles unless refused, and the deny list.
-func accessOf(l domain.Lock, now time.Time) []accessGrantBody {
-	teamOrg := func(p domain.Party) *string {
-		if p.OrganisationID != uuid.Nil {
-			return idJSON(p.OrganisationID)
-		}
-		return idJSON(l.OwningOrganisationID)
-	}
-	out := []accessGrantBody{{Kind: string(domain.GrantResponsible), UserID: idJSON(l.ResponsibleUserID)}}
-	for _, p := range l.Allow {
-		if p.UserID != uuid.Nil {
-			out = append(out, accessGrantBody{Kind: string(domain.GrantAllowedUser), UserID: idJSON(p.UserID)})
-		} else {
-			out = append(out, accessGrantBody{Kind: string(domain.GrantAllowedTeam), Team: p.Team, TeamOrgID: teamOrg(p)})
-		}
-	}
-	for _, g := range l.Grants {
-		if g.Live(now) {
-			out = append(out, accessGrantBody{Kind: string(domain.GrantTemporary), UserID: idJSON(g.UserID), ExpiresAt: timeJSON(g.ExpiresAt)})
-		}
-	}
-	for _, r := range []domain.Role{domain.RoleSystemSupport, domain.RoleEmergencyDuty} {
-		refused := false
-		for _, p := range l.Deny {
-			refused = refused || p.Role == r
-		}
-		if !refused {
-			out = append(out, accessGrantBody{Kind: string(domain.GrantAutomaticRole), Role: string(r)})
-		}
-	}
-	for _, p := range l.Deny {
-		switch {
-		case p.UserID != uuid.Nil:
-			out = append(out, accessGrantBody{Kind: "denied_user", UserID: idJSON(p.UserID)})
-		case p.Team != "":
-			out = append(out, accessGrantBody{Kind: "denied_team", Team: p.Team, TeamOrgID: teamOrg(p)})
-		default:
-			out = append(out, accessGrantBody{Kind: "denied_role", Role: string(p.Role)})
-		}
+// accessOf lists the access a locked case grants now (R-LOCK-7), as
+// domain.Lock.AccessNow decides it with the accounts as the directory has
+// them: everyone listed as let in gets in (R-LOCK-2); then the deny list.
+func (s *Server) accessOf(l domain.Lock, now time.Time) []accessGrantBody {
+	entries := l.AccessNow(s.Orgs.UserByID, now)
+	out := make([]accessGrantBody, len(entries))
+	for i, e := range entries {
+		out[i] = accessGrantBody{Kind: e.Kind, UserID: idJSON(e.UserID), Team: e.Team, TeamOrgID: idJSON(e.TeamOrganisationID),
+			Role: string(e.Role), ExpiresAt: timeJSON(e.ExpiresAt)}
 	}
 	return out
 }
@@ -121,7 +89,7 @@ func (s *Server) lockedCases(c *gin.Context) {
 			LockedAt: l.LockedAt.UTC().Format(time.RFC3339), ReviewDue: l.ReviewDue().UTC().Format(time.RFC3339),
 			ReviewOverdue: l.ReviewOverdue(now), HideNotification: l.HideNotification, SeriousCaseReview: l.SeriousCaseReview && !l.SeriousCaseReviewEnd,
 			UnlockRequested: l.UnlockRequestID != uuid.Nil, RequestedBy: l.RequestedBy.String(), ApprovedBy: l.ApprovedBy.String(),
-			Access: accessOf(l, now)}
+			Access: s.accessOf(l, now)}
 	}
 	c.JSON(http.StatusOK, gin.H{"cases": out, "next": next})
 }

@@ -502,6 +502,9 @@ type accessView struct {
 	Expires   time.Time
 	Denied    bool
 	UserID    uuid.UUID
+	// RefusedNow marks a live temporary grant the lock refuses all the
+	// same: its holder is helpdesk staff now, or the deny list names them.
+	RefusedNow bool
 }
 
 type lockedCaseView struct {
@@ -533,30 +536,39 @@ type lockedCasesView struct {
 	Overdue, DueSoon, Total int
 }
 
-// accessList is the access currently granted on a lock, as the API's
-// report lists it (R-LOCK-7).
+// accessList is the access a locked case grants now, as the API's report
+// lists it (R-LOCK-7, domain.Lock.AccessNow): nobody listed as let in is
+// refused. temporary is the live grants, for the responsible person who
+// made them to see and end, with those the lock refuses now (the grantee
+// given the helpdesk role, or moved into a team it refuses) marked.
 func (p *Pages) accessList(l domain.Lock, now time.Time) (all, temporary []accessView) {
-	all = append(all, accessView{Kind: "Responsible person", Who: p.userName(l.ResponsibleUserID), UserID: l.ResponsibleUserID})
-	for _, x := range l.Allow {
-		kind := "Allowed user"
-		if x.UserID == uuid.Nil {
-			kind = "Allowed team"
+	for _, e := range l.AccessNow(p.Orgs.UserByID, now) {
+		a := accessView{Expires: e.ExpiresAt, UserID: e.UserID}
+		x := domain.Party{UserID: e.UserID, Team: e.Team, OrganisationID: e.TeamOrganisationID, Role: e.Role}
+		switch e.Kind {
+		case string(domain.GrantResponsible):
+			a.Kind, a.Who = "Responsible person", p.userName(e.UserID)
+		case string(domain.GrantAllowedUser):
+			a.Kind, a.Who = "Allowed user", p.partyText(x, l.OwningOrganisationID)
+		case string(domain.GrantAllowedTeam):
+			a.Kind, a.Who = "Allowed team", p.partyText(x, l.OwningOrganisationID)
+		case string(domain.GrantTemporary):
+			a.Kind, a.Who = "Temporary access", p.userName(e.UserID)
+		case string(domain.GrantAutomaticRole):
+			a.Kind, a.Who = "By role", p.partyText(x, uuid.Nil)
+		default:
+			a.Kind, a.Who, a.Denied = "Denied", p.partyText(x, l.OwningOrganisationID), true
 		}
-		all = append(all, accessView{Kind: kind, Who: p.partyText(x, l.OwningOrganisationID), UserID: x.UserID})
+		all = append(all, a)
 	}
 	for _, g := range l.Grants {
 		if g.Live(now) {
 			a := accessView{Kind: "Temporary access", Who: p.userName(g.UserID), Expires: g.ExpiresAt, UserID: g.UserID}
-			all, temporary = append(all, a), append(temporary, a)
+			u, known := p.Orgs.UserByID(g.UserID)
+			_, in := domain.LockAccess(l, u.Actor(), now)
+			a.RefusedNow = !known || u.Closed || !in
+			temporary = append(temporary, a)
 		}
-	}
-	for _, r := range []domain.Role{domain.RoleSystemSupport, domain.RoleEmergencyDuty} {
-		if !slices.ContainsFunc(l.Deny, func(x domain.Party) bool { return x.Role == r }) {
-			all = append(all, accessView{Kind: "By role", Who: p.partyText(domain.Party{Role: r}, uuid.Nil)})
-		}
-	}
-	for _, x := range l.Deny {
-		all = append(all, accessView{Kind: "Denied", Who: p.partyText(x, l.OwningOrganisationID), Denied: true})
 	}
 	return all, temporary
 }
