@@ -51,15 +51,11 @@ func (s *Service) clientRecord(ctx context.Context, client uuid.UUID) (domain.Cl
 // locked case whose notification is hidden, the answer is NotFound, exactly
 // as for a referral that does not exist; otherwise a refusal is Forbidden,
 // naming the person the case is locked to.
-func (s *Service) caseAccess(ctx context.Context, actor domain.Actor, r domain.Referral) (domain.CaseGrant, domain.Lock, error) {
-	grant, c, err := s.caseAccessOf(ctx, actor, r)
-	return grant, c.Lock, err
-}
-
-// caseAccessOf is caseAccess, returning the client's record it checked
-// the lock on: the case's notes come from it (R-LOCK-4). The record
-// returned with an error is for its lock alone.
-func (s *Service) caseAccessOf(ctx context.Context, actor domain.Actor, r domain.Referral) (domain.CaseGrant, domain.ClientRecord, error) {
+//
+// It returns the client's record it checked the lock on: the case's notes
+// come from it (R-LOCK-4). The record returned with an error is for its
+// lock alone.
+func (s *Service) caseAccess(ctx context.Context, actor domain.Actor, r domain.Referral) (domain.CaseGrant, domain.ClientRecord, error) {
 	if !r.Exists {
 		return "", domain.ClientRecord{}, errNoReferral
 	}

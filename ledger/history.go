@@ -43,7 +43,7 @@ func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uu
 	if err != nil {
 		return History{}, err
 	}
-	grant, c, err := s.caseAccessOf(ctx, actor, current)
+	grant, c, err := s.caseAccess(ctx, actor, current)
 	if err != nil {
 		return History{}, err
 	}

@@ -105,7 +105,7 @@ func (s *Service) referral(ctx context.Context, actor domain.Actor, id uuid.UUID
 	if err != nil {
 		return domain.Referral{}, "", domain.Lock{}, err
 	}
-	grant, c, err := s.caseAccessOf(ctx, actor, r)
+	grant, c, err := s.caseAccess(ctx, actor, r)
 	if err != nil {
 		return r, grant, c.Lock, err
 	}
@@ -121,7 +121,7 @@ func (s *Service) onReferral(ctx context.Context, actor domain.Actor, id uuid.UU
 	checked := false
 	r, w, err := execute(ctx, s, actor, ReferralStream(id), domain.EvolveReferral,
 		func(r domain.Referral) ([]domain.Event, error) {
-			_, c, err := s.caseAccessOf(ctx, actor, r)
+			_, c, err := s.caseAccess(ctx, actor, r)
 			if err != nil {
 				return nil, err
 			}
@@ -135,7 +135,7 @@ func (s *Service) onReferral(ctx context.Context, actor domain.Actor, id uuid.UU
 		// A repeated request answered from what it wrote the first time:
 		// nothing was decided, so the case was not read. Its notes are
 		// shown only to a caller the case's lock lets in now.
-		_, c, err := s.caseAccessOf(ctx, actor, r)
+		_, c, err := s.caseAccess(ctx, actor, r)
 		if err != nil {
 			return r, w, nil
 		}
