@@ -47,7 +47,8 @@ const (
 
 // lockState is the state of the case a cell acts on. For the lock
 // states, every caller except the responsible person is named on the
-// allow list (allowed) or the deny list (denied), or on neither with the
+// allow list (allowed; helpdesk staff excepted, whom an allow list cannot
+// name, R-LOCK-2) or the deny list (denied), or on neither with the
 // notification hidden (hidden); or the allow list names team t1, which
 // every caller, in every organisation, belongs to (team).
 type lockState string
@@ -718,11 +719,14 @@ func buildMatrixWorld(t *testing.T) *matrixWorld {
 	w.targetAdviser = w.account(t, w.orgB, "target.adviser.b", false, domain.RoleAdviser).ID
 	w.targetSupport = w.account(t, w.orgB, "target.support.b", false, domain.RoleSystemSupport).ID
 	for _, c := range w.callers {
-		if c.rel != relResponsible {
+		if c.rel == relResponsible {
+			continue
+		}
+		w.denyIDs = append(w.denyIDs, map[string]any{"user_id": c.user.ID})
+		if !c.is(domain.RoleHelpdesk) { // an allow list cannot name helpdesk staff (R-LOCK-2)
 			w.allowIDs = append(w.allowIDs, map[string]any{"user_id": c.user.ID})
 		}
 	}
-	w.denyIDs = w.allowIDs
 	for _, st := range caseStates {
 		w.cases[st] = w.newCase(t, st, caseNeeds{pending: true, erasure: true})
 	}
