@@ -71,31 +71,29 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 // know, or a lock with a hidden notification, hides it), Forbidden (a
 // locked case, naming its responsible person).
 func (s *Service) Referral(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Referral, error) {
-	r, _, _, err := fold(ctx, s, ReferralStream(id), domain.EvolveReferral)
+	r, grant, lock, err := s.referral(ctx, actor, id)
 	if err != nil {
 		return domain.Referral{}, err
 	}
-	if err := s.RecordRead(ctx, actor, r); err != nil {
-		return domain.Referral{}, err
-	}
-	return r, nil
+	return r, s.recordAccess(ctx, actor, r.ClientID, r.ID, grant, lock.Status == domain.LockLocked)
 }
 
 // RecordRead checks that actor may see the referral r and records that
 // they read it in the client's access log (R-LOCK-9), with the ground the
 // case's lock lets them in on: before it returns for a locked case (and for
-// an auditor), in the next batch otherwise (SetAsyncAccessLog). Referral
-// reads through it; so does every answer that shows a referral a command
-// returned, which is as much a read of the client's data (R-UI-2). The
-// check is made again, against the lock as it is now, so a caller the
-// lock has shut out since the command ran is refused as a read would be.
+// an auditor), in the next batch otherwise (SetAsyncAccessLog), as
+// Referral records a read. Every answer that shows a referral a command
+// returned goes through it: it is as much a read of the client's data
+// (R-UI-2). The check is made again, against the lock as it is now, so a
+// caller the lock has shut out since the command ran is refused as a read
+// would be.
 // Errors: as Referral's.
 func (s *Service) RecordRead(ctx context.Context, actor domain.Actor, r domain.Referral) error {
-	grant, lock, err := s.caseAccess(ctx, actor, r)
+	grant, c, err := s.caseAccess(ctx, actor, r)
 	if err != nil {
 		return err
 	}
-	return s.recordAccess(ctx, actor, r.ClientID, r.ID, grant, lock.Status == domain.LockLocked)
+	return s.recordAccess(ctx, actor, r.ClientID, r.ID, grant, c.Lock.Status == domain.LockLocked)
 }
 
 // referral loads a referral the actor may see, without recording a read.
