@@ -2060,6 +2060,12 @@ type User struct {
 	Username       string             `json:"username"`
 }
 
+// UserPasswordSet defines model for UserPasswordSet.
+type UserPasswordSet struct {
+	// Password the new one-time password, which the user must change at their next sign-in; the password policy applies (auth.password_policy: at least 8 code points for "network", 12 for "modern", at most 256, no control characters, not a known or predictable password)
+	Password string `json:"password"`
+}
+
 // UserUpdate account fields; only those present change
 type UserUpdate struct {
 	DisplayName *string              `json:"display_name,omitempty"`
@@ -2364,6 +2370,12 @@ type ResetSecondFactorParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// SetUserPasswordParams defines parameters for SetUserPassword.
+type SetUserPasswordParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // OutboxParams defines parameters for Outbox.
 type OutboxParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
@@ -2567,6 +2579,9 @@ type AddUserJSONRequestBody = NewUser
 
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
 type UpdateUserJSONRequestBody = UserUpdate
+
+// SetUserPasswordJSONRequestBody defines body for SetUserPassword for application/json ContentType.
+type SetUserPasswordJSONRequestBody = UserPasswordSet
 
 // MakeReferralJSONRequestBody defines body for MakeReferral for application/json ContentType.
 type MakeReferralJSONRequestBody = NewReferral
@@ -3107,6 +3122,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
 	ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetUserPasswordWithBody Set a new one-time password for a user who forgot theirs (org lead of it, coordinator; an account holding a network role only by the coordinator)
+	//
+	// For someone who cannot sign in because they forgot their password. The organisation's lead may, for an open account of their own organisation, or the coordinator, for any account; an account holding a network role (coordinator, auditor, system_support, emergency_duty) only the coordinator (R-AUTH-7: 403 to an org lead). Nobody sets their own password this way (403): they change it with PUT /v1/users/me/password. The password must meet the password policy, the list of common passwords included (422 naming the field password). It is recorded as organisation.password_changed with password_change_required true, holding only the password's hash, by the actor who set it, as `ledger admin reset-password` records it. The user must change it at their next sign-in (password_change_due, R-AUTH-6), and every session of theirs ends at once, on every node. A closed account gets 409. Give the password to the person in person or by phone, never by email.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /v1/organisations/{id}/users/{user_id}/password (the `SetUserPassword` operationId).
+	SetUserPasswordWithBody(ctx context.Context, id Id, userId UserId, params *SetUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SetUserPassword Set a new one-time password for a user who forgot theirs (org lead of it, coordinator; an account holding a network role only by the coordinator)
+	//
+	// For someone who cannot sign in because they forgot their password. The organisation's lead may, for an open account of their own organisation, or the coordinator, for any account; an account holding a network role (coordinator, auditor, system_support, emergency_duty) only the coordinator (R-AUTH-7: 403 to an org lead). Nobody sets their own password this way (403): they change it with PUT /v1/users/me/password. The password must meet the password policy, the list of common passwords included (422 naming the field password). It is recorded as organisation.password_changed with password_change_required true, holding only the password's hash, by the actor who set it, as `ledger admin reset-password` records it. The user must change it at their next sign-in (password_change_due, R-AUTH-6), and every session of theirs ends at once, on every node. A closed account gets 409. Give the password to the person in person or by phone, never by email.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PUT /v1/organisations/{id}/users/{user_id}/password (the `SetUserPassword` operationId).
+	SetUserPassword(ctx context.Context, id Id, userId UserId, params *SetUserPasswordParams, body SetUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Outbox Referrals the caller's organisation made (R-VIEW-2)
 	//
@@ -4363,6 +4396,44 @@ func (c *Client) UpdateUser(ctx context.Context, id Id, userId UserId, params *U
 // Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
 func (c *Client) ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewResetSecondFactorRequest(c.Server, id, userId, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetUserPasswordWithBody Set a new one-time password for a user who forgot theirs (org lead of it, coordinator; an account holding a network role only by the coordinator)
+//
+// For someone who cannot sign in because they forgot their password. The organisation's lead may, for an open account of their own organisation, or the coordinator, for any account; an account holding a network role (coordinator, auditor, system_support, emergency_duty) only the coordinator (R-AUTH-7: 403 to an org lead). Nobody sets their own password this way (403): they change it with PUT /v1/users/me/password. The password must meet the password policy, the list of common passwords included (422 naming the field password). It is recorded as organisation.password_changed with password_change_required true, holding only the password's hash, by the actor who set it, as `ledger admin reset-password` records it. The user must change it at their next sign-in (password_change_due, R-AUTH-6), and every session of theirs ends at once, on every node. A closed account gets 409. Give the password to the person in person or by phone, never by email.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /v1/organisations/{id}/users/{user_id}/password (the `SetUserPassword` operationId).
+func (c *Client) SetUserPasswordWithBody(ctx context.Context, id Id, userId UserId, params *SetUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetUserPasswordRequestWithBody(c.Server, id, userId, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SetUserPassword Set a new one-time password for a user who forgot theirs (org lead of it, coordinator; an account holding a network role only by the coordinator)
+//
+// For someone who cannot sign in because they forgot their password. The organisation's lead may, for an open account of their own organisation, or the coordinator, for any account; an account holding a network role (coordinator, auditor, system_support, emergency_duty) only the coordinator (R-AUTH-7: 403 to an org lead). Nobody sets their own password this way (403): they change it with PUT /v1/users/me/password. The password must meet the password policy, the list of common passwords included (422 naming the field password). It is recorded as organisation.password_changed with password_change_required true, holding only the password's hash, by the actor who set it, as `ledger admin reset-password` records it. The user must change it at their next sign-in (password_change_due, R-AUTH-6), and every session of theirs ends at once, on every node. A closed account gets 409. Give the password to the person in person or by phone, never by email.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PUT /v1/organisations/{id}/users/{user_id}/password (the `SetUserPassword` operationId).
+func (c *Client) SetUserPassword(ctx context.Context, id Id, userId UserId, params *SetUserPasswordParams, body SetUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetUserPasswordRequest(c.Server, id, userId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7196,6 +7267,75 @@ func NewResetSecondFactorRequest(server string, id Id, userId openapi_types.UUID
 	return req, nil
 }
 
+// NewSetUserPasswordRequest calls the generic SetUserPassword builder with application/json body
+func NewSetUserPasswordRequest(server string, id Id, userId UserId, params *SetUserPasswordParams, body SetUserPasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSetUserPasswordRequestWithBody(server, id, userId, params, "application/json", bodyReader)
+}
+
+// NewSetUserPasswordRequestWithBody constructs an http.Request for the SetUserPassword method, with any body, and a specified content type
+func NewSetUserPasswordRequestWithBody(server string, id Id, userId UserId, params *SetUserPasswordParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "user_id", userId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/organisations/%s/users/%s/password", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewOutboxRequest constructs an http.Request for the Outbox method
 func NewOutboxRequest(server string, params *OutboxParams) (*http.Request, error) {
 	var err error
@@ -9138,6 +9278,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
 	ResetSecondFactorWithResponse(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*ResetSecondFactorResponse, error)
+
+	// SetUserPasswordWithBodyWithResponse Set a new one-time password for a user who forgot theirs (org lead of it, coordinator; an account holding a network role only by the coordinator)
+	//
+	// For someone who cannot sign in because they forgot their password. The organisation's lead may, for an open account of their own organisation, or the coordinator, for any account; an account holding a network role (coordinator, auditor, system_support, emergency_duty) only the coordinator (R-AUTH-7: 403 to an org lead). Nobody sets their own password this way (403): they change it with PUT /v1/users/me/password. The password must meet the password policy, the list of common passwords included (422 naming the field password). It is recorded as organisation.password_changed with password_change_required true, holding only the password's hash, by the actor who set it, as `ledger admin reset-password` records it. The user must change it at their next sign-in (password_change_due, R-AUTH-6), and every session of theirs ends at once, on every node. A closed account gets 409. Give the password to the person in person or by phone, never by email.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/organisations/{id}/users/{user_id}/password (the `SetUserPassword` operationId).
+	SetUserPasswordWithBodyWithResponse(ctx context.Context, id Id, userId UserId, params *SetUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUserPasswordResponse, error)
+
+	// SetUserPasswordWithResponse Set a new one-time password for a user who forgot theirs (org lead of it, coordinator; an account holding a network role only by the coordinator)
+	//
+	// For someone who cannot sign in because they forgot their password. The organisation's lead may, for an open account of their own organisation, or the coordinator, for any account; an account holding a network role (coordinator, auditor, system_support, emergency_duty) only the coordinator (R-AUTH-7: 403 to an org lead). Nobody sets their own password this way (403): they change it with PUT /v1/users/me/password. The password must meet the password policy, the list of common passwords included (422 naming the field password). It is recorded as organisation.password_changed with password_change_required true, holding only the password's hash, by the actor who set it, as `ledger admin reset-password` records it. The user must change it at their next sign-in (password_change_due, R-AUTH-6), and every session of theirs ends at once, on every node. A closed account gets 409. Give the password to the person in person or by phone, never by email.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /v1/organisations/{id}/users/{user_id}/password (the `SetUserPassword` operationId).
+	SetUserPasswordWithResponse(ctx context.Context, id Id, userId UserId, params *SetUserPasswordParams, body SetUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*SetUserPasswordResponse, error)
 
 	// OutboxWithResponse Referrals the caller's organisation made (R-VIEW-2)
 	//
@@ -13867,6 +14025,152 @@ func (r ResetSecondFactorResponse) ContentType() string {
 	return ""
 }
 
+// SetUserPasswordResponse401Headers the declared response headers of an HTTP 401 response for SetUserPassword
+type SetUserPasswordResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// SetUserPasswordResponse403Headers the declared response headers of an HTTP 403 response for SetUserPassword
+type SetUserPasswordResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// SetUserPasswordResponse404Headers the declared response headers of an HTTP 404 response for SetUserPassword
+type SetUserPasswordResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// SetUserPasswordResponse503Headers the declared response headers of an HTTP 503 response for SetUserPassword
+type SetUserPasswordResponse503Headers struct {
+	RetryAfter *int
+}
+
+type SetUserPasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem415
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *SetUserPasswordResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *SetUserPasswordResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *SetUserPasswordResponse404Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *SetUserPasswordResponse503Headers
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON404() *Problem404 {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON409() *Problem409 {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON413() *Problem413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON415() *Problem415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r SetUserPasswordResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r SetUserPasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SetUserPasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SetUserPasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SetUserPasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // OutboxResponse401Headers the declared response headers of an HTTP 401 response for Outbox
 type OutboxResponse401Headers struct {
 	WWWAuthenticate *string
@@ -17861,6 +18165,36 @@ func (c *ClientWithResponses) ResetSecondFactorWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseResetSecondFactorResponse(rsp)
+}
+
+// SetUserPasswordWithBodyWithResponse Set a new one-time password for a user who forgot theirs (org lead of it, coordinator; an account holding a network role only by the coordinator)
+//
+// For someone who cannot sign in because they forgot their password. The organisation's lead may, for an open account of their own organisation, or the coordinator, for any account; an account holding a network role (coordinator, auditor, system_support, emergency_duty) only the coordinator (R-AUTH-7: 403 to an org lead). Nobody sets their own password this way (403): they change it with PUT /v1/users/me/password. The password must meet the password policy, the list of common passwords included (422 naming the field password). It is recorded as organisation.password_changed with password_change_required true, holding only the password's hash, by the actor who set it, as `ledger admin reset-password` records it. The user must change it at their next sign-in (password_change_due, R-AUTH-6), and every session of theirs ends at once, on every node. A closed account gets 409. Give the password to the person in person or by phone, never by email.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/organisations/{id}/users/{user_id}/password (the `SetUserPassword` operationId).
+func (c *ClientWithResponses) SetUserPasswordWithBodyWithResponse(ctx context.Context, id Id, userId UserId, params *SetUserPasswordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetUserPasswordResponse, error) {
+	rsp, err := c.SetUserPasswordWithBody(ctx, id, userId, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetUserPasswordResponse(rsp)
+}
+
+// SetUserPasswordWithResponse Set a new one-time password for a user who forgot theirs (org lead of it, coordinator; an account holding a network role only by the coordinator)
+//
+// For someone who cannot sign in because they forgot their password. The organisation's lead may, for an open account of their own organisation, or the coordinator, for any account; an account holding a network role (coordinator, auditor, system_support, emergency_duty) only the coordinator (R-AUTH-7: 403 to an org lead). Nobody sets their own password this way (403): they change it with PUT /v1/users/me/password. The password must meet the password policy, the list of common passwords included (422 naming the field password). It is recorded as organisation.password_changed with password_change_required true, holding only the password's hash, by the actor who set it, as `ledger admin reset-password` records it. The user must change it at their next sign-in (password_change_due, R-AUTH-6), and every session of theirs ends at once, on every node. A closed account gets 409. Give the password to the person in person or by phone, never by email.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /v1/organisations/{id}/users/{user_id}/password (the `SetUserPassword` operationId).
+func (c *ClientWithResponses) SetUserPasswordWithResponse(ctx context.Context, id Id, userId UserId, params *SetUserPasswordParams, body SetUserPasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*SetUserPasswordResponse, error) {
+	rsp, err := c.SetUserPassword(ctx, id, userId, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSetUserPasswordResponse(rsp)
 }
 
 // OutboxWithResponse Referrals the caller's organisation made (R-VIEW-2)
@@ -22820,6 +23154,155 @@ func ParseResetSecondFactorResponse(rsp *http.Response) (*ResetSecondFactorRespo
 		response.Headers404 = &headers
 	case rsp.StatusCode == 503:
 		var headers ResetSecondFactorResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseSetUserPasswordResponse parses an HTTP response from a SetUserPasswordWithResponse call
+func ParseSetUserPasswordResponse(rsp *http.Response) (*SetUserPasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SetUserPasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers SetUserPasswordResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers SetUserPasswordResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers SetUserPasswordResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 503:
+		var headers SetUserPasswordResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {

@@ -39,6 +39,8 @@ func TestIfMatchHonouredAndDocumentedOnEveryWrite_LEDGER2_Issue16(t *testing.T) 
 		{"CloseAccount", http.MethodDelete, "/v1/organisations/" + n.OrgB + "/users/" + other.ID, n.LeadB.Token, nil},
 		{"RequireSecondFactor", http.MethodPut, "/v1/organisations/" + n.OrgB + "/mfa-requirement", n.LeadB.Token,
 			map[string]any{"required": true}},
+		{"SetUserPassword", http.MethodPut, "/v1/organisations/" + n.OrgB + "/users/" + other.ID + "/password", n.LeadB.Token,
+			map[string]any{"password": "Lantern#Otter-Path58"}},
 		{"ResetSecondFactor", http.MethodDelete, "/v1/organisations/" + n.OrgB + "/users/" + other.ID + "/mfa", n.LeadB.Token, nil},
 		{"MakeReferral", http.MethodPost, "/v1/referrals", n.AdviserA.Token, validReferral(n.OrgB, "Client Stale")},
 		{"RequestErasure", http.MethodPost, "/v1/clients/" + erasureClient + "/erasure-requests", n.AdviserB.Token,

@@ -405,6 +405,20 @@ func matrixRoutes() map[string][]probe {
 			{variant: "system_support", path: userPath(true), body: body(map[string]any{"display_name": "Renamed by the matrix"}),
 				want: accountRule(http.StatusOK, true)},
 		},
+		// A forgotten password: a new one-time password, set as an account
+		// is edited (R-AUTH-6, R-AUTH-7).
+		"PUT /v1/organisations/:id/users/:user_id/password": {
+			{variant: "adviser", path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
+				return userPath(false)(w, k, c) + "/password"
+			}, body: func(w *matrixWorld, _ *matrixCase, _ *matrixCaller) any {
+				return map[string]string{"password": w.nextPassword()}
+			}, want: accountRule(http.StatusNoContent, false)},
+			{variant: "system_support", path: func(w *matrixWorld, k *matrixCase, c *matrixCaller) string {
+				return userPath(true)(w, k, c) + "/password"
+			}, body: func(w *matrixWorld, _ *matrixCase, _ *matrixCaller) any {
+				return map[string]string{"password": w.nextPassword()}
+			}, want: accountRule(http.StatusNoContent, true)},
+		},
 		// Second factors (issue 17): reset as an account is edited; the
 		// organisation's requirement by its lead or the coordinator.
 		"DELETE /v1/organisations/:id/users/:user_id/mfa": {

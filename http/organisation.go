@@ -233,6 +233,39 @@ func (s *Server) closeAccount(c *gin.Context) {
 	s.respondAfter(c, w.Position, http.StatusNoContent, nil)
 }
 
+// userPasswordRequest is the body of PUT
+// /v1/organisations/{id}/users/{user_id}/password.
+type userPasswordRequest struct {
+	Password string `json:"password"`
+}
+
+// setUserPassword sets a new one-time password for a user who forgot
+// theirs: the organisation's lead or the coordinator, who alone may for an
+// account holding a network role (R-AUTH-7). The user must change it at
+// their next sign-in, and every session of theirs ends (R-AUTH-6).
+func (s *Server) setUserPassword(c *gin.Context) {
+	userID, err := parseUUIDParam(c, "user_id")
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var req userPasswordRequest
+	id, ctx, ok := s.command(c, "id", &req)
+	if !ok {
+		return
+	}
+	if req.Password == "" {
+		writeError(c, domain.InvalidFields(domain.FieldError{Field: "password", Message: "is required"}))
+		return
+	}
+	w, err := s.Accounts.SetPassword(ctx, currentUser(c).Actor(), id, userID, req.Password)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.respondAfter(c, w.Position, http.StatusNoContent, nil)
+}
+
 type userPatch struct {
 	DisplayName *string        `json:"display_name"`
 	Email       *string        `json:"email"`

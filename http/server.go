@@ -177,6 +177,7 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/organisations/:id/users", idem, s.addUser)
 	a.DELETE("/organisations/:id/users/:user_id", s.closeAccount)
 	a.PATCH("/organisations/:id/users/:user_id", s.updateUser)
+	a.PUT("/organisations/:id/users/:user_id/password", s.setUserPassword)
 	a.GET("/directory", s.directory)
 	a.GET("/statistics", s.statistics)
 

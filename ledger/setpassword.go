@@ -1,0 +1,53 @@
+package ledger
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// SetPassword sets a new one-time password for user userID of
+// organisation orgID, for someone who forgot theirs: by the
+// organisation's lead, or the coordinator, who alone may for an account
+// holding a network role (R-AUTH-7). The password must meet the policy
+// (R-AUTH-2, the common-password list included), checked as for a user
+// added with an initial password; it is stored only as its hash, in the
+// event `ledger admin reset-password` records, with the actor who set it.
+// The user must change it at their next sign-in (R-AUTH-6), and every
+// session of theirs ends: deleted from the session store here, and refused
+// on any node because it was opened with another password (credentialOf).
+// Errors: NotFound, Forbidden, Conflict (closed account), Invalid (naming
+// the field password), PreconditionFailed, Unavailable (too many passwords
+// being hashed at once).
+func (a *Accounts) SetPassword(ctx context.Context, actor domain.Actor, orgID, userID uuid.UUID, password string) (Written, error) {
+	o, err := a.svc.Organisation(ctx, orgID)
+	if err != nil {
+		return Written{}, err
+	}
+	// Who may, and for whom, before the policy and the (deliberately slow)
+	// hashing.
+	if err := domain.CheckSetPassword(o, actor, userID); err != nil {
+		return Written{}, err
+	}
+	u := o.Users[userID]
+	if err := a.policy.Check(u.Username, password, u.DisplayName, o.Name); err != nil {
+		return Written{}, withField(err, "password")
+	}
+	hash, err := a.hasher.Hash(password)
+	if err != nil {
+		return Written{}, err
+	}
+	_, w, err := execute(ctx, a.svc, actor, OrganisationStream(orgID), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) {
+			return domain.DecideSetPassword(o, actor, userID, hash)
+		})
+	if err != nil {
+		return w, err
+	}
+	if err := a.users.WaitFor(ctx, w.Position); err != nil {
+		return w, err
+	}
+	return w, a.sessions.DeleteForUser(userID.String())
+}
