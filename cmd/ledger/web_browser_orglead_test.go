@@ -138,3 +138,55 @@ func TestWebBrowserOrgLeadWithoutJavaScript(t *testing.T) {
 	c.submit(`form[action$="/profile"] button`)
 	c.wantText(".banner", "directory entry has been saved")
 }
+
+// TestWebBrowserSetPassword_AUTH6: in a real browser, every state checked
+// by axe-core and at 320 px (R-UI-1, R-UI-2), Lena sets a new one-time
+// password for Ben, who forgot his: a mistake first, whose password is not
+// kept in the field; then the confirmation. Ben signs in with it and must
+// change it before anything else (R-AUTH-6).
+func TestWebBrowserSetPassword_AUTH6(t *testing.T) {
+	n := newOrgLeadNetwork(t)
+	c := newChrome(t, false)
+	base := n.base
+	c.signIn(base, "lena", lenaPassword)
+	benID := n.userID(t, n.orgB, "ben")
+	c.visit(base + n.orgBURL + "/users")
+	c.submit(`td a[href$="/users/` + benID + `"]`)
+	c.wantText("main", "Forgotten password")
+	c.submit(`main a[href$="/users/` + benID + `/password"]`)
+	c.wantText("h1", "Set a new one-time password for Ben Adviser")
+	c.wantText("#password-hint", "Give it to them in person or by phone")
+	c.check("orglead-set-password")
+	c.run(chromedp.SendKeys(chromedp.CSS("#password"), "Password1!"))
+	c.submit(`form[action$="/password"] button[type=submit]`)
+	c.wantText(".error-summary", "There is a problem", "The one-time password is too common")
+	c.wantText("#password-error", "too common")
+	if kept := c.value("#password"); kept != "" {
+		t.Fatalf("the refused password was kept in the field: %q", kept)
+	}
+	c.check("orglead-set-password-error")
+	c.run(chromedp.SendKeys(chromedp.CSS("#password"), "Lantern#Otter-Path58"))
+	c.submit(`form[action$="/password"] button[type=submit]`)
+	c.wantText("h1", "One-time password set")
+	c.wantText("main", "in person", "must choose their own password")
+	c.check("orglead-password-set")
+	c.signOut()
+
+	c.signIn(base, "ben", "Lantern#Otter-Path58")
+	c.wantText("h1", "Change your password")
+	c.wantText("main", "You need to choose a new password")
+}
+
+// TestWebBrowserSetPasswordWithoutJavaScript_AUTH6: the same form with
+// JavaScript switched off (R-UI-1): a mistake, then the password set.
+func TestWebBrowserSetPasswordWithoutJavaScript_AUTH6(t *testing.T) {
+	n := newOrgLeadNetwork(t)
+	c := newChrome(t, true)
+	c.signIn(n.base, "lena", lenaPassword)
+	c.visit(n.base + n.orgBURL + "/users/" + n.userID(t, n.orgB, "ben") + "/password")
+	c.submit(`form[action$="/password"] button[type=submit]`)
+	c.wantText(".error-summary", "There is a problem", "Enter a one-time password")
+	c.run(chromedp.SendKeys(chromedp.CSS("#password"), "Lantern#Otter-Path58"))
+	c.submit(`form[action$="/password"] button[type=submit]`)
+	c.wantText("h1", "One-time password set")
+}

@@ -27,6 +27,7 @@ func TestWebOrgLeadPagesByRole_UI2_ORG3(t *testing.T) {
 		{Path: own + "/users/new", Allowed: lead, Denied: http.StatusForbidden},
 		{Path: own + "/users/" + adviser, Allowed: lead, Denied: http.StatusForbidden},
 		{Path: own + "/users/" + adviser + "/close", Allowed: lead, Denied: http.StatusForbidden},
+		{Path: own + "/users/" + adviser + "/password", Allowed: lead, Denied: http.StatusForbidden},
 		{Path: own + "/intake", Allowed: lead, Denied: http.StatusForbidden},
 		{Path: own + "/profile", Allowed: lead, Denied: http.StatusForbidden},
 		{Path: other + "/users", Allowed: coordinator, Denied: http.StatusForbidden},
