@@ -10,7 +10,8 @@ import (
 // and folds cases from memory (issue 14), yet what is done on one node
 // holds on the other on its very next request: an erasure (R-PRIV-3,
 // R-PRIV-8: the referral, its history, subject access and an idempotent
-// replay), a logout, a password change, a lock approved, a team move. Each session and case is used on
+// replay), a logout, a password change, a one-time password set by an org
+// lead, a lock approved, a team move. Each session and case is used on
 // node 1 first, so it is in node 1's caches when node 2 changes it.
 func TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2(t *testing.T) {
 	_, one, two := startTwoNodes(t, 11, "LEDGER_AUTH_MFA_REQUIRED_ROLES", "none")
@@ -74,6 +75,23 @@ func TestSeveralNodesEndAtOnce_AUTH3_AUTH6_LOCK2(t *testing.T) {
 		two.must(t, 204, "PUT", "/v1/users/me/password", other, map[string]string{"current_password": password, "new_password": "Another#Wing-Ledger9"})
 		one.must(t, 401, "GET", "/v1/referrals/"+id, token, nil)
 		one.must(t, 401, "GET", "/v1/referrals/"+id, other, nil)
+	})
+	t.Run("one-time password set on node 2", func(t *testing.T) {
+		// Bea forgot her password: her lead sets a one-time one on node 2.
+		// Her sessions in node 1's cache end, and she must change it
+		// before anything else (R-AUTH-6).
+		token, other := one.signIn(t, "bea", password), one.signIn(t, "bea", password)
+		one.must(t, 200, "GET", "/v1/referrals/"+id, token, nil)
+		one.must(t, 200, "GET", "/v1/directory", other, nil)
+		two.must(t, 204, "PUT", "/v1/organisations/"+b+"/users/"+ids["bea"]+"/password", two.signIn(t, "lee", password),
+			map[string]string{"password": "Lantern#Otter-Path58"})
+		one.must(t, 401, "GET", "/v1/referrals/"+id, token, nil)
+		one.must(t, 401, "GET", "/v1/directory", other, nil)
+		reset := one.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "bea", "password": "Lantern#Otter-Path58"})
+		if reset["password_change_due"] != true {
+			t.Fatalf("password_change_due %v after the reset", reset["password_change_due"])
+		}
+		one.must(t, 403, "GET", "/v1/referrals/"+id, reset["token"].(string), nil)
 	})
 	t.Run("lock approved on node 2", func(t *testing.T) {
 		ben, dora := one.signIn(t, "ben", password), one.signIn(t, "dora", password)
