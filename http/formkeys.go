@@ -6,25 +6,34 @@ import (
 	"time"
 
 	"github.com/referral-ledger/ledger/idempotency"
+	"github.com/referral-ledger/ledger/web"
 )
 
 // formKeys keeps the web pages' one-time form keys in the Idempotency-Key
-// store, so a form submitted twice, on any node, makes one referral as an
-// API request sent twice with one key does.
+// store, so a form sent twice, on any node, is acted on once, as an API
+// request sent twice with one key is. An entry holds where the form's
+// first sending went and the name of its confirmation (never anything the
+// user typed); the scope ("web:" and the user's id) keeps it apart from
+// the API's keys.
 type formKeys struct{ store idempotency.Store }
 
-func (f formKeys) Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (string, error) {
+func (f formKeys) Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (web.FormDone, error) {
 	resp, err := f.store.Claim(ctx, scope, key, fingerprint, now)
 	if err != nil || resp == nil {
-		return "", err
+		return web.FormDone{}, err
 	}
-	return resp.Location, nil
+	return web.FormDone{Location: resp.Location, Flash: string(resp.Body)}, nil
 }
 
-func (f formKeys) Complete(ctx context.Context, scope, key, location string) error {
-	return f.store.Complete(ctx, scope, key, idempotency.Response{Status: http.StatusSeeOther, Location: location})
+func (f formKeys) Complete(ctx context.Context, scope, key string, done web.FormDone) error {
+	return f.store.Complete(ctx, scope, key, idempotency.Response{Status: http.StatusSeeOther, Location: done.Location,
+		ContentType: formDoneType, Body: []byte(done.Flash)})
 }
 
 func (f formKeys) Release(ctx context.Context, scope, key string) error {
 	return f.store.Release(ctx, scope, key)
 }
+
+// formDoneType marks a stored entry of a web form, whose body is the name
+// of the confirmation the form left. It never reaches a client.
+const formDoneType = "application/vnd.referral-ledger.web-form-done"

@@ -1,40 +1,18 @@
 package web
 
 import (
-	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
-	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 )
-
-// FormKeys remembers the one-time key of each make-a-referral form, as the
-// API's Idempotency-Key store does, so that pressing submit twice or
-// reloading after submitting makes one referral.
-type FormKeys interface {
-	// Claim takes key for scope. It returns "" when the caller now holds
-	// the key and must Complete or Release it; the page made by the key's
-	// first submission when it succeeded; a Conflict error while the first
-	// is still being made.
-	Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (string, error)
-	// Complete records the page the key's submission made.
-	Complete(ctx context.Context, scope, key, location string) error
-	// Release gives a claimed key up after a failed submission, so the
-	// corrected form can use it again.
-	Release(ctx context.Context, scope, key string) error
-}
 
 // makeForm is what the make-a-referral form holds.
 type makeForm struct {
@@ -90,33 +68,15 @@ func (p *Pages) makeReferral(c *gin.Context) {
 	if !validFormKey(f.Key) {
 		f.Key = newFormKey()
 	}
-	scope := "web:" + u.ID.String()
-	done, err := p.FormKeys.Claim(c.Request.Context(), scope, f.Key, makeFingerprint, p.Service.Now())
-	switch {
-	case err != nil && domain.ErrorCode(err) == domain.Conflict:
-		// The first press is still being made: show it once it is.
-		p.renderError(c, http.StatusConflict, "Your referral is being made",
-			"You pressed the button more than once. Look for it in Outgoing referrals in a moment; only one referral is made.")
-		return
-	case err != nil:
-		p.fail(c, err)
-		return
-	case done != "":
-		p.flash(c, "already-made")
-		c.Redirect(http.StatusSeeOther, done)
-		return
-	}
 	if !p.settleKnownClient(c, &f) {
-		_ = p.FormKeys.Release(c.Request.Context(), scope, f.Key)
 		return
 	}
-	// The ids the referral is made with derive from the form key, so a
-	// press retried after a crash makes the same referral, not a second
-	// (R-OPS-1).
-	ctx := ledger.WithIdempotencyKey(p.request(c, nil), []byte(scope+"\x00"+f.Key))
-	r, w, err := p.Service.MakeReferral(ctx, u.Actor(), f.command(), p.caseIndex())
+	// A second sending of this form finds the first's referral, and the
+	// ids the referral is made with derive from the sending, so a press
+	// retried after a crash makes the same referral, not a second
+	// (formOnce, R-OPS-1).
+	r, w, err := p.Service.MakeReferral(p.request(c, nil), u.Actor(), f.command(), p.caseIndex())
 	if err != nil {
-		_ = p.FormKeys.Release(c.Request.Context(), scope, f.Key)
 		if domain.ErrorCode(err) != domain.Invalid && domain.ErrorCode(err) != domain.Conflict {
 			p.fail(c, err)
 			return
@@ -129,18 +89,8 @@ func (p *Pages) makeReferral(c *gin.Context) {
 		p.render(c, http.StatusUnprocessableEntity, "make", v)
 		return
 	}
-	location := "/referrals/" + r.ID.String()
-	if err := p.FormKeys.Complete(c.Request.Context(), scope, f.Key, location); err != nil {
-		p.fail(c, err)
-		return
-	}
-	p.done(c, w.Position, "made", location)
+	p.done(c, w.Position, "made", "/referrals/"+r.ID.String())
 }
-
-// makeFingerprint is the same for every submission of a form: its key
-// alone decides, so a reload or a second press finds the first referral
-// even if the browser sends the fields slightly differently.
-var makeFingerprint = sha256.Sum256([]byte("web make-a-referral"))
 
 func (f makeForm) command() domain.MakeReferral {
 	to, _ := uuid.Parse(f.To)
@@ -168,16 +118,6 @@ type caseIndex struct {
 	*projections.Clients
 	*projections.Locks
 }
-
-func newFormKey() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-var formKeyPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
-func validFormKey(k string) bool { return formKeyPattern.MatchString(k) }
 
 var dayMonthYear = regexp.MustCompile(`^(\d{1,2})[ /.-](\d{1,2})[ /.-](\d{4})$`)
 

@@ -56,6 +56,8 @@ var funcs = template.FuncMap{
 	"outcome":  outcomeText,
 	"day":      dayText,
 	"errFor":   errorFor,
+	// newFormKey is the one-time key of a form ("form-key" in fields.html).
+	"newFormKey": newFormKey,
 	"field": func(id, label, hint, value, err, autocomplete string) formField {
 		return formField{ID: id, Label: label, Hint: hint, Value: value, Error: err, Autocomplete: autocomplete}
 	},

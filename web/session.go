@@ -139,8 +139,10 @@ var flashes = map[string]string{
 	"not-found-find": "",
 }
 
-// flash leaves a confirmation for the next page.
+// flash leaves a confirmation for the next page, and with the form's
+// one-time key (formOnce), for a second sending of the form.
 func (p *Pages) flash(c *gin.Context, key string) {
+	c.Set(ctxFlash, key)
 	p.setCookie(c, p.cookie.flash, key, 60)
 }
 
@@ -150,7 +152,7 @@ func takeFlash(c *gin.Context) string {
 		if strings.HasSuffix(ck.Name, "ledger_flash") && ck.Value != "" {
 			http.SetCookie(c.Writer, &http.Cookie{Name: ck.Name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 				Secure: strings.HasPrefix(ck.Name, "__Host-"), SameSite: http.SameSiteLaxMode})
-			return flashes[ck.Value]
+			return flashText(ck.Value)
 		}
 	}
 	return ""

@@ -47,8 +47,8 @@ type Deps struct {
 	// disclosure control, as GET /v1/statistics publishes them.
 	Statistics *projections.Statistics
 	Disclosure statistics.Rule
-	// FormKeys makes the make-a-referral form's one-time key work as an
-	// Idempotency-Key: a second submission finds the first's referral.
+	// FormKeys keeps the one-time keys of the forms (formOnce) as the API
+	// keeps Idempotency-Keys: a form sent twice is acted on once.
 	FormKeys FormKeys
 	// PublicURL is where people reach the service (http.public_url): an
 	// https one makes the session cookie Secure and __Host- prefixed.
@@ -111,7 +111,7 @@ func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
 	g.POST("/sign-in/code", p.signInCode)
 	g.GET(sessionPath, p.sessionLeft)
 
-	a := g.Group("", p.authenticate)
+	a := g.Group("", p.authenticate, p.formOnce)
 	a.GET("/", p.home)
 	a.POST("/sign-out", p.signOut)
 	a.POST(sessionPath, p.keepAlive)

@@ -148,6 +148,12 @@ func wantStatus(t *testing.T, p page, status int, contains ...string) {
 
 var formKeyField = regexp.MustCompile(`name="form-key" value="([0-9a-f]{32})"`)
 
+// withoutFormKeys is a page without its forms' one-time keys, which are
+// random, new each time it is drawn, to compare two answers.
+func withoutFormKeys(body string) string {
+	return formKeyField.ReplaceAllString(body, `name="form-key" value=""`)
+}
+
 // TestWebSignIn: pages ask to sign in and come back after (an email's link
 // opens the referral); the session cookie is HttpOnly and SameSite=Lax;
 // pages carry a strict CSP; the API under /v1 is unchanged (R-UI-1).

@@ -230,7 +230,7 @@ func TestWebPassInformation_LOCK8_LOCK12(t *testing.T) {
 		}
 		f := n.hal.follow(p)
 		wantStatus(t, f, http.StatusOK, "Sent to the person responsible, if there is one.")
-		answers = append(answers, f.body)
+		answers = append(answers, withoutFormKeys(f.body))
 	}
 	for i := range answers {
 		if answers[i] != answers[0] {
