@@ -137,3 +137,55 @@ func (s *Service) MayRequestLock(ctx context.Context, actor domain.Actor, client
 	}
 	return nil
 }
+
+// LockRequestDecided is a lock or unlock request that was decided, as the
+// service managers who could have decided it may see it: what, by whom
+// and when (never the reason, which the decision page does not need).
+type LockRequestDecided struct {
+	ID, ClientID     uuid.UUID
+	Unlock, Approved bool
+	DecidedBy        uuid.UUID
+	DecidedAt        time.Time
+}
+
+// LockRequestDecision tells a service manager who could have decided a
+// lock or unlock request that it was decided, and how: the answer when
+// they send their decision a second time, or come back to its page after
+// deciding (R-LOCK-6, R-LOCK-10). Anyone else, and a request still
+// waiting or never made, gets what they get for a request that does not
+// exist (R-LOCK-12). Errors: NotFound.
+func (s *Service) LockRequestDecision(ctx context.Context, actor domain.Actor, request uuid.UUID, index LockIndex) (LockRequestDecided, error) {
+	noRequest := domain.Errorf(domain.NotFound, "no such lock request")
+	client, unlock, ok := index.ClientOfLockRequest(request)
+	if !ok || actor.Has(domain.RoleHelpdesk) || !actor.Has(domain.RoleServiceManager) {
+		return LockRequestDecided{}, noRequest
+	}
+	history, err := s.load(ctx, ClientStream(client))
+	if err != nil {
+		return LockRequestDecided{}, err
+	}
+	var c domain.ClientRecord
+	for _, rec := range history {
+		var decided, approved bool
+		switch e := rec.Event.(type) {
+		case *domain.LockApproved:
+			decided, approved = e.RequestID == request, true
+		case *domain.LockRefused:
+			decided = e.RequestID == request
+		case *domain.UnlockApproved:
+			decided, approved = e.RequestID == request, true
+		case *domain.UnlockRefused:
+			decided = e.RequestID == request
+		}
+		if decided {
+			// Only who could have decided it, as the lock stood then.
+			if id, _, may := c.Lock.AwaitsDecisionBy(actor); !may || id != request {
+				return LockRequestDecided{}, noRequest
+			}
+			return LockRequestDecided{ID: request, ClientID: client, Unlock: unlock, Approved: approved,
+				DecidedBy: rec.ActorUserID, DecidedAt: rec.At}, nil
+		}
+		c = domain.EvolveClient(c, rec)
+	}
+	return LockRequestDecided{}, noRequest
+}

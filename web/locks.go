@@ -411,8 +411,10 @@ type lockDecisionView struct {
 	Confirm          bool
 }
 
-// queued finds a request in the user's queue: one not there is not theirs
-// to decide, and is answered as not found.
+// queued finds a request in the user's queue. One decided already, which
+// the user could have decided, says so, and how (a decision sent twice, or
+// its page opened again after deciding); any other is not theirs to
+// decide, and is answered as not found.
 func (p *Pages) queued(c *gin.Context) (lockRequestItemView, bool) {
 	id, ok := pathID(c)
 	if !ok {
@@ -429,8 +431,36 @@ func (p *Pages) queued(c *gin.Context) (lockRequestItemView, bool) {
 			return it, true
 		}
 	}
-	p.fail(c, domain.Errorf(domain.NotFound, "no such lock request"))
+	u := currentUser(c)
+	d, err := p.Service.LockRequestDecision(p.request(c, nil), u.Actor(), id, p.Locks)
+	if err != nil {
+		p.fail(c, err)
+		return lockRequestItemView{}, false
+	}
+	title := "Lock request already decided"
+	if d.Unlock {
+		title = "Unlock request already decided"
+	}
+	v := lockDecidedView{layout: p.base(c, title, "lock-requests"), Decided: d,
+		References: p.caseReferences(u, d.ClientID), By: p.userName(d.DecidedBy), Sent: c.Request.Method == http.MethodPost}
+	if d.DecidedBy == u.ID {
+		v.By = "You"
+	}
+	status := http.StatusOK
+	if v.Sent {
+		status = http.StatusConflict // as the API answers a decision of a request already decided
+	}
+	p.render(c, status, "lock-decided", v)
 	return lockRequestItemView{}, false
+}
+
+// lockDecidedView is the page of a request decided already.
+type lockDecidedView struct {
+	layout
+	Decided    ledger.LockRequestDecided
+	References []projections.ReferralSummary
+	By         string // who decided it, "You" for the user
+	Sent       bool   // the user sent a decision, which was not recorded
 }
 
 func (p *Pages) lockDecisionPage(c *gin.Context) {
