@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -115,6 +116,11 @@ var errThrottled = &domain.Error{Code: domain.TooManyRequests, Message: "too man
 // this moment: nothing is locked, and a retry in a moment may pass.
 var errThrottledInFlight = &domain.Error{Code: domain.TooManyRequests,
 	Message: "too many sign-in attempts are being checked at this moment; try again in a moment"}
+
+// ThrottledInFlight reports whether err refuses an attempt only because
+// as many attempts as the limit are being checked at this moment: no
+// attempt failed, nothing is locked, and a retry in a moment may pass.
+func ThrottledInFlight(err error) bool { return errors.Is(err, errThrottledInFlight) }
 
 // throttled is the error for an attempt the throttle refused: locked
 // (failures) or inFlight, with Retry-After.

@@ -119,13 +119,18 @@ func retrySeconds(err error) (int, bool) {
 }
 
 // throttledMessage is what a sign-in the throttle refused says (R-AUTH-5):
-// that too many attempts failed, whether by a wrong password or a wrong
+// that too many attempts failed (or, when none did, that too many are
+// being checked at this moment), whether by a wrong password or a wrong
 // code from the authenticator app (both count), and when to try again,
 // worked out from the same figure as the Retry-After header. It names
 // neither the account nor the address, so it reads the same whether or
 // not the username exists (R-AUTH-3).
 func throttledMessage(err error) string {
 	msg := "Too many attempts to sign in have failed, with a wrong password or a wrong code from the authenticator app."
+	if ledger.ThrottledInFlight(err) {
+		// Nothing failed: others are signing in at this very moment.
+		msg = "Too many people are signing in at this moment."
+	}
 	secs, ok := retrySeconds(err)
 	if !ok || secs <= 0 {
 		return msg + " Try again later."
