@@ -301,6 +301,11 @@ func TestWebCreatingFormSentTwice_UI1(t *testing.T) {
 	lead.twice(users, formOf(t, lead.get(users+"/new").body, users, url.Values{"display-name": {"Ada Adviser"},
 		"username": {"ada.b"}, "email": {"ada@example.org"}, "roles": {"adviser"}, "password": {"Marmot#Kettle-Blue7"}}),
 		"User added.", domain.OrganisationUserAddedType)
+	// A new one-time password for someone who forgot theirs: confirmed
+	// once, even when sent twice.
+	pw := users + "/" + n.AdviserB.ID + "/password"
+	lead.twice(pw, formOf(t, lead.get(pw).body, pw, url.Values{"password": {"Heron#Lantern-Gold4"}}),
+		"One-time password set", domain.OrganisationPasswordChangedType)
 }
 
 var requestLink = regexp.MustCompile(`href="/lock-requests/([0-9a-f-]{36})"`)

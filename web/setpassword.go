@@ -111,11 +111,16 @@ func (p *Pages) passwordSetPage(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	if v.Flash != flashes["password-set"] {
+	// A form sent twice is confirmed once, saying so (formOnce).
+	if v.Flash != flashes["password-set"] && v.Flash != flashText(againFlash+"password-set") {
 		c.Redirect(http.StatusSeeOther, "/organisations/"+v.Org.ID.String()+"/users/"+v.Account.ID.String())
 		return
 	}
-	v.Flash = "" // the page itself is the confirmation
+	if v.Flash == flashes["password-set"] {
+		v.Flash = "" // the page itself is the confirmation
+	} else {
+		v.Flash = sentTwice
+	}
 	v.Title = "One-time password set for " + v.Account.DisplayName + " – " + v.Org.Name
 	p.render(c, http.StatusOK, "orglead", v)
 }
