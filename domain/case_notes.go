@@ -44,15 +44,21 @@ func erasedNotes(notes []CaseNote) []CaseNote {
 }
 
 // CaseNotesOn returns the notes on the client's case that referral r
-// shows: those written by an organisation that made or received it, once
-// it existed, as a note that organisation added to each of its referrals
-// of the client would be. A referral between two other organisations never
-// shows them (R-AUTH-4). Whoever reads r has passed the case's lock, so
-// the notes tell nobody about a lock they may not know of (R-LOCK-12).
-func (c ClientRecord) CaseNotesOn(r Referral) []CaseNote {
+// shows to reader: those written by an organisation that made or received
+// it, once it existed, as a note that organisation added to each of its
+// referrals of the client would be. A referral between two other
+// organisations never shows them (R-AUTH-4). inLock says the reader got in
+// through a lock in force: whoever passed it may know of it. Once no lock
+// is in force, a note shows only to the organisation that wrote it, the
+// person it let in and the network-wide roles, so staff the lock kept out,
+// perhaps without telling them, learn nothing of it afterwards (R-LOCK-12).
+func (c ClientRecord) CaseNotesOn(r Referral, reader Actor, inLock bool) []CaseNote {
 	var out []CaseNote
 	for _, n := range c.CaseNotes {
-		if r.Exists && r.ClientID == c.ID && r.Involves(n.ActorOrganisationID) && !n.At.Before(r.MadeAt) {
+		if !r.Exists || r.ClientID != c.ID || !r.Involves(n.ActorOrganisationID) || n.At.Before(r.MadeAt) {
+			continue
+		}
+		if inLock || reader.NetworkWide() || reader.OrganisationID == n.ActorOrganisationID || reader.UserID == n.GranteeUserID {
 			out = append(out, n)
 		}
 	}

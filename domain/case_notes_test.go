@@ -51,8 +51,31 @@ func TestCaseNotes_LOCK4(t *testing.T) {
 		{"made after the grant", ref(orgA, orgB, at.Add(time.Hour)), false},
 		{"another client's", domain.Referral{Exists: true, ClientID: uuid.New(), FromOrganisationID: orgA, ToOrganisationID: orgB}, false},
 	} {
-		if got := c.CaseNotesOn(tc.r); (len(got) == 1) != tc.shown || tc.shown && got[0] != want {
+		if got := c.CaseNotesOn(tc.r, responsible, true); (len(got) == 1) != tc.shown || tc.shown && got[0] != want {
 			t.Errorf("%s: %+v", tc.name, got)
+		}
+	}
+
+	// With no lock in force (lifted), the note shows only to the
+	// organisation that wrote it, the person it let in and the
+	// network-wide roles: staff the lock kept out learn nothing of it
+	// afterwards (R-LOCK-12).
+	made := ref(orgA, orgB, at.Add(-time.Hour))
+	for _, tc := range []struct {
+		name   string
+		reader domain.Actor
+		shown  bool
+	}{
+		{"the granting organisation", domain.Actor{UserID: uuid.New(), OrganisationID: orgB, Roles: []domain.Role{domain.RoleAdviser}}, true},
+		{"the grantee", domain.Actor{UserID: grantee.ID, OrganisationID: orgB, Roles: []domain.Role{domain.RoleAdviser}}, true},
+		{"an auditor", domain.Actor{UserID: uuid.New(), OrganisationID: orgC, Roles: []domain.Role{domain.RoleAuditor}}, true},
+		{"the other organisation", domain.Actor{UserID: uuid.New(), OrganisationID: orgA, Roles: []domain.Role{domain.RoleAdviser}}, false},
+	} {
+		if got := c.CaseNotesOn(made, tc.reader, false); (len(got) == 1) != tc.shown {
+			t.Errorf("no lock in force, %s: %+v", tc.name, got)
+		}
+		if got := c.CaseNotesOn(made, tc.reader, true); len(got) != 1 {
+			t.Errorf("through a lock in force, %s: %+v", tc.name, got)
 		}
 	}
 

@@ -76,10 +76,10 @@ func (s *Service) caseAccess(ctx context.Context, actor domain.Actor, r domain.R
 }
 
 // withCaseNotes returns r showing the notes on its client's case that it
-// shows (domain.ClientRecord.CaseNotesOn), for a reader who passed the
-// case's lock on c.
-func withCaseNotes(r domain.Referral, c domain.ClientRecord) domain.Referral {
-	r.CaseNotes = c.CaseNotesOn(r)
+// shows to actor (domain.ClientRecord.CaseNotesOn), who passed the case's
+// lock on c with grant.
+func withCaseNotes(r domain.Referral, c domain.ClientRecord, actor domain.Actor, grant domain.CaseGrant) domain.Referral {
+	r.CaseNotes = c.CaseNotesOn(r, actor, grant != domain.GrantNotLocked)
 	return r
 }
 

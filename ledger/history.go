@@ -50,7 +50,7 @@ func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uu
 	if err := h.check(at, current); err != nil {
 		return History{}, err
 	}
-	h.State = withCaseNotes(h.State, c)
+	h.State = withCaseNotes(h.State, c, actor, grant)
 	h.State.CaseNotes = h.caseNotesUpTo(at, h.State.CaseNotes)
 	return h, s.recordAccess(ctx, actor, current.ClientID, current.ID, grant, c.Lock.Status == domain.LockLocked)
 }

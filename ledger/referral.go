@@ -107,7 +107,7 @@ func (s *Service) referral(ctx context.Context, actor domain.Actor, id uuid.UUID
 	if err != nil {
 		return r, grant, c.Lock, err
 	}
-	return withCaseNotes(r, c), grant, c.Lock, nil
+	return withCaseNotes(r, c, actor, grant), grant, c.Lock, nil
 }
 
 // onReferral runs a decision on a referral the actor may see; others get
@@ -116,14 +116,15 @@ func (s *Service) referral(ctx context.Context, actor domain.Actor, id uuid.UUID
 func (s *Service) onReferral(ctx context.Context, actor domain.Actor, id uuid.UUID,
 	decide func(domain.Referral) ([]domain.Event, error)) (domain.Referral, Written, error) {
 	var client domain.ClientRecord
+	var grant domain.CaseGrant
 	checked := false
 	r, w, err := execute(ctx, s, actor, ReferralStream(id), domain.EvolveReferral,
 		func(r domain.Referral) ([]domain.Event, error) {
-			_, c, err := s.caseAccess(ctx, actor, r)
+			g, c, err := s.caseAccess(ctx, actor, r)
 			if err != nil {
 				return nil, err
 			}
-			client, checked = c, true
+			client, grant, checked = c, g, true
 			return decide(r)
 		})
 	if err != nil || !r.Exists {
@@ -133,13 +134,13 @@ func (s *Service) onReferral(ctx context.Context, actor domain.Actor, id uuid.UU
 		// A repeated request answered from what it wrote the first time:
 		// nothing was decided, so the case was not read. Its notes are
 		// shown only to a caller the case's lock lets in now.
-		_, c, err := s.caseAccess(ctx, actor, r)
+		g, c, err := s.caseAccess(ctx, actor, r)
 		if err != nil {
 			return r, w, nil
 		}
-		client = c
+		client, grant = c, g
 	}
-	return withCaseNotes(r, client), w, nil
+	return withCaseNotes(r, client, actor, grant), w, nil
 }
 
 // Acknowledge records the receiver's acknowledgement. Errors: NotFound,
