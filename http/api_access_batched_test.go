@@ -1,35 +1,19 @@
 package http
 
 import (
-	"context"
 	"net/http"
 	"testing"
 
-	"github.com/google/uuid"
-
 	"github.com/referral-ledger/ledger/domain"
-	"github.com/referral-ledger/ledger/ledger"
 )
 
 // storedAccess returns the access records of client as stored now, without
 // flushing what the server has queued.
 func (n *lockNet) storedAccess(tb testing.TB, client string) []domain.AccessRecorded {
 	tb.Helper()
-	ctx := context.Background()
-	evs, err := n.Store.ReadStream(ctx, ledger.AccessStream(uuid.MustParse(client)), 0, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	codec := ledger.NewPublicCodec()
 	var out []domain.AccessRecorded
-	for _, ev := range evs {
-		rec, err := codec.Decode(ctx, ev)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if a, ok := rec.Event.(*domain.AccessRecorded); ok {
-			out = append(out, *a)
-		}
+	for _, r := range n.storedReads(tb, client) {
+		out = append(out, r.AccessRecorded)
 	}
 	return out
 }
