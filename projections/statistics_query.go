@@ -78,7 +78,7 @@ func ParseStatisticsPeriod(get func(name string) (string, bool), rule statistics
 		months := (q.To.Year-q.From.Year)*12 + int(q.To.Month) - int(q.From.Month) + 1
 		switch {
 		case q.To.Before(q.From):
-			bad("to", "must not be before from")
+			bad("to", "must not be before the first month")
 		case months > maxStatisticsMonths:
 			bad("from", "the period must not span more than 120 months")
 		}

@@ -260,11 +260,6 @@ func (p *Pages) statisticsReport(c *gin.Context, now time.Time) (statsReport, []
 	period, errs := projections.ParseStatisticsPeriod(c.GetQuery, p.Disclosure, p.Calendar.DateOf(now))
 	var out []fieldError
 	if len(errs) > 0 {
-		for i, e := range errs {
-			if e.Field == "to" && e.Message == "must not be before from" { // the API's parameter name, not the form's words
-				errs[i].Message = "must not be before the first month"
-			}
-		}
 		out = fieldErrors(domain.InvalidFields(errs...), map[string]string{"from": "from-month", "to": "to-month"})
 		inFormOrder(out, []string{"from-month", "to-month"}) // the summary lists them as the form does
 	}
