@@ -78,22 +78,25 @@ func (s *Service) Referral(ctx context.Context, actor domain.Actor, id uuid.UUID
 	return r, s.recordAccess(ctx, actor, r.ClientID, r.ID, grant, lock.Status == domain.LockLocked)
 }
 
-// RecordRead checks that actor may see the referral r and records that
-// they read it in the client's access log (R-LOCK-9), with the ground the
-// case's lock lets them in on: before it returns for a locked case (and for
-// an auditor), in the next batch otherwise (SetAsyncAccessLog), as
-// Referral records a read. Every answer that shows a referral a command
-// returned goes through it: it is as much a read of the client's data
-// (R-UI-2). The check is made again, against the lock as it is now, so a
+// RecordRead checks that actor may see the referral r, which a command
+// returned for its answer, and records the answer in the client's access
+// log when the case is locked (R-LOCK-9) or the reader is an auditor, as
+// Referral records a read: the answer shows the client's data as a read
+// does (R-UI-2). On a case that is not locked the command's own event
+// already records who acted on it and when, so the answer adds no access
+// record. The check is made again, against the lock as it is now, so a
 // caller the lock has shut out since the command ran is refused as a read
-// would be.
-// Errors: as Referral's.
+// would be. Errors: as Referral's.
 func (s *Service) RecordRead(ctx context.Context, actor domain.Actor, r domain.Referral) error {
 	grant, c, err := s.caseAccess(ctx, actor, r)
 	if err != nil {
 		return err
 	}
-	return s.recordAccess(ctx, actor, r.ClientID, r.ID, grant, c.Lock.Status == domain.LockLocked)
+	locked := c.Lock.Status == domain.LockLocked
+	if !locked && !actor.Has(domain.RoleAuditor) {
+		return nil
+	}
+	return s.recordAccess(ctx, actor, r.ClientID, r.ID, grant, locked)
 }
 
 // referral loads a referral the actor may see, without recording a read.
