@@ -27,6 +27,21 @@ type AccessEntry struct {
 	ExpiresAt          time.Time
 }
 
+// Lets reports whether the lock lets the member of staff id in now, as
+// their account is (people looks it up): an unknown or closed account is
+// let in nowhere.
+func (l Lock) Lets(people func(uuid.UUID) (User, bool), id uuid.UUID, now time.Time) bool {
+	if people == nil {
+		return false
+	}
+	u, ok := people(id)
+	if !ok || u.ID != id || u.Closed {
+		return false
+	}
+	_, in := LockAccess(l, u.Actor(), now)
+	return in
+}
+
 // AccessNow lists the access a locked case grants at now, for the
 // locked-cases report (R-LOCK-7), decided for each person by LockAccess,
 // the rule every read applies (R-LOCK-2), with the account as people (the
@@ -43,17 +58,7 @@ func (l Lock) AccessNow(people func(uuid.UUID) (User, bool), now time.Time) []Ac
 	if l.Status != LockLocked {
 		return nil
 	}
-	lets := func(id uuid.UUID) bool {
-		if people == nil {
-			return false
-		}
-		u, ok := people(id)
-		if !ok || u.ID != id || u.Closed {
-			return false
-		}
-		_, in := LockAccess(l, u.Actor(), now)
-		return in
-	}
+	lets := func(id uuid.UUID) bool { return l.Lets(people, id, now) }
 	teamOrg := func(p Party) uuid.UUID {
 		if p.OrganisationID != uuid.Nil {
 			return p.OrganisationID

@@ -594,9 +594,7 @@ func (p *Pages) accessList(l domain.Lock, now time.Time) (all, temporary []acces
 	for _, g := range l.Grants {
 		if g.Live(now) {
 			a := accessView{Kind: "Temporary access", Who: p.userName(g.UserID), Expires: g.ExpiresAt, UserID: g.UserID}
-			u, known := p.Orgs.UserByID(g.UserID)
-			_, in := domain.LockAccess(l, u.Actor(), now)
-			a.RefusedNow = !known || u.Closed || !in
+			a.RefusedNow = !l.Lets(p.Orgs.UserByID, g.UserID, now)
 			temporary = append(temporary, a)
 		}
 	}
