@@ -96,10 +96,44 @@ func mayBeResponsible(u domain.User) bool { return caseworker(u) && !anyRole(dom
 
 // staffView is a member of staff as the forms offer them.
 type staffView struct {
-	ID          uuid.UUID
-	DisplayName string
-	Team        string
-	Checked     bool
+	ID           uuid.UUID
+	DisplayName  string
+	Team         string
+	Organisation string // another organisation's name; "" for the user's own
+	Checked      bool
+}
+
+// counterparts lists the organisations that made or received, with org,
+// the client's referrals refs: the other side of its own referrals of the
+// client, never who else holds them.
+func (p *Pages) counterparts(org uuid.UUID, refs []projections.ReferralSummary) []orgOption {
+	var out []orgOption
+	for _, r := range refs {
+		if r.FromOrganisationID != org && r.ToOrganisationID != org {
+			continue
+		}
+		for _, o := range []uuid.UUID{r.FromOrganisationID, r.ToOrganisationID} {
+			if o != org && o != uuid.Nil && !slices.ContainsFunc(out, func(x orgOption) bool { return x.ID == o }) {
+				out = append(out, orgOption{ID: o, Name: p.orgName(o)})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b orgOption) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// othersStaff is staff of the organisations others, each named with its
+// organisation, for the lists that may name people outside the user's
+// own (allow, deny, short-term access: R-LOCK-1, R-LOCK-4).
+func (p *Pages) othersStaff(ctx context.Context, others []orgOption, keep func(domain.User) bool) []staffView {
+	var out []staffView
+	for _, o := range others {
+		for _, s := range p.staff(ctx, o.ID, keep) {
+			s.Organisation = o.Name
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // staff are the open accounts of an organisation, by name, with keep
@@ -213,17 +247,12 @@ func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestF
 		}
 	}
 	slices.Sort(v.Teams)
-	for _, r := range v.References {
-		if r.FromOrganisationID != u.OrganisationID && r.ToOrganisationID != u.OrganisationID {
-			continue // only the organisation's own counterparts: never who else holds the client
-		}
-		for _, org := range []uuid.UUID{r.FromOrganisationID, r.ToOrganisationID} {
-			if org != u.OrganisationID && org != uuid.Nil && !slices.ContainsFunc(v.Others, func(o orgOption) bool { return o.ID == org }) {
-				v.Others = append(v.Others, orgOption{ID: org, Name: p.orgName(org)})
-			}
-		}
-	}
-	slices.SortFunc(v.Others, func(a, b orgOption) int { return strings.Compare(a.Name, b.Name) })
+	v.Others = p.counterparts(u.OrganisationID, v.References)
+	// People of the other organisations involved may be let in or kept
+	// out by name too, after the organisation's own (its teams are those
+	// of its own staff; another's are named with their organisation).
+	v.Staff = append(v.Staff, p.othersStaff(ctx, v.Others, func(domain.User) bool { return true })...)
+	v.Allowable = append(v.Allowable, p.othersStaff(ctx, v.Others, func(s domain.User) bool { return !s.Actor().Has(domain.RoleHelpdesk) })...)
 	return v
 }
 
@@ -808,11 +837,16 @@ func (p *Pages) temporaryAccessView(c *gin.Context) (temporaryAccessView, bool) 
 	now := p.Service.Now()
 	v := temporaryAccessView{layout: p.base(c, "Temporary access", "messages"), ClientID: client, References: p.caseReferences(currentUser(c), client), Hours: "1"}
 	_, v.Temporary = p.accessList(acc.Lock, now)
-	v.Staff = p.staff(c.Request.Context(), acc.Lock.OwningOrganisationID, func(s domain.User) bool {
+	grantable := func(s domain.User) bool {
 		a := s.Actor()
 		_, in := domain.LockAccess(acc.Lock, a, now)
 		return !in && !a.Has(domain.RoleHelpdesk) && !acc.Lock.Denies(a)
-	})
+	}
+	v.Staff = p.staff(c.Request.Context(), acc.Lock.OwningOrganisationID, grantable)
+	// And the people of the other organisations involved with the client
+	// (the receiving adviser of a case the referrer locked, say).
+	v.Staff = append(v.Staff, p.othersStaff(c.Request.Context(),
+		p.counterparts(acc.Lock.OwningOrganisationID, v.References), grantable)...)
 	return v, true
 }
 
