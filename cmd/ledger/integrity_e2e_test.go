@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/referral-ledger/ledger/internal/sqlitedamage"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 )
 
@@ -146,31 +145,10 @@ func TestStartupIntegrity_OPS4(t *testing.T) {
 		// The events read and chain; the index that keeps an event id
 		// from being stored twice does not match them.
 		d := dataDirCopy(t, dir)
-		path := filepath.Join(d, eventsFile)
-		db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var root, pageSize int
-		err = db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL`).Scan(&root)
-		if err == nil {
-			err = db.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
-		}
-		db.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err == nil {
-			_, err = f.WriteAt(make([]byte, pageSize), int64(root-1)*int64(pageSize))
-			err = errors.Join(err, f.Close())
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		sqlitedamage.ZeroEventIDIndex(t, filepath.Join(d, eventsFile))
 		var out bytes.Buffer
 		t.Setenv("LEDGER_DATA_DIR", d)
-		err = run(context.Background(), []string{"verify"}, &out, io.Discard)
+		err := run(context.Background(), []string{"verify"}, &out, io.Discard)
 		if exitCode(err) != 2 || !strings.HasPrefix(out.String(), "BROKEN") || !strings.Contains(out.String(), "fails SQLite's integrity check") {
 			t.Fatalf("verify: exit %d (%v), %q; want BROKEN saying the file fails SQLite's integrity check, exit 2", exitCode(err), err, out.String())
 		}

@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
+	"github.com/referral-ledger/ledger/internal/sqlitedamage"
 )
 
 // damageLedger writes 300 events of about a kilobyte each, over many
@@ -142,26 +142,13 @@ func TestCheckIntegrityFindsADamagedIndex_OPS4(t *testing.T) {
 	if err := sqlite.CheckIntegrity(ctx, path, sqlite.WithImmutable()); err != nil {
 		t.Fatalf("a sound file: %v", err)
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+	sqlitedamage.ZeroEventIDIndex(t, path)
+	damaged, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var root, pageSize int
-	err = db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL`).Scan(&root)
-	if err == nil {
-		err = db.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
-	}
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	damaged := bytes.Clone(data)
-	clear(damaged[(root-1)*pageSize : root*pageSize])
 	if got := verdict(t, damaged); got != "ok" {
 		t.Fatalf("with the index damaged, Verify says %s: the test no longer damages what only the integrity check sees", got)
-	}
-	if err := os.WriteFile(path, damaged, 0o600); err != nil {
-		t.Fatal(err)
 	}
 	err = sqlite.CheckIntegrity(ctx, path, sqlite.WithImmutable())
 	var integrity *sqlite.IntegrityError

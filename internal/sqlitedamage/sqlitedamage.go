@@ -1,0 +1,41 @@
+// Package sqlitedamage damages SQLite files for tests the way a disk or a
+// careless hand can, below what the rows show (R-OPS-4).
+package sqlitedamage
+
+import (
+	"database/sql"
+	"errors"
+	"os"
+	"testing"
+
+	_ "modernc.org/sqlite" // reads the file's schema
+)
+
+// ZeroEventIDIndex overwrites with zeros the root page of the index that
+// keeps an event id from being stored twice (the events table's UNIQUE
+// index) in the ledger file at path, which no process may have open.
+// Every event still reads and chains; only SQLite's own integrity check
+// sees the damage.
+func ZeroEventIDIndex(tb testing.TB, path string) {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var root, pageSize int
+	err = db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL`).Scan(&root)
+	if err == nil {
+		err = db.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
+	}
+	if err = errors.Join(err, db.Close()); err != nil {
+		tb.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err == nil {
+		_, err = f.WriteAt(make([]byte, pageSize), int64(root-1)*int64(pageSize))
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
