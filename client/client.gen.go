@@ -2252,7 +2252,7 @@ type DecideErasureParams struct {
 
 // InboxParams defines parameters for Inbox.
 type InboxParams struct {
-	// Assigned "me", or a user id: only the referrals assigned to that adviser
+	// Assigned "me", or the id of a user of your organisation: only the referrals assigned to that adviser (another organisation's user, or an unknown id, is 422)
 	Assigned *string `form:"assigned,omitempty" json:"assigned,omitempty"`
 
 	// Status only this status; without it, made and acknowledged

@@ -231,6 +231,8 @@ func TestViewsInbox_VIEW1_TIME1_TIME3(t *testing.T) {
 			{"?status=lost", "status"},
 			{"?status=made&status=closed", "status"},
 			{"?assigned=you", "assigned"},
+			{"?assigned=" + n.AdviserA.ID, "assigned"},                          // a user of another organisation
+			{"?assigned=" + "00000000-0000-4000-8000-000000000000", "assigned"}, // nobody
 			{"?limit=0", "limit"},
 			{"?limit=201", "limit"},
 			{"?limit=ten", "limit"},

@@ -103,6 +103,12 @@ func (s *Server) inbox(c *gin.Context) {
 			q.Assignee = user.ID
 		} else {
 			id, valid := parseUUID(a)
+			if valid {
+				// Another organisation's user, or nobody: the same answer,
+				// which tells nothing of who exists elsewhere.
+				u, known := s.Orgs.UserByID(id)
+				valid = known && u.OrganisationID == user.OrganisationID
+			}
 			v.check(valid, "assigned", `must be "me" or the id of a user of your organisation`)
 			q.Assignee = id
 		}
