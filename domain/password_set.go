@@ -34,14 +34,25 @@ func CheckSetPassword(o Organisation, actor Actor, userID uuid.UUID) error {
 	if !ok {
 		return Errorf(NotFound, "no such user in this organisation")
 	}
-	if u.holdsNetworkRole() && !actor.Has(RoleCoordinator) {
-		return &Error{Code: Forbidden, Message: "only the coordinator sets a password for an account that holds a network role"}
+	if err := CheckSetPasswordRoles(u.Roles, actor); err != nil {
+		return err
 	}
 	if userID == actor.UserID {
 		return Errorf(Forbidden, "you cannot set your own password here: change it with your current one")
 	}
 	if u.Closed {
 		return Errorf(Conflict, "the account is closed")
+	}
+	return nil
+}
+
+// CheckSetPasswordRoles refuses, Forbidden, anyone but the coordinator
+// setting a password for an account holding roles, when one of them is a
+// network role (R-AUTH-7): the part of CheckSetPassword the pages check
+// before offering the form.
+func CheckSetPasswordRoles(roles []Role, actor Actor) error {
+	if (User{Roles: roles}).holdsNetworkRole() && !actor.Has(RoleCoordinator) {
+		return &Error{Code: Forbidden, Message: "only the coordinator sets a password for an account that holds a network role"}
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/gin-gonic/gin"
 
@@ -46,9 +45,8 @@ func (p *Pages) setPasswordView(c *gin.Context, page string) (setPasswordView, e
 	if err != nil {
 		return setPasswordView{}, err
 	}
-	actor := currentUser(c).Actor()
-	if slices.ContainsFunc(fv.Account.Roles, domain.Role.Network) && !actor.Has(domain.RoleCoordinator) {
-		return setPasswordView{}, domain.Errorf(domain.Forbidden, "only the coordinator sets a password for an account that holds a network role")
+	if err := domain.CheckSetPasswordRoles(fv.Account.Roles, currentUser(c).Actor()); err != nil {
+		return setPasswordView{}, err
 	}
 	fv.Title = "Set a new one-time password for " + fv.Account.DisplayName + " – " + fv.Org.Name
 	return setPasswordView{userFormView: fv, Rules: p.passwordRules()}, nil
