@@ -84,6 +84,15 @@ func TestPasswordLookAlikesRefused_AUTH2(t *testing.T) {
 		wantFieldSays(t, r, "password", "too common", password)
 		n.signInAttempt(t, "new.adviser", "Password1!").problem(t, http.StatusUnauthorized)
 	})
+	// A field's mistake and a refused password in one request: one 422
+	// names both, so a form lists every mistake at once.
+	t.Run("NewAccountWithAnotherMistake", func(t *testing.T) {
+		r := n.do(t, http.MethodPost, "/v1/organisations/"+n.OrgA+"/users", n.LeadA.Token, map[string]any{
+			"username": "new.adviser2", "display_name": "New Adviser", "email": "not-an-email",
+			"roles": []domain.Role{domain.RoleAdviser}, "password": "Password1!"})
+		r.invalid(t, "email")
+		wantFieldSays(t, r, "password", "too common", "Password1!")
+	})
 }
 
 // TestPasswordLookAlikesRefusedModern_AUTH2 is the same under the modern

@@ -44,6 +44,19 @@ func (s *Service) RegisterOrganisation(ctx context.Context, actor domain.Actor, 
 	return o, w, err
 }
 
+// OrganisationNameHeld says whether an organisation other than org holds
+// name (R-ORG-1), ignoring case and spacing as the reservation does; org
+// is uuid.Nil for one not yet registered. A form asks it when the ledger
+// refused other fields first, so that its error summary also names a
+// taken name at once. Errors: the store's.
+func (s *Service) OrganisationNameHeld(ctx context.Context, org uuid.UUID, name string) (bool, error) {
+	n, _, _, err := fold(ctx, s, OrganisationNameStream(name), domain.EvolveOrganisationName)
+	if err != nil {
+		return false, err
+	}
+	return n.Reserved && n.OrganisationID != org, nil
+}
+
 // claimName reserves name for organisation org (R-ORG-1). Errors: Conflict,
 // naming the field name, when another organisation holds it.
 func (s *Service) claimName(ctx context.Context, actor domain.Actor, org uuid.UUID, name string) error {
@@ -176,11 +189,15 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 		// Decide once without the hash so that authorisation and field
 		// errors come before the (deliberately slow) hashing and the
 		// reservation.
-		if _, err := domain.DecideAddUser(o, actor, cmd); err != nil {
+		// Invalid fields and a refused password are reported together, so
+		// that a form lists every mistake at once.
+		_, err := domain.DecideAddUser(o, actor, cmd)
+		if err != nil && domain.ErrorCode(err) != domain.Invalid {
 			return domain.User{}, Written{}, err
 		}
-		if err := acc.policy.Check(nu.Username, nu.Password, nu.DisplayName, o.Name); err != nil {
-			return domain.User{}, Written{}, err
+		perr := acc.policy.Check(nu.Username, nu.Password, nu.DisplayName, o.Name)
+		if err != nil || perr != nil {
+			return domain.User{}, Written{}, joinInvalid(err, perr)
 		}
 		if cmd.PasswordHash, err = acc.hasher.Hash(nu.Password); err != nil {
 			return domain.User{}, Written{}, err
@@ -224,4 +241,24 @@ func (acc *Accounts) CloseAccount(ctx context.Context, actor domain.Actor, orgID
 		return w, err
 	}
 	return w, acc.sessions.DeleteForUser(userID.String())
+}
+
+// joinInvalid is one Invalid error listing the fields of every Invalid
+// error among errs; nil if all are nil, and the first error that is not
+// Invalid as it is, since it says something other than a field's mistake.
+func joinInvalid(errs ...error) error {
+	var fields []domain.FieldError
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if domain.ErrorCode(err) != domain.Invalid || len(domain.ErrorFields(err)) == 0 {
+			return err
+		}
+		fields = append(fields, domain.ErrorFields(err)...)
+	}
+	if fields == nil {
+		return nil
+	}
+	return domain.InvalidFields(fields...)
 }

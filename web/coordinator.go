@@ -185,6 +185,7 @@ func (p *Pages) registerOrganisation(c *gin.Context) {
 			Description: strings.TrimSpace(f.Description), Services: services})
 	}
 	if err != nil {
+		err = p.withNameTaken(c, err, uuid.Nil, f.Name)
 		code := domain.ErrorCode(err)
 		if code != domain.Invalid && code != domain.Conflict {
 			p.fail(c, err)

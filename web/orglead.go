@@ -630,6 +630,7 @@ func (p *Pages) updateProfile(c *gin.Context) {
 	_, w, err := p.Service.UpdateOrganisation(p.request(c, formRevision(c)), currentUser(c).Actor(), pv.Org.ID,
 		domain.UpdateOrganisation{Name: &pv.Name, Description: &pv.Description, Services: &services, AdminEmail: &pv.AdminEmail})
 	if err != nil {
+		err = p.withNameTaken(c, err, pv.Org.ID, pv.Name)
 		code := domain.ErrorCode(err)
 		if code != domain.Invalid && code != domain.PreconditionFailed && !(code == domain.Conflict && len(domain.ErrorFields(err)) > 0) {
 			p.fail(c, err)
@@ -673,4 +674,20 @@ func serviceErrors(errs []fieldError) []fieldError {
 		errs[i].Message = what + " " + strings.ToLower(e.Message[:1]) + e.Message[1:]
 	}
 	return errs
+}
+
+// withNameTaken adds to err, when the ledger refused other fields before
+// it came to the name, that another organisation than org already has
+// name, so the error summary lists every mistake at once (R-ORG-1).
+func (p *Pages) withNameTaken(c *gin.Context, err error, org uuid.UUID, name string) error {
+	fields := domain.ErrorFields(err)
+	if domain.ErrorCode(err) != domain.Invalid || len(fields) == 0 || strings.TrimSpace(name) == "" ||
+		slices.ContainsFunc(fields, func(f domain.FieldError) bool { return f.Field == "name" }) {
+		return err
+	}
+	held, herr := p.Service.OrganisationNameHeld(c.Request.Context(), org, name)
+	if herr != nil || !held {
+		return err
+	}
+	return domain.InvalidFields(append(slices.Clone(fields), domain.ErrorFields(domain.ErrOrganisationNameTaken())...)...)
 }

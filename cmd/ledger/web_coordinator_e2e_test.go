@@ -206,6 +206,9 @@ func TestWebRegisterOrganisation_ORG1(t *testing.T) {
 		http.StatusUnprocessableEntity, `href="#org-name"`, `href="#admin-email"`, `value="not an email"`)
 	wantStatus(t, admin.post("/organisations/new", url.Values{"org-name": {"housing  TRUST"}, "admin-email": {"x@y.example"}}),
 		http.StatusUnprocessableEntity, `href="#org-name"`)
+	// A taken name beside another mistake: both in one error summary.
+	wantStatus(t, admin.post("/organisations/new", url.Values{"org-name": {"housing  TRUST"}, "admin-email": {"not an email"}}),
+		http.StatusUnprocessableEntity, `href="#org-name"`, `href="#admin-email"`, "already the name of another organisation")
 	wantStatus(t, admin.post("/organisations/new", url.Values{"org-name": {"Food Bank"}, "admin-email": {"f@food.example"},
 		"services": {": no name"}}), http.StatusUnprocessableEntity, `href="#services"`)
 	before := len(n.must(t, 200, "GET", "/v1/directory", n.admin, nil)["organisations"].([]any))

@@ -103,6 +103,10 @@ func TestWebOrgLeadUsers_ORG3_AUTH6_AUTH7(t *testing.T) {
 	if strings.Contains(p.body, `value="password"`) {
 		t.Errorf("the refused password is sent back in the page")
 	}
+	// A mistyped email and a weak password: both named in one answer, not
+	// the password only once the email is right.
+	wantStatus(t, b.post(n.orgBURL+"/users", form(func(f url.Values) { f.Set("email", "nia-at-example.org"); f.Set("password", "password") })),
+		http.StatusUnprocessableEntity, `href="#email"`, `href="#password"`)
 	// A network role, forged into the form: refused naming the roles (R-AUTH-7).
 	wantStatus(t, b.post(n.orgBURL+"/users", form(func(f url.Values) { f.Set("roles", "auditor") })),
 		http.StatusUnprocessableEntity, `href="#roles"`, "only the coordinator grants")
@@ -275,6 +279,9 @@ func TestWebOrgLeadProfile_ORG1(t *testing.T) {
 	before := n.revision(t, n.orgB)
 	p := b.post(profile, url.Values{"name": {"advice centre"}, "description": {"Homes"}, "admin-email": {"intake@housing.example"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#name"`, `value="advice centre"`) // Advice Centre's, in any case
+	// A taken name beside another mistake: both in one error summary.
+	p = b.post(profile, url.Values{"name": {"advice centre"}, "description": {"Homes"}, "admin-email": {"not an email"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#name"`, `href="#admin-email"`, "already the name of another organisation")
 	p = b.post(profile, url.Values{"name": {"Housing Trust"}, "description": {"Homes"}, "admin-email": {"not an email"},
 		"service-0-name": {"Tenancy support"}, "service-1-description": {"A service without a name"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#admin-email"`, `href="#service-1-name"`,
