@@ -10043,6 +10043,11 @@ type RequestErasureResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// RequestErasureResponse409Headers the declared response headers of an HTTP 409 response for RequestErasure
+type RequestErasureResponse409Headers struct {
+	RetryAfter *int
+}
+
 // RequestErasureResponse503Headers the declared response headers of an HTTP 503 response for RequestErasure
 type RequestErasureResponse503Headers struct {
 	RetryAfter *int
@@ -10085,6 +10090,8 @@ type RequestErasureResponse struct {
 	Headers403 *RequestErasureResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *RequestErasureResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RequestErasureResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RequestErasureResponse503Headers
 }
@@ -10204,6 +10211,11 @@ type RequestLockResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// RequestLockResponse409Headers the declared response headers of an HTTP 409 response for RequestLock
+type RequestLockResponse409Headers struct {
+	RetryAfter *int
+}
+
 // RequestLockResponse503Headers the declared response headers of an HTTP 503 response for RequestLock
 type RequestLockResponse503Headers struct {
 	RetryAfter *int
@@ -10246,6 +10258,8 @@ type RequestLockResponse struct {
 	Headers403 *RequestLockResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *RequestLockResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RequestLockResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RequestLockResponse503Headers
 }
@@ -10365,6 +10379,11 @@ type ReviewLockResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// ReviewLockResponse409Headers the declared response headers of an HTTP 409 response for ReviewLock
+type ReviewLockResponse409Headers struct {
+	RetryAfter *int
+}
+
 // ReviewLockResponse503Headers the declared response headers of an HTTP 503 response for ReviewLock
 type ReviewLockResponse503Headers struct {
 	RetryAfter *int
@@ -10407,6 +10426,8 @@ type ReviewLockResponse struct {
 	Headers403 *ReviewLockResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ReviewLockResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ReviewLockResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ReviewLockResponse503Headers
 }
@@ -10645,6 +10666,11 @@ type SendMessageResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// SendMessageResponse409Headers the declared response headers of an HTTP 409 response for SendMessage
+type SendMessageResponse409Headers struct {
+	RetryAfter *int
+}
+
 // SendMessageResponse429Headers the declared response headers of an HTTP 429 response for SendMessage
 type SendMessageResponse429Headers struct {
 	RetryAfter *int
@@ -10690,6 +10716,8 @@ type SendMessageResponse struct {
 	Headers403 *SendMessageResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *SendMessageResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SendMessageResponse409Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *SendMessageResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
@@ -10805,6 +10833,11 @@ type CompleteSeriousCaseReviewResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// CompleteSeriousCaseReviewResponse409Headers the declared response headers of an HTTP 409 response for CompleteSeriousCaseReview
+type CompleteSeriousCaseReviewResponse409Headers struct {
+	RetryAfter *int
+}
+
 // CompleteSeriousCaseReviewResponse503Headers the declared response headers of an HTTP 503 response for CompleteSeriousCaseReview
 type CompleteSeriousCaseReviewResponse503Headers struct {
 	RetryAfter *int
@@ -10845,6 +10878,8 @@ type CompleteSeriousCaseReviewResponse struct {
 	Headers403 *CompleteSeriousCaseReviewResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *CompleteSeriousCaseReviewResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CompleteSeriousCaseReviewResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CompleteSeriousCaseReviewResponse503Headers
 }
@@ -11096,6 +11131,11 @@ type GrantTemporaryAccessResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// GrantTemporaryAccessResponse409Headers the declared response headers of an HTTP 409 response for GrantTemporaryAccess
+type GrantTemporaryAccessResponse409Headers struct {
+	RetryAfter *int
+}
+
 // GrantTemporaryAccessResponse503Headers the declared response headers of an HTTP 503 response for GrantTemporaryAccess
 type GrantTemporaryAccessResponse503Headers struct {
 	RetryAfter *int
@@ -11138,6 +11178,8 @@ type GrantTemporaryAccessResponse struct {
 	Headers403 *GrantTemporaryAccessResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *GrantTemporaryAccessResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *GrantTemporaryAccessResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *GrantTemporaryAccessResponse503Headers
 }
@@ -11251,6 +11293,11 @@ type EndTemporaryAccessResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// EndTemporaryAccessResponse409Headers the declared response headers of an HTTP 409 response for EndTemporaryAccess
+type EndTemporaryAccessResponse409Headers struct {
+	RetryAfter *int
+}
+
 // EndTemporaryAccessResponse503Headers the declared response headers of an HTTP 503 response for EndTemporaryAccess
 type EndTemporaryAccessResponse503Headers struct {
 	RetryAfter *int
@@ -11283,6 +11330,8 @@ type EndTemporaryAccessResponse struct {
 	Headers403 *EndTemporaryAccessResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *EndTemporaryAccessResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *EndTemporaryAccessResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *EndTemporaryAccessResponse503Headers
 }
@@ -11382,6 +11431,11 @@ type RequestUnlockResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// RequestUnlockResponse409Headers the declared response headers of an HTTP 409 response for RequestUnlock
+type RequestUnlockResponse409Headers struct {
+	RetryAfter *int
+}
+
 // RequestUnlockResponse503Headers the declared response headers of an HTTP 503 response for RequestUnlock
 type RequestUnlockResponse503Headers struct {
 	RetryAfter *int
@@ -11424,6 +11478,8 @@ type RequestUnlockResponse struct {
 	Headers403 *RequestUnlockResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *RequestUnlockResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RequestUnlockResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RequestUnlockResponse503Headers
 }
@@ -11752,6 +11808,11 @@ type DecideErasureResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// DecideErasureResponse409Headers the declared response headers of an HTTP 409 response for DecideErasure
+type DecideErasureResponse409Headers struct {
+	RetryAfter *int
+}
+
 // DecideErasureResponse503Headers the declared response headers of an HTTP 503 response for DecideErasure
 type DecideErasureResponse503Headers struct {
 	RetryAfter *int
@@ -11792,6 +11853,8 @@ type DecideErasureResponse struct {
 	Headers403 *DecideErasureResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DecideErasureResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DecideErasureResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DecideErasureResponse503Headers
 }
@@ -12314,6 +12377,11 @@ type DecideLockResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// DecideLockResponse409Headers the declared response headers of an HTTP 409 response for DecideLock
+type DecideLockResponse409Headers struct {
+	RetryAfter *int
+}
+
 // DecideLockResponse503Headers the declared response headers of an HTTP 503 response for DecideLock
 type DecideLockResponse503Headers struct {
 	RetryAfter *int
@@ -12354,6 +12422,8 @@ type DecideLockResponse struct {
 	Headers403 *DecideLockResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DecideLockResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DecideLockResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DecideLockResponse503Headers
 }
@@ -12621,6 +12691,11 @@ type RegisterOrganisationResponse403Headers struct {
 	IdempotentReplayed *string
 }
 
+// RegisterOrganisationResponse409Headers the declared response headers of an HTTP 409 response for RegisterOrganisation
+type RegisterOrganisationResponse409Headers struct {
+	RetryAfter *int
+}
+
 // RegisterOrganisationResponse503Headers the declared response headers of an HTTP 503 response for RegisterOrganisation
 type RegisterOrganisationResponse503Headers struct {
 	RetryAfter *int
@@ -12659,6 +12734,8 @@ type RegisterOrganisationResponse struct {
 	Headers401 *RegisterOrganisationResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *RegisterOrganisationResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *RegisterOrganisationResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *RegisterOrganisationResponse503Headers
 }
@@ -12897,6 +12974,11 @@ type UpdateOrganisationResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// UpdateOrganisationResponse409Headers the declared response headers of an HTTP 409 response for UpdateOrganisation
+type UpdateOrganisationResponse409Headers struct {
+	RetryAfter *int
+}
+
 // UpdateOrganisationResponse503Headers the declared response headers of an HTTP 503 response for UpdateOrganisation
 type UpdateOrganisationResponse503Headers struct {
 	RetryAfter *int
@@ -12939,6 +13021,8 @@ type UpdateOrganisationResponse struct {
 	Headers403 *UpdateOrganisationResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UpdateOrganisationResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateOrganisationResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateOrganisationResponse503Headers
 }
@@ -13057,6 +13141,11 @@ type SetIntakeResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// SetIntakeResponse409Headers the declared response headers of an HTTP 409 response for SetIntake
+type SetIntakeResponse409Headers struct {
+	RetryAfter *int
+}
+
 // SetIntakeResponse503Headers the declared response headers of an HTTP 503 response for SetIntake
 type SetIntakeResponse503Headers struct {
 	RetryAfter *int
@@ -13099,6 +13188,8 @@ type SetIntakeResponse struct {
 	Headers403 *SetIntakeResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *SetIntakeResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SetIntakeResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SetIntakeResponse503Headers
 }
@@ -13212,6 +13303,11 @@ type SetSecondFactorRequirementResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// SetSecondFactorRequirementResponse409Headers the declared response headers of an HTTP 409 response for SetSecondFactorRequirement
+type SetSecondFactorRequirementResponse409Headers struct {
+	RetryAfter *int
+}
+
 // SetSecondFactorRequirementResponse503Headers the declared response headers of an HTTP 503 response for SetSecondFactorRequirement
 type SetSecondFactorRequirementResponse503Headers struct {
 	RetryAfter *int
@@ -13252,6 +13348,8 @@ type SetSecondFactorRequirementResponse struct {
 	Headers403 *SetSecondFactorRequirementResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *SetSecondFactorRequirementResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SetSecondFactorRequirementResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SetSecondFactorRequirementResponse503Headers
 }
@@ -13489,6 +13587,11 @@ type AddUserResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// AddUserResponse409Headers the declared response headers of an HTTP 409 response for AddUser
+type AddUserResponse409Headers struct {
+	RetryAfter *int
+}
+
 // AddUserResponse503Headers the declared response headers of an HTTP 503 response for AddUser
 type AddUserResponse503Headers struct {
 	RetryAfter *int
@@ -13531,6 +13634,8 @@ type AddUserResponse struct {
 	Headers403 *AddUserResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *AddUserResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AddUserResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *AddUserResponse503Headers
 }
@@ -13644,6 +13749,11 @@ type CloseAccountResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// CloseAccountResponse409Headers the declared response headers of an HTTP 409 response for CloseAccount
+type CloseAccountResponse409Headers struct {
+	RetryAfter *int
+}
+
 // CloseAccountResponse503Headers the declared response headers of an HTTP 503 response for CloseAccount
 type CloseAccountResponse503Headers struct {
 	RetryAfter *int
@@ -13676,6 +13786,8 @@ type CloseAccountResponse struct {
 	Headers403 *CloseAccountResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *CloseAccountResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CloseAccountResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CloseAccountResponse503Headers
 }
@@ -13769,6 +13881,11 @@ type UpdateUserResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// UpdateUserResponse409Headers the declared response headers of an HTTP 409 response for UpdateUser
+type UpdateUserResponse409Headers struct {
+	RetryAfter *int
+}
+
 // UpdateUserResponse503Headers the declared response headers of an HTTP 503 response for UpdateUser
 type UpdateUserResponse503Headers struct {
 	RetryAfter *int
@@ -13809,6 +13926,8 @@ type UpdateUserResponse struct {
 	Headers403 *UpdateUserResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UpdateUserResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UpdateUserResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UpdateUserResponse503Headers
 }
@@ -14040,6 +14159,11 @@ type SetUserPasswordResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// SetUserPasswordResponse409Headers the declared response headers of an HTTP 409 response for SetUserPassword
+type SetUserPasswordResponse409Headers struct {
+	RetryAfter *int
+}
+
 // SetUserPasswordResponse503Headers the declared response headers of an HTTP 503 response for SetUserPassword
 type SetUserPasswordResponse503Headers struct {
 	RetryAfter *int
@@ -14078,6 +14202,8 @@ type SetUserPasswordResponse struct {
 	Headers403 *SetUserPasswordResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *SetUserPasswordResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *SetUserPasswordResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *SetUserPasswordResponse503Headers
 }
@@ -14519,6 +14645,11 @@ type MakeReferralResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// MakeReferralResponse409Headers the declared response headers of an HTTP 409 response for MakeReferral
+type MakeReferralResponse409Headers struct {
+	RetryAfter *int
+}
+
 // MakeReferralResponse503Headers the declared response headers of an HTTP 503 response for MakeReferral
 type MakeReferralResponse503Headers struct {
 	RetryAfter *int
@@ -14561,6 +14692,8 @@ type MakeReferralResponse struct {
 	Headers403 *MakeReferralResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *MakeReferralResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *MakeReferralResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *MakeReferralResponse503Headers
 }
@@ -14804,6 +14937,11 @@ type AcknowledgeResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// AcknowledgeResponse409Headers the declared response headers of an HTTP 409 response for Acknowledge
+type AcknowledgeResponse409Headers struct {
+	RetryAfter *int
+}
+
 // AcknowledgeResponse503Headers the declared response headers of an HTTP 503 response for Acknowledge
 type AcknowledgeResponse503Headers struct {
 	RetryAfter *int
@@ -14846,6 +14984,8 @@ type AcknowledgeResponse struct {
 	Headers403 *AcknowledgeResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *AcknowledgeResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AcknowledgeResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *AcknowledgeResponse503Headers
 }
@@ -14964,6 +15104,11 @@ type AssignResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// AssignResponse409Headers the declared response headers of an HTTP 409 response for Assign
+type AssignResponse409Headers struct {
+	RetryAfter *int
+}
+
 // AssignResponse503Headers the declared response headers of an HTTP 503 response for Assign
 type AssignResponse503Headers struct {
 	RetryAfter *int
@@ -15006,6 +15151,8 @@ type AssignResponse struct {
 	Headers403 *AssignResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *AssignResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AssignResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *AssignResponse503Headers
 }
@@ -15250,6 +15397,11 @@ type CloseReferralResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// CloseReferralResponse409Headers the declared response headers of an HTTP 409 response for CloseReferral
+type CloseReferralResponse409Headers struct {
+	RetryAfter *int
+}
+
 // CloseReferralResponse503Headers the declared response headers of an HTTP 503 response for CloseReferral
 type CloseReferralResponse503Headers struct {
 	RetryAfter *int
@@ -15292,6 +15444,8 @@ type CloseReferralResponse struct {
 	Headers403 *CloseReferralResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *CloseReferralResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CloseReferralResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *CloseReferralResponse503Headers
 }
@@ -15410,6 +15564,11 @@ type DeclineReferralResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// DeclineReferralResponse409Headers the declared response headers of an HTTP 409 response for DeclineReferral
+type DeclineReferralResponse409Headers struct {
+	RetryAfter *int
+}
+
 // DeclineReferralResponse503Headers the declared response headers of an HTTP 503 response for DeclineReferral
 type DeclineReferralResponse503Headers struct {
 	RetryAfter *int
@@ -15452,6 +15611,8 @@ type DeclineReferralResponse struct {
 	Headers403 *DeclineReferralResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *DeclineReferralResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *DeclineReferralResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *DeclineReferralResponse503Headers
 }
@@ -15572,6 +15733,11 @@ type ForwardReferralResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// ForwardReferralResponse409Headers the declared response headers of an HTTP 409 response for ForwardReferral
+type ForwardReferralResponse409Headers struct {
+	RetryAfter *int
+}
+
 // ForwardReferralResponse503Headers the declared response headers of an HTTP 503 response for ForwardReferral
 type ForwardReferralResponse503Headers struct {
 	RetryAfter *int
@@ -15614,6 +15780,8 @@ type ForwardReferralResponse struct {
 	Headers403 *ForwardReferralResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ForwardReferralResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ForwardReferralResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ForwardReferralResponse503Headers
 }
@@ -15859,6 +16027,11 @@ type AddNoteResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// AddNoteResponse409Headers the declared response headers of an HTTP 409 response for AddNote
+type AddNoteResponse409Headers struct {
+	RetryAfter *int
+}
+
 // AddNoteResponse503Headers the declared response headers of an HTTP 503 response for AddNote
 type AddNoteResponse503Headers struct {
 	RetryAfter *int
@@ -15901,6 +16074,8 @@ type AddNoteResponse struct {
 	Headers403 *AddNoteResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *AddNoteResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *AddNoteResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *AddNoteResponse503Headers
 }
@@ -16019,6 +16194,11 @@ type ReopenReferralResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// ReopenReferralResponse409Headers the declared response headers of an HTTP 409 response for ReopenReferral
+type ReopenReferralResponse409Headers struct {
+	RetryAfter *int
+}
+
 // ReopenReferralResponse503Headers the declared response headers of an HTTP 503 response for ReopenReferral
 type ReopenReferralResponse503Headers struct {
 	RetryAfter *int
@@ -16061,6 +16241,8 @@ type ReopenReferralResponse struct {
 	Headers403 *ReopenReferralResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ReopenReferralResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ReopenReferralResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ReopenReferralResponse503Headers
 }
@@ -16179,6 +16361,11 @@ type UrgencyReviewResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// UrgencyReviewResponse409Headers the declared response headers of an HTTP 409 response for UrgencyReview
+type UrgencyReviewResponse409Headers struct {
+	RetryAfter *int
+}
+
 // UrgencyReviewResponse503Headers the declared response headers of an HTTP 503 response for UrgencyReview
 type UrgencyReviewResponse503Headers struct {
 	RetryAfter *int
@@ -16221,6 +16408,8 @@ type UrgencyReviewResponse struct {
 	Headers403 *UrgencyReviewResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *UrgencyReviewResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *UrgencyReviewResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *UrgencyReviewResponse503Headers
 }
@@ -16339,6 +16528,11 @@ type WithdrawReferralResponse404Headers struct {
 	IdempotentReplayed *string
 }
 
+// WithdrawReferralResponse409Headers the declared response headers of an HTTP 409 response for WithdrawReferral
+type WithdrawReferralResponse409Headers struct {
+	RetryAfter *int
+}
+
 // WithdrawReferralResponse503Headers the declared response headers of an HTTP 503 response for WithdrawReferral
 type WithdrawReferralResponse503Headers struct {
 	RetryAfter *int
@@ -16381,6 +16575,8 @@ type WithdrawReferralResponse struct {
 	Headers403 *WithdrawReferralResponse403Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *WithdrawReferralResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *WithdrawReferralResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *WithdrawReferralResponse503Headers
 }
@@ -17148,6 +17344,11 @@ type ConfirmTOTPEnrolmentResponse403Headers struct {
 	IdempotentReplayed *string
 }
 
+// ConfirmTOTPEnrolmentResponse409Headers the declared response headers of an HTTP 409 response for ConfirmTOTPEnrolment
+type ConfirmTOTPEnrolmentResponse409Headers struct {
+	RetryAfter *int
+}
+
 // ConfirmTOTPEnrolmentResponse503Headers the declared response headers of an HTTP 503 response for ConfirmTOTPEnrolment
 type ConfirmTOTPEnrolmentResponse503Headers struct {
 	RetryAfter *int
@@ -17182,6 +17383,8 @@ type ConfirmTOTPEnrolmentResponse struct {
 	Headers401 *ConfirmTOTPEnrolmentResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *ConfirmTOTPEnrolmentResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *ConfirmTOTPEnrolmentResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ConfirmTOTPEnrolmentResponse503Headers
 }
@@ -19265,6 +19468,16 @@ func ParseRequestErasureResponse(rsp *http.Response) (*RequestErasureResponse, e
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RequestErasureResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers RequestErasureResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19435,6 +19648,16 @@ func ParseRequestLockResponse(rsp *http.Response) (*RequestLockResponse, error) 
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RequestLockResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers RequestLockResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19605,6 +19828,16 @@ func ParseReviewLockResponse(rsp *http.Response) (*ReviewLockResponse, error) {
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ReviewLockResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReviewLockResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -19883,6 +20116,16 @@ func ParseSendMessageResponse(rsp *http.Response) (*SendMessageResponse, error) 
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers SendMessageResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 429:
 		var headers SendMessageResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20046,6 +20289,16 @@ func ParseCompleteSeriousCaseReviewResponse(rsp *http.Response) (*CompleteSeriou
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CompleteSeriousCaseReviewResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers CompleteSeriousCaseReviewResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20348,6 +20601,16 @@ func ParseGrantTemporaryAccessResponse(rsp *http.Response) (*GrantTemporaryAcces
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers GrantTemporaryAccessResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers GrantTemporaryAccessResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20476,6 +20739,16 @@ func ParseEndTemporaryAccessResponse(rsp *http.Response) (*EndTemporaryAccessRes
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers EndTemporaryAccessResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers EndTemporaryAccessResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -20646,6 +20919,16 @@ func ParseRequestUnlockResponse(rsp *http.Response) (*RequestUnlockResponse, err
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers RequestUnlockResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers RequestUnlockResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21008,6 +21291,16 @@ func ParseDecideErasureResponse(rsp *http.Response) (*DecideErasureResponse, err
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers DecideErasureResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers DecideErasureResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21561,6 +21854,16 @@ func ParseDecideLockResponse(rsp *http.Response) (*DecideLockResponse, error) {
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers DecideLockResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers DecideLockResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -21855,6 +22158,16 @@ func ParseRegisterOrganisationResponse(rsp *http.Response) (*RegisterOrganisatio
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers RegisterOrganisationResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers RegisterOrganisationResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22146,6 +22459,16 @@ func ParseUpdateOrganisationResponse(rsp *http.Response) (*UpdateOrganisationRes
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateOrganisationResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateOrganisationResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22309,6 +22632,16 @@ func ParseSetIntakeResponse(rsp *http.Response) (*SetIntakeResponse, error) {
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers SetIntakeResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers SetIntakeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22462,6 +22795,16 @@ func ParseSetSecondFactorRequirementResponse(rsp *http.Response) (*SetSecondFact
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers SetSecondFactorRequirementResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers SetSecondFactorRequirementResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22750,6 +23093,16 @@ func ParseAddUserResponse(rsp *http.Response) (*AddUserResponse, error) {
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers AddUserResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers AddUserResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -22878,6 +23231,16 @@ func ParseCloseAccountResponse(rsp *http.Response) (*CloseAccountResponse, error
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CloseAccountResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers CloseAccountResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23031,6 +23394,16 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers UpdateUserResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers UpdateUserResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23301,6 +23674,16 @@ func ParseSetUserPasswordResponse(rsp *http.Response) (*SetUserPasswordResponse,
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers SetUserPasswordResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers SetUserPasswordResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -23795,6 +24178,16 @@ func ParseMakeReferralResponse(rsp *http.Response) (*MakeReferralResponse, error
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers MakeReferralResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers MakeReferralResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24086,6 +24479,16 @@ func ParseAcknowledgeResponse(rsp *http.Response) (*AcknowledgeResponse, error) 
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers AcknowledgeResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers AcknowledgeResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24249,6 +24652,16 @@ func ParseAssignResponse(rsp *http.Response) (*AssignResponse, error) {
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers AssignResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers AssignResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24547,6 +24960,16 @@ func ParseCloseReferralResponse(rsp *http.Response) (*CloseReferralResponse, err
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers CloseReferralResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers CloseReferralResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24710,6 +25133,16 @@ func ParseDeclineReferralResponse(rsp *http.Response) (*DeclineReferralResponse,
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers DeclineReferralResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers DeclineReferralResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -24887,6 +25320,16 @@ func ParseForwardReferralResponse(rsp *http.Response) (*ForwardReferralResponse,
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ForwardReferralResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers ForwardReferralResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25189,6 +25632,16 @@ func ParseAddNoteResponse(rsp *http.Response) (*AddNoteResponse, error) {
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers AddNoteResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers AddNoteResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25352,6 +25805,16 @@ func ParseReopenReferralResponse(rsp *http.Response) (*ReopenReferralResponse, e
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers ReopenReferralResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers ReopenReferralResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25515,6 +25978,16 @@ func ParseUrgencyReviewResponse(rsp *http.Response) (*UrgencyReviewResponse, err
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers UrgencyReviewResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers UrgencyReviewResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -25678,6 +26151,16 @@ func ParseWithdrawReferralResponse(rsp *http.Response) (*WithdrawReferralRespons
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers WithdrawReferralResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers WithdrawReferralResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -26454,6 +26937,16 @@ func ParseConfirmTOTPEnrolmentResponse(rsp *http.Response) (*ConfirmTOTPEnrolmen
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers ConfirmTOTPEnrolmentResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers ConfirmTOTPEnrolmentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -203,6 +203,10 @@ func TestIdempotentInFlightIs409(t *testing.T) {
 	if p := problemOf(t, second); p.Type != problemTypeBase+"conflict" {
 		t.Errorf("problem %+v", p)
 	}
+	// It says when to send the request again (R-OPS-1: a client retries).
+	if ra := second.Header().Get("Retry-After"); ra != "1" {
+		t.Errorf("while in flight: Retry-After %q, want 1", ra)
+	}
 
 	close(f.release)
 	wg.Wait()

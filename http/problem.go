@@ -188,8 +188,8 @@ const internalDetail = "an internal error occurred; quote the request id if you 
 // The status comes from statusOf; the detail is the error's user-safe
 // message, except for internal errors, which are logged with the request's
 // logger and answered with a generic detail. 401 responses carry
-// WWW-Authenticate: Bearer, and 429 responses carry Retry-After when err
-// knows it. If the response was already started, err is only logged.
+// WWW-Authenticate: Bearer, and 429 and 409 responses carry Retry-After
+// when err knows it. If the response was already started, err is only logged.
 func writeError(c *gin.Context, err error) {
 	if err == nil {
 		err = errors.New("writeError called with a nil error")
@@ -233,7 +233,9 @@ func writeError(c *gin.Context, err error) {
 		storageOf(c).refused(*log, err)
 	case status == http.StatusUnauthorized:
 		c.Header("WWW-Authenticate", "Bearer")
-	case status == http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests, status == http.StatusConflict:
+		// A 409 says when to retry only while the first request with its
+		// Idempotency-Key is still being processed.
 		setRetryAfter(c, err)
 	}
 	if len(p.Errors) == 0 {

@@ -10,6 +10,8 @@ package idempotency
 import (
 	"context"
 	"time"
+
+	"github.com/referral-ledger/ledger/domain"
 )
 
 // TTL is how long the first result of an idempotent request is kept: the
@@ -25,7 +27,8 @@ type Store interface {
 	// holds the key and must Complete or Release it; the stored response
 	// when the key's request with the same fingerprint has completed; an
 	// Invalid error when the key was used with a different fingerprint; a
-	// Conflict error while the key's first request is still in flight.
+	// Conflict error while the key's first request is still in flight
+	// (ErrInFlight).
 	// Entries created at or before now-TTL count as absent.
 	Claim(ctx context.Context, scope, key string, fingerprint [32]byte, now time.Time) (*Response, error)
 	// Complete stores the response of a claimed key.
@@ -49,3 +52,23 @@ type Response struct {
 	ETag        string
 	Body        []byte
 }
+
+// InFlightRetryAfter is how long a client is told to wait (Retry-After)
+// before sending a request again while the first with its key is still in
+// flight: a request takes well under a second.
+const InFlightRetryAfter = time.Second
+
+// ErrInFlight is the Conflict a Store's Claim answers while the first
+// request with the key is still being processed. It carries
+// InFlightRetryAfter (a RetryAfter method), which the HTTP answer gives as
+// Retry-After.
+func ErrInFlight() error { return errInFlight }
+
+var errInFlight = &inFlightError{err: domain.Errorf(domain.Conflict,
+	"the first request with this Idempotency-Key is still being processed; retry later")}
+
+type inFlightError struct{ err *domain.Error }
+
+func (e *inFlightError) Error() string             { return e.err.Error() }
+func (e *inFlightError) Unwrap() error             { return e.err }
+func (e *inFlightError) RetryAfter() time.Duration { return InFlightRetryAfter }

@@ -8,6 +8,7 @@ package idempotencytest
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -59,8 +60,14 @@ func Run(t *testing.T, open Factory) {
 		}},
 		{"InFlightIsConflict", func(t *testing.T, s idempotency.Store) {
 			MustClaim(t, s, "u1", "k", fp, t0)
-			if _, err := s.Claim(ctx, "u1", "k", fp, t0); domain.ErrorCode(err) != domain.Conflict {
+			_, err := s.Claim(ctx, "u1", "k", fp, t0)
+			if domain.ErrorCode(err) != domain.Conflict {
 				t.Fatalf("err = %v, want conflict", err)
+			}
+			// It says when to try again (the answer's Retry-After).
+			var ra interface{ RetryAfter() time.Duration }
+			if !errors.As(err, &ra) || ra.RetryAfter() != idempotency.InFlightRetryAfter {
+				t.Fatalf("err = %v, want it to carry Retry-After %v", err, idempotency.InFlightRetryAfter)
 			}
 		}},
 		{"ReleaseFreesTheKey", func(t *testing.T, s idempotency.Store) {

@@ -152,7 +152,7 @@ func (s *Store) Claim(ctx context.Context, scope, key string, fingerprint [32]by
 	case !bytes.Equal(fp, fingerprint[:]):
 		return nil, domain.Errorf(domain.Invalid, "this Idempotency-Key was already used with a different request")
 	case status == nil:
-		return nil, domain.Errorf(domain.Conflict, "the first request with this Idempotency-Key is still being processed; retry later")
+		return nil, idempotency.ErrInFlight()
 	}
 	resp.Status, resp.Body = int(*status), body
 	return &resp, nil

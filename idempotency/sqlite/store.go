@@ -131,7 +131,7 @@ func (s *Store) Claim(ctx context.Context, scope, key string, fingerprint [32]by
 		}
 		return nil, nil
 	case !status.Valid:
-		return nil, domain.Errorf(domain.Conflict, "the first request with this Idempotency-Key is still being processed; retry later")
+		return nil, idempotency.ErrInFlight()
 	}
 	if err := tx.Commit(); err != nil { // keeps the purge
 		return nil, fmt.Errorf("idempotency store: claim: %w", err)
