@@ -150,6 +150,12 @@ func DecideAssign(r Referral, actor Actor, receiver Organisation, assignee uuid.
 	if !ok || u.Closed || u.OrganisationID != r.ToOrganisationID {
 		return nil, InvalidFields(FieldError{Field: "user_id", Message: "must be an active user of the receiving organisation"})
 	}
+	// R-REF-5: assigned to an adviser, someone who can work the referral;
+	// helpdesk and auditors route or read, and could not act on it.
+	if !u.Actor().Caseworker() {
+		return nil, InvalidFields(FieldError{Field: "user_id",
+			Message: "must be a user who can work referrals (adviser, org lead, team or service manager)"})
+	}
 	if r.AssignedTo == assignee {
 		return nil, nil
 	}

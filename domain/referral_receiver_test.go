@@ -88,9 +88,11 @@ func TestAcknowledge_REF5(t *testing.T) {
 }
 
 // TestAssign_REF5 covers R-REF-5: the receiver may forward the referral to
-// an active user of its own organisation.
+// an active user of its own organisation who can work referrals (an
+// adviser), never to helpdesk or an auditor.
 func TestAssign_REF5(t *testing.T) {
 	receiver := given(receiverOrg()...).organisation()
+	withHelpdeskAndAuditor := given(receiverOrg(userAdded(receiverHelpdesk), userAdded(receiverAuditor))...).organisation()
 	assignedToColleague := append(ackedRef(), by(receiverAdviser, &domain.ReferralAssigned{UserID: receiverColleague.UserID}))
 	tests := []struct {
 		name     string
@@ -111,6 +113,12 @@ func TestAssign_REF5(t *testing.T) {
 		{name: "ErrUnknownUser", referral: ackedRef(), org: receiver, assignee: id("user nobody"), code: domain.Invalid},
 		{name: "ErrNoUser", referral: ackedRef(), org: receiver, assignee: uuid.Nil, code: domain.Invalid},
 		{name: "ErrClosedAccount", referral: ackedRef(), org: receiver, assignee: receiverLeaver.UserID, code: domain.Invalid},
+		{name: "ErrHelpdeskCannotWorkReferrals", referral: ackedRef(), org: withHelpdeskAndAuditor,
+			assignee: receiverHelpdesk.UserID, code: domain.Invalid},
+		{name: "ErrAuditorCannotWorkReferrals", referral: ackedRef(), org: withHelpdeskAndAuditor,
+			assignee: receiverAuditor.UserID, code: domain.Invalid},
+		{name: "OKOrgLead", referral: ackedRef(), org: withHelpdeskAndAuditor, assignee: receiverLead.UserID,
+			want: []domain.Event{&domain.ReferralAssigned{UserID: receiverLead.UserID}}},
 		{name: "ErrUserOfAnotherOrganisation", referral: ackedRef(), org: receiver,
 			assignee: referrerAdviser.UserID, code: domain.Invalid},
 		{name: "ErrUserOfAnotherOrganisationPassedAsReceiver", referral: ackedRef(),
