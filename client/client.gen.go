@@ -732,6 +732,36 @@ func (e LockRequestsParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for OutboxParamsStatus.
+const (
+	OutboxParamsStatusAcknowledged OutboxParamsStatus = "acknowledged"
+	OutboxParamsStatusClosed       OutboxParamsStatus = "closed"
+	OutboxParamsStatusDeclined     OutboxParamsStatus = "declined"
+	OutboxParamsStatusForwarded    OutboxParamsStatus = "forwarded"
+	OutboxParamsStatusMade         OutboxParamsStatus = "made"
+	OutboxParamsStatusWithdrawn    OutboxParamsStatus = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the OutboxParamsStatus enum.
+func (e OutboxParamsStatus) Valid() bool {
+	switch e {
+	case OutboxParamsStatusAcknowledged:
+		return true
+	case OutboxParamsStatusClosed:
+		return true
+	case OutboxParamsStatusDeclined:
+		return true
+	case OutboxParamsStatusForwarded:
+		return true
+	case OutboxParamsStatusMade:
+		return true
+	case OutboxParamsStatusWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FindReferralsParamsStatus.
 const (
 	FindReferralsParamsStatusAcknowledged FindReferralsParamsStatus = "acknowledged"
@@ -2378,12 +2408,18 @@ type SetUserPasswordParams struct {
 
 // OutboxParams defines parameters for Outbox.
 type OutboxParams struct {
+	// Status only this status; without it, every status
+	Status *OutboxParamsStatus `form:"status,omitempty" json:"status,omitempty"`
+
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
+
+// OutboxParamsStatus defines parameters for Outbox.
+type OutboxParamsStatus string
 
 // OverdueParams defines parameters for Overdue.
 type OverdueParams struct {
@@ -3143,7 +3179,7 @@ type ClientInterface interface {
 
 	// Outbox Referrals the caller's organisation made (R-VIEW-2)
 	//
-	// Any signed-in user's own organisation. Every status, newest made first. A locked case is listed only to those its lock lets in.
+	// Any signed-in user's own organisation. Every status, or only the one ?status= names, newest made first. A locked case is listed only to those its lock lets in.
 	//
 	// Corresponds with GET /v1/outbox (the `Outbox` operationId).
 	Outbox(ctx context.Context, params *OutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4446,7 +4482,7 @@ func (c *Client) SetUserPassword(ctx context.Context, id Id, userId UserId, para
 
 // Outbox Referrals the caller's organisation made (R-VIEW-2)
 //
-// Any signed-in user's own organisation. Every status, newest made first. A locked case is listed only to those its lock lets in.
+// Any signed-in user's own organisation. Every status, or only the one ?status= names, newest made first. A locked case is listed only to those its lock lets in.
 //
 // Corresponds with GET /v1/outbox (the `Outbox` operationId).
 func (c *Client) Outbox(ctx context.Context, params *OutboxParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7364,6 +7400,18 @@ func NewOutboxRequest(server string, params *OutboxParams) (*http.Request, error
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
@@ -9299,7 +9347,7 @@ type ClientWithResponsesInterface interface {
 
 	// OutboxWithResponse Referrals the caller's organisation made (R-VIEW-2)
 	//
-	// Any signed-in user's own organisation. Every status, newest made first. A locked case is listed only to those its lock lets in.
+	// Any signed-in user's own organisation. Every status, or only the one ?status= names, newest made first. A locked case is listed only to those its lock lets in.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18402,7 +18450,7 @@ func (c *ClientWithResponses) SetUserPasswordWithResponse(ctx context.Context, i
 
 // OutboxWithResponse Referrals the caller's organisation made (R-VIEW-2)
 //
-// Any signed-in user's own organisation. Every status, newest made first. A locked case is listed only to those its lock lets in.
+// Any signed-in user's own organisation. Every status, or only the one ?status= names, newest made first. A locked case is listed only to those its lock lets in.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -124,12 +124,18 @@ func (s *Server) inbox(c *gin.Context) {
 }
 
 // outbox lists the referrals the caller's organisation made, of every
-// status, newest first, for monitoring (R-VIEW-2).
+// status or, with ?status=, of that one, newest first, for monitoring
+// (R-VIEW-2).
 func (s *Server) outbox(c *gin.Context) {
 	user := currentUser(c)
 	var v validator
 	q := projections.OutboxQuery{Organisation: user.OrganisationID}
 	q.Limit, q.After = pageParams(c, &v)
+	if st, ok := singleQuery(c, &v, "status"); ok {
+		q.Status = domain.Status(st)
+		v.check(slices.Contains(domain.Statuses(), q.Status),
+			"status", `must be "made", "acknowledged", "closed", "declined", "forwarded" or "withdrawn"`)
+	}
 	if err := v.err(); err != nil {
 		writeError(c, err)
 		return
