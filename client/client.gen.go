@@ -1237,9 +1237,15 @@ type ListedReferral struct {
 	ClosedAt       *time.Time          `json:"closed_at"`
 
 	// Deadlines end of the last working day, Europe/London, as RFC 3339 UTC; null once the stage is done
-	Deadlines          Deadlines          `json:"deadlines"`
-	FromOrganisationId openapi_types.UUID `json:"from_organisation_id"`
-	Id                 openapi_types.UUID `json:"id"`
+	Deadlines Deadlines `json:"deadlines"`
+
+	// ForwardedFrom R-REF-10: the referral this one was forwarded from; null unless made by a forward
+	ForwardedFrom *openapi_types.UUID `json:"forwarded_from"`
+
+	// ForwardedTo R-REF-10: the referral this one was forwarded as; null unless forwarded
+	ForwardedTo        *openapi_types.UUID `json:"forwarded_to"`
+	FromOrganisationId openapi_types.UUID  `json:"from_organisation_id"`
+	Id                 openapi_types.UUID  `json:"id"`
 
 	// MadeAt RFC 3339, UTC
 	MadeAt time.Time `json:"made_at"`

@@ -38,6 +38,8 @@ type listedReferralBody struct {
 	AcknowledgedAt     *string       `json:"acknowledged_at"`
 	ClosedAt           *string       `json:"closed_at"`
 	Outcome            *string       `json:"outcome"`
+	ForwardedTo        *string       `json:"forwarded_to"`   // R-REF-10, as GET /v1/referrals/{id}
+	ForwardedFrom      *string       `json:"forwarded_from"` // R-REF-10
 	Deadlines          deadlinesBody `json:"deadlines"`
 	NextDeadline       *string       `json:"next_deadline"`
 	Stage              *string       `json:"stage"`
@@ -71,6 +73,7 @@ func listedReferralJSON(r projections.ReferralSummary) listedReferralBody {
 		FromOrganisationID: r.FromOrganisationID.String(), ToOrganisationID: r.ToOrganisationID.String(),
 		ClientID: r.ClientID.String(), AssignedTo: idJSON(r.AssignedTo), MadeAt: r.MadeAt.UTC().Format(time.RFC3339),
 		AcknowledgedAt: timeJSON(r.AcknowledgedAt), ClosedAt: timeJSON(r.ClosedAt), Outcome: strJSON(r.Outcome),
+		ForwardedTo: idJSON(r.ForwardedTo), ForwardedFrom: idJSON(r.ForwardedFrom),
 		Deadlines:    deadlinesBody{AcknowledgeBy: timeJSON(r.Deadlines.AcknowledgeBy), CloseBy: timeJSON(r.Deadlines.CloseBy)},
 		NextDeadline: timeJSON(r.NextDeadline), Stage: strJSON(string(r.Stage)), Overdue: r.Overdue, Revision: r.Revision}
 }
