@@ -1548,6 +1548,9 @@ type OverdueReferral struct {
 	FromOrganisationId openapi_types.UUID `json:"from_organisation_id"`
 	Id                 openapi_types.UUID `json:"id"`
 
+	// Reference the short reference people read out (R-REF-13), as GET /v1/referrals/{id} gives it
+	Reference string `json:"reference"`
+
 	// Stage the deadline missed
 	Stage            OverdueReferralStage  `json:"stage"`
 	Status           OverdueReferralStatus `json:"status"`

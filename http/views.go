@@ -54,6 +54,7 @@ type referralListBody struct {
 
 type overdueReferralBody struct {
 	ID                 string        `json:"id"`
+	Reference          string        `json:"reference"` // R-REF-13
 	Status             domain.Status `json:"status"`
 	Urgent             bool          `json:"urgent"`
 	FromOrganisationID string        `json:"from_organisation_id"`
@@ -197,7 +198,7 @@ func (s *Server) overdue(c *gin.Context) {
 	}
 	out := overdueListBody{Referrals: make([]overdueReferralBody, len(page.Items)), Next: strJSON(page.Next)}
 	for i, o := range page.Items {
-		out.Referrals[i] = overdueReferralBody{ID: o.ID.String(), Status: o.Status, Urgent: o.Urgent,
+		out.Referrals[i] = overdueReferralBody{ID: o.ID.String(), Reference: domain.ReferenceOf(o.ID).String(), Status: o.Status, Urgent: o.Urgent,
 			FromOrganisationID: o.FromOrganisationID.String(), ToOrganisationID: o.ToOrganisationID.String(),
 			Stage: o.Stage, Due: o.Due.UTC().Format(time.RFC3339), WorkingDaysOverdue: o.WorkingDaysOverdue}
 	}
