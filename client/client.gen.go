@@ -3002,7 +3002,7 @@ type ClientInterface interface {
 
 	// DecideLockWithBody Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3011,7 +3011,7 @@ type ClientInterface interface {
 
 	// DecideLock Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4085,7 +4085,7 @@ func (c *Client) LockRequests(ctx context.Context, params *LockRequestsParams, r
 
 // DecideLockWithBody Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4104,7 +4104,7 @@ func (c *Client) DecideLockWithBody(ctx context.Context, id Id, params *DecideLo
 
 // DecideLock Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9158,7 +9158,7 @@ type ClientWithResponsesInterface interface {
 
 	// DecideLockWithBodyWithResponse Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9167,7 +9167,7 @@ type ClientWithResponsesInterface interface {
 
 	// DecideLockWithResponse Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18129,7 +18129,7 @@ func (c *ClientWithResponses) LockRequestsWithResponse(ctx context.Context, para
 
 // DecideLockWithBodyWithResponse Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18144,7 +18144,7 @@ func (c *ClientWithResponses) DecideLockWithBodyWithResponse(ctx context.Context
 
 // DecideLockWithResponse Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -102,7 +102,8 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 // DecideLockRequest is a service manager's decision on a lock or unlock
 // request (R-LOCK-1, R-LOCK-6, R-LOCK-10). Whoever may not see the case
 // gets the answer for a request that does not exist (R-LOCK-12). Errors:
-// NotFound, Forbidden, Conflict, Invalid.
+// NotFound, Forbidden, Conflict (already decided, however it went),
+// Invalid.
 func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, request uuid.UUID, approve bool, reason string,
 	index LockIndex, idx CaseIndex) (domain.ClientRecord, bool, Written, error) {
 	noRequest := domain.Errorf(domain.NotFound, "no such lock request")
@@ -119,6 +120,19 @@ func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, req
 		}
 		return domain.DecideLock(c, actor, request, approve, reason)
 	})
+	if ok && domain.ErrorCode(err) == domain.NotFound {
+		// A request no longer waiting was decided: to a service manager
+		// who could have decided it, deciding it again is a conflict, as
+		// for a lock request approved twice, whichever way it went;
+		// anyone else still learns nothing (R-LOCK-12).
+		if d, derr := s.LockRequestDecision(ctx, actor, request, index); derr == nil {
+			kind := "lock"
+			if d.Unlock {
+				kind = "unlock"
+			}
+			return c, unlock, w, domain.Errorf(domain.Conflict, "the %s request was already decided", kind)
+		}
+	}
 	return c, unlock, w, err
 }
 
