@@ -328,8 +328,9 @@ func DecideUpdateUser(o Organisation, actor Actor, cmd UpdateUser) ([]Event, err
 
 // DecideCloseAccount closes a user's account from this moment (R-ORG-3);
 // an account holding a network role only the coordinator closes (R-AUTH-7).
-// Closing a closed account records nothing. Errors: NotFound (no such user
-// in the organisation), Forbidden.
+// Nobody closes their own coordinator account, as nobody removes their own
+// coordinator role. Closing a closed account records nothing. Errors:
+// NotFound (no such user in the organisation), Forbidden.
 func DecideCloseAccount(o Organisation, actor Actor, userID uuid.UUID) ([]Event, error) {
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
@@ -343,6 +344,11 @@ func DecideCloseAccount(o Organisation, actor Actor, userID uuid.UUID) ([]Event,
 	}
 	if u.holdsNetworkRole() && !actor.Has(RoleCoordinator) {
 		return nil, errNetworkAccount
+	}
+	if userID == actor.UserID && slices.Contains(u.Roles, RoleCoordinator) {
+		// As with removing one's own coordinator role (DecideUpdateUser):
+		// the network is never left without a coordinator by accident.
+		return nil, Errorf(Forbidden, "you cannot close your own coordinator account: another coordinator must")
 	}
 	if u.Closed {
 		return nil, nil

@@ -192,3 +192,23 @@ func TestOrganisationNames_ORG1(t *testing.T) {
 	register("Alpha Advice LTD").problem(t, http.StatusConflict)
 	rename(n.OrgC, n.Admin.Token, "alpha advice ltd").problem(t, http.StatusConflict)
 }
+
+// TestCoordinatorCannotCloseOwnAccount_AUTH7: the coordinator may not drop
+// their own coordinator role, and so may not close their own account
+// either (403, nothing recorded, still signed in); another coordinator
+// may close it.
+func TestCoordinatorCannotCloseOwnAccount_AUTH7(t *testing.T) {
+	n := newNetwork(t)
+	admin := "/v1/organisations/" + n.CoordinatorOrg + "/users/" + n.Admin.ID
+	before := n.head(t)
+	n.do(t, http.MethodDelete, admin, n.Admin.Token, nil).problem(t, http.StatusForbidden)
+	if after := n.head(t); after != before {
+		t.Fatalf("a refused closure recorded something: head %d → %d", before, after)
+	}
+	want(t, n.do(t, http.MethodGet, "/v1/directory", n.Admin.Token, nil), http.StatusOK)
+	want(t, n.do(t, http.MethodPost, "/v1/sessions", "", map[string]string{"username": n.Admin.Username, "password": testAdminPassword}), http.StatusCreated)
+
+	second := n.addUser(t, n.CoordinatorOrg, "second.coordinator", domain.RoleCoordinator)
+	want(t, n.do(t, http.MethodDelete, admin, second.Token, nil), http.StatusNoContent)
+	want(t, n.do(t, http.MethodGet, "/v1/directory", n.Admin.Token, nil), http.StatusUnauthorized)
+}
