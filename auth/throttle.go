@@ -248,6 +248,21 @@ func (a Attempt) settle(settled func(c *session.AttemptCounter)) error {
 	})
 }
 
+// ClearAccount forgets the failed attempts and any lockout of the account
+// username, not of any address: for when someone with the authority to
+// (the organisation's lead, the coordinator, an operator) has just set the
+// account a new password, which the failures were not guesses of. Errors:
+// those of the store (domain.Unavailable).
+func (t *Throttle) ClearAccount(username string) error {
+	key := throttleKey("account", accountKey(username))
+	return t.store.UpdateAttempts([]string{key}, func(cs []session.AttemptCounter) []session.AttemptCounter {
+		for i := range cs {
+			cs[i] = session.AttemptCounter{Key: cs[i].Key}
+		}
+		return cs
+	})
+}
+
 // ThrottledError returns the error for a login that Allow refused: code
 // TooManyRequests, with the wait rounded up to whole minutes. It names
 // neither the account nor the address, so it reads the same whether or not

@@ -187,3 +187,26 @@ func TestSetUserPasswordEndsSessionsOnEveryNode_AUTH6(t *testing.T) {
 		map[string]string{"password": "Lantern#Otter-Path58"}), http.StatusNoContent)
 	n.do(t, http.MethodGet, "/v1/directory", u.Token, nil).problem(t, http.StatusUnauthorized)
 }
+
+// TestSetPasswordLiftsLockout_AUTH3_AUTH6: an account locked out by failed
+// sign-ins (someone forgot their password and kept trying) can sign in at
+// once with the one-time password its organisation's lead then sets; the
+// lead does not have to tell them to wait out the lockout. The lockout of
+// the client address is not the lead's to lift.
+func TestSetPasswordLiftsLockout_AUTH3_AUTH6(t *testing.T) {
+	n := newNetwork(t)
+	signIn := func(password string) *response {
+		return n.do(t, http.MethodPost, "/v1/sessions", "", map[string]string{"username": n.AdviserA.Username, "password": password})
+	}
+	for range 5 {
+		want(t, signIn("Not-The-Password#1"), http.StatusUnauthorized)
+	}
+	want(t, signIn(testUserPassword), http.StatusTooManyRequests)
+
+	const fresh = "Lantern#Otter-Path58"
+	want(t, n.do(t, http.MethodPut, setPasswordPath(n.OrgA, n.AdviserA.ID), n.LeadA.Token, map[string]string{"password": fresh}), http.StatusNoContent)
+	r := want(t, signIn(fresh), http.StatusCreated)
+	if due, _ := r.get("password_change_due").(bool); !due {
+		t.Fatalf("a password set by the lead is not due for change: %s", r.Body)
+	}
+}

@@ -42,5 +42,8 @@ func (a *Accounts) ResetPassword(ctx context.Context, username string) (string, 
 	if err := a.users.WaitFor(ctx, w.Position); err != nil {
 		return "", err
 	}
-	return password, a.sessions.DeleteForUser(u.ID.String())
+	if err := a.sessions.DeleteForUser(u.ID.String()); err != nil {
+		return password, err
+	}
+	return password, a.clearThrottle(u.Username)
 }

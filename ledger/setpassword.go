@@ -18,6 +18,7 @@ import (
 // The user must change it at their next sign-in (R-AUTH-6), and every
 // session of theirs ends: deleted from the session store here, and refused
 // on any node because it was opened with another password (credentialOf).
+// Failed sign-ins of the account are forgotten, lifting a lockout.
 // Errors: NotFound, Forbidden, Conflict (closed account), Invalid (naming
 // the field password), PreconditionFailed, Unavailable (too many passwords
 // being hashed at once).
@@ -49,5 +50,26 @@ func (a *Accounts) SetPassword(ctx context.Context, actor domain.Actor, orgID, u
 	if err := a.users.WaitFor(ctx, w.Position); err != nil {
 		return w, err
 	}
-	return w, a.sessions.DeleteForUser(userID.String())
+	if err := a.sessions.DeleteForUser(userID.String()); err != nil {
+		return w, err
+	}
+	return w, a.clearThrottle(u.Username)
+}
+
+// accountThrottleClearer is a Throttle that can forget an account's
+// failed attempts (auth.Throttle does).
+type accountThrottleClearer interface {
+	ClearAccount(username string) error
+}
+
+// clearThrottle forgets the failed sign-in attempts, and so the lockout,
+// of the account username once someone else has set its password: the
+// user given the new password can sign in with it at once, rather than
+// after the lockout the guesses of the old one earned (R-AUTH-3). The
+// limits per client address stay as they are.
+func (a *Accounts) clearThrottle(username string) error {
+	if c, ok := a.throttle.(accountThrottleClearer); ok {
+		return c.ClearAccount(username)
+	}
+	return nil
 }
