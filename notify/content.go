@@ -228,3 +228,19 @@ func secondFactorResetContent(l links, username string, at time.Time, self bool)
 		who, username, domain.LondonDate(at), l.twoFactor(), footer)
 	return subject, body
 }
+
+// signIn is the sign-in page.
+func (l links) signIn() string { return l.base + "/sign-in" }
+
+// passwordSetContent tells a user that someone else set a one-time
+// password for their account (R-AUTH-6): never the password, only what to
+// do next.
+func passwordSetContent(l links, username string, at time.Time) (subject, body string) {
+	subject = subjectPrefix + "A new password was set for your account"
+	body = fmt.Sprintf("Your organisation's lead, the network coordinator or the service's operator set a new one-time "+
+		"password for your referral ledger account %s on %s, and signed you out everywhere.\n"+
+		"They give you the password in person or by phone, never by email. When you sign in with it you will choose a new one.\n"+
+		"If you did not ask for this, tell your organisation's lead at once.\n\nLink: %s%s",
+		username, domain.LondonDate(at), l.signIn(), footer)
+	return subject, body
+}

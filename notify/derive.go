@@ -133,6 +133,20 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		subject, body := secondFactorResetContent(n.links, u.Username, rec.At, rec.ActorUserID == e.UserID)
 		add(KindSecondFactorReset, "U-"+strings.ToUpper(e.UserID.String()[:8]), n.state.mailbox(e.UserID), subject, body,
 			n.links.twoFactor(), now, "", eventID)
+	case *domain.OrganisationPasswordChanged:
+		// A one-time password someone else set (R-AUTH-6): the user hears
+		// of it, by whom in general terms and what happens next, never the
+		// password. A change of their own is not notified.
+		if !e.PasswordChangeRequired || rec.ActorUserID == e.UserID {
+			return c
+		}
+		u, ok := n.state.users[e.UserID]
+		if !ok || u.Closed {
+			return c
+		}
+		subject, body := passwordSetContent(n.links, u.Username, rec.At)
+		add(KindPasswordSet, "U-"+strings.ToUpper(e.UserID.String()[:8]), n.state.mailbox(e.UserID), subject, body,
+			n.links.signIn(), now, "", eventID)
 	}
 	return c
 }

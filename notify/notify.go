@@ -43,6 +43,11 @@ const (
 	// KindSecondFactorReset tells a user that their second factor was
 	// reset (issue 17), so a reset they did not ask for is noticed.
 	KindSecondFactorReset Kind = "second_factor_reset"
+	// KindPasswordSet tells a user that someone else (their organisation's
+	// lead, the coordinator, an operator) set them a one-time password
+	// (R-AUTH-6), so a change they did not ask for is noticed. The
+	// password is never in it.
+	KindPasswordSet Kind = "password_set"
 )
 
 // Message is one email notice ready to send. It carries a reference and a
