@@ -1567,7 +1567,7 @@ type OverdueReferralStage string
 // OverdueReferralStatus defines model for OverdueReferral.Status.
 type OverdueReferralStatus string
 
-// Party exactly one of user_id, team, or (deny only) role: system_support or emergency_duty. A user_id names an active member of staff, and on the allow list never helpdesk staff, who never have access (R-LOCK-2); every entry that does not is refused 422 naming it (allow[i].user_id), all at once. A team is a team of one organisation: organisation_id, which must exist, or the lock's own organisation (the requesting team manager's) when absent (R-LOCK-11); teams are labels on accounts, so a team's name is not checked against the accounts.
+// Party exactly one of user_id, team, or (deny only) role: system_support or emergency_duty. A user_id names an active member of staff, and on the allow list never helpdesk staff, who never have access (R-LOCK-2); every entry that does not is refused 422 naming it (allow[i].user_id), all at once. A team is a team of one organisation: organisation_id, which must exist, or the lock's own organisation (the requesting team manager's) when absent (R-LOCK-11); teams are labels on accounts, so a team's name is not checked against the accounts, and it matches an account's team ignoring case and spacing ("Duty team" is " duty  Team").
 type Party struct {
 	// OrganisationId with team only: the organisation whose team it is; absent means the team of the organisation the lock belongs to (R-LOCK-11)
 	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -100,11 +101,19 @@ func (p Party) matches(a Actor, owner uuid.UUID) bool {
 		if org == uuid.Nil {
 			org = owner
 		}
-		return a.Team != "" && p.Team == a.Team && org != uuid.Nil && a.OrganisationID == org
+		return a.Team != "" && SameTeam(p.Team, a.Team) && org != uuid.Nil && a.OrganisationID == org
 	case p.Role != "":
 		return a.Has(p.Role)
 	}
 	return false
+}
+
+// SameTeam reports whether two team names name the same team: people type
+// them, so case, surrounding spaces and runs of spaces do not count
+// ("Duty team" is " duty  Team"). A lock naming a team lets in, or keeps
+// out, its members however their accounts spell it (R-LOCK-2, R-LOCK-11).
+func SameTeam(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
 }
 
 // LockAccess is the case-locking rule (R-LOCK-2), the one place it lives:

@@ -108,7 +108,7 @@ func (l Lock) AccessNow(people func(uuid.UUID) (User, bool), now time.Time) []Ac
 // organisation org.
 func (l Lock) deniesTeam(team string, org uuid.UUID) bool {
 	for _, p := range l.Deny {
-		if p.Team == team && p.UserID == uuid.Nil {
+		if p.Team != "" && SameTeam(p.Team, team) && p.UserID == uuid.Nil {
 			o := p.OrganisationID
 			if o == uuid.Nil {
 				o = l.OwningOrganisationID

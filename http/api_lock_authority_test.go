@@ -275,3 +275,25 @@ func TestNewReferralNamingALockedClient_LOCK12(t *testing.T) {
 	// Whoever the lock lets in still may.
 	want(t, n.do(t, http.MethodPost, "/v1/referrals", n.AdviserB.Token, naming(n.Client)), http.StatusCreated)
 }
+
+// TestTeamNamesIgnoreSpelling_LOCK2_LOCK11: a lock names teams as people
+// type them; a member whose account spells the team with other case or
+// spacing is in it all the same, so the allow list lets them in and the
+// deny list, which wins, keeps them out.
+func TestTeamNamesIgnoreSpelling_LOCK2_LOCK11(t *testing.T) {
+	n := newLockNet(t) // DutyMember is in team "duty" of B
+	referral, client := n.newClient(t, "Client Spelling")
+	n.lock(t, client, map[string]any{"allow": []map[string]any{{"team": " Duty "}}})
+	path := "/v1/referrals/" + referral
+	want(t, n.do(t, http.MethodGet, path, n.DutyMember.Token, nil), http.StatusOK)
+
+	// System support is in by role, until a deny list names their team.
+	want(t, n.do(t, http.MethodPatch, "/v1/organisations/"+n.CoordinatorOrg+"/users/"+n.SystemSupport.ID, n.Admin.Token,
+		map[string]any{"team": "Out of  Hours"}), http.StatusOK)
+	referral2, client2 := n.newClient(t, "Client Spelling Two")
+	n.lock(t, client2, map[string]any{"deny": []map[string]any{{"team": "out of hours", "organisation_id": n.CoordinatorOrg}}})
+	if r := n.do(t, http.MethodGet, "/v1/referrals/"+referral2, n.SystemSupport.Token, nil); r.Status != http.StatusNotFound && r.Status != http.StatusForbidden {
+		t.Fatalf("system support in a refused team spelt otherwise: %d %s", r.Status, r.Body)
+	}
+	want(t, n.do(t, http.MethodGet, "/v1/referrals/"+referral2, n.EmergencyDuty.Token, nil), http.StatusOK)
+}
