@@ -64,6 +64,25 @@ func lockedCaseMessageContent(l links, client uuid.UUID, childProtection bool) (
 	return subject, body
 }
 
+// orphanedLockMessageContent tells the managers who asked for and approved
+// a lock that information was passed on about it while its responsible
+// person's account is closed (R-LOCK-8), marked urgent for child
+// protection.
+func orphanedLockMessageContent(l links, client uuid.UUID, childProtection bool) (subject, body string) {
+	ref := ClientReference(client)
+	subject = subjectPrefix + "Information passed on about locked case " + ref + ", whose responsible person has left"
+	urgency := ""
+	if childProtection {
+		subject = subjectPrefix + "URGENT child protection: information about locked case " + ref + ", whose responsible person has left"
+		urgency = "It is marked as a child protection matter: please act on it as soon as possible.\n\n"
+	}
+	body = fmt.Sprintf("Someone has passed on information about a case you asked for or approved a lock on. "+
+		"The person it is locked to no longer has an open account, so nobody else was told: "+
+		"make sure someone the lock lets in reads it, and review who the case is locked to.\n\n%sReference: %s\nLink: %s%s",
+		urgency, ref, l.messages(client), footer)
+	return subject, body
+}
+
 // lockedCaseSubjectAccessContent tells a locked case's responsible person
 // that its client's data was exported for a subject access request: the
 // reference and a link to the access log, which holds the reason; never

@@ -106,9 +106,19 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		if l.Status != domain.LockLocked {
 			return c
 		}
-		subject, body := lockedCaseMessageContent(n.links, e.ClientID, e.ChildProtection)
-		add(KindLockedCaseMessage, ClientReference(e.ClientID), n.state.mailbox(l.ResponsibleUserID), subject, body,
-			n.links.messages(e.ClientID), now, "", eventID)
+		if to := n.state.mailbox(l.ResponsibleUserID); to != "" {
+			subject, body := lockedCaseMessageContent(n.links, e.ClientID, e.ChildProtection)
+			add(KindLockedCaseMessage, ClientReference(e.ClientID), to, subject, body, n.links.messages(e.ClientID), now, "", eventID)
+			return c
+		}
+		// The responsible person's account is closed: the managers who
+		// asked for and approved the lock hear of it instead, so that the
+		// information, urgent perhaps, still reaches someone who answers
+		// for the case.
+		subject, body := orphanedLockMessageContent(n.links, e.ClientID, e.ChildProtection)
+		for _, to := range n.state.mailboxes(l.RequestedBy, l.ApprovedBy) {
+			add(KindLockedCaseMessage, ClientReference(e.ClientID), to, subject, body, n.links.messages(e.ClientID), now, "", eventID)
+		}
 	case *domain.ClientSubjectAccessExported:
 		// A subject access export of a locked case (R-PRIV-6, R-LOCK-9):
 		// its responsible person hears of it, whoever else may not.

@@ -81,3 +81,36 @@ func TestLockedCaseSubjectAccess_PRIV6_LOCK9(t *testing.T) {
 		t.Errorf("an export of an unlocked case was mailed: %v", got)
 	}
 }
+
+// TestLockedCaseMessageResponsibleLeft_LOCK8: when the person a case is
+// locked to has had their account closed, information passed on about the
+// case reaches the team manager who asked for the lock and the service
+// manager who approved it instead, marked urgent for child protection and
+// without client data, rather than nobody.
+func TestLockedCaseMessageResponsibleLeft_LOCK8(t *testing.T) {
+	h := newHarness(t)
+	r := h.start(h.smtpSender())
+	at := monday0600.Add(-time.Hour)
+	nw := h.network(at)
+	_, client := h.makeReferral(nw, false, at)
+	manager := h.addUser(nw.to, "manager@to.example", at, domain.RoleTeamManager)
+	service := h.addUser(nw.to, "service@to.example", at, domain.RoleServiceManager)
+	request := uuid.New()
+	h.appendEvent(ledger.ClientStream(client), manager, at, &domain.LockRequested{RequestID: request, ClientID: client,
+		ResponsibleUserID: nw.toLead.UserID, Reason: "reason " + marker, Allow: []domain.Party{}, Deny: []domain.Party{}})
+	h.appendEvent(ledger.ClientStream(client), service, at, &domain.LockApproved{RequestID: request})
+	h.appendEvent(ledger.OrganisationStream(nw.to), service, at, &domain.OrganisationAccountClosed{UserID: nw.toLead.UserID})
+	h.appendEvent(ledger.MessagesStream(client), nw.adviser, at, &domain.MessageForResponsiblePerson{MessageID: uuid.New(),
+		ClientID: client, ChildProtection: true, Text: "text " + marker})
+	msgs := h.mail.WaitFor(t, 3) // the new referral, the message to each manager
+	h.caughtUp(r.n)
+	for _, to := range []string{"manager@to.example", "service@to.example"} {
+		m := mustOne(t, msgs, to, "URGENT child protection")
+		if !strings.Contains(m.Body, ClientReference(client)) || strings.Contains(m.Body, marker) {
+			t.Errorf("notice to %s:\n%s", to, m.Body)
+		}
+	}
+	if got := findTo(msgs, toLeadMail, ClientReference(client)); len(got) != 0 {
+		t.Errorf("the closed account was mailed: %v", got)
+	}
+}

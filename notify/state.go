@@ -219,6 +219,18 @@ func (s *state) mailbox(user uuid.UUID) string {
 	return ""
 }
 
+// mailboxes returns the addresses of the open accounts among users, in
+// order, without duplicates.
+func (s *state) mailboxes(users ...uuid.UUID) []string {
+	var out []string
+	for _, u := range users {
+		if addr := s.mailbox(u); addr != "" && !slices.Contains(out, addr) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
 // referrerMailbox is where news of r goes to its referrer: the adviser who
 // made it; if their account has closed, their organisation's
 // administrative contact.
