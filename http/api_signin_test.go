@@ -140,7 +140,8 @@ func TestPasswordChangeThrottled_AUTH5(t *testing.T) {
 
 // TestPasswordChangeEndsConcurrentSessions_AUTH6 proves R-AUTH-6: sessions
 // opened with the old password while a password change runs do not
-// survive it, over several trials.
+// survive it, over several trials; the session that made the change
+// does.
 func TestPasswordChangeEndsConcurrentSessions_AUTH6(t *testing.T) {
 	// Enough hashing slots that no sign-in is refused as busy: every one
 	// races the change.
@@ -166,12 +167,13 @@ func TestPasswordChangeEndsConcurrentSessions_AUTH6(t *testing.T) {
 		if err != nil || r.Status != http.StatusNoContent {
 			t.Fatalf("trial %d: password change: %v %+v", trial, err, r)
 		}
-		for _, token := range append(tokens, current) {
+		for _, token := range tokens {
 			if token == "" {
 				continue
 			}
 			n.do(t, http.MethodGet, "/v1/directory", token, nil).problem(t, http.StatusUnauthorized)
 		}
+		want(t, n.do(t, http.MethodGet, "/v1/directory", current, nil), http.StatusOK)
 		want(t, n.do(t, http.MethodGet, "/v1/directory", n.signIn(t, user.Username, next), nil), http.StatusOK)
 	}
 }
@@ -205,9 +207,11 @@ func TestPasswordSetBySomeoneElse_AUTH6(t *testing.T) {
 		// Signing out is allowed.
 		other := n.signIn(t, username, testInitialPassword)
 		want(t, n.do(t, http.MethodDelete, "/v1/sessions/current", other, nil), http.StatusNoContent)
-		// So is changing the password, after which the account works.
+		// So is changing the password, after which the account works, in
+		// the session that changed it too.
 		want(t, n.do(t, http.MethodPut, "/v1/users/me/password", token, map[string]string{
 			"current_password": testInitialPassword, "new_password": testUserPassword}), http.StatusNoContent)
+		want(t, n.do(t, http.MethodGet, "/v1/directory", token, nil), http.StatusOK)
 		r = want(t, n.signInAttempt(t, username, testUserPassword), http.StatusCreated)
 		if due, _ := r.get("password_change_due").(bool); due {
 			t.Fatalf("password_change_due still true after the change: %s", r.Body)

@@ -152,8 +152,9 @@ type passwordRequest struct {
 	NewPassword     string `json:"new_password"`
 }
 
-// changePassword replaces the signed-in user's password; every session of
-// the user, this one included, ends.
+// changePassword replaces the signed-in user's password; this session goes
+// on under the new password, and every other session of the user ends
+// (R-AUTH-6).
 func (s *Server) changePassword(c *gin.Context) {
 	var req passwordRequest
 	_, ctx, ok := s.command(c, "", &req)
@@ -167,7 +168,7 @@ func (s *Server) changePassword(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	if err := s.Accounts.ChangePassword(ctx, currentUser(c), req.CurrentPassword, req.NewPassword, c.ClientIP()); err != nil {
+	if err := s.Accounts.ChangePassword(ctx, currentUser(c), bearerToken(c), req.CurrentPassword, req.NewPassword, c.ClientIP()); err != nil {
 		writeError(c, err)
 		return
 	}

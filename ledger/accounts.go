@@ -56,6 +56,9 @@ type Sessions interface {
 	Peek(token string, now time.Time) (userID, credential string, endsAt time.Time, err error)
 	Delete(token string) error
 	DeleteForUser(userID string) error
+	// KeepOnly ends every session of userID but the one of token, which
+	// now holds credential (a user's own password change, R-AUTH-6).
+	KeepOnly(token, userID, credential string) error
 	// LastSignIns returns when each of userIDs last signed in; a user
 	// never signed in is absent.
 	LastSignIns(userIDs []string) (map[string]time.Time, error)
@@ -302,15 +305,16 @@ func (a *Accounts) PasswordChangeDue(u domain.User) bool {
 }
 
 // ChangePassword replaces the signed-in user's password after checking the
-// current one and the policy; every session of the user ends, including
-// any opened with the old password while the change was being made
-// (R-AUTH-6). Checking the current password is an attempt the throttle
+// current one and the policy. The session of token, which made the change,
+// goes on under the new password; every other session of the user ends,
+// including any opened with the old password while the change was being
+// made (R-AUTH-6); token "" keeps none. Checking the current password is an attempt the throttle
 // counts beforehand, per account and per client address addr, as at
 // sign-in (R-AUTH-5). Errors: Invalid (current password wrong, or the new
 // one breaks the policy or equals the current one), Forbidden (closed
 // account), TooManyRequests, Unavailable (too many passwords being checked
 // at once).
-func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, next, addr string) error {
+func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, token, current, next, addr string) error {
 	attempt, refused, err := a.throttle.Reserve(u.Username, addr, a.svc.Now())
 	if err != nil {
 		return err
@@ -353,7 +357,12 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, current, n
 	if err := a.users.WaitFor(ctx, w.Position); err != nil {
 		return err
 	}
-	return a.sessions.DeleteForUser(u.ID.String())
+	if token == "" {
+		return a.sessions.DeleteForUser(u.ID.String())
+	}
+	// The credential of this change's own hash: if the password changed
+	// again since (set by a lead, say), the session kept ends all the same.
+	return a.sessions.KeepOnly(token, u.ID.String(), credentialOf(domain.User{PasswordHash: hash}))
 }
 
 // catchUp waits until the user index has applied everything in the store.

@@ -117,6 +117,21 @@ func (c *Cached) DeleteForUser(userID string) error {
 	return c.Store.DeleteForUser(userID)
 }
 
+// KeepOnly implements Store: once the store has kept the one session,
+// every cached session of the user is forgotten here, so the next lookup
+// of the one kept reads its new credential from the store.
+func (c *Cached) KeepOnly(token, userID, credential string) error {
+	err := c.Store.KeepOnly(token, userID, credential)
+	c.mu.Lock()
+	c.epoch++
+	for key := range c.byUser[userID] {
+		delete(c.byHash, key)
+	}
+	delete(c.byUser, userID)
+	c.mu.Unlock()
+	return err
+}
+
 // Purge implements Store, dropping the expired sessions from memory too.
 func (c *Cached) Purge(now time.Time) (int, error) {
 	c.mu.Lock()

@@ -98,8 +98,14 @@ type Store interface {
 	// error: the session is over either way.
 	Delete(token string) error
 	// DeleteForUser ends every session of userID, for account closure and
-	// password changes.
+	// passwords set by someone else.
 	DeleteForUser(userID string) error
+	// KeepOnly ends every session of userID but the one of token, and
+	// records credential as the password that one was opened with: a
+	// user's own password change keeps the session that made it and ends
+	// every other (R-AUTH-6). If token's session is gone, or is another
+	// user's, every session of userID still ends.
+	KeepOnly(token, userID, credential string) error
 	// LastSignIns returns when each of userIDs last began a session (signed
 	// in), as Create recorded it; a user never signed in is absent. It
 	// outlives the sessions themselves (logout, expiry, purge), and holds

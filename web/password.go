@@ -32,8 +32,9 @@ func (p *Pages) passwordPage(c *gin.Context) {
 }
 
 // changePassword replaces the password through the accounts service, with
-// the network's password policy; as in the API, every session of the user
-// ends, so the user signs in again with the new password.
+// the network's password policy. Every other session of the user ends, as
+// in the API, and so does this one: the user signs in again with the new
+// password, which the browser may then offer to save.
 func (p *Pages) changePassword(c *gin.Context) {
 	u := currentUser(c)
 	current, next, confirm := c.PostForm("current-password"), c.PostForm("new-password"), c.PostForm("confirm-password")
@@ -51,7 +52,7 @@ func (p *Pages) changePassword(c *gin.Context) {
 		v.Errors = append(v.Errors, fieldError{Field: "new-password", Message: "Enter a shorter password"})
 	}
 	if len(v.Errors) == 0 {
-		err := p.Accounts.ChangePassword(p.request(c, nil), u, current, next, c.ClientIP())
+		err := p.Accounts.ChangePassword(p.request(c, nil), u, "", current, next, c.ClientIP())
 		if err == nil {
 			p.setCookie(c, p.cookie.session, "", -1)
 			sv := signInView{layout: layout{Title: "Sign in", Flash: "Your password has been changed. Sign in with your new password."},

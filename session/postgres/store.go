@@ -262,6 +262,31 @@ func (s *Store) LastSignIns(userIDs []string) (map[string]time.Time, error) {
 	return out, nil
 }
 
+// KeepOnly ends the user's other sessions on every node and records
+// credential on the one of token, in one transaction; see
+// session.Store.KeepOnly. Errors: domain.Unavailable.
+func (s *Store) KeepOnly(token, userID, credential string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), sessionOpTimeout)
+	defer cancel()
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return sessionsUnavailable("keeping one session", err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	hash := session.HashToken(token)
+	if _, err := tx.Exec(ctx, `DELETE FROM ledger_sessions WHERE user_id = $1 AND token_hash <> $2`, userID, hash); err != nil {
+		return sessionsUnavailable("keeping one session", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE ledger_sessions SET credential = $1 WHERE token_hash = $2 AND user_id = $3`,
+		credential, hash, userID); err != nil {
+		return sessionsUnavailable("keeping one session", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return sessionsUnavailable("keeping one session", err)
+	}
+	return nil
+}
+
 // DeleteForUser ends every session of userID on every node; see
 // session.Store.DeleteForUser. Errors: domain.Unavailable.
 func (s *Store) DeleteForUser(userID string) error {

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Factory) {
 		{"BadTokens", testSessionBadTokens},
 		{"Logout_R-AUTH-3", testSessionLogout},
 		{"DeleteForUser", testSessionDeleteForUser},
+		{"KeepOnly_R-AUTH-6", testSessionKeepOnly},
 		{"Purge", testSessionPurge},
 		{"ConfigTimeouts", testSessionConfigTimeouts},
 		{"CreateNeedsUserAndOrganisation", testCreateNeedsUserAndOrganisation},
@@ -270,6 +271,37 @@ func testSessionDeleteForUser(t *testing.T, open Factory) {
 	WantUnauthorized(t, s, a2, T0.Add(5*time.Minute))
 	if _, err := s.Lookup(b, T0.Add(5*time.Minute)); err != nil {
 		t.Fatalf("another user's session ended: %v", err)
+	}
+}
+
+// testSessionKeepOnly proves R-AUTH-6: a user's own password change keeps
+// the session that made it, now holding the new password's credential,
+// and ends every other session of the user; another user's session, or a
+// token of another user, is not kept.
+func testSessionKeepOnly(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	mine, _ := Create(t, s, "user-1", T0)
+	other, _ := Create(t, s, "user-1", T0)
+	theirs, _ := Create(t, s, "user-2", T0)
+	if err := s.KeepOnly(mine, "user-1", "cred-2"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Lookup(mine, T0.Add(time.Second))
+	if err != nil || got.UserID != "user-1" || got.Credential != "cred-2" {
+		t.Fatalf("the session kept: %+v, %v; want user-1 with cred-2", got, err)
+	}
+	WantUnauthorized(t, s, other, T0.Add(time.Second))
+	if _, err := s.Lookup(theirs, T0.Add(time.Second)); err != nil {
+		t.Fatalf("another user's session ended: %v", err)
+	}
+	// Another user's token kept for user-1: every session of user-1 ends,
+	// and the other user's session keeps its credential.
+	if err := s.KeepOnly(theirs, "user-1", "cred-3"); err != nil {
+		t.Fatal(err)
+	}
+	WantUnauthorized(t, s, mine, T0.Add(2*time.Second))
+	if got, err := s.Lookup(theirs, T0.Add(2*time.Second)); err != nil || got.Credential != "cred-1" {
+		t.Fatalf("another user's session: %+v, %v; want it unchanged", got, err)
 	}
 }
 

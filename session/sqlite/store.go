@@ -272,6 +272,27 @@ func (s *Store) LastSignIns(userIDs []string) (map[string]time.Time, error) {
 }
 
 // DeleteForUser ends every session of userID; see session.Store.DeleteForUser.
+// KeepOnly ends the user's other sessions and records credential on the
+// one of token, in one transaction; see session.Store.KeepOnly.
+func (s *Store) KeepOnly(token, userID, credential string) error {
+	tx, err := s.db.Begin()
+	if err != nil {
+		return fmt.Errorf("session: keeping one session: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	hash := session.HashToken(token)
+	if _, err := tx.Exec(`DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, hash); err != nil {
+		return fmt.Errorf("session: keeping one session: %w", err)
+	}
+	if _, err := tx.Exec(`UPDATE sessions SET credential = ? WHERE token_hash = ? AND user_id = ?`, credential, hash, userID); err != nil {
+		return fmt.Errorf("session: keeping one session: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("session: keeping one session: %w", err)
+	}
+	return nil
+}
+
 func (s *Store) DeleteForUser(userID string) error {
 	if _, err := s.db.Exec(`DELETE FROM sessions WHERE user_id = ?`, userID); err != nil {
 		return fmt.Errorf("session: deleting sessions of user: %w", err)
