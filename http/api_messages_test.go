@@ -3,6 +3,8 @@ package http
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +179,42 @@ func TestMessagesOwnStream_LOCK8(t *testing.T) {
 		if m.Text != nil || !m.Erased {
 			t.Fatalf("a message survived erasure: %+v", body.Messages)
 		}
+	}
+}
+
+// TestMessageIdempotencyKey_OPS1 (R-OPS-1, R-LOCK-8): a message sent again
+// with the same Idempotency-Key and body, as a client retries after a
+// timeout, is passed on once and answered as the first time; after a
+// crash lost the stored answer too, the retry still writes nothing new.
+// The same key with another text is 422.
+func TestMessageIdempotencyKey_OPS1(t *testing.T) {
+	n := newLockNet(t)
+	n.lock(t, n.Client, nil)
+	stream := ledger.MessagesStream(uuid.MustParse(n.Client))
+	body := map[string]any{"text": "caller rang again", "child_protection": true}
+	path := "/v1/clients/" + n.Client + "/messages"
+	want(t, n.do(t, http.MethodPost, path, n.HelpdeskB.Token, body, "Idempotency-Key", "msg-1"), http.StatusAccepted)
+	again := want(t, n.do(t, http.MethodPost, path, n.HelpdeskB.Token, body, "Idempotency-Key", "msg-1"), http.StatusAccepted)
+	if again.Header.Get("Idempotent-Replayed") != "true" || string(again.Body) != `{"status":"accepted"}` {
+		t.Errorf("retry answered %s (replayed %q)", again.Body, again.Header.Get("Idempotent-Replayed"))
+	}
+	if got := len(n.readStream(t, stream)); got != 1 {
+		t.Fatalf("%d messages after a retry with the same key, want 1", got)
+	}
+	n.do(t, http.MethodPost, path, n.HelpdeskB.Token, map[string]any{"text": "another text", "child_protection": true},
+		"Idempotency-Key", "msg-1").problem(t, http.StatusUnprocessableEntity)
+
+	n.Close()
+	files, _ := filepath.Glob(filepath.Join(n.Dir, "idempotency.db*"))
+	for _, f := range files {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	restarted := newTestAPI(t, onDataDir(n.Dir, n.MasterKey), startingAt(n.Clock.Now()))
+	helpdesk := restarted.signInUser(t, "helpdesk.b", testUserPassword)
+	want(t, restarted.do(t, http.MethodPost, path, helpdesk.Token, body, "Idempotency-Key", "msg-1"), http.StatusAccepted)
+	if got := len(restarted.readStream(t, stream)); got != 1 {
+		t.Fatalf("%d messages after a retry whose stored answer was lost, want 1", got)
 	}
 }

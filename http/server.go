@@ -218,7 +218,7 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/clients/:id/serious-case-review-completion", s.completeSeriousCaseReview)
 	a.GET("/locked-cases", s.lockedCases)
 	a.GET("/lock-requests", s.lockRequests)
-	a.POST("/clients/:id/messages", s.sendMessage)
+	a.POST("/clients/:id/messages", idem, s.sendMessage)
 	a.GET("/clients/:id/messages", s.messages)
 }
 

@@ -69,10 +69,16 @@ func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, client uu
 // the same however many messages came before.
 func (s *Service) recordMessage(ctx context.Context, actor domain.Actor, client uuid.UUID, m *domain.MessageForResponsiblePerson) (Written, error) {
 	req := requestFrom(ctx)
-	data, err := s.encode(ctx, actor, req, []domain.Event{m}, nil)
+	// Under an Idempotency-Key the event's id derives from the request, so
+	// the store keeps one copy however often it is retried (R-OPS-1).
+	var eventID func(int) uuid.UUID
+	if d := derivedIDsFrom(ctx); d != nil {
+		eventID = d.nextStep()
+	}
+	data, err := s.encode(ctx, actor, req, []domain.Event{m}, eventID)
 	if domain.ErrorCode(err) == domain.Conflict { // an erased client: the text cannot be kept
 		m.Text = ""
-		data, err = s.encode(ctx, actor, req, []domain.Event{m}, nil)
+		data, err = s.encode(ctx, actor, req, []domain.Event{m}, eventID)
 	}
 	if err != nil {
 		return Written{}, err
