@@ -224,6 +224,13 @@ func mustRead(t *testing.T, file string) []byte {
 // so the next open rebuilds it from the rewritten events.
 func rewrite(t *testing.T, path, stream, eventType, old, new string) {
 	t.Helper()
+	rewriteChain(t, path, stream, eventType, old, new, true)
+}
+
+// rewriteChain is rewrite; with dropTree false the Merkle tree is left as
+// it was, as by someone who knows the chains but not the tree.
+func rewriteChain(t *testing.T, path, stream, eventType, old, new string, dropTree bool) {
+	t.Helper()
 	// The metadata column is in the store's compact form: read it through
 	// the store, and write it back as JSON, the form it still reads.
 	ro, err := sqlite.OpenReadOnly(path)
@@ -244,7 +251,11 @@ func rewrite(t *testing.T, path, stream, eventType, old, new string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{"DROP TRIGGER events_no_update", "DROP TABLE audit_hashes", "DROP TABLE audit_leaves", "PRAGMA user_version = 2"} {
+	queries := []string{"DROP TRIGGER events_no_update"}
+	if dropTree {
+		queries = append(queries, "DROP TABLE audit_hashes", "DROP TABLE audit_leaves", "PRAGMA user_version = 2")
+	}
+	for _, q := range queries {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -295,5 +306,58 @@ func rewrite(t *testing.T, path, stream, eventType, old, new string) {
 	}
 	if !started {
 		t.Fatalf("no %s event in %s", eventType, stream)
+	}
+}
+
+// TestVerifyChecksTheAuditTree_AUD2 (R-LEDGER-4, R-AUD-1, R-AUD-2): the
+// Merkle tree checkpoints are signed from must cover the events as they
+// are. An event rewritten with every chain hash after it recomputed, but
+// the tree left alone, passes every chain, and a server keeps signing
+// checkpoints that extend the trusted ones; `ledger verify` exits 2
+// naming the rewritten event. So does a log whose last event was cut off
+// with the position counter wound back, while the tree still counts it.
+func TestVerifyChecksTheAuditTree_AUD2(t *testing.T) {
+	dir := t.TempDir()
+	var ref string
+	t.Run("a ledger", func(t *testing.T) { ref = lifecycle(t, startNode(t, dir)) })
+	if code := verifyExit(t, dir); code != 0 {
+		t.Fatalf("verify of the untouched ledger exits %d", code)
+	}
+	cut := dataDirCopy(t, dir)
+
+	rewriteChain(t, filepath.Join(dir, eventsFile), "referral-"+ref, "referral.closed", `"positive"`, `"negative"`, false)
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"verify"}, &out, io.Discard)
+	if exitCode(err) != 2 || !strings.Contains(out.String(), "BROKEN") || !strings.Contains(out.String(), "audit tree") {
+		t.Fatalf("verify after a rewrite that left the tree: exit %d, %v\n%s", exitCode(err), err, out.String())
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, eventsFile)+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pos string
+	if err := db.QueryRow(`SELECT position FROM events WHERE stream = ? AND type = 'referral.closed'`, "referral-"+ref).Scan(&pos); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if !strings.Contains(out.String(), "position "+pos) {
+		t.Fatalf("verify does not name the rewritten event at position %s:\n%s", pos, out.String())
+	}
+
+	db, err = sql.Open("sqlite", "file:"+filepath.Join(cut, eventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"DROP TRIGGER events_no_delete",
+		"DELETE FROM events WHERE position = (SELECT MAX(position) FROM events)",
+		"UPDATE sqlite_sequence SET seq = seq - 1 WHERE name = 'events'"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	if code := verifyExit(t, cut); code != 2 {
+		t.Fatalf("verify after the last event was cut off, the tree left counting it: exit %d, want 2", code)
 	}
 }

@@ -103,6 +103,9 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 	}
 	if slices.Contains(top, eventsFile) {
 		rep, err := sqlite.Verify(ctx, filepath.Join(from, eventsFile), sqlite.WithImmutable())
+		if err == nil {
+			err = sqlite.CheckTree(ctx, filepath.Join(from, eventsFile), sqlite.WithImmutable())
+		}
 		if err != nil {
 			return fmt.Errorf("restore refused: the backup's event log does not verify: %w", err)
 		}

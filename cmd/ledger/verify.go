@@ -86,6 +86,13 @@ func verifyFile(cmd *cobra.Command, cfg config.Config, stdout io.Writer) (err er
 		// tree's tables (R-OPS-4).
 		err = sqlite.CheckIntegrity(cmd.Context(), f.Path, opts...)
 	}
+	if err == nil {
+		// The Merkle tree checkpoints are signed from must cover the
+		// events as they are: an event rewritten with its chain
+		// recomputed, or events cut from the end, leave it behind
+		// (R-AUD-1, R-AUD-2).
+		err = sqlite.CheckTree(cmd.Context(), f.Path, opts...)
+	}
 	return reportVerify(stdout, eventstore.VerifyReport{Events: rep.Events, Streams: rep.Streams, Last: rep.Last},
 		err, fileDamaged(err))
 }
@@ -96,7 +103,8 @@ func fileDamaged(err error) bool {
 	var truncated *sqlite.TruncatedError
 	var damaged *sqlite.DamagedError
 	var integrity *sqlite.IntegrityError
-	return errors.As(err, &truncated) || errors.As(err, &damaged) || errors.As(err, &integrity)
+	var tree *sqlite.TreeError
+	return errors.As(err, &truncated) || errors.As(err, &damaged) || errors.As(err, &integrity) || errors.As(err, &tree)
 }
 
 // verifyThroughStore recomputes every chain by reading a backend other than
