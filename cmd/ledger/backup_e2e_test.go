@@ -477,3 +477,19 @@ func TestBackupAndRestoreRefusals_OPS3(t *testing.T) {
 		}
 	})
 }
+
+// TestRestoreFromMissingDirectory_OPS3: restore --from a directory that is
+// not there says so, and does not first tell the operator the backup was
+// made without its key store.
+func TestRestoreFromMissingDirectory_OPS3(t *testing.T) {
+	t.Setenv("LEDGER_DATA_DIR", t.TempDir())
+	missing := filepath.Join(t.TempDir(), "no-such-backup")
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"restore", "--from", missing}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "no backup directory at "+missing) {
+		t.Fatalf("restore from a missing directory: %v", err)
+	}
+	if strings.Contains(out.String(), "no-keys") || strings.Contains(out.String(), "key store") {
+		t.Fatalf("restore from a missing directory talks of its key store:\n%s", out.String())
+	}
+}

@@ -61,7 +61,9 @@ is caught when the server starts.`,
 			if keysFrom == "" && !noKeys {
 				keysFrom = filepath.Join(from, keysDir)
 				if _, err := os.Stat(keysFrom); errors.Is(err, fs.ErrNotExist) {
-					fmt.Fprintf(stdout, "note: %s has no key store (a --no-keys backup): the data directory's is kept\n", from)
+					if isDir(from) {
+						fmt.Fprintf(stdout, "note: %s has no key store (a --no-keys backup): the data directory's is kept\n", from)
+					}
 					keysFrom = ""
 				}
 			}
@@ -87,6 +89,9 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 	defer lock.Release()
 	if err := unfinishedRotation(cfg.DataDir); err != nil {
 		return fmt.Errorf("restore refused: %w", err)
+	}
+	if !isDir(from) {
+		return fmt.Errorf("restore refused: no backup directory at %s", from)
 	}
 	top, err := checkManifest(from)
 	if err != nil {
@@ -477,4 +482,10 @@ func replayClients(ctx context.Context, store eventstore.Store) (*projections.Cl
 		return nil, err
 	}
 	return clients, nil
+}
+
+// isDir reports whether path is a directory.
+func isDir(path string) bool {
+	info, err := os.Stat(path)
+	return err == nil && info.IsDir()
 }
