@@ -36,6 +36,25 @@ func lockExistingDataDir(dir string) (*datadir.Lock, error) {
 	return datadir.Acquire(dir, commandLine())
 }
 
+// requireLedger refuses a maintenance command (retention, rebuild-views,
+// admin, migrate) on a data directory without its event log, before it
+// takes the lock or opens anything: opening the stores would start a new,
+// empty ledger there, master key included, and the command would report
+// success on nothing (R-OPS-4). Only serve starts a ledger.
+func requireLedger(cfg config.Config) error {
+	if info, err := os.Stat(cfg.DataDir); err != nil || !info.IsDir() {
+		return fmt.Errorf("no data directory at %s (data_dir, LEDGER_DATA_DIR)", cfg.DataDir)
+	}
+	if cfg.Store != config.StoreSQLite {
+		return nil
+	}
+	path := filepath.Join(cfg.DataDir, eventsFile)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no ledger at %s: restore it from a backup, or point data_dir at the right directory", path)
+	}
+	return nil
+}
+
 // commandLine is how this process names itself in the lock file, e.g.
 // "ledger serve". Flags are left out: they may hold paths an operator
 // would rather not show another user.

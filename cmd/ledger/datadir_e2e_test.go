@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -86,4 +87,28 @@ func TestDataDirIsPrivate_PRIV4(t *testing.T) {
 	t.Run("after it stops", func(t *testing.T) {
 		check(t, "events.db", "keys.db", "sessions.db", "idempotency.db", "notifications.db")
 	})
+}
+
+// TestMaintenanceNeedsALedger_OPS4: a maintenance command pointed at a data
+// directory that holds no event log (the wrong directory, or one whose log
+// was lost) says so and creates nothing, where it used to start a new,
+// empty ledger there, master key included, and report success on it
+// ("shredded 0 clients", views rebuilt) (R-OPS-4, R-PRIV-5).
+func TestMaintenanceNeedsALedger_OPS4(t *testing.T) {
+	for _, args := range [][]string{{"retention"}, {"rebuild-views"}, {"admin", "reset-password", "ann"},
+		{"admin", "reset-mfa", "ann"}, {"migrate", "--to", "kurrentdb", "--kurrentdb-url", "esdb://127.0.0.1:1?tls=false"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			t.Setenv("LEDGER_DATA_DIR", dir)
+			var out bytes.Buffer
+			err := run(context.Background(), args, &out, &out)
+			if err == nil || !strings.Contains(err.Error(), "no ledger at "+filepath.Join(dir, eventsFile)) {
+				t.Fatalf("%v on a directory without a ledger: %v\n%s", args, err, out.String())
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				t.Errorf("%v on a directory without a ledger created %s", args, e.Name())
+			}
+		})
+	}
 }

@@ -38,6 +38,9 @@ tombstone, checking each key opens under the configured master key.`,
 			if err != nil {
 				return err
 			}
+			if err := requireLedger(cfg); err != nil {
+				return err
+			}
 			// One writer at a time (R-OPS-2): a server appending or a
 			// retention run shredding meanwhile would be left behind.
 			lock, err := lockExistingDataDir(cfg.DataDir)

@@ -23,8 +23,11 @@ func rebuildViewsCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			// The directory must exist already; openApp takes its lock
-			// and holds it until the views are rebuilt.
+			// The directory and its log must exist already; openApp
+			// takes its lock and holds it until the views are rebuilt.
+			if err := requireLedger(cfg); err != nil {
+				return err
+			}
 			lock, err := lockExistingDataDir(cfg.DataDir)
 			if err != nil {
 				return err

@@ -124,6 +124,9 @@ func (a *app) retentionLoop(ctx context.Context, interval time.Duration) {
 // withCaughtUpApp opens the node's stores, builds the projections up to
 // the end of the log, runs fn, and closes everything.
 func withCaughtUpApp(ctx context.Context, cfg configT, log zerolog.Logger, fn func(context.Context, *app) error) error {
+	if err := requireLedger(cfg); err != nil {
+		return err
+	}
 	a, err := openApp(cfg, log)
 	if err != nil {
 		return err
