@@ -3,6 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -14,6 +19,7 @@ import (
 	ledgerhttp "github.com/referral-ledger/ledger/http"
 	"github.com/referral-ledger/ledger/idempotency"
 	"github.com/referral-ledger/ledger/keystore"
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	ledgernode "github.com/referral-ledger/ledger/node"
 	"github.com/referral-ledger/ledger/notify"
@@ -75,6 +81,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		}
 	}()
 	if err := unfinishedRotation(cfg.DataDir); err != nil {
+		return nil, err
+	}
+	if err := lostEventLog(cfg); err != nil {
 		return nil, err
 	}
 	n, err := ledgernode.Build(cfg, log, nodeOptions...)
@@ -149,4 +158,32 @@ func (a *app) waitReady(ctx context.Context) error {
 		return unreadableEvent(a.runner.Position(), stopped)
 	}
 	return err
+}
+
+// lostEventLog refuses a data directory whose embedded event log is gone
+// while files only a ledger that has run leave beside it remain (the key
+// store, the views): the event store is opened first, so they never exist
+// without it. Opening it would start a new, empty network there, with a
+// new bootstrap account, and the old log would be lost for good if
+// anything then overwrote its backup (R-OPS-4).
+func lostEventLog(cfg config.Config) error {
+	if cfg.Store != config.StoreSQLite {
+		return nil
+	}
+	path := filepath.Join(cfg.DataDir, eventsFile)
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	var left []string
+	for _, name := range []string{keysqlite.FileName, projections.ViewsFile} {
+		if _, err := os.Stat(filepath.Join(cfg.DataDir, name)); err == nil {
+			left = append(left, name)
+		}
+	}
+	if len(left) == 0 {
+		return nil // a first start
+	}
+	return fmt.Errorf("no event log at %s, but %s from a ledger that ran here remain: the log was deleted or moved. "+
+		"Put it back, or restore a backup (ledger restore --from DIR); to start a new ledger, use an empty data directory",
+		path, strings.Join(left, " and "))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -171,4 +172,47 @@ func TestStartupIntegrity_OPS4(t *testing.T) {
 		}
 		refused(t, d, "ledger verify")
 	})
+}
+
+// TestServeRefusesALostEventLog_OPS4 (R-OPS-4): a data directory whose
+// events.db is gone while the key store and views beside it remain (a
+// deleted or misplaced log) is not taken for a first start: serve refuses,
+// naming the missing log and what to restore, instead of starting a new,
+// empty network with a new bootstrap account.
+func TestServeRefusesALostEventLog_OPS4(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("a ledger", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
+	files, _ := filepath.Glob(filepath.Join(dir, eventsFile+"*"))
+	for _, f := range files {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, pw, io.Discard)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "referral ledger listening on ") {
+			cancel()
+			go func() { _, _ = io.Copy(io.Discard, pr) }()
+			<-done
+			t.Fatal("serve started a new ledger in a data directory whose event log is gone")
+		}
+	}
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "no event log at "+filepath.Join(dir, eventsFile)) ||
+		!strings.Contains(err.Error(), "ledger restore") {
+		t.Fatalf("serve on a data directory without its event log: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, eventsFile)); err == nil {
+		t.Error("the refused start created events.db")
+	}
 }
