@@ -85,13 +85,19 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 					verified = false
 					fmt.Fprintf(stdout, "!! %v\n", err)
 				}
+				var data []byte
 				rec, err := codec.Decode(cmd.Context(), ev)
-				if err != nil {
-					return err
+				if err == nil {
+					data, err = ledger.EventJSON(rec)
 				}
-				data, err := ledger.EventJSON(rec)
 				if err != nil {
-					return err
+					if verified {
+						return err
+					}
+					// A broken chain: the event may be the changed one.
+					// Show it as unreadable and go on, so the rest of
+					// the case is still seen, and exit 2 below.
+					data = []byte("UNREADABLE: " + err.Error())
 				}
 				fmt.Fprintf(stdout, "%d\t%s\t%s\tuser=%s org=%s\t%s\n", ev.Revision,
 					ev.Metadata.RecordedAt.UTC().Format(time.RFC3339), ev.Type,

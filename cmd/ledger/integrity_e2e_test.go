@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"os"
 	"path/filepath"
@@ -214,5 +215,60 @@ func TestServeRefusesALostEventLog_OPS4(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, eventsFile)); err == nil {
 		t.Error("the refused start created events.db")
+	}
+}
+
+// TestHistoryOfATamperedCase_LEDGER4 (R-LEDGER-4, R-LEDGER-5): `ledger
+// history` of a case whose sealed client data was changed on disk names
+// the broken link, still prints every event in order (the changed one as
+// unreadable), and exits 2 like verify, not 1 on the first event it
+// cannot decrypt.
+func TestHistoryOfATamperedCase_LEDGER4(t *testing.T) {
+	dir := t.TempDir()
+	var id string
+	t.Run("a ledger", func(t *testing.T) { id = lifecycle(t, startNode(t, dir)) })
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, eventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pos int64
+	var data []byte
+	if err := db.QueryRow(`SELECT position, data FROM events WHERE stream = ? AND revision = 0`, "referral-"+id).Scan(&pos, &data); err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte(`"box":"`))
+	if i < 0 {
+		t.Fatalf("no sealed box in the referral's first event: %s", data)
+	}
+	i += len(`"box":"`) + 4
+	if data[i] == 'A' {
+		data[i] = 'B'
+	} else {
+		data[i] = 'A'
+	}
+	for _, q := range []string{"DROP TRIGGER events_no_update", "UPDATE events SET data = ? WHERE position = ?"} {
+		args := []any{}
+		if strings.HasPrefix(q, "UPDATE") {
+			args = []any{data, pos}
+		}
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"history", id}, &out, io.Discard)
+	if exitCode(err) != 2 {
+		t.Fatalf("history of a tampered case: exit %d (%v), want 2\n%s", exitCode(err), err, out.String())
+	}
+	if !strings.Contains(out.String(), "!! chain broken") {
+		t.Errorf("history does not name the broken link:\n%s", out.String())
+	}
+	for _, typ := range []string{"referral.made", "referral.acknowledged", "referral.note_added", "referral.closed"} {
+		if !strings.Contains(out.String(), "\t"+typ+"\t") {
+			t.Errorf("history of a tampered case leaves out %s:\n%s", typ, out.String())
+		}
 	}
 }
