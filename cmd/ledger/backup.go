@@ -44,7 +44,7 @@ func backupCommand(configFile *string, stdout io.Writer) *cobra.Command {
 		Use:   "backup --to DIR",
 		Short: "Take a consistent copy of the ledger and its side databases, beside a running server or not",
 		Long: `Copies every database of the data directory into DIR (which must not exist or be
-empty) with SQLite's VACUUM INTO: each copy is one consistent snapshot, and
+empty, and must not be inside the data directory) with SQLite's VACUUM INTO: each copy is one consistent snapshot, and
 holds no freed pages. It reads only, so it runs beside a running server.
 
 The side databases (sessions, idempotency, notifications) are copied first,
@@ -89,6 +89,10 @@ func backup(ctx context.Context, cfg config.Config, dir string, withKeys bool, s
 	// record.
 	if err := unfinishedRotation(cfg.DataDir); err != nil {
 		return fmt.Errorf("backup refused: %w", err)
+	}
+	if inside(cfg.DataDir, dir) {
+		return fmt.Errorf("backup refused: --to %s is inside the data directory %s, where a copy of the key store "+
+			"would outlive every erasure (R-PRIV-4); write it to another disk or folder", dir, cfg.DataDir)
 	}
 	r, err := openReader(cfg)
 	if err != nil {
@@ -307,4 +311,38 @@ func emptyDir(dir string) error {
 // escapePath escapes what SQLite URIs give a meaning to.
 func escapePath(path string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
+// inside reports whether path is dir or lies under it, once both are made
+// absolute and their symbolic links followed (as far as path exists).
+func inside(dir, path string) bool {
+	d, err := resolved(dir)
+	if err != nil {
+		return false
+	}
+	p, err := resolved(path)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// resolved is path made absolute, with the symbolic links of its longest
+// existing prefix followed.
+func resolved(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for p := abs; ; p = filepath.Dir(p) {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(append([]string{real}, rest...)...), nil
+		}
+		if filepath.Dir(p) == p {
+			return abs, nil
+		}
+		rest = append([]string{filepath.Base(p)}, rest...)
+	}
 }

@@ -493,3 +493,22 @@ func TestRestoreFromMissingDirectory_OPS3(t *testing.T) {
 		t.Fatalf("restore from a missing directory talks of its key store:\n%s", out.String())
 	}
 }
+
+// TestBackupNotInsideTheDataDirectory_PRIV4 (R-PRIV-4, R-OPS-3): a backup
+// written into the data directory would keep a copy of every client key
+// there, so erasing a client would leave their key in the data directory.
+// backup --to a folder inside it (or the directory itself) is refused, and
+// nothing is written.
+func TestBackupNotInsideTheDataDirectory_PRIV4(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("a ledger", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	before := snapshot(t, dir)
+	for _, to := range []string{filepath.Join(dir, "backup"), filepath.Join(dir, "a", "..", "nightly"), dir} {
+		err := run(context.Background(), []string{"backup", "--to", to}, io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "inside the data directory") {
+			t.Errorf("backup --to %s: %v, want a refusal naming the data directory", to, err)
+		}
+	}
+	sameFiles(t, "a refused backup", before, snapshot(t, dir))
+}
