@@ -10,8 +10,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -386,6 +388,9 @@ func openSharedState(cfg config.Config) (session.Store, idempotency.Store, error
 func openKeyStore(cfg config.Config, kek keystore.MasterKey, log zerolog.Logger) (keystore.Store, keystore.MasterKey, error) {
 	source := ""
 	if kek.IsZero() {
+		if err := lostMasterKey(cfg); err != nil {
+			return nil, kek, err
+		}
 		var created bool
 		var err error
 		kek, source, created, err = keystore.ResolveMasterKey(cfg.MasterKey, cfg.MasterKeyFile, cfg.DataDir)
@@ -416,6 +421,28 @@ func openKeyStore(cfg config.Config, kek keystore.MasterKey, log zerolog.Logger)
 		return nil, kek, fmt.Errorf("key store: %w", err)
 	}
 	return keystore.NewCached(ks, keystore.DefaultCacheSize), kek, nil
+}
+
+// lostMasterKey refuses to generate a master key in the data directory
+// when the key store there already exists: its keys are wrapped under the
+// key that was in master.key, and a new one would open none of them but
+// stay behind for the next start (R-OPS-4). The master key is made before
+// the key store, so a key store without it means the key was lost or
+// moved.
+func lostMasterKey(cfg config.Config) error {
+	if strings.TrimSpace(cfg.MasterKey) != "" || cfg.MasterKeyFile != "" || cfg.KeyStore == config.KeyStorePostgres {
+		return nil
+	}
+	key := filepath.Join(cfg.DataDir, keystore.MasterKeyFileName)
+	if _, err := os.Stat(key); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	keys := filepath.Join(cfg.DataDir, keysqlite.FileName)
+	if _, err := os.Stat(keys); err != nil {
+		return nil // a first start
+	}
+	return fmt.Errorf("no master key: %s holds the client keys, but %s, the master key they are wrapped under, is missing. "+
+		"Put it back (or set master_key_file or LEDGER_MASTER_KEY to where it is kept); a new key would open none of them", keys, key)
 }
 
 // openNotifier opens the email notifier (R-NOTE-1..3) on its own database

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/referral-ledger/ledger/internal/sqlitedamage"
+	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 )
 
@@ -190,25 +191,7 @@ func TestServeRefusesALostEventLog_OPS4(t *testing.T) {
 		}
 	}
 	t.Setenv("LEDGER_DATA_DIR", dir)
-	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, pw, io.Discard)
-		pw.Close()
-	}()
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if strings.HasPrefix(lines.Text(), "referral ledger listening on ") {
-			cancel()
-			go func() { _, _ = io.Copy(io.Discard, pr) }()
-			<-done
-			t.Fatal("serve started a new ledger in a data directory whose event log is gone")
-		}
-	}
-	err := <-done
+	err := serveFails(t)
 	if err == nil || !strings.Contains(err.Error(), "no event log at "+filepath.Join(dir, eventsFile)) ||
 		!strings.Contains(err.Error(), "ledger restore") {
 		t.Fatalf("serve on a data directory without its event log: %v", err)
@@ -270,5 +253,53 @@ func TestHistoryOfATamperedCase_LEDGER4(t *testing.T) {
 		if !strings.Contains(out.String(), "\t"+typ+"\t") {
 			t.Errorf("history of a tampered case leaves out %s:\n%s", typ, out.String())
 		}
+	}
+}
+
+// serveFails runs `ledger serve` in-process on the configured data
+// directory and returns its error; a start that gets as far as listening
+// fails the test.
+func serveFails(t *testing.T) error {
+	t.Helper()
+	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, pw, io.Discard)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "referral ledger listening on ") {
+			cancel()
+			go func() { _, _ = io.Copy(io.Discard, pr) }()
+			<-done
+			t.Fatal("serve started")
+		}
+	}
+	return <-done
+}
+
+// TestServeWithoutItsMasterKey_OPS4 (R-OPS-4): with the master key kept in
+// the data directory, a start that finds keys.db but no master.key says the
+// master key is missing and leaves no new one behind, where it used to
+// generate a fresh key (which opens none of the client keys) and leave it
+// in master.key for the next start to trip over.
+func TestServeWithoutItsMasterKey_OPS4(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("a ledger", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
+	key := filepath.Join(dir, keystore.MasterKeyFileName)
+	if err := os.Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	err := serveFails(t)
+	if err == nil || !strings.Contains(err.Error(), "no master key") || !strings.Contains(err.Error(), key) {
+		t.Fatalf("serve without its master key: %v", err)
+	}
+	if _, err := os.Stat(key); err == nil {
+		t.Error("the refused start left a new master key in the data directory")
 	}
 }
