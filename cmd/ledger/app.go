@@ -171,7 +171,7 @@ func lostEventLog(cfg config.Config) error {
 		return nil
 	}
 	path := filepath.Join(cfg.DataDir, eventsFile)
-	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) && !emptyLog(path) {
 		return nil
 	}
 	var left []string
@@ -183,7 +183,19 @@ func lostEventLog(cfg config.Config) error {
 	if len(left) == 0 {
 		return nil // a first start
 	}
-	return fmt.Errorf("no event log at %s, but %s from a ledger that ran here remain: the log was deleted or moved. "+
+	return fmt.Errorf("no event log at %s (missing or empty), but %s from a ledger that ran here remain: the log was deleted, emptied or moved. "+
 		"Put it back, or restore a backup (ledger restore --from DIR); to start a new ledger, use an empty data directory",
 		path, strings.Join(left, " and "))
+}
+
+// emptyLog reports whether the SQLite file at path holds nothing at all:
+// no byte in it and none in its write-ahead log. SQLite would take it for a
+// new database.
+func emptyLog(path string) bool {
+	info, err := os.Stat(path)
+	if err != nil || info.Size() != 0 {
+		return false
+	}
+	wal, err := os.Stat(path + "-wal")
+	return err != nil || wal.Size() == 0
 }

@@ -184,20 +184,38 @@ func TestStartupIntegrity_OPS4(t *testing.T) {
 func TestServeRefusesALostEventLog_OPS4(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("a ledger", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
-	files, _ := filepath.Glob(filepath.Join(dir, eventsFile+"*"))
-	for _, f := range files {
-		if err := os.Remove(f); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Setenv("LEDGER_DATA_DIR", dir)
-	err := serveFails(t)
-	if err == nil || !strings.Contains(err.Error(), "no event log at "+filepath.Join(dir, eventsFile)) ||
-		!strings.Contains(err.Error(), "ledger restore") {
-		t.Fatalf("serve on a data directory without its event log: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, eventsFile)); err == nil {
-		t.Error("the refused start created events.db")
+	for _, emptied := range []bool{false, true} {
+		name := map[bool]string{false: "events.db deleted", true: "events.db emptied"}[emptied]
+		t.Run(name, func(t *testing.T) {
+			d := dataDirCopy(t, dir)
+			events := filepath.Join(d, eventsFile)
+			files, _ := filepath.Glob(events + "*")
+			for _, f := range files {
+				if err := os.Remove(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if emptied {
+				if err := os.WriteFile(events, nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				// ledger verify calls it what it is: a log cut to nothing.
+				t.Setenv("LEDGER_DATA_DIR", d)
+				var out bytes.Buffer
+				err := run(context.Background(), []string{"verify"}, &out, io.Discard)
+				if exitCode(err) != 2 || !strings.HasPrefix(out.String(), "BROKEN") || !strings.Contains(out.String(), "empty") {
+					t.Errorf("verify of an emptied events.db: exit %d (%v), %q; want BROKEN saying it is empty, exit 2", exitCode(err), err, out.String())
+				}
+			}
+			t.Setenv("LEDGER_DATA_DIR", d)
+			err := serveFails(t)
+			if err == nil || !strings.Contains(err.Error(), "no event log at "+events) || !strings.Contains(err.Error(), "ledger restore") {
+				t.Fatalf("serve on a data directory without its event log: %v", err)
+			}
+			if info, err := os.Stat(events); err == nil && info.Size() > 0 {
+				t.Error("the refused start wrote events.db")
+			}
+		})
 	}
 }
 

@@ -74,6 +74,11 @@ func verifyFile(cmd *cobra.Command, cfg config.Config, stdout io.Writer) (err er
 	if err != nil {
 		return noFile(r, eventsFile, "ledger", err)
 	}
+	if emptyLog(f.Path) {
+		// Cut to nothing: SQLite would read it as a new, empty database.
+		return reportVerify(stdout, eventstore.VerifyReport{},
+			&sqlite.DamagedError{Cause: errors.New("the file is empty: the log was cut to nothing")}, true)
+	}
 	var opts []sqlite.Option
 	if f.Immutable {
 		opts = append(opts, sqlite.WithImmutable())
