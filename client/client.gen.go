@@ -2217,6 +2217,12 @@ type ListMessagesParams struct {
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
+// SendMessageParams defines parameters for SendMessage.
+type SendMessageParams struct {
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // CompleteSeriousCaseReviewJSONBody defines parameters for CompleteSeriousCaseReview.
 type CompleteSeriousCaseReviewJSONBody = map[string]interface{}
 
@@ -2856,21 +2862,21 @@ type ClientInterface interface {
 
 	// SendMessageWithBody Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 	//
-	// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After.
+	// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After. With an Idempotency-Key, a retry with the same key and body passes nothing on again and answers as the first time (R-OPS-1).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/clients/{id}/messages (the `SendMessage` operationId).
-	SendMessageWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SendMessageWithBody(ctx context.Context, id Id, params *SendMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SendMessage Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 	//
-	// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After.
+	// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After. With an Idempotency-Key, a retry with the same key and body passes nothing on again and answers as the first time (R-OPS-1).
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/clients/{id}/messages (the `SendMessage` operationId).
-	SendMessage(ctx context.Context, id Id, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SendMessage(ctx context.Context, id Id, params *SendMessageParams, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CompleteSeriousCaseReviewWithBody Record a serious case review complete (service manager)
 	//
@@ -3759,13 +3765,13 @@ func (c *Client) ListMessages(ctx context.Context, id Id, params *ListMessagesPa
 
 // SendMessageWithBody Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 //
-// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After.
+// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After. With an Idempotency-Key, a retry with the same key and body passes nothing on again and answers as the first time (R-OPS-1).
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/clients/{id}/messages (the `SendMessage` operationId).
-func (c *Client) SendMessageWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSendMessageRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) SendMessageWithBody(ctx context.Context, id Id, params *SendMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendMessageRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3778,13 +3784,13 @@ func (c *Client) SendMessageWithBody(ctx context.Context, id Id, contentType str
 
 // SendMessage Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 //
-// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After.
+// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After. With an Idempotency-Key, a retry with the same key and body passes nothing on again and answers as the first time (R-OPS-1).
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/clients/{id}/messages (the `SendMessage` operationId).
-func (c *Client) SendMessage(ctx context.Context, id Id, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSendMessageRequest(c.Server, id, body)
+func (c *Client) SendMessage(ctx context.Context, id Id, params *SendMessageParams, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSendMessageRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5699,18 +5705,18 @@ func NewListMessagesRequest(server string, id Id, params *ListMessagesParams) (*
 }
 
 // NewSendMessageRequest calls the generic SendMessage builder with application/json body
-func NewSendMessageRequest(server string, id Id, body SendMessageJSONRequestBody) (*http.Request, error) {
+func NewSendMessageRequest(server string, id Id, params *SendMessageParams, body SendMessageJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSendMessageRequestWithBody(server, id, "application/json", bodyReader)
+	return NewSendMessageRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewSendMessageRequestWithBody constructs an http.Request for the SendMessage method, with any body, and a specified content type
-func NewSendMessageRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+func NewSendMessageRequestWithBody(server string, id Id, params *SendMessageParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5741,6 +5747,21 @@ func NewSendMessageRequestWithBody(server string, id Id, contentType string, bod
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -8996,21 +9017,21 @@ type ClientWithResponsesInterface interface {
 
 	// SendMessageWithBodyWithResponse Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 	//
-	// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After.
+	// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After. With an Idempotency-Key, a retry with the same key and body passes nothing on again and answers as the first time (R-OPS-1).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/clients/{id}/messages (the `SendMessage` operationId).
-	SendMessageWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMessageResponse, error)
+	SendMessageWithBodyWithResponse(ctx context.Context, id Id, params *SendMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMessageResponse, error)
 
 	// SendMessageWithResponse Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 	//
-	// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After.
+	// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After. With an Idempotency-Key, a retry with the same key and body passes nothing on again and answers as the first time (R-OPS-1).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/clients/{id}/messages (the `SendMessage` operationId).
-	SendMessageWithResponse(ctx context.Context, id Id, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMessageResponse, error)
+	SendMessageWithResponse(ctx context.Context, id Id, params *SendMessageParams, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMessageResponse, error)
 
 	// CompleteSeriousCaseReviewWithBodyWithResponse Record a serious case review complete (service manager)
 	//
@@ -10708,6 +10729,11 @@ func (r ListMessagesResponse) ContentType() string {
 	return ""
 }
 
+// SendMessageResponse202Headers the declared response headers of an HTTP 202 response for SendMessage
+type SendMessageResponse202Headers struct {
+	IdempotentReplayed *string
+}
+
 // SendMessageResponse401Headers the declared response headers of an HTTP 401 response for SendMessage
 type SendMessageResponse401Headers struct {
 	WWWAuthenticate *string
@@ -10767,6 +10793,8 @@ type SendMessageResponse struct {
 	ApplicationproblemJSON503 *Problem503
 	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
 	ApplicationproblemJSON507 *Problem507
+	// Headers202 the parsed response headers for an HTTP 202 response
+	Headers202 *SendMessageResponse202Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *SendMessageResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
@@ -17859,13 +17887,13 @@ func (c *ClientWithResponses) ListMessagesWithResponse(ctx context.Context, id I
 
 // SendMessageWithBodyWithResponse Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 //
-// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After.
+// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After. With an Idempotency-Key, a retry with the same key and body passes nothing on again and answers as the first time (R-OPS-1).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/clients/{id}/messages (the `SendMessage` operationId).
-func (c *ClientWithResponses) SendMessageWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMessageResponse, error) {
-	rsp, err := c.SendMessageWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SendMessageWithBodyWithResponse(ctx context.Context, id Id, params *SendMessageParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SendMessageResponse, error) {
+	rsp, err := c.SendMessageWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -17874,13 +17902,13 @@ func (c *ClientWithResponses) SendMessageWithBodyWithResponse(ctx context.Contex
 
 // SendMessageWithResponse Pass information to the responsible person; 202 whatever the case. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After
 //
-// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After.
+// Passes information to the responsible person of a locked case; 202 whatever the case, so the answer reveals nothing. At most messages.rate_limit (default 20) per sender and client id per messages.rate_window (default 1h), counted whether or not the client exists: past it 429 with Retry-After. With an Idempotency-Key, a retry with the same key and body passes nothing on again and answers as the first time (R-OPS-1).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/clients/{id}/messages (the `SendMessage` operationId).
-func (c *ClientWithResponses) SendMessageWithResponse(ctx context.Context, id Id, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMessageResponse, error) {
-	rsp, err := c.SendMessage(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) SendMessageWithResponse(ctx context.Context, id Id, params *SendMessageParams, body SendMessageJSONRequestBody, reqEditors ...RequestEditorFn) (*SendMessageResponse, error) {
+	rsp, err := c.SendMessage(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20143,6 +20171,16 @@ func ParseSendMessageResponse(rsp *http.Response) (*SendMessageResponse, error) 
 	}
 
 	switch {
+	case rsp.StatusCode == 202:
+		var headers SendMessageResponse202Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers202 = &headers
 	case rsp.StatusCode == 401:
 		var headers SendMessageResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
