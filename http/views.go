@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -96,6 +97,7 @@ func (s *Server) inbox(c *gin.Context) {
 	user := currentUser(c)
 	var v validator
 	q := projections.InboxQuery{Organisation: user.OrganisationID}
+	listParams(c, &v, "status", "assigned", "limit", "next")
 	q.Limit, q.After = pageParams(c, &v)
 	if st, ok := singleQuery(c, &v, "status"); ok {
 		q.Status = domain.Status(st)
@@ -134,6 +136,7 @@ func (s *Server) outbox(c *gin.Context) {
 	user := currentUser(c)
 	var v validator
 	q := projections.OutboxQuery{Organisation: user.OrganisationID}
+	listParams(c, &v, "status", "limit", "next")
 	q.Limit, q.After = pageParams(c, &v)
 	if st, ok := singleQuery(c, &v, "status"); ok {
 		q.Status = domain.Status(st)
@@ -180,6 +183,7 @@ func (s *Server) overdue(c *gin.Context) {
 		return
 	}
 	var v validator
+	listParams(c, &v, "limit", "next")
 	q.Limit, q.After = pageParams(c, &v)
 	if err := v.err(); err != nil {
 		writeError(c, err)
@@ -217,6 +221,32 @@ func (s *Server) lockVisible(actor domain.Actor, now time.Time) func(client uuid
 
 // pageParams reads ?limit= (default 50, 1 to 200) and ?next=, the cursor
 // of the page before (API.md "Conventions").
+// listParams adds to v a mistake for each query parameter of the request
+// that is not one of known, the parameters a list takes: a mistyped
+// filter (?stauts=made) would otherwise list everything as if it had
+// filtered. A name that is not plain words is reported once, as query,
+// without repeating it.
+func listParams(c *gin.Context, v *validator, known ...string) {
+	var unknown []string
+	for name := range c.Request.URL.Query() {
+		if !slices.Contains(known, name) {
+			unknown = append(unknown, name)
+		}
+	}
+	slices.Sort(unknown)
+	takes := "this list takes only " + strings.Join(known, ", ")
+	named := false
+	for _, name := range unknown {
+		switch {
+		case plainParam.MatchString(name):
+			v.add(name, "is not a parameter of this list: "+takes)
+		case !named:
+			named = true
+			v.add("query", "has a parameter this list does not take: "+takes)
+		}
+	}
+}
+
 func pageParams(c *gin.Context, v *validator) (limit int, after string) {
 	limit = projections.DefaultLimit
 	if l, ok := singleQuery(c, v, "limit"); ok {
