@@ -3144,7 +3144,7 @@ type ClientInterface interface {
 
 	// CloseAccount Close a user's account (org lead of it, coordinator)
 	//
-	// Closes an account: its sessions end and it can no longer sign in. The account's history stays in the ledger.
+	// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must.
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id} (the `CloseAccount` operationId).
 	CloseAccount(ctx context.Context, id Id, userId UserId, params *CloseAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4387,7 +4387,7 @@ func (c *Client) AddUser(ctx context.Context, id Id, params *AddUserParams, body
 
 // CloseAccount Close a user's account (org lead of it, coordinator)
 //
-// Closes an account: its sessions end and it can no longer sign in. The account's history stays in the ledger.
+// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must.
 //
 // Corresponds with DELETE /v1/organisations/{id}/users/{user_id} (the `CloseAccount` operationId).
 func (c *Client) CloseAccount(ctx context.Context, id Id, userId UserId, params *CloseAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9323,7 +9323,7 @@ type ClientWithResponsesInterface interface {
 
 	// CloseAccountWithResponse Close a user's account (org lead of it, coordinator)
 	//
-	// Closes an account: its sessions end and it can no longer sign in. The account's history stays in the ledger.
+	// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18397,7 +18397,7 @@ func (c *ClientWithResponses) AddUserWithResponse(ctx context.Context, id Id, pa
 
 // CloseAccountWithResponse Close a user's account (org lead of it, coordinator)
 //
-// Closes an account: its sessions end and it can no longer sign in. The account's history stays in the ledger.
+// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must.
 //
 // Returns a wrapper object for the known response body format(s).
 //
