@@ -2531,7 +2531,7 @@ type ForwardReferralParams struct {
 
 // ReferralHistoryParams defines parameters for ReferralHistory.
 type ReferralHistoryParams struct {
-	// AsOf the state as of this time; not with revision
+	// AsOf the state as of this time; not with revision. A time given to the second (as made_at is shown) covers the whole of that second; one with a fraction is taken exactly
 	AsOf *time.Time `form:"as_of,omitempty" json:"as_of,omitempty"`
 
 	// Revision the state as of this revision; not with as_of

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -70,6 +71,13 @@ func (s *Server) history(c *gin.Context) {
 		if err != nil {
 			writeError(c, malformed("as_of: must be an RFC 3339 time", domain.FieldError{Field: "as_of", Message: "must be an RFC 3339 time such as 2026-01-31T17:00:00Z"}))
 			return
+		}
+		// A time given to the second, as the API shows made_at and other
+		// times, means the whole of that second: ?as_of= a referral's
+		// made_at shows it as made, although its event was recorded a
+		// fraction of a second after the second began.
+		if !strings.Contains(v, ".") {
+			t = t.Add(time.Second - time.Nanosecond)
 		}
 		at.AsOf = &t
 	}
