@@ -969,7 +969,7 @@ type BundleEvent struct {
 type ClientDetails struct {
 	Address *string `json:"address,omitempty"`
 
-	// ClientId an existing client; omit for a new one
+	// ClientId an existing client; omit for a new one. Given alone, with no other client field, the referral carries the details of the latest of the client's referrals the caller may see
 	ClientId *openapi_types.UUID `json:"client_id,omitempty"`
 
 	// DateOfBirth YYYY-MM-DD

@@ -100,6 +100,16 @@ func TestKnownClients_REF14(t *testing.T) {
 		if got := n.searchClients(t, n.AdviserB.Token, "Zoë Ångström-Núñez", "1975-11-05"); len(got.Clients) != 0 {
 			t.Fatalf("a receiver finds a client it never referred: %+v", got)
 		}
+
+		// Referred again by the id alone: the new receiver, who never met
+		// the client, sees the details the referrer last recorded.
+		byID := validReferral(n.OrgC, "unused")
+		byID["client"] = map[string]any{"client_id": first.str("client_id")}
+		third := want(t, n.do(t, http.MethodPost, "/v1/referrals", n.AdviserA.Token, byID), http.StatusCreated)
+		seen := want(t, n.do(t, http.MethodGet, "/v1/referrals/"+third.str("id"), n.AdviserC.Token, nil), http.StatusOK)
+		if name, dob := seen.str("client", "name"), seen.str("client", "date_of_birth"); name != "ZOE ANGSTROM-NUNEZ" || dob != "1975-11-05" {
+			t.Fatalf("a referral by client id alone shows the receiver %q born %q, want the details last recorded", name, dob)
+		}
 	})
 
 	t.Run("ErrRole", func(t *testing.T) {

@@ -51,6 +51,14 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 			return domain.Referral{}, Written{}, refused
 		}
 		cmd.ExistingClient = true
+		if cmd.Client == (domain.Client{}) {
+			// Referred again by id alone: the receiver, who may never have
+			// met the client, gets the details this organisation last
+			// recorded for them, sealed under the same key (R-REF-14).
+			if cmd.Client, err = s.lastClientDetails(ctx, actor, idx, cmd.ClientID); err != nil {
+				return domain.Referral{}, Written{}, err
+			}
+		}
 	}
 	var receiver domain.Organisation
 	if cmd.ToOrganisationID != uuid.Nil {
@@ -64,6 +72,26 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 		func(r domain.Referral) ([]domain.Event, error) {
 			return domain.DecideMakeReferral(actor, receiver, cmd, now)
 		})
+}
+
+// lastClientDetails is the client's details as the latest of their
+// referrals the actor may see holds them; none if every such referral is
+// erased or holds none. Errors: the store's and the key store's.
+func (s *Service) lastClientDetails(ctx context.Context, actor domain.Actor, idx CaseIndex, client uuid.UUID) (domain.Client, error) {
+	refs := idx.ReferralsOf(client)
+	for i := len(refs) - 1; i >= 0; i-- {
+		r, _, _, err := s.referral(ctx, actor, refs[i])
+		switch code := domain.ErrorCode(err); {
+		case code == domain.NotFound || code == domain.Forbidden:
+			continue // another organisation's referral, or one kept from the actor
+		case err != nil:
+			return domain.Client{}, err
+		}
+		if r.Client != (domain.Client{}) {
+			return r.Client, nil
+		}
+	}
+	return domain.Client{}, nil
 }
 
 // Referral returns a referral the actor may see, and records the read in
