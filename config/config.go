@@ -62,7 +62,7 @@ type Notify struct {
 	Enabled               bool          `yaml:"enabled" help:"Send email notices from this node. With several API nodes, enable it on exactly one: each enabled node sends every notice."`
 	OverdueDigestAt       string        `yaml:"overdue_digest_at" help:"Europe/London time of day (HH:MM) the overdue digest goes out, on working days."`
 	IntakeOffReminderDays int           `yaml:"intake_off_reminder_days" help:"Org leads are reminded once their intake has been off this many days."`
-	MaxAttempts           int           `yaml:"max_attempts" help:"Attempts to send a notice before it is marked failed and logged."`
+	MaxAttempts           int           `yaml:"max_attempts" help:"Attempts to send a notice the mail server refuses for good (5xx) before it is marked failed and logged; a deferred notice (4xx, server unreachable) is retried until taken."`
 	RetryBackoff          time.Duration `yaml:"retry_backoff" help:"Wait after a failed attempt, doubling after each further one up to 1h."`
 }
 

@@ -2,7 +2,10 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 
 	"github.com/referral-ledger/ledger/metrics"
 )
@@ -94,7 +97,7 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) 
 	log := n.log.With().Str("notice_id", m.ID).Str("kind", string(m.Kind)).Str("reference", m.Reference).
 		Int("attempt", attempts).Logger()
 	switch {
-	case attempts >= n.opts.MaxAttempts:
+	case attempts >= n.opts.MaxAttempts && refusedForGood(err):
 		metrics.NoticeAttemptFailed()
 		metrics.NoticeGaveUp()
 		if err := n.outbox.markFailed(record, m.ID, attempts, err.Error()); err != nil {
@@ -110,6 +113,22 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) 
 		log.Warn().Err(err).Dur("retry_in", wait).Msg("email notice not sent; will retry")
 	}
 	return sentNotice{}, false
+}
+
+// refusedForGood reports whether err is the mail server's permanent
+// refusal of this notice (a 5xx answer, such as an unknown recipient),
+// the only failure that counts towards giving it up. A temporary answer
+// (4xx), a server that cannot be reached or signed in to, or any other
+// failure says nothing about the notice: it is retried, at most an hour
+// apart, until the server takes it, so an outage loses no notice
+// (R-NOTE-3: each notice is sent at least once).
+func refusedForGood(err error) bool {
+	var se *gomail.SendError
+	if !errors.As(err, &se) || se.IsTemp() {
+		return false
+	}
+	code := se.ErrorCode()
+	return code >= 500 && code < 600
 }
 
 // recordSent records a notice as sent, in a transaction of its own: one

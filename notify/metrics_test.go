@@ -29,7 +29,7 @@ func TestMetricsCountNotices(t *testing.T) {
 	t.Run("given up", func(t *testing.T) {
 		h := newHarness(t)
 		h.opts.Clock, h.opts.RetryBackoff, h.opts.MaxAttempts = nil, time.Millisecond, 3
-		h.mail.SetRefuse(func(int, string) error { return notifytest.TempFailure() })
+		h.mail.SetRefuse(func(int, string) error { return notifytest.PermFailure() })
 		attempts, gaveUp := metricstest.Value(t, "ledger_notice_attempts_failed_total"), metricstest.Value(t, "ledger_notices_failed_total")
 		r := h.start(h.smtpSender())
 		nw := h.network(monday0600)

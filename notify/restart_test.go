@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -286,12 +287,13 @@ func TestRetryWithBackoff(t *testing.T) {
 	}
 }
 
-// TestGivesUpAfterMaxAttempts: a notice the server never takes is marked
-// failed after the configured attempts, and the failure is logged.
+// TestGivesUpAfterMaxAttempts: a notice the server refuses for good (5xx)
+// is marked failed after the configured attempts, and the failure is
+// logged.
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	h := newHarness(t)
 	h.opts.Clock, h.opts.RetryBackoff, h.opts.MaxAttempts = nil, time.Millisecond, 3
-	h.mail.SetRefuse(func(int, string) error { return notifytest.TempFailure() })
+	h.mail.SetRefuse(func(int, string) error { return notifytest.PermFailure() })
 	r := h.start(h.smtpSender())
 	nw := h.network(monday0600)
 	h.makeReferral(nw, false, monday0600)
@@ -307,6 +309,45 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	r.stop(t)
 	if a := len(h.mail.Messages()); a != 0 {
 		t.Errorf("%d messages accepted", a)
+	}
+}
+
+// TestOutageLosesNoNotice_NOTE3 proves R-NOTE-3 through a long outage:
+// a notice the server only defers (4xx) is tried well past
+// max_attempts and never marked failed, and is sent once the server takes
+// mail again.
+func TestOutageLosesNoNotice_NOTE3(t *testing.T) {
+	h := newHarness(t)
+	h.opts.Clock, h.opts.RetryBackoff, h.opts.MaxAttempts = nil, time.Millisecond, 3
+	var mu sync.Mutex
+	down := true
+	h.mail.SetRefuse(func(int, string) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			return notifytest.TempFailure()
+		}
+		return nil
+	})
+	r := h.start(h.smtpSender())
+	nw := h.network(monday0600)
+	h.makeReferral(nw, false, monday0600)
+	h.mail.WaitUntil(t, "three times max_attempts", func(_ []notifytest.Message, attempts int) bool { return attempts >= 9 })
+	counts, err := r.n.outbox.counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[statusFailed] != 0 {
+		t.Fatalf("outbox %v after an outage: a deferred notice was given up", counts)
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	msgs := h.mail.WaitFor(t, 1)
+	r.stop(t)
+	wantEachOnce(t, msgs, 1)
+	if strings.Contains(h.logs.String(), "giving up") {
+		t.Errorf("the notifier logged that it gave up during an outage")
 	}
 }
 

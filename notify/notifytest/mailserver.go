@@ -144,6 +144,12 @@ func (s *Server) WaitFor(tb testing.TB, n int) []Message {
 	return s.WaitUntil(tb, "messages", func(msgs []Message, _ int) bool { return len(msgs) >= n })
 }
 
+// PermFailure is the 5xx a server answers when it will never take the
+// message, such as for a recipient it does not know.
+func PermFailure() error {
+	return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+}
+
 // TempFailure is the 4xx a server answers when it cannot take mail now.
 func TempFailure() error {
 	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
