@@ -36,8 +36,14 @@ type links struct{ base string }
 // document under /v1 that a browser cannot show (R-UI-1).
 func (l links) referral(id uuid.UUID) string { return l.base + "/referrals/" + id.String() }
 
-// overdue is the Incoming page, soonest deadline first.
+// overdue is the Incoming page, soonest deadline first: where an
+// organisation's people work their overdue referrals.
 func (l links) overdue() string { return l.base + "/incoming" }
+
+// networkOverdue is the coordinator's Overdue page, every organisation's
+// overdue referrals: a coordinator takes no referrals, so their Incoming
+// is the coordinating body's own, empty, inbox.
+func (l links) networkOverdue() string { return l.base + "/overdue" }
 
 // messages is the start page: the web interface has no page for a locked
 // case's messages, and the client id stays out of the URL.
@@ -203,7 +209,11 @@ func digestContent(l links, date string, org orgState, network bool, list []over
 		}
 		fmt.Fprintf(&b, "\n  %s\n", l.referral(r.ID))
 	}
-	fmt.Fprintf(&b, "\nThe overdue list: %s", l.overdue())
+	page := l.overdue()
+	if network {
+		page = l.networkOverdue()
+	}
+	fmt.Fprintf(&b, "\nThe overdue list: %s", page)
 	b.WriteString(footer)
 	return subject, b.String()
 }

@@ -115,9 +115,9 @@ func (n *Notifier) digest(date string, now time.Time) []notice {
 	orgName := func(id uuid.UUID) string { return n.state.org(id).name }
 	ref := "overdue " + date
 	var out []notice
-	add := func(to, subject, body string, idParts ...string) {
+	add := func(to, subject, body, link string, idParts ...string) {
 		out = append(out, notice{Message: Message{ID: noticeID(KindOverdueDigest, append(idParts, to)...),
-			Kind: KindOverdueDigest, Reference: ref, To: to, Subject: subject, Body: body, Link: n.links.overdue()}, DueAt: now})
+			Kind: KindOverdueDigest, Reference: ref, To: to, Subject: subject, Body: body, Link: link}, DueAt: now})
 	}
 	orgs := make([]uuid.UUID, 0, len(byOrg))
 	for id := range byOrg {
@@ -133,11 +133,11 @@ func (n *Notifier) digest(date string, now time.Time) []notice {
 			continue
 		}
 		subject, body := digestContent(n.links, date, o, false, byOrg[id], orgName)
-		add(addr, subject, body, date, "organisation", id.String())
+		add(addr, subject, body, n.links.overdue(), date, "organisation", id.String())
 	}
 	for _, addr := range n.state.usersWithRole(domain.RoleCoordinator, uuid.Nil) {
 		subject, body := digestContent(n.links, date, orgState{}, true, list, orgName)
-		add(addr, subject, body, date, "network")
+		add(addr, subject, body, n.links.networkOverdue(), date, "network")
 	}
 	return out
 }
