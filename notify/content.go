@@ -105,9 +105,11 @@ func lockedCaseSubjectAccessContent(l links, client uuid.UUID) (subject, body st
 // accessLog is the start page, for the same reason as messages.
 func (l links) accessLog(uuid.UUID) string { return l.base + "/" }
 
-// organisation is the directory, which says whether each organisation
-// accepts referrals.
-func (l links) organisation(uuid.UUID) string { return l.base + "/directory" }
+// intake is the organisation's intake page, where its org lead switches
+// intake back on: the directory only shows whether it is on.
+func (l links) intake(org uuid.UUID) string {
+	return l.base + "/organisations/" + org.String() + "/intake"
+}
 
 func newReferralContent(l links, id uuid.UUID, from, to orgState, urgent bool) (subject, body string) {
 	ref := Reference(id)
@@ -222,7 +224,7 @@ func intakeOffContent(l links, org orgState, since time.Time, days int) (subject
 	subject = fmt.Sprintf("%sIntake at %s has been off for %d day%s", subjectPrefix, org.name, days, plural(days))
 	body = fmt.Sprintf("Intake of new referrals at %s was switched off on %s and is still off.\n"+
 		"Switch it back on as soon as you can accept referrals again.\n\nOrganisation: %s\nLink: %s%s",
-		org.name, domain.LondonDate(since), org.id, l.organisation(org.id), footer)
+		org.name, domain.LondonDate(since), org.id, l.intake(org.id), footer)
 	return subject, body
 }
 

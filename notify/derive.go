@@ -223,7 +223,7 @@ func (n *Notifier) intakeReminders(org uuid.UUID, rec domain.Recorded, leadsBefo
 	period := strconv.FormatInt(since.UnixMilli(), 10)
 	for _, lead := range leads {
 		c.notices = append(c.notices, notice{Message: Message{ID: noticeID(KindIntakeOffReminder, org.String(), period, lead),
-			Kind: KindIntakeOffReminder, Reference: ref, To: lead, Subject: subject, Body: body, Link: n.links.organisation(org)},
+			Kind: KindIntakeOffReminder, Reference: ref, To: lead, Subject: subject, Body: body, Link: n.links.intake(org)},
 			DueAt: due.UTC(), CancelKey: key})
 	}
 	return c

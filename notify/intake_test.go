@@ -15,11 +15,11 @@ import (
 	"github.com/referral-ledger/ledger/notify/notifytest"
 )
 
-// TestIntakeOffReminder: the org leads are reminded once intake has been
+// TestIntakeOffReminder_ORG2_NOTE1_NOTE2: the org leads are reminded once intake has been
 // off for the configured number of days (R-ORG-2), not before; switching
 // intake back on cancels the reminder, and so does a resume date that
 // comes first.
-func TestIntakeOffReminder(t *testing.T) {
+func TestIntakeOffReminder_ORG2_NOTE1_NOTE2(t *testing.T) {
 	h := newHarness(t)
 	r := h.start(h.smtpSender())
 	nw := h.network(monday0600)
@@ -46,8 +46,10 @@ func TestIntakeOffReminder(t *testing.T) {
 	h.clock.Set(monday0600.AddDate(0, 0, 7))
 	msgs := h.mail.WaitFor(t, 1)
 	m := mustOne(t, msgs, toLeadMail, "Intake at Receiving Housing Trust has been off for 7 days")
-	if !strings.Contains(m.Body, publicURL+"/directory") || !strings.Contains(m.Body, "2026-03-02") {
-		t.Errorf("reminder lacks the link or the date intake went off:\n%s", m.Body)
+	// The link opens the page where the lead switches intake back on,
+	// not the directory, which only shows that it is off (R-NOTE-2).
+	if !strings.Contains(m.Body, publicURL+"/organisations/"+nw.to.String()+"/intake") || !strings.Contains(m.Body, "2026-03-02") {
+		t.Errorf("reminder lacks the link to the intake page or the date intake went off:\n%s", m.Body)
 	}
 	if strings.Contains(m.Body, "staff away") {
 		t.Errorf("reminder quotes the free-text reason:\n%s", m.Body)
