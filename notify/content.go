@@ -178,6 +178,14 @@ func forwardedContent(l links, id uuid.UUID, to, onward orgState) (subject, body
 	return subject, body
 }
 
+func reopenedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
+	ref := Reference(id)
+	subject = subjectPrefix + "Referral " + ref + " reopened"
+	body = fmt.Sprintf("%s has reopened the referral you made and is working on it again. Their reason is recorded in the ledger.\n\nReference: %s\nLink: %s%s",
+		to.name, ref, l.referral(id), footer)
+	return subject, body
+}
+
 func withdrawnContent(l links, id uuid.UUID, from orgState) (subject, body string) {
 	ref := Reference(id)
 	subject = subjectPrefix + "Referral " + ref + " withdrawn"

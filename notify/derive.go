@@ -88,6 +88,17 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		}
 		addr := n.state.referrerMailbox(r)
 		add(kind, Reference(id), addr, subject, body, n.links.referral(id), now, "", eventID)
+	case *domain.ReferralReopened:
+		// The referrer, told of the closure or decline, hears that the
+		// receiver has taken the referral up again (R-REF-12, R-REF-8):
+		// never the reason, which is free text.
+		id, _ := ledger.ReferralIDFromStream(stored.Stream)
+		r, ok := n.state.referral(id)
+		if !ok {
+			return c
+		}
+		subject, body := reopenedContent(n.links, id, n.state.org(r.ToOrganisationID))
+		add(KindReopened, Reference(id), n.state.referrerMailbox(r), subject, body, n.links.referral(id), now, "", eventID)
 	case *domain.ReferralWithdrawn:
 		// The receiver's administrative contact hears that the referrer
 		// withdrew it (R-REF-11).

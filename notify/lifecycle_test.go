@@ -15,7 +15,9 @@ import (
 // referral is told to the adviser who made it, a withdrawn one to the
 // receiver's administrative contact, each with a reference and a link and
 // without the comment or reason (R-NOTE-2, R-PRIV-7); a reopened referral
-// notifies nobody, and is tracked again (its reopening is not lost).
+// is told to the adviser who made it too, who was told it was declined
+// (and one declined before acknowledgement is acknowledged by reopening,
+// R-REF-8), and is tracked again (its reopening is not lost).
 func TestLifecycleNotices_REF9_REF10_REF11_REF12(t *testing.T) {
 	h := newHarness(t)
 	r := h.start(h.smtpSender())
@@ -31,7 +33,7 @@ func TestLifecycleNotices_REF9_REF10_REF11_REF12(t *testing.T) {
 		ForwardedTo: uuid.New(), ToOrganisationID: nw.from, Comment: "comment " + marker})
 	h.appendEvent(ledger.ReferralStream(withdrawn), nw.adviser, at, &domain.ReferralWithdrawn{ClientID: c3, Reason: "reason " + marker})
 
-	msgs := h.mail.WaitFor(t, 6) // 3 new referrals, declined, forwarded, withdrawn
+	msgs := h.mail.WaitFor(t, 7) // 3 new referrals, declined, reopened, forwarded, withdrawn
 	h.caughtUp(r.n)
 	d := mustOne(t, msgs, adviserMail, Reference(declined)+" declined")
 	wantReferenceAndLink(t, d, declined)
@@ -43,10 +45,15 @@ func TestLifecycleNotices_REF9_REF10_REF11_REF12(t *testing.T) {
 	if !strings.Contains(f.Body, "passed it on to Referring Advice Centre") {
 		t.Errorf("forwarded notice does not name the onward organisation:\n%s", f.Body)
 	}
+	ro := mustOne(t, msgs, adviserMail, Reference(declined)+" reopened")
+	wantReferenceAndLink(t, ro, declined)
+	if !strings.Contains(ro.Body, "Receiving Housing Trust has reopened") {
+		t.Errorf("reopened notice does not name the receiver:\n%s", ro.Body)
+	}
 	w := mustOne(t, msgs, toAdmin, Reference(withdrawn)+" withdrawn")
 	wantReferenceAndLink(t, w, withdrawn)
-	if len(msgs) != 6 {
-		t.Errorf("%d notices (%v), want 6: reopening notifies nobody", len(msgs), recipients(msgs))
+	if len(msgs) != 7 {
+		t.Errorf("%d notices (%v), want 7", len(msgs), recipients(msgs))
 	}
 	for _, m := range msgs {
 		if strings.Contains(string(m.Raw), marker) {

@@ -48,6 +48,10 @@ const (
 	// (R-AUTH-6), so a change they did not ask for is noticed. The
 	// password is never in it.
 	KindPasswordSet Kind = "password_set"
+	// KindReopened tells the referrer that the receiver took up again a
+	// referral it had closed or declined (R-REF-12): one declined before
+	// acknowledgement is acknowledged by reopening it (R-REF-8).
+	KindReopened Kind = "referral_reopened"
 )
 
 // Message is one email notice ready to send. It carries a reference and a
