@@ -903,6 +903,7 @@ func (p *Pages) grantTemporaryAccess(c *gin.Context) {
 		v.Conflict, status = sentence(domain.ErrorMessage(err)), http.StatusConflict
 	} else {
 		v.Errors = fieldErrors(err, map[string]string{"user_id": "grantee", "reason": "access-reason", "hours": "hours"})
+		inFormOrder(v.Errors, []string{"grantee", "access-reason", "hours"}) // the summary lists them as the form does
 	}
 	p.render(c, status, "temporary-access", v)
 }
