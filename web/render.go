@@ -232,7 +232,7 @@ func fieldErrors(err error, names map[string]string) []fieldError {
 		if choice, ok := choiceMessages[id]; ok && (msg == "is required" || strings.HasPrefix(msg, "must be one of") || strings.HasPrefix(msg, `must be "`)) {
 			msg = choice // the form offers choices in words, not the API's codes
 		}
-		if label, ok := fieldLabels[id]; ok && (strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ")) {
+		if label, ok := fieldLabels[id]; ok && (strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "may ")) {
 			msg = label + " " + msg // "is required" alone would not say what is
 		}
 		out = append(out, fieldError{Field: id, Message: sentence(msg)})
