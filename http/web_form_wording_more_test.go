@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/referral-ledger/ledger/session"
 )
 
 // TestWebUsernameErrorNamesTheField_AUTH1_UI2: a username the add-a-user
@@ -24,4 +27,19 @@ func TestWebUsernameErrorNamesTheField_AUTH1_UI2(t *testing.T) {
 	form.Set("username", "nl")
 	showing(t, admin.post("/organisations/"+n.OrgB+"/users", form), http.StatusUnprocessableEntity,
 		`<a href="#username">The username must be 3 to 64 characters long.</a>`)
+}
+
+// TestWebSignInTellsTheIdleLimit_UI1_UI2: without JavaScript no warning
+// comes before an idle session ends (WCAG 2.2.1 Timing Adjustable), so the
+// sign-in page says, before the user starts, how long the service waits
+// and that what is not sent by then is lost: the idle timeout in force.
+func TestWebSignInTellsTheIdleLimit_UI1_UI2(t *testing.T) {
+	a := newTestAPI(t, withWebPages(), withSessions(session.Config{IdleTimeout: 90 * time.Minute, AbsoluteTimeout: 12 * time.Hour}))
+	showing(t, a.pagesAs(t, "").get("/sign-in"), http.StatusOK,
+		"you will be signed out if you do not use the service for 1 hour 30 minutes. Anything you have not sent by then is not saved.")
+	showing(t, a.pagesAs(t, "").post("/sign-in", url.Values{}), http.StatusUnprocessableEntity,
+		"you will be signed out if you do not use the service for 1 hour 30 minutes.")
+
+	d := newTestAPI(t, withWebPages(), withSessions(session.DefaultConfig()))
+	showing(t, d.pagesAs(t, "").get("/sign-in"), http.StatusOK, "if you do not use the service for 30 minutes.")
 }

@@ -56,7 +56,7 @@ func (p *Pages) changePassword(c *gin.Context) {
 		if err == nil {
 			p.setCookie(c, p.cookie.session, "", -1)
 			sv := signInView{layout: layout{Title: "Sign in", Flash: "Your password has been changed. Sign in with your new password."},
-				Username: u.Username, Next: "/"}
+				Username: u.Username, Next: "/", IdleLimit: p.idleLimit()}
 			p.render(c, http.StatusOK, "signin", sv)
 			return
 		}

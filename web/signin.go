@@ -20,12 +20,16 @@ type signInView struct {
 	Ended    bool // a form was sent after the session ended, and not acted on
 	// Idle: the timeout warning's time ran out and the page came here.
 	Idle bool
+	// IdleLimit is the idle timeout in words ("30 minutes"), told before
+	// signing in: without JavaScript no warning comes before it ends the
+	// session (WCAG 2.2.1).
+	IdleLimit string
 }
 
 // signInPage shows the sign-in form; next is the page to go back to.
 func (p *Pages) signInPage(c *gin.Context) {
 	p.render(c, http.StatusOK, "signin", signInView{layout: p.base(c, "Sign in", ""), Next: safeNext(c.Query("next")),
-		Ended: c.Query("ended") == "1", Idle: c.Query("ended") == "idle"})
+		Ended: c.Query("ended") == "1", Idle: c.Query("ended") == "idle", IdleLimit: p.idleLimit()})
 }
 
 // signIn checks the password through the accounts service, with the API's
@@ -35,7 +39,7 @@ func (p *Pages) signInPage(c *gin.Context) {
 func (p *Pages) signIn(c *gin.Context) {
 	username := strings.TrimSpace(c.PostForm("username"))
 	password := c.PostForm("password")
-	v := signInView{layout: p.base(c, "Sign in", ""), Username: username, Next: safeNext(c.PostForm("next"))}
+	v := signInView{layout: p.base(c, "Sign in", ""), Username: username, Next: safeNext(c.PostForm("next")), IdleLimit: p.idleLimit()}
 	if username == "" {
 		v.Errors = append(v.Errors, fieldError{Field: "username", Message: "Enter your username"})
 	}
@@ -85,7 +89,7 @@ func (p *Pages) signOut(c *gin.Context) {
 		}
 	}
 	p.setCookie(c, p.cookie.session, "", -1)
-	v := signInView{layout: layout{Title: "You have signed out", Flash: "You have signed out."}, Next: "/"}
+	v := signInView{layout: layout{Title: "You have signed out", Flash: "You have signed out."}, Next: "/", IdleLimit: p.idleLimit()}
 	p.render(c, http.StatusOK, "signin", v)
 }
 

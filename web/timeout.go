@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -88,4 +90,30 @@ func (p *Pages) answerSessionLeft(c *gin.Context, token string) {
 func sessionEnded(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.AbortWithStatusJSON(http.StatusUnauthorized, sessionStatus{})
+}
+
+// idleLimit is the idle timeout in words, as the sign-in page tells it:
+// "30 minutes", "1 hour", "1 hour 30 minutes".
+func (p *Pages) idleLimit() string {
+	idle := p.SessionIdleTimeout
+	if idle <= 0 {
+		idle = session.DefaultConfig().IdleTimeout
+	}
+	minutes := int((idle + time.Minute - 1) / time.Minute)
+	h, m := minutes/60, minutes%60
+	var parts []string
+	if h > 0 {
+		parts = append(parts, unitCount(h, "hour"))
+	}
+	if m > 0 || h == 0 {
+		parts = append(parts, unitCount(m, "minute"))
+	}
+	return strings.Join(parts, " ")
+}
+
+func unitCount(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
 }

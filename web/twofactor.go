@@ -67,7 +67,7 @@ func (p *Pages) signInCode(c *gin.Context) {
 	res, err := p.Accounts.CompleteLogin(c.Request.Context(), v.Challenge, code, c.ClientIP())
 	if err != nil {
 		if domain.ErrorCode(err) == domain.Unauthorized && strings.Contains(domain.ErrorMessage(err), "expired") {
-			sv := signInView{layout: layout{Title: "Error: Sign in"}, Next: v.Next}
+			sv := signInView{layout: layout{Title: "Error: Sign in"}, Next: v.Next, IdleLimit: p.idleLimit()}
 			sv.Errors = []fieldError{{Field: "username", Message: "Your sign-in timed out or was already used. Sign in again"}}
 			p.render(c, http.StatusUnauthorized, "signin", sv)
 			return
