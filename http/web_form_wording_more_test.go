@@ -43,3 +43,24 @@ func TestWebSignInTellsTheIdleLimit_UI1_UI2(t *testing.T) {
 	d := newTestAPI(t, withWebPages(), withSessions(session.DefaultConfig()))
 	showing(t, d.pagesAs(t, "").get("/sign-in"), http.StatusOK, "if you do not use the service for 30 minutes.")
 }
+
+// TestWebClientWithoutDateOfBirth_REF1_UI2: a referral made without the
+// client's date of birth, which the API and the form allow, shows "Not
+// given" for it on the referral's page and in the subject access export,
+// not an empty row in the list of the client's details.
+func TestWebClientWithoutDateOfBirth_REF1_UI2(t *testing.T) {
+	n := newNetwork(t, withWebPages())
+	body := validReferral(n.OrgB, "Dana Nodob")
+	delete(body["client"].(map[string]any), "date_of_birth")
+	id := n.makeReferralWith(t, n.AdviserA.Token, body)
+	empty := `<dt>Date of birth</dt><dd></dd>`
+	given := `<dt>Date of birth</dt><dd>Not given</dd>`
+	page := showing(t, n.pagesAs(t, n.AdviserB.Token).get("/referrals/"+id), http.StatusOK, "Dana Nodob", given)
+	if strings.Contains(page, empty) {
+		t.Error("the referral's page shows an empty date of birth")
+	}
+	page = showing(t, n.pagesAs(t, n.Admin.Token).get("/clients/"+n.clientOf(t, id)+"/subject-access"), http.StatusOK, "Dana Nodob", given)
+	if strings.Contains(page, empty) {
+		t.Error("the subject access export shows an empty date of birth")
+	}
+}
