@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -63,4 +64,26 @@ func TestWebClientWithoutDateOfBirth_REF1_UI2(t *testing.T) {
 	if strings.Contains(page, empty) {
 		t.Error("the subject access export shows an empty date of birth")
 	}
+}
+
+// TestWebCoordinatingBodyTakesNoReferrals_ORG1_UI2: the network's
+// coordinating body, to which every referral is refused, is not shown to
+// the coordinator as "Accepting" referrals, on the organisations page or
+// its own page; the other organisations still are.
+func TestWebCoordinatingBodyTakesNoReferrals_ORG1_UI2(t *testing.T) {
+	n := newNetwork(t, withWebPages())
+	admin := n.pagesAs(t, n.Admin.Token)
+	page := showing(t, admin.get("/organisations"), http.StatusOK)
+	row := regexp.MustCompile(`(?s)<tr>\s*<td data-label="Organisation"><a href="/organisations/` + n.CoordinatorOrg + `">.*?</tr>`).FindString(page)
+	if row == "" || !strings.Contains(row, "Takes no referrals") || strings.Contains(row, ">Accepting<") {
+		t.Errorf("the coordinating body's row: %q", row)
+	}
+	if !strings.Contains(page, `<a href="/organisations/`+n.OrgB+`">`) || strings.Count(page, ">Accepting<") < 2 {
+		t.Errorf("the organisations that take referrals are no longer shown accepting:\n%s", page)
+	}
+	page = showing(t, admin.get("/organisations/"+n.CoordinatorOrg), http.StatusOK, "Takes no referrals")
+	if strings.Contains(page, "Accepting referrals") {
+		t.Error("the coordinating body's page says it is accepting referrals")
+	}
+	showing(t, admin.get("/organisations/"+n.OrgB), http.StatusOK, "Accepting referrals")
 }

@@ -111,8 +111,11 @@ func queryID(c *gin.Context, key string) uuid.UUID {
 type orgRow struct {
 	ID, Name, AdminEmail string
 	Accepting            bool
-	ResumeOn             string
-	Users                int
+	// Coordinating: the network's coordinating body, which takes no
+	// referrals whatever its intake says (a referral to it is refused).
+	Coordinating bool
+	ResumeOn     string
+	Users        int
 }
 
 type organisationsView struct {
@@ -141,7 +144,8 @@ func (p *Pages) organisationsPage(c *gin.Context) {
 		}
 	}
 	for _, e := range p.Orgs.Directory(p.Service.Now()) {
-		row := orgRow{ID: e.ID.String(), Name: e.Name, Accepting: e.AcceptingReferrals, ResumeOn: e.ResumeOn, Users: count[e.ID]}
+		row := orgRow{ID: e.ID.String(), Name: e.Name, Accepting: e.AcceptingReferrals, ResumeOn: e.ResumeOn, Users: count[e.ID],
+			Coordinating: e.ID == ledger.CoordinatorOrganisationID()}
 		if o, err := p.Service.Organisation(c.Request.Context(), e.ID); err == nil {
 			row.AdminEmail = o.AdminEmail
 		}
@@ -227,10 +231,12 @@ func readServices(s string) ([]domain.Service, error) {
 
 type organisationView struct {
 	layout
-	O           domain.Organisation
-	Accepting   bool
-	Coordinator bool // may manage it: its users and entry
-	Lead        bool // the user's own organisation, as its lead
+	O         domain.Organisation
+	Accepting bool
+	// Coordinating: the network's coordinating body, which takes no referrals.
+	Coordinating bool
+	Coordinator  bool // may manage it: its users and entry
+	Lead         bool // the user's own organisation, as its lead
 }
 
 // organisationPage shows an organisation's entry and contact, as GET
@@ -249,7 +255,8 @@ func (p *Pages) organisationPage(c *gin.Context) {
 	u := currentUser(c)
 	a := u.Actor()
 	v := organisationView{layout: p.base(c, o.Name, ""), O: o, Accepting: o.AcceptingOn(domain.LondonDate(p.Service.Now())),
-		Coordinator: a.Has(domain.RoleCoordinator), Lead: a.Has(domain.RoleOrgLead) && u.OrganisationID == o.ID}
+		Coordinating: o.ID == ledger.CoordinatorOrganisationID(),
+		Coordinator:  a.Has(domain.RoleCoordinator), Lead: a.Has(domain.RoleOrgLead) && u.OrganisationID == o.ID}
 	if v.Coordinator {
 		v.Nav = "organisations"
 		v.Menu = menuFor(u, "organisations")
