@@ -87,3 +87,16 @@ func TestWebCoordinatingBodyTakesNoReferrals_ORG1_UI2(t *testing.T) {
 	}
 	showing(t, admin.get("/organisations/"+n.OrgB), http.StatusOK, "Accepting referrals")
 }
+
+// TestWebForwardConfirmShowsSafeguardingReason_REF10_REF2_UI2: a forward
+// shared without consent asks "Are you sure?" showing the safeguarding
+// reason given with the rest of what will be sent, so it can be checked
+// before the client's details go to another organisation.
+func TestWebForwardConfirmShowsSafeguardingReason_REF10_REF2_UI2(t *testing.T) {
+	n := newNetwork(t, withWebPages())
+	want(t, n.do(t, http.MethodPost, "/v1/referrals/"+n.Referral+"/acknowledgement", n.AdviserB.Token, map[string]any{}), http.StatusOK)
+	form := url.Values{"forward-to": {n.OrgC}, "forward-comment": {"They can help."}, "forward-basis": {"override"},
+		"forward-override-reason": {"Risk of harm to a child."}}
+	showing(t, n.pagesAs(t, n.AdviserB.Token).post("/referrals/"+n.Referral+"/forward", form), http.StatusOK,
+		"Are you sure you want to forward this referral?", "<dt>Safeguarding reason</dt>", "Risk of harm to a child.</dd>")
+}
