@@ -88,6 +88,20 @@ func TestWebCoordinatingBodyTakesNoReferrals_ORG1_UI2(t *testing.T) {
 	showing(t, admin.get("/organisations/"+n.OrgB), http.StatusOK, "Accepting referrals")
 }
 
+// TestWebCoordinatingBodyHasNoIntake_ORG2_UI2: the intake page of the
+// network's coordinating body, which its lead (the bootstrap coordinator)
+// reaches from their own organisation's pages, says it takes no referrals
+// and offers no switch, instead of "Accepting referrals" and a form to
+// switch an intake nobody can refer through.
+func TestWebCoordinatingBodyHasNoIntake_ORG2_UI2(t *testing.T) {
+	n := newNetwork(t, withWebPages())
+	page := showing(t, n.pagesAs(t, n.Admin.Token).get("/organisations/"+n.CoordinatorOrg+"/intake"), http.StatusOK, "Takes no referrals")
+	if strings.Contains(page, "Accepting referrals") || strings.Contains(page, "Switch intake") {
+		t.Errorf("the coordinating body's intake page offers an intake:\n%s", page)
+	}
+	showing(t, n.pagesAs(t, n.Admin.Token).get("/organisations/"+n.OrgB+"/intake"), http.StatusOK, "Accepting referrals")
+}
+
 // TestWebForwardConfirmShowsSafeguardingReason_REF10_REF2_UI2: a forward
 // shared without consent asks "Are you sure?" showing the safeguarding
 // reason given with the rest of what will be sent, so it can be checked

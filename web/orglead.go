@@ -469,6 +469,9 @@ type intakeView struct {
 	Reason    string
 	ResumeOn  string
 	Form      struct{ Reason, ResumeOn string }
+	// Coordinating: the network's coordinating body, which takes no
+	// referrals and is not in the directory: it has no intake to switch.
+	Coordinating bool
 }
 
 // Err returns the message for the field with id, "" when none.
@@ -490,7 +493,7 @@ func (p *Pages) intakeView(c *gin.Context) (intakeView, error) {
 	}
 	now := p.Service.Now()
 	o := v.Org
-	iv := intakeView{orgView: v, Accepting: o.AcceptingOn(domain.LondonDate(now))}
+	iv := intakeView{orgView: v, Accepting: o.AcceptingOn(domain.LondonDate(now)), Coordinating: o.ID == ledger.CoordinatorOrganisationID()}
 	switch {
 	case !iv.Accepting:
 		iv.Since, iv.Reason, iv.ResumeOn = o.IntakeOffSince, o.IntakeReason, o.ResumeOn
