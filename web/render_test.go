@@ -28,6 +28,8 @@ func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"/referrals/x": "/referrals/x", "": "/", "//evil.example/": "/", "https://evil.example/": "/",
 		"/\\evil.example": "/", "/v1/inbox": "/", "/a\r\nSet-Cookie: x": "/",
+		// Browsers drop tabs and line breaks from a URL: each would be //evil.example.
+		"/\t/evil.example/": "/", "/\n/evil.example/": "/", "/\x0b/evil.example": "/", "/incoming\x7f": "/",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)

@@ -245,11 +245,18 @@ func (p *Pages) lockVisible(actor domain.Actor, now time.Time) func(client uuid.
 }
 
 // safeNext returns path when it is a page of this site to return to after
-// signing in, else "/" (the user's first page): never another site.
+// signing in, else "/" (the user's first page): never another site. A
+// control character anywhere refuses it: browsers drop tabs and line
+// breaks from a Location, so "/\t/evil.example" would lead to
+// //evil.example.
 func safeNext(path string) string {
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") ||
-		strings.HasPrefix(path, "/v1/") || strings.ContainsAny(path, "\r\n") || len(path) > 200 {
+		strings.HasPrefix(path, "/v1/") || strings.ContainsFunc(path, isControl) || len(path) > 200 {
 		return "/"
 	}
 	return path
 }
+
+// isControl is an ASCII control character (C0 or DEL), which no path of a
+// page holds unescaped.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
