@@ -58,7 +58,7 @@ func (p *Pages) authenticate(c *gin.Context) {
 	if err != nil {
 		if domain.ErrorCode(err) == domain.Unauthorized {
 			p.setCookie(c, p.cookie.session, "", -1)
-			p.toSignIn(c)
+			p.toSignInEnded(c, true)
 			return
 		}
 		p.fail(c, err)
@@ -88,14 +88,29 @@ func (p *Pages) authenticate(c *gin.Context) {
 // A form sent without a session (it ended while the user typed, or they
 // signed out elsewhere) is not acted on: the sign-in page says so, and
 // that nothing was saved, and comes back to the page the form was on.
-func (p *Pages) toSignIn(c *gin.Context) {
+func (p *Pages) toSignIn(c *gin.Context) { p.toSignInEnded(c, false) }
+
+// toSignInEnded is toSignIn for a browser whose session cookie no longer
+// opens a session when ended is true: a page asked for then (a link
+// followed after the session timed out, with no script to warn first)
+// comes to a sign-in page that says the session ended, and why.
+func (p *Pages) toSignInEnded(c *gin.Context, ended bool) {
 	if c.FullPath() == sessionPath { // the timeout warning's script asked
 		sessionEnded(c)
 		return
 	}
 	target := "/sign-in"
-	if c.Request.Method == http.MethodGet && c.Request.URL.Path != "/" {
-		target += "?next=" + url.QueryEscape(safeNext(c.Request.URL.RequestURI()))
+	if c.Request.Method == http.MethodGet {
+		q := url.Values{}
+		if ended {
+			q.Set("ended", "idle")
+		}
+		if c.Request.URL.Path != "/" {
+			q.Set("next", safeNext(c.Request.URL.RequestURI()))
+		}
+		if len(q) > 0 {
+			target += "?" + q.Encode()
+		}
 	} else if c.Request.Method != http.MethodGet && c.FullPath() != "/sign-out" {
 		q := url.Values{"ended": {"1"}}
 		if ref, err := url.Parse(c.Request.Referer()); err == nil && ref.Host == c.Request.Host && ref.Path != "" {
