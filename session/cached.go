@@ -107,13 +107,7 @@ func (c *Cached) Delete(token string) error {
 // DeleteForUser implements Store: every session of the user ends here at
 // once.
 func (c *Cached) DeleteForUser(userID string) error {
-	c.mu.Lock()
-	c.epoch++
-	for key := range c.byUser[userID] {
-		delete(c.byHash, key)
-	}
-	delete(c.byUser, userID)
-	c.mu.Unlock()
+	c.forgetUser(userID)
 	return c.Store.DeleteForUser(userID)
 }
 
@@ -122,14 +116,20 @@ func (c *Cached) DeleteForUser(userID string) error {
 // of the one kept reads its new credential from the store.
 func (c *Cached) KeepOnly(token, userID, credential string) error {
 	err := c.Store.KeepOnly(token, userID, credential)
+	c.forgetUser(userID)
+	return err
+}
+
+// forgetUser drops every cached session of userID, and makes a lookup
+// racing it cache nothing.
+func (c *Cached) forgetUser(userID string) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.epoch++
 	for key := range c.byUser[userID] {
 		delete(c.byHash, key)
 	}
 	delete(c.byUser, userID)
-	c.mu.Unlock()
-	return err
 }
 
 // Purge implements Store, dropping the expired sessions from memory too.
