@@ -315,4 +315,9 @@ func TestReferralToTheCoordinatingBodyIsRefused_REF1_VIEW4(t *testing.T) {
 	if got := n.countEvents(t, domain.ReferralMadeType); got != before {
 		t.Errorf("%d referrals made after the refusals, want %d", got, before)
 	}
+	// Read as an organisation, it says it takes no referrals.
+	o := want(t, n.do(t, http.MethodGet, "/v1/organisations/"+ledger.CoordinatorOrganisationID().String(), n.Admin.Token, nil), http.StatusOK)
+	if o.get("accepting_referrals") != false || o.get("intake", "accepting") != false {
+		t.Errorf("the coordinating body reads as accepting referrals: %s", o.Body)
+	}
 }

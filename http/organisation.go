@@ -77,7 +77,12 @@ func servicesJSON(in []domain.Service) []serviceBody {
 func (s *Server) organisationJSON(o domain.Organisation) organisationBody {
 	accepting := o.AcceptingOn(domain.LondonDate(s.Service.Now()))
 	in := intakeBody{Accepting: accepting}
-	if !accepting {
+	switch {
+	case o.ID == domain.CoordinatingBodyID:
+		// The network's lead body takes no referrals (R-REF-4): it has no
+		// intake to switch, and says so rather than "accepting".
+		accepting, in.Accepting = false, false
+	case !accepting:
 		in.Reason = o.IntakeReason
 		if o.ResumeOn != "" {
 			in.ResumeOn = &o.ResumeOn
