@@ -1059,12 +1059,15 @@ type Directory struct {
 
 // DirectoryEntry defines model for DirectoryEntry.
 type DirectoryEntry struct {
-	AcceptingReferrals bool                `json:"accepting_referrals"`
-	Description        *string             `json:"description,omitempty"`
-	Id                 openapi_types.UUID  `json:"id"`
-	Name               string              `json:"name"`
-	ResumeOn           *openapi_types.Date `json:"resume_on,omitempty"`
-	Services           []Service           `json:"services"`
+	AcceptingReferrals bool               `json:"accepting_referrals"`
+	Description        *string            `json:"description,omitempty"`
+	Id                 openapi_types.UUID `json:"id"`
+
+	// IntakeReason why intake is off, as the organisation's lead gave it (R-ORG-2); null while accepting
+	IntakeReason *string             `json:"intake_reason,omitempty"`
+	Name         string              `json:"name"`
+	ResumeOn     *openapi_types.Date `json:"resume_on,omitempty"`
+	Services     []Service           `json:"services"`
 }
 
 // Empty defines model for Empty.

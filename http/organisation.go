@@ -307,6 +307,9 @@ type directoryEntryBody struct {
 	Services           []serviceBody `json:"services"`
 	AcceptingReferrals bool          `json:"accepting_referrals"`
 	ResumeOn           *string       `json:"resume_on"`
+	// IntakeReason is why intake is off, as the org lead gave it for the
+	// organisations that refer to them (R-ORG-2); null while accepting.
+	IntakeReason *string `json:"intake_reason"`
 }
 
 // directory lists the organisations signed up (R-VIEW-4).
@@ -339,6 +342,9 @@ func (s *Server) directory(c *gin.Context) {
 			Services: servicesJSON(e.Services), AcceptingReferrals: e.AcceptingReferrals}
 		if e.ResumeOn != "" {
 			entry.ResumeOn = &entries[i].ResumeOn
+		}
+		if e.IntakeReason != "" {
+			entry.IntakeReason = &entries[i].IntakeReason
 		}
 		out = append(out, entry)
 	}
