@@ -129,19 +129,11 @@ func newReferralContent(l links, id uuid.UUID, from, to orgState, urgent bool) (
 }
 
 func acknowledgedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
-	ref := Reference(id)
-	subject = subjectPrefix + "Referral " + ref + " acknowledged"
-	body = fmt.Sprintf("%s has acknowledged the referral you made.\n\nReference: %s\nLink: %s%s",
-		to.name, ref, l.referral(id), footer)
-	return subject, body
+	return referralContent(l, id, "acknowledged", to.name+" has acknowledged the referral you made.")
 }
 
 func closedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
-	ref := Reference(id)
-	subject = subjectPrefix + "Referral " + ref + " closed"
-	body = fmt.Sprintf("%s has closed the referral you made; the outcome is recorded in the ledger.\n\nReference: %s\nLink: %s%s",
-		to.name, ref, l.referral(id), footer)
-	return subject, body
+	return referralContent(l, id, "closed", to.name+" has closed the referral you made; the outcome is recorded in the ledger.")
 }
 
 // declineReasonText is a decline's reason code in words: a category, never
@@ -163,35 +155,30 @@ func declineReasonText(code string) string {
 }
 
 func declinedContent(l links, id uuid.UUID, to orgState, reasonCode string) (subject, body string) {
-	ref := Reference(id)
-	subject = subjectPrefix + "Referral " + ref + " declined"
-	body = fmt.Sprintf("%s has declined the referral you made (reason: %s). Their comment is recorded in the ledger.\n\nReference: %s\nLink: %s%s",
-		to.name, declineReasonText(reasonCode), ref, l.referral(id), footer)
-	return subject, body
+	return referralContent(l, id, "declined", to.name+" has declined the referral you made (reason: "+
+		declineReasonText(reasonCode)+"). Their comment is recorded in the ledger.")
 }
 
 func forwardedContent(l links, id uuid.UUID, to, onward orgState) (subject, body string) {
-	ref := Reference(id)
-	subject = subjectPrefix + "Referral " + ref + " forwarded"
-	body = fmt.Sprintf("%s could not take on the referral you made and has passed it on to %s.\n\nReference: %s\nLink: %s%s",
-		to.name, onward.name, ref, l.referral(id), footer)
-	return subject, body
+	return referralContent(l, id, "forwarded", to.name+" could not take on the referral you made and has passed it on to "+onward.name+".")
 }
 
 func reopenedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
-	ref := Reference(id)
-	subject = subjectPrefix + "Referral " + ref + " reopened"
-	body = fmt.Sprintf("%s has reopened the referral you made and is working on it again. Their reason is recorded in the ledger.\n\nReference: %s\nLink: %s%s",
-		to.name, ref, l.referral(id), footer)
-	return subject, body
+	return referralContent(l, id, "reopened", to.name+" has reopened the referral you made and is working on it again. Their reason is recorded in the ledger.")
 }
 
 func withdrawnContent(l links, id uuid.UUID, from orgState) (subject, body string) {
+	return referralContent(l, id, "withdrawn", from.name+" has withdrawn the referral it made to you: no further action is needed. Their reason is recorded in the ledger.")
+}
+
+// referralContent is the notice of something that happened to referral id:
+// "Referral <reference> <happened>" and one sentence of what, then the
+// reference and the link. The sentence names organisations, never client
+// data (R-NOTE-2).
+func referralContent(l links, id uuid.UUID, happened, sentence string) (subject, body string) {
 	ref := Reference(id)
-	subject = subjectPrefix + "Referral " + ref + " withdrawn"
-	body = fmt.Sprintf("%s has withdrawn the referral it made to you: no further action is needed. Their reason is recorded in the ledger.\n\nReference: %s\nLink: %s%s",
-		from.name, ref, l.referral(id), footer)
-	return subject, body
+	return subjectPrefix + "Referral " + ref + " " + happened,
+		sentence + "\n\nReference: " + ref + "\nLink: " + l.referral(id) + footer
 }
 
 // digestContent lists overdue referrals; network is true for the
