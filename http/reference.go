@@ -80,6 +80,16 @@ func filterQuery(c *gin.Context, v *validator, name string) (string, bool) {
 
 // unknownParams adds a field error for every query parameter not in known.
 func unknownParams(c *gin.Context, v *validator, known []string) {
+	searchBy := "search by " + strings.Join(known[:6], ", ") + "; never by client data"
+	unexpectedParams(c, v, known, "is not a search filter: "+searchBy,
+		"has a parameter that is not a search filter: "+searchBy)
+}
+
+// unexpectedParams adds to v, for each query parameter of the request not
+// in known, in name order, the mistake says under its name; names that are
+// not plain words are not repeated back but reported once, as query, with
+// saysQuery.
+func unexpectedParams(c *gin.Context, v *validator, known []string, says, saysQuery string) {
 	var unknown []string
 	for name := range c.Request.URL.Query() {
 		if !slices.Contains(known, name) {
@@ -91,10 +101,10 @@ func unknownParams(c *gin.Context, v *validator, known []string) {
 	for _, name := range unknown {
 		switch {
 		case plainParam.MatchString(name):
-			v.add(name, "is not a search filter: search by "+strings.Join(known[:6], ", ")+"; never by client data")
+			v.add(name, says)
 		case !named:
 			named = true
-			v.add("query", "has a parameter that is not a search filter: search by "+strings.Join(known[:6], ", ")+"; never by client data")
+			v.add("query", saysQuery)
 		}
 	}
 }

@@ -227,24 +227,8 @@ func (s *Server) lockVisible(actor domain.Actor, now time.Time) func(client uuid
 // filtered. A name that is not plain words is reported once, as query,
 // without repeating it.
 func listParams(c *gin.Context, v *validator, known ...string) {
-	var unknown []string
-	for name := range c.Request.URL.Query() {
-		if !slices.Contains(known, name) {
-			unknown = append(unknown, name)
-		}
-	}
-	slices.Sort(unknown)
 	takes := "this list takes only " + strings.Join(known, ", ")
-	named := false
-	for _, name := range unknown {
-		switch {
-		case plainParam.MatchString(name):
-			v.add(name, "is not a parameter of this list: "+takes)
-		case !named:
-			named = true
-			v.add("query", "has a parameter this list does not take: "+takes)
-		}
-	}
+	unexpectedParams(c, v, known, "is not a parameter of this list: "+takes, "has a parameter this list does not take: "+takes)
 }
 
 func pageParams(c *gin.Context, v *validator) (limit int, after string) {
