@@ -81,13 +81,12 @@ func (s *streams) Append(srv api.Streams_AppendServer) error {
 		return err
 	}
 
+	if h, ok := s.ctl.takeStreamHold(stream); ok && !h.wait(srv.Context().Done()) {
+		return srv.Context().Err()
+	}
 	switch s.ctl.takeFault() {
 	case faultHold:
-		h := s.ctl.takeHold()
-		close(h.reached)
-		select {
-		case <-h.release:
-		case <-srv.Context().Done():
+		if !s.ctl.takeHold().wait(srv.Context().Done()) {
 			return srv.Context().Err()
 		}
 	case faultBeforeCommit:

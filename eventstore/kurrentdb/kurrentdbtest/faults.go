@@ -77,6 +77,47 @@ func (c *Controller) HoldNextAppend() (reached <-chan struct{}, release func()) 
 	return h.reached, func() { once.Do(func() { close(h.release) }) }
 }
 
+// HoldNextAppendTo is HoldNextAppend for the next append to stream only:
+// appends to other streams (sessions, the access log, a notifier's
+// checkpoint) go through meanwhile, so a test holds the write it means
+// whatever else the nodes write in the background.
+func (c *Controller) HoldNextAppendTo(stream string) (reached <-chan struct{}, release func()) {
+	h := hold{reached: make(chan struct{}), release: make(chan struct{})}
+	c.mu.Lock()
+	if c.streamHolds == nil {
+		c.streamHolds = map[string][]hold{}
+	}
+	c.streamHolds[stream] = append(c.streamHolds[stream], h)
+	c.mu.Unlock()
+	var once sync.Once
+	return h.reached, func() { once.Do(func() { close(h.release) }) }
+}
+
+// takeStreamHold returns the rendezvous of a hold HoldNextAppendTo set on
+// stream, if there is one.
+func (c *Controller) takeStreamHold(stream string) (hold, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	hs := c.streamHolds[stream]
+	if len(hs) == 0 {
+		return hold{}, false
+	}
+	c.streamHolds[stream] = hs[1:]
+	return hs[0], true
+}
+
+// wait closes reached and waits for the test to release the append, or for
+// the call to end.
+func (h hold) wait(done <-chan struct{}) bool {
+	close(h.reached)
+	select {
+	case <-h.release:
+		return true
+	case <-done:
+		return false
+	}
+}
+
 // takeHold returns the rendezvous of the held append being handled.
 func (c *Controller) takeHold() hold {
 	c.mu.Lock()

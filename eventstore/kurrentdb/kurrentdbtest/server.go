@@ -19,13 +19,15 @@ type Controller struct {
 	addr string
 	log  *eventLog
 
-	mu      sync.Mutex
-	srv     *grpc.Server      // nil while stopped
-	lis     *trackingListener // nil while stopped
-	faults  []appendFault     // applied to the next appends, in order
-	holds   []hold            // rendezvous of the faultHold entries, in order
-	subs    map[int]chan struct{}
-	nextSub int
+	mu     sync.Mutex
+	srv    *grpc.Server      // nil while stopped
+	lis    *trackingListener // nil while stopped
+	faults []appendFault     // applied to the next appends, in order
+	holds  []hold            // rendezvous of the faultHold entries, in order
+	// streamHolds are HoldNextAppendTo's rendezvous, by stream, in order.
+	streamHolds map[string][]hold
+	subs        map[int]chan struct{}
+	nextSub     int
 
 	primary *node          // the node Start listens on
 	others  []*grpc.Server // nodes ElectNewLeader started
