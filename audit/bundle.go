@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/google/uuid"
 	"golang.org/x/mod/sumdb/note"
@@ -115,8 +116,8 @@ func decodeHashes(what string, in []string) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// ParseBundle reads a bundle's JSON strictly: no unknown fields, no
-// duplicate or trailing content.
+// ParseBundle reads a bundle's JSON strictly: no unknown fields, no key
+// named twice in an object, no trailing content.
 func ParseBundle(r io.Reader) (Bundle, error) {
 	var b Bundle
 	data, err := io.ReadAll(io.LimitReader(r, MaxBundle+1))
@@ -134,7 +135,51 @@ func ParseBundle(r io.Reader) (Bundle, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Bundle{}, errors.New("bundle: content after the bundle")
 	}
+	if err := noDuplicateKeys(json.NewDecoder(bytes.NewReader(data))); err != nil {
+		return Bundle{}, fmt.Errorf("bundle: %w", err)
+	}
 	return b, nil
+}
+
+// noDuplicateKeys refuses a JSON value in which an object names a key
+// twice, in any case (decoding matches keys regardless of case). Decoding
+// keeps the last, other readers may show the first: a bundle must read
+// the same to everyone who holds it.
+func noDuplicateKeys(dec *json.Decoder) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := k.(string)
+			fold := strings.ToLower(strings.ToUpper(key))
+			if seen[fold] {
+				return fmt.Errorf("the key %q appears twice in one object", key)
+			}
+			seen[fold] = true
+			if err := noDuplicateKeys(dec); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token() // '}'
+		return err
+	case json.Delim('['):
+		for dec.More() {
+			if err := noDuplicateKeys(dec); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token() // ']'
+		return err
+	}
+	return nil
 }
 
 // VerifiedBundle is what a bundle proves: its events, in order, are

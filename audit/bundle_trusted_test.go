@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -118,6 +119,35 @@ func TestRAUD3BundleConsistencyOutsideTreeRefused(t *testing.T) {
 		b.Consistency = &c
 		if _, err := VerifyBundle(b, f.verifier); err == nil {
 			t.Errorf("consistency from %d accepted", from)
+		}
+	}
+}
+
+// TestRAUD3BundleWithAKeyTwiceRefused: a bundle in which an object names
+// a key twice is refused. Decoding keeps the last, so verify-bundle
+// checked one checkpoint or event while a reader keeping the first (or
+// reading the printed decrypted part) saw another.
+func TestRAUD3BundleWithAKeyTwiceRefused(t *testing.T) {
+	f := newFixture(t, 4)
+	data, err := json.Marshal(f.bundle(t, "referral-0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseBundle(bytes.NewReader(data)); err != nil {
+		t.Fatalf("the bundle as made: %v", err)
+	}
+	for name, in := range map[string][]byte{
+		"checkpoint twice":              bytes.Replace(data, []byte(`{"checkpoint"`), []byte(`{"checkpoint":"forged","checkpoint"`), 1),
+		"checkpoint twice in two cases": bytes.Replace(data, []byte(`{"checkpoint"`), []byte(`{"checkpoint":"forged","Checkpoint"`), 1),
+		"an event's type twice":         bytes.Replace(data, []byte(`"type":`), []byte(`"type":"referral.withdrawn","type":`), 1),
+		"a decrypted field twice": bytes.Replace(data, []byte(`"inclusion_proof"`),
+			[]byte(`"decrypted":{"urgent":false,"urgent":true},"inclusion_proof"`), 1),
+	} {
+		if bytes.Equal(in, data) {
+			t.Fatalf("%s: the test did not change the bundle", name)
+		}
+		if _, err := ParseBundle(bytes.NewReader(in)); err == nil || !strings.Contains(err.Error(), "twice") {
+			t.Errorf("%s: %v, want it refused", name, err)
 		}
 	}
 }

@@ -178,6 +178,15 @@ func (f *File) LeafIndex(_ context.Context, pos eventstore.Position) (int64, err
 // each batch of events that arrived together, so every node that reads
 // the same log computes the same tree (R-AUD-1).
 func (f *File) Follow(ctx context.Context, store eventstore.Store) error {
+	return f.FollowReporting(ctx, store, func() {})
+}
+
+// FollowReporting is Follow, calling caughtUp each time the tree has
+// taken every event delivered so far and synced them. It ends with an
+// error if the subscription or the files fail (a full disk): run it again
+// and it resumes after the last event the tree holds, since an event is
+// counted only once both its writes are done.
+func (f *File) FollowReporting(ctx context.Context, store eventstore.Store, caughtUp func()) error {
 	sub := store.Subscribe(ctx, f.LastPosition())
 	defer sub.Close()
 	for {
@@ -195,6 +204,7 @@ func (f *File) Follow(ctx context.Context, store eventstore.Store) error {
 				if err := f.Sync(); err != nil {
 					return err
 				}
+				caughtUp()
 			}
 		}
 	}

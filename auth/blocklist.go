@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // commonPasswordsGz holds the 104,000 most common passwords of Mark
@@ -68,16 +70,102 @@ const minCore = 3
 // "Abc12345!", "2024Summer#"); and Unicode look-alikes that normalise to
 // the same text, as the password is hashed (full-width "Ｐａｓｓｗｏｒｄ１").
 //
-// Only the ends are stripped, so a common word somewhere inside a longer
-// password or passphrase does not make it common.
+// It is also looked up without the spaces, hyphens, dots and underscores
+// put between its parts ("Pass Word 1!", "pass-word-1234"), and, when it
+// is one string said over and over ("Password1!Password1!"), as that
+// string. Only the ends are stripped, so a common word somewhere inside a
+// longer password or passphrase does not make it common.
 func IsCommonPassword(password string) bool {
 	set := commonPasswords()
-	for _, v := range variants(NormalisePassword(password)) {
-		if _, ok := set[v]; ok {
+	for _, form := range lookupForms(NormalisePassword(password)) {
+		for _, v := range variants(form) {
+			if _, ok := set[v]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lookupForms returns password and the forms of it that are no stronger:
+// without its separators, and the string it repeats, if it is one
+// repeated (of at least minCore characters; shorter ones are refused as
+// predictable, see Predictable).
+func lookupForms(password string) []string {
+	forms := []string{password}
+	if bare := withoutSeparators(password); bare != password && bare != "" {
+		forms = append(forms, bare)
+	}
+	for _, f := range forms {
+		if unit := repeatedUnit(strings.ToLower(f)); utf8.RuneCountInString(unit) >= minCore {
+			forms = append(forms, unit)
+		}
+	}
+	return forms
+}
+
+// withoutSeparators returns s without the spaces, hyphens, dots and
+// underscores people put between the words of a password.
+func withoutSeparators(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || strings.ContainsRune("-_.", r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// repeatedUnit returns the shortest string that s is two or more copies
+// of ("abc" for "abcabcabc"), or "" if s is no repetition.
+func repeatedUnit(s string) string {
+	r := []rune(s)
+	n := len(r)
+	for l := 1; l <= n/2; l++ {
+		if n%l == 0 && string(r[l:]) == string(r[:n-l]) {
+			return string(r[:l])
+		}
+	}
+	return ""
+}
+
+// maxPredictableUnit is the longest string whose repetition is refused
+// whatever it is ("aaaaaaaaaaaa", "Ab1!Ab1!Ab1!").
+const maxPredictableUnit = 4
+
+// sequences are runs of characters and keys people type as passwords;
+// each is read round and round, and backwards too.
+var sequences = []string{"abcdefghijklmnopqrstuvwxyz", "0123456789", "qwertyuiopasdfghjklzxcvbnm", "qazwsxedcrfvtgbyhnujmikolp"}
+
+// Predictable reports whether password, seen as it is hashed, ignoring
+// case and separators, is a string of at most maxPredictableUnit
+// characters repeated ("aaaaaaaaaaaaa", "Ab1!Ab1!Ab1!") or a run along
+// the alphabet, the digits or the keyboard ("abcdefghijklm",
+// "9876543210987", "qwertyuiopasdf"): NIST SP 800-63B counts such
+// repetitive and sequential passwords among the expected ones to refuse,
+// however long (R-AUTH-2).
+func Predictable(password string) bool {
+	s := withoutSeparators(strings.ToLower(NormalisePassword(password)))
+	if s == "" {
+		return false
+	}
+	if unit := repeatedUnit(s); unit != "" && utf8.RuneCountInString(unit) <= maxPredictableUnit {
+		return true
+	}
+	for _, seq := range sequences {
+		round := strings.Repeat(seq, len(s)/len(seq)+2)
+		if strings.Contains(round, s) || strings.Contains(reverse(round), s) {
 			return true
 		}
 	}
 	return false
+}
+
+// reverse returns s backwards, byte by byte (its callers' strings are
+// ASCII).
+func reverse(s string) string {
+	b := []byte(s)
+	slices.Reverse(b)
+	return string(b)
 }
 
 // variants returns the forms of password that are looked up: lower-cased,

@@ -144,3 +144,86 @@ func BenchmarkCommonPasswordSet(b *testing.B) {
 		_ = loadCommonPasswords()
 	}
 }
+
+// TestCommonPasswordsSpacedOrRepeatedRefused_AUTH2 proves R-AUTH-2's list
+// is not dodged by putting spaces, hyphens, dots or underscores between
+// the parts of a common password, or by saying one twice, under either
+// policy; passphrases of uncommon words still pass.
+func TestCommonPasswordsSpacedOrRepeatedRefused_AUTH2(t *testing.T) {
+	tests := []struct {
+		name     string
+		password string
+		common   bool
+	}{
+		{"Spaces", "Pass Word 1!", true},
+		{"SpacesEverywhere", "P a s s w o r d 1 !", true},
+		{"SpacesAndCase", "I LOVE you 123!", true},
+		{"NoBreakSpaces", "Pass\u00a0Word\u00a01!", true},
+		{"Hyphens", "pass-word-1234", true},
+		{"Underscores", "p_a_s_s_w_o_r_d_1", true},
+		{"Repeated", "Password1!Password1!", true},
+		{"RepeatedCaseMixed", "Welcome1!WELCOME1!", true},
+		{"RepeatedThrice", "monkeymonkeymonkey", true},
+		{"RepeatedSpaced", "iloveyou iloveyou", true},
+		{"UncommonPassphrase", "correct horse battery staple", false},
+		{"UncommonHyphenated", "Blue-ocean-kettle-7", false},
+		{"UncommonRepeated", "Kestrel Bay 42!Kestrel Bay 42!", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsCommonPassword(tt.password); got != tt.common {
+				t.Fatalf("IsCommonPassword(%q) = %v, want %v", tt.password, got, tt.common)
+			}
+			for _, p := range []PasswordPolicy{PolicyNetwork, PolicyModern} {
+				err := p.Check("someone", tt.password)
+				if !tt.common {
+					continue
+				}
+				wantCode(t, err, domain.Invalid)
+			}
+		})
+	}
+}
+
+// TestPredictablePasswordsRefused_AUTH2 proves R-AUTH-2: a password that
+// repeats a few characters or runs along the alphabet, the digits or the
+// keyboard is refused under both policies, however long (NIST SP 800-63B's
+// repetitive and sequential passwords), while long passwords that merely
+// contain a short run pass.
+func TestPredictablePasswordsRefused_AUTH2(t *testing.T) {
+	for _, pw := range []string{
+		strings.Repeat("a", 13),
+		strings.Repeat("a", 64),
+		"ababababababab",
+		"abcabcabcabcabc",
+		"Ab1!Ab1!Ab1!",
+		"Ab1! Ab1! Ab1!",
+		"abcdefghijklmnopq",
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+		"zyxwvutsrqponml",
+		"1234567890123",
+		"qwertyuiopasdfghjklzxcvbnm",
+		"qazwsxedcrfvtgb",
+	} {
+		if !Predictable(pw) {
+			t.Errorf("Predictable(%q) = false, want true", pw)
+		}
+		for _, p := range []PasswordPolicy{PolicyModern, PolicyNetwork} {
+			if err := p.Check("someone", pw); err == nil {
+				t.Errorf("%s: Check(%q) = nil, want refused", p, pw)
+			}
+		}
+	}
+	if err := PolicyModern.Check("someone", strings.Repeat("a", 20)); err == nil ||
+		!strings.Contains(domain.ErrorFields(err)[0].Message, "too easy to guess") {
+		t.Errorf("Check(20 × a) = %v, want it called too easy to guess", err)
+	}
+	for _, pw := range []string{"abcdef Kestrel Bay 42!", "Tr0ub4dor&3x", "glacier potato umbrella", "Kestrel Bay 42!Kestrel Bay 42!"} {
+		if Predictable(pw) {
+			t.Errorf("Predictable(%q) = true, want false", pw)
+		}
+		if err := PolicyNetwork.Check("someone", pw+"Q1"); err != nil {
+			t.Errorf("Check(%q) = %v, want nil", pw+"Q1", err)
+		}
+	}
+}

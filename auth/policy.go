@@ -143,6 +143,9 @@ func (p PasswordPolicy) problem(username, password string, context []string) str
 	if IsCommonPassword(password) {
 		return "is too common: it is on a list of frequently used or breached passwords, so choose another"
 	}
+	if Predictable(password) {
+		return "is too easy to guess: it repeats a few characters or runs along the alphabet, the digits or the keyboard, so choose another"
+	}
 	if basedOnContext(password, contextWords(username, context)) {
 		return "is too easy to guess: it is your username, your name, your organisation's name or this service's name with little added, so choose another"
 	}

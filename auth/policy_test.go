@@ -222,7 +222,7 @@ func TestPolicyJudgesPasswordAsHashed_AUTH2(t *testing.T) {
 		{"Modern/CommonFullWidth", PolicyModern, fullWidth("passwordpassword"), "too common"},
 		{"Modern/OKLigature", PolicyModern, "password\ufb01sh12", ""}, // "passwordfish12", 14 characters as hashed
 		{"Modern/UsernameFullWidth", PolicyModern, "my " + fullWidth("alice.smith") + " passphrase", "username"},
-		{"Modern/LengthLigatures", PolicyModern, "\ufb03\ufb03\ufb03\ufb03", ""}, // "ffiffiffiffi": 12 characters as hashed
+		{"Modern/LengthLigatures", PolicyModern, "\ufb03\ufb04\ufb01\ufb02\ufb00", ""}, // "ffifflfiflff": 12 characters as hashed
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -156,6 +156,27 @@ func (e ErasureRequestStatus) Valid() bool {
 	}
 }
 
+// Defines values for ErasureRequestItemStatus.
+const (
+	ErasureRequestItemStatusCarriedOut ErasureRequestItemStatus = "carried_out"
+	ErasureRequestItemStatusRefused    ErasureRequestItemStatus = "refused"
+	ErasureRequestItemStatusRequested  ErasureRequestItemStatus = "requested"
+)
+
+// Valid indicates whether the value is a known member of the ErasureRequestItemStatus enum.
+func (e ErasureRequestItemStatus) Valid() bool {
+	switch e {
+	case ErasureRequestItemStatusCarriedOut:
+		return true
+	case ErasureRequestItemStatusRefused:
+		return true
+	case ErasureRequestItemStatusRequested:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ErasureRequestListErasureRequestsStatus.
 const (
 	ErasureRequestListErasureRequestsStatusRequested ErasureRequestListErasureRequestsStatus = "requested"
@@ -309,6 +330,51 @@ func (e LockRequestCreatedStatus) Valid() bool {
 	}
 }
 
+// Defines values for LockRequestViewKind.
+const (
+	LockRequestViewKindLock   LockRequestViewKind = "lock"
+	LockRequestViewKindUnlock LockRequestViewKind = "unlock"
+)
+
+// Valid indicates whether the value is a known member of the LockRequestViewKind enum.
+func (e LockRequestViewKind) Valid() bool {
+	switch e {
+	case LockRequestViewKindLock:
+		return true
+	case LockRequestViewKindUnlock:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockRequestViewStatus.
+const (
+	LockRequestViewStatusLocked    LockRequestViewStatus = "locked"
+	LockRequestViewStatusRefused   LockRequestViewStatus = "refused"
+	LockRequestViewStatusRequested LockRequestViewStatus = "requested"
+	LockRequestViewStatusUnlocked  LockRequestViewStatus = "unlocked"
+	LockRequestViewStatusWithdrawn LockRequestViewStatus = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the LockRequestViewStatus enum.
+func (e LockRequestViewStatus) Valid() bool {
+	switch e {
+	case LockRequestViewStatusLocked:
+		return true
+	case LockRequestViewStatusRefused:
+		return true
+	case LockRequestViewStatusRequested:
+		return true
+	case LockRequestViewStatusUnlocked:
+		return true
+	case LockRequestViewStatusWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LockRequestWaitingKind.
 const (
 	LockRequestWaitingKindLock   LockRequestWaitingKind = "lock"
@@ -336,6 +402,39 @@ const (
 func (e LockRequestWaitingStatus) Valid() bool {
 	switch e {
 	case LockRequestWaitingStatusRequested:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockWithdrawnKind.
+const (
+	LockWithdrawnKindLock   LockWithdrawnKind = "lock"
+	LockWithdrawnKindUnlock LockWithdrawnKind = "unlock"
+)
+
+// Valid indicates whether the value is a known member of the LockWithdrawnKind enum.
+func (e LockWithdrawnKind) Valid() bool {
+	switch e {
+	case LockWithdrawnKindLock:
+		return true
+	case LockWithdrawnKindUnlock:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LockWithdrawnStatus.
+const (
+	LockWithdrawnStatusWithdrawn LockWithdrawnStatus = "withdrawn"
+)
+
+// Valid indicates whether the value is a known member of the LockWithdrawnStatus enum.
+func (e LockWithdrawnStatus) Valid() bool {
+	switch e {
+	case LockWithdrawnStatusWithdrawn:
 		return true
 	default:
 		return false
@@ -867,7 +966,10 @@ type AccessLogEntry struct {
 	// Endpoint method and route template
 	Endpoint string `json:"endpoint"`
 
-	// Grant why access was allowed: organisation, coordinator, auditor, subject_access, or a lock grant
+	// Erased the client's data is erased: a reason given can no longer be read, and is null (R-PRIV-3)
+	Erased bool `json:"erased"`
+
+	// Grant why access was allowed: organisation, coordinator, auditor, subject_access, lock_decision (a service manager read the reason of a lock or unlock request to decide it), lock_request (the team manager who made a lock or unlock request read it back), or a lock grant
 	Grant          string              `json:"grant"`
 	Locked         bool                `json:"locked"`
 	OrganisationId *openapi_types.UUID `json:"organisation_id,omitempty"`
@@ -972,11 +1074,15 @@ type ClientDetails struct {
 	// ClientId an existing client; omit for a new one. Given alone, with no other client field, the referral carries the details of the latest of the client's referrals the caller may see
 	ClientId *openapi_types.UUID `json:"client_id,omitempty"`
 
-	// DateOfBirth YYYY-MM-DD
+	// DateOfBirth YYYY-MM-DD, not in the future nor more than 130 years ago
 	DateOfBirth *openapi_types.Date  `json:"date_of_birth,omitempty"`
 	Email       *openapi_types.Email `json:"email,omitempty"`
-	Name        *string              `json:"name,omitempty"`
-	Phone       *string              `json:"phone,omitempty"`
+
+	// Name no control, invisible formatting or text-direction characters (the zero-width joiner and non-joiner are allowed). A name made only of accents, combining marks and spaces, which compares as no name, is refused as an empty one (422 naming client.name: is required for a new client)
+	Name *string `json:"name,omitempty"`
+
+	// Phone digits, spaces and + ( ) -, with at least 7 digits
+	Phone *string `json:"phone,omitempty"`
 }
 
 // ClientRecord defines model for ClientRecord.
@@ -996,7 +1102,7 @@ type ClientRecord struct {
 type ClientSearch struct {
 	DateOfBirth openapi_types.Date `json:"date_of_birth"`
 
-	// Name the client's name; case, spaces and accents are ignored
+	// Name the client's name; case, spaces, accents and the typed form of an apostrophe or hyphen are ignored. One made only of accents, combining marks and spaces is refused as an empty one (422 naming name)
 	Name string `json:"name"`
 }
 
@@ -1078,7 +1184,7 @@ type ErasureDecision struct {
 	// CarryOut true destroys the client's key (crypto-shredding); false refuses
 	CarryOut bool `json:"carry_out"`
 
-	// Reason Required when refusing (e.g. a legal hold).
+	// Reason Required when refusing (e.g. a legal hold), except once the client's data is erased (by another request, or retention): the request can then only be refused, without a reason, which could no longer be kept (409 with one).
 	Reason *string `json:"reason,omitempty"`
 }
 
@@ -1092,10 +1198,29 @@ type ErasureRequest struct {
 // ErasureRequestStatus defines model for ErasureRequest.Status.
 type ErasureRequestStatus string
 
+// ErasureRequestItem An erasure request as the list shows it, where it stands now; never the request's reason.
+type ErasureRequestItem struct {
+	// ClientErased the client's data is already erased (another request, or retention): the request can only be refused, without a reason
+	ClientErased bool               `json:"client_erased"`
+	ClientId     openapi_types.UUID `json:"client_id"`
+	Id           openapi_types.UUID `json:"id"`
+
+	// OrganisationId the organisation that passed the request on
+	OrganisationId openapi_types.UUID  `json:"organisation_id"`
+	RequestedAt    time.Time           `json:"requested_at"`
+	RequestedBy    *openapi_types.UUID `json:"requested_by"`
+
+	// Status requested until the coordinator decides; then refused, or carried_out once the decision to erase is made
+	Status ErasureRequestItemStatus `json:"status"`
+}
+
+// ErasureRequestItemStatus requested until the coordinator decides; then refused, or carried_out once the decision to erase is made
+type ErasureRequestItemStatus string
+
 // ErasureRequestList defines model for ErasureRequestList.
 type ErasureRequestList struct {
 	ErasureRequests []struct {
-		// ClientErased the client's data is already erased (another request, or retention): the request can only be refused
+		// ClientErased the client's data is already erased (another request, or retention): the request can only be refused, without a reason
 		ClientErased bool               `json:"client_erased"`
 		ClientId     openapi_types.UUID `json:"client_id"`
 		Id           openapi_types.UUID `json:"id"`
@@ -1333,15 +1458,61 @@ type LockRequestNew struct {
 	SeriousCaseReview *bool `json:"serious_case_review,omitempty"`
 }
 
+// LockRequestView A lock or unlock request as the queue lists it, with where it stands now and, once decided, who decided it and when, or once withdrawn, who withdrew it and when.
+type LockRequestView struct {
+	Allow    []Party            `json:"allow"`
+	ClientId openapi_types.UUID `json:"client_id"`
+
+	// DecidedAt null while it waits
+	DecidedAt *time.Time `json:"decided_at"`
+
+	// DecidedBy the service manager who decided it; null while it waits
+	DecidedBy *openapi_types.UUID `json:"decided_by"`
+	Deny      []Party             `json:"deny"`
+
+	// Erased the client's data is erased: the reason can no longer be read (R-PRIV-3)
+	Erased           bool                `json:"erased"`
+	HideNotification bool                `json:"hide_notification"`
+	Id               openapi_types.UUID  `json:"id"`
+	Kind             LockRequestViewKind `json:"kind"`
+
+	// Reason the client's data: null once it is erased (erased is then true); empty to a team manager who may only withdraw the request (not its maker, nor a service manager who decides it)
+	Reason            *string            `json:"reason"`
+	RequestedAt       time.Time          `json:"requested_at"`
+	RequestedBy       openapi_types.UUID `json:"requested_by"`
+	ResponsibleUserId openapi_types.UUID `json:"responsible_user_id"`
+	SeriousCaseReview bool               `json:"serious_case_review"`
+
+	// Status requested while it waits; then locked or refused (a lock request), unlocked or refused (an unlock request), or withdrawn (taken back before anyone decided it)
+	Status LockRequestViewStatus `json:"status"`
+
+	// WithdrawnAt null unless withdrawn
+	WithdrawnAt *time.Time `json:"withdrawn_at"`
+
+	// WithdrawnBy the team manager who withdrew it; null unless withdrawn
+	WithdrawnBy *openapi_types.UUID `json:"withdrawn_by"`
+}
+
+// LockRequestViewKind defines model for LockRequestView.Kind.
+type LockRequestViewKind string
+
+// LockRequestViewStatus requested while it waits; then locked or refused (a lock request), unlocked or refused (an unlock request), or withdrawn (taken back before anyone decided it)
+type LockRequestViewStatus string
+
 // LockRequestWaiting defines model for LockRequestWaiting.
 type LockRequestWaiting struct {
-	Allow             []Party                  `json:"allow"`
-	ClientId          openapi_types.UUID       `json:"client_id"`
-	Deny              []Party                  `json:"deny"`
-	HideNotification  bool                     `json:"hide_notification"`
-	Id                openapi_types.UUID       `json:"id"`
-	Kind              LockRequestWaitingKind   `json:"kind"`
-	Reason            string                   `json:"reason"`
+	Allow    []Party            `json:"allow"`
+	ClientId openapi_types.UUID `json:"client_id"`
+	Deny     []Party            `json:"deny"`
+
+	// Erased the client's data is erased: the reason can no longer be read (R-PRIV-3)
+	Erased           bool                   `json:"erased"`
+	HideNotification bool                   `json:"hide_notification"`
+	Id               openapi_types.UUID     `json:"id"`
+	Kind             LockRequestWaitingKind `json:"kind"`
+
+	// Reason null once the client's data is erased (erased is then true)
+	Reason            *string                  `json:"reason"`
 	RequestedAt       time.Time                `json:"requested_at"`
 	RequestedBy       openapi_types.UUID       `json:"requested_by"`
 	ResponsibleUserId openapi_types.UUID       `json:"responsible_user_id"`
@@ -1372,9 +1543,31 @@ type LockReview struct {
 // LockReviewNew defines model for LockReviewNew.
 type LockReviewNew struct {
 	// KeepLocked false also asks for the lock to be lifted
-	KeepLocked bool    `json:"keep_locked"`
-	Notes      *string `json:"notes,omitempty"`
+	KeepLocked bool `json:"keep_locked"`
+
+	// Notes required (not blank) when keep_locked is false, unless the client's data was erased (R-PRIV-3, R-LOCK-6)
+	Notes *string `json:"notes,omitempty"`
 }
+
+// LockWithdrawal defines model for LockWithdrawal.
+type LockWithdrawal struct {
+	// Reason why the request is withdrawn; required unless the client's data is erased, when it must be empty
+	Reason *string `json:"reason,omitempty"`
+}
+
+// LockWithdrawn defines model for LockWithdrawn.
+type LockWithdrawn struct {
+	ClientId openapi_types.UUID  `json:"client_id"`
+	Id       openapi_types.UUID  `json:"id"`
+	Kind     LockWithdrawnKind   `json:"kind"`
+	Status   LockWithdrawnStatus `json:"status"`
+}
+
+// LockWithdrawnKind defines model for LockWithdrawn.Kind.
+type LockWithdrawnKind string
+
+// LockWithdrawnStatus defines model for LockWithdrawn.Status.
+type LockWithdrawnStatus string
 
 // LockedCase defines model for LockedCase.
 type LockedCase struct {
@@ -1433,7 +1626,7 @@ type Messages struct {
 
 // NewNote defines model for NewNote.
 type NewNote struct {
-	// AgreedCloseBy YYYY-MM-DD; a new agreed closing date (R-REF-6)
+	// AgreedCloseBy YYYY-MM-DD; a new agreed closing date (R-REF-6), today or later and a working day of the network's calendar (not a weekend or bank holiday): it becomes the closing deadline, the end of that day in London (R-TIME-4); any other day gets 422 on agreed_close_by
 	AgreedCloseBy *openapi_types.Date `json:"agreed_close_by,omitempty"`
 	Text          string              `json:"text"`
 }
@@ -1868,6 +2061,9 @@ type StatisticsRow struct {
 	// LockRequestsPending Of those, still awaiting a decision; null when suppressed
 	LockRequestsPending *int `json:"lock_requests_pending"`
 
+	// LockedAtMonthEnd Cases whose lock the organisation owns (its team manager asked for it) in force at the month's last instant, Europe/London (R-LOCK-7): approved before the month ended and not lifted by then, whenever asked for; pending and refused requests never count. A stock, not added up over months: a row over several months (group_by without month) and the totals give the value at the end of the period's last month (of its last day, for a period ending mid-month; for a month not over, or not begun, the locks in force when the report was made); null when suppressed
+	LockedAtMonthEnd *int `json:"locked_at_month_end"`
+
 	// LockedCases Of those, approved: the case was locked; null when suppressed
 	LockedCases *int `json:"locked_cases"`
 
@@ -1960,6 +2156,9 @@ type StatisticsTotals struct {
 
 	// LockRequestsPending Of those, still awaiting a decision; null when suppressed
 	LockRequestsPending *int `json:"lock_requests_pending"`
+
+	// LockedAtMonthEnd Cases whose lock the organisation owns (its team manager asked for it) in force at the month's last instant, Europe/London (R-LOCK-7): approved before the month ended and not lifted by then, whenever asked for; pending and refused requests never count. A stock, not added up over months: a row over several months (group_by without month) and the totals give the value at the end of the period's last month (of its last day, for a period ending mid-month; for a month not over, or not begun, the locks in force when the report was made); null when suppressed
+	LockedAtMonthEnd *int `json:"locked_at_month_end"`
 
 	// LockedCases Of those, approved: the case was locked; null when suppressed
 	LockedCases *int `json:"locked_cases"`
@@ -2073,12 +2272,14 @@ type TemporaryAccessNew struct {
 
 // UnlockRequestNew defines model for UnlockRequestNew.
 type UnlockRequestNew struct {
-	Reason string `json:"reason"`
+	// Reason required (not blank) unless the client's data was erased (R-PRIV-3, R-LOCK-6)
+	Reason *string `json:"reason,omitempty"`
 }
 
 // UrgencyReview defines model for UrgencyReview.
 type UrgencyReview struct {
-	Feedback string `json:"feedback"`
+	// Feedback why it is not urgent, for the referrer: required (not blank) unless the client's data was erased (R-PRIV-3), when it must be empty
+	Feedback *string `json:"feedback,omitempty"`
 
 	// Urgent must be false: the review declines urgency
 	Urgent UrgencyReviewUrgent `json:"urgent"`
@@ -2180,13 +2381,13 @@ type AccessLogParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
 // RequestErasureParams defines parameters for RequestErasure.
 type RequestErasureParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -2195,7 +2396,7 @@ type RequestErasureParams struct {
 
 // RequestLockParams defines parameters for RequestLock.
 type RequestLockParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -2204,7 +2405,7 @@ type RequestLockParams struct {
 
 // ReviewLockParams defines parameters for ReviewLock.
 type ReviewLockParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -2216,13 +2417,13 @@ type ListMessagesParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
 // SendMessageParams defines parameters for SendMessage.
 type SendMessageParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2246,7 +2447,7 @@ type SubjectAccessParams struct {
 
 // GrantTemporaryAccessParams defines parameters for GrantTemporaryAccess.
 type GrantTemporaryAccessParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -2261,7 +2462,7 @@ type EndTemporaryAccessParams struct {
 
 // RequestUnlockParams defines parameters for RequestUnlock.
 type RequestUnlockParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -2273,7 +2474,7 @@ type DirectoryParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
@@ -2285,7 +2486,7 @@ type ListErasureRequestsParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
@@ -2309,7 +2510,7 @@ type InboxParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
@@ -2333,7 +2534,7 @@ type LockRequestsParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
@@ -2346,18 +2547,24 @@ type DecideLockParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// WithdrawLockRequestParams defines parameters for WithdrawLockRequest.
+type WithdrawLockRequestParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // LockedCasesParams defines parameters for LockedCases.
 type LockedCasesParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
 // RegisterOrganisationParams defines parameters for RegisterOrganisation.
 type RegisterOrganisationParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -2387,13 +2594,13 @@ type ListUsersParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
 // AddUserParams defines parameters for AddUser.
 type AddUserParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -2432,7 +2639,7 @@ type OutboxParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
@@ -2444,7 +2651,7 @@ type OverdueParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
@@ -2471,7 +2678,7 @@ type FindReferralsParams struct {
 	// Limit the most items in a page; outside 1..200 is a 422
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400
+	// Next the next value of the previous page, unchanged, for the page after it; anything else is a 400. On the referral lists (GET /v1/referrals, /v1/inbox, /v1/outbox, /v1/overdue) a cursor belongs to the filters of the page that gave it, and to the caller's organisation where the list is limited to it: sent with other filters it is a 400 too, rather than a page that would skip what the new filters put before it
 	Next *Next `form:"next,omitempty" json:"next,omitempty"`
 }
 
@@ -2480,7 +2687,7 @@ type FindReferralsParamsStatus string
 
 // MakeReferralParams defines parameters for MakeReferral.
 type MakeReferralParams struct {
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
@@ -2528,7 +2735,7 @@ type ForwardReferralParams struct {
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2546,7 +2753,7 @@ type AddNoteParams struct {
 	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
-	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same key with a different body gets 422; while the first request is running, 409.
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
@@ -2615,6 +2822,9 @@ type DecideErasureJSONRequestBody = ErasureDecision
 
 // DecideLockJSONRequestBody defines body for DecideLock for application/json ContentType.
 type DecideLockJSONRequestBody = LockDecision
+
+// WithdrawLockRequestJSONRequestBody defines body for WithdrawLockRequest for application/json ContentType.
+type WithdrawLockRequestJSONRequestBody = LockWithdrawal
 
 // RegisterOrganisationJSONRequestBody defines body for RegisterOrganisation for application/json ContentType.
 type RegisterOrganisationJSONRequestBody = OrganisationRegistration
@@ -2822,7 +3032,7 @@ type ClientInterface interface {
 
 	// RequestLockWithBody Request a case lock (team manager)
 	//
-	// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10).
+	// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10). A deny list that refuses every service manager of the organisation who could decide the request (active, not helpdesk, not the requester) is refused with 422 naming deny: nobody could ever decide it. When nobody could decide it whatever the deny list says (the organisation has service managers, but every one is the requester or holds the helpdesk role), it is refused with 409 in plain words, and nothing is recorded. An organisation with no service manager at all is not refused.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2831,7 +3041,7 @@ type ClientInterface interface {
 
 	// RequestLock Request a case lock (team manager)
 	//
-	// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10).
+	// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10). A deny list that refuses every service manager of the organisation who could decide the request (active, not helpdesk, not the requester) is refused with 422 naming deny: nobody could ever decide it. When nobody could decide it whatever the deny list says (the organisation has service managers, but every one is the requester or holds the helpdesk role), it is refused with 409 in plain words, and nothing is recorded. An organisation with no service manager at all is not refused.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2840,7 +3050,7 @@ type ClientInterface interface {
 
 	// ReviewLockWithBody Record a monthly lock review (team manager)
 	//
-	// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+	// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). A review with keep_locked false also asks for the lock to be lifted, unless an unlock request already waits: when no service manager of the organisation could decide that request (the lock refuses every one of them, the requester aside, as for POST /v1/clients/{id}/unlock-requests), the review is refused with 409, in plain words naming keep_locked, and nothing is recorded; keeping the lock is still recorded.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2849,7 +3059,7 @@ type ClientInterface interface {
 
 	// ReviewLock Record a monthly lock review (team manager)
 	//
-	// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+	// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). A review with keep_locked false also asks for the lock to be lifted, unless an unlock request already waits: when no service manager of the organisation could decide that request (the lock refuses every one of them, the requester aside, as for POST /v1/clients/{id}/unlock-requests), the review is refused with 409, in plain words naming keep_locked, and nothing is recorded; keeping the lock is still recorded.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2901,7 +3111,7 @@ type ClientInterface interface {
 
 	// SubjectAccess Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 	//
-	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told.
+	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers.
 	//
 	// Corresponds with GET /v1/clients/{id}/subject-access (the `SubjectAccess` operationId).
 	SubjectAccess(ctx context.Context, id Id, params *SubjectAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2933,7 +3143,7 @@ type ClientInterface interface {
 
 	// RequestUnlockWithBody Ask for a lock to be lifted (team manager); decided like a lock request
 	//
-	// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+	// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). Refused with 409 when the lock's organisation has service managers but the lock refuses every one who could decide the request (its deny list names them or their team, or they hold the helpdesk role; the requester never decides their own): nobody could ever decide it. An organisation with no service manager at all is not refused.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2942,7 +3152,7 @@ type ClientInterface interface {
 
 	// RequestUnlock Ask for a lock to be lifted (team manager); decided like a lock request
 	//
-	// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+	// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). Refused with 409 when the lock's organisation has service managers but the lock refuses every one who could decide the request (its deny list names them or their team, or they hold the helpdesk role; the requester never decides their own): nobody could ever decide it. An organisation with no service manager at all is not refused.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2963,9 +3173,16 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/erasure-requests (the `ListErasureRequests` operationId).
 	ListErasureRequests(ctx context.Context, params *ListErasureRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetErasureRequest Read an erasure request (the coordinator; the organisation that passed it on)
+	//
+	// The path the 201 of POST /v1/clients/{id}/erasure-requests names in Location: the request as GET /v1/erasure-requests lists it, where it stands now (requested, refused, carried_out), never its reason (R-PRIV-2). The coordinator reads every one; a caseworker (adviser, org lead, team or service manager) of the organisation that passed it on reads it while they may still make one for the client: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden (R-LOCK-12). Anyone else gets 404, as for a request that does not exist. To the coordinator, who decides it, ETag is the revision of the client's stream: sent back as If-Match, it makes the decision conditional (412 once the case has moved on). Whoever else reads it gets no ETag: they cannot decide it, and the revision moves with case events they may not learn of (R-LOCK-12).
+	//
+	// Corresponds with GET /v1/erasure-requests/{id} (the `GetErasureRequest` operationId).
+	GetErasureRequest(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DecideErasureWithBody Carry out or refuse an erasure request (coordinator)
 	//
-	// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason.
+	// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason; a request whose client was erased since it was asked is refused without one (409 with one). If-Match is compared with the revision of the client's stream, the ETag GET /v1/erasure-requests/{id} gives the coordinator: the decision runs only if the case has not moved on since (412 otherwise, nothing recorded) (R-LEDGER-2).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2974,7 +3191,7 @@ type ClientInterface interface {
 
 	// DecideErasure Carry out or refuse an erasure request (coordinator)
 	//
-	// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason.
+	// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason; a request whose client was erased since it was asked is refused without one (409 with one). If-Match is compared with the revision of the client's stream, the ETag GET /v1/erasure-requests/{id} gives the coordinator: the decision runs only if the case has not moved on since (412 otherwise, nothing recorded) (R-LEDGER-2).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3004,14 +3221,21 @@ type ClientInterface interface {
 
 	// LockRequests Lock and unlock requests waiting for the caller's decision (service managers)
 	//
-	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Each reason answered is the client's data: every request on the page is recorded in its client's access log as read by the caller (grant lock_decision), before the answer when the case is locked (R-LOCK-9). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/lock-requests (the `LockRequests` operationId).
 	LockRequests(ctx context.Context, params *LockRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetLockRequest Read a lock or unlock request (whoever made it; the service managers who decide it)
+	//
+	// The path the 201 of POST /v1/clients/{id}/lock-requests and POST /v1/clients/{id}/unlock-requests names in Location: the request as GET /v1/lock-requests lists it, where it stands now and, once decided or withdrawn, by whom and when (R-LOCK-1, R-LOCK-6). Whoever made it, while they hold the team manager role (judged on the roles held now, as for its withdrawal), the service managers who may decide it and the team managers who may withdraw it (or could have, R-LOCK-10), but never helpdesk, not even one who made it before being moved to helpdesk (R-LOCK-2), read it behind the gate of every lock command: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden, as for a request that does not exist (R-LOCK-12). Anyone else gets that 404 too. Its reason is the client's data: the read is recorded in the client's access log (grant lock_decision for a service manager, lock_request for whoever made it), before the answer when the case is locked (R-LOCK-9); a team manager who may only withdraw it gets it without its reason. ETag is the revision of the client's stream the request is read from: sent back as If-Match, it makes the request's withdrawal or decision conditional (412 once the case has moved on).
+	//
+	// Corresponds with GET /v1/lock-requests/{id} (the `GetLockRequest` operationId).
+	GetLockRequest(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DecideLockWithBody Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3020,16 +3244,34 @@ type ClientInterface interface {
 
 	// DecideLock Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
 	DecideLock(ctx context.Context, id Id, params *DecideLockParams, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// WithdrawLockRequestWithBody Withdraw a lock or unlock request before it is decided (team manager)
+	//
+	// Takes back a lock or unlock request still awaiting a decision (R-LOCK-1, R-LOCK-6): the team manager who made it, while they still hold that role, or another team manager of the organisation the lock belongs to whom the lock does not deny (R-LOCK-10), so that a request nobody is left to decide does not wait for good. Service managers decide requests rather than withdraw them (one who holds the team manager role too may); helpdesk never. A withdrawn lock request leaves the case unlocked and free for a new request; a withdrawn unlock request leaves the lock in force. The reason is required (free text, sealed under the client's key like every lock reason) unless the client's data is erased, when none can be kept (422 naming reason; 409 if one is sent). A member of the lock's organisation who may not withdraw it gets 403; anyone of another organisation, or kept out of a hidden lock, gets the 404 of a request that does not exist (R-LOCK-12), as GET /v1/lock-requests/{id} answers them; a hidden lock still requested keeps out whom it will keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers). A request is withdrawn or decided once: withdrawing it after that, by someone who could have withdrawn it, gets 409 and records nothing.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/lock-requests/{id}/withdrawal (the `WithdrawLockRequest` operationId).
+	WithdrawLockRequestWithBody(ctx context.Context, id Id, params *WithdrawLockRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WithdrawLockRequest Withdraw a lock or unlock request before it is decided (team manager)
+	//
+	// Takes back a lock or unlock request still awaiting a decision (R-LOCK-1, R-LOCK-6): the team manager who made it, while they still hold that role, or another team manager of the organisation the lock belongs to whom the lock does not deny (R-LOCK-10), so that a request nobody is left to decide does not wait for good. Service managers decide requests rather than withdraw them (one who holds the team manager role too may); helpdesk never. A withdrawn lock request leaves the case unlocked and free for a new request; a withdrawn unlock request leaves the lock in force. The reason is required (free text, sealed under the client's key like every lock reason) unless the client's data is erased, when none can be kept (422 naming reason; 409 if one is sent). A member of the lock's organisation who may not withdraw it gets 403; anyone of another organisation, or kept out of a hidden lock, gets the 404 of a request that does not exist (R-LOCK-12), as GET /v1/lock-requests/{id} answers them; a hidden lock still requested keeps out whom it will keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers). A request is withdrawn or decided once: withdrawing it after that, by someone who could have withdrawn it, gets 409 and records nothing.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/lock-requests/{id}/withdrawal (the `WithdrawLockRequest` operationId).
+	WithdrawLockRequest(ctx context.Context, id Id, params *WithdrawLockRequestParams, body WithdrawLockRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// LockedCases Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 	//
-	// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+	// Locked cases with their review dates and the access granted: a manager sees theirs (the locks they asked for, approved or are responsible for, unless the lock now refuses them: its deny list names them or their team, or they hold the helpdesk role, R-LOCK-2, R-LOCK-12), the coordinator all but those whose lock refuses them by the same rule. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/locked-cases (the `LockedCases` operationId).
 	LockedCases(ctx context.Context, params *LockedCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3462,7 +3704,7 @@ type ClientInterface interface {
 
 	// Statistics Anonymised statistics per organisation and month (coordinator)
 	//
-	// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks, and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
+	// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks (requests by what became of them, and the cases locked at each month's end, R-LOCK-7), and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
 	//
 	// Corresponds with GET /v1/statistics (the `Statistics` operationId).
 	Statistics(ctx context.Context, params *StatisticsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3494,7 +3736,7 @@ type ClientInterface interface {
 
 	// ConfirmTOTPEnrolmentWithBody Finish enrolling with the app's current code
 	//
-	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3503,7 +3745,7 @@ type ClientInterface interface {
 
 	// ConfirmTOTPEnrolment Finish enrolling with the app's current code
 	//
-	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3675,7 +3917,7 @@ func (c *Client) RequestErasure(ctx context.Context, id Id, params *RequestErasu
 
 // RequestLockWithBody Request a case lock (team manager)
 //
-// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10).
+// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10). A deny list that refuses every service manager of the organisation who could decide the request (active, not helpdesk, not the requester) is refused with 422 naming deny: nobody could ever decide it. When nobody could decide it whatever the deny list says (the organisation has service managers, but every one is the requester or holds the helpdesk role), it is refused with 409 in plain words, and nothing is recorded. An organisation with no service manager at all is not refused.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3694,7 +3936,7 @@ func (c *Client) RequestLockWithBody(ctx context.Context, id Id, params *Request
 
 // RequestLock Request a case lock (team manager)
 //
-// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10).
+// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10). A deny list that refuses every service manager of the organisation who could decide the request (active, not helpdesk, not the requester) is refused with 422 naming deny: nobody could ever decide it. When nobody could decide it whatever the deny list says (the organisation has service managers, but every one is the requester or holds the helpdesk role), it is refused with 409 in plain words, and nothing is recorded. An organisation with no service manager at all is not refused.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3713,7 +3955,7 @@ func (c *Client) RequestLock(ctx context.Context, id Id, params *RequestLockPara
 
 // ReviewLockWithBody Record a monthly lock review (team manager)
 //
-// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). A review with keep_locked false also asks for the lock to be lifted, unless an unlock request already waits: when no service manager of the organisation could decide that request (the lock refuses every one of them, the requester aside, as for POST /v1/clients/{id}/unlock-requests), the review is refused with 409, in plain words naming keep_locked, and nothing is recorded; keeping the lock is still recorded.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3732,7 +3974,7 @@ func (c *Client) ReviewLockWithBody(ctx context.Context, id Id, params *ReviewLo
 
 // ReviewLock Record a monthly lock review (team manager)
 //
-// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). A review with keep_locked false also asks for the lock to be lifted, unless an unlock request already waits: when no service manager of the organisation could decide that request (the lock refuses every one of them, the requester aside, as for POST /v1/clients/{id}/unlock-requests), the review is refused with 409, in plain words naming keep_locked, and nothing is recorded; keeping the lock is still recorded.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3844,7 +4086,7 @@ func (c *Client) CompleteSeriousCaseReview(ctx context.Context, id Id, params *C
 
 // SubjectAccess Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 //
-// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told.
+// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers.
 //
 // Corresponds with GET /v1/clients/{id}/subject-access (the `SubjectAccess` operationId).
 func (c *Client) SubjectAccess(ctx context.Context, id Id, params *SubjectAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3916,7 +4158,7 @@ func (c *Client) EndTemporaryAccess(ctx context.Context, id Id, userId UserId, p
 
 // RequestUnlockWithBody Ask for a lock to be lifted (team manager); decided like a lock request
 //
-// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). Refused with 409 when the lock's organisation has service managers but the lock refuses every one who could decide the request (its deny list names them or their team, or they hold the helpdesk role; the requester never decides their own): nobody could ever decide it. An organisation with no service manager at all is not refused.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3935,7 +4177,7 @@ func (c *Client) RequestUnlockWithBody(ctx context.Context, id Id, params *Reque
 
 // RequestUnlock Ask for a lock to be lifted (team manager); decided like a lock request
 //
-// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). Refused with 409 when the lock's organisation has service managers but the lock refuses every one who could decide the request (its deny list names them or their team, or they hold the helpdesk role; the requester never decides their own): nobody could ever decide it. An organisation with no service manager at all is not refused.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3986,9 +4228,26 @@ func (c *Client) ListErasureRequests(ctx context.Context, params *ListErasureReq
 	return c.Client.Do(req)
 }
 
+// GetErasureRequest Read an erasure request (the coordinator; the organisation that passed it on)
+//
+// The path the 201 of POST /v1/clients/{id}/erasure-requests names in Location: the request as GET /v1/erasure-requests lists it, where it stands now (requested, refused, carried_out), never its reason (R-PRIV-2). The coordinator reads every one; a caseworker (adviser, org lead, team or service manager) of the organisation that passed it on reads it while they may still make one for the client: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden (R-LOCK-12). Anyone else gets 404, as for a request that does not exist. To the coordinator, who decides it, ETag is the revision of the client's stream: sent back as If-Match, it makes the decision conditional (412 once the case has moved on). Whoever else reads it gets no ETag: they cannot decide it, and the revision moves with case events they may not learn of (R-LOCK-12).
+//
+// Corresponds with GET /v1/erasure-requests/{id} (the `GetErasureRequest` operationId).
+func (c *Client) GetErasureRequest(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetErasureRequestRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DecideErasureWithBody Carry out or refuse an erasure request (coordinator)
 //
-// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason.
+// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason; a request whose client was erased since it was asked is refused without one (409 with one). If-Match is compared with the revision of the client's stream, the ETag GET /v1/erasure-requests/{id} gives the coordinator: the decision runs only if the case has not moved on since (412 otherwise, nothing recorded) (R-LEDGER-2).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4007,7 +4266,7 @@ func (c *Client) DecideErasureWithBody(ctx context.Context, id Id, params *Decid
 
 // DecideErasure Carry out or refuse an erasure request (coordinator)
 //
-// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason.
+// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason; a request whose client was erased since it was asked is refused without one (409 with one). If-Match is compared with the revision of the client's stream, the ETag GET /v1/erasure-requests/{id} gives the coordinator: the decision runs only if the case has not moved on since (412 otherwise, nothing recorded) (R-LEDGER-2).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4077,7 +4336,7 @@ func (c *Client) LedgerConsistencyProof(ctx context.Context, params *LedgerConsi
 
 // LockRequests Lock and unlock requests waiting for the caller's decision (service managers)
 //
-// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Each reason answered is the client's data: every request on the page is recorded in its client's access log as read by the caller (grant lock_decision), before the answer when the case is locked (R-LOCK-9). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/lock-requests (the `LockRequests` operationId).
 func (c *Client) LockRequests(ctx context.Context, params *LockRequestsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4092,9 +4351,26 @@ func (c *Client) LockRequests(ctx context.Context, params *LockRequestsParams, r
 	return c.Client.Do(req)
 }
 
+// GetLockRequest Read a lock or unlock request (whoever made it; the service managers who decide it)
+//
+// The path the 201 of POST /v1/clients/{id}/lock-requests and POST /v1/clients/{id}/unlock-requests names in Location: the request as GET /v1/lock-requests lists it, where it stands now and, once decided or withdrawn, by whom and when (R-LOCK-1, R-LOCK-6). Whoever made it, while they hold the team manager role (judged on the roles held now, as for its withdrawal), the service managers who may decide it and the team managers who may withdraw it (or could have, R-LOCK-10), but never helpdesk, not even one who made it before being moved to helpdesk (R-LOCK-2), read it behind the gate of every lock command: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden, as for a request that does not exist (R-LOCK-12). Anyone else gets that 404 too. Its reason is the client's data: the read is recorded in the client's access log (grant lock_decision for a service manager, lock_request for whoever made it), before the answer when the case is locked (R-LOCK-9); a team manager who may only withdraw it gets it without its reason. ETag is the revision of the client's stream the request is read from: sent back as If-Match, it makes the request's withdrawal or decision conditional (412 once the case has moved on).
+//
+// Corresponds with GET /v1/lock-requests/{id} (the `GetLockRequest` operationId).
+func (c *Client) GetLockRequest(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLockRequestRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DecideLockWithBody Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4113,7 +4389,7 @@ func (c *Client) DecideLockWithBody(ctx context.Context, id Id, params *DecideLo
 
 // DecideLock Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4130,9 +4406,47 @@ func (c *Client) DecideLock(ctx context.Context, id Id, params *DecideLockParams
 	return c.Client.Do(req)
 }
 
+// WithdrawLockRequestWithBody Withdraw a lock or unlock request before it is decided (team manager)
+//
+// Takes back a lock or unlock request still awaiting a decision (R-LOCK-1, R-LOCK-6): the team manager who made it, while they still hold that role, or another team manager of the organisation the lock belongs to whom the lock does not deny (R-LOCK-10), so that a request nobody is left to decide does not wait for good. Service managers decide requests rather than withdraw them (one who holds the team manager role too may); helpdesk never. A withdrawn lock request leaves the case unlocked and free for a new request; a withdrawn unlock request leaves the lock in force. The reason is required (free text, sealed under the client's key like every lock reason) unless the client's data is erased, when none can be kept (422 naming reason; 409 if one is sent). A member of the lock's organisation who may not withdraw it gets 403; anyone of another organisation, or kept out of a hidden lock, gets the 404 of a request that does not exist (R-LOCK-12), as GET /v1/lock-requests/{id} answers them; a hidden lock still requested keeps out whom it will keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers). A request is withdrawn or decided once: withdrawing it after that, by someone who could have withdrawn it, gets 409 and records nothing.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/lock-requests/{id}/withdrawal (the `WithdrawLockRequest` operationId).
+func (c *Client) WithdrawLockRequestWithBody(ctx context.Context, id Id, params *WithdrawLockRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWithdrawLockRequestRequestWithBody(c.Server, id, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WithdrawLockRequest Withdraw a lock or unlock request before it is decided (team manager)
+//
+// Takes back a lock or unlock request still awaiting a decision (R-LOCK-1, R-LOCK-6): the team manager who made it, while they still hold that role, or another team manager of the organisation the lock belongs to whom the lock does not deny (R-LOCK-10), so that a request nobody is left to decide does not wait for good. Service managers decide requests rather than withdraw them (one who holds the team manager role too may); helpdesk never. A withdrawn lock request leaves the case unlocked and free for a new request; a withdrawn unlock request leaves the lock in force. The reason is required (free text, sealed under the client's key like every lock reason) unless the client's data is erased, when none can be kept (422 naming reason; 409 if one is sent). A member of the lock's organisation who may not withdraw it gets 403; anyone of another organisation, or kept out of a hidden lock, gets the 404 of a request that does not exist (R-LOCK-12), as GET /v1/lock-requests/{id} answers them; a hidden lock still requested keeps out whom it will keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers). A request is withdrawn or decided once: withdrawing it after that, by someone who could have withdrawn it, gets 409 and records nothing.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/lock-requests/{id}/withdrawal (the `WithdrawLockRequest` operationId).
+func (c *Client) WithdrawLockRequest(ctx context.Context, id Id, params *WithdrawLockRequestParams, body WithdrawLockRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWithdrawLockRequestRequest(c.Server, id, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // LockedCases Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 //
-// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+// Locked cases with their review dates and the access granted: a manager sees theirs (the locks they asked for, approved or are responsible for, unless the lock now refuses them: its deny list names them or their team, or they hold the helpdesk role, R-LOCK-2, R-LOCK-12), the coordinator all but those whose lock refuses them by the same rule. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/locked-cases (the `LockedCases` operationId).
 func (c *Client) LockedCases(ctx context.Context, params *LockedCasesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5075,7 +5389,7 @@ func (c *Client) CompleteSession(ctx context.Context, body CompleteSessionJSONRe
 
 // Statistics Anonymised statistics per organisation and month (coordinator)
 //
-// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks, and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
+// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks (requests by what became of them, and the cases locked at each month's end, R-LOCK-7), and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
 //
 // Corresponds with GET /v1/statistics (the `Statistics` operationId).
 func (c *Client) Statistics(ctx context.Context, params *StatisticsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5147,7 +5461,7 @@ func (c *Client) StartTOTPEnrolment(ctx context.Context, body StartTOTPEnrolment
 
 // ConfirmTOTPEnrolmentWithBody Finish enrolling with the app's current code
 //
-// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5166,7 +5480,7 @@ func (c *Client) ConfirmTOTPEnrolmentWithBody(ctx context.Context, contentType s
 
 // ConfirmTOTPEnrolment Finish enrolling with the app's current code
 //
-// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6253,6 +6567,40 @@ func NewListErasureRequestsRequest(server string, params *ListErasureRequestsPar
 	return req, nil
 }
 
+// NewGetErasureRequestRequest constructs an http.Request for the GetErasureRequest method
+func NewGetErasureRequestRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/erasure-requests/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDecideErasureRequest calls the generic DecideErasure builder with application/json body
 func NewDecideErasureRequest(server string, id Id, params *DecideErasureParams, body DecideErasureJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6568,6 +6916,40 @@ func NewLockRequestsRequest(server string, params *LockRequestsParams) (*http.Re
 	return req, nil
 }
 
+// NewGetLockRequestRequest constructs an http.Request for the GetLockRequest method
+func NewGetLockRequestRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/lock-requests/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDecideLockRequest calls the generic DecideLock builder with application/json body
 func NewDecideLockRequest(server string, id Id, params *DecideLockParams, body DecideLockJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6596,6 +6978,68 @@ func NewDecideLockRequestWithBody(server string, id Id, params *DecideLockParams
 	}
 
 	operationPath := fmt.Sprintf("/v1/lock-requests/%s/decision", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewWithdrawLockRequestRequest calls the generic WithdrawLockRequest builder with application/json body
+func NewWithdrawLockRequestRequest(server string, id Id, params *WithdrawLockRequestParams, body WithdrawLockRequestJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewWithdrawLockRequestRequestWithBody(server, id, params, "application/json", bodyReader)
+}
+
+// NewWithdrawLockRequestRequestWithBody constructs an http.Request for the WithdrawLockRequest method, with any body, and a specified content type
+func NewWithdrawLockRequestRequestWithBody(server string, id Id, params *WithdrawLockRequestParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: "uuid"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/lock-requests/%s/withdrawal", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -8975,7 +9419,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestLockWithBodyWithResponse Request a case lock (team manager)
 	//
-	// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10).
+	// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10). A deny list that refuses every service manager of the organisation who could decide the request (active, not helpdesk, not the requester) is refused with 422 naming deny: nobody could ever decide it. When nobody could decide it whatever the deny list says (the organisation has service managers, but every one is the requester or holds the helpdesk role), it is refused with 409 in plain words, and nothing is recorded. An organisation with no service manager at all is not refused.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8984,7 +9428,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestLockWithResponse Request a case lock (team manager)
 	//
-	// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10).
+	// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10). A deny list that refuses every service manager of the organisation who could decide the request (active, not helpdesk, not the requester) is refused with 422 naming deny: nobody could ever decide it. When nobody could decide it whatever the deny list says (the organisation has service managers, but every one is the requester or holds the helpdesk role), it is refused with 409 in plain words, and nothing is recorded. An organisation with no service manager at all is not refused.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8993,7 +9437,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReviewLockWithBodyWithResponse Record a monthly lock review (team manager)
 	//
-	// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+	// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). A review with keep_locked false also asks for the lock to be lifted, unless an unlock request already waits: when no service manager of the organisation could decide that request (the lock refuses every one of them, the requester aside, as for POST /v1/clients/{id}/unlock-requests), the review is refused with 409, in plain words naming keep_locked, and nothing is recorded; keeping the lock is still recorded.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9002,7 +9446,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReviewLockWithResponse Record a monthly lock review (team manager)
 	//
-	// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+	// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). A review with keep_locked false also asks for the lock to be lifted, unless an unlock request already waits: when no service manager of the organisation could decide that request (the lock refuses every one of them, the requester aside, as for POST /v1/clients/{id}/unlock-requests), the review is refused with 409, in plain words naming keep_locked, and nothing is recorded; keeping the lock is still recorded.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9056,7 +9500,7 @@ type ClientWithResponsesInterface interface {
 
 	// SubjectAccessWithResponse Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 	//
-	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told.
+	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9092,7 +9536,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestUnlockWithBodyWithResponse Ask for a lock to be lifted (team manager); decided like a lock request
 	//
-	// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+	// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). Refused with 409 when the lock's organisation has service managers but the lock refuses every one who could decide the request (its deny list names them or their team, or they hold the helpdesk role; the requester never decides their own): nobody could ever decide it. An organisation with no service manager at all is not refused.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9101,7 +9545,7 @@ type ClientWithResponsesInterface interface {
 
 	// RequestUnlockWithResponse Ask for a lock to be lifted (team manager); decided like a lock request
 	//
-	// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+	// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). Refused with 409 when the lock's organisation has service managers but the lock refuses every one who could decide the request (its deny list names them or their team, or they hold the helpdesk role; the requester never decides their own): nobody could ever decide it. An organisation with no service manager at all is not refused.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9126,9 +9570,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/erasure-requests (the `ListErasureRequests` operationId).
 	ListErasureRequestsWithResponse(ctx context.Context, params *ListErasureRequestsParams, reqEditors ...RequestEditorFn) (*ListErasureRequestsResponse, error)
 
+	// GetErasureRequestWithResponse Read an erasure request (the coordinator; the organisation that passed it on)
+	//
+	// The path the 201 of POST /v1/clients/{id}/erasure-requests names in Location: the request as GET /v1/erasure-requests lists it, where it stands now (requested, refused, carried_out), never its reason (R-PRIV-2). The coordinator reads every one; a caseworker (adviser, org lead, team or service manager) of the organisation that passed it on reads it while they may still make one for the client: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden (R-LOCK-12). Anyone else gets 404, as for a request that does not exist. To the coordinator, who decides it, ETag is the revision of the client's stream: sent back as If-Match, it makes the decision conditional (412 once the case has moved on). Whoever else reads it gets no ETag: they cannot decide it, and the revision moves with case events they may not learn of (R-LOCK-12).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/erasure-requests/{id} (the `GetErasureRequest` operationId).
+	GetErasureRequestWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetErasureRequestResponse, error)
+
 	// DecideErasureWithBodyWithResponse Carry out or refuse an erasure request (coordinator)
 	//
-	// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason.
+	// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason; a request whose client was erased since it was asked is refused without one (409 with one). If-Match is compared with the revision of the client's stream, the ETag GET /v1/erasure-requests/{id} gives the coordinator: the decision runs only if the case has not moved on since (412 otherwise, nothing recorded) (R-LEDGER-2).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9137,7 +9590,7 @@ type ClientWithResponsesInterface interface {
 
 	// DecideErasureWithResponse Carry out or refuse an erasure request (coordinator)
 	//
-	// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason.
+	// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason; a request whose client was erased since it was asked is refused without one (409 with one). If-Match is compared with the revision of the client's stream, the ETag GET /v1/erasure-requests/{id} gives the coordinator: the decision runs only if the case has not moved on since (412 otherwise, nothing recorded) (R-LEDGER-2).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9173,16 +9626,25 @@ type ClientWithResponsesInterface interface {
 
 	// LockRequestsWithResponse Lock and unlock requests waiting for the caller's decision (service managers)
 	//
-	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+	// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Each reason answered is the client's data: every request on the page is recorded in its client's access log as read by the caller (grant lock_decision), before the answer when the case is locked (R-LOCK-9). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/lock-requests (the `LockRequests` operationId).
 	LockRequestsWithResponse(ctx context.Context, params *LockRequestsParams, reqEditors ...RequestEditorFn) (*LockRequestsResponse, error)
 
+	// GetLockRequestWithResponse Read a lock or unlock request (whoever made it; the service managers who decide it)
+	//
+	// The path the 201 of POST /v1/clients/{id}/lock-requests and POST /v1/clients/{id}/unlock-requests names in Location: the request as GET /v1/lock-requests lists it, where it stands now and, once decided or withdrawn, by whom and when (R-LOCK-1, R-LOCK-6). Whoever made it, while they hold the team manager role (judged on the roles held now, as for its withdrawal), the service managers who may decide it and the team managers who may withdraw it (or could have, R-LOCK-10), but never helpdesk, not even one who made it before being moved to helpdesk (R-LOCK-2), read it behind the gate of every lock command: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden, as for a request that does not exist (R-LOCK-12). Anyone else gets that 404 too. Its reason is the client's data: the read is recorded in the client's access log (grant lock_decision for a service manager, lock_request for whoever made it), before the answer when the case is locked (R-LOCK-9); a team manager who may only withdraw it gets it without its reason. ETag is the revision of the client's stream the request is read from: sent back as If-Match, it makes the request's withdrawal or decision conditional (412 once the case has moved on).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/lock-requests/{id} (the `GetLockRequest` operationId).
+	GetLockRequestWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetLockRequestResponse, error)
+
 	// DecideLockWithBodyWithResponse Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9191,16 +9653,34 @@ type ClientWithResponsesInterface interface {
 
 	// DecideLockWithResponse Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/lock-requests/{id}/decision (the `DecideLock` operationId).
 	DecideLockWithResponse(ctx context.Context, id Id, params *DecideLockParams, body DecideLockJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideLockResponse, error)
 
+	// WithdrawLockRequestWithBodyWithResponse Withdraw a lock or unlock request before it is decided (team manager)
+	//
+	// Takes back a lock or unlock request still awaiting a decision (R-LOCK-1, R-LOCK-6): the team manager who made it, while they still hold that role, or another team manager of the organisation the lock belongs to whom the lock does not deny (R-LOCK-10), so that a request nobody is left to decide does not wait for good. Service managers decide requests rather than withdraw them (one who holds the team manager role too may); helpdesk never. A withdrawn lock request leaves the case unlocked and free for a new request; a withdrawn unlock request leaves the lock in force. The reason is required (free text, sealed under the client's key like every lock reason) unless the client's data is erased, when none can be kept (422 naming reason; 409 if one is sent). A member of the lock's organisation who may not withdraw it gets 403; anyone of another organisation, or kept out of a hidden lock, gets the 404 of a request that does not exist (R-LOCK-12), as GET /v1/lock-requests/{id} answers them; a hidden lock still requested keeps out whom it will keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers). A request is withdrawn or decided once: withdrawing it after that, by someone who could have withdrawn it, gets 409 and records nothing.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/lock-requests/{id}/withdrawal (the `WithdrawLockRequest` operationId).
+	WithdrawLockRequestWithBodyWithResponse(ctx context.Context, id Id, params *WithdrawLockRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WithdrawLockRequestResponse, error)
+
+	// WithdrawLockRequestWithResponse Withdraw a lock or unlock request before it is decided (team manager)
+	//
+	// Takes back a lock or unlock request still awaiting a decision (R-LOCK-1, R-LOCK-6): the team manager who made it, while they still hold that role, or another team manager of the organisation the lock belongs to whom the lock does not deny (R-LOCK-10), so that a request nobody is left to decide does not wait for good. Service managers decide requests rather than withdraw them (one who holds the team manager role too may); helpdesk never. A withdrawn lock request leaves the case unlocked and free for a new request; a withdrawn unlock request leaves the lock in force. The reason is required (free text, sealed under the client's key like every lock reason) unless the client's data is erased, when none can be kept (422 naming reason; 409 if one is sent). A member of the lock's organisation who may not withdraw it gets 403; anyone of another organisation, or kept out of a hidden lock, gets the 404 of a request that does not exist (R-LOCK-12), as GET /v1/lock-requests/{id} answers them; a hidden lock still requested keeps out whom it will keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers). A request is withdrawn or decided once: withdrawing it after that, by someone who could have withdrawn it, gets 409 and records nothing.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/lock-requests/{id}/withdrawal (the `WithdrawLockRequest` operationId).
+	WithdrawLockRequestWithResponse(ctx context.Context, id Id, params *WithdrawLockRequestParams, body WithdrawLockRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*WithdrawLockRequestResponse, error)
+
 	// LockedCasesWithResponse Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 	//
-	// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+	// Locked cases with their review dates and the access granted: a manager sees theirs (the locks they asked for, approved or are responsible for, unless the lock now refuses them: its deny list names them or their team, or they hold the helpdesk role, R-LOCK-2, R-LOCK-12), the coordinator all but those whose lock refuses them by the same rule. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9659,7 +10139,7 @@ type ClientWithResponsesInterface interface {
 
 	// StatisticsWithResponse Anonymised statistics per organisation and month (coordinator)
 	//
-	// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks, and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
+	// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks (requests by what became of them, and the cases locked at each month's end, R-LOCK-7), and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9695,7 +10175,7 @@ type ClientWithResponsesInterface interface {
 
 	// ConfirmTOTPEnrolmentWithBodyWithResponse Finish enrolling with the app's current code
 	//
-	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9704,7 +10184,7 @@ type ClientWithResponsesInterface interface {
 
 	// ConfirmTOTPEnrolmentWithResponse Finish enrolling with the app's current code
 	//
-	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11881,6 +12361,124 @@ func (r ListErasureRequestsResponse) ContentType() string {
 	return ""
 }
 
+// GetErasureRequestResponse200Headers the declared response headers of an HTTP 200 response for GetErasureRequest
+type GetErasureRequestResponse200Headers struct {
+	ETag *string
+}
+
+// GetErasureRequestResponse401Headers the declared response headers of an HTTP 401 response for GetErasureRequest
+type GetErasureRequestResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetErasureRequestResponse403Headers the declared response headers of an HTTP 403 response for GetErasureRequest
+type GetErasureRequestResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// GetErasureRequestResponse404Headers the declared response headers of an HTTP 404 response for GetErasureRequest
+type GetErasureRequestResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// GetErasureRequestResponse503Headers the declared response headers of an HTTP 503 response for GetErasureRequest
+type GetErasureRequestResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetErasureRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ErasureRequestItem
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetErasureRequestResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetErasureRequestResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetErasureRequestResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetErasureRequestResponse404Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetErasureRequestResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetErasureRequestResponse) GetJSON200() *ErasureRequestItem {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetErasureRequestResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetErasureRequestResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetErasureRequestResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetErasureRequestResponse) GetApplicationproblemJSON404() *Problem404 {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetErasureRequestResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetErasureRequestResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetErasureRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetErasureRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetErasureRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetErasureRequestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DecideErasureResponse401Headers the declared response headers of an HTTP 401 response for DecideErasure
 type DecideErasureResponse401Headers struct {
 	WWWAuthenticate *string
@@ -12268,6 +12866,8 @@ type LedgerConsistencyProofResponse struct {
 	ApplicationproblemJSON401 *Problem401
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -12298,6 +12898,11 @@ func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON401() *Problem4
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON403() *Problem403 {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r LedgerConsistencyProofResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -12444,6 +13049,131 @@ func (r LockRequestsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r LockRequestsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetLockRequestResponse200Headers the declared response headers of an HTTP 200 response for GetLockRequest
+type GetLockRequestResponse200Headers struct {
+	ETag *string
+}
+
+// GetLockRequestResponse401Headers the declared response headers of an HTTP 401 response for GetLockRequest
+type GetLockRequestResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// GetLockRequestResponse403Headers the declared response headers of an HTTP 403 response for GetLockRequest
+type GetLockRequestResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// GetLockRequestResponse404Headers the declared response headers of an HTTP 404 response for GetLockRequest
+type GetLockRequestResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// GetLockRequestResponse503Headers the declared response headers of an HTTP 503 response for GetLockRequest
+type GetLockRequestResponse503Headers struct {
+	RetryAfter *int
+}
+
+type GetLockRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LockRequestView
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetLockRequestResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetLockRequestResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetLockRequestResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GetLockRequestResponse404Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetLockRequestResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetLockRequestResponse) GetJSON200() *LockRequestView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r GetLockRequestResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r GetLockRequestResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r GetLockRequestResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetLockRequestResponse) GetApplicationproblemJSON404() *Problem404 {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r GetLockRequestResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r GetLockRequestResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r GetLockRequestResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r GetLockRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetLockRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetLockRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetLockRequestResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12604,6 +13334,166 @@ func (r DecideLockResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r DecideLockResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// WithdrawLockRequestResponse401Headers the declared response headers of an HTTP 401 response for WithdrawLockRequest
+type WithdrawLockRequestResponse401Headers struct {
+	WWWAuthenticate *string
+}
+
+// WithdrawLockRequestResponse403Headers the declared response headers of an HTTP 403 response for WithdrawLockRequest
+type WithdrawLockRequestResponse403Headers struct {
+	IdempotentReplayed *string
+}
+
+// WithdrawLockRequestResponse404Headers the declared response headers of an HTTP 404 response for WithdrawLockRequest
+type WithdrawLockRequestResponse404Headers struct {
+	IdempotentReplayed *string
+}
+
+// WithdrawLockRequestResponse409Headers the declared response headers of an HTTP 409 response for WithdrawLockRequest
+type WithdrawLockRequestResponse409Headers struct {
+	RetryAfter *int
+}
+
+// WithdrawLockRequestResponse503Headers the declared response headers of an HTTP 503 response for WithdrawLockRequest
+type WithdrawLockRequestResponse503Headers struct {
+	RetryAfter *int
+}
+
+type WithdrawLockRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LockWithdrawn
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem400
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem401
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem409
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *Problem413
+	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
+	ApplicationproblemJSON415 *Problem415
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem500
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem503
+	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
+	ApplicationproblemJSON507 *Problem507
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *WithdrawLockRequestResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *WithdrawLockRequestResponse403Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *WithdrawLockRequestResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *WithdrawLockRequestResponse409Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *WithdrawLockRequestResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WithdrawLockRequestResponse) GetJSON200() *LockWithdrawn {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON400() *Problem400 {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON401() *Problem401 {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON403() *Problem403 {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON404() *Problem404 {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON409() *Problem409 {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON413() *Problem413 {
+	return r.ApplicationproblemJSON413
+}
+
+// GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON415() *Problem415 {
+	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON500() *Problem500 {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON503() *Problem503 {
+	return r.ApplicationproblemJSON503
+}
+
+// GetApplicationproblemJSON507 returns the response for an HTTP 507 `application/problem+json` response
+func (r WithdrawLockRequestResponse) GetApplicationproblemJSON507() *Problem507 {
+	return r.ApplicationproblemJSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r WithdrawLockRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WithdrawLockRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WithdrawLockRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WithdrawLockRequestResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13656,6 +14546,7 @@ func (r ListUsersResponse) ContentType() string {
 
 // AddUserResponse201Headers the declared response headers of an HTTP 201 response for AddUser
 type AddUserResponse201Headers struct {
+	ETag               *string
 	IdempotentReplayed *string
 	Location           *string
 }
@@ -13954,6 +14845,11 @@ func (r CloseAccountResponse) ContentType() string {
 	return ""
 }
 
+// UpdateUserResponse200Headers the declared response headers of an HTTP 200 response for UpdateUser
+type UpdateUserResponse200Headers struct {
+	ETag *string
+}
+
 // UpdateUserResponse401Headers the declared response headers of an HTTP 401 response for UpdateUser
 type UpdateUserResponse401Headers struct {
 	WWWAuthenticate *string
@@ -14008,6 +14904,8 @@ type UpdateUserResponse struct {
 	ApplicationproblemJSON503 *Problem503
 	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
 	ApplicationproblemJSON507 *Problem507
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateUserResponse200Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *UpdateUserResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
@@ -15378,6 +16276,8 @@ type ReferralBundleResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem422
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -15419,6 +16319,11 @@ func (r ReferralBundleResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r ReferralBundleResponse) GetApplicationproblemJSON404() *Problem404 {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r ReferralBundleResponse) GetApplicationproblemJSON422() *Problem422 {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -17815,7 +18720,7 @@ func (c *ClientWithResponses) RequestErasureWithResponse(ctx context.Context, id
 
 // RequestLockWithBodyWithResponse Request a case lock (team manager)
 //
-// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10).
+// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10). A deny list that refuses every service manager of the organisation who could decide the request (active, not helpdesk, not the requester) is refused with 422 naming deny: nobody could ever decide it. When nobody could decide it whatever the deny list says (the organisation has service managers, but every one is the requester or holds the helpdesk role), it is refused with 409 in plain words, and nothing is recorded. An organisation with no service manager at all is not refused.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17830,7 +18735,7 @@ func (c *ClientWithResponses) RequestLockWithBodyWithResponse(ctx context.Contex
 
 // RequestLockWithResponse Request a case lock (team manager)
 //
-// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10).
+// By a team manager of an organisation holding the client; the lock belongs to their organisation, and the responsible person must be an active member of it with the adviser, org_lead, team_manager or service_manager role, never helpdesk (422 naming responsible_user_id) (R-LOCK-10). A deny list that refuses every service manager of the organisation who could decide the request (active, not helpdesk, not the requester) is refused with 422 naming deny: nobody could ever decide it. When nobody could decide it whatever the deny list says (the organisation has service managers, but every one is the requester or holds the helpdesk role), it is refused with 409 in plain words, and nothing is recorded. An organisation with no service manager at all is not refused.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17845,7 +18750,7 @@ func (c *ClientWithResponses) RequestLockWithResponse(ctx context.Context, id Id
 
 // ReviewLockWithBodyWithResponse Record a monthly lock review (team manager)
 //
-// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). A review with keep_locked false also asks for the lock to be lifted, unless an unlock request already waits: when no service manager of the organisation could decide that request (the lock refuses every one of them, the requester aside, as for POST /v1/clients/{id}/unlock-requests), the review is refused with 409, in plain words naming keep_locked, and nothing is recorded; keeping the lock is still recorded.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17860,7 +18765,7 @@ func (c *ClientWithResponses) ReviewLockWithBodyWithResponse(ctx context.Context
 
 // ReviewLockWithResponse Record a monthly lock review (team manager)
 //
-// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+// By a team manager of the organisation the lock belongs to (R-LOCK-5, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). A review with keep_locked false also asks for the lock to be lifted, unless an unlock request already waits: when no service manager of the organisation could decide that request (the lock refuses every one of them, the requester aside, as for POST /v1/clients/{id}/unlock-requests), the review is refused with 409, in plain words naming keep_locked, and nothing is recorded; keeping the lock is still recorded.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17950,7 +18855,7 @@ func (c *ClientWithResponses) CompleteSeriousCaseReviewWithResponse(ctx context.
 
 // SubjectAccessWithResponse Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 //
-// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told.
+// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18010,7 +18915,7 @@ func (c *ClientWithResponses) EndTemporaryAccessWithResponse(ctx context.Context
 
 // RequestUnlockWithBodyWithResponse Ask for a lock to be lifted (team manager); decided like a lock request
 //
-// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). Refused with 409 when the lock's organisation has service managers but the lock refuses every one who could decide the request (its deny list names them or their team, or they hold the helpdesk role; the requester never decides their own): nobody could ever decide it. An organisation with no service manager at all is not refused.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18025,7 +18930,7 @@ func (c *ClientWithResponses) RequestUnlockWithBodyWithResponse(ctx context.Cont
 
 // RequestUnlockWithResponse Ask for a lock to be lifted (team manager); decided like a lock request
 //
-// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person).
+// By a team manager of the organisation the lock belongs to (R-LOCK-6, R-LOCK-10); others get the answers of R-LOCK-12 (404 as for an unknown client, or 403 naming the responsible person). Refused with 409 when the lock's organisation has service managers but the lock refuses every one who could decide the request (its deny list names them or their team, or they hold the helpdesk role; the requester never decides their own): nobody could ever decide it. An organisation with no service manager at all is not refused.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18068,9 +18973,24 @@ func (c *ClientWithResponses) ListErasureRequestsWithResponse(ctx context.Contex
 	return ParseListErasureRequestsResponse(rsp)
 }
 
+// GetErasureRequestWithResponse Read an erasure request (the coordinator; the organisation that passed it on)
+//
+// The path the 201 of POST /v1/clients/{id}/erasure-requests names in Location: the request as GET /v1/erasure-requests lists it, where it stands now (requested, refused, carried_out), never its reason (R-PRIV-2). The coordinator reads every one; a caseworker (adviser, org lead, team or service manager) of the organisation that passed it on reads it while they may still make one for the client: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden (R-LOCK-12). Anyone else gets 404, as for a request that does not exist. To the coordinator, who decides it, ETag is the revision of the client's stream: sent back as If-Match, it makes the decision conditional (412 once the case has moved on). Whoever else reads it gets no ETag: they cannot decide it, and the revision moves with case events they may not learn of (R-LOCK-12).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/erasure-requests/{id} (the `GetErasureRequest` operationId).
+func (c *ClientWithResponses) GetErasureRequestWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetErasureRequestResponse, error) {
+	rsp, err := c.GetErasureRequest(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetErasureRequestResponse(rsp)
+}
+
 // DecideErasureWithBodyWithResponse Carry out or refuse an erasure request (coordinator)
 //
-// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason.
+// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason; a request whose client was erased since it was asked is refused without one (409 with one). If-Match is compared with the revision of the client's stream, the ETag GET /v1/erasure-requests/{id} gives the coordinator: the decision runs only if the case has not moved on since (412 otherwise, nothing recorded) (R-LEDGER-2).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18085,7 +19005,7 @@ func (c *ClientWithResponses) DecideErasureWithBodyWithResponse(ctx context.Cont
 
 // DecideErasureWithResponse Carry out or refuse an erasure request (coordinator)
 //
-// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason.
+// The coordinator carries out an erasure request (the client's key is destroyed, so their data can no longer be read) or refuses it with a reason; a request whose client was erased since it was asked is refused without one (409 with one). If-Match is compared with the revision of the client's stream, the ETag GET /v1/erasure-requests/{id} gives the coordinator: the decision runs only if the case has not moved on since (412 otherwise, nothing recorded) (R-LEDGER-2).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18145,7 +19065,7 @@ func (c *ClientWithResponses) LedgerConsistencyProofWithResponse(ctx context.Con
 
 // LockRequestsWithResponse Lock and unlock requests waiting for the caller's decision (service managers)
 //
-// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+// The requests on locks belonging to the calling service manager's organisation that the lock does not deny them, never a request they made themselves, oldest first (R-LOCK-6, R-LOCK-10). Each reason answered is the client's data: every request on the page is recorded in its client's access log as read by the caller (grant lock_decision), before the answer when the case is locked (R-LOCK-9). Other roles get 403. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18158,9 +19078,24 @@ func (c *ClientWithResponses) LockRequestsWithResponse(ctx context.Context, para
 	return ParseLockRequestsResponse(rsp)
 }
 
+// GetLockRequestWithResponse Read a lock or unlock request (whoever made it; the service managers who decide it)
+//
+// The path the 201 of POST /v1/clients/{id}/lock-requests and POST /v1/clients/{id}/unlock-requests names in Location: the request as GET /v1/lock-requests lists it, where it stands now and, once decided or withdrawn, by whom and when (R-LOCK-1, R-LOCK-6). Whoever made it, while they hold the team manager role (judged on the roles held now, as for its withdrawal), the service managers who may decide it and the team managers who may withdraw it (or could have, R-LOCK-10), but never helpdesk, not even one who made it before being moved to helpdesk (R-LOCK-2), read it behind the gate of every lock command: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden, as for a request that does not exist (R-LOCK-12). Anyone else gets that 404 too. Its reason is the client's data: the read is recorded in the client's access log (grant lock_decision for a service manager, lock_request for whoever made it), before the answer when the case is locked (R-LOCK-9); a team manager who may only withdraw it gets it without its reason. ETag is the revision of the client's stream the request is read from: sent back as If-Match, it makes the request's withdrawal or decision conditional (412 once the case has moved on).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/lock-requests/{id} (the `GetLockRequest` operationId).
+func (c *ClientWithResponses) GetLockRequestWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetLockRequestResponse, error) {
+	rsp, err := c.GetLockRequest(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetLockRequestResponse(rsp)
+}
+
 // DecideLockWithBodyWithResponse Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18175,7 +19110,7 @@ func (c *ClientWithResponses) DecideLockWithBodyWithResponse(ctx context.Context
 
 // DecideLockWithResponse Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12).
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18188,9 +19123,39 @@ func (c *ClientWithResponses) DecideLockWithResponse(ctx context.Context, id Id,
 	return ParseDecideLockResponse(rsp)
 }
 
+// WithdrawLockRequestWithBodyWithResponse Withdraw a lock or unlock request before it is decided (team manager)
+//
+// Takes back a lock or unlock request still awaiting a decision (R-LOCK-1, R-LOCK-6): the team manager who made it, while they still hold that role, or another team manager of the organisation the lock belongs to whom the lock does not deny (R-LOCK-10), so that a request nobody is left to decide does not wait for good. Service managers decide requests rather than withdraw them (one who holds the team manager role too may); helpdesk never. A withdrawn lock request leaves the case unlocked and free for a new request; a withdrawn unlock request leaves the lock in force. The reason is required (free text, sealed under the client's key like every lock reason) unless the client's data is erased, when none can be kept (422 naming reason; 409 if one is sent). A member of the lock's organisation who may not withdraw it gets 403; anyone of another organisation, or kept out of a hidden lock, gets the 404 of a request that does not exist (R-LOCK-12), as GET /v1/lock-requests/{id} answers them; a hidden lock still requested keeps out whom it will keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers). A request is withdrawn or decided once: withdrawing it after that, by someone who could have withdrawn it, gets 409 and records nothing.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/lock-requests/{id}/withdrawal (the `WithdrawLockRequest` operationId).
+func (c *ClientWithResponses) WithdrawLockRequestWithBodyWithResponse(ctx context.Context, id Id, params *WithdrawLockRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*WithdrawLockRequestResponse, error) {
+	rsp, err := c.WithdrawLockRequestWithBody(ctx, id, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWithdrawLockRequestResponse(rsp)
+}
+
+// WithdrawLockRequestWithResponse Withdraw a lock or unlock request before it is decided (team manager)
+//
+// Takes back a lock or unlock request still awaiting a decision (R-LOCK-1, R-LOCK-6): the team manager who made it, while they still hold that role, or another team manager of the organisation the lock belongs to whom the lock does not deny (R-LOCK-10), so that a request nobody is left to decide does not wait for good. Service managers decide requests rather than withdraw them (one who holds the team manager role too may); helpdesk never. A withdrawn lock request leaves the case unlocked and free for a new request; a withdrawn unlock request leaves the lock in force. The reason is required (free text, sealed under the client's key like every lock reason) unless the client's data is erased, when none can be kept (422 naming reason; 409 if one is sent). A member of the lock's organisation who may not withdraw it gets 403; anyone of another organisation, or kept out of a hidden lock, gets the 404 of a request that does not exist (R-LOCK-12), as GET /v1/lock-requests/{id} answers them; a hidden lock still requested keeps out whom it will keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers). A request is withdrawn or decided once: withdrawing it after that, by someone who could have withdrawn it, gets 409 and records nothing.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/lock-requests/{id}/withdrawal (the `WithdrawLockRequest` operationId).
+func (c *ClientWithResponses) WithdrawLockRequestWithResponse(ctx context.Context, id Id, params *WithdrawLockRequestParams, body WithdrawLockRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*WithdrawLockRequestResponse, error) {
+	rsp, err := c.WithdrawLockRequest(ctx, id, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWithdrawLockRequestResponse(rsp)
+}
+
 // LockedCasesWithResponse Locked cases with review dates and access granted (managers: theirs; coordinator: all)
 //
-// Locked cases with their review dates and the access granted: a manager sees theirs, the coordinator all. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+// Locked cases with their review dates and the access granted: a manager sees theirs (the locks they asked for, approved or are responsible for, unless the lock now refuses them: its deny list names them or their team, or they hold the helpdesk role, R-LOCK-2, R-LOCK-12), the coordinator all but those whose lock refuses them by the same rule. Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18955,7 +19920,7 @@ func (c *ClientWithResponses) CompleteSessionWithResponse(ctx context.Context, b
 
 // StatisticsWithResponse Anonymised statistics per organisation and month (coordinator)
 //
-// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks, and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
+// Counts per organisation and month of referrals made and received, urgency, outcomes, timescales kept, overdue, median working days to acknowledge and to close, erasure requests and case locks (requests by what became of them, and the cases locked at each month's end, R-LOCK-7), and referrals declined (by reason code), forwarded, withdrawn and reopened (R-REF-9..12), built from ids, times, flags, outcomes and reason codes only (R-STAT-1, R-STAT-2). Disclosure control by default (R-STAT-3): counts from 1 to 7 suppressed, other counts rounded to the nearest 5, further counts suppressed where a total would give a suppressed one away; see disclosure_control in the answer. With disclosure control on, the period is whole, completed calendar months (R-STAT-5): from and to are months (YYYY-MM), a day-level bound or a to at or after the current month gets 422 naming the field (unless the network sets statistics.include_current_month, which allows the current month so far, for its own dashboards, not for publication), and the default is the last 12 completed months. With it off (exact counts, not for publication) a bound may also be a day. JSON, or CSV with format=csv (R-STAT-4). The answer reflects every write made before the request. Coordinator only; every other role gets 403.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -19015,7 +19980,7 @@ func (c *ClientWithResponses) StartTOTPEnrolmentWithResponse(ctx context.Context
 
 // ConfirmTOTPEnrolmentWithBodyWithResponse Finish enrolling with the app's current code
 //
-// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19030,7 +19995,7 @@ func (c *ClientWithResponses) ConfirmTOTPEnrolmentWithBodyWithResponse(ctx conte
 
 // ConfirmTOTPEnrolmentWithResponse Finish enrolling with the app's current code
 //
-// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile) gets 409.
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -21251,6 +22216,127 @@ func ParseListErasureRequestsResponse(rsp *http.Response) (*ListErasureRequestsR
 	return response, nil
 }
 
+// ParseGetErasureRequestResponse parses an HTTP response from a GetErasureRequestWithResponse call
+func ParseGetErasureRequestResponse(rsp *http.Response) (*GetErasureRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetErasureRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ErasureRequestItem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetErasureRequestResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetErasureRequestResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetErasureRequestResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetErasureRequestResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetErasureRequestResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseDecideErasureResponse parses an HTTP response from a DecideErasureWithResponse call
 func ParseDecideErasureResponse(rsp *http.Response) (*DecideErasureResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21654,6 +22740,13 @@ func ParseLedgerConsistencyProofResponse(rsp *http.Response) (*LedgerConsistency
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -21801,6 +22894,134 @@ func ParseLockRequestsResponse(rsp *http.Response) (*LockRequestsResponse, error
 		response.Headers403 = &headers
 	case rsp.StatusCode == 503:
 		var headers LockRequestsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetLockRequestResponse parses an HTTP response from a GetLockRequestWithResponse call
+func ParseGetLockRequestResponse(rsp *http.Response) (*GetLockRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetLockRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LockRequestView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetLockRequestResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetLockRequestResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetLockRequestResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers GetLockRequestResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetLockRequestResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -21964,6 +23185,169 @@ func ParseDecideLockResponse(rsp *http.Response) (*DecideLockResponse, error) {
 		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers DecideLockResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseWithdrawLockRequestResponse parses an HTTP response from a WithdrawLockRequestWithResponse call
+func ParseWithdrawLockRequestResponse(rsp *http.Response) (*WithdrawLockRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WithdrawLockRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LockWithdrawn
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem400
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem401
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem403
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem404
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest Problem413
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest Problem415
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem500
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem503
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Problem507
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 401:
+		var headers WithdrawLockRequestResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers WithdrawLockRequestResponse403Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 404:
+		var headers WithdrawLockRequestResponse404Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers WithdrawLockRequestResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
+	case rsp.StatusCode == 503:
+		var headers WithdrawLockRequestResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
 			var value int
 			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
@@ -23146,6 +24530,13 @@ func ParseAddUserResponse(rsp *http.Response) (*AddUserResponse, error) {
 	switch {
 	case rsp.StatusCode == 201:
 		var headers AddUserResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -23462,6 +24853,16 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateUserResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		response.Headers200 = &headers
 	case rsp.StatusCode == 401:
 		var headers UpdateUserResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -24823,6 +26224,13 @@ func ParseReferralBundleResponse(rsp *http.Response) (*ReferralBundleResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem422
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500

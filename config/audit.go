@@ -10,7 +10,7 @@ import (
 // Audit configures signed checkpoints of the ledger's Merkle tree
 // (R-AUD-1): the key they are signed with, how often, and who is sent each.
 type Audit struct {
-	SigningKeyFile       string        `yaml:"signing_key_file" help:"File holding the checkpoint signing key made by ledger audit keygen (mode 0600). Must not be inside data_dir. Empty: this node signs no checkpoints and serves the latest recorded in the ledger."`
+	SigningKeyFile       string        `yaml:"signing_key_file" help:"File holding the checkpoint signing key made by ledger audit keygen (mode 0600), read when audit.signer is true. Must not be inside data_dir. Empty, or audit.signer false: this node signs no checkpoints (a start says so if this is set) and serves the latest recorded in the ledger."`
 	Origin               string        `yaml:"origin" help:"The network's name in every checkpoint (its first line), e.g. referrals.example.org/ledger. Must match the signing key's name. Empty: the key's name."`
 	CheckpointInterval   time.Duration `yaml:"checkpoint_interval" help:"How often the signing node signs a checkpoint when the ledger has grown."`
 	Signer               bool          `yaml:"signer" help:"This node is the network's designated checkpoint signer. With several API nodes, set it (and signing_key_file) on exactly one."`

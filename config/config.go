@@ -19,7 +19,7 @@ import (
 type Config struct {
 	HTTP              HTTP         `yaml:"http"`
 	DataDir           string       `yaml:"data_dir" help:"Directory holding the event log, key store and other state."`
-	BootstrapPassword string       `yaml:"bootstrap_password" secret:"true" help:"Password of the first coordinator account. Empty: generate one on first start and print it once."`
+	BootstrapPassword string       `yaml:"bootstrap_password" secret:"true" help:"Password of the first coordinator account, set on first start only (a later start says it is ignored). Empty: generate one on first start and print it once."`
 	BootstrapEmail    string       `yaml:"bootstrap_email" help:"Email address of the first coordinator account and of the coordinating body, set on first start only; change it later with PATCH /v1/organisations/{id}/users/{user_id}. Empty: coordinator@localhost."`
 	Log               Log          `yaml:"log"`
 	Auth              Auth         `yaml:"auth"`
@@ -59,7 +59,7 @@ type SMTP struct {
 
 // Notify configures which email notices go out when (R-NOTE-1, R-ORG-2).
 type Notify struct {
-	Enabled               bool          `yaml:"enabled" help:"Send email notices from this node. With several API nodes, enable it on exactly one: each enabled node sends every notice."`
+	Enabled               bool          `yaml:"enabled" help:"Derive and send email notices on this node. Nodes sharing PostgreSQL (keystore postgres) take turns: one at a time sends and another takes over when it stops, so leave it on on every node. Off: this node sends none."`
 	OverdueDigestAt       string        `yaml:"overdue_digest_at" help:"Europe/London time of day (HH:MM) the overdue digest goes out, on working days."`
 	IntakeOffReminderDays int           `yaml:"intake_off_reminder_days" help:"Org leads are reminded once their intake has been off this many days."`
 	MaxAttempts           int           `yaml:"max_attempts" help:"Attempts to send a notice the mail server refuses for good (5xx) before it is marked failed and logged; a deferred notice (4xx, server unreachable) is retried until taken."`
@@ -109,7 +109,7 @@ type HTTP struct {
 	Addr           string        `yaml:"addr" help:"Address the HTTP server listens on, host:port."`
 	TrustedProxies []string      `yaml:"trusted_proxies" help:"IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated in the environment). Empty: trust none."`
 	MaxBodyBytes   int64         `yaml:"max_body_bytes" help:"Largest request body accepted, in bytes."`
-	PublicURL      string        `yaml:"public_url" help:"Base URL users reach the service at, used for links in emails. Empty: http:// + http.addr."`
+	PublicURL      string        `yaml:"public_url" help:"Base URL users reach the service at, used for links in emails. Empty: http:// + http.addr (localhost when it names no host)."`
 	RequestTimeout time.Duration `yaml:"request_timeout" help:"Every request is answered within this: a request still waiting for the store or the views then gets 503 with Retry-After. Longer than projections.read_your_writes_timeout."`
 }
 

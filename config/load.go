@@ -86,7 +86,15 @@ func Load(opts LoadOptions) (Config, error) {
 	}
 	cfg.HTTP.PublicURL = strings.TrimRight(cfg.HTTP.PublicURL, "/")
 	if cfg.HTTP.PublicURL == "" {
-		cfg.HTTP.PublicURL = "http://" + cfg.HTTP.Addr
+		// An address without a host (":8080", every interface) names
+		// none for a link: links then go to localhost, as the server
+		// says to open it, rather than to "http://:8080", which no mail
+		// reader can follow.
+		addr := cfg.HTTP.Addr
+		if strings.HasPrefix(addr, ":") {
+			addr = "localhost" + addr
+		}
+		cfg.HTTP.PublicURL = "http://" + addr
 	}
 
 	problems = append(problems, cfg.problems()...)

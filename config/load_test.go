@@ -78,6 +78,17 @@ func TestLoad(t *testing.T) {
 			want: func(c *Config) { c.BootstrapEmail = "lead@network.example" },
 		},
 		{
+			// An address without a host listens on every interface and
+			// names no host for links: they go to localhost, never to
+			// "http://:8080", which no mail reader can follow.
+			name: "HostlessAddressLinksToLocalhost",
+			env:  map[string]string{"LEDGER_HTTP_ADDR": ":8081"},
+			want: func(c *Config) {
+				c.HTTP.Addr = ":8081"
+				c.HTTP.PublicURL = "http://localhost:8081"
+			},
+		},
+		{
 			name: "EmptyEnvIsUnset",
 			env:  map[string]string{"LEDGER_HTTP_ADDR": ""},
 			want: func(c *Config) {},

@@ -128,6 +128,11 @@ type ClientRecord struct {
 	CaseNotes []CaseNote
 }
 
+// ErasureBegun reports whether the client's data is erased, or its
+// erasure was started and not yet recorded complete: either way it can no
+// longer be read or kept.
+func (c ClientRecord) ErasureBegun() bool { return c.Erased || c.Erasing != uuid.Nil }
+
 // EvolveClient applies a recorded event: erasure and subject access
 // events, and case-locking ones through EvolveLock. It never mutates the
 // Requests map of the state passed in.
@@ -192,7 +197,7 @@ func DecideRequestErasure(c ClientRecord, actor Actor, clientID, requestID uuid.
 	if !actor.Caseworker() {
 		return nil, Errorf(Forbidden, "only advisers of an organisation involved with the client can request erasure")
 	}
-	if c.Erased || c.Erasing != uuid.Nil {
+	if c.ErasureBegun() {
 		return nil, Errorf(Conflict, "the client's data is already erased")
 	}
 	var f fieldErrors
@@ -205,7 +210,8 @@ func DecideRequestErasure(c ClientRecord, actor Actor, clientID, requestID uuid.
 
 // DecideErasure is the coordinator's decision on a request (R-PRIV-2):
 // carrying it out records the intent (the caller then destroys the key and
-// records ClientErased); refusing needs a reason. Carrying out again a
+// records ClientErased); refusing needs a reason, except once the client's
+// data is erased, when it takes none. Carrying out again a
 // request whose erasure was started but not completed records nothing, so
 // the caller can finish it. Errors: Forbidden (not the coordinator),
 // NotFound (no such request), Conflict (already decided), Invalid.
@@ -227,10 +233,19 @@ func DecideErasure(c ClientRecord, actor Actor, requestID uuid.UUID, carryOut bo
 		return nil, Errorf(Conflict, "the erasure request was already decided (%s)", req.Status)
 	}
 	if carryOut {
-		if c.Erased || c.Erasing != uuid.Nil {
+		if c.ErasureBegun() {
 			return nil, Errorf(Conflict, "the client's data is already erased")
 		}
 		return []Event{&ClientErasureStarted{RequestID: requestID}}, nil
+	}
+	if c.ErasureBegun() {
+		// Erased since it was asked (by another request, or retention):
+		// it can only be refused, and a reason would be free text about
+		// the client that no key is left to keep (R-PRIV-3).
+		if reason != "" {
+			return nil, Errorf(Conflict, "the client's data was erased: leave the reason empty")
+		}
+		return []Event{&ClientErasureRefused{RequestID: requestID, ClientID: c.ID}}, nil
 	}
 	var f fieldErrors
 	f.text("reason", reason, true, MaxLongText)
@@ -243,7 +258,7 @@ func DecideErasure(c ClientRecord, actor Actor, requestID uuid.UUID, carryOut bo
 // DecideRetentionErasure starts an erasure because the retention period
 // has passed (R-PRIV-5); nothing happens for a client already erased.
 func DecideRetentionErasure(c ClientRecord, requestID uuid.UUID) []Event {
-	if c.Erased || c.Erasing != uuid.Nil {
+	if c.ErasureBegun() {
 		return nil
 	}
 	return []Event{&ClientErasureStarted{RequestID: requestID, Reason: "retention"}}

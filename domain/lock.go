@@ -13,7 +13,7 @@ type LockStatus string
 
 // The lock statuses.
 const (
-	LockNone    LockStatus = ""          // never locked, refused, or unlocked
+	LockNone    LockStatus = ""          // never locked, refused, withdrawn, or unlocked
 	LockPending LockStatus = "requested" // awaiting a service manager
 	LockLocked  LockStatus = "locked"
 )
@@ -57,7 +57,8 @@ type Lock struct {
 	UnlockRequestedBy    uuid.UUID // who asked for it
 }
 
-// ReviewDue is when the lock's next monthly review is due (R-LOCK-5).
+// ReviewDue is when the lock's next monthly review is due (R-LOCK-5): a
+// calendar month after it was locked or last reviewed.
 func (l Lock) ReviewDue() time.Time {
 	if l.Status != LockLocked {
 		return time.Time{}
@@ -66,7 +67,19 @@ func (l Lock) ReviewDue() time.Time {
 	if l.LastReviewedAt.After(from) {
 		from = l.LastReviewedAt
 	}
-	return from.AddDate(0, 1, 0)
+	return nextMonth(from)
+}
+
+// nextMonth is t a calendar month on: the same day of the next month or,
+// when that month is shorter, its last day (31 January is followed by 28
+// or 29 February), never a day of the month after, as t.AddDate(0, 1, 0)
+// would give (3 March), which leaves a month without a review.
+func nextMonth(t time.Time) time.Time {
+	y, m, d := t.Date()
+	if last := time.Date(y, m+2, 0, 0, 0, 0, 0, t.Location()).Day(); d > last {
+		d = last
+	}
+	return time.Date(y, m+1, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }
 
 // ReviewOverdue reports whether the review is past due at now.
@@ -211,6 +224,13 @@ func evolveLock(l Lock, rec Recorded) (Lock, bool) {
 		}
 	case *UnlockRefused:
 		if l.UnlockRequestID == e.RequestID {
+			l.UnlockRequestID, l.UnlockRequestedBy = uuid.Nil, uuid.Nil
+		}
+	case *LockRequestWithdrawn:
+		switch {
+		case l.Status == LockPending && l.RequestID == e.RequestID:
+			l = Lock{}
+		case l.Status == LockLocked && l.UnlockRequestID == e.RequestID:
 			l.UnlockRequestID, l.UnlockRequestedBy = uuid.Nil, uuid.Nil
 		}
 	case *SeriousCaseReviewCompleted:

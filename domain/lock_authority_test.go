@@ -98,7 +98,7 @@ func TestDecideUnlock_LOCK10(t *testing.T) {
 	})
 	t.Run("ErrOwnUnlockRequestByReview", func(t *testing.T) {
 		c := given(lockedBy(ownerTM, false)...).client()
-		evs, err := domain.DecideLockReview(c, ownerBoth, id("review"), unlockRequestID, false, "no longer needed")
+		evs, err := domain.DecideLockReview(c, ownerBoth, id("review"), unlockRequestID, false, "no longer needed", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,18 +128,18 @@ func TestCompleteSeriousCaseReview_LOCK10(t *testing.T) {
 func TestLockReviewAndUnlockRequest_LOCK10(t *testing.T) {
 	c := given(lockedBy(ownerTM, false)...).client()
 	t.Run("OKReview", func(t *testing.T) {
-		when(domain.DecideLockReview(c, ownerTM, id("review"), unlockRequestID, true, "")).
+		when(domain.DecideLockReview(c, ownerTM, id("review"), unlockRequestID, true, "", nil)).
 			then(t, &domain.LockReviewed{ReviewID: id("review"), ClientID: clientID, KeepLocked: true})
 	})
 	t.Run("OKUnlockRequest", func(t *testing.T) {
-		when(domain.DecideRequestUnlock(c, ownerTM, unlockRequestID, "over")).
+		when(domain.DecideRequestUnlock(c, ownerTM, unlockRequestID, "over", nil)).
 			then(t, &domain.UnlockRequested{RequestID: unlockRequestID, ClientID: clientID, Reason: "over"})
 	})
 	t.Run("ErrReviewOtherOrganisation", func(t *testing.T) {
-		when(domain.DecideLockReview(c, otherTM, id("review"), unlockRequestID, false, "lift it")).thenError(t, domain.Forbidden)
+		when(domain.DecideLockReview(c, otherTM, id("review"), unlockRequestID, false, "lift it", nil)).thenError(t, domain.Forbidden)
 	})
 	t.Run("ErrUnlockRequestOtherOrganisation", func(t *testing.T) {
-		when(domain.DecideRequestUnlock(c, otherTM, unlockRequestID, "lift it")).thenError(t, domain.Forbidden)
+		when(domain.DecideRequestUnlock(c, otherTM, unlockRequestID, "lift it", nil)).thenError(t, domain.Forbidden)
 	})
 }
 

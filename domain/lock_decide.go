@@ -25,6 +25,10 @@ type RequestLock struct {
 	// Named are the accounts the allow and deny lists name by user_id, as
 	// the directory has them; an id it does not know is absent.
 	Named map[uuid.UUID]User
+	// Colleagues are the accounts of the requester's organisation, as the
+	// directory has them: whether the deny list leaves a service manager
+	// to decide the request.
+	Colleagues map[uuid.UUID]User
 	// Refused holds what the caller found wrong in what it was sent before
 	// it could make the command of it (a form's half-filled entry): the
 	// request is refused with those errors and the command's own, so the
@@ -39,13 +43,16 @@ type RequestLock struct {
 // role is only for refusing system support or emergency duty their
 // automatic access. Teams are labels on accounts, not records of their
 // own: a team's name is checked for its shape only.
-func validateParties(f *fieldErrors, field string, parties []Party, deny bool, named map[uuid.UUID]User) {
+func validateParties(f *fieldErrors, field string, parties []Party, deny bool, named map[uuid.UUID]User, refused fieldErrors) {
 	if len(parties) > 100 {
 		f.add(field, "must list at most 100 entries")
 		return
 	}
 	for i, p := range parties {
 		name := field + "[" + strconvItoa(i) + "]"
+		if refused.names(name+".user_id") || refused.names(name+".organisation_id") {
+			continue // its mistake is named among the refused
+		}
 		set := 0
 		for _, ok := range []bool{p.UserID != uuid.Nil, p.Team != "", p.Role != ""} {
 			if ok {
@@ -78,7 +85,15 @@ func validateParties(f *fieldErrors, field string, parties []Party, deny bool, n
 // DecideRequestLock lets a team manager ask for a lock, which then belongs
 // to their organisation; the responsible person is an active member of it
 // with a casework or manager role, never helpdesk (R-LOCK-10). Errors:
-// Forbidden, Conflict (already locked or a request pending), Invalid.
+// Forbidden, Conflict (already locked or a request pending, or nobody
+// could decide it), Invalid.
+//
+// When the organisation has service managers but none who could decide
+// the request whatever its deny list says (every one is the requester,
+// who never decides their own, or helpdesk staff), nobody ever could: it
+// is refused as Conflict in plain words, as an unlock request nobody
+// could decide is (R-LOCK-6, R-LOCK-10). One that only the deny list
+// leaves without a decider is refused as Invalid naming deny.
 func DecideRequestLock(c ClientRecord, actor Actor, cmd RequestLock) ([]Event, error) {
 	if !actor.Has(RoleTeamManager) {
 		return nil, Errorf(Forbidden, "only a team manager can request a case lock")
@@ -92,8 +107,15 @@ func DecideRequestLock(c ClientRecord, actor Actor, cmd RequestLock) ([]Event, e
 	case LockPending:
 		return nil, Errorf(Conflict, "a lock request for this case is already awaiting a decision")
 	}
+	if noDecider(Lock{Status: LockPending, OwningOrganisationID: actor.OrganisationID}, actor, cmd.Colleagues) {
+		return nil, Errorf(Conflict, "no service manager of your organisation could decide this request: "+
+			"nobody decides a request they made themselves, and helpdesk staff decide none; "+
+			"ask your organisation's lead for another service manager")
+	}
 	var f fieldErrors
 	switch {
+	case fieldErrors(cmd.Refused).names("responsible_user_id"):
+		// its mistake is named among the refused
 	case cmd.ResponsibleUserID == uuid.Nil:
 		f.add("responsible_user_id", "is required")
 	case cmd.Responsible.ID != cmd.ResponsibleUserID:
@@ -104,8 +126,11 @@ func DecideRequestLock(c ClientRecord, actor Actor, cmd RequestLock) ([]Event, e
 		}
 	}
 	f.text("reason", cmd.Reason, true, MaxLongText)
-	validateParties(&f, "allow", cmd.Allow, false, cmd.Named)
-	validateParties(&f, "deny", cmd.Deny, true, cmd.Named)
+	validateParties(&f, "allow", cmd.Allow, false, cmd.Named, cmd.Refused)
+	validateParties(&f, "deny", cmd.Deny, true, cmd.Named, cmd.Refused)
+	if leavesNoDecider(actor, cmd.Deny, cmd.Colleagues) {
+		f.add("deny", "refuses every service manager of your organisation who could decide this request, so nobody could: leave at least one of them off the list")
+	}
 	f = append(f, cmd.Refused...)
 	if err := f.err(); err != nil {
 		return nil, err
@@ -113,6 +138,62 @@ func DecideRequestLock(c ClientRecord, actor Actor, cmd RequestLock) ([]Event, e
 	return []Event{&LockRequested{RequestID: cmd.RequestID, ClientID: cmd.ClientID, ResponsibleUserID: cmd.ResponsibleUserID,
 		Reason: cmd.Reason, Allow: nonNilParties(cmd.Allow), Deny: nonNilParties(cmd.Deny),
 		HideNotification: cmd.HideNotification, SeriousCaseReview: cmd.SeriousCaseReview}}, nil
+}
+
+// leavesNoDecider reports whether a deny list refuses every service
+// manager of the requester's organisation who could decide the request:
+// active, not helpdesk, not the requester (R-LOCK-10). Such a request
+// could never be decided (a lock's deny list refuses its deciders too) and
+// would keep the case from being locked by another. An organisation with
+// no service manager at all is not the list's doing: its request waits
+// for one to be appointed; nor is one whose only service managers are the
+// requester or helpdesk staff, whatever the list says (DecideRequestLock
+// refuses that request as Conflict before the list is looked at).
+func leavesNoDecider(actor Actor, deny []Party, colleagues map[uuid.UUID]User) bool {
+	if len(deny) == 0 {
+		return false
+	}
+	org := Lock{Status: LockPending, OwningOrganisationID: actor.OrganisationID}
+	l := org
+	l.Deny = deny
+	return noDecider(l, actor, colleagues) && !noDecider(org, actor, colleagues)
+}
+
+// UnlockDecidable refuses, as Conflict, an unlock request of lock l by
+// requester that no service manager of the organisation could decide
+// (noDecider); colleagues are the organisation's accounts.
+func UnlockDecidable(l Lock, requester Actor, colleagues map[uuid.UUID]User) error {
+	if noDecider(l, requester, colleagues) {
+		return Errorf(Conflict, "no service manager of your organisation could decide this request: "+
+			"the lock's deny list or the helpdesk role refuses every one of them, and nobody decides a request they made themselves; "+
+			"ask your organisation's lead for a service manager the lock does not refuse")
+	}
+	return nil
+}
+
+// noDecider reports whether the organisation lock l belongs to has a
+// service manager (an open account holding the role) yet none who could
+// decide a request about l made by requester: every one is the requester,
+// who never decides their own, or is refused by l (its deny list names
+// them or their team, or they hold the helpdesk role), whom l keeps out of
+// deciding as of everything else (R-LOCK-2, R-LOCK-6, R-LOCK-10). Such a
+// request could never be decided. colleagues are the accounts of l's
+// organisation, as the directory has them. An organisation with no
+// service manager at all is not reported: appointing one decides the
+// request.
+func noDecider(l Lock, requester Actor, colleagues map[uuid.UUID]User) bool {
+	managers := 0
+	for _, u := range colleagues {
+		a := u.Actor()
+		if u.Closed || u.OrganisationID != l.OwningOrganisationID || !a.Has(RoleServiceManager) {
+			continue
+		}
+		if u.ID != requester.UserID && !l.Refuses(a) {
+			return false
+		}
+		managers++
+	}
+	return managers > 0
 }
 
 func nonNilParties(p []Party) []Party {
@@ -223,8 +304,14 @@ func DecideEndTemporaryAccess(c ClientRecord, actor Actor, userID uuid.UUID, now
 // DecideLockReview records a monthly review by a team manager of the
 // organisation the lock belongs to (R-LOCK-5, R-LOCK-10); deciding not to
 // keep the lock also asks for it to be lifted. Errors: Forbidden, Conflict
-// (not locked), Invalid.
-func DecideLockReview(c ClientRecord, actor Actor, reviewID, unlockRequestID uuid.UUID, keep bool, notes string) ([]Event, error) {
+// (not locked, or an unlock nobody could decide), Invalid.
+//
+// colleagues are the accounts of the lock's organisation, as the directory
+// has them: a review that would ask for the unlock when no service manager
+// could decide it (noDecider) is refused as Conflict naming keep_locked,
+// as DecideRequestUnlock refuses the same request asked for directly
+// (R-LOCK-6, R-LOCK-10), and nothing is recorded.
+func DecideLockReview(c ClientRecord, actor Actor, reviewID, unlockRequestID uuid.UUID, keep bool, notes string, colleagues map[uuid.UUID]User) ([]Event, error) {
 	if !actor.Has(RoleTeamManager) {
 		return nil, Errorf(Forbidden, "only a team manager reviews locked cases")
 	}
@@ -234,8 +321,13 @@ func DecideLockReview(c ClientRecord, actor Actor, reviewID, unlockRequestID uui
 	if !c.Lock.managedBy(actor, RoleTeamManager) {
 		return nil, Errorf(Forbidden, "only a team manager of the organisation the lock belongs to reviews it")
 	}
+	if !keep && c.Lock.UnlockRequestID == uuid.Nil && noDecider(c.Lock, actor, colleagues) {
+		return nil, errReviewUndecidable
+	}
 	var f fieldErrors
-	f.text("notes", notes, !keep, MaxLongText)
+	// Once the client's data is erased no notes can be kept: the review
+	// asks for the unlock without them, or the lock could never be lifted.
+	f.text("notes", notes, !keep && !c.Erased, MaxLongText)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
@@ -246,10 +338,26 @@ func DecideLockReview(c ClientRecord, actor Actor, reviewID, unlockRequestID uui
 	return out, nil
 }
 
+// errReviewUndecidable refuses a review asking for an unlock that no
+// service manager could decide: the review may keep the lock instead.
+var errReviewUndecidable = &Error{Code: Conflict,
+	Message: "no service manager of your organisation could decide the unlock request this review would make: " +
+		"the lock's deny list or the helpdesk role refuses every one of them, and nobody decides a request they made themselves; " +
+		"keep the case locked for now, and ask your organisation's lead for a service manager the lock does not refuse",
+	Fields: []FieldError{{Field: "keep_locked", Message: "cannot ask for the unlock: no service manager of your organisation could decide it. " +
+		"Keep the case locked for now, and ask your organisation's lead for a service manager the lock does not refuse"}}}
+
 // DecideRequestUnlock lets a team manager of the organisation the lock
 // belongs to ask for it to be lifted (R-LOCK-6, R-LOCK-10). Errors:
 // Forbidden, Conflict (not locked, or already asked), Invalid.
-func DecideRequestUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, reason string) ([]Event, error) {
+//
+// colleagues are the accounts of the lock's organisation, as the directory
+// has them: when it has service managers but the lock refuses every one
+// who could decide the request (its deny list names them or their team,
+// or they hold the helpdesk role), the requester aside, nobody ever could,
+// and the request is refused as Conflict, as a lock request whose deny
+// list leaves nobody to decide it is.
+func DecideRequestUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, reason string, colleagues map[uuid.UUID]User) ([]Event, error) {
 	if !actor.Has(RoleTeamManager) {
 		return nil, Errorf(Forbidden, "only a team manager can ask for a lock to be lifted")
 	}
@@ -262,8 +370,13 @@ func DecideRequestUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, reaso
 	if c.Lock.UnlockRequestID != uuid.Nil {
 		return nil, Errorf(Conflict, "an unlock request for this case is already awaiting a decision")
 	}
+	if err := UnlockDecidable(c.Lock, actor, colleagues); err != nil {
+		return nil, err
+	}
 	var f fieldErrors
-	f.text("reason", reason, true, MaxLongText)
+	// Once the client's data is erased no reason can be kept: the request
+	// goes without one, or the lock could never be lifted.
+	f.text("reason", reason, !c.Erased, MaxLongText)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
@@ -334,4 +447,48 @@ func DecideMessage(messageID, clientID uuid.UUID, text string, childProtection b
 		return nil, err
 	}
 	return []Event{&MessageForResponsiblePerson{MessageID: messageID, ClientID: clientID, ChildProtection: childProtection, Text: text}}, nil
+}
+
+// DecideWithdrawLockRequest takes back a lock or unlock request that still
+// awaits a decision (R-LOCK-1, R-LOCK-6, R-LOCK-10), as WithdrawableBy
+// allows: its team manager, or another team manager of the organisation
+// the lock belongs to. A withdrawn lock request leaves the case unlocked
+// and free for another; a withdrawn unlock request leaves the lock in
+// force. The reason is required, as for every step of a lock, unless the
+// client's data is erased, when none can be kept. Errors: NotFound (no
+// such request waiting, or the caller is not of the lock's organisation,
+// or a hidden lock requested would keep them out once in force: they learn
+// nothing of it, R-LOCK-12), Forbidden (any other member of that
+// organisation who may not withdraw it), Invalid.
+func DecideWithdrawLockRequest(c ClientRecord, actor Actor, requestID uuid.UUID, reason string) ([]Event, error) {
+	pending, _, _, ok := c.Lock.PendingRequest()
+	if !ok || pending != requestID {
+		return nil, Errorf(NotFound, "no such lock request")
+	}
+	if _, _, may := c.Lock.WithdrawableBy(actor); !may {
+		if actor.OrganisationID != c.Lock.OwningOrganisationID || c.Lock.requestHiddenFrom(actor) {
+			return nil, Errorf(NotFound, "no such lock request")
+		}
+		return nil, Errorf(Forbidden, "only the team manager who made the request, or another team manager of the organisation it belongs to, can withdraw it")
+	}
+	var f fieldErrors
+	f.text("reason", reason, !c.Erased, MaxLongText)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	return []Event{&LockRequestWithdrawn{RequestID: requestID, ClientID: c.ID, Reason: reason}}, nil
+}
+
+// requestHiddenFrom reports whether a lock still requested, its
+// notification hidden, would keep actor out without a word once in force
+// (R-LOCK-3): its deny list names them or their team, they are helpdesk
+// staff, or its allow list leaves them out, and they do not manage it.
+// They learn of the request no more than of the lock (R-LOCK-12). A lock
+// in force is judged by the gate of every lock command.
+func (l Lock) requestHiddenFrom(actor Actor) bool {
+	if l.Status != LockPending || !l.HideNotification {
+		return false
+	}
+	l.Status, l.Grants = LockLocked, nil // as it will be once approved
+	return ViewLock(l, actor, true, time.Time{}) == LockUnseen
 }

@@ -21,13 +21,14 @@ const (
 	UnlockRefusedType               = "client.unlock_refused"
 	SeriousCaseReviewCompletedType  = "client.serious_case_review_completed"
 	MessageForResponsiblePersonType = "client.message_sent"
+	LockRequestWithdrawnType        = "client.lock_request_withdrawn"
 )
 
 // LockEventTypes lists every case-locking event type.
 func LockEventTypes() []string {
 	return []string{LockRequestedType, LockApprovedType, LockRefusedType, TemporaryAccessGrantedType,
 		TemporaryAccessEndedType, LockReviewedType, UnlockRequestedType, UnlockApprovedType, UnlockRefusedType,
-		SeriousCaseReviewCompletedType, MessageForResponsiblePersonType}
+		SeriousCaseReviewCompletedType, MessageForResponsiblePersonType, LockRequestWithdrawnType}
 }
 
 func newLockEvent(t string) (Event, bool) {
@@ -54,6 +55,8 @@ func newLockEvent(t string) (Event, bool) {
 		return &SeriousCaseReviewCompleted{}, true
 	case MessageForResponsiblePersonType:
 		return &MessageForResponsiblePerson{}, true
+	case LockRequestWithdrawnType:
+		return &LockRequestWithdrawn{}, true
 	}
 	return nil, false
 }
@@ -141,6 +144,19 @@ type UnlockRefused struct {
 	Reason    string    `json:"reason" sensitive:"true"`
 }
 
+// LockRequestWithdrawn withdraws a lock or unlock request while it still
+// awaits a decision (R-LOCK-1, R-LOCK-6, R-LOCK-10): a withdrawn lock
+// request leaves the case as it was before it (not locked, free for
+// another request), a withdrawn unlock request leaves the lock in force.
+// RequestID names which: request ids are never shared. The reason is
+// client-linked free text, sealed like every lock reason (empty once the
+// client's data is erased).
+type LockRequestWithdrawn struct {
+	RequestID uuid.UUID `json:"request_id"`
+	ClientID  uuid.UUID `json:"client_id"`
+	Reason    string    `json:"reason" sensitive:"true"`
+}
+
 // SeriousCaseReviewCompleted records that the serious case review a lock
 // was kept for is over, so the lock may be lifted.
 type SeriousCaseReviewCompleted struct{}
@@ -210,6 +226,12 @@ func (e *UnlockRequested) DataSubject() uuid.UUID { return e.ClientID }
 
 // DataSubject implements Sensitive.
 func (e *UnlockRefused) DataSubject() uuid.UUID { return e.ClientID }
+
+// EventType implements Event.
+func (*LockRequestWithdrawn) EventType() string { return LockRequestWithdrawnType }
+
+// DataSubject implements Sensitive.
+func (e *LockRequestWithdrawn) DataSubject() uuid.UUID { return e.ClientID }
 
 // DataSubject implements Sensitive.
 func (e *MessageForResponsiblePerson) DataSubject() uuid.UUID { return e.ClientID }

@@ -137,7 +137,7 @@ func TestLockLifecycle_LOCK1_LOCK6(t *testing.T) {
 		t.Fatal("review overdue flag wrong (R-LOCK-5)")
 	}
 	unlockID := uuid.New()
-	evs, err = domain.DecideLockReview(c, tm, uuid.New(), unlockID, false, "no longer needed")
+	evs, err = domain.DecideLockReview(c, tm, uuid.New(), unlockID, false, "no longer needed", nil)
 	apply(t, tm, evs, err)
 	if c.Lock.UnlockRequestID != unlockID {
 		t.Fatal("a review deciding not to keep the lock asks for an unlock")
@@ -198,5 +198,37 @@ func TestTemporaryAccess_LOCK4(t *testing.T) {
 				t.Fatal("grantee let in at expiry: the grant must end by itself")
 			}
 		})
+	}
+}
+
+// TestReviewDueAtTheEndOfAMonth_LOCK5: a lock's monthly review is due a
+// calendar month after it was locked or last reviewed; from the 29th,
+// 30th or 31st of a month followed by a shorter one, on that month's last
+// day, never in the month after it, which would leave a month without a
+// review.
+func TestReviewDueAtTheEndOfAMonth_LOCK5(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range []struct{ locked, reviewed, due string }{
+		{"2027-01-31T10:00:00Z", "", "2027-02-28T10:00:00Z"},
+		{"2028-01-30T10:00:00Z", "", "2028-02-29T10:00:00Z"},
+		{"2027-01-15T10:00:00Z", "2027-03-31T16:30:00Z", "2027-04-30T16:30:00Z"},
+		{"2027-08-31T23:59:59Z", "", "2027-09-30T23:59:59Z"},
+		{"2027-12-31T09:00:00Z", "", "2028-01-31T09:00:00Z"},
+		{"2027-02-28T09:00:00Z", "", "2027-03-28T09:00:00Z"},
+		{"2026-12-14T09:00:00Z", "", "2027-01-14T09:00:00Z"},
+	} {
+		l := domain.Lock{Status: domain.LockLocked, LockedAt: at(c.locked)}
+		if c.reviewed != "" {
+			l.LastReviewedAt = at(c.reviewed)
+		}
+		if got := l.ReviewDue(); !got.Equal(at(c.due)) {
+			t.Errorf("locked %s, reviewed %q: review due %s, want %s", c.locked, c.reviewed, got.Format(time.RFC3339), c.due)
+		}
 	}
 }

@@ -70,9 +70,12 @@ func MFARequiredFor(u User, roles []Role, orgRequires bool) bool {
 }
 
 // DecideEnrolMFA records a user's enrolment of a second factor, which the
-// caller has proved with a correct code. Errors: NotFound, Forbidden
-// (closed account).
-func DecideEnrolMFA(o Organisation, userID uuid.UUID) ([]Event, error) {
+// caller has proved with a correct code. resets is the user's MFAResets
+// when the enrolment began: a reset recorded since voids the secret
+// confirmed (the reset removes it from the store), so nothing is recorded.
+// Errors: NotFound, Forbidden (closed account), Conflict (reset since the
+// enrolment began).
+func DecideEnrolMFA(o Organisation, userID uuid.UUID, resets int64) ([]Event, error) {
 	u, ok := o.Users[userID]
 	if !o.Exists || !ok {
 		return nil, Errorf(NotFound, "no such user")
@@ -80,8 +83,16 @@ func DecideEnrolMFA(o Organisation, userID uuid.UUID) ([]Event, error) {
 	if u.Closed {
 		return nil, Errorf(Forbidden, "the account is closed")
 	}
+	if u.MFAResets != resets {
+		return nil, ErrMFAResetMeanwhile
+	}
 	return []Event{&OrganisationUserMFAEnrolled{UserID: userID, Method: MFAMethodTOTP}}, nil
 }
+
+// ErrMFAResetMeanwhile refuses to confirm a second factor whose
+// enrolment began before a reset of the user's second factor.
+var ErrMFAResetMeanwhile = Errorf(Conflict,
+	"your second factor was reset while this set-up was waiting for a code: start the set-up again")
 
 // DecideResetMFA removes a user's second factor (issue 17): their org lead
 // may, or the coordinator; an account holding a network role is the
@@ -89,6 +100,7 @@ func DecideEnrolMFA(o Organisation, userID uuid.UUID) ([]Event, error) {
 // the data directory (ledger admin reset-mfa). A user with no second
 // factor is left as they are. Errors: NotFound, Forbidden.
 func DecideResetMFA(o Organisation, actor Actor, userID uuid.UUID) ([]Event, error) {
+	actor = o.asNow(actor)
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
 	}
@@ -113,6 +125,7 @@ func DecideResetMFA(o Organisation, actor Actor, userID uuid.UUID) ([]Event, err
 // factor of every user of the organisation, or stop requiring it. A change
 // to what is already so records nothing. Errors: NotFound, Forbidden.
 func DecideRequireMFA(o Organisation, actor Actor, required bool) ([]Event, error) {
+	actor = o.asNow(actor)
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
 	}

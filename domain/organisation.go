@@ -47,6 +47,11 @@ type User struct {
 	// MFAEnrolled is true while the user has a second factor enrolled
 	// (issue 17); its secret is kept sealed outside the log.
 	MFAEnrolled bool
+	// MFAResets counts the resets of the user's second factor recorded so
+	// far. A secret is kept with the count its enrolment began under: one
+	// begun before the latest reset is void, and its confirmation records
+	// no enrolment (DecideEnrolMFA).
+	MFAResets int64
 }
 
 // Actor returns the user as the actor of a command, with the roles in
@@ -198,6 +203,7 @@ func EvolveUser(u User, rec Recorded) User {
 		u.MFAEnrolled = true
 	case *OrganisationUserMFAReset:
 		u.MFAEnrolled = false
+		u.MFAResets++
 	}
 	return u
 }

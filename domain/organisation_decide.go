@@ -40,13 +40,27 @@ func DecideRegisterOrganisation(o Organisation, actor Actor, cmd RegisterOrganis
 func validateDirectory(f *fieldErrors, name, description string, services []Service) {
 	f.text("name", name, true, MaxShortText)
 	f.text("description", description, false, MaxLongText)
+	validateServices(f, services)
+}
+
+func validateServices(f *fieldErrors, services []Service) {
 	if len(services) > 50 {
 		f.add("services", "must list at most 50 services")
 		return
 	}
+	seen := make(map[string]bool, len(services))
 	for i, s := range services {
-		f.text("services["+strconvItoa(i)+"].name", s.Name, true, MaxShortText)
-		f.text("services["+strconvItoa(i)+"].description", s.Description, false, MaxLongText)
+		field := "services[" + strconvItoa(i) + "]"
+		f.text(field+".name", s.Name, true, MaxShortText)
+		f.text(field+".description", s.Description, false, MaxLongText)
+		// The directory lists each service once: "Housing" and
+		// "HOUSING " are one service (compared as organisation names are).
+		if key := NormaliseOrganisationName(s.Name); key != "" && !f.names(field+".name") {
+			if seen[key] {
+				f.add(field+".name", "is already the name of another of the organisation's services (ignoring case and spacing)")
+			}
+			seen[key] = true
+		}
 	}
 }
 
@@ -64,6 +78,31 @@ type UpdateOrganisation struct {
 	Description *string
 	Services    *[]Service
 	AdminEmail  *string
+}
+
+// asNow is actor as o records them now, when they are one of its users:
+// without the roles o no longer records for them, and with none once o
+// records their account closed. A request authenticated a moment before
+// its account was closed, or a role removed, is decided on what the
+// account is when the decision is made (R-ORG-3, R-AUTH-7): two
+// coordinators of one organisation closing or demoting each other at
+// once cannot both succeed. It only ever takes roles away: the effective
+// roles the actor came with stay the bound.
+func (o Organisation) asNow(actor Actor) Actor {
+	u, ok := o.Users[actor.UserID]
+	if !ok || actor.UserID == uuid.Nil {
+		return actor
+	}
+	roles := []Role{}
+	if !u.Closed {
+		for _, r := range actor.Roles {
+			if slices.Contains(u.Roles, r) {
+				roles = append(roles, r)
+			}
+		}
+	}
+	actor.Roles = roles
+	return actor
 }
 
 // canManage reports whether the actor may manage organisation o: its org
@@ -96,8 +135,18 @@ func DecideUpdateOrganisation(o Organisation, actor Actor, cmd UpdateOrganisatio
 	if cmd.Services != nil {
 		services = nonNilServices(*cmd.Services)
 	}
+	// Only what the caller changes is checked, so an entry kept before a
+	// rule was tightened can still have its other fields changed.
 	var f fieldErrors
-	validateDirectory(&f, name, desc, services)
+	if cmd.Name != nil {
+		f.text("name", name, true, MaxShortText)
+	}
+	if cmd.Description != nil {
+		f.text("description", desc, false, MaxLongText)
+	}
+	if cmd.Services != nil {
+		validateServices(&f, services)
+	}
 	if cmd.AdminEmail != nil {
 		f.email("admin_email", *cmd.AdminEmail, true)
 	}
@@ -125,13 +174,20 @@ type SetIntake struct {
 // optional future resume date) or on. Asking for the state already in force
 // records nothing. A new reason or resume date while intake is off is
 // recorded as another switch-off, which keeps when intake went off
-// (EvolveOrganisation). Errors: NotFound, Forbidden, Invalid.
+// (EvolveOrganisation). Errors: NotFound, Forbidden, Conflict (the
+// coordinating body, which has no intake), Invalid.
 func DecideSetIntake(o Organisation, actor Actor, cmd SetIntake, now time.Time) ([]Event, error) {
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
 	}
 	if !actor.Has(RoleOrgLead) || actor.OrganisationID != o.ID {
 		return nil, Errorf(Forbidden, "only the organisation's lead can switch its intake")
+	}
+	if o.ID == CoordinatingBodyID {
+		// It takes no referrals (R-REF-4) and is not in the directory: a
+		// switch would change nothing anyone sees, yet remind its lead
+		// that its intake is off.
+		return nil, Errorf(Conflict, "the network's coordinating body takes no referrals: it has no intake to switch")
 	}
 	var f fieldErrors
 	f.text("reason", cmd.Reason, !cmd.Accepting, MaxLongText)
@@ -198,6 +254,7 @@ func ValidateUsername(field, username string) *FieldError {
 // decided by the Username aggregate. Errors: NotFound, Forbidden, Invalid,
 // Conflict (user id already used).
 func DecideAddUser(o Organisation, actor Actor, cmd AddUser) ([]Event, error) {
+	actor = o.asNow(actor)
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
 	}
@@ -271,6 +328,7 @@ type UpdateUser struct {
 // makes a network role an org lead once recorded take effect. Errors:
 // NotFound, Forbidden, Invalid, Conflict (closed account).
 func DecideUpdateUser(o Organisation, actor Actor, cmd UpdateUser) ([]Event, error) {
+	actor = o.asNow(actor)
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
 	}
@@ -332,6 +390,7 @@ func DecideUpdateUser(o Organisation, actor Actor, cmd UpdateUser) ([]Event, err
 // coordinator role. Closing a closed account records nothing. Errors:
 // NotFound (no such user in the organisation), Forbidden.
 func DecideCloseAccount(o Organisation, actor Actor, userID uuid.UUID) ([]Event, error) {
+	actor = o.asNow(actor)
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
 	}

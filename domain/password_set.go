@@ -24,6 +24,7 @@ func DecideSetPassword(o Organisation, actor Actor, userID uuid.UUID, newHash st
 // organisation, or no such user in it), Forbidden, Conflict (closed
 // account).
 func CheckSetPassword(o Organisation, actor Actor, userID uuid.UUID) error {
+	actor = o.asNow(actor)
 	if !o.Exists {
 		return Errorf(NotFound, "no such organisation")
 	}

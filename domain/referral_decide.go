@@ -1,16 +1,24 @@
 package domain
 
 import (
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/calendar"
 )
 
 // MakeReferral asks to refer a client to another organisation (R-REF-1).
 type MakeReferral struct {
-	ReferralID           uuid.UUID
-	ClientID             uuid.UUID // chosen by the caller: new, or an existing client
-	ExistingClient       bool      // ClientID names a client the caller already holds
+	ReferralID     uuid.UUID
+	ClientID       uuid.UUID // chosen by the caller: new, or an existing client
+	ExistingClient bool      // ClientID names a client the caller already holds
+	// ClientOnRecord: Client was copied from the existing client's last
+	// referral, not sent, and was checked when that was made; it is not
+	// checked again, so details kept before a rule was tightened do not
+	// refuse a referral whose sender gave none.
+	ClientOnRecord       bool
 	ToOrganisationID     uuid.UUID
 	Urgent               bool
 	Client               Client
@@ -18,6 +26,11 @@ type MakeReferral struct {
 	Consent              *Consent
 	SafeguardingOverride *SafeguardingOverride
 	PrivacyNoticeGiven   bool
+	// Refused holds what the caller found wrong in what it was sent before
+	// it could make the command of it (an id that is no UUID): the command
+	// is refused with those errors and its own, so the sender learns of
+	// every mistake at once. A field named there is not checked again.
+	Refused []FieldError
 }
 
 // DecideMakeReferral validates a new referral from the actor's organisation
@@ -29,9 +42,13 @@ func DecideMakeReferral(actor Actor, receiver Organisation, cmd MakeReferral, no
 	if !actor.Caseworker() {
 		return nil, Errorf(Forbidden, "only advisers can make referrals")
 	}
-	var f fieldErrors
-	validateReceiver(&f, cmd.ToOrganisationID, receiver, actor.OrganisationID)
-	validateClient(&f, cmd.Client, !cmd.ExistingClient, now)
+	f := append(fieldErrors(nil), cmd.Refused...)
+	if !f.names("to_organisation_id") {
+		validateReceiver(&f, cmd.ToOrganisationID, receiver, actor.OrganisationID)
+	}
+	if !cmd.ClientOnRecord {
+		validateClient(&f, cmd.Client, !cmd.ExistingClient && !f.names("client.client_id"), now)
+	}
 	f.text("reason", cmd.Reason, true, MaxLongText)
 	validateConsent(&f, cmd.Consent, cmd.SafeguardingOverride)
 	if !cmd.PrivacyNoticeGiven {
@@ -87,18 +104,44 @@ func validateConsent(f *fieldErrors, consent *Consent, override *SafeguardingOve
 	}
 }
 
+// maxAgeYears bounds how long ago a client can have been born: a date
+// before it (0001-01-01, 1066-10-14) is a slip or a placeholder, not a
+// date of birth.
+const maxAgeYears = 130
+
+// minPhoneDigits is the fewest digits a client's phone number must have:
+// a number someone can ring (a UK one has 10 or 11), not a lone + or a
+// fragment.
+const minPhoneDigits = 7
+
 func validateClient(f *fieldErrors, c Client, nameRequired bool, now time.Time) {
-	f.text("client.name", c.Name, nameRequired, MaxShortText)
-	if dob, ok := f.date("client.date_of_birth", c.DateOfBirth); ok && dob.Format(DateLayout) > LondonDate(now) {
-		f.add("client.date_of_birth", "must not be in the future")
+	if !f.names("client.name") {
+		f.text("client.name", c.Name, nameRequired, MaxShortText)
+	}
+	if dob, ok := f.date("client.date_of_birth", c.DateOfBirth); ok {
+		today, _ := time.Parse(DateLayout, LondonDate(now))
+		switch {
+		case dob.After(today):
+			f.add("client.date_of_birth", "must not be in the future")
+		case dob.Before(today.AddDate(-maxAgeYears, 0, 0)):
+			f.add("client.date_of_birth", "must be within the last "+strconvItoa(maxAgeYears)+" years")
+		}
 	}
 	f.text("client.phone", c.Phone, false, 40)
-	if c.Phone != "" {
+	if strings.TrimSpace(c.Phone) != "" && !f.names("client.phone") {
+		digits, other := 0, false
 		for _, r := range c.Phone {
-			if !(r >= '0' && r <= '9') && r != '+' && r != ' ' && r != '(' && r != ')' && r != '-' {
-				f.add("client.phone", "must contain only digits, spaces and + ( ) -")
-				break
+			if r >= '0' && r <= '9' {
+				digits++
+			} else if r != '+' && r != ' ' && r != '(' && r != ')' && r != '-' {
+				other = true
 			}
+		}
+		switch {
+		case other:
+			f.add("client.phone", "must contain only digits, spaces and + ( ) -")
+		case digits < minPhoneDigits:
+			f.add("client.phone", "must be a phone number of at least "+strconvItoa(minPhoneDigits)+" digits")
 		}
 	}
 	f.email("client.email", c.Email, false)
@@ -119,12 +162,18 @@ func receiverAction(r Referral, actor Actor, what string) error {
 }
 
 // notEnded refuses, as a Conflict, any action on a referral that is no
-// longer open: closed, declined, forwarded or withdrawn.
+// longer open: closed, declined, forwarded or withdrawn. A closed or
+// declined one is not over for good: its receiver may reopen it (R-REF-12).
 func notEnded(r Referral) error {
-	if !r.Status.Open() {
+	switch {
+	case r.Status.Open():
+		return nil
+	case r.Status.Final():
 		return Errorf(Conflict, "the referral is %s: nothing more can be done to it", r.Status)
+	default:
+		return Errorf(Conflict, "the referral is %s: nothing more can be done to it unless its receiver reopens it, "+
+			"which they may within the reopening period", r.Status)
 	}
-	return nil
 }
 
 // DecideAcknowledge acknowledges receipt (R-REF-5). Errors: NotFound,
@@ -146,6 +195,9 @@ func DecideAssign(r Referral, actor Actor, receiver Organisation, assignee uuid.
 	if err := receiverAction(r, actor, "assign"); err != nil {
 		return nil, err
 	}
+	if assignee == uuid.Nil {
+		return nil, InvalidFields(FieldError{Field: "user_id", Message: "is required"})
+	}
 	u, ok := receiver.Users[assignee]
 	if !ok || u.Closed || u.OrganisationID != r.ToOrganisationID {
 		return nil, InvalidFields(FieldError{Field: "user_id", Message: "must be an active user of the receiving organisation"})
@@ -163,8 +215,12 @@ func DecideAssign(r Referral, actor Actor, receiver Organisation, assignee uuid.
 }
 
 // DecideDeclineUrgency records that an urgent referral is not treated as
-// urgent, with feedback (R-REF-7). Errors: NotFound, Forbidden, Conflict
-// (not urgent, already declined, or closed), Invalid (feedback missing).
+// urgent, with feedback (R-REF-7). Once the client's data is erased no
+// feedback can be kept (it is client-linked free text), so the review is
+// recorded without it rather than leaving the referral on the urgent
+// timescale for good, as closing and declining do. Errors: NotFound,
+// Forbidden, Conflict (not urgent, already declined, or closed; feedback
+// after erasure), Invalid (feedback missing).
 func DecideDeclineUrgency(r Referral, actor Actor, feedback string) ([]Event, error) {
 	if err := receiverAction(r, actor, "review the urgency of"); err != nil {
 		return nil, err
@@ -176,8 +232,7 @@ func DecideDeclineUrgency(r Referral, actor Actor, feedback string) ([]Event, er
 		return nil, Errorf(Conflict, "the referral's urgency was already declined")
 	}
 	var f fieldErrors
-	f.text("feedback", feedback, true, MaxLongText)
-	if err := f.err(); err != nil {
+	if err := freeText(&f, r, "feedback", feedback); err != nil {
 		return nil, err
 	}
 	return []Event{&ReferralUrgencyDeclined{ClientID: r.ClientID, Feedback: feedback}}, nil
@@ -188,11 +243,17 @@ type AddNote struct {
 	NoteID        uuid.UUID
 	Text          string
 	AgreedCloseBy string // YYYY-MM-DD or empty
+	// Calendar is the network's: an agreed close-by date must be one of
+	// its working days, since a deadline is the end of a working day
+	// (R-TIME-4). Nil checks no working days.
+	Calendar *calendar.Calendar
 }
 
 // DecideAddNote lets either organisation's caseworkers note the referral
-// (R-REF-6). An agreed close-by date must not be in the past. Errors:
-// NotFound, Forbidden, Conflict (closed), Invalid.
+// (R-REF-6). An agreed close-by date must not be in the past, and must be
+// a working day of cmd.Calendar (R-TIME-4: it becomes the closing
+// deadline, the end of a working day). Errors: NotFound, Forbidden,
+// Conflict (closed), Invalid.
 func DecideAddNote(r Referral, actor Actor, cmd AddNote, now time.Time) ([]Event, error) {
 	if !r.Exists {
 		return nil, Errorf(NotFound, "no such referral")
@@ -205,8 +266,17 @@ func DecideAddNote(r Referral, actor Actor, cmd AddNote, now time.Time) ([]Event
 	}
 	var f fieldErrors
 	f.text("text", cmd.Text, true, MaxLongText)
-	if d, ok := f.date("agreed_close_by", cmd.AgreedCloseBy); ok && d.Format(DateLayout) < LondonDate(now) {
-		f.add("agreed_close_by", "must not be in the past")
+	if d, ok := f.date("agreed_close_by", cmd.AgreedCloseBy); ok {
+		switch day := calendar.NewDate(d.Year(), d.Month(), d.Day()); {
+		case d.Format(DateLayout) < LondonDate(now):
+			f.add("agreed_close_by", "must not be in the past")
+		case cmd.Calendar == nil || cmd.Calendar.IsWorkingDay(day):
+		case day.IsWeekend():
+			f.add("agreed_close_by", "must be a working day: "+day.String()+" is a "+day.Weekday().String())
+		default:
+			name, _ := cmd.Calendar.IsHoliday(day)
+			f.add("agreed_close_by", "must be a working day: "+day.String()+" is a bank holiday ("+name+")")
+		}
 	}
 	if err := f.err(); err != nil {
 		return nil, err

@@ -56,6 +56,11 @@ type ForwardReferral struct {
 	Comment              string
 	Consent              *Consent
 	SafeguardingOverride *SafeguardingOverride
+	// Refused holds what the caller found wrong in what it was sent before
+	// it could make the command of it (an id that is no UUID): the command
+	// is refused with those errors and its own, so the sender learns of
+	// every mistake at once. A field named there is not checked again.
+	Refused []FieldError
 }
 
 // DecideForward passes the referral on (R-REF-10). It returns two events:
@@ -75,8 +80,10 @@ func DecideForward(r Referral, actor Actor, receiver Organisation, cmd ForwardRe
 	if r.Erased {
 		return nil, Errorf(Conflict, "the client's data was erased: there is nothing to forward")
 	}
-	var f fieldErrors
-	validateReceiver(&f, cmd.ToOrganisationID, receiver, r.ToOrganisationID) // the forwarder is r's receiver
+	f := append(fieldErrors(nil), cmd.Refused...)
+	if !f.names("to_organisation_id") {
+		validateReceiver(&f, cmd.ToOrganisationID, receiver, r.ToOrganisationID) // the forwarder is r's receiver
+	}
 	f.text("comment", cmd.Comment, true, MaxLongText)
 	validateConsent(&f, cmd.Consent, cmd.SafeguardingOverride)
 	if err := f.err(); err != nil {

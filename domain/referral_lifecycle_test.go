@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -266,6 +267,24 @@ func TestEndedRefusesEveryAction_REF9_REF10_REF11(t *testing.T) {
 		}
 		t.Run(name+"AddNote", func(t *testing.T) {
 			when(domain.DecideAddNote(r, referrerAdviser, domain.AddNote{Text: "x"}, now)).thenError(t, domain.Conflict)
+		})
+	}
+}
+
+// TestEndedRefusalSaysWhetherItCanBeReopened_REF12: an action refused on a
+// closed or declined referral says its receiver may reopen it, as they may
+// (R-REF-12); on a forwarded or withdrawn one, that nothing more can be
+// done, as nothing can.
+func TestEndedRefusalSaysWhetherItCanBeReopened_REF12(t *testing.T) {
+	for name, h := range endedRefs {
+		r := given(h()...).referral()
+		t.Run(name, func(t *testing.T) {
+			o := when(domain.DecideClose(r, receiverAdviser, domain.OutcomePositive, "Seen"))
+			o.thenError(t, domain.Conflict)
+			reopenable := !r.Status.Final()
+			if says := strings.Contains(domain.ErrorMessage(o.err), "reopen"); says != reopenable {
+				t.Errorf("%s: refusal %q; speaks of reopening: %v, want %v", name, domain.ErrorMessage(o.err), says, reopenable)
+			}
 		})
 	}
 }

@@ -220,3 +220,21 @@ func TestMakeReferral_REF4(t *testing.T) {
 			thenError(t, domain.Invalid, "privacy_notice_given")
 	})
 }
+
+// TestMakeReferral_REF14_DetailsOnRecordNotCheckedAgain: referred again by
+// client id alone, the details copied from the client's last referral were
+// checked when it was made and are not checked again, so details kept
+// before a rule was tightened (a phone of a lone +) do not refuse it; the
+// same details sent by the caller are checked.
+func TestMakeReferral_REF14_DetailsOnRecordNotCheckedAgain(t *testing.T) {
+	receiver := given(receiverOrg()...).organisation()
+	now := time.Date(2025, time.July, 1, 12, 0, 0, 0, time.UTC)
+	cmd := makeCmd()
+	cmd.ExistingClient, cmd.ClientOnRecord = true, true
+	cmd.Client.Phone = "+"
+	if _, err := domain.DecideMakeReferral(referrerAdviser, receiver, cmd, now); err != nil {
+		t.Fatalf("details on record: %v", err)
+	}
+	cmd.ClientOnRecord = false
+	when(domain.DecideMakeReferral(referrerAdviser, receiver, cmd, now)).thenError(t, domain.Invalid, "client.phone")
+}

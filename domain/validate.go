@@ -24,6 +24,16 @@ func (f *fieldErrors) add(field, message string) {
 	*f = append(*f, FieldError{Field: field, Message: message})
 }
 
+// names reports whether an error was collected for field.
+func (f fieldErrors) names(field string) bool {
+	for _, e := range f {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // err returns nil when nothing was collected, else an Invalid *Error.
 func (f fieldErrors) err() error {
 	if len(f) == 0 {
@@ -54,7 +64,29 @@ func (f *fieldErrors) text(field, value string, required bool, max int) {
 			f.add(field, "must not contain control characters")
 			return
 		}
+		if invisible(r, multiline) {
+			f.add(field, "must not contain invisible formatting or text-direction characters")
+			return
+		}
 	}
+}
+
+// invisible reports whether r is a character a text must not hide in it:
+// anywhere, the controls that override or isolate the direction of text
+// (U+202A–U+202E, U+2066–U+2069), which make what is shown differ from
+// what is stored; in a single line (a name) also the other invisible
+// formatting characters (zero-width space, soft hyphen, byte-order mark,
+// direction marks…) and line or paragraph separators, which make a name
+// that looks like another, or like none, compare apart. The zero-width
+// joiner and non-joiner, which spell words of some scripts, are kept.
+func invisible(r rune, multiline bool) bool {
+	if r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' {
+		return true
+	}
+	if multiline || r == '\u200C' || r == '\u200D' {
+		return false
+	}
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
 }
 
 // email checks an optional (or required) e-mail address.
@@ -66,9 +98,26 @@ func (f *fieldErrors) email(field, value string, required bool) {
 		return
 	}
 	a, err := mail.ParseAddress(value)
-	if err != nil || a.Address != value || len(value) > 254 {
+	if err != nil || a.Address != value || len(value) > 254 || !mailDomain(value[strings.LastIndexByte(value, '@')+1:]) {
 		f.add(field, "must be a plain e-mail address such as name@example.org")
 	}
+}
+
+// mailDomain reports whether d is a host name mail can be sent to: labels
+// of letters, digits and hyphens, none starting or ending with a hyphen
+// (an address at an IP literal such as [192.0.2.1] is not one).
+func mailDomain(d string) bool {
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || utf8.RuneCountInString(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // date checks an optional YYYY-MM-DD date and returns it.

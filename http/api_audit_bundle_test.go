@@ -57,6 +57,17 @@ func TestRAUD3BundleTrustedSizeCarriesConsistencyProof(t *testing.T) {
 			t.Errorf("?%s: problem does not name %s: %s", q.query, q.field, r.Body)
 		}
 	}
+	// A mistyped ?trusted-size= would give a bundle without the proof, as
+	// if none had been asked for: a parameter the bundle does not take, or
+	// one given twice, is named (422).
+	for _, q := range []struct{ query, field string }{
+		{"trusted-size=" + itoa(trusted.Size), "query"}, {"trustedsize=1", "trustedsize"}, {"trusted_size=1&trusted_size=2", "trusted_size"},
+	} {
+		r := want(t, n.do(t, http.MethodGet, "/v1/referrals/"+id+"/bundle?"+q.query, n.Auditor.Token, nil), http.StatusUnprocessableEntity)
+		if !strings.Contains(string(r.Body), `"field":"`+q.field+`"`) {
+			t.Errorf("?%s: problem does not name %s: %s", q.query, q.field, r.Body)
+		}
+	}
 }
 
 // R-AUD-3: with ?decrypted=true a reader allowed to read the case (the

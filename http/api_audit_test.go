@@ -113,9 +113,17 @@ func TestRAUD2CheckpointAndConsistencyProof(t *testing.T) {
 
 	for _, q := range []struct{ query, field string }{
 		{"", "from"}, {"from=0&to=1", "from"}, {"from=x&to=1", "from"}, {"from=2", "to"},
-		{"from=3&to=2", "to"}, {"from=1&to=" + itoa(1<<40), "to"},
+		{"from=3&to=2", "to"}, {"from=1&to=" + itoa(1<<40), "to"}, {"from=01&to=1", "from"}, {"from=%2B1&to=1", "from"},
 	} {
 		r := want(t, n.do(t, http.MethodGet, "/v1/ledger/proofs/consistency?"+q.query, n.Auditor.Token, nil), http.StatusBadRequest)
+		if !strings.Contains(string(r.Body), `"field":"`+q.field+`"`) {
+			t.Errorf("?%s: problem does not name %s: %s", q.query, q.field, r.Body)
+		}
+	}
+	// A parameter given twice, or one the proof does not take, is named
+	// (422), never read as something else.
+	for _, q := range []struct{ query, field string }{{"from=1&from=2&to=2", "from"}, {"from=1&to=1&size=2", "size"}} {
+		r := want(t, n.do(t, http.MethodGet, "/v1/ledger/proofs/consistency?"+q.query, n.Auditor.Token, nil), http.StatusUnprocessableEntity)
 		if !strings.Contains(string(r.Body), `"field":"`+q.field+`"`) {
 			t.Errorf("?%s: problem does not name %s: %s", q.query, q.field, r.Body)
 		}

@@ -110,3 +110,31 @@ func TestIdempotencyKeyOnAnotherResource_OPS1(t *testing.T) {
 		t.Errorf("retry on the first referral answered %s (replayed %q), want note %s replayed", replayed.str("id"), replayed.Header.Get("Idempotent-Replayed"), first.str("id"))
 	}
 }
+
+// TestIdempotencyKeySameBodyWrittenAnotherWay_OPS1: the same body sent
+// again as another JSON library writes it, its keys in another order and
+// spaced otherwise, is the same request: the first answer is replayed and
+// nothing new is made. A body that differs in a value is still another
+// request (422).
+func TestIdempotencyKeySameBodyWrittenAnotherWay_OPS1(t *testing.T) {
+	n := newNetwork(t)
+	path := "/v1/referrals/" + n.Referral + "/notes"
+	first := want(t, n.do(t, http.MethodPost, path, n.AdviserA.Token,
+		rawBody{data: []byte(`{"text":"Called the client.","agreed_close_by":null}`), contentType: "application/json"},
+		"Idempotency-Key", "written-another-way"), http.StatusCreated)
+	notes := n.countEvents(t, domain.ReferralNoteAddedType)
+
+	again := want(t, n.do(t, http.MethodPost, path, n.AdviserA.Token,
+		rawBody{data: []byte("{\n  \"agreed_close_by\": null,\n  \"text\": \"Called the client.\"\n}\n"), contentType: "application/json"},
+		"Idempotency-Key", "written-another-way"), http.StatusCreated)
+	if again.str("id") != first.str("id") || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the same body written another way answered note %s (replayed %q), want note %s replayed",
+			again.str("id"), again.Header.Get("Idempotent-Replayed"), first.str("id"))
+	}
+	if got := n.countEvents(t, domain.ReferralNoteAddedType); got != notes {
+		t.Errorf("%d notes after the retry, want %d", got, notes)
+	}
+	n.do(t, http.MethodPost, path, n.AdviserA.Token,
+		rawBody{data: []byte(`{"agreed_close_by":null,"text":"Called the client!"}`), contentType: "application/json"},
+		"Idempotency-Key", "written-another-way").problem(t, http.StatusUnprocessableEntity)
+}

@@ -53,6 +53,8 @@ func TestIfMatchHonouredAndDocumentedOnEveryWrite_LEDGER2_Issue16(t *testing.T) 
 				"allow": []map[string]any{}, "deny": []map[string]any{}}},
 		{"DecideLock", http.MethodPost, "/v1/lock-requests/" + lockRequest + "/decision", n.ServiceManager.Token,
 			map[string]any{"approve": true}},
+		{"WithdrawLockRequest", http.MethodPost, "/v1/lock-requests/" + lockRequest + "/withdrawal", n.TeamManager.Token,
+			map[string]any{"reason": "asked in error"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := n.head(t)

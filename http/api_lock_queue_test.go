@@ -66,3 +66,78 @@ func TestLockRequestQueue_LOCK6_LOCK10(t *testing.T) {
 		}
 	}
 }
+
+// TestLockRequestReasonReadLogged_LOCK9 (R-LOCK-9): the reason of a lock
+// or unlock request is the client's data, sealed under their key. The
+// service manager who reads it to decide — in GET /v1/lock-requests or on
+// the request's page — reads the case, and each read is in its access
+// log: locked: true for an unlock request, whose case is locked, before
+// the answer. The list of requests, which shows no reason, is no read.
+func TestLockRequestReasonReadLogged_LOCK9(t *testing.T) {
+	n := newLockNet(t, withWebPages())
+	smWeb := n.web(t, n.ServiceManager)
+	reasonReads := func(tb testing.TB) []accessLogEntry {
+		tb.Helper()
+		var out []accessLogEntry
+		for _, e := range n.accessLogEntries(tb, n.Client) {
+			if e.UserID == n.ServiceManager.ID {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	check := func(tb testing.TB, got []accessLogEntry, endpoints []string, locked bool) {
+		tb.Helper()
+		if len(got) != len(endpoints) {
+			tb.Fatalf("the service manager's reads in the access log: %+v, want %v", got, endpoints)
+		}
+		for i, e := range got {
+			if e.Endpoint != endpoints[i] || e.Grant != "lock_decision" || e.Locked != locked || e.Reason != nil {
+				tb.Fatalf("access log entry %d: %+v, want %s, grant lock_decision, locked %v", i, e, endpoints[i], locked)
+			}
+		}
+	}
+
+	lock := want(t, n.do(t, http.MethodPost, "/v1/clients/"+n.Client+"/lock-requests", n.TeamManager.Token, map[string]any{
+		"responsible_user_id": n.AdviserB.ID, "reason": "Risk from a member of staff.", "allow": []any{}, "deny": []any{}}),
+		http.StatusCreated).str("id")
+	wantPage(t, smWeb.get("/lock-requests"), http.StatusOK)
+	check(t, reasonReads(t), nil, false)
+	wantPage(t, smWeb.get("/lock-requests/"+lock), http.StatusOK, "Risk from a member of staff.")
+	r := want(t, n.do(t, http.MethodGet, "/v1/lock-requests", n.ServiceManager.Token, nil), http.StatusOK)
+	if l, _ := r.get("requests").([]any); len(l) != 1 || l[0].(map[string]any)["reason"] != "Risk from a member of staff." {
+		t.Fatalf("the queue: %s", r.Body)
+	}
+	check(t, reasonReads(t), []string{"GET /lock-requests/:id", "GET /v1/lock-requests"}, false)
+
+	want(t, n.do(t, http.MethodPost, "/v1/lock-requests/"+lock+"/decision", n.ServiceManager.Token, map[string]any{"approve": true}), http.StatusOK)
+	unlock := want(t, n.do(t, http.MethodPost, "/v1/clients/"+n.Client+"/unlock-requests", n.TeamManager.Token,
+		map[string]any{"reason": "The risk has passed."}), http.StatusCreated).str("id")
+	before := len(reasonReads(t))
+	wantPage(t, smWeb.get("/lock-requests"), http.StatusOK)
+	wantPage(t, smWeb.get("/lock-requests/"+unlock), http.StatusOK, "The risk has passed.")
+	r = want(t, n.do(t, http.MethodGet, "/v1/lock-requests", n.ServiceManager.Token, nil), http.StatusOK)
+	if l, _ := r.get("requests").([]any); len(l) != 1 || l[0].(map[string]any)["reason"] != "The risk has passed." {
+		t.Fatalf("the queue: %s", r.Body)
+	}
+	check(t, reasonReads(t)[before:], []string{"GET /lock-requests/:id", "GET /v1/lock-requests"}, true)
+	// The request on its own, where its 201's Location points.
+	before = len(reasonReads(t))
+	if got := want(t, n.do(t, http.MethodGet, "/v1/lock-requests/"+unlock, n.ServiceManager.Token, nil), http.StatusOK).str("reason"); got != "The risk has passed." {
+		t.Fatalf("GET /v1/lock-requests/{id}: reason %q", got)
+	}
+	check(t, reasonReads(t)[before:], []string{"GET /v1/lock-requests/:id"}, true)
+	want(t, n.do(t, http.MethodGet, "/v1/lock-requests/"+unlock, n.TeamManager.Token, nil), http.StatusOK)
+	var mine []accessLogEntry
+	for _, e := range n.accessLogEntries(t, n.Client) {
+		if e.UserID == n.TeamManager.ID && e.Endpoint == "GET /v1/lock-requests/:id" {
+			mine = append(mine, e)
+		}
+	}
+	if len(mine) != 1 || mine[0].Grant != "lock_request" || !mine[0].Locked {
+		t.Fatalf("the requester reading their request back: %+v, want one entry, grant lock_request, locked", mine)
+	}
+	wantPage(t, n.web(t, n.Auditor).get("/referrals/"+n.Referral+"/access-log"), http.StatusOK,
+		"Read why a lock or unlock was asked for, to decide it", "A service manager deciding a lock or unlock request on the case")
+
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -52,6 +53,9 @@ type consistencyBody struct {
 // consistency proves the tree of size to extends the one of size from
 // (R-AUD-2).
 func (s *Server) consistency(c *gin.Context) {
+	if !onlyParams(c, consistencyParams, "the consistency proof") {
+		return
+	}
 	from, ok := sizeParam(c, "from", 1)
 	if !ok {
 		return
@@ -87,11 +91,37 @@ func (s *Server) consistency(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// sizeParam reads a required tree size from the query, at least min.
+// consistencyParams and bundleParams are the parameters of GET
+// /v1/ledger/proofs/consistency and GET /v1/referrals/{id}/bundle.
+var (
+	consistencyParams = []string{"from", "to"}
+	bundleParams      = []string{"trusted_size", "decrypted"}
+)
+
+// onlyParams answers 422 when the query names a parameter the resource
+// does not take, or one it takes more than once, and reports whether it
+// did not: a mistyped ?trusted-size= would otherwise give a bundle
+// without the consistency proof asked for, as if none had been.
+func onlyParams(c *gin.Context, known []string, what string) bool {
+	var v validator
+	takes := what + " takes only " + strings.Join(known, ", ")
+	unexpectedParams(c, &v, known, "is not a parameter of "+what+": "+takes, "has a parameter "+what+" does not take: "+takes)
+	for _, name := range known {
+		singleQuery(c, &v, name)
+	}
+	if err := v.err(); err != nil {
+		writeError(c, err)
+		return false
+	}
+	return true
+}
+
+// sizeParam reads a required tree size from the query, at least min,
+// written as a plain decimal number (no sign, no leading zeros).
 func sizeParam(c *gin.Context, name string, min int64) (int64, bool) {
 	v, present := c.GetQuery(name)
 	n, err := strconv.ParseInt(v, 10, 64)
-	if !present || err != nil || n < min {
+	if !present || err != nil || n < min || strconv.FormatInt(n, 10) != v {
 		msg := "must be a whole number from " + strconv.FormatInt(min, 10)
 		if name == "to" {
 			msg += " (from)"
@@ -109,6 +139,9 @@ func sizeParam(c *gin.Context, name string, min int64) (int64, bool) {
 // ?trusted_size=N proves the checkpoint extends the reader's trusted one
 // of N events; ?decrypted=true adds each event's payload as decrypted.
 func (s *Server) bundle(c *gin.Context) {
+	if !onlyParams(c, bundleParams, "the bundle") {
+		return
+	}
 	var trusted int64
 	if _, present := c.GetQuery("trusted_size"); present {
 		var ok bool

@@ -536,13 +536,37 @@ func matrixRoutes() map[string][]probe {
 				return gate(holdsClient(c, st), either(c.caseworker(), http.StatusCreated, http.StatusForbidden))
 			}}},
 		"GET /v1/erasure-requests": {{path: fixed("/v1/erasure-requests?status=requested"), want: coordinatorOnly(http.StatusOK)}},
+		// One erasure request, where its 201's Location points: the
+		// coordinator, and caseworkers of the organisation that passed it
+		// on (B's responsible adviser here) behind the case's lock as
+		// making one is; anyone else as for no request (R-PRIV-2, R-LOCK-12).
+		"GET /v1/erasure-requests/:id": {{perCase: true,
+			path: func(_ *matrixWorld, k *matrixCase, _ *matrixCaller) string {
+				return "/v1/erasure-requests/" + k.erasure
+			},
+			want: func(c *matrixCaller, st lockState) int {
+				switch {
+				case c.is(domain.RoleCoordinator):
+					return http.StatusOK
+				case !c.inOwner() || !c.caseworker():
+					return http.StatusNotFound
+				}
+				return gate(caseGate(c, st, true), http.StatusOK)
+			}}},
 		"POST /v1/erasure-requests/:id/decision": {{perCase: true, consumes: true, needs: caseNeeds{erasure: true},
 			path: func(_ *matrixWorld, k *matrixCase, _ *matrixCaller) string {
 				return "/v1/erasure-requests/" + k.erasure + "/decision"
 			},
 			body: body(map[string]any{"carry_out": false, "reason": "A legal hold."}), want: coordinatorOnly(http.StatusOK)}},
+		// The coordinator answers whatever the lock says, unless its deny
+		// list names them: it wins over everything (R-LOCK-2).
 		"GET /v1/clients/:id/subject-access": {{perCase: true, path: client("/subject-access?reason=A+subject+access+request"),
-			want: coordinatorOnly(http.StatusOK)}},
+			want: func(c *matrixCaller, st lockState) int {
+				if c.is(domain.RoleCoordinator) && st == stateDenied {
+					return http.StatusForbidden
+				}
+				return coordinatorOnly(http.StatusOK)(c, st)
+			}}},
 		// Known clients (R-REF-14): advisers and org leads; what it finds
 		// is filtered by organisation and lock as the lists are.
 		"POST /v1/clients/search": {{path: fixed("/v1/clients/search"),
@@ -594,6 +618,39 @@ func matrixRoutes() map[string][]probe {
 			want: func(c *matrixCaller, st lockState) int {
 				authority := c.is(domain.RoleServiceManager) && c.inOwner()
 				return gate(lockView(c, st), either(authority, http.StatusOK, http.StatusForbidden))
+			}}},
+		// Withdrawing a pending lock or unlock request: behind lockView,
+		// a team manager of the owning organisation (R-LOCK-10); anyone
+		// else of it 403, anyone of another organisation as for no
+		// request (R-LOCK-12). B's team manager callers are not the
+		// requester: another team manager of the organisation may.
+		"POST /v1/lock-requests/:id/withdrawal": {{perCase: true, consumes: true, needs: caseNeeds{pending: true},
+			path: func(_ *matrixWorld, k *matrixCase, _ *matrixCaller) string {
+				return "/v1/lock-requests/" + k.request + "/withdrawal"
+			},
+			body: body(map[string]any{"reason": "Not needed after all."}),
+			want: func(c *matrixCaller, st lockState) int {
+				switch {
+				case lockView(c, st) != 0:
+					return lockView(c, st)
+				case !c.inOwner():
+					return http.StatusNotFound
+				}
+				return either(c.is(domain.RoleTeamManager), http.StatusOK, http.StatusForbidden)
+			}}},
+		// One lock or unlock request, where its 201's Location points:
+		// whoever made it (B's requester, not a caller here), the service
+		// managers who may decide it and the team managers who may
+		// withdraw it, behind lockView; anyone else as for no request
+		// (R-LOCK-6, R-LOCK-10, R-LOCK-12). A manager the lock denies may
+		// neither decide nor withdraw it: not a party.
+		"GET /v1/lock-requests/:id": {{perCase: true,
+			path: func(_ *matrixWorld, k *matrixCase, _ *matrixCaller) string { return "/v1/lock-requests/" + k.request },
+			want: func(c *matrixCaller, st lockState) int {
+				if !c.is(domain.RoleServiceManager, domain.RoleTeamManager) || !c.inOwner() || st == stateDenied {
+					return http.StatusNotFound
+				}
+				return gate(lockView(c, st), http.StatusOK)
 			}}},
 		"POST /v1/clients/:id/temporary-access": {{perCase: true, path: client("/temporary-access"),
 			body: func(w *matrixWorld, _ *matrixCase, _ *matrixCaller) any {

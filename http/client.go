@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/ledger"
@@ -55,16 +56,32 @@ func (s *Server) decideErasure(c *gin.Context) {
 	if !ok {
 		return
 	}
+	carryOut, reason := false, req.Reason
 	if req.CarryOut == nil {
-		writeError(c, domain.InvalidFields(domain.FieldError{Field: "carry_out", Message: "is required (true or false)"}))
-		return
+		// Refused after the check of who may decide (R-PRIV-2); the
+		// stand-in is a refusal, which destroys nothing and needs a reason
+		// only to be decided on: none once the client is erased, when a
+		// reason would be refused itself.
+		ctx = refuseField(c, ctx, "carry_out", "is required (true or false)")
+		if reason == "" && !s.erasedClientOf(id) {
+			reason = "-"
+		}
+	} else {
+		carryOut = *req.CarryOut
 	}
-	d, err := s.Service.DecideErasure(ctx, currentUser(c).Actor(), id, *req.CarryOut, req.Reason, s.Clients, s.Keys)
+	d, err := s.Service.DecideErasure(ctx, currentUser(c).Actor(), id, carryOut, reason, s.Clients, s.Keys)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	s.respondAfter(c, d.Written.Position, http.StatusOK, erasureBody{ID: d.RequestID.String(), ClientID: d.ClientID.String(), Status: d.Status})
+}
+
+// erasedClientOf reports whether the client of erasure request id is
+// erased, as the clients index has it.
+func (s *Server) erasedClientOf(id uuid.UUID) bool {
+	r, ok := s.Clients.ErasureRequest(id)
+	return ok && r.ClientErased
 }
 
 type subjectAccessBody struct {

@@ -11,7 +11,9 @@ import (
 
 // command reads what a handler needs before it calls the ledger: the path
 // parameter idParam as a UUID (skipped when ""), the JSON body into body
-// (skipped when nil), and the command context (request ids, If-Match, the
+// (skipped when nil; a body whose faults are only field errors is read
+// for the rest and refused later, naming them with the handler's own:
+// decodeBody), and the command context (request ids, If-Match, the
 // route for the access log). On failure it writes the problem itself and
 // returns false.
 func (s *Server) command(c *gin.Context, idParam string, body any) (uuid.UUID, context.Context, bool) {
@@ -21,7 +23,7 @@ func (s *Server) command(c *gin.Context, idParam string, body any) (uuid.UUID, c
 		id, err = parseUUIDParam(c, idParam)
 	}
 	if err == nil && body != nil {
-		err = decodeJSON(c, body)
+		err = decodeBody(c, body)
 	}
 	var ctx context.Context
 	if err == nil {

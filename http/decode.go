@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -32,7 +33,9 @@ const maxFieldErrors = 20
 //     an object, or data after the object: 400 (malformed_request)
 //   - unknown or duplicate keys (matched case-sensitively), or a value of
 //     the wrong JSON type or out of range: 422 (invalid) with errors naming
-//     each field by path, e.g. "consent.method" or "services[1].name"
+//     each field by path, e.g. "consent.method" or "services[1].name"; dst
+//     then holds every other member of the body, so that a caller may
+//     check the rest and name every field at fault at once (refuseBody)
 //
 // A field whose type implements json.Unmarshaler or encoding.TextUnmarshaler
 // is checked by it; a *domain.Error it returns gives the field's message.
@@ -91,12 +94,93 @@ func decodeJSONBytes(body []byte, dst any) error {
 		return malformed(fmt.Sprintf("the request body has an unpaired surrogate escape (\\uD800 to \\uDFFF), which is no character, at byte offset %d", at))
 	}
 	if !fastValid(body, dst) {
-		if err := walk(body, dst); err != nil {
+		cuts, err := walkCuts(body, dst)
+		if len(cuts) > 0 {
+			// Only field errors: the rest of the body is decoded
+			// nonetheless, without the values at fault.
+			if rest := decodeRest(body, cuts, dst); rest != nil {
+				return joinDecodeErrors(err, rest)
+			}
+		}
+		if err != nil {
 			return err
 		}
 	}
 
 	return decodeStrict(body, dst)
+}
+
+// decodeRest decodes into dst what body holds besides the values at the
+// paths in cuts: a member of an object is left out, as if not sent, and an
+// element of an array is sent as null, so that the others keep their
+// indexes. body has been walked: it is one JSON object. Its error, if what
+// is left does not decode (which the walk should have seen), is
+// decodeStrict's.
+func decodeRest(body []byte, cuts [][]any, dst any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return decodeError(err)
+	}
+	for _, path := range cuts {
+		cutAt(doc, path)
+	}
+	rest, err := json.Marshal(doc)
+	if err != nil {
+		return malformed("the request body could not be decoded")
+	}
+	return decodeStrict(rest, dst)
+}
+
+// joinDecodeErrors is the walk's field errors with what decoding the rest
+// of the body found: its field errors too, or, when it is no field error,
+// that error alone, so that no handler runs on a body half decoded.
+func joinDecodeErrors(walked, rest error) error {
+	var re *requestError
+	if errors.As(rest, &re) || domain.ErrorCode(rest) != domain.Invalid || len(domain.ErrorFields(rest)) == 0 {
+		return rest
+	}
+	fields := domain.ErrorFields(walked)
+	for _, f := range domain.ErrorFields(rest) {
+		if len(fields) < maxFieldErrors && !slices.Contains(fields, f) {
+			fields = append(fields, f)
+		}
+	}
+	return domain.InvalidFields(fields...)
+}
+
+// cutAt removes the value at path from doc (maps and slices as a
+// json.Decoder gives them); a path that leads nowhere is left.
+func cutAt(doc any, path []any) {
+	if len(path) == 0 {
+		return
+	}
+	for _, seg := range path[:len(path)-1] {
+		switch v := doc.(type) {
+		case map[string]any:
+			k, _ := seg.(string)
+			doc = v[k]
+		case []any:
+			i, _ := seg.(int)
+			if i < 0 || i >= len(v) {
+				return
+			}
+			doc = v[i]
+		default:
+			return
+		}
+	}
+	switch v := doc.(type) {
+	case map[string]any:
+		if k, ok := path[len(path)-1].(string); ok {
+			delete(v, k)
+		}
+	case []any:
+		if i, ok := path[len(path)-1].(int); ok && i >= 0 && i < len(v) {
+			v[i] = nil
+		}
+	}
 }
 
 // loneSurrogate returns the byte offset of the first \u escape in body
@@ -166,27 +250,34 @@ func decodeStrict(body []byte, dst any) error {
 // walk checks body, token by token with a json.Decoder, against dst's
 // type, and returns the error decodeJSON answers, if any.
 func walk(body []byte, dst any) error {
+	_, err := walkCuts(body, dst)
+	return err
+}
+
+// walkCuts is walk that also returns, when its error is field errors
+// alone, the path of every value at fault (see walker.cuts).
+func walkCuts(body []byte, dst any) ([][]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	w := walker{dec: dec, body: body}
+	w := walker{dec: dec, body: body, track: true}
 	tok, err := dec.Token()
 	if err != nil {
-		return w.syntax(err)
+		return nil, w.syntax(err)
 	}
 	if tok != json.Delim('{') {
-		return malformed("the request body must be a JSON object")
+		return nil, malformed("the request body must be a JSON object")
 	}
 	if err := w.object(reflect.TypeOf(dst), ""); err != nil {
-		return err
+		return nil, err
 	}
 	end := dec.InputOffset()
 	if _, err := dec.Token(); err != io.EOF {
-		return malformed(fmt.Sprintf("the request body has data after the JSON object, at byte offset %d", end))
+		return nil, malformed(fmt.Sprintf("the request body has data after the JSON object, at byte offset %d", end))
 	}
 	if len(w.fields) > 0 {
-		return domain.InvalidFields(w.fields...)
+		return w.cuts, domain.InvalidFields(w.fields...)
 	}
-	return nil
+	return nil, nil
 }
 
 // decodeError maps an error of encoding/json to a safe one.

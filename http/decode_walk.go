@@ -23,6 +23,27 @@ type walker struct {
 	dec    tokenSource
 	body   []byte
 	fields []domain.FieldError
+	// With track, at is the path of the value being read, as keys
+	// (string) and indexes (int) as sent, and cuts holds it for every
+	// value at fault, uncapped, so that the rest of the body can be
+	// decoded without them (the fast walk, which only asks whether all is
+	// well, does without).
+	track bool
+	at    []any
+	cuts  [][]any
+}
+
+// enter and leave track the path of the value being read.
+func (w *walker) enter(seg any) {
+	if w.track {
+		w.at = append(w.at, seg)
+	}
+}
+
+func (w *walker) leave() {
+	if w.track {
+		w.at = w.at[:len(w.at)-1]
+	}
 }
 
 // tokenSource is what a walker reads tokens from: a json.Decoder, or, for
@@ -42,6 +63,9 @@ var (
 func (w *walker) add(field, message string) {
 	if len(w.fields) < maxFieldErrors {
 		w.fields = append(w.fields, domain.FieldError{Field: field, Message: message})
+	}
+	if w.track {
+		w.cuts = append(w.cuts, slices.Clone(w.at))
 	}
 }
 
@@ -95,6 +119,7 @@ func (w *walker) object(t reflect.Type, path string) error {
 		}
 		key, _ := tok.(string) // the tokenizer only yields string keys
 		p := joinPath(path, key)
+		w.enter(key)
 		ft, known := fields[key]
 		switch {
 		case seen.has(key):
@@ -108,6 +133,7 @@ func (w *walker) object(t reflect.Type, path string) error {
 		if err := w.value(ft, p); err != nil {
 			return err
 		}
+		w.leave()
 	}
 	if _, err := w.dec.Token(); err != nil { // '}'
 		return w.syntax(err)
@@ -215,9 +241,11 @@ func (w *walker) value(t reflect.Type, path string) error {
 // array checks the elements of an array whose '[' has been read.
 func (w *walker) array(t reflect.Type, path string) error {
 	for i := 0; w.dec.More(); i++ {
+		w.enter(i)
 		if err := w.value(t.Elem(), path+"["+strconv.Itoa(i)+"]"); err != nil {
 			return err
 		}
+		w.leave()
 	}
 	if _, err := w.dec.Token(); err != nil { // ']'
 		return w.syntax(err)

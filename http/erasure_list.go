@@ -8,6 +8,7 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
 )
 
 type erasureListItem struct {
@@ -29,7 +30,7 @@ func (s *Server) erasureRequests(c *gin.Context) {
 	if st, ok := singleQuery(c, &v, "status"); ok {
 		v.check(st == string(domain.ErasureRequested), "status", `must be "requested"`)
 	}
-	page := pageOf(c, &v, "erasure-requests")
+	page := pageOf(c, &v, "erasure-requests", "status")
 	if err := v.err(); err != nil {
 		writeError(c, err)
 		return
@@ -54,9 +55,65 @@ func (s *Server) erasureRequests(c *gin.Context) {
 	waiting = waiting[from:to]
 	out := make([]erasureListItem, len(waiting))
 	for i, r := range waiting {
-		out[i] = erasureListItem{ID: r.RequestID.String(), ClientID: r.ClientID.String(), Status: r.Status,
-			OrganisationID: r.OrganisationID.String(), RequestedBy: idJSON(r.RequestedBy),
-			RequestedAt: r.RequestedAt.UTC().Format(time.RFC3339), ClientErased: r.ClientErased}
+		out[i] = erasureListItemOf(r)
 	}
 	c.JSON(http.StatusOK, gin.H{"erasure_requests": out, "next": next})
+}
+
+// erasureListItemOf is an erasure request as the list and its own path
+// show it.
+func erasureListItemOf(r projections.ErasureRequest) erasureListItem {
+	return erasureListItem{ID: r.RequestID.String(), ClientID: r.ClientID.String(), Status: r.Status,
+		OrganisationID: r.OrganisationID.String(), RequestedBy: idJSON(r.RequestedBy),
+		RequestedAt: r.RequestedAt.UTC().Format(time.RFC3339), ClientErased: r.ClientErased}
+}
+
+// erasureRequest shows one erasure request where it stands (requested,
+// refused or carried out), as the list shows it: the path the request's
+// 201 names in Location. The coordinator sees every one; a caseworker of
+// the organisation that passed it on sees it while they may still make one
+// for the client (R-PRIV-2), unless a lock keeps them out of the case
+// (R-LOCK-2, R-LOCK-12). Anyone else gets 404, as for a request that does
+// not exist.
+func (s *Server) erasureRequest(c *gin.Context) {
+	id, ctx, ok := s.command(c, "id", nil)
+	if !ok {
+		return
+	}
+	if err := s.settleHead(c); err != nil {
+		writeError(c, err)
+		return
+	}
+	actor := currentUser(c).Actor()
+	r, found := s.Clients.ErasureRequest(id)
+	err := ledger.NoErasureRequest()
+	if found {
+		err = s.Service.MaySeeErasureRequest(actor, r.OrganisationID, r.ClientID, s.cases())
+	}
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if actor.Has(domain.RoleCoordinator) {
+		// The coordinator, who decides it, gets as ETag the revision of
+		// the client's stream, which the decision compares If-Match with
+		// (R-LEDGER-2). The request is read again once the views hold that
+		// revision, so the answer is never older than its ETag. Whoever
+		// else reads it cannot decide it, and the revision moves with case
+		// events they may not learn of (a lock asked for, R-LOCK-12).
+		rev, pos, err := s.Service.ClientRevision(ctx, r.ClientID)
+		if err == nil {
+			err = s.settle(c, pos)
+		}
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		if r, found = s.Clients.ErasureRequest(id); !found {
+			writeError(c, ledger.NoErasureRequest())
+			return
+		}
+		setETag(c, rev)
+	}
+	c.JSON(http.StatusOK, erasureListItemOf(r))
 }

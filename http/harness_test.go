@@ -111,6 +111,7 @@ type apiConfig struct {
 
 	wrapStore      func(eventstore.Store) eventstore.Store // what the node uses instead of the store (faults)
 	wrapSessions   func(ledger.Sessions) ledger.Sessions   // likewise for the sessions
+	wrapMFA        func(session.MFAStore) session.MFAStore // likewise for the second factors' store
 	requestTimeout time.Duration                           // http.request_timeout; 0 for none
 	workers        Workers                                 // the background jobs /readyz reports
 	// mfaRoles is auth.mfa_required_roles: none by default, so tests
@@ -138,6 +139,12 @@ func withWorkers(w Workers) apiOption { return func(c *apiConfig) { c.workers = 
 // wrappers that inject faults (R-OPS-4); nil leaves one as it is.
 func withFaults(store func(eventstore.Store) eventstore.Store, sessions func(ledger.Sessions) ledger.Sessions) apiOption {
 	return func(c *apiConfig) { c.wrapStore, c.wrapSessions = store, sessions }
+}
+
+// withMFAStore makes the accounts keep second factors through
+// wrap(store), to order what concurrent requests do there.
+func withMFAStore(wrap func(session.MFAStore) session.MFAStore) apiOption {
+	return func(c *apiConfig) { c.wrapMFA = wrap }
 }
 
 // withRequestTimeout bounds every request to d (http.request_timeout).
@@ -272,7 +279,8 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 	logs := &lockedLog{}
 	log := zerolog.New(logs)
 	n, err := node.Build(conf, log, node.WithClock(clock.Now), node.WithHasher(cfg.hasher), node.WithMasterKey(kek),
-		node.WithStoreWrapper(cfg.wrapStore), node.WithSessionsWrapper(cfg.wrapSessions))
+		node.WithStoreWrapper(cfg.wrapStore), node.WithSessionsWrapper(cfg.wrapSessions),
+		node.WithMFAStoreWrapper(cfg.wrapMFA))
 	if err != nil {
 		tb.Fatalf("node.Build: %v", err)
 	}
@@ -321,6 +329,18 @@ func newTestAPI(tb testing.TB, opts ...apiOption) *testAPI {
 		client: &http.Client{Timeout: time.Minute}, close: shutdown}
 	if _, _, err := accounts.Bootstrap(context.Background(), testAdminPassword, ""); err != nil {
 		tb.Fatalf("bootstrap: %v", err)
+	}
+	// The views take in the bootstrap's events before the first sign-in,
+	// which a test's short request timeout would otherwise race on a busy
+	// machine (answered 503 "still catching up").
+	head, err := store.Head(context.Background())
+	if err != nil {
+		tb.Fatalf("head: %v", err)
+	}
+	caughtUp, cancelWait := context.WithTimeout(context.Background(), time.Minute)
+	defer cancelWait()
+	if err := runner.WaitFor(caughtUp, head); err != nil {
+		tb.Fatalf("views catching up with the bootstrap: %v", err)
 	}
 	api.Admin = api.signInUser(tb, ledger.BootstrapUsername, testAdminPassword)
 	return api

@@ -58,11 +58,27 @@ type historyBody struct {
 	State      referralBody       `json:"state"`
 }
 
+// historyParams are the parameters GET /v1/referrals/{id}/history reads.
+var historyParams = []string{"as_of", "revision"}
+
 // history replays a referral's events for auditors and the organisations
 // involved (R-LEDGER-5), with ?as_of= or ?revision= for the state then.
 func (s *Server) history(c *gin.Context) {
 	id, ctx, ok := s.command(c, "id", nil)
 	if !ok {
+		return
+	}
+	// A mistyped ?asof= would otherwise show the referral as it is now,
+	// as if it were the state asked for.
+	var params validator
+	takes := "the history takes only " + strings.Join(historyParams, ", ")
+	unexpectedParams(c, &params, historyParams, "is not a parameter of the history: "+takes,
+		"has a parameter the history does not take: "+takes)
+	for _, name := range historyParams {
+		singleQuery(c, &params, name)
+	}
+	if err := params.err(); err != nil {
+		writeError(c, err)
 		return
 	}
 	var at ledger.HistoryPoint

@@ -74,12 +74,13 @@ func idempotent(store idempotency.Store, render replayRenderer) gin.HandlerFunc 
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 
-		req := requestBytes(c.Request.Method, c.Request.URL.Path, body)
+		same := sameBody(body)
+		req := requestBytes(c.Request.Method, c.Request.URL.Path, same)
 		scope, ctx := user.String(), c.Request.Context()
 		// The ids the request mints and the events it writes derive from
 		// it, so a rerun after a crash lost the claim below finds its own
 		// writes instead of making them twice (R-OPS-1).
-		c.Request = c.Request.WithContext(ledger.WithIdempotencyKey(ctx, requestSeed(scope, key, c.Request.Method, c.Request.URL.Path, body)))
+		c.Request = c.Request.WithContext(ledger.WithIdempotencyKey(ctx, requestSeed(scope, key, c.Request.Method, c.Request.URL.Path, same)))
 		stored, err := store.Claim(ctx, scope, key, sha256.Sum256(req), time.Now())
 		if err != nil {
 			writeError(c, err)
@@ -225,6 +226,31 @@ func readBody(c *gin.Context) ([]byte, error) {
 		return nil, malformed("the request body could not be read")
 	}
 	return body, nil
+}
+
+// sameBody is the form of a request body that identifies it: a JSON
+// document compacted with its objects' keys in order, so that the same
+// body sent again with its keys in another order or other spacing (as
+// another JSON library writes it) is the same request, replayed, not one
+// refused as different. Numbers and strings stay as written. A body that
+// is not one JSON document (the handler refuses it) stays as sent.
+func sameBody(body []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return body
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return body
+	}
+	var b bytes.Buffer
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
+		return body
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // requestBytes frames what identifies a request: method, path and body,

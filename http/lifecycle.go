@@ -59,13 +59,11 @@ func (s *Server) forwardReferral(c *gin.Context) {
 	if !ok {
 		return
 	}
+	// An id that is no UUID is refused with every other field at fault,
+	// and a missing receiver is the domain's to report.
 	var v validator
-	to := bodyUUID(&v, "to_organisation_id", req.ToOrganisationID, true)
-	if err := v.err(); err != nil {
-		writeError(c, err)
-		return
-	}
-	cmd := domain.ForwardReferral{ToOrganisationID: to, Comment: req.Comment}
+	to := bodyUUID(&v, "to_organisation_id", req.ToOrganisationID, false)
+	cmd := domain.ForwardReferral{ToOrganisationID: to, Comment: req.Comment, Refused: v.fields}
 	if req.Consent != nil {
 		cmd.Consent = &domain.Consent{Method: req.Consent.Method, Confirmed: req.Consent.Confirmed}
 	}

@@ -58,16 +58,15 @@ func (s *Server) requestLock(c *gin.Context) {
 	if !ok {
 		return
 	}
+	// An id that is no UUID is refused with every other field at fault,
+	// once the lock's gate lets the caller that far (R-LOCK-12), and a
+	// missing responsible person is the domain's to report.
 	var v validator
-	responsible := bodyUUID(&v, "responsible_user_id", req.ResponsibleUserID, true)
+	responsible := bodyUUID(&v, "responsible_user_id", req.ResponsibleUserID, false)
 	allow, deny := partiesFrom(&v, "allow", req.Allow), partiesFrom(&v, "deny", req.Deny)
-	if err := v.err(); err != nil {
-		writeError(c, err)
-		return
-	}
 	rec, w, err := s.Service.RequestLock(ctx, currentUser(c).Actor(), domain.RequestLock{ClientID: client,
 		ResponsibleUserID: responsible, Reason: req.Reason, Allow: allow, Deny: deny,
-		HideNotification: req.HideNotification, SeriousCaseReview: req.SeriousCaseReview}, s.cases())
+		HideNotification: req.HideNotification, SeriousCaseReview: req.SeriousCaseReview, Refused: v.fields}, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
@@ -88,22 +87,30 @@ func (s *Server) decideLock(c *gin.Context) {
 	if !ok {
 		return
 	}
+	approve, reason := false, req.Reason
 	if req.Approve == nil {
-		writeError(c, domain.InvalidFields(domain.FieldError{Field: "approve", Message: "is required (true or false)"}))
-		return
+		// Refused after the checks of who may decide (R-LOCK-10), so that
+		// whoever may not gets the 403 or 404 of any body (R-LOCK-12); the
+		// stand-in refusal needs a reason only to be decided on.
+		ctx = refuseField(c, ctx, "approve", "is required (true or false)")
+		if reason == "" {
+			reason = "-"
+		}
+	} else {
+		approve = *req.Approve
 	}
-	rec, unlock, w, err := s.Service.DecideLockRequest(ctx, currentUser(c).Actor(), request, *req.Approve, req.Reason, s.Locks, s.cases())
+	rec, unlock, w, err := s.Service.DecideLockRequest(ctx, currentUser(c).Actor(), request, approve, reason, s.Locks, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	kind, status := "lock", "refused"
 	switch {
-	case unlock && *req.Approve:
+	case unlock && approve:
 		kind, status = "unlock", "unlocked"
 	case unlock:
 		kind, status = "unlock", "refused"
-	case *req.Approve:
+	case approve:
 		status = "locked"
 	}
 	out := gin.H{"id": request, "client_id": rec.ID, "kind": kind, "status": status}
@@ -111,6 +118,34 @@ func (s *Server) decideLock(c *gin.Context) {
 		out["review_due"] = rec.Lock.ReviewDue().UTC().Format(time.RFC3339)
 	}
 	s.respondAfter(c, w.Position, http.StatusOK, out)
+}
+
+type lockWithdrawalBody struct {
+	Reason string `json:"reason"`
+}
+
+// withdrawLockRequest takes back a lock or unlock request still awaiting a
+// decision: the team manager who made it, or another team manager of the
+// organisation the lock belongs to (R-LOCK-1, R-LOCK-6, R-LOCK-10). 200
+// with the request's new status, "withdrawn"; 409 once it was decided or
+// withdrawn; 404 to anyone not of that organisation, or kept out of a
+// hidden lock (R-LOCK-12).
+func (s *Server) withdrawLockRequest(c *gin.Context) {
+	var req lockWithdrawalBody
+	request, ctx, ok := s.command(c, "id", &req)
+	if !ok {
+		return
+	}
+	rec, unlock, w, err := s.Service.WithdrawLockRequest(ctx, currentUser(c).Actor(), request, req.Reason, s.Locks, s.cases())
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	kind := "lock"
+	if unlock {
+		kind = "unlock"
+	}
+	s.respondAfter(c, w.Position, http.StatusOK, gin.H{"id": request, "client_id": rec.ID, "kind": kind, "status": "withdrawn"})
 }
 
 type temporaryAccessBody struct {
@@ -127,8 +162,9 @@ func (s *Server) grantTemporaryAccess(c *gin.Context) {
 	if !ok {
 		return
 	}
+	// A missing user is the domain's to report, with the reason and hours.
 	var v validator
-	user := bodyUUID(&v, "user_id", req.UserID, true)
+	user := bodyUUID(&v, "user_id", req.UserID, false)
 	if err := v.err(); err != nil {
 		writeError(c, err)
 		return
@@ -174,16 +210,19 @@ func (s *Server) reviewLock(c *gin.Context) {
 	if !ok {
 		return
 	}
+	keep := true
 	if req.KeepLocked == nil {
-		writeError(c, domain.InvalidFields(domain.FieldError{Field: "keep_locked", Message: "is required (true or false)"}))
-		return
+		// Refused after the checks of who may review (R-LOCK-5, R-LOCK-12).
+		ctx = refuseField(c, ctx, "keep_locked", "is required (true or false)")
+	} else {
+		keep = *req.KeepLocked
 	}
-	id, w, err := s.Service.ReviewLock(ctx, currentUser(c).Actor(), client, *req.KeepLocked, req.Notes, s.cases())
+	id, w, err := s.Service.ReviewLock(ctx, currentUser(c).Actor(), client, keep, req.Notes, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	s.respondAfter(c, w.Position, http.StatusCreated, gin.H{"id": id, "client_id": client, "keep_locked": *req.KeepLocked})
+	s.respondAfter(c, w.Position, http.StatusCreated, gin.H{"id": id, "client_id": client, "keep_locked": keep})
 }
 
 type unlockRequestBody struct {

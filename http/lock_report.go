@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/projections"
 )
 
 type accessGrantBody struct {
@@ -49,14 +50,15 @@ func (s *Server) accessOf(l domain.Lock, now time.Time) []accessGrantBody {
 
 // lockedCases is the locked-cases report (R-LOCK-5, R-LOCK-7): managers see
 // the cases they requested, approved or are responsible for, with review
-// dates; the coordinator sees every locked case.
+// dates; the coordinator sees every locked case but those whose lock
+// refuses them (R-LOCK-2, R-LOCK-12).
 func (s *Server) lockedCases(c *gin.Context) {
 	actor := currentUser(c).Actor()
-	var manager uuid.UUID
+	coordinator := false
 	switch {
 	case actor.Has(domain.RoleCoordinator):
+		coordinator = true
 	case actor.HasAny(domain.RoleTeamManager, domain.RoleServiceManager):
-		manager = actor.UserID
 	default:
 		writeError(c, domain.Errorf(domain.Forbidden, "only managers and the coordinator see the locked-cases report"))
 		return
@@ -72,7 +74,12 @@ func (s *Server) lockedCases(c *gin.Context) {
 		return
 	}
 	now := s.Service.Now()
-	cases := s.Locks.LockedCases(manager)
+	var cases []projections.LockedCase
+	if coordinator {
+		cases = s.Locks.CoordinatorLockedCases(actor)
+	} else {
+		cases = s.Locks.LockedCases(actor)
+	}
 	// Soonest review first, then by client id.
 	from, to, next, err := page(len(cases), func(i int) string {
 		return pageKeyTime(cases[i].Lock.ReviewDue()) + "\x00" + cases[i].ClientID.String()
@@ -103,6 +110,7 @@ type accessEntryBody struct {
 	ReferralID     *string `json:"referral_id"`
 	Locked         bool    `json:"locked"`
 	Reason         *string `json:"reason"` // why a locked case was read, where a reason is required; else null
+	Erased         bool    `json:"erased"` // the client's data is erased: the reason is null
 }
 
 // accessLog shows who read a client's data, when, where and why (R-LOCK-9).
@@ -134,7 +142,7 @@ func (s *Server) accessLog(c *gin.Context) {
 	for i, e := range entries {
 		out[i] = accessEntryBody{At: e.At.UTC().Format(time.RFC3339Nano), UserID: idJSON(e.UserID), OrganisationID: idJSON(e.OrganisationID),
 			Endpoint: e.Event.Endpoint, Grant: e.Event.Grant, ReferralID: idJSON(e.Event.ReferralID), Locked: e.Event.Locked,
-			Reason: strJSON(e.Event.Reason)}
+			Reason: strJSON(e.Event.Reason), Erased: e.Erased}
 	}
 	c.JSON(http.StatusOK, gin.H{"client_id": client, "entries": out, "next": next})
 }

@@ -62,7 +62,7 @@ type secondFactorRequest struct {
 // from the authenticator app, or a recovery code (issue 17).
 func (s *Server) completeSession(c *gin.Context) {
 	var req secondFactorRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeBody(c, &req); err != nil {
 		writeError(c, err)
 		return
 	}
@@ -183,14 +183,17 @@ func (s *Server) setMFARequirement(c *gin.Context) {
 	if !ok {
 		return
 	}
+	required := false
 	if req.Required == nil {
-		writeError(c, domain.InvalidFields(domain.FieldError{Field: "required", Message: "is required: true or false"}))
-		return
+		// Refused after the check of who may set it (R-AUTH-4).
+		ctx = refuseField(c, ctx, "required", "is required: true or false")
+	} else {
+		required = *req.Required
 	}
-	w, err := s.Accounts.RequireMFA(ctx, currentUser(c).Actor(), id, *req.Required)
+	w, err := s.Accounts.RequireMFA(ctx, currentUser(c).Actor(), id, required)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	s.respondAfter(c, w.Position, http.StatusOK, gin.H{"organisation_id": id.String(), "required": *req.Required})
+	s.respondAfter(c, w.Position, http.StatusOK, gin.H{"organisation_id": id.String(), "required": required})
 }

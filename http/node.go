@@ -50,6 +50,7 @@ func metricSources(n *node.Node) ledgermetrics.Sources {
 	if n.Notifier != nil {
 		src.Views["notifications"] = func() uint64 { return uint64(n.Notifier.Position()) }
 		src.Notices = n.Notifier.Counts
+		src.NoticesSending = n.Notifier.Sending
 	}
 	return src
 }

@@ -174,12 +174,15 @@ func (s *Server) setIntake(c *gin.Context) {
 	if !ok {
 		return
 	}
+	accepting := req.ResumeOn == "" // a resume date comes only with switching off
 	if req.Accepting == nil {
-		writeError(c, domain.InvalidFields(domain.FieldError{Field: "accepting", Message: "is required (true or false)"}))
-		return
+		// Refused after the check of who may set it (R-ORG-1).
+		ctx = refuseField(c, ctx, "accepting", "is required (true or false)")
+	} else {
+		accepting = *req.Accepting
 	}
 	o, w, err := s.Service.SetIntake(ctx, currentUser(c).Actor(), id,
-		domain.SetIntake{Accepting: *req.Accepting, Reason: req.Reason, ResumeOn: req.ResumeOn})
+		domain.SetIntake{Accepting: accepting, Reason: req.Reason, ResumeOn: req.ResumeOn})
 	if err != nil {
 		writeError(c, err)
 		return
@@ -202,10 +205,6 @@ func (s *Server) addUser(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if req.Password == "" {
-		writeError(c, domain.InvalidFields(domain.FieldError{Field: "password", Message: "is required"}))
-		return
-	}
 	u, w, err := s.Accounts.AddUser(ctx, currentUser(c).Actor(), id, ledger.NewUser{Username: req.Username,
 		DisplayName: req.DisplayName, Email: req.Email, Roles: req.Roles, Team: req.Team, Password: req.Password})
 	if err != nil {
@@ -216,6 +215,9 @@ func (s *Server) addUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	// An account is part of its organisation's stream: the ETag is the
+	// organisation's revision, which If-Match on the account's writes names.
+	setETag(c, w.Revision)
 	c.Header("Location", "/v1/organisations/"+id.String()+"/users/"+u.ID.String())
 	c.JSON(http.StatusCreated, managedUserJSON(u))
 }
@@ -259,10 +261,6 @@ func (s *Server) setUserPassword(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if req.Password == "" {
-		writeError(c, domain.InvalidFields(domain.FieldError{Field: "password", Message: "is required"}))
-		return
-	}
 	w, err := s.Accounts.SetPassword(ctx, currentUser(c).Actor(), id, userID, req.Password)
 	if err != nil {
 		writeError(c, err)
@@ -297,7 +295,12 @@ func (s *Server) updateUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	s.respondAfter(c, w.Position, http.StatusOK, managedUserJSON(u))
+	if err := s.settle(c, w.Position); err != nil {
+		writeError(c, err)
+		return
+	}
+	setETag(c, w.Revision) // the organisation's, as for addUser
+	c.JSON(http.StatusOK, managedUserJSON(u))
 }
 
 type directoryEntryBody struct {
@@ -389,6 +392,7 @@ func (s *Server) listUsers(c *gin.Context) {
 		return
 	}
 	var v validator
+	listParams(c, &v, "limit", "next")
 	limit, after := pageParams(c, &v)
 	if err := v.err(); err != nil {
 		writeError(c, err)

@@ -28,9 +28,12 @@ func pageKeyTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:0
 func pageKeyIndex(i int) string { return fmt.Sprintf("%012d", i) }
 
 // pageOf reads ?limit= and ?next= into v (the caller answers v.err()
-// first) and returns a function that cuts items, whose keys grow along the
-// list, to the page asked for, with the cursor of the next page or nil.
-func pageOf(c *gin.Context, v *validator, list string) func(n int, key func(i int) string) (from, to int, next *string, err error) {
+// first), with a mistake for any query parameter that is neither those nor
+// one of filters, the others the list takes, and returns a function that
+// cuts items, whose keys grow along the list, to the page asked for, with
+// the cursor of the next page or nil.
+func pageOf(c *gin.Context, v *validator, list string, filters ...string) func(n int, key func(i int) string) (from, to int, next *string, err error) {
+	listParams(c, v, append(filters, "limit", "next")...)
 	limit, after := pageParams(c, v)
 	return func(n int, key func(i int) string) (int, int, *string, error) {
 		start := 0

@@ -194,7 +194,7 @@ func writeError(c *gin.Context, err error) {
 	if err == nil {
 		err = errors.New("writeError called with a nil error")
 	}
-	err = classify(c, err)
+	err = withRefusals(c, classify(c, err))
 	code := problemCodeOf(err)
 	status := statusOf(code)
 	log := zerolog.Ctx(c.Request.Context())

@@ -251,14 +251,12 @@ func (s *Server) makeReferral(c *gin.Context) {
 	if !ok {
 		return
 	}
+	// An id that is no UUID is refused with every other field at fault,
+	// and a missing receiver is the domain's to report.
 	var v validator
-	to := bodyUUID(&v, "to_organisation_id", req.ToOrganisationID, true)
+	to := bodyUUID(&v, "to_organisation_id", req.ToOrganisationID, false)
 	clientID := bodyUUID(&v, "client.client_id", req.Client.ClientID, false)
-	if err := v.err(); err != nil {
-		writeError(c, err)
-		return
-	}
-	cmd := domain.MakeReferral{ClientID: clientID, ToOrganisationID: to, Urgent: req.Urgent,
+	cmd := domain.MakeReferral{ClientID: clientID, ToOrganisationID: to, Urgent: req.Urgent, Refused: v.fields,
 		Client: domain.Client{Name: req.Client.Name, DateOfBirth: req.Client.DateOfBirth, Phone: req.Client.Phone,
 			Email: req.Client.Email, Address: req.Client.Address},
 		Reason: req.Reason, PrivacyNoticeGiven: req.PrivacyNoticeGiven}
@@ -334,8 +332,9 @@ func (s *Server) acknowledge(c *gin.Context) {
 
 func (s *Server) assign(c *gin.Context) {
 	referralCommand(s, http.StatusOK, func(ctx context.Context, id uuid.UUID, b assignmentRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
+		// A missing user is the domain's to report, after need to know.
 		var v validator
-		userID := bodyUUID(&v, "user_id", b.UserID, true)
+		userID := bodyUUID(&v, "user_id", b.UserID, false)
 		if err := v.err(); err != nil {
 			return domain.Referral{}, ledger.Written{}, err
 		}
@@ -344,13 +343,23 @@ func (s *Server) assign(c *gin.Context) {
 }
 
 func (s *Server) urgencyReview(c *gin.Context) {
-	referralCommand(s, http.StatusOK, func(ctx context.Context, id uuid.UUID, b urgencyReviewRequest, a domain.Actor) (domain.Referral, ledger.Written, error) {
-		if b.Urgent == nil || *b.Urgent {
-			return domain.Referral{}, ledger.Written{}, domain.InvalidFields(domain.FieldError{Field: "urgent",
-				Message: "must be false: a review records that an urgent referral is declined as urgent"})
-		}
-		return s.Service.DeclineUrgency(ctx, a, id, b.Feedback)
-	})(c)
+	var b urgencyReviewRequest
+	id, ctx, ok := s.command(c, "id", &b)
+	if !ok {
+		return
+	}
+	if b.Urgent == nil || *b.Urgent {
+		// Refused after need to know and the check of who may review
+		// (R-AUTH-4, R-REF-5), so that whoever may not gets the 404 or
+		// 403 of any body.
+		ctx = refuseField(c, ctx, "urgent", "must be false: a review records that an urgent referral is declined as urgent")
+	}
+	r, w, err := s.Service.DeclineUrgency(ctx, currentUser(c).Actor(), id, b.Feedback)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	s.respondReferral(c, ctx, http.StatusOK, r, w)
 }
 
 func (s *Server) closeReferral(c *gin.Context) {

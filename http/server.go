@@ -96,10 +96,14 @@ func New(d Deps) (*Server, error) {
 		// Believe no forwarding header: throttling keys on the real peer.
 		s.engine.ForwardedByClientIP = false
 	}
+	// From a trusted proxy believe X-Forwarded-For alone, not also a
+	// client's X-Real-IP passed on beside it: throttling keys on the
+	// address the proxy saw (R-AUTH-3).
+	s.engine.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	s.engine.Use(requestTimeout(d.Options.RequestTimeout), s.storage.track)
 	s.routes(m)
 	if d.Options.WebInterface {
-		notFound, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
+		noPage, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
 			Timescales: d.Timescales, Statistics: d.Statistics, Disclosure: d.Disclosure, FormKeys: formKeys{d.Idempotency},
 			PublicURL: d.Options.PublicURL, ReadYourWritesTimeout: d.Options.ReadYourWritesTimeout, Keys: d.Keys,
@@ -108,14 +112,22 @@ func New(d Deps) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		// A person who mistypes a page gets a page; the API keeps its
-		// problem documents.
+		// A person who mistypes a page, or opens a form's address, gets a
+		// page; the API keeps its problem documents.
 		s.engine.NoRoute(func(c *gin.Context) {
 			if p := c.Request.URL.Path; p == "/v1" || strings.HasPrefix(p, "/v1/") {
 				noRoute(c)
 				return
 			}
-			notFound(c)
+			noPage(c)
+		})
+		s.engine.NoMethod(func(c *gin.Context) {
+			switch p := c.Request.URL.Path; {
+			case p == "/v1", strings.HasPrefix(p, "/v1/"), p == "/healthz", p == "/readyz", p == "/metrics":
+				noMethod(c)
+			default:
+				noPage(c)
+			}
 		})
 	}
 	return s, nil
@@ -204,6 +216,7 @@ func (s *Server) routes(m *metrics) {
 
 	a.POST("/clients/:id/erasure-requests", idem, s.requestErasure)
 	a.GET("/erasure-requests", s.erasureRequests)
+	a.GET("/erasure-requests/:id", s.erasureRequest)
 	a.POST("/erasure-requests/:id/decision", s.decideErasure)
 	a.GET("/clients/:id/subject-access", s.subjectAccess)
 	a.POST("/clients/search", s.searchClients)
@@ -211,6 +224,7 @@ func (s *Server) routes(m *metrics) {
 
 	a.POST("/clients/:id/lock-requests", idem, s.requestLock)
 	a.POST("/lock-requests/:id/decision", s.decideLock)
+	a.POST("/lock-requests/:id/withdrawal", s.withdrawLockRequest)
 	a.POST("/clients/:id/temporary-access", idem, s.grantTemporaryAccess)
 	a.DELETE("/clients/:id/temporary-access/:user_id", s.endTemporaryAccess)
 	a.POST("/clients/:id/lock-reviews", idem, s.reviewLock)
@@ -218,6 +232,7 @@ func (s *Server) routes(m *metrics) {
 	a.POST("/clients/:id/serious-case-review-completion", s.completeSeriousCaseReview)
 	a.GET("/locked-cases", s.lockedCases)
 	a.GET("/lock-requests", s.lockRequests)
+	a.GET("/lock-requests/:id", s.lockRequest)
 	a.POST("/clients/:id/messages", idem, s.sendMessage)
 	a.GET("/clients/:id/messages", s.messages)
 }

@@ -17,9 +17,8 @@ const ctxUser = "ledger.user"
 // request: nothing about permissions is cached in the token, so a closure
 // takes effect on the very next request (R-ORG-3).
 func (s *Server) authenticate(c *gin.Context) {
-	h := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" || len(token) > 256 {
+	token := bearerToken(c)
+	if token == "" || len(token) > 256 {
 		writeError(c, domain.Errorf(domain.Unauthorized, "sign in and send the session token as Authorization: Bearer <token>"))
 		return
 	}
@@ -63,9 +62,16 @@ func currentUser(c *gin.Context) domain.User {
 	return u
 }
 
+// bearerToken returns the token of the request's Authorization header of
+// the Bearer scheme (RFC 6750, section 2.1), or "". The scheme's name is
+// case-insensitive (RFC 9110, section 11.1), so "bearer" and "BEARER" are
+// it too, and one or more spaces may follow it.
 func bearerToken(c *gin.Context) string {
-	token, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	return token
+	scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimLeft(token, " ")
 }
 
 type sessionRequest struct {
@@ -112,7 +118,7 @@ func userJSON(u domain.User) userBody {
 // createSession signs in (R-AUTH-3).
 func (s *Server) createSession(c *gin.Context) {
 	var req sessionRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if err := decodeBody(c, &req); err != nil {
 		writeError(c, err)
 		return
 	}

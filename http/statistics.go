@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -90,6 +91,13 @@ func (s *Server) parseStatisticsQuery(c *gin.Context, now time.Time) (statistics
 			bad(name, "must be given once")
 		}
 	}
+	// A mistyped ?form= would otherwise report the default period as if
+	// it were the one asked for.
+	var unknown validator
+	takes := "statistics take only " + strings.Join(statisticsParams, ", ")
+	unexpectedParams(c, &unknown, statisticsParams, "is not a parameter of the statistics: "+takes,
+		"has a parameter the statistics do not take: "+takes)
+	errs = append(errs, unknown.fields...)
 	period, perr := projections.ParseStatisticsPeriod(c.GetQuery, s.Disclosure, s.Calendar.DateOf(now))
 	q.period = period
 	errs = append(errs, perr...)

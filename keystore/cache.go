@@ -193,3 +193,12 @@ func (c *Cached) CheckEach(ctx context.Context, clients []uuid.UUID, report func
 	}
 	return CheckEachOf(ctx, c.store, clients, report)
 }
+
+// Used reports whether the store behind the cache holds any key or
+// tombstone (Holder); a store that cannot tell answers false.
+func (c *Cached) Used(ctx context.Context) (bool, error) {
+	if h, ok := c.store.(Holder); ok {
+		return h.Used(ctx)
+	}
+	return false, nil
+}

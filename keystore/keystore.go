@@ -108,6 +108,14 @@ type Checker interface {
 	CheckEach(ctx context.Context, clients []uuid.UUID, report func(client uuid.UUID, err error)) error
 }
 
+// Holder is a Store shared by several nodes that can tell whether a ledger
+// already keeps its client keys in it.
+type Holder interface {
+	// Used reports whether the store holds any key or erasure tombstone.
+	// Errors: ErrUnavailable.
+	Used(ctx context.Context) (bool, error)
+}
+
 // CheckEachOf answers CheckEach through store: in one pass when it is a
 // Checker, else by one Get per client.
 func CheckEachOf(ctx context.Context, store Store, clients []uuid.UUID, report func(uuid.UUID, error)) error {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -154,6 +155,10 @@ func (a *Accounts) Login(ctx context.Context, username, password, addr string) (
 // same attempt, and an unknown user, a wrong password and a wrong code get
 // one and the same error.
 func (a *Accounts) LoginWithCode(ctx context.Context, username, password, code, addr string) (LoginResult, error) {
+	if err := Refused(ctx); err != nil {
+		// Nothing is counted or opened for a body with fields at fault.
+		return LoginResult{}, err
+	}
 	now := a.svc.Now()
 	bad := errBadCredentials
 	if code != "" {
@@ -219,13 +224,21 @@ func (a *Accounts) openSession(u domain.User, now time.Time) (LoginResult, error
 		MFAEnrolmentDue:   a.MFAEnrolmentDue(u)}, nil
 }
 
-// credentialOf identifies u's current password: the SHA-256 of its hash, a
-// fresh salt each time, so every password change (or reset) gives a new
-// one. A session records it when opened and AuthenticateRequest compares it on
-// every request, so a session opened with an old password ends even if it
-// was opened while the change was being made (R-AUTH-6).
+// credentialOf identifies u's current password and second factor: the
+// SHA-256 of the password's hash, a fresh salt each time, so every
+// password change (or reset) gives a new one, and of how many times u's
+// second factor was reset, so every reset does too (issue 17). A session
+// records it when opened and AuthenticateRequest compares it on every
+// request, so a session opened with an old password, or with a second
+// factor since reset, ends even if it was opened while the change or the
+// reset was being made (R-AUTH-6). Before any reset it is the password's
+// alone, as it was before resets counted.
 func credentialOf(u domain.User) string {
-	sum := sha256.Sum256([]byte(u.PasswordHash))
+	material := u.PasswordHash
+	if u.MFAResets > 0 {
+		material += "\x00mfa-resets:" + strconv.FormatInt(u.MFAResets, 10)
+	}
+	sum := sha256.Sum256([]byte(material))
 	return hex.EncodeToString(sum[:16])
 }
 
@@ -265,6 +278,19 @@ func (a *Accounts) SessionEnds(ctx context.Context, token string) (time.Time, er
 		return time.Time{}, err
 	}
 	return ends, nil
+}
+
+// SessionUser returns the open account of the session of token without
+// counting as a use, as SessionEnds asks: a page that is the same for
+// everyone (an address nothing serves) says whose it is without keeping
+// an idle session alive. Errors: Unauthorized.
+func (a *Accounts) SessionUser(ctx context.Context, token string) (domain.User, error) {
+	userID, credential, _, err := a.sessions.Peek(token, a.svc.Now())
+	if err != nil {
+		return domain.User{}, err
+	}
+	u, _, err := a.sessionUser(ctx, token, userID, credential)
+	return u, err
 }
 
 // sessionUser is the open account of the session of token, held by
@@ -312,9 +338,15 @@ func (a *Accounts) PasswordChangeDue(u domain.User) bool {
 // counts beforehand, per account and per client address addr, as at
 // sign-in (R-AUTH-5). Errors: Invalid (current password wrong, or the new
 // one breaks the policy or equals the current one), Forbidden (closed
-// account), TooManyRequests, Unavailable (too many passwords being checked
+// account), Unauthorized (the password was set anew while the change was
+// being made), TooManyRequests, Unavailable (too many passwords being checked
 // at once).
 func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, token, current, next, addr string) error {
+	if err := Refused(ctx); err != nil {
+		// Nothing is counted or checked for a body with fields at fault,
+		// as at sign-in (LoginWithCode).
+		return err
+	}
 	attempt, refused, err := a.throttle.Reserve(u.Username, addr, a.svc.Now())
 	if err != nil {
 		return err
@@ -350,7 +382,15 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, token, cur
 		return err
 	}
 	_, w, err := execute(ctx, a.svc, u.Actor(), OrganisationStream(u.OrganisationID), domain.EvolveOrganisation,
-		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideChangePassword(o, u.ID, hash) })
+		func(o domain.Organisation) ([]domain.Event, error) {
+			// The password checked must still be the account's: one set
+			// meanwhile by its lead or the coordinator (a reset to shut
+			// someone out) ended this session and stands (R-AUTH-6).
+			if cur, ok := o.Users[u.ID]; ok && cur.PasswordHash != u.PasswordHash {
+				return nil, errPasswordChangedMeanwhile
+			}
+			return domain.DecideChangePassword(o, u.ID, hash)
+		})
 	if err != nil {
 		return err
 	}
@@ -362,8 +402,15 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, token, cur
 	}
 	// The credential of this change's own hash: if the password changed
 	// again since (set by a lead, say), the session kept ends all the same.
-	return a.sessions.KeepOnly(token, u.ID.String(), credentialOf(domain.User{PasswordHash: hash}))
+	// Likewise a reset of the second factor since the session was opened.
+	return a.sessions.KeepOnly(token, u.ID.String(), credentialOf(domain.User{PasswordHash: hash, MFAResets: u.MFAResets}))
 }
+
+// errPasswordChangedMeanwhile refuses a password change whose current
+// password was replaced while it was being made: the session that asked
+// was opened with the old one and has ended, as the next request would
+// find.
+var errPasswordChangedMeanwhile = domain.Errorf(domain.Unauthorized, "invalid or expired session")
 
 // catchUp waits until the user index has applied everything in the store.
 func (a *Accounts) catchUp(ctx context.Context) error {

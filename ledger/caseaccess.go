@@ -159,6 +159,9 @@ type AccessEntry struct {
 	UserID         uuid.UUID
 	OrganisationID uuid.UUID
 	Event          domain.AccessRecorded
+	// Erased is true once the client's data is erased: the reason, if
+	// one was given, can no longer be read (R-PRIV-3).
+	Erased bool
 }
 
 // AccessLog returns who read the client's data, when, where and why, for
@@ -167,16 +170,21 @@ type AccessEntry struct {
 // client that does not exist, in the same time (R-LOCK-12). Errors:
 // Forbidden, NotFound.
 func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) ([]AccessEntry, error) {
+	var c domain.ClientRecord
 	if actor.NetworkWide() {
 		if idx == nil || len(idx.ReferralsOf(client)) == 0 {
 			return nil, errNoClient
+		}
+		var err error
+		if c, err = s.clientRecord(ctx, client); err != nil {
+			return nil, err
 		}
 	} else {
 		if err := s.lockGate(actor, client, indexedLock(idx, client), idx, errNoClient); err != nil {
 			return nil, err
 		}
-		c, err := s.clientRecord(ctx, client)
-		if err != nil {
+		var err error
+		if c, err = s.clientRecord(ctx, client); err != nil {
 			return nil, err
 		}
 		if err := s.lockGate(actor, client, c.Lock, idx, errNoClient); err != nil {
@@ -197,7 +205,8 @@ func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid
 	out := make([]AccessEntry, 0, len(history))
 	for _, rec := range history {
 		if e, ok := rec.Event.(*domain.AccessRecorded); ok {
-			out = append(out, AccessEntry{At: rec.At, UserID: rec.ActorUserID, OrganisationID: rec.ActorOrganisationID, Event: *e})
+			out = append(out, AccessEntry{At: rec.At, UserID: rec.ActorUserID, OrganisationID: rec.ActorOrganisationID, Event: *e,
+				Erased: rec.Erased || c.ErasureBegun()})
 		}
 	}
 	return out, nil

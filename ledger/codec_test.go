@@ -76,6 +76,7 @@ func sampleEvents() []domain.Event {
 		&domain.UnlockApproved{RequestID: id(14)},
 		&domain.UnlockRefused{RequestID: id(14), ClientID: id(4), Reason: "keep it"},
 		&domain.SeriousCaseReviewCompleted{},
+		&domain.LockRequestWithdrawn{RequestID: id(14), ClientID: id(4), Reason: "withdrawal reason"},
 		&domain.MessageForResponsiblePerson{MessageID: id(15), ClientID: id(4), ChildProtection: true, Text: "message text"},
 		&domain.AccessRecorded{ClientID: id(4), ReferralID: id(1), Endpoint: "GET /v1/referrals/:id", Grant: "responsible", Locked: true,
 			Reason: "access reason"},

@@ -91,7 +91,10 @@ func (s *Service) DecideErasure(ctx context.Context, actor domain.Actor, request
 	index ErasureIndex, shred Shredder) (ErasureDecision, error) {
 	client, ok := index.ClientOfErasureRequest(requestID)
 	if !ok {
-		return ErasureDecision{}, domain.Errorf(domain.NotFound, "no such erasure request")
+		// Decided on no client, so that whoever may not decide hears so
+		// whether or not the request exists, and the coordinator 404.
+		_, err := domain.DecideErasure(domain.ClientRecord{}, actor, requestID, carryOut, reason)
+		return ErasureDecision{}, err
 	}
 	c, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
@@ -119,7 +122,10 @@ func (s *Service) finishErasure(ctx context.Context, actor domain.Actor, client 
 	if err != nil {
 		return Written{}, err
 	}
-	_, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
+	// An If-Match the caller sent was the decision's precondition, met
+	// when the intent was appended: the completion follows it whatever
+	// revision the case is at now (R-PRIV-3).
+	_, w, err := execute(withoutMatch(ctx), s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) { return domain.DecideFinishErasure(c), nil })
 	if err == nil {
 		metrics.ErasureCarriedOut()

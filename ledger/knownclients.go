@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode"
@@ -27,7 +28,9 @@ import (
 // entries are the clients' keys). A rotation of the master key changes it:
 // the index, kept in the node's views with a check value of its key, is
 // then rebuilt from the log with the key of the day at the next start.
-const KnownClientsKeyPurpose = "referral-ledger known-clients blind index v1"
+// The label's version changes with the way names are compared
+// (NormaliseClientName), so that marks made the old way are rebuilt too.
+const KnownClientsKeyPurpose = "referral-ledger known-clients blind index v2"
 
 // Mark is a blind-index entry: HMAC-SHA-256, under the network's index key,
 // of a client's normalised name and date of birth. It identifies a person
@@ -76,7 +79,17 @@ type KnownClientsIndex interface {
 // Forbidden (not an adviser or org lead), Invalid (naming the field),
 // Unavailable (the key store).
 func (s *Service) KnownClients(ctx context.Context, actor domain.Actor, q domain.ClientSearch, idx KnownClientsIndex, cases CaseIndex) ([]uuid.UUID, error) {
-	if err := domain.ValidateClientSearch(actor, q); err != nil {
+	err := domain.ValidateClientSearch(actor, q)
+	if NameSetAside(q.Name) && domain.ErrorCode(err) != domain.Forbidden {
+		// Searched for as no name at all, it is refused as an empty one.
+		fields := []domain.FieldError{{Field: "name", Message: "is required"}}
+		var e *domain.Error
+		if errors.As(err, &e) {
+			fields = append(fields, e.Fields...)
+		}
+		err = domain.InvalidFields(fields...)
+	}
+	if err != nil {
 		return nil, err
 	}
 	found, err := idx.ReferredBy(ctx, actor.OrganisationID, q.Name, q.DateOfBirth)
@@ -96,19 +109,44 @@ func (s *Service) KnownClients(ctx context.Context, actor domain.Actor, q domain
 // NormaliseClientName is the form of a client's name that the known
 // clients index compares (R-REF-14), kept here
 // rather than in the domain, which uses the standard library alone: case-folded, compatibility-decomposed
-// (NFKD) with accents and other combining marks dropped, and with runs of
-// spaces collapsed to one and trimmed. "  Zoë  O'BRIEN " and "zoe o'brien"
-// are the same name; "Zoe OBrien" is not.
+// (NFKD) with accents and other combining marks dropped, apostrophes and
+// hyphens in any of their typed forms made one (a phone's or a word
+// processor's ’ is the ' of a keyboard), and with runs of spaces
+// collapsed to one and trimmed. "  Zoë  O’BRIEN " and "zoe o'brien" are
+// the same name; "Zoe OBrien" is not. Decomposing before folding as well
+// as after folds letters that only their decomposition makes capitals
+// (Unicode's compatibility caseless match).
 func NormaliseClientName(name string) string {
-	decomposed := norm.NFKD.String(cases.Fold().String(name))
+	fold := cases.Fold()
+	decomposed := norm.NFKD.String(fold.String(norm.NFKD.String(strings.Map(namePunctuation, name))))
 	var b strings.Builder
 	b.Grow(len(decomposed))
 	for _, r := range decomposed {
 		if !unicode.Is(unicode.Mn, r) {
-			b.WriteRune(r)
+			b.WriteRune(namePunctuation(r))
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// NameSetAside reports whether a client's name that is not blank is made
+// only of what NormaliseClientName sets aside (combining accents, spacing
+// accents such as a lone diaeresis, spaces of any script): compared as no
+// name at all, it is refused as an empty name is (R-REF-1, R-REF-14).
+func NameSetAside(name string) bool {
+	return strings.TrimSpace(name) != "" && NormaliseClientName(name) == ""
+}
+
+// namePunctuation writes the apostrophes and hyphens people type in names
+// as the keyboard's ' and -.
+func namePunctuation(r rune) rune {
+	switch r {
+	case '\u2018', '\u2019', '\u201B', '\u02BC', '\u2032', '`', '\u00B4', '\uFF07':
+		return '\''
+	case '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\uFE63', '\uFF0D':
+		return '-'
+	}
+	return r
 }
 
 // DecodeClient returns the client's details sealed in a stored

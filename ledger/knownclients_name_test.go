@@ -6,16 +6,21 @@ import "testing"
 // whatever their case, spacing and accents, and nothing else.
 func TestNormaliseClientName_REF14(t *testing.T) {
 	same := []struct{ a, b string }{
-		{"Zoë O'Brien", "zoe o'brien"},       // accent, case
-		{"  Zoe   O'Brien\t", "zoe o'brien"}, // leading, trailing and repeated spaces, tab
-		{"ZOË\u00a0O'BRIEN", "zoe o'brien"},  // no-break space
-		{"Zoe\u0308 O'Brien", "zoe o'brien"}, // a combining diaeresis, not precomposed
-		{"Ångström-Núñez", "angstrom-nunez"}, // several accents
-		{"Łukasz", "łukasz"},                 // case of a letter with no decomposition
-		{"Straße", "STRASSE"},                // full case folding
-		{"Ｊｏ Ｂｌｏｇｇｓ", "jo bloggs"},           // fullwidth letters (compatibility)
-		{"İlker", "ilker"},                   // dotted capital I
-		{"Ça\u0301\u0327 va", "ca va"},       // stacked marks
+		{"Zoë O'Brien", "zoe o'brien"},               // accent, case
+		{"  Zoe   O'Brien\t", "zoe o'brien"},         // leading, trailing and repeated spaces, tab
+		{"ZOË\u00a0O'BRIEN", "zoe o'brien"},          // no-break space
+		{"Zoe\u0308 O'Brien", "zoe o'brien"},         // a combining diaeresis, not precomposed
+		{"Ångström-Núñez", "angstrom-nunez"},         // several accents
+		{"Łukasz", "łukasz"},                         // case of a letter with no decomposition
+		{"Straße", "STRASSE"},                        // full case folding
+		{"Ｊｏ Ｂｌｏｇｇｓ", "jo bloggs"},                   // fullwidth letters (compatibility)
+		{"İlker", "ilker"},                           // dotted capital I
+		{"Ça\u0301\u0327 va", "ca va"},               // stacked marks
+		{"Zoe O\u2019Brien", "zoe o'brien"},          // a phone's or word processor's apostrophe
+		{"Zoe O\u02bcBrien", "zoe o'brien"},          // modifier letter apostrophe
+		{"Ann Smith\u2010Jones", "ann smith-jones"},  // hyphen
+		{"Ann Smith\u2013Jones", "ann smith-jones"},  // en dash, as autocorrect writes it
+		{"\U0001D409\U0001D428 Bloggs", "jo bloggs"}, // capitals only once decomposed
 	}
 	for _, tc := range same {
 		if a, b := NormaliseClientName(tc.a), NormaliseClientName(tc.b); a != b {

@@ -5,12 +5,17 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/domain"
 )
 
 // SetReopenDays sets how many days after closing or declining a referral
 // its receiver may reopen it (R-REF-12); zero or less keeps the default.
 func (s *Service) SetReopenDays(days int) { s.reopenDays = days }
+
+// SetCalendar sets the network's calendar, whose working days an agreed
+// close-by date must fall on (R-REF-6, R-TIME-4); nil checks none.
+func (s *Service) SetCalendar(cal *calendar.Calendar) { s.calendar = cal }
 
 // ReopenDays is the reopening period in days (R-REF-12).
 func (s *Service) ReopenDays() int {

@@ -78,6 +78,12 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 		cmd.Responsible, _ = s.people.UserByID(cmd.ResponsibleUserID)
 	}
 	cmd.Named = s.namedStaff(cmd.Allow, cmd.Deny)
+	// Whom the deny list leaves to decide the request (R-LOCK-10).
+	own, _, _, err := fold(ctx, s, OrganisationStream(actor.OrganisationID), domain.EvolveOrganisation)
+	if err != nil {
+		return domain.ClientRecord{}, Written{}, err
+	}
+	cmd.Colleagues = own.Users
 	for _, list := range []struct {
 		field   string
 		parties []domain.Party
@@ -130,6 +136,44 @@ func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, req
 			if d.Unlock {
 				kind = "unlock"
 			}
+			if d.Withdrawn {
+				return c, unlock, w, domain.Errorf(domain.Conflict, "the %s request was withdrawn", kind)
+			}
+			return c, unlock, w, domain.Errorf(domain.Conflict, "the %s request was already decided", kind)
+		}
+	}
+	return c, unlock, w, err
+}
+
+// WithdrawLockRequest takes back a lock or unlock request that still
+// awaits a decision: the team manager who made it, or another team
+// manager of the organisation the lock belongs to (R-LOCK-1, R-LOCK-6,
+// R-LOCK-10). Whoever may not see the case, or is not of that
+// organisation, gets the answer for a request that does not exist
+// (R-LOCK-12). One who could have withdrawn it, sending it again after it
+// was decided or withdrawn, is told so (Conflict). Errors: NotFound,
+// Forbidden, Conflict, Invalid.
+func (s *Service) WithdrawLockRequest(ctx context.Context, actor domain.Actor, request uuid.UUID, reason string,
+	index LockIndex, idx CaseIndex) (domain.ClientRecord, bool, Written, error) {
+	client, unlock, ok := index.ClientOfLockRequest(request)
+	if !ok {
+		client = request // no client, no lock, no referrals: refused as a real one would be
+	}
+	c, w, err := s.onGatedClient(ctx, actor, client, idx, errNoLockRequest, func(c domain.ClientRecord) ([]domain.Event, error) {
+		if !ok {
+			return nil, errNoLockRequest
+		}
+		return domain.DecideWithdrawLockRequest(c, actor, request, reason)
+	})
+	if ok && domain.ErrorCode(err) == domain.NotFound {
+		if v, verr := s.lockRequestView(ctx, actor, request, index, idx); verr == nil && v.Status != "requested" && v.couldWithdraw {
+			kind := "lock"
+			if v.Unlock {
+				kind = "unlock"
+			}
+			if v.Status == "withdrawn" {
+				return c, unlock, w, domain.Errorf(domain.Conflict, "the %s request was already withdrawn", kind)
+			}
 			return c, unlock, w, domain.Errorf(domain.Conflict, "the %s request was already decided", kind)
 		}
 	}
@@ -174,12 +218,21 @@ func (s *Service) EndTemporaryAccess(ctx context.Context, actor domain.Actor, cl
 }
 
 // ReviewLock records a monthly review by a team manager of the
-// organisation the lock belongs to (R-LOCK-5, R-LOCK-10, R-LOCK-12).
-// Errors: NotFound, Forbidden, Conflict, Invalid.
+// organisation the lock belongs to (R-LOCK-5, R-LOCK-10, R-LOCK-12); one
+// that does not keep the lock asks for the unlock, refused as
+// RequestUnlock refuses it when no service manager could decide it
+// (R-LOCK-6). Errors: NotFound, Forbidden, Conflict, Invalid.
 func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uuid.UUID, keep bool, notes string, idx CaseIndex) (uuid.UUID, Written, error) {
 	reviewID, unlockID := s.newID(ctx), s.newID(ctx)
+	// Whom the lock leaves to decide the unlock the review may ask for
+	// (R-LOCK-6, R-LOCK-10): a team manager who may review belongs to the
+	// lock's organisation.
+	own, _, _, err := fold(ctx, s, OrganisationStream(actor.OrganisationID), domain.EvolveOrganisation)
+	if err != nil {
+		return uuid.Nil, Written{}, err
+	}
 	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
-		return domain.DecideLockReview(c, actor, reviewID, unlockID, keep, notes)
+		return domain.DecideLockReview(c, actor, reviewID, unlockID, keep, notes, own.Users)
 	})
 	return reviewID, w, err
 }
@@ -189,10 +242,28 @@ func (s *Service) ReviewLock(ctx context.Context, actor domain.Actor, client uui
 // NotFound, Forbidden, Conflict, Invalid.
 func (s *Service) RequestUnlock(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, idx CaseIndex) (uuid.UUID, Written, error) {
 	requestID := s.newID(ctx)
+	// Whom the lock leaves to decide the request (R-LOCK-6, R-LOCK-10): a
+	// team manager who may ask belongs to the lock's organisation.
+	own, _, _, err := fold(ctx, s, OrganisationStream(actor.OrganisationID), domain.EvolveOrganisation)
+	if err != nil {
+		return uuid.Nil, Written{}, err
+	}
 	_, w, err := s.onGatedClient(ctx, actor, client, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
-		return domain.DecideRequestUnlock(c, actor, requestID, reason)
+		return domain.DecideRequestUnlock(c, actor, requestID, reason, own.Users)
 	})
 	return requestID, w, err
+}
+
+// UnlockDecidable answers the Conflict RequestUnlock would give a team
+// manager when no service manager of the organisation could decide the
+// request (R-LOCK-6, R-LOCK-10), so the unlock page says so before the
+// form is filled in; nil otherwise, whatever else RequestUnlock checks.
+func (s *Service) UnlockDecidable(ctx context.Context, actor domain.Actor, l domain.Lock) error {
+	own, _, _, err := fold(ctx, s, OrganisationStream(actor.OrganisationID), domain.EvolveOrganisation)
+	if err != nil {
+		return err
+	}
+	return domain.UnlockDecidable(l, actor, own.Users)
 }
 
 // CompleteSeriousCaseReview records that the serious case review a lock was

@@ -25,13 +25,20 @@ type PendingLocks interface {
 
 // LockRequestItem is a lock or unlock request as the service manager who
 // decides it sees it: who asked, when and why, and what the lock would be.
+// The reason is the client's data: Reason is empty until ReadLockRequests
+// records its reading in the client's access log (R-LOCK-9).
 type LockRequestItem struct {
-	ID                uuid.UUID
-	ClientID          uuid.UUID
-	Unlock            bool
-	RequestedBy       uuid.UUID
-	RequestedAt       time.Time
-	Reason            string
+	ID          uuid.UUID
+	ClientID    uuid.UUID
+	Unlock      bool
+	RequestedBy uuid.UUID
+	RequestedAt time.Time
+	Reason      string // after ReadLockRequests
+	// Erased: the client's data is erased, so the reason, their free
+	// text, can no longer be read (R-PRIV-3): Reason stays empty.
+	Erased            bool
+	reason            string // as recorded, until it is read
+	locked            bool   // the case was locked when listed (an unlock request)
 	ResponsibleUserID uuid.UUID
 	Allow, Deny       []domain.Party
 	HideNotification  bool
@@ -43,8 +50,9 @@ type LockRequestItem struct {
 // actor's decision, oldest first: only a service manager's, only requests
 // of locks belonging to their organisation that the lock does not deny
 // them, and never a request they made themselves (R-LOCK-6, R-LOCK-10).
-// Nothing is listed about any other case (R-LOCK-12). Errors: Forbidden
-// (not a service manager).
+// Nothing is listed about any other case (R-LOCK-12). The reasons are
+// not shown: ReadLockRequests shows those the caller answers with. Errors:
+// Forbidden (not a service manager).
 func (s *Service) LockRequestsAwaiting(ctx context.Context, actor domain.Actor, idx PendingLocks) ([]LockRequestItem, error) {
 	if !actor.Has(domain.RoleServiceManager) || actor.Has(domain.RoleHelpdesk) {
 		return nil, domain.Errorf(domain.Forbidden, "only a service manager decides lock and unlock requests")
@@ -58,7 +66,8 @@ func (s *Service) LockRequestsAwaiting(ctx context.Context, actor domain.Actor, 
 		l := p.Lock
 		item := LockRequestItem{ID: id, ClientID: p.ClientID, Unlock: unlock, RequestedBy: l.RequestedBy, RequestedAt: l.RequestedAt,
 			ResponsibleUserID: l.ResponsibleUserID, Allow: l.Allow, Deny: l.Deny, HideNotification: l.HideNotification,
-			SeriousCaseReview: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, LockedAt: l.LockedAt}
+			SeriousCaseReview: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, LockedAt: l.LockedAt,
+			locked: l.Status == domain.LockLocked}
 		if unlock {
 			item.RequestedBy = l.UnlockRequestedBy
 		}
@@ -66,17 +75,22 @@ func (s *Service) LockRequestsAwaiting(ctx context.Context, actor domain.Actor, 
 		if err != nil {
 			return nil, err
 		}
+		var c domain.ClientRecord
 		for _, rec := range history {
 			switch e := rec.Event.(type) {
 			case *domain.LockRequested:
 				if e.RequestID == id {
-					item.Reason, item.RequestedAt = e.Reason, rec.At
+					item.reason, item.RequestedAt, item.Erased = e.Reason, rec.At, rec.Erased
 				}
 			case *domain.UnlockRequested:
 				if e.RequestID == id {
-					item.Reason, item.RequestedAt = e.Reason, rec.At
+					item.reason, item.RequestedAt, item.Erased = e.Reason, rec.At, rec.Erased
 				}
 			}
+			c = domain.EvolveClient(c, rec)
+		}
+		if item.Erased = item.Erased || c.ErasureBegun(); item.Erased {
+			item.reason = ""
 		}
 		out = append(out, item)
 	}
@@ -86,6 +100,33 @@ func (s *Service) LockRequestsAwaiting(ctx context.Context, actor domain.Actor, 
 		}
 		return slices.Compare(a.ID[:], b.ID[:])
 	})
+	return out, nil
+}
+
+// LockDecisionGrant is the ground recorded in a client's access log when
+// the service manager deciding a lock or unlock request on their case
+// reads its reason.
+const LockDecisionGrant = "lock_decision"
+
+// LockRequestGrant is the ground recorded in a client's access log when the
+// team manager who made a lock or unlock request reads it back, reason and
+// all (GET /v1/lock-requests/{id}).
+const LockRequestGrant = "lock_request"
+
+// ReadLockRequests returns items, listed for actor by LockRequestsAwaiting,
+// with their reasons, which are the client's data: each is recorded in the
+// client's access log as read by actor to decide the request (R-LOCK-9),
+// before the answer when the case is locked, as any read of a locked case.
+// The caller passes only the items it answers with. Errors: those of the
+// store.
+func (s *Service) ReadLockRequests(ctx context.Context, actor domain.Actor, items []LockRequestItem) ([]LockRequestItem, error) {
+	out := slices.Clone(items)
+	for i := range out {
+		if err := s.recordAccess(ctx, actor, out[i].ClientID, uuid.Nil, LockDecisionGrant, out[i].locked); err != nil {
+			return nil, err
+		}
+		out[i].Reason = out[i].reason
+	}
 	return out, nil
 }
 
@@ -144,12 +185,13 @@ func (s *Service) MayRequestLock(ctx context.Context, actor domain.Actor, client
 type LockRequestDecided struct {
 	ID, ClientID     uuid.UUID
 	Unlock, Approved bool
+	Withdrawn        bool // taken back by a team manager before anyone decided it (DecidedBy, DecidedAt: who and when)
 	DecidedBy        uuid.UUID
 	DecidedAt        time.Time
 }
 
 // LockRequestDecision tells a service manager who could have decided a
-// lock or unlock request that it was decided, and how: the answer when
+// lock or unlock request that it was decided, and how, or withdrawn: the answer when
 // they send their decision a second time, or come back to its page after
 // deciding (R-LOCK-6, R-LOCK-10). Anyone else, and a request still
 // waiting or never made, gets what they get for a request that does not
@@ -166,7 +208,7 @@ func (s *Service) LockRequestDecision(ctx context.Context, actor domain.Actor, r
 	}
 	var c domain.ClientRecord
 	for _, rec := range history {
-		var decided, approved bool
+		var decided, approved, withdrawn bool
 		switch e := rec.Event.(type) {
 		case *domain.LockApproved:
 			decided, approved = e.RequestID == request, true
@@ -176,13 +218,15 @@ func (s *Service) LockRequestDecision(ctx context.Context, actor domain.Actor, r
 			decided, approved = e.RequestID == request, true
 		case *domain.UnlockRefused:
 			decided = e.RequestID == request
+		case *domain.LockRequestWithdrawn:
+			decided, withdrawn = e.RequestID == request, true
 		}
 		if decided {
 			// Only who could have decided it, as the lock stood then.
 			if id, _, may := c.Lock.AwaitsDecisionBy(actor); !may || id != request {
 				return LockRequestDecided{}, noRequest
 			}
-			return LockRequestDecided{ID: request, ClientID: client, Unlock: unlock, Approved: approved,
+			return LockRequestDecided{ID: request, ClientID: client, Unlock: unlock, Approved: approved, Withdrawn: withdrawn,
 				DecidedBy: rec.ActorUserID, DecidedAt: rec.At}, nil
 		}
 		c = domain.EvolveClient(c, rec)

@@ -157,7 +157,7 @@ func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart b
 		if err != nil {
 			return MFAEnrolment{}, err
 		}
-		if m.Pending != nil && now.Sub(m.PendingAt) < a.mfa.cfg.PendingTTL {
+		if m.Pending != nil && m.PendingEpoch == u.MFAResets && now.Sub(m.PendingAt) < a.mfa.cfg.PendingTTL {
 			if s, err := a.mfa.box.Open(uid, m.Pending); err == nil {
 				secret, since = s, m.PendingAt
 			}
@@ -172,7 +172,7 @@ func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart b
 		if err != nil {
 			return MFAEnrolment{}, err
 		}
-		if err := a.mfa.store.PutPendingMFA(uid, sealed, now); err != nil {
+		if err := a.mfa.store.PutPendingMFA(uid, sealed, u.MFAResets, now); err != nil {
 			return MFAEnrolment{}, err
 		}
 		secret, since = k.Secret, now
@@ -190,13 +190,27 @@ func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart b
 // event naming the method, never the secret) and RecoveryCodeCount
 // recovery codes are returned, to be shown once; only their hashes are
 // kept. Errors: Invalid (code wrong), Conflict (no enrolment started, or
-// it has expired or been restarted).
+// it has expired or been restarted, or the second factor was reset since
+// it started).
+//
+// A reset racing the confirmation never leaves the user recorded as
+// enrolled with no secret kept: the secret carries the count of resets
+// recorded when its enrolment began (its epoch), the enrolment is recorded
+// only if no reset was recorded since (the append expects the stream's
+// revision it decided on), and a reset removes from the store only what
+// was made before it. So a reset recorded first voids this secret, whether
+// its removal comes before the activation (which then finds nothing
+// pending) or after (which removes it); a reset recorded after the
+// enrolment removes the secret with it.
 func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code string) ([]string, error) {
 	if a.mfa == nil {
 		return nil, domain.Errorf(domain.Forbidden, "second factors are not available")
 	}
 	if c := auth.NormaliseCode(code); len(c) != auth.TOTPDigits || strings.Trim(c, "0123456789") != "" {
 		return nil, domain.InvalidFields(domain.FieldError{Field: "code", Message: "must be the 6-digit code your authenticator app shows"})
+	}
+	if err := Refused(ctx); err != nil {
+		return nil, err // the secret comes into use only with the enrolment recorded
 	}
 	now := a.svc.Now()
 	uid := u.ID.String()
@@ -206,6 +220,9 @@ func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code 
 	}
 	if m.Pending == nil || now.Sub(m.PendingAt) >= a.mfa.cfg.PendingTTL {
 		return nil, domain.Errorf(domain.Conflict, "no set-up is waiting for a code, or it has expired: start again")
+	}
+	if m.PendingEpoch < u.MFAResets {
+		return nil, domain.ErrMFAResetMeanwhile
 	}
 	secret, err := a.mfa.box.Open(uid, m.Pending)
 	if err != nil {
@@ -232,7 +249,9 @@ func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code 
 		return nil, domain.Errorf(domain.Conflict, "the set-up was started again meanwhile: use the newest QR code")
 	}
 	_, w, err := execute(ctx, a.svc, u.Actor(), OrganisationStream(u.OrganisationID), domain.EvolveOrganisation,
-		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideEnrolMFA(o, u.ID) })
+		func(o domain.Organisation) ([]domain.Event, error) {
+			return domain.DecideEnrolMFA(o, u.ID, m.PendingEpoch)
+		})
 	if err != nil {
 		return nil, err
 	}
@@ -293,6 +312,9 @@ func (a *Accounts) beginSecondStep(u domain.User, now time.Time) (LoginResult, e
 // Unauthorized (challenge unknown, used or expired; code wrong or already
 // used), TooManyRequests.
 func (a *Accounts) CompleteLogin(ctx context.Context, challenge, code, addr string) (LoginResult, error) {
+	if err := Refused(ctx); err != nil {
+		return LoginResult{}, err // nothing is counted or consumed (see LoginWithCode)
+	}
 	if a.mfa == nil {
 		return LoginResult{}, errChallenge
 	}
@@ -346,9 +368,12 @@ var errThrottledCode = &domain.Error{Code: domain.TooManyRequests, Message: "too
 // or the coordinator (who alone may for an account holding a network
 // role). It is recorded as an event (the notifier emails the user), the
 // secret and recovery codes are deleted, and the user's sessions end: they
-// enrol again at their next sign-in. Errors: NotFound, Forbidden.
+// enrol again at their next sign-in. What is deleted is what was made
+// before the reset was recorded (an earlier epoch): an enrolment begun
+// after it stays, and one begun before it cannot be recorded after it
+// (see ConfirmMFAEnrolment). Errors: NotFound, Forbidden.
 func (a *Accounts) ResetMFA(ctx context.Context, actor domain.Actor, organisationID, userID uuid.UUID) error {
-	_, w, err := execute(ctx, a.svc, actor, OrganisationStream(organisationID), domain.EvolveOrganisation,
+	o, w, err := execute(ctx, a.svc, actor, OrganisationStream(organisationID), domain.EvolveOrganisation,
 		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideResetMFA(o, actor, userID) })
 	if err != nil {
 		return err
@@ -357,7 +382,7 @@ func (a *Accounts) ResetMFA(ctx context.Context, actor domain.Actor, organisatio
 		return err
 	}
 	if a.mfa != nil {
-		if err := a.mfa.store.DeleteMFA(userID.String()); err != nil {
+		if err := a.mfa.store.DeleteMFA(userID.String(), o.Users[userID].MFAResets); err != nil {
 			return err
 		}
 	}

@@ -117,16 +117,21 @@ func (s *Service) UpdateOrganisation(ctx context.Context, actor domain.Actor, id
 	if cmd.Name == nil {
 		return execute(ctx, s, actor, OrganisationStream(id), domain.EvolveOrganisation, update)
 	}
-	before, _, _, err := fold(ctx, s, OrganisationStream(id), domain.EvolveOrganisation)
+	before, revision, exists, err := fold(ctx, s, OrganisationStream(id), domain.EvolveOrganisation)
 	if err != nil {
 		return domain.Organisation{}, Written{}, err
 	}
 	if _, err := update(before); err != nil {
 		return domain.Organisation{}, Written{}, err
 	}
+	// If-Match names the organisation's revision: checked on it before a
+	// name is claimed, and not held against the names' own streams.
+	if err := holdsFor(ctx, exists, revision); err != nil {
+		return domain.Organisation{}, Written{}, err
+	}
 	renamed := domain.NormaliseOrganisationName(*cmd.Name) != domain.NormaliseOrganisationName(before.Name)
 	if renamed {
-		if err := s.claimName(ctx, actor, id, *cmd.Name); err != nil {
+		if err := s.claimName(withoutMatch(ctx), actor, id, *cmd.Name); err != nil {
 			return domain.Organisation{}, Written{}, err
 		}
 	}
@@ -141,9 +146,9 @@ func (s *Service) UpdateOrganisation(ctx context.Context, actor domain.Actor, id
 		})
 	switch {
 	case renamed && err != nil && domain.NormaliseOrganisationName(o.Name) != domain.NormaliseOrganisationName(*cmd.Name):
-		s.releaseName(ctx, actor, id, *cmd.Name)
+		s.releaseName(withoutMatch(ctx), actor, id, *cmd.Name)
 	case renamed && err == nil:
-		s.releaseName(ctx, actor, id, before.Name)
+		s.releaseName(withoutMatch(ctx), actor, id, before.Name)
 	}
 	return o, w, err
 }
@@ -195,7 +200,12 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 		if err != nil && domain.ErrorCode(err) != domain.Invalid {
 			return domain.User{}, Written{}, err
 		}
-		perr := acc.policy.Check(nu.Username, nu.Password, nu.DisplayName, o.Name)
+		var perr error
+		if nu.Password == "" {
+			perr = domain.InvalidFields(domain.FieldError{Field: "password", Message: "is required"})
+		} else {
+			perr = acc.policy.Check(nu.Username, nu.Password, nu.DisplayName, o.Name)
+		}
 		if err != nil || perr != nil {
 			return domain.User{}, Written{}, joinInvalid(err, perr)
 		}
@@ -203,7 +213,21 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 			return domain.User{}, Written{}, err
 		}
 	}
-	if _, _, err := execute(ctx, s, actor, UsernameStream(nu.Username), domain.EvolveUsername,
+	// If-Match names the organisation's revision (an account is part of
+	// its stream): checked on it before the username is reserved, and
+	// not held against the username's own stream.
+	// A rerun of the request (R-OPS-1) answers from what its first run
+	// wrote instead.
+	if _, ran := o.Users[userID]; !ran {
+		_, revision, exists, err := fold(ctx, s, OrganisationStream(orgID), domain.EvolveOrganisation)
+		if err != nil {
+			return domain.User{}, Written{}, err
+		}
+		if err := holdsFor(ctx, exists, revision); err != nil {
+			return domain.User{}, Written{}, err
+		}
+	}
+	if _, _, err := execute(withoutMatch(ctx), s, actor, UsernameStream(nu.Username), domain.EvolveUsername,
 		func(u domain.Username) ([]domain.Event, error) { return domain.DecideReserveUsername(u, userID, orgID) }); err != nil {
 		return domain.User{}, Written{}, err
 	}

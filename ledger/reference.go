@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
 )
 
 // ReferenceIndex answers whether a reference is already taken by a
@@ -39,4 +40,35 @@ func (s *Service) newReferralID(ctx context.Context) uuid.UUID {
 		id = s.newID(ctx)
 	}
 	return id
+}
+
+// EarlierReferral finds the referral an earlier run of this request made,
+// under WithIdempotencyKey: the ids a run draws derive from the request,
+// so the referral its first run drew is the first draw whose stream
+// exists, tried in newReferralID's order without using up any id. A web
+// form sent again after a crash lost the first sending's record goes
+// straight to that referral, before asking anything about the client the
+// first sending made (R-OPS-1). It reports where the referral's last event
+// is, for the views to catch up to, and false when no run made one (or
+// ctx carries no key).
+func (s *Service) EarlierReferral(ctx context.Context) (uuid.UUID, eventstore.Position, bool, error) {
+	d := derivedIDsFrom(ctx)
+	if d == nil {
+		return uuid.Nil, eventstore.Start, false, nil
+	}
+	probe := &derivedIDs{seed: d.seed}
+	for i := 0; i < maxReferenceDraws; i++ {
+		id := probe.nextID()
+		stored, err := s.readStream(ctx, ReferralStream(id))
+		if err != nil {
+			return uuid.Nil, eventstore.Start, false, err
+		}
+		if len(stored) > 0 {
+			return id, stored[len(stored)-1].Position, true, nil
+		}
+		if s.refs == nil || !s.refs.ReferenceTaken(domain.ReferenceOf(id), id) {
+			return uuid.Nil, eventstore.Start, false, nil // the draw a run would have kept
+		}
+	}
+	return uuid.Nil, eventstore.Start, false, nil
 }

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -58,7 +59,17 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 			if cmd.Client, err = s.lastClientDetails(ctx, actor, idx, cmd.ClientID); err != nil {
 				return domain.Referral{}, Written{}, err
 			}
+			cmd.ClientOnRecord = true
 		}
+	}
+	if !cmd.ClientOnRecord && NameSetAside(cmd.Client.Name) {
+		// A name the known-client index compares as none is no name: refused
+		// as an empty one is where a name is required, and never recorded.
+		msg := "is required"
+		if cmd.ExistingClient {
+			msg = "must not be only accents, marks and spaces"
+		}
+		cmd.Refused = append(slices.Clip(cmd.Refused), domain.FieldError{Field: "client.name", Message: msg})
 	}
 	var receiver domain.Organisation
 	if cmd.ToOrganisationID != uuid.Nil {
@@ -210,7 +221,7 @@ func (s *Service) DeclineUrgency(ctx context.Context, actor domain.Actor, id uui
 // returns the note's id. Errors: NotFound, Forbidden, Conflict, Invalid,
 // PreconditionFailed.
 func (s *Service) AddNote(ctx context.Context, actor domain.Actor, id uuid.UUID, cmd domain.AddNote) (domain.Referral, Written, error) {
-	cmd.NoteID = s.newID(ctx)
+	cmd.NoteID, cmd.Calendar = s.newID(ctx), s.calendar
 	now := s.Now()
 	return s.onReferral(ctx, actor, id, func(r domain.Referral) ([]domain.Event, error) {
 		return domain.DecideAddNote(r, actor, cmd, now)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/referral-ledger/ledger/calendar"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 )
@@ -48,6 +49,7 @@ type Service struct {
 	names      OrganisationNames                            // organisations by name, for names reserved before R-ORG-1; may be nil
 	refs       ReferenceIndex                               // the references taken, so a new referral's is unique (R-REF-13); may be nil
 	reopenDays int                                          // R-REF-12; zero means domain.DefaultReopenDays
+	calendar   *calendar.Calendar                           // an agreed close-by date's working days (R-TIME-4); may be nil
 	states     *stateCache                                  // folded referrals and organisations, by stream
 	access     *accessWriter                                // writes unlocked reads' access records in batches; nil: before answering
 	heads      *headReads                                   // coalesced reads of the store's head
@@ -111,6 +113,34 @@ func (r Request) satisfied(exists bool, revision uint64) bool {
 	}
 	return r.Match.Any || slices.Contains(r.Match.Revisions, revision)
 }
+
+// withoutMatch returns ctx without the caller's If-Match, for a step on a
+// stream the precondition does not name (a name's or username's
+// reservation, the completion of an erasure): the precondition is the
+// command's own stream's, checked there (holdsFor, execute).
+func withoutMatch(ctx context.Context) context.Context {
+	req := requestFrom(ctx)
+	if req.Match == nil {
+		return ctx
+	}
+	req.Match = nil
+	return WithRequest(ctx, req)
+}
+
+// holdsFor answers PreconditionFailed when the caller's If-Match does not
+// hold for a stream that exists or not, at revision: for a command that
+// writes elsewhere first, so that a stale If-Match refuses it before it
+// writes anything.
+func holdsFor(ctx context.Context, exists bool, revision uint64) error {
+	if req := requestFrom(ctx); req.conditional() && !req.satisfied(exists, revision) {
+		return errStale
+	}
+	return nil
+}
+
+// errStale is the PreconditionFailed of an If-Match that does not hold.
+var errStale = domain.Errorf(domain.PreconditionFailed,
+	"the resource is not at the revision If-Match names; read it again and retry")
 
 type requestKey struct{}
 
@@ -254,8 +284,7 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 			if c := domain.ErrorCode(err); c == domain.NotFound || c == domain.Forbidden {
 				return state, Written{}, err
 			}
-			return state, Written{}, domain.Errorf(domain.PreconditionFailed,
-				"the resource is not at the revision If-Match names; read it again and retry")
+			return state, Written{}, errStale
 		}
 		if err != nil || len(events) == 0 {
 			return state, Written{Revision: revision}, err
@@ -303,8 +332,21 @@ func execute[S any](ctx context.Context, s *Service, actor domain.Actor, stream 
 
 // encode stamps events with their envelope: an id (eventID's, or a fresh one
 // when eventID is nil), the actor, the time and the request's correlation and
-// causation ids (R-LEDGER-3).
+// causation ids (R-LEDGER-3). Work the system does of itself (the first
+// start, signing checkpoints, retention, finishing an erasure) comes with
+// no request: its events get an id of their own, as a request's would.
 func (s *Service) encode(ctx context.Context, actor domain.Actor, req Request, events []domain.Event, eventID func(int) uuid.UUID) ([]eventstore.EventData, error) {
+	if err := Refused(ctx); err != nil {
+		// The request's body had fields at fault that no command saw:
+		// nothing it decided is written.
+		return nil, err
+	}
+	if req.CorrelationID == "" {
+		req.CorrelationID = newEventID().String()
+	}
+	if req.CausationID == "" {
+		req.CausationID = req.CorrelationID
+	}
 	now := s.Now()
 	out := make([]eventstore.EventData, len(events))
 	for i, ev := range events {

@@ -33,6 +33,9 @@ func (a *Accounts) SetPassword(ctx context.Context, actor domain.Actor, orgID, u
 		return Written{}, err
 	}
 	u := o.Users[userID]
+	if password == "" {
+		return Written{}, domain.InvalidFields(domain.FieldError{Field: "password", Message: "is required"})
+	}
 	if err := a.policy.Check(u.Username, password, u.DisplayName, o.Name); err != nil {
 		return Written{}, withField(err, "password")
 	}

@@ -28,14 +28,25 @@ type SubjectAccessExport struct {
 	Client     []HistoryEntry
 }
 
+// errLockRefusesExport refuses a subject access export of a locked case
+// to a coordinator who is also helpdesk staff, whom a lock never lets in,
+// and to one the lock's deny list names, which wins over everything
+// (R-LOCK-2). Another coordinator answers.
+var errLockRefusesExport = domain.Errorf(domain.Forbidden,
+	"this locked case is closed to you: another coordinator must answer this subject access request")
+
 // SubjectAccess exports everything held about a client for the
 // coordinator, and records the export as an event on the client's stream
 // before reading, so no export goes unrecorded. While the client's case is
 // locked a reason must be given: each read is logged as a locked read with
 // it (R-LOCK-9), and the responsible person is told of the export by the
 // notifier, which sees the export recorded on the locked client's stream.
-// Errors: Forbidden (not the coordinator), NotFound (no referral names the
-// client), Invalid (reason: missing on a locked case, or too long).
+// The export holds everything a read of the case would, so while the case
+// is locked a coordinator who is also helpdesk staff, or whom its deny
+// list names, is refused it.
+// Errors: Forbidden (not the coordinator, or helpdesk staff or denied on a
+// locked case), NotFound
+// (no referral names the client), Invalid (reason: missing on a locked case, or too long).
 func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, referrals ClientReferrals) (SubjectAccessExport, error) {
 	if !actor.Has(domain.RoleCoordinator) {
 		return SubjectAccessExport{}, domain.Errorf(domain.Forbidden, "only the coordinator answers subject access requests")
@@ -47,6 +58,9 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 	out := SubjectAccessExport{ExportID: s.newID(ctx), ClientID: client, ExportedAt: s.Now()}
 	c, _, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
+			if c.Lock.Status == domain.LockLocked && (actor.Has(domain.RoleHelpdesk) || c.Lock.Denies(actor)) {
+				return nil, errLockRefusesExport
+			}
 			if err := domain.CheckLockedReadReason(reason, c.Lock.Status == domain.LockLocked); err != nil {
 				return nil, err
 			}

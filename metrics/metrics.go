@@ -128,6 +128,9 @@ type Sources struct {
 	// Notices returns how many email notices are in each outbox status
 	// ("pending", "sent", "failed", "cancelled").
 	Notices func(ctx context.Context) (map[string]int, error)
+	// NoticesSending says whether this node sends the email notices now;
+	// of several nodes sharing PostgreSQL, one at a time does.
+	NoticesSending func() bool
 }
 
 // scrapeTimeout bounds the readings a scrape takes from the stores.
@@ -157,6 +160,17 @@ func Register(reg prometheus.Registerer, src Sources) error {
 	}
 	if src.Notices != nil {
 		cs = append(cs, &noticesCollector{counts: src.Notices})
+	}
+	if src.NoticesSending != nil {
+		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "ledger_notices_sending",
+			Help: "1 while this node sends the email notices, 0 while it only derives them: of several nodes sharing PostgreSQL one at a time sends, and the others take over when it stops. Summed over the nodes it should be 1.",
+		}, func() float64 {
+			if src.NoticesSending() {
+				return 1
+			}
+			return 0
+		}))
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

@@ -2,8 +2,8 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +29,7 @@ const KindCheckpoint notify.Kind = "audit_checkpoint"
 // auditParts is what a node needs for R-AUD-1..3.
 type auditParts struct {
 	checkpointer *audit.Checkpointer
-	tree         *audit.File // KurrentDB only: fed by RunAudit
+	tree         *audit.File // KurrentDB only: fed by FollowAuditTree
 	store        eventstore.Store
 	interval     time.Duration
 	log          zerolog.Logger
@@ -54,6 +54,12 @@ func openAudit(cfg config.Config, store eventstore.Store, svc *ledger.Service, n
 	if err != nil {
 		p.close()
 		return nil, err
+	}
+	if !cfg.Audit.Signer && (cfg.Audit.SigningKeyFile != "" || len(cfg.Audit.CheckpointRecipients) > 0) {
+		// Read on the designated signer only: a key or recipients set
+		// without it would otherwise sign and send nothing, unsaid.
+		p.log.Warn().Msg("audit.signing_key_file or audit.checkpoint_recipients is set but audit.signer is not: " +
+			"this node signs no checkpoints and emails none; set audit.signer: true on the one node that signs")
 	}
 	origin := cfg.Audit.Origin
 	if p.checkpointer, err = audit.NewCheckpointer(tree, origin, signer, svc.Checkpoints(), now); err != nil {
@@ -86,15 +92,43 @@ func loadSigner(cfg config.Config) (audit.Signer, error) {
 	if cfg.DataDir != "" && config.Inside(cfg.Audit.SigningKeyFile, cfg.DataDir) {
 		return nil, fmt.Errorf("audit.signing_key_file %s is inside data_dir: keep the key that vouches for the data away from it", cfg.Audit.SigningKeyFile)
 	}
-	data, err := os.ReadFile(cfg.Audit.SigningKeyFile)
+	data, err := readSigningKey(cfg.Audit.SigningKeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("audit.signing_key_file: %w", err)
+		return nil, err
 	}
 	s, err := audit.NewSigner(string(data))
 	if err != nil {
 		return nil, fmt.Errorf("audit.signing_key_file %s: %w (make one with ledger audit keygen)", cfg.Audit.SigningKeyFile, err)
 	}
 	return s, nil
+}
+
+// readSigningKey reads the signing key file. Like the master key file, it
+// must be a regular file that group and others cannot read or write:
+// whoever can read it can sign a checkpoint of any history.
+func readSigningKey(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("audit.signing_key_file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("audit.signing_key_file: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("audit.signing_key_file %s is not a regular file", path)
+	}
+	if perm := info.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("audit.signing_key_file %s has mode %04o; group and others must have no access (chmod 600 %s)", path, perm, path)
+	}
+	// A key is one short line; the limit stops a wrong path from being
+	// read whole.
+	data, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return nil, fmt.Errorf("audit.signing_key_file: %w", err)
+	}
+	return data, nil
 }
 
 // mailSender sends through smtp.host, or writes to log when none is set:
@@ -126,28 +160,39 @@ func emailCheckpoint(cfg config.Config, sender notify.Sender, log zerolog.Logger
 	}
 }
 
-// RunAudit keeps a KurrentDB node's tree up to date from the subscription
-// and, on the designated node, signs a checkpoint now and every
-// audit.checkpoint_interval, until ctx ends.
-func (n *Node) RunAudit(ctx context.Context) error {
-	p := n.audit
-	if p == nil {
+// FollowsAuditTree reports whether the node keeps the audit tree in a
+// file of its own, fed from the event store's subscription (KurrentDB):
+// FollowAuditTree must then run.
+func (n *Node) FollowsAuditTree() bool { return n.audit != nil && n.audit.tree != nil }
+
+// FollowAuditTree keeps a KurrentDB node's tree up to date from the
+// subscription until ctx ends, calling healthy each time it has caught up.
+// It ends with an error when the subscription or the tree's files fail: a
+// supervisor (worker.Health) runs it again, and it resumes after the last
+// event the tree holds.
+func (n *Node) FollowAuditTree(ctx context.Context, healthy func()) error {
+	if !n.FollowsAuditTree() {
+		<-ctx.Done()
 		return nil
 	}
-	follow := make(chan error, 1)
-	if p.tree != nil {
-		go func() { follow <- p.tree.Follow(ctx, p.store) }()
-	} else {
-		follow <- nil
+	err := n.audit.tree.FollowReporting(ctx, n.audit.store, healthy)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// SignCheckpoints signs, on the designated node, a checkpoint now and
+// every audit.checkpoint_interval until ctx ends; a failure is logged and
+// tried again at the next interval.
+func (n *Node) SignCheckpoints(ctx context.Context) {
+	p := n.audit
+	if p == nil {
+		return
 	}
 	p.checkpointer.Run(ctx, p.interval, func(err error) {
 		p.log.Error().Err(err).Msg("could not sign a checkpoint; trying again at the next interval")
 	})
-	err := <-follow
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
 }
 
 func (p *auditParts) close() error {

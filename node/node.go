@@ -35,6 +35,7 @@ import (
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/notify"
+	notifypg "github.com/referral-ledger/ledger/notify/postgres"
 	"github.com/referral-ledger/ledger/projections"
 	"github.com/referral-ledger/ledger/session"
 	sessionpg "github.com/referral-ledger/ledger/session/postgres"
@@ -97,7 +98,9 @@ type options struct {
 	kek          keystore.MasterKey
 	wrapStore    func(eventstore.Store) eventstore.Store
 	wrapSessions func(ledger.Sessions) ledger.Sessions
+	wrapMFA      func(session.MFAStore) session.MFAStore
 	wrapKeys     func(keystore.Store) keystore.Store
+	turnRetry    time.Duration
 }
 
 // WithClock makes the node read the time from now instead of time.Now.
@@ -124,12 +127,24 @@ func WithSessionsWrapper(wrap func(ledger.Sessions) ledger.Sessions) Option {
 	return func(o *options) { o.wrapSessions = wrap }
 }
 
+// WithMFAStoreWrapper makes the accounts keep second factors through
+// wrap(store) instead of the shared session store (to order what
+// concurrent requests do there).
+func WithMFAStoreWrapper(wrap func(session.MFAStore) session.MFAStore) Option {
+	return func(o *options) { o.wrapMFA = wrap }
+}
+
 // WithKeysWrapper makes the ledger get client keys through wrap(keys)
 // instead of the key store (to watch which keys are used); Node.Keys stays
 // the store as opened.
 func WithKeysWrapper(wrap func(keystore.Store) keystore.Store) Option {
 	return func(o *options) { o.wrapKeys = wrap }
 }
+
+// WithNoticesTurnRetry makes a node sharing PostgreSQL try to take the
+// turn to send the email notices every d instead of
+// notify.DefaultTurnRetry.
+func WithNoticesTurnRetry(d time.Duration) Option { return func(o *options) { o.turnRetry = d } }
 
 // Build opens the stores named by cfg and wires the node. The caller runs
 // the projections (n.Runner.Run) and the notifier, and Closes the node.
@@ -249,6 +264,7 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	n.Service.SetOrganisationNames(index)
 	n.Service.SetReferences(n.Referrals)
 	n.Service.SetReopenDays(cfg.Timescales.ReopenDays)
+	n.Service.SetCalendar(n.Calendar)
 	var sessions ledger.Sessions = sessionStore{n.Sessions}
 	if o.wrapSessions != nil {
 		sessions = o.wrapSessions(sessions)
@@ -261,11 +277,15 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	for i, r := range cfg.Auth.MFARoles() {
 		mfaRoles[i] = domain.Role(r)
 	}
-	if err := n.Accounts.SetSecondFactor(n.Sessions, n.MasterKey, n.Orgs, ledger.MFAConfig{RequiredRoles: mfaRoles}); err != nil {
+	var mfaStore session.MFAStore = n.Sessions
+	if o.wrapMFA != nil {
+		mfaStore = o.wrapMFA(mfaStore)
+	}
+	if err := n.Accounts.SetSecondFactor(mfaStore, n.MasterKey, n.Orgs, ledger.MFAConfig{RequiredRoles: mfaRoles}); err != nil {
 		return nil, err
 	}
 	if cfg.Notify.Enabled {
-		if n.Notifier, err = openNotifier(cfg, n.Store, n.Calendar, log); err != nil {
+		if n.Notifier, err = openNotifier(cfg, n.Store, n.Calendar, o.turnRetry, log); err != nil {
 			return nil, err
 		}
 	}
@@ -349,9 +369,10 @@ func OpenSessions(cfg config.Config) (session.Store, error) {
 		}
 		return sessions, nil
 	}
-	sessions, err := sessionsqlite.OpenWithConfig(filepath.Join(cfg.DataDir, SessionsFile), scfg)
+	path := filepath.Join(cfg.DataDir, SessionsFile)
+	sessions, err := sessionsqlite.OpenWithConfig(path, scfg)
 	if err != nil {
-		return nil, fmt.Errorf("session store: %w", err)
+		return nil, fmt.Errorf("session store: %w; if it is damaged, restore it from a backup (ledger restore)", err)
 	}
 	return sessions, nil
 }
@@ -374,10 +395,11 @@ func openSharedState(cfg config.Config) (session.Store, idempotency.Store, error
 		}
 		return sessions, idem, nil
 	}
-	idem, err := idemsqlite.Open(filepath.Join(cfg.DataDir, IdempotencyFile))
+	idemPath := filepath.Join(cfg.DataDir, IdempotencyFile)
+	idem, err := idemsqlite.Open(idemPath)
 	if err != nil {
 		sessions.Close()
-		return nil, nil, fmt.Errorf("idempotency store: %w", err)
+		return nil, nil, fmt.Errorf("%s: %w; if it is damaged, restore it from a backup (ledger restore)", idemPath, err)
 	}
 	return sessions, idem, nil
 }
@@ -447,20 +469,49 @@ func lostMasterKey(cfg config.Config) error {
 
 // openNotifier opens the email notifier (R-NOTE-1..3) on its own database
 // in the data directory. It sends through smtp.host, or writes notices to
-// the log when no host is set.
-func openNotifier(cfg config.Config, store eventstore.Store, cal *calendar.Calendar, log zerolog.Logger) (*notify.Notifier, error) {
+// the log when no host is set. With keystore postgres it shares a turn
+// with the other nodes on that database (notify/postgres): every node
+// derives the notices, one at a time sends them (R-OPS-2).
+func openNotifier(cfg config.Config, store eventstore.Store, cal *calendar.Calendar, turnRetry time.Duration,
+	log zerolog.Logger) (*notify.Notifier, error) {
 	nlog := log.With().Str("component", "notify").Logger()
 	sender, err := mailSender(cfg, nlog)
 	if err != nil {
 		return nil, err
 	}
 	hour, minute, _ := cfg.Notify.DigestTime() // valid: the configuration was validated
-	return notify.Open(context.Background(), filepath.Join(cfg.DataDir, notify.FileName), store, sender, notify.Options{
+	opts := notify.Options{
 		PublicURL: cfg.HTTP.PublicURL, DigestAt: notify.TimeOfDay{Hour: hour, Minute: minute},
 		IntakeOffReminderDays: cfg.Notify.IntakeOffReminderDays, MaxAttempts: cfg.Notify.MaxAttempts,
 		RetryBackoff: cfg.Notify.RetryBackoff, Calendar: cal, Log: nlog,
-		Timescales: Timescales(cfg),
-	})
+		Timescales: Timescales(cfg), TurnRetry: turnRetry,
+	}
+	if cfg.KeyStore == config.KeyStorePostgres {
+		// Nodes sharing PostgreSQL derive the same notices from one log:
+		// they take turns at sending them, so each goes out once (R-OPS-2).
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		turn, err := notifypg.Open(ctx, cfg.PostgresURL, noticesNodeName())
+		if err != nil {
+			return nil, fmt.Errorf("email notices (postgres_url): %w", err)
+		}
+		opts.Turn = turn
+	}
+	n, err := notify.Open(context.Background(), filepath.Join(cfg.DataDir, notify.FileName), store, sender, opts)
+	if err != nil && opts.Turn != nil {
+		_ = opts.Turn.Close()
+	}
+	return n, err
+}
+
+// noticesNodeName is how this node is named to the others in the logs of
+// who sends the email notices: its host name and process id.
+func noticesNodeName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown host"
+	}
+	return fmt.Sprintf("%s pid %d", host, os.Getpid())
 }
 
 // OpenCalendar is the bank-holiday calendar of the network's region, from

@@ -1,9 +1,11 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +76,38 @@ func TestBuildFailsWholeAndClosesWhatItOpened(t *testing.T) {
 	}
 	if err := n.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
+	}
+}
+
+// TestSigningKeyWithoutSignerIsSaid_AUD1: the checkpoint signing key and
+// recipients are used by the designated signer only (audit.signer). A node
+// given a key file or recipients without it signs nothing, and says so at
+// start rather than leave the operator believing checkpoints are signed;
+// a node given neither says nothing of it (R-AUD-1, R-OPS-4).
+func TestSigningKeyWithoutSignerIsSaid_AUD1(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "signing.key")
+	for name, c := range map[string]struct {
+		set  func(*config.Config)
+		warn bool
+	}{
+		"KeyWithoutSigner":        {func(c *config.Config) { c.Audit.SigningKeyFile = keyFile }, true},
+		"RecipientsWithoutSigner": {func(c *config.Config) { c.Audit.CheckpointRecipients = []string{"auditor@example.org"} }, true},
+		"Neither":                 {func(*config.Config) {}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.DataDir = t.TempDir()
+			cfg.Notify.Enabled = false
+			c.set(&cfg)
+			var log bytes.Buffer
+			n, err := Build(cfg, zerolog.New(&log), WithMasterKey(keystore.GenerateMasterKey()))
+			if err != nil {
+				t.Fatalf("Build: %v", err)
+			}
+			defer n.Close()
+			if said := strings.Contains(log.String(), "audit.signer is not"); said != c.warn {
+				t.Errorf("warned %v, want %v; log:\n%s", said, c.warn, log.String())
+			}
+		})
 	}
 }

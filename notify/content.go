@@ -45,9 +45,10 @@ func (l links) overdue() string { return l.base + "/incoming" }
 // is the coordinating body's own, empty, inbox.
 func (l links) networkOverdue() string { return l.base + "/overdue" }
 
-// messages is the start page: the web interface has no page for a locked
-// case's messages, and the client id stays out of the URL.
-func (l links) messages(uuid.UUID) string { return l.base + "/" }
+// messages is the Messages page, where the person a case is locked to (or,
+// once their account has closed, whoever the lock lets in) reads what was
+// passed on, child protection first; the client id stays out of the URL.
+func (l links) messages(uuid.UUID) string { return l.base + "/messages" }
 
 // ClientReference returns the short reference of a client's case used in
 // notices: "C-" and the first eight hex digits of the client id.
@@ -72,20 +73,26 @@ func lockedCaseMessageContent(l links, client uuid.UUID, childProtection bool) (
 
 // orphanedLockMessageContent tells the managers who asked for and approved
 // a lock that information was passed on about it while its responsible
-// person's account is closed (R-LOCK-8), marked urgent for child
-// protection.
-func orphanedLockMessageContent(l links, client uuid.UUID, childProtection bool) (subject, body string) {
+// person's account is closed, or, refused, while the lock refuses them
+// (R-LOCK-8, R-LOCK-2), marked urgent for child protection.
+func orphanedLockMessageContent(l links, client uuid.UUID, childProtection, refused bool) (subject, body string) {
 	ref := ClientReference(client)
-	subject = subjectPrefix + "Information passed on about locked case " + ref + ", whose responsible person has left"
+	why := ", whose responsible person has left"
+	who := "The person it is locked to no longer has an open account"
+	if refused {
+		why = ", whose responsible person can no longer read it"
+		who = "The person it is locked to can no longer read the case, as the lock now refuses them"
+	}
+	subject = subjectPrefix + "Information passed on about locked case " + ref + why
 	urgency := ""
 	if childProtection {
-		subject = subjectPrefix + "URGENT child protection: information about locked case " + ref + ", whose responsible person has left"
+		subject = subjectPrefix + "URGENT child protection: information about locked case " + ref + why
 		urgency = "It is marked as a child protection matter: please act on it as soon as possible.\n\n"
 	}
 	body = fmt.Sprintf("Someone has passed on information about a case you asked for or approved a lock on. "+
-		"The person it is locked to no longer has an open account, so nobody else was told: "+
+		"%s, so nobody else was told: "+
 		"make sure someone the lock lets in reads it, and review who the case is locked to.\n\n%sReference: %s\nLink: %s%s",
-		urgency, ref, l.messages(client), footer)
+		who, urgency, ref, l.messages(client), footer)
 	return subject, body
 }
 
@@ -102,7 +109,8 @@ func lockedCaseSubjectAccessContent(l links, client uuid.UUID) (subject, body st
 	return subject, body
 }
 
-// accessLog is the start page, for the same reason as messages.
+// accessLog is the start page: the access log's page is a referral's,
+// and the client id stays out of the URL.
 func (l links) accessLog(uuid.UUID) string { return l.base + "/" }
 
 // intake is the organisation's intake page, where its org lead switches
@@ -165,6 +173,11 @@ func forwardedContent(l links, id uuid.UUID, to, onward orgState) (subject, body
 
 func reopenedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
 	return referralContent(l, id, "reopened", to.name+" has reopened the referral you made and is working on it again. Their reason is recorded in the ledger.")
+}
+
+func urgencyDeclinedContent(l links, id uuid.UUID, to orgState) (subject, body string) {
+	return referralContent(l, id, "not taken as urgent", to.name+" has reviewed the urgent referral you made and is not taking it on as urgent: "+
+		"it now follows the normal timescales. Their feedback on why is recorded in the ledger.")
 }
 
 func withdrawnContent(l links, id uuid.UUID, from orgState) (subject, body string) {

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -18,31 +19,101 @@ const maxBackoff = time.Hour
 const storeRetry = 5 * time.Second
 
 // deliver sends due notices until ctx ends, sleeping until the next one is
-// due or new ones are enqueued.
+// due or new ones are enqueued; with a turn to share, only while this node
+// holds it.
 func (n *Notifier) deliver(ctx context.Context) {
+	if n.turn != nil {
+		n.deliverInTurn(ctx)
+		return
+	}
+	n.sending.Store(true)
+	defer n.sending.Store(false)
+	_ = n.deliverWhile(ctx)
+}
+
+// deliverWhile sends due notices until ctx ends, or, with a turn, until
+// this node no longer holds it, which it returns as an error. Each batch
+// of due notices is first looked up in the turn's record: one sent or
+// given up while another node held the turn is marked so, not sent again.
+func (n *Notifier) deliverWhile(ctx context.Context) error {
 	for ctx.Err() == nil {
+		if n.turn != nil {
+			if held, err := n.turn.Take(ctx); !held {
+				return errors.Join(errTurnLost, err)
+			}
+		}
 		batch, err := n.outbox.due(ctx, n.clock.Now(), deliveryBatch)
 		if err != nil {
 			if ctx.Err() == nil {
 				n.log.Error().Err(err).Msg("notifications: cannot read the outbox")
 			}
-			n.sleep(ctx, n.clock.After(storeRetry))
+			n.sleep(ctx, n.clock.After(storeRetry), nil)
 			continue
+		}
+		full := len(batch) == deliveryBatch
+		if n.turn != nil && len(batch) > 0 {
+			// A notice rerouted from one the holder settled (sent before
+			// the holder read the closure that rerouted it here) is not
+			// sent either.
+			ids := make([]string, 0, len(batch))
+			for _, m := range batch {
+				ids = append(ids, m.ID)
+				if m.ReroutedFrom != "" {
+					ids = append(ids, m.ReroutedFrom)
+				}
+			}
+			done, turnErr, storeErr := n.settledElsewhere(ctx, ids)
+			if turnErr != nil {
+				return errors.Join(errTurnLost, turnErr)
+			}
+			if storeErr != nil {
+				if ctx.Err() == nil {
+					n.log.Error().Err(storeErr).Msg("notifications: cannot mark the notices another node sent")
+				}
+				n.sleep(ctx, n.clock.After(storeRetry), nil)
+				continue
+			}
+			for _, m := range batch {
+				if !done[m.ID] && done[m.ReroutedFrom] {
+					if storeErr = n.outbox.cancelRerouted(ctx, m.ReroutedFrom); storeErr != nil {
+						break
+					}
+				}
+			}
+			if storeErr != nil {
+				if ctx.Err() == nil {
+					n.log.Error().Err(storeErr).Msg("notifications: cannot mark the notices another node sent")
+				}
+				n.sleep(ctx, n.clock.After(storeRetry), nil)
+				continue
+			}
+			batch = slices.DeleteFunc(batch, func(m notice) bool { return done[m.ID] || done[m.ReroutedFrom] })
 		}
 		for _, m := range batch {
 			if ctx.Err() != nil {
 				break
 			}
-			if s, ok := n.deliverOne(ctx, m); ok {
+			s, outcome := n.deliverOne(ctx, m)
+			if outcome == attemptSent {
 				// Recorded before the next is sent: a crash repeats at
 				// most the one notice in flight (R-NOTE-3).
 				n.recordSent(ctx, s)
 			}
+			if n.turn != nil && outcome != attemptRetry {
+				// Recorded for the next holder too, on the turn's own
+				// connection: an error means the turn may be lost.
+				settle, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeRetry)
+				err := n.turn.Settle(settle, m.ID, outcome == attemptFailed, n.clock.Now())
+				cancel()
+				if err != nil {
+					return errors.Join(errTurnLost, err)
+				}
+			}
 		}
 		if ctx.Err() != nil {
-			return
+			return ctx.Err()
 		}
-		if len(batch) == deliveryBatch {
+		if full {
 			continue
 		}
 		var timer <-chan time.Time
@@ -50,18 +121,31 @@ func (n *Notifier) deliver(ctx context.Context) {
 		case err != nil:
 			timer = n.clock.After(storeRetry)
 		case ok:
-			timer = n.clock.After(at.Sub(n.clock.Now()))
+			// Looked at again within digestRecheck, as the digest is: a
+			// timer counts elapsed time, so after the host slept, one
+			// set for the whole wait would send the notice that much
+			// late.
+			timer = n.clock.After(min(at.Sub(n.clock.Now()), digestRecheck))
 		}
-		n.sleep(ctx, timer)
+		var check <-chan time.Time
+		if n.turn != nil {
+			// Idle, the holder checks now and then that it still
+			// holds the turn, so it says so truly.
+			check = n.clock.After(n.turnRetry())
+		}
+		n.sleep(ctx, timer, check)
 	}
+	return ctx.Err()
 }
 
-// sleep waits for timer, new notices or the end of ctx.
-func (n *Notifier) sleep(ctx context.Context, timer <-chan time.Time) {
+// sleep waits for timer or check (either may be nil), new notices or the
+// end of ctx.
+func (n *Notifier) sleep(ctx context.Context, timer, check <-chan time.Time) {
 	select {
 	case <-ctx.Done():
 	case <-n.wake:
 	case <-timer:
+	case <-check:
 	}
 }
 
@@ -74,24 +158,33 @@ type sentNotice struct {
 	before   bool // sent by an earlier attempt whose recording failed
 }
 
+// The outcomes of an attempt to send a notice.
+type attemptOutcome int
+
+const (
+	attemptRetry  attemptOutcome = iota // not sent; it stays due (or is retried later)
+	attemptSent                         // sent, or sent before
+	attemptFailed                       // given up for good
+)
+
 // deliverOne sends one notice and records the outcome of a failed attempt;
 // a notice sent is returned, for recordSent to record before the next one
 // is sent. Only a crash before that record can send it again (at least
 // once, R-NOTE-3).
-func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) {
+func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, attemptOutcome) {
 	if at, ok := n.unrecorded(m.ID); ok {
 		// Sent before, but the outbox could not record it (a full disk):
 		// record it now instead of sending it again (R-OPS-4).
-		return sentNotice{notice: m, attempts: m.Attempts + 1, at: at, before: true}, true
+		return sentNotice{notice: m, attempts: m.Attempts + 1, at: at, before: true}, attemptSent
 	}
 	err := n.sender.Send(ctx, m.Message)
 	if err != nil && ctx.Err() != nil {
-		return sentNotice{}, false // stopping: not the notice's fault, and it stays due
+		return sentNotice{}, attemptRetry // stopping: not the notice's fault, and it stays due
 	}
 	attempts := m.Attempts + 1
 	now := n.clock.Now()
 	if err == nil {
-		return sentNotice{notice: m, attempts: attempts, at: now}, true
+		return sentNotice{notice: m, attempts: attempts, at: now}, attemptSent
 	}
 	record := context.WithoutCancel(ctx)
 	log := n.log.With().Str("notice_id", m.ID).Str("kind", string(m.Kind)).Str("reference", m.Reference).
@@ -104,6 +197,7 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) 
 			log.Error().Err(err).Msg("notifications: cannot record a failed notice")
 		}
 		log.Error().Err(err).Msg("email notice failed; giving up after the maximum number of attempts")
+		return sentNotice{}, attemptFailed
 	default:
 		metrics.NoticeAttemptFailed()
 		wait := backoff(n.opts.RetryBackoff, attempts)
@@ -112,7 +206,7 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) 
 		}
 		log.Warn().Err(err).Dur("retry_in", wait).Msg("email notice not sent; will retry")
 	}
-	return sentNotice{}, false
+	return sentNotice{}, attemptRetry
 }
 
 // refusedForGood reports whether err is the mail server's permanent
@@ -121,10 +215,18 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, bool) 
 // (4xx), a server that cannot be reached or signed in to, or any other
 // failure says nothing about the notice: it is retried, at most an hour
 // apart, until the server takes it, so an outage loses no notice
-// (R-NOTE-3: each notice is sent at least once).
+// (R-NOTE-3: each notice is sent at least once). A refusal of the sender
+// (MAIL FROM, such as 530 "authentication required" from a server that
+// wants a sign-in) refuses every notice alike: it is the server's or its
+// configuration's, and retried like an outage.
 func refusedForGood(err error) bool {
 	var se *gomail.SendError
 	if !errors.As(err, &se) || se.IsTemp() {
+		return false
+	}
+	switch se.Reason {
+	case gomail.ErrSMTPRcptTo, gomail.ErrSMTPData, gomail.ErrSMTPDataClose, gomail.ErrWriteContent:
+	default:
 		return false
 	}
 	code := se.ErrorCode()

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,4 +103,47 @@ func TestNextDigest(t *testing.T) {
 			}
 		})
 	}
+}
+
+// steppedClock is a fakeClock whose time of day can be stepped without
+// its timers, which count elapsed time, noticing: the system clock set
+// forward, or a host that slept.
+type steppedClock struct {
+	*fakeClock
+	mu   sync.Mutex
+	step time.Duration
+}
+
+func (c *steppedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fakeClock.Now().Add(c.step)
+}
+
+func (c *steppedClock) stepBy(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.step += d
+}
+
+// TestDigestAfterTheClockWasStepped_NOTE1: the digest goes out at the
+// configured London time by the clock, not after the time that was left
+// until it when the timer was set: once the system clock is stepped past
+// it (or the host slept through it), it goes out within a minute.
+func TestDigestAfterTheClockWasStepped_NOTE1(t *testing.T) {
+	h := newHarness(t)
+	clock := &steppedClock{fakeClock: h.clock}
+	h.opts.Clock = clock
+	r := h.start(h.smtpSender())
+	lastWeek := monday0600.AddDate(0, 0, -7)
+	nw := h.network(lastWeek)
+	h.makeReferral(nw, false, lastWeek)
+	h.mail.WaitFor(t, 1)
+	h.caughtUp(r.n)
+
+	clock.stepBy(3 * time.Hour)                // 09:00 by the clock, 06:00 by the timers
+	h.clock.Set(monday0600.Add(digestRecheck)) // a minute passes
+	msgs := h.mail.WaitFor(t, 3)
+	mustOne(t, msgs, toAdmin, "Overdue referrals for Receiving Housing Trust on 2026-03-02: 1")
+	mustOne(t, msgs, coordinatorMail, "on 2026-03-02")
 }

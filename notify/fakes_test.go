@@ -46,6 +46,18 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 	return ch
 }
 
+// waiting reports whether a timer is set to fire at at.
+func (c *fakeClock) waiting(at time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range c.waiters {
+		if w.at.Equal(at) {
+			return true
+		}
+	}
+	return false
+}
+
 // Set moves the clock to t, firing every timer due by then.
 func (c *fakeClock) Set(t time.Time) {
 	c.mu.Lock()
@@ -128,4 +140,17 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Sleep models the host sleeping until t: the time of day moves to t, but
+// timers count elapsed time, which stood still, so each fires that much
+// later by the clock; none fires now.
+func (c *fakeClock) Sleep(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	slept := t.Sub(c.now)
+	c.now = t
+	for i := range c.waiters {
+		c.waiters[i].at = c.waiters[i].at.Add(slept)
+	}
 }

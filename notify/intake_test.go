@@ -211,7 +211,14 @@ func TestIntakeReminderAfterUpgrade_ORG2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = db.Exec(`UPDATE state_organisations SET data = json_remove(data, '$.i', '$.r', '$.s'); PRAGMA user_version = 2`)
+	// A file of schema version 2 had neither the intake in its state nor
+	// the outbox's recipient_key (version 4), origin and rerouted_from
+	// (version 5).
+	_, err = db.Exec(`UPDATE state_organisations SET data = json_remove(data, '$.i', '$.r', '$.s');
+		DROP INDEX outbox_recipient_key; ALTER TABLE outbox DROP COLUMN recipient_key;
+		DROP INDEX outbox_origin; DROP INDEX outbox_rerouted_from;
+		ALTER TABLE outbox DROP COLUMN origin; ALTER TABLE outbox DROP COLUMN rerouted_from;
+		PRAGMA user_version = 2`)
 	if err == nil {
 		err = db.Close()
 	}

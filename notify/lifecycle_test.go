@@ -70,3 +70,33 @@ func TestLifecycleNotices_REF9_REF10_REF11_REF12(t *testing.T) {
 			r.n.state.referrals[forwarded].Status, r.n.state.referrals[withdrawn].Status)
 	}
 }
+
+// TestUrgencyDeclinedNotice_REF7: an urgent referral the receiver does not
+// take on as urgent is told to the adviser who made it, with a reference
+// and a link, saying it now follows the normal timescales, and without
+// the feedback, which is free text (R-NOTE-2, R-PRIV-7).
+func TestUrgencyDeclinedNotice_REF7(t *testing.T) {
+	h := newHarness(t)
+	r := h.start(h.smtpSender())
+	at := monday0600.Add(-2 * time.Hour)
+	nw := h.network(at)
+	id, client := h.makeReferral(nw, true, at)
+	h.appendEvent(ledger.ReferralStream(id), nw.toLead, at, &domain.ReferralUrgencyDeclined{ClientID: client, Feedback: "feedback " + marker})
+
+	msgs := h.mail.WaitFor(t, 2) // the new referral, its urgency declined
+	h.caughtUp(r.n)
+	r.stop(t)
+	u := mustOne(t, msgs, adviserMail, Reference(id)+" not taken as urgent")
+	wantReferenceAndLink(t, u, id)
+	if !strings.Contains(u.Body, "Receiving Housing Trust") || !strings.Contains(u.Body, "normal timescales") {
+		t.Errorf("urgency notice does not name the receiver or the timescales now followed:\n%s", u.Body)
+	}
+	if len(msgs) != 2 {
+		t.Errorf("%d notices (%v), want 2", len(msgs), recipients(msgs))
+	}
+	for _, m := range msgs {
+		if strings.Contains(string(m.Raw), marker) {
+			t.Errorf("notice %q carries client data:\n%s", m.Subject, m.Raw)
+		}
+	}
+}

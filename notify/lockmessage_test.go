@@ -40,7 +40,7 @@ func TestLockedCaseMessage_LOCK8(t *testing.T) {
 	urgent := mustOne(t, msgs, toLeadMail, "URGENT child protection")
 	plain := mustOne(t, msgs, toLeadMail, "Information passed to you")
 	for _, m := range []string{urgent.Body, plain.Body} {
-		if !strings.Contains(m, ClientReference(client)) || !strings.Contains(m, "Link: "+publicURL+"/\n") {
+		if !strings.Contains(m, ClientReference(client)) || !strings.Contains(m, "Link: "+publicURL+"/messages\n") {
 			t.Errorf("message notice lacks reference or link:\n%s", m)
 		}
 		if strings.Contains(m, marker) {
@@ -112,5 +112,36 @@ func TestLockedCaseMessageResponsibleLeft_LOCK8(t *testing.T) {
 	}
 	if got := findTo(msgs, toLeadMail, ClientReference(client)); len(got) != 0 {
 		t.Errorf("the closed account was mailed: %v", got)
+	}
+}
+
+// TestLockedCaseMessageNobodyLeft_LOCK8: when the responsible person and
+// both managers of a lock have closed accounts, information passed on
+// about the case reaches nobody by email: the log says so, with the case's
+// reference and never the text, rather than dropping it in silence.
+func TestLockedCaseMessageNobodyLeft_LOCK8(t *testing.T) {
+	h := newHarness(t)
+	r := h.start(h.smtpSender())
+	at := monday0600.Add(-time.Hour)
+	nw := h.network(at)
+	_, client := h.makeReferral(nw, false, at)
+	manager := h.addUser(nw.to, "manager@to.example", at, domain.RoleTeamManager)
+	service := h.addUser(nw.to, "service@to.example", at, domain.RoleServiceManager)
+	request := uuid.New()
+	h.appendEvent(ledger.ClientStream(client), manager, at, &domain.LockRequested{RequestID: request, ClientID: client,
+		ResponsibleUserID: nw.toLead.UserID, Reason: "reason " + marker, Allow: []domain.Party{}, Deny: []domain.Party{}})
+	h.appendEvent(ledger.ClientStream(client), service, at, &domain.LockApproved{RequestID: request})
+	for _, u := range []domain.Actor{nw.toLead, manager, service} {
+		h.appendEvent(ledger.OrganisationStream(nw.to), nw.toLead, at, &domain.OrganisationAccountClosed{UserID: u.UserID})
+	}
+	h.appendEvent(ledger.MessagesStream(client), nw.adviser, at, &domain.MessageForResponsiblePerson{MessageID: uuid.New(),
+		ClientID: client, ChildProtection: true, Text: "text " + marker})
+	h.caughtUp(r.n)
+	logs := h.logs.String()
+	if !strings.Contains(logs, "email notice has no recipient") || !strings.Contains(logs, ClientReference(client)) {
+		t.Errorf("a message nobody is told of is not logged:\n%s", logs)
+	}
+	if strings.Contains(logs, marker) {
+		t.Errorf("the log carries client data:\n%s", logs)
 	}
 }

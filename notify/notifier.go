@@ -41,6 +41,15 @@ type Options struct {
 	Clock Clock
 	// Log receives the notifier's own lines, which never carry client data.
 	Log zerolog.Logger
+	// Turn, when set, is shared with the other nodes deriving the same
+	// notices (nodes sharing PostgreSQL): this notifier derives every
+	// notice but sends only while it holds the turn, so each goes out
+	// once (R-OPS-2). The notifier closes it. Nil: it sends what it
+	// derives, as a node on its own.
+	Turn Turn
+	// TurnRetry is how often a notifier without the turn tries to take
+	// it; 0 means DefaultTurnRetry.
+	TurnRetry time.Duration
 }
 
 // deliveryBatch is how many due notices the delivery loop reads at a time;
@@ -75,9 +84,11 @@ type Notifier struct {
 	log    zerolog.Logger
 	links  links
 	wake   chan struct{} // tells the delivery loop new notices are due
+	turn   Turn          // nil: this notifier sends alone
 
 	running atomic.Bool
-	state   *state // owned by the projecting goroutine of Run, which opens it from the database
+	sending atomic.Bool // the delivery loop sends (it holds the turn, or has none to share)
+	state   *state      // owned by the projecting goroutine of Run, which opens it from the database
 
 	mu             sync.Mutex
 	pos            eventstore.Position
@@ -123,11 +134,18 @@ func Open(ctx context.Context, path string, store eventstore.Store, sender Sende
 	}
 	return &Notifier{store: store, codec: ledger.NewPublicCodec(), sender: sender, outbox: ob, opts: opts,
 		clock: opts.Clock, log: opts.Log, links: links{base: strings.TrimRight(opts.PublicURL, "/")},
-		wake: make(chan struct{}, 1), changed: make(chan struct{})}, nil
+		wake: make(chan struct{}, 1), changed: make(chan struct{}), turn: opts.Turn}, nil
 }
 
-// Close closes the database. Call it after Run has returned.
-func (n *Notifier) Close() error { return n.outbox.close() }
+// Close closes the database, and the turn if there is one (which gives it
+// up). Call it after Run has returned.
+func (n *Notifier) Close() error {
+	err := n.outbox.close()
+	if n.turn != nil {
+		err = errors.Join(err, n.turn.Close())
+	}
+	return err
+}
 
 // Run derives and delivers notices until ctx ends, then returns nil; or
 // returns the error that stopped it (the store's subscription failing, an
@@ -216,7 +234,7 @@ func (n *Notifier) project(ctx context.Context, healthy func()) error {
 		if applied > persisted {
 			c.checkpoint = applied
 		}
-		if _, err := n.outbox.commit(ctx, c, n.clock.Now()); err != nil {
+		if _, _, err := n.outbox.commit(ctx, c, n.clock.Now()); err != nil {
 			return err
 		}
 		persisted, statePersisted = max(persisted, applied), applied
@@ -343,11 +361,11 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 				return last, false, err
 			}
 		} else {
-			c, err := n.apply(ctx, ev, true)
+			c, err := n.apply(ctx, ev, true, derived)
 			if err != nil {
 				return last, false, err
 			}
-			if len(c.notices) > 0 || len(c.cancel) > 0 {
+			if len(c.notices) > 0 || len(c.cancel) > 0 || len(c.readdress) > 0 {
 				derived, commit = append(derived, c), true
 			}
 			if ev.Position-*persisted >= checkpointEvery {
@@ -389,9 +407,39 @@ func (n *Notifier) handleBatch(ctx context.Context, ev eventstore.RecordedEvent,
 	}
 	if commit {
 		c := change{checkpoint: after, state: n.state, statePos: after, then: derived}
-		inserted, err := n.outbox.commit(ctx, c, n.clock.Now())
+		inserted, dropped, err := n.outbox.commit(ctx, c, n.clock.Now())
 		if err != nil {
 			return last, false, fmt.Errorf("notifications: enqueue: %w", err)
+		}
+		for _, d := range dropped {
+			switch {
+			case d.refused && len(d.rerouted) > 0:
+				n.log.Info().Str("notice_id", d.id).Str("kind", d.kind).Str("reference", d.reference).
+					Strs("rerouted_as", d.rerouted).
+					Msg("email notice rerouted: its recipient may no longer be told of the case, it goes to whom it now goes instead")
+			case d.refused && d.already:
+				n.log.Info().Str("notice_id", d.id).Str("kind", d.kind).Str("reference", d.reference).
+					Msg("email notice not sent: its recipient may no longer be told of the case and those it now goes to have it already")
+			case d.refused:
+				n.log.Warn().Str("notice_id", d.id).Str("kind", d.kind).Str("reference", d.reference).
+					Msg("email notice not sent: its recipient may no longer be told of the case and nobody else is left to receive it")
+			case len(d.rerouted) > 0:
+				n.log.Info().Str("notice_id", d.id).Str("kind", d.kind).Str("reference", d.reference).
+					Strs("rerouted_as", d.rerouted).
+					Msg("email notice rerouted: its recipient's account is closed, it goes to whom it now goes instead")
+			case d.nobody:
+				n.log.Warn().Str("notice_id", d.id).Str("kind", d.kind).Str("reference", d.reference).
+					Msg("email notice not sent: its recipient's account is closed and nobody else is left to receive it")
+			case d.already:
+				n.log.Info().Str("notice_id", d.id).Str("kind", d.kind).Str("reference", d.reference).
+					Msg("email notice not sent: its recipient's account is closed and those it now goes to have it already")
+			default:
+				n.log.Info().Str("notice_id", d.id).Str("kind", d.kind).Str("reference", d.reference).
+					Msg("email notice not sent: its recipient's account is closed")
+			}
+		}
+		if len(dropped) > 0 {
+			inserted++ // rerouted notices are due now
 		}
 		*persisted, *statePersisted = after, after
 		healthy()
@@ -417,8 +465,10 @@ const notifyLinger = 25 * time.Millisecond
 
 // apply decodes ev, derives its notices when derive is set (from the
 // state before the event, and the intake-off reminders from the state
-// after it) and applies it to the state.
-func (n *Notifier) apply(ctx context.Context, ev eventstore.RecordedEvent, derive bool) (change, error) {
+// after it) and applies it to the state. uncommitted are the changes
+// derived before ev that are not committed yet: when ev closes an
+// account, the pending notices to it among them are rerouted too.
+func (n *Notifier) apply(ctx context.Context, ev eventstore.RecordedEvent, derive bool, uncommitted []change) (change, error) {
 	rec, err := n.codec.Decode(ctx, ev)
 	if err != nil {
 		return change{}, fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
@@ -430,9 +480,12 @@ func (n *Notifier) apply(ctx context.Context, ev eventstore.RecordedEvent, deriv
 	var org uuid.UUID
 	var leads []string
 	var watch bool
+	var boxKey, boxBefore string
+	var boxNow func() string
 	if derive {
 		c = n.derive(ev, rec, n.clock.Now())
 		org, leads, watch = n.reminderWatch(ev, rec)
+		boxKey, boxBefore, boxNow = n.mailboxWatch(ev, rec)
 	}
 	n.state.apply(ev, rec)
 	if err := n.state.err; err != nil {
@@ -442,18 +495,81 @@ func (n *Notifier) apply(ctx context.Context, ev eventstore.RecordedEvent, deriv
 		r := n.intakeReminders(org, rec, leads)
 		c.cancel, c.notices = append(c.cancel, r.cancel...), append(c.notices, r.notices...)
 	}
+	if r, ok := readdressed(boxKey, boxBefore, boxNow); ok {
+		if r.to == "" {
+			// The account closed: its pending notices go where a notice
+			// derived now would, by the state as this event left it.
+			if r.reroute, err = n.reroutes(ctx, r.key, append(uncommitted[:len(uncommitted):len(uncommitted)], c), rec.At); err != nil {
+				return change{}, fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
+			}
+			if err := n.state.err; err != nil { // a lock read from the store
+				return change{}, fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
+			}
+		}
+		c.readdress = append(c.readdress, r)
+	}
+	if derive {
+		// Pending notices whose recipient the rules they were derived
+		// by now refuse go where a notice derived now would, as for a
+		// closure (R-LOCK-8, R-LOCK-12).
+		var refused []readdress
+		prior := append(uncommitted[:len(uncommitted):len(uncommitted)], c)
+		if user, ok := n.refusalWatch(ev, rec); ok {
+			refused, err = n.refusedFor(ctx, user, prior, rec.At)
+		} else if client, ok := lockWatch(ev, rec); ok && n.state.lock(client).Status == domain.LockLocked {
+			refused, err = n.refusedAbout(ctx, client, prior, rec.At)
+		}
+		if err == nil {
+			err = n.state.err // a lock read from the store
+		}
+		if err != nil {
+			return change{}, fmt.Errorf("notifications stopped at position %d: %w", ev.Position, err)
+		}
+		c.readdress = append(c.readdress, refused...)
+	}
 	return c, nil
+}
+
+// refusalWatch returns the account ev, applied, may have made a case lock
+// refuse, or a hidden lock keep out (moved into another team, given other
+// roles): one still open, on the stream of its organisation. A closed
+// account's notices are rerouted by its closure (readdressed).
+func (n *Notifier) refusalWatch(stored eventstore.RecordedEvent, rec domain.Recorded) (uuid.UUID, bool) {
+	if _, ok := orgOfStream(stored.Stream); !ok {
+		return uuid.Nil, false
+	}
+	e, ok := rec.Event.(domain.UserEvent)
+	if !ok {
+		return uuid.Nil, false
+	}
+	if _, added := e.(*domain.OrganisationUserAdded); added {
+		return uuid.Nil, false
+	}
+	u, known := n.state.users[e.AccountID()]
+	return e.AccountID(), known && !u.Closed
+}
+
+// lockWatch returns the client whose lock ev, on its stream, may have
+// made refuse someone it let in: a lock coming into force, or a temporary
+// grant ending early. A lock in force changes whom it lets in no other
+// way; one lifted refuses nobody.
+func lockWatch(stored eventstore.RecordedEvent, rec domain.Recorded) (uuid.UUID, bool) {
+	switch rec.Event.(type) {
+	case *domain.LockApproved, *domain.TemporaryAccessEnded:
+		return clientOfStream(stored.Stream)
+	}
+	return uuid.Nil, false
 }
 
 // rebuildState applies an event up to the checkpoint cp to the state,
 // deriving nothing, and commits the state at cp and now and then before.
 func (n *Notifier) rebuildState(ctx context.Context, ev eventstore.RecordedEvent, cp eventstore.Position,
 	statePersisted *eventstore.Position) error {
-	if _, err := n.apply(ctx, ev, false); err != nil {
+	if _, err := n.apply(ctx, ev, false, nil); err != nil {
 		return err
 	}
 	if ev.Position == cp || ev.Position-*statePersisted >= rebuildCommitEvery {
-		if _, err := n.outbox.commit(ctx, change{state: n.state, statePos: ev.Position}, n.clock.Now()); err != nil {
+		if _, _, err := n.outbox.commit(ctx, change{state: n.state, statePos: ev.Position}, n.clock.Now()); err != nil {
 			return fmt.Errorf("notifications: state: %w", err)
 		}
 		*statePersisted = ev.Position

@@ -140,7 +140,7 @@ func TestNoClientData(t *testing.T) {
 	h.intakeOff(nw.to, nw.toLead, lastWeek, "")
 	h.caughtUp(r.n)
 	h.clock.Set(monday0600.Add(time.Hour)) // the digest, and the intake reminder
-	msgs := h.mail.WaitFor(t, 7)
+	msgs := h.mail.WaitFor(t, 9)
 	r.stop(t)
 
 	for _, m := range msgs {
@@ -148,8 +148,8 @@ func TestNoClientData(t *testing.T) {
 			t.Errorf("notice %q carries client data:\n%s", m.Subject, m.Raw)
 		}
 	}
-	if len(msgs) != 7 {
-		t.Errorf("%d notices (%v), want 7: 2 new, acknowledged, closed, 2 digests, 1 reminder", len(msgs), recipients(msgs))
+	if len(msgs) != 9 {
+		t.Errorf("%d notices (%v), want 9: 2 new, 2 urgency declined, acknowledged, closed, 2 digests, 1 reminder", len(msgs), recipients(msgs))
 	}
 	if strings.Contains(h.logs.String(), marker) {
 		t.Errorf("the log carries client data:\n%s", h.logs.String())

@@ -13,6 +13,12 @@
 // sends due notices, marks them sent and retries failures with exponential
 // backoff (R-NOTE-3: at least once, and a restart repeats at most the one
 // notice in flight).
+//
+// Several nodes deriving notices from one shared log (nodes on KurrentDB
+// sharing PostgreSQL) each derive every notice, but send only while they
+// hold the Turn (notify/postgres: an advisory lock), so each notice goes
+// out once; a node taking the turn over skips the notices the previous
+// holder recorded as sent (R-OPS-2).
 package notify
 
 import (
@@ -52,6 +58,11 @@ const (
 	// referral it had closed or declined (R-REF-12): one declined before
 	// acknowledgement is acknowledged by reopening it (R-REF-8).
 	KindReopened Kind = "referral_reopened"
+	// KindUrgencyDeclined tells the referrer that the receiver reviewed
+	// their urgent referral and does not take it on as urgent, so it
+	// follows the normal timescales (R-REF-7); the feedback stays in the
+	// ledger.
+	KindUrgencyDeclined Kind = "referral_urgency_declined"
 )
 
 // Message is one email notice ready to send. It carries a reference and a

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
 
 	"github.com/referral-ledger/ledger/datadir"
@@ -86,6 +87,30 @@ var migrations = []string{
 	// written before lack them, so the state is rebuilt once from the log
 	// (openState, as for a state never built).
 	`DELETE FROM meta WHERE name = 'state_position'`,
+	// 4: a notice names the mailbox it is for (recipient_key: an
+	// organisation's administrative contact, an account), so that one
+	// still pending when that mailbox changes goes to the new address,
+	// and one to an account closed meanwhile is not sent (readdress).
+	// Notices derived before have none and keep their address.
+	`ALTER TABLE outbox ADD COLUMN recipient_key TEXT;
+	CREATE INDEX outbox_recipient_key ON outbox (recipient_key, status) WHERE recipient_key IS NOT NULL;`,
+	// 5: a notice names what it was derived from (origin: ids only, no
+	// client data), so that one still pending when its recipient's
+	// account closes goes where a notice derived then would (reroute);
+	// one sent instead of another names it (rerouted_from). Notices
+	// derived before have no origin: one to an account that closes is
+	// not sent, as under version 4.
+	`ALTER TABLE outbox ADD COLUMN origin TEXT;
+	ALTER TABLE outbox ADD COLUMN rerouted_from TEXT;
+	CREATE INDEX outbox_origin ON outbox (origin) WHERE origin IS NOT NULL;
+	CREATE INDEX outbox_rerouted_from ON outbox (rerouted_from) WHERE rerouted_from IS NOT NULL;`,
+	// 6: state_referrals rows also hold the client, and state_locks rows
+	// the whole lock (who asked for and approved it, whom it lets in,
+	// whether its notification is hidden), which the hidden-lock checks
+	// and the managers of a locked case read. Rows written before lack
+	// them, so the state is rebuilt once from the log (openState, as for
+	// a state never built).
+	`DELETE FROM meta WHERE name = 'state_position'`,
 }
 
 // The statuses of an outbox row.
@@ -114,7 +139,49 @@ type notice struct {
 	Message
 	DueAt     time.Time
 	CancelKey string // scheduled notices that a later event may cancel
-	Attempts  int
+	// RecipientKey names the mailbox To is the address of (orgKey,
+	// userKey): while the notice is pending, a change of that mailbox's
+	// address readdresses it, and the closure of that account drops it.
+	// "" for an address no one mailbox owns alone.
+	RecipientKey string
+	// Origin is what the notice was derived from, for deriving its
+	// recipients again when its recipient's account closes (rederive);
+	// "" for a kind that is not sent to anyone else.
+	Origin string
+	// ReroutedFrom is the id of the notice this one is sent instead of,
+	// to another recipient, as that one's account closed; "" otherwise.
+	ReroutedFrom string
+	Attempts     int
+}
+
+// readdress is a mailbox whose address changed: the pending notices for
+// it (RecipientKey key) go to to instead, or, when to is "" (the account
+// closed, or no address is recorded any more), are not sent to it: each
+// goes instead to the recipients reroute gives for its origin, the ones a
+// notice derived when the account closed would go to; one whose origin
+// reroute lacks, or gives nobody for, is dropped.
+//
+// refused is such a change of the pending notices for an open account
+// that the rules of their origin now refuse it (refuses: a case lock that
+// refuses them, or a hidden lock that keeps them out): only those whose
+// origin reroute holds are taken from it, and go where reroute says, or
+// to nobody; the others stay.
+type readdress struct {
+	key, to string
+	reroute map[string][]rerouteTarget
+	refused bool
+}
+
+// droppedNotice is a pending notice a commit did not send to its
+// recipient, as their account closed (or, refused, as the rules of its
+// origin now refuse it to them), for the log: sent instead as the notices
+// rerouted, or dropped (nobody, when its origin left nobody to receive
+// it; already, when those it would go to have it already).
+type droppedNotice struct {
+	id, kind, reference string
+	rerouted            []string
+	nobody, already     bool
+	refused             bool
 }
 
 // outbox is the notifier's SQLite database.
@@ -283,6 +350,9 @@ func (o *outbox) meta(ctx context.Context, name string) (string, error) {
 type change struct {
 	notices []notice
 	cancel  []string // cancel keys of pending notices to cancel
+	// readdress moves the pending notices of the mailboxes whose address
+	// changed, after this change's notices are written.
+	readdress []readdress
 	// then holds the notices and cancellations of later events committed
 	// in the same transaction, in order: each one's cancellations apply
 	// to the notices before them.
@@ -299,15 +369,19 @@ type change struct {
 // event whose notices are not stored. Inserting a notice whose id is
 // already stored does nothing (deriving is idempotent), except that a
 // scheduled notice that was cancelled is scheduled again (sqlSchedule).
-func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted int, err error) {
+//
+// A readdress moves the pending notices for its mailbox to its new address,
+// or, for an account closed, marks them cancelled (returned in dropped, to
+// be logged once committed).
+func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted int, dropped []droppedNotice, err error) {
 	// The statements are prepared before the transaction takes the
 	// database's one connection, then run on it without parsing them again.
 	if err := o.prepareCommit(ctx); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	tx, err := o.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	defer tx.Rollback()
 	stmts := txStmts{ctx: ctx, tx: tx, o: o}
@@ -319,7 +393,7 @@ func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted 
 		}
 		for _, key := range step.cancel {
 			if err := stmts.exec(sqlCancel, statusCancelled, key, statusPending); err != nil {
-				return 0, fmt.Errorf("cancel notices: %w", err)
+				return 0, nil, fmt.Errorf("cancel notices: %w", err)
 			}
 		}
 		for _, n := range step.notices {
@@ -336,42 +410,59 @@ func (o *outbox) commit(ctx context.Context, c change, now time.Time) (inserted 
 			}
 			st, err := stmts.stmt(q)
 			if err != nil {
-				return 0, fmt.Errorf("enqueue notice: %w", err)
+				return 0, nil, fmt.Errorf("enqueue notice: %w", err)
+			}
+			var recipientKey any
+			if n.RecipientKey != "" {
+				recipientKey = n.RecipientKey
 			}
 			res, err := st.ExecContext(ctx, n.ID, string(n.Kind), n.Reference, n.To, n.Subject, n.Body, n.Link, cancelKey,
-				statusPending, n.DueAt.UnixMilli(), now.UnixMilli())
+				statusPending, n.DueAt.UnixMilli(), now.UnixMilli(), recipientKey, nullable(n.Origin), nullable(n.ReroutedFrom))
 			if err != nil {
-				return 0, fmt.Errorf("enqueue notice: %w", err)
+				return 0, nil, fmt.Errorf("enqueue notice: %w", err)
 			}
 			k, _ := res.RowsAffected()
 			inserted += int(k)
 		}
+		for _, r := range step.readdress {
+			if r.to != "" {
+				if err := stmts.exec(sqlReaddress, r.to, r.key, statusPending); err != nil {
+					return 0, nil, fmt.Errorf("readdress notices: %w", err)
+				}
+				continue
+			}
+			d, err := stmts.drop(r, now)
+			if err != nil {
+				return 0, nil, fmt.Errorf("drop notices: %w", err)
+			}
+			dropped = append(dropped, d...)
+		}
 	}
 	if c.checkpoint > 0 {
 		if err := stmts.exec(sqlSetMeta, metaCheckpoint, strconv.FormatUint(uint64(c.checkpoint), 10)); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	if c.digestDate != "" {
 		if err := stmts.exec(sqlSetMeta, metaLastDigest, c.digestDate); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	if c.state != nil {
 		if err := c.state.flush(&stmts); err != nil {
-			return 0, fmt.Errorf("notifier state: %w", err)
+			return 0, nil, fmt.Errorf("notifier state: %w", err)
 		}
 		if err := stmts.exec(sqlSetMeta, metaStatePosition, strconv.FormatUint(uint64(c.statePos), 10)); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if c.state != nil {
 		c.state.flushed()
 	}
-	return inserted, nil
+	return inserted, dropped, nil
 }
 
 func setMeta(ctx context.Context, tx *sql.Tx, name, value string) error {
@@ -383,17 +474,32 @@ func setMeta(ctx context.Context, tx *sql.Tx, name, value string) error {
 const (
 	sqlCancel  = `UPDATE outbox SET status = ? WHERE cancel_key = ? AND status = ?`
 	sqlEnqueue = `INSERT INTO outbox
-			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at,
+				recipient_key, origin, rerouted_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
 	// sqlSchedule enqueues a scheduled notice (one with a cancel key),
 	// or schedules again one that was cancelled, as derived now; one
 	// sent, failed or pending is left as it is.
 	sqlSchedule = `INSERT INTO outbox
-			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			(id, kind, reference, recipient, subject, body, link, cancel_key, status, next_attempt_at, created_at,
+				recipient_key, origin, rerouted_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET subject = excluded.subject, body = excluded.body, link = excluded.link,
 				status = excluded.status, next_attempt_at = excluded.next_attempt_at, attempts = 0, last_error = NULL
 			WHERE outbox.status = '` + statusCancelled + `'`
+	// sqlReaddress sends the pending notices for a mailbox to its new
+	// address; their ids, derived with the old one, stay.
+	sqlReaddress = `UPDATE outbox SET recipient = ? WHERE recipient_key = ? AND status = ?`
+	// sqlPendingFor and sqlDrop find and cancel the pending notices for
+	// an account that closed; sqlHolds finds whether a recipient has a
+	// notice of an origin already (pending, sent or given up), besides
+	// the one being rerouted (to an address it shares with another
+	// account, say).
+	sqlPendingFor = `SELECT id, kind, reference, subject, body, link, origin FROM outbox
+			WHERE recipient_key = ? AND status = ? ORDER BY rowid`
+	sqlDrop  = `UPDATE outbox SET status = ?, last_error = ? WHERE id = ? AND status = ?`
+	sqlHolds = `SELECT EXISTS (SELECT 1 FROM outbox WHERE origin = ? AND recipient = ? COLLATE NOCASE AND status != ?
+			AND id != ?)`
 	sqlSetMeta = `INSERT INTO meta (name, value) VALUES (?, ?)
 		ON CONFLICT (name) DO UPDATE SET value = excluded.value`
 	sqlUpsertReferral = `INSERT INTO state_referrals (id, due, data) VALUES (?, ?, ?)
@@ -409,7 +515,7 @@ const (
 )
 
 // commitStatements are prepared once on the database (prepareCommit).
-var commitStatements = []string{sqlCancel, sqlEnqueue, sqlSchedule, sqlSetMeta, sqlUpsertReferral, sqlDeleteReferral,
+var commitStatements = []string{sqlCancel, sqlEnqueue, sqlSchedule, sqlReaddress, sqlPendingFor, sqlDrop, sqlHolds, sqlSetMeta, sqlUpsertReferral, sqlDeleteReferral,
 	sqlUpsertLock, sqlDeleteLock, sqlUpsertOrg, sqlUpsertUser}
 
 // prepareCommit prepares the statements of a commit on the database, the
@@ -465,6 +571,166 @@ func (t *txStmts) exec(query string, args ...any) error {
 	return err
 }
 
+// droppedReason is the last_error of a notice not sent because its
+// recipient's account closed before it was; reroutedReason of one sent
+// instead to whom a notice derived then would go (no address: the notices
+// rerouted name it by rerouted_from). refusedReason and
+// refusedReroutedReason are the same for a notice not sent because the
+// rules it was derived by now refuse it to its recipient (a case lock that
+// refuses them, a hidden lock that keeps them out).
+const (
+	droppedReason         = "not sent: the recipient's account is closed"
+	reroutedReason        = "not sent: the recipient's account is closed; sent instead to whom it now goes"
+	refusedReason         = "not sent: the recipient may no longer be told of the case"
+	refusedReroutedReason = "not sent: the recipient may no longer be told of the case; sent instead to whom it now goes"
+)
+
+// nullable is s, or NULL for "".
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// pendingRow is a pending notice drop reads.
+type pendingRow struct {
+	id, kind, reference, subject, body, link string
+	origin                                   sql.NullString
+}
+
+// drop takes the pending notices for the mailbox of the account r.key,
+// which closed, from it (when r.refused, only those of the origins
+// r.reroute holds, which that mailbox may no longer receive), returning
+// them: each goes instead to the recipients r.reroute gives for its origin
+// who do not have it already,
+// as a new notice due now whose id is derived from its own and the new
+// address (the same on every node, as every node reads the same log), or,
+// with nobody to go to, is only cancelled.
+func (t *txStmts) drop(r readdress, now time.Time) ([]droppedNotice, error) {
+	st, err := t.stmt(sqlPendingFor)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(t.ctx, r.key, statusPending)
+	if err != nil {
+		return nil, err
+	}
+	var pending []pendingRow
+	for rows.Next() {
+		var p pendingRow
+		if err := rows.Scan(&p.id, &p.kind, &p.reference, &p.subject, &p.body, &p.link, &p.origin); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		pending = append(pending, p)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	var out []droppedNotice
+	for _, p := range pending {
+		d := droppedNotice{id: p.id, kind: p.kind, reference: p.reference, refused: r.refused}
+		targets, known := r.reroute[p.origin.String]
+		known = known && p.origin.Valid
+		if r.refused && !known {
+			continue // its recipient may still receive it
+		}
+		for _, to := range targets {
+			held, err := t.holds(p.origin.String, to.to.addr, p.id)
+			if err != nil {
+				return nil, err
+			}
+			if held {
+				continue
+			}
+			subject, body := p.subject, p.body
+			if to.subject != "" {
+				subject, body = to.subject, to.body
+			}
+			kind := Kind(p.kind)
+			id := noticeID(kind, "rerouted", p.id, to.to.addr)
+			if err := t.exec(sqlEnqueue, id, p.kind, p.reference, to.to.addr, subject, body, p.link, nil, statusPending,
+				now.UnixMilli(), now.UnixMilli(), nullable(to.to.key), p.origin.String, p.id); err != nil {
+				return nil, err
+			}
+			d.rerouted = append(d.rerouted, id)
+		}
+		d.nobody = known && len(targets) == 0
+		d.already = len(targets) > 0 && len(d.rerouted) == 0
+		reason := droppedReason
+		switch {
+		case r.refused && len(d.rerouted) > 0:
+			reason = refusedReroutedReason
+		case r.refused:
+			reason = refusedReason
+		case len(d.rerouted) > 0:
+			reason = reroutedReason
+		}
+		if err := t.exec(sqlDrop, statusCancelled, reason, p.id, statusPending); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// holds reports whether the address to has a notice of origin already,
+// pending, sent or given up, other than the notice not.
+func (t *txStmts) holds(origin, to, not string) (bool, error) {
+	st, err := t.stmt(sqlHolds)
+	if err != nil {
+		return false, err
+	}
+	var held bool
+	err = st.QueryRowContext(t.ctx, origin, to, statusCancelled, not).Scan(&held)
+	return held, err
+}
+
+// pendingOrigins returns the origins of the pending notices for the
+// mailbox key.
+func (o *outbox) pendingOrigins(ctx context.Context, key string) ([]string, error) {
+	rows, err := o.db.QueryContext(ctx, `SELECT DISTINCT origin FROM outbox
+		WHERE recipient_key = ? AND status = ? AND origin IS NOT NULL`, key, statusPending)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// pendingOriginsAbout returns the mailbox keys and origins of the pending
+// notices whose origin names client. Few notices are pending at once (an
+// outage of the mail server), and the status index finds them.
+func (o *outbox) pendingOriginsAbout(ctx context.Context, client uuid.UUID) ([]pendingOrigin, error) {
+	rows, err := o.db.QueryContext(ctx, `SELECT DISTINCT recipient_key, origin FROM outbox
+		WHERE status = ? AND origin IS NOT NULL AND recipient_key IS NOT NULL AND origin LIKE ?`,
+		statusPending, "%/"+client.String()+"%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []pendingOrigin
+	for rows.Next() {
+		var p pendingOrigin
+		if err := rows.Scan(&p.key, &p.origin); err != nil {
+			return nil, err
+		}
+		if c, ok := originClient(p.origin); ok && c == client {
+			out = append(out, p)
+		}
+	}
+	return out, rows.Err()
+}
+
 func (t *txStmts) close() {
 	for _, st := range t.stmts {
 		st.Close()
@@ -474,7 +740,8 @@ func (t *txStmts) close() {
 // due returns up to limit pending notices due at now, in the order they
 // fell due and, among those due at once, the order they were enqueued.
 func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, error) {
-	st, err := o.stmt(ctx, `SELECT id, kind, reference, recipient, subject, body, link, attempts, next_attempt_at
+	st, err := o.stmt(ctx, `SELECT id, kind, reference, recipient, subject, body, link, attempts, next_attempt_at,
+			COALESCE(rerouted_from, '')
 		FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`)
 	if err != nil {
 		return nil, err
@@ -489,7 +756,8 @@ func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, e
 		var n notice
 		var kind string
 		var due int64
-		if err := rows.Scan(&n.ID, &kind, &n.Reference, &n.To, &n.Subject, &n.Body, &n.Link, &n.Attempts, &due); err != nil {
+		if err := rows.Scan(&n.ID, &kind, &n.Reference, &n.To, &n.Subject, &n.Body, &n.Link, &n.Attempts, &due,
+			&n.ReroutedFrom); err != nil {
 			return nil, err
 		}
 		n.Kind, n.DueAt = Kind(kind), time.UnixMilli(due).UTC()
@@ -519,14 +787,70 @@ func (o *outbox) nextDue(ctx context.Context) (at time.Time, ok bool, err error)
 const sqlMarkSent = `UPDATE outbox SET status = ?, attempts = ?, sent_at = ?, last_error = NULL
 		WHERE id = ? AND status = ?`
 
-// markSent records a delivered notice.
+// markSent records a delivered notice. One that was no longer pending
+// was rerouted (or settled) meanwhile: being handed to the mail server as
+// its recipient's account closed, it went to them, so the notices sent
+// instead of it are not sent (cancelRerouted).
 func (o *outbox) markSent(ctx context.Context, s sentNotice) error {
 	st, err := o.stmt(ctx, sqlMarkSent)
 	if err != nil {
 		return err
 	}
-	_, err = st.ExecContext(ctx, statusSent, s.attempts, s.at.UnixMilli(), s.ID, statusPending)
+	res, err := st.ExecContext(ctx, statusSent, s.attempts, s.at.UnixMilli(), s.ID, statusPending)
+	if err != nil {
+		return err
+	}
+	if k, err := res.RowsAffected(); err != nil || k > 0 {
+		return err
+	}
+	return o.cancelRerouted(ctx, s.ID)
+}
+
+// sentBeforeReason is the last_error of a notice rerouted from one that
+// was sent, or given up, after all.
+const sentBeforeReason = "not sent: the notice it was to replace went to its first recipient"
+
+// cancelRerouted cancels the pending notices rerouted from the notice id,
+// which was sent (or given up) after all.
+func (o *outbox) cancelRerouted(ctx context.Context, id string) error {
+	st, err := o.stmt(ctx, `UPDATE outbox SET status = ?, last_error = ? WHERE rerouted_from = ? AND status = ?`)
+	if err != nil {
+		return err
+	}
+	_, err = st.ExecContext(ctx, statusCancelled, sentBeforeReason, id, statusPending)
 	return err
+}
+
+// markSettled records a pending notice as sent (or failed) by another node
+// that held the turn, at at; attempts are left as they are.
+func (o *outbox) markSettled(ctx context.Context, id, status string, at time.Time) error {
+	var sentAt any
+	if status == statusSent {
+		sentAt = at.UnixMilli()
+	}
+	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET status = ?, sent_at = ?, last_error = NULL
+		WHERE id = ? AND status = ?`, status, sentAt, id, statusPending)
+	return err
+}
+
+// pendingAfter returns the ids of up to limit pending notices after the
+// row after (0: from the first), in the order enqueued, and the row of
+// the last.
+func (o *outbox) pendingAfter(ctx context.Context, after int64, limit int) (ids []string, last int64, err error) {
+	rows, err := o.db.QueryContext(ctx, `SELECT rowid, id FROM outbox WHERE status = ? AND rowid > ? ORDER BY rowid LIMIT ?`,
+		statusPending, after, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&last, &id); err != nil {
+			return nil, 0, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, last, rows.Err()
 }
 
 // markRetry records a failed attempt and when to try again.

@@ -25,10 +25,16 @@ import (
 // the event and these fields alone):
 //   - a referral: status, urgency as made and declined, the two
 //     organisations, who made it, when it was made, acknowledged and
-//     reopened, the agreed closing date; a referral over for good
-//     (forwarded, withdrawn) is deleted;
-//   - a lock: status, the request it is for, the responsible person, the
-//     pending unlock request; an unlocked case has no row;
+//     reopened, the agreed closing date, the client's id (to find the
+//     case's lock, R-LOCK-12); a referral over for good (forwarded,
+//     withdrawn) is deleted;
+//   - a lock: the whole domain.Lock (status, the requests, who asked for
+//     and approved it, its responsible person, whom it lets in and keeps
+//     out, whether its notification is hidden, its temporary grants: staff
+//     ids, team names, roles and times, never the reason), so that the
+//     hidden-lock checks (R-LOCK-12) and the managers of a case whose
+//     responsible person has left (R-LOCK-8) read the same after a restart
+//     as before; an unlocked case has no row;
 //   - an organisation: whether it exists, its name and administrative
 //     contact, whether its intake is off, since when and its resume date
 //     (not the reason, which is free text);
@@ -394,8 +400,8 @@ func (s *state) flushed() {
 
 // The encodings' first byte is their version.
 const (
-	referralEncoding = 1
-	lockEncoding     = 1
+	referralEncoding = 2 // 1 lacked the client
+	lockEncoding     = 2 // 1 held the status, the request, the responsible person and the unlock request only
 )
 
 // encodeReferral encodes what the notifier needs of r.
@@ -418,6 +424,7 @@ func encodeReferral(r domain.Referral) []byte {
 	b = appendTime(b, r.AcknowledgedAt)
 	b = appendTime(b, r.ReopenedAt)
 	b = appendString(b, r.AgreedCloseBy)
+	b = append(b, r.ClientID[:]...)
 	return b
 }
 
@@ -433,34 +440,32 @@ func decodeReferral(id, data []byte) (domain.Referral, error) {
 	r.FromOrganisationID, r.ToOrganisationID, r.MadeBy = d.uuid(), d.uuid(), d.uuid()
 	r.MadeAt, r.AcknowledgedAt, r.ReopenedAt = d.time(), d.time(), d.time()
 	r.AgreedCloseBy = d.string()
+	r.ClientID = d.uuid()
 	if d.err != nil || len(d.b) != 0 {
 		return domain.Referral{}, errors.New("notifier state: malformed referral")
 	}
 	return r, nil
 }
 
-// encodeLock encodes what the notifier needs of l, or returns nil for a
-// case that is not locked nor asked to be.
+// encodeLock encodes l, or returns nil for a case that is not locked nor
+// asked to be.
 func encodeLock(l domain.Lock) []byte {
 	if l.Status == domain.LockNone && l.RequestID == uuid.Nil && l.ResponsibleUserID == uuid.Nil && l.UnlockRequestID == uuid.Nil {
 		return nil
 	}
-	b := append(make([]byte, 0, 72), lockEncoding)
-	b = appendString(b, string(l.Status))
-	b = append(b, l.RequestID[:]...)
-	b = append(b, l.ResponsibleUserID[:]...)
-	b = append(b, l.UnlockRequestID[:]...)
-	return b
+	data, err := json.Marshal(l)
+	if err != nil {
+		panic(fmt.Sprintf("notifier state: encode lock: %v", err)) // a struct of ids, strings, flags and times
+	}
+	return append([]byte{lockEncoding}, data...)
 }
 
 func decodeLock(data []byte) (domain.Lock, error) {
-	d := decoder{b: data}
-	if d.byte() != lockEncoding {
+	if len(data) == 0 || data[0] != lockEncoding {
 		return domain.Lock{}, errors.New("notifier state: unknown lock encoding")
 	}
-	l := domain.Lock{Status: domain.LockStatus(d.string())}
-	l.RequestID, l.ResponsibleUserID, l.UnlockRequestID = d.uuid(), d.uuid(), d.uuid()
-	if d.err != nil || len(d.b) != 0 {
+	var l domain.Lock
+	if err := json.Unmarshal(data[1:], &l); err != nil {
 		return domain.Lock{}, errors.New("notifier state: malformed lock")
 	}
 	return l, nil

@@ -259,6 +259,7 @@ func TestServerFailsMidBatch(t *testing.T) {
 func TestRetryWithBackoff(t *testing.T) {
 	h := newHarness(t)
 	h.opts.Clock, h.opts.RetryBackoff = nil, time.Millisecond // real time, short waits
+	now := time.Now()                                         // nothing overdue, so no digest whenever the notifier first looks (R-NOTE-1)
 	refusals := map[string]int{}
 	h.mail.SetRefuse(func(_ int, id string) error {
 		if refusals[id] < 2 {
@@ -268,8 +269,8 @@ func TestRetryWithBackoff(t *testing.T) {
 		return nil
 	})
 	r := h.start(h.smtpSender())
-	nw := h.network(monday0600)
-	id, _ := h.makeReferral(nw, false, monday0600)
+	nw := h.network(now)
+	id, _ := h.makeReferral(nw, false, now)
 	msgs := h.mail.WaitFor(t, 1)
 	r.stop(t)
 	if len(msgs) != 1 || refusals[msgs[0].NoticeID] != 2 {
@@ -293,10 +294,11 @@ func TestRetryWithBackoff(t *testing.T) {
 func TestGivesUpAfterMaxAttempts(t *testing.T) {
 	h := newHarness(t)
 	h.opts.Clock, h.opts.RetryBackoff, h.opts.MaxAttempts = nil, time.Millisecond, 3
+	now := time.Now() // nothing overdue, so no digest whenever the notifier first looks (R-NOTE-1)
 	h.mail.SetRefuse(func(int, string) error { return notifytest.PermFailure() })
 	r := h.start(h.smtpSender())
-	nw := h.network(monday0600)
-	h.makeReferral(nw, false, monday0600)
+	nw := h.network(now)
+	h.makeReferral(nw, false, now)
 	h.mail.WaitUntil(t, "three attempts", func(_ []notifytest.Message, attempts int) bool { return attempts >= 3 })
 	h.logs.waitFor(t, "giving up after the maximum number of attempts")
 	counts, err := r.n.outbox.counts(context.Background())
@@ -319,6 +321,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 func TestOutageLosesNoNotice_NOTE3(t *testing.T) {
 	h := newHarness(t)
 	h.opts.Clock, h.opts.RetryBackoff, h.opts.MaxAttempts = nil, time.Millisecond, 3
+	now := time.Now() // nothing overdue, so no digest whenever the notifier first looks (R-NOTE-1)
 	var mu sync.Mutex
 	down := true
 	h.mail.SetRefuse(func(int, string) error {
@@ -330,8 +333,8 @@ func TestOutageLosesNoNotice_NOTE3(t *testing.T) {
 		return nil
 	})
 	r := h.start(h.smtpSender())
-	nw := h.network(monday0600)
-	h.makeReferral(nw, false, monday0600)
+	nw := h.network(now)
+	h.makeReferral(nw, false, now)
 	h.mail.WaitUntil(t, "three times max_attempts", func(_ []notifytest.Message, attempts int) bool { return attempts >= 9 })
 	counts, err := r.n.outbox.counts(context.Background())
 	if err != nil {
@@ -348,6 +351,60 @@ func TestOutageLosesNoNotice_NOTE3(t *testing.T) {
 	wantEachOnce(t, msgs, 1)
 	if strings.Contains(h.logs.String(), "giving up") {
 		t.Errorf("the notifier logged that it gave up during an outage")
+	}
+}
+
+// attemptsSender passes messages to inner and counts the attempts on
+// attempts, one value each.
+type attemptsSender struct {
+	inner    Sender
+	attempts chan struct{}
+}
+
+func (a attemptsSender) Send(ctx context.Context, m Message) error {
+	err := a.inner.Send(ctx, m)
+	select {
+	case a.attempts <- struct{}{}:
+	default:
+	}
+	return err
+}
+
+// TestServerWantingSignInLosesNoNotice_NOTE3: a server that wants a
+// sign-in the node is not configured for refuses the sender (530 at MAIL
+// FROM) of every notice alike: like a server that cannot be signed in to,
+// it is retried past max_attempts and never given up, so the notices are
+// sent once the configuration is put right (docs/notices.md).
+func TestServerWantingSignInLosesNoNotice_NOTE3(t *testing.T) {
+	h := newHarness(t)
+	h.mail = notifytest.Start(t, notifytest.Options{User: "ledger", Password: "secret"})
+	h.opts.Clock, h.opts.RetryBackoff, h.opts.MaxAttempts = nil, time.Millisecond, 3
+	now := time.Now() // nothing overdue, so no digest whenever the notifier first looks (R-NOTE-1)
+	sender := attemptsSender{inner: h.smtpSender(), attempts: make(chan struct{})}
+	r := h.start(sender)
+	nw := h.network(now)
+	h.makeReferral(nw, false, now)
+	deadline := time.After(notifytest.WaitTimeout)
+	for range 3 * h.opts.MaxAttempts {
+		select {
+		case <-sender.attempts:
+		case <-deadline:
+			r.stop(t)
+			t.Fatal("the notice was not retried past max_attempts")
+		}
+	}
+	r.stop(t)
+	n := h.open(LogSender{})
+	defer n.Close()
+	counts, err := n.outbox.counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts[statusFailed] != 0 || counts[statusPending] != 1 {
+		t.Errorf("outbox %v, want the notice still pending", counts)
+	}
+	if strings.Contains(h.logs.String(), "giving up") {
+		t.Errorf("the notifier gave a notice up because the server wants a sign-in")
 	}
 }
 

@@ -211,6 +211,18 @@ func (s *state) org(id uuid.UUID) orgState {
 	return orgState{id: id, name: "an organisation"}
 }
 
+// recipient is where a notice goes: an address, and the key of the
+// mailbox it is the address of (notice.RecipientKey), "" when no one
+// mailbox owns it alone.
+type recipient struct {
+	addr, key string
+}
+
+// orgKey and userKey are the keys of an organisation's administrative
+// contact and of an account's mailbox.
+func orgKey(id uuid.UUID) string  { return "organisation:" + id.String() }
+func userKey(id uuid.UUID) string { return "account:" + id.String() }
+
 // mailbox returns the address of an open account, or "".
 func (s *state) mailbox(user uuid.UUID) string {
 	if u, ok := s.users[user]; ok && !u.Closed {
@@ -219,13 +231,24 @@ func (s *state) mailbox(user uuid.UUID) string {
 	return ""
 }
 
-// mailboxes returns the addresses of the open accounts among users, in
-// order, without duplicates.
-func (s *state) mailboxes(users ...uuid.UUID) []string {
-	var out []string
+// account is the mailbox of an open account (addr "" if it is closed).
+func (s *state) account(user uuid.UUID) recipient {
+	return recipient{addr: s.mailbox(user), key: userKey(user)}
+}
+
+// adminContact is an organisation's administrative contact.
+func (s *state) adminContact(org uuid.UUID) recipient {
+	return recipient{addr: strings.TrimSpace(s.org(org).adminEmail), key: orgKey(org)}
+}
+
+// accounts returns the mailboxes of the open accounts among users, in
+// order, without duplicate addresses.
+func (s *state) accounts(users ...uuid.UUID) []recipient {
+	var out []recipient
 	for _, u := range users {
-		if addr := s.mailbox(u); addr != "" && !slices.Contains(out, addr) {
-			out = append(out, addr)
+		r := s.account(u)
+		if r.addr != "" && !slices.ContainsFunc(out, func(o recipient) bool { return o.addr == r.addr }) {
+			out = append(out, r)
 		}
 	}
 	return out
@@ -233,28 +256,50 @@ func (s *state) mailboxes(users ...uuid.UUID) []string {
 
 // referrerMailbox is where news of r goes to its referrer: the adviser who
 // made it; if their account has closed, their organisation's
-// administrative contact.
-func (s *state) referrerMailbox(r domain.Referral) string {
-	if addr := s.mailbox(r.MadeBy); addr != "" {
-		return addr
+// administrative contact. user is the account the address is of, or
+// uuid.Nil for the administrative contact.
+func (s *state) referrerMailbox(r domain.Referral) (to recipient, user uuid.UUID) {
+	if to := s.account(r.MadeBy); to.addr != "" {
+		return to, r.MadeBy
 	}
-	return strings.TrimSpace(s.org(r.FromOrganisationID).adminEmail)
+	return s.adminContact(r.FromOrganisationID), uuid.Nil
 }
 
 // usersWithRole returns the addresses of open accounts holding role, in
 // org if org is not uuid.Nil, sorted and without duplicates.
 func (s *state) usersWithRole(role domain.Role, org uuid.UUID) []string {
-	var out []string
-	for _, u := range s.users {
+	rs := s.recipientsWithRole(role, org)
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.addr
+	}
+	return out
+}
+
+// recipientsWithRole is usersWithRole with each address's mailbox: the
+// account's, when one account alone has that address; none when several
+// share it (a shared mailbox stays theirs while any of them is open at
+// it).
+func (s *state) recipientsWithRole(role domain.Role, org uuid.UUID) []recipient {
+	holders := map[string][]uuid.UUID{}
+	for id, u := range s.users {
 		if u.Closed || (org != uuid.Nil && u.OrganisationID != org) || !slices.Contains(u.Roles, role) {
 			continue
 		}
 		if addr := strings.TrimSpace(u.Email); addr != "" {
-			out = append(out, addr)
+			holders[addr] = append(holders[addr], id)
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	out := make([]recipient, 0, len(holders))
+	for addr, ids := range holders {
+		r := recipient{addr: addr}
+		if len(ids) == 1 {
+			r.key = userKey(ids[0])
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b recipient) int { return strings.Compare(a.addr, b.addr) })
+	return out
 }
 
 // overdueReferral is a referral past its current deadline.

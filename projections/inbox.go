@@ -63,14 +63,15 @@ type InboxQuery struct {
 // latest closed first. Errors: ErrInvalidCursor, or an error for a status
 // that is not a referral status.
 func (p *Referrals) Inbox(q InboxQuery, now time.Time) (Page[ReferralSummary], error) {
-	list := listWork
+	tag := listWork
 	switch q.Status {
 	case "", domain.StatusMade, domain.StatusAcknowledged:
 	case domain.StatusClosed, domain.StatusDeclined, domain.StatusForwarded, domain.StatusWithdrawn:
-		list = listClosed
+		tag = listClosed
 	default:
 		return Page[ReferralSummary]{}, fmt.Errorf("projections: no referral status %q", q.Status)
 	}
+	list := tag.list(q.Organisation[:], q.Assignee[:], []byte(q.Status))
 	after, err := decodeCursor(list, q.After)
 	if err != nil {
 		return Page[ReferralSummary]{}, err

@@ -150,7 +150,7 @@ func (w *accountWorld) state(t *testing.T, m accountModels) accountState {
 	for _, c := range w.clients {
 		s.LockOf[c] = m.locks.LockOf(c)
 	}
-	s.Locked, s.LockedBy, s.Pending = m.locks.LockedCases(uuid.Nil), m.locks.LockedCases(w.adviser), m.locks.PendingLocks()
+	s.Locked, s.LockedBy, s.Pending = m.locks.LockedCases(domain.Actor{}), m.locks.LockedCases(domain.Actor{UserID: w.adviser}), m.locks.PendingLocks()
 	s.Locks[0], s.Locks[1] = m.locks.CountsAt(w.now)
 	for _, r := range append(slices.Clone(w.requests), uuid.New()) {
 		client, unlock, ok := m.locks.ClientOfLockRequest(r)

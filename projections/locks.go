@@ -222,18 +222,29 @@ type LockedCase struct {
 	Lock     domain.Lock
 }
 
-// LockedCases lists the cases locked now, by review date; with manager
-// set, only those the manager requested, approved or is responsible for
-// (R-LOCK-5, R-LOCK-7).
-func (p *Locks) LockedCases(manager uuid.UUID) []LockedCase {
+// LockedCases lists the cases locked now, by review date; with a manager
+// (an actor with a user id), only those reported to them
+// (domain.Lock.ReportedTo: requested, approved or responsible for, and
+// not refused them by the lock) (R-LOCK-5, R-LOCK-7, R-LOCK-12).
+func (p *Locks) LockedCases(manager domain.Actor) []LockedCase {
+	return p.lockedCases(func(l domain.Lock) bool { return manager.UserID == uuid.Nil || l.ReportedTo(manager) })
+}
+
+// CoordinatorLockedCases is the coordinator's locked-cases report: every
+// case locked now, by review date, but those whose lock refuses the
+// coordinator (domain.Lock.ReportedToCoordinator: the deny list names them
+// or their team, or they hold the helpdesk role) (R-LOCK-7, R-LOCK-2,
+// R-LOCK-12).
+func (p *Locks) CoordinatorLockedCases(coordinator domain.Actor) []LockedCase {
+	return p.lockedCases(func(l domain.Lock) bool { return l.ReportedToCoordinator(coordinator) })
+}
+
+func (p *Locks) lockedCases(listed func(domain.Lock) bool) []LockedCase {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	var out []LockedCase
 	for id, l := range p.locks {
-		if l.Status != domain.LockLocked {
-			continue
-		}
-		if manager != uuid.Nil && manager != l.RequestedBy && manager != l.ApprovedBy && manager != l.ResponsibleUserID {
+		if l.Status != domain.LockLocked || !listed(l) {
 			continue
 		}
 		out = append(out, LockedCase{ClientID: id, Lock: l})

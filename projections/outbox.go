@@ -28,7 +28,8 @@ func (p *Referrals) Outbox(q OutboxQuery, now time.Time) (Page[ReferralSummary],
 	if q.Status != "" && !slices.Contains(domain.Statuses(), q.Status) {
 		return Page[ReferralSummary]{}, fmt.Errorf("projections: no referral status %q", q.Status)
 	}
-	after, err := decodeCursor(listOutbox, q.After)
+	list := listOutbox.list(q.Organisation[:], []byte(q.Status))
+	after, err := decodeCursor(list, q.After)
 	if err != nil {
 		return Page[ReferralSummary]{}, err
 	}
@@ -37,7 +38,7 @@ func (p *Referrals) Outbox(q OutboxQuery, now time.Time) (Page[ReferralSummary],
 		query, args = query+` AND status = ?`, append(args, string(q.Status))
 	}
 	q2 := madeOrder(query, args, after)
-	return rowsPage(p, listOutbox, q.Limit, q2, visible(q.Visible), nil, madeKey, p.summaryAt(now))
+	return rowsPage(p, list, q.Limit, q2, visible(q.Visible), nil, madeKey, p.summaryAt(now))
 }
 
 // visible turns a filter of clients into one of rows; nil stays nil.

@@ -41,7 +41,8 @@ type OverdueQuery struct {
 // A referral is overdue from the instant after the end of its deadline
 // day. Errors: ErrInvalidCursor.
 func (p *Referrals) Overdue(q OverdueQuery, now time.Time) (Page[OverdueReferral], error) {
-	after, err := decodeCursor(listOverdue, q.After)
+	list := listOverdue.list(q.Organisation[:])
+	after, err := decodeCursor(list, q.After)
 	if err != nil {
 		return Page[OverdueReferral]{}, err
 	}
@@ -51,7 +52,7 @@ func (p *Referrals) Overdue(q OverdueQuery, now time.Time) (Page[OverdueReferral
 		args = append(args, q.Organisation[:], q.Organisation[:])
 	}
 	days := overdueDays{cal: p.cal, today: p.cal.DateOf(now)}
-	return rowsPage(p, listOverdue, q.Limit, workOrder(where, args, after), visible(q.Visible), nil, workKey,
+	return rowsPage(p, list, q.Limit, workOrder(where, args, after), visible(q.Visible), nil, workKey,
 		func(e *referralEntry) OverdueReferral {
 			return OverdueReferral{ID: e.R.ID, Status: e.R.Status, Urgent: e.R.UrgentNow(),
 				FromOrganisationID: e.R.FromOrganisationID, ToOrganisationID: e.R.ToOrganisationID,

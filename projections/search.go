@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +64,9 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 	if q.Status != "" && !slices.Contains(domain.Statuses(), q.Status) {
 		return Page[ReferralSummary]{}, fmt.Errorf("projections: no referral status %q", q.Status)
 	}
-	after, err := decodeCursor(listSearch, q.After)
+	list := listSearch.list(q.Organisation[:], []byte(q.Reference), []byte(q.Status), q.From[:], q.To[:],
+		timeFilter(q.MadeFrom), timeFilter(q.MadeBefore))
+	after, err := decodeCursor(list, q.After)
 	if err != nil {
 		return Page[ReferralSummary]{}, err
 	}
@@ -108,5 +111,14 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 			(q.To == uuid.Nil || r.ToOrganisationID == q.To) &&
 			(q.Visible == nil || q.Visible(r.ClientID))
 	}
-	return rowsPage(p, listSearch, q.Limit, lq, keep, stop, madeKey, p.summaryAt(now))
+	return rowsPage(p, list, q.Limit, lq, keep, stop, madeKey, p.summaryAt(now))
+}
+
+// timeFilter is a time bound of a search as its list's filters hold it:
+// empty when unset.
+func timeFilter(t time.Time) []byte {
+	if t.IsZero() {
+		return nil
+	}
+	return []byte(strconv.FormatInt(t.UnixNano(), 10))
 }

@@ -112,7 +112,7 @@ func TestSearch_VIEW_ByReferenceAndDates(t *testing.T) {
 	if _, err := p.Search(SearchQuery{After: first.Next[:len(first.Next)-2]}, now); err == nil {
 		t.Error("a cut cursor is accepted")
 	}
-	if _, err := p.Search(SearchQuery{After: encodeCursor(listOutbox, newestFirst(now, monday))}, now); err != ErrInvalidCursor {
+	if _, err := p.Search(SearchQuery{After: encodeCursor(listOutbox.list(), newestFirst(now, monday))}, now); err != ErrInvalidCursor {
 		t.Errorf("an outbox cursor in a search: %v, want ErrInvalidCursor", err)
 	}
 	if _, err := p.Search(SearchQuery{Status: "lost"}, now); err == nil {

@@ -19,9 +19,9 @@ import (
 // Statistics is the read model behind the anonymised statistics (R-STAT-1).
 // It keeps, per referral, only ids, times, flags, an agreed date and the
 // outcome; per erasure or lock request, the requesting organisation, the
-// time and (locks) the status: no field of it can hold a string, so no
-// client data or free text can enter it even from a decoder that supplied
-// them (R-STAT-2). Erasure changes nothing here: it reads no personal
+// time and (locks) the status and the times the lock was approved and
+// lifted: no field of it can hold a string, so no client data or free
+// text can enter it even from a decoder that supplied them (R-STAT-2). Erasure changes nothing here: it reads no personal
 // field, and erasure deletes no event (R-PRIV-3).
 //
 // It interprets no event itself: each referral's facts are rebuilt into a
@@ -33,9 +33,11 @@ import (
 // Each referral counts in the calendar month (Europe/London) it was made,
 // whenever it was acknowledged or closed; an erasure or lock request counts
 // in the month it was made, for the organisation whose staff made it, with
-// the lock's status as the events leave it. Timescales are judged from each
-// referral's deadlines (domain.Timescales.Deadlines) as its events leave
-// them.
+// the lock's status as the events leave it. The cases locked at a month's
+// end (R-LOCK-7) are the locks approved before the next month began and
+// not lifted by then, for the organisation that owns them (R-LOCK-10).
+// Timescales are judged from each referral's deadlines
+// (domain.Timescales.Deadlines) as its events leave them.
 //
 // The facts live in the views database (tables stat_*), as numbers and ids
 // only, with the view's checkpoint, so a restart resumes from it; a query
@@ -145,12 +147,14 @@ type erasureFacts struct {
 	at           time.Time
 }
 
-// lockFacts are who asked for a case to be locked, when, and what became
-// of it.
+// lockFacts are who asked for a case to be locked, when, what became of
+// it, and when the lock came into force and was lifted (zero for never).
 type lockFacts struct {
 	organisation uuid.UUID
 	at           time.Time
 	status       lockStatus
+	approvedAt   time.Time
+	liftedAt     time.Time
 }
 
 // lockStatus is where a lock request stands.
@@ -324,7 +328,7 @@ func (p *Statistics) applyClient(b *Batch, client uuid.UUID, rec domain.Recorded
 			return err
 		}
 		if l.status = lockEnded; was.lock.locked {
-			l.status = lockLifted
+			l.status, l.liftedAt = lockLifted, rec.At
 		}
 		p.changed.locks[was.lock.request] = l
 	}
@@ -341,6 +345,9 @@ func (p *Statistics) applyClient(b *Batch, client uuid.UUID, rec domain.Recorded
 	}
 	if l.status = lockPending; is.locked {
 		l.status = lockInForce
+		if l.approvedAt.IsZero() {
+			l.approvedAt = c.Lock.LockedAt // set by the fold as the approval is applied
+		}
 	}
 	p.changed.locks[is.request] = l
 	p.changed.lockOf[client] = clientLockOf{lock: is, has: true}
@@ -372,11 +379,14 @@ func lockOf(l domain.Lock) (clientLock, bool) {
 
 // Table returns the exact statistics of the referrals made and the erasure
 // and lock requests made from the day from to the day to, both included
-// (Europe/London), one cell per organisation and month. Overdue counts the
-// referrals still open and past their current deadline at now. Every
-// organisation involved appears, by id; the caller adds names and the
-// organisations with nothing to count. It panics if the views database
-// cannot be read: servers call Query, which returns the error.
+// (Europe/London), one cell per organisation and month, and of the cases
+// locked at the end of each month (of the day to, for a period ending
+// before its last month does; a month not over, or not begun, counts the
+// locks in force now). Overdue counts the referrals still open and past
+// their current deadline at now. Every organisation involved appears, by
+// id; the caller adds names and the organisations with nothing to count.
+// It panics if the views database cannot be read: servers call Query,
+// which returns the error.
 func (p *Statistics) Table(from, to calendar.Date, now time.Time) *statistics.Table {
 	t, err := p.Query(context.Background(), from, to, now)
 	if err != nil {
@@ -387,7 +397,8 @@ func (p *Statistics) Table(from, to calendar.Date, now time.Time) *statistics.Ta
 
 // Query is Table, reading the facts of the period from the views
 // database: the referrals, erasure requests and lock requests made in it,
-// found by the instant they were made. Errors: the database's.
+// found by the instant they were made, and the locks in force at the end
+// of any of its months. Errors: the database's.
 func (p *Statistics) Query(ctx context.Context, from, to calendar.Date, now time.Time) (*statistics.Table, error) {
 	t := statistics.NewTable(monthOf(from), monthOf(to))
 	inPeriod := func(at time.Time) (calendar.Date, bool) {
@@ -449,7 +460,55 @@ func (p *Statistics) Query(ctx context.Context, from, to calendar.Date, now time
 	if err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)
 	}
+	months := t.Months()
+	ends := p.monthEnds(months, to, now) // in order
+	if len(ends) == 0 {
+		return t, nil
+	}
+	err = readLocksInForce(ctx, p.views(), ends[0], ends[len(ends)-1], func(l lockFacts) { countLockedAtMonthEnd(t, months, ends, l) })
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
+	}
 	return t, nil
+}
+
+// monthEnds returns, for each of months, the instant its end is taken
+// at: the start (Europe/London) of the next month, or of the day after
+// to when the period ends before the month does, or now when that is
+// earlier: a month not over (or not begun) counts the locks in force now,
+// as nothing after now is known. A lock is in force at a month's last
+// instant when it was approved before the instant its end is taken at
+// and not lifted before it.
+func (p *Statistics) monthEnds(months []statistics.Month, to calendar.Date, now time.Time) []time.Time {
+	out := make([]time.Time, len(months))
+	stop := p.cal.StartOfDay(to.AddDays(1))
+	if now.Before(stop) {
+		stop = now
+	}
+	for i, m := range months {
+		next := m.Next()
+		out[i] = p.cal.StartOfDay(calendar.NewDate(next.Year, next.Month, 1))
+		if stop.Before(out[i]) {
+			out[i] = stop
+		}
+	}
+	return out
+}
+
+// countLockedAtMonthEnd counts lock l in t in each month at whose end
+// (ends, from monthEnds, one per month of months) it was in force
+// (R-LOCK-7): approved before the end and not lifted by then, for the
+// organisation that owns it. A request never approved (pending, refused,
+// replaced) never counts.
+func countLockedAtMonthEnd(t *statistics.Table, months []statistics.Month, ends []time.Time, l lockFacts) {
+	if l.approvedAt.IsZero() {
+		return
+	}
+	for i, end := range ends {
+		if l.approvedAt.Before(end) && (l.liftedAt.IsZero() || !l.liftedAt.Before(end)) {
+			t.Count(l.organisation.String(), months[i], statistics.LockedAtMonthEnd, 1)
+		}
+	}
 }
 
 // countReferral counts one referral's facts in t, when it was made in the

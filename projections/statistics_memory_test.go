@@ -18,7 +18,12 @@ import (
 )
 
 // memStatistics is the in-memory statistics read model of before issue 14,
-// unchanged but for its name.
+// unchanged but for its name and the times each lock was approved and
+// lifted, which the cases locked at each month's end count by (R-LOCK-7).
+// Those it counts here by going through the months and the locks, the
+// month's end being the start of the next (Europe/London), or of the
+// day after the period's last, or now for a month not over (or not
+// begun).
 type memStatistics struct {
 	cal        *calendar.Calendar
 	timescales domain.Timescales
@@ -64,7 +69,7 @@ func (p *memStatistics) applyClient(client uuid.UUID, rec domain.Recorded) {
 	if had && (!has || is.request != was.request) {
 		l := p.locks[was.request]
 		if l.status = lockEnded; was.locked {
-			l.status = lockLifted
+			l.status, l.liftedAt = lockLifted, rec.At
 		}
 		p.locks[was.request] = l
 	}
@@ -78,6 +83,9 @@ func (p *memStatistics) applyClient(client uuid.UUID, rec domain.Recorded) {
 	}
 	if l.status = lockPending; is.locked {
 		l.status = lockInForce
+		if l.approvedAt.IsZero() {
+			l.approvedAt = rec.At
+		}
 	}
 	p.locks[is.request] = l
 	p.lockOf[client] = is
@@ -169,6 +177,24 @@ func (p *memStatistics) Table(from, to calendar.Date, now time.Time) *statistics
 			t.Count(org, month, statistics.LockedCasesInForce, 1)
 		case lockLifted:
 			t.Count(org, month, statistics.LockedCases, 1)
+		}
+	}
+	for _, month := range t.Months() {
+		first := calendar.NewDate(month.Year, month.Month, 1)
+		end := first.AddDays(31)
+		end = calendar.NewDate(end.Year, end.Month, 1)
+		if to.Before(end) {
+			end = to.AddDays(1)
+		}
+		endAt := p.cal.StartOfDay(end)
+		if now.Before(endAt) {
+			endAt = now // not over, or not begun: as of now
+		}
+		for _, l := range p.locks {
+			if l.approvedAt.IsZero() || !l.approvedAt.Before(endAt) || (!l.liftedAt.IsZero() && l.liftedAt.Before(endAt)) {
+				continue
+			}
+			t.Count(l.organisation.String(), month, statistics.LockedAtMonthEnd, 1)
 		}
 	}
 	return t

@@ -81,7 +81,7 @@ func (p *Statistics) loadLock(b *Batch, id uuid.UUID) (lockFacts, bool, error) {
 	if l, ok := p.changed.locks[id]; ok {
 		return l, true, nil
 	}
-	row, err := b.queryRow(`SELECT organisation, at, status FROM stat_lock_requests WHERE request = ?`, id[:])
+	row, err := b.queryRow(`SELECT `+statsLockColumns+` FROM stat_lock_requests WHERE request = ?`, id[:])
 	if err != nil {
 		return lockFacts{}, false, err
 	}
@@ -113,8 +113,8 @@ func (c statsChanges) write(b *Batch) error {
 		}
 	}
 	for id, l := range c.locks {
-		if err := b.exec(`INSERT OR REPLACE INTO stat_lock_requests (request, organisation, at, status) VALUES (?, ?, ?, ?)`,
-			id[:], l.organisation[:], statsNanos(l.at), int(l.status)); err != nil {
+		if err := b.exec(`INSERT OR REPLACE INTO stat_lock_requests (request, `+statsLockColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			id[:], l.organisation[:], statsNanos(l.at), int(l.status), statsNanos(l.approvedAt), statsNanos(l.liftedAt)); err != nil {
 			return err
 		}
 	}
@@ -227,17 +227,22 @@ func scanReferralFacts(row interface{ Scan(...any) error }) (uuid.UUID, referral
 	return statsID(id), f, nil
 }
 
+// statsLockColumns are the columns of stat_lock_requests but the
+// request's id, in the order scanLockFacts reads them.
+const statsLockColumns = `organisation, at, status, approved_at, lifted_at`
+
 func scanLockFacts(row interface{ Scan(...any) error }) (lockFacts, error) {
 	var (
-		l      lockFacts
-		org    []byte
-		at     sql.NullInt64
-		status int
+		l                        lockFacts
+		org                      []byte
+		at, approvedAt, liftedAt sql.NullInt64
+		status                   int
 	)
-	if err := row.Scan(&org, &at, &status); err != nil {
+	if err := row.Scan(&org, &at, &status, &approvedAt, &liftedAt); err != nil {
 		return lockFacts{}, err
 	}
 	l.organisation, l.at, l.status = statsID(org), statsTime(at), lockStatus(status)
+	l.approvedAt, l.liftedAt = statsTime(approvedAt), statsTime(liftedAt)
 	return l, nil
 }
 
@@ -282,11 +287,28 @@ func readErasureFacts(ctx context.Context, v *Views, lo, hi time.Time, fn func(e
 
 // readLockFacts calls fn with each lock request made from lo to hi.
 func readLockFacts(ctx context.Context, v *Views, lo, hi time.Time, fn func(lockFacts)) error {
-	rows, err := v.db.QueryContext(ctx, `SELECT organisation, at, status FROM stat_lock_requests WHERE at >= ? AND at < ?`,
+	rows, err := v.db.QueryContext(ctx, `SELECT `+statsLockColumns+` FROM stat_lock_requests WHERE at >= ? AND at < ?`,
 		lo.UnixNano(), hi.UnixNano())
 	if err != nil {
 		return err
 	}
+	return scanLocks(rows, fn)
+}
+
+// readLocksInForce calls fn with each lock in force at some instant from
+// first to last: approved before last, and not lifted before first. The
+// locks are few (a case is locked rarely): they are read without an index.
+func readLocksInForce(ctx context.Context, v *Views, first, last time.Time, fn func(lockFacts)) error {
+	rows, err := v.db.QueryContext(ctx, `SELECT `+statsLockColumns+` FROM stat_lock_requests
+		WHERE approved_at IS NOT NULL AND approved_at < ? AND (lifted_at IS NULL OR lifted_at >= ?)`, last.UnixNano(), first.UnixNano())
+	if err != nil {
+		return err
+	}
+	return scanLocks(rows, fn)
+}
+
+// scanLocks calls fn with the facts of each of rows, and closes them.
+func scanLocks(rows *sql.Rows, fn func(lockFacts)) error {
 	defer rows.Close()
 	for rows.Next() {
 		l, err := scanLockFacts(rows)

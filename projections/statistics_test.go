@@ -195,7 +195,8 @@ var (
 //
 // A passes on an erasure request in January, B in February. In January,
 // B's managers lock r1's client's case (still locked) and r2's (lifted
-// since); A's ask to lock r6's (pending) and r3's (refused).
+// since); A's ask to lock r6's (pending) and r3's (refused). So B has one
+// case locked at the end of January, and of February (R-LOCK-7).
 func statsScenario(tb testing.TB) (*statsLedger, []uuid.UUID) {
 	l := newStatsLedger(tb)
 	mon := statsJan(12, 10)
@@ -261,11 +262,13 @@ func TestStatisticsCounts(t *testing.T) {
 			statistics.AcknowledgedWithinTimescale: 4, statistics.AcknowledgedLate: 1,
 			statistics.ClosedWithinTimescale: 2, statistics.ClosedLate: 2, statistics.Overdue: 2,
 			statistics.LockRequests: 2, statistics.LockedCases: 2, statistics.LockedCasesInForce: 1,
+			statistics.LockedAtMonthEnd: 1,
 		}, 2, 8}, // acknowledged after 2, 3, 1, 2, 0 days; closed after 7, 9, 2, 12
 		{"ReferrerJanuary", statsOrgA, jan, want{statistics.Made: 6, statistics.ErasureRequests: 1,
 			statistics.LockRequests: 2, statistics.LockRequestsPending: 1}, -1, -1},
 		{"ReceiverFebruary", statsOrgA, feb, want{statistics.Received: 1}, -1, -1},
-		{"ReferrerFebruary", statsOrgB, feb, want{statistics.Made: 1, statistics.ErasureRequests: 1}, -1, -1},
+		{"ReferrerFebruary", statsOrgB, feb, want{statistics.Made: 1, statistics.ErasureRequests: 1,
+			statistics.LockedAtMonthEnd: 1}, -1, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := tab.Cell(tc.org.String(), tc.month)

@@ -31,8 +31,9 @@ const statsViewMarker = "QQSTATVIEWMARKERQQ"
 // statsHistory is randomHistory's referrals with, interleaved, the
 // erasure and lock requests of about half their clients: erasure requests
 // refused, carried out, or asked again under the same id (the first
-// sighting counts); lock requests approved, lifted or not, refused, left
-// pending or replaced by a newer request.
+// sighting counts); lock requests approved, lifted or not, refused,
+// withdrawn, left pending or replaced by a newer request; unlock requests
+// approved, refused or withdrawn.
 func statsHistory(rng *rand.Rand, w world, cal *calendar.Calendar, referrals int) *eventLog {
 	base := randomHistory(rng, w, cal, referrals)
 	type pending struct {
@@ -80,11 +81,18 @@ func statsHistory(rng *rand.Rand, w world, cal *calendar.Calendar, referrals int
 				if rng.IntN(2) == 0 {
 					unlock := randomID(rng)
 					add(org(), &domain.UnlockRequested{RequestID: unlock, ClientID: client, Reason: statsViewMarker})
-					if rng.IntN(3) == 0 {
+					switch rng.IntN(4) {
+					case 0:
 						add(org(), &domain.UnlockRefused{RequestID: unlock, ClientID: client, Reason: statsViewMarker})
-					} else {
+					case 1:
+						add(org(), &domain.LockRequestWithdrawn{RequestID: unlock, ClientID: client, Reason: statsViewMarker})
+					default:
 						add(org(), &domain.UnlockApproved{RequestID: unlock})
 					}
+				}
+			case 3:
+				if rng.IntN(2) == 0 {
+					add(org(), &domain.LockRequestWithdrawn{RequestID: req, ClientID: client, Reason: statsViewMarker})
 				}
 			} // otherwise left pending: the next request, if any, replaces it
 		}
@@ -134,7 +142,8 @@ func statsReport(tb testing.TB, table func(from, to calendar.Date, now time.Time
 }
 
 // statsCounted checks a report of the whole history counts made
-// referrals, erasure requests and locks.
+// referrals, erasure requests and locks, and cases locked at some month's
+// end.
 func statsCounted(tb testing.TB, table func(from, to calendar.Date, now time.Time) *statistics.Table) {
 	tb.Helper()
 	rep := statistics.Publish(table(statsPeriods[0][0], statsPeriods[0][1], statsNows[0]), statistics.Rule{RoundTo: 1}, statistics.GroupBy{})
@@ -142,6 +151,12 @@ func statsCounted(tb testing.TB, table func(from, to calendar.Date, now time.Tim
 		if rep.Totals.Count(m).N == 0 {
 			tb.Fatalf("the history counts no %s: the test proves nothing", m)
 		}
+	}
+	// A stock's total is one month's: some month must count one.
+	byMonth := statistics.Publish(table(statsPeriods[0][0], statsPeriods[0][1], statsNows[len(statsNows)-1]), statistics.Rule{RoundTo: 1},
+		statistics.GroupBy{Month: true})
+	if !slices.ContainsFunc(byMonth.Rows, func(r statistics.Row) bool { return r.Count(statistics.LockedAtMonthEnd).N > 0 }) {
+		tb.Fatalf("the history counts no %s in any month: the test proves nothing", statistics.LockedAtMonthEnd)
 	}
 }
 

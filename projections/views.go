@@ -28,8 +28,10 @@ const ViewsFile = "views.db"
 const viewsApplicationID = 0x524c5657 // "RLVW"
 
 // viewsSchemaVersion is the schema this program writes. A file of another
-// version is rebuilt: views are derived data, the log is the truth.
-const viewsSchemaVersion = 3
+// version is rebuilt: views are derived data, the log is the truth. 4: the
+// statistics keep when each lock was approved and lifted (the cases
+// locked at each month's end, R-LOCK-7), which a file of 3 lacks.
+const viewsSchemaVersion = 4
 
 // Views is the SQLite database that holds the persistent read models and,
 // for each, the global position of the last event applied to it (its
@@ -227,11 +229,12 @@ var viewsSchema = []string{
 	) WITHOUT ROWID`,
 	`CREATE UNIQUE INDEX stat_referrals_id ON stat_referrals (id)`,
 	// Erasure and lock requests: who made them, when, and (locks) what
-	// became of them; each client's lock as the fold leaves it.
+	// became of them, when they were approved and lifted (R-LOCK-7);
+	// each client's lock as the fold leaves it.
 	`CREATE TABLE stat_erasures (request BLOB PRIMARY KEY, organisation BLOB NOT NULL, at INTEGER) WITHOUT ROWID`,
 	`CREATE INDEX stat_erasures_at ON stat_erasures (at)`,
 	`CREATE TABLE stat_lock_requests (request BLOB PRIMARY KEY, organisation BLOB NOT NULL, at INTEGER,
-		status INTEGER NOT NULL) WITHOUT ROWID`,
+		status INTEGER NOT NULL, approved_at INTEGER, lifted_at INTEGER) WITHOUT ROWID`,
 	`CREATE INDEX stat_lock_requests_at ON stat_lock_requests (at)`,
 	`CREATE TABLE stat_client_locks (
 		client BLOB PRIMARY KEY,

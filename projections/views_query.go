@@ -53,7 +53,7 @@ func madeKey(e *referralEntry) sortKey { return newestFirst(e.R.MadeAt, e.R.ID) 
 // skipping those keep refuses and ending at the first stop accepts
 // (either may be nil), and returns them with the cursor of the next page
 // when there is more. key gives each row's place in list.
-func rowsPage[T any](p *Referrals, list listTag, limit int, q listQuery, keep, stop func(*referralEntry) bool,
+func rowsPage[T any](p *Referrals, list listOf, limit int, q listQuery, keep, stop func(*referralEntry) bool,
 	key func(*referralEntry) sortKey, item func(*referralEntry) T) (Page[T], error) {
 	limit = clampLimit(limit)
 	out := Page[T]{Items: make([]T, 0, min(limit, 64))}

@@ -11,6 +11,8 @@ import (
 type MFA struct {
 	// Secret is the sealed TOTP secret in use; nil if none.
 	Secret []byte
+	// SecretEpoch is the epoch its enrolment began under (see Pending).
+	SecretEpoch int64
 	// LastStep is the last TOTP time step accepted, so no code is
 	// accepted twice (replay).
 	LastStep int64
@@ -19,6 +21,12 @@ type MFA struct {
 	Pending []byte
 	// PendingAt is when Pending was set.
 	PendingAt time.Time
+	// PendingEpoch is the epoch Pending was made under: how many resets
+	// of the user's second factor the log had recorded, as its caller
+	// knew. A reset removes only what was made under an earlier epoch
+	// (DeleteMFA), so a secret made after it, once the reset is recorded,
+	// stays.
+	PendingEpoch int64
 	// RecoveryCodes is how many single-use recovery codes are left.
 	RecoveryCodes int
 }
@@ -29,12 +37,14 @@ type MFA struct {
 type MFAStore interface {
 	// MFA returns userID's second factor; the zero MFA if none.
 	MFA(userID string) (MFA, error)
-	// PutPendingMFA starts an enrolment: sealed waits for a correct code,
-	// replacing any earlier pending one. The secret in use, if any, stays.
-	PutPendingMFA(userID string, sealed []byte, now time.Time) error
+	// PutPendingMFA starts an enrolment under epoch: sealed waits for a
+	// correct code, replacing any earlier pending one. The secret in use,
+	// if any, stays.
+	PutPendingMFA(userID string, sealed []byte, epoch int64, now time.Time) error
 	// ActivateMFA makes the pending secret the one in use, if it is still
-	// pending (an enrolment restarted since gets false), with step as its
-	// last accepted step and recoveryHashes as its only recovery codes.
+	// pending (an enrolment restarted since, or a reset, gets false), with
+	// its epoch, step as its last accepted step and recoveryHashes as its
+	// only recovery codes. It is atomic across nodes.
 	ActivateMFA(userID string, pending []byte, step int64, recoveryHashes [][]byte) (bool, error)
 	// UseMFAStep records step as accepted for the secret in use, if it is
 	// later than the last accepted one; false if it is not (a replay) or
@@ -43,9 +53,12 @@ type MFAStore interface {
 	// UseRecoveryCode removes the recovery code of hash; false if there is
 	// none such (never issued, or used already). It is atomic across nodes.
 	UseRecoveryCode(userID string, hash []byte) (bool, error)
-	// DeleteMFA removes userID's second factor: secrets, pending ones and
-	// recovery codes.
-	DeleteMFA(userID string) error
+	// DeleteMFA removes what of userID's second factor was made under an
+	// epoch before before: the secret in use with its recovery codes and
+	// sign-in challenges, the pending one; each made under before or later
+	// stays. It is atomic across nodes: an activation is wholly before or
+	// wholly after it.
+	DeleteMFA(userID string, before int64) error
 	// CreateChallenge records a sign-in awaiting its second factor: the
 	// user has given the right password (credential names it, as for
 	// sessions). It returns the challenge token, kept only hashed, which

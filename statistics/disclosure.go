@@ -14,7 +14,9 @@ import (
 //
 //  1. Totals (per organisation over the months, per month over the
 //     organisations, and overall) are computed from the exact counts,
-//     never by adding rounded ones.
+//     never by adding rounded ones. A stock (Measure.Stock) is added up
+//     over organisations only: its value over the months is the last
+//     month's.
 //  2. Primary suppression: every count, totals included, from 1 to
 //     SuppressMax is suppressed. So is a count whose rounded value would be
 //     SuppressMax or less (possible only when RoundTo > SuppressMax+1), so
@@ -25,9 +27,12 @@ import (
 //     its total, the totals and the overall total, and the identities
 //     between measures (outcomes and closures within or after the timescale
 //     both add up to the referrals closed; over the whole network, made
-//     equals received). While any group has exactly one suppressed count,
-//     the smallest non-zero published count of that group is suppressed too
-//     (a zero only when there is no other). Beyond one group at a time, the
+//     equals received). A stock's groups are each month's (and the
+//     period's) organisations and their total, and each organisation's
+//     value over the period with its last month's, which it equals. While
+//     any group has exactly one suppressed count, the smallest non-zero
+//     published count of that group is suppressed too (a zero only when
+//     there is no other). Beyond one group at a time, the
 //     rows and columns of a measure's organisation × month table can be
 //     solved together: a suppressed count is safe only if it lies on a
 //     cycle of suppressed counts (row, column, row, …), so while one lies
@@ -42,7 +47,11 @@ import (
 // that mix measures (the identities above taken together with the
 // tables), which step 3 handles only one group at a time: with RoundTo 1
 // and suppression on, such combinations can on rare tables pin a
-// suppressed count, so keep rounding on for anything published.
+// suppressed count, so keep rounding on for anything published. It limits
+// differencing, and does not rule it out: totals over several months are
+// each rounded from their exact sums, so many overlapping periods' totals
+// can still narrow a suppressed month down (docs/statistics.md advises
+// publishing a fixed set of periods that do not overlap).
 //
 // A median is not a count and is published as it is, unless the number of
 // referrals it rests on is from 1 to SuppressMax, when it is suppressed.

@@ -189,8 +189,14 @@ func TestDisclosureControlOnRandomData(t *testing.T) {
 			}
 		}
 		for _, ms := range Measures() {
-			// An organisation's months and its total.
+			// An organisation's months and its total; for a stock, its
+			// value over the period, which is its last month's.
 			for o := range orgs {
+				if ms.Stock() {
+					assertSameValue(t, name+" organisation "+ms.String(), byOrg.Rows[o].Count(ms),
+						both.Rows[o*len(months)+len(months)-1].Count(ms))
+					continue
+				}
 				group := []Value{byOrg.Rows[o].Count(ms)}
 				for m := range months {
 					group = append(group, both.Rows[o*len(months)+m].Count(ms))
@@ -205,8 +211,15 @@ func TestDisclosureControlOnRandomData(t *testing.T) {
 				}
 				assertNotRecoverable(t, name+" month "+ms.String(), group)
 			}
-			// The totals and the overall total, both ways.
+			// The totals and the overall total, both ways; over the months,
+			// a stock's total is its last month's.
+			if ms.Stock() {
+				assertSameValue(t, name+" totals "+ms.String(), byMonth.Totals.Count(ms), byMonth.Rows[len(months)-1].Count(ms))
+			}
 			for _, rep := range []Report{byOrg, byMonth} {
+				if ms.Stock() && rep.GroupBy.Month {
+					continue
+				}
 				group := []Value{rep.Totals.Count(ms)}
 				for _, r := range rep.Rows {
 					group = append(group, r.Count(ms))
@@ -232,6 +245,15 @@ func assertNotRecoverable(tb testing.TB, what string, group []Value) {
 	}
 	if n == 1 {
 		tb.Fatalf("%s: one suppressed count among %v can be worked out from the others", what, group)
+	}
+}
+
+// assertSameValue fails unless a and b, counts known to be equal, are
+// published alike: both suppressed, or both the same number.
+func assertSameValue(tb testing.TB, what string, a, b Value) {
+	tb.Helper()
+	if a != b {
+		tb.Fatalf("%s: equal counts published as %+v and %+v: one gives the other away", what, a, b)
 	}
 }
 
@@ -299,6 +321,15 @@ func randomTable(rng *rand.Rand) *Table {
 			tab.Count(org, m, LockedCasesInForce, rng.IntN(locked+1))
 		}
 	}
+	// The cases locked at each month's end: the locks still in force
+	// requested up to then (drawing nothing more from rng).
+	for _, org := range orgs {
+		stock := 0
+		for _, m := range tab.Months() {
+			stock += tab.Cell(org, m).Counts[LockedCasesInForce]
+			tab.Count(org, m, LockedAtMonthEnd, stock)
+		}
+	}
 	return tab
 }
 
@@ -335,7 +366,7 @@ func TestNoSuppressedCountSolvable(t *testing.T) {
 					}
 				}
 			}
-			if o, m, ok := solvable(grid); ok {
+			if o, m, ok := solvable(grid, ms.Stock()); ok {
 				t.Fatalf("table %d, %s: the suppressed count at organisation %d, month %d follows from the sums", i, ms, o, m)
 			}
 		}
@@ -343,8 +374,10 @@ func TestNoSuppressedCountSolvable(t *testing.T) {
 }
 
 // solvable reports a suppressed cell of grid whose value the row and
-// column sums (the last row and column being totals) determine.
-func solvable(grid [][]Value) (int, int, bool) {
+// column sums (the last row and column being totals) determine. For a
+// stock the rows are no sums: each row's last column (the period) equals
+// the month before it instead.
+func solvable(grid [][]Value, stock bool) (int, int, bool) {
 	rows, cols := len(grid), len(grid[0])
 	var unknowns [][2]int
 	index := map[[2]int]int{}
@@ -376,7 +409,9 @@ func solvable(grid [][]Value) (int, int, bool) {
 	for r := range rows {
 		var cells [][2]int
 		for c := range cols {
-			cells = append(cells, [2]int{r, c})
+			if !stock || c >= cols-2 {
+				cells = append(cells, [2]int{r, c})
+			}
 		}
 		equation(cells)
 	}
@@ -428,4 +463,48 @@ func solvable(grid [][]Value) (int, int, bool) {
 		}
 	}
 	return 0, 0, false
+}
+
+// TestLockedAtMonthEndOverMonthsIsTheLastMonths_LOCK7 (R-LOCK-7): the
+// cases locked at each month's end are a stock, not a count of the
+// month's events. A row over several months (grouped by organisation
+// only) and the totals show the value at the end of the period's last
+// month, never the months' sum; over organisations it adds up.
+func TestLockedAtMonthEndOverMonthsIsTheLastMonths_LOCK7(t *testing.T) {
+	feb, mar := jan.Next(), jan.Next().Next()
+	tab := NewTable(jan, mar)
+	for org, stock := range map[string][3]int{"a": {12, 15, 11}, "b": {20, 0, 9}} {
+		tab.AddOrganisation(org, "Org "+org)
+		for i, m := range []Month{jan, feb, mar} {
+			tab.Count(org, m, LockedAtMonthEnd, stock[i])
+		}
+	}
+	exact := Rule{RoundTo: 1}
+	byOrg := Publish(tab, exact, GroupBy{Organisation: true})
+	if a, b := byOrg.Rows[0].Count(LockedAtMonthEnd), byOrg.Rows[1].Count(LockedAtMonthEnd); a.N != 11 || b.N != 9 {
+		t.Fatalf("over January to March, a shows %d and b %d; want 11 and 9, at the end of March", a.N, b.N)
+	}
+	byMonth := Publish(tab, exact, GroupBy{Month: true})
+	var months []string
+	for _, r := range byMonth.Rows {
+		months = append(months, published(r.Count(LockedAtMonthEnd)))
+	}
+	if fmt.Sprint(months) != "[32 15 20]" {
+		t.Fatalf("over every organisation, by month: %v; want [32 15 20]", months)
+	}
+	if got := byMonth.Totals.Count(LockedAtMonthEnd).N; got != 20 {
+		t.Fatalf("the totals show %d cases locked; want 20, at the end of March", got)
+	}
+	// Under disclosure control the period's value is published as the last
+	// month's is: suppressed with it, or the same number.
+	rule := Rule{Enabled: true, SuppressMax: 9, RoundTo: 1}
+	both, byOrg := Publish(tab, rule, GroupBy{Organisation: true, Month: true}), Publish(tab, rule, GroupBy{Organisation: true})
+	for o := range 2 {
+		if last, period := both.Rows[o*3+2].Count(LockedAtMonthEnd), byOrg.Rows[o].Count(LockedAtMonthEnd); last != period {
+			t.Fatalf("organisation %d: March published %+v, the period %+v", o, last, period)
+		}
+	}
+	if v := byOrg.Rows[1].Count(LockedAtMonthEnd); !v.Suppressed {
+		t.Fatalf("b's 9 at the end of March is published over the period as %+v", v)
+	}
 }

@@ -25,6 +25,11 @@ package statistics
 // withdrawn; closed, by outcome) are as of the time of the report: a
 // referral declined and then reopened counts as reopened, not declined.
 //
+// LockedAtMonthEnd is a stock, not a count of things that happened in the
+// month (Stock): the cases whose lock, owned by the organisation, was in
+// force at the month's last instant (R-LOCK-7). A row or total over
+// several months shows it at the end of the last of them, never a sum.
+//
 // New measures are appended before measureCount; a new exact relation
 // between measures is listed in identities.
 type Measure int
@@ -56,6 +61,7 @@ const (
 	Forwarded                                  // received and passed on to another organisation (R-REF-10)
 	Withdrawn                                  // received, then withdrawn by the referrer (R-REF-11)
 	Reopened                                   // received and reopened, once or more (R-REF-12)
+	LockedAtMonthEnd                           // cases whose lock the organisation owns in force at the month's end (a stock)
 	measureCount
 )
 
@@ -85,6 +91,7 @@ var measureNames = [measureCount]string{
 	Forwarded:                   "forwarded",
 	Withdrawn:                   "withdrawn",
 	Reopened:                    "reopened",
+	LockedAtMonthEnd:            "locked_at_month_end",
 }
 
 // Measures lists every measure in column order.
@@ -103,6 +110,14 @@ func (m Measure) String() string {
 	}
 	return measureNames[m]
 }
+
+// Stock reports whether m is a stock: a number of things as they stood at
+// the end of each month, not of things that happened in it. A stock is
+// not added up over months: over several months (a row not grouped by
+// month, and the totals) it is its value at the end of the last month,
+// and disclosure control binds it by the sums over organisations only.
+// Over organisations it adds up like any count.
+func (m Measure) Stock() bool { return m == LockedAtMonthEnd }
 
 // identities lists the exact relations between measures of one cell: in
 // each, the measures' sum on one side equals the sum on the other (here:

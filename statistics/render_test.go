@@ -36,7 +36,8 @@ func golden(tb testing.TB, name string, got []byte) {
 }
 
 // sampleReport is a small period with a count to suppress, one to round,
-// medians, and an organisation name a spreadsheet would run as a formula.
+// medians, a stock, and an organisation name a spreadsheet would run as a
+// formula.
 func sampleReport(by GroupBy) Report {
 	feb := MonthOf(2026, time.February)
 	tab := NewTable(jan, feb)
@@ -53,6 +54,10 @@ func sampleReport(by GroupBy) Report {
 		tab.Sample(b, jan, DaysToAcknowledge, d)
 	}
 	tab.Sample(b, feb, DaysToAcknowledge, 1)
+	// A stock: over both months (and in the totals) it is February's 20,
+	// not 30.
+	tab.Count(a, jan, LockedAtMonthEnd, 10)
+	tab.Count(a, feb, LockedAtMonthEnd, 20)
 	rep := Publish(tab, DefaultRule(), by)
 	rep.From, rep.To = "2026-01-01", "2026-02-28"
 	rep.GeneratedAt = time.Date(2026, time.March, 2, 9, 30, 0, 0, time.UTC)

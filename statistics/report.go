@@ -105,7 +105,9 @@ type Report struct {
 // organisations by name then months in order. Totals cover every
 // organisation and month of the table. Disclosure control is decided on
 // the full table with all its totals, as Rule describes, so the same
-// period grouped another way suppresses the same counts.
+// period grouped another way suppresses the same counts. A stock measure
+// (Measure.Stock) is not added up over months: a row over several months,
+// and the totals, show it at the end of the last month.
 func Publish(t *Table, rule Rule, by GroupBy) Report {
 	orgs, months := t.Organisations(), t.Months()
 	nm := len(months) + 1 // columns per organisation: the months, then their total
@@ -129,8 +131,38 @@ func Publish(t *Table, rule Rule, by GroupBy) Report {
 			values[id(p, Measure(ms))] = v
 		}
 	}
+	// A stock over the months is its value at the end of the last one,
+	// for every organisation and for the network.
+	last := len(months) - 1
+	for _, ms := range Measures() {
+		if !ms.Stock() || last < 0 {
+			continue
+		}
+		for o := range allOrgs + 1 {
+			values[id(pos(o, len(months)), ms)] = values[id(pos(o, last), ms)]
+		}
+	}
 	s := newSuppression(values)
 	for _, ms := range Measures() {
+		if ms.Stock() {
+			// Only the organisations add up: each column (a month, and the
+			// period, which repeats the last month) is a group, and the
+			// period's count equals the last month's, so each pair of them
+			// is one too: one suppressed gives the other away.
+			for m := range nm {
+				col := make([]int, allOrgs+1)
+				for o := range col {
+					col[o] = id(pos(o, m), ms)
+				}
+				s.group(col...)
+			}
+			for o := range allOrgs + 1 {
+				if last >= 0 {
+					s.group(id(pos(o, last), ms), id(pos(o, len(months)), ms))
+				}
+			}
+			continue
+		}
 		// Organisations by months, the totals last: every row and column is
 		// a sum.
 		grid := make([][]int, allOrgs+1)

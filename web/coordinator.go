@@ -44,6 +44,7 @@ func init() {
 			a.GET("/clients/:id/erasure-request", p.requestErasurePage)
 			a.POST("/clients/:id/erasure-request", p.requestErasure)
 			a.GET("/subject-access", p.requireRole(coordinator), p.subjectAccessFind)
+			a.POST("/subject-access", p.requireRole(coordinator), p.subjectAccessFind)
 			a.GET("/clients/:id/subject-access", p.subjectAccessPage)
 			a.POST("/clients/:id/subject-access", p.subjectAccessPage)
 			a.GET("/clients/:id/subject-access.json", p.subjectAccessJSON)

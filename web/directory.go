@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
@@ -15,6 +16,10 @@ type directoryView struct {
 	Query         string
 	Organisations []projections.DirectoryEntry
 	Total         int
+	// CanRefer: the user may make referrals (mayRefer), to any accepting
+	// organisation but their own, Own.
+	CanRefer bool
+	Own      uuid.UUID
 }
 
 // directoryPage lists the organisations, their services and whether they
@@ -22,7 +27,8 @@ type directoryView struct {
 // over names, descriptions and services.
 func (p *Pages) directoryPage(c *gin.Context) {
 	q := strings.TrimSpace(c.Query("q"))
-	v := directoryView{layout: p.base(c, "Directory of organisations", "directory"), Query: q}
+	u := currentUser(c)
+	v := directoryView{layout: p.base(c, "Directory of organisations", "directory"), Query: q, CanRefer: mayRefer(u), Own: u.OrganisationID}
 	for _, e := range p.directory() {
 		v.Total++
 		if q == "" || matches(e, q) {

@@ -28,11 +28,19 @@ type erasureRow struct {
 
 type refLink struct{ ID, Reference string }
 
-func (p *Pages) erasureRow(r projections.ErasureRequest) erasureRow {
+// erasureRow is an erasure request as the coordinator's pages show it, with
+// the client's referrals named as the API's lists would show them to u: a
+// case whose lock keeps u out names none, so that no reference leads to a
+// referral that then opens as one that does not exist (R-LOCK-2,
+// R-LOCK-12).
+func (p *Pages) erasureRow(u domain.User, r projections.ErasureRequest) erasureRow {
 	row := erasureRow{ID: r.RequestID.String(), ClientID: r.ClientID.String(), Organisation: p.orgName(r.OrganisationID),
 		RequestedBy: p.userName(r.RequestedBy), RequestedAt: r.RequestedAt, DecidedAt: r.DecidedAt,
 		DecidedBy: p.userName(r.DecidedBy), Status: erasureStatusText(r.Status), Waiting: r.Status == domain.ErasureRequested,
 		ClientErased: r.ClientErased}
+	if !p.lockVisible(u.Actor(), p.Service.Now())(r.ClientID) {
+		return row
+	}
 	for _, id := range p.Clients.ReferralsOf(r.ClientID) {
 		row.Referrals = append(row.Referrals, refLink{ID: id.String(), Reference: domain.ReferenceOf(id).String()})
 	}
@@ -72,7 +80,7 @@ func (p *Pages) erasureRequestsPage(c *gin.Context) {
 	}
 	rows := make([]erasureRow, len(waiting))
 	for i, r := range waiting {
-		rows[i] = p.erasureRow(r)
+		rows[i] = p.erasureRow(currentUser(c), r)
 	}
 	v := erasureListView{layout: p.base(c, "Erasure requests", "erasure")}
 	v.Rows, v.Pager = paginate(c, "/erasure-requests", "", rows)
@@ -114,7 +122,7 @@ func (p *Pages) erasureRequest(c *gin.Context) (erasureRow, bool) {
 		p.fail(c, err)
 		return erasureRow{}, false
 	}
-	return p.erasureRow(f.r), true
+	return p.erasureRow(currentUser(c), f.r), true
 }
 
 // erasureRequestPage shows an erasure request: the decision form while it
@@ -142,7 +150,10 @@ func (p *Pages) decideErasure(c *gin.Context) {
 	switch {
 	case f.Decision != "carry-out" && f.Decision != "refuse":
 		v.Errors = []fieldError{{Field: "decision", Message: "Choose whether to carry out or refuse the erasure"}}
-	case f.Decision == "refuse" && f.Reason == "":
+	case r.ClientErased && f.Reason != "":
+		// Erased since it was asked: no reason can be kept (R-PRIV-3).
+		v.Errors = []fieldError{{Field: "decision", Message: "The client's details are already erased: refuse without a reason"}}
+	case f.Decision == "refuse" && f.Reason == "" && !r.ClientErased:
 		v.Errors = []fieldError{{Field: "decision-reason", Message: "Enter the reason for refusing the erasure"}}
 	case utf8.RuneCountInString(f.Reason) > domain.MaxLongText:
 		v.Errors = []fieldError{{Field: "decision-reason", Message: "The reason must be 4000 characters or fewer"}}
@@ -178,7 +189,7 @@ func (p *Pages) decideErasure(c *gin.Context) {
 		}
 		if p.settleHead(c.Request.Context()) == nil {
 			if r, ok := p.Clients.ErasureRequest(id); ok {
-				v.R = p.erasureRow(r)
+				v.R = p.erasureRow(currentUser(c), r)
 			}
 		}
 		if v.Problem != "" && !v.R.Waiting {
@@ -234,7 +245,7 @@ func (p *Pages) requestErasureTarget(c *gin.Context) (uuid.UUID, bool) {
 }
 
 func (p *Pages) requestErasureView(c *gin.Context, client uuid.UUID, referral string) requestErasureView {
-	v := requestErasureView{layout: p.base(c, "Ask for a client's data to be erased", ""), ClientID: client.String()}
+	v := requestErasureView{layout: p.base(c, "Ask for a client's details to be erased", ""), ClientID: client.String()}
 	// Only the referrals the user may know of (R-AUTH-4): a client's
 	// referral between two other organisations is not named here.
 	for _, r := range p.caseReferences(currentUser(c), client) {

@@ -19,11 +19,15 @@ import (
 )
 
 // notOnce are the forms that carry no one-time key: signing in and out,
-// which make nothing twice and come before a user has keys, and the
+// which make nothing twice and come before a user has keys; the
 // coordinator's subject access export, a read of which every showing is
-// recorded as an export of its own (R-PRIV-6).
+// recorded as an export of its own (R-PRIV-6); and the forms that find a
+// referral by its reference or a client by their id, which change nothing
+// and are posted only to keep what is typed out of web addresses
+// (R-PRIV-7).
 var notOnce = map[string]bool{"/sign-in": true, "/sign-in/code": true, "/sign-out": true,
-	"/clients/{{.ClientID}}/subject-access": true, "/clients/{{.ClientID}}/subject-access.json": true}
+	"/clients/{{.ClientID}}/subject-access": true, "/clients/{{.ClientID}}/subject-access.json": true,
+	"/find": true, "/search": true, "/subject-access": true}
 
 var postForm = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)"[^>]*>(.*?)</form>`)
 

@@ -20,6 +20,11 @@ type incomingView struct {
 	Next            string // the cursor of the next page, "" on the last
 	Overdue, Urgent int    // of all the open incoming referrals shown to the user
 	Paged           bool   // this is not the first page
+	// Assigned is the assignment filter, as GET /v1/inbox?assigned= takes
+	// it: "" for anyone, "me", or the id of one of the organisation's
+	// advisers (R-VIEW-1, per assigned adviser); Advisers are those offered.
+	Assigned string
+	Advisers []domain.User
 }
 
 // incomingPage is the inbox (R-VIEW-1): the organisation's open incoming
@@ -33,8 +38,18 @@ func (p *Pages) incomingPage(c *gin.Context) {
 		v.Status = ""
 	}
 	q := projections.InboxQuery{Organisation: u.OrganisationID, Status: domain.Status(v.Status), After: c.Query("next"), Limit: pageSize}
-	if v.Mine {
-		q.Assignee = u.ID
+	v.Advisers = p.advisers(c.Request.Context(), u.OrganisationID)
+	switch a := c.Query("assigned"); {
+	case v.Mine:
+		v.Assigned, q.Assignee = "me", u.ID
+	case a != "":
+		// One of the organisation's advisers; anyone else, as the
+		// filter offers no one else, is no filter.
+		for _, adv := range v.Advisers {
+			if adv.ID.String() == a {
+				v.Assigned, q.Assignee = a, adv.ID
+			}
+		}
 	}
 	if err := p.settleHead(c.Request.Context()); err != nil {
 		p.fail(c, err)

@@ -46,6 +46,9 @@ func (p *Pages) knownClients(c *gin.Context, f makeForm) ([]knownClientMatch, er
 		return nil, nil
 	}
 	found, err := p.Service.KnownClients(p.request(c, nil), actor, q, p.KnownClients, p.caseIndex())
+	if domain.ErrorCode(err) == domain.Invalid {
+		return nil, nil // a name that compares as none, named when the referral is made
+	}
 	if err != nil {
 		return nil, err
 	}

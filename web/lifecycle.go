@@ -131,8 +131,11 @@ func (p *Pages) lifecycleView(r domain.Referral, u domain.User) lifecycleView {
 
 // forwardChain is the chain of forwards r is part of, first referral
 // first, read from the referrals read model: ids, organisations and
-// statuses only. A link the user may not see (R-AUTH-4) shows its
-// organisations, not its reference or a link.
+// statuses only. A link the user may not see (R-AUTH-4) shows no more
+// than the API's forwarded_to and forwarded_from tell of it: the
+// organisations of a forward from, or to, a referral they see, without
+// its reference, status or a link; forwards further on, between other
+// organisations, are not shown at all.
 func (p *Pages) forwardChain(r domain.Referral, a domain.Actor) []chainLink {
 	now := p.Service.Now()
 	const most = 50 // a guard against a malformed loop
@@ -160,13 +163,27 @@ func (p *Pages) forwardChain(r domain.Referral, a domain.Actor) []chainLink {
 		chain = append(chain, s)
 		id = s.ForwardedTo
 	}
-	out := make([]chainLink, len(chain))
+	seen := make([]bool, len(chain))
 	for i, s := range chain {
-		l := chainLink{From: p.orgName(s.FromOrganisationID), To: p.orgName(s.ToOrganisationID), Status: statusText(s.Status), Current: i == self}
-		if a.NetworkWide() || a.OrganisationID == s.FromOrganisationID || a.OrganisationID == s.ToOrganisationID {
-			l.Reference, l.Path = domain.ReferenceOf(s.ID).String(), "/referrals/"+s.ID.String()
+		seen[i] = a.NetworkWide() || a.OrganisationID == s.FromOrganisationID || a.OrganisationID == s.ToOrganisationID
+	}
+	out := make([]chainLink, 0, len(chain))
+	for i, s := range chain {
+		l := chainLink{From: p.orgName(s.FromOrganisationID), To: p.orgName(s.ToOrganisationID), Current: i == self}
+		switch {
+		case seen[i]:
+			l.Reference, l.Path, l.Status = domain.ReferenceOf(s.ID).String(), "/referrals/"+s.ID.String(), statusText(s.Status)
+		case i > 0 && seen[i-1]:
+			// Made by forwarding one the user sees, which names where it
+			// went (forwarded_to_organisation_id): nothing more.
+		case i+1 < len(chain) && seen[i+1]:
+			// The one a referral the user sees was forwarded from: only
+			// to whom it was made, who forwarded it on.
+			l.From = ""
+		default:
+			continue // a forward between others is not theirs to know (R-AUTH-4)
 		}
-		out[i] = l
+		out = append(out, l)
 	}
 	return out
 }

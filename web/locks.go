@@ -24,7 +24,6 @@ import (
 // signed-in user as actor, so the pages refuse exactly what the API does.
 func init() {
 	partials = append(partials, "templates/lock-fields.html")
-	funcs["canRequestLock"] = func(u *domain.User) bool { return u != nil && teamManager(*u) }
 	addSection(section{
 		Nav: []navEntry{
 			{Key: "locked-cases", Label: "Locked cases", Path: "/locked-cases", Order: 60, For: lockReportReader},
@@ -40,6 +39,10 @@ func init() {
 			a.GET("/lock-requests", sm, p.lockRequestsPage)
 			a.GET("/lock-requests/:id", sm, p.lockDecisionPage)
 			a.POST("/lock-requests/:id", sm, p.decideLock)
+			// Who may withdraw a request is the ledger's to say: its maker,
+			// or another team manager of the lock's organisation.
+			a.GET("/lock-requests/:id/withdraw", p.withdrawLockPage)
+			a.POST("/lock-requests/:id/withdraw", p.withdrawLockRequest)
 			a.GET("/locked-cases", p.requireRole(lockReportReader), p.lockedCasesPage)
 			a.GET("/locked-cases/:id/review", tm, p.lockReviewPage)
 			a.POST("/locked-cases/:id/review", tm, p.reviewLock)
@@ -64,6 +67,8 @@ func init() {
 			"lock-reviewed":      "Review recorded. The next review is due in a month.",
 			"lock-reviewed-lift": "Review recorded, with a request to unlock the case. A service manager will decide it.",
 			"unlock-requested":   "Unlock requested. A service manager of your organisation will decide it.",
+			"lock-withdrawn":     "Lock request withdrawn. The case is not locked, and a new request can be made.",
+			"unlock-withdrawn":   "Unlock request withdrawn. The case stays locked.",
 			"review-completed":   "Serious case review recorded complete. The case stays locked until an unlock is approved.",
 			"access-granted":     "Temporary access granted. It ends by itself at the time shown.",
 			"access-ended":       "Temporary access ended.",
@@ -73,7 +78,7 @@ func init() {
 		Labels: map[string]string{
 			"responsible": "the responsible person", "lock-reason": "the reason for the lock", "decision-reason": "the reason",
 			"decision": "the decision", "keep-locked": "whether the case stays locked", "review-notes": "the notes",
-			"unlock-reason": "the reason to unlock", "grantee": "the member of staff", "access-reason": "the reason for access",
+			"unlock-reason": "the reason to unlock", "withdraw-reason": "the reason for withdrawing", "grantee": "the member of staff", "access-reason": "the reason for access",
 			"hours": "the number of hours", "case": "the client id or referral reference", "message-text": "the information",
 			"allow-other-org": "the team's organisation", "allow-other-team": "the team's name",
 			"deny-other-org": "the team's organisation", "deny-other-team": "the team's name",
@@ -442,7 +447,7 @@ type lockDecisionView struct {
 
 // queued finds a request in the user's queue. One decided already, which
 // the user could have decided, says so, and how (a decision sent twice, or
-// its page opened again after deciding); any other is not theirs to
+// its page opened again after deciding), or that it was withdrawn; any other is not theirs to
 // decide, and is answered as not found.
 func (p *Pages) queued(c *gin.Context) (lockRequestItemView, bool) {
 	id, ok := pathID(c)
@@ -466,9 +471,14 @@ func (p *Pages) queued(c *gin.Context) (lockRequestItemView, bool) {
 		p.fail(c, err)
 		return lockRequestItemView{}, false
 	}
-	title := "Lock request already decided"
+	// The page's title is its h1 (lock-decided.html), as on every page.
+	kind := "lock"
 	if d.Unlock {
-		title = "Unlock request already decided"
+		kind = "unlock"
+	}
+	title := "This " + kind + " request was already decided"
+	if d.Withdrawn {
+		title = "This " + kind + " request was withdrawn"
 	}
 	v := lockDecidedView{layout: p.base(c, title, "lock-requests"), Decided: d,
 		References: p.caseReferences(u, d.ClientID), By: p.userName(d.DecidedBy), Sent: c.Request.Method == http.MethodPost}
@@ -478,6 +488,7 @@ func (p *Pages) queued(c *gin.Context) (lockRequestItemView, bool) {
 	status := http.StatusOK
 	if v.Sent {
 		status = http.StatusConflict // as the API answers a decision of a request already decided
+		v.Title = "Error: " + v.Title
 	}
 	p.render(c, status, "lock-decided", v)
 	return lockRequestItemView{}, false
@@ -497,7 +508,19 @@ func (p *Pages) lockDecisionPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p.render(c, http.StatusOK, "lock-decision", lockDecisionView{layout: p.base(c, decisionTitle(it), "lock-requests"), Item: it})
+	p.renderDecision(c, http.StatusOK, lockDecisionView{layout: p.base(c, decisionTitle(it), "lock-requests"), Item: it})
+}
+
+// renderDecision shows a request's page with its reason, whose reading is
+// recorded in the client's access log first (R-LOCK-9).
+func (p *Pages) renderDecision(c *gin.Context, status int, v lockDecisionView) {
+	read, err := p.Service.ReadLockRequests(p.request(c, nil), currentUser(c).Actor(), []ledger.LockRequestItem{v.Item.LockRequestItem})
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	v.Item.LockRequestItem = read[0]
+	p.render(c, status, "lock-decision", v)
 }
 
 func decisionTitle(it lockRequestItemView) string {
@@ -524,12 +547,12 @@ func (p *Pages) decideLock(c *gin.Context) {
 	}
 	if len(v.Errors) > 0 {
 		v.Title = "Error: " + v.Title
-		p.render(c, http.StatusUnprocessableEntity, "lock-decision", v)
+		p.renderDecision(c, http.StatusUnprocessableEntity, v)
 		return
 	}
 	if c.PostForm("confirm") != "yes" {
 		v.Confirm, v.Title = true, "Check your decision"
-		p.render(c, http.StatusOK, "lock-decision", v)
+		p.renderDecision(c, http.StatusOK, v)
 		return
 	}
 	approve := v.Decision == "approve"
@@ -538,7 +561,7 @@ func (p *Pages) decideLock(c *gin.Context) {
 		if domain.ErrorCode(err) == domain.Invalid {
 			v.Errors = fieldErrors(err, map[string]string{"reason": "decision-reason", "approve": "decision"})
 			v.Title = "Error: " + v.Title
-			p.render(c, http.StatusUnprocessableEntity, "lock-decision", v)
+			p.renderDecision(c, http.StatusUnprocessableEntity, v)
 			return
 		}
 		p.fail(c, err)
@@ -552,6 +575,129 @@ func (p *Pages) decideLock(c *gin.Context) {
 		{true, true}: "unlock-approved", {true, false}: "unlock-refused"}[[2]bool{unlock, approve}]
 	p.flash(c, key)
 	c.Redirect(http.StatusSeeOther, "/lock-requests")
+}
+
+// --- Withdrawing a request (R-LOCK-1, R-LOCK-6, R-LOCK-10) ---
+
+// withdrawableUnlock is the page withdrawing the unlock request waiting
+// on a locked case, when actor may withdraw it, or "".
+func withdrawableUnlock(l domain.Lock, actor domain.Actor) string {
+	if id, unlock, ok := l.WithdrawableBy(actor); ok && unlock {
+		return "/lock-requests/" + id.String() + "/withdraw"
+	}
+	return ""
+}
+
+// lockWithdrawView is the page that takes back a lock or unlock request
+// still waiting for a decision, as POST /v1/lock-requests/{id}/withdrawal
+// does: what the request is, and a reason. The request's own reason is
+// not shown: it is the client's data, and withdrawing needs none of it.
+type lockWithdrawView struct {
+	layout
+	Request     ledger.LockRequestView
+	References  []projections.ReferralSummary
+	RequestedBy string // who asked, "you" for the user
+	Referral    string // the referral page to go back to, if any
+	Reason      string
+	Erased      bool   // the client's data is erased: no reason can be kept
+	Conflict    string // why it can no longer be withdrawn
+}
+
+// withdrawView finds the request at the path as the user may see it: its
+// maker, those who may decide or withdraw it; anyone else gets what the
+// API's GET of it answers (R-LOCK-12).
+func (p *Pages) withdrawView(c *gin.Context) (lockWithdrawView, bool) {
+	id, ok := pathID(c)
+	if !ok {
+		p.fail(c, domain.Errorf(domain.NotFound, "no such lock request"))
+		return lockWithdrawView{}, false
+	}
+	if err := p.settleHead(c.Request.Context()); err != nil {
+		p.fail(c, err)
+		return lockWithdrawView{}, false
+	}
+	u := currentUser(c)
+	r, err := p.Service.LockRequest(p.request(c, nil), u.Actor(), id, p.Locks, p.caseIndex())
+	if err != nil {
+		p.fail(c, err)
+		return lockWithdrawView{}, false
+	}
+	title := "Withdraw a lock request"
+	if r.Unlock {
+		title = "Withdraw an unlock request"
+	}
+	referral := c.Query("referral")
+	if c.Request.Method == http.MethodPost {
+		referral = c.PostForm("referral")
+	}
+	if _, err := uuid.Parse(referral); err != nil {
+		referral = ""
+	}
+	// Opened from a referral's page, it is one of that case's pages, as
+	// the page requesting a lock is, and no menu entry is current; from
+	// the locked-cases report, that entry is.
+	nav := "locked-cases"
+	if referral != "" {
+		nav = ""
+	}
+	v := lockWithdrawView{layout: p.base(c, title, nav), Request: r, References: p.caseReferences(u, r.ClientID),
+		RequestedBy: p.userName(r.RequestedBy), Erased: p.Clients.IsErased(r.ClientID), Referral: referral}
+	if r.RequestedBy == u.ID {
+		v.RequestedBy = "you"
+	}
+	switch {
+	case r.Status == "withdrawn":
+		v.Conflict = "This request was already withdrawn."
+	case r.Status != "requested":
+		v.Conflict = "This request was already decided: it can no longer be withdrawn."
+	case !r.MayWithdraw:
+		p.fail(c, domain.Errorf(domain.Forbidden, "only the team manager who made the request, or another team manager of the organisation it belongs to, can withdraw it"))
+		return lockWithdrawView{}, false
+	}
+	return v, true
+}
+
+// withdrawLockPage asks to confirm the withdrawal, with its reason.
+func (p *Pages) withdrawLockPage(c *gin.Context) {
+	v, ok := p.withdrawView(c)
+	if !ok {
+		return
+	}
+	p.render(c, http.StatusOK, "lock-withdraw", v)
+}
+
+// withdrawLockRequest takes the request back: to the referral the user
+// came from, or the locked cases, with a confirmation; the form again,
+// with the error summary, when the reason is missing.
+func (p *Pages) withdrawLockRequest(c *gin.Context) {
+	v, ok := p.withdrawView(c)
+	if !ok {
+		return
+	}
+	v.Reason = strings.TrimSpace(c.PostForm("withdraw-reason"))
+	status := http.StatusConflict
+	if v.Conflict == "" {
+		_, unlock, w, err := p.Service.WithdrawLockRequest(p.request(c, nil), currentUser(c).Actor(), v.Request.ID, v.Reason, p.Locks, p.caseIndex())
+		if err == nil {
+			next := "/locked-cases"
+			if v.Referral != "" {
+				next = "/referrals/" + v.Referral
+			}
+			p.done(c, w.Position, map[bool]string{false: "lock-withdrawn", true: "unlock-withdrawn"}[unlock], next)
+			return
+		}
+		switch domain.ErrorCode(err) {
+		case domain.Invalid:
+			v.Errors, status = fieldErrors(err, map[string]string{"reason": "withdraw-reason"}), http.StatusUnprocessableEntity
+		case domain.Conflict:
+			v.Conflict = sentence(domain.ErrorMessage(err))
+		default:
+			p.fail(c, err)
+			return
+		}
+	}
+	v.Title = "Error: " + v.Title
+	p.render(c, status, "lock-withdraw", v)
 }
 
 // --- The locked-cases report (R-LOCK-5, R-LOCK-7) ---
@@ -587,12 +733,16 @@ type lockedCaseView struct {
 	Temporary         []accessView
 	CanReview         bool // a team manager of the owning organisation
 	IsResponsible     bool
+	// WithdrawUnlock: the page withdrawing the unlock request waiting on
+	// the case, for a user who may (R-LOCK-6, R-LOCK-10); "" when none.
+	WithdrawUnlock string
 }
 
 type lockedCasesView struct {
 	layout
 	Cases                   []lockedCaseView
 	Overdue, DueSoon, Total int
+	Network                 bool // every locked case in the network, the coordinator's report
 }
 
 // accessList is the access a locked case grants now, as the API's report
@@ -632,27 +782,34 @@ func (p *Pages) accessList(l domain.Lock, now time.Time) (all, temporary []acces
 
 // lockedCasesPage is GET /v1/locked-cases as a page: a manager's own
 // locked cases (requested, approved or responsible for), the
-// coordinator's every one, by review date.
+// coordinator's every one but those whose lock refuses them, by review
+// date.
 func (p *Pages) lockedCasesPage(c *gin.Context) {
 	u := currentUser(c)
 	actor := u.Actor()
-	manager := u.ID
-	if actor.Has(domain.RoleCoordinator) {
-		manager = uuid.Nil
-	}
+	network := actor.Has(domain.RoleCoordinator)
 	if err := p.settleHead(c.Request.Context()); err != nil {
 		p.fail(c, err)
 		return
 	}
 	now := p.Service.Now()
-	v := lockedCasesView{layout: p.base(c, "Locked cases", "locked-cases")}
-	for _, lc := range p.Locks.LockedCases(manager) {
+	v := lockedCasesView{layout: p.base(c, "Locked cases", "locked-cases"), Network: network}
+	// The coordinator's every one, but those whose lock refuses them
+	// (R-LOCK-2, R-LOCK-12).
+	var cases []projections.LockedCase
+	if network {
+		cases = p.Locks.CoordinatorLockedCases(actor)
+	} else {
+		cases = p.Locks.LockedCases(actor)
+	}
+	for _, lc := range cases {
 		l := lc.Lock
 		cv := lockedCaseView{ClientID: lc.ClientID, References: p.caseReferences(currentUser(c), lc.ClientID), Organisation: p.orgName(l.OwningOrganisationID),
 			Responsible: p.userName(l.ResponsibleUserID), RequestedBy: p.userName(l.RequestedBy), ApprovedBy: p.userName(l.ApprovedBy),
 			LockedAt: l.LockedAt, ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(now), Hidden: l.HideNotification,
 			Review: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, UnlockRequested: l.UnlockRequestID != uuid.Nil,
 			CanReview: l.ReviewableBy(actor), IsResponsible: l.ResponsibleUserID == u.ID,
+			WithdrawUnlock:    withdrawableUnlock(l, actor),
 			CanCompleteReview: l.SeriousCaseReviewCompletableBy(actor)}
 		cv.DueSoon = !cv.Overdue && l.ReviewDue().Sub(now) <= 7*24*time.Hour
 		cv.Access, cv.Temporary = p.accessList(l, now)
@@ -679,6 +836,9 @@ type lockReviewView struct {
 	UnlockRequested     bool
 	Keep, Notes, Reason string
 	Conflict            string
+	// Erased: the client's data is erased, so the review's notes or the
+	// unlock's reason cannot be kept, and go without (R-PRIV-3, R-LOCK-6).
+	Erased bool
 }
 
 // reviewable finds a locked case the user reviews; any other is not
@@ -696,7 +856,8 @@ func (p *Pages) reviewable(c *gin.Context) (uuid.UUID, domain.Lock, bool) {
 
 func (p *Pages) reviewView(c *gin.Context, title string, client uuid.UUID, l domain.Lock) lockReviewView {
 	return lockReviewView{layout: p.base(c, title, "locked-cases"), ClientID: client, References: p.caseReferences(currentUser(c), client),
-		ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(p.Service.Now()), UnlockRequested: l.UnlockRequestID != uuid.Nil}
+		ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(p.Service.Now()), UnlockRequested: l.UnlockRequestID != uuid.Nil,
+		Erased: p.Clients.IsErased(client)}
 }
 
 func (p *Pages) lockReviewPage(c *gin.Context) {
@@ -732,7 +893,10 @@ func (p *Pages) reviewLock(c *gin.Context) {
 }
 
 // lockFormError draws a review or unlock form again with what the user
-// entered and the ledger's refusal; other refusals are the error page.
+// entered and the ledger's refusal; other refusals are the error page. A
+// conflict naming a field (a review asking for an unlock nobody could
+// decide) is the error summary linking to it, as a mistake in the form
+// is; any other is said above the form.
 func (p *Pages) lockFormError(c *gin.Context, err error, page, title string, client uuid.UUID, fill func(*lockReviewView)) {
 	code := domain.ErrorCode(err)
 	if code != domain.Invalid && code != domain.Conflict {
@@ -743,7 +907,10 @@ func (p *Pages) lockFormError(c *gin.Context, err error, page, title string, cli
 	fill(&v)
 	status := http.StatusUnprocessableEntity
 	if code == domain.Conflict {
-		v.Errors, v.Conflict, status = nil, sentence(domain.ErrorMessage(err)), http.StatusConflict
+		status = http.StatusConflict
+		if len(domain.ErrorFields(err)) == 0 {
+			v.Errors, v.Conflict = nil, sentence(domain.ErrorMessage(err))
+		}
 	}
 	p.render(c, status, page, v)
 }
@@ -753,7 +920,19 @@ func (p *Pages) unlockPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p.render(c, http.StatusOK, "unlock-request", p.reviewView(c, "Ask to unlock a case", client, l))
+	v := p.reviewView(c, "Ask to unlock a case", client, l)
+	if !v.UnlockRequested {
+		// Nobody could decide it: said now, not after the form is sent
+		// (R-LOCK-6, R-LOCK-10).
+		if err := p.Service.UnlockDecidable(p.request(c, nil), currentUser(c).Actor(), l); err != nil {
+			if domain.ErrorCode(err) != domain.Conflict {
+				p.fail(c, err)
+				return
+			}
+			v.Conflict = sentence(domain.ErrorMessage(err))
+		}
+	}
+	p.render(c, http.StatusOK, "unlock-request", v)
 }
 
 func (p *Pages) requestUnlock(c *gin.Context) {
@@ -816,6 +995,9 @@ type temporaryAccessView struct {
 	Staff                  []staffView
 	Grantee, Reason, Hours string
 	Conflict               string
+	// Erased: the client's data is erased: there is nothing left to see,
+	// and no reason for access could be kept (R-PRIV-3).
+	Erased bool
 }
 
 func (p *Pages) temporaryAccessView(c *gin.Context) (temporaryAccessView, bool) {
@@ -835,7 +1017,8 @@ func (p *Pages) temporaryAccessView(c *gin.Context) (temporaryAccessView, bool) 
 		return temporaryAccessView{}, false
 	}
 	now := p.Service.Now()
-	v := temporaryAccessView{layout: p.base(c, "Temporary access", "messages"), ClientID: client, References: p.caseReferences(currentUser(c), client), Hours: "1"}
+	v := temporaryAccessView{layout: p.base(c, "Temporary access", "messages"), ClientID: client, References: p.caseReferences(currentUser(c), client), Hours: "1",
+		Erased: p.Clients.IsErased(client)}
 	_, v.Temporary = p.accessList(acc.Lock, now)
 	grantable := func(s domain.User) bool {
 		a := s.Actor()
@@ -961,6 +1144,8 @@ type messageView struct {
 
 type caseMessagesView struct {
 	ClientID        uuid.UUID
+	Responsible     bool // the case is locked to the user; else its responsible person left, or the lock refuses them
+	Refused         bool // the lock refuses its responsible person now, whose account is open (R-LOCK-2)
 	References      []projections.ReferralSummary
 	Messages        []messageView
 	ChildProtection int
@@ -974,17 +1159,37 @@ type messagesView struct {
 
 // messagesPage lists, for each case locked to the user, the information
 // passed on about it, as GET /v1/clients/{id}/messages reads it (each
-// read is in the case's access log, R-LOCK-9). Child-protection messages
-// are counted and marked first.
+// read is in the case's access log, R-LOCK-9); never a case whose lock
+// refuses the user (R-LOCK-2, R-LOCK-12). A case whose responsible
+// person's account is closed, or whom the lock now refuses, has nobody it
+// is locked to who can read it: its messages are
+// listed to everyone the lock lets in, whom its managers are told to have
+// read them (R-LOCK-8). Child-protection messages are counted and marked
+// first.
 func (p *Pages) messagesPage(c *gin.Context) {
 	if err := p.settleHead(c.Request.Context()); err != nil {
 		p.fail(c, err)
 		return
 	}
 	u := currentUser(c)
+	now := p.Service.Now()
 	v := messagesView{layout: p.base(c, "Messages", "messages")}
-	for _, lc := range p.Locks.LockedCases(u.ID) {
-		if lc.Lock.ResponsibleUserID != u.ID {
+	for _, lc := range p.Locks.LockedCases(domain.Actor{}) {
+		if !lc.Lock.Lets(p.Orgs.UserByID, u.ID, now) {
+			// The lock refuses the user, even one it is locked to whom
+			// its deny list names now (R-LOCK-2): they learn nothing of
+			// the case here (R-LOCK-12).
+			continue
+		}
+		responsible := lc.Lock.ResponsibleUserID == u.ID
+		// A responsible person the lock now refuses (moved into a team
+		// its deny list names, or made helpdesk) cannot read the case:
+		// as for one who left, its messages are listed to everyone the
+		// lock lets in, whom the managers are told to have read them
+		// (R-LOCK-8, R-LOCK-2).
+		r, known := p.Orgs.UserByID(lc.Lock.ResponsibleUserID)
+		refused := known && !r.Closed && lc.Lock.Refuses(r.Actor())
+		if !responsible && known && !r.Closed && !refused {
 			continue
 		}
 		msgs, err := p.Service.Messages(p.request(c, nil), u.Actor(), lc.ClientID, p.Clients)
@@ -992,7 +1197,7 @@ func (p *Pages) messagesPage(c *gin.Context) {
 			p.fail(c, err)
 			return
 		}
-		cv := caseMessagesView{ClientID: lc.ClientID, References: p.caseReferences(currentUser(c), lc.ClientID)}
+		cv := caseMessagesView{ClientID: lc.ClientID, Responsible: responsible, Refused: refused, References: p.caseReferences(currentUser(c), lc.ClientID)}
 		for i := len(msgs) - 1; i >= 0; i-- { // newest first
 			m := msgs[i]
 			cv.Messages = append(cv.Messages, messageView{Message: m, From: p.userName(m.FromUserID), Organisation: p.orgName(m.FromOrganisationID)})

@@ -68,6 +68,16 @@ func (p *Pages) makeReferral(c *gin.Context) {
 	if !validFormKey(f.Key) {
 		f.Key = newFormKey()
 	}
+	// Sent again after a crash lost the first sending's answer: it goes
+	// where the first went, rather than asking whether the client the
+	// first made is already known (R-OPS-1).
+	if id, pos, made, err := p.Service.EarlierReferral(p.request(c, nil)); err != nil {
+		p.fail(c, err)
+		return
+	} else if made {
+		p.done(c, pos, againFlash+"made", "/referrals/"+id.String())
+		return
+	}
 	if !p.settleKnownClient(c, &f) {
 		return
 	}

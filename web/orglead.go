@@ -47,6 +47,7 @@ func init() {
 			"account-closed": "Account closed. The user was signed out and can no longer sign in.",
 			"intake-off":     "Intake switched off. The directory now shows that you are not accepting referrals.",
 			"intake-on":      "Intake switched on. The directory now shows that you are accepting referrals.",
+			"intake-changed": "Saved. Intake stays off; the directory shows the new reason and date.",
 			"profile":        "Your directory entry has been saved.",
 		},
 		Labels: map[string]string{
@@ -498,6 +499,11 @@ func (p *Pages) intakeView(c *gin.Context) (intakeView, error) {
 	case !iv.Accepting:
 		iv.Since, iv.Reason, iv.ResumeOn = o.IntakeOffSince, o.IntakeReason, o.ResumeOn
 		iv.DaysOff = calendarDays(o.IntakeOffSince, now)
+		// The form that changes the reason or the date starts from them.
+		iv.Form.Reason = o.IntakeReason
+		if d, err := time.Parse(domain.DateLayout, o.ResumeOn); err == nil {
+			iv.Form.ResumeOn = d.Format("2 1 2006")
+		}
 	case o.IntakeOff: // back on by its resume date
 		if d, err := time.ParseInLocation(domain.DateLayout, o.ResumeOn, london); err == nil {
 			iv.Since = d
@@ -526,7 +532,8 @@ func (p *Pages) intakePage(c *gin.Context) {
 }
 
 // setIntake switches intake off (reason required, resume date optional) or
-// on, as PUT /v1/organisations/{id}/intake does (R-ORG-2).
+// on, as PUT /v1/organisations/{id}/intake does (R-ORG-2); sent while it is
+// off, it changes the reason and the date it switches back on by itself.
 func (p *Pages) setIntake(c *gin.Context) {
 	iv, err := p.intakeView(c)
 	if err != nil {
@@ -554,9 +561,12 @@ func (p *Pages) setIntake(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	if accepting {
+	switch {
+	case accepting:
 		p.flash(c, "intake-on")
-	} else {
+	case !iv.Accepting:
+		p.flash(c, "intake-changed")
+	default:
 		p.flash(c, "intake-off")
 	}
 	c.Redirect(http.StatusSeeOther, "/organisations/"+iv.Org.ID.String()+"/intake")

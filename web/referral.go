@@ -39,6 +39,17 @@ type referralView struct {
 	// ends it early, as the grantee may (R-LOCK-4).
 	TemporaryUntil time.Time
 	TemporaryEnd   string
+	// CanRequestLock: a team manager who may ask for a lock on the
+	// client's case now, as the ledger would take it: the client's data
+	// is not erased, and the case is neither locked nor waiting for a
+	// decision on a lock request (R-LOCK-1).
+	CanRequestLock bool
+	// WithdrawRequest: the page that withdraws the lock or unlock request
+	// waiting on the client's case, for a user who may (its team
+	// manager, or another of the lock's organisation, R-LOCK-10); ""
+	// when none. WithdrawUnlock: it is an unlock request.
+	WithdrawRequest string
+	WithdrawUnlock  bool
 }
 
 type noteView struct {
@@ -107,6 +118,11 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 	v.CanAct = r.Status.Open() && r.Involves(u.OrganisationID) && u.Actor().Caseworker() &&
 		!u.Actor().Has(domain.RoleAuditor)
 	v.CanAccessLog = p.mayReadAccessLog(u, r.ClientID)
+	v.CanRequestLock = teamManager(u) && !r.Erased &&
+		p.Service.MayRequestLock(p.request(c, nil), u.Actor(), r.ClientID, p.caseIndex()) == nil
+	if id, unlock, ok := p.Locks.LockOf(r.ClientID).WithdrawableBy(u.Actor()); ok {
+		v.WithdrawRequest, v.WithdrawUnlock = "/lock-requests/"+id.String()+"/withdraw?referral="+r.ID.String(), unlock
+	}
 	if l := p.Locks.LockOf(r.ClientID); l.Status == domain.LockLocked && l.ResponsibleUserID != u.ID {
 		for _, g := range l.Grants {
 			if g.UserID == u.ID && g.Live(now) && g.ExpiresAt.After(v.TemporaryUntil) {

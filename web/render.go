@@ -61,12 +61,23 @@ var funcs = template.FuncMap{
 	"field": func(id, label, hint, value, err, autocomplete string) formField {
 		return formField{ID: id, Label: label, Hint: hint, Value: value, Error: err, Autocomplete: autocomplete}
 	},
+	// statusFilter is a list page's status filter ("status-filter" in
+	// list.html): any says what choosing no status shows.
+	"statusFilter": func(selected, any string) statusFilter {
+		return statusFilter{Selected: selected, Any: any, Statuses: domain.Statuses()}
+	},
 	"plural": func(n int, one, many string) string {
 		if n == 1 {
 			return one
 		}
 		return many
 	},
+}
+
+// statusFilter is the status filter of a list of referrals.
+type statusFilter struct {
+	Selected, Any string
+	Statuses      []domain.Status
 }
 
 // formField is one text input or textarea of a form.
@@ -248,7 +259,7 @@ func fieldErrors(err error, names map[string]string) []fieldError {
 // instead, with the example of the field's hint.
 const apiDateMessage = "must be a date in the form YYYY-MM-DD"
 
-var dateExamples = map[string]string{"client-dob": "27 3 1980", "agreed-close-by": "27 3 2027", "resume-on": "4 1 2027"}
+var dateExamples = map[string]string{"client-dob": "27 3 1980", "agreed-close-by": "30 3 2027", "resume-on": "4 1 2027"}
 
 // choiceMessages replace the ledger's "must be one of …" and "is required"
 // for the inputs that offer the choices as radios or a list.

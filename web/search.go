@@ -31,6 +31,7 @@ func init() {
 		Nav: []navEntry{{Key: "search", Label: "Search", Path: "/search", Order: 40, For: everyone}},
 		Mount: func(p *Pages, a *gin.RouterGroup) {
 			a.GET("/search", p.searchPage)
+			a.POST("/search", p.searchPage)
 			a.GET("/referrals/:id/history", p.historyPage)
 			a.GET("/referrals/:id/access-log", p.accessLogPage)
 		},
@@ -69,11 +70,22 @@ type searchView struct {
 // their organisation's referrals, coordinators and auditors the network's,
 // a locked case only those its lock lets in (R-AUTH-4, R-LOCK-2). Never by
 // client data.
+//
+// The form posts what was typed, as the find page's does, so that text
+// that is not a reference (a client's name typed by mistake) never goes
+// into a web address (R-PRIV-7): a search that checks goes on to its
+// results at the address of its filters; one that does not comes back
+// with its errors, in the page only.
 func (p *Pages) searchPage(c *gin.Context) {
 	u := currentUser(c)
-	f := searchForm{Reference: strings.TrimSpace(c.Query("reference")), Status: c.Query("status"),
-		From: c.Query("from"), To: c.Query("to"), MadeFrom: strings.TrimSpace(c.Query("made-from")),
-		MadeTo: strings.TrimSpace(c.Query("made-to"))}
+	field := c.Query
+	posted := c.Request.Method == http.MethodPost
+	if posted {
+		field = c.PostForm
+	}
+	f := searchForm{Reference: strings.TrimSpace(field("reference")), Status: field("status"),
+		From: field("from"), To: field("to"), MadeFrom: strings.TrimSpace(field("made-from")),
+		MadeTo: strings.TrimSpace(field("made-to"))}
 	v := searchView{layout: p.base(c, "Search referrals", "search"), Form: f, NetworkWide: u.Actor().NetworkWide(),
 		Filtered: f != searchForm{}}
 	v.Search = f.Reference
@@ -88,6 +100,10 @@ func (p *Pages) searchPage(c *gin.Context) {
 		v.Errors = errs
 		v.Title = "Error: " + v.Title
 		p.render(c, http.StatusUnprocessableEntity, "search", v)
+		return
+	}
+	if posted {
+		c.Redirect(http.StatusSeeOther, f.url(""))
 		return
 	}
 	if err := p.settleHead(c.Request.Context()); err != nil {
@@ -471,6 +487,7 @@ type accessLogView struct {
 	layout
 	ID, Reference string
 	Entries       []accessEntry
+	Erased        bool // the client's details are erased: no reason can be shown
 }
 
 // accessLogPage is the access log of a referral's client (R-LOCK-9):
@@ -513,6 +530,7 @@ func (p *Pages) accessLogPage(c *gin.Context) {
 			a.ReferralID, a.Reference = e.Event.ReferralID.String(), domain.ReferenceOf(e.Event.ReferralID).String()
 		}
 		v.Entries = append(v.Entries, a)
+		v.Erased = v.Erased || e.Erased
 	}
 	p.render(c, http.StatusOK, "accesslog", v)
 }
@@ -529,6 +547,8 @@ func accessText(endpoint string) string {
 		what = "Exported everything held about the client"
 	case strings.HasSuffix(p, "/messages"):
 		what = "Read the messages about the case"
+	case strings.HasPrefix(p, "/lock-requests"):
+		what = "Read why a lock or unlock was asked for, to decide it"
 	case strings.HasPrefix(p, "/referrals/:id") && method == http.MethodGet:
 		what = "Read the referral"
 	case strings.HasPrefix(p, "/referrals"):
@@ -567,6 +587,10 @@ func grantText(g domain.CaseGrant) string {
 		return "The coordinator (the case was not locked)"
 	case "organisation":
 		return "Their organisation made or received the referral (the case was not locked)"
+	case ledger.LockDecisionGrant:
+		return "A service manager deciding a lock or unlock request on the case"
+	case ledger.LockRequestGrant:
+		return "The team manager who asked for a lock or unlock, reading their request"
 	}
 	return string(g)
 }

@@ -82,6 +82,22 @@ func (p *Pages) authenticate(c *gin.Context) {
 	c.Next()
 }
 
+// signedInUser is authenticate for a page that is the same for everyone
+// (an address nothing serves): a session cookie that opens a session makes
+// the page the signed-in user's, with their navigation and way on, instead
+// of asking them to sign in; without one, or with one that no longer opens
+// a session, the page is drawn for someone not signed in. It is not a use
+// of the session, which it neither keeps alive nor ends.
+func (p *Pages) signedInUser(c *gin.Context) {
+	ck, err := c.Request.Cookie(p.cookie.session)
+	if err != nil || ck.Value == "" || len(ck.Value) > 256 {
+		return
+	}
+	if u, err := p.Accounts.SessionUser(c.Request.Context(), ck.Value); err == nil {
+		c.Set(ctxUser, u)
+	}
+}
+
 // toSignIn sends the browser to the sign-in page, which brings it back to
 // the page it asked for: an email's link opens the referral after sign-in.
 //

@@ -50,6 +50,7 @@ type statsMeasure struct {
 	Label string
 	Value func(statistics.Row) chartValue
 	Kind  statsKind
+	Stock bool // a count at each month's end (statistics.Measure.Stock): over the period, the last month's
 }
 
 type statsKind int
@@ -63,7 +64,7 @@ const (
 // countOf is a published count: suppressed where disclosure control
 // suppressed it.
 func countOf(m statistics.Measure, label string) statsMeasure {
-	return statsMeasure{Label: label, Kind: kindCount, Value: func(r statistics.Row) chartValue {
+	return statsMeasure{Label: label, Kind: kindCount, Stock: m.Stock(), Value: func(r statistics.Row) chartValue {
 		v := r.Count(m)
 		return chartValue{N: float64(v.N), Suppressed: v.Suppressed}
 	}}
@@ -125,6 +126,9 @@ var statsCharts = []statsChartSpec{
 		Intro: "The referrals received each month that have been closed, by their outcome.",
 		Draw: []statsMeasure{countOf(statistics.OutcomePositive, "Taken forward"),
 			countOf(statistics.OutcomeNegative, "Not taken forward")}},
+	{ID: "locks", Title: "Cases locked at the end of each month",
+		Intro: "The cases that were locked at the last moment of each month, whenever the lock was asked for: a case locked all year counts in every month. The figure for the whole period is the one at its end, not a total.",
+		Draw:  []statsMeasure{countOf(statistics.LockedAtMonthEnd, "Cases locked")}},
 }
 
 // statsMeasureLabels name the measures in the table of every number; a
@@ -146,6 +150,7 @@ var statsMeasureLabels = map[statistics.Measure]string{
 	statistics.LockRequestsPending:         "Lock requests awaiting a decision",
 	statistics.LockedCases:                 "Cases locked",
 	statistics.LockedCasesInForce:          "Cases still locked",
+	statistics.LockedAtMonthEnd:            "Cases locked at the month's end",
 }
 
 var statsMedianLabels = map[statistics.Median]string{
@@ -435,10 +440,14 @@ func statsGrid(ms []statsMeasure, rep statsReport) statsTable {
 	return t
 }
 
-// statsTotalLabel heads the last row of a chart's table: a total of counts, or
-// the value over the whole period of a median or share.
+// statsTotalLabel heads the last row of a chart's table: a total of counts,
+// the value over the whole period of a median or share, or the count at
+// the period's end of a stock.
 func statsTotalLabel(cols []statsMeasure) string {
 	for _, m := range cols {
+		if m.Stock {
+			return "End of period"
+		}
 		if m.Kind != kindCount {
 			return "Whole period"
 		}
@@ -476,6 +485,8 @@ func statsSummary(m statsMeasure, rep statsReport, period string) string {
 		b.WriteString("suppressed for " + period)
 	case total.Missing:
 		b.WriteString("no data for " + period)
+	case m.Stock:
+		fmt.Fprintf(&b, "%s at the end of the period, %s", chartNumber(total.N), period)
 	case m.Kind == kindCount:
 		fmt.Fprintf(&b, "%s in total, %s", chartNumber(total.N), period)
 	default:

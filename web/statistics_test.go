@@ -119,3 +119,43 @@ func TestStatisticsPageMarkup_UI1(t *testing.T) {
 		t.Error("a style attribute, which the CSP blocks")
 	}
 }
+
+// TestStatisticsLockedAtMonthEnd_LOCK7: the page draws the cases locked
+// at each month's end (R-LOCK-7) as a stock: the chart's last row and the
+// table of every number give the count at the end of the period, and the
+// words say so, never a sum of the months.
+func TestStatisticsLockedAtMonthEnd_LOCK7(t *testing.T) {
+	jan, mar := statistics.MonthOf(2026, time.January), statistics.MonthOf(2026, time.March)
+	tab := statistics.NewTable(jan, mar)
+	tab.AddOrganisation("b", "Housing Trust")
+	for i, n := range []int{20, 25, 15} {
+		tab.Count("b", tab.Months()[i], statistics.LockedAtMonthEnd, n)
+	}
+	rep := statsReport{Report: statistics.Publish(tab, statistics.DefaultRule(), statistics.GroupBy{Month: true}), Months: tab.Months()}
+	var spec statsChartSpec
+	for _, s := range statsCharts {
+		if s.ID == "locks" {
+			spec = s
+		}
+	}
+	cv, err := statsChart(spec, rep, "January 2026 to March 2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := cv.Table.Rows[len(cv.Table.Rows)-1]
+	if last.Label != "End of period" || last.Cells[0].Text != "15" {
+		t.Fatalf("the chart's last row: %+v; want the end of the period, 15", last)
+	}
+	if want := "Cases locked: 15 at the end of the period, January 2026 to March 2026; highest in February 2026 (25)."; cv.Summary[0] != want {
+		t.Fatalf("summary %q, want %q", cv.Summary[0], want)
+	}
+	for _, r := range statsGrid(statsAllMeasures(), rep).Rows {
+		if r.Label == "Cases locked at the month's end" {
+			if got := r.Cells[len(r.Cells)-1].Text; got != "15" {
+				t.Fatalf("every number, whole period: %s cases locked, want 15", got)
+			}
+			return
+		}
+	}
+	t.Fatal("the table of every number lacks the cases locked at the month's end")
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,10 +28,17 @@ type subjectAccessFindView struct {
 }
 
 // subjectAccessFind asks for the client's id, as the erasure request or
-// the retention list gives it, and opens the export.
+// the retention list gives it, and opens the export. The form posts what
+// was typed, which may be a client's name typed by mistake, so that it
+// never goes into a web address (R-PRIV-7); a link with ?client= still
+// opens as before.
 func (p *Pages) subjectAccessFind(c *gin.Context) {
 	v := subjectAccessFindView{layout: p.base(c, "Subject access request", "")}
-	if q, ok := c.GetQuery("client"); ok {
+	q, ok := c.GetQuery("client")
+	if c.Request.Method == http.MethodPost {
+		q, ok = strings.TrimSpace(c.PostForm("client")), true
+	}
+	if ok {
 		if id, err := uuid.Parse(q); err == nil {
 			c.Redirect(http.StatusSeeOther, "/clients/"+id.String()+"/subject-access")
 			return
@@ -68,6 +76,7 @@ type subjectAccessView struct {
 	Referrals          []saReferral
 	Events             []saEvent
 	NeedReason         bool // a locked case: the reason form
+	Confirm            bool // opened from another site: asked before exporting
 	Reason             string
 }
 
@@ -77,6 +86,14 @@ func (p *Pages) subjectExport(c *gin.Context) (ledger.SubjectAccessExport, strin
 	id, ok := pathID(c)
 	if !ok {
 		p.fail(c, domain.Errorf(domain.NotFound, "no such client"))
+		return ledger.SubjectAccessExport{}, "", false
+	}
+	if c.Request.Method == http.MethodGet && fromAnotherSite(c) {
+		// Opened from another site's link: an export records itself in
+		// the coordinator's name, so it is not made until they ask for it
+		// here, with a form that only this site can send.
+		v := subjectAccessView{layout: p.base(c, "Subject access request", ""), ClientID: id.String(), Confirm: true}
+		p.render(c, http.StatusOK, "subject-access", v)
 		return ledger.SubjectAccessExport{}, "", false
 	}
 	reason := c.PostForm("sar-reason")
@@ -224,3 +241,17 @@ func durationText(d time.Duration) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// fromAnotherSite reports whether the browser says the request came from
+// a page of another site (Sec-Fetch-Site): a link followed, or an image
+// or frame loaded there. The session cookie is SameSite=Lax, so such a
+// navigation carries it; a page that records something when opened (a
+// subject access export) asks first instead. An address typed or
+// bookmarked ("none") and this site's own links ("same-origin") are not.
+func fromAnotherSite(c *gin.Context) bool {
+	switch c.GetHeader("Sec-Fetch-Site") {
+	case "", "none", "same-origin":
+		return false
+	}
+	return true
+}

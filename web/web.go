@@ -87,7 +87,8 @@ type Pages struct {
 }
 
 // Mount adds the pages to r, outside /v1, and returns the handler of the
-// page for a path nothing serves, for the router to use outside /v1.
+// page for a path nothing serves, or a method a page does not take, for
+// the router to use outside /v1.
 // Errors: a template that does not parse; no SubjectAccessJSON.
 func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
 	if d.SubjectAccessJSON == nil {
@@ -122,9 +123,32 @@ func Mount(r *gin.Engine, d Deps) (gin.HandlerFunc, error) {
 	}
 	return func(c *gin.Context) {
 		pageHeaders(c)
-		p.renderError(c, http.StatusNotFound, "Page not found",
-			"If you typed the web address, check it is correct. If you followed a link, sign in and search by the referral's reference.")
+		p.signedInUser(c)
+		if c.Writer.Status() == http.StatusMethodNotAllowed {
+			p.methodNotAllowed(c)
+			return
+		}
+		msg := "If you typed the web address, check it is correct. If you followed a link, sign in and search by the referral's reference."
+		if _, ok := userFrom(c); ok {
+			msg = "If you typed the web address, check it is correct. If you followed a link, search by the referral's reference."
+		}
+		p.renderError(c, http.StatusNotFound, "Page not found", msg)
 	}, nil
+}
+
+// methodNotAllowed answers a page's address asked for by a method it does
+// not take, with a page, as the API answers its own with a problem
+// document: most often a form's address opened as a page (it stays in the
+// address bar when the form comes back with an error, and is then
+// reloaded, bookmarked or opened in a new tab), which is not acted on.
+func (p *Pages) methodNotAllowed(c *gin.Context) {
+	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
+		p.renderError(c, http.StatusMethodNotAllowed, "This page cannot be opened",
+			"This web address is where one of the service's forms is sent, not a page to open. Nothing was sent or changed. Go back to the page the form was on to fill it in again.")
+		return
+	}
+	p.renderError(c, http.StatusMethodNotAllowed, "This form cannot be sent here",
+		"Nothing was changed. Go back to the page you were on and try again.")
 }
 
 // The advisers' casework: their organisation's incoming and outgoing
@@ -141,8 +165,9 @@ func init() {
 			a.GET("/incoming", p.incomingPage)
 			a.GET("/outgoing", p.outgoingPage)
 			a.GET("/find", p.findPage)
+			a.POST("/find", p.findPage)
 			a.GET("/directory", p.directoryPage)
-			a.GET("/make-a-referral", p.makeReferralPage)
+			a.GET("/make-a-referral", p.requireRole(mayRefer), p.makeReferralPage)
 			a.POST("/make-a-referral", p.makeReferral)
 			a.GET("/referrals/:id", p.referralPage)
 			a.POST("/referrals/:id/acknowledge", p.acknowledge)
@@ -153,6 +178,11 @@ func init() {
 		},
 	})
 }
+
+// mayRefer is who may make a referral, as POST /v1/referrals allows
+// (those who work cases): anyone else is refused the form before typing a
+// client's details into it, not after.
+func mayRefer(u domain.User) bool { return u.Actor().Caseworker() }
 
 // home sends the user to the first page of their navigation: an
 // adviser's Incoming, a coordinator's or auditor's own first page.

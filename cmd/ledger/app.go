@@ -83,6 +83,12 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	if err := unfinishedRotation(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	if staged, err := removeStaged(cfg.DataDir); err != nil {
+		return nil, err
+	} else if len(staged) > 0 {
+		log.Warn().Strs("files", staged).
+			Msg("removed the copies an interrupted restore left in the data directory; run the restore again to finish it")
+	}
 	if err := lostEventLog(cfg); err != nil {
 		return nil, err
 	}

@@ -51,15 +51,19 @@ func auditKeygenCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if out == "" {
 				return errors.New("--out: give the file to write the signing key to, outside the data directory")
 			}
-			// The data directory is known from the configuration when there
-			// is one; a key inside it is refused, as the server refuses it.
-			if cfg, err := config.Load(config.LoadOptions{ConfigFile: *configFile}); err == nil {
-				if origin == "" {
-					origin = cfg.Audit.Origin
-				}
-				if cfg.DataDir != "" && config.Inside(out, cfg.DataDir) {
-					return fmt.Errorf("--out %s is inside the data directory %s: keep the key that vouches for the data away from it", out, cfg.DataDir)
-				}
+			// The data directory is known from the configuration (the
+			// defaults when there is none); a key inside it is refused, as
+			// the server refuses it. A configuration that does not load
+			// names no data directory to keep the key out of.
+			cfg, err := config.Load(config.LoadOptions{ConfigFile: *configFile})
+			if err != nil {
+				return fmt.Errorf("the configuration does not load, so the data directory the key must stay out of is not known; fix it first: %w", err)
+			}
+			if origin == "" {
+				origin = cfg.Audit.Origin
+			}
+			if cfg.DataDir != "" && config.Inside(out, cfg.DataDir) {
+				return fmt.Errorf("--out %s is inside the data directory %s: keep the key that vouches for the data away from it", out, cfg.DataDir)
 			}
 			if origin == "" {
 				return errors.New("--origin: name the network, e.g. referrals.example.org/ledger (or set audit.origin)")

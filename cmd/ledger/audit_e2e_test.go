@@ -361,3 +361,21 @@ func TestVerifyChecksTheAuditTree_AUD2(t *testing.T) {
 		t.Fatalf("verify after the last event was cut off, the tree left counting it: exit %d, want 2", code)
 	}
 }
+
+// TestKeygenNeedsTheDataDirectory_AUD1: keygen refuses to write the signing
+// key inside the data directory. A configuration with a mistake in it
+// (here http.addr) must not turn that check off: keygen then refuses, and
+// writes no key anywhere (R-AUD-1).
+func TestKeygenNeedsTheDataDirectory_AUD1(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	t.Setenv("LEDGER_HTTP_ADDR", "not an address")
+	keyFile := filepath.Join(dir, "signing.key")
+	err := run(context.Background(), []string{"audit", "keygen", "--origin", e2eOrigin, "--out", keyFile}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "LEDGER_HTTP_ADDR") {
+		t.Errorf("keygen with a configuration that does not load: %v; want a refusal naming the mistake", err)
+	}
+	if _, err := os.Stat(keyFile); err == nil {
+		t.Errorf("keygen wrote the signing key inside the data directory, %s", keyFile)
+	}
+}

@@ -55,7 +55,8 @@ long as you must (they are the one thing that can bring erased clients' data
 back).
 
 DIR/SHA256SUMS and DIR/keys/SHA256SUMS list every file's SHA-256; ledger
-restore checks them.`,
+restore checks them. A backup that fails removes what it wrote into DIR (and
+DIR, when it made it): no partial copy stays behind.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if to == "" {
@@ -98,10 +99,22 @@ func backup(ctx context.Context, cfg config.Config, dir string, withKeys bool, s
 	if err != nil {
 		return err
 	}
-	defer closeInto(&err, r)
-	if err := emptyDir(dir); err != nil {
-		return err
+	created, err := emptyDir(dir)
+	if err != nil {
+		return errors.Join(err, r.Close())
 	}
+	// A backup that fails leaves nothing behind: no partial copy, and in
+	// particular no copy of the key store taken before the keys of erased
+	// clients were left out of it (R-PRIV-8, R-OPS-3). It runs after the
+	// reader is closed, which fails the backup if a writer started.
+	defer func() {
+		if err != nil {
+			if rerr := discardBackup(dir, created); rerr != nil {
+				err = fmt.Errorf("%w; removing the unfinished backup in %s failed too, delete it by hand: %v", err, dir, rerr)
+			}
+		}
+	}()
+	defer closeInto(&err, r)
 	names, err := databasesOf(cfg)
 	if err != nil {
 		return err
@@ -195,7 +208,6 @@ func backupKeys(ctx context.Context, cfg config.Config, r *datadir.Reader, dir s
 	if err != nil {
 		return nil, err
 	}
-	files := []backedUp{f}
 	// The copy must open under the configured master key, or it is no
 	// backup.
 	ks, err := keysqlite.OpenReadOnly(filepath.Join(dir, keysqlite.FileName), kek, keysqlite.WithImmutable())
@@ -203,6 +215,28 @@ func backupKeys(ctx context.Context, cfg config.Config, r *datadir.Reader, dir s
 		return nil, fmt.Errorf("the copied key store does not open under master key %s: %w", kek.ID, err)
 	}
 	_ = ks.Close()
+	// A key store put back from before an erasure holds the erased
+	// client's key again until a writer destroys it: the copy never keeps
+	// it, so no backup taken after an erasure can bring the client back
+	// (R-PRIV-8, R-OPS-3).
+	if log := filepath.Join(filepath.Dir(dir), eventsFile); cfg.Store == config.StoreSQLite {
+		erased, err := erasedInLog(ctx, log)
+		if err != nil {
+			return nil, fmt.Errorf("backup of %s: reading the copied log's erasures: %w", keysqlite.FileName, err)
+		}
+		n, err := destroyKeys(ctx, filepath.Join(dir, keysqlite.FileName), kek, erased)
+		if err != nil {
+			return nil, fmt.Errorf("backup of %s: leaving out erased clients' keys: %w", keysqlite.FileName, err)
+		}
+		if n > 0 {
+			fmt.Fprintf(stdout, "note: %d keys of erased clients were back in the key store (restored from an older copy?) and are left out of this backup; "+
+				"the server destroys them at its next start\n", n)
+		}
+		if f, err = seal(filepath.Join(dir, keysqlite.FileName)); err != nil {
+			return nil, err
+		}
+	}
+	files := []backedUp{f}
 	if strings.TrimSpace(cfg.MasterKey) != "" || cfg.MasterKeyFile != "" {
 		fmt.Fprintf(stdout, "note: the master key (id %s) is not in this backup: the key store opens only with it, keep it safe apart\n", kek.ID)
 		return files, nil
@@ -294,18 +328,35 @@ func writeManifest(dir string, files []backedUp) error {
 }
 
 // emptyDir makes dir, or accepts it if it exists and is empty: a backup
-// never overwrites another.
-func emptyDir(dir string) error {
+// never overwrites another. It reports whether it made dir.
+func emptyDir(dir string) (created bool, err error) {
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return os.MkdirAll(dir, 0o700)
+		return true, os.MkdirAll(dir, 0o700)
 	case err != nil:
-		return err
+		return false, err
 	case len(entries) > 0:
-		return fmt.Errorf("--to %s is not empty: a backup never overwrites another; name a new directory", dir)
+		return false, fmt.Errorf("--to %s is not empty: a backup never overwrites another; name a new directory", dir)
 	}
-	return os.Chmod(dir, 0o700)
+	return false, os.Chmod(dir, 0o700)
+}
+
+// discardBackup removes what a failed backup wrote into dir, which was
+// empty when it began: dir itself when the backup made it.
+func discardBackup(dir string, created bool) error {
+	if created {
+		return os.RemoveAll(dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, e := range entries {
+		errs = append(errs, os.RemoveAll(filepath.Join(dir, e.Name())))
+	}
+	return errors.Join(errs...)
 }
 
 // escapePath escapes what SQLite URIs give a meaning to.

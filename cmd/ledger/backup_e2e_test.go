@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 )
 
@@ -511,4 +513,264 @@ func TestBackupNotInsideTheDataDirectory_PRIV4(t *testing.T) {
 		}
 	}
 	sameFiles(t, "a refused backup", before, snapshot(t, dir))
+}
+
+// TestBackupLeavesOutARevivedKey_PRIV8: keys.db put back by hand from a
+// copy taken before a client's erasure holds the client's key again until
+// the server's next start destroys it. A backup taken meanwhile (it runs
+// beside the server or without it) must not carry that key into a new
+// backup, dated after the erasure, where it would outlive the erasure
+// (R-PRIV-8, R-OPS-3). The backup's key store still opens and restores.
+func TestBackupLeavesOutARevivedKey_PRIV8(t *testing.T) {
+	dir, backups := t.TempDir(), t.TempDir()
+	before, after := filepath.Join(backups, "before"), filepath.Join(backups, "after")
+	secret := "Erin Qz9revived"
+	var client string
+	t.Run("a client, backed up, then erased", func(t *testing.T) {
+		n := startNode(t, dir)
+		ann, to := twoOrganisations(t, n)
+		client = n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": to, "urgent": false,
+			"client": map[string]string{"name": secret, "date_of_birth": "1979-03-04"}, "reason": "Qz9reason",
+			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})["client_id"].(string)
+		if err := run(context.Background(), []string{"backup", "--to", before}, io.Discard, io.Discard); err != nil {
+			t.Fatalf("backup: %v", err)
+		}
+		admin := n.signIn(t, "admin", adminPassword)
+		req := n.must(t, 201, "POST", "/v1/clients/"+client+"/erasure-requests", ann, map[string]any{"reason": "asked in person"})["id"].(string)
+		n.must(t, 200, "POST", "/v1/erasure-requests/"+req+"/decision", admin, map[string]any{"carry_out": true})
+	})
+	revived := wrappedKeyIn(t, filepath.Join(before, keysDir, keysqlite.FileName), client)
+	// keys.db copied back by hand, the server stopped.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		_ = os.Remove(filepath.Join(dir, keysqlite.FileName+suffix))
+	}
+	copyFile(t, filepath.Join(before, keysDir, keysqlite.FileName), filepath.Join(dir, keysqlite.FileName))
+
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"backup", "--to", after}, &out, io.Discard); err != nil {
+		t.Fatalf("backup: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "1 keys of erased clients") {
+		t.Errorf("the backup should say it left the revived key out:\n%s", out.String())
+	}
+	err := filepath.WalkDir(after, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, revived) {
+			t.Errorf("%s holds the erased client's key", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What it wrote is a whole backup: its manifests check and it restores.
+	t.Setenv("LEDGER_DATA_DIR", t.TempDir())
+	if err := run(context.Background(), []string{"restore", "--from", after}, &out, io.Discard); err != nil {
+		t.Fatalf("restore of the backup: %v\n%s", err, out.String())
+	}
+}
+
+// TestFailedBackupLeavesNoKeyStoreCopy_PRIV8_OPS3: a backup that fails
+// after it has copied the key store (here the copied event log, written by
+// a newer version of the ledger, cannot be read for its erasures; a full
+// disk does the same when the copy is being cleaned) used to leave that
+// copy in --to, with the key of an erased client that keys.db, put back by
+// hand from before the erasure, held again: a copy outside the data
+// directory that outlives the erasure (R-PRIV-8, R-OPS-3). A failed backup
+// now leaves nothing behind in --to, made by it or given empty.
+func TestFailedBackupLeavesNoKeyStoreCopy_PRIV8_OPS3(t *testing.T) {
+	dir, backups := t.TempDir(), t.TempDir()
+	before := filepath.Join(backups, "before")
+	var client string
+	t.Run("a client, backed up, then erased", func(t *testing.T) {
+		n := startNode(t, dir)
+		ann, to := twoOrganisations(t, n)
+		client = n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": to, "urgent": false,
+			"client": map[string]string{"name": "Erin Qz9failed"}, "reason": "Qz9reason",
+			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})["client_id"].(string)
+		if err := run(context.Background(), []string{"backup", "--to", before}, io.Discard, io.Discard); err != nil {
+			t.Fatalf("backup: %v", err)
+		}
+		admin := n.signIn(t, "admin", adminPassword)
+		req := n.must(t, 201, "POST", "/v1/clients/"+client+"/erasure-requests", ann, map[string]any{"reason": "asked in person"})["id"].(string)
+		n.must(t, 200, "POST", "/v1/erasure-requests/"+req+"/decision", admin, map[string]any{"carry_out": true})
+	})
+	revived := wrappedKeyIn(t, filepath.Join(before, keysDir, keysqlite.FileName), client)
+	// keys.db copied back by hand, the server stopped; the event log as a
+	// newer version of the ledger left it.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		_ = os.Remove(filepath.Join(dir, keysqlite.FileName+suffix))
+	}
+	copyFile(t, filepath.Join(before, keysDir, keysqlite.FileName), filepath.Join(dir, keysqlite.FileName))
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, eventsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	given := filepath.Join(backups, "given")
+	if err := os.Mkdir(given, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{filepath.Join(backups, "made"), given} {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"backup", "--to", to}, &out, io.Discard); err == nil {
+			t.Fatalf("backup --to %s of a log it cannot read succeeded:\n%s", to, out.String())
+		}
+		entries, err := os.ReadDir(to)
+		switch {
+		case to == given && err != nil:
+			t.Errorf("the failed backup removed the directory it was given: %v", err)
+		case to != given && !errors.Is(err, fs.ErrNotExist):
+			t.Errorf("the failed backup left the directory it made: %v", err)
+		case len(entries) > 0:
+			t.Errorf("the failed backup left %d files in %s", len(entries), to)
+		}
+	}
+	err = filepath.WalkDir(backups, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(path, before+string(filepath.Separator)) {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, revived) {
+			t.Errorf("%s holds the erased client's key", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRestoreRefusesContradictoryKeyFlags_OPS4: restore --keys-from a keys
+// folder with --no-keys (keep the data directory's key store) asks for two
+// things at once. It used to drop --keys-from without a word and restore
+// the rest; it is now refused naming both flags, before anything in the
+// data directory changes (R-OPS-4).
+func TestRestoreRefusesContradictoryKeyFlags_OPS4(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("a ledger", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	backupDir := filepath.Join(t.TempDir(), "backup")
+	if err := run(context.Background(), []string{"backup", "--to", backupDir}, io.Discard, io.Discard); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	before := snapshot(t, dir)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"restore", "--from", backupDir, "--keys-from", filepath.Join(backupDir, keysDir), "--no-keys"}, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "keys-from") || !strings.Contains(err.Error(), "no-keys") {
+		t.Fatalf("restore with --keys-from and --no-keys: %v, want a refusal naming both\n%s", err, out.String())
+	}
+	sameFiles(t, "a refused restore", before, snapshot(t, dir))
+}
+
+// TestRestoreKeepsAConfiguredMasterKeyOutOfTheDataDirectory_OPS3: a backup
+// taken while the master key lived in the data directory holds a copy of
+// it beside the key store. Once the operator has moved the key out
+// (master_key_file), as backup tells them to, restoring that backup used
+// to put master.key back into the data directory, beside the keys it
+// protects, without a word. Restore now leaves it out when the
+// configuration names the master key, says so, and the restored ledger
+// reads with the configured key (R-OPS-3).
+func TestRestoreKeepsAConfiguredMasterKeyOutOfTheDataDirectory_OPS3(t *testing.T) {
+	dir := t.TempDir()
+	var id string
+	t.Run("a ledger", func(t *testing.T) { id = lifecycle(t, startNode(t, dir)) })
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	backupDir := filepath.Join(t.TempDir(), "backup")
+	if err := run(context.Background(), []string{"backup", "--to", backupDir}, io.Discard, io.Discard); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(backupDir, keysDir, keystore.MasterKeyFileName)); err != nil {
+		t.Fatalf("the backup should hold the master key that lived in the data directory: %v", err)
+	}
+	moved := filepath.Join(t.TempDir(), "master.key")
+	if err := os.Rename(filepath.Join(dir, keystore.MasterKeyFileName), moved); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LEDGER_MASTER_KEY_FILE", moved)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"restore", "--from", backupDir}, &out, io.Discard); err != nil {
+		t.Fatalf("restore: %v\n%s", err, out.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, keystore.MasterKeyFileName)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("restore put the master key back into the data directory (%v):\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "master.key") || !strings.Contains(out.String(), "not restored") {
+		t.Errorf("restore should say it left the backup's master key out:\n%s", out.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"history", id}, &out, io.Discard); err != nil || !strings.Contains(out.String(), "Client Person") {
+		t.Errorf("the restored ledger does not read with the configured master key: %v\n%s", err, out.String())
+	}
+}
+
+// TestInterruptedRestoreLeavesNoErasedClientsKey_PRIV4: restore stages the
+// backup's key store in the data directory as .keys.db.restoring, then
+// destroys in it the keys of the clients erased since. A restore killed in
+// between (power lost, kill -9) left that copy, with an erased client's
+// key, in the data directory, where the server's next start kept it for
+// good (R-PRIV-4, R-PRIV-8). The next start of a writer (serve or a tool
+// that writes) now removes what an interrupted restore staged, and logs
+// that it did.
+func TestInterruptedRestoreLeavesNoErasedClientsKey_PRIV4(t *testing.T) {
+	dir, before := t.TempDir(), filepath.Join(t.TempDir(), "before")
+	var client string
+	t.Run("a client, backed up, then erased", func(t *testing.T) {
+		n := startNode(t, dir)
+		ann, to := twoOrganisations(t, n)
+		client = n.must(t, 201, "POST", "/v1/referrals", ann, map[string]any{"to_organisation_id": to, "urgent": false,
+			"client": map[string]string{"name": "Erin Qz9staged"}, "reason": "Qz9reason",
+			"consent": map[string]any{"method": "written", "confirmed": true}, "privacy_notice_given": true})["client_id"].(string)
+		if err := run(context.Background(), []string{"backup", "--to", before}, io.Discard, io.Discard); err != nil {
+			t.Fatalf("backup: %v", err)
+		}
+		admin := n.signIn(t, "admin", adminPassword)
+		req := n.must(t, 201, "POST", "/v1/clients/"+client+"/erasure-requests", ann, map[string]any{"reason": "asked in person"})["id"].(string)
+		n.must(t, 200, "POST", "/v1/erasure-requests/"+req+"/decision", admin, map[string]any{"carry_out": true})
+	})
+	revived := wrappedKeyIn(t, filepath.Join(before, keysDir, keysqlite.FileName), client)
+	// What a restore of the older backup, killed after staging its key
+	// store, leaves.
+	copyFile(t, filepath.Join(before, keysDir, keysqlite.FileName), filepath.Join(dir, "."+keysqlite.FileName+stagedSuffix))
+	copyFile(t, filepath.Join(before, eventsFile), filepath.Join(dir, "."+eventsFile+stagedSuffix))
+
+	t.Run("the next start", func(t *testing.T) {
+		n := startNode(t, dir)
+		if err := n.stop(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Name(), stagedSuffix) {
+			t.Errorf("%s, left by an interrupted restore, is still in the data directory", e.Name())
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, revived) {
+			t.Errorf("%s holds the erased client's key", e.Name())
+		}
+	}
 }

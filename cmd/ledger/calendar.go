@@ -11,6 +11,10 @@ import (
 	"github.com/referral-ledger/ledger/config"
 )
 
+// maxWorkingDays bounds calendar deadline's count: the days are counted one
+// by one, so a mistyped count would run for minutes (R-OPS-4).
+const maxWorkingDays = 10000
+
 // calendarCommand lets a coordinator check a due date or a year's bank
 // holidays against the calendar the ledger uses (R-TIME-1..5).
 func calendarCommand(configFile *string, stdout io.Writer) *cobra.Command {
@@ -45,8 +49,8 @@ func calendarCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("--from: %w", err)
 			}
-			if days < 1 {
-				return fmt.Errorf("--working-days: must be at least 1")
+			if days < 1 || days > maxWorkingDays {
+				return fmt.Errorf("--working-days: must be from 1 to %d (about 40 years)", maxWorkingDays)
 			}
 			due := c.AddWorkingDays(start, days, countFrom)
 			how := "counting from the day after"

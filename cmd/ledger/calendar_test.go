@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -43,5 +44,26 @@ func TestCalendarCommand(t *testing.T) {
 		if err := run(context.Background(), args, io.Discard, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}
+	}
+}
+
+// TestCalendarDeadlineRefusesACountPastItsBound_OPS4: a mistyped working
+// day count (an extra digit or three) used to be counted out day by day,
+// for minutes, with Ctrl-C ignored, to print a date centuries away. A
+// count past maxWorkingDays is refused at once naming the flag and its
+// bound, and the bound itself is still counted (R-OPS-4).
+func TestCalendarDeadlineRefusesACountPastItsBound_OPS4(t *testing.T) {
+	t.Setenv("LEDGER_DATA_DIR", t.TempDir())
+	deadline := func(days int) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"calendar", "deadline", "--from", "2026-12-07", "--working-days", strconv.Itoa(days)}, &out, io.Discard)
+		return out.String(), err
+	}
+	if out, err := deadline(maxWorkingDays); err != nil || out == "" {
+		t.Fatalf("--working-days %d: %v\n%s", maxWorkingDays, err, out)
+	}
+	out, err := deadline(maxWorkingDays + 1)
+	if err == nil || !strings.Contains(err.Error(), "--working-days") || !strings.Contains(err.Error(), strconv.Itoa(maxWorkingDays)) || out != "" {
+		t.Fatalf("--working-days %d: %v, want a refusal naming the flag and its bound\n%s", maxWorkingDays+1, err, out)
 	}
 }

@@ -3,15 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 )
 
 // TestDataDirIsPrivate_PRIV4 runs a node under umask 022 on a data
@@ -111,4 +116,58 @@ func TestMaintenanceNeedsALedger_OPS4(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadOnlyToolsOnANewerDataDirectoryNameTheCause_OPS4: a data
+// directory a newer version of the ledger wrote (its event log's or its key
+// store's schema newer than this program's) is refused by the read-only
+// tools naming that cause, as serve names it, where they used to call the
+// event log "not a ledger of a known schema", and tell the operator to have
+// ledger serve upgrade a newer key store, which it refuses (R-OPS-4). They
+// change nothing there (R-OPS-2).
+func TestReadOnlyToolsOnANewerDataDirectoryNameTheCause_OPS4(t *testing.T) {
+	dir := t.TempDir()
+	var id string
+	t.Run("a ledger", func(t *testing.T) { id = lifecycle(t, startNode(t, dir)) })
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	setVersion := func(file string, version int) {
+		t.Helper()
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec("PRAGMA user_version = " + strconv.Itoa(version)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	versionOf := func(file string) int {
+		t.Helper()
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, file)+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v int
+		if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	check := func(file string, tools ...[]string) {
+		t.Helper()
+		was := versionOf(file)
+		setVersion(file, 99)
+		defer setVersion(file, was)
+		before := snapshot(t, dir)
+		for _, args := range tools {
+			err := run(context.Background(), args, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "newer version of the ledger") || strings.Contains(err.Error(), "serve upgrades") {
+				t.Errorf("ledger %s on a %s of a newer version: %v, want the cause named", strings.Join(args, " "), file, err)
+			}
+		}
+		sameFiles(t, "a refused read-only tool", before, snapshot(t, dir))
+	}
+	check(eventsFile, []string{"history", id}, []string{"verify"}, []string{"retention", "--dry-run"})
+	check(keysqlite.FileName, []string{"history", id})
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
@@ -28,6 +29,9 @@ const adminPassword = "Quartz#Harbour-71"
 type node struct {
 	base   string
 	stdout *bytes.Buffer
+	// stop stops the node (as SIGTERM does) and returns what serve
+	// returned; later calls return the same.
+	stop func() error
 }
 
 // startNode runs `ledger serve` in-process on a free port and a temp data
@@ -75,9 +79,12 @@ func startNodeWith(t *testing.T, dataDir, bootstrapPassword string) *node {
 		t.Fatalf("serve did not start: %v\n%s", <-done, n.stdout)
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	t.Cleanup(func() {
+	n.stop = sync.OnceValue(func() error {
 		cancel()
-		if err := <-done; err != nil {
+		return <-done
+	})
+	t.Cleanup(func() {
+		if err := n.stop(); err != nil {
 			t.Errorf("serve stopped with %v", err)
 		}
 	})

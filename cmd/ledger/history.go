@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/datadir"
+	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/keystore"
 	keypg "github.com/referral-ledger/ledger/keystore/postgres"
@@ -66,7 +68,7 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			defer keys.Close()
 			// The ledger's erasure records, not the key store's tombstones
 			// (a restored backup loses them), say who is erased.
-			keyring, _, err := offlineKeys(cmd.Context(), store, keys, cmd.ErrOrStderr())
+			keyring, erasures, err := offlineKeys(cmd.Context(), store, keys, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -78,6 +80,23 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if len(events) == 0 {
 				return &exitError{code: 3, err: fmt.Errorf("no referral %s in the ledger", id)}
 			}
+			// A locked case's client data is read only where the read is
+			// logged (R-LOCK-9), and this tool writes nothing: it shows
+			// the case's events with their client data withheld.
+			locked, err := caseLocked(cmd.Context(), store, events)
+			if err != nil {
+				return err
+			}
+			switch locked {
+			case caseIsLocked:
+				codec = ledger.NewPublicCodec()
+				fmt.Fprintln(stdout, "# the client's case is locked: client data and free text are withheld here, where no read is logged; "+
+					"they are read through the server, by whom the lock lets in, "+lockReaders+", where each read is recorded in the case's access log (R-LOCK-9)")
+			case caseLockUnknown:
+				codec = ledger.NewPublicCodec()
+				fmt.Fprintln(stdout, "# no readable event names the client, so whether their case is locked cannot be told: client data and free text "+
+					"are withheld here, where no read is logged; they are read through the server, where a locked case's reads are recorded in its access log (R-LOCK-9)")
+			}
 			verifier := eventstore.NewChainVerifier()
 			verified := true
 			for _, ev := range events {
@@ -88,6 +107,12 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 				var data []byte
 				rec, err := codec.Decode(cmd.Context(), ev)
 				if err == nil {
+					// Withheld for the lock, an erased client's data is
+					// still shown as erased, as every read shows it
+					// (R-PRIV-3): it is not there to be read elsewhere.
+					if s, ok := rec.Event.(domain.Sensitive); ok && rec.Withheld && erasures.IsErased(s.DataSubject()) {
+						rec.Erased = true
+					}
 					data, err = ledger.EventJSON(rec)
 				}
 				if err != nil {
@@ -110,6 +135,77 @@ func historyCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// lockReaders says whom a lock lets read the case (R-LOCK-2): an auditor
+// or coordinator is not among them unless the lock names them.
+const lockReaders = "its responsible person, the users and teams on its allow list, short-term access granted by the responsible person, " +
+	"and system support and emergency duty unless its deny list refuses them"
+
+// caseLock is what caseLocked tells of a referral's client's case.
+type caseLock int
+
+const (
+	caseNotLocked   caseLock = iota
+	caseIsLocked             // the client's case is locked now
+	caseLockUnknown          // no readable event names the client
+)
+
+// caseLocked tells whether the client of the referral whose events these
+// are has a locked case now: the client's stream folded as the server
+// folds it, read without any key (the lock's state is not sealed). An
+// event that does not decode (a damaged one, which breaks the chain, as
+// history reports) is left out, not taken for an unlocked case: the
+// referral's other events still name the client, and every event that
+// holds client data names whose it is. When no readable event names the
+// client, whether the case is locked cannot be told (caseLockUnknown), and
+// the caller withholds as for a locked one.
+func caseLocked(ctx context.Context, store eventstore.Store, events []eventstore.RecordedEvent) (caseLock, error) {
+	public := ledger.NewPublicCodec()
+	var r domain.Referral
+	var clients []uuid.UUID
+	named := func(id uuid.UUID) {
+		if id != uuid.Nil && !slices.Contains(clients, id) {
+			clients = append(clients, id)
+		}
+	}
+	unreadable := false
+	for _, ev := range events {
+		rec, err := public.Decode(ctx, ev)
+		if err != nil {
+			unreadable = true // reported as the chain's, and shown unreadable
+			continue
+		}
+		r = domain.EvolveReferral(r, rec)
+		if s, ok := rec.Event.(domain.Sensitive); ok {
+			named(s.DataSubject())
+		}
+	}
+	named(r.ClientID)
+	if len(clients) == 0 {
+		if unreadable {
+			return caseLockUnknown, nil
+		}
+		return caseNotLocked, nil
+	}
+	for _, client := range clients {
+		stored, err := store.ReadStream(ctx, ledger.ClientStream(client), 0, 0)
+		if err != nil {
+			return caseNotLocked, err
+		}
+		var c domain.ClientRecord
+		for _, ev := range stored {
+			rec, err := public.Decode(ctx, ev)
+			if err != nil {
+				return caseNotLocked, err
+			}
+			c = domain.EvolveClient(c, rec)
+		}
+		if c.Lock.Status == domain.LockLocked {
+			return caseIsLocked, nil
+		}
+	}
+	return caseNotLocked, nil
 }
 
 func orDash(s string) string {

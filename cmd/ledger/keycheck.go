@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/referral-ledger/ledger/config"
+	"github.com/referral-ledger/ledger/keystore"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
@@ -31,6 +32,12 @@ func (a *app) checkKeys(ctx context.Context, allowMissing bool) error {
 	what := a.keyStoreName()
 	problem := fmt.Sprintf("%d of the %d clients with data in the ledger have no usable key in %s "+
 		"(%d missing, %d unreadable)", len(failed), check.Checked, what, len(check.Missing), len(check.Unreadable))
+	if !allowMissing && a.cfg.Store == config.StoreKurrentDB && a.cfg.KeyStore == config.KeyStoreSQLite {
+		return fmt.Errorf("%s: this node keeps client keys in its own keys.db (keystore: sqlite) but its events in KurrentDB, "+
+			"which other nodes may share. Nodes on KurrentDB need keystore: postgres with the same postgres_url and master key "+
+			"as the others; a single node needs its keys.db back (ledger restore), or start with --allow-missing-keys to serve "+
+			"everything else", problem)
+	}
 	if !allowMissing {
 		return fmt.Errorf("%s: the key store is older than the event log, or was lost or damaged. "+
 			"Restore %s from a backup taken at the same time as the event log or later (ledger restore), "+
@@ -42,6 +49,36 @@ func (a *app) checkKeys(ctx context.Context, allowMissing bool) error {
 	a.log.Error().Int("clients_without_key", len(failed)).Int("clients_checked", check.Checked).
 		Msg("serving degraded (--allow-missing-keys): " + problem + "; their data answers 503 until the key store is restored")
 	return nil
+}
+
+// sharedKeysWithoutLog refuses to start a new ledger in an empty embedded
+// event log beside a PostgreSQL key store that another ledger already
+// keeps its keys in: a node of a KurrentDB network left with store: sqlite
+// (the default) would otherwise start a network of its own, with its own
+// bootstrap account, sharing the others' sessions and key store (R-OPS-2).
+func (a *app) sharedKeysWithoutLog(ctx context.Context) error {
+	if a.cfg.Store != config.StoreSQLite || a.cfg.KeyStore != config.KeyStorePostgres {
+		return nil
+	}
+	head, err := a.store.Head(ctx)
+	if err != nil || head > 0 {
+		return err
+	}
+	h, ok := a.keys.(keystore.Holder)
+	if !ok {
+		return nil
+	}
+	used, err := h.Used(ctx)
+	if err != nil {
+		return fmt.Errorf("checking the key store: %w", err)
+	}
+	if !used {
+		return nil
+	}
+	return fmt.Errorf("the PostgreSQL key store (postgres_url) already holds another ledger's client keys, "+
+		"but this node's event log (store: sqlite, in %s) is empty: starting would begin a new network beside it. "+
+		"A node joining several nodes on KurrentDB needs store: kurrentdb and the same kurrentdb_url as the others; "+
+		"a single node needs its own events.db back (ledger restore) or its own PostgreSQL database", a.cfg.DataDir)
 }
 
 // keyStoreName names the key store for an operator.

@@ -47,6 +47,8 @@ func exitCode(err error) int {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var configFile string
 	var strictConfig bool
+	stopHangup := func() {}
+	defer func() { stopHangup() }()
 	root := &cobra.Command{
 		Use:           "ledger",
 		Short:         "Referral ledger: consented client referrals between organisations, on a hash-chained event log",
@@ -54,6 +56,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Name() != "serve" {
+				// A tool whose output is cut short (`ledger history ID |
+				// head`) gets an error from its write instead of dying of
+				// SIGPIPE, so its deferred clean-up runs: that removes the
+				// private copies of a crashed data directory's files it
+				// may have made, the key store's among them (R-PRIV-4).
+				signal.Ignore(syscall.SIGPIPE)
+				// One whose terminal closes stops as on Ctrl-C, clean-up
+				// included, unless started to ignore hangups (nohup).
+				if !signal.Ignored(syscall.SIGHUP) {
+					ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGHUP)
+					stopHangup = stop
+					cmd.SetContext(ctx)
+				}
+			}
 			return checkEnv(cmd, strictConfig, stderr)
 		},
 	}

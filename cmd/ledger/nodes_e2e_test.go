@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -26,6 +27,19 @@ import (
 // env (name, value pairs) is set before either starts.
 func startTwoNodes(t *testing.T, seed byte, env ...string) (ctl *kurrentdbtest.Controller, one, two *node) {
 	t.Helper()
+	ctl = sharedStores(t, seed, env...)
+	one = startNode(t, t.TempDir())
+	t.Setenv("LEDGER_NOTIFY_ENABLED", "false") // one node sends the notices
+	two = startNode(t, t.TempDir())
+	return ctl, one, two
+}
+
+// sharedStores points the nodes t starts next at one event store, the
+// KurrentDB protocol test double, and one PostgreSQL key, session and
+// idempotency store, under a master key made from seed; env (name, value
+// pairs) is set after.
+func sharedStores(t *testing.T, seed byte, env ...string) *kurrentdbtest.Controller {
+	t.Helper()
 	esdb, ctl := kurrentdbtest.Start(t)
 	key := make([]byte, 32)
 	for i := range key {
@@ -39,10 +53,7 @@ func startTwoNodes(t *testing.T, seed byte, env ...string) (ctl *kurrentdbtest.C
 	for i := 0; i+1 < len(env); i += 2 {
 		t.Setenv(env[i], env[i+1])
 	}
-	one = startNode(t, t.TempDir())
-	t.Setenv("LEDGER_NOTIFY_ENABLED", "false") // one node sends the notices
-	two = startNode(t, t.TempDir())
-	return ctl, one, two
+	return ctl
 }
 
 // TestSeveralNodes runs two `ledger serve` nodes (the binary's run
@@ -219,4 +230,66 @@ func TestMigrateToKurrentDB(t *testing.T) {
 func run2(t *testing.T, args []string, out *bytes.Buffer) error {
 	t.Helper()
 	return run(context.Background(), args, out, io.Discard)
+}
+
+// TestNodeLeftOnSQLiteIsRefused_OPS2: a node added to a KurrentDB network
+// with store left at sqlite (the default) but pointed at the network's
+// PostgreSQL key store is refused, naming the setting, rather than
+// starting a second network, with its own bootstrap account, on the
+// others' sessions and key store.
+func TestNodeLeftOnSQLiteIsRefused_OPS2(t *testing.T) {
+	_, one, _ := startTwoNodes(t, 9)
+	admin := one.signIn(t, "admin", adminPassword)
+	b := one.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example"})["id"].(string)
+	one.must(t, 201, "POST", "/v1/referrals", admin, map[string]any{"to_organisation_id": b,
+		"client": map[string]string{"name": "Client Person"}, "reason": "rent arrears",
+		"consent": map[string]any{"method": "verbal", "confirmed": true}, "privacy_notice_given": true})
+
+	t.Setenv("LEDGER_STORE", "sqlite")
+	dir := t.TempDir()
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
+	for range 2 { // the refused start leaves nothing that lets the next one through
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, []string{"serve"}, pw, io.Discard)
+			pw.Close()
+		}()
+		lines := bufio.NewScanner(pr) // ends when serve returns
+		for lines.Scan() {
+			if strings.Contains(lines.Text(), "listening on") {
+				cancel()
+				go func() { _, _ = io.Copy(io.Discard, pr) }()
+				<-done
+				t.Fatalf("serve started a new network beside the others' key store: %s", lines.Text())
+			}
+		}
+		err := <-done
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "store: kurrentdb") {
+			t.Fatalf("serve on an empty embedded log beside a used PostgreSQL key store: %v, want a refusal naming store: kurrentdb", err)
+		}
+	}
+}
+
+// TestNodeOnSQLiteKeysIsRefusedClearly_OPS2: a node added to a KurrentDB
+// network with keystore left at sqlite finds none of the network's client
+// keys; it is refused naming the setting, not told to restore a backup.
+func TestNodeOnSQLiteKeysIsRefusedClearly_OPS2(t *testing.T) {
+	_, one, _ := startTwoNodes(t, 13)
+	admin := one.signIn(t, "admin", adminPassword)
+	b := one.must(t, 201, "POST", "/v1/organisations", admin, map[string]any{"name": "Housing Trust", "admin_email": "b@housing.example"})["id"].(string)
+	one.must(t, 201, "POST", "/v1/referrals", admin, map[string]any{"to_organisation_id": b,
+		"client": map[string]string{"name": "Client Person"}, "reason": "rent arrears",
+		"consent": map[string]any{"method": "verbal", "confirmed": true}, "privacy_notice_given": true})
+
+	t.Setenv("LEDGER_KEYSTORE", "sqlite")
+	t.Setenv("LEDGER_DATA_DIR", t.TempDir())
+	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
+	err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "keystore: postgres") {
+		t.Fatalf("serve on KurrentDB with its own keys.db: %v, want a refusal naming keystore: postgres", err)
+	}
 }

@@ -8,10 +8,12 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+
+	"github.com/referral-ledger/ledger/projections"
 )
 
-// rebuildViewsCommand drops the persistent views (views.db) and rebuilds
-// them from the whole event log (R-VIEW-5), offline: it takes the data
+// rebuildViewsCommand drops the persistent views (views.db, damaged or
+// not) and rebuilds them from the whole event log (R-VIEW-5), offline: it takes the data
 // directory's lock, so it refuses while the server runs on it (R-OPS-2).
 func rebuildViewsCommand(configFile *string, stdout io.Writer) *cobra.Command {
 	return &cobra.Command{
@@ -31,6 +33,13 @@ func rebuildViewsCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			lock, err := lockExistingDataDir(cfg.DataDir)
 			if err != nil {
 				return err
+			}
+			// The views are derived from the log: the file goes whole, so
+			// that a damaged views.db, which would not even open, is
+			// rebuilt too (R-OPS-4).
+			if err := removeDatabase(cfg.DataDir, projections.ViewsFile); err != nil {
+				_ = lock.Release()
+				return fmt.Errorf("views: %w", err)
 			}
 			if err := lock.Release(); err != nil {
 				return err

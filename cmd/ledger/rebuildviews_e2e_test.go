@@ -72,3 +72,34 @@ func TestRebuildViews_VIEW5(t *testing.T) {
 		}
 	})
 }
+
+// TestRebuildViewsOfADamagedFile_OPS4: views.db damaged so that it no
+// longer opens stops the server naming it; `ledger rebuild-views`, the
+// tool for remaking the views from the log, makes it again, into the rows
+// the server had built, and the server then starts (R-OPS-4, R-VIEW-5).
+func TestRebuildViewsOfADamagedFile_OPS4(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("a ledger", func(t *testing.T) { lifecycle(t, startNode(t, dir)) })
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	built := dumpViewsFile(t, dir)
+	path := filepath.Join(dir, projections.ViewsFile)
+	damaged, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(damaged, "not a database!!")
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
+	if err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), path) {
+		t.Fatalf("serve on a damaged views.db: %v; want a refusal naming it", err)
+	}
+	if err := run(context.Background(), []string{"rebuild-views"}, io.Discard, io.Discard); err != nil {
+		t.Fatalf("rebuild-views of a damaged views.db: %v", err)
+	}
+	if rebuilt := dumpViewsFile(t, dir); !reflect.DeepEqual(rebuilt, built) {
+		t.Errorf("the rebuilt views differ from those the server built:\n%v\n%v", rebuilt, built)
+	}
+	t.Run("the server starts", func(t *testing.T) { startNode(t, dir) })
+}

@@ -25,6 +25,7 @@ import (
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
+	sessionsqlite "github.com/referral-ledger/ledger/session/sqlite"
 )
 
 // restoreCommand puts a backup back into the data directory.
@@ -40,8 +41,11 @@ replacing what is there. The server must be stopped (the data directory's lock
 enforces it).
 
 The key store comes from DIR/keys, or from --keys-from (a keys folder of
-another backup), or is left as it is with --no-keys. Sessions are not restored:
-everyone signs in again. Whatever the ages of the event log and the key store
+another backup), or is left as it is with --no-keys. The folder's master.key is
+put back only when the configuration names no master key (master_key_file,
+LEDGER_MASTER_KEY): one kept out of the data directory stays out. Sessions are not restored:
+everyone signs in again; the second factors and recovery codes of the backup's
+session store are. Whatever the ages of the event log and the key store
 restored, every client erased in the backup's event log, in the event log it
 replaces, or in the key store it replaces (whose tombstones may be the only
 record left of an erasure after an older event log was restored) stays
@@ -67,15 +71,15 @@ is caught when the server starts.`,
 					keysFrom = ""
 				}
 			}
-			if noKeys {
-				keysFrom = ""
-			}
 			return restore(cmd.Context(), cfg, from, keysFrom, stdout)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "backup directory written by ledger backup")
 	cmd.Flags().StringVar(&keysFrom, "keys-from", "", "keys folder to restore the key store from (default: DIR/keys)")
 	cmd.Flags().BoolVar(&noKeys, "no-keys", false, "keep the data directory's key store")
+	// Both at once contradict each other: refused before anything is
+	// changed, where --keys-from used to be ignored (R-OPS-4).
+	cmd.MarkFlagsMutuallyExclusive("keys-from", "no-keys")
 	return cmd
 }
 
@@ -141,12 +145,9 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 		}
 		fmt.Fprintf(stdout, "restored %s\n", name)
 	}
-	// A session in a backup may have ended since (a sign-out, a password
-	// change, a closed account): none is brought back.
-	if err := removeDatabase(cfg.DataDir, sessionsFile); err != nil {
+	if err := restoreSessions(cfg.DataDir, from, top, stdout); err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "sessions cleared: everyone signs in again")
 	// The views are rebuilt from the restored log at the next start: a
 	// views.db from before holds the known clients index's marks of
 	// clients erased since, and one from after does not match the log
@@ -159,6 +160,41 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 		fmt.Fprintf(stdout, "erased clients stay erased: %d keys the restored key store held for them destroyed\n", destroyed)
 	}
 	fmt.Fprintln(stdout, "done: start the server; it checks that every client in the ledger has its key")
+	return nil
+}
+
+// restoreSessions puts back the backup's session store without its
+// sessions. A session in a backup may have ended since (a sign-out, a
+// password change, a closed account): none is brought back. Its second
+// factors and recovery codes are: the restored event log says who set one
+// up, and only this store holds the secret, so without it those users,
+// every coordinator among them, would be asked for a code no app can give.
+// Recovery codes used since the backup work again, as everything else
+// stands as it was then. A backup without a session store (or a session
+// store kept elsewhere) leaves none.
+func restoreSessions(dataDir, from string, top []string, stdout io.Writer) error {
+	if !slices.Contains(top, sessionsFile) {
+		if err := removeDatabase(dataDir, sessionsFile); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "sessions cleared: everyone signs in again")
+		return nil
+	}
+	tmp, err := stage(filepath.Join(from, sessionsFile), dataDir, sessionsFile)
+	if err != nil {
+		return err
+	}
+	if err := sessionsqlite.EndSessions(tmp); err != nil {
+		_ = removeDatabase(dataDir, filepath.Base(tmp))
+		return err
+	}
+	if err := removeDatabase(dataDir, sessionsFile); err != nil {
+		return err
+	}
+	if err := commit(tmp, dataDir, sessionsFile); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "sessions cleared: everyone signs in again; second factors restored as they were at the backup")
 	return nil
 }
 
@@ -219,10 +255,15 @@ func putBack(from, dataDir, name string) error {
 	return commit(tmp, dataDir, name)
 }
 
+// stagedSuffix ends the name of a file restore stages in the data
+// directory: "." + name + stagedSuffix, with SQLite's -wal, -shm and
+// -journal beside it once opened.
+const stagedSuffix = ".restoring"
+
 // stage copies from beside dataDir/name as a temporary file, fsynced, and
 // returns its path, for commit to put in place.
 func stage(from, dataDir, name string) (string, error) {
-	tmp := filepath.Join(dataDir, "."+name+".restoring")
+	tmp := filepath.Join(dataDir, "."+name+stagedSuffix)
 	// Left by an interrupted restore, with its -wal and -shm.
 	if err := removeDatabase(dataDir, filepath.Base(tmp)); err != nil {
 		return "", err
@@ -236,6 +277,27 @@ func stage(from, dataDir, name string) (string, error) {
 		return "", err
 	}
 	return tmp, nil
+}
+
+// removeStaged removes the files an interrupted restore staged in the data
+// directory and returns their names. A restore killed between staging an
+// older backup's key store and destroying the erased clients' keys in it
+// leaves those keys there, where no erasure may leave one (R-PRIV-4); the
+// restore, run again, stages everything afresh. The caller holds the
+// writer lock.
+func removeStaged(dataDir string) ([]string, error) {
+	staged, err := filepath.Glob(filepath.Join(dataDir, ".*"+stagedSuffix+"*"))
+	if err != nil || len(staged) == 0 {
+		return nil, err
+	}
+	var names []string
+	for _, path := range staged {
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return names, fmt.Errorf("removing %s, left by an interrupted restore: %w", path, err)
+		}
+		names = append(names, filepath.Base(path))
+	}
+	return names, syncDir(dataDir)
 }
 
 // commit replaces dataDir/name with the staged file tmp, durably: the old
@@ -377,6 +439,14 @@ func restoreKeys(ctx context.Context, cfg config.Config, keysFrom string, keys [
 		checked = true
 	}
 	for _, name := range keys {
+		if name == keystore.MasterKeyFileName && masterKeyConfigured(cfg) {
+			// The configuration keeps the master key out of the data
+			// directory: the backup's copy is not put back beside the
+			// keys it protects.
+			fmt.Fprintf(stdout, "note: %s from %s not restored: the configuration names the master key "+
+				"(master_key_file or LEDGER_MASTER_KEY), kept out of the data directory\n", name, keysFrom)
+			continue
+		}
 		if err := commit(staged[name], cfg.DataDir, name); err != nil {
 			return 0, false, err
 		}
@@ -390,11 +460,17 @@ func restoreKeys(ctx context.Context, cfg config.Config, keysFrom string, keys [
 // under: the configured one, or, when the key store's folder brings back
 // data_dir/master.key and none is configured, that file.
 func restoredMasterKey(cfg config.Config, keysFrom string, keys []string) (keystore.MasterKey, error) {
-	configured := strings.TrimSpace(cfg.MasterKey) != "" || cfg.MasterKeyFile != ""
-	if !configured && slices.Contains(keys, keystore.MasterKeyFileName) {
+	if !masterKeyConfigured(cfg) && slices.Contains(keys, keystore.MasterKeyFileName) {
 		return keystore.LoadMasterKeyFile(filepath.Join(keysFrom, keystore.MasterKeyFileName))
 	}
 	return findMasterKey(cfg)
+}
+
+// masterKeyConfigured reports whether the configuration names the master
+// key (LEDGER_MASTER_KEY or master_key_file) rather than leaving it in
+// data_dir/master.key.
+func masterKeyConfigured(cfg config.Config) bool {
+	return strings.TrimSpace(cfg.MasterKey) != "" || cfg.MasterKeyFile != ""
 }
 
 // destroyKeys destroys, in the key store at path (created if absent), the

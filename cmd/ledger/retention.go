@@ -94,6 +94,7 @@ func (a *app) runRetention(ctx context.Context) (int, error) {
 const (
 	workerNotices   = "email notices"
 	workerRetention = "retention"
+	workerAuditTree = "audit tree"
 )
 
 // retentionLoop runs the retention rule at start and then every interval

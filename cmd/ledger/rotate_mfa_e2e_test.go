@@ -163,7 +163,7 @@ func sealMFA(t *testing.T, dir, userID, secret string, master keystore.MasterKey
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if err := s.PutPendingMFA(userID, sealed, time.Now()); err != nil {
+	if err := s.PutPendingMFA(userID, sealed, 0, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := s.ActivateMFA(userID, sealed, 1, nil); err != nil || !ok {

@@ -54,9 +54,11 @@ type serveOptions struct {
 }
 
 // serve runs until ctx ends, then drains in-flight requests and closes the
-// stores cleanly. The data directory is locked and the port bound before
-// anything is replayed or created, so a port in use fails fast and a first
-// start's generated password is printed by the process that serves it.
+// stores cleanly. The data directory is locked, its stores opened (a new
+// one's empty databases and generated master key created) and the port
+// bound before anything is replayed or written to the log, so a port in
+// use fails fast and a first start's generated password is printed by the
+// process that serves it.
 func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer, log loggerT) error {
 	a, err := openApp(cfg, log)
 	if err != nil {
@@ -105,6 +107,9 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 		return err
 	}
 
+	if err := a.sharedKeysWithoutLog(ctx); err != nil {
+		return err
+	}
 	password, created, err := a.accounts.Bootstrap(ctx, cfg.BootstrapPassword, cfg.BootstrapEmail)
 	if err != nil {
 		return err
@@ -133,6 +138,12 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 		fmt.Fprintf(stdout, "first start: sign in as %q with the password in LEDGER_BOOTSTRAP_PASSWORD\n", ledger.BootstrapUsername)
 	default:
 		fmt.Fprintf(stdout, "sign in with POST %s/v1/sessions {\"username\":…, \"password\":…}\n", base)
+		if cfg.BootstrapPassword != "" {
+			// Set for a first start that happened before: admin's
+			// password is the one set then or since, not this one.
+			fmt.Fprintf(stdout, "LEDGER_BOOTSTRAP_PASSWORD (bootstrap_password) is ignored: it sets %q's password on a ledger's first start only, "+
+				"and this ledger was started before; remove it from the configuration\n", ledger.BootstrapUsername)
+		}
 	}
 	if created && slices.Contains(cfg.Auth.MFARoles(), string(domain.RoleCoordinator)) {
 		fmt.Fprintf(stdout, "then set up a second factor (an authenticator app), required of the coordinator: "+

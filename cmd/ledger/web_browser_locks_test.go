@@ -175,4 +175,29 @@ func TestWebBrowserLocks(t *testing.T) {
 	off.wantText("h1", "Request a case lock")
 	off.submit(`form[action$="/lock-request"] button[type=submit]`)
 	off.wantText(".error-summary", "There is a problem")
+	off.run(chromedp.SetValue(chromedp.CSS("#responsible"), n.ids["ben"]),
+		chromedp.SendKeys(chromedp.CSS("#lock-reason"), "Asked on the wrong case."))
+	off.submit(`form[action$="/lock-request"] button[type=submit]`)
+	off.wantText(".banner", "Lock requested")
+	off.signOut()
+
+	// The team manager takes the new request back from the referral's page
+	// (R-LOCK-1, R-LOCK-10): with a mistake first, then without JavaScript.
+	c.signIn(base, "tess", locksPassword)
+	c.visit(referral)
+	c.submit(`a[href^="/lock-requests/"][href*="/withdraw"]`)
+	c.wantText("h1", "Withdraw a lock request")
+	c.check("lock-withdraw")
+	c.submit(`form[action$="/withdraw"] button[type=submit]`)
+	c.wantText(".error-summary", "There is a problem")
+	c.check("lock-withdraw-error")
+	c.signOut()
+	off.signIn(base, "tess", locksPassword)
+	off.visit(referral)
+	off.submit(`a[href^="/lock-requests/"][href*="/withdraw"]`)
+	off.run(chromedp.SendKeys(chromedp.CSS("#withdraw-reason"), "Asked on the wrong case."))
+	off.submit(`form[action$="/withdraw"] button[type=submit]`)
+	off.wantText(".banner", "Lock request withdrawn")
+	off.visit(base + "/clients/" + n.client + "/lock-request")
+	off.wantText("h1", "Request a case lock") // free for a new request
 }

@@ -35,7 +35,7 @@ func TestWebDateErrorsInPlainWords_UI2(t *testing.T) {
 	ben.signIn("ben", benPassword, "/incoming")
 	p = ben.post(made.location+"/notes", url.Values{"note-text": {"Agreed more time."}, "agreed-close-by": {"30 2 2099"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity, `href="#agreed-close-by"`, `value="30 2 2099"`, "Agreed more time.")
-	wantPlainDateError(t, p, "agreed-close-by", "for example 27 3 2027")
+	wantPlainDateError(t, p, "agreed-close-by", "for example 30 3 2027")
 }
 
 // wantPlainDateError checks the field's message asks for a real date as

@@ -104,7 +104,9 @@ func TestWebPagesByRole_UI2(t *testing.T) {
 	n := newRolesNetwork(t)
 	checkPageRoles(t, n, []pageRule{
 		{Path: "/incoming", Allowed: allRoles, Nav: false},
-		{Path: "/make-a-referral", Allowed: allRoles},
+		// Refused, as POST /v1/referrals refuses it, to those who do not
+		// work cases, before they type a client's details into it.
+		{Path: "/make-a-referral", Allowed: caseworkerRoles, Denied: http.StatusForbidden},
 		{Path: "/directory", Allowed: allRoles, Nav: true},
 		{Path: "/password", Allowed: allRoles},
 	})

@@ -74,7 +74,18 @@ func checkVersion(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
 	}
-	if version < 1 || version > schemaVersion {
+	return knownVersion(version)
+}
+
+// knownVersion refuses a schema version this program cannot read, naming
+// the cause: a file a newer version of the ledger wrote, or one that is no
+// ledger at all.
+func knownVersion(version int) error {
+	switch {
+	case version > schemaVersion:
+		return fmt.Errorf("the ledger's schema version %d is newer than this program's %d: "+
+			"a newer version of the ledger wrote it; use that version", version, schemaVersion)
+	case version < 1:
 		return fmt.Errorf("not a ledger of a known schema (user_version %d)", version)
 	}
 	return nil

@@ -80,8 +80,8 @@ func Verify(ctx context.Context, path string, opts ...Option) (Report, error) {
 	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return rep, damagedOr("verify "+path, 0, err)
 	}
-	if version < 1 || version > schemaVersion {
-		return rep, unavailable("verify "+path, fmt.Errorf("not a ledger of a known schema (user_version %d)", version))
+	if err := knownVersion(version); err != nil {
+		return rep, unavailable("verify "+path, err)
 	}
 	// The events first: in a damaged file, how far they read intact is
 	// what the operator needs to know.

@@ -152,6 +152,22 @@ func (s *Store) init(ctx context.Context) error {
 	return keystore.ForeignMasterKeys(s.kek, foreign)
 }
 
+// Used reports whether the store holds any key or erasure tombstone: whether
+// a ledger already keeps its client keys here (keystore.Holder).
+func (s *Store) Used(ctx context.Context) (bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return false, errClosed
+	}
+	var used bool
+	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ledger_keys)
+		OR EXISTS (SELECT 1 FROM ledger_key_tombstones)`).Scan(&used); err != nil {
+		return false, keystore.Unavailable("check for keys", err)
+	}
+	return used, nil
+}
+
 // Close closes the connection pool; later calls return ErrUnavailable. It
 // may be repeated.
 func (s *Store) Close() error {

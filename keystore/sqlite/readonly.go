@@ -82,6 +82,10 @@ func (s *Store) initReadOnly(ctx context.Context) error {
 	switch {
 	case app != applicationID:
 		return keystore.Unavailable("open key store", fmt.Errorf("not a key store (application id %#x)", app))
+	case have > schemaVersion:
+		return keystore.Unavailable("open key store", fmt.Errorf(
+			"key store schema version %d is newer than this program's %d: a newer version of the ledger wrote it; use that version",
+			have, schemaVersion))
 	case have != schemaVersion:
 		return keystore.Unavailable("open key store", fmt.Errorf(
 			"key store schema version %d, this program reads %d (a writer such as ledger serve upgrades it)", have, schemaVersion))

@@ -22,6 +22,8 @@ CREATE TABLE IF NOT EXISTS ledger_mfa (
 	pending    bytea,
 	pending_at bigint NOT NULL DEFAULT 0
 );
+ALTER TABLE ledger_mfa ADD COLUMN IF NOT EXISTS secret_epoch bigint NOT NULL DEFAULT 0;
+ALTER TABLE ledger_mfa ADD COLUMN IF NOT EXISTS pending_epoch bigint NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS ledger_mfa_recovery (
 	user_id   text  NOT NULL,
 	code_hash bytea NOT NULL,
@@ -47,8 +49,9 @@ func (s *Store) MFA(userID string) (session.MFA, error) {
 	defer cancel()
 	var m session.MFA
 	var pendingAt int64
-	err := s.pool.QueryRow(ctx, `SELECT secret, last_step, pending, pending_at FROM ledger_mfa WHERE user_id = $1`, userID).
-		Scan(&m.Secret, &m.LastStep, &m.Pending, &pendingAt)
+	err := s.pool.QueryRow(ctx, `SELECT secret, secret_epoch, last_step, pending, pending_at, pending_epoch
+		FROM ledger_mfa WHERE user_id = $1`, userID).
+		Scan(&m.Secret, &m.SecretEpoch, &m.LastStep, &m.Pending, &pendingAt, &m.PendingEpoch)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return session.MFA{}, nil
 	}
@@ -65,12 +68,13 @@ func (s *Store) MFA(userID string) (session.MFA, error) {
 }
 
 // PutPendingMFA starts an enrolment; see session.MFAStore.
-func (s *Store) PutPendingMFA(userID string, sealed []byte, now time.Time) error {
+func (s *Store) PutPendingMFA(userID string, sealed []byte, epoch int64, now time.Time) error {
 	ctx, cancel := opContext()
 	defer cancel()
-	_, err := s.pool.Exec(ctx, `INSERT INTO ledger_mfa (user_id, pending, pending_at) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id) DO UPDATE SET pending = excluded.pending, pending_at = excluded.pending_at`,
-		userID, sealed, session.AttemptNanos(now))
+	_, err := s.pool.Exec(ctx, `INSERT INTO ledger_mfa (user_id, pending, pending_at, pending_epoch) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id) DO UPDATE SET pending = excluded.pending, pending_at = excluded.pending_at,
+			pending_epoch = excluded.pending_epoch`,
+		userID, sealed, session.AttemptNanos(now), epoch)
 	if err != nil {
 		return sessionsUnavailable("storing pending second factor", err)
 	}
@@ -92,8 +96,8 @@ func (s *Store) ActivateMFA(userID string, pending []byte, step int64, recoveryH
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE ledger_mfa SET secret = pending, last_step = $2, pending = NULL, pending_at = 0
-			WHERE user_id = $1`, userID, step); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE ledger_mfa SET secret = pending, secret_epoch = pending_epoch, last_step = $2,
+			pending = NULL, pending_at = 0, pending_epoch = 0 WHERE user_id = $1`, userID, step); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM ledger_mfa_recovery WHERE user_id = $1`, userID); err != nil {
@@ -138,13 +142,34 @@ func (s *Store) UseRecoveryCode(userID string, hash []byte) (bool, error) {
 	return tag.RowsAffected() == 1, nil
 }
 
-// DeleteMFA removes a user's second factor; see session.MFAStore.
-func (s *Store) DeleteMFA(userID string) error {
+// DeleteMFA removes what of a user's second factor was made before an
+// epoch; see session.MFAStore.
+func (s *Store) DeleteMFA(userID string, before int64) error {
 	ctx, cancel := opContext()
 	defer cancel()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, q := range []string{`DELETE FROM ledger_mfa WHERE user_id = $1`, `DELETE FROM ledger_mfa_recovery WHERE user_id = $1`,
-			`DELETE FROM ledger_mfa_challenges WHERE user_id = $1`} {
+		var secret, pending []byte
+		var secretEpoch, pendingEpoch int64
+		err := tx.QueryRow(ctx, `SELECT secret, secret_epoch, pending, pending_epoch FROM ledger_mfa
+			WHERE user_id = $1 FOR UPDATE`, userID).Scan(&secret, &secretEpoch, &pending, &pendingEpoch)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		keepSecret := secret != nil && secretEpoch >= before
+		keepPending := pending != nil && pendingEpoch >= before
+		var qs []string
+		switch {
+		case !keepSecret && !keepPending:
+			qs = append(qs, `DELETE FROM ledger_mfa WHERE user_id = $1`)
+		case !keepSecret:
+			qs = append(qs, `UPDATE ledger_mfa SET secret = NULL, secret_epoch = 0, last_step = 0 WHERE user_id = $1`)
+		case !keepPending:
+			qs = append(qs, `UPDATE ledger_mfa SET pending = NULL, pending_at = 0, pending_epoch = 0 WHERE user_id = $1`)
+		}
+		if !keepSecret {
+			qs = append(qs, `DELETE FROM ledger_mfa_recovery WHERE user_id = $1`, `DELETE FROM ledger_mfa_challenges WHERE user_id = $1`)
+		}
+		for _, q := range qs {
 			if _, err := tx.Exec(ctx, q, userID); err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ func testMFA(t *testing.T, open Factory) {
 	if m, err := s.MFA("u1"); err != nil || m.Secret != nil || m.Pending != nil {
 		t.Fatalf("MFA of a user never enrolled = %+v, %v; want zero", m, err)
 	}
-	if err := s.PutPendingMFA("u1", []byte("sealed-1"), T0); err != nil {
+	if err := s.PutPendingMFA("u1", []byte("sealed-1"), 0, T0); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := s.UseMFAStep("u1", 10); err != nil || ok {
@@ -57,13 +57,13 @@ func testMFA(t *testing.T, open Factory) {
 		t.Fatalf("another user's recovery code = %v, %v; want false", ok, err)
 	}
 	// A new enrolment leaves the secret in use until it is activated.
-	if err := s.PutPendingMFA("u1", []byte("sealed-2"), T0.Add(time.Hour)); err != nil {
+	if err := s.PutPendingMFA("u1", []byte("sealed-2"), 0, T0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := s.MFA("u1"); !bytes.Equal(m.Secret, []byte("sealed-1")) || m.RecoveryCodes != 1 {
 		t.Fatalf("a pending enrolment changed the one in use: %+v", m)
 	}
-	if err := s.DeleteMFA("u1"); err != nil {
+	if err := s.DeleteMFA("u1", 1); err != nil {
 		t.Fatal(err)
 	}
 	if m, err := s.MFA("u1"); err != nil || m.Secret != nil || m.Pending != nil || m.RecoveryCodes != 0 {
@@ -78,7 +78,7 @@ func testMFA(t *testing.T, open Factory) {
 // exactly one is accepted.
 func testMFAReplayConcurrent(t *testing.T, open Factory) {
 	s := open(t, session.Config{})
-	if err := s.PutPendingMFA("u1", []byte("s"), T0); err != nil {
+	if err := s.PutPendingMFA("u1", []byte("s"), 0, T0); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := s.ActivateMFA("u1", []byte("s"), 1, nil); err != nil || !ok {
@@ -144,5 +144,84 @@ func testMFAChallenges(t *testing.T, open Factory) {
 	}
 	if ok, err := s.ConsumeChallenge(other, T0); err != nil || ok {
 		t.Fatalf("a purged challenge consumed: %v, %v", ok, err)
+	}
+}
+
+// testMFAResetEpochs: a reset removes only what was made under an earlier
+// epoch, a secret keeps its pending one's epoch when activated, and what
+// an older store kept counts as made before any reset.
+func testMFAResetEpochs(t *testing.T, open Factory) {
+	s := open(t, session.Config{})
+	// In use under epoch 1, a new one pending under epoch 2.
+	if err := s.PutPendingMFA("u1", []byte("sealed-1"), 1, T0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.ActivateMFA("u1", []byte("sealed-1"), 10, [][]byte{[]byte("h1")}); err != nil || !ok {
+		t.Fatalf("ActivateMFA = %v, %v; want true", ok, err)
+	}
+	if err := s.PutPendingMFA("u1", []byte("sealed-2"), 2, T0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.MFA("u1")
+	if err != nil || m.SecretEpoch != 1 || m.PendingEpoch != 2 {
+		t.Fatalf("MFA = %+v, %v; want the secret under epoch 1, the pending one under 2", m, err)
+	}
+	token, _, err := s.CreateChallenge("u1", "c", T0, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Nothing made before epoch 1: nothing goes.
+	if err := s.DeleteMFA("u1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.MFA("u1"); m.Secret == nil || m.Pending == nil || m.RecoveryCodes != 1 {
+		t.Fatalf("DeleteMFA before epoch 1 removed something: %+v", m)
+	}
+	// Before epoch 2: the secret in use goes with its codes and sign-ins;
+	// the pending one stays.
+	if err := s.DeleteMFA("u1", 2); err != nil {
+		t.Fatal(err)
+	}
+	m, err = s.MFA("u1")
+	if err != nil || m.Secret != nil || m.RecoveryCodes != 0 || !bytes.Equal(m.Pending, []byte("sealed-2")) || m.PendingEpoch != 2 {
+		t.Fatalf("MFA after DeleteMFA before epoch 2 = %+v, %v; want only the pending secret", m, err)
+	}
+	if ok, err := s.UseMFAStep("u1", 11); err != nil || ok {
+		t.Fatalf("UseMFAStep after the secret went = %v, %v; want false", ok, err)
+	}
+	if _, _, err := s.Challenge(token, T0); err == nil {
+		t.Fatal("a sign-in challenge outlived the secret it was for")
+	}
+	if ok, err := s.ActivateMFA("u1", []byte("sealed-2"), 20, nil); err != nil || !ok {
+		t.Fatalf("ActivateMFA of the pending secret = %v, %v; want true", ok, err)
+	}
+	if m, _ := s.MFA("u1"); m.SecretEpoch != 2 || m.Pending != nil {
+		t.Fatalf("MFA after activation = %+v; want the secret under epoch 2", m)
+	}
+	// A pending one made before epoch 3 goes, the secret in use too.
+	if err := s.PutPendingMFA("u1", []byte("sealed-3"), 2, T0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMFA("u1", 3); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.MFA("u1"); err != nil || m.Secret != nil || m.Pending != nil {
+		t.Fatalf("MFA after DeleteMFA before epoch 3 = %+v, %v; want zero", m, err)
+	}
+	if ok, err := s.ActivateMFA("u1", []byte("sealed-3"), 30, nil); err != nil || ok {
+		t.Fatalf("ActivateMFA of a pending secret removed = %v, %v; want false", ok, err)
+	}
+	// A pending secret of a later epoch, with none in use, stays.
+	if err := s.PutPendingMFA("u2", []byte("sealed-u2"), 4, T0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteMFA("u2", 4); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := s.MFA("u2"); !bytes.Equal(m.Pending, []byte("sealed-u2")) {
+		t.Fatalf("DeleteMFA removed a pending secret of its own epoch: %+v", m)
+	}
+	if err := s.DeleteMFA("nobody", 1); err != nil {
+		t.Fatalf("DeleteMFA of a user with no second factor: %v", err)
 	}
 }

@@ -21,7 +21,7 @@ func testResealMFA(t *testing.T, open Factory) {
 	}
 	// u1: a secret in use and a new one pending; u2: in use; u3: pending.
 	for _, u := range []string{"u1", "u2"} {
-		if err := s.PutPendingMFA(u, []byte("old-"+u), T0); err != nil {
+		if err := s.PutPendingMFA(u, []byte("old-"+u), 0, T0); err != nil {
 			t.Fatal(err)
 		}
 		if ok, err := s.ActivateMFA(u, []byte("old-"+u), 7, [][]byte{[]byte("h-" + u)}); err != nil || !ok {
@@ -29,7 +29,7 @@ func testResealMFA(t *testing.T, open Factory) {
 		}
 	}
 	for _, u := range []string{"u1", "u3"} {
-		if err := s.PutPendingMFA(u, []byte("old-pending-"+u), T0); err != nil {
+		if err := s.PutPendingMFA(u, []byte("old-pending-"+u), 0, T0); err != nil {
 			t.Fatal(err)
 		}
 	}

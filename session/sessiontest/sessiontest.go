@@ -45,6 +45,7 @@ func Run(t *testing.T, open Factory) {
 		{"MFA_Issue17", testMFA},
 		{"MFAReplayAcrossCallers_Issue17", testMFAReplayConcurrent},
 		{"MFAChallenges_Issue17", testMFAChallenges},
+		{"MFAResetKeepsWhatCameAfter_Issue17", testMFAResetEpochs},
 		{"ResealMFA_Issue17", testResealMFA},
 	}
 	for _, c := range cases {

@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS mfa (
 	secret     BLOB,
 	last_step  INTEGER NOT NULL DEFAULT 0,
 	pending    BLOB,
-	pending_at INTEGER NOT NULL DEFAULT 0
+	pending_at INTEGER NOT NULL DEFAULT 0,
+	secret_epoch  INTEGER NOT NULL DEFAULT 0,
+	pending_epoch INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mfa_recovery (
 	user_id   TEXT NOT NULL,
@@ -35,12 +37,20 @@ CREATE TABLE IF NOT EXISTS mfa_challenges (
 CREATE INDEX IF NOT EXISTS mfa_challenges_expires ON mfa_challenges (expires_at);
 `
 
+// mfaEpochColumns add the epochs to an mfa table made before them: what it
+// holds then counts as made before any reset, so the next reset removes
+// it, and a pending secret of a user reset before is not confirmed.
+var mfaEpochColumns = []struct{ name, add string }{
+	{"secret_epoch", `ALTER TABLE mfa ADD COLUMN secret_epoch INTEGER NOT NULL DEFAULT 0`},
+	{"pending_epoch", `ALTER TABLE mfa ADD COLUMN pending_epoch INTEGER NOT NULL DEFAULT 0`},
+}
+
 // MFA returns a user's second factor; see session.MFAStore.
 func (s *Store) MFA(userID string) (session.MFA, error) {
 	var m session.MFA
 	var pendingAt int64
-	err := s.db.QueryRow(`SELECT secret, last_step, pending, pending_at FROM mfa WHERE user_id = ?`, userID).
-		Scan(&m.Secret, &m.LastStep, &m.Pending, &pendingAt)
+	err := s.db.QueryRow(`SELECT secret, secret_epoch, last_step, pending, pending_at, pending_epoch FROM mfa WHERE user_id = ?`, userID).
+		Scan(&m.Secret, &m.SecretEpoch, &m.LastStep, &m.Pending, &pendingAt, &m.PendingEpoch)
 	if errors.Is(err, sql.ErrNoRows) {
 		return session.MFA{}, nil
 	}
@@ -57,10 +67,11 @@ func (s *Store) MFA(userID string) (session.MFA, error) {
 }
 
 // PutPendingMFA starts an enrolment; see session.MFAStore.
-func (s *Store) PutPendingMFA(userID string, sealed []byte, now time.Time) error {
-	_, err := s.db.Exec(`INSERT INTO mfa (user_id, pending, pending_at) VALUES (?, ?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET pending = excluded.pending, pending_at = excluded.pending_at`,
-		userID, sealed, nanos(now))
+func (s *Store) PutPendingMFA(userID string, sealed []byte, epoch int64, now time.Time) error {
+	_, err := s.db.Exec(`INSERT INTO mfa (user_id, pending, pending_at, pending_epoch) VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET pending = excluded.pending, pending_at = excluded.pending_at,
+			pending_epoch = excluded.pending_epoch`,
+		userID, sealed, nanos(now), epoch)
 	if err != nil {
 		return fmt.Errorf("session: storing pending second factor: %w", err)
 	}
@@ -83,7 +94,8 @@ func (s *Store) ActivateMFA(userID string, pending []byte, step int64, recoveryH
 	if err != nil {
 		return false, fmt.Errorf("session: activating second factor: %w", err)
 	}
-	if _, err := tx.Exec(`UPDATE mfa SET secret = pending, last_step = ?, pending = NULL, pending_at = 0 WHERE user_id = ?`,
+	if _, err := tx.Exec(`UPDATE mfa SET secret = pending, secret_epoch = pending_epoch, last_step = ?,
+		pending = NULL, pending_at = 0, pending_epoch = 0 WHERE user_id = ?`,
 		step, userID); err != nil {
 		return false, fmt.Errorf("session: activating second factor: %w", err)
 	}
@@ -129,15 +141,36 @@ func (s *Store) UseRecoveryCode(userID string, hash []byte) (bool, error) {
 	return n == 1, nil
 }
 
-// DeleteMFA removes a user's second factor; see session.MFAStore.
-func (s *Store) DeleteMFA(userID string) error {
+// DeleteMFA removes what of a user's second factor was made before an
+// epoch; see session.MFAStore.
+func (s *Store) DeleteMFA(userID string, before int64) error {
 	tx, err := s.db.Begin()
 	if err != nil {
 		return fmt.Errorf("session: removing second factor: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	for _, q := range []string{`DELETE FROM mfa WHERE user_id = ?`, `DELETE FROM mfa_recovery WHERE user_id = ?`,
-		`DELETE FROM mfa_challenges WHERE user_id = ?`} {
+	var secret, pending []byte
+	var secretEpoch, pendingEpoch int64
+	err = tx.QueryRow(`SELECT secret, secret_epoch, pending, pending_epoch FROM mfa WHERE user_id = ?`, userID).
+		Scan(&secret, &secretEpoch, &pending, &pendingEpoch)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("session: removing second factor: %w", err)
+	}
+	keepSecret := secret != nil && secretEpoch >= before
+	keepPending := pending != nil && pendingEpoch >= before
+	var qs []string
+	switch {
+	case !keepSecret && !keepPending:
+		qs = append(qs, `DELETE FROM mfa WHERE user_id = ?`)
+	case !keepSecret:
+		qs = append(qs, `UPDATE mfa SET secret = NULL, secret_epoch = 0, last_step = 0 WHERE user_id = ?`)
+	case !keepPending:
+		qs = append(qs, `UPDATE mfa SET pending = NULL, pending_at = 0, pending_epoch = 0 WHERE user_id = ?`)
+	}
+	if !keepSecret {
+		qs = append(qs, `DELETE FROM mfa_recovery WHERE user_id = ?`, `DELETE FROM mfa_challenges WHERE user_id = ?`)
+	}
+	for _, q := range qs {
 		if _, err := tx.Exec(q, userID); err != nil {
 			return fmt.Errorf("session: removing second factor: %w", err)
 		}

@@ -127,6 +127,19 @@ func OpenWithConfig(path string, cfg session.Config) (*Store, error) {
 			}
 		}
 	}
+	for _, col := range mfaEpochColumns {
+		var has bool
+		if err := db.QueryRow(`SELECT count(*) > 0 FROM pragma_table_info('mfa') WHERE name = ?`, col.name).Scan(&has); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("session: reading second factors' schema in %s: %w", path, err)
+		}
+		if !has {
+			if _, err := db.Exec(col.add); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("session: updating second factors' schema in %s: %w", path, err)
+			}
+		}
+	}
 	return &Store{db: db, cfg: cfg.WithDefaults()}, nil
 }
 
@@ -380,3 +393,22 @@ func scanSession(row *sql.Row) (session.Session, error) {
 // nanos and fromNanos convert between times and the stored Unix nanoseconds.
 func nanos(t time.Time) int64     { return t.UnixNano() }
 func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+// EndSessions ends every session and every second-factor challenge in the
+// session store at path, and keeps the rest: the second factors, their
+// recovery codes, the throttle's counters and the last sign-ins. It is
+// what ledger restore puts back of a backup's session store: a session
+// may have ended since the backup (a sign-out, a password change, a
+// closed account), but the restored event log still says who set up a
+// second factor, whose secret only this store holds.
+func EndSessions(path string) error {
+	s, err := Open(path)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.Exec(`DELETE FROM sessions; DELETE FROM mfa_challenges`); err != nil {
+		_ = s.Close()
+		return fmt.Errorf("ending the sessions of %s: %w", path, err)
+	}
+	return s.Close()
+}

@@ -126,3 +126,41 @@ func TestAttemptsTableFromBeforeInFlightCount_AUTH5(t *testing.T) {
 		return s
 	})
 }
+
+// TestMFATableFromBeforeEpochs_Issue17: a sessions file whose second
+// factors were kept before they carried the epoch their set-up began under
+// gains the columns on open; what it holds counts as begun before any
+// reset, so the next reset removes it.
+func TestMFATableFromBeforeEpochs_Issue17(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sessions.db")
+	old, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = old.Exec(`CREATE TABLE mfa (user_id TEXT PRIMARY KEY, secret BLOB, last_step INTEGER NOT NULL DEFAULT 0,
+		pending BLOB, pending_at INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`)
+	if err == nil {
+		_, err = old.Exec(`INSERT INTO mfa VALUES ('u1', x'01', 7, x'02', ?)`, sessiontest.T0.UnixNano())
+	}
+	if err == nil {
+		err = old.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	m, err := s.MFA("u1")
+	if err != nil || m.Secret == nil || m.Pending == nil || m.SecretEpoch != 0 || m.PendingEpoch != 0 || m.LastStep != 7 {
+		t.Fatalf("MFA kept before epochs = %+v, %v; want both secrets under epoch 0", m, err)
+	}
+	if err := s.DeleteMFA("u1", 1); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.MFA("u1"); err != nil || m.Secret != nil || m.Pending != nil {
+		t.Fatalf("MFA after the first reset = %+v, %v; want zero", m, err)
+	}
+}
