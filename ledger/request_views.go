@@ -173,8 +173,11 @@ func (s *Service) lockRequestView(ctx context.Context, actor domain.Actor, reque
 	// Whoever made it reads it back while they hold the team manager
 	// role the request was theirs to make by, judged on the roles held
 	// now as its withdrawal is (R-LOCK-10): its reason is the client's
-	// data, and reading it needs that ground (R-LOCK-9).
-	maker := v.RequestedBy == actor.UserID && actor.Has(domain.RoleTeamManager)
+	// data, and reading it needs that ground (R-LOCK-9). Nor while the
+	// deny list of the lock as it stands (the one asked for, while it
+	// waits) names them, moved into a team it names: it keeps them from
+	// the case (R-LOCK-2), and from withdrawing the request too.
+	maker := v.RequestedBy == actor.UserID && actor.Has(domain.RoleTeamManager) && !c.Lock.Denies(actor)
 	if !found || (!maker && !decider && !withdrawer) || actor.Has(domain.RoleHelpdesk) {
 		// Helpdesk never reads a case a lock covers (R-LOCK-2), not even
 		// a request they made before they were moved to it.
