@@ -102,9 +102,13 @@ func (s *SMTPSender) Send(ctx context.Context, m Message) error {
 	msg.SetGenHeader("Auto-Submitted", "auto-generated") // RFC 3834: no auto-replies
 	msg.SetDate()
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
-	if err := s.client.DialAndSendWithContext(ctx, msg); err != nil {
+	if err := s.client.DialAndSendWithContext(ctx, msg); err != nil && !msg.IsDelivered() {
 		return fmt.Errorf("smtp: notice %s: %w", m.ID, err)
 	}
+	// Taken: the server answered 250 to the message's DATA, and delivers
+	// it. A failure after that (of the RSET or QUIT that follow, or the
+	// connection dropped) is not the notice's: reporting it would send
+	// the notice again (R-NOTE-3).
 	return nil
 }
 
