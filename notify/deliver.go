@@ -189,11 +189,16 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, attemp
 	record := context.WithoutCancel(ctx)
 	log := n.log.With().Str("notice_id", m.ID).Str("kind", string(m.Kind)).Str("reference", m.Reference).
 		Int("attempt", attempts).Logger()
+	refusals := m.Refusals
+	if refusedForGood(err) {
+		refusals++
+	}
+	log = log.With().Int("refusals", refusals).Logger()
 	switch {
-	case attempts >= n.opts.MaxAttempts && refusedForGood(err):
+	case refusals >= n.opts.MaxAttempts:
 		metrics.NoticeAttemptFailed()
 		metrics.NoticeGaveUp()
-		if err := n.outbox.markFailed(record, m.ID, attempts, err.Error()); err != nil {
+		if err := n.outbox.markFailed(record, m.ID, attempts, refusals, err.Error()); err != nil {
 			log.Error().Err(err).Msg("notifications: cannot record a failed notice")
 		}
 		log.Error().Err(err).Msg("email notice failed; giving up after the maximum number of attempts")
@@ -201,7 +206,7 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, attemp
 	default:
 		metrics.NoticeAttemptFailed()
 		wait := backoff(n.opts.RetryBackoff, attempts)
-		if err := n.outbox.markRetry(record, m.ID, attempts, now.Add(wait), err.Error()); err != nil {
+		if err := n.outbox.markRetry(record, m.ID, attempts, refusals, now.Add(wait), err.Error()); err != nil {
 			log.Error().Err(err).Msg("notifications: cannot record a failed attempt")
 		}
 		log.Warn().Err(err).Dur("retry_in", wait).Msg("email notice not sent; will retry")
@@ -211,7 +216,8 @@ func (n *Notifier) deliverOne(ctx context.Context, m notice) (sentNotice, attemp
 
 // refusedForGood reports whether err is the mail server's permanent
 // refusal of this notice (a 5xx answer, such as an unknown recipient),
-// the only failure that counts towards giving it up. A temporary answer
+// the only failure that counts towards giving it up: after MaxAttempts
+// of them, however many deferrals came before or between. A temporary answer
 // (4xx), a server that cannot be reached or signed in to, or any other
 // failure says nothing about the notice: it is retried, at most an hour
 // apart, until the server takes it, so an outage loses no notice

@@ -213,11 +213,12 @@ func TestIntakeReminderAfterUpgrade_ORG2(t *testing.T) {
 	}
 	// A file of schema version 2 had neither the intake in its state nor
 	// the outbox's recipient_key (version 4), origin and rerouted_from
-	// (version 5).
+	// (version 5), and refusals (version 7).
 	_, err = db.Exec(`UPDATE state_organisations SET data = json_remove(data, '$.i', '$.r', '$.s');
 		DROP INDEX outbox_recipient_key; ALTER TABLE outbox DROP COLUMN recipient_key;
 		DROP INDEX outbox_origin; DROP INDEX outbox_rerouted_from;
 		ALTER TABLE outbox DROP COLUMN origin; ALTER TABLE outbox DROP COLUMN rerouted_from;
+		ALTER TABLE outbox DROP COLUMN refusals;
 		PRAGMA user_version = 2`)
 	if err == nil {
 		err = db.Close()

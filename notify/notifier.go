@@ -29,8 +29,9 @@ type Options struct {
 	// IntakeOffReminderDays is how many days after intake is switched off
 	// the org leads are reminded (R-ORG-2).
 	IntakeOffReminderDays int
-	// MaxAttempts is how many times a notice is tried before it is marked
-	// failed; RetryBackoff is the wait after the first failure, doubling
+	// MaxAttempts is how many times the mail server may refuse a notice
+	// for good (5xx) before it is marked failed (deferrals and outages do
+	// not count); RetryBackoff is the wait after the first failure, doubling
 	// after each further one up to an hour (or RetryBackoff, if longer).
 	MaxAttempts  int
 	RetryBackoff time.Duration

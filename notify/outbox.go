@@ -111,6 +111,11 @@ var migrations = []string{
 	// them, so the state is rebuilt once from the log (openState, as for
 	// a state never built).
 	`DELETE FROM meta WHERE name = 'state_position'`,
+	// 7: a notice counts the times the mail server refused it for good
+	// (refusals: a 5xx answer to its recipient or content), which alone
+	// count towards giving it up after notify.max_attempts; deferrals and
+	// outages do not. Notices tried before count none.
+	`ALTER TABLE outbox ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0`,
 }
 
 // The statuses of an outbox row.
@@ -152,6 +157,9 @@ type notice struct {
 	// to another recipient, as that one's account closed; "" otherwise.
 	ReroutedFrom string
 	Attempts     int
+	// Refusals counts the attempts the mail server refused for good
+	// (5xx): the notice is given up after MaxAttempts of them.
+	Refusals int
 }
 
 // readdress is a mailbox whose address changed: the pending notices for
@@ -740,7 +748,7 @@ func (t *txStmts) close() {
 // due returns up to limit pending notices due at now, in the order they
 // fell due and, among those due at once, the order they were enqueued.
 func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, error) {
-	st, err := o.stmt(ctx, `SELECT id, kind, reference, recipient, subject, body, link, attempts, next_attempt_at,
+	st, err := o.stmt(ctx, `SELECT id, kind, reference, recipient, subject, body, link, attempts, refusals, next_attempt_at,
 			COALESCE(rerouted_from, '')
 		FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`)
 	if err != nil {
@@ -756,7 +764,7 @@ func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, e
 		var n notice
 		var kind string
 		var due int64
-		if err := rows.Scan(&n.ID, &kind, &n.Reference, &n.To, &n.Subject, &n.Body, &n.Link, &n.Attempts, &due,
+		if err := rows.Scan(&n.ID, &kind, &n.Reference, &n.To, &n.Subject, &n.Body, &n.Link, &n.Attempts, &n.Refusals, &due,
 			&n.ReroutedFrom); err != nil {
 			return nil, err
 		}
@@ -853,17 +861,18 @@ func (o *outbox) pendingAfter(ctx context.Context, after int64, limit int) (ids 
 	return ids, last, rows.Err()
 }
 
-// markRetry records a failed attempt and when to try again.
-func (o *outbox) markRetry(ctx context.Context, id string, attempts int, next time.Time, reason string) error {
-	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?
-		WHERE id = ? AND status = ?`, attempts, next.UnixMilli(), reason, id, statusPending)
+// markRetry records a failed attempt, the refusals so far, and when to
+// try again.
+func (o *outbox) markRetry(ctx context.Context, id string, attempts, refusals int, next time.Time, reason string) error {
+	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET attempts = ?, refusals = ?, next_attempt_at = ?, last_error = ?
+		WHERE id = ? AND status = ?`, attempts, refusals, next.UnixMilli(), reason, id, statusPending)
 	return err
 }
 
 // markFailed gives up on a notice.
-func (o *outbox) markFailed(ctx context.Context, id string, attempts int, reason string) error {
-	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = ?, last_error = ?
-		WHERE id = ? AND status = ?`, statusFailed, attempts, reason, id, statusPending)
+func (o *outbox) markFailed(ctx context.Context, id string, attempts, refusals int, reason string) error {
+	_, err := o.db.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = ?, refusals = ?, last_error = ?
+		WHERE id = ? AND status = ?`, statusFailed, attempts, refusals, reason, id, statusPending)
 	return err
 }
 

@@ -350,7 +350,8 @@ func TestPendingNoticeFromBeforeOriginsDropped_REF8_ORG3(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = db.Exec(`DROP INDEX outbox_origin; DROP INDEX outbox_rerouted_from;
-		ALTER TABLE outbox DROP COLUMN origin; ALTER TABLE outbox DROP COLUMN rerouted_from; PRAGMA user_version = 4`)
+		ALTER TABLE outbox DROP COLUMN origin; ALTER TABLE outbox DROP COLUMN rerouted_from;
+		ALTER TABLE outbox DROP COLUMN refusals; PRAGMA user_version = 4`)
 	if err == nil {
 		err = db.Close()
 	}
