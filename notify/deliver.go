@@ -89,9 +89,22 @@ func (n *Notifier) deliverWhile(ctx context.Context) error {
 			}
 			batch = slices.DeleteFunc(batch, func(m notice) bool { return done[m.ID] || done[m.ReroutedFrom] })
 		}
+		var readErr error
 		for _, m := range batch {
 			if ctx.Err() != nil {
 				break
+			}
+			// Read again as it is now: sending those before it may have
+			// taken long (a slow mail server), and events read meanwhile
+			// may have readdressed, rerouted or cancelled it (R-NOTE-1,
+			// R-LOCK-12).
+			m, ok, err := n.outbox.pending(ctx, m.ID)
+			if err != nil {
+				readErr = err
+				break
+			}
+			if !ok {
+				continue
 			}
 			s, outcome := n.deliverOne(ctx, m)
 			if outcome == attemptSent {
@@ -112,6 +125,11 @@ func (n *Notifier) deliverWhile(ctx context.Context) error {
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if readErr != nil {
+			n.log.Error().Err(readErr).Msg("notifications: cannot read the outbox")
+			n.sleep(ctx, n.clock.After(storeRetry), nil)
+			continue
 		}
 		if full {
 			continue

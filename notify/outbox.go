@@ -748,8 +748,7 @@ func (t *txStmts) close() {
 // due returns up to limit pending notices due at now, in the order they
 // fell due and, among those due at once, the order they were enqueued.
 func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, error) {
-	st, err := o.stmt(ctx, `SELECT id, kind, reference, recipient, subject, body, link, attempts, refusals, next_attempt_at,
-			COALESCE(rerouted_from, '')
+	st, err := o.stmt(ctx, `SELECT `+sqlNoticeColumns+`
 		FROM outbox WHERE status = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, rowid LIMIT ?`)
 	if err != nil {
 		return nil, err
@@ -761,17 +760,46 @@ func (o *outbox) due(ctx context.Context, now time.Time, limit int) ([]notice, e
 	defer rows.Close()
 	var out []notice
 	for rows.Next() {
-		var n notice
-		var kind string
-		var due int64
-		if err := rows.Scan(&n.ID, &kind, &n.Reference, &n.To, &n.Subject, &n.Body, &n.Link, &n.Attempts, &n.Refusals, &due,
-			&n.ReroutedFrom); err != nil {
+		n, err := scanNotice(rows)
+		if err != nil {
 			return nil, err
 		}
-		n.Kind, n.DueAt = Kind(kind), time.UnixMilli(due).UTC()
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// sqlNoticeColumns are the columns of a notice to send, as scanNotice
+// reads them.
+const sqlNoticeColumns = `id, kind, reference, recipient, subject, body, link, attempts, refusals, next_attempt_at,
+			COALESCE(rerouted_from, '')`
+
+func scanNotice(row interface{ Scan(...any) error }) (notice, error) {
+	var n notice
+	var kind string
+	var due int64
+	if err := row.Scan(&n.ID, &kind, &n.Reference, &n.To, &n.Subject, &n.Body, &n.Link, &n.Attempts, &n.Refusals, &due,
+		&n.ReroutedFrom); err != nil {
+		return notice{}, err
+	}
+	n.Kind, n.DueAt = Kind(kind), time.UnixMilli(due).UTC()
+	return n, nil
+}
+
+// pending returns the notice id as it is now, and whether it is still
+// pending: what was read with a batch of due notices may have changed
+// since (readdressed, rerouted, cancelled) while those before it were
+// sent.
+func (o *outbox) pending(ctx context.Context, id string) (notice, bool, error) {
+	st, err := o.stmt(ctx, `SELECT `+sqlNoticeColumns+` FROM outbox WHERE id = ? AND status = ?`)
+	if err != nil {
+		return notice{}, false, err
+	}
+	n, err := scanNotice(st.QueryRowContext(ctx, id, statusPending))
+	if errors.Is(err, sql.ErrNoRows) {
+		return notice{}, false, nil
+	}
+	return n, err == nil, err
 }
 
 // nextDue returns when the earliest pending notice is due; ok is false
