@@ -41,6 +41,11 @@ func (n *Notifier) deliverWhile(ctx context.Context) error {
 			if held, err := n.turn.Take(ctx); !held {
 				return errors.Join(errTurnLost, err)
 			}
+			// Those this node settled while the record of them failed
+			// are recorded first, before the turn is lost again.
+			if err := n.settleLeftOver(ctx); err != nil {
+				return errors.Join(errTurnLost, err)
+			}
 		}
 		batch, err := n.outbox.due(ctx, n.clock.Now(), deliveryBatch)
 		if err != nil {
@@ -119,6 +124,10 @@ func (n *Notifier) deliverWhile(ctx context.Context) error {
 				err := n.turn.Settle(settle, m.ID, outcome == attemptFailed, n.clock.Now())
 				cancel()
 				if err != nil {
+					// Sent (or given up) all the same: recorded when this
+					// node holds the turn again, or else sent again by the
+					// next holder, as the notice in flight at a crash is.
+					n.leftUnsettled(m.ID, outcome == attemptFailed)
 					return errors.Join(errTurnLost, err)
 				}
 			}

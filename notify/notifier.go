@@ -95,6 +95,7 @@ type Notifier struct {
 	pos            eventstore.Position
 	changed        chan struct{}        // closed and replaced whenever pos changes
 	sentUnrecorded map[string]time.Time // notices sent whose sending the outbox could not record
+	unsettled      map[string]bool      // notices settled (true: given up) whose record in the turn failed
 }
 
 // Open opens (creating it if need be) the notifications database at path,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"time"
 )
 
@@ -165,4 +166,38 @@ func (n *Notifier) settledElsewhere(ctx context.Context, ids []string) (done map
 		}
 	}
 	return done, nil, nil
+}
+
+// leftUnsettled remembers that this node sent the notice id (or gave it
+// up, when failed) but could not record it in the turn's record.
+func (n *Notifier) leftUnsettled(id string, failed bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.unsettled == nil {
+		n.unsettled = map[string]bool{}
+	}
+	n.unsettled[id] = failed
+}
+
+// settleLeftOver records, holding the turn again, the notices this node
+// settled while the record of them failed: otherwise whichever node took
+// the turn over later, however much later, would send them again
+// (R-NOTE-3). An error means the turn may be lost; those not recorded
+// are kept for the next time.
+func (n *Notifier) settleLeftOver(ctx context.Context) error {
+	n.mu.Lock()
+	left := maps.Clone(n.unsettled)
+	n.mu.Unlock()
+	for id, failed := range left {
+		settle, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeRetry)
+		err := n.turn.Settle(settle, id, failed, n.clock.Now())
+		cancel()
+		if err != nil {
+			return err
+		}
+		n.mu.Lock()
+		delete(n.unsettled, id)
+		n.mu.Unlock()
+	}
+	return nil
 }
