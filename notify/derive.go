@@ -112,6 +112,14 @@ func (n *Notifier) derive(stored eventstore.RecordedEvent, rec domain.Recorded, 
 		if l.Status != domain.LockLocked {
 			return c
 		}
+		if u, known := n.state.users[l.ResponsibleUserID]; known && !u.Closed && l.Refuses(u.Actor()) {
+			// The lock refuses them now (moved into a team its deny list
+			// names, or made helpdesk): they cannot read the case and are
+			// told nothing of it (R-LOCK-2, R-LOCK-12); nobody else is.
+			n.log.Warn().Str("kind", string(KindLockedCaseSubjectAccess)).Str("reference", ClientReference(client)).
+				Msg("email notice not sent: the lock refuses the case's responsible person, and nobody else is left to receive it")
+			return c
+		}
 		subject, body := lockedCaseSubjectAccessContent(n.links, client)
 		add(KindLockedCaseSubjectAccess, ClientReference(client), n.state.account(l.ResponsibleUserID),
 			subject, body, n.links.accessLog(client), now, "", eventID)
