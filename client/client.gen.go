@@ -3007,7 +3007,7 @@ type ClientInterface interface {
 
 	// AccessLog Who read the client's data, when, where and why (coordinator, auditors, responsible person)
 	//
-	// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+	// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9); never a coordinator or auditor the lock refuses (its deny list names them or their team, or they are helpdesk staff, R-LOCK-2): 403 naming whom the case is locked to, or, when the lock hides its notification, the 404 of a client that does not exist. Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Corresponds with GET /v1/clients/{id}/access-log (the `AccessLog` operationId).
 	AccessLog(ctx context.Context, id Id, params *AccessLogParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3111,7 +3111,7 @@ type ClientInterface interface {
 
 	// SubjectAccess Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 	//
-	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers.
+	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
 	//
 	// Corresponds with GET /v1/clients/{id}/subject-access (the `SubjectAccess` operationId).
 	SubjectAccess(ctx context.Context, id Id, params *SubjectAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3862,7 +3862,7 @@ func (c *Client) SearchKnownClients(ctx context.Context, body SearchKnownClients
 
 // AccessLog Who read the client's data, when, where and why (coordinator, auditors, responsible person)
 //
-// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9); never a coordinator or auditor the lock refuses (its deny list names them or their team, or they are helpdesk staff, R-LOCK-2): 403 naming whom the case is locked to, or, when the lock hides its notification, the 404 of a client that does not exist. Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Corresponds with GET /v1/clients/{id}/access-log (the `AccessLog` operationId).
 func (c *Client) AccessLog(ctx context.Context, id Id, params *AccessLogParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4086,7 +4086,7 @@ func (c *Client) CompleteSeriousCaseReview(ctx context.Context, id Id, params *C
 
 // SubjectAccess Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 //
-// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers.
+// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
 //
 // Corresponds with GET /v1/clients/{id}/subject-access (the `SubjectAccess` operationId).
 func (c *Client) SubjectAccess(ctx context.Context, id Id, params *SubjectAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9392,7 +9392,7 @@ type ClientWithResponsesInterface interface {
 
 	// AccessLogWithResponse Who read the client's data, when, where and why (coordinator, auditors, responsible person)
 	//
-	// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+	// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9); never a coordinator or auditor the lock refuses (its deny list names them or their team, or they are helpdesk staff, R-LOCK-2): 403 naming whom the case is locked to, or, when the lock hides its notification, the 404 of a client that does not exist. Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9500,7 +9500,7 @@ type ClientWithResponsesInterface interface {
 
 	// SubjectAccessWithResponse Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 	//
-	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers.
+	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18675,7 +18675,7 @@ func (c *ClientWithResponses) SearchKnownClientsWithResponse(ctx context.Context
 
 // AccessLogWithResponse Who read the client's data, when, where and why (coordinator, auditors, responsible person)
 //
-// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9). Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
+// For the coordinator, auditors and the responsible person of the client's lock (R-LOCK-9); never a coordinator or auditor the lock refuses (its deny list names them or their team, or they are helpdesk staff, R-LOCK-2): 403 naming whom the case is locked to, or, when the lock hides its notification, the 404 of a client that does not exist. Whoever may not see the client gets exactly the 404 of a client that does not exist (R-LOCK-12). Paged: ?limit= (1 to 200, default 50) and the opaque ?next= cursor of the page before.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -18855,7 +18855,7 @@ func (c *ClientWithResponses) CompleteSeriousCaseReviewWithResponse(ctx context.
 
 // SubjectAccessWithResponse Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 //
-// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers.
+// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -576,10 +576,12 @@ func matrixRoutes() map[string][]probe {
 			}}},
 		"GET /v1/clients/:id/access-log": {{perCase: true, path: client("/access-log"),
 			// The coordinator, auditors and a lock's responsible person;
-			// anyone else behind lockView (R-LOCK-9, R-LOCK-12).
+			// anyone else behind lockView (R-LOCK-9, R-LOCK-12). The deny
+			// list wins over everything (R-LOCK-2): a coordinator or
+			// auditor it names is told whom the case is locked to.
 			want: func(c *matrixCaller, st lockState) int {
 				if c.networkWide() {
-					return http.StatusOK
+					return either(st == stateDenied, http.StatusForbidden, http.StatusOK)
 				}
 				return gate(lockView(c, st), either(c.rel == relResponsible && st != stateUnlocked, http.StatusOK, http.StatusForbidden))
 			}}},

@@ -166,7 +166,9 @@ type AccessEntry struct {
 
 // AccessLog returns who read the client's data, when, where and why, for
 // the coordinator, auditors and the responsible person of the client's lock
-// (R-LOCK-9). Anyone else who may not see the case gets the answer for a
+// (R-LOCK-9), but never to a coordinator or auditor the lock refuses (its
+// deny list names them or their team, or they are helpdesk staff,
+// R-LOCK-2). Anyone else who may not see the case gets the answer for a
 // client that does not exist, in the same time (R-LOCK-12). Errors:
 // Forbidden, NotFound.
 func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) ([]AccessEntry, error) {
@@ -178,6 +180,16 @@ func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid
 		var err error
 		if c, err = s.clientRecord(ctx, client); err != nil {
 			return nil, err
+		}
+		// The deny list wins over everything and helpdesk never has
+		// access (R-LOCK-2), the access log included: a coordinator or
+		// auditor the lock refuses is told whom a visible lock is locked
+		// to (R-LOCK-3), and of a hidden one learns nothing (R-LOCK-12).
+		if c.Lock.Status == domain.LockLocked && c.Lock.Refuses(actor) {
+			if c.Lock.HideNotification {
+				return nil, errNoClient
+			}
+			return nil, s.lockedError(c.Lock)
 		}
 	} else {
 		if err := s.lockGate(actor, client, indexedLock(idx, client), idx, errNoClient); err != nil {

@@ -31,7 +31,9 @@ type SubjectAccessExport struct {
 // errLockRefusesExport refuses a subject access export of a locked case
 // to a coordinator who is also helpdesk staff, whom a lock never lets in,
 // and to one the lock's deny list names, which wins over everything
-// (R-LOCK-2). Another coordinator answers.
+// (R-LOCK-2). Another coordinator answers. A lock that hides its
+// notification refuses them as for a client that does not exist
+// (R-LOCK-12).
 var errLockRefusesExport = domain.Errorf(domain.Forbidden,
 	"this locked case is closed to you: another coordinator must answer this subject access request")
 
@@ -46,7 +48,7 @@ var errLockRefusesExport = domain.Errorf(domain.Forbidden,
 // list names, is refused it.
 // Errors: Forbidden (not the coordinator, or helpdesk staff or denied on a
 // locked case), NotFound
-// (no referral names the client), Invalid (reason: missing on a locked case, or too long).
+// (no referral names the client, or a hidden lock refuses them), Invalid (reason: missing on a locked case, or too long).
 func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, referrals ClientReferrals) (SubjectAccessExport, error) {
 	if !actor.Has(domain.RoleCoordinator) {
 		return SubjectAccessExport{}, domain.Errorf(domain.Forbidden, "only the coordinator answers subject access requests")
@@ -58,7 +60,11 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 	out := SubjectAccessExport{ExportID: s.newID(ctx), ClientID: client, ExportedAt: s.Now()}
 	c, _, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
-			if c.Lock.Status == domain.LockLocked && (actor.Has(domain.RoleHelpdesk) || c.Lock.Denies(actor)) {
+			if c.Lock.Status == domain.LockLocked && c.Lock.Refuses(actor) {
+				if c.Lock.HideNotification {
+					// A hidden lock tells them nothing (R-LOCK-12).
+					return nil, errNoClient
+				}
 				return nil, errLockRefusesExport
 			}
 			if err := domain.CheckLockedReadReason(reason, c.Lock.Status == domain.LockLocked); err != nil {

@@ -463,13 +463,14 @@ func dataFields(data, whole []byte) []dataField {
 }
 
 // mayReadAccessLog is GET /v1/clients/{id}/access-log's rule, for showing
-// the link: the coordinator, auditors, and the person the client's case is
-// locked to. The page itself asks the ledger.
+// the link: the coordinator, auditors (unless the case's lock refuses
+// them, R-LOCK-2), and the person the client's case is locked to. The
+// page itself asks the ledger.
 func (p *Pages) mayReadAccessLog(u domain.User, client uuid.UUID) bool {
-	if u.Actor().NetworkWide() {
-		return true
-	}
 	l := p.Locks.LockOf(client)
+	if u.Actor().NetworkWide() {
+		return l.Status != domain.LockLocked || !l.Refuses(u.Actor())
+	}
 	return l.Status == domain.LockLocked && l.ResponsibleUserID == u.ID
 }
 
