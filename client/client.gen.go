@@ -3235,7 +3235,7 @@ type ClientInterface interface {
 
 	// DecideLockWithBody Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12), and so does whoever a hidden lock still requested would keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers), as its withdrawal answers them. A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3244,7 +3244,7 @@ type ClientInterface interface {
 
 	// DecideLock Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12), and so does whoever a hidden lock still requested would keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers), as its withdrawal answers them. A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4370,7 +4370,7 @@ func (c *Client) GetLockRequest(ctx context.Context, id Id, reqEditors ...Reques
 
 // DecideLockWithBody Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12), and so does whoever a hidden lock still requested would keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers), as its withdrawal answers them. A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4389,7 +4389,7 @@ func (c *Client) DecideLockWithBody(ctx context.Context, id Id, params *DecideLo
 
 // DecideLock Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12), and so does whoever a hidden lock still requested would keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers), as its withdrawal answers them. A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9644,7 +9644,7 @@ type ClientWithResponsesInterface interface {
 
 	// DecideLockWithBodyWithResponse Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12), and so does whoever a hidden lock still requested would keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers), as its withdrawal answers them. A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9653,7 +9653,7 @@ type ClientWithResponsesInterface interface {
 
 	// DecideLockWithResponse Approve or refuse a lock or unlock request (service manager)
 	//
-	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
+	// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12), and so does whoever a hidden lock still requested would keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers), as its withdrawal answers them. A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19095,7 +19095,7 @@ func (c *ClientWithResponses) GetLockRequestWithResponse(ctx context.Context, id
 
 // DecideLockWithBodyWithResponse Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12), and so does whoever a hidden lock still requested would keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers), as its withdrawal answers them. A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19110,7 +19110,7 @@ func (c *ClientWithResponses) DecideLockWithBodyWithResponse(ctx context.Context
 
 // DecideLockWithResponse Approve or refuse a lock or unlock request (service manager)
 //
-// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12). A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
+// By a service manager of the organisation the lock belongs to, never on a lock request (or unlock request) they made themselves (403) (R-LOCK-10). A request is decided once: deciding it again, whether it was approved or refused, gets 409 and records nothing. Whoever may not see the case gets the 404 of a request that does not exist (R-LOCK-12), and so does whoever a hidden lock still requested would keep out once in force (the deny list names them or their team, they are helpdesk staff, or the allow list leaves them out, and they are not its managers), as its withdrawal answers them. A request withdrawn before anyone decided it (POST /v1/lock-requests/{id}/withdrawal) gets 409 too, for a service manager who could have decided it.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -205,13 +205,20 @@ func nonNilParties(p []Party) []Party {
 
 // DecideLock is the decision on a lock request, by a service manager of
 // the organisation that asked for it who did not ask themselves
-// (R-LOCK-10). Errors: NotFound (no such request), Forbidden, Conflict
-// (already decided), Invalid (a refusal needs a reason).
+// (R-LOCK-10). Errors: NotFound (no such request, or a hidden lock
+// requested would keep the caller out once in force: they learn nothing
+// of it, R-LOCK-12), Forbidden, Conflict (already decided), Invalid (a
+// refusal needs a reason).
 func DecideLock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, reason string) ([]Event, error) {
 	if c.Lock.RequestID != requestID || c.Lock.Status == LockNone {
 		return nil, Errorf(NotFound, "no such lock request")
 	}
 	if !c.Lock.managedBy(actor, RoleServiceManager) {
+		if c.Lock.requestHiddenFrom(actor) {
+			// A hidden lock still requested tells whom it will keep out
+			// nothing of itself (R-LOCK-12), as its withdrawal does not.
+			return nil, Errorf(NotFound, "no such lock request")
+		}
 		return nil, Errorf(Forbidden, "only a service manager of the organisation that asked for the lock decides it")
 	}
 	if actor.UserID == c.Lock.RequestedBy {
