@@ -109,6 +109,16 @@ func (s *Service) LockRequest(ctx context.Context, actor domain.Actor, request u
 	return v, nil
 }
 
+// LockRequestStanding is LockRequest without its reason, the client's
+// data, and so without recording a read of it (R-LOCK-9): where a request
+// stands, for a page that only takes it back (withdrawing needs none of
+// the reason), behind the same checks. Errors: those of LockRequest.
+func (s *Service) LockRequestStanding(ctx context.Context, actor domain.Actor, request uuid.UUID, index LockIndex, idx CaseIndex) (LockRequestView, error) {
+	v, err := s.lockRequestView(ctx, actor, request, index, idx)
+	v.Reason = ""
+	return v, err
+}
+
 // lockRequestView is LockRequest without recording the read: for
 // commands that only look at where a request stands.
 func (s *Service) lockRequestView(ctx context.Context, actor domain.Actor, request uuid.UUID, index LockIndex, idx CaseIndex) (LockRequestView, error) {

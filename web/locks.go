@@ -617,7 +617,9 @@ func (p *Pages) withdrawView(c *gin.Context) (lockWithdrawView, bool) {
 		return lockWithdrawView{}, false
 	}
 	u := currentUser(c)
-	r, err := p.Service.LockRequest(p.request(c, nil), u.Actor(), id, p.Locks, p.caseIndex())
+	// The page shows no reason: it reads none, and records no read of the
+	// case (R-LOCK-9).
+	r, err := p.Service.LockRequestStanding(p.request(c, nil), u.Actor(), id, p.Locks, p.caseIndex())
 	if err != nil {
 		p.fail(c, err)
 		return lockWithdrawView{}, false
