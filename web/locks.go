@@ -877,12 +877,20 @@ func (p *Pages) reviewLock(c *gin.Context) {
 		return
 	}
 	keep, notes := c.PostForm("keep-locked"), strings.TrimSpace(c.PostForm("review-notes"))
-	var err error
-	var w ledger.Written
-	if keep != "yes" && keep != "no" {
-		err = domain.InvalidFields(domain.FieldError{Field: "keep_locked", Message: "choose whether the case stays locked"})
-	} else {
-		_, w, err = p.Service.ReviewLock(p.request(c, nil), currentUser(c).Actor(), client, keep == "yes", notes, p.caseIndex())
+	ctx := p.request(c, nil)
+	missing := domain.FieldError{Field: "keep_locked", Message: "choose whether the case stays locked"}
+	chosen := keep == "yes" || keep == "no"
+	if !chosen {
+		// Named after the checks of who may review the case, as the API
+		// does, so that whoever may not learns nothing of it from the
+		// form drawn again (R-LOCK-12); nothing is recorded.
+		ctx = ledger.WithRefused(ctx, []domain.FieldError{missing})
+	}
+	_, w, err := p.Service.ReviewLock(ctx, currentUser(c).Actor(), client, keep != "no", notes, p.caseIndex())
+	if !chosen && domain.ErrorCode(err) == domain.Invalid {
+		if fe := domain.ErrorFields(err); !slices.ContainsFunc(fe, func(f domain.FieldError) bool { return f.Field == missing.Field }) {
+			err = domain.InvalidFields(append([]domain.FieldError{missing}, fe...)...)
+		}
 	}
 	if err == nil {
 		p.done(c, w.Position, map[bool]string{true: "lock-reviewed", false: "lock-reviewed-lift"}[keep == "yes"], "/locked-cases")
