@@ -48,6 +48,10 @@ type app struct {
 	server   *ledgerhttp.Server
 	notifier *notify.Notifier
 	health   *worker.Health // the background jobs that cannot run, for /readyz
+	// discard names databases close removes once the stores are closed,
+	// before it releases the lock: what a refused start made and must
+	// not leave behind.
+	discard []string
 }
 
 // nodeOptions are added to every node the binary builds: none, except in
@@ -118,6 +122,9 @@ func (a *app) close() error {
 	var errs []error
 	if a.node != nil {
 		errs = append(errs, a.node.Close())
+	}
+	for _, name := range a.discard {
+		errs = append(errs, removeDatabase(a.cfg.DataDir, name))
 	}
 	// Last: another process may write once every file is closed.
 	errs = append(errs, a.lock.Release())

@@ -37,7 +37,8 @@ func lockExistingDataDir(dir string) (*datadir.Lock, error) {
 }
 
 // requireLedger refuses a maintenance command (retention, rebuild-views,
-// admin, migrate) on a data directory without its event log, before it
+// admin, migrate) on a data directory without its event log, or without
+// the key store beside a log that has run (R-PRIV-4), before it
 // takes the lock or opens anything: opening the stores would start a new,
 // empty ledger there, master key included, and the command would report
 // success on nothing (R-OPS-4). Only serve starts a ledger.
@@ -52,7 +53,32 @@ func requireLedger(cfg config.Config) error {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("no ledger at %s: restore it from a backup, or point data_dir at the right directory", path)
 	}
+	// Nor beside a log that has run, without the key store that log's
+	// clients' keys are in: opening the stores would make a new, empty
+	// one, and the next start would find every client's key missing
+	// there, as if the keys were lost then. serve alone may start without
+	// them (--allow-missing-keys), saying what it serves.
+	if keyStoreGone(cfg) {
+		return fmt.Errorf("no key store at %s, though the event log beside it is not empty: keys.db was deleted or moved. "+
+			"Put it back, or restore a backup (ledger restore --from DIR), then run this again; nothing was changed",
+			filepath.Join(cfg.DataDir, keysqlite.FileName))
+	}
 	return nil
+}
+
+// keyStoreGone reports whether the embedded key store is missing beside an
+// embedded event log that is not empty: the key store is made at a
+// ledger's first start, so it was deleted or moved.
+func keyStoreGone(cfg config.Config) bool {
+	if cfg.Store != config.StoreSQLite || cfg.KeyStore != config.KeyStoreSQLite {
+		return false
+	}
+	path := filepath.Join(cfg.DataDir, eventsFile)
+	if _, err := os.Stat(path); err != nil || emptyLog(path) {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(cfg.DataDir, keysqlite.FileName))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 // commandLine is how this process names itself in the lock file, e.g.

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -57,7 +59,9 @@ func copyDataFile(t *testing.T, from, to string) {
 // TestStartupIntegrity_OPS4 damages real data directories as an operator
 // might and starts real server processes on them (R-OPS-4): a deleted
 // keys.db, or one restored from before the event log's last referral, makes
-// serve refuse, naming how many clients lack a key and what to restore;
+// serve refuse, naming how many clients lack a key and what to restore
+// (a deleted one is not left behind empty, and every tool that writes
+// refuses it too, changing nothing: R-PRIV-4);
 // --allow-missing-keys serves the rest, answers 503 for the client without
 // a key and says "degraded" on /readyz. A flipped byte in events.db or a
 // truncated events.db stops the start naming the position and `ledger
@@ -94,6 +98,33 @@ func TestStartupIntegrity_OPS4(t *testing.T) {
 			t.Fatal(err)
 		}
 		refused(t, d, "2 of the 2 clients with data in the ledger have no usable key in keys.db", "Restore keys.db from a backup")
+		// The empty key store the refused start opened is not left to
+		// pass for the real one with the other tools.
+		for _, name := range []string{keysqlite.FileName, keysqlite.FileName + "-wal", keysqlite.FileName + "-shm"} {
+			if _, err := os.Stat(filepath.Join(d, name)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("after the refused start, %s: %v; want none", name, err)
+			}
+		}
+		// Each writing tool refuses too, changing nothing: it would make
+		// a new, empty key store, and report success on a ledger whose
+		// clients' keys are lost (R-PRIV-4).
+		events := filepath.Join(d, eventsFile)
+		before, err := os.ReadFile(events)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tool := range [][]string{{"retention"}, {"rebuild-views"}, {"admin", "reset-password", "ann"}, {"migrate", "--to", "postgres"}} {
+			code, stderr := runChild(t, d, tool...)
+			if code == 0 || !strings.Contains(stderr, "no key store at") || !strings.Contains(stderr, "nothing was changed") {
+				t.Errorf("ledger %s without keys.db: exit %d, %s; want a refusal naming the missing key store", strings.Join(tool, " "), code, stderr)
+			}
+			if _, err := os.Stat(filepath.Join(d, keysqlite.FileName)); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("ledger %s without keys.db made one: %v", strings.Join(tool, " "), err)
+			}
+		}
+		if after, err := os.ReadFile(events); err != nil || !bytes.Equal(before, after) {
+			t.Errorf("the refused tools changed events.db (%v)", err)
+		}
 	})
 	t.Run("keys.db older than events.db", func(t *testing.T) {
 		d := dataDirCopy(t, dir)

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/referral-ledger/ledger/domain"
+	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/version"
 	"github.com/referral-ledger/ledger/worker"
@@ -60,6 +61,7 @@ type serveOptions struct {
 // use fails fast and a first start's generated password is printed by the
 // process that serves it.
 func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer, log loggerT) error {
+	keysGone := keyStoreGone(cfg)
 	a, err := openApp(cfg, log)
 	if err != nil {
 		return err
@@ -104,6 +106,11 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 	}
 
 	if err := a.checkKeys(ctx, opts.allowMissingKeys); err != nil {
+		if keysGone {
+			// The empty key store opening made goes again: left, it
+			// would pass for the real one with the other tools.
+			a.discard = append(a.discard, keysqlite.FileName)
+		}
 		return err
 	}
 
