@@ -2,6 +2,7 @@ package domain
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 )
@@ -271,4 +272,13 @@ func DecideFinishErasure(c ClientRecord) []Event {
 		return nil
 	}
 	return []Event{&ClientErased{RequestID: c.Erasing}}
+}
+
+// CaseReference is the short reference of a client's case that email
+// notices about a locked case give instead of anything about the client
+// (R-LOCK-8, R-NOTE-2): "C-" and the first eight hex digits of the client
+// id. The Messages page shows it on each case, so the reference in a
+// notice can be matched to its case.
+func CaseReference(client uuid.UUID) string {
+	return "C-" + strings.ToUpper(client.String()[:8])
 }

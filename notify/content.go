@@ -51,10 +51,8 @@ func (l links) networkOverdue() string { return l.base + "/overdue" }
 func (l links) messages(uuid.UUID) string { return l.base + "/messages" }
 
 // ClientReference returns the short reference of a client's case used in
-// notices: "C-" and the first eight hex digits of the client id.
-func ClientReference(client uuid.UUID) string {
-	return "C-" + strings.ToUpper(client.String()[:8])
-}
+// notices (domain.CaseReference).
+func ClientReference(client uuid.UUID) string { return domain.CaseReference(client) }
 
 // lockedCaseMessageContent tells a locked case's responsible person that
 // information was passed to them, marked urgent for child protection.

@@ -1157,6 +1157,7 @@ type caseMessagesView struct {
 	Responsible     bool // the case is locked to the user; else its responsible person left, or the lock refuses them
 	Refused         bool // the lock refuses its responsible person now, whose account is open (R-LOCK-2)
 	References      []projections.ReferralSummary
+	CaseReference   string // the case's reference in email notices (domain.CaseReference)
 	Messages        []messageView
 	ChildProtection int
 }
@@ -1207,7 +1208,8 @@ func (p *Pages) messagesPage(c *gin.Context) {
 			p.fail(c, err)
 			return
 		}
-		cv := caseMessagesView{ClientID: lc.ClientID, Responsible: responsible, Refused: refused, References: p.caseReferences(currentUser(c), lc.ClientID)}
+		cv := caseMessagesView{ClientID: lc.ClientID, Responsible: responsible, Refused: refused, References: p.caseReferences(currentUser(c), lc.ClientID),
+			CaseReference: domain.CaseReference(lc.ClientID)}
 		for i := len(msgs) - 1; i >= 0; i-- { // newest first
 			m := msgs[i]
 			cv.Messages = append(cv.Messages, messageView{Message: m, From: p.userName(m.FromUserID), Organisation: p.orgName(m.FromOrganisationID)})
