@@ -31,18 +31,26 @@ func pageKeyIndex(i int) string { return fmt.Sprintf("%012d", i) }
 // first), with a mistake for any query parameter that is neither those nor
 // one of filters, the others the list takes, and returns a function that
 // cuts items, whose keys grow along the list, to the page asked for, with
-// the cursor of the next page or nil.
+// the cursor of the next page or nil. A next that no page of this list
+// gave is malformed (400) in v, so the caller refuses it before reading
+// anything: a refused list records no read of a case (R-LOCK-9).
 func pageOf(c *gin.Context, v *validator, list string, filters ...string) func(n int, key func(i int) string) (from, to int, next *string, err error) {
 	listParams(c, v, append(filters, "limit", "next")...)
 	limit, after := pageParams(c, v)
+	k, badCursor := "", false
+	if after != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(after)
+		var ok bool
+		k, ok = strings.CutPrefix(string(raw), list+":")
+		if badCursor = err != nil || !ok; badCursor {
+			v.refuse(notACursor())
+		}
+	}
 	return func(n int, key func(i int) string) (int, int, *string, error) {
 		start := 0
 		if after != "" {
-			raw, err := base64.RawURLEncoding.DecodeString(after)
-			k, ok := strings.CutPrefix(string(raw), list+":")
-			if err != nil || !ok {
-				return 0, 0, nil, malformed("next: not a cursor of this list", domain.FieldError{Field: "next",
-					Message: "must be the next value of a page of this list, unchanged"})
+			if badCursor {
+				return 0, 0, nil, notACursor()
 			}
 			// Right after the last item given; if it went away, at the
 			// first item past its key.
@@ -68,4 +76,10 @@ func pageOf(c *gin.Context, v *validator, list string, filters ...string) func(n
 		}
 		return start, end, nil, nil
 	}
+}
+
+// notACursor is the 400 of a next that no page of the list gave.
+func notACursor() error {
+	return malformed("next: not a cursor of this list", domain.FieldError{Field: "next",
+		Message: "must be the next value of a page of this list, unchanged"})
 }

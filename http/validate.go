@@ -29,6 +29,15 @@ import (
 // Messages never quote the value checked: it may be client data.
 type validator struct {
 	fields []domain.FieldError
+	bad    error // a malformed request (400), answered before the fields
+}
+
+// refuse records that the request is malformed (400): err answers it
+// before any invalid field. The first one recorded is kept.
+func (v *validator) refuse(err error) {
+	if v.bad == nil {
+		v.bad = err
+	}
 }
 
 // add records that field is invalid.
@@ -43,8 +52,12 @@ func (v *validator) check(ok bool, field, message string) {
 	}
 }
 
-// err returns nil or an Invalid error (422) listing every field at fault.
+// err returns nil, the malformed request recorded by refuse (400), or an
+// Invalid error (422) listing every field at fault.
 func (v *validator) err() error {
+	if v.bad != nil {
+		return v.bad
+	}
 	if len(v.fields) == 0 {
 		return nil
 	}

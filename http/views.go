@@ -258,8 +258,7 @@ func singleQuery(c *gin.Context, v *validator, name string) (string, bool) {
 // listError makes a cursor that no page of the list gave a 400.
 func listError(err error) error {
 	if errors.Is(err, projections.ErrInvalidCursor) {
-		return malformed("next: not a cursor of this list", domain.FieldError{Field: "next",
-			Message: "must be the next value of a page of this list, unchanged"})
+		return notACursor()
 	}
 	return err
 }

@@ -1,0 +1,40 @@
+package http
+
+import (
+	"net/http"
+	"testing"
+)
+
+// TestRefusedCursorRecordsNoRead_LOCK9: a list refused for a next that no
+// page of it gave (400) was refused only after the case had been read, so
+// a client's messages asked for with a bad cursor left a read in the
+// case's access log (R-LOCK-9) of messages nobody was shown: a refusal
+// that wrote. The cursor is checked with the other parameters, before
+// anything is read: 400 naming next, and the ledger as it was. A cursor
+// that another list gave is refused the same way.
+func TestRefusedCursorRecordsNoRead_LOCK9(t *testing.T) {
+	n := newLockNet(t)
+	n.lock(t, n.Client, nil)
+	want(t, n.sendMessage(t, n.HelpdeskB.Token, n.Client, "Called about the case."), http.StatusAccepted)
+	directory := want(t, n.do(t, http.MethodGet, "/v1/directory?limit=1", n.AdviserB.Token, nil), http.StatusOK).str("next")
+	if directory == "" {
+		t.Fatal("the directory gave no next cursor with limit=1")
+	}
+	path := "/v1/clients/" + n.Client + "/messages"
+	for _, next := range []string{"not-a-cursor", directory} {
+		before := n.head(t)
+		p := n.do(t, http.MethodGet, path+"?next="+next, n.AdviserB.Token, nil).problem(t, http.StatusBadRequest)
+		if !p.hasField("next") {
+			t.Errorf("next=%s: the problem does not name next: %+v", next, p)
+		}
+		if after := n.head(t); after != before {
+			t.Errorf("next=%s: a refused list wrote to the ledger (head %v, then %v)", next, before, after)
+		}
+	}
+	// The list itself still reads, and its read is recorded.
+	before := n.head(t)
+	want(t, n.do(t, http.MethodGet, path, n.AdviserB.Token, nil), http.StatusOK)
+	if after := n.head(t); after == before {
+		t.Error("reading the messages of a locked case recorded nothing")
+	}
+}
