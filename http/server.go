@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +103,7 @@ func New(d Deps) (*Server, error) {
 	s.engine.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	s.engine.Use(requestTimeout(d.Options.RequestTimeout), s.storage.track)
 	s.routes(m)
+	s.engine.NoMethod(func(c *gin.Context) { allowHEAD(c); noMethod(c) })
 	if d.Options.WebInterface {
 		noPage, err := web.Mount(s.engine, web.Deps{Service: d.Service, Accounts: d.Accounts, Orgs: d.Orgs,
 			Clients: d.Clients, Referrals: d.Referrals, Locks: d.Locks, Runner: d.Runner, Calendar: d.Calendar,
@@ -122,6 +124,7 @@ func New(d Deps) (*Server, error) {
 			noPage(c)
 		})
 		s.engine.NoMethod(func(c *gin.Context) {
+			allowHEAD(c)
 			switch p := c.Request.URL.Path; {
 			case p == "/v1", strings.HasPrefix(p, "/v1/"), p == "/healthz", p == "/readyz", p == "/metrics":
 				noMethod(c)
@@ -150,6 +153,17 @@ func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	get := r.Clone(r.Context())
 	get.Method = http.MethodGet
 	h.h.ServeHTTP(bodiless{w}, get)
+}
+
+// allowHEAD adds HEAD beside GET to the Allow header Gin set for a 405:
+// Handler answers HEAD wherever there is a GET (headAsGet), and a 405
+// names every method the resource supports (RFC 9110, 15.5.6).
+func allowHEAD(c *gin.Context) {
+	h := c.Writer.Header()
+	methods := strings.Split(h.Get("Allow"), ", ")
+	if i := slices.Index(methods, http.MethodGet); i >= 0 && !slices.Contains(methods, http.MethodHead) {
+		h.Set("Allow", strings.Join(slices.Insert(methods, i+1, http.MethodHead), ", "))
+	}
 }
 
 // bodiless is a ResponseWriter that keeps the status and headers and drops
