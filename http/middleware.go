@@ -187,11 +187,13 @@ func securityHeaders() gin.HandlerFunc {
 
 // bodyLimit caps request bodies at n bytes: a declared longer body is
 // refused with 413 at once, and reading past n fails, which decodeJSON turns
-// into 413 too.
+// into 413 too. The body of a method that takes none (GET, HEAD, DELETE) is
+// never read, so it is ignored whatever its size, as a small one is: no
+// GET or DELETE of the API answers 413.
 func bodyLimit(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Set(ctxBodyLimit, n)
-		if c.Request.ContentLength > n {
+		if c.Request.ContentLength > n && takesBody(c.Request.Method) {
 			writeError(c, tooLarge(n))
 			return
 		}
@@ -200,6 +202,17 @@ func bodyLimit(n int64) gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// takesBody reports whether the API reads the body of a request with
+// method: POST, PUT and PATCH, and a method it does not know, whose 405
+// may as well come after a 413.
+func takesBody(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
+		return false
+	}
+	return true
 }
 
 // bodyLimitOf returns the body limit bodyLimit set for this request, or
