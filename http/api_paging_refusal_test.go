@@ -38,3 +38,23 @@ func TestRefusedCursorRecordsNoRead_LOCK9(t *testing.T) {
 		t.Error("reading the messages of a locked case recorded nothing")
 	}
 }
+
+// TestRefusedBundleRecordsNoRead_LOCK9_AUD3: a case bundle asked for with
+// a trusted_size larger than the tree (400) was refused only after the
+// case's history had been read, so the access log (R-LOCK-9) showed a read
+// of a bundle nobody was given. trusted_size is checked against the tree
+// before the case is read: the same 400 naming trusted_size, and the
+// ledger as it was.
+func TestRefusedBundleRecordsNoRead_LOCK9_AUD3(t *testing.T) {
+	n := newLockNet(t)
+	n.lock(t, n.Client, nil)
+	before := n.head(t)
+	p := n.do(t, http.MethodGet, "/v1/referrals/"+n.Referral+"/bundle?trusted_size=1000000000", n.AdviserB.Token, nil).
+		problem(t, http.StatusBadRequest)
+	if !p.hasField("trusted_size") {
+		t.Errorf("the problem does not name trusted_size: %+v", p)
+	}
+	if after := n.head(t); after != before {
+		t.Errorf("a refused bundle wrote to the ledger (head %v, then %v)", before, after)
+	}
+}

@@ -165,6 +165,20 @@ func (s *Server) bundle(c *gin.Context) {
 		writeError(c, auditUnavailable(errors.New("no audit checkpointer")))
 		return
 	}
+	if trusted > 0 {
+		// The tree only grows: a trusted size larger than it is now is
+		// refused before the case is read, so the refusal records no read
+		// of it (R-LOCK-9).
+		size, err := s.Audit.Log().TreeSize(c.Request.Context())
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		if trusted > size {
+			writeError(c, trustedTooLarge())
+			return
+		}
+	}
 	h, err := s.Service.ReferralHistory(ctx, currentUser(c).Actor(), id, ledger.HistoryPoint{})
 	if err != nil {
 		writeError(c, err)
@@ -202,8 +216,14 @@ func (s *Server) caseBundle(c *gin.Context, h ledger.History, trusted int64) (au
 	case errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf):
 		return audit.Bundle{}, auditUnavailable(err)
 	case errors.Is(err, audit.ErrTreeSize):
-		return audit.Bundle{}, malformed("trusted_size: larger than the tree",
-			domain.FieldError{Field: "trusted_size", Message: "must not be larger than the tree's size: a trusted checkpoint of more events than the ledger holds means history was rolled back or forked"})
+		return audit.Bundle{}, trustedTooLarge()
 	}
 	return b, err
+}
+
+// trustedTooLarge is the 400 of a bundle's trusted_size larger than the
+// tree.
+func trustedTooLarge() error {
+	return malformed("trusted_size: larger than the tree",
+		domain.FieldError{Field: "trusted_size", Message: "must not be larger than the tree's size: a trusted checkpoint of more events than the ledger holds means history was rolled back or forked"})
 }
