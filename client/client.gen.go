@@ -678,6 +678,21 @@ func (e SecondFactorStatusMethods) Valid() bool {
 	}
 }
 
+// Defines values for SeriousCaseReviewCompletedSeriousCaseReview.
+const (
+	Completed SeriousCaseReviewCompletedSeriousCaseReview = "completed"
+)
+
+// Valid indicates whether the value is a known member of the SeriousCaseReviewCompletedSeriousCaseReview enum.
+func (e SeriousCaseReviewCompletedSeriousCaseReview) Valid() bool {
+	switch e {
+	case Completed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for StatisticsGroupBy.
 const (
 	StatisticsGroupByMonth        StatisticsGroupBy = "month"
@@ -929,7 +944,7 @@ func (e StatisticsParamsFormat) Valid() bool {
 
 // Accepted defines model for Accepted.
 type Accepted struct {
-	Status *AcceptedStatus `json:"status,omitempty"`
+	Status AcceptedStatus `json:"status"`
 }
 
 // AcceptedStatus defines model for Accepted.Status.
@@ -1087,15 +1102,15 @@ type ClientDetails struct {
 
 // ClientRecord defines model for ClientRecord.
 type ClientRecord struct {
-	Address     *string             `json:"address,omitempty"`
-	ClientId    *openapi_types.UUID `json:"client_id,omitempty"`
-	DateOfBirth *openapi_types.Date `json:"date_of_birth,omitempty"`
-	Email       *string             `json:"email,omitempty"`
+	Address     *string             `json:"address"`
+	ClientId    openapi_types.UUID  `json:"client_id"`
+	DateOfBirth *openapi_types.Date `json:"date_of_birth"`
+	Email       *string             `json:"email"`
 
 	// Erased true once the client's data has been erased; the fields are then null
-	Erased *bool   `json:"erased,omitempty"`
-	Name   *string `json:"name,omitempty"`
-	Phone  *string `json:"phone,omitempty"`
+	Erased bool    `json:"erased"`
+	Name   *string `json:"name"`
+	Phone  *string `json:"phone"`
 }
 
 // ClientSearch defines model for ClientSearch.
@@ -1142,8 +1157,8 @@ type ConsistencyProof struct {
 
 // Deadlines end of the last working day, Europe/London, as RFC 3339 UTC; null once the stage is done
 type Deadlines struct {
-	AcknowledgeBy *time.Time `json:"acknowledge_by,omitempty"`
-	CloseBy       *time.Time `json:"close_by,omitempty"`
+	AcknowledgeBy *time.Time `json:"acknowledge_by"`
+	CloseBy       *time.Time `json:"close_by"`
 }
 
 // Decline defines model for Decline.
@@ -1955,6 +1970,15 @@ type SecondFactorStatus struct {
 
 // SecondFactorStatusMethods defines model for SecondFactorStatus.Methods.
 type SecondFactorStatusMethods string
+
+// SeriousCaseReviewCompleted defines model for SeriousCaseReviewCompleted.
+type SeriousCaseReviewCompleted struct {
+	ClientId          openapi_types.UUID                          `json:"client_id"`
+	SeriousCaseReview SeriousCaseReviewCompletedSeriousCaseReview `json:"serious_case_review"`
+}
+
+// SeriousCaseReviewCompletedSeriousCaseReview defines model for SeriousCaseReviewCompleted.SeriousCaseReview.
+type SeriousCaseReviewCompletedSeriousCaseReview string
 
 // Service defines model for Service.
 type Service struct {
@@ -11415,7 +11439,7 @@ type CompleteSeriousCaseReviewResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *map[string]interface{}
+	JSON200 *SeriousCaseReviewCompleted
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *Problem400
 	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
@@ -11453,7 +11477,7 @@ type CompleteSeriousCaseReviewResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CompleteSeriousCaseReviewResponse) GetJSON200() *map[string]interface{} {
+func (r CompleteSeriousCaseReviewResponse) GetJSON200() *SeriousCaseReviewCompleted {
 	return r.JSON200
 }
 
@@ -21229,7 +21253,7 @@ func ParseCompleteSeriousCaseReviewResponse(rsp *http.Response) (*CompleteSeriou
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
+		var dest SeriousCaseReviewCompleted
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
