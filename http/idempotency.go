@@ -24,6 +24,10 @@ import (
 // idempotencyKeyHeader is the request header of API.md's Idempotency-Key.
 const idempotencyKeyHeader = "Idempotency-Key"
 
+// idempotentReplayedHeader marks an answer that is the stored result of
+// an earlier request with the same Idempotency-Key.
+const idempotentReplayedHeader = "Idempotent-Replayed"
+
 // idempotent makes a creating POST idempotent (API.md): with an
 // Idempotency-Key header, the first request runs and, if it succeeds (2xx),
 // its status, Content-Type, Location and ETag are stored; a retry with the
@@ -140,7 +144,7 @@ func replay(c *gin.Context, req []byte, scope, key string, stored *idempotency.R
 		writeError(c, err)
 		return
 	}
-	c.Header("Idempotent-Replayed", "true")
+	c.Header(idempotentReplayedHeader, "true")
 	if stored.ContentType == replayRefType {
 		var ref replayRef
 		if err := json.Unmarshal(body, &ref); err != nil || render == nil {

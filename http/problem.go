@@ -238,6 +238,12 @@ func writeError(c *gin.Context, err error) {
 		// Idempotency-Key is still being processed.
 		setRetryAfter(c, err)
 	}
+	if status >= http.StatusInternalServerError {
+		// A replay that fails (the store unavailable or full while the
+		// resource is read again) is no stored result: the retry will
+		// replay once the failure has passed.
+		c.Writer.Header().Del(idempotentReplayedHeader)
+	}
 	if len(p.Errors) == 0 {
 		p.Errors = nil
 	}
