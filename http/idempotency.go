@@ -87,7 +87,7 @@ func idempotent(store idempotency.Store, render replayRenderer) gin.HandlerFunc 
 		c.Request = c.Request.WithContext(ledger.WithIdempotencyKey(ctx, requestSeed(scope, key, c.Request.Method, c.Request.URL.Path, same)))
 		stored, err := store.Claim(ctx, scope, key, sha256.Sum256(req), time.Now())
 		if err != nil {
-			writeError(c, err)
+			writeError(c, keyReused(err))
 			return
 		}
 		if stored != nil {
@@ -198,6 +198,18 @@ func replayOf(c *gin.Context) (replayRef, bool) {
 	}
 	ref, ok := v.(replayRef)
 	return ref, ok
+}
+
+// keyReused names the Idempotency-Key header in the 422 of a key already
+// used with a different request, as every 422 names what is at fault.
+// Other errors are returned as they are.
+func keyReused(err error) error {
+	if domain.ErrorCode(err) != domain.Invalid || len(domain.ErrorFields(err)) > 0 {
+		return err
+	}
+	return &domain.Error{Code: domain.Invalid, Message: domain.ErrorMessage(err), Cause: err,
+		Fields: []domain.FieldError{{Field: idempotencyKeyHeader,
+			Message: "was already used with a different request; send a new key for a new request"}}}
 }
 
 // validIdempotencyKey: 1–255 printable ASCII characters (space to ~).
