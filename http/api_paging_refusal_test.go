@@ -58,3 +58,35 @@ func TestRefusedBundleRecordsNoRead_LOCK9_AUD3(t *testing.T) {
 		t.Errorf("a refused bundle wrote to the ledger (head %v, then %v)", before, after)
 	}
 }
+
+// TestCursorOfAnotherClientsListRefused_LOCK8: the cursor of a page of one
+// client's messages was taken by the same list of another client, which
+// then answered from an arbitrary place in it (a cursor is the place of
+// the last item given), as if it were its own. A cursor belongs to the list
+// that gave it, the client's included: another client's is refused with
+// 400 naming next, like a cursor of another list, and the one the list
+// gave still pages it.
+func TestCursorOfAnotherClientsListRefused_LOCK8(t *testing.T) {
+	n := newLockNet(t)
+	_, other := n.newClient(t, "Client Other")
+	for _, client := range []string{n.Client, other} {
+		for _, text := range []string{"First call.", "Second call."} {
+			want(t, n.sendMessage(t, n.HelpdeskB.Token, client, text), http.StatusAccepted)
+		}
+	}
+	page := func(client, query string) *response {
+		return n.do(t, http.MethodGet, "/v1/clients/"+client+"/messages"+query, n.AdviserB.Token, nil)
+	}
+	next := want(t, page(n.Client, "?limit=1"), http.StatusOK).str("next")
+	if next == "" {
+		t.Fatal("no next cursor with limit=1 over two messages")
+	}
+	p := page(other, "?limit=1&next="+next).problem(t, http.StatusBadRequest)
+	if !p.hasField("next") {
+		t.Errorf("the problem does not name next: %+v", p)
+	}
+	second := want(t, page(n.Client, "?limit=1&next="+next), http.StatusOK)
+	if msgs, _ := second.get("messages").([]any); len(msgs) != 1 {
+		t.Errorf("the list's own cursor: %s", second.Body)
+	}
+}

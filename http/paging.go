@@ -37,6 +37,11 @@ func pageKeyIndex(i int) string { return fmt.Sprintf("%012d", i) }
 func pageOf(c *gin.Context, v *validator, list string, filters ...string) func(n int, key func(i int) string) (from, to int, next *string, err error) {
 	listParams(c, v, append(filters, "limit", "next")...)
 	limit, after := pageParams(c, v)
+	// A cursor names the list that gave it, and whose list it is (the
+	// client of a client's messages): another's is not a cursor of this one.
+	if id := c.Param("id"); id != "" {
+		list += "/" + strings.ToLower(id)
+	}
 	k, badCursor := "", false
 	if after != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(after)
