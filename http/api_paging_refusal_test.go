@@ -90,3 +90,27 @@ func TestCursorOfAnotherClientsListRefused_LOCK8(t *testing.T) {
 		t.Errorf("the list's own cursor: %s", second.Body)
 	}
 }
+
+// TestCursorOfAnotherOrganisationsUsersRefused: the cursor of a page of
+// one organisation's users was taken by the users list of another, which
+// answered from the place of a username of the first, as if it were its
+// own. It is refused with 400 naming next, like a cursor of another list,
+// and the list that gave it still pages with it.
+func TestCursorOfAnotherOrganisationsUsersRefused(t *testing.T) {
+	n := newNetwork(t)
+	users := func(org, query string) *response {
+		return n.do(t, http.MethodGet, "/v1/organisations/"+org+"/users"+query, n.Admin.Token, nil)
+	}
+	next := want(t, users(n.OrgB, "?limit=1"), http.StatusOK).str("next")
+	if next == "" {
+		t.Fatal("no next cursor with limit=1")
+	}
+	p := users(n.OrgA, "?limit=1&next="+next).problem(t, http.StatusBadRequest)
+	if !p.hasField("next") {
+		t.Errorf("the problem does not name next: %+v", p)
+	}
+	second := want(t, users(n.OrgB, "?limit=1&next="+next), http.StatusOK)
+	if list, _ := second.get("users").([]any); len(list) != 1 {
+		t.Errorf("the list's own cursor: %s", second.Body)
+	}
+}

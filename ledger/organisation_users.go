@@ -41,14 +41,17 @@ func (acc *Accounts) OrganisationUsers(ctx context.Context, actor domain.Actor, 
 	if err != nil {
 		return UsersPage{}, err
 	}
+	// A cursor names the organisation whose list gave it: another's is
+	// not a cursor of this list.
+	tag := usersCursorTag + orgID.String() + ":"
 	from := ""
 	if after != "" {
 		b, err := base64.RawURLEncoding.DecodeString(after)
-		if err != nil || !strings.HasPrefix(string(b), usersCursorTag) {
+		if err != nil || !strings.HasPrefix(string(b), tag) {
 			return UsersPage{}, domain.InvalidFields(domain.FieldError{Field: "next",
 				Message: "must be the next value of a page of this list, unchanged"})
 		}
-		from = strings.TrimPrefix(string(b), usersCursorTag)
+		from = strings.TrimPrefix(string(b), tag)
 	}
 	if limit <= 0 {
 		limit = 50
@@ -64,14 +67,14 @@ func (acc *Accounts) OrganisationUsers(ctx context.Context, actor domain.Actor, 
 	var page UsersPage
 	if len(users) > limit {
 		users = users[:limit]
-		page.Next = base64.RawURLEncoding.EncodeToString([]byte(usersCursorTag + users[limit-1].Username))
+		page.Next = base64.RawURLEncoding.EncodeToString([]byte(tag + users[limit-1].Username))
 	}
 	page.Users, err = acc.accounts(users)
 	return page, err
 }
 
-// usersCursorTag starts every cursor of the users list, so a cursor of
-// another list is refused.
+// usersCursorTag starts every cursor of the users list, before the
+// organisation's id, so a cursor of another list is refused.
 const usersCursorTag = "u:"
 
 // OrganisationUser returns one account of organisation orgID, under the
