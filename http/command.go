@@ -36,6 +36,22 @@ func (s *Server) command(c *gin.Context, idParam string, body any) (uuid.UUID, c
 	return id, ctx, true
 }
 
+// read is command for a request that reads the views: once its id, body
+// and context are in order, it waits (bounded) until the views have
+// applied every write acknowledged so far (settleHead), so the answer
+// reflects them. On a failure it has answered, and ok is false.
+func (s *Server) read(c *gin.Context, idParam string, body any) (uuid.UUID, context.Context, bool) {
+	id, ctx, ok := s.command(c, idParam, body)
+	if !ok {
+		return uuid.Nil, nil, false
+	}
+	if err := s.settleHead(c); err != nil {
+		writeError(c, err)
+		return uuid.Nil, nil, false
+	}
+	return id, ctx, true
+}
+
 // respondAfter answers with body once the views show the write at pos, so
 // the client's next read sees it.
 func (s *Server) respondAfter(c *gin.Context, pos eventstore.Position, status int, body any) {

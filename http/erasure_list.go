@@ -76,12 +76,8 @@ func erasureListItemOf(r projections.ErasureRequest) erasureListItem {
 // (R-LOCK-2, R-LOCK-12). Anyone else gets 404, as for a request that does
 // not exist.
 func (s *Server) erasureRequest(c *gin.Context) {
-	id, ctx, ok := s.command(c, "id", nil)
+	id, ctx, ok := s.read(c, "id", nil)
 	if !ok {
-		return
-	}
-	if err := s.settleHead(c); err != nil {
-		writeError(c, err)
 		return
 	}
 	actor := currentUser(c).Actor()

@@ -44,12 +44,8 @@ type knownClientsBody struct {
 // 403, 422 naming the field, 503 (key store).
 func (s *Server) searchClients(c *gin.Context) {
 	var body clientSearchBody
-	_, ctx, ok := s.command(c, "", &body)
+	_, ctx, ok := s.read(c, "", &body)
 	if !ok {
-		return
-	}
-	if err := s.settleHead(c); err != nil {
-		writeError(c, err)
 		return
 	}
 	actor := currentUser(c).Actor()

@@ -128,12 +128,8 @@ type lockRequestAt struct {
 // does not exist (R-LOCK-6, R-LOCK-10, R-LOCK-12). Anyone else gets that
 // 404 too.
 func (s *Server) lockRequest(c *gin.Context) {
-	id, ctx, ok := s.command(c, "id", nil)
+	id, ctx, ok := s.read(c, "id", nil)
 	if !ok {
-		return
-	}
-	if err := s.settleHead(c); err != nil {
-		writeError(c, err)
 		return
 	}
 	v, err := s.Service.LockRequest(ctx, currentUser(c).Actor(), id, s.Locks, s.cases())
