@@ -37,11 +37,18 @@ func (a sortKey) less(b sortKey) bool {
 	return a.lo < b.lo
 }
 
+// lastNano is the last instant Unix nanoseconds hold (April 2262):
+// UnixNano of a later one is undefined, in practice a wrapped, negative
+// number.
+var lastNano = time.Unix(0, math.MaxInt64)
+
 // soonestFirst is the key of an open referral in a work list: its next
-// deadline, urgent first at the same instant.
+// deadline, urgent first at the same instant. A deadline after lastNano (an
+// agreed close-by date years ahead, R-TIME-4) sorts with those not known
+// yet, after every nearer one, and is never before now.
 func soonestFirst(due time.Time, urgent bool, id uuid.UUID) sortKey {
 	at, rank := int64(noDeadline), uint8(1)
-	if !due.IsZero() {
+	if !due.IsZero() && !due.After(lastNano) {
 		at = due.UnixNano()
 	}
 	if urgent {

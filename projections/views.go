@@ -30,8 +30,11 @@ const viewsApplicationID = 0x524c5657 // "RLVW"
 // viewsSchemaVersion is the schema this program writes. A file of another
 // version is rebuilt: views are derived data, the log is the truth. 4: the
 // statistics keep when each lock was approved and lifted (the cases
-// locked at each month's end, R-LOCK-7), which a file of 3 lacks.
-const viewsSchemaVersion = 4
+// locked at each month's end, R-LOCK-7), which a file of 3 lacks. 5: a
+// referral's deadline after April 2262 (an agreed close-by date years
+// ahead) sorts last in the lists, where a file of 4 may hold it wrapped to
+// a time long past, listed as overdue.
+const viewsSchemaVersion = 5
 
 // Views is the SQLite database that holds the persistent read models and,
 // for each, the global position of the last event applied to it (its
