@@ -73,7 +73,7 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 	// Keys are newest made first: a later bound of made_at is an earlier
 	// key. Start after the last key made at or after MadeBefore.
 	if !q.MadeBefore.IsZero() {
-		bound := sortKey{at: -q.MadeBefore.UnixNano(), rank: math.MaxUint8, hi: math.MaxUint64, lo: math.MaxUint64}
+		bound := sortKey{at: -unixNanos(q.MadeBefore), rank: math.MaxUint8, hi: math.MaxUint64, lo: math.MaxUint64}
 		if after == nil || after.less(bound) {
 			after = &bound
 		}
@@ -98,7 +98,7 @@ func (p *Referrals) Search(q SearchQuery, now time.Time) (Page[ReferralSummary],
 		where, args = append(where, `(from_org = ? OR to_org = ?)`), append(args, q.Organisation[:], q.Organisation[:])
 	}
 	if !q.MadeFrom.IsZero() {
-		add(`made_at <= ?`, -q.MadeFrom.UnixNano())
+		add(`made_at <= ?`, -unixNanos(q.MadeFrom))
 	}
 	lq := madeOrder(`SELECT state FROM referrals WHERE `+strings.Join(where, " AND "), args, after)
 	var stop func(*referralEntry) bool
@@ -120,5 +120,5 @@ func timeFilter(t time.Time) []byte {
 	if t.IsZero() {
 		return nil
 	}
-	return []byte(strconv.FormatInt(t.UnixNano(), 10))
+	return []byte(strconv.FormatInt(unixNanos(t), 10))
 }

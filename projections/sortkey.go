@@ -37,19 +37,37 @@ func (a sortKey) less(b sortKey) bool {
 	return a.lo < b.lo
 }
 
-// lastNano is the last instant Unix nanoseconds hold (April 2262):
-// UnixNano of a later one is undefined, in practice a wrapped, negative
-// number.
-var lastNano = time.Unix(0, math.MaxInt64)
+// The instants Unix nanoseconds hold, September 1677 to April 2262: the
+// UnixNano of one outside is undefined, in practice a wrapped number of the
+// other sign. The first is one nanosecond in, so that its negation holds
+// too (newest first).
+var (
+	firstNano = time.Unix(0, math.MinInt64+1)
+	lastNano  = time.Unix(0, math.MaxInt64)
+)
+
+// unixNanos is t.UnixNano(), saturated for an instant outside the range
+// it holds: an agreed close-by date years ahead (R-TIME-4) or a search
+// bound long past or far ahead sorts beyond every instant in the range,
+// rather than wrapping to the other end.
+func unixNanos(t time.Time) int64 {
+	switch {
+	case t.Before(firstNano):
+		return math.MinInt64 + 1
+	case t.After(lastNano):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
 
 // soonestFirst is the key of an open referral in a work list: its next
-// deadline, urgent first at the same instant. A deadline after lastNano (an
-// agreed close-by date years ahead, R-TIME-4) sorts with those not known
-// yet, after every nearer one, and is never before now.
+// deadline, urgent first at the same instant. A deadline after April 2262
+// sorts with those not known yet, after every nearer one, and is never
+// before now.
 func soonestFirst(due time.Time, urgent bool, id uuid.UUID) sortKey {
 	at, rank := int64(noDeadline), uint8(1)
-	if !due.IsZero() && !due.After(lastNano) {
-		at = due.UnixNano()
+	if !due.IsZero() {
+		at = unixNanos(due)
 	}
 	if urgent {
 		rank = 0
@@ -60,5 +78,5 @@ func soonestFirst(due time.Time, urgent bool, id uuid.UUID) sortKey {
 // newestFirst is the key of a referral in a list of what happened most
 // recently first.
 func newestFirst(at time.Time, id uuid.UUID) sortKey {
-	return keyOf(-at.UnixNano(), 0, id)
+	return keyOf(-unixNanos(at), 0, id)
 }
