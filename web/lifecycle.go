@@ -123,6 +123,9 @@ func (p *Pages) lifecycleView(r domain.Referral, u domain.User) lifecycleView {
 	if r.ForwardedTo != uuid.Nil {
 		v.ForwardedTo = p.orgName(r.ForwardedToOrganisationID)
 	}
+	if r.ForwardedFrom != uuid.Nil {
+		v.ForwardedFrom = p.orgName(r.FromOrganisationID)
+	}
 	if r.ForwardedFrom != uuid.Nil || r.ForwardedTo != uuid.Nil {
 		v.Chain = p.forwardChain(r, a)
 	}
