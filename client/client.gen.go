@@ -1443,7 +1443,7 @@ type LockDecidedStatus string
 type LockDecision struct {
 	Approve bool `json:"approve"`
 
-	// Reason required when refusing
+	// Reason required when refusing, unless the client's data is erased: then no reason can be kept, and one given gets 409
 	Reason *string `json:"reason,omitempty"`
 }
 

@@ -208,7 +208,7 @@ func nonNilParties(p []Party) []Party {
 // (R-LOCK-10). Errors: NotFound (no such request, or a hidden lock
 // requested would keep the caller out once in force: they learn nothing
 // of it, R-LOCK-12), Forbidden, Conflict (already decided), Invalid (a
-// refusal needs a reason).
+// refusal needs a reason, unless the client's data is erased).
 func DecideLock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, reason string) ([]Event, error) {
 	if c.Lock.RequestID != requestID || c.Lock.Status == LockNone {
 		return nil, Errorf(NotFound, "no such lock request")
@@ -231,7 +231,9 @@ func DecideLock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, 
 		return []Event{&LockApproved{RequestID: requestID}}, nil
 	}
 	var f fieldErrors
-	f.text("reason", reason, true, MaxLongText)
+	// Once the client's data is erased no reason can be kept: the refusal
+	// is recorded without one, so the request does not wait for ever.
+	f.text("reason", reason, !c.Erased, MaxLongText)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
@@ -412,7 +414,7 @@ func DecideUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool
 		return []Event{&UnlockApproved{RequestID: requestID}}, nil
 	}
 	var f fieldErrors
-	f.text("reason", reason, true, MaxLongText)
+	f.text("reason", reason, !c.Erased, MaxLongText) // as for a lock request
 	if err := f.err(); err != nil {
 		return nil, err
 	}

@@ -542,7 +542,9 @@ func (p *Pages) decideLock(c *gin.Context) {
 	switch {
 	case v.Decision != "approve" && v.Decision != "refuse":
 		v.Errors = append(v.Errors, fieldError{Field: "decision", Message: "Choose whether to approve or refuse the request"})
-	case v.Decision == "refuse" && v.Reason == "":
+	case v.Decision == "refuse" && v.Reason == "" && !it.Erased:
+		// Once the client's data is erased no reason can be kept: a
+		// refusal is recorded without one (the form asks for none).
 		v.Errors = append(v.Errors, fieldError{Field: "decision-reason", Message: "Enter the reason for refusing"})
 	}
 	if len(v.Errors) > 0 {
