@@ -107,6 +107,13 @@ func rotateMasterKey(ctx context.Context, cfg config.Config, newKeyFile string, 
 		}
 		fmt.Fprintf(stdout, "finishing the rotation from master key %s to %s\n", j.From, j.To)
 	} else {
+		// The key store must open under the current key before anything
+		// is written: a journal left by a rotation that cannot rewrap (the
+		// wrong key configured, a damaged keys.db) would keep the server,
+		// backup and restore refusing the data directory (R-OPS-4).
+		if err := keyStoreOpens(ctx, cfg, filepath.Join(dir, keysqlite.FileName), current, newKeyFile); err != nil {
+			return fmt.Errorf("the rotation was not started, nothing was changed: %w", err)
+		}
 		newPath := newKeyFile
 		if newKeyFile != "" {
 			if next, err = keystore.LoadMasterKeyFile(newKeyFile); err != nil {
@@ -262,4 +269,29 @@ func openRewrapStore(ctx context.Context, cfg config.Config, path string, kek ke
 		return nil, err
 	}
 	return s, nil
+}
+
+// keyStoreOpens opens the key store cfg names under kek, which checks that
+// kek is the key its keys are wrapped under, and closes it again. Keys
+// already under the new key (newKeyFile, or a data_dir/master.key.new a
+// rotation without a journal left behind) open too, as rewrap opens them.
+func keyStoreOpens(ctx context.Context, cfg config.Config, path string, kek keystore.MasterKey, newKeyFile string) error {
+	store, err := openRewrapStore(ctx, cfg, path, kek)
+	if errors.Is(err, keystore.ErrWrongMasterKey) {
+		if newKeyFile == "" {
+			newKeyFile = filepath.Join(cfg.DataDir, keystore.MasterKeyFileName+".new")
+		}
+		if next, nerr := keystore.LoadMasterKeyFile(newKeyFile); nerr == nil {
+			if s, nerr := openRewrapStore(ctx, cfg, path, next); nerr == nil {
+				store, err = s, nil
+			}
+		}
+	}
+	if err != nil {
+		if cfg.KeyStore == config.KeyStorePostgres {
+			return fmt.Errorf("key store (postgres_url): %w", err)
+		}
+		return fmt.Errorf("key store %s: %w", path, err)
+	}
+	return store.Close()
 }
