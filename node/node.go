@@ -191,18 +191,19 @@ func Build(cfg config.Config, log zerolog.Logger, opts ...Option) (n *Node, err 
 	if o.wrapStore != nil {
 		store = o.wrapStore(store)
 	}
-	if n.Views, err = projections.OpenViews(filepath.Join(cfg.DataDir, projections.ViewsFile)); err != nil {
-		return nil, err
+	viewsPath := filepath.Join(cfg.DataDir, projections.ViewsFile)
+	if n.Views, err = projections.OpenViews(viewsPath); err != nil {
+		return nil, damagedViews(viewsPath, err)
 	}
 	// The organisations and accounts are loaded from the views, as of
 	// their checkpoint there.
 	if n.Orgs, err = projections.OpenOrganisations(context.Background(), n.Views); err != nil {
-		return nil, err
+		return nil, damagedViews(viewsPath, err)
 	}
 	// The clients index is in the views: the erasure records the keys
 	// check (R-PRIV-8) are there from the start, without a replay.
 	if n.Clients, err = projections.OpenClients(context.Background(), n.Views); err != nil {
-		return nil, err
+		return nil, damagedViews(viewsPath, err)
 	}
 	keys := n.Keys
 	if o.wrapKeys != nil {
@@ -437,12 +438,31 @@ func openKeyStore(cfg config.Config, kek keystore.MasterKey, log zerolog.Logger)
 		}
 		ks, err = keypg.Open(context.Background(), cfg.PostgresURL, kek)
 	} else {
-		ks, err = keysqlite.Open(filepath.Join(cfg.DataDir, keysqlite.FileName), kek)
+		path := filepath.Join(cfg.DataDir, keysqlite.FileName)
+		ks, err = keysqlite.Open(path, kek)
+		if sqlite.IsDamaged(err) {
+			return nil, kek, fmt.Errorf("key store: %s is damaged (%v): restore it from a backup (ledger restore), "+
+				"which keeps erased clients erased", path, err)
+		}
 	}
 	if err != nil {
 		return nil, kek, fmt.Errorf("key store: %w", err)
 	}
 	return keystore.NewCached(ks, keystore.DefaultCacheSize), kek, nil
+}
+
+// damagedViews adds to err, when it says views.db at path is damaged, how
+// to mend it: the views are derived from the log and rebuilt from it.
+// err names the file already.
+func damagedViews(path string, err error) error {
+	if !sqlite.IsDamaged(err) {
+		return err
+	}
+	if !strings.Contains(err.Error(), path) {
+		err = fmt.Errorf("%s: %w", path, err)
+	}
+	return fmt.Errorf("%w; the views are derived from the event log: rebuild them with `ledger rebuild-views` "+
+		"(the server stopped), then start it again", err)
 }
 
 // lostMasterKey refuses to generate a master key in the data directory
@@ -498,6 +518,9 @@ func openNotifier(cfg config.Config, store eventstore.Store, cal *calendar.Calen
 		opts.Turn = turn
 	}
 	n, err := notify.Open(context.Background(), filepath.Join(cfg.DataDir, notify.FileName), store, sender, opts)
+	if sqlite.IsDamaged(err) {
+		err = fmt.Errorf("%w; if it is damaged, restore it from a backup (ledger restore)", err)
+	}
 	if err != nil && opts.Turn != nil {
 		_ = opts.Turn.Close()
 	}

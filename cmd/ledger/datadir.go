@@ -145,6 +145,10 @@ func openKeysReadOnly(cfg config.Config, r *datadir.Reader) (keystore.Store, err
 		opts = append(opts, keysqlite.WithImmutable())
 	}
 	ks, err := keysqlite.OpenReadOnly(f.Path, kek, opts...)
+	if sqlite.IsDamaged(err) {
+		return nil, fmt.Errorf("key store: %s is damaged (%v): restore it from a backup (ledger restore), "+
+			"which keeps erased clients erased", filepath.Join(cfg.DataDir, keysqlite.FileName), err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("key store: %w", err)
 	}

@@ -52,6 +52,11 @@ func isDamage(err error) bool {
 	return strings.Contains(err.Error(), "sql: Scan error")
 }
 
+// IsDamaged reports whether err from SQLite, opening or reading any of the
+// data directory's databases, says the file is damaged (corrupt, not a
+// database, or cut short) rather than unreachable.
+func IsDamaged(err error) bool { return err != nil && isDamage(err) }
+
 // damagedOr returns a *DamagedError after pos when err is damage, else
 // err marked unavailable for op.
 func damagedOr(op string, pos eventstore.Position, err error) error {
