@@ -93,6 +93,9 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 		log.Warn().Strs("files", staged).
 			Msg("removed the copies an interrupted restore left in the data directory; run the restore again to finish it")
 	}
+	if err := unfinishedRestore(cfg.DataDir); err != nil {
+		return nil, err
+	}
 	if err := lostEventLog(cfg); err != nil {
 		return nil, err
 	}

@@ -91,6 +91,9 @@ func backup(ctx context.Context, cfg config.Config, dir string, withKeys bool, s
 	if err := unfinishedRotation(cfg.DataDir); err != nil {
 		return fmt.Errorf("backup refused: %w", err)
 	}
+	if err := unfinishedRestore(cfg.DataDir); err != nil {
+		return fmt.Errorf("backup refused: %w", err)
+	}
 	if inside(cfg.DataDir, dir) {
 		return fmt.Errorf("backup refused: --to %s is inside the data directory %s, where a copy of the key store "+
 			"would outlive every erasure (R-PRIV-4); write it to another disk or folder", dir, cfg.DataDir)

@@ -48,6 +48,9 @@ tombstone, checking each key opens under the configured master key.`,
 				return err
 			}
 			defer lock.Release()
+			if err := unfinishedRestore(cfg.DataDir); err != nil {
+				return err
+			}
 			switch to {
 			case string(config.KeyStorePostgres):
 				return migrateKeys(cmd.Context(), cfg, stdout)

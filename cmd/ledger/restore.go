@@ -132,8 +132,22 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 	if err != nil {
 		return err
 	}
-	destroyed, keysChecked, err := restoreKeys(ctx, cfg, keysFrom, keys, erased, stdout)
+	// From the first file replaced until the last, the data directory is
+	// a mix of the backup and what it replaces: a record of the restore
+	// keeps every other command off it until a restore finishes.
+	began := false
+	begin := func() error {
+		if began {
+			return nil
+		}
+		began = true
+		return beginRestore(cfg.DataDir, rerunRestore(from, keysFrom))
+	}
+	destroyed, keysChecked, err := restoreKeys(ctx, cfg, keysFrom, keys, erased, begin, stdout)
 	if err != nil {
+		return err
+	}
+	if err := begin(); err != nil {
 		return err
 	}
 	for _, name := range top {
@@ -156,6 +170,9 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 		return err
 	}
 	fmt.Fprintln(stdout, "views cleared: they are rebuilt from the restored event log at the next start")
+	if err := endRestore(cfg.DataDir); err != nil {
+		return err
+	}
 	if keysChecked {
 		fmt.Fprintf(stdout, "erased clients stay erased: %d keys the restored key store held for them destroyed\n", destroyed)
 	}
@@ -380,7 +397,7 @@ func erasuresToKeep(ctx context.Context, cfg config.Config, from string, stdout 
 // it found and destroyed, and whether it checked a key store at all (an
 // embedded one: PostgreSQL's is not restored and keeps its tombstones).
 func restoreKeys(ctx context.Context, cfg config.Config, keysFrom string, keys []string, erased []uuid.UUID,
-	stdout io.Writer) (destroyed int, checked bool, err error) {
+	begin func() error, stdout io.Writer) (destroyed int, checked bool, err error) {
 	embedded := cfg.KeyStore == config.KeyStoreSQLite
 	if len(keys) == 0 {
 		if !embedded {
@@ -437,6 +454,9 @@ func restoreKeys(ctx context.Context, cfg config.Config, keysFrom string, keys [
 			return 0, false, err
 		}
 		checked = true
+	}
+	if err := begin(); err != nil {
+		return 0, false, err
 	}
 	for _, name := range keys {
 		if name == keystore.MasterKeyFileName && masterKeyConfigured(cfg) {
@@ -564,4 +584,79 @@ func replayClients(ctx context.Context, store eventstore.Store) (*projections.Cl
 func isDir(path string) bool {
 	info, err := os.Stat(path)
 	return err == nil && info.IsDir()
+}
+
+// restoreRecordFile records, in the data directory, a restore that has
+// begun replacing files and not finished: the command that finishes it.
+const restoreRecordFile = "restore-in-progress"
+
+// rerunRestore is the restore command that puts the same backup back.
+func rerunRestore(from, keysFrom string) string {
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	cmd := "ledger restore --from " + abs(from)
+	switch {
+	case keysFrom == "" && isDir(filepath.Join(from, keysDir)):
+		cmd += " --no-keys"
+	case keysFrom != "" && abs(keysFrom) != abs(filepath.Join(from, keysDir)):
+		cmd += " --keys-from " + abs(keysFrom)
+	}
+	return cmd
+}
+
+// beginRestore records, durably, that a restore is replacing the data
+// directory's files; command is how to run it again.
+func beginRestore(dir, command string) error {
+	tmp, err := os.CreateTemp(dir, ".restore-record-*")
+	if err != nil {
+		return fmt.Errorf("recording the restore: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after the rename, there is nothing left to remove
+	_, err = tmp.WriteString(command + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = renameDurably(tmp.Name(), filepath.Join(dir, restoreRecordFile))
+	}
+	if err != nil {
+		return fmt.Errorf("recording the restore: %w", err)
+	}
+	return nil
+}
+
+// endRestore clears the record of a restore that has finished.
+func endRestore(dir string) error {
+	if err := os.Remove(filepath.Join(dir, restoreRecordFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("clearing the record of the restore: %w", err)
+	}
+	return syncDir(dir)
+}
+
+// unfinishedRestore is the error every command but restore returns on a
+// data directory a restore began replacing and did not finish (killed, or
+// stopped by an error): it is a mix of the backup and what it replaced,
+// and the way on is to run the restore again (R-OPS-3).
+func unfinishedRestore(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, restoreRecordFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record of a restore: %w", err)
+	}
+	command := strings.TrimSpace(string(b))
+	if command == "" {
+		command = "ledger restore --from DIR"
+	}
+	return fmt.Errorf("a restore into %s did not finish, so its files are part the backup's and part what it replaced: "+
+		"run `%s` again to finish it (or restore another backup); nothing else may use the data directory until then",
+		dir, command)
 }

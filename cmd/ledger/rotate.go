@@ -85,6 +85,9 @@ func rotateMasterKey(ctx context.Context, cfg config.Config, newKeyFile string, 
 		return err
 	}
 	defer lock.Release()
+	if err := unfinishedRestore(dir); err != nil {
+		return err
+	}
 	current, err := findMasterKey(cfg)
 	if err != nil {
 		return fmt.Errorf("current master key: %w", err)
