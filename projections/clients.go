@@ -889,8 +889,17 @@ type RetentionDue struct {
 // referrals is open (domain.Referral.Open) and whose last referral ended
 // at least period before now, soonest due first (R-PRIV-5). With upcoming
 // true it lists every client none of whose referrals is open, with when
-// each will be due.
+// each will be due. It lists none when the views cannot be read: the
+// retention rule itself uses Due, which says so.
 func (p *Clients) DueForRetention(now time.Time, period time.Duration, upcoming bool) []RetentionDue {
+	due, _ := p.Due(now, period, upcoming)
+	return due
+}
+
+// Due is DueForRetention, returning the error when the views cannot be
+// read, rather than no client: a retention run that cannot see who is due
+// has failed, and must say so (R-PRIV-5, R-OPS-4).
+func (p *Clients) Due(now time.Time, period time.Duration, upcoming bool) ([]RetentionDue, error) {
 	query := `SELECT client, ended_at, ended_zone FROM clients
 		WHERE open = 0 AND erasing IS NULL AND erased = 0 AND ended_at IS NOT NULL`
 	args := []any{}
@@ -901,7 +910,7 @@ func (p *Clients) DueForRetention(now time.Time, period time.Duration, upcoming 
 	}
 	rows, err := p.views.db.Query(query+` ORDER BY ended_at, client`, args...)
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("views: clients due for retention: %w", err)
 	}
 	defer rows.Close()
 	var out []RetentionDue
@@ -909,11 +918,11 @@ func (p *Clients) DueForRetention(now time.Time, period time.Duration, upcoming 
 		var id []byte
 		var at, zone sql.NullInt64
 		if err := rows.Scan(&id, &at, &zone); err != nil {
-			return nil
+			return nil, fmt.Errorf("views: clients due for retention: %w", err)
 		}
 		client, err := uuid.FromBytes(id)
 		if err != nil {
-			return nil
+			return nil, fmt.Errorf("views: clients due for retention: %w", err)
 		}
 		last := timeOf(at, zone)
 		due := last.Add(period)
@@ -921,10 +930,10 @@ func (p *Clients) DueForRetention(now time.Time, period time.Duration, upcoming 
 			out = append(out, RetentionDue{ClientID: client, LastClosed: last, Due: due})
 		}
 	}
-	if rows.Err() != nil {
-		return nil
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("views: clients due for retention: %w", err)
 	}
-	return out
+	return out, nil
 }
 
 // ClientsWithData lists the clients, not erased or being erased, with

@@ -67,7 +67,10 @@ func retentionDryRun(ctx context.Context, cfg config.Config, stdout io.Writer) (
 		return err
 	}
 	now := time.Now()
-	due := clients.DueForRetention(now, cfg.Privacy.Retention, true)
+	due, err := clients.Due(now, cfg.Privacy.Retention, true)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(stdout, "retention period %s; %d clients have every referral closed\n", cfg.Privacy.Retention, len(due))
 	for _, d := range due {
 		when := "due now"
@@ -82,7 +85,10 @@ func retentionDryRun(ctx context.Context, cfg config.Config, stdout io.Writer) (
 
 // runRetention shreds every client due now.
 func (a *app) runRetention(ctx context.Context) (int, error) {
-	due := a.clients.DueForRetention(a.service.Now(), a.cfg.Privacy.Retention, false)
+	due, err := a.clients.Due(a.service.Now(), a.cfg.Privacy.Retention, false)
+	if err != nil {
+		return 0, err
+	}
 	ids := make([]uuidT, len(due))
 	for i, d := range due {
 		ids[i] = d.ClientID
