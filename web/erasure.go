@@ -94,7 +94,11 @@ type decisionForm struct {
 
 type erasureRequestView struct {
 	layout
-	R       erasureRow
+	R erasureRow
+	// Decider is whether the user is the coordinator, who decides the
+	// request; a caseworker of the organisation that passed it on sees
+	// only where it stands.
+	Decider bool
 	Form    decisionForm
 	Confirm bool   // the confirmation step: the decision is not yet made
 	Problem string // a refusal of the decision by the ledger
@@ -125,14 +129,48 @@ func (p *Pages) erasureRequest(c *gin.Context) (erasureRow, bool) {
 	return p.erasureRow(currentUser(c), f.r), true
 }
 
-// erasureRequestPage shows an erasure request: the decision form while it
-// waits, the outcome once decided.
+// erasureRequestPage shows an erasure request, to whom GET
+// /v1/erasure-requests/{id} shows it (R-PRIV-2, R-UI-2): to the
+// coordinator with the decision form while it waits and the outcome once
+// decided; to a caseworker of the organisation that passed it on, while
+// they may still make one for the client (no lock keeps them out), where
+// it stands, naming only the client's referrals they may know of. Anyone
+// else gets the 404 of a request that does not exist.
 func (p *Pages) erasureRequestPage(c *gin.Context) {
-	r, ok := p.erasureRequest(c)
-	if !ok {
+	u := currentUser(c)
+	if u.Actor().Has(domain.RoleCoordinator) {
+		r, ok := p.erasureRequest(c)
+		if !ok {
+			return
+		}
+		p.render(c, http.StatusOK, "erasure-request", erasureRequestView{layout: p.base(c, "Erasure request", "erasure"), R: r, Decider: true})
 		return
 	}
-	p.render(c, http.StatusOK, "erasure-request", erasureRequestView{layout: p.base(c, "Erasure request", "erasure"), R: r})
+	id, ok := pathID(c)
+	r, found := projections.ErasureRequest{}, false
+	if ok {
+		if err := p.settleHead(c.Request.Context()); err != nil {
+			p.fail(c, err)
+			return
+		}
+		r, found = p.Clients.ErasureRequest(id)
+	}
+	err := ledger.NoErasureRequest()
+	if found {
+		err = p.Service.MaySeeErasureRequest(u.Actor(), r.OrganisationID, r.ClientID, p.caseIndex())
+	}
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	// What the API shows them: not who decided it, nor when.
+	row := erasureRow{ID: r.RequestID.String(), ClientID: r.ClientID.String(), Organisation: p.orgName(r.OrganisationID),
+		RequestedBy: p.userName(r.RequestedBy), RequestedAt: r.RequestedAt, Status: erasureStatusText(r.Status),
+		Waiting: r.Status == domain.ErasureRequested, ClientErased: r.ClientErased}
+	for _, ref := range p.caseReferences(u, r.ClientID) {
+		row.Referrals = append(row.Referrals, refLink{ID: ref.ID.String(), Reference: ref.Reference.String()})
+	}
+	p.render(c, http.StatusOK, "erasure-request", erasureRequestView{layout: p.base(c, "Erasure request", ""), R: row})
 }
 
 // decideErasure is the decision form's two steps. The first checks the
@@ -146,7 +184,7 @@ func (p *Pages) decideErasure(c *gin.Context) {
 		return
 	}
 	f := decisionForm{Decision: c.PostForm("decision"), Reason: strings.TrimSpace(c.PostForm("decision-reason"))}
-	v := erasureRequestView{layout: p.base(c, "Erasure request", "erasure"), R: r, Form: f}
+	v := erasureRequestView{layout: p.base(c, "Erasure request", "erasure"), R: r, Form: f, Decider: true}
 	switch {
 	case f.Decision != "carry-out" && f.Decision != "refuse":
 		v.Errors = []fieldError{{Field: "decision", Message: "Choose whether to carry out or refuse the erasure"}}
@@ -301,4 +339,21 @@ func (p *Pages) requestErasure(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// waitingErasure is the page of the erasure request waiting for the
+// coordinator's decision on client that the user's organisation passed
+// on, for a caseworker who may see it (as GET /v1/erasure-requests/{id}
+// shows it to them); "" when there is none.
+func (p *Pages) waitingErasure(u domain.User, client uuid.UUID) string {
+	if !u.Actor().Caseworker() || u.Actor().Has(domain.RoleCoordinator) {
+		return ""
+	}
+	for _, r := range p.Clients.WaitingErasures() {
+		if r.ClientID == client && r.OrganisationID == u.OrganisationID &&
+			p.Service.MaySeeErasureRequest(u.Actor(), r.OrganisationID, r.ClientID, p.caseIndex()) == nil {
+			return "/erasure-requests/" + r.RequestID.String()
+		}
+	}
+	return ""
 }

@@ -50,6 +50,11 @@ type referralView struct {
 	// when none. WithdrawUnlock: it is an unlock request.
 	WithdrawRequest string
 	WithdrawUnlock  bool
+	// ErasureRequest: the page of the erasure request for the client
+	// that the user's organisation passed on and the coordinator has not
+	// decided yet, for its caseworkers to see where it stands (R-PRIV-2);
+	// "" when none.
+	ErasureRequest string
 }
 
 type noteView struct {
@@ -123,6 +128,7 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 	if id, unlock, ok := p.Locks.LockOf(r.ClientID).WithdrawableBy(u.Actor()); ok {
 		v.WithdrawRequest, v.WithdrawUnlock = "/lock-requests/"+id.String()+"/withdraw?referral="+r.ID.String(), unlock
 	}
+	v.ErasureRequest = p.waitingErasure(u, r.ClientID)
 	if l := p.Locks.LockOf(r.ClientID); l.Status == domain.LockLocked && l.ResponsibleUserID != u.ID {
 		for _, g := range l.Grants {
 			if g.UserID == u.ID && g.Live(now) && g.ExpiresAt.After(v.TemporaryUntil) {
