@@ -47,6 +47,33 @@ func TestReserveUsername_AUTH1(t *testing.T) {
 	})
 }
 
+// TestReleaseUsername_AUTH1: a reservation whose account was never
+// recorded is given up by the user it was for, and the name can then be
+// reserved again; a release for anyone else, or of a name not reserved,
+// records nothing and changes nothing.
+func TestReleaseUsername_AUTH1(t *testing.T) {
+	reservedForAdviser := []domain.Event{
+		&domain.UsernameReserved{UserID: receiverAdviser.UserID, OrganisationID: receiverOrgID},
+	}
+	when(domain.DecideReleaseUsername(given(reservedForAdviser...).username(), receiverAdviser.UserID)).
+		then(t, &domain.UsernameReleased{UserID: receiverAdviser.UserID})
+	when(domain.DecideReleaseUsername(given(reservedForAdviser...).username(), referrerAdviser.UserID)).then(t)
+	when(domain.DecideReleaseUsername(given().username(), receiverAdviser.UserID)).then(t)
+
+	released := append(reservedForAdviser, &domain.UsernameReleased{UserID: receiverAdviser.UserID})
+	if u := given(released...).username(); u.Reserved {
+		t.Fatalf("released name still reserved: %+v", u)
+	}
+	when(domain.DecideReserveUsername(given(released...).username(), referrerAdviser.UserID, referrerOrgID)).
+		then(t, &domain.UsernameReserved{UserID: referrerAdviser.UserID, OrganisationID: referrerOrgID})
+	again := append(released, &domain.UsernameReserved{UserID: referrerAdviser.UserID, OrganisationID: referrerOrgID},
+		&domain.UsernameReleased{UserID: receiverAdviser.UserID})
+	want := domain.Username{Reserved: true, UserID: referrerAdviser.UserID, OrganisationID: referrerOrgID}
+	if u := given(again...).username(); u != want {
+		t.Fatalf("a stale release undid another user's reservation: got %+v, want %+v", u, want)
+	}
+}
+
 // TestNormaliseUsername_AUTH1 covers R-AUTH-1: usernames are unique whatever
 // their case, so they are compared case-folded and trimmed.
 func TestNormaliseUsername_AUTH1(t *testing.T) {

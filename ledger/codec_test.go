@@ -49,6 +49,7 @@ func sampleEvents() []domain.Event {
 		&domain.OrganisationAccountClosed{UserID: id(8)},
 		&domain.OrganisationPasswordChanged{UserID: id(8), PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI"},
 		&domain.UsernameReserved{UserID: id(8), OrganisationID: id(7)},
+		&domain.UsernameReleased{UserID: id(8)},
 		&domain.OrganisationUserDetailsChanged{UserID: id(8), DisplayName: "Alice B", Email: "alice.b@example.org"},
 		&domain.OrganisationUserRolesChanged{UserID: id(8), Roles: []domain.Role{domain.RoleAdviser, domain.RoleTeamManager}, Team: "t2"},
 		&domain.OrganisationUserMFAEnrolled{UserID: id(8), Method: domain.MFAMethodTOTP},

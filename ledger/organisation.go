@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -227,17 +228,55 @@ func (acc *Accounts) AddUser(ctx context.Context, actor domain.Actor, orgID uuid
 			return domain.User{}, Written{}, err
 		}
 	}
-	if _, _, err := execute(withoutMatch(ctx), s, actor, UsernameStream(nu.Username), domain.EvolveUsername,
-		func(u domain.Username) ([]domain.Event, error) { return domain.DecideReserveUsername(u, userID, orgID) }); err != nil {
+	reserve := func(u domain.Username) ([]domain.Event, error) { return domain.DecideReserveUsername(u, userID, orgID) }
+	held, _, err := execute(withoutMatch(ctx), s, actor, UsernameStream(nu.Username), domain.EvolveUsername, reserve)
+	if err != nil {
 		return domain.User{}, Written{}, err
+	}
+	if !held.Reserved || held.UserID != userID {
+		// An earlier run of this request reserved the name under its
+		// derived ids, failed to record the account and gave the name up
+		// (releaseUsername): reserve it again, under fresh ids.
+		if _, _, err := execute(withoutIdempotencyKey(withoutMatch(ctx)), s, actor, UsernameStream(nu.Username),
+			domain.EvolveUsername, reserve); err != nil {
+			return domain.User{}, Written{}, err
+		}
 	}
 	o, w, err := execute(ctx, s, actor, OrganisationStream(orgID), domain.EvolveOrganisation,
 		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideAddUser(o, actor, cmd) })
 	if err != nil {
+		acc.releaseUsername(ctx, actor, orgID, userID, nu.Username)
 		return domain.User{}, Written{}, err
 	}
 	return o.Users[userID], w, nil
 }
+
+// releaseUsername gives up the reservation of username for userID after
+// the account could not be recorded in organisation orgID (a full disk, a
+// stale If-Match, the actor's role removed meanwhile), so that the name is
+// not kept from everyone for an account that does not exist (R-AUTH-1). It
+// is best effort: a reservation left behind only keeps a name taken. It
+// releases nothing if the account is recorded after all. The release takes
+// fresh ids, never ones derived from the request: a retry of a request
+// with an idempotency key finds its first reservation given up and
+// reserves the name again (AddUser).
+func (acc *Accounts) releaseUsername(ctx context.Context, actor domain.Actor, orgID, userID uuid.UUID, username string) {
+	ctx, cancel := context.WithTimeout(withoutIdempotencyKey(withoutMatch(context.WithoutCancel(ctx))), releaseTimeout)
+	defer cancel()
+	o, _, _, err := fold(ctx, acc.svc, OrganisationStream(orgID), domain.EvolveOrganisation)
+	if err != nil {
+		return
+	}
+	if _, recorded := o.Users[userID]; recorded {
+		return
+	}
+	_, _, _ = execute(ctx, acc.svc, actor, UsernameStream(username), domain.EvolveUsername,
+		func(u domain.Username) ([]domain.Event, error) { return domain.DecideReleaseUsername(u, userID) })
+}
+
+// releaseTimeout bounds giving a username up after a failed request, which
+// may have failed because its own time ran out.
+const releaseTimeout = 5 * time.Second
 
 // UpdateUser edits an account's display name, email, roles and team
 // (R-ORG-3) under the rules of domain.DecideUpdateUser: network roles only
