@@ -368,7 +368,8 @@ var errThrottledCode = &domain.Error{Code: domain.TooManyRequests, Message: "too
 // or the coordinator (who alone may for an account holding a network
 // role). It is recorded as an event (the notifier emails the user), the
 // secret and recovery codes are deleted, and the user's sessions end: they
-// enrol again at their next sign-in. What is deleted is what was made
+// enrol again at their next sign-in. A reset of a user with no second
+// factor records nothing and ends no session. What is deleted is what was made
 // before the reset was recorded (an earlier epoch): an enrolment begun
 // after it stays, and one begun before it cannot be recorded after it
 // (see ConfirmMFAEnrolment). Errors: NotFound, Forbidden.
@@ -385,6 +386,13 @@ func (a *Accounts) ResetMFA(ctx context.Context, actor domain.Actor, organisatio
 		if err := a.mfa.store.DeleteMFA(userID.String(), o.Users[userID].MFAResets); err != nil {
 			return err
 		}
+	}
+	if w.Events == 0 {
+		// Nothing to reset, nothing recorded: the user's sessions go on.
+		// Those opened before a reset an earlier attempt recorded are
+		// refused all the same, opened with another credential
+		// (credentialOf).
+		return nil
 	}
 	return a.sessions.DeleteForUser(userID.String())
 }
