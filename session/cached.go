@@ -95,20 +95,25 @@ func (c *Cached) Peek(token string, now time.Time) (Session, time.Time, error) {
 	return c.Store.Peek(token, now)
 }
 
-// Delete implements Store: the session ends here at once.
+// Delete implements Store: the session ends here at once. The store
+// deletes it first and the cache forgets it after, so a lookup made in
+// between (another request with the token) cannot find it still in the
+// store and cache it again once forgotten (R-AUTH-3).
 func (c *Cached) Delete(token string) error {
+	err := c.Store.Delete(token)
 	c.mu.Lock()
 	c.epoch++
 	c.remove(tokenKey(token))
 	c.mu.Unlock()
-	return c.Store.Delete(token)
+	return err
 }
 
 // DeleteForUser implements Store: every session of the user ends here at
-// once.
+// once; the store first, then the cache, as in Delete.
 func (c *Cached) DeleteForUser(userID string) error {
+	err := c.Store.DeleteForUser(userID)
 	c.forgetUser(userID)
-	return c.Store.DeleteForUser(userID)
+	return err
 }
 
 // KeepOnly implements Store: once the store has kept the one session,

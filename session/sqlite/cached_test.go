@@ -161,3 +161,67 @@ func TestCachedLookupRacingLogout_AUTH3(t *testing.T) {
 	_, _ = c.Lookup(token, cacheNow) // found, then logged out meanwhile
 	wantUnauthorized(t, c, token, cacheNow, "after a logout that raced a lookup")
 }
+
+// lookupBeforeDeleting runs before before each deletion reaches the store:
+// a request looking the session up at that moment.
+type lookupBeforeDeleting struct {
+	session.Store
+	before func()
+}
+
+func (l *lookupBeforeDeleting) runBefore() {
+	if f := l.before; f != nil {
+		l.before = nil
+		f()
+	}
+}
+
+func (l *lookupBeforeDeleting) Delete(token string) error {
+	l.runBefore()
+	return l.Store.Delete(token)
+}
+
+func (l *lookupBeforeDeleting) DeleteForUser(userID string) error {
+	l.runBefore()
+	return l.Store.DeleteForUser(userID)
+}
+
+// TestCachedLookupBetweenForgettingAndDeleting_AUTH3: the cache forgot a
+// session before the store deleted it, so a lookup of the session in
+// between (another request with the same token, at the moment of the
+// logout or of the closure) found it still in the store and cached it
+// afresh; the token then went on working for as long as a cached look-up
+// is trusted, after the logout had answered. The store deletes first now,
+// and the cache forgets after, so no lookup brings a deleted session back.
+func TestCachedLookupBetweenForgettingAndDeleting_AUTH3(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		delete func(c *session.Cached, token string) error
+	}{
+		{"Logout", func(c *session.Cached, token string) error { return c.Delete(token) }},
+		{"EveryOfTheUser", func(c *session.Cached, _ string) error { return c.DeleteForUser("user-1") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(filepath.Join(t.TempDir(), "sessions.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			store := &lookupBeforeDeleting{Store: s}
+			c := session.NewCached(store, 30*time.Minute, 2*time.Second)
+			token, _, err := c.Create("user-1", "org-1", "cred", cacheNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store.before = func() {
+				if _, err := c.Lookup(token, cacheNow); err != nil {
+					t.Errorf("the lookup before the deletion: %v", err)
+				}
+			}
+			if err := tc.delete(c, token); err != nil {
+				t.Fatal(err)
+			}
+			wantUnauthorized(t, c, token, cacheNow, "after the deletion a lookup raced")
+		})
+	}
+}
