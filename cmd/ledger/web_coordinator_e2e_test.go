@@ -124,7 +124,8 @@ var erasureLink = regexp.MustCompile(`href="/erasure-requests/([0-9a-f-]{36})"`)
 // is required, and nothing is recorded without one); the coordinator
 // refuses one request (a reason required, then a confirmation step, and
 // only the confirmed decision is recorded) and carries another out; the
-// outcome is shown, and the client's details are gone.
+// outcome is shown, and the client's details are gone. The adviser sees
+// where the request stands; only the coordinator decides it.
 func TestWebErasureRequestAndDecision_PRIV2(t *testing.T) {
 	n := newWebNetwork(t)
 	annToken := n.signIn(t, "ann", annPassword)
@@ -187,8 +188,12 @@ func TestWebErasureRequestAndDecision_PRIV2(t *testing.T) {
 	if strings.Contains(ann.get("/referrals/"+id).body, "Erin Erase") {
 		t.Error("the erased client's name is still shown")
 	}
-	// Only the coordinator decides, as the API says.
-	wantStatus(t, ann.get(reqPath), http.StatusForbidden)
+	// The adviser who passed it on sees where it stands, as GET
+	// /v1/erasure-requests/{id} shows them, without the decision form;
+	// only the coordinator decides, as the API says.
+	if p := ann.get(reqPath); p.status != http.StatusOK || !strings.Contains(p.body, "Carried out") || strings.Contains(p.body, `name="decision"`) {
+		t.Errorf("the request's page to the adviser who passed it on: %d, want 200 with its status and no decision form:\n%s", p.status, p.body)
+	}
 	wantStatus(t, ann.post(reqPath, url.Values{"decision": {"refuse"}, "decision-reason": {"x"}, "confirm": {"yes"}}), http.StatusForbidden)
 }
 

@@ -15,7 +15,9 @@ import (
 
 // TestWebCoordinatorPagesByRole_UI2_VIEW3_PRIV2: the overdue page is the
 // coordinator's and the org leads' (GET /v1/overdue); organisations, users,
-// erasure requests, subject access and retention the coordinator's alone;
+// the erasure requests' list, subject access and retention the
+// coordinator's alone; an erasure request's page also for the caseworkers
+// of the organisation that passed it on;
 // an organisation's page everyone's (GET /v1/organisations/{id}); the
 // erasure request form is for the caseworkers of an organisation that knows
 // the client, not found for any other organisation, refused to its other
@@ -35,12 +37,27 @@ func TestWebCoordinatorPagesByRole_UI2_VIEW3_PRIV2(t *testing.T) {
 		{Path: "/organisations/" + n.orgB, Allowed: allRoles},
 		{Path: "/users", Allowed: coordinator, Denied: http.StatusForbidden, Nav: true},
 		{Path: "/erasure-requests", Allowed: coordinator, Denied: http.StatusForbidden, Nav: true},
-		{Path: "/erasure-requests/" + req["id"].(string), Allowed: coordinator, Denied: http.StatusForbidden},
 		{Path: "/subject-access", Allowed: coordinator, Denied: http.StatusForbidden},
 		{Path: "/clients/" + client + "/subject-access", Allowed: coordinator, Denied: http.StatusForbidden},
 		{Path: "/clients/" + client + "/subject-access.json", Allowed: coordinator, Denied: http.StatusForbidden},
 		{Path: "/retention", Allowed: coordinator, Denied: http.StatusForbidden, Nav: true},
 	})
+
+	// An erasure request's page: the coordinator, who decides it, and the
+	// caseworkers of the organisation that passed it on (Housing Trust's
+	// roles here), who see where it stands, as GET
+	// /v1/erasure-requests/{id} answers; anyone else gets the 404 of a
+	// request that does not exist (R-PRIV-2, R-LOCK-12).
+	page := "/erasure-requests/" + req["id"].(string)
+	for _, r := range allRoles {
+		want := http.StatusNotFound
+		if r == domain.RoleCoordinator || (!r.Network() && slices.Contains(caseworkerRoles, r)) {
+			want = http.StatusOK
+		}
+		if p := n.as[r].get(page); p.status != want {
+			t.Errorf("GET %s as %s = %d, want %d", page, r, p.status, want)
+		}
+	}
 
 	// The erasure request form: the organisation roles are Housing
 	// Trust's, which received the referral; the network roles the
