@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -173,7 +172,7 @@ func auditCheck(ctx context.Context, c auditClient, v note.Verifier, trustedFile
 			return failed("the server's checkpoint was signed at %s, before the trusted one (%s)", next.Time.Format(time.RFC3339), old.Time.Format(time.RFC3339))
 		}
 	}
-	if err := writeFileAtomic(trustedFile, signed); err != nil {
+	if err := writeFileDurably(trustedFile, signed); err != nil {
 		return fmt.Errorf("saving the new trusted checkpoint: %w", err)
 	}
 	if oldSigned == nil {
@@ -183,23 +182,6 @@ func auditCheck(ctx context.Context, c auditClient, v note.Verifier, trustedFile
 	_, err = fmt.Fprintf(stdout, "OK: the ledger of %d events (signed %s) extends the trusted one of %d events; saved to %s\n",
 		next.Size, next.Time.Format(time.RFC3339), old.Size, trustedFile)
 	return err
-}
-
-// writeFileAtomic replaces file with data, never leaving it half written.
-func writeFileAtomic(file string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".trusted-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return err
-	}
-	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), file)
 }
 
 // auditClient reads the audit endpoints as any signed-in user.

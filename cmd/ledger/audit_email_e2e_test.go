@@ -117,7 +117,7 @@ func TestRAUD2CheckpointEmailedToAuditors(t *testing.T) {
 	}
 	// The emailed note is what `ledger audit check --trusted` takes.
 	trusted := t.TempDir() + "/trusted.checkpoint"
-	if err := writeFileAtomic(trusted, []byte(lastNote)); err != nil {
+	if err := writeFileDurably(trusted, []byte(lastNote)); err != nil {
 		t.Fatal(err)
 	}
 	if code, out := auditCLI("check", "--server", n.base, "--token", admin, "--public-key", pub, "--trusted", trusted); code != 0 {

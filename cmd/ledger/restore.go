@@ -611,22 +611,7 @@ func rerunRestore(from, keysFrom string) string {
 // beginRestore records, durably, that a restore is replacing the data
 // directory's files; command is how to run it again.
 func beginRestore(dir, command string) error {
-	tmp, err := os.CreateTemp(dir, ".restore-record-*")
-	if err != nil {
-		return fmt.Errorf("recording the restore: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after the rename, there is nothing left to remove
-	_, err = tmp.WriteString(command + "\n")
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = renameDurably(tmp.Name(), filepath.Join(dir, restoreRecordFile))
-	}
-	if err != nil {
+	if err := writeFileDurably(filepath.Join(dir, restoreRecordFile), []byte(command+"\n")); err != nil {
 		return fmt.Errorf("recording the restore: %w", err)
 	}
 	return nil

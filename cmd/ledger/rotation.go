@@ -57,12 +57,22 @@ func writeRotationJournal(dir string, j rotationJournal) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, ".rotation-*")
-	if err != nil {
+	if err := writeFileDurably(filepath.Join(dir, rotationJournalFile), append(b, '\n')); err != nil {
 		return fmt.Errorf("master-key rotation journal: %w", err)
 	}
+	return nil
+}
+
+// writeFileDurably replaces file with data, never leaving it half written,
+// and so that the new file survives a power cut: data goes to a temporary
+// file beside it, synced, then renamed over it (renameDurably).
+func writeFileDurably(file string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+"-*")
+	if err != nil {
+		return err
+	}
 	defer os.Remove(tmp.Name()) // after the rename, there is nothing left to remove
-	_, err = tmp.Write(append(b, '\n'))
+	_, err = tmp.Write(data)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -70,12 +80,9 @@ func writeRotationJournal(dir string, j rotationJournal) error {
 		err = cerr
 	}
 	if err == nil {
-		err = renameDurably(tmp.Name(), filepath.Join(dir, rotationJournalFile))
+		err = renameDurably(tmp.Name(), file)
 	}
-	if err != nil {
-		return fmt.Errorf("master-key rotation journal: %w", err)
-	}
-	return nil
+	return err
 }
 
 // removeRotationJournal ends the rotation on disk.
