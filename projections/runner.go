@@ -63,9 +63,14 @@ type Runner struct {
 	projections []Projection
 	preparers   []preparer // by projection: nil for one that prepares nothing
 	log         zerolog.Logger
-	chains      *eventstore.ChainVerifier // nil unless CheckChains was called
-	views       *Views                    // where chain heads are kept; nil for none
-	heads       *chainHeads               // the chain heads in views, when chains are checked
+	// recovering is set while a run after a failure has applied nothing
+	// yet: the first position it applies is logged as the recovery,
+	// before anyone waiting on it is let go.
+	recovering bool
+
+	chains *eventstore.ChainVerifier // nil unless CheckChains was called
+	views  *Views                    // where chain heads are kept; nil for none
+	heads  *chainHeads               // the chain heads in views, when chains are checked
 
 	// started is set once the first subscription's start is known:
 	// startAt, a checkpoint when the runner resumed (above 0), or the
@@ -227,6 +232,9 @@ const rebuildCommitMax = 65536
 // persistent views commit each batch with their checkpoints in one
 // transaction, then the in-memory ones apply it, then the position moves.
 func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool, err error) {
+	r.mu.Lock()
+	r.recovering = recovering
+	r.mu.Unlock()
 	if !r.started {
 		start, err := r.startPosition(ctx)
 		if err != nil {
@@ -301,9 +309,6 @@ func (r *Runner) runOnce(ctx context.Context, recovering bool) (progressed bool,
 		}
 		applied, err := r.applyBatch(ctx, batch)
 		if applied > 0 {
-			if recovering && !progressed {
-				r.log.Warn().Uint64("position", uint64(batch[applied-1].ev.Position)).Msg("projections recovered")
-			}
 			progressed = true
 		}
 		clear(batch) // let what was applied go
@@ -914,6 +919,10 @@ func (r *Runner) check(ev eventstore.RecordedEvent, hash string, begin func(*Vie
 func (r *Runner) advance(pos eventstore.Position) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.recovering {
+		r.recovering = false
+		r.log.Warn().Uint64("position", uint64(pos)).Msg("projections recovered")
+	}
 	r.pos = pos
 	close(r.changed)
 	r.changed = make(chan struct{})
