@@ -257,9 +257,11 @@ func DecideErasure(c ClientRecord, actor Actor, requestID uuid.UUID, carryOut bo
 }
 
 // DecideRetentionErasure starts an erasure because the retention period
-// has passed (R-PRIV-5); nothing happens for a client already erased.
+// has passed (R-PRIV-5); nothing happens for a client already erased, nor
+// for one whose case a lock holds for a serious case review
+// (Lock.HoldsForReview).
 func DecideRetentionErasure(c ClientRecord, requestID uuid.UUID) []Event {
-	if c.ErasureBegun() {
+	if c.ErasureBegun() || c.Lock.HoldsForReview() {
 		return nil
 	}
 	return []Event{&ClientErasureStarted{RequestID: requestID, Reason: "retention"}}

@@ -40,6 +40,14 @@ func (l Lock) SeriousCaseReviewCompletableBy(actor Actor) bool {
 		l.managedBy(actor, RoleServiceManager) && actor.UserID != l.RequestedBy
 }
 
+// HoldsForReview reports whether the lock keeps the client's data for a
+// serious case review not yet recorded complete: locked for one, or asked
+// to be. The retention rule shreds no such client (R-PRIV-5): the case is
+// kept until the review's outcome is known (seed 004).
+func (l Lock) HoldsForReview() bool {
+	return (l.Status == LockLocked || l.Status == LockPending) && l.SeriousCaseReview && !l.SeriousCaseReviewEnd
+}
+
 // PendingRequest returns the lock or unlock request waiting on the lock,
 // and who made it: the lock request while the lock is requested, the
 // unlock request while a locked case has one. ok is false when none waits.

@@ -180,6 +180,10 @@ type retentionRow struct {
 	LastClosed, Due time.Time
 	DueNow          bool
 	DaysLeft        int
+	// Held: the case is locked for a serious case review, or asked to
+	// be, and is kept until the review is recorded complete. Not shown
+	// where a hidden lock keeps the coordinator out (R-LOCK-12).
+	Held bool
 }
 
 type retentionView struct {
@@ -199,10 +203,14 @@ func (p *Pages) retentionPage(c *gin.Context) {
 		return
 	}
 	now := p.Service.Now()
-	due, err := ledger.CoordinatorRead(currentUser(c).Actor(), ledger.ReadRetentionSchedule, func() []retentionRow {
+	actor := currentUser(c).Actor()
+	due, err := ledger.CoordinatorRead(actor, ledger.ReadRetentionSchedule, func() []retentionRow {
 		var rows []retentionRow
 		for _, d := range p.Clients.DueForRetention(now, p.Retention, true) {
 			r := retentionRow{ClientID: d.ClientID.String(), LastClosed: d.LastClosed, Due: d.Due, DueNow: !d.Due.After(now)}
+			if l := p.Locks.LockOf(d.ClientID); l.HoldsForReview() && !lockHiddenFrom(l, actor, now) {
+				r.Held, r.DueNow = true, false
+			}
 			if !r.DueNow {
 				r.DaysLeft = int(d.Due.Sub(now).Hours()/24) + 1
 			}
@@ -222,6 +230,19 @@ func (p *Pages) retentionPage(c *gin.Context) {
 	}
 	v.Rows, v.Pager = paginate(c, "/retention", "", due)
 	p.render(c, http.StatusOK, "retention", v)
+}
+
+// lockHiddenFrom reports whether l hides itself from actor: its
+// notification is hidden and it keeps them out (R-LOCK-12).
+func lockHiddenFrom(l domain.Lock, actor domain.Actor, now time.Time) bool {
+	if !l.HideNotification {
+		return false
+	}
+	if l.Refuses(actor) {
+		return true
+	}
+	_, ok := domain.LockAccess(l, actor, now)
+	return l.Status == domain.LockLocked && !ok
 }
 
 // durationText writes a retention period in years and days, or hours.

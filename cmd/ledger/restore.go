@@ -558,9 +558,9 @@ func erasedClients(ctx context.Context, store eventstore.Store) ([]uuid.UUID, er
 
 // replayClients replays the public part of store's log, up to its head
 // when called, into an index of clients in memory; it reads no key.
-func replayClients(ctx context.Context, store eventstore.Store) (*projections.Clients, error) {
+func replayClients(ctx context.Context, store eventstore.Store, also ...projections.Projection) (*projections.Clients, error) {
 	clients := projections.NewClients()
-	runner := projections.NewRunner(store, ledger.NewPublicCodec(), clients)
+	runner := projections.NewRunner(store, ledger.NewPublicCodec(), append([]projections.Projection{clients}, also...)...)
 	head, err := store.Head(ctx)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/projections"
 	"github.com/referral-ledger/ledger/worker"
 )
 
@@ -62,7 +63,8 @@ func retentionDryRun(ctx context.Context, cfg config.Config, stdout io.Writer) (
 		return err
 	}
 	defer store.Close()
-	clients, err := replayClients(ctx, store)
+	locks := projections.NewLocks()
+	clients, err := replayClients(ctx, store, locks)
 	if err != nil {
 		return err
 	}
@@ -74,7 +76,10 @@ func retentionDryRun(ctx context.Context, cfg config.Config, stdout io.Writer) (
 	fmt.Fprintf(stdout, "retention period %s; %d clients have every referral closed\n", cfg.Privacy.Retention, len(due))
 	for _, d := range due {
 		when := "due now"
-		if d.Due.After(now) {
+		switch {
+		case locks.LockOf(d.ClientID).HoldsForReview():
+			when = "kept for a serious case review until it is recorded complete"
+		case d.Due.After(now):
 			when = "in " + d.Due.Sub(now).Round(time.Hour).String()
 		}
 		fmt.Fprintf(stdout, "%s\tlast closed %s\tshred on %s (%s)\n", d.ClientID,

@@ -21,6 +21,7 @@ type webNetwork struct {
 	*node
 	admin            string // the coordinator's bearer token
 	orgA, orgB, orgC string // Advice Centre (refers), Housing Trust (receives), Debt Line (intake off)
+	dir              string // the node's data directory
 }
 
 // Passwords of the web tests' advisers, after their first sign-in.
@@ -32,7 +33,8 @@ const (
 
 func newWebNetwork(t *testing.T) *webNetwork {
 	t.Helper()
-	n := &webNetwork{node: startNode(t, t.TempDir())}
+	dir := t.TempDir()
+	n := &webNetwork{node: startNode(t, dir), dir: dir}
 	n.admin = n.signIn(t, "admin", adminPassword)
 	n.orgA = n.must(t, 201, "POST", "/v1/organisations", n.admin, map[string]any{"name": "Advice Centre",
 		"admin_email": "a@advice.example", "services": []any{}})["id"].(string)
