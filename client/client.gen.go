@@ -2226,8 +2226,10 @@ type StatisticsTotals struct {
 
 // SubjectAccessExport defines model for SubjectAccessExport.
 type SubjectAccessExport struct {
-	ClientId openapi_types.UUID `json:"client_id"`
-	Erased   bool               `json:"erased"`
+	// AccessLog The client's access log (R-LOCK-9), oldest first, as GET /v1/clients/{id}/access-log shows it: who read the client's data, when, by which route, under which grant, and the reason given (decrypted with the client's key; null and erased true once the client is erased). It holds every read recorded before this export; the export's own reads are recorded as it is made and appear in the next export and in the access log.
+	AccessLog []AccessLogEntry   `json:"access_log"`
+	ClientId  openapi_types.UUID `json:"client_id"`
+	Erased    bool               `json:"erased"`
 
 	// Events The client's own stream (erasure requests and decisions, locks, earlier exports), then the messages passed on about them (R-LOCK-8).
 	Events     []HistoryEvent     `json:"events"`
@@ -3135,7 +3137,7 @@ type ClientInterface interface {
 
 	// SubjectAccess Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 	//
-	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
+	// Everything held about a client, decrypted, for a subject access request (coordinator): each referral's history, the client's own records and messages, and their access log as recorded before the export (`access_log`); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
 	//
 	// Corresponds with GET /v1/clients/{id}/subject-access (the `SubjectAccess` operationId).
 	SubjectAccess(ctx context.Context, id Id, params *SubjectAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4110,7 +4112,7 @@ func (c *Client) CompleteSeriousCaseReview(ctx context.Context, id Id, params *C
 
 // SubjectAccess Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 //
-// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
+// Everything held about a client, decrypted, for a subject access request (coordinator): each referral's history, the client's own records and messages, and their access log as recorded before the export (`access_log`); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
 //
 // Corresponds with GET /v1/clients/{id}/subject-access (the `SubjectAccess` operationId).
 func (c *Client) SubjectAccess(ctx context.Context, id Id, params *SubjectAccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9524,7 +9526,7 @@ type ClientWithResponsesInterface interface {
 
 	// SubjectAccessWithResponse Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 	//
-	// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
+	// Everything held about a client, decrypted, for a subject access request (coordinator): each referral's history, the client's own records and messages, and their access log as recorded before the export (`access_log`); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18879,7 +18881,7 @@ func (c *ClientWithResponses) CompleteSeriousCaseReviewWithResponse(ctx context.
 
 // SubjectAccessWithResponse Export everything held about a client, decrypted (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told
 //
-// Everything held about a client, decrypted, for a subject access request (coordinator); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
+// Everything held about a client, decrypted, for a subject access request (coordinator): each referral's history, the client's own records and messages, and their access log as recorded before the export (`access_log`); the export is recorded. On a locked case a reason is required: each read is logged as a locked read with it, and the responsible person is told. A coordinator who is also helpdesk staff, or whom the lock's deny list names, is refused a locked case's export (403, R-LOCK-2): another coordinator answers. When the lock hides its notification the refusal is the 404 of a client that does not exist (R-LOCK-12).
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -91,10 +91,12 @@ type subjectAccessBody struct {
 	Erased     bool               `json:"erased"`
 	Referrals  []historyBody      `json:"referrals"`
 	Events     []historyEventBody `json:"events"`
+	AccessLog  []accessEntryBody  `json:"access_log"`
 }
 
 // subjectAccess exports everything held about a client, decrypted, for the
-// coordinator (R-PRIV-6); the export itself is recorded. On a locked case
+// coordinator (R-PRIV-6), their access log as recorded before the export
+// included; the export itself is recorded. On a locked case
 // the ?reason= query parameter is required (R-LOCK-9): it is logged with
 // the reads, sealed, and never in the request log, which names routes only.
 func (s *Server) subjectAccess(c *gin.Context) {
@@ -121,7 +123,8 @@ func (s *Server) subjectAccess(c *gin.Context) {
 func (s *Server) subjectAccessJSON(x ledger.SubjectAccessExport) ([]byte, error) {
 	out := subjectAccessBody{ExportID: x.ExportID.String(), ClientID: x.ClientID.String(),
 		ExportedAt: x.ExportedAt.UTC().Format(time.RFC3339), Erased: x.Erased,
-		Referrals: make([]historyBody, len(x.Referrals)), Events: make([]historyEventBody, len(x.Client))}
+		Referrals: make([]historyBody, len(x.Referrals)), Events: make([]historyEventBody, len(x.Client)),
+		AccessLog: accessEntriesJSON(x.AccessLog)}
 	var err error
 	for i, h := range x.Referrals {
 		if out.Referrals[i], err = s.historyJSON(h); err != nil {

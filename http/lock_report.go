@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 )
 
@@ -138,13 +139,19 @@ func (s *Server) accessLog(c *gin.Context) {
 		return
 	}
 	entries = entries[from:to]
+	c.JSON(http.StatusOK, gin.H{"client_id": client, "entries": accessEntriesJSON(entries), "next": next})
+}
+
+// accessEntriesJSON is access-log entries as GET
+// /v1/clients/{id}/access-log and the subject access export show them.
+func accessEntriesJSON(entries []ledger.AccessEntry) []accessEntryBody {
 	out := make([]accessEntryBody, len(entries))
 	for i, e := range entries {
 		out[i] = accessEntryBody{At: e.At.UTC().Format(time.RFC3339Nano), UserID: idJSON(e.UserID), OrganisationID: idJSON(e.OrganisationID),
 			Endpoint: e.Event.Endpoint, Grant: e.Event.Grant, ReferralID: idJSON(e.Event.ReferralID), Locked: e.Event.Locked,
 			Reason: strJSON(e.Event.Reason), Erased: e.Erased}
 	}
-	c.JSON(http.StatusOK, gin.H{"client_id": client, "entries": out, "next": next})
+	return out
 }
 
 type messageOut struct {

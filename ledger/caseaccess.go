@@ -206,7 +206,14 @@ func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid
 			return nil, domain.Errorf(domain.Forbidden, "only the coordinator, auditors and the person a case is locked to read its access log")
 		}
 	}
-	// The reads recorded after their answer are written before the log is.
+	return s.accessEntries(ctx, client, c)
+}
+
+// accessEntries reads the client's access log as it stands, with no access
+// check: the reads recorded after their answer are written first, so none
+// made so far is left out. c is the client's record: once their erasure
+// has begun every entry is shown erased, a reason given unread (R-PRIV-3).
+func (s *Service) accessEntries(ctx context.Context, client uuid.UUID, c domain.ClientRecord) ([]AccessEntry, error) {
 	if err := s.FlushAccessLog(ctx); err != nil {
 		return nil, err
 	}
@@ -217,8 +224,12 @@ func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid
 	out := make([]AccessEntry, 0, len(history))
 	for _, rec := range history {
 		if e, ok := rec.Event.(*domain.AccessRecorded); ok {
-			out = append(out, AccessEntry{At: rec.At, UserID: rec.ActorUserID, OrganisationID: rec.ActorOrganisationID, Event: *e,
-				Erased: rec.Erased || c.ErasureBegun()})
+			entry := AccessEntry{At: rec.At, UserID: rec.ActorUserID, OrganisationID: rec.ActorOrganisationID, Event: *e,
+				Erased: rec.Erased || c.ErasureBegun()}
+			if entry.Erased {
+				entry.Event.Reason = "" // erased data is never shown, even while its key is being destroyed
+			}
+			out = append(out, entry)
 		}
 	}
 	return out, nil

@@ -18,7 +18,8 @@ type ClientReferrals interface {
 // SubjectAccessExport is everything the ledger holds about a client
 // (R-PRIV-6): each referral's full history decrypted, the client's own
 // stream (erasure requests, locks and earlier exports), then the messages
-// passed on about them.
+// passed on about them, and their access log: who read their data, when,
+// under which grant and why.
 type SubjectAccessExport struct {
 	ExportID   uuid.UUID
 	ClientID   uuid.UUID
@@ -26,7 +27,16 @@ type SubjectAccessExport struct {
 	Erased     bool
 	Referrals  []History
 	Client     []HistoryEntry
+	// AccessLog is every read of the client's data recorded before the
+	// export, oldest first, the reasons given decrypted (shown erased
+	// once the client is). The export's own reads, recorded as it is
+	// made, are not in it: the next export and the access log show them.
+	AccessLog []AccessEntry
 }
+
+// SubjectAccessGrant is the ground recorded in a client's access log for
+// each read a subject access export makes (R-PRIV-6).
+const SubjectAccessGrant = "subject_access"
 
 // errLockRefusesExport refuses a subject access export of a locked case
 // to a coordinator who is also helpdesk staff, whom a lock never lets in,
@@ -39,7 +49,9 @@ var errLockRefusesExport = domain.Errorf(domain.Forbidden,
 
 // SubjectAccess exports everything held about a client for the
 // coordinator, and records the export as an event on the client's stream
-// before reading, so no export goes unrecorded. While the client's case is
+// before reading, so no export goes unrecorded. The export holds the
+// client's access log as recorded before it, the reasons given opened
+// with the client's key. While the client's case is
 // locked a reason must be given: each read is logged as a locked read with
 // it (R-LOCK-9), and the responsible person is told of the export by the
 // notifier, which sees the export recorded on the locked client's stream.
@@ -75,6 +87,11 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 	if err != nil {
 		return SubjectAccessExport{}, err
 	}
+	// The access log as it stood when the export was recorded, before
+	// the export's own reads below are added to it.
+	if out.AccessLog, err = s.accessEntries(ctx, client, c); err != nil {
+		return SubjectAccessExport{}, err
+	}
 	// The lock as it stood when the export was recorded, just before.
 	locked := c.Lock.Status == domain.LockLocked
 	for _, id := range ids {
@@ -84,7 +101,7 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 		if err != nil {
 			return SubjectAccessExport{}, err
 		}
-		if err := s.recordAccessBecause(ctx, actor, client, current.ID, "subject_access", locked, reason); err != nil {
+		if err := s.recordAccessBecause(ctx, actor, client, current.ID, SubjectAccessGrant, locked, reason); err != nil {
 			return SubjectAccessExport{}, err
 		}
 		out.Erased = out.Erased || h.State.Erased

@@ -518,22 +518,27 @@ func (p *Pages) accessLogPage(c *gin.Context) {
 	ref := domain.ReferenceOf(id).String()
 	v := accessLogView{layout: p.base(c, "Access log of "+ref, ""), ID: id.String(), Reference: ref}
 	for i := len(entries) - 1; i >= 0; i-- { // newest first
-		e := entries[i]
-		a := accessEntry{At: e.At, By: p.userName(e.UserID), What: accessText(e.Event.Endpoint),
-			Grant: grantText(domain.CaseGrant(e.Event.Grant)), Locked: e.Event.Locked, Reason: e.Event.Reason}
-		if a.By == "" {
-			a.By = "The system"
-		}
-		if e.OrganisationID != uuid.Nil {
-			a.Organisation = p.orgName(e.OrganisationID)
-		}
-		if e.Event.ReferralID != uuid.Nil {
-			a.ReferralID, a.Reference = e.Event.ReferralID.String(), domain.ReferenceOf(e.Event.ReferralID).String()
-		}
-		v.Entries = append(v.Entries, a)
-		v.Erased = v.Erased || e.Erased
+		v.Entries = append(v.Entries, p.accessEntry(entries[i]))
+		v.Erased = v.Erased || entries[i].Erased
 	}
 	p.render(c, http.StatusOK, "accesslog", v)
+}
+
+// accessEntry shows one read of the client's data in words, as the access
+// log page and the subject access export show it.
+func (p *Pages) accessEntry(e ledger.AccessEntry) accessEntry {
+	a := accessEntry{At: e.At, By: p.userName(e.UserID), What: accessText(e.Event.Endpoint),
+		Grant: grantText(domain.CaseGrant(e.Event.Grant)), Locked: e.Event.Locked, Reason: e.Event.Reason}
+	if a.By == "" {
+		a.By = "The system"
+	}
+	if e.OrganisationID != uuid.Nil {
+		a.Organisation = p.orgName(e.OrganisationID)
+	}
+	if e.Event.ReferralID != uuid.Nil {
+		a.ReferralID, a.Reference = e.Event.ReferralID.String(), domain.ReferenceOf(e.Event.ReferralID).String()
+	}
+	return a
 }
 
 // accessText says in words what a read was, from the route it came by.
@@ -588,6 +593,8 @@ func grantText(g domain.CaseGrant) string {
 		return "The coordinator (the case was not locked)"
 	case "organisation":
 		return "Their organisation made or received the referral (the case was not locked)"
+	case ledger.SubjectAccessGrant:
+		return "The coordinator answering a subject access request"
 	case ledger.LockDecisionGrant:
 		return "A service manager deciding a lock or unlock request on the case"
 	case ledger.LockRequestGrant:

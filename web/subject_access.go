@@ -75,8 +75,10 @@ type subjectAccessView struct {
 	Erased             bool
 	Referrals          []saReferral
 	Events             []saEvent
-	NeedReason         bool // a locked case: the reason form
-	Confirm            bool // opened from another site: asked before exporting
+	AccessLog          []accessEntry // reads recorded before the export, oldest first
+	AccessLogErased    bool          // the client's details are erased: no reason can be shown
+	NeedReason         bool          // a locked case: the reason form
+	Confirm            bool          // opened from another site: asked before exporting
 	Reason             string
 }
 
@@ -150,6 +152,10 @@ func (p *Pages) subjectAccessPage(c *gin.Context) {
 	}
 	for _, e := range x.Client {
 		v.Events = append(v.Events, p.saEvent(e))
+	}
+	for _, e := range x.AccessLog {
+		v.AccessLog = append(v.AccessLog, p.accessEntry(e))
+		v.AccessLogErased = v.AccessLogErased || e.Erased
 	}
 	c.Header("Cache-Control", "no-store")
 	p.render(c, http.StatusOK, "subject-access", v)
