@@ -135,7 +135,8 @@ func sizeParam(c *gin.Context, name string, min int64) (int64, bool) {
 // bundle serves a referral's case bundle (R-AUD-3): its stored events,
 // encrypted data as stored, each with an inclusion proof against a signed
 // checkpoint. Reading it is a read of the case, with the same need-to-know,
-// lock and erasure rules and the same access log as its history.
+// lock and erasure rules and the same access log as its history, recorded
+// only when the bundle is given.
 // ?trusted_size=N proves the checkpoint extends the reader's trusted one
 // of N events; ?decrypted=true adds each event's payload as decrypted.
 func (s *Server) bundle(c *gin.Context) {
@@ -179,25 +180,27 @@ func (s *Server) bundle(c *gin.Context) {
 			return
 		}
 	}
-	h, err := s.Service.ReferralHistory(ctx, currentUser(c).Actor(), id, ledger.HistoryPoint{})
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	b, err := s.caseBundle(c, h, trusted)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	if decrypted {
+	// The bundle is made once the reader is let in, and the read is
+	// recorded only when it could be made: a node with no checkpoint
+	// covering the case answers 503 having recorded no read (R-LOCK-9).
+	var b audit.Bundle
+	_, err := s.Service.ReferralHistoryAnswered(ctx, currentUser(c).Actor(), id, ledger.HistoryPoint{}, func(h ledger.History) error {
+		var err error
+		if b, err = s.caseBundle(c, h, trusted); err != nil || !decrypted {
+			return err
+		}
 		// The reader passed the history's access check (need to know,
 		// locks, erasure): they may read the client data it decrypts.
 		for i, e := range h.All {
 			if b.Events[i].Decrypted, err = ledger.DecryptedJSON(e); err != nil {
-				writeError(c, err)
-				return
+				return err
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		writeError(c, err)
+		return
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Disposition", `attachment; filename="bundle-`+id.String()+`.json"`)

@@ -39,6 +39,19 @@ type HistoryPoint struct {
 // point asked for. Errors: NotFound (no such referral, need to know, or the
 // referral did not exist at that point), Invalid (both as_of and revision).
 func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uuid.UUID, at HistoryPoint) (History, error) {
+	return s.ReferralHistoryAnswered(ctx, actor, id, at, func(History) error { return nil })
+}
+
+// ReferralHistoryAnswered is ReferralHistory for a reader whose answer can
+// still fail once the actor is let in: a case bundle needs a signed
+// checkpoint covering the case (R-AUD-3). answer makes the answer from
+// the history the actor may read; the read is recorded in the client's
+// access log only when it succeeds, before the caller gives it (R-LOCK-9),
+// so a read refused, or one that cannot be answered, is never logged as if
+// the client's data had been read. Errors: those of ReferralHistory, and
+// answer's.
+func (s *Service) ReferralHistoryAnswered(ctx context.Context, actor domain.Actor, id uuid.UUID, at HistoryPoint,
+	answer func(History) error) (History, error) {
 	h, current, err := s.referralHistory(ctx, id, at)
 	if err != nil {
 		return History{}, err
@@ -52,6 +65,9 @@ func (s *Service) ReferralHistory(ctx context.Context, actor domain.Actor, id uu
 	}
 	h.State = withCaseNotes(h.State, c, actor, grant)
 	h.State.CaseNotes = h.caseNotesUpTo(at, h.State.CaseNotes)
+	if err := answer(h); err != nil {
+		return History{}, err
+	}
 	return h, s.recordAccess(ctx, actor, current.ClientID, current.ID, grant, c.Lock.Status == domain.LockLocked)
 }
 

@@ -193,19 +193,16 @@ func storedEvents(h ledger.History) []eventstore.RecordedEvent {
 }
 
 // bundleDownload gives the case bundle as a file: a read of the case,
-// with the same access rules and access log as its history.
+// with the same access rules and access log as its history, recorded only
+// when the bundle is given.
 func (p *Pages) bundleDownload(c *gin.Context) {
 	id, ok := pathID(c)
 	if !ok {
 		p.fail(c, domain.Errorf(domain.NotFound, "no such referral"))
 		return
 	}
-	u := currentUser(c)
-	h, err := p.Service.ReferralHistory(p.request(c, nil), u.Actor(), id, ledger.HistoryPoint{})
-	if err != nil {
-		p.fail(c, err)
-		return
-	}
+	// What cannot be answered is refused before the case is read, and the
+	// read is recorded only once the bundle is made (R-LOCK-9).
 	if p.Audit == nil {
 		p.fail(c, domain.Errorf(domain.Unavailable, "no checkpoints on this node"))
 		return
@@ -215,18 +212,20 @@ func (p *Pages) bundleDownload(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/referrals/"+id.String()+"/history?"+url.Values{"trusted-size": {c.Query("trusted-size")}}.Encode()+"#checkpoint")
 		return
 	}
-	b, _, err := p.Audit.BundleSince(c.Request.Context(), storedEvents(h), trusted)
-	switch {
-	case errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf):
-		err = domain.Errorf(domain.Unavailable, "no signed checkpoint covers this referral yet")
-	case errors.Is(err, audit.ErrTreeSize):
-		err = domain.Errorf(domain.Invalid, "the size of the checkpoint you trust is larger than the ledger")
-	}
-	if err != nil {
-		p.fail(c, err)
-		return
-	}
-	data, err := json.Marshal(b)
+	var data []byte
+	h, err := p.Service.ReferralHistoryAnswered(p.request(c, nil), currentUser(c).Actor(), id, ledger.HistoryPoint{}, func(h ledger.History) error {
+		b, _, err := p.Audit.BundleSince(c.Request.Context(), storedEvents(h), trusted)
+		switch {
+		case errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf):
+			return domain.Errorf(domain.Unavailable, "no signed checkpoint covers this referral yet")
+		case errors.Is(err, audit.ErrTreeSize):
+			return domain.Errorf(domain.Invalid, "the size of the checkpoint you trust is larger than the ledger")
+		case err != nil:
+			return err
+		}
+		data, err = json.Marshal(b)
+		return err
+	})
 	if err != nil {
 		p.fail(c, err)
 		return
