@@ -60,7 +60,8 @@ func requireLedger(cfg config.Config) error {
 	// them (--allow-missing-keys), saying what it serves.
 	if keyStoreGone(cfg) {
 		return fmt.Errorf("no key store at %s, though the event log beside it is not empty: keys.db was deleted or moved. "+
-			"Put it back, or restore a backup (ledger restore --from DIR), then run this again; nothing was changed",
+			"Put it back, or restore a backup (ledger restore --from DIR), then run this again; nothing was changed. "+
+			"If `ledger migrate --to postgres` moved the keys to PostgreSQL, set keystore: postgres (LEDGER_KEYSTORE)",
 			filepath.Join(cfg.DataDir, keysqlite.FileName))
 	}
 	return nil
@@ -180,4 +181,19 @@ func findMasterKey(cfg config.Config) (keystore.MasterKey, error) {
 		return k, fmt.Errorf("no master key: LEDGER_MASTER_KEY and master_key_file are not set and %s does not exist", path)
 	}
 	return k, err
+}
+
+// keyStoreJournals are the files SQLite keeps beside keys.db.
+var keyStoreJournals = []string{"-wal", "-shm", "-journal"}
+
+// keyStoreFiles lists keys.db and its journals as far as they are in dir.
+func keyStoreFiles(dir string) []string {
+	var left []string
+	for _, suffix := range append([]string{""}, keyStoreJournals...) {
+		name := keysqlite.FileName + suffix
+		if _, err := os.Lstat(filepath.Join(dir, name)); !errors.Is(err, fs.ErrNotExist) {
+			left = append(left, name)
+		}
+	}
+	return left
 }

@@ -31,7 +31,12 @@ again after an interruption: events already copied are recognised by id.
 
 With --to postgres it copies data_dir/keys.db into the key store at
 postgres_url instead: the wrapped keys as they are and every erasure
-tombstone, checking each key opens under the configured master key.`,
+tombstone, checking each key opens under the configured master key. Once
+every key and erasure is checked in PostgreSQL it removes keys.db and its
+journals from the data directory, so that no copy of a key outlives a later
+erasure there; if anything cannot be checked it removes nothing and fails.
+Run it again to finish an interrupted run. Then run the server with
+keystore: postgres, which refuses to start while keys.db is still there.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(*configFile)

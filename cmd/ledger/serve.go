@@ -110,6 +110,8 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 			// The empty key store opening made goes again: left, it
 			// would pass for the real one with the other tools.
 			a.discard = append(a.discard, keysqlite.FileName)
+			err = fmt.Errorf("%w. If `ledger migrate --to postgres` moved the keys to PostgreSQL, "+
+				"set keystore: postgres (LEDGER_KEYSTORE)", err)
 		}
 		return err
 	}
