@@ -96,6 +96,11 @@ func openApp(cfg config.Config, log zerolog.Logger) (a *app, err error) {
 	if err := unfinishedRestore(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	// A keys.db left beside a node on the PostgreSQL key store would keep
+	// the keys of clients erased from now on (R-PRIV-4).
+	if err := leftoverKeyStore(cfg); err != nil {
+		return nil, err
+	}
 	if err := lostEventLog(cfg); err != nil {
 		return nil, err
 	}

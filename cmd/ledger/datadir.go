@@ -197,3 +197,28 @@ func keyStoreFiles(dir string) []string {
 	}
 	return left
 }
+
+// leftoverKeyStore refuses a data directory that still holds keys.db (or a
+// journal of it) when the configuration keeps client keys in PostgreSQL
+// (keystore: postgres): nothing would read or write that file again, so
+// every client erased from then on would keep a wrapped key there that the
+// master key still opens (R-PRIV-4). The file is not removed here: only
+// `ledger migrate --to postgres` knows every key in it is in PostgreSQL.
+func leftoverKeyStore(cfg config.Config) error {
+	if cfg.KeyStore != config.KeyStorePostgres {
+		return nil
+	}
+	left := keyStoreFiles(cfg.DataDir)
+	if len(left) == 0 {
+		return nil
+	}
+	paths := make([]string, len(left))
+	for i, name := range left {
+		paths[i] = filepath.Join(cfg.DataDir, name)
+	}
+	return fmt.Errorf("%s is still in the data directory, but client keys are kept in PostgreSQL (keystore: postgres): "+
+		"nothing would use it again, and a client erased from now on would keep a key there that the master key opens. "+
+		"Run `ledger migrate --to postgres` (the server stopped): it copies any key PostgreSQL lacks, checks every one "+
+		"and removes the file; or remove %s yourself once you have checked PostgreSQL holds every key. Nothing was changed",
+		strings.Join(paths, ", "), strings.Join(left, ", "))
+}

@@ -2,17 +2,25 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/referral-ledger/ledger/internal/pgtest"
 	"github.com/referral-ledger/ledger/keystore"
+	keypg "github.com/referral-ledger/ledger/keystore/postgres"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
+	"github.com/referral-ledger/ledger/projections"
 )
 
 // TestMigrateToPostgresRemovesKeysDB_PRIV4: `ledger migrate --to postgres`
@@ -81,6 +89,133 @@ func TestMigrateToPostgresRemovesKeysDB_PRIV4(t *testing.T) {
 	})
 }
 
+// TestLeftoverKeysDBIsRefused_PRIV4: with keystore: postgres, a keys.db (or
+// only a journal of it) in the data directory, left by a migration
+// interrupted before it removed it or put back by hand, stops the server
+// and every writing tool, naming the file and the way out, and nothing
+// deletes it silently; `ledger migrate --to postgres` run again finishes
+// the job and the server starts. A migration whose copy does not check out
+// (PostgreSQL holding another key for the client) removes nothing.
+func TestLeftoverKeysDBIsRefused_PRIV4(t *testing.T) {
+	dir := t.TempDir()
+	var id string
+	t.Run("a ledger on the embedded key store", func(t *testing.T) { id = lifecycle(t, startNode(t, dir)) })
+	keysDB := filepath.Join(dir, keysqlite.FileName)
+	saved := filepath.Join(t.TempDir(), keysqlite.FileName)
+	copyDataFile(t, keysDB, saved)
+	client, _ := onlyKey(t, keysDB)
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	keyFile := masterKeyOutside(t, dir)
+	t.Setenv("LEDGER_MASTER_KEY_FILE", keyFile)
+
+	t.Run("a copy that does not check out removes nothing", func(t *testing.T) {
+		other := pgtest.URL(t)
+		anotherKeyFor(t, other, keyFile, client)
+		t.Setenv("LEDGER_POSTGRES_URL", other)
+		var out bytes.Buffer
+		err := run2(t, []string{"migrate", "--to", "postgres"}, &out)
+		if err == nil || !strings.Contains(err.Error(), "another key") || !strings.Contains(err.Error(), "keys.db was left in place") {
+			t.Fatalf("migrate onto another key: %v\n%s; want a failure saying keys.db was left", err, out.String())
+		}
+		if _, err := os.Stat(keysDB); err != nil || strings.Contains(out.String(), "removed") {
+			t.Fatalf("a failed migration removed keys.db: %v\n%s", err, out.String())
+		}
+	})
+
+	pg := pgtest.URL(t)
+	t.Setenv("LEDGER_POSTGRES_URL", pg)
+	t.Run("migrate", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run2(t, []string{"migrate", "--to", "postgres"}, &out); err != nil || keyStoreFiles(dir) != nil {
+			t.Fatalf("migrate: %v, %v left\n%s", err, keyStoreFiles(dir), out.String())
+		}
+	})
+	t.Setenv("LEDGER_KEYSTORE", "postgres")
+	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("LEDGER_BOOTSTRAP_PASSWORD", adminPassword)
+
+	// refusedWith checks every writer refuses the data directory, naming
+	// the files left and the way out, and changes nothing in it.
+	refusedWith := func(t *testing.T, left ...string) {
+		t.Helper()
+		events, err := os.ReadFile(filepath.Join(dir, eventsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"serve"},
+			{"retention"},
+			{"rebuild-views"},
+			{"admin", "reset-password", "ann"},
+			{"rotate-master-key"},
+			{"migrate", "--to", "kurrentdb", "--kurrentdb-url", "esdb://127.0.0.1:1?tls=false"},
+			{"restore", "--from", filepath.Join(t.TempDir(), "backup"), "--no-keys"},
+		} {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			var out bytes.Buffer
+			err := run(ctx, args, &out, io.Discard)
+			cancel()
+			what := strings.Join(args[:1], " ")
+			if err == nil {
+				t.Errorf("ledger %s ran beside %v:\n%s", what, left, out.String())
+				continue
+			}
+			for _, name := range left {
+				if !strings.Contains(err.Error(), filepath.Join(dir, name)) {
+					t.Errorf("ledger %s: %v; want the refusal to name %s", what, err, filepath.Join(dir, name))
+				}
+			}
+			if !strings.Contains(err.Error(), "keystore: postgres") || !strings.Contains(err.Error(), "ledger migrate --to postgres") {
+				t.Errorf("ledger %s: %v; want the refusal to say why and what to run", what, err)
+			}
+		}
+		for _, name := range left {
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				t.Errorf("a refused writer removed %s: %v", name, err)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, projections.ViewsFile)); err != nil {
+			t.Errorf("a refused writer removed the views: %v", err)
+		}
+		if after, err := os.ReadFile(filepath.Join(dir, eventsFile)); err != nil || !bytes.Equal(events, after) {
+			t.Errorf("a refused writer changed events.db (%v)", err)
+		}
+	}
+
+	t.Run("a keys.db left behind stops every writer", func(t *testing.T) {
+		copyDataFile(t, saved, keysDB)
+		refusedWith(t, keysqlite.FileName)
+	})
+	t.Run("migrate run again finishes the job", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run2(t, []string{"migrate", "--to", "postgres"}, &out); err != nil {
+			t.Fatalf("migrate again: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "removed keys.db") || keyStoreFiles(dir) != nil {
+			t.Fatalf("migrate again left %v:\n%s", keyStoreFiles(dir), out.String())
+		}
+	})
+	t.Run("a journal of keys.db left alone stops every writer too", func(t *testing.T) {
+		wal := keysqlite.FileName + "-wal"
+		copyDataFile(t, saved, filepath.Join(dir, wal))
+		refusedWith(t, wal)
+		var out bytes.Buffer
+		if err := run2(t, []string{"migrate", "--to", "postgres"}, &out); err != nil {
+			t.Fatalf("migrate: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "removed "+wal) || keyStoreFiles(dir) != nil {
+			t.Fatalf("migrate left %v:\n%s", keyStoreFiles(dir), out.String())
+		}
+	})
+	t.Run("then the server starts on the PostgreSQL key store", func(t *testing.T) {
+		n := startNode(t, dir)
+		r := n.must(t, 200, "GET", "/v1/referrals/"+id, n.signIn(t, "admin", adminPassword), nil)
+		if r["client"].(map[string]any)["name"] != "Client Person" {
+			t.Fatalf("after migration: %v", r)
+		}
+	})
+}
+
 // onlyKey returns the client id and wrapped key of the one key in the key
 // store at path.
 func onlyKey(t *testing.T, path string) (string, []byte) {
@@ -107,6 +242,35 @@ func masterKeyOutside(t *testing.T, dir string) string {
 	path := filepath.Join(t.TempDir(), keystore.MasterKeyFileName)
 	copyDataFile(t, filepath.Join(dir, keystore.MasterKeyFileName), path)
 	return path
+}
+
+// anotherKeyFor stores in the PostgreSQL key store at url a key for client
+// other than the one keys.db holds, wrapped under the master key in
+// keyFile.
+func anotherKeyFor(t *testing.T, url, keyFile, client string) {
+	t.Helper()
+	kek, err := keystore.LoadMasterKeyFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ks, err := keypg.Open(ctx, url, kek) // creates the tables
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	id := uuid.MustParse(client)
+	var other keystore.DataKey
+	other[0] = 7
+	if _, err := conn.Exec(ctx, `INSERT INTO ledger_keys (client_id, kek_id, wrapped) VALUES ($1, $2, $3)`,
+		id, kek.ID, keystore.Wrap(kek, id, other)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // noFileHolds checks no file under dir holds secret.

@@ -60,6 +60,11 @@ keystore: postgres, which refuses to start while keys.db is still there.`,
 			case string(config.KeyStorePostgres):
 				return migrateKeys(cmd.Context(), cfg, stdout)
 			case string(config.StoreKurrentDB):
+				// With the keys in PostgreSQL, a keys.db left here is
+				// removed by --to postgres first (R-PRIV-4).
+				if err := leftoverKeyStore(cfg); err != nil {
+					return err
+				}
 			default:
 				return fmt.Errorf("--to: kurrentdb (the events) or postgres (the key store)")
 			}

@@ -34,6 +34,11 @@ func rebuildViewsCommand(configFile *string, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Refused before the views go, as openApp would refuse it.
+			if err := leftoverKeyStore(cfg); err != nil {
+				_ = lock.Release()
+				return err
+			}
 			// The views are derived from the log: the file goes whole, so
 			// that a damaged views.db, which would not even open, is
 			// rebuilt too (R-OPS-4).

@@ -94,6 +94,14 @@ func restore(ctx context.Context, cfg config.Config, from, keysFrom string, stdo
 	if err := unfinishedRotation(cfg.DataDir); err != nil {
 		return fmt.Errorf("restore refused: %w", err)
 	}
+	// A keys.db left beside the PostgreSQL key store is refused, as by
+	// every writer (R-PRIV-4), except to finish a restore already begun:
+	// `ledger migrate --to postgres`, which removes it, waits for that.
+	if unfinishedRestore(cfg.DataDir) == nil {
+		if err := leftoverKeyStore(cfg); err != nil {
+			return fmt.Errorf("restore refused: %w", err)
+		}
+	}
 	if !isDir(from) {
 		return fmt.Errorf("restore refused: no backup directory at %s", from)
 	}

@@ -88,6 +88,11 @@ func rotateMasterKey(ctx context.Context, cfg config.Config, newKeyFile string, 
 	if err := unfinishedRestore(dir); err != nil {
 		return err
 	}
+	// A keys.db left beside the PostgreSQL key store would stay wrapped
+	// under the old master key, whoever keeps it (R-PRIV-4).
+	if err := leftoverKeyStore(cfg); err != nil {
+		return err
+	}
 	current, err := findMasterKey(cfg)
 	if err != nil {
 		return fmt.Errorf("current master key: %w", err)
