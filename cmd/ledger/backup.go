@@ -139,6 +139,13 @@ func backup(ctx context.Context, cfg config.Config, dir string, withKeys bool, s
 		fmt.Fprintln(stdout, "note: --no-keys: the key store is not in this backup; back it up separately")
 	case cfg.KeyStore == config.KeyStorePostgres:
 		fmt.Fprintln(stdout, "note: the key store is in PostgreSQL (postgres_url): back it up with pg_dump, on the key-store schedule")
+		// Never copied (databasesOf leaves it out), but named: it holds
+		// keys no erasure from now on reaches (R-PRIV-4).
+		if left := keyStoreFiles(cfg.DataDir); len(left) > 0 {
+			fmt.Fprintf(stdout, "warning: %s, left in %s from before the keys moved to PostgreSQL, is not in this backup; "+
+				"remove it with `ledger migrate --to postgres` (the server refuses to start until then)\n",
+				strings.Join(left, ", "), cfg.DataDir)
+		}
 	default:
 		if keys, err = backupKeys(ctx, cfg, r, filepath.Join(dir, keysDir), stdout); err != nil {
 			return err

@@ -216,6 +216,76 @@ func TestLeftoverKeysDBIsRefused_PRIV4(t *testing.T) {
 	})
 }
 
+// TestBackupAndRestoreOnPostgresKeysCarryNoKeysDB_PRIV4: on a node keeping
+// its keys in PostgreSQL, a backup leaves a stale keys.db out (and says
+// so), and restoring a backup taken before the migration, which holds a
+// keys folder, puts no keys.db back into the data directory; --keys-from
+// is refused.
+func TestBackupAndRestoreOnPostgresKeysCarryNoKeysDB_PRIV4(t *testing.T) {
+	dir := t.TempDir()
+	var id string
+	t.Run("a ledger on the embedded key store", func(t *testing.T) { id = lifecycle(t, startNode(t, dir)) })
+	keysDB := filepath.Join(dir, keysqlite.FileName)
+	saved := filepath.Join(t.TempDir(), keysqlite.FileName)
+	copyDataFile(t, keysDB, saved)
+	_, wrapped := onlyKey(t, keysDB)
+	t.Setenv("LEDGER_DATA_DIR", dir)
+	t.Setenv("LEDGER_MASTER_KEY_FILE", masterKeyOutside(t, dir))
+	older := filepath.Join(t.TempDir(), "before-migration")
+	if err := run2(t, []string{"backup", "--to", older}, &bytes.Buffer{}); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(older, keysDir, keysqlite.FileName)); err != nil {
+		t.Fatalf("the backup before the migration holds no key store: %v", err)
+	}
+	t.Setenv("LEDGER_POSTGRES_URL", pgtest.URL(t))
+	if err := run2(t, []string{"migrate", "--to", "postgres"}, &bytes.Buffer{}); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	t.Setenv("LEDGER_KEYSTORE", "postgres")
+
+	t.Run("a backup leaves a stale keys.db out and names it", func(t *testing.T) {
+		copyDataFile(t, saved, keysDB)
+		defer os.Remove(keysDB)
+		to := filepath.Join(t.TempDir(), "backup")
+		var out bytes.Buffer
+		if err := run2(t, []string{"backup", "--to", to}, &out); err != nil {
+			t.Fatalf("backup: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "warning: keys.db") || !strings.Contains(out.String(), "ledger migrate --to postgres") {
+			t.Errorf("backup should warn of the stale keys.db:\n%s", out.String())
+		}
+		noFileHolds(t, to, wrapped)
+	})
+	t.Run("restore --keys-from is refused", func(t *testing.T) {
+		var out bytes.Buffer
+		err := run2(t, []string{"restore", "--from", older, "--keys-from", filepath.Join(older, keysDir)}, &out)
+		if err == nil || !strings.Contains(err.Error(), "keystore: postgres") || keyStoreFiles(dir) != nil {
+			t.Fatalf("restore --keys-from: %v, %v in the data directory\n%s", err, keyStoreFiles(dir), out.String())
+		}
+	})
+	t.Run("restoring a backup with a keys folder puts no keys.db back", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run2(t, []string{"restore", "--from", older}, &out); err != nil {
+			t.Fatalf("restore: %v\n%s", err, out.String())
+		}
+		if !strings.Contains(out.String(), "is not restored: client keys are kept in PostgreSQL") {
+			t.Errorf("restore should say the keys folder is not restored:\n%s", out.String())
+		}
+		if left := keyStoreFiles(dir); left != nil {
+			t.Fatalf("restore put %v into the data directory", left)
+		}
+		noFileHolds(t, dir, wrapped)
+	})
+	t.Run("the server starts on the restored log and the PostgreSQL keys", func(t *testing.T) {
+		n := startNode(t, dir)
+		r := n.must(t, 200, "GET", "/v1/referrals/"+id, n.signIn(t, "admin", adminPassword), nil)
+		if r["client"].(map[string]any)["name"] != "Client Person" {
+			t.Fatalf("after the restore: %v", r)
+		}
+	})
+}
+
 // onlyKey returns the client id and wrapped key of the one key in the key
 // store at path.
 func onlyKey(t *testing.T, path string) (string, []byte) {

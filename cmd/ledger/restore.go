@@ -41,7 +41,9 @@ replacing what is there. The server must be stopped (the data directory's lock
 enforces it).
 
 The key store comes from DIR/keys, or from --keys-from (a keys folder of
-another backup), or is left as it is with --no-keys. The folder's master.key is
+another backup), or is left as it is with --no-keys; with keystore: postgres
+the keys are PostgreSQL's, so DIR/keys is not restored and --keys-from is
+refused: no keys.db is put into the data directory. The folder's master.key is
 put back only when the configuration names no master key (master_key_file,
 LEDGER_MASTER_KEY): one kept out of the data directory stays out. Sessions are not restored:
 everyone signs in again; the second factors and recovery codes of the backup's
@@ -61,6 +63,22 @@ is caught when the server starts.`,
 			cfg, err := loadConfig(*configFile)
 			if err != nil {
 				return err
+			}
+			if cfg.KeyStore == config.KeyStorePostgres {
+				// The key store is PostgreSQL's: a keys.db put into the
+				// data directory would be used by nothing, and would keep
+				// every key in it, those of clients erased since the
+				// backup included (R-PRIV-4).
+				if keysFrom != "" {
+					return fmt.Errorf("restore refused: --keys-from: client keys are kept in PostgreSQL (keystore: postgres), " +
+						"not in the data directory; restore PostgreSQL's key store with its own tools (pg_restore), " +
+						"and this backup with --no-keys; nothing was changed")
+				}
+				if !noKeys && isDir(filepath.Join(from, keysDir)) {
+					fmt.Fprintf(stdout, "note: %s is not restored: client keys are kept in PostgreSQL (keystore: postgres), "+
+						"not in the data directory\n", filepath.Join(from, keysDir))
+				}
+				noKeys = true
 			}
 			if keysFrom == "" && !noKeys {
 				keysFrom = filepath.Join(from, keysDir)
@@ -407,6 +425,11 @@ func erasuresToKeep(ctx context.Context, cfg config.Config, from string, stdout 
 func restoreKeys(ctx context.Context, cfg config.Config, keysFrom string, keys []string, erased []uuid.UUID,
 	begin func() error, stdout io.Writer) (destroyed int, checked bool, err error) {
 	embedded := cfg.KeyStore == config.KeyStoreSQLite
+	if !embedded && len(keys) > 0 {
+		// Never a keys.db beside the PostgreSQL key store (R-PRIV-4).
+		return 0, false, fmt.Errorf("restore refused: client keys are kept in PostgreSQL (keystore: postgres), " +
+			"not in the data directory: restore this backup with --no-keys; nothing was changed")
+	}
 	if len(keys) == 0 {
 		if !embedded {
 			return 0, false, nil
