@@ -1133,8 +1133,14 @@ type ClosureOutcome string
 
 // CodeRequest defines model for CodeRequest.
 type CodeRequest struct {
-	// Code the app's current 6-digit code
+	// Code the new app's current 6-digit code
 	Code string `json:"code"`
+
+	// CurrentCode instead of current_password: a current code from the authenticator app in use, or one of its recovery codes (spent)
+	CurrentCode *string `json:"current_code,omitempty"`
+
+	// CurrentPassword the signed-in user's password: required, or current_code, to replace a second factor in use (not for a first enrolment)
+	CurrentPassword *string `json:"current_password,omitempty"`
 }
 
 // Consent defines model for Consent.
@@ -3440,7 +3446,7 @@ type ClientInterface interface {
 
 	// ResetSecondFactor Reset a user's second factor (org lead of it, coordinator)
 	//
-	// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
+	// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded). No one resets their own second factor this way (403): they replace it with POST /v1/users/me/mfa/totp and its confirmation, giving their password or a current code.
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
 	ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3762,7 +3768,7 @@ type ClientInterface interface {
 
 	// ConfirmTOTPEnrolmentWithBody Finish enrolling with the app's current code
 	//
-	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409. Replacing a second factor in use needs more than the session: current_password, or current_code (a code of the second factor in use, or a recovery code); missing or wrong, 422 naming current_password. That check is an attempt counted beforehand, per account and per client address, with the same limits as sign-in (429 with Retry-After past them; 503 with Retry-After when too many passwords are being checked at once) (R-AUTH-5). A first enrolment needs neither.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3771,7 +3777,7 @@ type ClientInterface interface {
 
 	// ConfirmTOTPEnrolment Finish enrolling with the app's current code
 	//
-	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409. Replacing a second factor in use needs more than the session: current_password, or current_code (a code of the second factor in use, or a recovery code); missing or wrong, 422 naming current_password. That check is an attempt counted beforehand, per account and per client address, with the same limits as sign-in (429 with Retry-After past them; 503 with Retry-After when too many passwords are being checked at once) (R-AUTH-5). A first enrolment needs neither.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4785,7 +4791,7 @@ func (c *Client) UpdateUser(ctx context.Context, id Id, userId UserId, params *U
 
 // ResetSecondFactor Reset a user's second factor (org lead of it, coordinator)
 //
-// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
+// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded). No one resets their own second factor this way (403): they replace it with POST /v1/users/me/mfa/totp and its confirmation, giving their password or a current code.
 //
 // Corresponds with DELETE /v1/organisations/{id}/users/{user_id}/mfa (the `ResetSecondFactor` operationId).
 func (c *Client) ResetSecondFactor(ctx context.Context, id Id, userId openapi_types.UUID, params *ResetSecondFactorParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5487,7 +5493,7 @@ func (c *Client) StartTOTPEnrolment(ctx context.Context, body StartTOTPEnrolment
 
 // ConfirmTOTPEnrolmentWithBody Finish enrolling with the app's current code
 //
-// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409. Replacing a second factor in use needs more than the session: current_password, or current_code (a code of the second factor in use, or a recovery code); missing or wrong, 422 naming current_password. That check is an attempt counted beforehand, per account and per client address, with the same limits as sign-in (429 with Retry-After past them; 503 with Retry-After when too many passwords are being checked at once) (R-AUTH-5). A first enrolment needs neither.
 //
 // Takes any type of body and a specified content type.
 //
@@ -5506,7 +5512,7 @@ func (c *Client) ConfirmTOTPEnrolmentWithBody(ctx context.Context, contentType s
 
 // ConfirmTOTPEnrolment Finish enrolling with the app's current code
 //
-// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409. Replacing a second factor in use needs more than the session: current_password, or current_code (a code of the second factor in use, or a recovery code); missing or wrong, 422 naming current_password. That check is an attempt counted beforehand, per account and per client address, with the same limits as sign-in (429 with Retry-After past them; 503 with Retry-After when too many passwords are being checked at once) (R-AUTH-5). A first enrolment needs neither.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9859,7 +9865,7 @@ type ClientWithResponsesInterface interface {
 
 	// ResetSecondFactorWithResponse Reset a user's second factor (org lead of it, coordinator)
 	//
-	// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
+	// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded). No one resets their own second factor this way (403): they replace it with POST /v1/users/me/mfa/totp and its confirmation, giving their password or a current code.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10201,7 +10207,7 @@ type ClientWithResponsesInterface interface {
 
 	// ConfirmTOTPEnrolmentWithBodyWithResponse Finish enrolling with the app's current code
 	//
-	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409. Replacing a second factor in use needs more than the session: current_password, or current_code (a code of the second factor in use, or a recovery code); missing or wrong, 422 naming current_password. That check is an attempt counted beforehand, per account and per client address, with the same limits as sign-in (429 with Retry-After past them; 503 with Retry-After when too many passwords are being checked at once) (R-AUTH-5). A first enrolment needs neither.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10210,7 +10216,7 @@ type ClientWithResponsesInterface interface {
 
 	// ConfirmTOTPEnrolmentWithResponse Finish enrolling with the app's current code
 	//
-	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
+	// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409. Replacing a second factor in use needs more than the session: current_password, or current_code (a code of the second factor in use, or a recovery code); missing or wrong, 422 naming current_password. That check is an attempt counted beforehand, per account and per client address, with the same limits as sign-in (429 with Retry-After past them; 503 with Retry-After when too many passwords are being checked at once) (R-AUTH-5). A first enrolment needs neither.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18368,6 +18374,11 @@ type ConfirmTOTPEnrolmentResponse409Headers struct {
 	RetryAfter *int
 }
 
+// ConfirmTOTPEnrolmentResponse429Headers the declared response headers of an HTTP 429 response for ConfirmTOTPEnrolment
+type ConfirmTOTPEnrolmentResponse429Headers struct {
+	RetryAfter *int
+}
+
 // ConfirmTOTPEnrolmentResponse503Headers the declared response headers of an HTTP 503 response for ConfirmTOTPEnrolment
 type ConfirmTOTPEnrolmentResponse503Headers struct {
 	RetryAfter *int
@@ -18392,6 +18403,8 @@ type ConfirmTOTPEnrolmentResponse struct {
 	ApplicationproblemJSON415 *Problem415
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
 	ApplicationproblemJSON422 *Problem422
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem429
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -18404,6 +18417,8 @@ type ConfirmTOTPEnrolmentResponse struct {
 	Headers403 *ConfirmTOTPEnrolmentResponse403Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *ConfirmTOTPEnrolmentResponse409Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ConfirmTOTPEnrolmentResponse429Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *ConfirmTOTPEnrolmentResponse503Headers
 }
@@ -18446,6 +18461,11 @@ func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON415() *Problem415
 // GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
 func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON422() *Problem422 {
 	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r ConfirmTOTPEnrolmentResponse) GetApplicationproblemJSON429() *Problem429 {
+	return r.ApplicationproblemJSON429
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -19436,7 +19456,7 @@ func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, id Id,
 
 // ResetSecondFactorWithResponse Reset a user's second factor (org lead of it, coordinator)
 //
-// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded).
+// Removes the user's second factor, for someone who lost their authenticator and recovery codes: the organisation's lead may, or the coordinator, who alone may for an account holding a network role (as R-AUTH-7). Recorded as organisation.user_mfa_reset, which emails the user; their secret and recovery codes are deleted and every session of theirs ends, so they enrol again at their next sign-in. A user without a second factor is left as they are (204, nothing recorded). No one resets their own second factor this way (403): they replace it with POST /v1/users/me/mfa/totp and its confirmation, giving their password or a current code.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -20006,7 +20026,7 @@ func (c *ClientWithResponses) StartTOTPEnrolmentWithResponse(ctx context.Context
 
 // ConfirmTOTPEnrolmentWithBodyWithResponse Finish enrolling with the app's current code
 //
-// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409. Replacing a second factor in use needs more than the session: current_password, or current_code (a code of the second factor in use, or a recovery code); missing or wrong, 422 naming current_password. That check is an attempt counted beforehand, per account and per client address, with the same limits as sign-in (429 with Retry-After past them; 503 with Retry-After when too many passwords are being checked at once) (R-AUTH-5). A first enrolment needs neither.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20021,7 +20041,7 @@ func (c *ClientWithResponses) ConfirmTOTPEnrolmentWithBodyWithResponse(ctx conte
 
 // ConfirmTOTPEnrolmentWithResponse Finish enrolling with the app's current code
 //
-// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409.
+// Enrolment completes only with a right code of the pending secret; it is then recorded as an event (organisation.user_mfa_enrolled, naming the method, never the secret) and 10 single-use recovery codes are answered, shown this once and stored only hashed. Enrolling again replaces the secret and the recovery codes. A wrong or malformed code gets 422 naming code; no set-up waiting (never started, expired, or started again meanwhile), or a reset of the second factor since the set-up began (its secret is void), gets 409. Replacing a second factor in use needs more than the session: current_password, or current_code (a code of the second factor in use, or a recovery code); missing or wrong, 422 naming current_password. That check is an attempt counted beforehand, per account and per client address, with the same limits as sign-in (429 with Retry-After past them; 503 with Retry-After when too many passwords are being checked at once) (R-AUTH-5). A first enrolment needs neither.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -28425,6 +28445,13 @@ func ParseConfirmTOTPEnrolmentResponse(rsp *http.Response) (*ConfirmTOTPEnrolmen
 		}
 		response.ApplicationproblemJSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem429
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28479,6 +28506,16 @@ func ParseConfirmTOTPEnrolmentResponse(rsp *http.Response) (*ConfirmTOTPEnrolmen
 			headers.RetryAfter = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 429:
+		var headers ConfirmTOTPEnrolmentResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
 	case rsp.StatusCode == 503:
 		var headers ConfirmTOTPEnrolmentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

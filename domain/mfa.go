@@ -97,8 +97,10 @@ var ErrMFAResetMeanwhile = Errorf(Conflict,
 // DecideResetMFA removes a user's second factor (issue 17): their org lead
 // may, or the coordinator; an account holding a network role is the
 // coordinator's alone (as for R-AUTH-7). The zero actor is the operator at
-// the data directory (ledger admin reset-mfa). A user with no second
-// factor is left as they are. Errors: NotFound, Forbidden.
+// the data directory (ledger admin reset-mfa). No one resets their own
+// second factor this way (ErrOwnMFAReset): that would let a session alone
+// remove it. A user with no second factor is left as they are. Errors:
+// NotFound, Forbidden.
 func DecideResetMFA(o Organisation, actor Actor, userID uuid.UUID) ([]Event, error) {
 	actor = o.asNow(actor)
 	if !o.Exists {
@@ -112,6 +114,11 @@ func DecideResetMFA(o Organisation, actor Actor, userID uuid.UUID) ([]Event, err
 	if !ok {
 		return nil, Errorf(NotFound, "no such user in this organisation")
 	}
+	if !system && actor.UserID == userID {
+		// A session alone must not remove its own user's second factor:
+		// replacing one's own asks for the password or a current code.
+		return nil, ErrOwnMFAReset
+	}
 	if !system && u.holdsNetworkRole() && !actor.Has(RoleCoordinator) {
 		return nil, &Error{Code: Forbidden, Message: "only the coordinator resets the second factor of an account that holds a network role"}
 	}
@@ -120,6 +127,12 @@ func DecideResetMFA(o Organisation, actor Actor, userID uuid.UUID) ([]Event, err
 	}
 	return []Event{&OrganisationUserMFAReset{UserID: userID}}, nil
 }
+
+// ErrOwnMFAReset refuses a lead's or coordinator's reset of their own
+// second factor: they replace it as every user does, with their password
+// or a current code (issue 17).
+var ErrOwnMFAReset = &Error{Code: Forbidden, Message: "you cannot reset your own second factor: " +
+	"replace it from your own second-factor settings, with your password or a current code"}
 
 // DecideRequireMFA lets the org lead (or the coordinator) require a second
 // factor of every user of the organisation, or stop requiring it. A change

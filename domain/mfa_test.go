@@ -31,12 +31,32 @@ func TestResetMFA_Issue17(t *testing.T) {
 	when(domain.DecideResetMFA(org, referrerLead, receiverAdviser.UserID)).thenError(t, domain.Forbidden)
 	when(domain.DecideResetMFA(org, receiverAdviser, receiverAdviser.UserID)).thenError(t, domain.Forbidden)
 	when(domain.DecideResetMFA(org, receiverLead, uuid.New())).thenError(t, domain.NotFound)
-	when(domain.DecideResetMFA(org, receiverLead, receiverLead.UserID)).then(t)
+	when(domain.DecideResetMFA(org, coordinator, receiverLead.UserID)).then(t)
 
 	after := given(append(receiverOrg(), enrolled(receiverAdviser), reset(receiverAdviser)[0])...).organisation()
 	if after.Users[receiverAdviser.UserID].MFAEnrolled {
 		t.Fatal("a reset user is still enrolled")
 	}
+}
+
+// TestResetOwnMFARefused_Issue17: no lead or coordinator resets their own
+// second factor, enrolled or not, as a session alone could then remove
+// it; they replace it with their password or a current code. The
+// operator's reset (no actor) still goes through.
+func TestResetOwnMFARefused_Issue17(t *testing.T) {
+	enrolled := func(a domain.Actor) domain.Event {
+		return &domain.OrganisationUserMFAEnrolled{UserID: a.UserID, Method: domain.MFAMethodTOTP}
+	}
+	org := given(append(receiverOrg(), enrolled(receiverLead))...).organisation()
+	when(domain.DecideResetMFA(org, receiverLead, receiverLead.UserID)).thenError(t, domain.Forbidden)
+	network := given(registered(networkOrgID, "Network"), userAdded(coordinator), enrolled(coordinator)).organisation()
+	when(domain.DecideResetMFA(network, coordinator, coordinator.UserID)).thenError(t, domain.Forbidden)
+	when(domain.DecideResetMFA(network, domain.Actor{}, coordinator.UserID)).then(t,
+		&domain.OrganisationUserMFAReset{UserID: coordinator.UserID})
+	when(domain.DecideResetMFA(org, domain.Actor{}, receiverLead.UserID)).then(t,
+		&domain.OrganisationUserMFAReset{UserID: receiverLead.UserID})
+	notEnrolled := given(receiverOrg()...).organisation()
+	when(domain.DecideResetMFA(notEnrolled, receiverLead, receiverLead.UserID)).thenError(t, domain.Forbidden)
 }
 
 // TestRequireMFA_Issue17: the org lead (or the coordinator) requires a

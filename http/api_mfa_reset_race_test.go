@@ -97,7 +97,9 @@ func TestMFAConfirmRacingResetLeavesNoEnrolmentWithoutSecret_Issue17(t *testing.
 			}
 			var confirm *response
 			confirmNow := func() {
-				confirm = a.do(t, http.MethodPost, "/v1/users/me/mfa/totp/confirmation", u.Token, map[string]string{"code": code})
+				// Replacing a second factor in use asks for the password.
+				confirm = a.do(t, http.MethodPost, "/v1/users/me/mfa/totp/confirmation", u.Token,
+					map[string]string{"code": code, "current_password": u.Password})
 			}
 			store.mu.Lock()
 			store.userID = u.ID

@@ -129,10 +129,21 @@ type codeRequest struct {
 	Code string `json:"code"`
 }
 
+// confirmationRequest confirms an enrolment with the new app's code; one
+// replacing a second factor in use also gives the current password or a
+// current code of that factor (issue 17).
+type confirmationRequest struct {
+	Code            string `json:"code"`
+	CurrentPassword string `json:"current_password"`
+	CurrentCode     string `json:"current_code"`
+}
+
 // confirmTOTP completes the enrolment with a correct code and answers the
-// recovery codes, shown this once.
+// recovery codes, shown this once. Replacing a second factor in use needs
+// the current password or a current code as well, counted as sign-in
+// attempts are (R-AUTH-5).
 func (s *Server) confirmTOTP(c *gin.Context) {
-	var req codeRequest
+	var req confirmationRequest
 	_, ctx, ok := s.command(c, "", &req)
 	if !ok {
 		return
@@ -140,11 +151,14 @@ func (s *Server) confirmTOTP(c *gin.Context) {
 	var v validator
 	v.check(req.Code != "", "code", "is required")
 	v.check(len(req.Code) <= 64, "code", "is too long")
+	v.check(len(req.CurrentPassword) <= 1024, "current_password", "is too long")
+	v.check(len(req.CurrentCode) <= 64, "current_code", "is too long")
 	if err := v.err(); err != nil {
 		writeError(c, err)
 		return
 	}
-	codes, err := s.Accounts.ConfirmMFAEnrolment(ctx, currentUser(c), req.Code)
+	codes, err := s.Accounts.ConfirmMFAEnrolment(ctx, currentUser(c), req.Code,
+		ledger.Reauthentication{Password: req.CurrentPassword, Code: req.CurrentCode, Addr: c.ClientIP()})
 	if err != nil {
 		writeError(c, err)
 		return

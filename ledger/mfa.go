@@ -10,6 +10,7 @@ import (
 	"github.com/referral-ledger/ledger/auth"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/keystore"
+	"github.com/referral-ledger/ledger/metrics"
 	"github.com/referral-ledger/ledger/session"
 )
 
@@ -193,6 +194,18 @@ func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart b
 // it has expired or been restarted, or the second factor was reset since
 // it started).
 //
+// Replacing a second factor in use needs more than the session (issue
+// 17): a session alone, perhaps stolen, must not swap the owner's
+// authenticator for another and lock the owner out. When u has a second
+// factor (recorded, or a secret in use in the store), proof must hold
+// their current password or a current code of that factor (a code from
+// the app, or a recovery code, which is spent); its check is an attempt
+// the throttle counts beforehand, per account and per client address, as
+// at sign-in (R-AUTH-5). Without it: Invalid (current_password, required
+// or wrong), TooManyRequests. A first enrolment needs the session alone:
+// it is what a user who must have a second factor does right after
+// signing in with their password.
+//
 // A reset racing the confirmation never leaves the user recorded as
 // enrolled with no secret kept: the secret carries the count of resets
 // recorded when its enrolment began (its epoch), the enrolment is recorded
@@ -202,7 +215,7 @@ func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart b
 // its removal comes before the activation (which then finds nothing
 // pending) or after (which removes it); a reset recorded after the
 // enrolment removes the secret with it.
-func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code string) ([]string, error) {
+func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code string, proof Reauthentication) ([]string, error) {
 	if a.mfa == nil {
 		return nil, domain.Errorf(domain.Forbidden, "second factors are not available")
 	}
@@ -217,6 +230,11 @@ func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code 
 	m, err := a.mfa.store.MFA(uid)
 	if err != nil {
 		return nil, err
+	}
+	if u.MFAEnrolled || m.Secret != nil {
+		if err := a.reauthenticate(u, proof, now); err != nil {
+			return nil, err
+		}
 	}
 	if m.Pending == nil || now.Sub(m.PendingAt) >= a.mfa.cfg.PendingTTL {
 		return nil, domain.Errorf(domain.Conflict, "no set-up is waiting for a code, or it has expired: start again")
@@ -259,6 +277,61 @@ func (a *Accounts) ConfirmMFAEnrolment(ctx context.Context, u domain.User, code 
 		return nil, err
 	}
 	return codes, nil
+}
+
+// Reauthentication is what a signed-in user gives to replace their second
+// factor (issue 17): their current password, or a current code of the
+// second factor in use (a code from the app, or a recovery code), and the
+// client address the attempt is counted against (R-AUTH-5).
+type Reauthentication struct {
+	Password string
+	Code     string
+	Addr     string
+}
+
+// errReauthenticationRequired refuses to replace a second factor on the
+// strength of the session alone.
+var errReauthenticationRequired = domain.InvalidFields(domain.FieldError{Field: "current_password",
+	Message: "is required to replace your second factor: give your password, or a current code from the authenticator app (or a recovery code) as current_code"})
+
+// errBadReauthentication is a wrong password or code given to replace a
+// second factor.
+var errBadReauthentication = domain.InvalidFields(domain.FieldError{Field: "current_password",
+	Message: "is not your current password, or current_code is not a current code of your second factor"})
+
+// reauthenticate checks proof, u's current password or a current code of
+// their second factor, counted by the throttle before it is checked, per
+// account and per address, as a sign-in (R-AUTH-5): a wrong one counts
+// as a failed sign-in, a right one gives its count back.
+func (a *Accounts) reauthenticate(u domain.User, proof Reauthentication, now time.Time) error {
+	if proof.Password == "" && proof.Code == "" {
+		return errReauthenticationRequired
+	}
+	attempt, refused, err := a.throttle.Reserve(u.Username, proof.Addr, now)
+	if err != nil {
+		return err
+	}
+	if refused != nil {
+		metrics.SignInThrottled()
+		return throttled(refused, errThrottled)
+	}
+	var ok bool
+	if proof.Password != "" {
+		ok, err = a.hasher.Verify(u.PasswordHash, proof.Password)
+	} else {
+		ok, err = a.checkSecondFactor(u, proof.Code, now)
+	}
+	if err != nil {
+		// Not checked: give the attempt back.
+		_ = attempt.Release()
+		return err
+	}
+	if !ok {
+		_ = attempt.Fail()
+		return errBadReauthentication
+	}
+	_ = attempt.Release()
+	return nil
 }
 
 // totpURL is the otpauth:// URL of secret for account at issuer.

@@ -165,10 +165,20 @@ func (p *Pages) newTwoFactor(c *gin.Context) {
 }
 
 // confirmTwoFactor completes the set-up with the app's code and shows the
-// recovery codes, this once.
+// recovery codes, this once. Replacing an app in use needs the password,
+// or a code of the app in use (or a recovery code), as well (issue 17),
+// counted as sign-in attempts are (R-AUTH-5).
 func (p *Pages) confirmTwoFactor(c *gin.Context) {
 	u := currentUser(c)
-	codes, err := p.Accounts.ConfirmMFAEnrolment(p.request(c, nil), u, c.PostForm("code"))
+	proof := ledger.Reauthentication{Password: c.PostForm("current-password"),
+		Code: strings.TrimSpace(c.PostForm("current-code")), Addr: c.ClientIP()}
+	var codes []string
+	var err error
+	if len(proof.Password) > 1024 || len(proof.Code) > 64 {
+		err = domain.InvalidFields(domain.FieldError{Field: "current_password", Message: "is too long"})
+	} else {
+		codes, err = p.Accounts.ConfirmMFAEnrolment(p.request(c, nil), u, c.PostForm("code"), proof)
+	}
 	if err == nil {
 		st, _ := p.Accounts.MFAStatus(u)
 		v := twoFactorView{layout: p.base(c, "Your authenticator app is set up", ""), Status: st, Codes: codes}
@@ -176,7 +186,8 @@ func (p *Pages) confirmTwoFactor(c *gin.Context) {
 		p.render(c, http.StatusOK, "two-factor", v)
 		return
 	}
-	if code := domain.ErrorCode(err); code != domain.Invalid && code != domain.Conflict {
+	code := domain.ErrorCode(err)
+	if code != domain.Invalid && code != domain.Conflict && code != domain.TooManyRequests {
 		p.fail(c, err)
 		return
 	}
@@ -186,16 +197,30 @@ func (p *Pages) confirmTwoFactor(c *gin.Context) {
 		return
 	}
 	v := twoFactorView{layout: p.base(c, "Error: Set up an authenticator app", ""), Status: st}
-	msg := "Enter the 6-digit code your authenticator app shows now"
-	if domain.ErrorCode(err) == domain.Conflict {
-		msg = "The QR code has expired or was replaced. Scan the new one below and enter its code"
+	status := http.StatusUnprocessableEntity
+	switch {
+	case code == domain.TooManyRequests:
+		status = http.StatusTooManyRequests
+		if retry := retryAfter(err); retry != "" {
+			c.Header("Retry-After", retry)
+		}
+		v.Errors = []fieldError{{Field: "current-password", Message: throttledMessage(err)}}
+	case code == domain.Conflict:
+		v.Errors = []fieldError{{Field: "code", Message: "The QR code has expired or was replaced. Scan the new one below and enter its code"}}
+	case slices.ContainsFunc(domain.ErrorFields(err), func(f domain.FieldError) bool { return f.Field == "current_password" }):
+		msg := "Enter your password, or a code from the app you use now, to replace it"
+		if proof.Password != "" || proof.Code != "" {
+			msg = "The password, or the code from the app you use now, is not right"
+		}
+		v.Errors = []fieldError{{Field: "current-password", Message: msg}}
+	default:
+		v.Errors = []fieldError{{Field: "code", Message: "Enter the 6-digit code your authenticator app shows now"}}
 	}
-	v.Errors = []fieldError{{Field: "code", Message: msg}}
-	if err := p.enrolView(c, &v, domain.ErrorCode(err) == domain.Conflict); err != nil {
+	if err := p.enrolView(c, &v, code == domain.Conflict); err != nil {
 		p.fail(c, err)
 		return
 	}
-	p.render(c, http.StatusUnprocessableEntity, "two-factor", v)
+	p.render(c, status, "two-factor", v)
 }
 
 type orgTwoFactorView struct {
@@ -208,7 +233,8 @@ type orgTwoFactorView struct {
 type twoFactorRow struct {
 	domain.User
 	// CanReset: it has a second factor the viewer may reset (an account
-	// with a network role is the coordinator's alone).
+	// with a network role is the coordinator's alone; one's own is
+	// replaced, not reset).
 	CanReset bool
 }
 
@@ -234,7 +260,9 @@ func (p *Pages) orgTwoFactorPage(c *gin.Context) {
 	for _, a := range page.Users {
 		if !a.Closed {
 			network := slices.ContainsFunc(a.Roles, domain.Role.Network)
-			ov.Users = append(ov.Users, twoFactorRow{User: a.User, CanReset: a.MFAEnrolled && (v.Coordinator || !network)})
+			// Not one's own: that is replaced with the password (issue 17).
+			own := a.ID == currentUser(c).ID
+			ov.Users = append(ov.Users, twoFactorRow{User: a.User, CanReset: a.MFAEnrolled && !own && (v.Coordinator || !network)})
 		}
 	}
 	p.render(c, http.StatusOK, "org-two-factor", ov)

@@ -44,9 +44,8 @@ func (c *chrome) enterCode(form, code string) {
 // server and the key as text) and can reach nothing else; a wrong code is
 // refused; the right one shows ten recovery codes once. Signing in again
 // asks for the app's code on a second page; a recovery code works too.
-// The coordinator resets the second factor on the organisation's page,
-// which ends the session and asks to set one up again. Every page is axe
-// clean.
+// The organisation's page offers no reset of the coordinator's own second
+// factor; replacing it asks for the password. Every page is axe clean.
 func TestWebBrowserSecondFactor_Issue17(t *testing.T) {
 	n, clk := mfaNode(t)
 	c := newChrome(t, false)
@@ -101,8 +100,9 @@ func TestWebBrowserSecondFactor_Issue17(t *testing.T) {
 		t.Fatalf("not signed in with a recovery code: %q", h)
 	}
 
-	// The coordinator resets a second factor on the organisation's page:
-	// here their own, which ends their session.
+	// The organisation's page offers no reset of one's own second factor
+	// (issue 17): a session alone could then remove it. The coordinator
+	// replaces theirs on their own page, which asks for their password.
 	clk.set(2 * auth.TOTPPeriod)
 	res := n.must(t, 201, "POST", "/v1/sessions", "", map[string]string{"username": "admin", "password": adminPassword,
 		"code": totpAt(t, secret, clk)})
@@ -111,12 +111,28 @@ func TestWebBrowserSecondFactor_Issue17(t *testing.T) {
 	c.visit(base + "/organisations/" + org + "/second-factor")
 	c.wantText("h1", "Second factor")
 	c.check("mfa-organisation")
-	c.submit(`form[action="/organisations/` + org + `/users/` + id + `/second-factor/reset"] button`)
-	c.wantText("h1", "Sign in")
-	c.signIn(base, "admin", adminPassword)
+	if eval[int](c, `document.querySelectorAll('form[action="/organisations/`+org+`/users/`+id+`/second-factor/reset"]').length`) != 0 {
+		t.Fatal("the organisation's page offers a reset of the coordinator's own second factor")
+	}
+	c.visit(base + "/two-factor")
+	c.submit(`form[action="/two-factor/new"] button`)
 	c.wantText("h1", "Set up an authenticator app")
-	if s := strings.ReplaceAll(c.text("#secret"), " ", ""); s == secret {
-		t.Fatal("the reset kept the old secret")
+	replacement := strings.ReplaceAll(c.text("#secret"), " ", "")
+	c.enterCode("/two-factor", totpAt(t, replacement, clk))
+	c.wantText(".error-summary", "Enter your password")
+	c.check("mfa-replace-error")
+	if s := strings.ReplaceAll(c.text("#secret"), " ", ""); s != replacement {
+		t.Fatal("the refused replacement showed another secret")
+	}
+	c.run(chromedp.SendKeys(chromedp.CSS("#current-password"), adminPassword))
+	c.enterCode("/two-factor", totpAt(t, replacement, clk))
+	c.wantText("h1", "Your authenticator app is set up")
+	c.signOut()
+	clk.set(3 * auth.TOTPPeriod)
+	c.signIn(base, "admin", adminPassword)
+	c.enterCode("/sign-in/code", totpAt(t, replacement, clk))
+	if h := c.text("h1"); strings.Contains(h, "Sign in") || strings.Contains(h, "code") {
+		t.Fatalf("not signed in with the replacement app: %q", h)
 	}
 }
 
