@@ -75,6 +75,10 @@ func (l *LimitedHasher) Verify(encoded, password string) (bool, error) {
 	return l.h.Verify(encoded, password)
 }
 
+// NeedsRehash is Hasher.NeedsRehash: it computes no hash, so it takes no
+// slot.
+func (l *LimitedHasher) NeedsRehash(encoded string) bool { return l.h.NeedsRehash(encoded) }
+
 // DummyVerify is Hasher.DummyVerify in a slot, refused exactly as Verify
 // is, so an unknown username is indistinguishable from a known one even
 // under load (R-AUTH-3). Errors: BusyError (domain.Unavailable).

@@ -18,14 +18,20 @@ var CoordinatingBodyID = uuid.NewSHA1(uuid.NameSpaceURL, []byte("urn:referral-le
 
 // User is an account, as its organisation's stream records it.
 type User struct {
-	ID                uuid.UUID
-	OrganisationID    uuid.UUID
-	Username          string
-	DisplayName       string
-	Email             string
-	Roles             []Role
-	Team              string
-	PasswordHash      string
+	ID             uuid.UUID
+	OrganisationID uuid.UUID
+	Username       string
+	DisplayName    string
+	Email          string
+	Roles          []Role
+	Team           string
+	PasswordHash   string
+	// PasswordSetHash is the hash the password was last set with (the
+	// account added, the password changed); a rehash of the same password
+	// (OrganisationPasswordRehashed) replaces PasswordHash and leaves it,
+	// so what names the password to its sessions does not change. Empty
+	// when it is PasswordHash: see PasswordSet.
+	PasswordSetHash   string
 	PasswordChangedAt time.Time
 	CreatedAt         time.Time
 	Closed            bool
@@ -52,6 +58,16 @@ type User struct {
 	// begun before the latest reset is void, and its confirmation records
 	// no enrolment (DecideEnrolMFA).
 	MFAResets int64
+}
+
+// PasswordSet is the hash u's password was last set with: a rehash of the
+// same password since (OrganisationPasswordRehashed) leaves it, so it
+// names the password, not how it is hashed now.
+func (u User) PasswordSet() string {
+	if u.PasswordSetHash != "" {
+		return u.PasswordSetHash
+	}
+	return u.PasswordHash
 }
 
 // Actor returns the user as the actor of a command, with the roles in
@@ -197,6 +213,11 @@ func EvolveUser(u User, rec Recorded) User {
 		u.Roles, u.Team, u.VoidRoles = e.Roles, e.Team, nil
 	case *OrganisationPasswordChanged:
 		u.PasswordHash, u.PasswordChangedAt, u.PasswordChangeRequired = e.PasswordHash, rec.At, e.PasswordChangeRequired
+		u.PasswordSetHash = ""
+	case *OrganisationPasswordRehashed:
+		// The same password, hashed anew: not a change (R-AUTH-2, R-AUTH-6).
+		u.PasswordSetHash = u.PasswordSet()
+		u.PasswordHash = e.PasswordHash
 	case *OrganisationAccountClosed:
 		u.Closed, u.ClosedAt = true, rec.At
 	case *OrganisationUserMFAEnrolled:

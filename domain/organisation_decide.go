@@ -429,6 +429,22 @@ func DecideChangePassword(o Organisation, userID uuid.UUID, newHash string) ([]E
 	return []Event{&OrganisationPasswordChanged{UserID: userID, PasswordHash: newHash}}, nil
 }
 
+// DecideRehashPassword records a new hash, under stronger parameters, of
+// the password the caller has just checked against verifiedHash. Nothing
+// is recorded when the account's hash is no longer verifiedHash (changed
+// or rehashed meanwhile) or the account is closed: a rehash is never worth
+// refusing anything for. Errors: NotFound.
+func DecideRehashPassword(o Organisation, userID uuid.UUID, verifiedHash, newHash string) ([]Event, error) {
+	u, ok := o.Users[userID]
+	if !o.Exists || !ok {
+		return nil, Errorf(NotFound, "no such user")
+	}
+	if u.Closed || u.PasswordHash != verifiedHash || newHash == "" {
+		return nil, nil
+	}
+	return []Event{&OrganisationPasswordRehashed{UserID: userID, PasswordHash: newHash}}, nil
+}
+
 // DecideResetPassword records a one-time password hash an operator set for
 // a user who cannot sign in (a lost first password): the user must change
 // it at first sign-in (R-AUTH-6). Errors: NotFound, Forbidden (closed

@@ -16,6 +16,7 @@ const (
 	OrganisationPasswordChangedType     = "organisation.password_changed"
 	OrganisationUserDetailsChangedType  = "organisation.user_details_changed"
 	OrganisationUserRolesChangedType    = "organisation.user_roles_changed"
+	OrganisationPasswordRehashedType    = "organisation.password_rehashed"
 )
 
 // OrganisationEventTypes lists every organisation event type.
@@ -24,7 +25,7 @@ func OrganisationEventTypes() []string {
 		OrganisationIntakeSwitchedOffType, OrganisationIntakeSwitchedOnType, OrganisationUserAddedType,
 		OrganisationAccountClosedType, OrganisationPasswordChangedType, OrganisationUserDetailsChangedType,
 		OrganisationUserRolesChangedType, OrganisationUserMFAEnrolledType, OrganisationUserMFAResetType,
-		OrganisationMFARequirementChangedType}
+		OrganisationMFARequirementChangedType, OrganisationPasswordRehashedType}
 }
 
 func newOrganisationEvent(t string) (Event, bool) {
@@ -55,6 +56,8 @@ func newOrganisationEvent(t string) (Event, bool) {
 		return &OrganisationUserMFAReset{}, true
 	case OrganisationMFARequirementChangedType:
 		return &OrganisationMFARequirementChanged{}, true
+	case OrganisationPasswordRehashedType:
+		return &OrganisationPasswordRehashed{}, true
 	}
 	return nil, false
 }
@@ -132,6 +135,16 @@ type OrganisationPasswordChanged struct {
 	PasswordChangeRequired bool      `json:"password_change_required,omitempty"`
 }
 
+// OrganisationPasswordRehashed records a new hash of the same password,
+// made under stronger argon2id parameters than the one it replaces when
+// the user signed in with it (R-AUTH-3). It is not a password change: the
+// password's age (R-AUTH-2), whether it must be changed (R-AUTH-6) and the
+// sessions open with it stay as they were.
+type OrganisationPasswordRehashed struct {
+	UserID       uuid.UUID `json:"user_id"`
+	PasswordHash string    `json:"password_hash"`
+}
+
 // OrganisationUserDetailsChanged records an account's new display name and
 // email (R-ORG-3).
 type OrganisationUserDetailsChanged struct {
@@ -162,6 +175,9 @@ func (e *OrganisationAccountClosed) AccountID() uuid.UUID { return e.UserID }
 
 // AccountID implements UserEvent.
 func (e *OrganisationPasswordChanged) AccountID() uuid.UUID { return e.UserID }
+
+// AccountID implements UserEvent.
+func (e *OrganisationPasswordRehashed) AccountID() uuid.UUID { return e.UserID }
 
 // EventType implements Event.
 func (*OrganisationUserDetailsChanged) EventType() string { return OrganisationUserDetailsChangedType }
@@ -194,3 +210,6 @@ func (*OrganisationAccountClosed) EventType() string { return OrganisationAccoun
 
 // EventType implements Event.
 func (*OrganisationPasswordChanged) EventType() string { return OrganisationPasswordChangedType }
+
+// EventType implements Event.
+func (*OrganisationPasswordRehashed) EventType() string { return OrganisationPasswordRehashedType }

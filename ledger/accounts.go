@@ -32,6 +32,9 @@ type PasswordHasher interface {
 	Hash(password string) (string, error)
 	Verify(encoded, password string) (bool, error)
 	DummyVerify(password string) error
+	// NeedsRehash reports whether encoded was made under weaker
+	// parameters than Hash uses now, to be replaced at the next sign-in.
+	NeedsRehash(encoded string) bool
 }
 
 // Throttle limits password attempts per account and per client address
@@ -193,6 +196,7 @@ func (a *Accounts) LoginWithCode(ctx context.Context, username, password, code, 
 		_ = attempt.Fail()
 		return LoginResult{}, bad
 	}
+	a.rehash(ctx, u, password)
 	if a.mfa != nil && u.MFAEnrolled {
 		if code == "" {
 			_ = attempt.Release()
@@ -225,8 +229,9 @@ func (a *Accounts) openSession(u domain.User, now time.Time) (LoginResult, error
 }
 
 // credentialOf identifies u's current password and second factor: the
-// SHA-256 of the password's hash, a fresh salt each time, so every
-// password change (or reset) gives a new one, and of how many times u's
+// SHA-256 of the hash the password was set with, a fresh salt each time,
+// so every password change (or reset) gives a new one (a rehash of the
+// same password under stronger parameters does not: PasswordSet), and of how many times u's
 // second factor was reset, so every reset does too (issue 17). A session
 // records it when opened and AuthenticateRequest compares it on every
 // request, so a session opened with an old password, or with a second
@@ -234,7 +239,7 @@ func (a *Accounts) openSession(u domain.User, now time.Time) (LoginResult, error
 // reset was being made (R-AUTH-6). Before any reset it is the password's
 // alone, as it was before resets counted.
 func credentialOf(u domain.User) string {
-	material := u.PasswordHash
+	material := u.PasswordSet()
 	if u.MFAResets > 0 {
 		material += "\x00mfa-resets:" + strconv.FormatInt(u.MFAResets, 10)
 	}
@@ -386,7 +391,7 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, token, cur
 			// The password checked must still be the account's: one set
 			// meanwhile by its lead or the coordinator (a reset to shut
 			// someone out) ended this session and stands (R-AUTH-6).
-			if cur, ok := o.Users[u.ID]; ok && cur.PasswordHash != u.PasswordHash {
+			if cur, ok := o.Users[u.ID]; ok && cur.PasswordSet() != u.PasswordSet() {
 				return nil, errPasswordChangedMeanwhile
 			}
 			return domain.DecideChangePassword(o, u.ID, hash)
@@ -404,6 +409,30 @@ func (a *Accounts) ChangePassword(ctx context.Context, u domain.User, token, cur
 	// again since (set by a lead, say), the session kept ends all the same.
 	// Likewise a reset of the second factor since the session was opened.
 	return a.sessions.KeepOnly(token, u.ID.String(), credentialOf(domain.User{PasswordHash: hash, MFAResets: u.MFAResets}))
+}
+
+// rehash stores a new hash of password, which has just proved right for
+// u, when u's hash was made under weaker argon2id parameters than those in
+// use now (R-AUTH-3): recorded as OrganisationPasswordRehashed, which is
+// no password change, so the password's age (R-AUTH-2) and u's sessions
+// stay as they were. It is best effort: a failure (too many hashes being
+// computed, the store) leaves the old hash, which still verifies, for the
+// next sign-in to try again, and never fails the sign-in.
+func (a *Accounts) rehash(ctx context.Context, u domain.User, password string) {
+	if !a.hasher.NeedsRehash(u.PasswordHash) {
+		return
+	}
+	hash, err := a.hasher.Hash(password)
+	if err != nil {
+		return
+	}
+	_, w, err := execute(ctx, a.svc, u.Actor(), OrganisationStream(u.OrganisationID), domain.EvolveOrganisation,
+		func(o domain.Organisation) ([]domain.Event, error) {
+			return domain.DecideRehashPassword(o, u.ID, u.PasswordHash, hash)
+		})
+	if err == nil && w.Events > 0 {
+		_ = a.users.WaitFor(ctx, w.Position)
+	}
 }
 
 // errPasswordChangedMeanwhile refuses a password change whose current

@@ -48,6 +48,7 @@ func sampleEvents() []domain.Event {
 			Roles: []domain.Role{domain.RoleAdviser}, Team: "duty", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"},
 		&domain.OrganisationAccountClosed{UserID: id(8)},
 		&domain.OrganisationPasswordChanged{UserID: id(8), PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI"},
+		&domain.OrganisationPasswordRehashed{UserID: id(8), PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDM$aGFzaDM"},
 		&domain.UsernameReserved{UserID: id(8), OrganisationID: id(7)},
 		&domain.UsernameReleased{UserID: id(8)},
 		&domain.OrganisationUserDetailsChanged{UserID: id(8), DisplayName: "Alice B", Email: "alice.b@example.org"},
