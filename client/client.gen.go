@@ -3421,14 +3421,14 @@ type ClientInterface interface {
 
 	// CloseAccount Close a user's account (org lead of it, coordinator)
 	//
-	// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must.
+	// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must. Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 	//
 	// Corresponds with DELETE /v1/organisations/{id}/users/{user_id} (the `CloseAccount` operationId).
 	CloseAccount(ctx context.Context, id Id, userId UserId, params *CloseAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateUserWithBody Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 	//
-	// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409).
+	// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409). Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -3437,7 +3437,7 @@ type ClientInterface interface {
 
 	// UpdateUser Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 	//
-	// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409).
+	// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409). Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4736,7 +4736,7 @@ func (c *Client) AddUser(ctx context.Context, id Id, params *AddUserParams, body
 
 // CloseAccount Close a user's account (org lead of it, coordinator)
 //
-// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must.
+// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must. Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 //
 // Corresponds with DELETE /v1/organisations/{id}/users/{user_id} (the `CloseAccount` operationId).
 func (c *Client) CloseAccount(ctx context.Context, id Id, userId UserId, params *CloseAccountParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4753,7 +4753,7 @@ func (c *Client) CloseAccount(ctx context.Context, id Id, userId UserId, params 
 
 // UpdateUserWithBody Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 //
-// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409).
+// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409). Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 //
 // Takes any type of body and a specified content type.
 //
@@ -4772,7 +4772,7 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, userId UserId, p
 
 // UpdateUser Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 //
-// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409).
+// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409). Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9838,7 +9838,7 @@ type ClientWithResponsesInterface interface {
 
 	// CloseAccountWithResponse Close a user's account (org lead of it, coordinator)
 	//
-	// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must.
+	// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must. Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9847,7 +9847,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateUserWithBodyWithResponse Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 	//
-	// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409).
+	// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409). Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9856,7 +9856,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateUserWithResponse Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 	//
-	// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409).
+	// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409). Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -19411,7 +19411,7 @@ func (c *ClientWithResponses) AddUserWithResponse(ctx context.Context, id Id, pa
 
 // CloseAccountWithResponse Close a user's account (org lead of it, coordinator)
 //
-// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must.
+// Closes an account: its sessions end and it can no longer sign in; the account's history stays in the ledger. The account cannot act from that moment, on any node (R-ORG-3). An account holding a network role only the coordinator closes (R-AUTH-7), and a coordinator cannot close their own account (403), as they cannot remove their own coordinator role: another coordinator must. Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -19426,7 +19426,7 @@ func (c *ClientWithResponses) CloseAccountWithResponse(ctx context.Context, id I
 
 // UpdateUserWithBodyWithResponse Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 //
-// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409).
+// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409). Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19441,7 +19441,7 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 
 // UpdateUserWithResponse Edit a user's display name, email, roles and team (org lead of it, coordinator; network roles and accounts holding one only by the coordinator)
 //
-// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409).
+// Only the fields present change. Network roles (coordinator, auditor, system_support, emergency_duty) are granted and removed only by the coordinator: anyone else naming one gets 403 with the field roles; an org lead cannot edit an account that holds one (R-AUTH-7). A closed account cannot be edited (409). Two coordinators removing each other's coordinator role (or closing each other's account) at the same moment, in any organisations, cannot both succeed: removals of the role are ordered network-wide, and the one ordered second gets 403, so a coordinator always remains (R-AUTH-7).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

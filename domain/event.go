@@ -50,6 +50,7 @@ func EventTypes() []string {
 	out = append(out, AccessEventTypes()...)
 	out = append(out, AuditEventTypes()...)
 	out = append(out, OrganisationNameEventTypes()...)
+	out = append(out, NetworkRoleEventTypes()...)
 	return append(out, UsernameEventTypes()...)
 }
 
@@ -75,6 +76,9 @@ func NewEvent(eventType string) (Event, bool) {
 		return &CheckpointSigned{}, true
 	}
 	if e, ok := newOrganisationNameEvent(eventType); ok {
+		return e, true
+	}
+	if e, ok := newNetworkRoleEvent(eventType); ok {
 		return e, true
 	}
 	return newUsernameEvent(eventType)

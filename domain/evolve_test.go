@@ -193,7 +193,7 @@ func TestEventTypes(t *testing.T) {
 	seen := map[string]bool{}
 	for _, typ := range types {
 		ns, _, ok := strings.Cut(typ, ".")
-		if !ok || (ns != "referral" && ns != "organisation" && ns != "username" && ns != "client" && ns != "access" && ns != "organisation_name" && ns != "audit") {
+		if !ok || (ns != "referral" && ns != "organisation" && ns != "username" && ns != "client" && ns != "access" && ns != "organisation_name" && ns != "audit" && ns != "network") {
 			t.Errorf("%q is not namespaced", typ)
 		}
 		if seen[typ] {

@@ -51,6 +51,7 @@ func sampleEvents() []domain.Event {
 		&domain.OrganisationPasswordRehashed{UserID: id(8), PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdDM$aGFzaDM"},
 		&domain.UsernameReserved{UserID: id(8), OrganisationID: id(7)},
 		&domain.UsernameReleased{UserID: id(8)},
+		&domain.NetworkCoordinatorChanged{UserID: id(8), OrganisationID: id(7), Holds: true},
 		&domain.OrganisationUserDetailsChanged{UserID: id(8), DisplayName: "Alice B", Email: "alice.b@example.org"},
 		&domain.OrganisationUserRolesChanged{UserID: id(8), Roles: []domain.Role{domain.RoleAdviser, domain.RoleTeamManager}, Team: "t2"},
 		&domain.OrganisationUserMFAEnrolled{UserID: id(8), Method: domain.MFAMethodTOTP},

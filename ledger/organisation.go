@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -284,23 +285,105 @@ const releaseTimeout = 5 * time.Second
 // user's next request, which reads the user afresh. Errors: NotFound,
 // Forbidden, Invalid, Conflict (closed account), PreconditionFailed.
 func (acc *Accounts) UpdateUser(ctx context.Context, actor domain.Actor, orgID uuid.UUID, cmd domain.UpdateUser) (domain.User, Written, error) {
-	o, w, err := execute(ctx, acc.svc, actor, OrganisationStream(orgID), domain.EvolveOrganisation,
-		func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideUpdateUser(o, actor, cmd) })
+	decide := func(o domain.Organisation) ([]domain.Event, error) { return domain.DecideUpdateUser(o, actor, cmd) }
+	ended, err := acc.endCoordinator(ctx, actor, orgID, cmd.UserID, decide)
+	if err != nil {
+		return domain.User{}, Written{}, err
+	}
+	o, w, err := execute(ctx, acc.svc, actor, OrganisationStream(orgID), domain.EvolveOrganisation, decide)
+	if err != nil || ended || (cmd.Roles != nil && slices.Contains(*cmd.Roles, domain.RoleCoordinator)) {
+		// A removal not recorded in the account, or a grant: the
+		// network-wide record says the user holds the role as the
+		// account does.
+		acc.settleCoordinator(ctx, actor, orgID, cmd.UserID)
+	}
 	if err != nil {
 		return domain.User{}, w, err
 	}
 	return o.Users[cmd.UserID], w, nil
 }
 
+// endCoordinator records in the network-wide stream that actor ends the
+// coordinator role of userID, of organisation orgID, when decide, the
+// change of the account, would end it on the organisation as it is now
+// (R-AUTH-7): before the account's own stream records the change, so that
+// of two coordinators of different organisations removing each other at
+// once, the one recorded second is refused (domain.DecideEndCoordinator)
+// and a coordinator remains. A change decide refuses records nothing here:
+// the organisation's decision says why. It reports whether it recorded an
+// ending. Errors: Forbidden.
+func (acc *Accounts) endCoordinator(ctx context.Context, actor domain.Actor, orgID, userID uuid.UUID,
+	decide func(domain.Organisation) ([]domain.Event, error)) (bool, error) {
+	if !actor.Has(domain.RoleCoordinator) {
+		return false, nil // no coordinator role ends but by the coordinator
+	}
+	o, err := acc.svc.Organisation(ctx, orgID)
+	if err != nil {
+		return false, nil
+	}
+	u, ok := o.Users[userID]
+	if !ok || u.Closed || !slices.Contains(u.Roles, domain.RoleCoordinator) {
+		return false, nil
+	}
+	events, err := decide(o)
+	if err != nil {
+		return false, nil
+	}
+	after := o
+	for _, e := range events {
+		after = domain.EvolveOrganisation(after, domain.Recorded{Event: e})
+	}
+	if v := after.Users[userID]; !v.Closed && slices.Contains(v.Roles, domain.RoleCoordinator) {
+		return false, nil
+	}
+	_, w, err := execute(withoutIdempotencyKey(withoutMatch(ctx)), acc.svc, actor, NetworkRolesStream, domain.EvolveNetworkCoordinators,
+		func(n domain.NetworkCoordinators) ([]domain.Event, error) {
+			return domain.DecideEndCoordinator(n, actor, userID, orgID)
+		})
+	if err != nil {
+		return false, err
+	}
+	return w.Events > 0, nil
+}
+
+// settleCoordinator makes the network-wide record agree with userID's
+// account after a change of it: holding the coordinator role again if the
+// account holds it (a grant, or an ending whose change was not recorded).
+// Best effort: a record left saying ended only ever refuses that user's
+// removals of other coordinators, until the role is granted again.
+func (acc *Accounts) settleCoordinator(ctx context.Context, actor domain.Actor, orgID, userID uuid.UUID) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	o, err := acc.svc.Organisation(ctx, orgID)
+	if err != nil {
+		return
+	}
+	u, ok := o.Users[userID]
+	if !ok || u.Closed || !slices.Contains(u.Roles, domain.RoleCoordinator) {
+		return
+	}
+	_, _, _ = execute(withoutIdempotencyKey(withoutMatch(ctx)), acc.svc, actor, NetworkRolesStream, domain.EvolveNetworkCoordinators,
+		func(n domain.NetworkCoordinators) ([]domain.Event, error) {
+			return domain.DecideHoldCoordinator(n, userID, orgID)
+		})
+}
+
 // CloseAccount closes a user's account from this moment (R-ORG-3): the
 // account's sessions end at once. Errors: NotFound, Forbidden.
 func (acc *Accounts) CloseAccount(ctx context.Context, actor domain.Actor, orgID, userID uuid.UUID) (Written, error) {
 	s := acc.svc
-	_, w, err := execute(ctx, s, actor, OrganisationStream(orgID), domain.EvolveOrganisation,
-		func(o domain.Organisation) ([]domain.Event, error) {
-			return domain.DecideCloseAccount(o, actor, userID)
-		})
+	decide := func(o domain.Organisation) ([]domain.Event, error) {
+		return domain.DecideCloseAccount(o, actor, userID)
+	}
+	ended, err := acc.endCoordinator(ctx, actor, orgID, userID, decide)
 	if err != nil {
+		return Written{}, err
+	}
+	_, w, err := execute(ctx, s, actor, OrganisationStream(orgID), domain.EvolveOrganisation, decide)
+	if err != nil {
+		if ended {
+			acc.settleCoordinator(ctx, actor, orgID, userID)
+		}
 		return w, err
 	}
 	return w, acc.sessions.DeleteForUser(userID.String())

@@ -17,7 +17,12 @@ const (
 	OrganisationPrefix = "organisation-"
 	UsernamePrefix     = "username-"
 	OrgNamePrefix      = "orgname-"
+	NetworkPrefix      = "network-"
 )
+
+// NetworkRolesStream is the one network-wide stream that orders removals
+// of the coordinator role across organisations (R-AUTH-7).
+const NetworkRolesStream = NetworkPrefix + "roles"
 
 // ReferralStream is the stream of one referral's events.
 func ReferralStream(id uuid.UUID) string { return ReferralPrefix + id.String() }

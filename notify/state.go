@@ -145,7 +145,8 @@ var readings = domain.Readings{}.
 	Handle(domain.OrganisationEventTypes()...).
 	Handle(domain.ClientEventTypes()...).Handle(domain.LockEventTypes()...).
 	Ignore(domain.AccessEventTypes()...).Ignore(domain.AuditEventTypes()...).
-	Ignore(domain.OrganisationNameEventTypes()...).Ignore(domain.UsernameEventTypes()...)
+	Ignore(domain.OrganisationNameEventTypes()...).Ignore(domain.UsernameEventTypes()...).
+	Ignore(domain.NetworkRoleEventTypes()...)
 
 // Readings declares what the notifier does with each event type of the
 // domain; it stops at an event of a type it does not declare.

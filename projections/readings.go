@@ -11,9 +11,11 @@ var (
 	clientTypes       = append(domain.ClientEventTypes(), domain.LockEventTypes()...) // domain.EvolveClient
 	organisationTypes = domain.OrganisationEventTypes()
 	// The rest: facts no read model here folds (access logs, name and
-	// username reservations).
-	reservationTypes = append(domain.OrganisationNameEventTypes(), domain.UsernameEventTypes()...)
-	accessTypes      = domain.AccessEventTypes()
+	// username reservations, the network-wide record of coordinator
+	// changes).
+	reservationTypes = append(append(domain.OrganisationNameEventTypes(), domain.UsernameEventTypes()...),
+		domain.NetworkRoleEventTypes()...)
+	accessTypes = domain.AccessEventTypes()
 	// Signed checkpoints of the audit tree (R-AUD-1): no read model here
 	// folds them.
 	auditTypes = domain.AuditEventTypes()

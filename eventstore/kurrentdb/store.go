@@ -111,10 +111,10 @@ var _ eventstore.Store = (*Store)(nil)
 // DefaultStreamPrefixes returns the ledger's stream name prefixes, the
 // default for WithStreamPrefixes (they mirror the ledger package's
 // ReferralPrefix, OrganisationPrefix, UsernamePrefix, ClientPrefix,
-// AccessPrefix, MessagesPrefix and OrgNamePrefix, and the stream of signed
-// checkpoints, ledger.CheckpointStream).
+// AccessPrefix, MessagesPrefix, OrgNamePrefix and NetworkPrefix, and the
+// stream of signed checkpoints, ledger.CheckpointStream).
 func DefaultStreamPrefixes() []string {
-	return []string{"referral-", "organisation-", "username-", "client-", "access-", "messages-", "orgname-", "audit-"}
+	return []string{"referral-", "organisation-", "username-", "client-", "access-", "messages-", "orgname-", "audit-", "network-"}
 }
 
 // Option adjusts how Open sets up a Store.
