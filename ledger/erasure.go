@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -141,19 +142,31 @@ type erasedShredder interface {
 }
 
 // ErasureLedger lists, from the ledger, the clients whose erasure was
-// started and the clients whose erasure is complete.
+// started and the clients whose erasure is complete. Each answers an
+// error, never an empty list, when it cannot read them.
 type ErasureLedger interface {
-	ErasingClients() []uuid.UUID
-	ErasedClients() []uuid.UUID
+	ErasingClients() ([]uuid.UUID, error)
+	ErasedClients() ([]uuid.UUID, error)
 }
 
 // FinishErasures completes every erasure whose intent is recorded but whose
 // completion is not (a crash between the two), and destroys again the key
 // of every erased client, in case a restored key-store backup brought one
-// back. It returns how many erasures it finished.
+// back (R-PRIV-8). It returns how many erasures it finished. Errors:
+// ledger's when it cannot list the clients (nothing is then done: a list
+// that could not be read is not a list of no one), and those of each
+// erasure and destruction.
 func (s *Service) FinishErasures(ctx context.Context, ledger ErasureLedger, shred Shredder) (int, error) {
+	erased, err := ledger.ErasedClients()
+	if err != nil {
+		return 0, fmt.Errorf("listing the erased clients: %w", err)
+	}
+	erasing, err := ledger.ErasingClients()
+	if err != nil {
+		return 0, fmt.Errorf("listing the clients being erased: %w", err)
+	}
 	var errs []error
-	for _, client := range ledger.ErasedClients() {
+	for _, client := range erased {
 		if k, ok := shred.(erasedShredder); ok {
 			errs = append(errs, k.ShredErased(ctx, client))
 			continue
@@ -161,7 +174,7 @@ func (s *Service) FinishErasures(ctx context.Context, ledger ErasureLedger, shre
 		errs = append(errs, shred.Destroy(ctx, client))
 	}
 	finished := 0
-	for _, client := range ledger.ErasingClients() {
+	for _, client := range erasing {
 		if _, err := s.finishErasure(ctx, domain.Actor{}, client, shred); err != nil {
 			errs = append(errs, err)
 			continue

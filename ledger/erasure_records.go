@@ -89,11 +89,13 @@ func (r *ErasureRecords) IsErased(client uuid.UUID) bool {
 	return started || done
 }
 
-// ErasingClients implements ErasureLedger.
-func (r *ErasureRecords) ErasingClients() []uuid.UUID { return keysOf(r.erasing) }
+// ErasingClients implements ErasureLedger: the records are in memory, and
+// answer no error.
+func (r *ErasureRecords) ErasingClients() ([]uuid.UUID, error) { return keysOf(r.erasing), nil }
 
-// ErasedClients implements ErasureLedger.
-func (r *ErasureRecords) ErasedClients() []uuid.UUID { return keysOf(r.erased) }
+// ErasedClients implements ErasureLedger: the records are in memory, and
+// answer no error.
+func (r *ErasureRecords) ErasedClients() ([]uuid.UUID, error) { return keysOf(r.erased), nil }
 
 // Erased lists every client the ledger records as being or having been
 // erased.

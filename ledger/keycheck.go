@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/google/uuid"
@@ -12,9 +13,10 @@ import (
 )
 
 // ClientsWithData lists the clients, not erased, whose data the ledger
-// holds sealed under their key.
+// holds sealed under their key. It answers an error, never an empty list,
+// when it cannot read them.
 type ClientsWithData interface {
-	ClientsWithData() []uuid.UUID
+	ClientsWithData() ([]uuid.UUID, error)
 }
 
 // KeyCheck is what CheckKeys found.
@@ -41,13 +43,17 @@ func (c KeyCheck) Failed() []uuid.UUID {
 // CheckKeys checks that every client with data in the ledger and not erased
 // has a key that opens in store (R-OPS-4): a key store older than the
 // ledger, or lost, is found before the server answers 500 for its clients.
-// It reads only. Errors: the key store's when it cannot be read at all
+// It reads only. Errors: clients' when it cannot list them (a check of no
+// one is no check), and the key store's when it cannot be read at all
 // (keystore.ErrUnavailable, ErrWrongMasterKey).
 func CheckKeys(ctx context.Context, clients ClientsWithData, store keystore.Store) (KeyCheck, error) {
 	var c KeyCheck
 	var failed error
-	ids := clients.ClientsWithData()
-	err := keystore.CheckEachOf(ctx, store, ids, func(id uuid.UUID, err error) {
+	ids, err := clients.ClientsWithData()
+	if err != nil {
+		return KeyCheck{}, fmt.Errorf("listing the clients with data in the ledger: %w", err)
+	}
+	err = keystore.CheckEachOf(ctx, store, ids, func(id uuid.UUID, err error) {
 		c.Checked++
 		switch {
 		case err == nil:

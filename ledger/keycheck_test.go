@@ -42,7 +42,7 @@ func (s *partialStore) Destroy(_ context.Context, c uuid.UUID) error {
 
 type clientList []uuid.UUID
 
-func (l clientList) ClientsWithData() []uuid.UUID { return l }
+func (l clientList) ClientsWithData() ([]uuid.UUID, error) { return l, nil }
 
 // TestCheckKeys_OPS4: the start-up check counts the clients whose key is
 // missing or does not open, and those the key store alone records as

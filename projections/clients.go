@@ -936,29 +936,39 @@ func (p *Clients) Due(now time.Time, period time.Duration, upcoming bool) ([]Ret
 	return out, nil
 }
 
+// ErrUnreadable marks the error of a read of the views that failed: the
+// database (views.db) could not be read. Such a read answers the error,
+// never an empty list, which would pass for "no client" (R-OPS-4).
+var ErrUnreadable = errors.New("the views cannot be read")
+
 // ClientsWithData lists the clients, not erased or being erased, with
 // data in the ledger sealed under their key: those whose key must be in
-// the key store (R-OPS-4).
-func (p *Clients) ClientsWithData() []uuid.UUID {
-	return p.list(`SELECT client FROM clients WHERE sealed = 1 AND erasing IS NULL AND erased = 0`)
+// the key store (R-OPS-4). Errors: ErrUnreadable.
+func (p *Clients) ClientsWithData() ([]uuid.UUID, error) {
+	return p.list("clients with data", `SELECT client FROM clients WHERE sealed = 1 AND erasing IS NULL AND erased = 0`)
 }
 
 // ErasingClients lists clients whose erasure is started but not complete.
-func (p *Clients) ErasingClients() []uuid.UUID {
-	return p.list(`SELECT client FROM clients WHERE erasing IS NOT NULL`)
+// Errors: ErrUnreadable.
+func (p *Clients) ErasingClients() ([]uuid.UUID, error) {
+	return p.list("clients being erased", `SELECT client FROM clients WHERE erasing IS NOT NULL`)
 }
 
-// ErasedClients lists clients whose erasure is complete.
-func (p *Clients) ErasedClients() []uuid.UUID {
-	return p.list(`SELECT client FROM clients WHERE erased = 1`)
+// ErasedClients lists clients whose erasure is complete. Errors:
+// ErrUnreadable.
+func (p *Clients) ErasedClients() ([]uuid.UUID, error) {
+	return p.list("erased clients", `SELECT client FROM clients WHERE erased = 1`)
 }
 
-func (p *Clients) list(query string) []uuid.UUID {
+func (p *Clients) list(what, query string) ([]uuid.UUID, error) {
 	ids, err := scanIDs(p.views.db.Query(query))
-	if err != nil || ids == nil {
-		return []uuid.UUID{}
+	if err != nil {
+		return nil, fmt.Errorf("views: %s: %w: %w", what, ErrUnreadable, err)
 	}
-	return ids
+	if ids == nil {
+		ids = []uuid.UUID{}
+	}
+	return ids, nil
 }
 
 // ErasureRequest is an erasure request as the coordinator's list shows it

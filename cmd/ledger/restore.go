@@ -584,7 +584,15 @@ func erasedClients(ctx context.Context, store eventstore.Store) ([]uuid.UUID, er
 	if err != nil {
 		return nil, err
 	}
-	return append(clients.ErasedClients(), clients.ErasingClients()...), nil
+	erased, err := clients.ErasedClients()
+	if err != nil {
+		return nil, err
+	}
+	erasing, err := clients.ErasingClients()
+	if err != nil {
+		return nil, err
+	}
+	return append(erased, erasing...), nil
 }
 
 // replayClients replays the public part of store's log, up to its head
