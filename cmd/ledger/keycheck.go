@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/referral-ledger/ledger/config"
 	"github.com/referral-ledger/ledger/keystore"
 	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
 )
 
 // checkKeys checks, before the node serves, that every client with data in
@@ -16,6 +19,9 @@ import (
 // and "degraded" on /readyz. It logs counts only, never client ids.
 func (a *app) checkKeys(ctx context.Context, allowMissing bool) error {
 	check, err := ledger.CheckKeys(ctx, a.clients, a.keys)
+	if errors.Is(err, projections.ErrUnreadable) {
+		return fmt.Errorf("checking the client keys: %w", a.unreadableViews(err))
+	}
 	if err != nil {
 		return fmt.Errorf("checking the key store: %w", err)
 	}
@@ -49,6 +55,19 @@ func (a *app) checkKeys(ctx context.Context, allowMissing bool) error {
 	a.log.Error().Int("clients_without_key", len(failed)).Int("clients_checked", check.Checked).
 		Msg("serving degraded (--allow-missing-keys): " + problem + "; their data answers 503 until the key store is restored")
 	return nil
+}
+
+// unreadableViews adds to err, when it says the views could not be read,
+// which file they are in and how to mend it: they are derived from the
+// event log and rebuilt from it. A start that could not read who is erased
+// or who has data would check nothing, so it stops (R-OPS-4, R-PRIV-8).
+func (a *app) unreadableViews(err error) error {
+	if !errors.Is(err, projections.ErrUnreadable) {
+		return err
+	}
+	return fmt.Errorf("%s cannot be read (%w); the views are derived from the event log: "+
+		"rebuild them with `ledger rebuild-views` (the server stopped), then start it again",
+		filepath.Join(a.cfg.DataDir, projections.ViewsFile), err)
 }
 
 // sharedKeysWithoutLog refuses to start a new ledger in an empty embedded

@@ -100,7 +100,7 @@ func serve(ctx context.Context, cfg configT, opts serveOptions, stdout io.Writer
 	// every erased client's key is destroyed again, in case a restored
 	// key-store backup brought one back (R-PRIV-3).
 	if n, err := a.service.FinishErasures(ctx, a.clients, a.keyring); err != nil {
-		return fmt.Errorf("finishing erasures: %w", err)
+		return fmt.Errorf("finishing erasures: %w", a.unreadableViews(err))
 	} else if n > 0 {
 		log.Info().Int("erasures", n).Msg("finished interrupted erasures")
 	}

@@ -18,12 +18,27 @@ import (
 // sees the damage.
 func ZeroEventIDIndex(tb testing.TB, path string) {
 	tb.Helper()
+	zeroRootPage(tb, path, `SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL`)
+}
+
+// ZeroIndex overwrites with zeros the root page of the index named index
+// in the SQLite file at path, which no process may have open: the file
+// opens, and every read that does not use the index works; those that do
+// fail with "database disk image is malformed".
+func ZeroIndex(tb testing.TB, path, index string) {
+	tb.Helper()
+	zeroRootPage(tb, path, `SELECT rootpage FROM sqlite_master WHERE type = 'index' AND name = ?`, index)
+}
+
+// zeroRootPage overwrites with zeros the page query finds the number of.
+func zeroRootPage(tb testing.TB, path, query string, args ...any) {
+	tb.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&immutable=1")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	var root, pageSize int
-	err = db.QueryRow(`SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NULL`).Scan(&root)
+	err = db.QueryRow(query, args...).Scan(&root)
 	if err == nil {
 		err = db.QueryRow(`PRAGMA page_size`).Scan(&pageSize)
 	}
