@@ -1,6 +1,9 @@
 package ledger
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
@@ -44,13 +47,24 @@ const (
 // The read models' lists of clients (erasure requests waiting for a
 // decision, the retention schedule) hold ids only, never client data, but
 // who is being erased or shredded is the coordinator's business alone.
-// Errors: Forbidden.
-func CoordinatorRead[T any](actor domain.Actor, what string, read func() T) (T, error) {
+// Errors: Forbidden; Unavailable when read fails (the read models cannot
+// be read now), rather than an empty list; read's own domain errors.
+func CoordinatorRead[T any](actor domain.Actor, what string, read func() (T, error)) (T, error) {
+	var zero T
 	if err := coordinatorOnly(actor, what); err != nil {
-		var zero T
 		return zero, err
 	}
-	return read(), nil
+	v, err := read()
+	var de *domain.Error
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.As(err, &de):
+		return zero, err
+	default:
+		return zero, &domain.Error{Code: domain.Unavailable,
+			Message: fmt.Sprintf("cannot %s now: the views cannot be read; retry shortly", what), Cause: err}
+	}
 }
 
 func coordinatorOnly(actor domain.Actor, what string) error {

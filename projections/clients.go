@@ -890,7 +890,8 @@ type RetentionDue struct {
 // at least period before now, soonest due first (R-PRIV-5). With upcoming
 // true it lists every client none of whose referrals is open, with when
 // each will be due. It lists none when the views cannot be read: the
-// retention rule itself uses Due, which says so.
+// retention rule and the coordinator's retention page use Due, which says
+// so.
 func (p *Clients) DueForRetention(now time.Time, period time.Duration, upcoming bool) []RetentionDue {
 	due, _ := p.Due(now, period, upcoming)
 	return due
@@ -991,30 +992,34 @@ type ErasureRequest struct {
 }
 
 // WaitingErasures lists the erasure requests waiting for a decision,
-// oldest first.
-func (p *Clients) WaitingErasures() []ErasureRequest {
-	rows, err := p.views.db.Query(`SELECT ` + requestColumns + ` FROM erasure_requests
-		WHERE status = 'requested' ORDER BY requested_at, seq, id`)
+// oldest first. Errors: ErrUnreadable, rather than no request.
+func (p *Clients) WaitingErasures() ([]ErasureRequest, error) {
+	out, err := p.waitingErasures()
 	if err != nil {
-		return nil
-	}
-	var out []ErasureRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			rows.Close()
-			return nil
-		}
-		out = append(out, r)
-	}
-	rows.Close()
-	if rows.Err() != nil {
-		return nil
+		return nil, fmt.Errorf("views: erasure requests waiting: %w: %w", ErrUnreadable, err)
 	}
 	for i := range out {
 		out[i].ClientErased = p.IsErased(out[i].ClientID)
 	}
-	return out
+	return out, nil
+}
+
+func (p *Clients) waitingErasures() ([]ErasureRequest, error) {
+	rows, err := p.views.db.Query(`SELECT ` + requestColumns + ` FROM erasure_requests
+		WHERE status = 'requested' ORDER BY requested_at, seq, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ErasureRequest
+	for rows.Next() {
+		r, err := scanRequest(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // ErasureRequest returns the erasure request with id.

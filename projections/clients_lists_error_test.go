@@ -43,3 +43,26 @@ func TestClientListsReportUnreadableViews_PRIV8(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitingErasuresReportUnreadableViews_OPS4: the erasure requests
+// waiting for the coordinator's decision were no request when the views
+// could not be read; they are now the error, marked ErrUnreadable.
+func TestWaitingErasuresReportUnreadableViews_OPS4(t *testing.T) {
+	views, err := OpenViews(filepath.Join(t.TempDir(), ViewsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := OpenClients(context.Background(), views)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waiting, err := clients.WaitingErasures(); err != nil || len(waiting) != 0 {
+		t.Fatalf("WaitingErasures on empty views = %v, %v; want none and no error", waiting, err)
+	}
+	if err := views.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if waiting, err := clients.WaitingErasures(); !errors.Is(err, ErrUnreadable) || waiting != nil {
+		t.Fatalf("WaitingErasures on views that cannot be read = %v, %v; want ErrUnreadable", waiting, err)
+	}
+}

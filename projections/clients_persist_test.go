@@ -239,7 +239,11 @@ func (n *clientsNode) answers(t *testing.T, l *clientsLog, clients []uuid.UUID, 
 	}
 	fmt.Fprintf(&b, "with data %v\nerasing %v\nerased %v\n", sorted(n.clients.ClientsWithData()),
 		sorted(n.clients.ErasingClients()), sorted(n.clients.ErasedClients()))
-	for _, r := range n.clients.WaitingErasures() {
+	waiting, err := n.clients.WaitingErasures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range waiting {
 		fmt.Fprintf(&b, "waiting %+v\n", r)
 		got, ok := n.clients.ErasureRequest(r.RequestID)
 		c, known := n.clients.ClientOfErasureRequest(r.RequestID)

@@ -115,9 +115,9 @@ func (p *Pages) erasureRequest(c *gin.Context) (erasureRow, bool) {
 		r  projections.ErasureRequest
 		ok bool
 	}
-	f, err := ledger.CoordinatorRead(currentUser(c).Actor(), ledger.ReadWaitingErasures, func() found {
+	f, err := ledger.CoordinatorRead(currentUser(c).Actor(), ledger.ReadWaitingErasures, func() (found, error) {
 		r, ok := p.Clients.ErasureRequest(id)
-		return found{r, ok}
+		return found{r, ok}, nil
 	})
 	if err == nil && !f.ok {
 		err = domain.Errorf(domain.NotFound, "no such erasure request")
@@ -344,16 +344,21 @@ func (p *Pages) requestErasure(c *gin.Context) {
 // waitingErasure is the page of the erasure request waiting for the
 // coordinator's decision on client that the user's organisation passed
 // on, for a caseworker who may see it (as GET /v1/erasure-requests/{id}
-// shows it to them); "" when there is none.
-func (p *Pages) waitingErasure(u domain.User, client uuid.UUID) string {
+// shows it to them); "" when there is none. Errors: Unavailable when the
+// requests cannot be read.
+func (p *Pages) waitingErasure(u domain.User, client uuid.UUID) (string, error) {
 	if !u.Actor().Caseworker() || u.Actor().Has(domain.RoleCoordinator) {
-		return ""
+		return "", nil
 	}
-	for _, r := range p.Clients.WaitingErasures() {
+	waiting, err := p.Clients.WaitingErasures()
+	if err != nil {
+		return "", &domain.Error{Code: domain.Unavailable, Message: "the erasure requests cannot be read now; retry shortly", Cause: err}
+	}
+	for _, r := range waiting {
 		if r.ClientID == client && r.OrganisationID == u.OrganisationID &&
 			p.Service.MaySeeErasureRequest(u.Actor(), r.OrganisationID, r.ClientID, p.caseIndex()) == nil {
-			return "/erasure-requests/" + r.RequestID.String()
+			return "/erasure-requests/" + r.RequestID.String(), nil
 		}
 	}
-	return ""
+	return "", nil
 }

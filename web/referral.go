@@ -128,7 +128,9 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 	if id, unlock, ok := p.Locks.LockOf(r.ClientID).WithdrawableBy(u.Actor()); ok {
 		v.WithdrawRequest, v.WithdrawUnlock = "/lock-requests/"+id.String()+"/withdraw?referral="+r.ID.String(), unlock
 	}
-	v.ErasureRequest = p.waitingErasure(u, r.ClientID)
+	if v.ErasureRequest, err = p.waitingErasure(u, r.ClientID); err != nil {
+		return referralView{}, err
+	}
 	if l := p.Locks.LockOf(r.ClientID); l.Status == domain.LockLocked && l.ResponsibleUserID != u.ID {
 		for _, g := range l.Grants {
 			if g.UserID == u.ID && g.Live(now) && g.ExpiresAt.After(v.TemporaryUntil) {

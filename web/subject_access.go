@@ -210,9 +210,13 @@ func (p *Pages) retentionPage(c *gin.Context) {
 	}
 	now := p.Service.Now()
 	actor := currentUser(c).Actor()
-	due, err := ledger.CoordinatorRead(actor, ledger.ReadRetentionSchedule, func() []retentionRow {
+	due, err := ledger.CoordinatorRead(actor, ledger.ReadRetentionSchedule, func() ([]retentionRow, error) {
+		schedule, err := p.Clients.Due(now, p.Retention, true)
+		if err != nil {
+			return nil, err
+		}
 		var rows []retentionRow
-		for _, d := range p.Clients.DueForRetention(now, p.Retention, true) {
+		for _, d := range schedule {
 			r := retentionRow{ClientID: d.ClientID.String(), LastClosed: d.LastClosed, Due: d.Due, DueNow: !d.Due.After(now)}
 			if l := p.Locks.LockOf(d.ClientID); l.HoldsForReview() && !lockHiddenFrom(l, actor, now) {
 				r.Held, r.DueNow = true, false
@@ -222,7 +226,7 @@ func (p *Pages) retentionPage(c *gin.Context) {
 			}
 			rows = append(rows, r)
 		}
-		return rows
+		return rows, nil
 	})
 	if err != nil {
 		p.fail(c, err)
