@@ -42,7 +42,7 @@ func benchCodecs(b *testing.B) (sealedEnc encodeFunc, plainEnc encodeFunc, codec
 
 type noErasures struct{}
 
-func (noErasures) IsErased(uuid.UUID) bool { return false }
+func (noErasures) CheckErased(uuid.UUID) (bool, error) { return false, nil }
 
 // BenchmarkEncryption measures append and read throughput of referral
 // events with client data sealed per client, beside the same payloads

@@ -81,8 +81,13 @@ func clientOfStream(stream string) (uuid.UUID, bool) {
 	return id, err == nil
 }
 
-// IsErased implements ErasedClients: from the intent on, no key of the
-// client's may be used.
+// CheckErased implements ErasedClients: the records are in memory, and
+// answer no error.
+func (r *ErasureRecords) CheckErased(client uuid.UUID) (bool, error) { return r.IsErased(client), nil }
+
+// IsErased reports whether the ledger records the client's erasure as
+// started or complete: from the intent on, no key of the client's may be
+// used.
 func (r *ErasureRecords) IsErased(client uuid.UUID) bool {
 	_, started := r.erasing[client]
 	_, done := r.erased[client]

@@ -15,8 +15,10 @@ import (
 )
 
 // ErasedClients answers whether the ledger records a client's erasure.
+// CheckErased answers an error, never "not erased", when it cannot tell: a key
+// is then not used (R-PRIV-8).
 type ErasedClients interface {
-	IsErased(client uuid.UUID) bool
+	CheckErased(client uuid.UUID) (bool, error)
 }
 
 // ClientKeys is the codec's Keys on a key store, with the ledger's erasure
@@ -57,10 +59,21 @@ func NewClientKeys(store keystore.Store, erased ErasedClients, opts ...KeysOptio
 var errClientErased = &domain.Error{Code: domain.Conflict,
 	Message: "the client's data was erased: nothing about them can be recorded any more"}
 
+// erasureUnknown is the error when the ledger's erasure records cannot be
+// read: no key is used without them (R-PRIV-8).
+func erasureUnknown(err error) error {
+	return &domain.Error{Code: domain.Unavailable,
+		Message: "the ledger's erasure records cannot be read now, so no client data is used; retry shortly", Cause: err}
+}
+
 // KeyForWrite implements Keys. Errors: Conflict (erased client),
-// Unavailable.
+// Unavailable (the key store, or the erasure records, cannot be read).
 func (k *ClientKeys) KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey, error) {
-	if k.erased.IsErased(client) {
+	erased, err := k.erased.CheckErased(client)
+	if err != nil {
+		return DataKey{}, erasureUnknown(err)
+	}
+	if erased {
 		_ = k.ShredErased(ctx, client) // logged; the client is erased either way
 		return DataKey{}, errClientErased
 	}
@@ -73,10 +86,15 @@ func (k *ClientKeys) KeyForWrite(ctx context.Context, client uuid.UUID) (DataKey
 
 // KeyForRead implements Keys. A client the ledger records as erased is
 // erased whatever the key store holds or whether it answers. Errors:
-// Unavailable, and an internal error when a key the ledger needs was never
-// created (a lost key store is data loss, not an erasure).
+// Unavailable (the key store, or the erasure records, cannot be read), and
+// an internal error when a key the ledger needs was never created (a lost
+// key store is data loss, not an erasure).
 func (k *ClientKeys) KeyForRead(ctx context.Context, client uuid.UUID) (DataKey, bool, error) {
-	if k.erased.IsErased(client) {
+	erased, err := k.erased.CheckErased(client)
+	if err != nil {
+		return DataKey{}, false, erasureUnknown(err)
+	}
+	if erased {
 		_ = k.ShredErased(ctx, client) // logged; the client is erased either way
 		return DataKey{}, true, nil
 	}

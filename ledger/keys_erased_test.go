@@ -38,7 +38,7 @@ func (s *revivedStore) Destroy(_ context.Context, c uuid.UUID) error {
 
 type erasedSet map[uuid.UUID]bool
 
-func (e erasedSet) IsErased(c uuid.UUID) bool { return e[c] }
+func (e erasedSet) CheckErased(c uuid.UUID) (bool, error) { return e[c], nil }
 
 // TestClientKeysRefuseRevivedKeys_PRIV8: a key the key store holds for a
 // client the ledger records as erased is never used: it is destroyed on

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore/sqlite"
 )
 
@@ -93,5 +94,32 @@ func TestCheckKeysReportsUnreadableClients_OPS4(t *testing.T) {
 	check, err = CheckKeys(context.Background(), unreadableClients{err: errViews}, store)
 	if !errors.Is(err, errViews) {
 		t.Fatalf("CheckKeys when the clients cannot be listed = %+v, %v; want the views' error", check, err)
+	}
+}
+
+// unknownErasures cannot tell whether a client is erased.
+type unknownErasures struct{}
+
+func (unknownErasures) CheckErased(uuid.UUID) (bool, error) { return false, errViews }
+
+// TestClientKeysUnusedWhenErasureUnknown_PRIV8: a key is used only once
+// the ledger's erasure records say the client is not erased. When they
+// could not be read the answer was "not erased", and a key a restored
+// key-store backup brought back for an erased client was used. No key is
+// used now: the read and the write are Unavailable, keeping the cause.
+func TestClientKeysUnusedWhenErasureUnknown_PRIV8(t *testing.T) {
+	store := &revivedStore{destroyed: map[uuid.UUID]bool{}}
+	keys := NewClientKeys(store, unknownErasures{})
+	client := uuid.New()
+	key, isErased, err := keys.KeyForRead(context.Background(), client)
+	if domain.ErrorCode(err) != domain.Unavailable || !errors.Is(err, errViews) || key != (DataKey{}) || isErased {
+		t.Fatalf("KeyForRead when erasure is unknown = %v, %v, %v; want no key, Unavailable", key, isErased, err)
+	}
+	key, err = keys.KeyForWrite(context.Background(), client)
+	if domain.ErrorCode(err) != domain.Unavailable || !errors.Is(err, errViews) || key != (DataKey{}) {
+		t.Fatalf("KeyForWrite when erasure is unknown = %v, %v; want no key, Unavailable", key, err)
+	}
+	if len(store.destroyed) != 0 {
+		t.Fatalf("keys destroyed when erasure is unknown: %v", store.destroyed)
 	}
 }

@@ -866,16 +866,29 @@ func (p *Clients) ClientOfErasureRequest(request uuid.UUID) (uuid.UUID, bool) {
 }
 
 // IsErased reports whether the ledger records the client's erasure as
-// started or complete: from the intent on, no key of theirs may be used.
-// It answers false when the views cannot be read: a client the key store
-// holds as destroyed stays erased whatever this says, and a false true
-// would destroy a live client's key.
+// started or complete, for what the pages and lists show. It answers false
+// when the views cannot be read; keys are checked with CheckErased, which says
+// so.
 func (p *Clients) IsErased(client uuid.UUID) bool {
+	erased, err := p.CheckErased(client)
+	return err == nil && erased
+}
+
+// CheckErased implements ledger.ErasedClients: whether the ledger records the
+// client's erasure as started or complete; from the intent on, no key of
+// theirs may be used (R-PRIV-8). Errors: ErrUnreadable, for a client the
+// index may hold as erased whose row cannot be read, rather than "not
+// erased", which would let a key a restored backup brought back be used,
+// or "erased", which would destroy a live client's key.
+func (p *Clients) CheckErased(client uuid.UUID) (bool, error) {
 	if !p.erasedSet.mayHold(client) {
-		return false
+		return false, nil
 	}
 	r, err := p.committedRow(client)
-	return err == nil && r.isErased()
+	if err != nil {
+		return false, fmt.Errorf("views: a client's erasure: %w: %w", ErrUnreadable, err)
+	}
+	return r.isErased(), nil
 }
 
 // RetentionDue is a client whose data the retention rule will shred.
