@@ -1268,7 +1268,7 @@ type ErasureRequestNew struct {
 
 // FieldError defines model for FieldError.
 type FieldError struct {
-	// Field a dotted path, e.g. consent.method or services[1].name
+	// Field a dotted path, e.g. consent.method or services[1].name. A key the request does not accept is never named (it may be client data typed in the wrong place): the error names the object that holds it, or body for the body itself, with the message "has a field this request does not accept"
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }

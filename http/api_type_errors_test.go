@@ -72,7 +72,7 @@ func TestWrongTypeNamedWithEveryOtherField_REF1(t *testing.T) {
 	body = withField(withField(withField(validReferral(n.OrgB, "Client Typed"),
 		"consent", "yes"), "colour", "blue"), "reason", "")
 	refusedWhole(t, n.testAPI, http.MethodPost, "/v1/referrals", n.AdviserA.Token, body,
-		"consent", "colour", "reason")
+		"consent", "body", "reason")
 
 	// A body whose only fault is a type is still refused, and writes
 	// nothing, though the rest would make a referral.
@@ -121,7 +121,7 @@ func TestWrongTypeNamedWithEveryOtherFieldOnEveryBody_REF10_ORG3_LOCK1(t *testin
 	// too, not run on what was left of it.
 	t.Run("SearchOnlyUnknownField", func(t *testing.T) {
 		refusedWhole(t, n.testAPI, http.MethodPost, "/v1/clients/search", n.AdviserA.Token,
-			map[string]any{"name": "Client Zero", "date_of_birth": "1980-02-29", "colour": "blue"}, "colour")
+			map[string]any{"name": "Client Zero", "date_of_birth": "1980-02-29", "colour": "blue"}, "body")
 	})
 	t.Run("SignInOnlyWrongType", func(t *testing.T) {
 		refusedWhole(t, n.testAPI, http.MethodPost, "/v1/sessions", "",
@@ -170,7 +170,7 @@ func TestDecodeJSONKeepsTheRestOfABodyWithFieldErrors(t *testing.T) {
 	err := decodeJSONBytes([]byte(`{"urgent":"yes","Reason":"x","reason":"Kept.","colour":{"a":1},`+
 		`"client":{"name":7,"date_of_birth":"1980-02-29"},"services":[{"name":"A"},3,{"name":"C"}],"count":300,`+
 		`"consent":{"method":"written","method":"verbal"}}`), &dst)
-	want := []string{"urgent", "Reason", "colour", "client.name", "services[1]", "count", "consent.method"}
+	want := []string{"urgent", "body", "client.name", "services[1]", "count", "consent.method"}
 	got := domain.ErrorFields(err)
 	if domain.ErrorCode(err) != domain.Invalid || len(got) != len(want) {
 		t.Fatalf("err = %v, fields %v", err, got)

@@ -24,7 +24,7 @@ const maxFieldErrors = 20
 
 // decodeJSON reads the request body, which must be one JSON object, into
 // dst, a pointer to a struct. It is strict, and its errors never repeat a
-// value from the body (keys are named only if they look like identifiers):
+// value from the body, nor a key the request does not take (R-PRIV-7):
 //
 //   - no body, or only whitespace: 400 (malformed_request)
 //   - Content-Type other than application/json (charset utf-8 allowed): 415
@@ -33,7 +33,10 @@ const maxFieldErrors = 20
 //     an object, or data after the object: 400 (malformed_request)
 //   - unknown or duplicate keys (matched case-sensitively), or a value of
 //     the wrong JSON type or out of range: 422 (invalid) with errors naming
-//     each field by path, e.g. "consent.method" or "services[1].name"; dst
+//     each field by path, e.g. "consent.method" or "services[1].name"; an
+//     unknown key is not named: its error names the object that holds it
+//     ("body" for the body itself) as having "a field this request does
+//     not accept"; dst
 //     then holds every other member of the body, so that a caller may
 //     check the rest and name every field at fault at once (refuseBody)
 //

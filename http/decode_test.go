@@ -91,15 +91,15 @@ func TestDecodeJSON(t *testing.T) {
 		{name: "TrailingGarbage", contentType: jsonCT, body: `{"reason":"a"}` + clientData, status: http.StatusBadRequest, detail: "after the JSON object"},
 
 		{name: "UnknownField", contentType: jsonCT, body: `{"bogus":"` + clientData + `"}`, status: http.StatusUnprocessableEntity,
-			fields: []domain.FieldError{{Field: "bogus", Message: "unknown field"}}},
+			fields: []domain.FieldError{{Field: "body", Message: "has a field this request does not accept"}}},
 		{name: "UnknownNestedField", contentType: jsonCT, body: `{"consent":{"method":"written","bogus":1}}`, status: http.StatusUnprocessableEntity,
-			fields: []domain.FieldError{{Field: "consent.bogus", Message: "unknown field"}}},
+			fields: []domain.FieldError{{Field: "consent", Message: "has a field this request does not accept"}}},
 		{name: "KeysAreCaseSensitive", contentType: jsonCT, body: `{"Reason":"x"}`, status: http.StatusUnprocessableEntity,
-			fields: []domain.FieldError{{Field: "Reason", Message: "unknown field"}}},
+			fields: []domain.FieldError{{Field: "body", Message: "has a field this request does not accept"}}},
 		{name: "IgnoredFieldIsUnknown", contentType: jsonCT, body: `{"Hidden":"x"}`, status: http.StatusUnprocessableEntity,
-			fields: []domain.FieldError{{Field: "Hidden", Message: "unknown field"}}},
+			fields: []domain.FieldError{{Field: "body", Message: "has a field this request does not accept"}}},
 		{name: "OddKeyNotEchoed", contentType: jsonCT, body: `{"` + clientData + `":1}`, status: http.StatusUnprocessableEntity,
-			fields: []domain.FieldError{{Field: "?", Message: "unknown field"}}},
+			fields: []domain.FieldError{{Field: "body", Message: "has a field this request does not accept"}}},
 		{name: "DuplicateField", contentType: jsonCT, body: `{"consent":{"confirmed":false,"confirmed":true}}`, status: http.StatusUnprocessableEntity,
 			fields: []domain.FieldError{{Field: "consent.confirmed", Message: "duplicate field"}}},
 		{name: "TypeMismatch", contentType: jsonCT, body: `{"consent":{"method":5}}`, status: http.StatusUnprocessableEntity,
@@ -125,7 +125,7 @@ func TestDecodeJSON(t *testing.T) {
 		{name: "EmbeddedFieldType", contentType: jsonCT, body: `{"team":[]}`, status: http.StatusUnprocessableEntity,
 			fields: []domain.FieldError{{Field: "team", Message: "must be a string"}}},
 		{name: "EveryErrorAtOnce", contentType: jsonCT, body: `{"urgent":"yes","bogus":1,"client":{"name":2}}`, status: http.StatusUnprocessableEntity,
-			fields: []domain.FieldError{{Field: "urgent", Message: "must be true or false"}, {Field: "bogus", Message: "unknown field"},
+			fields: []domain.FieldError{{Field: "urgent", Message: "must be true or false"}, {Field: "body", Message: "has a field this request does not accept"},
 				{Field: "client.name", Message: "must be a string"}}},
 		{name: "TooLarge", contentType: jsonCT, body: `{"reason":"` + strings.Repeat("a", int(maxBodyBytes)) + `"}`,
 			status: http.StatusRequestEntityTooLarge, detail: "1048576 bytes"},
@@ -198,13 +198,14 @@ func (d *strictDay) UnmarshalJSON(b []byte) error {
 func TestDecodeJSONCapsFieldErrors(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("{")
+	b.WriteString(`"services":[`)
 	for i := range 100 {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		b.WriteString(`"k` + strings.Repeat("x", i) + `":1`)
+		b.WriteString(`"s` + strings.Repeat("x", i) + `"`)
 	}
-	b.WriteString("}")
+	b.WriteString("]}")
 	var dst decodeTarget
 	err := decodeJSONBytes([]byte(b.String()), &dst)
 	if n := len(domain.ErrorFields(err)); n != maxFieldErrors {

@@ -61,8 +61,9 @@ var (
 )
 
 func (w *walker) add(field, message string) {
-	if len(w.fields) < maxFieldErrors {
-		w.fields = append(w.fields, domain.FieldError{Field: field, Message: message})
+	fe := domain.FieldError{Field: field, Message: message}
+	if len(w.fields) < maxFieldErrors && !slices.Contains(w.fields, fe) {
+		w.fields = append(w.fields, fe)
 	}
 	if w.track {
 		w.cuts = append(w.cuts, slices.Clone(w.at))
@@ -122,11 +123,15 @@ func (w *walker) object(t reflect.Type, path string) error {
 		w.enter(key)
 		ft, known := fields[key]
 		switch {
+		case !known:
+			// The key is not named, even if it looks like a field
+			// name: it is client input, and may be client data
+			// typed in the wrong place (R-PRIV-7).
+			na := notAccepted(path)
+			w.add(na.Field, na.Message)
+			ft = anyType
 		case seen.has(key):
 			w.add(p, "duplicate field")
-			ft = anyType
-		case !known:
-			w.add(p, "unknown field")
 			ft = anyType
 		}
 		seen.add(key)
@@ -139,6 +144,24 @@ func (w *walker) object(t reflect.Type, path string) error {
 		return w.syntax(err)
 	}
 	return nil
+}
+
+// notAccepted names the object at path, which holds a key the request
+// does not take: by its path, or as "body" for the body itself, as an odd
+// query parameter is named "query". The key is never named (R-PRIV-7).
+func notAccepted(path string) domain.FieldError {
+	if path == "" {
+		path = "body"
+	}
+	return domain.FieldError{Field: path, Message: notAcceptedMessage}
+}
+
+const notAcceptedMessage = "has a field this request does not accept"
+
+// notAcceptedError reports whether f is the error of a key the request
+// does not take (notAccepted).
+func notAcceptedError(f domain.FieldError) bool {
+	return f.Message == notAcceptedMessage
 }
 
 // seenKeys is the set of an object's keys read so far: a request's

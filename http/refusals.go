@@ -59,7 +59,7 @@ func refuseBody(c *gin.Context, fields []domain.FieldError) {
 func refuseField(c *gin.Context, ctx context.Context, field, message string) context.Context {
 	refused := refusalsOf(c)
 	for _, f := range refused {
-		if f.Field == field {
+		if f.Field == field && !notAcceptedError(f) {
 			return ctx
 		}
 	}
@@ -104,9 +104,20 @@ func withRefusals(c *gin.Context, err error) error {
 
 // coveredBy reports whether f is one of fields, or names a field at or
 // under a refused one, or the object a refused one is a member of: that
-// object was sent with the member, which the handler could not see.
+// object was sent with the member, which the handler could not see. A
+// key the request does not take is refused on the object that holds it
+// (notAccepted), which covers that object alone, not its members.
 func coveredBy(f domain.FieldError, fields []domain.FieldError) bool {
 	for _, g := range fields {
+		if notAcceptedError(g) {
+			// It names the object holding a key the request does
+			// not take, not the key: the object's own members are
+			// still checked.
+			if f.Field == g.Field {
+				return true
+			}
+			continue
+		}
 		if f == g || f.Field == g.Field ||
 			strings.HasPrefix(f.Field, g.Field+".") || strings.HasPrefix(f.Field, g.Field+"[") {
 			return true
