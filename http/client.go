@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/internal/headreq"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
@@ -99,9 +100,21 @@ type subjectAccessBody struct {
 // included; the export itself is recorded. On a locked case
 // the ?reason= query parameter is required (R-LOCK-9): it is logged with
 // the reads, sealed, and never in the request log, which names routes only.
+// A HEAD is checked alike but exports and records nothing.
 func (s *Server) subjectAccess(c *gin.Context) {
 	client, ctx, ok := s.command(c, "id", nil)
 	if !ok {
+		return
+	}
+	if headreq.Is(c.Request.Context()) {
+		// A HEAD asks whether the export would be given, and receives
+		// none: it is checked as the GET is, and records nothing (no
+		// export, no read, so no notice).
+		if err := s.Service.CheckSubjectAccess(ctx, currentUser(c).Actor(), client, c.Query("reason"), s.Clients); err != nil {
+			writeError(c, err)
+			return
+		}
+		c.Data(http.StatusOK, "application/json; charset=utf-8", nil)
 		return
 	}
 	x, err := s.Service.SubjectAccess(ctx, currentUser(c).Actor(), client, c.Query("reason"), s.Clients)

@@ -18,6 +18,7 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
 	"github.com/referral-ledger/ledger/idempotency"
+	"github.com/referral-ledger/ledger/internal/headreq"
 	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 	"github.com/referral-ledger/ledger/statistics"
@@ -142,7 +143,10 @@ func (s *Server) Handler() http.Handler { return headAsGet{s.engine} }
 // headAsGet answers a HEAD request as the GET of the same target would be
 // answered, status and headers alike, without the body (RFC 9110, 9.3.2:
 // every general-purpose server supports HEAD). The GET runs in full, so a
-// HEAD of a locked case is checked and recorded as a read of it is.
+// HEAD of a locked case is checked and recorded as a read of it is; the
+// request is marked (headreq) for the one GET whose answer is a recorded
+// act, the subject access export, which a HEAD checks without making
+// (R-PRIV-6).
 type headAsGet struct{ h http.Handler }
 
 func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +154,7 @@ func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.h.ServeHTTP(w, r)
 		return
 	}
-	get := r.Clone(r.Context())
+	get := r.Clone(headreq.With(r.Context()))
 	get.Method = http.MethodGet
 	h.h.ServeHTTP(bodiless{w}, get)
 }

@@ -72,14 +72,7 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 	out := SubjectAccessExport{ExportID: s.newID(ctx), ClientID: client, ExportedAt: s.Now()}
 	c, _, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {
-			if c.Lock.Status == domain.LockLocked && c.Lock.Refuses(actor) {
-				if c.Lock.HideNotification {
-					// A hidden lock tells them nothing (R-LOCK-12).
-					return nil, errNoClient
-				}
-				return nil, errLockRefusesExport
-			}
-			if err := domain.CheckLockedReadReason(reason, c.Lock.Status == domain.LockLocked); err != nil {
+			if err := subjectAccessRefusal(actor, c, reason); err != nil {
 				return nil, err
 			}
 			return []domain.Event{&domain.ClientSubjectAccessExported{ExportID: out.ExportID}}, nil
@@ -136,4 +129,36 @@ func (s *Service) readStream(ctx context.Context, stream string) ([]eventstore.R
 		return nil, storeError(err)
 	}
 	return evs, nil
+}
+
+// CheckSubjectAccess answers whether SubjectAccess would export, with its
+// errors, but exports nothing and records nothing: no export on the
+// client's stream, no read in the access log, so nobody is told of one.
+// It answers a HEAD of the export, which asks about the export without
+// receiving it (R-PRIV-6).
+func (s *Service) CheckSubjectAccess(ctx context.Context, actor domain.Actor, client uuid.UUID, reason string, referrals ClientReferrals) error {
+	if !actor.Has(domain.RoleCoordinator) {
+		return domain.Errorf(domain.Forbidden, "only the coordinator answers subject access requests")
+	}
+	if len(referrals.ReferralsOf(client)) == 0 {
+		return domain.Errorf(domain.NotFound, "no such client")
+	}
+	c, err := s.clientRecord(ctx, client)
+	if err != nil {
+		return err
+	}
+	return subjectAccessRefusal(actor, c, reason)
+}
+
+// subjectAccessRefusal is why the client c's case refuses actor a subject
+// access export with reason, or nil.
+func subjectAccessRefusal(actor domain.Actor, c domain.ClientRecord, reason string) error {
+	if c.Lock.Status == domain.LockLocked && c.Lock.Refuses(actor) {
+		if c.Lock.HideNotification {
+			// A hidden lock tells them nothing (R-LOCK-12).
+			return errNoClient
+		}
+		return errLockRefusesExport
+	}
+	return domain.CheckLockedReadReason(reason, c.Lock.Status == domain.LockLocked)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/internal/headreq"
 	"github.com/referral-ledger/ledger/ledger"
 )
 
@@ -18,7 +19,8 @@ import (
 // document, from its encoder). Each is an
 // export through the ledger service, as GET
 // /v1/clients/{id}/subject-access is: recorded on the client's stream and
-// in the access log of every referral read. On a locked case the
+// in the access log of every referral read (a HEAD of either checks the
+// export and records nothing). On a locked case the
 // coordinator gives a reason first (R-LOCK-9), sent in a form's body,
 // never in the address.
 
@@ -99,7 +101,18 @@ func (p *Pages) subjectExport(c *gin.Context) (ledger.SubjectAccessExport, strin
 		return ledger.SubjectAccessExport{}, "", false
 	}
 	reason := c.PostForm("sar-reason")
-	x, err := p.Service.SubjectAccess(p.request(c, nil), currentUser(c).Actor(), id, reason, p.Clients)
+	var x ledger.SubjectAccessExport
+	var err error
+	if headreq.Is(c.Request.Context()) {
+		// A HEAD is answered as the GET would be, without the body:
+		// the export is checked, not made, so nothing is recorded and
+		// nobody told (R-PRIV-6); the page drawn for the headers holds
+		// nothing.
+		x.ClientID = id
+		err = p.Service.CheckSubjectAccess(p.request(c, nil), currentUser(c).Actor(), id, reason, p.Clients)
+	} else {
+		x, err = p.Service.SubjectAccess(p.request(c, nil), currentUser(c).Actor(), id, reason, p.Clients)
+	}
 	if err != nil {
 		fields := domain.ErrorFields(err)
 		if domain.ErrorCode(err) != domain.Invalid || len(fields) == 0 || fields[0].Field != "reason" {
