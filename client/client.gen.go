@@ -2825,6 +2825,12 @@ type StatisticsParams struct {
 // StatisticsParamsFormat defines parameters for Statistics.
 type StatisticsParamsFormat string
 
+// StartTOTPEnrolmentParams defines parameters for StartTOTPEnrolment.
+type StartTOTPEnrolmentParams struct {
+	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // SearchKnownClientsJSONRequestBody defines body for SearchKnownClients for application/json ContentType.
 type SearchKnownClientsJSONRequestBody = ClientSearch
 
@@ -3750,21 +3756,21 @@ type ClientInterface interface {
 
 	// StartTOTPEnrolmentWithBody Start enrolling an authenticator app
 	//
-	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log. With an Idempotency-Key, a retry with the same key and body gets the first answer, the same secret, while that enrolment is pending: the key's record names the enrolment, never the secret, which is read again from where it is kept encrypted. Once the enrolment is no longer pending (confirmed, started again, reset or expired) the retry is 409: start another with a new key.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
-	StartTOTPEnrolmentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	StartTOTPEnrolmentWithBody(ctx context.Context, params *StartTOTPEnrolmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StartTOTPEnrolment Start enrolling an authenticator app
 	//
-	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log. With an Idempotency-Key, a retry with the same key and body gets the first answer, the same secret, while that enrolment is pending: the key's record names the enrolment, never the secret, which is read again from where it is kept encrypted. Once the enrolment is no longer pending (confirmed, started again, reset or expired) the retry is 409: start another with a new key.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
-	StartTOTPEnrolment(ctx context.Context, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	StartTOTPEnrolment(ctx context.Context, params *StartTOTPEnrolmentParams, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ConfirmTOTPEnrolmentWithBody Finish enrolling with the app's current code
 	//
@@ -5455,13 +5461,13 @@ func (c *Client) GetSecondFactor(ctx context.Context, reqEditors ...RequestEdito
 
 // StartTOTPEnrolmentWithBody Start enrolling an authenticator app
 //
-// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log. With an Idempotency-Key, a retry with the same key and body gets the first answer, the same secret, while that enrolment is pending: the key's record names the enrolment, never the secret, which is read again from where it is kept encrypted. Once the enrolment is no longer pending (confirmed, started again, reset or expired) the retry is 409: start another with a new key.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
-func (c *Client) StartTOTPEnrolmentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewStartTOTPEnrolmentRequestWithBody(c.Server, contentType, body)
+func (c *Client) StartTOTPEnrolmentWithBody(ctx context.Context, params *StartTOTPEnrolmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartTOTPEnrolmentRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5474,13 +5480,13 @@ func (c *Client) StartTOTPEnrolmentWithBody(ctx context.Context, contentType str
 
 // StartTOTPEnrolment Start enrolling an authenticator app
 //
-// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log. With an Idempotency-Key, a retry with the same key and body gets the first answer, the same secret, while that enrolment is pending: the key's record names the enrolment, never the secret, which is read again from where it is kept encrypted. Once the enrolment is no longer pending (confirmed, started again, reset or expired) the retry is 409: start another with a new key.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
-func (c *Client) StartTOTPEnrolment(ctx context.Context, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewStartTOTPEnrolmentRequest(c.Server, body)
+func (c *Client) StartTOTPEnrolment(ctx context.Context, params *StartTOTPEnrolmentParams, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStartTOTPEnrolmentRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -9214,18 +9220,18 @@ func NewGetSecondFactorRequest(server string) (*http.Request, error) {
 }
 
 // NewStartTOTPEnrolmentRequest calls the generic StartTOTPEnrolment builder with application/json body
-func NewStartTOTPEnrolmentRequest(server string, body StartTOTPEnrolmentJSONRequestBody) (*http.Request, error) {
+func NewStartTOTPEnrolmentRequest(server string, params *StartTOTPEnrolmentParams, body StartTOTPEnrolmentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewStartTOTPEnrolmentRequestWithBody(server, "application/json", bodyReader)
+	return NewStartTOTPEnrolmentRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewStartTOTPEnrolmentRequestWithBody constructs an http.Request for the StartTOTPEnrolment method, with any body, and a specified content type
-func NewStartTOTPEnrolmentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewStartTOTPEnrolmentRequestWithBody(server string, params *StartTOTPEnrolmentParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -9249,6 +9255,21 @@ func NewStartTOTPEnrolmentRequestWithBody(server string, contentType string, bod
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -10189,21 +10210,21 @@ type ClientWithResponsesInterface interface {
 
 	// StartTOTPEnrolmentWithBodyWithResponse Start enrolling an authenticator app
 	//
-	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log. With an Idempotency-Key, a retry with the same key and body gets the first answer, the same secret, while that enrolment is pending: the key's record names the enrolment, never the secret, which is read again from where it is kept encrypted. Once the enrolment is no longer pending (confirmed, started again, reset or expired) the retry is 409: start another with a new key.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
-	StartTOTPEnrolmentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error)
+	StartTOTPEnrolmentWithBodyWithResponse(ctx context.Context, params *StartTOTPEnrolmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error)
 
 	// StartTOTPEnrolmentWithResponse Start enrolling an authenticator app
 	//
-	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+	// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log. With an Idempotency-Key, a retry with the same key and body gets the first answer, the same secret, while that enrolment is pending: the key's record names the enrolment, never the secret, which is read again from where it is kept encrypted. Once the enrolment is no longer pending (confirmed, started again, reset or expired) the retry is 409: start another with a new key.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
-	StartTOTPEnrolmentWithResponse(ctx context.Context, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error)
+	StartTOTPEnrolmentWithResponse(ctx context.Context, params *StartTOTPEnrolmentParams, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error)
 
 	// ConfirmTOTPEnrolmentWithBodyWithResponse Finish enrolling with the app's current code
 	//
@@ -18234,6 +18255,11 @@ func (r GetSecondFactorResponse) ContentType() string {
 	return ""
 }
 
+// StartTOTPEnrolmentResponse201Headers the declared response headers of an HTTP 201 response for StartTOTPEnrolment
+type StartTOTPEnrolmentResponse201Headers struct {
+	IdempotentReplayed *string
+}
+
 // StartTOTPEnrolmentResponse401Headers the declared response headers of an HTTP 401 response for StartTOTPEnrolment
 type StartTOTPEnrolmentResponse401Headers struct {
 	WWWAuthenticate *string
@@ -18242,6 +18268,11 @@ type StartTOTPEnrolmentResponse401Headers struct {
 // StartTOTPEnrolmentResponse403Headers the declared response headers of an HTTP 403 response for StartTOTPEnrolment
 type StartTOTPEnrolmentResponse403Headers struct {
 	IdempotentReplayed *string
+}
+
+// StartTOTPEnrolmentResponse409Headers the declared response headers of an HTTP 409 response for StartTOTPEnrolment
+type StartTOTPEnrolmentResponse409Headers struct {
+	RetryAfter *int
 }
 
 // StartTOTPEnrolmentResponse503Headers the declared response headers of an HTTP 503 response for StartTOTPEnrolment
@@ -18260,6 +18291,8 @@ type StartTOTPEnrolmentResponse struct {
 	ApplicationproblemJSON401 *Problem401
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
 	ApplicationproblemJSON403 *Problem403
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem409
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *Problem413
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -18272,10 +18305,14 @@ type StartTOTPEnrolmentResponse struct {
 	ApplicationproblemJSON503 *Problem503
 	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
 	ApplicationproblemJSON507 *Problem507
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *StartTOTPEnrolmentResponse201Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *StartTOTPEnrolmentResponse401Headers
 	// Headers403 the parsed response headers for an HTTP 403 response
 	Headers403 *StartTOTPEnrolmentResponse403Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *StartTOTPEnrolmentResponse409Headers
 	// Headers503 the parsed response headers for an HTTP 503 response
 	Headers503 *StartTOTPEnrolmentResponse503Headers
 }
@@ -18298,6 +18335,11 @@ func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON401() *Problem401 {
 // GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
 func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON403() *Problem403 {
 	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r StartTOTPEnrolmentResponse) GetApplicationproblemJSON409() *Problem409 {
+	return r.ApplicationproblemJSON409
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -19996,13 +20038,13 @@ func (c *ClientWithResponses) GetSecondFactorWithResponse(ctx context.Context, r
 
 // StartTOTPEnrolmentWithBodyWithResponse Start enrolling an authenticator app
 //
-// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log. With an Idempotency-Key, a retry with the same key and body gets the first answer, the same secret, while that enrolment is pending: the key's record names the enrolment, never the secret, which is read again from where it is kept encrypted. Once the enrolment is no longer pending (confirmed, started again, reset or expired) the retry is 409: start another with a new key.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
-func (c *ClientWithResponses) StartTOTPEnrolmentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error) {
-	rsp, err := c.StartTOTPEnrolmentWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) StartTOTPEnrolmentWithBodyWithResponse(ctx context.Context, params *StartTOTPEnrolmentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error) {
+	rsp, err := c.StartTOTPEnrolmentWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -20011,13 +20053,13 @@ func (c *ClientWithResponses) StartTOTPEnrolmentWithBodyWithResponse(ctx context
 
 // StartTOTPEnrolmentWithResponse Start enrolling an authenticator app
 //
-// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log.
+// Makes a new TOTP secret (160 bits; 30 s, 6 digits, SHA-1) for the signed-in user, to add to an authenticator app by its QR code (a PNG data URI, drawn on the server) or by typing the secret. It waits 15 minutes for POST /v1/users/me/mfa/totp/confirmation; a second factor already in use stays in use until then. The secret is stored encrypted under a key derived from the master key, never in the event log. With an Idempotency-Key, a retry with the same key and body gets the first answer, the same secret, while that enrolment is pending: the key's record names the enrolment, never the secret, which is read again from where it is kept encrypted. Once the enrolment is no longer pending (confirmed, started again, reset or expired) the retry is 409: start another with a new key.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/users/me/mfa/totp (the `StartTOTPEnrolment` operationId).
-func (c *ClientWithResponses) StartTOTPEnrolmentWithResponse(ctx context.Context, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error) {
-	rsp, err := c.StartTOTPEnrolment(ctx, body, reqEditors...)
+func (c *ClientWithResponses) StartTOTPEnrolmentWithResponse(ctx context.Context, params *StartTOTPEnrolmentParams, body StartTOTPEnrolmentJSONRequestBody, reqEditors ...RequestEditorFn) (*StartTOTPEnrolmentResponse, error) {
+	rsp, err := c.StartTOTPEnrolment(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -28295,6 +28337,13 @@ func ParseStartTOTPEnrolmentResponse(rsp *http.Response) (*StartTOTPEnrolmentRes
 		}
 		response.ApplicationproblemJSON403 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem409
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest Problem413
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28340,6 +28389,16 @@ func ParseStartTOTPEnrolmentResponse(rsp *http.Response) (*StartTOTPEnrolmentRes
 	}
 
 	switch {
+	case rsp.StatusCode == 201:
+		var headers StartTOTPEnrolmentResponse201Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = &value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 401:
 		var headers StartTOTPEnrolmentResponse401Headers
 		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
@@ -28360,6 +28419,16 @@ func ParseStartTOTPEnrolmentResponse(rsp *http.Response) (*StartTOTPEnrolmentRes
 			headers.IdempotentReplayed = &value
 		}
 		response.Headers403 = &headers
+	case rsp.StatusCode == 409:
+		var headers StartTOTPEnrolmentResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 503:
 		var headers StartTOTPEnrolmentResponse503Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

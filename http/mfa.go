@@ -1,6 +1,9 @@
 package http
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"net/http"
 	"time"
 
@@ -99,7 +102,10 @@ func (s *Server) mfaStatus(c *gin.Context) {
 }
 
 // startTOTP makes a new TOTP secret for the signed-in user, pending until
-// a code confirms it.
+// a code confirms it. With an Idempotency-Key (idempotent), a retry gets
+// the same secret: the key's entry names the enrolment (the user and a
+// fingerprint of it), never the secret, which stays sealed in the session store;
+// the replay reads it from the enrolment while it is pending (replayTOTP).
 func (s *Server) startTOTP(c *gin.Context) {
 	// No body, or the empty object the document describes; a body sent is
 	// checked as every JSON body is (400, 415, 422).
@@ -109,12 +115,53 @@ func (s *Server) startTOTP(c *gin.Context) {
 			return
 		}
 	}
-	e, err := s.Accounts.StartMFAEnrolment(c.Request.Context(), currentUser(c), true)
+	u := currentUser(c)
+	e, err := s.Accounts.StartMFAEnrolment(c.Request.Context(), u, true)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{
+	setReplay(c, replayRef{Kind: replayTOTPEnrolment, ID: u.ID.String(), Part: totpFingerprint(u.ID.String(), e.Secret)})
+	respondTOTP(c, http.StatusCreated, e)
+}
+
+// replayTOTP answers a retry of the request that started the enrolment
+// ref names with that enrolment, while it is still pending; once it is
+// confirmed, restarted, reset or expired, its secret is gone and the retry
+// is 409: a new enrolment needs a new key.
+func (s *Server) replayTOTP(c *gin.Context, ref replayRef, status int) {
+	u := currentUser(c)
+	if ref.ID != u.ID.String() || ref.Part == "" {
+		writeError(c, domain.Errorf(domain.Internal, "idempotency: a malformed second-factor replay reference"))
+		return
+	}
+	e, ok, err := s.Accounts.PendingMFAEnrolment(c.Request.Context(), u)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if !ok || subtle.ConstantTimeCompare([]byte(totpFingerprint(u.ID.String(), e.Secret)), []byte(ref.Part)) != 1 {
+		// Not the first answer: no replay of it.
+		c.Writer.Header().Del(idempotentReplayedHeader)
+		writeError(c, domain.Errorf(domain.Conflict, "the second-factor enrolment this Idempotency-Key started is no longer pending "+
+			"(confirmed, started again, reset or expired): send a new key to start another"))
+		return
+	}
+	respondTOTP(c, status, e)
+}
+
+// totpFingerprint names the enrolment of secret for the user with id uid
+// in an Idempotency-Key's entry without keeping the secret there: a hash
+// of 160 random bits, which tells nothing of them, and tells one
+// enrolment from another made in the same instant.
+func totpFingerprint(uid, secret string) string {
+	h := sha256.Sum256([]byte("referral-ledger totp enrolment\x00" + uid + "\x00" + secret))
+	return hex.EncodeToString(h[:16])
+}
+
+// respondTOTP answers an enrolment awaiting its first code.
+func respondTOTP(c *gin.Context, status int, e ledger.MFAEnrolment) {
+	c.JSON(status, gin.H{
 		"secret":      e.Secret,
 		"otpauth_url": e.URL,
 		"qr_code":     e.QRCode,

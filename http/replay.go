@@ -10,8 +10,9 @@ import (
 
 // The kinds of resource an idempotent replay reads again.
 const (
-	replayReferral = "referral"
-	replayNote     = "note"
+	replayReferral      = "referral"
+	replayNote          = "note"
+	replayTOTPEnrolment = "totp_enrolment" // a second factor awaiting its first code (replayTOTP)
 )
 
 // renderReplay answers an idempotent replay by reading the resource again
@@ -20,6 +21,10 @@ const (
 // out since gets exactly the answer a read would get (R-LOCK-12). Status
 // and Location are the first answer's.
 func (s *Server) renderReplay(c *gin.Context, ref replayRef, status int, location string) {
+	if ref.Kind == replayTOTPEnrolment {
+		s.replayTOTP(c, ref, status)
+		return
+	}
 	id, ok := parseUUID(ref.ID)
 	if !ok {
 		writeError(c, domain.Errorf(domain.Internal, "idempotency: a replay reference holds a malformed id"))

@@ -194,7 +194,7 @@ func (s *Server) routes(m *metrics) {
 	a.DELETE("/sessions/current", s.deleteSession)
 	a.PUT("/users/me/password", s.changePassword)
 	a.GET("/users/me/mfa", s.mfaStatus)
-	a.POST("/users/me/mfa/totp", s.startTOTP)
+	a.POST("/users/me/mfa/totp", idem, s.startTOTP)
 	a.POST("/users/me/mfa/totp/confirmation", s.confirmTOTP)
 	a.DELETE("/organisations/:id/users/:user_id/mfa", s.resetMFA)
 	a.PUT("/organisations/:id/mfa-requirement", s.setMFARequirement)

@@ -154,14 +154,9 @@ func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart b
 	var secret string
 	var since time.Time
 	if !restart {
-		m, err := a.mfa.store.MFA(uid)
-		if err != nil {
+		var err error
+		if secret, since, err = a.pendingSecret(u, now); err != nil {
 			return MFAEnrolment{}, err
-		}
-		if m.Pending != nil && m.PendingEpoch == u.MFAResets && now.Sub(m.PendingAt) < a.mfa.cfg.PendingTTL {
-			if s, err := a.mfa.box.Open(uid, m.Pending); err == nil {
-				secret, since = s, m.PendingAt
-			}
 		}
 	}
 	if secret == "" {
@@ -178,6 +173,46 @@ func (a *Accounts) StartMFAEnrolment(_ context.Context, u domain.User, restart b
 		}
 		secret, since = k.Secret, now
 	}
+	return a.enrolment(u, secret, since)
+}
+
+// PendingMFAEnrolment returns u's enrolment awaiting its first code, as
+// StartMFAEnrolment answered it, if one is pending: started since u's
+// second factor was last reset, less than PendingTTL ago, and neither
+// confirmed nor restarted since. ok is false when none is. It starts
+// nothing: it answers a retry of the request that started the enrolment
+// with that enrolment's own secret (an Idempotency-Key's replay), which is
+// kept sealed in the session store alone, never beside the key.
+func (a *Accounts) PendingMFAEnrolment(_ context.Context, u domain.User) (e MFAEnrolment, ok bool, err error) {
+	if a.mfa == nil {
+		return MFAEnrolment{}, false, domain.Errorf(domain.Forbidden, "second factors are not available")
+	}
+	secret, since, err := a.pendingSecret(u, a.svc.Now())
+	if err != nil || secret == "" {
+		return MFAEnrolment{}, false, err
+	}
+	e, err = a.enrolment(u, secret, since)
+	return e, err == nil, err
+}
+
+// pendingSecret is u's pending secret and when it was made, if one is
+// pending at now; "" if none (or it cannot be opened).
+func (a *Accounts) pendingSecret(u domain.User, now time.Time) (string, time.Time, error) {
+	uid := u.ID.String()
+	m, err := a.mfa.store.MFA(uid)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if m.Pending != nil && m.PendingEpoch == u.MFAResets && now.Sub(m.PendingAt) < a.mfa.cfg.PendingTTL {
+		if s, err := a.mfa.box.Open(uid, m.Pending); err == nil {
+			return s, m.PendingAt, nil
+		}
+	}
+	return "", time.Time{}, nil
+}
+
+// enrolment is the answer showing u's secret, made at since.
+func (a *Accounts) enrolment(u domain.User, secret string, since time.Time) (MFAEnrolment, error) {
 	url := totpURL(a.mfa.cfg.Issuer, u.Username, secret)
 	qr, err := auth.QRCodeDataURI(url)
 	if err != nil {
