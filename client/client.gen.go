@@ -1647,7 +1647,7 @@ type Messages struct {
 
 // NewNote defines model for NewNote.
 type NewNote struct {
-	// AgreedCloseBy YYYY-MM-DD; a new agreed closing date (R-REF-6), today or later and a working day of the network's calendar (not a weekend or bank holiday): it becomes the closing deadline, the end of that day in London (R-TIME-4); any other day gets 422 on agreed_close_by
+	// AgreedCloseBy YYYY-MM-DD; a new agreed closing date (R-REF-6), today or later, no more than two years after today (London), and a working day of the network's calendar (not a weekend or bank holiday): it becomes the closing deadline, the end of that day in London (R-TIME-4); any other day gets 422 on agreed_close_by
 	AgreedCloseBy *openapi_types.Date `json:"agreed_close_by,omitempty"`
 	Text          string              `json:"text"`
 }

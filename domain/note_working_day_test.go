@@ -23,8 +23,8 @@ func TestAgreedCloseByIsAWorkingDay_REF6_TIME4(t *testing.T) {
 	}{
 		{"ErrSaturday", "2025-06-14", "Saturday"},
 		{"ErrSunday", "2025-06-15", "Sunday"},
-		{"ErrBankHoliday", "2025-08-25", "bank holiday"}, // Summer bank holiday
-		{"ErrChristmasSubstitute", "2027-12-27", "bank holiday"},
+		{"ErrBankHoliday", "2025-08-25", "bank holiday"},         // Summer bank holiday
+		{"ErrChristmasSubstitute", "2026-12-28", "bank holiday"}, // Boxing Day substitute: 2027-12-27 is now past the two-year bound
 		{"OKFriday", "2025-06-13", ""},
 		{"OKTuesdayAfterBankHoliday", "2025-08-26", ""},
 	}
@@ -44,4 +44,37 @@ func TestAgreedCloseByIsAWorkingDay_REF6_TIME4(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAgreedCloseByAtMostTwoYearsAhead_TIME4: an agreed close-by date
+// replaces the closing deadline (R-TIME-4), so one typed years ahead (2300
+// for 2030) would leave the referral never overdue. A date more than two
+// years after today (London) is refused, 422 on agreed_close_by naming the
+// latest date allowed; that date itself is accepted.
+func TestAgreedCloseByAtMostTwoYearsAhead_TIME4(t *testing.T) {
+	latest := domain.LatestAgreedCloseBy(now)
+	if latest != "2027-06-10" { // now is 2025-06-10 in London
+		t.Fatalf("latest agreed close-by at %v: %s", now, latest)
+	}
+	for _, tt := range []struct{ name, agreed string }{
+		{"ErrCenturiesAhead", "2300-06-10"},
+		{"ErrTheDayAfter", "2027-06-11"},
+		{"ErrThreeYears", "2028-06-09"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := given(ackedRef()...).referral()
+			cmd := domain.AddNote{NoteID: id("note"), Text: "Agreed with the referrer", AgreedCloseBy: tt.agreed}
+			events, err := domain.DecideAddNote(r, receiverAdviser, cmd, now)
+			when(events, err).thenError(t, domain.Invalid, "agreed_close_by")
+			if !strings.Contains(err.Error(), "no later than "+latest) {
+				t.Errorf("error %q does not name the latest date allowed, %s", err, latest)
+			}
+		})
+	}
+	t.Run("OKTheLatest", func(t *testing.T) {
+		r := given(ackedRef()...).referral()
+		cmd := domain.AddNote{NoteID: id("note"), Text: "Agreed with the referrer", AgreedCloseBy: latest}
+		events, err := domain.DecideAddNote(r, receiverAdviser, cmd, now)
+		when(events, err).then(t, &domain.ReferralNoteAdded{NoteID: cmd.NoteID, ClientID: clientID, Text: cmd.Text, AgreedCloseBy: latest})
+	})
 }

@@ -249,11 +249,30 @@ type AddNote struct {
 	Calendar *calendar.Calendar
 }
 
+// AgreedCloseByYears bounds an agreed close-by date: at most this many
+// years after today (London). The normal timescales are days (R-TIME-1 to
+// R-TIME-3); an agreed one (R-TIME-4) may be months, but a date further
+// ahead is a typing mistake (2300 for 2030) that would leave the referral
+// never overdue.
+const AgreedCloseByYears = 2
+
+// LatestAgreedCloseBy is the latest agreed close-by date a note may set
+// at now, YYYY-MM-DD: today in London, AgreedCloseByYears on (29 February
+// becoming 1 March).
+func LatestAgreedCloseBy(now time.Time) string {
+	today, err := time.Parse(DateLayout, LondonDate(now))
+	if err != nil { // cannot happen: LondonDate formats with DateLayout
+		return LondonDate(now)
+	}
+	return today.AddDate(AgreedCloseByYears, 0, 0).Format(DateLayout)
+}
+
 // DecideAddNote lets either organisation's caseworkers note the referral
-// (R-REF-6). An agreed close-by date must not be in the past, and must be
-// a working day of cmd.Calendar (R-TIME-4: it becomes the closing
-// deadline, the end of a working day). Errors: NotFound, Forbidden,
-// Conflict (closed), Invalid.
+// (R-REF-6). An agreed close-by date must not be in the past, nor more
+// than AgreedCloseByYears ahead (LatestAgreedCloseBy), and must be a
+// working day of cmd.Calendar (R-TIME-4: it becomes the closing deadline,
+// the end of a working day). Errors: NotFound, Forbidden, Conflict
+// (closed), Invalid.
 func DecideAddNote(r Referral, actor Actor, cmd AddNote, now time.Time) ([]Event, error) {
 	if !r.Exists {
 		return nil, Errorf(NotFound, "no such referral")
@@ -270,6 +289,9 @@ func DecideAddNote(r Referral, actor Actor, cmd AddNote, now time.Time) ([]Event
 		switch day := calendar.NewDate(d.Year(), d.Month(), d.Day()); {
 		case d.Format(DateLayout) < LondonDate(now):
 			f.add("agreed_close_by", "must not be in the past")
+		case d.Format(DateLayout) > LatestAgreedCloseBy(now):
+			f.add("agreed_close_by", "must be no later than "+LatestAgreedCloseBy(now)+
+				", two years from today: a later date (2300 typed for 2030) would leave the referral never overdue")
 		case cmd.Calendar == nil || cmd.Calendar.IsWorkingDay(day):
 		case day.IsWeekend():
 			f.add("agreed_close_by", "must be a working day: "+day.String()+" is a "+day.Weekday().String())

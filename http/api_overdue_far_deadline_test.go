@@ -1,8 +1,15 @@
 package http
 
 import (
+	"context"
 	"net/http"
 	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 // TestListsFarAgreedCloseBy_VIEW3: an agreed close-by date past the year
@@ -22,9 +29,22 @@ func TestListsFarAgreedCloseBy_VIEW3(t *testing.T) {
 		want(t, n.do(t, http.MethodPost, lifecyclePath(id, "acknowledgement"), n.AdviserB.Token, map[string]any{}), http.StatusOK)
 	}
 	// Tuesday 2 January 2300: a working day, and after the last instant
-	// Unix nanoseconds can hold (April 2262).
+	// Unix nanoseconds can hold (April 2262). A note now refuses a date
+	// more than two years ahead (R-TIME-4), so the note is one recorded
+	// before it did, as a ledger may hold.
 	want(t, n.do(t, http.MethodPost, lifecyclePath(far, "notes"), n.AdviserB.Token,
-		map[string]any{"text": "Agreed with the referrer.", "agreed_close_by": "2300-01-02"}), http.StatusCreated)
+		map[string]any{"text": "Agreed with the referrer.", "agreed_close_by": "2300-01-02"}), http.StatusUnprocessableEntity)
+	farID := uuid.MustParse(far)
+	note := &domain.ReferralNoteAdded{NoteID: uuid.New(), ClientID: uuid.MustParse(n.clientOf(t, far)),
+		Text: "Agreed with the referrer.", AgreedCloseBy: "2300-01-02"}
+	data, err := n.Server.Service.Codec().Encode(context.Background(), uuid.New(), note,
+		eventstore.Metadata{RecordedAt: n.Clock.Now(), ActorUserID: n.AdviserB.ID, ActorOrganisationID: n.OrgB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Store.Append(context.Background(), ledger.ReferralStream(farID), eventstore.Any(), data); err != nil {
+		t.Fatal(err)
+	}
 
 	got := want(t, n.do(t, http.MethodGet, "/v1/referrals/"+far, n.AdviserB.Token, nil), http.StatusOK)
 	closeBy := got.str("deadlines", "close_by")
