@@ -2533,10 +2533,10 @@ type DecideErasureParams struct {
 
 // InboxParams defines parameters for Inbox.
 type InboxParams struct {
-	// Assigned "me", or the id of a user of your organisation: only the referrals assigned to that adviser (another organisation's user, or an unknown id, is 422)
+	// Assigned "me", or the id of a user of your organisation: only the referrals assigned to that adviser (another organisation's user, or an unknown id, is 422); given empty, as without it
 	Assigned *string `form:"assigned,omitempty" json:"assigned,omitempty"`
 
-	// Status only this status; without it, made and acknowledged
+	// Status only this status; without it, or given empty (a form with the field left blank, taken as search takes it), made and acknowledged
 	Status *InboxParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Limit the most items in a page; outside 1..200 is a 422
@@ -2665,7 +2665,7 @@ type SetUserPasswordParams struct {
 
 // OutboxParams defines parameters for Outbox.
 type OutboxParams struct {
-	// Status only this status; without it, every status
+	// Status only this status; without it, or given empty (a form with the field left blank, taken as search takes it), every status
 	Status *OutboxParamsStatus `form:"status,omitempty" json:"status,omitempty"`
 
 	// Limit the most items in a page; outside 1..200 is a 422

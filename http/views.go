@@ -92,19 +92,20 @@ func referralListJSON(page projections.Page[projections.ReferralSummary]) referr
 // next deadline first (R-VIEW-1). ?assigned=me (or a user id) keeps those
 // assigned to that adviser; ?status= keeps one status, and only
 // ?status=closed (declined, forwarded, withdrawn) lists those that ended so,
-// latest first.
+// latest first. A filter given empty, as a form with a field left blank
+// sends it, does not filter, as in search (filterQuery).
 func (s *Server) inbox(c *gin.Context) {
 	user := currentUser(c)
 	var v validator
 	q := projections.InboxQuery{Organisation: user.OrganisationID}
 	listParams(c, &v, "status", "assigned", "limit", "next")
 	q.Limit, q.After = pageParams(c, &v)
-	if st, ok := singleQuery(c, &v, "status"); ok {
+	if st, ok := filterQuery(c, &v, "status"); ok {
 		q.Status = domain.Status(st)
 		v.check(slices.Contains(domain.Statuses(), q.Status),
 			"status", `must be "made", "acknowledged", "closed", "declined", "forwarded" or "withdrawn"`)
 	}
-	if a, ok := singleQuery(c, &v, "assigned"); ok {
+	if a, ok := filterQuery(c, &v, "assigned"); ok {
 		if a == "me" {
 			q.Assignee = user.ID
 		} else {
@@ -131,14 +132,14 @@ func (s *Server) inbox(c *gin.Context) {
 
 // outbox lists the referrals the caller's organisation made, of every
 // status or, with ?status=, of that one, newest first, for monitoring
-// (R-VIEW-2).
+// (R-VIEW-2); ?status= given empty does not filter, as in search.
 func (s *Server) outbox(c *gin.Context) {
 	user := currentUser(c)
 	var v validator
 	q := projections.OutboxQuery{Organisation: user.OrganisationID}
 	listParams(c, &v, "status", "limit", "next")
 	q.Limit, q.After = pageParams(c, &v)
-	if st, ok := singleQuery(c, &v, "status"); ok {
+	if st, ok := filterQuery(c, &v, "status"); ok {
 		q.Status = domain.Status(st)
 		v.check(slices.Contains(domain.Statuses(), q.Status),
 			"status", `must be "made", "acknowledged", "closed", "declined", "forwarded" or "withdrawn"`)
