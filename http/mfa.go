@@ -172,10 +172,6 @@ func respondTOTP(c *gin.Context, status int, e ledger.MFAEnrolment) {
 	})
 }
 
-type codeRequest struct {
-	Code string `json:"code"`
-}
-
 // confirmationRequest confirms an enrolment with the new app's code; one
 // replacing a second factor in use also gives the current password or a
 // current code of that factor (issue 17).
