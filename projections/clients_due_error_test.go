@@ -14,14 +14,7 @@ import (
 // `ledger retention --dry-run` printed "0 clients". Due now returns the
 // error, and the retention run fails with it (R-PRIV-5, R-OPS-4).
 func TestDueReportsUnreadableViews_PRIV5(t *testing.T) {
-	views, err := OpenViews(filepath.Join(t.TempDir(), ViewsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := OpenClients(context.Background(), views)
-	if err != nil {
-		t.Fatal(err)
-	}
+	views, clients := openEmptyClients(t)
 	if due, err := clients.Due(time.Now(), time.Hour, false); err != nil || len(due) != 0 {
 		t.Fatalf("Due on empty views = %v, %v; want none and no error", due, err)
 	}
@@ -31,4 +24,20 @@ func TestDueReportsUnreadableViews_PRIV5(t *testing.T) {
 	if due, err := clients.Due(time.Now(), time.Hour, false); err == nil {
 		t.Fatalf("Due on views that cannot be read = %v, nil; want the error", due)
 	}
+}
+
+// openEmptyClients opens a clients index on a views file of its own, with
+// nothing applied: the tests close the views under it to make them
+// unreadable.
+func openEmptyClients(t *testing.T) (*Views, *Clients) {
+	t.Helper()
+	views, err := OpenViews(filepath.Join(t.TempDir(), ViewsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients, err := OpenClients(context.Background(), views)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return views, clients
 }

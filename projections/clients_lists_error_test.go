@@ -3,7 +3,6 @@ package projections
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/uuid"
@@ -19,14 +18,7 @@ import (
 // backup brought back were not destroyed at start (R-PRIV-8). They now
 // answer the error, marked ErrUnreadable.
 func TestClientListsReportUnreadableViews_PRIV8(t *testing.T) {
-	views, err := OpenViews(filepath.Join(t.TempDir(), ViewsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := OpenClients(context.Background(), views)
-	if err != nil {
-		t.Fatal(err)
-	}
+	views, clients := openEmptyClients(t)
 	lists := map[string]func() ([]uuid.UUID, error){
 		"ClientsWithData": clients.ClientsWithData,
 		"ErasingClients":  clients.ErasingClients,
@@ -51,14 +43,7 @@ func TestClientListsReportUnreadableViews_PRIV8(t *testing.T) {
 // waiting for the coordinator's decision were no request when the views
 // could not be read; they are now the error, marked ErrUnreadable.
 func TestWaitingErasuresReportUnreadableViews_OPS4(t *testing.T) {
-	views, err := OpenViews(filepath.Join(t.TempDir(), ViewsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients, err := OpenClients(context.Background(), views)
-	if err != nil {
-		t.Fatal(err)
-	}
+	views, clients := openEmptyClients(t)
 	if waiting, err := clients.WaitingErasures(); err != nil || len(waiting) != 0 {
 		t.Fatalf("WaitingErasures on empty views = %v, %v; want none and no error", waiting, err)
 	}
