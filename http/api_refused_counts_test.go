@@ -11,13 +11,15 @@ import (
 // but only after its current password had been checked and, when wrong,
 // counted against the account (R-AUTH-5), so five such bodies locked the
 // account out of a right change and of sign-in. A body with fields at
-// fault is refused before anything is counted, as at sign-in.
+// fault is refused before anything is counted, as at sign-in. (The key
+// the change does not take is named by the object holding it, the body,
+// never by itself: R-PRIV-7.)
 func TestPasswordChangeWithFieldsAtFaultCountsNoAttempt_AUTH5(t *testing.T) {
 	n := newNetwork(t)
 	path := "/v1/users/me/password"
 	for i := range 5 {
 		refusedWhole(t, n.testAPI, http.MethodPut, path, n.AdviserA.Token, map[string]any{
-			"current_password": "Wr0ng-Guess#" + strconv.Itoa(i), "new_password": "Fresh-Heron#2027", "colour": 2027}, "colour")
+			"current_password": "Wr0ng-Guess#" + strconv.Itoa(i), "new_password": "Fresh-Heron#2027", "colour": 2027}, "body")
 	}
 	want(t, n.signInAttempt(t, "adviser.a", testUserPassword), http.StatusCreated)
 	want(t, n.do(t, http.MethodPut, path, n.AdviserA.Token, map[string]string{

@@ -13,6 +13,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/referral-ledger/ledger/calendar"
 )
 
 // webNetwork is a node with two organisations and their advisers, signed
@@ -327,8 +330,9 @@ func TestWebReferralFlow(t *testing.T) {
 		"Referral assigned.", "Bob Caseworker")
 	wantStatus(t, ben.post(referral+"/notes", url.Values{"revision": {stale}, "note-text": {"Called the landlord."}}), http.StatusConflict,
 		"This referral changed while you were looking at it", "Called the landlord.</textarea>")
+	typed, shown := agreedCloseBy(t)
 	wantStatus(t, ben.follow(ben.post(referral+"/notes", url.Values{"revision": {rev(ben)}, "note-text": {"Called the landlord."},
-		"agreed-close-by": {"8 1 2099"}})), http.StatusOK, "Note added.", "Agreed new close-by date: 8 January 2099")
+		"agreed-close-by": {typed}})), http.StatusOK, "Note added.", "Agreed new close-by date: "+shown)
 	wantStatus(t, ben.post(referral+"/close", url.Values{"revision": {rev(ben)}}), http.StatusUnprocessableEntity, `href="#outcome"`)
 	wantStatus(t, ben.follow(ben.post(referral+"/close", url.Values{"revision": {rev(ben)}, "outcome": {"positive"},
 		"comment": {"Tenancy saved."}})), http.StatusOK, "Referral closed.", "Taken forward")
@@ -477,4 +481,21 @@ func TestWebSafeguardingAndDirectory(t *testing.T) {
 	form.Set("override-reason", "Risk of harm to a child.")
 	wantStatus(t, b.follow(b.post("/make-a-referral", form)), http.StatusOK, "Referral made.",
 		"Shared without consent for safeguarding: Risk of harm to a child.")
+}
+
+// agreedCloseBy is an agreed close-by date the note forms accept whenever
+// the tests run: a working day in June of next year, within the two years
+// ahead a date may be agreed (R-TIME-4). typed is as a person types it in
+// the form's date field, shown as the pages write it.
+func agreedCloseBy(t *testing.T) (typed, shown string) {
+	t.Helper()
+	cal, err := calendar.New(calendar.EnglandAndWales, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := time.Date(time.Now().Year()+1, time.June, 10, 12, 0, 0, 0, time.UTC)
+	for !cal.IsWorkingDay(cal.DateOf(d)) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.Format("2 1 2006"), d.Format("2 January 2006")
 }
