@@ -1,6 +1,10 @@
 package domain
 
-import "github.com/google/uuid"
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
 
 // AwaitsDecisionBy returns the lock or unlock request pending on the lock
 // that actor may decide: a service manager of the organisation the lock
@@ -46,6 +50,20 @@ func (l Lock) SeriousCaseReviewCompletableBy(actor Actor) bool {
 // kept until the review's outcome is known (seed 004).
 func (l Lock) HoldsForReview() bool {
 	return (l.Status == LockLocked || l.Status == LockPending) && l.SeriousCaseReview && !l.SeriousCaseReviewEnd
+}
+
+// HiddenFrom reports whether the lock, in force or only requested, keeps
+// even its existence from actor, to whom the client is known: what
+// ViewLock says of it, a request judged as the lock it would be once
+// approved (R-LOCK-12).
+func (l Lock) HiddenFrom(actor Actor, now time.Time) bool {
+	switch l.Status {
+	case LockPending:
+		return l.requestHiddenFrom(actor)
+	case LockLocked:
+		return ViewLock(l, actor, true, now) == LockUnseen
+	}
+	return false
 }
 
 // PendingRequest returns the lock or unlock request waiting on the lock,

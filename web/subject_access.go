@@ -231,7 +231,7 @@ func (p *Pages) retentionPage(c *gin.Context) {
 		var rows []retentionRow
 		for _, d := range schedule {
 			r := retentionRow{ClientID: d.ClientID.String(), LastClosed: d.LastClosed, Due: d.Due, DueNow: !d.Due.After(now)}
-			if l := p.Locks.LockOf(d.ClientID); l.HoldsForReview() && !lockHiddenFrom(l, actor, now) {
+			if l := p.Locks.LockOf(d.ClientID); l.HoldsForReview() && !l.HiddenFrom(actor, now) {
 				r.Held, r.DueNow = true, false
 			}
 			if !r.DueNow {
@@ -253,19 +253,6 @@ func (p *Pages) retentionPage(c *gin.Context) {
 	}
 	v.Rows, v.Pager = paginate(c, "/retention", "", due)
 	p.render(c, http.StatusOK, "retention", v)
-}
-
-// lockHiddenFrom reports whether l hides itself from actor: its
-// notification is hidden and it keeps them out (R-LOCK-12).
-func lockHiddenFrom(l domain.Lock, actor domain.Actor, now time.Time) bool {
-	if !l.HideNotification {
-		return false
-	}
-	if l.Refuses(actor) {
-		return true
-	}
-	_, ok := domain.LockAccess(l, actor, now)
-	return l.Status == domain.LockLocked && !ok
 }
 
 // durationText writes a retention period in years and days, or hours.
