@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/referral-ledger/ledger/internal/sqlitedamage"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 	ledgernode "github.com/referral-ledger/ledger/node"
 	"github.com/referral-ledger/ledger/notify"
@@ -25,15 +25,8 @@ func TestDamagedSideDatabaseNamed_OPS4(t *testing.T) {
 			t.Setenv("LEDGER_DATA_DIR", dir)
 			t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
 			path := filepath.Join(dir, name)
-			damaged, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			copy(damaged, "not a database!!")
-			if err := os.WriteFile(path, damaged, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			err = run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
+			sqlitedamage.Header(t, path)
+			err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
 			if err == nil || strings.Count(err.Error(), path) != 1 || !strings.Contains(err.Error(), "ledger restore") ||
 				strings.Contains(err.Error(), "store: idempotency store") {
 				t.Fatalf("serve on a damaged %s: %v; want a refusal naming the file once and how to mend it", name, err)
@@ -60,15 +53,8 @@ func TestDamagedKeysViewsAndNoticesNamed_OPS4(t *testing.T) {
 			t.Setenv("LEDGER_DATA_DIR", dir)
 			t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
 			path := filepath.Join(dir, name)
-			damaged, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			copy(damaged, "not a database!!")
-			if err := os.WriteFile(path, damaged, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			err = run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
+			sqlitedamage.Header(t, path)
+			err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard)
 			if err == nil || strings.Count(err.Error(), path) != 1 || !strings.Contains(err.Error(), mend) {
 				t.Fatalf("serve on a damaged %s: %v; want a refusal naming the file once and how to mend it (%s)", name, err, mend)
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/referral-ledger/ledger/datadir"
+	"github.com/referral-ledger/ledger/internal/sqlitedamage"
 	"github.com/referral-ledger/ledger/projections"
 )
 
@@ -83,14 +84,7 @@ func TestRebuildViewsOfADamagedFile_OPS4(t *testing.T) {
 	t.Setenv("LEDGER_DATA_DIR", dir)
 	built := dumpViewsFile(t, dir)
 	path := filepath.Join(dir, projections.ViewsFile)
-	damaged, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	copy(damaged, "not a database!!")
-	if err := os.WriteFile(path, damaged, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	sqlitedamage.Header(t, path)
 	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
 	if err := run(context.Background(), []string{"serve"}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("serve on a damaged views.db: %v; want a refusal naming it", err)

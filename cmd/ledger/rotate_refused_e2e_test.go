@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/referral-ledger/ledger/internal/sqlitedamage"
 	"github.com/referral-ledger/ledger/keystore"
 	keysqlite "github.com/referral-ledger/ledger/keystore/sqlite"
 )
@@ -61,16 +62,9 @@ func TestRotationRefusedBeforeItStarts_OPS4(t *testing.T) {
 		dir := t.TempDir()
 		keyedDir(t, dir)
 		path := filepath.Join(dir, keysqlite.FileName)
-		damaged, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		copy(damaged, "not a database!!")
-		if err := os.WriteFile(path, damaged, 0o600); err != nil {
-			t.Fatal(err)
-		}
+		sqlitedamage.Header(t, path)
 		t.Setenv("LEDGER_DATA_DIR", dir)
-		err = run(context.Background(), []string{"rotate-master-key"}, io.Discard, io.Discard)
+		err := run(context.Background(), []string{"rotate-master-key"}, io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "nothing was changed") {
 			t.Fatalf("rotate-master-key on a damaged key store: %v; want a refusal naming the file, changing nothing", err)
 		}

@@ -54,3 +54,18 @@ func zeroRootPage(tb testing.TB, path, query string, args ...any) {
 		tb.Fatal(err)
 	}
 }
+
+// Header overwrites the first 16 bytes of the SQLite file at path, its
+// "SQLite format 3" magic, as a stray write could: SQLite then refuses the
+// whole file as not a database.
+func Header(tb testing.TB, path string) {
+	tb.Helper()
+	damaged, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	copy(damaged, "not a database!!")
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+}
