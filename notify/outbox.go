@@ -303,7 +303,7 @@ func (o *outbox) close() error {
 	}
 	o.stmts = nil
 	o.mu.Unlock()
-	return o.db.Close()
+	return datadir.CloseSQLite(o.db)
 }
 
 // initCheckpoint sets the checkpoint to head unless one is stored, and

@@ -141,7 +141,7 @@ func (v *Views) Close() error {
 		delete(v.stmts, q)
 	}
 	v.stmtsMu.Unlock()
-	return v.db.Close()
+	return datadir.CloseSQLite(v.db)
 }
 
 // DB returns the database, for tests and tools that compare contents.

@@ -176,7 +176,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int64, error) {
 }
 
 // Close implements idempotency.Store.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return datadir.CloseSQLite(s.db) }
 
 // expiry is the created_at at or before which entries have expired at now.
 func expiry(now time.Time) int64 { return now.Add(-idempotency.TTL).UnixNano() }

@@ -1,14 +1,19 @@
 // Package sqlitedamage damages SQLite files for tests the way a disk or a
-// careless hand can, below what the rows show (R-OPS-4).
+// careless hand can, below what the rows show (R-OPS-4), or leave a
+// connection as a cancelled query can.
 package sqlitedamage
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"os"
+	"reflect"
 	"testing"
 
+	"modernc.org/libc"
 	_ "modernc.org/sqlite" // reads the file's schema
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // ZeroEventIDIndex overwrites with zeros the root page of the index that
@@ -57,9 +62,14 @@ func zeroRootPage(tb testing.TB, path, query string, args ...any) {
 
 // Header overwrites the first 16 bytes of the SQLite file at path, its
 // "SQLite format 3" magic, as a stray write could: SQLite then refuses the
-// whole file as not a database.
+// whole file as not a database. A WAL holding frames beside the file
+// would hide the damage (SQLite reads the first page from it), so that
+// fails the test: the file's last user did not close it cleanly.
 func Header(tb testing.TB, path string) {
 	tb.Helper()
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		tb.Fatalf("%s-wal holds %d bytes: the database was not closed cleanly, and its WAL would hide the damage", path, fi.Size())
+	}
 	damaged, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
@@ -67,5 +77,29 @@ func Header(tb testing.TB, path string) {
 	copy(damaged, "not a database!!")
 	if err := os.WriteFile(path, damaged, 0o600); err != nil {
 		tb.Fatal(err)
+	}
+}
+
+// InterruptIdle interrupts db's one connection while it runs nothing, as a
+// context cancelled just after its query ended does: the interrupt stands,
+// and database/sql drops the connection when it comes back to the pool.
+func InterruptIdle(t testing.TB, db *sql.DB) {
+	t.Helper()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = conn.Raw(func(dc any) error {
+		handle := uintptr(reflect.ValueOf(dc).Elem().FieldByName("db").Uint())
+		tls := libc.NewTLS()
+		defer tls.Close()
+		sqlite3.Xsqlite3_interrupt(tls, handle)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -193,7 +193,7 @@ func (s *Store) Close() error {
 		close(s.creates)
 		<-s.createsDone
 	}
-	if err := s.db.Close(); err != nil {
+	if err := datadir.CloseSQLite(s.db); err != nil {
 		return keystore.Unavailable("close", err)
 	}
 	return nil

@@ -144,7 +144,7 @@ func OpenWithConfig(path string, cfg session.Config) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { return datadir.CloseSQLite(s.db) }
 
 // Create starts a session; see session.Store.Create. An empty userID or
 // organisationID is a programming error (internal).
