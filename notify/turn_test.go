@@ -143,6 +143,11 @@ func TestTwoNodesSendEachNoticeOnce_OPS2_NOTE3(t *testing.T) {
 		seen = append(seen, m.NoticeID)
 	}
 
+	// node-b names the sender once it sees node-a's session holding the
+	// turn; it looks again every TurnRetry, so a first look that saw no
+	// holder ("unknown") is followed by one naming node-a.
+	b.logs.waitFor(t, `"sender":"node-a"`)
+
 	a.stop(t) // node-a shuts down and gives the turn up
 	h.makeReferral(nw, true, now)
 	msgs := waitForNotice(t, h.mail, seen...)
