@@ -142,11 +142,12 @@ func (s *Server) Handler() http.Handler { return headAsGet{s.engine} }
 
 // headAsGet answers a HEAD request as the GET of the same target would be
 // answered, status and headers alike, without the body (RFC 9110, 9.3.2:
-// every general-purpose server supports HEAD). The GET runs in full, so a
-// HEAD of a locked case is checked and recorded as a read of it is; the
-// request is marked (headreq) for the one GET whose answer is a recorded
-// act, the subject access export, which a HEAD checks without making
-// (R-PRIV-6).
+// every general-purpose server supports HEAD). The GET runs with every
+// check it makes, so a HEAD is let in or refused as the GET is, and a
+// reader kept out learns nothing more by it (R-LOCK-12). The request is
+// marked (headreq) so that it leaves nothing behind that only an answer
+// given should: no read recorded in a case's access log (R-LOCK-9), no
+// subject access export made (R-PRIV-6).
 type headAsGet struct{ h http.Handler }
 
 func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {

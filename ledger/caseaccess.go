@@ -10,6 +10,7 @@ import (
 
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/internal/headreq"
 )
 
 // AccessPrefix prefixes a client's access-log stream.
@@ -111,7 +112,17 @@ func (s *Service) recordAccess(ctx context.Context, actor domain.Actor, client, 
 
 // recordAccessBecause is recordAccess with the reason the reader gave, if
 // any; the reason is sealed under the client's key.
+//
+// A HEAD (headreq), answered as the GET of the same target without its
+// body, has been checked as the GET is by the time it gets here, and
+// records nothing: it shows nobody the client's data, and the access log
+// holds reads of it (R-LOCK-9). A reader refused is refused before this
+// point, HEAD or GET alike, so what a HEAD tells them is what the GET
+// would (R-LOCK-12).
 func (s *Service) recordAccessBecause(ctx context.Context, actor domain.Actor, client, referral uuid.UUID, grant domain.CaseGrant, locked bool, reason string) error {
+	if headreq.Is(ctx) {
+		return nil
+	}
 	ev := &domain.AccessRecorded{ClientID: client, ReferralID: referral, Endpoint: requestFrom(ctx).Endpoint,
 		Grant: string(grant), Locked: locked, Reason: reason}
 	if ev.Grant == string(domain.GrantNotLocked) {

@@ -1,7 +1,10 @@
 // Package headreq marks a request that came as HEAD and is being answered
-// as the GET of the same target (RFC 9110, 9.3.2), so that a GET whose
-// answer is itself a recorded act, such as a subject access export
-// (R-PRIV-6), can check the request without doing it.
+// as the GET of the same target (RFC 9110, 9.3.2). A HEAD is checked as
+// the GET is and answers its status and headers, but its answer holds
+// nothing, so it must leave no trace a GET leaves because of what it
+// gives: the ledger records no read of a case in its access log
+// (R-LOCK-9), and the subject access export is checked, not made
+// (R-PRIV-6).
 package headreq
 
 import "context"
