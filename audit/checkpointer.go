@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/internal/headreq"
 )
 
 // Recorder keeps signed checkpoints in the ledger: Record appends one,
@@ -114,6 +115,12 @@ func cutNote(signed []byte) (text string, sigs string, ok bool) {
 
 // Covering returns a checkpoint whose tree has at least size leaves:
 // the latest, or on the signing node a new one signed now (on demand).
+//
+// For a HEAD (headreq), answered as the GET of the same target without
+// its body, the signing node signs nothing: where it would sign one on
+// demand it returns the checkpoint it would sign, of the whole tree, with
+// no signed note (nil), neither recorded nor kept. The HEAD answers as
+// the GET would, and the ledger gains no checkpoint nobody received.
 func (c *Checkpointer) Covering(ctx context.Context, size int64) (Checkpoint, []byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -126,6 +133,10 @@ func (c *Checkpointer) Covering(ctx context.Context, size int64) (Checkpoint, []
 	}
 	if c.signer == nil {
 		return Checkpoint{}, nil, ErrNoCheckpoint
+	}
+	if headreq.Is(ctx) {
+		cp, err := c.unsignedLocked(ctx)
+		return cp, nil, err
 	}
 	return c.signLocked(ctx)
 }
@@ -154,15 +165,10 @@ func (c *Checkpointer) signLocked(ctx context.Context) (Checkpoint, []byte, erro
 	if c.signer == nil {
 		return Checkpoint{}, nil, errors.New("audit: this node does not sign checkpoints")
 	}
-	size, err := c.log.TreeSize(ctx)
+	cp, err := c.unsignedLocked(ctx)
 	if err != nil {
 		return Checkpoint{}, nil, err
 	}
-	root, err := Root(ctx, c.log, size)
-	if err != nil {
-		return Checkpoint{}, nil, err
-	}
-	cp := Checkpoint{Origin: c.origin, Size: size, Hash: root, Time: c.now().UTC().Truncate(time.Second)}
 	signed, err := Sign(cp, c.signer)
 	if err != nil {
 		return Checkpoint{}, nil, err
@@ -175,6 +181,20 @@ func (c *Checkpointer) signLocked(ctx context.Context) (Checkpoint, []byte, erro
 		c.Signed(ctx, cp, signed)
 	}
 	return cp, signed, nil
+}
+
+// unsignedLocked is the checkpoint of the whole tree as it is now, which
+// signLocked signs.
+func (c *Checkpointer) unsignedLocked(ctx context.Context) (Checkpoint, error) {
+	size, err := c.log.TreeSize(ctx)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	root, err := Root(ctx, c.log, size)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	return Checkpoint{Origin: c.origin, Size: size, Hash: root, Time: c.now().UTC().Truncate(time.Second)}, nil
 }
 
 // Run signs a checkpoint at once and then every interval until ctx ends,

@@ -147,7 +147,8 @@ func (s *Server) Handler() http.Handler { return headAsGet{s.engine} }
 // reader kept out learns nothing more by it (R-LOCK-12). The request is
 // marked (headreq) so that it leaves nothing behind that only an answer
 // given should: no read recorded in a case's access log (R-LOCK-9), no
-// subject access export made (R-PRIV-6).
+// checkpoint signed on demand (R-AUD-3), no subject access export made
+// (R-PRIV-6).
 type headAsGet struct{ h http.Handler }
 
 func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -3,8 +3,9 @@
 // the GET is and answers its status and headers, but its answer holds
 // nothing, so it must leave no trace a GET leaves because of what it
 // gives: the ledger records no read of a case in its access log
-// (R-LOCK-9), and the subject access export is checked, not made
-// (R-PRIV-6).
+// (R-LOCK-9), the audit checkpointer signs no checkpoint on demand
+// (R-AUD-1, R-AUD-3), and the subject access export is checked, not
+// made (R-PRIV-6).
 package headreq
 
 import "context"
