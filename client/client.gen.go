@@ -2422,7 +2422,7 @@ type RequestErasureParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2431,7 +2431,7 @@ type RequestLockParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2440,7 +2440,7 @@ type ReviewLockParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2464,7 +2464,7 @@ type CompleteSeriousCaseReviewJSONBody = map[string]interface{}
 
 // CompleteSeriousCaseReviewParams defines parameters for CompleteSeriousCaseReview.
 type CompleteSeriousCaseReviewParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2473,7 +2473,7 @@ type SubjectAccessParams struct {
 	// Reason Why the export is made; required (422 naming reason) while the client's case is locked. Sealed under the client's key in the access log. Give a request reference, not client details: it travels in the URL.
 	Reason *string `form:"reason,omitempty" json:"reason,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2482,13 +2482,13 @@ type GrantTemporaryAccessParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // EndTemporaryAccessParams defines parameters for EndTemporaryAccess.
 type EndTemporaryAccessParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2497,7 +2497,7 @@ type RequestUnlockParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2527,7 +2527,7 @@ type ListErasureRequestsParamsStatus string
 
 // DecideErasureParams defines parameters for DecideErasure.
 type DecideErasureParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2573,15 +2573,21 @@ type LockRequestsParams struct {
 // LockRequestsParamsStatus defines parameters for LockRequests.
 type LockRequestsParamsStatus string
 
+// GetLockRequestParams defines parameters for GetLockRequest.
+type GetLockRequestParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // DecideLockParams defines parameters for DecideLock.
 type DecideLockParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // WithdrawLockRequestParams defines parameters for WithdrawLockRequest.
 type WithdrawLockRequestParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2599,25 +2605,31 @@ type RegisterOrganisationParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetOrganisationParams defines parameters for GetOrganisation.
+type GetOrganisationParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // UpdateOrganisationParams defines parameters for UpdateOrganisation.
 type UpdateOrganisationParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // SetIntakeParams defines parameters for SetIntake.
 type SetIntakeParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // SetSecondFactorRequirementParams defines parameters for SetSecondFactorRequirement.
 type SetSecondFactorRequirementParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2635,31 +2647,31 @@ type AddUserParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CloseAccountParams defines parameters for CloseAccount.
 type CloseAccountParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // UpdateUserParams defines parameters for UpdateUser.
 type UpdateUserParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ResetSecondFactorParams defines parameters for ResetSecondFactor.
 type ResetSecondFactorParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // SetUserPasswordParams defines parameters for SetUserPassword.
 type SetUserPasswordParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2722,19 +2734,25 @@ type MakeReferralParams struct {
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetReferralParams defines parameters for GetReferral.
+type GetReferralParams struct {
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // AcknowledgeParams defines parameters for Acknowledge.
 type AcknowledgeParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // AssignParams defines parameters for Assign.
 type AssignParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2752,19 +2770,19 @@ type ReferralBundleParamsDecrypted string
 
 // CloseReferralParams defines parameters for CloseReferral.
 type CloseReferralParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DeclineReferralParams defines parameters for DeclineReferral.
 type DeclineReferralParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ForwardReferralParams defines parameters for ForwardReferral.
 type ForwardReferralParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
@@ -2782,7 +2800,7 @@ type ReferralHistoryParams struct {
 
 // AddNoteParams defines parameters for AddNote.
 type AddNoteParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
 	// IdempotencyKey 1-255 printable ASCII characters, unique per user for 24 hours. The same key and body return the first result (status and Location); a referral or note is read again as the caller may see it now, so a client erased since shows as erased and a caller locked out since gets the answer a read would get (R-PRIV-8). This holds after any failure, a crash of the server included: a retry with the same key and body creates nothing new and answers with the first result (R-OPS-1). The same JSON written otherwise (its keys in another order, other spacing) is the same body. The same key with a different body gets 422; while the first request is running, 409.
@@ -2791,19 +2809,19 @@ type AddNoteParams struct {
 
 // ReopenReferralParams defines parameters for ReopenReferral.
 type ReopenReferralParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // UrgencyReviewParams defines parameters for UrgencyReview.
 type UrgencyReviewParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // WithdrawReferralParams defines parameters for WithdrawReferral.
 type WithdrawReferralParams struct {
-	// IfMatch ETags from an earlier read (RFC 9110): the write runs only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
+	// IfMatch ETags from an earlier read (RFC 9110): the write runs (or the read answers) only if the resource is still at one of them, else 412. Comparison is strong, so a weak tag (W/"3") never matches; "*" matches any existing resource; a list ("3", "4") matches if any tag does. A malformed value is a 400 problem naming If-Match.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -3269,7 +3287,7 @@ type ClientInterface interface {
 	// The path the 201 of POST /v1/clients/{id}/lock-requests and POST /v1/clients/{id}/unlock-requests names in Location: the request as GET /v1/lock-requests lists it, where it stands now and, once decided or withdrawn, by whom and when (R-LOCK-1, R-LOCK-6). Whoever made it, while they hold the team manager role (judged on the roles held now, as for its withdrawal), the service managers who may decide it and the team managers who may withdraw it (or could have, R-LOCK-10), but never helpdesk, not even one who made it before being moved to helpdesk (R-LOCK-2), read it behind the gate of every lock command: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden, as for a request that does not exist (R-LOCK-12). Anyone else gets that 404 too. Its reason is the client's data: the read is recorded in the client's access log (grant lock_decision for a service manager, lock_request for whoever made it), before the answer when the case is locked (R-LOCK-9); a team manager who may only withdraw it gets it without its reason. ETag is the revision of the client's stream the request is read from: sent back as If-Match, it makes the request's withdrawal or decision conditional (412 once the case has moved on).
 	//
 	// Corresponds with GET /v1/lock-requests/{id} (the `GetLockRequest` operationId).
-	GetLockRequest(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetLockRequest(ctx context.Context, id Id, params *GetLockRequestParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideLockWithBody Approve or refuse a lock or unlock request (service manager)
 	//
@@ -3344,7 +3362,7 @@ type ClientInterface interface {
 	// Any signed-in user reads an organisation's directory entry and intake; ETag is its revision, for If-Match on a change.
 	//
 	// Corresponds with GET /v1/organisations/{id} (the `GetOrganisation` operationId).
-	GetOrganisation(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetOrganisation(ctx context.Context, id Id, params *GetOrganisationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateOrganisationWithBody Update directory fields and the admin email (org lead of it, coordinator)
 	//
@@ -3519,7 +3537,7 @@ type ClientInterface interface {
 	// A referral as its referrer or receiver sees it; to anyone without a need to know it is 404. ETag is its revision, for If-Match on the next step. Reads of a locked case are logged (R-LOCK-9).
 	//
 	// Corresponds with GET /v1/referrals/{id} (the `GetReferral` operationId).
-	GetReferral(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetReferral(ctx context.Context, id Id, params *GetReferralParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AcknowledgeWithBody Acknowledge receipt (receiver)
 	//
@@ -4394,8 +4412,8 @@ func (c *Client) LockRequests(ctx context.Context, params *LockRequestsParams, r
 // The path the 201 of POST /v1/clients/{id}/lock-requests and POST /v1/clients/{id}/unlock-requests names in Location: the request as GET /v1/lock-requests lists it, where it stands now and, once decided or withdrawn, by whom and when (R-LOCK-1, R-LOCK-6). Whoever made it, while they hold the team manager role (judged on the roles held now, as for its withdrawal), the service managers who may decide it and the team managers who may withdraw it (or could have, R-LOCK-10), but never helpdesk, not even one who made it before being moved to helpdesk (R-LOCK-2), read it behind the gate of every lock command: a lock that keeps them out of the case answers 403 naming its responsible person, or 404 when its notification is hidden, as for a request that does not exist (R-LOCK-12). Anyone else gets that 404 too. Its reason is the client's data: the read is recorded in the client's access log (grant lock_decision for a service manager, lock_request for whoever made it), before the answer when the case is locked (R-LOCK-9); a team manager who may only withdraw it gets it without its reason. ETag is the revision of the client's stream the request is read from: sent back as If-Match, it makes the request's withdrawal or decision conditional (412 once the case has moved on).
 //
 // Corresponds with GET /v1/lock-requests/{id} (the `GetLockRequest` operationId).
-func (c *Client) GetLockRequest(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetLockRequestRequest(c.Server, id)
+func (c *Client) GetLockRequest(ctx context.Context, id Id, params *GetLockRequestParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetLockRequestRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4559,8 +4577,8 @@ func (c *Client) RegisterOrganisation(ctx context.Context, params *RegisterOrgan
 // Any signed-in user reads an organisation's directory entry and intake; ETag is its revision, for If-Match on a change.
 //
 // Corresponds with GET /v1/organisations/{id} (the `GetOrganisation` operationId).
-func (c *Client) GetOrganisation(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetOrganisationRequest(c.Server, id)
+func (c *Client) GetOrganisation(ctx context.Context, id Id, params *GetOrganisationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOrganisationRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -4944,8 +4962,8 @@ func (c *Client) MakeReferral(ctx context.Context, params *MakeReferralParams, b
 // A referral as its referrer or receiver sees it; to anyone without a need to know it is 404. ETag is its revision, for If-Match on the next step. Reads of a locked case are logged (R-LOCK-9).
 //
 // Corresponds with GET /v1/referrals/{id} (the `GetReferral` operationId).
-func (c *Client) GetReferral(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetReferralRequest(c.Server, id)
+func (c *Client) GetReferral(ctx context.Context, id Id, params *GetReferralParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReferralRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -6955,7 +6973,7 @@ func NewLockRequestsRequest(server string, params *LockRequestsParams) (*http.Re
 }
 
 // NewGetLockRequestRequest constructs an http.Request for the GetLockRequest method
-func NewGetLockRequestRequest(server string, id Id) (*http.Request, error) {
+func NewGetLockRequestRequest(server string, id Id, params *GetLockRequestParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -6983,6 +7001,21 @@ func NewGetLockRequestRequest(server string, id Id) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -7272,7 +7305,7 @@ func NewRegisterOrganisationRequestWithBody(server string, params *RegisterOrgan
 }
 
 // NewGetOrganisationRequest constructs an http.Request for the GetOrganisation method
-func NewGetOrganisationRequest(server string, id Id) (*http.Request, error) {
+func NewGetOrganisationRequest(server string, id Id, params *GetOrganisationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7300,6 +7333,21 @@ func NewGetOrganisationRequest(server string, id Id) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -8236,7 +8284,7 @@ func NewMakeReferralRequestWithBody(server string, params *MakeReferralParams, c
 }
 
 // NewGetReferralRequest constructs an http.Request for the GetReferral method
-func NewGetReferralRequest(server string, id Id) (*http.Request, error) {
+func NewGetReferralRequest(server string, id Id, params *GetReferralParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -8264,6 +8312,21 @@ func NewGetReferralRequest(server string, id Id) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -9693,7 +9756,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/lock-requests/{id} (the `GetLockRequest` operationId).
-	GetLockRequestWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetLockRequestResponse, error)
+	GetLockRequestWithResponse(ctx context.Context, id Id, params *GetLockRequestParams, reqEditors ...RequestEditorFn) (*GetLockRequestResponse, error)
 
 	// DecideLockWithBodyWithResponse Approve or refuse a lock or unlock request (service manager)
 	//
@@ -9774,7 +9837,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/organisations/{id} (the `GetOrganisation` operationId).
-	GetOrganisationWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetOrganisationResponse, error)
+	GetOrganisationWithResponse(ctx context.Context, id Id, params *GetOrganisationParams, reqEditors ...RequestEditorFn) (*GetOrganisationResponse, error)
 
 	// UpdateOrganisationWithBodyWithResponse Update directory fields and the admin email (org lead of it, coordinator)
 	//
@@ -9963,7 +10026,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/referrals/{id} (the `GetReferral` operationId).
-	GetReferralWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetReferralResponse, error)
+	GetReferralWithResponse(ctx context.Context, id Id, params *GetReferralParams, reqEditors ...RequestEditorFn) (*GetReferralResponse, error)
 
 	// AcknowledgeWithBodyWithResponse Acknowledge receipt (receiver)
 	//
@@ -13146,6 +13209,8 @@ type GetLockRequestResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -13187,6 +13252,11 @@ func (r GetLockRequestResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetLockRequestResponse) GetApplicationproblemJSON404() *Problem404 {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r GetLockRequestResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -13898,6 +13968,8 @@ type GetOrganisationResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -13939,6 +14011,11 @@ func (r GetOrganisationResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetOrganisationResponse) GetApplicationproblemJSON404() *Problem404 {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r GetOrganisationResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -15869,6 +15946,8 @@ type GetReferralResponse struct {
 	ApplicationproblemJSON403 *Problem403
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *Problem404
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem412
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *Problem500
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
@@ -15910,6 +15989,11 @@ func (r GetReferralResponse) GetApplicationproblemJSON403() *Problem403 {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r GetReferralResponse) GetApplicationproblemJSON404() *Problem404 {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r GetReferralResponse) GetApplicationproblemJSON412() *Problem412 {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -19173,8 +19257,8 @@ func (c *ClientWithResponses) LockRequestsWithResponse(ctx context.Context, para
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/lock-requests/{id} (the `GetLockRequest` operationId).
-func (c *ClientWithResponses) GetLockRequestWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetLockRequestResponse, error) {
-	rsp, err := c.GetLockRequest(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetLockRequestWithResponse(ctx context.Context, id Id, params *GetLockRequestParams, reqEditors ...RequestEditorFn) (*GetLockRequestResponse, error) {
+	rsp, err := c.GetLockRequest(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19308,8 +19392,8 @@ func (c *ClientWithResponses) RegisterOrganisationWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/organisations/{id} (the `GetOrganisation` operationId).
-func (c *ClientWithResponses) GetOrganisationWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetOrganisationResponse, error) {
-	rsp, err := c.GetOrganisation(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetOrganisationWithResponse(ctx context.Context, id Id, params *GetOrganisationParams, reqEditors ...RequestEditorFn) (*GetOrganisationResponse, error) {
+	rsp, err := c.GetOrganisation(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -19623,8 +19707,8 @@ func (c *ClientWithResponses) MakeReferralWithResponse(ctx context.Context, para
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/referrals/{id} (the `GetReferral` operationId).
-func (c *ClientWithResponses) GetReferralWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetReferralResponse, error) {
-	rsp, err := c.GetReferral(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetReferralWithResponse(ctx context.Context, id Id, params *GetReferralParams, reqEditors ...RequestEditorFn) (*GetReferralResponse, error) {
+	rsp, err := c.GetReferral(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -23044,6 +23128,13 @@ func ParseGetLockRequestResponse(rsp *http.Response) (*GetLockRequestResponse, e
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -23801,6 +23892,13 @@ func ParseGetOrganisationResponse(rsp *http.Response) (*GetOrganisationResponse,
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500
@@ -25838,6 +25936,13 @@ func ParseGetReferralResponse(rsp *http.Response) (*GetReferralResponse, error) 
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem412
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Problem500

@@ -78,7 +78,7 @@ func TestGeneratedClientLifecycle_Issue16(t *testing.T) {
 		t.Fatalf("status %s", made.JSON201.Status)
 	}
 
-	read, err := receiver.GetReferralWithResponse(ctx, id)
+	read, err := receiver.GetReferralWithResponse(ctx, id, nil)
 	if err != nil || read.JSON200 == nil {
 		t.Fatalf("reading: %v %d %s", err, read.StatusCode(), read.Body)
 	}
@@ -102,7 +102,7 @@ func TestGeneratedClientLifecycle_Issue16(t *testing.T) {
 		t.Fatalf("closing: %v %d %s", err, closed.StatusCode(), closed.Body)
 	}
 
-	seen, err := referrer.GetReferralWithResponse(ctx, id)
+	seen, err := referrer.GetReferralWithResponse(ctx, id, nil)
 	if err != nil || seen.JSON200 == nil {
 		t.Fatalf("the referrer reading: %v %d %s", err, seen.StatusCode(), seen.Body)
 	}

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -82,4 +83,45 @@ func TestIfMatchRFC9110_Issue16(t *testing.T) {
 			}
 		}
 	})
+	// A GET with If-Match answers only while the resource is at a tag it
+	// names (RFC 9110 section 13.1.1): a stale one is 412 with no data. A
+	// reader who may not see the resource gets 404 first, as without it.
+	t.Run("ReadsAnswerOnlyWhileTheTagHolds", func(t *testing.T) {
+		id, etag := fresh(t)
+		path := "/v1/referrals/" + id
+		want(t, n.do(t, http.MethodGet, path, n.AdviserA.Token, nil, "If-Match", etag), http.StatusOK)
+		want(t, n.do(t, http.MethodGet, path, n.AdviserA.Token, nil, "If-Match", "*"), http.StatusOK)
+		want(t, note(id, n.AdviserA.Token), http.StatusCreated)
+		stale := n.do(t, http.MethodGet, path, n.AdviserA.Token, nil, "If-Match", etag)
+		stale.problem(t, http.StatusPreconditionFailed)
+		if strings.Contains(string(stale.Body), "Client Precondition") {
+			t.Fatalf("a stale If-Match answered the client's data: %s", stale.Body)
+		}
+		n.do(t, http.MethodGet, path, n.AdviserA.Token, nil, "If-Match", `"999", `+etag+`, W/"1"`).problem(t, http.StatusPreconditionFailed)
+		n.do(t, http.MethodGet, path, n.AdviserC.Token, nil, "If-Match", etag).problem(t, http.StatusNotFound)
+		n.do(t, http.MethodGet, path, n.AdviserA.Token, nil, "If-Match", "W/1").problem(t, http.StatusBadRequest)
+
+		org := "/v1/organisations/" + n.OrgB
+		oetag := want(t, n.do(t, http.MethodGet, org, n.AdviserA.Token, nil), http.StatusOK).Header.Get("ETag")
+		want(t, n.do(t, http.MethodGet, org, n.AdviserA.Token, nil, "If-Match", oetag), http.StatusOK)
+		n.do(t, http.MethodGet, org, n.AdviserA.Token, nil, "If-Match", `"999999"`).problem(t, http.StatusPreconditionFailed)
+	})
+}
+
+// TestLockRequestReadIfMatch_Issue16_LOCK9: a GET of a lock request with
+// an If-Match that no longer holds is 412 and records no read of the
+// reason (R-LOCK-9: only reads that show it are recorded); one that holds
+// answers; anyone who may not see the request gets 404 first.
+func TestLockRequestReadIfMatch_Issue16_LOCK9(t *testing.T) {
+	n := newLockNet(t)
+	request := n.requestLockOn(t, n.Client, nil)
+	path := "/v1/lock-requests/" + request
+	etag := want(t, n.do(t, http.MethodGet, path, n.ServiceManager.Token, nil), http.StatusOK).Header.Get("ETag")
+	want(t, n.do(t, http.MethodGet, path, n.ServiceManager.Token, nil, "If-Match", etag), http.StatusOK)
+	n.do(t, http.MethodGet, path, n.AdviserC.Token, nil, "If-Match", `"999999"`).problem(t, http.StatusNotFound)
+	before := n.head(t)
+	n.do(t, http.MethodGet, path, n.ServiceManager.Token, nil, "If-Match", `"999999"`).problem(t, http.StatusPreconditionFailed)
+	if after := n.head(t); after != before {
+		t.Fatalf("a refused read recorded something: head %d → %d", before, after)
+	}
 }

@@ -140,7 +140,15 @@ func (s *Server) getOrganisation(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	o, err := s.Service.Organisation(c.Request.Context(), id)
+	ctx, err := s.request(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	o, err := s.Service.Organisation(ctx, id)
+	if err == nil {
+		err = ledger.ReadHolds(ctx, o.Revision)
+	}
 	if err != nil {
 		writeError(c, err)
 		return

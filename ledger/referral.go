@@ -114,6 +114,12 @@ func (s *Service) Referral(ctx context.Context, actor domain.Actor, id uuid.UUID
 	if err != nil {
 		return domain.Referral{}, err
 	}
+	// A read with If-Match (RFC 9110 section 13.1.1) that no longer holds
+	// is refused before anything is shown or recorded; only a reader who
+	// may see the referral gets that far.
+	if err := holdsFor(ctx, true, r.Revision); err != nil {
+		return domain.Referral{}, err
+	}
 	return r, s.recordAccess(ctx, actor, r.ClientID, r.ID, grant, lock.Status == domain.LockLocked)
 }
 

@@ -94,8 +94,16 @@ type LockRequestView struct {
 // NotFound.
 func (s *Service) LockRequest(ctx context.Context, actor domain.Actor, request uuid.UUID, index LockIndex, idx CaseIndex) (LockRequestView, error) {
 	v, err := s.lockRequestView(ctx, actor, request, index, idx)
-	if err != nil || v.Reason == "" {
+	if err != nil {
 		return v, err
+	}
+	// A read with If-Match that no longer holds is refused before anything
+	// is shown or recorded (RFC 9110 section 13.1.1).
+	if err := holdsFor(ctx, true, v.Revision); err != nil {
+		return LockRequestView{}, err
+	}
+	if v.Reason == "" {
+		return v, nil
 	}
 	// The reason is the client's data: its read is recorded as the queue's
 	// are, before the answer when the case is locked (R-LOCK-9).

@@ -138,6 +138,13 @@ func holdsFor(ctx context.Context, exists bool, revision uint64) error {
 	return nil
 }
 
+// ReadHolds answers PreconditionFailed when the caller's If-Match does not
+// hold for a resource read at revision: a GET with If-Match (RFC 9110
+// section 13.1.1) whose resource has moved on is refused, not answered.
+func ReadHolds(ctx context.Context, revision uint64) error {
+	return holdsFor(ctx, true, revision)
+}
+
 // errStale is the PreconditionFailed of an If-Match that does not hold.
 var errStale = domain.Errorf(domain.PreconditionFailed,
 	"the resource is not at the revision If-Match names; read it again and retry")
