@@ -64,7 +64,12 @@ func (s *Server) decideErasure(c *gin.Context) {
 		// only to be decided on: none once the client is erased, when a
 		// reason would be refused itself.
 		ctx = refuseField(c, ctx, "carry_out", "is required (true or false)")
-		if reason == "" && !s.erasedClientOf(id) {
+		erased, err := s.erasedClientOf(id)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		if reason == "" && !erased {
 			reason = "-"
 		}
 	} else {
@@ -79,10 +84,10 @@ func (s *Server) decideErasure(c *gin.Context) {
 }
 
 // erasedClientOf reports whether the client of erasure request id is
-// erased, as the clients index has it.
-func (s *Server) erasedClientOf(id uuid.UUID) bool {
-	r, ok := s.Clients.ErasureRequest(id)
-	return ok && r.ClientErased
+// erased, as the clients index has it. Errors: the views' (ErrUnreadable).
+func (s *Server) erasedClientOf(id uuid.UUID) (bool, error) {
+	r, ok, err := s.Clients.ErasureRequest(id)
+	return ok && r.ClientErased, err
 }
 
 type subjectAccessBody struct {

@@ -81,9 +81,14 @@ func (s *Server) erasureRequest(c *gin.Context) {
 		return
 	}
 	actor := currentUser(c).Actor()
-	r, found := s.Clients.ErasureRequest(id)
-	err := ledger.NoErasureRequest()
-	if found {
+	r, found, err := s.Clients.ErasureRequest(id)
+	switch {
+	case err != nil:
+		// Views that cannot be read: 503, never the 404 of a request
+		// that does not exist.
+	case !found:
+		err = ledger.NoErasureRequest()
+	default:
 		err = s.Service.MaySeeErasureRequest(actor, r.OrganisationID, r.ClientID, s.cases())
 	}
 	if err != nil {
@@ -105,8 +110,11 @@ func (s *Server) erasureRequest(c *gin.Context) {
 			writeError(c, err)
 			return
 		}
-		if r, found = s.Clients.ErasureRequest(id); !found {
-			writeError(c, ledger.NoErasureRequest())
+		if r, found, err = s.Clients.ErasureRequest(id); err == nil && !found {
+			err = ledger.NoErasureRequest()
+		}
+		if err != nil {
+			writeError(c, err)
 			return
 		}
 		setETag(c, rev)

@@ -58,7 +58,12 @@ func (s *Server) searchClients(c *gin.Context) {
 	now := s.Service.Now()
 	out := knownClientsBody{Clients: make([]knownClientBody, 0, len(found))}
 	for _, client := range found {
-		refs := s.Referrals.ClientReferrals(s.Clients.ReferralsOf(client), actor.OrganisationID, s.lockVisible(actor, now), now)
+		ids, err := s.Clients.ReferralsOf(client)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		refs := s.Referrals.ClientReferrals(ids, actor.OrganisationID, s.lockVisible(actor, now), now)
 		k := knownClientBody{ClientID: client.String(), Referrals: make([]knownReferralBody, len(refs))}
 		for i, r := range refs {
 			k.Referrals[i] = knownReferralBody{ID: r.ID.String(), Reference: r.Reference.String(), Status: r.Status,

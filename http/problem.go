@@ -17,6 +17,7 @@ import (
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/projections"
 )
 
 // problemTypeBase prefixes every problem's "type" member: a problem of code
@@ -134,9 +135,14 @@ const defaultRetryAfter = 2 * time.Second
 const storageFullMessage = "the server's storage is full, so nothing can be saved; the change was not made. " +
 	"Retry once an operator has freed space"
 
+// viewsUnreadableMessage is the detail of a 503 whose cause is views that
+// cannot be read.
+const viewsUnreadableMessage = "the views cannot be read now; retry shortly"
+
 // classify refines errors whose cause decides the answer, whatever layer
 // returned them (R-OPS-4): full storage anywhere in the chain is
-// StorageFull (507), and a request that ran out of its time limit is
+// StorageFull (507), and a request that ran out of its time limit, or a
+// read of the views that failed (projections.ErrUnreadable), is
 // Unavailable (503). The original error stays the cause, for the log.
 func classify(c *gin.Context, err error) error {
 	code := domain.ErrorCode(err)
@@ -151,6 +157,11 @@ func classify(c *gin.Context, err error) error {
 		return &domain.Error{Code: domain.StorageFull, Message: storageFullMessage, Cause: err}
 	case code == domain.Internal && errors.Is(err, context.DeadlineExceeded) && c.Request.Context().Err() != nil:
 		return &domain.Error{Code: domain.Unavailable, Message: "the server could not answer within its time limit; retry shortly", Cause: err}
+	case code == domain.Internal && errors.Is(err, projections.ErrUnreadable):
+		// A read of the views (views.db) that failed: 503, as the ledger
+		// answers one, never the "none" or 404 an empty answer would
+		// give (R-OPS-4); the cause is logged, not shown.
+		return &domain.Error{Code: domain.Unavailable, Message: viewsUnreadableMessage, Cause: err}
 	}
 	return err
 }

@@ -185,10 +185,13 @@ type AccessEntry struct {
 func (s *Service) AccessLog(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) ([]AccessEntry, error) {
 	var c domain.ClientRecord
 	if actor.NetworkWide() {
-		if idx == nil || len(idx.ReferralsOf(client)) == 0 {
+		refs, err := referralsOf(idx, client)
+		if err != nil {
+			return nil, err
+		}
+		if len(refs) == 0 {
 			return nil, errNoClient
 		}
-		var err error
 		if c, err = s.clientRecord(ctx, client); err != nil {
 			return nil, err
 		}

@@ -17,9 +17,11 @@ const ClientPrefix = "client-"
 // ClientStream is the stream of decisions about one client's data.
 func ClientStream(id uuid.UUID) string { return ClientPrefix + id.String() }
 
-// ErasureIndex finds the client an erasure request belongs to.
+// ErasureIndex finds the client an erasure request belongs to; false
+// when there is no such request, an error when the read models cannot be
+// read.
 type ErasureIndex interface {
-	ClientOfErasureRequest(request uuid.UUID) (uuid.UUID, bool)
+	ClientOfErasureRequest(request uuid.UUID) (uuid.UUID, bool, error)
 }
 
 // Shredder destroys a client's data key (crypto-shredding).
@@ -55,7 +57,11 @@ func (s *Service) RequestErasure(ctx context.Context, actor domain.Actor, client
 // responsible person for a lock that is not hidden. Pages that offer the
 // request ask it first, so they show nothing the request would refuse.
 func (s *Service) MayRequestErasure(actor domain.Actor, client uuid.UUID, idx CaseIndex) error {
-	if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, client) {
+	knows, err := organisationKnows(idx, actor.OrganisationID, client)
+	if err != nil {
+		return err
+	}
+	if !knows {
 		return errNoClient
 	}
 	return s.lockedOut(actor, idx.LockOf(client))
@@ -90,7 +96,11 @@ type ErasureDecision struct {
 // NotFound, Forbidden, Conflict, Invalid, Unavailable (key store).
 func (s *Service) DecideErasure(ctx context.Context, actor domain.Actor, requestID uuid.UUID, carryOut bool, reason string,
 	index ErasureIndex, shred Shredder) (ErasureDecision, error) {
-	client, ok := index.ClientOfErasureRequest(requestID)
+	client, ok, err := index.ClientOfErasureRequest(requestID)
+	if err != nil {
+		// Not "no such request" (404): the request may well exist.
+		return ErasureDecision{}, viewsUnreadable(err)
+	}
 	if !ok {
 		// Decided on no client, so that whoever may not decide hears so
 		// whether or not the request exists, and the coordinator 404.

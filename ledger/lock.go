@@ -98,7 +98,11 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 	}
 	cmd.RequestID = s.newID(ctx)
 	return s.onGatedClient(ctx, actor, cmd.ClientID, idx, errNoClient, func(c domain.ClientRecord) ([]domain.Event, error) {
-		if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
+		knows, err := organisationKnows(idx, actor.OrganisationID, cmd.ClientID)
+		if err != nil {
+			return nil, err
+		}
+		if !knows {
 			return nil, errNoClient
 		}
 		return domain.DecideRequestLock(c, actor, cmd)

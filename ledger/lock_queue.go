@@ -165,7 +165,11 @@ func (s *Service) MayRequestLock(ctx context.Context, actor domain.Actor, client
 	if err := s.lockGate(actor, client, l, idx, errNoClient); err != nil {
 		return err
 	}
-	if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, client) {
+	knows, err := organisationKnows(idx, actor.OrganisationID, client)
+	if err != nil {
+		return err
+	}
+	if !knows {
 		return errNoClient
 	}
 	switch {

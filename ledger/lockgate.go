@@ -26,11 +26,17 @@ var errNoClient = domain.Errorf(domain.NotFound, "no such client")
 // visible lock is locked to (R-LOCK-3). Its work is the same whatever the
 // answer.
 func (s *Service) lockGate(actor domain.Actor, client uuid.UUID, lock domain.Lock, idx CaseIndex, unknown error) error {
-	var knows, exists bool
-	if idx != nil {
-		knows = idx.OrganisationKnowsClient(actor.OrganisationID, client)
-		exists = len(idx.ReferralsOf(client)) > 0
+	// Views that cannot be read answer Unavailable, never "unknown",
+	// which would pass for a client that does not exist.
+	knows, err := organisationKnows(idx, actor.OrganisationID, client)
+	if err != nil {
+		return err
 	}
+	refs, err := referralsOf(idx, client)
+	if err != nil {
+		return err
+	}
+	exists := len(refs) > 0
 	switch domain.ViewLock(lock, actor, knows || (exists && actor.NetworkWide()), s.Now()) {
 	case domain.LockSeen:
 		return nil

@@ -54,7 +54,16 @@ func (s *Service) SendMessage(ctx context.Context, actor domain.Actor, client uu
 		}
 	}
 	m := events[0].(*domain.MessageForResponsiblePerson)
-	if len(referrals.ReferralsOf(client)) == 0 {
+	refs, err := referralsOf(referrals, client)
+	if err != nil {
+		// Neither kept nor dropped on an answer never read: nothing is
+		// recorded, and the sender is told to retry.
+		if s.quota != nil {
+			s.quota.Release(messageID)
+		}
+		return Written{}, err
+	}
+	if len(refs) == 0 {
 		m.Text = "" // keep nothing about an id the ledger does not hold
 	}
 	w, err := s.recordMessage(ctx, actor, client, m)
@@ -115,7 +124,10 @@ func (s *Service) Messages(ctx context.Context, actor domain.Actor, client uuid.
 		c = domain.EvolveClient(c, rec)
 	}
 	grant, ok := domain.LockAccess(c.Lock, actor, s.Now())
-	knows := clients != nil && clients.OrganisationKnowsClient(actor.OrganisationID, client)
+	knows, err := organisationKnows(clients, actor.OrganisationID, client)
+	if err != nil {
+		return nil, err
+	}
 	if !knows && (!ok || grant == domain.GrantNotLocked) {
 		return nil, errNoClient
 	}

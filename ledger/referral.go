@@ -12,7 +12,9 @@ import (
 // ClientIndex answers which organisations already hold a client, so a new
 // referral can name an existing client_id only where the referrer knows it.
 type ClientIndex interface {
-	OrganisationKnowsClient(org, client uuid.UUID) bool
+	// OrganisationKnowsClient answers an error, never "no", when the
+	// read models cannot be read.
+	OrganisationKnowsClient(org, client uuid.UUID) (bool, error)
 }
 
 // CanSee is the need-to-know rule (R-AUTH-4): a user sees a referral only if
@@ -38,7 +40,11 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 		refused := domain.InvalidFields(domain.FieldError{Field: "client.client_id",
 			Message: "no client with this id has a referral involving your organisation"})
 		now := s.Now()
-		if idx == nil || !idx.OrganisationKnowsClient(actor.OrganisationID, cmd.ClientID) {
+		knows, err := organisationKnows(idx, actor.OrganisationID, cmd.ClientID)
+		if err != nil {
+			return domain.Referral{}, Written{}, err
+		}
+		if !knows {
 			return domain.Referral{}, Written{}, refused
 		}
 		if _, open := domain.LockAccess(idx.LockOf(cmd.ClientID), actor, now); !open {
@@ -89,7 +95,10 @@ func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd doma
 // referrals the actor may see holds them; none if every such referral is
 // erased or holds none. Errors: the store's and the key store's.
 func (s *Service) lastClientDetails(ctx context.Context, actor domain.Actor, idx CaseIndex, client uuid.UUID) (domain.Client, error) {
-	refs := idx.ReferralsOf(client)
+	refs, err := referralsOf(idx, client)
+	if err != nil {
+		return domain.Client{}, err
+	}
 	for i := len(refs) - 1; i >= 0; i-- {
 		r, _, _, err := s.referral(ctx, actor, refs[i])
 		switch code := domain.ErrorCode(err); {

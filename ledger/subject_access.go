@@ -12,7 +12,9 @@ import (
 
 // ClientReferrals lists a client's referrals, by id only.
 type ClientReferrals interface {
-	ReferralsOf(client uuid.UUID) []uuid.UUID
+	// ReferralsOf answers an error, never no referral, when the read
+	// models cannot be read.
+	ReferralsOf(client uuid.UUID) ([]uuid.UUID, error)
 }
 
 // SubjectAccessExport is everything the ledger holds about a client
@@ -65,7 +67,10 @@ func (s *Service) SubjectAccess(ctx context.Context, actor domain.Actor, client 
 	if !actor.Has(domain.RoleCoordinator) {
 		return SubjectAccessExport{}, domain.Errorf(domain.Forbidden, "only the coordinator answers subject access requests")
 	}
-	ids := referrals.ReferralsOf(client)
+	ids, err := referralsOf(referrals, client)
+	if err != nil {
+		return SubjectAccessExport{}, err
+	}
 	if len(ids) == 0 {
 		return SubjectAccessExport{}, domain.Errorf(domain.NotFound, "no such client")
 	}
@@ -140,7 +145,11 @@ func (s *Service) CheckSubjectAccess(ctx context.Context, actor domain.Actor, cl
 	if !actor.Has(domain.RoleCoordinator) {
 		return domain.Errorf(domain.Forbidden, "only the coordinator answers subject access requests")
 	}
-	if len(referrals.ReferralsOf(client)) == 0 {
+	ids, err := referralsOf(referrals, client)
+	if err != nil {
+		return err
+	}
+	if len(ids) == 0 {
 		return domain.Errorf(domain.NotFound, "no such client")
 	}
 	c, err := s.clientRecord(ctx, client)

@@ -832,37 +832,46 @@ func scanIDs(rows *sql.Rows, err error) ([]uuid.UUID, error) {
 }
 
 // OrganisationKnowsClient reports whether org made or received a referral
-// for client.
-func (p *Clients) OrganisationKnowsClient(org, client uuid.UUID) bool {
+// for client. Errors: ErrUnreadable, rather than "no": a check that lets
+// someone in or keeps them out cannot answer from views it cannot read
+// (R-OPS-4).
+func (p *Clients) OrganisationKnowsClient(org, client uuid.UUID) (bool, error) {
 	c, err := p.caseOf(client)
 	if err != nil {
-		return false
+		return false, fmt.Errorf("views: a client's organisations: %w: %w", ErrUnreadable, err)
 	}
-	for _, o := range c.orgs {
-		if o == org {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(c.orgs, org), nil
 }
 
 // ReferralsOf lists the client's referrals in the order they were made.
-func (p *Clients) ReferralsOf(client uuid.UUID) []uuid.UUID {
+// Errors: ErrUnreadable, rather than no referral.
+func (p *Clients) ReferralsOf(client uuid.UUID) ([]uuid.UUID, error) {
 	c, err := p.caseOf(client)
-	if err != nil || len(c.refs) == 0 {
-		return nil
+	if err != nil {
+		return nil, fmt.Errorf("views: a client's referrals: %w: %w", ErrUnreadable, err)
 	}
-	return append([]uuid.UUID(nil), c.refs...)
+	if len(c.refs) == 0 {
+		return nil, nil
+	}
+	return append([]uuid.UUID(nil), c.refs...), nil
 }
 
-// ClientOfErasureRequest returns the client an erasure request is about.
-func (p *Clients) ClientOfErasureRequest(request uuid.UUID) (uuid.UUID, bool) {
+// ClientOfErasureRequest returns the client an erasure request is about,
+// and false when there is no such request. Errors: ErrUnreadable, rather
+// than "no such request".
+func (p *Clients) ClientOfErasureRequest(request uuid.UUID) (uuid.UUID, bool, error) {
 	var b []byte
-	if err := p.reads.requestClient.QueryRow(request[:]).Scan(&b); err != nil {
-		return uuid.Nil, false
+	switch err := p.reads.requestClient.QueryRow(request[:]).Scan(&b); {
+	case errors.Is(err, sql.ErrNoRows):
+		return uuid.Nil, false, nil
+	case err != nil:
+		return uuid.Nil, false, fmt.Errorf("views: an erasure request's client: %w: %w", ErrUnreadable, err)
 	}
 	c, err := uuid.FromBytes(b)
-	return c, err == nil
+	if err != nil {
+		return uuid.Nil, false, fmt.Errorf("views: an erasure request's client: %w: %w", ErrUnreadable, err)
+	}
+	return c, true, nil
 }
 
 // IsErased reports whether the ledger records the client's erasure as
@@ -1012,7 +1021,11 @@ func (p *Clients) WaitingErasures() ([]ErasureRequest, error) {
 		return nil, fmt.Errorf("views: erasure requests waiting: %w: %w", ErrUnreadable, err)
 	}
 	for i := range out {
-		out[i].ClientErased = p.IsErased(out[i].ClientID)
+		// Whether the client is erased is read as the request is: an
+		// erasure that cannot be read is the error, not "not erased".
+		if out[i].ClientErased, err = p.CheckErased(out[i].ClientID); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -1035,12 +1048,19 @@ func (p *Clients) waitingErasures() ([]ErasureRequest, error) {
 	return out, rows.Err()
 }
 
-// ErasureRequest returns the erasure request with id.
-func (p *Clients) ErasureRequest(id uuid.UUID) (ErasureRequest, bool) {
+// ErasureRequest returns the erasure request with id, and false when there
+// is none. Errors: ErrUnreadable, rather than "no such request" (which the
+// API would answer 404) or a request whose client reads as not erased.
+func (p *Clients) ErasureRequest(id uuid.UUID) (ErasureRequest, bool, error) {
 	r, err := scanRequest(p.reads.request.QueryRow(id[:]))
-	if err != nil {
-		return ErasureRequest{}, false
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErasureRequest{}, false, nil
+	case err != nil:
+		return ErasureRequest{}, false, fmt.Errorf("views: an erasure request: %w: %w", ErrUnreadable, err)
 	}
-	r.ClientErased = p.IsErased(r.ClientID)
-	return r, true
+	if r.ClientErased, err = p.CheckErased(r.ClientID); err != nil {
+		return ErasureRequest{}, false, err
+	}
+	return r, true, nil
 }

@@ -625,13 +625,14 @@ func (k *KnownClients) ReferredBy(ctx context.Context, org uuid.UUID, name, date
 	return found, nil
 }
 
-// Len returns how many clients have marks in the index.
-func (k *KnownClients) Len() int {
+// Len returns how many clients have marks in the index. Errors:
+// ErrUnreadable, rather than none.
+func (k *KnownClients) Len() (int, error) {
 	var n int
 	if err := k.views.db.QueryRow(`SELECT COUNT(DISTINCT client) FROM known_marks`).Scan(&n); err != nil {
-		return 0
+		return 0, fmt.Errorf("views: known clients: %w: %w", ErrUnreadable, err)
 	}
-	return n
+	return n, nil
 }
 
 // ClientReferrals lists, in the order of ids, the referrals among ids that

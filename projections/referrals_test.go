@@ -110,6 +110,17 @@ func overdueIDs(items []OverdueReferral) []uuid.UUID {
 	return out
 }
 
+// noErr returns a read's answer, failing tb on its error.
+func noErr[T any](tb testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return v
+	}
+}
+
 func must[T any](tb testing.TB) func(Page[T], error) Page[T] {
 	return func(p Page[T], err error) Page[T] {
 		tb.Helper()

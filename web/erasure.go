@@ -32,19 +32,24 @@ type refLink struct{ ID, Reference string }
 // the client's referrals named as the API's lists would show them to u: a
 // case whose lock keeps u out names none, so that no reference leads to a
 // referral that then opens as one that does not exist (R-LOCK-2,
-// R-LOCK-12).
-func (p *Pages) erasureRow(u domain.User, r projections.ErasureRequest) erasureRow {
+// R-LOCK-12). Errors: the views' (ErrUnreadable), rather than a row that
+// names no referral.
+func (p *Pages) erasureRow(u domain.User, r projections.ErasureRequest) (erasureRow, error) {
 	row := erasureRow{ID: r.RequestID.String(), ClientID: r.ClientID.String(), Organisation: p.orgName(r.OrganisationID),
 		RequestedBy: p.userName(r.RequestedBy), RequestedAt: r.RequestedAt, DecidedAt: r.DecidedAt,
 		DecidedBy: p.userName(r.DecidedBy), Status: erasureStatusText(r.Status), Waiting: r.Status == domain.ErasureRequested,
 		ClientErased: r.ClientErased}
 	if !p.lockVisible(u.Actor(), p.Service.Now())(r.ClientID) {
-		return row
+		return row, nil
 	}
-	for _, id := range p.Clients.ReferralsOf(r.ClientID) {
+	refs, err := p.Clients.ReferralsOf(r.ClientID)
+	if err != nil {
+		return erasureRow{}, err
+	}
+	for _, id := range refs {
 		row.Referrals = append(row.Referrals, refLink{ID: id.String(), Reference: domain.ReferenceOf(id).String()})
 	}
-	return row
+	return row, nil
 }
 
 func erasureStatusText(s domain.ErasureStatus) string {
@@ -80,7 +85,10 @@ func (p *Pages) erasureRequestsPage(c *gin.Context) {
 	}
 	rows := make([]erasureRow, len(waiting))
 	for i, r := range waiting {
-		rows[i] = p.erasureRow(currentUser(c), r)
+		if rows[i], err = p.erasureRow(currentUser(c), r); err != nil {
+			p.fail(c, err)
+			return
+		}
 	}
 	v := erasureListView{layout: p.base(c, "Erasure requests", "erasure")}
 	v.Rows, v.Pager = paginate(c, "/erasure-requests", "", rows)
@@ -116,17 +124,21 @@ func (p *Pages) erasureRequest(c *gin.Context) (erasureRow, bool) {
 		ok bool
 	}
 	f, err := ledger.CoordinatorRead(currentUser(c).Actor(), ledger.ReadWaitingErasures, func() (found, error) {
-		r, ok := p.Clients.ErasureRequest(id)
-		return found{r, ok}, nil
+		r, ok, err := p.Clients.ErasureRequest(id)
+		return found{r, ok}, err
 	})
 	if err == nil && !f.ok {
 		err = domain.Errorf(domain.NotFound, "no such erasure request")
+	}
+	var row erasureRow
+	if err == nil {
+		row, err = p.erasureRow(currentUser(c), f.r)
 	}
 	if err != nil {
 		p.fail(c, err)
 		return erasureRow{}, false
 	}
-	return p.erasureRow(currentUser(c), f.r), true
+	return row, true
 }
 
 // erasureRequestPage shows an erasure request, to whom GET
@@ -153,7 +165,11 @@ func (p *Pages) erasureRequestPage(c *gin.Context) {
 			p.fail(c, err)
 			return
 		}
-		r, found = p.Clients.ErasureRequest(id)
+		var err error
+		if r, found, err = p.Clients.ErasureRequest(id); err != nil {
+			p.fail(c, err)
+			return
+		}
 	}
 	err := ledger.NoErasureRequest()
 	if found {
@@ -167,7 +183,12 @@ func (p *Pages) erasureRequestPage(c *gin.Context) {
 	row := erasureRow{ID: r.RequestID.String(), ClientID: r.ClientID.String(), Organisation: p.orgName(r.OrganisationID),
 		RequestedBy: p.userName(r.RequestedBy), RequestedAt: r.RequestedAt, Status: erasureStatusText(r.Status),
 		Waiting: r.Status == domain.ErasureRequested, ClientErased: r.ClientErased}
-	for _, ref := range p.caseReferences(u, r.ClientID) {
+	refs, err := p.caseReferences(u, r.ClientID)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	for _, ref := range refs {
 		row.Referrals = append(row.Referrals, refLink{ID: ref.ID.String(), Reference: ref.Reference.String()})
 	}
 	p.render(c, http.StatusOK, "erasure-request", erasureRequestView{layout: p.base(c, "Erasure request", ""), R: row})
@@ -226,8 +247,12 @@ func (p *Pages) decideErasure(c *gin.Context) {
 			status = http.StatusConflict
 		}
 		if p.settleHead(c.Request.Context()) == nil {
-			if r, ok := p.Clients.ErasureRequest(id); ok {
-				v.R = p.erasureRow(currentUser(c), r)
+			// The request as it stands now, when it can be read; else as
+			// it stood when the form was sent.
+			if r, ok, err := p.Clients.ErasureRequest(id); err == nil && ok {
+				if row, err := p.erasureRow(currentUser(c), r); err == nil {
+					v.R = row
+				}
 			}
 		}
 		if v.Problem != "" && !v.R.Waiting {
@@ -282,17 +307,21 @@ func (p *Pages) requestErasureTarget(c *gin.Context) (uuid.UUID, bool) {
 	return id, true
 }
 
-func (p *Pages) requestErasureView(c *gin.Context, client uuid.UUID, referral string) requestErasureView {
+func (p *Pages) requestErasureView(c *gin.Context, client uuid.UUID, referral string) (requestErasureView, error) {
 	v := requestErasureView{layout: p.base(c, "Ask for a client's details to be erased", ""), ClientID: client.String()}
 	// Only the referrals the user may know of (R-AUTH-4): a client's
 	// referral between two other organisations is not named here.
-	for _, r := range p.caseReferences(currentUser(c), client) {
+	refs, err := p.caseReferences(currentUser(c), client)
+	if err != nil {
+		return requestErasureView{}, err
+	}
+	for _, r := range refs {
 		v.References = append(v.References, refLink{ID: r.ID.String(), Reference: r.Reference.String()})
 		if r.ID.String() == referral {
 			v.Referral = referral
 		}
 	}
-	return v
+	return v, nil
 }
 
 // requestErasurePage is the adviser's form to pass on a client's request to
@@ -302,7 +331,12 @@ func (p *Pages) requestErasurePage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p.render(c, http.StatusOK, "erasure-ask", p.requestErasureView(c, client, c.Query("referral")))
+	v, err := p.requestErasureView(c, client, c.Query("referral"))
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.render(c, http.StatusOK, "erasure-ask", v)
 }
 
 // requestErasure records the request through the ledger service, as POST
@@ -312,7 +346,11 @@ func (p *Pages) requestErasure(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v := p.requestErasureView(c, client, c.PostForm("referral"))
+	v, err := p.requestErasureView(c, client, c.PostForm("referral"))
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
 	v.Reason = c.PostForm("erasure-reason")
 	_, w, err := p.Service.RequestErasure(p.request(c, nil), currentUser(c).Actor(), client, strings.TrimSpace(v.Reason), p.caseIndex())
 	if err != nil {

@@ -55,7 +55,11 @@ func (p *Pages) knownClients(c *gin.Context, f makeForm) ([]knownClientMatch, er
 	now := p.Service.Now()
 	out := make([]knownClientMatch, 0, len(found))
 	for _, client := range found {
-		refs := p.Referrals.ClientReferrals(p.Clients.ReferralsOf(client), u.OrganisationID, p.lockVisible(actor, now), now)
+		ids, err := p.Clients.ReferralsOf(client)
+		if err != nil {
+			return nil, err
+		}
+		refs := p.Referrals.ClientReferrals(ids, u.OrganisationID, p.lockVisible(actor, now), now)
 		out = append(out, knownClientMatch{ClientID: client, Referrals: refs})
 	}
 	return out, nil

@@ -162,15 +162,20 @@ func (p *Pages) staff(ctx context.Context, org uuid.UUID, keep func(domain.User)
 // never by the client's data: those the user may know of (R-AUTH-4), the
 // referrals their organisation made or received, or every one for a
 // network-wide role. A referral between two other organisations is never
-// named, not even by its reference.
-func (p *Pages) caseReferences(u domain.User, client uuid.UUID) []projections.ReferralSummary {
-	all := p.Referrals.ReferencesOf(p.Clients.ReferralsOf(client))
+// named, not even by its reference. Errors: the views' (ErrUnreadable),
+// rather than a case named by no referral.
+func (p *Pages) caseReferences(u domain.User, client uuid.UUID) ([]projections.ReferralSummary, error) {
+	ids, err := p.Clients.ReferralsOf(client)
+	if err != nil {
+		return nil, err
+	}
+	all := p.Referrals.ReferencesOf(ids)
 	if u.Actor().NetworkWide() {
-		return all
+		return all, nil
 	}
 	return slices.DeleteFunc(all, func(r projections.ReferralSummary) bool {
 		return r.FromOrganisationID != u.OrganisationID && r.ToOrganisationID != u.OrganisationID
-	})
+	}), nil
 }
 
 // partyText says in words whom an allow or deny entry names.
@@ -238,11 +243,14 @@ func (v lockRequestView) Has(list []string, value string) bool { return slices.C
 // clientID reads the :id of a client's page.
 func clientID(c *gin.Context) (uuid.UUID, bool) { return pathID(c) }
 
-func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestForm) lockRequestView {
+func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestForm) (lockRequestView, error) {
 	u := currentUser(c)
 	ctx := c.Request.Context()
-	v := lockRequestView{layout: p.base(c, "Request a case lock", ""), ClientID: client, Form: f,
-		References: p.caseReferences(currentUser(c), client)}
+	refs, err := p.caseReferences(currentUser(c), client)
+	if err != nil {
+		return lockRequestView{}, err
+	}
+	v := lockRequestView{layout: p.base(c, "Request a case lock", ""), ClientID: client, Form: f, References: refs}
 	v.Responsible = p.staff(ctx, u.OrganisationID, mayBeResponsible)
 	v.Staff = p.staff(ctx, u.OrganisationID, func(domain.User) bool { return true })
 	v.Allowable = p.staff(ctx, u.OrganisationID, func(s domain.User) bool { return !s.Actor().Has(domain.RoleHelpdesk) })
@@ -258,7 +266,7 @@ func (p *Pages) lockRequestView(c *gin.Context, client uuid.UUID, f lockRequestF
 	// of its own staff; another's are named with their organisation).
 	v.Staff = append(v.Staff, p.othersStaff(ctx, v.Others, func(domain.User) bool { return true })...)
 	v.Allowable = append(v.Allowable, p.othersStaff(ctx, v.Others, func(s domain.User) bool { return !s.Actor().Has(domain.RoleHelpdesk) })...)
-	return v
+	return v, nil
 }
 
 // otherTeam reads a team of another organisation from the form, as an
@@ -295,7 +303,12 @@ func (p *Pages) lockRequestPage(c *gin.Context) {
 	if _, err := uuid.Parse(f.Referral); err != nil {
 		f.Referral = ""
 	}
-	p.render(c, http.StatusOK, "lock-request", p.lockRequestView(c, client, f))
+	v, err := p.lockRequestView(c, client, f)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.render(c, http.StatusOK, "lock-request", v)
 }
 
 func (p *Pages) requestLock(c *gin.Context) {
@@ -368,7 +381,11 @@ func (p *Pages) requestLock(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	v := p.lockRequestView(c, client, f)
+	v, verr := p.lockRequestView(c, client, f)
+	if verr != nil {
+		p.fail(c, verr)
+		return
+	}
 	v.Title = "Error: " + v.Title
 	status := http.StatusUnprocessableEntity
 	if code == domain.Conflict {
@@ -422,7 +439,11 @@ func (p *Pages) awaiting(c *gin.Context) ([]lockRequestItemView, error) {
 	}
 	out := make([]lockRequestItemView, len(items))
 	for i, it := range items {
-		out[i] = lockRequestItemView{LockRequestItem: it, References: p.caseReferences(currentUser(c), it.ClientID),
+		refs, err := p.caseReferences(currentUser(c), it.ClientID)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = lockRequestItemView{LockRequestItem: it, References: refs,
 			RequestedByName: p.userName(it.RequestedBy), ResponsibleName: p.userName(it.ResponsibleUserID),
 			AllowText: p.partiesText(it.Allow, u.OrganisationID), DenyText: p.partiesText(it.Deny, u.OrganisationID)}
 	}
@@ -480,8 +501,13 @@ func (p *Pages) queued(c *gin.Context) (lockRequestItemView, bool) {
 	if d.Withdrawn {
 		title = "This " + kind + " request was withdrawn"
 	}
+	refs, err := p.caseReferences(u, d.ClientID)
+	if err != nil {
+		p.fail(c, err)
+		return lockRequestItemView{}, false
+	}
 	v := lockDecidedView{layout: p.base(c, title, "lock-requests"), Decided: d,
-		References: p.caseReferences(u, d.ClientID), By: p.userName(d.DecidedBy), Sent: c.Request.Method == http.MethodPost}
+		References: refs, By: p.userName(d.DecidedBy), Sent: c.Request.Method == http.MethodPost}
 	if d.DecidedBy == u.ID {
 		v.By = "You"
 	}
@@ -644,7 +670,12 @@ func (p *Pages) withdrawView(c *gin.Context) (lockWithdrawView, bool) {
 	if referral != "" {
 		nav = ""
 	}
-	v := lockWithdrawView{layout: p.base(c, title, nav), Request: r, References: p.caseReferences(u, r.ClientID),
+	refs, err := p.caseReferences(u, r.ClientID)
+	if err != nil {
+		p.fail(c, err)
+		return lockWithdrawView{}, false
+	}
+	v := lockWithdrawView{layout: p.base(c, title, nav), Request: r, References: refs,
 		RequestedBy: p.userName(r.RequestedBy), Erased: p.Clients.IsErased(r.ClientID), Referral: referral}
 	if r.RequestedBy == u.ID {
 		v.RequestedBy = "you"
@@ -808,7 +839,12 @@ func (p *Pages) lockedCasesPage(c *gin.Context) {
 	}
 	for _, lc := range cases {
 		l := lc.Lock
-		cv := lockedCaseView{ClientID: lc.ClientID, References: p.caseReferences(currentUser(c), lc.ClientID), Organisation: p.orgName(l.OwningOrganisationID),
+		refs, err := p.caseReferences(currentUser(c), lc.ClientID)
+		if err != nil {
+			p.fail(c, err)
+			return
+		}
+		cv := lockedCaseView{ClientID: lc.ClientID, References: refs, Organisation: p.orgName(l.OwningOrganisationID),
 			Responsible: p.userName(l.ResponsibleUserID), RequestedBy: p.userName(l.RequestedBy), ApprovedBy: p.userName(l.ApprovedBy),
 			LockedAt: l.LockedAt, ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(now), Hidden: l.HideNotification,
 			Review: l.SeriousCaseReview && !l.SeriousCaseReviewEnd, UnlockRequested: l.UnlockRequestID != uuid.Nil,
@@ -858,10 +894,14 @@ func (p *Pages) reviewable(c *gin.Context) (uuid.UUID, domain.Lock, bool) {
 	return uuid.Nil, domain.Lock{}, false
 }
 
-func (p *Pages) reviewView(c *gin.Context, title string, client uuid.UUID, l domain.Lock) lockReviewView {
-	return lockReviewView{layout: p.base(c, title, "locked-cases"), ClientID: client, References: p.caseReferences(currentUser(c), client),
+func (p *Pages) reviewView(c *gin.Context, title string, client uuid.UUID, l domain.Lock) (lockReviewView, error) {
+	refs, err := p.caseReferences(currentUser(c), client)
+	if err != nil {
+		return lockReviewView{}, err
+	}
+	return lockReviewView{layout: p.base(c, title, "locked-cases"), ClientID: client, References: refs,
 		ReviewDue: l.ReviewDue(), Overdue: l.ReviewOverdue(p.Service.Now()), UnlockRequested: l.UnlockRequestID != uuid.Nil,
-		Erased: p.Clients.IsErased(client)}
+		Erased: p.Clients.IsErased(client)}, nil
 }
 
 func (p *Pages) lockReviewPage(c *gin.Context) {
@@ -869,7 +909,12 @@ func (p *Pages) lockReviewPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	p.render(c, http.StatusOK, "lock-review", p.reviewView(c, "Review a locked case", client, l))
+	v, err := p.reviewView(c, "Review a locked case", client, l)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.render(c, http.StatusOK, "lock-review", v)
 }
 
 func (p *Pages) reviewLock(c *gin.Context) {
@@ -915,7 +960,11 @@ func (p *Pages) lockFormError(c *gin.Context, err error, page, title string, cli
 		p.fail(c, err)
 		return
 	}
-	v := p.reviewView(c, "Error: "+title, client, p.Locks.LockOf(client))
+	v, verr := p.reviewView(c, "Error: "+title, client, p.Locks.LockOf(client))
+	if verr != nil {
+		p.fail(c, verr)
+		return
+	}
 	fill(&v)
 	status := http.StatusUnprocessableEntity
 	if code == domain.Conflict {
@@ -932,7 +981,11 @@ func (p *Pages) unlockPage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	v := p.reviewView(c, "Ask to unlock a case", client, l)
+	v, err := p.reviewView(c, "Ask to unlock a case", client, l)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
 	if !v.UnlockRequested {
 		// Nobody could decide it: said now, not after the form is sent
 		// (R-LOCK-6, R-LOCK-10).
@@ -976,7 +1029,12 @@ func (p *Pages) seriousCaseReviewPage(c *gin.Context) {
 	client, ok := clientID(c)
 	if ok {
 		if l := p.Locks.LockOf(client); l.SeriousCaseReviewCompletableBy(currentUser(c).Actor()) {
-			p.render(c, http.StatusOK, "serious-case-review", p.reviewView(c, "Record the serious case review complete", client, l))
+			v, err := p.reviewView(c, "Record the serious case review complete", client, l)
+			if err != nil {
+				p.fail(c, err)
+				return
+			}
+			p.render(c, http.StatusOK, "serious-case-review", v)
 			return
 		}
 	}
@@ -1029,7 +1087,12 @@ func (p *Pages) temporaryAccessView(c *gin.Context) (temporaryAccessView, bool) 
 		return temporaryAccessView{}, false
 	}
 	now := p.Service.Now()
-	v := temporaryAccessView{layout: p.base(c, "Temporary access", "messages"), ClientID: client, References: p.caseReferences(currentUser(c), client), Hours: "1",
+	refs, err := p.caseReferences(currentUser(c), client)
+	if err != nil {
+		p.fail(c, err)
+		return temporaryAccessView{}, false
+	}
+	v := temporaryAccessView{layout: p.base(c, "Temporary access", "messages"), ClientID: client, References: refs, Hours: "1",
 		Erased: p.Clients.IsErased(client)}
 	_, v.Temporary = p.accessList(acc.Lock, now)
 	grantable := func(s domain.User) bool {
@@ -1210,7 +1273,12 @@ func (p *Pages) messagesPage(c *gin.Context) {
 			p.fail(c, err)
 			return
 		}
-		cv := caseMessagesView{ClientID: lc.ClientID, Responsible: responsible, Refused: refused, References: p.caseReferences(currentUser(c), lc.ClientID),
+		refs, err := p.caseReferences(currentUser(c), lc.ClientID)
+		if err != nil {
+			p.fail(c, err)
+			return
+		}
+		cv := caseMessagesView{ClientID: lc.ClientID, Responsible: responsible, Refused: refused, References: refs,
 			CaseReference: domain.CaseReference(lc.ClientID)}
 		for i := len(msgs) - 1; i >= 0; i-- { // newest first
 			m := msgs[i]

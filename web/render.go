@@ -18,6 +18,7 @@ import (
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/ledger"
+	"github.com/referral-ledger/ledger/projections"
 )
 
 // partials are the templates of templates/ that are not pages: the layout
@@ -159,6 +160,12 @@ func (p *Pages) errorPage(c *gin.Context, heading, message string) errorPage {
 // the user may not know of is "not found"). Internal errors are logged,
 // never shown.
 func (p *Pages) fail(c *gin.Context, err error) {
+	if domain.ErrorCode(err) == domain.Internal && errors.Is(err, projections.ErrUnreadable) {
+		// A read of the views (views.db) that failed is the API's 503,
+		// never a page that shows nothing or "not found" (R-OPS-4).
+		zerolog.Ctx(c.Request.Context()).Warn().Err(err).Msg("a page failed: the views cannot be read")
+		err = &domain.Error{Code: domain.Unavailable, Message: "the views cannot be read now; retry shortly", Cause: err}
+	}
 	if domain.ErrorCode(err) == domain.StorageFull || datadir.StorageFull(err) {
 		// As the API's 507 (R-OPS-4): nothing can be saved, and a read
 		// whose access record cannot be kept is not shown.

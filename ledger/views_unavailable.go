@@ -1,0 +1,47 @@
+package ledger
+
+import (
+	"errors"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+)
+
+// viewsUnreadable is the answer of a command or read whose look-up in the
+// read models failed: Unavailable (503), the cause kept for the log, never
+// the answer the look-up gives for "no" or "none" (not found, not held,
+// no referral), which would refuse or let through on what was never read
+// (R-OPS-4). A domain error passes as it is.
+func viewsUnreadable(err error) error {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return &domain.Error{Code: domain.Unavailable, Message: "the views cannot be read now; retry shortly", Cause: err}
+}
+
+// organisationKnows is idx.OrganisationKnowsClient, false for no index.
+// Errors: Unavailable.
+func organisationKnows(idx ClientIndex, org, client uuid.UUID) (bool, error) {
+	if idx == nil {
+		return false, nil
+	}
+	knows, err := idx.OrganisationKnowsClient(org, client)
+	if err != nil {
+		return false, viewsUnreadable(err)
+	}
+	return knows, nil
+}
+
+// referralsOf is idx.ReferralsOf, none for no index. Errors: Unavailable.
+func referralsOf(idx ClientReferrals, client uuid.UUID) ([]uuid.UUID, error) {
+	if idx == nil {
+		return nil, nil
+	}
+	refs, err := idx.ReferralsOf(client)
+	if err != nil {
+		return nil, viewsUnreadable(err)
+	}
+	return refs, nil
+}

@@ -1,0 +1,98 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/eventstore/sqlite"
+)
+
+// unreadableCases is a clients index whose look-ups fail, as on views
+// that cannot be read; it holds no lock.
+type unreadableCases struct{}
+
+func (unreadableCases) OrganisationKnowsClient(uuid.UUID, uuid.UUID) (bool, error) {
+	return false, errViews
+}
+func (unreadableCases) ReferralsOf(uuid.UUID) ([]uuid.UUID, error) { return nil, errViews }
+func (unreadableCases) LockOf(uuid.UUID) domain.Lock               { return domain.Lock{} }
+func (unreadableCases) ClientOfErasureRequest(uuid.UUID) (uuid.UUID, bool, error) {
+	return uuid.Nil, false, errViews
+}
+
+// TestCaseChecksUnavailableWhenViewsUnreadable_OPS4: the checks that let
+// a caller at a client's case (does their organisation know the client,
+// has the client any referral, which client an erasure request is about)
+// read "no" from views that could not be read. The caller was then told
+// the client, or the request, does not exist (404), or a message's text
+// was dropped as for an unknown id. Each is now Unavailable (503), the
+// views' error kept as the cause, and nothing is recorded.
+func TestCaseChecksUnavailableWhenViewsUnreadable_OPS4(t *testing.T) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := NewService(store, NewCodec(newMemKeys()), time.Now, uuid.New)
+	ctx := context.Background()
+	org, client := uuid.New(), uuid.New()
+	actor := func(roles ...domain.Role) domain.Actor {
+		return domain.Actor{UserID: uuid.New(), OrganisationID: org, Roles: roles}
+	}
+	adviser, manager, coordinator := actor(domain.RoleAdviser), actor(domain.RoleTeamManager), actor(domain.RoleCoordinator)
+	idx := unreadableCases{}
+	checks := map[string]func() error{
+		"MayRequestErasure": func() error { return svc.MayRequestErasure(adviser, client, idx) },
+		"RequestErasure": func() error {
+			_, _, err := svc.RequestErasure(ctx, adviser, client, "the client asked", idx)
+			return err
+		},
+		"MayRequestLock": func() error { return svc.MayRequestLock(ctx, manager, client, idx) },
+		"AccessLog (network-wide)": func() error {
+			_, err := svc.AccessLog(ctx, coordinator, client, idx)
+			return err
+		},
+		"AccessLog (an organisation)": func() error {
+			_, err := svc.AccessLog(ctx, adviser, client, idx)
+			return err
+		},
+		"CheckSubjectAccess": func() error { return svc.CheckSubjectAccess(ctx, coordinator, client, "", idx) },
+		"SubjectAccess": func() error {
+			_, err := svc.SubjectAccess(ctx, coordinator, client, "", idx)
+			return err
+		},
+		"DecideErasure": func() error {
+			_, err := svc.DecideErasure(ctx, coordinator, uuid.New(), false, "a legal hold", idx, &shredLog{})
+			return err
+		},
+		"MakeReferral (an existing client)": func() error {
+			_, _, err := svc.MakeReferral(ctx, adviser, domain.MakeReferral{ClientID: client, ToOrganisationID: uuid.New()}, idx)
+			return err
+		},
+		"SendMessage": func() error {
+			_, err := svc.SendMessage(ctx, adviser, client, "the client has moved", false, idx)
+			return err
+		},
+		"Messages": func() error {
+			_, err := svc.Messages(ctx, adviser, client, idx)
+			return err
+		},
+	}
+	for name, check := range checks {
+		t.Run(name, func(t *testing.T) {
+			err := check()
+			if domain.ErrorCode(err) != domain.Unavailable || !errors.Is(err, errViews) {
+				t.Fatalf("%s on views that cannot be read = %v; want Unavailable with the views' error", name, err)
+			}
+		})
+	}
+	if head, err := store.Head(ctx); err != nil || head != 0 {
+		t.Fatalf("the log's head after checks on views that cannot be read = %d, %v; want nothing recorded", head, err)
+	}
+}
