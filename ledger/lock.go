@@ -9,9 +9,20 @@ import (
 	"github.com/referral-ledger/ledger/domain"
 )
 
-// LockIndex finds the client a lock or unlock request belongs to.
+// LockIndex finds the client a lock or unlock request belongs to; ok is
+// false when there is no such request, and err set, never ok false, when
+// the read models cannot be read.
 type LockIndex interface {
-	ClientOfLockRequest(request uuid.UUID) (client uuid.UUID, unlock bool, ok bool)
+	ClientOfLockRequest(request uuid.UUID) (client uuid.UUID, unlock bool, ok bool, err error)
+}
+
+// clientOfLockRequest is index.ClientOfLockRequest. Errors: Unavailable.
+func clientOfLockRequest(index LockIndex, request uuid.UUID) (uuid.UUID, bool, bool, error) {
+	client, unlock, ok, err := index.ClientOfLockRequest(request)
+	if err != nil {
+		return uuid.Nil, false, false, viewsUnreadable(err)
+	}
+	return client, unlock, ok, nil
 }
 
 // ClientKnowledge answers which organisations hold a client, and their
@@ -117,7 +128,10 @@ func (s *Service) RequestLock(ctx context.Context, actor domain.Actor, cmd domai
 func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, request uuid.UUID, approve bool, reason string,
 	index LockIndex, idx CaseIndex) (domain.ClientRecord, bool, Written, error) {
 	noRequest := domain.Errorf(domain.NotFound, "no such lock request")
-	client, unlock, ok := index.ClientOfLockRequest(request)
+	client, unlock, ok, err := clientOfLockRequest(index, request)
+	if err != nil {
+		return domain.ClientRecord{}, false, Written{}, err
+	}
 	if !ok {
 		client = request // no client, no lock, no referrals: refused as a real one would be
 	}
@@ -159,7 +173,10 @@ func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, req
 // Forbidden, Conflict, Invalid.
 func (s *Service) WithdrawLockRequest(ctx context.Context, actor domain.Actor, request uuid.UUID, reason string,
 	index LockIndex, idx CaseIndex) (domain.ClientRecord, bool, Written, error) {
-	client, unlock, ok := index.ClientOfLockRequest(request)
+	client, unlock, ok, err := clientOfLockRequest(index, request)
+	if err != nil {
+		return domain.ClientRecord{}, false, Written{}, err
+	}
 	if !ok {
 		client = request // no client, no lock, no referrals: refused as a real one would be
 	}

@@ -202,7 +202,10 @@ type LockRequestDecided struct {
 // exist (R-LOCK-12). Errors: NotFound.
 func (s *Service) LockRequestDecision(ctx context.Context, actor domain.Actor, request uuid.UUID, index LockIndex) (LockRequestDecided, error) {
 	noRequest := domain.Errorf(domain.NotFound, "no such lock request")
-	client, unlock, ok := index.ClientOfLockRequest(request)
+	client, unlock, ok, err := clientOfLockRequest(index, request)
+	if err != nil {
+		return LockRequestDecided{}, err
+	}
 	if !ok || actor.Has(domain.RoleHelpdesk) || !actor.Has(domain.RoleServiceManager) {
 		return LockRequestDecided{}, noRequest
 	}

@@ -130,7 +130,10 @@ func (s *Service) LockRequestStanding(ctx context.Context, actor domain.Actor, r
 // lockRequestView is LockRequest without recording the read: for
 // commands that only look at where a request stands.
 func (s *Service) lockRequestView(ctx context.Context, actor domain.Actor, request uuid.UUID, index LockIndex, idx CaseIndex) (LockRequestView, error) {
-	client, unlock, ok := index.ClientOfLockRequest(request)
+	client, unlock, ok, err := clientOfLockRequest(index, request)
+	if err != nil {
+		return LockRequestView{}, err
+	}
 	if !ok {
 		return LockRequestView{}, errNoLockRequest
 	}

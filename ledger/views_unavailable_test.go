@@ -25,10 +25,21 @@ func (unreadableCases) LockOf(uuid.UUID) domain.Lock               { return doma
 func (unreadableCases) ClientOfErasureRequest(uuid.UUID) (uuid.UUID, bool, error) {
 	return uuid.Nil, false, errViews
 }
+func (unreadableCases) ClientOfLockRequest(uuid.UUID) (uuid.UUID, bool, bool, error) {
+	return uuid.Nil, false, false, errViews
+}
+
+// noCases is a clients index, read, that holds no client.
+type noCases struct{}
+
+func (noCases) OrganisationKnowsClient(uuid.UUID, uuid.UUID) (bool, error) { return false, nil }
+func (noCases) ReferralsOf(uuid.UUID) ([]uuid.UUID, error)                 { return nil, nil }
+func (noCases) LockOf(uuid.UUID) domain.Lock                               { return domain.Lock{} }
 
 // TestCaseChecksUnavailableWhenViewsUnreadable_OPS4: the checks that let
 // a caller at a client's case (does their organisation know the client,
-// has the client any referral, which client an erasure request is about)
+// has the client any referral, which client an erasure or lock request
+// is about)
 // read "no" from views that could not be read. The caller was then told
 // the client, or the request, does not exist (404), or a message's text
 // was dropped as for an unknown id. Each is now Unavailable (503), the
@@ -77,6 +88,22 @@ func TestCaseChecksUnavailableWhenViewsUnreadable_OPS4(t *testing.T) {
 		},
 		"SendMessage": func() error {
 			_, err := svc.SendMessage(ctx, adviser, client, "the client has moved", false, idx)
+			return err
+		},
+		"DecideLockRequest": func() error {
+			_, _, _, err := svc.DecideLockRequest(ctx, actor(domain.RoleServiceManager), uuid.New(), true, "", idx, noCases{})
+			return err
+		},
+		"WithdrawLockRequest": func() error {
+			_, _, _, err := svc.WithdrawLockRequest(ctx, manager, uuid.New(), "", idx, noCases{})
+			return err
+		},
+		"LockRequest": func() error {
+			_, err := svc.LockRequest(ctx, manager, uuid.New(), idx, noCases{})
+			return err
+		},
+		"LockRequestDecision": func() error {
+			_, err := svc.LockRequestDecision(ctx, actor(domain.RoleServiceManager), uuid.New(), idx)
 			return err
 		},
 		"Messages": func() error {

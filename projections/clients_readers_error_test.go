@@ -116,3 +116,28 @@ func TestKnownClientsLenReportsUnreadableViews_OPS4(t *testing.T) {
 		t.Fatalf("Len on views that cannot be read = %d, %v; want ErrUnreadable", n, err)
 	}
 }
+
+// TestClientOfLockRequestReportsUnreadableViews_OPS4: the client a lock
+// or unlock request is about was "no such request" when the views could
+// not be read, so a decision on it, or its page, answered 404 for a
+// request that exists. It is now the error, marked ErrUnreadable.
+func TestClientOfLockRequestReportsUnreadableViews_OPS4(t *testing.T) {
+	p := NewLocks()
+	client, request := uuid.New(), uuid.New()
+	log := newEventLog()
+	log.add(ledger.ClientStream(client), at(2026, 5, 1, 9), uuid.New(), uuid.New(),
+		&domain.LockRequested{RequestID: request, ClientID: client, ResponsibleUserID: uuid.New()})
+	feed(p, log.events)
+	if c, unlock, ok, err := p.ClientOfLockRequest(request); err != nil || !ok || unlock || c != client {
+		t.Fatalf("ClientOfLockRequest = %v, %v, %v, %v; want the client of a lock request", c, unlock, ok, err)
+	}
+	if c, _, ok, err := p.ClientOfLockRequest(uuid.New()); err != nil || ok {
+		t.Fatalf("ClientOfLockRequest(unknown) = %v, %v, %v; want none and no error", c, ok, err)
+	}
+	if err := p.ViewsDB().Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, ok, err := p.ClientOfLockRequest(request); !errors.Is(err, ErrUnreadable) || ok {
+		t.Fatalf("ClientOfLockRequest on views that cannot be read = %v, %v, %v; want ErrUnreadable", c, ok, err)
+	}
+}

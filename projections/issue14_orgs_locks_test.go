@@ -153,7 +153,10 @@ func (w *accountWorld) state(t *testing.T, m accountModels) accountState {
 	s.Locked, s.LockedBy, s.Pending = m.locks.LockedCases(domain.Actor{}), m.locks.LockedCases(domain.Actor{UserID: w.adviser}), m.locks.PendingLocks()
 	s.Locks[0], s.Locks[1] = m.locks.CountsAt(w.now)
 	for _, r := range append(slices.Clone(w.requests), uuid.New()) {
-		client, unlock, ok := m.locks.ClientOfLockRequest(r)
+		client, unlock, ok, err := m.locks.ClientOfLockRequest(r)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if ok {
 			s.Requests[r] = client.String() + map[bool]string{true: " unlock", false: " lock"}[unlock]
 		}

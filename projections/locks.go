@@ -2,7 +2,9 @@ package projections
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -197,16 +199,23 @@ func (p *Locks) join(b *Batch) {
 // longer: nothing to keep. Every field counts, new ones included.
 func isZeroLock(l domain.Lock) bool { return reflect.ValueOf(l).IsZero() }
 
-// ClientOfLockRequest returns the client a lock or unlock request is about.
-func (p *Locks) ClientOfLockRequest(request uuid.UUID) (uuid.UUID, bool, bool) {
+// ClientOfLockRequest returns the client a lock or unlock request is about,
+// whether it is an unlock request, and false when there is no such
+// request. Errors: ErrUnreadable, rather than "no such request".
+func (p *Locks) ClientOfLockRequest(request uuid.UUID) (uuid.UUID, bool, bool, error) {
 	var client []byte
 	var unlock bool
-	err := p.views.db.QueryRow(`SELECT client, unlock FROM lock_requests WHERE request = ?`, request[:]).Scan(&client, &unlock)
-	if err != nil {
-		return uuid.Nil, false, false
+	switch err := p.views.db.QueryRow(`SELECT client, unlock FROM lock_requests WHERE request = ?`, request[:]).Scan(&client, &unlock); {
+	case errors.Is(err, sql.ErrNoRows):
+		return uuid.Nil, false, false, nil
+	case err != nil:
+		return uuid.Nil, false, false, fmt.Errorf("views: a lock request's client: %w: %w", ErrUnreadable, err)
 	}
 	id, err := uuid.FromBytes(client)
-	return id, unlock, err == nil
+	if err != nil {
+		return uuid.Nil, false, false, fmt.Errorf("views: a lock request's client: %w: %w", ErrUnreadable, err)
+	}
+	return id, unlock, true, nil
 }
 
 // LockOf returns the lock on a client's case (zero when none).
