@@ -63,7 +63,11 @@ func (s *Server) searchClients(c *gin.Context) {
 			writeError(c, err)
 			return
 		}
-		refs := s.Referrals.ClientReferrals(ids, actor.OrganisationID, s.lockVisible(actor, now), now)
+		refs, err := s.Referrals.ClientReferrals(ids, actor.OrganisationID, s.lockVisible(actor, now), now)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
 		k := knownClientBody{ClientID: client.String(), Referrals: make([]knownReferralBody, len(refs))}
 		for i, r := range refs {
 			k.Referrals[i] = knownReferralBody{ID: r.ID.String(), Reference: r.Reference.String(), Status: r.Status,

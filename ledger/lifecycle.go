@@ -62,7 +62,10 @@ func (s *Service) Reopen(ctx context.Context, actor domain.Actor, id uuid.UUID, 
 // Conflict, Invalid (including an organisation whose intake is off),
 // PreconditionFailed (If-Match on the original).
 func (s *Service) Forward(ctx context.Context, actor domain.Actor, id uuid.UUID, cmd domain.ForwardReferral) (domain.Referral, Written, error) {
-	cmd.NewReferralID = s.newReferralID(ctx)
+	var err error
+	if cmd.NewReferralID, err = s.newReferralID(ctx); err != nil {
+		return domain.Referral{}, Written{}, err
+	}
 	var receiver domain.Organisation
 	if cmd.ToOrganisationID != uuid.Nil {
 		var err error

@@ -10,9 +10,23 @@ import (
 )
 
 // ReferenceIndex answers whether a reference is already taken by a
-// referral other than id (R-REF-13).
+// referral other than id (R-REF-13); an error, never "free", when the read
+// models cannot be read.
 type ReferenceIndex interface {
-	ReferenceTaken(ref domain.Reference, id uuid.UUID) bool
+	ReferenceTaken(ref domain.Reference, id uuid.UUID) (bool, error)
+}
+
+// referenceTaken is s.refs.ReferenceTaken, false with no index. Errors:
+// Unavailable.
+func (s *Service) referenceTaken(id uuid.UUID) (bool, error) {
+	if s.refs == nil {
+		return false, nil
+	}
+	taken, err := s.refs.ReferenceTaken(domain.ReferenceOf(id), id)
+	if err != nil {
+		return false, viewsUnreadable(err)
+	}
+	return taken, nil
 }
 
 // SetReferences gives the service the index of the references already
@@ -33,13 +47,22 @@ const maxReferenceDraws = 16
 // and a search by it shows each to those who may see it. Under an
 // Idempotency-Key the draws are derived from the request (R-OPS-1), so a
 // retry draws the same ids, and the referral its first run made does not
-// count as taking its own reference.
-func (s *Service) newReferralID(ctx context.Context) uuid.UUID {
+// count as taking its own reference. Errors: Unavailable, when whether a
+// reference is taken cannot be read: no referral is made then, rather
+// than one whose reference another may have.
+func (s *Service) newReferralID(ctx context.Context) (uuid.UUID, error) {
 	id := s.newID(ctx)
-	for i := 1; s.refs != nil && i < maxReferenceDraws && s.refs.ReferenceTaken(domain.ReferenceOf(id), id); i++ {
+	for i := 1; i < maxReferenceDraws; i++ {
+		taken, err := s.referenceTaken(id)
+		if err != nil {
+			return uuid.Nil, err
+		}
+		if !taken {
+			break
+		}
 		id = s.newID(ctx)
 	}
-	return id
+	return id, nil
 }
 
 // EarlierReferral finds the referral an earlier run of this request made,
@@ -66,7 +89,11 @@ func (s *Service) EarlierReferral(ctx context.Context) (uuid.UUID, eventstore.Po
 		if len(stored) > 0 {
 			return id, stored[len(stored)-1].Position, true, nil
 		}
-		if s.refs == nil || !s.refs.ReferenceTaken(domain.ReferenceOf(id), id) {
+		taken, err := s.referenceTaken(id)
+		if err != nil {
+			return uuid.Nil, eventstore.Start, false, err
+		}
+		if !taken {
 			return uuid.Nil, eventstore.Start, false, nil // the draw a run would have kept
 		}
 	}

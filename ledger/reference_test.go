@@ -11,7 +11,19 @@ import (
 
 type takenReferences map[domain.Reference]bool
 
-func (t takenReferences) ReferenceTaken(ref domain.Reference, _ uuid.UUID) bool { return t[ref] }
+func (t takenReferences) ReferenceTaken(ref domain.Reference, _ uuid.UUID) (bool, error) {
+	return t[ref], nil
+}
+
+// drawn is newReferralID's id, failing tb on its error.
+func drawn(tb testing.TB, s *Service, ctx context.Context) uuid.UUID {
+	tb.Helper()
+	id, err := s.newReferralID(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
+}
 
 // TestNewReferralIDSkipsTakenReferences: a new referral's id is drawn
 // again while its reference is already taken, so references stay unique
@@ -21,12 +33,12 @@ func TestNewReferralIDSkipsTakenReferences(t *testing.T) {
 	next := 0
 	s := &Service{mint: func() uuid.UUID { id := ids[next]; next++; return id }}
 	s.SetReferences(takenReferences{domain.ReferenceOf(ids[0]): true, domain.ReferenceOf(ids[1]): true})
-	if got := s.newReferralID(context.Background()); got != ids[2] {
+	if got := drawn(t, s, context.Background()); got != ids[2] {
 		t.Fatalf("newReferralID = %v, want the first id with a free reference, %v", got, ids[2])
 	}
 	next = 0
 	s.SetReferences(nil) // no index: the first id drawn
-	if got := s.newReferralID(context.Background()); got != ids[0] {
+	if got := drawn(t, s, context.Background()); got != ids[0] {
 		t.Fatalf("newReferralID without an index = %v, want %v", got, ids[0])
 	}
 }
@@ -34,9 +46,9 @@ func TestNewReferralIDSkipsTakenReferences(t *testing.T) {
 // heldReferences knows which referral holds each reference.
 type heldReferences map[domain.Reference]uuid.UUID
 
-func (h heldReferences) ReferenceTaken(ref domain.Reference, id uuid.UUID) bool {
+func (h heldReferences) ReferenceTaken(ref domain.Reference, id uuid.UUID) (bool, error) {
 	holder, ok := h[ref]
-	return ok && holder != id
+	return ok && holder != id, nil
 }
 
 // TestRetriedReferralKeepsItsReference: a create retried under the same
@@ -48,13 +60,13 @@ func TestRetriedReferralKeepsItsReference(t *testing.T) {
 	seed := []byte("user\x00key\x00POST /v1/referrals\x00body")
 	held := heldReferences{}
 	s.SetReferences(held)
-	first := s.newReferralID(WithIdempotencyKey(context.Background(), seed))
+	first := drawn(t, s, WithIdempotencyKey(context.Background(), seed))
 	held[domain.ReferenceOf(first)] = first
-	if again := s.newReferralID(WithIdempotencyKey(context.Background(), seed)); again != first {
+	if again := drawn(t, s, WithIdempotencyKey(context.Background(), seed)); again != first {
 		t.Fatalf("the retry drew %v, want the first run's %v", again, first)
 	}
 	held[domain.ReferenceOf(first)] = uuid.New() // taken by another referral
-	if other := s.newReferralID(WithIdempotencyKey(context.Background(), seed)); other == first {
+	if other := drawn(t, s, WithIdempotencyKey(context.Background(), seed)); other == first {
 		t.Fatalf("a reference another referral holds was drawn again")
 	}
 }

@@ -29,7 +29,10 @@ var errNoReferral = domain.Errorf(domain.NotFound, "no such referral")
 // (R-REF-1..4). A new client gets a fresh client id. Errors: Forbidden,
 // Invalid, Conflict (intake off).
 func (s *Service) MakeReferral(ctx context.Context, actor domain.Actor, cmd domain.MakeReferral, idx CaseIndex) (domain.Referral, Written, error) {
-	cmd.ReferralID = s.newReferralID(ctx)
+	var err error
+	if cmd.ReferralID, err = s.newReferralID(ctx); err != nil {
+		return domain.Referral{}, Written{}, err
+	}
 	if cmd.ClientID == uuid.Nil {
 		cmd.ClientID = s.newID(ctx)
 	} else {

@@ -123,3 +123,42 @@ func TestCaseChecksUnavailableWhenViewsUnreadable_OPS4(t *testing.T) {
 		t.Fatalf("the log's head after checks on views that cannot be read = %d, %v; want nothing recorded", head, err)
 	}
 }
+
+// unreadableReferences cannot tell whether a reference is taken.
+type unreadableReferences struct{}
+
+func (unreadableReferences) ReferenceTaken(domain.Reference, uuid.UUID) (bool, error) {
+	return false, errViews
+}
+
+// TestNewReferralUnavailableWhenReferencesUnreadable_REF13: a new
+// referral's id is drawn until its reference is free. When the references
+// taken could not be read every reference was free, so a referral could
+// be made, or forwarded, with a reference another holds. No referral is
+// made now: the answer is Unavailable, the views' error kept.
+func TestNewReferralUnavailableWhenReferencesUnreadable_REF13(t *testing.T) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := NewService(store, NewCodec(newMemKeys()), time.Now, uuid.New)
+	svc.SetReferences(unreadableReferences{})
+	ctx := context.Background()
+	adviser := domain.Actor{UserID: uuid.New(), OrganisationID: uuid.New(), Roles: []domain.Role{domain.RoleAdviser}}
+	_, _, err = svc.MakeReferral(ctx, adviser, domain.MakeReferral{ToOrganisationID: uuid.New(),
+		Client: domain.Client{Name: "Ada Lovelace", DateOfBirth: "1815-12-10"}}, nil)
+	if domain.ErrorCode(err) != domain.Unavailable || !errors.Is(err, errViews) {
+		t.Fatalf("MakeReferral when the references cannot be read = %v; want Unavailable with the views' error", err)
+	}
+	_, _, err = svc.Forward(ctx, adviser, uuid.New(), domain.ForwardReferral{ToOrganisationID: uuid.New()})
+	if domain.ErrorCode(err) != domain.Unavailable || !errors.Is(err, errViews) {
+		t.Fatalf("Forward when the references cannot be read = %v; want Unavailable with the views' error", err)
+	}
+	if _, _, _, err := svc.EarlierReferral(WithIdempotencyKey(ctx, []byte("a request"))); domain.ErrorCode(err) != domain.Unavailable {
+		t.Fatalf("EarlierReferral when the references cannot be read = %v; want Unavailable", err)
+	}
+	if head, err := store.Head(ctx); err != nil || head != 0 {
+		t.Fatalf("the log's head = %d, %v; want nothing recorded", head, err)
+	}
+}

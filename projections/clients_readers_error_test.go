@@ -141,3 +141,58 @@ func TestClientOfLockRequestReportsUnreadableViews_OPS4(t *testing.T) {
 		t.Fatalf("ClientOfLockRequest on views that cannot be read = %v, %v, %v; want ErrUnreadable", c, ok, err)
 	}
 }
+
+// TestReferralReadersReportUnreadableViews_OPS4: the referrals read model's
+// look-ups by id and by reference answered "none" when the views could
+// not be read. A reference read as free, so a new referral could be given
+// one another holds (R-REF-13); a referral's client, its summary and the
+// references naming a case were missing, so pages showed a case named by
+// no referral or a forward chain cut short, and a message sent by
+// reference went to no case. Each now answers the error, marked
+// ErrUnreadable.
+func TestReferralReadersReportUnreadableViews_OPS4(t *testing.T) {
+	p := NewReferrals(testCalendar(t), domain.DefaultTimescales())
+	id, client, org := uuid.New(), uuid.New(), uuid.New()
+	log := newEventLog()
+	log.referral(id, at(2026, 5, 1, 9), &domain.ReferralMade{ReferralID: id, FromOrganisationID: org, ToOrganisationID: uuid.New(), ClientID: client})
+	feed(p, log.events)
+	ref, now := domain.ReferenceOf(id), at(2026, 5, 2, 9)
+	if taken, err := p.ReferenceTaken(ref, uuid.Nil); err != nil || !taken {
+		t.Fatalf("ReferenceTaken = %v, %v; want taken", taken, err)
+	}
+	if c, ok, err := p.ClientOfReference(ref); err != nil || !ok || c != client {
+		t.Fatalf("ClientOfReference = %v, %v, %v; want the client", c, ok, err)
+	}
+	if n, err := p.Len(); err != nil || n != 1 {
+		t.Fatalf("Len = %d, %v; want 1", n, err)
+	}
+
+	if err := p.ViewsDB().Close(); err != nil {
+		t.Fatal(err)
+	}
+	other := uuid.New() // not cached: read from the views
+	reads := map[string]func() error{
+		"ReferenceTaken": func() error { _, err := p.ReferenceTaken(ref, uuid.Nil); return err },
+		"ClientOfReference": func() error {
+			_, _, err := p.ClientOfReference(ref)
+			return err
+		},
+		"FindByReference": func() error {
+			_, err := p.FindByReference(ReferenceQuery{Reference: ref, Organisation: org}, now)
+			return err
+		},
+		"Summary":      func() error { _, _, err := p.Summary(other, now); return err },
+		"ClientOf":     func() error { _, _, err := p.ClientOf(other); return err },
+		"ReferencesOf": func() error { _, err := p.ReferencesOf([]uuid.UUID{other}); return err },
+		"ClientReferrals": func() error {
+			_, err := p.ClientReferrals([]uuid.UUID{other}, org, nil, now)
+			return err
+		},
+		"Len": func() error { _, err := p.Len(); return err },
+	}
+	for name, read := range reads {
+		if err := read(); !errors.Is(err, ErrUnreadable) {
+			t.Errorf("%s on views that cannot be read = %v; want ErrUnreadable", name, err)
+		}
+	}
+}

@@ -637,15 +637,19 @@ func (k *KnownClients) Len() (int, error) {
 
 // ClientReferrals lists, in the order of ids, the referrals among ids that
 // org made or received, as the outbox lists them, leaving out those of
-// clients visible refuses (the caller's lock rule).
-func (p *Referrals) ClientReferrals(ids []uuid.UUID, org uuid.UUID, visible func(client uuid.UUID) bool, now time.Time) []ReferralSummary {
+// clients visible refuses (the caller's lock rule). Errors:
+// ErrUnreadable, rather than a referral left out.
+func (p *Referrals) ClientReferrals(ids []uuid.UUID, org uuid.UUID, visible func(client uuid.UUID) bool, now time.Time) ([]ReferralSummary, error) {
 	out := []ReferralSummary{}
 	for _, id := range ids {
-		e := p.get(id)
+		e, err := p.get(id)
+		if err != nil {
+			return nil, err
+		}
 		if e == nil || !e.R.Involves(org) || (visible != nil && !visible(e.R.ClientID)) {
 			continue
 		}
 		out = append(out, p.summary(e, now))
 	}
-	return out
+	return out, nil
 }

@@ -68,13 +68,13 @@ func TestEndedReferralsLeaveTheWork_REF9_REF10_REF11_REF12(t *testing.T) {
 	if got := ids(thirds.Items); !slices.Equal(got, []uuid.UUID{next}) || !thirds.Items[0].NextDeadline.Equal(endOf(2026, 11, 24)) {
 		t.Errorf("new receiver's inbox: %+v", thirds.Items)
 	}
-	if s, ok := p.Summary(forwarded, now); !ok || s.ForwardedTo != next {
-		t.Errorf("original: %+v", s)
+	if s, ok, err := p.Summary(forwarded, now); err != nil || !ok || s.ForwardedTo != next {
+		t.Errorf("original: %+v, %v", s, err)
 	}
-	if s, ok := p.Summary(next, now); !ok || s.ForwardedFrom != forwarded || s.FromOrganisationID != to {
-		t.Errorf("successor: %+v", s)
+	if s, ok, err := p.Summary(next, now); err != nil || !ok || s.ForwardedFrom != forwarded || s.FromOrganisationID != to {
+		t.Errorf("successor: %+v, %v", s, err)
 	}
-	if _, ok := p.Summary(uuid.New(), now); ok {
-		t.Error("Summary of an unknown id")
+	if _, ok, err := p.Summary(uuid.New(), now); err != nil || ok {
+		t.Errorf("Summary of an unknown id: %v, %v", ok, err)
 	}
 }

@@ -27,23 +27,30 @@ func (p *Locks) PendingLocks() []ledger.PendingLock {
 
 // ClientOfReference returns the client of the referral with a reference,
 // whoever made or received it: for routing a message to the case's
-// responsible person (R-LOCK-8), never to show the caller.
-func (p *Referrals) ClientOfReference(ref domain.Reference) (uuid.UUID, bool) {
-	for _, e := range p.byReference(ref) {
-		return e.R.ClientID, true
+// responsible person (R-LOCK-8), never to show the caller. Errors:
+// ErrUnreadable, rather than "no such referral".
+func (p *Referrals) ClientOfReference(ref domain.Reference) (uuid.UUID, bool, error) {
+	found, err := p.byReference(ref)
+	if err != nil || len(found) == 0 {
+		return uuid.Nil, false, err
 	}
-	return uuid.Nil, false
+	return found[0].R.ClientID, true, nil
 }
 
 // ReferencesOf returns the references of referrals by id, for naming a
-// client's case without its data; an unknown id is left out.
-func (p *Referrals) ReferencesOf(ids []uuid.UUID) []ReferralSummary {
+// client's case without its data; an unknown id is left out. Errors:
+// ErrUnreadable, rather than a referral left out.
+func (p *Referrals) ReferencesOf(ids []uuid.UUID) ([]ReferralSummary, error) {
 	out := []ReferralSummary{}
 	for _, id := range ids {
-		if e := p.get(id); e != nil {
+		e, err := p.get(id)
+		if err != nil {
+			return nil, err
+		}
+		if e != nil {
 			out = append(out, ReferralSummary{ID: id, Reference: e.R.Reference(), ClientID: e.R.ClientID, MadeAt: e.R.MadeAt,
 				FromOrganisationID: e.R.FromOrganisationID, ToOrganisationID: e.R.ToOrganisationID, Status: e.R.Status})
 		}
 	}
-	return out
+	return out, nil
 }

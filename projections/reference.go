@@ -11,14 +11,20 @@ import (
 // ReferenceTaken reports whether a referral other than id has this
 // reference (R-REF-13): the ledger draws a new referral's id until its
 // reference is free. The referral id itself does not count, so a retry
-// that derives the same id (R-OPS-1) keeps it.
-func (p *Referrals) ReferenceTaken(ref domain.Reference, id uuid.UUID) bool {
-	for _, other := range p.byReference(ref) {
+// that derives the same id (R-OPS-1) keeps it. Errors: ErrUnreadable,
+// rather than "free", which would give a new referral a reference
+// another has.
+func (p *Referrals) ReferenceTaken(ref domain.Reference, id uuid.UUID) (bool, error) {
+	found, err := p.byReference(ref)
+	if err != nil {
+		return false, err
+	}
+	for _, other := range found {
 		if other.R.ID != id {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
 
 // ReferenceQuery asks for the referrals with one reference that an
@@ -33,14 +39,18 @@ type ReferenceQuery struct {
 
 // FindByReference lists the referrals with q.Reference that q.Organisation
 // made or received: none, or one (two only if two references ever
-// collided in a race), in the order they were made.
-func (p *Referrals) FindByReference(q ReferenceQuery, now time.Time) []ReferralSummary {
+// collided in a race), in the order they were made. Errors: ErrUnreadable.
+func (p *Referrals) FindByReference(q ReferenceQuery, now time.Time) ([]ReferralSummary, error) {
+	found, err := p.byReference(q.Reference)
+	if err != nil {
+		return nil, err
+	}
 	out := []ReferralSummary{}
-	for _, e := range p.byReference(q.Reference) {
+	for _, e := range found {
 		if !e.R.Involves(q.Organisation) || (q.Visible != nil && !q.Visible(e.R.ClientID)) {
 			continue
 		}
 		out = append(out, p.summary(e, now))
 	}
-	return out
+	return out, nil
 }

@@ -22,20 +22,20 @@ func TestFindByReference(t *testing.T) {
 	p.Apply(eventstore.RecordedEvent{Position: 1, Stream: ledger.ReferralStream(id)}, domain.Recorded{At: at, Revision: 0,
 		Event: &domain.ReferralMade{ReferralID: id, FromOrganisationID: from, ToOrganisationID: to, ClientID: client}})
 	ref := domain.ReferenceOf(id)
-	if !p.ReferenceTaken(ref, uuid.Nil) {
+	if taken, err := p.ReferenceTaken(ref, uuid.Nil); err != nil || !taken {
 		t.Fatal("the reference of a referral made is not taken")
 	}
 	for _, org := range []uuid.UUID{from, to} {
-		got := p.FindByReference(ReferenceQuery{Reference: ref, Organisation: org}, at)
+		got := noErr[[]ReferralSummary](t)(p.FindByReference(ReferenceQuery{Reference: ref, Organisation: org}, at))
 		if len(got) != 1 || got[0].ID != id || got[0].Reference != ref {
 			t.Fatalf("FindByReference for an organisation involved = %+v", got)
 		}
 	}
-	if got := p.FindByReference(ReferenceQuery{Reference: ref, Organisation: other}, at); len(got) != 0 {
+	if got := noErr[[]ReferralSummary](t)(p.FindByReference(ReferenceQuery{Reference: ref, Organisation: other}, at)); len(got) != 0 {
 		t.Fatalf("another organisation finds the referral: %+v", got)
 	}
 	hidden := func(uuid.UUID) bool { return false }
-	if got := p.FindByReference(ReferenceQuery{Reference: ref, Organisation: to, Visible: hidden}, at); len(got) != 0 {
+	if got := noErr[[]ReferralSummary](t)(p.FindByReference(ReferenceQuery{Reference: ref, Organisation: to, Visible: hidden}, at)); len(got) != 0 {
 		t.Fatalf("a locked case is found: %+v", got)
 	}
 }
@@ -54,7 +54,7 @@ func BenchmarkReferenceTaken_Issue14(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		id := uuid.New()
-		if p.ReferenceTaken(domain.ReferenceOf(id), id) {
+		if taken, err := p.ReferenceTaken(domain.ReferenceOf(id), id); err != nil || taken {
 			b.Fatal("a fresh reference is taken")
 		}
 	}

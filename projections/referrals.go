@@ -129,13 +129,14 @@ func (p *Referrals) Checkpoint() eventstore.Position {
 	return p.checkpoint
 }
 
-// Len returns the number of referrals held, open and closed.
-func (p *Referrals) Len() int {
+// Len returns the number of referrals held, open and closed. Errors:
+// ErrUnreadable, rather than none.
+func (p *Referrals) Len() (int, error) {
 	var n int
 	if err := p.views.db.QueryRow(`SELECT COUNT(*) FROM referrals`).Scan(&n); err != nil {
-		return 0
+		return 0, fmt.Errorf("views: referrals: %w: %w", ErrUnreadable, err)
 	}
-	return n
+	return n, nil
 }
 
 // Apply implements Projection, applying one event in a transaction of its
@@ -428,18 +429,22 @@ func withoutClientData(r domain.Referral) domain.Referral {
 	return r
 }
 
-// get returns the committed referral id, nil when none.
-func (p *Referrals) get(id uuid.UUID) *referralEntry {
+// get returns the committed referral id, nil when none. Errors:
+// ErrUnreadable, rather than none.
+func (p *Referrals) get(id uuid.UUID) (*referralEntry, error) {
 	p.mu.Lock()
 	if e, ok := p.cache[id]; ok {
 		p.mu.Unlock()
-		return e
+		return e, nil
 	}
 	cp := p.checkpoint
 	p.mu.Unlock()
 	e, err := scanEntry(p.views.db.QueryRow(`SELECT state FROM referrals WHERE id = ?`, id[:]))
-	if err != nil || e == nil {
-		return nil
+	if err != nil {
+		return nil, fmt.Errorf("views: a referral: %w: %w", ErrUnreadable, err)
+	}
+	if e == nil {
+		return nil, nil
 	}
 	p.mu.Lock()
 	// Cache only what no batch committed meanwhile could have changed: a
@@ -448,24 +453,37 @@ func (p *Referrals) get(id uuid.UUID) *referralEntry {
 		p.cacheLocked(id, e)
 	}
 	p.mu.Unlock()
-	return e
+	return e, nil
 }
 
 // byReferenceQuery reads the referrals with one reference.
 const byReferenceQuery = `SELECT state FROM referrals WHERE reference = ? ORDER BY made_at DESC, id`
 
 // byReference returns the referrals with ref, in the order they were made.
-func (p *Referrals) byReference(ref domain.Reference) []*referralEntry {
+// Errors: ErrUnreadable, rather than none (or some of them).
+func (p *Referrals) byReference(ref domain.Reference) ([]*referralEntry, error) {
+	out, err := p.scanByReference(ref)
+	if err != nil {
+		return nil, fmt.Errorf("views: referrals by reference: %w: %w", ErrUnreadable, err)
+	}
+	return out, nil
+}
+
+func (p *Referrals) scanByReference(ref domain.Reference) ([]*referralEntry, error) {
 	rows, err := p.byRef.Query(string(ref))
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	defer rows.Close()
 	var out []*referralEntry
 	for rows.Next() {
-		if e, err := scanEntry(rows); err == nil && e != nil {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		if e != nil {
 			out = append(out, e)
 		}
 	}
-	return out
+	return out, rows.Err()
 }

@@ -126,7 +126,7 @@ func BenchmarkReferralsRebuild(b *testing.B) {
 		feed(p, log.events)
 	}
 	b.ReportMetric(float64(len(log.events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(p.Len()), "referrals")
+	b.ReportMetric(float64(noErr[int](b)(p.Len())), "referrals")
 }
 
 // benchKeys is a key store of one key, enough to seal events for a

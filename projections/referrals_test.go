@@ -306,7 +306,7 @@ func TestReferralsHoldNoClientData(t *testing.T) {
 	log.referral(id, at(2026, 12, 14, 13), &domain.ReferralClosed{Outcome: domain.OutcomeNegative, Comment: "marker comment"})
 	p := NewReferrals(testCalendar(t), domain.DefaultTimescales())
 	feed(p, log.events)
-	r := p.get(id).R
+	r := noErr[*referralEntry](t)(p.get(id)).R
 	if r.Client != (domain.Client{}) || r.Reason != "" || r.UrgencyFeedback != "" || r.Comment != "" ||
 		r.Notes != nil || r.SafeguardingOverride != nil {
 		t.Fatalf("the read model holds client data: %+v", r)
@@ -323,7 +323,7 @@ func TestReferralsIgnoreRedelivery(t *testing.T) {
 	p := NewReferrals(testCalendar(t), domain.DefaultTimescales())
 	feed(p, log.events)
 	feed(p, log.events[:1])
-	if r := p.get(id).R; r.Status != domain.StatusAcknowledged || r.Revision != 1 || p.Checkpoint() != 2 {
+	if r := noErr[*referralEntry](t)(p.get(id)).R; r.Status != domain.StatusAcknowledged || r.Revision != 1 || p.Checkpoint() != 2 {
 		t.Fatalf("after redelivery: status %s revision %d checkpoint %d", r.Status, r.Revision, p.Checkpoint())
 	}
 }

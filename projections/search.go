@@ -47,13 +47,14 @@ func SearchScope(actor domain.Actor) uuid.UUID {
 
 // ClientOf returns the client of referral id, false when the read model
 // holds no such referral. It checks no access: the caller asks the ledger,
-// with the client, what the user may see.
-func (p *Referrals) ClientOf(id uuid.UUID) (uuid.UUID, bool) {
-	e := p.get(id)
-	if e == nil || !e.R.Exists {
-		return uuid.Nil, false
+// with the client, what the user may see. Errors: ErrUnreadable, rather
+// than "no such referral".
+func (p *Referrals) ClientOf(id uuid.UUID) (uuid.UUID, bool, error) {
+	e, err := p.get(id)
+	if err != nil || e == nil || !e.R.Exists {
+		return uuid.Nil, false, err
 	}
-	return e.R.ClientID, true
+	return e.R.ClientID, true, nil
 }
 
 // Search lists the referrals matching every filter of q, newest made

@@ -59,7 +59,10 @@ func (p *Pages) knownClients(c *gin.Context, f makeForm) ([]knownClientMatch, er
 		if err != nil {
 			return nil, err
 		}
-		refs := p.Referrals.ClientReferrals(ids, u.OrganisationID, p.lockVisible(actor, now), now)
+		refs, err := p.Referrals.ClientReferrals(ids, u.OrganisationID, p.lockVisible(actor, now), now)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, knownClientMatch{ClientID: client, Referrals: refs})
 	}
 	return out, nil

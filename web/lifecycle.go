@@ -101,7 +101,7 @@ type lifecycleView struct {
 	Reasons                                        []string
 }
 
-func (p *Pages) lifecycleView(r domain.Referral, u domain.User) lifecycleView {
+func (p *Pages) lifecycleView(r domain.Referral, u domain.User) (lifecycleView, error) {
 	a := u.Actor()
 	receiver := u.OrganisationID == r.ToOrganisationID && a.Caseworker()
 	v := lifecycleView{Reasons: domain.DeclineReasonCodes()}
@@ -127,9 +127,12 @@ func (p *Pages) lifecycleView(r domain.Referral, u domain.User) lifecycleView {
 		v.ForwardedFrom = p.orgName(r.FromOrganisationID)
 	}
 	if r.ForwardedFrom != uuid.Nil || r.ForwardedTo != uuid.Nil {
-		v.Chain = p.forwardChain(r, a)
+		var err error
+		if v.Chain, err = p.forwardChain(r, a); err != nil {
+			return lifecycleView{}, err
+		}
 	}
-	return v
+	return v, nil
 }
 
 // forwardChain is the chain of forwards r is part of, first referral
@@ -138,13 +141,17 @@ func (p *Pages) lifecycleView(r domain.Referral, u domain.User) lifecycleView {
 // than the API's forwarded_to and forwarded_from tell of it: the
 // organisations of a forward from, or to, a referral they see, without
 // its reference, status or a link; forwards further on, between other
-// organisations, are not shown at all.
-func (p *Pages) forwardChain(r domain.Referral, a domain.Actor) []chainLink {
+// organisations, are not shown at all. Errors: the views'
+// (ErrUnreadable), rather than a chain cut short.
+func (p *Pages) forwardChain(r domain.Referral, a domain.Actor) ([]chainLink, error) {
 	now := p.Service.Now()
 	const most = 50 // a guard against a malformed loop
 	var back []projections.ReferralSummary
 	for id, n := r.ForwardedFrom, 0; id != uuid.Nil && n < most; n++ {
-		s, ok := p.Referrals.Summary(id, now)
+		s, ok, err := p.Referrals.Summary(id, now)
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			break
 		}
@@ -159,7 +166,10 @@ func (p *Pages) forwardChain(r domain.Referral, a domain.Actor) []chainLink {
 	chain = append(chain, projections.ReferralSummary{ID: r.ID, Status: r.Status, FromOrganisationID: r.FromOrganisationID,
 		ToOrganisationID: r.ToOrganisationID, ForwardedTo: r.ForwardedTo})
 	for id, n := r.ForwardedTo, 0; id != uuid.Nil && n < most; n++ {
-		s, ok := p.Referrals.Summary(id, now)
+		s, ok, err := p.Referrals.Summary(id, now)
+		if err != nil {
+			return nil, err
+		}
 		if !ok {
 			break
 		}
@@ -188,7 +198,7 @@ func (p *Pages) forwardChain(r domain.Referral, a domain.Actor) []chainLink {
 		}
 		out = append(out, l)
 	}
-	return out
+	return out, nil
 }
 
 // confirmView is the confirmation step of a decline, forward or withdrawal:

@@ -169,7 +169,10 @@ func (p *Pages) caseReferences(u domain.User, client uuid.UUID) ([]projections.R
 	if err != nil {
 		return nil, err
 	}
-	all := p.Referrals.ReferencesOf(ids)
+	all, err := p.Referrals.ReferencesOf(ids)
+	if err != nil {
+		return nil, err
+	}
 	if u.Actor().NetworkWide() {
 		return all, nil
 	}
@@ -1324,20 +1327,26 @@ var unknownCase = uuid.MustParse("6f1d3a52-5c55-4b7e-9a0e-2f8e6b1c4d90")
 
 // caseOf reads the client id or referral reference the sender typed. The
 // reference is looked up among every referral, for routing only: the
-// sender is never told what it found.
-func (p *Pages) caseOf(s string) (uuid.UUID, bool) {
+// sender is never told what it found. Errors: the views' (ErrUnreadable),
+// rather than a message sent to no case: the 503 of any message sent
+// while the views cannot be read.
+func (p *Pages) caseOf(s string) (uuid.UUID, bool, error) {
 	s = strings.TrimSpace(s)
 	if id, err := uuid.Parse(s); err == nil && len(s) == 36 {
-		return id, true
+		return id, true, nil
 	}
 	ref, err := domain.ParseReference(s)
 	if err != nil {
-		return uuid.Nil, false
+		return uuid.Nil, false, nil
 	}
-	if client, ok := p.Referrals.ClientOfReference(ref); ok {
-		return client, true
+	client, ok, err := p.Referrals.ClientOfReference(ref)
+	switch {
+	case err != nil:
+		return uuid.Nil, false, err
+	case ok:
+		return client, true, nil
 	}
-	return uuid.NewSHA1(unknownCase, []byte(ref.String())), true
+	return uuid.NewSHA1(unknownCase, []byte(ref.String())), true, nil
 }
 
 // passInformation sends a message to the case's responsible person, if
@@ -1346,8 +1355,11 @@ func (p *Pages) caseOf(s string) (uuid.UUID, bool) {
 func (p *Pages) passInformation(c *gin.Context) {
 	v := passInformationView{layout: p.base(c, "Pass information to the case owner", "pass-information"),
 		Case: strings.TrimSpace(c.PostForm("case")), Text: c.PostForm("message-text"), ChildProtection: c.PostForm("child-protection") == "yes"}
-	client, ok := p.caseOf(v.Case)
-	var err error
+	client, ok, err := p.caseOf(v.Case)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
 	if !ok {
 		err = domain.InvalidFields(domain.FieldError{Field: "case", Message: "enter the client id or a referral reference like 7KQ4-M2XD"})
 		if strings.TrimSpace(v.Text) == "" {

@@ -139,7 +139,9 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 			}
 		}
 	}
-	v.Life = p.lifecycleView(r, u)
+	if v.Life, err = p.lifecycleView(r, u); err != nil {
+		return referralView{}, err
+	}
 	for _, n := range r.Notes {
 		v.Notes = append(v.Notes, noteView{Text: n.Text, AgreedCloseBy: n.AgreedCloseBy, At: n.At,
 			By: p.userName(n.ActorUserID), Organisation: p.orgName(n.ActorOrganisationID)})

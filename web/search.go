@@ -505,9 +505,12 @@ func (p *Pages) accessLogPage(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	client, ok := p.Referrals.ClientOf(id)
-	if !ok {
-		p.fail(c, domain.Errorf(domain.NotFound, "no such referral"))
+	client, ok, err := p.Referrals.ClientOf(id)
+	if err == nil && !ok {
+		err = domain.Errorf(domain.NotFound, "no such referral")
+	}
+	if err != nil {
+		p.fail(c, err)
 		return
 	}
 	entries, err := p.Service.AccessLog(p.request(c, nil), currentUser(c).Actor(), client, p.caseIndex())
