@@ -31,14 +31,7 @@ func TestErasureRequestsUnreadableViews_OPS4(t *testing.T) {
 
 	// The table of erasure requests is gone from views.db under the
 	// server: its reads fail, as on a damaged file.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(n.Dir, projections.ViewsFile)+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`ALTER TABLE erasure_requests RENAME TO erasure_requests_away`); err != nil {
-		t.Fatal(err)
-	}
+	restore := n.hideViewsTable(t, "erasure_requests")
 	r := n.do(t, http.MethodGet, "/v1/erasure-requests", n.Admin.Token, nil)
 	p := r.problem(t, http.StatusServiceUnavailable)
 	if strings.Contains(string(r.Body), client) || strings.Contains(string(r.Body), reason) {
@@ -48,10 +41,29 @@ func TestErasureRequestsUnreadableViews_OPS4(t *testing.T) {
 		t.Errorf("the 503 does not say to retry: %s", r.Body)
 	}
 
-	if _, err := db.Exec(`ALTER TABLE erasure_requests_away RENAME TO erasure_requests`); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	if got := listed(); len(got) != 1 || got[0].(map[string]any)["id"] != id {
 		t.Fatalf("waiting once the views read again %v, want %s", got, id)
+	}
+}
+
+// hideViewsTable renames table in the node's views.db under the running
+// server, so that its reads fail as on a damaged file, and returns the
+// function that puts it back.
+func (a *testAPI) hideViewsTable(tb testing.TB, table string) (restore func()) {
+	tb.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(a.Dir, projections.ViewsFile)+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(`ALTER TABLE ` + table + ` RENAME TO ` + table + `_away`); err != nil {
+		tb.Fatal(err)
+	}
+	return func() {
+		tb.Helper()
+		if _, err := db.Exec(`ALTER TABLE ` + table + `_away RENAME TO ` + table); err != nil {
+			tb.Fatal(err)
+		}
 	}
 }

@@ -1,13 +1,9 @@
 package http
 
 import (
-	"database/sql"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/referral-ledger/ledger/projections"
 )
 
 // TestErasureRequestUnreadableViews_OPS4: an erasure request read from
@@ -31,14 +27,7 @@ func TestErasureRequestUnreadableViews_OPS4(t *testing.T) {
 
 	// The table of erasure requests is gone from views.db under the
 	// server: its reads fail, as on a damaged file.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(n.Dir, projections.ViewsFile)+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`ALTER TABLE erasure_requests RENAME TO erasure_requests_away`); err != nil {
-		t.Fatal(err)
-	}
+	restore := n.hideViewsTable(t, "erasure_requests")
 	unavailable := func(r *response) {
 		t.Helper()
 		p := r.problem(t, http.StatusServiceUnavailable)
@@ -60,9 +49,7 @@ func TestErasureRequestUnreadableViews_OPS4(t *testing.T) {
 		t.Errorf("a decision on views that cannot be read appended: head %d → %d", before, after)
 	}
 
-	if _, err := db.Exec(`ALTER TABLE erasure_requests_away RENAME TO erasure_requests`); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	for _, token := range []string{n.Admin.Token, n.AdviserA.Token} {
 		if got := want(t, n.do(t, http.MethodGet, path, token, nil), http.StatusOK).str("status"); got != "requested" {
 			t.Fatalf("GET %s once the views read again: status %s, want requested", path, got)

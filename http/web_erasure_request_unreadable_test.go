@@ -1,12 +1,8 @@
 package http
 
 import (
-	"database/sql"
 	"net/http"
-	"path/filepath"
 	"testing"
-
-	"github.com/referral-ledger/ledger/projections"
 )
 
 // TestWebErasureRequestPageUnreadableViews_OPS4: an erasure request's page
@@ -26,21 +22,12 @@ func TestWebErasureRequestPageUnreadableViews_OPS4(t *testing.T) {
 
 	// The table of erasure requests is gone from views.db under the
 	// server: its reads fail, as on a damaged file.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(n.Dir, projections.ViewsFile)+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`ALTER TABLE erasure_requests RENAME TO erasure_requests_away`); err != nil {
-		t.Fatal(err)
-	}
+	restore := n.hideViewsTable(t, "erasure_requests")
 	for _, u := range []*webUser{admin, adviser} {
 		wantPage(t, u.get(page), http.StatusServiceUnavailable)
 	}
 
-	if _, err := db.Exec(`ALTER TABLE erasure_requests_away RENAME TO erasure_requests`); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	for _, u := range []*webUser{admin, adviser} {
 		wantPage(t, u.get(page), http.StatusOK, "Waiting for a decision")
 	}

@@ -1,12 +1,8 @@
 package http
 
 import (
-	"database/sql"
 	"net/http"
-	"path/filepath"
 	"testing"
-
-	"github.com/referral-ledger/ledger/projections"
 )
 
 // TestWebRetentionPageUnreadableViews_PRIV5: the coordinator's retention
@@ -24,18 +20,9 @@ func TestWebRetentionPageUnreadableViews_PRIV5(t *testing.T) {
 
 	// The clients index is gone from views.db under the server: its
 	// reads fail, as on a damaged file.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(n.Dir, projections.ViewsFile)+"?_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`ALTER TABLE clients RENAME TO clients_away`); err != nil {
-		t.Fatal(err)
-	}
+	restore := n.hideViewsTable(t, "clients")
 	wantPage(t, admin.get("/retention"), http.StatusServiceUnavailable)
 
-	if _, err := db.Exec(`ALTER TABLE clients_away RENAME TO clients`); err != nil {
-		t.Fatal(err)
-	}
+	restore()
 	wantPage(t, admin.get("/retention"), http.StatusOK, client)
 }
