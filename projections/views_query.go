@@ -2,6 +2,7 @@ package projections
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/google/uuid"
 )
@@ -52,9 +53,15 @@ func madeKey(e *referralEntry) sortKey { return newestFirst(e.R.MadeAt, e.R.ID) 
 // rowsPage reads up to limit items of the rows q selects, in its order,
 // skipping those keep refuses and ending at the first stop accepts
 // (either may be nil), and returns them with the cursor of the next page
-// when there is more. key gives each row's place in list.
+// when there is more. key gives each row's place in list. Errors:
+// ErrUnreadable, never a short page.
 func rowsPage[T any](p *Referrals, list listOf, limit int, q listQuery, keep, stop func(*referralEntry) bool,
-	key func(*referralEntry) sortKey, item func(*referralEntry) T) (Page[T], error) {
+	key func(*referralEntry) sortKey, item func(*referralEntry) T) (page Page[T], err error) {
+	defer func() {
+		if err != nil {
+			page, err = Page[T]{}, fmt.Errorf("views: a list of referrals: %w: %w", ErrUnreadable, err)
+		}
+	}()
 	limit = clampLimit(limit)
 	out := Page[T]{Items: make([]T, 0, min(limit, 64))}
 	rows, err := p.views.db.Query(q.sql, q.args...)
