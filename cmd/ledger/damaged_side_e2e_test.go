@@ -26,7 +26,7 @@ func TestDamagedSideDatabaseNamed_OPS4(t *testing.T) {
 			t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
 			path := filepath.Join(dir, name)
 			sqlitedamage.Header(t, path)
-			err := serveRefusal(t)
+			err := serveFails(t)
 			if err == nil || strings.Count(err.Error(), path) != 1 || !strings.Contains(err.Error(), "ledger restore") ||
 				strings.Contains(err.Error(), "store: idempotency store") {
 				t.Fatalf("serve on a damaged %s: %v; want a refusal naming the file once and how to mend it", name, err)
@@ -54,7 +54,7 @@ func TestDamagedKeysViewsAndNoticesNamed_OPS4(t *testing.T) {
 			t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
 			path := filepath.Join(dir, name)
 			sqlitedamage.Header(t, path)
-			err := serveRefusal(t)
+			err := serveFails(t)
 			if err == nil || strings.Count(err.Error(), path) != 1 || !strings.Contains(err.Error(), mend) {
 				t.Fatalf("serve on a damaged %s: %v; want a refusal naming the file once and how to mend it (%s)", name, err, mend)
 			}

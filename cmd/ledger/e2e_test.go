@@ -91,30 +91,6 @@ func startNodeWith(t *testing.T, dataDir, bootstrapPassword string) *node {
 	return n
 }
 
-// serveRefusal runs `ledger serve` where it must refuse to start, and
-// returns its error. A serve that starts instead is stopped and fails the
-// test, rather than serving until the test binary times out.
-func serveRefusal(t *testing.T) error {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, pw, io.Discard)
-		pw.Close()
-	}()
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if strings.HasPrefix(lines.Text(), "referral ledger listening on ") {
-			cancel()
-			go func() { _, _ = io.Copy(io.Discard, pr) }()
-			t.Fatalf("serve started (%s) where it must refuse; stopped: %v", lines.Text(), <-done)
-		}
-	}
-	return <-done
-}
-
 func (n *node) call(t *testing.T, method, path, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var r io.Reader
@@ -319,7 +295,7 @@ func TestBootstrapEmail_ORG1(t *testing.T) {
 func TestConfigErrorsAreClear(t *testing.T) {
 	t.Setenv("LEDGER_DATA_DIR", t.TempDir())
 	t.Setenv("LEDGER_AUTH_PASSWORD_POLICY", "lax")
-	err := serveRefusal(t)
+	err := serveFails(t)
 	if err == nil || !strings.Contains(err.Error(), "auth.password_policy") {
 		t.Fatalf("err = %v, want one naming auth.password_policy", err)
 	}

@@ -288,7 +288,7 @@ func TestNodeOnSQLiteKeysIsRefusedClearly_OPS2(t *testing.T) {
 	t.Setenv("LEDGER_KEYSTORE", "sqlite")
 	t.Setenv("LEDGER_DATA_DIR", t.TempDir())
 	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
-	err := serveRefusal(t)
+	err := serveFails(t)
 	if err == nil || !strings.Contains(err.Error(), "keystore: postgres") {
 		t.Fatalf("serve on KurrentDB with its own keys.db: %v, want a refusal naming keystore: postgres", err)
 	}

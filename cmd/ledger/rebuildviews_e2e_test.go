@@ -86,7 +86,7 @@ func TestRebuildViewsOfADamagedFile_OPS4(t *testing.T) {
 	path := filepath.Join(dir, projections.ViewsFile)
 	sqlitedamage.Header(t, path)
 	t.Setenv("LEDGER_HTTP_ADDR", "127.0.0.1:0")
-	if err := serveRefusal(t); err == nil || !strings.Contains(err.Error(), path) {
+	if err := serveFails(t); err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("serve on a damaged views.db: %v; want a refusal naming it", err)
 	}
 	if err := run(context.Background(), []string{"rebuild-views"}, io.Discard, io.Discard); err != nil {

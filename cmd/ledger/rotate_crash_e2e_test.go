@@ -121,7 +121,7 @@ func TestRotationResumesAfterACrash(t *testing.T) {
 			}
 
 			if j, _ := readRotationJournal(dir); j != nil {
-				err := serveRefusal(t)
+				err := serveFails(t)
 				if err == nil || !strings.Contains(err.Error(), "run `ledger rotate-master-key`") {
 					t.Fatalf("serve mid-rotation: %v", err)
 				}
@@ -200,7 +200,7 @@ func TestRotationToAKeyFile(t *testing.T) {
 		!strings.Contains(out.String(), "point master_key_file (or LEDGER_MASTER_KEY) at it, then run rotate-master-key again") {
 		t.Fatalf("rotate: %v\n%s", err, out.String())
 	}
-	err := serveRefusal(t)
+	err := serveFails(t)
 	if err == nil || !strings.Contains(err.Error(), "wrapped under the key in "+newFile+"; set master_key_file to that file") {
 		t.Fatalf("serve before the configuration names the new key: %v", err)
 	}
