@@ -838,7 +838,7 @@ func scanIDs(rows *sql.Rows, err error) ([]uuid.UUID, error) {
 func (p *Clients) OrganisationKnowsClient(org, client uuid.UUID) (bool, error) {
 	c, err := p.caseOf(client)
 	if err != nil {
-		return false, fmt.Errorf("views: a client's organisations: %w: %w", ErrUnreadable, err)
+		return false, unreadable("a client's organisations", err)
 	}
 	return slices.Contains(c.orgs, org), nil
 }
@@ -848,7 +848,7 @@ func (p *Clients) OrganisationKnowsClient(org, client uuid.UUID) (bool, error) {
 func (p *Clients) ReferralsOf(client uuid.UUID) ([]uuid.UUID, error) {
 	c, err := p.caseOf(client)
 	if err != nil {
-		return nil, fmt.Errorf("views: a client's referrals: %w: %w", ErrUnreadable, err)
+		return nil, unreadable("a client's referrals", err)
 	}
 	if len(c.refs) == 0 {
 		return nil, nil
@@ -865,11 +865,11 @@ func (p *Clients) ClientOfErasureRequest(request uuid.UUID) (uuid.UUID, bool, er
 	case errors.Is(err, sql.ErrNoRows):
 		return uuid.Nil, false, nil
 	case err != nil:
-		return uuid.Nil, false, fmt.Errorf("views: an erasure request's client: %w: %w", ErrUnreadable, err)
+		return uuid.Nil, false, unreadable("an erasure request's client", err)
 	}
 	c, err := uuid.FromBytes(b)
 	if err != nil {
-		return uuid.Nil, false, fmt.Errorf("views: an erasure request's client: %w: %w", ErrUnreadable, err)
+		return uuid.Nil, false, unreadable("an erasure request's client", err)
 	}
 	return c, true, nil
 }
@@ -895,7 +895,7 @@ func (p *Clients) CheckErased(client uuid.UUID) (bool, error) {
 	}
 	r, err := p.committedRow(client)
 	if err != nil {
-		return false, fmt.Errorf("views: a client's erasure: %w: %w", ErrUnreadable, err)
+		return false, unreadable("a client's erasure", err)
 	}
 	return r.isErased(), nil
 }
@@ -964,6 +964,11 @@ func (p *Clients) Due(now time.Time, period time.Duration, upcoming bool) ([]Ret
 // never an empty list, which would pass for "no client" (R-OPS-4).
 var ErrUnreadable = errors.New("the views cannot be read")
 
+// unreadable marks err, from a read of what, as ErrUnreadable.
+func unreadable(what string, err error) error {
+	return fmt.Errorf("views: %s: %w: %w", what, ErrUnreadable, err)
+}
+
 // ClientsWithData lists the clients, not erased or being erased, with
 // data in the ledger sealed under their key: those whose key must be in
 // the key store (R-OPS-4). Errors: ErrUnreadable.
@@ -986,7 +991,7 @@ func (p *Clients) ErasedClients() ([]uuid.UUID, error) {
 func (p *Clients) list(what, query string) ([]uuid.UUID, error) {
 	ids, err := scanIDs(p.views.db.Query(query))
 	if err != nil {
-		return nil, fmt.Errorf("views: %s: %w: %w", what, ErrUnreadable, err)
+		return nil, unreadable(what, err)
 	}
 	if ids == nil {
 		ids = []uuid.UUID{}
@@ -1018,7 +1023,7 @@ type ErasureRequest struct {
 func (p *Clients) WaitingErasures() ([]ErasureRequest, error) {
 	out, err := p.waitingErasures()
 	if err != nil {
-		return nil, fmt.Errorf("views: erasure requests waiting: %w: %w", ErrUnreadable, err)
+		return nil, unreadable("erasure requests waiting", err)
 	}
 	for i := range out {
 		// Whether the client is erased is read as the request is: an
@@ -1057,7 +1062,7 @@ func (p *Clients) ErasureRequest(id uuid.UUID) (ErasureRequest, bool, error) {
 	case errors.Is(err, sql.ErrNoRows):
 		return ErasureRequest{}, false, nil
 	case err != nil:
-		return ErasureRequest{}, false, fmt.Errorf("views: an erasure request: %w: %w", ErrUnreadable, err)
+		return ErasureRequest{}, false, unreadable("an erasure request", err)
 	}
 	if r.ClientErased, err = p.CheckErased(r.ClientID); err != nil {
 		return ErasureRequest{}, false, err

@@ -630,7 +630,7 @@ func (k *KnownClients) ReferredBy(ctx context.Context, org uuid.UUID, name, date
 func (k *KnownClients) Len() (int, error) {
 	var n int
 	if err := k.views.db.QueryRow(`SELECT COUNT(DISTINCT client) FROM known_marks`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("views: known clients: %w: %w", ErrUnreadable, err)
+		return 0, unreadable("known clients", err)
 	}
 	return n, nil
 }

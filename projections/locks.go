@@ -209,11 +209,11 @@ func (p *Locks) ClientOfLockRequest(request uuid.UUID) (uuid.UUID, bool, bool, e
 	case errors.Is(err, sql.ErrNoRows):
 		return uuid.Nil, false, false, nil
 	case err != nil:
-		return uuid.Nil, false, false, fmt.Errorf("views: a lock request's client: %w: %w", ErrUnreadable, err)
+		return uuid.Nil, false, false, unreadable("a lock request's client", err)
 	}
 	id, err := uuid.FromBytes(client)
 	if err != nil {
-		return uuid.Nil, false, false, fmt.Errorf("views: a lock request's client: %w: %w", ErrUnreadable, err)
+		return uuid.Nil, false, false, unreadable("a lock request's client", err)
 	}
 	return id, unlock, true, nil
 }

@@ -134,7 +134,7 @@ func (p *Referrals) Checkpoint() eventstore.Position {
 func (p *Referrals) Len() (int, error) {
 	var n int
 	if err := p.views.db.QueryRow(`SELECT COUNT(*) FROM referrals`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("views: referrals: %w: %w", ErrUnreadable, err)
+		return 0, unreadable("referrals", err)
 	}
 	return n, nil
 }
@@ -441,7 +441,7 @@ func (p *Referrals) get(id uuid.UUID) (*referralEntry, error) {
 	p.mu.Unlock()
 	e, err := scanEntry(p.views.db.QueryRow(`SELECT state FROM referrals WHERE id = ?`, id[:]))
 	if err != nil {
-		return nil, fmt.Errorf("views: a referral: %w: %w", ErrUnreadable, err)
+		return nil, unreadable("a referral", err)
 	}
 	if e == nil {
 		return nil, nil
@@ -464,7 +464,7 @@ const byReferenceQuery = `SELECT state FROM referrals WHERE reference = ? ORDER 
 func (p *Referrals) byReference(ref domain.Reference) ([]*referralEntry, error) {
 	out, err := p.scanByReference(ref)
 	if err != nil {
-		return nil, fmt.Errorf("views: referrals by reference: %w: %w", ErrUnreadable, err)
+		return nil, unreadable("referrals by reference", err)
 	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package projections
 
 import (
 	"encoding/binary"
-	"fmt"
 
 	"github.com/google/uuid"
 )
@@ -59,7 +58,7 @@ func rowsPage[T any](p *Referrals, list listOf, limit int, q listQuery, keep, st
 	key func(*referralEntry) sortKey, item func(*referralEntry) T) (page Page[T], err error) {
 	defer func() {
 		if err != nil {
-			page, err = Page[T]{}, fmt.Errorf("views: a list of referrals: %w: %w", ErrUnreadable, err)
+			page, err = Page[T]{}, unreadable("a list of referrals", err)
 		}
 	}()
 	limit = clampLimit(limit)
