@@ -17,6 +17,7 @@ import (
 	"github.com/referral-ledger/ledger/datadir"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/eventstore"
+	"github.com/referral-ledger/ledger/ledger"
 	"github.com/referral-ledger/ledger/projections"
 )
 
@@ -135,10 +136,6 @@ const defaultRetryAfter = 2 * time.Second
 const storageFullMessage = "the server's storage is full, so nothing can be saved; the change was not made. " +
 	"Retry once an operator has freed space"
 
-// viewsUnreadableMessage is the detail of a 503 whose cause is views that
-// cannot be read.
-const viewsUnreadableMessage = "the views cannot be read now; retry shortly"
-
 // classify refines errors whose cause decides the answer, whatever layer
 // returned them (R-OPS-4): full storage anywhere in the chain is
 // StorageFull (507), and a request that ran out of its time limit, or a
@@ -161,7 +158,7 @@ func classify(c *gin.Context, err error) error {
 		// A read of the views (views.db) that failed: 503, as the ledger
 		// answers one, never the "none" or 404 an empty answer would
 		// give (R-OPS-4); the cause is logged, not shown.
-		return &domain.Error{Code: domain.Unavailable, Message: viewsUnreadableMessage, Cause: err}
+		return ledger.ViewsUnavailable(err)
 	}
 	return err
 }

@@ -18,7 +18,14 @@ func viewsUnreadable(err error) error {
 	if errors.As(err, &de) {
 		return err
 	}
-	return &domain.Error{Code: domain.Unavailable, Message: "the views cannot be read now; retry shortly", Cause: err}
+	return ViewsUnavailable(err)
+}
+
+// ViewsUnavailable is the Unavailable (503) of a read of the read models
+// (views.db) that failed with cause: the one answer the ledger, the API
+// and the pages give it, the cause kept for the log, never shown.
+func ViewsUnavailable(cause error) error {
+	return &domain.Error{Code: domain.Unavailable, Message: "the views cannot be read now; retry shortly", Cause: cause}
 }
 
 // organisationKnows is idx.OrganisationKnowsClient, false for no index.

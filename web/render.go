@@ -164,7 +164,7 @@ func (p *Pages) fail(c *gin.Context, err error) {
 		// A read of the views (views.db) that failed is the API's 503,
 		// never a page that shows nothing or "not found" (R-OPS-4).
 		zerolog.Ctx(c.Request.Context()).Warn().Err(err).Msg("a page failed: the views cannot be read")
-		err = &domain.Error{Code: domain.Unavailable, Message: "the views cannot be read now; retry shortly", Cause: err}
+		err = ledger.ViewsUnavailable(err)
 	}
 	if domain.ErrorCode(err) == domain.StorageFull || datadir.StorageFull(err) {
 		// As the API's 507 (R-OPS-4): nothing can be saved, and a read
