@@ -97,15 +97,20 @@ type ErasureDecision struct {
 func (s *Service) DecideErasure(ctx context.Context, actor domain.Actor, requestID uuid.UUID, carryOut bool, reason string,
 	index ErasureIndex, shred Shredder) (ErasureDecision, error) {
 	client, ok, err := index.ClientOfErasureRequest(requestID)
+	if err != nil || !ok {
+		// Decided on no client, so that whoever may not decide hears so
+		// whether the request exists or the views cannot tell.
+		if _, derr := domain.DecideErasure(domain.ClientRecord{}, actor, requestID, carryOut, reason); domain.ErrorCode(derr) == domain.Forbidden {
+			return ErasureDecision{}, derr
+		}
+	}
 	if err != nil {
 		// Not "no such request" (404): the request may well exist.
 		return ErasureDecision{}, viewsUnreadable(err)
 	}
 	if !ok {
-		// Decided on no client, so that whoever may not decide hears so
-		// whether or not the request exists, and the coordinator 404.
-		_, err := domain.DecideErasure(domain.ClientRecord{}, actor, requestID, carryOut, reason)
-		return ErasureDecision{}, err
+		// The coordinator hears there is no such request.
+		return ErasureDecision{}, domain.Errorf(domain.NotFound, "no such erasure request")
 	}
 	c, w, err := execute(ctx, s, actor, ClientStream(client), domain.EvolveClient,
 		func(c domain.ClientRecord) ([]domain.Event, error) {

@@ -124,6 +124,44 @@ func TestCaseChecksUnavailableWhenViewsUnreadable_OPS4(t *testing.T) {
 	}
 }
 
+// TestErasureDecisionRefusedBeforeViewsRead_PRIV2: only the coordinator
+// decides erasure requests. Anyone else is refused (403) whether or not
+// the views can be read: before, views that could not be read answered
+// them 503, as if they might have decided once the views came back.
+func TestErasureDecisionRefusedBeforeViewsRead_PRIV2(t *testing.T) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := NewService(store, NewCodec(newMemKeys()), time.Now, uuid.New)
+	ctx := context.Background()
+	for _, role := range []domain.Role{domain.RoleAdviser, domain.RoleOrgLead, domain.RoleAuditor} {
+		actor := domain.Actor{UserID: uuid.New(), OrganisationID: uuid.New(), Roles: []domain.Role{role}}
+		for name, idx := range map[string]ErasureIndex{"unreadable": unreadableCases{}, "no request": noErasureRequests{}} {
+			_, err := svc.DecideErasure(ctx, actor, uuid.New(), true, "", idx, &shredLog{})
+			if domain.ErrorCode(err) != domain.Forbidden {
+				t.Errorf("%s deciding an erasure request, views %s: %v; want Forbidden", role, name, err)
+			}
+		}
+	}
+	coordinator := domain.Actor{UserID: uuid.New(), OrganisationID: uuid.New(), Roles: []domain.Role{domain.RoleCoordinator}}
+	if _, err := svc.DecideErasure(ctx, coordinator, uuid.New(), true, "", noErasureRequests{}, &shredLog{}); domain.ErrorCode(err) != domain.NotFound {
+		t.Errorf("the coordinator deciding no request: %v; want NotFound", err)
+	}
+	if head, err := store.Head(ctx); err != nil || head != 0 {
+		t.Fatalf("the log's head after refused decisions = %d, %v; want nothing recorded", head, err)
+	}
+}
+
+// noErasureRequests is a clients index, read, that holds no erasure
+// request.
+type noErasureRequests struct{}
+
+func (noErasureRequests) ClientOfErasureRequest(uuid.UUID) (uuid.UUID, bool, error) {
+	return uuid.Nil, false, nil
+}
+
 // unreadableReferences cannot tell whether a reference is taken.
 type unreadableReferences struct{}
 
