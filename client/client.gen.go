@@ -3638,7 +3638,7 @@ type ClientInterface interface {
 
 	// ReferralHistory Replay a referral's history (need to know, auditor)
 	//
-	// The referral's events from its stream, with whether its hash chain verifies; as_of or revision give the state at that point.
+	// The referral's events from its stream, with whether its hash chain verifies; as_of or revision give the state at that point, its overdue as it was then (at a revision replaced since, when the next event replaced it).
 	//
 	// Corresponds with GET /v1/referrals/{id}/history (the `ReferralHistory` operationId).
 	ReferralHistory(ctx context.Context, id Id, params *ReferralHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5183,7 +5183,7 @@ func (c *Client) ForwardReferral(ctx context.Context, id Id, params *ForwardRefe
 
 // ReferralHistory Replay a referral's history (need to know, auditor)
 //
-// The referral's events from its stream, with whether its hash chain verifies; as_of or revision give the state at that point.
+// The referral's events from its stream, with whether its hash chain verifies; as_of or revision give the state at that point, its overdue as it was then (at a revision replaced since, when the next event replaced it).
 //
 // Corresponds with GET /v1/referrals/{id}/history (the `ReferralHistory` operationId).
 func (c *Client) ReferralHistory(ctx context.Context, id Id, params *ReferralHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -10129,7 +10129,7 @@ type ClientWithResponsesInterface interface {
 
 	// ReferralHistoryWithResponse Replay a referral's history (need to know, auditor)
 	//
-	// The referral's events from its stream, with whether its hash chain verifies; as_of or revision give the state at that point.
+	// The referral's events from its stream, with whether its hash chain verifies; as_of or revision give the state at that point, its overdue as it was then (at a revision replaced since, when the next event replaced it).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19882,7 +19882,7 @@ func (c *ClientWithResponses) ForwardReferralWithResponse(ctx context.Context, i
 
 // ReferralHistoryWithResponse Replay a referral's history (need to know, auditor)
 //
-// The referral's events from its stream, with whether its hash chain verifies; as_of or revision give the state at that point.
+// The referral's events from its stream, with whether its hash chain verifies; as_of or revision give the state at that point, its overdue as it was then (at a revision replaced since, when the next event replaced it).
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -145,7 +145,7 @@ func (s *Server) subjectAccessJSON(x ledger.SubjectAccessExport) ([]byte, error)
 		AccessLog: accessEntriesJSON(x.AccessLog)}
 	var err error
 	for i, h := range x.Referrals {
-		if out.Referrals[i], err = s.historyJSON(h); err != nil {
+		if out.Referrals[i], err = s.historyJSON(h, x.ExportedAt); err != nil {
 			return nil, err
 		}
 	}

@@ -110,7 +110,7 @@ func (s *Server) history(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	out, err := s.historyJSON(h)
+	out, err := s.historyJSON(h, h.StateAt(at, s.Service.Now()))
 	if err != nil {
 		writeError(c, err)
 		return
@@ -118,10 +118,12 @@ func (s *Server) history(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// historyJSON shows a referral's history with its state at that point.
-func (s *Server) historyJSON(h ledger.History) (historyBody, error) {
+// historyJSON shows a referral's history with its state at that point,
+// judged at the instant stateAt (ledger.History.StateAt): whether it was
+// overdue then.
+func (s *Server) historyJSON(h ledger.History, stateAt time.Time) (historyBody, error) {
 	out := historyBody{ReferralID: h.State.ID.String(), Events: make([]historyEventBody, len(h.Entries)), Verified: h.Verified,
-		State: s.referralJSON(h.State)}
+		State: s.referralJSONAt(h.State, stateAt)}
 	for i, e := range h.Entries {
 		var err error
 		if out.Events[i], err = historyEventJSON(e); err != nil {

@@ -150,6 +150,12 @@ func idJSON(id uuid.UUID) *string {
 }
 
 func (s *Server) referralJSON(r domain.Referral) referralBody {
+	return s.referralJSONAt(r, s.Service.Now())
+}
+
+// referralJSONAt is referralJSON with overdue judged at now: a history's
+// state as it stood at an earlier point is judged then.
+func (s *Server) referralJSONAt(r domain.Referral, now time.Time) referralBody {
 	d := s.Timescales.Deadlines(r, s.Calendar)
 	out := referralBody{
 		ID: r.ID.String(), Reference: r.Reference().String(), Status: r.Status, Urgent: r.UrgentNow(), MadeUrgent: r.Urgent,
@@ -161,7 +167,7 @@ func (s *Server) referralJSON(r domain.Referral) referralBody {
 		Notes: make([]noteBody, 0, len(r.Notes)+len(r.CaseNotes)), MadeAt: r.MadeAt.UTC().Format(time.RFC3339), MadeBy: r.MadeBy.String(),
 		AcknowledgedAt: timeJSON(r.AcknowledgedAt), ClosedAt: timeJSON(r.ClosedAt),
 		Deadlines: deadlinesBody{AcknowledgeBy: timeJSON(d.AcknowledgeBy), CloseBy: timeJSON(d.CloseBy)},
-		Overdue:   d.Overdue(r, s.Service.Now()), Revision: r.Revision,
+		Overdue:   d.Overdue(r, now), Revision: r.Revision,
 		lifecycleBody: lifecycleJSON(r),
 	}
 	if r.Consent != nil {

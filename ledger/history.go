@@ -94,6 +94,24 @@ func (h History) caseNotesUpTo(at HistoryPoint, notes []domain.CaseNote) []domai
 	return out
 }
 
+// StateAt returns the instant at which the history's state is judged
+// where time matters, as whether it was overdue (R-VIEW-3): as of a time,
+// that time (now, if it is later); at a revision replaced since, the
+// instant the next event replaced it; the current state, now.
+func (h History) StateAt(at HistoryPoint, now time.Time) time.Time {
+	switch {
+	case at.AsOf != nil:
+		if at.AsOf.Before(now) {
+			return *at.AsOf
+		}
+	case at.Revision != nil && len(h.Entries) < len(h.All):
+		if next := h.All[len(h.Entries)].Decoded.At; next.Before(now) {
+			return next
+		}
+	}
+	return now
+}
+
 // check refuses a point in time at which the referral did not exist.
 func (h History) check(at HistoryPoint, current domain.Referral) error {
 	if !h.State.Exists {
