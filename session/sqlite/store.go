@@ -28,6 +28,9 @@ type Store struct {
 	// whose timeout it could outlast. The file lock still orders them
 	// against other processes.
 	attemptsMu sync.Mutex
+	// readAttempts and writeAttempts are readAttemptsSQL and
+	// writeAttemptsSQL, prepared.
+	readAttempts, writeAttempts *sql.Stmt
 }
 
 var _ session.Store = (*Store)(nil)
@@ -140,11 +143,38 @@ func OpenWithConfig(path string, cfg session.Config) (*Store, error) {
 			}
 		}
 	}
-	return &Store{db: db, cfg: cfg.WithDefaults()}, nil
+	st := &Store{db: db, cfg: cfg.WithDefaults()}
+	if st.readAttempts, err = db.Prepare(readAttemptsSQL); err == nil {
+		st.writeAttempts, err = db.Prepare(writeAttemptsSQL)
+	}
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("session: preparing throttle statements in %s: %w", path, err)
+	}
+	return st, nil
 }
 
+// The throttle's statements, prepared once: every sign-in attempt runs
+// them (R-AUTH-5).
+const (
+	readAttemptsSQL = `SELECT attempts, window_start, locked_until, strikes, forget_after, pending, pending_until
+		FROM attempts WHERE key = ?`
+	writeAttemptsSQL = `INSERT INTO attempts (key, attempts, window_start, locked_until, strikes, forget_after, pending, pending_until)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET attempts = excluded.attempts, window_start = excluded.window_start,
+			locked_until = excluded.locked_until, strikes = excluded.strikes, forget_after = excluded.forget_after,
+			pending = excluded.pending, pending_until = excluded.pending_until`
+)
+
 // Close closes the database.
-func (s *Store) Close() error { return datadir.CloseSQLite(s.db) }
+func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.readAttempts, s.writeAttempts} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return datadir.CloseSQLite(s.db)
+}
 
 // Create starts a session; see session.Store.Create. An empty userID or
 // organisationID is a programming error (internal).
@@ -350,8 +380,7 @@ func (s *Store) UpdateAttempts(keys []string, update func([]session.AttemptCount
 	for i, k := range keys {
 		cs[i].Key = k
 		var window, locked, forget, pendingUntil int64
-		err := tx.QueryRow(`SELECT attempts, window_start, locked_until, strikes, forget_after, pending, pending_until
-			FROM attempts WHERE key = ?`, k).Scan(&cs[i].Attempts, &window, &locked, &cs[i].Strikes, &forget, &cs[i].Pending, &pendingUntil)
+		err := tx.Stmt(s.readAttempts).QueryRow(k).Scan(&cs[i].Attempts, &window, &locked, &cs[i].Strikes, &forget, &cs[i].Pending, &pendingUntil)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("session: reading throttle counters: %w", err)
 		}
@@ -359,11 +388,7 @@ func (s *Store) UpdateAttempts(keys []string, update func([]session.AttemptCount
 		cs[i].PendingUntil = session.AttemptTime(pendingUntil)
 	}
 	for _, c := range update(cs) {
-		_, err := tx.Exec(`INSERT INTO attempts (key, attempts, window_start, locked_until, strikes, forget_after, pending, pending_until)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET attempts = excluded.attempts, window_start = excluded.window_start,
-				locked_until = excluded.locked_until, strikes = excluded.strikes, forget_after = excluded.forget_after,
-				pending = excluded.pending, pending_until = excluded.pending_until`,
+		_, err := tx.Stmt(s.writeAttempts).Exec(
 			c.Key, c.Attempts, session.AttemptNanos(c.WindowStart), session.AttemptNanos(c.LockedUntil), c.Strikes, session.AttemptNanos(c.ForgetAfter),
 			c.Pending, session.AttemptNanos(c.PendingUntil))
 		if err != nil {
