@@ -116,9 +116,11 @@ func canManage(o Organisation, actor Actor) bool {
 func (o Organisation) ManagedBy(actor Actor) bool { return canManage(o, actor) }
 
 // DecideUpdateOrganisation keeps the directory entry and admin contact
-// current (R-ORG-1). An update that changes nothing records nothing.
-// Errors: NotFound, Forbidden, Invalid.
+// current (R-ORG-1). An update that changes nothing records nothing. A
+// lead is decided on as o records them now (asNow, R-ORG-3). Errors:
+// NotFound, Forbidden, Invalid.
 func DecideUpdateOrganisation(o Organisation, actor Actor, cmd UpdateOrganisation) ([]Event, error) {
+	actor = o.asNow(actor)
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
 	}
@@ -174,9 +176,11 @@ type SetIntake struct {
 // optional future resume date) or on. Asking for the state already in force
 // records nothing. A new reason or resume date while intake is off is
 // recorded as another switch-off, which keeps when intake went off
-// (EvolveOrganisation). Errors: NotFound, Forbidden, Conflict (the
+// (EvolveOrganisation). The lead is decided on as o records them now
+// (asNow, R-ORG-3). Errors: NotFound, Forbidden, Conflict (the
 // coordinating body, which has no intake), Invalid.
 func DecideSetIntake(o Organisation, actor Actor, cmd SetIntake, now time.Time) ([]Event, error) {
+	actor = o.asNow(actor)
 	if !o.Exists {
 		return nil, Errorf(NotFound, "no such organisation")
 	}
