@@ -49,3 +49,52 @@ func TestEmailNotices(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailNoticesNotRepeatedAfterRestart_NOTE3: a node stopped after its
+// notices went out, and started again on the same data directory, sends
+// none of them again; the notice of what happens after the restart goes
+// out once (R-NOTE-3).
+func TestEmailNoticesNotRepeatedAfterRestart_NOTE3(t *testing.T) {
+	mail := notifytest.Start(t, notifytest.Options{})
+	t.Setenv("LEDGER_SMTP_HOST", mail.Host)
+	t.Setenv("LEDGER_SMTP_PORT", strconv.Itoa(mail.Port))
+	t.Setenv("LEDGER_SMTP_TLS", "none")
+	t.Setenv("LEDGER_SMTP_FROM", "ledger@network.example")
+	dir := t.TempDir()
+	n := startNode(t, dir)
+	id := lifecycle(t, n)
+	before := mail.WaitFor(t, 3) // new referral, acknowledged, closed
+	if err := n.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	n = startNode(t, dir)
+	ben := n.signIn(t, "ben", "Osprey#Dive77")
+	n.must(t, 200, "POST", "/v1/referrals/"+id+"/reopening", ben, map[string]any{"reason": "the tenancy is at risk again"})
+	after := mail.WaitFor(t, len(before)+1)
+	if err := n.stop(); err != nil { // every notice derived is sent or settled
+		t.Fatal(err)
+	}
+	msgs := mail.Messages()
+	seen := map[string]int{}
+	for _, m := range msgs {
+		seen[m.NoticeID]++
+	}
+	for notice, times := range seen {
+		if times != 1 {
+			t.Errorf("notice %s sent %d times", notice, times)
+		}
+	}
+	if len(msgs) != len(before)+1 || len(after) != len(before)+1 ||
+		!strings.Contains(msgs[len(msgs)-1].Subject, "reopened") || msgs[len(msgs)-1].To != "ann@advice.example" {
+		t.Errorf("notices to %v, want the first three once and then the reopening", subjects(msgs))
+	}
+}
+
+func subjects(msgs []notifytest.Message) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.To + ": " + m.Subject
+	}
+	return out
+}
