@@ -545,16 +545,28 @@ func (p *Pages) setIntake(c *gin.Context) {
 	if !accepting {
 		cmd.Reason, cmd.ResumeOn = strings.TrimSpace(c.PostForm("intake-reason")), readDate(c.PostForm("resume-on"))
 	}
-	_, w, err := p.Service.SetIntake(p.request(c, nil), currentUser(c).Actor(), iv.Org.ID, cmd)
+	// Sent with the revision the page was drawn from, as the API's
+	// If-Match (R-LEDGER-2): a page from before another lead switched
+	// intake, or changed its reason or date, does not undo that.
+	_, w, err := p.Service.SetIntake(p.request(c, formRevision(c)), currentUser(c).Actor(), iv.Org.ID, cmd)
 	if err != nil {
-		if domain.ErrorCode(err) != domain.Invalid {
+		code := domain.ErrorCode(err)
+		if code != domain.Invalid && code != domain.PreconditionFailed {
 			p.fail(c, err)
 			return
 		}
-		iv.Form.Reason, iv.Form.ResumeOn = c.PostForm("intake-reason"), c.PostForm("resume-on")
-		iv.Title = "Error: " + iv.Title
-		iv.Errors = fieldErrors(err, intakeFields)
-		p.render(c, http.StatusUnprocessableEntity, "orglead", iv)
+		if !accepting {
+			iv.Form.Reason, iv.Form.ResumeOn = c.PostForm("intake-reason"), c.PostForm("resume-on")
+		}
+		iv.keepRevision(c, err)
+		status := http.StatusUnprocessableEntity
+		if iv.Stale {
+			iv.Title, status = "Changed: "+iv.Title, http.StatusConflict
+		} else {
+			iv.Title = "Error: " + iv.Title
+			iv.Errors = fieldErrors(err, intakeFields)
+		}
+		p.render(c, status, "orglead", iv)
 		return
 	}
 	if err := p.settle(c.Request.Context(), w.Position); err != nil {
