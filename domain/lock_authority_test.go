@@ -53,26 +53,64 @@ func unlockAskedBy(requester domain.Actor) domain.Event {
 func TestDecideLock_LOCK10(t *testing.T) {
 	approved := &domain.LockApproved{RequestID: lockRequestID}
 	t.Run("OK", func(t *testing.T) {
-		when(domain.DecideLock(given(by(ownerTM, lockRequested(false))).client(), ownerSM, lockRequestID, true, "")).then(t, approved)
+		when(domain.DecideLock(given(by(ownerTM, lockRequested(false))).client(), ownerSM, lockRequestID, true, "", staffOf(receiverAdviser))).then(t, approved)
 	})
 	t.Run("ErrOtherOrganisation", func(t *testing.T) {
-		when(domain.DecideLock(given(by(ownerTM, lockRequested(false))).client(), otherSM, lockRequestID, true, "")).
+		when(domain.DecideLock(given(by(ownerTM, lockRequested(false))).client(), otherSM, lockRequestID, true, "", staffOf(receiverAdviser))).
 			thenError(t, domain.Forbidden)
 	})
 	t.Run("ErrTeamManager", func(t *testing.T) {
-		when(domain.DecideLock(given(by(ownerTM, lockRequested(false))).client(), ownerTM, lockRequestID, true, "")).
+		when(domain.DecideLock(given(by(ownerTM, lockRequested(false))).client(), ownerTM, lockRequestID, true, "", staffOf(receiverAdviser))).
 			thenError(t, domain.Forbidden)
 	})
 	t.Run("ErrOwnRequest", func(t *testing.T) {
 		for _, approve := range []bool{true, false} {
-			when(domain.DecideLock(given(by(ownerBoth, lockRequested(false))).client(), ownerBoth, lockRequestID, approve, "no")).
+			when(domain.DecideLock(given(by(ownerBoth, lockRequested(false))).client(), ownerBoth, lockRequestID, approve, "no", staffOf(receiverAdviser))).
 				thenErrorSays(t, domain.Forbidden, "yourself")
 		}
 	})
 	t.Run("ErrDeniedManager", func(t *testing.T) {
 		h := given(by(ownerTM, lockRequested(false, domain.Party{UserID: ownerSM.UserID})))
-		when(domain.DecideLock(h.client(), ownerSM, lockRequestID, true, "")).thenError(t, domain.Forbidden)
+		when(domain.DecideLock(h.client(), ownerSM, lockRequestID, true, "", staffOf(receiverAdviser))).thenError(t, domain.Forbidden)
 	})
+}
+
+// TestApproveLockResponsibleNow_LOCK10: a lock is approved only while the
+// person its request names as responsible can be: an active member of the
+// lock's organisation with a casework or manager role, not helpdesk, whom
+// the deny list does not refuse, as the directory has them at the decision.
+// One who has since stopped being that makes the approval a conflict that
+// says why; the request can still be refused.
+func TestApproveLockResponsibleNow_LOCK10(t *testing.T) {
+	pending := given(by(ownerTM, lockRequested(false, domain.Party{Team: "intake"})))
+	fit := staffOf(receiverAdviser)
+	when(domain.DecideLock(pending.client(), ownerSM, lockRequestID, true, "", fit)).
+		then(t, &domain.LockApproved{RequestID: lockRequestID})
+	closed := fit
+	closed.Closed = true
+	helpdesk := fit
+	helpdesk.Roles = []domain.Role{domain.RoleHelpdesk}
+	moved := fit
+	moved.Team = "Intake"
+	elsewhere := fit
+	elsewhere.OrganisationID = referrerOrgID
+	for name, tc := range map[string]struct {
+		u    domain.User
+		says string
+	}{
+		"closed":       {closed, "active"},
+		"unknown":      {domain.User{}, "active"},
+		"someone else": {staffOf(receiverColleague), "active"},
+		"helpdesk":     {helpdesk, "helpdesk"},
+		"refused team": {moved, "deny"},
+		"another org":  {elsewhere, "active"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			when(domain.DecideLock(pending.client(), ownerSM, lockRequestID, true, "", tc.u)).thenErrorSays(t, domain.Conflict, tc.says)
+			when(domain.DecideLock(pending.client(), ownerSM, lockRequestID, false, "they left", tc.u)).
+				then(t, &domain.LockRefused{RequestID: lockRequestID, ClientID: clientID, Reason: "they left"})
+		})
+	}
 }
 
 // TestDecideUnlock_LOCK10: the unlock is decided by a service manager of

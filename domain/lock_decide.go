@@ -205,11 +205,18 @@ func nonNilParties(p []Party) []Party {
 
 // DecideLock is the decision on a lock request, by a service manager of
 // the organisation that asked for it who did not ask themselves
-// (R-LOCK-10). Errors: NotFound (no such request, or a hidden lock
-// requested would keep the caller out once in force: they learn nothing
-// of it, R-LOCK-12), Forbidden, Conflict (already decided), Invalid (a
-// refusal needs a reason, unless the client's data is erased).
-func DecideLock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, reason string) ([]Event, error) {
+// (R-LOCK-10). responsible is the account of the person the request names
+// as responsible, as the directory has it now (zero if it has none): a
+// lock is approved only while they can be responsible for it, an active
+// member of the organisation with a casework or manager role whom its deny
+// list does not refuse (R-LOCK-10), or callers would be told to ask
+// someone who cannot let them in (R-LOCK-3, R-LOCK-4). Errors: NotFound
+// (no such request, or a hidden lock requested would keep the caller out
+// once in force: they learn nothing of it, R-LOCK-12), Forbidden, Conflict
+// (already decided, or an approval the responsible person named can no
+// longer take), Invalid (a refusal needs a reason, unless the client's
+// data is erased).
+func DecideLock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, reason string, responsible User) ([]Event, error) {
 	if c.Lock.RequestID != requestID || c.Lock.Status == LockNone {
 		return nil, Errorf(NotFound, "no such lock request")
 	}
@@ -228,6 +235,13 @@ func DecideLock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, 
 		return nil, Errorf(Conflict, "the lock request was already decided")
 	}
 	if approve {
+		if responsible.ID != c.Lock.ResponsibleUserID {
+			responsible = User{} // not the account the request names
+		}
+		if fault := responsibleFault(responsible, c.Lock.OwningOrganisationID, c.Lock.Deny); fault != "" {
+			return nil, Errorf(Conflict, "the responsible person this request names cannot be responsible for the case now (%s): "+
+				"refuse the request, and a team manager can ask again naming someone who can", fault)
+		}
 		return []Event{&LockApproved{RequestID: requestID}}, nil
 	}
 	var f fieldErrors

@@ -125,10 +125,10 @@ func TestLockLifecycle_LOCK1_LOCK6(t *testing.T) {
 	}
 	evs, err := domain.DecideRequestLock(c, tm, req)
 	apply(t, tm, evs, err)
-	if _, err := domain.DecideLock(c, tm, req.RequestID, true, ""); domain.ErrorCode(err) != domain.Forbidden {
+	if _, err := domain.DecideLock(c, tm, req.RequestID, true, "", responsible); domain.ErrorCode(err) != domain.Forbidden {
 		t.Fatalf("team manager approving: %v", err)
 	}
-	evs, err = domain.DecideLock(c, sm, req.RequestID, true, "")
+	evs, err = domain.DecideLock(c, sm, req.RequestID, true, "", responsible)
 	apply(t, sm, evs, err)
 	if c.Lock.Status != domain.LockLocked || !c.Lock.ReviewDue().Equal(at.AddDate(0, 1, 0)) {
 		t.Fatalf("lock = %+v, review due %v", c.Lock, c.Lock.ReviewDue())

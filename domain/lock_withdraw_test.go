@@ -58,7 +58,7 @@ func TestWithdrawLockRequest_LOCK1_LOCK10(t *testing.T) {
 		if c.Lock.Status != domain.LockNone || c.Lock.RequestID != [16]byte{} {
 			t.Fatalf("lock after withdrawal = %+v, want none", c.Lock)
 		}
-		when(domain.DecideLock(c, ownerSM, lockRequestID, true, "")).thenError(t, domain.NotFound)
+		when(domain.DecideLock(c, ownerSM, lockRequestID, true, "", staffOf(receiverAdviser))).thenError(t, domain.NotFound)
 		_, err := domain.DecideRequestLock(c, ownerTM, domain.RequestLock{RequestID: id("second"), ClientID: clientID,
 			ResponsibleUserID: receiverAdviser.UserID, Responsible: staffOf(receiverAdviser), Reason: "asked again"})
 		if err != nil {

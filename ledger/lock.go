@@ -142,7 +142,11 @@ func (s *Service) DecideLockRequest(ctx context.Context, actor domain.Actor, req
 		case unlock:
 			return domain.DecideUnlock(c, actor, request, approve, reason)
 		}
-		return domain.DecideLock(c, actor, request, approve, reason)
+		var responsible domain.User
+		if s.people != nil {
+			responsible, _ = s.people.UserByID(c.Lock.ResponsibleUserID)
+		}
+		return domain.DecideLock(c, actor, request, approve, reason, responsible)
 	})
 	if ok && domain.ErrorCode(err) == domain.NotFound {
 		// A request no longer waiting was decided: to a service manager
