@@ -36,6 +36,7 @@ func BenchmarkHiddenLockAnswerTime(b *testing.B) {
 		{"temporary-access", http.StatusNotFound, onClient(http.MethodPost, "/temporary-access",
 			map[string]any{"user_id": n.LeadB.ID, "reason": "r", "hours": 2}), n.Client},
 		{"access-log", http.StatusNotFound, onClient(http.MethodGet, "/access-log", nil), n.Client},
+		{"messages", http.StatusNotFound, onClient(http.MethodGet, "/messages", nil), n.Client},
 		{"unlock-requests", http.StatusNotFound, onClient(http.MethodPost, "/unlock-requests", map[string]any{"reason": "lift"}), n.Client},
 		{"decision", http.StatusNotFound, func(id string) (string, string, any) {
 			return http.MethodPost, "/v1/lock-requests/" + id + "/decision", map[string]any{"approve": true}

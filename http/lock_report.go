@@ -173,11 +173,14 @@ func (s *Server) messages(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	client, ctx, ok := s.command(c, "id", nil)
+	// The views are settled first: whoever is refused is refused on them
+	// before the case is read (R-LOCK-12), and someone let in a moment ago
+	// is let in.
+	client, ctx, ok := s.read(c, "id", nil)
 	if !ok {
 		return
 	}
-	msgs, err := s.Service.Messages(ctx, currentUser(c).Actor(), client, s.Clients)
+	msgs, err := s.Service.Messages(ctx, currentUser(c).Actor(), client, s.cases())
 	if err != nil {
 		writeError(c, err)
 		return

@@ -113,8 +113,16 @@ type Message struct {
 // Messages returns the information passed on about a client's case
 // (R-LOCK-8), to those who may read the case: under a lock, those the lock
 // lets in; otherwise the organisations holding the client. The read is
-// logged (R-LOCK-9). Errors: NotFound, Forbidden.
-func (s *Service) Messages(ctx context.Context, actor domain.Actor, client uuid.UUID, clients ClientIndex) ([]Message, error) {
+// logged (R-LOCK-9). Whoever may not read it is refused first on the read
+// models (idx), before the client's streams are read, so that the refusal
+// takes as long for a locked case however much it holds as for a client
+// that does not exist (R-LOCK-12, timing); then on the client's stream,
+// which is what counts if the read models lag. Errors: NotFound,
+// Forbidden.
+func (s *Service) Messages(ctx context.Context, actor domain.Actor, client uuid.UUID, idx CaseIndex) ([]Message, error) {
+	if _, err := s.messagesAccess(actor, client, indexedLock(idx, client), idx); err != nil {
+		return nil, err
+	}
 	history, err := s.load(ctx, ClientStream(client))
 	if err != nil {
 		return nil, err
@@ -123,15 +131,8 @@ func (s *Service) Messages(ctx context.Context, actor domain.Actor, client uuid.
 	for _, rec := range history {
 		c = domain.EvolveClient(c, rec)
 	}
-	grant, ok := domain.LockAccess(c.Lock, actor, s.Now())
-	knows, err := organisationKnows(clients, actor.OrganisationID, client)
+	grant, err := s.messagesAccess(actor, client, c.Lock, idx)
 	if err != nil {
-		return nil, err
-	}
-	if !knows && (!ok || grant == domain.GrantNotLocked) {
-		return nil, errNoClient
-	}
-	if err := s.lockedOut(actor, c.Lock); err != nil {
 		return nil, err
 	}
 	messages, err := s.load(ctx, MessagesStream(client))
@@ -148,4 +149,22 @@ func (s *Service) Messages(ctx context.Context, actor domain.Actor, client uuid.
 		}
 	}
 	return out, s.recordAccess(ctx, actor, client, uuid.Nil, grant, c.Lock.Status == domain.LockLocked)
+}
+
+// messagesAccess decides, on the client's lock l, whether actor may read
+// the messages about client, and under what grant: those the lock lets in
+// or, with no lock in force, the organisations holding the client; a
+// visible lock's refusal names its responsible person (R-LOCK-3), and
+// anyone else gets the answer for a client that does not exist
+// (R-LOCK-12). Errors: NotFound, Forbidden, Unavailable (the views).
+func (s *Service) messagesAccess(actor domain.Actor, client uuid.UUID, l domain.Lock, idx ClientIndex) (domain.CaseGrant, error) {
+	grant, ok := domain.LockAccess(l, actor, s.Now())
+	knows, err := organisationKnows(idx, actor.OrganisationID, client)
+	if err != nil {
+		return "", err
+	}
+	if !knows && (!ok || grant == domain.GrantNotLocked) {
+		return "", errNoClient
+	}
+	return grant, s.lockedOut(actor, l)
 }

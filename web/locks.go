@@ -1271,7 +1271,7 @@ func (p *Pages) messagesPage(c *gin.Context) {
 		if !responsible && known && !r.Closed && !refused {
 			continue
 		}
-		msgs, err := p.Service.Messages(p.request(c, nil), u.Actor(), lc.ClientID, p.Clients)
+		msgs, err := p.Service.Messages(p.request(c, nil), u.Actor(), lc.ClientID, p.caseIndex())
 		if err != nil {
 			p.fail(c, err)
 			return
