@@ -77,3 +77,38 @@ func TestMessagesRefusedBeforeTheCaseIsRead_LOCK12(t *testing.T) {
 		t.Fatalf("the temporary grantee should read the message: %s", r.Body)
 	}
 }
+
+// TestLockRequestReadRefusedBeforeTheCaseIsRead_LOCK12: someone a hidden
+// lock keeps out who asks for one of its lock or unlock requests by id is
+// refused as for a request that does not exist, and in the same time:
+// the refusal is decided on the read models before the client's stream is
+// read (R-LOCK-12: timing of answers). Whoever made or decides the request
+// still reads it.
+func TestLockRequestReadRefusedBeforeTheCaseIsRead_LOCK12(t *testing.T) {
+	var reads *streamReads
+	ln := newLockNet(t, withFaults(func(s eventstore.Store) eventstore.Store {
+		reads = &streamReads{Store: s, reads: map[string]int{}}
+		return reads
+	}, nil))
+	lock := ln.lock(t, ln.Client, map[string]any{"hide_notification": true})
+	unlock := want(t, ln.do(t, http.MethodPost, "/v1/clients/"+ln.Client+"/unlock-requests", ln.TeamManager.Token,
+		map[string]any{"reason": "over"}), http.StatusCreated).str("id")
+	client, _ := uuid.Parse(ln.Client)
+	stream := ledger.ClientStream(client)
+
+	for _, request := range []string{lock, unlock} {
+		for _, u := range []testUser{ln.LeadB, ln.AdviserA, ln.HelpdeskB} {
+			before := reads.of(stream)
+			ln.sameAsUnknown(t, u, http.MethodGet, "/v1/lock-requests/"+request, "/v1/lock-requests/"+uuid.NewString(), nil)
+			if after := reads.of(stream); after != before {
+				t.Fatalf("%s, kept out by a hidden lock, was refused request %s only after the client's stream was read (%d reads)",
+					u.Username, request, after-before)
+			}
+		}
+		for _, u := range []testUser{ln.TeamManager, ln.ServiceManager} {
+			if r := want(t, ln.do(t, http.MethodGet, "/v1/lock-requests/"+request, u.Token, nil), http.StatusOK); r.str("id") != request {
+				t.Fatalf("%s reading request %s: %s", u.Username, request, r.Body)
+			}
+		}
+	}
+}

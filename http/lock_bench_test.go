@@ -41,6 +41,9 @@ func BenchmarkHiddenLockAnswerTime(b *testing.B) {
 		{"decision", http.StatusNotFound, func(id string) (string, string, any) {
 			return http.MethodPost, "/v1/lock-requests/" + id + "/decision", map[string]any{"approve": true}
 		}, unlock},
+		{"lock-request", http.StatusNotFound, func(id string) (string, string, any) {
+			return http.MethodGet, "/v1/lock-requests/" + id, nil
+		}, unlock},
 		{"new-referral", http.StatusUnprocessableEntity, func(id string) (string, string, any) {
 			body := validReferral(n.OrgC, "")
 			body["client"] = map[string]any{"client_id": id}

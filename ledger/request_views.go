@@ -135,7 +135,19 @@ func (s *Service) lockRequestView(ctx context.Context, actor domain.Actor, reque
 		return LockRequestView{}, err
 	}
 	if !ok {
-		return LockRequestView{}, errNoLockRequest
+		client = request // no client, no lock, no referrals: gated as a real one would be
+	}
+	// Whom the lock as the read models have it keeps out without a word
+	// learns nothing here either, and is refused before the client's
+	// stream is read, in the same time as for a request that does not
+	// exist however long the stream (R-LOCK-12, timing). Anyone it would
+	// tell of the lock, or let in, is judged on the stream below.
+	if err := s.lockGate(actor, client, indexedLock(idx, client), idx, errNoLockRequest); !ok ||
+		(err != nil && domain.ErrorCode(err) != domain.Forbidden) {
+		if err == nil {
+			err = errNoLockRequest
+		}
+		return LockRequestView{}, err
 	}
 	history, err := s.load(ctx, ClientStream(client))
 	if err != nil {
