@@ -6,6 +6,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/referral-ledger/ledger/auth"
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/ledger"
 )
 
 type passwordView struct {
@@ -60,8 +62,43 @@ func (p *Pages) changePassword(c *gin.Context) {
 			p.render(c, http.StatusOK, "signin", sv)
 			return
 		}
-		v.Errors = fieldErrors(err, map[string]string{"current_password": "current-password", "new_password": "new-password"})
+		status := http.StatusUnprocessableEntity
+		switch retry := retryAfter(err); {
+		case retry != "":
+			// As PUT /v1/users/me/password answers (R-AUTH-5): 429 with
+			// Retry-After, and when to try again in words.
+			c.Header("Retry-After", retry)
+			status = http.StatusTooManyRequests
+			v.Errors = []fieldError{{Field: "current-password", Message: passwordThrottledMessage(err)}}
+		case domain.ErrorCode(err) != domain.Invalid:
+			// The session ended meanwhile, or the service cannot check a
+			// password now: the API's answer, not a field to correct.
+			p.fail(c, err)
+			return
+		default:
+			v.Errors = fieldErrors(err, map[string]string{"current_password": "current-password", "new_password": "new-password"})
+		}
+		v.Title = "Error: " + v.Title
+		p.render(c, status, "password", v)
+		return
 	}
 	v.Title = "Error: " + v.Title
 	p.render(c, http.StatusUnprocessableEntity, "password", v)
+}
+
+// passwordThrottledMessage is what a password change the throttle refused
+// says (R-AUTH-5): that too many attempts with a wrong password failed
+// (signing in and changing the password count together), or, when none
+// did, that too many are being checked at this moment, and when to try
+// again, from the figure Retry-After gives.
+func passwordThrottledMessage(err error) string {
+	msg := "Too many attempts with a wrong password have failed, here or when signing in."
+	if ledger.ThrottledInFlight(err) {
+		msg = "Too many attempts with your password are being checked at this moment."
+	}
+	secs, ok := retrySeconds(err)
+	if !ok || secs <= 0 {
+		return msg + " Try again later."
+	}
+	return msg + " Try again in " + waitText(secs) + "."
 }
