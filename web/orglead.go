@@ -262,6 +262,28 @@ var userFields = map[string]string{
 // summary follows.
 var userFieldOrder = []string{"display-name", "username", "email", "roles", "team", "password"}
 
+// userErrors are the errors of a user form: the ledger's, with those of
+// single roles ("roles[1]: is not a known role", a value the form does not
+// offer) said once, at the roles, which the summary links to; in the
+// order of the form.
+func userErrors(err error) []fieldError {
+	errs := fieldErrors(err, userFields)
+	folded := errs[:0]
+	unknown := false
+	for _, e := range errs {
+		if strings.HasPrefix(e.Field, "roles[") {
+			if !unknown {
+				folded = append(folded, fieldError{Field: "roles", Message: "Select only roles from the list"})
+			}
+			unknown = true
+			continue
+		}
+		folded = append(folded, e)
+	}
+	inFormOrder(folded, userFieldOrder)
+	return folded
+}
+
 // inFormOrder sorts errs as their inputs come on the form, errors of no
 // listed input last, and words the missing roles as a choice to make.
 func inFormOrder(errs []fieldError, order []string) {
@@ -324,7 +346,7 @@ func (p *Pages) addUser(c *gin.Context) {
 		f.Password = ""
 		fv := userFormView{orgView: v, Form: f, RoleOptions: roleOptions(actor, f.Roles)}
 		fv.Title = "Error: " + fv.Title
-		fv.Errors = fieldErrors(err, userFields)
+		fv.Errors = userErrors(err)
 		if c.PostForm("password") == "" {
 			fv.Errors = slices.DeleteFunc(fv.Errors, func(e fieldError) bool { return e.Field == "password" })
 			fv.Errors = append(fv.Errors, fieldError{Field: "password", Message: "Enter a one-time password"})
@@ -417,8 +439,7 @@ func (p *Pages) editUser(c *gin.Context) {
 			fv.Title, status = "Changed: "+fv.Account.DisplayName+" – "+fv.Org.Name, http.StatusConflict
 		} else {
 			fv.Title = "Error: " + fv.Account.DisplayName + " – " + fv.Org.Name
-			fv.Errors = fieldErrors(err, userFields)
-			inFormOrder(fv.Errors, userFieldOrder)
+			fv.Errors = userErrors(err)
 		}
 		p.render(c, status, "orglead", fv)
 		return
