@@ -247,6 +247,9 @@ type userFormView struct {
 	RoleOptions []roleOption
 	Account     ledger.Account // the account edited; zero when adding
 	ReadOnly    string         // why the account cannot be edited here, if it cannot
+	// Rules is the password policy in force, in words, for the hint of
+	// the one-time password (R-AUTH-2).
+	Rules string
 }
 
 // Err returns the message for the field with id, "" when none.
@@ -317,7 +320,8 @@ func (p *Pages) newUserPage(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	p.render(c, http.StatusOK, "orglead", userFormView{orgView: v, RoleOptions: roleOptions(currentUser(c).Actor(), nil)})
+	p.render(c, http.StatusOK, "orglead", userFormView{orgView: v, RoleOptions: roleOptions(currentUser(c).Actor(), nil),
+		Rules: p.passwordRules()})
 }
 
 // addUser opens the account through the ledger, exactly as POST
@@ -344,7 +348,7 @@ func (p *Pages) addUser(c *gin.Context) {
 			return
 		}
 		f.Password = ""
-		fv := userFormView{orgView: v, Form: f, RoleOptions: roleOptions(actor, f.Roles)}
+		fv := userFormView{orgView: v, Form: f, RoleOptions: roleOptions(actor, f.Roles), Rules: p.passwordRules()}
 		fv.Title = "Error: " + fv.Title
 		fv.Errors = userErrors(err)
 		if c.PostForm("password") == "" {
