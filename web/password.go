@@ -13,7 +13,16 @@ import (
 type passwordView struct {
 	layout
 	Required bool   // someone else set the password: nothing else until it changes
+	Due      bool   // the password is older than the policy allows: a prompt, not a requirement
 	Rules    string // the password policy in force, in words, for the hint
+}
+
+// passwordPrompt is the view's reason to change the password now, if any:
+// required when someone else set it (R-AUTH-6), due when it is older
+// than the policy allows (R-AUTH-2), which nothing else waits for.
+func (p *Pages) passwordPrompt(v *passwordView, u domain.User) {
+	v.Required = u.PasswordChangeRequired
+	v.Due = !v.Required && p.Accounts.PasswordChangeDue(u)
 }
 
 // passwordRules says what the password policy in force asks of a new
@@ -29,8 +38,9 @@ func (p *Pages) passwordRules() string {
 // a user whose password someone else set (R-AUTH-6).
 func (p *Pages) passwordPage(c *gin.Context) {
 	u := currentUser(c)
-	p.render(c, http.StatusOK, "password", passwordView{layout: p.base(c, "Change your password", "password"),
-		Required: p.Accounts.PasswordChangeDue(u), Rules: p.passwordRules()})
+	v := passwordView{layout: p.base(c, "Change your password", "password"), Rules: p.passwordRules()}
+	p.passwordPrompt(&v, u)
+	p.render(c, http.StatusOK, "password", v)
 }
 
 // changePassword replaces the password through the accounts service, with
@@ -40,8 +50,8 @@ func (p *Pages) passwordPage(c *gin.Context) {
 func (p *Pages) changePassword(c *gin.Context) {
 	u := currentUser(c)
 	current, next, confirm := c.PostForm("current-password"), c.PostForm("new-password"), c.PostForm("confirm-password")
-	v := passwordView{layout: p.base(c, "Change your password", "password"), Required: p.Accounts.PasswordChangeDue(u),
-		Rules: p.passwordRules()}
+	v := passwordView{layout: p.base(c, "Change your password", "password"), Rules: p.passwordRules()}
+	p.passwordPrompt(&v, u)
 	if current == "" {
 		v.Errors = append(v.Errors, fieldError{Field: "current-password", Message: "Enter your current password"})
 	}
