@@ -565,7 +565,15 @@ func (p *Pages) setIntake(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	accepting := c.PostForm("accepting") == "yes"
+	choice := c.PostForm("accepting")
+	if choice != "yes" && choice != "no" {
+		// The form sends one or the other; as the API refuses an
+		// accepting that is not a boolean, anything else changes nothing.
+		p.renderError(c, http.StatusUnprocessableEntity, "Check what you entered",
+			"The form did not say whether to switch intake on or off. Nothing was changed. Go back to the intake page and try again.")
+		return
+	}
+	accepting := choice == "yes"
 	cmd := domain.SetIntake{Accepting: accepting}
 	if !accepting {
 		cmd.Reason, cmd.ResumeOn = strings.TrimSpace(c.PostForm("intake-reason")), readDate(c.PostForm("resume-on"))
