@@ -45,12 +45,7 @@ func (noCases) LockOf(uuid.UUID) domain.Lock                               { ret
 // was dropped as for an unknown id. Each is now Unavailable (503), the
 // views' error kept as the cause, and nothing is recorded.
 func TestCaseChecksUnavailableWhenViewsUnreadable_OPS4(t *testing.T) {
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "events.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	svc := NewService(store, NewCodec(newMemKeys()), time.Now, uuid.New)
+	store, svc := viewsTestService(t)
 	ctx := context.Background()
 	org, client := uuid.New(), uuid.New()
 	actor := func(roles ...domain.Role) domain.Actor {
@@ -129,12 +124,7 @@ func TestCaseChecksUnavailableWhenViewsUnreadable_OPS4(t *testing.T) {
 // the views can be read: before, views that could not be read answered
 // them 503, as if they might have decided once the views came back.
 func TestErasureDecisionRefusedBeforeViewsRead_PRIV2(t *testing.T) {
-	store, err := sqlite.Open(filepath.Join(t.TempDir(), "events.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	svc := NewService(store, NewCodec(newMemKeys()), time.Now, uuid.New)
+	store, svc := viewsTestService(t)
 	ctx := context.Background()
 	for _, role := range []domain.Role{domain.RoleAdviser, domain.RoleOrgLead, domain.RoleAuditor} {
 		actor := domain.Actor{UserID: uuid.New(), OrganisationID: uuid.New(), Roles: []domain.Role{role}}
@@ -152,6 +142,17 @@ func TestErasureDecisionRefusedBeforeViewsRead_PRIV2(t *testing.T) {
 	if head, err := store.Head(ctx); err != nil || head != 0 {
 		t.Fatalf("the log's head after refused decisions = %d, %v; want nothing recorded", head, err)
 	}
+}
+
+// viewsTestService is a service on a new SQLite store, with its keys in
+// memory.
+func viewsTestService(t *testing.T) (*sqlite.Store, *Service) {
+	store, err := sqlite.Open(filepath.Join(t.TempDir(), "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store, NewService(store, NewCodec(newMemKeys()), time.Now, uuid.New)
 }
 
 // noErasureRequests is a clients index, read, that holds no erasure

@@ -119,6 +119,20 @@ type orgView struct {
 	Stale    bool
 }
 
+// refused draws a form the ledger refused again, titled title: as stale
+// (409) when someone changed the organisation first, else with its
+// errors (422), which errs gives.
+func (v *orgView) refused(c *gin.Context, err error, title string, errs func() []fieldError) int {
+	v.keepRevision(c, err)
+	if v.Stale {
+		v.Title = "Changed: " + title
+		return http.StatusConflict
+	}
+	v.Title = "Error: " + title
+	v.Errors = errs()
+	return http.StatusUnprocessableEntity
+}
+
 // formRevision reads the revision a form was drawn from, as the write's
 // If-Match; nil when the form carries none.
 func formRevision(c *gin.Context) *uint64 {
@@ -437,14 +451,7 @@ func (p *Pages) editUser(c *gin.Context) {
 		}
 		fv.Form = f
 		fv.RoleOptions = roleOptions(actor, f.Roles)
-		fv.keepRevision(c, err)
-		status := http.StatusUnprocessableEntity
-		if fv.Stale {
-			fv.Title, status = "Changed: "+fv.Account.DisplayName+" – "+fv.Org.Name, http.StatusConflict
-		} else {
-			fv.Title = "Error: " + fv.Account.DisplayName + " – " + fv.Org.Name
-			fv.Errors = userErrors(err)
-		}
+		status := fv.refused(c, err, fv.Account.DisplayName+" – "+fv.Org.Name, func() []fieldError { return userErrors(err) })
 		p.render(c, status, "orglead", fv)
 		return
 	}
@@ -591,14 +598,7 @@ func (p *Pages) setIntake(c *gin.Context) {
 		if !accepting {
 			iv.Form.Reason, iv.Form.ResumeOn = c.PostForm("intake-reason"), c.PostForm("resume-on")
 		}
-		iv.keepRevision(c, err)
-		status := http.StatusUnprocessableEntity
-		if iv.Stale {
-			iv.Title, status = "Changed: "+iv.Title, http.StatusConflict
-		} else {
-			iv.Title = "Error: " + iv.Title
-			iv.Errors = fieldErrors(err, intakeFields)
-		}
+		status := iv.refused(c, err, iv.Title, func() []fieldError { return fieldErrors(err, intakeFields) })
 		p.render(c, status, "orglead", iv)
 		return
 	}
@@ -699,14 +699,7 @@ func (p *Pages) updateProfile(c *gin.Context) {
 			next = max(next, s.Row+1)
 		}
 		pv.Services = append(pv.Services, serviceRow{Row: next})
-		pv.keepRevision(c, err)
-		status := http.StatusUnprocessableEntity
-		if pv.Stale {
-			pv.Title, status = "Changed: "+pv.Title, http.StatusConflict
-		} else {
-			pv.Title = "Error: " + pv.Title
-			pv.Errors = serviceErrors(fieldErrors(err, fields))
-		}
+		status := pv.refused(c, err, pv.Title, func() []fieldError { return serviceErrors(fieldErrors(err, fields)) })
 		p.render(c, status, "orglead", pv)
 		return
 	}

@@ -193,7 +193,14 @@ func (s *Store) Close() error {
 		close(s.creates)
 		<-s.createsDone
 	}
-	if err := datadir.CloseSQLite(s.db); err != nil {
+	closeDB := datadir.CloseSQLite
+	if s.readOnly {
+		// A read-only store may be reading beside a running writer, through
+		// the writer's WAL: that WAL is the writer's to checkpoint, never a
+		// read-only tool's (R-OPS-2). Opened immutable, there is none.
+		closeDB = (*sql.DB).Close
+	}
+	if err := closeDB(s.db); err != nil {
 		return keystore.Unavailable("close", err)
 	}
 	return nil
