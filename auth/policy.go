@@ -138,7 +138,7 @@ func (p PasswordPolicy) problem(username, password string, context []string) str
 		}
 	}
 	if containsUsername(username, password) {
-		return "must not be or contain your username"
+		return "must not be or contain the username"
 	}
 	if IsCommonPassword(password) {
 		return "is too common: it is on a list of frequently used or breached passwords, so choose another"
@@ -147,7 +147,7 @@ func (p PasswordPolicy) problem(username, password string, context []string) str
 		return "is too easy to guess: it repeats a few characters or runs along the alphabet, the digits or the keyboard, so choose another"
 	}
 	if basedOnContext(password, contextWords(username, context)) {
-		return "is too easy to guess: it is your username, your name, your organisation's name or this service's name with little added, so choose another"
+		return "is too easy to guess: it is the username, the user's name, the organisation's name or this service's name with little added, so choose another"
 	}
 	return ""
 }

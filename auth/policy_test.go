@@ -276,3 +276,24 @@ func TestSamePassword_AUTH2(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyMessagesFitAnyonesPassword_AUTH2: the policy also judges the
+// one-time passwords an org lead or the coordinator sets for someone else
+// (R-AUTH-6), so a refusal for being built on the username or a name says
+// whose it is in words that are right for either: "the username", never
+// "your username", which the lead would read as their own.
+func TestPolicyMessagesFitAnyonesPassword_AUTH2(t *testing.T) {
+	for _, tc := range []struct{ password, want string }{
+		{"Bob.Jones#2027x", "the username"},
+		{"Riverside#Advice1", "the user's name, the organisation's name"},
+	} {
+		err := PolicyNetwork.Check("bob.jones", tc.password, "Ann Smith", "Riverside Advice")
+		fields := domain.ErrorFields(err)
+		if len(fields) != 1 {
+			t.Fatalf("Check(%q) = %v, want one field", tc.password, err)
+		}
+		if msg := fields[0].Message; !strings.Contains(msg, tc.want) || strings.Contains(msg, "your") {
+			t.Errorf("Check(%q) says %q, want %q and no \"your\"", tc.password, msg, tc.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -198,11 +199,7 @@ func (p *Pages) registerOrganisation(c *gin.Context) {
 		}
 		v := newOrganisationView{layout: p.base(c, "Error: Register an organisation", "organisations"), Form: f}
 		v.Errors = fieldErrors(err, map[string]string{"name": "org-name", "admin_email": "admin-email", "description": "description"})
-		for i := range v.Errors {
-			if strings.HasPrefix(v.Errors[i].Field, "services") {
-				v.Errors[i].Field = "services"
-			}
-		}
+		v.Errors = servicesBoxErrors(v.Errors)
 		if code == domain.Conflict && len(v.Errors) == 1 {
 			v.Errors[0].Field = "org-name"
 		}
@@ -210,6 +207,41 @@ func (p *Pages) registerOrganisation(c *gin.Context) {
 		return
 	}
 	p.done(c, w.Position, "org-registered", "/organisations/"+o.ID.String())
+}
+
+// serviceField is the input id fieldErrors gives a service's field:
+// "services[1]-name" for the ledger's "services[1].name".
+var serviceField = regexp.MustCompile(`^services\[(\d+)\]-(name|description)$`)
+
+// servicesBoxErrors gathers the errors of the services, typed one a line
+// in one box, into one beside the box, saying which service and which
+// part of it ("The name of service 2 must be …"); the errors then follow
+// the order of the form.
+func servicesBoxErrors(errs []fieldError) []fieldError {
+	out := errs[:0]
+	seen := false
+	for _, e := range errs {
+		if !strings.HasPrefix(e.Field, "services") {
+			out = append(out, e)
+			continue
+		}
+		if seen {
+			continue
+		}
+		seen = true
+		if m := serviceField.FindStringSubmatch(e.Field); m != nil && e.Message != "" {
+			n, _ := strconv.Atoi(m[1])
+			what := "The name of service "
+			if m[2] == "description" {
+				what = "The description of service "
+			}
+			e.Message = what + strconv.Itoa(n+1) + " " + strings.ToLower(e.Message[:1]) + e.Message[1:]
+		}
+		e.Field = "services"
+		out = append(out, e)
+	}
+	inFormOrder(out, []string{"org-name", "admin-email", "description", "services"})
+	return out
 }
 
 // readServices reads the services typed one a line, "Name: description".

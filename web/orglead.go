@@ -261,6 +261,9 @@ type userFormView struct {
 	RoleOptions []roleOption
 	Account     ledger.Account // the account edited; zero when adding
 	ReadOnly    string         // why the account cannot be edited here, if it cannot
+	// Rules is the password policy in force, in words, for the hint of
+	// the one-time password (R-AUTH-2).
+	Rules string
 }
 
 // Err returns the message for the field with id, "" when none.
@@ -275,6 +278,28 @@ var userFields = map[string]string{
 // userFieldOrder is the order of the user forms' inputs, which the error
 // summary follows.
 var userFieldOrder = []string{"display-name", "username", "email", "roles", "team", "password"}
+
+// userErrors are the errors of a user form: the ledger's, with those of
+// single roles ("roles[1]: is not a known role", a value the form does not
+// offer) said once, at the roles, which the summary links to; in the
+// order of the form.
+func userErrors(err error) []fieldError {
+	errs := fieldErrors(err, userFields)
+	folded := errs[:0]
+	unknown := false
+	for _, e := range errs {
+		if strings.HasPrefix(e.Field, "roles[") {
+			if !unknown {
+				folded = append(folded, fieldError{Field: "roles", Message: "Select only roles from the list"})
+			}
+			unknown = true
+			continue
+		}
+		folded = append(folded, e)
+	}
+	inFormOrder(folded, userFieldOrder)
+	return folded
+}
 
 // inFormOrder sorts errs as their inputs come on the form, errors of no
 // listed input last, and words the missing roles as a choice to make.
@@ -309,7 +334,8 @@ func (p *Pages) newUserPage(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	p.render(c, http.StatusOK, "orglead", userFormView{orgView: v, RoleOptions: roleOptions(currentUser(c).Actor(), nil)})
+	p.render(c, http.StatusOK, "orglead", userFormView{orgView: v, RoleOptions: roleOptions(currentUser(c).Actor(), nil),
+		Rules: p.passwordRules()})
 }
 
 // addUser opens the account through the ledger, exactly as POST
@@ -336,9 +362,9 @@ func (p *Pages) addUser(c *gin.Context) {
 			return
 		}
 		f.Password = ""
-		fv := userFormView{orgView: v, Form: f, RoleOptions: roleOptions(actor, f.Roles)}
+		fv := userFormView{orgView: v, Form: f, RoleOptions: roleOptions(actor, f.Roles), Rules: p.passwordRules()}
 		fv.Title = "Error: " + fv.Title
-		fv.Errors = fieldErrors(err, userFields)
+		fv.Errors = userErrors(err)
 		if c.PostForm("password") == "" {
 			fv.Errors = slices.DeleteFunc(fv.Errors, func(e fieldError) bool { return e.Field == "password" })
 			fv.Errors = append(fv.Errors, fieldError{Field: "password", Message: "Enter a one-time password"})
@@ -425,11 +451,7 @@ func (p *Pages) editUser(c *gin.Context) {
 		}
 		fv.Form = f
 		fv.RoleOptions = roleOptions(actor, f.Roles)
-		status := fv.refused(c, err, fv.Account.DisplayName+" – "+fv.Org.Name, func() []fieldError {
-			errs := fieldErrors(err, userFields)
-			inFormOrder(errs, userFieldOrder)
-			return errs
-		})
+		status := fv.refused(c, err, fv.Account.DisplayName+" – "+fv.Org.Name, func() []fieldError { return userErrors(err) })
 		p.render(c, status, "orglead", fv)
 		return
 	}
@@ -550,7 +572,15 @@ func (p *Pages) setIntake(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	accepting := c.PostForm("accepting") == "yes"
+	choice := c.PostForm("accepting")
+	if choice != "yes" && choice != "no" {
+		// The form sends one or the other; as the API refuses an
+		// accepting that is not a boolean, anything else changes nothing.
+		p.renderError(c, http.StatusUnprocessableEntity, "Check what you entered",
+			"The form did not say whether to switch intake on or off. Nothing was changed. Go back to the intake page and try again.")
+		return
+	}
+	accepting := choice == "yes"
 	cmd := domain.SetIntake{Accepting: accepting}
 	if !accepting {
 		cmd.Reason, cmd.ResumeOn = strings.TrimSpace(c.PostForm("intake-reason")), readDate(c.PostForm("resume-on"))

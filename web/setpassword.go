@@ -29,7 +29,6 @@ func init() {
 // confirmation.
 type setPasswordView struct {
 	userFormView
-	Rules string // the password policy in force, in words, for the hint
 }
 
 // setPasswordFields maps the ledger's field to the form's input.
@@ -49,7 +48,8 @@ func (p *Pages) setPasswordView(c *gin.Context, page string) (setPasswordView, e
 		return setPasswordView{}, err
 	}
 	fv.Title = "Set a new one-time password for " + fv.Account.DisplayName + " – " + fv.Org.Name
-	return setPasswordView{userFormView: fv, Rules: p.passwordRules()}, nil
+	fv.Rules = p.passwordRules()
+	return setPasswordView{userFormView: fv}, nil
 }
 
 // Own reports whether the account shown is the signed-in user's, who

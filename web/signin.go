@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/referral-ledger/ledger/auth"
 	"github.com/referral-ledger/ledger/domain"
 	"github.com/referral-ledger/ledger/ledger"
 )
@@ -59,10 +60,23 @@ func (p *Pages) signIn(c *gin.Context) {
 		v.Title = "Error: Sign in"
 		v.Errors = []fieldError{{Field: "username", Message: sentence(signInMessage(err))}}
 		status := http.StatusUnauthorized
-		if retry := retryAfter(err); retry != "" {
+		switch retry := retryAfter(err); {
+		case retry != "":
 			c.Header("Retry-After", retry)
 			status = http.StatusTooManyRequests
 			v.Errors[0].Message = throttledMessage(err)
+		case busy(err):
+			// Too many passwords are being checked at once: POST
+			// /v1/sessions answers 503 with Retry-After (R-AUTH-5).
+			c.Header("Retry-After", "1")
+			status = http.StatusServiceUnavailable
+			v.Errors[0].Message = "Too many people are signing in at this moment. Try again in a moment."
+		case domain.ErrorCode(err) != domain.Unauthorized:
+			// The service could not check the password or open the
+			// session (storage full, the store unreachable): the API's
+			// answer, logged, not a wrong username or password.
+			p.fail(c, err)
+			return
 		}
 		p.render(c, status, "signin", v)
 		return
@@ -91,6 +105,13 @@ func (p *Pages) signOut(c *gin.Context) {
 	p.setCookie(c, p.cookie.session, "", -1)
 	v := signInView{layout: layout{Title: "You have signed out", Flash: "You have signed out."}, Next: "/", IdleLimit: p.idleLimit()}
 	p.render(c, http.StatusOK, "signin", v)
+}
+
+// busy reports whether err refuses a sign-in for want of a free
+// password-hashing slot (auth.BusyError): nothing was checked.
+func busy(err error) bool {
+	var b auth.BusyError
+	return errors.As(err, &b)
 }
 
 // signInMessage is what a failed sign-in says: the ledger's own message,

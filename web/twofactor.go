@@ -276,7 +276,20 @@ func (p *Pages) setOrgTwoFactor(c *gin.Context) {
 		p.fail(c, domain.Errorf(domain.NotFound, "no such organisation"))
 		return
 	}
-	required := c.PostForm("required") == "yes"
+	choice := c.PostForm("required")
+	if choice != "yes" && choice != "no" {
+		if _, err := p.managedOrgBase(c, "Second factor", "users", "second-factor"); err != nil {
+			p.fail(c, err) // those who may not ask are refused as for any choice
+			return
+		}
+		// One of the form's two radios is always chosen; as the API
+		// refuses a required that is not a boolean, anything else changes
+		// nothing, least of all switching the requirement off.
+		p.renderError(c, http.StatusUnprocessableEntity, "Check what you entered",
+			"The form did not say whether to require a second factor. Nothing was changed. Go back to the second factor page and try again.")
+		return
+	}
+	required := choice == "yes"
 	w, err := p.Accounts.RequireMFA(p.request(c, nil), currentUser(c).Actor(), id, required)
 	if err != nil {
 		p.fail(c, err)
