@@ -58,7 +58,9 @@ type Lock struct {
 }
 
 // ReviewDue is when the lock's next monthly review is due (R-LOCK-5): a
-// calendar month after it was locked or last reviewed.
+// calendar month after it was locked or last reviewed, as the calendar
+// goes in London (a lock made at 00:30 on 31 August in summer time,
+// 23:30 on the 30th in UTC, is due on 30 September, not 1 October).
 func (l Lock) ReviewDue() time.Time {
 	if l.Status != LockLocked {
 		return time.Time{}
@@ -67,7 +69,7 @@ func (l Lock) ReviewDue() time.Time {
 	if l.LastReviewedAt.After(from) {
 		from = l.LastReviewedAt
 	}
-	return nextMonth(from)
+	return nextMonth(from.In(London())).UTC()
 }
 
 // nextMonth is t a calendar month on: the same day of the next month or,

@@ -202,7 +202,8 @@ func TestTemporaryAccess_LOCK4(t *testing.T) {
 }
 
 // TestReviewDueAtTheEndOfAMonth_LOCK5: a lock's monthly review is due a
-// calendar month after it was locked or last reviewed; from the 29th,
+// calendar month after it was locked or last reviewed, in London's
+// calendar and on its clock; from the 29th,
 // 30th or 31st of a month followed by a shorter one, on that month's last
 // day, never in the month after it, which would leave a month without a
 // review.
@@ -220,8 +221,16 @@ func TestReviewDueAtTheEndOfAMonth_LOCK5(t *testing.T) {
 		{"2027-01-15T10:00:00Z", "2027-03-31T16:30:00Z", "2027-04-30T16:30:00Z"},
 		{"2027-08-31T23:59:59Z", "", "2027-09-30T23:59:59Z"},
 		{"2027-12-31T09:00:00Z", "", "2028-01-31T09:00:00Z"},
-		{"2027-02-28T09:00:00Z", "", "2027-03-28T09:00:00Z"},
+		{"2027-02-28T09:00:00Z", "", "2027-03-28T08:00:00Z"}, // 09:00 in London, in summer time from that morning
 		{"2026-12-14T09:00:00Z", "", "2027-01-14T09:00:00Z"},
+		// Months as they go in London: 00:30 on 31 August (BST) is due
+		// at 00:30 on 30 September, not on 1 October as UTC's 30 August
+		// would give; 00:30 on 1 April (BST) is due on 1 May.
+		{"2026-08-30T23:30:00Z", "", "2026-09-29T23:30:00Z"},
+		{"2027-03-31T23:30:00Z", "", "2027-04-30T23:30:00Z"},
+		// Across the clocks' change: 12:00 on 15 October (BST) is due at
+		// 12:00 on 15 November (GMT), an hour later in UTC.
+		{"2026-10-15T11:00:00Z", "", "2026-11-15T12:00:00Z"},
 	} {
 		l := domain.Lock{Status: domain.LockLocked, LockedAt: at(c.locked)}
 		if c.reviewed != "" {
