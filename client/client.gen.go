@@ -1449,7 +1449,7 @@ type LockDecidedStatus string
 type LockDecision struct {
 	Approve bool `json:"approve"`
 
-	// Reason required when refusing, unless the client's data is erased: then no reason can be kept, and one given gets 409
+	// Reason required when refusing; optional when approving, and then kept with the approval as the client's data (sealed, shown in the subject access export). Once the client's data is erased no reason can be kept, and one given gets 409
 	Reason *string `json:"reason,omitempty"`
 }
 

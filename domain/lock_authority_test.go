@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -51,7 +52,7 @@ func unlockAskedBy(requester domain.Actor) domain.Event {
 // asked for the lock decides it, and never on their own request, even
 // holding both manager roles; a manager the lock denies does not decide.
 func TestDecideLock_LOCK10(t *testing.T) {
-	approved := &domain.LockApproved{RequestID: lockRequestID}
+	approved := &domain.LockApproved{RequestID: lockRequestID, ClientID: clientID}
 	t.Run("OK", func(t *testing.T) {
 		when(domain.DecideLock(given(by(ownerTM, lockRequested(false))).client(), ownerSM, lockRequestID, true, "", staffOf(receiverAdviser))).then(t, approved)
 	})
@@ -85,7 +86,7 @@ func TestApproveLockResponsibleNow_LOCK10(t *testing.T) {
 	pending := given(by(ownerTM, lockRequested(false, domain.Party{Team: "intake"})))
 	fit := staffOf(receiverAdviser)
 	when(domain.DecideLock(pending.client(), ownerSM, lockRequestID, true, "", fit)).
-		then(t, &domain.LockApproved{RequestID: lockRequestID})
+		then(t, &domain.LockApproved{RequestID: lockRequestID, ClientID: clientID})
 	closed := fit
 	closed.Closed = true
 	helpdesk := fit
@@ -117,7 +118,7 @@ func TestApproveLockResponsibleNow_LOCK10(t *testing.T) {
 // the owning organisation who did not ask for the unlock; having asked for
 // the lock itself does not bar them.
 func TestDecideUnlock_LOCK10(t *testing.T) {
-	unlocked := &domain.UnlockApproved{RequestID: unlockRequestID}
+	unlocked := &domain.UnlockApproved{RequestID: unlockRequestID, ClientID: clientID}
 	t.Run("OK", func(t *testing.T) {
 		h := given(append(lockedBy(ownerTM, false), unlockAskedBy(ownerTM))...)
 		when(domain.DecideUnlock(h.client(), ownerSM, unlockRequestID, true, "")).then(t, unlocked)
@@ -344,4 +345,24 @@ func TestViewLock_LOCK12(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestApprovalKeepsItsReason_LOCK1_LOCK6: the reason a service manager
+// gives when approving a lock or an unlock request is recorded with the
+// approval (it was accepted and dropped), under the client's id so that
+// it is sealed as client data; blank, it is left out; too long, it is
+// refused naming the field, and nothing is decided.
+func TestApprovalKeepsItsReason_LOCK1_LOCK6(t *testing.T) {
+	pending := given(by(ownerTM, lockRequested(false))).client()
+	when(domain.DecideLock(pending, ownerSM, lockRequestID, true, "Agreed with the LADO", staffOf(receiverAdviser))).
+		then(t, &domain.LockApproved{RequestID: lockRequestID, ClientID: clientID, Reason: "Agreed with the LADO"})
+	when(domain.DecideLock(pending, ownerSM, lockRequestID, true, "  ", staffOf(receiverAdviser))).
+		then(t, &domain.LockApproved{RequestID: lockRequestID, ClientID: clientID})
+	long := strings.Repeat("x", domain.MaxLongText+1)
+	when(domain.DecideLock(pending, ownerSM, lockRequestID, true, long, staffOf(receiverAdviser))).thenError(t, domain.Invalid, "reason")
+
+	locked := given(append(lockedBy(ownerTM, false), unlockAskedBy(ownerTM))...).client()
+	when(domain.DecideUnlock(locked, ownerSM, unlockRequestID, true, "Review complete")).
+		then(t, &domain.UnlockApproved{RequestID: unlockRequestID, ClientID: clientID, Reason: "Review complete"})
+	when(domain.DecideUnlock(locked, ownerSM, unlockRequestID, true, long)).thenError(t, domain.Invalid, "reason")
 }

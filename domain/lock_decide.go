@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -242,7 +243,9 @@ func DecideLock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool, 
 			return nil, Errorf(Conflict, "the responsible person this request names cannot be responsible for the case now (%s): "+
 				"refuse the request, and a team manager can ask again naming someone who can", fault)
 		}
-		return []Event{&LockApproved{RequestID: requestID}}, nil
+		return approval(reason, func(reason string) Event {
+			return &LockApproved{RequestID: requestID, ClientID: c.ID, Reason: reason}
+		})
 	}
 	var f fieldErrors
 	// Once the client's data is erased no reason can be kept: the refusal
@@ -425,7 +428,9 @@ func DecideUnlock(c ClientRecord, actor Actor, requestID uuid.UUID, approve bool
 		if c.Lock.SeriousCaseReview && !c.Lock.SeriousCaseReviewEnd {
 			return nil, Errorf(Conflict, "the case is locked for a serious case review: record the review complete before unlocking")
 		}
-		return []Event{&UnlockApproved{RequestID: requestID}}, nil
+		return approval(reason, func(reason string) Event {
+			return &UnlockApproved{RequestID: requestID, ClientID: c.ID, Reason: reason}
+		})
 	}
 	var f fieldErrors
 	f.text("reason", reason, !c.Erased, MaxLongText) // as for a lock request
@@ -514,4 +519,20 @@ func (l Lock) requestHiddenFrom(actor Actor) bool {
 	}
 	l.Status, l.Grants = LockLocked, nil // as it will be once approved
 	return ViewLock(l, actor, true, time.Time{}) == LockUnseen
+}
+
+// approval records a lock or unlock request approved, with the reason the
+// service manager may give (at most MaxLongText; blank, none): it is the
+// client's data, kept sealed like a refusal's, so once the client's data
+// is erased one given cannot be kept, as a refusal's cannot.
+func approval(reason string, event func(reason string) Event) ([]Event, error) {
+	var f fieldErrors
+	f.text("reason", reason, false, MaxLongText)
+	if err := f.err(); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(reason) == "" {
+		reason = ""
+	}
+	return []Event{event(reason)}, nil
 }

@@ -88,9 +88,14 @@ type LockRequested struct {
 	SeriousCaseReview bool      `json:"serious_case_review"`
 }
 
-// LockApproved is a service manager's approval: the case is locked.
+// LockApproved is a service manager's approval: the case is locked. The
+// reason the approval may give is the client's data, sealed under their
+// key; approvals recorded before it was kept have no client id and no
+// reason.
 type LockApproved struct {
 	RequestID uuid.UUID `json:"request_id"`
+	ClientID  uuid.UUID `json:"client_id,omitzero"`
+	Reason    string    `json:"reason,omitempty" sensitive:"true"`
 }
 
 // LockRefused is a service manager's refusal, with a reason.
@@ -132,9 +137,12 @@ type UnlockRequested struct {
 	Reason    string    `json:"reason" sensitive:"true"`
 }
 
-// UnlockApproved lifts the lock.
+// UnlockApproved lifts the lock, with the reason the approval may give,
+// as LockApproved.
 type UnlockApproved struct {
 	RequestID uuid.UUID `json:"request_id"`
+	ClientID  uuid.UUID `json:"client_id,omitzero"`
+	Reason    string    `json:"reason,omitempty" sensitive:"true"`
 }
 
 // UnlockRefused keeps the lock, with a reason.
@@ -214,6 +222,12 @@ func (e *LockRequested) DataSubject() uuid.UUID { return e.ClientID }
 
 // DataSubject implements Sensitive.
 func (e *LockRefused) DataSubject() uuid.UUID { return e.ClientID }
+
+// DataSubject implements Sensitive.
+func (e *LockApproved) DataSubject() uuid.UUID { return e.ClientID }
+
+// DataSubject implements Sensitive.
+func (e *UnlockApproved) DataSubject() uuid.UUID { return e.ClientID }
 
 // DataSubject implements Sensitive.
 func (e *TemporaryAccessGranted) DataSubject() uuid.UUID { return e.ClientID }

@@ -78,7 +78,7 @@ func (c *Codec) Encode(ctx context.Context, id uuid.UUID, ev domain.Event, meta 
 	if err != nil {
 		return eventstore.EventData{}, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 	}
-	if names := sensitiveFields(ev); len(names) > 0 {
+	if names := sensitiveFields(ev); len(names) > 0 && !(noSubject(ev) && sensitiveEmpty(ev)) {
 		subject, ok := ev.(domain.Sensitive)
 		if !ok || subject.DataSubject() == uuid.Nil {
 			return eventstore.EventData{}, fmt.Errorf("encode %s: sensitive fields without a data subject", ev.EventType())
@@ -496,6 +496,32 @@ func sensitiveFields(ev domain.Event) []string {
 
 // sensitiveNames caches sensitiveFieldsOf by event type.
 var sensitiveNames sync.Map // reflect.Type → []string
+
+// noSubject reports whether ev names no data subject.
+func noSubject(ev domain.Event) bool {
+	subject, ok := ev.(domain.Sensitive)
+	return !ok || subject.DataSubject() == uuid.Nil
+}
+
+// sensitiveEmpty reports whether every sensitive field of ev is empty: an
+// event recorded as it was before it could carry client data (a lock
+// approval without a reason or client id) has nothing to seal, and needs
+// no data subject.
+func sensitiveEmpty(ev domain.Event) bool {
+	v := reflect.ValueOf(ev)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return true
+	}
+	for i := range v.NumField() {
+		if v.Type().Field(i).Tag.Get("sensitive") == "true" && !v.Field(i).IsZero() {
+			return false
+		}
+	}
+	return true
+}
 
 func sensitiveFieldsOf(t reflect.Type) []string {
 	if t.Kind() == reflect.Pointer {

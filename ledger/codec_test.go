@@ -69,14 +69,14 @@ func sampleEvents() []domain.Event {
 		&domain.LockRequested{RequestID: id(11), ClientID: id(4), ResponsibleUserID: id(8), Reason: "lock reason",
 			Allow: []domain.Party{{UserID: id(5)}, {Team: "duty"}, {Team: "outreach", OrganisationID: id(7)}}, Deny: []domain.Party{{Role: domain.RoleEmergencyDuty}},
 			HideNotification: true, SeriousCaseReview: true},
-		&domain.LockApproved{RequestID: id(11)},
+		&domain.LockApproved{RequestID: id(11), ClientID: id(4), Reason: "approval reason"},
 		&domain.LockRefused{RequestID: id(11), ClientID: id(4), Reason: "refusal reason"},
 		&domain.TemporaryAccessGranted{GrantID: id(12), ClientID: id(4), UserID: id(5),
 			ExpiresAt: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC), Reason: "grant reason"},
 		&domain.TemporaryAccessEnded{GrantID: id(12)},
 		&domain.LockReviewed{ReviewID: id(13), ClientID: id(4), KeepLocked: true, Notes: "review notes"},
 		&domain.UnlockRequested{RequestID: id(14), ClientID: id(4), Reason: "unlock reason"},
-		&domain.UnlockApproved{RequestID: id(14)},
+		&domain.UnlockApproved{RequestID: id(14), ClientID: id(4), Reason: "unlock approval reason"},
 		&domain.UnlockRefused{RequestID: id(14), ClientID: id(4), Reason: "keep it"},
 		&domain.SeriousCaseReviewCompleted{},
 		&domain.LockRequestWithdrawn{RequestID: id(14), ClientID: id(4), Reason: "withdrawal reason"},
@@ -112,6 +112,48 @@ func TestCodecAccessRecordedBeforeReason_LOCK9(t *testing.T) {
 	if bytes.Contains(data.Data, []byte("marker")) {
 		t.Fatalf("the reason is stored in the clear: %s", data.Data)
 	}
+}
+
+// TestCodecLockApprovedBeforeReason_LOCK1 (R-LOCK-1, R-LOCK-6): a lock
+// or unlock approval stored before approvals kept their reason (no client
+// id, no reason) decodes as before and is stored again the same way,
+// needing no key; one with a reason keeps it sealed, never in the clear.
+func TestCodecLockApprovedBeforeReason_LOCK1(t *testing.T) {
+	old, err := os.ReadFile(filepath.Join("testdata", "events", "client.lock_approved.v1-before-reason.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	codec := NewCodec(newMemKeys())
+	for _, typ := range []string{domain.LockApprovedType, domain.UnlockApprovedType} {
+		rec, err := codec.Decode(ctx, eventstore.RecordedEvent{ID: uuid.New(), Type: typ, SchemaVersion: 1, Data: old})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := NewPublicCodec().Encode(ctx, uuid.New(), rec.Event, eventstore.Metadata{})
+		if err != nil || !bytes.Equal(compactJSON(t, old), again.Data) {
+			t.Fatalf("old %s stored again as %s, %v; want %s", typ, again.Data, err, compactJSON(t, old))
+		}
+	}
+	for _, ev := range []domain.Event{&domain.LockApproved{RequestID: uuid.New(), ClientID: uuid.New(), Reason: "marker reason"},
+		&domain.UnlockApproved{RequestID: uuid.New(), ClientID: uuid.New(), Reason: "marker reason"}} {
+		data, err := codec.Encode(ctx, uuid.New(), ev, eventstore.Metadata{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data.Data, []byte("marker")) {
+			t.Fatalf("the reason is stored in the clear: %s", data.Data)
+		}
+	}
+}
+
+// compactJSON is data without its insignificant white space.
+func compactJSON(t *testing.T, data []byte) []byte {
+	var b bytes.Buffer
+	if err := json.Compact(&b, data); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 // TestCodecReferralMadeBeforeForward_REF10 (R-REF-10): a referral made
