@@ -9,8 +9,8 @@ import (
 // TestWebIncomingPerAssignedAdviser_VIEW1: the Incoming page filters by any
 // adviser of the organisation, as GET /v1/inbox?assigned= does, not only
 // "assigned to me": an org lead or manager sees one adviser's referrals
-// (R-VIEW-1, per assigned adviser). An id that is not one of the
-// organisation's advisers is no filter, as the page never offers it.
+// (R-VIEW-1, per assigned adviser). An id that is not a user of the
+// organisation is no filter, as the page never offers it.
 func TestWebIncomingPerAssignedAdviser_VIEW1(t *testing.T) {
 	n := newNetwork(t, withWebPages())
 	other := n.makeReferral(t, n.AdviserA.Token, n.OrgB, "Client Other")
