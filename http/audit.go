@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -32,7 +33,8 @@ func (s *Server) checkpoint(c *gin.Context) {
 		writeError(c, auditUnavailable(errors.New("no audit checkpointer")))
 		return
 	}
-	_, signed, err := s.Audit.Covering(c.Request.Context(), 0)
+	// A checkpoint signed for this request records its ids (R-LEDGER-3).
+	_, signed, err := s.Audit.Covering(requestIDs(c), 0)
 	if err != nil {
 		if errors.Is(err, audit.ErrNoCheckpoint) {
 			err = auditUnavailable(err)
@@ -186,7 +188,7 @@ func (s *Server) bundle(c *gin.Context) {
 	var b audit.Bundle
 	_, err := s.Service.ReferralHistoryAnswered(ctx, currentUser(c).Actor(), id, ledger.HistoryPoint{}, func(h ledger.History) error {
 		var err error
-		if b, err = s.caseBundle(c, h, trusted); err != nil || !decrypted {
+		if b, err = s.caseBundle(ctx, h, trusted); err != nil || !decrypted {
 			return err
 		}
 		// The reader passed the history's access check (need to know,
@@ -208,13 +210,14 @@ func (s *Server) bundle(c *gin.Context) {
 }
 
 // caseBundle proves every stored event of h against a checkpoint covering
-// the last of them, signing one on demand on the signing node.
-func (s *Server) caseBundle(c *gin.Context, h ledger.History, trusted int64) (audit.Bundle, error) {
+// the last of them, signing one on demand on the signing node, recorded
+// with the ids of ctx's request (R-LEDGER-3).
+func (s *Server) caseBundle(ctx context.Context, h ledger.History, trusted int64) (audit.Bundle, error) {
 	evs := make([]eventstore.RecordedEvent, len(h.All))
 	for i, e := range h.All {
 		evs[i] = e.Stored
 	}
-	b, _, err := s.Audit.BundleSince(c.Request.Context(), evs, trusted)
+	b, _, err := s.Audit.BundleSince(ctx, evs, trusted)
 	switch {
 	case errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf):
 		return audit.Bundle{}, auditUnavailable(err)

@@ -321,6 +321,15 @@ func (s *Server) settleHead(c *gin.Context) error {
 	return s.settle(c, head)
 }
 
+// requestIDs returns the request's context carrying its id as the
+// correlation and causation ids of whatever the ledger records for it
+// (R-LEDGER-3), for a request that is no command, such as a read that
+// has a checkpoint signed.
+func requestIDs(c *gin.Context) context.Context {
+	return ledger.WithRequest(c.Request.Context(), ledger.Request{CorrelationID: correlationID(c), CausationID: correlationID(c),
+		Endpoint: c.Request.Method + " " + c.FullPath()})
+}
+
 // request returns the context for a ledger command: correlation and
 // causation ids from the request id, and If-Match when given.
 func (s *Server) request(c *gin.Context) (context.Context, error) {

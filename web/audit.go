@@ -51,7 +51,8 @@ type ledgerCheckpointView struct {
 	Proof []string // base64 hashes from From to Size; nil when none asked
 }
 
-// latestCheckpoint is the checkpoint GET /v1/ledger/checkpoint answers.
+// latestCheckpoint is the checkpoint GET /v1/ledger/checkpoint answers;
+// one signed for it records the ids of ctx's request (R-LEDGER-3).
 func (p *Pages) latestCheckpoint(ctx context.Context) (audit.Checkpoint, []byte, error) {
 	if p.Audit == nil {
 		return audit.Checkpoint{}, nil, domain.Errorf(domain.Unavailable, "no checkpoints on this node")
@@ -65,7 +66,7 @@ func (p *Pages) latestCheckpoint(ctx context.Context) (audit.Checkpoint, []byte,
 
 func (p *Pages) ledgerCheckpointPage(c *gin.Context) {
 	ctx := c.Request.Context()
-	cp, signed, err := p.latestCheckpoint(ctx)
+	cp, signed, err := p.latestCheckpoint(p.request(c, nil))
 	if domain.ErrorCode(err) == domain.Unavailable {
 		p.renderError(c, http.StatusServiceUnavailable, "No signed checkpoint yet",
 			"The network's signing node signs a checkpoint of the ledger from time to time, and none is available yet. Try again later.")
@@ -110,7 +111,7 @@ func (p *Pages) ledgerCheckpointPage(c *gin.Context) {
 // ledgerCheckpointDownload gives the signed note as a file to keep, the
 // bytes GET /v1/ledger/checkpoint answers.
 func (p *Pages) ledgerCheckpointDownload(c *gin.Context) {
-	cp, signed, err := p.latestCheckpoint(c.Request.Context())
+	cp, signed, err := p.latestCheckpoint(p.request(c, nil))
 	if err != nil {
 		p.fail(c, err)
 		return
@@ -213,8 +214,11 @@ func (p *Pages) bundleDownload(c *gin.Context) {
 		return
 	}
 	var data []byte
-	h, err := p.Service.ReferralHistoryAnswered(p.request(c, nil), currentUser(c).Actor(), id, ledger.HistoryPoint{}, func(h ledger.History) error {
-		b, _, err := p.Audit.BundleSince(c.Request.Context(), storedEvents(h), trusted)
+	// A checkpoint signed for the bundle records this request's ids
+	// (R-LEDGER-3), as the read of the case does.
+	ctx := p.request(c, nil)
+	h, err := p.Service.ReferralHistoryAnswered(ctx, currentUser(c).Actor(), id, ledger.HistoryPoint{}, func(h ledger.History) error {
+		b, _, err := p.Audit.BundleSince(ctx, storedEvents(h), trusted)
 		switch {
 		case errors.Is(err, audit.ErrNoCheckpoint) || errors.Is(err, audit.ErrNoLeaf):
 			return domain.Errorf(domain.Unavailable, "no signed checkpoint covers this referral yet")
