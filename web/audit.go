@@ -157,7 +157,8 @@ func (p *Pages) trustedSize(ctx context.Context, raw string) (size int64, msg st
 }
 
 // auditOf proves the case's events against a checkpoint for an auditor's
-// history page; nil for other readers or a node with no checkpointer.
+// history page; nil for other readers or a node with no checkpointer. A
+// checkpoint signed for it records the ids of ctx's request (R-LEDGER-3).
 func (p *Pages) auditOf(ctx context.Context, u domain.User, h ledger.History) *checkpointView {
 	if p.Audit == nil || !u.Actor().Has(domain.RoleAuditor) {
 		return nil

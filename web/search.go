@@ -316,7 +316,7 @@ func (p *Pages) historyPage(c *gin.Context) {
 	v.State = referralState{R: r, From: p.orgName(r.FromOrganisationID), To: p.orgName(r.ToOrganisationID),
 		MadeBy: p.userName(r.MadeBy), AssignedTo: p.userName(r.AssignedTo)}
 	v.Verified = h.Verified
-	v.Checkpoint = p.auditOf(c.Request.Context(), u, h)
+	v.Checkpoint = p.auditOf(p.request(c, nil), u, h)
 	if raw, asked := c.GetQuery("trusted-size"); asked && v.Checkpoint != nil && v.Checkpoint.Problem == "" {
 		v.Checkpoint.TrustedSize = raw
 		if _, msg := p.trustedSize(c.Request.Context(), raw); msg != "" {

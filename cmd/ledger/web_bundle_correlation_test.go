@@ -11,9 +11,10 @@ import (
 )
 
 // TestWebBundleCheckpointCarriesTheRequestsIds_LEDGER3: a case bundle
-// downloaded from the web interface for a case no checkpoint covers yet
-// has one signed, recorded with the download's correlation and causation
-// ids, as the API's bundle does. It was recorded under ids of its own.
+// downloaded from the web interface, or an auditor's history page, for a
+// case no checkpoint covers yet has one signed, recorded with the
+// request's correlation and causation ids, as the API's bundle does. It
+// was recorded under ids of its own.
 func TestWebBundleCheckpointCarriesTheRequestsIds_LEDGER3(t *testing.T) {
 	auditKeys(t)
 	n := newSearchNetwork(t)
@@ -26,9 +27,23 @@ func TestWebBundleCheckpointCarriesTheRequestsIds_LEDGER3(t *testing.T) {
 	if b.status != http.StatusOK {
 		t.Fatalf("bundle: %d %s", b.status, b.body)
 	}
-	request := b.header.Get("X-Request-Id")
+	checkSigned(t, n.dir, "the bundle", b.header.Get("X-Request-Id"))
 
-	s, err := sqlite.OpenReadOnly(filepath.Join(n.dir, eventsFile))
+	// The auditor's history page proves the case's events against a
+	// checkpoint covering them, signing one as the bundle does.
+	id, _, _ = n.makeReferral(t, "Latest Client")
+	h := auditor.get("/referrals/" + id + "/history")
+	if h.status != http.StatusOK {
+		t.Fatalf("history: %d %s", h.status, h.body)
+	}
+	checkSigned(t, n.dir, "the history page", h.header.Get("X-Request-Id"))
+}
+
+// checkSigned fails the test unless the latest checkpoint recorded in the
+// ledger in dir carries request as its correlation and causation ids.
+func checkSigned(t *testing.T, dir, what, request string) {
+	t.Helper()
+	s, err := sqlite.OpenReadOnly(filepath.Join(dir, eventsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +54,7 @@ func TestWebBundleCheckpointCarriesTheRequestsIds_LEDGER3(t *testing.T) {
 	}
 	m := evs[len(evs)-1].Metadata
 	if request == "" || m.CorrelationID != request || m.CausationID != request {
-		t.Errorf("the checkpoint signed for the bundle (request %q) records correlation %q, causation %q",
-			request, m.CorrelationID, m.CausationID)
+		t.Errorf("the checkpoint signed for %s (request %q) records correlation %q, causation %q",
+			what, request, m.CorrelationID, m.CausationID)
 	}
 }
