@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -218,5 +219,31 @@ func TestVerifyEmptyLedger(t *testing.T) {
 	}
 	if rep, err := sqlite.Verify(context.Background(), path); err != nil || rep != (sqlite.Report{}) {
 		t.Errorf("Verify of an empty ledger = %+v, %v; want zero report, nil", rep, err)
+	}
+}
+
+// TestVerifyCounterBehindTheEvents_LEDGER4: SQLite never moves the counter
+// of positions handed out back, so one behind the last event (changed, or
+// its row deleted) is tampering with the file, and Verify says so. It was
+// reported as events missing from the end, naming a range that runs
+// backwards ("events 13..5 are missing").
+func TestVerifyCounterBehindTheEvents_LEDGER4(t *testing.T) {
+	for _, c := range []struct{ name, sql, says string }{
+		{"Lowered", `UPDATE sqlite_sequence SET seq = 5 WHERE name = 'events'`, "says 5"},
+		{"Deleted", `DELETE FROM sqlite_sequence WHERE name = 'events'`, "says 0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path, db := tamperLedger(t)
+			mustExec(t, db, c.sql)
+			_, err := sqlite.Verify(context.Background(), path)
+			var trunc *sqlite.TruncatedError
+			if !errors.As(err, &trunc) || trunc.Last != 12 {
+				t.Fatalf("Verify = %v, want the counter behind the last event, 12", err)
+			}
+			msg := err.Error()
+			if strings.Contains(msg, "missing") || !strings.Contains(msg, c.says) || !strings.Contains(msg, "behind the last event at position 12") {
+				t.Errorf("Verify says %q; want the counter named behind the last event, no events said missing", msg)
+			}
+		})
 	}
 }

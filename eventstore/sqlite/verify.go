@@ -21,15 +21,22 @@ type Report struct {
 	Written eventstore.Position // how many positions SQLite has handed out
 }
 
-// TruncatedError reports that events were cut from the end of the log:
-// SQLite's AUTOINCREMENT counter shows positions up to Written were handed
-// out, but the last stored event is at Last.
+// TruncatedError reports that the log's end and SQLite's AUTOINCREMENT
+// counter disagree: the counter shows positions up to Written were handed
+// out, but the last stored event is at Last. Written beyond Last: events
+// were cut from the end. Written behind Last: the counter itself was
+// changed (or its row deleted), which SQLite never does.
 type TruncatedError struct {
 	Last, Written eventstore.Position
 }
 
-// Error names the missing range of positions.
+// Error names the missing range of positions, or the counter that was
+// moved back.
 func (e *TruncatedError) Error() string {
+	if e.Written < e.Last {
+		return fmt.Sprintf("ledger tampered: the counter of positions handed out says %d, behind the last event at position %d; "+
+			"SQLite never moves it back, so the file's sequence record was changed", e.Written, e.Last)
+	}
 	return fmt.Sprintf("ledger truncated: the last event is at position %d but positions up to %d were written; "+
 		"events %d..%d are missing", e.Last, e.Written, e.Last+1, e.Written)
 }
@@ -45,7 +52,8 @@ func (e *TruncatedError) Error() string {
 //
 // It returns a *eventstore.BrokenLinkError naming the first broken event in
 // position order (a changed event, one out of order, or the event after a
-// deleted one), a *TruncatedError when only the end is missing, a
+// deleted one), a *TruncatedError when only the end is missing (or the
+// counter of positions handed out was moved back), a
 // *DamagedError when SQLite cannot read the file past some position (a
 // truncated or garbled file), or an error wrapping eventstore.ErrUnavailable
 // if the file cannot be opened or reached.
