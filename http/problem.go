@@ -136,9 +136,14 @@ const defaultRetryAfter = 2 * time.Second
 const storageFullMessage = "the server's storage is full, so nothing can be saved; the change was not made. " +
 	"Retry once an operator has freed space"
 
+// storeBusyMessage is the detail of the 503 of a store that stayed
+// locked (datadir.StoreBusy).
+const storeBusyMessage = "the server's data store is busy; retry shortly"
+
 // classify refines errors whose cause decides the answer, whatever layer
 // returned them (R-OPS-4): full storage anywhere in the chain is
-// StorageFull (507), and a request that ran out of its time limit, or a
+// StorageFull (507), and a request that ran out of its time limit, a
+// SQLite file that stayed locked (datadir.StoreBusy), or a
 // read of the views that failed (projections.ErrUnreadable), is
 // Unavailable (503). The original error stays the cause, for the log.
 func classify(c *gin.Context, err error) error {
@@ -154,6 +159,10 @@ func classify(c *gin.Context, err error) error {
 		return &domain.Error{Code: domain.StorageFull, Message: storageFullMessage, Cause: err}
 	case code == domain.Internal && errors.Is(err, context.DeadlineExceeded) && c.Request.Context().Err() != nil:
 		return &domain.Error{Code: domain.Unavailable, Message: "the server could not answer within its time limit; retry shortly", Cause: err}
+	case code == domain.Internal && datadir.StoreBusy(err):
+		// A SQLite file another process kept locked past the busy
+		// timeout: a passing failure, retried, not an internal error.
+		return &domain.Error{Code: domain.Unavailable, Message: storeBusyMessage, Cause: err}
 	case code == domain.Internal && errors.Is(err, projections.ErrUnreadable):
 		// A read of the views (views.db) that failed: 503, as the ledger
 		// answers one, never the "none" or 404 an empty answer would
