@@ -101,7 +101,8 @@ func idempotent(store idempotency.Store, render replayRenderer) gin.HandlerFunc 
 		defer func() { // also runs when the handler panics
 			if !completed {
 				if err := store.Release(ctx, scope, key); err != nil {
-					zerolog.Ctx(ctx).Error().Err(err).Msg("releasing an idempotency key")
+					zerolog.Ctx(ctx).Error().Err(err).Msg("releasing an idempotency key; retrying in the background")
+					go releaseLater(ctx, store, scope, key)
 				}
 			}
 		}()
@@ -132,6 +133,31 @@ func idempotent(store idempotency.Store, render replayRenderer) gin.HandlerFunc 
 			return
 		}
 		completed = true
+	}
+}
+
+// releaseRetry is the first wait of releaseLater, doubled after each
+// failure up to releaseRetryMax.
+const (
+	releaseRetry    = 100 * time.Millisecond
+	releaseRetryMax = 30 * time.Second
+)
+
+// releaseLater gives up the key of a failed request whose release failed
+// (the store briefly full or locked), retrying with backoff until it
+// works or the key has expired anyway. Left claimed, the key would answer
+// every retry of the request with 409 "still being processed" until it
+// expired or the server restarted, so the retry could never run
+// (R-OPS-1).
+func releaseLater(ctx context.Context, store idempotency.Store, scope, key string) {
+	wait, until := releaseRetry, time.Now().Add(idempotency.TTL)
+	for time.Now().Before(until) {
+		time.Sleep(wait)
+		if err := store.Release(ctx, scope, key); err == nil {
+			zerolog.Ctx(ctx).Warn().Msg("released an idempotency key after a failed attempt")
+			return
+		}
+		wait = min(2*wait, releaseRetryMax)
 	}
 }
 

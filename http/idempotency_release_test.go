@@ -1,0 +1,80 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/referral-ledger/ledger/domain"
+	"github.com/referral-ledger/ledger/idempotency"
+)
+
+// releaseFailing is an idempotency store whose Release fails while fail
+// is above zero, as one does on a full disk or a file another process
+// keeps locked.
+type releaseFailing struct {
+	idempotency.Store
+	fail atomic.Int32
+}
+
+func (s *releaseFailing) Release(ctx context.Context, scope, key string) error {
+	if s.fail.Add(-1) >= 0 {
+		return errors.New("idempotency store: release: database or disk is full (13)")
+	}
+	return s.Store.Release(ctx, scope, key)
+}
+
+// TestIdempotencyKeyFreedAfterAFailedRelease_OPS1: a create that failed
+// for a passing reason (503) gives its Idempotency-Key up, so that the
+// retry runs. When giving it up failed too (the store briefly full or
+// locked), the key stayed claimed as if the first request were still
+// running: every retry with it got 409 "still being processed" until the
+// key expired a day later or the server restarted. The key is given up
+// again in the background until it works, and the retry then runs and
+// creates, once (R-OPS-1).
+func TestIdempotencyKeyFreedAfterAFailedRelease_OPS1(t *testing.T) {
+	inner, _ := openTestIdempotencyStore(t)
+	store := &releaseFailing{Store: inner}
+	store.fail.Store(2)
+	engine, _, _ := testEngine(t)
+	user := uuid.New()
+	var calls atomic.Int32
+	engine.POST("/v1/things", func(c *gin.Context) { setUserID(c, user) }, idempotent(store, nil), func(c *gin.Context) {
+		if calls.Add(1) == 1 {
+			writeError(c, domain.Errorf(domain.Unavailable, "the store is unavailable"))
+			return
+		}
+		c.JSON(http.StatusCreated, gin.H{"id": uuid.NewString()})
+	})
+	post := func() int {
+		return sendRequest(t, engine, http.MethodPost, "/v1/things", `{"name":"x"}`,
+			"Content-Type", "application/json", idempotencyKeyHeader, "retry-me").Code
+	}
+	if got := post(); got != http.StatusServiceUnavailable {
+		t.Fatalf("first request: %d, want 503", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	got := post()
+	for got == http.StatusConflict && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		got = post()
+	}
+	if got != http.StatusCreated {
+		t.Fatalf("the retry once the store works again: %d, want 201 (the key is still claimed)", got)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("the handler ran %d times, want 2", n)
+	}
+	if got := post(); got != http.StatusCreated {
+		t.Errorf("a further retry: %d, want the stored 201", got)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("the handler ran %d times after the replay, want 2", n)
+	}
+}
