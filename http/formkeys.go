@@ -30,8 +30,15 @@ func (f formKeys) Complete(ctx context.Context, scope, key string, done web.Form
 		ContentType: formDoneType, Body: []byte(done.Flash)})
 }
 
+// Release gives the key up; when that fails, it is retried in the
+// background until it works (releaseLater), so the form can be sent again
+// rather than being "still being sent" until the key expires (R-OPS-1).
 func (f formKeys) Release(ctx context.Context, scope, key string) error {
-	return f.store.Release(ctx, scope, key)
+	err := f.store.Release(ctx, scope, key)
+	if err != nil {
+		go releaseLater(context.WithoutCancel(ctx), f.store, scope, key)
+	}
+	return err
 }
 
 // formDoneType marks a stored entry of a web form, whose body is the name

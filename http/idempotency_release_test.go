@@ -78,3 +78,30 @@ func TestIdempotencyKeyFreedAfterAFailedRelease_OPS1(t *testing.T) {
 		t.Errorf("the handler ran %d times after the replay, want 2", n)
 	}
 }
+
+// TestFormKeyFreedAfterAFailedRelease_OPS1: the same for a web form's
+// one-time key: a sending that failed and could not give its key up left
+// the form "still being sent" until the key expired; it is given up in
+// the background, and the form can be sent again.
+func TestFormKeyFreedAfterAFailedRelease_OPS1(t *testing.T) {
+	inner, _ := openTestIdempotencyStore(t)
+	store := &releaseFailing{Store: inner}
+	store.fail.Store(2)
+	keys := formKeys{store: store}
+	ctx, fp := context.Background(), [32]byte{1}
+	if _, err := keys.Claim(ctx, "web:u", "form-1", fp, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Release(ctx, "web:u", "form-1"); err == nil {
+		t.Fatal("the release did not fail")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	_, err := keys.Claim(ctx, "web:u", "form-1", fp, time.Now())
+	for domain.ErrorCode(err) == domain.Conflict && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		_, err = keys.Claim(ctx, "web:u", "form-1", fp, time.Now())
+	}
+	if err != nil {
+		t.Fatalf("sending the form again once the store works: %v (the key is still claimed)", err)
+	}
+}
