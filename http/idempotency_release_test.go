@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,17 +18,42 @@ import (
 
 // releaseFailing is an idempotency store whose Release fails while fail
 // is above zero, as one does on a full disk or a file another process
-// keeps locked.
+// keeps locked; released is closed once a release has worked.
 type releaseFailing struct {
 	idempotency.Store
-	fail atomic.Int32
+	fail     atomic.Int32
+	once     sync.Once
+	released chan struct{}
+}
+
+func newReleaseFailing(t *testing.T, failures int32) *releaseFailing {
+	inner, _ := openTestIdempotencyStore(t)
+	s := &releaseFailing{Store: inner, released: make(chan struct{})}
+	s.fail.Store(failures)
+	return s
 }
 
 func (s *releaseFailing) Release(ctx context.Context, scope, key string) error {
 	if s.fail.Add(-1) >= 0 {
 		return errors.New("idempotency store: release: database or disk is full (13)")
 	}
-	return s.Store.Release(ctx, scope, key)
+	err := s.Store.Release(ctx, scope, key)
+	if err == nil {
+		s.once.Do(func() { close(s.released) })
+	}
+	return err
+}
+
+// waitReleased waits until a release of s has worked, failing the test
+// if none has within ten seconds (the background retries wait 0.1, 0.2,
+// 0.4 s ... between attempts).
+func (s *releaseFailing) waitReleased(t *testing.T) {
+	t.Helper()
+	select {
+	case <-s.released:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the key was never given up once the store worked again")
+	}
 }
 
 // TestIdempotencyKeyFreedAfterAFailedRelease_OPS1: a create that failed
@@ -39,9 +65,7 @@ func (s *releaseFailing) Release(ctx context.Context, scope, key string) error {
 // again in the background until it works, and the retry then runs and
 // creates, once (R-OPS-1).
 func TestIdempotencyKeyFreedAfterAFailedRelease_OPS1(t *testing.T) {
-	inner, _ := openTestIdempotencyStore(t)
-	store := &releaseFailing{Store: inner}
-	store.fail.Store(2)
+	store := newReleaseFailing(t, 2)
 	engine, _, _ := testEngine(t)
 	user := uuid.New()
 	var calls atomic.Int32
@@ -59,13 +83,8 @@ func TestIdempotencyKeyFreedAfterAFailedRelease_OPS1(t *testing.T) {
 	if got := post(); got != http.StatusServiceUnavailable {
 		t.Fatalf("first request: %d, want 503", got)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	got := post()
-	for got == http.StatusConflict && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		got = post()
-	}
-	if got != http.StatusCreated {
+	store.waitReleased(t)
+	if got := post(); got != http.StatusCreated {
 		t.Fatalf("the retry once the store works again: %d, want 201 (the key is still claimed)", got)
 	}
 	if n := calls.Load(); n != 2 {
@@ -84,9 +103,7 @@ func TestIdempotencyKeyFreedAfterAFailedRelease_OPS1(t *testing.T) {
 // the form "still being sent" until the key expired; it is given up in
 // the background, and the form can be sent again.
 func TestFormKeyFreedAfterAFailedRelease_OPS1(t *testing.T) {
-	inner, _ := openTestIdempotencyStore(t)
-	store := &releaseFailing{Store: inner}
-	store.fail.Store(2)
+	store := newReleaseFailing(t, 2)
 	keys := formKeys{store: store}
 	ctx, fp := context.Background(), [32]byte{1}
 	if _, err := keys.Claim(ctx, "web:u", "form-1", fp, time.Now()); err != nil {
@@ -95,13 +112,8 @@ func TestFormKeyFreedAfterAFailedRelease_OPS1(t *testing.T) {
 	if err := keys.Release(ctx, "web:u", "form-1"); err == nil {
 		t.Fatal("the release did not fail")
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	_, err := keys.Claim(ctx, "web:u", "form-1", fp, time.Now())
-	for domain.ErrorCode(err) == domain.Conflict && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-		_, err = keys.Claim(ctx, "web:u", "form-1", fp, time.Now())
-	}
-	if err != nil {
+	store.waitReleased(t)
+	if _, err := keys.Claim(ctx, "web:u", "form-1", fp, time.Now()); err != nil {
 		t.Fatalf("sending the form again once the store works: %v (the key is still claimed)", err)
 	}
 }
