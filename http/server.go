@@ -326,15 +326,20 @@ func (s *Server) settleHead(c *gin.Context) error {
 // (R-LEDGER-3), for a request that is no command, such as a read that
 // has a checkpoint signed.
 func requestIDs(c *gin.Context) context.Context {
-	return ledger.WithRequest(c.Request.Context(), ledger.Request{CorrelationID: correlationID(c), CausationID: correlationID(c),
-		Endpoint: c.Request.Method + " " + c.FullPath()})
+	return ledger.WithRequest(c.Request.Context(), ledgerRequest(c))
+}
+
+// ledgerRequest is what the ledger records of the request c: its id as
+// correlation and causation ids, and its route.
+func ledgerRequest(c *gin.Context) ledger.Request {
+	return ledger.Request{CorrelationID: correlationID(c), CausationID: correlationID(c),
+		Endpoint: c.Request.Method + " " + c.FullPath()}
 }
 
 // request returns the context for a ledger command: correlation and
 // causation ids from the request id, and If-Match when given.
 func (s *Server) request(c *gin.Context) (context.Context, error) {
-	req := ledger.Request{CorrelationID: correlationID(c), CausationID: correlationID(c),
-		Endpoint: c.Request.Method + " " + c.FullPath()}
+	req := ledgerRequest(c)
 	if hs := c.Request.Header.Values("If-Match"); len(hs) > 0 {
 		m, err := parseIfMatch(hs)
 		if err != nil {
