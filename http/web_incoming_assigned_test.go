@@ -10,7 +10,8 @@ import (
 // adviser of the organisation, as GET /v1/inbox?assigned= does, not only
 // "assigned to me": an org lead or manager sees one adviser's referrals
 // (R-VIEW-1, per assigned adviser). An id that is not a user of the
-// organisation is no filter, as the page never offers it.
+// organisation is no filter, as the page never offers it; the user's own
+// id is "Me".
 func TestWebIncomingPerAssignedAdviser_VIEW1(t *testing.T) {
 	n := newNetwork(t, withWebPages())
 	other := n.makeReferral(t, n.AdviserA.Token, n.OrgB, "Client Other")
@@ -34,6 +35,12 @@ func TestWebIncomingPerAssignedAdviser_VIEW1(t *testing.T) {
 	}
 	wantPage(t, lead.get("/incoming?assigned=me"), http.StatusOK, "No open referrals match these filters")
 	wantPage(t, n.web(t, n.AdviserB).get("/incoming?assigned=me"), http.StatusOK, ref(n.Referral))
+	// The user's own id is "Me", chosen in the filter as the list it shows.
+	own := n.web(t, n.AdviserB).get("/incoming?assigned=" + n.AdviserB.ID)
+	wantPage(t, own, http.StatusOK, `<option value="me" selected>`, ref(n.Referral))
+	if strings.Contains(own.body, ref(other)) {
+		t.Errorf("the adviser's own list shows a referral not assigned to them:\n%s", own.body)
+	}
 	// Someone of another organisation is no filter.
 	wantPage(t, lead.get("/incoming?assigned="+n.AdviserA.ID), http.StatusOK, ref(n.Referral), ref(other))
 }

@@ -59,7 +59,10 @@ func (p *Pages) incomingPage(c *gin.Context) {
 	case a != "":
 		// Any user of the organisation, as the API takes it, offered in
 		// the filter if they are not already; anyone else is no filter.
-		if id, err := uuid.Parse(a); err == nil {
+		if id, err := uuid.Parse(a); err == nil && id == u.ID {
+			// The user's own id is "me", which the filter offers.
+			v.Mine, v.Assigned, q.Assignee = true, "me", u.ID
+		} else if err == nil {
 			if who, ok := users[id]; ok {
 				v.Assigned, q.Assignee = id.String(), id
 				if !slices.ContainsFunc(v.Advisers, func(o domain.User) bool { return o.ID == id }) {
