@@ -37,7 +37,13 @@ import (
 //     solved together: a suppressed count is safe only if it lies on a
 //     cycle of suppressed counts (row, column, row, …), so while one lies
 //     on none the smallest published count of its row or column is
-//     suppressed as well. Suppression is decided on the full organisation ×
+//     suppressed as well. A published count is known to be one of the
+//     counts that round to it (and above SuppressMax), so a published
+//     total less the other counts of its sum bounds the suppressed ones
+//     from above; while that bound, at least 1 being left for each of the
+//     others suppressed, is below SuppressMax for one of them, the
+//     smallest published count of the sum is suppressed as well (see
+//     narrowed). Suppression is decided on the full organisation ×
 //     month table of the period, whatever the grouping asked for, so that
 //     the views of one period cannot be subtracted from one another either.
 //  4. Every published count is rounded to the nearest RoundTo, halves up.
@@ -135,6 +141,7 @@ type suppression struct {
 	groupsOf   [][]int   // count index → the groups it is in
 	inGroup    []int     // group → how many of its counts are suppressed
 	grids      [][][]int // tables whose rows and columns are groups
+	sums       [][]int   // groups whose last count is the sum of the others
 	queue      []int     // groups that may have exactly one suppressed count
 }
 
@@ -155,27 +162,38 @@ func (s *suppression) group(idx ...int) {
 	}
 }
 
+// sum declares that the last of the counts at idx is the sum of the
+// others: a group, which also bounds the suppressed counts among the
+// others from above (see narrowed).
+func (s *suppression) sum(idx ...int) {
+	if len(idx) >= 2 {
+		s.sums = append(s.sums, idx)
+	}
+	s.group(idx...)
+}
+
 // grid declares a table of counts, ids[row][column], whose last row and
-// last column are its totals, and makes each row and column a group.
+// last column are its totals, and makes each row and column a sum.
 func (s *suppression) grid(ids [][]int) {
 	if len(ids) >= 2 && len(ids[0]) >= 2 {
 		s.grids = append(s.grids, ids)
 	}
 	for _, row := range ids {
-		s.group(row...)
+		s.sum(row...)
 	}
 	for c := range ids[0] {
 		col := make([]int, len(ids))
 		for r := range ids {
 			col[r] = ids[r][c]
 		}
-		s.group(col...)
+		s.sum(col...)
 	}
 }
 
 // run applies primary suppression under r, then secondary suppression
-// until no group has exactly one suppressed count and no suppressed count
-// of a grid can be solved for from its rows and columns together.
+// until no group has exactly one suppressed count, no suppressed count
+// of a grid can be solved for from its rows and columns together, and no
+// sum bounds its suppressed counts below r.SuppressMax.
 func (s *suppression) run(r Rule) {
 	s.inGroup = make([]int, len(s.groups))
 	for i, v := range s.values {
@@ -195,10 +213,67 @@ func (s *suppression) run(r Rule) {
 				}
 			}
 		}
+		for _, idx := range s.sums {
+			if fixed {
+				break
+			}
+			if s.narrowed(r, idx) {
+				if i, ok := s.cheapest(idx); ok {
+					s.suppress(i)
+					fixed = true
+				}
+			}
+		}
 		if !fixed {
 			return
 		}
 	}
+}
+
+// narrowed reports whether a sum (its total last), as published under r,
+// pins its suppressed counts below r.SuppressMax. A published count is
+// known to be one of those that round to it and are not suppressed, so
+// the total's largest possible value less the others' smallest bounds
+// the suppressed counts' sum from above; each of them is at least 1, so
+// with n suppressed each is at most that bound less n−1. Were that below
+// SuppressMax, the sum would tell more than that a count is suppressed:
+// with counts of 1, 1 and five of 8 and their total 42, rounded to the
+// nearest 5, the five 10s and the 40 leave the two suppressed at most 2
+// together, so 1 each.
+func (s *suppression) narrowed(r Rule, idx []int) bool {
+	total := idx[len(idx)-1]
+	if s.suppressed[total] {
+		return false
+	}
+	upper := r.largestRoundingTo(r.round(s.values[total]))
+	n := 0
+	for _, i := range idx[:len(idx)-1] {
+		if s.suppressed[i] {
+			n++
+		} else {
+			upper -= r.smallestRoundingTo(r.round(s.values[i]))
+		}
+	}
+	return n > 0 && upper-(n-1) < r.SuppressMax
+}
+
+// smallestRoundingTo returns the smallest count published as p (a
+// published count, not suppressed) under r.
+func (r Rule) smallestRoundingTo(p int) int {
+	if p <= 0 {
+		return 0
+	}
+	return max(p-r.RoundTo/2, r.SuppressMax+1)
+}
+
+// largestRoundingTo returns the largest count published as p (a published
+// count, not suppressed) under r: rounding is halves up, so the counts
+// from p−RoundTo/2 to RoundTo−1 above that round to p.
+func (r Rule) largestRoundingTo(p int) int {
+	if p <= 0 || r.RoundTo <= 1 {
+		return p // a count from 1 rounding to 0 is suppressed (primary), so a published 0 is 0
+	}
+	return p - r.RoundTo/2 + r.RoundTo - 1
 }
 
 func (s *suppression) suppress(i int) {

@@ -154,7 +154,7 @@ func Publish(t *Table, rule Rule, by GroupBy) Report {
 				for o := range col {
 					col[o] = id(pos(o, m), ms)
 				}
-				s.group(col...)
+				s.sum(col...)
 			}
 			for o := range allOrgs + 1 {
 				if last >= 0 {
