@@ -771,6 +771,10 @@ type lockedCaseView struct {
 	Temporary         []accessView
 	CanReview         bool // a team manager of the owning organisation
 	IsResponsible     bool
+	// AccessLog: the case's access log, for a user GET
+	// /v1/clients/{id}/access-log answers (the responsible person, the
+	// coordinator; R-LOCK-9), through its first referral; "" otherwise.
+	AccessLog string
 	// WithdrawUnlock: the page withdrawing the unlock request waiting on
 	// the case, for a user who may (R-LOCK-6, R-LOCK-10); "" when none.
 	WithdrawUnlock string
@@ -855,6 +859,9 @@ func (p *Pages) lockedCasesPage(c *gin.Context) {
 			WithdrawUnlock:    withdrawableUnlock(l, actor),
 			CanCompleteReview: l.SeriousCaseReviewCompletableBy(actor)}
 		cv.DueSoon = !cv.Overdue && l.ReviewDue().Sub(now) <= 7*24*time.Hour
+		if len(refs) > 0 && p.mayReadAccessLog(u, lc.ClientID) {
+			cv.AccessLog = "/referrals/" + refs[0].ID.String() + "/access-log"
+		}
 		cv.Access, cv.Temporary = p.accessList(l, now)
 		switch {
 		case cv.Overdue:
