@@ -1233,6 +1233,7 @@ type caseMessagesView struct {
 	Refused         bool // the lock refuses its responsible person now, whose account is open (R-LOCK-2)
 	References      []projections.ReferralSummary
 	CaseReference   string // the case's reference in email notices (domain.CaseReference)
+	AccessLog       string // the case's access log, for the responsible person (R-LOCK-9); "" otherwise
 	Messages        []messageView
 	ChildProtection int
 }
@@ -1290,6 +1291,9 @@ func (p *Pages) messagesPage(c *gin.Context) {
 		}
 		cv := caseMessagesView{ClientID: lc.ClientID, Responsible: responsible, Refused: refused, References: refs,
 			CaseReference: domain.CaseReference(lc.ClientID)}
+		if responsible && len(refs) > 0 && p.mayReadAccessLog(u, lc.ClientID) {
+			cv.AccessLog = "/referrals/" + refs[0].ID.String() + "/access-log"
+		}
 		for i := len(msgs) - 1; i >= 0; i-- { // newest first
 			m := msgs[i]
 			cv.Messages = append(cv.Messages, messageView{Message: m, From: p.userName(m.FromUserID), Organisation: p.orgName(m.FromOrganisationID)})
