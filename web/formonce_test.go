@@ -22,12 +22,13 @@ import (
 // which make nothing twice and come before a user has keys; the
 // coordinator's subject access export, a read of which every showing is
 // recorded as an export of its own (R-PRIV-6); and the forms that find a
-// referral by its reference or a client by their id, which change nothing
+// referral by its reference or a client by their id, or name and date of
+// birth (/find-a-client), which change nothing
 // and are posted only to keep what is typed out of web addresses
 // (R-PRIV-7).
 var notOnce = map[string]bool{"/sign-in": true, "/sign-in/code": true, "/sign-out": true,
 	"/clients/{{.ClientID}}/subject-access": true, "/clients/{{.ClientID}}/subject-access.json": true,
-	"/find": true, "/search": true, "/subject-access": true}
+	"/find": true, "/search": true, "/subject-access": true, "/find-a-client": true}
 
 var postForm = regexp.MustCompile(`(?s)<form method="post" action="([^"]*)"[^>]*>(.*?)</form>`)
 
