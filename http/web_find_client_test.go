@@ -12,7 +12,8 @@ import (
 // /v1/clients/search answers them, with each referral linked, from a form
 // that posts (no client data in a web address); another organisation's
 // adviser finds nothing of it; a helpdesk user, whom the API refuses, is
-// refused the page and not offered it; a form without a date of birth
+// refused the page and not offered it, nor is the coordinating body,
+// which refers nobody; a form without a date of birth
 // comes back with the error.
 func TestWebFindAClient_UI1_REF14(t *testing.T) {
 	n := newNetwork(t, withWebPages())
@@ -49,5 +50,10 @@ func TestWebFindAClient_UI1_REF14(t *testing.T) {
 	wantPage(t, h.get("/find-a-client"), http.StatusForbidden)
 	if page := h.get("/search"); strings.Contains(page.body, "/find-a-client") {
 		t.Errorf("helpdesk is offered a page that refuses them:\n%s", page.body)
+	}
+	// The coordinator (also the coordinating body's lead), whose
+	// organisation refers nobody, is not offered it.
+	if page := n.web(t, n.Admin).get("/search"); strings.Contains(page.body, "/find-a-client") {
+		t.Errorf("the coordinator is offered to find clients their organisation referred:\n%s", page.body)
 	}
 }

@@ -58,7 +58,7 @@ type searchView struct {
 	FromOrgs    []option
 	ToOrgs      []option
 	NetworkWide bool
-	FindClients bool // the user may find a client their organisation referred (/find-a-client)
+	FindClients bool // the user may find a client their organisation referred (/find-a-client), and refers: the coordinating body does not
 	Items       []listItem
 	Filtered    bool   // some filter was given
 	NextURL     string // the next page of the same search, "" on the last
@@ -87,7 +87,7 @@ func (p *Pages) searchPage(c *gin.Context) {
 	f := searchForm{Reference: strings.TrimSpace(field("reference")), Status: field("status"),
 		From: field("from"), To: field("to"), MadeFrom: strings.TrimSpace(field("made-from")),
 		MadeTo: strings.TrimSpace(field("made-to"))}
-	v := searchView{layout: p.base(c, "Search referrals", "search"), Form: f, NetworkWide: u.Actor().NetworkWide(), FindClients: mayFindClients(u),
+	v := searchView{layout: p.base(c, "Search referrals", "search"), Form: f, NetworkWide: u.Actor().NetworkWide(), FindClients: mayFindClients(u) && caseworker(u),
 		Filtered: f != searchForm{}}
 	v.Search = f.Reference
 	v.Statuses = []option{{Value: "", Label: "Any status", Selected: f.Status == ""}}
