@@ -32,6 +32,8 @@ func TestWebFindAClient_UI1_REF14(t *testing.T) {
 
 	missing := a.post("/find-a-client", url.Values{"client-name": {"Client Zero"}})
 	wantPage(t, missing, http.StatusUnprocessableEntity, "There is a problem", "Enter the client&#39;s date of birth")
+	wrong := a.post("/find-a-client", url.Values{"client-name": {""}, "client-dob": {"31 2 1980"}})
+	wantPage(t, wrong, http.StatusUnprocessableEntity, "Enter the client&#39;s full name", "Enter a real date of birth")
 
 	// Another organisation's adviser: the API finds nothing, nor does the page.
 	other := n.AdviserC

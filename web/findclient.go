@@ -44,17 +44,22 @@ func (p *Pages) findClientPage(c *gin.Context) {
 		return
 	}
 	v.Name, v.DateOfBirth = strings.TrimSpace(c.PostForm("client-name")), strings.TrimSpace(c.PostForm("client-dob"))
-	if v.Name == "" {
-		v.Errors = append(v.Errors, fieldError{Field: "client-name", Message: "Enter the client's full name"})
+	// The ledger's own check of the lookup, its fields in the form's words.
+	err := domain.ValidateClientSearch(currentUser(c).Actor(), domain.ClientSearch{Name: v.Name, DateOfBirth: readDate(v.DateOfBirth)})
+	if domain.ErrorCode(err) == domain.Forbidden {
+		p.fail(c, err)
+		return
 	}
-	if v.DateOfBirth == "" {
-		v.Errors = append(v.Errors, fieldError{Field: "client-dob", Message: "Enter the client's date of birth"})
-	} else if err := domain.ValidateClientSearch(currentUser(c).Actor(), domain.ClientSearch{Name: "x", DateOfBirth: readDate(v.DateOfBirth)}); err != nil {
-		v.Errors = append(v.Errors, fieldError{Field: "client-dob", Message: "Enter a real date of birth, for example 27 3 1980"})
-	}
-	if len(v.Errors) == 0 {
-		if err := domain.ValidateClientSearch(currentUser(c).Actor(), domain.ClientSearch{Name: v.Name, DateOfBirth: "1980-01-01"}); err != nil {
-			v.Errors = append(v.Errors, fieldError{Field: "client-name", Message: "Enter a shorter name, without control characters"})
+	for _, f := range domain.ErrorFields(err) {
+		switch {
+		case f.Field == "name" && v.Name == "":
+			v.Errors = append(v.Errors, fieldError{Field: "client-name", Message: "Enter the client's full name"})
+		case f.Field == "name":
+			v.Errors = append(v.Errors, fieldError{Field: "client-name", Message: "Enter the client's name as letters, no longer than a name needs"})
+		case f.Field == "date_of_birth" && v.DateOfBirth == "":
+			v.Errors = append(v.Errors, fieldError{Field: "client-dob", Message: "Enter the client's date of birth"})
+		case f.Field == "date_of_birth":
+			v.Errors = append(v.Errors, fieldError{Field: "client-dob", Message: "Enter a real date of birth, for example 27 3 1980"})
 		}
 	}
 	if len(v.Errors) > 0 {
