@@ -1053,6 +1053,21 @@ func (p *Clients) waitingErasures() ([]ErasureRequest, error) {
 	return out, rows.Err()
 }
 
+// LatestErasureRequest is the erasure request for client that org passed
+// on most recently, whatever became of it; false when it passed on none.
+// Errors: ErrUnreadable.
+func (p *Clients) LatestErasureRequest(client, org uuid.UUID) (ErasureRequest, bool, error) {
+	r, err := scanRequest(p.views.db.QueryRow(`SELECT `+requestColumns+` FROM erasure_requests
+		WHERE client = ? AND org = ? ORDER BY requested_at DESC, seq DESC, id DESC LIMIT 1`, client[:], org[:]))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErasureRequest{}, false, nil
+	case err != nil:
+		return ErasureRequest{}, false, unreadable("an erasure request", err)
+	}
+	return r, true, nil
+}
+
 // ErasureRequest returns the erasure request with id, and false when there
 // is none. Errors: ErrUnreadable, rather than "no such request" (which the
 // API would answer 404) or a request whose client reads as not erased.

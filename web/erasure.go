@@ -382,21 +382,31 @@ func (p *Pages) requestErasure(c *gin.Context) {
 // waitingErasure is the page of the erasure request waiting for the
 // coordinator's decision on client that the user's organisation passed
 // on, for a caseworker who may see it (as GET /v1/erasure-requests/{id}
-// shows it to them); "" when there is none. Errors: Unavailable when the
-// requests cannot be read.
-func (p *Pages) waitingErasure(u domain.User, client uuid.UUID) (string, error) {
+// shows it to them); with none waiting, the page of the latest one the
+// organisation passed on if the coordinator refused it, refused true, so
+// that they learn what became of it; "" when there is none. Errors:
+// Unavailable when the requests cannot be read.
+func (p *Pages) waitingErasure(u domain.User, client uuid.UUID) (page string, refused bool, err error) {
 	if !u.Actor().Caseworker() || u.Actor().Has(domain.RoleCoordinator) {
-		return "", nil
+		return "", false, nil
 	}
 	waiting, err := p.Clients.WaitingErasures()
 	if err != nil {
-		return "", &domain.Error{Code: domain.Unavailable, Message: "the erasure requests cannot be read now; retry shortly", Cause: err}
+		return "", false, &domain.Error{Code: domain.Unavailable, Message: "the erasure requests cannot be read now; retry shortly", Cause: err}
 	}
 	for _, r := range waiting {
 		if r.ClientID == client && r.OrganisationID == u.OrganisationID &&
 			p.Service.MaySeeErasureRequest(u.Actor(), r.OrganisationID, r.ClientID, p.caseIndex()) == nil {
-			return "/erasure-requests/" + r.RequestID.String(), nil
+			return "/erasure-requests/" + r.RequestID.String(), false, nil
 		}
 	}
-	return "", nil
+	r, found, err := p.Clients.LatestErasureRequest(client, u.OrganisationID)
+	if err != nil {
+		return "", false, &domain.Error{Code: domain.Unavailable, Message: "the erasure requests cannot be read now; retry shortly", Cause: err}
+	}
+	if found && r.Status == domain.ErasureRefused &&
+		p.Service.MaySeeErasureRequest(u.Actor(), r.OrganisationID, r.ClientID, p.caseIndex()) == nil {
+		return "/erasure-requests/" + r.RequestID.String(), true, nil
+	}
+	return "", false, nil
 }

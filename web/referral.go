@@ -53,8 +53,10 @@ type referralView struct {
 	// ErasureRequest: the page of the erasure request for the client
 	// that the user's organisation passed on and the coordinator has not
 	// decided yet, for its caseworkers to see where it stands (R-PRIV-2);
-	// "" when none.
+	// "" when none. ErasureRefused: none waits, and the latest one the
+	// organisation passed on was refused; ErasureRequest is its page.
 	ErasureRequest string
+	ErasureRefused bool
 }
 
 type noteView struct {
@@ -128,7 +130,7 @@ func (p *Pages) referralView(c *gin.Context, id uuid.UUID) (referralView, error)
 	if id, unlock, ok := p.Locks.LockOf(r.ClientID).WithdrawableBy(u.Actor()); ok {
 		v.WithdrawRequest, v.WithdrawUnlock = "/lock-requests/"+id.String()+"/withdraw?referral="+r.ID.String(), unlock
 	}
-	if v.ErasureRequest, err = p.waitingErasure(u, r.ClientID); err != nil {
+	if v.ErasureRequest, v.ErasureRefused, err = p.waitingErasure(u, r.ClientID); err != nil {
 		return referralView{}, err
 	}
 	if l := p.Locks.LockOf(r.ClientID); l.Status == domain.LockLocked && l.ResponsibleUserID != u.ID {
