@@ -88,3 +88,27 @@ func TestWebBrowserSearchWithoutJavaScript(t *testing.T) {
 	c.wantText("main", "as it stood at revision 0")
 	c.layoutChecks("history-no-js")
 }
+
+// TestWebBrowserFindAClient_REF14_UI2: an adviser finds a client their
+// organisation referred by name and date of birth on the Find a client
+// page, a mistake first; each state is checked by axe-core and at 320 px,
+// and neither the name nor the date of birth is in any URL (R-REF-14,
+// R-UI-2, R-PRIV-7).
+func TestWebBrowserFindAClient_REF14_UI2(t *testing.T) {
+	n := newSearchNetwork(t)
+	_, _, ref := n.makeReferral(t, "Findable Client")
+	c := newChrome(t, false)
+	c.signIn(n.base, "ann", annPassword)
+	c.visit(n.base + "/find-a-client")
+	c.wantText("h1", "Find a client your organisation referred")
+	c.check("find-a-client")
+	c.submit(`form[action="/find-a-client"] button[type=submit]`)
+	c.wantText(".error-summary", "There is a problem")
+	c.check("find-a-client-error")
+	c.run(chromedp.SendKeys(chromedp.CSS("#client-name"), "Findable Client"),
+		chromedp.SendKeys(chromedp.CSS("#client-dob"), "27 3 1980"))
+	c.submit(`form[action="/find-a-client"] button[type=submit]`)
+	c.wantText("main", "1 client found", ref)
+	c.check("find-a-client-found")
+	noClientDataIn(t, c.requested(), "Findable Client", "1980")
+}
