@@ -136,10 +136,6 @@ const defaultRetryAfter = 2 * time.Second
 const storageFullMessage = "the server's storage is full, so nothing can be saved; the change was not made. " +
 	"Retry once an operator has freed space"
 
-// storeBusyMessage is the detail of the 503 of a store that stayed
-// locked (datadir.StoreBusy).
-const storeBusyMessage = "the server's data store is busy; retry shortly"
-
 // classify refines errors whose cause decides the answer, whatever layer
 // returned them (R-OPS-4): full storage anywhere in the chain is
 // StorageFull (507), and a request that ran out of its time limit, a
@@ -162,7 +158,7 @@ func classify(c *gin.Context, err error) error {
 	case code == domain.Internal && datadir.StoreBusy(err):
 		// A SQLite file another process kept locked past the busy
 		// timeout: a passing failure, retried, not an internal error.
-		return &domain.Error{Code: domain.Unavailable, Message: storeBusyMessage, Cause: err}
+		return ledger.StoreBusy(err)
 	case code == domain.Internal && errors.Is(err, projections.ErrUnreadable):
 		// A read of the views (views.db) that failed: 503, as the ledger
 		// answers one, never the "none" or 404 an empty answer would

@@ -28,6 +28,14 @@ func ViewsUnavailable(cause error) error {
 	return &domain.Error{Code: domain.Unavailable, Message: "the views cannot be read now; retry shortly", Cause: cause}
 }
 
+// StoreBusy is the Unavailable (503) of a data store that another process
+// kept locked past its busy timeout (datadir.StoreBusy): a passing
+// failure, to retry, not an internal error (R-OPS-4); the one answer the
+// API and the pages give it, the cause kept for the log, never shown.
+func StoreBusy(cause error) error {
+	return &domain.Error{Code: domain.Unavailable, Message: "the server's data store is busy; retry shortly", Cause: cause}
+}
+
 // organisationKnows is idx.OrganisationKnowsClient, false for no index.
 // Errors: Unavailable.
 func organisationKnows(idx ClientIndex, org, client uuid.UUID) (bool, error) {

@@ -171,7 +171,7 @@ func (p *Pages) fail(c *gin.Context, err error) {
 		// timeout: the API's 503, a passing failure, not an internal
 		// error (R-OPS-4).
 		zerolog.Ctx(c.Request.Context()).Warn().Err(err).Msg("a page failed: a data store is busy")
-		err = &domain.Error{Code: domain.Unavailable, Message: "the server's data store is busy; retry shortly", Cause: err}
+		err = ledger.StoreBusy(err)
 	}
 	if domain.ErrorCode(err) == domain.StorageFull || datadir.StorageFull(err) {
 		// As the API's 507 (R-OPS-4): nothing can be saved, and a read
