@@ -390,9 +390,12 @@ func (p *Pages) waitingErasure(u domain.User, client uuid.UUID) (page string, re
 	if !u.Actor().Caseworker() || u.Actor().Has(domain.RoleCoordinator) {
 		return "", false, nil
 	}
+	unreadable := func(err error) error {
+		return &domain.Error{Code: domain.Unavailable, Message: "the erasure requests cannot be read now; retry shortly", Cause: err}
+	}
 	waiting, err := p.Clients.WaitingErasures()
 	if err != nil {
-		return "", false, &domain.Error{Code: domain.Unavailable, Message: "the erasure requests cannot be read now; retry shortly", Cause: err}
+		return "", false, unreadable(err)
 	}
 	for _, r := range waiting {
 		if r.ClientID == client && r.OrganisationID == u.OrganisationID &&
@@ -402,7 +405,7 @@ func (p *Pages) waitingErasure(u domain.User, client uuid.UUID) (page string, re
 	}
 	r, found, err := p.Clients.LatestErasureRequest(client, u.OrganisationID)
 	if err != nil {
-		return "", false, &domain.Error{Code: domain.Unavailable, Message: "the erasure requests cannot be read now; retry shortly", Cause: err}
+		return "", false, unreadable(err)
 	}
 	if found && r.Status == domain.ErasureRefused &&
 		p.Service.MaySeeErasureRequest(u.Actor(), r.OrganisationID, r.ClientID, p.caseIndex()) == nil {

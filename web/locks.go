@@ -859,9 +859,7 @@ func (p *Pages) lockedCasesPage(c *gin.Context) {
 			WithdrawUnlock:    withdrawableUnlock(l, actor),
 			CanCompleteReview: l.SeriousCaseReviewCompletableBy(actor)}
 		cv.DueSoon = !cv.Overdue && l.ReviewDue().Sub(now) <= 7*24*time.Hour
-		if len(refs) > 0 && p.mayReadAccessLog(u, lc.ClientID) {
-			cv.AccessLog = "/referrals/" + refs[0].ID.String() + "/access-log"
-		}
+		cv.AccessLog = p.accessLogLink(u, lc.ClientID, refs)
 		cv.Access, cv.Temporary = p.accessList(l, now)
 		switch {
 		case cv.Overdue:
@@ -1291,8 +1289,8 @@ func (p *Pages) messagesPage(c *gin.Context) {
 		}
 		cv := caseMessagesView{ClientID: lc.ClientID, Responsible: responsible, Refused: refused, References: refs,
 			CaseReference: domain.CaseReference(lc.ClientID)}
-		if responsible && len(refs) > 0 && p.mayReadAccessLog(u, lc.ClientID) {
-			cv.AccessLog = "/referrals/" + refs[0].ID.String() + "/access-log"
+		if responsible {
+			cv.AccessLog = p.accessLogLink(u, lc.ClientID, refs)
 		}
 		for i := len(msgs) - 1; i >= 0; i-- { // newest first
 			m := msgs[i]

@@ -475,6 +475,16 @@ func (p *Pages) mayReadAccessLog(u domain.User, client uuid.UUID) bool {
 	return l.Status == domain.LockLocked && l.ResponsibleUserID == u.ID
 }
 
+// accessLogLink is the page of the client's access log, through the
+// first of refs (the case's referrals the user may know), for a user who
+// may read it (mayReadAccessLog); "" otherwise.
+func (p *Pages) accessLogLink(u domain.User, client uuid.UUID, refs []projections.ReferralSummary) string {
+	if len(refs) == 0 || !p.mayReadAccessLog(u, client) {
+		return ""
+	}
+	return "/referrals/" + refs[0].ID.String() + "/access-log"
+}
+
 // accessEntry is one read of the client's data.
 type accessEntry struct {
 	At                time.Time
